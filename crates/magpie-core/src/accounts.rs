@@ -1,0 +1,308 @@
+//! Domains, accounts and profiles.
+//!
+//! Tenancy rule: an account sees accounts of its own domain only. A lookup across domains
+//! answers `NotFound`, exactly as for a name that does not exist, so nothing leaks.
+
+use std::sync::Arc;
+
+use crate::model::{
+    Account, Actor, Domain, NewAccount, Principal, ProfilePatch, RegistrationMode, Role, SessionSelector,
+    RevokeReason,
+};
+use crate::names::{self, AccountAddr, DomainName, LoginName};
+use crate::ports::{Clock, LiveConnections, Store};
+use crate::{Error, Passwords, Result, Settings};
+
+/// Longest avatar reference (a URL or, later, a file id), in bytes.
+pub const AVATAR_BYTES_MAX: usize = 512;
+/// Longest signature/status text, in characters.
+pub const SIGNATURE_CHARS_MAX: usize = 256;
+/// Longest email address, in bytes (RFC 5321's path limit).
+pub const EMAIL_BYTES_MAX: usize = 254;
+/// Longest phone number, in bytes.
+pub const PHONE_BYTES_MAX: usize = 32;
+/// Longest directory search query, in characters.
+pub const SEARCH_QUERY_CHARS_MAX: usize = 64;
+
+/// What a caller asks to change in a profile, before validation. `Some("")` clears a field.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub avatar: Option<String>,
+    pub signature: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    settings: Arc<Settings>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    passwords: Passwords,
+    live: Arc<dyn LiveConnections>,
+}
+
+impl Accounts {
+    pub(crate) fn new(
+        settings: Arc<Settings>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        passwords: Passwords,
+        live: Arc<dyn LiveConnections>,
+    ) -> Accounts {
+        Accounts { settings, store, clock, passwords, live }
+    }
+
+    /// The domain with this name, created if missing (the default domain at first start).
+    pub async fn ensure_domain(&self, name: &str) -> Result<Domain> {
+        let name = DomainName::parse(name)?;
+        if let Some(d) = self.store.domain_by_name(&name).await? {
+            return Ok(d);
+        }
+        match self.store.create_domain(&name, self.clock.now_ms()).await? {
+            Some(d) => Ok(d),
+            // Created concurrently by someone else: read theirs.
+            None => self.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain")),
+        }
+    }
+
+    pub async fn create_domain(&self, actor: Actor<'_>, name: &str) -> Result<Domain> {
+        if !actor.is_server_admin() {
+            return Err(Error::Forbidden);
+        }
+        let name = DomainName::parse(name)?;
+        self.store.create_domain(&name, self.clock.now_ms()).await?.ok_or(Error::AlreadyExists("domain"))
+    }
+
+    pub async fn domains(&self, actor: Actor<'_>) -> Result<Vec<Domain>> {
+        if !actor.is_server_admin() {
+            return Err(Error::Forbidden);
+        }
+        Ok(self.store.domains().await?)
+    }
+
+    pub async fn domain(&self, name: &str) -> Result<Domain> {
+        let name = DomainName::parse(name)?;
+        self.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))
+    }
+
+    pub async fn set_registration(&self, actor: Actor<'_>, domain: &str, mode: RegistrationMode) -> Result<Domain> {
+        let domain = self.domain(domain).await?;
+        if !actor.may_administer(domain.id) {
+            return Err(Error::NotFound("domain"));
+        }
+        self.store.set_registration(domain.id, mode).await?;
+        Ok(Domain { registration: mode, ..domain })
+    }
+
+    /// Creates an account with a password. Domain admins create accounts in their own domain
+    /// and cannot hand out a role above their own.
+    pub async fn create_account(
+        &self,
+        actor: Actor<'_>,
+        addr: &str,
+        password: &str,
+        display_name: Option<&str>,
+        role: Role,
+    ) -> Result<Account> {
+        let addr = AccountAddr::parse(addr)?;
+        let domain = self.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("domain"))?;
+        if !actor.may_administer(domain.id) {
+            return Err(Error::NotFound("domain"));
+        }
+        if let Actor::Account(p) = actor {
+            if role > p.account.role {
+                return Err(Error::Forbidden);
+            }
+        }
+        self.insert_account(&domain, addr.name, password, display_name, role).await
+    }
+
+    /// Creates an account after all permission checks: shared by admin creation and
+    /// self-registration.
+    pub(crate) async fn insert_account(
+        &self,
+        domain: &Domain,
+        name: LoginName,
+        password: &str,
+        display_name: Option<&str>,
+        role: Role,
+    ) -> Result<Account> {
+        self.passwords.check_new(password)?;
+        let display_name = match display_name {
+            Some(d) => names::display_name(d)?,
+            None => name.as_str().to_owned(),
+        };
+        // Refuse a taken name before spending a hash on it; the insert re-checks atomically.
+        if self.store.account_by_name(domain.id, &name).await?.is_some() {
+            return Err(Error::AlreadyExists("account"));
+        }
+        let password_hash = Some(self.passwords.hash(password).await?);
+        let new = NewAccount {
+            domain_id: domain.id,
+            domain: domain.name.clone(),
+            name,
+            role,
+            password_hash,
+            display_name,
+            created_at_ms: self.clock.now_ms(),
+        };
+        self.store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
+    }
+
+    /// The accounts of a domain, for administrators, `limit` at a time after `after`.
+    pub async fn list(&self, actor: Actor<'_>, domain: &str, after: Option<&str>, limit: usize) -> Result<Vec<Account>> {
+        let domain = self.domain(domain).await?;
+        if !actor.may_administer(domain.id) {
+            return Err(Error::NotFound("domain"));
+        }
+        let after = after.map(LoginName::parse).transpose()?;
+        let limit = limit.clamp(1, self.settings.directory_page_len_max);
+        Ok(self.store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
+    }
+
+    /// An account by address, for administrators of its domain.
+    pub async fn admin_get(&self, actor: Actor<'_>, addr: &str) -> Result<Account> {
+        let addr = AccountAddr::parse(addr)?;
+        let account = self.find(&addr).await?;
+        if !actor.may_administer(account.domain_id) {
+            return Err(Error::NotFound("account"));
+        }
+        Ok(account)
+    }
+
+    /// Disables an account (closing all its sessions at once) or enables it again.
+    pub async fn set_disabled(&self, actor: Actor<'_>, addr: &str, disabled: bool) -> Result<Account> {
+        let account = self.admin_get(actor, addr).await?;
+        if let Actor::Account(p) = actor {
+            if p.account.id == account.id || account.role > p.account.role {
+                return Err(Error::Forbidden);
+            }
+        }
+        let revoked = self.store.set_disabled(account.id, disabled, self.clock.now_ms()).await?;
+        self.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
+        Ok(Account { disabled, ..account })
+    }
+
+    /// Revokes every session of an account (an administrator signing it out everywhere).
+    pub async fn revoke_all_sessions(&self, actor: Actor<'_>, addr: &str) -> Result<usize> {
+        let account = self.admin_get(actor, addr).await?;
+        let revoked = self
+            .store
+            .revoke_sessions(account.id, SessionSelector::AllExcept(None), RevokeReason::Revoked, self.clock.now_ms())
+            .await?;
+        self.live.close_sessions(&revoked, RevokeReason::Revoked);
+        Ok(revoked.len())
+    }
+
+    /// Another account's profile, if it is in the caller's domain and enabled.
+    pub async fn profile(&self, caller: &Principal, addr: &str) -> Result<Account> {
+        let addr = AccountAddr::parse(addr)?;
+        if addr.domain != caller.account.addr.domain {
+            return Err(Error::NotFound("account"));
+        }
+        let account = self.find(&addr).await?;
+        if account.disabled && account.id != caller.account.id {
+            return Err(Error::NotFound("account"));
+        }
+        Ok(account)
+    }
+
+    /// The caller's domain directory: accounts whose name or display name contains `query`.
+    pub async fn search(&self, caller: &Principal, query: &str, after: Option<&str>, limit: usize) -> Result<Vec<Account>> {
+        let query = names::free_text("q", query, SEARCH_QUERY_CHARS_MAX)?;
+        let after = after.map(LoginName::parse).transpose()?;
+        let limit = limit.clamp(1, self.settings.directory_page_len_max);
+        Ok(self.store.search_accounts(caller.account.domain_id, &query, after.as_ref(), limit, false).await?)
+    }
+
+    /// Changes the caller's own profile and tells the caller's other devices.
+    pub async fn update_profile(&self, caller: &Principal, update: ProfileUpdate) -> Result<Account> {
+        let patch = validate_patch(update)?;
+        if patch == ProfilePatch::default() {
+            return Ok(caller.account.clone());
+        }
+        let account = self.store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
+        self.live.profile_updated(&account);
+        Ok(account)
+    }
+
+    async fn find(&self, addr: &AccountAddr) -> Result<Account> {
+        let domain = self.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("account"))?;
+        self.store.account_by_name(domain.id, &addr.name).await?.ok_or(Error::NotFound("account"))
+    }
+}
+
+fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
+    fn optional(value: Option<String>, check: impl FnOnce(&str) -> Result<String>) -> Result<Option<Option<String>>> {
+        match value {
+            None => Ok(None),
+            Some(v) if v.trim().is_empty() => Ok(Some(None)),
+            Some(v) => Ok(Some(Some(check(&v)?))),
+        }
+    }
+    Ok(ProfilePatch {
+        display_name: update.display_name.as_deref().map(names::display_name).transpose()?,
+        avatar: optional(update.avatar, |v| {
+            let v = v.trim();
+            if v.len() > AVATAR_BYTES_MAX {
+                return Err(Error::TooLarge { field: "avatar", max: AVATAR_BYTES_MAX });
+            }
+            if v.chars().any(char::is_control) {
+                return Err(Error::invalid("avatar", "must not contain control characters"));
+            }
+            Ok(v.to_owned())
+        })?,
+        signature: optional(update.signature, |v| names::free_text("signature", v, SIGNATURE_CHARS_MAX))?,
+        email: optional(update.email, |v| {
+            let v = v.trim();
+            if v.len() > EMAIL_BYTES_MAX {
+                return Err(Error::TooLarge { field: "email", max: EMAIL_BYTES_MAX });
+            }
+            let valid = v.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.contains('@')
+            }) && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !valid {
+                return Err(Error::invalid("email", "must look like name@example.com"));
+            }
+            Ok(v.to_owned())
+        })?,
+        phone: optional(update.phone, |v| {
+            let v = v.trim();
+            if v.len() > PHONE_BYTES_MAX {
+                return Err(Error::TooLarge { field: "phone", max: PHONE_BYTES_MAX });
+            }
+            let allowed = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')');
+            if !v.chars().all(allowed) || !v.chars().any(|c| c.is_ascii_digit()) {
+                return Err(Error::invalid("phone", "only digits, '+', '-', spaces and parentheses"));
+            }
+            Ok(v.to_owned())
+        })?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_updates_are_validated_and_empty_strings_clear() {
+        let patch = validate_patch(ProfileUpdate {
+            display_name: Some("  李四 ".into()),
+            email: Some("".into()),
+            phone: Some("+86 138-0000-0000".into()),
+            ..ProfileUpdate::default()
+        });
+        let patch = patch.ok();
+        assert_eq!(patch.as_ref().and_then(|p| p.display_name.clone()), Some("李四".into()));
+        assert_eq!(patch.as_ref().and_then(|p| p.email.clone()), Some(None));
+        assert!(validate_patch(ProfileUpdate { email: Some("nope".into()), ..Default::default() }).is_err());
+        assert!(validate_patch(ProfileUpdate { phone: Some("call me".into()), ..Default::default() }).is_err());
+        let long = "x".repeat(AVATAR_BYTES_MAX + 1);
+        assert!(matches!(
+            validate_patch(ProfileUpdate { avatar: Some(long), ..Default::default() }),
+            Err(Error::TooLarge { field: "avatar", .. })
+        ));
+    }
+}

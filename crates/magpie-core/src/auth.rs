@@ -1,0 +1,235 @@
+//! Logins, registration, sessions and their revocation.
+//!
+//! A session token is 256 random bits, shown to the client once; the store keeps only its
+//! SHA-256. Revoking a session closes its live connections at once through
+//! [`LiveConnections`]; revocations made by another process reach this one through the
+//! store's revocation log, which [`Auth::forward_revocations`] tails.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Accounts;
+use crate::model::{
+    Account, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session, SessionId, SessionSelector,
+};
+use crate::names::{self, AccountAddr};
+use crate::ports::{Clock, LiveConnections, Store};
+use crate::{Error, FailureLimiter, Passwords, Result, Settings};
+
+/// Every token starts with this, so that secret scanners and people can recognise one.
+pub const TOKEN_PREFIX: &str = "mgp_";
+/// Longest token accepted for lookup; anything longer is not a token of ours.
+pub const TOKEN_BYTES_MAX: usize = 128;
+/// Longest device label, in characters.
+pub const DEVICE_CHARS_MAX: usize = 128;
+/// A session's last-seen time is written at most this often, to keep reads cheap.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+/// Keys the failure limiters track before they start forgetting.
+const LIMITER_KEYS_MAX: usize = 100_000;
+/// Revocation log entries read per poll.
+const REVOCATIONS_PAGE_LEN_MAX: usize = 1000;
+
+/// A new session and the token that authenticates it.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub token: String,
+    pub session: Session,
+    pub account: Account,
+}
+
+#[derive(Clone)]
+pub struct Auth {
+    settings: Arc<Settings>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    passwords: Passwords,
+    live: Arc<dyn LiveConnections>,
+    failures_by_account: Arc<FailureLimiter>,
+    failures_by_ip: Arc<FailureLimiter>,
+    accounts: Accounts,
+}
+
+impl Auth {
+    pub(crate) fn new(
+        settings: Arc<Settings>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        passwords: Passwords,
+        live: Arc<dyn LiveConnections>,
+        accounts: Accounts,
+    ) -> Auth {
+        let failures_by_account =
+            Arc::new(FailureLimiter::new(settings.login_failures_per_account_per_hour_max, 3600, LIMITER_KEYS_MAX));
+        let failures_by_ip =
+            Arc::new(FailureLimiter::new(settings.login_failures_per_ip_per_hour_max, 3600, LIMITER_KEYS_MAX));
+        Auth { settings, store, clock, passwords, live, failures_by_account, failures_by_ip, accounts }
+    }
+
+    /// Checks a password and opens a session. Unknown accounts and wrong passwords get the
+    /// same error after the same work; a disabled account is told so only after a correct
+    /// password. Failures count against the account and the client IP.
+    pub async fn login(&self, account: &str, password: &str, device: Option<&str>, ip: Option<&str>) -> Result<LoginOutcome> {
+        self.passwords.check_len_max(password)?;
+        let addr = AccountAddr::parse(account)?;
+        let device = device_label(device)?;
+        let now = self.clock.now_ms();
+        let account_key = addr.to_string();
+        self.failures_by_account.check(&account_key, now).map_err(|s| Error::RateLimited { retry_after_secs: s })?;
+        if let Some(ip) = ip {
+            self.failures_by_ip.check(ip, now).map_err(|s| Error::RateLimited { retry_after_secs: s })?;
+        }
+
+        let found = match self.store.domain_by_name(&addr.domain).await? {
+            Some(domain) => self.store.account_by_name(domain.id, &addr.name).await?,
+            None => None,
+        };
+        let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
+        if !self.passwords.verify(password, hash).await? {
+            let now = self.clock.now_ms();
+            self.failures_by_account.record_failure(&account_key, now);
+            if let Some(ip) = ip {
+                self.failures_by_ip.record_failure(ip, now);
+            }
+            return Err(Error::InvalidCredentials);
+        }
+        let account = found.ok_or(Error::InvalidCredentials)?;
+        if account.disabled {
+            return Err(Error::AccountDisabled);
+        }
+        self.open_session(account, device, ip).await
+    }
+
+    /// Creates an account by self-registration, where the domain allows it, and logs it in.
+    pub async fn register(
+        &self,
+        account: &str,
+        password: &str,
+        display_name: Option<&str>,
+        device: Option<&str>,
+        ip: Option<&str>,
+    ) -> Result<LoginOutcome> {
+        self.passwords.check_len_max(password)?;
+        let addr = AccountAddr::parse(account)?;
+        let device = device_label(device)?;
+        let domain = self.store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
+        if domain.registration != RegistrationMode::Open {
+            return Err(Error::RegistrationClosed);
+        }
+        let account = self.accounts.insert_account(&domain, addr.name, password, display_name, Role::Member).await?;
+        self.open_session(account, device, ip).await
+    }
+
+    async fn open_session(&self, account: Account, device: Option<String>, ip: Option<&str>) -> Result<LoginOutcome> {
+        let token_bytes: [u8; 32] = rand::random();
+        let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(token_bytes));
+        let now = self.clock.now_ms();
+        let ttl_ms = i64::try_from(self.settings.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let new = NewSession {
+            account_id: account.id,
+            token_hash: token_hash(&token),
+            device,
+            ip: ip.map(str::to_owned),
+            created_at_ms: now,
+            expires_at_ms: now.saturating_add(ttl_ms),
+            sessions_per_account_max: self.settings.sessions_per_account_max,
+        };
+        let (session, evicted) = self.store.create_session(new).await?;
+        self.live.close_sessions(&evicted, RevokeReason::Revoked);
+        Ok(LoginOutcome { token, session, account })
+    }
+
+    /// The caller behind a token: a live, unexpired session of an enabled account.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal> {
+        if token.len() > TOKEN_BYTES_MAX || !token.starts_with(TOKEN_PREFIX) {
+            return Err(Error::Unauthenticated);
+        }
+        let (mut session, account) =
+            self.store.session_by_token_hash(&token_hash(token)).await?.ok_or(Error::Unauthenticated)?;
+        let now = self.clock.now_ms();
+        if session.expires_at_ms <= now {
+            return Err(Error::Unauthenticated);
+        }
+        if account.disabled {
+            return Err(Error::AccountDisabled);
+        }
+        if now - session.last_seen_at_ms > TOUCH_INTERVAL_MS {
+            self.store.touch_session(session.id, now).await?;
+            session.last_seen_at_ms = now;
+        }
+        Ok(Principal { account, session })
+    }
+
+    /// The caller's live sessions, newest first.
+    pub async fn sessions(&self, caller: &Principal) -> Result<Vec<Session>> {
+        Ok(self.store.sessions(caller.account.id, self.clock.now_ms()).await?)
+    }
+
+    /// Revokes one of the caller's sessions (possibly the current one).
+    pub async fn revoke_session(&self, caller: &Principal, id: SessionId) -> Result<()> {
+        let reason = if id == caller.session.id { RevokeReason::Logout } else { RevokeReason::Revoked };
+        self.revoke(caller, SessionSelector::One(id), reason).await.and_then(|revoked| {
+            if revoked.is_empty() { Err(Error::NotFound("session")) } else { Ok(()) }
+        })
+    }
+
+    /// Ends the caller's current session.
+    pub async fn logout(&self, caller: &Principal) -> Result<()> {
+        self.revoke(caller, SessionSelector::One(caller.session.id), RevokeReason::Logout).await.map(drop)
+    }
+
+    /// Changes the caller's password after checking the current one; every other session of
+    /// the account is revoked in the same transaction.
+    pub async fn change_password(&self, caller: &Principal, current: &str, new: &str) -> Result<()> {
+        self.passwords.check_len_max(current)?;
+        self.passwords.check_new(new)?;
+        let now = self.clock.now_ms();
+        let key = caller.account.addr.to_string();
+        self.failures_by_account.check(&key, now).map_err(|s| Error::RateLimited { retry_after_secs: s })?;
+        // Read the hash afresh: the principal may be older than a concurrent change.
+        let account = self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
+        if !self.passwords.verify(current, account.password_hash.as_deref()).await? {
+            self.failures_by_account.record_failure(&key, self.clock.now_ms());
+            return Err(Error::InvalidCredentials);
+        }
+        let hash = self.passwords.hash(new).await?;
+        let revoked =
+            self.store.set_password_hash(account.id, &hash, Some(caller.session.id), self.clock.now_ms()).await?;
+        self.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
+        Ok(())
+    }
+
+    async fn revoke(&self, caller: &Principal, which: SessionSelector, reason: RevokeReason) -> Result<Vec<SessionId>> {
+        let revoked = self.store.revoke_sessions(caller.account.id, which, reason, self.clock.now_ms()).await?;
+        self.live.close_sessions(&revoked, reason);
+        Ok(revoked)
+    }
+
+    /// The revocation log's head: where a new process starts tailing it.
+    pub async fn revocations_head(&self) -> Result<i64> {
+        Ok(self.store.revocations_head().await?)
+    }
+
+    /// Closes live connections of sessions revoked since `cursor` (by this process, another
+    /// node or the offline admin CLI) and advances the cursor. Closing an already closed
+    /// session does nothing, so entries this process made itself are harmless.
+    pub async fn forward_revocations(&self, cursor: &mut i64) -> Result<usize> {
+        let entries = self.store.revocations_after(*cursor, REVOCATIONS_PAGE_LEN_MAX).await?;
+        for entry in &entries {
+            self.live.close_sessions(&[entry.session_id], entry.reason);
+            *cursor = (*cursor).max(entry.seq);
+        }
+        Ok(entries.len())
+    }
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn device_label(device: Option<&str>) -> Result<Option<String>> {
+    device.map(|d| names::free_text("device", d, DEVICE_CHARS_MAX)).transpose().map(|d| d.filter(|d| !d.is_empty()))
+}

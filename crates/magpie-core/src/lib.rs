@@ -1,0 +1,53 @@
+//! Magpie's core: the domain rules, the services that apply them, and the port traits through
+//! which the core reaches storage, time and live connections.
+//!
+//! The core knows no HTTP, no JSON wire types and no SQL. Transports call the services here;
+//! adapters implement the traits in [`ports`].
+
+pub mod accounts;
+pub mod auth;
+mod error;
+mod limiter;
+pub mod model;
+pub mod names;
+mod password;
+pub mod ports;
+mod settings;
+
+pub use error::{Error, Result, StoreError};
+pub use limiter::FailureLimiter;
+pub use password::Passwords;
+pub use settings::Settings;
+
+use std::sync::Arc;
+
+use ports::{Clock, LiveConnections, Store};
+
+/// Everything a transport needs: the services, built once at start-up and shared.
+#[derive(Clone)]
+pub struct Core {
+    pub accounts: accounts::Accounts,
+    pub auth: auth::Auth,
+    pub settings: Arc<Settings>,
+}
+
+impl Core {
+    pub fn new(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        live: Arc<dyn LiveConnections>,
+    ) -> Core {
+        let settings = Arc::new(settings);
+        let passwords = Passwords::new(&settings);
+        let accounts = accounts::Accounts::new(
+            settings.clone(),
+            store.clone(),
+            clock.clone(),
+            passwords.clone(),
+            live.clone(),
+        );
+        let auth = auth::Auth::new(settings.clone(), store, clock, passwords, live, accounts.clone());
+        Core { accounts, auth, settings }
+    }
+}

@@ -1,0 +1,132 @@
+//! Counting failures per key (an account, an IP) over a rolling window.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A sliding-window failure counter: the count in the current fixed window plus the previous
+/// window's count weighted by how much of it still overlaps the rolling window. It keeps three
+/// numbers per key, so a flood of distinct keys costs little; past `keys_max` keys, stale and
+/// unlimited keys are dropped first.
+pub struct FailureLimiter {
+    failures_max: u32,
+    window_ms: i64,
+    keys_max: usize,
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start_ms: i64,
+    current: u32,
+    previous: u32,
+}
+
+impl FailureLimiter {
+    pub fn new(failures_max: u32, window_secs: u64, keys_max: usize) -> FailureLimiter {
+        FailureLimiter {
+            failures_max,
+            window_ms: i64::try_from(window_secs.saturating_mul(1000)).unwrap_or(i64::MAX).max(1),
+            keys_max: keys_max.max(1),
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(retry_after_secs)` if `key` has reached its failure limit.
+    pub fn check(&self, key: &str, now_ms: i64) -> Result<(), u64> {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = windows.get(key) else { return Ok(()) };
+        let w = self.rolled(*w, now_ms);
+        if self.estimate(&w, now_ms) < f64::from(self.failures_max) {
+            return Ok(());
+        }
+        Err(self.retry_after_secs(&w, now_ms))
+    }
+
+    /// Counts one failure against `key`.
+    pub fn record_failure(&self, key: &str, now_ms: i64) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= self.keys_max && !windows.contains_key(key) {
+            self.evict(&mut windows, now_ms);
+        }
+        let w = windows.entry(key.to_owned()).or_insert(Window { start_ms: now_ms, current: 0, previous: 0 });
+        *w = self.rolled(*w, now_ms);
+        w.current = w.current.saturating_add(1);
+    }
+
+    fn rolled(&self, w: Window, now_ms: i64) -> Window {
+        let elapsed = now_ms - w.start_ms;
+        if elapsed < self.window_ms {
+            w
+        } else if elapsed < 2 * self.window_ms {
+            Window { start_ms: w.start_ms + self.window_ms, current: 0, previous: w.current }
+        } else {
+            Window { start_ms: now_ms, current: 0, previous: 0 }
+        }
+    }
+
+    fn estimate(&self, w: &Window, now_ms: i64) -> f64 {
+        let overlap = 1.0 - (now_ms - w.start_ms) as f64 / self.window_ms as f64;
+        f64::from(w.previous) * overlap.clamp(0.0, 1.0) + f64::from(w.current)
+    }
+
+    /// Seconds until the estimate falls below the limit, assuming no further failures.
+    fn retry_after_secs(&self, w: &Window, now_ms: i64) -> u64 {
+        let max = f64::from(self.failures_max);
+        let window = self.window_ms as f64;
+        let into = (now_ms - w.start_ms) as f64;
+        let wait_ms = if f64::from(w.current) < max && w.previous > 0 {
+            // Still inside this window: the previous window's weight has to fall far enough.
+            let target = window * (1.0 - (max - f64::from(w.current)) / f64::from(w.previous));
+            target - into
+        } else {
+            // Only after this window ends, as this window's count becomes the weighted one.
+            let after_end = window * (1.0 - max / f64::from(w.current.max(1)));
+            (window - into) + after_end.max(0.0)
+        };
+        (wait_ms.max(0.0) / 1000.0).ceil() as u64 + 1
+    }
+
+    fn evict(&self, windows: &mut HashMap<String, Window>, now_ms: i64) {
+        let max = f64::from(self.failures_max);
+        windows.retain(|_, w| {
+            let w = self.rolled(*w, now_ms);
+            self.estimate(&w, now_ms) >= max
+        });
+        if windows.len() >= self.keys_max {
+            // Every tracked key is limited: forget them all rather than grow without bound.
+            windows.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR_MS: i64 = 3_600_000;
+
+    #[test]
+    fn limits_after_the_maximum_and_recovers_as_the_window_rolls() {
+        let limiter = FailureLimiter::new(3, 3600, 100);
+        for _ in 0..3 {
+            assert!(limiter.check("a", 0).is_ok());
+            limiter.record_failure("a", 0);
+        }
+        let retry = limiter.check("a", 0).err();
+        assert!(retry.is_some_and(|s| s > 3600 && s <= 7201), "{retry:?}");
+        assert!(limiter.check("b", 0).is_ok(), "other keys are not affected");
+        // Half-way into the next window, half of the old failures still count: 1.5 < 3.
+        assert!(limiter.check("a", HOUR_MS + HOUR_MS / 2).is_ok());
+        assert!(limiter.check("a", 3 * HOUR_MS).is_ok());
+    }
+
+    #[test]
+    fn stays_bounded_under_a_flood_of_keys() {
+        let limiter = FailureLimiter::new(1, 3600, 10);
+        for i in 0..1000 {
+            limiter.record_failure(&format!("k{i}"), 0);
+        }
+        let len = limiter.windows.lock().map(|w| w.len()).unwrap_or(usize::MAX);
+        assert!(len <= 10, "{len} keys tracked");
+    }
+}

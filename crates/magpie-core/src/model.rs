@@ -1,0 +1,241 @@
+//! Domain types: what the core reasons about. Neither wire bodies nor database rows.
+
+use crate::names::{AccountAddr, DomainName, LoginName};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub i64);
+    };
+}
+
+id_type!(
+    /// A domain's internal id.
+    DomainId
+);
+id_type!(
+    /// An account's internal id; stable for the account's life, never reused.
+    AccountId
+);
+id_type!(
+    /// A session's id, shown in the session list so that its owner can revoke it.
+    SessionId
+);
+
+/// An account's role in its domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Member,
+    DomainAdmin,
+    ServerAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::DomainAdmin => "domain_admin",
+            Role::ServerAdmin => "server_admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "member" => Some(Role::Member),
+            "domain_admin" => Some(Role::DomainAdmin),
+            "server_admin" => Some(Role::ServerAdmin),
+            _ => None,
+        }
+    }
+}
+
+/// Who may create an account in a domain without an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationMode {
+    Closed,
+    Open,
+}
+
+impl RegistrationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationMode::Closed => "closed",
+            RegistrationMode::Open => "open",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RegistrationMode> {
+        match s {
+            "closed" => Some(RegistrationMode::Closed),
+            "open" => Some(RegistrationMode::Open),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub id: DomainId,
+    pub name: DomainName,
+    pub registration: RegistrationMode,
+    pub created_at_ms: i64,
+}
+
+/// What other members of the domain may see of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileFields {
+    pub display_name: String,
+    pub avatar: Option<String>,
+    pub signature: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub domain_id: DomainId,
+    pub addr: AccountAddr,
+    pub role: Role,
+    pub disabled: bool,
+    /// The Argon2id PHC string; `None` for accounts that cannot log in with a password.
+    pub password_hash: Option<String>,
+    pub profile: ProfileFields,
+    pub created_at_ms: i64,
+}
+
+/// An account to be created; the store assigns the id.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub domain_id: DomainId,
+    pub domain: DomainName,
+    pub name: LoginName,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub created_at_ms: i64,
+}
+
+/// A validated change to a profile: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfilePatch {
+    pub display_name: Option<String>,
+    pub avatar: Option<Option<String>>,
+    pub signature: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+}
+
+/// One logged-in device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub account_id: AccountId,
+    pub device: Option<String>,
+    pub ip: Option<String>,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// A session to be created. Only the SHA-256 of the token is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub account_id: AccountId,
+    pub token_hash: [u8; 32],
+    pub device: Option<String>,
+    pub ip: Option<String>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    /// If the account already holds this many live sessions, the oldest are revoked.
+    pub sessions_per_account_max: usize,
+}
+
+/// Why a session ended; recorded with the revocation and told to the closed connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    Logout,
+    Revoked,
+    PasswordChanged,
+    AccountDisabled,
+    Expired,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::Logout => "logout",
+            RevokeReason::Revoked => "revoked",
+            RevokeReason::PasswordChanged => "password_changed",
+            RevokeReason::AccountDisabled => "account_disabled",
+            RevokeReason::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RevokeReason> {
+        match s {
+            "logout" => Some(RevokeReason::Logout),
+            "revoked" => Some(RevokeReason::Revoked),
+            "password_changed" => Some(RevokeReason::PasswordChanged),
+            "account_disabled" => Some(RevokeReason::AccountDisabled),
+            "expired" => Some(RevokeReason::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// An entry of the store's revocation log, which every server process tails so that a
+/// revocation made anywhere (another node, the offline admin CLI) closes live connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub seq: i64,
+    pub session_id: SessionId,
+    pub reason: RevokeReason,
+}
+
+/// Which of an account's sessions to revoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSelector {
+    One(SessionId),
+    /// Every live session, except the given one if any.
+    AllExcept(Option<SessionId>),
+}
+
+/// An authenticated caller: the account and the session it presented.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Account,
+    pub session: Session,
+}
+
+/// Who asks for an administrative change.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// Someone with access to the data directory (the `magpie admin` CLI): may do anything.
+    Operator,
+    /// A logged-in account, limited by its role.
+    Account(&'a Principal),
+}
+
+impl Actor<'_> {
+    /// May this actor administer accounts and settings of `domain`?
+    pub fn may_administer(&self, domain: DomainId) -> bool {
+        match self {
+            Actor::Operator => true,
+            Actor::Account(p) => match p.account.role {
+                Role::ServerAdmin => true,
+                Role::DomainAdmin => p.account.domain_id == domain,
+                Role::Member => false,
+            },
+        }
+    }
+
+    /// May this actor manage the deployment (add domains, make server admins)?
+    pub fn is_server_admin(&self) -> bool {
+        match self {
+            Actor::Operator => true,
+            Actor::Account(p) => p.account.role == Role::ServerAdmin,
+        }
+    }
+}

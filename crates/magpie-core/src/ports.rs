@@ -1,0 +1,99 @@
+//! The traits through which the core reaches the world. Adapters implement them; the binary
+//! chooses which at start-up.
+
+use async_trait::async_trait;
+
+use crate::StoreError;
+use crate::model::{
+    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode,
+    Revocation, RevokeReason, Session, SessionId, SessionSelector,
+};
+use crate::names::{DomainName, LoginName};
+
+type StoreResult<T> = Result<T, StoreError>;
+
+/// Durable state. Every method is one transaction: it happens whole or not at all.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates a domain; `None` if the name is taken.
+    async fn create_domain(&self, name: &DomainName, now_ms: i64) -> StoreResult<Option<Domain>>;
+    async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>>;
+    async fn domains(&self) -> StoreResult<Vec<Domain>>;
+    async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()>;
+
+    /// Creates an account; `None` if the name is taken in that domain.
+    async fn create_account(&self, account: NewAccount) -> StoreResult<Option<Account>>;
+    async fn account_by_name(&self, domain: DomainId, name: &LoginName) -> StoreResult<Option<Account>>;
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
+    /// Accounts of one domain whose login or display name contains `query` (case-insensitive),
+    /// ordered by login name, after `after` (a login name) for paging. Disabled accounts are
+    /// left out unless `include_disabled`.
+    async fn search_accounts(
+        &self,
+        domain: DomainId,
+        query: &str,
+        after: Option<&LoginName>,
+        limit: usize,
+        include_disabled: bool,
+    ) -> StoreResult<Vec<Account>>;
+    /// Applies a validated patch; `None` if the account does not exist.
+    async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>>;
+    /// Sets the password hash and revokes every other session, atomically. Returns the
+    /// revoked sessions.
+    async fn set_password_hash(
+        &self,
+        id: AccountId,
+        hash: &str,
+        keep: Option<SessionId>,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SessionId>>;
+    /// Disables (revoking every session, atomically) or re-enables an account. Returns the
+    /// revoked sessions.
+    async fn set_disabled(&self, id: AccountId, disabled: bool, now_ms: i64) -> StoreResult<Vec<SessionId>>;
+
+    /// Creates a session, revoking the account's oldest ones past the per-account limit.
+    /// Returns the session and the ids of those revoked to make room.
+    async fn create_session(&self, session: NewSession) -> StoreResult<(Session, Vec<SessionId>)>;
+    /// The live (not revoked) session with this token hash, and its account.
+    async fn session_by_token_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, Account)>>;
+    async fn touch_session(&self, id: SessionId, now_ms: i64) -> StoreResult<()>;
+    /// The account's live sessions that have not expired at `now_ms`, newest first.
+    async fn sessions(&self, account: AccountId, now_ms: i64) -> StoreResult<Vec<Session>>;
+    /// Revokes sessions of one account and logs each revocation. Returns those revoked.
+    async fn revoke_sessions(
+        &self,
+        account: AccountId,
+        which: SessionSelector,
+        reason: RevokeReason,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SessionId>>;
+    /// Revocation log entries after `seq`, oldest first, at most `limit`.
+    async fn revocations_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<Revocation>>;
+    /// The newest revocation log sequence number, 0 if none.
+    async fn revocations_head(&self) -> StoreResult<i64>;
+}
+
+/// Wall-clock time, behind a trait so that tests of time-based rules need not wait.
+pub trait Clock: Send + Sync + 'static {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        now.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
+    }
+}
+
+/// What the core tells live connections. The transport layer implements it; in cluster mode
+/// the implementation also forwards over the bus.
+pub trait LiveConnections: Send + Sync + 'static {
+    /// Closes every live connection of these sessions, telling the client why.
+    fn close_sessions(&self, sessions: &[SessionId], reason: RevokeReason);
+    /// The account's profile changed: tell its connected devices.
+    fn profile_updated(&self, account: &Account);
+}

@@ -1,0 +1,43 @@
+//! The core's tunables. The binary fills them from its `Config`; tests use the defaults.
+
+/// Limits and policies the services enforce. Every bound is named with its unit last.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a session lives after login.
+    pub session_ttl_secs: u64,
+    /// Sessions one account may hold at once; the oldest is revoked past this.
+    pub sessions_per_account_max: usize,
+    /// Password hashes computed at once; more wait their turn.
+    pub password_hash_concurrency_max: usize,
+    /// Argon2id memory cost in KiB (OWASP: 19456).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// Shortest password accepted when one is set.
+    pub password_bytes_min: usize,
+    /// Longest password accepted; longer ones are refused before hashing.
+    pub password_bytes_max: usize,
+    /// Failed logins per account in a rolling hour before `rate_limited`.
+    pub login_failures_per_account_per_hour_max: u32,
+    /// Failed logins per client IP in a rolling hour before `rate_limited`.
+    pub login_failures_per_ip_per_hour_max: u32,
+    /// Accounts returned by one directory search.
+    pub directory_page_len_max: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_ttl_secs: 30 * 24 * 3600,
+            sessions_per_account_max: 100,
+            password_hash_concurrency_max: 2,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            password_bytes_min: 8,
+            password_bytes_max: 1024,
+            login_failures_per_account_per_hour_max: 20,
+            login_failures_per_ip_per_hour_max: 100,
+            directory_page_len_max: 100,
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! The [`Store`] implementation: SQL in, core types out.
+
+use async_trait::async_trait;
+use magpie_core::StoreError;
+use magpie_core::model::{
+    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfileFields, ProfilePatch, RegistrationMode,
+    Revocation, RevokeReason, Role, Session, SessionId, SessionSelector,
+};
+use magpie_core::names::{AccountAddr, DomainName, LoginName};
+use magpie_core::ports::Store;
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use crate::SqliteStore;
+
+type StoreResult<T> = Result<T, StoreError>;
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
+     a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
+const SESSION_COLUMNS: &str = "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms";
+
+/// A stored value that breaks the core's rules: the database was edited by hand or is corrupt.
+fn corrupt(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("invalid {what} in database").into())
+}
+
+fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<Domain> {
+    let name: String = row.get(1)?;
+    let registration: String = row.get(2)?;
+    Ok(Domain {
+        id: DomainId(row.get(0)?),
+        name: DomainName::parse(&name).map_err(|_| corrupt(1, "domain name"))?,
+        registration: RegistrationMode::parse(&registration).ok_or_else(|| corrupt(2, "registration mode"))?,
+        created_at_ms: row.get(3)?,
+    })
+}
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let domain: String = row.get(2)?;
+    let name: String = row.get(3)?;
+    let role: String = row.get(4)?;
+    Ok(Account {
+        id: AccountId(row.get(0)?),
+        domain_id: DomainId(row.get(1)?),
+        addr: AccountAddr {
+            name: LoginName::parse(&name).map_err(|_| corrupt(3, "login name"))?,
+            domain: DomainName::parse(&domain).map_err(|_| corrupt(2, "domain name"))?,
+        },
+        role: Role::parse(&role).ok_or_else(|| corrupt(4, "role"))?,
+        disabled: row.get(5)?,
+        password_hash: row.get(6)?,
+        profile: ProfileFields {
+            display_name: row.get(7)?,
+            avatar: row.get(8)?,
+            signature: row.get(9)?,
+            email: row.get(10)?,
+            phone: row.get(11)?,
+        },
+        created_at_ms: row.get(12)?,
+    })
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: SessionId(row.get(0)?),
+        account_id: AccountId(row.get(1)?),
+        device: row.get(2)?,
+        ip: row.get(3)?,
+        created_at_ms: row.get(4)?,
+        last_seen_at_ms: row.get(5)?,
+        expires_at_ms: row.get(6)?,
+    })
+}
+
+fn account_by_id(conn: &rusqlite::Connection, id: AccountId) -> rusqlite::Result<Option<Account>> {
+    conn.query_row(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE a.id = ?1"),
+        [id.0],
+        account_from_row,
+    )
+    .optional()
+}
+
+/// Marks sessions revoked and appends each to the revocation log, inside the caller's
+/// transaction. `filter` is a SQL condition on `sessions` with `?1` bound to the account.
+fn revoke_where(
+    tx: &Transaction<'_>,
+    account: AccountId,
+    filter: &str,
+    extra: Option<i64>,
+    reason: RevokeReason,
+    now_ms: i64,
+) -> rusqlite::Result<Vec<SessionId>> {
+    let sql = format!(
+        "UPDATE sessions SET revoked_at_ms = ?3, revoke_reason = ?4 \
+         WHERE account_id = ?1 AND revoked_at_ms IS NULL AND ({filter}) RETURNING id"
+    );
+    let ids = tx
+        .prepare(&sql)?
+        .query_map(params![account.0, extra, now_ms, reason.as_str()], |r| r.get(0).map(SessionId))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut log = tx.prepare("INSERT INTO session_revocations (session_id, reason, at_ms) VALUES (?1, ?2, ?3)")?;
+    for id in &ids {
+        log.execute(params![id.0, reason.as_str(), now_ms])?;
+    }
+    Ok(ids)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_domain(&self, name: &DomainName, now_ms: i64) -> StoreResult<Option<Domain>> {
+        let name = name.clone();
+        self.write(move |tx| {
+            let inserted = tx.execute(
+                "INSERT INTO domains (name, created_at_ms) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                params![name.as_str(), now_ms],
+            )?;
+            if inserted == 0 {
+                return Ok(None);
+            }
+            Ok(Some(Domain {
+                id: DomainId(tx.last_insert_rowid()),
+                name,
+                registration: RegistrationMode::Closed,
+                created_at_ms: now_ms,
+            }))
+        })
+        .await
+    }
+
+    async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>> {
+        let name = name.as_str().to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, name, registration, created_at_ms FROM domains WHERE name = ?1",
+                [name],
+                domain_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn domains(&self) -> StoreResult<Vec<Domain>> {
+        self.read(|c| {
+            c.prepare("SELECT id, name, registration, created_at_ms FROM domains ORDER BY name")?
+                .query_map([], domain_from_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute("UPDATE domains SET registration = ?2 WHERE id = ?1", params![domain.0, mode.as_str()])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn create_account(&self, new: NewAccount) -> StoreResult<Option<Account>> {
+        self.write(move |tx| {
+            let inserted = tx.execute(
+                "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (domain_id, name) DO NOTHING",
+                params![
+                    new.domain_id.0,
+                    new.name.as_str(),
+                    new.role.as_str(),
+                    new.password_hash,
+                    new.display_name,
+                    new.created_at_ms
+                ],
+            )?;
+            if inserted == 0 {
+                return Ok(None);
+            }
+            Ok(Some(Account {
+                id: AccountId(tx.last_insert_rowid()),
+                domain_id: new.domain_id,
+                addr: AccountAddr { name: new.name, domain: new.domain },
+                role: new.role,
+                disabled: false,
+                password_hash: new.password_hash,
+                profile: ProfileFields { display_name: new.display_name, ..ProfileFields::default() },
+                created_at_ms: new.created_at_ms,
+            }))
+        })
+        .await
+    }
+
+    async fn account_by_name(&self, domain: DomainId, name: &LoginName) -> StoreResult<Option<Account>> {
+        let name = name.as_str().to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id \
+                     WHERE a.domain_id = ?1 AND a.name = ?2"
+                ),
+                params![domain.0, name],
+                account_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        self.read(move |c| account_by_id(c, id)).await
+    }
+
+    async fn search_accounts(
+        &self,
+        domain: DomainId,
+        query: &str,
+        after: Option<&LoginName>,
+        limit: usize,
+        include_disabled: bool,
+    ) -> StoreResult<Vec<Account>> {
+        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let after = after.map(|a| a.as_str().to_owned());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id \
+                 WHERE a.domain_id = ?1 AND (?2 OR a.disabled = 0) \
+                   AND (a.name LIKE ?3 ESCAPE '\\' OR a.display_name LIKE ?3 ESCAPE '\\') \
+                   AND (?4 IS NULL OR a.name > ?4) \
+                 ORDER BY a.name LIMIT ?5"
+            ))?
+            .query_map(params![domain.0, include_disabled, pattern, after, limit], account_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>> {
+        let patch = patch.clone();
+        self.write(move |tx| {
+            // Each optional column: keep (flag 0) or set to the given value, possibly NULL.
+            let flag = |v: &Option<Option<String>>| v.is_some();
+            let value = |v: &Option<Option<String>>| v.clone().flatten();
+            tx.execute(
+                "UPDATE accounts SET \
+                   display_name = COALESCE(?2, display_name), \
+                   avatar = CASE WHEN ?3 THEN ?4 ELSE avatar END, \
+                   signature = CASE WHEN ?5 THEN ?6 ELSE signature END, \
+                   email = CASE WHEN ?7 THEN ?8 ELSE email END, \
+                   phone = CASE WHEN ?9 THEN ?10 ELSE phone END \
+                 WHERE id = ?1",
+                params![
+                    id.0,
+                    patch.display_name,
+                    flag(&patch.avatar),
+                    value(&patch.avatar),
+                    flag(&patch.signature),
+                    value(&patch.signature),
+                    flag(&patch.email),
+                    value(&patch.email),
+                    flag(&patch.phone),
+                    value(&patch.phone),
+                ],
+            )?;
+            account_by_id(tx, id)
+        })
+        .await
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: AccountId,
+        hash: &str,
+        keep: Option<SessionId>,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SessionId>> {
+        let hash = hash.to_owned();
+        self.write(move |tx| {
+            tx.execute("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id.0, hash])?;
+            revoke_where(
+                tx,
+                id,
+                "?2 IS NULL OR id != ?2",
+                keep.map(|k| k.0),
+                RevokeReason::PasswordChanged,
+                now_ms,
+            )
+        })
+        .await
+    }
+
+    async fn set_disabled(&self, id: AccountId, disabled: bool, now_ms: i64) -> StoreResult<Vec<SessionId>> {
+        self.write(move |tx| {
+            tx.execute("UPDATE accounts SET disabled = ?2 WHERE id = ?1", params![id.0, disabled])?;
+            if !disabled {
+                return Ok(Vec::new());
+            }
+            revoke_where(tx, id, "?2 IS NULL", None, RevokeReason::AccountDisabled, now_ms)
+        })
+        .await
+    }
+
+    async fn create_session(&self, new: NewSession) -> StoreResult<(Session, Vec<SessionId>)> {
+        self.write(move |tx| {
+            let live: i64 = tx.query_row(
+                "SELECT count(*) FROM sessions WHERE account_id = ?1 AND revoked_at_ms IS NULL AND expires_at_ms > ?2",
+                params![new.account_id.0, new.created_at_ms],
+                |r| r.get(0),
+            )?;
+            let max = i64::try_from(new.sessions_per_account_max.max(1)).unwrap_or(i64::MAX);
+            let excess = (live - max + 1).max(0);
+            let evicted = if excess > 0 {
+                revoke_where(
+                    tx,
+                    new.account_id,
+                    "id IN (SELECT id FROM sessions WHERE account_id = ?1 AND revoked_at_ms IS NULL \
+                     ORDER BY created_at_ms, id LIMIT ?2)",
+                    Some(excess),
+                    RevokeReason::Revoked,
+                    new.created_at_ms,
+                )?
+            } else {
+                Vec::new()
+            };
+            tx.execute(
+                "INSERT INTO sessions (account_id, token_hash, device, ip, created_at_ms, last_seen_at_ms, expires_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                params![
+                    new.account_id.0,
+                    new.token_hash.as_slice(),
+                    new.device,
+                    new.ip,
+                    new.created_at_ms,
+                    new.expires_at_ms
+                ],
+            )?;
+            let session = Session {
+                id: SessionId(tx.last_insert_rowid()),
+                account_id: new.account_id,
+                device: new.device,
+                ip: new.ip,
+                created_at_ms: new.created_at_ms,
+                last_seen_at_ms: new.created_at_ms,
+                expires_at_ms: new.expires_at_ms,
+            };
+            Ok((session, evicted))
+        })
+        .await
+    }
+
+    async fn session_by_token_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, Account)>> {
+        let hash = *hash;
+        self.read(move |c| {
+            let session = c
+                .query_row(
+                    &format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.token_hash = ?1 AND s.revoked_at_ms IS NULL"),
+                    [hash.as_slice()],
+                    session_from_row,
+                )
+                .optional()?;
+            let Some(session) = session else { return Ok(None) };
+            Ok(account_by_id(c, session.account_id)?.map(|a| (session, a)))
+        })
+        .await
+    }
+
+    async fn touch_session(&self, id: SessionId, now_ms: i64) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute("UPDATE sessions SET last_seen_at_ms = ?2 WHERE id = ?1", params![id.0, now_ms]).map(drop)
+        })
+        .await
+    }
+
+    async fn sessions(&self, account: AccountId, now_ms: i64) -> StoreResult<Vec<Session>> {
+        self.read(move |c| {
+            c.prepare(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.account_id = ?1 AND s.revoked_at_ms IS NULL \
+                 AND s.expires_at_ms > ?2 ORDER BY s.created_at_ms DESC, s.id DESC"
+            ))?
+            .query_map(params![account.0, now_ms], session_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn revoke_sessions(
+        &self,
+        account: AccountId,
+        which: SessionSelector,
+        reason: RevokeReason,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SessionId>> {
+        self.write(move |tx| match which {
+            SessionSelector::One(id) => revoke_where(tx, account, "id = ?2", Some(id.0), reason, now_ms),
+            SessionSelector::AllExcept(keep) => {
+                revoke_where(tx, account, "?2 IS NULL OR id != ?2", keep.map(|k| k.0), reason, now_ms)
+            }
+        })
+        .await
+    }
+
+    async fn revocations_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<Revocation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare("SELECT seq, session_id, reason FROM session_revocations WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
+                .query_map(params![seq, limit], |r| {
+                    let reason: String = r.get(2)?;
+                    Ok(Revocation {
+                        seq: r.get(0)?,
+                        session_id: SessionId(r.get(1)?),
+                        reason: RevokeReason::parse(&reason).ok_or_else(|| corrupt(2, "revoke reason"))?,
+                    })
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    async fn revocations_head(&self) -> StoreResult<i64> {
+        self.read(|c| c.query_row("SELECT coalesce(max(seq), 0) FROM session_revocations", [], |r| r.get(0))).await
+    }
+}

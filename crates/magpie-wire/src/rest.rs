@@ -1,0 +1,192 @@
+//! REST request and response bodies under `/v1/`. Timestamps are Unix milliseconds (`*_ms`).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An account's role in its domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    /// Manages the accounts and settings of one domain.
+    DomainAdmin,
+    /// Manages every domain of the deployment.
+    ServerAdmin,
+}
+
+/// Who may create an account in a domain without an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationMode {
+    /// Only administrators create accounts (the default).
+    Closed,
+    /// Anyone who can reach the server may register an account.
+    Open,
+}
+
+/// `POST /v1/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// `name@domain`, e.g. `alice@localhost`. The name is case-insensitive.
+    pub account: String,
+    pub password: String,
+    /// A label for this device shown in the session list, e.g. `Firefox on Linux`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// `POST /v1/auth/register`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// `name@domain` to create.
+    pub account: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// The answer to a login or registration: a new session.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// The session token: send it as `Authorization: Bearer <token>`. Shown only once.
+    pub token: String,
+    pub session: SessionInfo,
+    pub me: Me,
+}
+
+/// One session (one logged-in device) of an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub expires_at_ms: i64,
+    /// True for the session that made this request.
+    #[serde(default)]
+    pub current: bool,
+}
+
+/// `GET /v1/sessions`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionList {
+    pub sessions: Vec<SessionInfo>,
+}
+
+/// An account's public profile, visible to members of the same domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Profile {
+    /// `name@domain`.
+    pub account: String,
+    /// Free Unicode, e.g. `张三`.
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// Signature or status text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `GET /v1/me`: one's own profile plus what only its owner sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub profile: Profile,
+    pub role: Role,
+    pub created_at_ms: i64,
+}
+
+/// `PATCH /v1/me`. Absent fields stay as they are; an empty string clears an optional field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateProfileRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `POST /v1/me/password`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `GET /v1/accounts`: a page of the caller's domain directory.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountList {
+    pub accounts: Vec<Profile>,
+}
+
+/// `POST /v1/admin/accounts`: an administrator creates an account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateAccountRequest {
+    /// `name@domain`; a domain admin may only name their own domain.
+    pub account: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Defaults to `member`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// An account as an administrator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AdminAccount {
+    #[serde(flatten)]
+    pub profile: Profile,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at_ms: i64,
+}
+
+/// A domain (tenant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DomainInfo {
+    pub name: String,
+    pub registration: RegistrationMode,
+    pub created_at_ms: i64,
+}
+
+/// `GET /v1/admin/domains`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DomainList {
+    pub domains: Vec<DomainInfo>,
+}
+
+/// `POST /v1/admin/domains`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateDomainRequest {
+    pub name: String,
+}
+
+/// `PATCH /v1/admin/domains/{domain}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UpdateDomainRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationMode>,
+}
+
+/// `GET /healthz` and `GET /readyz`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HealthResponse {
+    /// `ok`, or for `/readyz` while not ready, `starting` or `stopping`.
+    pub status: String,
+    pub version: String,
+}
