@@ -196,6 +196,11 @@ impl Accounts {
         Ok(revoked.len())
     }
 
+    /// The caller's own account, read afresh.
+    pub async fn me(&self, caller: &Principal) -> Result<Account> {
+        self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)
+    }
+
     /// Another account's profile, if it is in the caller's domain and enabled.
     pub async fn profile(&self, caller: &Principal, addr: &str) -> Result<Account> {
         let addr = AccountAddr::parse(addr)?;

@@ -1,1 +1,121 @@
-//! placeholder
+//! Magpie's HTTP transports: REST under `/v1/`, the WebSocket at `/v1/ws`, `/healthz`,
+//! `/readyz`, `/metrics` and the OpenAPI document at `/v1/openapi.json`.
+//!
+//! Handlers are thin: extract, call a core service, map the result to a wire type. The
+//! translation between core and wire types lives in [`convert`]; the error table mapping in
+//! [`error`].
+
+mod convert;
+mod error;
+mod extract;
+mod metrics;
+mod openapi;
+mod registry;
+mod rest;
+mod ws;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, patch, post};
+use magpie_core::Core;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+pub use openapi::openapi_json;
+pub use registry::Registry;
+
+/// Limits and timings of the HTTP and WebSocket transports.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest REST request body accepted.
+    pub request_body_bytes_max: usize,
+    /// Largest WebSocket text frame answered normally; larger ones get a `too_large` error.
+    pub ws_frame_bytes_max: usize,
+    /// Frames queued for one connection before it is closed as a slow consumer.
+    pub ws_send_queue_len_max: usize,
+    /// How often the server pings an idle connection.
+    pub ws_heartbeat_interval_secs: u64,
+    /// A connection from which nothing arrives for this long is closed.
+    pub ws_idle_timeout_secs: u64,
+    /// Frames per second a connection may send on average (bursts of twice that pass).
+    pub ws_frames_per_sec_max: u32,
+    /// Take the client IP from the last `X-Forwarded-For` entry (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            request_body_bytes_max: 64 * 1024,
+            ws_frame_bytes_max: 64 * 1024,
+            ws_send_queue_len_max: 256,
+            ws_heartbeat_interval_secs: 25,
+            ws_idle_timeout_secs: 60,
+            ws_frames_per_sec_max: 50,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub live: Arc<Registry>,
+    pub metrics: Arc<Metrics>,
+    pub settings: Arc<HttpSettings>,
+    ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(core: Core, live: Arc<Registry>, settings: HttpSettings) -> AppState {
+        let metrics = Arc::new(Metrics::new());
+        live.attach_metrics(metrics.clone());
+        AppState { core, live, metrics, settings: Arc::new(settings), ready: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// `/readyz` answers 200 from now on.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/auth/login", post(rest::login))
+        .route("/auth/register", post(rest::register))
+        .route("/auth/logout", post(rest::logout))
+        .route("/me", get(rest::get_me).patch(rest::update_me))
+        .route("/me/password", post(rest::change_password))
+        .route("/sessions", get(rest::list_sessions))
+        .route("/sessions/{id}", delete(rest::revoke_session))
+        .route("/accounts", get(rest::search_accounts))
+        .route("/accounts/{account}", get(rest::get_account))
+        .route("/admin/domains", get(rest::admin_list_domains).post(rest::admin_create_domain))
+        .route("/admin/domains/{domain}", patch(rest::admin_update_domain))
+        .route("/admin/accounts", get(rest::admin_list_accounts).post(rest::admin_create_account))
+        .route("/admin/accounts/{account}", get(rest::admin_get_account))
+        .route("/admin/accounts/{account}/disable", post(rest::admin_disable_account))
+        .route("/admin/accounts/{account}/enable", post(rest::admin_enable_account))
+        .route("/admin/accounts/{account}/sessions", delete(rest::admin_revoke_sessions))
+        .route("/openapi.json", get(rest::openapi))
+        .route("/ws", get(ws::upgrade));
+    Router::new()
+        .nest("/v1", v1)
+        .route("/healthz", get(rest::healthz))
+        .route("/readyz", get(rest::readyz))
+        .route("/metrics", get(rest::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .fallback(rest::not_found)
+        .method_not_allowed_fallback(rest::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.settings.request_body_bytes_max))
+        .with_state(state)
+}

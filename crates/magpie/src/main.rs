@@ -1,1 +1,97 @@
-fn main() {}
+//! `magpie`: the server, its admin CLI and (later) its load generator, in one binary.
+//! This crate is glue: it reads configuration, builds the adapters and starts transports.
+
+mod admin;
+mod config;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "magpie", version, about = "Magpie (喜鹊): self-hosted enterprise instant messaging")]
+struct Cli {
+    /// TOML configuration file (env MAGPIE_CONFIG).
+    #[arg(long, global = true, env = "MAGPIE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory holding all state (overrides the config file and MAGPIE_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(ServeArgs),
+    /// Manage domains and accounts directly in the data directory; works whether or not the
+    /// server is running.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on, e.g. 0.0.0.0:8080 (overrides MAGPIE_LISTEN).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Domain created at first start (overrides MAGPIE_DOMAIN).
+    #[arg(long)]
+    domain: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the annotated example configuration with every option and its default.
+    Example,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("magpie: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Config { command: ConfigCommand::Example }) = &cli.command {
+        print!("{}", config::example());
+        return Ok(());
+    }
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => {
+            if let Some(listen) = args.listen {
+                config.listen = listen;
+            }
+            if let Some(domain) = args.domain {
+                config.domain = domain;
+            }
+            serve::init_logging(&config)?;
+            runtime.block_on(serve::serve(config))
+        }
+        Command::Admin { command } => runtime.block_on(admin::run(config, command)),
+        Command::Config { .. } => Ok(()),
+    }
+}

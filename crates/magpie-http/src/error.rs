@@ -1,0 +1,95 @@
+//! The boundary's error table: core errors and request rejections become wire error bodies
+//! with a stable code and the status that goes with it. Internal causes are logged, not sent.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use magpie_core::Error;
+use magpie_wire::{ErrorBody, ErrorCode, ErrorDetail};
+
+/// An error on its way to a client. Handlers return `Result<_, ApiError>`.
+#[derive(Debug)]
+pub struct ApiError(pub ErrorDetail);
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError(ErrorBody::new(code, message).error)
+    }
+}
+
+/// The wire form of a core error. Store and internal failures are logged here, once.
+pub fn detail(err: &Error) -> ErrorDetail {
+    let mut d = ErrorBody::new(code(err), err.to_string()).error;
+    match err {
+        Error::InvalidField { field, .. } | Error::TooLarge { field, .. } => d.field = Some((*field).to_owned()),
+        Error::RateLimited { retry_after_secs } => d.retry_after_secs = Some(*retry_after_secs),
+        Error::Store(_) | Error::Internal(_) => {
+            tracing::error!(error = %err, "request failed");
+            d.message = "internal error; see the server log".to_owned();
+        }
+        _ => {}
+    }
+    d
+}
+
+fn code(err: &Error) -> ErrorCode {
+    match err {
+        Error::InvalidField { .. } => ErrorCode::InvalidField,
+        Error::TooLarge { .. } => ErrorCode::TooLarge,
+        Error::Unauthenticated => ErrorCode::Unauthenticated,
+        Error::InvalidCredentials => ErrorCode::InvalidCredentials,
+        Error::AccountDisabled => ErrorCode::AccountDisabled,
+        Error::Forbidden => ErrorCode::Forbidden,
+        Error::NotFound(_) => ErrorCode::NotFound,
+        Error::AlreadyExists(_) => ErrorCode::AlreadyExists,
+        Error::RateLimited { .. } => ErrorCode::RateLimited,
+        Error::RegistrationClosed => ErrorCode::RegistrationClosed,
+        Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
+        Error::Store(_) | Error::Internal(_) => ErrorCode::Internal,
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        ApiError(detail(&err))
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(ErrorCode::TooLarge, "the request body is larger than the server accepts");
+        }
+        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.0.code;
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = self.0.retry_after_secs;
+        let mut response = (status, Json(ErrorBody { error: self.0 })).into_response();
+        if let Some(secs) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        // The metrics middleware counts errors by code from this extension.
+        response.extensions_mut().insert(code);
+        response
+    }
+}

@@ -1,0 +1,112 @@
+//! Prometheus metrics at `/metrics`: connections, requests by route and status, errors by
+//! code, request latency.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use magpie_wire::ErrorCode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabels {
+    pub code: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms to about 8 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub http_requests: Family<RequestLabels, Counter>,
+    pub http_latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    pub errors: Family<CodeLabels, Counter>,
+    pub ws_connections: Gauge,
+    pub ws_frames_in: Counter,
+    pub ws_frames_out: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("magpie");
+        let http_requests = Family::<RequestLabels, Counter>::default();
+        let http_latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let errors = Family::<CodeLabels, Counter>::default();
+        let ws_connections = Gauge::default();
+        let ws_frames_in = Counter::default();
+        let ws_frames_out = Counter::default();
+        registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", http_latency.clone());
+        registry.register("errors", "Errors sent to clients, by code (REST and WebSocket)", errors.clone());
+        registry.register("ws_connections", "Open WebSocket connections", ws_connections.clone());
+        registry.register("ws_frames_received", "WebSocket frames received", ws_frames_in.clone());
+        registry.register("ws_frames_sent", "WebSocket frames sent", ws_frames_out.clone());
+        Metrics {
+            registry: Mutex::new(registry),
+            http_requests,
+            http_latency,
+            errors,
+            ws_connections,
+            ws_frames_in,
+            ws_frames_out,
+        }
+    }
+
+    pub fn count_error(&self, code: ErrorCode) {
+        self.errors.get_or_create(&CodeLabels { code: code.as_str().to_owned() }).inc();
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Middleware: counts and times every routed request, and counts error codes.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let m = &state.metrics;
+    m.http_requests.get_or_create(&RequestLabels { method, route: route.clone(), status: response.status().as_u16() }).inc();
+    m.http_latency.get_or_create(&RouteLabels { route }).observe(start.elapsed().as_secs_f64());
+    if let Some(code) = response.extensions().get::<ErrorCode>() {
+        m.count_error(*code);
+    }
+    response
+}

@@ -1,0 +1,48 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the wire types.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::rest;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Magpie", description = "Magpie's REST API. The WebSocket protocol at /v1/ws is described in docs/protocol.md."),
+    paths(
+        rest::login, rest::register, rest::logout,
+        rest::get_me, rest::update_me, rest::change_password,
+        rest::list_sessions, rest::revoke_session,
+        rest::search_accounts, rest::get_account,
+        rest::admin_list_domains, rest::admin_create_domain, rest::admin_update_domain,
+        rest::admin_list_accounts, rest::admin_create_account, rest::admin_get_account,
+        rest::admin_disable_account, rest::admin_enable_account, rest::admin_revoke_sessions,
+        rest::healthz, rest::readyz, rest::metrics,
+    ),
+    components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as JSON, built once.
+pub fn openapi_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        let mut doc = ApiDoc::openapi();
+        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        doc.to_json().unwrap_or_else(|_| "{}".to_owned())
+    })
+}

@@ -1,0 +1,162 @@
+//! Live WebSocket connections, by session and by account. Implements the core's
+//! [`LiveConnections`] port: the core closes sessions and pushes events through it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use magpie_core::model::{Account, AccountId, RevokeReason, SessionId};
+use magpie_core::ports::LiveConnections;
+use magpie_wire::{Event, ServerFrame, close_code};
+use tokio::sync::{mpsc, watch};
+
+use crate::{Metrics, convert};
+
+/// How a connection is told to close: the close code, its reason, and an event to send first.
+#[derive(Debug, Clone)]
+pub struct CloseCommand {
+    pub code: u16,
+    pub reason: &'static str,
+    pub last_frame: Option<ServerFrame>,
+}
+
+/// The registry's handle on one connection.
+struct Conn {
+    id: u64,
+    account: AccountId,
+    frames: mpsc::Sender<Arc<str>>,
+    close: watch::Sender<Option<CloseCommand>>,
+}
+
+/// What a connection task holds: the receiving ends of its queue and close signal.
+pub struct ConnHandle {
+    pub id: u64,
+    pub frames: mpsc::Receiver<Arc<str>>,
+    pub close: watch::Receiver<Option<CloseCommand>>,
+    /// Lets the connection queue frames for itself (replies), through the same bounded queue.
+    pub sender: mpsc::Sender<Arc<str>>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    conns: Mutex<HashMap<SessionId, Vec<Conn>>>,
+    accounts: Mutex<HashMap<AccountId, Vec<SessionId>>>,
+    next_id: AtomicU64,
+    metrics: OnceLock<Arc<Metrics>>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    pub(crate) fn attach_metrics(&self, metrics: Arc<Metrics>) {
+        let _ = self.metrics.set(metrics);
+    }
+
+    /// Registers a new connection with a send queue of `queue_len_max` frames.
+    pub fn register(&self, session: SessionId, account: AccountId, queue_len_max: usize) -> ConnHandle {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(queue_len_max.max(1));
+        let (close_tx, close_rx) = watch::channel(None);
+        let conn = Conn { id, account, frames: tx.clone(), close: close_tx };
+        self.lock_conns().entry(session).or_default().push(conn);
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let sessions = accounts.entry(account).or_default();
+        if !sessions.contains(&session) {
+            sessions.push(session);
+        }
+        if let Some(m) = self.metrics.get() {
+            m.ws_connections.inc();
+        }
+        ConnHandle { id, frames: rx, close: close_rx, sender: tx }
+    }
+
+    /// Forgets a connection once its task has ended.
+    pub fn unregister(&self, session: SessionId, id: u64) {
+        let mut conns = self.lock_conns();
+        let Some(list) = conns.get_mut(&session) else { return };
+        let Some(pos) = list.iter().position(|c| c.id == id) else { return };
+        let conn = list.swap_remove(pos);
+        if list.is_empty() {
+            conns.remove(&session);
+            let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(sessions) = accounts.get_mut(&conn.account) {
+                sessions.retain(|s| *s != session);
+                if sessions.is_empty() {
+                    accounts.remove(&conn.account);
+                }
+            }
+        }
+        drop(conns);
+        if let Some(m) = self.metrics.get() {
+            m.ws_connections.dec();
+        }
+    }
+
+    /// Number of live connections.
+    pub fn len(&self) -> usize {
+        self.lock_conns().values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Tells every connection to close (server shutdown).
+    pub fn close_all(&self, code: u16, reason: &'static str) {
+        for conn in self.lock_conns().values().flatten() {
+            conn.close.send_replace(Some(CloseCommand { code, reason, last_frame: None }));
+        }
+    }
+
+    /// Queues a frame for every connection of an account. A connection whose queue is full is
+    /// closed as a slow consumer instead of growing its queue.
+    fn push_to_account(&self, account: AccountId, frame: &ServerFrame) {
+        let Ok(text) = serde_json::to_string(frame) else { return };
+        let text: Arc<str> = text.into();
+        let sessions = {
+            let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            accounts.get(&account).cloned().unwrap_or_default()
+        };
+        let conns = self.lock_conns();
+        for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
+            if conn.frames.try_send(text.clone()).is_err() {
+                conn.close.send_replace(Some(slow_consumer()));
+            }
+        }
+    }
+
+    fn lock_conns(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Vec<Conn>>> {
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub fn slow_consumer() -> CloseCommand {
+    CloseCommand { code: close_code::SLOW_CONSUMER, reason: "slow_consumer", last_frame: None }
+}
+
+impl LiveConnections for Registry {
+    fn close_sessions(&self, sessions: &[SessionId], reason: RevokeReason) {
+        if sessions.is_empty() {
+            return;
+        }
+        let code = match reason {
+            RevokeReason::AccountDisabled => close_code::ACCOUNT_DISABLED,
+            _ => close_code::SESSION_REVOKED,
+        };
+        let frame = ServerFrame::Event(Event::SessionRevoked { reason: convert::revoke_reason(reason) });
+        let conns = self.lock_conns();
+        for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
+            conn.close.send_replace(Some(CloseCommand {
+                code,
+                reason: reason.as_str(),
+                last_frame: Some(frame.clone()),
+            }));
+        }
+    }
+
+    fn profile_updated(&self, account: &Account) {
+        self.push_to_account(account.id, &ServerFrame::Event(Event::ProfileUpdated(convert::me(account))));
+    }
+}

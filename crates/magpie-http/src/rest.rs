@@ -1,0 +1,345 @@
+//! REST handlers. Each is thin: extract, call the core, convert.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use magpie_core::accounts::ProfileUpdate;
+use magpie_core::auth::LoginOutcome;
+use magpie_core::model::{Actor, Role, SessionId};
+use magpie_wire as wire;
+use magpie_wire::ErrorCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, ClientIp};
+use crate::{ApiError, AppState, convert};
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Page size when a list request names none.
+const PAGE_LEN_DEFAULT: usize = 50;
+
+fn login_response(outcome: LoginOutcome) -> wire::LoginResponse {
+    wire::LoginResponse {
+        session: convert::session(&outcome.session, outcome.session.id),
+        me: convert::me(&outcome.account),
+        token: outcome.token,
+    }
+}
+
+/// `POST /v1/auth/login`: exchanges an account and password for a session token.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = wire::LoginRequest,
+    responses((status = 200, body = wire::LoginResponse),
+              (status = 401, description = "invalid_credentials", body = wire::ErrorBody),
+              (status = 403, description = "account_disabled", body = wire::ErrorBody),
+              (status = 429, description = "rate_limited", body = wire::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<wire::LoginRequest>,
+) -> ApiResult<wire::LoginResponse> {
+    let outcome = state.core.auth.login(&req.account, &req.password, req.device.as_deref(), ip.as_deref()).await?;
+    Ok(Json(login_response(outcome)))
+}
+
+/// `POST /v1/auth/register`: creates an account where the domain's registration is open.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = wire::RegisterRequest,
+    responses((status = 200, body = wire::LoginResponse),
+              (status = 403, description = "registration_closed", body = wire::ErrorBody),
+              (status = 409, description = "already_exists", body = wire::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<wire::RegisterRequest>,
+) -> ApiResult<wire::LoginResponse> {
+    let outcome = state
+        .core
+        .auth
+        .register(&req.account, &req.password, req.display_name.as_deref(), req.device.as_deref(), ip.as_deref())
+        .await?;
+    Ok(Json(login_response(outcome)))
+}
+
+/// `POST /v1/auth/logout`: ends the current session and closes its live connections.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = wire::ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, Authed(caller): Authed) -> Result<StatusCode, ApiError> {
+    state.core.auth.logout(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/me`: the caller's own profile.
+#[utoipa::path(get, path = "/v1/me", tag = "profile", security(("bearer" = [])),
+    responses((status = 200, body = wire::Me), (status = 401, body = wire::ErrorBody)))]
+pub async fn get_me(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::Me> {
+    Ok(Json(convert::me(&state.core.accounts.me(&caller).await?)))
+}
+
+/// `PATCH /v1/me`: changes the caller's profile; the caller's other devices get a
+/// `profile_updated` event.
+#[utoipa::path(patch, path = "/v1/me", tag = "profile", security(("bearer" = [])),
+    request_body = wire::UpdateProfileRequest,
+    responses((status = 200, body = wire::Me), (status = 422, body = wire::ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::UpdateProfileRequest>,
+) -> ApiResult<wire::Me> {
+    let update = ProfileUpdate {
+        display_name: req.display_name,
+        avatar: req.avatar,
+        signature: req.signature,
+        email: req.email,
+        phone: req.phone,
+    };
+    Ok(Json(convert::me(&state.core.accounts.update_profile(&caller, update).await?)))
+}
+
+/// `POST /v1/me/password`: changes the password and revokes every other session.
+#[utoipa::path(post, path = "/v1/me/password", tag = "profile", security(("bearer" = [])),
+    request_body = wire::ChangePasswordRequest,
+    responses((status = 204), (status = 401, description = "invalid_credentials", body = wire::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.core.auth.change_password(&caller, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/sessions`: the caller's live sessions, newest first.
+#[utoipa::path(get, path = "/v1/sessions", tag = "sessions", security(("bearer" = [])),
+    responses((status = 200, body = wire::SessionList)))]
+pub async fn list_sessions(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::SessionList> {
+    let sessions = state.core.auth.sessions(&caller).await?;
+    let sessions = sessions.iter().map(|s| convert::session(s, caller.session.id)).collect();
+    Ok(Json(wire::SessionList { sessions }))
+}
+
+/// `DELETE /v1/sessions/{id}`: revokes one of the caller's sessions; its live connections
+/// close at once.
+#[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "session id")),
+    responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.core.auth.revoke_session(&caller, SessionId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Part of a login or display name; empty lists everyone.
+    #[serde(default)]
+    q: String,
+    /// Continue after this login name (the last one of the previous page).
+    after: Option<String>,
+    /// Page size, at most the server's `directory_page_len_max`.
+    limit: Option<usize>,
+}
+
+/// `GET /v1/accounts`: the caller's domain directory.
+#[utoipa::path(get, path = "/v1/accounts", tag = "directory", security(("bearer" = [])), params(SearchParams),
+    responses((status = 200, body = wire::AccountList)))]
+pub async fn search_accounts(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> ApiResult<wire::AccountList> {
+    let limit = params.limit.unwrap_or(PAGE_LEN_DEFAULT);
+    let found = state.core.accounts.search(&caller, &params.q, params.after.as_deref(), limit).await?;
+    Ok(Json(wire::AccountList { accounts: found.iter().map(convert::profile).collect() }))
+}
+
+/// `GET /v1/accounts/{account}`: a profile in the caller's domain (404 for any other).
+#[utoipa::path(get, path = "/v1/accounts/{account}", tag = "directory", security(("bearer" = [])),
+    params(("account" = String, Path, description = "name@domain")),
+    responses((status = 200, body = wire::Profile), (status = 404, body = wire::ErrorBody)))]
+pub async fn get_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::Profile> {
+    Ok(Json(convert::profile(&state.core.accounts.profile(&caller, &account).await?)))
+}
+
+/// `GET /v1/admin/domains`: every domain (server admins).
+#[utoipa::path(get, path = "/v1/admin/domains", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = wire::DomainList), (status = 403, body = wire::ErrorBody)))]
+pub async fn admin_list_domains(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::DomainList> {
+    let domains = state.core.accounts.domains(Actor::Account(&caller)).await?;
+    Ok(Json(wire::DomainList { domains: domains.iter().map(convert::domain).collect() }))
+}
+
+/// `POST /v1/admin/domains`: adds a domain (server admins).
+#[utoipa::path(post, path = "/v1/admin/domains", tag = "admin", security(("bearer" = [])),
+    request_body = wire::CreateDomainRequest,
+    responses((status = 201, body = wire::DomainInfo), (status = 409, body = wire::ErrorBody)))]
+pub async fn admin_create_domain(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::CreateDomainRequest>,
+) -> Result<(StatusCode, Json<wire::DomainInfo>), ApiError> {
+    let domain = state.core.accounts.create_domain(Actor::Account(&caller), &req.name).await?;
+    Ok((StatusCode::CREATED, Json(convert::domain(&domain))))
+}
+
+/// `PATCH /v1/admin/domains/{domain}`: changes a domain's settings (its admins).
+#[utoipa::path(patch, path = "/v1/admin/domains/{domain}", tag = "admin", security(("bearer" = [])),
+    params(("domain" = String, Path)), request_body = wire::UpdateDomainRequest,
+    responses((status = 200, body = wire::DomainInfo), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_update_domain(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(domain): ApiPath<String>,
+    ApiJson(req): ApiJson<wire::UpdateDomainRequest>,
+) -> ApiResult<wire::DomainInfo> {
+    let actor = Actor::Account(&caller);
+    let updated = match req.registration {
+        Some(mode) => {
+            state.core.accounts.set_registration(actor, &domain, convert::registration_from_wire(mode)).await?
+        }
+        None => {
+            let d = state.core.accounts.domain(&domain).await?;
+            if !actor.may_administer(d.id) {
+                return Err(magpie_core::Error::NotFound("domain").into());
+            }
+            d
+        }
+    };
+    Ok(Json(convert::domain(&updated)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AdminListParams {
+    /// The domain to list; defaults to the caller's own.
+    domain: Option<String>,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /v1/admin/accounts`: a domain's accounts, disabled ones included (its admins).
+#[utoipa::path(get, path = "/v1/admin/accounts", tag = "admin", security(("bearer" = [])), params(AdminListParams),
+    responses((status = 200, body = [wire::AdminAccount])))]
+pub async fn admin_list_accounts(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(params): ApiQuery<AdminListParams>,
+) -> ApiResult<Vec<wire::AdminAccount>> {
+    let domain = params.domain.unwrap_or_else(|| caller.account.addr.domain.to_string());
+    let limit = params.limit.unwrap_or(PAGE_LEN_DEFAULT);
+    let accounts = state.core.accounts.list(Actor::Account(&caller), &domain, params.after.as_deref(), limit).await?;
+    Ok(Json(accounts.iter().map(convert::admin_account).collect()))
+}
+
+/// `POST /v1/admin/accounts`: creates an account (admins of its domain).
+#[utoipa::path(post, path = "/v1/admin/accounts", tag = "admin", security(("bearer" = [])),
+    request_body = wire::CreateAccountRequest,
+    responses((status = 201, body = wire::AdminAccount), (status = 409, body = wire::ErrorBody)))]
+pub async fn admin_create_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::CreateAccountRequest>,
+) -> Result<(StatusCode, Json<wire::AdminAccount>), ApiError> {
+    let role = req.role.map_or(Role::Member, convert::role_from_wire);
+    let account = state
+        .core
+        .accounts
+        .create_account(Actor::Account(&caller), &req.account, &req.password, req.display_name.as_deref(), role)
+        .await?;
+    Ok((StatusCode::CREATED, Json(convert::admin_account(&account))))
+}
+
+/// `GET /v1/admin/accounts/{account}`: one account as its admins see it.
+#[utoipa::path(get, path = "/v1/admin/accounts/{account}", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 200, body = wire::AdminAccount)))]
+pub async fn admin_get_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::AdminAccount> {
+    Ok(Json(convert::admin_account(&state.core.accounts.admin_get(Actor::Account(&caller), &account).await?)))
+}
+
+/// `POST /v1/admin/accounts/{account}/disable`: disables an account and closes all its
+/// sessions at once.
+#[utoipa::path(post, path = "/v1/admin/accounts/{account}/disable", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 200, body = wire::AdminAccount)))]
+pub async fn admin_disable_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::AdminAccount> {
+    let account = state.core.accounts.set_disabled(Actor::Account(&caller), &account, true).await?;
+    Ok(Json(convert::admin_account(&account)))
+}
+
+/// `POST /v1/admin/accounts/{account}/enable`: lets a disabled account log in again.
+#[utoipa::path(post, path = "/v1/admin/accounts/{account}/enable", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 200, body = wire::AdminAccount)))]
+pub async fn admin_enable_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::AdminAccount> {
+    let account = state.core.accounts.set_disabled(Actor::Account(&caller), &account, false).await?;
+    Ok(Json(convert::admin_account(&account)))
+}
+
+/// `DELETE /v1/admin/accounts/{account}/sessions`: signs an account out everywhere.
+#[utoipa::path(delete, path = "/v1/admin/accounts/{account}/sessions", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 204)))]
+pub async fn admin_revoke_sessions(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.accounts.revoke_all_sessions(Actor::Account(&caller), &account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn health(status: &str) -> wire::HealthResponse {
+    wire::HealthResponse { status: status.to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
+}
+
+/// `GET /healthz`: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = wire::HealthResponse)))]
+pub async fn healthz() -> Json<wire::HealthResponse> {
+    Json(health("ok"))
+}
+
+/// `GET /readyz`: the server accepts traffic (503 while starting or stopping).
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses((status = 200, body = wire::HealthResponse), (status = 503, body = wire::HealthResponse)))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        Json(health("ok")).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(health("unavailable"))).into_response()
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render();
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
+}
+
+/// `GET /v1/openapi.json`: this API's OpenAPI 3.1 document.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], crate::openapi_json()).into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such endpoint")
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::MalformedRequest, "this endpoint does not accept that method")
+}

@@ -1,0 +1,301 @@
+//! The WebSocket transport at `/v1/ws`.
+//!
+//! Each connection runs one task that reads client frames and writes queued frames. What the
+//! server sends to a connection goes through one bounded queue; when it is full the
+//! connection is closed (`slow_consumer`) rather than buffering without bound. The registry
+//! can ask a connection to close at any time (revocation, shutdown).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use magpie_core::model::Principal;
+use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code, request_type};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use crate::registry::{CloseCommand, slow_consumer};
+use crate::{ApiError, AppState, convert, error};
+
+/// A frame larger than this many times `ws_frame_bytes_max` is not read at all: the
+/// connection is closed with 1009. Between the two limits the client gets a typed error.
+const PROTOCOL_CAP_FACTOR: usize = 4;
+/// How long the final frames of a closing connection may take to send.
+const CLOSE_SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `GET /v1/ws`: upgrades to a WebSocket authenticated by the session token, taken from
+/// `Authorization: Bearer <token>` or, for browsers, the subprotocol `magpie.bearer.<token>`
+/// offered beside `magpie.v1`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return ApiError::new(ErrorCode::MalformedRequest, rejection.body_text()).into_response(),
+    };
+    let Some(token) = token_from_headers(&headers) else {
+        return ApiError::new(
+            ErrorCode::Unauthenticated,
+            "send Authorization: Bearer <token> or offer the subprotocol magpie.bearer.<token>",
+        )
+        .into_response();
+    };
+    let principal = match state.core.auth.authenticate(&token).await {
+        Ok(p) => p,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let cap = state.settings.ws_frame_bytes_max.saturating_mul(PROTOCOL_CAP_FACTOR);
+    ws.protocols([wire::WS_PROTOCOL])
+        .max_message_size(cap)
+        .max_frame_size(cap)
+        .on_upgrade(move |socket| serve(state, principal, token, socket))
+}
+
+fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some((scheme, token)) = value.split_once(' ') {
+            if scheme.eq_ignore_ascii_case("bearer") {
+                return Some(token.trim().to_owned());
+            }
+        }
+    }
+    headers
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(wire::WS_BEARER_PROTOCOL_PREFIX).map(str::to_owned))
+}
+
+async fn serve(state: AppState, principal: Principal, token: String, socket: WebSocket) {
+    let session = principal.session.id;
+    let mut handle = state.live.register(session, principal.account.id, state.settings.ws_send_queue_len_max);
+    let (mut sink, mut stream) = socket.split();
+
+    // A revocation that landed between the upgrade's check and the registration above would
+    // have missed this connection: check once more now that it is registered.
+    let outcome = match state.core.auth.authenticate(&token).await {
+        Err(_) => Some(CloseCommand { code: close_code::SESSION_REVOKED, reason: "revoked", last_frame: None }),
+        Ok(principal) => {
+            let hello = ServerFrame::Hello(wire::Hello {
+                session: convert::session(&principal.session, session),
+                me: convert::me(&principal.account),
+                heartbeat_interval_secs: state.settings.ws_heartbeat_interval_secs,
+                idle_timeout_secs: state.settings.ws_idle_timeout_secs,
+                frame_bytes_max: state.settings.ws_frame_bytes_max,
+            });
+            if send_frame(&mut sink, &state, &hello).await {
+                let mut conn = Connection::new(&state, principal, handle.sender.clone());
+                tokio::select! {
+                    cmd = conn.read_loop(&mut stream) => cmd,
+                    cmd = write_loop(&mut sink, &state, &mut handle.frames, &mut handle.close) => cmd,
+                }
+            } else {
+                None
+            }
+        }
+    };
+    if let Some(cmd) = outcome {
+        let goodbye = async {
+            if let Some(frame) = &cmd.last_frame {
+                send_frame(&mut sink, &state, frame).await;
+            }
+            let close = CloseFrame { code: cmd.code, reason: Utf8Bytes::from_static(cmd.reason) };
+            let _ = sink.send(Message::Close(Some(close))).await;
+        };
+        let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, goodbye).await;
+    }
+    state.live.unregister(session, handle.id);
+}
+
+async fn send_frame(sink: &mut SplitSink<WebSocket, Message>, state: &AppState, frame: &ServerFrame) -> bool {
+    let Ok(text) = serde_json::to_string(frame) else { return false };
+    state.metrics.ws_frames_out.inc();
+    sink.send(Message::Text(text.into())).await.is_ok()
+}
+
+/// Writes queued frames and heartbeats until the registry asks the connection to close
+/// (returning how) or the socket fails (returning `None`).
+async fn write_loop(
+    sink: &mut SplitSink<WebSocket, Message>,
+    state: &AppState,
+    frames: &mut mpsc::Receiver<Arc<str>>,
+    close: &mut watch::Receiver<Option<CloseCommand>>,
+) -> Option<CloseCommand> {
+    let period = Duration::from_secs(state.settings.ws_heartbeat_interval_secs.max(1));
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            biased;
+            changed = close.changed() => {
+                if changed.is_err() {
+                    return None;
+                }
+                if let Some(cmd) = close.borrow_and_update().clone() {
+                    return Some(cmd);
+                }
+            }
+            frame = frames.recv() => {
+                let frame = frame?;
+                state.metrics.ws_frames_out.inc();
+                if sink.send(Message::Text(Utf8Bytes::from(&*frame))).await.is_err() {
+                    return None;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// The reading side of one connection: its caller, its rate budget, its reply queue.
+struct Connection<'a> {
+    state: &'a AppState,
+    principal: Principal,
+    replies: mpsc::Sender<Arc<str>>,
+    tokens: f64,
+    refill_at: Instant,
+    refused_in_a_row: u32,
+}
+
+impl<'a> Connection<'a> {
+    fn new(state: &'a AppState, principal: Principal, replies: mpsc::Sender<Arc<str>>) -> Self {
+        Connection {
+            state,
+            principal,
+            replies,
+            tokens: f64::from(state.settings.ws_frames_per_sec_max) * 2.0,
+            refill_at: Instant::now(),
+            refused_in_a_row: 0,
+        }
+    }
+
+    /// Reads frames until the client leaves (`None`) or must be closed (`Some`).
+    async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Option<CloseCommand> {
+        let idle = Duration::from_secs(self.state.settings.ws_idle_timeout_secs.max(1));
+        loop {
+            let message = match tokio::time::timeout(idle, stream.next()).await {
+                Err(_) => {
+                    return Some(CloseCommand { code: close_code::IDLE_TIMEOUT, reason: "idle_timeout", last_frame: None });
+                }
+                Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(message))) => message,
+            };
+            let text = match message {
+                Message::Text(text) => text,
+                Message::Binary(_) => {
+                    let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, "send JSON text frames, not binary").error;
+                    if let Err(close) = self.reply(ServerFrame::Error { id: None, error: err }) {
+                return Some(close);
+            }
+                    continue;
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                Message::Close(_) => return None,
+            };
+            self.state.metrics.ws_frames_in.inc();
+            if !self.take_token() {
+                self.refused_in_a_row += 1;
+                if self.refused_in_a_row > self.state.settings.ws_frames_per_sec_max.saturating_mul(2) {
+                    return Some(CloseCommand { code: close_code::RATE_LIMITED, reason: "rate_limited", last_frame: None });
+                }
+                let mut err = wire::ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down").error;
+                err.retry_after_secs = Some(1);
+                if let Err(close) = self.reply(ServerFrame::Error { id: frame_id(&text), error: err }) {
+                return Some(close);
+            }
+                continue;
+            }
+            self.refused_in_a_row = 0;
+            let answer = self.handle_text(&text).await;
+            if let Err(close) = self.reply(answer) {
+                return Some(close);
+            }
+        }
+    }
+
+    async fn handle_text(&self, text: &str) -> ServerFrame {
+        let frame_max = self.state.settings.ws_frame_bytes_max;
+        if text.len() > frame_max {
+            let mut err = wire::ErrorBody::new(ErrorCode::TooLarge, format!("frames are limited to {frame_max} bytes")).error;
+            err.field = Some("frame".to_owned());
+            return ServerFrame::Error { id: frame_id(text), error: err };
+        }
+        let frame: ClientFrame = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, format!("not a request frame: {e}")).error;
+                return ServerFrame::Error { id: frame_id(text), error: err };
+            }
+        };
+        match self.dispatch(&frame).await {
+            Ok(data) => ServerFrame::Reply { id: frame.id, data },
+            Err(error) => ServerFrame::Error { id: Some(frame.id), error },
+        }
+    }
+
+    async fn dispatch(&self, frame: &ClientFrame) -> Result<Value, wire::ErrorDetail> {
+        let core = &self.state.core;
+        let p = &self.principal;
+        let to_value = |v: Result<Value, serde_json::Error>| {
+            v.map_err(|e| error::detail(&magpie_core::Error::Internal(format!("encode reply: {e}"))))
+        };
+        match frame.kind.as_str() {
+            request_type::PING => Ok(Value::Object(Default::default())),
+            request_type::GET_ME => {
+                let me = core.accounts.me(p).await.map_err(|e| error::detail(&e))?;
+                to_value(serde_json::to_value(convert::me(&me)))
+            }
+            request_type::LIST_SESSIONS => {
+                let sessions = core.auth.sessions(p).await.map_err(|e| error::detail(&e))?;
+                let list = wire::SessionList {
+                    sessions: sessions.iter().map(|s| convert::session(s, p.session.id)).collect(),
+                };
+                to_value(serde_json::to_value(list))
+            }
+            other => {
+                let shown: String = other.chars().take(64).collect();
+                Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)
+            }
+        }
+    }
+
+    /// Queues a frame for this connection; a full queue closes it as a slow consumer.
+    fn reply(&self, frame: ServerFrame) -> Result<(), CloseCommand> {
+        if let ServerFrame::Error { error, .. } = &frame {
+            self.state.metrics.count_error(error.code);
+        }
+        let text = serde_json::to_string(&frame).map_err(|_| slow_consumer())?;
+        self.replies.try_send(text.into()).map_err(|_| slow_consumer())
+    }
+
+    fn take_token(&mut self) -> bool {
+        let rate = f64::from(self.state.settings.ws_frames_per_sec_max.max(1));
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.refill_at).as_secs_f64() * rate).min(rate * 2.0);
+        self.refill_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The `id` of a frame that could not be read as a request, if it has a numeric one.
+fn frame_id(text: &str) -> Option<u64> {
+    serde_json::from_str::<Value>(text).ok()?.get("id")?.as_u64()
+}

@@ -1,0 +1,182 @@
+//! `magpie admin …`: domain and account management straight on the data directory. It runs
+//! the same core services as the server, as the all-powerful operator. Revocations it makes
+//! reach a running server through the store's revocation log.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Subcommand;
+use magpie_core::Core;
+use magpie_core::model::{Account, Actor, RegistrationMode, RevokeReason, Role, SessionId};
+use magpie_core::ports::{LiveConnections, SystemClock};
+
+use crate::config::Config;
+use crate::serve::open_store;
+
+/// Accounts listed per page by `user list`.
+const LIST_PAGE_LEN: usize = 100;
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Domains (tenants).
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a domain.
+    Add { name: String },
+    /// List domains.
+    List,
+    /// Change a domain's settings.
+    Set {
+        name: String,
+        /// Whether anyone may register an account: open or closed.
+        #[arg(long, value_parser = ["open", "closed"])]
+        registration: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        /// Login name, or name@domain.
+        name: String,
+        /// Domain of the account (default: the configured default domain).
+        #[arg(long)]
+        domain: Option<String>,
+        /// Make the account an administrator of its domain.
+        #[arg(long)]
+        admin: bool,
+        /// Make the account a server administrator (all domains).
+        #[arg(long, conflicts_with = "admin")]
+        server_admin: bool,
+        /// Display name (free Unicode); defaults to the login name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (one line, or everything up to EOF).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List the accounts of a domain.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Disable an account: it cannot log in and its live connections close.
+    Disable {
+        name: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Enable a disabled account.
+    Enable {
+        name: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+}
+
+/// The CLI holds no connections; a running server learns of revocations from the store.
+struct NoConnections;
+
+impl LiveConnections for NoConnections {
+    fn close_sessions(&self, _: &[SessionId], _: RevokeReason) {}
+    fn profile_updated(&self, _: &Account) {}
+}
+
+pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    let store = Arc::new(open_store(&config)?);
+    let core = Core::new(config.core_settings(), store, Arc::new(SystemClock), Arc::new(NoConnections));
+    // The default domain exists from the first use of the data directory, server or CLI.
+    core.accounts.ensure_domain(&config.domain).await?;
+    let addr = |name: &str, domain: &Option<String>| -> String {
+        if name.contains('@') {
+            name.to_owned()
+        } else {
+            format!("{name}@{}", domain.as_deref().unwrap_or(&config.domain))
+        }
+    };
+    let op = Actor::Operator;
+    match command {
+        AdminCommand::Domain { command } => match command {
+            DomainCommand::Add { name } => {
+                let d = core.accounts.create_domain(op, &name).await?;
+                println!("added domain {}", d.name);
+            }
+            DomainCommand::List => {
+                for d in core.accounts.domains(op).await? {
+                    println!("{}\tregistration={}", d.name, d.registration.as_str());
+                }
+            }
+            DomainCommand::Set { name, registration } => {
+                let mode = registration.as_deref().and_then(RegistrationMode::parse);
+                let d = match mode {
+                    Some(mode) => core.accounts.set_registration(op, &name, mode).await?,
+                    None => core.accounts.domain(&name).await?,
+                };
+                println!("{}\tregistration={}", d.name, d.registration.as_str());
+            }
+        },
+        AdminCommand::User { command } => match command {
+            UserCommand::Add { name, domain, admin, server_admin, display_name, password_stdin: _ } => {
+                let password = read_password()?;
+                let role = match (admin, server_admin) {
+                    (_, true) => Role::ServerAdmin,
+                    (true, false) => Role::DomainAdmin,
+                    (false, false) => Role::Member,
+                };
+                let a = core
+                    .accounts
+                    .create_account(op, &addr(&name, &domain), &password, display_name.as_deref(), role)
+                    .await?;
+                println!("created {} ({})", a.addr, a.role.as_str());
+            }
+            UserCommand::List { domain } => {
+                let domain = domain.unwrap_or_else(|| config.domain.clone());
+                let mut after: Option<String> = None;
+                loop {
+                    let page = core.accounts.list(op, &domain, after.as_deref(), LIST_PAGE_LEN).await?;
+                    for a in &page {
+                        let state = if a.disabled { "disabled" } else { "active" };
+                        println!("{}\t{}\t{}\t{}", a.addr, a.role.as_str(), state, a.profile.display_name);
+                    }
+                    match page.last() {
+                        Some(last) if page.len() == LIST_PAGE_LEN => after = Some(last.addr.name.to_string()),
+                        _ => break,
+                    }
+                }
+            }
+            UserCommand::Disable { name, domain } => {
+                let a = core.accounts.set_disabled(op, &addr(&name, &domain), true).await?;
+                println!("disabled {}", a.addr);
+            }
+            UserCommand::Enable { name, domain } => {
+                let a = core.accounts.set_disabled(op, &addr(&name, &domain), false).await?;
+                println!("enabled {}", a.addr);
+            }
+        },
+    }
+    Ok(())
+}
+
+/// The password from standard input: the first line, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin().take(64 * 1024).read_to_string(&mut input).context("cannot read the password from stdin")?;
+    let password = input.lines().next().unwrap_or_default().to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input (try: echo 'secret' | magpie admin user add …)");
+    }
+    Ok(password)
+}

@@ -1,0 +1,189 @@
+//! The one typed configuration. Layers, weakest first: defaults < TOML file (`--config`) <
+//! environment (`MAGPIE_*`) < command-line flags. Every field's doc comment is its
+//! documentation; `config.example.toml` is generated from them (`magpie config example`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use confique::Config as _;
+
+#[derive(Debug, confique::Config)]
+pub struct Config {
+    /// Directory holding all of Magpie's state: the SQLite database and, later, files and the
+    /// search index. Created if missing.
+    #[config(default = "./magpie-data", env = "MAGPIE_DATA_DIR")]
+    pub data_dir: PathBuf,
+
+    /// Address and port the HTTP and WebSocket server listens on. Use port 0 for any free
+    /// port (the chosen one is printed at start).
+    #[config(default = "127.0.0.1:8080", env = "MAGPIE_LISTEN")]
+    pub listen: SocketAddr,
+
+    /// The domain created at first start; accounts are name@domain.
+    #[config(default = "localhost", env = "MAGPIE_DOMAIN")]
+    pub domain: String,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. "info" or "magpie_http=debug,info".
+    #[config(default = "info", env = "MAGPIE_LOG")]
+    pub log: String,
+
+    /// Log format: "text" for people, "json" for log collectors.
+    #[config(default = "text", env = "MAGPIE_LOG_FORMAT")]
+    pub log_format: String,
+
+    #[config(nested)]
+    pub auth: AuthConfig,
+
+    #[config(nested)]
+    pub limits: LimitsConfig,
+}
+
+/// Passwords, sessions and login throttling.
+#[derive(Debug, confique::Config)]
+pub struct AuthConfig {
+    /// How long a session lives after login, in seconds (default 30 days).
+    #[config(default = 2592000, env = "MAGPIE_SESSION_TTL_SECS")]
+    pub session_ttl_secs: u64,
+
+    /// Sessions one account may hold at once; logging in past this revokes the oldest.
+    #[config(default = 100, env = "MAGPIE_SESSIONS_PER_ACCOUNT_MAX")]
+    pub sessions_per_account_max: usize,
+
+    /// Password hashes computed at the same time; each holds argon2_memory_kib of memory.
+    #[config(default = 2, env = "MAGPIE_PASSWORD_HASH_CONCURRENCY_MAX")]
+    pub password_hash_concurrency_max: usize,
+
+    /// Argon2id memory cost in KiB (OWASP recommends 19456 with 2 iterations).
+    #[config(default = 19456, env = "MAGPIE_ARGON2_MEMORY_KIB")]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id iterations.
+    #[config(default = 2, env = "MAGPIE_ARGON2_ITERATIONS")]
+    pub argon2_iterations: u32,
+
+    /// Shortest password accepted for a new password, in bytes.
+    #[config(default = 8, env = "MAGPIE_PASSWORD_BYTES_MIN")]
+    pub password_bytes_min: usize,
+
+    /// Longest password accepted, in bytes; longer ones are refused before hashing.
+    #[config(default = 1024, env = "MAGPIE_PASSWORD_BYTES_MAX")]
+    pub password_bytes_max: usize,
+
+    /// Failed logins per account in a rolling hour before logins are refused with
+    /// rate_limited.
+    #[config(default = 20, env = "MAGPIE_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR_MAX")]
+    pub login_failures_per_account_per_hour_max: u32,
+
+    /// Failed logins per client IP in a rolling hour before logins are refused with
+    /// rate_limited.
+    #[config(default = 100, env = "MAGPIE_LOGIN_FAILURES_PER_IP_PER_HOUR_MAX")]
+    pub login_failures_per_ip_per_hour_max: u32,
+}
+
+/// Bounds on what clients may send and on what the server buffers for them.
+#[derive(Debug, confique::Config)]
+pub struct LimitsConfig {
+    /// Largest REST request body, in bytes.
+    #[config(default = 65536, env = "MAGPIE_REQUEST_BODY_BYTES_MAX")]
+    pub request_body_bytes_max: usize,
+
+    /// Largest WebSocket frame answered normally, in bytes; larger ones get a too_large error,
+    /// and frames over four times this close the connection.
+    #[config(default = 65536, env = "MAGPIE_WS_FRAME_BYTES_MAX")]
+    pub ws_frame_bytes_max: usize,
+
+    /// Frames queued for one WebSocket connection before it is closed as a slow consumer.
+    #[config(default = 256, env = "MAGPIE_WS_SEND_QUEUE_LEN_MAX")]
+    pub ws_send_queue_len_max: usize,
+
+    /// Seconds between the server's WebSocket pings.
+    #[config(default = 25, env = "MAGPIE_WS_HEARTBEAT_INTERVAL_SECS")]
+    pub ws_heartbeat_interval_secs: u64,
+
+    /// Seconds without any frame from the client after which its connection is closed.
+    #[config(default = 60, env = "MAGPIE_WS_IDLE_TIMEOUT_SECS")]
+    pub ws_idle_timeout_secs: u64,
+
+    /// Frames per second one WebSocket connection may send on average.
+    #[config(default = 50, env = "MAGPIE_WS_FRAMES_PER_SEC_MAX")]
+    pub ws_frames_per_sec_max: u32,
+
+    /// Accounts returned by one directory page.
+    #[config(default = 100, env = "MAGPIE_DIRECTORY_PAGE_LEN_MAX")]
+    pub directory_page_len_max: usize,
+
+    /// Trust the last X-Forwarded-For entry as the client IP (only behind a reverse proxy
+    /// that sets it).
+    #[config(default = false, env = "MAGPIE_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// Defaults < file < environment. Flags are applied by the caller afterwards.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut builder = Config::builder().env();
+        if let Some(file) = file {
+            if !file.exists() {
+                anyhow::bail!("config file {} does not exist", file.display());
+            }
+            builder = builder.file(file);
+        }
+        Ok(builder.load()?)
+    }
+
+    pub fn core_settings(&self) -> magpie_core::Settings {
+        let a = &self.auth;
+        magpie_core::Settings {
+            session_ttl_secs: a.session_ttl_secs,
+            sessions_per_account_max: a.sessions_per_account_max,
+            password_hash_concurrency_max: a.password_hash_concurrency_max,
+            argon2_memory_kib: a.argon2_memory_kib,
+            argon2_iterations: a.argon2_iterations,
+            password_bytes_min: a.password_bytes_min,
+            password_bytes_max: a.password_bytes_max,
+            login_failures_per_account_per_hour_max: a.login_failures_per_account_per_hour_max,
+            login_failures_per_ip_per_hour_max: a.login_failures_per_ip_per_hour_max,
+            directory_page_len_max: self.limits.directory_page_len_max,
+        }
+    }
+
+    pub fn http_settings(&self) -> magpie_http::HttpSettings {
+        let l = &self.limits;
+        magpie_http::HttpSettings {
+            request_body_bytes_max: l.request_body_bytes_max,
+            ws_frame_bytes_max: l.ws_frame_bytes_max,
+            ws_send_queue_len_max: l.ws_send_queue_len_max,
+            ws_heartbeat_interval_secs: l.ws_heartbeat_interval_secs,
+            ws_idle_timeout_secs: l.ws_idle_timeout_secs,
+            ws_frames_per_sec_max: l.ws_frames_per_sec_max,
+            trust_forwarded_for: l.trust_forwarded_for,
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("magpie.db")
+    }
+}
+
+/// The annotated example configuration, generated from the doc comments above.
+pub fn example() -> String {
+    let body = confique::toml::template::<Config>(confique::toml::FormatOptions::default());
+    format!(
+        "# Magpie configuration. Generated by `magpie config example`; do not edit by hand.\n\
+         # Every option can also be set by the environment variable shown, which wins over\n\
+         # this file; command-line flags win over both.\n\n{body}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn config_example_toml_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config.example.toml");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == super::example(),
+            "config.example.toml is out of date: run `cargo run -q -- config example > config.example.toml`"
+        );
+    }
+}

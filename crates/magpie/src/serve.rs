@@ -1,0 +1,121 @@
+//! `magpie serve`: open the store, build the core and the transports, run until a signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use magpie_core::Core;
+use magpie_core::ports::{Store, SystemClock};
+use magpie_http::{AppState, Registry};
+use magpie_store_sqlite::SqliteStore;
+use magpie_wire::close_code;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Config;
+
+/// Reader connections in the SQLite pool.
+const SQLITE_READERS: usize = 4;
+/// How often the revocation log is polled for revocations made by other processes.
+const REVOCATION_POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// How long shutdown waits for connections to finish before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&config.log).with_context(|| format!("invalid log filter {:?}", config.log))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format.as_str() {
+        "json" => builder.json().init(),
+        "text" => builder.init(),
+        other => anyhow::bail!("log_format must be \"text\" or \"json\", not {other:?}"),
+    }
+    Ok(())
+}
+
+/// Opens the data directory's store, creating the directory if needed.
+pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    Ok(SqliteStore::open(&config.database_path(), SQLITE_READERS)?)
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> = Arc::new(open_store(&config)?);
+    let live = Arc::new(Registry::new());
+    let core = Core::new(config.core_settings(), store, Arc::new(SystemClock), live.clone());
+    let domain = core.accounts.ensure_domain(&config.domain).await?;
+    let state = AppState::new(core.clone(), live.clone(), config.http_settings());
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(forward_revocations(core.clone()));
+
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), default_domain = %domain.name, "magpie started");
+    // One line on stdout for people and scripts (the test harness reads the port from it).
+    println!("magpie listening on http://{addr}");
+    state.set_ready(true);
+
+    let app = magpie_http::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown_state = state.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        shutdown_state.set_ready(false);
+        shutdown_state.live.close_all(close_code::GOING_AWAY, "server_shutdown");
+    });
+    let server = server.into_future();
+    tokio::pin!(server);
+    // Serve until a signal; after it, give open connections a bounded time to finish.
+    let done = tokio::select! {
+        r = &mut server => Some(r),
+        () = async { shutdown_signal().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => None,
+    };
+    match done {
+        Some(r) => r?,
+        None => tracing::warn!("connections still open after the grace period; stopping anyway"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Tails the store's revocation log so that sessions revoked by another process (the admin
+/// CLI, another node) lose their live connections here too.
+async fn forward_revocations(core: Core) {
+    let mut cursor = match core.auth.revocations_head().await {
+        Ok(head) => head,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the revocation log; external revocations will not close sockets");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(REVOCATION_POLL_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = core.auth.forward_revocations(&mut cursor).await {
+            tracing::warn!(error = %e, "reading the revocation log failed; retrying");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
