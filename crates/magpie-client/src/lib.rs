@@ -1,1 +1,19 @@
-//! placeholder
+//! The Rust SDK for Magpie. It speaks the protocol of `docs/protocol.md`: REST for requests
+//! and the WebSocket for live frames. Magpie's own tests, the bench and tools use it.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), magpie_client::Error> {
+//! let client = magpie_client::Client::new("http://127.0.0.1:8080")?;
+//! let (alice, _login) = client.login("alice@localhost", "a-long-password").await?;
+//! let me = alice.me().await?;
+//! let mut live = alice.connect().await?;
+//! live.ping().await?;
+//! # Ok(()) }
+//! ```
+
+mod live;
+mod rest;
+
+pub use live::{CloseInfo, Connection, Incoming};
+pub use magpie_wire as wire;
+pub use rest::{Client, Error};

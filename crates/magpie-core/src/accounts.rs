@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Account, Actor, Domain, NewAccount, Principal, ProfilePatch, RegistrationMode, Role, SessionSelector,
-    RevokeReason,
+    Account, Actor, Domain, NewAccount, Principal, ProfilePatch, RegistrationMode, RevokeReason, Role, SessionSelector,
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::ports::{Clock, LiveConnections, Store};
@@ -111,10 +110,10 @@ impl Accounts {
         if !actor.may_administer(domain.id) {
             return Err(Error::NotFound("domain"));
         }
-        if let Actor::Account(p) = actor {
-            if role > p.account.role {
-                return Err(Error::Forbidden);
-            }
+        if let Actor::Account(p) = actor
+            && role > p.account.role
+        {
+            return Err(Error::Forbidden);
         }
         self.insert_account(&domain, addr.name, password, display_name, role).await
     }
@@ -152,7 +151,13 @@ impl Accounts {
     }
 
     /// The accounts of a domain, for administrators, `limit` at a time after `after`.
-    pub async fn list(&self, actor: Actor<'_>, domain: &str, after: Option<&str>, limit: usize) -> Result<Vec<Account>> {
+    pub async fn list(
+        &self,
+        actor: Actor<'_>,
+        domain: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Account>> {
         let domain = self.domain(domain).await?;
         if !actor.may_administer(domain.id) {
             return Err(Error::NotFound("domain"));
@@ -175,10 +180,10 @@ impl Accounts {
     /// Disables an account (closing all its sessions at once) or enables it again.
     pub async fn set_disabled(&self, actor: Actor<'_>, addr: &str, disabled: bool) -> Result<Account> {
         let account = self.admin_get(actor, addr).await?;
-        if let Actor::Account(p) = actor {
-            if p.account.id == account.id || account.role > p.account.role {
-                return Err(Error::Forbidden);
-            }
+        if let Actor::Account(p) = actor
+            && (p.account.id == account.id || account.role > p.account.role)
+        {
+            return Err(Error::Forbidden);
         }
         let revoked = self.store.set_disabled(account.id, disabled, self.clock.now_ms()).await?;
         self.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
@@ -215,7 +220,13 @@ impl Accounts {
     }
 
     /// The caller's domain directory: accounts whose name or display name contains `query`.
-    pub async fn search(&self, caller: &Principal, query: &str, after: Option<&str>, limit: usize) -> Result<Vec<Account>> {
+    pub async fn search(
+        &self,
+        caller: &Principal,
+        query: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Account>> {
         let query = names::free_text("q", query, SEARCH_QUERY_CHARS_MAX)?;
         let after = after.map(LoginName::parse).transpose()?;
         let limit = limit.clamp(1, self.settings.directory_page_len_max);
@@ -265,9 +276,10 @@ fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
             if v.len() > EMAIL_BYTES_MAX {
                 return Err(Error::TooLarge { field: "email", max: EMAIL_BYTES_MAX });
             }
-            let valid = v.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.contains('@')
-            }) && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+            let valid = v
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'))
+                && !v.chars().any(|c| c.is_whitespace() || c.is_control());
             if !valid {
                 return Err(Error::invalid("email", "must look like name@example.com"));
             }

@@ -71,7 +71,13 @@ impl Auth {
     /// Checks a password and opens a session. Unknown accounts and wrong passwords get the
     /// same error after the same work; a disabled account is told so only after a correct
     /// password. Failures count against the account and the client IP.
-    pub async fn login(&self, account: &str, password: &str, device: Option<&str>, ip: Option<&str>) -> Result<LoginOutcome> {
+    pub async fn login(
+        &self,
+        account: &str,
+        password: &str,
+        device: Option<&str>,
+        ip: Option<&str>,
+    ) -> Result<LoginOutcome> {
         self.passwords.check_len_max(password)?;
         let addr = AccountAddr::parse(account)?;
         let device = device_label(device)?;
@@ -170,9 +176,9 @@ impl Auth {
     /// Revokes one of the caller's sessions (possibly the current one).
     pub async fn revoke_session(&self, caller: &Principal, id: SessionId) -> Result<()> {
         let reason = if id == caller.session.id { RevokeReason::Logout } else { RevokeReason::Revoked };
-        self.revoke(caller, SessionSelector::One(id), reason).await.and_then(|revoked| {
-            if revoked.is_empty() { Err(Error::NotFound("session")) } else { Ok(()) }
-        })
+        self.revoke(caller, SessionSelector::One(id), reason)
+            .await
+            .and_then(|revoked| if revoked.is_empty() { Err(Error::NotFound("session")) } else { Ok(()) })
     }
 
     /// Ends the caller's current session.

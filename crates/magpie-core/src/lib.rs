@@ -40,13 +40,8 @@ impl Core {
     ) -> Core {
         let settings = Arc::new(settings);
         let passwords = Passwords::new(&settings);
-        let accounts = accounts::Accounts::new(
-            settings.clone(),
-            store.clone(),
-            clock.clone(),
-            passwords.clone(),
-            live.clone(),
-        );
+        let accounts =
+            accounts::Accounts::new(settings.clone(), store.clone(), clock.clone(), passwords.clone(), live.clone());
         let auth = auth::Auth::new(settings.clone(), store, clock, passwords, live, accounts.clone());
         Core { accounts, auth, settings }
     }

@@ -26,8 +26,7 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new(settings: &Settings) -> Passwords {
-        let params = Params::new(settings.argon2_memory_kib, settings.argon2_iterations, 1, None)
-            .unwrap_or_default();
+        let params = Params::new(settings.argon2_memory_kib, settings.argon2_iterations, 1, None).unwrap_or_default();
         Passwords {
             permits: Arc::new(Semaphore::new(settings.password_hash_concurrency_max.max(1))),
             params,

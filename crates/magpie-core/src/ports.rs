@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use crate::StoreError;
 use crate::model::{
-    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode,
-    Revocation, RevokeReason, Session, SessionId, SessionSelector,
+    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
+    RevokeReason, Session, SessionId, SessionSelector,
 };
 use crate::names::{DomainName, LoginName};
 

@@ -76,5 +76,9 @@ pub fn session(s: &Session, current: SessionId) -> wire::SessionInfo {
 }
 
 pub fn domain(d: &Domain) -> wire::DomainInfo {
-    wire::DomainInfo { name: d.name.to_string(), registration: registration(d.registration), created_at_ms: d.created_at_ms }
+    wire::DomainInfo {
+        name: d.name.to_string(),
+        registration: registration(d.registration),
+        created_at_ms: d.created_at_ms,
+    }
 }

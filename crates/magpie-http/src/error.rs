@@ -84,9 +84,7 @@ impl IntoResponse for ApiError {
         let retry_after = self.0.retry_after_secs;
         let mut response = (status, Json(ErrorBody { error: self.0 })).into_response();
         if let Some(secs) = retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         // The metrics middleware counts errors by code from this extension.
         response.extensions_mut().insert(code);

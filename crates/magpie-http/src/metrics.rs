@@ -103,7 +103,9 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await;
     let m = &state.metrics;
-    m.http_requests.get_or_create(&RequestLabels { method, route: route.clone(), status: response.status().as_u16() }).inc();
+    m.http_requests
+        .get_or_create(&RequestLabels { method, route: route.clone(), status: response.status().as_u16() })
+        .inc();
     m.http_latency.get_or_create(&RouteLabels { route }).observe(start.elapsed().as_secs_f64());
     if let Some(code) = response.extensions().get::<ErrorCode>() {
         m.count_error(*code);

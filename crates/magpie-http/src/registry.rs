@@ -17,7 +17,7 @@ use crate::{Metrics, convert};
 pub struct CloseCommand {
     pub code: u16,
     pub reason: &'static str,
-    pub last_frame: Option<ServerFrame>,
+    pub last_frame: Option<Box<ServerFrame>>,
 }
 
 /// The registry's handle on one connection.
@@ -151,7 +151,7 @@ impl LiveConnections for Registry {
             conn.close.send_replace(Some(CloseCommand {
                 code,
                 reason: reason.as_str(),
-                last_frame: Some(frame.clone()),
+                last_frame: Some(Box::new(frame.clone())),
             }));
         }
     }

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
+use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
@@ -21,6 +21,7 @@ use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code,
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
+use crate::extract::bearer;
 use crate::registry::{CloseCommand, slow_consumer};
 use crate::{ApiError, AppState, convert, error};
 
@@ -61,12 +62,8 @@ pub async fn upgrade(
 }
 
 fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some((scheme, token)) = value.split_once(' ') {
-            if scheme.eq_ignore_ascii_case("bearer") {
-                return Some(token.trim().to_owned());
-            }
-        }
+    if let Some(token) = bearer(headers) {
+        return Some(token.to_owned());
     }
     headers
         .get_all(SEC_WEBSOCKET_PROTOCOL)
@@ -188,18 +185,24 @@ impl<'a> Connection<'a> {
         loop {
             let message = match tokio::time::timeout(idle, stream.next()).await {
                 Err(_) => {
-                    return Some(CloseCommand { code: close_code::IDLE_TIMEOUT, reason: "idle_timeout", last_frame: None });
+                    return Some(CloseCommand {
+                        code: close_code::IDLE_TIMEOUT,
+                        reason: "idle_timeout",
+                        last_frame: None,
+                    });
                 }
-                Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(None) => return None,
+                Ok(Some(Err(e))) => return too_big(e),
                 Ok(Some(Ok(message))) => message,
             };
             let text = match message {
                 Message::Text(text) => text,
                 Message::Binary(_) => {
-                    let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, "send JSON text frames, not binary").error;
+                    let err =
+                        wire::ErrorBody::new(ErrorCode::MalformedFrame, "send JSON text frames, not binary").error;
                     if let Err(close) = self.reply(ServerFrame::Error { id: None, error: err }) {
-                return Some(close);
-            }
+                        return Some(close);
+                    }
                     continue;
                 }
                 Message::Ping(_) | Message::Pong(_) => continue,
@@ -209,13 +212,17 @@ impl<'a> Connection<'a> {
             if !self.take_token() {
                 self.refused_in_a_row += 1;
                 if self.refused_in_a_row > self.state.settings.ws_frames_per_sec_max.saturating_mul(2) {
-                    return Some(CloseCommand { code: close_code::RATE_LIMITED, reason: "rate_limited", last_frame: None });
+                    return Some(CloseCommand {
+                        code: close_code::RATE_LIMITED,
+                        reason: "rate_limited",
+                        last_frame: None,
+                    });
                 }
                 let mut err = wire::ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down").error;
                 err.retry_after_secs = Some(1);
                 if let Err(close) = self.reply(ServerFrame::Error { id: frame_id(&text), error: err }) {
-                return Some(close);
-            }
+                    return Some(close);
+                }
                 continue;
             }
             self.refused_in_a_row = 0;
@@ -229,7 +236,8 @@ impl<'a> Connection<'a> {
     async fn handle_text(&self, text: &str) -> ServerFrame {
         let frame_max = self.state.settings.ws_frame_bytes_max;
         if text.len() > frame_max {
-            let mut err = wire::ErrorBody::new(ErrorCode::TooLarge, format!("frames are limited to {frame_max} bytes")).error;
+            let mut err =
+                wire::ErrorBody::new(ErrorCode::TooLarge, format!("frames are limited to {frame_max} bytes")).error;
             err.field = Some("frame".to_owned());
             return ServerFrame::Error { id: frame_id(text), error: err };
         }
@@ -292,6 +300,18 @@ impl<'a> Connection<'a> {
         } else {
             false
         }
+    }
+}
+
+/// A read error that is a frame over the protocol cap gets a 1009 close; any other read
+/// error means the peer is gone or broken, and the socket is dropped without more ado.
+fn too_big(err: axum::Error) -> Option<CloseCommand> {
+    let inner = err.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => {
+            Some(CloseCommand { code: close_code::MESSAGE_TOO_BIG, reason: "frame_too_large", last_frame: None })
+        }
+        _ => None,
     }
 }
 

@@ -152,8 +152,7 @@ impl Store for SqliteStore {
 
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()> {
         self.write(move |tx| {
-            tx.execute("UPDATE domains SET registration = ?2 WHERE id = ?1", params![domain.0, mode.as_str()])
-                .map(drop)
+            tx.execute("UPDATE domains SET registration = ?2 WHERE id = ?1", params![domain.0, mode.as_str()]).map(drop)
         })
         .await
     }
@@ -277,14 +276,7 @@ impl Store for SqliteStore {
         let hash = hash.to_owned();
         self.write(move |tx| {
             tx.execute("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id.0, hash])?;
-            revoke_where(
-                tx,
-                id,
-                "?2 IS NULL OR id != ?2",
-                keep.map(|k| k.0),
-                RevokeReason::PasswordChanged,
-                now_ms,
-            )
+            revoke_where(tx, id, "?2 IS NULL OR id != ?2", keep.map(|k| k.0), RevokeReason::PasswordChanged, now_ms)
         })
         .await
     }
@@ -353,7 +345,9 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let session = c
                 .query_row(
-                    &format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.token_hash = ?1 AND s.revoked_at_ms IS NULL"),
+                    &format!(
+                        "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.token_hash = ?1 AND s.revoked_at_ms IS NULL"
+                    ),
                     [hash.as_slice()],
                     session_from_row,
                 )

@@ -135,8 +135,6 @@ pub struct ErrorDetail {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody {
-            error: ErrorDetail { code, message: message.into(), field: None, retry_after_secs: None },
-        }
+        ErrorBody { error: ErrorDetail { code, message: message.into(), field: None, retry_after_secs: None } }
     }
 }

@@ -1,0 +1,105 @@
+//! Bad input gets a typed error, changes nothing and never brings the server down.
+
+use magpie_client::wire::{ErrorBody, ErrorCode, close_code};
+use magpie_client::{Error, Incoming};
+use reqwest::Method;
+
+use crate::harness::{EVENTUALLY, PROMPTLY, TestServer};
+
+fn code_of(body: &str) -> ErrorCode {
+    serde_json::from_str::<ErrorBody>(body).unwrap_or_else(|e| panic!("not an error body ({e}): {body}")).error.code
+}
+
+/// One bad request: who sends it, what, and the code it must get.
+struct Case<'a> {
+    client: &'a magpie_client::Client,
+    method: Method,
+    path: &'a str,
+    body: Option<Vec<u8>>,
+    json: bool,
+    code: ErrorCode,
+}
+
+#[tokio::test]
+async fn rest_answers_bad_requests_with_typed_errors() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let anon = server.anonymous();
+    let case = |client, method, path, body: Option<&[u8]>, json, code| Case {
+        client,
+        method,
+        path,
+        body: body.map(<[u8]>::to_vec),
+        json,
+        code,
+    };
+    let long_name = format!("{{\"display_name\":\"{}\"}}", "长".repeat(65));
+    let huge = vec![b' '; 70_000];
+    let cases = [
+        case(&anon, Method::POST, "/v1/auth/login", Some(b"{not json"), true, ErrorCode::MalformedRequest),
+        case(&anon, Method::POST, "/v1/auth/login", Some(b"{\"account\":1}"), true, ErrorCode::MalformedRequest),
+        case(&anon, Method::POST, "/v1/auth/login", Some(b"{}"), false, ErrorCode::MalformedRequest),
+        case(&anon, Method::POST, "/v1/auth/login", Some(&huge), true, ErrorCode::TooLarge),
+        case(&anon, Method::GET, "/v1/me", None, false, ErrorCode::Unauthenticated),
+        case(&anon, Method::GET, "/v1/no/such/thing", None, false, ErrorCode::NotFound),
+        case(&anon, Method::PUT, "/healthz", None, false, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::DELETE, "/v1/sessions/not-a-number", None, false, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::GET, "/v1/accounts?limit=-3", None, false, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::PATCH, "/v1/me", Some(long_name.as_bytes()), true, ErrorCode::TooLarge),
+    ];
+    for c in cases {
+        let content_type = c.json.then_some("application/json");
+        let (status, text) = c.client.raw(c.method.clone(), c.path, c.body, content_type).await.unwrap();
+        // Statuses follow the error table, whatever the rejection inside the framework was.
+        assert_eq!(status, c.code.http_status(), "{} {}: {text}", c.method, c.path);
+        assert_eq!(code_of(&text), c.code, "{} {}: {text}", c.method, c.path);
+    }
+    // None of it changed anything.
+    assert_eq!(alice.client.me().await.unwrap().profile.display_name, "alice");
+    assert!(server.anonymous().healthz().await.is_ok());
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_unknown_frames_get_typed_errors_and_the_socket_lives_on() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+
+    live.send_text("{this is not json".into()).await.unwrap();
+    match live.next_incoming(PROMPTLY).await {
+        Some(Incoming::Error(e)) => assert_eq!(e.code, ErrorCode::MalformedFrame),
+        other => panic!("expected a malformed_frame error, got {other:?}"),
+    }
+    live.send_text(r#"{"type":"ping"}"#.into()).await.unwrap();
+    match live.next_incoming(PROMPTLY).await {
+        Some(Incoming::Error(e)) => assert_eq!(e.code, ErrorCode::MalformedFrame, "a request without an id"),
+        other => panic!("expected a malformed_frame error, got {other:?}"),
+    }
+    live.send_binary(vec![0, 159, 146, 150]).await.unwrap();
+    match live.next_incoming(PROMPTLY).await {
+        Some(Incoming::Error(e)) => assert_eq!(e.code, ErrorCode::MalformedFrame),
+        other => panic!("expected a malformed_frame error, got {other:?}"),
+    }
+
+    let err = live.request("launch_missiles", None).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::UnknownFrameType));
+
+    let big = serde_json::json!({ "blob": "x".repeat(70_000) });
+    let err = live.request("ping", Some(big)).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::TooLarge));
+
+    live.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_frame_far_over_the_limit_closes_the_socket() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+    let _ = live.send_text("x".repeat(300_000)).await;
+    let closed = live.closed(EVENTUALLY).await.expect("the socket stayed open");
+    assert_eq!(closed.code, close_code::MESSAGE_TOO_BIG, "{closed:?}");
+    // The server itself is fine.
+    assert!(alice.client.me().await.is_ok());
+    assert!(matches!(live.ping().await, Err(Error::Closed { .. })));
+}

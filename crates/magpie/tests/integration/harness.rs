@@ -1,0 +1,147 @@
+//! `TestServer`: a real server process, and helpers that read like the scenarios they serve.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use magpie_client::{Client, Connection, wire};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+/// How long a test waits for something that should happen at once.
+pub const PROMPTLY: Duration = Duration::from_secs(1);
+/// How long a test waits for something that should happen, on a loaded machine.
+pub const EVENTUALLY: Duration = Duration::from_secs(10);
+
+pub struct TestServer {
+    child: Option<Child>,
+    pub url: String,
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// A logged-in account.
+pub struct User {
+    pub account: String,
+    pub client: Client,
+    pub login: wire::LoginResponse,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(&[]).await
+    }
+
+    /// Starts a server with extra `MAGPIE_*` environment settings.
+    pub async fn start_with(env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = TestServer { child: None, url: String::new(), dir, env };
+        server.spawn().await;
+        server
+    }
+
+    async fn spawn(&mut self) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_magpie"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("MAGPIE_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(EVENTUALLY, lines.next_line()).await.unwrap().unwrap().unwrap();
+        let url = line.strip_prefix("magpie listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        self.url = url.to_owned();
+        // Keep draining stdout so that the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        self.child = Some(child);
+    }
+
+    /// A client that is not logged in.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.url).unwrap()
+    }
+
+    /// Runs `magpie admin …` against this server's data directory, feeding `stdin`.
+    pub async fn admin(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_magpie"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("admin")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).await.unwrap();
+        drop(input);
+        child.wait_with_output().await.unwrap()
+    }
+
+    /// Creates an account with the admin CLI (extra flags such as `--admin` allowed).
+    pub async fn create(&self, name: &str, flags: &[&str]) -> String {
+        let mut args = vec!["user", "add", name, "--password-stdin"];
+        args.extend_from_slice(flags);
+        let out = self.admin(&args, &format!("{PASSWORD}\n")).await;
+        assert!(out.status.success(), "user add failed: {}", String::from_utf8_lossy(&out.stderr));
+        if name.contains('@') { name.to_owned() } else { format!("{name}@localhost") }
+    }
+
+    /// Creates an account with the admin CLI and logs it in.
+    pub async fn user(&self, name: &str) -> User {
+        let account = self.create(name, &[]).await;
+        self.login(&account).await
+    }
+
+    /// Creates a domain admin of `localhost` and logs it in.
+    pub async fn admin_user(&self, name: &str) -> User {
+        let account = self.create(name, &["--admin"]).await;
+        self.login(&account).await
+    }
+
+    /// Logs an existing account in again: a new session, as from another device.
+    pub async fn login(&self, account: &str) -> User {
+        let (client, login) = self.anonymous().login(account, PASSWORD).await.unwrap();
+        User { account: account.to_owned(), client, login }
+    }
+
+    /// Stops the server gracefully (SIGTERM) and waits for it to exit; returns its status.
+    pub async fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let pid = child.id().unwrap();
+        let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap()
+    }
+
+    /// Starts a server that [`TestServer::stop`] stopped, on the same data directory.
+    pub async fn restart_stopped(&mut self) {
+        self.spawn().await;
+    }
+
+    /// Stops the server gracefully and starts it again on the same data directory.
+    pub async fn restart(&mut self) {
+        let status = self.stop().await;
+        assert!(status.success(), "server exited with {status}");
+        self.spawn().await;
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+}
+
+impl User {
+    pub async fn connect(&self) -> Connection {
+        self.client.connect().await.unwrap()
+    }
+}

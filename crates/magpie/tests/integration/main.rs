@@ -1,0 +1,15 @@
+//! Integration tests: each boots the real `magpie` binary on an ephemeral port with its own
+//! temporary data directory and talks to it over real sockets through `magpie-client`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod accounts;
+mod admin_cli;
+mod bad_input;
+mod docs;
+mod lifecycle;
+mod sessions;
+mod tenancy;
+mod websocket;

@@ -1,0 +1,148 @@
+//! Sessions: listing, revoking, logout, password change, disabling. Revocation closes live
+//! sockets at once.
+
+use magpie_client::wire::{self, ErrorCode, RevokeReason, close_code};
+use magpie_client::{Connection, Incoming};
+
+use crate::harness::{PASSWORD, PROMPTLY, TestServer};
+
+/// Waits for the `session_revoked` event and the close that follows it.
+async fn expect_revoked(conn: &mut Connection, reason: RevokeReason, code: u16) {
+    match conn.next_incoming(PROMPTLY).await {
+        Some(Incoming::Event(wire::Event::SessionRevoked { reason: r })) => assert_eq!(r, reason),
+        other => panic!("expected session_revoked, got {other:?}"),
+    }
+    let closed = conn.closed(PROMPTLY).await.expect("the socket was not closed within a second");
+    assert_eq!(closed.code, code);
+}
+
+#[tokio::test]
+async fn sessions_are_listed_with_the_current_one_marked() {
+    let server = TestServer::start().await;
+    let phone = server.user("alice").await;
+    let laptop = server.login("alice@localhost").await;
+    let sessions = laptop.client.sessions().await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    let current: Vec<_> = sessions.iter().filter(|s| s.current).map(|s| s.id).collect();
+    assert_eq!(current, vec![laptop.login.session.id]);
+    assert!(sessions.iter().any(|s| s.id == phone.login.session.id));
+    assert_eq!(sessions[0].id, laptop.login.session.id, "newest first");
+}
+
+#[tokio::test]
+async fn revoking_a_session_closes_its_live_socket_within_a_second() {
+    let server = TestServer::start().await;
+    let phone = server.user("alice").await;
+    let laptop = server.login("alice@localhost").await;
+    let mut phone_live = phone.connect().await;
+    let laptop_live = laptop.connect().await;
+
+    laptop.client.revoke_session(phone.login.session.id).await.unwrap();
+    expect_revoked(&mut phone_live, RevokeReason::Revoked, close_code::SESSION_REVOKED).await;
+
+    // The revoked token is dead for REST and for new sockets; the other device is untouched.
+    assert_eq!(phone.client.me().await.unwrap_err().code(), Some(ErrorCode::Unauthenticated));
+    assert_eq!(phone.client.connect().await.err().and_then(|e| e.code()), Some(ErrorCode::Unauthenticated));
+    laptop_live.ping().await.unwrap();
+    let ids: Vec<_> = laptop.client.sessions().await.unwrap().iter().map(|s| s.id).collect();
+    assert_eq!(ids, vec![laptop.login.session.id]);
+}
+
+#[tokio::test]
+async fn one_cannot_revoke_another_accounts_session() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let err = bob.client.revoke_session(alice.login.session.id).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    assert!(alice.client.me().await.is_ok());
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_its_socket() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+    alice.client.logout().await.unwrap();
+    expect_revoked(&mut live, RevokeReason::Logout, close_code::SESSION_REVOKED).await;
+    assert_eq!(alice.client.me().await.unwrap_err().code(), Some(ErrorCode::Unauthenticated));
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_the_other_sessions_only() {
+    let server = TestServer::start().await;
+    let phone = server.user("alice").await;
+    let laptop = server.login("alice@localhost").await;
+    let mut phone_live = phone.connect().await;
+    let laptop_live = laptop.connect().await;
+
+    let err = laptop.client.change_password("wrong current", "a brand new password").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidCredentials));
+    phone_live.ping().await.unwrap();
+
+    laptop.client.change_password(PASSWORD, "a brand new password").await.unwrap();
+    expect_revoked(&mut phone_live, RevokeReason::PasswordChanged, close_code::SESSION_REVOKED).await;
+    laptop_live.ping().await.unwrap();
+    assert!(laptop.client.me().await.is_ok());
+    let anon = server.anonymous();
+    assert_eq!(anon.login("alice@localhost", PASSWORD).await.unwrap_err().code(), Some(ErrorCode::InvalidCredentials));
+    assert!(anon.login("alice@localhost", "a brand new password").await.is_ok());
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_disconnected_and_cannot_log_in() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("root").await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+
+    let disabled = admin.client.admin_disable("alice@localhost").await.unwrap();
+    assert!(disabled.disabled);
+    expect_revoked(&mut live, RevokeReason::AccountDisabled, close_code::ACCOUNT_DISABLED).await;
+
+    let err = server.anonymous().login("alice@localhost", PASSWORD).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::AccountDisabled));
+    // A wrong password does not reveal that the account is disabled.
+    let err = server.anonymous().login("alice@localhost", "wrong password").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidCredentials));
+    // Disabled accounts drop out of the directory.
+    let found = admin.client.search_accounts("alice", None, None).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+
+    admin.client.admin_enable("alice@localhost").await.unwrap();
+    assert!(server.anonymous().login("alice@localhost", PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn members_cannot_disable_accounts_and_admins_cannot_disable_themselves() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("root").await;
+    let alice = server.user("alice").await;
+    let err = alice.client.admin_disable("root@localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    let err = admin.client.admin_disable("root@localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden));
+    assert!(admin.client.me().await.is_ok());
+}
+
+#[tokio::test]
+async fn an_admin_can_sign_an_account_out_everywhere() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("root").await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+    admin.client.admin_revoke_sessions("alice@localhost").await.unwrap();
+    expect_revoked(&mut live, RevokeReason::Revoked, close_code::SESSION_REVOKED).await;
+    assert!(server.anonymous().login("alice@localhost", PASSWORD).await.is_ok(), "the account itself still works");
+}
+
+#[tokio::test]
+async fn sessions_past_the_per_account_limit_evict_the_oldest() {
+    let server = TestServer::start_with(&[("MAGPIE_SESSIONS_PER_ACCOUNT_MAX", "2")]).await;
+    let first = server.user("alice").await;
+    let mut first_live = first.connect().await;
+    let _second = server.login("alice@localhost").await;
+    let third = server.login("alice@localhost").await;
+    expect_revoked(&mut first_live, RevokeReason::Revoked, close_code::SESSION_REVOKED).await;
+    assert_eq!(third.client.sessions().await.unwrap().len(), 2);
+}
