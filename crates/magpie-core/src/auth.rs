@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr};
 use crate::ports::{Clock, LiveConnections, Store};
-use crate::{Error, FailureLimiter, Passwords, Result, Settings};
+use crate::{Error, Passwords, Result, Settings, WindowLimiter};
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
 pub const TOKEN_PREFIX: &str = "mgp_";
@@ -29,6 +29,12 @@ pub const DEVICE_CHARS_MAX: usize = 128;
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 /// Keys the failure limiters track before they start forgetting.
 const LIMITER_KEYS_MAX: usize = 100_000;
+/// How long a revoked or expired session stays listed in the database (for audits).
+pub const ENDED_SESSION_RETENTION_MS: i64 = 7 * 24 * HOUR_MS;
+/// How long revocation log entries are kept; processes tail the log every 200 ms.
+pub const REVOCATION_LOG_RETENTION_MS: i64 = 24 * HOUR_MS;
+/// The login limiters' window.
+const HOUR_MS: i64 = 3_600_000;
 /// Revocation log entries read per poll.
 const REVOCATIONS_PAGE_LEN_MAX: usize = 1000;
 
@@ -47,8 +53,8 @@ pub struct Auth {
     clock: Arc<dyn Clock>,
     passwords: Passwords,
     live: Arc<dyn LiveConnections>,
-    failures_by_account: Arc<FailureLimiter>,
-    failures_by_ip: Arc<FailureLimiter>,
+    failures_by_account: Arc<WindowLimiter>,
+    failures_by_ip: Arc<WindowLimiter>,
     accounts: Accounts,
 }
 
@@ -62,9 +68,9 @@ impl Auth {
         accounts: Accounts,
     ) -> Auth {
         let failures_by_account =
-            Arc::new(FailureLimiter::new(settings.login_failures_per_account_per_hour_max, 3600, LIMITER_KEYS_MAX));
+            Arc::new(WindowLimiter::new(settings.login_failures_per_account_per_hour_max, HOUR_MS, LIMITER_KEYS_MAX));
         let failures_by_ip =
-            Arc::new(FailureLimiter::new(settings.login_failures_per_ip_per_hour_max, 3600, LIMITER_KEYS_MAX));
+            Arc::new(WindowLimiter::new(settings.login_failures_per_ip_per_hour_max, HOUR_MS, LIMITER_KEYS_MAX));
         Auth { settings, store, clock, passwords, live, failures_by_account, failures_by_ip, accounts }
     }
 
@@ -95,9 +101,9 @@ impl Auth {
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
         if !self.passwords.verify(password, hash).await? {
             let now = self.clock.now_ms();
-            self.failures_by_account.record_failure(&account_key, now);
+            self.failures_by_account.record(&account_key, now);
             if let Some(ip) = ip {
-                self.failures_by_ip.record_failure(ip, now);
+                self.failures_by_ip.record(ip, now);
             }
             return Err(Error::InvalidCredentials);
         }
@@ -197,7 +203,7 @@ impl Auth {
         // Read the hash afresh: the principal may be older than a concurrent change.
         let account = self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
         if !self.passwords.verify(current, account.password_hash.as_deref()).await? {
-            self.failures_by_account.record_failure(&key, self.clock.now_ms());
+            self.failures_by_account.record(&key, self.clock.now_ms());
             return Err(Error::InvalidCredentials);
         }
         let hash = self.passwords.hash(new).await?;
@@ -211,6 +217,14 @@ impl Auth {
         let revoked = self.store.revoke_sessions(caller.account.id, which, reason, self.clock.now_ms()).await?;
         self.live.close_sessions(&revoked, reason);
         Ok(revoked)
+    }
+
+    /// Forgets sessions that ended more than [`ENDED_SESSION_RETENTION_MS`] ago and
+    /// revocation log entries older than [`REVOCATION_LOG_RETENTION_MS`] (every process has
+    /// long since read them).
+    pub async fn prune(&self) -> Result<u64> {
+        let now = self.clock.now_ms();
+        Ok(self.store.prune(now - ENDED_SESSION_RETENTION_MS, now - REVOCATION_LOG_RETENTION_MS).await?)
     }
 
     /// The revocation log's head: where a new process starts tailing it.

@@ -31,6 +31,9 @@ pub enum Error {
     RegistrationClosed,
     #[error("{0}")]
     LimitExceeded(&'static str),
+    /// The server is too busy for this request right now; retrying later may succeed.
+    #[error("{0}")]
+    Unavailable(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A background task (password hashing) failed; a bug or shutdown.

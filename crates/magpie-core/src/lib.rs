@@ -15,7 +15,7 @@ pub mod ports;
 mod settings;
 
 pub use error::{Error, Result, StoreError};
-pub use limiter::FailureLimiter;
+pub use limiter::WindowLimiter;
 pub use password::Passwords;
 pub use settings::Settings;
 

@@ -1,14 +1,15 @@
-//! Counting failures per key (an account, an IP) over a rolling window.
+//! Counting events per key (failed logins of an account, requests of an IP) over a rolling
+//! window.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// A sliding-window failure counter: the count in the current fixed window plus the previous
+/// A sliding-window event counter: the count in the current fixed window plus the previous
 /// window's count weighted by how much of it still overlaps the rolling window. It keeps three
 /// numbers per key, so a flood of distinct keys costs little; past `keys_max` keys, stale and
 /// unlimited keys are dropped first.
-pub struct FailureLimiter {
-    failures_max: u32,
+pub struct WindowLimiter {
+    events_max: u32,
     window_ms: i64,
     keys_max: usize,
     windows: Mutex<HashMap<String, Window>>,
@@ -21,29 +22,37 @@ struct Window {
     previous: u32,
 }
 
-impl FailureLimiter {
-    pub fn new(failures_max: u32, window_secs: u64, keys_max: usize) -> FailureLimiter {
-        FailureLimiter {
-            failures_max,
-            window_ms: i64::try_from(window_secs.saturating_mul(1000)).unwrap_or(i64::MAX).max(1),
+impl WindowLimiter {
+    /// At most `events_max` events per key in any rolling window of `window_ms`.
+    pub fn new(events_max: u32, window_ms: i64, keys_max: usize) -> WindowLimiter {
+        WindowLimiter {
+            events_max,
+            window_ms: window_ms.max(1),
             keys_max: keys_max.max(1),
             windows: Mutex::new(HashMap::new()),
         }
     }
 
-    /// `Err(retry_after_secs)` if `key` has reached its failure limit.
+    /// `Err(retry_after_secs)` if `key` has reached its limit.
     pub fn check(&self, key: &str, now_ms: i64) -> Result<(), u64> {
         let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let Some(w) = windows.get(key) else { return Ok(()) };
         let w = self.rolled(*w, now_ms);
-        if self.estimate(&w, now_ms) < f64::from(self.failures_max) {
+        if self.estimate(&w, now_ms) < f64::from(self.events_max) {
             return Ok(());
         }
         Err(self.retry_after_secs(&w, now_ms))
     }
 
-    /// Counts one failure against `key`.
-    pub fn record_failure(&self, key: &str, now_ms: i64) {
+    /// Counts an event if `key` is under its limit, else `Err(retry_after_secs)`.
+    pub fn hit(&self, key: &str, now_ms: i64) -> Result<(), u64> {
+        self.check(key, now_ms)?;
+        self.record(key, now_ms);
+        Ok(())
+    }
+
+    /// Counts one event against `key`.
+    pub fn record(&self, key: &str, now_ms: i64) {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() >= self.keys_max && !windows.contains_key(key) {
             self.evict(&mut windows, now_ms);
@@ -71,7 +80,7 @@ impl FailureLimiter {
 
     /// Seconds until the estimate falls below the limit, assuming no further failures.
     fn retry_after_secs(&self, w: &Window, now_ms: i64) -> u64 {
-        let max = f64::from(self.failures_max);
+        let max = f64::from(self.events_max);
         let window = self.window_ms as f64;
         let into = (now_ms - w.start_ms) as f64;
         let wait_ms = if f64::from(w.current) < max && w.previous > 0 {
@@ -87,7 +96,7 @@ impl FailureLimiter {
     }
 
     fn evict(&self, windows: &mut HashMap<String, Window>, now_ms: i64) {
-        let max = f64::from(self.failures_max);
+        let max = f64::from(self.events_max);
         windows.retain(|_, w| {
             let w = self.rolled(*w, now_ms);
             self.estimate(&w, now_ms) >= max
@@ -107,10 +116,10 @@ mod tests {
 
     #[test]
     fn limits_after_the_maximum_and_recovers_as_the_window_rolls() {
-        let limiter = FailureLimiter::new(3, 3600, 100);
+        let limiter = WindowLimiter::new(3, HOUR_MS, 100);
         for _ in 0..3 {
             assert!(limiter.check("a", 0).is_ok());
-            limiter.record_failure("a", 0);
+            limiter.record("a", 0);
         }
         let retry = limiter.check("a", 0).err();
         assert!(retry.is_some_and(|s| s > 3600 && s <= 7201), "{retry:?}");
@@ -122,9 +131,9 @@ mod tests {
 
     #[test]
     fn stays_bounded_under_a_flood_of_keys() {
-        let limiter = FailureLimiter::new(1, 3600, 10);
+        let limiter = WindowLimiter::new(1, HOUR_MS, 10);
         for i in 0..1000 {
-            limiter.record_failure(&format!("k{i}"), 0);
+            limiter.record(&format!("k{i}"), 0);
         }
         let len = limiter.windows.lock().map(|w| w.len()).unwrap_or(usize::MAX);
         assert!(len <= 10, "{len} keys tracked");

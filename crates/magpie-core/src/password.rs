@@ -2,6 +2,7 @@
 //! a length cap checked before any hashing.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
@@ -13,9 +14,14 @@ use crate::{Error, Result, Settings};
 /// Hashes and verifies passwords off the async threads, at most
 /// `password_hash_concurrency_max` at a time so that a login storm cannot exhaust memory
 /// (each hash holds `argon2_memory_kib`).
+///
+/// Hashes waiting for a permit are bounded too (`password_hash_queue_len_max`): past that,
+/// a request is refused with `Unavailable` at once instead of queueing without end.
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    queued: Arc<AtomicUsize>,
+    queue_len_max: usize,
     params: Params,
     bytes_min: usize,
     bytes_max: usize,
@@ -29,6 +35,8 @@ impl Passwords {
         let params = Params::new(settings.argon2_memory_kib, settings.argon2_iterations, 1, None).unwrap_or_default();
         Passwords {
             permits: Arc::new(Semaphore::new(settings.password_hash_concurrency_max.max(1))),
+            queued: Arc::new(AtomicUsize::new(0)),
+            queue_len_max: settings.password_hash_queue_len_max.max(1),
             params,
             bytes_min: settings.password_bytes_min,
             bytes_max: settings.password_bytes_max,
@@ -89,7 +97,29 @@ impl Passwords {
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        let ticket = Ticket::take(&self.queued, self.queue_len_max)?;
         let _permit = self.permits.acquire().await.map_err(|_| Error::Internal("hash pool closed".into()))?;
+        drop(ticket);
         tokio::task::spawn_blocking(work).await.map_err(|e| Error::Internal(format!("hash task: {e}")))?
+    }
+}
+
+/// A place in the hash queue, given back when dropped (also when the request is cancelled).
+struct Ticket<'a>(&'a AtomicUsize);
+
+impl<'a> Ticket<'a> {
+    fn take(queued: &'a AtomicUsize, max: usize) -> Result<Ticket<'a>> {
+        let before = queued.fetch_add(1, Ordering::SeqCst);
+        let ticket = Ticket(queued);
+        if before >= max {
+            return Err(Error::Unavailable("too many logins at once; retry shortly"));
+        }
+        Ok(ticket)
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -71,6 +71,9 @@ pub trait Store: Send + Sync + 'static {
     async fn revocations_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<Revocation>>;
     /// The newest revocation log sequence number, 0 if none.
     async fn revocations_head(&self) -> StoreResult<i64>;
+    /// Deletes sessions revoked or expired before `sessions_before_ms` and revocation log
+    /// entries older than `revocations_before_ms`. Returns how many rows went.
+    async fn prune(&self, sessions_before_ms: i64, revocations_before_ms: i64) -> StoreResult<u64>;
 }
 
 /// Wall-clock time, behind a trait so that tests of time-based rules need not wait.

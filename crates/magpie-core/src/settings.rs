@@ -9,6 +9,8 @@ pub struct Settings {
     pub sessions_per_account_max: usize,
     /// Password hashes computed at once; more wait their turn.
     pub password_hash_concurrency_max: usize,
+    /// Password hashes waiting for their turn; more are refused as `Unavailable`.
+    pub password_hash_queue_len_max: usize,
     /// Argon2id memory cost in KiB (OWASP: 19456).
     pub argon2_memory_kib: u32,
     /// Argon2id iterations (OWASP: 2).
@@ -31,6 +33,7 @@ impl Default for Settings {
             session_ttl_secs: 30 * 24 * 3600,
             sessions_per_account_max: 100,
             password_hash_concurrency_max: 2,
+            password_hash_queue_len_max: 64,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             password_bytes_min: 8,

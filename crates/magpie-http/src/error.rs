@@ -46,6 +46,7 @@ fn code(err: &Error) -> ErrorCode {
         Error::RateLimited { .. } => ErrorCode::RateLimited,
         Error::RegistrationClosed => ErrorCode::RegistrationClosed,
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
+        Error::Unavailable(_) => ErrorCode::Unavailable,
         Error::Store(_) | Error::Internal(_) => ErrorCode::Internal,
     }
 }

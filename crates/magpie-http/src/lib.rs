@@ -8,6 +8,7 @@
 mod convert;
 mod error;
 mod extract;
+mod limit;
 mod metrics;
 mod openapi;
 mod registry;
@@ -20,12 +21,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post};
-use magpie_core::Core;
+use magpie_core::{Core, WindowLimiter};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::openapi_json;
 pub use registry::Registry;
+
+/// Client IPs the request limiter tracks before it starts forgetting idle ones.
+const IP_KEYS_MAX: usize = 100_000;
 
 /// Limits and timings of the HTTP and WebSocket transports.
 #[derive(Debug, Clone)]
@@ -44,6 +50,9 @@ pub struct HttpSettings {
     pub ws_frames_per_sec_max: u32,
     /// Take the client IP from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// HTTP requests (REST calls and WebSocket upgrades) per second from one client IP;
+    /// 0 turns the limit off.
+    pub requests_per_ip_per_sec_max: u32,
 }
 
 impl Default for HttpSettings {
@@ -56,6 +65,7 @@ impl Default for HttpSettings {
             ws_idle_timeout_secs: 60,
             ws_frames_per_sec_max: 50,
             trust_forwarded_for: false,
+            requests_per_ip_per_sec_max: 200,
         }
     }
 }
@@ -64,6 +74,7 @@ impl Default for HttpSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub core: Core,
+    requests_by_ip: Arc<WindowLimiter>,
     pub live: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<HttpSettings>,
@@ -74,7 +85,15 @@ impl AppState {
     pub fn new(core: Core, live: Arc<Registry>, settings: HttpSettings) -> AppState {
         let metrics = Arc::new(Metrics::new());
         live.attach_metrics(metrics.clone());
-        AppState { core, live, metrics, settings: Arc::new(settings), ready: Arc::new(AtomicBool::new(false)) }
+        let requests_by_ip = Arc::new(WindowLimiter::new(settings.requests_per_ip_per_sec_max, 1000, IP_KEYS_MAX));
+        AppState {
+            core,
+            requests_by_ip,
+            live,
+            metrics,
+            settings: Arc::new(settings),
+            ready: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// `/readyz` answers 200 from now on.
@@ -117,5 +136,8 @@ pub fn app(state: AppState) -> Router {
         .fallback(rest::not_found)
         .method_not_allowed_fallback(rest::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.request_body_bytes_max))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_ip))
+        .layer(CatchPanicLayer::custom(limit::panic_response))
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -413,4 +413,14 @@ impl Store for SqliteStore {
     async fn revocations_head(&self) -> StoreResult<i64> {
         self.read(|c| c.query_row("SELECT coalesce(max(seq), 0) FROM session_revocations", [], |r| r.get(0))).await
     }
+
+    async fn prune(&self, sessions_before_ms: i64, revocations_before_ms: i64) -> StoreResult<u64> {
+        self.write(move |tx| {
+            let sessions = tx
+                .execute("DELETE FROM sessions WHERE revoked_at_ms < ?1 OR expires_at_ms < ?1", [sessions_before_ms])?;
+            let log = tx.execute("DELETE FROM session_revocations WHERE at_ms < ?1", [revocations_before_ms])?;
+            Ok(u64::try_from(sessions + log).unwrap_or(u64::MAX))
+        })
+        .await
+    }
 }

@@ -53,6 +53,11 @@ pub struct AuthConfig {
     #[config(default = 2, env = "MAGPIE_PASSWORD_HASH_CONCURRENCY_MAX")]
     pub password_hash_concurrency_max: usize,
 
+    /// Password hashes waiting for their turn; past this, logins are refused with
+    /// unavailable (503) at once rather than queueing without bound.
+    #[config(default = 64, env = "MAGPIE_PASSWORD_HASH_QUEUE_LEN_MAX")]
+    pub password_hash_queue_len_max: usize,
+
     /// Argon2id memory cost in KiB (OWASP recommends 19456 with 2 iterations).
     #[config(default = 19456, env = "MAGPIE_ARGON2_MEMORY_KIB")]
     pub argon2_memory_kib: u32,
@@ -116,6 +121,11 @@ pub struct LimitsConfig {
     /// that sets it).
     #[config(default = false, env = "MAGPIE_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+
+    /// HTTP requests (REST calls and WebSocket upgrades) per second from one client IP; 0
+    /// turns the limit off. Behind a company NAT many people share one IP: raise it there.
+    #[config(default = 200, env = "MAGPIE_REQUESTS_PER_IP_PER_SEC_MAX")]
+    pub requests_per_ip_per_sec_max: u32,
 }
 
 impl Config {
@@ -137,6 +147,7 @@ impl Config {
             session_ttl_secs: a.session_ttl_secs,
             sessions_per_account_max: a.sessions_per_account_max,
             password_hash_concurrency_max: a.password_hash_concurrency_max,
+            password_hash_queue_len_max: a.password_hash_queue_len_max,
             argon2_memory_kib: a.argon2_memory_kib,
             argon2_iterations: a.argon2_iterations,
             password_bytes_min: a.password_bytes_min,
@@ -157,6 +168,7 @@ impl Config {
             ws_idle_timeout_secs: l.ws_idle_timeout_secs,
             ws_frames_per_sec_max: l.ws_frames_per_sec_max,
             trust_forwarded_for: l.trust_forwarded_for,
+            requests_per_ip_per_sec_max: l.requests_per_ip_per_sec_max,
         }
     }
 

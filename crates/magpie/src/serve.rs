@@ -18,6 +18,8 @@ use crate::config::Config;
 const SQLITE_READERS: usize = 4;
 /// How often the revocation log is polled for revocations made by other processes.
 const REVOCATION_POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// How often ended sessions are deleted.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -51,6 +53,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     tokio::spawn(forward_revocations(core.clone()));
+    tokio::spawn(prune_periodically(core.clone()));
 
     tracing::info!(%addr, data_dir = %config.data_dir.display(), default_domain = %domain.name, "magpie started");
     // One line on stdout for people and scripts (the test harness reads the port from it).
@@ -96,6 +99,19 @@ async fn forward_revocations(core: Core) {
         tick.tick().await;
         if let Err(e) = core.auth.forward_revocations(&mut cursor).await {
             tracing::warn!(error = %e, "reading the revocation log failed; retrying");
+        }
+    }
+}
+
+/// Deletes ended sessions and old revocation log entries once at start and then hourly.
+async fn prune_periodically(core: Core) {
+    let mut tick = tokio::time::interval(PRUNE_INTERVAL);
+    loop {
+        tick.tick().await;
+        match core.auth.prune().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "pruned ended sessions"),
+            Err(e) => tracing::warn!(error = %e, "pruning ended sessions failed"),
         }
     }
 }

@@ -103,3 +103,40 @@ async fn a_frame_far_over_the_limit_closes_the_socket() {
     assert!(alice.client.me().await.is_ok());
     assert!(matches!(live.ping().await, Err(Error::Closed { .. })));
 }
+
+#[tokio::test]
+async fn one_address_sending_too_many_requests_is_rate_limited() {
+    let server = TestServer::start_with(&[("MAGPIE_REQUESTS_PER_IP_PER_SEC_MAX", "5")]).await;
+    let anon = server.anonymous();
+    let mut limited = None;
+    for _ in 0..50 {
+        let (status, body) = anon.raw(Method::GET, "/healthz", None, None).await.unwrap();
+        if status == 429 {
+            limited = Some(body);
+            break;
+        }
+    }
+    let body = limited.expect("50 requests at once against a limit of 5 a second all passed");
+    let err = serde_json::from_str::<ErrorBody>(&body).unwrap().error;
+    assert_eq!(err.code, ErrorCode::RateLimited);
+    assert!(err.retry_after_secs.is_some());
+}
+
+#[tokio::test]
+async fn a_login_storm_beyond_the_hash_queue_is_refused_rather_than_queued() {
+    let server = TestServer::start_with(&[
+        ("MAGPIE_PASSWORD_HASH_CONCURRENCY_MAX", "1"),
+        ("MAGPIE_PASSWORD_HASH_QUEUE_LEN_MAX", "1"),
+    ])
+    .await;
+    server.create("alice", &[]).await;
+    let anon = server.anonymous();
+    let logins = (0..12).map(|_| anon.login("alice@localhost", crate::harness::PASSWORD));
+    let results = futures_util::future::join_all(logins).await;
+    let refused = results.iter().filter(|r| r.as_ref().err().and_then(Error::code) == Some(ErrorCode::Unavailable));
+    let refused = refused.count();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert!(refused > 0, "12 logins at once against one hasher and a queue of one were all served");
+    assert!(ok > 0, "every login was refused");
+    assert_eq!(ok + refused, 12, "{results:?}");
+}

@@ -1,0 +1,37 @@
+//! Guards in front of every route: the per-IP request rate, and a last line against panics.
+
+use std::any::Any;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use magpie_core::ports::{Clock, SystemClock};
+use magpie_wire::ErrorCode;
+
+use crate::extract::client_ip;
+use crate::{ApiError, AppState};
+
+/// Middleware: refuses requests past `requests_per_ip_per_sec_max` from one IP.
+pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.settings.requests_per_ip_per_sec_max > 0
+        && let Some(ip) = client_ip(request.headers(), request.extensions(), state.settings.trust_forwarded_for)
+        && let Err(retry_after_secs) = state.requests_by_ip.hit(&ip, SystemClock.now_ms())
+    {
+        let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this address");
+        err.0.retry_after_secs = Some(retry_after_secs);
+        state.metrics.count_error(ErrorCode::RateLimited);
+        return err.into_response();
+    }
+    next.run(request).await
+}
+
+/// A handler that panicked answers `internal` like any other failure; the panic is logged.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "a request handler panicked");
+    ApiError::new(ErrorCode::Internal, "internal error; see the server log").into_response()
+}
