@@ -1,0 +1,115 @@
+//! The wire format, frozen: a change to any of these strings is a protocol change and must be
+//! made on purpose (and in `docs/protocol.md`). Update with `UPDATE_EXPECT=1 cargo test`.
+
+use expect_test::{Expect, expect};
+use magpie_wire::*;
+use serde_json::json;
+
+/// Serialises `value` and compares it with the snapshot, then checks that it reads back.
+fn check<T>(value: &T, snapshot: Expect)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let text = serde_json::to_string(value).unwrap_or_default();
+    snapshot.assert_eq(&text);
+    let back: T = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text} does not read back: {e}"));
+    assert_eq!(&back, value);
+}
+
+fn me() -> Me {
+    Me {
+        profile: Profile {
+            account: "alice@localhost".into(),
+            display_name: "张三".into(),
+            avatar: None,
+            signature: Some("在开会".into()),
+            email: None,
+            phone: None,
+        },
+        role: Role::Member,
+        created_at_ms: 1_700_000_000_000,
+    }
+}
+
+fn session() -> SessionInfo {
+    SessionInfo {
+        id: 7,
+        device: Some("Firefox".into()),
+        ip: Some("127.0.0.1".into()),
+        created_at_ms: 1_700_000_000_000,
+        last_seen_at_ms: 1_700_000_000_000,
+        expires_at_ms: 1_702_592_000_000,
+        current: true,
+    }
+}
+
+#[test]
+fn error_bodies() {
+    let mut limited = ErrorBody::new(ErrorCode::RateLimited, "too many attempts; retry in 60 s");
+    limited.error.retry_after_secs = Some(60);
+    check(
+        &limited,
+        expect![[
+            r#"{"error":{"code":"rate_limited","message":"too many attempts; retry in 60 s","retry_after_secs":60}}"#
+        ]],
+    );
+    let mut invalid = ErrorBody::new(ErrorCode::InvalidField, "email: must look like name@example.com");
+    invalid.error.field = Some("email".into());
+    check(
+        &invalid,
+        expect![[
+            r#"{"error":{"code":"invalid_field","message":"email: must look like name@example.com","field":"email"}}"#
+        ]],
+    );
+}
+
+#[test]
+fn every_error_code_has_its_own_name_and_a_client_error_or_server_error_status() {
+    for code in ErrorCode::ALL {
+        let text = serde_json::to_string(&code).unwrap_or_default();
+        assert_eq!(text, format!("\"{}\"", code.as_str()));
+        assert!((400..600).contains(&code.http_status()), "{code}");
+    }
+    let newer: ErrorCode = serde_json::from_str("\"code_from_the_future\"").unwrap_or(ErrorCode::Internal);
+    assert_eq!(newer, ErrorCode::Unknown);
+}
+
+#[test]
+fn server_frames() {
+    check(
+        &ServerFrame::Hello(Hello {
+            session: session(),
+            me: me(),
+            heartbeat_interval_secs: 25,
+            idle_timeout_secs: 60,
+            frame_bytes_max: 65536,
+        }),
+        expect![[
+            r#"{"type":"hello","session":{"id":7,"device":"Firefox","ip":"127.0.0.1","created_at_ms":1700000000000,"last_seen_at_ms":1700000000000,"expires_at_ms":1702592000000,"current":true},"me":{"account":"alice@localhost","display_name":"张三","signature":"在开会","role":"member","created_at_ms":1700000000000},"heartbeat_interval_secs":25,"idle_timeout_secs":60,"frame_bytes_max":65536}"#
+        ]],
+    );
+    check(&ServerFrame::Reply { id: 3, data: json!({}) }, expect![[r#"{"type":"reply","id":3,"data":{}}"#]]);
+    check(
+        &ServerFrame::Error { id: None, error: ErrorBody::new(ErrorCode::MalformedFrame, "not a request frame").error },
+        expect![[r#"{"type":"error","id":null,"error":{"code":"malformed_frame","message":"not a request frame"}}"#]],
+    );
+    check(
+        &ServerFrame::Event(Event::SessionRevoked { reason: RevokeReason::PasswordChanged }),
+        expect![[r#"{"type":"event","event":"session_revoked","data":{"reason":"password_changed"}}"#]],
+    );
+    check(
+        &ServerFrame::Event(Event::ProfileUpdated(me())),
+        expect![[
+            r#"{"type":"event","event":"profile_updated","data":{"account":"alice@localhost","display_name":"张三","signature":"在开会","role":"member","created_at_ms":1700000000000}}"#
+        ]],
+    );
+}
+
+#[test]
+fn client_frames_and_login() {
+    let frame: ClientFrame = serde_json::from_str(r#"{"id":1,"type":"ping"}"#).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((frame.id, frame.kind.as_str(), frame.data), (1, "ping", None));
+    let login: LoginRequest =
+        serde_json::from_str(r#"{"account":"alice@localhost","password":"pw"}"#).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login.device, None);
+}
