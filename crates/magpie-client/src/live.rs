@@ -232,8 +232,9 @@ impl Connection {
         tokio::time::timeout(timeout, wait).await.ok()?.ok()?.clone()
     }
 
-    /// Closes the connection from this side.
-    pub async fn close(self) -> Result<()> {
+    /// Starts closing the connection from this side; [`Connection::closed`] then reports the
+    /// server's answering close frame.
+    pub async fn close(&self) -> Result<()> {
         let mut sink = self.sink.lock().await;
         let frame = tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() };
         sink.send(Message::Close(Some(frame))).await.map_err(|e| Error::WebSocket(Box::new(e)))

@@ -164,7 +164,8 @@ impl Client {
             Some(d) => format!("/v1/admin/accounts?domain={}", encode(d)),
             None => "/v1/admin/accounts".to_owned(),
         };
-        self.call(Method::GET, &path, None::<&()>).await
+        let list: wire::AdminAccountList = self.call(Method::GET, &path, None::<&()>).await?;
+        Ok(list.accounts)
     }
 
     pub async fn admin_create_account(&self, req: &wire::CreateAccountRequest) -> Result<wire::AdminAccount> {
@@ -185,6 +186,17 @@ impl Client {
 
     pub async fn admin_revoke_sessions(&self, account: &str) -> Result<()> {
         self.call_empty(Method::DELETE, &format!("/v1/admin/accounts/{}/sessions", encode(account)), None::<&()>).await
+    }
+
+    pub async fn admin_sessions(&self, account: &str) -> Result<Vec<wire::SessionInfo>> {
+        let path = format!("/v1/admin/accounts/{}/sessions", encode(account));
+        let list: wire::SessionList = self.call(Method::GET, &path, None::<&()>).await?;
+        Ok(list.sessions)
+    }
+
+    pub async fn admin_revoke_session(&self, account: &str, id: i64) -> Result<()> {
+        let path = format!("/v1/admin/accounts/{}/sessions/{id}", encode(account));
+        self.call_empty(Method::DELETE, &path, None::<&()>).await
     }
 
     pub async fn healthz(&self) -> Result<wire::HealthResponse> {

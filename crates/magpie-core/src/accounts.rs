@@ -6,11 +6,12 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Account, Actor, Domain, NewAccount, Principal, ProfilePatch, RegistrationMode, RevokeReason, Role, SessionSelector,
+    Account, Actor, Domain, NewAccount, Principal, ProfilePatch, RegistrationMode, RevokeReason, Role, Session,
+    SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::ports::{Clock, LiveConnections, Store};
-use crate::{Error, Passwords, Result, Settings};
+use crate::{Error, Passwords, Result, Settings, Unit};
 
 /// Longest avatar reference (a URL or, later, a file id), in bytes.
 pub const AVATAR_BYTES_MAX: usize = 512;
@@ -86,11 +87,17 @@ impl Accounts {
         self.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))
     }
 
-    pub async fn set_registration(&self, actor: Actor<'_>, domain: &str, mode: RegistrationMode) -> Result<Domain> {
-        let domain = self.domain(domain).await?;
+    /// A domain as its administrators see it.
+    pub async fn admin_domain(&self, actor: Actor<'_>, name: &str) -> Result<Domain> {
+        let domain = self.domain(name).await?;
         if !actor.may_administer(domain.id) {
             return Err(Error::NotFound("domain"));
         }
+        Ok(domain)
+    }
+
+    pub async fn set_registration(&self, actor: Actor<'_>, domain: &str, mode: RegistrationMode) -> Result<Domain> {
+        let domain = self.admin_domain(actor, domain).await?;
         self.store.set_registration(domain.id, mode).await?;
         Ok(Domain { registration: mode, ..domain })
     }
@@ -158,10 +165,7 @@ impl Accounts {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Account>> {
-        let domain = self.domain(domain).await?;
-        if !actor.may_administer(domain.id) {
-            return Err(Error::NotFound("domain"));
-        }
+        let domain = self.admin_domain(actor, domain).await?;
         let after = after.map(LoginName::parse).transpose()?;
         let limit = limit.clamp(1, self.settings.directory_page_len_max);
         Ok(self.store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
@@ -177,11 +181,24 @@ impl Accounts {
         Ok(account)
     }
 
-    /// Disables an account (closing all its sessions at once) or enables it again.
-    pub async fn set_disabled(&self, actor: Actor<'_>, addr: &str, disabled: bool) -> Result<Account> {
+    /// An account an administrator means to act on: in a domain they administer, and of a
+    /// role no higher than their own.
+    async fn admin_target(&self, actor: Actor<'_>, addr: &str) -> Result<Account> {
         let account = self.admin_get(actor, addr).await?;
         if let Actor::Account(p) = actor
-            && (p.account.id == account.id || account.role > p.account.role)
+            && account.role > p.account.role
+        {
+            return Err(Error::Forbidden);
+        }
+        Ok(account)
+    }
+
+    /// Disables an account (closing all its sessions at once) or enables it again. Nobody
+    /// disables themselves or an account of a higher role.
+    pub async fn set_disabled(&self, actor: Actor<'_>, addr: &str, disabled: bool) -> Result<Account> {
+        let account = self.admin_target(actor, addr).await?;
+        if let Actor::Account(p) = actor
+            && p.account.id == account.id
         {
             return Err(Error::Forbidden);
         }
@@ -191,8 +208,9 @@ impl Accounts {
     }
 
     /// Revokes every session of an account (an administrator signing it out everywhere).
+    /// Accounts of a higher role than the administrator's are out of reach.
     pub async fn revoke_all_sessions(&self, actor: Actor<'_>, addr: &str) -> Result<usize> {
-        let account = self.admin_get(actor, addr).await?;
+        let account = self.admin_target(actor, addr).await?;
         let revoked = self
             .store
             .revoke_sessions(account.id, SessionSelector::AllExcept(None), RevokeReason::Revoked, self.clock.now_ms())
@@ -204,6 +222,25 @@ impl Accounts {
     /// The caller's own account, read afresh.
     pub async fn me(&self, caller: &Principal) -> Result<Account> {
         self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)
+    }
+
+    /// An account's live sessions, for its administrators.
+    pub async fn sessions_of(&self, actor: Actor<'_>, addr: &str) -> Result<Vec<Session>> {
+        let account = self.admin_target(actor, addr).await?;
+        Ok(self.store.sessions(account.id, self.clock.now_ms()).await?)
+    }
+
+    /// Revokes one session of an account, for its administrators.
+    pub async fn revoke_session_of(&self, actor: Actor<'_>, addr: &str, session: SessionId) -> Result<()> {
+        let account = self.admin_target(actor, addr).await?;
+        let now = self.clock.now_ms();
+        let revoked =
+            self.store.revoke_sessions(account.id, SessionSelector::One(session), RevokeReason::Revoked, now).await?;
+        if revoked.is_empty() {
+            return Err(Error::NotFound("session"));
+        }
+        self.live.close_sessions(&revoked, RevokeReason::Revoked);
+        Ok(())
     }
 
     /// Another account's profile, if it is in the caller's domain and enabled.
@@ -263,7 +300,7 @@ fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
         avatar: optional(update.avatar, |v| {
             let v = v.trim();
             if v.len() > AVATAR_BYTES_MAX {
-                return Err(Error::TooLarge { field: "avatar", max: AVATAR_BYTES_MAX });
+                return Err(Error::too_large("avatar", AVATAR_BYTES_MAX, Unit::Bytes));
             }
             if v.chars().any(char::is_control) {
                 return Err(Error::invalid("avatar", "must not contain control characters"));
@@ -274,7 +311,7 @@ fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
         email: optional(update.email, |v| {
             let v = v.trim();
             if v.len() > EMAIL_BYTES_MAX {
-                return Err(Error::TooLarge { field: "email", max: EMAIL_BYTES_MAX });
+                return Err(Error::too_large("email", EMAIL_BYTES_MAX, Unit::Bytes));
             }
             let valid = v
                 .split_once('@')
@@ -288,7 +325,7 @@ fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
         phone: optional(update.phone, |v| {
             let v = v.trim();
             if v.len() > PHONE_BYTES_MAX {
-                return Err(Error::TooLarge { field: "phone", max: PHONE_BYTES_MAX });
+                return Err(Error::too_large("phone", PHONE_BYTES_MAX, Unit::Bytes));
             }
             let allowed = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')');
             if !v.chars().all(allowed) || !v.chars().any(|c| c.is_ascii_digit()) {

@@ -87,12 +87,8 @@ impl Auth {
         self.passwords.check_len_max(password)?;
         let addr = AccountAddr::parse(account)?;
         let device = device_label(device)?;
-        let now = self.clock.now_ms();
         let account_key = addr.to_string();
-        self.failures_by_account.check(&account_key, now).map_err(|s| Error::RateLimited { retry_after_secs: s })?;
-        if let Some(ip) = ip {
-            self.failures_by_ip.check(ip, now).map_err(|s| Error::RateLimited { retry_after_secs: s })?;
-        }
+        let attempt = self.take_attempt(&account_key, ip)?;
 
         let found = match self.store.domain_by_name(&addr.domain).await? {
             Some(domain) => self.store.account_by_name(domain.id, &addr.name).await?,
@@ -100,18 +96,30 @@ impl Auth {
         };
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
         if !self.passwords.verify(password, hash).await? {
-            let now = self.clock.now_ms();
-            self.failures_by_account.record(&account_key, now);
-            if let Some(ip) = ip {
-                self.failures_by_ip.record(ip, now);
-            }
             return Err(Error::InvalidCredentials);
         }
+        attempt.refund(self);
         let account = found.ok_or(Error::InvalidCredentials)?;
         if account.disabled {
             return Err(Error::AccountDisabled);
         }
         self.open_session(account, device, ip).await
+    }
+
+    /// Counts a password attempt against the account and the IP before the password is
+    /// checked, so that guesses sent in parallel cannot all slip under the limit; a correct
+    /// password gives the attempt back.
+    fn take_attempt<'k>(&self, account_key: &'k str, ip: Option<&'k str>) -> Result<Attempt<'k>> {
+        let now = self.clock.now_ms();
+        let limited = |s| Error::RateLimited { retry_after_secs: s };
+        self.failures_by_account.hit(account_key, now).map_err(limited)?;
+        if let Some(ip) = ip
+            && let Err(s) = self.failures_by_ip.hit(ip, now)
+        {
+            self.failures_by_account.refund(account_key, now);
+            return Err(limited(s));
+        }
+        Ok(Attempt { account_key, ip })
     }
 
     /// Creates an account by self-registration, where the domain allows it, and logs it in.
@@ -197,15 +205,14 @@ impl Auth {
     pub async fn change_password(&self, caller: &Principal, current: &str, new: &str) -> Result<()> {
         self.passwords.check_len_max(current)?;
         self.passwords.check_new(new)?;
-        let now = self.clock.now_ms();
         let key = caller.account.addr.to_string();
-        self.failures_by_account.check(&key, now).map_err(|s| Error::RateLimited { retry_after_secs: s })?;
+        let attempt = self.take_attempt(&key, None)?;
         // Read the hash afresh: the principal may be older than a concurrent change.
         let account = self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
         if !self.passwords.verify(current, account.password_hash.as_deref()).await? {
-            self.failures_by_account.record(&key, self.clock.now_ms());
             return Err(Error::InvalidCredentials);
         }
+        attempt.refund(self);
         let hash = self.passwords.hash(new).await?;
         let revoked =
             self.store.set_password_hash(account.id, &hash, Some(caller.session.id), self.clock.now_ms()).await?;
@@ -242,6 +249,22 @@ impl Auth {
             *cursor = (*cursor).max(entry.seq);
         }
         Ok(entries.len())
+    }
+}
+
+/// A counted password attempt; see [`Auth::take_attempt`].
+struct Attempt<'k> {
+    account_key: &'k str,
+    ip: Option<&'k str>,
+}
+
+impl Attempt<'_> {
+    fn refund(self, auth: &Auth) {
+        let now = auth.clock.now_ms();
+        auth.failures_by_account.refund(self.account_key, now);
+        if let Some(ip) = self.ip {
+            auth.failures_by_ip.refund(ip, now);
+        }
     }
 }
 

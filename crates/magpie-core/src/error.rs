@@ -10,9 +10,9 @@ pub enum Error {
     /// A field breaks its rules; `field` names it, `reason` says which rule.
     #[error("{field}: {reason}")]
     InvalidField { field: &'static str, reason: String },
-    /// A field is longer than its limit.
-    #[error("{field} is longer than {max} bytes")]
-    TooLarge { field: &'static str, max: usize },
+    /// A field is longer than its limit of `max` `unit`s (bytes or characters).
+    #[error("{field} is longer than {max} {unit}")]
+    TooLarge { field: &'static str, max: usize, unit: Unit },
     #[error("no valid session")]
     Unauthenticated,
     #[error("unknown account or wrong password")]
@@ -41,7 +41,28 @@ pub enum Error {
     Internal(String),
 }
 
+/// What a length limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Bytes,
+    /// Unicode scalar values.
+    Characters,
+}
+
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unit::Bytes => "bytes",
+            Unit::Characters => "characters",
+        })
+    }
+}
+
 impl Error {
+    pub fn too_large(field: &'static str, max: usize, unit: Unit) -> Error {
+        Error::TooLarge { field, max, unit }
+    }
+
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
         Error::InvalidField { field, reason: reason.into() }
     }

@@ -14,7 +14,7 @@ mod password;
 pub mod ports;
 mod settings;
 
-pub use error::{Error, Result, StoreError};
+pub use error::{Error, Result, StoreError, Unit};
 pub use limiter::WindowLimiter;
 pub use password::Passwords;
 pub use settings::Settings;

@@ -62,6 +62,19 @@ impl WindowLimiter {
         w.current = w.current.saturating_add(1);
     }
 
+    /// Takes back one event of `key` (an attempt that turned out not to count).
+    pub fn refund(&self, key: &str, now_ms: i64) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = windows.get_mut(key) {
+            *w = self.rolled(*w, now_ms);
+            if w.current > 0 {
+                w.current -= 1;
+            } else {
+                w.previous = w.previous.saturating_sub(1);
+            }
+        }
+    }
+
     fn rolled(&self, w: Window, now_ms: i64) -> Window {
         let elapsed = now_ms - w.start_ms;
         if elapsed < self.window_ms {
@@ -127,6 +140,17 @@ mod tests {
         // Half-way into the next window, half of the old failures still count: 1.5 < 3.
         assert!(limiter.check("a", HOUR_MS + HOUR_MS / 2).is_ok());
         assert!(limiter.check("a", 3 * HOUR_MS).is_ok());
+    }
+
+    #[test]
+    fn a_refund_gives_back_one_event() {
+        let limiter = WindowLimiter::new(2, HOUR_MS, 100);
+        assert!(limiter.hit("a", 0).is_ok());
+        assert!(limiter.hit("a", 0).is_ok());
+        assert!(limiter.hit("a", 0).is_err());
+        limiter.refund("a", 0);
+        assert!(limiter.hit("a", 0).is_ok());
+        assert!(limiter.hit("a", 0).is_err());
     }
 
     #[test]

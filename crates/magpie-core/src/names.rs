@@ -8,7 +8,7 @@ use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::{Error, Result};
+use crate::{Error, Result, Unit};
 
 /// Longest login name, in bytes (all ASCII).
 pub const LOGIN_NAME_BYTES_MAX: usize = 64;
@@ -33,7 +33,7 @@ impl DomainName {
             return Err(Error::invalid(FIELD, "must not be empty"));
         }
         if name.len() > DOMAIN_NAME_BYTES_MAX {
-            return Err(Error::TooLarge { field: FIELD, max: DOMAIN_NAME_BYTES_MAX });
+            return Err(Error::too_large(FIELD, DOMAIN_NAME_BYTES_MAX, Unit::Bytes));
         }
         for label in name.split('.') {
             if label.is_empty() || label.len() > DOMAIN_LABEL_BYTES_MAX {
@@ -74,7 +74,7 @@ impl LoginName {
             return Err(Error::invalid(FIELD, "must not be empty"));
         }
         if name.len() > LOGIN_NAME_BYTES_MAX {
-            return Err(Error::TooLarge { field: FIELD, max: LOGIN_NAME_BYTES_MAX });
+            return Err(Error::too_large(FIELD, LOGIN_NAME_BYTES_MAX, Unit::Bytes));
         }
         let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-');
         if !name.bytes().all(allowed) {
@@ -125,7 +125,7 @@ impl fmt::Display for AccountAddr {
 pub fn free_text(field: &'static str, input: &str, chars_max: usize) -> Result<String> {
     let text: String = input.trim().nfc().collect();
     if text.chars().count() > chars_max {
-        return Err(Error::TooLarge { field, max: chars_max });
+        return Err(Error::too_large(field, chars_max, Unit::Characters));
     }
     if text.chars().any(|c| c.is_control()) {
         return Err(Error::invalid(field, "must not contain control characters"));

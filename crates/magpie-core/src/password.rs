@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::{Error, Result, Settings};
+use crate::{Error, Result, Settings, Unit};
 
 /// Hashes and verifies passwords off the async threads, at most
 /// `password_hash_concurrency_max` at a time so that a login storm cannot exhaust memory
@@ -47,7 +47,7 @@ impl Passwords {
     /// Refuses a password that is too long before any work is done on it.
     pub fn check_len_max(&self, password: &str) -> Result<()> {
         if password.len() > self.bytes_max {
-            return Err(Error::TooLarge { field: "password", max: self.bytes_max });
+            return Err(Error::too_large("password", self.bytes_max, Unit::Bytes));
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap};
 use magpie_core::model::Principal;
+use magpie_core::ports::{Clock, SystemClock};
 use magpie_wire::ErrorCode;
 
 use crate::{ApiError, AppState};
@@ -42,7 +43,16 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "send Authorization: Bearer <session token>"))?;
-        Ok(Authed(state.core.auth.authenticate(token).await?))
+        let principal = state.core.auth.authenticate(token).await?;
+        if state.settings.requests_per_session_per_sec_max > 0
+            && let Err(retry_after_secs) =
+                state.requests_by_session.hit(&principal.session.id.0.to_string(), SystemClock.now_ms())
+        {
+            let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this session");
+            err.0.retry_after_secs = Some(retry_after_secs);
+            return Err(err);
+        }
+        Ok(Authed(principal))
     }
 }
 

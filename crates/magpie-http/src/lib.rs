@@ -28,9 +28,9 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::openapi_json;
-pub use registry::Registry;
+pub use registry::{ConnLimit, ConnLimits, Registry};
 
-/// Client IPs the request limiter tracks before it starts forgetting idle ones.
+/// Client IPs (or sessions) a request limiter tracks before it starts forgetting idle ones.
 const IP_KEYS_MAX: usize = 100_000;
 
 /// Limits and timings of the HTTP and WebSocket transports.
@@ -50,6 +50,12 @@ pub struct HttpSettings {
     pub ws_frames_per_sec_max: u32,
     /// Take the client IP from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Live WebSocket connections of one session (one device's tabs and windows).
+    pub ws_connections_per_session_max: usize,
+    /// Live WebSocket connections of the whole server (mind the process's open-file limit).
+    pub ws_connections_max: usize,
+    /// Authenticated REST requests per second of one session.
+    pub requests_per_session_per_sec_max: u32,
     /// HTTP requests (REST calls and WebSocket upgrades) per second from one client IP;
     /// 0 turns the limit off.
     pub requests_per_ip_per_sec_max: u32,
@@ -66,6 +72,9 @@ impl Default for HttpSettings {
             ws_frames_per_sec_max: 50,
             trust_forwarded_for: false,
             requests_per_ip_per_sec_max: 200,
+            requests_per_session_per_sec_max: 50,
+            ws_connections_per_session_max: 16,
+            ws_connections_max: 19_500,
         }
     }
 }
@@ -75,6 +84,7 @@ impl Default for HttpSettings {
 pub struct AppState {
     pub core: Core,
     requests_by_ip: Arc<WindowLimiter>,
+    requests_by_session: Arc<WindowLimiter>,
     pub live: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<HttpSettings>,
@@ -86,9 +96,12 @@ impl AppState {
         let metrics = Arc::new(Metrics::new());
         live.attach_metrics(metrics.clone());
         let requests_by_ip = Arc::new(WindowLimiter::new(settings.requests_per_ip_per_sec_max, 1000, IP_KEYS_MAX));
+        let requests_by_session =
+            Arc::new(WindowLimiter::new(settings.requests_per_session_per_sec_max, 1000, IP_KEYS_MAX));
         AppState {
             core,
             requests_by_ip,
+            requests_by_session,
             live,
             metrics,
             settings: Arc::new(settings),
@@ -103,6 +116,13 @@ impl AppState {
 
     fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
+    }
+
+    fn conn_limits(&self) -> ConnLimits {
+        ConnLimits {
+            per_session_max: self.settings.ws_connections_per_session_max,
+            total_max: self.settings.ws_connections_max,
+        }
     }
 }
 
@@ -124,7 +144,8 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/accounts/{account}", get(rest::admin_get_account))
         .route("/admin/accounts/{account}/disable", post(rest::admin_disable_account))
         .route("/admin/accounts/{account}/enable", post(rest::admin_enable_account))
-        .route("/admin/accounts/{account}/sessions", delete(rest::admin_revoke_sessions))
+        .route("/admin/accounts/{account}/sessions", get(rest::admin_list_sessions).delete(rest::admin_revoke_sessions))
+        .route("/admin/accounts/{account}/sessions/{id}", delete(rest::admin_revoke_session))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

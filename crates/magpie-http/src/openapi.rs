@@ -18,6 +18,7 @@ use crate::rest;
         rest::admin_list_domains, rest::admin_create_domain, rest::admin_update_domain,
         rest::admin_list_accounts, rest::admin_create_account, rest::admin_get_account,
         rest::admin_disable_account, rest::admin_enable_account, rest::admin_revoke_sessions,
+        rest::admin_list_sessions, rest::admin_revoke_session,
         rest::healthz, rest::readyz, rest::metrics,
     ),
     components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),

@@ -2,7 +2,7 @@
 //! [`LiveConnections`] port: the core closes sessions and pushes events through it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use magpie_core::model::{Account, AccountId, RevokeReason, SessionId};
@@ -37,11 +37,28 @@ pub struct ConnHandle {
     pub sender: mpsc::Sender<Arc<str>>,
 }
 
+/// Bounds on live connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnLimits {
+    pub per_session_max: usize,
+    pub total_max: usize,
+}
+
+/// Which connection limit a new connection would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnLimit {
+    /// The session already has `per_session_max` connections.
+    Session,
+    /// The server holds `total_max` connections.
+    Server,
+}
+
 #[derive(Default)]
 pub struct Registry {
     conns: Mutex<HashMap<SessionId, Vec<Conn>>>,
     accounts: Mutex<HashMap<AccountId, Vec<SessionId>>>,
     next_id: AtomicU64,
+    total: AtomicUsize,
     metrics: OnceLock<Arc<Metrics>>,
 }
 
@@ -54,13 +71,47 @@ impl Registry {
         let _ = self.metrics.set(metrics);
     }
 
-    /// Registers a new connection with a send queue of `queue_len_max` frames.
-    pub fn register(&self, session: SessionId, account: AccountId, queue_len_max: usize) -> ConnHandle {
+    /// Whether a new connection of `session` would fit within the limits (checked before the
+    /// upgrade so that the client gets an HTTP error; [`Registry::register`] checks again).
+    pub fn admits(&self, session: SessionId, limits: ConnLimits) -> Result<(), ConnLimit> {
+        let conns = self.lock_conns();
+        Self::check(&conns, self.total.load(Ordering::Relaxed), session, limits)
+    }
+
+    fn check(
+        conns: &HashMap<SessionId, Vec<Conn>>,
+        total: usize,
+        session: SessionId,
+        limits: ConnLimits,
+    ) -> Result<(), ConnLimit> {
+        if total >= limits.total_max {
+            return Err(ConnLimit::Server);
+        }
+        if conns.get(&session).map_or(0, Vec::len) >= limits.per_session_max {
+            return Err(ConnLimit::Session);
+        }
+        Ok(())
+    }
+
+    /// Registers a new connection with a send queue of `queue_len_max` frames, if it fits
+    /// within the limits.
+    pub fn register(
+        &self,
+        session: SessionId,
+        account: AccountId,
+        queue_len_max: usize,
+        limits: ConnLimits,
+    ) -> Result<ConnHandle, ConnLimit> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(queue_len_max.max(1));
         let (close_tx, close_rx) = watch::channel(None);
         let conn = Conn { id, account, frames: tx.clone(), close: close_tx };
-        self.lock_conns().entry(session).or_default().push(conn);
+        {
+            let mut conns = self.lock_conns();
+            Self::check(&conns, self.total.load(Ordering::Relaxed), session, limits)?;
+            conns.entry(session).or_default().push(conn);
+            self.total.fetch_add(1, Ordering::Relaxed);
+        }
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         let sessions = accounts.entry(account).or_default();
         if !sessions.contains(&session) {
@@ -69,7 +120,7 @@ impl Registry {
         if let Some(m) = self.metrics.get() {
             m.ws_connections.inc();
         }
-        ConnHandle { id, frames: rx, close: close_rx, sender: tx }
+        Ok(ConnHandle { id, frames: rx, close: close_rx, sender: tx })
     }
 
     /// Forgets a connection once its task has ended.
@@ -78,6 +129,7 @@ impl Registry {
         let Some(list) = conns.get_mut(&session) else { return };
         let Some(pos) = list.iter().position(|c| c.id == id) else { return };
         let conn = list.swap_remove(pos);
+        self.total.fetch_sub(1, Ordering::Relaxed);
         if list.is_empty() {
             conns.remove(&session);
             let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
@@ -96,7 +148,7 @@ impl Registry {
 
     /// Number of live connections.
     pub fn len(&self) -> usize {
-        self.lock_conns().values().map(Vec::len).sum()
+        self.total.load(Ordering::Relaxed)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,6 +184,16 @@ impl Registry {
     }
 }
 
+/// The close of a session that ended, preceded by a `session_revoked` event saying why.
+pub fn revoked(reason: RevokeReason) -> CloseCommand {
+    let code = match reason {
+        RevokeReason::AccountDisabled => close_code::ACCOUNT_DISABLED,
+        _ => close_code::SESSION_REVOKED,
+    };
+    let frame = ServerFrame::Event(Event::SessionRevoked { reason: convert::revoke_reason(reason) });
+    CloseCommand { code, reason: reason.as_str(), last_frame: Some(Box::new(frame)) }
+}
+
 pub fn slow_consumer() -> CloseCommand {
     CloseCommand { code: close_code::SLOW_CONSUMER, reason: "slow_consumer", last_frame: None }
 }
@@ -141,18 +203,10 @@ impl LiveConnections for Registry {
         if sessions.is_empty() {
             return;
         }
-        let code = match reason {
-            RevokeReason::AccountDisabled => close_code::ACCOUNT_DISABLED,
-            _ => close_code::SESSION_REVOKED,
-        };
-        let frame = ServerFrame::Event(Event::SessionRevoked { reason: convert::revoke_reason(reason) });
+        let cmd = revoked(reason);
         let conns = self.lock_conns();
         for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
-            conn.close.send_replace(Some(CloseCommand {
-                code,
-                reason: reason.as_str(),
-                last_frame: Some(Box::new(frame.clone())),
-            }));
+            conn.close.send_replace(Some(cmd.clone()));
         }
     }
 

@@ -204,13 +204,7 @@ pub async fn admin_update_domain(
         Some(mode) => {
             state.core.accounts.set_registration(actor, &domain, convert::registration_from_wire(mode)).await?
         }
-        None => {
-            let d = state.core.accounts.domain(&domain).await?;
-            if !actor.may_administer(d.id) {
-                return Err(magpie_core::Error::NotFound("domain").into());
-            }
-            d
-        }
+        None => state.core.accounts.admin_domain(actor, &domain).await?,
     };
     Ok(Json(convert::domain(&updated)))
 }
@@ -225,16 +219,16 @@ pub struct AdminListParams {
 
 /// `GET /v1/admin/accounts`: a domain's accounts, disabled ones included (its admins).
 #[utoipa::path(get, path = "/v1/admin/accounts", tag = "admin", security(("bearer" = [])), params(AdminListParams),
-    responses((status = 200, body = [wire::AdminAccount])))]
+    responses((status = 200, body = wire::AdminAccountList)))]
 pub async fn admin_list_accounts(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiQuery(params): ApiQuery<AdminListParams>,
-) -> ApiResult<Vec<wire::AdminAccount>> {
+) -> ApiResult<wire::AdminAccountList> {
     let domain = params.domain.unwrap_or_else(|| caller.account.addr.domain.to_string());
     let limit = params.limit.unwrap_or(PAGE_LEN_DEFAULT);
     let accounts = state.core.accounts.list(Actor::Account(&caller), &domain, params.after.as_deref(), limit).await?;
-    Ok(Json(accounts.iter().map(convert::admin_account).collect()))
+    Ok(Json(wire::AdminAccountList { accounts: accounts.iter().map(convert::admin_account).collect() }))
 }
 
 /// `POST /v1/admin/accounts`: creates an account (admins of its domain).
@@ -303,6 +297,32 @@ pub async fn admin_revoke_sessions(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /v1/admin/accounts/{account}/sessions`: an account's live sessions.
+#[utoipa::path(get, path = "/v1/admin/accounts/{account}/sessions", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 200, body = wire::SessionList)))]
+pub async fn admin_list_sessions(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::SessionList> {
+    let sessions = state.core.accounts.sessions_of(Actor::Account(&caller), &account).await?;
+    let sessions = sessions.iter().map(|s| convert::session(s, caller.session.id)).collect();
+    Ok(Json(wire::SessionList { sessions }))
+}
+
+/// `DELETE /v1/admin/accounts/{account}/sessions/{id}`: revokes one session of an account.
+#[utoipa::path(delete, path = "/v1/admin/accounts/{account}/sessions/{id}", tag = "admin",
+    security(("bearer" = [])), params(("account" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_revoke_session(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((account, id)): ApiPath<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state.core.accounts.revoke_session_of(Actor::Account(&caller), &account, SessionId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 fn health(status: &str) -> wire::HealthResponse {
     wire::HealthResponse { status: status.to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
 }
@@ -325,7 +345,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let body = state.metrics.render();
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
@@ -341,5 +361,5 @@ pub async fn not_found() -> ApiError {
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(ErrorCode::MalformedRequest, "this endpoint does not accept that method")
+    ApiError::new(ErrorCode::MethodNotAllowed, "this endpoint does not accept that method")
 }

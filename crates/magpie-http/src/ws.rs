@@ -16,18 +16,21 @@ use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use magpie_core::model::Principal;
+use magpie_core::model::{Principal, RevokeReason};
+use magpie_core::ports::{Clock, SystemClock};
 use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code, request_type};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use crate::extract::bearer;
-use crate::registry::{CloseCommand, slow_consumer};
+use crate::registry::{CloseCommand, ConnLimit, revoked, slow_consumer};
 use crate::{ApiError, AppState, convert, error};
 
 /// A frame larger than this many times `ws_frame_bytes_max` is not read at all: the
 /// connection is closed with 1009. Between the two limits the client gets a typed error.
 const PROTOCOL_CAP_FACTOR: usize = 4;
+/// How long one frame may take to write before the client counts as a slow consumer.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the final frames of a closing connection may take to send.
 const CLOSE_SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -54,11 +57,21 @@ pub async fn upgrade(
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    if let Err(limit) = state.live.admits(principal.session.id, state.conn_limits()) {
+        return limit_error(limit).into_response();
+    }
     let cap = state.settings.ws_frame_bytes_max.saturating_mul(PROTOCOL_CAP_FACTOR);
     ws.protocols([wire::WS_PROTOCOL])
         .max_message_size(cap)
         .max_frame_size(cap)
         .on_upgrade(move |socket| serve(state, principal, token, socket))
+}
+
+fn limit_error(limit: ConnLimit) -> ApiError {
+    match limit {
+        ConnLimit::Session => ApiError::new(ErrorCode::LimitExceeded, "this session has too many open connections"),
+        ConnLimit::Server => ApiError::new(ErrorCode::Unavailable, "the server is at its connection limit"),
+    }
 }
 
 fn token_from_headers(headers: &HeaderMap) -> Option<String> {
@@ -73,15 +86,25 @@ fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         .find_map(|p| p.trim().strip_prefix(wire::WS_BEARER_PROTOCOL_PREFIX).map(str::to_owned))
 }
 
-async fn serve(state: AppState, principal: Principal, token: String, socket: WebSocket) {
+async fn serve(state: AppState, principal: Principal, token: String, mut socket: WebSocket) {
     let session = principal.session.id;
-    let mut handle = state.live.register(session, principal.account.id, state.settings.ws_send_queue_len_max);
+    let queue_len_max = state.settings.ws_send_queue_len_max;
+    let mut handle = match state.live.register(session, principal.account.id, queue_len_max, state.conn_limits()) {
+        Ok(handle) => handle,
+        Err(_) => {
+            // Filled up between the check before the upgrade and now: 1013, try again later.
+            let close = CloseFrame { code: close_code::TRY_AGAIN_LATER, reason: Utf8Bytes::from_static("at_capacity") };
+            let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;
+            return;
+        }
+    };
     let (mut sink, mut stream) = socket.split();
 
     // A revocation that landed between the upgrade's check and the registration above would
     // have missed this connection: check once more now that it is registered.
-    let outcome = match state.core.auth.authenticate(&token).await {
-        Err(_) => Some(CloseCommand { code: close_code::SESSION_REVOKED, reason: "revoked", last_frame: None }),
+    let end = match state.core.auth.authenticate(&token).await {
+        Err(magpie_core::Error::AccountDisabled) => End::Close(revoked(RevokeReason::AccountDisabled)),
+        Err(_) => End::Close(revoked(RevokeReason::Revoked)),
         Ok(principal) => {
             let hello = ServerFrame::Hello(wire::Hello {
                 session: convert::session(&principal.session, session),
@@ -90,28 +113,49 @@ async fn serve(state: AppState, principal: Principal, token: String, socket: Web
                 idle_timeout_secs: state.settings.ws_idle_timeout_secs,
                 frame_bytes_max: state.settings.ws_frame_bytes_max,
             });
+            let expires_in_ms = principal.session.expires_at_ms.saturating_sub(SystemClock.now_ms()).max(0);
+            let expiry = tokio::time::sleep(Duration::from_millis(u64::try_from(expires_in_ms).unwrap_or(0)));
             if send_frame(&mut sink, &state, &hello).await {
                 let mut conn = Connection::new(&state, principal, handle.sender.clone());
                 tokio::select! {
-                    cmd = conn.read_loop(&mut stream) => cmd,
-                    cmd = write_loop(&mut sink, &state, &mut handle.frames, &mut handle.close) => cmd,
+                    end = conn.read_loop(&mut stream) => end,
+                    end = write_loop(&mut sink, &state, &mut handle.frames, &mut handle.close) => end,
+                    () = expiry => End::Close(revoked(RevokeReason::Expired)),
                 }
             } else {
-                None
+                End::Gone
             }
         }
     };
-    if let Some(cmd) = outcome {
-        let goodbye = async {
-            if let Some(frame) = &cmd.last_frame {
-                send_frame(&mut sink, &state, frame).await;
+    let goodbye = async {
+        match end {
+            End::Close(cmd) => {
+                if let Some(frame) = &cmd.last_frame {
+                    send_frame(&mut sink, &state, frame).await;
+                }
+                let close = CloseFrame { code: cmd.code, reason: Utf8Bytes::from_static(cmd.reason) };
+                let _ = sink.send(Message::Close(Some(close))).await;
             }
-            let close = CloseFrame { code: cmd.code, reason: Utf8Bytes::from_static(cmd.reason) };
-            let _ = sink.send(Message::Close(Some(close))).await;
-        };
-        let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, goodbye).await;
-    }
+            // The reply to the client's close frame is queued inside the socket: flush it, so
+            // that the client sees a clean close.
+            End::PeerClosed => {
+                let _ = sink.close().await;
+            }
+            End::Gone => {}
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, goodbye).await;
     state.live.unregister(session, handle.id);
+}
+
+/// How a connection ends.
+enum End {
+    /// The server closes it, with this code, reason and last frame.
+    Close(CloseCommand),
+    /// The client sent a close frame.
+    PeerClosed,
+    /// The socket failed or vanished; nothing more can be sent.
+    Gone,
 }
 
 async fn send_frame(sink: &mut SplitSink<WebSocket, Message>, state: &AppState, frame: &ServerFrame) -> bool {
@@ -120,39 +164,51 @@ async fn send_frame(sink: &mut SplitSink<WebSocket, Message>, state: &AppState, 
     sink.send(Message::Text(text.into())).await.is_ok()
 }
 
-/// Writes queued frames and heartbeats until the registry asks the connection to close
-/// (returning how) or the socket fails (returning `None`).
+/// Resolves when the registry asks this connection to close.
+async fn close_requested(close: &mut watch::Receiver<Option<CloseCommand>>) -> End {
+    loop {
+        if close.changed().await.is_err() {
+            return End::Gone;
+        }
+        if let Some(cmd) = close.borrow_and_update().clone() {
+            return End::Close(cmd);
+        }
+    }
+}
+
+/// Writes queued frames and heartbeats until the registry asks the connection to close or
+/// the socket fails. A write that does not finish within [`WRITE_TIMEOUT`] (a client that
+/// stopped reading) closes the connection as a slow consumer, and a close request is obeyed
+/// even while a write is stuck.
 async fn write_loop(
     sink: &mut SplitSink<WebSocket, Message>,
     state: &AppState,
     frames: &mut mpsc::Receiver<Arc<str>>,
     close: &mut watch::Receiver<Option<CloseCommand>>,
-) -> Option<CloseCommand> {
+) -> End {
     let period = Duration::from_secs(state.settings.ws_heartbeat_interval_secs.max(1));
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
+        let message = tokio::select! {
+            biased;
+            end = close_requested(close) => return end,
+            frame = frames.recv() => match frame {
+                Some(frame) => {
+                    state.metrics.ws_frames_out.inc();
+                    Message::Text(Utf8Bytes::from(&*frame))
+                }
+                None => return End::Gone,
+            },
+            _ = heartbeat.tick() => Message::Ping(Default::default()),
+        };
         tokio::select! {
             biased;
-            changed = close.changed() => {
-                if changed.is_err() {
-                    return None;
-                }
-                if let Some(cmd) = close.borrow_and_update().clone() {
-                    return Some(cmd);
-                }
-            }
-            frame = frames.recv() => {
-                let frame = frame?;
-                state.metrics.ws_frames_out.inc();
-                if sink.send(Message::Text(Utf8Bytes::from(&*frame))).await.is_err() {
-                    return None;
-                }
-            }
-            _ = heartbeat.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    return None;
-                }
-            }
+            end = close_requested(close) => return end,
+            sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)) => match sent {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return End::Gone,
+                Err(_) => return End::Close(slow_consumer()),
+            },
         }
     }
 }
@@ -180,55 +236,59 @@ impl<'a> Connection<'a> {
     }
 
     /// Reads frames until the client leaves (`None`) or must be closed (`Some`).
-    async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Option<CloseCommand> {
+    /// Reads frames until the client leaves or the connection must be closed.
+    async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> End {
         let idle = Duration::from_secs(self.state.settings.ws_idle_timeout_secs.max(1));
         loop {
             let message = match tokio::time::timeout(idle, stream.next()).await {
                 Err(_) => {
-                    return Some(CloseCommand {
-                        code: close_code::IDLE_TIMEOUT,
-                        reason: "idle_timeout",
-                        last_frame: None,
-                    });
+                    let cmd = CloseCommand { code: close_code::IDLE_TIMEOUT, reason: "idle_timeout", last_frame: None };
+                    return End::Close(cmd);
                 }
-                Ok(None) => return None,
+                Ok(None) => return End::Gone,
                 Ok(Some(Err(e))) => return too_big(e),
                 Ok(Some(Ok(message))) => message,
             };
+            // Text, binary and ping frames all count against the rate budget (a ping makes the
+            // server write a pong); pongs answer the server's own pings and are free.
+            let is_ping = matches!(message, Message::Ping(_));
             let text = match message {
-                Message::Text(text) => text,
-                Message::Binary(_) => {
-                    let err =
-                        wire::ErrorBody::new(ErrorCode::MalformedFrame, "send JSON text frames, not binary").error;
-                    if let Err(close) = self.reply(ServerFrame::Error { id: None, error: err }) {
-                        return Some(close);
-                    }
-                    continue;
-                }
-                Message::Ping(_) | Message::Pong(_) => continue,
-                Message::Close(_) => return None,
+                Message::Text(text) => Some(text),
+                Message::Binary(_) | Message::Ping(_) => None,
+                Message::Pong(_) => continue,
+                Message::Close(_) => return End::PeerClosed,
             };
             self.state.metrics.ws_frames_in.inc();
             if !self.take_token() {
                 self.refused_in_a_row += 1;
                 if self.refused_in_a_row > self.state.settings.ws_frames_per_sec_max.saturating_mul(2) {
-                    return Some(CloseCommand {
-                        code: close_code::RATE_LIMITED,
-                        reason: "rate_limited",
-                        last_frame: None,
-                    });
+                    let cmd = CloseCommand { code: close_code::RATE_LIMITED, reason: "rate_limited", last_frame: None };
+                    return End::Close(cmd);
+                }
+                if is_ping {
+                    continue;
                 }
                 let mut err = wire::ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down").error;
                 err.retry_after_secs = Some(1);
-                if let Err(close) = self.reply(ServerFrame::Error { id: frame_id(&text), error: err }) {
-                    return Some(close);
+                let id = text.as_deref().and_then(frame_id);
+                if let Err(close) = self.reply(ServerFrame::Error { id, error: err }) {
+                    return End::Close(close);
                 }
                 continue;
             }
             self.refused_in_a_row = 0;
-            let answer = self.handle_text(&text).await;
+            if is_ping {
+                continue;
+            }
+            let answer = match text {
+                Some(text) => self.handle_text(&text).await,
+                None => {
+                    let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, "send JSON text frames, not binary");
+                    ServerFrame::Error { id: None, error: err.error }
+                }
+            };
             if let Err(close) = self.reply(answer) {
-                return Some(close);
+                return End::Close(close);
             }
         }
     }
@@ -305,13 +365,13 @@ impl<'a> Connection<'a> {
 
 /// A read error that is a frame over the protocol cap gets a 1009 close; any other read
 /// error means the peer is gone or broken, and the socket is dropped without more ado.
-fn too_big(err: axum::Error) -> Option<CloseCommand> {
+fn too_big(err: axum::Error) -> End {
     let inner = err.into_inner();
     match inner.downcast_ref::<tungstenite::Error>() {
         Some(tungstenite::Error::Capacity(_)) => {
-            Some(CloseCommand { code: close_code::MESSAGE_TOO_BIG, reason: "frame_too_large", last_frame: None })
+            End::Close(CloseCommand { code: close_code::MESSAGE_TOO_BIG, reason: "frame_too_large", last_frame: None })
         }
-        _ => None,
+        _ => End::Gone,
     }
 }
 

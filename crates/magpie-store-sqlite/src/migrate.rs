@@ -12,16 +12,20 @@ const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation", include_str!("../migra
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
     let fail = |source| OpenError::Migrate { path: path.into(), source };
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
-    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(fail)?;
-    if found > known {
-        return Err(OpenError::TooNew { path: path.into(), found, known });
-    }
-    for (version, (name, sql)) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
-        let tx = conn.transaction().map_err(fail)?;
+    loop {
+        // Read the version inside a write transaction, so that two processes opening a new
+        // data directory at once (the server and the admin CLI) cannot both apply a step.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(fail)?;
+        let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(fail)?;
+        if found > known {
+            return Err(OpenError::TooNew { path: path.into(), found, known });
+        }
+        let Some((name, sql)) = usize::try_from(found).ok().and_then(|i| MIGRATIONS.get(i)) else {
+            return Ok(());
+        };
         tx.execute_batch(sql).map_err(fail)?;
-        tx.pragma_update(None, "user_version", version + 1).map_err(fail)?;
+        tx.pragma_update(None, "user_version", found + 1).map_err(fail)?;
         tx.commit().map_err(fail)?;
         tracing::info!(migration = name, "applied migration");
     }
-    Ok(())
 }

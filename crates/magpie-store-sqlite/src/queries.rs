@@ -306,7 +306,7 @@ impl Store for SqliteStore {
                     tx,
                     new.account_id,
                     "id IN (SELECT id FROM sessions WHERE account_id = ?1 AND revoked_at_ms IS NULL \
-                     ORDER BY created_at_ms, id LIMIT ?2)",
+                     AND expires_at_ms > ?3 ORDER BY created_at_ms, id LIMIT ?2)",
                     Some(excess),
                     RevokeReason::Revoked,
                     new.created_at_ms,

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The thing does not exist, or the caller may not know that it exists.
     NotFound,
+    /// The endpoint exists but not with this HTTP method.
+    MethodNotAllowed,
     /// The thing already exists (an account name, a domain).
     AlreadyExists,
     /// Too many attempts; `retry_after_secs` says when to try again.
@@ -31,7 +33,7 @@ pub enum ErrorCode {
     RegistrationClosed,
     /// A body, frame or field is larger than its configured limit.
     TooLarge,
-    /// A count limit (sessions, items in a list) would be exceeded.
+    /// A count limit (connections of a session, items in a list) would be exceeded.
     LimitExceeded,
     /// A WebSocket frame is not valid JSON or lacks `type`.
     MalformedFrame,
@@ -48,7 +50,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order; used by the docs test that keeps `docs/protocol.md` true.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::MalformedRequest,
         ErrorCode::InvalidField,
         ErrorCode::Unauthenticated,
@@ -56,6 +58,7 @@ impl ErrorCode {
         ErrorCode::AccountDisabled,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyExists,
         ErrorCode::RateLimited,
         ErrorCode::RegistrationClosed,
@@ -77,6 +80,7 @@ impl ErrorCode {
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::RegistrationClosed => "registration_closed",
@@ -98,6 +102,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
             ErrorCode::AccountDisabled | ErrorCode::Forbidden | ErrorCode::RegistrationClosed => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::AlreadyExists => 409,
             ErrorCode::TooLarge => 413,
             ErrorCode::RateLimited => 429,

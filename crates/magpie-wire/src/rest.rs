@@ -156,6 +156,12 @@ pub struct AdminAccount {
     pub created_at_ms: i64,
 }
 
+/// `GET /v1/admin/accounts`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AdminAccountList {
+    pub accounts: Vec<AdminAccount>,
+}
+
 /// A domain (tenant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DomainInfo {
@@ -186,7 +192,7 @@ pub struct UpdateDomainRequest {
 /// `GET /healthz` and `GET /readyz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HealthResponse {
-    /// `ok`, or for `/readyz` while not ready, `starting` or `stopping`.
+    /// `ok`, or `unavailable` from `/readyz` while the server is starting or stopping.
     pub status: String,
     pub version: String,
 }

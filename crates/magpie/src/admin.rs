@@ -64,7 +64,7 @@ pub enum UserCommand {
         /// Display name (free Unicode); defaults to the login name.
         #[arg(long)]
         display_name: Option<String>,
-        /// Read the password from standard input (one line, or everything up to EOF).
+        /// Read the password from standard input: its first line, without the line ending.
         #[arg(long, required = true)]
         password_stdin: bool,
     },

@@ -109,6 +109,15 @@ pub struct LimitsConfig {
     #[config(default = 60, env = "MAGPIE_WS_IDLE_TIMEOUT_SECS")]
     pub ws_idle_timeout_secs: u64,
 
+    /// Live WebSocket connections of one session (a device's tabs and windows).
+    #[config(default = 16, env = "MAGPIE_WS_CONNECTIONS_PER_SESSION_MAX")]
+    pub ws_connections_per_session_max: usize,
+
+    /// Live WebSocket connections of the whole server. Each holds one open file; keep this
+    /// under the process's open-file limit (ulimit -n) with room for the database and listener.
+    #[config(default = 19500, env = "MAGPIE_WS_CONNECTIONS_MAX")]
+    pub ws_connections_max: usize,
+
     /// Frames per second one WebSocket connection may send on average.
     #[config(default = 50, env = "MAGPIE_WS_FRAMES_PER_SEC_MAX")]
     pub ws_frames_per_sec_max: u32,
@@ -121,6 +130,10 @@ pub struct LimitsConfig {
     /// that sets it).
     #[config(default = false, env = "MAGPIE_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+
+    /// Authenticated REST requests per second of one session; 0 turns the limit off.
+    #[config(default = 50, env = "MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX")]
+    pub requests_per_session_per_sec_max: u32,
 
     /// HTTP requests (REST calls and WebSocket upgrades) per second from one client IP; 0
     /// turns the limit off. Behind a company NAT many people share one IP: raise it there.
@@ -169,6 +182,9 @@ impl Config {
             ws_frames_per_sec_max: l.ws_frames_per_sec_max,
             trust_forwarded_for: l.trust_forwarded_for,
             requests_per_ip_per_sec_max: l.requests_per_ip_per_sec_max,
+            requests_per_session_per_sec_max: l.requests_per_session_per_sec_max,
+            ws_connections_per_session_max: l.ws_connections_per_session_max,
+            ws_connections_max: l.ws_connections_max,
         }
     }
 

@@ -52,7 +52,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tokio::spawn(forward_revocations(core.clone()));
+    // Read the revocation log's head now: a server that could not follow it would leave the
+    // sockets of sessions revoked by the admin CLI open, so it does not start at all.
+    let revocations_cursor = core.auth.revocations_head().await?;
+    tokio::spawn(forward_revocations(core.clone(), revocations_cursor));
     tokio::spawn(prune_periodically(core.clone()));
 
     tracing::info!(%addr, data_dir = %config.data_dir.display(), default_domain = %domain.name, "magpie started");
@@ -85,14 +88,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// Tails the store's revocation log so that sessions revoked by another process (the admin
 /// CLI, another node) lose their live connections here too.
-async fn forward_revocations(core: Core) {
-    let mut cursor = match core.auth.revocations_head().await {
-        Ok(head) => head,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the revocation log; external revocations will not close sockets");
-            return;
-        }
-    };
+async fn forward_revocations(core: Core, mut cursor: i64) {
     let mut tick = tokio::time::interval(REVOCATION_POLL_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -8,8 +8,9 @@ CREATE TABLE domains (
     created_at_ms INTEGER NOT NULL
 ) STRICT;
 
+-- AUTOINCREMENT: account and session ids are never reused, even after rows are deleted.
 CREATE TABLE accounts (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     domain_id     INTEGER NOT NULL REFERENCES domains(id),
     name          TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('member', 'domain_admin', 'server_admin')),
@@ -25,7 +26,7 @@ CREATE TABLE accounts (
 ) STRICT;
 
 CREATE TABLE sessions (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id      INTEGER NOT NULL REFERENCES accounts(id),
     token_hash      BLOB NOT NULL UNIQUE,
     device          TEXT,

@@ -146,3 +146,38 @@ async fn profiles_update_and_reach_the_other_devices() {
     assert_eq!(err.detail().unwrap().field.as_deref(), Some("email"));
     assert_eq!(phone.client.me().await.unwrap().profile.email, None, "a refused update changes nothing");
 }
+
+#[tokio::test]
+async fn guesses_sent_in_parallel_cannot_slip_under_the_limit() {
+    let server = TestServer::start_with(&[("MAGPIE_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR_MAX", "3")]).await;
+    server.create("alice", &[]).await;
+    let anon = server.anonymous();
+    let guesses = (0..10).map(|i| {
+        let anon = anon.clone();
+        async move { anon.login("alice@localhost", &format!("guess number {i}")).await }
+    });
+    let results = futures_util::future::join_all(guesses).await;
+    let checked =
+        results.iter().filter(|r| r.as_ref().err().and_then(|e| e.code()) == Some(ErrorCode::InvalidCredentials));
+    let limited = results.iter().filter(|r| r.as_ref().err().and_then(|e| e.code()) == Some(ErrorCode::RateLimited));
+    assert_eq!(checked.count(), 3, "{results:?}");
+    assert_eq!(limited.count(), 7, "{results:?}");
+}
+
+#[tokio::test]
+async fn one_session_sending_too_many_requests_is_rate_limited() {
+    let server = TestServer::start_with(&[("MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX", "3")]).await;
+    let alice = server.user("alice").await;
+    let mut limited = None;
+    for _ in 0..50 {
+        if let Err(e) = alice.client.me().await {
+            limited = Some(e);
+            break;
+        }
+    }
+    let err = limited.expect("50 requests against a limit of 3 a second all passed");
+    assert_eq!(err.code(), Some(ErrorCode::RateLimited), "{err}");
+    // Another session of the same account has its own budget.
+    let other = server.login("alice@localhost").await;
+    assert!(other.client.me().await.is_ok());
+}

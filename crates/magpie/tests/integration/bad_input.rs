@@ -42,7 +42,7 @@ async fn rest_answers_bad_requests_with_typed_errors() {
         case(&anon, Method::POST, "/v1/auth/login", Some(&huge), true, ErrorCode::TooLarge),
         case(&anon, Method::GET, "/v1/me", None, false, ErrorCode::Unauthenticated),
         case(&anon, Method::GET, "/v1/no/such/thing", None, false, ErrorCode::NotFound),
-        case(&anon, Method::PUT, "/healthz", None, false, ErrorCode::MalformedRequest),
+        case(&anon, Method::PUT, "/healthz", None, false, ErrorCode::MethodNotAllowed),
         case(&alice.client, Method::DELETE, "/v1/sessions/not-a-number", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::GET, "/v1/accounts?limit=-3", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::PATCH, "/v1/me", Some(long_name.as_bytes()), true, ErrorCode::TooLarge),

@@ -146,3 +146,82 @@ async fn sessions_past_the_per_account_limit_evict_the_oldest() {
     expect_revoked(&mut first_live, RevokeReason::Revoked, close_code::SESSION_REVOKED).await;
     assert_eq!(third.client.sessions().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_session_that_expires_loses_its_socket_and_its_token() {
+    let server = TestServer::start_with(&[("MAGPIE_SESSION_TTL_SECS", "2")]).await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+    match live.next_incoming(crate::harness::EVENTUALLY).await {
+        Some(Incoming::Event(wire::Event::SessionRevoked { reason })) => assert_eq!(reason, RevokeReason::Expired),
+        other => panic!("expected session_revoked(expired), got {other:?}"),
+    }
+    let closed = live.closed(PROMPTLY).await.expect("expired socket was not closed");
+    assert_eq!(closed.code, close_code::SESSION_REVOKED);
+    assert_eq!(alice.client.me().await.unwrap_err().code(), Some(ErrorCode::Unauthenticated));
+}
+
+#[tokio::test]
+async fn a_session_may_hold_only_so_many_sockets() {
+    let server = TestServer::start_with(&[("MAGPIE_WS_CONNECTIONS_PER_SESSION_MAX", "2")]).await;
+    let alice = server.user("alice").await;
+    let first = alice.connect().await;
+    let _second = alice.connect().await;
+    let err = alice.client.connect().await.err().unwrap();
+    assert_eq!(err.code(), Some(ErrorCode::LimitExceeded), "{err}");
+    // Another session of the same account has its own allowance.
+    let other = server.login("alice@localhost").await;
+    other.connect().await.ping().await.unwrap();
+    // Closing one makes room again.
+    first.close().await.unwrap();
+    let mut third = None;
+    for _ in 0..50 {
+        if let Ok(conn) = alice.client.connect().await {
+            third = Some(conn);
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    third.expect("no room after closing a socket").ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_domain_admin_cannot_sign_out_a_server_admin() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("root").await;
+    let account = server.create("ops", &["--server-admin"]).await;
+    let ops = server.login(&account).await;
+    let err = admin.client.admin_revoke_sessions("ops@localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden));
+    assert!(ops.client.me().await.is_ok());
+    // The other way round works.
+    ops.client.admin_revoke_sessions("root@localhost").await.unwrap();
+    assert_eq!(admin.client.me().await.unwrap_err().code(), Some(ErrorCode::Unauthenticated));
+}
+
+#[tokio::test]
+async fn an_admin_lists_and_revokes_one_session_of_an_account() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("root").await;
+    let phone = server.user("alice").await;
+    let laptop = server.login("alice@localhost").await;
+    let mut phone_live = phone.connect().await;
+
+    let listed = admin.client.admin_sessions("alice@localhost").await.unwrap();
+    let mut ids: Vec<_> = listed.iter().map(|s| s.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![phone.login.session.id, laptop.login.session.id]);
+    assert!(listed.iter().all(|s| !s.current), "none of them is the admin's own");
+
+    admin.client.admin_revoke_session("alice@localhost", phone.login.session.id).await.unwrap();
+    expect_revoked(&mut phone_live, RevokeReason::Revoked, close_code::SESSION_REVOKED).await;
+    assert!(laptop.client.me().await.is_ok());
+    let err = admin.client.admin_revoke_session("alice@localhost", admin.login.session.id).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "a session of another account is not found under alice");
+
+    let account = server.create("ops", &["--server-admin"]).await;
+    server.login(&account).await;
+    let err = admin.client.admin_sessions("ops@localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden));
+}

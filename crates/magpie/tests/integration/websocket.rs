@@ -87,3 +87,13 @@ async fn a_client_flooding_frames_is_rate_limited_then_disconnected() {
     let closed = live.closed(EVENTUALLY).await.expect("a persistent flood was not disconnected");
     assert_eq!(closed.code, close_code::RATE_LIMITED);
 }
+
+#[tokio::test]
+async fn a_close_from_the_client_is_answered_cleanly() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let mut live = alice.connect().await;
+    live.close().await.unwrap();
+    let closed = live.closed(crate::harness::PROMPTLY).await.expect("no answer to the close frame");
+    assert_eq!(closed.code, 1000, "{closed:?}");
+}
