@@ -10,8 +10,7 @@ use crate::model::{
     SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
-use crate::ports::{Clock, LiveConnections, Store};
-use crate::{Error, Passwords, Result, Settings, Unit};
+use crate::{Deps, Error, Result, Unit};
 
 /// Longest avatar reference (a URL or, later, a file id), in bytes.
 pub const AVATAR_BYTES_MAX: usize = 512;
@@ -36,34 +35,24 @@ pub struct ProfileUpdate {
 
 #[derive(Clone)]
 pub struct Accounts {
-    settings: Arc<Settings>,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    passwords: Passwords,
-    live: Arc<dyn LiveConnections>,
+    deps: Arc<Deps>,
 }
 
 impl Accounts {
-    pub(crate) fn new(
-        settings: Arc<Settings>,
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        passwords: Passwords,
-        live: Arc<dyn LiveConnections>,
-    ) -> Accounts {
-        Accounts { settings, store, clock, passwords, live }
+    pub(crate) fn new(deps: Arc<Deps>) -> Accounts {
+        Accounts { deps }
     }
 
     /// The domain with this name, created if missing (the default domain at first start).
     pub async fn ensure_domain(&self, name: &str) -> Result<Domain> {
         let name = DomainName::parse(name)?;
-        if let Some(d) = self.store.domain_by_name(&name).await? {
+        if let Some(d) = self.deps.store.domain_by_name(&name).await? {
             return Ok(d);
         }
-        match self.store.create_domain(&name, self.clock.now_ms()).await? {
+        match self.deps.store.create_domain(&name, self.deps.clock.now_ms()).await? {
             Some(d) => Ok(d),
             // Created concurrently by someone else: read theirs.
-            None => self.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain")),
+            None => self.deps.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain")),
         }
     }
 
@@ -72,19 +61,19 @@ impl Accounts {
             return Err(Error::Forbidden);
         }
         let name = DomainName::parse(name)?;
-        self.store.create_domain(&name, self.clock.now_ms()).await?.ok_or(Error::AlreadyExists("domain"))
+        self.deps.store.create_domain(&name, self.deps.clock.now_ms()).await?.ok_or(Error::AlreadyExists("domain"))
     }
 
     pub async fn domains(&self, actor: Actor<'_>) -> Result<Vec<Domain>> {
         if !actor.is_server_admin() {
             return Err(Error::Forbidden);
         }
-        Ok(self.store.domains().await?)
+        Ok(self.deps.store.domains().await?)
     }
 
     pub async fn domain(&self, name: &str) -> Result<Domain> {
         let name = DomainName::parse(name)?;
-        self.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))
+        self.deps.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))
     }
 
     /// A domain as its administrators see it.
@@ -98,7 +87,7 @@ impl Accounts {
 
     pub async fn set_registration(&self, actor: Actor<'_>, domain: &str, mode: RegistrationMode) -> Result<Domain> {
         let domain = self.admin_domain(actor, domain).await?;
-        self.store.set_registration(domain.id, mode).await?;
+        self.deps.store.set_registration(domain.id, mode).await?;
         Ok(Domain { registration: mode, ..domain })
     }
 
@@ -113,7 +102,7 @@ impl Accounts {
         role: Role,
     ) -> Result<Account> {
         let addr = AccountAddr::parse(addr)?;
-        let domain = self.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("domain"))?;
+        let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("domain"))?;
         if !actor.may_administer(domain.id) {
             return Err(Error::NotFound("domain"));
         }
@@ -135,16 +124,16 @@ impl Accounts {
         display_name: Option<&str>,
         role: Role,
     ) -> Result<Account> {
-        self.passwords.check_new(password)?;
+        self.deps.passwords.check_new(password)?;
         let display_name = match display_name {
             Some(d) => names::display_name(d)?,
             None => name.as_str().to_owned(),
         };
         // Refuse a taken name before spending a hash on it; the insert re-checks atomically.
-        if self.store.account_by_name(domain.id, &name).await?.is_some() {
+        if self.deps.store.account_by_name(domain.id, &name).await?.is_some() {
             return Err(Error::AlreadyExists("account"));
         }
-        let password_hash = Some(self.passwords.hash(password).await?);
+        let password_hash = Some(self.deps.passwords.hash(password).await?);
         let new = NewAccount {
             domain_id: domain.id,
             domain: domain.name.clone(),
@@ -152,9 +141,9 @@ impl Accounts {
             role,
             password_hash,
             display_name,
-            created_at_ms: self.clock.now_ms(),
+            created_at_ms: self.deps.clock.now_ms(),
         };
-        self.store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
+        self.deps.store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
     }
 
     /// The accounts of a domain, for administrators, `limit` at a time after `after`.
@@ -167,8 +156,8 @@ impl Accounts {
     ) -> Result<Vec<Account>> {
         let domain = self.admin_domain(actor, domain).await?;
         let after = after.map(LoginName::parse).transpose()?;
-        let limit = limit.clamp(1, self.settings.directory_page_len_max);
-        Ok(self.store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
+        let limit = limit.clamp(1, self.deps.settings.directory_page_len_max);
+        Ok(self.deps.store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
     }
 
     /// An account by address, for administrators of its domain.
@@ -202,8 +191,8 @@ impl Accounts {
         {
             return Err(Error::Forbidden);
         }
-        let revoked = self.store.set_disabled(account.id, disabled, self.clock.now_ms()).await?;
-        self.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
+        let revoked = self.deps.store.set_disabled(account.id, disabled, self.deps.clock.now_ms()).await?;
+        self.deps.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
         Ok(Account { disabled, ..account })
     }
 
@@ -212,34 +201,43 @@ impl Accounts {
     pub async fn revoke_all_sessions(&self, actor: Actor<'_>, addr: &str) -> Result<usize> {
         let account = self.admin_target(actor, addr).await?;
         let revoked = self
+            .deps
             .store
-            .revoke_sessions(account.id, SessionSelector::AllExcept(None), RevokeReason::Revoked, self.clock.now_ms())
+            .revoke_sessions(
+                account.id,
+                SessionSelector::AllExcept(None),
+                RevokeReason::Revoked,
+                self.deps.clock.now_ms(),
+            )
             .await?;
-        self.live.close_sessions(&revoked, RevokeReason::Revoked);
+        self.deps.live.close_sessions(&revoked, RevokeReason::Revoked);
         Ok(revoked.len())
     }
 
     /// The caller's own account, read afresh.
     pub async fn me(&self, caller: &Principal) -> Result<Account> {
-        self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)
+        self.deps.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)
     }
 
     /// An account's live sessions, for its administrators.
     pub async fn sessions_of(&self, actor: Actor<'_>, addr: &str) -> Result<Vec<Session>> {
         let account = self.admin_target(actor, addr).await?;
-        Ok(self.store.sessions(account.id, self.clock.now_ms()).await?)
+        Ok(self.deps.store.sessions(account.id, self.deps.clock.now_ms()).await?)
     }
 
     /// Revokes one session of an account, for its administrators.
     pub async fn revoke_session_of(&self, actor: Actor<'_>, addr: &str, session: SessionId) -> Result<()> {
         let account = self.admin_target(actor, addr).await?;
-        let now = self.clock.now_ms();
-        let revoked =
-            self.store.revoke_sessions(account.id, SessionSelector::One(session), RevokeReason::Revoked, now).await?;
+        let now = self.deps.clock.now_ms();
+        let revoked = self
+            .deps
+            .store
+            .revoke_sessions(account.id, SessionSelector::One(session), RevokeReason::Revoked, now)
+            .await?;
         if revoked.is_empty() {
             return Err(Error::NotFound("session"));
         }
-        self.live.close_sessions(&revoked, RevokeReason::Revoked);
+        self.deps.live.close_sessions(&revoked, RevokeReason::Revoked);
         Ok(())
     }
 
@@ -266,8 +264,8 @@ impl Accounts {
     ) -> Result<Vec<Account>> {
         let query = names::free_text("q", query, SEARCH_QUERY_CHARS_MAX)?;
         let after = after.map(LoginName::parse).transpose()?;
-        let limit = limit.clamp(1, self.settings.directory_page_len_max);
-        Ok(self.store.search_accounts(caller.account.domain_id, &query, after.as_ref(), limit, false).await?)
+        let limit = limit.clamp(1, self.deps.settings.directory_page_len_max);
+        Ok(self.deps.store.search_accounts(caller.account.domain_id, &query, after.as_ref(), limit, false).await?)
     }
 
     /// Changes the caller's own profile and tells the caller's other devices.
@@ -276,14 +274,15 @@ impl Accounts {
         if patch == ProfilePatch::default() {
             return Ok(caller.account.clone());
         }
-        let account = self.store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
-        self.live.profile_updated(&account);
+        let account =
+            self.deps.store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
+        self.deps.live.profile_updated(&account);
         Ok(account)
     }
 
     async fn find(&self, addr: &AccountAddr) -> Result<Account> {
-        let domain = self.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("account"))?;
-        self.store.account_by_name(domain.id, &addr.name).await?.ok_or(Error::NotFound("account"))
+        let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("account"))?;
+        self.deps.store.account_by_name(domain.id, &addr.name).await?.ok_or(Error::NotFound("account"))
     }
 }
 

@@ -16,8 +16,7 @@ use crate::model::{
     Account, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session, SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr};
-use crate::ports::{Clock, LiveConnections, Store};
-use crate::{Error, Passwords, Result, Settings, WindowLimiter};
+use crate::{Deps, Error, Result, WindowLimiter};
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
 pub const TOKEN_PREFIX: &str = "mgp_";
@@ -48,30 +47,20 @@ pub struct LoginOutcome {
 
 #[derive(Clone)]
 pub struct Auth {
-    settings: Arc<Settings>,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    passwords: Passwords,
-    live: Arc<dyn LiveConnections>,
+    deps: Arc<Deps>,
     failures_by_account: Arc<WindowLimiter>,
     failures_by_ip: Arc<WindowLimiter>,
     accounts: Accounts,
 }
 
 impl Auth {
-    pub(crate) fn new(
-        settings: Arc<Settings>,
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        passwords: Passwords,
-        live: Arc<dyn LiveConnections>,
-        accounts: Accounts,
-    ) -> Auth {
+    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts) -> Auth {
+        let settings = &deps.settings;
         let failures_by_account =
             Arc::new(WindowLimiter::new(settings.login_failures_per_account_per_hour_max, HOUR_MS, LIMITER_KEYS_MAX));
         let failures_by_ip =
             Arc::new(WindowLimiter::new(settings.login_failures_per_ip_per_hour_max, HOUR_MS, LIMITER_KEYS_MAX));
-        Auth { settings, store, clock, passwords, live, failures_by_account, failures_by_ip, accounts }
+        Auth { deps, failures_by_account, failures_by_ip, accounts }
     }
 
     /// Checks a password and opens a session. Unknown accounts and wrong passwords get the
@@ -84,18 +73,18 @@ impl Auth {
         device: Option<&str>,
         ip: Option<&str>,
     ) -> Result<LoginOutcome> {
-        self.passwords.check_len_max(password)?;
+        self.deps.passwords.check_len_max(password)?;
         let addr = AccountAddr::parse(account)?;
         let device = device_label(device)?;
         let account_key = addr.to_string();
         let attempt = self.take_attempt(&account_key, ip)?;
 
-        let found = match self.store.domain_by_name(&addr.domain).await? {
-            Some(domain) => self.store.account_by_name(domain.id, &addr.name).await?,
+        let found = match self.deps.store.domain_by_name(&addr.domain).await? {
+            Some(domain) => self.deps.store.account_by_name(domain.id, &addr.name).await?,
             None => None,
         };
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
-        if !self.passwords.verify(password, hash).await? {
+        if !self.deps.passwords.verify(password, hash).await? {
             return Err(Error::InvalidCredentials);
         }
         attempt.refund(self);
@@ -110,7 +99,7 @@ impl Auth {
     /// checked, so that guesses sent in parallel cannot all slip under the limit; a correct
     /// password gives the attempt back.
     fn take_attempt<'k>(&self, account_key: &'k str, ip: Option<&'k str>) -> Result<Attempt<'k>> {
-        let now = self.clock.now_ms();
+        let now = self.deps.clock.now_ms();
         let limited = |s| Error::RateLimited { retry_after_secs: s };
         self.failures_by_account.hit(account_key, now).map_err(limited)?;
         if let Some(ip) = ip
@@ -131,10 +120,10 @@ impl Auth {
         device: Option<&str>,
         ip: Option<&str>,
     ) -> Result<LoginOutcome> {
-        self.passwords.check_len_max(password)?;
+        self.deps.passwords.check_len_max(password)?;
         let addr = AccountAddr::parse(account)?;
         let device = device_label(device)?;
-        let domain = self.store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
+        let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
         if domain.registration != RegistrationMode::Open {
             return Err(Error::RegistrationClosed);
         }
@@ -145,8 +134,8 @@ impl Auth {
     async fn open_session(&self, account: Account, device: Option<String>, ip: Option<&str>) -> Result<LoginOutcome> {
         let token_bytes: [u8; 32] = rand::random();
         let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(token_bytes));
-        let now = self.clock.now_ms();
-        let ttl_ms = i64::try_from(self.settings.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let now = self.deps.clock.now_ms();
+        let ttl_ms = i64::try_from(self.deps.settings.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let new = NewSession {
             account_id: account.id,
             token_hash: token_hash(&token),
@@ -154,10 +143,10 @@ impl Auth {
             ip: ip.map(str::to_owned),
             created_at_ms: now,
             expires_at_ms: now.saturating_add(ttl_ms),
-            sessions_per_account_max: self.settings.sessions_per_account_max,
+            sessions_per_account_max: self.deps.settings.sessions_per_account_max,
         };
-        let (session, evicted) = self.store.create_session(new).await?;
-        self.live.close_sessions(&evicted, RevokeReason::Revoked);
+        let (session, evicted) = self.deps.store.create_session(new).await?;
+        self.deps.live.close_sessions(&evicted, RevokeReason::Revoked);
         Ok(LoginOutcome { token, session, account })
     }
 
@@ -167,8 +156,8 @@ impl Auth {
             return Err(Error::Unauthenticated);
         }
         let (mut session, account) =
-            self.store.session_by_token_hash(&token_hash(token)).await?.ok_or(Error::Unauthenticated)?;
-        let now = self.clock.now_ms();
+            self.deps.store.session_by_token_hash(&token_hash(token)).await?.ok_or(Error::Unauthenticated)?;
+        let now = self.deps.clock.now_ms();
         if session.expires_at_ms <= now {
             return Err(Error::Unauthenticated);
         }
@@ -176,7 +165,7 @@ impl Auth {
             return Err(Error::AccountDisabled);
         }
         if now - session.last_seen_at_ms > TOUCH_INTERVAL_MS {
-            self.store.touch_session(session.id, now).await?;
+            self.deps.store.touch_session(session.id, now).await?;
             session.last_seen_at_ms = now;
         }
         Ok(Principal { account, session })
@@ -184,7 +173,7 @@ impl Auth {
 
     /// The caller's live sessions, newest first.
     pub async fn sessions(&self, caller: &Principal) -> Result<Vec<Session>> {
-        Ok(self.store.sessions(caller.account.id, self.clock.now_ms()).await?)
+        Ok(self.deps.store.sessions(caller.account.id, self.deps.clock.now_ms()).await?)
     }
 
     /// Revokes one of the caller's sessions (possibly the current one).
@@ -203,26 +192,30 @@ impl Auth {
     /// Changes the caller's password after checking the current one; every other session of
     /// the account is revoked in the same transaction.
     pub async fn change_password(&self, caller: &Principal, current: &str, new: &str) -> Result<()> {
-        self.passwords.check_len_max(current)?;
-        self.passwords.check_new(new)?;
+        self.deps.passwords.check_len_max(current)?;
+        self.deps.passwords.check_new(new)?;
         let key = caller.account.addr.to_string();
         let attempt = self.take_attempt(&key, None)?;
         // Read the hash afresh: the principal may be older than a concurrent change.
-        let account = self.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
-        if !self.passwords.verify(current, account.password_hash.as_deref()).await? {
+        let account = self.deps.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
+        if !self.deps.passwords.verify(current, account.password_hash.as_deref()).await? {
             return Err(Error::InvalidCredentials);
         }
         attempt.refund(self);
-        let hash = self.passwords.hash(new).await?;
-        let revoked =
-            self.store.set_password_hash(account.id, &hash, Some(caller.session.id), self.clock.now_ms()).await?;
-        self.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
+        let hash = self.deps.passwords.hash(new).await?;
+        let revoked = self
+            .deps
+            .store
+            .set_password_hash(account.id, &hash, Some(caller.session.id), self.deps.clock.now_ms())
+            .await?;
+        self.deps.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
         Ok(())
     }
 
     async fn revoke(&self, caller: &Principal, which: SessionSelector, reason: RevokeReason) -> Result<Vec<SessionId>> {
-        let revoked = self.store.revoke_sessions(caller.account.id, which, reason, self.clock.now_ms()).await?;
-        self.live.close_sessions(&revoked, reason);
+        let revoked =
+            self.deps.store.revoke_sessions(caller.account.id, which, reason, self.deps.clock.now_ms()).await?;
+        self.deps.live.close_sessions(&revoked, reason);
         Ok(revoked)
     }
 
@@ -230,22 +223,22 @@ impl Auth {
     /// revocation log entries older than [`REVOCATION_LOG_RETENTION_MS`] (every process has
     /// long since read them).
     pub async fn prune(&self) -> Result<u64> {
-        let now = self.clock.now_ms();
-        Ok(self.store.prune(now - ENDED_SESSION_RETENTION_MS, now - REVOCATION_LOG_RETENTION_MS).await?)
+        let now = self.deps.clock.now_ms();
+        Ok(self.deps.store.prune(now - ENDED_SESSION_RETENTION_MS, now - REVOCATION_LOG_RETENTION_MS).await?)
     }
 
     /// The revocation log's head: where a new process starts tailing it.
     pub async fn revocations_head(&self) -> Result<i64> {
-        Ok(self.store.revocations_head().await?)
+        Ok(self.deps.store.revocations_head().await?)
     }
 
     /// Closes live connections of sessions revoked since `cursor` (by this process, another
     /// node or the offline admin CLI) and advances the cursor. Closing an already closed
     /// session does nothing, so entries this process made itself are harmless.
     pub async fn forward_revocations(&self, cursor: &mut i64) -> Result<usize> {
-        let entries = self.store.revocations_after(*cursor, REVOCATIONS_PAGE_LEN_MAX).await?;
+        let entries = self.deps.store.revocations_after(*cursor, REVOCATIONS_PAGE_LEN_MAX).await?;
         for entry in &entries {
-            self.live.close_sessions(&[entry.session_id], entry.reason);
+            self.deps.live.close_sessions(&[entry.session_id], entry.reason);
             *cursor = (*cursor).max(entry.seq);
         }
         Ok(entries.len())
@@ -260,7 +253,7 @@ struct Attempt<'k> {
 
 impl Attempt<'_> {
     fn refund(self, auth: &Auth) {
-        let now = auth.clock.now_ms();
+        let now = auth.deps.clock.now_ms();
         auth.failures_by_account.refund(self.account_key, now);
         if let Some(ip) = self.ip {
             auth.failures_by_ip.refund(ip, now);

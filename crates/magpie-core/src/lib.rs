@@ -40,9 +40,18 @@ impl Core {
     ) -> Core {
         let settings = Arc::new(settings);
         let passwords = Passwords::new(&settings);
-        let accounts =
-            accounts::Accounts::new(settings.clone(), store.clone(), clock.clone(), passwords.clone(), live.clone());
-        let auth = auth::Auth::new(settings.clone(), store, clock, passwords, live, accounts.clone());
+        let deps = Arc::new(Deps { settings: settings.clone(), store, clock, passwords, live });
+        let accounts = accounts::Accounts::new(deps.clone());
+        let auth = auth::Auth::new(deps, accounts.clone());
         Core { accounts, auth, settings }
     }
+}
+
+/// What every service reaches the world through, built once and shared.
+pub(crate) struct Deps {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) passwords: Passwords,
+    pub(crate) live: Arc<dyn LiveConnections>,
 }
