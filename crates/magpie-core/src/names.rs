@@ -181,4 +181,29 @@ mod tests {
         assert!(display_name(&"喜".repeat(64)).is_ok());
         assert!(display_name(&"喜".repeat(65)).is_err());
     }
+
+    proptest::proptest! {
+        /// Any input either fails with a typed error or yields a canonical address, and the
+        /// canonical form reads back as itself.
+        #[test]
+        fn account_addresses_parse_to_a_fixed_point(
+            input in " ?[A-Za-z0-9._-]{0,70}@[A-Za-z0-9.-]{0,70} ?|\\PC{0,80}"
+        ) {
+            if let Ok(addr) = AccountAddr::parse(&input) {
+                let text = addr.to_string();
+                proptest::prop_assert!(text.is_ascii());
+                proptest::prop_assert!(text.len() <= LOGIN_NAME_BYTES_MAX + 1 + DOMAIN_NAME_BYTES_MAX);
+                proptest::prop_assert_eq!(AccountAddr::parse(&text).ok(), Some(addr));
+            }
+        }
+
+        #[test]
+        fn free_text_is_bounded_and_free_of_control_characters(input in "\\PC{0,100}|[\\x00-\\x1f]{0,5}") {
+            if let Ok(text) = free_text("field", &input, 64) {
+                proptest::prop_assert!(text.chars().count() <= 64);
+                proptest::prop_assert!(!text.chars().any(char::is_control));
+                proptest::prop_assert_eq!(free_text("field", &text, 64).ok(), Some(text.clone()));
+            }
+        }
+    }
 }
