@@ -77,17 +77,12 @@ impl Auth {
         let addr = AccountAddr::parse(account)?;
         let device = device_label(device)?;
         let account_key = addr.to_string();
-        let attempt = self.take_attempt(&account_key, ip)?;
-
         let found = match self.deps.store.domain_by_name(&addr.domain).await? {
             Some(domain) => self.deps.store.account_by_name(domain.id, &addr.name).await?,
             None => None,
         };
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
-        if !self.deps.passwords.verify(password, hash).await? {
-            return Err(Error::InvalidCredentials);
-        }
-        attempt.refund(self);
+        self.check_password(&account_key, ip, password, hash).await?;
         let account = found.ok_or(Error::InvalidCredentials)?;
         if account.disabled {
             return Err(Error::AccountDisabled);
@@ -95,9 +90,28 @@ impl Auth {
         self.open_session(account, device, ip).await
     }
 
-    /// Counts a password attempt against the account and the IP before the password is
-    /// checked, so that guesses sent in parallel cannot all slip under the limit; a correct
-    /// password gives the attempt back.
+    /// Checks a password under the failure limits. The attempt is counted against the account
+    /// and the IP before the (slow) check, so that guesses sent in parallel cannot all slip
+    /// under the limit; it is given back unless the password turns out wrong, so neither a
+    /// correct password nor a refusal for load (`Unavailable`) counts as a failure.
+    async fn check_password(
+        &self,
+        account_key: &str,
+        ip: Option<&str>,
+        password: &str,
+        hash: Option<&str>,
+    ) -> Result<()> {
+        let attempt = self.take_attempt(account_key, ip)?;
+        match self.deps.passwords.verify(password, hash).await {
+            Ok(false) => Err(Error::InvalidCredentials),
+            other => {
+                attempt.refund(self);
+                other.map(drop)
+            }
+        }
+    }
+
+    /// Counts a password attempt against the account and the IP.
     fn take_attempt<'k>(&self, account_key: &'k str, ip: Option<&'k str>) -> Result<Attempt<'k>> {
         let now = self.deps.clock.now_ms();
         let limited = |s| Error::RateLimited { retry_after_secs: s };
@@ -194,14 +208,10 @@ impl Auth {
     pub async fn change_password(&self, caller: &Principal, current: &str, new: &str) -> Result<()> {
         self.deps.passwords.check_len_max(current)?;
         self.deps.passwords.check_new(new)?;
-        let key = caller.account.addr.to_string();
-        let attempt = self.take_attempt(&key, None)?;
         // Read the hash afresh: the principal may be older than a concurrent change.
         let account = self.deps.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
-        if !self.deps.passwords.verify(current, account.password_hash.as_deref()).await? {
-            return Err(Error::InvalidCredentials);
-        }
-        attempt.refund(self);
+        let key = caller.account.addr.to_string();
+        self.check_password(&key, None, current, account.password_hash.as_deref()).await?;
         let hash = self.deps.passwords.hash(new).await?;
         let revoked = self
             .deps

@@ -104,7 +104,9 @@ async fn serve(state: AppState, principal: Principal, token: String, mut socket:
     // have missed this connection: check once more now that it is registered.
     let end = match state.core.auth.authenticate(&token).await {
         Err(magpie_core::Error::AccountDisabled) => End::Close(revoked(RevokeReason::AccountDisabled)),
-        Err(_) => End::Close(revoked(RevokeReason::Revoked)),
+        Err(magpie_core::Error::Unauthenticated) => End::Close(revoked(RevokeReason::Revoked)),
+        // The store failed: the token may well be fine, so do not tell the client it is dead.
+        Err(_) => End::Close(CloseCommand { code: close_code::INTERNAL_ERROR, reason: "internal", last_frame: None }),
         Ok(principal) => {
             let hello = ServerFrame::Hello(wire::Hello {
                 session: convert::session(&principal.session, session),
@@ -235,7 +237,6 @@ impl<'a> Connection<'a> {
         }
     }
 
-    /// Reads frames until the client leaves (`None`) or must be closed (`Some`).
     /// Reads frames until the client leaves or the connection must be closed.
     async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> End {
         let idle = Duration::from_secs(self.state.settings.ws_idle_timeout_secs.max(1));
@@ -249,8 +250,8 @@ impl<'a> Connection<'a> {
                 Ok(Some(Err(e))) => return too_big(e),
                 Ok(Some(Ok(message))) => message,
             };
-            // Text, binary and ping frames all count against the rate budget (a ping makes the
-            // server write a pong); pongs answer the server's own pings and are free.
+            // Text, binary and ping frames all count against the rate budget, so that a flood of
+            // any of them ends in a 4029 close; pongs answer the server's own pings and are free.
             let is_ping = matches!(message, Message::Ping(_));
             let text = match message {
                 Message::Text(text) => Some(text),

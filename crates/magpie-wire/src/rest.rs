@@ -192,7 +192,7 @@ pub struct UpdateDomainRequest {
 /// `GET /healthz` and `GET /readyz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HealthResponse {
-    /// `ok`, or `unavailable` from `/readyz` while the server is starting or stopping.
+    /// `ok`, or `unavailable` from `/readyz` while the server is shutting down.
     pub status: String,
     pub version: String,
 }

@@ -21,6 +21,8 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     /// A frame exceeded the protocol size cap.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// Something failed inside the server; reconnect after a back-off.
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// The server is at its connection limit; reconnect after a back-off.
     pub const TRY_AGAIN_LATER: u16 = 1013;
     /// The session was revoked (logout, revoke, password change).
