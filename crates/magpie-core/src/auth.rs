@@ -178,9 +178,13 @@ impl Auth {
         if account.disabled {
             return Err(Error::AccountDisabled);
         }
+        // Last-seen is bookkeeping: a failure to record it (a busy database) is logged, and the
+        // request it rode on goes ahead.
         if now - session.last_seen_at_ms > TOUCH_INTERVAL_MS {
-            self.deps.store.touch_session(session.id, now).await?;
-            session.last_seen_at_ms = now;
+            match self.deps.store.touch_session(session.id, now).await {
+                Ok(()) => session.last_seen_at_ms = now,
+                Err(e) => tracing::warn!(error = %e, session = session.id.0, "could not record last-seen time"),
+            }
         }
         Ok(Principal { account, session })
     }

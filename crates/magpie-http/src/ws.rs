@@ -115,8 +115,9 @@ async fn serve(state: AppState, principal: Principal, token: String, mut socket:
                 idle_timeout_secs: state.settings.ws_idle_timeout_secs,
                 frame_bytes_max: state.settings.ws_frame_bytes_max,
             });
-            let expires_in_ms = principal.session.expires_at_ms.saturating_sub(SystemClock.now_ms()).max(0);
-            let expiry = tokio::time::sleep(Duration::from_millis(u64::try_from(expires_in_ms).unwrap_or(0)));
+            // The session's end as a deadline on tokio's clock.
+            let expires_in_ms = u64::try_from(principal.session.expires_at_ms - SystemClock.now_ms()).unwrap_or(0);
+            let expiry = tokio::time::sleep_until(tokio::time::Instant::now() + Duration::from_millis(expires_in_ms));
             if send_frame(&mut sink, &state, &hello).await {
                 let mut conn = Connection::new(&state, principal, handle.sender.clone());
                 tokio::select! {
