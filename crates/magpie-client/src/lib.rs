@@ -11,9 +11,11 @@
 //! # Ok(()) }
 //! ```
 
+mod chat;
 mod live;
 mod rest;
 
+pub use chat::text_message;
 pub use live::{CloseInfo, Connection, Incoming};
 pub use magpie_wire as wire;
 pub use rest::{Client, Error};

@@ -180,7 +180,7 @@ impl Connection {
         let frame = ClientFrame { id, kind: kind.to_owned(), data };
         let text =
             serde_json::to_string(&frame).map_err(|e| Error::Decode { what: "request", reason: e.to_string() })?;
-        if let Err(e) = self.send_text(text).await {
+        if let Err(e) = self.send_raw(text).await {
             self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
             return Err(e);
         }
@@ -210,7 +210,7 @@ impl Connection {
     }
 
     /// Sends a text frame as it is, without an id or any checking: for tools and tests.
-    pub async fn send_text(&self, text: String) -> Result<()> {
+    pub async fn send_raw(&self, text: String) -> Result<()> {
         let mut sink = self.sink.lock().await;
         sink.send(Message::Text(text.into())).await.map_err(|_| self.closed_error())
     }

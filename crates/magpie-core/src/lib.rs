@@ -6,8 +6,13 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod chat;
+pub mod content;
+pub mod conversations;
 mod error;
+mod fanout;
 mod limiter;
+pub mod messages;
 pub mod model;
 pub mod names;
 mod password;
@@ -15,6 +20,7 @@ pub mod ports;
 mod settings;
 
 pub use error::{Error, Result, StoreError, Unit};
+pub use fanout::FEED_LEN_MAX;
 pub use limiter::WindowLimiter;
 pub use password::Passwords;
 pub use settings::Settings;
@@ -28,10 +34,13 @@ use ports::{Clock, LiveConnections, Store};
 pub struct Core {
     pub accounts: accounts::Accounts,
     pub auth: auth::Auth,
+    pub conversations: conversations::Conversations,
+    pub messages: messages::Messages,
     pub settings: Arc<Settings>,
 }
 
 impl Core {
+    /// Builds the services and starts the fan-out task on the current tokio runtime.
     pub fn new(
         settings: Settings,
         store: Arc<dyn Store>,
@@ -42,8 +51,11 @@ impl Core {
         let passwords = Passwords::new(&settings);
         let deps = Arc::new(Deps { settings: settings.clone(), store, clock, passwords, live });
         let accounts = accounts::Accounts::new(deps.clone());
-        let auth = auth::Auth::new(deps, accounts.clone());
-        Core { accounts, auth, settings }
+        let auth = auth::Auth::new(deps.clone(), accounts.clone());
+        let conversations = conversations::Conversations::new(deps.clone(), accounts.clone());
+        let messages = messages::Messages::new(deps.clone(), conversations.clone());
+        fanout::spawn(deps);
+        Core { accounts, auth, conversations, messages, settings }
     }
 }
 

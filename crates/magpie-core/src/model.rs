@@ -5,7 +5,8 @@ use crate::names::{AccountAddr, DomainName, LoginName};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(pub i64);
     };
 }
@@ -21,6 +22,23 @@ id_type!(
 id_type!(
     /// A session's id, shown in the session list so that its owner can revoke it.
     SessionId
+);
+id_type!(
+    /// A conversation's id (direct chat, group or channel).
+    ConversationId
+);
+id_type!(
+    /// The server's id of a conversation entry: unique across the deployment and increasing
+    /// in commit order, which makes the newest one a cursor over conversation activity.
+    EntryId
+);
+id_type!(
+    /// An entry's place in its conversation: dense, from 1, strictly increasing.
+    Seq
+);
+id_type!(
+    /// An event's place in its account's event log: dense, from 1, strictly increasing.
+    EventSeq
 );
 
 /// An account's role in its domain.

@@ -3,12 +3,17 @@
 
 use async_trait::async_trait;
 
-use crate::StoreError;
+use crate::chat::{AccountEvent, Entry};
+use crate::chat::{
+    Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page, Summary,
+};
 use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
 };
+use crate::model::{ConversationId, EntryId, EventSeq, Seq};
 use crate::names::{DomainName, LoginName};
+use crate::{Error, StoreError};
 
 type StoreResult<T> = Result<T, StoreError>;
 
@@ -74,6 +79,94 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes sessions revoked or expired before `sessions_before_ms` and revocation log
     /// entries older than `revocations_before_ms`. Returns how many rows went.
     async fn prune(&self, sessions_before_ms: i64, revocations_before_ms: i64) -> StoreResult<u64>;
+
+    /// The feed of everything committed that live connections should hear about, in commit
+    /// order. There is one feed per store; a second call returns `None`. While the receiver
+    /// lags by `capacity` items, writers wait.
+    fn subscribe(&self, capacity: usize) -> Option<tokio::sync::mpsc::Receiver<Committed>>;
+
+    /// Creates a conversation with its members and opening entry, and logs
+    /// `conversation_joined` for every member. For a direct chat whose key exists already,
+    /// returns the existing conversation and `false`.
+    async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)>;
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>>;
+    async fn direct_conversation(&self, key: &str) -> StoreResult<Option<Conversation>>;
+    /// One account's membership row (active or ended).
+    async fn member(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Member>>;
+    /// Active members, by account id, after `after` (an account id) for paging.
+    async fn members(
+        &self,
+        conversation: ConversationId,
+        after: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Member>>;
+    /// Memberships that cover `seq` or later: the recipients of entries from `seq` on.
+    async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>>;
+    /// Active group and channel memberships of an account.
+    async fn group_count(&self, account: AccountId) -> StoreResult<usize>;
+
+    /// Appends an entry, applies its effects and logs its events, all in one transaction,
+    /// if the check passes at commit time. An append whose `(session, client_msg_id)` exists
+    /// already returns that entry as a duplicate without checking or changing anything.
+    async fn append(&self, append: Append) -> StoreResult<Result<Appended, Error>>;
+    /// A page of the log as `viewer` sees it (reactions, hidden flags), oldest first, never
+    /// before `floor`.
+    async fn entries(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        floor: Seq,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>>;
+    async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>>;
+
+    /// Raises the member's read and delivered marks (never lowers them, never past the last
+    /// seq) and logs `events` if anything moved. Returns the member as it is now.
+    async fn mark(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        read: Option<Seq>,
+        delivered: Option<Seq>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<Member>>;
+    /// Changes pinned, muted or draft and logs `events`.
+    async fn update_member_settings(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        patch: MemberSettingsPatch,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<Member>>;
+    /// Hides entries for one account and logs `events`.
+    async fn hide_entries(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        seqs: Vec<Seq>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<()>;
+
+    /// The account's active conversations whose newest entry id is above `after`, by that id
+    /// ascending (`ascending`) or below `after` descending (the conversation list), at most
+    /// `limit`.
+    async fn summaries(
+        &self,
+        account: AccountId,
+        after: EntryId,
+        ascending: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<Summary>>;
+    /// One conversation's summary for one member.
+    async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>>;
+    /// The account's events after `after`, oldest first, at most `limit`.
+    async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>>;
+    /// The account's newest event seq, 0 if none.
+    async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq>;
 }
 
 /// Wall-clock time, behind a trait so that tests of time-based rules need not wait.
@@ -99,4 +192,8 @@ pub trait LiveConnections: Send + Sync + 'static {
     fn close_sessions(&self, sessions: &[SessionId], reason: RevokeReason);
     /// The account's profile changed: tell its connected devices.
     fn profile_updated(&self, account: &Account);
+    /// Queues a committed entry for every connection of these accounts.
+    fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry);
+    /// Queues an account event for every connection of its account.
+    fn deliver_event(&self, event: &LoggedEvent);
 }

@@ -25,6 +25,30 @@ pub struct Settings {
     pub login_failures_per_ip_per_hour_max: u32,
     /// Accounts returned by one directory search.
     pub directory_page_len_max: usize,
+    /// Active members of one group or channel.
+    pub group_members_max: usize,
+    /// Groups and channels one account may belong to.
+    pub groups_per_account_max: usize,
+    /// A message body's JSON encoding.
+    pub message_body_bytes_max: usize,
+    /// The text of a `text`, `markdown` or `code` message.
+    pub message_text_chars_max: usize,
+    /// Accounts one message may mention.
+    pub mentions_per_message_max: usize,
+    /// How long after sending the sender may edit a message.
+    pub edit_window_secs: u64,
+    /// How long after sending the sender may recall a message (group admins always may).
+    pub recall_window_secs: u64,
+    /// Whether ordinary members may mention `@all` (admins and owners always may).
+    pub members_may_mention_all: bool,
+    /// Entries returned by one history page.
+    pub history_page_len_max: usize,
+    /// Account events or conversations returned by one sync page.
+    pub sync_page_len_max: usize,
+    /// Messages one forward may carry.
+    pub forward_messages_max: usize,
+    /// Accounts one membership change may name.
+    pub members_per_change_max: usize,
 }
 
 impl Default for Settings {
@@ -41,6 +65,18 @@ impl Default for Settings {
             login_failures_per_account_per_hour_max: 20,
             login_failures_per_ip_per_hour_max: 100,
             directory_page_len_max: 100,
+            group_members_max: 10_000,
+            groups_per_account_max: 1_000,
+            message_body_bytes_max: 32 * 1024,
+            message_text_chars_max: 8_000,
+            mentions_per_message_max: 100,
+            edit_window_secs: 24 * 3600,
+            recall_window_secs: 120,
+            members_may_mention_all: false,
+            history_page_len_max: 200,
+            sync_page_len_max: 500,
+            forward_messages_max: 100,
+            members_per_change_max: 500,
         }
     }
 }

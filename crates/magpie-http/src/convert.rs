@@ -1,5 +1,7 @@
 //! Core types to wire types. The only place where the two meet.
 
+use magpie_core::chat;
+use magpie_core::messages::{Ack, SyncPage};
 use magpie_core::model::{self, Account, Domain, Session, SessionId};
 use magpie_wire as wire;
 
@@ -80,5 +82,174 @@ pub fn domain(d: &Domain) -> wire::DomainInfo {
         name: d.name.to_string(),
         registration: registration(d.registration),
         created_at_ms: d.created_at_ms,
+    }
+}
+
+pub fn conversation_kind(k: chat::ConversationKind) -> wire::ConversationKind {
+    match k {
+        chat::ConversationKind::Direct => wire::ConversationKind::Direct,
+        chat::ConversationKind::Group => wire::ConversationKind::Group,
+        chat::ConversationKind::Channel => wire::ConversationKind::Channel,
+    }
+}
+
+pub fn member_role(r: chat::MemberRole) -> wire::MemberRole {
+    match r {
+        chat::MemberRole::Member => wire::MemberRole::Member,
+        chat::MemberRole::Admin => wire::MemberRole::Admin,
+        chat::MemberRole::Owner => wire::MemberRole::Owner,
+    }
+}
+
+pub fn member_role_from_wire(r: wire::MemberRole) -> chat::MemberRole {
+    match r {
+        wire::MemberRole::Member => chat::MemberRole::Member,
+        wire::MemberRole::Admin => chat::MemberRole::Admin,
+        wire::MemberRole::Owner => chat::MemberRole::Owner,
+    }
+}
+
+pub fn summary(s: &chat::Summary) -> wire::Conversation {
+    let c = &s.conversation;
+    let m = &s.me;
+    wire::Conversation {
+        id: c.id.0,
+        kind: conversation_kind(c.kind),
+        peer: s.peer.as_ref().map(ToString::to_string),
+        name: c.info.name.clone(),
+        description: c.info.description.clone(),
+        avatar: c.info.avatar.clone(),
+        announcement: c.info.announcement.clone(),
+        mute_all: c.mute_all,
+        member_count: c.member_count,
+        last_seq: c.last_seq.0,
+        activity: c.last_entry_id.0,
+        last_activity_ms: c.last_activity_ms,
+        created_at_ms: c.created_at_ms,
+        me: wire::MyMembership {
+            role: member_role(m.role),
+            joined_seq: m.joined_seq.0,
+            read_seq: m.read_seq.0,
+            delivered_seq: m.delivered_seq.0,
+            pinned: m.pinned,
+            muted: m.muted,
+            draft: m.draft.clone(),
+            muted_until_ms: m.muted_until_ms,
+        },
+        last_message: s.last_message.as_ref().map(entry),
+        unread: s.unread,
+        mentions: s.mentions,
+    }
+}
+
+pub fn member(m: &chat::Member) -> wire::Member {
+    wire::Member {
+        account: m.addr.to_string(),
+        role: member_role(m.role),
+        joined_seq: m.joined_seq.0,
+        read_seq: m.read_seq.0,
+        delivered_seq: m.delivered_seq.0,
+        muted_until_ms: m.muted_until_ms,
+    }
+}
+
+pub fn entry(e: &chat::Entry) -> wire::Entry {
+    wire::Entry {
+        conversation: e.conversation.0,
+        seq: e.seq.0,
+        id: e.id.0,
+        sender: e.sender_addr.to_string(),
+        client_msg_id: e.client_msg_id.clone(),
+        kind: e.kind.clone(),
+        body: e.body.clone(),
+        target: e.target.map(|t| t.0),
+        mentions: e.mentions.iter().map(ToString::to_string).collect(),
+        mention_all: e.mention_all,
+        reply_to: e.reply_to.map(|r| r.0),
+        forwarded_from: e.forwarded_from.as_ref().map(|f| wire::ForwardedFrom {
+            conversation: f.conversation.0,
+            seq: f.seq.0,
+            sender: f.sender.clone(),
+            at_ms: f.at_ms,
+        }),
+        at_ms: e.at_ms,
+        edited_at_ms: e.edited_at_ms,
+        recalled_at_ms: e.recalled_at_ms,
+        reactions: e
+            .reactions
+            .iter()
+            .map(|r| wire::Reaction {
+                emoji: r.emoji.clone(),
+                accounts: r.accounts.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+        hidden: e.hidden,
+    }
+}
+
+pub fn ack(a: &Ack) -> wire::Ack {
+    wire::Ack {
+        conversation: a.entry.conversation.0,
+        seq: a.entry.seq.0,
+        id: a.entry.id.0,
+        at_ms: a.entry.at_ms,
+        duplicate: a.duplicate,
+    }
+}
+
+/// The ack of a server-made entry (a membership or group change).
+pub fn entry_ack(e: &chat::Entry) -> wire::Ack {
+    wire::Ack { conversation: e.conversation.0, seq: e.seq.0, id: e.id.0, at_ms: e.at_ms, duplicate: false }
+}
+
+pub fn receipts(r: &chat::Receipts) -> wire::Receipts {
+    let list = |v: &[magpie_core::names::AccountAddr]| v.iter().map(ToString::to_string).collect();
+    wire::Receipts { read: list(&r.read), delivered: list(&r.delivered), unread: list(&r.unread) }
+}
+
+fn leave_reason(r: chat::LeaveReason) -> wire::LeaveReason {
+    match r {
+        chat::LeaveReason::Left => wire::LeaveReason::Left,
+        chat::LeaveReason::Removed => wire::LeaveReason::Removed,
+        chat::LeaveReason::Dissolved => wire::LeaveReason::Dissolved,
+    }
+}
+
+pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
+    use chat::AccountEvent as E;
+    let event = match &e.event {
+        E::ConversationJoined { conversation } => {
+            wire::AccountEvent::ConversationJoined { conversation: conversation.0 }
+        }
+        E::ConversationLeft { conversation, reason } => {
+            wire::AccountEvent::ConversationLeft { conversation: conversation.0, reason: leave_reason(*reason) }
+        }
+        E::Read { conversation, seq } => wire::AccountEvent::Read { conversation: conversation.0, seq: seq.0 },
+        E::PeerRead { conversation, account, seq } => {
+            wire::AccountEvent::PeerRead { conversation: conversation.0, account: account.clone(), seq: seq.0 }
+        }
+        E::PeerDelivered { conversation, account, seq } => {
+            wire::AccountEvent::PeerDelivered { conversation: conversation.0, account: account.clone(), seq: seq.0 }
+        }
+        E::SettingsChanged { conversation, settings } => wire::AccountEvent::SettingsChanged {
+            conversation: conversation.0,
+            pinned: settings.pinned,
+            muted: settings.muted,
+            draft: settings.draft.clone().map(Option::unwrap_or_default),
+        },
+        E::Hidden { conversation, seqs } => {
+            wire::AccountEvent::Hidden { conversation: conversation.0, seqs: seqs.iter().map(|s| s.0).collect() }
+        }
+    };
+    wire::AccountEventFrame { seq: e.seq.0, at_ms: e.at_ms, event }
+}
+
+pub fn sync_page(p: &SyncPage) -> wire::SyncResponse {
+    wire::SyncResponse {
+        events: p.events.iter().map(account_event).collect(),
+        events_head: p.events_head.0,
+        conversations: p.conversations.iter().map(summary).collect(),
+        conversations_cursor: p.conversations_cursor.0,
+        more: p.more,
     }
 }

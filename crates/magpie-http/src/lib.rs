@@ -11,8 +11,10 @@ mod extract;
 mod limit;
 mod metrics;
 mod openapi;
+mod ops;
 mod registry;
 mod rest;
+mod rest_chat;
 mod ws;
 
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use magpie_core::{Core, WindowLimiter};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -146,6 +148,27 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/accounts/{account}/enable", post(rest::admin_enable_account))
         .route("/admin/accounts/{account}/sessions", get(rest::admin_list_sessions).delete(rest::admin_revoke_sessions))
         .route("/admin/accounts/{account}/sessions/{id}", delete(rest::admin_revoke_session))
+        .route("/conversations", get(rest_chat::list_conversations).post(rest_chat::create_conversation))
+        .route(
+            "/conversations/{id}",
+            get(rest_chat::get_conversation).patch(rest_chat::update_group).delete(rest_chat::dissolve),
+        )
+        .route("/conversations/{id}/members", get(rest_chat::list_members).post(rest_chat::add_members))
+        .route("/conversations/{id}/members/{account}", delete(rest_chat::remove_member))
+        .route("/conversations/{id}/members/{account}/role", put(rest_chat::set_role))
+        .route("/conversations/{id}/members/{account}/mute", put(rest_chat::mute_member))
+        .route("/conversations/{id}/owner", post(rest_chat::transfer_ownership))
+        .route("/conversations/{id}/leave", post(rest_chat::leave))
+        .route("/conversations/{id}/settings", patch(rest_chat::update_settings))
+        .route("/conversations/{id}/messages", get(rest_chat::get_messages).post(rest_chat::send))
+        .route("/conversations/{id}/messages/{seq}", patch(rest_chat::edit).delete(rest_chat::recall))
+        .route("/conversations/{id}/messages/{seq}/reactions", post(rest_chat::react))
+        .route("/conversations/{id}/messages/{seq}/receipts", get(rest_chat::get_receipts))
+        .route("/conversations/{id}/forward", post(rest_chat::forward))
+        .route("/conversations/{id}/hide", post(rest_chat::hide))
+        .route("/conversations/{id}/read", post(rest_chat::mark_read))
+        .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
+        .route("/sync", get(rest_chat::sync))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

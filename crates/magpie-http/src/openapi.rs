@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::rest;
+use crate::{rest, rest_chat};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,12 @@ use crate::rest;
         rest::admin_list_accounts, rest::admin_create_account, rest::admin_get_account,
         rest::admin_disable_account, rest::admin_enable_account, rest::admin_revoke_sessions,
         rest::admin_list_sessions, rest::admin_revoke_session,
+        rest_chat::create_conversation, rest_chat::list_conversations, rest_chat::get_conversation,
+        rest_chat::update_group, rest_chat::dissolve, rest_chat::list_members, rest_chat::add_members,
+        rest_chat::remove_member, rest_chat::set_role, rest_chat::mute_member, rest_chat::transfer_ownership,
+        rest_chat::leave, rest_chat::update_settings, rest_chat::send, rest_chat::get_messages, rest_chat::edit,
+        rest_chat::recall, rest_chat::react, rest_chat::get_receipts, rest_chat::forward, rest_chat::hide,
+        rest_chat::mark_read, rest_chat::mark_delivered, rest_chat::sync,
         rest::healthz, rest::readyz, rest::metrics,
     ),
     components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use magpie_core::chat::{Entry, LoggedEvent};
 use magpie_core::model::{Account, AccountId, RevokeReason, SessionId};
 use magpie_core::ports::LiveConnections;
 use magpie_wire::{Event, ServerFrame, close_code};
@@ -162,15 +163,19 @@ impl Registry {
         }
     }
 
-    /// Queues a frame for every connection of an account. A connection whose queue is full is
-    /// closed as a slow consumer instead of growing its queue.
-    fn push_to_account(&self, account: AccountId, frame: &ServerFrame) {
+    /// Queues a frame for every connection of these accounts, encoded once. A connection
+    /// whose queue is full is closed as a slow consumer instead of growing its queue; its
+    /// client catches up by sync.
+    fn push_to_accounts(&self, accounts: &[AccountId], frame: &ServerFrame) {
         let Ok(text) = serde_json::to_string(frame) else { return };
         let text: Arc<str> = text.into();
-        let sessions = {
-            let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-            accounts.get(&account).cloned().unwrap_or_default()
+        let sessions: Vec<SessionId> = {
+            let by_account = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            accounts.iter().filter_map(|a| by_account.get(a)).flatten().copied().collect()
         };
+        if sessions.is_empty() {
+            return;
+        }
         let conns = self.lock_conns();
         for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
             if conn.frames.try_send(text.clone()).is_err() {
@@ -211,6 +216,14 @@ impl LiveConnections for Registry {
     }
 
     fn profile_updated(&self, account: &Account) {
-        self.push_to_account(account.id, &ServerFrame::Event(Event::ProfileUpdated(convert::me(account))));
+        self.push_to_accounts(&[account.id], &ServerFrame::Event(Event::ProfileUpdated(convert::me(account))));
+    }
+
+    fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry) {
+        self.push_to_accounts(accounts, &ServerFrame::Event(Event::Entry(convert::entry(entry))));
+    }
+
+    fn deliver_event(&self, event: &LoggedEvent) {
+        self.push_to_accounts(&[event.account], &ServerFrame::Event(Event::Account(convert::account_event(event))));
     }
 }

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::extract::bearer;
 use crate::registry::{CloseCommand, ConnLimit, revoked, slow_consumer};
-use crate::{ApiError, AppState, convert, error};
+use crate::{ApiError, AppState, convert, error, ops};
 
 /// A frame larger than this many times `ws_frame_bytes_max` is not read at all: the
 /// connection is closed with 1009. Between the two limits the client gets a typed error.
@@ -317,24 +317,104 @@ impl<'a> Connection<'a> {
     }
 
     async fn dispatch(&self, frame: &ClientFrame) -> Result<Value, wire::ErrorDetail> {
+        use request_type as t;
         let core = &self.state.core;
         let p = &self.principal;
-        let to_value = |v: Result<Value, serde_json::Error>| {
-            v.map_err(|e| error::detail(&magpie_core::Error::Internal(format!("encode reply: {e}"))))
-        };
         match frame.kind.as_str() {
-            request_type::PING => Ok(Value::Object(Default::default())),
-            request_type::GET_ME => {
-                let me = core.accounts.me(p).await.map_err(|e| error::detail(&e))?;
-                to_value(serde_json::to_value(convert::me(&me)))
+            t::PING => Ok(Value::Object(Default::default())),
+            t::GET_ME => answer(core.accounts.me(p).await.map(|me| convert::me(&me))),
+            t::LIST_SESSIONS => answer(core.auth.sessions(p).await.map(|sessions| wire::SessionList {
+                sessions: sessions.iter().map(|s| convert::session(s, p.session.id)).collect(),
+            })),
+            t::CREATE_CONVERSATION => answer(ops::create_conversation(core, p, parse(frame)?).await),
+            t::GET_CONVERSATION => {
+                let r: wire::ConversationRef = parse(frame)?;
+                answer(ops::get_conversation(core, p, r.conversation).await)
             }
-            request_type::LIST_SESSIONS => {
-                let sessions = core.auth.sessions(p).await.map_err(|e| error::detail(&e))?;
-                let list = wire::SessionList {
-                    sessions: sessions.iter().map(|s| convert::session(s, p.session.id)).collect(),
-                };
-                to_value(serde_json::to_value(list))
+            t::LIST_CONVERSATIONS => answer(ops::list_conversations(core, p, parse(frame)?).await),
+            t::LIST_MEMBERS => {
+                let r: wire::ConversationRef = parse(frame)?;
+                answer(ops::list_members(core, p, r.conversation).await)
             }
+            t::ADD_MEMBERS => {
+                let r: wire::InConversation<wire::MembersRequest> = parse(frame)?;
+                answer(ops::add_members(core, p, r.conversation, r.data).await)
+            }
+            t::REMOVE_MEMBERS => {
+                let r: wire::InConversation<wire::MembersRequest> = parse(frame)?;
+                answer(ops::remove_members(core, p, r.conversation, r.data).await)
+            }
+            t::LEAVE => {
+                let r: wire::ConversationRef = parse(frame)?;
+                answer(ops::leave(core, p, r.conversation).await)
+            }
+            t::UPDATE_GROUP => {
+                let r: wire::InConversation<wire::UpdateGroupRequest> = parse(frame)?;
+                answer(ops::update_group(core, p, r.conversation, r.data).await)
+            }
+            t::SET_ROLE => {
+                let r: wire::InConversation<wire::MemberChange> = parse(frame)?;
+                let role = r.data.role.ok_or_else(|| missing("role"))?;
+                answer(ops::set_role(core, p, r.conversation, &r.data.member, role).await)
+            }
+            t::TRANSFER_OWNERSHIP => {
+                let r: wire::InConversation<wire::MemberChange> = parse(frame)?;
+                answer(ops::transfer_ownership(core, p, r.conversation, &r.data.member).await)
+            }
+            t::MUTE_MEMBER => {
+                let r: wire::InConversation<wire::MemberChange> = parse(frame)?;
+                answer(ops::mute_member(core, p, r.conversation, &r.data.member, r.data.until_ms).await)
+            }
+            t::DISSOLVE => {
+                let r: wire::ConversationRef = parse(frame)?;
+                answer(ops::dissolve(core, p, r.conversation).await)
+            }
+            t::UPDATE_SETTINGS => {
+                let r: wire::InConversation<wire::SettingsRequest> = parse(frame)?;
+                answer(ops::update_settings(core, p, r.conversation, r.data).await)
+            }
+            t::SEND => {
+                let r: wire::InConversation<wire::SendRequest> = parse(frame)?;
+                answer(ops::send(core, p, r.conversation, r.data).await)
+            }
+            t::FORWARD => {
+                let r: wire::InConversation<wire::ForwardRequest> = parse(frame)?;
+                answer(ops::forward(core, p, r.conversation, r.data).await)
+            }
+            t::EDIT => {
+                let r: wire::AtEntry<wire::EditRequest> = parse(frame)?;
+                answer(ops::edit(core, p, r.conversation, r.seq, r.data).await)
+            }
+            t::RECALL => {
+                let r: wire::AtEntry<wire::RecallRequest> = parse(frame)?;
+                answer(ops::recall(core, p, r.conversation, r.seq, r.data).await)
+            }
+            t::REACT => {
+                let r: wire::AtEntry<wire::ReactRequest> = parse(frame)?;
+                answer(ops::react(core, p, r.conversation, r.seq, r.data).await)
+            }
+            t::HIDE => {
+                let r: wire::InConversation<wire::HideRequest> = parse(frame)?;
+                answer(ops::hide(core, p, r.conversation, r.data).await.map(|()| serde_json::json!({})))
+            }
+            t::GET_MESSAGES => {
+                let r: wire::InConversation<wire::HistoryQuery> = parse(frame)?;
+                answer(ops::get_messages(core, p, r.conversation, r.data).await)
+            }
+            t::MARK_READ => {
+                let r: wire::InConversation<wire::MarkRequest> = parse(frame)?;
+                answer(ops::mark_read(core, p, r.conversation, r.data).await)
+            }
+            t::MARK_DELIVERED => {
+                let r: wire::InConversation<wire::MarkRequest> = parse(frame)?;
+                answer(ops::mark_delivered(core, p, r.conversation, r.data).await)
+            }
+            t::GET_RECEIPTS => {
+                let r: wire::ConversationRef = parse(frame)?;
+                let seq = r.seq.ok_or_else(|| missing("seq"))?;
+                answer(ops::get_receipts(core, p, r.conversation, seq).await)
+            }
+            t::SYNC => answer(ops::sync(core, p, parse(frame)?).await),
             other => {
                 let shown: String = other.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)
@@ -375,6 +455,26 @@ fn too_big(err: axum::Error) -> End {
         }
         _ => End::Gone,
     }
+}
+
+/// Reads a request's `data` (absent means `{}`) as `T`; a shape error is `malformed_request`.
+fn parse<T: serde::de::DeserializeOwned>(frame: &ClientFrame) -> Result<T, wire::ErrorDetail> {
+    let data = frame.data.clone().unwrap_or_else(|| Value::Object(Default::default()));
+    serde_json::from_value(data).map_err(|e| {
+        wire::ErrorBody::new(ErrorCode::MalformedRequest, format!("invalid data for {}: {e}", frame.kind)).error
+    })
+}
+
+fn missing(field: &str) -> wire::ErrorDetail {
+    let mut err = wire::ErrorBody::new(ErrorCode::MalformedRequest, format!("{field} is required")).error;
+    err.field = Some(field.to_owned());
+    err
+}
+
+/// A core result as a reply's `data` or an error frame's detail.
+fn answer<T: serde::Serialize>(result: magpie_core::Result<T>) -> Result<Value, wire::ErrorDetail> {
+    let value = result.map_err(|e| error::detail(&e))?;
+    serde_json::to_value(value).map_err(|e| error::detail(&magpie_core::Error::Internal(format!("encode reply: {e}"))))
 }
 
 /// The `id` of a frame that could not be read as a request, if it has a numeric one.

@@ -1,23 +1,42 @@
 //! The embedded SQLite store: one file under the data directory, WAL mode, `synchronous=FULL`
 //! so that a committed transaction survives power loss.
 //!
-//! One writer connection serialises all writes (SQLite allows one writer at a time anyway);
-//! a small pool of reader connections serves reads concurrently with it. Every call runs on
-//! tokio's blocking pool. Database rows never leave this crate: they become core types here.
+//! One writer thread owns the only writing connection and serialises all writes (SQLite
+//! allows one writer at a time anyway). It commits in groups: it takes every write waiting
+//! in its queue, up to [`BATCH_LEN_MAX`], runs each inside its own savepoint of one
+//! transaction, and commits them with one fsync. A write that fails rolls back to its
+//! savepoint without touching the others; a failed commit fails them all. No caller hears
+//! "done" before the commit, so durability costs one fsync per batch, not per write.
+//!
+//! After each commit the writer hands what was committed (new entries, account events) to
+//! the commit feed in commit order; that order is what the fan-out preserves.
+//!
+//! A small pool of reader connections serves reads concurrently with the writer, on tokio's
+//! blocking pool. Database rows never leave this crate: they become core types here.
 
+mod chat;
 mod migrate;
 mod queries;
 
+use std::cell::RefCell;
+use std::ops::Deref;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use magpie_core::StoreError;
+use magpie_core::chat::Committed;
 use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
 
 /// How long a statement waits for another process's write lock (the admin CLI, say).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Writes committed together by one transaction and one fsync.
+pub const BATCH_LEN_MAX: usize = 512;
+/// Writes waiting for the writer; past this, writers wait to queue.
+const WRITE_QUEUE_LEN_MAX: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -25,6 +44,8 @@ pub enum OpenError {
     Open { path: PathBuf, source: rusqlite::Error },
     #[error("cannot migrate {path}: {source}")]
     Migrate { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot start the database writer thread: {0}")]
+    Writer(std::io::Error),
     #[error("{path} was written by a newer Magpie (schema {found}, this binary knows {known})")]
     TooNew { path: PathBuf, found: i64, known: i64 },
 }
@@ -36,9 +57,129 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    writer: Mutex<Connection>,
+    writes: mpsc::Sender<Box<dyn WriteJob>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    feed: Arc<OnceLock<mpsc::Sender<Committed>>>,
+}
+
+/// The writing connection inside one write: SQL runs on it, and what the write commits for
+/// live connections to hear about is recorded with [`Tx::publish`].
+pub(crate) struct Tx<'a> {
+    conn: &'a Connection,
+    published: RefCell<Vec<Committed>>,
+}
+
+impl Tx<'_> {
+    /// Hands `item` to the commit feed once (and only if) this write commits.
+    pub(crate) fn publish(&self, item: Committed) {
+        self.published.borrow_mut().push(item);
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+/// One queued write, type-erased so that writes of any result type share the queue.
+trait WriteJob: Send {
+    /// Runs the write inside a savepoint; keeps its result; returns what it publishes.
+    fn run(&mut self, conn: &Connection) -> Vec<Committed>;
+    /// Answers the caller once the batch's fate is known.
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct Job<T, F> {
+    f: Option<F>,
+    result: Option<rusqlite::Result<T>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
+{
+    fn run(&mut self, conn: &Connection) -> Vec<Committed> {
+        let Some(f) = self.f.take() else { return vec![] };
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            self.result = Some(Err(e));
+            return vec![];
+        }
+        let tx = Tx { conn, published: RefCell::new(vec![]) };
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| f(&tx)));
+        let result = match outcome {
+            Ok(r) => r,
+            Err(_) => Err(rusqlite::Error::ToSqlConversionFailure("a write panicked".into())),
+        };
+        let published = tx.published.into_inner();
+        let kept = match &result {
+            Ok(_) => conn.execute_batch("RELEASE job").is_ok(),
+            Err(_) => false,
+        };
+        if !kept {
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+        }
+        self.result = Some(result);
+        if kept { published } else { vec![] }
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let answer = match (self.result, commit) {
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (Some(Err(e)), _) => Err(StoreError(e.to_string())),
+            (_, Err(e)) => Err(StoreError(e)),
+            (None, Ok(())) => Err(StoreError("write was never run".into())),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The writer thread: batches, savepoints, one commit per batch, then the feed.
+fn writer_loop(
+    conn: Connection,
+    mut writes: mpsc::Receiver<Box<dyn WriteJob>>,
+    feed: Arc<OnceLock<mpsc::Sender<Committed>>>,
+) {
+    while let Some(first) = writes.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH_LEN_MAX {
+            match writes.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            for job in batch {
+                job.finish(Err(e.to_string()));
+            }
+            continue;
+        }
+        let mut published = vec![];
+        for job in &mut batch {
+            published.extend(job.run(&conn));
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+            published.clear();
+        }
+        for job in batch {
+            job.finish(commit.clone());
+        }
+        if let Some(feed) = feed.get() {
+            for item in published {
+                // Waits while the fan-out lags: writes slow down instead of memory growing.
+                if feed.blocking_send(item).is_err() {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -52,9 +193,21 @@ impl SqliteStore {
         let mut writer = open(path)?;
         migrate::run(&mut writer, path)?;
         let readers = (0..readers.max(1)).map(|_| open(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
-        Ok(SqliteStore {
-            inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) }),
-        })
+        let (writes, queue) = mpsc::channel(WRITE_QUEUE_LEN_MAX);
+        let feed = Arc::new(OnceLock::new());
+        let writer_feed = feed.clone();
+        // The thread ends when the last handle on the store is dropped (the queue closes).
+        std::thread::Builder::new()
+            .name("magpie-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, queue, writer_feed))
+            .map_err(OpenError::Writer)?;
+        Ok(SqliteStore { inner: Arc::new(Inner { writes, readers, next_reader: AtomicUsize::new(0), feed }) })
+    }
+
+    /// The commit feed's receiving end; only the first call gets one.
+    pub(crate) fn subscribe_feed(&self, capacity: usize) -> Option<mpsc::Receiver<Committed>> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        self.inner.feed.set(tx).ok().map(|()| rx)
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -71,21 +224,16 @@ impl SqliteStore {
         .await
     }
 
-    /// Runs `f` inside one write transaction: all of it commits, or none of it.
+    /// Runs `f` on the writer: all of it commits, or none of it. Answers after the commit.
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        run_blocking(move || {
-            let mut conn = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply });
+        self.inner.writes.send(job).await.map_err(|_| StoreError("the writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError("the writer dropped a write".into()))?
     }
 }
 

@@ -7,7 +7,10 @@ use rusqlite::Connection;
 
 use crate::OpenError;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
+    ("0002_conversations", include_str!("../migrations/sqlite/0002_conversations.sql")),
+];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
     let fail = |source| OpenError::Migrate { path: path.into(), source };

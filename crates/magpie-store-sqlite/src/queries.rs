@@ -2,16 +2,20 @@
 
 use async_trait::async_trait;
 use magpie_core::StoreError;
+use magpie_core::chat::{
+    AccountEvent, Append, Appended, Committed, Conversation, Entry, LoggedEvent, Member, MemberSettingsPatch,
+    NewConversation, Page, Summary,
+};
 use magpie_core::model::{
-    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfileFields, ProfilePatch, RegistrationMode,
-    Revocation, RevokeReason, Role, Session, SessionId, SessionSelector,
+    Account, AccountId, ConversationId, Domain, DomainId, EntryId, EventSeq, NewAccount, NewSession, ProfileFields,
+    ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Seq, Session, SessionId, SessionSelector,
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::Store;
 use rusqlite::types::Type;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::SqliteStore;
+use crate::{SqliteStore, chat};
 
 type StoreResult<T> = Result<T, StoreError>;
 
@@ -72,7 +76,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     })
 }
 
-fn account_by_id(conn: &rusqlite::Connection, id: AccountId) -> rusqlite::Result<Option<Account>> {
+pub(crate) fn account_by_id(conn: &Connection, id: AccountId) -> rusqlite::Result<Option<Account>> {
     conn.query_row(
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE a.id = ?1"),
         [id.0],
@@ -84,7 +88,7 @@ fn account_by_id(conn: &rusqlite::Connection, id: AccountId) -> rusqlite::Result
 /// Marks sessions revoked and appends each to the revocation log, inside the caller's
 /// transaction. `filter` is a SQL condition on `sessions` with `?1` bound to the account.
 fn revoke_where(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account: AccountId,
     filter: &str,
     extra: Option<i64>,
@@ -422,5 +426,117 @@ impl Store for SqliteStore {
             Ok(u64::try_from(sessions + log).unwrap_or(u64::MAX))
         })
         .await
+    }
+    fn subscribe(&self, capacity: usize) -> Option<tokio::sync::mpsc::Receiver<Committed>> {
+        self.subscribe_feed(capacity)
+    }
+
+    async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)> {
+        self.write(move |tx| chat::create_conversation(tx, new)).await
+    }
+
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
+        self.read(move |c| chat::conversation(c, id)).await
+    }
+
+    async fn direct_conversation(&self, key: &str) -> StoreResult<Option<Conversation>> {
+        let key = key.to_owned();
+        self.read(move |c| chat::direct_conversation(c, &key)).await
+    }
+
+    async fn member(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Member>> {
+        self.read(move |c| chat::member(c, conversation, account)).await
+    }
+
+    async fn members(
+        &self,
+        conversation: ConversationId,
+        after: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Member>> {
+        self.read(move |c| chat::members(c, conversation, after, limit)).await
+    }
+
+    async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>> {
+        self.read(move |c| chat::recipients(c, conversation, seq)).await
+    }
+
+    async fn group_count(&self, account: AccountId) -> StoreResult<usize> {
+        self.read(move |c| chat::group_count(c, account)).await
+    }
+
+    async fn append(&self, append: Append) -> StoreResult<Result<Appended, magpie_core::Error>> {
+        self.write(move |tx| chat::append(tx, append)).await
+    }
+
+    async fn entries(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        floor: Seq,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>> {
+        self.read(move |c| chat::entries(c, conversation, page, floor, limit, viewer)).await
+    }
+
+    async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {
+        self.read(move |c| chat::entry(c, conversation, seq)).await
+    }
+
+    async fn mark(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        read: Option<Seq>,
+        delivered: Option<Seq>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<Member>> {
+        self.write(move |tx| chat::mark(tx, conversation, account, read, delivered, events, at_ms)).await
+    }
+
+    async fn update_member_settings(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        patch: MemberSettingsPatch,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<Member>> {
+        self.write(move |tx| chat::update_member_settings(tx, conversation, account, patch, events, at_ms)).await
+    }
+
+    async fn hide_entries(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        seqs: Vec<Seq>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<()> {
+        self.write(move |tx| chat::hide_entries(tx, conversation, account, seqs, events, at_ms)).await
+    }
+
+    async fn summaries(
+        &self,
+        account: AccountId,
+        after: EntryId,
+        ascending: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<Summary>> {
+        self.read(move |c| chat::summaries(c, account, after, ascending, limit)).await
+    }
+
+    async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {
+        self.read(move |c| chat::summary(c, conversation, account)).await
+    }
+
+    async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>> {
+        self.read(move |c| chat::account_events(c, account, after, limit)).await
+    }
+
+    async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq> {
+        self.read(move |c| chat::account_events_head(c, account)).await
     }
 }

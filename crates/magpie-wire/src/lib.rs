@@ -4,10 +4,12 @@
 //! from the core's domain types and from database rows so that each can change on its own:
 //! a field renamed here is a protocol change, a field renamed in the core is not.
 
+mod chat;
 mod error;
 mod rest;
 mod ws;
 
+pub use chat::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use rest::*;
 pub use ws::*;

@@ -56,6 +56,132 @@ pub mod request_type {
     pub const GET_ME: &str = "get_me";
     /// Answered with [`crate::SessionList`].
     pub const LIST_SESSIONS: &str = "list_sessions";
+
+    /// [`crate::CreateConversationRequest`] → [`crate::Conversation`].
+    pub const CREATE_CONVERSATION: &str = "create_conversation";
+    /// [`crate::ConversationRef`] → [`crate::Conversation`].
+    pub const GET_CONVERSATION: &str = "get_conversation";
+    /// [`crate::ListConversations`] → [`crate::ConversationList`].
+    pub const LIST_CONVERSATIONS: &str = "list_conversations";
+    /// [`crate::ConversationRef`] → [`crate::MemberList`].
+    pub const LIST_MEMBERS: &str = "list_members";
+    /// `InConversation<MembersRequest>` → the `system` entry's [`crate::Ack`].
+    pub const ADD_MEMBERS: &str = "add_members";
+    /// `InConversation<MembersRequest>` → [`crate::Ack`].
+    pub const REMOVE_MEMBERS: &str = "remove_members";
+    /// [`crate::ConversationRef`] → [`crate::Ack`].
+    pub const LEAVE: &str = "leave";
+    /// `InConversation<UpdateGroupRequest>` → [`crate::Ack`].
+    pub const UPDATE_GROUP: &str = "update_group";
+    /// `InConversation<MemberChange>` with `role` → [`crate::Ack`].
+    pub const SET_ROLE: &str = "set_role";
+    /// `InConversation<MemberChange>` → [`crate::Ack`].
+    pub const TRANSFER_OWNERSHIP: &str = "transfer_ownership";
+    /// `InConversation<MemberChange>` with `until_ms` → [`crate::Ack`].
+    pub const MUTE_MEMBER: &str = "mute_member";
+    /// [`crate::ConversationRef`] → [`crate::Ack`].
+    pub const DISSOLVE: &str = "dissolve";
+    /// `InConversation<SettingsRequest>` → [`crate::Conversation`].
+    pub const UPDATE_SETTINGS: &str = "update_settings";
+    /// `InConversation<SendRequest>` → [`crate::Ack`].
+    pub const SEND: &str = "send";
+    /// `InConversation<ForwardRequest>` → [`crate::Ack`].
+    pub const FORWARD: &str = "forward";
+    /// `AtEntry<EditRequest>` → [`crate::Ack`].
+    pub const EDIT: &str = "edit";
+    /// `AtEntry<RecallRequest>` → [`crate::Ack`].
+    pub const RECALL: &str = "recall";
+    /// `AtEntry<ReactRequest>` → [`crate::Ack`].
+    pub const REACT: &str = "react";
+    /// `InConversation<HideRequest>` → `{}`.
+    pub const HIDE: &str = "hide";
+    /// `InConversation<HistoryQuery>` → [`crate::EntryPage`].
+    pub const GET_MESSAGES: &str = "get_messages";
+    /// `InConversation<MarkRequest>` → [`crate::Conversation`].
+    pub const MARK_READ: &str = "mark_read";
+    /// `InConversation<MarkRequest>` → [`crate::Conversation`].
+    pub const MARK_DELIVERED: &str = "mark_delivered";
+    /// [`crate::ConversationRef`] with `seq` → [`crate::Receipts`].
+    pub const GET_RECEIPTS: &str = "get_receipts";
+    /// [`crate::SyncRequest`] → [`crate::SyncResponse`].
+    pub const SYNC: &str = "sync";
+
+    /// Every request type, for the docs test.
+    pub const ALL: [&str; 27] = [
+        PING,
+        GET_ME,
+        LIST_SESSIONS,
+        CREATE_CONVERSATION,
+        GET_CONVERSATION,
+        LIST_CONVERSATIONS,
+        LIST_MEMBERS,
+        ADD_MEMBERS,
+        REMOVE_MEMBERS,
+        LEAVE,
+        UPDATE_GROUP,
+        SET_ROLE,
+        TRANSFER_OWNERSHIP,
+        MUTE_MEMBER,
+        DISSOLVE,
+        UPDATE_SETTINGS,
+        SEND,
+        FORWARD,
+        EDIT,
+        RECALL,
+        REACT,
+        HIDE,
+        GET_MESSAGES,
+        MARK_READ,
+        MARK_DELIVERED,
+        GET_RECEIPTS,
+        SYNC,
+    ];
+}
+
+/// WebSocket `data` of a request about one conversation: its id beside the REST body's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InConversation<T> {
+    pub conversation: i64,
+    #[serde(flatten)]
+    pub data: T,
+}
+
+/// WebSocket `data` of a request about one entry: conversation and seq beside the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AtEntry<T> {
+    pub conversation: i64,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub data: T,
+}
+
+/// WebSocket `data` naming a conversation (and, for `get_receipts`, a seq).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConversationRef {
+    pub conversation: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+}
+
+/// `list_conversations`: a page of the conversation list, most recent activity first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct ListConversations {
+    /// The `activity` of the last conversation of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// `set_role`, `transfer_ownership` and `mute_member` over the WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberChange {
+    /// `name@domain`.
+    pub member: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<crate::MemberRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
 }
 
 /// A frame from the server.
@@ -93,6 +219,10 @@ pub enum Event {
     ProfileUpdated(Me),
     /// This session ends now; the server closes the socket right after this frame.
     SessionRevoked { reason: RevokeReason },
+    /// A new entry in a conversation the account is a member of, in seq order.
+    Entry(crate::Entry),
+    /// A new event on the account's event log, in event seq order.
+    Account(crate::AccountEventFrame),
 }
 
 /// Why a session ended.

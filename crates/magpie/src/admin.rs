@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Subcommand;
 use magpie_core::Core;
-use magpie_core::model::{Account, Actor, RegistrationMode, RevokeReason, Role, SessionId};
+use magpie_core::chat::{Entry, LoggedEvent};
+use magpie_core::model::{Account, AccountId, Actor, RegistrationMode, RevokeReason, Role, SessionId};
 use magpie_core::ports::{LiveConnections, SystemClock};
 
 use crate::config::Config;
@@ -93,6 +94,8 @@ struct NoConnections;
 impl LiveConnections for NoConnections {
     fn close_sessions(&self, _: &[SessionId], _: RevokeReason) {}
     fn profile_updated(&self, _: &Account) {}
+    fn deliver_entry(&self, _: &[AccountId], _: &Entry) {}
+    fn deliver_event(&self, _: &LoggedEvent) {}
 }
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {

@@ -36,6 +36,9 @@ pub struct Config {
 
     #[config(nested)]
     pub limits: LimitsConfig,
+
+    #[config(nested)]
+    pub messaging: MessagingConfig,
 }
 
 /// Passwords, sessions and login throttling.
@@ -141,6 +144,59 @@ pub struct LimitsConfig {
     pub requests_per_ip_per_sec_max: u32,
 }
 
+/// Conversations and messages: sizes, windows and page lengths.
+#[derive(Debug, confique::Config)]
+pub struct MessagingConfig {
+    /// Active members of one group or channel.
+    #[config(default = 10000, env = "MAGPIE_GROUP_MEMBERS_MAX")]
+    pub group_members_max: usize,
+
+    /// Groups and channels one account may belong to.
+    #[config(default = 1000, env = "MAGPIE_GROUPS_PER_ACCOUNT_MAX")]
+    pub groups_per_account_max: usize,
+
+    /// Largest message body (its JSON encoding), in bytes.
+    #[config(default = 32768, env = "MAGPIE_MESSAGE_BODY_BYTES_MAX")]
+    pub message_body_bytes_max: usize,
+
+    /// Longest text of a text, markdown or code message, in characters.
+    #[config(default = 8000, env = "MAGPIE_MESSAGE_TEXT_CHARS_MAX")]
+    pub message_text_chars_max: usize,
+
+    /// Accounts one message may mention.
+    #[config(default = 100, env = "MAGPIE_MENTIONS_PER_MESSAGE_MAX")]
+    pub mentions_per_message_max: usize,
+
+    /// Seconds after sending during which the sender may edit a message.
+    #[config(default = 86400, env = "MAGPIE_EDIT_WINDOW_SECS")]
+    pub edit_window_secs: u64,
+
+    /// Seconds after sending during which the sender may recall a message; group owners and
+    /// admins may recall any message at any time.
+    #[config(default = 120, env = "MAGPIE_RECALL_WINDOW_SECS")]
+    pub recall_window_secs: u64,
+
+    /// Let every member mention @all, not only owners and admins.
+    #[config(default = false, env = "MAGPIE_MEMBERS_MAY_MENTION_ALL")]
+    pub members_may_mention_all: bool,
+
+    /// Entries returned by one history page.
+    #[config(default = 200, env = "MAGPIE_HISTORY_PAGE_LEN_MAX")]
+    pub history_page_len_max: usize,
+
+    /// Account events or conversations returned by one sync page.
+    #[config(default = 500, env = "MAGPIE_SYNC_PAGE_LEN_MAX")]
+    pub sync_page_len_max: usize,
+
+    /// Messages one forward may carry.
+    #[config(default = 100, env = "MAGPIE_FORWARD_MESSAGES_MAX")]
+    pub forward_messages_max: usize,
+
+    /// Accounts one membership change may name.
+    #[config(default = 500, env = "MAGPIE_MEMBERS_PER_CHANGE_MAX")]
+    pub members_per_change_max: usize,
+}
+
 impl Config {
     /// Defaults < file < environment. Flags are applied by the caller afterwards.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
@@ -156,6 +212,7 @@ impl Config {
 
     pub fn core_settings(&self) -> magpie_core::Settings {
         let a = &self.auth;
+        let m = &self.messaging;
         magpie_core::Settings {
             session_ttl_secs: a.session_ttl_secs,
             sessions_per_account_max: a.sessions_per_account_max,
@@ -168,6 +225,18 @@ impl Config {
             login_failures_per_account_per_hour_max: a.login_failures_per_account_per_hour_max,
             login_failures_per_ip_per_hour_max: a.login_failures_per_ip_per_hour_max,
             directory_page_len_max: self.limits.directory_page_len_max,
+            group_members_max: m.group_members_max,
+            groups_per_account_max: m.groups_per_account_max,
+            message_body_bytes_max: m.message_body_bytes_max,
+            message_text_chars_max: m.message_text_chars_max,
+            mentions_per_message_max: m.mentions_per_message_max,
+            edit_window_secs: m.edit_window_secs,
+            recall_window_secs: m.recall_window_secs,
+            members_may_mention_all: m.members_may_mention_all,
+            history_page_len_max: m.history_page_len_max,
+            sync_page_len_max: m.sync_page_len_max,
+            forward_messages_max: m.forward_messages_max,
+            members_per_change_max: m.members_per_change_max,
         }
     }
 

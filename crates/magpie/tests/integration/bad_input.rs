@@ -65,12 +65,12 @@ async fn malformed_oversized_and_unknown_frames_get_typed_errors_and_the_socket_
     let alice = server.user("alice").await;
     let mut live = alice.connect().await;
 
-    live.send_text("{this is not json".into()).await.unwrap();
+    live.send_raw("{this is not json".into()).await.unwrap();
     match live.next_incoming(PROMPTLY).await {
         Some(Incoming::Error(e)) => assert_eq!(e.code, ErrorCode::MalformedFrame),
         other => panic!("expected a malformed_frame error, got {other:?}"),
     }
-    live.send_text(r#"{"type":"ping"}"#.into()).await.unwrap();
+    live.send_raw(r#"{"type":"ping"}"#.into()).await.unwrap();
     match live.next_incoming(PROMPTLY).await {
         Some(Incoming::Error(e)) => assert_eq!(e.code, ErrorCode::MalformedFrame, "a request without an id"),
         other => panic!("expected a malformed_frame error, got {other:?}"),
@@ -96,7 +96,7 @@ async fn a_frame_far_over_the_limit_closes_the_socket() {
     let server = TestServer::start().await;
     let alice = server.user("alice").await;
     let mut live = alice.connect().await;
-    let _ = live.send_text("x".repeat(300_000)).await;
+    let _ = live.send_raw("x".repeat(300_000)).await;
     let closed = live.closed(EVENTUALLY).await.expect("the socket stayed open");
     assert_eq!(closed.code, close_code::MESSAGE_TOO_BIG, "{closed:?}");
     // The server itself is fine.

@@ -145,3 +145,44 @@ impl User {
         self.client.connect().await.unwrap()
     }
 }
+
+/// The next `entry` event on a connection, skipping other pushes; panics after [`EVENTUALLY`].
+pub async fn next_entry(live: &mut Connection) -> wire::Entry {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match live.next_incoming(left).await {
+            Some(magpie_client::Incoming::Event(wire::Event::Entry(entry))) => return entry,
+            Some(_) => continue,
+            None => panic!("no entry arrived within {EVENTUALLY:?}"),
+        }
+    }
+}
+
+/// The next account event on a connection, skipping other pushes; panics after [`EVENTUALLY`].
+pub async fn next_account_event(live: &mut Connection) -> wire::AccountEventFrame {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match live.next_incoming(left).await {
+            Some(magpie_client::Incoming::Event(wire::Event::Account(event))) => return event,
+            Some(_) => continue,
+            None => panic!("no account event arrived within {EVENTUALLY:?}"),
+        }
+    }
+}
+
+/// A group owned by `owner` with these members (addresses).
+pub async fn group(owner: &User, name: &str, members: &[&str]) -> wire::Conversation {
+    let spec = wire::GroupSpec {
+        name: name.to_owned(),
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+        ..Default::default()
+    };
+    owner.client.create_conversation(&wire::CreateConversationRequest::Group(spec)).await.unwrap()
+}
+
+/// The body text of a `text` entry.
+pub fn text_of(entry: &wire::Entry) -> &str {
+    entry.body.as_ref().and_then(|b| b.get("text")).and_then(|t| t.as_str()).unwrap_or_default()
+}

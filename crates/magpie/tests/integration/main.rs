@@ -10,6 +10,7 @@ mod admin_cli;
 mod bad_input;
 mod docs;
 mod lifecycle;
+mod messaging;
 mod sessions;
 mod tenancy;
 mod websocket;

@@ -1,0 +1,224 @@
+//! Conversations and messages over REST (apps and bots) and over the WebSocket (live clients).
+
+use magpie_wire::{self as wire, request_type as t};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::live::Connection;
+use crate::rest::{Client, Result, encode};
+
+const NO_BODY: Option<&()> = None;
+
+impl Client {
+    /// Opens (or finds) the direct chat with `peer`.
+    pub async fn open_direct(&self, peer: &str) -> Result<wire::Conversation> {
+        self.create_conversation(&wire::CreateConversationRequest::Direct { peer: peer.to_owned() }).await
+    }
+
+    pub async fn create_conversation(&self, req: &wire::CreateConversationRequest) -> Result<wire::Conversation> {
+        self.call(Method::POST, "/v1/conversations", Some(req)).await
+    }
+
+    pub async fn conversation(&self, id: i64) -> Result<wire::Conversation> {
+        self.call(Method::GET, &format!("/v1/conversations/{id}"), NO_BODY).await
+    }
+
+    pub async fn conversations(&self, before: Option<i64>, limit: Option<usize>) -> Result<Vec<wire::Conversation>> {
+        let mut path = "/v1/conversations?".to_owned();
+        if let Some(b) = before {
+            path.push_str(&format!("before={b}&"));
+        }
+        if let Some(l) = limit {
+            path.push_str(&format!("limit={l}"));
+        }
+        self.call::<(), wire::ConversationList>(Method::GET, &path, None).await.map(|l| l.conversations)
+    }
+
+    pub async fn members(&self, id: i64) -> Result<Vec<wire::Member>> {
+        let list: wire::MemberList =
+            self.call(Method::GET, &format!("/v1/conversations/{id}/members"), NO_BODY).await?;
+        Ok(list.members)
+    }
+
+    pub async fn add_members(&self, id: i64, members: &[&str]) -> Result<wire::Ack> {
+        let req = wire::MembersRequest { members: members.iter().map(|m| (*m).to_owned()).collect() };
+        self.call(Method::POST, &format!("/v1/conversations/{id}/members"), Some(&req)).await
+    }
+
+    pub async fn remove_member(&self, id: i64, member: &str) -> Result<wire::Ack> {
+        self.call(Method::DELETE, &format!("/v1/conversations/{id}/members/{}", encode(member)), NO_BODY).await
+    }
+
+    pub async fn set_role(&self, id: i64, member: &str, role: wire::MemberRole) -> Result<wire::Ack> {
+        let path = format!("/v1/conversations/{id}/members/{}/role", encode(member));
+        self.call(Method::PUT, &path, Some(&wire::RoleRequest { role })).await
+    }
+
+    pub async fn mute_member(&self, id: i64, member: &str, until_ms: Option<i64>) -> Result<wire::Ack> {
+        let path = format!("/v1/conversations/{id}/members/{}/mute", encode(member));
+        self.call(Method::PUT, &path, Some(&wire::MuteMemberRequest { until_ms })).await
+    }
+
+    pub async fn transfer_ownership(&self, id: i64, member: &str) -> Result<wire::Ack> {
+        let req = wire::MemberChange { member: member.to_owned(), role: None, until_ms: None };
+        self.call(Method::POST, &format!("/v1/conversations/{id}/owner"), Some(&req)).await
+    }
+
+    pub async fn leave(&self, id: i64) -> Result<wire::Ack> {
+        self.call(Method::POST, &format!("/v1/conversations/{id}/leave"), NO_BODY).await
+    }
+
+    pub async fn update_group(&self, id: i64, req: &wire::UpdateGroupRequest) -> Result<wire::Ack> {
+        self.call(Method::PATCH, &format!("/v1/conversations/{id}"), Some(req)).await
+    }
+
+    pub async fn dissolve(&self, id: i64) -> Result<wire::Ack> {
+        self.call(Method::DELETE, &format!("/v1/conversations/{id}"), NO_BODY).await
+    }
+
+    pub async fn update_settings(&self, id: i64, req: &wire::SettingsRequest) -> Result<wire::Conversation> {
+        self.call(Method::PATCH, &format!("/v1/conversations/{id}/settings"), Some(req)).await
+    }
+
+    /// Sends a message; the ack comes once it is durable.
+    pub async fn send_message(&self, id: i64, req: &wire::SendRequest) -> Result<wire::Ack> {
+        self.call(Method::POST, &format!("/v1/conversations/{id}/messages"), Some(req)).await
+    }
+
+    /// Sends a `text` message.
+    pub async fn send_text(&self, id: i64, client_msg_id: &str, text: &str) -> Result<wire::Ack> {
+        self.send_message(id, &text_message(client_msg_id, text)).await
+    }
+
+    pub async fn messages(&self, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {
+        let mut path = format!("/v1/conversations/{id}/messages?");
+        for (name, value) in [("after", q.after), ("before", q.before), ("limit", q.limit.map(|l| l as i64))] {
+            if let Some(v) = value {
+                path.push_str(&format!("{name}={v}&"));
+            }
+        }
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn edit_message(&self, id: i64, seq: i64, body: Value) -> Result<wire::Ack> {
+        let req = wire::EditRequest { body, client_msg_id: None };
+        self.call(Method::PATCH, &format!("/v1/conversations/{id}/messages/{seq}"), Some(&req)).await
+    }
+
+    pub async fn recall(&self, id: i64, seq: i64) -> Result<wire::Ack> {
+        self.call(Method::DELETE, &format!("/v1/conversations/{id}/messages/{seq}"), NO_BODY).await
+    }
+
+    pub async fn react(&self, id: i64, seq: i64, emoji: &str, on: bool) -> Result<wire::Ack> {
+        let req = wire::ReactRequest { emoji: emoji.to_owned(), on, client_msg_id: None };
+        self.call(Method::POST, &format!("/v1/conversations/{id}/messages/{seq}/reactions"), Some(&req)).await
+    }
+
+    pub async fn receipts(&self, id: i64, seq: i64) -> Result<wire::Receipts> {
+        self.call(Method::GET, &format!("/v1/conversations/{id}/messages/{seq}/receipts"), NO_BODY).await
+    }
+
+    pub async fn forward(&self, to: i64, req: &wire::ForwardRequest) -> Result<wire::Ack> {
+        self.call(Method::POST, &format!("/v1/conversations/{to}/forward"), Some(req)).await
+    }
+
+    pub async fn hide(&self, id: i64, seqs: &[i64]) -> Result<()> {
+        let req = wire::HideRequest { seqs: seqs.to_vec() };
+        self.call_empty(Method::POST, &format!("/v1/conversations/{id}/hide"), Some(&req)).await
+    }
+
+    pub async fn mark_read(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
+        self.call(Method::POST, &format!("/v1/conversations/{id}/read"), Some(&wire::MarkRequest { seq })).await
+    }
+
+    pub async fn mark_delivered(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
+        self.call(Method::POST, &format!("/v1/conversations/{id}/delivered"), Some(&wire::MarkRequest { seq })).await
+    }
+
+    pub async fn sync(&self, req: wire::SyncRequest) -> Result<wire::SyncResponse> {
+        let mut path =
+            format!("/v1/sync?events_after={}&conversations_after={}", req.events_after, req.conversations_after);
+        if let Some(l) = req.limit {
+            path.push_str(&format!("&limit={l}"));
+        }
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+}
+
+/// A `text` message with this client id.
+pub fn text_message(client_msg_id: &str, text: &str) -> wire::SendRequest {
+    wire::SendRequest {
+        client_msg_id: client_msg_id.to_owned(),
+        kind: "text".to_owned(),
+        body: json!({ "text": text }),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+    }
+}
+
+fn with_conversation(id: i64, data: impl serde::Serialize) -> Result<Value> {
+    let mut value =
+        serde_json::to_value(data).map_err(|e| crate::Error::Decode { what: "request", reason: e.to_string() })?;
+    if let Value::Object(map) = &mut value {
+        map.insert("conversation".to_owned(), json!(id));
+    }
+    Ok(value)
+}
+
+impl Connection {
+    pub async fn create_conversation(&self, req: &wire::CreateConversationRequest) -> Result<wire::Conversation> {
+        self.request_as(t::CREATE_CONVERSATION, Some(serde_json::to_value(req).unwrap_or_default())).await
+    }
+
+    pub async fn conversation(&self, id: i64) -> Result<wire::Conversation> {
+        self.request_as(t::GET_CONVERSATION, Some(json!({ "conversation": id }))).await
+    }
+
+    pub async fn conversations(&self, before: Option<i64>, limit: Option<usize>) -> Result<Vec<wire::Conversation>> {
+        let data = serde_json::to_value(wire::ListConversations { before, limit }).unwrap_or_default();
+        self.request_as::<wire::ConversationList>(t::LIST_CONVERSATIONS, Some(data)).await.map(|l| l.conversations)
+    }
+
+    /// Sends a message; the ack comes once it is durable.
+    pub async fn send_message(&self, id: i64, req: &wire::SendRequest) -> Result<wire::Ack> {
+        self.request_as(t::SEND, Some(with_conversation(id, req)?)).await
+    }
+
+    /// Sends a `text` message.
+    pub async fn send_text(&self, id: i64, client_msg_id: &str, text: &str) -> Result<wire::Ack> {
+        self.send_message(id, &text_message(client_msg_id, text)).await
+    }
+
+    pub async fn messages(&self, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {
+        self.request_as(t::GET_MESSAGES, Some(with_conversation(id, q)?)).await
+    }
+
+    pub async fn edit_message(&self, id: i64, seq: i64, body: Value) -> Result<wire::Ack> {
+        self.request_as(t::EDIT, Some(json!({ "conversation": id, "seq": seq, "body": body }))).await
+    }
+
+    pub async fn recall(&self, id: i64, seq: i64) -> Result<wire::Ack> {
+        self.request_as(t::RECALL, Some(json!({ "conversation": id, "seq": seq }))).await
+    }
+
+    pub async fn react(&self, id: i64, seq: i64, emoji: &str, on: bool) -> Result<wire::Ack> {
+        self.request_as(t::REACT, Some(json!({ "conversation": id, "seq": seq, "emoji": emoji, "on": on }))).await
+    }
+
+    pub async fn mark_read(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
+        self.request_as(t::MARK_READ, Some(json!({ "conversation": id, "seq": seq }))).await
+    }
+
+    pub async fn mark_delivered(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
+        self.request_as(t::MARK_DELIVERED, Some(json!({ "conversation": id, "seq": seq }))).await
+    }
+
+    pub async fn receipts(&self, id: i64, seq: i64) -> Result<wire::Receipts> {
+        self.request_as(t::GET_RECEIPTS, Some(json!({ "conversation": id, "seq": seq }))).await
+    }
+
+    pub async fn sync(&self, req: wire::SyncRequest) -> Result<wire::SyncResponse> {
+        self.request_as(t::SYNC, Some(serde_json::to_value(req).unwrap_or_default())).await
+    }
+}

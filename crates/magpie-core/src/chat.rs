@@ -1,0 +1,404 @@
+//! Conversation domain types: conversations, members, log entries and account events, and
+//! the shape of an atomic append that the store executes.
+//!
+//! A conversation is a log. Every entry (a message, or an edit, recall, reaction or system
+//! notice about it) gets the next `seq`. Edits, recalls and reactions are entries of their own
+//! so that every device converges by replaying the same log; their effect on the entry they
+//! target is also applied in place, so that history shows each message as it is now.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Error;
+use crate::model::{AccountId, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
+use crate::names::AccountAddr;
+
+/// Entry kinds that are operations on another entry or notices from the server, not
+/// messages: they do not count as unread and cannot be sent with `send`.
+pub mod op {
+    pub const EDIT: &str = "edit";
+    pub const RECALL: &str = "recall";
+    pub const REACTION: &str = "reaction";
+    pub const SYSTEM: &str = "system";
+    pub const ALL: [&str; 4] = [EDIT, RECALL, REACTION, SYSTEM];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationKind {
+    /// Exactly one per pair of accounts (or one account with itself: notes to self).
+    Direct,
+    /// Members with roles; everyone may post unless muted.
+    Group,
+    /// Many readers, few writers: only the owner and admins post.
+    Channel,
+}
+
+impl ConversationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationKind::Direct => "direct",
+            ConversationKind::Group => "group",
+            ConversationKind::Channel => "channel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConversationKind> {
+        match s {
+            "direct" => Some(ConversationKind::Direct),
+            "group" => Some(ConversationKind::Group),
+            "channel" => Some(ConversationKind::Channel),
+            _ => None,
+        }
+    }
+}
+
+/// A member's role in a group or channel. Ordered: a higher role may act on a lower one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Member,
+    Admin,
+    Owner,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Member => "member",
+            MemberRole::Admin => "admin",
+            MemberRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MemberRole> {
+        match s {
+            "member" => Some(MemberRole::Member),
+            "admin" => Some(MemberRole::Admin),
+            "owner" => Some(MemberRole::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// Name, description, avatar and announcement of a group or channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub avatar: Option<String>,
+    pub announcement: Option<String>,
+}
+
+/// A validated change to [`GroupInfo`]: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupInfoPatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub avatar: Option<Option<String>>,
+    pub announcement: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub domain_id: DomainId,
+    pub kind: ConversationKind,
+    pub info: GroupInfo,
+    pub owner: Option<AccountId>,
+    /// Only the owner and admins may post.
+    pub mute_all: bool,
+    /// The newest entry's seq; 0 while empty.
+    pub last_seq: Seq,
+    /// The newest entry's server id: the conversation-activity cursor of `sync`.
+    pub last_entry_id: EntryId,
+    pub last_activity_ms: i64,
+    /// Active members.
+    pub member_count: u32,
+    pub created_at_ms: i64,
+    pub dissolved: bool,
+}
+
+/// One account's membership of a conversation, and its own state there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub conversation: ConversationId,
+    pub account: AccountId,
+    pub addr: AccountAddr,
+    pub role: MemberRole,
+    /// The first entry this member may read: its join (0 in direct chats: everything).
+    pub joined_seq: Seq,
+    /// Set when the member left or was removed: it may read nothing from then on.
+    pub left_seq: Option<Seq>,
+    /// Muted by an admin (may not post) until this time.
+    pub muted_until_ms: Option<i64>,
+    pub read_seq: Seq,
+    pub delivered_seq: Seq,
+    pub pinned: bool,
+    /// Notifications muted by the member.
+    pub muted: bool,
+    pub draft: Option<String>,
+}
+
+impl Member {
+    pub fn is_active(&self) -> bool {
+        self.left_seq.is_none()
+    }
+
+    /// Does this membership cover the entry at `seq` (for delivery)?
+    pub fn covers(&self, seq: Seq) -> bool {
+        self.joined_seq <= seq && self.left_seq.is_none_or(|left| seq < left)
+    }
+}
+
+/// Where a forwarded message came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardedFrom {
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub sender: String,
+    pub at_ms: i64,
+}
+
+/// Accounts that reacted with one emoji.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub accounts: Vec<AccountAddr>,
+}
+
+/// One entry of a conversation's log, as it is now (edited, recalled, reacted to).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub id: EntryId,
+    pub sender: AccountId,
+    pub sender_addr: AccountAddr,
+    /// The sending session (device); `None` for entries the server made.
+    pub session: Option<SessionId>,
+    pub client_msg_id: Option<String>,
+    /// A message kind (`text`, `image`, … or one this server does not know) or an [`op`].
+    pub kind: String,
+    /// `None` once recalled: the content is erased and a tombstone remains.
+    pub body: Option<Value>,
+    /// The entry an edit, recall or reaction applies to.
+    pub target: Option<Seq>,
+    pub mentions: Vec<AccountAddr>,
+    pub mention_all: bool,
+    pub reply_to: Option<Seq>,
+    pub forwarded_from: Option<ForwardedFrom>,
+    pub at_ms: i64,
+    pub edited_at_ms: Option<i64>,
+    pub recalled_at_ms: Option<i64>,
+    pub reactions: Vec<Reaction>,
+    /// Deleted for the viewing account only (delete-for-me); its body is not shown.
+    pub hidden: bool,
+}
+
+impl Entry {
+    /// Is this a message (counted as unread, shown as a bubble), not an operation or notice?
+    pub fn is_message(&self) -> bool {
+        !op::ALL.contains(&self.kind.as_str())
+    }
+}
+
+/// An entry to append; the store assigns its seq, id and place.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub conversation: ConversationId,
+    pub sender: AccountId,
+    pub session: Option<SessionId>,
+    pub client_msg_id: Option<String>,
+    pub kind: String,
+    pub body: Value,
+    pub target: Option<Seq>,
+    pub mentions: Vec<AccountAddr>,
+    pub mention_all: bool,
+    pub reply_to: Option<Seq>,
+    pub forwarded_from: Option<ForwardedFrom>,
+    pub at_ms: i64,
+}
+
+/// A change that an appended entry makes to the conversation's state, applied by the store
+/// in the same transaction as the append.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// A message: it counts as unread for everyone but the sender, who has read up to it.
+    Message,
+    /// These accounts are mentioned (in addition to `@all`, recorded on the entry).
+    Mention(Vec<AccountId>),
+    /// Replace the target's body.
+    EditTarget(Value),
+    /// Erase the target's body and the bodies of its edits.
+    RecallTarget,
+    /// Add (`on`) or remove an account's reaction on the target.
+    React {
+        account: AccountId,
+        emoji: String,
+        on: bool,
+    },
+    /// Add members (or re-add former ones), reading from this entry on.
+    AddMembers(Vec<(AccountId, MemberRole)>),
+    /// End these memberships at this entry.
+    RemoveMembers(Vec<AccountId>),
+    SetRole(AccountId, MemberRole),
+    SetOwner(AccountId),
+    MuteMember(AccountId, Option<i64>),
+    MuteAll(bool),
+    SetInfo(GroupInfoPatch),
+    /// End every membership and close the conversation for good.
+    Dissolve,
+}
+
+impl Effect {
+    /// Does this effect change who receives the conversation's entries?
+    pub fn changes_membership(&self) -> bool {
+        matches!(self, Effect::AddMembers(_) | Effect::RemoveMembers(_) | Effect::Dissolve)
+    }
+}
+
+/// What the core's precondition sees, read inside the append's transaction.
+pub struct Precondition<'a> {
+    pub conversation: &'a Conversation,
+    /// The author's membership row, if there is one (active or not).
+    pub author: Option<&'a Member>,
+    /// The entry that `target` names, if the append has one and it exists.
+    pub target: Option<&'a Entry>,
+    pub now_ms: i64,
+}
+
+/// The rule an append must pass at commit time; refusing aborts the append and nothing
+/// changes. Checking inside the transaction closes the race with a concurrent removal.
+pub type Check = Box<dyn FnOnce(&Precondition<'_>) -> Result<(), Error> + Send>;
+
+/// One atomic append: the entry, its effects, the account events it causes, and its rule.
+pub struct Append {
+    pub entry: NewEntry,
+    pub effects: Vec<Effect>,
+    pub events: Vec<(AccountId, AccountEvent)>,
+    pub check: Check,
+}
+
+/// The outcome of an append that passed its check.
+#[derive(Debug, Clone)]
+pub enum Appended {
+    New(Arc<Entry>),
+    /// The same `(session, client_msg_id)` was appended before: this is that entry.
+    Duplicate(Arc<Entry>),
+}
+
+impl Appended {
+    pub fn entry(&self) -> &Arc<Entry> {
+        match self {
+            Appended::New(e) | Appended::Duplicate(e) => e,
+        }
+    }
+}
+
+/// A conversation to create with its first members.
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub domain_id: DomainId,
+    pub kind: ConversationKind,
+    /// For direct chats: the pair's key, unique, so that a pair has one chat.
+    pub direct_key: Option<String>,
+    pub info: GroupInfo,
+    pub owner: Option<AccountId>,
+    pub members: Vec<(AccountId, MemberRole)>,
+    /// The `system` entry that opens a group (seq 1); members read from it on. Direct chats
+    /// have none and their members read everything.
+    pub opening: Option<NewEntry>,
+    pub at_ms: i64,
+}
+
+/// Why a membership ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    Left,
+    Removed,
+    Dissolved,
+}
+
+/// Per-account settings of one conversation, synced across the account's devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    /// `Some(None)` clears the draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<Option<String>>,
+}
+
+/// A change to one account that is not a conversation entry, logged on that account's event
+/// log so that all its devices converge. Stored as JSON; variants are only ever added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AccountEvent {
+    /// The account became a member (created, added, or opened a direct chat).
+    ConversationJoined { conversation: ConversationId },
+    /// The account's membership ended; it can read nothing of the conversation any more.
+    ConversationLeft { conversation: ConversationId, reason: LeaveReason },
+    /// The account read up to `seq` (on any of its devices).
+    Read { conversation: ConversationId, seq: Seq },
+    /// The other party of a direct chat read up to `seq`.
+    PeerRead { conversation: ConversationId, account: String, seq: Seq },
+    /// The other party of a direct chat received up to `seq`.
+    PeerDelivered { conversation: ConversationId, account: String, seq: Seq },
+    /// Pinned, muted or draft changed.
+    SettingsChanged { conversation: ConversationId, settings: MemberSettingsPatch },
+    /// Entries deleted for this account only.
+    Hidden { conversation: ConversationId, seqs: Vec<Seq> },
+}
+
+/// An account event as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub account: AccountId,
+    pub seq: EventSeq,
+    pub at_ms: i64,
+    pub event: AccountEvent,
+}
+
+/// A conversation as one member sees it in its list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub conversation: Conversation,
+    pub me: Member,
+    /// The other party of a direct chat.
+    pub peer: Option<AccountAddr>,
+    /// The newest message (not operation) this member may read.
+    pub last_message: Option<Entry>,
+    /// Messages after the member's read mark.
+    pub unread: u32,
+    /// Of those, the ones that mention the member or `@all`.
+    pub mentions: u32,
+}
+
+/// Which page of a conversation's log to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Entries with seq greater than this, oldest first.
+    After(Seq),
+    /// Entries with seq less than this, newest first.
+    Before(Seq),
+}
+
+/// Something committed that live connections should hear about, in commit order.
+#[derive(Debug, Clone)]
+pub enum Committed {
+    Entry { entry: Arc<Entry>, membership_changed: bool },
+    Event(Arc<LoggedEvent>),
+}
+
+/// Who has read and received a message of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipts {
+    pub read: Vec<AccountAddr>,
+    pub delivered: Vec<AccountAddr>,
+    pub unread: Vec<AccountAddr>,
+}

@@ -1,0 +1,537 @@
+//! Conversations and their membership: direct chats, groups and channels.
+//!
+//! Every membership or group change is a `system` entry in the conversation's log (so that
+//! members see "alice added bob" in order with the messages) whose effects the store applies
+//! in the same transaction, plus `conversation_joined` / `conversation_left` events on the
+//! affected accounts' logs (so that their devices learn of it even with no entry to read).
+//!
+//! History rule: a member reads the log from the entry that added it (direct chats: from the
+//! start). A member that left or was removed reads nothing of the conversation any more and
+//! receives nothing from its removal on; to everyone outside, it does not exist (`not_found`).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::accounts::{AVATAR_BYTES_MAX, Accounts};
+use crate::chat::{
+    AccountEvent, Append, Check, Conversation, ConversationKind, Effect, Entry, GroupInfo, GroupInfoPatch, LeaveReason,
+    Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Precondition, Summary, op,
+};
+use crate::model::{AccountId, ConversationId, Principal, Seq};
+use crate::names::{self, AccountAddr};
+use crate::{Deps, Error, Result, Unit};
+
+/// Members read from the store per query when listing them all.
+const MEMBER_PAGE_LEN: usize = 1000;
+/// Longest group name, in characters.
+pub const GROUP_NAME_CHARS_MAX: usize = 64;
+/// Longest group description, in characters.
+pub const GROUP_DESCRIPTION_CHARS_MAX: usize = 1024;
+/// Longest group announcement, in characters.
+pub const GROUP_ANNOUNCEMENT_CHARS_MAX: usize = 4096;
+
+/// What a caller asks for when creating a group or channel, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct GroupRequest {
+    pub name: String,
+    pub description: Option<String>,
+    pub avatar: Option<String>,
+    pub announcement: Option<String>,
+    /// Addresses of the first members besides the creator.
+    pub members: Vec<String>,
+}
+
+/// A requested change to a group's info; `Some("")` clears an optional field.
+#[derive(Debug, Clone, Default)]
+pub struct GroupUpdate {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub avatar: Option<String>,
+    pub announcement: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Conversations {
+    deps: Arc<Deps>,
+    accounts: Accounts,
+}
+
+impl Conversations {
+    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts) -> Conversations {
+        Conversations { deps, accounts }
+    }
+
+    /// The direct chat between the caller and `peer` (same domain), created on first use.
+    /// Opening one with oneself gives a notes-to-self chat.
+    pub async fn open_direct(&self, caller: &Principal, peer: &str) -> Result<Summary> {
+        let peer = self.accounts.profile(caller, peer).await?;
+        let me = caller.account.id;
+        let (low, high) = if me <= peer.id { (me, peer.id) } else { (peer.id, me) };
+        let key = format!("{}:{}", low.0, high.0);
+        let existing = self.deps.store.direct_conversation(&key).await?;
+        let conversation = match existing {
+            Some(c) => c,
+            None => {
+                let mut members = vec![(low, MemberRole::Member)];
+                if high != low {
+                    members.push((high, MemberRole::Member));
+                }
+                let new = NewConversation {
+                    domain_id: caller.account.domain_id,
+                    kind: ConversationKind::Direct,
+                    direct_key: Some(key),
+                    info: GroupInfo::default(),
+                    owner: None,
+                    members,
+                    opening: None,
+                    at_ms: self.deps.clock.now_ms(),
+                };
+                self.deps.store.create_conversation(new).await?.0
+            }
+        };
+        self.summary(caller, conversation.id).await
+    }
+
+    /// Creates a group or channel owned by the caller, with these first members.
+    pub async fn create_group(&self, caller: &Principal, kind: ConversationKind, req: GroupRequest) -> Result<Summary> {
+        if kind == ConversationKind::Direct {
+            return Err(Error::invalid("kind", "use open_direct for direct chats"));
+        }
+        let info = GroupInfo {
+            name: Some(group_name(&req.name)?),
+            description: optional_text("description", req.description.as_deref(), GROUP_DESCRIPTION_CHARS_MAX)?,
+            avatar: optional_avatar(req.avatar.as_deref())?,
+            announcement: optional_text("announcement", req.announcement.as_deref(), GROUP_ANNOUNCEMENT_CHARS_MAX)?,
+        };
+        let settings = &self.deps.settings;
+        if req.members.len() > settings.members_per_change_max {
+            return Err(Error::LimitExceeded("too many members in one request"));
+        }
+        let mut members = vec![(caller.account.id, MemberRole::Owner)];
+        let mut addrs = vec![];
+        for addr in &req.members {
+            let account = self.accounts.profile(caller, addr).await?;
+            if !members.iter().any(|(id, _)| *id == account.id) {
+                members.push((account.id, MemberRole::Member));
+                addrs.push(account.addr.to_string());
+            }
+        }
+        if members.len() > settings.group_members_max {
+            return Err(Error::LimitExceeded("the group would exceed its member limit"));
+        }
+        for (account, _) in &members {
+            if self.deps.store.group_count(*account).await? >= settings.groups_per_account_max {
+                return Err(Error::LimitExceeded("an account is in too many groups"));
+            }
+        }
+        let now = self.deps.clock.now_ms();
+        let opening = system_entry(
+            caller,
+            ConversationId(0),
+            json!({"event": "created", "by": caller.account.addr.to_string(), "kind": kind.as_str(),
+                   "name": info.name, "members": addrs}),
+            now,
+        );
+        let new = NewConversation {
+            domain_id: caller.account.domain_id,
+            kind,
+            direct_key: None,
+            info,
+            owner: Some(caller.account.id),
+            members,
+            opening: Some(opening),
+            at_ms: now,
+        };
+        let (conversation, _) = self.deps.store.create_conversation(new).await?;
+        self.summary(caller, conversation.id).await
+    }
+
+    /// The conversation as the caller sees it in its list.
+    pub async fn summary(&self, caller: &Principal, id: ConversationId) -> Result<Summary> {
+        self.deps.store.summary(id, caller.account.id).await?.filter(|s| s.me.is_active()).ok_or(NOT_FOUND)
+    }
+
+    /// Active members, by account id.
+    pub async fn members(&self, caller: &Principal, id: ConversationId) -> Result<Vec<Member>> {
+        self.membership(caller, id).await?;
+        self.all_members(id).await
+    }
+
+    /// Every active member, read a page at a time (at most `group_members_max`).
+    pub(crate) async fn all_members(&self, id: ConversationId) -> Result<Vec<Member>> {
+        let mut all = vec![];
+        let mut after = None;
+        while all.len() <= self.deps.settings.group_members_max {
+            let page = self.deps.store.members(id, after, MEMBER_PAGE_LEN).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.account);
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
+    /// Adds accounts of the caller's domain to a group. Owners and admins add to any group;
+    /// in a group (not a channel) any member may add.
+    pub async fn add_members(&self, caller: &Principal, id: ConversationId, addrs: &[String]) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        let needed =
+            if conversation.kind == ConversationKind::Channel { MemberRole::Admin } else { MemberRole::Member };
+        require_group(&conversation)?;
+        require_role(&me, needed)?;
+        let settings = &self.deps.settings;
+        if addrs.is_empty() || addrs.len() > settings.members_per_change_max {
+            return Err(Error::invalid("members", "name between 1 and members_per_change_max accounts"));
+        }
+        let mut added: Vec<(AccountId, MemberRole)> = vec![];
+        let mut shown = vec![];
+        for addr in addrs {
+            let account = self.accounts.profile(caller, addr).await?;
+            let current = self.deps.store.member(id, account.id).await?;
+            if current.is_some_and(|m| m.is_active()) || added.iter().any(|(a, _)| *a == account.id) {
+                continue;
+            }
+            if self.deps.store.group_count(account.id).await? >= settings.groups_per_account_max {
+                return Err(Error::LimitExceeded("an account is in too many groups"));
+            }
+            added.push((account.id, MemberRole::Member));
+            shown.push(account.addr.to_string());
+        }
+        if added.is_empty() {
+            return Err(Error::AlreadyExists("member"));
+        }
+        let events = added.iter().map(|(a, _)| (*a, AccountEvent::ConversationJoined { conversation: id })).collect();
+        let count = added.len();
+        let max = settings.group_members_max;
+        let body = json!({"event": "members_added", "by": caller.account.addr.to_string(), "members": shown});
+        let check: Check = Box::new(move |p| {
+            check_role(p, needed)?;
+            if usize::try_from(p.conversation.member_count).unwrap_or(usize::MAX) + count > max {
+                return Err(Error::LimitExceeded("the group would exceed its member limit"));
+            }
+            Ok(())
+        });
+        self.change(caller, id, body, vec![Effect::AddMembers(added)], events, check).await
+    }
+
+    /// Removes members. Admins remove members; the owner removes anyone but itself.
+    pub async fn remove_members(&self, caller: &Principal, id: ConversationId, addrs: &[String]) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Admin)?;
+        if addrs.is_empty() || addrs.len() > self.deps.settings.members_per_change_max {
+            return Err(Error::invalid("members", "name between 1 and members_per_change_max accounts"));
+        }
+        let mut removed = vec![];
+        let mut shown = vec![];
+        for addr in addrs {
+            let target = self.active_member(caller, id, addr).await?;
+            if target.role >= me.role {
+                return Err(Error::Forbidden);
+            }
+            if !removed.contains(&target.account) {
+                removed.push(target.account);
+                shown.push(target.addr.to_string());
+            }
+        }
+        let events = removed
+            .iter()
+            .map(|a| (*a, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Removed }))
+            .collect();
+        let body = json!({"event": "members_removed", "by": caller.account.addr.to_string(), "members": shown});
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
+        self.change(caller, id, body, vec![Effect::RemoveMembers(removed)], events, check).await
+    }
+
+    /// The caller leaves. An owner must hand the group over first (or dissolve it).
+    pub async fn leave(&self, caller: &Principal, id: ConversationId) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        if me.role == MemberRole::Owner {
+            return Err(Error::invalid("conversation", "the owner must transfer ownership or dissolve the group"));
+        }
+        let events =
+            vec![(caller.account.id, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Left })];
+        let body = json!({"event": "member_left", "member": caller.account.addr.to_string()});
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Member).map(drop));
+        self.change(caller, id, body, vec![Effect::RemoveMembers(vec![caller.account.id])], events, check).await
+    }
+
+    /// Changes name, description, avatar or announcement (owner and admins).
+    pub async fn update_group(&self, caller: &Principal, id: ConversationId, update: GroupUpdate) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Admin)?;
+        let patch = GroupInfoPatch {
+            name: update.name.as_deref().map(group_name).transpose()?,
+            description: update
+                .description
+                .as_deref()
+                .map(|d| optional_text("description", Some(d), GROUP_DESCRIPTION_CHARS_MAX))
+                .transpose()?,
+            avatar: update.avatar.as_deref().map(|a| optional_avatar(Some(a))).transpose()?,
+            announcement: update
+                .announcement
+                .as_deref()
+                .map(|a| optional_text("announcement", Some(a), GROUP_ANNOUNCEMENT_CHARS_MAX))
+                .transpose()?,
+        };
+        if patch == GroupInfoPatch::default() {
+            return Err(Error::invalid("group", "name at least one field to change"));
+        }
+        let mut body = json!({"event": "info_changed", "by": caller.account.addr.to_string()});
+        if let Some(name) = &patch.name {
+            body["name"] = json!(name);
+        }
+        if let Some(d) = &patch.description {
+            body["description"] = json!(d);
+        }
+        if let Some(a) = &patch.avatar {
+            body["avatar"] = json!(a);
+        }
+        if let Some(a) = &patch.announcement {
+            body["announcement"] = json!(a);
+        }
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
+        self.change(caller, id, body, vec![Effect::SetInfo(patch)], vec![], check).await
+    }
+
+    /// Makes a member an admin or a member again (owner only).
+    pub async fn set_role(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        addr: &str,
+        role: MemberRole,
+    ) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Owner)?;
+        if role == MemberRole::Owner {
+            return Err(Error::invalid("role", "use transfer_ownership to change the owner"));
+        }
+        let target = self.active_member(caller, id, addr).await?;
+        if target.role == MemberRole::Owner {
+            return Err(Error::Forbidden);
+        }
+        let body = json!({"event": "role_changed", "by": caller.account.addr.to_string(),
+                          "member": target.addr.to_string(), "role": role.as_str()});
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
+        self.change(caller, id, body, vec![Effect::SetRole(target.account, role)], vec![], check).await
+    }
+
+    /// Hands the group to another member; the old owner becomes an admin.
+    pub async fn transfer_ownership(&self, caller: &Principal, id: ConversationId, addr: &str) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Owner)?;
+        let target = self.active_member(caller, id, addr).await?;
+        if target.account == me.account {
+            return Err(Error::invalid("member", "already the owner"));
+        }
+        let body = json!({"event": "owner_changed", "from": caller.account.addr.to_string(),
+                          "to": target.addr.to_string()});
+        let effects = vec![
+            Effect::SetRole(target.account, MemberRole::Owner),
+            Effect::SetRole(me.account, MemberRole::Admin),
+            Effect::SetOwner(target.account),
+        ];
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
+        self.change(caller, id, body, effects, vec![], check).await
+    }
+
+    /// Stops a member from posting until `until_ms` (`None` lifts the mute). Admins mute
+    /// members; the owner mutes anyone else.
+    pub async fn mute_member(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        addr: &str,
+        until_ms: Option<i64>,
+    ) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Admin)?;
+        let target = self.active_member(caller, id, addr).await?;
+        if target.role >= me.role {
+            return Err(Error::Forbidden);
+        }
+        let body = json!({"event": "member_muted", "by": caller.account.addr.to_string(),
+                          "member": target.addr.to_string(), "until_ms": until_ms});
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
+        self.change(caller, id, body, vec![Effect::MuteMember(target.account, until_ms)], vec![], check).await
+    }
+
+    /// Lets only the owner and admins post (`on`), or everyone again.
+    pub async fn mute_all(&self, caller: &Principal, id: ConversationId, on: bool) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Admin)?;
+        let body = json!({"event": "mute_all", "by": caller.account.addr.to_string(), "on": on});
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
+        self.change(caller, id, body, vec![Effect::MuteAll(on)], vec![], check).await
+    }
+
+    /// Ends the group for everyone (owner only). The log stays readable by no one.
+    pub async fn dissolve(&self, caller: &Principal, id: ConversationId) -> Result<Entry> {
+        let (conversation, me) = self.membership(caller, id).await?;
+        require_group(&conversation)?;
+        require_role(&me, MemberRole::Owner)?;
+        let events = self
+            .all_members(id)
+            .await?
+            .iter()
+            .map(|m| (m.account, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Dissolved }))
+            .collect();
+        let body = json!({"event": "dissolved", "by": caller.account.addr.to_string()});
+        let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
+        self.change(caller, id, body, vec![Effect::Dissolve], events, check).await
+    }
+
+    /// Changes the caller's own pinned, muted or draft state; its other devices hear of it.
+    pub async fn update_settings(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        patch: MemberSettingsPatch,
+    ) -> Result<Member> {
+        self.membership(caller, id).await?;
+        let mut patch = patch;
+        if let Some(Some(draft)) = &patch.draft {
+            let max = self.deps.settings.message_text_chars_max;
+            if draft.chars().count() > max {
+                return Err(Error::too_large("draft", max, Unit::Characters));
+            }
+            if draft.is_empty() {
+                patch.draft = Some(None);
+            }
+        }
+        if patch == MemberSettingsPatch::default() {
+            return Err(Error::invalid("settings", "name at least one of pinned, muted, draft"));
+        }
+        let events =
+            vec![(caller.account.id, AccountEvent::SettingsChanged { conversation: id, settings: patch.clone() })];
+        self.deps
+            .store
+            .update_member_settings(id, caller.account.id, patch, events, self.deps.clock.now_ms())
+            .await?
+            .ok_or(NOT_FOUND)
+    }
+
+    /// The conversation and the caller's active membership, or `not_found` (also for other
+    /// domains and former members, so that nothing leaks).
+    pub(crate) async fn membership(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
+        let conversation = self.deps.store.conversation(id).await?.ok_or(NOT_FOUND)?;
+        if conversation.domain_id != caller.account.domain_id || conversation.dissolved {
+            return Err(NOT_FOUND);
+        }
+        let member = self.deps.store.member(id, caller.account.id).await?.filter(Member::is_active).ok_or(NOT_FOUND)?;
+        Ok((conversation, member))
+    }
+
+    async fn active_member(&self, caller: &Principal, id: ConversationId, addr: &str) -> Result<Member> {
+        let addr = AccountAddr::parse(addr)?;
+        if addr.domain != caller.account.addr.domain {
+            return Err(Error::NotFound("member"));
+        }
+        let account = self
+            .deps
+            .store
+            .account_by_name(caller.account.domain_id, &addr.name)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        self.deps.store.member(id, account.id).await?.filter(Member::is_active).ok_or(Error::NotFound("member"))
+    }
+
+    /// Appends a `system` entry with its effects.
+    async fn change(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        body: Value,
+        effects: Vec<Effect>,
+        events: Vec<(AccountId, AccountEvent)>,
+        check: Check,
+    ) -> Result<Entry> {
+        let entry = system_entry(caller, id, body, self.deps.clock.now_ms());
+        let append = Append { entry, effects, events, check };
+        let appended = self.deps.store.append(append).await??;
+        Ok(Entry::clone(appended.entry()))
+    }
+}
+
+pub(crate) const NOT_FOUND: Error = Error::NotFound("conversation");
+
+fn system_entry(caller: &Principal, conversation: ConversationId, body: Value, at_ms: i64) -> NewEntry {
+    NewEntry {
+        conversation,
+        sender: caller.account.id,
+        session: None,
+        client_msg_id: None,
+        kind: op::SYSTEM.to_owned(),
+        body,
+        target: None,
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        forwarded_from: None,
+        at_ms,
+    }
+}
+
+fn require_group(c: &Conversation) -> Result<()> {
+    if c.kind == ConversationKind::Direct {
+        return Err(Error::invalid("conversation", "direct chats have no membership to manage"));
+    }
+    Ok(())
+}
+
+fn require_role(member: &Member, role: MemberRole) -> Result<()> {
+    if member.role < role { Err(Error::Forbidden) } else { Ok(()) }
+}
+
+/// The author must be an active member of a live conversation with at least `role`.
+pub(crate) fn check_role(p: &Precondition<'_>, role: MemberRole) -> Result<MemberRole> {
+    if p.conversation.dissolved {
+        return Err(NOT_FOUND);
+    }
+    let member = p.author.filter(|m| m.is_active()).ok_or(NOT_FOUND)?;
+    require_role(member, role)?;
+    Ok(member.role)
+}
+
+fn group_name(name: &str) -> Result<String> {
+    let name = names::free_text("name", name, GROUP_NAME_CHARS_MAX)?;
+    if name.is_empty() {
+        return Err(Error::invalid("name", "must not be empty"));
+    }
+    Ok(name)
+}
+
+/// Free text that may be empty; empty means absent. Newlines are allowed.
+fn optional_text(field: &'static str, text: Option<&str>, chars_max: usize) -> Result<Option<String>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if text.chars().count() > chars_max {
+        return Err(Error::too_large(field, chars_max, Unit::Characters));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+fn optional_avatar(avatar: Option<&str>) -> Result<Option<String>> {
+    let Some(avatar) = avatar.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(None) };
+    if avatar.len() > AVATAR_BYTES_MAX {
+        return Err(Error::too_large("avatar", AVATAR_BYTES_MAX, Unit::Bytes));
+    }
+    if avatar.chars().any(char::is_control) {
+        return Err(Error::invalid("avatar", "must not contain control characters"));
+    }
+    Ok(Some(avatar.to_owned()))
+}
+
+/// Is `seq` within what `member` may read?
+pub(crate) fn visible(member: &Member, seq: Seq) -> bool {
+    member.is_active() && seq >= member.joined_seq
+}

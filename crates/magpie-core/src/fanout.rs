@@ -1,0 +1,61 @@
+//! Fan-out: every committed entry and account event, in commit order, to the live
+//! connections of the accounts that should see it.
+//!
+//! The store's commit feed is the one place that knows the order of commits, so one task
+//! reads it and hands each item to the transport in that order: per conversation, entries
+//! leave in seq order; per account, events leave in event order. Membership for an entry is
+//! the store's at that entry's seq, cached per conversation and refreshed whenever an entry
+//! that changes membership passes by (it passes in order too, so the cache is never stale).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::Deps;
+use crate::chat::{Committed, Member};
+use crate::model::{AccountId, ConversationId};
+
+/// Committed items the feed holds before writers wait for the fan-out to catch up.
+pub const FEED_LEN_MAX: usize = 16_384;
+/// Conversations whose members are cached; past this the cache starts over.
+const CACHED_CONVERSATIONS_MAX: usize = 4_096;
+
+/// Starts the fan-out task, if this store's feed is still free.
+pub(crate) fn spawn(deps: Arc<Deps>) {
+    let Some(mut feed) = deps.store.subscribe(FEED_LEN_MAX) else { return };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut members: HashMap<ConversationId, Arc<Vec<Member>>> = HashMap::new();
+        while let Some(item) = feed.recv().await {
+            match item {
+                Committed::Entry { entry, membership_changed } => {
+                    let id = entry.conversation;
+                    if membership_changed {
+                        members.remove(&id);
+                    }
+                    let list = match members.get(&id) {
+                        Some(list) => list.clone(),
+                        None => match deps.store.recipients(id, entry.seq).await {
+                            Ok(list) => {
+                                if members.len() >= CACHED_CONVERSATIONS_MAX {
+                                    members.clear();
+                                }
+                                let list = Arc::new(list);
+                                members.insert(id, list.clone());
+                                list
+                            }
+                            Err(e) => {
+                                // The entry is stored; its recipients catch up by sync.
+                                tracing::error!(error = %e, conversation = id.0, "fan-out cannot read members");
+                                continue;
+                            }
+                        },
+                    };
+                    let accounts: Vec<AccountId> =
+                        list.iter().filter(|m| m.covers(entry.seq)).map(|m| m.account).collect();
+                    deps.live.deliver_entry(&accounts, &entry);
+                }
+                Committed::Event(event) => deps.live.deliver_event(&event),
+            }
+        }
+    });
+}

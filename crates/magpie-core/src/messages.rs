@@ -1,0 +1,527 @@
+//! Messages and what happens to them: send, forward, edit, recall, react, delete-for-me,
+//! history, read and delivery marks, receipts, and the sync that a reconnecting device runs.
+//!
+//! Sends are idempotent by `(session, client_msg_id)`: the store looks the pair up inside the
+//! append's transaction, so fifty concurrent copies of one send yield one entry. An append is
+//! answered only after its transaction committed with `synchronous=FULL`; the store's writer
+//! commits many appends per fsync (group commit).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::chat::{
+    AccountEvent, Append, Appended, Check, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent, Member,
+    MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
+};
+use crate::content::{self, BodyLimits};
+use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
+use crate::model::{AccountId, ConversationId, EntryId, EventSeq, Principal, Seq};
+use crate::names::AccountAddr;
+use crate::{Deps, Error, Result, Unit};
+
+/// Longest `client_msg_id`, in bytes.
+pub const CLIENT_MSG_ID_BYTES_MAX: usize = 64;
+/// Longest reaction, in bytes (an emoji sequence or a `:shortcode:`).
+pub const REACTION_BYTES_MAX: usize = 32;
+
+/// A message as a client sends it, before validation.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub client_msg_id: String,
+    pub kind: String,
+    pub body: Value,
+    pub mentions: Vec<String>,
+    pub mention_all: bool,
+    pub reply_to: Option<Seq>,
+}
+
+/// The answer to an append: the stored entry, and whether it was stored by an earlier
+/// request with the same `(session, client_msg_id)`.
+#[derive(Debug, Clone)]
+pub struct Ack {
+    pub entry: Arc<Entry>,
+    pub duplicate: bool,
+}
+
+impl From<Appended> for Ack {
+    fn from(a: Appended) -> Ack {
+        match a {
+            Appended::New(entry) => Ack { entry, duplicate: false },
+            Appended::Duplicate(entry) => Ack { entry, duplicate: true },
+        }
+    }
+}
+
+/// One page of what changed for an account.
+#[derive(Debug, Clone)]
+pub struct SyncPage {
+    pub events: Vec<LoggedEvent>,
+    /// The newest event seq at the time of the read.
+    pub events_head: EventSeq,
+    /// Conversations with activity after the requested cursor, oldest activity first.
+    pub conversations: Vec<Summary>,
+    /// Pass this as `conversations_after` next time.
+    pub conversations_cursor: EntryId,
+    /// More events or conversations remain: ask again with the new cursors.
+    pub more: bool,
+}
+
+#[derive(Clone)]
+pub struct Messages {
+    deps: Arc<Deps>,
+    conversations: Conversations,
+}
+
+impl Messages {
+    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations) -> Messages {
+        Messages { deps, conversations }
+    }
+
+    fn limits(&self) -> BodyLimits {
+        BodyLimits {
+            body_bytes_max: self.deps.settings.message_body_bytes_max,
+            text_chars_max: self.deps.settings.message_text_chars_max,
+        }
+    }
+
+    /// Sends a message; answered once it is durable.
+    pub async fn send(&self, caller: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
+        let client_msg_id = client_msg_id(&msg.client_msg_id)?;
+        content::validate(&msg.kind, &msg.body, self.limits())?;
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        if let Some(reply_to) = msg.reply_to
+            && !(visible(&me, reply_to) && reply_to <= conversation.last_seq && reply_to.0 >= 1)
+        {
+            return Err(Error::invalid("reply_to", "must be a seq of this conversation that you can read"));
+        }
+        let (mentions, mention_ids) = self.resolve_mentions(caller, id, &msg.mentions).await?;
+        let mention_all = msg.mention_all && conversation.kind != ConversationKind::Direct;
+        let admins_only_all = !self.deps.settings.members_may_mention_all;
+        let entry = NewEntry {
+            conversation: id,
+            sender: caller.account.id,
+            session: Some(caller.session.id),
+            client_msg_id: Some(client_msg_id),
+            kind: msg.kind,
+            body: msg.body,
+            target: None,
+            mentions,
+            mention_all,
+            reply_to: msg.reply_to,
+            forwarded_from: None,
+            at_ms: self.deps.clock.now_ms(),
+        };
+        let check: Check = Box::new(move |p| {
+            let role = may_post(p)?;
+            if mention_all && admins_only_all && role < MemberRole::Admin {
+                return Err(Error::Forbidden);
+            }
+            Ok(())
+        });
+        let effects = vec![Effect::Message, Effect::Mention(mention_ids)];
+        self.append(Append { entry, effects, events: vec![], check }).await
+    }
+
+    /// Forwards messages the caller can read into another conversation: one message as it
+    /// is (marked as forwarded), or several merged into one `forward` message.
+    pub async fn forward(
+        &self,
+        caller: &Principal,
+        to: ConversationId,
+        from: ConversationId,
+        seqs: &[Seq],
+        client_msg_id_in: &str,
+    ) -> Result<Ack> {
+        let client_msg_id = client_msg_id(client_msg_id_in)?;
+        if seqs.is_empty() || seqs.len() > self.deps.settings.forward_messages_max {
+            return Err(Error::invalid("seqs", "name between 1 and forward_messages_max messages"));
+        }
+        let (_, source_me) = self.conversations.membership(caller, from).await?;
+        self.conversations.membership(caller, to).await?;
+        let mut sources = vec![];
+        for seq in seqs {
+            let entry = self.deps.store.entry(from, *seq).await?.filter(|e| visible(&source_me, e.seq));
+            let entry = entry.ok_or(Error::NotFound("message"))?;
+            if !entry.is_message() || entry.body.is_none() {
+                return Err(Error::invalid("seqs", "only messages that were not recalled can be forwarded"));
+            }
+            sources.push(entry);
+        }
+        let now = self.deps.clock.now_ms();
+        let (kind, body, forwarded_from) = match sources.as_slice() {
+            [one] => {
+                let from = ForwardedFrom {
+                    conversation: from,
+                    seq: one.seq,
+                    sender: one.sender_addr.to_string(),
+                    at_ms: one.at_ms,
+                };
+                (one.kind.clone(), one.body.clone().unwrap_or_default(), Some(from))
+            }
+            many => {
+                let messages: Vec<Value> = many
+                    .iter()
+                    .map(|e| json!({"sender": e.sender_addr.to_string(), "kind": e.kind, "body": e.body, "at_ms": e.at_ms}))
+                    .collect();
+                (content::kind::FORWARD.to_owned(), json!({"conversation": from, "messages": messages}), None)
+            }
+        };
+        let bytes = serde_json::to_string(&body).map(|s| s.len()).unwrap_or(usize::MAX);
+        if bytes > self.deps.settings.message_body_bytes_max.saturating_mul(4) {
+            return Err(Error::too_large("body", self.deps.settings.message_body_bytes_max * 4, Unit::Bytes));
+        }
+        let entry = NewEntry {
+            conversation: to,
+            sender: caller.account.id,
+            session: Some(caller.session.id),
+            client_msg_id: Some(client_msg_id),
+            kind,
+            body,
+            target: None,
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            forwarded_from,
+            at_ms: now,
+        };
+        let check: Check = Box::new(|p| may_post(p).map(drop));
+        self.append(Append { entry, effects: vec![Effect::Message], events: vec![], check }).await
+    }
+
+    /// Replaces the body of one of the caller's own text messages within the edit window.
+    pub async fn edit(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        target: Seq,
+        body: Value,
+        client_msg_id_in: Option<&str>,
+    ) -> Result<Ack> {
+        let client_msg_id = client_msg_id_in.map(client_msg_id).transpose()?;
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        let original = self.visible_message(&me, id, target).await?;
+        content::validate_edit(&original.kind, &body, self.limits())?;
+        let window_ms = secs_to_ms(self.deps.settings.edit_window_secs);
+        let author = caller.account.id;
+        let check: Check = Box::new(move |p| {
+            may_post(p)?;
+            let t = live_target(p)?;
+            if t.sender != author {
+                return Err(Error::Forbidden);
+            }
+            if p.now_ms - t.at_ms > window_ms {
+                return Err(Error::invalid("seq", "the edit window of this message has passed"));
+            }
+            Ok(())
+        });
+        let entry = self.op_entry(caller, id, op::EDIT, body.clone(), target, client_msg_id);
+        self.append(Append { entry, effects: vec![Effect::EditTarget(body)], events: vec![], check }).await
+    }
+
+    /// Recalls a message: its content is erased and a tombstone remains. The sender may
+    /// recall within the recall window; group owners and admins at any time.
+    pub async fn recall(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        target: Seq,
+        client_msg_id_in: Option<&str>,
+    ) -> Result<Ack> {
+        let client_msg_id = client_msg_id_in.map(client_msg_id).transpose()?;
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        self.visible_message(&me, id, target).await?;
+        let window_ms = secs_to_ms(self.deps.settings.recall_window_secs);
+        let author = caller.account.id;
+        let check: Check = Box::new(move |p| {
+            let role = check_role(p, MemberRole::Member)?;
+            let t = live_target(p)?;
+            let own_in_window = t.sender == author && p.now_ms - t.at_ms <= window_ms;
+            let moderator = p.conversation.kind != ConversationKind::Direct && role >= MemberRole::Admin;
+            if own_in_window || moderator {
+                Ok(())
+            } else if t.sender == author {
+                Err(Error::invalid("seq", "the recall window of this message has passed"))
+            } else {
+                Err(Error::Forbidden)
+            }
+        });
+        let entry = self.op_entry(caller, id, op::RECALL, json!({}), target, client_msg_id);
+        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], check }).await
+    }
+
+    /// Adds (`on`) or removes the caller's reaction to a message.
+    pub async fn react(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        target: Seq,
+        emoji: &str,
+        on: bool,
+        client_msg_id_in: Option<&str>,
+    ) -> Result<Ack> {
+        let client_msg_id = client_msg_id_in.map(client_msg_id).transpose()?;
+        let emoji = reaction(emoji)?;
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        self.visible_message(&me, id, target).await?;
+        let check: Check = Box::new(|p| {
+            check_role(p, MemberRole::Member)?;
+            live_target(p).map(drop)
+        });
+        let body = json!({"emoji": emoji, "on": on});
+        let entry = self.op_entry(caller, id, op::REACTION, body, target, client_msg_id);
+        let effects = vec![Effect::React { account: caller.account.id, emoji, on }];
+        self.append(Append { entry, effects, events: vec![], check }).await
+    }
+
+    /// Deletes entries for the caller only; its other devices hear of it.
+    pub async fn hide(&self, caller: &Principal, id: ConversationId, seqs: Vec<Seq>) -> Result<()> {
+        if seqs.is_empty() || seqs.len() > self.deps.settings.history_page_len_max {
+            return Err(Error::invalid("seqs", "name between 1 and history_page_len_max entries"));
+        }
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        if seqs.iter().any(|s| !visible(&me, *s) || *s > conversation.last_seq || s.0 < 1) {
+            return Err(Error::invalid("seqs", "must be seqs of this conversation that you can read"));
+        }
+        let events = vec![(caller.account.id, AccountEvent::Hidden { conversation: id, seqs: seqs.clone() })];
+        Ok(self.deps.store.hide_entries(id, caller.account.id, seqs, events, self.deps.clock.now_ms()).await?)
+    }
+
+    /// A page of the log: entries after `Page::After(seq)` or before `Page::Before(seq)`,
+    /// oldest first either way, never before the caller's join.
+    pub async fn history(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        page: Page,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        let limit = limit.clamp(1, self.deps.settings.history_page_len_max);
+        let floor = Seq(me.joined_seq.0.max(1));
+        Ok(self.deps.store.entries(id, page, floor, limit, caller.account.id).await?)
+    }
+
+    /// Marks the conversation read up to `seq`. The caller's other devices, and in a direct
+    /// chat the other party, get an event.
+    pub async fn mark_read(&self, caller: &Principal, id: ConversationId, seq: Seq) -> Result<Member> {
+        self.mark(caller, id, Some(seq), None).await
+    }
+
+    /// Marks entries up to `seq` as received by this account. In a direct chat the other
+    /// party gets an event; in groups the marks show in receipts.
+    pub async fn mark_delivered(&self, caller: &Principal, id: ConversationId, seq: Seq) -> Result<Member> {
+        self.mark(caller, id, None, Some(seq)).await
+    }
+
+    async fn mark(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        read: Option<Seq>,
+        delivered: Option<Seq>,
+    ) -> Result<Member> {
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        let seq = read.or(delivered).unwrap_or_default();
+        if seq.0 < 0 {
+            return Err(Error::invalid("seq", "must not be negative"));
+        }
+        let seq = seq.min(conversation.last_seq);
+        let mut events = vec![];
+        if let Some(_read) = read {
+            events.push((caller.account.id, AccountEvent::Read { conversation: id, seq }));
+        }
+        if conversation.kind == ConversationKind::Direct {
+            let me_addr = caller.account.addr.to_string();
+            for peer in self.deps.store.members(id, None, 2).await? {
+                if peer.account == me.account {
+                    continue;
+                }
+                let event = if read.is_some() {
+                    AccountEvent::PeerRead { conversation: id, account: me_addr.clone(), seq }
+                } else {
+                    AccountEvent::PeerDelivered { conversation: id, account: me_addr.clone(), seq }
+                };
+                events.push((peer.account, event));
+            }
+        }
+        let (read, delivered) = (read.map(|_| seq), delivered.map(|_| seq));
+        self.deps
+            .store
+            .mark(id, caller.account.id, read, delivered, events, self.deps.clock.now_ms())
+            .await?
+            .ok_or(NOT_FOUND)
+    }
+
+    /// Who among the members present at `seq` has read and received it, and who has not.
+    /// The sender is not listed.
+    pub async fn receipts(&self, caller: &Principal, id: ConversationId, seq: Seq) -> Result<Receipts> {
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        let entry = self.visible_message(&me, id, seq).await?;
+        let mut receipts = Receipts { read: vec![], delivered: vec![], unread: vec![] };
+        let members = self.conversations.all_members(id).await?;
+        for m in members.into_iter().filter(|m| m.account != entry.sender && m.joined_seq <= seq) {
+            if m.read_seq >= seq {
+                receipts.read.push(m.addr);
+            } else if m.delivered_seq >= seq {
+                receipts.delivered.push(m.addr);
+            } else {
+                receipts.unread.push(m.addr);
+            }
+        }
+        Ok(receipts)
+    }
+
+    /// What changed for the caller since its cursors: account events after `events_after`,
+    /// and conversations whose activity is newer than `conversations_after`.
+    pub async fn sync(
+        &self,
+        caller: &Principal,
+        events_after: EventSeq,
+        conversations_after: EntryId,
+        limit: usize,
+    ) -> Result<SyncPage> {
+        let limit = limit.clamp(1, self.deps.settings.sync_page_len_max);
+        let account = caller.account.id;
+        // Read the head first: an event logged while this runs shows up in `events` or
+        // arrives live, never in neither.
+        let events_head = self.deps.store.account_events_head(account).await?;
+        let events = self.deps.store.account_events(account, events_after, limit).await?;
+        let conversations = self.deps.store.summaries(account, conversations_after, true, limit).await?;
+        let conversations_cursor =
+            conversations.last().map_or(conversations_after, |s| s.conversation.last_entry_id.max(conversations_after));
+        let more = events.len() == limit || conversations.len() == limit;
+        Ok(SyncPage { events, events_head, conversations, conversations_cursor, more })
+    }
+
+    /// The caller's conversations, most recent activity first, before `before` for paging.
+    pub async fn list(&self, caller: &Principal, before: Option<EntryId>, limit: usize) -> Result<Vec<Summary>> {
+        let limit = limit.clamp(1, self.deps.settings.sync_page_len_max);
+        let before = before.unwrap_or(EntryId(i64::MAX));
+        Ok(self.deps.store.summaries(caller.account.id, before, false, limit).await?)
+    }
+
+    async fn resolve_mentions(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        addrs: &[String],
+    ) -> Result<(Vec<AccountAddr>, Vec<AccountId>)> {
+        if addrs.len() > self.deps.settings.mentions_per_message_max {
+            return Err(Error::LimitExceeded("too many mentions in one message"));
+        }
+        let (mut shown, mut ids) = (vec![], vec![]);
+        for addr in addrs {
+            let addr = AccountAddr::parse(addr)?;
+            let account = if addr.domain == caller.account.addr.domain {
+                self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?
+            } else {
+                None
+            };
+            let member = match account {
+                Some(a) => self.deps.store.member(id, a.id).await?.filter(Member::is_active),
+                None => None,
+            };
+            let Some(member) = member else {
+                return Err(Error::invalid("mentions", format!("{addr} is not a member of this conversation")));
+            };
+            if !ids.contains(&member.account) {
+                ids.push(member.account);
+                shown.push(member.addr);
+            }
+        }
+        Ok((shown, ids))
+    }
+
+    /// A message of this conversation that `me` may read, or `not_found`.
+    async fn visible_message(&self, me: &Member, id: ConversationId, seq: Seq) -> Result<Entry> {
+        let entry = self.deps.store.entry(id, seq).await?.filter(|e| visible(me, e.seq) && e.is_message());
+        entry.ok_or(Error::NotFound("message"))
+    }
+
+    fn op_entry(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        kind: &str,
+        body: Value,
+        target: Seq,
+        client_msg_id: Option<String>,
+    ) -> NewEntry {
+        NewEntry {
+            conversation: id,
+            sender: caller.account.id,
+            session: Some(caller.session.id),
+            client_msg_id,
+            kind: kind.to_owned(),
+            body,
+            target: Some(target),
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            forwarded_from: None,
+            at_ms: self.deps.clock.now_ms(),
+        }
+    }
+
+    async fn append(&self, append: Append) -> Result<Ack> {
+        let conversation = append.entry.conversation;
+        let appended = self.deps.store.append(append).await??;
+        // A retried id that names another conversation is a client bug, not a retry.
+        if appended.entry().conversation != conversation {
+            return Err(Error::AlreadyExists("client_msg_id"));
+        }
+        Ok(appended.into())
+    }
+}
+
+/// May the author post in this conversation now? Returns its role.
+fn may_post(p: &Precondition<'_>) -> Result<MemberRole> {
+    let role = check_role(p, MemberRole::Member)?;
+    if p.conversation.kind == ConversationKind::Direct || role >= MemberRole::Admin {
+        return Ok(role);
+    }
+    if p.conversation.kind == ConversationKind::Channel || p.conversation.mute_all {
+        return Err(Error::Forbidden);
+    }
+    if p.author.and_then(|m| m.muted_until_ms).is_some_and(|until| until > p.now_ms) {
+        return Err(Error::Forbidden);
+    }
+    Ok(role)
+}
+
+/// The target of an edit, recall or reaction: a message that is still there.
+fn live_target<'a>(p: &'a Precondition<'_>) -> Result<&'a Entry> {
+    let target = p.target.filter(|t| t.is_message()).ok_or(Error::NotFound("message"))?;
+    if target.recalled_at_ms.is_some() {
+        return Err(Error::NotFound("message"));
+    }
+    Ok(target)
+}
+
+fn client_msg_id(id: &str) -> Result<String> {
+    if id.is_empty() {
+        return Err(Error::invalid("client_msg_id", "must not be empty"));
+    }
+    if id.len() > CLIENT_MSG_ID_BYTES_MAX {
+        return Err(Error::too_large("client_msg_id", CLIENT_MSG_ID_BYTES_MAX, Unit::Bytes));
+    }
+    if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+        return Err(Error::invalid("client_msg_id", "must be A-Z, a-z, 0-9, -, _, . and :"));
+    }
+    Ok(id.to_owned())
+}
+
+fn reaction(emoji: &str) -> Result<String> {
+    if emoji.is_empty() || emoji.len() > REACTION_BYTES_MAX {
+        return Err(Error::invalid("emoji", "must be 1-32 bytes"));
+    }
+    if emoji.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid("emoji", "must not contain spaces or control characters"));
+    }
+    Ok(emoji.to_owned())
+}
+
+fn secs_to_ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}

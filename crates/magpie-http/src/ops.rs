@@ -1,0 +1,216 @@
+//! Conversation and message operations, shared by the REST handlers and the WebSocket
+//! dispatcher: wire request in, core call, wire answer out. Each transport only extracts.
+
+use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page};
+use magpie_core::conversations::{GroupRequest, GroupUpdate};
+use magpie_core::messages::Outgoing;
+use magpie_core::model::{ConversationId, EntryId, EventSeq, Principal, Seq};
+use magpie_core::{Core, Error, Result};
+use magpie_wire as wire;
+
+use crate::convert;
+
+/// Page length when a list request names none.
+const PAGE_LEN_DEFAULT: usize = 50;
+
+pub async fn create_conversation(
+    core: &Core,
+    p: &Principal,
+    req: wire::CreateConversationRequest,
+) -> Result<wire::Conversation> {
+    let summary = match req {
+        wire::CreateConversationRequest::Direct { peer } => core.conversations.open_direct(p, &peer).await?,
+        wire::CreateConversationRequest::Group(spec) => {
+            core.conversations.create_group(p, ConversationKind::Group, group_request(spec)).await?
+        }
+        wire::CreateConversationRequest::Channel(spec) => {
+            core.conversations.create_group(p, ConversationKind::Channel, group_request(spec)).await?
+        }
+    };
+    Ok(convert::summary(&summary))
+}
+
+fn group_request(spec: wire::GroupSpec) -> GroupRequest {
+    GroupRequest {
+        name: spec.name,
+        description: spec.description,
+        avatar: spec.avatar,
+        announcement: spec.announcement,
+        members: spec.members,
+    }
+}
+
+pub async fn get_conversation(core: &Core, p: &Principal, id: i64) -> Result<wire::Conversation> {
+    Ok(convert::summary(&core.conversations.summary(p, ConversationId(id)).await?))
+}
+
+pub async fn list_conversations(
+    core: &Core,
+    p: &Principal,
+    q: wire::ListConversations,
+) -> Result<wire::ConversationList> {
+    let list = core.messages.list(p, q.before.map(EntryId), q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
+    Ok(wire::ConversationList { conversations: list.iter().map(convert::summary).collect() })
+}
+
+pub async fn list_members(core: &Core, p: &Principal, id: i64) -> Result<wire::MemberList> {
+    let members = core.conversations.members(p, ConversationId(id)).await?;
+    Ok(wire::MemberList { members: members.iter().map(convert::member).collect() })
+}
+
+pub async fn add_members(core: &Core, p: &Principal, id: i64, req: wire::MembersRequest) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.conversations.add_members(p, ConversationId(id), &req.members).await?))
+}
+
+pub async fn remove_members(core: &Core, p: &Principal, id: i64, req: wire::MembersRequest) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.conversations.remove_members(p, ConversationId(id), &req.members).await?))
+}
+
+pub async fn leave(core: &Core, p: &Principal, id: i64) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.conversations.leave(p, ConversationId(id)).await?))
+}
+
+/// Changes group info and, if named, mute-all; answers with the last entry made.
+pub async fn update_group(core: &Core, p: &Principal, id: i64, req: wire::UpdateGroupRequest) -> Result<wire::Ack> {
+    let id = ConversationId(id);
+    let update = GroupUpdate {
+        name: req.name,
+        description: req.description,
+        avatar: req.avatar,
+        announcement: req.announcement,
+    };
+    let has_info = update.name.is_some()
+        || update.description.is_some()
+        || update.avatar.is_some()
+        || update.announcement.is_some();
+    if !has_info && req.mute_all.is_none() {
+        return Err(Error::invalid("group", "name at least one field to change"));
+    }
+    let mut last = None;
+    if has_info {
+        last = Some(core.conversations.update_group(p, id, update).await?);
+    }
+    if let Some(on) = req.mute_all {
+        last = Some(core.conversations.mute_all(p, id, on).await?);
+    }
+    last.map(|e| convert::entry_ack(&e)).ok_or(Error::Internal("no change made".into()))
+}
+
+pub async fn set_role(core: &Core, p: &Principal, id: i64, member: &str, role: wire::MemberRole) -> Result<wire::Ack> {
+    let role = convert::member_role_from_wire(role);
+    Ok(convert::entry_ack(&core.conversations.set_role(p, ConversationId(id), member, role).await?))
+}
+
+pub async fn transfer_ownership(core: &Core, p: &Principal, id: i64, member: &str) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.conversations.transfer_ownership(p, ConversationId(id), member).await?))
+}
+
+pub async fn mute_member(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    member: &str,
+    until_ms: Option<i64>,
+) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.conversations.mute_member(p, ConversationId(id), member, until_ms).await?))
+}
+
+pub async fn dissolve(core: &Core, p: &Principal, id: i64) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.conversations.dissolve(p, ConversationId(id)).await?))
+}
+
+pub async fn update_settings(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    req: wire::SettingsRequest,
+) -> Result<wire::Conversation> {
+    let patch = MemberSettingsPatch {
+        pinned: req.pinned,
+        muted: req.muted,
+        draft: req.draft.map(|d| if d.is_empty() { None } else { Some(d) }),
+    };
+    let id = ConversationId(id);
+    core.conversations.update_settings(p, id, patch).await?;
+    Ok(convert::summary(&core.conversations.summary(p, id).await?))
+}
+
+pub async fn send(core: &Core, p: &Principal, id: i64, req: wire::SendRequest) -> Result<wire::Ack> {
+    let msg = Outgoing {
+        client_msg_id: req.client_msg_id,
+        kind: req.kind,
+        body: req.body,
+        mentions: req.mentions,
+        mention_all: req.mention_all,
+        reply_to: req.reply_to.map(Seq),
+    };
+    Ok(convert::ack(&core.messages.send(p, ConversationId(id), msg).await?))
+}
+
+pub async fn forward(core: &Core, p: &Principal, id: i64, req: wire::ForwardRequest) -> Result<wire::Ack> {
+    let seqs: Vec<Seq> = req.seqs.into_iter().map(Seq).collect();
+    let ack = core.messages.forward(p, ConversationId(id), ConversationId(req.from), &seqs, &req.client_msg_id).await?;
+    Ok(convert::ack(&ack))
+}
+
+pub async fn edit(core: &Core, p: &Principal, id: i64, seq: i64, req: wire::EditRequest) -> Result<wire::Ack> {
+    let ack = core.messages.edit(p, ConversationId(id), Seq(seq), req.body, req.client_msg_id.as_deref()).await?;
+    Ok(convert::ack(&ack))
+}
+
+pub async fn recall(core: &Core, p: &Principal, id: i64, seq: i64, req: wire::RecallRequest) -> Result<wire::Ack> {
+    let ack = core.messages.recall(p, ConversationId(id), Seq(seq), req.client_msg_id.as_deref()).await?;
+    Ok(convert::ack(&ack))
+}
+
+pub async fn react(core: &Core, p: &Principal, id: i64, seq: i64, req: wire::ReactRequest) -> Result<wire::Ack> {
+    let ack =
+        core.messages.react(p, ConversationId(id), Seq(seq), &req.emoji, req.on, req.client_msg_id.as_deref()).await?;
+    Ok(convert::ack(&ack))
+}
+
+pub async fn hide(core: &Core, p: &Principal, id: i64, req: wire::HideRequest) -> Result<()> {
+    core.messages.hide(p, ConversationId(id), req.seqs.into_iter().map(Seq).collect()).await
+}
+
+pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {
+    let page = match (q.after, q.before) {
+        (Some(_), Some(_)) => return Err(Error::invalid("before", "give after or before, not both")),
+        (Some(after), None) => Page::After(Seq(after)),
+        (None, Some(before)) => Page::Before(Seq(before)),
+        (None, None) => Page::Before(Seq(i64::MAX)),
+    };
+    let id = ConversationId(id);
+    let entries = core.messages.history(p, id, page, q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
+    let last_seq = core.conversations.summary(p, id).await?.conversation.last_seq;
+    Ok(wire::EntryPage { entries: entries.iter().map(convert::entry).collect(), last_seq: last_seq.0 })
+}
+
+pub async fn mark_read(core: &Core, p: &Principal, id: i64, req: wire::MarkRequest) -> Result<wire::Conversation> {
+    let id = ConversationId(id);
+    core.messages.mark_read(p, id, Seq(req.seq)).await?;
+    Ok(convert::summary(&core.conversations.summary(p, id).await?))
+}
+
+pub async fn mark_delivered(core: &Core, p: &Principal, id: i64, req: wire::MarkRequest) -> Result<wire::Conversation> {
+    let id = ConversationId(id);
+    core.messages.mark_delivered(p, id, Seq(req.seq)).await?;
+    Ok(convert::summary(&core.conversations.summary(p, id).await?))
+}
+
+pub async fn get_receipts(core: &Core, p: &Principal, id: i64, seq: i64) -> Result<wire::Receipts> {
+    Ok(convert::receipts(&core.messages.receipts(p, ConversationId(id), Seq(seq)).await?))
+}
+
+pub async fn sync(core: &Core, p: &Principal, req: wire::SyncRequest) -> Result<wire::SyncResponse> {
+    let page = core
+        .messages
+        .sync(
+            p,
+            EventSeq(req.events_after),
+            EntryId(req.conversations_after),
+            req.limit.unwrap_or(core.settings.sync_page_len_max),
+        )
+        .await?;
+    Ok(convert::sync_page(&page))
+}

@@ -1,0 +1,302 @@
+//! REST handlers for conversations, messages and sync. Each extracts and calls [`ops`], which
+//! the WebSocket dispatcher shares.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use magpie_wire as wire;
+
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::{ApiError, AppState, ops};
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// `POST /v1/conversations`: opens the direct chat with `peer` (the existing one if there is
+/// one) or creates a group or channel owned by the caller.
+#[utoipa::path(post, path = "/v1/conversations", tag = "conversations", security(("bearer" = [])),
+    request_body = wire::CreateConversationRequest,
+    responses((status = 200, body = wire::Conversation), (status = 404, description = "peer not found", body = wire::ErrorBody)))]
+pub async fn create_conversation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::CreateConversationRequest>,
+) -> ApiResult<wire::Conversation> {
+    Ok(Json(ops::create_conversation(&state.core, &caller, req).await?))
+}
+
+/// `GET /v1/conversations`: the caller's conversations, most recent activity first.
+#[utoipa::path(get, path = "/v1/conversations", tag = "conversations", security(("bearer" = [])),
+    params(wire::ListConversations), responses((status = 200, body = wire::ConversationList)))]
+pub async fn list_conversations(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::ListConversations>,
+) -> ApiResult<wire::ConversationList> {
+    Ok(Json(ops::list_conversations(&state.core, &caller, q).await?))
+}
+
+/// `GET /v1/conversations/{id}`.
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::Conversation), (status = 404, body = wire::ErrorBody)))]
+pub async fn get_conversation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::Conversation> {
+    Ok(Json(ops::get_conversation(&state.core, &caller, id).await?))
+}
+
+/// `PATCH /v1/conversations/{id}`: name, description, avatar, announcement, mute-all.
+#[utoipa::path(patch, path = "/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::UpdateGroupRequest,
+    responses((status = 200, body = wire::Ack), (status = 403, body = wire::ErrorBody)))]
+pub async fn update_group(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::UpdateGroupRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::update_group(&state.core, &caller, id, req).await?))
+}
+
+/// `DELETE /v1/conversations/{id}`: dissolves a group (owner only).
+#[utoipa::path(delete, path = "/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::Ack), (status = 403, body = wire::ErrorBody)))]
+pub async fn dissolve(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::dissolve(&state.core, &caller, id).await?))
+}
+
+/// `GET /v1/conversations/{id}/members`.
+#[utoipa::path(get, path = "/v1/conversations/{id}/members", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::MemberList)))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::MemberList> {
+    Ok(Json(ops::list_members(&state.core, &caller, id).await?))
+}
+
+/// `POST /v1/conversations/{id}/members`: adds accounts.
+#[utoipa::path(post, path = "/v1/conversations/{id}/members", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::MembersRequest, responses((status = 200, body = wire::Ack)))]
+pub async fn add_members(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::MembersRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::add_members(&state.core, &caller, id, req).await?))
+}
+
+/// `DELETE /v1/conversations/{id}/members/{account}`: removes one member.
+#[utoipa::path(delete, path = "/v1/conversations/{id}/members/{account}", tag = "conversations",
+    security(("bearer" = [])), params(("id" = i64, Path), ("account" = String, Path)),
+    responses((status = 200, body = wire::Ack)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, account)): ApiPath<(i64, String)>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::remove_members(&state.core, &caller, id, wire::MembersRequest { members: vec![account] }).await?))
+}
+
+/// `PUT /v1/conversations/{id}/members/{account}/role`: admin or member (owner only).
+#[utoipa::path(put, path = "/v1/conversations/{id}/members/{account}/role", tag = "conversations",
+    security(("bearer" = [])), params(("id" = i64, Path), ("account" = String, Path)),
+    request_body = wire::RoleRequest, responses((status = 200, body = wire::Ack)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, account)): ApiPath<(i64, String)>,
+    ApiJson(req): ApiJson<wire::RoleRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::set_role(&state.core, &caller, id, &account, req.role).await?))
+}
+
+/// `PUT /v1/conversations/{id}/members/{account}/mute`: stops a member posting until then.
+#[utoipa::path(put, path = "/v1/conversations/{id}/members/{account}/mute", tag = "conversations",
+    security(("bearer" = [])), params(("id" = i64, Path), ("account" = String, Path)),
+    request_body = wire::MuteMemberRequest, responses((status = 200, body = wire::Ack)))]
+pub async fn mute_member(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, account)): ApiPath<(i64, String)>,
+    ApiJson(req): ApiJson<wire::MuteMemberRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::mute_member(&state.core, &caller, id, &account, req.until_ms).await?))
+}
+
+/// `POST /v1/conversations/{id}/owner`: hands the group to `member`.
+#[utoipa::path(post, path = "/v1/conversations/{id}/owner", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::MemberChange, responses((status = 200, body = wire::Ack)))]
+pub async fn transfer_ownership(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::MemberChange>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::transfer_ownership(&state.core, &caller, id, &req.member).await?))
+}
+
+/// `POST /v1/conversations/{id}/leave`.
+#[utoipa::path(post, path = "/v1/conversations/{id}/leave", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::Ack)))]
+pub async fn leave(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::leave(&state.core, &caller, id).await?))
+}
+
+/// `PATCH /v1/conversations/{id}/settings`: the caller's pinned, muted and draft.
+#[utoipa::path(patch, path = "/v1/conversations/{id}/settings", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::SettingsRequest, responses((status = 200, body = wire::Conversation)))]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::SettingsRequest>,
+) -> ApiResult<wire::Conversation> {
+    Ok(Json(ops::update_settings(&state.core, &caller, id, req).await?))
+}
+
+/// `POST /v1/conversations/{id}/messages`: sends a message; answered once it is durable.
+#[utoipa::path(post, path = "/v1/conversations/{id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::SendRequest,
+    responses((status = 200, body = wire::Ack), (status = 403, body = wire::ErrorBody), (status = 422, body = wire::ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::SendRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::send(&state.core, &caller, id, req).await?))
+}
+
+/// `GET /v1/conversations/{id}/messages`: a page of the log by seq, oldest first.
+#[utoipa::path(get, path = "/v1/conversations/{id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), wire::HistoryQuery), responses((status = 200, body = wire::EntryPage)))]
+pub async fn get_messages(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<wire::HistoryQuery>,
+) -> ApiResult<wire::EntryPage> {
+    Ok(Json(ops::get_messages(&state.core, &caller, id, q).await?))
+}
+
+/// `PATCH /v1/conversations/{id}/messages/{seq}`: edits one of the caller's messages.
+#[utoipa::path(patch, path = "/v1/conversations/{id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("seq" = i64, Path)), request_body = wire::EditRequest,
+    responses((status = 200, body = wire::Ack)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<wire::EditRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::edit(&state.core, &caller, id, seq, req).await?))
+}
+
+/// `DELETE /v1/conversations/{id}/messages/{seq}`: recalls a message.
+#[utoipa::path(delete, path = "/v1/conversations/{id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("seq" = i64, Path), wire::RecallRequest), responses((status = 200, body = wire::Ack)))]
+pub async fn recall(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+    ApiQuery(req): ApiQuery<wire::RecallRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::recall(&state.core, &caller, id, seq, req).await?))
+}
+
+/// `POST /v1/conversations/{id}/messages/{seq}/reactions`.
+#[utoipa::path(post, path = "/v1/conversations/{id}/messages/{seq}/reactions", tag = "messages",
+    security(("bearer" = [])), params(("id" = i64, Path), ("seq" = i64, Path)), request_body = wire::ReactRequest,
+    responses((status = 200, body = wire::Ack)))]
+pub async fn react(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<wire::ReactRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::react(&state.core, &caller, id, seq, req).await?))
+}
+
+/// `GET /v1/conversations/{id}/messages/{seq}/receipts`: who has read a message.
+#[utoipa::path(get, path = "/v1/conversations/{id}/messages/{seq}/receipts", tag = "messages",
+    security(("bearer" = [])), params(("id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = wire::Receipts)))]
+pub async fn get_receipts(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+) -> ApiResult<wire::Receipts> {
+    Ok(Json(ops::get_receipts(&state.core, &caller, id, seq).await?))
+}
+
+/// `POST /v1/conversations/{id}/forward`: forwards messages of another conversation here.
+#[utoipa::path(post, path = "/v1/conversations/{id}/forward", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::ForwardRequest, responses((status = 200, body = wire::Ack)))]
+pub async fn forward(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::ForwardRequest>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::forward(&state.core, &caller, id, req).await?))
+}
+
+/// `POST /v1/conversations/{id}/hide`: deletes entries for the caller only.
+#[utoipa::path(post, path = "/v1/conversations/{id}/hide", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::HideRequest, responses((status = 204)))]
+pub async fn hide(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::HideRequest>,
+) -> Result<StatusCode, ApiError> {
+    ops::hide(&state.core, &caller, id, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/conversations/{id}/read`: marks the conversation read up to `seq`.
+#[utoipa::path(post, path = "/v1/conversations/{id}/read", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::MarkRequest, responses((status = 200, body = wire::Conversation)))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::MarkRequest>,
+) -> ApiResult<wire::Conversation> {
+    Ok(Json(ops::mark_read(&state.core, &caller, id, req).await?))
+}
+
+/// `POST /v1/conversations/{id}/delivered`: marks entries up to `seq` as received.
+#[utoipa::path(post, path = "/v1/conversations/{id}/delivered", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::MarkRequest, responses((status = 200, body = wire::Conversation)))]
+pub async fn mark_delivered(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::MarkRequest>,
+) -> ApiResult<wire::Conversation> {
+    Ok(Json(ops::mark_delivered(&state.core, &caller, id, req).await?))
+}
+
+/// `GET /v1/sync`: account events and conversation activity after the caller's cursors.
+#[utoipa::path(get, path = "/v1/sync", tag = "messages", security(("bearer" = [])),
+    params(wire::SyncRequest), responses((status = 200, body = wire::SyncResponse)))]
+pub async fn sync(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::SyncRequest>,
+) -> ApiResult<wire::SyncResponse> {
+    Ok(Json(ops::sync(&state.core, &caller, q).await?))
+}

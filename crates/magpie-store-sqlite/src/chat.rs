@@ -1,0 +1,718 @@
+//! Conversations, members, log entries and account events: SQL in, core types out.
+//!
+//! Every function here runs inside one read or one write of [`crate::SqliteStore`]; the
+//! writes run on the writer thread inside their own savepoint.
+
+use std::sync::Arc;
+
+use magpie_core::Error;
+use magpie_core::chat::{
+    AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, GroupInfo,
+    LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Page, Precondition, Reaction,
+    Summary,
+};
+use magpie_core::model::{AccountId, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
+use magpie_core::names::{AccountAddr, DomainName, LoginName};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::Tx;
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.description, c.avatar, c.announcement, \
+     c.owner_id, c.mute_all, c.last_seq, c.last_entry_id, c.last_activity_ms, c.member_count, c.created_at_ms, \
+     c.dissolved_at_ms";
+const CONVERSATION_COLUMN_COUNT: usize = 15;
+const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m.role, m.joined_seq, m.left_seq, \
+     m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft";
+const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains d ON d.id = a.domain_id";
+const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
+     e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
+     e.edited_at_ms, e.recalled_at_ms";
+const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
+
+fn corrupt(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("invalid {what} in database").into())
+}
+
+fn json_error(col: usize, e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn addr(row: &Row<'_>, name_col: usize) -> rusqlite::Result<AccountAddr> {
+    let name: String = row.get(name_col)?;
+    let domain: String = row.get(name_col + 1)?;
+    Ok(AccountAddr {
+        name: LoginName::parse(&name).map_err(|_| corrupt(name_col, "login name"))?,
+        domain: DomainName::parse(&domain).map_err(|_| corrupt(name_col + 1, "domain name"))?,
+    })
+}
+
+fn conversation_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Conversation> {
+    let kind: String = row.get(at + 2)?;
+    let dissolved: Option<i64> = row.get(at + 14)?;
+    Ok(Conversation {
+        id: ConversationId(row.get(at)?),
+        domain_id: DomainId(row.get(at + 1)?),
+        kind: ConversationKind::parse(&kind).ok_or_else(|| corrupt(at + 2, "conversation kind"))?,
+        info: GroupInfo {
+            name: row.get(at + 3)?,
+            description: row.get(at + 4)?,
+            avatar: row.get(at + 5)?,
+            announcement: row.get(at + 6)?,
+        },
+        owner: row.get::<_, Option<i64>>(at + 7)?.map(AccountId),
+        mute_all: row.get(at + 8)?,
+        last_seq: Seq(row.get(at + 9)?),
+        last_entry_id: EntryId(row.get(at + 10)?),
+        last_activity_ms: row.get(at + 11)?,
+        member_count: row.get(at + 12)?,
+        created_at_ms: row.get(at + 13)?,
+        dissolved: dissolved.is_some(),
+    })
+}
+
+fn member_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
+    let role: String = row.get(at + 4)?;
+    Ok(Member {
+        conversation: ConversationId(row.get(at)?),
+        account: AccountId(row.get(at + 1)?),
+        addr: addr(row, at + 2)?,
+        role: MemberRole::parse(&role).ok_or_else(|| corrupt(at + 4, "member role"))?,
+        joined_seq: Seq(row.get(at + 5)?),
+        left_seq: row.get::<_, Option<i64>>(at + 6)?.map(Seq),
+        muted_until_ms: row.get(at + 7)?,
+        read_seq: Seq(row.get(at + 8)?),
+        delivered_seq: Seq(row.get(at + 9)?),
+        pinned: row.get(at + 10)?,
+        muted: row.get(at + 11)?,
+        draft: row.get(at + 12)?,
+    })
+}
+
+fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
+    let body: Option<String> = row.get(9)?;
+    let mentions: Option<String> = row.get(11)?;
+    let forwarded: Option<String> = row.get(14)?;
+    let mentions: Vec<String> = match mentions {
+        Some(m) => serde_json::from_str(&m).map_err(|e| json_error(11, e))?,
+        None => vec![],
+    };
+    Ok(Entry {
+        conversation: ConversationId(row.get(0)?),
+        seq: Seq(row.get(1)?),
+        id: EntryId(row.get(2)?),
+        sender: AccountId(row.get(3)?),
+        sender_addr: addr(row, 4)?,
+        session: row.get::<_, Option<i64>>(6)?.map(SessionId),
+        client_msg_id: row.get(7)?,
+        kind: row.get(8)?,
+        body: body.map(|b| serde_json::from_str(&b)).transpose().map_err(|e| json_error(9, e))?,
+        target: row.get::<_, Option<i64>>(10)?.map(Seq),
+        mentions: mentions
+            .iter()
+            .map(|m| AccountAddr::parse(m).map_err(|_| corrupt(11, "mention")))
+            .collect::<rusqlite::Result<_>>()?,
+        mention_all: row.get(12)?,
+        reply_to: row.get::<_, Option<i64>>(13)?.map(Seq),
+        forwarded_from: forwarded
+            .map(|f| serde_json::from_str::<ForwardedFrom>(&f))
+            .transpose()
+            .map_err(|e| json_error(14, e))?,
+        at_ms: row.get(15)?,
+        edited_at_ms: row.get(16)?,
+        recalled_at_ms: row.get(17)?,
+        reactions: vec![],
+        hidden: false,
+    })
+}
+
+pub(crate) fn conversation(conn: &Connection, id: ConversationId) -> rusqlite::Result<Option<Conversation>> {
+    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?1");
+    conn.prepare_cached(&sql)?.query_row([id.0], |r| conversation_from_row(r, 0)).optional()
+}
+
+pub(crate) fn direct_conversation(conn: &Connection, key: &str) -> rusqlite::Result<Option<Conversation>> {
+    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.direct_key = ?1");
+    conn.prepare_cached(&sql)?.query_row([key], |r| conversation_from_row(r, 0)).optional()
+}
+
+pub(crate) fn member(conn: &Connection, id: ConversationId, account: AccountId) -> rusqlite::Result<Option<Member>> {
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} WHERE m.conversation_id = ?1 AND m.account_id = ?2"
+    );
+    conn.prepare_cached(&sql)?.query_row([id.0, account.0], |r| member_from_row(r, 0)).optional()
+}
+
+pub(crate) fn members(
+    conn: &Connection,
+    id: ConversationId,
+    after: Option<AccountId>,
+    limit: usize,
+) -> rusqlite::Result<Vec<Member>> {
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} \
+         WHERE m.conversation_id = ?1 AND m.left_seq IS NULL AND m.account_id > ?2 ORDER BY m.account_id LIMIT ?3"
+    );
+    let after = after.map_or(i64::MIN, |a| a.0);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    conn.prepare_cached(&sql)?.query_map(params![id.0, after, limit], |r| member_from_row(r, 0))?.collect()
+}
+
+pub(crate) fn recipients(conn: &Connection, id: ConversationId, seq: Seq) -> rusqlite::Result<Vec<Member>> {
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} \
+         WHERE m.conversation_id = ?1 AND (m.left_seq IS NULL OR m.left_seq > ?2)"
+    );
+    conn.prepare_cached(&sql)?.query_map(params![id.0, seq.0], |r| member_from_row(r, 0))?.collect()
+}
+
+pub(crate) fn group_count(conn: &Connection, account: AccountId) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM members m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.account_id = ?1 AND m.left_seq IS NULL AND c.kind != 'direct'",
+    )?
+    .query_row([account.0], |r| r.get::<_, i64>(0))
+    .map(|n| usize::try_from(n).unwrap_or(0))
+}
+
+pub(crate) fn entry(conn: &Connection, id: ConversationId, seq: Seq) -> rusqlite::Result<Option<Entry>> {
+    let sql = format!("SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq = ?2");
+    conn.prepare_cached(&sql)?.query_row([id.0, seq.0], entry_from_row).optional()
+}
+
+fn entry_by_client_id(conn: &Connection, session: SessionId, client_msg_id: &str) -> rusqlite::Result<Option<Entry>> {
+    let sql = format!("SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.session_id = ?1 AND e.client_msg_id = ?2");
+    conn.prepare_cached(&sql)?.query_row(params![session.0, client_msg_id], entry_from_row).optional()
+}
+
+/// A page of the log, oldest first, with reactions and the viewer's hidden marks.
+pub(crate) fn entries(
+    conn: &Connection,
+    id: ConversationId,
+    page: Page,
+    floor: Seq,
+    limit: usize,
+    viewer: AccountId,
+) -> rusqlite::Result<Vec<Entry>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut list: Vec<Entry> = match page {
+        Page::After(after) => {
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq > ?2 \
+                 ORDER BY e.seq LIMIT ?3"
+            );
+            let after = after.0.max(floor.0 - 1);
+            conn.prepare_cached(&sql)?
+                .query_map(params![id.0, after, limit], entry_from_row)?
+                .collect::<Result<_, _>>()?
+        }
+        Page::Before(before) => {
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq < ?2 AND e.seq >= ?3 \
+                 ORDER BY e.seq DESC LIMIT ?4"
+            );
+            let mut list = conn
+                .prepare_cached(&sql)?
+                .query_map(params![id.0, before.0, floor.0, limit], entry_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            list.reverse();
+            list
+        }
+    };
+    let (Some(first), Some(last)) = (list.first().map(|e| e.seq), list.last().map(|e| e.seq)) else {
+        return Ok(list);
+    };
+    let mut reactions = conn.prepare_cached(
+        "SELECT r.seq, r.emoji, a.name, d.name FROM reactions r JOIN accounts a ON a.id = r.account_id \
+         JOIN domains d ON d.id = a.domain_id WHERE r.conversation_id = ?1 AND r.seq BETWEEN ?2 AND ?3 \
+         ORDER BY r.seq, r.emoji, r.at_ms",
+    )?;
+    let rows = reactions
+        .query_map(params![id.0, first.0, last.0], |r| Ok((Seq(r.get(0)?), r.get::<_, String>(1)?, addr(r, 2)?)))?;
+    for row in rows {
+        let (seq, emoji, who) = row?;
+        if let Some(entry) = list.iter_mut().find(|e| e.seq == seq) {
+            add_reaction(&mut entry.reactions, emoji, who);
+        }
+    }
+    let mut hidden = conn.prepare_cached(
+        "SELECT seq FROM hidden_entries WHERE account_id = ?1 AND conversation_id = ?2 AND seq BETWEEN ?3 AND ?4",
+    )?;
+    for seq in hidden.query_map(params![viewer.0, id.0, first.0, last.0], |r| r.get::<_, i64>(0))? {
+        let seq = Seq(seq?);
+        if let Some(entry) = list.iter_mut().find(|e| e.seq == seq) {
+            entry.hidden = true;
+            entry.body = None;
+        }
+    }
+    Ok(list)
+}
+
+fn add_reaction(reactions: &mut Vec<Reaction>, emoji: String, who: AccountAddr) {
+    match reactions.iter_mut().find(|r| r.emoji == emoji) {
+        Some(r) => r.accounts.push(who),
+        None => reactions.push(Reaction { emoji, accounts: vec![who] }),
+    }
+}
+
+/// Appends to an account's event log and publishes the event.
+fn log_event(tx: &Tx<'_>, account: AccountId, event: AccountEvent, at_ms: i64) -> rusqlite::Result<()> {
+    let seq: i64 = tx
+        .prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM account_events WHERE account_id = ?1")?
+        .query_row([account.0], |r| r.get(0))?;
+    tx.prepare_cached("INSERT INTO account_events (account_id, seq, at_ms, event) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![account.0, seq, at_ms, to_json(&event)?])?;
+    tx.publish(Committed::Event(Arc::new(LoggedEvent { account, seq: EventSeq(seq), at_ms, event })));
+    Ok(())
+}
+
+fn log_events(tx: &Tx<'_>, events: Vec<(AccountId, AccountEvent)>, at_ms: i64) -> rusqlite::Result<()> {
+    for (account, event) in events {
+        log_event(tx, account, event, at_ms)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn account_events(
+    conn: &Connection,
+    account: AccountId,
+    after: EventSeq,
+    limit: usize,
+) -> rusqlite::Result<Vec<LoggedEvent>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at_ms, event FROM account_events WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![account.0, after.0, limit], |r| {
+        let event: String = r.get(2)?;
+        Ok(LoggedEvent {
+            account,
+            seq: EventSeq(r.get(0)?),
+            at_ms: r.get(1)?,
+            event: serde_json::from_str(&event).map_err(|e| json_error(2, e))?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub(crate) fn account_events_head(conn: &Connection, account: AccountId) -> rusqlite::Result<EventSeq> {
+    conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM account_events WHERE account_id = ?1")?
+        .query_row([account.0], |r| r.get(0).map(EventSeq))
+}
+
+/// Inserts an entry at the conversation's next seq and moves the conversation's counters.
+fn insert_entry(tx: &Tx<'_>, conversation: &Conversation, entry: &NewEntry, message: bool) -> rusqlite::Result<Seq> {
+    let seq = conversation.last_seq.0 + 1;
+    let (count,): (i64,) = tx
+        .prepare_cached("SELECT message_count FROM conversations WHERE id = ?1")?
+        .query_row([conversation.id.0], |r| Ok((r.get(0)?,)))?;
+    let number = if message { count + 1 } else { count };
+    let mentions = if entry.mentions.is_empty() {
+        None
+    } else {
+        Some(to_json(&entry.mentions.iter().map(ToString::to_string).collect::<Vec<_>>())?)
+    };
+    let forwarded = entry.forwarded_from.as_ref().map(to_json).transpose()?;
+    tx.prepare_cached(
+        "INSERT INTO entries (conversation_id, seq, sender_id, session_id, client_msg_id, kind, body, target_seq, \
+         mentions, mention_all, reply_to, forwarded_from, message_number, at_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        conversation.id.0,
+        seq,
+        entry.sender.0,
+        entry.session.map(|s| s.0),
+        entry.client_msg_id,
+        entry.kind,
+        to_json(&entry.body)?,
+        entry.target.map(|t| t.0),
+        mentions,
+        entry.mention_all,
+        entry.reply_to.map(|r| r.0),
+        forwarded,
+        number,
+        entry.at_ms,
+    ])?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "UPDATE conversations SET last_seq = ?2, last_entry_id = ?3, last_activity_ms = ?4, message_count = ?5, \
+         last_message_seq = CASE WHEN ?6 THEN ?2 ELSE last_message_seq END WHERE id = ?1",
+    )?
+    .execute(params![conversation.id.0, seq, id, entry.at_ms, number, message])?;
+    Ok(Seq(seq))
+}
+
+fn publish_entry(tx: &Tx<'_>, id: ConversationId, seq: Seq, membership_changed: bool) -> rusqlite::Result<Arc<Entry>> {
+    let entry = Arc::new(entry(tx, id, seq)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?);
+    tx.publish(Committed::Entry { entry: entry.clone(), membership_changed });
+    Ok(entry)
+}
+
+fn insert_member(
+    tx: &Tx<'_>,
+    id: ConversationId,
+    account: AccountId,
+    role: MemberRole,
+    seq: Seq,
+    at_ms: i64,
+) -> rusqlite::Result<bool> {
+    // A former member comes back with a fresh membership; an active one is left alone.
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO members (conversation_id, account_id, role, joined_seq, read_seq, delivered_seq, joined_at_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?5) \
+             ON CONFLICT (conversation_id, account_id) DO UPDATE SET role = excluded.role, \
+             joined_seq = excluded.joined_seq, left_seq = NULL, muted_until_ms = NULL, read_seq = excluded.read_seq, \
+             delivered_seq = excluded.delivered_seq, joined_at_ms = excluded.joined_at_ms \
+             WHERE members.left_seq IS NOT NULL",
+        )?
+        .execute(params![id.0, account.0, role.as_str(), seq.0, at_ms])?;
+    Ok(changed > 0)
+}
+
+pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite::Result<(Conversation, bool)> {
+    if let Some(key) = &new.direct_key
+        && let Some(existing) = direct_conversation(tx, key)?
+    {
+        return Ok((existing, false));
+    }
+    tx.prepare_cached(
+        "INSERT INTO conversations (domain_id, kind, direct_key, name, description, avatar, announcement, owner_id, \
+         last_activity_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        new.domain_id.0,
+        new.kind.as_str(),
+        new.direct_key,
+        new.info.name,
+        new.info.description,
+        new.info.avatar,
+        new.info.announcement,
+        new.owner.map(|o| o.0),
+        new.at_ms,
+    ])?;
+    let id = ConversationId(tx.last_insert_rowid());
+    let start = if new.opening.is_some() { Seq(1) } else { Seq(0) };
+    let mut count = 0;
+    for (account, role) in &new.members {
+        if insert_member(tx, id, *account, *role, start, new.at_ms)? {
+            count += 1;
+        }
+    }
+    tx.prepare_cached("UPDATE conversations SET member_count = ?2 WHERE id = ?1")?.execute(params![id.0, count])?;
+    let events = new.members.iter().map(|(a, _)| (*a, AccountEvent::ConversationJoined { conversation: id })).collect();
+    log_events(tx, events, new.at_ms)?;
+    if let Some(mut opening) = new.opening {
+        opening.conversation = id;
+        let created = conversation(tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let seq = insert_entry(tx, &created, &opening, false)?;
+        publish_entry(tx, id, seq, true)?;
+    }
+    let created = conversation(tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    Ok((created, true))
+}
+
+pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<Appended, Error>> {
+    let Append { entry: new, effects, events, check } = append;
+    if let (Some(session), Some(client_msg_id)) = (new.session, new.client_msg_id.as_deref())
+        && let Some(existing) = entry_by_client_id(tx, session, client_msg_id)?
+    {
+        return Ok(Ok(Appended::Duplicate(Arc::new(existing))));
+    }
+    let Some(conv) = conversation(tx, new.conversation)? else {
+        return Ok(Err(Error::NotFound("conversation")));
+    };
+    let author = member(tx, conv.id, new.sender)?;
+    let target = match new.target {
+        Some(t) => entry(tx, conv.id, t)?,
+        None => None,
+    };
+    let pre = Precondition { conversation: &conv, author: author.as_ref(), target: target.as_ref(), now_ms: new.at_ms };
+    if let Err(refusal) = check(&pre) {
+        return Ok(Err(refusal));
+    }
+    let message = effects.iter().any(|e| matches!(e, Effect::Message));
+    let membership_changed = effects.iter().any(Effect::changes_membership);
+    let seq = insert_entry(tx, &conv, &new, message)?;
+    let id = conv.id.0;
+    let at = new.at_ms;
+    for effect in effects {
+        match effect {
+            Effect::Message => {
+                tx.prepare_cached(
+                    "UPDATE members SET read_seq = ?3, delivered_seq = max(delivered_seq, ?3) \
+                     WHERE conversation_id = ?1 AND account_id = ?2",
+                )?
+                .execute(params![id, new.sender.0, seq.0])?;
+                if new.mention_all {
+                    tx.prepare_cached("INSERT INTO mentions (conversation_id, seq, account_id) VALUES (?1, ?2, NULL)")?
+                        .execute(params![id, seq.0])?;
+                }
+            }
+            Effect::Mention(accounts) => {
+                let mut stmt =
+                    tx.prepare_cached("INSERT INTO mentions (conversation_id, seq, account_id) VALUES (?1, ?2, ?3)")?;
+                for account in accounts {
+                    stmt.execute(params![id, seq.0, account.0])?;
+                }
+            }
+            Effect::EditTarget(body) => {
+                tx.prepare_cached(
+                    "UPDATE entries SET body = ?3, edited_at_ms = ?4 \
+                     WHERE conversation_id = ?1 AND seq = ?2 AND recalled_at_ms IS NULL",
+                )?
+                .execute(params![id, new.target.map(|t| t.0), to_json(&body)?, at])?;
+            }
+            Effect::RecallTarget => {
+                let target = new.target.map(|t| t.0);
+                tx.prepare_cached(
+                    "UPDATE entries SET body = NULL, recalled_at_ms = ?3 WHERE conversation_id = ?1 AND seq = ?2",
+                )?
+                .execute(params![id, target, at])?;
+                // Edits carry the content too: erase them with it.
+                tx.prepare_cached(
+                    "UPDATE entries SET body = NULL WHERE conversation_id = ?1 AND target_seq = ?2 AND kind = 'edit'",
+                )?
+                .execute(params![id, target])?;
+                tx.prepare_cached("DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2")?
+                    .execute(params![id, target])?;
+            }
+            Effect::React { account, emoji, on } => {
+                let target = new.target.map(|t| t.0);
+                if on {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO reactions (conversation_id, seq, emoji, account_id, at_ms) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![id, target, emoji, account.0, at])?;
+                } else {
+                    tx.prepare_cached(
+                        "DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2 AND emoji = ?3 AND account_id = ?4",
+                    )?
+                    .execute(params![id, target, emoji, account.0])?;
+                }
+            }
+            Effect::AddMembers(accounts) => {
+                let mut added = 0;
+                for (account, role) in accounts {
+                    if insert_member(tx, conv.id, account, role, seq, at)? {
+                        added += 1;
+                    }
+                }
+                tx.prepare_cached("UPDATE conversations SET member_count = member_count + ?2 WHERE id = ?1")?
+                    .execute(params![id, added])?;
+            }
+            Effect::RemoveMembers(accounts) => {
+                let mut removed = 0;
+                let mut stmt = tx.prepare_cached(
+                    "UPDATE members SET left_seq = ?3 WHERE conversation_id = ?1 AND account_id = ?2 AND left_seq IS NULL",
+                )?;
+                for account in accounts {
+                    removed += stmt.execute(params![id, account.0, seq.0])?;
+                }
+                tx.prepare_cached("UPDATE conversations SET member_count = member_count - ?2 WHERE id = ?1")?
+                    .execute(params![id, removed])?;
+            }
+            Effect::SetRole(account, role) => {
+                tx.prepare_cached("UPDATE members SET role = ?3 WHERE conversation_id = ?1 AND account_id = ?2")?
+                    .execute(params![id, account.0, role.as_str()])?;
+            }
+            Effect::SetOwner(account) => {
+                tx.prepare_cached("UPDATE conversations SET owner_id = ?2 WHERE id = ?1")?
+                    .execute(params![id, account.0])?;
+            }
+            Effect::MuteMember(account, until) => {
+                tx.prepare_cached(
+                    "UPDATE members SET muted_until_ms = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
+                )?
+                .execute(params![id, account.0, until])?;
+            }
+            Effect::MuteAll(on) => {
+                tx.prepare_cached("UPDATE conversations SET mute_all = ?2 WHERE id = ?1")?.execute(params![id, on])?;
+            }
+            Effect::SetInfo(patch) => {
+                if let Some(name) = patch.name {
+                    tx.execute("UPDATE conversations SET name = ?2 WHERE id = ?1", params![id, name])?;
+                }
+                if let Some(d) = patch.description {
+                    tx.execute("UPDATE conversations SET description = ?2 WHERE id = ?1", params![id, d])?;
+                }
+                if let Some(a) = patch.avatar {
+                    tx.execute("UPDATE conversations SET avatar = ?2 WHERE id = ?1", params![id, a])?;
+                }
+                if let Some(a) = patch.announcement {
+                    tx.execute("UPDATE conversations SET announcement = ?2 WHERE id = ?1", params![id, a])?;
+                }
+            }
+            Effect::Dissolve => {
+                tx.execute(
+                    "UPDATE conversations SET dissolved_at_ms = ?2, member_count = 0 WHERE id = ?1",
+                    params![id, at],
+                )?;
+                tx.execute(
+                    "UPDATE members SET left_seq = ?2 WHERE conversation_id = ?1 AND left_seq IS NULL",
+                    params![id, seq.0],
+                )?;
+            }
+        }
+    }
+    log_events(tx, events, at)?;
+    Ok(Ok(Appended::New(publish_entry(tx, conv.id, seq, membership_changed)?)))
+}
+
+pub(crate) fn mark(
+    tx: &Tx<'_>,
+    id: ConversationId,
+    account: AccountId,
+    read: Option<Seq>,
+    delivered: Option<Seq>,
+    events: Vec<(AccountId, AccountEvent)>,
+    at_ms: i64,
+) -> rusqlite::Result<Option<Member>> {
+    let Some(before) = member(tx, id, account)?.filter(Member::is_active) else { return Ok(None) };
+    let last: i64 =
+        tx.prepare_cached("SELECT last_seq FROM conversations WHERE id = ?1")?.query_row([id.0], |r| r.get(0))?;
+    let read_seq = read.map_or(before.read_seq.0, |r| r.0.min(last).max(before.read_seq.0));
+    let delivered_seq =
+        delivered.map_or(before.delivered_seq.0, |d| d.0.min(last)).max(before.delivered_seq.0).max(read_seq);
+    if read_seq == before.read_seq.0 && delivered_seq == before.delivered_seq.0 {
+        return Ok(Some(before));
+    }
+    tx.prepare_cached(
+        "UPDATE members SET read_seq = ?3, delivered_seq = ?4 WHERE conversation_id = ?1 AND account_id = ?2",
+    )?
+    .execute(params![id.0, account.0, read_seq, delivered_seq])?;
+    let moved = read.is_some() && read_seq != before.read_seq.0
+        || delivered.is_some() && delivered_seq != before.delivered_seq.0;
+    if moved {
+        log_events(tx, events, at_ms)?;
+    }
+    member(tx, id, account)
+}
+
+pub(crate) fn update_member_settings(
+    tx: &Tx<'_>,
+    id: ConversationId,
+    account: AccountId,
+    patch: MemberSettingsPatch,
+    events: Vec<(AccountId, AccountEvent)>,
+    at_ms: i64,
+) -> rusqlite::Result<Option<Member>> {
+    if member(tx, id, account)?.filter(Member::is_active).is_none() {
+        return Ok(None);
+    }
+    if let Some(pinned) = patch.pinned {
+        tx.execute(
+            "UPDATE members SET pinned = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
+            params![id.0, account.0, pinned],
+        )?;
+    }
+    if let Some(muted) = patch.muted {
+        tx.execute(
+            "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
+            params![id.0, account.0, muted],
+        )?;
+    }
+    if let Some(draft) = patch.draft {
+        tx.execute(
+            "UPDATE members SET draft = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
+            params![id.0, account.0, draft],
+        )?;
+    }
+    log_events(tx, events, at_ms)?;
+    member(tx, id, account)
+}
+
+pub(crate) fn hide_entries(
+    tx: &Tx<'_>,
+    id: ConversationId,
+    account: AccountId,
+    seqs: Vec<Seq>,
+    events: Vec<(AccountId, AccountEvent)>,
+    at_ms: i64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO hidden_entries (account_id, conversation_id, seq) VALUES (?1, ?2, ?3)",
+    )?;
+    for seq in seqs {
+        stmt.execute(params![account.0, id.0, seq.0])?;
+    }
+    log_events(tx, events, at_ms)
+}
+
+/// The summaries of an account's active conversations, by newest entry id.
+pub(crate) fn summaries(
+    conn: &Connection,
+    account: AccountId,
+    after: EntryId,
+    ascending: bool,
+    limit: usize,
+) -> rusqlite::Result<Vec<Summary>> {
+    let (cmp, order) = if ascending { (">", "ASC") } else { ("<", "DESC") };
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS}, {MEMBER_COLUMNS} FROM members m JOIN conversations c ON c.id = m.conversation_id \
+         {MEMBER_JOINS} WHERE m.account_id = ?1 AND m.left_seq IS NULL AND c.last_entry_id {cmp} ?2 \
+         ORDER BY c.last_entry_id {order}, c.id {order} LIMIT ?3"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![account.0, after.0, limit], |r| {
+            Ok((conversation_from_row(r, 0)?, member_from_row(r, CONVERSATION_COLUMN_COUNT)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|(c, m)| complete_summary(conn, c, m)).collect()
+}
+
+pub(crate) fn summary(conn: &Connection, id: ConversationId, account: AccountId) -> rusqlite::Result<Option<Summary>> {
+    let Some(c) = conversation(conn, id)? else { return Ok(None) };
+    let Some(m) = member(conn, id, account)? else { return Ok(None) };
+    complete_summary(conn, c, m).map(Some)
+}
+
+fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -> rusqlite::Result<Summary> {
+    let id = conversation.id.0;
+    let peer = if conversation.kind == ConversationKind::Direct {
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} \
+             WHERE m.conversation_id = ?1 AND m.account_id != ?2 LIMIT 1"
+        );
+        let other = conn.prepare_cached(&sql)?.query_row([id, me.account.0], |r| member_from_row(r, 0)).optional()?;
+        Some(other.map_or_else(|| me.addr.clone(), |o| o.addr))
+    } else {
+        None
+    };
+    let (count, last_message_seq): (i64, i64) = conn
+        .prepare_cached("SELECT message_count, last_message_seq FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let last_message = if last_message_seq >= me.joined_seq.0.max(1) {
+        entry(conn, conversation.id, Seq(last_message_seq))?
+    } else {
+        None
+    };
+    let read_number: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce((SELECT message_number FROM entries WHERE conversation_id = ?1 AND seq <= ?2 \
+             ORDER BY seq DESC LIMIT 1), 0)",
+        )?
+        .query_row([id, me.read_seq.0], |r| r.get(0))?;
+    let mentions: i64 = conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM mentions WHERE account_id = ?3 AND conversation_id = ?1 AND seq > ?2) + \
+             (SELECT count(*) FROM mentions WHERE account_id IS NULL AND conversation_id = ?1 AND seq > ?2)",
+        )?
+        .query_row([id, me.read_seq.0, me.account.0], |r| r.get(0))?;
+    Ok(Summary {
+        conversation,
+        me,
+        peer,
+        last_message,
+        unread: u32::try_from(count - read_number).unwrap_or(0),
+        mentions: u32::try_from(mentions).unwrap_or(0),
+    })
+}

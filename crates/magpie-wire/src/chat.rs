@@ -1,0 +1,422 @@
+//! Conversations, messages, receipts and sync: bodies shared by REST and the WebSocket.
+//!
+//! Over REST the conversation (and the message seq) are in the path; over the WebSocket the
+//! same bodies carry them as `conversation` (and `seq`) fields next to the others.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// Two accounts (or one, for notes to self); exactly one per pair.
+    Direct,
+    /// Everyone may post unless muted.
+    Group,
+    /// Only the owner and admins post.
+    Channel,
+}
+
+/// A member's role in a group or channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Member,
+    Admin,
+    Owner,
+}
+
+/// `POST /v1/conversations`: a direct chat (`{"kind": "direct", "peer": "bob@localhost"}`,
+/// returned as it is if it exists) or a new group or channel owned by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CreateConversationRequest {
+    Direct { peer: String },
+    Group(GroupSpec),
+    Channel(GroupSpec),
+}
+
+/// What a new group or channel starts with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GroupSpec {
+    /// 1–64 characters.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<String>,
+    /// `name@domain` of the first members besides the creator (same domain only).
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// The caller's own state in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MyMembership {
+    pub role: MemberRole,
+    /// The first seq the caller may read (its join; 0 in direct chats).
+    pub joined_seq: i64,
+    pub read_seq: i64,
+    pub delivered_seq: i64,
+    pub pinned: bool,
+    /// Notifications muted.
+    pub muted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
+    /// Muted by an admin: may not post until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until_ms: Option<i64>,
+}
+
+/// A conversation as the caller sees it in its list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Conversation {
+    pub id: i64,
+    pub kind: ConversationKind,
+    /// The other party of a direct chat (the caller itself for notes to self).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<String>,
+    pub mute_all: bool,
+    pub member_count: u32,
+    /// The newest seq in the log. Entries `me.joined_seq..=last_seq` are readable.
+    pub last_seq: i64,
+    /// The server id of the newest entry: the conversation-activity cursor of `sync`.
+    pub activity: i64,
+    pub last_activity_ms: i64,
+    pub created_at_ms: i64,
+    pub me: MyMembership,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Entry>,
+    /// Messages after `me.read_seq`.
+    pub unread: u32,
+    /// Of those, the ones that mention the caller or `@all`.
+    pub mentions: u32,
+}
+
+/// `GET /v1/conversations`: most recent activity first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConversationList {
+    pub conversations: Vec<Conversation>,
+}
+
+/// A member as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Member {
+    pub account: String,
+    pub role: MemberRole,
+    pub joined_seq: i64,
+    pub read_seq: i64,
+    pub delivered_seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberList {
+    pub members: Vec<Member>,
+}
+
+/// Where a forwarded message came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ForwardedFrom {
+    pub conversation: i64,
+    pub seq: i64,
+    pub sender: String,
+    pub at_ms: i64,
+}
+
+/// Accounts that reacted with one emoji.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Reaction {
+    pub emoji: String,
+    pub accounts: Vec<String>,
+}
+
+/// One entry of a conversation's log: a message, or an `edit`, `recall`, `reaction` or
+/// `system` entry. Fetched history shows each message as it is now (edited, recalled,
+/// reacted to); pushed entries show it as it was appended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Entry {
+    pub conversation: i64,
+    pub seq: i64,
+    /// The server id: unique across the deployment.
+    pub id: i64,
+    pub sender: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+    pub kind: String,
+    /// `null` once recalled, or when deleted for the caller.
+    pub body: Option<Value>,
+    /// The seq an `edit`, `recall` or `reaction` applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mention_all: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from: Option<ForwardedFrom>,
+    pub at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalled_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// Deleted for the caller only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hidden: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `POST /v1/conversations/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SendRequest {
+    /// Chosen by the client, unique per device: a retry with the same id never makes a
+    /// second message. 1–64 bytes of `A-Z a-z 0-9 - _ . :`.
+    pub client_msg_id: String,
+    /// `text`, `markdown`, `image`, `file`, `voice`, `video`, `location`, `sticker`, `code`,
+    /// `card`, `red_packet`, `payment_request`, `call`, `encrypted`, or a kind of your own.
+    pub kind: String,
+    /// A JSON object whose shape depends on `kind` (see docs/protocol.md).
+    pub body: Value,
+    /// `name@domain` of members mentioned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// `@all` (owners and admins, unless the server allows every member).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mention_all: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+}
+
+/// The answer to a send, forward, edit, recall or reaction: the stored entry's place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Ack {
+    pub conversation: i64,
+    pub seq: i64,
+    pub id: i64,
+    pub at_ms: i64,
+    /// An earlier request with the same `client_msg_id` stored it; nothing new was stored.
+    pub duplicate: bool,
+}
+
+/// `POST /v1/conversations/{id}/forward`: copies messages from another conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ForwardRequest {
+    pub client_msg_id: String,
+    /// The conversation the messages are in.
+    pub from: i64,
+    /// One seq forwards that message as it is; several are merged into one `forward` message.
+    pub seqs: Vec<i64>,
+}
+
+/// `PATCH /v1/conversations/{id}/messages/{seq}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EditRequest {
+    pub body: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+}
+
+/// `DELETE /v1/conversations/{id}/messages/{seq}` (recall); over REST in the query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct RecallRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+}
+
+/// `POST /v1/conversations/{id}/messages/{seq}/reactions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReactRequest {
+    pub emoji: String,
+    /// `true` adds the caller's reaction, `false` takes it back.
+    #[serde(default = "yes")]
+    pub on: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /v1/conversations/{id}/hide`: delete-for-me.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HideRequest {
+    pub seqs: Vec<i64>,
+}
+
+/// `POST /v1/conversations/{id}/read` and `/delivered`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MarkRequest {
+    pub seq: i64,
+}
+
+/// `GET /v1/conversations/{id}/messages`: `after` pages forwards, `before` backwards;
+/// neither gives the newest page. Entries come oldest first either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EntryPage {
+    pub entries: Vec<Entry>,
+    /// The conversation's newest seq when the page was read.
+    pub last_seq: i64,
+}
+
+/// `GET /v1/conversations/{id}/messages/{seq}/receipts`: who of the members present at
+/// `seq` has read it, has only received it, or neither. The sender is not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Receipts {
+    pub read: Vec<String>,
+    pub delivered: Vec<String>,
+    pub unread: Vec<String>,
+}
+
+/// `POST /v1/conversations/{id}/members` (add) and `DELETE` (remove).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MembersRequest {
+    pub members: Vec<String>,
+}
+
+/// `PATCH /v1/conversations/{id}`: `""` clears an optional field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateGroupRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mute_all: Option<bool>,
+}
+
+/// `POST /v1/conversations/{id}/members/{account}/role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RoleRequest {
+    /// `admin` or `member`; use transfer for `owner`.
+    pub role: MemberRole,
+}
+
+/// `POST /v1/conversations/{id}/members/{account}/mute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MuteMemberRequest {
+    /// Muted until then; `null` lifts the mute.
+    pub until_ms: Option<i64>,
+}
+
+/// `PATCH /v1/conversations/{id}/settings`: the caller's own flags and draft, synced to its
+/// other devices. `""` clears the draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SettingsRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
+}
+
+/// `GET /v1/sync`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct SyncRequest {
+    /// The newest account event seq the client has applied (0 at first).
+    #[serde(default)]
+    pub events_after: i64,
+    /// The `conversations_cursor` of the last sync (0 at first).
+    #[serde(default)]
+    pub conversations_after: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SyncResponse {
+    /// Account events after `events_after`, oldest first.
+    pub events: Vec<AccountEventFrame>,
+    /// The newest account event seq when the page was read.
+    pub events_head: i64,
+    /// Conversations with activity after `conversations_after`, oldest activity first. Fetch
+    /// each one's entries after the seq you hold with `get_messages`.
+    pub conversations: Vec<Conversation>,
+    /// Send as `conversations_after` next time.
+    pub conversations_cursor: i64,
+    /// More remain: sync again with the new cursors at once.
+    pub more: bool,
+}
+
+/// One event of the caller's account log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccountEventFrame {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub event: AccountEvent,
+}
+
+/// Why a membership ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    Left,
+    Removed,
+    Dissolved,
+}
+
+/// Changes to the caller's account that are not conversation entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AccountEvent {
+    /// The caller became a member: fetch the conversation.
+    ConversationJoined { conversation: i64 },
+    /// The caller's membership ended; the conversation is gone for it.
+    ConversationLeft { conversation: i64, reason: LeaveReason },
+    /// The caller read up to `seq` (on any device).
+    Read { conversation: i64, seq: i64 },
+    /// The other party of a direct chat read up to `seq`.
+    PeerRead { conversation: i64, account: String, seq: i64 },
+    /// The other party of a direct chat received up to `seq`.
+    PeerDelivered { conversation: i64, account: String, seq: i64 },
+    /// The caller's pinned, muted or draft changed; only the named fields.
+    SettingsChanged {
+        conversation: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pinned: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        muted: Option<bool>,
+        /// `""` means the draft was cleared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        draft: Option<String>,
+    },
+    /// Entries deleted for the caller only.
+    Hidden { conversation: i64, seqs: Vec<i64> },
+    /// An event this client version does not know.
+    #[serde(other)]
+    Unknown,
+}

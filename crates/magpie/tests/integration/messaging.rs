@@ -1,0 +1,141 @@
+//! Messages between devices and accounts: delivery to every session, edits, recalls,
+//! reactions, read marks, history paging and idempotent sends.
+
+use magpie_client::wire::{self, AccountEvent, ErrorCode};
+use serde_json::json;
+
+use crate::harness::{TestServer, next_account_event, next_entry, text_of};
+
+#[tokio::test]
+async fn every_message_edit_recall_reaction_and_read_mark_reaches_every_device() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let alice_phone = server.login("alice@localhost").await;
+    let bob = server.user("bob").await;
+    let mut a1 = alice.connect().await;
+    let mut a2 = alice_phone.connect().await;
+    let mut b1 = bob.connect().await;
+
+    let chat = a1
+        .create_conversation(&wire::CreateConversationRequest::Direct { peer: "bob@localhost".into() })
+        .await
+        .unwrap();
+    assert_eq!(chat.kind, wire::ConversationKind::Direct);
+    assert_eq!(chat.peer.as_deref(), Some("bob@localhost"));
+    // Opening it again finds the same chat, from either side.
+    assert_eq!(bob.client.open_direct("alice@localhost").await.unwrap().id, chat.id);
+
+    let ack = a1.send_text(chat.id, "m1", "你好 bob").await.unwrap();
+    assert_eq!(ack.seq, 1);
+    assert!(!ack.duplicate);
+    for live in [&mut a1, &mut a2, &mut b1] {
+        let entry = next_entry(live).await;
+        assert_eq!((entry.seq, entry.sender.as_str(), text_of(&entry)), (1, "alice@localhost", "你好 bob"));
+        assert_eq!(entry.client_msg_id.as_deref(), Some("m1"));
+    }
+
+    let edit = a2.edit_message(chat.id, 1, json!({"text": "你好, bob"})).await.unwrap();
+    assert_eq!(edit.seq, 2);
+    let react = b1.react(chat.id, 1, "👍", true).await.unwrap();
+    assert_eq!(react.seq, 3);
+    let recall = a1.recall(chat.id, 1).await.unwrap();
+    assert_eq!(recall.seq, 4);
+    for live in [&mut a1, &mut a2, &mut b1] {
+        let kinds: Vec<(i64, String, Option<i64>)> =
+            [next_entry(live).await, next_entry(live).await, next_entry(live).await]
+                .into_iter()
+                .map(|e| (e.seq, e.kind, e.target))
+                .collect();
+        assert_eq!(
+            kinds,
+            vec![(2, "edit".into(), Some(1)), (3, "reaction".into(), Some(1)), (4, "recall".into(), Some(1))]
+        );
+    }
+    // History shows the message as it is now: recalled, its content (and its edit's) erased.
+    let page = bob.client.messages(chat.id, wire::HistoryQuery::default()).await.unwrap();
+    assert_eq!(page.last_seq, 4);
+    let first = &page.entries[0];
+    assert!(first.recalled_at_ms.is_some());
+    assert_eq!(first.body, None);
+    assert_eq!(page.entries[1].body, None, "the edit carried the content: erased too");
+
+    // Bob reads on one device: his other devices (none here) and alice's devices hear of it.
+    bob.client.mark_read(chat.id, 4).await.unwrap();
+    let event = next_account_event(&mut b1).await;
+    assert_eq!(event.event, AccountEvent::Read { conversation: chat.id, seq: 4 });
+    for live in [&mut a1, &mut a2] {
+        loop {
+            let event = next_account_event(live).await;
+            if let AccountEvent::PeerRead { conversation, account, seq } = event.event {
+                assert_eq!((conversation, account.as_str(), seq), (chat.id, "bob@localhost", 4));
+                break;
+            }
+        }
+    }
+    // Alice reads on her phone; her laptop learns her read mark.
+    alice_phone.client.mark_read(chat.id, 3).await.unwrap();
+    loop {
+        let event = next_account_event(&mut a1).await;
+        if let AccountEvent::Read { conversation, seq } = event.event {
+            assert_eq!((conversation, seq), (chat.id, 3));
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_sends_of_one_client_msg_id_make_one_message() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    let live = alice.connect().await;
+    let rest_sends = (0..25).map(|_| alice.client.send_text(chat.id, "same-id", "once"));
+    let ws_sends = (0..25).map(|_| live.send_text(chat.id, "same-id", "once"));
+    let (rest, ws) = tokio::join!(futures_util::future::join_all(rest_sends), futures_util::future::join_all(ws_sends));
+    let acks: Vec<wire::Ack> = rest.into_iter().chain(ws).map(Result::unwrap).collect();
+    assert!(acks.iter().all(|a| a.seq == acks[0].seq && a.id == acks[0].id));
+    assert_eq!(acks.iter().filter(|a| !a.duplicate).count(), 1);
+    let page = alice.client.messages(chat.id, wire::HistoryQuery::default()).await.unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(text_of(&page.entries[0]), "once");
+}
+
+#[tokio::test]
+async fn history_pages_both_ways_by_seq_and_is_bounded() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    for i in 1..=30 {
+        alice.client.send_text(chat.id, &format!("c{i}"), &format!("message {i}")).await.unwrap();
+    }
+    let newest =
+        alice.client.messages(chat.id, wire::HistoryQuery { limit: Some(10), ..Default::default() }).await.unwrap();
+    let seqs: Vec<i64> = newest.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (21..=30).collect::<Vec<_>>());
+    let older = alice
+        .client
+        .messages(chat.id, wire::HistoryQuery { before: Some(21), limit: Some(10), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(older.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (11..=20).collect::<Vec<_>>());
+    let newer = alice
+        .client
+        .messages(chat.id, wire::HistoryQuery { after: Some(5), limit: Some(3), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(newer.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![6, 7, 8]);
+    let capped = alice
+        .client
+        .messages(chat.id, wire::HistoryQuery { after: Some(0), limit: Some(100_000), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(capped.entries.len(), 30);
+    let both = alice
+        .client
+        .messages(chat.id, wire::HistoryQuery { after: Some(1), before: Some(5), limit: None })
+        .await
+        .unwrap_err();
+    assert_eq!(both.code(), Some(ErrorCode::InvalidField));
+}
