@@ -13,9 +13,11 @@
 
 mod chat;
 mod live;
+mod replica;
 mod rest;
 
 pub use chat::text_message;
 pub use live::{CloseInfo, Connection, Incoming};
 pub use magpie_wire as wire;
+pub use replica::{ConversationReplica, Replica};
 pub use rest::{Client, Error};

@@ -14,6 +14,14 @@ pub const PROMPTLY: Duration = Duration::from_secs(1);
 /// How long a test waits for something that should happen, on a loaded machine.
 pub const EVENTUALLY: Duration = Duration::from_secs(10);
 
+/// Settings for tests that create many accounts: cheap password hashing, no per-IP limit.
+pub const FAST: &[(&str, &str)] = &[
+    ("MAGPIE_ARGON2_MEMORY_KIB", "256"),
+    ("MAGPIE_ARGON2_ITERATIONS", "1"),
+    ("MAGPIE_REQUESTS_PER_IP_PER_SEC_MAX", "0"),
+    ("MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX", "0"),
+];
+
 pub struct TestServer {
     child: Option<Child>,
     pub url: String,
@@ -121,6 +129,31 @@ impl TestServer {
         let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
         assert!(status.success());
         tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap()
+    }
+
+    /// Kills the server with SIGKILL (no shutdown at all) and waits for it to be gone.
+    pub async fn kill(&mut self) {
+        let mut child = self.child.take().unwrap();
+        child.start_kill().unwrap();
+        child.wait().await.unwrap();
+    }
+
+    /// Creates `n` accounts `{prefix}{i}` through an admin's REST calls and logs each in.
+    /// Start the server with [`FAST`] so that this does not wait on password hashing.
+    pub async fn crowd(&self, admin: &User, prefix: &str, n: usize) -> Vec<User> {
+        let mut users = Vec::with_capacity(n);
+        for i in 0..n {
+            let account = format!("{prefix}{i}@localhost");
+            let req = wire::CreateAccountRequest {
+                account: account.clone(),
+                password: PASSWORD.to_owned(),
+                display_name: None,
+                role: None,
+            };
+            admin.client.admin_create_account(&req).await.unwrap();
+            users.push(self.login(&account).await);
+        }
+        users
     }
 
     /// Starts a server that [`TestServer::stop`] stopped, on the same data directory.

@@ -9,6 +9,7 @@ mod accounts;
 mod admin_cli;
 mod bad_input;
 mod docs;
+mod groups;
 mod lifecycle;
 mod messaging;
 mod sessions;
