@@ -66,7 +66,7 @@ impl Replica {
     /// Applies one pushed frame; a gap is filled from history before the pushed entry.
     pub async fn handle(&mut self, live: &Connection, incoming: Incoming) -> Result<()> {
         match incoming {
-            Incoming::Event(Event::Entry(entry)) => self.apply_entry(live, entry).await,
+            Incoming::Event(Event::Entry(entry)) => self.apply_entry(live, *entry).await,
             Incoming::Event(Event::Account(event)) => {
                 if event.seq > self.events_cursor + 1 {
                     // A gap in the account log: sync fills it (and applies this event too).

@@ -220,7 +220,7 @@ impl LiveConnections for Registry {
     }
 
     fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry) {
-        self.push_to_accounts(accounts, &ServerFrame::Event(Event::Entry(convert::entry(entry))));
+        self.push_to_accounts(accounts, &ServerFrame::Event(Event::Entry(Box::new(convert::entry(entry)))));
     }
 
     fn deliver_event(&self, event: &LoggedEvent) {

@@ -220,7 +220,7 @@ pub enum Event {
     /// This session ends now; the server closes the socket right after this frame.
     SessionRevoked { reason: RevokeReason },
     /// A new entry in a conversation the account is a member of, in seq order.
-    Entry(crate::Entry),
+    Entry(Box<crate::Entry>),
     /// A new event on the account's event log, in event seq order.
     Account(crate::AccountEventFrame),
 }

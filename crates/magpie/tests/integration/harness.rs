@@ -54,7 +54,8 @@ impl TestServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_magpie"))
             .arg("--data-dir")
             .arg(self.dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            // A restart listens where the first start did, so that clients keep working.
+            .args(["serve", "--listen", self.url.strip_prefix("http://").unwrap_or("127.0.0.1:0")])
             .env("MAGPIE_LOG", "warn")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
@@ -185,7 +186,7 @@ pub async fn next_entry(live: &mut Connection) -> wire::Entry {
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match live.next_incoming(left).await {
-            Some(magpie_client::Incoming::Event(wire::Event::Entry(entry))) => return entry,
+            Some(magpie_client::Incoming::Event(wire::Event::Entry(entry))) => return *entry,
             Some(_) => continue,
             None => panic!("no entry arrived within {EVENTUALLY:?}"),
         }

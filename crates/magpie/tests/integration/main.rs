@@ -13,5 +13,6 @@ mod groups;
 mod lifecycle;
 mod messaging;
 mod sessions;
+mod sync;
 mod tenancy;
 mod websocket;
