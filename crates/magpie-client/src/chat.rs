@@ -145,6 +145,43 @@ impl Client {
     }
 }
 
+impl Client {
+    pub async fn contacts(&self) -> Result<Vec<wire::Profile>> {
+        self.call::<(), wire::ProfileList>(Method::GET, "/v1/contacts", None).await.map(|l| l.accounts)
+    }
+
+    pub async fn friend_request(&self, account: &str, message: Option<&str>) -> Result<wire::FriendRequestStatus> {
+        let req = wire::FriendRequestRequest { account: account.to_owned(), message: message.map(str::to_owned) };
+        let answer: wire::FriendRequestAnswer = self.call(Method::POST, "/v1/contacts/requests", Some(&req)).await?;
+        Ok(answer.status)
+    }
+
+    pub async fn friend_requests(&self) -> Result<wire::PendingRequestList> {
+        self.call(Method::GET, "/v1/contacts/requests", NO_BODY).await
+    }
+
+    pub async fn accept_friend_request(&self, account: &str) -> Result<()> {
+        self.call_empty(Method::POST, &format!("/v1/contacts/requests/{}/accept", encode(account)), NO_BODY).await
+    }
+
+    pub async fn reject_friend_request(&self, account: &str) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/contacts/requests/{}", encode(account)), NO_BODY).await
+    }
+
+    pub async fn remove_contact(&self, account: &str) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/contacts/{}", encode(account)), NO_BODY).await
+    }
+
+    pub async fn blocked(&self) -> Result<Vec<wire::Profile>> {
+        self.call::<(), wire::ProfileList>(Method::GET, "/v1/blocks", None).await.map(|l| l.accounts)
+    }
+
+    pub async fn block(&self, account: &str, on: bool) -> Result<()> {
+        let method = if on { Method::PUT } else { Method::DELETE };
+        self.call_empty(method, &format!("/v1/blocks/{}", encode(account)), NO_BODY).await
+    }
+}
+
 /// A `text` message with this client id.
 pub fn text_message(client_msg_id: &str, text: &str) -> wire::SendRequest {
     wire::SendRequest {

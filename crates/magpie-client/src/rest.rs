@@ -155,7 +155,12 @@ impl Client {
     }
 
     pub async fn admin_set_registration(&self, domain: &str, mode: wire::RegistrationMode) -> Result<wire::DomainInfo> {
-        let req = wire::UpdateDomainRequest { registration: Some(mode) };
+        let req = wire::UpdateDomainRequest { registration: Some(mode), direct_requires_friendship: None };
+        self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
+    }
+
+    pub async fn admin_set_direct_requires_friendship(&self, domain: &str, on: bool) -> Result<wire::DomainInfo> {
+        let req = wire::UpdateDomainRequest { registration: None, direct_requires_friendship: Some(on) };
         self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
     }
 

@@ -91,6 +91,13 @@ impl Accounts {
         Ok(Domain { registration: mode, ..domain })
     }
 
+    /// Decides whether direct messages in `domain` need friendship (default: they do not).
+    pub async fn set_direct_requires_friendship(&self, actor: Actor<'_>, domain: &str, on: bool) -> Result<Domain> {
+        let domain = self.admin_domain(actor, domain).await?;
+        self.deps.store.set_direct_requires_friendship(domain.id, on).await?;
+        Ok(Domain { direct_requires_friendship: on, ..domain })
+    }
+
     /// Creates an account with a password. Domain admins create accounts in their own domain
     /// and cannot hand out a role above their own.
     pub async fn create_account(

@@ -353,6 +353,18 @@ pub enum AccountEvent {
     SettingsChanged { conversation: ConversationId, settings: MemberSettingsPatch },
     /// Entries deleted for this account only.
     Hidden { conversation: ConversationId, seqs: Vec<Seq> },
+    /// Someone asks to become a contact.
+    FriendRequest { from: String, message: Option<String> },
+    /// This account asked someone to become a contact (on another of its devices).
+    FriendRequestSent { to: String },
+    /// A pending request between this account and `account` ended without friendship.
+    FriendRequestClosed { account: String },
+    /// `account` is now a contact.
+    ContactAdded { account: String },
+    /// `account` is no longer a contact.
+    ContactRemoved { account: String },
+    /// This account blocked (or unblocked) `account`.
+    BlockChanged { account: String, blocked: bool },
 }
 
 /// An account event as logged.

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod chat;
+pub mod contacts;
 pub mod content;
 pub mod conversations;
 mod error;
@@ -34,6 +35,7 @@ use ports::{Clock, LiveConnections, Store};
 pub struct Core {
     pub accounts: accounts::Accounts,
     pub auth: auth::Auth,
+    pub contacts: contacts::Contacts,
     pub conversations: conversations::Conversations,
     pub messages: messages::Messages,
     pub settings: Arc<Settings>,
@@ -53,9 +55,10 @@ impl Core {
         let accounts = accounts::Accounts::new(deps.clone());
         let auth = auth::Auth::new(deps.clone(), accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), accounts.clone());
-        let messages = messages::Messages::new(deps.clone(), conversations.clone());
+        let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
+        let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone());
         fanout::spawn(deps);
-        Core { accounts, auth, conversations, messages, settings }
+        Core { accounts, auth, contacts, conversations, messages, settings }
     }
 }
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::chat::{
-    AccountEvent, Append, Appended, Check, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent, Member,
-    MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
+    AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
+    Member, MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
 };
+use crate::contacts::Contacts;
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
 use crate::model::{AccountId, ConversationId, EntryId, EventSeq, Principal, Seq};
@@ -71,11 +72,23 @@ pub struct SyncPage {
 pub struct Messages {
     deps: Arc<Deps>,
     conversations: Conversations,
+    contacts: Contacts,
 }
 
 impl Messages {
-    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations) -> Messages {
-        Messages { deps, conversations }
+    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, contacts: Contacts) -> Messages {
+        Messages { deps, conversations, contacts }
+    }
+
+    /// In a direct chat, the other party must accept messages from the caller.
+    async fn check_direct(&self, caller: &Principal, conversation: &Conversation) -> Result<()> {
+        if conversation.kind != ConversationKind::Direct {
+            return Ok(());
+        }
+        for peer in self.deps.store.members(conversation.id, None, 2).await? {
+            self.contacts.may_message(caller, peer.account).await?;
+        }
+        Ok(())
     }
 
     fn limits(&self) -> BodyLimits {
@@ -90,6 +103,7 @@ impl Messages {
         let client_msg_id = client_msg_id(&msg.client_msg_id)?;
         content::validate(&msg.kind, &msg.body, self.limits())?;
         let (conversation, me) = self.conversations.membership(caller, id).await?;
+        self.check_direct(caller, &conversation).await?;
         if let Some(reply_to) = msg.reply_to
             && !(visible(&me, reply_to) && reply_to <= conversation.last_seq && reply_to.0 >= 1)
         {
@@ -138,7 +152,8 @@ impl Messages {
             return Err(Error::invalid("seqs", "name between 1 and forward_messages_max messages"));
         }
         let (_, source_me) = self.conversations.membership(caller, from).await?;
-        self.conversations.membership(caller, to).await?;
+        let (target, _) = self.conversations.membership(caller, to).await?;
+        self.check_direct(caller, &target).await?;
         let mut sources = vec![];
         for seq in seqs {
             let entry = self.deps.store.entry(from, *seq).await?.filter(|e| visible(&source_me, e.seq));

@@ -97,6 +97,9 @@ pub struct Domain {
     pub id: DomainId,
     pub name: DomainName,
     pub registration: RegistrationMode,
+    /// Direct messages need friendship; otherwise (the enterprise default) any member of the
+    /// domain may message any other.
+    pub direct_requires_friendship: bool,
     pub created_at_ms: i64,
 }
 

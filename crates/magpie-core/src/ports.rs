@@ -7,6 +7,7 @@ use crate::chat::{AccountEvent, Entry};
 use crate::chat::{
     Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page, Summary,
 };
+use crate::contacts::{ContactState, FriendRequest};
 use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
@@ -167,6 +168,58 @@ pub trait Store: Send + Sync + 'static {
     async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>>;
     /// The account's newest event seq, 0 if none.
     async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq>;
+
+    async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()>;
+    /// Where `a` and `b` stand, seen from `a`.
+    async fn contact_state(&self, a: AccountId, b: AccountId) -> StoreResult<ContactState>;
+    /// Records (or renews) a request and logs `events`.
+    async fn put_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        message: Option<String>,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<()>;
+    /// Turns a pending request into a friendship; logs `events` and returns `true` if there
+    /// was one.
+    async fn accept_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool>;
+    /// Deletes a pending request; logs `events` and returns `true` if there was one.
+    async fn delete_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool>;
+    /// Ends a friendship both ways; logs `events` and returns `true` if there was one.
+    async fn remove_contact(
+        &self,
+        a: AccountId,
+        b: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool>;
+    /// Blocks or unblocks; logs `events` if that changed anything.
+    async fn set_block(
+        &self,
+        account: AccountId,
+        blocked: AccountId,
+        on: bool,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool>;
+    /// Contacts by login name.
+    async fn contacts(&self, account: AccountId) -> StoreResult<Vec<Account>>;
+    /// Pending requests to and from the account, oldest first.
+    async fn friend_requests(&self, account: AccountId) -> StoreResult<Vec<FriendRequest>>;
+    async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>>;
 }
 
 /// Wall-clock time, behind a trait so that tests of time-based rules need not wait.

@@ -1,6 +1,7 @@
 //! Core types to wire types. The only place where the two meet.
 
 use magpie_core::chat;
+use magpie_core::contacts::FriendRequest;
 use magpie_core::messages::{Ack, SyncPage};
 use magpie_core::model::{self, Account, Domain, Session, SessionId};
 use magpie_wire as wire;
@@ -81,6 +82,7 @@ pub fn domain(d: &Domain) -> wire::DomainInfo {
     wire::DomainInfo {
         name: d.name.to_string(),
         registration: registration(d.registration),
+        direct_requires_friendship: d.direct_requires_friendship,
         created_at_ms: d.created_at_ms,
     }
 }
@@ -240,6 +242,16 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
         E::Hidden { conversation, seqs } => {
             wire::AccountEvent::Hidden { conversation: conversation.0, seqs: seqs.iter().map(|s| s.0).collect() }
         }
+        E::FriendRequest { from, message } => {
+            wire::AccountEvent::FriendRequest { from: from.clone(), message: message.clone() }
+        }
+        E::FriendRequestSent { to } => wire::AccountEvent::FriendRequestSent { to: to.clone() },
+        E::FriendRequestClosed { account } => wire::AccountEvent::FriendRequestClosed { account: account.clone() },
+        E::ContactAdded { account } => wire::AccountEvent::ContactAdded { account: account.clone() },
+        E::ContactRemoved { account } => wire::AccountEvent::ContactRemoved { account: account.clone() },
+        E::BlockChanged { account, blocked } => {
+            wire::AccountEvent::BlockChanged { account: account.clone(), blocked: *blocked }
+        }
     };
     wire::AccountEventFrame { seq: e.seq.0, at_ms: e.at_ms, event }
 }
@@ -251,5 +263,22 @@ pub fn sync_page(p: &SyncPage) -> wire::SyncResponse {
         conversations: p.conversations.iter().map(summary).collect(),
         conversations_cursor: p.conversations_cursor.0,
         more: p.more,
+    }
+}
+
+pub fn profiles(accounts: &[Account]) -> wire::ProfileList {
+    wire::ProfileList { accounts: accounts.iter().map(profile).collect() }
+}
+
+pub fn pending_requests(me: &Account, requests: &[FriendRequest]) -> wire::PendingRequestList {
+    let one = |r: &FriendRequest| wire::PendingRequest {
+        from: r.from.addr.to_string(),
+        to: r.to.addr.to_string(),
+        message: r.message.clone(),
+        at_ms: r.at_ms,
+    };
+    wire::PendingRequestList {
+        incoming: requests.iter().filter(|r| r.to.id == me.id).map(one).collect(),
+        outgoing: requests.iter().filter(|r| r.from.id == me.id).map(one).collect(),
     }
 }

@@ -169,6 +169,13 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))
+        .route("/contacts", get(rest_chat::list_contacts))
+        .route("/contacts/requests", get(rest_chat::list_friend_requests).post(rest_chat::send_friend_request))
+        .route("/contacts/requests/{account}", delete(rest_chat::reject_friend_request))
+        .route("/contacts/requests/{account}/accept", post(rest_chat::accept_friend_request))
+        .route("/contacts/{account}", delete(rest_chat::remove_contact))
+        .route("/blocks", get(rest_chat::list_blocked))
+        .route("/blocks/{account}", put(rest_chat::block).delete(rest_chat::unblock))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

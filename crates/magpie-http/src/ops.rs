@@ -2,6 +2,7 @@
 //! dispatcher: wire request in, core call, wire answer out. Each transport only extracts.
 
 use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page};
+use magpie_core::contacts::RequestOutcome;
 use magpie_core::conversations::{GroupRequest, GroupUpdate};
 use magpie_core::messages::Outgoing;
 use magpie_core::model::{ConversationId, EntryId, EventSeq, Principal, Seq};
@@ -213,4 +214,28 @@ pub async fn sync(core: &Core, p: &Principal, req: wire::SyncRequest) -> Result<
         )
         .await?;
     Ok(convert::sync_page(&page))
+}
+
+pub async fn list_contacts(core: &Core, p: &Principal) -> Result<wire::ProfileList> {
+    Ok(convert::profiles(&core.contacts.list(p).await?))
+}
+
+pub async fn list_friend_requests(core: &Core, p: &Principal) -> Result<wire::PendingRequestList> {
+    Ok(convert::pending_requests(&p.account, &core.contacts.requests(p).await?))
+}
+
+pub async fn send_friend_request(
+    core: &Core,
+    p: &Principal,
+    req: wire::FriendRequestRequest,
+) -> Result<wire::FriendRequestAnswer> {
+    let status = match core.contacts.request(p, &req.account, req.message.as_deref()).await? {
+        RequestOutcome::Requested => wire::FriendRequestStatus::Requested,
+        RequestOutcome::Added => wire::FriendRequestStatus::Added,
+    };
+    Ok(wire::FriendRequestAnswer { status })
+}
+
+pub async fn list_blocked(core: &Core, p: &Principal) -> Result<wire::ProfileList> {
+    Ok(convert::profiles(&core.contacts.blocked(p).await?))
 }

@@ -200,12 +200,13 @@ pub async fn admin_update_domain(
     ApiJson(req): ApiJson<wire::UpdateDomainRequest>,
 ) -> ApiResult<wire::DomainInfo> {
     let actor = Actor::Account(&caller);
-    let updated = match req.registration {
-        Some(mode) => {
-            state.core.accounts.set_registration(actor, &domain, convert::registration_from_wire(mode)).await?
-        }
-        None => state.core.accounts.admin_domain(actor, &domain).await?,
-    };
+    let mut updated = state.core.accounts.admin_domain(actor, &domain).await?;
+    if let Some(mode) = req.registration {
+        updated = state.core.accounts.set_registration(actor, &domain, convert::registration_from_wire(mode)).await?;
+    }
+    if let Some(on) = req.direct_requires_friendship {
+        updated = state.core.accounts.set_direct_requires_friendship(actor, &domain, on).await?;
+    }
     Ok(Json(convert::domain(&updated)))
 }
 

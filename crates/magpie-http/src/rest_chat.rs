@@ -300,3 +300,99 @@ pub async fn sync(
 ) -> ApiResult<wire::SyncResponse> {
     Ok(Json(ops::sync(&state.core, &caller, q).await?))
 }
+
+/// `GET /v1/contacts`: the caller's contacts, by login name.
+#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
+    responses((status = 200, body = wire::ProfileList)))]
+pub async fn list_contacts(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::ProfileList> {
+    Ok(Json(ops::list_contacts(&state.core, &caller).await?))
+}
+
+/// `DELETE /v1/contacts/{account}`: ends a friendship for both sides.
+#[utoipa::path(delete, path = "/v1/contacts/{account}", tag = "contacts", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn remove_contact(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.contacts.remove(&caller, &account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/contacts/requests`: pending requests to and from the caller.
+#[utoipa::path(get, path = "/v1/contacts/requests", tag = "contacts", security(("bearer" = [])),
+    responses((status = 200, body = wire::PendingRequestList)))]
+pub async fn list_friend_requests(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<wire::PendingRequestList> {
+    Ok(Json(ops::list_friend_requests(&state.core, &caller).await?))
+}
+
+/// `POST /v1/contacts/requests`: asks an account of the caller's domain to become a contact.
+#[utoipa::path(post, path = "/v1/contacts/requests", tag = "contacts", security(("bearer" = [])),
+    request_body = wire::FriendRequestRequest, responses((status = 200, body = wire::FriendRequestAnswer)))]
+pub async fn send_friend_request(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::FriendRequestRequest>,
+) -> ApiResult<wire::FriendRequestAnswer> {
+    Ok(Json(ops::send_friend_request(&state.core, &caller, req).await?))
+}
+
+/// `POST /v1/contacts/requests/{account}/accept`: accepts `account`'s request.
+#[utoipa::path(post, path = "/v1/contacts/requests/{account}/accept", tag = "contacts", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn accept_friend_request(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.contacts.accept(&caller, &account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/contacts/requests/{account}`: declines `account`'s request or withdraws the
+/// caller's own.
+#[utoipa::path(delete, path = "/v1/contacts/requests/{account}", tag = "contacts", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn reject_friend_request(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.contacts.reject(&caller, &account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/blocks`: accounts the caller blocks.
+#[utoipa::path(get, path = "/v1/blocks", tag = "contacts", security(("bearer" = [])),
+    responses((status = 200, body = wire::ProfileList)))]
+pub async fn list_blocked(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::ProfileList> {
+    Ok(Json(ops::list_blocked(&state.core, &caller).await?))
+}
+
+/// `PUT /v1/blocks/{account}`: blocks an account.
+#[utoipa::path(put, path = "/v1/blocks/{account}", tag = "contacts", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 204)))]
+pub async fn block(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.contacts.block(&caller, &account, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/blocks/{account}`: unblocks an account.
+#[utoipa::path(delete, path = "/v1/blocks/{account}", tag = "contacts", security(("bearer" = [])),
+    params(("account" = String, Path)), responses((status = 204)))]
+pub async fn unblock(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.contacts.block(&caller, &account, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -321,7 +321,7 @@ impl<'a> Connection<'a> {
         let core = &self.state.core;
         let p = &self.principal;
         match frame.kind.as_str() {
-            t::PING => Ok(Value::Object(Default::default())),
+            t::PING => Ok(empty()),
             t::GET_ME => answer(core.accounts.me(p).await.map(|me| convert::me(&me))),
             t::LIST_SESSIONS => answer(core.auth.sessions(p).await.map(|sessions| wire::SessionList {
                 sessions: sessions.iter().map(|s| convert::session(s, p.session.id)).collect(),
@@ -395,7 +395,7 @@ impl<'a> Connection<'a> {
             }
             t::HIDE => {
                 let r: wire::InConversation<wire::HideRequest> = parse(frame)?;
-                answer(ops::hide(core, p, r.conversation, r.data).await.map(|()| serde_json::json!({})))
+                answer(ops::hide(core, p, r.conversation, r.data).await.map(|()| empty()))
             }
             t::GET_MESSAGES => {
                 let r: wire::InConversation<wire::HistoryQuery> = parse(frame)?;
@@ -415,6 +415,26 @@ impl<'a> Connection<'a> {
                 answer(ops::get_receipts(core, p, r.conversation, seq).await)
             }
             t::SYNC => answer(ops::sync(core, p, parse(frame)?).await),
+            t::LIST_CONTACTS => answer(ops::list_contacts(core, p).await),
+            t::LIST_FRIEND_REQUESTS => answer(ops::list_friend_requests(core, p).await),
+            t::SEND_FRIEND_REQUEST => answer(ops::send_friend_request(core, p, parse(frame)?).await),
+            t::ACCEPT_FRIEND_REQUEST => {
+                let r: wire::AccountRef = parse(frame)?;
+                answer(core.contacts.accept(p, &r.account).await.map(|()| empty()))
+            }
+            t::REJECT_FRIEND_REQUEST => {
+                let r: wire::AccountRef = parse(frame)?;
+                answer(core.contacts.reject(p, &r.account).await.map(|()| empty()))
+            }
+            t::REMOVE_CONTACT => {
+                let r: wire::AccountRef = parse(frame)?;
+                answer(core.contacts.remove(p, &r.account).await.map(|()| empty()))
+            }
+            t::LIST_BLOCKED => answer(ops::list_blocked(core, p).await),
+            t::BLOCK | t::UNBLOCK => {
+                let r: wire::AccountRef = parse(frame)?;
+                answer(core.contacts.block(p, &r.account, frame.kind == t::BLOCK).await.map(|()| empty()))
+            }
             other => {
                 let shown: String = other.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)
@@ -463,6 +483,11 @@ fn parse<T: serde::de::DeserializeOwned>(frame: &ClientFrame) -> Result<T, wire:
     serde_json::from_value(data).map_err(|e| {
         wire::ErrorBody::new(ErrorCode::MalformedRequest, format!("invalid data for {}: {e}", frame.kind)).error
     })
+}
+
+/// The `{}` reply of requests that answer nothing else.
+fn empty() -> Value {
+    Value::Object(Default::default())
 }
 
 fn missing(field: &str) -> wire::ErrorDetail {

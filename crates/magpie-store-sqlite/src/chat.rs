@@ -270,7 +270,7 @@ fn log_event(tx: &Tx<'_>, account: AccountId, event: AccountEvent, at_ms: i64) -
     Ok(())
 }
 
-fn log_events(tx: &Tx<'_>, events: Vec<(AccountId, AccountEvent)>, at_ms: i64) -> rusqlite::Result<()> {
+pub(crate) fn log_events(tx: &Tx<'_>, events: Vec<(AccountId, AccountEvent)>, at_ms: i64) -> rusqlite::Result<()> {
     for (account, event) in events {
         log_event(tx, account, event, at_ms)?;
     }

@@ -15,6 +15,7 @@
 //! blocking pool. Database rows never leave this crate: they become core types here.
 
 mod chat;
+mod contacts;
 mod migrate;
 mod queries;
 

@@ -10,6 +10,7 @@ use crate::OpenError;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     ("0002_conversations", include_str!("../migrations/sqlite/0002_conversations.sql")),
+    ("0003_contacts", include_str!("../migrations/sqlite/0003_contacts.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

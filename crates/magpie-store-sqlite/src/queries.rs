@@ -6,6 +6,7 @@ use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, Entry, LoggedEvent, Member, MemberSettingsPatch,
     NewConversation, Page, Summary,
 };
+use magpie_core::contacts::{ContactState, FriendRequest};
 use magpie_core::model::{
     Account, AccountId, ConversationId, Domain, DomainId, EntryId, EventSeq, NewAccount, NewSession, ProfileFields,
     ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Seq, Session, SessionId, SessionSelector,
@@ -15,11 +16,11 @@ use magpie_core::ports::Store;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{SqliteStore, chat};
+use crate::{SqliteStore, chat, contacts};
 
 type StoreResult<T> = Result<T, StoreError>;
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
      a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
 const SESSION_COLUMNS: &str = "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms";
 
@@ -36,10 +37,11 @@ fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<Domain> {
         name: DomainName::parse(&name).map_err(|_| corrupt(1, "domain name"))?,
         registration: RegistrationMode::parse(&registration).ok_or_else(|| corrupt(2, "registration mode"))?,
         created_at_ms: row.get(3)?,
+        direct_requires_friendship: row.get(4)?,
     })
 }
 
-fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+pub(crate) fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let domain: String = row.get(2)?;
     let name: String = row.get(3)?;
     let role: String = row.get(4)?;
@@ -126,6 +128,7 @@ impl Store for SqliteStore {
                 id: DomainId(tx.last_insert_rowid()),
                 name,
                 registration: RegistrationMode::Closed,
+                direct_requires_friendship: false,
                 created_at_ms: now_ms,
             }))
         })
@@ -136,7 +139,7 @@ impl Store for SqliteStore {
         let name = name.as_str().to_owned();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, registration, created_at_ms FROM domains WHERE name = ?1",
+                "SELECT id, name, registration, created_at_ms, direct_requires_friendship FROM domains WHERE name = ?1",
                 [name],
                 domain_from_row,
             )
@@ -147,9 +150,11 @@ impl Store for SqliteStore {
 
     async fn domains(&self) -> StoreResult<Vec<Domain>> {
         self.read(|c| {
-            c.prepare("SELECT id, name, registration, created_at_ms FROM domains ORDER BY name")?
-                .query_map([], domain_from_row)?
-                .collect()
+            c.prepare(
+                "SELECT id, name, registration, created_at_ms, direct_requires_friendship FROM domains ORDER BY name",
+            )?
+            .query_map([], domain_from_row)?
+            .collect()
         })
         .await
     }
@@ -538,5 +543,80 @@ impl Store for SqliteStore {
 
     async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq> {
         self.read(move |c| chat::account_events_head(c, account)).await
+    }
+    async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute("UPDATE domains SET direct_requires_friendship = ?2 WHERE id = ?1", params![domain.0, on])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn contact_state(&self, a: AccountId, b: AccountId) -> StoreResult<ContactState> {
+        self.read(move |c| contacts::contact_state(c, a, b)).await
+    }
+
+    async fn put_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        message: Option<String>,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<()> {
+        self.write(move |tx| contacts::put_friend_request(tx, from, to, message, at_ms, events)).await
+    }
+
+    async fn accept_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| contacts::accept_friend_request(tx, from, to, at_ms, events)).await
+    }
+
+    async fn delete_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| contacts::delete_friend_request(tx, from, to, at_ms, events)).await
+    }
+
+    async fn remove_contact(
+        &self,
+        a: AccountId,
+        b: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| contacts::remove_contact(tx, a, b, at_ms, events)).await
+    }
+
+    async fn set_block(
+        &self,
+        account: AccountId,
+        blocked: AccountId,
+        on: bool,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| contacts::set_block(tx, account, blocked, on, at_ms, events)).await
+    }
+
+    async fn contacts(&self, account: AccountId) -> StoreResult<Vec<Account>> {
+        self.read(move |c| contacts::contacts(c, account)).await
+    }
+
+    async fn friend_requests(&self, account: AccountId) -> StoreResult<Vec<FriendRequest>> {
+        self.read(move |c| contacts::friend_requests(c, account)).await
+    }
+
+    async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>> {
+        self.read(move |c| contacts::blocked(c, account)).await
     }
 }

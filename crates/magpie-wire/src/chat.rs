@@ -394,15 +394,31 @@ pub enum LeaveReason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AccountEvent {
     /// The caller became a member: fetch the conversation.
-    ConversationJoined { conversation: i64 },
+    ConversationJoined {
+        conversation: i64,
+    },
     /// The caller's membership ended; the conversation is gone for it.
-    ConversationLeft { conversation: i64, reason: LeaveReason },
+    ConversationLeft {
+        conversation: i64,
+        reason: LeaveReason,
+    },
     /// The caller read up to `seq` (on any device).
-    Read { conversation: i64, seq: i64 },
+    Read {
+        conversation: i64,
+        seq: i64,
+    },
     /// The other party of a direct chat read up to `seq`.
-    PeerRead { conversation: i64, account: String, seq: i64 },
+    PeerRead {
+        conversation: i64,
+        account: String,
+        seq: i64,
+    },
     /// The other party of a direct chat received up to `seq`.
-    PeerDelivered { conversation: i64, account: String, seq: i64 },
+    PeerDelivered {
+        conversation: i64,
+        account: String,
+        seq: i64,
+    },
     /// The caller's pinned, muted or draft changed; only the named fields.
     SettingsChanged {
         conversation: i64,
@@ -415,8 +431,90 @@ pub enum AccountEvent {
         draft: Option<String>,
     },
     /// Entries deleted for the caller only.
-    Hidden { conversation: i64, seqs: Vec<i64> },
+    Hidden {
+        conversation: i64,
+        seqs: Vec<i64>,
+    },
+    /// Someone asks to become the caller's contact.
+    FriendRequest {
+        from: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// The caller asked someone (on another of its devices).
+    FriendRequestSent {
+        to: String,
+    },
+    /// A pending request between the caller and `account` was declined or withdrawn.
+    FriendRequestClosed {
+        account: String,
+    },
+    ContactAdded {
+        account: String,
+    },
+    ContactRemoved {
+        account: String,
+    },
+    /// The caller blocked or unblocked `account`.
+    BlockChanged {
+        account: String,
+        blocked: bool,
+    },
     /// An event this client version does not know.
     #[serde(other)]
     Unknown,
+}
+
+/// `POST /v1/contacts/requests`: asks `account` to become a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FriendRequestRequest {
+    pub account: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// What a friend request led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FriendRequestStatus {
+    /// Waiting for the other side.
+    Requested,
+    /// The other side had asked too: you are contacts now.
+    Added,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FriendRequestAnswer {
+    pub status: FriendRequestStatus,
+}
+
+/// A pending friend request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingRequest {
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub at_ms: i64,
+}
+
+/// `GET /v1/contacts/requests`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingRequestList {
+    /// Requests to the caller.
+    pub incoming: Vec<PendingRequest>,
+    /// Requests the caller made.
+    pub outgoing: Vec<PendingRequest>,
+}
+
+/// `GET /v1/contacts` and `GET /v1/blocks`: profiles, by login name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProfileList {
+    pub accounts: Vec<crate::Profile>,
+}
+
+/// WebSocket `data` naming one account (contacts and blocks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccountRef {
+    pub account: String,
 }

@@ -167,6 +167,9 @@ pub struct AdminAccountList {
 pub struct DomainInfo {
     pub name: String,
     pub registration: RegistrationMode,
+    /// Direct messages need friendship (default `false`: any member may message any other).
+    #[serde(default)]
+    pub direct_requires_friendship: bool,
     pub created_at_ms: i64,
 }
 
@@ -187,6 +190,8 @@ pub struct CreateDomainRequest {
 pub struct UpdateDomainRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<RegistrationMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_requires_friendship: Option<bool>,
 }
 
 /// `GET /healthz` and `GET /readyz`.

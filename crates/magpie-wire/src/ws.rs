@@ -105,9 +105,27 @@ pub mod request_type {
     pub const GET_RECEIPTS: &str = "get_receipts";
     /// [`crate::SyncRequest`] → [`crate::SyncResponse`].
     pub const SYNC: &str = "sync";
+    /// `{}` → [`crate::ProfileList`].
+    pub const LIST_CONTACTS: &str = "list_contacts";
+    /// `{}` → [`crate::PendingRequestList`].
+    pub const LIST_FRIEND_REQUESTS: &str = "list_friend_requests";
+    /// [`crate::FriendRequestRequest`] → [`crate::FriendRequestAnswer`].
+    pub const SEND_FRIEND_REQUEST: &str = "send_friend_request";
+    /// [`crate::AccountRef`] (the requester) → `{}`.
+    pub const ACCEPT_FRIEND_REQUEST: &str = "accept_friend_request";
+    /// [`crate::AccountRef`] → `{}`: declines a request to you or withdraws yours.
+    pub const REJECT_FRIEND_REQUEST: &str = "reject_friend_request";
+    /// [`crate::AccountRef`] → `{}`.
+    pub const REMOVE_CONTACT: &str = "remove_contact";
+    /// `{}` → [`crate::ProfileList`].
+    pub const LIST_BLOCKED: &str = "list_blocked";
+    /// [`crate::AccountRef`] → `{}`.
+    pub const BLOCK: &str = "block";
+    /// [`crate::AccountRef`] → `{}`.
+    pub const UNBLOCK: &str = "unblock";
 
     /// Every request type, for the docs test.
-    pub const ALL: [&str; 27] = [
+    pub const ALL: [&str; 36] = [
         PING,
         GET_ME,
         LIST_SESSIONS,
@@ -135,6 +153,15 @@ pub mod request_type {
         MARK_DELIVERED,
         GET_RECEIPTS,
         SYNC,
+        LIST_CONTACTS,
+        LIST_FRIEND_REQUESTS,
+        SEND_FRIEND_REQUEST,
+        ACCEPT_FRIEND_REQUEST,
+        REJECT_FRIEND_REQUEST,
+        REMOVE_CONTACT,
+        LIST_BLOCKED,
+        BLOCK,
+        UNBLOCK,
     ];
 }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use magpie_core::Core;
 use magpie_core::chat::{Entry, LoggedEvent};
-use magpie_core::model::{Account, AccountId, Actor, RegistrationMode, RevokeReason, Role, SessionId};
+use magpie_core::model::{Account, AccountId, Actor, Domain, RegistrationMode, RevokeReason, Role, SessionId};
 use magpie_core::ports::{LiveConnections, SystemClock};
 
 use crate::config::Config;
@@ -44,6 +44,10 @@ pub enum DomainCommand {
         /// Whether anyone may register an account: open or closed.
         #[arg(long, value_parser = ["open", "closed"])]
         registration: Option<String>,
+        /// Whether direct messages need friendship (the default, false, lets any member of
+        /// the domain message any other).
+        #[arg(long)]
+        direct_requires_friendship: Option<bool>,
     },
 }
 
@@ -98,6 +102,15 @@ impl LiveConnections for NoConnections {
     fn deliver_event(&self, _: &LoggedEvent) {}
 }
 
+fn print_domain(d: &Domain) {
+    println!(
+        "{}\tregistration={}\tdirect_requires_friendship={}",
+        d.name,
+        d.registration.as_str(),
+        d.direct_requires_friendship
+    );
+}
+
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     let store = Arc::new(open_store(&config)?);
     let core = Core::new(config.core_settings(), store, Arc::new(SystemClock), Arc::new(NoConnections));
@@ -119,16 +132,18 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             }
             DomainCommand::List => {
                 for d in core.accounts.domains(op).await? {
-                    println!("{}\tregistration={}", d.name, d.registration.as_str());
+                    print_domain(&d);
                 }
             }
-            DomainCommand::Set { name, registration } => {
-                let mode = registration.as_deref().and_then(RegistrationMode::parse);
-                let d = match mode {
-                    Some(mode) => core.accounts.set_registration(op, &name, mode).await?,
-                    None => core.accounts.domain(&name).await?,
-                };
-                println!("{}\tregistration={}", d.name, d.registration.as_str());
+            DomainCommand::Set { name, registration, direct_requires_friendship } => {
+                let mut d = core.accounts.domain(&name).await?;
+                if let Some(mode) = registration.as_deref().and_then(RegistrationMode::parse) {
+                    d = core.accounts.set_registration(op, &name, mode).await?;
+                }
+                if let Some(on) = direct_requires_friendship {
+                    d = core.accounts.set_direct_requires_friendship(op, &name, on).await?;
+                }
+                print_domain(&d);
             }
         },
         AdminCommand::User { command } => match command {

@@ -1,0 +1,150 @@
+//! Contacts, friend requests and blocks: SQL in, core types out.
+
+use magpie_core::chat::AccountEvent;
+use magpie_core::contacts::{ContactState, FriendRequest};
+use magpie_core::model::{Account, AccountId};
+use rusqlite::{Connection, params};
+
+use crate::Tx;
+use crate::chat::log_events;
+use crate::queries::{ACCOUNT_COLUMNS, account_by_id, account_from_row};
+
+type Events = Vec<(AccountId, AccountEvent)>;
+
+pub(crate) fn contact_state(conn: &Connection, a: AccountId, b: AccountId) -> rusqlite::Result<ContactState> {
+    let exists = |sql: &str, x: AccountId, y: AccountId| -> rusqlite::Result<bool> {
+        conn.prepare_cached(sql)?.exists(params![x.0, y.0])
+    };
+    let contact = "SELECT 1 FROM contacts WHERE account_id = ?1 AND contact_id = ?2";
+    let request = "SELECT 1 FROM friend_requests WHERE from_id = ?1 AND to_id = ?2";
+    let block = "SELECT 1 FROM blocks WHERE account_id = ?1 AND blocked_id = ?2";
+    Ok(ContactState {
+        contacts: exists(contact, a, b)?,
+        requested: exists(request, a, b)?,
+        requested_by: exists(request, b, a)?,
+        blocks: exists(block, a, b)?,
+        blocked_by: exists(block, b, a)?,
+    })
+}
+
+pub(crate) fn put_friend_request(
+    tx: &Tx<'_>,
+    from: AccountId,
+    to: AccountId,
+    message: Option<String>,
+    at_ms: i64,
+    events: Events,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO friend_requests (from_id, to_id, message, at_ms) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (from_id, to_id) DO UPDATE SET message = excluded.message, at_ms = excluded.at_ms",
+        params![from.0, to.0, message, at_ms],
+    )?;
+    log_events(tx, events, at_ms)
+}
+
+pub(crate) fn accept_friend_request(
+    tx: &Tx<'_>,
+    from: AccountId,
+    to: AccountId,
+    at_ms: i64,
+    events: Events,
+) -> rusqlite::Result<bool> {
+    let deleted = tx.execute("DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2", params![from.0, to.0])?;
+    if deleted == 0 {
+        return Ok(false);
+    }
+    // A request the other way is answered by the friendship too.
+    tx.execute("DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2", params![to.0, from.0])?;
+    let mut stmt =
+        tx.prepare_cached("INSERT OR IGNORE INTO contacts (account_id, contact_id, since_ms) VALUES (?1, ?2, ?3)")?;
+    stmt.execute(params![from.0, to.0, at_ms])?;
+    stmt.execute(params![to.0, from.0, at_ms])?;
+    log_events(tx, events, at_ms)?;
+    Ok(true)
+}
+
+pub(crate) fn delete_friend_request(
+    tx: &Tx<'_>,
+    from: AccountId,
+    to: AccountId,
+    at_ms: i64,
+    events: Events,
+) -> rusqlite::Result<bool> {
+    let deleted = tx.execute("DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2", params![from.0, to.0])?;
+    if deleted > 0 {
+        log_events(tx, events, at_ms)?;
+    }
+    Ok(deleted > 0)
+}
+
+pub(crate) fn remove_contact(
+    tx: &Tx<'_>,
+    a: AccountId,
+    b: AccountId,
+    at_ms: i64,
+    events: Events,
+) -> rusqlite::Result<bool> {
+    let deleted = tx.execute(
+        "DELETE FROM contacts WHERE (account_id = ?1 AND contact_id = ?2) OR (account_id = ?2 AND contact_id = ?1)",
+        params![a.0, b.0],
+    )?;
+    if deleted > 0 {
+        log_events(tx, events, at_ms)?;
+    }
+    Ok(deleted > 0)
+}
+
+pub(crate) fn set_block(
+    tx: &Tx<'_>,
+    account: AccountId,
+    blocked: AccountId,
+    on: bool,
+    at_ms: i64,
+    events: Events,
+) -> rusqlite::Result<bool> {
+    let changed = if on {
+        tx.execute(
+            "INSERT OR IGNORE INTO blocks (account_id, blocked_id, at_ms) VALUES (?1, ?2, ?3)",
+            params![account.0, blocked.0, at_ms],
+        )?
+    } else {
+        tx.execute("DELETE FROM blocks WHERE account_id = ?1 AND blocked_id = ?2", params![account.0, blocked.0])?
+    };
+    if changed > 0 {
+        log_events(tx, events, at_ms)?;
+    }
+    Ok(changed > 0)
+}
+
+fn accounts_where(conn: &Connection, join: &str, account: AccountId) -> rusqlite::Result<Vec<Account>> {
+    let sql =
+        format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id {join} ORDER BY a.name");
+    conn.prepare_cached(&sql)?.query_map([account.0], account_from_row)?.collect()
+}
+
+pub(crate) fn contacts(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<Account>> {
+    accounts_where(conn, "JOIN contacts c ON c.contact_id = a.id AND c.account_id = ?1", account)
+}
+
+pub(crate) fn blocked(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<Account>> {
+    accounts_where(conn, "JOIN blocks b ON b.blocked_id = a.id AND b.account_id = ?1", account)
+}
+
+pub(crate) fn friend_requests(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<FriendRequest>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT from_id, to_id, message, at_ms FROM friend_requests WHERE from_id = ?1 OR to_id = ?1 ORDER BY at_ms",
+        )?
+        .query_map([account.0], |r| {
+            Ok((AccountId(r.get(0)?), AccountId(r.get(1)?), r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = vec![];
+    for (from, to, message, at_ms) in rows {
+        if let (Some(from), Some(to)) = (account_by_id(conn, from)?, account_by_id(conn, to)?) {
+            out.push(FriendRequest { from, to, message, at_ms });
+        }
+    }
+    Ok(out)
+}
