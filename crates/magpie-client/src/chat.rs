@@ -182,6 +182,24 @@ impl Client {
     }
 }
 
+impl Client {
+    pub async fn set_presence(&self, status: wire::PresenceStatus, text: Option<&str>) -> Result<wire::Presence> {
+        let req = wire::SetPresenceRequest { status, text: text.map(str::to_owned) };
+        self.call(Method::PUT, "/v1/me/presence", Some(&req)).await
+    }
+
+    pub async fn presence(&self, accounts: &[&str]) -> Result<Vec<wire::Presence>> {
+        let list = accounts.iter().map(|a| encode(a)).collect::<Vec<_>>().join(",");
+        let answer: wire::PresenceList =
+            self.call(Method::GET, &format!("/v1/presence?accounts={list}"), NO_BODY).await?;
+        Ok(answer.presence)
+    }
+
+    pub async fn typing(&self, id: i64) -> Result<()> {
+        self.call_empty(Method::POST, &format!("/v1/conversations/{id}/typing"), NO_BODY).await
+    }
+}
+
 /// A `text` message with this client id.
 pub fn text_message(client_msg_id: &str, text: &str) -> wire::SendRequest {
     wire::SendRequest {
@@ -253,6 +271,15 @@ impl Connection {
 
     pub async fn receipts(&self, id: i64, seq: i64) -> Result<wire::Receipts> {
         self.request_as(t::GET_RECEIPTS, Some(json!({ "conversation": id, "seq": seq }))).await
+    }
+
+    pub async fn typing(&self, id: i64) -> Result<()> {
+        self.request(t::TYPING, Some(json!({ "conversation": id }))).await.map(drop)
+    }
+
+    pub async fn set_presence(&self, status: wire::PresenceStatus, text: Option<&str>) -> Result<wire::Presence> {
+        let req = wire::SetPresenceRequest { status, text: text.map(str::to_owned) };
+        self.request_as(t::SET_PRESENCE, Some(serde_json::to_value(req).unwrap_or_default())).await
     }
 
     pub async fn sync(&self, req: wire::SyncRequest) -> Result<wire::SyncResponse> {

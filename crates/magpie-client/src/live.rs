@@ -50,6 +50,15 @@ pub struct Connection {
     next_id: AtomicU64,
     incoming: mpsc::Receiver<Incoming>,
     closed: watch::Receiver<Option<CloseInfo>>,
+    /// The task reading the socket; it holds the socket's other half.
+    reader: tokio::task::AbortHandle,
+}
+
+/// Dropping a connection closes its socket: the reading task goes with it.
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
 }
 
 impl Client {
@@ -106,7 +115,7 @@ impl Client {
         let pending: Pending = Arc::default();
         let (incoming_tx, incoming) = mpsc::channel(INCOMING_LEN_MAX);
         let (closed_tx, closed) = watch::channel(None);
-        tokio::spawn(read_loop(stream, pending.clone(), incoming_tx, closed_tx));
+        let reader = tokio::spawn(read_loop(stream, pending.clone(), incoming_tx, closed_tx)).abort_handle();
         Ok(Connection {
             hello,
             sink: tokio::sync::Mutex::new(sink),
@@ -114,6 +123,7 @@ impl Client {
             next_id: AtomicU64::new(1),
             incoming,
             closed,
+            reader,
         })
     }
 }

@@ -18,6 +18,7 @@ pub mod model;
 pub mod names;
 mod password;
 pub mod ports;
+pub mod presence;
 mod settings;
 
 pub use error::{Error, Result, StoreError, Unit};
@@ -38,6 +39,7 @@ pub struct Core {
     pub contacts: contacts::Contacts,
     pub conversations: conversations::Conversations,
     pub messages: messages::Messages,
+    pub presence: presence::Presence,
     pub settings: Arc<Settings>,
 }
 
@@ -57,8 +59,9 @@ impl Core {
         let conversations = conversations::Conversations::new(deps.clone(), accounts.clone());
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
         let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone());
+        let presence = presence::Presence::new(deps.clone(), conversations.clone());
         fanout::spawn(deps);
-        Core { accounts, auth, contacts, conversations, messages, settings }
+        Core { accounts, auth, contacts, conversations, messages, presence, settings }
     }
 }
 

@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::model::{ConversationId, EntryId, EventSeq, Seq};
 use crate::names::{DomainName, LoginName};
+use crate::presence::Signal;
 use crate::{Error, StoreError};
 
 type StoreResult<T> = Result<T, StoreError>;
@@ -220,6 +221,12 @@ pub trait Store: Send + Sync + 'static {
     /// Pending requests to and from the account, oldest first.
     async fn friend_requests(&self, account: AccountId) -> StoreResult<Vec<FriendRequest>>;
     async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>>;
+
+    /// Who hears of an account's presence: its contacts and the members of its direct chats
+    /// and of its groups with at most `group_members_max` members, less those it blocks.
+    async fn presence_audience(&self, account: AccountId, group_members_max: usize) -> StoreResult<Vec<AccountId>>;
+    /// The newest `last_seen` of the account's sessions.
+    async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>>;
 }
 
 /// Wall-clock time, behind a trait so that tests of time-based rules need not wait.
@@ -249,4 +256,7 @@ pub trait LiveConnections: Send + Sync + 'static {
     fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry);
     /// Queues an account event for every connection of its account.
     fn deliver_event(&self, event: &LoggedEvent);
+    /// Queues an ephemeral signal (typing, presence) for these accounts' connections; a full
+    /// queue drops it instead of closing the connection.
+    fn signal(&self, accounts: &[AccountId], signal: &Signal);
 }

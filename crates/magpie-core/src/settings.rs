@@ -49,6 +49,8 @@ pub struct Settings {
     pub forward_messages_max: usize,
     /// Accounts one membership change may name.
     pub members_per_change_max: usize,
+    /// Groups up to this size carry their members' presence to each other.
+    pub presence_group_members_max: usize,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             sync_page_len_max: 500,
             forward_messages_max: 100,
             members_per_change_max: 500,
+            presence_group_members_max: 100,
         }
     }
 }

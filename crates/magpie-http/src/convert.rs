@@ -4,6 +4,7 @@ use magpie_core::chat;
 use magpie_core::contacts::FriendRequest;
 use magpie_core::messages::{Ack, SyncPage};
 use magpie_core::model::{self, Account, Domain, Session, SessionId};
+use magpie_core::presence::{PresenceInfo, Signal, Status};
 use magpie_wire as wire;
 
 pub fn role(r: model::Role) -> wire::Role {
@@ -280,5 +281,37 @@ pub fn pending_requests(me: &Account, requests: &[FriendRequest]) -> wire::Pendi
     wire::PendingRequestList {
         incoming: requests.iter().filter(|r| r.to.id == me.id).map(one).collect(),
         outgoing: requests.iter().filter(|r| r.from.id == me.id).map(one).collect(),
+    }
+}
+
+pub fn presence(p: &PresenceInfo) -> wire::Presence {
+    wire::Presence {
+        account: p.account.to_string(),
+        status: match p.status {
+            Status::Online => wire::PresenceStatus::Online,
+            Status::Away => wire::PresenceStatus::Away,
+            Status::Busy => wire::PresenceStatus::Busy,
+            Status::Offline => wire::PresenceStatus::Offline,
+        },
+        text: p.text.clone(),
+        last_seen_ms: p.last_seen_ms,
+    }
+}
+
+pub fn status_from_wire(s: wire::PresenceStatus) -> Status {
+    match s {
+        wire::PresenceStatus::Online => Status::Online,
+        wire::PresenceStatus::Away => Status::Away,
+        wire::PresenceStatus::Busy => Status::Busy,
+        wire::PresenceStatus::Offline => Status::Offline,
+    }
+}
+
+pub fn signal(s: &Signal) -> wire::Event {
+    match s {
+        Signal::Typing { conversation, account } => {
+            wire::Event::Typing(wire::Typing { conversation: conversation.0, account: account.to_string() })
+        }
+        Signal::Presence(info) => wire::Event::Presence(presence(info)),
     }
 }

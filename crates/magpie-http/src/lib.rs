@@ -176,6 +176,9 @@ pub fn app(state: AppState) -> Router {
         .route("/contacts/{account}", delete(rest_chat::remove_contact))
         .route("/blocks", get(rest_chat::list_blocked))
         .route("/blocks/{account}", put(rest_chat::block).delete(rest_chat::unblock))
+        .route("/conversations/{id}/typing", post(rest_chat::typing))
+        .route("/me/presence", put(rest_chat::set_presence))
+        .route("/presence", get(rest_chat::get_presence))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

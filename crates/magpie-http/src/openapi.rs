@@ -28,6 +28,7 @@ use crate::{rest, rest_chat};
         rest_chat::list_contacts, rest_chat::remove_contact, rest_chat::list_friend_requests,
         rest_chat::send_friend_request, rest_chat::accept_friend_request, rest_chat::reject_friend_request,
         rest_chat::list_blocked, rest_chat::block, rest_chat::unblock,
+        rest_chat::typing, rest_chat::set_presence, rest_chat::get_presence,
         rest::healthz, rest::readyz, rest::metrics,
     ),
     components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),

@@ -239,3 +239,13 @@ pub async fn send_friend_request(
 pub async fn list_blocked(core: &Core, p: &Principal) -> Result<wire::ProfileList> {
     Ok(convert::profiles(&core.contacts.blocked(p).await?))
 }
+
+pub async fn set_presence(core: &Core, p: &Principal, req: wire::SetPresenceRequest) -> Result<wire::Presence> {
+    let info = core.presence.set(p, convert::status_from_wire(req.status), req.text.as_deref()).await?;
+    Ok(convert::presence(&info))
+}
+
+pub async fn get_presence(core: &Core, p: &Principal, accounts: &[String]) -> Result<wire::PresenceList> {
+    let list = core.presence.get(p, accounts).await?;
+    Ok(wire::PresenceList { presence: list.iter().map(convert::presence).collect() })
+}

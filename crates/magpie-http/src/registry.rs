@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use magpie_core::chat::{Entry, LoggedEvent};
 use magpie_core::model::{Account, AccountId, RevokeReason, SessionId};
 use magpie_core::ports::LiveConnections;
+use magpie_core::presence::Signal;
 use magpie_wire::{Event, ServerFrame, close_code};
 use tokio::sync::{mpsc, watch};
 
@@ -167,6 +168,13 @@ impl Registry {
     /// whose queue is full is closed as a slow consumer instead of growing its queue; its
     /// client catches up by sync.
     fn push_to_accounts(&self, accounts: &[AccountId], frame: &ServerFrame) {
+        self.push(accounts, frame, true);
+    }
+
+    /// Queues a frame for these accounts' connections; on a full queue either closes the
+    /// connection (`close_when_full`, for what sync would replay) or drops the frame (for
+    /// ephemeral signals, which sync never replays and which must not cost a reconnect).
+    fn push(&self, accounts: &[AccountId], frame: &ServerFrame, close_when_full: bool) {
         let Ok(text) = serde_json::to_string(frame) else { return };
         let text: Arc<str> = text.into();
         let sessions: Vec<SessionId> = {
@@ -178,7 +186,7 @@ impl Registry {
         }
         let conns = self.lock_conns();
         for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
-            if conn.frames.try_send(text.clone()).is_err() {
+            if conn.frames.try_send(text.clone()).is_err() && close_when_full {
                 conn.close.send_replace(Some(slow_consumer()));
             }
         }
@@ -221,6 +229,10 @@ impl LiveConnections for Registry {
 
     fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry) {
         self.push_to_accounts(accounts, &ServerFrame::Event(Event::Entry(Box::new(convert::entry(entry)))));
+    }
+
+    fn signal(&self, accounts: &[AccountId], signal: &Signal) {
+        self.push(accounts, &ServerFrame::Event(convert::signal(signal)), false);
     }
 
     fn deliver_event(&self, event: &LoggedEvent) {

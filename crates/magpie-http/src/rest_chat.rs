@@ -396,3 +396,45 @@ pub async fn unblock(
     state.core.contacts.block(&caller, &account, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /v1/conversations/{id}/typing`: the caller is typing (relayed at most every 2 s).
+#[utoipa::path(post, path = "/v1/conversations/{id}/typing", tag = "presence", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn typing(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.core.presence.typing(&caller, magpie_core::model::ConversationId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /v1/me/presence`: the caller's status and status text.
+#[utoipa::path(put, path = "/v1/me/presence", tag = "presence", security(("bearer" = [])),
+    request_body = wire::SetPresenceRequest, responses((status = 200, body = wire::Presence)))]
+pub async fn set_presence(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::SetPresenceRequest>,
+) -> ApiResult<wire::Presence> {
+    Ok(Json(ops::set_presence(&state.core, &caller, req).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PresenceParams {
+    /// Comma-separated `name@domain` list.
+    accounts: String,
+}
+
+/// `GET /v1/presence?accounts=a@d,b@d`: presence of accounts of the caller's domain.
+#[utoipa::path(get, path = "/v1/presence", tag = "presence", security(("bearer" = [])),
+    params(PresenceParams), responses((status = 200, body = wire::PresenceList)))]
+pub async fn get_presence(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<PresenceParams>,
+) -> ApiResult<wire::PresenceList> {
+    let accounts: Vec<String> =
+        q.accounts.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
+    Ok(Json(ops::get_presence(&state.core, &caller, &accounts).await?))
+}

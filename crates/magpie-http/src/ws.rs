@@ -16,7 +16,7 @@ use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use magpie_core::model::{Principal, RevokeReason};
+use magpie_core::model::{ConversationId, Principal, RevokeReason};
 use magpie_core::ports::{Clock, SystemClock};
 use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code, request_type};
 use serde_json::Value;
@@ -99,6 +99,8 @@ async fn serve(state: AppState, principal: Principal, token: String, mut socket:
         }
     };
     let (mut sink, mut stream) = socket.split();
+    // Set once the account counts as online through this connection.
+    let mut online = None;
 
     // A revocation that landed between the upgrade's check and the registration above would
     // have missed this connection: check once more now that it is registered.
@@ -119,6 +121,8 @@ async fn serve(state: AppState, principal: Principal, token: String, mut socket:
             let expires_in_ms = u64::try_from(principal.session.expires_at_ms - SystemClock.now_ms()).unwrap_or(0);
             let expiry = tokio::time::sleep_until(tokio::time::Instant::now() + Duration::from_millis(expires_in_ms));
             if send_frame(&mut sink, &state, &hello).await {
+                state.core.presence.connected(&principal).await;
+                online = Some(principal.clone());
                 let mut conn = Connection::new(&state, principal, handle.sender.clone());
                 tokio::select! {
                     end = conn.read_loop(&mut stream) => end,
@@ -149,6 +153,10 @@ async fn serve(state: AppState, principal: Principal, token: String, mut socket:
     };
     let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, goodbye).await;
     state.live.unregister(session, handle.id);
+    // After the goodbye, so that the close frame never waits for the announcement.
+    if let Some(principal) = online {
+        state.core.presence.disconnected(&principal).await;
+    }
 }
 
 /// How a connection ends.
@@ -431,6 +439,15 @@ impl<'a> Connection<'a> {
                 answer(core.contacts.remove(p, &r.account).await.map(|()| empty()))
             }
             t::LIST_BLOCKED => answer(ops::list_blocked(core, p).await),
+            t::TYPING => {
+                let r: wire::ConversationRef = parse(frame)?;
+                answer(core.presence.typing(p, ConversationId(r.conversation)).await.map(|()| empty()))
+            }
+            t::SET_PRESENCE => answer(ops::set_presence(core, p, parse(frame)?).await),
+            t::GET_PRESENCE => {
+                let r: wire::PresenceQuery = parse(frame)?;
+                answer(ops::get_presence(core, p, &r.accounts).await)
+            }
             t::BLOCK | t::UNBLOCK => {
                 let r: wire::AccountRef = parse(frame)?;
                 answer(core.contacts.block(p, &r.account, frame.kind == t::BLOCK).await.map(|()| empty()))

@@ -148,3 +148,30 @@ pub(crate) fn friend_requests(conn: &Connection, account: AccountId) -> rusqlite
     }
     Ok(out)
 }
+
+pub(crate) fn presence_audience(
+    conn: &Connection,
+    account: AccountId,
+    group_members_max: usize,
+) -> rusqlite::Result<Vec<AccountId>> {
+    let max = i64::try_from(group_members_max).unwrap_or(i64::MAX);
+    conn.prepare_cached(
+        "SELECT contact_id FROM contacts WHERE account_id = ?1 \
+         UNION \
+         SELECT other.account_id FROM members mine \
+         JOIN conversations c ON c.id = mine.conversation_id \
+         JOIN members other ON other.conversation_id = c.id \
+         WHERE mine.account_id = ?1 AND mine.left_seq IS NULL AND other.left_seq IS NULL \
+           AND other.account_id != ?1 AND c.dissolved_at_ms IS NULL \
+           AND (c.kind = 'direct' OR c.member_count <= ?2) \
+         EXCEPT \
+         SELECT blocked_id FROM blocks WHERE account_id = ?1",
+    )?
+    .query_map(params![account.0, max], |r| r.get(0).map(AccountId))?
+    .collect()
+}
+
+pub(crate) fn last_seen(conn: &Connection, account: AccountId) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT max(last_seen_at_ms) FROM sessions WHERE account_id = ?1")?
+        .query_row([account.0], |r| r.get(0))
+}

@@ -619,4 +619,12 @@ impl Store for SqliteStore {
     async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>> {
         self.read(move |c| contacts::blocked(c, account)).await
     }
+
+    async fn presence_audience(&self, account: AccountId, group_members_max: usize) -> StoreResult<Vec<AccountId>> {
+        self.read(move |c| contacts::presence_audience(c, account, group_members_max)).await
+    }
+
+    async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>> {
+        self.read(move |c| contacts::last_seen(c, account)).await
+    }
 }

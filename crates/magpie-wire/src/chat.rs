@@ -518,3 +518,51 @@ pub struct ProfileList {
 pub struct AccountRef {
     pub account: String,
 }
+
+/// A presence status. `offline` only ever comes from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    Online,
+    Away,
+    Busy,
+    Offline,
+}
+
+/// An account's presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Presence {
+    pub account: String,
+    pub status: PresenceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// When the account was last connected (offline only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_ms: Option<i64>,
+}
+
+/// `PUT /v1/me/presence`: `online`, `away` or `busy`, and a status text (`""` clears it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SetPresenceRequest {
+    pub status: PresenceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// `get_presence` over the WebSocket; over REST `GET /v1/presence?accounts=a@d,b@d`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceQuery {
+    pub accounts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceList {
+    pub presence: Vec<Presence>,
+}
+
+/// A member of a conversation is typing (ephemeral).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Typing {
+    pub conversation: i64,
+    pub account: String,
+}

@@ -123,9 +123,15 @@ pub mod request_type {
     pub const BLOCK: &str = "block";
     /// [`crate::AccountRef`] → `{}`.
     pub const UNBLOCK: &str = "unblock";
+    /// [`crate::ConversationRef`] → `{}`: the caller is typing (relayed at most every 2 s).
+    pub const TYPING: &str = "typing";
+    /// [`crate::SetPresenceRequest`] → [`crate::Presence`].
+    pub const SET_PRESENCE: &str = "set_presence";
+    /// [`crate::PresenceQuery`] → [`crate::PresenceList`].
+    pub const GET_PRESENCE: &str = "get_presence";
 
     /// Every request type, for the docs test.
-    pub const ALL: [&str; 36] = [
+    pub const ALL: [&str; 39] = [
         PING,
         GET_ME,
         LIST_SESSIONS,
@@ -162,6 +168,9 @@ pub mod request_type {
         LIST_BLOCKED,
         BLOCK,
         UNBLOCK,
+        TYPING,
+        SET_PRESENCE,
+        GET_PRESENCE,
     ];
 }
 
@@ -250,6 +259,10 @@ pub enum Event {
     Entry(Box<crate::Entry>),
     /// A new event on the account's event log, in event seq order.
     Account(crate::AccountEventFrame),
+    /// A member of a conversation is typing. Ephemeral: may be dropped, never replayed.
+    Typing(crate::Typing),
+    /// A contact's or co-member's presence changed. Ephemeral: may be dropped, never replayed.
+    Presence(crate::Presence),
 }
 
 /// Why a session ended.

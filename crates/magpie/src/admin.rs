@@ -11,6 +11,7 @@ use magpie_core::Core;
 use magpie_core::chat::{Entry, LoggedEvent};
 use magpie_core::model::{Account, AccountId, Actor, Domain, RegistrationMode, RevokeReason, Role, SessionId};
 use magpie_core::ports::{LiveConnections, SystemClock};
+use magpie_core::presence::Signal;
 
 use crate::config::Config;
 use crate::serve::open_store;
@@ -100,6 +101,7 @@ impl LiveConnections for NoConnections {
     fn profile_updated(&self, _: &Account) {}
     fn deliver_entry(&self, _: &[AccountId], _: &Entry) {}
     fn deliver_event(&self, _: &LoggedEvent) {}
+    fn signal(&self, _: &[AccountId], _: &Signal) {}
 }
 
 fn print_domain(d: &Domain) {

@@ -195,6 +195,11 @@ pub struct MessagingConfig {
     /// Accounts one membership change may name.
     #[config(default = 500, env = "MAGPIE_MEMBERS_PER_CHANGE_MAX")]
     pub members_per_change_max: usize,
+
+    /// Groups up to this many members carry presence changes between their members (larger
+    /// ones would flood everyone); contacts and direct chats always do.
+    #[config(default = 100, env = "MAGPIE_PRESENCE_GROUP_MEMBERS_MAX")]
+    pub presence_group_members_max: usize,
 }
 
 impl Config {
@@ -237,6 +242,7 @@ impl Config {
             sync_page_len_max: m.sync_page_len_max,
             forward_messages_max: m.forward_messages_max,
             members_per_change_max: m.members_per_change_max,
+            presence_group_members_max: m.presence_group_members_max,
         }
     }
 

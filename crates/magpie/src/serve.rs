@@ -82,6 +82,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         Some(r) => r?,
         None => tracing::warn!("connections still open after the grace period; stopping anyway"),
     }
+    // WebSockets outlive the HTTP server's own shutdown (upgraded connections are not
+    // tracked by it): give them the rest of the grace period to send their close frames.
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let mut check = tokio::time::interval(Duration::from_millis(20));
+    while !state.live.is_empty() && tokio::time::Instant::now() < deadline {
+        check.tick().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -13,6 +13,7 @@ mod docs;
 mod groups;
 mod lifecycle;
 mod messaging;
+mod presence;
 mod sessions;
 mod sync;
 mod tenancy;

@@ -1,0 +1,235 @@
+//! Presence and typing: ephemeral signals, kept in memory and never stored.
+//!
+//! An account is online while it has a live connection, with the status it chose (online,
+//! away, busy) and a status text; offline with its last-seen time otherwise. Changes go to
+//! its audience: its contacts and the members of its direct chats and small groups (up to
+//! `presence_group_members_max` members), all in its own domain by construction, minus the
+//! accounts it blocks. Typing goes to the other members of one conversation, at most once per
+//! [`TYPING_INTERVAL_MS`] per account and conversation. Both may be dropped; neither is
+//! replayed by sync. In cluster mode this state moves to the bus; for now it is one node's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::chat::ConversationKind;
+use crate::conversations::Conversations;
+use crate::model::{AccountId, ConversationId, Principal};
+use crate::names::{self, AccountAddr};
+use crate::{Deps, Error, Result};
+
+/// Typing signals relayed per account and conversation: one per this many milliseconds.
+pub const TYPING_INTERVAL_MS: i64 = 2_000;
+/// Groups larger than this get no typing signals (nobody reads "37 people are typing").
+pub const TYPING_GROUP_MEMBERS_MAX: u32 = 500;
+/// Longest status text, in characters.
+pub const STATUS_TEXT_CHARS_MAX: usize = 128;
+/// Accounts one presence query may name.
+pub const PRESENCE_QUERY_LEN_MAX: usize = 500;
+/// Typing windows remembered before the oldest are forgotten.
+const TYPING_KEYS_MAX: usize = 100_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Online,
+    Away,
+    Busy,
+    Offline,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Online => "online",
+            Status::Away => "away",
+            Status::Busy => "busy",
+            Status::Offline => "offline",
+        }
+    }
+}
+
+/// What others see of an account's presence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceInfo {
+    pub account: AccountAddr,
+    pub status: Status,
+    pub text: Option<String>,
+    /// When it was last connected; `None` while online or if never seen.
+    pub last_seen_ms: Option<i64>,
+}
+
+/// An ephemeral signal for live connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    Typing { conversation: ConversationId, account: AccountAddr },
+    Presence(PresenceInfo),
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    addr: AccountAddr,
+    connections: usize,
+    /// The status chosen while connected (online, away or busy).
+    chosen: Status,
+    text: Option<String>,
+    last_seen_ms: Option<i64>,
+}
+
+impl State {
+    fn info(&self) -> PresenceInfo {
+        let online = self.connections > 0;
+        PresenceInfo {
+            account: self.addr.clone(),
+            status: if online { self.chosen } else { Status::Offline },
+            text: self.text.clone(),
+            last_seen_ms: if online { None } else { self.last_seen_ms },
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Presence {
+    deps: Arc<Deps>,
+    conversations: Conversations,
+    states: Arc<Mutex<HashMap<AccountId, State>>>,
+    typing: Arc<Mutex<HashMap<(AccountId, ConversationId), i64>>>,
+}
+
+impl Presence {
+    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations) -> Presence {
+        Presence { deps, conversations, states: Arc::default(), typing: Arc::default() }
+    }
+
+    /// A connection of the caller opened.
+    pub async fn connected(&self, caller: &Principal) {
+        let info = {
+            let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+            let state = states.entry(caller.account.id).or_insert_with(|| State {
+                addr: caller.account.addr.clone(),
+                connections: 0,
+                chosen: Status::Online,
+                text: None,
+                last_seen_ms: None,
+            });
+            state.connections += 1;
+            (state.connections == 1).then(|| state.info())
+        };
+        if let Some(info) = info {
+            self.announce(caller.account.id, info).await;
+        }
+    }
+
+    /// A connection of the caller closed.
+    pub async fn disconnected(&self, caller: &Principal) {
+        let now = self.deps.clock.now_ms();
+        let info = {
+            let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(state) = states.get_mut(&caller.account.id) else { return };
+            state.connections = state.connections.saturating_sub(1);
+            if state.connections > 0 {
+                return;
+            }
+            state.last_seen_ms = Some(now);
+            state.info()
+        };
+        self.announce(caller.account.id, info).await;
+    }
+
+    /// Sets the caller's status (online, away or busy) and status text (`""` clears it).
+    pub async fn set(&self, caller: &Principal, status: Status, text: Option<&str>) -> Result<PresenceInfo> {
+        if status == Status::Offline {
+            return Err(Error::invalid("status", "must be online, away or busy; offline follows from disconnecting"));
+        }
+        let text = text.map(|t| names::free_text("text", t, STATUS_TEXT_CHARS_MAX)).transpose()?;
+        let info = {
+            let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+            let state = states.entry(caller.account.id).or_insert_with(|| State {
+                addr: caller.account.addr.clone(),
+                connections: 0,
+                chosen: Status::Online,
+                text: None,
+                last_seen_ms: None,
+            });
+            state.chosen = status;
+            if let Some(text) = text {
+                state.text = if text.is_empty() { None } else { Some(text) };
+            }
+            state.info()
+        };
+        self.announce(caller.account.id, info.clone()).await;
+        Ok(info)
+    }
+
+    /// The presence of accounts of the caller's domain. Accounts that block the caller, and
+    /// accounts of other domains, show as offline with nothing more.
+    pub async fn get(&self, caller: &Principal, addrs: &[String]) -> Result<Vec<PresenceInfo>> {
+        if addrs.len() > PRESENCE_QUERY_LEN_MAX {
+            return Err(Error::LimitExceeded("too many accounts in one presence query"));
+        }
+        let mut out = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let addr = AccountAddr::parse(addr)?;
+            let hidden =
+                PresenceInfo { account: addr.clone(), status: Status::Offline, text: None, last_seen_ms: None };
+            let account = if addr.domain == caller.account.addr.domain {
+                self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?
+            } else {
+                None
+            };
+            let Some(account) = account.filter(|a| !a.disabled) else {
+                out.push(hidden);
+                continue;
+            };
+            if self.deps.store.contact_state(account.id, caller.account.id).await?.blocks {
+                out.push(hidden);
+                continue;
+            }
+            let known = self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&account.id).map(State::info);
+            let info = match known {
+                Some(info) => info,
+                None => PresenceInfo {
+                    account: account.addr.clone(),
+                    status: Status::Offline,
+                    text: None,
+                    last_seen_ms: self.deps.store.last_seen(account.id).await?,
+                },
+            };
+            out.push(info);
+        }
+        Ok(out)
+    }
+
+    /// Tells the other members of a conversation that the caller is typing, at most once per
+    /// [`TYPING_INTERVAL_MS`]; more often is accepted and dropped.
+    pub async fn typing(&self, caller: &Principal, id: ConversationId) -> Result<()> {
+        let (conversation, _) = self.conversations.membership(caller, id).await?;
+        if conversation.kind != ConversationKind::Direct && conversation.member_count > TYPING_GROUP_MEMBERS_MAX {
+            return Ok(());
+        }
+        let now = self.deps.clock.now_ms();
+        {
+            let mut typing = self.typing.lock().unwrap_or_else(|e| e.into_inner());
+            let key = (caller.account.id, id);
+            if typing.get(&key).is_some_and(|last| now - last < TYPING_INTERVAL_MS) {
+                return Ok(());
+            }
+            if typing.len() >= TYPING_KEYS_MAX {
+                typing.retain(|_, last| now - *last < TYPING_INTERVAL_MS);
+            }
+            typing.insert(key, now);
+        }
+        let members = self.conversations.all_members(id).await?;
+        let others: Vec<AccountId> = members.iter().map(|m| m.account).filter(|a| *a != caller.account.id).collect();
+        let signal = Signal::Typing { conversation: id, account: caller.account.addr.clone() };
+        self.deps.live.signal(&others, &signal);
+        Ok(())
+    }
+
+    async fn announce(&self, account: AccountId, info: PresenceInfo) {
+        let max = self.deps.settings.presence_group_members_max;
+        match self.deps.store.presence_audience(account, max).await {
+            Ok(audience) => self.deps.live.signal(&audience, &Signal::Presence(info)),
+            // Presence is best-effort: a lost announcement is corrected by the next query.
+            Err(e) => tracing::warn!(error = %e, "cannot read the presence audience"),
+        }
+    }
+}
