@@ -113,3 +113,69 @@ fn client_frames_and_login() {
         serde_json::from_str(r#"{"account":"alice@localhost","password":"pw"}"#).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(login.device, None);
 }
+
+fn entry() -> Entry {
+    Entry {
+        conversation: 12,
+        seq: 5,
+        id: 991,
+        sender: "alice@localhost".into(),
+        client_msg_id: Some("c-1".into()),
+        kind: "text".into(),
+        body: Some(json!({"text": "你好 @bob"})),
+        target: None,
+        mentions: vec!["bob@localhost".into()],
+        mention_all: false,
+        reply_to: Some(4),
+        forwarded_from: None,
+        at_ms: 1_700_000_000_000,
+        edited_at_ms: None,
+        recalled_at_ms: None,
+        reactions: vec![Reaction { emoji: "👍".into(), accounts: vec!["bob@localhost".into()] }],
+        hidden: false,
+    }
+}
+
+#[test]
+fn messaging_frames() {
+    check(
+        &ServerFrame::Event(Event::Entry(Box::new(entry()))),
+        expect![[
+            r#"{"type":"event","event":"entry","data":{"conversation":12,"seq":5,"id":991,"sender":"alice@localhost","client_msg_id":"c-1","kind":"text","body":{"text":"你好 @bob"},"mentions":["bob@localhost"],"reply_to":4,"at_ms":1700000000000,"reactions":[{"emoji":"👍","accounts":["bob@localhost"]}]}}"#
+        ]],
+    );
+    check(
+        &ServerFrame::Event(Event::Account(AccountEventFrame {
+            seq: 9,
+            at_ms: 1_700_000_000_000,
+            event: AccountEvent::PeerRead { conversation: 12, account: "bob@localhost".into(), seq: 5 },
+        })),
+        expect![[
+            r#"{"type":"event","event":"account","data":{"seq":9,"at_ms":1700000000000,"event":{"kind":"peer_read","conversation":12,"account":"bob@localhost","seq":5}}}"#
+        ]],
+    );
+    check(
+        &Ack { conversation: 12, seq: 5, id: 991, at_ms: 1_700_000_000_000, duplicate: false },
+        expect![[r#"{"conversation":12,"seq":5,"id":991,"at_ms":1700000000000,"duplicate":false}"#]],
+    );
+    check(
+        &CreateConversationRequest::Direct { peer: "bob@localhost".into() },
+        expect![[r#"{"kind":"direct","peer":"bob@localhost"}"#]],
+    );
+    check(
+        &ServerFrame::Event(Event::Presence(Presence {
+            account: "bob@localhost".into(),
+            status: PresenceStatus::Offline,
+            text: None,
+            last_seen_ms: Some(1_700_000_000_000),
+        })),
+        expect![[
+            r#"{"type":"event","event":"presence","data":{"account":"bob@localhost","status":"offline","last_seen_ms":1700000000000}}"#
+        ]],
+    );
+    // Events a newer server adds are read as `unknown`, not as a broken frame.
+    let newer: AccountEventFrame =
+        serde_json::from_str(r#"{"seq":1,"at_ms":0,"event":{"kind":"from_the_future","x":1}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(newer.event, AccountEvent::Unknown);
+}
