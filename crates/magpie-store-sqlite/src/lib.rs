@@ -34,6 +34,9 @@ use tokio::sync::{mpsc, oneshot};
 
 /// How long a statement waits for another process's write lock (the admin CLI, say).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often, and how long apart, opening retries a database another process is setting up.
+const OPEN_BUSY_RETRIES: u32 = 50;
+const OPEN_BUSY_PAUSE: Duration = Duration::from_millis(100);
 /// Writes committed together by one transaction and one fsync.
 pub const BATCH_LEN_MAX: usize = 512;
 /// Writes waiting for the writer; past this, writers wait to queue.
@@ -188,8 +191,20 @@ impl SqliteStore {
     pub fn open(path: &Path, readers: usize) -> Result<SqliteStore, OpenError> {
         let open = |path: &Path| -> Result<Connection, OpenError> {
             let conn = Connection::open(path).map_err(|source| OpenError::Open { path: path.into(), source })?;
-            configure(&conn).map_err(|source| OpenError::Open { path: path.into(), source })?;
-            Ok(conn)
+            // Two processes opening a new data directory at once (the server and the admin CLI)
+            // may both try to switch it to WAL; SQLite then answers "busy" at once, without its
+            // busy handler, to avoid a deadlock. Retry for as long as the busy timeout.
+            let mut attempts = 0;
+            loop {
+                match configure(&conn) {
+                    Ok(()) => return Ok(conn),
+                    Err(e) if is_busy(&e) && attempts < OPEN_BUSY_RETRIES => {
+                        attempts += 1;
+                        std::thread::sleep(OPEN_BUSY_PAUSE);
+                    }
+                    Err(source) => return Err(OpenError::Open { path: path.into(), source }),
+                }
+            }
         };
         let mut writer = open(path)?;
         migrate::run(&mut writer, path)?;
@@ -248,6 +263,10 @@ where
         Ok(Err(e)) => Err(StoreError(e.to_string())),
         Err(e) => Err(StoreError(format!("store task: {e}"))),
     }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
