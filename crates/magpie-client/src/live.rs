@@ -21,8 +21,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::rest::{Client, Error, Result};
 
-/// Pushed frames buffered for the application before the connection stops reading.
+/// Pushed frames buffered for the application; past this the connection is dropped.
 const INCOMING_LEN_MAX: usize = 4096;
+/// The close code reported when the application let [`INCOMING_LEN_MAX`] pushed frames pile up.
+pub const SLOW_APPLICATION: u16 = magpie_wire::close_code::SLOW_CONSUMER;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<std::result::Result<Value, ErrorDetail>>>>>;
@@ -151,18 +153,25 @@ async fn read_loop(
             _ => continue,
         };
         let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { continue };
-        let answer = match frame {
-            ServerFrame::Reply { id, data } => Some((id, Ok(data))),
-            ServerFrame::Error { id: Some(id), error } => Some((id, Err(error))),
-            ServerFrame::Error { id: None, error } => {
-                let _ = incoming.send(Incoming::Error(error)).await;
-                None
-            }
-            ServerFrame::Event(event) => {
-                let _ = incoming.send(Incoming::Event(event)).await;
-                None
-            }
-            ServerFrame::Hello(_) => None,
+        let pushed = match frame {
+            ServerFrame::Reply { id, data } => Err((id, Ok(data))),
+            ServerFrame::Error { id: Some(id), error } => Err((id, Err(error))),
+            ServerFrame::Error { id: None, error } => Ok(Some(Incoming::Error(error))),
+            ServerFrame::Event(event) => Ok(Some(Incoming::Event(event))),
+            ServerFrame::Hello(_) => Ok(None),
+        };
+        let answer = match pushed {
+            Err(answer) => Some(answer),
+            Ok(None) => None,
+            // Like the server, the SDK does not buffer without bound: an application that
+            // stops reading pushed frames loses the connection (and catches up by sync)
+            // instead of stalling every reply behind them.
+            Ok(Some(item)) => match incoming.try_send(item) {
+                Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    break CloseInfo { code: SLOW_APPLICATION, reason: "pushed frames were not read".into() };
+                }
+            },
         };
         if let Some((id, result)) = answer {
             let waiter = pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
