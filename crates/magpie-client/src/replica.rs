@@ -51,7 +51,7 @@ impl Replica {
                 })
                 .await?;
             for event in page.events {
-                self.apply_event(event);
+                self.apply_event(live, event).await?;
             }
             for conversation in &page.conversations {
                 self.fetch(live, conversation.id, conversation.last_seq).await?;
@@ -72,8 +72,7 @@ impl Replica {
                     // A gap in the account log: sync fills it (and applies this event too).
                     return self.catch_up(live).await;
                 }
-                self.apply_event(event);
-                Ok(())
+                self.apply_event(live, event).await
             }
             _ => Ok(()),
         }
@@ -97,15 +96,19 @@ impl Replica {
         Ok(())
     }
 
-    fn apply_event(&mut self, event: wire::AccountEventFrame) {
+    async fn apply_event(&mut self, live: &Connection, event: wire::AccountEventFrame) -> Result<()> {
         if event.seq <= self.events_cursor {
-            return;
+            return Ok(());
         }
         self.events_cursor = event.seq;
         if let AccountEvent::ConversationLeft { conversation, .. } = &event.event {
-            self.conversations.entry(*conversation).or_default().left = true;
+            // What came before the end may still be missing here (another device got it live).
+            let id = *conversation;
+            self.fetch(live, id, i64::MAX).await?;
+            self.conversations.entry(id).or_default().left = true;
         }
         self.events.push(event);
+        Ok(())
     }
 
     /// Fetches entries after the conversation's cursor up to `last_seq`.

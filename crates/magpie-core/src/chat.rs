@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Error;
-use crate::model::{AccountId, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
+use crate::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
 use crate::names::AccountAddr;
 
 /// Entry kinds that are operations on another entry or notices from the server, not
@@ -111,8 +111,8 @@ pub struct Conversation {
     pub mute_all: bool,
     /// The newest entry's seq; 0 while empty.
     pub last_seq: Seq,
-    /// The newest entry's server id: the conversation-activity cursor of `sync`.
-    pub last_entry_id: EntryId,
+    /// Moves on with every append: the conversation-activity cursor of `sync`.
+    pub activity: Activity,
     pub last_activity_ms: i64,
     /// Active members.
     pub member_count: u32,

@@ -429,6 +429,17 @@ impl Conversations {
         Ok((conversation, member))
     }
 
+    /// The conversation and the caller's membership, active or ended: what history may show.
+    /// Other domains and accounts that were never members get `not_found`.
+    pub(crate) async fn readable(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
+        let conversation = self.deps.store.conversation(id).await?.ok_or(NOT_FOUND)?;
+        if conversation.domain_id != caller.account.domain_id {
+            return Err(NOT_FOUND);
+        }
+        let member = self.deps.store.member(id, caller.account.id).await?.ok_or(NOT_FOUND)?;
+        Ok((conversation, member))
+    }
+
     async fn active_member(&self, caller: &Principal, id: ConversationId, addr: &str) -> Result<Member> {
         let addr = AccountAddr::parse(addr)?;
         if addr.domain != caller.account.addr.domain {

@@ -17,7 +17,7 @@ use crate::chat::{
 use crate::contacts::Contacts;
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
-use crate::model::{AccountId, ConversationId, EntryId, EventSeq, Principal, Seq};
+use crate::model::{AccountId, Activity, ConversationId, EventSeq, Principal, Seq};
 use crate::names::AccountAddr;
 use crate::{Deps, Error, Result, Unit};
 
@@ -63,7 +63,7 @@ pub struct SyncPage {
     /// Conversations with activity after the requested cursor, oldest activity first.
     pub conversations: Vec<Summary>,
     /// Pass this as `conversations_after` next time.
-    pub conversations_cursor: EntryId,
+    pub conversations_cursor: Activity,
     /// More events or conversations remain: ask again with the new cursors.
     pub more: bool,
 }
@@ -101,6 +101,9 @@ impl Messages {
     /// Sends a message; answered once it is durable.
     pub async fn send(&self, caller: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
         let client_msg_id = client_msg_id(&msg.client_msg_id)?;
+        if let Some(ack) = self.replay(caller, id, &msg.kind, &client_msg_id).await? {
+            return Ok(ack);
+        }
         content::validate(&msg.kind, &msg.body, self.limits())?;
         let (conversation, me) = self.conversations.membership(caller, id).await?;
         self.check_direct(caller, &conversation).await?;
@@ -148,6 +151,9 @@ impl Messages {
         client_msg_id_in: &str,
     ) -> Result<Ack> {
         let client_msg_id = client_msg_id(client_msg_id_in)?;
+        if let Some(ack) = self.replay(caller, to, "", &client_msg_id).await? {
+            return Ok(ack);
+        }
         if seqs.is_empty() || seqs.len() > self.deps.settings.forward_messages_max {
             return Err(Error::invalid("seqs", "name between 1 and forward_messages_max messages"));
         }
@@ -214,7 +220,11 @@ impl Messages {
         client_msg_id_in: Option<&str>,
     ) -> Result<Ack> {
         let client_msg_id = client_msg_id_in.map(client_msg_id).transpose()?;
-        let (_, me) = self.conversations.membership(caller, id).await?;
+        if let Some(ack) = self.replay_op(caller, id, op::EDIT, client_msg_id.as_deref()).await? {
+            return Ok(ack);
+        }
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        self.check_direct(caller, &conversation).await?;
         let original = self.visible_message(&me, id, target).await?;
         content::validate_edit(&original.kind, &body, self.limits())?;
         let window_ms = secs_to_ms(self.deps.settings.edit_window_secs);
@@ -244,6 +254,9 @@ impl Messages {
         client_msg_id_in: Option<&str>,
     ) -> Result<Ack> {
         let client_msg_id = client_msg_id_in.map(client_msg_id).transpose()?;
+        if let Some(ack) = self.replay_op(caller, id, op::RECALL, client_msg_id.as_deref()).await? {
+            return Ok(ack);
+        }
         let (_, me) = self.conversations.membership(caller, id).await?;
         self.visible_message(&me, id, target).await?;
         let window_ms = secs_to_ms(self.deps.settings.recall_window_secs);
@@ -276,8 +289,12 @@ impl Messages {
         client_msg_id_in: Option<&str>,
     ) -> Result<Ack> {
         let client_msg_id = client_msg_id_in.map(client_msg_id).transpose()?;
+        if let Some(ack) = self.replay_op(caller, id, op::REACTION, client_msg_id.as_deref()).await? {
+            return Ok(ack);
+        }
         let emoji = reaction(emoji)?;
-        let (_, me) = self.conversations.membership(caller, id).await?;
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        self.check_direct(caller, &conversation).await?;
         self.visible_message(&me, id, target).await?;
         let check: Check = Box::new(|p| {
             check_role(p, MemberRole::Member)?;
@@ -303,18 +320,22 @@ impl Messages {
     }
 
     /// A page of the log: entries after `Page::After(seq)` or before `Page::Before(seq)`,
-    /// oldest first either way, never before the caller's join.
+    /// oldest first either way, never before the caller's join. A former member reads what
+    /// came before its membership ended, so that all its devices end up with the same
+    /// history; nothing after. Returns the page and the newest seq the caller may read.
     pub async fn history(
         &self,
         caller: &Principal,
         id: ConversationId,
         page: Page,
         limit: usize,
-    ) -> Result<Vec<Entry>> {
-        let (_, me) = self.conversations.membership(caller, id).await?;
-        let limit = limit.clamp(1, self.deps.settings.history_page_len_max);
+    ) -> Result<(Vec<Entry>, Seq)> {
+        let (conversation, me) = self.conversations.readable(caller, id).await?;
+        let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
         let floor = Seq(me.joined_seq.0.max(1));
-        Ok(self.deps.store.entries(id, page, floor, limit, caller.account.id).await?)
+        let entries = self.deps.store.entries(id, page, floor, me.left_seq, limit, caller.account.id).await?;
+        let last = me.left_seq.map_or(conversation.last_seq, |left| Seq(left.0 - 1).min(conversation.last_seq));
+        Ok((entries, last))
     }
 
     /// Marks the conversation read up to `seq`. The caller's other devices, and in a direct
@@ -393,7 +414,7 @@ impl Messages {
         &self,
         caller: &Principal,
         events_after: EventSeq,
-        conversations_after: EntryId,
+        conversations_after: Activity,
         limit: usize,
     ) -> Result<SyncPage> {
         let limit = limit.clamp(1, self.deps.settings.sync_page_len_max);
@@ -404,15 +425,15 @@ impl Messages {
         let events = self.deps.store.account_events(account, events_after, limit).await?;
         let conversations = self.deps.store.summaries(account, conversations_after, true, limit).await?;
         let conversations_cursor =
-            conversations.last().map_or(conversations_after, |s| s.conversation.last_entry_id.max(conversations_after));
+            conversations.last().map_or(conversations_after, |s| s.conversation.activity.max(conversations_after));
         let more = events.len() == limit || conversations.len() == limit;
         Ok(SyncPage { events, events_head, conversations, conversations_cursor, more })
     }
 
     /// The caller's conversations, most recent activity first, before `before` for paging.
-    pub async fn list(&self, caller: &Principal, before: Option<EntryId>, limit: usize) -> Result<Vec<Summary>> {
+    pub async fn list(&self, caller: &Principal, before: Option<Activity>, limit: usize) -> Result<Vec<Summary>> {
         let limit = limit.clamp(1, self.deps.settings.sync_page_len_max);
-        let before = before.unwrap_or(EntryId(i64::MAX));
+        let before = before.unwrap_or(Activity(i64::MAX));
         Ok(self.deps.store.summaries(caller.account.id, before, false, limit).await?)
     }
 
@@ -480,13 +501,49 @@ impl Messages {
     }
 
     async fn append(&self, append: Append) -> Result<Ack> {
-        let conversation = append.entry.conversation;
+        let (conversation, kind) = (append.entry.conversation, append.entry.kind.clone());
         let appended = self.deps.store.append(append).await??;
-        // A retried id that names another conversation is a client bug, not a retry.
-        if appended.entry().conversation != conversation {
+        // A retried id that names another conversation or request is a client bug, not a retry.
+        let entry = appended.entry();
+        if entry.conversation != conversation || entry.kind != kind {
             return Err(Error::AlreadyExists("client_msg_id"));
         }
         Ok(appended.into())
+    }
+
+    /// The ack of an earlier append by this session with this `client_msg_id`, checked before
+    /// anything else so that a retry gets its ack even if the rules changed since (the sender
+    /// left, the peer blocked it). `kind` is the message kind (or an op); empty accepts any
+    /// message kind (a forward copies the kind of its source).
+    async fn replay(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        kind: &str,
+        client_msg_id: &str,
+    ) -> Result<Option<Ack>> {
+        let Some(entry) = self.deps.store.entry_by_client_id(caller.session.id, client_msg_id).await? else {
+            return Ok(None);
+        };
+        let same_request =
+            entry.conversation == id && if kind.is_empty() { entry.is_message() } else { entry.kind == kind };
+        if !same_request {
+            return Err(Error::AlreadyExists("client_msg_id"));
+        }
+        Ok(Some(Ack { entry: Arc::new(entry), duplicate: true }))
+    }
+
+    async fn replay_op(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        op_kind: &str,
+        client_msg_id: Option<&str>,
+    ) -> Result<Option<Ack>> {
+        match client_msg_id {
+            Some(client_msg_id) => self.replay(caller, id, op_kind, client_msg_id).await,
+            None => Ok(None),
+        }
     }
 }
 

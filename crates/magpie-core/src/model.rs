@@ -33,6 +33,11 @@ id_type!(
     EntryId
 );
 id_type!(
+    /// A conversation's activity stamp: a deployment-wide counter that every append and every
+    /// new conversation moves on, in commit order. Unique, so it pages without ties.
+    Activity
+);
+id_type!(
     /// An entry's place in its conversation: dense, from 1, strictly increasing.
     Seq
 );

@@ -12,7 +12,7 @@ use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
 };
-use crate::model::{ConversationId, EntryId, EventSeq, Seq};
+use crate::model::{Activity, ConversationId, EventSeq, Seq};
 use crate::names::{DomainName, LoginName};
 use crate::presence::Signal;
 use crate::{Error, StoreError};
@@ -112,16 +112,19 @@ pub trait Store: Send + Sync + 'static {
     /// already returns that entry as a duplicate without checking or changing anything.
     async fn append(&self, append: Append) -> StoreResult<Result<Appended, Error>>;
     /// A page of the log as `viewer` sees it (reactions, hidden flags), oldest first, never
-    /// before `floor`.
+    /// before `floor` and, if given, only before `ceiling`.
     async fn entries(
         &self,
         conversation: ConversationId,
         page: Page,
         floor: Seq,
+        ceiling: Option<Seq>,
         limit: usize,
         viewer: AccountId,
     ) -> StoreResult<Vec<Entry>>;
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>>;
+    /// The entry a session appended with this `client_msg_id`, if any.
+    async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>>;
 
     /// Raises the member's read and delivered marks (never lowers them, never past the last
     /// seq) and logs `events` if anything moved. Returns the member as it is now.
@@ -153,13 +156,13 @@ pub trait Store: Send + Sync + 'static {
         at_ms: i64,
     ) -> StoreResult<()>;
 
-    /// The account's active conversations whose newest entry id is above `after`, by that id
+    /// The account's active conversations whose activity is above `after`, by activity
     /// ascending (`ascending`) or below `after` descending (the conversation list), at most
     /// `limit`.
     async fn summaries(
         &self,
         account: AccountId,
-        after: EntryId,
+        after: Activity,
         ascending: bool,
         limit: usize,
     ) -> StoreResult<Vec<Summary>>;

@@ -5,7 +5,7 @@ use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page};
 use magpie_core::contacts::RequestOutcome;
 use magpie_core::conversations::{GroupRequest, GroupUpdate};
 use magpie_core::messages::Outgoing;
-use magpie_core::model::{ConversationId, EntryId, EventSeq, Principal, Seq};
+use magpie_core::model::{Activity, ConversationId, EventSeq, Principal, Seq};
 use magpie_core::{Core, Error, Result};
 use magpie_wire as wire;
 
@@ -50,7 +50,7 @@ pub async fn list_conversations(
     p: &Principal,
     q: wire::ListConversations,
 ) -> Result<wire::ConversationList> {
-    let list = core.messages.list(p, q.before.map(EntryId), q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
+    let list = core.messages.list(p, q.before.map(Activity), q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
     Ok(wire::ConversationList { conversations: list.iter().map(convert::summary).collect() })
 }
 
@@ -182,8 +182,7 @@ pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQ
         (None, None) => Page::Before(Seq(i64::MAX)),
     };
     let id = ConversationId(id);
-    let entries = core.messages.history(p, id, page, q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
-    let last_seq = core.conversations.summary(p, id).await?.conversation.last_seq;
+    let (entries, last_seq) = core.messages.history(p, id, page, q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
     Ok(wire::EntryPage { entries: entries.iter().map(convert::entry).collect(), last_seq: last_seq.0 })
 }
 
@@ -209,7 +208,7 @@ pub async fn sync(core: &Core, p: &Principal, req: wire::SyncRequest) -> Result<
         .sync(
             p,
             EventSeq(req.events_after),
-            EntryId(req.conversations_after),
+            Activity(req.conversations_after),
             req.limit.unwrap_or(core.settings.sync_page_len_max),
         )
         .await?;

@@ -11,7 +11,7 @@ use magpie_core::chat::{
     LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Page, Precondition, Reaction,
     Summary,
 };
-use magpie_core::model::{AccountId, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
+use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::Tx;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.description, c.avatar, c.announcement, \
-     c.owner_id, c.mute_all, c.last_seq, c.last_entry_id, c.last_activity_ms, c.member_count, c.created_at_ms, \
+     c.owner_id, c.mute_all, c.last_seq, c.activity, c.last_activity_ms, c.member_count, c.created_at_ms, \
      c.dissolved_at_ms";
 const CONVERSATION_COLUMN_COUNT: usize = 15;
 const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m.role, m.joined_seq, m.left_seq, \
@@ -67,7 +67,7 @@ fn conversation_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Conversat
         owner: row.get::<_, Option<i64>>(at + 7)?.map(AccountId),
         mute_all: row.get(at + 8)?,
         last_seq: Seq(row.get(at + 9)?),
-        last_entry_id: EntryId(row.get(at + 10)?),
+        activity: Activity(row.get(at + 10)?),
         last_activity_ms: row.get(at + 11)?,
         member_count: row.get(at + 12)?,
         created_at_ms: row.get(at + 13)?,
@@ -184,7 +184,11 @@ pub(crate) fn entry(conn: &Connection, id: ConversationId, seq: Seq) -> rusqlite
     conn.prepare_cached(&sql)?.query_row([id.0, seq.0], entry_from_row).optional()
 }
 
-fn entry_by_client_id(conn: &Connection, session: SessionId, client_msg_id: &str) -> rusqlite::Result<Option<Entry>> {
+pub(crate) fn entry_by_client_id(
+    conn: &Connection,
+    session: SessionId,
+    client_msg_id: &str,
+) -> rusqlite::Result<Option<Entry>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.session_id = ?1 AND e.client_msg_id = ?2");
     conn.prepare_cached(&sql)?.query_row(params![session.0, client_msg_id], entry_from_row).optional()
 }
@@ -195,19 +199,21 @@ pub(crate) fn entries(
     id: ConversationId,
     page: Page,
     floor: Seq,
+    ceiling: Option<Seq>,
     limit: usize,
     viewer: AccountId,
 ) -> rusqlite::Result<Vec<Entry>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let ceiling = ceiling.map_or(i64::MAX, |c| c.0);
     let mut list: Vec<Entry> = match page {
         Page::After(after) => {
             let sql = format!(
-                "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq > ?2 \
+                "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq > ?2 AND e.seq < ?4 \
                  ORDER BY e.seq LIMIT ?3"
             );
             let after = after.0.max(floor.0 - 1);
             conn.prepare_cached(&sql)?
-                .query_map(params![id.0, after, limit], entry_from_row)?
+                .query_map(params![id.0, after, limit, ceiling], entry_from_row)?
                 .collect::<Result<_, _>>()?
         }
         Page::Before(before) => {
@@ -217,7 +223,7 @@ pub(crate) fn entries(
             );
             let mut list = conn
                 .prepare_cached(&sql)?
-                .query_map(params![id.0, before.0, floor.0, limit], entry_from_row)?
+                .query_map(params![id.0, before.0.min(ceiling), floor.0, limit], entry_from_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             list.reverse();
             list
@@ -304,6 +310,13 @@ pub(crate) fn account_events_head(conn: &Connection, account: AccountId) -> rusq
         .query_row([account.0], |r| r.get(0).map(EventSeq))
 }
 
+/// Moves the deployment-wide activity clock on and returns its new value. One writer, so the
+/// values follow commit order.
+fn tick_activity(tx: &Tx<'_>) -> rusqlite::Result<i64> {
+    tx.prepare_cached("UPDATE activity_clock SET value = value + 1 WHERE id = 1 RETURNING value")?
+        .query_row([], |r| r.get(0))
+}
+
 /// Inserts an entry at the conversation's next seq and moves the conversation's counters.
 fn insert_entry(tx: &Tx<'_>, conversation: &Conversation, entry: &NewEntry, message: bool) -> rusqlite::Result<Seq> {
     let seq = conversation.last_seq.0 + 1;
@@ -338,12 +351,12 @@ fn insert_entry(tx: &Tx<'_>, conversation: &Conversation, entry: &NewEntry, mess
         number,
         entry.at_ms,
     ])?;
-    let id = tx.last_insert_rowid();
+    let activity = tick_activity(tx)?;
     tx.prepare_cached(
-        "UPDATE conversations SET last_seq = ?2, last_entry_id = ?3, last_activity_ms = ?4, message_count = ?5, \
+        "UPDATE conversations SET last_seq = ?2, activity = ?3, last_activity_ms = ?4, message_count = ?5, \
          last_message_seq = CASE WHEN ?6 THEN ?2 ELSE last_message_seq END WHERE id = ?1",
     )?
-    .execute(params![conversation.id.0, seq, id, entry.at_ms, number, message])?;
+    .execute(params![conversation.id.0, seq, activity, entry.at_ms, number, message])?;
     Ok(Seq(seq))
 }
 
@@ -381,9 +394,10 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
     {
         return Ok((existing, false));
     }
+    let activity = tick_activity(tx)?;
     tx.prepare_cached(
         "INSERT INTO conversations (domain_id, kind, direct_key, name, description, avatar, announcement, owner_id, \
-         last_activity_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+         last_activity_ms, created_at_ms, activity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
     )?
     .execute(params![
         new.domain_id.0,
@@ -395,6 +409,7 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
         new.info.announcement,
         new.owner.map(|o| o.0),
         new.at_ms,
+        activity,
     ])?;
     let id = ConversationId(tx.last_insert_rowid());
     let start = if new.opening.is_some() { Seq(1) } else { Seq(0) };
@@ -649,15 +664,15 @@ pub(crate) fn hide_entries(
 pub(crate) fn summaries(
     conn: &Connection,
     account: AccountId,
-    after: EntryId,
+    after: Activity,
     ascending: bool,
     limit: usize,
 ) -> rusqlite::Result<Vec<Summary>> {
     let (cmp, order) = if ascending { (">", "ASC") } else { ("<", "DESC") };
     let sql = format!(
         "SELECT {CONVERSATION_COLUMNS}, {MEMBER_COLUMNS} FROM members m JOIN conversations c ON c.id = m.conversation_id \
-         {MEMBER_JOINS} WHERE m.account_id = ?1 AND m.left_seq IS NULL AND c.last_entry_id {cmp} ?2 \
-         ORDER BY c.last_entry_id {order}, c.id {order} LIMIT ?3"
+         {MEMBER_JOINS} WHERE m.account_id = ?1 AND m.left_seq IS NULL AND c.activity {cmp} ?2 \
+         ORDER BY c.activity {order} LIMIT ?3"
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = conn

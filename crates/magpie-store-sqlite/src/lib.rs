@@ -91,11 +91,16 @@ impl Deref for Tx<'_> {
 
 /// One queued write, type-erased so that writes of any result type share the queue.
 trait WriteJob: Send {
-    /// Runs the write inside a savepoint; keeps its result; returns what it publishes.
-    fn run(&mut self, conn: &Connection) -> Vec<Committed>;
+    /// Runs the write inside a savepoint; keeps its result; returns what it publishes, or
+    /// `Err` if the batch's transaction can no longer be trusted.
+    fn run(&mut self, conn: &Connection) -> Result<Vec<Committed>, TransactionLost>;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), String>);
 }
+
+/// The batch's transaction was rolled back under the writer (SQLite does that by itself on
+/// some I/O and memory errors) or a savepoint could not be undone: nothing in it may count.
+struct TransactionLost;
 
 struct Job<T, F> {
     f: Option<F>,
@@ -108,28 +113,35 @@ where
     T: Send + 'static,
     F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
 {
-    fn run(&mut self, conn: &Connection) -> Vec<Committed> {
-        let Some(f) = self.f.take() else { return vec![] };
+    fn run(&mut self, conn: &Connection) -> Result<Vec<Committed>, TransactionLost> {
+        let Some(f) = self.f.take() else { return Ok(vec![]) };
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             self.result = Some(Err(e));
-            return vec![];
+            return Err(TransactionLost);
         }
         let tx = Tx { conn, published: RefCell::new(vec![]) };
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| f(&tx)));
-        let result = match outcome {
+        let mut result = match outcome {
             Ok(r) => r,
             Err(_) => Err(rusqlite::Error::ToSqlConversionFailure("a write panicked".into())),
         };
         let published = tx.published.into_inner();
-        let kept = match &result {
-            Ok(_) => conn.execute_batch("RELEASE job").is_ok(),
-            Err(_) => false,
-        };
-        if !kept {
-            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+        if result.is_ok()
+            && let Err(e) = conn.execute_batch("RELEASE job")
+        {
+            result = Err(e);
         }
+        let kept = result.is_ok();
         self.result = Some(result);
-        if kept { published } else { vec![] }
+        if !kept && conn.execute_batch("ROLLBACK TO job; RELEASE job").is_err() {
+            return Err(TransactionLost);
+        }
+        // Still inside the batch's transaction? If SQLite rolled it back by itself, later
+        // savepoints would each commit on their own: stop here instead.
+        if conn.is_autocommit() {
+            return Err(TransactionLost);
+        }
+        Ok(if kept { published } else { vec![] })
     }
 
     fn finish(self: Box<Self>, commit: Result<(), String>) {
@@ -157,6 +169,10 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        // A transaction left open by an earlier failure would swallow this batch.
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             for job in batch {
                 job.finish(Err(e.to_string()));
@@ -164,10 +180,21 @@ fn writer_loop(
             continue;
         }
         let mut published = vec![];
+        let mut lost = false;
         for job in &mut batch {
-            published.extend(job.run(&conn));
+            match job.run(&conn) {
+                Ok(items) => published.extend(items),
+                Err(TransactionLost) => {
+                    lost = true;
+                    break;
+                }
+            }
         }
-        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        let commit = if lost {
+            Err("the write transaction was lost; nothing in this batch was stored".to_owned())
+        } else {
+            conn.execute_batch("COMMIT").map_err(|e| e.to_string())
+        };
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
             published.clear();
@@ -179,6 +206,7 @@ fn writer_loop(
             for item in published {
                 // Waits while the fan-out lags: writes slow down instead of memory growing.
                 if feed.blocking_send(item).is_err() {
+                    tracing::error!("the fan-out has stopped: live delivery is off until restart");
                     break;
                 }
             }

@@ -8,7 +8,7 @@ use magpie_core::chat::{
 };
 use magpie_core::contacts::{ContactState, FriendRequest};
 use magpie_core::model::{
-    Account, AccountId, ConversationId, Domain, DomainId, EntryId, EventSeq, NewAccount, NewSession, ProfileFields,
+    Account, AccountId, Activity, ConversationId, Domain, DomainId, EventSeq, NewAccount, NewSession, ProfileFields,
     ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Seq, Session, SessionId, SessionSelector,
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
@@ -479,14 +479,20 @@ impl Store for SqliteStore {
         conversation: ConversationId,
         page: Page,
         floor: Seq,
+        ceiling: Option<Seq>,
         limit: usize,
         viewer: AccountId,
     ) -> StoreResult<Vec<Entry>> {
-        self.read(move |c| chat::entries(c, conversation, page, floor, limit, viewer)).await
+        self.read(move |c| chat::entries(c, conversation, page, floor, ceiling, limit, viewer)).await
     }
 
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {
         self.read(move |c| chat::entry(c, conversation, seq)).await
+    }
+
+    async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>> {
+        let client_msg_id = client_msg_id.to_owned();
+        self.read(move |c| chat::entry_by_client_id(c, session, &client_msg_id)).await
     }
 
     async fn mark(
@@ -526,7 +532,7 @@ impl Store for SqliteStore {
     async fn summaries(
         &self,
         account: AccountId,
-        after: EntryId,
+        after: Activity,
         ascending: bool,
         limit: usize,
     ) -> StoreResult<Vec<Summary>> {

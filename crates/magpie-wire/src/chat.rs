@@ -284,7 +284,8 @@ pub struct HistoryQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EntryPage {
     pub entries: Vec<Entry>,
-    /// The conversation's newest seq when the page was read.
+    /// The newest seq the caller may read when the page was read (for a former member, the
+    /// last one before its membership ended).
     pub last_seq: i64,
 }
 

@@ -17,12 +17,23 @@ CREATE TABLE conversations (
     message_count    INTEGER NOT NULL DEFAULT 0,
     -- The seq of the newest message, for previews.
     last_message_seq INTEGER NOT NULL DEFAULT 0,
-    last_entry_id    INTEGER NOT NULL DEFAULT 0,
+    -- The activity clock's value at the last append (or creation): the sync cursor.
+    activity         INTEGER NOT NULL,
     last_activity_ms INTEGER NOT NULL,
     member_count     INTEGER NOT NULL DEFAULT 0,
     created_at_ms    INTEGER NOT NULL,
     dissolved_at_ms  INTEGER
 ) STRICT;
+
+CREATE INDEX conversations_by_activity ON conversations (activity);
+
+-- One row: a counter that every append and every new conversation moves on. With one
+-- writer its values follow commit order, so "activity after X" never misses a conversation.
+CREATE TABLE activity_clock (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+) STRICT;
+INSERT INTO activity_clock (id, value) VALUES (1, 0);
 
 CREATE TABLE members (
     conversation_id INTEGER NOT NULL REFERENCES conversations(id),
@@ -43,7 +54,7 @@ CREATE TABLE members (
 
 CREATE INDEX members_by_account ON members (account_id, conversation_id) WHERE left_seq IS NULL;
 
--- The log. id is the server id: unique and increasing in commit order (one writer).
+-- The log. id is the server id, unique across the deployment.
 CREATE TABLE entries (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id  INTEGER NOT NULL REFERENCES conversations(id),
