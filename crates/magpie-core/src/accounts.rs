@@ -163,7 +163,7 @@ impl Accounts {
     ) -> Result<Vec<Account>> {
         let domain = self.admin_domain(actor, domain).await?;
         let after = after.map(LoginName::parse).transpose()?;
-        let limit = limit.clamp(1, self.deps.settings.directory_page_len_max);
+        let limit = limit.clamp(1, self.deps.settings.directory_page_len_max.max(1));
         Ok(self.deps.store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
     }
 
@@ -271,7 +271,7 @@ impl Accounts {
     ) -> Result<Vec<Account>> {
         let query = names::free_text("q", query, SEARCH_QUERY_CHARS_MAX)?;
         let after = after.map(LoginName::parse).transpose()?;
-        let limit = limit.clamp(1, self.deps.settings.directory_page_len_max);
+        let limit = limit.clamp(1, self.deps.settings.directory_page_len_max.max(1));
         Ok(self.deps.store.search_accounts(caller.account.domain_id, &query, after.as_ref(), limit, false).await?)
     }
 

@@ -248,7 +248,8 @@ pub enum Effect {
     MuteMember(AccountId, Option<i64>),
     MuteAll(bool),
     SetInfo(GroupInfoPatch),
-    /// End every membership and close the conversation for good.
+    /// End every membership and close the conversation for good; every member's log gets
+    /// `conversation_left` (made by the store, which knows who was a member at commit).
     Dissolve,
 }
 
@@ -264,9 +265,19 @@ pub struct Precondition<'a> {
     pub conversation: &'a Conversation,
     /// The author's membership row, if there is one (active or not).
     pub author: Option<&'a Member>,
-    /// The entry that `target` names, if the append has one and it exists.
+    /// The entry that `target` names, if the append has one and it exists (with its
+    /// reactions).
     pub target: Option<&'a Entry>,
+    /// The membership rows of the append's `subjects` that exist (active or not).
+    pub subjects: &'a [Member],
     pub now_ms: i64,
+}
+
+impl Precondition<'_> {
+    /// The active membership of one subject.
+    pub fn active_subject(&self, account: AccountId) -> Option<&Member> {
+        self.subjects.iter().find(|m| m.account == account && m.is_active())
+    }
 }
 
 /// The rule an append must pass at commit time; refusing aborts the append and nothing
@@ -278,6 +289,8 @@ pub struct Append {
     pub entry: NewEntry,
     pub effects: Vec<Effect>,
     pub events: Vec<(AccountId, AccountEvent)>,
+    /// Accounts whose membership rows the check needs (the members acted on).
+    pub subjects: Vec<AccountId>,
     pub check: Check,
 }
 
@@ -329,9 +342,9 @@ pub struct MemberSettingsPatch {
     pub pinned: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
-    /// `Some(None)` clears the draft.
+    /// `Some("")` clears the draft.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub draft: Option<Option<String>>,
+    pub draft: Option<String>,
 }
 
 /// A change to one account that is not a conversation entry, logged on that account's event

@@ -60,8 +60,9 @@ impl Contacts {
         Contacts { deps, accounts }
     }
 
-    /// Asks `addr` to become a contact. A request to someone who blocks you is accepted
-    /// and goes nowhere, so that a block cannot be probed.
+    /// Asks `addr` to become a contact. A request to someone who blocks you is stored and
+    /// goes nowhere, so that a block cannot be probed. Asking again renews the request
+    /// without telling the peer again.
     pub async fn request(&self, caller: &Principal, addr: &str, message: Option<&str>) -> Result<RequestOutcome> {
         let peer = self.peer(caller, addr).await?;
         let message = message
@@ -76,18 +77,17 @@ impl Contacts {
         if state.blocks {
             return Err(Error::invalid("account", "unblock this account first"));
         }
-        if state.requested_by {
+        if state.requested_by && !state.blocked_by {
             self.accept(caller, addr).await?;
             return Ok(RequestOutcome::Added);
         }
-        if state.blocked_by {
-            return Ok(RequestOutcome::Requested);
-        }
         let (me_addr, peer_addr) = (caller.account.addr.to_string(), peer.addr.to_string());
-        let events = vec![
-            (peer.id, AccountEvent::FriendRequest { from: me_addr, message: message.clone() }),
-            (me, AccountEvent::FriendRequestSent { to: peer_addr }),
-        ];
+        let mut events = vec![(me, AccountEvent::FriendRequestSent { to: peer_addr })];
+        // To someone who blocks the caller, the request is stored like any other (so the
+        // caller's devices cannot tell) but the blocker neither hears of nor lists it.
+        if !state.blocked_by && !state.requested {
+            events.push((peer.id, AccountEvent::FriendRequest { from: me_addr, message: message.clone() }));
+        }
         self.deps.store.put_friend_request(me, peer.id, message, self.deps.clock.now_ms(), events).await?;
         Ok(RequestOutcome::Requested)
     }
@@ -105,7 +105,7 @@ impl Contacts {
     }
 
     /// Declines `addr`'s pending request (or withdraws the caller's own to `addr`). The other
-    /// side is not told: its request simply stays unanswered.
+    /// side gets no event; the request just leaves both lists.
     pub async fn reject(&self, caller: &Principal, addr: &str) -> Result<()> {
         let peer = self.peer(caller, addr).await?;
         let me = caller.account.id;

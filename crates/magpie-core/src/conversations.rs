@@ -18,6 +18,7 @@ use crate::chat::{
     AccountEvent, Append, Check, Conversation, ConversationKind, Effect, Entry, GroupInfo, GroupInfoPatch, LeaveReason,
     Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Precondition, Summary, op,
 };
+use crate::contacts::Contacts;
 use crate::model::{AccountId, ConversationId, Principal, Seq};
 use crate::names::{self, AccountAddr};
 use crate::{Deps, Error, Result, Unit};
@@ -49,17 +50,20 @@ pub struct GroupUpdate {
     pub description: Option<String>,
     pub avatar: Option<String>,
     pub announcement: Option<String>,
+    /// Only the owner and admins may post (made in the same entry as the rest).
+    pub mute_all: Option<bool>,
 }
 
 #[derive(Clone)]
 pub struct Conversations {
     deps: Arc<Deps>,
     accounts: Accounts,
+    contacts: Contacts,
 }
 
 impl Conversations {
-    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts) -> Conversations {
-        Conversations { deps, accounts }
+    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts, contacts: Contacts) -> Conversations {
+        Conversations { deps, accounts, contacts }
     }
 
     /// The direct chat between the caller and `peer` (same domain), created on first use.
@@ -73,6 +77,9 @@ impl Conversations {
         let conversation = match existing {
             Some(c) => c,
             None => {
+                // A chat that does not exist yet would land in the peer's list: only if the
+                // peer accepts messages from the caller.
+                self.contacts.may_message(caller, peer.id).await?;
                 let mut members = vec![(low, MemberRole::Member)];
                 if high != low {
                     members.push((high, MemberRole::Member));
@@ -106,7 +113,7 @@ impl Conversations {
         };
         let settings = &self.deps.settings;
         if req.members.len() > settings.members_per_change_max {
-            return Err(Error::LimitExceeded("too many members in one request"));
+            return Err(Error::LimitExceeded("too many accounts in one membership change"));
         }
         let mut members = vec![(caller.account.id, MemberRole::Owner)];
         let mut addrs = vec![];
@@ -180,9 +187,7 @@ impl Conversations {
         require_group(&conversation)?;
         require_role(&me, needed)?;
         let settings = &self.deps.settings;
-        if addrs.is_empty() || addrs.len() > settings.members_per_change_max {
-            return Err(Error::invalid("members", "name between 1 and members_per_change_max accounts"));
-        }
+        members_per_change(addrs, settings.members_per_change_max)?;
         let mut added: Vec<(AccountId, MemberRole)> = vec![];
         let mut shown = vec![];
         for addr in addrs {
@@ -193,6 +198,9 @@ impl Conversations {
             }
             if self.deps.store.group_count(account.id).await? >= settings.groups_per_account_max {
                 return Err(Error::LimitExceeded("an account is in too many groups"));
+            }
+            if self.deps.store.contact_state(account.id, caller.account.id).await?.blocks {
+                return Err(Error::Forbidden);
             }
             added.push((account.id, MemberRole::Member));
             shown.push(account.addr.to_string());
@@ -211,7 +219,12 @@ impl Conversations {
             }
             Ok(())
         });
-        self.change(caller, id, body, vec![Effect::AddMembers(added)], events, check).await
+        self.change(
+            caller,
+            id,
+            Change { body, effects: vec![Effect::AddMembers(added)], events, subjects: vec![], check },
+        )
+        .await
     }
 
     /// Removes members. Admins remove members; the owner removes anyone but itself.
@@ -219,9 +232,7 @@ impl Conversations {
         let (conversation, me) = self.membership(caller, id).await?;
         require_group(&conversation)?;
         require_role(&me, MemberRole::Admin)?;
-        if addrs.is_empty() || addrs.len() > self.deps.settings.members_per_change_max {
-            return Err(Error::invalid("members", "name between 1 and members_per_change_max accounts"));
-        }
+        members_per_change(addrs, self.deps.settings.members_per_change_max)?;
         let mut removed = vec![];
         let mut shown = vec![];
         for addr in addrs {
@@ -239,8 +250,21 @@ impl Conversations {
             .map(|a| (*a, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Removed }))
             .collect();
         let body = json!({"event": "members_removed", "by": caller.account.addr.to_string(), "members": shown});
-        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
-        self.change(caller, id, body, vec![Effect::RemoveMembers(removed)], events, check).await
+        let subjects = removed.clone();
+        let check: Check = Box::new(move |p| {
+            let role = check_role(p, MemberRole::Admin)?;
+            // Checked again at commit: a target may have left or been promoted since.
+            for account in &subjects {
+                let target = p.active_subject(*account).ok_or(Error::NotFound("member"))?;
+                if target.role >= role {
+                    return Err(Error::Forbidden);
+                }
+            }
+            Ok(())
+        });
+        let subjects = removed.clone();
+        self.change(caller, id, Change { body, effects: vec![Effect::RemoveMembers(removed)], events, subjects, check })
+            .await
     }
 
     /// The caller leaves. An owner must hand the group over first (or dissolve it).
@@ -253,8 +277,14 @@ impl Conversations {
         let events =
             vec![(caller.account.id, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Left })];
         let body = json!({"event": "member_left", "member": caller.account.addr.to_string()});
-        let check: Check = Box::new(|p| check_role(p, MemberRole::Member).map(drop));
-        self.change(caller, id, body, vec![Effect::RemoveMembers(vec![caller.account.id])], events, check).await
+        let check: Check = Box::new(|p| {
+            if check_role(p, MemberRole::Member)? == MemberRole::Owner {
+                return Err(Error::invalid("conversation", "the owner must transfer ownership or dissolve the group"));
+            }
+            Ok(())
+        });
+        let effects = vec![Effect::RemoveMembers(vec![caller.account.id])];
+        self.change(caller, id, Change { body, effects, events, subjects: vec![], check }).await
     }
 
     /// Changes name, description, avatar or announcement (owner and admins).
@@ -276,10 +306,17 @@ impl Conversations {
                 .map(|a| optional_text("announcement", Some(a), GROUP_ANNOUNCEMENT_CHARS_MAX))
                 .transpose()?,
         };
-        if patch == GroupInfoPatch::default() {
+        let info_changed = patch != GroupInfoPatch::default();
+        if !info_changed && update.mute_all.is_none() {
             return Err(Error::invalid("group", "name at least one field to change"));
         }
-        let mut body = json!({"event": "info_changed", "by": caller.account.addr.to_string()});
+        let event = if info_changed { "info_changed" } else { "mute_all" };
+        let mut body = json!({"event": event, "by": caller.account.addr.to_string()});
+        let mut effects = vec![];
+        if let Some(on) = update.mute_all {
+            body[if info_changed { "mute_all" } else { "on" }] = json!(on);
+            effects.push(Effect::MuteAll(on));
+        }
         if let Some(name) = &patch.name {
             body["name"] = json!(name);
         }
@@ -292,8 +329,11 @@ impl Conversations {
         if let Some(a) = &patch.announcement {
             body["announcement"] = json!(a);
         }
+        if info_changed {
+            effects.push(Effect::SetInfo(patch));
+        }
         let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
-        self.change(caller, id, body, vec![Effect::SetInfo(patch)], vec![], check).await
+        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Makes a member an admin or a member again (owner only).
@@ -316,8 +356,14 @@ impl Conversations {
         }
         let body = json!({"event": "role_changed", "by": caller.account.addr.to_string(),
                           "member": target.addr.to_string(), "role": role.as_str()});
-        let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
-        self.change(caller, id, body, vec![Effect::SetRole(target.account, role)], vec![], check).await
+        let subject = target.account;
+        let check: Check = Box::new(move |p| {
+            check_role(p, MemberRole::Owner)?;
+            let target = p.active_subject(subject).ok_or(Error::NotFound("member"))?;
+            if target.role == MemberRole::Owner { Err(Error::Forbidden) } else { Ok(()) }
+        });
+        let effects = vec![Effect::SetRole(subject, role)];
+        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![subject], check }).await
     }
 
     /// Hands the group to another member; the old owner becomes an admin.
@@ -336,8 +382,12 @@ impl Conversations {
             Effect::SetRole(me.account, MemberRole::Admin),
             Effect::SetOwner(target.account),
         ];
-        let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
-        self.change(caller, id, body, effects, vec![], check).await
+        let subject = target.account;
+        let check: Check = Box::new(move |p| {
+            check_role(p, MemberRole::Owner)?;
+            p.active_subject(subject).map(drop).ok_or(Error::NotFound("member"))
+        });
+        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![subject], check }).await
     }
 
     /// Stops a member from posting until `until_ms` (`None` lifts the mute). Admins mute
@@ -358,18 +408,19 @@ impl Conversations {
         }
         let body = json!({"event": "member_muted", "by": caller.account.addr.to_string(),
                           "member": target.addr.to_string(), "until_ms": until_ms});
-        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
-        self.change(caller, id, body, vec![Effect::MuteMember(target.account, until_ms)], vec![], check).await
+        let subject = target.account;
+        let check: Check = Box::new(move |p| {
+            let role = check_role(p, MemberRole::Admin)?;
+            let target = p.active_subject(subject).ok_or(Error::NotFound("member"))?;
+            if target.role >= role { Err(Error::Forbidden) } else { Ok(()) }
+        });
+        let effects = vec![Effect::MuteMember(subject, until_ms)];
+        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![subject], check }).await
     }
 
     /// Lets only the owner and admins post (`on`), or everyone again.
     pub async fn mute_all(&self, caller: &Principal, id: ConversationId, on: bool) -> Result<Entry> {
-        let (conversation, me) = self.membership(caller, id).await?;
-        require_group(&conversation)?;
-        require_role(&me, MemberRole::Admin)?;
-        let body = json!({"event": "mute_all", "by": caller.account.addr.to_string(), "on": on});
-        let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
-        self.change(caller, id, body, vec![Effect::MuteAll(on)], vec![], check).await
+        self.update_group(caller, id, GroupUpdate { mute_all: Some(on), ..GroupUpdate::default() }).await
     }
 
     /// Ends the group for everyone (owner only). The log stays readable by no one.
@@ -377,15 +428,10 @@ impl Conversations {
         let (conversation, me) = self.membership(caller, id).await?;
         require_group(&conversation)?;
         require_role(&me, MemberRole::Owner)?;
-        let events = self
-            .all_members(id)
-            .await?
-            .iter()
-            .map(|m| (m.account, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Dissolved }))
-            .collect();
         let body = json!({"event": "dissolved", "by": caller.account.addr.to_string()});
         let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
-        self.change(caller, id, body, vec![Effect::Dissolve], events, check).await
+        let effects = vec![Effect::Dissolve];
+        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Changes the caller's own pinned, muted or draft state; its other devices hear of it.
@@ -396,14 +442,13 @@ impl Conversations {
         patch: MemberSettingsPatch,
     ) -> Result<Member> {
         self.membership(caller, id).await?;
-        let mut patch = patch;
-        if let Some(Some(draft)) = &patch.draft {
+        if let Some(draft) = &patch.draft {
             let max = self.deps.settings.message_text_chars_max;
             if draft.chars().count() > max {
                 return Err(Error::too_large("draft", max, Unit::Characters));
             }
-            if draft.is_empty() {
-                patch.draft = Some(None);
+            if draft.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                return Err(Error::invalid("draft", "must not contain control characters"));
             }
         }
         if patch == MemberSettingsPatch::default() {
@@ -455,20 +500,23 @@ impl Conversations {
     }
 
     /// Appends a `system` entry with its effects.
-    async fn change(
-        &self,
-        caller: &Principal,
-        id: ConversationId,
-        body: Value,
-        effects: Vec<Effect>,
-        events: Vec<(AccountId, AccountEvent)>,
-        check: Check,
-    ) -> Result<Entry> {
+    async fn change(&self, caller: &Principal, id: ConversationId, change: Change) -> Result<Entry> {
+        let Change { body, effects, events, subjects, check } = change;
         let entry = system_entry(caller, id, body, self.deps.clock.now_ms());
-        let append = Append { entry, effects, events, check };
+        let append = Append { entry, effects, events, subjects, check };
         let appended = self.deps.store.append(append).await??;
         Ok(Entry::clone(appended.entry()))
     }
+}
+
+/// A membership or group change: the `system` entry's body, what it does, whom it tells,
+/// whose rows its check reads, and the check.
+struct Change {
+    body: Value,
+    effects: Vec<Effect>,
+    events: Vec<(AccountId, AccountEvent)>,
+    subjects: Vec<AccountId>,
+    check: Check,
 }
 
 pub(crate) const NOT_FOUND: Error = Error::NotFound("conversation");
@@ -488,6 +536,17 @@ fn system_entry(caller: &Principal, conversation: ConversationId, body: Value, a
         forwarded_from: None,
         at_ms,
     }
+}
+
+/// A membership change names at least one account and at most `max`.
+fn members_per_change(addrs: &[String], max: usize) -> Result<()> {
+    if addrs.is_empty() {
+        return Err(Error::invalid("members", "name at least one account"));
+    }
+    if addrs.len() > max {
+        return Err(Error::LimitExceeded("too many accounts in one membership change"));
+    }
+    Ok(())
 }
 
 fn require_group(c: &Conversation) -> Result<()> {

@@ -12,20 +12,43 @@ use std::sync::Arc;
 
 use crate::Deps;
 use crate::chat::{Committed, Member};
-use crate::model::{AccountId, ConversationId};
+use crate::model::{AccountId, ConversationId, Seq};
 
 /// Committed items the feed holds before writers wait for the fan-out to catch up.
 pub const FEED_LEN_MAX: usize = 16_384;
 /// Conversations whose members are cached; past this the cache starts over.
 const CACHED_CONVERSATIONS_MAX: usize = 4_096;
+/// Memberships cached in all; past this the cache starts over.
+const CACHED_MEMBERS_MAX: usize = 1_000_000;
+
+/// One membership as delivery sees it.
+struct Span {
+    account: AccountId,
+    joined: Seq,
+    left: Option<Seq>,
+}
+
+impl Span {
+    fn of(m: &Member) -> Span {
+        Span { account: m.account, joined: m.joined_seq, left: m.left_seq }
+    }
+
+    fn covers(&self, seq: Seq) -> bool {
+        self.joined <= seq && self.left.is_none_or(|left| seq < left)
+    }
+}
 
 /// Starts the fan-out task, if this store's feed is still free.
 pub(crate) fn spawn(deps: Arc<Deps>) {
-    let Some(mut feed) = deps.store.subscribe(FEED_LEN_MAX) else { return };
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    let Some(mut feed) = deps.store.subscribe(FEED_LEN_MAX) else { return };
     runtime.spawn(async move {
-        let mut members: HashMap<ConversationId, Arc<Vec<Member>>> = HashMap::new();
+        // Only what delivery needs: who, and the seqs their membership covers.
+        let mut members: HashMap<ConversationId, Arc<Vec<Span>>> = HashMap::new();
         while let Some(item) = feed.recv().await {
+            if members.values().map(|l| l.len()).sum::<usize>() > CACHED_MEMBERS_MAX {
+                members.clear();
+            }
             match item {
                 Committed::Entry { entry, membership_changed } => {
                     let id = entry.conversation;
@@ -39,7 +62,7 @@ pub(crate) fn spawn(deps: Arc<Deps>) {
                                 if members.len() >= CACHED_CONVERSATIONS_MAX {
                                     members.clear();
                                 }
-                                let list = Arc::new(list);
+                                let list: Arc<Vec<Span>> = Arc::new(list.iter().map(Span::of).collect());
                                 members.insert(id, list.clone());
                                 list
                             }
@@ -57,5 +80,6 @@ pub(crate) fn spawn(deps: Arc<Deps>) {
                 Committed::Event(event) => deps.live.deliver_event(&event),
             }
         }
+        tracing::error!("the commit feed closed: live delivery has stopped");
     });
 }

@@ -56,8 +56,8 @@ impl Core {
         let deps = Arc::new(Deps { settings: settings.clone(), store, clock, passwords, live });
         let accounts = accounts::Accounts::new(deps.clone());
         let auth = auth::Auth::new(deps.clone(), accounts.clone());
-        let conversations = conversations::Conversations::new(deps.clone(), accounts.clone());
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
+        let conversations = conversations::Conversations::new(deps.clone(), accounts.clone(), contacts.clone());
         let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone());
         let presence = presence::Presence::new(deps.clone(), conversations.clone());
         fanout::spawn(deps);

@@ -25,6 +25,10 @@ use crate::{Deps, Error, Result, Unit};
 pub const CLIENT_MSG_ID_BYTES_MAX: usize = 64;
 /// Longest reaction, in bytes (an emoji sequence or a `:shortcode:`).
 pub const REACTION_BYTES_MAX: usize = 32;
+/// Different reactions one message may carry.
+pub const REACTIONS_PER_MESSAGE_MAX: usize = 32;
+/// Reactions one account may put on one message.
+pub const REACTIONS_PER_ACCOUNT_MAX: usize = 8;
 
 /// A message as a client sends it, before validation.
 #[derive(Debug, Clone)]
@@ -137,7 +141,7 @@ impl Messages {
             Ok(())
         });
         let effects = vec![Effect::Message, Effect::Mention(mention_ids)];
-        self.append(Append { entry, effects, events: vec![], check }).await
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Forwards messages the caller can read into another conversation: one message as it
@@ -189,8 +193,9 @@ impl Messages {
             }
         };
         let bytes = serde_json::to_string(&body).map(|s| s.len()).unwrap_or(usize::MAX);
-        if bytes > self.deps.settings.message_body_bytes_max.saturating_mul(4) {
-            return Err(Error::too_large("body", self.deps.settings.message_body_bytes_max * 4, Unit::Bytes));
+        let max = self.deps.settings.message_body_bytes_max.saturating_mul(4);
+        if bytes > max {
+            return Err(Error::too_large("body", max, Unit::Bytes));
         }
         let entry = NewEntry {
             conversation: to,
@@ -207,7 +212,7 @@ impl Messages {
             at_ms: now,
         };
         let check: Check = Box::new(|p| may_post(p).map(drop));
-        self.append(Append { entry, effects: vec![Effect::Message], events: vec![], check }).await
+        self.append(Append { entry, effects: vec![Effect::Message], events: vec![], subjects: vec![], check }).await
     }
 
     /// Replaces the body of one of the caller's own text messages within the edit window.
@@ -241,7 +246,8 @@ impl Messages {
             Ok(())
         });
         let entry = self.op_entry(caller, id, op::EDIT, body.clone(), target, client_msg_id);
-        self.append(Append { entry, effects: vec![Effect::EditTarget(body)], events: vec![], check }).await
+        self.append(Append { entry, effects: vec![Effect::EditTarget(body)], events: vec![], subjects: vec![], check })
+            .await
     }
 
     /// Recalls a message: its content is erased and a tombstone remains. The sender may
@@ -275,7 +281,8 @@ impl Messages {
             }
         });
         let entry = self.op_entry(caller, id, op::RECALL, json!({}), target, client_msg_id);
-        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], check }).await
+        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], subjects: vec![], check })
+            .await
     }
 
     /// Adds (`on`) or removes the caller's reaction to a message.
@@ -296,14 +303,25 @@ impl Messages {
         let (conversation, me) = self.conversations.membership(caller, id).await?;
         self.check_direct(caller, &conversation).await?;
         self.visible_message(&me, id, target).await?;
-        let check: Check = Box::new(|p| {
+        let (who, mine) = (caller.account.addr.clone(), emoji.clone());
+        let check: Check = Box::new(move |p| {
             check_role(p, MemberRole::Member)?;
-            live_target(p).map(drop)
+            let target = live_target(p)?;
+            let exists = target.reactions.iter().any(|r| r.emoji == mine);
+            if on && !exists && target.reactions.len() >= REACTIONS_PER_MESSAGE_MAX {
+                return Err(Error::LimitExceeded("this message has as many different reactions as it may"));
+            }
+            let by_me = target.reactions.iter().filter(|r| r.accounts.contains(&who)).count();
+            let already = target.reactions.iter().any(|r| r.emoji == mine && r.accounts.contains(&who));
+            if on && !already && by_me >= REACTIONS_PER_ACCOUNT_MAX {
+                return Err(Error::LimitExceeded("you have as many reactions on this message as you may"));
+            }
+            Ok(())
         });
         let body = json!({"emoji": emoji, "on": on});
         let entry = self.op_entry(caller, id, op::REACTION, body, target, client_msg_id);
         let effects = vec![Effect::React { account: caller.account.id, emoji, on }];
-        self.append(Append { entry, effects, events: vec![], check }).await
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Deletes entries for the caller only; its other devices hear of it.
@@ -417,7 +435,7 @@ impl Messages {
         conversations_after: Activity,
         limit: usize,
     ) -> Result<SyncPage> {
-        let limit = limit.clamp(1, self.deps.settings.sync_page_len_max);
+        let limit = limit.clamp(1, self.deps.settings.sync_page_len_max.max(1));
         let account = caller.account.id;
         // Read the head first: an event logged while this runs shows up in `events` or
         // arrives live, never in neither.
@@ -432,7 +450,7 @@ impl Messages {
 
     /// The caller's conversations, most recent activity first, before `before` for paging.
     pub async fn list(&self, caller: &Principal, before: Option<Activity>, limit: usize) -> Result<Vec<Summary>> {
-        let limit = limit.clamp(1, self.deps.settings.sync_page_len_max);
+        let limit = limit.clamp(1, self.deps.settings.sync_page_len_max.max(1));
         let before = before.unwrap_or(Activity(i64::MAX));
         Ok(self.deps.store.summaries(caller.account.id, before, false, limit).await?)
     }

@@ -218,7 +218,18 @@ impl Presence {
             typing.insert(key, now);
         }
         let members = self.conversations.all_members(id).await?;
-        let others: Vec<AccountId> = members.iter().map(|m| m.account).filter(|a| *a != caller.account.id).collect();
+        let mut others: Vec<AccountId> =
+            members.iter().map(|m| m.account).filter(|a| *a != caller.account.id).collect();
+        // In a direct chat, a peer that blocks the caller does not see it typing.
+        if conversation.kind == ConversationKind::Direct {
+            let mut open = Vec::with_capacity(others.len());
+            for peer in others {
+                if !self.deps.store.contact_state(peer, caller.account.id).await?.blocks {
+                    open.push(peer);
+                }
+            }
+            others = open;
+        }
         let signal = Signal::Typing { conversation: id, account: caller.account.addr.clone() };
         self.deps.live.signal(&others, &signal);
         Ok(())

@@ -238,7 +238,7 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
             conversation: conversation.0,
             pinned: settings.pinned,
             muted: settings.muted,
-            draft: settings.draft.clone().map(Option::unwrap_or_default),
+            draft: settings.draft.clone(),
         },
         E::Hidden { conversation, seqs } => {
             wire::AccountEvent::Hidden { conversation: conversation.0, seqs: seqs.iter().map(|s| s.0).collect() }

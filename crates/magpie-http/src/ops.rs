@@ -71,30 +71,16 @@ pub async fn leave(core: &Core, p: &Principal, id: i64) -> Result<wire::Ack> {
     Ok(convert::entry_ack(&core.conversations.leave(p, ConversationId(id)).await?))
 }
 
-/// Changes group info and, if named, mute-all; answers with the last entry made.
+/// Changes group info and mute-all, as one entry.
 pub async fn update_group(core: &Core, p: &Principal, id: i64, req: wire::UpdateGroupRequest) -> Result<wire::Ack> {
-    let id = ConversationId(id);
     let update = GroupUpdate {
         name: req.name,
         description: req.description,
         avatar: req.avatar,
         announcement: req.announcement,
+        mute_all: req.mute_all,
     };
-    let has_info = update.name.is_some()
-        || update.description.is_some()
-        || update.avatar.is_some()
-        || update.announcement.is_some();
-    if !has_info && req.mute_all.is_none() {
-        return Err(Error::invalid("group", "name at least one field to change"));
-    }
-    let mut last = None;
-    if has_info {
-        last = Some(core.conversations.update_group(p, id, update).await?);
-    }
-    if let Some(on) = req.mute_all {
-        last = Some(core.conversations.mute_all(p, id, on).await?);
-    }
-    last.map(|e| convert::entry_ack(&e)).ok_or(Error::Internal("no change made".into()))
+    Ok(convert::entry_ack(&core.conversations.update_group(p, ConversationId(id), update).await?))
 }
 
 pub async fn set_role(core: &Core, p: &Principal, id: i64, member: &str, role: wire::MemberRole) -> Result<wire::Ack> {
@@ -126,11 +112,7 @@ pub async fn update_settings(
     id: i64,
     req: wire::SettingsRequest,
 ) -> Result<wire::Conversation> {
-    let patch = MemberSettingsPatch {
-        pinned: req.pinned,
-        muted: req.muted,
-        draft: req.draft.map(|d| if d.is_empty() { None } else { Some(d) }),
-    };
+    let patch = MemberSettingsPatch { pinned: req.pinned, muted: req.muted, draft: req.draft };
     let id = ConversationId(id);
     core.conversations.update_settings(p, id, patch).await?;
     Ok(convert::summary(&core.conversations.summary(p, id).await?))

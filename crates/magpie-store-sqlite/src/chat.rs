@@ -8,8 +8,8 @@ use std::sync::Arc;
 use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, GroupInfo,
-    LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Page, Precondition, Reaction,
-    Summary,
+    LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Page, Precondition,
+    Reaction, Summary,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
@@ -258,6 +258,21 @@ pub(crate) fn entries(
     Ok(list)
 }
 
+/// Loads one entry's reactions.
+fn reactions_of(conn: &Connection, entry: &mut Entry) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.emoji, a.name, d.name FROM reactions r JOIN accounts a ON a.id = r.account_id \
+         JOIN domains d ON d.id = a.domain_id WHERE r.conversation_id = ?1 AND r.seq = ?2 ORDER BY r.emoji, r.at_ms",
+    )?;
+    let rows =
+        stmt.query_map(params![entry.conversation.0, entry.seq.0], |r| Ok((r.get::<_, String>(0)?, addr(r, 1)?)))?;
+    for row in rows {
+        let (emoji, who) = row?;
+        add_reaction(&mut entry.reactions, emoji, who);
+    }
+    Ok(())
+}
+
 fn add_reaction(reactions: &mut Vec<Reaction>, emoji: String, who: AccountAddr) {
     match reactions.iter_mut().find(|r| r.emoji == emoji) {
         Some(r) => r.accounts.push(who),
@@ -380,7 +395,7 @@ fn insert_member(
             "INSERT INTO members (conversation_id, account_id, role, joined_seq, read_seq, delivered_seq, joined_at_ms) \
              VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?5) \
              ON CONFLICT (conversation_id, account_id) DO UPDATE SET role = excluded.role, \
-             joined_seq = excluded.joined_seq, left_seq = NULL, muted_until_ms = NULL, read_seq = excluded.read_seq, \
+             joined_seq = excluded.joined_seq, left_seq = NULL, read_seq = excluded.read_seq, \
              delivered_seq = excluded.delivered_seq, joined_at_ms = excluded.joined_at_ms \
              WHERE members.left_seq IS NOT NULL",
         )?
@@ -433,7 +448,7 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
 }
 
 pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<Appended, Error>> {
-    let Append { entry: new, effects, events, check } = append;
+    let Append { entry: new, effects, events, subjects, check } = append;
     if let (Some(session), Some(client_msg_id)) = (new.session, new.client_msg_id.as_deref())
         && let Some(existing) = entry_by_client_id(tx, session, client_msg_id)?
     {
@@ -444,10 +459,18 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     };
     let author = member(tx, conv.id, new.sender)?;
     let target = match new.target {
-        Some(t) => entry(tx, conv.id, t)?,
+        Some(t) => entry(tx, conv.id, t)?.map(|mut e| reactions_of(tx, &mut e).map(|()| e)).transpose()?,
         None => None,
     };
-    let pre = Precondition { conversation: &conv, author: author.as_ref(), target: target.as_ref(), now_ms: new.at_ms };
+    let subjects = subjects.iter().map(|s| member(tx, conv.id, *s)).collect::<rusqlite::Result<Vec<_>>>()?;
+    let subjects: Vec<Member> = subjects.into_iter().flatten().collect();
+    let pre = Precondition {
+        conversation: &conv,
+        author: author.as_ref(),
+        target: target.as_ref(),
+        subjects: &subjects,
+        now_ms: new.at_ms,
+    };
     if let Err(refusal) = check(&pre) {
         return Ok(Err(refusal));
     }
@@ -495,6 +518,8 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 )?
                 .execute(params![id, target])?;
                 tx.prepare_cached("DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2")?
+                    .execute(params![id, target])?;
+                tx.prepare_cached("DELETE FROM mentions WHERE conversation_id = ?1 AND seq = ?2")?
                     .execute(params![id, target])?;
             }
             Effect::React { account, emoji, on } => {
@@ -569,10 +594,17 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                     "UPDATE conversations SET dissolved_at_ms = ?2, member_count = 0 WHERE id = ?1",
                     params![id, at],
                 )?;
-                tx.execute(
-                    "UPDATE members SET left_seq = ?2 WHERE conversation_id = ?1 AND left_seq IS NULL",
-                    params![id, seq.0],
-                )?;
+                let ended: Vec<AccountId> = tx
+                    .prepare_cached(
+                        "UPDATE members SET left_seq = ?2 WHERE conversation_id = ?1 AND left_seq IS NULL \
+                         RETURNING account_id",
+                    )?
+                    .query_map(params![id, seq.0], |r| r.get(0).map(AccountId))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let left = ended.into_iter().map(|account| {
+                    (account, AccountEvent::ConversationLeft { conversation: conv.id, reason: LeaveReason::Dissolved })
+                });
+                log_events(tx, left.collect(), at)?;
             }
         }
     }
@@ -634,6 +666,7 @@ pub(crate) fn update_member_settings(
         )?;
     }
     if let Some(draft) = patch.draft {
+        let draft = Some(draft).filter(|d| !d.is_empty());
         tx.execute(
             "UPDATE members SET draft = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
             params![id.0, account.0, draft],
@@ -718,8 +751,8 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
         .query_row([id, me.read_seq.0], |r| r.get(0))?;
     let mentions: i64 = conn
         .prepare_cached(
-            "SELECT (SELECT count(*) FROM mentions WHERE account_id = ?3 AND conversation_id = ?1 AND seq > ?2) + \
-             (SELECT count(*) FROM mentions WHERE account_id IS NULL AND conversation_id = ?1 AND seq > ?2)",
+            "SELECT count(DISTINCT seq) FROM mentions WHERE conversation_id = ?1 AND seq > ?2 \
+             AND (account_id = ?3 OR account_id IS NULL)",
         )?
         .query_row([id, me.read_seq.0, me.account.0], |r| r.get(0))?;
     Ok(Summary {

@@ -134,7 +134,9 @@ pub(crate) fn blocked(conn: &Connection, account: AccountId) -> rusqlite::Result
 pub(crate) fn friend_requests(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<FriendRequest>> {
     let rows = conn
         .prepare_cached(
-            "SELECT from_id, to_id, message, at_ms FROM friend_requests WHERE from_id = ?1 OR to_id = ?1 ORDER BY at_ms",
+            "SELECT from_id, to_id, message, at_ms FROM friend_requests \
+             WHERE from_id = ?1 OR (to_id = ?1 AND from_id NOT IN (SELECT blocked_id FROM blocks WHERE account_id = ?1)) \
+             ORDER BY at_ms",
         )?
         .query_map([account.0], |r| {
             Ok((AccountId(r.get(0)?), AccountId(r.get(1)?), r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))

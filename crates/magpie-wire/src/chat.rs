@@ -319,14 +319,14 @@ pub struct UpdateGroupRequest {
     pub mute_all: Option<bool>,
 }
 
-/// `POST /v1/conversations/{id}/members/{account}/role`.
+/// `PUT /v1/conversations/{id}/members/{account}/role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RoleRequest {
     /// `admin` or `member`; use transfer for `owner`.
     pub role: MemberRole,
 }
 
-/// `POST /v1/conversations/{id}/members/{account}/mute`.
+/// `PUT /v1/conversations/{id}/members/{account}/mute`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MuteMemberRequest {
     /// Muted until then; `null` lifts the mute.

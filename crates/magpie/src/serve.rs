@@ -58,6 +58,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(forward_revocations(core.clone(), revocations_cursor));
     tokio::spawn(prune_periodically(core.clone()));
 
+    // Catch SIGTERM and SIGINT from now on: a signal that came between the line below and the
+    // first poll of the server would otherwise kill the process without a shutdown.
+    let stop = shutdown_signal()?;
+
     tracing::info!(%addr, data_dir = %config.data_dir.display(), default_domain = %domain.name, "magpie started");
     // One line on stdout for people and scripts (the test harness reads the port from it).
     println!("magpie listening on http://{addr}");
@@ -65,8 +69,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let app = magpie_http::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let shutdown_state = state.clone();
+    let mut stopping = stop.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
+        let _ = stopping.wait_for(|s| *s).await;
         tracing::info!("shutting down");
         shutdown_state.set_ready(false);
         shutdown_state.live.close_all(close_code::GOING_AWAY, "server_shutdown");
@@ -76,7 +81,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Serve until a signal; after it, give open connections a bounded time to finish.
     let done = tokio::select! {
         r = &mut server => Some(r),
-        () = async { shutdown_signal().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => None,
+        () = async {
+            let mut stop = stop;
+            let _ = stop.wait_for(|s| *s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => None,
     };
     match done {
         Some(r) => r?,
@@ -119,22 +128,19 @@ async fn prune_periodically(core: Core) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Installs the SIGTERM and SIGINT handlers now and returns a flag that turns true on the
+/// first of them.
+fn shutdown_signal() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+        let _ = tx.send(true);
+    });
+    Ok(rx)
 }

@@ -86,6 +86,12 @@ async fn a_blocked_account_cannot_message_or_befriend_you() {
     // A request to someone who blocks you looks sent but goes nowhere.
     assert_eq!(mallory.client.friend_request("alice@localhost", None).await.unwrap(), FriendRequestStatus::Requested);
     assert!(alice.client.friend_requests().await.unwrap().incoming.is_empty());
+    assert_eq!(mallory.client.friend_requests().await.unwrap().outgoing.len(), 1, "the block shows nowhere");
+    // A chat that does not exist yet cannot be opened by a blocked account.
+    let carol = server.user("carol").await;
+    carol.client.block("mallory@localhost", true).await.unwrap();
+    assert_eq!(mallory.client.open_direct("carol@localhost").await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    assert!(carol.client.conversations(None, None).await.unwrap().is_empty());
     // Alice may still write; unblocking lets mallory answer again.
     alice.client.send_text(chat.id, "a1", "stop").await.unwrap();
     alice.client.block("mallory@localhost", false).await.unwrap();

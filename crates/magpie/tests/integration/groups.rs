@@ -31,6 +31,11 @@ async fn a_group_of_a_hundred_counts_unread_and_mentions_and_knows_who_read() {
         if i == 2 {
             msg.mention_all = true;
         }
+        if i == 3 {
+            // Named and @all at once: one mention, not two.
+            msg.mentions = vec![members[0].account.clone()];
+            msg.mention_all = true;
+        }
         seqs.push(owner.client.send_message(chat.id, &msg).await.unwrap().seq);
     }
     for live in &mut online {
@@ -43,7 +48,7 @@ async fn a_group_of_a_hundred_counts_unread_and_mentions_and_knows_who_read() {
     for (i, m) in members.iter().enumerate() {
         let view = m.client.conversation(chat.id).await.unwrap();
         assert_eq!(view.unread, 5, "member {i}");
-        assert_eq!(view.mentions, if i == 0 { 2 } else { 1 }, "member {i}");
+        assert_eq!(view.mentions, if i == 0 { 3 } else { 2 }, "member {i}");
         assert_eq!(view.last_message.as_ref().map(text_of), Some("message 4"));
     }
     assert_eq!(owner.client.conversation(chat.id).await.unwrap().unread, 0, "own messages are read");
@@ -54,7 +59,7 @@ async fn a_group_of_a_hundred_counts_unread_and_mentions_and_knows_who_read() {
         assert_eq!((view.unread, view.mentions), (0, 0));
     }
     let view = members[30].client.mark_read(chat.id, seqs[2]).await.unwrap();
-    assert_eq!((view.unread, view.mentions), (2, 0));
+    assert_eq!((view.unread, view.mentions), (2, 1));
 
     let receipts = owner.client.receipts(chat.id, seqs[4]).await.unwrap();
     assert_eq!(receipts.read.len(), 30);
@@ -77,8 +82,11 @@ async fn a_removed_member_receives_and_reads_nothing_from_then_on() {
     let mut bob_live = bob.connect().await;
     let mut carol_live = carol.connect().await;
     alice.client.send_text(chat.id, "a1", "before").await.unwrap();
+    let bobs = bob.client.send_text(chat.id, "b0", "me too").await.unwrap();
     assert_eq!(text_of(&next_entry(&mut bob_live).await), "before");
+    assert_eq!(text_of(&next_entry(&mut bob_live).await), "me too");
     assert_eq!(text_of(&next_entry(&mut carol_live).await), "before");
+    assert_eq!(text_of(&next_entry(&mut carol_live).await), "me too");
 
     alice.client.remove_member(chat.id, "bob@localhost").await.unwrap();
     let left = loop {
@@ -99,8 +107,11 @@ async fn a_removed_member_receives_and_reads_nothing_from_then_on() {
 
     // What bob could read before, he still can (his other devices catch up); nothing after.
     let page = bob.client.messages(chat.id, wire::HistoryQuery::default()).await.unwrap();
-    assert_eq!(page.entries.iter().map(text_of).collect::<Vec<_>>(), vec!["", "before"]);
-    assert_eq!(page.last_seq, 2);
+    assert_eq!(page.entries.iter().map(text_of).collect::<Vec<_>>(), vec!["", "before", "me too"]);
+    assert_eq!(page.last_seq, 3);
+    // A retry of a send that was stored before the removal still gets its ack.
+    let retry = bob.client.send_text(chat.id, "b0", "me too").await.unwrap();
+    assert_eq!((retry.seq, retry.id, retry.duplicate), (bobs.seq, bobs.id, true));
     for err in [
         bob.client.send_text(chat.id, "b1", "let me in").await.unwrap_err(),
         bob.client.conversation(chat.id).await.unwrap_err(),
@@ -157,10 +168,21 @@ async fn roles_decide_who_posts_in_channels_and_muted_groups() {
     assert_eq!(members[0].role, wire::MemberRole::Owner);
 
     // Renames show in the log; dissolving ends it for everyone.
-    let rename = wire::UpdateGroupRequest { name: Some("new name".into()), ..Default::default() };
-    bob.client.update_group(team.id, &rename).await.unwrap();
-    assert_eq!(bob.client.conversation(team.id).await.unwrap().name.as_deref(), Some("new name"));
+    // A rename and mute-all together make one entry; dissolving ends it for everyone.
+    let before = bob.client.conversation(team.id).await.unwrap().last_seq;
+    let rename = wire::UpdateGroupRequest { name: Some("new name".into()), mute_all: Some(true), ..Default::default() };
+    let ack = bob.client.update_group(team.id, &rename).await.unwrap();
+    assert_eq!(ack.seq, before + 1);
+    let view = bob.client.conversation(team.id).await.unwrap();
+    assert_eq!((view.name.as_deref(), view.mute_all, view.last_seq), (Some("new name"), true, ack.seq));
+    let mut bob_live = bob.connect().await;
     bob.client.dissolve(team.id).await.unwrap();
+    let left = loop {
+        if let AccountEvent::ConversationLeft { conversation, reason } = next_account_event(&mut bob_live).await.event {
+            break (conversation, reason);
+        }
+    };
+    assert_eq!(left, (team.id, LeaveReason::Dissolved));
     assert_eq!(bob.client.conversation(team.id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
 }
 

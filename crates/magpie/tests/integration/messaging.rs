@@ -84,6 +84,28 @@ async fn every_message_edit_recall_reaction_and_read_mark_reaches_every_device()
 }
 
 #[tokio::test]
+async fn reactions_are_bounded_per_account_and_message() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    alice.client.send_text(chat.id, "m1", "react to me").await.unwrap();
+    for emoji in ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆"] {
+        alice.client.react(chat.id, 1, emoji, true).await.unwrap();
+    }
+    let err = alice.client.react(chat.id, 1, "😇", true).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::LimitExceeded));
+    // Taking one back makes room; the same one twice is one reaction.
+    alice.client.react(chat.id, 1, "😀", false).await.unwrap();
+    alice.client.react(chat.id, 1, "😇", true).await.unwrap();
+    alice.client.react(chat.id, 1, "😇", true).await.unwrap();
+    let page = alice.client.messages(chat.id, wire::HistoryQuery::default()).await.unwrap();
+    let reactions = &page.entries[0].reactions;
+    assert_eq!(reactions.len(), 8);
+    assert!(reactions.iter().any(|r| r.emoji == "😇" && r.accounts == vec!["alice@localhost".to_owned()]));
+}
+
+#[tokio::test]
 async fn fifty_concurrent_sends_of_one_client_msg_id_make_one_message() {
     let server = TestServer::start().await;
     let alice = server.user("alice").await;
