@@ -18,6 +18,8 @@ use crate::model::{AccountId, ConversationId, Seq};
 pub const FEED_LEN_MAX: usize = 16_384;
 /// Conversations whose members are cached; past this the cache starts over.
 const CACHED_CONVERSATIONS_MAX: usize = 4_096;
+/// Reads of a conversation's members tried before its entry goes undelivered live.
+const RECIPIENT_READ_ATTEMPTS: u32 = 3;
 /// Memberships cached in all; past this the cache starts over.
 const CACHED_MEMBERS_MAX: usize = 1_000_000;
 
@@ -35,6 +37,19 @@ impl Span {
 
     fn covers(&self, seq: Seq) -> bool {
         self.joined <= seq && self.left.is_none_or(|left| seq < left)
+    }
+}
+
+/// Reads who receives a conversation's entries from `seq` on, retrying a failed read a few
+/// times: the entry is stored either way, but a read that fails costs its live delivery.
+async fn recipients(deps: &Deps, id: ConversationId, seq: Seq) -> crate::Result<Vec<Member>> {
+    let mut attempt = 1;
+    loop {
+        match deps.store.recipients(id, seq).await {
+            Ok(list) => return Ok(list),
+            Err(e) if attempt >= RECIPIENT_READ_ATTEMPTS => return Err(e.into()),
+            Err(_) => attempt += 1,
+        }
     }
 }
 
@@ -57,7 +72,7 @@ pub(crate) fn spawn(deps: Arc<Deps>) {
                     }
                     let list = match members.get(&id) {
                         Some(list) => list.clone(),
-                        None => match deps.store.recipients(id, entry.seq).await {
+                        None => match recipients(&deps, id, entry.seq).await {
                             Ok(list) => {
                                 if members.len() >= CACHED_CONVERSATIONS_MAX {
                                     members.clear();

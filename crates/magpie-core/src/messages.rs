@@ -264,14 +264,19 @@ impl Messages {
             return Ok(ack);
         }
         let (_, me) = self.conversations.membership(caller, id).await?;
-        self.visible_message(&me, id, target).await?;
+        let original = self.visible_message(&me, id, target).await?;
         let window_ms = secs_to_ms(self.deps.settings.recall_window_secs);
         let author = caller.account.id;
         let check: Check = Box::new(move |p| {
             let role = check_role(p, MemberRole::Member)?;
             let t = live_target(p)?;
             let own_in_window = t.sender == author && p.now_ms - t.at_ms <= window_ms;
-            let moderator = p.conversation.kind != ConversationKind::Direct && role >= MemberRole::Admin;
+            // Owners and admins recall what members (and former members) sent; an admin does
+            // not recall the owner's or another admin's messages.
+            let sender_role = p.subjects.iter().find(|m| m.account == t.sender && m.is_active()).map(|m| m.role);
+            let moderator = p.conversation.kind != ConversationKind::Direct
+                && role >= MemberRole::Admin
+                && sender_role.is_none_or(|r| r < role);
             if own_in_window || moderator {
                 Ok(())
             } else if t.sender == author {
@@ -281,8 +286,8 @@ impl Messages {
             }
         });
         let entry = self.op_entry(caller, id, op::RECALL, json!({}), target, client_msg_id);
-        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], subjects: vec![], check })
-            .await
+        let subjects = vec![original.sender];
+        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], subjects, check }).await
     }
 
     /// Adds (`on`) or removes the caller's reaction to a message.
@@ -412,6 +417,10 @@ impl Messages {
     pub async fn receipts(&self, caller: &Principal, id: ConversationId, seq: Seq) -> Result<Receipts> {
         let (_, me) = self.conversations.membership(caller, id).await?;
         let entry = self.visible_message(&me, id, seq).await?;
+        // Who read what is the sender's to know (and the moderators'), not every member's.
+        if entry.sender != caller.account.id && me.role < MemberRole::Admin {
+            return Err(Error::Forbidden);
+        }
         let mut receipts = Receipts { read: vec![], delivered: vec![], unread: vec![] };
         let members = self.conversations.all_members(id).await?;
         for m in members.into_iter().filter(|m| m.account != entry.sender && m.joined_seq <= seq) {

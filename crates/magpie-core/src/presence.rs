@@ -168,22 +168,23 @@ impl Presence {
         let mut out = Vec::with_capacity(addrs.len());
         for addr in addrs {
             let addr = AccountAddr::parse(addr)?;
-            let hidden =
-                PresenceInfo { account: addr.clone(), status: Status::Offline, text: None, last_seen_ms: None };
             let account = if addr.domain == caller.account.addr.domain {
                 self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?
             } else {
                 None
             };
             let Some(account) = account.filter(|a| !a.disabled) else {
-                out.push(hidden);
+                out.push(PresenceInfo { account: addr, status: Status::Offline, text: None, last_seen_ms: None });
                 continue;
             };
-            if self.deps.store.contact_state(account.id, caller.account.id).await?.blocks {
-                out.push(hidden);
-                continue;
-            }
-            let known = self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&account.id).map(State::info);
+            // To an account it blocks, an account looks offline since its last session, as
+            // it would if it were offline: nothing tells the viewer apart.
+            let blocked = self.deps.store.contact_state(account.id, caller.account.id).await?.blocks;
+            let known = if blocked {
+                None
+            } else {
+                self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&account.id).map(State::info)
+            };
             let info = match known {
                 Some(info) => info,
                 None => PresenceInfo {
@@ -214,6 +215,10 @@ impl Presence {
             }
             if typing.len() >= TYPING_KEYS_MAX {
                 typing.retain(|_, last| now - *last < TYPING_INTERVAL_MS);
+                if typing.len() >= TYPING_KEYS_MAX {
+                    // All fresh: forget them all; the worst is an extra typing signal.
+                    typing.clear();
+                }
             }
             typing.insert(key, now);
         }

@@ -738,10 +738,20 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
     let (count, last_message_seq): (i64, i64) = conn
         .prepare_cached("SELECT message_count, last_message_seq FROM conversations WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let last_message = if last_message_seq >= me.joined_seq.0.max(1) {
-        entry(conn, conversation.id, Seq(last_message_seq))?
-    } else {
-        None
+    // The preview is the newest message the member has not deleted for itself.
+    let newest_shown: Option<i64> = conn
+        .prepare_cached(
+            "SELECT e.seq FROM entries e WHERE e.conversation_id = ?1 AND e.seq <= ?2 AND e.seq >= ?3 \
+             AND e.kind NOT IN ('edit', 'recall', 'reaction', 'system') \
+             AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
+                             WHERE h.account_id = ?4 AND h.conversation_id = ?1 AND h.seq = e.seq) \
+             ORDER BY e.seq DESC LIMIT 1",
+        )?
+        .query_row(params![id, last_message_seq, me.joined_seq.0.max(1), me.account.0], |r| r.get(0))
+        .optional()?;
+    let last_message = match newest_shown {
+        Some(seq) => entry(conn, conversation.id, Seq(seq))?,
+        None => None,
     };
     let read_number: i64 = conn
         .prepare_cached(
@@ -749,6 +759,15 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
              ORDER BY seq DESC LIMIT 1), 0)",
         )?
         .query_row([id, me.read_seq.0], |r| r.get(0))?;
+    // Unread messages that were recalled, or deleted by the member for itself, do not count.
+    let gone: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM entries e WHERE e.conversation_id = ?1 AND e.seq > ?2 \
+             AND e.kind NOT IN ('edit', 'recall', 'reaction', 'system') \
+             AND (e.recalled_at_ms IS NOT NULL OR EXISTS (SELECT 1 FROM hidden_entries h \
+                  WHERE h.account_id = ?3 AND h.conversation_id = ?1 AND h.seq = e.seq))",
+        )?
+        .query_row([id, me.read_seq.0, me.account.0], |r| r.get(0))?;
     let mentions: i64 = conn
         .prepare_cached(
             "SELECT count(DISTINCT seq) FROM mentions WHERE conversation_id = ?1 AND seq > ?2 \
@@ -760,7 +779,7 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
         me,
         peer,
         last_message,
-        unread: u32::try_from(count - read_number).unwrap_or(0),
+        unread: u32::try_from(count - read_number - gone).unwrap_or(0),
         mentions: u32::try_from(mentions).unwrap_or(0),
     })
 }

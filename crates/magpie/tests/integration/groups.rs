@@ -67,6 +67,9 @@ async fn a_group_of_a_hundred_counts_unread_and_mentions_and_knows_who_read() {
     assert!(!receipts.read.iter().chain(&receipts.unread).any(|a| a == &owner.account), "the sender is not listed");
     let receipts = owner.client.receipts(chat.id, seqs[2]).await.unwrap();
     assert_eq!(receipts.read.len(), 31);
+    // Who read a message is for its sender (and the group's moderators) to know.
+    let err = members[5].client.receipts(chat.id, seqs[2]).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden));
     // Read marks never move backwards.
     let view = members[0].client.mark_read(chat.id, seqs[0]).await.unwrap();
     assert_eq!(view.me.read_seq, seqs[4]);
@@ -184,6 +187,24 @@ async fn roles_decide_who_posts_in_channels_and_muted_groups() {
     };
     assert_eq!(left, (team.id, LeaveReason::Dissolved));
     assert_eq!(bob.client.conversation(team.id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+}
+
+#[tokio::test]
+async fn moderators_recall_what_members_sent_but_not_their_betters() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let chat = group(&alice, "team", &["bob@localhost", "carol@localhost"]).await;
+    alice.client.set_role(chat.id, "bob@localhost", wire::MemberRole::Admin).await.unwrap();
+    let from_carol = carol.client.send_text(chat.id, "c1", "oops").await.unwrap();
+    let from_alice = alice.client.send_text(chat.id, "a1", "from the owner").await.unwrap();
+    bob.client.recall(chat.id, from_carol.seq).await.unwrap();
+    assert_eq!(bob.client.recall(chat.id, from_alice.seq).await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    assert_eq!(carol.client.recall(chat.id, from_alice.seq).await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    // The recalled message no longer counts as unread.
+    let view = bob.client.conversation(chat.id).await.unwrap();
+    assert_eq!(view.unread, 1);
 }
 
 #[tokio::test]
