@@ -261,6 +261,15 @@ impl Accounts {
         Ok(account)
     }
 
+    /// The account at `addr` if it is in the caller's own domain (disabled ones included);
+    /// `None` for other domains and unknown names alike.
+    pub(crate) async fn in_callers_domain(&self, caller: &Principal, addr: &AccountAddr) -> Result<Option<Account>> {
+        if addr.domain != caller.account.addr.domain {
+            return Ok(None);
+        }
+        Ok(self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?)
+    }
+
     /// The caller's domain directory: accounts whose name or display name contains `query`.
     pub async fn search(
         &self,

@@ -474,6 +474,10 @@ impl Conversations {
         Ok((conversation, member))
     }
 
+    pub(crate) fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
     /// The conversation and the caller's membership, active or ended: what history may show.
     /// Other domains and accounts that were never members get `not_found`.
     pub(crate) async fn readable(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
@@ -487,15 +491,7 @@ impl Conversations {
 
     async fn active_member(&self, caller: &Principal, id: ConversationId, addr: &str) -> Result<Member> {
         let addr = AccountAddr::parse(addr)?;
-        if addr.domain != caller.account.addr.domain {
-            return Err(Error::NotFound("member"));
-        }
-        let account = self
-            .deps
-            .store
-            .account_by_name(caller.account.domain_id, &addr.name)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        let account = self.accounts.in_callers_domain(caller, &addr).await?.ok_or(Error::NotFound("member"))?;
         self.deps.store.member(id, account.id).await?.filter(Member::is_active).ok_or(Error::NotFound("member"))
     }
 

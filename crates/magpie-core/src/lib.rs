@@ -59,7 +59,7 @@ impl Core {
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), accounts.clone(), contacts.clone());
         let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone());
-        let presence = presence::Presence::new(deps.clone(), conversations.clone());
+        let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
         fanout::spawn(deps);
         Core { accounts, auth, contacts, conversations, messages, presence, settings }
     }

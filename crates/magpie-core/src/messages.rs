@@ -476,11 +476,7 @@ impl Messages {
         let (mut shown, mut ids) = (vec![], vec![]);
         for addr in addrs {
             let addr = AccountAddr::parse(addr)?;
-            let account = if addr.domain == caller.account.addr.domain {
-                self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?
-            } else {
-                None
-            };
+            let account = self.conversations.accounts().in_callers_domain(caller, &addr).await?;
             let member = match account {
                 Some(a) => self.deps.store.member(id, a.id).await?.filter(Member::is_active),
                 None => None,

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::accounts::Accounts;
 use crate::chat::ConversationKind;
 use crate::conversations::Conversations;
 use crate::model::{AccountId, ConversationId, Principal};
@@ -75,6 +76,10 @@ struct State {
 }
 
 impl State {
+    fn new(addr: &AccountAddr) -> State {
+        State { addr: addr.clone(), connections: 0, chosen: Status::Online, text: None, last_seen_ms: None }
+    }
+
     fn info(&self) -> PresenceInfo {
         let online = self.connections > 0;
         PresenceInfo {
@@ -89,27 +94,22 @@ impl State {
 #[derive(Clone)]
 pub struct Presence {
     deps: Arc<Deps>,
+    accounts: Accounts,
     conversations: Conversations,
     states: Arc<Mutex<HashMap<AccountId, State>>>,
     typing: Arc<Mutex<HashMap<(AccountId, ConversationId), i64>>>,
 }
 
 impl Presence {
-    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations) -> Presence {
-        Presence { deps, conversations, states: Arc::default(), typing: Arc::default() }
+    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts, conversations: Conversations) -> Presence {
+        Presence { deps, accounts, conversations, states: Arc::default(), typing: Arc::default() }
     }
 
     /// A connection of the caller opened.
     pub async fn connected(&self, caller: &Principal) {
         let info = {
             let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-            let state = states.entry(caller.account.id).or_insert_with(|| State {
-                addr: caller.account.addr.clone(),
-                connections: 0,
-                chosen: Status::Online,
-                text: None,
-                last_seen_ms: None,
-            });
+            let state = states.entry(caller.account.id).or_insert_with(|| State::new(&caller.account.addr));
             state.connections += 1;
             (state.connections == 1).then(|| state.info())
         };
@@ -142,13 +142,7 @@ impl Presence {
         let text = text.map(|t| names::free_text("text", t, STATUS_TEXT_CHARS_MAX)).transpose()?;
         let info = {
             let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-            let state = states.entry(caller.account.id).or_insert_with(|| State {
-                addr: caller.account.addr.clone(),
-                connections: 0,
-                chosen: Status::Online,
-                text: None,
-                last_seen_ms: None,
-            });
+            let state = states.entry(caller.account.id).or_insert_with(|| State::new(&caller.account.addr));
             state.chosen = status;
             if let Some(text) = text {
                 state.text = if text.is_empty() { None } else { Some(text) };
@@ -168,11 +162,7 @@ impl Presence {
         let mut out = Vec::with_capacity(addrs.len());
         for addr in addrs {
             let addr = AccountAddr::parse(addr)?;
-            let account = if addr.domain == caller.account.addr.domain {
-                self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?
-            } else {
-                None
-            };
+            let account = self.accounts.in_callers_domain(caller, &addr).await?;
             let Some(account) = account.filter(|a| !a.disabled) else {
                 out.push(PresenceInfo { account: addr, status: Status::Offline, text: None, last_seen_ms: None });
                 continue;
