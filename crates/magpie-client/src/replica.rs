@@ -100,13 +100,20 @@ impl Replica {
         if event.seq <= self.events_cursor {
             return Ok(());
         }
-        self.events_cursor = event.seq;
-        if let AccountEvent::ConversationLeft { conversation, .. } = &event.event {
-            // What came before the end may still be missing here (another device got it live).
-            let id = *conversation;
-            self.fetch(live, id, i64::MAX).await?;
-            self.conversations.entry(id).or_default().left = true;
+        match &event.event {
+            AccountEvent::ConversationLeft { conversation, .. } => {
+                // What came before the end may still be missing here (another device got it
+                // live). Fetched before the cursor moves, so that a failure is retried.
+                let id = *conversation;
+                self.fetch(live, id, i64::MAX).await?;
+                self.conversations.entry(id).or_default().left = true;
+            }
+            AccountEvent::ConversationJoined { conversation } => {
+                self.conversations.entry(*conversation).or_default().left = false;
+            }
+            _ => {}
         }
+        self.events_cursor = event.seq;
         self.events.push(event);
         Ok(())
     }

@@ -111,7 +111,8 @@ pub struct Conversation {
     pub mute_all: bool,
     /// The newest entry's seq; 0 while empty.
     pub last_seq: Seq,
-    /// Moves on with every append: the conversation-activity cursor of `sync`.
+    /// Where the conversation stands on the activity clock, which its creation and every
+    /// append move on: the cursor of `sync`.
     pub activity: Activity,
     pub last_activity_ms: i64,
     /// Active members.

@@ -423,7 +423,8 @@ impl Conversations {
         self.update_group(caller, id, GroupUpdate { mute_all: Some(on), ..GroupUpdate::default() }).await
     }
 
-    /// Ends the group for everyone (owner only). The log stays readable by no one.
+    /// Ends the group for everyone (owner only). Members keep reading what came before; nobody
+    /// can post or read anything after.
     pub async fn dissolve(&self, caller: &Principal, id: ConversationId) -> Result<Entry> {
         let (conversation, me) = self.membership(caller, id).await?;
         require_group(&conversation)?;

@@ -60,23 +60,24 @@ pub(crate) fn spawn(deps: Arc<Deps>) {
     runtime.spawn(async move {
         // Only what delivery needs: who, and the seqs their membership covers.
         let mut members: HashMap<ConversationId, Arc<Vec<Span>>> = HashMap::new();
+        let mut cached = 0usize;
         while let Some(item) = feed.recv().await {
-            if members.values().map(|l| l.len()).sum::<usize>() > CACHED_MEMBERS_MAX {
-                members.clear();
-            }
             match item {
                 Committed::Entry { entry, membership_changed } => {
                     let id = entry.conversation;
-                    if membership_changed {
-                        members.remove(&id);
+                    if membership_changed && let Some(gone) = members.remove(&id) {
+                        cached -= gone.len();
                     }
                     let list = match members.get(&id) {
                         Some(list) => list.clone(),
                         None => match recipients(&deps, id, entry.seq).await {
                             Ok(list) => {
-                                if members.len() >= CACHED_CONVERSATIONS_MAX {
+                                if members.len() >= CACHED_CONVERSATIONS_MAX || cached + list.len() > CACHED_MEMBERS_MAX
+                                {
                                     members.clear();
+                                    cached = 0;
                                 }
+                                cached += list.len();
                                 let list: Arc<Vec<Span>> = Arc::new(list.iter().map(Span::of).collect());
                                 members.insert(id, list.clone());
                                 list

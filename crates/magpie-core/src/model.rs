@@ -28,8 +28,7 @@ id_type!(
     ConversationId
 );
 id_type!(
-    /// The server's id of a conversation entry: unique across the deployment and increasing
-    /// in commit order, which makes the newest one a cursor over conversation activity.
+    /// The server's id of a conversation entry: unique across the deployment.
     EntryId
 );
 id_type!(

@@ -693,7 +693,7 @@ pub(crate) fn hide_entries(
     log_events(tx, events, at_ms)
 }
 
-/// The summaries of an account's active conversations, by newest entry id.
+/// The summaries of an account's active conversations, by activity.
 pub(crate) fn summaries(
     conn: &Connection,
     account: AccountId,

@@ -91,7 +91,8 @@ pub struct Conversation {
     pub member_count: u32,
     /// The newest seq in the log. Entries `me.joined_seq..=last_seq` are readable.
     pub last_seq: i64,
-    /// The server id of the newest entry: the conversation-activity cursor of `sync`.
+    /// The conversation's place on the server's activity clock, which every append and every
+    /// new conversation moves on: the cursor of `sync` and of the conversation list.
     pub activity: i64,
     pub last_activity_ms: i64,
     pub created_at_ms: i64,

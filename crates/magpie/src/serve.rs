@@ -20,6 +20,9 @@ const SQLITE_READERS: usize = 4;
 const REVOCATION_POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// How often ended sessions are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How long shutdown waits, after the HTTP server stopped, for WebSockets to send their
+/// close frames (each connection bounds its own goodbye to 5 s).
+const CLOSE_FRAMES_GRACE: Duration = Duration::from_secs(6);
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -92,8 +95,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None => tracing::warn!("connections still open after the grace period; stopping anyway"),
     }
     // WebSockets outlive the HTTP server's own shutdown (upgraded connections are not
-    // tracked by it): give them the rest of the grace period to send their close frames.
-    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    // tracked by it): give them a moment more to send their close frames.
+    let deadline = tokio::time::Instant::now() + CLOSE_FRAMES_GRACE;
     let mut check = tokio::time::interval(Duration::from_millis(20));
     while !state.live.is_empty() && tokio::time::Instant::now() < deadline {
         check.tick().await;
