@@ -131,8 +131,13 @@ impl Contacts {
     /// Blocks (`on`) or unblocks `addr`. Only the caller's own devices hear of it.
     pub async fn block(&self, caller: &Principal, addr: &str, on: bool) -> Result<()> {
         let peer = self.peer(caller, addr).await?;
-        let events =
+        let mut events =
             vec![(caller.account.id, AccountEvent::BlockChanged { account: peer.addr.to_string(), blocked: on })];
+        // A request the peer made while blocked was never announced: announce it now.
+        if !on && self.deps.store.contact_state(caller.account.id, peer.id).await?.requested_by {
+            let event = AccountEvent::FriendRequest { from: peer.addr.to_string(), message: None };
+            events.push((caller.account.id, event));
+        }
         self.deps.store.set_block(caller.account.id, peer.id, on, self.deps.clock.now_ms(), events).await?;
         Ok(())
     }

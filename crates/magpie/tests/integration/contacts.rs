@@ -87,6 +87,16 @@ async fn a_blocked_account_cannot_message_or_befriend_you() {
     assert_eq!(mallory.client.friend_request("alice@localhost", None).await.unwrap(), FriendRequestStatus::Requested);
     assert!(alice.client.friend_requests().await.unwrap().incoming.is_empty());
     assert_eq!(mallory.client.friend_requests().await.unwrap().outgoing.len(), 1, "the block shows nowhere");
+    // Unblocking brings the waiting request to light, on alice's devices too.
+    alice.client.block("mallory@localhost", false).await.unwrap();
+    assert_eq!(alice.client.friend_requests().await.unwrap().incoming.len(), 1);
+    let mut seen = vec![];
+    while seen.len() < 2 {
+        seen.push(next_account_event(&mut alice_live).await.event);
+    }
+    assert_eq!(seen[1], AccountEvent::FriendRequest { from: "mallory@localhost".into(), message: None });
+    alice.client.reject_friend_request("mallory@localhost").await.unwrap();
+    alice.client.block("mallory@localhost", true).await.unwrap();
     // A chat that does not exist yet cannot be opened by a blocked account.
     let carol = server.user("carol").await;
     carol.client.block("mallory@localhost", true).await.unwrap();

@@ -161,3 +161,102 @@ async fn history_pages_both_ways_by_seq_and_is_bounded() {
         .unwrap_err();
     assert_eq!(both.code(), Some(ErrorCode::InvalidField));
 }
+
+#[tokio::test]
+async fn the_conversation_list_is_sorted_by_activity_and_settings_follow_the_account() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let alice_phone = server.login("alice@localhost").await;
+    server.user("bob").await;
+    server.user("carol").await;
+    let with_bob = alice.client.open_direct("bob@localhost").await.unwrap();
+    let with_carol = alice.client.open_direct("carol@localhost").await.unwrap();
+    let team = crate::harness::group(&alice, "team", &["bob@localhost"]).await;
+    alice.client.send_text(with_bob.id, "a1", "first").await.unwrap();
+    let ids = |list: Vec<wire::Conversation>| list.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    // Newest activity first: bob's chat had the last message; the empty chats by creation.
+    assert_eq!(ids(alice.client.conversations(None, None).await.unwrap()), vec![with_bob.id, team.id, with_carol.id]);
+    let first_page = alice.client.conversations(None, Some(2)).await.unwrap();
+    let rest = alice.client.conversations(Some(first_page[1].activity), Some(2)).await.unwrap();
+    assert_eq!(ids(rest), vec![with_carol.id]);
+    let top = &alice.client.conversations(None, Some(1)).await.unwrap()[0];
+    assert_eq!(top.last_message.as_ref().map(text_of), Some("first"));
+
+    // Pinned, muted and a draft set on one device reach the other and survive in the list.
+    let mut phone = alice_phone.connect().await;
+    let settings = wire::SettingsRequest { pinned: Some(true), muted: Some(true), draft: Some("写到一半".into()) };
+    let view = alice.client.update_settings(with_carol.id, &settings).await.unwrap();
+    assert!(view.me.pinned && view.me.muted);
+    let event = next_account_event(&mut phone).await;
+    assert_eq!(
+        event.event,
+        AccountEvent::SettingsChanged {
+            conversation: with_carol.id,
+            pinned: Some(true),
+            muted: Some(true),
+            draft: Some("写到一半".into())
+        }
+    );
+    let seen = alice_phone.client.conversation(with_carol.id).await.unwrap();
+    assert_eq!((seen.me.pinned, seen.me.muted, seen.me.draft.as_deref()), (true, true, Some("写到一半")));
+    // Clearing the draft reads back the same way live and from sync.
+    alice
+        .client
+        .update_settings(with_carol.id, &wire::SettingsRequest { draft: Some(String::new()), ..Default::default() })
+        .await
+        .unwrap();
+    let live = next_account_event(&mut phone).await;
+    let synced =
+        alice_phone.client.sync(wire::SyncRequest { events_after: live.seq - 1, ..Default::default() }).await.unwrap();
+    assert_eq!(synced.events[0], live);
+    assert_eq!(alice_phone.client.conversation(with_carol.id).await.unwrap().me.draft, None);
+}
+
+#[tokio::test]
+async fn messages_forward_alone_or_merged_and_delete_for_me_stays_mine() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    server.user("carol").await;
+    let with_bob = alice.client.open_direct("bob@localhost").await.unwrap();
+    let with_carol = alice.client.open_direct("carol@localhost").await.unwrap();
+    bob.client.send_text(with_bob.id, "b1", "meeting at 3").await.unwrap();
+    bob.client.send_text(with_bob.id, "b2", "room 5").await.unwrap();
+
+    let one = wire::ForwardRequest { client_msg_id: "f1".into(), from: with_bob.id, seqs: vec![1] };
+    alice.client.forward(with_carol.id, &one).await.unwrap();
+    let merged = wire::ForwardRequest { client_msg_id: "f2".into(), from: with_bob.id, seqs: vec![1, 2] };
+    alice.client.forward(with_carol.id, &merged).await.unwrap();
+    let page = alice.client.messages(with_carol.id, wire::HistoryQuery::default()).await.unwrap();
+    let copy = &page.entries[0];
+    assert_eq!((copy.kind.as_str(), text_of(copy), copy.sender.as_str()), ("text", "meeting at 3", "alice@localhost"));
+    let from = copy.forwarded_from.as_ref().unwrap();
+    assert_eq!((from.conversation, from.seq, from.sender.as_str()), (with_bob.id, 1, "bob@localhost"));
+    let bundle = &page.entries[1];
+    assert_eq!(bundle.kind, "forward");
+    let texts: Vec<&str> = bundle.body.as_ref().unwrap()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, vec!["meeting at 3", "room 5"]);
+    // Only what the forwarder can read may be forwarded.
+    let carol = server.login("carol@localhost").await;
+    let err = carol
+        .client
+        .forward(with_carol.id, &wire::ForwardRequest { client_msg_id: "f3".into(), from: with_bob.id, seqs: vec![1] })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+
+    // Delete-for-me hides an entry from its owner's devices only.
+    alice.client.hide(with_bob.id, &[2]).await.unwrap();
+    let mine = alice.client.messages(with_bob.id, wire::HistoryQuery::default()).await.unwrap();
+    assert!(mine.entries[1].hidden && mine.entries[1].body.is_none());
+    let theirs = bob.client.messages(with_bob.id, wire::HistoryQuery::default()).await.unwrap();
+    assert!(!theirs.entries[1].hidden);
+    assert_eq!(text_of(&theirs.entries[1]), "room 5");
+    let view = alice.client.conversation(with_bob.id).await.unwrap();
+    assert_eq!(view.last_message.as_ref().map(text_of), Some("meeting at 3"), "the preview skips what I deleted");
+}
