@@ -31,12 +31,23 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
     let doc = server.anonymous().openapi().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
     let paths = doc["paths"].as_object().unwrap();
-    for path in
-        ["/v1/auth/login", "/v1/me", "/v1/sessions/{id}", "/v1/accounts", "/v1/admin/accounts/{account}/disable"]
-    {
+    for path in [
+        "/v1/auth/login",
+        "/v1/me",
+        "/v1/sessions/{id}",
+        "/v1/accounts",
+        "/v1/admin/accounts/{account}/disable",
+        "/v1/conversations",
+        "/v1/conversations/{id}/messages",
+        "/v1/conversations/{id}/messages/{seq}/receipts",
+        "/v1/sync",
+        "/v1/contacts/requests",
+        "/v1/presence",
+    ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
     assert!(doc["components"]["schemas"]["ErrorCode"].is_object());
+    assert!(doc["components"]["schemas"]["SendRequest"].is_object());
 }
 
 #[tokio::test]
