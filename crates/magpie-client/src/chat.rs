@@ -100,17 +100,32 @@ impl Client {
         self.call(Method::GET, &path, NO_BODY).await
     }
 
-    pub async fn edit_message(&self, id: i64, seq: i64, body: Value) -> Result<wire::Ack> {
-        let req = wire::EditRequest { body, client_msg_id: None };
+    /// Edits a message. With a `client_msg_id`, a retry is answered with the first ack.
+    pub async fn edit_message(&self, id: i64, seq: i64, body: Value, client_msg_id: Option<&str>) -> Result<wire::Ack> {
+        let req = wire::EditRequest { body, client_msg_id: client_msg_id.map(str::to_owned) };
         self.call(Method::PATCH, &format!("/v1/conversations/{id}/messages/{seq}"), Some(&req)).await
     }
 
-    pub async fn recall(&self, id: i64, seq: i64) -> Result<wire::Ack> {
-        self.call(Method::DELETE, &format!("/v1/conversations/{id}/messages/{seq}"), NO_BODY).await
+    /// Recalls a message. With a `client_msg_id`, a retry is answered with the first ack.
+    pub async fn recall(&self, id: i64, seq: i64, client_msg_id: Option<&str>) -> Result<wire::Ack> {
+        let mut path = format!("/v1/conversations/{id}/messages/{seq}");
+        if let Some(c) = client_msg_id {
+            path.push_str(&format!("?client_msg_id={}", encode(c)));
+        }
+        self.call(Method::DELETE, &path, NO_BODY).await
     }
 
-    pub async fn react(&self, id: i64, seq: i64, emoji: &str, on: bool) -> Result<wire::Ack> {
-        let req = wire::ReactRequest { emoji: emoji.to_owned(), on, client_msg_id: None };
+    /// Adds or takes back a reaction. With a `client_msg_id`, a retry is answered with the
+    /// first ack.
+    pub async fn react(
+        &self,
+        id: i64,
+        seq: i64,
+        emoji: &str,
+        on: bool,
+        client_msg_id: Option<&str>,
+    ) -> Result<wire::Ack> {
+        let req = wire::ReactRequest { emoji: emoji.to_owned(), on, client_msg_id: client_msg_id.map(str::to_owned) };
         self.call(Method::POST, &format!("/v1/conversations/{id}/messages/{seq}/reactions"), Some(&req)).await
     }
 
@@ -249,16 +264,26 @@ impl Connection {
         self.request_as(t::GET_MESSAGES, Some(with_conversation(id, q)?)).await
     }
 
-    pub async fn edit_message(&self, id: i64, seq: i64, body: Value) -> Result<wire::Ack> {
-        self.request_as(t::EDIT, Some(json!({ "conversation": id, "seq": seq, "body": body }))).await
+    pub async fn edit_message(&self, id: i64, seq: i64, body: Value, client_msg_id: Option<&str>) -> Result<wire::Ack> {
+        let data = json!({ "conversation": id, "seq": seq, "body": body, "client_msg_id": client_msg_id });
+        self.request_as(t::EDIT, Some(data)).await
     }
 
-    pub async fn recall(&self, id: i64, seq: i64) -> Result<wire::Ack> {
-        self.request_as(t::RECALL, Some(json!({ "conversation": id, "seq": seq }))).await
+    pub async fn recall(&self, id: i64, seq: i64, client_msg_id: Option<&str>) -> Result<wire::Ack> {
+        self.request_as(t::RECALL, Some(json!({ "conversation": id, "seq": seq, "client_msg_id": client_msg_id })))
+            .await
     }
 
-    pub async fn react(&self, id: i64, seq: i64, emoji: &str, on: bool) -> Result<wire::Ack> {
-        self.request_as(t::REACT, Some(json!({ "conversation": id, "seq": seq, "emoji": emoji, "on": on }))).await
+    pub async fn react(
+        &self,
+        id: i64,
+        seq: i64,
+        emoji: &str,
+        on: bool,
+        client_msg_id: Option<&str>,
+    ) -> Result<wire::Ack> {
+        let data = json!({ "conversation": id, "seq": seq, "emoji": emoji, "on": on, "client_msg_id": client_msg_id });
+        self.request_as(t::REACT, Some(data)).await
     }
 
     pub async fn mark_read(&self, id: i64, seq: i64) -> Result<wire::Conversation> {

@@ -47,7 +47,7 @@ pub struct CloseInfo {
 /// A live connection to `/v1/ws`.
 pub struct Connection {
     hello: wire::Hello,
-    sink: tokio::sync::Mutex<SplitSink<Socket, Message>>,
+    sink: Arc<tokio::sync::Mutex<SplitSink<Socket, Message>>>,
     pending: Pending,
     next_id: AtomicU64,
     incoming: mpsc::Receiver<Incoming>,
@@ -117,21 +117,16 @@ impl Client {
         let pending: Pending = Arc::default();
         let (incoming_tx, incoming) = mpsc::channel(INCOMING_LEN_MAX);
         let (closed_tx, closed) = watch::channel(None);
-        let reader = tokio::spawn(read_loop(stream, pending.clone(), incoming_tx, closed_tx)).abort_handle();
-        Ok(Connection {
-            hello,
-            sink: tokio::sync::Mutex::new(sink),
-            pending,
-            next_id: AtomicU64::new(1),
-            incoming,
-            closed,
-            reader,
-        })
+        let sink = Arc::new(tokio::sync::Mutex::new(sink));
+        let reader =
+            tokio::spawn(read_loop(stream, sink.clone(), pending.clone(), incoming_tx, closed_tx)).abort_handle();
+        Ok(Connection { hello, sink, pending, next_id: AtomicU64::new(1), incoming, closed, reader })
     }
 }
 
 async fn read_loop(
     mut stream: futures_util::stream::SplitStream<Socket>,
+    sink: Arc<tokio::sync::Mutex<SplitSink<Socket, Message>>>,
     pending: Pending,
     incoming: mpsc::Sender<Incoming>,
     closed: watch::Sender<Option<CloseInfo>>,
@@ -169,7 +164,14 @@ async fn read_loop(
             Ok(Some(item)) => match incoming.try_send(item) {
                 Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    break CloseInfo { code: SLOW_APPLICATION, reason: "pushed frames were not read".into() };
+                    let reason = "pushed frames were not read";
+                    // Close the socket for real, so that the server sees it go at once.
+                    let frame = tungstenite::protocol::CloseFrame {
+                        code: CloseCode::from(SLOW_APPLICATION),
+                        reason: reason.into(),
+                    };
+                    let _ = sink.lock().await.send(Message::Close(Some(frame))).await;
+                    break CloseInfo { code: SLOW_APPLICATION, reason: reason.into() };
                 }
             },
         };
@@ -180,9 +182,10 @@ async fn read_loop(
             }
         }
     };
-    // Fail every request still waiting; their senders drop with the map entries.
-    pending.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    // Mark the connection closed first, then fail every request still waiting (their senders
+    // drop with the map entries): a request added in between sees the mark and gives up.
     let _ = closed.send(Some(info));
+    pending.lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
 impl Connection {
@@ -196,6 +199,11 @@ impl Connection {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, tx);
+        // The reading task clears waiters when it ends; one added after that would wait forever.
+        if self.closed.borrow().is_some() {
+            self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            return Err(self.closed_error());
+        }
         let frame = ClientFrame { id, kind: kind.to_owned(), data };
         let text =
             serde_json::to_string(&frame).map_err(|e| Error::Decode { what: "request", reason: e.to_string() })?;

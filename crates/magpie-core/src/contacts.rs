@@ -27,6 +27,8 @@ pub struct ContactState {
     pub requested_by: bool,
     /// The first blocks the second.
     pub blocks: bool,
+    /// Since when the first blocks the second.
+    pub blocks_since_ms: Option<i64>,
     /// The second blocks the first.
     pub blocked_by: bool,
 }

@@ -73,10 +73,7 @@ pub struct BodyLimits {
 /// Checks a kind name and its body as a client sends them. `forward` bodies are built by the
 /// server, not sent, so a client that names that kind is refused here.
 pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<()> {
-    validate_kind_name(kind)?;
-    if op::ALL.contains(&kind) || kind == kind::FORWARD {
-        return Err(Error::invalid("kind", format!("{kind:?} is made by the server, not sent")));
-    }
+    validate_sendable_kind(kind)?;
     if !body.is_object() {
         return Err(Error::invalid("body", "must be a JSON object"));
     }
@@ -192,6 +189,15 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<()> {
         // Unknown kinds: stored and relayed as they are.
         _ => Ok(()),
     }
+}
+
+/// Is `kind` a well-formed kind that a client may send (not an operation, not `forward`)?
+pub fn validate_sendable_kind(kind: &str) -> Result<()> {
+    validate_kind_name(kind)?;
+    if op::ALL.contains(&kind) || kind == kind::FORWARD {
+        return Err(Error::invalid("kind", format!("{kind:?} is made by the server, not sent")));
+    }
+    Ok(())
 }
 
 /// Is `kind` editable, and is `body` a valid new body for it?

@@ -119,6 +119,9 @@ impl Conversations {
         let mut addrs = vec![];
         for addr in &req.members {
             let account = self.accounts.profile(caller, addr).await?;
+            if self.deps.store.contact_state(account.id, caller.account.id).await?.blocks {
+                return Err(Error::Forbidden);
+            }
             if !members.iter().any(|(id, _)| *id == account.id) {
                 members.push((account.id, MemberRole::Member));
                 addrs.push(account.addr.to_string());

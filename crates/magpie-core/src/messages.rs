@@ -105,9 +105,22 @@ impl Messages {
     /// Sends a message; answered once it is durable.
     pub async fn send(&self, caller: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
         let client_msg_id = client_msg_id(&msg.client_msg_id)?;
-        if let Some(ack) = self.replay(caller, id, &msg.kind, &client_msg_id).await? {
+        content::validate_sendable_kind(&msg.kind)?;
+        let kind = msg.kind.clone();
+        if let Some(ack) = self.replay(caller, id, &kind, &client_msg_id).await? {
             return Ok(ack);
         }
+        let outcome = self.send_new(caller, id, msg, client_msg_id.clone()).await;
+        self.or_replay(outcome, caller, id, &kind, &client_msg_id).await
+    }
+
+    async fn send_new(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        msg: Outgoing,
+        client_msg_id: String,
+    ) -> Result<Ack> {
         content::validate(&msg.kind, &msg.body, self.limits())?;
         let (conversation, me) = self.conversations.membership(caller, id).await?;
         self.check_direct(caller, &conversation).await?;
@@ -158,6 +171,18 @@ impl Messages {
         if let Some(ack) = self.replay(caller, to, "", &client_msg_id).await? {
             return Ok(ack);
         }
+        let outcome = self.forward_new(caller, to, from, seqs, client_msg_id.clone()).await;
+        self.or_replay(outcome, caller, to, "", &client_msg_id).await
+    }
+
+    async fn forward_new(
+        &self,
+        caller: &Principal,
+        to: ConversationId,
+        from: ConversationId,
+        seqs: &[Seq],
+        client_msg_id: String,
+    ) -> Result<Ack> {
         if seqs.is_empty() || seqs.len() > self.deps.settings.forward_messages_max {
             return Err(Error::invalid("seqs", "name between 1 and forward_messages_max messages"));
         }
@@ -276,7 +301,7 @@ impl Messages {
             let sender_role = p.subjects.iter().find(|m| m.account == t.sender && m.is_active()).map(|m| m.role);
             let moderator = p.conversation.kind != ConversationKind::Direct
                 && role >= MemberRole::Admin
-                && sender_role.is_none_or(|r| r < role);
+                && (t.sender == author || sender_role.is_none_or(|r| r < role));
             if own_in_window || moderator {
                 Ok(())
             } else if t.sender == author {
@@ -554,6 +579,24 @@ impl Messages {
             return Err(Error::AlreadyExists("client_msg_id"));
         }
         Ok(Some(Ack { entry: Arc::new(entry), duplicate: true }))
+    }
+
+    /// A request refused by a rule may have been stored meanwhile by a copy of itself that
+    /// raced ahead (the ack of which was lost): then the copy's ack is the answer.
+    async fn or_replay(
+        &self,
+        outcome: Result<Ack>,
+        caller: &Principal,
+        id: ConversationId,
+        kind: &str,
+        client_msg_id: &str,
+    ) -> Result<Ack> {
+        match outcome {
+            Err(refused @ (Error::Forbidden | Error::NotFound(_) | Error::InvalidField { .. })) => {
+                Ok(self.replay(caller, id, kind, client_msg_id).await?.ok_or(refused)?)
+            }
+            other => other,
+        }
     }
 
     async fn replay_op(

@@ -167,22 +167,29 @@ impl Presence {
                 out.push(PresenceInfo { account: addr, status: Status::Offline, text: None, last_seen_ms: None });
                 continue;
             };
-            // To an account it blocks, an account looks offline since its last session, as
-            // it would if it were offline: nothing tells the viewer apart.
-            let blocked = self.deps.store.contact_state(account.id, caller.account.id).await?.blocks;
-            let known = if blocked {
+            // To an account it blocks, an account looks offline, last seen no later than the
+            // block: frozen, as for an account that has not been back since.
+            let block = self.deps.store.contact_state(account.id, caller.account.id).await?;
+            let known = if block.blocks {
                 None
             } else {
                 self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&account.id).map(State::info)
             };
             let info = match known {
                 Some(info) => info,
-                None => PresenceInfo {
-                    account: account.addr.clone(),
-                    status: Status::Offline,
-                    text: None,
-                    last_seen_ms: self.deps.store.last_seen(account.id).await?,
-                },
+                None => {
+                    let seen = self.deps.store.last_seen(account.id).await?;
+                    let seen = match (seen, block.blocks_since_ms) {
+                        (Some(seen), Some(since)) => Some(seen.min(since)),
+                        (seen, _) => seen,
+                    };
+                    PresenceInfo {
+                        account: account.addr.clone(),
+                        status: Status::Offline,
+                        text: None,
+                        last_seen_ms: seen,
+                    }
+                }
             };
             out.push(info);
         }

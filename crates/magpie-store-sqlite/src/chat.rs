@@ -760,18 +760,25 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
         )?
         .query_row([id, me.read_seq.0], |r| r.get(0))?;
     // Unread messages that were recalled, or deleted by the member for itself, do not count.
-    let gone: i64 = conn
+    // Both are read through indexes that hold only such rows, never the whole backlog.
+    let recalled: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM entries e WHERE e.conversation_id = ?1 AND e.seq > ?2 \
-             AND e.kind NOT IN ('edit', 'recall', 'reaction', 'system') \
-             AND (e.recalled_at_ms IS NOT NULL OR EXISTS (SELECT 1 FROM hidden_entries h \
-                  WHERE h.account_id = ?3 AND h.conversation_id = ?1 AND h.seq = e.seq))",
+            "SELECT count(*) FROM entries WHERE conversation_id = ?1 AND seq > ?2 AND recalled_at_ms IS NOT NULL",
+        )?
+        .query_row([id, me.read_seq.0], |r| r.get(0))?;
+    let hidden: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM hidden_entries h JOIN entries e ON e.conversation_id = h.conversation_id \
+             AND e.seq = h.seq WHERE h.account_id = ?3 AND h.conversation_id = ?1 AND h.seq > ?2 \
+             AND e.recalled_at_ms IS NULL AND e.kind NOT IN ('edit', 'recall', 'reaction', 'system')",
         )?
         .query_row([id, me.read_seq.0, me.account.0], |r| r.get(0))?;
+    let gone = recalled + hidden;
     let mentions: i64 = conn
         .prepare_cached(
-            "SELECT count(DISTINCT seq) FROM mentions WHERE conversation_id = ?1 AND seq > ?2 \
-             AND (account_id = ?3 OR account_id IS NULL)",
+            "SELECT count(DISTINCT m.seq) FROM mentions m WHERE m.conversation_id = ?1 AND m.seq > ?2 \
+             AND (m.account_id = ?3 OR m.account_id IS NULL) AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
+                 WHERE h.account_id = ?3 AND h.conversation_id = ?1 AND h.seq = m.seq)",
         )?
         .query_row([id, me.read_seq.0, me.account.0], |r| r.get(0))?;
     Ok(Summary {

@@ -3,7 +3,7 @@
 use magpie_core::chat::AccountEvent;
 use magpie_core::contacts::{ContactState, FriendRequest};
 use magpie_core::model::{Account, AccountId};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Tx;
 use crate::chat::log_events;
@@ -18,11 +18,16 @@ pub(crate) fn contact_state(conn: &Connection, a: AccountId, b: AccountId) -> ru
     let contact = "SELECT 1 FROM contacts WHERE account_id = ?1 AND contact_id = ?2";
     let request = "SELECT 1 FROM friend_requests WHERE from_id = ?1 AND to_id = ?2";
     let block = "SELECT 1 FROM blocks WHERE account_id = ?1 AND blocked_id = ?2";
+    let blocks_since_ms: Option<i64> = conn
+        .prepare_cached("SELECT at_ms FROM blocks WHERE account_id = ?1 AND blocked_id = ?2")?
+        .query_row(params![a.0, b.0], |r| r.get(0))
+        .optional()?;
     Ok(ContactState {
         contacts: exists(contact, a, b)?,
         requested: exists(request, a, b)?,
         requested_by: exists(request, b, a)?,
-        blocks: exists(block, a, b)?,
+        blocks: blocks_since_ms.is_some(),
+        blocks_since_ms,
         blocked_by: exists(block, b, a)?,
     })
 }

@@ -83,6 +83,8 @@ CREATE TABLE entries (
 CREATE UNIQUE INDEX entries_by_client_id ON entries (session_id, client_msg_id)
     WHERE client_msg_id IS NOT NULL;
 CREATE INDEX entries_by_target ON entries (conversation_id, target_seq) WHERE target_seq IS NOT NULL;
+-- Recalled messages, so that unread counts can leave them out without scanning the backlog.
+CREATE INDEX entries_recalled ON entries (conversation_id, seq) WHERE recalled_at_ms IS NOT NULL;
 
 -- Who is mentioned where; account_id NULL stands for @all.
 CREATE TABLE mentions (

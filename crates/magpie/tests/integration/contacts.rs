@@ -1,6 +1,6 @@
 //! Contacts: friend requests, the friends list, blocks, and the domain's friendship policy.
 
-use magpie_client::wire::{AccountEvent, ErrorCode, FriendRequestStatus};
+use magpie_client::wire::{self, AccountEvent, ErrorCode, FriendRequestStatus};
 
 use crate::harness::{TestServer, next_account_event};
 
@@ -101,6 +101,9 @@ async fn a_blocked_account_cannot_message_or_befriend_you() {
     let carol = server.user("carol").await;
     carol.client.block("mallory@localhost", true).await.unwrap();
     assert_eq!(mallory.client.open_direct("carol@localhost").await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    let spec = wire::GroupSpec { name: "trap".into(), members: vec!["carol@localhost".into()], ..Default::default() };
+    let err = mallory.client.create_conversation(&wire::CreateConversationRequest::Group(spec)).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden));
     assert!(carol.client.conversations(None, None).await.unwrap().is_empty());
     // Alice may still write; unblocking lets mallory answer again.
     alice.client.send_text(chat.id, "a1", "stop").await.unwrap();

@@ -199,9 +199,12 @@ async fn moderators_recall_what_members_sent_but_not_their_betters() {
     alice.client.set_role(chat.id, "bob@localhost", wire::MemberRole::Admin).await.unwrap();
     let from_carol = carol.client.send_text(chat.id, "c1", "oops").await.unwrap();
     let from_alice = alice.client.send_text(chat.id, "a1", "from the owner").await.unwrap();
-    bob.client.recall(chat.id, from_carol.seq).await.unwrap();
-    assert_eq!(bob.client.recall(chat.id, from_alice.seq).await.unwrap_err().code(), Some(ErrorCode::Forbidden));
-    assert_eq!(carol.client.recall(chat.id, from_alice.seq).await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    bob.client.recall(chat.id, from_carol.seq, None).await.unwrap();
+    assert_eq!(bob.client.recall(chat.id, from_alice.seq, None).await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    assert_eq!(
+        carol.client.recall(chat.id, from_alice.seq, None).await.unwrap_err().code(),
+        Some(ErrorCode::Forbidden)
+    );
     // The recalled message no longer counts as unread.
     let view = bob.client.conversation(chat.id).await.unwrap();
     assert_eq!(view.unread, 1);

@@ -34,11 +34,11 @@ async fn every_message_edit_recall_reaction_and_read_mark_reaches_every_device()
         assert_eq!(entry.client_msg_id.as_deref(), Some("m1"));
     }
 
-    let edit = a2.edit_message(chat.id, 1, json!({"text": "你好, bob"})).await.unwrap();
+    let edit = a2.edit_message(chat.id, 1, json!({"text": "你好, bob"}), None).await.unwrap();
     assert_eq!(edit.seq, 2);
-    let react = b1.react(chat.id, 1, "👍", true).await.unwrap();
+    let react = b1.react(chat.id, 1, "👍", true, None).await.unwrap();
     assert_eq!(react.seq, 3);
-    let recall = a1.recall(chat.id, 1).await.unwrap();
+    let recall = a1.recall(chat.id, 1, None).await.unwrap();
     assert_eq!(recall.seq, 4);
     for live in [&mut a1, &mut a2, &mut b1] {
         let kinds: Vec<(i64, String, Option<i64>)> =
@@ -91,18 +91,29 @@ async fn reactions_are_bounded_per_account_and_message() {
     let chat = alice.client.open_direct("bob@localhost").await.unwrap();
     alice.client.send_text(chat.id, "m1", "react to me").await.unwrap();
     for emoji in ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆"] {
-        alice.client.react(chat.id, 1, emoji, true).await.unwrap();
+        alice.client.react(chat.id, 1, emoji, true, None).await.unwrap();
     }
-    let err = alice.client.react(chat.id, 1, "😇", true).await.unwrap_err();
+    let err = alice.client.react(chat.id, 1, "😇", true, None).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::LimitExceeded));
     // Taking one back makes room; the same one twice is one reaction.
-    alice.client.react(chat.id, 1, "😀", false).await.unwrap();
-    alice.client.react(chat.id, 1, "😇", true).await.unwrap();
-    alice.client.react(chat.id, 1, "😇", true).await.unwrap();
+    alice.client.react(chat.id, 1, "😀", false, None).await.unwrap();
+    alice.client.react(chat.id, 1, "😇", true, None).await.unwrap();
+    alice.client.react(chat.id, 1, "😇", true, None).await.unwrap();
     let page = alice.client.messages(chat.id, wire::HistoryQuery::default()).await.unwrap();
     let reactions = &page.entries[0].reactions;
     assert_eq!(reactions.len(), 8);
     assert!(reactions.iter().any(|r| r.emoji == "😇" && r.accounts == vec!["alice@localhost".to_owned()]));
+
+    // Operations with a client_msg_id are retried safely, like sends.
+    let edit = alice.client.edit_message(chat.id, 1, json!({"text": "fixed"}), Some("e1")).await.unwrap();
+    let again = alice.client.edit_message(chat.id, 1, json!({"text": "fixed"}), Some("e1")).await.unwrap();
+    assert_eq!((again.seq, again.duplicate), (edit.seq, true));
+    let recall = alice.client.recall(chat.id, 1, Some("r1")).await.unwrap();
+    let again = alice.client.recall(chat.id, 1, Some("r1")).await.unwrap();
+    assert_eq!((again.seq, again.duplicate), (recall.seq, true));
+    // An operation's id is not a message's: reusing it for a send is refused.
+    let err = alice.client.send_text(chat.id, "r1", "hi").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::AlreadyExists));
 }
 
 #[tokio::test]
