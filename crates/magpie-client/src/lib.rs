@@ -12,11 +12,13 @@
 //! ```
 
 mod chat;
+mod files;
 mod live;
 mod replica;
 mod rest;
 
 pub use chat::text_message;
+pub use files::RawResponse;
 pub use live::{CloseInfo, Connection, Incoming};
 pub use magpie_wire as wire;
 pub use replica::{ConversationReplica, Replica};

@@ -72,6 +72,10 @@ impl Client {
         Client { token: Some(token.into()), ..self.clone() }
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }

@@ -25,6 +25,11 @@ pub enum Error {
     NotFound(&'static str),
     #[error("{0} already exists")]
     AlreadyExists(&'static str),
+    /// The request does not fit the current state; `0` says how.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the checksum does not match the content")]
+    ChecksumMismatch,
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("registration is closed in this domain")]

@@ -12,6 +12,7 @@ pub mod content;
 pub mod conversations;
 mod error;
 mod fanout;
+pub mod files;
 mod limiter;
 pub mod messages;
 pub mod model;
@@ -29,7 +30,7 @@ pub use settings::Settings;
 
 use std::sync::Arc;
 
-use ports::{Clock, LiveConnections, Store};
+use ports::{BlobStore, Clock, LiveConnections, Store};
 
 /// Everything a transport needs: the services, built once at start-up and shared.
 #[derive(Clone)]
@@ -37,6 +38,7 @@ pub struct Core {
     pub accounts: accounts::Accounts,
     pub auth: auth::Auth,
     pub contacts: contacts::Contacts,
+    pub files: files::Files,
     pub conversations: conversations::Conversations,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
@@ -48,20 +50,22 @@ impl Core {
     pub fn new(
         settings: Settings,
         store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
         clock: Arc<dyn Clock>,
         live: Arc<dyn LiveConnections>,
     ) -> Core {
         let settings = Arc::new(settings);
         let passwords = Passwords::new(&settings);
-        let deps = Arc::new(Deps { settings: settings.clone(), store, clock, passwords, live });
+        let deps = Arc::new(Deps { settings: settings.clone(), store, blobs, clock, passwords, live });
         let accounts = accounts::Accounts::new(deps.clone());
         let auth = auth::Auth::new(deps.clone(), accounts.clone());
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), accounts.clone(), contacts.clone());
         let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone());
         let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
+        let files = files::Files::new(deps.clone());
         fanout::spawn(deps);
-        Core { accounts, auth, contacts, conversations, messages, presence, settings }
+        Core { accounts, auth, contacts, files, conversations, messages, presence, settings }
     }
 }
 
@@ -69,6 +73,7 @@ impl Core {
 pub(crate) struct Deps {
     pub(crate) settings: Arc<Settings>,
     pub(crate) store: Arc<dyn Store>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,
     pub(crate) live: Arc<dyn LiveConnections>,

@@ -8,6 +8,7 @@ use crate::chat::{
     Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page, Summary,
 };
 use crate::contacts::{ContactState, FriendRequest};
+use crate::files::{ByteRange, FileId, FinishedBlob, StoredFile, Upload, Written};
 use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
@@ -230,6 +231,49 @@ pub trait Store: Send + Sync + 'static {
     async fn presence_audience(&self, account: AccountId, group_members_max: usize) -> StoreResult<Vec<AccountId>>;
     /// The newest `last_seen` of the account's sessions.
     async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>>;
+
+    async fn create_upload(&self, upload: &Upload) -> StoreResult<()>;
+    async fn upload(&self, id: &FileId) -> StoreResult<Option<Upload>>;
+    async fn set_upload_offset(&self, id: &FileId, offset: u64, expires_at_ms: i64) -> StoreResult<()>;
+    async fn delete_upload(&self, id: &FileId) -> StoreResult<()>;
+    /// Turns an upload into a file, atomically: the upload row goes, the file row comes, and
+    /// the blob's reference count goes up.
+    async fn complete_upload(&self, file: &StoredFile) -> StoreResult<()>;
+    async fn file(&self, id: &FileId) -> StoreResult<Option<StoredFile>>;
+    /// Bytes of the account's files plus the declared lengths of its open uploads.
+    async fn bytes_used(&self, account: AccountId) -> StoreResult<u64>;
+}
+
+/// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The
+/// local-disk adapter keeps them under the data directory; an S3 adapter comes with cluster
+/// mode.
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Prepares an empty partial upload.
+    async fn start(&self, upload: &FileId) -> StoreResult<()>;
+    /// Appends what `data` yields to the upload, which must be `offset` bytes long (anything
+    /// past that is cut first), and makes it durable. Refuses more than `room_bytes` with
+    /// `TooLarge`. Computes the chunk's SHA-1 and SHA-256 if `digest`.
+    async fn append(
+        &self,
+        upload: &FileId,
+        offset: u64,
+        room_bytes: u64,
+        digest: bool,
+        data: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    ) -> Result<Written, Error>;
+    /// Cuts the upload back to `offset` bytes.
+    async fn truncate(&self, upload: &FileId, offset: u64) -> StoreResult<()>;
+    /// Turns a complete upload into a blob (or drops it if that content is stored already).
+    async fn finish(&self, upload: &FileId) -> StoreResult<FinishedBlob>;
+    /// Drops a partial upload.
+    async fn discard(&self, upload: &FileId) -> StoreResult<()>;
+    /// Reads a blob, all or one range.
+    async fn read(
+        &self,
+        sha256: &str,
+        range: Option<ByteRange>,
+    ) -> StoreResult<Box<dyn tokio::io::AsyncRead + Send + Unpin>>;
 }
 
 /// Wall-clock time, behind a trait so that tests of time-based rules need not wait.

@@ -51,6 +51,12 @@ pub struct Settings {
     pub members_per_change_max: usize,
     /// Groups up to this size carry their members' presence to each other.
     pub presence_group_members_max: usize,
+    /// Largest file one upload may make.
+    pub upload_bytes_max: u64,
+    /// Bytes of files (and of open uploads) one account may hold.
+    pub quota_bytes_per_account: u64,
+    /// An upload that receives nothing for this long is gone.
+    pub upload_expiry_secs: u64,
 }
 
 impl Default for Settings {
@@ -80,6 +86,9 @@ impl Default for Settings {
             forward_messages_max: 100,
             members_per_change_max: 500,
             presence_group_members_max: 100,
+            upload_bytes_max: 100 * 1024 * 1024,
+            quota_bytes_per_account: 10 * 1024 * 1024 * 1024,
+            upload_expiry_secs: 24 * 3600,
         }
     }
 }

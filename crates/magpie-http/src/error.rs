@@ -43,6 +43,8 @@ fn code(err: &Error) -> ErrorCode {
         Error::Forbidden => ErrorCode::Forbidden,
         Error::NotFound(_) => ErrorCode::NotFound,
         Error::AlreadyExists(_) => ErrorCode::AlreadyExists,
+        Error::Conflict(_) => ErrorCode::Conflict,
+        Error::ChecksumMismatch => ErrorCode::ChecksumMismatch,
         Error::RateLimited { .. } => ErrorCode::RateLimited,
         Error::RegistrationClosed => ErrorCode::RegistrationClosed,
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,

@@ -8,6 +8,7 @@
 mod convert;
 mod error;
 mod extract;
+mod files;
 mod limit;
 mod metrics;
 mod openapi;
@@ -179,6 +180,13 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/typing", post(rest_chat::typing))
         .route("/me/presence", put(rest_chat::set_presence))
         .route("/presence", get(rest_chat::get_presence))
+        .route("/uploads", post(files::create).options(files::options))
+        .route(
+            "/uploads/{id}",
+            axum::routing::head(files::head).patch(files::patch).delete(files::terminate).options(files::options),
+        )
+        .route("/files/{id}", get(files::download))
+        .route("/files/{id}/info", get(files::info))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

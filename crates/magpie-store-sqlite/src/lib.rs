@@ -16,6 +16,7 @@
 
 mod chat;
 mod contacts;
+mod files;
 mod migrate;
 mod queries;
 

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     ("0002_conversations", include_str!("../migrations/sqlite/0002_conversations.sql")),
     ("0003_contacts", include_str!("../migrations/sqlite/0003_contacts.sql")),
+    ("0004_files", include_str!("../migrations/sqlite/0004_files.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

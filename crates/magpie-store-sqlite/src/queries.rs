@@ -7,6 +7,7 @@ use magpie_core::chat::{
     NewConversation, Page, Summary,
 };
 use magpie_core::contacts::{ContactState, FriendRequest};
+use magpie_core::files::{FileId, StoredFile, Upload};
 use magpie_core::model::{
     Account, AccountId, Activity, ConversationId, Domain, DomainId, EventSeq, NewAccount, NewSession, ProfileFields,
     ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Seq, Session, SessionId, SessionSelector,
@@ -16,7 +17,7 @@ use magpie_core::ports::Store;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{SqliteStore, chat, contacts};
+use crate::{SqliteStore, chat, contacts, files};
 
 type StoreResult<T> = Result<T, StoreError>;
 
@@ -632,5 +633,39 @@ impl Store for SqliteStore {
 
     async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>> {
         self.read(move |c| contacts::last_seen(c, account)).await
+    }
+
+    async fn create_upload(&self, upload: &Upload) -> StoreResult<()> {
+        let upload = upload.clone();
+        self.write(move |tx| files::create_upload(tx, &upload)).await
+    }
+
+    async fn upload(&self, id: &FileId) -> StoreResult<Option<Upload>> {
+        let id = id.clone();
+        self.read(move |c| files::upload(c, &id)).await
+    }
+
+    async fn set_upload_offset(&self, id: &FileId, offset: u64, expires_at_ms: i64) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |tx| files::set_upload_offset(tx, &id, offset, expires_at_ms)).await
+    }
+
+    async fn delete_upload(&self, id: &FileId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |tx| files::delete_upload(tx, &id)).await
+    }
+
+    async fn complete_upload(&self, file: &StoredFile) -> StoreResult<()> {
+        let file = file.clone();
+        self.write(move |tx| files::complete_upload(tx, &file)).await
+    }
+
+    async fn file(&self, id: &FileId) -> StoreResult<Option<StoredFile>> {
+        let id = id.clone();
+        self.read(move |c| files::file(c, &id)).await
+    }
+
+    async fn bytes_used(&self, account: AccountId) -> StoreResult<u64> {
+        self.read(move |c| files::bytes_used(c, account)).await
     }
 }

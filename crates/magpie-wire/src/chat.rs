@@ -568,3 +568,17 @@ pub struct Typing {
     pub conversation: i64,
     pub account: String,
 }
+
+/// `GET /v1/files/{id}/info`: what is known of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FileInfo {
+    pub id: String,
+    pub size: u64,
+    /// Detected from the content.
+    pub media_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Lower-case hex; also the download's ETag.
+    pub sha256: String,
+    pub created_at_ms: i64,
+}

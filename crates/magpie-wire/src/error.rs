@@ -27,6 +27,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The thing already exists (an account name, a domain).
     AlreadyExists,
+    /// The request does not fit the resource's current state (an upload offset that moved on).
+    Conflict,
+    /// An upload chunk's checksum does not match its content; the chunk was discarded.
+    ChecksumMismatch,
     /// Too many attempts; `retry_after_secs` says when to try again.
     RateLimited,
     /// Self-registration is closed in this domain.
@@ -50,7 +54,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order; used by the docs test that keeps `docs/protocol.md` true.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::MalformedRequest,
         ErrorCode::InvalidField,
         ErrorCode::Unauthenticated,
@@ -60,6 +64,8 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyExists,
+        ErrorCode::Conflict,
+        ErrorCode::ChecksumMismatch,
         ErrorCode::RateLimited,
         ErrorCode::RegistrationClosed,
         ErrorCode::TooLarge,
@@ -82,6 +88,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::ChecksumMismatch => "checksum_mismatch",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::RegistrationClosed => "registration_closed",
             ErrorCode::TooLarge => "too_large",
@@ -103,7 +111,9 @@ impl ErrorCode {
             ErrorCode::AccountDisabled | ErrorCode::Forbidden | ErrorCode::RegistrationClosed => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::AlreadyExists => 409,
+            ErrorCode::AlreadyExists | ErrorCode::Conflict => 409,
+            // The tus checksum extension's status for a chunk whose checksum does not match.
+            ErrorCode::ChecksumMismatch => 460,
             ErrorCode::TooLarge => 413,
             ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable => 503,

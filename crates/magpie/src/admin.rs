@@ -14,7 +14,7 @@ use magpie_core::ports::{LiveConnections, SystemClock};
 use magpie_core::presence::Signal;
 
 use crate::config::Config;
-use crate::serve::open_store;
+use crate::serve::{open_blobs, open_store};
 
 /// Accounts listed per page by `user list`.
 const LIST_PAGE_LEN: usize = 100;
@@ -115,7 +115,8 @@ fn print_domain(d: &Domain) {
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     let store = Arc::new(open_store(&config)?);
-    let core = Core::new(config.core_settings(), store, Arc::new(SystemClock), Arc::new(NoConnections));
+    let blobs = Arc::new(open_blobs(&config)?);
+    let core = Core::new(config.core_settings(), store, blobs, Arc::new(SystemClock), Arc::new(NoConnections));
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
     let addr = |name: &str, domain: &Option<String>| -> String {

@@ -39,6 +39,9 @@ pub struct Config {
 
     #[config(nested)]
     pub messaging: MessagingConfig,
+
+    #[config(nested)]
+    pub files: FilesConfig,
 }
 
 /// Passwords, sessions and login throttling.
@@ -202,6 +205,22 @@ pub struct MessagingConfig {
     pub presence_group_members_max: usize,
 }
 
+/// Files: upload sizes, quotas, expiry.
+#[derive(Debug, confique::Config)]
+pub struct FilesConfig {
+    /// Largest file one upload may make, in bytes.
+    #[config(default = 104857600, env = "MAGPIE_UPLOAD_BYTES_MAX")]
+    pub upload_bytes_max: u64,
+
+    /// Mebibytes of files, and of uploads in progress, one account may hold.
+    #[config(default = 10240, env = "MAGPIE_QUOTA_MIB_PER_ACCOUNT")]
+    pub quota_mib_per_account: u64,
+
+    /// Seconds an upload that receives nothing stays resumable.
+    #[config(default = 86400, env = "MAGPIE_UPLOAD_EXPIRY_SECS")]
+    pub upload_expiry_secs: u64,
+}
+
 impl Config {
     /// Defaults < file < environment. Flags are applied by the caller afterwards.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
@@ -243,6 +262,9 @@ impl Config {
             forward_messages_max: m.forward_messages_max,
             members_per_change_max: m.members_per_change_max,
             presence_group_members_max: m.presence_group_members_max,
+            upload_bytes_max: self.files.upload_bytes_max,
+            quota_bytes_per_account: self.files.quota_mib_per_account.saturating_mul(1024 * 1024),
+            upload_expiry_secs: self.files.upload_expiry_secs,
         }
     }
 

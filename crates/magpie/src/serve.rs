@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use magpie_blobs::LocalBlobs;
 use magpie_core::Core;
 use magpie_core::ports::{Store, SystemClock};
 use magpie_http::{AppState, Registry};
@@ -44,10 +45,17 @@ pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open(&config.database_path(), SQLITE_READERS)?)
 }
 
+/// Opens the data directory's file store.
+pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
+    let root = config.data_dir.join("files");
+    LocalBlobs::open(&root).with_context(|| format!("cannot open the file store at {}", root.display()))
+}
+
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store: Arc<dyn Store> = Arc::new(open_store(&config)?);
     let live = Arc::new(Registry::new());
-    let core = Core::new(config.core_settings(), store, Arc::new(SystemClock), live.clone());
+    let blobs = Arc::new(open_blobs(&config)?);
+    let core = Core::new(config.core_settings(), store, blobs, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     let state = AppState::new(core.clone(), live.clone(), config.http_settings());
 

@@ -10,6 +10,7 @@ mod admin_cli;
 mod bad_input;
 mod contacts;
 mod docs;
+mod files;
 mod groups;
 mod lifecycle;
 mod messaging;

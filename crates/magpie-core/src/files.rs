@@ -1,0 +1,347 @@
+//! Files: resumable uploads (the tus protocol's model), content-addressed storage, quotas.
+//!
+//! An upload is created with its length, receives its bytes in one or more appends at the
+//! offset the server holds, and becomes a file when the last byte is in. The file keeps the
+//! upload's id, an opaque random string, so a client that knows its upload knows its file.
+//! Bytes are stored once per content: the blob store keys them by their SHA-256, so two
+//! uploads of the same content share one blob, while each counts against its uploader's quota.
+//!
+//! Who may read a file: its uploader. (Reading through the conversations a message refers to
+//! it in comes with file messages' access rules.)
+
+use std::sync::Arc;
+
+use base64::Engine;
+use rand::RngCore;
+
+use crate::model::{AccountId, Principal};
+use crate::names;
+use crate::{Deps, Error, Result, Unit};
+
+/// Longest file name kept, in characters. Names are labels only: never used as paths.
+pub const FILE_NAME_CHARS_MAX: usize = 255;
+/// Longest declared media type, in bytes.
+pub const MEDIA_TYPE_BYTES_MAX: usize = 127;
+/// Bytes at the start of a file that type detection reads.
+pub const SNIFF_BYTES: usize = 8192;
+
+/// A file's (and its upload's) id: 128 random bits, URL-safe base64. Unguessable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileId(String);
+
+impl FileId {
+    pub fn random() -> FileId {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        FileId(format!("f{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// A client-supplied id: shape only; existence is the store's to say.
+    pub fn parse(s: &str) -> Result<FileId> {
+        let ok = s.len() == 23
+            && s.starts_with('f')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok { Ok(FileId(s.to_owned())) } else { Err(Error::NotFound("file")) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for FileId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An upload in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub id: FileId,
+    pub account: AccountId,
+    pub length: u64,
+    pub offset: u64,
+    pub name: Option<String>,
+    pub declared_type: Option<String>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// A complete file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub id: FileId,
+    pub account: AccountId,
+    /// The SHA-256 of the content, lower-case hex: the blob's key and the file's ETag.
+    pub sha256: String,
+    pub size: u64,
+    /// Detected from the content, never taken from the name or the client.
+    pub media_type: String,
+    pub name: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A checksum a client sends with a chunk (tus checksum extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkChecksum {
+    Sha1([u8; 20]),
+    Sha256([u8; 32]),
+}
+
+/// What an append did.
+#[derive(Debug, Clone)]
+pub enum Appended {
+    /// More bytes are expected.
+    Partial(Upload),
+    /// That was the last byte: the upload is now this file.
+    Complete(StoredFile),
+}
+
+/// A byte range of a file to read, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub first: u64,
+    pub last: u64,
+}
+
+#[derive(Clone)]
+pub struct Files {
+    deps: Arc<Deps>,
+}
+
+impl Files {
+    pub(crate) fn new(deps: Arc<Deps>) -> Files {
+        Files { deps }
+    }
+
+    /// Starts an upload of `length` bytes, if it fits the size limit and the caller's quota.
+    pub async fn create_upload(
+        &self,
+        caller: &Principal,
+        length: u64,
+        name: Option<&str>,
+        declared_type: Option<&str>,
+    ) -> Result<Upload> {
+        let settings = &self.deps.settings;
+        if length > settings.upload_bytes_max {
+            return Err(Error::too_large(
+                "upload",
+                usize::try_from(settings.upload_bytes_max).unwrap_or(usize::MAX),
+                Unit::Bytes,
+            ));
+        }
+        let used = self.deps.store.bytes_used(caller.account.id).await?;
+        if used.saturating_add(length) > settings.quota_bytes_per_account {
+            return Err(Error::LimitExceeded("the upload would pass your storage quota"));
+        }
+        let name =
+            name.map(|n| names::free_text("name", n, FILE_NAME_CHARS_MAX)).transpose()?.filter(|n| !n.is_empty());
+        let declared_type = declared_type.map(media_type).transpose()?;
+        let now = self.deps.clock.now_ms();
+        let upload = Upload {
+            id: FileId::random(),
+            account: caller.account.id,
+            length,
+            offset: 0,
+            name,
+            declared_type,
+            created_at_ms: now,
+            expires_at_ms: now + self.expiry_ms(),
+        };
+        self.deps.blobs.start(&upload.id).await?;
+        self.deps.store.create_upload(&upload).await?;
+        if length == 0 {
+            // Nothing to wait for: the empty upload is a file at once.
+            self.finish(upload.clone()).await?;
+        }
+        Ok(upload)
+    }
+
+    /// An upload of the caller's that has not expired.
+    pub async fn upload(&self, caller: &Principal, id: &FileId) -> Result<Upload> {
+        let upload = self.deps.store.upload(id).await?.ok_or(Error::NotFound("upload"))?;
+        if upload.account != caller.account.id || upload.expires_at_ms <= self.deps.clock.now_ms() {
+            return Err(Error::NotFound("upload"));
+        }
+        Ok(upload)
+    }
+
+    /// Appends bytes at `offset`, which must be the upload's current offset. The chunk is
+    /// kept only if it fits the declared length and matches `checksum` (if given); otherwise
+    /// it is discarded and the offset stays where it was.
+    pub async fn append(
+        &self,
+        caller: &Principal,
+        id: &FileId,
+        offset: u64,
+        checksum: Option<ChunkChecksum>,
+        data: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    ) -> Result<Appended> {
+        let upload = self.upload(caller, id).await?;
+        if offset != upload.offset {
+            return Err(Error::Conflict(format!("the upload is at offset {}, not {offset}", upload.offset)));
+        }
+        let room = upload.length - upload.offset;
+        let written = self.deps.blobs.append(id, offset, room, checksum.is_some(), data).await;
+        let written = match written {
+            Ok(w) => w,
+            Err(e) => {
+                // Whatever part of the chunk reached the disk is not counted: the client
+                // resumes from the offset the server still holds.
+                self.deps.blobs.truncate(id, offset).await?;
+                return Err(e);
+            }
+        };
+        if written.interrupted && checksum.is_some() {
+            // A chunk with a checksum is all or nothing.
+            self.deps.blobs.truncate(id, offset).await?;
+            return Err(Error::invalid("body", "the upload was cut off; resume from the offset"));
+        }
+        let matches = match checksum {
+            None => true,
+            Some(ChunkChecksum::Sha1(want)) => written.sha1 == Some(want),
+            Some(ChunkChecksum::Sha256(want)) => written.sha256 == Some(want),
+        };
+        if !matches {
+            self.deps.blobs.truncate(id, offset).await?;
+            return Err(Error::ChecksumMismatch);
+        }
+        let upload = Upload {
+            offset: offset + written.bytes,
+            expires_at_ms: self.deps.clock.now_ms() + self.expiry_ms(),
+            ..upload
+        };
+        // Bytes that arrived before a cut count, so that the client resumes after them.
+        self.deps.store.set_upload_offset(id, upload.offset, upload.expires_at_ms).await?;
+        if written.interrupted {
+            return Err(Error::invalid("body", "the upload was cut off; resume from the offset"));
+        }
+        if upload.offset < upload.length { Ok(Appended::Partial(upload)) } else { self.finish(upload).await }
+    }
+
+    /// Abandons an upload (tus termination): its bytes go, its quota comes back.
+    pub async fn terminate(&self, caller: &Principal, id: &FileId) -> Result<()> {
+        self.upload(caller, id).await?;
+        self.deps.store.delete_upload(id).await?;
+        self.deps.blobs.discard(id).await?;
+        Ok(())
+    }
+
+    /// A file the caller may read.
+    pub async fn file(&self, caller: &Principal, id: &FileId) -> Result<StoredFile> {
+        let file = self.deps.store.file(id).await?.ok_or(Error::NotFound("file"))?;
+        if file.account != caller.account.id {
+            return Err(Error::NotFound("file"));
+        }
+        Ok(file)
+    }
+
+    /// Reads a file's bytes, all or one range.
+    pub async fn read(
+        &self,
+        file: &StoredFile,
+        range: Option<ByteRange>,
+    ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
+        Ok(self.deps.blobs.read(&file.sha256, range).await?)
+    }
+
+    /// The caller's stored bytes and the bytes its open uploads have reserved.
+    pub async fn bytes_used(&self, caller: &Principal) -> Result<u64> {
+        Ok(self.deps.store.bytes_used(caller.account.id).await?)
+    }
+
+    async fn finish(&self, upload: Upload) -> Result<Appended> {
+        let blob = self.deps.blobs.finish(&upload.id).await?;
+        let media_type = detect_media_type(&blob.head);
+        let file = StoredFile {
+            id: upload.id.clone(),
+            account: upload.account,
+            sha256: blob.sha256,
+            size: blob.size,
+            media_type,
+            name: upload.name,
+            created_at_ms: self.deps.clock.now_ms(),
+        };
+        self.deps.store.complete_upload(&file).await?;
+        Ok(Appended::Complete(file))
+    }
+
+    fn expiry_ms(&self) -> i64 {
+        i64::try_from(self.deps.settings.upload_expiry_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+}
+
+/// What the blob store reports of an append.
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    pub bytes: u64,
+    /// The data stopped with an error (the client's connection broke): `bytes` is what
+    /// arrived before, durably written.
+    pub interrupted: bool,
+    pub sha1: Option<[u8; 20]>,
+    pub sha256: Option<[u8; 32]>,
+}
+
+/// What the blob store reports when an upload is complete.
+#[derive(Debug, Clone)]
+pub struct FinishedBlob {
+    pub sha256: String,
+    pub size: u64,
+    /// The first [`SNIFF_BYTES`] bytes, for type detection.
+    pub head: Vec<u8>,
+}
+
+/// The media type of some content, from its first bytes; `application/octet-stream` when
+/// unknown. Text is told apart from binary data so that it can be shown inline safely.
+pub fn detect_media_type(head: &[u8]) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    if !head.is_empty() && std::str::from_utf8(head).is_ok() {
+        return "text/plain".to_owned();
+    }
+    "application/octet-stream".to_owned()
+}
+
+fn media_type(s: &str) -> Result<String> {
+    let s = s.trim();
+    if s.len() > MEDIA_TYPE_BYTES_MAX {
+        return Err(Error::too_large("filetype", MEDIA_TYPE_BYTES_MAX, Unit::Bytes));
+    }
+    let ok = s.split_once('/').is_some_and(|(a, b)| {
+        let token =
+            |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&c));
+        token(a) && token(b.split(';').next().unwrap_or_default().trim())
+    });
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(Error::invalid("filetype", "must be a media type such as image/png"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_ids_are_random_and_shaped() {
+        let (a, b) = (FileId::random(), FileId::random());
+        assert_ne!(a, b);
+        assert_eq!(FileId::parse(a.as_str()).ok(), Some(a));
+        for bad in ["", "f", "../etc/passwd", "f%2e%2e", "fAAAAAAAAAAAAAAAAAAAAA/", "gAAAAAAAAAAAAAAAAAAAAAA"] {
+            assert!(FileId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn types_come_from_the_content() {
+        let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R'];
+        assert_eq!(detect_media_type(&png), "image/png");
+        assert_eq!(detect_media_type("你好".as_bytes()), "text/plain");
+        assert_eq!(detect_media_type(&[0xff, 0xfe, 0x00, 0x01]), "application/octet-stream");
+        assert!(media_type("image/png").is_ok());
+        assert!(media_type("../../x").is_err());
+    }
+}

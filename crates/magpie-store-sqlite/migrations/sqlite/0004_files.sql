@@ -1,0 +1,32 @@
+-- Uploads in progress, complete files, and the content-addressed blobs they share.
+
+CREATE TABLE uploads (
+    id             TEXT PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES accounts(id),
+    length         INTEGER NOT NULL CHECK (length >= 0),
+    offset         INTEGER NOT NULL DEFAULT 0 CHECK (offset >= 0 AND offset <= length),
+    name           TEXT,
+    declared_type  TEXT,
+    created_at_ms  INTEGER NOT NULL,
+    expires_at_ms  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX uploads_by_account ON uploads (account_id);
+CREATE INDEX uploads_by_expiry ON uploads (expires_at_ms);
+
+-- One row per stored content; refs counts the files that use it.
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size   INTEGER NOT NULL,
+    refs   INTEGER NOT NULL CHECK (refs >= 0)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE files (
+    id            TEXT PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id),
+    sha256        TEXT NOT NULL REFERENCES blobs(sha256),
+    size          INTEGER NOT NULL,
+    media_type    TEXT NOT NULL,
+    name          TEXT,
+    created_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX files_by_account ON files (account_id);

@@ -1,0 +1,115 @@
+//! Uploads, files and blob reference counts: SQL in, core types out.
+
+use magpie_core::files::{FileId, StoredFile, Upload};
+use magpie_core::model::AccountId;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::Tx;
+
+fn id_of(row: &Row<'_>, col: usize) -> rusqlite::Result<FileId> {
+    let id: String = row.get(col)?;
+    FileId::parse(&id).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            "invalid file id in database".into(),
+        )
+    })
+}
+
+fn size(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn create_upload(tx: &Tx<'_>, u: &Upload) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO uploads (id, account_id, length, offset, name, declared_type, created_at_ms, expires_at_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            u.id.as_str(),
+            u.account.0,
+            size(u.length),
+            size(u.offset),
+            u.name,
+            u.declared_type,
+            u.created_at_ms,
+            u.expires_at_ms
+        ],
+    )
+    .map(drop)
+}
+
+pub(crate) fn upload(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<Upload>> {
+    conn.prepare_cached(
+        "SELECT id, account_id, length, offset, name, declared_type, created_at_ms, expires_at_ms \
+         FROM uploads WHERE id = ?1",
+    )?
+    .query_row([id.as_str()], |r| {
+        Ok(Upload {
+            id: id_of(r, 0)?,
+            account: AccountId(r.get(1)?),
+            length: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            offset: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            name: r.get(4)?,
+            declared_type: r.get(5)?,
+            created_at_ms: r.get(6)?,
+            expires_at_ms: r.get(7)?,
+        })
+    })
+    .optional()
+}
+
+pub(crate) fn set_upload_offset(tx: &Tx<'_>, id: &FileId, offset: u64, expires_at_ms: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE uploads SET offset = ?2, expires_at_ms = ?3 WHERE id = ?1",
+        params![id.as_str(), size(offset), expires_at_ms],
+    )
+    .map(drop)
+}
+
+pub(crate) fn delete_upload(tx: &Tx<'_>, id: &FileId) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM uploads WHERE id = ?1", [id.as_str()]).map(drop)
+}
+
+pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM uploads WHERE id = ?1", [f.id.as_str()])?;
+    tx.execute(
+        "INSERT INTO blobs (sha256, size, refs) VALUES (?1, ?2, 1) \
+         ON CONFLICT (sha256) DO UPDATE SET refs = refs + 1",
+        params![f.sha256, size(f.size)],
+    )?;
+    tx.execute(
+        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![f.id.as_str(), f.account.0, f.sha256, size(f.size), f.media_type, f.name, f.created_at_ms],
+    )
+    .map(drop)
+}
+
+pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<StoredFile>> {
+    conn.prepare_cached(
+        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms FROM files WHERE id = ?1",
+    )?
+    .query_row([id.as_str()], |r| {
+        Ok(StoredFile {
+            id: id_of(r, 0)?,
+            account: AccountId(r.get(1)?),
+            sha256: r.get(2)?,
+            size: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            media_type: r.get(4)?,
+            name: r.get(5)?,
+            created_at_ms: r.get(6)?,
+        })
+    })
+    .optional()
+}
+
+pub(crate) fn bytes_used(conn: &Connection, account: AccountId) -> rusqlite::Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce((SELECT sum(size) FROM files WHERE account_id = ?1), 0) + \
+             coalesce((SELECT sum(length) FROM uploads WHERE account_id = ?1), 0)",
+        )?
+        .query_row([account.0], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -1,0 +1,199 @@
+//! Files: tus uploads (resume, checksums, termination), dedup, quotas, safe downloads.
+
+use magpie_client::wire::ErrorCode;
+use reqwest::Method;
+
+use crate::harness::{EVENTUALLY, TestServer};
+
+const TUS: (&str, &str) = ("tus-resumable", "1.0.0");
+
+fn tus() -> (&'static str, String) {
+    (TUS.0, TUS.1.to_owned())
+}
+
+fn patch_headers(offset: usize) -> Vec<(&'static str, String)> {
+    vec![tus(), ("upload-offset", offset.to_string()), ("content-type", "application/offset+octet-stream".to_owned())]
+}
+
+/// Bytes that no type detector recognises.
+fn noise(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7919 % 251) as u8 ^ 0x80).collect()
+}
+
+#[tokio::test]
+async fn a_tus_upload_resumes_after_a_cut_connection_and_downloads_whole() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let c = &alice.client;
+    let options = c.request_with(Method::OPTIONS, "/v1/uploads", &[], None).await.unwrap();
+    assert_eq!(options.status, 204);
+    assert_eq!(options.header("tus-version"), Some("1.0.0"));
+    assert!(options.header("tus-extension").unwrap().contains("checksum"));
+
+    let data = noise(300_000);
+    let created = c
+        .request_with(Method::POST, "/v1/uploads", &[tus(), ("upload-length", data.len().to_string())], None)
+        .await
+        .unwrap();
+    assert_eq!(created.status, 201);
+    assert!(created.header("upload-expires").is_some());
+    let location = created.header("location").unwrap().to_owned();
+
+    // The PATCH announces all 300 000 bytes, but the connection breaks after 100 000.
+    {
+        use tokio::io::AsyncWriteExt;
+        let addr = server.url.strip_prefix("http://").unwrap();
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "PATCH {location} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nTus-Resumable: 1.0.0\r\n\
+             Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {}\r\n\r\n",
+            c.token().unwrap(),
+            data.len()
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&data[..100_000]).await.unwrap();
+        socket.flush().await.unwrap();
+        drop(socket);
+    }
+    // The server keeps what arrived (recording it takes a moment after the cut); the client
+    // resumes from there.
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    let mut poll = tokio::time::interval(std::time::Duration::from_millis(50));
+    let offset = loop {
+        let offset = c.upload_offset(&location).await.unwrap();
+        if offset > 0 || tokio::time::Instant::now() > deadline {
+            break offset;
+        }
+        poll.tick().await;
+    };
+    assert!(offset > 0 && offset <= 100_000, "offset {offset}");
+    let rest = reqwest::Body::from(data[offset..].to_vec());
+    let done = c.request_with(Method::PATCH, &location, &patch_headers(offset), Some(rest)).await.unwrap();
+    assert_eq!(done.status, 204);
+    assert_eq!(done.header("upload-offset"), Some("300000"));
+
+    let id = location.rsplit('/').next().unwrap();
+    assert_eq!(c.download(id).await.unwrap(), data);
+    let info = c.file_info(id).await.unwrap();
+    assert_eq!((info.size, info.media_type.as_str()), (300_000, "application/octet-stream"));
+    // A finished upload still answers HEAD, complete, for a client that missed the last answer.
+    assert_eq!(c.upload_offset(&location).await.unwrap(), 300_000);
+}
+
+#[tokio::test]
+async fn chunks_are_checked_offsets_enforced_and_uploads_terminated() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let c = &alice.client;
+    let created =
+        c.request_with(Method::POST, "/v1/uploads", &[tus(), ("upload-length", "10".into())], None).await.unwrap();
+    let location = created.header("location").unwrap().to_owned();
+    use base64::Engine;
+    use sha2::Digest;
+    let wrong = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b"other"));
+    let mut headers = patch_headers(0);
+    headers.push(("upload-checksum", format!("sha256 {wrong}")));
+    let r = c.request_with(Method::PATCH, &location, &headers, Some("01234".into())).await.unwrap();
+    assert_eq!(r.status, 460);
+    assert_eq!(c.upload_offset(&location).await.unwrap(), 0, "a mismatched chunk is discarded");
+    let right = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b"01234"));
+    let mut headers = patch_headers(0);
+    headers.push(("upload-checksum", format!("sha256 {right}")));
+    let r = c.request_with(Method::PATCH, &location, &headers, Some("01234".into())).await.unwrap();
+    assert_eq!(r.status, 204);
+    // Not at the server's offset: 409. More than the declared length: 413. No version: 412.
+    let r = c.request_with(Method::PATCH, &location, &patch_headers(2), Some("xx".into())).await.unwrap();
+    assert_eq!(r.status, 409);
+    let r = c.request_with(Method::PATCH, &location, &patch_headers(5), Some("0123456789".into())).await.unwrap();
+    assert_eq!(r.status, 413);
+    assert_eq!(c.upload_offset(&location).await.unwrap(), 5);
+    let r = c.request_with(Method::HEAD, &location, &[], None).await.unwrap();
+    assert_eq!(r.status, 412);
+    let mut plain = patch_headers(5);
+    plain[2].1 = "application/octet-stream".into();
+    assert_eq!(c.request_with(Method::PATCH, &location, &plain, Some("56789".into())).await.unwrap().status, 415);
+    // Someone else's upload does not exist for you.
+    let bob = server.user("bob").await;
+    assert_eq!(bob.client.request_with(Method::HEAD, &location, &[tus()], None).await.unwrap().status, 404);
+    // Termination ends it.
+    assert_eq!(c.request_with(Method::DELETE, &location, &[tus()], None).await.unwrap().status, 204);
+    assert_eq!(c.request_with(Method::HEAD, &location, &[tus()], None).await.unwrap().status, 404);
+}
+
+#[tokio::test]
+async fn the_same_content_is_stored_once_and_quotas_count_every_copy() {
+    let server = TestServer::start_with(&[("MAGPIE_QUOTA_MIB_PER_ACCOUNT", "1")]).await;
+    let alice = server.user("alice").await;
+    let data = noise(400_000);
+    let a = alice.client.upload(&data, Some("one.bin"), 150_000).await.unwrap();
+    let b = alice.client.upload(&data, Some("two.bin"), 1_000_000).await.unwrap();
+    assert_ne!(a, b);
+    let (ia, ib) = (alice.client.file_info(&a).await.unwrap(), alice.client.file_info(&b).await.unwrap());
+    assert_eq!(ia.sha256, ib.sha256);
+    let blobs = walk(&server.path("files/sha256"));
+    assert_eq!(blobs.len(), 1, "one blob for one content: {blobs:?}");
+    // 800 000 bytes used of 1 MiB: another 400 000 does not fit.
+    let err = alice.client.upload(&data, None, 1_000_000).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::LimitExceeded));
+    let too_big = alice
+        .client
+        .request_with(Method::POST, "/v1/uploads", &[tus(), ("upload-length", "999999999999".into())], None)
+        .await
+        .unwrap();
+    assert_eq!(too_big.status, 413);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+#[tokio::test]
+async fn downloads_are_typed_by_content_ranged_cached_and_private() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let c = &alice.client;
+    // A PNG signature, named as something else: the type comes from the bytes.
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R'];
+    png.extend(noise(1000));
+    let image = c.upload(&png, Some("../../etc/passwd"), 1 << 20).await.unwrap();
+    let r = c.request_with(Method::GET, &format!("/v1/files/{image}"), &[], None).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("content-disposition"), Some("inline; filename*=UTF-8''..%2F..%2Fetc%2Fpasswd"));
+    let etag = r.header("etag").unwrap().to_owned();
+    let cached =
+        c.request_with(Method::GET, &format!("/v1/files/{image}"), &[("if-none-match", etag)], None).await.unwrap();
+    assert_eq!(cached.status, 304);
+    let part = c
+        .request_with(Method::GET, &format!("/v1/files/{image}"), &[("range", "bytes=1-3".into())], None)
+        .await
+        .unwrap();
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, b"PNG");
+    assert_eq!(part.header("content-range"), Some(format!("bytes 1-3/{}", png.len()).as_str()));
+    let outside = c
+        .request_with(Method::GET, &format!("/v1/files/{image}"), &[("range", "bytes=99999-".into())], None)
+        .await
+        .unwrap();
+    assert_eq!(outside.status, 416);
+
+    let html = c.upload(b"<html><script>alert(1)</script></html>", Some("page.html"), 1 << 20).await.unwrap();
+    let r = c.request_with(Method::GET, &format!("/v1/files/{html}"), &[], None).await.unwrap();
+    assert!(r.header("content-disposition").unwrap().starts_with("attachment"));
+    assert_ne!(r.header("content-type"), Some("text/html"));
+
+    // Other accounts, other domains, made-up and path-like ids: not found.
+    let bob = server.user("bob").await;
+    assert_eq!(bob.client.download(&image).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    for id in ["..%2F..%2Fetc%2Fpasswd", "%2e%2e", "f\u{0}", "fＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡＡ"]
+    {
+        let r = c.request_with(Method::GET, &format!("/v1/files/{id}"), &[], None).await.unwrap();
+        assert_eq!(r.status, 404, "{id:?}");
+    }
+}
