@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Error;
+use crate::files::FileId;
 use crate::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
 use crate::names::AccountAddr;
 
@@ -230,6 +231,8 @@ pub enum Effect {
     Message,
     /// These accounts are mentioned (in addition to `@all`, recorded on the entry).
     Mention(Vec<AccountId>),
+    /// The message refers to these files: its readers may read them while it stands.
+    FileRefs(Vec<FileId>),
     /// Replace the target's body.
     EditTarget(Value),
     /// Erase the target's body and the bodies of its edits.

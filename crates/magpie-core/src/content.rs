@@ -208,6 +208,27 @@ pub fn validate_edit(kind: &str, body: &Value, limits: BodyLimits) -> Result<()>
     validate(kind, body, limits)
 }
 
+/// The file ids a message body refers to: the `file` of images, files, voice and video, and
+/// those of the messages a merged forward carries. Readers of the message may read them.
+pub fn file_refs(kind: &str, body: &Value) -> Vec<String> {
+    let own = |body: &Value| body.get("file").and_then(Value::as_str).map(str::to_owned);
+    match kind {
+        kind::IMAGE | kind::FILE | kind::VOICE | kind::VIDEO => own(body).into_iter().collect(),
+        kind::FORWARD => body
+            .get("messages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                let inner = m.get("kind").and_then(Value::as_str)?;
+                m.get("body").map(|b| file_refs(inner, b))
+            })
+            .flatten()
+            .collect(),
+        _ => vec![],
+    }
+}
+
 /// A short plain-text rendering of a body, for previews and push notifications.
 pub fn preview(kind: &str, body: Option<&Value>) -> String {
     let Some(body) = body else { return String::new() };

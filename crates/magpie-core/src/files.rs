@@ -6,8 +6,8 @@
 //! Bytes are stored once per content: the blob store keys them by their SHA-256, so two
 //! uploads of the same content share one blob, while each counts against its uploader's quota.
 //!
-//! Who may read a file: its uploader. (Reading through the conversations a message refers to
-//! it in comes with file messages' access rules.)
+//! Who may read a file: its uploader, and the readers of every message that refers to it, for
+//! as long as that message is not recalled.
 
 use std::sync::Arc;
 
@@ -228,10 +228,11 @@ impl Files {
         Ok(())
     }
 
-    /// A file the caller may read.
+    /// A file the caller may read: its own, or one a message the caller can read refers to
+    /// (until that message is recalled). Anything else, other domains included, is `not_found`.
     pub async fn file(&self, caller: &Principal, id: &FileId) -> Result<StoredFile> {
         let file = self.deps.store.file(id).await?.ok_or(Error::NotFound("file"))?;
-        if file.account != caller.account.id {
+        if file.account != caller.account.id && !self.deps.store.file_shared_with(id, caller.account.id).await? {
             return Err(Error::NotFound("file"));
         }
         Ok(file)

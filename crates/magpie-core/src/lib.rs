@@ -61,9 +61,9 @@ impl Core {
         let auth = auth::Auth::new(deps.clone(), accounts.clone());
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), accounts.clone(), contacts.clone());
-        let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone());
-        let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
         let files = files::Files::new(deps.clone());
+        let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone(), files.clone());
+        let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
         fanout::spawn(deps);
         Core { accounts, auth, contacts, files, conversations, messages, presence, settings }
     }

@@ -17,6 +17,7 @@ use crate::chat::{
 use crate::contacts::Contacts;
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
+use crate::files::{FileId, Files};
 use crate::model::{AccountId, Activity, ConversationId, EventSeq, Principal, Seq};
 use crate::names::AccountAddr;
 use crate::{Deps, Error, Result, Unit};
@@ -77,11 +78,12 @@ pub struct Messages {
     deps: Arc<Deps>,
     conversations: Conversations,
     contacts: Contacts,
+    files: Files,
 }
 
 impl Messages {
-    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, contacts: Contacts) -> Messages {
-        Messages { deps, conversations, contacts }
+    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, contacts: Contacts, files: Files) -> Messages {
+        Messages { deps, conversations, contacts, files }
     }
 
     /// In a direct chat, the other party must accept messages from the caller.
@@ -153,7 +155,8 @@ impl Messages {
             }
             Ok(())
         });
-        let effects = vec![Effect::Message, Effect::Mention(mention_ids)];
+        let files = self.readable_files(caller, &entry.kind, &entry.body).await?;
+        let effects = vec![Effect::Message, Effect::Mention(mention_ids), Effect::FileRefs(files)];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
 
@@ -237,7 +240,9 @@ impl Messages {
             at_ms: now,
         };
         let check: Check = Box::new(|p| may_post(p).map(drop));
-        self.append(Append { entry, effects: vec![Effect::Message], events: vec![], subjects: vec![], check }).await
+        let files = self.readable_files(caller, &entry.kind, &entry.body).await?;
+        let effects = vec![Effect::Message, Effect::FileRefs(files)];
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Replaces the body of one of the caller's own text messages within the edit window.
@@ -515,6 +520,20 @@ impl Messages {
             }
         }
         Ok((shown, ids))
+    }
+
+    /// The files a message body refers to, each of which the sender must be able to read:
+    /// one cannot share a file one cannot see.
+    async fn readable_files(&self, caller: &Principal, kind: &str, body: &Value) -> Result<Vec<FileId>> {
+        let mut files = vec![];
+        for id in content::file_refs(kind, body) {
+            let id = FileId::parse(&id).map_err(|_| Error::invalid("body.file", "no such file"))?;
+            self.files.file(caller, &id).await.map_err(|_| Error::invalid("body.file", "no such file"))?;
+            if !files.contains(&id) {
+                files.push(id);
+            }
+        }
+        Ok(files)
     }
 
     /// A message of this conversation that `me` may read, or `not_found`.

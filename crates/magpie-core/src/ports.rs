@@ -242,6 +242,10 @@ pub trait Store: Send + Sync + 'static {
     async fn file(&self, id: &FileId) -> StoreResult<Option<StoredFile>>;
     /// Bytes of the account's files plus the declared lengths of its open uploads.
     async fn bytes_used(&self, account: AccountId) -> StoreResult<u64>;
+    /// May `account` read the file through a message that refers to it: a message, not
+    /// recalled, in a conversation of which the account is (or was, for what came before
+    /// its end) a member that may read that message?
+    async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool>;
 }
 
 /// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The

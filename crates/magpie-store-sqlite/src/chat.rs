@@ -492,6 +492,14 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                         .execute(params![id, seq.0])?;
                 }
             }
+            Effect::FileRefs(files) => {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO file_refs (file_id, conversation_id, seq) VALUES (?1, ?2, ?3)",
+                )?;
+                for file in files {
+                    stmt.execute(params![file.as_str(), id, seq.0])?;
+                }
+            }
             Effect::Mention(accounts) => {
                 let mut stmt =
                     tx.prepare_cached("INSERT INTO mentions (conversation_id, seq, account_id) VALUES (?1, ?2, ?3)")?;
@@ -520,6 +528,9 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 tx.prepare_cached("DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2")?
                     .execute(params![id, target])?;
                 tx.prepare_cached("DELETE FROM mentions WHERE conversation_id = ?1 AND seq = ?2")?
+                    .execute(params![id, target])?;
+                // A recalled message no longer lends its files to its readers.
+                tx.prepare_cached("DELETE FROM file_refs WHERE conversation_id = ?1 AND seq = ?2")?
                     .execute(params![id, target])?;
             }
             Effect::React { account, emoji, on } => {

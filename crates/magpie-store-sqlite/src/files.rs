@@ -113,3 +113,14 @@ pub(crate) fn bytes_used(conn: &Connection, account: AccountId) -> rusqlite::Res
         .query_row([account.0], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
+
+pub(crate) fn file_shared_with(conn: &Connection, file: &FileId, account: AccountId) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM file_refs r \
+         JOIN members m ON m.conversation_id = r.conversation_id AND m.account_id = ?2 \
+         JOIN entries e ON e.conversation_id = r.conversation_id AND e.seq = r.seq \
+         WHERE r.file_id = ?1 AND r.seq >= m.joined_seq AND (m.left_seq IS NULL OR r.seq < m.left_seq) \
+         AND e.recalled_at_ms IS NULL)",
+    )?
+    .query_row(params![file.as_str(), account.0], |r| r.get(0))
+}

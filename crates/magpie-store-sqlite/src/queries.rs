@@ -668,4 +668,9 @@ impl Store for SqliteStore {
     async fn bytes_used(&self, account: AccountId) -> StoreResult<u64> {
         self.read(move |c| files::bytes_used(c, account)).await
     }
+
+    async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool> {
+        let file = file.clone();
+        self.read(move |c| files::file_shared_with(c, &file, account)).await
+    }
 }

@@ -30,3 +30,12 @@ CREATE TABLE files (
     created_at_ms INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX files_by_account ON files (account_id);
+
+-- Which messages refer to which files: their readers may read the files while they stand.
+CREATE TABLE file_refs (
+    file_id         TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL,
+    seq             INTEGER NOT NULL,
+    PRIMARY KEY (file_id, conversation_id, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX file_refs_by_entry ON file_refs (conversation_id, seq);

@@ -197,3 +197,45 @@ async fn downloads_are_typed_by_content_ranged_cached_and_private() {
         assert_eq!(r.status, 404, "{id:?}");
     }
 }
+
+#[tokio::test]
+async fn a_file_in_a_message_is_readable_by_its_readers_until_recalled() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    assert!(server.admin(&["domain", "add", "other.example"], "").await.status.success());
+    let eve = server.login(&server.create("eve@other.example", &[]).await).await;
+    let team = crate::harness::group(&alice, "team", &["bob@localhost"]).await;
+    let data = noise(5000);
+    let id = alice.client.upload(&data, Some("plan.bin"), 1 << 20).await.unwrap();
+
+    // Before any message refers to it, only alice reads it.
+    assert_eq!(bob.client.download(&id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    let msg = magpie_client::wire::SendRequest {
+        client_msg_id: "file-1".into(),
+        kind: "file".into(),
+        body: serde_json::json!({"file": id, "name": "plan.bin", "size": 5000}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+    };
+    let sent = alice.client.send_message(team.id, &msg).await.unwrap();
+    assert_eq!(bob.client.download(&id).await.unwrap(), data);
+    for outsider in [&carol, &eve] {
+        assert_eq!(outsider.client.download(&id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    }
+    // Nobody shares a file they cannot read.
+    let bobs_chat = bob.client.open_direct("carol@localhost").await.unwrap();
+    let mut theft = msg.clone();
+    theft.client_msg_id = "steal".into();
+    let foreign = carol.client.upload(b"carol's secret", None, 1 << 20).await.unwrap();
+    theft.body = serde_json::json!({"file": foreign, "name": "x"});
+    let err = bob.client.send_message(bobs_chat.id, &theft).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidField));
+
+    // A recall takes the file back from the readers; the uploader keeps it.
+    alice.client.recall(team.id, sent.seq, None).await.unwrap();
+    assert_eq!(bob.client.download(&id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    assert_eq!(alice.client.download(&id).await.unwrap(), data);
+}
