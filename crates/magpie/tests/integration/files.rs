@@ -239,3 +239,29 @@ async fn a_file_in_a_message_is_readable_by_its_readers_until_recalled() {
     assert_eq!(bob.client.download(&id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
     assert_eq!(alice.client.download(&id).await.unwrap(), data);
 }
+
+#[tokio::test]
+async fn a_standard_tus_client_resumes_an_interrupted_upload() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let data = noise(400_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upload.bin");
+    std::fs::write(&path, &data).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tus-client/upload.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(&server.url)
+        .arg(alice.client.token().unwrap())
+        .arg(&path)
+        .output()
+        .await
+        .expect("node runs (scripts/test installs tus-js-client)");
+    assert!(out.status.success(), "tus-js-client failed: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let resumed_from = report["resumedFrom"].as_u64().unwrap();
+    assert!(resumed_from >= 2 * 64 * 1024, "the second client started over: {report}");
+    let id = report["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    assert_eq!(alice.client.download(&id).await.unwrap(), data);
+    assert_eq!(alice.client.file_info(&id).await.unwrap().name.as_deref(), Some("tus-js-client.bin"));
+}
