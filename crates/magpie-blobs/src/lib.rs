@@ -151,6 +151,14 @@ impl BlobStore for LocalBlobs {
         }
     }
 
+    async fn remove(&self, sha256: &str) -> Result<(), StoreError> {
+        match tokio::fs::remove_file(self.blob(sha256)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(e)),
+        }
+    }
+
     async fn read(
         &self,
         sha256: &str,

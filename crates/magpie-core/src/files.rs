@@ -22,6 +22,8 @@ use crate::{Deps, Error, Result, Unit};
 pub const FILE_NAME_CHARS_MAX: usize = 255;
 /// Longest declared media type, in bytes.
 pub const MEDIA_TYPE_BYTES_MAX: usize = 127;
+/// Uploads or files deleted by one prune pass.
+const PRUNE_BATCH_LEN: usize = 1000;
 /// Bytes at the start of a file that type detection reads.
 pub const SNIFF_BYTES: usize = 8192;
 
@@ -245,6 +247,24 @@ impl Files {
         range: Option<ByteRange>,
     ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
         Ok(self.deps.blobs.read(&file.sha256, range).await?)
+    }
+
+    /// Deletes expired uploads, and files no message ever referred to once they are
+    /// `unshared_file_retention_secs` old, with the blobs no file uses any more. Returns how
+    /// many uploads and blobs went. Bounded per call; the caller runs it periodically.
+    pub async fn prune(&self) -> Result<(usize, usize)> {
+        let now = self.deps.clock.now_ms();
+        let uploads = self.deps.store.take_expired_uploads(now, PRUNE_BATCH_LEN).await?;
+        for id in &uploads {
+            self.deps.blobs.discard(id).await?;
+        }
+        let keep_ms =
+            i64::try_from(self.deps.settings.unshared_file_retention_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let blobs = self.deps.store.take_unshared_files(now.saturating_sub(keep_ms), PRUNE_BATCH_LEN).await?;
+        for sha256 in &blobs {
+            self.deps.blobs.remove(sha256).await?;
+        }
+        Ok((uploads.len(), blobs.len()))
     }
 
     /// The caller's stored bytes and the bytes its open uploads have reserved.

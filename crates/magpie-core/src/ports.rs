@@ -246,6 +246,11 @@ pub trait Store: Send + Sync + 'static {
     /// recalled, in a conversation of which the account is (or was, for what came before
     /// its end) a member that may read that message?
     async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool>;
+    /// Deletes up to `limit` uploads that expired before `now_ms`; returns their ids.
+    async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>>;
+    /// Deletes up to `limit` files that no message ever referred to, made before
+    /// `before_ms`, and the blobs no file uses any more; returns those blobs' digests.
+    async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
 }
 
 /// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The
@@ -272,6 +277,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn finish(&self, upload: &FileId) -> StoreResult<FinishedBlob>;
     /// Drops a partial upload.
     async fn discard(&self, upload: &FileId) -> StoreResult<()>;
+    /// Deletes a blob no file uses any more.
+    async fn remove(&self, sha256: &str) -> StoreResult<()>;
     /// Reads a blob, all or one range.
     async fn read(
         &self,

@@ -57,6 +57,8 @@ pub struct Settings {
     pub quota_bytes_per_account: u64,
     /// An upload that receives nothing for this long is gone.
     pub upload_expiry_secs: u64,
+    /// A file that no message refers to is deleted this long after it was made.
+    pub unshared_file_retention_secs: u64,
 }
 
 impl Default for Settings {
@@ -89,6 +91,7 @@ impl Default for Settings {
             upload_bytes_max: 100 * 1024 * 1024,
             quota_bytes_per_account: 10 * 1024 * 1024 * 1024,
             upload_expiry_secs: 24 * 3600,
+            unshared_file_retention_secs: 7 * 24 * 3600,
         }
     }
 }

@@ -496,8 +496,12 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 let mut stmt = tx.prepare_cached(
                     "INSERT OR IGNORE INTO file_refs (file_id, conversation_id, seq) VALUES (?1, ?2, ?3)",
                 )?;
-                for file in files {
+                for file in &files {
                     stmt.execute(params![file.as_str(), id, seq.0])?;
+                }
+                let mut shared = tx.prepare_cached("UPDATE files SET shared = 1 WHERE id = ?1 AND shared = 0")?;
+                for file in &files {
+                    shared.execute([file.as_str()])?;
                 }
             }
             Effect::Mention(accounts) => {

@@ -124,3 +124,38 @@ pub(crate) fn file_shared_with(conn: &Connection, file: &FileId, account: Accoun
     )?
     .query_row(params![file.as_str(), account.0], |r| r.get(0))
 }
+
+/// Deletes uploads that expired before `now_ms`, at most `limit`; returns their ids.
+pub(crate) fn take_expired_uploads(tx: &Tx<'_>, now_ms: i64, limit: usize) -> rusqlite::Result<Vec<FileId>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let ids: Vec<FileId> = tx
+        .prepare_cached("SELECT id FROM uploads WHERE expires_at_ms < ?1 ORDER BY expires_at_ms LIMIT ?2")?
+        .query_map(params![now_ms, limit], |r| id_of(r, 0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut delete = tx.prepare_cached("DELETE FROM uploads WHERE id = ?1")?;
+    for id in &ids {
+        delete.execute([id.as_str()])?;
+    }
+    Ok(ids)
+}
+
+/// Deletes files never shared that were made before `before_ms`, at most `limit`, and the
+/// blobs no file uses any more; returns the digests of those blobs.
+pub(crate) fn take_unshared_files(tx: &Tx<'_>, before_ms: i64, limit: usize) -> rusqlite::Result<Vec<String>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let files: Vec<(String, String)> = tx
+        .prepare_cached("SELECT id, sha256 FROM files WHERE shared = 0 AND created_at_ms < ?1 LIMIT ?2")?
+        .query_map(params![before_ms, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut orphaned = vec![];
+    for (id, sha256) in files {
+        tx.execute("DELETE FROM files WHERE id = ?1", [&id])?;
+        let refs: i64 =
+            tx.query_row("UPDATE blobs SET refs = refs - 1 WHERE sha256 = ?1 RETURNING refs", [&sha256], |r| r.get(0))?;
+        if refs <= 0 {
+            tx.execute("DELETE FROM blobs WHERE sha256 = ?1", [&sha256])?;
+            orphaned.push(sha256);
+        }
+    }
+    Ok(orphaned)
+}

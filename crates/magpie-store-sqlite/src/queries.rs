@@ -673,4 +673,12 @@ impl Store for SqliteStore {
         let file = file.clone();
         self.read(move |c| files::file_shared_with(c, &file, account)).await
     }
+
+    async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>> {
+        self.write(move |tx| files::take_expired_uploads(tx, now_ms, limit)).await
+    }
+
+    async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>> {
+        self.write(move |tx| files::take_unshared_files(tx, before_ms, limit)).await
+    }
 }

@@ -219,6 +219,11 @@ pub struct FilesConfig {
     /// Seconds an upload that receives nothing stays resumable.
     #[config(default = 86400, env = "MAGPIE_UPLOAD_EXPIRY_SECS")]
     pub upload_expiry_secs: u64,
+
+    /// Seconds after which a file that no message ever referred to is deleted (checked at
+    /// start and hourly).
+    #[config(default = 604800, env = "MAGPIE_UNSHARED_FILE_RETENTION_SECS")]
+    pub unshared_file_retention_secs: u64,
 }
 
 impl Config {
@@ -265,6 +270,7 @@ impl Config {
             upload_bytes_max: self.files.upload_bytes_max,
             quota_bytes_per_account: self.files.quota_mib_per_account.saturating_mul(1024 * 1024),
             upload_expiry_secs: self.files.upload_expiry_secs,
+            unshared_file_retention_secs: self.files.unshared_file_retention_secs,
         }
     }
 

@@ -136,6 +136,11 @@ async fn prune_periodically(core: Core) {
             Ok(n) => tracing::info!(rows = n, "pruned ended sessions"),
             Err(e) => tracing::warn!(error = %e, "pruning ended sessions failed"),
         }
+        match core.files.prune().await {
+            Ok((0, 0)) => {}
+            Ok((uploads, blobs)) => tracing::info!(uploads, blobs, "pruned expired uploads and unshared files"),
+            Err(e) => tracing::warn!(error = %e, "pruning files failed"),
+        }
     }
 }
 

@@ -27,9 +27,12 @@ CREATE TABLE files (
     size          INTEGER NOT NULL,
     media_type    TEXT NOT NULL,
     name          TEXT,
-    created_at_ms INTEGER NOT NULL
+    created_at_ms INTEGER NOT NULL,
+    -- Set once a message refers to the file; a file never shared is deleted after a while.
+    shared        INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1))
 ) STRICT;
 CREATE INDEX files_by_account ON files (account_id);
+CREATE INDEX files_never_shared ON files (created_at_ms) WHERE shared = 0;
 
 -- Which messages refer to which files: their readers may read the files while they stand.
 CREATE TABLE file_refs (

@@ -265,3 +265,47 @@ async fn a_standard_tus_client_resumes_an_interrupted_upload() {
     assert_eq!(alice.client.download(&id).await.unwrap(), data);
     assert_eq!(alice.client.file_info(&id).await.unwrap().name.as_deref(), Some("tus-js-client.bin"));
 }
+
+#[tokio::test]
+async fn expired_uploads_and_files_never_shared_are_deleted_and_their_blobs_with_them() {
+    let mut server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    let kept_alone = alice.client.upload(&noise(3000), None, 1 << 20).await.unwrap();
+    let shared = alice.client.upload(b"shared content", Some("s.txt"), 1 << 20).await.unwrap();
+    let msg = magpie_client::wire::SendRequest {
+        client_msg_id: "f1".into(),
+        kind: "file".into(),
+        body: serde_json::json!({"file": shared, "name": "s.txt"}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+    };
+    alice.client.send_message(chat.id, &msg).await.unwrap();
+    // An upload that expires at once.
+    server.restart_with(&[("MAGPIE_UPLOAD_EXPIRY_SECS", "0")]).await;
+    let expired = alice
+        .client
+        .request_with(Method::POST, "/v1/uploads", &[tus(), ("upload-length", "10".into())], None)
+        .await
+        .unwrap();
+    assert_eq!(expired.status, 201);
+    assert_eq!(walk(&server.path("files/uploads")).len(), 1);
+    assert_eq!(walk(&server.path("files/sha256")).len(), 2);
+
+    // With no grace for unshared files, the pass at start removes all but the shared file.
+    server.restart_with(&[("MAGPIE_UNSHARED_FILE_RETENTION_SECS", "0")]).await;
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    let mut poll = tokio::time::interval(std::time::Duration::from_millis(50));
+    let done = |server: &TestServer| {
+        walk(&server.path("files/uploads")).is_empty() && walk(&server.path("files/sha256")).len() == 1
+    };
+    while !done(&server) && tokio::time::Instant::now() < deadline {
+        poll.tick().await;
+    }
+    assert_eq!(alice.client.download(&kept_alone).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    assert_eq!(alice.client.download(&shared).await.unwrap(), b"shared content");
+    assert!(walk(&server.path("files/uploads")).is_empty());
+    assert_eq!(walk(&server.path("files/sha256")).len(), 1, "the unshared file's blob is gone");
+}

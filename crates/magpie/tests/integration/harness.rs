@@ -162,6 +162,12 @@ impl TestServer {
         self.spawn().await;
     }
 
+    /// Stops the server gracefully and starts it again with other `MAGPIE_*` settings.
+    pub async fn restart_with(&mut self, env: &[(&str, &str)]) {
+        self.env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.restart().await;
+    }
+
     /// Stops the server gracefully and starts it again on the same data directory.
     pub async fn restart(&mut self) {
         let status = self.stop().await;
