@@ -98,6 +98,23 @@ impl Client {
         Ok(r.header("upload-offset").and_then(|o| o.parse().ok()).unwrap_or(0))
     }
 
+    /// Uploads a small file in one `multipart/form-data` request (`POST /v1/files`).
+    pub async fn upload_once(&self, data: Vec<u8>, name: &str) -> Result<wire::FileInfo> {
+        let part = reqwest::multipart::Part::bytes(data).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let mut req = self.http().post(format!("{}/v1/files", self.base_url())).multipart(form);
+        if let Some(token) = self.token() {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await?;
+        let status = res.status().as_u16();
+        let body = res.bytes().await?.to_vec();
+        if status != 201 {
+            return Err(api_error(RawResponse { status, headers: HeaderMap::new(), body }));
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::Decode { what: "file info", reason: e.to_string() })
+    }
+
     pub async fn file_info(&self, id: &str) -> Result<wire::FileInfo> {
         self.call::<(), _>(Method::GET, &format!("/v1/files/{}/info", encode(id)), None).await
     }

@@ -440,3 +440,40 @@ mod tests {
         assert_eq!(range(&HeaderMap::new(), 100), Ok(None));
     }
 }
+
+/// The largest file the one-shot upload takes; bigger ones go through tus.
+pub const ONE_SHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// `POST /v1/files`: a one-shot `multipart/form-data` upload of a small file (a part named
+/// `file`; its filename is kept as the file's name), for bots and scripts. Answers the file.
+pub async fn upload_once(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    mut form: axum::extract::Multipart,
+) -> Result<(StatusCode, axum::Json<wire::FileInfo>), ApiError> {
+    let malformed = |m: &str| ApiError::new(ErrorCode::MalformedRequest, m.to_owned());
+    let max = ONE_SHOT_BYTES_MAX.min(usize::try_from(state.core.settings.upload_bytes_max).unwrap_or(usize::MAX));
+    while let Some(mut field) = form.next_field().await.map_err(|e| malformed(&e.body_text()))? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e.body_text()))? {
+            if bytes.len() + chunk.len() > max {
+                return Err(magpie_core::Error::too_large("file", max, magpie_core::Unit::Bytes).into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let files = &state.core.files;
+        let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        let upload = files.create_upload(&caller, length, name.as_deref(), None).await?;
+        if length > 0 {
+            let reader = Box::new(std::io::Cursor::new(bytes));
+            files.append(&caller, &upload.id, 0, None, reader).await?;
+        }
+        let file = files.file(&caller, &upload.id).await?;
+        return Ok((StatusCode::CREATED, axum::Json(file_info(&file))));
+    }
+    Err(malformed("send the file as a multipart part named \"file\""))
+}

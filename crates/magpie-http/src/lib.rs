@@ -185,6 +185,7 @@ pub fn app(state: AppState) -> Router {
             "/uploads/{id}",
             axum::routing::head(files::head).patch(files::patch).delete(files::terminate).options(files::options),
         )
+        .route("/files", post(files::upload_once).layer(DefaultBodyLimit::max(files::ONE_SHOT_BYTES_MAX + 64 * 1024)))
         .route("/files/{id}", get(files::download))
         .route("/files/{id}/info", get(files::info))
         .route("/openapi.json", get(rest::openapi))

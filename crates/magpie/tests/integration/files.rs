@@ -309,3 +309,19 @@ async fn expired_uploads_and_files_never_shared_are_deleted_and_their_blobs_with
     assert!(walk(&server.path("files/uploads")).is_empty());
     assert_eq!(walk(&server.path("files/sha256")).len(), 1, "the unshared file's blob is gone");
 }
+
+#[tokio::test]
+async fn a_bot_uploads_a_small_file_in_one_request() {
+    let server = TestServer::start().await;
+    let bot = server.user("bot").await;
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.extend(noise(2000));
+    let info = bot.client.upload_once(pdf.clone(), "季度报告.pdf").await.unwrap();
+    assert_eq!(
+        (info.size, info.media_type.as_str(), info.name.as_deref()),
+        (2009, "application/pdf", Some("季度报告.pdf"))
+    );
+    assert_eq!(bot.client.download(&info.id).await.unwrap(), pdf);
+    let err = bot.client.upload_once(vec![0; 16 * 1024 * 1024 + 1], "big.bin").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::TooLarge));
+}
