@@ -416,31 +416,6 @@ fn disposition(file: &StoredFile) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("attachment"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with_range(v: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::RANGE, HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")));
-        h
-    }
-
-    #[test]
-    fn ranges_follow_rfc_9110() {
-        let r = |v: &str| range(&with_range(v), 100).map(|r| r.map(|r| (r.first, r.last)));
-        assert_eq!(r("bytes=0-9"), Ok(Some((0, 9))));
-        assert_eq!(r("bytes=90-"), Ok(Some((90, 99))));
-        assert_eq!(r("bytes=-10"), Ok(Some((90, 99))));
-        assert_eq!(r("bytes=50-500"), Ok(Some((50, 99))));
-        assert_eq!(r("bytes=100-"), Err(()));
-        assert_eq!(r("bytes=9-0"), Err(()));
-        assert_eq!(r("bytes=0-1,5-6"), Ok(None));
-        assert_eq!(r("items=0-1"), Ok(None));
-        assert_eq!(range(&HeaderMap::new(), 100), Ok(None));
-    }
-}
-
 /// The largest file the one-shot upload takes; bigger ones go through tus.
 pub const ONE_SHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
@@ -476,4 +451,29 @@ pub async fn upload_once(
         return Ok((StatusCode::CREATED, axum::Json(file_info(&file))));
     }
     Err(malformed("send the file as a multipart part named \"file\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_range(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::RANGE, HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")));
+        h
+    }
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        let r = |v: &str| range(&with_range(v), 100).map(|r| r.map(|r| (r.first, r.last)));
+        assert_eq!(r("bytes=0-9"), Ok(Some((0, 9))));
+        assert_eq!(r("bytes=90-"), Ok(Some((90, 99))));
+        assert_eq!(r("bytes=-10"), Ok(Some((90, 99))));
+        assert_eq!(r("bytes=50-500"), Ok(Some((50, 99))));
+        assert_eq!(r("bytes=100-"), Err(()));
+        assert_eq!(r("bytes=9-0"), Err(()));
+        assert_eq!(r("bytes=0-1,5-6"), Ok(None));
+        assert_eq!(r("items=0-1"), Ok(None));
+        assert_eq!(range(&HeaderMap::new(), 100), Ok(None));
+    }
 }
