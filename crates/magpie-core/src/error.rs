@@ -11,7 +11,7 @@ pub enum Error {
     #[error("{field}: {reason}")]
     InvalidField { field: &'static str, reason: String },
     /// A field is longer than its limit of `max` `unit`s (bytes or characters).
-    #[error("{field} is longer than {max} {unit}")]
+    #[error("{field} is larger than {max} {unit}")]
     TooLarge { field: &'static str, max: usize, unit: Unit },
     #[error("no valid session")]
     Unauthenticated,
@@ -52,6 +52,8 @@ pub enum Unit {
     Bytes,
     /// Unicode scalar values.
     Characters,
+    /// Pixels of an image (width times height).
+    Pixels,
 }
 
 impl std::fmt::Display for Unit {
@@ -59,6 +61,7 @@ impl std::fmt::Display for Unit {
         f.write_str(match self {
             Unit::Bytes => "bytes",
             Unit::Characters => "characters",
+            Unit::Pixels => "pixels",
         })
     }
 }

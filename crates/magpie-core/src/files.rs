@@ -24,8 +24,9 @@ pub const FILE_NAME_CHARS_MAX: usize = 255;
 pub const MEDIA_TYPE_BYTES_MAX: usize = 127;
 /// Uploads or files deleted by one prune pass.
 const PRUNE_BATCH_LEN: usize = 1000;
-/// Bytes at the start of a file that type detection reads.
-pub const SNIFF_BYTES: usize = 8192;
+/// Bytes at the start of a file that type detection and image headers are read from (a JPEG's
+/// size can follow up to 64 KiB of metadata).
+pub const SNIFF_BYTES: usize = 128 * 1024;
 
 /// A file's (and its upload's) id: 128 random bits, URL-safe base64. Unguessable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -82,6 +83,9 @@ pub struct StoredFile {
     pub media_type: String,
     pub name: Option<String>,
     pub created_at_ms: i64,
+    /// An image's size in pixels, read from its header.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 /// A checksum a client sends with a chunk (tus checksum extension).
@@ -275,6 +279,21 @@ impl Files {
     async fn finish(&self, upload: Upload) -> Result<Appended> {
         let blob = self.deps.blobs.finish(&upload.id).await?;
         let media_type = detect_media_type(&blob.head);
+        let (width, height) = match image_size(&media_type, &blob.head) {
+            Some((w, h)) => (Some(w), Some(h)),
+            None => (None, None),
+        };
+        // A decompression bomb: refused before anything decodes it.
+        let pixels_max = self.deps.settings.image_pixels_max;
+        if let (Some(w), Some(h)) = (width, height)
+            && u64::from(w) * u64::from(h) > pixels_max
+        {
+            self.deps.store.delete_upload(&upload.id).await?;
+            if !self.deps.store.blob_in_use(&blob.sha256).await? {
+                self.deps.blobs.remove(&blob.sha256).await?;
+            }
+            return Err(Error::too_large("image", usize::try_from(pixels_max).unwrap_or(usize::MAX), Unit::Pixels));
+        }
         let file = StoredFile {
             id: upload.id.clone(),
             account: upload.account,
@@ -283,6 +302,8 @@ impl Files {
             media_type,
             name: upload.name,
             created_at_ms: self.deps.clock.now_ms(),
+            width,
+            height,
         };
         self.deps.store.complete_upload(&file).await?;
         Ok(Appended::Complete(file))
@@ -323,6 +344,15 @@ pub fn detect_media_type(head: &[u8]) -> String {
         return "text/plain".to_owned();
     }
     "application/octet-stream".to_owned()
+}
+
+/// An image's width and height from its header, without decoding it.
+fn image_size(media_type: &str, head: &[u8]) -> Option<(u32, u32)> {
+    if !media_type.starts_with("image/") {
+        return None;
+    }
+    let size = imagesize::blob_size(head).ok()?;
+    Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
 }
 
 fn media_type(s: &str) -> Result<String> {

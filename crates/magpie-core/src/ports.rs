@@ -251,6 +251,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes up to `limit` files that no message ever referred to, made before
     /// `before_ms`, and the blobs no file uses any more; returns those blobs' digests.
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
+    /// Does any file use this content?
+    async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
 }
 
 /// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The

@@ -59,6 +59,8 @@ pub struct Settings {
     pub upload_expiry_secs: u64,
     /// A file that no message refers to is deleted this long after it was made.
     pub unshared_file_retention_secs: u64,
+    /// Images with more pixels (width times height) are refused, before decoding.
+    pub image_pixels_max: u64,
 }
 
 impl Default for Settings {
@@ -92,6 +94,7 @@ impl Default for Settings {
             quota_bytes_per_account: 10 * 1024 * 1024 * 1024,
             upload_expiry_secs: 24 * 3600,
             unshared_file_retention_secs: 7 * 24 * 3600,
+            image_pixels_max: 50_000_000,
         }
     }
 }

@@ -288,6 +288,8 @@ fn file_info(file: &StoredFile) -> wire::FileInfo {
         name: file.name.clone(),
         sha256: file.sha256.clone(),
         created_at_ms: file.created_at_ms,
+        width: file.width,
+        height: file.height,
     }
 }
 

@@ -79,16 +79,26 @@ pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<(
         params![f.sha256, size(f.size)],
     )?;
     tx.execute(
-        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![f.id.as_str(), f.account.0, f.sha256, size(f.size), f.media_type, f.name, f.created_at_ms],
+        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms, width, height) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            f.id.as_str(),
+            f.account.0,
+            f.sha256,
+            size(f.size),
+            f.media_type,
+            f.name,
+            f.created_at_ms,
+            f.width,
+            f.height
+        ],
     )
     .map(drop)
 }
 
 pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<StoredFile>> {
     conn.prepare_cached(
-        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms FROM files WHERE id = ?1",
+        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms, width, height FROM files WHERE id = ?1",
     )?
     .query_row([id.as_str()], |r| {
         Ok(StoredFile {
@@ -99,6 +109,8 @@ pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<St
             media_type: r.get(4)?,
             name: r.get(5)?,
             created_at_ms: r.get(6)?,
+            width: r.get(7)?,
+            height: r.get(8)?,
         })
     })
     .optional()
@@ -158,4 +170,9 @@ pub(crate) fn take_unshared_files(tx: &Tx<'_>, before_ms: i64, limit: usize) -> 
         }
     }
     Ok(orphaned)
+}
+
+pub(crate) fn blob_in_use(conn: &Connection, sha256: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1 AND refs > 0)")?
+        .query_row([sha256], |r| r.get(0))
 }

@@ -681,4 +681,9 @@ impl Store for SqliteStore {
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>> {
         self.write(move |tx| files::take_unshared_files(tx, before_ms, limit)).await
     }
+
+    async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool> {
+        let sha256 = sha256.to_owned();
+        self.read(move |c| files::blob_in_use(c, &sha256)).await
+    }
 }

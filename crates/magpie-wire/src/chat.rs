@@ -581,4 +581,9 @@ pub struct FileInfo {
     /// Lower-case hex; also the download's ETag.
     pub sha256: String,
     pub created_at_ms: i64,
+    /// An image's size in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
 }

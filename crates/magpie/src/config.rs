@@ -224,6 +224,11 @@ pub struct FilesConfig {
     /// start and hourly).
     #[config(default = 604800, env = "MAGPIE_UNSHARED_FILE_RETENTION_SECS")]
     pub unshared_file_retention_secs: u64,
+
+    /// Images with more pixels than this (width times height) are refused before anything
+    /// decodes them: decompression bombs.
+    #[config(default = 50000000, env = "MAGPIE_IMAGE_PIXELS_MAX")]
+    pub image_pixels_max: u64,
 }
 
 impl Config {
@@ -271,6 +276,7 @@ impl Config {
             quota_bytes_per_account: self.files.quota_mib_per_account.saturating_mul(1024 * 1024),
             upload_expiry_secs: self.files.upload_expiry_secs,
             unshared_file_retention_secs: self.files.unshared_file_retention_secs,
+            image_pixels_max: self.files.image_pixels_max,
         }
     }
 

@@ -29,7 +29,10 @@ CREATE TABLE files (
     name          TEXT,
     created_at_ms INTEGER NOT NULL,
     -- Set once a message refers to the file; a file never shared is deleted after a while.
-    shared        INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1))
+    shared        INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),
+    -- An image's size, from its header.
+    width         INTEGER,
+    height        INTEGER
 ) STRICT;
 CREATE INDEX files_by_account ON files (account_id);
 CREATE INDEX files_never_shared ON files (created_at_ms) WHERE shared = 0;

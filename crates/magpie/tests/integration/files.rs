@@ -158,7 +158,7 @@ async fn downloads_are_typed_by_content_ranged_cached_and_private() {
     let alice = server.user("alice").await;
     let c = &alice.client;
     // A PNG signature, named as something else: the type comes from the bytes.
-    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R'];
+    let mut png = png_header(32, 32);
     png.extend(noise(1000));
     let image = c.upload(&png, Some("../../etc/passwd"), 1 << 20).await.unwrap();
     let r = c.request_with(Method::GET, &format!("/v1/files/{image}"), &[], None).await.unwrap();
@@ -324,4 +324,30 @@ async fn a_bot_uploads_a_small_file_in_one_request() {
     assert_eq!(bot.client.download(&info.id).await.unwrap(), pdf);
     let err = bot.client.upload_once(vec![0; 16 * 1024 * 1024 + 1], "big.bin").await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::TooLarge));
+}
+
+/// The start of a PNG of this size: signature and header chunk, enough to read its size.
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    png.extend_from_slice(b"IHDR");
+    png.extend_from_slice(&width.to_be_bytes());
+    png.extend_from_slice(&height.to_be_bytes());
+    png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    png
+}
+
+#[tokio::test]
+async fn images_report_their_size_and_decompression_bombs_are_refused() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let small = alice.client.upload_once(png_header(640, 480), "small.png").await.unwrap();
+    assert_eq!((small.media_type.as_str(), small.width, small.height), ("image/png", Some(640), Some(480)));
+    let bomb = png_header(20_000, 20_000);
+    let err = alice.client.upload_once(bomb.clone(), "bomb.png").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::TooLarge));
+    // By tus, too: the last chunk is refused and nothing stays behind.
+    let err = alice.client.upload(&bomb, Some("bomb.png"), 1 << 20).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::TooLarge));
+    assert_eq!(walk(&server.path("files/sha256")).len(), 1, "only the small image is stored");
+    assert!(walk(&server.path("files/uploads")).is_empty());
 }
