@@ -244,6 +244,42 @@ impl Files {
         Ok(file)
     }
 
+    /// A link to a file that works without a session until it expires, for places that
+    /// cannot send a token (an `<img>` tag, a download manager). Returns the expiry and the
+    /// signature; only someone who may read the file gets one.
+    pub async fn link(&self, caller: &Principal, id: &FileId) -> Result<(i64, String)> {
+        self.file(caller, id).await?;
+        let ttl_ms = i64::try_from(self.deps.settings.file_link_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let expires_at_ms = self.deps.clock.now_ms().saturating_add(ttl_ms);
+        Ok((expires_at_ms, self.sign(id, expires_at_ms)?))
+    }
+
+    /// The file a signed link names, if the signature is right and the link has not expired.
+    pub async fn file_by_link(&self, id: &FileId, expires_at_ms: i64, signature: &str) -> Result<StoredFile> {
+        use hmac::Mac;
+        let given = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+        let valid = self.mac(id, expires_at_ms)?.verify_slice(&given).is_ok();
+        if !valid || expires_at_ms <= self.deps.clock.now_ms() {
+            return Err(Error::NotFound("file"));
+        }
+        self.deps.store.file(id).await?.ok_or(Error::NotFound("file"))
+    }
+
+    /// HMAC-SHA256 over the file id and the expiry, keyed by `file_link_key`.
+    fn mac(&self, id: &FileId, expires_at_ms: i64) -> Result<hmac::Hmac<sha2::Sha256>> {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.deps.settings.file_link_key)
+            .map_err(|e| Error::Internal(format!("file link key: {e}")))?;
+        mac.update(format!("{id}\n{expires_at_ms}").as_bytes());
+        Ok(mac)
+    }
+
+    fn sign(&self, id: &FileId, expires_at_ms: i64) -> Result<String> {
+        use hmac::Mac;
+        let tag = self.mac(id, expires_at_ms)?.finalize().into_bytes();
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag))
+    }
+
     /// Reads a file's bytes, all or one range.
     pub async fn read(
         &self,

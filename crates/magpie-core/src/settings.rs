@@ -61,6 +61,11 @@ pub struct Settings {
     pub unshared_file_retention_secs: u64,
     /// Images with more pixels (width times height) are refused, before decoding.
     pub image_pixels_max: u64,
+    /// How long a signed file link works.
+    pub file_link_ttl_secs: u64,
+    /// The key that signs file links. The binary keeps it in the data directory, so that
+    /// links survive restarts; the default is random per process.
+    pub file_link_key: [u8; 32],
 }
 
 impl Default for Settings {
@@ -95,6 +100,13 @@ impl Default for Settings {
             upload_expiry_secs: 24 * 3600,
             unshared_file_retention_secs: 7 * 24 * 3600,
             image_pixels_max: 50_000_000,
+            file_link_ttl_secs: 300,
+            file_link_key: {
+                use rand::RngCore;
+                let mut key = [0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                key
+            },
         }
     }
 }

@@ -15,7 +15,7 @@ use futures_util::TryStreamExt;
 use magpie_core::files::{Appended, ByteRange, ChunkChecksum, FileId, StoredFile, Upload};
 use magpie_wire::{self as wire, ErrorCode};
 
-use crate::extract::{ApiPath, Authed};
+use crate::extract::{ApiPath, ApiQuery, Authed};
 use crate::{ApiError, AppState};
 
 const TUS_VERSION: &str = "1.0.0";
@@ -293,6 +293,26 @@ fn file_info(file: &StoredFile) -> wire::FileInfo {
     }
 }
 
+/// The query of a signed file link.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LinkParams {
+    expires: Option<i64>,
+    sig: Option<String>,
+}
+
+/// `POST /v1/files/{id}/link`: a link to the file that works without a session for
+/// `file_link_ttl_secs`.
+pub async fn link(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<axum::Json<wire::FileLink>, ApiError> {
+    let id = FileId::parse(&id)?;
+    let (expires_at_ms, sig) = state.core.files.link(&caller, &id).await?;
+    let url = format!("/v1/files/{id}?expires={expires_at_ms}&sig={sig}");
+    Ok(axum::Json(wire::FileLink { url, expires_at_ms }))
+}
+
 /// `GET /v1/files/{id}/info`: a file's size, type, name and digest.
 pub async fn info(
     State(state): State<AppState>,
@@ -335,12 +355,17 @@ fn range(headers: &HeaderMap, size: u64) -> Result<Option<ByteRange>, ()> {
 /// `GET /v1/files/{id}`: the file's bytes, whole or one range, with its detected type.
 pub async fn download(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    caller: Result<Authed, ApiError>,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(link): ApiQuery<LinkParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = FileId::parse(&id)?;
-    let file = state.core.files.file(&caller, &id).await?;
+    // A signed link stands in for a session; without one, the caller must be logged in.
+    let file = match (link.expires, link.sig) {
+        (Some(expires), Some(sig)) => state.core.files.file_by_link(&id, expires, &sig).await?,
+        _ => state.core.files.file(&caller?.0, &id).await?,
+    };
     let etag = format!("\"{}\"", file.sha256);
     let matches = headers
         .get(header::IF_NONE_MATCH)

@@ -188,6 +188,7 @@ pub fn app(state: AppState) -> Router {
         .route("/files", post(files::upload_once).layer(DefaultBodyLimit::max(files::ONE_SHOT_BYTES_MAX + 64 * 1024)))
         .route("/files/{id}", get(files::download))
         .route("/files/{id}/info", get(files::info))
+        .route("/files/{id}/link", post(files::link))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

@@ -587,3 +587,11 @@ pub struct FileInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
 }
+
+/// `POST /v1/files/{id}/link`: a link that works without a session until it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FileLink {
+    /// A path on this server, with `expires` and `sig` in its query.
+    pub url: String,
+    pub expires_at_ms: i64,
+}

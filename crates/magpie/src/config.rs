@@ -229,6 +229,10 @@ pub struct FilesConfig {
     /// decodes them: decompression bombs.
     #[config(default = 50000000, env = "MAGPIE_IMAGE_PIXELS_MAX")]
     pub image_pixels_max: u64,
+
+    /// Seconds a signed file link (for places that cannot send a token) keeps working.
+    #[config(default = 300, env = "MAGPIE_FILE_LINK_TTL_SECS")]
+    pub file_link_ttl_secs: u64,
 }
 
 impl Config {
@@ -277,6 +281,8 @@ impl Config {
             upload_expiry_secs: self.files.upload_expiry_secs,
             unshared_file_retention_secs: self.files.unshared_file_retention_secs,
             image_pixels_max: self.files.image_pixels_max,
+            file_link_ttl_secs: self.files.file_link_ttl_secs,
+            ..magpie_core::Settings::default()
         }
     }
 

@@ -45,6 +45,28 @@ pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open(&config.database_path(), SQLITE_READERS)?)
 }
 
+/// The key that signs file links, made at first start and kept in the data directory (readable
+/// by its owner only), so that links outlive restarts.
+pub fn file_link_key(config: &Config) -> anyhow::Result<[u8; 32]> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = config.data_dir.join("files").join("link.key");
+    if let Ok(bytes) = std::fs::read(&path) {
+        return bytes.try_into().map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()));
+    }
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(&key)?;
+    file.sync_all()?;
+    Ok(key)
+}
+
 /// Opens the data directory's file store.
 pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
     let root = config.data_dir.join("files");
@@ -55,7 +77,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store: Arc<dyn Store> = Arc::new(open_store(&config)?);
     let live = Arc::new(Registry::new());
     let blobs = Arc::new(open_blobs(&config)?);
-    let core = Core::new(config.core_settings(), store, blobs, Arc::new(SystemClock), live.clone());
+    let mut settings = config.core_settings();
+    settings.file_link_key = file_link_key(&config)?;
+    let core = Core::new(settings, store, blobs, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     let state = AppState::new(core.clone(), live.clone(), config.http_settings());
 

@@ -351,3 +351,33 @@ async fn images_report_their_size_and_decompression_bombs_are_refused() {
     assert_eq!(walk(&server.path("files/sha256")).len(), 1, "only the small image is stored");
     assert!(walk(&server.path("files/uploads")).is_empty());
 }
+
+#[tokio::test]
+async fn a_signed_link_works_without_a_session_until_it_expires() {
+    let mut server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let id = alice.client.upload(b"for an img tag", Some("a.txt"), 1 << 20).await.unwrap();
+    let link = alice.client.request_with(Method::POST, &format!("/v1/files/{id}/link"), &[], None).await.unwrap();
+    assert_eq!(link.status, 200);
+    let link: magpie_client::wire::FileLink = serde_json::from_slice(&link.body).unwrap();
+    let anonymous = server.anonymous();
+    let r = anonymous.request_with(Method::GET, &link.url, &[], None).await.unwrap();
+    assert_eq!((r.status, r.body.as_slice()), (200, b"for an img tag".as_slice()));
+    // Without the link, no session, no file; a forged signature is nothing either.
+    assert_eq!(anonymous.request_with(Method::GET, &format!("/v1/files/{id}"), &[], None).await.unwrap().status, 401);
+    let forged = link.url.replace("sig=", "sig=x");
+    assert_eq!(anonymous.request_with(Method::GET, &forged, &[], None).await.unwrap().status, 404);
+    let later = link.url.replace(&link.expires_at_ms.to_string(), &(link.expires_at_ms + 1).to_string());
+    assert_eq!(anonymous.request_with(Method::GET, &later, &[], None).await.unwrap().status, 404);
+    // Nobody gets a link to a file they cannot read.
+    let bob = server.user("bob").await;
+    let r = bob.client.request_with(Method::POST, &format!("/v1/files/{id}/link"), &[], None).await.unwrap();
+    assert_eq!(r.status, 404);
+    // Links outlive a restart, and stop at their expiry.
+    server.restart().await;
+    assert_eq!(anonymous.request_with(Method::GET, &link.url, &[], None).await.unwrap().status, 200);
+    server.restart_with(&[("MAGPIE_FILE_LINK_TTL_SECS", "0")]).await;
+    let link = alice.client.request_with(Method::POST, &format!("/v1/files/{id}/link"), &[], None).await.unwrap();
+    let link: magpie_client::wire::FileLink = serde_json::from_slice(&link.body).unwrap();
+    assert_eq!(anonymous.request_with(Method::GET, &link.url, &[], None).await.unwrap().status, 404);
+}
