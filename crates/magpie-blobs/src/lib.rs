@@ -151,6 +151,23 @@ impl BlobStore for LocalBlobs {
         }
     }
 
+    async fn put(&self, bytes: Vec<u8>) -> Result<String, StoreError> {
+        let sha256: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let target = self.blob(&sha256)?;
+        if !tokio::fs::try_exists(&target).await.map_err(io)? {
+            let dir = target.parent().ok_or_else(|| StoreError("blob path without a parent".into()))?;
+            tokio::fs::create_dir_all(dir).await.map_err(io)?;
+            // Written aside and renamed, so that a half-written blob never has the real name.
+            let temp = self.root.join("uploads").join(format!("put-{sha256}"));
+            let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
+            file.write_all(&bytes).await.map_err(io)?;
+            file.sync_all().await.map_err(io)?;
+            tokio::fs::rename(&temp, &target).await.map_err(io)?;
+            tokio::fs::File::open(dir).await.map_err(io)?.sync_all().await.map_err(io)?;
+        }
+        Ok(sha256)
+    }
+
     async fn remove(&self, sha256: &str) -> Result<(), StoreError> {
         match tokio::fs::remove_file(self.blob(sha256)?).await {
             Ok(()) => Ok(()),

@@ -22,6 +22,8 @@ use crate::{Deps, Error, Result, Unit};
 pub const FILE_NAME_CHARS_MAX: usize = 255;
 /// Longest declared media type, in bytes.
 pub const MEDIA_TYPE_BYTES_MAX: usize = 127;
+/// Image types that get thumbnails.
+const RASTER_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 /// Uploads or files deleted by one prune pass.
 const PRUNE_BATCH_LEN: usize = 1000;
 /// Bytes at the start of a file that type detection and image headers are read from (a JPEG's
@@ -83,9 +85,24 @@ pub struct StoredFile {
     pub media_type: String,
     pub name: Option<String>,
     pub created_at_ms: i64,
-    /// An image's size in pixels, read from its header.
+    /// An image's size in pixels, upright (after its EXIF orientation).
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// A blurhash of an image, for a placeholder while it loads.
+    pub blurhash: Option<String>,
+    /// An image's thumbnails, smallest first.
+    pub thumbnails: Vec<ThumbnailRef>,
+}
+
+/// A stored thumbnail of an image file (a JPEG blob).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThumbnailRef {
+    /// The longest side it was made for (one of [`crate::images::THUMBNAIL_SIDES`]).
+    pub side: u32,
+    pub sha256: String,
+    pub size: u64,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A checksum a client sends with a chunk (tus checksum extension).
@@ -283,10 +300,10 @@ impl Files {
     /// Reads a file's bytes, all or one range.
     pub async fn read(
         &self,
-        file: &StoredFile,
+        sha256: &str,
         range: Option<ByteRange>,
     ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
-        Ok(self.deps.blobs.read(&file.sha256, range).await?)
+        Ok(self.deps.blobs.read(sha256, range).await?)
     }
 
     /// Deletes expired uploads, and files no message ever referred to once they are
@@ -330,6 +347,20 @@ impl Files {
             }
             return Err(Error::too_large("image", usize::try_from(pixels_max).unwrap_or(usize::MAX), Unit::Pixels));
         }
+        let (mut width, mut height) = (width, height);
+        let (mut blurhash, mut thumbnails) = (None, vec![]);
+        if RASTER_TYPES.contains(&media_type.as_str())
+            && let Some(processed) = self.process_image(&blob.sha256, blob.size).await?
+        {
+            width = Some(processed.width);
+            height = Some(processed.height);
+            blurhash = processed.blurhash;
+            for t in processed.thumbnails {
+                let size = u64::try_from(t.jpeg.len()).unwrap_or(u64::MAX);
+                let sha256 = self.deps.blobs.put(t.jpeg).await?;
+                thumbnails.push(ThumbnailRef { side: t.side, sha256, size, width: t.width, height: t.height });
+            }
+        }
         let file = StoredFile {
             id: upload.id.clone(),
             account: upload.account,
@@ -340,9 +371,22 @@ impl Files {
             created_at_ms: self.deps.clock.now_ms(),
             width,
             height,
+            blurhash,
+            thumbnails,
         };
         self.deps.store.complete_upload(&file).await?;
         Ok(Appended::Complete(file))
+    }
+
+    /// Decodes an image blob on the blocking pool into thumbnails and a blurhash.
+    async fn process_image(&self, sha256: &str, size: u64) -> Result<Option<crate::images::Processed>> {
+        use tokio::io::AsyncReadExt;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let reader = self.deps.blobs.read(sha256, None).await?;
+        reader.take(size).read_to_end(&mut bytes).await.map_err(|e| Error::Internal(format!("read image: {e}")))?;
+        let pixels_max = self.deps.settings.image_pixels_max;
+        let work = tokio::task::spawn_blocking(move || crate::images::process(&bytes, pixels_max));
+        work.await.map_err(|e| Error::Internal(format!("image task: {e}")))
     }
 
     fn expiry_ms(&self) -> i64 {

@@ -13,6 +13,7 @@ pub mod conversations;
 mod error;
 mod fanout;
 pub mod files;
+pub mod images;
 mod limiter;
 pub mod messages;
 pub mod model;

@@ -156,6 +156,8 @@ impl Messages {
             Ok(())
         });
         let files = self.readable_files(caller, &entry.kind, &entry.body).await?;
+        let mut entry = entry;
+        self.describe_image(caller, &mut entry, &files).await?;
         let effects = vec![Effect::Message, Effect::Mention(mention_ids), Effect::FileRefs(files)];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
@@ -534,6 +536,27 @@ impl Messages {
             }
         }
         Ok(files)
+    }
+
+    /// Fills an image message's `width`, `height` and `blurhash` from its file, where the
+    /// sender left them out, so that every client can lay the image out before loading it.
+    async fn describe_image(&self, caller: &Principal, entry: &mut NewEntry, files: &[FileId]) -> Result<()> {
+        if entry.kind != content::kind::IMAGE {
+            return Ok(());
+        }
+        let (Some(id), Some(body)) = (files.first(), entry.body.as_object_mut()) else { return Ok(()) };
+        let file = self.files.file(caller, id).await?;
+        let facts = [
+            ("width", file.width.map(Value::from)),
+            ("height", file.height.map(Value::from)),
+            ("blurhash", file.blurhash.map(Value::from)),
+        ];
+        for (key, value) in facts {
+            if let Some(value) = value {
+                body.entry(key).or_insert(value);
+            }
+        }
+        Ok(())
     }
 
     /// A message of this conversation that `me` may read, or `not_found`.

@@ -279,6 +279,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn finish(&self, upload: &FileId) -> StoreResult<FinishedBlob>;
     /// Drops a partial upload.
     async fn discard(&self, upload: &FileId) -> StoreResult<()>;
+    /// Stores a complete blob (a thumbnail) under its SHA-256, once; returns the digest.
+    async fn put(&self, bytes: Vec<u8>) -> StoreResult<String>;
     /// Deletes a blob no file uses any more.
     async fn remove(&self, sha256: &str) -> StoreResult<()>;
     /// Reads a blob, all or one range.

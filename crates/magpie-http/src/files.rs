@@ -290,15 +290,25 @@ fn file_info(file: &StoredFile) -> wire::FileInfo {
         created_at_ms: file.created_at_ms,
         width: file.width,
         height: file.height,
+        blurhash: file.blurhash.clone(),
+        thumbnails: file
+            .thumbnails
+            .iter()
+            .map(|t| wire::ThumbnailInfo { side: t.side, width: t.width, height: t.height })
+            .collect(),
     }
 }
 
-/// The query of a signed file link.
+/// The query of a download: a signed link's `expires` and `sig`, and a thumbnail's `side`.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct LinkParams {
     expires: Option<i64>,
     sig: Option<String>,
+    side: Option<u32>,
 }
+
+/// The thumbnail served when the request names no side.
+const THUMBNAIL_DEFAULT_SIDE: u32 = 256;
 
 /// `POST /v1/files/{id}/link`: a link to the file that works without a session for
 /// `file_link_ttl_secs`.
@@ -352,6 +362,21 @@ fn range(headers: &HeaderMap, size: u64) -> Result<Option<ByteRange>, ()> {
     Ok(Some(ByteRange { first, last }))
 }
 
+/// The file a download names: through a signed link, or for the logged-in caller.
+async fn resolve(
+    state: &AppState,
+    caller: Result<Authed, ApiError>,
+    id: &str,
+    link: &LinkParams,
+) -> Result<StoredFile, ApiError> {
+    let id = FileId::parse(id)?;
+    // A signed link stands in for a session; without one, the caller must be logged in.
+    Ok(match (link.expires, &link.sig) {
+        (Some(expires), Some(sig)) => state.core.files.file_by_link(&id, expires, sig).await?,
+        _ => state.core.files.file(&caller?.0, &id).await?,
+    })
+}
+
 /// `GET /v1/files/{id}`: the file's bytes, whole or one range, with its detected type.
 pub async fn download(
     State(state): State<AppState>,
@@ -360,13 +385,37 @@ pub async fn download(
     ApiQuery(link): ApiQuery<LinkParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = FileId::parse(&id)?;
-    // A signed link stands in for a session; without one, the caller must be logged in.
-    let file = match (link.expires, link.sig) {
-        (Some(expires), Some(sig)) => state.core.files.file_by_link(&id, expires, &sig).await?,
-        _ => state.core.files.file(&caller?.0, &id).await?,
-    };
-    let etag = format!("\"{}\"", file.sha256);
+    let file = resolve(&state, caller, &id, &link).await?;
+    let served =
+        if ACTIVE_TYPES.contains(&file.media_type.as_str()) { "application/octet-stream" } else { &file.media_type };
+    send_blob(&state, &headers, &file.sha256, file.size, served, disposition(&file)).await
+}
+
+/// `GET /v1/files/{id}/thumbnail?side=256|1024`: an image's thumbnail, a JPEG upright and
+/// without metadata, whose longest side is at most `side` (256 when not named).
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    caller: Result<Authed, ApiError>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(link): ApiQuery<LinkParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let file = resolve(&state, caller, &id, &link).await?;
+    let side = link.side.unwrap_or(THUMBNAIL_DEFAULT_SIDE);
+    let thumb = file.thumbnails.iter().find(|t| t.side == side).ok_or(magpie_core::Error::NotFound("thumbnail"))?;
+    send_blob(&state, &headers, &thumb.sha256, thumb.size, "image/jpeg", HeaderValue::from_static("inline")).await
+}
+
+/// Answers a blob: whole, one range, or 304, with the headers that keep it safe.
+async fn send_blob(
+    state: &AppState,
+    headers: &HeaderMap,
+    sha256: &str,
+    size: u64,
+    content_type: &str,
+    disposition: HeaderValue,
+) -> Result<Response, ApiError> {
+    let etag = format!("\"{sha256}\"");
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -374,28 +423,28 @@ pub async fn download(
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        match range(&headers, file.size) {
+        match range(headers, size) {
             Err(()) => {
                 let mut r = ApiError::new(ErrorCode::InvalidField, "the range is outside the file").into_response();
                 *r.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", file.size)) {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
                     r.headers_mut().insert(header::CONTENT_RANGE, v);
                 }
                 return Ok(r);
             }
             Ok(None) => {
-                let reader = state.core.files.read(&file, None).await?;
+                let reader = state.core.files.read(sha256, None).await?;
                 let mut r = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(reader)));
-                r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+                r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
                 r
             }
             Ok(Some(range)) => {
-                let reader = state.core.files.read(&file, Some(range)).await?;
+                let reader = state.core.files.read(sha256, Some(range)).await?;
                 let mut r = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(reader)));
                 *r.status_mut() = StatusCode::PARTIAL_CONTENT;
                 let h = r.headers_mut();
                 h.insert(header::CONTENT_LENGTH, HeaderValue::from(range.last - range.first + 1));
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", range.first, range.last, file.size)) {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", range.first, range.last)) {
                     h.insert(header::CONTENT_RANGE, v);
                 }
                 r
@@ -409,14 +458,12 @@ pub async fn download(
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    let served =
-        if ACTIVE_TYPES.contains(&file.media_type.as_str()) { "application/octet-stream" } else { &file.media_type };
-    if let Ok(v) = HeaderValue::from_str(served) {
+    if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
     // Even if a browser were talked into rendering it, the content gets no powers.
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    h.insert(header::CONTENT_DISPOSITION, disposition(&file));
+    h.insert(header::CONTENT_DISPOSITION, disposition);
     Ok(response)
 }
 

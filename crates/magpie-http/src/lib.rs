@@ -189,6 +189,7 @@ pub fn app(state: AppState) -> Router {
         .route("/files/{id}", get(files::download))
         .route("/files/{id}/info", get(files::info))
         .route("/files/{id}/link", post(files::link))
+        .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     Router::new()

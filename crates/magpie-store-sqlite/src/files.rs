@@ -1,6 +1,6 @@
 //! Uploads, files and blob reference counts: SQL in, core types out.
 
-use magpie_core::files::{FileId, StoredFile, Upload};
+use magpie_core::files::{FileId, StoredFile, ThumbnailRef, Upload};
 use magpie_core::model::AccountId;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -71,16 +71,30 @@ pub(crate) fn delete_upload(tx: &Tx<'_>, id: &FileId) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM uploads WHERE id = ?1", [id.as_str()]).map(drop)
 }
 
+fn add_blob_ref(tx: &Tx<'_>, sha256: &str, bytes: u64) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO blobs (sha256, size, refs) VALUES (?1, ?2, 1) ON CONFLICT (sha256) DO UPDATE SET refs = refs + 1",
+    )?
+    .execute(params![sha256, size(bytes)])
+    .map(drop)
+}
+
+/// Drops one reference to a blob; returns true if that was the last.
+fn drop_blob_ref(tx: &Tx<'_>, sha256: &str) -> rusqlite::Result<bool> {
+    let refs: i64 =
+        tx.query_row("UPDATE blobs SET refs = refs - 1 WHERE sha256 = ?1 RETURNING refs", [sha256], |r| r.get(0))?;
+    if refs <= 0 {
+        tx.execute("DELETE FROM blobs WHERE sha256 = ?1", [sha256])?;
+    }
+    Ok(refs <= 0)
+}
+
 pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM uploads WHERE id = ?1", [f.id.as_str()])?;
+    add_blob_ref(tx, &f.sha256, f.size)?;
     tx.execute(
-        "INSERT INTO blobs (sha256, size, refs) VALUES (?1, ?2, 1) \
-         ON CONFLICT (sha256) DO UPDATE SET refs = refs + 1",
-        params![f.sha256, size(f.size)],
-    )?;
-    tx.execute(
-        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms, width, height) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms, width, height, blurhash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             f.id.as_str(),
             f.account.0,
@@ -90,15 +104,24 @@ pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<(
             f.name,
             f.created_at_ms,
             f.width,
-            f.height
+            f.height,
+            f.blurhash
         ],
-    )
-    .map(drop)
+    )?;
+    for t in &f.thumbnails {
+        add_blob_ref(tx, &t.sha256, t.size)?;
+        tx.execute(
+            "INSERT INTO thumbnails (file_id, side, sha256, size, width, height) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![f.id.as_str(), t.side, t.sha256, size(t.size), t.width, t.height],
+        )?;
+    }
+    Ok(())
 }
 
 pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<StoredFile>> {
     conn.prepare_cached(
-        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms, width, height FROM files WHERE id = ?1",
+        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms, width, height, blurhash \
+         FROM files WHERE id = ?1",
     )?
     .query_row([id.as_str()], |r| {
         Ok(StoredFile {
@@ -111,9 +134,30 @@ pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<St
             created_at_ms: r.get(6)?,
             width: r.get(7)?,
             height: r.get(8)?,
+            blurhash: r.get(9)?,
+            thumbnails: vec![],
         })
     })
-    .optional()
+    .optional()?
+    .map(|mut f| {
+        f.thumbnails = thumbnails(conn, &f.id)?;
+        Ok(f)
+    })
+    .transpose()
+}
+
+fn thumbnails(conn: &Connection, id: &FileId) -> rusqlite::Result<Vec<ThumbnailRef>> {
+    conn.prepare_cached("SELECT side, sha256, size, width, height FROM thumbnails WHERE file_id = ?1 ORDER BY side")?
+        .query_map([id.as_str()], |r| {
+            Ok(ThumbnailRef {
+                side: r.get(0)?,
+                sha256: r.get(1)?,
+                size: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                width: r.get(3)?,
+                height: r.get(4)?,
+            })
+        })?
+        .collect()
 }
 
 pub(crate) fn bytes_used(conn: &Connection, account: AccountId) -> rusqlite::Result<u64> {
@@ -161,12 +205,16 @@ pub(crate) fn take_unshared_files(tx: &Tx<'_>, before_ms: i64, limit: usize) -> 
         .collect::<rusqlite::Result<_>>()?;
     let mut orphaned = vec![];
     for (id, sha256) in files {
+        let thumbs: Vec<String> = tx
+            .prepare_cached("SELECT sha256 FROM thumbnails WHERE file_id = ?1")?
+            .query_map([&id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        tx.execute("DELETE FROM thumbnails WHERE file_id = ?1", [&id])?;
         tx.execute("DELETE FROM files WHERE id = ?1", [&id])?;
-        let refs: i64 =
-            tx.query_row("UPDATE blobs SET refs = refs - 1 WHERE sha256 = ?1 RETURNING refs", [&sha256], |r| r.get(0))?;
-        if refs <= 0 {
-            tx.execute("DELETE FROM blobs WHERE sha256 = ?1", [&sha256])?;
-            orphaned.push(sha256);
+        for blob in thumbs.into_iter().chain(std::iter::once(sha256)) {
+            if drop_blob_ref(tx, &blob)? {
+                orphaned.push(blob);
+            }
         }
     }
     Ok(orphaned)

@@ -581,11 +581,25 @@ pub struct FileInfo {
     /// Lower-case hex; also the download's ETag.
     pub sha256: String,
     pub created_at_ms: i64,
-    /// An image's size in pixels.
+    /// An image's size in pixels, upright.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
+    /// A blurhash of an image, for a placeholder while it loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    /// An image's thumbnails, at `GET /v1/files/{id}/thumbnail?side=…`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thumbnails: Vec<ThumbnailInfo>,
+}
+
+/// One thumbnail of an image: a JPEG whose longest side is at most `side`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ThumbnailInfo {
+    pub side: u32,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// `POST /v1/files/{id}/link`: a link that works without a session until it expires.

@@ -30,12 +30,24 @@ CREATE TABLE files (
     created_at_ms INTEGER NOT NULL,
     -- Set once a message refers to the file; a file never shared is deleted after a while.
     shared        INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),
-    -- An image's size, from its header.
+    -- An image's upright size, and a blurhash for a placeholder.
     width         INTEGER,
-    height        INTEGER
+    height        INTEGER,
+    blurhash      TEXT
 ) STRICT;
 CREATE INDEX files_by_account ON files (account_id);
 CREATE INDEX files_never_shared ON files (created_at_ms) WHERE shared = 0;
+
+-- An image's thumbnails, each a JPEG blob.
+CREATE TABLE thumbnails (
+    file_id TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    side    INTEGER NOT NULL,
+    sha256  TEXT NOT NULL REFERENCES blobs(sha256),
+    size    INTEGER NOT NULL,
+    width   INTEGER NOT NULL,
+    height  INTEGER NOT NULL,
+    PRIMARY KEY (file_id, side)
+) STRICT, WITHOUT ROWID;
 
 -- Which messages refer to which files: their readers may read the files while they stand.
 CREATE TABLE file_refs (

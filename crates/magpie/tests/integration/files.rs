@@ -381,3 +381,66 @@ async fn a_signed_link_works_without_a_session_until_it_expires() {
     let link: magpie_client::wire::FileLink = serde_json::from_slice(&link.body).unwrap();
     assert_eq!(anonymous.request_with(Method::GET, &link.url, &[], None).await.unwrap().status, 404);
 }
+
+/// A JPEG of `width`×`height` whose EXIF says to turn it a quarter clockwise (orientation 6),
+/// as a phone held upright writes it.
+fn sideways_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, _| image::Rgb([(x % 256) as u8, 90, 200]));
+    let mut jpeg = Vec::new();
+    pixels.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)).unwrap();
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    exif.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0]);
+    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+    out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[tokio::test]
+async fn images_get_upright_thumbnails_without_metadata_and_a_blurhash() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let photo = sideways_jpeg(600, 200);
+    let info = alice.client.upload_once(photo, "IMG_0001.jpg").await.unwrap();
+    assert_eq!((info.media_type.as_str(), info.width, info.height), ("image/jpeg", Some(200), Some(600)), "upright");
+    let blurhash = info.blurhash.clone().unwrap();
+    let sides: Vec<(u32, u32, u32)> = info.thumbnails.iter().map(|t| (t.side, t.width, t.height)).collect();
+    assert_eq!(sides, vec![(256, 85, 256), (1024, 200, 600)]);
+    let r = alice
+        .client
+        .request_with(Method::GET, &format!("/v1/files/{}/thumbnail?side=256", info.id), &[], None)
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.header("content-type")), (200, Some("image/jpeg")));
+    assert!(r.body.starts_with(&[0xff, 0xd8]));
+    assert!(!r.body.windows(4).any(|w| w == b"Exif"), "thumbnails carry no metadata");
+    let decoded = image::load_from_memory(&r.body).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (85, 256));
+    let missing = alice
+        .client
+        .request_with(Method::GET, &format!("/v1/files/{}/thumbnail?side=99", info.id), &[], None)
+        .await
+        .unwrap();
+    assert_eq!(missing.status, 404);
+
+    // An image message gets the size and blurhash from its file, for every client to lay out.
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    let msg = magpie_client::wire::SendRequest {
+        client_msg_id: "img-1".into(),
+        kind: "image".into(),
+        body: serde_json::json!({"file": info.id}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+    };
+    alice.client.send_message(chat.id, &msg).await.unwrap();
+    let page = bob.client.messages(chat.id, Default::default()).await.unwrap();
+    let body = page.entries[0].body.clone().unwrap();
+    assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(200), Some(600)));
+    assert_eq!(body["blurhash"].as_str(), Some(blurhash.as_str()));
+    // Bob, a reader of the message, sees the thumbnail too.
+    let r = bob.client.request_with(Method::GET, &format!("/v1/files/{}/thumbnail", info.id), &[], None).await.unwrap();
+    assert_eq!(r.status, 200);
+}
