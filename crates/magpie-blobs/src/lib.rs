@@ -103,6 +103,20 @@ impl BlobStore for LocalBlobs {
         })
     }
 
+    async fn upload_head(&self, upload: &FileId, len: usize) -> Result<Vec<u8>, StoreError> {
+        let file = tokio::fs::File::open(self.partial(upload)).await.map_err(io)?;
+        let mut head = Vec::with_capacity(len);
+        file.take(u64::try_from(len).unwrap_or(u64::MAX)).read_to_end(&mut head).await.map_err(io)?;
+        Ok(head)
+    }
+
+    async fn overwrite(&self, upload: &FileId, offset: u64, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let mut file = tokio::fs::OpenOptions::new().write(true).open(self.partial(upload)).await.map_err(io)?;
+        file.seek(SeekFrom::Start(offset)).await.map_err(io)?;
+        file.write_all(&bytes).await.map_err(io)?;
+        file.sync_data().await.map_err(io)
+    }
+
     async fn truncate(&self, upload: &FileId, offset: u64) -> Result<(), StoreError> {
         let file = tokio::fs::OpenOptions::new().write(true).open(self.partial(upload)).await.map_err(io)?;
         file.set_len(offset).await.map_err(io)?;

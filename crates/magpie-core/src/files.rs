@@ -330,6 +330,15 @@ impl Files {
     }
 
     async fn finish(&self, upload: Upload) -> Result<Appended> {
+        // Where a photo was taken is nobody else's business: blank out a JPEG's GPS data
+        // before the content is hashed and shared.
+        let head = self.deps.blobs.upload_head(&upload.id, SNIFF_BYTES).await?;
+        if detect_media_type(&head) == "image/jpeg" {
+            for range in crate::images::location_ranges(&head) {
+                let zeros = vec![0u8; range.len()];
+                self.deps.blobs.overwrite(&upload.id, u64::try_from(range.start).unwrap_or(0), zeros).await?;
+            }
+        }
         let blob = self.deps.blobs.finish(&upload.id).await?;
         let media_type = detect_media_type(&blob.head);
         let (width, height) = match image_size(&media_type, &blob.head) {

@@ -72,6 +72,88 @@ pub fn process(bytes: &[u8], pixels_max: u64) -> Option<Processed> {
     Some(Processed { width: image.width(), height: image.height(), thumbnails, blurhash })
 }
 
+/// Where a JPEG's EXIF keeps location (its GPS directory and the values it points to), as
+/// byte ranges of `jpeg` to zero. Zeroing in place leaves every other offset valid: the GPS
+/// directory reads as empty, and the rest of the EXIF (the orientation, say) stays. Only the
+/// first segments are looked at; anything malformed yields no ranges rather than a guess.
+pub fn location_ranges(jpeg: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = vec![];
+    if !jpeg.starts_with(&[0xff, 0xd8]) {
+        return ranges;
+    }
+    let mut pos = 2;
+    while pos + 4 <= jpeg.len() && jpeg[pos] == 0xff {
+        let marker = jpeg[pos + 1];
+        // The image data starts: no more metadata segments.
+        if marker == 0xda || marker == 0xd9 {
+            break;
+        }
+        let len = usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
+        let (start, end) = (pos + 4, pos + 2 + len);
+        if len < 2 || end > jpeg.len() {
+            break;
+        }
+        if marker == 0xe1 && jpeg[start..end].starts_with(b"Exif\0\0") {
+            let tiff = start + 6;
+            ranges.extend(gps_ranges(&jpeg[tiff..end]).into_iter().map(|r| r.start + tiff..r.end + tiff));
+        }
+        pos = end;
+    }
+    ranges
+}
+
+/// The GPS directory of a TIFF structure (an EXIF payload), and the values it points to.
+fn gps_ranges(tiff: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let big = match tiff.get(..2) {
+        Some(b"MM") => true,
+        Some(b"II") => false,
+        _ => return vec![],
+    };
+    let u16_at = |at: usize| {
+        tiff.get(at..at + 2)
+            .map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
+    };
+    let u32_at = |at: usize| {
+        tiff.get(at..at + 4).map(|b| {
+            let b = [b[0], b[1], b[2], b[3]];
+            usize::try_from(if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }).unwrap_or(usize::MAX)
+        })
+    };
+    let Some(ifd0) = u32_at(4) else { return vec![] };
+    let Some(count) = u16_at(ifd0) else { return vec![] };
+    let gps = (0..usize::from(count))
+        .map(|i| ifd0 + 2 + i * 12)
+        .find(|&entry| u16_at(entry) == Some(0x8825))
+        .and_then(|entry| u32_at(entry + 8));
+    let Some(gps) = gps else { return vec![] };
+    let Some(gps_count) = u16_at(gps) else { return vec![] };
+    let dir_end = gps + 2 + usize::from(gps_count) * 12 + 4;
+    if dir_end > tiff.len() {
+        return vec![];
+    }
+    let mut ranges = vec![gps..dir_end];
+    for i in 0..usize::from(gps_count) {
+        let entry = gps + 2 + i * 12;
+        let (Some(kind), Some(n)) = (u16_at(entry + 2), u32_at(entry + 4)) else { continue };
+        let unit = match kind {
+            1 | 2 | 6 | 7 => 1,
+            3 | 8 => 2,
+            4 | 9 | 11 => 4,
+            5 | 10 | 12 => 8,
+            _ => continue,
+        };
+        let size = n.saturating_mul(unit);
+        // Values of more than four bytes live elsewhere; the entry holds their offset.
+        if size > 4
+            && let Some(at) = u32_at(entry + 8)
+            && at.saturating_add(size) <= tiff.len()
+        {
+            ranges.push(at..at + size);
+        }
+    }
+    ranges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +183,22 @@ mod tests {
     fn garbage_and_bombs_are_not_decoded() {
         assert!(process(b"not an image at all", 50_000_000).is_none());
         assert!(process(&png(400, 400), 10_000).is_none());
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes (a JPEG start and then anything), the scan neither panics nor
+        /// names a range outside them.
+        #[test]
+        fn location_ranges_stay_inside_any_input(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe1, 0x01, 0x00];
+            jpeg.extend_from_slice(b"Exif\0\0MM\0\x2a\0\0\0\x08");
+            jpeg.extend_from_slice(&tail);
+            for range in location_ranges(&jpeg) {
+                proptest::prop_assert!(range.start <= range.end && range.end <= jpeg.len());
+            }
+            for range in location_ranges(&tail) {
+                proptest::prop_assert!(range.end <= tail.len());
+            }
+        }
     }
 }

@@ -273,6 +273,10 @@ pub trait BlobStore: Send + Sync + 'static {
         digest: bool,
         data: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
     ) -> Result<Written, Error>;
+    /// The first `len` bytes of a partial upload (fewer if it is shorter).
+    async fn upload_head(&self, upload: &FileId, len: usize) -> StoreResult<Vec<u8>>;
+    /// Overwrites bytes of a partial upload in place (to blank out metadata), durably.
+    async fn overwrite(&self, upload: &FileId, offset: u64, bytes: Vec<u8>) -> StoreResult<()>;
     /// Cuts the upload back to `offset` bytes.
     async fn truncate(&self, upload: &FileId, offset: u64) -> StoreResult<()>;
     /// Turns a complete upload into a blob (or drops it if that content is stored already).

@@ -444,3 +444,43 @@ async fn images_get_upright_thumbnails_without_metadata_and_a_blurhash() {
     let r = bob.client.request_with(Method::GET, &format!("/v1/files/{}/thumbnail", info.id), &[], None).await.unwrap();
     assert_eq!(r.status, 200);
 }
+
+/// A sideways JPEG whose EXIF also says where it was taken (39°54'27.12" N).
+fn located_jpeg() -> (Vec<u8>, Vec<u8>) {
+    let pixels = image::RgbImage::from_fn(300, 100, |x, _| image::Rgb([(x % 256) as u8, 90, 200]));
+    let mut jpeg = Vec::new();
+    pixels.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)).unwrap();
+    let latitude: Vec<u8> = [39u32, 1, 54, 1, 2712, 100].iter().flat_map(|n| n.to_be_bytes()).collect();
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x02".to_vec();
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // orientation 6
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]); // GPS directory at 38
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 2]);
+    tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // latitude ref
+    tiff.extend_from_slice(&[0, 2, 0, 5, 0, 0, 0, 3, 0, 0, 0, 68]); // latitude at 68
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(&latitude);
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend_from_slice(&tiff);
+    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+    out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    (out, latitude)
+}
+
+#[tokio::test]
+async fn a_photo_loses_where_it_was_taken_but_keeps_its_orientation() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let (photo, latitude) = located_jpeg();
+    assert!(photo.windows(latitude.len()).any(|w| w == latitude.as_slice()));
+    let info = alice.client.upload(&photo, Some("beijing.jpg"), 1 << 20).await.unwrap();
+    let stored = alice.client.download(&info).await.unwrap();
+    assert_eq!(stored.len(), photo.len(), "blanked in place, nothing else changed");
+    assert!(!stored.windows(latitude.len()).any(|w| w == latitude.as_slice()), "the latitude is still there");
+    let info = alice.client.file_info(&info).await.unwrap();
+    assert_eq!((info.width, info.height), (Some(100), Some(300)), "the orientation still applies");
+    let upright = image::load_from_memory(&stored).unwrap();
+    assert_eq!((upright.width(), upright.height()), (300, 100), "the pixels are the camera's");
+}
