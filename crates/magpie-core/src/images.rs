@@ -131,7 +131,8 @@ fn gps_ranges(tiff: &[u8]) -> Vec<std::ops::Range<usize>> {
     if dir_end > tiff.len() {
         return vec![];
     }
-    let mut ranges = vec![gps..dir_end];
+    let mut ranges = Vec::with_capacity(1 + usize::from(gps_count));
+    ranges.push(gps..dir_end);
     for i in 0..usize::from(gps_count) {
         let entry = gps + 2 + i * 12;
         let (Some(kind), Some(n)) = (u16_at(entry + 2), u32_at(entry + 4)) else { continue };
