@@ -22,6 +22,7 @@ mod password;
 pub mod ports;
 pub mod presence;
 mod settings;
+pub mod stickers;
 
 pub use error::{Error, Result, StoreError, Unit};
 pub use fanout::FEED_LEN_MAX;
@@ -43,6 +44,7 @@ pub struct Core {
     pub conversations: conversations::Conversations,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
+    pub stickers: stickers::Stickers,
     pub settings: Arc<Settings>,
 }
 
@@ -65,8 +67,9 @@ impl Core {
         let files = files::Files::new(deps.clone());
         let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
+        let stickers = stickers::Stickers::new(deps.clone(), files.clone());
         fanout::spawn(deps);
-        Core { accounts, auth, contacts, files, conversations, messages, presence, settings }
+        Core { accounts, auth, contacts, files, conversations, messages, presence, stickers, settings }
     }
 }
 

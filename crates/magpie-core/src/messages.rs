@@ -528,6 +528,21 @@ impl Messages {
     /// one cannot share a file one cannot see.
     async fn readable_files(&self, caller: &Principal, kind: &str, body: &Value) -> Result<Vec<FileId>> {
         let mut files = vec![];
+        if kind == content::kind::STICKER {
+            // A sticker is one of the caller's domain's packs.
+            let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+            let pack = crate::stickers::parse_pack_id(&field("pack"));
+            let pack = match pack {
+                Some(id) => self.deps.store.sticker_pack(id).await?,
+                None => None,
+            };
+            let sticker = field("sticker");
+            let found = pack
+                .filter(|p| p.domain_id == caller.account.domain_id)
+                .and_then(|p| p.stickers.into_iter().find(|s| s.file.as_str() == sticker));
+            let sticker = found.ok_or_else(|| Error::invalid("body.sticker", "no such sticker"))?;
+            files.push(sticker.file);
+        }
         for id in content::file_refs(kind, body) {
             let id = FileId::parse(&id).map_err(|_| Error::invalid("body.file", "no such file"))?;
             self.files.file(caller, &id).await.map_err(|_| Error::invalid("body.file", "no such file"))?;

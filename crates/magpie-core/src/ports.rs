@@ -16,6 +16,7 @@ use crate::model::{
 use crate::model::{Activity, ConversationId, EventSeq, Seq};
 use crate::names::{DomainName, LoginName};
 use crate::presence::Signal;
+use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
 
 type StoreResult<T> = Result<T, StoreError>;
@@ -253,6 +254,14 @@ pub trait Store: Send + Sync + 'static {
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
     /// Does any file use this content?
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
+
+    async fn create_sticker_pack(&self, domain: DomainId, name: &str, at_ms: i64) -> StoreResult<StickerPack>;
+    /// Adds a sticker at the end of a pack (again: nothing changes), and keeps its file from
+    /// retention as if a message had shared it.
+    async fn add_sticker(&self, pack: i64, file: &FileId, emoji: Option<&str>) -> StoreResult<()>;
+    async fn sticker_pack(&self, id: i64) -> StoreResult<Option<StickerPack>>;
+    /// The packs of a domain, oldest first.
+    async fn sticker_packs(&self, domain: DomainId) -> StoreResult<Vec<StickerPack>>;
 }
 
 /// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The

@@ -315,3 +315,20 @@ pub fn signal(s: &Signal) -> wire::Event {
         Signal::Presence(info) => wire::Event::Presence(presence(info)),
     }
 }
+
+pub fn sticker_pack(p: &magpie_core::stickers::StickerPack) -> wire::StickerPackInfo {
+    wire::StickerPackInfo {
+        id: p.wire_id(),
+        name: p.name.clone(),
+        stickers: p
+            .stickers
+            .iter()
+            .map(|s| wire::StickerInfo {
+                id: s.file.to_string(),
+                emoji: s.emoji.clone(),
+                width: s.width,
+                height: s.height,
+            })
+            .collect(),
+    }
+}

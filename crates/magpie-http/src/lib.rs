@@ -180,6 +180,9 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/typing", post(rest_chat::typing))
         .route("/me/presence", put(rest_chat::set_presence))
         .route("/presence", get(rest_chat::get_presence))
+        .route("/stickers", get(rest_chat::list_stickers))
+        .route("/admin/stickers", post(rest_chat::create_sticker_pack))
+        .route("/admin/stickers/{pack}/stickers", post(rest_chat::add_sticker))
         .route("/uploads", post(files::create).options(files::options))
         .route(
             "/uploads/{id}",

@@ -29,6 +29,7 @@ use crate::{rest, rest_chat};
         rest_chat::send_friend_request, rest_chat::accept_friend_request, rest_chat::reject_friend_request,
         rest_chat::list_blocked, rest_chat::block, rest_chat::unblock,
         rest_chat::typing, rest_chat::set_presence, rest_chat::get_presence,
+        rest_chat::list_stickers, rest_chat::create_sticker_pack, rest_chat::add_sticker,
         rest::healthz, rest::readyz, rest::metrics,
     ),
     components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),

@@ -230,3 +230,7 @@ pub async fn get_presence(core: &Core, p: &Principal, accounts: &[String]) -> Re
     let list = core.presence.get(p, accounts).await?;
     Ok(wire::PresenceList { presence: list.iter().map(convert::presence).collect() })
 }
+
+pub async fn list_stickers(core: &Core, p: &Principal) -> Result<wire::StickerPackList> {
+    Ok(wire::StickerPackList { packs: core.stickers.packs(p).await?.iter().map(convert::sticker_pack).collect() })
+}

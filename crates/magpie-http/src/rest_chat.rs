@@ -438,3 +438,38 @@ pub async fn get_presence(
         q.accounts.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
     Ok(Json(ops::get_presence(&state.core, &caller, &accounts).await?))
 }
+
+/// `GET /v1/stickers`: the sticker packs of the caller's domain.
+#[utoipa::path(get, path = "/v1/stickers", tag = "files", security(("bearer" = [])),
+    responses((status = 200, body = wire::StickerPackList)))]
+pub async fn list_stickers(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::StickerPackList> {
+    Ok(Json(ops::list_stickers(&state.core, &caller).await?))
+}
+
+/// `POST /v1/admin/stickers`: a new, empty sticker pack in the caller's domain (domain admins).
+#[utoipa::path(post, path = "/v1/admin/stickers", tag = "files", security(("bearer" = [])),
+    request_body = wire::CreateStickerPackRequest, responses((status = 200, body = wire::StickerPackInfo)))]
+pub async fn create_sticker_pack(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::CreateStickerPackRequest>,
+) -> ApiResult<wire::StickerPackInfo> {
+    Ok(Json(crate::convert::sticker_pack(&state.core.stickers.create_pack(&caller, &req.name).await?)))
+}
+
+/// `POST /v1/admin/stickers/{pack}/stickers`: adds one of the caller's image files to a pack.
+#[utoipa::path(post, path = "/v1/admin/stickers/{pack}/stickers", tag = "files", security(("bearer" = [])),
+    params(("pack" = String, Path)), request_body = wire::AddStickerRequest,
+    responses((status = 200, body = wire::StickerPackInfo)))]
+pub async fn add_sticker(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(pack): ApiPath<String>,
+    ApiJson(req): ApiJson<wire::AddStickerRequest>,
+) -> ApiResult<wire::StickerPackInfo> {
+    let pack = magpie_core::stickers::parse_pack_id(&pack).ok_or(magpie_core::Error::NotFound("sticker pack"))?;
+    let file = magpie_core::files::FileId::parse(&req.file)
+        .map_err(|_| magpie_core::Error::invalid("file", "no such file"))?;
+    let pack = state.core.stickers.add(&caller, pack, &file, req.emoji.as_deref()).await?;
+    Ok(Json(crate::convert::sticker_pack(&pack)))
+}

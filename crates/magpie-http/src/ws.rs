@@ -444,6 +444,7 @@ impl<'a> Connection<'a> {
                 answer(core.presence.typing(p, ConversationId(r.conversation)).await.map(|()| empty()))
             }
             t::SET_PRESENCE => answer(ops::set_presence(core, p, parse(frame)?).await),
+            t::LIST_STICKERS => answer(ops::list_stickers(core, p).await),
             t::GET_PRESENCE => {
                 let r: wire::PresenceQuery = parse(frame)?;
                 answer(ops::get_presence(core, p, &r.accounts).await)

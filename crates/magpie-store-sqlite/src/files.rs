@@ -1,7 +1,8 @@
 //! Uploads, files and blob reference counts: SQL in, core types out.
 
 use magpie_core::files::{FileId, StoredFile, ThumbnailRef, Upload};
-use magpie_core::model::AccountId;
+use magpie_core::model::{AccountId, DomainId};
+use magpie_core::stickers::{Sticker, StickerPack};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::Tx;
@@ -176,7 +177,9 @@ pub(crate) fn file_shared_with(conn: &Connection, file: &FileId, account: Accoun
          JOIN members m ON m.conversation_id = r.conversation_id AND m.account_id = ?2 \
          JOIN entries e ON e.conversation_id = r.conversation_id AND e.seq = r.seq \
          WHERE r.file_id = ?1 AND r.seq >= m.joined_seq AND (m.left_seq IS NULL OR r.seq < m.left_seq) \
-         AND e.recalled_at_ms IS NULL)",
+         AND e.recalled_at_ms IS NULL) \
+         OR EXISTS (SELECT 1 FROM stickers s JOIN sticker_packs p ON p.id = s.pack_id \
+                    JOIN accounts a ON a.id = ?2 WHERE s.file_id = ?1 AND p.domain_id = a.domain_id)",
     )?
     .query_row(params![file.as_str(), account.0], |r| r.get(0))
 }
@@ -223,4 +226,79 @@ pub(crate) fn take_unshared_files(tx: &Tx<'_>, before_ms: i64, limit: usize) -> 
 pub(crate) fn blob_in_use(conn: &Connection, sha256: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1 AND refs > 0)")?
         .query_row([sha256], |r| r.get(0))
+}
+
+pub(crate) fn create_sticker_pack(
+    tx: &Tx<'_>,
+    domain: DomainId,
+    name: &str,
+    at_ms: i64,
+) -> rusqlite::Result<StickerPack> {
+    tx.execute(
+        "INSERT INTO sticker_packs (domain_id, name, created_at_ms) VALUES (?1, ?2, ?3)",
+        params![domain.0, name, at_ms],
+    )?;
+    Ok(StickerPack {
+        id: tx.last_insert_rowid(),
+        domain_id: domain,
+        name: name.to_owned(),
+        created_at_ms: at_ms,
+        stickers: vec![],
+    })
+}
+
+pub(crate) fn add_sticker(tx: &Tx<'_>, pack: i64, file: &FileId, emoji: Option<&str>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO stickers (pack_id, file_id, emoji, position) \
+         VALUES (?1, ?2, ?3, (SELECT coalesce(max(position), 0) + 1 FROM stickers WHERE pack_id = ?1))",
+        params![pack, file.as_str(), emoji],
+    )?;
+    tx.execute("UPDATE files SET shared = 1 WHERE id = ?1", [file.as_str()]).map(drop)
+}
+
+fn stickers_of(conn: &Connection, pack: i64) -> rusqlite::Result<Vec<Sticker>> {
+    conn.prepare_cached(
+        "SELECT s.file_id, s.emoji, f.width, f.height FROM stickers s JOIN files f ON f.id = s.file_id \
+         WHERE s.pack_id = ?1 ORDER BY s.position",
+    )?
+    .query_map([pack], |r| Ok(Sticker { file: id_of(r, 0)?, emoji: r.get(1)?, width: r.get(2)?, height: r.get(3)? }))?
+    .collect()
+}
+
+fn pack_from_row(r: &Row<'_>) -> rusqlite::Result<StickerPack> {
+    Ok(StickerPack {
+        id: r.get(0)?,
+        domain_id: DomainId(r.get(1)?),
+        name: r.get(2)?,
+        created_at_ms: r.get(3)?,
+        stickers: vec![],
+    })
+}
+
+pub(crate) fn sticker_pack(conn: &Connection, id: i64) -> rusqlite::Result<Option<StickerPack>> {
+    let pack = conn
+        .prepare_cached("SELECT id, domain_id, name, created_at_ms FROM sticker_packs WHERE id = ?1")?
+        .query_row([id], pack_from_row)
+        .optional()?;
+    pack.map(|mut p| {
+        p.stickers = stickers_of(conn, p.id)?;
+        Ok(p)
+    })
+    .transpose()
+}
+
+pub(crate) fn sticker_packs(conn: &Connection, domain: DomainId) -> rusqlite::Result<Vec<StickerPack>> {
+    let packs: Vec<StickerPack> = conn
+        .prepare_cached(
+            "SELECT id, domain_id, name, created_at_ms FROM sticker_packs WHERE domain_id = ?1 ORDER BY id",
+        )?
+        .query_map([domain.0], pack_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    packs
+        .into_iter()
+        .map(|mut p| {
+            p.stickers = stickers_of(conn, p.id)?;
+            Ok(p)
+        })
+        .collect()
 }

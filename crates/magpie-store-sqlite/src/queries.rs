@@ -14,6 +14,7 @@ use magpie_core::model::{
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::Store;
+use magpie_core::stickers::StickerPack;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -685,5 +686,23 @@ impl Store for SqliteStore {
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool> {
         let sha256 = sha256.to_owned();
         self.read(move |c| files::blob_in_use(c, &sha256)).await
+    }
+
+    async fn create_sticker_pack(&self, domain: DomainId, name: &str, at_ms: i64) -> StoreResult<StickerPack> {
+        let name = name.to_owned();
+        self.write(move |tx| files::create_sticker_pack(tx, domain, &name, at_ms)).await
+    }
+
+    async fn add_sticker(&self, pack: i64, file: &FileId, emoji: Option<&str>) -> StoreResult<()> {
+        let (file, emoji) = (file.clone(), emoji.map(str::to_owned));
+        self.write(move |tx| files::add_sticker(tx, pack, &file, emoji.as_deref())).await
+    }
+
+    async fn sticker_pack(&self, id: i64) -> StoreResult<Option<StickerPack>> {
+        self.read(move |c| files::sticker_pack(c, id)).await
+    }
+
+    async fn sticker_packs(&self, domain: DomainId) -> StoreResult<Vec<StickerPack>> {
+        self.read(move |c| files::sticker_packs(c, domain)).await
     }
 }

@@ -609,3 +609,45 @@ pub struct FileLink {
     pub url: String,
     pub expires_at_ms: i64,
 }
+
+/// A sticker: send it as `{"kind":"sticker","body":{"pack":…,"sticker":…}}`; its image is
+/// `GET /v1/files/{id}` (and its thumbnails).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StickerInfo {
+    /// The sticker's image file id.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StickerPackInfo {
+    /// `p` and a number, e.g. `p3`.
+    pub id: String,
+    pub name: String,
+    pub stickers: Vec<StickerInfo>,
+}
+
+/// `GET /v1/stickers`: the packs of the caller's domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StickerPackList {
+    pub packs: Vec<StickerPackInfo>,
+}
+
+/// `POST /v1/admin/stickers`: a new, empty pack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateStickerPackRequest {
+    pub name: String,
+}
+
+/// `POST /v1/admin/stickers/{pack}/stickers`: adds one of the caller's image files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AddStickerRequest {
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+}

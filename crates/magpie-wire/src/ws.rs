@@ -129,9 +129,11 @@ pub mod request_type {
     pub const SET_PRESENCE: &str = "set_presence";
     /// [`crate::PresenceQuery`] → [`crate::PresenceList`].
     pub const GET_PRESENCE: &str = "get_presence";
+    /// `{}` → [`crate::StickerPackList`].
+    pub const LIST_STICKERS: &str = "list_stickers";
 
     /// Every request type, for the docs test.
-    pub const ALL: [&str; 39] = [
+    pub const ALL: [&str; 40] = [
         PING,
         GET_ME,
         LIST_SESSIONS,
@@ -171,6 +173,7 @@ pub mod request_type {
         TYPING,
         SET_PRESENCE,
         GET_PRESENCE,
+        LIST_STICKERS,
     ];
 }
 

@@ -57,3 +57,21 @@ CREATE TABLE file_refs (
     PRIMARY KEY (file_id, conversation_id, seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX file_refs_by_entry ON file_refs (conversation_id, seq);
+
+-- Sticker packs of a domain, made by its admins; each sticker is an image file.
+CREATE TABLE sticker_packs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain_id     INTEGER NOT NULL REFERENCES domains(id),
+    name          TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sticker_packs_by_domain ON sticker_packs (domain_id);
+
+CREATE TABLE stickers (
+    pack_id  INTEGER NOT NULL REFERENCES sticker_packs(id),
+    file_id  TEXT NOT NULL REFERENCES files(id),
+    emoji    TEXT,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (pack_id, file_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stickers_by_file ON stickers (file_id);

@@ -484,3 +484,70 @@ async fn a_photo_loses_where_it_was_taken_but_keeps_its_orientation() {
     let upright = image::load_from_memory(&stored).unwrap();
     assert_eq!((upright.width(), upright.height()), (300, 100), "the pixels are the camera's");
 }
+
+fn small_png() -> Vec<u8> {
+    let pixels = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([x as u8 * 4, y as u8 * 4, 0, 255]));
+    let mut png = Vec::new();
+    pixels.write_with_encoder(image::codecs::png::PngEncoder::new(&mut png)).unwrap();
+    png
+}
+
+#[tokio::test]
+async fn domain_admins_make_sticker_packs_that_every_member_lists_sees_and_sends() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("admin").await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    assert!(server.admin(&["domain", "add", "other.example"], "").await.status.success());
+    let eve = server.login(&server.create("eve@other.example", &[]).await).await;
+    let json = |v: serde_json::Value| Some(reqwest::Body::from(v.to_string()));
+    let ct = || ("content-type", "application/json".to_owned());
+
+    let denied = alice
+        .client
+        .request_with(Method::POST, "/v1/admin/stickers", &[ct()], json(serde_json::json!({"name": "x"})))
+        .await
+        .unwrap();
+    assert_eq!(denied.status, 403);
+    let pack = admin
+        .client
+        .request_with(Method::POST, "/v1/admin/stickers", &[ct()], json(serde_json::json!({"name": "喜鹊"})))
+        .await
+        .unwrap();
+    let pack: magpie_client::wire::StickerPackInfo = serde_json::from_slice(&pack.body).unwrap();
+    let image = admin.client.upload_once(small_png(), "wave.png").await.unwrap();
+    let path = format!("/v1/admin/stickers/{}/stickers", pack.id);
+    let body = json(serde_json::json!({"file": image.id, "emoji": "👋"}));
+    let added = admin.client.request_with(Method::POST, &path, &[ct()], body).await.unwrap();
+    assert_eq!(added.status, 200);
+
+    // Every member lists the pack, over REST and the WebSocket, and sees the sticker's image.
+    let list = alice.client.request_with(Method::GET, "/v1/stickers", &[], None).await.unwrap();
+    let list: magpie_client::wire::StickerPackList = serde_json::from_slice(&list.body).unwrap();
+    assert_eq!(list.packs.len(), 1);
+    let sticker = &list.packs[0].stickers[0];
+    assert_eq!(
+        (sticker.id.as_str(), sticker.emoji.as_deref(), sticker.width),
+        (image.id.as_str(), Some("👋"), Some(64))
+    );
+    let live = alice.connect().await;
+    let over_ws: magpie_client::wire::StickerPackList =
+        live.request_as(magpie_client::wire::request_type::LIST_STICKERS, None).await.unwrap();
+    assert_eq!(over_ws, list);
+    assert_eq!(alice.client.download(&image.id).await.unwrap(), small_png());
+    assert_eq!(eve.client.download(&image.id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    let eves = eve.client.request_with(Method::GET, "/v1/stickers", &[], None).await.unwrap();
+    assert_eq!(eves.body, br#"{"packs":[]}"#);
+
+    // Sending one: a sticker of the domain's packs, nothing else.
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    let mut msg = magpie_client::text_message("s1", "");
+    msg.kind = "sticker".into();
+    msg.body = serde_json::json!({"pack": pack.id, "sticker": image.id});
+    alice.client.send_message(chat.id, &msg).await.unwrap();
+    msg.client_msg_id = "s2".into();
+    msg.body = serde_json::json!({"pack": pack.id, "sticker": "fAAAAAAAAAAAAAAAAAAAAAA"});
+    assert_eq!(alice.client.send_message(chat.id, &msg).await.unwrap_err().code(), Some(ErrorCode::InvalidField));
+    msg.body = serde_json::json!({"pack": "p999", "sticker": image.id});
+    assert_eq!(alice.client.send_message(chat.id, &msg).await.unwrap_err().code(), Some(ErrorCode::InvalidField));
+}
