@@ -92,6 +92,8 @@ pub struct StoredFile {
     pub blurhash: Option<String>,
     /// An image's thumbnails, smallest first.
     pub thumbnails: Vec<ThumbnailRef>,
+    /// The playing time of an MP4/MOV/M4A whose header comes first, in milliseconds.
+    pub duration_ms: Option<u64>,
 }
 
 /// A stored thumbnail of an image file (a JPEG blob).
@@ -341,6 +343,19 @@ impl Files {
         }
         let blob = self.deps.blobs.finish(&upload.id).await?;
         let media_type = detect_media_type(&blob.head);
+        // Each kind of file has its own size limit, by the type its content shows.
+        let settings = &self.deps.settings;
+        let (kind, kind_max) = match media_type.split('/').next().unwrap_or_default() {
+            "image" => ("image", settings.image_bytes_max),
+            "audio" => ("audio", settings.audio_bytes_max),
+            "video" => ("video", settings.video_bytes_max),
+            _ => ("file", settings.upload_bytes_max),
+        };
+        if blob.size > kind_max {
+            self.refuse(&upload.id, &blob.sha256).await?;
+            return Err(Error::too_large(kind, usize::try_from(kind_max).unwrap_or(usize::MAX), Unit::Bytes));
+        }
+        let duration_ms = crate::images::mp4_duration_ms(&blob.head);
         let (width, height) = match image_size(&media_type, &blob.head) {
             Some((w, h)) => (Some(w), Some(h)),
             None => (None, None),
@@ -350,10 +365,7 @@ impl Files {
         if let (Some(w), Some(h)) = (width, height)
             && u64::from(w) * u64::from(h) > pixels_max
         {
-            self.deps.store.delete_upload(&upload.id).await?;
-            if !self.deps.store.blob_in_use(&blob.sha256).await? {
-                self.deps.blobs.remove(&blob.sha256).await?;
-            }
+            self.refuse(&upload.id, &blob.sha256).await?;
             return Err(Error::too_large("image", usize::try_from(pixels_max).unwrap_or(usize::MAX), Unit::Pixels));
         }
         let (mut width, mut height) = (width, height);
@@ -382,9 +394,20 @@ impl Files {
             height,
             blurhash,
             thumbnails,
+            duration_ms,
         };
         self.deps.store.complete_upload(&file).await?;
         Ok(Appended::Complete(file))
+    }
+
+    /// Drops a finished upload that breaks a rule: its row, and its bytes unless another
+    /// file has the same content.
+    async fn refuse(&self, id: &FileId, sha256: &str) -> Result<()> {
+        self.deps.store.delete_upload(id).await?;
+        if !self.deps.store.blob_in_use(sha256).await? {
+            self.deps.blobs.remove(sha256).await?;
+        }
+        Ok(())
     }
 
     /// Decodes an image blob on the blocking pool into thumbnails and a blurhash.

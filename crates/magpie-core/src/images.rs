@@ -155,6 +155,42 @@ fn gps_ranges(tiff: &[u8]) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
+/// The body of the first box of this kind among the boxes of one level of an MP4 structure.
+fn mp4_box<'a>(level: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    let mut at = 0;
+    while let Some(len) = level.get(at..at + 4) {
+        let len = usize::try_from(u32::from_be_bytes([len[0], len[1], len[2], len[3]])).ok()?;
+        if len < 8 || at + len > level.len() {
+            return None;
+        }
+        if level.get(at + 4..at + 8)? == kind {
+            return level.get(at + 8..at + len);
+        }
+        at += len;
+    }
+    None
+}
+
+/// The playing time of an MP4, MOV or M4A file from its `moov/mvhd` box, if that box is in
+/// `head` (files written for streaming put it first; others are left to the client's word).
+pub fn mp4_duration_ms(head: &[u8]) -> Option<u64> {
+    let u32_at = |b: &[u8], at: usize| b.get(at..at + 4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]));
+    let u64_at = |b: &[u8], at: usize| {
+        b.get(at..at + 8).map(|x| u64::from_be_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]))
+    };
+    let moov = mp4_box(head, b"moov")?;
+    let mvhd = mp4_box(moov, b"mvhd")?;
+    let (timescale, duration) = match mvhd.first()? {
+        0 => (u64::from(u32_at(mvhd, 12)?), u64::from(u32_at(mvhd, 16)?)),
+        1 => (u64::from(u32_at(mvhd, 20)?), u64_at(mvhd, 24)?),
+        _ => return None,
+    };
+    if timescale == 0 {
+        return None;
+    }
+    Some(duration.saturating_mul(1000) / timescale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

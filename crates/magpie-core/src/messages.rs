@@ -554,13 +554,22 @@ impl Messages {
     }
 
     /// Fills an image message's `width`, `height` and `blurhash` from its file, where the
-    /// sender left them out, so that every client can lay the image out before loading it.
+    /// sender left them out, so that every client can lay the image out before loading it;
+    /// and a voice or video message's `duration_ms`, where the file's header gives it.
     async fn describe_image(&self, caller: &Principal, entry: &mut NewEntry, files: &[FileId]) -> Result<()> {
-        if entry.kind != content::kind::IMAGE {
+        let timed = [content::kind::VOICE, content::kind::VIDEO].contains(&entry.kind.as_str());
+        if entry.kind != content::kind::IMAGE && !timed {
             return Ok(());
         }
         let (Some(id), Some(body)) = (files.first(), entry.body.as_object_mut()) else { return Ok(()) };
         let file = self.files.file(caller, id).await?;
+        // A duration read from the file's own header beats the one the client measured.
+        if timed {
+            if let Some(ms) = file.duration_ms.filter(|ms| *ms > 0) {
+                body.insert("duration_ms".to_owned(), Value::from(ms));
+            }
+            return Ok(());
+        }
         let facts = [
             ("width", file.width.map(Value::from)),
             ("height", file.height.map(Value::from)),

@@ -61,6 +61,12 @@ pub struct Settings {
     pub unshared_file_retention_secs: u64,
     /// Images with more pixels (width times height) are refused, before decoding.
     pub image_pixels_max: u64,
+    /// Largest image file (by detected type).
+    pub image_bytes_max: u64,
+    /// Largest audio file (voice messages).
+    pub audio_bytes_max: u64,
+    /// Largest video file.
+    pub video_bytes_max: u64,
     /// How long a signed file link works.
     pub file_link_ttl_secs: u64,
     /// The key that signs file links. The binary keeps it in the data directory, so that
@@ -100,6 +106,9 @@ impl Default for Settings {
             upload_expiry_secs: 24 * 3600,
             unshared_file_retention_secs: 7 * 24 * 3600,
             image_pixels_max: 50_000_000,
+            image_bytes_max: 20 * 1024 * 1024,
+            audio_bytes_max: 20 * 1024 * 1024,
+            video_bytes_max: 100 * 1024 * 1024,
             file_link_ttl_secs: 300,
             file_link_key: {
                 use rand::RngCore;

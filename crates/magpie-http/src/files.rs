@@ -296,6 +296,7 @@ fn file_info(file: &StoredFile) -> wire::FileInfo {
             .iter()
             .map(|t| wire::ThumbnailInfo { side: t.side, width: t.width, height: t.height })
             .collect(),
+        duration_ms: file.duration_ms,
     }
 }
 

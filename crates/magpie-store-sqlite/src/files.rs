@@ -94,8 +94,8 @@ pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<(
     tx.execute("DELETE FROM uploads WHERE id = ?1", [f.id.as_str()])?;
     add_blob_ref(tx, &f.sha256, f.size)?;
     tx.execute(
-        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms, width, height, blurhash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO files (id, account_id, sha256, size, media_type, name, created_at_ms, width, height, blurhash, \
+         duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             f.id.as_str(),
             f.account.0,
@@ -106,7 +106,8 @@ pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<(
             f.created_at_ms,
             f.width,
             f.height,
-            f.blurhash
+            f.blurhash,
+            f.duration_ms.map(size)
         ],
     )?;
     for t in &f.thumbnails {
@@ -121,7 +122,7 @@ pub(crate) fn complete_upload(tx: &Tx<'_>, f: &StoredFile) -> rusqlite::Result<(
 
 pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<StoredFile>> {
     conn.prepare_cached(
-        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms, width, height, blurhash \
+        "SELECT id, account_id, sha256, size, media_type, name, created_at_ms, width, height, blurhash, duration_ms \
          FROM files WHERE id = ?1",
     )?
     .query_row([id.as_str()], |r| {
@@ -137,6 +138,7 @@ pub(crate) fn file(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<St
             height: r.get(8)?,
             blurhash: r.get(9)?,
             thumbnails: vec![],
+            duration_ms: r.get::<_, Option<i64>>(10)?.and_then(|d| u64::try_from(d).ok()),
         })
     })
     .optional()?

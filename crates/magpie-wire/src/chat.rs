@@ -592,6 +592,9 @@ pub struct FileInfo {
     /// An image's thumbnails, at `GET /v1/files/{id}/thumbnail?side=…`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thumbnails: Vec<ThumbnailInfo>,
+    /// A video's or audio file's playing time, when its header says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 /// One thumbnail of an image: a JPEG whose longest side is at most `side`.

@@ -230,6 +230,18 @@ pub struct FilesConfig {
     #[config(default = 50000000, env = "MAGPIE_IMAGE_PIXELS_MAX")]
     pub image_pixels_max: u64,
 
+    /// Largest image file, in bytes (by the type detected from its content).
+    #[config(default = 20971520, env = "MAGPIE_IMAGE_BYTES_MAX")]
+    pub image_bytes_max: u64,
+
+    /// Largest audio file (voice messages), in bytes.
+    #[config(default = 20971520, env = "MAGPIE_AUDIO_BYTES_MAX")]
+    pub audio_bytes_max: u64,
+
+    /// Largest video file, in bytes.
+    #[config(default = 104857600, env = "MAGPIE_VIDEO_BYTES_MAX")]
+    pub video_bytes_max: u64,
+
     /// Seconds a signed file link (for places that cannot send a token) keeps working.
     #[config(default = 300, env = "MAGPIE_FILE_LINK_TTL_SECS")]
     pub file_link_ttl_secs: u64,
@@ -282,6 +294,9 @@ impl Config {
             unshared_file_retention_secs: self.files.unshared_file_retention_secs,
             image_pixels_max: self.files.image_pixels_max,
             file_link_ttl_secs: self.files.file_link_ttl_secs,
+            image_bytes_max: self.files.image_bytes_max,
+            audio_bytes_max: self.files.audio_bytes_max,
+            video_bytes_max: self.files.video_bytes_max,
             ..magpie_core::Settings::default()
         }
     }

@@ -33,7 +33,9 @@ CREATE TABLE files (
     -- An image's upright size, and a blurhash for a placeholder.
     width         INTEGER,
     height        INTEGER,
-    blurhash      TEXT
+    blurhash      TEXT,
+    -- The playing time of a video or audio file, when its header says it.
+    duration_ms   INTEGER
 ) STRICT;
 CREATE INDEX files_by_account ON files (account_id);
 CREATE INDEX files_never_shared ON files (created_at_ms) WHERE shared = 0;

@@ -551,3 +551,44 @@ async fn domain_admins_make_sticker_packs_that_every_member_lists_sees_and_sends
     msg.body = serde_json::json!({"pack": "p999", "sticker": image.id});
     assert_eq!(alice.client.send_message(chat.id, &msg).await.unwrap_err().code(), Some(ErrorCode::InvalidField));
 }
+
+/// The start of an MP4 whose header says it plays for `ms` milliseconds.
+fn mp4(ms: u32) -> Vec<u8> {
+    let mut out = vec![0, 0, 0, 20];
+    out.extend_from_slice(b"ftypisom\0\0\x02\0isom");
+    let mut mvhd = vec![0u8; 100];
+    mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+    mvhd[16..20].copy_from_slice(&ms.to_be_bytes());
+    let mut mvhd_box = ((mvhd.len() + 8) as u32).to_be_bytes().to_vec();
+    mvhd_box.extend_from_slice(b"mvhd");
+    mvhd_box.extend_from_slice(&mvhd);
+    out.extend_from_slice(&((mvhd_box.len() + 8) as u32).to_be_bytes());
+    out.extend_from_slice(b"moov");
+    out.extend_from_slice(&mvhd_box);
+    out.extend(noise(500));
+    out
+}
+
+#[tokio::test]
+async fn videos_take_their_duration_from_their_header_and_kinds_have_their_own_size_limits() {
+    let server = TestServer::start_with(&[("MAGPIE_IMAGE_BYTES_MAX", "2000")]).await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let video = alice.client.upload_once(mp4(4321), "clip.mp4").await.unwrap();
+    assert_eq!((video.media_type.as_str(), video.duration_ms), ("video/mp4", Some(4321)));
+    let chat = alice.client.open_direct("bob@localhost").await.unwrap();
+    let mut msg = magpie_client::text_message("v1", "");
+    msg.kind = "video".into();
+    msg.body = serde_json::json!({"file": video.id, "duration_ms": 999});
+    alice.client.send_message(chat.id, &msg).await.unwrap();
+    let page = alice.client.messages(chat.id, Default::default()).await.unwrap();
+    assert_eq!(page.entries[0].body.as_ref().unwrap()["duration_ms"], 4321, "the header wins over the client");
+
+    // Images have a smaller limit here than other files.
+    let mut big_image = png_header(100, 100);
+    big_image.extend(noise(3000));
+    let err = alice.client.upload_once(big_image, "big.png").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::TooLarge));
+    assert_eq!(err.detail().unwrap().field.as_deref(), Some("image"));
+    alice.client.upload_once(noise(3000), "fine.bin").await.unwrap();
+}
