@@ -313,6 +313,8 @@ const THUMBNAIL_DEFAULT_SIDE: u32 = 256;
 
 /// `POST /v1/files/{id}/link`: a link to the file that works without a session for
 /// `file_link_ttl_secs`.
+#[utoipa::path(post, path = "/v1/files/{id}/link", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = wire::FileLink), (status = 404, body = wire::ErrorBody)))]
 pub async fn link(
     State(state): State<AppState>,
     Authed(caller): Authed,
@@ -325,6 +327,8 @@ pub async fn link(
 }
 
 /// `GET /v1/files/{id}/info`: a file's size, type, name and digest.
+#[utoipa::path(get, path = "/v1/files/{id}/info", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = wire::FileInfo), (status = 404, body = wire::ErrorBody)))]
 pub async fn info(
     State(state): State<AppState>,
     Authed(caller): Authed,
@@ -379,6 +383,11 @@ async fn resolve(
 }
 
 /// `GET /v1/files/{id}`: the file's bytes, whole or one range, with its detected type.
+#[utoipa::path(get, path = "/v1/files/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path), ("expires" = Option<i64>, Query, description = "of a signed link"),
+           ("sig" = Option<String>, Query, description = "of a signed link")),
+    responses((status = 200, description = "the file's bytes"), (status = 206, description = "one range"),
+              (status = 304), (status = 404, body = wire::ErrorBody), (status = 416, body = wire::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     caller: Result<Authed, ApiError>,
@@ -394,6 +403,9 @@ pub async fn download(
 
 /// `GET /v1/files/{id}/thumbnail?side=256|1024`: an image's thumbnail, a JPEG upright and
 /// without metadata, whose longest side is at most `side` (256 when not named).
+#[utoipa::path(get, path = "/v1/files/{id}/thumbnail", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path), ("side" = Option<u32>, Query, description = "256 (default) or 1024")),
+    responses((status = 200, description = "a JPEG"), (status = 404, body = wire::ErrorBody)))]
 pub async fn thumbnail(
     State(state): State<AppState>,
     caller: Result<Authed, ApiError>,
@@ -496,6 +508,9 @@ pub const ONE_SHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 /// `POST /v1/files`: a one-shot `multipart/form-data` upload of a small file (a part named
 /// `file`; its filename is kept as the file's name), for bots and scripts. Answers the file.
+#[utoipa::path(post, path = "/v1/files", tag = "files", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "a part named `file`"),
+    responses((status = 201, body = wire::FileInfo), (status = 413, body = wire::ErrorBody)))]
 pub async fn upload_once(
     State(state): State<AppState>,
     Authed(caller): Authed,

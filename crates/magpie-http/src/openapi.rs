@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{rest, rest_chat};
+use crate::{files, rest, rest_chat};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,7 @@ use crate::{rest, rest_chat};
         rest_chat::list_blocked, rest_chat::block, rest_chat::unblock,
         rest_chat::typing, rest_chat::set_presence, rest_chat::get_presence,
         rest_chat::list_stickers, rest_chat::create_sticker_pack, rest_chat::add_sticker,
+        files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest::healthz, rest::readyz, rest::metrics,
     ),
     components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),

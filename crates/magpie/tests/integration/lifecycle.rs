@@ -43,6 +43,9 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
         "/v1/sync",
         "/v1/contacts/requests",
         "/v1/presence",
+        "/v1/files",
+        "/v1/files/{id}",
+        "/v1/files/{id}/thumbnail",
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
