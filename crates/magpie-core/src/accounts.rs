@@ -302,6 +302,19 @@ impl Accounts {
     }
 }
 
+/// An avatar reference (a URL or a file id): at most [`AVATAR_BYTES_MAX`], no control
+/// characters. Profiles and groups share the rule.
+pub(crate) fn avatar(v: &str) -> Result<String> {
+    let v = v.trim();
+    if v.len() > AVATAR_BYTES_MAX {
+        return Err(Error::too_large("avatar", AVATAR_BYTES_MAX, Unit::Bytes));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(Error::invalid("avatar", "must not contain control characters"));
+    }
+    Ok(v.to_owned())
+}
+
 fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
     fn optional(value: Option<String>, check: impl FnOnce(&str) -> Result<String>) -> Result<Option<Option<String>>> {
         match value {
@@ -312,16 +325,7 @@ fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
     }
     Ok(ProfilePatch {
         display_name: update.display_name.as_deref().map(names::display_name).transpose()?,
-        avatar: optional(update.avatar, |v| {
-            let v = v.trim();
-            if v.len() > AVATAR_BYTES_MAX {
-                return Err(Error::too_large("avatar", AVATAR_BYTES_MAX, Unit::Bytes));
-            }
-            if v.chars().any(char::is_control) {
-                return Err(Error::invalid("avatar", "must not contain control characters"));
-            }
-            Ok(v.to_owned())
-        })?,
+        avatar: optional(update.avatar, avatar)?,
         signature: optional(update.signature, |v| names::free_text("signature", v, SIGNATURE_CHARS_MAX))?,
         email: optional(update.email, |v| {
             let v = v.trim();

@@ -149,7 +149,7 @@ impl Auth {
         let token_bytes: [u8; 32] = rand::random();
         let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(token_bytes));
         let now = self.deps.clock.now_ms();
-        let ttl_ms = i64::try_from(self.deps.settings.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let ttl_ms = crate::settings::millis(self.deps.settings.session_ttl_secs);
         let new = NewSession {
             account_id: account.id,
             token_hash: token_hash(&token),

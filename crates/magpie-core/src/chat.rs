@@ -147,11 +147,6 @@ impl Member {
     pub fn is_active(&self) -> bool {
         self.left_seq.is_none()
     }
-
-    /// Does this membership cover the entry at `seq` (for delivery)?
-    pub fn covers(&self, seq: Seq) -> bool {
-        self.joined_seq <= seq && self.left_seq.is_none_or(|left| seq < left)
-    }
 }
 
 /// Where a forwarded message came from.

@@ -229,22 +229,6 @@ pub fn file_refs(kind: &str, body: &Value) -> Vec<String> {
     }
 }
 
-/// A short plain-text rendering of a body, for previews and push notifications.
-pub fn preview(kind: &str, body: Option<&Value>) -> String {
-    let Some(body) = body else { return String::new() };
-    let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
-    match kind {
-        kind::TEXT | kind::MARKDOWN => field("text"),
-        kind::CODE => field("code"),
-        kind::FILE => field("name"),
-        kind::LOCATION => field("name"),
-        kind::CARD => field("title"),
-        kind::RED_PACKET => field("greeting"),
-        kind::PAYMENT_REQUEST => field("note"),
-        _ => String::new(),
-    }
-}
-
 fn validate_kind_name(kind: &str) -> Result<()> {
     let ok = !kind.is_empty()
         && kind.len() <= KIND_BYTES_MAX

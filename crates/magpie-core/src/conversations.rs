@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::accounts::{AVATAR_BYTES_MAX, Accounts};
+use crate::accounts::Accounts;
 use crate::chat::{
     AccountEvent, Append, Check, Conversation, ConversationKind, Effect, Entry, GroupInfo, GroupInfoPatch, LeaveReason,
     Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Precondition, Summary, op,
@@ -21,7 +21,7 @@ use crate::chat::{
 use crate::contacts::Contacts;
 use crate::model::{AccountId, ConversationId, Principal, Seq};
 use crate::names::{self, AccountAddr};
-use crate::{Deps, Error, Result, Unit};
+use crate::{Deps, Error, Result};
 
 /// Members read from the store per query when listing them all.
 const MEMBER_PAGE_LEN: usize = 1000;
@@ -446,14 +446,9 @@ impl Conversations {
         patch: MemberSettingsPatch,
     ) -> Result<Member> {
         self.membership(caller, id).await?;
+        let mut patch = patch;
         if let Some(draft) = &patch.draft {
-            let max = self.deps.settings.message_text_chars_max;
-            if draft.chars().count() > max {
-                return Err(Error::too_large("draft", max, Unit::Characters));
-            }
-            if draft.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                return Err(Error::invalid("draft", "must not contain control characters"));
-            }
+            patch.draft = Some(names::paragraph("draft", draft, self.deps.settings.message_text_chars_max)?);
         }
         if patch == MemberSettingsPatch::default() {
             return Err(Error::invalid("settings", "name at least one of pinned, muted, draft"));
@@ -578,27 +573,15 @@ fn group_name(name: &str) -> Result<String> {
     Ok(name)
 }
 
-/// Free text that may be empty; empty means absent. Newlines are allowed.
+/// Text of several lines that may be empty; empty means absent.
 fn optional_text(field: &'static str, text: Option<&str>, chars_max: usize) -> Result<Option<String>> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    if text.chars().count() > chars_max {
-        return Err(Error::too_large(field, chars_max, Unit::Characters));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Error::invalid(field, "must not contain control characters"));
-    }
-    Ok(Some(text.to_owned()))
+    let text = text.map(|t| names::paragraph(field, t, chars_max)).transpose()?;
+    Ok(text.filter(|t| !t.is_empty()))
 }
 
+/// An avatar that may be empty; empty means absent.
 fn optional_avatar(avatar: Option<&str>) -> Result<Option<String>> {
-    let Some(avatar) = avatar.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(None) };
-    if avatar.len() > AVATAR_BYTES_MAX {
-        return Err(Error::too_large("avatar", AVATAR_BYTES_MAX, Unit::Bytes));
-    }
-    if avatar.chars().any(char::is_control) {
-        return Err(Error::invalid("avatar", "must not contain control characters"));
-    }
-    Ok(Some(avatar.to_owned()))
+    Ok(avatar.map(crate::accounts::avatar).transpose()?.filter(|a| !a.is_empty()))
 }
 
 /// Is `seq` within what `member` may read?

@@ -22,6 +22,9 @@ use crate::{Deps, Error, Result, Unit};
 pub const FILE_NAME_CHARS_MAX: usize = 255;
 /// Longest declared media type, in bytes.
 pub const MEDIA_TYPE_BYTES_MAX: usize = 127;
+/// What every file and upload counts against the quota at least, so that the quota bounds the
+/// number of files too (empty files included).
+pub const FILE_BYTES_MIN: u64 = 4096;
 /// Image types that get thumbnails.
 const RASTER_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 /// Uploads or files deleted by one prune pass.
@@ -157,7 +160,7 @@ impl Files {
             ));
         }
         let used = self.deps.store.bytes_used(caller.account.id).await?;
-        if used.saturating_add(length) > settings.quota_bytes_per_account {
+        if used.saturating_add(length.max(FILE_BYTES_MIN)) > settings.quota_bytes_per_account {
             return Err(Error::LimitExceeded("the upload would pass your storage quota"));
         }
         let name =
@@ -268,7 +271,7 @@ impl Files {
     /// signature; only someone who may read the file gets one.
     pub async fn link(&self, caller: &Principal, id: &FileId) -> Result<(i64, String)> {
         self.file(caller, id).await?;
-        let ttl_ms = i64::try_from(self.deps.settings.file_link_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let ttl_ms = crate::settings::millis(self.deps.settings.file_link_ttl_secs);
         let expires_at_ms = self.deps.clock.now_ms().saturating_add(ttl_ms);
         Ok((expires_at_ms, self.sign(id, expires_at_ms)?))
     }
@@ -317,8 +320,7 @@ impl Files {
         for id in &uploads {
             self.deps.blobs.discard(id).await?;
         }
-        let keep_ms =
-            i64::try_from(self.deps.settings.unshared_file_retention_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let keep_ms = crate::settings::millis(self.deps.settings.unshared_file_retention_secs);
         let blobs = self.deps.store.take_unshared_files(now.saturating_sub(keep_ms), PRUNE_BATCH_LEN).await?;
         for sha256 in &blobs {
             self.deps.blobs.remove(sha256).await?;
@@ -326,7 +328,8 @@ impl Files {
         Ok((uploads.len(), blobs.len()))
     }
 
-    /// The caller's stored bytes and the bytes its open uploads have reserved.
+    /// The caller's stored bytes and the bytes its open uploads have reserved, each counted as
+    /// at least [`FILE_BYTES_MIN`].
     pub async fn bytes_used(&self, caller: &Principal) -> Result<u64> {
         Ok(self.deps.store.bytes_used(caller.account.id).await?)
     }
@@ -422,7 +425,7 @@ impl Files {
     }
 
     fn expiry_ms(&self) -> i64 {
-        i64::try_from(self.deps.settings.upload_expiry_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+        crate::settings::millis(self.deps.settings.upload_expiry_secs)
     }
 }
 

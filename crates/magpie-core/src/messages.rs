@@ -155,9 +155,8 @@ impl Messages {
             }
             Ok(())
         });
-        let files = self.readable_files(caller, &entry.kind, &entry.body).await?;
         let mut entry = entry;
-        self.describe_image(caller, &mut entry, &files).await?;
+        let files = self.attach_files(caller, &mut entry).await?;
         let effects = vec![Effect::Message, Effect::Mention(mention_ids), Effect::FileRefs(files)];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
@@ -242,7 +241,8 @@ impl Messages {
             at_ms: now,
         };
         let check: Check = Box::new(|p| may_post(p).map(drop));
-        let files = self.readable_files(caller, &entry.kind, &entry.body).await?;
+        let mut entry = entry;
+        let files = self.attach_files(caller, &mut entry).await?;
         let effects = vec![Effect::Message, Effect::FileRefs(files)];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
     }
@@ -264,7 +264,7 @@ impl Messages {
         self.check_direct(caller, &conversation).await?;
         let original = self.visible_message(&me, id, target).await?;
         content::validate_edit(&original.kind, &body, self.limits())?;
-        let window_ms = secs_to_ms(self.deps.settings.edit_window_secs);
+        let window_ms = crate::settings::millis(self.deps.settings.edit_window_secs);
         let author = caller.account.id;
         let check: Check = Box::new(move |p| {
             may_post(p)?;
@@ -297,7 +297,7 @@ impl Messages {
         }
         let (_, me) = self.conversations.membership(caller, id).await?;
         let original = self.visible_message(&me, id, target).await?;
-        let window_ms = secs_to_ms(self.deps.settings.recall_window_secs);
+        let window_ms = crate::settings::millis(self.deps.settings.recall_window_secs);
         let author = caller.account.id;
         let check: Check = Box::new(move |p| {
             let role = check_role(p, MemberRole::Member)?;
@@ -524,15 +524,17 @@ impl Messages {
         Ok((shown, ids))
     }
 
-    /// The files a message body refers to, each of which the sender must be able to read:
-    /// one cannot share a file one cannot see.
-    async fn readable_files(&self, caller: &Principal, kind: &str, body: &Value) -> Result<Vec<FileId>> {
+    /// The files a message refers to, each of which the sender must be able to read (one
+    /// cannot share a file one cannot see), read once. With the file at hand, an image
+    /// message gets the `width`, `height` and `blurhash` its sender left out, and a voice or
+    /// video message the `duration_ms` the file's header gives, so that every client can lay
+    /// it out before loading it.
+    async fn attach_files(&self, caller: &Principal, entry: &mut NewEntry) -> Result<Vec<FileId>> {
         let mut files = vec![];
-        if kind == content::kind::STICKER {
+        if entry.kind == content::kind::STICKER {
             // A sticker is one of the caller's domain's packs.
-            let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
-            let pack = crate::stickers::parse_pack_id(&field("pack"));
-            let pack = match pack {
+            let field = |name: &str| entry.body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+            let pack = match crate::stickers::parse_pack_id(&field("pack")) {
                 Some(id) => self.deps.store.sticker_pack(id).await?,
                 None => None,
             };
@@ -540,47 +542,41 @@ impl Messages {
             let found = pack
                 .filter(|p| p.domain_id == caller.account.domain_id)
                 .and_then(|p| p.stickers.into_iter().find(|s| s.file.as_str() == sticker));
-            let sticker = found.ok_or_else(|| Error::invalid("body.sticker", "no such sticker"))?;
-            files.push(sticker.file);
+            files.push(found.ok_or_else(|| Error::invalid("body.sticker", "no such sticker"))?.file);
         }
-        for id in content::file_refs(kind, body) {
+        let mut first = None;
+        for id in content::file_refs(&entry.kind, &entry.body) {
             let id = FileId::parse(&id).map_err(|_| Error::invalid("body.file", "no such file"))?;
-            self.files.file(caller, &id).await.map_err(|_| Error::invalid("body.file", "no such file"))?;
+            let file = self.files.file(caller, &id).await.map_err(|_| Error::invalid("body.file", "no such file"))?;
+            first.get_or_insert(file);
             if !files.contains(&id) {
                 files.push(id);
             }
         }
+        if let (Some(file), Some(body)) = (first, entry.body.as_object_mut()) {
+            match entry.kind.as_str() {
+                content::kind::IMAGE => {
+                    let facts = [
+                        ("width", file.width.map(Value::from)),
+                        ("height", file.height.map(Value::from)),
+                        ("blurhash", file.blurhash.map(Value::from)),
+                    ];
+                    for (key, value) in facts {
+                        if let Some(value) = value {
+                            body.entry(key).or_insert(value);
+                        }
+                    }
+                }
+                // A duration read from the file's own header beats the one the client measured.
+                content::kind::VOICE | content::kind::VIDEO => {
+                    if let Some(ms) = file.duration_ms.filter(|ms| *ms > 0) {
+                        body.insert("duration_ms".to_owned(), Value::from(ms));
+                    }
+                }
+                _ => {}
+            }
+        }
         Ok(files)
-    }
-
-    /// Fills an image message's `width`, `height` and `blurhash` from its file, where the
-    /// sender left them out, so that every client can lay the image out before loading it;
-    /// and a voice or video message's `duration_ms`, where the file's header gives it.
-    async fn describe_image(&self, caller: &Principal, entry: &mut NewEntry, files: &[FileId]) -> Result<()> {
-        let timed = [content::kind::VOICE, content::kind::VIDEO].contains(&entry.kind.as_str());
-        if entry.kind != content::kind::IMAGE && !timed {
-            return Ok(());
-        }
-        let (Some(id), Some(body)) = (files.first(), entry.body.as_object_mut()) else { return Ok(()) };
-        let file = self.files.file(caller, id).await?;
-        // A duration read from the file's own header beats the one the client measured.
-        if timed {
-            if let Some(ms) = file.duration_ms.filter(|ms| *ms > 0) {
-                body.insert("duration_ms".to_owned(), Value::from(ms));
-            }
-            return Ok(());
-        }
-        let facts = [
-            ("width", file.width.map(Value::from)),
-            ("height", file.height.map(Value::from)),
-            ("blurhash", file.blurhash.map(Value::from)),
-        ];
-        for (key, value) in facts {
-            if let Some(value) = value {
-                body.entry(key).or_insert(value);
-            }
-        }
-        Ok(())
     }
 
     /// A message of this conversation that `me` may read, or `not_found`.
@@ -724,8 +720,4 @@ fn reaction(emoji: &str) -> Result<String> {
         return Err(Error::invalid("emoji", "must not contain spaces or control characters"));
     }
     Ok(emoji.to_owned())
-}
-
-fn secs_to_ms(secs: u64) -> i64 {
-    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
 }

@@ -133,6 +133,19 @@ pub fn free_text(field: &'static str, input: &str, chars_max: usize) -> Result<S
     Ok(text)
 }
 
+/// Like [`free_text`], but for text of several lines (descriptions, announcements, drafts):
+/// newlines and tabs are allowed, other control characters are not.
+pub fn paragraph(field: &'static str, input: &str, chars_max: usize) -> Result<String> {
+    let text: String = input.trim().nfc().collect();
+    if text.chars().count() > chars_max {
+        return Err(Error::too_large(field, chars_max, Unit::Characters));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(field, "must not contain control characters other than newlines and tabs"));
+    }
+    Ok(text)
+}
+
 /// A display name: free Unicode, 1–64 characters after trimming.
 pub fn display_name(input: &str) -> Result<String> {
     let name = free_text("display_name", input, DISPLAY_NAME_CHARS_MAX)?;

@@ -241,7 +241,8 @@ pub trait Store: Send + Sync + 'static {
     /// the blob's reference count goes up.
     async fn complete_upload(&self, file: &StoredFile) -> StoreResult<()>;
     async fn file(&self, id: &FileId) -> StoreResult<Option<StoredFile>>;
-    /// Bytes of the account's files plus the declared lengths of its open uploads.
+    /// Bytes of the account's files plus the declared lengths of its open uploads, each
+    /// counted as at least [`crate::files::FILE_BYTES_MIN`].
     async fn bytes_used(&self, account: AccountId) -> StoreResult<u64>;
     /// May `account` read the file through a message that refers to it: a message, not
     /// recalled, in a conversation of which the account is (or was, for what came before

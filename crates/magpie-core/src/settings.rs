@@ -1,5 +1,10 @@
 //! The core's tunables. The binary fills them from its `Config`; tests use the defaults.
 
+/// Seconds from the settings as milliseconds for clock arithmetic, saturating.
+pub(crate) fn millis(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 /// Limits and policies the services enforce. Every bound is named with its unit last.
 #[derive(Debug, Clone)]
 pub struct Settings {

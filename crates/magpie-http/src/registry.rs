@@ -62,6 +62,8 @@ pub struct Registry {
     next_id: AtomicU64,
     total: AtomicUsize,
     metrics: OnceLock<Arc<Metrics>>,
+    /// Woken whenever a connection goes, so that shutdown can wait for the last one.
+    gone: tokio::sync::Notify,
 }
 
 impl Registry {
@@ -132,6 +134,7 @@ impl Registry {
         let Some(pos) = list.iter().position(|c| c.id == id) else { return };
         let conn = list.swap_remove(pos);
         self.total.fetch_sub(1, Ordering::Relaxed);
+        self.gone.notify_waiters();
         if list.is_empty() {
             conns.remove(&session);
             let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
@@ -145,6 +148,18 @@ impl Registry {
         drop(conns);
         if let Some(m) = self.metrics.get() {
             m.ws_connections.dec();
+        }
+    }
+
+    /// Resolves once no connection is left.
+    pub async fn emptied(&self) {
+        loop {
+            // Registered before the check, so that a connection leaving in between still wakes us.
+            let gone = self.gone.notified();
+            if self.is_empty() {
+                return;
+            }
+            gone.await;
         }
     }
 

@@ -3,7 +3,7 @@
 use magpie_core::chat::AccountEvent;
 use magpie_core::contacts::{ContactState, FriendRequest};
 use magpie_core::model::{Account, AccountId};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::Tx;
 use crate::chat::log_events;
@@ -12,23 +12,24 @@ use crate::queries::{ACCOUNT_COLUMNS, account_by_id, account_from_row};
 type Events = Vec<(AccountId, AccountEvent)>;
 
 pub(crate) fn contact_state(conn: &Connection, a: AccountId, b: AccountId) -> rusqlite::Result<ContactState> {
-    let exists = |sql: &str, x: AccountId, y: AccountId| -> rusqlite::Result<bool> {
-        conn.prepare_cached(sql)?.exists(params![x.0, y.0])
-    };
-    let contact = "SELECT 1 FROM contacts WHERE account_id = ?1 AND contact_id = ?2";
-    let request = "SELECT 1 FROM friend_requests WHERE from_id = ?1 AND to_id = ?2";
-    let block = "SELECT 1 FROM blocks WHERE account_id = ?1 AND blocked_id = ?2";
-    let blocks_since_ms: Option<i64> = conn
-        .prepare_cached("SELECT at_ms FROM blocks WHERE account_id = ?1 AND blocked_id = ?2")?
-        .query_row(params![a.0, b.0], |r| r.get(0))
-        .optional()?;
-    Ok(ContactState {
-        contacts: exists(contact, a, b)?,
-        requested: exists(request, a, b)?,
-        requested_by: exists(request, b, a)?,
-        blocks: blocks_since_ms.is_some(),
-        blocks_since_ms,
-        blocked_by: exists(block, b, a)?,
+    // One statement: direct sends ask this on every message.
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM contacts WHERE account_id = ?1 AND contact_id = ?2), \
+                EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ?1 AND to_id = ?2), \
+                EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ?2 AND to_id = ?1), \
+                (SELECT at_ms FROM blocks WHERE account_id = ?1 AND blocked_id = ?2), \
+                EXISTS (SELECT 1 FROM blocks WHERE account_id = ?2 AND blocked_id = ?1)",
+    )?
+    .query_row(params![a.0, b.0], |r| {
+        let blocks_since_ms: Option<i64> = r.get(3)?;
+        Ok(ContactState {
+            contacts: r.get(0)?,
+            requested: r.get(1)?,
+            requested_by: r.get(2)?,
+            blocks: blocks_since_ms.is_some(),
+            blocks_since_ms,
+            blocked_by: r.get(4)?,
+        })
     })
 }
 

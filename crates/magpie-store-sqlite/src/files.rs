@@ -1,6 +1,6 @@
 //! Uploads, files and blob reference counts: SQL in, core types out.
 
-use magpie_core::files::{FileId, StoredFile, ThumbnailRef, Upload};
+use magpie_core::files::{FILE_BYTES_MIN, FileId, StoredFile, ThumbnailRef, Upload};
 use magpie_core::model::{AccountId, DomainId};
 use magpie_core::stickers::{Sticker, StickerPack};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -166,10 +166,10 @@ fn thumbnails(conn: &Connection, id: &FileId) -> rusqlite::Result<Vec<ThumbnailR
 pub(crate) fn bytes_used(conn: &Connection, account: AccountId) -> rusqlite::Result<u64> {
     let n: i64 = conn
         .prepare_cached(
-            "SELECT coalesce((SELECT sum(size) FROM files WHERE account_id = ?1), 0) + \
-             coalesce((SELECT sum(length) FROM uploads WHERE account_id = ?1), 0)",
+            "SELECT coalesce((SELECT sum(max(size, ?2)) FROM files WHERE account_id = ?1), 0) + \
+             coalesce((SELECT sum(max(length, ?2)) FROM uploads WHERE account_id = ?1), 0)",
         )?
-        .query_row([account.0], |r| r.get(0))?;
+        .query_row(params![account.0, size(FILE_BYTES_MIN)], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 

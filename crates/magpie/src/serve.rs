@@ -91,6 +91,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // sockets of sessions revoked by the admin CLI open, so it does not start at all.
     let revocations_cursor = core.auth.revocations_head().await?;
     tokio::spawn(forward_revocations(core.clone(), revocations_cursor));
+    // The first pruning pass runs before the server announces itself, so that what it
+    // removes is gone for every request (each pass is bounded).
+    prune(&core).await;
     tokio::spawn(prune_periodically(core.clone()));
 
     // Catch SIGTERM and SIGINT from now on: a signal that came between the line below and the
@@ -114,13 +117,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let server = server.into_future();
     tokio::pin!(server);
     // Serve until a signal; after it, give open connections a bounded time to finish.
+    let mut stop = stop;
     let done = tokio::select! {
         r = &mut server => Some(r),
-        () = async {
-            let mut stop = stop;
-            let _ = stop.wait_for(|s| *s).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => None,
+        _ = stop.wait_for(|s| *s) => tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.ok(),
     };
     match done {
         Some(r) => r?,
@@ -128,10 +128,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // WebSockets outlive the HTTP server's own shutdown (upgraded connections are not
     // tracked by it): give them a moment more to send their close frames.
-    let deadline = tokio::time::Instant::now() + CLOSE_FRAMES_GRACE;
-    let mut check = tokio::time::interval(Duration::from_millis(20));
-    while !state.live.is_empty() && tokio::time::Instant::now() < deadline {
-        check.tick().await;
+    if tokio::time::timeout(CLOSE_FRAMES_GRACE, state.live.emptied()).await.is_err() {
+        tracing::warn!(connections = state.live.len(), "WebSockets still open after the grace period");
     }
     tracing::info!("stopped");
     Ok(())
@@ -150,21 +148,27 @@ async fn forward_revocations(core: Core, mut cursor: i64) {
     }
 }
 
-/// Deletes ended sessions and old revocation log entries once at start and then hourly.
+/// Deletes ended sessions, old revocation log entries, expired uploads and files never
+/// shared. Failures are logged: the next pass tries again.
+async fn prune(core: &Core) {
+    match core.auth.prune().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned ended sessions"),
+        Err(e) => tracing::warn!(error = %e, "pruning ended sessions failed"),
+    }
+    match core.files.prune().await {
+        Ok((0, 0)) => {}
+        Ok((uploads, blobs)) => tracing::info!(uploads, blobs, "pruned expired uploads and unshared files"),
+        Err(e) => tracing::warn!(error = %e, "pruning files failed"),
+    }
+}
+
+/// Prunes every hour; the first pass ran at start, before the server announced itself.
 async fn prune_periodically(core: Core) {
-    let mut tick = tokio::time::interval(PRUNE_INTERVAL);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_INTERVAL, PRUNE_INTERVAL);
     loop {
         tick.tick().await;
-        match core.auth.prune().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(rows = n, "pruned ended sessions"),
-            Err(e) => tracing::warn!(error = %e, "pruning ended sessions failed"),
-        }
-        match core.files.prune().await {
-            Ok((0, 0)) => {}
-            Ok((uploads, blobs)) => tracing::info!(uploads, blobs, "pruned expired uploads and unshared files"),
-            Err(e) => tracing::warn!(error = %e, "pruning files failed"),
-        }
+        prune(&core).await;
     }
 }
 
