@@ -16,6 +16,7 @@ mod ops;
 mod registry;
 mod rest;
 mod rest_chat;
+mod web;
 mod ws;
 
 use std::sync::Arc;
@@ -201,7 +202,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(rest::readyz))
         .route("/metrics", get(rest::metrics))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .fallback(rest::not_found)
+        .fallback(web::fallback)
         .method_not_allowed_fallback(rest::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.request_body_bytes_max))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_ip))

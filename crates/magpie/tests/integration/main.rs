@@ -18,4 +18,5 @@ mod presence;
 mod sessions;
 mod sync;
 mod tenancy;
+mod web;
 mod websocket;

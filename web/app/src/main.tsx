@@ -1,0 +1,3 @@
+import { render } from "preact";
+
+render(<p>Magpie</p>, document.getElementById("app")!);

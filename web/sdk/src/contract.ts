@@ -1,0 +1,236 @@
+// The public surface of @magpie/sdk that the web app (web/app) is written against.
+//
+// This file is the agreement between the SDK and the app: the SDK implements it (index.ts
+// re-exports the real classes, which must satisfy these interfaces), and the app imports only
+// what is exported from "@magpie/sdk". Wire types mirror docs/protocol.md exactly (snake_case
+// field names, as on the wire); everything the SDK adds on top is camelCase.
+
+// ---- Wire types (docs/protocol.md §5, §7.2, §9, §10) ------------------------------------
+
+export type ErrorCode =
+  | "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials"
+  | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists"
+  | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "too_large"
+  | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal";
+
+export interface Me {
+  account: string; display_name: string; signature?: string; avatar?: string;
+  role: "member" | "domain_admin" | "server_admin"; created_at_ms: number;
+}
+export interface Profile { account: string; display_name: string; signature?: string; avatar?: string }
+export interface Session {
+  id: number; device?: string; ip?: string; created_at_ms: number; last_seen_at_ms: number;
+  expires_at_ms: number; current: boolean;
+}
+export interface LoginResponse { token: string; session: Session; me: Me }
+
+export type ConversationKind = "direct" | "group" | "channel";
+export type Role = "owner" | "admin" | "member";
+export interface Conversation {
+  id: number; kind: ConversationKind; peer?: string; name?: string; description?: string;
+  avatar?: string; announcement?: string; mute_all: boolean; member_count: number;
+  last_seq: number; activity: number; last_activity_ms: number; created_at_ms: number;
+  me: {
+    role: Role; joined_seq: number; read_seq: number; delivered_seq: number; pinned: boolean;
+    muted: boolean; draft?: string; muted_until_ms?: number;
+  };
+  last_message?: Entry; unread: number; mentions: number;
+}
+export interface Member {
+  account: string; role: Role; joined_seq: number; read_seq: number; delivered_seq: number;
+  muted_until_ms?: number;
+}
+export interface Reaction { emoji: string; accounts: string[] }
+export interface Entry {
+  conversation: number; seq: number; id: number; sender: string; client_msg_id?: string;
+  kind: string; body: Record<string, unknown> | null; target?: number; mentions?: string[];
+  mention_all?: boolean; reply_to?: number;
+  forwarded_from?: { conversation: number; seq: number; sender: string; at_ms: number };
+  at_ms: number; edited_at_ms?: number; recalled_at_ms?: number; reactions?: Reaction[];
+  hidden?: boolean;
+}
+export interface Ack { conversation: number; seq: number; id: number; at_ms: number; duplicate: boolean }
+export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
+export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
+export type PresenceStatus = "online" | "away" | "busy" | "offline";
+export interface Presence { account: string; status: PresenceStatus; text?: string; last_seen_ms?: number }
+export interface FriendRequests {
+  incoming: { account: string; message?: string; at_ms?: number }[];
+  outgoing: { account: string; message?: string; at_ms?: number }[];
+}
+export interface FileInfo {
+  id: string; size: number; media_type: string; name?: string; sha256: string; created_at_ms: number;
+  width?: number; height?: number; blurhash?: string; duration_ms?: number;
+  thumbnails?: { side: number; width: number; height: number }[];
+}
+export interface StickerPack { id: string; name: string; stickers: { id: string; emoji?: string; width?: number; height?: number }[] }
+
+/** Every failure the SDK reports: a typed server error, or a transport failure. */
+export interface MagpieErrorShape extends Error {
+  /** The server's code, or "network" when no answer came (timeout, closed socket, offline). */
+  code: ErrorCode | "network";
+  status?: number; field?: string; retryAfterSecs?: number;
+}
+
+// ---- Connection ---------------------------------------------------------------------------
+
+/** `connecting` before the first hello and while reconnecting with backoff; `syncing` between
+ * hello and the end of catch-up (§8.3); `online` after it; `offline` when the browser says so or
+ * after a failed attempt; `signed_out` after a 4001/4003 close or logout (the token is dead). */
+export type ConnectionStatus = "connecting" | "syncing" | "online" | "offline" | "signed_out";
+
+/** Where the SDK keeps what must survive a page reload: the token and the outbox. The browser
+ * build uses localStorage; tests use memoryStorage(). */
+export interface KeyValueStorage {
+  get(key: string): string | null; set(key: string, value: string): void; remove(key: string): void;
+}
+
+// ---- The chat state the UI renders ------------------------------------------------------
+
+/** How one of our own messages is doing (§8.7). Others' messages have no state. */
+export type SendState = "sending" | "failed" | "sent" | "delivered" | "read";
+
+/** A message as the UI shows it: a stored entry, or one of ours still in the outbox. */
+export interface MessageView {
+  /** `seq` for stored entries, `"out:" + client_msg_id` for outbox items: stable React/Preact keys. */
+  key: string;
+  entry: Entry; // for outbox items: seq 0, id 0, at_ms the local time it was written
+  mine: boolean;
+  state?: SendState;
+  /** Set on a failed send: the server's refusal, to show to the user. */
+  error?: MagpieErrorShape;
+  /** Groups: members other than the sender whose read mark is at or past this seq, as far as
+   * the client knows (from list_members when the conversation was opened or refreshed). */
+  readBy?: number;
+}
+
+export interface ConversationView {
+  conversation: Conversation;
+  /** Display title: group name, or the peer's display name (from the profile cache), or the address. */
+  title: string;
+  /** Loaded messages (kind not edit/recall/reaction/system... system entries are included so the
+   * UI can show them as notices), oldest first, then the outbox items of this conversation. */
+  messages: MessageView[];
+  /** False when older history exists that is not loaded yet: call loadOlder(). */
+  atStart: boolean;
+  /** Accounts typing now (typing events seen in the last 5 seconds), not including me. */
+  typing: string[];
+  /** Direct chats: the peer's marks, for sent/delivered/read. */
+  peerReadSeq?: number; peerDeliveredSeq?: number;
+  members?: Member[]; // loaded by openConversation for groups/channels, refreshed by refreshMembers
+}
+
+export interface ChatEvents {
+  /** Anything in the state changed; re-read what you render. Batched per microtask. */
+  change: () => void;
+  status: (status: ConnectionStatus) => void;
+  /** A new message from someone else was applied live (not during catch-up), for notifications. */
+  message: (conversation: Conversation, entry: Entry) => void;
+  /** A friend request arrived. */
+  friend_request: (from: string, message?: string) => void;
+  /** The session ended (4001/4003, logout); `reason` from session_revoked when known. */
+  signed_out: (reason?: string) => void;
+}
+
+export interface SendOptions { mentions?: string[]; mentionAll?: boolean; replyTo?: number }
+
+export interface UploadProgress { sent: number; total: number }
+
+/** The object the app holds for a signed-in user. One per session. */
+export interface ChatClient {
+  readonly me: Me;
+  readonly session: Session;
+  readonly token: string;
+  readonly status: ConnectionStatus;
+
+  on<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): () => void;
+
+  /** Opens the WebSocket, catches up, and keeps reconnecting with backoff (1 s doubling to 30 s,
+   * with jitter; at once when the browser comes back online) until close() or sign-out. */
+  start(): void;
+  /** Closes the socket and stops reconnecting; keeps the stored token and outbox. */
+  close(): void;
+  /** Logs out (ends the session server-side), clears the stored token and outbox. */
+  logout(): Promise<void>;
+
+  // Conversations
+  /** Conversations, pinned first, then by activity, newest first. */
+  conversations(): Conversation[];
+  view(conversation: number): ConversationView | undefined;
+  /** Loads the newest page of history if nothing is loaded, and (groups) the members. */
+  openConversation(conversation: number): Promise<void>;
+  loadOlder(conversation: number): Promise<void>;
+  refreshMembers(conversation: number): Promise<void>;
+  openDirect(peer: string): Promise<Conversation>;
+  createGroup(kind: "group" | "channel", name: string, members: string[]): Promise<Conversation>;
+  addMembers(conversation: number, members: string[]): Promise<Ack>;
+  removeMember(conversation: number, member: string): Promise<Ack>;
+  leave(conversation: number): Promise<Ack>;
+  dissolve(conversation: number): Promise<Ack>;
+  updateGroup(conversation: number, change: { name?: string; description?: string; announcement?: string; avatar?: string; mute_all?: boolean }): Promise<Ack>;
+  setRole(conversation: number, member: string, role: "admin" | "member"): Promise<Ack>;
+  transferOwnership(conversation: number, member: string): Promise<Ack>;
+  updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string }): Promise<Conversation>;
+
+  // Messages. Sends go through the outbox: they resolve at once with the client_msg_id, show
+  // as "sending", are sent when online, retried with the same id after any non-typed failure
+  // (including across reconnects and page reloads with the same session), and marked failed on
+  // a typed refusal.
+  send(conversation: number, kind: string, body: Record<string, unknown>, options?: SendOptions): string;
+  sendText(conversation: number, text: string, options?: SendOptions): string; // markdown-free text
+  /** Retries a failed outbox item with its same client_msg_id. */
+  retry(conversation: number, clientMsgId: string): void;
+  /** Drops a failed outbox item. */
+  discard(conversation: number, clientMsgId: string): void;
+  edit(conversation: number, seq: number, body: Record<string, unknown>): Promise<Ack>;
+  recall(conversation: number, seq: number): Promise<Ack>;
+  react(conversation: number, seq: number, emoji: string, on: boolean): Promise<Ack>;
+  forward(to: number, from: number, seqs: number[]): Promise<Ack>;
+  hide(conversation: number, seqs: number[]): Promise<void>;
+  /** Marks read up to the newest loaded seq (no-op when nothing new); debounced internally. */
+  markRead(conversation: number): void;
+  receipts(conversation: number, seq: number): Promise<Receipts>;
+  typing(conversation: number): void; // throttled to one per 2 s per conversation
+
+  // Files (docs/protocol.md §10): tus upload with progress, then an image/file message.
+  upload(file: Blob & { name?: string }, onProgress?: (p: UploadProgress) => void, signal?: AbortSignal): Promise<FileInfo>;
+  /** Uploads and sends an `image` message (image/*) or a `file` message (anything else); the
+   * message shows in the conversation as "sending" with upload progress until acked. */
+  sendFile(conversation: number, file: Blob & { name?: string }): string;
+  /** Upload progress of an outbox file message, by client_msg_id. */
+  uploadProgress(clientMsgId: string): UploadProgress | undefined;
+  /** An object URL for a file or its thumbnail (side 256 or 1024), fetched with the token and
+   * cached; the same promise for the same arguments. */
+  fileUrl(fileId: string, thumbnailSide?: 256 | 1024): Promise<string>;
+  fileInfo(fileId: string): Promise<FileInfo>;
+  stickers(): Promise<StickerPack[]>;
+
+  // People
+  profile(account: string): Profile | undefined; // from the cache; fetches in the background when missing
+  searchAccounts(query: string): Promise<Profile[]>;
+  updateMe(change: { display_name?: string; signature?: string }): Promise<Me>;
+  changePassword(current: string, next: string): Promise<void>;
+  sessions(): Promise<Session[]>;
+  revokeSession(id: number): Promise<void>;
+  contacts(): Promise<Profile[]>;
+  friendRequests(): Promise<FriendRequests>;
+  sendFriendRequest(account: string, message?: string): Promise<"requested" | "added">;
+  acceptFriendRequest(account: string): Promise<void>;
+  rejectFriendRequest(account: string): Promise<void>;
+  removeContact(account: string): Promise<void>;
+  blocked(): Promise<Profile[]>;
+  block(account: string): Promise<void>;
+  unblock(account: string): Promise<void>;
+  presence(account: string): Presence | undefined; // from pushes and get_presence
+  setPresence(status: Exclude<PresenceStatus, "offline">, text?: string): Promise<void>;
+}
+
+/** Entry points (implemented in index.ts):
+ *
+ *   login(baseUrl, account, password, opts?: { device?, storage? }): Promise<ChatClient>
+ *   register(baseUrl, account, password, opts?: { displayName?, device?, storage? }): Promise<ChatClient>
+ *   resume(baseUrl, storage?): Promise<ChatClient | null>   // from a stored token; null when none or dead
+ *
+ * `baseUrl` is "" in the browser app (same origin); the WebSocket URL is derived from it
+ * (http→ws, https→wss, "/v1/ws"). */
+export {};
