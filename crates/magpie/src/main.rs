@@ -1,4 +1,4 @@
-//! `magpie`: the server, its admin CLI and (later) its load generator, in one binary.
+//! `magpie`: the server, its admin CLI and its load generator, in one binary.
 //! This crate is glue: it reads configuration, builds the adapters and starts transports.
 
 mod admin;
@@ -41,6 +41,8 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Load a running server and measure it (see BENCHMARKS.md).
+    Bench(magpie_bench::BenchArgs),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -75,6 +77,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         print!("{}", config::example());
         return Ok(());
     }
+    if let Some(Command::Bench(args)) = cli.command {
+        // The bench is a client: it reads no server configuration.
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        return runtime.block_on(magpie_bench::run(args));
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
@@ -92,6 +99,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(serve::serve(config))
         }
         Command::Admin { command } => runtime.block_on(admin::run(config, command)),
-        Command::Config { .. } => Ok(()),
+        Command::Config { .. } | Command::Bench(_) => Ok(()),
     }
 }

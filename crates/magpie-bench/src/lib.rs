@@ -1,0 +1,198 @@
+//! `magpie bench`: Magpie's load generator. Each scenario is bounded in time and count, prints
+//! a summary, and with `--json` prints the same as one JSON object. The scenarios and what
+//! they measure are described in BENCHMARKS.md.
+
+mod native;
+mod scenarios;
+mod stats;
+
+use std::time::Duration;
+
+use anyhow::Result;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde::Serialize;
+
+pub use stats::{Clock, Latency, LatencySummary, ProcSample, sample};
+
+/// Options shared by every scenario.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub scenario: Scenario,
+    /// The Magpie server to load.
+    #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// The server's process id, to read its memory and CPU time from /proc.
+    #[arg(long, global = true)]
+    pub server_pid: Option<u32>,
+    /// Print the result as one JSON object instead of the text summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The bench's accounts are PREFIX0@DOMAIN, PREFIX1@DOMAIN, …
+    #[arg(long, global = true, default_value = "bench")]
+    pub prefix: String,
+    #[arg(long, global = true, default_value = "localhost")]
+    pub domain: String,
+    /// The password of every bench account.
+    #[arg(long, global = true, default_value = "bench-password")]
+    pub password: String,
+    /// Create the accounts first, as this domain admin (`name@domain:password`).
+    #[arg(long, global = true)]
+    pub admin: Option<String>,
+    /// How many logins, connections and setup requests run at once.
+    #[arg(long, global = true, default_value_t = 64)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Scenario {
+    /// Open N authenticated connections at a given arrival rate and hold them: server memory
+    /// per connection.
+    Connect {
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// New connections per second.
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        /// Seconds to hold them once all are open.
+        #[arg(long, default_value_t = 5)]
+        hold: u64,
+    },
+    /// N online users send 1:1 messages to random peers at an aggregate rate.
+    Direct {
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        /// Messages per second, all users together.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        /// Seconds of sending.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Direct chats per user, among which each message picks one at random.
+        #[arg(long, default_value_t = 4)]
+        peers: usize,
+    },
+    /// A group of M members, all online; one member posts: fan-out latency to every member.
+    Group {
+        #[arg(long, default_value_t = 100)]
+        members: usize,
+        #[arg(long, default_value_t = 50)]
+        messages: u64,
+        /// Messages per second.
+        #[arg(long, default_value_t = 10)]
+        rate: u32,
+    },
+    /// K clients go offline, L messages arrive for each, they reconnect and catch up.
+    Sync {
+        #[arg(long, default_value_t = 10)]
+        clients: usize,
+        #[arg(long, default_value_t = 100)]
+        messages: u64,
+    },
+    /// Raise the `direct` rate step by step until loss appears or p99 passes a bound.
+    Ramp {
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        #[arg(long, default_value_t = 1000)]
+        start: u32,
+        #[arg(long, default_value_t = 1000)]
+        step: u32,
+        #[arg(long, default_value_t = 100_000)]
+        max_rate: u32,
+        /// Seconds per step.
+        #[arg(long, default_value_t = 5)]
+        step_secs: u64,
+        /// The p99 send→delivery bound, in milliseconds.
+        #[arg(long, default_value_t = 100.0)]
+        p99_ms: f64,
+        #[arg(long, default_value_t = 4)]
+        peers: usize,
+    },
+}
+
+/// Runs one scenario and prints its result.
+pub async fn run(args: BenchArgs) -> Result<()> {
+    let result = match &args.scenario {
+        Scenario::Connect { connections, rate, hold } => {
+            Report::Connect(scenarios::connect(&args, *connections, *rate, Duration::from_secs(*hold)).await?)
+        }
+        Scenario::Direct { users, rate, duration, peers } => {
+            Report::Direct(scenarios::direct(&args, *users, *peers, *rate, Duration::from_secs(*duration)).await?)
+        }
+        Scenario::Group { members, messages, rate } => {
+            Report::Group(scenarios::group(&args, *members, *messages, *rate).await?)
+        }
+        Scenario::Sync { clients, messages } => Report::Sync(scenarios::sync(&args, *clients, *messages).await?),
+        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers } => Report::Ramp(
+            scenarios::ramp(&args, *users, *peers, *start, *step, *max_rate, Duration::from_secs(*step_secs), *p99_ms)
+                .await?,
+        ),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        print!("{result}");
+    }
+    result.check()
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "scenario", rename_all = "snake_case")]
+pub enum Report {
+    Connect(scenarios::ConnectReport),
+    Direct(scenarios::DirectReport),
+    Group(scenarios::GroupReport),
+    Sync(scenarios::SyncReport),
+    Ramp(scenarios::RampReport),
+}
+
+impl Report {
+    /// A run that lost or duplicated messages fails, so that a smoke run catches it.
+    fn check(&self) -> Result<()> {
+        let broken = match self {
+            Report::Direct(d) => d.lost + d.duplicated > 0,
+            Report::Group(g) => g.lost + g.duplicated > 0,
+            Report::Sync(s) => !s.gap_free,
+            Report::Connect(_) | Report::Ramp(_) => false,
+        };
+        if broken {
+            anyhow::bail!("the run lost or duplicated messages");
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Report::Connect(r) => r.fmt(f),
+            Report::Direct(r) => r.fmt(f),
+            Report::Group(r) => r.fmt(f),
+            Report::Sync(r) => r.fmt(f),
+            Report::Ramp(r) => r.fmt(f),
+        }
+    }
+}
+
+/// The addresses of the bench's first `n` accounts.
+fn addresses(args: &BenchArgs, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{}{i}@{}", args.prefix, args.domain)).collect()
+}
+
+/// Creates the accounts when `--admin` asks for it, then logs every one in.
+async fn accounts(args: &BenchArgs, n: usize) -> Result<Vec<native::Account>> {
+    let addresses = addresses(args, n);
+    if let Some(admin) = &args.admin {
+        let (address, password) =
+            admin.split_once(':').ok_or_else(|| anyhow::anyhow!("--admin is name@domain:password"))?;
+        let (client, _) = magpie_client::Client::new(&args.url)?.login(address, password).await?;
+        stream::iter(addresses.iter().map(|a| native::ensure_account(&client, a, &args.password)))
+            .buffer_unordered(args.concurrency)
+            .try_collect::<Vec<()>>()
+            .await?;
+    }
+    stream::iter(addresses.iter().map(|a| native::login(&args.url, a, &args.password)))
+        .buffered(args.concurrency)
+        .try_collect()
+        .await
+}

@@ -1,0 +1,693 @@
+//! The scenarios over Magpie's native WebSocket protocol.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::native::{self, Account, Conn, Pushed};
+use crate::stats::{Clock, Latency, LatencySummary, ProcSample, sample};
+use crate::{BenchArgs, accounts};
+
+/// How long the bench waits, after the last send, for acks and deliveries still under way.
+const DRAIN: Duration = Duration::from_secs(10);
+
+async fn open_all(args: &BenchArgs, accounts: &[Account]) -> Result<Vec<(Conn, mpsc::Receiver<Pushed>)>> {
+    let url = native::ws_url(&args.url);
+    stream::iter(accounts.iter().map(|a| Conn::open(&url, a))).buffered(args.concurrency).try_collect().await
+}
+
+fn server(args: &BenchArgs) -> Option<ProcSample> {
+    args.server_pid.and_then(sample)
+}
+
+// ---- connect --------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+pub struct ConnectReport {
+    pub connections: usize,
+    pub open_secs: f64,
+    pub connect_latency: LatencySummary,
+    pub server_rss_before_bytes: Option<u64>,
+    pub server_rss_after_bytes: Option<u64>,
+    pub server_bytes_per_connection: Option<f64>,
+}
+
+pub async fn connect(args: &BenchArgs, n: usize, rate: u32, hold: Duration) -> Result<ConnectReport> {
+    let accounts = accounts(args, n).await?;
+    let before = server(args);
+    let url = native::ws_url(&args.url);
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+    let mut opening = FuturesUnordered::new();
+    let mut open = Vec::with_capacity(n);
+    let mut latency = Latency::default();
+    let mut next = accounts.iter();
+    loop {
+        tokio::select! {
+            _ = ticker.tick(), if next.len() > 0 => {
+                if let Some(account) = next.next() {
+                    let url = url.clone();
+                    let account = account.clone();
+                    opening.push(async move {
+                        let at = Instant::now();
+                        let conn = Conn::open(&url, &account).await;
+                        (conn, at.elapsed())
+                    });
+                }
+            }
+            Some((conn, took)) = opening.next() => {
+                let (conn, pushes) = conn?;
+                latency.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
+                open.push((conn, pushes));
+            }
+            else => break,
+        }
+        if open.len() == n {
+            break;
+        }
+    }
+    let open_secs = started.elapsed().as_secs_f64();
+    tokio::time::sleep(hold).await;
+    let after = server(args);
+    for (conn, _) in &open {
+        conn.close().await;
+    }
+    let per = match (before, after) {
+        (Some(b), Some(a)) if n > 0 => Some((a.rss_bytes as f64 - b.rss_bytes as f64) / n as f64),
+        _ => None,
+    };
+    Ok(ConnectReport {
+        connections: open.len(),
+        open_secs,
+        connect_latency: latency.summary(),
+        server_rss_before_bytes: before.map(|s| s.rss_bytes),
+        server_rss_after_bytes: after.map(|s| s.rss_bytes),
+        server_bytes_per_connection: per,
+    })
+}
+
+impl std::fmt::Display for ConnectReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "connect: {} connections open in {:.2} s", self.connections, self.open_secs)?;
+        writeln!(f, "  connect latency: {}", self.connect_latency)?;
+        if let (Some(b), Some(a), Some(per)) =
+            (self.server_rss_before_bytes, self.server_rss_after_bytes, self.server_bytes_per_connection)
+        {
+            writeln!(f, "  server RSS {} → {} KiB: {:.0} bytes per connection", b / 1024, a / 1024, per)?;
+        }
+        Ok(())
+    }
+}
+
+// ---- direct and ramp ----------------------------------------------------------------------
+
+/// Users online with their direct chats, reused across the phases of a ramp.
+struct DirectRig {
+    users: Vec<DirectUser>,
+}
+
+struct DirectUser {
+    address: String,
+    conn: Arc<Conn>,
+    pushes: mpsc::Receiver<Pushed>,
+    /// The direct chats this user sends into.
+    conversations: Vec<i64>,
+    /// Message numbers this user has used, across phases.
+    sent: u64,
+}
+
+async fn direct_rig(args: &BenchArgs, n: usize, peers: usize) -> Result<DirectRig> {
+    if n < 2 {
+        bail!("direct needs at least 2 users");
+    }
+    let accounts = accounts(args, n).await?;
+    let conns = open_all(args, &accounts).await?;
+    let mut users: Vec<DirectUser> = accounts
+        .iter()
+        .zip(conns)
+        .map(|(a, (conn, pushes))| DirectUser {
+            address: a.address.clone(),
+            conn: Arc::new(conn),
+            pushes,
+            conversations: Vec::new(),
+            sent: 0,
+        })
+        .collect();
+    // User i opens chats with the next `peers` users (fewer when there are not that many).
+    let peers = peers.clamp(1, n - 1);
+    let opens = (0..n).flat_map(|i| (1..=peers).map(move |k| (i, (i + k) % n)));
+    let opened: Vec<(usize, usize, i64)> = stream::iter(opens.map(|(i, j)| {
+        let conn = users[i].conn.clone();
+        let peer = users[j].address.clone();
+        async move {
+            let c = conn.request("create_conversation", json!({"kind": "direct", "peer": peer})).await?;
+            let id = c["id"].as_i64().context("conversation id")?;
+            Ok::<_, anyhow::Error>((i, j, id))
+        }
+    }))
+    .buffer_unordered(args.concurrency)
+    .try_collect()
+    .await?;
+    for (i, j, id) in opened {
+        users[i].conversations.push(id);
+        // The peer answers in the same chat, so both directions carry load.
+        users[j].conversations.push(id);
+    }
+    Ok(DirectRig { users })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectReport {
+    pub users: usize,
+    pub target_rate: u32,
+    pub duration_secs: f64,
+    pub sent: u64,
+    pub acked: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    pub failed: u64,
+    /// Deliveries per second over the sending time.
+    pub throughput: f64,
+    pub send_to_ack: LatencySummary,
+    pub send_to_delivery: LatencySummary,
+    pub server_cpu_secs: Option<f64>,
+    pub server_cpu_secs_per_million_deliveries: Option<f64>,
+    pub server_rss_bytes: Option<u64>,
+}
+
+struct PhaseTotals {
+    acked: AtomicU64,
+    delivered: AtomicU64,
+    sending: AtomicBool,
+}
+
+/// One phase at `rate` messages per second for `duration`, on a rig already online.
+async fn direct_phase(
+    args: &BenchArgs,
+    rig: DirectRig,
+    rate: u32,
+    duration: Duration,
+) -> Result<(DirectRig, DirectReport)> {
+    let n = rig.users.len();
+    let clock = Clock::start();
+    let totals = Arc::new(PhaseTotals {
+        acked: AtomicU64::new(0),
+        delivered: AtomicU64::new(0),
+        sending: AtomicBool::new(true),
+    });
+    let before = server(args);
+    let per_user = f64::from(rate.max(1)) / n as f64;
+    let period = Duration::from_secs_f64(1.0 / per_user);
+    let started = Instant::now();
+
+    let tasks: Vec<_> = rig
+        .users
+        .into_iter()
+        .enumerate()
+        .map(|(i, user)| {
+            let totals = totals.clone();
+            // Spread the users' first sends over one period, so that they do not send in step.
+            let offset = period.mul_f64(i as f64 / n as f64);
+            tokio::spawn(direct_user(user, clock, totals, offset, period, duration))
+        })
+        .collect();
+
+    // The send phase ends after `duration`; then acks and deliveries get DRAIN to arrive.
+    tokio::time::sleep(duration).await;
+    totals.sending.store(false, Ordering::SeqCst);
+    let send_secs = started.elapsed().as_secs_f64();
+
+    let mut users = Vec::with_capacity(n);
+    let (mut sent, mut failed, mut delivered, mut duplicated) = (0, 0, 0, 0);
+    let (mut ack_latency, mut delivery_latency) = (Latency::default(), Latency::default());
+    let mut acked = 0;
+    for task in tasks {
+        let (user, outcome) = task.await?;
+        sent += outcome.sent;
+        acked += outcome.acked;
+        failed += outcome.failed;
+        delivered += outcome.delivered;
+        duplicated += outcome.duplicated;
+        ack_latency.merge(&outcome.ack_latency);
+        delivery_latency.merge(&outcome.delivery_latency);
+        users.push(user);
+    }
+    let after = server(args);
+    let cpu = before.zip(after).map(|(b, a)| a.cpu_secs - b.cpu_secs);
+    let report = DirectReport {
+        users: n,
+        target_rate: rate,
+        duration_secs: send_secs,
+        sent,
+        acked,
+        delivered,
+        lost: acked.saturating_sub(delivered),
+        duplicated,
+        failed,
+        throughput: delivered as f64 / send_secs,
+        send_to_ack: ack_latency.summary(),
+        send_to_delivery: delivery_latency.summary(),
+        server_cpu_secs: cpu,
+        server_cpu_secs_per_million_deliveries: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
+        server_rss_bytes: after.map(|s| s.rss_bytes),
+    };
+    Ok((DirectRig { users }, report))
+}
+
+#[derive(Default)]
+struct UserOutcome {
+    sent: u64,
+    acked: u64,
+    failed: u64,
+    delivered: u64,
+    duplicated: u64,
+    ack_latency: Latency,
+    delivery_latency: Latency,
+}
+
+async fn direct_user(
+    mut user: DirectUser,
+    clock: Clock,
+    totals: Arc<PhaseTotals>,
+    offset: Duration,
+    period: Duration,
+    duration: Duration,
+) -> (DirectUser, UserOutcome) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let deadline = tokio::time::Instant::now() + duration;
+    let mut acks = FuturesUnordered::new();
+    let mut seen: HashSet<(String, u64)> = HashSet::new();
+    let mut out = UserOutcome::default();
+    let drain_until = deadline + DRAIN;
+    loop {
+        let sending = tokio::time::Instant::now() < deadline;
+        tokio::select! {
+            _ = ticker.tick(), if sending => {
+                let conversation = user.conversations[rand::rng().random_range(0..user.conversations.len())];
+                user.sent += 1;
+                let stamp = clock.now_us();
+                let data = json!({
+                    "conversation": conversation,
+                    "client_msg_id": format!("b{}", user.sent),
+                    "kind": "text",
+                    "body": native::body(stamp, user.sent),
+                });
+                match user.conn.start("send", data).await {
+                    Ok(answer) => {
+                        out.sent += 1;
+                        acks.push(async move { (stamp, answer.await) });
+                    }
+                    Err(_) => out.failed += 1,
+                }
+            }
+            Some((stamp, answer)) = acks.next() => {
+                match answer {
+                    Ok(Ok(_)) => {
+                        out.acked += 1;
+                        totals.acked.fetch_add(1, Ordering::Relaxed);
+                        out.ack_latency.record(clock.now_us().saturating_sub(stamp));
+                    }
+                    _ => out.failed += 1,
+                }
+            }
+            pushed = user.pushes.recv() => {
+                let Some(pushed) = pushed else { break };
+                if pushed.sender == user.address {
+                    continue;
+                }
+                if let Some((stamp, n)) = pushed.stamp {
+                    if seen.insert((pushed.sender, n)) {
+                        out.delivered += 1;
+                        totals.delivered.fetch_add(1, Ordering::Relaxed);
+                        out.delivery_latency.record(clock.now_us().saturating_sub(stamp));
+                    } else {
+                        out.duplicated += 1;
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(drain_until) => break,
+            // After the send phase: stop once every acked message everywhere has arrived.
+            _ = tokio::time::sleep(Duration::from_millis(50)), if !sending && acks.is_empty() => {
+                if !totals.sending.load(Ordering::SeqCst)
+                    && totals.delivered.load(Ordering::Relaxed) >= totals.acked.load(Ordering::Relaxed)
+                {
+                    break;
+                }
+            }
+        }
+    }
+    (user, out)
+}
+
+pub async fn direct(args: &BenchArgs, n: usize, peers: usize, rate: u32, duration: Duration) -> Result<DirectReport> {
+    let rig = direct_rig(args, n, peers).await?;
+    let (_, report) = direct_phase(args, rig, rate, duration).await?;
+    Ok(report)
+}
+
+impl std::fmt::Display for DirectReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "direct: {} users at {} msg/s for {:.1} s", self.users, self.target_rate, self.duration_secs)?;
+        writeln!(
+            f,
+            "  sent {}, acked {}, delivered {}, lost {}, duplicated {}, failed {}",
+            self.sent, self.acked, self.delivered, self.lost, self.duplicated, self.failed
+        )?;
+        writeln!(f, "  throughput {:.0} deliveries/s", self.throughput)?;
+        writeln!(f, "  send→ack:      {}", self.send_to_ack)?;
+        writeln!(f, "  send→delivery: {}", self.send_to_delivery)?;
+        if let (Some(cpu), Some(per)) = (self.server_cpu_secs, self.server_cpu_secs_per_million_deliveries) {
+            writeln!(f, "  server CPU {cpu:.2} s: {per:.1} CPU-s per million deliveries")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RampReport {
+    pub steps: Vec<DirectReport>,
+    /// The highest rate whose step lost nothing and kept p99 send→delivery within the bound.
+    pub sustainable_rate: Option<u32>,
+    pub p99_bound_ms: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn ramp(
+    args: &BenchArgs,
+    n: usize,
+    peers: usize,
+    start: u32,
+    step: u32,
+    max_rate: u32,
+    step_time: Duration,
+    p99_ms: f64,
+) -> Result<RampReport> {
+    let mut rig = direct_rig(args, n, peers).await?;
+    let mut steps = Vec::new();
+    let mut sustainable = None;
+    let mut rate = start.max(1);
+    while rate <= max_rate {
+        let (next, report) = direct_phase(args, rig, rate, step_time).await?;
+        rig = next;
+        // A step holds when nothing was lost or failed, p99 stayed within the bound, and the
+        // server kept up with the offered rate (within 5 %).
+        let holds = report.lost == 0
+            && report.failed == 0
+            && report.send_to_delivery.p99_ms <= p99_ms
+            && report.throughput >= f64::from(rate) * 0.95;
+        steps.push(report);
+        if !holds {
+            break;
+        }
+        sustainable = Some(rate);
+        rate = rate.saturating_add(step.max(1));
+    }
+    Ok(RampReport { steps, sustainable_rate: sustainable, p99_bound_ms: p99_ms })
+}
+
+impl std::fmt::Display for RampReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "ramp (p99 bound {} ms):", self.p99_bound_ms)?;
+        writeln!(f, "  {:>8} {:>10} {:>6} {:>10} {:>10}", "rate", "delivered/s", "lost", "p50 ms", "p99 ms")?;
+        for s in &self.steps {
+            writeln!(
+                f,
+                "  {:>8} {:>10.0} {:>6} {:>10.2} {:>10.2}",
+                s.target_rate, s.throughput, s.lost, s.send_to_delivery.p50_ms, s.send_to_delivery.p99_ms
+            )?;
+        }
+        match self.sustainable_rate {
+            Some(rate) => writeln!(f, "  highest sustainable rate: {rate} msg/s"),
+            None => writeln!(f, "  no step was sustainable"),
+        }
+    }
+}
+
+// ---- group ----------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+pub struct GroupReport {
+    pub members: usize,
+    pub messages: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    /// Per message: from its send until the last member had it.
+    pub fan_out: LatencySummary,
+    /// Every single delivery.
+    pub send_to_delivery: LatencySummary,
+    pub deliveries_per_sec: f64,
+    pub server_cpu_secs_per_million_deliveries: Option<f64>,
+}
+
+pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -> Result<GroupReport> {
+    if members < 2 {
+        bail!("group needs at least 2 members");
+    }
+    let accounts = accounts(args, members).await?;
+    let conns = open_all(args, &accounts).await?;
+    let owner = &conns[0].0;
+    // Create the group with as many members as one change may name, then add the rest.
+    let others: Vec<&str> = accounts[1..].iter().map(|a| a.address.as_str()).collect();
+    let mut chunks = others.chunks(500);
+    let first: Vec<&str> = chunks.next().map(<[&str]>::to_vec).unwrap_or_default();
+    let created =
+        owner.request("create_conversation", json!({"kind": "group", "name": "bench", "members": first})).await?;
+    let conversation = created["id"].as_i64().context("conversation id")?;
+    for chunk in chunks {
+        owner.request("add_members", json!({"conversation": conversation, "members": chunk})).await?;
+    }
+
+    let clock = Clock::start();
+    let fan_out: Arc<Vec<AtomicU64>> = Arc::new((0..=messages).map(|_| AtomicU64::new(0)).collect());
+    let mut conns = conns.into_iter();
+    let Some((owner, _owner_pushes)) = conns.next() else { bail!("no owner") };
+    let expected = messages * (members as u64 - 1);
+    let done = Arc::new(AtomicU64::new(0));
+    let receivers: Vec<_> = conns
+        .map(|(conn, mut pushes)| {
+            let fan_out = fan_out.clone();
+            let done = done.clone();
+            tokio::spawn(async move {
+                let _conn = conn;
+                let (mut delivered, mut duplicated) = (0u64, 0u64);
+                let mut latency = Latency::default();
+                let mut seen = HashSet::new();
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+                while delivered < messages {
+                    let next =
+                        tokio::time::timeout_at(deadline.min(tokio::time::Instant::now() + DRAIN * 3), pushes.recv());
+                    let Ok(Some(pushed)) = next.await else { break };
+                    if pushed.conversation != conversation {
+                        continue;
+                    }
+                    let Some((stamp, n)) = pushed.stamp else { continue };
+                    if !seen.insert(n) {
+                        duplicated += 1;
+                        continue;
+                    }
+                    delivered += 1;
+                    let took = clock.now_us().saturating_sub(stamp);
+                    latency.record(took);
+                    if let Some(slot) = fan_out.get(usize::try_from(n).unwrap_or(usize::MAX)) {
+                        slot.fetch_max(took, Ordering::Relaxed);
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                (delivered, duplicated, latency)
+            })
+        })
+        .collect();
+
+    let before = server(args);
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+    let mut acks = Vec::new();
+    for n in 1..=messages {
+        ticker.tick().await;
+        let stamp = clock.now_us();
+        let data = json!({
+            "conversation": conversation,
+            "client_msg_id": format!("g{n}"),
+            "kind": "text",
+            "body": native::body(stamp, n),
+        });
+        acks.push(owner.start("send", data).await?);
+    }
+    for ack in acks {
+        let _ = ack.await;
+    }
+    let (mut delivered, mut duplicated, mut latency) = (0, 0, Latency::default());
+    for receiver in receivers {
+        let (d, dup, l) = receiver.await?;
+        delivered += d;
+        duplicated += dup;
+        latency.merge(&l);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let after = server(args);
+    let mut per_message = Latency::default();
+    for slot in fan_out.iter().skip(1) {
+        per_message.record(slot.load(Ordering::Relaxed));
+    }
+    let cpu = before.zip(after).map(|(b, a)| a.cpu_secs - b.cpu_secs);
+    Ok(GroupReport {
+        members,
+        messages,
+        delivered,
+        lost: expected.saturating_sub(delivered),
+        duplicated,
+        fan_out: per_message.summary(),
+        send_to_delivery: latency.summary(),
+        deliveries_per_sec: delivered as f64 / elapsed,
+        server_cpu_secs_per_million_deliveries: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
+    })
+}
+
+impl std::fmt::Display for GroupReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "group: {} members, {} messages", self.members, self.messages)?;
+        writeln!(f, "  delivered {}, lost {}, duplicated {}", self.delivered, self.lost, self.duplicated)?;
+        writeln!(f, "  every member has it: {}", self.fan_out)?;
+        writeln!(f, "  each delivery:       {}", self.send_to_delivery)?;
+        writeln!(f, "  {:.0} deliveries/s", self.deliveries_per_sec)?;
+        if let Some(per) = self.server_cpu_secs_per_million_deliveries {
+            writeln!(f, "  server: {per:.1} CPU-s per million deliveries")?;
+        }
+        Ok(())
+    }
+}
+
+// ---- sync -----------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+pub struct SyncReport {
+    pub clients: usize,
+    pub messages_each: u64,
+    pub caught_up_secs: f64,
+    pub entries: u64,
+    pub entries_per_sec: f64,
+    /// Every client got exactly seqs 1..=L of its chat, once each.
+    pub gap_free: bool,
+}
+
+pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<SyncReport> {
+    // Account 0 writes; accounts 1..=K are the clients that go away and come back.
+    let accounts = accounts(args, clients + 1).await?;
+    let url = native::ws_url(&args.url);
+    let (writer, _writer_pushes) = Conn::open(&url, &accounts[0]).await?;
+    let mut chats = Vec::with_capacity(clients);
+    for client in &accounts[1..] {
+        let c = writer.request("create_conversation", json!({"kind": "direct", "peer": client.address})).await?;
+        chats.push((c["id"].as_i64().context("conversation id")?, c["last_seq"].as_i64().unwrap_or(0)));
+    }
+    // Each client's cursors, as a client that was online until now would hold them.
+    let cursors: Vec<(u64, u64)> = stream::iter(accounts[1..].iter().map(|a| {
+        let url = url.clone();
+        async move {
+            let (conn, _) = Conn::open(&url, a).await?;
+            let head = conn.request("sync", json!({"events_after": 0, "conversations_after": 0})).await?;
+            conn.close().await;
+            Ok::<_, anyhow::Error>((head["events_head"].as_u64().unwrap_or(0), 0))
+        }
+    }))
+    .buffered(args.concurrency)
+    .try_collect()
+    .await?;
+
+    // L messages for each, while they are away.
+    let mut acks = Vec::new();
+    for n in 1..=messages {
+        for (i, (conversation, _)) in chats.iter().enumerate() {
+            let data = json!({
+                "conversation": conversation, "client_msg_id": format!("s{i}-{n}"), "kind": "text",
+                "body": native::body(0, n),
+            });
+            acks.push(writer.start("send", data).await?);
+        }
+        if acks.len() >= 2048 {
+            for ack in acks.drain(..) {
+                ack.await.context("ack")?.map_err(|e| anyhow::anyhow!("send: {}", e.message))?;
+            }
+        }
+    }
+    for ack in acks {
+        ack.await.context("ack")?.map_err(|e| anyhow::anyhow!("send: {}", e.message))?;
+    }
+
+    // They all come back at once and catch up.
+    let started = Instant::now();
+    let results: Vec<(u64, bool)> = stream::iter(accounts[1..].iter().zip(chats.iter()).zip(cursors).map(
+        |((account, &(conversation, seq_before)), (events_after, conversations_after))| {
+            let url = url.clone();
+            async move {
+                let (conn, _) = Conn::open(&url, account).await?;
+                let synced = conn
+                    .request("sync", json!({"events_after": events_after, "conversations_after": conversations_after}))
+                    .await?;
+                let last_seq = synced["conversations"]
+                    .as_array()
+                    .and_then(|cs| cs.iter().find(|c| c["id"].as_i64() == Some(conversation)))
+                    .and_then(|c| c["last_seq"].as_i64())
+                    .unwrap_or(seq_before);
+                let mut cursor = seq_before;
+                let mut got = 0u64;
+                let mut dense = true;
+                while cursor < last_seq {
+                    let page =
+                        conn.request("get_messages", json!({"conversation": conversation, "after": cursor})).await?;
+                    let entries = page["entries"].as_array().cloned().unwrap_or_default();
+                    if entries.is_empty() {
+                        break;
+                    }
+                    for entry in &entries {
+                        let seq = entry["seq"].as_i64().unwrap_or(-1);
+                        dense &= seq == cursor + 1;
+                        cursor = seq;
+                        got += 1;
+                    }
+                }
+                conn.close().await;
+                Ok::<_, anyhow::Error>((got, dense && got == messages))
+            }
+        },
+    ))
+    .buffer_unordered(args.concurrency)
+    .try_collect()
+    .await?;
+    let secs = started.elapsed().as_secs_f64();
+    let entries: u64 = results.iter().map(|(n, _)| n).sum();
+    Ok(SyncReport {
+        clients,
+        messages_each: messages,
+        caught_up_secs: secs,
+        entries,
+        entries_per_sec: entries as f64 / secs,
+        gap_free: results.iter().all(|(_, ok)| *ok),
+    })
+}
+
+impl std::fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "sync: {} clients, {} messages each", self.clients, self.messages_each)?;
+        writeln!(
+            f,
+            "  all caught up in {:.2} s: {} entries, {:.0} entries/s, {}",
+            self.caught_up_secs,
+            self.entries,
+            self.entries_per_sec,
+            if self.gap_free { "no gap, no duplicate" } else { "GAPS OR DUPLICATES" }
+        )
+    }
+}
