@@ -2,14 +2,15 @@
 //! a summary, and with `--json` prints the same as one JSON object. The scenarios and what
 //! they measure are described in BENCHMARKS.md.
 
+mod link;
 mod native;
 mod scenarios;
 mod stats;
+pub mod xmpp;
 
 use std::time::Duration;
 
 use anyhow::Result;
-use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 
 pub use stats::{Clock, Latency, LatencySummary, ProcSample, sample};
@@ -19,9 +20,21 @@ pub use stats::{Clock, Latency, LatencySummary, ProcSample, sample};
 pub struct BenchArgs {
     #[command(subcommand)]
     pub scenario: Scenario,
+    /// The kind of server to load: Magpie over its WebSocket, or an XMPP server over c2s.
+    #[arg(long, global = true, value_enum, default_value = "magpie")]
+    pub target: Target,
     /// The Magpie server to load.
     #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
     pub url: String,
+    /// The XMPP server's c2s listener (plain TCP), for `--target xmpp`.
+    #[arg(long, global = true, default_value = "127.0.0.1:5222")]
+    pub xmpp_addr: String,
+    /// The XMPP server's MUC service (default: conference.DOMAIN).
+    #[arg(long, global = true)]
+    pub muc: Option<String>,
+    /// Register the XMPP accounts in band (XEP-0077) first; existing ones are kept.
+    #[arg(long, global = true)]
+    pub register: bool,
     /// The server's process id, to read its memory and CPU time from /proc.
     #[arg(long, global = true)]
     pub server_pid: Option<u32>,
@@ -42,6 +55,12 @@ pub struct BenchArgs {
     /// How many logins, connections and setup requests run at once.
     #[arg(long, global = true, default_value_t = 64)]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    Magpie,
+    Xmpp,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -172,27 +191,4 @@ impl std::fmt::Display for Report {
             Report::Ramp(r) => r.fmt(f),
         }
     }
-}
-
-/// The addresses of the bench's first `n` accounts.
-fn addresses(args: &BenchArgs, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{}{i}@{}", args.prefix, args.domain)).collect()
-}
-
-/// Creates the accounts when `--admin` asks for it, then logs every one in.
-async fn accounts(args: &BenchArgs, n: usize) -> Result<Vec<native::Account>> {
-    let addresses = addresses(args, n);
-    if let Some(admin) = &args.admin {
-        let (address, password) =
-            admin.split_once(':').ok_or_else(|| anyhow::anyhow!("--admin is name@domain:password"))?;
-        let (client, _) = magpie_client::Client::new(&args.url)?.login(address, password).await?;
-        stream::iter(addresses.iter().map(|a| native::ensure_account(&client, a, &args.password)))
-            .buffer_unordered(args.concurrency)
-            .try_collect::<Vec<()>>()
-            .await?;
-    }
-    stream::iter(addresses.iter().map(|a| native::login(&args.url, a, &args.password)))
-        .buffered(args.concurrency)
-        .try_collect()
-        .await
 }

@@ -166,13 +166,22 @@ impl Conn {
     }
 }
 
-/// A bench message's body: `{"text": "…", "t": send stamp, "n": message number}`.
+/// A bench message's body: `{"text": "bench", "r": run, "t": send stamp, "n": message number}`.
 pub fn body(stamp_us: u64, n: u64) -> Value {
-    serde_json::json!({"text": "bench", "t": stamp_us, "n": n})
+    serde_json::json!({"text": "bench", "r": run_id(), "t": stamp_us, "n": n})
+}
+
+/// This run's id, so that messages of earlier runs (offline storage, say) are not counted.
+pub fn run_id() -> u64 {
+    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *RUN.get_or_init(|| rand::random::<u64>() >> 12)
 }
 
 fn stamp_of(body: &Option<Value>) -> Option<(u64, u64)> {
     let body = body.as_ref()?;
+    if body.get("r")?.as_u64()? != run_id() {
+        return None;
+    }
     Some((body.get("t")?.as_u64()?, body.get("n")?.as_u64()?))
 }
 

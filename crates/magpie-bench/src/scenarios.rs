@@ -13,17 +13,13 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::native::{self, Account, Conn, Pushed};
+use crate::link::{self, Dest, Link, User};
+use crate::native::Pushed;
 use crate::stats::{Clock, Latency, LatencySummary, ProcSample, sample};
-use crate::{BenchArgs, accounts};
+use crate::{BenchArgs, Target};
 
 /// How long the bench waits, after the last send, for acks and deliveries still under way.
 const DRAIN: Duration = Duration::from_secs(10);
-
-async fn open_all(args: &BenchArgs, accounts: &[Account]) -> Result<Vec<(Conn, mpsc::Receiver<Pushed>)>> {
-    let url = native::ws_url(&args.url);
-    stream::iter(accounts.iter().map(|a| Conn::open(&url, a))).buffered(args.concurrency).try_collect().await
-}
 
 fn server(args: &BenchArgs) -> Option<ProcSample> {
     args.server_pid.and_then(sample)
@@ -42,25 +38,22 @@ pub struct ConnectReport {
 }
 
 pub async fn connect(args: &BenchArgs, n: usize, rate: u32, hold: Duration) -> Result<ConnectReport> {
-    let accounts = accounts(args, n).await?;
+    let users = link::users(args, n).await?;
     let before = server(args);
-    let url = native::ws_url(&args.url);
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
     let mut opening = FuturesUnordered::new();
     let mut open = Vec::with_capacity(n);
     let mut latency = Latency::default();
-    let mut next = accounts.iter();
+    let mut next = users.iter();
     loop {
         tokio::select! {
             _ = ticker.tick(), if next.len() > 0 => {
-                if let Some(account) = next.next() {
-                    let url = url.clone();
-                    let account = account.clone();
+                if let Some(user) = next.next() {
                     opening.push(async move {
                         let at = Instant::now();
-                        let conn = Conn::open(&url, &account).await;
-                        (conn, at.elapsed())
+                        let link = Link::open(args, user).await;
+                        (link, at.elapsed())
                     });
                 }
             }
@@ -117,10 +110,10 @@ struct DirectRig {
 
 struct DirectUser {
     address: String,
-    conn: Arc<Conn>,
+    link: Arc<Link>,
     pushes: mpsc::Receiver<Pushed>,
     /// The direct chats this user sends into.
-    conversations: Vec<i64>,
+    chats: Vec<Dest>,
     /// Message numbers this user has used, across phases.
     sent: u64,
 }
@@ -129,38 +122,32 @@ async fn direct_rig(args: &BenchArgs, n: usize, peers: usize) -> Result<DirectRi
     if n < 2 {
         bail!("direct needs at least 2 users");
     }
-    let accounts = accounts(args, n).await?;
-    let conns = open_all(args, &accounts).await?;
+    let accounts = link::users(args, n).await?;
+    let links = link::open_all(args, &accounts).await?;
     let mut users: Vec<DirectUser> = accounts
         .iter()
-        .zip(conns)
-        .map(|(a, (conn, pushes))| DirectUser {
-            address: a.address.clone(),
-            conn: Arc::new(conn),
-            pushes,
-            conversations: Vec::new(),
-            sent: 0,
-        })
+        .zip(links)
+        .map(|(a, (link, pushes))| DirectUser { address: a.address.clone(), link, pushes, chats: Vec::new(), sent: 0 })
         .collect();
     // User i opens chats with the next `peers` users (fewer when there are not that many).
     let peers = peers.clamp(1, n - 1);
     let opens = (0..n).flat_map(|i| (1..=peers).map(move |k| (i, (i + k) % n)));
-    let opened: Vec<(usize, usize, i64)> = stream::iter(opens.map(|(i, j)| {
-        let conn = users[i].conn.clone();
-        let peer = users[j].address.clone();
-        async move {
-            let c = conn.request("create_conversation", json!({"kind": "direct", "peer": peer})).await?;
-            let id = c["id"].as_i64().context("conversation id")?;
-            Ok::<_, anyhow::Error>((i, j, id))
-        }
+    let opened: Vec<(usize, usize, Dest)> = stream::iter(opens.map(|(i, j)| {
+        let link = users[i].link.clone();
+        let peer = &accounts[j];
+        async move { Ok::<_, anyhow::Error>((i, j, link.direct_with(peer).await?)) }
     }))
     .buffer_unordered(args.concurrency)
     .try_collect()
     .await?;
-    for (i, j, id) in opened {
-        users[i].conversations.push(id);
+    for (i, j, dest) in opened {
         // The peer answers in the same chat, so both directions carry load.
-        users[j].conversations.push(id);
+        let back = match &dest {
+            Dest::Conversation(id) => Dest::Conversation(*id),
+            _ => Dest::Jid(users[i].address.clone()),
+        };
+        users[i].chats.push(dest);
+        users[j].chats.push(back);
     }
     Ok(DirectRig { users })
 }
@@ -188,6 +175,8 @@ pub struct DirectReport {
 struct PhaseTotals {
     acked: AtomicU64,
     delivered: AtomicU64,
+    /// Sends whose ack (or failure) has not come back yet, over all users.
+    outstanding: AtomicU64,
     sending: AtomicBool,
 }
 
@@ -203,6 +192,7 @@ async fn direct_phase(
     let totals = Arc::new(PhaseTotals {
         acked: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
+        outstanding: AtomicU64::new(0),
         sending: AtomicBool::new(true),
     });
     let before = server(args);
@@ -294,32 +284,29 @@ async fn direct_user(
         let sending = tokio::time::Instant::now() < deadline;
         tokio::select! {
             _ = ticker.tick(), if sending => {
-                let conversation = user.conversations[rand::rng().random_range(0..user.conversations.len())];
+                let dest = &user.chats[rand::rng().random_range(0..user.chats.len())];
                 user.sent += 1;
                 let stamp = clock.now_us();
-                let data = json!({
-                    "conversation": conversation,
-                    "client_msg_id": format!("b{}", user.sent),
-                    "kind": "text",
-                    "body": native::body(stamp, user.sent),
-                });
-                match user.conn.start("send", data).await {
+                match user.link.send(dest, &format!("b{}", user.sent), stamp, user.sent).await {
                     Ok(answer) => {
                         out.sent += 1;
+                        totals.outstanding.fetch_add(1, Ordering::SeqCst);
                         acks.push(async move { (stamp, answer.await) });
                     }
                     Err(_) => out.failed += 1,
                 }
             }
             Some((stamp, answer)) = acks.next() => {
-                match answer {
-                    Ok(Ok(_)) => {
-                        out.acked += 1;
-                        totals.acked.fetch_add(1, Ordering::Relaxed);
-                        out.ack_latency.record(clock.now_us().saturating_sub(stamp));
-                    }
-                    _ => out.failed += 1,
+                if answer {
+                    out.acked += 1;
+                    totals.acked.fetch_add(1, Ordering::SeqCst);
+                    out.ack_latency.record(clock.now_us().saturating_sub(stamp));
+                } else {
+                    out.failed += 1;
                 }
+                // Counted as acked before it stops being outstanding, so that no user stops
+                // listening while a message is between the two.
+                totals.outstanding.fetch_sub(1, Ordering::SeqCst);
             }
             pushed = user.pushes.recv() => {
                 let Some(pushed) = pushed else { break };
@@ -329,7 +316,7 @@ async fn direct_user(
                 if let Some((stamp, n)) = pushed.stamp {
                     if seen.insert((pushed.sender, n)) {
                         out.delivered += 1;
-                        totals.delivered.fetch_add(1, Ordering::Relaxed);
+                        totals.delivered.fetch_add(1, Ordering::SeqCst);
                         out.delivery_latency.record(clock.now_us().saturating_sub(stamp));
                     } else {
                         out.duplicated += 1;
@@ -337,10 +324,12 @@ async fn direct_user(
                 }
             }
             _ = tokio::time::sleep_until(drain_until) => break,
-            // After the send phase: stop once every acked message everywhere has arrived.
+            // After the send phase: stop once every send everywhere has its answer and every
+            // acked message has arrived.
             _ = tokio::time::sleep(Duration::from_millis(50)), if !sending && acks.is_empty() => {
                 if !totals.sending.load(Ordering::SeqCst)
-                    && totals.delivered.load(Ordering::Relaxed) >= totals.acked.load(Ordering::Relaxed)
+                    && totals.outstanding.load(Ordering::SeqCst) == 0
+                    && totals.delivered.load(Ordering::SeqCst) >= totals.acked.load(Ordering::SeqCst)
                 {
                     break;
                 }
@@ -455,41 +444,28 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
     if members < 2 {
         bail!("group needs at least 2 members");
     }
-    let accounts = accounts(args, members).await?;
-    let conns = open_all(args, &accounts).await?;
-    let owner = &conns[0].0;
-    // Create the group with as many members as one change may name, then add the rest.
-    let others: Vec<&str> = accounts[1..].iter().map(|a| a.address.as_str()).collect();
-    let mut chunks = others.chunks(500);
-    let first: Vec<&str> = chunks.next().map(<[&str]>::to_vec).unwrap_or_default();
-    let created =
-        owner.request("create_conversation", json!({"kind": "group", "name": "bench", "members": first})).await?;
-    let conversation = created["id"].as_i64().context("conversation id")?;
-    for chunk in chunks {
-        owner.request("add_members", json!({"conversation": conversation, "members": chunk})).await?;
-    }
+    let users = link::users(args, members).await?;
+    let links = link::open_all(args, &users).await?;
+    let dest = make_group(args, &users, &links).await?;
 
     let clock = Clock::start();
     let fan_out: Arc<Vec<AtomicU64>> = Arc::new((0..=messages).map(|_| AtomicU64::new(0)).collect());
-    let mut conns = conns.into_iter();
-    let Some((owner, _owner_pushes)) = conns.next() else { bail!("no owner") };
+    let mut links = links.into_iter();
+    let Some((owner, _owner_pushes)) = links.next() else { bail!("no owner") };
+    let owner_sender = sender_of(args, &users[0]);
     let expected = messages * (members as u64 - 1);
-    let done = Arc::new(AtomicU64::new(0));
-    let receivers: Vec<_> = conns
-        .map(|(conn, mut pushes)| {
+    let receivers: Vec<_> = links
+        .map(|(link, mut pushes)| {
             let fan_out = fan_out.clone();
-            let done = done.clone();
+            let owner_sender = owner_sender.clone();
             tokio::spawn(async move {
-                let _conn = conn;
+                let _link = link;
                 let (mut delivered, mut duplicated) = (0u64, 0u64);
                 let mut latency = Latency::default();
                 let mut seen = HashSet::new();
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
                 while delivered < messages {
-                    let next =
-                        tokio::time::timeout_at(deadline.min(tokio::time::Instant::now() + DRAIN * 3), pushes.recv());
-                    let Ok(Some(pushed)) = next.await else { break };
-                    if pushed.conversation != conversation {
+                    let Ok(Some(pushed)) = tokio::time::timeout(DRAIN * 3, pushes.recv()).await else { break };
+                    if pushed.sender != owner_sender {
                         continue;
                     }
                     let Some((stamp, n)) = pushed.stamp else { continue };
@@ -503,7 +479,6 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
                     if let Some(slot) = fan_out.get(usize::try_from(n).unwrap_or(usize::MAX)) {
                         slot.fetch_max(took, Ordering::Relaxed);
                     }
-                    done.fetch_add(1, Ordering::Relaxed);
                 }
                 (delivered, duplicated, latency)
             })
@@ -516,17 +491,10 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
     let mut acks = Vec::new();
     for n in 1..=messages {
         ticker.tick().await;
-        let stamp = clock.now_us();
-        let data = json!({
-            "conversation": conversation,
-            "client_msg_id": format!("g{n}"),
-            "kind": "text",
-            "body": native::body(stamp, n),
-        });
-        acks.push(owner.start("send", data).await?);
+        acks.push(owner.send(&dest, &format!("g{n}"), clock.now_us(), n).await?);
     }
     for ack in acks {
-        let _ = ack.await;
+        ack.await;
     }
     let (mut delivered, mut duplicated, mut latency) = (0, 0, Latency::default());
     for receiver in receivers {
@@ -553,6 +521,45 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
         deliveries_per_sec: delivered as f64 / elapsed,
         server_cpu_secs_per_million_deliveries: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
     })
+}
+
+/// How a user's messages name their sender: Magpie's address, or the user's nick in a room.
+fn sender_of(args: &BenchArgs, user: &User) -> String {
+    match args.target {
+        Target::Magpie => user.address.clone(),
+        Target::Xmpp => user.name.clone(),
+    }
+}
+
+/// Makes the bench's group with every user in it, user 0 owning it: a Magpie group, or a MUC
+/// room that every user has joined.
+async fn make_group(args: &BenchArgs, users: &[User], links: &[(Arc<Link>, mpsc::Receiver<Pushed>)]) -> Result<Dest> {
+    let owner = &links.first().context("no members")?.0;
+    if let Some(conn) = owner.native() {
+        // As many members as one change may name, then the rest in further changes.
+        let others: Vec<&str> = users[1..].iter().map(|u| u.address.as_str()).collect();
+        let mut chunks = others.chunks(500);
+        let first: Vec<&str> = chunks.next().map(<[&str]>::to_vec).unwrap_or_default();
+        let created =
+            conn.request("create_conversation", json!({"kind": "group", "name": "bench", "members": first})).await?;
+        let conversation = created["id"].as_i64().context("conversation id")?;
+        for chunk in chunks {
+            conn.request("add_members", json!({"conversation": conversation, "members": chunk})).await?;
+        }
+        return Ok(Dest::Conversation(conversation));
+    }
+    let room = format!("{}room{}@{}", args.prefix, users.len(), link::xmpp_server(args).muc);
+    let xmpp = owner.xmpp().context("not an XMPP link")?;
+    xmpp.join(&room, &users[0].name).await?;
+    xmpp.unlock(&room).await?;
+    stream::iter(users.iter().zip(links).skip(1).map(|(user, (link, _))| {
+        let room = room.clone();
+        async move { link.xmpp().context("not an XMPP link")?.join(&room, &user.name).await }
+    }))
+    .buffer_unordered(args.concurrency)
+    .try_collect::<Vec<()>>()
+    .await?;
+    Ok(Dest::Room(room))
 }
 
 impl std::fmt::Display for GroupReport {
@@ -583,89 +590,72 @@ pub struct SyncReport {
 }
 
 pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<SyncReport> {
-    // Account 0 writes; accounts 1..=K are the clients that go away and come back.
-    let accounts = accounts(args, clients + 1).await?;
-    let url = native::ws_url(&args.url);
-    let (writer, _writer_pushes) = Conn::open(&url, &accounts[0]).await?;
+    // User 0 writes; users 1..=K are the clients that go away and come back.
+    let users = link::users(args, clients + 1).await?;
+    let (writer, _writer_pushes) = Link::open(args, &users[0]).await?;
     let mut chats = Vec::with_capacity(clients);
-    for client in &accounts[1..] {
-        let c = writer.request("create_conversation", json!({"kind": "direct", "peer": client.address})).await?;
-        chats.push((c["id"].as_i64().context("conversation id")?, c["last_seq"].as_i64().unwrap_or(0)));
+    for client in &users[1..] {
+        chats.push(writer.direct_with(client).await?);
     }
-    // Each client's cursors, as a client that was online until now would hold them.
-    let cursors: Vec<(u64, u64)> = stream::iter(accounts[1..].iter().map(|a| {
-        let url = url.clone();
-        async move {
-            let (conn, _) = Conn::open(&url, a).await?;
-            let head = conn.request("sync", json!({"events_after": 0, "conversations_after": 0})).await?;
-            conn.close().await;
-            Ok::<_, anyhow::Error>((head["events_head"].as_u64().unwrap_or(0), 0))
-        }
+    // Each client connects once and notes where its logs stand, as a client that was online
+    // until now would hold them, then goes away.
+    let cursors: Vec<u64> = stream::iter(users[1..].iter().map(|u| async move {
+        let (link, _) = Link::open(args, u).await?;
+        let head = match link.native() {
+            Some(conn) => {
+                let synced = conn.request("sync", json!({"events_after": 0, "conversations_after": 0})).await?;
+                synced["events_head"].as_u64().unwrap_or(0)
+            }
+            None => 0,
+        };
+        link.close().await;
+        Ok::<_, anyhow::Error>(head)
     }))
     .buffered(args.concurrency)
     .try_collect()
     .await?;
 
-    // L messages for each, while they are away.
+    // L messages for each, while they are away; a window of acks keeps the writer paced.
     let mut acks = Vec::new();
     for n in 1..=messages {
-        for (i, (conversation, _)) in chats.iter().enumerate() {
-            let data = json!({
-                "conversation": conversation, "client_msg_id": format!("s{i}-{n}"), "kind": "text",
-                "body": native::body(0, n),
-            });
-            acks.push(writer.start("send", data).await?);
-        }
-        if acks.len() >= 2048 {
-            for ack in acks.drain(..) {
-                ack.await.context("ack")?.map_err(|e| anyhow::anyhow!("send: {}", e.message))?;
+        for (i, chat) in chats.iter().enumerate() {
+            acks.push(writer.send(chat, &format!("s{i}-{n}"), 0, n).await?);
+            if acks.len() >= 40 {
+                for ack in acks.drain(..) {
+                    if !ack.await {
+                        bail!("the writer's message was not acknowledged");
+                    }
+                }
             }
         }
     }
     for ack in acks {
-        ack.await.context("ack")?.map_err(|e| anyhow::anyhow!("send: {}", e.message))?;
+        if !ack.await {
+            bail!("the writer's message was not acknowledged");
+        }
     }
 
     // They all come back at once and catch up.
+    let writer_sender = users[0].address.clone();
     let started = Instant::now();
-    let results: Vec<(u64, bool)> = stream::iter(accounts[1..].iter().zip(chats.iter()).zip(cursors).map(
-        |((account, &(conversation, seq_before)), (events_after, conversations_after))| {
-            let url = url.clone();
+    let results: Vec<(u64, bool)> =
+        stream::iter(users[1..].iter().zip(chats.iter()).zip(cursors).map(|((user, chat), events_after)| {
+            let writer_sender = writer_sender.clone();
             async move {
-                let (conn, _) = Conn::open(&url, account).await?;
-                let synced = conn
-                    .request("sync", json!({"events_after": events_after, "conversations_after": conversations_after}))
-                    .await?;
-                let last_seq = synced["conversations"]
-                    .as_array()
-                    .and_then(|cs| cs.iter().find(|c| c["id"].as_i64() == Some(conversation)))
-                    .and_then(|c| c["last_seq"].as_i64())
-                    .unwrap_or(seq_before);
-                let mut cursor = seq_before;
-                let mut got = 0u64;
-                let mut dense = true;
-                while cursor < last_seq {
-                    let page =
-                        conn.request("get_messages", json!({"conversation": conversation, "after": cursor})).await?;
-                    let entries = page["entries"].as_array().cloned().unwrap_or_default();
-                    if entries.is_empty() {
-                        break;
+                let (link, pushes) = Link::open(args, user).await?;
+                let outcome = match (&link, chat) {
+                    (Link::Native(conn), Dest::Conversation(conversation)) => {
+                        catch_up_native(conn, *conversation, events_after, messages).await?
                     }
-                    for entry in &entries {
-                        let seq = entry["seq"].as_i64().unwrap_or(-1);
-                        dense &= seq == cursor + 1;
-                        cursor = seq;
-                        got += 1;
-                    }
-                }
-                conn.close().await;
-                Ok::<_, anyhow::Error>((got, dense && got == messages))
+                    _ => catch_up_xmpp(pushes, &writer_sender, messages).await,
+                };
+                link.close().await;
+                Ok::<_, anyhow::Error>(outcome)
             }
-        },
-    ))
-    .buffer_unordered(args.concurrency)
-    .try_collect()
-    .await?;
+        }))
+        .buffer_unordered(args.concurrency)
+        .try_collect()
+        .await?;
     let secs = started.elapsed().as_secs_f64();
     let entries: u64 = results.iter().map(|(n, _)| n).sum();
     Ok(SyncReport {
@@ -676,6 +666,55 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
         entries_per_sec: entries as f64 / secs,
         gap_free: results.iter().all(|(_, ok)| *ok),
     })
+}
+
+/// Magpie's catch-up (protocol.md §8.3): `sync` from the stored cursor, then history pages
+/// from the conversation's seq cursor. The chat was empty when the client left.
+async fn catch_up_native(
+    conn: &crate::native::Conn,
+    conversation: i64,
+    events_after: u64,
+    messages: u64,
+) -> Result<(u64, bool)> {
+    let synced = conn.request("sync", json!({"events_after": events_after, "conversations_after": 0})).await?;
+    let last_seq = synced["conversations"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"].as_i64() == Some(conversation)))
+        .and_then(|c| c["last_seq"].as_i64())
+        .unwrap_or(0);
+    let (mut cursor, mut got, mut dense) = (0i64, 0u64, true);
+    while cursor < last_seq {
+        let page = conn.request("get_messages", json!({"conversation": conversation, "after": cursor})).await?;
+        let entries = page["entries"].as_array().cloned().unwrap_or_default();
+        if entries.is_empty() {
+            break;
+        }
+        for entry in &entries {
+            let seq = entry["seq"].as_i64().unwrap_or(-1);
+            dense &= seq == cursor + 1;
+            cursor = seq;
+            got += 1;
+        }
+    }
+    Ok((got, dense && got == messages))
+}
+
+/// XMPP's catch-up: the server delivers the stored offline messages after the initial
+/// presence. Complete when every number 1..=L arrived exactly once.
+async fn catch_up_xmpp(mut pushes: mpsc::Receiver<Pushed>, writer: &str, messages: u64) -> (u64, bool) {
+    let mut seen = HashSet::new();
+    let mut duplicated = false;
+    while (seen.len() as u64) < messages {
+        let Ok(Some(pushed)) = tokio::time::timeout(DRAIN, pushes.recv()).await else { break };
+        if pushed.sender != writer {
+            continue;
+        }
+        if let Some((_, n)) = pushed.stamp {
+            duplicated |= !seen.insert(n);
+        }
+    }
+    let got = seen.len() as u64;
+    (got, !duplicated && got == messages && (1..=messages).all(|n| seen.contains(&n)))
 }
 
 impl std::fmt::Display for SyncReport {
