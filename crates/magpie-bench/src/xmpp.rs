@@ -233,15 +233,18 @@ impl XmppConn {
         // to this account from now on goes to offline storage instead.
         write.write_all(b"<enable xmlns='urn:xmpp:sm:3'/><presence/><r xmlns='urn:xmpp:sm:3'/>").await?;
         // Stored offline messages may arrive before the ack: keep them for the application.
+        // Only stanzas after `<enabled/>` count towards our `h`.
         let mut early = Vec::new();
         let mut handled_by_us: u64 = 0;
+        let mut enabled = false;
         loop {
             let stanza = reader.next().await?;
             match stanza.name.as_str() {
                 "failed" => bail!("{name}: the server refused stream management"),
+                "enabled" => enabled = true,
                 "a" if stanza.attr("h").is_some_and(|h| h != "0") => break,
                 "message" | "presence" | "iq" => {
-                    handled_by_us += 1;
+                    handled_by_us += u64::from(enabled);
                     early.extend(pushed_of(&stanza));
                 }
                 _ => {}
