@@ -593,9 +593,18 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
     // User 0 writes; users 1..=K are the clients that go away and come back.
     let users = link::users(args, clients + 1).await?;
     let (writer, _writer_pushes) = Link::open(args, &users[0]).await?;
+    // Each chat, with where its log stood before: earlier runs may have used it.
     let mut chats = Vec::with_capacity(clients);
     for client in &users[1..] {
-        chats.push(writer.direct_with(client).await?);
+        let chat = writer.direct_with(client).await?;
+        let seq_before = match (&writer, &chat) {
+            (Link::Native(conn), Dest::Conversation(id)) => {
+                let c = conn.request("get_conversation", json!({"conversation": id})).await?;
+                c["last_seq"].as_i64().unwrap_or(0)
+            }
+            _ => 0,
+        };
+        chats.push((chat, seq_before));
     }
     // Each client connects once and notes where its logs stand, as a client that was online
     // until now would hold them, then goes away.
@@ -618,7 +627,7 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
     // L messages for each, while they are away; a window of acks keeps the writer paced.
     let mut acks = Vec::new();
     for n in 1..=messages {
-        for (i, chat) in chats.iter().enumerate() {
+        for (i, (chat, _)) in chats.iter().enumerate() {
             acks.push(writer.send(chat, &format!("s{i}-{n}"), 0, n).await?);
             if acks.len() >= 40 {
                 for ack in acks.drain(..) {
@@ -639,13 +648,13 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
     let writer_sender = users[0].address.clone();
     let started = Instant::now();
     let results: Vec<(u64, bool)> =
-        stream::iter(users[1..].iter().zip(chats.iter()).zip(cursors).map(|((user, chat), events_after)| {
+        stream::iter(users[1..].iter().zip(chats.iter()).zip(cursors).map(|((user, (chat, seq_before)), events_after)| {
             let writer_sender = writer_sender.clone();
             async move {
                 let (link, pushes) = Link::open(args, user).await?;
                 let outcome = match (&link, chat) {
                     (Link::Native(conn), Dest::Conversation(conversation)) => {
-                        catch_up_native(conn, *conversation, events_after, messages).await?
+                        catch_up_native(conn, *conversation, *seq_before, events_after, messages).await?
                     }
                     _ => catch_up_xmpp(pushes, &writer_sender, messages).await,
                 };
@@ -669,10 +678,11 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
 }
 
 /// Magpie's catch-up (protocol.md §8.3): `sync` from the stored cursor, then history pages
-/// from the conversation's seq cursor. The chat was empty when the client left.
+/// from the conversation's seq cursor, which stood at `seq_before` when the client left.
 async fn catch_up_native(
     conn: &crate::native::Conn,
     conversation: i64,
+    seq_before: i64,
     events_after: u64,
     messages: u64,
 ) -> Result<(u64, bool)> {
@@ -682,7 +692,7 @@ async fn catch_up_native(
         .and_then(|cs| cs.iter().find(|c| c["id"].as_i64() == Some(conversation)))
         .and_then(|c| c["last_seq"].as_i64())
         .unwrap_or(0);
-    let (mut cursor, mut got, mut dense) = (0i64, 0u64, true);
+    let (mut cursor, mut got, mut dense) = (seq_before, 0u64, true);
     while cursor < last_seq {
         let page = conn.request("get_messages", json!({"conversation": conversation, "after": cursor})).await?;
         let entries = page["entries"].as_array().cloned().unwrap_or_default();
