@@ -132,6 +132,11 @@ impl TestServer {
         tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap()
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().and_then(|c| c.id()).unwrap()
+    }
+
     /// Kills the server with SIGKILL (no shutdown at all) and waits for it to be gone.
     pub async fn kill(&mut self) {
         let mut child = self.child.take().unwrap();

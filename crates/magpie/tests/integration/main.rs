@@ -8,6 +8,7 @@ mod harness;
 mod accounts;
 mod admin_cli;
 mod bad_input;
+mod bench;
 mod contacts;
 mod docs;
 mod files;
