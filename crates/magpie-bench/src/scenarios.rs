@@ -647,8 +647,8 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
     // They all come back at once and catch up.
     let writer_sender = users[0].address.clone();
     let started = Instant::now();
-    let results: Vec<(u64, bool)> =
-        stream::iter(users[1..].iter().zip(chats.iter()).zip(cursors).map(|((user, (chat, seq_before)), events_after)| {
+    let results: Vec<(u64, bool)> = stream::iter(users[1..].iter().zip(chats.iter()).zip(cursors).map(
+        |((user, (chat, seq_before)), events_after)| {
             let writer_sender = writer_sender.clone();
             async move {
                 let (link, pushes) = Link::open(args, user).await?;
@@ -661,10 +661,11 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
                 link.close().await;
                 Ok::<_, anyhow::Error>(outcome)
             }
-        }))
-        .buffer_unordered(args.concurrency)
-        .try_collect()
-        .await?;
+        },
+    ))
+    .buffer_unordered(args.concurrency)
+    .try_collect()
+    .await?;
     let secs = started.elapsed().as_secs_f64();
     let entries: u64 = results.iter().map(|(n, _)| n).sum();
     Ok(SyncReport {
