@@ -73,7 +73,9 @@ impl Conn {
     pub async fn open(ws_url: &str, account: &Account) -> Result<(Conn, mpsc::Receiver<Pushed>)> {
         let mut request = ws_url.into_client_request()?;
         request.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {}", account.token))?);
-        let (stream, _) = tokio_tungstenite::connect_async(request).await.context("websocket connect")?;
+        // TCP_NODELAY, as any chat client should: a frame goes out when it is written.
+        let (stream, _) =
+            tokio_tungstenite::connect_async_with_config(request, None, true).await.context("websocket connect")?;
         let (mut sink, mut source) = stream.split();
 
         // The first frame is hello.

@@ -284,6 +284,11 @@ async fn direct_user(
         let sending = tokio::time::Instant::now() < deadline;
         tokio::select! {
             _ = ticker.tick(), if sending => {
+                // The tick may come after the deadline it was armed before: send nothing then,
+                // since the other users may have stopped listening.
+                if tokio::time::Instant::now() >= deadline || !totals.sending.load(Ordering::SeqCst) {
+                    continue;
+                }
                 let dest = &user.chats[rand::rng().random_range(0..user.chats.len())];
                 user.sent += 1;
                 let stamp = clock.now_us();

@@ -108,6 +108,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = magpie_http::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let shutdown_state = state.clone();
     let mut stopping = stop.clone();
+    // Replies and pushes are small frames: send each at once instead of letting Nagle hold it
+    // back until the client's delayed ACK (up to 40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stopping.wait_for(|s| *s).await;
         tracing::info!("shutting down");
