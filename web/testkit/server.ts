@@ -48,6 +48,10 @@ export interface TestServer {
   restart(): Promise<void>;
   /** SIGKILL, then start again on the same directory and port. */
   crash(): Promise<void>;
+  /** SIGKILL, and stay down until up(). */
+  down(): Promise<void>;
+  /** Starts a server that down() stopped, on the same directory and port. */
+  up(): Promise<void>;
   /** Stops the server and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -125,6 +129,12 @@ export async function startServer(options: { env?: Record<string, string> } = {}
     },
     async crash() {
       await stopWith("SIGKILL");
+      await spawnServer();
+    },
+    async down() {
+      await stopWith("SIGKILL");
+    },
+    async up() {
       await spawnServer();
     },
     async stop() {

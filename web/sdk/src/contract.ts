@@ -14,10 +14,12 @@ export type ErrorCode =
   | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal";
 
 export interface Me {
-  account: string; display_name: string; signature?: string; avatar?: string;
+  account: string; display_name: string; signature?: string; avatar?: string; email?: string; phone?: string;
   role: "member" | "domain_admin" | "server_admin"; created_at_ms: number;
 }
-export interface Profile { account: string; display_name: string; signature?: string; avatar?: string }
+export interface Profile {
+  account: string; display_name: string; signature?: string; avatar?: string; email?: string; phone?: string;
+}
 export interface Session {
   id: number; device?: string; ip?: string; created_at_ms: number; last_seen_at_ms: number;
   expires_at_ms: number; current: boolean;
@@ -54,10 +56,10 @@ export interface AccountEvent { seq: number; at_ms: number; event: { kind: strin
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
 export interface Presence { account: string; status: PresenceStatus; text?: string; last_seen_ms?: number }
-export interface FriendRequests {
-  incoming: { account: string; message?: string; at_ms?: number }[];
-  outgoing: { account: string; message?: string; at_ms?: number }[];
-}
+/** A pending friend request as the server sends it (`from`, `to`, `message`, `at_ms`), plus
+ * `account`, added by the SDK: the other side (`from` for incoming, `to` for outgoing). */
+export interface PendingFriendRequest { account: string; from: string; to: string; message?: string; at_ms: number }
+export interface FriendRequests { incoming: PendingFriendRequest[]; outgoing: PendingFriendRequest[] }
 export interface FileInfo {
   id: string; size: number; media_type: string; name?: string; sha256: string; created_at_ms: number;
   width?: number; height?: number; blurhash?: string; duration_ms?: number;
@@ -67,8 +69,9 @@ export interface StickerPack { id: string; name: string; stickers: { id: string;
 
 /** Every failure the SDK reports: a typed server error, or a transport failure. */
 export interface MagpieErrorShape extends Error {
-  /** The server's code, or "network" when no answer came (timeout, closed socket, offline). */
-  code: ErrorCode | "network";
+  /** The server's code, or "network" when no answer came (timeout, closed socket, offline), or
+   * "unknown" for a code that a newer server sent and this SDK does not know (§2). */
+  code: ErrorCode | "network" | "unknown";
   status?: number; field?: string; retryAfterSecs?: number;
 }
 
@@ -102,6 +105,8 @@ export interface MessageView {
   /** Groups: members other than the sender whose read mark is at or past this seq, as far as
    * the client knows (from list_members when the conversation was opened or refreshed). */
   readBy?: number;
+  /** Outbox file messages: how much of the file is uploaded, until the upload is done. */
+  progress?: UploadProgress;
 }
 
 export interface ConversationView {
@@ -109,7 +114,8 @@ export interface ConversationView {
   /** Display title: group name, or the peer's display name (from the profile cache), or the address. */
   title: string;
   /** Loaded messages (kind not edit/recall/reaction/system... system entries are included so the
-   * UI can show them as notices), oldest first, then the outbox items of this conversation. */
+   * UI can show them as notices; entries deleted for me are left out), oldest first, then the
+   * outbox items of this conversation. */
   messages: MessageView[];
   /** False when older history exists that is not loaded yet: call loadOlder(). */
   atStart: boolean;
@@ -118,6 +124,8 @@ export interface ConversationView {
   /** Direct chats: the peer's marks, for sent/delivered/read. */
   peerReadSeq?: number; peerDeliveredSeq?: number;
   members?: Member[]; // loaded by openConversation for groups/channels, refreshed by refreshMembers
+  /** The membership ended (left, removed, dissolved): the history stays readable, nothing new comes. */
+  left?: boolean;
 }
 
 export interface ChatEvents {
@@ -130,6 +138,10 @@ export interface ChatEvents {
   friend_request: (from: string, message?: string) => void;
   /** The session ended (4001/4003, logout); `reason` from session_revoked when known. */
   signed_out: (reason?: string) => void;
+  /** An account event was applied (§6.6, §9.1), live or by a catch-up after a disconnect (never
+   * the log from before this client's first sync): for screens that show lists the SDK does not
+   * keep (contacts, friend requests, blocks). */
+  account_event: (event: AccountEvent) => void;
 }
 
 export interface SendOptions { mentions?: string[]; mentionAll?: boolean; replyTo?: number }
@@ -170,6 +182,8 @@ export interface ChatClient {
   updateGroup(conversation: number, change: { name?: string; description?: string; announcement?: string; avatar?: string; mute_all?: boolean }): Promise<Ack>;
   setRole(conversation: number, member: string, role: "admin" | "member"): Promise<Ack>;
   transferOwnership(conversation: number, member: string): Promise<Ack>;
+  /** Stops a member from posting until `untilMs`; without it, lifts the mute. */
+  muteMember(conversation: number, member: string, untilMs?: number): Promise<Ack>;
   updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string }): Promise<Conversation>;
 
   // Messages. Sends go through the outbox: they resolve at once with the client_msg_id, show
@@ -180,8 +194,11 @@ export interface ChatClient {
   sendText(conversation: number, text: string, options?: SendOptions): string; // markdown-free text
   /** Retries a failed outbox item with its same client_msg_id. */
   retry(conversation: number, clientMsgId: string): void;
-  /** Drops a failed outbox item. */
+  /** Drops a failed outbox item, or a file message whose upload is still running. */
   discard(conversation: number, clientMsgId: string): void;
+  /** The outbox items (sending or failed) of one conversation or of all, oldest first: also of
+   * conversations that view() does not know, e.g. a send refused as not_found. */
+  outbox(conversation?: number): MessageView[];
   edit(conversation: number, seq: number, body: Record<string, unknown>): Promise<Ack>;
   recall(conversation: number, seq: number): Promise<Ack>;
   react(conversation: number, seq: number, emoji: string, on: boolean): Promise<Ack>;

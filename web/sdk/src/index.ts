@@ -1,26 +1,32 @@
-// Placeholder until the SDK lands: the types of the contract, and entry points that the SDK
-// implementation replaces. The web app is written against these signatures.
-export type * from "./contract.ts";
-import type { ChatClient, KeyValueStorage } from "./contract.ts";
+// @magpie/sdk: the Magpie client protocol for browsers and Node.
+//
+// Most apps need only the entry points and the ChatClient they return:
+//
+//   const client = await login("", "alice@example.com", password);
+//   client.on("change", render);
+//   client.start();
+//
+// The lower layers are exported too, for apps that want less than the whole client: the REST
+// API (RestClient), one WebSocket connection (Socket), the replica and its rules (Replica),
+// the sync engine (SyncEngine), the outbox (Outbox) and tus uploads (uploadFile).
 
-export function login(
-  _baseUrl: string, _account: string, _password: string,
-  _opts?: { device?: string; storage?: KeyValueStorage },
-): Promise<ChatClient> {
-  throw new Error("not implemented yet");
-}
-export function register(
-  _baseUrl: string, _account: string, _password: string,
-  _opts?: { displayName?: string; device?: string; storage?: KeyValueStorage },
-): Promise<ChatClient> {
-  throw new Error("not implemented yet");
-}
-export function resume(_baseUrl: string, _storage?: KeyValueStorage): Promise<ChatClient | null> {
-  throw new Error("not implemented yet");
-}
-export function memoryStorage(): KeyValueStorage {
-  throw new Error("not implemented yet");
-}
-export function browserStorage(): KeyValueStorage {
-  throw new Error("not implemented yet");
-}
+export type * from "./contract.ts";
+export type * from "./wire.ts";
+
+export { MagpieClient, login, register, resume, reconnectDelayMs } from "./client.ts";
+export { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal, type WireError } from "./errors.ts";
+export { FileUrls, fileMessage, uploadFile, type UploadOptions } from "./files.ts";
+export { OUTBOX_LEN_MAX, Outbox, newClientMsgId, type OutboxItem } from "./outbox.ts";
+export {
+  BLOCK_ENTRIES_MAX, PAGE_LEN, Replica, TYPING_TTL_MS, applyOperation, applySystem, applyToMessage,
+  isMessage, isOperation, isShown,
+  type AccountFollowUp, type Block, type ConversationState, type LiveEffect, type MergeResult, type PushVerdict,
+} from "./replica.ts";
+export { RestClient } from "./rest.ts";
+export {
+  ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, WS_BEARER_PROTOCOL_PREFIX, WS_PROTOCOL,
+  webSocketUrl, type CloseInfo, type SocketHandlers, type SocketOptions,
+} from "./socket.ts";
+export { browserStorage, defaultStorage, memoryStorage, type StoredSession } from "./storage.ts";
+export { SyncEngine, socketReader, type Reader, type SyncHooks } from "./sync.ts";
+export { conversationView, deliveryOf, outboxView, type ViewContext } from "./views.ts";

@@ -1,0 +1,872 @@
+// The ChatClient of the contract: one signed-in session. It owns the connection (start, the
+// reconnect loop with backoff, sign-out on 4001/4003), the sync engine and its replica, the
+// outbox and its sending, read and delivery marks, typing, and the caches of profiles,
+// presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
+
+import type {
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, FileInfo, FriendRequests, KeyValueStorage, Me, MessageView, Presence, PresenceStatus,
+  Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
+} from "./contract.ts";
+import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
+import { FileUrls, fileMessage, uploadFile } from "./files.ts";
+import { Outbox, newClientMsgId } from "./outbox.ts";
+import { RestClient } from "./rest.ts";
+import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, webSocketUrl, type CloseInfo } from "./socket.ts";
+import { defaultStorage, forgetSession, loadSession, outboxKey, saveSession } from "./storage.ts";
+import { SyncEngine } from "./sync.ts";
+import { conversationView, outboxView, type ViewContext } from "./views.ts";
+import type { WirePendingRequest } from "./wire.ts";
+
+/** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
+const RECONNECT_DELAY_MIN_MS = 1000;
+const RECONNECT_DELAY_MAX_MS = 30_000;
+/** Read and delivery marks go out at most this often (§7.7 asks for "every few seconds" at
+ * most; the first one after a pause goes at once). */
+const MARKS_INTERVAL_MS = 1000;
+/** Marks sent per flush at most; the rest wait for the next one. After a long absence every
+ * conversation has news to mark delivered, and they trickle out instead of flooding. */
+const MARKS_PER_FLUSH_MAX = 100;
+/** Typing signals per conversation at most this often: the server relays no more (§9.2). */
+const TYPING_INTERVAL_MS = 2000;
+/** After a failed send that is neither refused nor a lost connection (`internal`,
+ * `unavailable`), the outbox waits this long before the next attempt. */
+const SEND_RETRY_DELAY_MS = 2000;
+/** Profiles fetched at once; a conversation list of many direct chats asks for many. */
+const PROFILE_FETCHES_MAX = 4;
+/** A profile whose fetch failed for want of a network is asked for again after this. */
+const PROFILE_RETRY_MS = 30_000;
+/** Accounts per get_presence request (the server's bound, §9.2). */
+const PRESENCE_QUERY_LEN_MAX = 500;
+
+/** The wait before reconnect attempt `attempt` (0 for the first after a loss): 1 s doubling
+ * to 30 s, each drawn from the upper half of its range so that clients a restart threw off
+ * together do not come back together. `random` is in [0, 1). */
+export function reconnectDelayMs(attempt: number, random: number = Math.random()): number {
+  const ceiling = Math.min(RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MIN_MS * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling / 2 + (random * ceiling) / 2);
+}
+
+type Listeners = { [K in keyof ChatEvents]: Set<ChatEvents[K]> };
+
+interface Upload {
+  file: Blob & { name?: string };
+  progress: UploadProgress;
+  abort: AbortController;
+}
+
+export class MagpieClient implements ChatClient {
+  /** The REST API with this session's token, for what the ChatClient does not cover. */
+  readonly rest: RestClient;
+  private currentMe: Me;
+  private currentSession: Session;
+  private currentStatus: ConnectionStatus = "connecting";
+  private readonly engine: SyncEngine;
+  private readonly outboxItems: Outbox;
+  private readonly files: FileUrls;
+  private readonly listeners: Listeners = {
+    change: new Set(), status: new Set(), message: new Set(), friend_request: new Set(), signed_out: new Set(),
+    account_event: new Set(),
+  };
+
+  private socket: Socket | undefined;
+  private started = false;
+  private signedOut = false;
+  private connecting = false;
+  private reconnectAttempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private changeQueued = false;
+  private conversationList: Conversation[] | undefined;
+  private readonly views = new Map<number, ConversationView>();
+
+  private sending = false;
+  private sendRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly uploads = new Map<string, Upload>();
+
+  private readonly readMarks = new Map<number, number>();
+  private readonly deliveryMarks = new Map<number, number>();
+  private marksTimer: ReturnType<typeof setTimeout> | undefined;
+  private marksSentAt = 0;
+  private readonly typingSentAt = new Map<number, number>();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Account → profile; null when the server said not_found. */
+  private readonly profiles = new Map<string, Profile | null>();
+  private readonly profilesWanted = new Set<string>();
+  private readonly profilesFailedAt = new Map<string, number>();
+  private profileFetches = 0;
+  private readonly presences = new Map<string, Presence>();
+  private readonly presenceWanted = new Set<string>();
+
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+    session: Session,
+    me: Me,
+    private readonly storage: KeyValueStorage,
+  ) {
+    this.rest = new RestClient(baseUrl, token);
+    this.currentMe = me;
+    this.currentSession = session;
+    this.outboxItems = new Outbox(storage, outboxKey(baseUrl, session.id));
+    this.files = new FileUrls(this.rest);
+    this.engine = new SyncEngine(me.account, this.rest, {
+      changed: () => this.changed(),
+      message: (conversation, entry) => this.emit("message", conversation, entry),
+      applied: (conversation, lastSeq, entries) => {
+        if (this.outboxItems.settle(conversation, lastSeq, entries, this.currentMe.account)) this.changed();
+      },
+      received: (conversation, seq) => this.queueMark(this.deliveryMarks, conversation, seq),
+      accountEvent: (event) => this.emit("account_event", event),
+      friendRequest: (from, message) => this.emit("friend_request", from, message),
+      overflow: () => this.socket?.close(CLIENT_GAVE_UP, "fell behind"),
+    });
+  }
+
+  get me(): Me {
+    return this.currentMe;
+  }
+  get session(): Session {
+    return this.currentSession;
+  }
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  on<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): () => void {
+    const set = this.listeners[event] as Set<ChatEvents[K]>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  // ---- Connection ---------------------------------------------------------------------
+
+  start(): void {
+    if (this.started || this.signedOut) return;
+    this.started = true;
+    if (typeof window !== "undefined") {
+      window.addEventListener("online", this.onBrowserOnline);
+      window.addEventListener("offline", this.onBrowserOffline);
+    }
+    void this.connect();
+  }
+
+  close(): void {
+    this.stop();
+    if (!this.signedOut) this.setStatus("offline");
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.rest.logout();
+    } catch (error) {
+      // A session that is dead already is as good as logged out; anything else (no network)
+      // leaves the session alive on the server, so the caller should know and try again.
+      if (!isSessionEnded(error)) throw error;
+    }
+    this.signOut("logout");
+  }
+
+  private readonly onBrowserOnline = (): void => {
+    if (!this.started || this.socket || this.connecting) return;
+    this.reconnectAttempt = 0;
+    void this.connect();
+  };
+
+  private readonly onBrowserOffline = (): void => {
+    if (!this.socket) this.setStatus("offline");
+  };
+
+  private async connect(): Promise<void> {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    if (!this.started || this.socket || this.connecting) return;
+    this.connecting = true;
+    this.setStatus("connecting");
+    let socket: Socket;
+    try {
+      socket = await Socket.connect(webSocketUrl(this.baseUrl), this.token, {
+        onEvent: (event, data) => this.onEvent(event, data),
+        onClose: (close) => this.onClose(socket, close),
+      });
+    } catch (error) {
+      this.connecting = false;
+      await this.connectFailed(error);
+      return;
+    }
+    this.connecting = false;
+    if (!this.started) {
+      socket.close();
+      return;
+    }
+    this.socket = socket;
+    if (!socket.isOpen) {
+      // It closed between hello and here, unseen by onClose (this.socket was not it yet).
+      this.onClose(socket, socket.closed!);
+      return;
+    }
+    this.currentSession = socket.hello.session;
+    this.setMe(socket.hello.me);
+    this.setStatus("syncing");
+    try {
+      await this.engine.connected(socket);
+    } catch {
+      // The catch-up failed: the connection closed, or the server failed (then start over on
+      // a new connection).
+      if (socket.isOpen) socket.close(CLIENT_GAVE_UP, "catch-up failed");
+      return;
+    }
+    if (this.socket !== socket) return;
+    this.reconnectAttempt = 0;
+    this.setStatus("online");
+    void this.flushOutbox();
+    this.flushMarks();
+    this.queryPresence([...this.presences.keys()]);
+  }
+
+  /** No hello came. Browsers hide why a handshake failed, so ask REST whether the token is
+   * still good before trying again. */
+  private async connectFailed(error: unknown): Promise<void> {
+    if (error instanceof ConnectError && (error.close.code === SESSION_REVOKED || error.close.code === ACCOUNT_DISABLED)) {
+      this.signOut(error.close.revoked ?? error.close.reason);
+      return;
+    }
+    try {
+      await this.rest.me();
+    } catch (probe) {
+      if (isSessionEnded(probe)) {
+        this.signOut(asMagpieError(probe).code === "account_disabled" ? "account_disabled" : "revoked");
+        return;
+      }
+    }
+    if (!this.started) return;
+    this.setStatus("offline");
+    this.scheduleReconnect();
+  }
+
+  private onClose(socket: Socket, close: CloseInfo): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    this.engine.disconnected();
+    if (close.code === SESSION_REVOKED || close.code === ACCOUNT_DISABLED) {
+      this.signOut(close.revoked ?? close.reason);
+      return;
+    }
+    if (!this.started) return;
+    this.setStatus("connecting");
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.started || this.reconnectTimer !== undefined) return;
+    const delay = reconnectDelayMs(this.reconnectAttempt++);
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private stop(): void {
+    this.started = false;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.sendRetryTimer);
+    clearTimeout(this.marksTimer);
+    clearTimeout(this.typingTimer);
+    this.reconnectTimer = this.sendRetryTimer = this.marksTimer = this.typingTimer = undefined;
+    if (typeof window !== "undefined") {
+      window.removeEventListener("online", this.onBrowserOnline);
+      window.removeEventListener("offline", this.onBrowserOffline);
+    }
+    const socket = this.socket;
+    this.socket = undefined;
+    this.engine.disconnected();
+    socket?.close();
+  }
+
+  /** The token is dead: stop, forget the stored session and its outbox, and say so. */
+  private signOut(reason?: string): void {
+    if (this.signedOut) return;
+    this.signedOut = true;
+    this.stop();
+    for (const upload of this.uploads.values()) upload.abort.abort();
+    this.uploads.clear();
+    this.outboxItems.clear();
+    forgetSession(this.storage, this.baseUrl, this.currentSession.id);
+    this.files.clear();
+    this.setStatus("signed_out");
+    this.emit("signed_out", reason);
+  }
+
+  private onEvent(event: string, data: unknown): void {
+    switch (event) {
+      case "entry":
+      case "account":
+        this.engine.push(event, data);
+        return;
+      case "typing": {
+        const { conversation, account } = data as { conversation: number; account: string };
+        this.engine.replica.noteTyping(conversation, account, Date.now());
+        this.scheduleTypingExpiry();
+        this.changed();
+        return;
+      }
+      case "presence": {
+        const presence = data as Presence;
+        this.presences.set(presence.account, presence);
+        this.changed();
+        return;
+      }
+      case "profile_updated":
+        this.setMe(data as Me);
+        return;
+      default:
+        // session_revoked is reported with the close that follows it; newer event types are
+        // ignored, as the protocol asks (§1).
+        return;
+    }
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.currentStatus === status) return;
+    this.currentStatus = status;
+    this.emit("status", status);
+    this.changed();
+  }
+
+  private emit<K extends keyof ChatEvents>(event: K, ...args: Parameters<ChatEvents[K]>): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        (listener as (...a: Parameters<ChatEvents[K]>) => void)(...args);
+      } catch (error) {
+        // One listener's bug must not stop the others, nor the SDK.
+        console.error(`magpie: a "${event}" listener threw`, error);
+      }
+    }
+  }
+
+  /** Something changed: views are rebuilt when next asked for, and `change` fires once per
+   * microtask however many changes there were. */
+  private changed(): void {
+    this.conversationList = undefined;
+    this.views.clear();
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    queueMicrotask(() => {
+      this.changeQueued = false;
+      this.emit("change");
+    });
+  }
+
+  private setMe(me: Me): void {
+    this.currentMe = me;
+    saveSession(this.storage, this.baseUrl, { token: this.token, session: this.currentSession, me });
+    this.changed();
+  }
+
+  // ---- Conversations --------------------------------------------------------------------
+
+  conversations(): Conversation[] {
+    this.conversationList ??= this.engine.replica.list();
+    return this.conversationList;
+  }
+
+  view(conversation: number): ConversationView | undefined {
+    const cached = this.views.get(conversation);
+    if (cached) return cached;
+    const state = this.engine.replica.get(conversation);
+    if (!state) return undefined;
+    const view = conversationView(state, this.viewContext(conversation));
+    this.views.set(conversation, view);
+    return view;
+  }
+
+  private viewContext(conversation?: number): ViewContext {
+    return {
+      me: this.currentMe.account,
+      outbox: this.outboxItems.list(conversation),
+      profile: (account) => this.profile(account),
+      progress: (id) => this.uploadProgress(id),
+      nowMs: Date.now(),
+    };
+  }
+
+  openConversation(conversation: number): Promise<void> {
+    return this.engine.openConversation(conversation);
+  }
+  loadOlder(conversation: number): Promise<void> {
+    return this.engine.loadOlder(conversation);
+  }
+  refreshMembers(conversation: number): Promise<void> {
+    return this.engine.refreshMembers(conversation);
+  }
+
+  async openDirect(peer: string): Promise<Conversation> {
+    return this.merged(await this.rest.createConversation({ kind: "direct", peer }));
+  }
+  async createGroup(kind: "group" | "channel", name: string, members: string[]): Promise<Conversation> {
+    return this.merged(await this.rest.createConversation({ kind, name, members }));
+  }
+  addMembers(conversation: number, members: string[]): Promise<Ack> {
+    return this.rest.addMembers(conversation, members);
+  }
+  removeMember(conversation: number, member: string): Promise<Ack> {
+    return this.rest.removeMember(conversation, member);
+  }
+  leave(conversation: number): Promise<Ack> {
+    return this.rest.leave(conversation);
+  }
+  dissolve(conversation: number): Promise<Ack> {
+    return this.rest.dissolve(conversation);
+  }
+  updateGroup(
+    conversation: number,
+    change: { name?: string; description?: string; announcement?: string; avatar?: string; mute_all?: boolean },
+  ): Promise<Ack> {
+    return this.rest.updateGroup(conversation, change);
+  }
+  setRole(conversation: number, member: string, role: "admin" | "member"): Promise<Ack> {
+    return this.rest.setRole(conversation, member, role);
+  }
+  transferOwnership(conversation: number, member: string): Promise<Ack> {
+    return this.rest.transferOwnership(conversation, member);
+  }
+  muteMember(conversation: number, member: string, untilMs?: number): Promise<Ack> {
+    return this.rest.muteMember(conversation, member, untilMs);
+  }
+  async updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string }): Promise<Conversation> {
+    return this.merged(await this.rest.updateSettings(conversation, settings));
+  }
+
+  /** Merges a conversation an answer carried and returns the replica's copy of it. */
+  private async merged(conversation: Conversation): Promise<Conversation> {
+    await this.engine.mergeAnswer(conversation);
+    return this.engine.replica.get(conversation.id)?.conversation ?? conversation;
+  }
+
+  // ---- Messages -------------------------------------------------------------------------
+
+  send(conversation: number, kind: string, body: Record<string, unknown>, options: SendOptions = {}): string {
+    const clientMsgId = newClientMsgId();
+    this.outboxItems.add({
+      clientMsgId, conversation, kind, body, createdAtMs: Date.now(),
+      ...(options.mentions?.length ? { mentions: options.mentions } : {}),
+      ...(options.mentionAll ? { mentionAll: true } : {}),
+      ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+    });
+    this.changed();
+    void this.flushOutbox();
+    return clientMsgId;
+  }
+
+  sendText(conversation: number, text: string, options?: SendOptions): string {
+    return this.send(conversation, "text", { text }, options);
+  }
+
+  retry(_conversation: number, clientMsgId: string): void {
+    if (!this.outboxItems.retry(clientMsgId)) return;
+    const upload = this.uploads.get(clientMsgId);
+    if (upload && this.outboxItems.get(clientMsgId)?.uploading) this.startUpload(clientMsgId, upload.file);
+    this.changed();
+    void this.flushOutbox();
+  }
+
+  discard(_conversation: number, clientMsgId: string): void {
+    const item = this.outboxItems.get(clientMsgId);
+    // A message on its way may be stored whatever happens here, so only a failed one, or one
+    // whose file is still uploading, can be dropped.
+    if (!item || (item.state !== "failed" && !item.uploading)) return;
+    this.uploads.get(clientMsgId)?.abort.abort();
+    this.uploads.delete(clientMsgId);
+    this.outboxItems.remove(clientMsgId);
+    this.changed();
+  }
+
+  outbox(conversation?: number): MessageView[] {
+    const context = this.viewContext(conversation);
+    return this.outboxItems
+      .list(conversation)
+      .filter((item) => !item.ack)
+      .map((item) => outboxView(item, this.engine.replica.get(item.conversation), context));
+  }
+
+  /** Sends the outbox, oldest first, one message at a time: the server stores what one
+   * connection sends in order (§7.9), and waiting for each ack keeps that order also when an
+   * attempt fails. Runs while online; a lost connection stops it until the next catch-up. */
+  private async flushOutbox(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      for (;;) {
+        const socket = this.socket;
+        const item = this.outboxItems.next();
+        if (!item || !socket || this.currentStatus !== "online") return;
+        try {
+          const ack = await socket.request<Ack>("send", {
+            conversation: item.conversation,
+            client_msg_id: item.clientMsgId,
+            kind: item.kind,
+            body: item.body,
+            ...(item.mentions ? { mentions: item.mentions } : {}),
+            ...(item.mentionAll ? { mention_all: true } : {}),
+            ...(item.replyTo !== undefined ? { reply_to: item.replyTo } : {}),
+          });
+          this.outboxItems.acked(item.clientMsgId, ack);
+          const known = this.engine.replica.get(item.conversation)?.conversation;
+          if (known) this.outboxItems.settle(item.conversation, known.last_seq, [], this.currentMe.account);
+          this.changed();
+        } catch (error) {
+          const failure = asMagpieError(error);
+          if (isTypedRefusal(failure)) {
+            this.outboxItems.fail(item.clientMsgId, failure);
+            this.changed();
+            continue;
+          }
+          // Not refused: it may or may not be stored, so it is sent again with the same id.
+          // A lost connection resends after the next catch-up; anything else after a wait.
+          if (failure.code !== "network") this.retrySendsLater(failure);
+          return;
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private retrySendsLater(failure: MagpieError): void {
+    if (this.sendRetryTimer !== undefined) return;
+    const delay = failure.retryAfterSecs !== undefined ? failure.retryAfterSecs * 1000 : SEND_RETRY_DELAY_MS;
+    this.sendRetryTimer = setTimeout(() => {
+      this.sendRetryTimer = undefined;
+      void this.flushOutbox();
+    }, delay);
+  }
+
+  edit(conversation: number, seq: number, body: Record<string, unknown>): Promise<Ack> {
+    return this.rest.edit(conversation, seq, body, newClientMsgId());
+  }
+  recall(conversation: number, seq: number): Promise<Ack> {
+    return this.rest.recall(conversation, seq, newClientMsgId());
+  }
+  react(conversation: number, seq: number, emoji: string, on: boolean): Promise<Ack> {
+    return this.rest.react(conversation, seq, emoji, on, newClientMsgId());
+  }
+  forward(to: number, from: number, seqs: number[]): Promise<Ack> {
+    return this.rest.forward(to, from, seqs, newClientMsgId());
+  }
+  hide(conversation: number, seqs: number[]): Promise<void> {
+    return this.rest.hide(conversation, seqs);
+  }
+  receipts(conversation: number, seq: number): Promise<Receipts> {
+    return this.rest.receipts(conversation, seq);
+  }
+
+  markRead(conversation: number): void {
+    const state = this.engine.replica.get(conversation);
+    if (!state || state.left) return;
+    const seq = state.block?.last ?? state.conversation.last_seq;
+    const me = state.conversation.me;
+    if (seq <= me.read_seq && state.conversation.unread === 0) return;
+    this.engine.replica.markReadLocally(conversation, seq);
+    this.changed();
+    this.queueMark(this.readMarks, conversation, seq);
+  }
+
+  private queueMark(marks: Map<number, number>, conversation: number, seq: number): void {
+    marks.set(conversation, Math.max(marks.get(conversation) ?? 0, seq));
+    this.scheduleMarks();
+  }
+
+  private scheduleMarks(): void {
+    if (this.marksTimer !== undefined) return;
+    const wait = Math.max(0, this.marksSentAt + MARKS_INTERVAL_MS - Date.now());
+    this.marksTimer = setTimeout(() => {
+      this.marksTimer = undefined;
+      this.flushMarks();
+    }, wait);
+  }
+
+  /** Sends the marks that are due. A mark that cannot go now (no connection) waits for the
+   * next catch-up; the server keeps marks monotonic, so a late one is harmless. */
+  private flushMarks(): void {
+    const socket = this.socket;
+    if (!socket || this.currentStatus !== "online") return;
+    this.marksSentAt = Date.now();
+    let budget = MARKS_PER_FLUSH_MAX;
+    const send = (type: "mark_read" | "mark_delivered", marks: Map<number, number>): void => {
+      for (const [conversation, seq] of [...marks]) {
+        if (budget === 0) break;
+        marks.delete(conversation);
+        const state = this.engine.replica.get(conversation);
+        if (!state || state.left) continue;
+        const me = state.conversation.me;
+        // A read mark raises the delivery mark with it (§7.7).
+        if (type === "mark_delivered" && seq <= Math.max(me.delivered_seq, me.read_seq)) continue;
+        budget -= 1;
+        socket.request<Conversation>(type, { conversation, seq }).then(
+          (answer) => this.engine.replica.noteDelivered(conversation, answer.me.delivered_seq),
+          (error: unknown) => {
+            if (asMagpieError(error).code === "network") this.queueMark(marks, conversation, seq);
+          },
+        );
+      }
+    };
+    send("mark_read", this.readMarks);
+    send("mark_delivered", this.deliveryMarks);
+    if (this.readMarks.size > 0 || this.deliveryMarks.size > 0) this.scheduleMarks();
+  }
+
+  typing(conversation: number): void {
+    const now = Date.now();
+    if (now - (this.typingSentAt.get(conversation) ?? 0) < TYPING_INTERVAL_MS) return;
+    if (!this.socket || this.currentStatus !== "online") return;
+    this.typingSentAt.set(conversation, now);
+    this.socket.request("typing", { conversation }).catch(() => {
+      // Ephemeral: a lost typing signal needs no retry.
+    });
+  }
+
+  private scheduleTypingExpiry(): void {
+    clearTimeout(this.typingTimer);
+    const { nextExpiryMs } = this.engine.replica.expireTyping(Date.now());
+    if (nextExpiryMs === undefined) return;
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = undefined;
+      if (this.engine.replica.expireTyping(Date.now()).changed) this.changed();
+      this.scheduleTypingExpiry();
+    }, nextExpiryMs - Date.now());
+  }
+
+  // ---- Files ----------------------------------------------------------------------------
+
+  upload(file: Blob & { name?: string }, onProgress?: (p: UploadProgress) => void, signal?: AbortSignal): Promise<FileInfo> {
+    return uploadFile(this.rest, file, { onProgress, signal });
+  }
+
+  sendFile(conversation: number, file: Blob & { name?: string }): string {
+    const clientMsgId = newClientMsgId();
+    const kind = file.type.startsWith("image/") ? "image" : "file";
+    const body: Record<string, unknown> = file.name ? { name: file.name } : {};
+    this.outboxItems.add({ clientMsgId, conversation, kind, body, createdAtMs: Date.now(), uploading: true });
+    this.startUpload(clientMsgId, file);
+    this.changed();
+    return clientMsgId;
+  }
+
+  private startUpload(clientMsgId: string, file: Blob & { name?: string }): void {
+    const upload: Upload = { file, progress: { sent: 0, total: file.size }, abort: new AbortController() };
+    this.uploads.set(clientMsgId, upload);
+    const onProgress = (progress: UploadProgress): void => {
+      upload.progress = progress;
+      this.changed();
+    };
+    uploadFile(this.rest, file, { onProgress, signal: upload.abort.signal }).then(
+      (info) => {
+        if (this.uploads.get(clientMsgId) !== upload) return;
+        this.uploads.delete(clientMsgId);
+        const { kind, body } = fileMessage(info, file.name);
+        this.outboxItems.uploaded(clientMsgId, kind, body);
+        this.changed();
+        void this.flushOutbox();
+      },
+      (error: unknown) => {
+        if (this.uploads.get(clientMsgId) !== upload) return;
+        // Kept, with its file, for retry().
+        this.outboxItems.fail(clientMsgId, asMagpieError(error));
+        this.changed();
+      },
+    );
+  }
+
+  uploadProgress(clientMsgId: string): UploadProgress | undefined {
+    return this.uploads.get(clientMsgId)?.progress;
+  }
+  fileUrl(fileId: string, thumbnailSide?: 256 | 1024): Promise<string> {
+    return this.files.get(fileId, thumbnailSide);
+  }
+  fileInfo(fileId: string): Promise<FileInfo> {
+    return this.rest.fileInfo(fileId);
+  }
+  stickers(): Promise<StickerPack[]> {
+    return this.rest.stickers();
+  }
+
+  // ---- People -----------------------------------------------------------------------------
+
+  profile(account: string): Profile | undefined {
+    if (account === this.currentMe.account) return this.currentMe;
+    const cached = this.profiles.get(account);
+    if (cached !== undefined) return cached ?? undefined;
+    const failedAt = this.profilesFailedAt.get(account);
+    if (failedAt === undefined || Date.now() - failedAt > PROFILE_RETRY_MS) {
+      this.profilesWanted.add(account);
+      queueMicrotask(() => this.fetchProfiles());
+    }
+    return undefined;
+  }
+
+  /** Fetches the wanted profiles, a few at a time, so that rendering a long list costs one
+   * batch of requests and not a storm. */
+  private fetchProfiles(): void {
+    while (this.profileFetches < PROFILE_FETCHES_MAX && this.profilesWanted.size > 0) {
+      const account = this.profilesWanted.values().next().value as string;
+      this.profilesWanted.delete(account);
+      if (this.profiles.has(account)) continue;
+      this.profileFetches += 1;
+      this.rest
+        .account(account)
+        .then(
+          (profile) => this.profiles.set(account, profile),
+          (error: unknown) => {
+            if (asMagpieError(error).code === "not_found") this.profiles.set(account, null);
+            else this.profilesFailedAt.set(account, Date.now());
+          },
+        )
+        .finally(() => {
+          this.profileFetches -= 1;
+          this.changed();
+          this.fetchProfiles();
+        });
+    }
+  }
+
+  private remember(profiles: Profile[]): Profile[] {
+    for (const profile of profiles) this.profiles.set(profile.account, profile);
+    this.changed();
+    return profiles;
+  }
+
+  async searchAccounts(query: string): Promise<Profile[]> {
+    return this.remember(await this.rest.accounts(query));
+  }
+  async updateMe(change: { display_name?: string; signature?: string }): Promise<Me> {
+    const me = await this.rest.updateMe(change);
+    this.setMe(me);
+    return me;
+  }
+  changePassword(current: string, next: string): Promise<void> {
+    return this.rest.changePassword(current, next);
+  }
+  sessions(): Promise<Session[]> {
+    return this.rest.sessions();
+  }
+  revokeSession(id: number): Promise<void> {
+    return this.rest.revokeSession(id);
+  }
+  async contacts(): Promise<Profile[]> {
+    return this.remember(await this.rest.contacts());
+  }
+  async friendRequests(): Promise<FriendRequests> {
+    const { incoming, outgoing } = await this.rest.friendRequests();
+    const withAccount = (request: WirePendingRequest, account: string) => ({ ...request, account });
+    return {
+      incoming: incoming.map((r) => withAccount(r, r.from)),
+      outgoing: outgoing.map((r) => withAccount(r, r.to)),
+    };
+  }
+  sendFriendRequest(account: string, message?: string): Promise<"requested" | "added"> {
+    return this.rest.sendFriendRequest(account, message);
+  }
+  acceptFriendRequest(account: string): Promise<void> {
+    return this.rest.acceptFriendRequest(account);
+  }
+  rejectFriendRequest(account: string): Promise<void> {
+    return this.rest.rejectFriendRequest(account);
+  }
+  removeContact(account: string): Promise<void> {
+    return this.rest.removeContact(account);
+  }
+  async blocked(): Promise<Profile[]> {
+    return this.remember(await this.rest.blocked());
+  }
+  block(account: string): Promise<void> {
+    return this.rest.block(account);
+  }
+  unblock(account: string): Promise<void> {
+    return this.rest.unblock(account);
+  }
+
+  presence(account: string): Presence | undefined {
+    const known = this.presences.get(account);
+    if (!known && !this.presenceWanted.has(account)) {
+      this.presenceWanted.add(account);
+      queueMicrotask(() => this.queryPresence([]));
+    }
+    return known;
+  }
+
+  /** Asks for the presence of `accounts` and of every account asked for since the last query.
+   * Only pushes of changes come by themselves (§9.2), so after a reconnect the client asks
+   * again for everything it shows. */
+  private queryPresence(accounts: string[]): void {
+    const socket = this.socket;
+    if (!socket || this.currentStatus !== "online") return;
+    const wanted = [...new Set([...accounts, ...this.presenceWanted])];
+    this.presenceWanted.clear();
+    for (let i = 0; i < wanted.length; i += PRESENCE_QUERY_LEN_MAX) {
+      const batch = wanted.slice(i, i + PRESENCE_QUERY_LEN_MAX);
+      socket.request<{ presence: Presence[] }>("get_presence", { accounts: batch }).then(
+        ({ presence }) => {
+          for (const p of presence) this.presences.set(p.account, p);
+          this.changed();
+        },
+        () => {
+          for (const account of batch) if (!this.presences.has(account)) this.presenceWanted.add(account);
+        },
+      );
+    }
+  }
+
+  async setPresence(status: Exclude<PresenceStatus, "offline">, text?: string): Promise<void> {
+    const presence = await this.rest.setPresence(status, text);
+    // The answer shows `offline` while this session has no connection; the chosen status
+    // applies from its next one (§9.2).
+    this.presences.set(presence.account, presence);
+    this.changed();
+  }
+}
+
+// ---- Entry points ---------------------------------------------------------------------------
+
+/** Signs in with a password and returns the client, not started yet (call start()). */
+export async function login(
+  baseUrl: string,
+  account: string,
+  password: string,
+  options: { device?: string; storage?: KeyValueStorage } = {},
+): Promise<MagpieClient> {
+  const answer = await new RestClient(baseUrl).login(account, password, options.device);
+  return signedIn(baseUrl, answer, options.storage ?? defaultStorage());
+}
+
+/** Creates an account in a domain with open registration, signs in, returns the client. */
+export async function register(
+  baseUrl: string,
+  account: string,
+  password: string,
+  options: { displayName?: string; device?: string; storage?: KeyValueStorage } = {},
+): Promise<MagpieClient> {
+  const answer = await new RestClient(baseUrl).register(account, password, options);
+  return signedIn(baseUrl, answer, options.storage ?? defaultStorage());
+}
+
+/** The client of the session stored by an earlier login, or null when there is none or its
+ * token is dead. Without a network the stored session is trusted, so that the outbox of a
+ * page reloaded offline still shows; start() then finds out. */
+export async function resume(baseUrl: string, storage: KeyValueStorage = defaultStorage()): Promise<MagpieClient | null> {
+  const stored = loadSession(storage, baseUrl);
+  if (!stored) return null;
+  let me = stored.me;
+  try {
+    me = await new RestClient(baseUrl, stored.token).me();
+  } catch (error) {
+    if (isSessionEnded(error)) {
+      forgetSession(storage, baseUrl, stored.session.id);
+      return null;
+    }
+    if (asMagpieError(error).code !== "network") throw error;
+  }
+  const client = new MagpieClient(baseUrl, stored.token, stored.session, me, storage);
+  saveSession(storage, baseUrl, { ...stored, me });
+  return client;
+}
+
+function signedIn(baseUrl: string, answer: { token: string; session: Session; me: Me }, storage: KeyValueStorage): MagpieClient {
+  saveSession(storage, baseUrl, answer);
+  return new MagpieClient(baseUrl, answer.token, answer.session, answer.me, storage);
+}

@@ -1,0 +1,274 @@
+// The REST API under /v1/ (docs/protocol.md §5, §7.8, §9, §10), one method per endpoint, over
+// fetch. Everything here is stateless apart from the token: a bot or an admin tool can use it
+// without the rest of the SDK.
+
+import type {
+  Ack, Conversation, FileInfo, LoginResponse, Me, Member, Presence, PresenceStatus, Profile,
+  Receipts, Role, Session, StickerPack,
+} from "./contract.ts";
+import { MagpieError, type WireError } from "./errors.ts";
+import type {
+  CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange,
+  SendRequest, SettingsChange, SyncRequest, SyncResponse, WirePendingRequest,
+} from "./wire.ts";
+
+/** How long a JSON request may take before it counts as unanswered. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a download may take. */
+const DOWNLOAD_TIMEOUT_MS = 300_000;
+
+type Query = Record<string, string | number | undefined>;
+
+export class RestClient {
+  /** `baseUrl` is "" in a browser app served by the Magpie server itself (same origin), or
+   * "https://chat.example.com" (no trailing slash). */
+  constructor(readonly baseUrl: string, private token?: string) {}
+
+  /** The same server with another token (or none). */
+  withToken(token: string | undefined): RestClient {
+    return new RestClient(this.baseUrl, token);
+  }
+
+  /** The headers of an authenticated request, for callers that talk to the server themselves
+   * (the tus uploader). */
+  authHeaders(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
+  url(path: string, query?: Query): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) params.set(name, String(value));
+    }
+    const search = params.toString();
+    return `${this.baseUrl}${path}${search ? `?${search}` : ""}`;
+  }
+
+  /** One JSON request. Resolves with the parsed body (undefined for `204`); rejects with a
+   * MagpieError: the server's error, or `network` when no answer came. */
+  async request<T>(method: string, path: string, options: { body?: unknown; query?: Query } = {}): Promise<T> {
+    const headers: Record<string, string> = { ...this.authHeaders() };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(options.body);
+    }
+    const response = await this.fetch(this.url(path, options.query), { method, headers, body }, REQUEST_TIMEOUT_MS);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text().catch((cause: unknown) => {
+      throw MagpieError.network("the answer broke off", cause);
+    });
+    if (!response.ok) throw errorFromResponse(response.status, text);
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new MagpieError("unknown", `unexpected answer from ${path}`, { status: response.status, cause });
+    }
+  }
+
+  /** A download with the token (§10.4), as a Blob. */
+  async blob(path: string, query?: Query): Promise<Blob> {
+    const response = await this.fetch(this.url(path, query), { headers: this.authHeaders() }, DOWNLOAD_TIMEOUT_MS);
+    if (!response.ok) throw errorFromResponse(response.status, await response.text().catch(() => ""));
+    return response.blob().catch((cause: unknown) => {
+      throw MagpieError.network("the download broke off", cause);
+    });
+  }
+
+  private async fetch(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+    try {
+      return await globalThis.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (cause) {
+      throw MagpieError.network(`no answer from ${url}`, cause);
+    }
+  }
+
+  // ---- Sessions (§3, §5) --------------------------------------------------------------
+
+  login(account: string, password: string, device?: string): Promise<LoginResponse> {
+    return this.request("POST", "/v1/auth/login", { body: { account, password, device } });
+  }
+  register(account: string, password: string, options: { displayName?: string; device?: string } = {}): Promise<LoginResponse> {
+    return this.request("POST", "/v1/auth/register", {
+      body: { account, password, display_name: options.displayName, device: options.device },
+    });
+  }
+  logout(): Promise<void> {
+    return this.request("POST", "/v1/auth/logout");
+  }
+  me(): Promise<Me> {
+    return this.request("GET", "/v1/me");
+  }
+  updateMe(change: ProfileChange): Promise<Me> {
+    return this.request("PATCH", "/v1/me", { body: change });
+  }
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return this.request("POST", "/v1/me/password", { body: { current_password: currentPassword, new_password: newPassword } });
+  }
+  async sessions(): Promise<Session[]> {
+    return (await this.request<{ sessions: Session[] }>("GET", "/v1/sessions")).sessions;
+  }
+  revokeSession(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/sessions/${id}`);
+  }
+  /** The domain directory: accounts whose name or display name contains `q`, by login name. */
+  async accounts(q?: string, page: { after?: string; limit?: number } = {}): Promise<Profile[]> {
+    const query = { q: q || undefined, after: page.after, limit: page.limit };
+    return (await this.request<{ accounts: Profile[] }>("GET", "/v1/accounts", { query })).accounts;
+  }
+  account(account: string): Promise<Profile> {
+    return this.request("GET", `/v1/accounts/${encodeURIComponent(account)}`);
+  }
+
+  // ---- Conversations and messages (§7.8) ------------------------------------------------
+
+  async conversations(page: { before?: number; limit?: number } = {}): Promise<Conversation[]> {
+    return (await this.request<{ conversations: Conversation[] }>("GET", "/v1/conversations", { query: page })).conversations;
+  }
+  createConversation(request: CreateConversationRequest): Promise<Conversation> {
+    return this.request("POST", "/v1/conversations", { body: request });
+  }
+  conversation(id: number): Promise<Conversation> {
+    return this.request("GET", `/v1/conversations/${id}`);
+  }
+  updateGroup(id: number, change: GroupChange): Promise<Ack> {
+    return this.request("PATCH", `/v1/conversations/${id}`, { body: change });
+  }
+  dissolve(id: number): Promise<Ack> {
+    return this.request("DELETE", `/v1/conversations/${id}`);
+  }
+  async members(id: number): Promise<Member[]> {
+    return (await this.request<{ members: Member[] }>("GET", `/v1/conversations/${id}/members`)).members;
+  }
+  addMembers(id: number, members: string[]): Promise<Ack> {
+    return this.request("POST", `/v1/conversations/${id}/members`, { body: { members } });
+  }
+  removeMember(id: number, member: string): Promise<Ack> {
+    return this.request("DELETE", `/v1/conversations/${id}/members/${encodeURIComponent(member)}`);
+  }
+  setRole(id: number, member: string, role: Exclude<Role, "owner">): Promise<Ack> {
+    return this.request("PUT", `/v1/conversations/${id}/members/${encodeURIComponent(member)}/role`, { body: { role } });
+  }
+  /** Mutes a member until `untilMs`; without it, lifts the mute. */
+  muteMember(id: number, member: string, untilMs?: number): Promise<Ack> {
+    return this.request("PUT", `/v1/conversations/${id}/members/${encodeURIComponent(member)}/mute`, {
+      body: { until_ms: untilMs ?? null },
+    });
+  }
+  transferOwnership(id: number, member: string): Promise<Ack> {
+    return this.request("POST", `/v1/conversations/${id}/owner`, { body: { member } });
+  }
+  leave(id: number): Promise<Ack> {
+    return this.request("POST", `/v1/conversations/${id}/leave`);
+  }
+  updateSettings(id: number, settings: SettingsChange): Promise<Conversation> {
+    return this.request("PATCH", `/v1/conversations/${id}/settings`, { body: settings });
+  }
+  send(id: number, request: SendRequest): Promise<Ack> {
+    return this.request("POST", `/v1/conversations/${id}/messages`, { body: request });
+  }
+  messages(id: number, query: HistoryQuery = {}): Promise<EntryPage> {
+    return this.request("GET", `/v1/conversations/${id}/messages`, { query: { ...query } });
+  }
+  edit(id: number, seq: number, body: Record<string, unknown>, clientMsgId?: string): Promise<Ack> {
+    return this.request("PATCH", `/v1/conversations/${id}/messages/${seq}`, { body: { body, client_msg_id: clientMsgId } });
+  }
+  recall(id: number, seq: number, clientMsgId?: string): Promise<Ack> {
+    return this.request("DELETE", `/v1/conversations/${id}/messages/${seq}`, { query: { client_msg_id: clientMsgId } });
+  }
+  react(id: number, seq: number, emoji: string, on: boolean, clientMsgId?: string): Promise<Ack> {
+    return this.request("POST", `/v1/conversations/${id}/messages/${seq}/reactions`, {
+      body: { emoji, on, client_msg_id: clientMsgId },
+    });
+  }
+  receipts(id: number, seq: number): Promise<Receipts> {
+    return this.request("GET", `/v1/conversations/${id}/messages/${seq}/receipts`);
+  }
+  forward(id: number, from: number, seqs: number[], clientMsgId: string): Promise<Ack> {
+    return this.request("POST", `/v1/conversations/${id}/forward`, { body: { client_msg_id: clientMsgId, from, seqs } });
+  }
+  hide(id: number, seqs: number[]): Promise<void> {
+    return this.request("POST", `/v1/conversations/${id}/hide`, { body: { seqs } });
+  }
+  markRead(id: number, seq: number): Promise<Conversation> {
+    return this.request("POST", `/v1/conversations/${id}/read`, { body: { seq } });
+  }
+  markDelivered(id: number, seq: number): Promise<Conversation> {
+    return this.request("POST", `/v1/conversations/${id}/delivered`, { body: { seq } });
+  }
+  typing(id: number): Promise<void> {
+    return this.request("POST", `/v1/conversations/${id}/typing`);
+  }
+  sync(request: SyncRequest): Promise<SyncResponse> {
+    return this.request("GET", "/v1/sync", { query: { ...request } });
+  }
+
+  // ---- Contacts, blocks, presence (§9) ------------------------------------------------
+
+  async contacts(): Promise<Profile[]> {
+    return (await this.request<{ accounts: Profile[] }>("GET", "/v1/contacts")).accounts;
+  }
+  friendRequests(): Promise<{ incoming: WirePendingRequest[]; outgoing: WirePendingRequest[] }> {
+    return this.request("GET", "/v1/contacts/requests");
+  }
+  async sendFriendRequest(account: string, message?: string): Promise<"requested" | "added"> {
+    return (await this.request<{ status: "requested" | "added" }>("POST", "/v1/contacts/requests", { body: { account, message } })).status;
+  }
+  acceptFriendRequest(account: string): Promise<void> {
+    return this.request("POST", `/v1/contacts/requests/${encodeURIComponent(account)}/accept`);
+  }
+  /** Declines `account`'s request, or withdraws the caller's request to `account`. */
+  rejectFriendRequest(account: string): Promise<void> {
+    return this.request("DELETE", `/v1/contacts/requests/${encodeURIComponent(account)}`);
+  }
+  removeContact(account: string): Promise<void> {
+    return this.request("DELETE", `/v1/contacts/${encodeURIComponent(account)}`);
+  }
+  async blocked(): Promise<Profile[]> {
+    return (await this.request<{ accounts: Profile[] }>("GET", "/v1/blocks")).accounts;
+  }
+  block(account: string): Promise<void> {
+    return this.request("PUT", `/v1/blocks/${encodeURIComponent(account)}`);
+  }
+  unblock(account: string): Promise<void> {
+    return this.request("DELETE", `/v1/blocks/${encodeURIComponent(account)}`);
+  }
+  setPresence(status: Exclude<PresenceStatus, "offline">, text?: string): Promise<Presence> {
+    return this.request("PUT", "/v1/me/presence", { body: { status, text } });
+  }
+  async presence(accounts: string[]): Promise<Presence[]> {
+    const query = { accounts: accounts.join(",") };
+    return (await this.request<{ presence: Presence[] }>("GET", "/v1/presence", { query })).presence;
+  }
+
+  // ---- Files (§10) -------------------------------------------------------------------
+
+  fileInfo(id: string): Promise<FileInfo> {
+    return this.request("GET", `/v1/files/${encodeURIComponent(id)}/info`);
+  }
+  /** The file's bytes, or one of an image's thumbnails (the longest side at most 256 or 1024). */
+  fileBlob(id: string, thumbnailSide?: 256 | 1024): Promise<Blob> {
+    const file = `/v1/files/${encodeURIComponent(id)}`;
+    return thumbnailSide ? this.blob(`${file}/thumbnail`, { side: thumbnailSide }) : this.blob(file);
+  }
+  /** A link that works without the token until it expires, for `<a download>` and the like. */
+  fileLink(id: string): Promise<FileLink> {
+    return this.request("POST", `/v1/files/${encodeURIComponent(id)}/link`);
+  }
+  async stickers(): Promise<StickerPack[]> {
+    return (await this.request<{ packs: StickerPack[] }>("GET", "/v1/stickers")).packs;
+  }
+}
+
+/** The error of a failed answer: Magpie's JSON error body when there is one. A body of another
+ * shape comes from something in between (a proxy's 502 page): a 5xx is then `unavailable`, a
+ * retryable code, and anything else `unknown`. */
+function errorFromResponse(status: number, text: string): MagpieError {
+  try {
+    const parsed = JSON.parse(text) as { error?: WireError };
+    if (parsed.error && typeof parsed.error.code === "string") return MagpieError.fromWire(parsed.error, status);
+  } catch {
+    // Not JSON: handled below.
+  }
+  return new MagpieError(status >= 500 ? "unavailable" : "unknown", `HTTP ${status}`, { status });
+}

@@ -1,0 +1,108 @@
+// What the UI renders, built from the replica and the outbox: a conversation's title, its
+// messages in order with the send state of our own, and who has read them. Pure functions.
+
+import type { ConversationView, Entry, MessageView, Profile, SendState, UploadProgress } from "./contract.ts";
+import type { OutboxItem } from "./outbox.ts";
+import type { ConversationState } from "./replica.ts";
+
+export interface ViewContext {
+  me: string;
+  outbox: OutboxItem[];
+  profile(account: string): Profile | undefined;
+  progress(clientMsgId: string): UploadProgress | undefined;
+  nowMs: number;
+}
+
+export function conversationView(state: ConversationState, context: ViewContext): ConversationView {
+  const conversation = state.conversation;
+  const stored: MessageView[] = [];
+  if (state.block) {
+    const seqs = [...state.block.entries.keys()].sort((a, b) => a - b);
+    for (const seq of seqs) stored.push(storedView(state.block.entries.get(seq)!, state, context.me));
+  }
+  // An outbox item leaves the outbox when its entry is applied (Outbox.settle), so the two
+  // never show the same message; the items come after the stored messages, oldest first.
+  const pending = context.outbox.map((item) => outboxView(item, state, context));
+  const typing = [...state.typing].filter(([, expiresAt]) => expiresAt > context.nowMs).map(([account]) => account);
+  const view: ConversationView = {
+    conversation,
+    title: title(state, context),
+    messages: [...stored, ...pending],
+    atStart: state.block?.atStart ?? conversation.last_seq === 0,
+    typing,
+  };
+  if (conversation.kind === "direct") {
+    if (state.peerReadSeq !== undefined) view.peerReadSeq = state.peerReadSeq;
+    if (state.peerDeliveredSeq !== undefined) view.peerDeliveredSeq = state.peerDeliveredSeq;
+  }
+  if (state.members) view.members = state.members;
+  if (state.left) view.left = true;
+  return view;
+}
+
+/** The group's name; for a direct chat the peer's display name, or its address until the
+ * profile is known. */
+function title(state: ConversationState, context: ViewContext): string {
+  const conversation = state.conversation;
+  if (conversation.kind !== "direct") return conversation.name ?? `#${conversation.id}`;
+  const peer = conversation.peer ?? context.me;
+  return context.profile(peer)?.display_name ?? peer;
+}
+
+function storedView(entry: Entry, state: ConversationState, me: string): MessageView {
+  const view: MessageView = { key: String(entry.seq), entry, mine: entry.sender === me };
+  if (!view.mine || entry.kind === "system") return view;
+  const { state: sendState, readBy } = deliveryOf(entry, state, me);
+  view.state = sendState;
+  if (readBy !== undefined) view.readBy = readBy;
+  return view;
+}
+
+/** How far one of our stored messages got: from the peer's marks in a direct chat, from the
+ * members' marks (as last loaded) in a group. */
+export function deliveryOf(entry: Entry, state: ConversationState, me: string): { state: SendState; readBy?: number } {
+  const conversation = state.conversation;
+  if (conversation.kind === "direct") {
+    if (conversation.peer === me) return { state: "read" }; // Notes to self.
+    if ((state.peerReadSeq ?? 0) >= entry.seq) return { state: "read" };
+    if ((state.peerDeliveredSeq ?? 0) >= entry.seq) return { state: "delivered" };
+    return { state: "sent" };
+  }
+  if (!state.members) return { state: "sent" };
+  // Members that joined after the message cannot read it, and do not count.
+  const audience = state.members.filter((m) => m.account !== entry.sender && m.joined_seq <= entry.seq);
+  const readBy = audience.filter((m) => m.read_seq >= entry.seq).length;
+  const delivered = audience.filter((m) => Math.max(m.delivered_seq, m.read_seq) >= entry.seq).length;
+  const sendState: SendState =
+    audience.length > 0 && readBy === audience.length ? "read" : audience.length > 0 && delivered === audience.length ? "delivered" : "sent";
+  return { state: sendState, readBy };
+}
+
+/** An outbox item as a message; `state` (its conversation, when known) gives an acked one's
+ * delivery state. */
+export function outboxView(item: OutboxItem, state: ConversationState | undefined, context: ViewContext): MessageView {
+  const entry: Entry = {
+    conversation: item.conversation,
+    seq: item.ack?.seq ?? 0,
+    id: item.ack?.id ?? 0,
+    sender: context.me,
+    client_msg_id: item.clientMsgId,
+    kind: item.kind,
+    body: item.body,
+    at_ms: item.ack?.at_ms ?? item.createdAtMs,
+  };
+  if (item.mentions?.length) entry.mentions = item.mentions;
+  if (item.mentionAll) entry.mention_all = true;
+  if (item.replyTo !== undefined) entry.reply_to = item.replyTo;
+  const view: MessageView = { key: `out:${item.clientMsgId}`, entry, mine: true, state: item.state };
+  if (item.ack && state) {
+    // Stored, and its entry not applied yet: as far as it got, like a stored message.
+    const { state: sendState, readBy } = deliveryOf(entry, state, context.me);
+    view.state = sendState;
+    if (readBy !== undefined) view.readBy = readBy;
+  }
+  if (item.error) view.error = item.error;
+  const progress = item.uploading ? context.progress(item.clientMsgId) : undefined;
+  if (progress) view.progress = progress;
+  return view;
+}

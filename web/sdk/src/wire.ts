@@ -1,0 +1,52 @@
+// Wire types that the contract does not need but the lower layers (REST, socket, sync) do.
+// Like the contract's, they mirror docs/protocol.md (and crates/magpie-wire) field by field.
+
+import type { AccountEvent, Conversation, Entry, Me, Session } from "./contract.ts";
+import type { WireError } from "./errors.ts";
+
+/** `get_messages` / `GET /v1/conversations/{id}/messages` (§7.8): `after` pages forwards,
+ * `before` backwards, neither gives the newest page; entries come oldest first either way. */
+export interface HistoryQuery { after?: number; before?: number; limit?: number }
+export interface EntryPage { entries: Entry[]; last_seq: number }
+
+/** `sync` / `GET /v1/sync` (§7.8). */
+export interface SyncRequest { events_after: number; conversations_after: number; limit?: number }
+export interface SyncResponse {
+  events: AccountEvent[]; events_head: number; conversations: Conversation[];
+  conversations_cursor: number; more: boolean;
+}
+
+/** `send` / `POST /v1/conversations/{id}/messages` (§7.5). */
+export interface SendRequest {
+  client_msg_id: string; kind: string; body: Record<string, unknown>;
+  mentions?: string[]; mention_all?: boolean; reply_to?: number;
+}
+
+export type CreateConversationRequest =
+  | { kind: "direct"; peer: string }
+  | { kind: "group" | "channel"; name: string; description?: string; avatar?: string; announcement?: string; members?: string[] };
+
+export interface GroupChange { name?: string; description?: string; announcement?: string; avatar?: string; mute_all?: boolean }
+export interface SettingsChange { pinned?: boolean; muted?: boolean; draft?: string }
+export interface ProfileChange { display_name?: string; avatar?: string; signature?: string; email?: string; phone?: string }
+
+/** A pending friend request exactly as the server sends it (§9.1). */
+export interface WirePendingRequest { from: string; to: string; message?: string; at_ms: number }
+
+/** `POST /v1/files/{id}/link` (§10.5): a path that works without a session until it expires. */
+export interface FileLink { url: string; expires_at_ms: number }
+
+/** The first frame on every connection (§6.5). */
+export interface Hello {
+  session: Session; me: Me; heartbeat_interval_secs: number; idle_timeout_secs: number; frame_bytes_max: number;
+}
+
+/** Frames from the server (§6.5). */
+export type ServerFrame =
+  | ({ type: "hello" } & Hello)
+  | { type: "reply"; id: number; data: unknown }
+  | { type: "error"; id: number | null; error: WireError }
+  | { type: "event"; event: string; data: unknown };
+
+/** Why a session ended (§6.6 `session_revoked`). */
+export type RevokeReason = "logout" | "revoked" | "password_changed" | "account_disabled" | "expired";
