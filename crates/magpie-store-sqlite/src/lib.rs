@@ -291,11 +291,17 @@ impl SqliteStore {
     }
 }
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE_LEN: usize = 256;
+
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // Room for every statement the store prepares: rusqlite keeps 16 by default, fewer than
+    // the hot path uses, and a statement that falls out is parsed again at its next use.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_LEN);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
