@@ -6,7 +6,8 @@
 //! answered only after its transaction committed with `synchronous=FULL`; the store's writer
 //! commits many appends per fsync (group commit).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -73,17 +74,23 @@ pub struct SyncPage {
     pub more: bool,
 }
 
+/// Direct chats whose two members are cached; past this the cache starts over.
+const CACHED_DIRECT_CHATS_MAX: usize = 100_000;
+
 #[derive(Clone)]
 pub struct Messages {
     deps: Arc<Deps>,
     conversations: Conversations,
     contacts: Contacts,
     files: Files,
+    /// The members of direct chats, which never change (a direct chat has no membership to
+    /// manage), so that a send to one does not read them again.
+    direct_members: Arc<Mutex<HashMap<ConversationId, Vec<AccountId>>>>,
 }
 
 impl Messages {
     pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, contacts: Contacts, files: Files) -> Messages {
-        Messages { deps, conversations, contacts, files }
+        Messages { deps, conversations, contacts, files, direct_members: Arc::default() }
     }
 
     /// In a direct chat, the other party must accept messages from the caller.
@@ -91,8 +98,22 @@ impl Messages {
         if conversation.kind != ConversationKind::Direct {
             return Ok(());
         }
-        for peer in self.deps.store.members(conversation.id, None, 2).await? {
-            self.contacts.may_message(caller, peer.account).await?;
+        let cached = self.direct_members.lock().unwrap_or_else(|e| e.into_inner()).get(&conversation.id).cloned();
+        let members = match cached {
+            Some(members) => members,
+            None => {
+                let members: Vec<AccountId> =
+                    self.deps.store.members(conversation.id, None, 2).await?.iter().map(|m| m.account).collect();
+                let mut cache = self.direct_members.lock().unwrap_or_else(|e| e.into_inner());
+                if cache.len() >= CACHED_DIRECT_CHATS_MAX {
+                    cache.clear();
+                }
+                cache.insert(conversation.id, members.clone());
+                members
+            }
+        };
+        for peer in members {
+            self.contacts.may_message(caller, peer).await?;
         }
         Ok(())
     }
