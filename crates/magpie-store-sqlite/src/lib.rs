@@ -24,7 +24,7 @@ use std::cell::RefCell;
 use std::ops::Deref;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -66,6 +66,8 @@ struct Inner {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     feed: Arc<OnceLock<mpsc::Sender<Committed>>>,
+    /// Dropped with the store, which ends the checkpoint thread.
+    _checkpoint_stop: std::sync::mpsc::Sender<()>,
 }
 
 /// The writing connection inside one write: SQL runs on it, and what the write commits for
@@ -161,8 +163,16 @@ fn writer_loop(
     conn: Connection,
     mut writes: mpsc::Receiver<Box<dyn WriteJob>>,
     feed: Arc<OnceLock<mpsc::Sender<Committed>>>,
+    restart_due: Arc<AtomicBool>,
 ) {
     while let Some(first) = writes.blocking_recv() {
+        // Between batches, when the checkpoint thread finds the WAL long: start it over here,
+        // where no write competes for the lock (see `checkpoint_loop`).
+        if restart_due.swap(false, Ordering::Relaxed)
+            && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "WAL restart failed");
+        }
         let mut batch = vec![first];
         while batch.len() < BATCH_LEN_MAX {
             match writes.try_recv() {
@@ -237,6 +247,20 @@ impl SqliteStore {
         };
         let mut writer = open(path)?;
         migrate::run(&mut writer, path)?;
+        // Checkpoints move the WAL into the database file. Run by the writer at a commit (the
+        // default), one stalls every write behind it for as long as it copies and fsyncs; so
+        // the writer never checkpoints, and a thread of its own does, without blocking anyone.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|source| OpenError::Open { path: path.into(), source })?;
+        let checkpointer = open(path)?;
+        let (checkpoint_stop, stopped) = std::sync::mpsc::channel::<()>();
+        let restart_due = Arc::new(AtomicBool::new(false));
+        let checkpoint_restart_due = restart_due.clone();
+        std::thread::Builder::new()
+            .name("magpie-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &stopped, &checkpoint_restart_due))
+            .map_err(OpenError::Writer)?;
         let readers = (0..readers.max(1)).map(|_| open(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
         let (writes, queue) = mpsc::channel(WRITE_QUEUE_LEN_MAX);
         let feed = Arc::new(OnceLock::new());
@@ -244,9 +268,17 @@ impl SqliteStore {
         // The thread ends when the last handle on the store is dropped (the queue closes).
         std::thread::Builder::new()
             .name("magpie-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, queue, writer_feed))
+            .spawn(move || writer_loop(writer, queue, writer_feed, restart_due))
             .map_err(OpenError::Writer)?;
-        Ok(SqliteStore { inner: Arc::new(Inner { writes, readers, next_reader: AtomicUsize::new(0), feed }) })
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writes,
+                readers,
+                next_reader: AtomicUsize::new(0),
+                feed,
+                _checkpoint_stop: checkpoint_stop,
+            }),
+        })
     }
 
     /// The commit feed's receiving end; only the first call gets one.
@@ -288,6 +320,33 @@ impl SqliteStore {
         let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply });
         self.inner.writes.send(job).await.map_err(|_| StoreError("the writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError("the writer dropped a write".into()))?
+    }
+}
+
+/// How often the checkpoint thread moves the WAL into the database.
+const CHECKPOINT_PERIOD: Duration = Duration::from_millis(500);
+
+/// WAL frames (pages) past which the checkpoint thread starts the WAL over.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+
+/// Checkpoints the WAL every [`CHECKPOINT_PERIOD`] until the store is dropped.
+///
+/// `PASSIVE` copies what no reader still needs into the database and never waits for the
+/// writer or the readers, so writes go on meanwhile. But under a steady stream of writes the
+/// WAL is never copied completely at the moment a write begins, which is when SQLite starts
+/// it over, so it would grow without end. Once it passes [`WAL_RESTART_FRAMES`], this asks
+/// the writer (`restart_due`) to run a `RESTART` checkpoint between two batches: it copies
+/// the little that `PASSIVE` left, waits for the readers to finish, and the WAL starts from
+/// its beginning. Run from here instead, it would wait forever for a gap between the writer's
+/// transactions.
+fn checkpoint_loop(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>, restart_due: &AtomicBool) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_PERIOD) {
+        // The answer is (busy, frames in the WAL, frames copied).
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(1)) {
+            Ok(frames) if frames >= WAL_RESTART_FRAMES => restart_due.store(true, Ordering::Relaxed),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+        }
     }
 }
 
