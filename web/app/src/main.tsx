@@ -1,3 +1,7 @@
 import { render } from "preact";
+import { App } from "./app.tsx";
+import { applyDocumentLang } from "./i18n/index.ts";
+import "./styles/app.css";
 
-render(<p>Magpie</p>, document.getElementById("app")!);
+applyDocumentLang();
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,70 @@
+// The root: resumes a stored session, shows sign-in until there is a client, and hands the
+// client to the shell. Owns the language, so that switching it re-renders everything.
+
+import type { JSX } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { type ChatClient, browserStorage, resume } from "@magpie/sdk";
+import { getLocale, onLocaleChange } from "./i18n/index.ts";
+import { LocaleContext, useT } from "./i18n/hooks.ts";
+import { ClientContext, isMagpieError, signingOut } from "./state/client.ts";
+import { AuthScreen } from "./components/Auth.tsx";
+import { Shell } from "./components/Shell.tsx";
+import { Spinner } from "./components/ui.tsx";
+
+type Phase = { kind: "resuming" } | { kind: "resume_failed" } | { kind: "signed_out"; reason?: string | undefined } | { kind: "signed_in"; client: ChatClient };
+
+export function App(): JSX.Element {
+  const [locale, setLocale] = useState(getLocale());
+  useEffect(() => onLocaleChange(setLocale), []);
+  return (
+    <LocaleContext.Provider value={locale}>
+      <Root />
+    </LocaleContext.Provider>
+  );
+}
+
+function Root(): JSX.Element {
+  const { t } = useT();
+  const [phase, setPhase] = useState<Phase>({ kind: "resuming" });
+
+  const adopt = useCallback((client: ChatClient) => {
+    const off = client.on("signed_out", (reason) => {
+      off();
+      client.close();
+      setPhase({ kind: "signed_out", reason: signingOut.has(client) || reason === "logout" ? undefined : reason ?? "generic" });
+    });
+    client.start();
+    setPhase({ kind: "signed_in", client });
+  }, []);
+
+  const tryResume = useCallback(() => {
+    setPhase({ kind: "resuming" });
+    resume("", browserStorage())
+      .then((client) => (client ? adopt(client) : setPhase({ kind: "signed_out" })))
+      .catch((e: unknown) => setPhase(isMagpieError(e) && e.code === "network" ? { kind: "resume_failed" } : { kind: "signed_out" }));
+  }, [adopt]);
+
+  useEffect(tryResume, [tryResume]);
+
+  switch (phase.kind) {
+    case "resuming":
+      return <div class="splash"><div class="brand-mark" aria-hidden="true">鹊</div><Spinner label={t("common.loading")} /></div>;
+    case "resume_failed":
+      return (
+        <div class="splash">
+          <div class="brand-mark" aria-hidden="true">鹊</div>
+          <p role="alert">{t("auth.network")}</p>
+          <button type="button" class="btn btn-primary" onClick={tryResume}>{t("common.retry")}</button>
+          <button type="button" class="btn btn-link" onClick={() => setPhase({ kind: "signed_out" })}>{t("auth.signIn")}</button>
+        </div>
+      );
+    case "signed_out":
+      return <AuthScreen reason={phase.reason} onSignedIn={adopt} />;
+    case "signed_in":
+      return (
+        <ClientContext.Provider value={phase.client}>
+          <Shell client={phase.client} onSignOut={() => setPhase({ kind: "signed_out" })} />
+        </ClientContext.Provider>
+      );
+  }
+}

@@ -1,0 +1,230 @@
+// One conversation: header, announcement, the message log, typing indicator and composer, with
+// drag-and-drop of files and the group info pane.
+
+import type { JSX } from "preact";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { MessageView } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import { formatFull, formatListTime } from "../lib/format.ts";
+import { canEdit, isGroupLike, postBlock } from "../lib/permissions.ts";
+import { attempt, conversationTitle, displayName, errorText, useClient, useNow } from "../state/client.ts";
+import { navigate } from "../state/router.ts";
+import { rememberPreview } from "../state/media.ts";
+import { toast } from "../state/toast.ts";
+import { Icon } from "./icons.tsx";
+import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
+import { MessageList, type MessageListHandle } from "./MessageList.tsx";
+import type { ChatCtx } from "./Message.tsx";
+import { Composer } from "./Composer.tsx";
+import { ImageViewer } from "./content.tsx";
+import { ForwardDialog } from "./dialogs.tsx";
+import { GroupInfo } from "./GroupInfo.tsx";
+
+/** Groups up to this size have their members listed again while reads are awaited. */
+const MEMBERS_POLL_MAX = 200;
+const MEMBERS_POLL_MS = 4000;
+
+export function typingText(names: string[], t: (k: "chat.typingOne" | "chat.typingTwo" | "chat.typingMany", p?: Record<string, string>) => string): string {
+  if (names.length === 0) return "";
+  if (names.length === 1) return t("chat.typingOne", { name: names[0]! });
+  if (names.length === 2) return t("chat.typingTwo", { a: names[0]!, b: names[1]! });
+  return t("chat.typingMany");
+}
+
+export function ChatView({ id }: { id: number }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const now = useNow(15_000);
+  const [opened, setOpened] = useState<"loading" | "ok" | "failed">("loading");
+  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
+  const [editing, setEditing] = useState<MessageView | null>(null);
+  const [forwarding, setForwarding] = useState<MessageView | null>(null);
+  const [image, setImage] = useState<{ fileId: string; name?: string | undefined } | null>(null);
+  const [info, setInfo] = useState(false);
+  const [drag, setDrag] = useState(false);
+  const [highlightKey, setHighlightKey] = useState<string | undefined>(undefined);
+  const [confirmBlock, setConfirmBlock] = useState(false);
+  const [announcementHidden, setAnnouncementHidden] = useState<string | null>(null);
+  const listHandle = useRef<MessageListHandle | null>(null);
+  const focusComposer = useRef<(() => void) | null>(null);
+  const atBottom = useRef(true);
+
+  useEffect(() => {
+    let live = true;
+    setOpened("loading");
+    client.openConversation(id).then(() => live && setOpened("ok"), (e: unknown) => { if (live) { setOpened("failed"); toast(errorText(e, t)); } });
+    return () => { live = false; };
+  }, [id]);
+
+  const view = client.view(id);
+  const conv = view?.conversation ?? client.conversations().find((c) => c.id === id);
+
+  // Members change with system entries: refresh them when a new one shows up.
+  const lastSystemSeq = useMemo(() => {
+    let seq = 0;
+    for (const m of view?.messages ?? []) if (m.entry.kind === "system" && m.entry.seq > seq) seq = m.entry.seq;
+    return seq;
+  }, [view?.messages]);
+  const refreshedAt = useRef(0);
+  useEffect(() => {
+    if (!conv || !isGroupLike(conv) || opened !== "ok") return;
+    if (refreshedAt.current === 0) { refreshedAt.current = lastSystemSeq; return; }
+    if (lastSystemSeq > refreshedAt.current) {
+      refreshedAt.current = lastSystemSeq;
+      client.refreshMembers(id).catch(() => { /* shown as it was */ });
+    }
+  }, [lastSystemSeq, opened]);
+
+  // Groups tell nobody when a member reads (protocol §7.7): "Read by N" comes from the members'
+  // marks as last listed. While a small group is open and some of my messages are not read by
+  // everyone yet, list the members again every few seconds, and when the tab comes back.
+  const waitingForReads = !!view && !!conv && isGroupLike(conv) && conv.member_count <= MEMBERS_POLL_MAX &&
+    view.messages.some((m) => m.mine && m.readBy !== undefined && m.readBy < conv.member_count - 1);
+  useEffect(() => {
+    if (!waitingForReads || opened !== "ok") return;
+    const refresh = () => { if (document.visibilityState === "visible") client.refreshMembers(id).catch(() => { /* next time */ }); };
+    const timer = setInterval(refresh, MEMBERS_POLL_MS);
+    document.addEventListener("visibilitychange", refresh);
+    return () => { clearInterval(timer); document.removeEventListener("visibilitychange", refresh); };
+  }, [waitingForReads, opened, id]);
+
+  // Mark read while the newest messages are on screen and the tab is visible.
+  const lastSeq = view?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;
+  const markIfSeen = useCallback(() => {
+    if (atBottom.current && document.visibilityState === "visible") client.markRead(id);
+  }, [client, id]);
+  useEffect(markIfSeen, [lastSeq, conv?.unread, markIfSeen]);
+  useEffect(() => {
+    const onVis = () => markIfSeen();
+    document.addEventListener("visibilitychange", onVis);
+    window.addEventListener("focus", onVis);
+    return () => { document.removeEventListener("visibilitychange", onVis); window.removeEventListener("focus", onVis); };
+  }, [markIfSeen]);
+
+  const members = view?.members;
+  const mentionNames = useMemo(() => {
+    const names = (members ?? []).flatMap((m) => [displayName(client, m.account), m.account.split("@")[0] ?? ""]);
+    return [...names, t("composer.mentionAllWord"), "all"];
+  }, [members, locale]);
+  const byseq = useMemo(() => {
+    const map = new Map<number, MessageView>();
+    for (const m of view?.messages ?? []) if (m.entry.seq > 0) map.set(m.entry.seq, m);
+    return map;
+  }, [view?.messages]);
+
+  if (!conv || !view) {
+    return (
+      <section class="chat-pane">
+        <header class="chat-header"><IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} /></header>
+        <div class="chat-empty">{opened === "failed" || (opened === "ok" && !conv) ? <p>{t("chat.notFound")}</p> : <Spinner label={t("common.loading")} />}</div>
+      </section>
+    );
+  }
+
+  const title = conversationTitle(client, conv, t);
+  const group = isGroupLike(conv);
+  const nameOf = (a: string) => displayName(client, a);
+
+  const ctx: ChatCtx = {
+    client, conversation: conv, members, now, nameOf, mentionNames, highlightKey,
+    reply: (v) => { setEditing(null); setReplyTo(v); },
+    edit: (v) => { setReplyTo(null); setEditing(v); },
+    forward: (v) => setForwarding(v),
+    openImage: (fileId, name) => setImage({ fileId, name }),
+    find: (seq) => byseq.get(seq),
+    jumpTo: (seq) => {
+      if (listHandle.current?.scrollToSeq(seq)) {
+        const key = byseq.get(seq)?.key;
+        setHighlightKey(key);
+        setTimeout(() => setHighlightKey(undefined), 1600);
+      } else toast(t("chat.originalNotLoaded"), "info");
+    },
+  };
+
+  const editLast = () => {
+    for (let i = view.messages.length - 1; i >= 0; i--) {
+      const m = view.messages[i]!;
+      if (m.mine && canEdit(m.entry, conv, client.me.account, Date.now())) { ctx.edit(m); return; }
+    }
+  };
+
+  const peer = conv.kind === "direct" ? conv.peer : undefined;
+  const presence = peer && peer !== client.me.account ? client.presence(peer) : undefined;
+  const subtitle = group
+    ? t("chat.members", { count: conv.member_count })
+    : presence
+      ? presence.status === "offline" && presence.last_seen_ms
+        ? t("presence.lastSeen", { time: formatListTime(presence.last_seen_ms, Date.now(), locale, t("time.yesterday")) })
+        : t(`presence.${presence.status}`) + (presence.text ? ` · ${presence.text}` : "")
+      : peer ?? "";
+  const typing = view.typing.filter((a) => a !== client.me.account).map(nameOf);
+  const block = postBlock(conv, now);
+  const announcement = group && conv.announcement && announcementHidden !== conv.announcement ? conv.announcement : null;
+
+  const onDragOver = (e: DragEvent) => {
+    if (!block && e.dataTransfer && Array.from(e.dataTransfer.types).includes("Files")) { e.preventDefault(); setDrag(true); }
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDrag(false);
+    if (block) return;
+    const files = Array.from(e.dataTransfer?.files ?? []);
+    for (const f of files) rememberPreview(client.sendFile(id, f), f);
+    if (files.length) listHandle.current?.scrollToBottom();
+  };
+
+  return (
+    <div class={`chat-with-info${info && group ? " info-open" : ""}`}>
+      <section class="chat-pane" aria-label={title} onDragOver={onDragOver} onDragLeave={(e) => { if (e.currentTarget === e.target) setDrag(false); }} onDrop={onDrop}>
+        <header class="chat-header">
+          <IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} />
+          <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? client.profile(peer)?.avatar : conv.avatar}
+            presence={presence?.status} />
+          <div class="chat-title">
+            <h2>{title}{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
+            <p class="muted small">{subtitle}</p>
+          </div>
+          <div class="chat-actions">
+            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => setInfo(!info)} />}
+            <MenuButton icon="more" label={t("chat.options")} items={[
+              { label: conv.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void attempt(() => client.updateSettings(id, { pinned: !conv.me.pinned }), t, (m) => toast(m)) },
+              { label: conv.me.muted ? t("list.unmute") : t("list.mute"), icon: conv.me.muted ? "bell" : "bellOff", onSelect: () => void attempt(() => client.updateSettings(id, { muted: !conv.me.muted }), t, (m) => toast(m)) },
+              { label: t("contacts.block"), icon: "ban", danger: true, hidden: !peer || peer === client.me.account, onSelect: () => setConfirmBlock(true) },
+            ]} />
+          </div>
+        </header>
+        {announcement && (
+          <div class="announcement" role="note">
+            <Icon name="megaphone" size={16} />
+            <div><strong>{t("group.announcement")}</strong><p>{announcement}</p></div>
+            <IconButton icon="close" size={14} label={t("chat.dismiss")} onClick={() => setAnnouncementHidden(conv.announcement ?? null)} />
+          </div>
+        )}
+        <MessageList view={view} ctx={ctx} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; if (b) markIfSeen(); }} />
+        <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
+        {view.left ? (
+          <div class="composer-blocked" role="note"><Icon name="logOut" size={16} />{t("composer.left")}</div>
+        ) : block ? (
+          <div class="composer-blocked" role="note">
+            <Icon name="lock" size={16} />
+            {block === "channel" ? t("composer.blockedChannel") : block === "mute_all" ? t("composer.blockedMuteAll")
+              : t("composer.blockedMuted", { time: formatFull(conv.me.muted_until_ms ?? 0, locale) })}
+          </div>
+        ) : (
+          <Composer conversation={conv} members={members} title={title} replyTo={replyTo} editing={editing}
+            onCancelReply={() => setReplyTo(null)} onCancelEdit={() => setEditing(null)} onEditLast={editLast}
+            onSent={() => listHandle.current?.scrollToBottom()} focusRef={focusComposer} />
+        )}
+        {drag && <div class="drop-overlay" aria-hidden="true"><Icon name="paperclip" size={32} /><p>{t("chat.dropHere")}</p></div>}
+      </section>
+      {info && group && !view.left && <GroupInfo conversation={conv} members={members} onClose={() => setInfo(false)} />}
+      {forwarding && <ForwardDialog from={id} seqs={[forwarding.entry.seq]} onClose={() => setForwarding(null)} />}
+      {image && <ImageViewer fileId={image.fileId} name={image.name} onClose={() => setImage(null)} />}
+      {confirmBlock && peer && (
+        <ConfirmDialog title={t("contacts.block")} text={t("confirm.block", { name: title })} confirm={t("contacts.block")} danger
+          onConfirm={async () => { await attempt(() => client.block(peer), t, (m) => toast(m)) && toast(t("contacts.blockedToast", { name: title }), "info"); }}
+          onClose={() => setConfirmBlock(false)} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,270 @@
+// The message composer: Enter sends, Shift+Enter is a new line (never while an IME is
+// composing), @mention autocomplete from the group's members, emoji, code blocks, files
+// (button, paste, and drop on the chat), reply and edit modes, typing signals and drafts.
+
+import type { JSX } from "preact";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { Conversation, Member, MessageView } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import { editBody, editableText, type MentionCandidate, mentionQueryAt, parseComposer, rankCandidates } from "../lib/compose.ts";
+import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
+import { previewText } from "../lib/preview.ts";
+import { displayName, errorText, useClient } from "../state/client.ts";
+import { rememberPreview } from "../state/media.ts";
+import { toast } from "../state/toast.ts";
+import { Icon } from "./icons.tsx";
+import { Avatar, IconButton } from "./ui.tsx";
+import { EmojiPicker } from "./EmojiPicker.tsx";
+
+/** Unsent text per conversation, kept while the app runs (and sent to the server as the draft
+ * when the user leaves the conversation). */
+const drafts = new Map<number, string>();
+
+const MAX_HEIGHT_PX = 220;
+
+interface Suggestion extends MentionCandidate { all?: boolean }
+
+export function Composer(props: {
+  conversation: Conversation; members: Member[] | undefined; title: string;
+  replyTo: MessageView | null; editing: MessageView | null;
+  onCancelReply: () => void; onCancelEdit: () => void; onSent: () => void; onEditLast: () => void;
+  focusRef: { current: (() => void) | null };
+}): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const conv = props.conversation;
+  const id = conv.id;
+  const [text, setText] = useState(() => drafts.get(id) ?? conv.me.draft ?? "");
+  const textRef = useRef(text);
+  textRef.current = text;
+  const area = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const emojiBtn = useRef<HTMLButtonElement>(null);
+  const [emoji, setEmoji] = useState(false);
+  const [mention, setMention] = useState<{ start: number; query: string; active: number } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const composing = useRef(false);
+
+  props.focusRef.current = () => area.current?.focus();
+
+  // Save the draft when leaving the conversation.
+  useEffect(() => () => {
+    const draft = textRef.current;
+    if (draft.trim()) drafts.set(id, draft); else drafts.delete(id);
+    const server = conv.me.draft ?? "";
+    if (draft.trim() !== server.trim()) client.updateSettings(id, { draft: draft.trim() ? draft : "" }).catch(() => { /* a draft is best effort */ });
+  }, [id]);
+
+  // Entering edit mode fills the composer with the message; leaving it restores the draft.
+  const savedDraft = useRef<string>("");
+  useEffect(() => {
+    if (props.editing) {
+      savedDraft.current = textRef.current;
+      setText(editableText(props.editing.entry.kind, props.editing.entry.body));
+      requestAnimationFrame(() => { const el = area.current; if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); } });
+    } else if (savedDraft.current !== "" || textRef.current !== "") {
+      setText(savedDraft.current);
+      savedDraft.current = "";
+    }
+  }, [props.editing?.key]);
+  useEffect(() => { if (props.replyTo) area.current?.focus(); }, [props.replyTo?.key]);
+
+  // Grow with the text.
+  useLayoutEffect(() => {
+    const el = area.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  const nameOf = (a: string) => displayName(client, a);
+  const candidates: Suggestion[] = (props.members ?? [])
+    .filter((m) => m.account !== client.me.account)
+    .map((m) => ({ account: m.account, name: nameOf(m.account) }));
+  const allowAll = canMentionAll(conv);
+  const suggestions: Suggestion[] = mention
+    ? [
+      ...(allowAll && (t("composer.mentionAllWord").toLowerCase().startsWith(mention.query.toLowerCase()) || "all".startsWith(mention.query.toLowerCase()))
+        ? [{ account: "", name: t("composer.mentionAllWord"), all: true }] : []),
+      ...rankCandidates(candidates, mention.query),
+    ]
+    : [];
+
+  const updateMention = (value: string, caret: number) => {
+    if (!isGroupLike(conv)) { setMention(null); return; }
+    const q = mentionQueryAt(value, caret);
+    setMention(q ? { ...q, active: 0 } : null);
+  };
+
+  /** Replaces the text and puts the caret at once, so that keys typed right after land after
+   * the insertion (the render that follows finds the same value and leaves the caret alone). */
+  const replaceText = (next: string, caret: number) => {
+    const el = area.current;
+    textRef.current = next;
+    if (el) {
+      el.value = next;
+      el.focus();
+      el.setSelectionRange(caret, caret);
+    }
+    setText(next);
+  };
+
+  const insertAt = (insert: string, replaceFrom?: number) => {
+    const el = area.current;
+    const value = textRef.current;
+    const startPos = replaceFrom ?? el?.selectionStart ?? value.length;
+    const endPos = el?.selectionEnd ?? value.length;
+    replaceText(value.slice(0, startPos) + insert + value.slice(endPos), startPos + insert.length);
+  };
+
+  const pickSuggestion = (s: Suggestion) => {
+    if (!mention) return;
+    insertAt(`@${s.name} `, mention.start);
+    setMention(null);
+  };
+
+  const send = async () => {
+    if (busy) return;
+    if (props.editing) {
+      const e = props.editing.entry;
+      const body = editBody(e.kind, text);
+      if (!body) return;
+      setBusy(true);
+      try {
+        await client.edit(id, e.seq, body);
+        props.onCancelEdit();
+      } catch (err) {
+        toast(errorText(err, t));
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
+    const composed = parseComposer(text, candidates, { allowMentionAll: allowAll });
+    if (!composed) return;
+    const options: { mentions?: string[]; mentionAll?: boolean; replyTo?: number } = {};
+    if (composed.mentions.length) options.mentions = composed.mentions;
+    if (composed.mentionAll) options.mentionAll = true;
+    if (props.replyTo && props.replyTo.entry.seq > 0) options.replyTo = props.replyTo.entry.seq;
+    client.send(id, composed.kind, composed.body, options);
+    setText("");
+    drafts.delete(id);
+    setMention(null);
+    props.onCancelReply();
+    props.onSent();
+  };
+
+  const sendFiles = (files: Iterable<File>) => {
+    for (const f of files) {
+      const cmid = client.sendFile(id, f);
+      rememberPreview(cmid, f);
+    }
+    props.onSent();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const composingNow = composing.current || e.isComposing || e.keyCode === 229;
+    if (mention && suggestions.length > 0 && !composingNow) {
+      if (e.key === "ArrowDown") { e.preventDefault(); setMention({ ...mention, active: (mention.active + 1) % suggestions.length }); return; }
+      if (e.key === "ArrowUp") { e.preventDefault(); setMention({ ...mention, active: (mention.active - 1 + suggestions.length) % suggestions.length }); return; }
+      if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); pickSuggestion(suggestions[mention.active] ?? suggestions[0]!); return; }
+      if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); setMention(null); return; }
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.altKey && !composingNow) {
+      e.preventDefault();
+      void send();
+      return;
+    }
+    if (e.key === "Escape") {
+      if (props.editing) { e.preventDefault(); props.onCancelEdit(); }
+      else if (props.replyTo) { e.preventDefault(); props.onCancelReply(); }
+      return;
+    }
+    if (e.key === "ArrowUp" && textRef.current === "" && !props.editing) {
+      e.preventDefault();
+      props.onEditLast();
+    }
+  };
+
+  const onInput = (e: Event) => {
+    const el = e.currentTarget as HTMLTextAreaElement;
+    setText(el.value);
+    updateMention(el.value, el.selectionStart);
+    if (el.value.trim() && !props.editing) client.typing(id);
+  };
+
+  const onPaste = (e: ClipboardEvent) => {
+    const files = Array.from(e.clipboardData?.files ?? []);
+    if (files.length > 0 && !props.editing) {
+      e.preventDefault();
+      sendFiles(files);
+    }
+  };
+
+  const insertCode = () => {
+    const el = area.current;
+    const value = textRef.current;
+    const s = el?.selectionStart ?? value.length;
+    const en = el?.selectionEnd ?? value.length;
+    const selected = value.slice(s, en);
+    const block = "```\n" + (selected || "") + "\n```";
+    replaceText(value.slice(0, s) + block + value.slice(en), s + 4 + selected.length);
+  };
+
+  const context = props.editing ?? props.replyTo;
+  return (
+    <div class={`composer${props.editing ? " editing" : ""}`}>
+      {context && (
+        <div class="composer-context">
+          <Icon name={props.editing ? "edit" : "reply"} size={16} />
+          <div class="composer-context-text">
+            <strong>{props.editing ? t("composer.editing") : t("composer.replyingTo", { name: nameOf(context.entry.sender) })}</strong>
+            <span>{previewText(context.entry, { t, locale, nameOf })}</span>
+          </div>
+          <IconButton icon="close" size={16} label={props.editing ? t("composer.cancelEdit") : t("composer.cancelReply")}
+            onClick={props.editing ? props.onCancelEdit : props.onCancelReply} />
+        </div>
+      )}
+      {mention && suggestions.length > 0 && (
+        <ul class="mention-list" role="listbox" id={`mentions-${id}`} aria-label={t("composer.suggestions")}>
+          {suggestions.map((s, i) => (
+            <li key={s.account || "all"} id={`mention-${id}-${i}`} role="option" aria-selected={i === mention.active}
+              class={`person-row${i === mention.active ? " active" : ""}`}
+              onMouseDown={(e) => { e.preventDefault(); pickSuggestion(s); }} onMouseEnter={() => setMention({ ...mention, active: i })}>
+              {s.all
+                ? <><span class="avatar avatar-all" aria-hidden="true">@</span><span class="person-text"><span class="person-name">{s.name}</span><span class="person-addr">{t("composer.mentionAllHint")}</span></span></>
+                : <><Avatar name={s.name} seed={s.account} size={26} /><span class="person-text"><span class="person-name">{s.name}</span><span class="person-addr">{s.account}</span></span></>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <textarea ref={area} class="composer-input" rows={1} aria-label={t("composer.message")} placeholder={t("composer.placeholder", { name: props.title })}
+        value={text} onInput={onInput} onKeyDown={onKeyDown} onPaste={onPaste}
+        onClick={(e) => updateMention(e.currentTarget.value, e.currentTarget.selectionStart)}
+        onCompositionStart={() => { composing.current = true; }} onCompositionEnd={() => { composing.current = false; }}
+        aria-autocomplete={isGroupLike(conv) ? "list" : undefined} aria-controls={mention && suggestions.length ? `mentions-${id}` : undefined}
+        aria-activedescendant={mention && suggestions.length ? `mention-${id}-${mention.active}` : undefined} />
+      <div class="composer-bar">
+        <IconButton icon="smile" label={t("composer.emoji")} buttonRef={emojiBtn} onClick={() => setEmoji(!emoji)} expanded={emoji} haspopup="dialog" />
+        <IconButton icon="paperclip" label={t("composer.attach")} onClick={() => fileInput.current?.click()} disabled={!!props.editing} />
+        <IconButton icon="code" label={t("composer.code")} onClick={insertCode} />
+        {isGroupLike(conv) && <IconButton icon="at" label={t("composer.mention")} onClick={() => {
+          const el = area.current;
+          const pos = el?.selectionStart ?? textRef.current.length;
+          const needsSpace = pos > 0 && !/\s/.test(textRef.current[pos - 1] ?? "");
+          insertAt(needsSpace ? " @" : "@");
+          setMention({ start: pos + (needsSpace ? 1 : 0), query: "", active: 0 });
+        }} />}
+        <input ref={fileInput} type="file" multiple hidden aria-label={t("composer.chooseFile")}
+          onChange={(e) => { const input = e.currentTarget; sendFiles(Array.from(input.files ?? [])); input.value = ""; }} />
+        <span class="composer-hint">{t("composer.hint")}</span>
+        {props.editing && <button type="button" class="btn btn-ghost" onClick={props.onCancelEdit}>{t("common.cancel")}</button>}
+        <button type="button" class="btn btn-primary send-btn" onClick={() => void send()} disabled={busy || text.trim() === ""}>
+          <Icon name={props.editing ? "check" : "send"} size={16} />
+          <span>{props.editing ? t("composer.save") : t("composer.send")}</span>
+        </button>
+      </div>
+      {emoji && <EmojiPicker prefer="above" anchor={emojiBtn.current} onClose={() => setEmoji(false)} onPick={(e) => { insertAt(e); }} />}
+    </div>
+  );
+}

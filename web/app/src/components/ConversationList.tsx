@@ -1,0 +1,139 @@
+// The list of conversations: pinned first, then by activity (the SDK's order), with unread and
+// mention badges, a preview of the last message, pin and mute, and filter-as-you-type.
+
+import type { JSX } from "preact";
+import { useRef, useState } from "preact/hooks";
+import type { ChatClient, Conversation } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import type { Translate, Locale } from "../i18n/index.ts";
+import { attempt, conversationTitle, displayName, useClient, useNow } from "../state/client.ts";
+import { openConversationRoute } from "../state/router.ts";
+import { toast } from "../state/toast.ts";
+import { previewText } from "../lib/preview.ts";
+import { formatListTime } from "../lib/format.ts";
+import { Icon } from "./icons.tsx";
+import { Avatar, IconButton, Menu } from "./ui.tsx";
+import { NewChatDialog, NewGroupDialog } from "./dialogs.tsx";
+
+/** Conversations whose title (or peer address) contains the filter, ignoring case. */
+export function filterConversations<T extends { title: string; address?: string | undefined }>(items: T[], query: string): T[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return items;
+  return items.filter((i) => i.title.toLowerCase().includes(q) || (i.address ?? "").toLowerCase().includes(q));
+}
+
+export function ConversationList({ activeId }: { activeId: number | undefined }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const now = useNow(60_000);
+  const [query, setQuery] = useState("");
+  const [dialog, setDialog] = useState<"chat" | "group" | null>(null);
+
+  const items = client.conversations().map((c) => ({ c, title: conversationTitle(client, c, t), address: c.peer }));
+  const shown = filterConversations(items, query);
+
+  return (
+    <section class="list-pane" aria-label={t("list.title")}>
+      <header class="pane-header">
+        <h1>{t("list.title")}</h1>
+        <div class="pane-actions">
+          <IconButton icon="edit" label={t("list.newChat")} onClick={() => setDialog("chat")} haspopup="dialog" />
+          <IconButton icon="userPlus" label={t("list.newGroup")} onClick={() => setDialog("group")} haspopup="dialog" />
+        </div>
+      </header>
+      <div class="search-box">
+        <Icon name="search" size={16} />
+        <input class="input" type="search" aria-label={t("list.filter")} placeholder={t("list.filterPlaceholder")} value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") setQuery("");
+            if (e.key === "Enter" && shown[0]) openConversationRoute(shown[0].c.id);
+          }} />
+      </div>
+      <ul class="conv-list" role="list" aria-label={t("list.label")}>
+        {shown.map(({ c, title }) => (
+          <ConversationItem key={c.id} client={client} conversation={c} title={title} active={c.id === activeId} now={now} t={t} locale={locale} />
+        ))}
+      </ul>
+      {items.length === 0 && <p class="list-empty">{t("list.empty")}</p>}
+      {items.length > 0 && shown.length === 0 && <p class="list-empty">{t("list.noMatch", { query: query.trim() })}</p>}
+      {dialog === "chat" && <NewChatDialog onClose={() => setDialog(null)} />}
+      {dialog === "group" && <NewGroupDialog onClose={() => setDialog(null)} />}
+    </section>
+  );
+}
+
+function ConversationItem(props: { client: ChatClient; conversation: Conversation; title: string; active: boolean; now: number; t: Translate; locale: Locale }): JSX.Element {
+  const { client, conversation: c, title, t, locale } = props;
+  const optionsRef = useRef<HTMLButtonElement>(null);
+  const [menu, setMenu] = useState(false);
+  const nameOf = (a: string) => (a === client.me.account ? t("preview.you") : displayName(client, a));
+  const view = client.view(c.id);
+  const typing = view?.typing ?? [];
+  const last = c.last_message;
+
+  // Messages still in the outbox are newer than anything stored: show the newest of them.
+  const pending = client.outbox(c.id);
+  const outgoing = pending[pending.length - 1];
+
+  let preview: JSX.Element | string = "";
+  if (typing.length > 0 && !props.active) {
+    preview = <span class="accent">{t("list.typing")}</span>;
+  } else if (c.me.draft && !props.active) {
+    preview = <><span class="draft">{t("list.draft")}</span> {c.me.draft}</>;
+  } else if (outgoing && (!last || outgoing.entry.at_ms >= last.at_ms)) {
+    const text = previewText(outgoing.entry, { t, locale, nameOf: (a) => displayName(client, a) });
+    preview = outgoing.state === "failed"
+      ? <><span class="draft">{t("list.failed")}</span> {text}</>
+      : <><Icon name="clock" size={12} class="inline-icon" /> {text}</>;
+  } else if (last) {
+    const text = previewText(last, { t, locale, nameOf: (a) => displayName(client, a) });
+    const showSender = c.kind !== "direct" && last.kind !== "system" && last.recalled_at_ms === undefined;
+    preview = showSender ? `${nameOf(last.sender)}: ${text}` : text;
+  } else {
+    preview = <span class="muted-preview">{t("list.noMessages")}</span>;
+  }
+  const time = c.last_activity_ms ? formatListTime(last?.at_ms ?? c.last_activity_ms, props.now, locale, t("time.yesterday")) : "";
+  const presence = c.kind === "direct" && c.peer ? client.presence(c.peer)?.status : undefined;
+  const peerProfile = c.kind === "direct" && c.peer ? client.profile(c.peer) : undefined;
+
+  const toggle = (settings: { pinned?: boolean; muted?: boolean }) =>
+    attempt(() => client.updateSettings(c.id, settings), t, (m) => toast(m));
+
+  return (
+    <li class={`conv-item${props.active ? " active" : ""}${c.me.pinned ? " pinned" : ""}`}
+      onContextMenu={(e) => { e.preventDefault(); setMenu(true); }}>
+      <button type="button" class="conv-main" aria-current={props.active ? "true" : undefined} onClick={() => openConversationRoute(c.id)}>
+        <span class="conv-title-row">
+          <span class="conv-title">{title}</span>
+          {c.me.muted && <span class="conv-flag" role="img" aria-label={t("list.muted")} title={t("list.muted")}><Icon name="bellOff" size={13} /></span>}
+          {c.me.pinned && <span class="conv-flag" role="img" aria-label={t("list.pinned")} title={t("list.pinned")}><Icon name="pin" size={13} /></span>}
+          <span class="conv-time">{time}</span>
+        </span>
+        <span class="conv-preview-row">
+          <span class="conv-preview">{preview}</span>
+          {c.mentions > 0 && <span class="badge badge-mention" role="img" aria-label={t("list.mentioned")}>@</span>}
+          {c.unread > 0 && (
+            <span class={`badge${c.me.muted ? " badge-muted" : ""}`} role="img" data-testid="unread-badge" aria-label={t("list.unread", { count: c.unread })}>
+              {c.unread > 99 ? "99+" : c.unread}
+            </span>
+          )}
+        </span>
+      </button>
+      <span class="conv-avatar">
+        <Avatar name={title} seed={c.kind === "direct" ? c.peer ?? String(c.id) : `g${c.id}`} group={c.kind !== "direct"}
+          url={c.kind === "direct" ? peerProfile?.avatar : c.avatar} size={42} presence={presence} />
+      </span>
+      <button type="button" class="icon-btn conv-options" ref={optionsRef} aria-label={t("list.options")} title={t("list.options")}
+        aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
+        <Icon name="more" size={18} />
+      </button>
+      {menu && (
+        <Menu anchor={optionsRef.current} label={t("list.options")} onClose={() => setMenu(false)} items={[
+          { label: c.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void toggle({ pinned: !c.me.pinned }) },
+          { label: c.me.muted ? t("list.unmute") : t("list.mute"), icon: c.me.muted ? "bell" : "bellOff", onSelect: () => void toggle({ muted: !c.me.muted }) },
+        ]} />
+      )}
+    </li>
+  );
+}

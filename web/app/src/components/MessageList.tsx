@@ -1,0 +1,208 @@
+// The virtualised message log. Only the rows overlapping the viewport (plus an overscan margin)
+// are in the DOM, between two spacers whose heights come from measured row heights (an
+// estimate until a row has been seen). The list:
+// - sticks to the bottom while the user is at the bottom (new messages, images loading);
+// - otherwise keeps the row at the top of the viewport exactly where it is, also when older
+//   history is prepended or rows above are measured (scroll anchoring done by hand, since the
+//   rows are not all in the DOM);
+// - asks for older history (loadOlder) when the user scrolls near the top.
+
+import type { ComponentChildren, JSX } from "preact";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { ConversationView } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import { buildRows, type Row } from "../lib/rows.ts";
+import { type Anchor, anchorAt, computeOffsets, isAtBottom, restoreAnchor, visibleRange } from "../lib/virtual.ts";
+import { errorText } from "../state/client.ts";
+import { toast } from "../state/toast.ts";
+import { Icon } from "./icons.tsx";
+import { RowView, type ChatCtx } from "./Message.tsx";
+import { Spinner } from "./ui.tsx";
+
+const ESTIMATE_PX = 64;
+const OVERSCAN_PX = 800;
+const LOAD_OLDER_PX = 600;
+const LOAD_RETRY_MS = 5000;
+
+type ListRow = Row | { type: "head"; key: "head" };
+
+export interface MessageListHandle {
+  scrollToBottom(): void;
+  scrollToSeq(seq: number): boolean;
+}
+
+export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handle: { current: MessageListHandle | null }; onAtBottom: (atBottom: boolean) => void }): JSX.Element {
+  const { view, ctx } = props;
+  const { t } = useT();
+  const client = ctx.client;
+  const id = view.conversation.id;
+
+  const rows = useMemo<ListRow[]>(() => [{ type: "head", key: "head" }, ...buildRows(view.messages)], [view.messages]);
+  const keys = useMemo(() => rows.map((r) => r.key), [rows]);
+
+  const heights = useRef(new Map<string, number>()).current;
+  const [measured, setMeasured] = useState(0);
+  const offsets = useMemo(() => computeOffsets(keys, heights, ESTIMATE_PX), [keys, measured]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  // Re-renders on scroll; the window itself is computed from the element's live scrollTop.
+  const [, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(800);
+  const atBottom = useRef(true);
+  const anchor = useRef<Anchor | null>(null);
+  const [showJump, setShowJump] = useState(false);
+  const [unseen, setUnseen] = useState(false);
+  const loading = useRef(false);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const lastKey = useRef<string | undefined>(keys[keys.length - 1]);
+
+  // Measuring rows.
+  const observer = useMemo(() => typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+    let changed = false;
+    for (const e of entries) {
+      const el = e.target as HTMLElement;
+      const key = el.dataset.rowkey;
+      if (!key) continue;
+      const h = el.offsetHeight;
+      if (h > 0 && heights.get(key) !== h) { heights.set(key, h); changed = true; }
+    }
+    if (changed) setMeasured((n) => n + 1);
+  }), []);
+  useEffect(() => () => observer?.disconnect(), [observer]);
+  const dirty = useRef(false);
+  const noteMeasured = useCallback(() => { dirty.current = true; }, []);
+
+  // The viewport's height.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setViewport(el.clientHeight || 800);
+    if (typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => setViewport(el.clientHeight || 800));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const failedAt = useRef(0);
+  const loadOlder = useCallback(() => {
+    // After a failure (offline), wait a little before asking again: renders come often.
+    if (loading.current || view.atStart || Date.now() - failedAt.current < LOAD_RETRY_MS) return;
+    loading.current = true;
+    setLoadingOlder(true);
+    client.loadOlder(id)
+      .catch((e: unknown) => { if (failedAt.current === 0) toast(errorText(e, t)); failedAt.current = Date.now(); })
+      .finally(() => { loading.current = false; setLoadingOlder(false); });
+  }, [client, id, view.atStart]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const top = el.scrollTop;
+    setScrollTop(top);
+    const bottom = isAtBottom(top, el.clientHeight, el.scrollHeight);
+    if (bottom !== atBottom.current) { atBottom.current = bottom; props.onAtBottom(bottom); }
+    setShowJump(!bottom);
+    if (bottom) setUnseen(false);
+    anchor.current = bottom ? null : anchorAt(keys, offsets, top);
+    if (top < LOAD_OLDER_PX) loadOlder();
+  };
+
+  // After every render: stick to the bottom, or put the anchor row back where it was.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (atBottom.current) {
+      const target = el.scrollHeight - el.clientHeight;
+      if (Math.abs(el.scrollTop - target) > 1) el.scrollTop = target;
+    } else if (anchor.current) {
+      const want = restoreAnchor(anchor.current, keys, offsets);
+      if (want !== null && Math.abs(el.scrollTop - want) > 1) el.scrollTop = want;
+    }
+    // Rows measured while mounting: take their heights into the offsets (converges: a row is
+    // measured once, and later changes come from the ResizeObserver at frame time).
+    if (dirty.current) { dirty.current = false; setMeasured((n) => n + 1); }
+    // Not enough history to fill the screen: fetch more.
+    if (!view.atStart && el.scrollHeight <= el.clientHeight + LOAD_OLDER_PX) loadOlder();
+  });
+
+  // A new message arrived at the end while the user reads older ones.
+  useEffect(() => {
+    const last = keys[keys.length - 1];
+    if (last !== lastKey.current) {
+      lastKey.current = last;
+      if (!atBottom.current) setUnseen(true);
+    }
+  }, [keys]);
+
+  const scrollToBottom = useCallback(() => {
+    atBottom.current = true;
+    anchor.current = null;
+    props.onAtBottom(true);
+    setShowJump(false);
+    setUnseen(false);
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+    setMeasured((n) => n + 1);
+  }, []);
+
+  props.handle.current = {
+    scrollToBottom,
+    scrollToSeq(seq: number): boolean {
+      const i = rows.findIndex((r) => r.type === "message" && r.view.entry.seq === seq);
+      const el = scroller.current;
+      if (i < 0 || !el) return false;
+      const top = Math.max(0, offsets[i]! - el.clientHeight / 3);
+      atBottom.current = false;
+      props.onAtBottom(false);
+      anchor.current = anchorAt(keys, offsets, top);
+      el.scrollTop = top;
+      setScrollTop(top);
+      return true;
+    },
+  };
+
+  const liveTop = scroller.current?.scrollTop ?? 0;
+  const { start, end } = visibleRange(offsets, liveTop, viewport, OVERSCAN_PX);
+  const total = offsets[offsets.length - 1] ?? 0;
+  const before = offsets[start] ?? 0;
+  const after = total - (offsets[end] ?? total);
+
+  return (
+    <div class="message-list-wrap">
+      <div class="message-list" ref={scroller} role="log" aria-label={t("chat.messages")} tabIndex={0} onScroll={onScroll}>
+        <div style={{ height: `${before}px` }} aria-hidden="true" />
+        {rows.slice(start, end).map((row) => (
+          <Measured key={row.key} rowKey={row.key} observer={observer} heights={heights} onMeasured={noteMeasured}>
+            {row.type === "head"
+              ? <div class="list-head">{view.atStart
+                ? <p class="muted small">{view.messages.length ? t("chat.beginning") : t("chat.empty")}</p>
+                : <Spinner label={loadingOlder ? t("chat.loadingOlder") : undefined} />}</div>
+              : <RowView row={row} ctx={ctx} />}
+          </Measured>
+        ))}
+        <div style={{ height: `${after}px` }} aria-hidden="true" />
+      </div>
+      {showJump && (
+        <button type="button" class={`jump-latest${unseen ? " has-new" : ""}`} onClick={scrollToBottom} aria-label={unseen ? t("chat.newMessages") : t("chat.jumpLatest")}>
+          <Icon name="arrowDown" size={16} />{unseen && <span>{t("chat.newMessages")}</span>}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** A row whose height the list tracks while it is mounted: measured at once when it mounts (so
+ * that the offsets are right before the next paint), then by the list's ResizeObserver. */
+function Measured(props: { rowKey: string; observer: ResizeObserver | null; heights: Map<string, number>; onMeasured: () => void; children: ComponentChildren }): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  const { observer, rowKey, heights } = props;
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const h = el.offsetHeight;
+    if (h > 0 && heights.get(rowKey) !== h) { heights.set(rowKey, h); props.onMeasured(); }
+    observer?.observe(el);
+    return () => observer?.unobserve(el);
+  }, [observer, rowKey]);
+  return <div ref={ref} data-rowkey={rowKey} class="row">{props.children}</div>;
+}

@@ -1,0 +1,170 @@
+// The signed-in screen: the navigation rail, the page of the current route, the connection
+// banner, toasts and the quick switcher. Also keeps the tab title and notifications.
+
+import type { JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ChatClient, ConnectionStatus } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import type { MessageKey } from "../i18n/index.ts";
+import { conversationTitle, displayName, useClientVersion } from "../state/client.ts";
+import { navigate, openConversationRoute, useRoute } from "../state/router.ts";
+import { dismissToast, toast, useToasts } from "../state/toast.ts";
+import { notificationsWanted, permission, shouldNotify } from "../state/notify.ts";
+import { documentTitle, unreadTotal } from "../lib/title.ts";
+import { previewText } from "../lib/preview.ts";
+import { Icon, type IconName } from "./icons.tsx";
+import { Avatar } from "./ui.tsx";
+import { ConversationList } from "./ConversationList.tsx";
+import { ChatView } from "./ChatView.tsx";
+import { ContactsPage } from "./Contacts.tsx";
+import { SettingsPage } from "./Settings.tsx";
+import { QuickSwitcher } from "./dialogs.tsx";
+
+export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
+  const { t, locale } = useT();
+  useClientVersion(client);
+  const route = useRoute();
+  const [switcher, setSwitcher] = useState(false);
+  const conversations = client.conversations();
+
+  // Tab title.
+  const unread = unreadTotal(conversations);
+  useEffect(() => { document.title = documentTitle(unread, t("app.name")); }, [unread, locale]);
+  useEffect(() => () => { document.title = "Magpie"; }, []);
+
+  // Notifications while the tab is hidden.
+  useEffect(() => client.on("message", (conversation, entry) => {
+    if (!shouldNotify(conversation, document.visibilityState, notificationsWanted(), permission())) return;
+    const nameOf = (a: string) => displayName(client, a);
+    const title = conversationTitle(client, conversation, t);
+    const text = previewText(entry, { t, locale, nameOf });
+    const body = conversation.kind === "direct" ? text : `${nameOf(entry.sender)}: ${text}`;
+    try {
+      const n = new Notification(title, { body, tag: `conv-${conversation.id}`, lang: locale === "zh" ? "zh-CN" : "en" });
+      n.onclick = () => { window.focus(); openConversationRoute(conversation.id); n.close(); };
+    } catch { /* some browsers only allow notifications from a service worker */ }
+  }), [client, locale]);
+
+  // Ctrl/Cmd+K: the quick switcher.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setSwitcher((v) => !v);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  // Incoming friend requests: a badge on Contacts, and a toast when one arrives.
+  const [requests, setRequests] = useState(0);
+  useEffect(() => {
+    let live = true;
+    const load = () => client.friendRequests().then((r) => { if (live) setRequests(r.incoming.length); }, () => { /* keep the last count */ });
+    load();
+    const kinds = new Set(["friend_request", "friend_request_closed", "contact_added", "block_changed"]);
+    const offEvent = client.on("account_event", (e) => { if (kinds.has(e.event.kind)) load(); });
+    const offRequest = client.on("friend_request", (from) => toast(t("contacts.incomingToast", { name: displayName(client, from) }), "info"));
+    return () => { live = false; offEvent(); offRequest(); };
+  }, [client, locale]);
+
+  const open = route.page === "chats" ? route.conversation : undefined;
+  const chatsUnread = unread;
+  const nav: { page: "chats" | "contacts" | "settings"; icon: IconName; label: MessageKey; badge?: number }[] = [
+    { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread },
+    { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests },
+    { page: "settings", icon: "settings", label: "nav.settings" },
+  ];
+
+  return (
+    <div class={`shell page-${route.page}${open !== undefined ? " has-conversation" : ""}`}>
+      <StatusBanner client={client} />
+      <div class="shell-body">
+        <nav class="rail" aria-label={t("nav.main")}>
+          <div class="rail-brand" aria-hidden="true">鹊</div>
+          {nav.map((n) => (
+            <button type="button" key={n.page} class={`rail-btn${route.page === n.page ? " active" : ""}`} aria-label={t(n.label)}
+              aria-current={route.page === n.page ? "page" : undefined} title={t(n.label)}
+              onClick={() => navigate(n.page === "chats" ? { page: "chats" } : { page: n.page })}>
+              <Icon name={n.icon} size={22} />
+              <span class="rail-label" aria-hidden="true">{t(n.label)}</span>
+              {n.badge ? <span class="rail-badge" aria-hidden="true">{n.badge > 99 ? "99+" : n.badge}</span> : null}
+            </button>
+          ))}
+          <div class="rail-spacer" />
+          <button type="button" class="rail-me" aria-label={t("settings.profile")} title={client.me.display_name}
+            onClick={() => navigate({ page: "settings" })}>
+            <Avatar name={client.me.display_name} seed={client.me.account} url={client.me.avatar} size={34}
+              presence={client.presence(client.me.account)?.status ?? (client.status === "online" ? "online" : "offline")} />
+          </button>
+        </nav>
+        {route.page === "chats" && (
+          <div class="chats-layout">
+            <ConversationList activeId={open} />
+            {open !== undefined
+              ? <ChatView key={open} id={open} />
+              : <div class="chat-empty"><div class="brand-mark large" aria-hidden="true">鹊</div><p>{t("chat.selectPrompt")}</p><p class="muted small">{t("chat.switcherHint")}</p></div>}
+          </div>
+        )}
+        {route.page === "contacts" && <ContactsPage />}
+        {route.page === "settings" && <SettingsPage onSignOut={onSignOut} />}
+      </div>
+      <Toasts />
+      {switcher && <QuickSwitcher onClose={() => setSwitcher(false)} />}
+    </div>
+  );
+}
+
+const STATUS_TEXT: Partial<Record<ConnectionStatus, MessageKey>> = {
+  offline: "status.offline",
+  syncing: "status.syncing",
+};
+
+/** The connection banner (role="status"): hidden while online. */
+function StatusBanner({ client }: { client: ChatClient }): JSX.Element {
+  const { t } = useT();
+  const [sdkStatus, setStatus] = useState<ConnectionStatus>(client.status);
+  const everOnline = useRef(client.status === "online");
+  useEffect(() => client.on("status", (s) => { if (s === "online") everOnline.current = true; setStatus(s); }), [client]);
+  // The browser knows it is offline before a quiet socket does: say so at once.
+  const [browserOnline, setBrowserOnline] = useState(() => navigator.onLine !== false);
+  useEffect(() => {
+    const on = () => setBrowserOnline(true);
+    const off = () => setBrowserOnline(false);
+    window.addEventListener("online", on);
+    window.addEventListener("offline", off);
+    return () => { window.removeEventListener("online", on); window.removeEventListener("offline", off); };
+  }, []);
+  const status: ConnectionStatus = !browserOnline && sdkStatus !== "signed_out" ? "offline" : sdkStatus;
+  // A short connecting/syncing blip right after start is not worth a banner.
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (status === "online" || status === "signed_out") { setShown(false); return; }
+    if (status === "offline" || everOnline.current) { setShown(true); return; }
+    const id = setTimeout(() => setShown(true), 1500);
+    return () => clearTimeout(id);
+  }, [status]);
+  const key: MessageKey = status === "connecting" ? (everOnline.current ? "status.reconnecting" : "status.connecting") : STATUS_TEXT[status] ?? "status.connecting";
+  const visible = shown && status !== "online" && status !== "signed_out";
+  return (
+    <div class={`status-banner status-${status}`} role="status" hidden={!visible}>
+      {visible && <><Icon name={status === "offline" ? "wifiOff" : "refresh"} size={16} class={status === "offline" ? "" : "spin"} /><span>{t(key)}</span></>}
+    </div>
+  );
+}
+
+function Toasts(): JSX.Element {
+  const toasts = useToasts();
+  const { t } = useT();
+  return (
+    <div class="toasts">
+      {toasts.map((x) => (
+        <div key={x.id} class={`toast toast-${x.kind}`} role={x.kind === "error" ? "alert" : undefined}>
+          <span>{x.text}</span>
+          <button type="button" class="icon-btn small" aria-label={t("common.close")} onClick={() => dismissToast(x.id)}><Icon name="close" size={14} /></button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,386 @@
+// The inside of a message bubble, by kind (protocol §7.3). Everything user-written is rendered
+// as text nodes, except Markdown, which goes through the sanitiser in lib/markdown.ts.
+
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { ChatClient, Entry } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import { type Body, num, objList, str } from "../lib/body.ts";
+import { renderMarkdown } from "../lib/markdown.ts";
+import { highlightWith, loadHighlighter } from "../lib/highlight.ts";
+import { formatBytes, formatDuration, formatFull, formatMoney } from "../lib/format.ts";
+import { bodyPreview } from "../lib/preview.ts";
+import { displayName, errorText, useClient } from "../state/client.ts";
+import { blurhashUrl, downloadFile, fitBox, localPreview } from "../state/media.ts";
+import { openConversationRoute } from "../state/router.ts";
+import { toast } from "../state/toast.ts";
+import { Icon, type IconName } from "./icons.tsx";
+import { Avatar, Dialog, copyText } from "./ui.tsx";
+
+// ---- Text with links and mentions -------------------------------------------------------
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"'`）」】]+[^\s<>"'`）」】.,;:!?。，；：！？)]/g;
+
+export type Segment = { type: "text" | "link" | "mention"; text: string };
+
+/** Splits text into plain runs, links and `@mentions` of the given names. */
+export function segmentText(text: string, mentionNames: string[]): Segment[] {
+  const out: Segment[] = [];
+  const names = mentionNames.filter(Boolean).sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`${URL_RE.source}${names.length ? `|@(?:${names.join("|")})` : ""}`, "gi");
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    const i = m.index ?? 0;
+    if (i > last) out.push({ type: "text", text: text.slice(last, i) });
+    out.push({ type: m[0].startsWith("@") ? "mention" : "link", text: m[0] });
+    last = i + m[0].length;
+  }
+  if (last < text.length) out.push({ type: "text", text: text.slice(last) });
+  return out;
+}
+
+export function RichText({ text, mentionNames = [] }: { text: string; mentionNames?: string[] }): JSX.Element {
+  const segments = useMemo(() => segmentText(text, mentionNames), [text, mentionNames.join("\u0000")]);
+  return (
+    <div class="text-body">
+      {segments.map((s, i) =>
+        s.type === "link" ? <a key={i} href={s.text} target="_blank" rel="noopener noreferrer nofollow">{s.text}</a>
+          : s.type === "mention" ? <span key={i} class="mention">{s.text}</span>
+            : s.text)}
+    </div>
+  );
+}
+
+/** Wraps `@Name` in text nodes (not in code or links) in a mention span. */
+function markMentions(root: HTMLElement, names: string[]): void {
+  if (names.length === 0) return;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes: Text[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if ((n.textContent ?? "").includes("@") && !n.parentElement?.closest("code, pre, a, .mention")) nodes.push(n as Text);
+  }
+  for (const node of nodes) {
+    const segments = segmentText(node.textContent ?? "", names);
+    if (!segments.some((x) => x.type === "mention")) continue;
+    const frag = document.createDocumentFragment();
+    for (const seg of segments) {
+      if (seg.type === "mention") {
+        const span = document.createElement("span");
+        span.className = "mention";
+        span.textContent = seg.text;
+        frag.appendChild(span);
+      } else frag.appendChild(document.createTextNode(seg.text));
+    }
+    node.replaceWith(frag);
+  }
+}
+
+function Markdown({ text, mentionNames }: { text: string; mentionNames: string[] }): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  const html = useMemo(() => renderMarkdown(text), [text]);
+  const namesKey = mentionNames.join("\u0000");
+  useLayoutEffect(() => {
+    if (ref.current) markMentions(ref.current, mentionNames);
+  }, [html, namesKey]);
+  useEffect(() => {
+    const blocks = ref.current?.querySelectorAll<HTMLElement>("pre code");
+    if (!blocks || blocks.length === 0) return;
+    let live = true;
+    void loadHighlighter().then((hljs) => {
+      if (!live) return;
+      blocks.forEach((el) => {
+        const lang = /language-([\w+#.-]+)/.exec(el.className)?.[1];
+        const out = highlightWith(hljs, el.textContent ?? "", lang);
+        if (out) { el.innerHTML = out.html; el.classList.add("hljs"); }
+      });
+    });
+    return () => { live = false; };
+  }, [html]);
+  return <div ref={ref} class="markdown-body" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+function Code({ code, language }: { code: string; language?: string | undefined }): JSX.Element {
+  const { t } = useT();
+  const [html, setHtml] = useState<{ html: string; language: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    void loadHighlighter().then((hljs) => { if (live) setHtml(highlightWith(hljs, code, language)); });
+    return () => { live = false; };
+  }, [code, language]);
+  return (
+    <div class="code-block">
+      <div class="code-head">
+        <span>{language || html?.language || t("msg.code")}</span>
+        <button type="button" class="icon-btn small" aria-label={t("msg.copyCode")} title={t("msg.copyCode")}
+          onClick={() => void copyText(code).then(() => toast(t("msg.copied"), "info"))}><Icon name="copy" size={14} /></button>
+      </div>
+      {html
+        ? <pre><code class="hljs" dangerouslySetInnerHTML={{ __html: html.html }} /></pre>
+        : <pre><code>{code}</code></pre>}
+    </div>
+  );
+}
+
+// ---- Media ------------------------------------------------------------------------------
+
+function useFileUrl(client: ChatClient, fileId: string | undefined, side?: 256 | 1024): string | undefined {
+  const [url, setUrl] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (!fileId) return;
+    let live = true;
+    client.fileUrl(fileId, side).then((u) => { if (live) setUrl(u); }, () => { /* shown as the placeholder */ });
+    return () => { live = false; };
+  }, [fileId, side]);
+  return url;
+}
+
+function ImageContent({ body, clientMsgId, onOpen }: { body: Body; clientMsgId?: string | undefined; onOpen: (fileId: string, name?: string) => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const fileId = str(body, "file");
+  const name = str(body, "name");
+  const local = localPreview(clientMsgId);
+  const remote = useFileUrl(client, fileId, 256);
+  const [loaded, setLoaded] = useState(false);
+  const box = fitBox(num(body, "width"), num(body, "height"), 280, 280);
+  const placeholder = blurhashUrl(str(body, "blurhash"));
+  const src = loaded || !local ? remote ?? local : local;
+  return (
+    <button type="button" class="image-frame" aria-label={name ? t("msg.openImageNamed", { name }) : t("msg.openImage")}
+      style={{ width: `${box.width}px`, height: `${box.height}px`, backgroundImage: placeholder ? `url(${placeholder})` : undefined }}
+      onClick={() => fileId && onOpen(fileId, name)} disabled={!fileId}>
+      {local && !loaded && <img src={local} alt="" class="loaded" />}
+      {remote && <img src={remote} alt={name ?? ""} class={loaded ? "loaded" : ""} onLoad={() => setLoaded(true)} />}
+      {!src && !placeholder && <Icon name="image" size={28} />}
+    </button>
+  );
+}
+
+/** The full-size view of an image: the 1024 thumbnail, and the original on request. */
+export function ImageViewer({ fileId, name, onClose }: { fileId: string; name?: string | undefined; onClose: () => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const large = useFileUrl(client, fileId, 1024);
+  const [original, setOriginal] = useState<string | undefined>(undefined);
+  return (
+    <Dialog title={name || t("msg.image")} onClose={onClose} size="lg" class="image-viewer"
+      footer={<>
+        <button type="button" class="btn" onClick={() => client.fileUrl(fileId).then(setOriginal, (e: unknown) => toast(errorText(e, t)))}>{t("msg.viewOriginal")}</button>
+        <button type="button" class="btn btn-primary" onClick={() => downloadFile(client, fileId, name ?? "image").catch((e: unknown) => toast(errorText(e, t)))}>
+          <Icon name="download" size={16} /> {t("msg.download")}</button>
+      </>}>
+      <div class="viewer-frame">{(original ?? large) ? <img src={original ?? large} alt={name ?? ""} /> : <span class="spinner" />}</div>
+    </Dialog>
+  );
+}
+
+const FILE_ICONS: [RegExp, string][] = [
+  [/\.(pdf)$/i, "PDF"], [/\.(docx?|odt|rtf)$/i, "DOC"], [/\.(xlsx?|ods|csv)$/i, "XLS"], [/\.(pptx?|odp|key)$/i, "PPT"],
+  [/\.(zip|rar|7z|tar|gz|tgz|bz2|xz)$/i, "ZIP"], [/\.(png|jpe?g|gif|webp|svg|heic)$/i, "IMG"], [/\.(mp3|wav|m4a|aac|ogg|flac)$/i, "AUD"],
+  [/\.(mp4|mov|avi|mkv|webm)$/i, "VID"], [/\.(txt|md|log)$/i, "TXT"],
+];
+
+export function fileBadge(name: string): string {
+  for (const [re, label] of FILE_ICONS) if (re.test(name)) return label;
+  const ext = /\.([a-z0-9]{1,4})$/i.exec(name)?.[1];
+  return ext ? ext.toUpperCase() : "FILE";
+}
+
+function FileContent({ body }: { body: Body }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const fileId = str(body, "file");
+  const name = str(body, "name") ?? t("msg.file");
+  const size = num(body, "size");
+  const badge = fileBadge(name);
+  return (
+    <div class="file-card">
+      <span class={`file-badge file-${badge.toLowerCase()}`} aria-hidden="true">{badge}</span>
+      <span class="file-text">
+        <span class="file-name" title={name}>{name}</span>
+        {size !== undefined && <span class="file-size">{formatBytes(size)}</span>}
+      </span>
+      {fileId && <button type="button" class="icon-btn" aria-label={t("msg.downloadNamed", { name })} title={t("msg.download")}
+        onClick={() => downloadFile(client, fileId, name).catch((e: unknown) => toast(errorText(e, t)))}><Icon name="download" size={18} /></button>}
+    </div>
+  );
+}
+
+function MediaContent({ body, kind }: { body: Body; kind: "voice" | "video" }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const fileId = str(body, "file");
+  const [url, setUrl] = useState<string | undefined>(undefined);
+  const duration = formatDuration(num(body, "duration_ms") ?? 0);
+  if (url) return kind === "voice" ? <audio class="voice-player" controls autoPlay src={url} /> : <video class="video-player" controls autoPlay src={url} />;
+  return (
+    <div class="card-row">
+      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId}
+        onClick={() => fileId && client.fileUrl(fileId).then(setUrl, (e: unknown) => toast(errorText(e, t)))}><Icon name="play" size={16} /></button>
+      <span class="card-title">{kind === "voice" ? t("msg.voice") : t("msg.video")}</span>
+      <span class="muted">{duration}</span>
+    </div>
+  );
+}
+
+function Sticker({ body }: { body: Body }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const url = useFileUrl(client, str(body, "sticker"), 256);
+  return <div class="sticker">{url ? <img src={url} alt={t("msg.sticker")} /> : <span class="sticker-placeholder" role="img" aria-label={t("msg.sticker")} />}</div>;
+}
+
+// ---- Cards ------------------------------------------------------------------------------
+
+function Card(props: { icon: IconName; tone?: string; title: ComponentChildren; children?: ComponentChildren; footer?: ComponentChildren }): JSX.Element {
+  return (
+    <div class={`msg-card${props.tone ? " tone-" + props.tone : ""}`}>
+      <div class="card-row">
+        <span class="card-icon" aria-hidden="true"><Icon name={props.icon} size={20} /></span>
+        <span class="card-title">{props.title}</span>
+      </div>
+      {props.children && <div class="card-body">{props.children}</div>}
+      {props.footer && <div class="card-footer">{props.footer}</div>}
+    </div>
+  );
+}
+
+function LocationCard({ body }: { body: Body }): JSX.Element {
+  const { t } = useT();
+  const lat = num(body, "latitude") ?? 0;
+  const lon = num(body, "longitude") ?? 0;
+  const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+  return (
+    <Card icon="mapPin" tone="green" title={str(body, "name") || t("msg.location")}
+      footer={<a href={href} target="_blank" rel="noopener noreferrer">{t("msg.openMap")} <Icon name="external" size={12} /></a>}>
+      {str(body, "address") && <div>{str(body, "address")}</div>}
+      <div class="muted small">{lat.toFixed(5)}, {lon.toFixed(5)}</div>
+    </Card>
+  );
+}
+
+function CardContent({ body }: { body: Body }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const card = str(body, "card");
+  if (card === "contact") {
+    const account = str(body, "account") ?? "";
+    const name = str(body, "title") || displayName(client, account);
+    return (
+      <Card icon="contacts" title={t("msg.contactCard")}
+        footer={account && account !== client.me.account ? <button type="button" class="btn btn-small" onClick={() =>
+          client.openDirect(account).then((c) => openConversationRoute(c.id), (e: unknown) => toast(errorText(e, t)))}>{t("msg.sendMessage")}</button> : null}>
+        <div class="person-row static"><Avatar name={name} seed={account} size={32} /><span class="person-text"><span class="person-name">{name}</span><span class="person-addr">{account}</span></span></div>
+      </Card>
+    );
+  }
+  if (card === "group") {
+    return <Card icon="users" title={str(body, "title") || t("msg.groupCard")}>{str(body, "description") && <div class="muted">{str(body, "description")}</div>}</Card>;
+  }
+  const url = str(body, "url") ?? "";
+  const safe = /^https?:\/\//i.test(url);
+  let host = url;
+  try { host = new URL(url).host; } catch { /* shown as given */ }
+  return (
+    <Card icon="link" tone="blue" title={safe ? <a href={url} target="_blank" rel="noopener noreferrer nofollow">{str(body, "title") || url}</a> : str(body, "title") || url}>
+      {str(body, "description") && <div class="muted">{str(body, "description")}</div>}
+      <div class="muted small">{host}</div>
+    </Card>
+  );
+}
+
+function RedPacket({ body }: { body: Body }): JSX.Element {
+  const { t, locale } = useT();
+  return (
+    <div class="red-packet">
+      <div class="card-row"><span class="card-icon" aria-hidden="true"><Icon name="gift" size={22} /></span>
+        <span class="card-title">{str(body, "greeting") || t("msg.redPacketDefault")}</span></div>
+      <div class="card-footer">{t("msg.redPacket")} · {t("msg.redPacketDetail", { count: num(body, "count") ?? 1, amount: formatMoney(num(body, "total_cents") ?? 0, "CNY", locale) })}</div>
+    </div>
+  );
+}
+
+function PaymentRequest({ body }: { body: Body }): JSX.Element {
+  const { t, locale } = useT();
+  return (
+    <Card icon="wallet" tone="orange" title={t("msg.payment")}>
+      <div class="amount">{formatMoney(num(body, "amount_cents") ?? 0, str(body, "currency") ?? "CNY", locale)}</div>
+      {str(body, "note") && <div class="muted">{str(body, "note")}</div>}
+    </Card>
+  );
+}
+
+function CallCard({ body }: { body: Body }): JSX.Element {
+  const { t } = useT();
+  const video = str(body, "media") === "video";
+  const outcome = str(body, "outcome");
+  const secs = num(body, "duration_secs");
+  const detail = outcome === "ended" ? (secs !== undefined ? t("msg.callEnded", { duration: formatDuration(secs * 1000) }) : t("msg.callEndedShort"))
+    : outcome === "missed" ? t("msg.callMissed") : outcome === "declined" ? t("msg.callDeclined") : t("msg.callCancelled");
+  return (
+    <div class={`card-row call-card${outcome === "missed" ? " missed" : ""}`}>
+      <span class="card-icon" aria-hidden="true"><Icon name={video ? "video" : "phone"} size={18} /></span>
+      <span class="card-title">{video ? t("msg.videoCall") : t("msg.voiceCall")}</span>
+      <span class="muted">{detail}</span>
+    </div>
+  );
+}
+
+function ForwardCard({ body }: { body: Body }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [open, setOpen] = useState(false);
+  const items = objList(body, "messages");
+  const nameOf = (a: string) => displayName(client, a);
+  const line = (m: Record<string, unknown>) => bodyPreview(String(m.kind ?? ""), (m.body ?? null) as Body, { t, locale, nameOf });
+  return (
+    <>
+      <button type="button" class="msg-card forward-card" onClick={() => setOpen(true)}>
+        <div class="card-row"><span class="card-icon" aria-hidden="true"><Icon name="forward" size={18} /></span><span class="card-title">{t("msg.chatHistory")}</span></div>
+        <div class="card-body">
+          {items.slice(0, 4).map((m, i) => <div key={i} class="forward-line">{nameOf(String(m.sender ?? ""))}: {line(m)}</div>)}
+        </div>
+        <div class="card-footer">{t("msg.forwardCount", { count: items.length })}</div>
+      </button>
+      {open && (
+        <Dialog title={t("msg.chatHistory")} onClose={() => setOpen(false)} size="md">
+          <ol class="history-list">
+            {items.map((m, i) => (
+              <li key={i}>
+                <div class="history-head"><strong>{nameOf(String(m.sender ?? ""))}</strong>
+                  <span class="muted small">{typeof m.at_ms === "number" ? formatFull(m.at_ms, locale) : ""}</span></div>
+                {m.kind === "text" || m.kind === "markdown" ? <RichText text={String((m.body as Body)?.text ?? "")} /> : <div>{line(m)}</div>}
+              </li>
+            ))}
+          </ol>
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+// ---- By kind ----------------------------------------------------------------------------
+
+export function MessageContent(props: { entry: Entry; mentionNames: string[]; onOpenImage: (fileId: string, name?: string) => void }): JSX.Element {
+  const { t } = useT();
+  const { entry } = props;
+  const body = entry.body;
+  switch (entry.kind) {
+    case "text": return <RichText text={str(body, "text") ?? ""} mentionNames={props.mentionNames} />;
+    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentionNames={props.mentionNames} />;
+    case "code": return <Code code={str(body, "code") ?? ""} language={str(body, "language")} />;
+    case "image": return <ImageContent body={body} clientMsgId={entry.client_msg_id} onOpen={props.onOpenImage} />;
+    case "file": return <FileContent body={body} />;
+    case "voice": return <MediaContent body={body} kind="voice" />;
+    case "video": return <MediaContent body={body} kind="video" />;
+    case "sticker": return <Sticker body={body} />;
+    case "location": return <LocationCard body={body} />;
+    case "card": return <CardContent body={body} />;
+    case "red_packet": return <RedPacket body={body} />;
+    case "payment_request": return <PaymentRequest body={body} />;
+    case "call": return <CallCard body={body} />;
+    case "encrypted": return <Card icon="lock" title={t("msg.encrypted")} />;
+    case "forward": return <ForwardCard body={body} />;
+    default: return <p class="unknown-kind"><Icon name="info" size={14} /> {t("msg.unknownKind")}</p>;
+  }
+}

@@ -1,0 +1,86 @@
+// The signed-in client as Preact context, and hooks that re-render on its changes.
+
+import { createContext } from "preact";
+import { useContext, useEffect, useState } from "preact/hooks";
+import type { ChatClient, Conversation, MagpieErrorShape } from "@magpie/sdk";
+import type { Translate } from "../i18n/index.ts";
+
+export const ClientContext = createContext<ChatClient | null>(null);
+
+export function useClient(): ChatClient {
+  const c = useContext(ClientContext);
+  if (!c) throw new Error("useClient outside a signed-in tree");
+  return c;
+}
+
+/** Re-renders on every `change` of the client; returns a counter that moves with it. */
+export function useClientVersion(client: ChatClient): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => client.on("change", () => setVersion((v) => v + 1)), [client]);
+  return version;
+}
+
+/** Ticks every `ms`, for relative times and windows that close ("recall" after 2 minutes). */
+export function useNow(ms = 30_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+/** Clients the user is signing out on purpose: their `signed_out` event needs no notice. */
+export const signingOut = new WeakSet<ChatClient>();
+
+export function localPart(account: string): string {
+  return account.split("@")[0] ?? account;
+}
+
+/** A person's display name from the profile cache, else the part of the address before `@`. */
+export function displayName(client: ChatClient, account: string): string {
+  if (!account) return "";
+  if (account === client.me.account) return client.me.display_name || localPart(account);
+  return client.profile(account)?.display_name || localPart(account);
+}
+
+export function conversationTitle(client: ChatClient, c: Conversation, t: Translate): string {
+  if (c.kind === "direct") {
+    const peer = c.peer ?? "";
+    if (peer === client.me.account) return t("list.notesToSelf");
+    return displayName(client, peer);
+  }
+  return c.name || t("list.untitledGroup");
+}
+
+export function isMagpieError(e: unknown): e is MagpieErrorShape {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === "string";
+}
+
+/** A sentence for an error, for toasts and forms. */
+export function errorText(e: unknown, t: Translate): string {
+  if (!isMagpieError(e)) return t("error.generic");
+  switch (e.code) {
+    case "forbidden": return t("error.forbidden");
+    case "not_found": return t("error.notFound");
+    case "too_large": return t("error.tooLarge");
+    case "limit_exceeded": return t("error.limitExceeded");
+    case "rate_limited": return t("error.rateLimited", { secs: e.retryAfterSecs ?? 1 });
+    case "network": return t("error.network");
+    case "already_exists": return t("error.alreadyExists");
+    case "invalid_field": return e.field ? t("error.invalidFieldNamed", { field: e.field }) : t("error.invalidField");
+    case "unavailable": return t("error.unavailable");
+    default: return t("error.generic");
+  }
+}
+
+/** Runs an action and shows its failure as a toast; resolves to whether it worked. */
+export async function attempt(action: () => Promise<unknown>, t: Translate, onError: (text: string) => void): Promise<boolean> {
+  try {
+    await action();
+    return true;
+  } catch (e) {
+    onError(errorText(e, t));
+    return false;
+  }
+}

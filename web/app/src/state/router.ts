@@ -1,0 +1,48 @@
+// A small History API router. Paths: "/" (chats), "/c/12" (a conversation), "/contacts",
+// "/settings". The server answers every non-/v1 path with index.html, so deep links and reloads
+// work.
+
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { page: "chats"; conversation?: number }
+  | { page: "contacts" }
+  | { page: "settings" };
+
+export function parseRoute(path: string): Route {
+  const m = /^\/c\/(\d+)\/?$/.exec(path);
+  if (m) return { page: "chats", conversation: Number(m[1]) };
+  if (/^\/contacts\/?$/.test(path)) return { page: "contacts" };
+  if (/^\/settings\/?$/.test(path)) return { page: "settings" };
+  return { page: "chats" };
+}
+
+export function routePath(r: Route): string {
+  if (r.page === "contacts") return "/contacts";
+  if (r.page === "settings") return "/settings";
+  return r.conversation !== undefined ? `/c/${r.conversation}` : "/";
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(r: Route, options: { replace?: boolean } = {}): void {
+  const path = routePath(r);
+  if (path !== location.pathname) {
+    if (options.replace) history.replaceState(null, "", path);
+    else history.pushState(null, "", path);
+  }
+  for (const l of listeners) l();
+}
+
+export function openConversationRoute(id: number): void { navigate({ page: "chats", conversation: id }); }
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.pathname));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(location.pathname));
+    listeners.add(update);
+    addEventListener("popstate", update);
+    return () => { listeners.delete(update); removeEventListener("popstate", update); };
+  }, []);
+  return route;
+}

@@ -1,0 +1,101 @@
+// An in-memory ChatClient for component tests: enough state to render the list and a chat.
+import type {
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, FileInfo, FriendRequests, Me, MessageView,
+  Presence, Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
+} from "@magpie/sdk";
+
+const ack: Ack = { conversation: 0, seq: 0, id: 0, at_ms: 0, duplicate: false };
+const no = (): never => { throw new Error("not in the fake"); };
+
+export function conversation(id: number, extra: Partial<Conversation> = {}, me: Partial<Conversation["me"]> = {}): Conversation {
+  return {
+    id, kind: "direct", mute_all: false, member_count: 2, last_seq: 0, activity: id, last_activity_ms: Date.now(), created_at_ms: 0,
+    unread: 0, mentions: 0, ...extra,
+    me: { role: "member", joined_seq: 0, read_seq: 0, delivered_seq: 0, pinned: false, muted: false, ...me },
+  };
+}
+
+export class FakeClient implements ChatClient {
+  me: Me = { account: "me@x", display_name: "Me", role: "member", created_at_ms: 0 };
+  session: Session = { id: 1, created_at_ms: 0, last_seen_at_ms: 0, expires_at_ms: 0, current: true };
+  token = "t";
+  status: ConnectionStatus = "online";
+  convs: Conversation[] = [];
+  messages = new Map<number, MessageView[]>();
+  profiles = new Map<string, Profile>();
+  sent: { conversation: number; kind: string; body: Record<string, unknown>; options?: SendOptions | undefined }[] = [];
+  settings: { conversation: number; settings: object }[] = [];
+  private listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+
+  on<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener as (...args: unknown[]) => void);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as (...args: unknown[]) => void);
+  }
+  emit(event: keyof ChatEvents, ...args: unknown[]): void { for (const l of this.listeners.get(event) ?? []) l(...args); }
+  start(): void {}
+  close(): void {}
+  async logout(): Promise<void> {}
+  conversations(): Conversation[] { return this.convs; }
+  view(id: number): ConversationView | undefined {
+    const c = this.convs.find((x) => x.id === id);
+    if (!c) return undefined;
+    return { conversation: c, title: c.name ?? c.peer ?? "", messages: this.messages.get(id) ?? [], atStart: true, typing: [] };
+  }
+  async openConversation(): Promise<void> {}
+  async loadOlder(): Promise<void> {}
+  async refreshMembers(): Promise<void> {}
+  openDirect = no; createGroup = no;
+  async addMembers(): Promise<Ack> { return ack; }
+  async removeMember(): Promise<Ack> { return ack; }
+  async leave(): Promise<Ack> { return ack; }
+  async dissolve(): Promise<Ack> { return ack; }
+  async updateGroup(): Promise<Ack> { return ack; }
+  async setRole(): Promise<Ack> { return ack; }
+  async transferOwnership(): Promise<Ack> { return ack; }
+  async muteMember(): Promise<Ack> { return ack; }
+  async updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string }): Promise<Conversation> {
+    this.settings.push({ conversation, settings });
+    return this.convs.find((c) => c.id === conversation)!;
+  }
+  send(conversation: number, kind: string, body: Record<string, unknown>, options?: SendOptions): string {
+    this.sent.push({ conversation, kind, body, options });
+    return `c${this.sent.length}`;
+  }
+  sendText(conversation: number, text: string, options?: SendOptions): string { return this.send(conversation, "text", { text }, options); }
+  retry(): void {}
+  discard(): void {}
+  outbox(): MessageView[] { return []; }
+  async edit(): Promise<Ack> { return ack; }
+  async recall(): Promise<Ack> { return ack; }
+  async react(): Promise<Ack> { return ack; }
+  async forward(): Promise<Ack> { return ack; }
+  async hide(): Promise<void> {}
+  markRead(): void {}
+  async receipts(): Promise<Receipts> { return { read: [], delivered: [], unread: [] }; }
+  typing(): void {}
+  upload = no as (file: Blob) => Promise<FileInfo>;
+  sendFile(): string { return "f"; }
+  uploadProgress(): UploadProgress | undefined { return undefined; }
+  async fileUrl(): Promise<string> { return "data:,"; }
+  fileInfo = no as () => Promise<FileInfo>;
+  async stickers(): Promise<StickerPack[]> { return []; }
+  profile(account: string): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }
+  async searchAccounts(): Promise<Profile[]> { return [...this.profiles.values()]; }
+  async updateMe(): Promise<Me> { return this.me; }
+  async changePassword(): Promise<void> {}
+  async sessions(): Promise<Session[]> { return [this.session]; }
+  async revokeSession(): Promise<void> {}
+  async contacts(): Promise<Profile[]> { return []; }
+  async friendRequests(): Promise<FriendRequests> { return { incoming: [], outgoing: [] }; }
+  async sendFriendRequest(): Promise<"requested"> { return "requested"; }
+  async acceptFriendRequest(): Promise<void> {}
+  async rejectFriendRequest(): Promise<void> {}
+  async removeContact(): Promise<void> {}
+  async blocked(): Promise<Profile[]> { return []; }
+  async block(): Promise<void> {}
+  async unblock(): Promise<void> {}
+  presence(): Presence | undefined { return undefined; }
+  async setPresence(): Promise<void> {}
+}

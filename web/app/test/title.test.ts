@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { documentTitle, unreadTotal } from "../src/lib/title.ts";
+
+const conv = (unread: number, muted = false) => ({ unread, me: { muted, role: "member" as const, joined_seq: 0, read_seq: 0, delivered_seq: 0, pinned: false } });
+
+describe("tab title", () => {
+  it("counts unread messages of conversations that are not muted", () => {
+    expect(unreadTotal([conv(2), conv(1), conv(5, true), conv(0)])).toBe(3);
+    expect(unreadTotal([])).toBe(0);
+  });
+
+  it("shows the count before the name, and nothing when all is read", () => {
+    expect(documentTitle(3)).toBe("(3) Magpie");
+    expect(documentTitle(0)).toBe("Magpie");
+    expect(documentTitle(-1)).toBe("Magpie");
+    expect(documentTitle(5000)).toBe("(999+) Magpie");
+    expect(documentTitle(1, "喜鹊")).toBe("(1) 喜鹊");
+  });
+});

@@ -1,0 +1,91 @@
+// The server goes away and comes back: the client reconnects, shows no gap and no duplicate,
+// and sends what was written while it was offline, once.
+
+import { test, expect, signedIn, shot } from "../fixtures.ts";
+import type { Page } from "@playwright/test";
+
+async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByLabel("Message", { exact: true });
+  await composer.fill(text);
+  await composer.press("Enter");
+}
+
+function texts(page: Page) {
+  return page.getByRole("log", { name: "Messages" }).getByTestId("message");
+}
+
+test("a crash and restart of the server leaves no gap, and what was written meanwhile goes out once", async ({
+  browser,
+  server,
+}) => {
+  const alice = await server.addUser("alice", { displayName: "Alice" });
+  const bob = await server.addUser("bob", { displayName: "Bob" });
+  const a = await signedIn(browser, server, alice);
+  const b = await signedIn(browser, server, bob);
+
+  await a.page.getByRole("button", { name: "New chat" }).click();
+  await a.page.getByLabel("Search people").fill("Bob");
+  await a.page.getByRole("button", { name: "Bob", exact: true }).click();
+  await send(a.page, "before 1");
+  await b.page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /^Alice/ }).click();
+  await expect(texts(b.page).filter({ hasText: "before 1" })).toBeVisible();
+
+  // Bob's network drops, so that he misses whatever is stored next and must catch up.
+  await b.context.setOffline(true);
+  // The server is killed; Alice writes while it is down.
+  await server.down();
+  await expect(a.page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ })).toBeVisible();
+  for (let i = 1; i <= 3; i += 1) await send(a.page, `during ${i}`);
+  await expect(texts(a.page).filter({ hasText: "during 3" })).toHaveAttribute("data-state", /sending/);
+  await server.up();
+  // Alice reconnects by herself, sends her outbox, and goes on writing.
+  await expect(texts(a.page).filter({ hasText: "during 3" })).toHaveAttribute("data-state", /sent|delivered/, {
+    timeout: 45_000,
+  });
+  await send(a.page, "after 1");
+  await send(a.page, "after 2");
+  await expect(texts(a.page).filter({ hasText: "after 2" })).toHaveAttribute("data-state", /sent|delivered/);
+
+  // Bob comes back and catches up: everything once, in order.
+  await b.context.setOffline(false);
+  await expect(texts(b.page).filter({ hasText: "after 2" })).toBeVisible({ timeout: 45_000 });
+  const want = ["before 1", "during 1", "during 2", "during 3", "after 1", "after 2"];
+  const seen = (await texts(b.page).allInnerTexts()).map((t) => /before 1|during \d|after \d/.exec(t)?.[0]);
+  expect(seen.filter(Boolean)).toEqual(want);
+  const mine = (await texts(a.page).allInnerTexts()).map((t) => /before 1|during \d|after \d/.exec(t)?.[0]);
+  expect(mine.filter(Boolean)).toEqual(want);
+});
+
+test("messages written while offline wait, show as sending, and are sent on reconnect", async ({ browser, server }) => {
+  const alice = await server.addUser("alice", { displayName: "Alice" });
+  const bob = await server.addUser("bob", { displayName: "Bob" });
+  const a = await signedIn(browser, server, alice);
+  const b = await signedIn(browser, server, bob);
+
+  await a.page.getByRole("button", { name: "New chat" }).click();
+  await a.page.getByLabel("Search people").fill("Bob");
+  await a.page.getByRole("button", { name: "Bob", exact: true }).click();
+  await send(a.page, "online hello");
+  await b.page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /^Alice/ }).click();
+  await expect(texts(b.page).filter({ hasText: "online hello" })).toBeVisible();
+
+  // The browser goes offline: the banner shows and new messages wait in the outbox.
+  await a.context.setOffline(true);
+  await expect(a.page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ })).toBeVisible();
+  await send(a.page, "written offline 1");
+  await send(a.page, "written offline 2");
+  await expect(texts(a.page).filter({ hasText: "written offline 2" })).toHaveAttribute("data-state", "sending");
+  await shot(a.page, "chat-offline");
+
+  // Bob keeps talking meanwhile.
+  await send(b.page, "are you there?");
+
+  await a.context.setOffline(false);
+  await expect(texts(b.page).filter({ hasText: "written offline 2" })).toBeVisible({ timeout: 45_000 });
+  await expect(texts(a.page).filter({ hasText: "are you there?" })).toHaveCount(1);
+  for (const text of ["written offline 1", "written offline 2"]) {
+    await expect(texts(b.page).filter({ hasText: text })).toHaveCount(1);
+    await expect(texts(a.page).filter({ hasText: text })).toHaveAttribute("data-state", /sent|delivered|read/);
+  }
+  await expect(a.page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ })).toHaveCount(0);
+});
