@@ -23,10 +23,14 @@ if (( quick )); then
     RAMP_START=${RAMP_START:-1000}; RAMP_STEP=${RAMP_STEP:-1000}; STEP_SECS=${STEP_SECS:-2}
     GROUP=${GROUP:-100}; GROUP_MESSAGES=${GROUP_MESSAGES:-20}; GROUP_RATE=${GROUP_RATE:-10}
     SYNC_CLIENTS=${SYNC_CLIENTS:-10}; SYNC_MESSAGES=${SYNC_MESSAGES:-50}; DURATION=${DURATION:-3}
+    XMPP_GROUP=${XMPP_GROUP:-$GROUP}
 else
     CONNECTIONS=${CONNECTIONS:-19000}; USERS=${USERS:-1000}; DIRECT_RATE=${DIRECT_RATE:-10000}
     RAMP_START=${RAMP_START:-2000}; RAMP_STEP=${RAMP_STEP:-2000}; STEP_SECS=${STEP_SECS:-5}
     GROUP=${GROUP:-10000}; GROUP_MESSAGES=${GROUP_MESSAGES:-50}; GROUP_RATE=${GROUP_RATE:-20}
+    # An XMPP room announces every join to every occupant, so filling one costs n² stanzas:
+    # the XMPP servers are measured at XMPP_GROUP members, and Magpie at both sizes.
+    XMPP_GROUP=${XMPP_GROUP:-1000}
     SYNC_CLIENTS=${SYNC_CLIENTS:-1000}; SYNC_MESSAGES=${SYNC_MESSAGES:-100}; DURATION=${DURATION:-10}
 fi
 SERVERS=${SERVERS:-"magpie ejabberd ejabberd-mam prosody prosody-mam"}
@@ -81,13 +85,15 @@ bench() { # bench SERVER-NAME PID ARGS...: one scenario, its JSON appended to th
         | sed "s/^{/{\"server\":\"$name\",/" | tee -a "$out/results.jsonl" | cut -c1-300
 }
 
-scenarios() { # scenarios NAME PID TARGET-ARGS...
-    local name="$1" pid="$2"; shift 2
+scenarios() { # scenarios NAME PID GROUP-SIZES TARGET-ARGS...
+    local name="$1" pid="$2" groups="$3"; shift 3
     bench "$name" "$pid" "$@" connect --connections "$CONNECTIONS" --rate 1000 --hold 5 || true
     bench "$name" "$pid" "$@" direct --users "$USERS" --rate "$DIRECT_RATE" --duration "$DURATION" || true
     bench "$name" "$pid" "$@" ramp --users "$USERS" --start "$RAMP_START" --step "$RAMP_STEP" \
         --step-secs "$STEP_SECS" --max-rate 200000 || true
-    bench "$name" "$pid" "$@" group --members "$GROUP" --messages "$GROUP_MESSAGES" --rate "$GROUP_RATE" || true
+    for members in $groups; do
+        bench "$name" "$pid" "$@" group --members "$members" --messages "$GROUP_MESSAGES" --rate "$GROUP_RATE" || true
+    done
     bench "$name" "$pid" "$@" sync --clients "$SYNC_CLIENTS" --messages "$SYNC_MESSAGES" || true
 }
 
@@ -105,7 +111,7 @@ run_magpie() {
     local pid=$!
     pids+=("$pid")
     wait_port 18979
-    scenarios magpie "$pid" --url http://127.0.0.1:18979 --admin benchadmin@localhost:bench-admin-password
+    scenarios magpie "$pid" "$(printf '%s\n' "$XMPP_GROUP" "$GROUP" | sort -nu | tr '\n' ' ')" --url http://127.0.0.1:18979 --admin benchadmin@localhost:bench-admin-password
     kill "$pid" 2>/dev/null || true; wait "$pid" || true
 }
 
@@ -125,7 +131,7 @@ run_ejabberd() { # run_ejabberd NAME ARCHIVE(true|false)
     wait_port 15222
     local pid
     pid="$(pgrep -f "beam.smp.*bench-$name@localhost" | head -1)"
-    scenarios "$name" "$pid" --target xmpp --xmpp-addr 127.0.0.1:15222 --register
+    scenarios "$name" "$pid" "$XMPP_GROUP" --target xmpp --xmpp-addr 127.0.0.1:15222 --register
     ejabberdctl --node "bench-$name@localhost" stop >/dev/null 2>&1 || kill "$pid" || true
     sleep 2
 }
@@ -143,7 +149,7 @@ run_prosody() { # run_prosody NAME ARCHIVE(true|false)
     local pid=$!
     pids+=("$pid")
     wait_port 15322
-    scenarios "$name" "$pid" --target xmpp --xmpp-addr 127.0.0.1:15322 --register
+    scenarios "$name" "$pid" "$XMPP_GROUP" --target xmpp --xmpp-addr 127.0.0.1:15322 --register
     kill "$pid" 2>/dev/null || true; wait "$pid" || true
 }
 
