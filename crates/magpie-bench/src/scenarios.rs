@@ -21,6 +21,11 @@ use crate::{BenchArgs, Target};
 /// How long the bench waits, after the last send, for acks and deliveries still under way.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// Reads and drops a connection's pushes, for a connection whose pushes are not measured.
+async fn drain(mut pushes: mpsc::Receiver<Pushed>) {
+    while pushes.recv().await.is_some() {}
+}
+
 fn server(args: &BenchArgs) -> Option<ProcSample> {
     args.server_pid.and_then(sample)
 }
@@ -456,7 +461,8 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
     let clock = Clock::start();
     let fan_out: Arc<Vec<AtomicU64>> = Arc::new((0..=messages).map(|_| AtomicU64::new(0)).collect());
     let mut links = links.into_iter();
-    let Some((owner, _owner_pushes)) = links.next() else { bail!("no owner") };
+    let Some((owner, owner_pushes)) = links.next() else { bail!("no owner") };
+    tokio::spawn(drain(owner_pushes));
     let owner_sender = sender_of(args, &users[0]);
     let expected = messages * (members as u64 - 1);
     let receivers: Vec<_> = links
@@ -597,7 +603,10 @@ pub struct SyncReport {
 pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<SyncReport> {
     // User 0 writes; users 1..=K are the clients that go away and come back.
     let users = link::users(args, clients + 1).await?;
-    let (writer, _writer_pushes) = Link::open(args, &users[0]).await?;
+    let (writer, writer_pushes) = Link::open(args, &users[0]).await?;
+    // The writer's own messages come back to it as pushes: drain them, or its connection
+    // would stop reading once the queue is full, and its acks with it.
+    tokio::spawn(drain(writer_pushes));
     // Each chat, with where its log stood before: earlier runs may have used it.
     let mut chats = Vec::with_capacity(clients);
     for client in &users[1..] {
