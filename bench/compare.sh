@@ -125,14 +125,21 @@ run_ejabberd() { # run_ejabberd NAME ARCHIVE(true|false)
     sed -e "s|@PORT@|15222|; s|@DOMAIN@|localhost|; s|@ARCHIVE@|$archive|" \
         -e "s|@MAM@|${mam//$'\n'/\\n}|" "$root/bench/ejabberd.yml.in" >"$dir/ejabberd.yml"
     chown -R ejabberd "$dir" 2>/dev/null || true
-    ERL_MAX_PORTS=32768 "${server_pin[@]}" ejabberdctl --config "$dir/ejabberd.yml" --config-dir "$dir" \
-        --spool "$dir/spool" --logs "$dir/logs" --node "bench-$name@localhost" foreground >"$dir/out.log" 2>&1 &
+    # ejabberdctl started by root switches to the ejabberd user with su, whose PAM limits give
+    # it 1,024 files; start it as that user directly instead, keeping this shell's limit.
+    local as_ejabberd=()
+    if [[ "$(id -u)" == 0 ]]; then
+        as_ejabberd=(setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd)
+    fi
+    ERL_MAX_PORTS=32768 "${server_pin[@]}" "${as_ejabberd[@]}" ejabberdctl --config "$dir/ejabberd.yml" \
+        --config-dir "$dir" --spool "$dir/spool" --logs "$dir/logs" --node "bench-$name@localhost" \
+        foreground >"$dir/out.log" 2>&1 &
     pids+=("$!")
     wait_port 15222
     local pid
     pid="$(pgrep -f "beam.smp.*bench-$name@localhost" | head -1)"
     scenarios "$name" "$pid" "$XMPP_GROUP" --target xmpp --xmpp-addr 127.0.0.1:15222 --register
-    ejabberdctl --node "bench-$name@localhost" stop >/dev/null 2>&1 || kill "$pid" || true
+    "${as_ejabberd[@]}" ejabberdctl --node "bench-$name@localhost" stop >/dev/null 2>&1 || kill "$pid" || true
     sleep 2
 }
 
