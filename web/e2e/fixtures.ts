@@ -47,6 +47,31 @@ export async function signIn(page: Page, user: User): Promise<void> {
   await expect(page.getByRole("list", { name: "Conversations" })).toBeVisible();
 }
 
+/** Opens (or creates) the direct chat with the person shown as `name`, from "New chat". */
+export async function openChatWith(page: Page, name: string): Promise<void> {
+  await page.getByRole("button", { name: "New chat" }).click();
+  await page.getByLabel("Search people").fill(name);
+  await page.getByRole("button", { name, exact: true }).click();
+  await expect(page.getByRole("log", { name: "Messages" })).toBeVisible();
+}
+
+/** Types `text` into the composer and presses Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByLabel("Message", { exact: true });
+  await composer.fill(text);
+  await composer.press("Enter");
+}
+
+/** The message rows of the open conversation. */
+export function messages(page: Page) {
+  return page.getByRole("log", { name: "Messages" }).getByTestId("message");
+}
+
+/** The conversation list's entry whose title starts with `title`. */
+export function conversation(page: Page, title: string) {
+  return page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(`^${title}`) });
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
 }

@@ -1,29 +1,6 @@
 // Two people chat in two browsers; a group of three; edits and recalls; unread badges.
 
-import { test, expect, signedIn, shot } from "../fixtures.ts";
-import type { Page } from "@playwright/test";
-
-/** Opens (or creates) the direct chat with the person shown as `name`. */
-async function openChatWith(page: Page, name: string): Promise<void> {
-  await page.getByRole("button", { name: "New chat" }).click();
-  await page.getByLabel("Search people").fill(name);
-  await page.getByRole("button", { name, exact: true }).click();
-  await expect(page.getByRole("log", { name: "Messages" })).toBeVisible();
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByLabel("Message", { exact: true });
-  await composer.fill(text);
-  await composer.press("Enter");
-}
-
-function messages(page: Page) {
-  return page.getByRole("log", { name: "Messages" }).getByTestId("message");
-}
-
-function conversation(page: Page, title: string) {
-  return page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(`^${title}`) });
-}
+import { test, expect, signedIn, shot, openChatWith, send, messages, conversation } from "../fixtures.ts";
 
 test("two people chat: messages, states and unread badges move", async ({ browser, server }) => {
   const alice = await server.addUser("alice", { displayName: "Alice" });

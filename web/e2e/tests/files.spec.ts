@@ -1,7 +1,7 @@
 // Files: an image sent from one browser shows as a thumbnail in the other; a document as a
 // file card with its name.
 
-import { test, expect, signedIn, shot } from "../fixtures.ts";
+import { test, expect, signedIn, shot, openChatWith, conversation } from "../fixtures.ts";
 import { gradientPng } from "../png.ts";
 
 test("an image message shows its thumbnail on the other side, and a file its name", async ({ browser, server }) => {
@@ -10,9 +10,7 @@ test("an image message shows its thumbnail on the other side, and a file its nam
   const a = await signedIn(browser, server, alice);
   const b = await signedIn(browser, server, bob);
 
-  await a.page.getByRole("button", { name: "New chat" }).click();
-  await a.page.getByLabel("Search people").fill("Bob");
-  await a.page.getByRole("button", { name: "Bob", exact: true }).click();
+  await openChatWith(a.page, "Bob");
 
   await a.page.getByLabel("Choose file").setInputFiles({
     name: "sunset.png",
@@ -25,7 +23,7 @@ test("an image message shows its thumbnail on the other side, and a file its nam
     buffer: Buffer.from("Minutes of the lunch meeting\n".repeat(200)),
   });
 
-  await b.page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /^Alice/ }).click();
+  await conversation(b.page, "Alice").click();
   const log = b.page.getByRole("log", { name: "Messages" });
   const image = log.getByTestId("message").locator("img").first();
   await expect(image).toBeVisible({ timeout: 30_000 });

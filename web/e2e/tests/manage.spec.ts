@@ -1,12 +1,7 @@
 // Group management by its owner as the others see it, the quick switcher, and revoking a
 // session from another device.
 
-import { test, expect, signedIn } from "../fixtures.ts";
-import type { Page } from "@playwright/test";
-
-function conversation(page: Page, title: string) {
-  return page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(`^${title}`) });
-}
+import { test, expect, signedIn, openChatWith, send, conversation } from "../fixtures.ts";
 
 test("the owner renames, promotes, posts an announcement and dissolves; members see each step", async ({
   browser,
@@ -57,12 +52,8 @@ test("Ctrl+K jumps to a conversation, and a session revoked elsewhere is signed 
   await server.addUser("carol", { displayName: "Carol" });
   const laptop = await signedIn(browser, server, alice);
   for (const name of ["Bob", "Carol"]) {
-    await laptop.page.getByRole("button", { name: "New chat" }).click();
-    await laptop.page.getByLabel("Search people").fill(name);
-    await laptop.page.getByRole("button", { name, exact: true }).click();
-    const composer = laptop.page.getByLabel("Message", { exact: true });
-    await composer.fill(`hello ${name}`);
-    await composer.press("Enter");
+    await openChatWith(laptop.page, name);
+    await send(laptop.page, `hello ${name}`);
   }
 
   // The quick switcher: Ctrl+K, type, Enter.

@@ -1,18 +1,7 @@
 // The server goes away and comes back: the client reconnects, shows no gap and no duplicate,
 // and sends what was written while it was offline, once.
 
-import { test, expect, signedIn, shot } from "../fixtures.ts";
-import type { Page } from "@playwright/test";
-
-async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByLabel("Message", { exact: true });
-  await composer.fill(text);
-  await composer.press("Enter");
-}
-
-function texts(page: Page) {
-  return page.getByRole("log", { name: "Messages" }).getByTestId("message");
-}
+import { test, expect, signedIn, shot, openChatWith, send, messages, conversation } from "../fixtures.ts";
 
 test("a crash and restart of the server leaves no gap, and what was written meanwhile goes out once", async ({
   browser,
@@ -23,12 +12,10 @@ test("a crash and restart of the server leaves no gap, and what was written mean
   const a = await signedIn(browser, server, alice);
   const b = await signedIn(browser, server, bob);
 
-  await a.page.getByRole("button", { name: "New chat" }).click();
-  await a.page.getByLabel("Search people").fill("Bob");
-  await a.page.getByRole("button", { name: "Bob", exact: true }).click();
+  await openChatWith(a.page, "Bob");
   await send(a.page, "before 1");
-  await b.page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /^Alice/ }).click();
-  await expect(texts(b.page).filter({ hasText: "before 1" })).toBeVisible();
+  await conversation(b.page, "Alice").click();
+  await expect(messages(b.page).filter({ hasText: "before 1" })).toBeVisible();
 
   // Bob's network drops, so that he misses whatever is stored next and must catch up.
   await b.context.setOffline(true);
@@ -36,23 +23,23 @@ test("a crash and restart of the server leaves no gap, and what was written mean
   await server.down();
   await expect(a.page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ })).toBeVisible();
   for (let i = 1; i <= 3; i += 1) await send(a.page, `during ${i}`);
-  await expect(texts(a.page).filter({ hasText: "during 3" })).toHaveAttribute("data-state", /sending/);
+  await expect(messages(a.page).filter({ hasText: "during 3" })).toHaveAttribute("data-state", /sending/);
   await server.up();
   // Alice reconnects by herself, sends her outbox, and goes on writing.
-  await expect(texts(a.page).filter({ hasText: "during 3" })).toHaveAttribute("data-state", /sent|delivered/, {
+  await expect(messages(a.page).filter({ hasText: "during 3" })).toHaveAttribute("data-state", /sent|delivered/, {
     timeout: 45_000,
   });
   await send(a.page, "after 1");
   await send(a.page, "after 2");
-  await expect(texts(a.page).filter({ hasText: "after 2" })).toHaveAttribute("data-state", /sent|delivered/);
+  await expect(messages(a.page).filter({ hasText: "after 2" })).toHaveAttribute("data-state", /sent|delivered/);
 
   // Bob comes back and catches up: everything once, in order.
   await b.context.setOffline(false);
-  await expect(texts(b.page).filter({ hasText: "after 2" })).toBeVisible({ timeout: 45_000 });
+  await expect(messages(b.page).filter({ hasText: "after 2" })).toBeVisible({ timeout: 45_000 });
   const want = ["before 1", "during 1", "during 2", "during 3", "after 1", "after 2"];
-  const seen = (await texts(b.page).allInnerTexts()).map((t) => /before 1|during \d|after \d/.exec(t)?.[0]);
+  const seen = (await messages(b.page).allInnerTexts()).map((t) => /before 1|during \d|after \d/.exec(t)?.[0]);
   expect(seen.filter(Boolean)).toEqual(want);
-  const mine = (await texts(a.page).allInnerTexts()).map((t) => /before 1|during \d|after \d/.exec(t)?.[0]);
+  const mine = (await messages(a.page).allInnerTexts()).map((t) => /before 1|during \d|after \d/.exec(t)?.[0]);
   expect(mine.filter(Boolean)).toEqual(want);
 });
 
@@ -62,30 +49,28 @@ test("messages written while offline wait, show as sending, and are sent on reco
   const a = await signedIn(browser, server, alice);
   const b = await signedIn(browser, server, bob);
 
-  await a.page.getByRole("button", { name: "New chat" }).click();
-  await a.page.getByLabel("Search people").fill("Bob");
-  await a.page.getByRole("button", { name: "Bob", exact: true }).click();
+  await openChatWith(a.page, "Bob");
   await send(a.page, "online hello");
-  await b.page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /^Alice/ }).click();
-  await expect(texts(b.page).filter({ hasText: "online hello" })).toBeVisible();
+  await conversation(b.page, "Alice").click();
+  await expect(messages(b.page).filter({ hasText: "online hello" })).toBeVisible();
 
   // The browser goes offline: the banner shows and new messages wait in the outbox.
   await a.context.setOffline(true);
   await expect(a.page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ })).toBeVisible();
   await send(a.page, "written offline 1");
   await send(a.page, "written offline 2");
-  await expect(texts(a.page).filter({ hasText: "written offline 2" })).toHaveAttribute("data-state", "sending");
+  await expect(messages(a.page).filter({ hasText: "written offline 2" })).toHaveAttribute("data-state", "sending");
   await shot(a.page, "chat-offline");
 
   // Bob keeps talking meanwhile.
   await send(b.page, "are you there?");
 
   await a.context.setOffline(false);
-  await expect(texts(b.page).filter({ hasText: "written offline 2" })).toBeVisible({ timeout: 45_000 });
-  await expect(texts(a.page).filter({ hasText: "are you there?" })).toHaveCount(1);
+  await expect(messages(b.page).filter({ hasText: "written offline 2" })).toBeVisible({ timeout: 45_000 });
+  await expect(messages(a.page).filter({ hasText: "are you there?" })).toHaveCount(1);
   for (const text of ["written offline 1", "written offline 2"]) {
-    await expect(texts(b.page).filter({ hasText: text })).toHaveCount(1);
-    await expect(texts(a.page).filter({ hasText: text })).toHaveAttribute("data-state", /sent|delivered|read/);
+    await expect(messages(b.page).filter({ hasText: text })).toHaveCount(1);
+    await expect(messages(a.page).filter({ hasText: text })).toHaveAttribute("data-state", /sent|delivered|read/);
   }
   await expect(a.page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ })).toHaveCount(0);
 });
