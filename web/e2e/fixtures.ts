@@ -40,6 +40,15 @@ export async function signedIn(
   return { context, page };
 }
 
+/** Alice and Bob, made with the admin CLI, each signed in in a browser context of their own. */
+export async function aliceAndBob(browser: Browser, server: TestServer) {
+  const alice = await server.addUser("alice", { displayName: "Alice" });
+  const bob = await server.addUser("bob", { displayName: "Bob" });
+  const a = await signedIn(browser, server, alice);
+  const b = await signedIn(browser, server, bob);
+  return { alice, bob, a, b };
+}
+
 export async function signIn(page: Page, user: User): Promise<void> {
   await page.getByLabel("Account").fill(user.account);
   await page.getByLabel("Password").fill(user.password);

@@ -1,6 +1,6 @@
 // Two people chat in two browsers; a group of three; edits and recalls; unread badges.
 
-import { test, expect, signedIn, shot, openChatWith, send, messages, conversation } from "../fixtures.ts";
+import { test, expect, signedIn, shot, openChatWith, send, messages, conversation, aliceAndBob } from "../fixtures.ts";
 
 test("two people chat: messages, states and unread badges move", async ({ browser, server }) => {
   const alice = await server.addUser("alice", { displayName: "Alice" });
@@ -45,10 +45,7 @@ test("two people chat: messages, states and unread badges move", async ({ browse
 });
 
 test("edits and recalls reach the other side", async ({ browser, server }) => {
-  const alice = await server.addUser("alice", { displayName: "Alice" });
-  const bob = await server.addUser("bob", { displayName: "Bob" });
-  const a = await signedIn(browser, server, alice);
-  const b = await signedIn(browser, server, bob);
+  const { a, b } = await aliceAndBob(browser, server);
 
   await openChatWith(a.page, "Bob");
   await send(a.page, "Meet at 12?");

@@ -1,14 +1,11 @@
 // Files: an image sent from one browser shows as a thumbnail in the other; a document as a
 // file card with its name.
 
-import { test, expect, signedIn, shot, openChatWith, conversation } from "../fixtures.ts";
+import { test, expect, signedIn, shot, openChatWith, conversation, aliceAndBob } from "../fixtures.ts";
 import { gradientPng } from "../png.ts";
 
 test("an image message shows its thumbnail on the other side, and a file its name", async ({ browser, server }) => {
-  const alice = await server.addUser("alice", { displayName: "Alice" });
-  const bob = await server.addUser("bob", { displayName: "Bob" });
-  const a = await signedIn(browser, server, alice);
-  const b = await signedIn(browser, server, bob);
+  const { a, b } = await aliceAndBob(browser, server);
 
   await openChatWith(a.page, "Bob");
 

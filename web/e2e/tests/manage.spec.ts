@@ -1,16 +1,13 @@
 // Group management by its owner as the others see it, the quick switcher, and revoking a
 // session from another device.
 
-import { test, expect, signedIn, openChatWith, send, conversation } from "../fixtures.ts";
+import { test, expect, signedIn, openChatWith, send, conversation, aliceAndBob } from "../fixtures.ts";
 
 test("the owner renames, promotes, posts an announcement and dissolves; members see each step", async ({
   browser,
   server,
 }) => {
-  const alice = await server.addUser("alice", { displayName: "Alice" });
-  const bob = await server.addUser("bob", { displayName: "Bob" });
-  const a = await signedIn(browser, server, alice);
-  const b = await signedIn(browser, server, bob);
+  const { a, b } = await aliceAndBob(browser, server);
 
   await a.page.getByRole("button", { name: "New group" }).click();
   await a.page.getByLabel("Group name").fill("Project X");

@@ -1,16 +1,13 @@
 // The server goes away and comes back: the client reconnects, shows no gap and no duplicate,
 // and sends what was written while it was offline, once.
 
-import { test, expect, signedIn, shot, openChatWith, send, messages, conversation } from "../fixtures.ts";
+import { test, expect, signedIn, shot, openChatWith, send, messages, conversation, aliceAndBob } from "../fixtures.ts";
 
 test("a crash and restart of the server leaves no gap, and what was written meanwhile goes out once", async ({
   browser,
   server,
 }) => {
-  const alice = await server.addUser("alice", { displayName: "Alice" });
-  const bob = await server.addUser("bob", { displayName: "Bob" });
-  const a = await signedIn(browser, server, alice);
-  const b = await signedIn(browser, server, bob);
+  const { a, b } = await aliceAndBob(browser, server);
 
   await openChatWith(a.page, "Bob");
   await send(a.page, "before 1");
@@ -44,10 +41,7 @@ test("a crash and restart of the server leaves no gap, and what was written mean
 });
 
 test("messages written while offline wait, show as sending, and are sent on reconnect", async ({ browser, server }) => {
-  const alice = await server.addUser("alice", { displayName: "Alice" });
-  const bob = await server.addUser("bob", { displayName: "Bob" });
-  const a = await signedIn(browser, server, alice);
-  const b = await signedIn(browser, server, bob);
+  const { a, b } = await aliceAndBob(browser, server);
 
   await openChatWith(a.page, "Bob");
   await send(a.page, "online hello");
