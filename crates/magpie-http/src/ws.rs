@@ -336,7 +336,9 @@ impl<'a> Connection<'a> {
                 return ServerFrame::Error { id: frame_id(text), error: err };
             }
         };
-        match self.dispatch(&frame).await {
+        // Boxed: the future of the largest request would otherwise sit inline in every
+        // connection's task for its whole life, idle or not.
+        match Box::pin(self.dispatch(&frame)).await {
             Ok(data) => ServerFrame::Reply { id: frame.id, data },
             Err(error) => ServerFrame::Error { id: Some(frame.id), error },
         }
