@@ -173,7 +173,17 @@ export class MagpieClient implements ChatClient {
   };
 
   private readonly onBrowserOffline = (): void => {
-    if (!this.socket) this.setStatus("offline");
+    // A socket that was open when the network went away can look alive until the next
+    // heartbeat fails. Drop it now: the status says offline at once, whatever was in flight
+    // fails over to the outbox's retry, and the browser's `online` event reconnects.
+    const socket = this.socket;
+    if (socket) {
+      this.socket = undefined;
+      this.engine.disconnected();
+      socket.close(CLIENT_GAVE_UP, "browser offline");
+      this.scheduleReconnect();
+    }
+    if (this.started && !this.signedOut) this.setStatus("offline");
   };
 
   private async connect(): Promise<void> {
