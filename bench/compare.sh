@@ -70,12 +70,10 @@ magpie="$root/target/release/magpie"
 # Every process may hold 20,000 files: 19,000 connections plus the rest.
 ulimit -n 20000
 
-wait_port() { # wait_port PORT
-    for _ in $(seq 1 300); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2; return 1
+wait_for_line() { # wait_for_line FILE TEXT: until a line of FILE (as it grows) contains TEXT
+    if ! grep -q -m1 -F -- "$2" < <(timeout 60 tail -n +1 -F "$1" 2>/dev/null); then
+        echo "no \"$2\" in $1 within 60 s" >&2; return 1
+    fi
 }
 
 bench() { # bench SERVER-NAME PID ARGS...: one scenario, its JSON appended to the results
@@ -110,7 +108,7 @@ run_magpie() {
     "${server_pin[@]}" "$magpie" --data-dir "$dir" serve --listen 127.0.0.1:18979 >"$dir/stdout.log" 2>"$dir/stderr.log" &
     local pid=$!
     pids+=("$pid")
-    wait_port 18979
+    wait_for_line "$dir/stdout.log" "magpie listening on"
     scenarios magpie "$pid" "$(printf '%s\n' "$XMPP_GROUP" "$GROUP" | sort -nu | tr '\n' ' ')" --url http://127.0.0.1:18979 --admin benchadmin@localhost:bench-admin-password
     kill "$pid" 2>/dev/null || true; wait "$pid" || true
 }
@@ -134,13 +132,15 @@ run_ejabberd() { # run_ejabberd NAME ARCHIVE(true|false)
     ERL_MAX_PORTS=32768 "${server_pin[@]}" "${as_ejabberd[@]}" ejabberdctl --config "$dir/ejabberd.yml" \
         --config-dir "$dir" --spool "$dir/spool" --logs "$dir/logs" --node "bench-$name@localhost" \
         foreground >"$dir/out.log" 2>&1 &
-    pids+=("$!")
-    wait_port 15222
+    local job=$!
+    pids+=("$job")
+    # `started` returns once the node has started every module and listener.
+    "${as_ejabberd[@]}" ejabberdctl --node "bench-$name@localhost" started
     local pid
     pid="$(pgrep -f "beam.smp.*bench-$name@localhost" | head -1)"
     scenarios "$name" "$pid" "$XMPP_GROUP" --target xmpp --xmpp-addr 127.0.0.1:15222 --register
     "${as_ejabberd[@]}" ejabberdctl --node "bench-$name@localhost" stop >/dev/null 2>&1 || kill "$pid" || true
-    sleep 2
+    wait "$job" || true
 }
 
 run_prosody() { # run_prosody NAME ARCHIVE(true|false)
@@ -155,7 +155,7 @@ run_prosody() { # run_prosody NAME ARCHIVE(true|false)
     "${server_pin[@]}" prosody --config "$dir/prosody.cfg.lua" -F >"$dir/out.log" 2>&1 &
     local pid=$!
     pids+=("$pid")
-    wait_port 15322
+    wait_for_line "$dir/prosody.log" "Activated service 'c2s'"
     scenarios "$name" "$pid" "$XMPP_GROUP" --target xmpp --xmpp-addr 127.0.0.1:15322 --register
     kill "$pid" 2>/dev/null || true; wait "$pid" || true
 }

@@ -8,6 +8,7 @@ mod scenarios;
 mod stats;
 pub mod xmpp;
 
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -147,11 +148,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                 .await?,
         ),
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&result)?);
-    } else {
-        print!("{result}");
-    }
+    // A reader that went away (a pipe into `head`, say) is no reason to fail the run.
+    let mut out = std::io::stdout().lock();
+    let _ = if args.json { writeln!(out, "{}", serde_json::to_string(&result)?) } else { write!(out, "{result}") };
     result.check()
 }
 

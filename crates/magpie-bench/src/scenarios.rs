@@ -11,7 +11,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use rand::Rng;
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::link::{self, Dest, Link, User};
 use crate::native::Pushed;
@@ -183,6 +183,25 @@ struct PhaseTotals {
     /// Sends whose ack (or failure) has not come back yet, over all users.
     outstanding: AtomicU64,
     sending: AtomicBool,
+    /// Wakes the users that wait for the phase to settle, once it has.
+    settle: Notify,
+}
+
+impl PhaseTotals {
+    /// The send phase is over, every send everywhere has its answer, and every acked message
+    /// has arrived. Once true it stays true: nothing is sent any more.
+    fn settled(&self) -> bool {
+        !self.sending.load(Ordering::SeqCst)
+            && self.outstanding.load(Ordering::SeqCst) == 0
+            && self.delivered.load(Ordering::SeqCst) >= self.acked.load(Ordering::SeqCst)
+    }
+
+    /// Call after every change that may settle the phase.
+    fn changed(&self) {
+        if self.settled() {
+            self.settle.notify_waiters();
+        }
+    }
 }
 
 /// One phase at `rate` messages per second for `duration`, on a rig already online.
@@ -199,6 +218,7 @@ async fn direct_phase(
         delivered: AtomicU64::new(0),
         outstanding: AtomicU64::new(0),
         sending: AtomicBool::new(true),
+        settle: Notify::new(),
     });
     let before = server(args);
     let per_user = f64::from(rate.max(1)) / n as f64;
@@ -220,6 +240,7 @@ async fn direct_phase(
     // The send phase ends after `duration`; then acks and deliveries get DRAIN to arrive.
     tokio::time::sleep(duration).await;
     totals.sending.store(false, Ordering::SeqCst);
+    totals.changed();
     let send_secs = started.elapsed().as_secs_f64();
 
     let mut users = Vec::with_capacity(n);
@@ -287,6 +308,17 @@ async fn direct_user(
     let drain_until = deadline + DRAIN;
     loop {
         let sending = tokio::time::Instant::now() < deadline;
+        // After its own sends are answered, a user keeps listening until the whole phase has
+        // settled. It registers for the wake-up before it looks, so that none falls between.
+        let draining = !sending && acks.is_empty();
+        let settle = totals.settle.notified();
+        tokio::pin!(settle);
+        if draining {
+            settle.as_mut().enable();
+            if totals.settled() {
+                break;
+            }
+        }
         tokio::select! {
             _ = ticker.tick(), if sending => {
                 // The tick may come after the deadline it was armed before: send nothing then,
@@ -317,6 +349,7 @@ async fn direct_user(
                 // Counted as acked before it stops being outstanding, so that no user stops
                 // listening while a message is between the two.
                 totals.outstanding.fetch_sub(1, Ordering::SeqCst);
+                totals.changed();
             }
             pushed = user.pushes.recv() => {
                 let Some(pushed) = pushed else { break };
@@ -327,23 +360,16 @@ async fn direct_user(
                     if seen.insert((pushed.sender, n)) {
                         out.delivered += 1;
                         totals.delivered.fetch_add(1, Ordering::SeqCst);
+                        totals.changed();
                         out.delivery_latency.record(clock.now_us().saturating_sub(stamp));
                     } else {
                         out.duplicated += 1;
                     }
                 }
             }
+            // What never arrives by then is lost.
             _ = tokio::time::sleep_until(drain_until) => break,
-            // After the send phase: stop once every send everywhere has its answer and every
-            // acked message has arrived.
-            _ = tokio::time::sleep(Duration::from_millis(50)), if !sending && acks.is_empty() => {
-                if !totals.sending.load(Ordering::SeqCst)
-                    && totals.outstanding.load(Ordering::SeqCst) == 0
-                    && totals.delivered.load(Ordering::SeqCst) >= totals.acked.load(Ordering::SeqCst)
-                {
-                    break;
-                }
-            }
+            _ = &mut settle, if draining => break,
         }
     }
     (user, out)
