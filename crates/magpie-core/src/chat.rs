@@ -269,7 +269,29 @@ pub struct Precondition<'a> {
     pub target: Option<&'a Entry>,
     /// The membership rows of the append's `subjects` that exist (active or not).
     pub subjects: &'a [Member],
+    /// In a direct chat, how the other member stands towards the author; read only when the
+    /// append asks for it ([`Append::peer`]).
+    pub peer: Option<DirectPeer>,
     pub now_ms: i64,
+}
+
+/// The other member of a direct chat, as the author's messages concern it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectPeer {
+    pub account: AccountId,
+    /// The peer blocks the author.
+    pub blocks_author: bool,
+    /// The two are contacts.
+    pub contacts: bool,
+    /// The domain lets only contacts message each other directly.
+    pub friendship_required: bool,
+}
+
+impl DirectPeer {
+    /// Does the peer take messages from the author?
+    pub fn accepts(&self) -> bool {
+        !self.blocks_author && (self.contacts || !self.friendship_required)
+    }
 }
 
 impl Precondition<'_> {
@@ -290,6 +312,8 @@ pub struct Append {
     pub events: Vec<(AccountId, AccountEvent)>,
     /// Accounts whose membership rows the check needs (the members acted on).
     pub subjects: Vec<AccountId>,
+    /// The check needs [`Precondition::peer`] (only read in direct chats).
+    pub peer: bool,
     pub check: Check,
 }
 

@@ -498,7 +498,7 @@ impl Conversations {
     async fn change(&self, caller: &Principal, id: ConversationId, change: Change) -> Result<Entry> {
         let Change { body, effects, events, subjects, check } = change;
         let entry = system_entry(caller, id, body, self.deps.clock.now_ms());
-        let append = Append { entry, effects, events, subjects, check };
+        let append = Append { entry, effects, events, subjects, peer: false, check };
         let appended = self.deps.store.append(append).await??;
         Ok(Entry::clone(appended.entry()))
     }

@@ -65,7 +65,7 @@ impl Core {
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), accounts.clone(), contacts.clone());
         let files = files::Files::new(deps.clone());
-        let messages = messages::Messages::new(deps.clone(), conversations.clone(), contacts.clone(), files.clone());
+        let messages = messages::Messages::new(deps.clone(), conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), files.clone());
         fanout::spawn(deps);

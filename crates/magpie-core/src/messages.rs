@@ -6,16 +6,14 @@
 //! answered only after its transaction committed with `synchronous=FULL`; the store's writer
 //! commits many appends per fsync (group commit).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use crate::chat::{
-    AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
-    Member, MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
+    AccountEvent, Append, Appended, Check, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent, Member,
+    MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
 };
-use crate::contacts::Contacts;
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
 use crate::files::{FileId, Files};
@@ -74,48 +72,16 @@ pub struct SyncPage {
     pub more: bool,
 }
 
-/// Direct chats whose two members are cached; past this the cache starts over.
-const CACHED_DIRECT_CHATS_MAX: usize = 100_000;
-
 #[derive(Clone)]
 pub struct Messages {
     deps: Arc<Deps>,
     conversations: Conversations,
-    contacts: Contacts,
     files: Files,
-    /// The members of direct chats, which never change (a direct chat has no membership to
-    /// manage), so that a send to one does not read them again.
-    direct_members: Arc<Mutex<HashMap<ConversationId, Vec<AccountId>>>>,
 }
 
 impl Messages {
-    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, contacts: Contacts, files: Files) -> Messages {
-        Messages { deps, conversations, contacts, files, direct_members: Arc::default() }
-    }
-
-    /// In a direct chat, the other party must accept messages from the caller.
-    async fn check_direct(&self, caller: &Principal, conversation: &Conversation) -> Result<()> {
-        if conversation.kind != ConversationKind::Direct {
-            return Ok(());
-        }
-        let cached = self.direct_members.lock().unwrap_or_else(|e| e.into_inner()).get(&conversation.id).cloned();
-        let members = match cached {
-            Some(members) => members,
-            None => {
-                let members: Vec<AccountId> =
-                    self.deps.store.members(conversation.id, None, 2).await?.iter().map(|m| m.account).collect();
-                let mut cache = self.direct_members.lock().unwrap_or_else(|e| e.into_inner());
-                if cache.len() >= CACHED_DIRECT_CHATS_MAX {
-                    cache.clear();
-                }
-                cache.insert(conversation.id, members.clone());
-                members
-            }
-        };
-        for peer in members {
-            self.contacts.may_message(caller, peer).await?;
-        }
-        Ok(())
+    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, files: Files) -> Messages {
+        Messages { deps, conversations, files }
     }
 
     fn limits(&self) -> BodyLimits {
@@ -126,18 +92,35 @@ impl Messages {
     }
 
     /// Sends a message; answered once it is durable.
+    ///
+    /// A message that names no one and no file (most of them) needs nothing read before the
+    /// append: the writer's transaction looks for an earlier send with this `client_msg_id`
+    /// first and then checks every rule against what it reads itself, so the send is one
+    /// hop to the writer. Mentions and files are resolved by reads first.
     pub async fn send(&self, caller: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
         let client_msg_id = client_msg_id(&msg.client_msg_id)?;
         content::validate_sendable_kind(&msg.kind)?;
+        let reads_first = !msg.mentions.is_empty()
+            || msg.kind == content::kind::STICKER
+            || !content::file_refs(&msg.kind, &msg.body).is_empty();
+        if !reads_first {
+            if let Err(invalid) = content::validate(&msg.kind, &msg.body, self.limits()) {
+                // A retry whose first copy was stored under other limits still gets its ack.
+                let kind = msg.kind.clone();
+                return self.replay(caller, id, &kind, &client_msg_id).await?.ok_or(invalid);
+            }
+            return self.append(self.message_append(caller, id, msg, client_msg_id, vec![], vec![])).await;
+        }
         let kind = msg.kind.clone();
         if let Some(ack) = self.replay(caller, id, &kind, &client_msg_id).await? {
             return Ok(ack);
         }
-        let outcome = self.send_new(caller, id, msg, client_msg_id.clone()).await;
+        let outcome = self.send_resolved(caller, id, msg, client_msg_id.clone()).await;
         self.or_replay(outcome, caller, id, &kind, &client_msg_id).await
     }
 
-    async fn send_new(
+    /// A send that mentions accounts or refers to files: those are read and checked first.
+    async fn send_resolved(
         &self,
         caller: &Principal,
         id: ConversationId,
@@ -145,16 +128,48 @@ impl Messages {
         client_msg_id: String,
     ) -> Result<Ack> {
         content::validate(&msg.kind, &msg.body, self.limits())?;
-        let (conversation, me) = self.conversations.membership(caller, id).await?;
-        self.check_direct(caller, &conversation).await?;
-        if let Some(reply_to) = msg.reply_to
-            && !(visible(&me, reply_to) && reply_to <= conversation.last_seq && reply_to.0 >= 1)
-        {
-            return Err(Error::invalid("reply_to", "must be a seq of this conversation that you can read"));
-        }
+        // Members only: who is a member, and which files exist, is not for others to learn.
+        self.conversations.membership(caller, id).await?;
         let (mentions, mention_ids) = self.resolve_mentions(caller, id, &msg.mentions).await?;
-        let mention_all = msg.mention_all && conversation.kind != ConversationKind::Direct;
+        let mut append = self.message_append(caller, id, msg, client_msg_id, mentions, mention_ids);
+        let files = self.attach_files(caller, &mut append.entry).await?;
+        append.effects.push(Effect::FileRefs(files));
+        self.append(append).await
+    }
+
+    /// The append of a new message, with every rule the writer checks for it.
+    fn message_append(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        msg: Outgoing,
+        client_msg_id: String,
+        mentions: Vec<AccountAddr>,
+        mention_ids: Vec<AccountId>,
+    ) -> Append {
         let admins_only_all = !self.deps.settings.members_may_mention_all;
+        let (domain, reply_to, wants_all) = (caller.account.domain_id, msg.reply_to, msg.mention_all);
+        let check: Check = Box::new(move |p| {
+            if p.conversation.domain_id != domain {
+                return Err(NOT_FOUND);
+            }
+            let role = may_post(p)?;
+            if let Some(reply_to) = reply_to
+                && !(p.author.is_some_and(|me| visible(me, reply_to))
+                    && reply_to <= p.conversation.last_seq
+                    && reply_to.0 >= 1)
+            {
+                return Err(Error::invalid("reply_to", "must be a seq of this conversation that you can read"));
+            }
+            if wants_all
+                && p.conversation.kind != ConversationKind::Direct
+                && admins_only_all
+                && role < MemberRole::Admin
+            {
+                return Err(Error::Forbidden);
+            }
+            Ok(())
+        });
         let entry = NewEntry {
             conversation: id,
             sender: caller.account.id,
@@ -164,22 +179,14 @@ impl Messages {
             body: msg.body,
             target: None,
             mentions,
-            mention_all,
+            // `@all` means nothing in a direct chat: the store drops it there.
+            mention_all: msg.mention_all,
             reply_to: msg.reply_to,
             forwarded_from: None,
             at_ms: self.deps.clock.now_ms(),
         };
-        let check: Check = Box::new(move |p| {
-            let role = may_post(p)?;
-            if mention_all && admins_only_all && role < MemberRole::Admin {
-                return Err(Error::Forbidden);
-            }
-            Ok(())
-        });
-        let mut entry = entry;
-        let files = self.attach_files(caller, &mut entry).await?;
-        let effects = vec![Effect::Message, Effect::Mention(mention_ids), Effect::FileRefs(files)];
-        self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
+        let effects = vec![Effect::Message, Effect::Mention(mention_ids)];
+        Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }
     }
 
     /// Forwards messages the caller can read into another conversation: one message as it
@@ -212,8 +219,7 @@ impl Messages {
             return Err(Error::invalid("seqs", "name between 1 and forward_messages_max messages"));
         }
         let (_, source_me) = self.conversations.membership(caller, from).await?;
-        let (target, _) = self.conversations.membership(caller, to).await?;
-        self.check_direct(caller, &target).await?;
+        self.conversations.membership(caller, to).await?;
         let mut sources = vec![];
         for seq in seqs {
             let entry = self.deps.store.entry(from, *seq).await?.filter(|e| visible(&source_me, e.seq));
@@ -265,7 +271,7 @@ impl Messages {
         let mut entry = entry;
         let files = self.attach_files(caller, &mut entry).await?;
         let effects = vec![Effect::Message, Effect::FileRefs(files)];
-        self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
     /// Replaces the body of one of the caller's own text messages within the edit window.
@@ -281,8 +287,7 @@ impl Messages {
         if let Some(ack) = self.replay_op(caller, id, op::EDIT, client_msg_id.as_deref()).await? {
             return Ok(ack);
         }
-        let (conversation, me) = self.conversations.membership(caller, id).await?;
-        self.check_direct(caller, &conversation).await?;
+        let (_, me) = self.conversations.membership(caller, id).await?;
         let original = self.visible_message(&me, id, target).await?;
         content::validate_edit(&original.kind, &body, self.limits())?;
         let window_ms = crate::settings::millis(self.deps.settings.edit_window_secs);
@@ -299,8 +304,8 @@ impl Messages {
             Ok(())
         });
         let entry = self.op_entry(caller, id, op::EDIT, body.clone(), target, client_msg_id);
-        self.append(Append { entry, effects: vec![Effect::EditTarget(body)], events: vec![], subjects: vec![], check })
-            .await
+        let effects = vec![Effect::EditTarget(body)];
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
     /// Recalls a message: its content is erased and a tombstone remains. The sender may
@@ -340,7 +345,8 @@ impl Messages {
         });
         let entry = self.op_entry(caller, id, op::RECALL, json!({}), target, client_msg_id);
         let subjects = vec![original.sender];
-        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], subjects, check }).await
+        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], subjects, peer: false, check })
+            .await
     }
 
     /// Adds (`on`) or removes the caller's reaction to a message.
@@ -358,12 +364,12 @@ impl Messages {
             return Ok(ack);
         }
         let emoji = reaction(emoji)?;
-        let (conversation, me) = self.conversations.membership(caller, id).await?;
-        self.check_direct(caller, &conversation).await?;
+        let (_, me) = self.conversations.membership(caller, id).await?;
         self.visible_message(&me, id, target).await?;
         let (who, mine) = (caller.account.addr.clone(), emoji.clone());
         let check: Check = Box::new(move |p| {
             check_role(p, MemberRole::Member)?;
+            peer_accepts(p)?;
             let target = live_target(p)?;
             let exists = target.reactions.iter().any(|r| r.emoji == mine);
             if on && !exists && target.reactions.len() >= REACTIONS_PER_MESSAGE_MAX {
@@ -379,7 +385,7 @@ impl Messages {
         let body = json!({"emoji": emoji, "on": on});
         let entry = self.op_entry(caller, id, op::REACTION, body, target, client_msg_id);
         let effects = vec![Effect::React { account: caller.account.id, emoji, on }];
-        self.append(Append { entry, effects, events: vec![], subjects: vec![], check }).await
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
     /// Deletes entries for the caller only; its other devices hear of it.
@@ -699,6 +705,7 @@ impl Messages {
 /// May the author post in this conversation now? Returns its role.
 fn may_post(p: &Precondition<'_>) -> Result<MemberRole> {
     let role = check_role(p, MemberRole::Member)?;
+    peer_accepts(p)?;
     if p.conversation.kind == ConversationKind::Direct || role >= MemberRole::Admin {
         return Ok(role);
     }
@@ -709,6 +716,15 @@ fn may_post(p: &Precondition<'_>) -> Result<MemberRole> {
         return Err(Error::Forbidden);
     }
     Ok(role)
+}
+
+/// In a direct chat, the other member must take the author's messages: it does not block
+/// the author, and the domain does not want them to be contacts first, or they are.
+fn peer_accepts(p: &Precondition<'_>) -> Result<()> {
+    match p.peer {
+        Some(peer) if !peer.accepts() => Err(Error::Forbidden),
+        _ => Ok(()),
+    }
 }
 
 /// The target of an edit, recall or reaction: a message that is still there.

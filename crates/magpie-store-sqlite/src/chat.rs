@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use magpie_core::Error;
 use magpie_core::chat::{
-    AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, GroupInfo,
-    LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Page, Precondition,
-    Reaction, Summary,
+    AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
+    ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
+    NewEntry, Page, Precondition, Reaction, Summary,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
@@ -333,12 +333,21 @@ fn tick_activity(tx: &Tx<'_>) -> rusqlite::Result<i64> {
 }
 
 /// Inserts an entry at the conversation's next seq and moves the conversation's counters.
-fn insert_entry(tx: &Tx<'_>, conversation: &Conversation, entry: &NewEntry, message: bool) -> rusqlite::Result<Seq> {
+fn insert_entry(
+    tx: &Tx<'_>,
+    conversation: &Conversation,
+    entry: &NewEntry,
+    message: bool,
+) -> rusqlite::Result<(Seq, EntryId)> {
     let seq = conversation.last_seq.0 + 1;
-    let (count,): (i64,) = tx
-        .prepare_cached("SELECT message_count FROM conversations WHERE id = ?1")?
-        .query_row([conversation.id.0], |r| Ok((r.get(0)?,)))?;
-    let number = if message { count + 1 } else { count };
+    let activity = tick_activity(tx)?;
+    let number: i64 = tx
+        .prepare_cached(
+            "UPDATE conversations SET last_seq = ?2, activity = ?3, last_activity_ms = ?4, \
+             message_count = message_count + ?5, last_message_seq = CASE WHEN ?5 THEN ?2 ELSE last_message_seq END \
+             WHERE id = ?1 RETURNING message_count",
+        )?
+        .query_row(params![conversation.id.0, seq, activity, entry.at_ms, message], |r| r.get(0))?;
     let mentions = if entry.mentions.is_empty() {
         None
     } else {
@@ -366,19 +375,61 @@ fn insert_entry(tx: &Tx<'_>, conversation: &Conversation, entry: &NewEntry, mess
         number,
         entry.at_ms,
     ])?;
-    let activity = tick_activity(tx)?;
-    tx.prepare_cached(
-        "UPDATE conversations SET last_seq = ?2, activity = ?3, last_activity_ms = ?4, message_count = ?5, \
-         last_message_seq = CASE WHEN ?6 THEN ?2 ELSE last_message_seq END WHERE id = ?1",
-    )?
-    .execute(params![conversation.id.0, seq, activity, entry.at_ms, number, message])?;
-    Ok(Seq(seq))
+    Ok((Seq(seq), EntryId(tx.last_insert_rowid())))
+}
+
+/// The other member of a direct chat and how it stands towards `author`.
+fn direct_peer(conn: &Connection, conv: &Conversation, author: AccountId) -> rusqlite::Result<Option<DirectPeer>> {
+    let peer = conn
+        .prepare_cached("SELECT account_id FROM members WHERE conversation_id = ?1 AND account_id != ?2 LIMIT 1")?
+        .query_row(params![conv.id.0, author.0], |r| r.get(0).map(AccountId))
+        .optional()?;
+    let Some(peer) = peer else { return Ok(None) };
+    let state = crate::contacts::contact_state(conn, author, peer)?;
+    let friendship_required = !state.contacts
+        && conn
+            .prepare_cached("SELECT direct_requires_friendship FROM domains WHERE id = ?1")?
+            .query_row([conv.domain_id.0], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false);
+    Ok(Some(DirectPeer {
+        account: peer,
+        blocks_author: state.blocked_by,
+        contacts: state.contacts,
+        friendship_required,
+    }))
 }
 
 fn publish_entry(tx: &Tx<'_>, id: ConversationId, seq: Seq, membership_changed: bool) -> rusqlite::Result<Arc<Entry>> {
     let entry = Arc::new(entry(tx, id, seq)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?);
     tx.publish(Committed::Entry { entry: entry.clone(), membership_changed });
     Ok(entry)
+}
+
+/// The entry just inserted, as [`entry`] would read it back (a new entry has no reactions,
+/// edit or recall yet), built from what was inserted instead of read again.
+fn inserted_entry(new: NewEntry, seq: Seq, id: EntryId, sender_addr: AccountAddr) -> Entry {
+    Entry {
+        conversation: new.conversation,
+        seq,
+        id,
+        sender: new.sender,
+        sender_addr,
+        session: new.session,
+        client_msg_id: new.client_msg_id,
+        kind: new.kind,
+        body: Some(new.body),
+        target: new.target,
+        mentions: new.mentions,
+        mention_all: new.mention_all,
+        reply_to: new.reply_to,
+        forwarded_from: new.forwarded_from,
+        at_ms: new.at_ms,
+        edited_at_ms: None,
+        recalled_at_ms: None,
+        reactions: vec![],
+        hidden: false,
+    }
 }
 
 fn insert_member(
@@ -440,7 +491,7 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
     if let Some(mut opening) = new.opening {
         opening.conversation = id;
         let created = conversation(tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let seq = insert_entry(tx, &created, &opening, false)?;
+        let (seq, _) = insert_entry(tx, &created, &opening, false)?;
         publish_entry(tx, id, seq, true)?;
     }
     let created = conversation(tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
@@ -448,7 +499,7 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
 }
 
 pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<Appended, Error>> {
-    let Append { entry: new, effects, events, subjects, check } = append;
+    let Append { entry: mut new, effects, events, subjects, peer, check } = append;
     if let (Some(session), Some(client_msg_id)) = (new.session, new.client_msg_id.as_deref())
         && let Some(existing) = entry_by_client_id(tx, session, client_msg_id)?
     {
@@ -457,6 +508,8 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     let Some(conv) = conversation(tx, new.conversation)? else {
         return Ok(Err(Error::NotFound("conversation")));
     };
+    // `@all` means nothing in a direct chat.
+    new.mention_all &= conv.kind != ConversationKind::Direct;
     let author = member(tx, conv.id, new.sender)?;
     let target = match new.target {
         Some(t) => entry(tx, conv.id, t)?.map(|mut e| reactions_of(tx, &mut e).map(|()| e)).transpose()?,
@@ -464,11 +517,13 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     };
     let subjects = subjects.iter().map(|s| member(tx, conv.id, *s)).collect::<rusqlite::Result<Vec<_>>>()?;
     let subjects: Vec<Member> = subjects.into_iter().flatten().collect();
+    let peer = if peer && conv.kind == ConversationKind::Direct { direct_peer(tx, &conv, new.sender)? } else { None };
     let pre = Precondition {
         conversation: &conv,
         author: author.as_ref(),
         target: target.as_ref(),
         subjects: &subjects,
+        peer,
         now_ms: new.at_ms,
     };
     if let Err(refusal) = check(&pre) {
@@ -476,7 +531,7 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     }
     let message = effects.iter().any(|e| matches!(e, Effect::Message));
     let membership_changed = effects.iter().any(Effect::changes_membership);
-    let seq = insert_entry(tx, &conv, &new, message)?;
+    let (seq, entry_id) = insert_entry(tx, &conv, &new, message)?;
     let id = conv.id.0;
     let at = new.at_ms;
     for effect in effects {
@@ -624,7 +679,14 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
         }
     }
     log_events(tx, events, at)?;
-    Ok(Ok(Appended::New(publish_entry(tx, conv.id, seq, membership_changed)?)))
+    // The author's row names the sender; an append by a non-member (the server's notices)
+    // reads the entry back instead.
+    let entry = match author {
+        Some(author) => Arc::new(inserted_entry(new, seq, entry_id, author.addr)),
+        None => return Ok(Ok(Appended::New(publish_entry(tx, conv.id, seq, membership_changed)?))),
+    };
+    tx.publish(Committed::Entry { entry: entry.clone(), membership_changed });
+    Ok(Ok(Appended::New(entry)))
 }
 
 pub(crate) fn mark(

@@ -118,7 +118,7 @@ where
 {
     fn run(&mut self, conn: &Connection) -> Result<Vec<Committed>, TransactionLost> {
         let Some(f) = self.f.take() else { return Ok(vec![]) };
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = run_cached(conn, "SAVEPOINT job") {
             self.result = Some(Err(e));
             return Err(TransactionLost);
         }
@@ -130,7 +130,7 @@ where
         };
         let published = tx.published.into_inner();
         if result.is_ok()
-            && let Err(e) = conn.execute_batch("RELEASE job")
+            && let Err(e) = run_cached(conn, "RELEASE job")
         {
             result = Err(e);
         }
@@ -156,6 +156,11 @@ where
         };
         let _ = self.reply.send(answer);
     }
+}
+
+/// Runs one statement of the writer's own, prepared once (they run for every write).
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 /// The writer thread: batches, savepoints, one commit per batch, then the feed.
@@ -184,7 +189,7 @@ fn writer_loop(
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
             for job in batch {
                 job.finish(Err(e.to_string()));
             }
@@ -204,7 +209,7 @@ fn writer_loop(
         let commit = if lost {
             Err("the write transaction was lost; nothing in this batch was stored".to_owned())
         } else {
-            conn.execute_batch("COMMIT").map_err(|e| e.to_string())
+            run_cached(&conn, "COMMIT").map_err(|e| e.to_string())
         };
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");

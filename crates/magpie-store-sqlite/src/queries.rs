@@ -140,11 +140,10 @@ impl Store for SqliteStore {
     async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>> {
         let name = name.as_str().to_owned();
         self.read(move |c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT id, name, registration, created_at_ms, direct_requires_friendship FROM domains WHERE name = ?1",
-                [name],
-                domain_from_row,
-            )
+            )?
+            .query_row([name], domain_from_row)
             .optional()
         })
         .await

@@ -71,7 +71,13 @@ async fn a_blocked_account_cannot_message_or_befriend_you() {
     let alice = server.user("alice").await;
     let mallory = server.user("mallory").await;
     let chat = mallory.client.open_direct("alice@localhost").await.unwrap();
-    mallory.client.send_text(chat.id, "m1", "hello").await.unwrap();
+    // `@all` means nothing in a direct chat: it is not kept, and counts as no mention.
+    let mut hello = magpie_client::text_message("m1", "hello");
+    hello.mention_all = true;
+    let first = mallory.client.send_message(chat.id, &hello).await.unwrap();
+    let stored = alice.client.messages(chat.id, Default::default()).await.unwrap();
+    assert!(!stored.entries.iter().find(|e| e.seq == first.seq).unwrap().mention_all);
+    assert_eq!(alice.client.conversation(chat.id).await.unwrap().mentions, 0);
 
     let mut alice_live = alice.connect().await;
     alice.client.block("mallory@localhost", true).await.unwrap();
@@ -81,6 +87,9 @@ async fn a_blocked_account_cannot_message_or_befriend_you() {
     );
     assert_eq!(alice.client.blocked().await.unwrap()[0].account, "mallory@localhost");
     assert_eq!(mallory.client.send_text(chat.id, "m2", "hello?").await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    // A retry of a send stored before the block still gets its ack.
+    let retry = mallory.client.send_message(chat.id, &hello).await.unwrap();
+    assert_eq!((retry.seq, retry.duplicate), (first.seq, true));
     let live = mallory.connect().await;
     assert_eq!(live.send_text(chat.id, "m3", "ws?").await.unwrap_err().code(), Some(ErrorCode::Forbidden));
     // A request to someone who blocks you looks sent but goes nowhere.
