@@ -3,7 +3,8 @@
 //!
 //! One writer thread owns the only writing connection and serialises all writes (SQLite
 //! allows one writer at a time anyway). It commits in groups: it takes every write waiting
-//! in its queue, up to [`BATCH_LEN_MAX`], runs each inside its own savepoint of one
+//! in its queue (when several wait, after a moment's wait for more: [`COMMIT_LINGER`]), up to
+//! [`BATCH_LEN_MAX`], runs each inside its own savepoint of one
 //! transaction, and commits them with one fsync. A write that fails rolls back to its
 //! savepoint without touching the others; a failed commit fails them all. No caller hears
 //! "done" before the commit, so durability costs one fsync per batch, not per write.
@@ -40,6 +41,13 @@ const OPEN_BUSY_RETRIES: u32 = 50;
 const OPEN_BUSY_PAUSE: Duration = Duration::from_millis(100);
 /// Writes committed together by one transaction and one fsync.
 pub const BATCH_LEN_MAX: usize = 512;
+/// How long the writer waits for more writes when it finds several waiting. Under load a
+/// commit's cost is mostly per commit (the WAL write of every page it touched and the fsync),
+/// so larger batches are cheaper per write: with 1,000 users sending 8,000 messages per
+/// second, a commit held 6 sends without the wait and the server spent 94 µs of CPU per
+/// message; with 1 ms, 72 µs, and `magpie bench ramp` on one core went from 12,000 to 14,000
+/// messages per second. A lone write (the queue held only it) never waits.
+const COMMIT_LINGER: Duration = Duration::from_millis(1);
 /// Writes waiting for the writer; past this, writers wait to queue.
 const WRITE_QUEUE_LEN_MAX: usize = 4096;
 
@@ -158,6 +166,15 @@ where
     }
 }
 
+fn drain(writes: &mut mpsc::Receiver<Box<dyn WriteJob>>, batch: &mut Vec<Box<dyn WriteJob>>) {
+    while batch.len() < BATCH_LEN_MAX {
+        match writes.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
 /// Runs one statement of the writer's own, prepared once (they run for every write).
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
@@ -179,11 +196,12 @@ fn writer_loop(
             tracing::warn!(error = %e, "WAL restart failed");
         }
         let mut batch = vec![first];
-        while batch.len() < BATCH_LEN_MAX {
-            match writes.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        drain(&mut writes, &mut batch);
+        // Several writes waiting means others are on their way: wait a moment for them, so
+        // that one commit (one WAL write, one fsync) serves more of them (see `COMMIT_LINGER`).
+        if batch.len() >= 2 && batch.len() < BATCH_LEN_MAX {
+            std::thread::sleep(COMMIT_LINGER);
+            drain(&mut writes, &mut batch);
         }
         // A transaction left open by an earlier failure would swallow this batch.
         if !conn.is_autocommit() {
@@ -257,6 +275,12 @@ impl SqliteStore {
         // the writer never checkpoints, and a thread of its own does, without blocking anyone.
         writer
             .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|source| OpenError::Open { path: path.into(), source })?;
+        // The writer's page cache is never invalidated by another connection's commit (it
+        // makes them all), so it keeps the hot pages of every index a send touches; at the
+        // default 2 MiB it re-read them from the file under load.
+        writer
+            .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
             .map_err(|source| OpenError::Open { path: path.into(), source })?;
         let checkpointer = open(path)?;
         let (checkpoint_stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -354,6 +378,9 @@ fn checkpoint_loop(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>, rest
         }
     }
 }
+
+/// The writer connection's page cache, in KiB.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE_LEN: usize = 256;
