@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use axum::extract::ws::Utf8Bytes;
 use magpie_core::chat::{Entry, LoggedEvent};
 use magpie_core::model::{Account, AccountId, RevokeReason, SessionId};
 use magpie_core::ports::LiveConnections;
@@ -13,6 +14,16 @@ use magpie_wire::{Event, ServerFrame, close_code};
 use tokio::sync::{mpsc, watch};
 
 use crate::{Metrics, convert};
+
+/// One encoded frame on its way to connections: encoded once and shared by every connection
+/// it goes to (a pointer each in their queues; the socket write takes the bytes without a
+/// copy).
+pub type Frame = Arc<Utf8Bytes>;
+
+/// A frame of this text.
+pub fn frame(text: String) -> Frame {
+    Arc::new(Utf8Bytes::from(text))
+}
 
 /// How a connection is told to close: the close code, its reason, and an event to send first.
 #[derive(Debug, Clone)]
@@ -26,17 +37,17 @@ pub struct CloseCommand {
 struct Conn {
     id: u64,
     account: AccountId,
-    frames: mpsc::Sender<Arc<str>>,
+    frames: mpsc::Sender<Frame>,
     close: watch::Sender<Option<CloseCommand>>,
 }
 
 /// What a connection task holds: the receiving ends of its queue and close signal.
 pub struct ConnHandle {
     pub id: u64,
-    pub frames: mpsc::Receiver<Arc<str>>,
+    pub frames: mpsc::Receiver<Frame>,
     pub close: watch::Receiver<Option<CloseCommand>>,
     /// Lets the connection queue frames for itself (replies), through the same bounded queue.
-    pub sender: mpsc::Sender<Arc<str>>,
+    pub sender: mpsc::Sender<Frame>,
 }
 
 /// Bounds on live connections.
@@ -191,7 +202,7 @@ impl Registry {
     /// ephemeral signals, which sync never replays and which must not cost a reconnect).
     fn push(&self, accounts: &[AccountId], frame: &ServerFrame, close_when_full: bool) {
         let Ok(text) = serde_json::to_string(frame) else { return };
-        let text: Arc<str> = text.into();
+        let text = self::frame(text);
         let sessions: Vec<SessionId> = {
             let by_account = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
             accounts.iter().filter_map(|a| by_account.get(a)).flatten().copied().collect()

@@ -5,7 +5,6 @@
 //! connection is closed (`slow_consumer`) rather than buffering without bound. The registry
 //! can ask a connection to close at any time (revocation, shutdown).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -23,7 +22,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use crate::extract::bearer;
-use crate::registry::{CloseCommand, ConnLimit, revoked, slow_consumer};
+use crate::registry::{self, CloseCommand, ConnLimit, Frame, revoked, slow_consumer};
 use crate::{ApiError, AppState, convert, error, ops};
 
 /// A frame larger than this many times `ws_frame_bytes_max` is not read at all: the
@@ -201,7 +200,7 @@ async fn close_requested(close: &mut watch::Receiver<Option<CloseCommand>>) -> E
 async fn write_loop(
     sink: &mut SplitSink<WebSocket, Message>,
     state: &AppState,
-    frames: &mut mpsc::Receiver<Arc<str>>,
+    frames: &mut mpsc::Receiver<Frame>,
     close: &mut watch::Receiver<Option<CloseCommand>>,
 ) -> End {
     let period = Duration::from_secs(state.settings.ws_heartbeat_interval_secs.max(1));
@@ -213,7 +212,7 @@ async fn write_loop(
             frame = frames.recv() => match frame {
                 Some(frame) => {
                     state.metrics.ws_frames_out.inc();
-                    Message::Text(Utf8Bytes::from(&*frame))
+                    Message::Text(Utf8Bytes::clone(&frame))
                 }
                 None => return End::Gone,
             },
@@ -226,7 +225,7 @@ async fn write_loop(
             for _ in 1..WRITE_BATCH_MAX {
                 let Ok(frame) = frames.try_recv() else { break };
                 state.metrics.ws_frames_out.inc();
-                sink.feed(Message::Text(Utf8Bytes::from(&*frame))).await?;
+                sink.feed(Message::Text(Utf8Bytes::clone(&frame))).await?;
             }
             sink.flush().await
         };
@@ -246,14 +245,14 @@ async fn write_loop(
 struct Connection<'a> {
     state: &'a AppState,
     principal: Principal,
-    replies: mpsc::Sender<Arc<str>>,
+    replies: mpsc::Sender<Frame>,
     tokens: f64,
     refill_at: Instant,
     refused_in_a_row: u32,
 }
 
 impl<'a> Connection<'a> {
-    fn new(state: &'a AppState, principal: Principal, replies: mpsc::Sender<Arc<str>>) -> Self {
+    fn new(state: &'a AppState, principal: Principal, replies: mpsc::Sender<Frame>) -> Self {
         Connection {
             state,
             principal,
@@ -486,7 +485,7 @@ impl<'a> Connection<'a> {
             self.state.metrics.count_error(error.code);
         }
         let text = serde_json::to_string(&frame).map_err(|_| slow_consumer())?;
-        self.replies.try_send(text.into()).map_err(|_| slow_consumer())
+        self.replies.try_send(registry::frame(text)).map_err(|_| slow_consumer())
     }
 
     fn take_token(&mut self) -> bool {
