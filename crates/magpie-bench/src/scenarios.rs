@@ -20,6 +20,8 @@ use crate::{BenchArgs, Target};
 
 /// How long the bench waits, after the last send, for acks and deliveries still under way.
 const DRAIN: Duration = Duration::from_secs(10);
+/// How long a scenario's setup may take to reach every member before the measuring starts.
+const SETTLE_MAX: Duration = Duration::from_secs(300);
 
 /// Reads and drops a connection's pushes, for a connection whose pushes are not measured.
 async fn drain(mut pushes: mpsc::Receiver<Pushed>) {
@@ -491,12 +493,24 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
     tokio::spawn(drain(owner_pushes));
     let owner_sender = sender_of(args, &users[0]);
     let expected = messages * (members as u64 - 1);
+    // Setting the group up pushes every membership change to every member online; message 0
+    // goes to everyone first, and the measured messages follow once all have it, so that
+    // they do not queue behind the setup's pushes.
+    let settled = Arc::new((AtomicU64::new(0), Notify::new()));
     let receivers: Vec<_> = links
         .map(|(link, mut pushes)| {
             let fan_out = fan_out.clone();
             let owner_sender = owner_sender.clone();
+            let settled = settled.clone();
             tokio::spawn(async move {
                 let _link = link;
+                while let Ok(Some(pushed)) = tokio::time::timeout(SETTLE_MAX, pushes.recv()).await {
+                    if pushed.sender == owner_sender && pushed.stamp.is_some_and(|(_, n)| n == 0) {
+                        break;
+                    }
+                }
+                settled.0.fetch_add(1, Ordering::Relaxed);
+                settled.1.notify_one();
                 let (mut delivered, mut duplicated) = (0u64, 0u64);
                 let mut latency = Latency::default();
                 let mut seen = HashSet::new();
@@ -522,6 +536,16 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
         })
         .collect();
 
+    owner.send(&dest, "g0", clock.now_us(), 0).await?.await;
+    let others = members as u64 - 1;
+    let settling = async {
+        while settled.0.load(Ordering::Relaxed) < others {
+            settled.1.notified().await;
+        }
+    };
+    if tokio::time::timeout(SETTLE_MAX, settling).await.is_err() {
+        bail!("the group did not settle: message 0 did not reach every member within {SETTLE_MAX:?}");
+    }
     let before = server(args);
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
