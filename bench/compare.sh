@@ -10,7 +10,8 @@
 #
 # Knobs (environment): SERVER_CPUS and BENCH_CPUS pin the server and the load generator to
 # cores with taskset ("0" and "1" by default: each gets one of the two cores; set both empty
-# to let them share); SERVERS (default "magpie ejabberd ejabberd-mam prosody prosody-mam").
+# to let them share); SERVERS (default "magpie ejabberd ejabberd-mam prosody prosody-mam");
+# MAX_SECS bounds each scenario (600 s by default); the sizes are below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -34,6 +35,8 @@ else
     SYNC_CLIENTS=${SYNC_CLIENTS:-1000}; SYNC_MESSAGES=${SYNC_MESSAGES:-100}; DURATION=${DURATION:-10}
 fi
 SERVERS=${SERVERS:-"magpie ejabberd ejabberd-mam prosody prosody-mam"}
+# A scenario still running after this long (setup included) is stopped; its row shows a dash.
+MAX_SECS=${MAX_SECS:-600}
 SERVER_CPUS=${SERVER_CPUS-0}
 BENCH_CPUS=${BENCH_CPUS-1}
 
@@ -79,7 +82,7 @@ wait_for_line() { # wait_for_line FILE TEXT: until a line of FILE (as it grows) 
 bench() { # bench SERVER-NAME PID ARGS...: one scenario, its JSON appended to the results
     local name="$1" pid="$2"; shift 2
     echo "-- $name: $*"
-    "${bench_pin[@]}" "$magpie" bench --server-pid "$pid" --json "$@" \
+    "${bench_pin[@]}" "$magpie" bench --server-pid "$pid" --max-secs "$MAX_SECS" --json "$@" \
         | sed "s/^{/{\"server\":\"$name\",/" | tee -a "$out/results.jsonl" | cut -c1-300
 }
 

@@ -56,6 +56,10 @@ pub struct BenchArgs {
     /// How many logins, connections and setup requests run at once.
     #[arg(long, global = true, default_value_t = 64)]
     pub concurrency: usize,
+    /// A scenario still running after this many seconds (setup included) is stopped and fails:
+    /// a server that stalls does not stall the comparison.
+    #[arg(long, global = true, default_value_t = 900)]
+    pub max_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,26 +136,34 @@ pub enum Scenario {
 
 /// Runs one scenario and prints its result.
 pub async fn run(args: BenchArgs) -> Result<()> {
-    let result = match &args.scenario {
-        Scenario::Connect { connections, rate, hold } => {
-            Report::Connect(scenarios::connect(&args, *connections, *rate, Duration::from_secs(*hold)).await?)
-        }
-        Scenario::Direct { users, rate, duration, peers } => {
-            Report::Direct(scenarios::direct(&args, *users, *peers, *rate, Duration::from_secs(*duration)).await?)
-        }
-        Scenario::Group { members, messages, rate } => {
-            Report::Group(scenarios::group(&args, *members, *messages, *rate).await?)
-        }
-        Scenario::Sync { clients, messages } => Report::Sync(scenarios::sync(&args, *clients, *messages).await?),
-        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers } => Report::Ramp(
-            scenarios::ramp(&args, *users, *peers, *start, *step, *max_rate, Duration::from_secs(*step_secs), *p99_ms)
-                .await?,
-        ),
+    let limit = Duration::from_secs(args.max_secs);
+    let Ok(result) = tokio::time::timeout(limit, scenario(&args)).await else {
+        anyhow::bail!("the scenario did not finish within {} s (--max-secs)", args.max_secs);
     };
+    let result = result?;
     // A reader that went away (a pipe into `head`, say) is no reason to fail the run.
     let mut out = std::io::stdout().lock();
     let _ = if args.json { writeln!(out, "{}", serde_json::to_string(&result)?) } else { write!(out, "{result}") };
     result.check()
+}
+
+async fn scenario(args: &BenchArgs) -> Result<Report> {
+    Ok(match &args.scenario {
+        Scenario::Connect { connections, rate, hold } => {
+            Report::Connect(scenarios::connect(args, *connections, *rate, Duration::from_secs(*hold)).await?)
+        }
+        Scenario::Direct { users, rate, duration, peers } => {
+            Report::Direct(scenarios::direct(args, *users, *peers, *rate, Duration::from_secs(*duration)).await?)
+        }
+        Scenario::Group { members, messages, rate } => {
+            Report::Group(scenarios::group(args, *members, *messages, *rate).await?)
+        }
+        Scenario::Sync { clients, messages } => Report::Sync(scenarios::sync(args, *clients, *messages).await?),
+        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers } => Report::Ramp(
+            scenarios::ramp(args, *users, *peers, *start, *step, *max_rate, Duration::from_secs(*step_secs), *p99_ms)
+                .await?,
+        ),
+    })
 }
 
 #[derive(Debug, Serialize)]
