@@ -1,7 +1,11 @@
-//! A smoke run of every `magpie bench` scenario at tiny scale against a real server, so that
-//! the load generator never rots. The figures are not asserted: the bench's own exit status
-//! says whether anything was lost or duplicated, and its JSON must carry the counts.
+//! A smoke run of every `magpie bench` scenario at tiny scale against a real server (and, over
+//! XMPP, against Prosody), so that the load generator never rots. The figures are not
+//! asserted: the bench's own exit status says whether anything was lost or duplicated, and its
+//! JSON must carry the counts.
 
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use crate::harness::{FAST, PASSWORD, TestServer};
@@ -47,4 +51,85 @@ async fn every_bench_scenario_runs_against_a_real_server_without_loss() {
     )
     .await;
     assert!(!ramp["steps"].as_array().unwrap().is_empty(), "{ramp}");
+}
+
+/// Prosody, from Debian's package, with `bench/compare.sh`'s config on a free port: what the
+/// bench's XMPP driver is checked against.
+struct Prosody {
+    _dir: tempfile::TempDir,
+    child: tokio::process::Child,
+    addr: String,
+}
+
+impl Prosody {
+    async fn start() -> Prosody {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/prosody.cfg.lua.in"))
+            .expect("bench/prosody.cfg.lua.in");
+        let config = template
+            // To stdout, where the start is awaited.
+            .replace("\"@DIR@/prosody.log\"", "\"*console\"")
+            .replace("@DIR@", dir.path().to_str().unwrap())
+            .replace("@PORT@", &port.to_string())
+            .replace("@DOMAIN@", "localhost")
+            .replace("@ARCHIVE@", "false")
+            .replace("@MAM_MODULE@", "")
+            .replace("@MUC_MAM_MODULE@", "");
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let path = dir.path().join("prosody.cfg.lua");
+        std::fs::write(&path, config).unwrap();
+        let mut child = Command::new("prosody")
+            .arg("--config")
+            .arg(&path)
+            .arg("-F")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("prosody (scripts/test installs it)");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let started = async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if line.contains("Activated service 'c2s'") {
+                    return;
+                }
+            }
+            panic!("prosody exited before its c2s service started");
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), started).await.expect("prosody's c2s within 30 s");
+        // Keep reading, so that a full pipe never stalls it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Prosody { _dir: dir, child, addr: format!("127.0.0.1:{port}") }
+    }
+
+    async fn bench(&self, scenario: &[&str]) -> serde_json::Value {
+        let pid = self.child.id().unwrap().to_string();
+        let mut args =
+            vec!["bench", "--target", "xmpp", "--xmpp-addr", &self.addr, "--register", "--server-pid", &pid, "--json"];
+        args.extend_from_slice(scenario);
+        let out = Command::new(env!("CARGO_BIN_EXE_magpie")).args(&args).output().await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "magpie {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    }
+}
+
+#[tokio::test]
+async fn the_xmpp_driver_runs_every_scenario_against_prosody_without_loss() {
+    let prosody = Prosody::start().await;
+
+    let connect = prosody.bench(&["connect", "--connections", "10", "--rate", "200", "--hold", "0"]).await;
+    assert_eq!(connect["connections"], 10, "{connect}");
+
+    let direct = prosody.bench(&["direct", "--users", "4", "--rate", "40", "--duration", "1", "--peers", "2"]).await;
+    assert!(direct["acked"].as_u64().unwrap() > 0, "{direct}");
+    assert_eq!(direct["delivered"], direct["acked"], "{direct}");
+
+    let group = prosody.bench(&["group", "--members", "5", "--messages", "5", "--rate", "20"]).await;
+    assert_eq!(group["delivered"], 5 * 4, "{group}");
+
+    let sync = prosody.bench(&["sync", "--clients", "3", "--messages", "5"]).await;
+    assert_eq!(sync["entries"], 15, "{sync}");
+    assert_eq!(sync["gap_free"], true);
 }
