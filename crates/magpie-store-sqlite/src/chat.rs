@@ -328,8 +328,7 @@ pub(crate) fn account_events_head(conn: &Connection, account: AccountId) -> rusq
 /// Moves the deployment-wide activity clock on and returns its new value. One writer, so the
 /// values follow commit order.
 fn tick_activity(tx: &Tx<'_>) -> rusqlite::Result<i64> {
-    tx.prepare_cached("UPDATE activity_clock SET value = value + 1 WHERE id = 1 RETURNING value")?
-        .query_row([], |r| r.get(0))
+    tx.tick_activity()
 }
 
 /// Inserts an entry at the conversation's next seq and moves the conversation's counters.

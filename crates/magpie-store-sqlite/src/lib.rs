@@ -83,12 +83,52 @@ struct Inner {
 pub(crate) struct Tx<'a> {
     conn: &'a Connection,
     published: RefCell<Vec<Committed>>,
+    clock: &'a ActivityClock,
 }
 
 impl Tx<'_> {
     /// Hands `item` to the commit feed once (and only if) this write commits.
     pub(crate) fn publish(&self, item: Committed) {
         self.published.borrow_mut().push(item);
+    }
+
+    /// The next value of the activity clock (see [`ActivityClock`]).
+    pub(crate) fn tick_activity(&self) -> rusqlite::Result<i64> {
+        self.clock.tick(self.conn)
+    }
+}
+
+/// The activity clock within one batch. Every append moves the clock on, and it is one row:
+/// instead of updating it once per write, the batch reads it at its first tick, counts in
+/// memory, and stores where it stopped just before the commit. The batch holds the database's
+/// write lock from `BEGIN IMMEDIATE` to `COMMIT`, so no other connection (nor another process,
+/// the admin CLI) ticks it meanwhile. A write that rolls back to its savepoint leaves a gap in
+/// the values, which is harmless: the clock only has to increase.
+#[derive(Default)]
+struct ActivityClock {
+    value: std::cell::Cell<Option<i64>>,
+}
+
+impl ActivityClock {
+    fn tick(&self, conn: &Connection) -> rusqlite::Result<i64> {
+        let now = match self.value.get() {
+            Some(value) => value,
+            None => {
+                conn.prepare_cached("SELECT value FROM activity_clock WHERE id = 1")?.query_row([], |r| r.get(0))?
+            }
+        };
+        self.value.set(Some(now + 1));
+        Ok(now + 1)
+    }
+
+    /// Stores the clock where the batch left it, inside the batch's transaction.
+    fn store(&self, conn: &Connection) -> rusqlite::Result<()> {
+        match self.value.get() {
+            Some(value) => {
+                conn.prepare_cached("UPDATE activity_clock SET value = ?1 WHERE id = 1")?.execute([value]).map(drop)
+            }
+            None => Ok(()),
+        }
     }
 }
 
@@ -104,7 +144,7 @@ impl Deref for Tx<'_> {
 trait WriteJob: Send {
     /// Runs the write inside a savepoint; keeps its result; returns what it publishes, or
     /// `Err` if the batch's transaction can no longer be trusted.
-    fn run(&mut self, conn: &Connection) -> Result<Vec<Committed>, TransactionLost>;
+    fn run(&mut self, conn: &Connection, clock: &ActivityClock) -> Result<Vec<Committed>, TransactionLost>;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), String>);
 }
@@ -124,13 +164,13 @@ where
     T: Send + 'static,
     F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
 {
-    fn run(&mut self, conn: &Connection) -> Result<Vec<Committed>, TransactionLost> {
+    fn run(&mut self, conn: &Connection, clock: &ActivityClock) -> Result<Vec<Committed>, TransactionLost> {
         let Some(f) = self.f.take() else { return Ok(vec![]) };
         if let Err(e) = run_cached(conn, "SAVEPOINT job") {
             self.result = Some(Err(e));
             return Err(TransactionLost);
         }
-        let tx = Tx { conn, published: RefCell::new(vec![]) };
+        let tx = Tx { conn, published: RefCell::new(vec![]), clock };
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| f(&tx)));
         let mut result = match outcome {
             Ok(r) => r,
@@ -215,8 +255,9 @@ fn writer_loop(
         }
         let mut published = vec![];
         let mut lost = false;
+        let clock = ActivityClock::default();
         for job in &mut batch {
-            match job.run(&conn) {
+            match job.run(&conn, &clock) {
                 Ok(items) => published.extend(items),
                 Err(TransactionLost) => {
                     lost = true;
@@ -227,7 +268,7 @@ fn writer_loop(
         let commit = if lost {
             Err("the write transaction was lost; nothing in this batch was stored".to_owned())
         } else {
-            run_cached(&conn, "COMMIT").map_err(|e| e.to_string())
+            clock.store(&conn).and_then(|()| run_cached(&conn, "COMMIT")).map_err(|e| e.to_string())
         };
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
