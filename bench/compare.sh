@@ -5,7 +5,7 @@
 # plain c2s on loopback, no shapers, in-band registration, each once with its message archive
 # (MAM) on and once with it off.
 #
-#   bench/compare.sh            the full run whose tables BENCHMARKS.md keeps (about 30 min)
+#   bench/compare.sh            the full run whose tables BENCHMARKS.md keeps (about 40 min)
 #   bench/compare.sh --quick    every scenario at small scale (about 3 min)
 #
 # Knobs (environment): SERVER_CPUS and BENCH_CPUS pin the server and the load generator to
@@ -29,9 +29,10 @@ else
     CONNECTIONS=${CONNECTIONS:-19000}; USERS=${USERS:-1000}; DIRECT_RATE=${DIRECT_RATE:-10000}
     RAMP_START=${RAMP_START:-2000}; RAMP_STEP=${RAMP_STEP:-2000}; STEP_SECS=${STEP_SECS:-5}
     GROUP=${GROUP:-10000}; GROUP_MESSAGES=${GROUP_MESSAGES:-50}; GROUP_RATE=${GROUP_RATE:-20}
-    # An XMPP room announces every join to every occupant, so filling one costs n² stanzas:
-    # the XMPP servers are measured at XMPP_GROUP members, and Magpie at both sizes.
-    XMPP_GROUP=${XMPP_GROUP:-1000}
+    # An XMPP room announces every join to every occupant, so filling one costs n² stanzas (a
+    # 1,000-member Prosody room took over 5 minutes at full CPU): the XMPP servers are measured
+    # at XMPP_GROUP members, and Magpie at both sizes.
+    XMPP_GROUP=${XMPP_GROUP:-500}
     SYNC_CLIENTS=${SYNC_CLIENTS:-1000}; SYNC_MESSAGES=${SYNC_MESSAGES:-100}; DURATION=${DURATION:-10}
 fi
 SERVERS=${SERVERS:-"magpie ejabberd ejabberd-mam prosody prosody-mam"}
