@@ -57,6 +57,9 @@ test("Ctrl+K jumps to a conversation, and a session revoked elsewhere is signed 
   await laptop.page.keyboard.press("Control+k");
   const dialog = laptop.page.getByRole("dialog", { name: "Jump to conversation" });
   await expect(dialog).toBeVisible();
+  // The dialog focuses its search box once it has rendered: type when it has (as a person
+  // would), not into whatever had the focus before.
+  await expect(dialog.getByRole("combobox")).toBeFocused();
   await laptop.page.keyboard.type("Bob");
   await laptop.page.keyboard.press("Enter");
   await expect(dialog).toHaveCount(0);
