@@ -13,8 +13,12 @@ use crate::harness::{FAST, PASSWORD, TestServer};
 async fn bench(server: &TestServer, admin: &str, scenario: &[&str]) -> serde_json::Value {
     let pid = server.pid().to_string();
     let admin = format!("{admin}:{PASSWORD}");
-    let mut args = vec!["bench", "--url", &server.url, "--admin", &admin, "--server-pid", &pid, "--json"];
-    args.extend_from_slice(scenario);
+    run(&["bench", "--url", &server.url, "--admin", &admin, "--server-pid", &pid, "--json"], scenario).await
+}
+
+/// Runs `magpie` with these options and this scenario; its JSON result, once it succeeded.
+async fn run(options: &[&str], scenario: &[&str]) -> serde_json::Value {
+    let args = [options, scenario].concat();
     let out = Command::new(env!("CARGO_BIN_EXE_magpie")).args(&args).output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "magpie {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
@@ -105,13 +109,9 @@ impl Prosody {
 
     async fn bench(&self, scenario: &[&str]) -> serde_json::Value {
         let pid = self.child.id().unwrap().to_string();
-        let mut args =
-            vec!["bench", "--target", "xmpp", "--xmpp-addr", &self.addr, "--register", "--server-pid", &pid, "--json"];
-        args.extend_from_slice(scenario);
-        let out = Command::new(env!("CARGO_BIN_EXE_magpie")).args(&args).output().await.unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "magpie {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+        let options =
+            ["bench", "--target", "xmpp", "--xmpp-addr", &self.addr, "--register", "--server-pid", &pid, "--json"];
+        run(&options, scenario).await
     }
 }
 
