@@ -278,7 +278,6 @@ pub struct Precondition<'a> {
 /// The other member of a direct chat, as the author's messages concern it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirectPeer {
-    pub account: AccountId,
     /// The peer blocks the author.
     pub blocks_author: bool,
     /// The two are contacts.
@@ -288,7 +287,9 @@ pub struct DirectPeer {
 }
 
 impl DirectPeer {
-    /// Does the peer take messages from the author?
+    /// Does the peer take messages from the author? The one rule of who may message whom
+    /// directly: the send path asks it inside the append, `Contacts::may_message` before a
+    /// direct chat exists.
     pub fn accepts(&self) -> bool {
         !self.blocks_author && (self.contacts || !self.friendship_required)
     }

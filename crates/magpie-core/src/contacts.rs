@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::accounts::Accounts;
-use crate::chat::AccountEvent;
+use crate::chat::{AccountEvent, DirectPeer};
 use crate::model::{Account, AccountId, Principal};
 use crate::names;
 use crate::{Deps, Error, Result};
@@ -164,14 +164,17 @@ impl Contacts {
             return Ok(());
         }
         let state = self.deps.store.contact_state(sender.account.id, peer).await?;
-        if state.blocked_by {
+        let friendship_required = !state.contacts
+            && !state.blocked_by
+            && self
+                .deps
+                .store
+                .domain_by_name(&sender.account.addr.domain)
+                .await?
+                .is_some_and(|d| d.direct_requires_friendship);
+        let peer = DirectPeer { blocks_author: state.blocked_by, contacts: state.contacts, friendship_required };
+        if !peer.accepts() {
             return Err(Error::Forbidden);
-        }
-        if !state.contacts {
-            let domain = self.deps.store.domain_by_name(&sender.account.addr.domain).await?;
-            if domain.is_some_and(|d| d.direct_requires_friendship) {
-                return Err(Error::Forbidden);
-            }
         }
         Ok(())
     }

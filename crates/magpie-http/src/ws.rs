@@ -126,9 +126,9 @@ async fn serve(
     // have missed this connection: check once more now that it is registered.
     let (end, online) = match Box::pin(open(&state, &token, session, &mut sink)).await {
         Err(end) => (end, None),
-        Ok((principal, expires_at_ms)) => {
+        Ok(principal) => {
             // The session's end as a deadline on tokio's clock.
-            let expires_in_ms = u64::try_from(expires_at_ms - SystemClock.now_ms()).unwrap_or(0);
+            let expires_in_ms = u64::try_from(principal.session.expires_at_ms - SystemClock.now_ms()).unwrap_or(0);
             let expiry = tokio::time::sleep_until(tokio::time::Instant::now() + Duration::from_millis(expires_in_ms));
             let mut conn = Connection::new(&state, principal, handle.sender.clone());
             let end = tokio::select! {
@@ -149,13 +149,13 @@ async fn serve(
 }
 
 /// Authenticates the connection once more, sends the hello and announces the account online:
-/// its caller and when its session ends, or how the connection ends instead.
+/// its caller, or how the connection ends instead.
 async fn open(
     state: &AppState,
     token: &str,
     session: SessionId,
     sink: &mut SplitSink<WebSocket, Message>,
-) -> Result<(Principal, i64), End> {
+) -> Result<Principal, End> {
     let principal = match state.core.auth.authenticate(token).await {
         Ok(principal) => principal,
         Err(magpie_core::Error::AccountDisabled) => return Err(End::Close(revoked(RevokeReason::AccountDisabled))),
@@ -180,8 +180,7 @@ async fn open(
         return Err(End::Gone);
     }
     state.core.presence.connected(&principal).await;
-    let expires_at_ms = principal.session.expires_at_ms;
-    Ok((principal, expires_at_ms))
+    Ok(principal)
 }
 
 /// Says goodbye as the connection's end asks.

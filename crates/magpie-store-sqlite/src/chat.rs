@@ -325,12 +325,6 @@ pub(crate) fn account_events_head(conn: &Connection, account: AccountId) -> rusq
         .query_row([account.0], |r| r.get(0).map(EventSeq))
 }
 
-/// Moves the deployment-wide activity clock on and returns its new value. One writer, so the
-/// values follow commit order.
-fn tick_activity(tx: &Tx<'_>) -> rusqlite::Result<i64> {
-    tx.tick_activity()
-}
-
 /// Inserts an entry at the conversation's next seq and moves the conversation's counters.
 fn insert_entry(
     tx: &Tx<'_>,
@@ -339,7 +333,7 @@ fn insert_entry(
     message: bool,
 ) -> rusqlite::Result<(Seq, EntryId)> {
     let seq = conversation.last_seq.0 + 1;
-    let activity = tick_activity(tx)?;
+    let activity = tx.tick_activity()?;
     let number: i64 = tx
         .prepare_cached(
             "UPDATE conversations SET last_seq = ?2, activity = ?3, last_activity_ms = ?4, \
@@ -391,12 +385,7 @@ fn direct_peer(conn: &Connection, conv: &Conversation, author: AccountId) -> rus
             .query_row([conv.domain_id.0], |r| r.get(0))
             .optional()?
             .unwrap_or(false);
-    Ok(Some(DirectPeer {
-        account: peer,
-        blocks_author: state.blocked_by,
-        contacts: state.contacts,
-        friendship_required,
-    }))
+    Ok(Some(DirectPeer { blocks_author: state.blocked_by, contacts: state.contacts, friendship_required }))
 }
 
 fn publish_entry(tx: &Tx<'_>, id: ConversationId, seq: Seq, membership_changed: bool) -> rusqlite::Result<Arc<Entry>> {
@@ -459,7 +448,7 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
     {
         return Ok((existing, false));
     }
-    let activity = tick_activity(tx)?;
+    let activity = tx.tick_activity()?;
     tx.prepare_cached(
         "INSERT INTO conversations (domain_id, kind, direct_key, name, description, avatar, announcement, owner_id, \
          last_activity_ms, created_at_ms, activity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",

@@ -92,7 +92,8 @@ impl Tx<'_> {
         self.published.borrow_mut().push(item);
     }
 
-    /// The next value of the activity clock (see [`ActivityClock`]).
+    /// Moves the deployment-wide activity clock on and returns its new value (see
+    /// [`ActivityClock`]). One writer, so the values follow commit order.
     pub(crate) fn tick_activity(&self) -> rusqlite::Result<i64> {
         self.clock.tick(self.conn)
     }
@@ -206,6 +207,7 @@ where
     }
 }
 
+/// Adds the writes waiting in the queue to the batch, up to [`BATCH_LEN_MAX`], without waiting.
 fn drain(writes: &mut mpsc::Receiver<Box<dyn WriteJob>>, batch: &mut Vec<Box<dyn WriteJob>>) {
     while batch.len() < BATCH_LEN_MAX {
         match writes.try_recv() {

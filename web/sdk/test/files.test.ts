@@ -7,7 +7,7 @@ import { resolveObjectURL } from "node:buffer";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 import type { MagpieClient, UploadProgress } from "../src/index.ts";
-import { online, png, startServer, until, type TestServer } from "./harness.ts";
+import { closePair, directPair, png, until, type TestServer } from "./harness.ts";
 
 /** Small enough for a test to go over it; large enough for the images above. */
 const UPLOAD_BYTES_MAX = 1024 * 1024;
@@ -18,18 +18,10 @@ let bob: MagpieClient;
 let chat: number;
 
 beforeAll(async () => {
-  server = await startServer({ env: { MAGPIE_UPLOAD_BYTES_MAX: String(UPLOAD_BYTES_MAX) } });
-  const [a, b] = await Promise.all([server.addUser("alice"), server.addUser("bob")]);
-  [alice, bob] = await Promise.all([online(server, a), online(server, b)]);
-  chat = (await alice.openDirect(bob.me.account)).id;
-  await Promise.all([alice.openConversation(chat), bob.openConversation(chat)]);
+  ({ server, alice, bob, chat } = await directPair({ env: { MAGPIE_UPLOAD_BYTES_MAX: String(UPLOAD_BYTES_MAX) } }));
 });
 
-afterAll(async () => {
-  alice?.close();
-  bob?.close();
-  await server?.stop();
-});
+afterAll(() => closePair({ server, alice, bob }));
 
 /** The bytes behind a URL that fileUrl gave: an object URL in Node 20, or a data: URL. */
 async function bytesOf(url: string): Promise<Uint8Array> {

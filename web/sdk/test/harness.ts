@@ -51,6 +51,33 @@ export async function online(server: TestServer, user: User, storage: KeyValueSt
   return client;
 }
 
+/** Alice and bob on a server of their own, both signed in, with their direct chat open on
+ * both clients. */
+export interface DirectPair {
+  server: TestServer;
+  aliceUser: User;
+  bobUser: User;
+  alice: MagpieClient;
+  bob: MagpieClient;
+  chat: number;
+}
+
+export async function directPair(options: { env?: Record<string, string> } = {}): Promise<DirectPair> {
+  const server = await startServer(options);
+  const [aliceUser, bobUser] = await Promise.all([server.addUser("alice"), server.addUser("bob")]);
+  const [alice, bob] = await Promise.all([online(server, aliceUser), online(server, bobUser)]);
+  const chat = (await alice.openDirect(bob.me.account)).id;
+  await Promise.all([alice.openConversation(chat), bob.openConversation(chat)]);
+  return { server, aliceUser, bobUser, alice, bob, chat };
+}
+
+/** Closes what `directPair` opened, as far as it got. */
+export async function closePair(pair: Partial<DirectPair>): Promise<void> {
+  pair.alice?.close();
+  pair.bob?.close();
+  await pair.server?.stop();
+}
+
 /** The texts of a conversation's messages as a client shows them, stored ones and outbox ones. */
 export function texts(client: ChatClient, conversation: number): string[] {
   return (client.view(conversation)?.messages ?? [])

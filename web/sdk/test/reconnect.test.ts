@@ -5,28 +5,19 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { memoryStorage, newClientMsgId, resume, type ConnectionStatus, type MagpieClient } from "../src/index.ts";
-import { online, startServer, texts, until, type TestServer, type User } from "./harness.ts";
+import { closePair, directPair, online, texts, until, type TestServer, type User } from "./harness.ts";
 
 let server: TestServer;
 let aliceUser: User;
-let bobUser: User;
 let alice: MagpieClient;
 let bob: MagpieClient;
 let chat: number;
 
 beforeAll(async () => {
-  server = await startServer();
-  [aliceUser, bobUser] = await Promise.all([server.addUser("alice"), server.addUser("bob")]);
-  [alice, bob] = await Promise.all([online(server, aliceUser), online(server, bobUser)]);
-  chat = (await alice.openDirect(bob.me.account)).id;
-  await Promise.all([alice.openConversation(chat), bob.openConversation(chat)]);
+  ({ server, aliceUser, alice, bob, chat } = await directPair());
 });
 
-afterAll(async () => {
-  alice?.close();
-  bob?.close();
-  await server?.stop();
-});
+afterAll(() => closePair({ server, alice, bob }));
 
 /** Sends texts one after another over REST, as a bot would, and returns their ids. */
 async function restSend(list: string[]): Promise<string[]> {
