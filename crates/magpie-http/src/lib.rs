@@ -16,11 +16,14 @@ mod ops;
 mod registry;
 mod rest;
 mod rest_chat;
+mod server;
 mod web;
 mod ws;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -33,6 +36,7 @@ pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::openapi_json;
 pub use registry::{ConnLimit, ConnLimits, Registry};
+pub use server::ConnSettings;
 
 /// Client IPs (or sessions) a request limiter tracks before it starts forgetting idle ones.
 const IP_KEYS_MAX: usize = 100_000;
@@ -58,6 +62,20 @@ pub struct HttpSettings {
     pub ws_connections_per_session_max: usize,
     /// Live WebSocket connections of the whole server (mind the process's open-file limit).
     pub ws_connections_max: usize,
+    /// Live WebSocket connections of one account, over all its sessions.
+    pub ws_connections_per_account_max: usize,
+    /// Live WebSocket connections from one client IP; 0 turns the bound off.
+    pub ws_connections_per_ip_max: usize,
+    /// Open TCP connections of the whole server, WebSockets included.
+    pub connections_max: usize,
+    /// Open connections of one client IP that are not WebSockets; 0 turns the bound off.
+    pub http_connections_per_ip_max: usize,
+    /// Time a client has to send a whole request head.
+    pub header_read_timeout_secs: u64,
+    /// A request body that delivers nothing for this long fails.
+    pub body_idle_timeout_secs: u64,
+    /// A response write that makes no progress for this long ends the connection.
+    pub write_stall_timeout_secs: u64,
     /// Authenticated REST requests per second of one session.
     pub requests_per_session_per_sec_max: u32,
     /// HTTP requests (REST calls and WebSocket upgrades) per second from one client IP;
@@ -79,6 +97,13 @@ impl Default for HttpSettings {
             requests_per_session_per_sec_max: 50,
             ws_connections_per_session_max: 16,
             ws_connections_max: 19_500,
+            ws_connections_per_account_max: 32,
+            ws_connections_per_ip_max: 1_000,
+            connections_max: 20_000,
+            http_connections_per_ip_max: 256,
+            header_read_timeout_secs: 15,
+            body_idle_timeout_secs: 30,
+            write_stall_timeout_secs: 30,
         }
     }
 }
@@ -125,6 +150,8 @@ impl AppState {
     fn conn_limits(&self) -> ConnLimits {
         ConnLimits {
             per_session_max: self.settings.ws_connections_per_session_max,
+            per_account_max: self.settings.ws_connections_per_account_max,
+            per_ip_max: self.settings.ws_connections_per_ip_max,
             total_max: self.settings.ws_connections_max,
         }
     }
@@ -209,4 +236,26 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(limit::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Serves the whole HTTP surface on `listener` until `shutdown` resolves; see [`server`] for
+/// the connection bounds. Returns once plain HTTP connections have finished (WebSockets are
+/// closed through the registry) or `grace` has passed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let s = &state.settings;
+    let settings = ConnSettings {
+        connections_max: s.connections_max,
+        // Behind a trusted proxy every connection comes from the proxy: no bound per IP.
+        http_connections_per_ip_max: if s.trust_forwarded_for { 0 } else { s.http_connections_per_ip_max },
+        header_read_timeout_secs: s.header_read_timeout_secs,
+        body_idle_timeout_secs: s.body_idle_timeout_secs,
+        write_stall_timeout_secs: s.write_stall_timeout_secs,
+    };
+    let metrics = state.metrics.clone();
+    server::serve(listener, app(state), settings, metrics, shutdown, grace).await
 }

@@ -47,6 +47,9 @@ pub struct Metrics {
     pub ws_connections: Gauge,
     pub ws_frames_in: Counter,
     pub ws_frames_out: Counter,
+    pub tcp_connections: Gauge,
+    pub connections_evicted: Counter,
+    pub connections_refused: Counter,
 }
 
 impl Metrics {
@@ -58,12 +61,26 @@ impl Metrics {
         let ws_connections = Gauge::default();
         let ws_frames_in = Counter::default();
         let ws_frames_out = Counter::default();
+        let tcp_connections = Gauge::default();
+        let connections_evicted = Counter::default();
+        let connections_refused = Counter::default();
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", http_latency.clone());
         registry.register("errors", "Errors sent to clients, by code (REST and WebSocket)", errors.clone());
         registry.register("ws_connections", "Open WebSocket connections", ws_connections.clone());
         registry.register("ws_frames_received", "WebSocket frames received", ws_frames_in.clone());
         registry.register("ws_frames_sent", "WebSocket frames sent", ws_frames_out.clone());
+        registry.register("tcp_connections", "Open TCP connections (HTTP and WebSocket)", tcp_connections.clone());
+        registry.register(
+            "connections_evicted",
+            "Idle connections closed to make room at a connection bound",
+            connections_evicted.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Connections turned away because every connection was busy at a bound",
+            connections_refused.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -72,6 +89,9 @@ impl Metrics {
             ws_connections,
             ws_frames_in,
             ws_frames_out,
+            tcp_connections,
+            connections_evicted,
+            connections_refused,
         }
     }
 

@@ -2,6 +2,7 @@
 //! [`LiveConnections`] port: the core closes sessions and pushes events through it.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -37,6 +38,7 @@ pub struct CloseCommand {
 struct Conn {
     id: u64,
     account: AccountId,
+    ip: Option<IpAddr>,
     frames: mpsc::Sender<Frame>,
     close: watch::Sender<Option<CloseCommand>>,
 }
@@ -54,6 +56,9 @@ pub struct ConnHandle {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnLimits {
     pub per_session_max: usize,
+    pub per_account_max: usize,
+    /// 0: no bound per IP.
+    pub per_ip_max: usize,
     pub total_max: usize,
 }
 
@@ -62,13 +67,24 @@ pub struct ConnLimits {
 pub enum ConnLimit {
     /// The session already has `per_session_max` connections.
     Session,
+    /// The account already has `per_account_max` connections.
+    Account,
+    /// The client IP already has `per_ip_max` connections.
+    Ip,
     /// The server holds `total_max` connections.
     Server,
 }
 
+/// Connections by session, and their count per client IP.
+#[derive(Default)]
+struct Conns {
+    by_session: HashMap<SessionId, Vec<Conn>>,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
 #[derive(Default)]
 pub struct Registry {
-    conns: Mutex<HashMap<SessionId, Vec<Conn>>>,
+    conns: Mutex<Conns>,
     accounts: Mutex<HashMap<AccountId, Vec<SessionId>>>,
     next_id: AtomicU64,
     total: AtomicUsize,
@@ -88,22 +104,44 @@ impl Registry {
 
     /// Whether a new connection of `session` would fit within the limits (checked before the
     /// upgrade so that the client gets an HTTP error; [`Registry::register`] checks again).
-    pub fn admits(&self, session: SessionId, limits: ConnLimits) -> Result<(), ConnLimit> {
+    pub fn admits(
+        &self,
+        session: SessionId,
+        account: AccountId,
+        ip: Option<IpAddr>,
+        limits: ConnLimits,
+    ) -> Result<(), ConnLimit> {
         let conns = self.lock_conns();
-        Self::check(&conns, self.total.load(Ordering::Relaxed), session, limits)
+        self.check(&conns, session, account, ip, limits)
     }
 
     fn check(
-        conns: &HashMap<SessionId, Vec<Conn>>,
-        total: usize,
+        &self,
+        conns: &Conns,
         session: SessionId,
+        account: AccountId,
+        ip: Option<IpAddr>,
         limits: ConnLimits,
     ) -> Result<(), ConnLimit> {
-        if total >= limits.total_max {
+        if self.total.load(Ordering::Relaxed) >= limits.total_max {
             return Err(ConnLimit::Server);
         }
-        if conns.get(&session).map_or(0, Vec::len) >= limits.per_session_max {
+        let of_session = |s: &SessionId| conns.by_session.get(s).map_or(0, Vec::len);
+        if of_session(&session) >= limits.per_session_max {
             return Err(ConnLimit::Session);
+        }
+        let of_account: usize = {
+            let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            accounts.get(&account).map_or(0, |sessions| sessions.iter().map(of_session).sum())
+        };
+        if of_account >= limits.per_account_max {
+            return Err(ConnLimit::Account);
+        }
+        if limits.per_ip_max > 0
+            && let Some(ip) = ip
+            && conns.per_ip.get(&ip).copied().unwrap_or(0) >= limits.per_ip_max
+        {
+            return Err(ConnLimit::Ip);
         }
         Ok(())
     }
@@ -114,23 +152,28 @@ impl Registry {
         &self,
         session: SessionId,
         account: AccountId,
+        ip: Option<IpAddr>,
         queue_len_max: usize,
         limits: ConnLimits,
     ) -> Result<ConnHandle, ConnLimit> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(queue_len_max.max(1));
         let (close_tx, close_rx) = watch::channel(None);
-        let conn = Conn { id, account, frames: tx.clone(), close: close_tx };
+        let conn = Conn { id, account, ip, frames: tx.clone(), close: close_tx };
         {
             let mut conns = self.lock_conns();
-            Self::check(&conns, self.total.load(Ordering::Relaxed), session, limits)?;
-            conns.entry(session).or_default().push(conn);
+            self.check(&conns, session, account, ip, limits)?;
+            conns.by_session.entry(session).or_default().push(conn);
+            if let Some(ip) = ip {
+                *conns.per_ip.entry(ip).or_default() += 1;
+            }
             self.total.fetch_add(1, Ordering::Relaxed);
-        }
-        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        let sessions = accounts.entry(account).or_default();
-        if !sessions.contains(&session) {
-            sessions.push(session);
+            // Under the connection lock, so that a racing check sees the account's sessions.
+            let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            let sessions = accounts.entry(account).or_default();
+            if !sessions.contains(&session) {
+                sessions.push(session);
+            }
         }
         if let Some(m) = self.metrics.get() {
             m.ws_connections.inc();
@@ -141,13 +184,22 @@ impl Registry {
     /// Forgets a connection once its task has ended.
     pub fn unregister(&self, session: SessionId, id: u64) {
         let mut conns = self.lock_conns();
-        let Some(list) = conns.get_mut(&session) else { return };
+        let Some(list) = conns.by_session.get_mut(&session) else { return };
         let Some(pos) = list.iter().position(|c| c.id == id) else { return };
         let conn = list.swap_remove(pos);
+        let emptied = list.is_empty();
         self.total.fetch_sub(1, Ordering::Relaxed);
         self.gone.notify_waiters();
-        if list.is_empty() {
-            conns.remove(&session);
+        if let Some(ip) = conn.ip
+            && let Some(n) = conns.per_ip.get_mut(&ip)
+        {
+            *n -= 1;
+            if *n == 0 {
+                conns.per_ip.remove(&ip);
+            }
+        }
+        if emptied {
+            conns.by_session.remove(&session);
             let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(sessions) = accounts.get_mut(&conn.account) {
                 sessions.retain(|s| *s != session);
@@ -185,7 +237,7 @@ impl Registry {
 
     /// Tells every connection to close (server shutdown).
     pub fn close_all(&self, code: u16, reason: &'static str) {
-        for conn in self.lock_conns().values().flatten() {
+        for conn in self.lock_conns().by_session.values().flatten() {
             conn.close.send_replace(Some(CloseCommand { code, reason, last_frame: None }));
         }
     }
@@ -211,14 +263,14 @@ impl Registry {
             return;
         }
         let conns = self.lock_conns();
-        for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
+        for conn in sessions.iter().filter_map(|s| conns.by_session.get(s)).flatten() {
             if conn.frames.try_send(text.clone()).is_err() && close_when_full {
                 conn.close.send_replace(Some(slow_consumer()));
             }
         }
     }
 
-    fn lock_conns(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Vec<Conn>>> {
+    fn lock_conns(&self) -> std::sync::MutexGuard<'_, Conns> {
         self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -244,7 +296,7 @@ impl LiveConnections for Registry {
         }
         let cmd = revoked(reason);
         let conns = self.lock_conns();
-        for conn in sessions.iter().filter_map(|s| conns.get(s)).flatten() {
+        for conn in sessions.iter().filter_map(|s| conns.by_session.get(s)).flatten() {
             conn.close.send_replace(Some(cmd.clone()));
         }
     }

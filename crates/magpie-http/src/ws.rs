@@ -5,6 +5,7 @@
 //! connection is closed (`slow_consumer`) rather than buffering without bound. The registry
 //! can ask a connection to close at any time (revocation, shutdown).
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -21,7 +22,7 @@ use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code,
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
-use crate::extract::bearer;
+use crate::extract::{ClientIp, bearer};
 use crate::registry::{self, CloseCommand, ConnLimit, Frame, revoked, slow_consumer};
 use crate::{ApiError, AppState, convert, error, ops};
 
@@ -44,6 +45,7 @@ const WRITE_BATCH_MAX: usize = 64;
 /// offered beside `magpie.v1`.
 pub async fn upgrade(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -62,7 +64,8 @@ pub async fn upgrade(
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if let Err(limit) = state.live.admits(principal.session.id, state.conn_limits()) {
+    let ip = ip.and_then(|ip| ip.parse::<IpAddr>().ok());
+    if let Err(limit) = state.live.admits(principal.session.id, principal.account.id, ip, state.conn_limits()) {
         return limit_error(limit).into_response();
     }
     let cap = state.settings.ws_frame_bytes_max.saturating_mul(PROTOCOL_CAP_FACTOR);
@@ -77,13 +80,15 @@ pub async fn upgrade(
         .max_frame_size(cap)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            Box::pin(serve(state, session, account, token, sink, stream))
+            Box::pin(serve(state, session, account, ip, token, sink, stream))
         })
 }
 
 fn limit_error(limit: ConnLimit) -> ApiError {
     match limit {
         ConnLimit::Session => ApiError::new(ErrorCode::LimitExceeded, "this session has too many open connections"),
+        ConnLimit::Account => ApiError::new(ErrorCode::LimitExceeded, "this account has too many open connections"),
+        ConnLimit::Ip => ApiError::new(ErrorCode::LimitExceeded, "too many open connections from this address"),
         ConnLimit::Server => ApiError::new(ErrorCode::Unavailable, "the server is at its connection limit"),
     }
 }
@@ -111,12 +116,13 @@ async fn serve(
     state: AppState,
     session: SessionId,
     account: AccountId,
+    ip: Option<IpAddr>,
     token: String,
     mut sink: SplitSink<WebSocket, Message>,
     mut stream: SplitStream<WebSocket>,
 ) {
     let queue_len_max = state.settings.ws_send_queue_len_max;
-    let Ok(mut handle) = state.live.register(session, account, queue_len_max, state.conn_limits()) else {
+    let Ok(mut handle) = state.live.register(session, account, ip, queue_len_max, state.conn_limits()) else {
         // Filled up between the check before the upgrade and now: 1013, try again later.
         let close = CloseFrame { code: close_code::TRY_AGAIN_LATER, reason: Utf8Bytes::from_static("at_capacity") };
         let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, sink.send(Message::Close(Some(close)))).await;
@@ -283,21 +289,13 @@ struct Connection<'a> {
     state: &'a AppState,
     principal: Principal,
     replies: mpsc::Sender<Frame>,
-    tokens: f64,
-    refill_at: Instant,
-    refused_in_a_row: u32,
+    budget: FrameBudget,
 }
 
 impl<'a> Connection<'a> {
     fn new(state: &'a AppState, principal: Principal, replies: mpsc::Sender<Frame>) -> Self {
-        Connection {
-            state,
-            principal,
-            replies,
-            tokens: f64::from(state.settings.ws_frames_per_sec_max) * 2.0,
-            refill_at: Instant::now(),
-            refused_in_a_row: 0,
-        }
+        let budget = FrameBudget::new(state.settings.ws_frames_per_sec_max, Instant::now());
+        Connection { state, principal, replies, budget }
     }
 
     /// Reads frames until the client leaves or the connection must be closed.
@@ -323,24 +321,22 @@ impl<'a> Connection<'a> {
                 Message::Close(_) => return End::PeerClosed,
             };
             self.state.metrics.ws_frames_in.inc();
-            if !self.take_token() {
-                self.refused_in_a_row += 1;
-                if self.refused_in_a_row > self.state.settings.ws_frames_per_sec_max.saturating_mul(2) {
-                    let cmd = CloseCommand { code: close_code::RATE_LIMITED, reason: "rate_limited", last_frame: None };
-                    return End::Close(cmd);
-                }
-                if is_ping {
+            match self.budget.take(Instant::now()) {
+                Spend::Granted => {}
+                // A flood closes the connection. So does a ping past the budget: no client
+                // needs one, and the close replaces the pong the socket would have sent.
+                Spend::Exhausted => return End::Close(rate_limited()),
+                Spend::Refused if is_ping => return End::Close(rate_limited()),
+                Spend::Refused => {
+                    let mut err = wire::ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down").error;
+                    err.retry_after_secs = Some(1);
+                    let id = text.as_deref().and_then(frame_id);
+                    if let Err(close) = self.reply(ServerFrame::Error { id, error: err }) {
+                        return End::Close(close);
+                    }
                     continue;
                 }
-                let mut err = wire::ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down").error;
-                err.retry_after_secs = Some(1);
-                let id = text.as_deref().and_then(frame_id);
-                if let Err(close) = self.reply(ServerFrame::Error { id, error: err }) {
-                    return End::Close(close);
-                }
-                continue;
             }
-            self.refused_in_a_row = 0;
             if is_ping {
                 continue;
             }
@@ -524,19 +520,53 @@ impl<'a> Connection<'a> {
         let text = serde_json::to_string(&frame).map_err(|_| slow_consumer())?;
         self.replies.try_send(registry::frame(text)).map_err(|_| slow_consumer())
     }
+}
 
-    fn take_token(&mut self) -> bool {
-        let rate = f64::from(self.state.settings.ws_frames_per_sec_max.max(1));
-        let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.refill_at).as_secs_f64() * rate).min(rate * 2.0);
-        self.refill_at = now;
+/// What a frame costs against a connection's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spend {
+    /// Within the budget: handle it.
+    Granted,
+    /// Over the budget: refuse it.
+    Refused,
+    /// So far over the budget for so long that the connection is closed.
+    Exhausted,
+}
+
+/// A connection's frame budget: a token bucket of `rate` frames per second with bursts of
+/// twice that, and an overdraft of refused frames that drains at the same rate. Past `rate`
+/// refused frames net of the drain (a second's worth) the connection is closed. A client a
+/// little over the rate keeps getting `rate_limited` answers; a flood is closed within about a
+/// second, however its frames are paced (pacing used to reset a count of refusals in a row).
+struct FrameBudget {
+    rate: f64,
+    tokens: f64,
+    overdraft: f64,
+    at: Instant,
+}
+
+impl FrameBudget {
+    fn new(frames_per_sec_max: u32, now: Instant) -> FrameBudget {
+        let rate = f64::from(frames_per_sec_max.max(1));
+        FrameBudget { rate, tokens: rate * 2.0, overdraft: 0.0, at: now }
+    }
+
+    fn take(&mut self, now: Instant) -> Spend {
+        let earned = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
+        self.at = now;
+        self.tokens = (self.tokens + earned).min(self.rate * 2.0);
+        self.overdraft = (self.overdraft - earned).max(0.0);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
-            true
-        } else {
-            false
+            return Spend::Granted;
         }
+        self.overdraft += 1.0;
+        if self.overdraft > self.rate { Spend::Exhausted } else { Spend::Refused }
     }
+}
+
+fn rate_limited() -> CloseCommand {
+    CloseCommand { code: close_code::RATE_LIMITED, reason: "rate_limited", last_frame: None }
 }
 
 /// A read error that is a frame over the protocol cap gets a 1009 close; any other read
@@ -579,4 +609,55 @@ fn answer<T: serde::Serialize>(result: magpie_core::Result<T>) -> Result<Value, 
 /// The `id` of a frame that could not be read as a request, if it has a numeric one.
 fn frame_id(text: &str) -> Option<u64> {
     serde_json::from_str::<Value>(text).ok()?.get("id")?.as_u64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spends one frame every `gap` for `frames` frames; the first refusal and the close.
+    fn pace(rate: u32, gap: Duration, frames: u32) -> (Option<u32>, Option<u32>) {
+        let start = Instant::now();
+        let mut budget = FrameBudget::new(rate, start);
+        let (mut refused, mut closed) = (None, None);
+        for i in 0..frames {
+            match budget.take(start + gap * i) {
+                Spend::Granted => {}
+                Spend::Refused => refused = refused.or(Some(i)),
+                Spend::Exhausted => {
+                    closed = Some(i);
+                    break;
+                }
+            }
+        }
+        (refused, closed)
+    }
+
+    #[test]
+    fn a_client_within_the_rate_is_never_refused() {
+        assert_eq!(pace(50, Duration::from_millis(21), 10_000), (None, None));
+    }
+
+    #[test]
+    fn a_burst_of_twice_the_rate_passes() {
+        assert_eq!(pace(50, Duration::ZERO, 100), (None, None));
+        assert_eq!(pace(50, Duration::ZERO, 101).0, Some(100));
+    }
+
+    #[test]
+    fn frames_paced_a_millisecond_apart_are_closed_within_about_a_second() {
+        // 1,000 frames a second against 50: the old count of refusals in a row was reset by
+        // every token earned in between, so this flood was never closed.
+        let (refused, closed) = pace(50, Duration::from_millis(1), 5_000);
+        assert!(refused.is_some());
+        let closed = closed.unwrap_or(u32::MAX);
+        assert!(closed < 1_200, "closed after {closed} frames");
+    }
+
+    #[test]
+    fn a_client_a_little_over_the_rate_is_refused_but_not_closed() {
+        let (refused, closed) = pace(50, Duration::from_millis(18), 20_000);
+        assert!(refused.is_some());
+        assert_eq!(closed, None);
+    }
 }

@@ -124,6 +124,41 @@ pub struct LimitsConfig {
     #[config(default = 19500, env = "MAGPIE_WS_CONNECTIONS_MAX")]
     pub ws_connections_max: usize,
 
+    /// Live WebSocket connections of one account, over all its sessions and devices.
+    #[config(default = 32, env = "MAGPIE_WS_CONNECTIONS_PER_ACCOUNT_MAX")]
+    pub ws_connections_per_account_max: usize,
+
+    /// Live WebSocket connections from one client IP; 0 turns the bound off. Behind a company
+    /// NAT many people share one IP: raise it there.
+    #[config(default = 1000, env = "MAGPIE_WS_CONNECTIONS_PER_IP_MAX")]
+    pub ws_connections_per_ip_max: usize,
+
+    /// Open TCP connections of the whole server, WebSockets included. The server lowers it at
+    /// start to fit the process's open-file limit (which it raises to the hard limit), keeping
+    /// room for the database and files. At the bound, the oldest connection that is between
+    /// requests is closed to make room; only when all are busy is a new one turned away.
+    #[config(default = 20000, env = "MAGPIE_CONNECTIONS_MAX")]
+    pub connections_max: usize,
+
+    /// Open connections of one client IP that are not WebSockets; past it the IP's oldest idle
+    /// one is closed to make room. 0 turns the bound off; it is off with trust_forwarded_for.
+    #[config(default = 256, env = "MAGPIE_HTTP_CONNECTIONS_PER_IP_MAX")]
+    pub http_connections_per_ip_max: usize,
+
+    /// Seconds a client has to send a whole request head, counted from the connection's start
+    /// and, on a kept-alive connection, from the end of the previous request.
+    #[config(default = 15, env = "MAGPIE_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a request body (an upload, say) may deliver nothing before it fails.
+    #[config(default = 30, env = "MAGPIE_BODY_IDLE_TIMEOUT_SECS")]
+    pub body_idle_timeout_secs: u64,
+
+    /// Seconds a response may make no progress (a client that stopped reading) before its
+    /// connection is closed.
+    #[config(default = 30, env = "MAGPIE_WRITE_STALL_TIMEOUT_SECS")]
+    pub write_stall_timeout_secs: u64,
+
     /// Frames per second one WebSocket connection may send on average.
     #[config(default = 50, env = "MAGPIE_WS_FRAMES_PER_SEC_MAX")]
     pub ws_frames_per_sec_max: u32,
@@ -315,6 +350,13 @@ impl Config {
             requests_per_session_per_sec_max: l.requests_per_session_per_sec_max,
             ws_connections_per_session_max: l.ws_connections_per_session_max,
             ws_connections_max: l.ws_connections_max,
+            ws_connections_per_account_max: l.ws_connections_per_account_max,
+            ws_connections_per_ip_max: l.ws_connections_per_ip_max,
+            connections_max: l.connections_max,
+            http_connections_per_ip_max: l.http_connections_per_ip_max,
+            header_read_timeout_secs: l.header_read_timeout_secs,
+            body_idle_timeout_secs: l.body_idle_timeout_secs,
+            write_stall_timeout_secs: l.write_stall_timeout_secs,
         }
     }
 

@@ -1,6 +1,5 @@
 //! `magpie serve`: open the store, build the core and the transports, run until a signal.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +23,9 @@ const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 /// How long shutdown waits, after the HTTP server stopped, for WebSockets to send their
 /// close frames (each connection bounds its own goodbye to 5 s).
 const CLOSE_FRAMES_GRACE: Duration = Duration::from_secs(6);
+/// Open files kept free of connections: the database and its WAL for each connection of the
+/// pool, files being uploaded, read or thumbnailed, logs, the listener.
+const OPEN_FILES_RESERVE: u64 = 256;
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -81,7 +83,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     settings.file_link_key = file_link_key(&config)?;
     let core = Core::new(settings, store, blobs, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
-    let state = AppState::new(core.clone(), live.clone(), config.http_settings());
+    let mut http = config.http_settings();
+    fit_connections_to_open_files(&mut http);
+    let state = AppState::new(core.clone(), live.clone(), http);
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -105,34 +109,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("magpie listening on http://{addr}");
     state.set_ready(true);
 
-    let app = magpie_http::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let shutdown_state = state.clone();
     let mut stopping = stop.clone();
-    // Replies and pushes are small frames: send each at once instead of letting Nagle hold it
-    // back until the client's delayed ACK (up to 40 ms on Linux).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let shutdown = async move {
         let _ = stopping.wait_for(|s| *s).await;
         tracing::info!("shutting down");
         shutdown_state.set_ready(false);
         shutdown_state.live.close_all(close_code::GOING_AWAY, "server_shutdown");
-    });
-    let server = server.into_future();
-    tokio::pin!(server);
-    // Serve until a signal; after it, give open connections a bounded time to finish.
-    let mut stop = stop;
-    let done = tokio::select! {
-        r = &mut server => Some(r),
-        _ = stop.wait_for(|s| *s) => tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.ok(),
     };
-    match done {
-        Some(r) => r?,
-        None => tracing::warn!("connections still open after the grace period; stopping anyway"),
-    }
+    // Serve until a signal; after it, open requests get a bounded time to finish.
+    magpie_http::serve(listener, state.clone(), shutdown, SHUTDOWN_GRACE).await?;
     // WebSockets outlive the HTTP server's own shutdown (upgraded connections are not
     // tracked by it): give them a moment more to send their close frames.
     if tokio::time::timeout(CLOSE_FRAMES_GRACE, state.live.emptied()).await.is_err() {
@@ -140,6 +126,38 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Raises the process's open-file limit to its hard limit and lowers the connection bounds to
+/// fit under it, keeping [`OPEN_FILES_RESERVE`] descriptors for the database, files being read
+/// and written, and the listener. A connection bound that the limit cannot hold would turn
+/// into `accept` failures at the worst moment.
+fn fit_connections_to_open_files(http: &mut magpie_http::HttpSettings) {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the open-file limit; connection bounds stay as configured");
+            return;
+        }
+    };
+    let room = usize::try_from(limit.saturating_sub(OPEN_FILES_RESERVE)).unwrap_or(usize::MAX).max(1);
+    if http.connections_max > room {
+        http.connections_max = room;
+        if room < http.ws_connections_max {
+            tracing::warn!(
+                open_files_max = limit,
+                connections_max = room,
+                "the open-file limit holds fewer connections than configured; raise it (ulimit -n) to serve more"
+            );
+            http.ws_connections_max = room;
+        } else {
+            tracing::info!(
+                open_files_max = limit,
+                connections_max = room,
+                "connections bounded by the open-file limit"
+            );
+        }
+    }
 }
 
 /// Tails the store's revocation log so that sessions revoked by another process (the admin

@@ -27,6 +27,8 @@ pub struct TestServer {
     pub url: String,
     dir: tempfile::TempDir,
     env: Vec<(String, String)>,
+    /// The server's open-file limit, if the test sets one (soft and hard alike).
+    open_files_max: Option<u64>,
 }
 
 /// A logged-in account.
@@ -45,13 +47,32 @@ impl TestServer {
     pub async fn start_with(env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = TestServer { child: None, url: String::new(), dir, env };
+        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: None };
+        server.spawn().await;
+        server
+    }
+
+    /// Starts a server whose process may hold at most `open_files_max` open files, as under
+    /// the usual default of services and shells (1024), with extra settings.
+    pub async fn start_with_open_files(open_files_max: u64, env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: Some(open_files_max) };
         server.spawn().await;
         server
     }
 
     async fn spawn(&mut self) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_magpie"))
+        // prlimit (util-linux) sets the limit on the process it starts, which keeps it.
+        let mut command = match self.open_files_max {
+            None => Command::new(env!("CARGO_BIN_EXE_magpie")),
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(env!("CARGO_BIN_EXE_magpie"));
+                c
+            }
+        };
+        let mut child = command
             .arg("--data-dir")
             .arg(self.dir.path())
             // A restart listens where the first start did, so that clients keep working.

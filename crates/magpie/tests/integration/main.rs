@@ -13,6 +13,7 @@ mod contacts;
 mod docs;
 mod files;
 mod groups;
+mod hardening;
 mod lifecycle;
 mod messaging;
 mod presence;
