@@ -136,11 +136,54 @@ pub struct ByteRange {
 #[derive(Clone)]
 pub struct Files {
     deps: Arc<Deps>,
+    decoding: Arc<DecodeBudget>,
+    /// Uploads that a request is writing to now: one writer per upload at a time.
+    writing: Arc<std::sync::Mutex<std::collections::HashSet<FileId>>>,
+}
+
+/// The right to write to one upload, given back when dropped (also when the request is
+/// cancelled).
+struct Writing<'a> {
+    set: &'a std::sync::Mutex<std::collections::HashSet<FileId>>,
+    id: FileId,
+}
+
+impl<'a> Writing<'a> {
+    /// Takes the upload, or `Conflict` if another request is writing to it.
+    fn take(set: &'a std::sync::Mutex<std::collections::HashSet<FileId>>, id: &FileId) -> Result<Writing<'a>> {
+        let mut writing = set.lock().unwrap_or_else(|e| e.into_inner());
+        if !writing.insert(id.clone()) {
+            return Err(Error::Conflict("another request is writing to this upload; resume from its offset".into()));
+        }
+        Ok(Writing { set, id: id.clone() })
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+    }
+}
+
+/// What image decoding may take at once: memory, counted in KiB (each decode reserves what its
+/// header says it will hold at its peak), and decodes.
+struct DecodeBudget {
+    memory_kib: tokio::sync::Semaphore,
+    memory_kib_max: u64,
+    decodes: tokio::sync::Semaphore,
 }
 
 impl Files {
     pub(crate) fn new(deps: Arc<Deps>) -> Files {
-        Files { deps }
+        let settings = &deps.settings;
+        let memory_kib_max = (settings.image_decode_memory_bytes_max / 1024)
+            .min(u64::try_from(tokio::sync::Semaphore::MAX_PERMITS).unwrap_or(u64::MAX));
+        let decoding = Arc::new(DecodeBudget {
+            memory_kib: tokio::sync::Semaphore::new(usize::try_from(memory_kib_max).unwrap_or(0)),
+            memory_kib_max,
+            decodes: tokio::sync::Semaphore::new(settings.image_decode_concurrency_max.max(1)),
+        });
+        Files { deps, decoding, writing: Arc::default() }
     }
 
     /// Starts an upload of `length` bytes, if it fits the size limit and the caller's quota.
@@ -159,10 +202,6 @@ impl Files {
                 Unit::Bytes,
             ));
         }
-        let used = self.deps.store.bytes_used(caller.account.id).await?;
-        if used.saturating_add(length.max(FILE_BYTES_MIN)) > settings.quota_bytes_per_account {
-            return Err(Error::LimitExceeded("the upload would pass your storage quota"));
-        }
         let name =
             name.map(|n| names::free_text("name", n, FILE_NAME_CHARS_MAX)).transpose()?.filter(|n| !n.is_empty());
         let declared_type = declared_type.map(media_type).transpose()?;
@@ -177,8 +216,15 @@ impl Files {
             created_at_ms: now,
             expires_at_ms: now + self.expiry_ms(),
         };
-        self.deps.blobs.start(&upload.id).await?;
-        self.deps.store.create_upload(&upload).await?;
+        if !self.deps.store.create_upload(&upload, settings.quota_bytes_per_account).await? {
+            return Err(Error::LimitExceeded("the upload would pass your storage quota"));
+        }
+        // The row comes first: a blob file without one would never be pruned, while a row
+        // without its blob file is refused at the first append and expires.
+        if let Err(e) = self.deps.blobs.start(&upload.id).await {
+            self.deps.store.delete_upload(&upload.id).await?;
+            return Err(e.into());
+        }
         if length == 0 {
             // Nothing to wait for: the empty upload is a file at once.
             self.finish(upload.clone()).await?;
@@ -206,6 +252,8 @@ impl Files {
         checksum: Option<ChunkChecksum>,
         data: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
     ) -> Result<Appended> {
+        // Two appends at one offset would each write after the same byte: one at a time.
+        let _writing = Writing::take(&self.writing, id)?;
         let upload = self.upload(caller, id).await?;
         if offset != upload.offset {
             return Err(Error::Conflict(format!("the upload is at offset {}, not {offset}", upload.offset)));
@@ -250,6 +298,7 @@ impl Files {
 
     /// Abandons an upload (tus termination): its bytes go, its quota comes back.
     pub async fn terminate(&self, caller: &Principal, id: &FileId) -> Result<()> {
+        let _writing = Writing::take(&self.writing, id)?;
         self.upload(caller, id).await?;
         self.deps.store.delete_upload(id).await?;
         self.deps.blobs.discard(id).await?;
@@ -359,30 +408,45 @@ impl Files {
             return Err(Error::too_large(kind, usize::try_from(kind_max).unwrap_or(usize::MAX), Unit::Bytes));
         }
         let duration_ms = crate::images::mp4_duration_ms(&blob.head);
-        let (width, height) = match image_size(&media_type, &blob.head) {
-            Some((w, h)) => (Some(w), Some(h)),
-            None => (None, None),
-        };
+        let mut media_type = media_type;
+        let mut whole: Option<Vec<u8>> = None;
+        let mut size = image_size(&media_type, &blob.head);
+        if size.is_none() && media_type.starts_with("image/") {
+            // The size marker lies past the head (a JPEG may carry any amount of metadata
+            // first): read the whole image, which its kind's size limit bounds.
+            let bytes = self.read_whole(&blob.sha256, blob.size).await?;
+            size = image_size(&media_type, &bytes);
+            whole = Some(bytes);
+        }
+        if size.is_none() && media_type.starts_with("image/") {
+            // An image whose size nobody can tell cannot be held to the pixel bound: it is
+            // kept as plain bytes, never shown inline nor decoded.
+            media_type = "application/octet-stream".to_owned();
+        }
         // A decompression bomb: refused before anything decodes it.
         let pixels_max = self.deps.settings.image_pixels_max;
-        if let (Some(w), Some(h)) = (width, height)
+        if let Some((w, h)) = size
             && u64::from(w) * u64::from(h) > pixels_max
         {
             self.refuse(&upload.id, &blob.sha256).await?;
             return Err(Error::too_large("image", usize::try_from(pixels_max).unwrap_or(usize::MAX), Unit::Pixels));
         }
-        let (mut width, mut height) = (width, height);
+        let (mut width, mut height) = (size.map(|s| s.0), size.map(|s| s.1));
         let (mut blurhash, mut thumbnails) = (None, vec![]);
-        if RASTER_TYPES.contains(&media_type.as_str())
-            && let Some(processed) = self.process_image(&blob.sha256, blob.size).await?
-        {
-            width = Some(processed.width);
-            height = Some(processed.height);
-            blurhash = processed.blurhash;
-            for t in processed.thumbnails {
-                let size = u64::try_from(t.jpeg.len()).unwrap_or(u64::MAX);
-                let sha256 = self.deps.blobs.put(t.jpeg).await?;
-                thumbnails.push(ThumbnailRef { side: t.side, sha256, size, width: t.width, height: t.height });
+        if RASTER_TYPES.contains(&media_type.as_str()) {
+            let bytes = match whole {
+                Some(bytes) => bytes,
+                None => self.read_whole(&blob.sha256, blob.size).await?,
+            };
+            if let Some(processed) = self.process_image(bytes).await? {
+                width = Some(processed.width);
+                height = Some(processed.height);
+                blurhash = processed.blurhash;
+                for t in processed.thumbnails {
+                    let size = u64::try_from(t.jpeg.len()).unwrap_or(u64::MAX);
+                    let sha256 = self.deps.blobs.put(t.jpeg).await?;
+                    thumbnails.push(ThumbnailRef { side: t.side, sha256, size, width: t.width, height: t.height });
+                }
             }
         }
         let file = StoredFile {
@@ -413,14 +477,45 @@ impl Files {
         Ok(())
     }
 
-    /// Decodes an image blob on the blocking pool into thumbnails and a blurhash.
-    async fn process_image(&self, sha256: &str, size: u64) -> Result<Option<crate::images::Processed>> {
+    /// A blob's bytes, all of them (the callers bound `size` by a kind's size limit).
+    async fn read_whole(&self, sha256: &str, size: u64) -> Result<Vec<u8>> {
         use tokio::io::AsyncReadExt;
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         let reader = self.deps.blobs.read(sha256, None).await?;
         reader.take(size).read_to_end(&mut bytes).await.map_err(|e| Error::Internal(format!("read image: {e}")))?;
+        Ok(bytes)
+    }
+
+    /// Decodes an image on the blocking pool into thumbnails and a blurhash, within the decode
+    /// budget: it first reserves the memory its header says the decode will hold at its
+    /// peak, and a decode slot, waiting for both if other decodes hold them. An image that
+    /// would need more than the whole budget is not decoded (it gets no thumbnails).
+    async fn process_image(&self, bytes: Vec<u8>) -> Result<Option<crate::images::Processed>> {
+        let file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        let (bytes, cost) = tokio::task::spawn_blocking(move || {
+            let cost = crate::images::decode_cost(&bytes);
+            (bytes, cost)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("image task: {e}")))?;
+        let Some(cost) = cost else { return Ok(None) };
+        let peak_bytes = cost.peak_bytes(file_bytes);
+        let peak_kib = peak_bytes.div_ceil(1024);
+        if peak_kib > self.decoding.memory_kib_max {
+            tracing::info!(
+                width = cost.width,
+                height = cost.height,
+                peak_bytes,
+                "image too large to decode; no thumbnails"
+            );
+            return Ok(None);
+        }
+        let closed = |_| Error::Internal("image decoding stopped".into());
+        let _memory =
+            self.decoding.memory_kib.acquire_many(u32::try_from(peak_kib).unwrap_or(u32::MAX)).await.map_err(closed)?;
+        let _slot = self.decoding.decodes.acquire().await.map_err(closed)?;
         let pixels_max = self.deps.settings.image_pixels_max;
-        let work = tokio::task::spawn_blocking(move || crate::images::process(&bytes, pixels_max));
+        let work = tokio::task::spawn_blocking(move || crate::images::process(&bytes, pixels_max, peak_bytes));
         work.await.map_err(|e| Error::Internal(format!("image task: {e}")))
     }
 

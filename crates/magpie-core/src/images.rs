@@ -35,41 +35,87 @@ pub struct Processed {
     pub blurhash: Option<String>,
 }
 
-/// Decodes an image (within `pixels_max` and a matching memory bound), turns it upright, and
-/// makes its thumbnails and blurhash. `None` if it cannot be decoded: the file stays a file.
-pub fn process(bytes: &[u8], pixels_max: u64) -> Option<Processed> {
-    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?;
+/// What decoding an image costs, read from its header alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeCost {
+    pub width: u32,
+    pub height: u32,
+    /// Bytes of the decoded pixels (the decoder's one big buffer).
+    pub pixel_bytes: u64,
+}
+
+impl DecodeCost {
+    /// Memory the whole processing may hold at its peak: the decoded pixels, the encoded file
+    /// beside them, and the thumbnails (at most [`THUMBNAIL_SIDES`]'s largest square in the
+    /// widest pixel format, 16 bytes a pixel) with their encoding.
+    pub fn peak_bytes(&self, file_bytes: u64) -> u64 {
+        let largest = u64::from(THUMBNAIL_SIDES[THUMBNAIL_SIDES.len() - 1]);
+        let thumbnails = largest * largest * 16 * 2;
+        self.pixel_bytes.saturating_add(file_bytes).saturating_add(thumbnails)
+    }
+}
+
+fn reader(bytes: &[u8]) -> Option<ImageReader<Cursor<&[u8]>>> {
+    ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()
+}
+
+/// Reads an image's header: its size and what decoding it would take. `None` if the format
+/// is not one this server decodes or the header is broken.
+pub fn decode_cost(bytes: &[u8]) -> Option<DecodeCost> {
+    let decoder = reader(bytes)?.into_decoder().ok()?;
+    let (width, height) = decoder.dimensions();
+    Some(DecodeCost { width, height, pixel_bytes: decoder.total_bytes() })
+}
+
+/// Decodes an image (within `pixels_max`, and allocating at most `alloc_bytes_max`), and makes
+/// its thumbnails and blurhash. The EXIF orientation is applied to the thumbnails, not to the
+/// full image, so that no second full-size buffer is ever made. `None` if it cannot be
+/// decoded: the file stays a file.
+pub fn process(bytes: &[u8], pixels_max: u64, alloc_bytes_max: u64) -> Option<Processed> {
+    let mut reader = reader(bytes)?;
     let mut limits = Limits::default();
     let side_max = u32::try_from(pixels_max.min(u64::from(u32::MAX))).unwrap_or(u32::MAX);
     limits.max_image_width = Some(side_max);
     limits.max_image_height = Some(side_max);
-    // Four bytes per pixel, and room for the decoder's own buffers.
-    limits.max_alloc = Some(pixels_max.saturating_mul(8));
+    limits.max_alloc = Some(alloc_bytes_max);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().ok()?;
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).ok()?;
-    if u64::from(image.width()) * u64::from(image.height()) > pixels_max {
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > pixels_max {
         return None;
     }
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
-    let mut thumbnails = Vec::with_capacity(THUMBNAIL_SIDES.len());
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let image = DynamicImage::from_decoder(decoder).ok()?;
+    let mut small = Vec::with_capacity(THUMBNAIL_SIDES.len());
     for side in THUMBNAIL_SIDES {
-        let small =
+        let mut thumb =
             if image.width() > side || image.height() > side { image.thumbnail(side, side) } else { image.clone() };
-        let rgb = small.to_rgb8();
+        thumb.apply_orientation(orientation);
+        small.push((side, thumb.to_rgb8()));
+    }
+    drop(image);
+    let mut thumbnails = Vec::with_capacity(small.len());
+    for (side, rgb) in &small {
         let mut jpeg = Vec::new();
         let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, THUMBNAIL_QUALITY);
         rgb.write_with_encoder(encoder).ok()?;
-        thumbnails.push(Thumbnail { side, width: small.width(), height: small.height(), jpeg });
+        thumbnails.push(Thumbnail { side: *side, width: rgb.width(), height: rgb.height(), jpeg });
     }
-    // A blurhash only needs a few pixels: hash a tiny copy.
-    let tiny = image.thumbnail(32, 32).to_rgba8();
-    let (cx, cy) = BLURHASH_COMPONENTS;
-    let blurhash = blurhash::encode(cx, cy, tiny.width(), tiny.height(), tiny.as_raw()).ok();
-    Some(Processed { width: image.width(), height: image.height(), thumbnails, blurhash })
+    // A blurhash only needs a few pixels: hash a tiny copy of the smallest thumbnail.
+    let blurhash = small.first().and_then(|(_, rgb)| {
+        let tiny = DynamicImage::ImageRgb8(rgb.clone()).thumbnail(32, 32).to_rgba8();
+        let (cx, cy) = BLURHASH_COMPONENTS;
+        blurhash::encode(cx, cy, tiny.width(), tiny.height(), tiny.as_raw()).ok()
+    });
+    let quarter_turn = matches!(
+        orientation,
+        image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH
+    );
+    let (width, height) = if quarter_turn { (height, width) } else { (width, height) };
+    Some(Processed { width, height, thumbnails, blurhash })
 }
 
 /// Where a JPEG's EXIF keeps location (its GPS directory and the values it points to), as
@@ -205,21 +251,31 @@ mod tests {
 
     #[test]
     fn thumbnails_fit_their_sides_and_keep_the_aspect() {
-        let processed = process(&png(2000, 1000), 50_000_000).unwrap_or_else(|| panic!("not processed"));
+        let processed = process(&png(2000, 1000), 50_000_000, 1 << 30).unwrap_or_else(|| panic!("not processed"));
         assert_eq!((processed.width, processed.height), (2000, 1000));
         let sizes: Vec<(u32, u32, u32)> = processed.thumbnails.iter().map(|t| (t.side, t.width, t.height)).collect();
         assert_eq!(sizes, vec![(256, 256, 128), (1024, 1024, 512)]);
         assert!(processed.thumbnails.iter().all(|t| t.jpeg.starts_with(&[0xff, 0xd8])));
         assert!(processed.blurhash.is_some_and(|b| b.len() > 6));
         // Small images are not blown up.
-        let small = process(&png(100, 50), 50_000_000).unwrap_or_else(|| panic!("not processed"));
+        let small = process(&png(100, 50), 50_000_000, 1 << 30).unwrap_or_else(|| panic!("not processed"));
         assert!(small.thumbnails.iter().all(|t| (t.width, t.height) == (100, 50)));
     }
 
     #[test]
     fn garbage_and_bombs_are_not_decoded() {
-        assert!(process(b"not an image at all", 50_000_000).is_none());
-        assert!(process(&png(400, 400), 10_000).is_none());
+        assert!(process(b"not an image at all", 50_000_000, 1 << 30).is_none());
+        assert!(process(&png(400, 400), 10_000, 1 << 30).is_none());
+        // Within the pixel bound, but more than the memory it may take.
+        assert!(process(&png(400, 400), 50_000_000, 100_000).is_none());
+    }
+
+    #[test]
+    fn the_cost_of_decoding_comes_from_the_header() {
+        let cost = decode_cost(&png(300, 200)).unwrap_or_else(|| panic!("no header"));
+        assert_eq!((cost.width, cost.height, cost.pixel_bytes), (300, 200, 300 * 200 * 3));
+        assert!(cost.peak_bytes(1000) > cost.pixel_bytes);
+        assert_eq!(decode_cost(b"GIF89a garbage"), None);
     }
 
     proptest::proptest! {

@@ -233,7 +233,10 @@ pub trait Store: Send + Sync + 'static {
     /// The newest `last_seen` of the account's sessions.
     async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>>;
 
-    async fn create_upload(&self, upload: &Upload) -> StoreResult<()>;
+    /// Records an upload unless the account's usage with it (files and open uploads, each
+    /// counted as at least [`crate::files::FILE_BYTES_MIN`]) would pass `quota_bytes`:
+    /// `false` then, and nothing recorded. The check and the insert are one transaction.
+    async fn create_upload(&self, upload: &Upload, quota_bytes: u64) -> StoreResult<bool>;
     async fn upload(&self, id: &FileId) -> StoreResult<Option<Upload>>;
     async fn set_upload_offset(&self, id: &FileId, offset: u64, expires_at_ms: i64) -> StoreResult<()>;
     async fn delete_upload(&self, id: &FileId) -> StoreResult<()>;

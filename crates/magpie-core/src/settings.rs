@@ -68,6 +68,10 @@ pub struct Settings {
     pub image_pixels_max: u64,
     /// Largest image file (by detected type).
     pub image_bytes_max: u64,
+    /// Memory that image decoding (for thumbnails) may hold at once, over all decodes.
+    pub image_decode_memory_bytes_max: u64,
+    /// Images decoded at once.
+    pub image_decode_concurrency_max: usize,
     /// Largest audio file (voice messages).
     pub audio_bytes_max: u64,
     /// Largest video file.
@@ -112,6 +116,8 @@ impl Default for Settings {
             unshared_file_retention_secs: 7 * 24 * 3600,
             image_pixels_max: 50_000_000,
             image_bytes_max: 20 * 1024 * 1024,
+            image_decode_memory_bytes_max: 512 * 1024 * 1024,
+            image_decode_concurrency_max: 2,
             audio_bytes_max: 20 * 1024 * 1024,
             video_bytes_max: 100 * 1024 * 1024,
             file_link_ttl_secs: 300,

@@ -22,7 +22,14 @@ fn size(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-pub(crate) fn create_upload(tx: &Tx<'_>, u: &Upload) -> rusqlite::Result<()> {
+/// Records an upload if the account's usage with it stays within `quota_bytes`; `false` (and
+/// nothing recorded) if not. The usage is read in the write transaction, so uploads created
+/// at once cannot each pass the check against the same usage.
+pub(crate) fn create_upload(tx: &Tx<'_>, u: &Upload, quota_bytes: u64) -> rusqlite::Result<bool> {
+    let used = bytes_used(tx, u.account)?;
+    if used.saturating_add(u.length.max(FILE_BYTES_MIN)) > quota_bytes {
+        return Ok(false);
+    }
     tx.execute(
         "INSERT INTO uploads (id, account_id, length, offset, name, declared_type, created_at_ms, expires_at_ms) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -37,7 +44,7 @@ pub(crate) fn create_upload(tx: &Tx<'_>, u: &Upload) -> rusqlite::Result<()> {
             u.expires_at_ms
         ],
     )
-    .map(drop)
+    .map(|_| true)
 }
 
 pub(crate) fn upload(conn: &Connection, id: &FileId) -> rusqlite::Result<Option<Upload>> {

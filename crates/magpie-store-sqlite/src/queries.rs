@@ -635,9 +635,9 @@ impl Store for SqliteStore {
         self.read(move |c| contacts::last_seen(c, account)).await
     }
 
-    async fn create_upload(&self, upload: &Upload) -> StoreResult<()> {
+    async fn create_upload(&self, upload: &Upload, quota_bytes: u64) -> StoreResult<bool> {
         let upload = upload.clone();
-        self.write(move |tx| files::create_upload(tx, &upload)).await
+        self.write(move |tx| files::create_upload(tx, &upload, quota_bytes)).await
     }
 
     async fn upload(&self, id: &FileId) -> StoreResult<Option<Upload>> {

@@ -269,6 +269,17 @@ pub struct FilesConfig {
     #[config(default = 20971520, env = "MAGPIE_IMAGE_BYTES_MAX")]
     pub image_bytes_max: u64,
 
+    /// Mebibytes of memory that decoding images for thumbnails may hold at once, over all
+    /// uploads. Each decode reserves what its header says it will need at its peak and waits
+    /// for room; an image that needs more than all of it gets no thumbnails (a 48-megapixel
+    /// photo needs about 180 MiB).
+    #[config(default = 512, env = "MAGPIE_IMAGE_DECODE_MEMORY_MIB_MAX")]
+    pub image_decode_memory_mib_max: u64,
+
+    /// Images decoded for thumbnails at once (each keeps a CPU busy).
+    #[config(default = 2, env = "MAGPIE_IMAGE_DECODE_CONCURRENCY_MAX")]
+    pub image_decode_concurrency_max: usize,
+
     /// Largest audio file (voice messages), in bytes.
     #[config(default = 20971520, env = "MAGPIE_AUDIO_BYTES_MAX")]
     pub audio_bytes_max: u64,
@@ -330,6 +341,8 @@ impl Config {
             image_pixels_max: self.files.image_pixels_max,
             file_link_ttl_secs: self.files.file_link_ttl_secs,
             image_bytes_max: self.files.image_bytes_max,
+            image_decode_memory_bytes_max: self.files.image_decode_memory_mib_max.saturating_mul(1024 * 1024),
+            image_decode_concurrency_max: self.files.image_decode_concurrency_max,
             audio_bytes_max: self.files.audio_bytes_max,
             video_bytes_max: self.files.video_bytes_max,
             ..magpie_core::Settings::default()

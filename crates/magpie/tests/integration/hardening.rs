@@ -148,3 +148,168 @@ async fn websockets_are_bounded_per_account_and_per_address() {
         }
     }
 }
+
+/// A 16-bit RGB PNG of `side`×`side` black pixels: a few hundred KiB that decode to
+/// `side² × 6` bytes. Streamed row by row, so the test never holds the pixels.
+fn heavy_png(side: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, side, side);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Sixteen);
+        encoder.set_compression(png::Compression::Fastest);
+        let mut writer = encoder.write_header().unwrap();
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![0u8; side as usize * 6];
+        for _ in 0..side {
+            stream.write_all(&row).unwrap();
+        }
+        stream.finish().unwrap();
+    }
+    out
+}
+
+/// The server's resident memory now and at its peak, in bytes (`/proc/PID/status`).
+fn server_memory(server: &TestServer) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    let kib = |key: &str| {
+        let line = status.lines().find(|l| l.starts_with(key)).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+    };
+    (kib("VmRSS:"), kib("VmHWM:"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_heavy_images_at_once_are_decoded_within_the_memory_bound() {
+    const BUDGET_MIB: u64 = 400;
+    let budget = BUDGET_MIB.to_string();
+    let server = TestServer::start_with(&[("MAGPIE_IMAGE_DECODE_MEMORY_MIB_MAX", &budget)]).await;
+    let alice = server.user("alice").await;
+    let png = heavy_png(7000);
+    assert!(png.len() < 4 << 20, "{} bytes", png.len());
+    let (before, _) = server_memory(&server);
+    let uploads = (0..8).map(|i| {
+        let (client, png) = (alice.client.clone(), png.clone());
+        tokio::spawn(async move { client.upload(&png, Some(&format!("heavy-{i}.png")), 1 << 20).await })
+    });
+    for upload in futures_util::future::join_all(uploads).await {
+        let id = upload.unwrap().unwrap();
+        let info = alice.client.file_info(&id).await.unwrap();
+        assert_eq!((info.width, info.height), (Some(7000), Some(7000)));
+        assert_eq!(info.thumbnails.len(), 2, "each still gets its thumbnails");
+    }
+    let (_, peak) = server_memory(&server);
+    // Each decode holds 294 MB of pixels; without the bound all eight held theirs at once.
+    let grown_mib = peak.saturating_sub(before) >> 20;
+    assert!(grown_mib < BUDGET_MIB + 128, "the server grew by {grown_mib} MiB");
+}
+
+/// A JPEG that says it is `width`×`height`, after `padding` bytes of metadata segments.
+fn jpeg_claiming(width: u16, height: u16, padding: usize) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(16, 16, |x, _| image::Rgb([(x * 16) as u8, 90, 200]));
+    let mut small = Vec::new();
+    pixels.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut small, 90)).unwrap();
+    let mut jpeg = small[..2].to_vec();
+    let mut left = padding;
+    while left > 0 {
+        let len = left.min(60_000);
+        jpeg.extend_from_slice(&[0xff, 0xe2]);
+        jpeg.extend_from_slice(&u16::try_from(len + 2).unwrap().to_be_bytes());
+        jpeg.extend(std::iter::repeat_n(0x20, len));
+        left -= len;
+    }
+    jpeg.extend_from_slice(&small[2..]);
+    let sof = jpeg.windows(2).position(|w| w == [0xff, 0xc0]).unwrap();
+    jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+    jpeg
+}
+
+#[tokio::test]
+async fn a_jpeg_whose_size_lies_past_its_first_128_kib_is_still_held_to_the_pixel_bound() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bomb = jpeg_claiming(9000, 9000, 200 * 1024);
+    let err = alice.client.upload(&bomb, Some("bomb.jpg"), 1 << 20).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::TooLarge), "{err}");
+    let fine = jpeg_claiming(16, 16, 200 * 1024);
+    let id = alice.client.upload(&fine, Some("fine.jpg"), 1 << 20).await.unwrap();
+    let info = alice.client.file_info(&id).await.unwrap();
+    assert_eq!((info.media_type.as_str(), info.width, info.height), ("image/jpeg", Some(16), Some(16)));
+}
+
+fn tus_headers() -> Vec<(&'static str, String)> {
+    vec![("tus-resumable", "1.0.0".to_owned())]
+}
+
+#[tokio::test]
+async fn uploads_created_at_once_never_pass_the_quota() {
+    let server = TestServer::start_with(&[("MAGPIE_QUOTA_MIB_PER_ACCOUNT", "1")]).await;
+    let alice = server.user("alice").await;
+    const LENGTH: u64 = 256 * 1024;
+    let creations = (0..20).map(|_| {
+        let client = alice.client.clone();
+        tokio::spawn(async move {
+            let mut headers = tus_headers();
+            headers.push(("upload-length", LENGTH.to_string()));
+            client.request_with(reqwest::Method::POST, "/v1/uploads", &headers, None).await.unwrap()
+        })
+    });
+    let mut created = 0;
+    for answer in futures_util::future::join_all(creations).await {
+        let answer = answer.unwrap();
+        match answer.status {
+            201 => created += 1,
+            422 => assert!(String::from_utf8_lossy(&answer.body).contains("limit_exceeded")),
+            other => panic!("unexpected {other}: {}", String::from_utf8_lossy(&answer.body)),
+        }
+    }
+    assert_eq!(created, 4, "1 MiB holds exactly four uploads of 256 KiB");
+}
+
+/// A body that sends `first`, waits for `go`, then sends `rest`.
+fn held_body(first: Vec<u8>, rest: Vec<u8>, go: tokio::sync::oneshot::Receiver<()>) -> reqwest::Body {
+    let chunks = futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(
+        futures_util::stream::once(async move {
+            let _ = go.await;
+            Ok(rest)
+        }),
+    );
+    reqwest::Body::wrap_stream(chunks)
+}
+
+#[tokio::test]
+async fn two_patches_at_one_offset_store_one_body_whole() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    const LENGTH: usize = 256 * 1024;
+    let mut headers = tus_headers();
+    headers.push(("upload-length", LENGTH.to_string()));
+    let created = alice.client.request_with(reqwest::Method::POST, "/v1/uploads", &headers, None).await.unwrap();
+    let location = created.header("location").unwrap().to_owned();
+    let patch = |body: reqwest::Body| {
+        let (client, location) = (alice.client.clone(), location.clone());
+        tokio::spawn(async move {
+            let mut headers = tus_headers();
+            headers.push(("upload-offset", "0".to_owned()));
+            headers.push(("content-type", "application/offset+octet-stream".to_owned()));
+            client.request_with(reqwest::Method::PATCH, &location, &headers, Some(body)).await.unwrap().status
+        })
+    };
+    let (a, b) = (vec![b'a'; LENGTH], vec![b'b'; LENGTH]);
+    // A sends half its body and holds; B sends all of its body meanwhile; then A finishes.
+    let (go_a, hold_a) = tokio::sync::oneshot::channel();
+    let first = patch(held_body(a[..LENGTH / 2].to_vec(), a[LENGTH / 2..].to_vec(), hold_a));
+    let second = patch(reqwest::Body::from(b.clone()));
+    let second = second.await.unwrap();
+    let _ = go_a.send(());
+    let first = first.await.unwrap();
+    let statuses = [first, second];
+    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [204, 404, 409].contains(s)), "{statuses:?}");
+    let id = location.rsplit('/').next().unwrap();
+    let stored = alice.client.download(id).await.unwrap();
+    let winner = if first == 204 { &a } else { &b };
+    assert!(stored == *winner, "the stored file is not one body whole");
+}
