@@ -81,7 +81,8 @@ pub fn process(bytes: &[u8], pixels_max: u64, alloc_bytes_max: u64) -> Option<Pr
     reader.limits(limits);
     let mut decoder = reader.into_decoder().ok()?;
     let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > pixels_max {
+    // The decoder's limits bound its own buffers; the pixels' buffer is the caller's to bound.
+    if u64::from(width) * u64::from(height) > pixels_max || decoder.total_bytes() > alloc_bytes_max {
         return None;
     }
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
