@@ -86,7 +86,13 @@ impl Client {
 
     /// Logs in; returns a client authenticated with the new session, and the login answer.
     pub async fn login(&self, account: &str, password: &str) -> Result<(Client, wire::LoginResponse)> {
-        self.login_with(&wire::LoginRequest { account: account.into(), password: password.into(), device: None }).await
+        self.login_with(&wire::LoginRequest {
+            account: account.into(),
+            password: password.into(),
+            device: None,
+            device_key: None,
+        })
+        .await
     }
 
     /// Logs in with a full request (a device label, say).

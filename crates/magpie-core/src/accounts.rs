@@ -10,6 +10,7 @@ use crate::model::{
     SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
+use crate::password::HashPool;
 use crate::{Deps, Error, Result, Unit};
 
 /// Longest avatar reference (a URL or, later, a file id), in bytes.
@@ -118,7 +119,7 @@ impl Accounts {
         {
             return Err(Error::Forbidden);
         }
-        self.insert_account(&domain, addr.name, password, display_name, role).await
+        self.insert_account(&domain, addr.name, password, display_name, role, HashPool::Login).await
     }
 
     /// Creates an account after all permission checks: shared by admin creation and
@@ -130,17 +131,18 @@ impl Accounts {
         password: &str,
         display_name: Option<&str>,
         role: Role,
+        pool: HashPool,
     ) -> Result<Account> {
-        self.deps.passwords.check_new(password)?;
         let display_name = match display_name {
             Some(d) => names::display_name(d)?,
             None => name.as_str().to_owned(),
         };
+        self.deps.passwords.check_new(password, &[name.as_str(), domain.name.as_str(), &display_name])?;
         // Refuse a taken name before spending a hash on it; the insert re-checks atomically.
         if self.deps.store.account_by_name(domain.id, &name).await?.is_some() {
             return Err(Error::AlreadyExists("account"));
         }
-        let password_hash = Some(self.deps.passwords.hash(password).await?);
+        let password_hash = Some(self.deps.passwords.hash(password, pool).await?);
         let new = NewAccount {
             domain_id: domain.id,
             domain: domain.name.clone(),

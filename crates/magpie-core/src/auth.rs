@@ -13,9 +13,11 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::Accounts;
 use crate::model::{
-    Account, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session, SessionId, SessionSelector,
+    Account, AccountId, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session, SessionId,
+    SessionSelector,
 };
 use crate::names::{self, AccountAddr};
+use crate::password::HashPool;
 use crate::{Deps, Error, Result, WindowLimiter};
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
@@ -43,65 +45,129 @@ pub struct LoginOutcome {
     pub token: String,
     pub session: Session,
     pub account: Account,
+    /// Marks this device as known to the account at its next logins (see [`LoginLimits`]).
+    pub device_key: String,
+}
+
+/// A login: the address and password, and what the client says of its device.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginRequest<'a> {
+    pub account: &'a str,
+    pub password: &'a str,
+    /// A label for the session list.
+    pub device: Option<&'a str>,
+    /// The device key an earlier login of this account on this device returned.
+    pub device_key: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+/// A self-registration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegisterRequest<'a> {
+    pub account: &'a str,
+    pub password: &'a str,
+    pub display_name: Option<&'a str>,
+    pub device: Option<&'a str>,
+    pub ip: Option<&'a str>,
 }
 
 #[derive(Clone)]
 pub struct Auth {
     deps: Arc<Deps>,
-    failures_by_account: Arc<WindowLimiter>,
-    failures_by_ip: Arc<WindowLimiter>,
+    limits: Arc<LoginLimits>,
     accounts: Accounts,
+}
+
+/// The counters that keep password guessing slow without letting it lock owners out.
+///
+/// An attempt comes either from a **known device**, one that presents a device key its
+/// account was given at an earlier login, or from an **address**. A known device has a budget
+/// of its own and nothing else touches it. An address is limited over all accounts, and per
+/// account; once an account has collected too many failures from places it was never seen in,
+/// attempts from such places are slowed to one per interval, while its known devices and the
+/// addresses of its live sessions go on as before. So an attacker who guesses from many
+/// addresses slows down the account's strangers, not its owner.
+struct LoginLimits {
+    by_device: WindowLimiter,
+    by_ip: WindowLimiter,
+    by_account_and_ip: WindowLimiter,
+    by_account: WindowLimiter,
+    /// One attempt per interval from unknown places, for an account past `by_account`.
+    slowed: WindowLimiter,
+    signups_by_ip: WindowLimiter,
+    signups_by_domain: WindowLimiter,
+}
+
+/// Where a password attempt comes from, as far as the limits care.
+enum Source<'a> {
+    /// A device that presented a valid device key for the account: the key's nonce.
+    KnownDevice(String),
+    /// A logged-in session (changing its password).
+    Session(SessionId),
+    /// Anything else: the client IP, if known.
+    Address(Option<&'a str>),
 }
 
 impl Auth {
     pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts) -> Auth {
-        let settings = &deps.settings;
-        let failures_by_account =
-            Arc::new(WindowLimiter::new(settings.login_failures_per_account_per_hour_max, HOUR_MS, LIMITER_KEYS_MAX));
-        let failures_by_ip =
-            Arc::new(WindowLimiter::new(settings.login_failures_per_ip_per_hour_max, HOUR_MS, LIMITER_KEYS_MAX));
-        Auth { deps, failures_by_account, failures_by_ip, accounts }
+        let s = &deps.settings;
+        let hourly = |max| WindowLimiter::new(max, HOUR_MS, LIMITER_KEYS_MAX);
+        let slow_ms = crate::settings::millis(s.login_slow_interval_secs).max(1);
+        let limits = Arc::new(LoginLimits {
+            by_device: hourly(s.login_failures_per_device_per_hour_max),
+            by_ip: hourly(s.login_failures_per_ip_per_hour_max),
+            by_account_and_ip: hourly(s.login_failures_per_account_per_ip_per_hour_max),
+            by_account: hourly(s.login_failures_per_account_per_hour_max),
+            slowed: WindowLimiter::new(1, slow_ms, LIMITER_KEYS_MAX),
+            signups_by_ip: hourly(s.registrations_per_ip_per_hour_max),
+            signups_by_domain: hourly(s.registrations_per_domain_per_hour_max),
+        });
+        Auth { deps, limits, accounts }
     }
 
     /// Checks a password and opens a session. Unknown accounts and wrong passwords get the
     /// same error after the same work; a disabled account is told so only after a correct
-    /// password. Failures count against the account and the client IP.
-    pub async fn login(
-        &self,
-        account: &str,
-        password: &str,
-        device: Option<&str>,
-        ip: Option<&str>,
-    ) -> Result<LoginOutcome> {
-        self.deps.passwords.check_len_max(password)?;
-        let addr = AccountAddr::parse(account)?;
-        let device = device_label(device)?;
+    /// password. Failures count as [`LoginLimits`] says; `device_key`, from an earlier login
+    /// of this account on this device, makes the device a known one.
+    pub async fn login(&self, request: LoginRequest<'_>) -> Result<LoginOutcome> {
+        self.deps.passwords.check_len_max(request.password)?;
+        let addr = AccountAddr::parse(request.account)?;
+        let device = device_label(request.device)?;
         let account_key = addr.to_string();
         let found = match self.deps.store.domain_by_name(&addr.domain).await? {
             Some(domain) => self.deps.store.account_by_name(domain.id, &addr.name).await?,
             None => None,
         };
+        let known_device = match (&found, request.device_key) {
+            (Some(account), Some(key)) => self.device_keys().verify(key, account.id, self.deps.clock.now_ms()),
+            _ => None,
+        };
+        let source = match known_device {
+            Some(nonce) => Source::KnownDevice(nonce),
+            None => Source::Address(request.ip),
+        };
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
-        self.check_password(&account_key, ip, password, hash).await?;
+        self.check_password(&account_key, found.as_ref(), source, request.password, hash).await?;
         let account = found.ok_or(Error::InvalidCredentials)?;
         if account.disabled {
             return Err(Error::AccountDisabled);
         }
-        self.open_session(account, device, ip).await
+        self.open_session(account, device, request.ip).await
     }
 
-    /// Checks a password under the failure limits. The attempt is counted against the account
-    /// and the IP before the (slow) check, so that guesses sent in parallel cannot all slip
-    /// under the limit; it is given back unless the password turns out wrong, so neither a
-    /// correct password nor a refusal for load (`Unavailable`) counts as a failure.
+    /// Checks a password under the failure limits. The attempt is counted before the (slow)
+    /// check, so that guesses sent in parallel cannot all slip under a limit; it is given back
+    /// unless the password turns out wrong, so neither a correct password nor a refusal for
+    /// load (`Unavailable`) counts as a failure.
     async fn check_password(
         &self,
         account_key: &str,
-        ip: Option<&str>,
+        account: Option<&Account>,
+        source: Source<'_>,
         password: &str,
         hash: Option<&str>,
     ) -> Result<()> {
-        let attempt = self.take_attempt(account_key, ip)?;
+        let attempt = self.take_attempt(account_key, account, source).await?;
         match self.deps.passwords.verify(password, hash).await {
             Ok(false) => Err(Error::InvalidCredentials),
             other => {
@@ -111,38 +177,85 @@ impl Auth {
         }
     }
 
-    /// Counts a password attempt against the account and the IP.
-    fn take_attempt<'k>(&self, account_key: &'k str, ip: Option<&'k str>) -> Result<Attempt<'k>> {
+    /// Counts a password attempt as its source says (see [`LoginLimits`]).
+    async fn take_attempt(&self, account_key: &str, account: Option<&Account>, source: Source<'_>) -> Result<Attempt> {
         let now = self.deps.clock.now_ms();
         let limited = |s| Error::RateLimited { retry_after_secs: s };
-        self.failures_by_account.hit(account_key, now).map_err(limited)?;
-        if let Some(ip) = ip
-            && let Err(s) = self.failures_by_ip.hit(ip, now)
-        {
-            self.failures_by_account.refund(account_key, now);
+        let l = &self.limits;
+        let ip = match source {
+            Source::KnownDevice(nonce) => {
+                let key = format!("d:{nonce}");
+                l.by_device.hit(&key, now).map_err(limited)?;
+                return Ok(Attempt { counted: vec![(Counter::Device, key)] });
+            }
+            Source::Session(id) => {
+                let key = format!("s:{}", id.0);
+                l.by_device.hit(&key, now).map_err(limited)?;
+                return Ok(Attempt { counted: vec![(Counter::Device, key)] });
+            }
+            Source::Address(ip) => ip.unwrap_or("unknown"),
+        };
+        let mut attempt = Attempt { counted: Vec::with_capacity(3) };
+        l.by_ip.hit(ip, now).map_err(limited)?;
+        attempt.counted.push((Counter::Ip, ip.to_owned()));
+        let pair = format!("{account_key} {ip}");
+        if let Err(s) = l.by_account_and_ip.hit(&pair, now) {
+            attempt.refund(self);
             return Err(limited(s));
         }
-        Ok(Attempt { account_key, ip })
+        attempt.counted.push((Counter::AccountAndIp, pair));
+        if l.by_account.check(account_key, now).is_err() && !self.is_known_address(account, ip).await {
+            // Under attack: strangers take turns, one attempt per interval.
+            if let Err(s) = l.slowed.hit(account_key, now) {
+                attempt.refund(self);
+                return Err(limited(s));
+            }
+        }
+        l.by_account.record(account_key, now);
+        attempt.counted.push((Counter::Account, account_key.to_owned()));
+        Ok(attempt)
+    }
+
+    /// Whether the account has a live session from this address.
+    async fn is_known_address(&self, account: Option<&Account>, ip: &str) -> bool {
+        let Some(account) = account else { return false };
+        match self.deps.store.sessions(account.id, self.deps.clock.now_ms()).await {
+            Ok(sessions) => sessions.iter().any(|s| s.ip.as_deref() == Some(ip)),
+            // Unknown, then: the attempt is slowed, which a store failure makes no worse.
+            Err(_) => false,
+        }
+    }
+
+    fn device_keys(&self) -> DeviceKeys<'_> {
+        DeviceKeys { secret: &self.deps.settings.device_key_secret, ttl_secs: self.deps.settings.device_key_ttl_secs }
     }
 
     /// Creates an account by self-registration, where the domain allows it, and logs it in.
-    pub async fn register(
-        &self,
-        account: &str,
-        password: &str,
-        display_name: Option<&str>,
-        device: Option<&str>,
-        ip: Option<&str>,
-    ) -> Result<LoginOutcome> {
-        self.deps.passwords.check_len_max(password)?;
-        let addr = AccountAddr::parse(account)?;
-        let device = device_label(device)?;
+    /// Sign-ups are limited per client IP and per domain, checked before any hashing, and hash
+    /// in a pool of their own.
+    pub async fn register(&self, request: RegisterRequest<'_>) -> Result<LoginOutcome> {
+        self.deps.passwords.check_len_max(request.password)?;
+        let addr = AccountAddr::parse(request.account)?;
+        let device = device_label(request.device)?;
         let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
         if domain.registration != RegistrationMode::Open {
             return Err(Error::RegistrationClosed);
         }
-        let account = self.accounts.insert_account(&domain, addr.name, password, display_name, Role::Member).await?;
-        self.open_session(account, device, ip).await
+        let display = request.display_name.unwrap_or_default();
+        self.deps.passwords.check_new(request.password, &[addr.name.as_str(), addr.domain.as_str(), display])?;
+        let now = self.deps.clock.now_ms();
+        let limited = |s| Error::RateLimited { retry_after_secs: s };
+        let ip = request.ip.unwrap_or("unknown");
+        self.limits.signups_by_ip.hit(ip, now).map_err(limited)?;
+        if let Err(s) = self.limits.signups_by_domain.hit(domain.name.as_str(), now) {
+            self.limits.signups_by_ip.refund(ip, now);
+            return Err(limited(s));
+        }
+        let account = self
+            .accounts
+            .insert_account(&domain, addr.name, request.password, request.display_name, Role::Member, HashPool::Signup)
+            .await?;
+        self.open_session(account, device, request.ip).await
     }
 
     async fn open_session(&self, account: Account, device: Option<String>, ip: Option<&str>) -> Result<LoginOutcome> {
@@ -161,7 +274,8 @@ impl Auth {
         };
         let (session, evicted) = self.deps.store.create_session(new).await?;
         self.deps.live.close_sessions(&evicted, RevokeReason::Revoked);
-        Ok(LoginOutcome { token, session, account })
+        let device_key = self.device_keys().issue(account.id, now);
+        Ok(LoginOutcome { token, session, account, device_key })
     }
 
     /// The caller behind a token: a live, unexpired session of an enabled account.
@@ -211,12 +325,15 @@ impl Auth {
     /// the account is revoked in the same transaction.
     pub async fn change_password(&self, caller: &Principal, current: &str, new: &str) -> Result<()> {
         self.deps.passwords.check_len_max(current)?;
-        self.deps.passwords.check_new(new)?;
+        let addr = &caller.account.addr;
+        let context = [addr.name.as_str(), addr.domain.as_str(), caller.account.profile.display_name.as_str()];
+        self.deps.passwords.check_new(new, &context)?;
         // Read the hash afresh: the principal may be older than a concurrent change.
         let account = self.deps.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
-        let key = caller.account.addr.to_string();
-        self.check_password(&key, None, current, account.password_hash.as_deref()).await?;
-        let hash = self.deps.passwords.hash(new).await?;
+        let key = addr.to_string();
+        let source = Source::Session(caller.session.id);
+        self.check_password(&key, Some(&account), source, current, account.password_hash.as_deref()).await?;
+        let hash = self.deps.passwords.hash(new, HashPool::Login).await?;
         let revoked = self
             .deps
             .store
@@ -259,19 +376,76 @@ impl Auth {
     }
 }
 
-/// A counted password attempt; see [`Auth::take_attempt`].
-struct Attempt<'k> {
-    account_key: &'k str,
-    ip: Option<&'k str>,
+/// Which of the [`LoginLimits`] counted an attempt.
+#[derive(Debug, Clone, Copy)]
+enum Counter {
+    Device,
+    Ip,
+    AccountAndIp,
+    Account,
 }
 
-impl Attempt<'_> {
+/// A counted password attempt; see [`Auth::take_attempt`].
+struct Attempt {
+    counted: Vec<(Counter, String)>,
+}
+
+impl Attempt {
     fn refund(self, auth: &Auth) {
         let now = auth.deps.clock.now_ms();
-        auth.failures_by_account.refund(self.account_key, now);
-        if let Some(ip) = self.ip {
-            auth.failures_by_ip.refund(ip, now);
+        let l = &auth.limits;
+        for (counter, key) in &self.counted {
+            let limiter = match counter {
+                Counter::Device => &l.by_device,
+                Counter::Ip => &l.by_ip,
+                Counter::AccountAndIp => &l.by_account_and_ip,
+                Counter::Account => &l.by_account,
+            };
+            limiter.refund(key, now);
         }
+    }
+}
+
+/// Device keys: `mgd_` and a random nonce, the key's expiry and an HMAC-SHA256 over the
+/// account id, the nonce and the expiry. A client keeps the key its login returned and sends
+/// it with its next login of that account; nothing is stored on the server.
+struct DeviceKeys<'a> {
+    secret: &'a [u8; 32],
+    ttl_secs: u64,
+}
+
+/// Every device key starts with this.
+pub const DEVICE_KEY_PREFIX: &str = "mgd_";
+
+impl DeviceKeys<'_> {
+    fn mac(&self, account: AccountId, nonce: &str, expires_at_ms: i64) -> Option<hmac::Hmac<Sha256>> {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(self.secret).ok()?;
+        mac.update(format!("device key\n{}\n{nonce}\n{expires_at_ms}", account.0).as_bytes());
+        Some(mac)
+    }
+
+    fn issue(&self, account: AccountId, now_ms: i64) -> String {
+        use hmac::Mac;
+        let nonce = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+        let expires_at_ms = now_ms.saturating_add(crate::settings::millis(self.ttl_secs));
+        let tag =
+            self.mac(account, &nonce, expires_at_ms).map(|m| m.finalize().into_bytes().to_vec()).unwrap_or_default();
+        format!("{DEVICE_KEY_PREFIX}{nonce}.{expires_at_ms}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The key's nonce, if the key is this account's, unexpired and unforged.
+    fn verify(&self, key: &str, account: AccountId, now_ms: i64) -> Option<String> {
+        use hmac::Mac;
+        if key.len() > TOKEN_BYTES_MAX {
+            return None;
+        }
+        let mut parts = key.strip_prefix(DEVICE_KEY_PREFIX)?.split('.');
+        let (nonce, expires, tag) = (parts.next()?, parts.next()?, parts.next()?);
+        let expires_at_ms: i64 = expires.parse().ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.mac(account, nonce, expires_at_ms)?.verify_slice(&tag).ok()?;
+        (expires_at_ms > now_ms).then(|| nonce.to_owned())
     }
 }
 

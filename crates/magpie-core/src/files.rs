@@ -202,8 +202,7 @@ impl Files {
                 Unit::Bytes,
             ));
         }
-        let name =
-            name.map(|n| names::free_text("name", n, FILE_NAME_CHARS_MAX)).transpose()?.filter(|n| !n.is_empty());
+        let name = name.map(|n| names::file_name(n, FILE_NAME_CHARS_MAX)).transpose()?.filter(|n| !n.is_empty());
         let declared_type = declared_type.map(media_type).transpose()?;
         let now = self.deps.clock.now_ms();
         let upload = Upload {

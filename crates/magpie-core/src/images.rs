@@ -6,6 +6,7 @@
 
 use std::io::Cursor;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 /// The longest side of each thumbnail, in pixels.
@@ -40,18 +41,19 @@ pub struct Processed {
 pub struct DecodeCost {
     pub width: u32,
     pub height: u32,
-    /// Bytes of the decoded pixels (the decoder's one big buffer).
-    pub pixel_bytes: u64,
+    /// Bytes the decode itself holds: the whole image's pixels, or, for a PNG read row by row
+    /// ([`process`] streams those), a row and the running sums of the largest thumbnail.
+    pub working_bytes: u64,
 }
 
 impl DecodeCost {
-    /// Memory the whole processing may hold at its peak: the decoded pixels, the encoded file
-    /// beside them, and the thumbnails (at most [`THUMBNAIL_SIDES`]'s largest square in the
-    /// widest pixel format, 16 bytes a pixel) with their encoding.
+    /// Memory the whole processing may hold at its peak: the decode's working bytes, the
+    /// encoded file beside them, and the thumbnails (at most [`THUMBNAIL_SIDES`]'s largest
+    /// square in the widest pixel format, 16 bytes a pixel) with their encoding.
     pub fn peak_bytes(&self, file_bytes: u64) -> u64 {
         let largest = u64::from(THUMBNAIL_SIDES[THUMBNAIL_SIDES.len() - 1]);
         let thumbnails = largest * largest * 16 * 2;
-        self.pixel_bytes.saturating_add(file_bytes).saturating_add(thumbnails)
+        self.working_bytes.saturating_add(file_bytes).saturating_add(thumbnails)
     }
 }
 
@@ -62,16 +64,29 @@ fn reader(bytes: &[u8]) -> Option<ImageReader<Cursor<&[u8]>>> {
 /// Reads an image's header: its size and what decoding it would take. `None` if the format
 /// is not one this server decodes or the header is broken.
 pub fn decode_cost(bytes: &[u8]) -> Option<DecodeCost> {
+    if let Some(png) = StreamedPng::open(bytes) {
+        return Some(png.cost());
+    }
     let decoder = reader(bytes)?.into_decoder().ok()?;
     let (width, height) = decoder.dimensions();
-    Some(DecodeCost { width, height, pixel_bytes: decoder.total_bytes() })
+    Some(DecodeCost { width, height, working_bytes: decoder.total_bytes() })
 }
 
 /// Decodes an image (within `pixels_max`, and allocating at most `alloc_bytes_max`), and makes
-/// its thumbnails and blurhash. The EXIF orientation is applied to the thumbnails, not to the
-/// full image, so that no second full-size buffer is ever made. `None` if it cannot be
-/// decoded: the file stays a file.
+/// its thumbnails and blurhash. A PNG that is not interlaced (nearly all of them) is read row
+/// by row into the largest thumbnail, so that its full size is never held; other images are
+/// decoded whole. The EXIF orientation is applied to the thumbnails, not to the full image.
+/// `None` if it cannot be decoded: the file stays a file.
 pub fn process(bytes: &[u8], pixels_max: u64, alloc_bytes_max: u64) -> Option<Processed> {
+    if let Some(png) = StreamedPng::open(bytes) {
+        let (width, height) = (png.width, png.height);
+        if u64::from(width) * u64::from(height) > pixels_max || png.cost().working_bytes > alloc_bytes_max {
+            return None;
+        }
+        let orientation = png.orientation;
+        let largest = png.shrink()?;
+        return finish(DynamicImage::ImageRgb8(largest), (width, height), orientation);
+    }
     let mut reader = reader(bytes)?;
     let mut limits = Limits::default();
     let side_max = u32::try_from(pixels_max.min(u64::from(u32::MAX))).unwrap_or(u32::MAX);
@@ -85,8 +100,14 @@ pub fn process(bytes: &[u8], pixels_max: u64, alloc_bytes_max: u64) -> Option<Pr
     if u64::from(width) * u64::from(height) > pixels_max || decoder.total_bytes() > alloc_bytes_max {
         return None;
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).ok()?;
+    finish(image, (width, height), orientation)
+}
+
+/// Thumbnails and blurhash from an image (the whole image, or already a smaller copy of an
+/// image of `size`), turned upright by `orientation`.
+fn finish(image: DynamicImage, size: (u32, u32), orientation: Orientation) -> Option<Processed> {
     let mut small = Vec::with_capacity(THUMBNAIL_SIDES.len());
     for side in THUMBNAIL_SIDES {
         let mut thumb =
@@ -110,13 +131,97 @@ pub fn process(bytes: &[u8], pixels_max: u64, alloc_bytes_max: u64) -> Option<Pr
     });
     let quarter_turn = matches!(
         orientation,
-        image::metadata::Orientation::Rotate90
-            | image::metadata::Orientation::Rotate270
-            | image::metadata::Orientation::Rotate90FlipH
-            | image::metadata::Orientation::Rotate270FlipH
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
     );
-    let (width, height) = if quarter_turn { (height, width) } else { (width, height) };
+    let (width, height) = if quarter_turn { (size.1, size.0) } else { size };
     Some(Processed { width, height, thumbnails, blurhash })
+}
+
+/// A PNG that is not interlaced, read row by row.
+struct StreamedPng<'a> {
+    reader: png::Reader<Cursor<&'a [u8]>>,
+    width: u32,
+    height: u32,
+    /// Samples per pixel after expansion to 8 bits (1 to 4).
+    channels: usize,
+    orientation: Orientation,
+    /// The largest thumbnail's size.
+    target: (u32, u32),
+}
+
+impl<'a> StreamedPng<'a> {
+    /// The PNG's header, if `bytes` is a PNG that can be streamed.
+    fn open(bytes: &'a [u8]) -> Option<StreamedPng<'a>> {
+        if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return None;
+        }
+        let mut decoder = png::Decoder::new(Cursor::new(bytes));
+        // Palettes and small bit depths expand to 8 bits a sample, 16 bits are cut to 8.
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let reader = decoder.read_info().ok()?;
+        let info = reader.info();
+        if info.interlaced || info.is_animated() {
+            return None;
+        }
+        let (width, height) = (info.width, info.height);
+        let orientation =
+            info.exif_metadata.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+        let channels = reader.output_color_type().0.samples();
+        let side = THUMBNAIL_SIDES[THUMBNAIL_SIDES.len() - 1];
+        let target = fit(width, height, side);
+        Some(StreamedPng { reader, width, height, channels, orientation, target })
+    }
+
+    fn cost(&self) -> DecodeCost {
+        let row = u64::from(self.width) * 8 * 2;
+        let sums = u64::from(self.target.0) * u64::from(self.target.1) * 4 * 4;
+        DecodeCost { width: self.width, height: self.height, working_bytes: row + sums }
+    }
+
+    /// Reads every row, averaging each box of source pixels into one pixel of the largest
+    /// thumbnail (alpha is dropped, as a full decode's conversion to RGB drops it).
+    fn shrink(mut self) -> Option<image::RgbImage> {
+        let (tw, th) = self.target;
+        let (w, h) = (self.width, self.height);
+        let column: Vec<usize> = (0..w).map(|x| (u64::from(x) * u64::from(tw) / u64::from(w)) as usize).collect();
+        let mut sums = vec![0u32; tw as usize * th as usize * 3];
+        let mut counts = vec![0u32; tw as usize * th as usize];
+        let channels = self.channels;
+        let mut y = 0u32;
+        while let Some(row) = self.reader.next_row().ok()? {
+            if y >= h {
+                return None;
+            }
+            let ty = (u64::from(y) * u64::from(th) / u64::from(h)) as usize * tw as usize;
+            for (pixel, &tx) in row.data().chunks_exact(channels).zip(&column) {
+                let at = ty + tx;
+                let (r, g, b) =
+                    if channels < 3 { (pixel[0], pixel[0], pixel[0]) } else { (pixel[0], pixel[1], pixel[2]) };
+                sums[at * 3] += u32::from(r);
+                sums[at * 3 + 1] += u32::from(g);
+                sums[at * 3 + 2] += u32::from(b);
+                counts[at] += 1;
+            }
+            y += 1;
+        }
+        if y != h {
+            return None;
+        }
+        let pixels: Vec<u8> =
+            sums.chunks_exact(3).zip(&counts).flat_map(|(s, &n)| s.iter().map(move |v| (v / n.max(1)) as u8)).collect();
+        image::RgbImage::from_raw(tw, th, pixels)
+    }
+}
+
+/// The size that fits `width`×`height` into a square of `side`, keeping the aspect (never
+/// larger than the original, never 0).
+fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
+    if width <= side && height <= side {
+        return (width.max(1), height.max(1));
+    }
+    let (w, h, s) = (u64::from(width), u64::from(height), u64::from(side));
+    let (tw, th) = if w >= h { (s, (h * s).div_ceil(w)) } else { ((w * s).div_ceil(h), s) };
+    (u32::try_from(tw).unwrap_or(side).max(1), u32::try_from(th).unwrap_or(side).max(1))
 }
 
 /// Where a JPEG's EXIF keeps location (its GPS directory and the values it points to), as
@@ -274,9 +379,46 @@ mod tests {
     #[test]
     fn the_cost_of_decoding_comes_from_the_header() {
         let cost = decode_cost(&png(300, 200)).unwrap_or_else(|| panic!("no header"));
-        assert_eq!((cost.width, cost.height, cost.pixel_bytes), (300, 200, 300 * 200 * 3));
-        assert!(cost.peak_bytes(1000) > cost.pixel_bytes);
+        assert_eq!((cost.width, cost.height), (300, 200));
+        assert!(cost.peak_bytes(1000) > cost.working_bytes);
         assert_eq!(decode_cost(b"GIF89a garbage"), None);
+        // A large PNG streams: its cost does not grow with its pixels.
+        let mut header = png(16, 16);
+        header[16..24].copy_from_slice(&[0, 0, 0x1b, 0x58, 0, 0, 0x1b, 0x58]);
+        let crc = crc_of(&header[12..29]);
+        header[29..33].copy_from_slice(&crc.to_be_bytes());
+        let big = decode_cost(&header).unwrap_or_else(|| panic!("no header"));
+        assert_eq!((big.width, big.height), (7000, 7000));
+        assert!(big.working_bytes < 32 << 20, "{}", big.working_bytes);
+    }
+
+    /// The CRC-32 of a PNG chunk's type and data.
+    fn crc_of(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_streamed_png_gives_the_thumbnails_a_whole_decode_gives() {
+        let streamed = process(&png(2000, 1000), 50_000_000, 1 << 30).unwrap_or_else(|| panic!("not processed"));
+        let sizes: Vec<(u32, u32)> = streamed.thumbnails.iter().map(|t| (t.width, t.height)).collect();
+        assert_eq!(sizes, vec![(256, 128), (1024, 512)]);
+        let thumb = image::load_from_memory(&streamed.thumbnails[0].jpeg).unwrap_or_else(|_| panic!("bad jpeg"));
+        let whole = image::load_from_memory(&png(2000, 1000)).unwrap_or_else(|_| panic!("bad png"));
+        let expected = whole.thumbnail(256, 256).to_rgb8();
+        for (x, y) in [(10, 10), (128, 64), (250, 120)] {
+            let (got, want) = (thumb.to_rgb8().get_pixel(x, y).0, expected.get_pixel(x, y).0);
+            let close = got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 24);
+            assert!(close, "at {x},{y}: {got:?} against {want:?}");
+        }
+        assert_eq!(fit(7000, 3500, 1024), (1024, 512));
+        assert_eq!(fit(3, 7000, 1024), (1, 1024));
     }
 
     proptest::proptest! {

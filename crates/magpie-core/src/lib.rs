@@ -28,7 +28,7 @@ pub use error::{Error, Result, StoreError, Unit};
 pub use fanout::FEED_LEN_MAX;
 pub use limiter::WindowLimiter;
 pub use password::Passwords;
-pub use settings::Settings;
+pub use settings::{Settings, derive_key};
 
 use std::sync::Arc;
 
@@ -46,6 +46,8 @@ pub struct Core {
     pub presence: presence::Presence,
     pub stickers: stickers::Stickers,
     pub settings: Arc<Settings>,
+    /// The clock every service reads; transports read it too, so that one fake drives all.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Core {
@@ -59,7 +61,7 @@ impl Core {
     ) -> Core {
         let settings = Arc::new(settings);
         let passwords = Passwords::new(&settings);
-        let deps = Arc::new(Deps { settings: settings.clone(), store, blobs, clock, passwords, live });
+        let deps = Arc::new(Deps { settings: settings.clone(), store, blobs, clock: clock.clone(), passwords, live });
         let accounts = accounts::Accounts::new(deps.clone());
         let auth = auth::Auth::new(deps.clone(), accounts.clone());
         let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
@@ -69,7 +71,7 @@ impl Core {
         let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), files.clone());
         fanout::spawn(deps);
-        Core { accounts, auth, contacts, files, conversations, messages, presence, stickers, settings }
+        Core { accounts, auth, contacts, files, conversations, messages, presence, stickers, settings, clock }
     }
 }
 

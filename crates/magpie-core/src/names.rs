@@ -120,8 +120,10 @@ impl fmt::Display for AccountAddr {
     }
 }
 
-/// Normalises free text to NFC, trims it, refuses control characters and bounds its length in
-/// characters. Used for display names, signatures and device labels.
+/// Normalises free text to NFC, trims it, refuses control characters and characters that
+/// change how a name reads without being seen (see [`hidden_at`]), and bounds its length in
+/// characters. Used for every one-line name and label others see: display names, group and
+/// pack names, signatures, device labels, status texts.
 pub fn free_text(field: &'static str, input: &str, chars_max: usize) -> Result<String> {
     let text: String = input.trim().nfc().collect();
     if text.chars().count() > chars_max {
@@ -130,7 +132,85 @@ pub fn free_text(field: &'static str, input: &str, chars_max: usize) -> Result<S
     if text.chars().any(|c| c.is_control()) {
         return Err(Error::invalid(field, "must not contain control characters"));
     }
+    if let Some(c) = hidden_at(&text) {
+        return Err(Error::invalid(
+            field,
+            format!("must not contain invisible or direction-changing characters (U+{:04X})", u32::from(c)),
+        ));
+    }
     Ok(text)
+}
+
+/// A file's name: like [`free_text`], except that invisible and direction-changing characters
+/// are taken out rather than refused, since names come from people's disks and an upload
+/// should not fail for them (`invoice\u{202e}fdp.exe` is kept as `invoicefdp.exe`).
+pub fn file_name(input: &str, chars_max: usize) -> Result<String> {
+    // Four bytes a character at most: anything longer is too long whatever it holds.
+    if input.len() > chars_max.saturating_mul(4) {
+        return Err(Error::too_large("name", chars_max, Unit::Characters));
+    }
+    let chars: Vec<char> = input.trim().nfc().collect();
+    let hidden = hidden_mask(&chars);
+    let text: String = chars.iter().zip(hidden).filter(|(_, hidden)| !hidden).map(|(c, _)| c).collect();
+    free_text("name", &text, chars_max)
+}
+
+/// The first character of `text` that changes how it reads without being seen: a bidi
+/// embedding, override, isolate or mark (`invoice\u{202e}fdp.exe` shows as `invoiceexe.pdf`),
+/// or an invisible character (zero-width space, word joiner, soft hyphen, Hangul fillers,
+/// byte order mark). The zero-width joiner and non-joiner stay allowed between two visible
+/// characters, where emoji sequences and Persian and Indic scripts need them, and tag
+/// characters only in an emoji tag sequence (a subdivision flag).
+pub fn hidden_at(text: &str) -> Option<char> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().zip(hidden_mask(&chars)).find(|(_, hidden)| *hidden).map(|(c, _)| *c)
+}
+
+/// For each character, whether it is hidden in the sense of [`hidden_at`].
+fn hidden_mask(chars: &[char]) -> Vec<bool> {
+    const TAGS: std::ops::RangeInclusive<char> = '\u{E0020}'..='\u{E007F}';
+    let visible = |at: Option<&char>| at.is_some_and(|c| !is_format(*c) && !c.is_whitespace());
+    // Whether the characters so far end in a waving black flag followed only by tags.
+    let mut in_flag_tags = false;
+    let mut mask = Vec::with_capacity(chars.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let allowed = match c {
+            '\u{200C}' | '\u{200D}' => {
+                visible(i.checked_sub(1).and_then(|p| chars.get(p))) && visible(chars.get(i + 1))
+            }
+            c if TAGS.contains(&c) => in_flag_tags,
+            c => !is_format(c),
+        };
+        in_flag_tags = c == '\u{1F3F4}' || (in_flag_tags && TAGS.contains(&c));
+        mask.push(!allowed);
+    }
+    mask
+}
+
+/// Bidi controls and invisible characters: Unicode's format characters (category Cf) that
+/// matter in names, and the invisible ones of other categories.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// Like [`free_text`], but for text of several lines (descriptions, announcements, drafts):
@@ -195,6 +275,29 @@ mod tests {
         assert!(display_name(&"喜".repeat(65)).is_err());
     }
 
+    #[test]
+    fn names_that_read_differently_than_they_are_are_refused() {
+        for spoof in
+            ["invoice\u{202e}fdp.exe", "ad\u{200b}min", "\u{2067}Bob", "Alice\u{200f}", "\u{3164}", "a\u{feff}"]
+        {
+            assert!(display_name(spoof).is_err(), "{spoof:?} was accepted");
+        }
+        // Emoji sequences and scripts that need the joiners keep them.
+        for fine in [
+            "👨\u{200d}👩\u{200d}👧",
+            "می\u{200c}خواهم",
+            "🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}",
+            "张三 (Zhang)",
+        ] {
+            assert_eq!(display_name(fine).ok().as_deref(), Some(fine), "{fine:?} was refused");
+        }
+        for bad_joiner in ["\u{200d}a", "a\u{200d}", "a \u{200c}b", "a\u{e0067}"] {
+            assert!(display_name(bad_joiner).is_err(), "{bad_joiner:?} was accepted");
+        }
+        assert_eq!(file_name("invoice\u{202e}fdp.exe", 255).ok().as_deref(), Some("invoicefdp.exe"));
+        assert_eq!(file_name("\u{200b}", 255).ok().as_deref(), Some(""));
+    }
+
     proptest::proptest! {
         /// Any input either fails with a typed error or yields a canonical address, and the
         /// canonical form reads back as itself.
@@ -215,6 +318,7 @@ mod tests {
             if let Ok(text) = free_text("field", &input, 64) {
                 proptest::prop_assert!(text.chars().count() <= 64);
                 proptest::prop_assert!(!text.chars().any(char::is_control));
+                proptest::prop_assert_eq!(hidden_at(&text), None);
                 proptest::prop_assert_eq!(free_text("field", &text, 64).ok(), Some(text.clone()));
             }
         }

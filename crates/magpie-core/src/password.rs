@@ -1,5 +1,5 @@
-//! Password hashing: Argon2id with OWASP parameters, a bound on hashes computed at once, and
-//! a length cap checked before any hashing.
+//! Passwords: the policy for new ones, and hashing with Argon2id (OWASP parameters) in bounded
+//! pools, with a length cap checked before any hashing.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,19 +11,48 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::{Error, Result, Settings, Unit};
 
-/// Hashes and verifies passwords off the async threads, at most
-/// `password_hash_concurrency_max` at a time so that a login storm cannot exhaust memory
-/// (each hash holds `argon2_memory_kib`).
-///
-/// Hashes waiting for a permit are bounded too (`password_hash_queue_len_max`): past that,
-/// a request is refused with `Unavailable` at once instead of queueing without end.
+/// Characters of a password that are scored: zxcvbn's work grows with the length, and what
+/// follows cannot make a guessable start much harder to guess.
+const SCORED_CHARS_MAX: usize = 64;
+
+/// Which pool a hash runs in. Self-registration has its own, so that a flood of sign-ups
+/// (which anyone can send where registration is open) never takes the hashes that logins need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashPool {
+    /// Logins, password changes, accounts made by administrators.
+    Login,
+    /// Self-registration.
+    Signup,
+}
+
+/// At most `permits` hashes at a time, and at most `queue_len_max` waiting for their turn:
+/// past that a request is refused with `Unavailable` at once instead of queueing without end.
 #[derive(Clone)]
-pub struct Passwords {
+struct Pool {
     permits: Arc<Semaphore>,
     queued: Arc<AtomicUsize>,
     queue_len_max: usize,
+}
+
+impl Pool {
+    fn new(concurrency_max: usize, queue_len_max: usize) -> Pool {
+        Pool {
+            permits: Arc::new(Semaphore::new(concurrency_max.max(1))),
+            queued: Arc::new(AtomicUsize::new(0)),
+            queue_len_max: queue_len_max.max(1),
+        }
+    }
+}
+
+/// Hashes and verifies passwords off the async threads, in bounded pools (each hash holds
+/// `argon2_memory_kib` while it runs), and says whether a new password is good enough.
+#[derive(Clone)]
+pub struct Passwords {
+    login: Pool,
+    signup: Pool,
     params: Params,
-    bytes_min: usize,
+    chars_min: usize,
+    score_min: u8,
     bytes_max: usize,
     /// A hash of nothing in particular, verified against when the account does not exist so
     /// that a login for an unknown name takes as long as one for a known name.
@@ -34,11 +63,11 @@ impl Passwords {
     pub fn new(settings: &Settings) -> Passwords {
         let params = Params::new(settings.argon2_memory_kib, settings.argon2_iterations, 1, None).unwrap_or_default();
         Passwords {
-            permits: Arc::new(Semaphore::new(settings.password_hash_concurrency_max.max(1))),
-            queued: Arc::new(AtomicUsize::new(0)),
-            queue_len_max: settings.password_hash_queue_len_max.max(1),
+            login: Pool::new(settings.password_hash_concurrency_max, settings.password_hash_queue_len_max),
+            signup: Pool::new(settings.signup_hash_concurrency_max, settings.signup_hash_queue_len_max),
             params,
-            bytes_min: settings.password_bytes_min,
+            chars_min: settings.password_chars_min,
+            score_min: settings.password_score_min,
             bytes_max: settings.password_bytes_max,
             decoy: Arc::new(OnceCell::new()),
         }
@@ -52,20 +81,42 @@ impl Passwords {
         Ok(())
     }
 
-    /// The rules for a new password: within the length bounds.
-    pub fn check_new(&self, password: &str) -> Result<()> {
+    /// The rules for a new password, after NIST SP 800-63B: long enough (counted in
+    /// characters, so a Chinese password is not held to a byte count), and not guessable: a
+    /// zxcvbn estimate that knows common passwords, dictionary words, names, keyboard
+    /// patterns, repeats and sequences, and `context` (the account's own name and domain, the
+    /// product's name). No rules about which kinds of characters it must contain.
+    pub fn check_new(&self, password: &str, context: &[&str]) -> Result<()> {
         self.check_len_max(password)?;
-        if password.len() < self.bytes_min {
-            return Err(Error::invalid("password", format!("must be at least {} bytes", self.bytes_min)));
+        let chars = password.chars().count();
+        if chars < self.chars_min {
+            return Err(Error::invalid("password", format!("must be at least {} characters", self.chars_min)));
+        }
+        if self.score_min > 0 {
+            let mut inputs = vec!["magpie", "喜鹊"];
+            inputs.extend_from_slice(context);
+            let scored: String = password.chars().take(SCORED_CHARS_MAX).collect();
+            let score = u8::from(zxcvbn::zxcvbn(&scored, &inputs).score());
+            if score < self.score_min {
+                return Err(Error::invalid(
+                    "password",
+                    "is too easy to guess (a common password, a word, a name or a pattern); \
+                     a few unrelated words make a strong one",
+                ));
+            }
         }
         Ok(())
     }
 
-    /// Hashes a new password (already checked with [`Passwords::check_new`]).
-    pub async fn hash(&self, password: &str) -> Result<String> {
+    /// Hashes a new password (already checked with [`Passwords::check_new`]) in `pool`.
+    pub async fn hash(&self, password: &str, pool: HashPool) -> Result<String> {
         let password = password.to_owned();
         let params = self.params.clone();
-        self.run(move || {
+        let pool = match pool {
+            HashPool::Login => &self.login,
+            HashPool::Signup => &self.signup,
+        };
+        run(pool, move || {
             let salt = SaltString::generate(&mut OsRng);
             Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
                 .hash_password(password.as_bytes(), &salt)
@@ -83,28 +134,27 @@ impl Passwords {
             None => (self.decoy().await?, false),
         };
         let password = password.to_owned();
-        let matched = self
-            .run(move || {
-                let parsed = PasswordHash::new(&hash).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
-                Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            })
-            .await?;
+        let matched = run(&self.login, move || {
+            let parsed = PasswordHash::new(&hash).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
+            Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await?;
         Ok(real && matched)
     }
 
     async fn decoy(&self) -> Result<String> {
-        self.decoy.get_or_try_init(|| self.hash("magpie decoy password")).await.cloned()
-    }
-
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-        let ticket = Ticket::take(&self.queued, self.queue_len_max)?;
-        let _permit = self.permits.acquire().await.map_err(|_| Error::Internal("hash pool closed".into()))?;
-        drop(ticket);
-        tokio::task::spawn_blocking(work).await.map_err(|e| Error::Internal(format!("hash task: {e}")))?
+        self.decoy.get_or_try_init(|| self.hash("magpie decoy password", HashPool::Login)).await.cloned()
     }
 }
 
-/// A place in the hash queue, given back when dropped (also when the request is cancelled).
+async fn run<T: Send + 'static>(pool: &Pool, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let ticket = Ticket::take(&pool.queued, pool.queue_len_max)?;
+    let _permit = pool.permits.acquire().await.map_err(|_| Error::Internal("hash pool closed".into()))?;
+    drop(ticket);
+    tokio::task::spawn_blocking(work).await.map_err(|e| Error::Internal(format!("hash task: {e}")))?
+}
+
+/// A place in a hash queue, given back when dropped (also when the request is cancelled).
 struct Ticket<'a>(&'a AtomicUsize);
 
 impl<'a> Ticket<'a> {
@@ -121,5 +171,29 @@ impl<'a> Ticket<'a> {
 impl Drop for Ticket<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_passwords_are_long_enough_and_not_guessable() {
+        let passwords = Passwords::new(&Settings::default());
+        for weak in
+            ["12345678", "123456789012", "passwordpassword", "qwertyuiopasdf", "aaaaaaaaaaaaaaaa", "alicealice2026"]
+        {
+            let context = ["alice", "localhost"];
+            assert!(passwords.check_new(weak, &context).is_err(), "{weak:?} was accepted");
+        }
+        assert!(passwords.check_new("short one", &[]).is_err(), "9 characters");
+        for strong in ["correct horse battery staple", "喜鹊登枝报春来早上好天气晴", "Tr0ub4dor&3-orange-kettle"]
+        {
+            assert!(passwords.check_new(strong, &["alice"]).is_ok(), "{strong:?} was refused");
+        }
+        assert!(passwords.check_new(&"a".repeat(500), &[]).is_err(), "length alone is not strength");
+        let long = "the quick brown fox jumps over the lazy dog by the river bank at dawn ".repeat(5);
+        assert!(passwords.check_new(&long, &[]).is_ok());
     }
 }

@@ -20,14 +20,36 @@ pub struct Settings {
     pub argon2_memory_kib: u32,
     /// Argon2id iterations (OWASP: 2).
     pub argon2_iterations: u32,
-    /// Shortest password accepted when one is set.
-    pub password_bytes_min: usize,
+    /// Shortest new password, in characters (Unicode scalar values).
+    pub password_chars_min: usize,
+    /// Least zxcvbn score (0–4) of a new password; 0 turns the check off.
+    pub password_score_min: u8,
     /// Longest password accepted; longer ones are refused before hashing.
     pub password_bytes_max: usize,
-    /// Failed logins per account in a rolling hour before `rate_limited`.
+    /// Failed logins of one account from one client IP in a rolling hour before that IP is
+    /// refused for that account.
+    pub login_failures_per_account_per_ip_per_hour_max: u32,
+    /// Failed logins of one account from unknown places in a rolling hour after which logins
+    /// from unknown places are slowed to one per `login_slow_interval_secs`.
     pub login_failures_per_account_per_hour_max: u32,
-    /// Failed logins per client IP in a rolling hour before `rate_limited`.
+    /// Failed logins per client IP, over all accounts, in a rolling hour before `rate_limited`.
     pub login_failures_per_ip_per_hour_max: u32,
+    /// Failed logins through one known device (a device key) in a rolling hour.
+    pub login_failures_per_device_per_hour_max: u32,
+    /// Once an account is under attack, how often a login from an unknown place is tried.
+    pub login_slow_interval_secs: u64,
+    /// How long a device key marks its device as known.
+    pub device_key_ttl_secs: u64,
+    /// The key that signs device keys. The binary keeps it in the data directory.
+    pub device_key_secret: [u8; 32],
+    /// Self-registrations from one client IP in a rolling hour.
+    pub registrations_per_ip_per_hour_max: u32,
+    /// Self-registrations in one domain in a rolling hour.
+    pub registrations_per_domain_per_hour_max: u32,
+    /// Password hashes for self-registration computed at once (apart from the logins' own).
+    pub signup_hash_concurrency_max: usize,
+    /// Self-registrations waiting for a hash; more are refused as `Unavailable`.
+    pub signup_hash_queue_len_max: usize,
     /// Accounts returned by one directory search.
     pub directory_page_len_max: usize,
     /// Active members of one group or channel.
@@ -92,10 +114,20 @@ impl Default for Settings {
             password_hash_queue_len_max: 64,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
-            password_bytes_min: 8,
+            password_chars_min: 12,
+            password_score_min: 2,
             password_bytes_max: 1024,
+            login_failures_per_account_per_ip_per_hour_max: 10,
             login_failures_per_account_per_hour_max: 20,
             login_failures_per_ip_per_hour_max: 100,
+            login_failures_per_device_per_hour_max: 10,
+            login_slow_interval_secs: 10,
+            device_key_ttl_secs: 180 * 24 * 3600,
+            device_key_secret: random_key(),
+            registrations_per_ip_per_hour_max: 10,
+            registrations_per_domain_per_hour_max: 200,
+            signup_hash_concurrency_max: 1,
+            signup_hash_queue_len_max: 8,
             directory_page_len_max: 100,
             group_members_max: 10_000,
             groups_per_account_max: 1_000,
@@ -121,12 +153,28 @@ impl Default for Settings {
             audio_bytes_max: 20 * 1024 * 1024,
             video_bytes_max: 100 * 1024 * 1024,
             file_link_ttl_secs: 300,
-            file_link_key: {
-                use rand::RngCore;
-                let mut key = [0u8; 32];
-                rand::rng().fill_bytes(&mut key);
-                key
-            },
+            file_link_key: random_key(),
         }
+    }
+}
+
+fn random_key() -> [u8; 32] {
+    use rand::RngCore;
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    key
+}
+
+/// A key for one `purpose`, derived from the server's key (HMAC-SHA256), so that one secret in
+/// the data directory serves every signature without two uses sharing a key.
+pub fn derive_key(server_key: &[u8; 32], purpose: &str) -> [u8; 32] {
+    use hmac::Mac;
+    match <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(server_key) {
+        Ok(mut mac) => {
+            mac.update(purpose.as_bytes());
+            mac.finalize().into_bytes().into()
+        }
+        // HMAC takes a key of any length: this does not happen.
+        Err(_) => random_key(),
     }
 }

@@ -71,7 +71,7 @@ impl Stickers {
         Ok(self.deps.store.create_sticker_pack(caller.account.domain_id, &name, self.deps.clock.now_ms()).await?)
     }
 
-    /// Adds one of the caller's image files to a pack of its domain (domain admins).
+    /// Adds an image file the caller uploaded to a pack of its domain (domain admins).
     pub async fn add(&self, caller: &Principal, pack: i64, file: &FileId, emoji: Option<&str>) -> Result<StickerPack> {
         if !Actor::Account(caller).may_administer(caller.account.domain_id) {
             return Err(Error::Forbidden);
@@ -81,6 +81,11 @@ impl Stickers {
             return Err(Error::LimitExceeded("the pack has as many stickers as it may"));
         }
         let stored = self.files.file(caller, file).await.map_err(|_| Error::invalid("file", "no such file"))?;
+        // Only files the admin uploaded: a file that was merely sent to them is someone
+        // else's, and a sticker makes it readable by the whole domain.
+        if stored.account != caller.account.id {
+            return Err(Error::invalid("file", "a sticker must be an image you uploaded"));
+        }
         if !stored.media_type.starts_with("image/") {
             return Err(Error::invalid("file", "a sticker is an image"));
         }

@@ -7,7 +7,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap};
 use magpie_core::model::Principal;
-use magpie_core::ports::{Clock, SystemClock};
 use magpie_wire::ErrorCode;
 
 use crate::{ApiError, AppState};
@@ -46,7 +45,7 @@ impl FromRequestParts<AppState> for Authed {
         let principal = state.core.auth.authenticate(token).await?;
         if state.settings.requests_per_session_per_sec_max > 0
             && let Err(retry_after_secs) =
-                state.requests_by_session.hit(&principal.session.id.0.to_string(), SystemClock.now_ms())
+                state.requests_by_session.hit(&principal.session.id.0.to_string(), state.core.clock.now_ms())
         {
             let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this session");
             err.0.retry_after_secs = Some(retry_after_secs);

@@ -398,7 +398,8 @@ pub async fn download(
     let file = resolve(&state, caller, &id, &link).await?;
     let served =
         if ACTIVE_TYPES.contains(&file.media_type.as_str()) { "application/octet-stream" } else { &file.media_type };
-    send_blob(&state, &headers, &file.sha256, file.size, served, disposition(&file)).await
+    let cache = cache_control(&state, &link);
+    send_blob(&state, &headers, &file.sha256, file.size, served, disposition(&file), cache).await
 }
 
 /// `GET /v1/files/{id}/thumbnail?side=256|1024`: an image's thumbnail, a JPEG upright and
@@ -416,7 +417,24 @@ pub async fn thumbnail(
     let file = resolve(&state, caller, &id, &link).await?;
     let side = link.side.unwrap_or(THUMBNAIL_DEFAULT_SIDE);
     let thumb = file.thumbnails.iter().find(|t| t.side == side).ok_or(magpie_core::Error::NotFound("thumbnail"))?;
-    send_blob(&state, &headers, &thumb.sha256, thumb.size, "image/jpeg", HeaderValue::from_static("inline")).await
+    let cache = cache_control(&state, &link);
+    send_blob(&state, &headers, &thumb.sha256, thumb.size, "image/jpeg", HeaderValue::from_static("inline"), cache)
+        .await
+}
+
+/// How a private download may be cached. Through a session, never without asking again: the
+/// browser revalidates with the ETag each time, so a revoked reader is not served from its
+/// cache. Through a signed link, whose URL names the content and stops working at its expiry,
+/// for as long as the link works.
+fn cache_control(state: &AppState, link: &LinkParams) -> HeaderValue {
+    match link.expires {
+        Some(expires) if link.sig.is_some() => {
+            let left_secs = (expires - state.core.clock.now_ms()).max(0) / 1000;
+            HeaderValue::from_str(&format!("private, max-age={left_secs}, immutable"))
+                .unwrap_or(HeaderValue::from_static("private, no-cache"))
+        }
+        _ => HeaderValue::from_static("private, no-cache"),
+    }
 }
 
 /// Answers a blob: whole, one range, or 304, with the headers that keep it safe.
@@ -427,6 +445,7 @@ async fn send_blob(
     size: u64,
     content_type: &str,
     disposition: HeaderValue,
+    cache: HeaderValue,
 ) -> Result<Response, ApiError> {
     let etag = format!("\"{sha256}\"");
     let matches = headers
@@ -470,7 +489,7 @@ async fn send_blob(
     }
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    h.insert(header::CACHE_CONTROL, cache);
     if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }

@@ -231,11 +231,45 @@ pub fn app(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(web::fallback)
         .method_not_allowed_fallback(rest::method_not_allowed)
+        .layer(axum::middleware::map_response(api_headers))
         .layer(DefaultBodyLimit::max(state.settings.request_body_bytes_max))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_ip))
         .layer(CatchPanicLayer::custom(limit::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The request log's span: the method and the path, with the values of query parameters that
+/// carry secrets (a signed link's `sig`) masked. The URI as a whole is never logged.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let uri = request.uri();
+    let query: Vec<String> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if SECRET_PARAMS.contains(&key) => format!("{key}=[redacted]"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    tracing::debug_span!("request", method = %request.method(), path = uri.path(), query = query.join("&"))
+}
+
+/// Query parameters whose values are secrets.
+const SECRET_PARAMS: [&str; 3] = ["sig", "token", "access_token"];
+
+/// Headers of every answer: nothing is cached anywhere unless the handler says otherwise (a
+/// login answer carries a token; downloads and the web client's files set their own rule),
+/// and no answer is sniffed into another type.
+async fn api_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = response.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }
 
 /// Serves the whole HTTP surface on `listener` until `shutdown` resolves; see [`server`] for

@@ -5,7 +5,6 @@ use std::any::Any;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use magpie_core::ports::{Clock, SystemClock};
 use magpie_wire::ErrorCode;
 
 use crate::extract::client_ip;
@@ -15,7 +14,7 @@ use crate::{ApiError, AppState};
 pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if state.settings.requests_per_ip_per_sec_max > 0
         && let Some(ip) = client_ip(request.headers(), request.extensions(), state.settings.trust_forwarded_for)
-        && let Err(retry_after_secs) = state.requests_by_ip.hit(&ip, SystemClock.now_ms())
+        && let Err(retry_after_secs) = state.requests_by_ip.hit(&ip, state.core.clock.now_ms())
     {
         let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this address");
         err.0.retry_after_secs = Some(retry_after_secs);

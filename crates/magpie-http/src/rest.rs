@@ -25,6 +25,7 @@ fn login_response(outcome: LoginOutcome) -> wire::LoginResponse {
         session: convert::session(&outcome.session, outcome.session.id),
         me: convert::me(&outcome.account),
         token: outcome.token,
+        device_key: outcome.device_key,
     }
 }
 
@@ -33,13 +34,21 @@ fn login_response(outcome: LoginOutcome) -> wire::LoginResponse {
     responses((status = 200, body = wire::LoginResponse),
               (status = 401, description = "invalid_credentials", body = wire::ErrorBody),
               (status = 403, description = "account_disabled", body = wire::ErrorBody),
-              (status = 429, description = "rate_limited", body = wire::ErrorBody)))]
+              (status = 429, description = "rate_limited", body = wire::ErrorBody),
+              (status = 503, description = "unavailable", body = wire::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<wire::LoginRequest>,
 ) -> ApiResult<wire::LoginResponse> {
-    let outcome = state.core.auth.login(&req.account, &req.password, req.device.as_deref(), ip.as_deref()).await?;
+    let request = magpie_core::auth::LoginRequest {
+        account: &req.account,
+        password: &req.password,
+        device: req.device.as_deref(),
+        device_key: req.device_key.as_deref(),
+        ip: ip.as_deref(),
+    };
+    let outcome = state.core.auth.login(request).await?;
     Ok(Json(login_response(outcome)))
 }
 
@@ -47,17 +56,23 @@ pub async fn login(
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = wire::RegisterRequest,
     responses((status = 200, body = wire::LoginResponse),
               (status = 403, description = "registration_closed", body = wire::ErrorBody),
-              (status = 409, description = "already_exists", body = wire::ErrorBody)))]
+              (status = 409, description = "already_exists", body = wire::ErrorBody),
+              (status = 422, description = "invalid_field", body = wire::ErrorBody),
+              (status = 429, description = "rate_limited", body = wire::ErrorBody),
+              (status = 503, description = "unavailable", body = wire::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<wire::RegisterRequest>,
 ) -> ApiResult<wire::LoginResponse> {
-    let outcome = state
-        .core
-        .auth
-        .register(&req.account, &req.password, req.display_name.as_deref(), req.device.as_deref(), ip.as_deref())
-        .await?;
+    let request = magpie_core::auth::RegisterRequest {
+        account: &req.account,
+        password: &req.password,
+        display_name: req.display_name.as_deref(),
+        device: req.device.as_deref(),
+        ip: ip.as_deref(),
+    };
+    let outcome = state.core.auth.register(request).await?;
     Ok(Json(login_response(outcome)))
 }
 

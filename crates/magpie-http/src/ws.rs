@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use magpie_core::model::{AccountId, ConversationId, Principal, RevokeReason, SessionId};
-use magpie_core::ports::{Clock, SystemClock};
 use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code, request_type};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
@@ -134,7 +133,7 @@ async fn serve(
         Err(end) => (end, None),
         Ok(principal) => {
             // The session's end as a deadline on tokio's clock.
-            let expires_in_ms = u64::try_from(principal.session.expires_at_ms - SystemClock.now_ms()).unwrap_or(0);
+            let expires_in_ms = u64::try_from(principal.session.expires_at_ms - state.core.clock.now_ms()).unwrap_or(0);
             let expiry = tokio::time::sleep_until(tokio::time::Instant::now() + Duration::from_millis(expires_in_ms));
             let mut conn = Connection::new(&state, principal, handle.sender.clone());
             let end = tokio::select! {

@@ -33,6 +33,11 @@ pub struct LoginRequest {
     /// A label for this device shown in the session list, e.g. `Firefox on Linux`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// The `device_key` an earlier login of this account on this device returned. It makes
+    /// the device a known one, which keeps its logins working while others guess the
+    /// account's password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
 }
 
 /// `POST /v1/auth/register`.
@@ -54,6 +59,8 @@ pub struct LoginResponse {
     pub token: String,
     pub session: SessionInfo,
     pub me: Me,
+    /// Keep it on this device and send it with the next login of this account.
+    pub device_key: String,
 }
 
 /// One session (one logged-in device) of an account.

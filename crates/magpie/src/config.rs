@@ -72,23 +72,66 @@ pub struct AuthConfig {
     #[config(default = 2, env = "MAGPIE_ARGON2_ITERATIONS")]
     pub argon2_iterations: u32,
 
-    /// Shortest password accepted for a new password, in bytes.
-    #[config(default = 8, env = "MAGPIE_PASSWORD_BYTES_MIN")]
-    pub password_bytes_min: usize,
+    /// Shortest new password, in characters. NIST SP 800-63B asks for at least 15 where a
+    /// password is the only factor, and at least 8 otherwise.
+    #[config(default = 12, env = "MAGPIE_PASSWORD_CHARS_MIN")]
+    pub password_chars_min: usize,
+
+    /// Least strength of a new password as zxcvbn scores it (0 to 4): 2 refuses common
+    /// passwords, dictionary words, keyboard patterns, repeats and sequences, and the
+    /// account's own name. 0 turns the check off.
+    #[config(default = 2, env = "MAGPIE_PASSWORD_SCORE_MIN")]
+    pub password_score_min: u8,
 
     /// Longest password accepted, in bytes; longer ones are refused before hashing.
     #[config(default = 1024, env = "MAGPIE_PASSWORD_BYTES_MAX")]
     pub password_bytes_max: usize,
 
-    /// Failed logins per account in a rolling hour before logins are refused with
-    /// rate_limited.
+    /// Failed logins of one account from one client IP in a rolling hour, after which that IP
+    /// may not log in to that account (rate_limited) until the window rolls on.
+    #[config(default = 10, env = "MAGPIE_LOGIN_FAILURES_PER_ACCOUNT_PER_IP_PER_HOUR_MAX")]
+    pub login_failures_per_account_per_ip_per_hour_max: u32,
+
+    /// Failed logins of one account from places it was never seen in, in a rolling hour,
+    /// after which logins from such places are slowed to one per login_slow_interval_secs.
+    /// Its own devices and the addresses of its sessions are not slowed: an attack on an
+    /// account does not lock its owner out.
     #[config(default = 20, env = "MAGPIE_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR_MAX")]
     pub login_failures_per_account_per_hour_max: u32,
 
-    /// Failed logins per client IP in a rolling hour before logins are refused with
-    /// rate_limited.
+    /// Failed logins per client IP, over all accounts, in a rolling hour before logins from it
+    /// are refused with rate_limited.
     #[config(default = 100, env = "MAGPIE_LOGIN_FAILURES_PER_IP_PER_HOUR_MAX")]
     pub login_failures_per_ip_per_hour_max: u32,
+
+    /// Failed logins through one known device (one device key) in a rolling hour.
+    #[config(default = 10, env = "MAGPIE_LOGIN_FAILURES_PER_DEVICE_PER_HOUR_MAX")]
+    pub login_failures_per_device_per_hour_max: u32,
+
+    /// Seconds between two logins tried from unknown places while an account is under attack.
+    #[config(default = 10, env = "MAGPIE_LOGIN_SLOW_INTERVAL_SECS")]
+    pub login_slow_interval_secs: u64,
+
+    /// Seconds a device key (given at login) marks its device as known to its account.
+    #[config(default = 15552000, env = "MAGPIE_DEVICE_KEY_TTL_SECS")]
+    pub device_key_ttl_secs: u64,
+
+    /// Self-registrations from one client IP in a rolling hour.
+    #[config(default = 10, env = "MAGPIE_REGISTRATIONS_PER_IP_PER_HOUR_MAX")]
+    pub registrations_per_ip_per_hour_max: u32,
+
+    /// Self-registrations in one domain in a rolling hour.
+    #[config(default = 200, env = "MAGPIE_REGISTRATIONS_PER_DOMAIN_PER_HOUR_MAX")]
+    pub registrations_per_domain_per_hour_max: u32,
+
+    /// Password hashes for self-registration computed at once. They have a pool of their own,
+    /// so that sign-ups never take the hashes logins need.
+    #[config(default = 1, env = "MAGPIE_SIGNUP_HASH_CONCURRENCY_MAX")]
+    pub signup_hash_concurrency_max: usize,
+
+    /// Self-registrations waiting for a hash; more are refused with unavailable (503).
+    #[config(default = 8, env = "MAGPIE_SIGNUP_HASH_QUEUE_LEN_MAX")]
+    pub signup_hash_queue_len_max: usize,
 }
 
 /// Bounds on what clients may send and on what the server buffers for them.
@@ -316,10 +359,19 @@ impl Config {
             password_hash_queue_len_max: a.password_hash_queue_len_max,
             argon2_memory_kib: a.argon2_memory_kib,
             argon2_iterations: a.argon2_iterations,
-            password_bytes_min: a.password_bytes_min,
+            password_chars_min: a.password_chars_min,
+            password_score_min: a.password_score_min,
             password_bytes_max: a.password_bytes_max,
+            login_failures_per_account_per_ip_per_hour_max: a.login_failures_per_account_per_ip_per_hour_max,
             login_failures_per_account_per_hour_max: a.login_failures_per_account_per_hour_max,
             login_failures_per_ip_per_hour_max: a.login_failures_per_ip_per_hour_max,
+            login_failures_per_device_per_hour_max: a.login_failures_per_device_per_hour_max,
+            login_slow_interval_secs: a.login_slow_interval_secs,
+            device_key_ttl_secs: a.device_key_ttl_secs,
+            registrations_per_ip_per_hour_max: a.registrations_per_ip_per_hour_max,
+            registrations_per_domain_per_hour_max: a.registrations_per_domain_per_hour_max,
+            signup_hash_concurrency_max: a.signup_hash_concurrency_max,
+            signup_hash_queue_len_max: a.signup_hash_queue_len_max,
             directory_page_len_max: self.limits.directory_page_len_max,
             group_members_max: m.group_members_max,
             groups_per_account_max: m.groups_per_account_max,

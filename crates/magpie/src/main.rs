@@ -3,6 +3,7 @@
 
 mod admin;
 mod config;
+mod redact;
 mod serve;
 
 use std::net::SocketAddr;

@@ -31,7 +31,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 pub fn init_logging(config: &Config) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&config.log).with_context(|| format!("invalid log filter {:?}", config.log))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(crate::redact::RedactingStderr);
     match config.log_format.as_str() {
         "json" => builder.json().init(),
         "text" => builder.init(),
@@ -80,7 +80,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let live = Arc::new(Registry::new());
     let blobs = Arc::new(open_blobs(&config)?);
     let mut settings = config.core_settings();
-    settings.file_link_key = file_link_key(&config)?;
+    let server_key = file_link_key(&config)?;
+    settings.file_link_key = server_key;
+    settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
     let core = Core::new(settings, store, blobs, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     let mut http = config.http_settings();

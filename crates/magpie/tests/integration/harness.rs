@@ -29,6 +29,8 @@ pub struct TestServer {
     env: Vec<(String, String)>,
     /// The server's open-file limit, if the test sets one (soft and hard alike).
     open_files_max: Option<u64>,
+    /// Where the server's log goes, if the test reads it (else to the test's stderr).
+    log: Option<PathBuf>,
 }
 
 /// A logged-in account.
@@ -47,9 +49,25 @@ impl TestServer {
     pub async fn start_with(env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: None };
+        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: None, log: None };
         server.spawn().await;
         server
+    }
+
+    /// Starts a server that writes its log to a file the test can read with
+    /// [`TestServer::log`], with extra settings (`MAGPIE_LOG` among them).
+    pub async fn start_logging(env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Some(dir.path().join("server.log"));
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: None, log };
+        server.spawn().await;
+        server
+    }
+
+    /// What the server has logged so far (see [`TestServer::start_logging`]).
+    pub fn log(&self) -> String {
+        self.log.as_ref().map(|p| std::fs::read_to_string(p).unwrap()).unwrap_or_default()
     }
 
     /// Starts a server whose process may hold at most `open_files_max` open files, as under
@@ -57,7 +75,8 @@ impl TestServer {
     pub async fn start_with_open_files(open_files_max: u64, env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: Some(open_files_max) };
+        let mut server =
+            TestServer { child: None, url: String::new(), dir, env, open_files_max: Some(open_files_max), log: None };
         server.spawn().await;
         server
     }
@@ -80,7 +99,10 @@ impl TestServer {
             .env("MAGPIE_LOG", "warn")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match &self.log {
+                None => Stdio::inherit(),
+                Some(path) => std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap().into(),
+            })
             .kill_on_drop(true)
             .spawn()
             .unwrap();
