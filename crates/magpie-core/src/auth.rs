@@ -147,11 +147,30 @@ impl Auth {
             None => Source::Address(request.ip),
         };
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
-        self.check_password(&account_key, found.as_ref(), source, request.password, hash).await?;
-        let account = found.ok_or(Error::InvalidCredentials)?;
+        let known = matches!(source, Source::KnownDevice(_));
+        let checked = self.check_password(&account_key, found.as_ref(), source, request.password, hash).await;
+        // Every authentication decision is logged (never the password), with where it came
+        // from; values are written with `?` so that a crafted one cannot forge log lines.
+        let log = |outcome: &str| {
+            tracing::info!(target: "magpie::security", account = ?account_key, ip = ?request.ip, known_device = known, outcome, "login");
+        };
+        if let Err(e) = checked {
+            log(match e {
+                Error::RateLimited { .. } => "rate_limited",
+                Error::Unavailable(_) => "unavailable",
+                _ => "invalid_credentials",
+            });
+            return Err(e);
+        }
+        let Some(account) = found else {
+            log("invalid_credentials");
+            return Err(Error::InvalidCredentials);
+        };
         if account.disabled {
+            log("account_disabled");
             return Err(Error::AccountDisabled);
         }
+        log("ok");
         self.open_session(account, device, request.ip).await
     }
 
@@ -255,6 +274,7 @@ impl Auth {
             .accounts
             .insert_account(&domain, addr.name, request.password, request.display_name, Role::Member, HashPool::Signup)
             .await?;
+        tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "registered");
         self.open_session(account, device, request.ip).await
     }
 
@@ -340,6 +360,7 @@ impl Auth {
             .set_password_hash(account.id, &hash, Some(caller.session.id), self.deps.clock.now_ms())
             .await?;
         self.deps.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
+        tracing::info!(target: "magpie::security", account = %addr, revoked = revoked.len(), "password changed");
         Ok(())
     }
 
@@ -347,6 +368,8 @@ impl Auth {
         let revoked =
             self.deps.store.revoke_sessions(caller.account.id, which, reason, self.deps.clock.now_ms()).await?;
         self.deps.live.close_sessions(&revoked, reason);
+        let account = &caller.account.addr;
+        tracing::info!(target: "magpie::security", %account, revoked = revoked.len(), reason = reason.as_str(), "sessions revoked");
         Ok(revoked)
     }
 

@@ -28,6 +28,11 @@ pub fn detail(err: &Error) -> ErrorDetail {
             tracing::error!(error = %err, "request failed");
             d.message = "internal error; see the server log".to_owned();
         }
+        // Access control decisions that went against the caller are security events; the
+        // request's span says which request it was.
+        Error::Forbidden | Error::Unauthenticated | Error::AccountDisabled => {
+            tracing::info!(target: "magpie::security", code = d.code.as_str(), "access refused");
+        }
         _ => {}
     }
     d

@@ -269,6 +269,23 @@ async fn api_headers(mut response: axum::response::Response) -> axum::response::
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if !h.contains_key(header::REFERRER_POLICY) {
+        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
+    // JSON is data: opened directly in a browser it runs nothing and is framed by nobody, and
+    // it is never taken for a download of another name (reflected file download).
+    let is_json = h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            );
+        }
+        if !h.contains_key(header::CONTENT_DISPOSITION) {
+            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"api.json\""));
+        }
+    }
     response
 }
 

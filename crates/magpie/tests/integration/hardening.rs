@@ -411,6 +411,8 @@ async fn api_answers_are_never_cached_and_private_files_are_revalidated() {
     assert_eq!(login.status(), 200);
     assert_eq!(login.headers()["cache-control"], "no-store", "the login answer carries the token");
     assert_eq!(login.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(login.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(login.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
     let alice = server.login(&account).await;
     let me = alice.client.request_with(reqwest::Method::GET, "/v1/me", &[], None).await.unwrap();
     assert_eq!((me.header("cache-control"), me.header("x-content-type-options")), (Some("no-store"), Some("nosniff")));
