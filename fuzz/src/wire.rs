@@ -30,7 +30,12 @@ pub fn ws_frame(data: &[u8]) {
 fn request_data(kind: &str, data: Value) -> Option<()> {
     match kind {
         // Requests that read no data.
-        t::PING | t::GET_ME | t::LIST_SESSIONS | t::LIST_CONTACTS | t::LIST_FRIEND_REQUESTS | t::LIST_BLOCKED
+        t::PING
+        | t::GET_ME
+        | t::LIST_SESSIONS
+        | t::LIST_CONTACTS
+        | t::LIST_FRIEND_REQUESTS
+        | t::LIST_BLOCKED
         | t::LIST_STICKERS => {}
         t::CREATE_CONVERSATION => check::<w::CreateConversationRequest>(data),
         t::GET_CONVERSATION | t::LIST_MEMBERS | t::LEAVE | t::DISSOLVE | t::GET_RECEIPTS | t::TYPING => {
