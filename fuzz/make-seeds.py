@@ -205,22 +205,28 @@ def b64(s):
 
 def header_seeds():
     # tus-js-client's creation request, and the PATCHes that follow.
-    write("file_headers", "tus-create.txt",
+    write("headers", "tus-create.txt",
           "Tus-Resumable: 1.0.0\nUpload-Length: 48213\n"
           f"Upload-Metadata: filename {b64('report.pdf')},filetype {b64('application/pdf')}\n")
-    write("file_headers", "tus-create-cjk.txt",
+    write("headers", "tus-create-cjk.txt",
           "Tus-Resumable: 1.0.0\nUpload-Length: 11\n"
           f"Upload-Metadata: filename {b64('菜单.jpg')},name {b64('菜单.jpg')},type {b64('image/jpeg')},empty\n")
     sha1 = base64.b64encode(bytes(range(20))).decode()
     sha256 = base64.b64encode(bytes(range(32))).decode()
-    write("file_headers", "tus-patch-sha1.txt",
+    write("headers", "tus-patch-sha1.txt",
           "Tus-Resumable: 1.0.0\nUpload-Offset: 0\nContent-Type: application/offset+octet-stream\n"
           f"Upload-Checksum: sha1 {sha1}\n")
-    write("file_headers", "tus-patch-sha256.txt",
+    write("headers", "tus-patch-sha256.txt",
           "Tus-Resumable: 1.0.0\nUpload-Offset: 5242880\nContent-Type: application/offset+octet-stream\n"
           f"Upload-Checksum: sha256 {sha256}\n")
     for i, r in enumerate(["bytes=0-99", "bytes=100-", "bytes=-100", "bytes=0-1,5-6", "bytes=9-0"]):
-        write("file_headers", f"range-{i}.txt", f"Range: {r}\nIf-None-Match: \"abc\"\n")
+        write("headers", f"range-{i}.txt", f"Range: {r}\nIf-None-Match: \"abc\"\n")
+    # A REST request behind a proxy, and a browser's WebSocket upgrade.
+    write("headers", "bearer.txt",
+          "Authorization: Bearer mgp_3q2-7wEXAMPLEtoken\nX-Forwarded-For: 203.0.113.7, 10.0.0.2\n")
+    write("headers", "ws-upgrade.txt",
+          "Upgrade: websocket\nSec-WebSocket-Protocol: magpie.v1, magpie.bearer.mgp_3q2-7wEXAMPLEtoken\n"
+          "X-Forwarded-For: 2001:db8::1\n")
 
 
 def part(boundary, name, filename=None, ctype=None, body=b""):
@@ -365,8 +371,9 @@ def dicts():
                + ['"direct"', '"group"', '"channel"', '"domain_admin"', '"server_admin"', '"owner"', "&", "="])
     write_dict("content", kinds + [f'"{k}"' for k in kinds] + fields(b for _, b in CONTENT)
                + ['"link"', '"contact"', '"equal"', '"missed"', '"declined"', '"cancelled"', '"audio"', "1e308"])
-    write_dict("file_headers", ["Upload-Length: ", "Upload-Offset: ", "Upload-Metadata: ", "Upload-Checksum: ",
-                                "Range: bytes=", "Tus-Resumable: 1.0.0", "sha1 ", "sha256 ", "filename ",
+    write_dict("headers", ["Upload-Length: ", "Upload-Offset: ", "Upload-Metadata: ", "Upload-Checksum: ",
+                                "Range: bytes=", "Tus-Resumable: 1.0.0", "Authorization: Bearer ",
+                           "Sec-WebSocket-Protocol: magpie.v1, magpie.bearer.", "X-Forwarded-For: ", "sha1 ", "sha256 ", "filename ",
                                 "filetype ", "18446744073709551615", "18446744073709551616", "=="])
     write_dict("multipart", ["Content-Disposition: form-data; ", 'name="file"', 'filename="', "filename*=UTF-8''",
                              "Content-Type: ", "\r\n\r\n", "--", "\r\n--"])

@@ -1,7 +1,9 @@
-//! The headers the file endpoints read themselves (`magpie_http::parse`): tus's
-//! `Upload-Length`, `Upload-Offset`, `Upload-Metadata` and `Upload-Checksum`, and `Range`.
+//! The request headers Magpie reads itself (`magpie_http::parse`): tus's `Upload-Length`,
+//! `Upload-Offset`, `Upload-Metadata` and `Upload-Checksum`, `Range`, the session token of
+//! `Authorization` or of a WebSocket upgrade's `Sec-WebSocket-Protocol`, and the client IP of
+//! `X-Forwarded-For`.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use magpie_core::files::ChunkChecksum;
@@ -14,7 +16,7 @@ static UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
 
 /// Lines of `name: value`, as a client's request headers (a value that HTTP would not carry
 /// is left out, as hyper would refuse the request).
-pub fn file_headers(data: &[u8]) {
+pub fn headers(data: &[u8]) {
     let mut headers = HeaderMap::new();
     for line in data.split(|&b| b == b'\n') {
         let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
@@ -55,6 +57,18 @@ pub fn file_headers(data: &[u8]) {
         if let Ok(Some(r)) = parse::range(&headers, size) {
             assert!(r.first <= r.last && r.last < size, "range {r:?} of a file of {size} bytes");
         }
+    }
+    // A token is a trimmed, non-empty part of a header the client sent.
+    let sent = |token: &str| headers.values().any(|v| v.as_bytes().windows(token.len()).any(|w| w == token.as_bytes()));
+    if let Some(token) = parse::bearer(&headers).filter(|t| !t.is_empty()) {
+        assert!(token.trim() == token && sent(token), "bearer token {token:?}");
+    }
+    if let Some(token) = parse::token_from_headers(&headers).filter(|t| !t.is_empty()) {
+        assert!(sent(&token), "WebSocket token {token:?}");
+    }
+    // Behind a proxy, the client IP is an IP address or nothing.
+    if let Some(ip) = parse::client_ip(&headers, &Extensions::new(), true) {
+        assert!(ip.parse::<std::net::IpAddr>().is_ok(), "client IP {ip:?}");
     }
 }
 

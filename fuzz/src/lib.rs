@@ -15,7 +15,7 @@ mod names;
 mod wire;
 
 pub use content::content;
-pub use headers::file_headers;
+pub use headers::headers;
 pub use images::{image_decode, image_headers};
 pub use multipart::multipart;
 pub use names::names;

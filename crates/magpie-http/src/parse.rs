@@ -1,9 +1,11 @@
 //! What the file endpoints read from a request themselves, before the core sees it: tus's
 //! headers (`Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum`), a
-//! download's `Range`, and the one-shot upload's `multipart/form-data` part.
+//! download's `Range`, and the one-shot upload's `multipart/form-data` part; and, re-exported
+//! from where they are used, the session token of a request or a WebSocket upgrade and the
+//! client IP.
 //!
 //! Pure functions over headers and forms, public so that the fuzzers in `fuzz/` run the code
-//! the handlers in `files.rs` run; those turn a [`Malformed`] into a tus `400` answer.
+//! the handlers run; `files.rs` turns a [`Malformed`] into a tus `400` answer.
 
 use axum::extract::Multipart;
 use axum::http::{HeaderMap, HeaderName, header};
@@ -12,6 +14,8 @@ use magpie_core::files::{ByteRange, ChunkChecksum};
 use magpie_wire::ErrorCode;
 
 use crate::ApiError;
+pub use crate::extract::{bearer, client_ip};
+pub use crate::ws::token_from_headers;
 
 /// A header that could not be read: what the client is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
