@@ -31,6 +31,15 @@ pub fn image_headers(data: &[u8]) {
 /// A whole file decoded as an image, within a small pixel bound.
 pub fn image_decode(data: &[u8]) {
     let Some(processed) = images::process(data, FUZZ_PIXELS_MAX) else { return };
+    // The server refuses a decompression bomb by the size in its header, before decoding: the
+    // header must not tell fewer pixels than the decoder finds. (It may tell more: imagesize
+    // reads a lossy WebP's two scaling bits as part of its width, corpus file
+    // `webp-vp8-scale-bits.webp`, so such a file reads as larger than it is.)
+    let head = &data[..data.len().min(SNIFF_BYTES)];
+    if let Some((w, h)) = files::image_size(&files::detect_media_type(head), head) {
+        let decoded = u64::from(processed.width) * u64::from(processed.height);
+        assert!(u64::from(w) * u64::from(h) >= decoded, "header says {w}x{h}, decoded {decoded} pixels");
+    }
     let pixels = u64::from(processed.width) * u64::from(processed.height);
     assert!(pixels <= FUZZ_PIXELS_MAX, "{}x{} decoded", processed.width, processed.height);
     assert_eq!(processed.thumbnails.len(), THUMBNAIL_SIDES.len());
