@@ -556,7 +556,7 @@ pub fn detect_media_type(head: &[u8]) -> String {
 }
 
 /// An image's width and height from its header, without decoding it.
-fn image_size(media_type: &str, head: &[u8]) -> Option<(u32, u32)> {
+pub fn image_size(media_type: &str, head: &[u8]) -> Option<(u32, u32)> {
     if !media_type.starts_with("image/") {
         return None;
     }
@@ -564,7 +564,8 @@ fn image_size(media_type: &str, head: &[u8]) -> Option<(u32, u32)> {
     Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
 }
 
-fn media_type(s: &str) -> Result<String> {
+/// A media type a client declares (`filetype` in `Upload-Metadata`), checked and lower-cased.
+pub fn media_type(s: &str) -> Result<String> {
     let s = s.trim();
     if s.len() > MEDIA_TYPE_BYTES_MAX {
         return Err(Error::too_large("filetype", MEDIA_TYPE_BYTES_MAX, Unit::Bytes));

@@ -10,13 +10,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use futures_util::TryStreamExt;
-use magpie_core::files::{Appended, ByteRange, ChunkChecksum, FileId, StoredFile, Upload};
+use magpie_core::files::{Appended, ChunkChecksum, FileId, StoredFile, Upload};
 use magpie_wire::{self as wire, ErrorCode};
 
 use crate::extract::{ApiPath, ApiQuery, Authed};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, parse};
 
 const TUS_VERSION: &str = "1.0.0";
 const TUS_EXTENSIONS: &str = "creation,termination,checksum,expiration";
@@ -76,17 +75,13 @@ fn check_version(headers: &HeaderMap) -> Result<(), Refusal> {
     }
 }
 
+/// A header refused by [`parse`]: a tus `400` with its message.
+fn refused(m: parse::Malformed) -> Refusal {
+    Box::new(tus_error(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, &m.0))
+}
+
 fn number(headers: &HeaderMap, name: &HeaderName) -> Result<Option<u64>, Refusal> {
-    match headers.get(name) {
-        None => Ok(None),
-        Some(v) => v.to_str().ok().and_then(|s| s.parse::<u64>().ok()).map(Some).ok_or_else(|| {
-            Box::new(tus_error(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::MalformedRequest,
-                &format!("{name} must be a number"),
-            ))
-        }),
-    }
+    parse::number(headers, name).map_err(refused)
 }
 
 fn expires(ms: i64) -> HeaderValue {
@@ -117,17 +112,7 @@ pub async fn options(State(state): State<AppState>) -> Response {
 
 /// Reads `Upload-Metadata`: comma-separated `key base64value` pairs.
 fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, Refusal> {
-    let Some(raw) = headers.get("upload-metadata") else { return Ok(vec![]) };
-    let bad =
-        || Box::new(tus_error(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, "Upload-Metadata is malformed"));
-    let raw = raw.to_str().map_err(|_| bad())?;
-    let mut pairs = vec![];
-    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
-        let value = base64::engine::general_purpose::STANDARD.decode(value.trim()).map_err(|_| bad())?;
-        pairs.push((key.to_owned(), String::from_utf8(value).map_err(|_| bad())?));
-    }
-    Ok(pairs)
+    parse::metadata(headers).map_err(refused)
 }
 
 /// `POST /v1/uploads`: creates an upload of `Upload-Length` bytes (tus creation).
@@ -195,18 +180,7 @@ pub async fn head(
 }
 
 fn checksum(headers: &HeaderMap) -> Result<Option<ChunkChecksum>, Refusal> {
-    let Some(raw) = headers.get("upload-checksum") else { return Ok(None) };
-    let bad = |m: &str| Box::new(tus_error(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, m));
-    let raw = raw.to_str().map_err(|_| bad("Upload-Checksum is malformed"))?;
-    let (algorithm, value) = raw.split_once(' ').ok_or_else(|| bad("Upload-Checksum is malformed"))?;
-    let digest = base64::engine::general_purpose::STANDARD
-        .decode(value.trim())
-        .map_err(|_| bad("Upload-Checksum is malformed"))?;
-    match algorithm {
-        "sha1" => digest.try_into().map(|d| Some(ChunkChecksum::Sha1(d))).map_err(|_| bad("not a SHA-1 digest")),
-        "sha256" => digest.try_into().map(|d| Some(ChunkChecksum::Sha256(d))).map_err(|_| bad("not a SHA-256 digest")),
-        _ => Err(bad("checksum algorithms: sha1, sha256")),
-    }
+    parse::checksum(headers).map_err(refused)
 }
 
 /// `PATCH /v1/uploads/{id}`: appends the body at `Upload-Offset`.
@@ -338,35 +312,6 @@ pub async fn info(
     Ok(axum::Json(file_info(&state.core.files.file(&caller, &id).await?)))
 }
 
-/// Reads `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` against a file of `size` bytes.
-/// `Ok(None)`: the whole file. `Err(())`: not satisfiable.
-fn range(headers: &HeaderMap, size: u64) -> Result<Option<ByteRange>, ()> {
-    let Some(raw) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
-    let Some(spec) = raw.strip_prefix("bytes=") else { return Ok(None) };
-    // Several ranges at once are answered with the whole file, as RFC 9110 allows.
-    if spec.contains(',') || size == 0 {
-        return if size == 0 { Err(()) } else { Ok(None) };
-    }
-    let (first, last) = spec.split_once('-').ok_or(())?;
-    let parse = |s: &str| s.trim().parse::<u64>().map_err(|_| ());
-    let (first, last) = match (first.trim().is_empty(), last.trim().is_empty()) {
-        (true, false) => {
-            let n = parse(last)?.min(size);
-            if n == 0 {
-                return Err(());
-            }
-            (size - n, size - 1)
-        }
-        (false, true) => (parse(first)?, size - 1),
-        (false, false) => (parse(first)?, parse(last)?.min(size - 1)),
-        (true, true) => return Err(()),
-    };
-    if first > last || first >= size {
-        return Err(());
-    }
-    Ok(Some(ByteRange { first, last }))
-}
-
 /// The file a download names: through a signed link, or for the logged-in caller.
 async fn resolve(
     state: &AppState,
@@ -455,8 +400,8 @@ async fn send_blob(
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        match range(headers, size) {
-            Err(()) => {
+        match parse::range(headers, size) {
+            Err(parse::Unsatisfiable) => {
                 let mut r = ApiError::new(ErrorCode::InvalidField, "the range is outside the file").into_response();
                 *r.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
                 if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
@@ -537,52 +482,16 @@ pub async fn upload_once(
 ) -> Result<(StatusCode, axum::Json<wire::FileInfo>), ApiError> {
     let malformed = |m: &str| ApiError::new(ErrorCode::MalformedRequest, m.to_owned());
     let max = ONE_SHOT_BYTES_MAX.min(usize::try_from(state.core.settings.upload_bytes_max).unwrap_or(usize::MAX));
-    while let Some(mut field) = form.next_field().await.map_err(|e| malformed(&e.body_text()))? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e.body_text()))? {
-            if bytes.len() + chunk.len() > max {
-                return Err(magpie_core::Error::too_large("file", max, magpie_core::Unit::Bytes).into());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let files = &state.core.files;
-        let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        let upload = files.create_upload(&caller, length, name.as_deref(), None).await?;
-        if length > 0 {
-            let reader = Box::new(std::io::Cursor::new(bytes));
-            files.append(&caller, &upload.id, 0, None, reader).await?;
-        }
-        let file = files.file(&caller, &upload.id).await?;
-        return Ok((StatusCode::CREATED, axum::Json(file_info(&file))));
+    let Some(parse::FilePart { name, bytes }) = parse::file_part(&mut form, max).await? else {
+        return Err(malformed("send the file as a multipart part named \"file\""));
+    };
+    let files = &state.core.files;
+    let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let upload = files.create_upload(&caller, length, name.as_deref(), None).await?;
+    if length > 0 {
+        let reader = Box::new(std::io::Cursor::new(bytes));
+        files.append(&caller, &upload.id, 0, None, reader).await?;
     }
-    Err(malformed("send the file as a multipart part named \"file\""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with_range(v: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::RANGE, HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")));
-        h
-    }
-
-    #[test]
-    fn ranges_follow_rfc_9110() {
-        let r = |v: &str| range(&with_range(v), 100).map(|r| r.map(|r| (r.first, r.last)));
-        assert_eq!(r("bytes=0-9"), Ok(Some((0, 9))));
-        assert_eq!(r("bytes=90-"), Ok(Some((90, 99))));
-        assert_eq!(r("bytes=-10"), Ok(Some((90, 99))));
-        assert_eq!(r("bytes=50-500"), Ok(Some((50, 99))));
-        assert_eq!(r("bytes=100-"), Err(()));
-        assert_eq!(r("bytes=9-0"), Err(()));
-        assert_eq!(r("bytes=0-1,5-6"), Ok(None));
-        assert_eq!(r("items=0-1"), Ok(None));
-        assert_eq!(range(&HeaderMap::new(), 100), Ok(None));
-    }
+    let file = files.file(&caller, &upload.id).await?;
+    Ok((StatusCode::CREATED, axum::Json(file_info(&file))))
 }

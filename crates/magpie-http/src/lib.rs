@@ -13,6 +13,7 @@ mod limit;
 mod metrics;
 mod openapi;
 mod ops;
+pub mod parse;
 mod registry;
 mod rest;
 mod rest_chat;

@@ -92,7 +92,9 @@ fn limit_error(limit: ConnLimit) -> ApiError {
     }
 }
 
-fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+/// The session token of an upgrade: `Authorization: Bearer`, or the `magpie.bearer.<token>`
+/// subprotocol that browsers offer.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     if let Some(token) = bearer(headers) {
         return Some(token.to_owned());
     }
