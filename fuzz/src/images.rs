@@ -28,9 +28,19 @@ pub fn image_headers(data: &[u8]) {
     }
 }
 
+/// Bytes a decode may allocate in the decoding target.
+const FUZZ_ALLOC_MAX: u64 = 64 << 20;
+
 /// A whole file decoded as an image, within a small pixel bound.
 pub fn image_decode(data: &[u8]) {
-    let Some(processed) = images::process(data, FUZZ_PIXELS_MAX) else { return };
+    let cost = images::decode_cost(data);
+    let Some(processed) = images::process(data, FUZZ_PIXELS_MAX, FUZZ_ALLOC_MAX) else { return };
+    // What `Files` reserves before decoding comes from the same header the decoder reads: an
+    // image that decodes has a cost, and its size is the decoded one (before orientation).
+    let Some(cost) = cost else { panic!("decoded {}x{} without a decode cost", processed.width, processed.height) };
+    let (w, h) = (cost.width.min(cost.height), cost.width.max(cost.height));
+    let (dw, dh) = (processed.width.min(processed.height), processed.width.max(processed.height));
+    assert_eq!((w, h), (dw, dh), "the cost's size is not the decoded size");
     // The server refuses a decompression bomb by the size in its header, before decoding: the
     // header must not tell fewer pixels than the decoder finds. (It may tell more: imagesize
     // reads a lossy WebP's two scaling bits as part of its width, corpus file
