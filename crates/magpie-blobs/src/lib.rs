@@ -37,14 +37,14 @@ impl LocalBlobs {
 
     fn blob(&self, sha256: &str) -> Result<PathBuf, StoreError> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-            return Err(StoreError(format!("not a sha256 digest: {sha256:?}")));
+            return Err(StoreError::Other(format!("not a sha256 digest: {sha256:?}")));
         }
         Ok(self.root.join("sha256").join(&sha256[..2]).join(sha256))
     }
 }
 
 fn io(e: std::io::Error) -> StoreError {
-    StoreError(format!("blob store: {e}"))
+    StoreError::Other(format!("blob store: {e}"))
 }
 
 #[async_trait]
@@ -148,7 +148,7 @@ impl BlobStore for LocalBlobs {
             // The same content is stored already: keep one copy.
             tokio::fs::remove_file(&partial).await.map_err(io)?;
         } else {
-            let dir = target.parent().ok_or_else(|| StoreError("blob path without a parent".into()))?;
+            let dir = target.parent().ok_or_else(|| StoreError::Other("blob path without a parent".into()))?;
             tokio::fs::create_dir_all(dir).await.map_err(io)?;
             tokio::fs::rename(&partial, &target).await.map_err(io)?;
             // Make the rename itself durable.
@@ -169,7 +169,7 @@ impl BlobStore for LocalBlobs {
         let sha256: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         let target = self.blob(&sha256)?;
         if !tokio::fs::try_exists(&target).await.map_err(io)? {
-            let dir = target.parent().ok_or_else(|| StoreError("blob path without a parent".into()))?;
+            let dir = target.parent().ok_or_else(|| StoreError::Other("blob path without a parent".into()))?;
             tokio::fs::create_dir_all(dir).await.map_err(io)?;
             // Written aside and renamed, so that a half-written blob never has the real name.
             let temp = self.root.join("uploads").join(format!("put-{sha256}"));

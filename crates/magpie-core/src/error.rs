@@ -1,9 +1,32 @@
 //! The core's error type. Transports map each variant to a stable wire code.
 
-/// A failure inside a store adapter. The message is for the log, never for clients.
-#[derive(Debug, thiserror::Error)]
-#[error("store: {0}")]
-pub struct StoreError(pub String);
+/// A failure inside a store adapter, by what the caller can do about it. The message is for
+/// the log, never for clients.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store is busy (a lock held elsewhere): the same call may well succeed shortly.
+    #[error("store busy: {0}")]
+    Busy(String),
+    /// The transaction lost to a concurrent one (a serialisation failure): retry it whole.
+    #[error("store conflict: {0}")]
+    Conflict(String),
+    /// The store cannot be reached or has stopped serving.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// What is stored breaks the schema's rules: a bug or damage, never retried.
+    #[error("store data corrupt: {0}")]
+    Corrupt(String),
+    /// Anything else.
+    #[error("store: {0}")]
+    Other(String),
+}
+
+impl StoreError {
+    /// Whether running the same call again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Busy(_) | StoreError::Conflict(_) | StoreError::Unavailable(_))
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

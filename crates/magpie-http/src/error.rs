@@ -24,6 +24,10 @@ pub fn detail(err: &Error) -> ErrorDetail {
     match err {
         Error::InvalidField { field, .. } | Error::TooLarge { field, .. } => d.field = Some((*field).to_owned()),
         Error::RateLimited { retry_after_secs } => d.retry_after_secs = Some(*retry_after_secs),
+        Error::Store(e) if e.is_transient() => {
+            tracing::warn!(error = %err, "request failed for now");
+            d.message = "the server is busy; retry shortly".to_owned();
+        }
         Error::Store(_) | Error::Internal(_) => {
             tracing::error!(error = %err, "request failed");
             d.message = "internal error; see the server log".to_owned();
@@ -54,6 +58,7 @@ fn code(err: &Error) -> ErrorCode {
         Error::RegistrationClosed => ErrorCode::RegistrationClosed,
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
         Error::Unavailable(_) => ErrorCode::Unavailable,
+        Error::Store(e) if e.is_transient() => ErrorCode::Unavailable,
         Error::Store(_) | Error::Internal(_) => ErrorCode::Internal,
     }
 }

@@ -147,7 +147,7 @@ trait WriteJob: Send {
     /// `Err` if the batch's transaction can no longer be trusted.
     fn run(&mut self, conn: &Connection, clock: &ActivityClock) -> Result<Vec<Committed>, TransactionLost>;
     /// Answers the caller once the batch's fate is known.
-    fn finish(self: Box<Self>, commit: Result<(), String>);
+    fn finish(self: Box<Self>, commit: Result<(), StoreError>);
 }
 
 /// The batch's transaction was rolled back under the writer (SQLite does that by itself on
@@ -196,12 +196,12 @@ where
         Ok(if kept { published } else { vec![] })
     }
 
-    fn finish(self: Box<Self>, commit: Result<(), String>) {
+    fn finish(self: Box<Self>, commit: Result<(), StoreError>) {
         let answer = match (self.result, commit) {
             (Some(Ok(v)), Ok(())) => Ok(v),
-            (Some(Err(e)), _) => Err(StoreError(e.to_string())),
-            (_, Err(e)) => Err(StoreError(e)),
-            (None, Ok(())) => Err(StoreError("write was never run".into())),
+            (Some(Err(e)), _) => Err(store_error(&e)),
+            (_, Err(e)) => Err(e),
+            (None, Ok(())) => Err(StoreError::Other("write was never run".into())),
         };
         let _ = self.reply.send(answer);
     }
@@ -250,8 +250,9 @@ fn writer_loop(
             let _ = conn.execute_batch("ROLLBACK");
         }
         if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
+            let e = store_error(&e);
             for job in batch {
-                job.finish(Err(e.to_string()));
+                job.finish(Err(e.clone()));
             }
             continue;
         }
@@ -268,9 +269,9 @@ fn writer_loop(
             }
         }
         let commit = if lost {
-            Err("the write transaction was lost; nothing in this batch was stored".to_owned())
+            Err(StoreError::Other("the write transaction was lost; nothing in this batch was stored".to_owned()))
         } else {
-            clock.store(&conn).and_then(|()| run_cached(&conn, "COMMIT")).map_err(|e| e.to_string())
+            clock.store(&conn).and_then(|()| run_cached(&conn, "COMMIT")).map_err(|e| store_error(&e))
         };
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
@@ -379,7 +380,7 @@ impl SqliteStore {
             Some(conn) => conn,
             None => readers[start % readers.len()].lock().unwrap_or_else(|e| e.into_inner()),
         };
-        f(&conn).map_err(|e| StoreError(e.to_string()))
+        f(&conn).map_err(|e| store_error(&e))
     }
 
     /// Runs `f` on the writer: all of it commits, or none of it. Answers after the commit.
@@ -390,8 +391,8 @@ impl SqliteStore {
     {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply });
-        self.inner.writes.send(job).await.map_err(|_| StoreError("the writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError("the writer dropped a write".into()))?
+        self.inner.writes.send(job).await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the writer dropped a write".into()))?
     }
 }
 
@@ -427,6 +428,23 @@ const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE_LEN: usize = 256;
+
+/// A SQLite failure as the core sees it: busy and locked databases are worth a retry; data
+/// that does not convert is corrupt; the rest is a plain failure.
+fn store_error(e: &rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as Code;
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(..) | rusqlite::Error::InvalidColumnType(..) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => match e.sqlite_error_code() {
+            Some(Code::DatabaseBusy | Code::DatabaseLocked) => StoreError::Busy(e.to_string()),
+            Some(Code::DatabaseCorrupt | Code::NotADatabase) => StoreError::Corrupt(e.to_string()),
+            Some(Code::CannotOpen | Code::DiskFull | Code::SystemIoFailure) => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Other(e.to_string()),
+        },
+    }
+}
 
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
