@@ -11,6 +11,7 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::password::HashPool;
+use crate::ports::{AccountStore, SessionStore, Stores};
 use crate::{Deps, Error, Result, Unit};
 
 /// Longest avatar reference (a URL or, later, a file id), in bytes.
@@ -37,23 +38,25 @@ pub struct ProfileUpdate {
 #[derive(Clone)]
 pub struct Accounts {
     deps: Arc<Deps>,
+    account_store: Arc<dyn AccountStore>,
+    session_store: Arc<dyn SessionStore>,
 }
 
 impl Accounts {
-    pub(crate) fn new(deps: Arc<Deps>) -> Accounts {
-        Accounts { deps }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores) -> Accounts {
+        Accounts { deps, account_store: stores.accounts.clone(), session_store: stores.sessions.clone() }
     }
 
     /// The domain with this name, created if missing (the default domain at first start).
     pub async fn ensure_domain(&self, name: &str) -> Result<Domain> {
         let name = DomainName::parse(name)?;
-        if let Some(d) = self.deps.store.domain_by_name(&name).await? {
+        if let Some(d) = self.account_store.domain_by_name(&name).await? {
             return Ok(d);
         }
-        match self.deps.store.create_domain(&name, self.deps.clock.now_ms()).await? {
+        match self.account_store.create_domain(&name, self.deps.clock.now_ms()).await? {
             Some(d) => Ok(d),
             // Created concurrently by someone else: read theirs.
-            None => self.deps.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain")),
+            None => self.account_store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain")),
         }
     }
 
@@ -62,19 +65,19 @@ impl Accounts {
             return Err(Error::Forbidden);
         }
         let name = DomainName::parse(name)?;
-        self.deps.store.create_domain(&name, self.deps.clock.now_ms()).await?.ok_or(Error::AlreadyExists("domain"))
+        self.account_store.create_domain(&name, self.deps.clock.now_ms()).await?.ok_or(Error::AlreadyExists("domain"))
     }
 
     pub async fn domains(&self, actor: Actor<'_>) -> Result<Vec<Domain>> {
         if !actor.is_server_admin() {
             return Err(Error::Forbidden);
         }
-        Ok(self.deps.store.domains().await?)
+        Ok(self.account_store.domains().await?)
     }
 
     pub async fn domain(&self, name: &str) -> Result<Domain> {
         let name = DomainName::parse(name)?;
-        self.deps.store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))
+        self.account_store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))
     }
 
     /// A domain as its administrators see it.
@@ -88,14 +91,14 @@ impl Accounts {
 
     pub async fn set_registration(&self, actor: Actor<'_>, domain: &str, mode: RegistrationMode) -> Result<Domain> {
         let domain = self.admin_domain(actor, domain).await?;
-        self.deps.store.set_registration(domain.id, mode).await?;
+        self.account_store.set_registration(domain.id, mode).await?;
         Ok(Domain { registration: mode, ..domain })
     }
 
     /// Decides whether direct messages in `domain` need friendship (default: they do not).
     pub async fn set_direct_requires_friendship(&self, actor: Actor<'_>, domain: &str, on: bool) -> Result<Domain> {
         let domain = self.admin_domain(actor, domain).await?;
-        self.deps.store.set_direct_requires_friendship(domain.id, on).await?;
+        self.account_store.set_direct_requires_friendship(domain.id, on).await?;
         Ok(Domain { direct_requires_friendship: on, ..domain })
     }
 
@@ -110,7 +113,7 @@ impl Accounts {
         role: Role,
     ) -> Result<Account> {
         let addr = AccountAddr::parse(addr)?;
-        let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("domain"))?;
+        let domain = self.account_store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("domain"))?;
         if !actor.may_administer(domain.id) {
             return Err(Error::NotFound("domain"));
         }
@@ -139,7 +142,7 @@ impl Accounts {
         };
         self.deps.passwords.check_new(password, &[name.as_str(), domain.name.as_str(), &display_name])?;
         // Refuse a taken name before spending a hash on it; the insert re-checks atomically.
-        if self.deps.store.account_by_name(domain.id, &name).await?.is_some() {
+        if self.account_store.account_by_name(domain.id, &name).await?.is_some() {
             return Err(Error::AlreadyExists("account"));
         }
         let password_hash = Some(self.deps.passwords.hash(password, pool).await?);
@@ -152,7 +155,7 @@ impl Accounts {
             display_name,
             created_at_ms: self.deps.clock.now_ms(),
         };
-        self.deps.store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
+        self.account_store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
     }
 
     /// The accounts of a domain, for administrators, `limit` at a time after `after`.
@@ -166,7 +169,7 @@ impl Accounts {
         let domain = self.admin_domain(actor, domain).await?;
         let after = after.map(LoginName::parse).transpose()?;
         let limit = limit.clamp(1, self.deps.settings.directory_page_len_max.max(1));
-        Ok(self.deps.store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
+        Ok(self.account_store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
     }
 
     /// An account by address, for administrators of its domain.
@@ -200,7 +203,7 @@ impl Accounts {
         {
             return Err(Error::Forbidden);
         }
-        let revoked = self.deps.store.set_disabled(account.id, disabled, self.deps.clock.now_ms()).await?;
+        let revoked = self.account_store.set_disabled(account.id, disabled, self.deps.clock.now_ms()).await?;
         self.deps.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
         Ok(Account { disabled, ..account })
     }
@@ -210,8 +213,7 @@ impl Accounts {
     pub async fn revoke_all_sessions(&self, actor: Actor<'_>, addr: &str) -> Result<usize> {
         let account = self.admin_target(actor, addr).await?;
         let revoked = self
-            .deps
-            .store
+            .session_store
             .revoke_sessions(
                 account.id,
                 SessionSelector::AllExcept(None),
@@ -225,13 +227,13 @@ impl Accounts {
 
     /// The caller's own account, read afresh.
     pub async fn me(&self, caller: &Principal) -> Result<Account> {
-        self.deps.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)
+        self.account_store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)
     }
 
     /// An account's live sessions, for its administrators.
     pub async fn sessions_of(&self, actor: Actor<'_>, addr: &str) -> Result<Vec<Session>> {
         let account = self.admin_target(actor, addr).await?;
-        Ok(self.deps.store.sessions(account.id, self.deps.clock.now_ms()).await?)
+        Ok(self.session_store.sessions(account.id, self.deps.clock.now_ms()).await?)
     }
 
     /// Revokes one session of an account, for its administrators.
@@ -239,8 +241,7 @@ impl Accounts {
         let account = self.admin_target(actor, addr).await?;
         let now = self.deps.clock.now_ms();
         let revoked = self
-            .deps
-            .store
+            .session_store
             .revoke_sessions(account.id, SessionSelector::One(session), RevokeReason::Revoked, now)
             .await?;
         if revoked.is_empty() {
@@ -269,7 +270,7 @@ impl Accounts {
         if addr.domain != caller.account.addr.domain {
             return Ok(None);
         }
-        Ok(self.deps.store.account_by_name(caller.account.domain_id, &addr.name).await?)
+        Ok(self.account_store.account_by_name(caller.account.domain_id, &addr.name).await?)
     }
 
     /// The caller's domain directory: accounts whose name or display name contains `query`.
@@ -283,7 +284,7 @@ impl Accounts {
         let query = names::free_text("q", query, SEARCH_QUERY_CHARS_MAX)?;
         let after = after.map(LoginName::parse).transpose()?;
         let limit = limit.clamp(1, self.deps.settings.directory_page_len_max.max(1));
-        Ok(self.deps.store.search_accounts(caller.account.domain_id, &query, after.as_ref(), limit, false).await?)
+        Ok(self.account_store.search_accounts(caller.account.domain_id, &query, after.as_ref(), limit, false).await?)
     }
 
     /// Changes the caller's own profile and tells the caller's other devices.
@@ -293,14 +294,14 @@ impl Accounts {
             return Ok(caller.account.clone());
         }
         let account =
-            self.deps.store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
+            self.account_store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
         self.deps.live.profile_updated(&account);
         Ok(account)
     }
 
     async fn find(&self, addr: &AccountAddr) -> Result<Account> {
-        let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("account"))?;
-        self.deps.store.account_by_name(domain.id, &addr.name).await?.ok_or(Error::NotFound("account"))
+        let domain = self.account_store.domain_by_name(&addr.domain).await?.ok_or(Error::NotFound("account"))?;
+        self.account_store.account_by_name(domain.id, &addr.name).await?.ok_or(Error::NotFound("account"))
     }
 }
 

@@ -18,6 +18,7 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr};
 use crate::password::HashPool;
+use crate::ports::{AccountStore, SessionStore, Stores};
 use crate::{Deps, Error, Result, WindowLimiter};
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
@@ -74,6 +75,8 @@ pub struct RegisterRequest<'a> {
 #[derive(Clone)]
 pub struct Auth {
     deps: Arc<Deps>,
+    account_store: Arc<dyn AccountStore>,
+    session_store: Arc<dyn SessionStore>,
     limits: Arc<LoginLimits>,
     accounts: Accounts,
 }
@@ -109,7 +112,7 @@ enum Source<'a> {
 }
 
 impl Auth {
-    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts) -> Auth {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts) -> Auth {
         let s = &deps.settings;
         let hourly = |max| WindowLimiter::new(max, HOUR_MS, LIMITER_KEYS_MAX);
         let slow_ms = crate::settings::millis(s.login_slow_interval_secs).max(1);
@@ -122,7 +125,7 @@ impl Auth {
             signups_by_ip: hourly(s.registrations_per_ip_per_hour_max),
             signups_by_domain: hourly(s.registrations_per_domain_per_hour_max),
         });
-        Auth { deps, limits, accounts }
+        Auth { deps, account_store: stores.accounts.clone(), session_store: stores.sessions.clone(), limits, accounts }
     }
 
     /// Checks a password and opens a session. Unknown accounts and wrong passwords get the
@@ -134,8 +137,8 @@ impl Auth {
         let addr = AccountAddr::parse(request.account)?;
         let device = device_label(request.device)?;
         let account_key = addr.to_string();
-        let found = match self.deps.store.domain_by_name(&addr.domain).await? {
-            Some(domain) => self.deps.store.account_by_name(domain.id, &addr.name).await?,
+        let found = match self.account_store.domain_by_name(&addr.domain).await? {
+            Some(domain) => self.account_store.account_by_name(domain.id, &addr.name).await?,
             None => None,
         };
         let known_device = match (&found, request.device_key) {
@@ -238,7 +241,7 @@ impl Auth {
     /// Whether the account has a live session from this address.
     async fn is_known_address(&self, account: Option<&Account>, ip: &str) -> bool {
         let Some(account) = account else { return false };
-        match self.deps.store.sessions(account.id, self.deps.clock.now_ms()).await {
+        match self.session_store.sessions(account.id, self.deps.clock.now_ms()).await {
             Ok(sessions) => sessions.iter().any(|s| s.ip.as_deref() == Some(ip)),
             // Unknown, then: the attempt is slowed, which a store failure makes no worse.
             Err(_) => false,
@@ -256,7 +259,7 @@ impl Auth {
         self.deps.passwords.check_len_max(request.password)?;
         let addr = AccountAddr::parse(request.account)?;
         let device = device_label(request.device)?;
-        let domain = self.deps.store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
+        let domain = self.account_store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
         if domain.registration != RegistrationMode::Open {
             return Err(Error::RegistrationClosed);
         }
@@ -292,7 +295,7 @@ impl Auth {
             expires_at_ms: now.saturating_add(ttl_ms),
             sessions_per_account_max: self.deps.settings.sessions_per_account_max,
         };
-        let (session, evicted) = self.deps.store.create_session(new).await?;
+        let (session, evicted) = self.session_store.create_session(new).await?;
         self.deps.live.close_sessions(&evicted, RevokeReason::Revoked);
         let device_key = self.device_keys().issue(account.id, now);
         Ok(LoginOutcome { token, session, account, device_key })
@@ -304,7 +307,7 @@ impl Auth {
             return Err(Error::Unauthenticated);
         }
         let (mut session, account) =
-            self.deps.store.session_by_token_hash(&token_hash(token)).await?.ok_or(Error::Unauthenticated)?;
+            self.session_store.session_by_token_hash(&token_hash(token)).await?.ok_or(Error::Unauthenticated)?;
         let now = self.deps.clock.now_ms();
         if session.expires_at_ms <= now {
             return Err(Error::Unauthenticated);
@@ -315,7 +318,7 @@ impl Auth {
         // Last-seen is bookkeeping: a failure to record it (a busy database) is logged, and the
         // request it rode on goes ahead.
         if now - session.last_seen_at_ms > TOUCH_INTERVAL_MS {
-            match self.deps.store.touch_session(session.id, now).await {
+            match self.session_store.touch_session(session.id, now).await {
                 Ok(()) => session.last_seen_at_ms = now,
                 Err(e) => tracing::warn!(error = %e, session = session.id.0, "could not record last-seen time"),
             }
@@ -325,7 +328,7 @@ impl Auth {
 
     /// The caller's live sessions, newest first.
     pub async fn sessions(&self, caller: &Principal) -> Result<Vec<Session>> {
-        Ok(self.deps.store.sessions(caller.account.id, self.deps.clock.now_ms()).await?)
+        Ok(self.session_store.sessions(caller.account.id, self.deps.clock.now_ms()).await?)
     }
 
     /// Revokes one of the caller's sessions (possibly the current one).
@@ -349,14 +352,13 @@ impl Auth {
         let context = [addr.name.as_str(), addr.domain.as_str(), caller.account.profile.display_name.as_str()];
         self.deps.passwords.check_new(new, &context)?;
         // Read the hash afresh: the principal may be older than a concurrent change.
-        let account = self.deps.store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
+        let account = self.account_store.account_by_id(caller.account.id).await?.ok_or(Error::Unauthenticated)?;
         let key = addr.to_string();
         let source = Source::Session(caller.session.id);
         self.check_password(&key, Some(&account), source, current, account.password_hash.as_deref()).await?;
         let hash = self.deps.passwords.hash(new, HashPool::Login).await?;
         let revoked = self
-            .deps
-            .store
+            .account_store
             .set_password_hash(account.id, &hash, Some(caller.session.id), self.deps.clock.now_ms())
             .await?;
         self.deps.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
@@ -366,7 +368,7 @@ impl Auth {
 
     async fn revoke(&self, caller: &Principal, which: SessionSelector, reason: RevokeReason) -> Result<Vec<SessionId>> {
         let revoked =
-            self.deps.store.revoke_sessions(caller.account.id, which, reason, self.deps.clock.now_ms()).await?;
+            self.session_store.revoke_sessions(caller.account.id, which, reason, self.deps.clock.now_ms()).await?;
         self.deps.live.close_sessions(&revoked, reason);
         let account = &caller.account.addr;
         tracing::info!(target: "magpie::security", %account, revoked = revoked.len(), reason = reason.as_str(), "sessions revoked");
@@ -378,19 +380,19 @@ impl Auth {
     /// long since read them).
     pub async fn prune(&self) -> Result<u64> {
         let now = self.deps.clock.now_ms();
-        Ok(self.deps.store.prune(now - ENDED_SESSION_RETENTION_MS, now - REVOCATION_LOG_RETENTION_MS).await?)
+        Ok(self.session_store.prune(now - ENDED_SESSION_RETENTION_MS, now - REVOCATION_LOG_RETENTION_MS).await?)
     }
 
     /// The revocation log's head: where a new process starts tailing it.
     pub async fn revocations_head(&self) -> Result<i64> {
-        Ok(self.deps.store.revocations_head().await?)
+        Ok(self.session_store.revocations_head().await?)
     }
 
     /// Closes live connections of sessions revoked since `cursor` (by this process, another
     /// node or the offline admin CLI) and advances the cursor. Closing an already closed
     /// session does nothing, so entries this process made itself are harmless.
     pub async fn forward_revocations(&self, cursor: &mut i64) -> Result<usize> {
-        let entries = self.deps.store.revocations_after(*cursor, REVOCATIONS_PAGE_LEN_MAX).await?;
+        let entries = self.session_store.revocations_after(*cursor, REVOCATIONS_PAGE_LEN_MAX).await?;
         for entry in &entries {
             self.deps.live.close_sessions(&[entry.session_id], entry.reason);
             *cursor = (*cursor).max(entry.seq);

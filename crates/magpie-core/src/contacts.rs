@@ -12,6 +12,7 @@ use crate::accounts::Accounts;
 use crate::chat::{AccountEvent, DirectPeer};
 use crate::model::{Account, AccountId, Principal};
 use crate::names;
+use crate::ports::{ContactStore, Stores};
 use crate::{Deps, Error, Result};
 
 /// Longest friend request message, in characters.
@@ -54,12 +55,13 @@ pub enum RequestOutcome {
 #[derive(Clone)]
 pub struct Contacts {
     deps: Arc<Deps>,
+    contact_store: Arc<dyn ContactStore>,
     accounts: Accounts,
 }
 
 impl Contacts {
-    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts) -> Contacts {
-        Contacts { deps, accounts }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts) -> Contacts {
+        Contacts { deps, contact_store: stores.contacts.clone(), accounts }
     }
 
     /// Asks `addr` to become a contact. A request to someone who blocks you is stored and
@@ -72,7 +74,7 @@ impl Contacts {
             .transpose()?
             .filter(|m| !m.is_empty());
         let me = caller.account.id;
-        let state = self.deps.store.contact_state(me, peer.id).await?;
+        let state = self.contact_store.contact_state(me, peer.id).await?;
         if state.contacts {
             return Err(Error::AlreadyExists("contact"));
         }
@@ -90,7 +92,7 @@ impl Contacts {
         if !state.blocked_by && !state.requested {
             events.push((peer.id, AccountEvent::FriendRequest { from: me_addr, message: message.clone() }));
         }
-        self.deps.store.put_friend_request(me, peer.id, message, self.deps.clock.now_ms(), events).await?;
+        self.contact_store.put_friend_request(me, peer.id, message, self.deps.clock.now_ms(), events).await?;
         Ok(RequestOutcome::Requested)
     }
 
@@ -101,8 +103,10 @@ impl Contacts {
             (caller.account.id, AccountEvent::ContactAdded { account: peer.addr.to_string() }),
             (peer.id, AccountEvent::ContactAdded { account: caller.account.addr.to_string() }),
         ];
-        let accepted =
-            self.deps.store.accept_friend_request(peer.id, caller.account.id, self.deps.clock.now_ms(), events).await?;
+        let accepted = self
+            .contact_store
+            .accept_friend_request(peer.id, caller.account.id, self.deps.clock.now_ms(), events)
+            .await?;
         if accepted { Ok(()) } else { Err(Error::NotFound("friend request")) }
     }
 
@@ -113,8 +117,8 @@ impl Contacts {
         let me = caller.account.id;
         let now = self.deps.clock.now_ms();
         let closed = |who: &Account| vec![(me, AccountEvent::FriendRequestClosed { account: who.addr.to_string() })];
-        let incoming = self.deps.store.delete_friend_request(peer.id, me, now, closed(&peer)).await?;
-        let outgoing = self.deps.store.delete_friend_request(me, peer.id, now, closed(&peer)).await?;
+        let incoming = self.contact_store.delete_friend_request(peer.id, me, now, closed(&peer)).await?;
+        let outgoing = self.contact_store.delete_friend_request(me, peer.id, now, closed(&peer)).await?;
         if incoming || outgoing { Ok(()) } else { Err(Error::NotFound("friend request")) }
     }
 
@@ -126,7 +130,7 @@ impl Contacts {
             (peer.id, AccountEvent::ContactRemoved { account: caller.account.addr.to_string() }),
         ];
         let removed =
-            self.deps.store.remove_contact(caller.account.id, peer.id, self.deps.clock.now_ms(), events).await?;
+            self.contact_store.remove_contact(caller.account.id, peer.id, self.deps.clock.now_ms(), events).await?;
         if removed { Ok(()) } else { Err(Error::NotFound("contact")) }
     }
 
@@ -136,25 +140,25 @@ impl Contacts {
         let mut events =
             vec![(caller.account.id, AccountEvent::BlockChanged { account: peer.addr.to_string(), blocked: on })];
         // A request the peer made while blocked was never announced: announce it now.
-        if !on && self.deps.store.contact_state(caller.account.id, peer.id).await?.requested_by {
+        if !on && self.contact_store.contact_state(caller.account.id, peer.id).await?.requested_by {
             let event = AccountEvent::FriendRequest { from: peer.addr.to_string(), message: None };
             events.push((caller.account.id, event));
         }
-        self.deps.store.set_block(caller.account.id, peer.id, on, self.deps.clock.now_ms(), events).await?;
+        self.contact_store.set_block(caller.account.id, peer.id, on, self.deps.clock.now_ms(), events).await?;
         Ok(())
     }
 
     pub async fn list(&self, caller: &Principal) -> Result<Vec<Account>> {
-        Ok(self.deps.store.contacts(caller.account.id).await?)
+        Ok(self.contact_store.contacts(caller.account.id).await?)
     }
 
     /// Pending requests to and from the caller.
     pub async fn requests(&self, caller: &Principal) -> Result<Vec<FriendRequest>> {
-        Ok(self.deps.store.friend_requests(caller.account.id).await?)
+        Ok(self.contact_store.friend_requests(caller.account.id).await?)
     }
 
     pub async fn blocked(&self, caller: &Principal) -> Result<Vec<Account>> {
-        Ok(self.deps.store.blocked(caller.account.id).await?)
+        Ok(self.contact_store.blocked(caller.account.id).await?)
     }
 
     /// May `sender` send a direct message to `peer`? Refused when the peer blocks the sender,
@@ -163,15 +167,10 @@ impl Contacts {
         if peer == sender.account.id {
             return Ok(());
         }
-        let state = self.deps.store.contact_state(sender.account.id, peer).await?;
+        let state = self.contact_store.contact_state(sender.account.id, peer).await?;
         let friendship_required = !state.contacts
             && !state.blocked_by
-            && self
-                .deps
-                .store
-                .domain_by_name(&sender.account.addr.domain)
-                .await?
-                .is_some_and(|d| d.direct_requires_friendship);
+            && self.accounts.domain(sender.account.addr.domain.as_str()).await?.direct_requires_friendship;
         let peer = DirectPeer { blocks_author: state.blocked_by, contacts: state.contacts, friendship_required };
         if !peer.accepts() {
             return Err(Error::Forbidden);

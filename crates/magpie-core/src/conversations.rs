@@ -21,6 +21,7 @@ use crate::chat::{
 use crate::contacts::Contacts;
 use crate::model::{AccountId, ConversationId, Principal, Seq};
 use crate::names::{self, AccountAddr};
+use crate::ports::{ContactStore, ConversationLog, Stores};
 use crate::{Deps, Error, Result};
 
 /// Members read from the store per query when listing them all.
@@ -57,13 +58,15 @@ pub struct GroupUpdate {
 #[derive(Clone)]
 pub struct Conversations {
     deps: Arc<Deps>,
+    log: Arc<dyn ConversationLog>,
+    contact_store: Arc<dyn ContactStore>,
     accounts: Accounts,
     contacts: Contacts,
 }
 
 impl Conversations {
-    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts, contacts: Contacts) -> Conversations {
-        Conversations { deps, accounts, contacts }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts, contacts: Contacts) -> Conversations {
+        Conversations { deps, log: stores.log.clone(), contact_store: stores.contacts.clone(), accounts, contacts }
     }
 
     /// The direct chat between the caller and `peer` (same domain), created on first use.
@@ -73,7 +76,7 @@ impl Conversations {
         let me = caller.account.id;
         let (low, high) = if me <= peer.id { (me, peer.id) } else { (peer.id, me) };
         let key = format!("{}:{}", low.0, high.0);
-        let existing = self.deps.store.direct_conversation(&key).await?;
+        let existing = self.log.direct_conversation(&key).await?;
         let conversation = match existing {
             Some(c) => c,
             None => {
@@ -94,7 +97,7 @@ impl Conversations {
                     opening: None,
                     at_ms: self.deps.clock.now_ms(),
                 };
-                self.deps.store.create_conversation(new).await?.0
+                self.log.create_conversation(new).await?.0
             }
         };
         self.summary(caller, conversation.id).await
@@ -119,7 +122,7 @@ impl Conversations {
         let mut addrs = vec![];
         for addr in &req.members {
             let account = self.accounts.profile(caller, addr).await?;
-            if self.deps.store.contact_state(account.id, caller.account.id).await?.blocks {
+            if self.contact_store.contact_state(account.id, caller.account.id).await?.blocks {
                 return Err(Error::Forbidden);
             }
             if !members.iter().any(|(id, _)| *id == account.id) {
@@ -131,7 +134,7 @@ impl Conversations {
             return Err(Error::LimitExceeded("the group would exceed its member limit"));
         }
         for (account, _) in &members {
-            if self.deps.store.group_count(*account).await? >= settings.groups_per_account_max {
+            if self.log.group_count(*account).await? >= settings.groups_per_account_max {
                 return Err(Error::LimitExceeded("an account is in too many groups"));
             }
         }
@@ -153,13 +156,13 @@ impl Conversations {
             opening: Some(opening),
             at_ms: now,
         };
-        let (conversation, _) = self.deps.store.create_conversation(new).await?;
+        let (conversation, _) = self.log.create_conversation(new).await?;
         self.summary(caller, conversation.id).await
     }
 
     /// The conversation as the caller sees it in its list.
     pub async fn summary(&self, caller: &Principal, id: ConversationId) -> Result<Summary> {
-        self.deps.store.summary(id, caller.account.id).await?.filter(|s| s.me.is_active()).ok_or(NOT_FOUND)
+        self.log.summary(id, caller.account.id).await?.filter(|s| s.me.is_active()).ok_or(NOT_FOUND)
     }
 
     /// Active members, by account id.
@@ -173,7 +176,7 @@ impl Conversations {
         let mut all = vec![];
         let mut after = None;
         while all.len() <= self.deps.settings.group_members_max {
-            let page = self.deps.store.members(id, after, MEMBER_PAGE_LEN).await?;
+            let page = self.log.members(id, after, MEMBER_PAGE_LEN).await?;
             let Some(last) = page.last() else { break };
             after = Some(last.account);
             all.extend(page);
@@ -195,14 +198,14 @@ impl Conversations {
         let mut shown = vec![];
         for addr in addrs {
             let account = self.accounts.profile(caller, addr).await?;
-            let current = self.deps.store.member(id, account.id).await?;
+            let current = self.log.member(id, account.id).await?;
             if current.is_some_and(|m| m.is_active()) || added.iter().any(|(a, _)| *a == account.id) {
                 continue;
             }
-            if self.deps.store.group_count(account.id).await? >= settings.groups_per_account_max {
+            if self.log.group_count(account.id).await? >= settings.groups_per_account_max {
                 return Err(Error::LimitExceeded("an account is in too many groups"));
             }
-            if self.deps.store.contact_state(account.id, caller.account.id).await?.blocks {
+            if self.contact_store.contact_state(account.id, caller.account.id).await?.blocks {
                 return Err(Error::Forbidden);
             }
             added.push((account.id, MemberRole::Member));
@@ -455,8 +458,7 @@ impl Conversations {
         }
         let events =
             vec![(caller.account.id, AccountEvent::SettingsChanged { conversation: id, settings: patch.clone() })];
-        self.deps
-            .store
+        self.log
             .update_member_settings(id, caller.account.id, patch, events, self.deps.clock.now_ms())
             .await?
             .ok_or(NOT_FOUND)
@@ -465,11 +467,11 @@ impl Conversations {
     /// The conversation and the caller's active membership, or `not_found` (also for other
     /// domains and former members, so that nothing leaks).
     pub(crate) async fn membership(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
-        let conversation = self.deps.store.conversation(id).await?.ok_or(NOT_FOUND)?;
+        let conversation = self.log.conversation(id).await?.ok_or(NOT_FOUND)?;
         if conversation.domain_id != caller.account.domain_id || conversation.dissolved {
             return Err(NOT_FOUND);
         }
-        let member = self.deps.store.member(id, caller.account.id).await?.filter(Member::is_active).ok_or(NOT_FOUND)?;
+        let member = self.log.member(id, caller.account.id).await?.filter(Member::is_active).ok_or(NOT_FOUND)?;
         Ok((conversation, member))
     }
 
@@ -480,18 +482,18 @@ impl Conversations {
     /// The conversation and the caller's membership, active or ended: what history may show.
     /// Other domains and accounts that were never members get `not_found`.
     pub(crate) async fn readable(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
-        let conversation = self.deps.store.conversation(id).await?.ok_or(NOT_FOUND)?;
+        let conversation = self.log.conversation(id).await?.ok_or(NOT_FOUND)?;
         if conversation.domain_id != caller.account.domain_id {
             return Err(NOT_FOUND);
         }
-        let member = self.deps.store.member(id, caller.account.id).await?.ok_or(NOT_FOUND)?;
+        let member = self.log.member(id, caller.account.id).await?.ok_or(NOT_FOUND)?;
         Ok((conversation, member))
     }
 
     async fn active_member(&self, caller: &Principal, id: ConversationId, addr: &str) -> Result<Member> {
         let addr = AccountAddr::parse(addr)?;
         let account = self.accounts.in_callers_domain(caller, &addr).await?.ok_or(Error::NotFound("member"))?;
-        self.deps.store.member(id, account.id).await?.filter(Member::is_active).ok_or(Error::NotFound("member"))
+        self.log.member(id, account.id).await?.filter(Member::is_active).ok_or(Error::NotFound("member"))
     }
 
     /// Appends a `system` entry with its effects.
@@ -499,7 +501,7 @@ impl Conversations {
         let Change { body, effects, events, subjects, check } = change;
         let entry = system_entry(caller, id, body, self.deps.clock.now_ms());
         let append = Append { entry, effects, events, subjects, peer: false, check };
-        let appended = self.deps.store.append(append).await??;
+        let appended = self.log.append(append).await??;
         Ok(Entry::clone(appended.entry()))
     }
 }

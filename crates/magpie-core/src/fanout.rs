@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::Deps;
 use crate::chat::{Committed, Member};
 use crate::model::{AccountId, ConversationId, Seq};
+use crate::ports::ConversationLog;
 
 /// Committed items the feed holds before writers wait for the fan-out to catch up.
 pub const FEED_LEN_MAX: usize = 16_384;
@@ -42,10 +43,10 @@ impl Span {
 
 /// Reads who receives a conversation's entries from `seq` on, retrying a failed read a few
 /// times: the entry is stored either way, but a read that fails costs its live delivery.
-async fn recipients(deps: &Deps, id: ConversationId, seq: Seq) -> crate::Result<Vec<Member>> {
+async fn recipients(log: &dyn ConversationLog, id: ConversationId, seq: Seq) -> crate::Result<Vec<Member>> {
     let mut attempt = 1;
     loop {
-        match deps.store.recipients(id, seq).await {
+        match log.recipients(id, seq).await {
             Ok(list) => return Ok(list),
             Err(e) if attempt >= RECIPIENT_READ_ATTEMPTS => return Err(e.into()),
             Err(_) => attempt += 1,
@@ -54,9 +55,9 @@ async fn recipients(deps: &Deps, id: ConversationId, seq: Seq) -> crate::Result<
 }
 
 /// Starts the fan-out task, if this store's feed is still free.
-pub(crate) fn spawn(deps: Arc<Deps>) {
+pub(crate) fn spawn(deps: Arc<Deps>, log: Arc<dyn ConversationLog>) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-    let Some(mut feed) = deps.store.subscribe(FEED_LEN_MAX) else { return };
+    let Some(mut feed) = log.subscribe(FEED_LEN_MAX) else { return };
     runtime.spawn(async move {
         // Only what delivery needs: who, and the seqs their membership covers.
         let mut members: HashMap<ConversationId, Arc<Vec<Span>>> = HashMap::new();
@@ -70,7 +71,7 @@ pub(crate) fn spawn(deps: Arc<Deps>) {
                     }
                     let list = match members.get(&id) {
                         Some(list) => list.clone(),
-                        None => match recipients(&deps, id, entry.seq).await {
+                        None => match recipients(log.as_ref(), id, entry.seq).await {
                             Ok(list) => {
                                 if members.len() >= CACHED_CONVERSATIONS_MAX || cached + list.len() > CACHED_MEMBERS_MAX
                                 {

@@ -16,6 +16,7 @@ use rand::RngCore;
 
 use crate::model::{AccountId, Principal};
 use crate::names;
+use crate::ports::{FileStore, Stores};
 use crate::{Deps, Error, Result, Unit};
 
 /// Longest file name kept, in characters. Names are labels only: never used as paths.
@@ -136,6 +137,7 @@ pub struct ByteRange {
 #[derive(Clone)]
 pub struct Files {
     deps: Arc<Deps>,
+    file_store: Arc<dyn FileStore>,
     decoding: Arc<DecodeBudget>,
     /// Uploads that a request is writing to now: one writer per upload at a time.
     writing: Arc<std::sync::Mutex<std::collections::HashSet<FileId>>>,
@@ -174,7 +176,7 @@ struct DecodeBudget {
 }
 
 impl Files {
-    pub(crate) fn new(deps: Arc<Deps>) -> Files {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores) -> Files {
         let settings = &deps.settings;
         let memory_kib_max = (settings.image_decode_memory_bytes_max / 1024)
             .min(u64::try_from(tokio::sync::Semaphore::MAX_PERMITS).unwrap_or(u64::MAX));
@@ -183,7 +185,7 @@ impl Files {
             memory_kib_max,
             decodes: tokio::sync::Semaphore::new(settings.image_decode_concurrency_max.max(1)),
         });
-        Files { deps, decoding, writing: Arc::default() }
+        Files { deps, file_store: stores.files.clone(), decoding, writing: Arc::default() }
     }
 
     /// Starts an upload of `length` bytes, if it fits the size limit and the caller's quota.
@@ -215,13 +217,13 @@ impl Files {
             created_at_ms: now,
             expires_at_ms: now + self.expiry_ms(),
         };
-        if !self.deps.store.create_upload(&upload, settings.quota_bytes_per_account).await? {
+        if !self.file_store.create_upload(&upload, settings.quota_bytes_per_account).await? {
             return Err(Error::LimitExceeded("the upload would pass your storage quota"));
         }
         // The row comes first: a blob file without one would never be pruned, while a row
         // without its blob file is refused at the first append and expires.
         if let Err(e) = self.deps.blobs.start(&upload.id).await {
-            self.deps.store.delete_upload(&upload.id).await?;
+            self.file_store.delete_upload(&upload.id).await?;
             return Err(e.into());
         }
         if length == 0 {
@@ -233,7 +235,7 @@ impl Files {
 
     /// An upload of the caller's that has not expired.
     pub async fn upload(&self, caller: &Principal, id: &FileId) -> Result<Upload> {
-        let upload = self.deps.store.upload(id).await?.ok_or(Error::NotFound("upload"))?;
+        let upload = self.file_store.upload(id).await?.ok_or(Error::NotFound("upload"))?;
         if upload.account != caller.account.id || upload.expires_at_ms <= self.deps.clock.now_ms() {
             return Err(Error::NotFound("upload"));
         }
@@ -288,7 +290,7 @@ impl Files {
             ..upload
         };
         // Bytes that arrived before a cut count, so that the client resumes after them.
-        self.deps.store.set_upload_offset(id, upload.offset, upload.expires_at_ms).await?;
+        self.file_store.set_upload_offset(id, upload.offset, upload.expires_at_ms).await?;
         if written.interrupted {
             return Err(Error::invalid("body", "the upload was cut off; resume from the offset"));
         }
@@ -299,7 +301,7 @@ impl Files {
     pub async fn terminate(&self, caller: &Principal, id: &FileId) -> Result<()> {
         let _writing = Writing::take(&self.writing, id)?;
         self.upload(caller, id).await?;
-        self.deps.store.delete_upload(id).await?;
+        self.file_store.delete_upload(id).await?;
         self.deps.blobs.discard(id).await?;
         Ok(())
     }
@@ -307,8 +309,8 @@ impl Files {
     /// A file the caller may read: its own, or one a message the caller can read refers to
     /// (until that message is recalled). Anything else, other domains included, is `not_found`.
     pub async fn file(&self, caller: &Principal, id: &FileId) -> Result<StoredFile> {
-        let file = self.deps.store.file(id).await?.ok_or(Error::NotFound("file"))?;
-        if file.account != caller.account.id && !self.deps.store.file_shared_with(id, caller.account.id).await? {
+        let file = self.file_store.file(id).await?.ok_or(Error::NotFound("file"))?;
+        if file.account != caller.account.id && !self.file_store.file_shared_with(id, caller.account.id).await? {
             return Err(Error::NotFound("file"));
         }
         Ok(file)
@@ -332,7 +334,7 @@ impl Files {
         if !valid || expires_at_ms <= self.deps.clock.now_ms() {
             return Err(Error::NotFound("file"));
         }
-        self.deps.store.file(id).await?.ok_or(Error::NotFound("file"))
+        self.file_store.file(id).await?.ok_or(Error::NotFound("file"))
     }
 
     /// HMAC-SHA256 over the file id and the expiry, keyed by `file_link_key`.
@@ -364,12 +366,12 @@ impl Files {
     /// many uploads and blobs went. Bounded per call; the caller runs it periodically.
     pub async fn prune(&self) -> Result<(usize, usize)> {
         let now = self.deps.clock.now_ms();
-        let uploads = self.deps.store.take_expired_uploads(now, PRUNE_BATCH_LEN).await?;
+        let uploads = self.file_store.take_expired_uploads(now, PRUNE_BATCH_LEN).await?;
         for id in &uploads {
             self.deps.blobs.discard(id).await?;
         }
         let keep_ms = crate::settings::millis(self.deps.settings.unshared_file_retention_secs);
-        let blobs = self.deps.store.take_unshared_files(now.saturating_sub(keep_ms), PRUNE_BATCH_LEN).await?;
+        let blobs = self.file_store.take_unshared_files(now.saturating_sub(keep_ms), PRUNE_BATCH_LEN).await?;
         for sha256 in &blobs {
             self.deps.blobs.remove(sha256).await?;
         }
@@ -379,7 +381,7 @@ impl Files {
     /// The caller's stored bytes and the bytes its open uploads have reserved, each counted as
     /// at least [`FILE_BYTES_MIN`].
     pub async fn bytes_used(&self, caller: &Principal) -> Result<u64> {
-        Ok(self.deps.store.bytes_used(caller.account.id).await?)
+        Ok(self.file_store.bytes_used(caller.account.id).await?)
     }
 
     async fn finish(&self, upload: Upload) -> Result<Appended> {
@@ -462,15 +464,15 @@ impl Files {
             thumbnails,
             duration_ms,
         };
-        self.deps.store.complete_upload(&file).await?;
+        self.file_store.complete_upload(&file).await?;
         Ok(Appended::Complete(file))
     }
 
     /// Drops a finished upload that breaks a rule: its row, and its bytes unless another
     /// file has the same content.
     async fn refuse(&self, id: &FileId, sha256: &str) -> Result<()> {
-        self.deps.store.delete_upload(id).await?;
-        if !self.deps.store.blob_in_use(sha256).await? {
+        self.file_store.delete_upload(id).await?;
+        if !self.file_store.blob_in_use(sha256).await? {
             self.deps.blobs.remove(sha256).await?;
         }
         Ok(())

@@ -32,7 +32,7 @@ pub use settings::{Settings, derive_key};
 
 use std::sync::Arc;
 
-use ports::{BlobStore, Clock, LiveConnections, Store};
+use ports::{BlobStore, Clock, LiveConnections, Stores};
 
 /// Everything a transport needs: the services, built once at start-up and shared.
 #[derive(Clone)]
@@ -54,23 +54,24 @@ impl Core {
     /// Builds the services and starts the fan-out task on the current tokio runtime.
     pub fn new(
         settings: Settings,
-        store: Arc<dyn Store>,
+        stores: Stores,
         blobs: Arc<dyn BlobStore>,
         clock: Arc<dyn Clock>,
         live: Arc<dyn LiveConnections>,
     ) -> Core {
         let settings = Arc::new(settings);
         let passwords = Passwords::new(&settings);
-        let deps = Arc::new(Deps { settings: settings.clone(), store, blobs, clock: clock.clone(), passwords, live });
-        let accounts = accounts::Accounts::new(deps.clone());
-        let auth = auth::Auth::new(deps.clone(), accounts.clone());
-        let contacts = contacts::Contacts::new(deps.clone(), accounts.clone());
-        let conversations = conversations::Conversations::new(deps.clone(), accounts.clone(), contacts.clone());
-        let files = files::Files::new(deps.clone());
-        let messages = messages::Messages::new(deps.clone(), conversations.clone(), files.clone());
-        let presence = presence::Presence::new(deps.clone(), accounts.clone(), conversations.clone());
-        let stickers = stickers::Stickers::new(deps.clone(), files.clone());
-        fanout::spawn(deps);
+        let deps = Arc::new(Deps { settings: settings.clone(), blobs, clock: clock.clone(), passwords, live });
+        let s = &stores;
+        let accounts = accounts::Accounts::new(deps.clone(), s);
+        let auth = auth::Auth::new(deps.clone(), s, accounts.clone());
+        let contacts = contacts::Contacts::new(deps.clone(), s, accounts.clone());
+        let conversations = conversations::Conversations::new(deps.clone(), s, accounts.clone(), contacts.clone());
+        let files = files::Files::new(deps.clone(), s);
+        let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
+        let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
+        let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
+        fanout::spawn(deps, stores.log.clone());
         Core { accounts, auth, contacts, files, conversations, messages, presence, stickers, settings, clock }
     }
 }
@@ -78,7 +79,6 @@ impl Core {
 /// What every service reaches the world through, built once and shared.
 pub(crate) struct Deps {
     pub(crate) settings: Arc<Settings>,
-    pub(crate) store: Arc<dyn Store>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,

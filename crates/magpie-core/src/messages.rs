@@ -19,6 +19,7 @@ use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
 use crate::files::{FileId, Files};
 use crate::model::{AccountId, Activity, ConversationId, EventSeq, Principal, Seq};
 use crate::names::AccountAddr;
+use crate::ports::{ConversationLog, StickerStore, Stores};
 use crate::{Deps, Error, Result, Unit};
 
 /// Longest `client_msg_id`, in bytes.
@@ -75,13 +76,15 @@ pub struct SyncPage {
 #[derive(Clone)]
 pub struct Messages {
     deps: Arc<Deps>,
+    log: Arc<dyn ConversationLog>,
+    sticker_store: Arc<dyn StickerStore>,
     conversations: Conversations,
     files: Files,
 }
 
 impl Messages {
-    pub(crate) fn new(deps: Arc<Deps>, conversations: Conversations, files: Files) -> Messages {
-        Messages { deps, conversations, files }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, conversations: Conversations, files: Files) -> Messages {
+        Messages { deps, log: stores.log.clone(), sticker_store: stores.stickers.clone(), conversations, files }
     }
 
     fn limits(&self) -> BodyLimits {
@@ -222,7 +225,7 @@ impl Messages {
         self.conversations.membership(caller, to).await?;
         let mut sources = vec![];
         for seq in seqs {
-            let entry = self.deps.store.entry(from, *seq).await?.filter(|e| visible(&source_me, e.seq));
+            let entry = self.log.entry(from, *seq).await?.filter(|e| visible(&source_me, e.seq));
             let entry = entry.ok_or(Error::NotFound("message"))?;
             if !entry.is_message() || entry.body.is_none() {
                 return Err(Error::invalid("seqs", "only messages that were not recalled can be forwarded"));
@@ -398,7 +401,7 @@ impl Messages {
             return Err(Error::invalid("seqs", "must be seqs of this conversation that you can read"));
         }
         let events = vec![(caller.account.id, AccountEvent::Hidden { conversation: id, seqs: seqs.clone() })];
-        Ok(self.deps.store.hide_entries(id, caller.account.id, seqs, events, self.deps.clock.now_ms()).await?)
+        Ok(self.log.hide_entries(id, caller.account.id, seqs, events, self.deps.clock.now_ms()).await?)
     }
 
     /// A page of the log: entries after `Page::After(seq)` or before `Page::Before(seq)`,
@@ -415,7 +418,7 @@ impl Messages {
         let (conversation, me) = self.conversations.readable(caller, id).await?;
         let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
         let floor = Seq(me.joined_seq.0.max(1));
-        let entries = self.deps.store.entries(id, page, floor, me.left_seq, limit, caller.account.id).await?;
+        let entries = self.log.entries(id, page, floor, me.left_seq, limit, caller.account.id).await?;
         let last = me.left_seq.map_or(conversation.last_seq, |left| Seq(left.0 - 1).min(conversation.last_seq));
         Ok((entries, last))
     }
@@ -451,7 +454,7 @@ impl Messages {
         }
         if conversation.kind == ConversationKind::Direct {
             let me_addr = caller.account.addr.to_string();
-            for peer in self.deps.store.members(id, None, 2).await? {
+            for peer in self.log.members(id, None, 2).await? {
                 if peer.account == me.account {
                     continue;
                 }
@@ -464,11 +467,7 @@ impl Messages {
             }
         }
         let (read, delivered) = (read.map(|_| seq), delivered.map(|_| seq));
-        self.deps
-            .store
-            .mark(id, caller.account.id, read, delivered, events, self.deps.clock.now_ms())
-            .await?
-            .ok_or(NOT_FOUND)
+        self.log.mark(id, caller.account.id, read, delivered, events, self.deps.clock.now_ms()).await?.ok_or(NOT_FOUND)
     }
 
     /// Who among the members present at `seq` has read and received it, and who has not.
@@ -507,9 +506,9 @@ impl Messages {
         let account = caller.account.id;
         // Read the head first: an event logged while this runs shows up in `events` or
         // arrives live, never in neither.
-        let events_head = self.deps.store.account_events_head(account).await?;
-        let events = self.deps.store.account_events(account, events_after, limit).await?;
-        let conversations = self.deps.store.summaries(account, conversations_after, true, limit).await?;
+        let events_head = self.log.account_events_head(account).await?;
+        let events = self.log.account_events(account, events_after, limit).await?;
+        let conversations = self.log.summaries(account, conversations_after, true, limit).await?;
         let conversations_cursor =
             conversations.last().map_or(conversations_after, |s| s.conversation.activity.max(conversations_after));
         let more = events.len() == limit || conversations.len() == limit;
@@ -520,7 +519,7 @@ impl Messages {
     pub async fn list(&self, caller: &Principal, before: Option<Activity>, limit: usize) -> Result<Vec<Summary>> {
         let limit = limit.clamp(1, self.deps.settings.sync_page_len_max.max(1));
         let before = before.unwrap_or(Activity(i64::MAX));
-        Ok(self.deps.store.summaries(caller.account.id, before, false, limit).await?)
+        Ok(self.log.summaries(caller.account.id, before, false, limit).await?)
     }
 
     async fn resolve_mentions(
@@ -537,7 +536,7 @@ impl Messages {
             let addr = AccountAddr::parse(addr)?;
             let account = self.conversations.accounts().in_callers_domain(caller, &addr).await?;
             let member = match account {
-                Some(a) => self.deps.store.member(id, a.id).await?.filter(Member::is_active),
+                Some(a) => self.log.member(id, a.id).await?.filter(Member::is_active),
                 None => None,
             };
             let Some(member) = member else {
@@ -562,7 +561,7 @@ impl Messages {
             // A sticker is one of the caller's domain's packs.
             let field = |name: &str| entry.body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
             let pack = match crate::stickers::parse_pack_id(&field("pack")) {
-                Some(id) => self.deps.store.sticker_pack(id).await?,
+                Some(id) => self.sticker_store.sticker_pack(id).await?,
                 None => None,
             };
             let sticker = field("sticker");
@@ -608,7 +607,7 @@ impl Messages {
 
     /// A message of this conversation that `me` may read, or `not_found`.
     async fn visible_message(&self, me: &Member, id: ConversationId, seq: Seq) -> Result<Entry> {
-        let entry = self.deps.store.entry(id, seq).await?.filter(|e| visible(me, e.seq) && e.is_message());
+        let entry = self.log.entry(id, seq).await?.filter(|e| visible(me, e.seq) && e.is_message());
         entry.ok_or(Error::NotFound("message"))
     }
 
@@ -639,7 +638,7 @@ impl Messages {
 
     async fn append(&self, append: Append) -> Result<Ack> {
         let (conversation, kind) = (append.entry.conversation, append.entry.kind.clone());
-        let appended = self.deps.store.append(append).await??;
+        let appended = self.log.append(append).await??;
         // A retried id that names another conversation or request is a client bug, not a retry.
         let entry = appended.entry();
         if entry.conversation != conversation || entry.kind != kind {
@@ -659,7 +658,7 @@ impl Messages {
         kind: &str,
         client_msg_id: &str,
     ) -> Result<Option<Ack>> {
-        let Some(entry) = self.deps.store.entry_by_client_id(caller.session.id, client_msg_id).await? else {
+        let Some(entry) = self.log.entry_by_client_id(caller.session.id, client_msg_id).await? else {
             return Ok(None);
         };
         let same_request =

@@ -1,6 +1,8 @@
 //! The traits through which the core reaches the world. Adapters implement them; the binary
 //! chooses which at start-up.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::chat::{AccountEvent, Entry};
@@ -21,14 +23,45 @@ use crate::{Error, StoreError};
 
 type StoreResult<T> = Result<T, StoreError>;
 
-/// Durable state. Every method is one transaction: it happens whole or not at all.
+/// The stores of one deployment, one port per area, as the binary builds them from one
+/// adapter. Each service takes only the ports it uses.
+#[derive(Clone)]
+pub struct Stores {
+    pub accounts: Arc<dyn AccountStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub log: Arc<dyn ConversationLog>,
+    pub contacts: Arc<dyn ContactStore>,
+    pub files: Arc<dyn FileStore>,
+    pub stickers: Arc<dyn StickerStore>,
+}
+
+impl Stores {
+    /// Every port from one adapter that implements them all.
+    pub fn all<S>(store: Arc<S>) -> Stores
+    where
+        S: AccountStore + SessionStore + ConversationLog + ContactStore + FileStore + StickerStore,
+    {
+        Stores {
+            accounts: store.clone(),
+            sessions: store.clone(),
+            log: store.clone(),
+            contacts: store.clone(),
+            files: store.clone(),
+            stickers: store,
+        }
+    }
+}
+
+/// Domains and accounts. Every write method is one transaction: it happens whole or not at
+/// all.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait AccountStore: Send + Sync + 'static {
     /// Creates a domain; `None` if the name is taken.
     async fn create_domain(&self, name: &DomainName, now_ms: i64) -> StoreResult<Option<Domain>>;
     async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>>;
     async fn domains(&self) -> StoreResult<Vec<Domain>>;
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()>;
+    async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()>;
 
     /// Creates an account; `None` if the name is taken in that domain.
     async fn create_account(&self, account: NewAccount) -> StoreResult<Option<Account>>;
@@ -47,8 +80,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Account>>;
     /// Applies a validated patch; `None` if the account does not exist.
     async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>>;
-    /// Sets the password hash and revokes every other session, atomically. Returns the
-    /// revoked sessions.
+    /// Sets the password hash and revokes every other session (logging each revocation),
+    /// atomically. Returns the revoked sessions.
     async fn set_password_hash(
         &self,
         id: AccountId,
@@ -60,10 +93,22 @@ pub trait Store: Send + Sync + 'static {
     /// revoked sessions.
     async fn set_disabled(&self, id: AccountId, disabled: bool, now_ms: i64) -> StoreResult<Vec<SessionId>>;
 
+    /// The account at `name@domain`, if both exist.
+    async fn account_by_addr(&self, domain: &DomainName, name: &LoginName) -> StoreResult<Option<Account>> {
+        match self.domain_by_name(domain).await? {
+            Some(domain) => self.account_by_name(domain.id, name).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// Sessions and the revocation log that carries their ends to every process.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
     /// Creates a session, revoking the account's oldest ones past the per-account limit.
     /// Returns the session and the ids of those revoked to make room.
     async fn create_session(&self, session: NewSession) -> StoreResult<(Session, Vec<SessionId>)>;
-    /// The live (not revoked) session with this token hash, and its account.
+    /// The live (not revoked) session with this token hash, and its account, read together.
     async fn session_by_token_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, Account)>>;
     async fn touch_session(&self, id: SessionId, now_ms: i64) -> StoreResult<()>;
     /// The account's live sessions that have not expired at `now_ms`, newest first.
@@ -83,7 +128,25 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes sessions revoked or expired before `sessions_before_ms` and revocation log
     /// entries older than `revocations_before_ms`. Returns how many rows went.
     async fn prune(&self, sessions_before_ms: i64, revocations_before_ms: i64) -> StoreResult<u64>;
+    /// The newest `last_seen` of the account's sessions.
+    async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>>;
+}
 
+/// Conversations and their logs: membership, the append that assigns seqs, history, marks,
+/// per-member settings, the conversation list, and each account's event log.
+///
+/// **Seqs.** `append` gives the entry the conversation's next seq: dense, from 1, one more than
+/// the last, assigned while the append holds the conversation exclusively (the single writer
+/// in SQLite; a row lock in PostgreSQL), so that two appends racing on one conversation get
+/// two consecutive seqs and never the same one. An account's event seqs follow the same rule
+/// per account.
+///
+/// **Cursors.** [`Activity`] is the deployment's commit order as the adapter defines it: a
+/// conversation's activity after an append is greater than that of every conversation whose
+/// last append committed before it, so that "activity after X" (the `sync` cursor) never misses
+/// a conversation.
+#[async_trait]
+pub trait ConversationLog: Send + Sync + 'static {
     /// The feed of everything committed that live connections should hear about, in commit
     /// order. There is one feed per store; a second call returns `None`. While the receiver
     /// lags by `capacity` items, writers wait.
@@ -160,7 +223,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// The account's active conversations whose activity is above `after`, by activity
     /// ascending (`ascending`) or below `after` descending (the conversation list), at most
-    /// `limit`.
+    /// `limit`. Each summary is read as of one moment.
     async fn summaries(
         &self,
         account: AccountId,
@@ -174,8 +237,11 @@ pub trait Store: Send + Sync + 'static {
     async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>>;
     /// The account's newest event seq, 0 if none.
     async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq>;
+}
 
-    async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()>;
+/// Contacts, friend requests and blocks, and who hears of an account's presence.
+#[async_trait]
+pub trait ContactStore: Send + Sync + 'static {
     /// Where `a` and `b` stand, seen from `a`.
     async fn contact_state(&self, a: AccountId, b: AccountId) -> StoreResult<ContactState>;
     /// Records (or renews) a request and logs `events`.
@@ -226,13 +292,14 @@ pub trait Store: Send + Sync + 'static {
     /// Pending requests to and from the account, oldest first.
     async fn friend_requests(&self, account: AccountId) -> StoreResult<Vec<FriendRequest>>;
     async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>>;
-
     /// Who hears of an account's presence: its contacts and the members of its direct chats
     /// and of its groups with at most `group_members_max` members, less those it blocks.
     async fn presence_audience(&self, account: AccountId, group_members_max: usize) -> StoreResult<Vec<AccountId>>;
-    /// The newest `last_seen` of the account's sessions.
-    async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>>;
+}
 
+/// Uploads in progress and complete files (their rows; the bytes are the [`BlobStore`]'s).
+#[async_trait]
+pub trait FileStore: Send + Sync + 'static {
     /// Records an upload unless the account's usage with it (files and open uploads, each
     /// counted as at least [`crate::files::FILE_BYTES_MIN`]) would pass `quota_bytes`:
     /// `false` then, and nothing recorded. The check and the insert are one transaction.
@@ -249,7 +316,7 @@ pub trait Store: Send + Sync + 'static {
     async fn bytes_used(&self, account: AccountId) -> StoreResult<u64>;
     /// May `account` read the file through a message that refers to it: a message, not
     /// recalled, in a conversation of which the account is (or was, for what came before
-    /// its end) a member that may read that message?
+    /// its end) a member that may read that message? Or a sticker of its domain?
     async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool>;
     /// Deletes up to `limit` uploads that expired before `now_ms`; returns their ids.
     async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>>;
@@ -258,7 +325,11 @@ pub trait Store: Send + Sync + 'static {
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
     /// Does any file use this content?
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
+}
 
+/// A domain's sticker packs.
+#[async_trait]
+pub trait StickerStore: Send + Sync + 'static {
     async fn create_sticker_pack(&self, domain: DomainId, name: &str, at_ms: i64) -> StoreResult<StickerPack>;
     /// Adds a sticker at the end of a pack (again: nothing changes), and keeps its file from
     /// retention as if a message had shared it.

@@ -16,6 +16,7 @@ use crate::chat::ConversationKind;
 use crate::conversations::Conversations;
 use crate::model::{AccountId, ConversationId, Principal};
 use crate::names::{self, AccountAddr};
+use crate::ports::{ContactStore, SessionStore, Stores};
 use crate::{Deps, Error, Result};
 
 /// Typing signals relayed per account and conversation: one per this many milliseconds.
@@ -94,6 +95,8 @@ impl State {
 #[derive(Clone)]
 pub struct Presence {
     deps: Arc<Deps>,
+    contact_store: Arc<dyn ContactStore>,
+    session_store: Arc<dyn SessionStore>,
     accounts: Accounts,
     conversations: Conversations,
     states: Arc<Mutex<HashMap<AccountId, State>>>,
@@ -101,8 +104,16 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub(crate) fn new(deps: Arc<Deps>, accounts: Accounts, conversations: Conversations) -> Presence {
-        Presence { deps, accounts, conversations, states: Arc::default(), typing: Arc::default() }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts, conversations: Conversations) -> Presence {
+        Presence {
+            deps,
+            contact_store: stores.contacts.clone(),
+            session_store: stores.sessions.clone(),
+            accounts,
+            conversations,
+            states: Arc::default(),
+            typing: Arc::default(),
+        }
     }
 
     /// A connection of the caller opened.
@@ -169,7 +180,7 @@ impl Presence {
             };
             // To an account it blocks, an account looks offline, last seen no later than the
             // block: frozen, as for an account that has not been back since.
-            let block = self.deps.store.contact_state(account.id, caller.account.id).await?;
+            let block = self.contact_store.contact_state(account.id, caller.account.id).await?;
             let known = if block.blocks {
                 None
             } else {
@@ -178,7 +189,7 @@ impl Presence {
             let info = match known {
                 Some(info) => info,
                 None => {
-                    let seen = self.deps.store.last_seen(account.id).await?;
+                    let seen = self.session_store.last_seen(account.id).await?;
                     let seen = match (seen, block.blocks_since_ms) {
                         (Some(seen), Some(since)) => Some(seen.min(since)),
                         (seen, _) => seen,
@@ -226,7 +237,7 @@ impl Presence {
         if conversation.kind == ConversationKind::Direct {
             let mut open = Vec::with_capacity(others.len());
             for peer in others {
-                if !self.deps.store.contact_state(peer, caller.account.id).await?.blocks {
+                if !self.contact_store.contact_state(peer, caller.account.id).await?.blocks {
                     open.push(peer);
                 }
             }
@@ -239,7 +250,7 @@ impl Presence {
 
     async fn announce(&self, account: AccountId, info: PresenceInfo) {
         let max = self.deps.settings.presence_group_members_max;
-        match self.deps.store.presence_audience(account, max).await {
+        match self.contact_store.presence_audience(account, max).await {
             Ok(audience) => self.deps.live.signal(&audience, &Signal::Presence(info)),
             // Presence is best-effort: a lost announcement is corrected by the next query.
             Err(e) => tracing::warn!(error = %e, "cannot read the presence audience"),

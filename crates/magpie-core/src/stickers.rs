@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::files::{FileId, Files};
 use crate::model::{Actor, DomainId, Principal};
 use crate::names;
+use crate::ports::{StickerStore, Stores};
 use crate::{Deps, Error, Result};
 
 /// Longest pack name, in characters.
@@ -48,12 +49,13 @@ pub fn parse_pack_id(s: &str) -> Option<i64> {
 #[derive(Clone)]
 pub struct Stickers {
     deps: Arc<Deps>,
+    sticker_store: Arc<dyn StickerStore>,
     files: Files,
 }
 
 impl Stickers {
-    pub(crate) fn new(deps: Arc<Deps>, files: Files) -> Stickers {
-        Stickers { deps, files }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, files: Files) -> Stickers {
+        Stickers { deps, sticker_store: stores.stickers.clone(), files }
     }
 
     /// Makes an empty pack in the caller's domain (domain admins).
@@ -65,10 +67,10 @@ impl Stickers {
         if name.is_empty() {
             return Err(Error::invalid("name", "must not be empty"));
         }
-        if self.deps.store.sticker_packs(caller.account.domain_id).await?.len() >= PACKS_PER_DOMAIN_MAX {
+        if self.sticker_store.sticker_packs(caller.account.domain_id).await?.len() >= PACKS_PER_DOMAIN_MAX {
             return Err(Error::LimitExceeded("the domain has as many sticker packs as it may"));
         }
-        Ok(self.deps.store.create_sticker_pack(caller.account.domain_id, &name, self.deps.clock.now_ms()).await?)
+        Ok(self.sticker_store.create_sticker_pack(caller.account.domain_id, &name, self.deps.clock.now_ms()).await?)
     }
 
     /// Adds an image file the caller uploaded to a pack of its domain (domain admins).
@@ -90,18 +92,18 @@ impl Stickers {
             return Err(Error::invalid("file", "a sticker is an image"));
         }
         let emoji = emoji.map(|e| names::free_text("emoji", e, 16)).transpose()?.filter(|e| !e.is_empty());
-        self.deps.store.add_sticker(pack, file, emoji.as_deref()).await?;
+        self.sticker_store.add_sticker(pack, file, emoji.as_deref()).await?;
         self.pack(caller, pack).await
     }
 
     /// The packs of the caller's domain, with their stickers.
     pub async fn packs(&self, caller: &Principal) -> Result<Vec<StickerPack>> {
-        Ok(self.deps.store.sticker_packs(caller.account.domain_id).await?)
+        Ok(self.sticker_store.sticker_packs(caller.account.domain_id).await?)
     }
 
     /// One pack of the caller's domain; other domains' packs do not exist for it.
     pub async fn pack(&self, caller: &Principal, id: i64) -> Result<StickerPack> {
-        let pack = self.deps.store.sticker_pack(id).await?.filter(|p| p.domain_id == caller.account.domain_id);
+        let pack = self.sticker_store.sticker_pack(id).await?.filter(|p| p.domain_id == caller.account.domain_id);
         pack.ok_or(Error::NotFound("sticker pack"))
     }
 }

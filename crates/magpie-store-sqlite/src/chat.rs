@@ -3,6 +3,10 @@
 //! Every function here runs inside one read or one write of [`crate::SqliteStore`]; the
 //! writes run on the writer thread inside their own savepoint.
 
+use async_trait::async_trait;
+use magpie_core::ports::ConversationLog;
+
+use crate::{SqliteStore, StoreResult};
 use std::sync::Arc;
 
 use magpie_core::Error;
@@ -854,4 +858,126 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
         unread: u32::try_from(count - read_number - gone).unwrap_or(0),
         mentions: u32::try_from(mentions).unwrap_or(0),
     })
+}
+
+#[async_trait]
+impl ConversationLog for SqliteStore {
+    fn subscribe(&self, capacity: usize) -> Option<tokio::sync::mpsc::Receiver<Committed>> {
+        self.subscribe_feed(capacity)
+    }
+
+    async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)> {
+        self.write(move |tx| create_conversation(tx, new)).await
+    }
+
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
+        self.read(move |c| conversation(c, id)).await
+    }
+
+    async fn direct_conversation(&self, key: &str) -> StoreResult<Option<Conversation>> {
+        let key = key.to_owned();
+        self.read(move |c| direct_conversation(c, &key)).await
+    }
+
+    async fn member(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Member>> {
+        self.read(move |c| member(c, conversation, account)).await
+    }
+
+    async fn members(
+        &self,
+        conversation: ConversationId,
+        after: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Member>> {
+        self.read(move |c| members(c, conversation, after, limit)).await
+    }
+
+    async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>> {
+        self.read(move |c| recipients(c, conversation, seq)).await
+    }
+
+    async fn group_count(&self, account: AccountId) -> StoreResult<usize> {
+        self.read(move |c| group_count(c, account)).await
+    }
+
+    async fn append(&self, append: Append) -> StoreResult<Result<Appended, magpie_core::Error>> {
+        self.write(move |tx| crate::chat::append(tx, append)).await
+    }
+
+    async fn entries(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>> {
+        self.read(move |c| entries(c, conversation, page, floor, ceiling, limit, viewer)).await
+    }
+
+    async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {
+        self.read(move |c| entry(c, conversation, seq)).await
+    }
+
+    async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>> {
+        let client_msg_id = client_msg_id.to_owned();
+        self.read(move |c| entry_by_client_id(c, session, &client_msg_id)).await
+    }
+
+    async fn mark(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        read: Option<Seq>,
+        delivered: Option<Seq>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<Member>> {
+        self.write(move |tx| mark(tx, conversation, account, read, delivered, events, at_ms)).await
+    }
+
+    async fn update_member_settings(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        patch: MemberSettingsPatch,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<Member>> {
+        self.write(move |tx| update_member_settings(tx, conversation, account, patch, events, at_ms)).await
+    }
+
+    async fn hide_entries(
+        &self,
+        conversation: ConversationId,
+        account: AccountId,
+        seqs: Vec<Seq>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<()> {
+        self.write(move |tx| hide_entries(tx, conversation, account, seqs, events, at_ms)).await
+    }
+
+    async fn summaries(
+        &self,
+        account: AccountId,
+        after: Activity,
+        ascending: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<Summary>> {
+        self.read(move |c| summaries(c, account, after, ascending, limit)).await
+    }
+
+    async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {
+        self.read(move |c| summary(c, conversation, account)).await
+    }
+
+    async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>> {
+        self.read(move |c| account_events(c, account, after, limit)).await
+    }
+
+    async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq> {
+        self.read(move |c| account_events_head(c, account)).await
+    }
 }

@@ -1,13 +1,17 @@
 //! Contacts, friend requests and blocks: SQL in, core types out.
 
+use async_trait::async_trait;
+use magpie_core::ports::ContactStore;
+
+use crate::{SqliteStore, StoreResult};
 use magpie_core::chat::AccountEvent;
 use magpie_core::contacts::{ContactState, FriendRequest};
 use magpie_core::model::{Account, AccountId};
 use rusqlite::{Connection, params};
 
 use crate::Tx;
+use crate::accounts::{ACCOUNT_COLUMNS, account_by_id, account_from_row};
 use crate::chat::log_events;
-use crate::queries::{ACCOUNT_COLUMNS, account_by_id, account_from_row};
 
 type Events = Vec<(AccountId, AccountEvent)>;
 
@@ -179,7 +183,77 @@ pub(crate) fn presence_audience(
     .collect()
 }
 
-pub(crate) fn last_seen(conn: &Connection, account: AccountId) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT max(last_seen_at_ms) FROM sessions WHERE account_id = ?1")?
-        .query_row([account.0], |r| r.get(0))
+#[async_trait]
+impl ContactStore for SqliteStore {
+    async fn contact_state(&self, a: AccountId, b: AccountId) -> StoreResult<ContactState> {
+        self.read(move |c| contact_state(c, a, b)).await
+    }
+
+    async fn put_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        message: Option<String>,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<()> {
+        self.write(move |tx| put_friend_request(tx, from, to, message, at_ms, events)).await
+    }
+
+    async fn accept_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| accept_friend_request(tx, from, to, at_ms, events)).await
+    }
+
+    async fn delete_friend_request(
+        &self,
+        from: AccountId,
+        to: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| delete_friend_request(tx, from, to, at_ms, events)).await
+    }
+
+    async fn remove_contact(
+        &self,
+        a: AccountId,
+        b: AccountId,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| remove_contact(tx, a, b, at_ms, events)).await
+    }
+
+    async fn set_block(
+        &self,
+        account: AccountId,
+        blocked: AccountId,
+        on: bool,
+        at_ms: i64,
+        events: Vec<(AccountId, AccountEvent)>,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| set_block(tx, account, blocked, on, at_ms, events)).await
+    }
+
+    async fn contacts(&self, account: AccountId) -> StoreResult<Vec<Account>> {
+        self.read(move |c| contacts(c, account)).await
+    }
+
+    async fn friend_requests(&self, account: AccountId) -> StoreResult<Vec<FriendRequest>> {
+        self.read(move |c| friend_requests(c, account)).await
+    }
+
+    async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>> {
+        self.read(move |c| blocked(c, account)).await
+    }
+
+    async fn presence_audience(&self, account: AccountId, group_members_max: usize) -> StoreResult<Vec<AccountId>> {
+        self.read(move |c| presence_audience(c, account, group_members_max)).await
+    }
 }

@@ -1,5 +1,9 @@
 //! Uploads, files and blob reference counts: SQL in, core types out.
 
+use async_trait::async_trait;
+use magpie_core::ports::{FileStore, StickerStore};
+
+use crate::{SqliteStore, StoreResult};
 use magpie_core::files::{FILE_BYTES_MIN, FileId, StoredFile, ThumbnailRef, Upload};
 use magpie_core::model::{AccountId, DomainId};
 use magpie_core::stickers::{Sticker, StickerPack};
@@ -310,4 +314,80 @@ pub(crate) fn sticker_packs(conn: &Connection, domain: DomainId) -> rusqlite::Re
             Ok(p)
         })
         .collect()
+}
+
+#[async_trait]
+impl FileStore for SqliteStore {
+    async fn create_upload(&self, upload: &Upload, quota_bytes: u64) -> StoreResult<bool> {
+        let upload = upload.clone();
+        self.write(move |tx| create_upload(tx, &upload, quota_bytes)).await
+    }
+
+    async fn upload(&self, id: &FileId) -> StoreResult<Option<Upload>> {
+        let id = id.clone();
+        self.read(move |c| upload(c, &id)).await
+    }
+
+    async fn set_upload_offset(&self, id: &FileId, offset: u64, expires_at_ms: i64) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |tx| set_upload_offset(tx, &id, offset, expires_at_ms)).await
+    }
+
+    async fn delete_upload(&self, id: &FileId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |tx| delete_upload(tx, &id)).await
+    }
+
+    async fn complete_upload(&self, file: &StoredFile) -> StoreResult<()> {
+        let file = file.clone();
+        self.write(move |tx| complete_upload(tx, &file)).await
+    }
+
+    async fn file(&self, id: &FileId) -> StoreResult<Option<StoredFile>> {
+        let id = id.clone();
+        self.read(move |c| file(c, &id)).await
+    }
+
+    async fn bytes_used(&self, account: AccountId) -> StoreResult<u64> {
+        self.read(move |c| bytes_used(c, account)).await
+    }
+
+    async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool> {
+        let file = file.clone();
+        self.read(move |c| file_shared_with(c, &file, account)).await
+    }
+
+    async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>> {
+        self.write(move |tx| take_expired_uploads(tx, now_ms, limit)).await
+    }
+
+    async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>> {
+        self.write(move |tx| take_unshared_files(tx, before_ms, limit)).await
+    }
+
+    async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool> {
+        let sha256 = sha256.to_owned();
+        self.read(move |c| blob_in_use(c, &sha256)).await
+    }
+}
+
+#[async_trait]
+impl StickerStore for SqliteStore {
+    async fn create_sticker_pack(&self, domain: DomainId, name: &str, at_ms: i64) -> StoreResult<StickerPack> {
+        let name = name.to_owned();
+        self.write(move |tx| create_sticker_pack(tx, domain, &name, at_ms)).await
+    }
+
+    async fn add_sticker(&self, pack: i64, file: &FileId, emoji: Option<&str>) -> StoreResult<()> {
+        let (file, emoji) = (file.clone(), emoji.map(str::to_owned));
+        self.write(move |tx| add_sticker(tx, pack, &file, emoji.as_deref())).await
+    }
+
+    async fn sticker_pack(&self, id: i64) -> StoreResult<Option<StickerPack>> {
+        self.read(move |c| sticker_pack(c, id)).await
+    }
+
+    async fn sticker_packs(&self, domain: DomainId) -> StoreResult<Vec<StickerPack>> {
+        self.read(move |c| sticker_packs(c, domain)).await
+    }
 }

@@ -15,11 +15,11 @@
 //! A small pool of reader connections serves reads concurrently with the writer, on tokio's
 //! blocking pool. Database rows never leave this crate: they become core types here.
 
+mod accounts;
 mod chat;
 mod contacts;
 mod files;
 mod migrate;
-mod queries;
 
 use std::cell::RefCell;
 use std::ops::Deref;
@@ -33,6 +33,9 @@ use magpie_core::StoreError;
 use magpie_core::chat::Committed;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
+
+/// What every store method answers.
+pub(crate) type StoreResult<T> = Result<T, StoreError>;
 
 /// How long a statement waits for another process's write lock (the admin CLI, say).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -10,6 +10,7 @@ use clap::Subcommand;
 use magpie_core::Core;
 use magpie_core::chat::{Entry, LoggedEvent};
 use magpie_core::model::{Account, AccountId, Actor, Domain, RegistrationMode, RevokeReason, Role, SessionId};
+use magpie_core::ports::Stores;
 use magpie_core::ports::{LiveConnections, SystemClock};
 use magpie_core::presence::Signal;
 
@@ -114,9 +115,9 @@ fn print_domain(d: &Domain) {
 }
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
-    let store = Arc::new(open_store(&config)?);
+    let stores = Stores::all(Arc::new(open_store(&config)?));
     let blobs = Arc::new(open_blobs(&config)?);
-    let core = Core::new(config.core_settings(), store, blobs, Arc::new(SystemClock), Arc::new(NoConnections));
+    let core = Core::new(config.core_settings(), stores, blobs, Arc::new(SystemClock), Arc::new(NoConnections));
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
     let addr = |name: &str, domain: &Option<String>| -> String {

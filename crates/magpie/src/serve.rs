@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use magpie_blobs::LocalBlobs;
 use magpie_core::Core;
-use magpie_core::ports::{Store, SystemClock};
+use magpie_core::ports::{Stores, SystemClock};
 use magpie_http::{AppState, Registry};
 use magpie_store_sqlite::SqliteStore;
 use magpie_wire::close_code;
@@ -76,14 +76,14 @@ pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(open_store(&config)?);
+    let stores = Stores::all(Arc::new(open_store(&config)?));
     let live = Arc::new(Registry::new());
     let blobs = Arc::new(open_blobs(&config)?);
     let mut settings = config.core_settings();
     let server_key = file_link_key(&config)?;
     settings.file_link_key = server_key;
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
-    let core = Core::new(settings, store, blobs, Arc::new(SystemClock), live.clone());
+    let core = Core::new(settings, stores, blobs, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);

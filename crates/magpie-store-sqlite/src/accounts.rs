@@ -1,26 +1,16 @@
-//! The [`Store`] implementation: SQL in, core types out.
+//! Domains, accounts and sessions: the [`AccountStore`] and [`SessionStore`] of SQLite.
 
 use async_trait::async_trait;
-use magpie_core::StoreError;
-use magpie_core::chat::{
-    AccountEvent, Append, Appended, Committed, Conversation, Entry, LoggedEvent, Member, MemberSettingsPatch,
-    NewConversation, Page, Summary,
-};
-use magpie_core::contacts::{ContactState, FriendRequest};
-use magpie_core::files::{FileId, StoredFile, Upload};
 use magpie_core::model::{
-    Account, AccountId, Activity, ConversationId, Domain, DomainId, EventSeq, NewAccount, NewSession, ProfileFields,
-    ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Seq, Session, SessionId, SessionSelector,
+    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfileFields, ProfilePatch, RegistrationMode,
+    Revocation, RevokeReason, Role, Session, SessionId, SessionSelector,
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
-use magpie_core::ports::Store;
-use magpie_core::stickers::StickerPack;
+use magpie_core::ports::{AccountStore, SessionStore};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{SqliteStore, chat, contacts, files};
-
-type StoreResult<T> = Result<T, StoreError>;
+use crate::{SqliteStore, StoreResult};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
      a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
@@ -115,7 +105,7 @@ fn revoke_where(
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl AccountStore for SqliteStore {
     async fn create_domain(&self, name: &DomainName, now_ms: i64) -> StoreResult<Option<Domain>> {
         let name = name.clone();
         self.write(move |tx| {
@@ -163,6 +153,14 @@ impl Store for SqliteStore {
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute("UPDATE domains SET registration = ?2 WHERE id = ?1", params![domain.0, mode.as_str()]).map(drop)
+        })
+        .await
+    }
+
+    async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute("UPDATE domains SET direct_requires_friendship = ?2 WHERE id = ?1", params![domain.0, on])
+                .map(drop)
         })
         .await
     }
@@ -301,7 +299,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl SessionStore for SqliteStore {
     async fn create_session(&self, new: NewSession) -> StoreResult<(Session, Vec<SessionId>)> {
         self.write(move |tx| {
             let live: i64 = tx.query_row(
@@ -433,275 +434,12 @@ impl Store for SqliteStore {
         })
         .await
     }
-    fn subscribe(&self, capacity: usize) -> Option<tokio::sync::mpsc::Receiver<Committed>> {
-        self.subscribe_feed(capacity)
-    }
-
-    async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)> {
-        self.write(move |tx| chat::create_conversation(tx, new)).await
-    }
-
-    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
-        self.read(move |c| chat::conversation(c, id)).await
-    }
-
-    async fn direct_conversation(&self, key: &str) -> StoreResult<Option<Conversation>> {
-        let key = key.to_owned();
-        self.read(move |c| chat::direct_conversation(c, &key)).await
-    }
-
-    async fn member(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Member>> {
-        self.read(move |c| chat::member(c, conversation, account)).await
-    }
-
-    async fn members(
-        &self,
-        conversation: ConversationId,
-        after: Option<AccountId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Member>> {
-        self.read(move |c| chat::members(c, conversation, after, limit)).await
-    }
-
-    async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>> {
-        self.read(move |c| chat::recipients(c, conversation, seq)).await
-    }
-
-    async fn group_count(&self, account: AccountId) -> StoreResult<usize> {
-        self.read(move |c| chat::group_count(c, account)).await
-    }
-
-    async fn append(&self, append: Append) -> StoreResult<Result<Appended, magpie_core::Error>> {
-        self.write(move |tx| chat::append(tx, append)).await
-    }
-
-    async fn entries(
-        &self,
-        conversation: ConversationId,
-        page: Page,
-        floor: Seq,
-        ceiling: Option<Seq>,
-        limit: usize,
-        viewer: AccountId,
-    ) -> StoreResult<Vec<Entry>> {
-        self.read(move |c| chat::entries(c, conversation, page, floor, ceiling, limit, viewer)).await
-    }
-
-    async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {
-        self.read(move |c| chat::entry(c, conversation, seq)).await
-    }
-
-    async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>> {
-        let client_msg_id = client_msg_id.to_owned();
-        self.read(move |c| chat::entry_by_client_id(c, session, &client_msg_id)).await
-    }
-
-    async fn mark(
-        &self,
-        conversation: ConversationId,
-        account: AccountId,
-        read: Option<Seq>,
-        delivered: Option<Seq>,
-        events: Vec<(AccountId, AccountEvent)>,
-        at_ms: i64,
-    ) -> StoreResult<Option<Member>> {
-        self.write(move |tx| chat::mark(tx, conversation, account, read, delivered, events, at_ms)).await
-    }
-
-    async fn update_member_settings(
-        &self,
-        conversation: ConversationId,
-        account: AccountId,
-        patch: MemberSettingsPatch,
-        events: Vec<(AccountId, AccountEvent)>,
-        at_ms: i64,
-    ) -> StoreResult<Option<Member>> {
-        self.write(move |tx| chat::update_member_settings(tx, conversation, account, patch, events, at_ms)).await
-    }
-
-    async fn hide_entries(
-        &self,
-        conversation: ConversationId,
-        account: AccountId,
-        seqs: Vec<Seq>,
-        events: Vec<(AccountId, AccountEvent)>,
-        at_ms: i64,
-    ) -> StoreResult<()> {
-        self.write(move |tx| chat::hide_entries(tx, conversation, account, seqs, events, at_ms)).await
-    }
-
-    async fn summaries(
-        &self,
-        account: AccountId,
-        after: Activity,
-        ascending: bool,
-        limit: usize,
-    ) -> StoreResult<Vec<Summary>> {
-        self.read(move |c| chat::summaries(c, account, after, ascending, limit)).await
-    }
-
-    async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {
-        self.read(move |c| chat::summary(c, conversation, account)).await
-    }
-
-    async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>> {
-        self.read(move |c| chat::account_events(c, account, after, limit)).await
-    }
-
-    async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq> {
-        self.read(move |c| chat::account_events_head(c, account)).await
-    }
-    async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()> {
-        self.write(move |tx| {
-            tx.execute("UPDATE domains SET direct_requires_friendship = ?2 WHERE id = ?1", params![domain.0, on])
-                .map(drop)
-        })
-        .await
-    }
-
-    async fn contact_state(&self, a: AccountId, b: AccountId) -> StoreResult<ContactState> {
-        self.read(move |c| contacts::contact_state(c, a, b)).await
-    }
-
-    async fn put_friend_request(
-        &self,
-        from: AccountId,
-        to: AccountId,
-        message: Option<String>,
-        at_ms: i64,
-        events: Vec<(AccountId, AccountEvent)>,
-    ) -> StoreResult<()> {
-        self.write(move |tx| contacts::put_friend_request(tx, from, to, message, at_ms, events)).await
-    }
-
-    async fn accept_friend_request(
-        &self,
-        from: AccountId,
-        to: AccountId,
-        at_ms: i64,
-        events: Vec<(AccountId, AccountEvent)>,
-    ) -> StoreResult<bool> {
-        self.write(move |tx| contacts::accept_friend_request(tx, from, to, at_ms, events)).await
-    }
-
-    async fn delete_friend_request(
-        &self,
-        from: AccountId,
-        to: AccountId,
-        at_ms: i64,
-        events: Vec<(AccountId, AccountEvent)>,
-    ) -> StoreResult<bool> {
-        self.write(move |tx| contacts::delete_friend_request(tx, from, to, at_ms, events)).await
-    }
-
-    async fn remove_contact(
-        &self,
-        a: AccountId,
-        b: AccountId,
-        at_ms: i64,
-        events: Vec<(AccountId, AccountEvent)>,
-    ) -> StoreResult<bool> {
-        self.write(move |tx| contacts::remove_contact(tx, a, b, at_ms, events)).await
-    }
-
-    async fn set_block(
-        &self,
-        account: AccountId,
-        blocked: AccountId,
-        on: bool,
-        at_ms: i64,
-        events: Vec<(AccountId, AccountEvent)>,
-    ) -> StoreResult<bool> {
-        self.write(move |tx| contacts::set_block(tx, account, blocked, on, at_ms, events)).await
-    }
-
-    async fn contacts(&self, account: AccountId) -> StoreResult<Vec<Account>> {
-        self.read(move |c| contacts::contacts(c, account)).await
-    }
-
-    async fn friend_requests(&self, account: AccountId) -> StoreResult<Vec<FriendRequest>> {
-        self.read(move |c| contacts::friend_requests(c, account)).await
-    }
-
-    async fn blocked(&self, account: AccountId) -> StoreResult<Vec<Account>> {
-        self.read(move |c| contacts::blocked(c, account)).await
-    }
-
-    async fn presence_audience(&self, account: AccountId, group_members_max: usize) -> StoreResult<Vec<AccountId>> {
-        self.read(move |c| contacts::presence_audience(c, account, group_members_max)).await
-    }
 
     async fn last_seen(&self, account: AccountId) -> StoreResult<Option<i64>> {
-        self.read(move |c| contacts::last_seen(c, account)).await
-    }
-
-    async fn create_upload(&self, upload: &Upload, quota_bytes: u64) -> StoreResult<bool> {
-        let upload = upload.clone();
-        self.write(move |tx| files::create_upload(tx, &upload, quota_bytes)).await
-    }
-
-    async fn upload(&self, id: &FileId) -> StoreResult<Option<Upload>> {
-        let id = id.clone();
-        self.read(move |c| files::upload(c, &id)).await
-    }
-
-    async fn set_upload_offset(&self, id: &FileId, offset: u64, expires_at_ms: i64) -> StoreResult<()> {
-        let id = id.clone();
-        self.write(move |tx| files::set_upload_offset(tx, &id, offset, expires_at_ms)).await
-    }
-
-    async fn delete_upload(&self, id: &FileId) -> StoreResult<()> {
-        let id = id.clone();
-        self.write(move |tx| files::delete_upload(tx, &id)).await
-    }
-
-    async fn complete_upload(&self, file: &StoredFile) -> StoreResult<()> {
-        let file = file.clone();
-        self.write(move |tx| files::complete_upload(tx, &file)).await
-    }
-
-    async fn file(&self, id: &FileId) -> StoreResult<Option<StoredFile>> {
-        let id = id.clone();
-        self.read(move |c| files::file(c, &id)).await
-    }
-
-    async fn bytes_used(&self, account: AccountId) -> StoreResult<u64> {
-        self.read(move |c| files::bytes_used(c, account)).await
-    }
-
-    async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool> {
-        let file = file.clone();
-        self.read(move |c| files::file_shared_with(c, &file, account)).await
-    }
-
-    async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>> {
-        self.write(move |tx| files::take_expired_uploads(tx, now_ms, limit)).await
-    }
-
-    async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>> {
-        self.write(move |tx| files::take_unshared_files(tx, before_ms, limit)).await
-    }
-
-    async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool> {
-        let sha256 = sha256.to_owned();
-        self.read(move |c| files::blob_in_use(c, &sha256)).await
-    }
-
-    async fn create_sticker_pack(&self, domain: DomainId, name: &str, at_ms: i64) -> StoreResult<StickerPack> {
-        let name = name.to_owned();
-        self.write(move |tx| files::create_sticker_pack(tx, domain, &name, at_ms)).await
-    }
-
-    async fn add_sticker(&self, pack: i64, file: &FileId, emoji: Option<&str>) -> StoreResult<()> {
-        let (file, emoji) = (file.clone(), emoji.map(str::to_owned));
-        self.write(move |tx| files::add_sticker(tx, pack, &file, emoji.as_deref())).await
-    }
-
-    async fn sticker_pack(&self, id: i64) -> StoreResult<Option<StickerPack>> {
-        self.read(move |c| files::sticker_pack(c, id)).await
-    }
-
-    async fn sticker_packs(&self, domain: DomainId) -> StoreResult<Vec<StickerPack>> {
-        self.read(move |c| files::sticker_packs(c, domain)).await
+        self.read(move |c| {
+            c.prepare_cached("SELECT max(last_seen_at_ms) FROM sessions WHERE account_id = ?1")?
+                .query_row([account.0], |r| r.get(0))
+        })
+        .await
     }
 }
