@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::password::HashPool;
-use crate::ports::{AccountStore, SessionStore, Stores};
+use crate::ports::{AccountStore, SessionStore, Stores, Wake};
 use crate::{Deps, Error, Result, Unit};
 
 /// Longest avatar reference (a URL or, later, a file id), in bytes.
@@ -295,7 +295,7 @@ impl Accounts {
         }
         let account =
             self.account_store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
-        self.deps.live.profile_updated(&account);
+        self.deps.bus.publish(Wake::Profile(Arc::new(account.clone())));
         Ok(account)
     }
 

@@ -194,7 +194,22 @@ pub struct Entry {
     pub hidden: bool,
 }
 
+/// The system notices after which a conversation's members are not who they were.
+const MEMBERSHIP_NOTICES: [&str; 5] = ["created", "members_added", "members_removed", "member_left", "dissolved"];
+
 impl Entry {
+    /// Does this entry change who receives the conversation's entries (a system notice of
+    /// members joining or leaving)? What the append's effects say, read back from the entry.
+    pub fn changes_membership(&self) -> bool {
+        self.kind == op::SYSTEM
+            && self
+                .body
+                .as_ref()
+                .and_then(|b| b.get("event"))
+                .and_then(Value::as_str)
+                .is_some_and(|event| MEMBERSHIP_NOTICES.contains(&event))
+    }
+
     /// Is this a message (counted as unread, shown as a bubble), not an operation or notice?
     pub fn is_message(&self) -> bool {
         !op::ALL.contains(&self.kind.as_str())

@@ -13,6 +13,7 @@ pub mod conversations;
 mod error;
 mod fanout;
 pub mod files;
+pub mod follow;
 pub mod images;
 mod limiter;
 pub mod messages;
@@ -25,14 +26,13 @@ mod settings;
 pub mod stickers;
 
 pub use error::{Error, Result, StoreError, Unit};
-pub use fanout::FEED_LEN_MAX;
 pub use limiter::WindowLimiter;
 pub use password::Passwords;
 pub use settings::{Settings, derive_key};
 
 use std::sync::Arc;
 
-use ports::{BlobStore, Clock, LiveConnections, Stores};
+use ports::{BlobStore, Bus, Clock, LiveConnections, Stores};
 
 /// Everything a transport needs: the services, built once at start-up and shared.
 #[derive(Clone)]
@@ -48,20 +48,31 @@ pub struct Core {
     pub settings: Arc<Settings>,
     /// The clock every service reads; transports read it too, so that one fake drives all.
     pub clock: Arc<dyn Clock>,
+    /// The followers of the log this core runs, for `/metrics`.
+    pub followers: Vec<Arc<follow::FollowerStatus>>,
 }
 
 impl Core {
-    /// Builds the services and starts the fan-out task on the current tokio runtime.
+    /// Builds the services and starts the fan-out on the current tokio runtime (none without
+    /// one: the admin CLI's core only writes).
     pub fn new(
         settings: Settings,
         stores: Stores,
         blobs: Arc<dyn BlobStore>,
+        bus: Arc<dyn Bus>,
         clock: Arc<dyn Clock>,
         live: Arc<dyn LiveConnections>,
     ) -> Core {
         let settings = Arc::new(settings);
         let passwords = Passwords::new(&settings);
-        let deps = Arc::new(Deps { settings: settings.clone(), blobs, clock: clock.clone(), passwords, live });
+        let deps = Arc::new(Deps {
+            settings: settings.clone(),
+            blobs,
+            bus: bus.clone(),
+            clock: clock.clone(),
+            passwords,
+            live: live.clone(),
+        });
         let s = &stores;
         let accounts = accounts::Accounts::new(deps.clone(), s);
         let auth = auth::Auth::new(deps.clone(), s, accounts.clone());
@@ -71,8 +82,20 @@ impl Core {
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
-        fanout::spawn(deps, stores.log.clone());
-        Core { accounts, auth, contacts, files, conversations, messages, presence, stickers, settings, clock }
+        let followers = fanout::spawn(stores.log.clone(), bus.as_ref(), live).into_iter().collect();
+        Core {
+            accounts,
+            auth,
+            contacts,
+            files,
+            conversations,
+            messages,
+            presence,
+            stickers,
+            settings,
+            clock,
+            followers,
+        }
     }
 }
 
@@ -80,6 +103,7 @@ impl Core {
 pub(crate) struct Deps {
     pub(crate) settings: Arc<Settings>,
     pub(crate) blobs: Arc<dyn BlobStore>,
+    pub(crate) bus: Arc<dyn Bus>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,
     pub(crate) live: Arc<dyn LiveConnections>,

@@ -45,6 +45,37 @@ id_type!(
     EventSeq
 );
 
+/// A place in the deployment's commit order, as the store adapter defines it: later commits
+/// have greater cursors, and an adapter turns it into text for clients and back. The core only
+/// compares, stores and hands them back; SQLite uses its activity clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LogCursor(pub u128);
+
+impl LogCursor {
+    /// Before every commit.
+    pub const START: LogCursor = LogCursor(0);
+
+    /// How far ahead of `behind` this cursor is, in the adapter's units (for SQLite, commits),
+    /// saturating at 0: a consumer's lag.
+    pub fn distance_from(self, behind: LogCursor) -> u128 {
+        self.0.saturating_sub(behind.0)
+    }
+}
+
+impl std::fmt::Display for LogCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::str::FromStr for LogCursor {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<LogCursor, Self::Err> {
+        s.parse().map(LogCursor)
+    }
+}
+
 /// An account's role in its domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {

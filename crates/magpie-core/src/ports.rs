@@ -15,7 +15,7 @@ use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
 };
-use crate::model::{Activity, ConversationId, EventSeq, Seq};
+use crate::model::{Activity, ConversationId, EventSeq, LogCursor, Seq};
 use crate::names::{DomainName, LoginName};
 use crate::presence::Signal;
 use crate::stickers::StickerPack;
@@ -33,13 +33,14 @@ pub struct Stores {
     pub contacts: Arc<dyn ContactStore>,
     pub files: Arc<dyn FileStore>,
     pub stickers: Arc<dyn StickerStore>,
+    pub cursors: Arc<dyn CursorStore>,
 }
 
 impl Stores {
     /// Every port from one adapter that implements them all.
     pub fn all<S>(store: Arc<S>) -> Stores
     where
-        S: AccountStore + SessionStore + ConversationLog + ContactStore + FileStore + StickerStore,
+        S: AccountStore + SessionStore + ConversationLog + ContactStore + FileStore + StickerStore + CursorStore,
     {
         Stores {
             accounts: store.clone(),
@@ -47,8 +48,88 @@ impl Stores {
             log: store.clone(),
             contacts: store.clone(),
             files: store.clone(),
-            stickers: store,
+            stickers: store.clone(),
+            cursors: store,
         }
+    }
+}
+
+/// A page of the log's tail.
+#[derive(Debug, Clone, Default)]
+pub struct LogPage {
+    pub items: Vec<Committed>,
+    /// Where to read on from.
+    pub next: LogCursor,
+}
+
+/// What the bus carries: a nudge that something happened, never the truth about it. A
+/// follower that misses one, or gets it twice or late, reads the store and loses nothing.
+#[derive(Debug, Clone)]
+pub enum Wake {
+    /// These items committed, in this order, between the cursors `from` and `to`. `from` is
+    /// the cursor just before them when the publisher knows it (a follower that stands there
+    /// takes the items as they are; any other reads the store); `None` if it does not.
+    Log { from: Option<LogCursor>, to: LogCursor, items: Arc<[Committed]> },
+    /// An ephemeral signal for these accounts' connections, on every node.
+    Signal { accounts: Arc<[AccountId]>, signal: Signal },
+    /// An account's profile changed: its connections hear of it, on every node.
+    Profile(Arc<Account>),
+}
+
+/// How the nodes of a deployment (and the parts of one node) nudge each other: published wakes
+/// reach every subscriber at most once, and a subscriber that falls behind loses wakes (and is
+/// told so) rather than holding writers back. In-process by default; Redis in a cluster.
+pub trait Bus: Send + Sync + 'static {
+    fn publish(&self, wake: Wake);
+    fn subscribe(&self) -> BusReceiver;
+}
+
+/// One subscriber's end of the [`Bus`].
+pub struct BusReceiver(tokio::sync::broadcast::Receiver<Arc<Wake>>);
+
+/// What a [`BusReceiver`] gets next.
+#[derive(Debug)]
+pub enum Received {
+    Wake(Arc<Wake>),
+    /// Wakes were lost (the subscriber fell behind): read the store to catch up.
+    Missed,
+    /// The bus is gone.
+    Closed,
+}
+
+impl BusReceiver {
+    pub fn new(receiver: tokio::sync::broadcast::Receiver<Arc<Wake>>) -> BusReceiver {
+        BusReceiver(receiver)
+    }
+
+    pub async fn recv(&mut self) -> Received {
+        use tokio::sync::broadcast::error::RecvError;
+        match self.0.recv().await {
+            Ok(wake) => Received::Wake(wake),
+            Err(RecvError::Lagged(_)) => Received::Missed,
+            Err(RecvError::Closed) => Received::Closed,
+        }
+    }
+}
+
+/// The in-process bus: one node, every part of it subscribed directly.
+pub struct LocalBus(tokio::sync::broadcast::Sender<Arc<Wake>>);
+
+impl LocalBus {
+    /// A bus whose subscribers may fall `wakes_max` wakes behind before they miss some.
+    pub fn new(wakes_max: usize) -> LocalBus {
+        LocalBus(tokio::sync::broadcast::channel(wakes_max.max(1)).0)
+    }
+}
+
+impl Bus for LocalBus {
+    fn publish(&self, wake: Wake) {
+        // No subscriber (the admin CLI) is not an error: the store is the truth.
+        let _ = self.0.send(Arc::new(wake));
+    }
+
+    fn subscribe(&self) -> BusReceiver {
+        BusReceiver::new(self.0.subscribe())
     }
 }
 
@@ -145,12 +226,19 @@ pub trait SessionStore: Send + Sync + 'static {
 /// conversation's activity after an append is greater than that of every conversation whose
 /// last append committed before it, so that "activity after X" (the `sync` cursor) never misses
 /// a conversation.
+///
+/// **The tail.** Entries and account events are also one stream in commit order, which
+/// followers of the log read from a [`LogCursor`] ([`ConversationLog::tail`]); after each
+/// commit the adapter publishes a [`Wake::Log`] on the [`Bus`] so that they need not poll.
 #[async_trait]
 pub trait ConversationLog: Send + Sync + 'static {
-    /// The feed of everything committed that live connections should hear about, in commit
-    /// order. There is one feed per store; a second call returns `None`. While the receiver
-    /// lags by `capacity` items, writers wait.
-    fn subscribe(&self, capacity: usize) -> Option<tokio::sync::mpsc::Receiver<Committed>>;
+    /// Entries and account events committed after `after`, in commit order, at most
+    /// `limit`, and the cursor to read on from: the last item's, or the log's head when the
+    /// page holds everything committed so far. Never skips a committed item: an item that
+    /// commits later than another has a greater cursor.
+    async fn tail(&self, after: LogCursor, limit: usize) -> StoreResult<LogPage>;
+    /// Where the log stands now: a follower that starts here sees only what commits next.
+    async fn log_head(&self) -> StoreResult<LogCursor>;
 
     /// Creates a conversation with its members and opening entry, and logs
     /// `conversation_joined` for every member. For a direct chat whose key exists already,
@@ -237,6 +325,15 @@ pub trait ConversationLog: Send + Sync + 'static {
     async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>>;
     /// The account's newest event seq, 0 if none.
     async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq>;
+}
+
+/// Where each durable follower of the log stands, so that it resumes there after a restart.
+#[async_trait]
+pub trait CursorStore: Send + Sync + 'static {
+    /// The cursor `consumer` saved last, if any.
+    async fn load_cursor(&self, consumer: &str) -> StoreResult<Option<LogCursor>>;
+    /// Records that `consumer` has handled everything up to `cursor`.
+    async fn save_cursor(&self, consumer: &str, cursor: LogCursor) -> StoreResult<()>;
 }
 
 /// Contacts, friend requests and blocks, and who hears of an account's presence.
@@ -395,8 +492,9 @@ impl Clock for SystemClock {
     }
 }
 
-/// What the core tells live connections. The transport layer implements it; in cluster mode
-/// the implementation also forwards over the bus.
+/// What the core tells this node's live connections. The transport layer implements it; what
+/// other nodes' connections must hear goes over the [`Bus`] first, and each node's follower
+/// hands it here.
 pub trait LiveConnections: Send + Sync + 'static {
     /// Closes every live connection of these sessions, telling the client why.
     fn close_sessions(&self, sessions: &[SessionId], reason: RevokeReason);

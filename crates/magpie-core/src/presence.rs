@@ -16,7 +16,7 @@ use crate::chat::ConversationKind;
 use crate::conversations::Conversations;
 use crate::model::{AccountId, ConversationId, Principal};
 use crate::names::{self, AccountAddr};
-use crate::ports::{ContactStore, SessionStore, Stores};
+use crate::ports::{ContactStore, SessionStore, Stores, Wake};
 use crate::{Deps, Error, Result};
 
 /// Typing signals relayed per account and conversation: one per this many milliseconds.
@@ -244,14 +244,16 @@ impl Presence {
             others = open;
         }
         let signal = Signal::Typing { conversation: id, account: caller.account.addr.clone() };
-        self.deps.live.signal(&others, &signal);
+        self.deps.bus.publish(Wake::Signal { accounts: others.into(), signal });
         Ok(())
     }
 
     async fn announce(&self, account: AccountId, info: PresenceInfo) {
         let max = self.deps.settings.presence_group_members_max;
         match self.contact_store.presence_audience(account, max).await {
-            Ok(audience) => self.deps.live.signal(&audience, &Signal::Presence(info)),
+            Ok(audience) => {
+                self.deps.bus.publish(Wake::Signal { accounts: audience.into(), signal: Signal::Presence(info) })
+            }
             // Presence is best-effort: a lost announcement is corrected by the next query.
             Err(e) => tracing::warn!(error = %e, "cannot read the presence audience"),
         }

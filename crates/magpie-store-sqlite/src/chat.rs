@@ -4,9 +4,10 @@
 //! writes run on the writer thread inside their own savepoint.
 
 use async_trait::async_trait;
-use magpie_core::ports::ConversationLog;
+use magpie_core::model::LogCursor;
+use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
 
-use crate::{SqliteStore, StoreResult};
+use crate::{SqliteStore, StoreResult, position};
 use std::sync::Arc;
 
 use magpie_core::Error;
@@ -98,37 +99,42 @@ fn member_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
 }
 
 fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
-    let body: Option<String> = row.get(9)?;
-    let mentions: Option<String> = row.get(11)?;
-    let forwarded: Option<String> = row.get(14)?;
+    entry_from_row_at(row, 0)
+}
+
+/// An entry from [`ENTRY_COLUMNS`] starting at column `at`.
+fn entry_from_row_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
+    let body: Option<String> = row.get(at + 9)?;
+    let mentions: Option<String> = row.get(at + 11)?;
+    let forwarded: Option<String> = row.get(at + 14)?;
     let mentions: Vec<String> = match mentions {
-        Some(m) => serde_json::from_str(&m).map_err(|e| json_error(11, e))?,
+        Some(m) => serde_json::from_str(&m).map_err(|e| json_error(at + 11, e))?,
         None => vec![],
     };
     Ok(Entry {
-        conversation: ConversationId(row.get(0)?),
-        seq: Seq(row.get(1)?),
-        id: EntryId(row.get(2)?),
-        sender: AccountId(row.get(3)?),
-        sender_addr: addr(row, 4)?,
-        session: row.get::<_, Option<i64>>(6)?.map(SessionId),
-        client_msg_id: row.get(7)?,
-        kind: row.get(8)?,
-        body: body.map(|b| serde_json::from_str(&b)).transpose().map_err(|e| json_error(9, e))?,
-        target: row.get::<_, Option<i64>>(10)?.map(Seq),
+        conversation: ConversationId(row.get(at)?),
+        seq: Seq(row.get(at + 1)?),
+        id: EntryId(row.get(at + 2)?),
+        sender: AccountId(row.get(at + 3)?),
+        sender_addr: addr(row, at + 4)?,
+        session: row.get::<_, Option<i64>>(at + 6)?.map(SessionId),
+        client_msg_id: row.get(at + 7)?,
+        kind: row.get(at + 8)?,
+        body: body.map(|b| serde_json::from_str(&b)).transpose().map_err(|e| json_error(at + 9, e))?,
+        target: row.get::<_, Option<i64>>(at + 10)?.map(Seq),
         mentions: mentions
             .iter()
-            .map(|m| AccountAddr::parse(m).map_err(|_| corrupt(11, "mention")))
+            .map(|m| AccountAddr::parse(m).map_err(|_| corrupt(at + 11, "mention")))
             .collect::<rusqlite::Result<_>>()?,
-        mention_all: row.get(12)?,
-        reply_to: row.get::<_, Option<i64>>(13)?.map(Seq),
+        mention_all: row.get(at + 12)?,
+        reply_to: row.get::<_, Option<i64>>(at + 13)?.map(Seq),
         forwarded_from: forwarded
             .map(|f| serde_json::from_str::<ForwardedFrom>(&f))
             .transpose()
-            .map_err(|e| json_error(14, e))?,
-        at_ms: row.get(15)?,
-        edited_at_ms: row.get(16)?,
-        recalled_at_ms: row.get(17)?,
+            .map_err(|e| json_error(at + 14, e))?,
+        at_ms: row.get(at + 15)?,
+        edited_at_ms: row.get(at + 16)?,
+        recalled_at_ms: row.get(at + 17)?,
         reactions: vec![],
         hidden: false,
     })
@@ -289,8 +295,11 @@ fn log_event(tx: &Tx<'_>, account: AccountId, event: AccountEvent, at_ms: i64) -
     let seq: i64 = tx
         .prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM account_events WHERE account_id = ?1")?
         .query_row([account.0], |r| r.get(0))?;
-    tx.prepare_cached("INSERT INTO account_events (account_id, seq, at_ms, event) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![account.0, seq, at_ms, to_json(&event)?])?;
+    let position = tx.tick_activity()?;
+    tx.prepare_cached(
+        "INSERT INTO account_events (account_id, seq, at_ms, event, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![account.0, seq, at_ms, to_json(&event)?, position])?;
     tx.publish(Committed::Event(Arc::new(LoggedEvent { account, seq: EventSeq(seq), at_ms, event })));
     Ok(())
 }
@@ -353,8 +362,8 @@ fn insert_entry(
     let forwarded = entry.forwarded_from.as_ref().map(to_json).transpose()?;
     tx.prepare_cached(
         "INSERT INTO entries (conversation_id, seq, sender_id, session_id, client_msg_id, kind, body, target_seq, \
-         mentions, mention_all, reply_to, forwarded_from, message_number, at_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, position) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         conversation.id.0,
@@ -371,6 +380,7 @@ fn insert_entry(
         forwarded,
         number,
         entry.at_ms,
+        activity,
     ])?;
     Ok((Seq(seq), EntryId(tx.last_insert_rowid())))
 }
@@ -860,10 +870,63 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
     })
 }
 
+/// The log's tail after `after`: entries and account events by position, at most `limit`, read
+/// in one read transaction with the clock, so that a short page's cursor is the head it saw.
+pub(crate) fn tail(conn: &Connection, after: LogCursor, limit: usize) -> rusqlite::Result<LogPage> {
+    let after = i64::try_from(after.0).unwrap_or(i64::MAX);
+    let len = i64::try_from(limit).unwrap_or(i64::MAX);
+    let sql =
+        format!("SELECT e.position, {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.position > ?1 ORDER BY e.position LIMIT ?2");
+    let mut items: Vec<(i64, Committed)> = Vec::with_capacity(limit.min(64));
+    for row in conn.prepare_cached(&sql)?.query_map(params![after, len], |r| {
+        let position: i64 = r.get(0)?;
+        let entry = entry_from_row_at(r, 1)?;
+        let membership_changed = entry.changes_membership();
+        Ok((position, Committed::Entry { entry: Arc::new(entry), membership_changed }))
+    })? {
+        items.push(row?);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT position, account_id, seq, at_ms, event FROM account_events WHERE position > ?1 \
+         ORDER BY position LIMIT ?2",
+    )?;
+    for row in stmt.query_map(params![after, len], |r| {
+        let event: String = r.get(4)?;
+        let logged = LoggedEvent {
+            account: AccountId(r.get(1)?),
+            seq: EventSeq(r.get(2)?),
+            at_ms: r.get(3)?,
+            event: serde_json::from_str(&event).map_err(|e| json_error(4, e))?,
+        };
+        Ok((r.get::<_, i64>(0)?, Committed::Event(Arc::new(logged))))
+    })? {
+        items.push(row?);
+    }
+    items.sort_by_key(|(position, _)| *position);
+    items.truncate(limit);
+    let next = if items.len() < limit {
+        // Everything committed up to the head was read: the next read starts there.
+        let head: i64 =
+            conn.prepare_cached("SELECT value FROM activity_clock WHERE id = 1")?.query_row([], |r| r.get(0))?;
+        position(head.max(after))
+    } else {
+        position(items.last().map_or(after, |(p, _)| *p))
+    };
+    Ok(LogPage { items: items.into_iter().map(|(_, item)| item).collect(), next })
+}
+
+pub(crate) fn log_head(conn: &Connection) -> rusqlite::Result<LogCursor> {
+    conn.prepare_cached("SELECT value FROM activity_clock WHERE id = 1")?.query_row([], |r| r.get(0).map(position))
+}
+
 #[async_trait]
 impl ConversationLog for SqliteStore {
-    fn subscribe(&self, capacity: usize) -> Option<tokio::sync::mpsc::Receiver<Committed>> {
-        self.subscribe_feed(capacity)
+    async fn tail(&self, after: LogCursor, limit: usize) -> StoreResult<LogPage> {
+        self.read(move |c| tail(c, after, limit)).await
+    }
+
+    async fn log_head(&self) -> StoreResult<LogCursor> {
+        self.read(log_head).await
     }
 
     async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)> {
@@ -979,5 +1042,37 @@ impl ConversationLog for SqliteStore {
 
     async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq> {
         self.read(move |c| account_events_head(c, account)).await
+    }
+}
+
+#[async_trait]
+impl CursorStore for SqliteStore {
+    async fn load_cursor(&self, consumer: &str) -> StoreResult<Option<LogCursor>> {
+        let consumer = consumer.to_owned();
+        self.read(move |c| {
+            let text: Option<String> = c
+                .prepare_cached("SELECT cursor FROM log_cursors WHERE consumer = ?1")?
+                .query_row([&consumer], |r| r.get(0))
+                .optional()?;
+            text.map(|t| t.parse::<LogCursor>().map_err(|_| corrupt(0, "log cursor"))).transpose()
+        })
+        .await
+    }
+
+    async fn save_cursor(&self, consumer: &str, cursor: LogCursor) -> StoreResult<()> {
+        let consumer = consumer.to_owned();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO log_cursors (consumer, cursor, updated_at_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (consumer) DO UPDATE SET cursor = excluded.cursor, updated_at_ms = excluded.updated_at_ms",
+            )?
+            .execute(params![consumer, cursor.to_string(), now])
+            .map(drop)
+        })
+        .await
     }
 }

@@ -9,8 +9,9 @@
 //! savepoint without touching the others; a failed commit fails them all. No caller hears
 //! "done" before the commit, so durability costs one fsync per batch, not per write.
 //!
-//! After each commit the writer hands what was committed (new entries, account events) to
-//! the commit feed in commit order; that order is what the fan-out preserves.
+//! After each commit the writer publishes what was committed (new entries, account events), in
+//! commit order, as a wake on the bus; the log's tail (`tail`) serves the same items to any
+//! follower that missed the wake.
 //!
 //! A small pool of reader connections serves reads concurrently with the writer, on tokio's
 //! blocking pool. Database rows never leave this crate: they become core types here.
@@ -26,11 +27,13 @@ use std::ops::Deref;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use magpie_core::StoreError;
 use magpie_core::chat::Committed;
+use magpie_core::model::LogCursor;
+use magpie_core::ports::{Bus, Wake};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -76,7 +79,6 @@ struct Inner {
     writes: mpsc::Sender<Box<dyn WriteJob>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
-    feed: Arc<OnceLock<mpsc::Sender<Committed>>>,
     /// Dropped with the store, which ends the checkpoint thread.
     _checkpoint_stop: std::sync::mpsc::Sender<()>,
 }
@@ -90,13 +92,14 @@ pub(crate) struct Tx<'a> {
 }
 
 impl Tx<'_> {
-    /// Hands `item` to the commit feed once (and only if) this write commits.
+    /// Publishes `item` on the bus once (and only if) this write commits.
     pub(crate) fn publish(&self, item: Committed) {
         self.published.borrow_mut().push(item);
     }
 
     /// Moves the deployment-wide activity clock on and returns its new value (see
-    /// [`ActivityClock`]). One writer, so the values follow commit order.
+    /// [`ActivityClock`]): a conversation's activity, and an item's position in the log's tail.
+    /// One writer, so the values follow commit order.
     pub(crate) fn tick_activity(&self) -> rusqlite::Result<i64> {
         self.clock.tick(self.conn)
     }
@@ -111,6 +114,8 @@ impl Tx<'_> {
 #[derive(Default)]
 struct ActivityClock {
     value: std::cell::Cell<Option<i64>>,
+    /// The value before the batch's first tick: where the batch's items start in the log.
+    start: std::cell::Cell<Option<i64>>,
 }
 
 impl ActivityClock {
@@ -118,11 +123,22 @@ impl ActivityClock {
         let now = match self.value.get() {
             Some(value) => value,
             None => {
-                conn.prepare_cached("SELECT value FROM activity_clock WHERE id = 1")?.query_row([], |r| r.get(0))?
+                let value = conn
+                    .prepare_cached("SELECT value FROM activity_clock WHERE id = 1")?
+                    .query_row([], |r| r.get(0))?;
+                self.start.set(Some(value));
+                value
             }
         };
         self.value.set(Some(now + 1));
         Ok(now + 1)
+    }
+
+    /// The span of the log the batch wrote, if it ticked at all.
+    fn span(&self) -> Option<(LogCursor, LogCursor)> {
+        let (start, end) = (self.start.get()?, self.value.get()?);
+        debug_assert!(start < end, "a batch's clock went back");
+        Some((position(start), position(end)))
     }
 
     /// Stores the clock where the batch left it, inside the batch's transaction.
@@ -225,11 +241,16 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-/// The writer thread: batches, savepoints, one commit per batch, then the feed.
+/// A clock value as a cursor of the log's tail.
+pub(crate) fn position(value: i64) -> LogCursor {
+    LogCursor(u128::try_from(value).unwrap_or(0))
+}
+
+/// The writer thread: batches, savepoints, one commit per batch, then the wake.
 fn writer_loop(
     conn: Connection,
     mut writes: mpsc::Receiver<Box<dyn WriteJob>>,
-    feed: Arc<OnceLock<mpsc::Sender<Committed>>>,
+    bus: Arc<dyn Bus>,
     restart_due: Arc<AtomicBool>,
 ) {
     while let Some(first) = writes.blocking_recv() {
@@ -242,6 +263,7 @@ fn writer_loop(
         }
         let mut batch = vec![first];
         drain(&mut writes, &mut batch);
+        debug_assert!(batch.len() <= BATCH_LEN_MAX, "a batch past its bound");
         // Several writes waiting means others are on their way: wait a moment for them, so
         // that one commit (one WAL write, one fsync) serves more of them (see `COMMIT_LINGER`).
         if batch.len() >= 2 && batch.len() < BATCH_LEN_MAX {
@@ -283,21 +305,18 @@ fn writer_loop(
         for job in batch {
             job.finish(commit.clone());
         }
-        if let Some(feed) = feed.get() {
-            for item in published {
-                // Waits while the fan-out lags: writes slow down instead of memory growing.
-                if feed.blocking_send(item).is_err() {
-                    tracing::error!("the fan-out has stopped: live delivery is off until restart");
-                    break;
-                }
-            }
+        if commit.is_ok()
+            && let Some((from, to)) = clock.span()
+        {
+            bus.publish(Wake::Log { from: Some(from), to, items: published.into() });
         }
     }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path, readers: usize) -> Result<SqliteStore, OpenError> {
+    /// Wakes go to `bus` after each commit.
+    pub fn open(path: &Path, readers: usize, bus: Arc<dyn Bus>) -> Result<SqliteStore, OpenError> {
         let open = |path: &Path| -> Result<Connection, OpenError> {
             let conn = Connection::open(path).map_err(|source| OpenError::Open { path: path.into(), source })?;
             // Two processes opening a new data directory at once (the server and the admin CLI)
@@ -339,28 +358,19 @@ impl SqliteStore {
             .map_err(OpenError::Writer)?;
         let readers = (0..readers.max(1)).map(|_| open(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
         let (writes, queue) = mpsc::channel(WRITE_QUEUE_LEN_MAX);
-        let feed = Arc::new(OnceLock::new());
-        let writer_feed = feed.clone();
         // The thread ends when the last handle on the store is dropped (the queue closes).
         std::thread::Builder::new()
             .name("magpie-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, queue, writer_feed, restart_due))
+            .spawn(move || writer_loop(writer, queue, bus, restart_due))
             .map_err(OpenError::Writer)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writes,
                 readers,
                 next_reader: AtomicUsize::new(0),
-                feed,
                 _checkpoint_stop: checkpoint_stop,
             }),
         })
-    }
-
-    /// The commit feed's receiving end; only the first call gets one.
-    pub(crate) fn subscribe_feed(&self, capacity: usize) -> Option<mpsc::Receiver<Committed>> {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
-        self.inner.feed.set(tx).ok().map(|()| rx)
     }
 
     /// Runs a read on the calling task's thread, on a free reader connection.
@@ -370,6 +380,10 @@ impl SqliteStore {
     /// database, so one costs microseconds, while handing it to another thread and back cost
     /// more than the read (with reads on the blocking pool, `magpie bench ramp` on one core
     /// held 3,000 messages per second; inline, 6,000).
+    ///
+    /// The read runs in one read transaction: all its statements see the database as of one
+    /// moment, so that a commit in between cannot give, say, an unread count built from two
+    /// states. (In WAL mode that costs no lock: it only keeps one snapshot.)
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -383,7 +397,16 @@ impl SqliteStore {
             Some(conn) => conn,
             None => readers[start % readers.len()].lock().unwrap_or_else(|e| e.into_inner()),
         };
-        f(&conn).map_err(|e| store_error(&e))
+        // A transaction left open by a read that failed half-way would pin an old snapshot.
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        run_cached(&conn, "BEGIN DEFERRED").map_err(|e| store_error(&e))?;
+        let result = f(&conn);
+        let end = if result.is_ok() { run_cached(&conn, "COMMIT") } else { run_cached(&conn, "ROLLBACK") };
+        let value = result.map_err(|e| store_error(&e))?;
+        end.map_err(|e| store_error(&e))?;
+        Ok(value)
     }
 
     /// Runs `f` on the writer: all of it commits, or none of it. Answers after the commit.

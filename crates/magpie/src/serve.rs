@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use magpie_blobs::LocalBlobs;
 use magpie_core::Core;
-use magpie_core::ports::{Stores, SystemClock};
+use magpie_core::ports::{Bus, LocalBus, Stores, SystemClock};
 use magpie_http::{AppState, Registry};
 use magpie_store_sqlite::SqliteStore;
 use magpie_wire::close_code;
@@ -14,6 +14,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 
+/// Wakes a follower of the log may fall behind before it misses some (and reads the store
+/// instead). Each holds one commit's items.
+const BUS_WAKES_MAX: usize = 1024;
 /// Reader connections in the SQLite pool.
 const SQLITE_READERS: usize = 4;
 /// How often the revocation log is polled for revocations made by other processes.
@@ -40,11 +43,12 @@ pub fn init_logging(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the data directory's store, creating the directory if needed.
-pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+/// Opens the data directory's store, creating the directory if needed; it publishes its
+/// commits on `bus`.
+pub fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<SqliteStore> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
-    Ok(SqliteStore::open(&config.database_path(), SQLITE_READERS)?)
+    Ok(SqliteStore::open(&config.database_path(), SQLITE_READERS, bus)?)
 }
 
 /// The key that signs file links, made at first start and kept in the data directory (readable
@@ -76,14 +80,15 @@ pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let stores = Stores::all(Arc::new(open_store(&config)?));
+    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(BUS_WAKES_MAX));
+    let stores = Stores::all(Arc::new(open_store(&config, bus.clone())?));
     let live = Arc::new(Registry::new());
     let blobs = Arc::new(open_blobs(&config)?);
     let mut settings = config.core_settings();
     let server_key = file_link_key(&config)?;
     settings.file_link_key = server_key;
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
-    let core = Core::new(settings, stores, blobs, Arc::new(SystemClock), live.clone());
+    let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);

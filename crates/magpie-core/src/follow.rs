@@ -1,0 +1,251 @@
+//! Following the log: the one way any part of Magpie acts on what was committed.
+//!
+//! A follower holds a [`LogCursor`] and hands a [`LogHandler`] every item committed after it,
+//! in commit order (so, per conversation, in seq order), each exactly once per run. Wake-ups
+//! from the [`Bus`] carry the items as an optimisation: a follower that stands exactly where a
+//! wake starts takes its items as they are; one that does not (a wake lost, late, out of
+//! order, or from another node) reads the store's tail instead, and so does every follower
+//! once a second whatever the bus says. The store is the truth; the bus only saves reads.
+//!
+//! A durable follower saves its cursor (through [`CursorStore`]) after what it handled, and
+//! resumes there after a restart or a `kill -9`: it sees every item at least once. The fan-out
+//! to live connections is a follower that starts at the log's head and saves nothing (clients
+//! catch up by sync).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::chat::Committed;
+use crate::model::LogCursor;
+use crate::ports::{Bus, BusReceiver, ConversationLog, CursorStore, Received, Wake};
+
+/// Items read from the store per read of the tail.
+pub const TAIL_PAGE_LEN_MAX: usize = 512;
+/// How often a follower reads the tail even without a wake: a lost wake delays its items by
+/// at most this.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a durable follower saves its cursor while it takes items from wakes (after a read
+/// of the tail it saves at once): what a crash makes it handle again is at most this much.
+pub const CURSOR_SAVE_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a follower waits after its handler or the store failed, before it tries again
+/// from where it stood.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// What a follower does with the items it follows.
+#[async_trait]
+pub trait LogHandler: Send + 'static {
+    /// Handles committed items, in commit order. An error leaves the cursor where it was: the
+    /// same items come again (at least once).
+    async fn handle(&mut self, items: &[Committed]) -> crate::Result<()>;
+
+    /// Handles a wake that is not about the log (a signal, a profile); ignored by default.
+    fn other(&mut self, _wake: &Wake) {}
+}
+
+/// Where a follower stands, for `/metrics`: its cursor and the log's head as it last saw it.
+#[derive(Debug)]
+pub struct FollowerStatus {
+    pub name: &'static str,
+    state: Mutex<(LogCursor, LogCursor)>,
+}
+
+impl FollowerStatus {
+    fn new(name: &'static str) -> FollowerStatus {
+        FollowerStatus { name, state: Mutex::new((LogCursor::START, LogCursor::START)) }
+    }
+
+    fn set(&self, cursor: LogCursor, head: LogCursor) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        *state = (cursor, head.max(cursor));
+    }
+
+    /// How far behind the head this follower is (0 when it has handled everything it saw).
+    pub fn lag(&self) -> u128 {
+        let (cursor, head) = *self.state.lock().unwrap_or_else(|e| e.into_inner());
+        head.distance_from(cursor)
+    }
+
+    pub fn cursor(&self) -> LogCursor {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+}
+
+/// Where a follower starts when it has no saved cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// At the head: only what commits from now on.
+    Head,
+    /// At the start of the tail: everything it holds.
+    Beginning,
+}
+
+/// A follower of the log; see the module's documentation.
+pub struct Follower<H: LogHandler> {
+    log: Arc<dyn ConversationLog>,
+    /// Present for a durable follower, which saves its cursor under its name.
+    cursors: Option<Arc<dyn CursorStore>>,
+    wakes: BusReceiver,
+    handler: H,
+    cursor: LogCursor,
+    status: Arc<FollowerStatus>,
+    /// When the cursor was last saved, and whether it moved since.
+    saved_at: Instant,
+    unsaved: bool,
+}
+
+impl<H: LogHandler> Follower<H> {
+    /// A follower subscribed to `bus` now, so that nothing published from here on escapes it;
+    /// it finds its cursor when it runs.
+    pub fn new(
+        name: &'static str,
+        log: Arc<dyn ConversationLog>,
+        cursors: Option<Arc<dyn CursorStore>>,
+        bus: &dyn Bus,
+        handler: H,
+    ) -> Follower<H> {
+        Follower {
+            log,
+            cursors,
+            wakes: bus.subscribe(),
+            handler,
+            cursor: LogCursor::START,
+            status: Arc::new(FollowerStatus::new(name)),
+            saved_at: Instant::now(),
+            unsaved: false,
+        }
+    }
+
+    pub fn status(&self) -> Arc<FollowerStatus> {
+        self.status.clone()
+    }
+
+    /// Finds where to start (the saved cursor, or `start`), then follows until the bus closes.
+    pub async fn run(mut self, start: Start) {
+        self.cursor = loop {
+            match self.initial_cursor(start).await {
+                Ok(cursor) => break cursor,
+                Err(e) => {
+                    tracing::error!(follower = self.status.name, error = %e, "cannot find where to start; retrying");
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
+            }
+        };
+        self.status.set(self.cursor, self.cursor);
+        self.catch_up().await;
+        let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + POLL_INTERVAL, POLL_INTERVAL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                received = self.wakes.recv() => match received {
+                    Received::Wake(wake) => self.on_wake(&wake).await,
+                    Received::Missed => self.catch_up().await,
+                    Received::Closed => break,
+                },
+                _ = poll.tick() => {
+                    self.catch_up().await;
+                    self.save(true).await;
+                }
+            }
+        }
+        self.save(true).await;
+    }
+
+    async fn initial_cursor(&self, start: Start) -> crate::Result<LogCursor> {
+        if let Some(cursors) = &self.cursors
+            && let Some(saved) = cursors.load_cursor(self.status.name).await?
+        {
+            return Ok(saved);
+        }
+        Ok(match start {
+            Start::Head => self.log.log_head().await?,
+            Start::Beginning => LogCursor::START,
+        })
+    }
+
+    async fn on_wake(&mut self, wake: &Wake) {
+        let Wake::Log { from, to, items } = wake else {
+            self.handler.other(wake);
+            return;
+        };
+        if *to <= self.cursor {
+            // Already handled: a duplicate, or a wake about what a read of the tail brought.
+            return;
+        }
+        if *from != Some(self.cursor) {
+            // Something committed between here and this wake that this follower has not seen.
+            self.catch_up().await;
+            return;
+        }
+        match self.handler.handle(items).await {
+            Ok(()) => {
+                self.advance(*to, *to);
+                self.save(false).await;
+            }
+            Err(e) => {
+                tracing::warn!(follower = self.status.name, error = %e, "handling failed; reading the tail again");
+                tokio::time::sleep(RETRY_PAUSE).await;
+                self.catch_up().await;
+            }
+        }
+    }
+
+    /// Reads and handles the tail until it is empty (or something fails: the next wake or
+    /// poll tries again from where this stopped).
+    async fn catch_up(&mut self) {
+        loop {
+            let page = match self.log.tail(self.cursor, TAIL_PAGE_LEN_MAX).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(follower = self.status.name, error = %e, "cannot read the log's tail");
+                    return;
+                }
+            };
+            debug_assert!(page.items.len() <= TAIL_PAGE_LEN_MAX, "a tail page longer than asked for");
+            if !page.items.is_empty()
+                && let Err(e) = self.handler.handle(&page.items).await
+            {
+                tracing::warn!(follower = self.status.name, error = %e, "handling failed; retrying");
+                tokio::time::sleep(RETRY_PAUSE).await;
+                return;
+            }
+            let full = page.items.len() >= TAIL_PAGE_LEN_MAX;
+            self.advance(page.next, page.next);
+            self.save(true).await;
+            if !full {
+                return;
+            }
+        }
+    }
+
+    fn advance(&mut self, cursor: LogCursor, head: LogCursor) {
+        // A follower never goes back: what it handled stays handled.
+        if cursor < self.cursor {
+            tracing::error!(follower = self.status.name, %cursor, current = %self.cursor, "the log's tail went back");
+            debug_assert!(cursor >= self.cursor, "a follower's cursor went back");
+            return;
+        }
+        if cursor != self.cursor {
+            self.unsaved = true;
+        }
+        self.cursor = cursor;
+        self.status.set(cursor, head);
+    }
+
+    /// Saves the cursor of a durable follower: `now`, or if the last save is old enough.
+    async fn save(&mut self, now: bool) {
+        let Some(cursors) = &self.cursors else { return };
+        if !self.unsaved || (!now && self.saved_at.elapsed() < CURSOR_SAVE_INTERVAL) {
+            return;
+        }
+        match cursors.save_cursor(self.status.name, self.cursor).await {
+            Ok(()) => {
+                self.unsaved = false;
+                self.saved_at = Instant::now();
+            }
+            // Handled again after a restart, at worst: at least once.
+            Err(e) => tracing::warn!(follower = self.status.name, error = %e, "cannot save the cursor"),
+        }
+    }
+}
