@@ -48,12 +48,13 @@ impl Span {
 /// Starts the fan-out on the current tokio runtime; returns its status for `/metrics`.
 pub(crate) fn spawn(
     log: Arc<dyn ConversationLog>,
-    bus: &dyn Bus,
+    bus: Arc<dyn Bus>,
     live: Arc<dyn LiveConnections>,
+    poll_interval: std::time::Duration,
 ) -> Option<Arc<FollowerStatus>> {
     let runtime = tokio::runtime::Handle::try_current().ok()?;
     let deliver = Deliver { log: log.clone(), live, members: HashMap::new(), cached: 0, delivered: HashMap::new() };
-    let follower = Follower::new(NAME, log, None, bus, deliver);
+    let follower = Follower::new(NAME, log, None, bus, deliver).with_poll_interval(poll_interval);
     let status = follower.status();
     runtime.spawn(follower.run(Start::Head));
     Some(status)

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 
 use crate::chat::Committed;
 use crate::model::LogCursor;
-use crate::ports::{Bus, BusReceiver, ConversationLog, CursorStore, Received, Wake};
+use crate::ports::{Bus, ConversationLog, CursorStore, Received, Wake};
 
 /// Items read from the store per read of the tail.
 pub const TAIL_PAGE_LEN_MAX: usize = 512;
@@ -49,11 +49,23 @@ pub trait LogHandler: Send + 'static {
 pub struct FollowerStatus {
     pub name: &'static str,
     state: Mutex<(LogCursor, LogCursor)>,
+    started: tokio::sync::watch::Sender<bool>,
 }
 
 impl FollowerStatus {
     fn new(name: &'static str) -> FollowerStatus {
-        FollowerStatus { name, state: Mutex::new((LogCursor::START, LogCursor::START)) }
+        FollowerStatus {
+            name,
+            state: Mutex::new((LogCursor::START, LogCursor::START)),
+            started: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Resolves once the follower knows where it starts and listens to the bus: whatever
+    /// commits from then on reaches it.
+    pub async fn started(&self) {
+        let mut started = self.started.subscribe();
+        let _ = started.wait_for(|s| *s).await;
     }
 
     fn set(&self, cursor: LogCursor, head: LogCursor) {
@@ -86,8 +98,9 @@ pub struct Follower<H: LogHandler> {
     log: Arc<dyn ConversationLog>,
     /// Present for a durable follower, which saves its cursor under its name.
     cursors: Option<Arc<dyn CursorStore>>,
-    wakes: BusReceiver,
+    bus: Arc<dyn Bus>,
     handler: H,
+    poll_interval: Duration,
     cursor: LogCursor,
     status: Arc<FollowerStatus>,
     /// When the cursor was last saved, and whether it moved since.
@@ -96,20 +109,21 @@ pub struct Follower<H: LogHandler> {
 }
 
 impl<H: LogHandler> Follower<H> {
-    /// A follower subscribed to `bus` now, so that nothing published from here on escapes it;
-    /// it finds its cursor when it runs.
+    /// A follower of `log` named `name`, durable if given `cursors`; it finds its cursor and
+    /// subscribes to `bus` when it runs.
     pub fn new(
         name: &'static str,
         log: Arc<dyn ConversationLog>,
         cursors: Option<Arc<dyn CursorStore>>,
-        bus: &dyn Bus,
+        bus: Arc<dyn Bus>,
         handler: H,
     ) -> Follower<H> {
         Follower {
             log,
             cursors,
-            wakes: bus.subscribe(),
+            bus,
             handler,
+            poll_interval: POLL_INTERVAL,
             cursor: LogCursor::START,
             status: Arc::new(FollowerStatus::new(name)),
             saved_at: Instant::now(),
@@ -121,7 +135,17 @@ impl<H: LogHandler> Follower<H> {
         self.status.clone()
     }
 
+    /// Reads the tail this often without a wake (the default is [`POLL_INTERVAL`]).
+    pub fn with_poll_interval(mut self, interval: Duration) -> Follower<H> {
+        self.poll_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
     /// Finds where to start (the saved cursor, or `start`), then follows until the bus closes.
+    ///
+    /// It finds its cursor first and subscribes after: what commits in between is after the
+    /// cursor, so the first read of the tail brings it. (Subscribed first, it could miss an
+    /// item that committed before it read the head but after the wake it would have ignored.)
     pub async fn run(mut self, start: Start) {
         self.cursor = loop {
             match self.initial_cursor(start).await {
@@ -133,12 +157,15 @@ impl<H: LogHandler> Follower<H> {
             }
         };
         self.status.set(self.cursor, self.cursor);
+        let mut wakes = self.bus.subscribe();
+        self.status.started.send_replace(true);
         self.catch_up().await;
-        let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + POLL_INTERVAL, POLL_INTERVAL);
+        let period = self.poll_interval;
+        let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                received = self.wakes.recv() => match received {
+                received = wakes.recv() => match received {
                     Received::Wake(wake) => self.on_wake(&wake).await,
                     Received::Missed => self.catch_up().await,
                     Received::Closed => break,

@@ -53,6 +53,14 @@ pub struct Core {
 }
 
 impl Core {
+    /// Resolves once every follower of the log this core runs listens: from then on, nothing
+    /// that commits escapes live delivery. The server waits for it before it listens.
+    pub async fn followers_started(&self) {
+        for follower in &self.followers {
+            follower.started().await;
+        }
+    }
+
     /// Builds the services and starts the fan-out on the current tokio runtime (none without
     /// one: the admin CLI's core only writes).
     pub fn new(
@@ -82,7 +90,8 @@ impl Core {
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
-        let followers = fanout::spawn(stores.log.clone(), bus.as_ref(), live).into_iter().collect();
+        let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
+        let followers = fanout::spawn(stores.log.clone(), bus, live, poll).into_iter().collect();
         Core {
             accounts,
             auth,

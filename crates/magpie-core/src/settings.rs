@@ -98,6 +98,8 @@ pub struct Settings {
     pub audio_bytes_max: u64,
     /// Largest video file.
     pub video_bytes_max: u64,
+    /// How often a follower of the log reads the tail even without a wake-up.
+    pub log_poll_interval_ms: u64,
     /// How long a signed file link works.
     pub file_link_ttl_secs: u64,
     /// The key that signs file links. The binary keeps it in the data directory, so that
@@ -153,6 +155,7 @@ impl Default for Settings {
             audio_bytes_max: 20 * 1024 * 1024,
             video_bytes_max: 100 * 1024 * 1024,
             file_link_ttl_secs: 300,
+            log_poll_interval_ms: 1000,
             file_link_key: random_key(),
         }
     }

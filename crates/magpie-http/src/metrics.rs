@@ -30,6 +30,11 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FollowerLabels {
+    pub follower: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CodeLabels {
     pub code: String,
 }
@@ -50,6 +55,7 @@ pub struct Metrics {
     pub tcp_connections: Gauge,
     pub connections_evicted: Counter,
     pub connections_refused: Counter,
+    follower_lags: Family<FollowerLabels, Gauge>,
 }
 
 impl Metrics {
@@ -64,6 +70,7 @@ impl Metrics {
         let tcp_connections = Gauge::default();
         let connections_evicted = Counter::default();
         let connections_refused = Counter::default();
+        let follower_lags = Family::<FollowerLabels, Gauge>::default();
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", http_latency.clone());
         registry.register("errors", "Errors sent to clients, by code (REST and WebSocket)", errors.clone());
@@ -81,6 +88,11 @@ impl Metrics {
             "Connections turned away because every connection was busy at a bound",
             connections_refused.clone(),
         );
+        registry.register(
+            "log_follower_lag",
+            "How far each follower of the log is behind the head it last saw, in commits",
+            follower_lags.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -92,7 +104,14 @@ impl Metrics {
             tcp_connections,
             connections_evicted,
             connections_refused,
+            follower_lags,
         }
+    }
+
+    /// Records where a follower of the log stands.
+    pub fn follower_lag(&self, follower: &str, lag: u128) {
+        let gauge = self.follower_lags.get_or_create(&FollowerLabels { follower: follower.to_owned() });
+        gauge.set(i64::try_from(lag).unwrap_or(i64::MAX));
     }
 
     pub fn count_error(&self, code: ErrorCode) {

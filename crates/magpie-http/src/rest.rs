@@ -363,6 +363,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// `GET /metrics`: Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    for follower in &state.core.followers {
+        state.metrics.follower_lag(follower.name, follower.lag());
+    }
     let body = state.metrics.render();
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

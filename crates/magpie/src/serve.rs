@@ -90,6 +90,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
     let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone());
     let domain = core.accounts.ensure_domain(&config.domain).await?;
+    core.followers_started().await;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);
     let state = AppState::new(core.clone(), live.clone(), http);
