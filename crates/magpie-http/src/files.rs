@@ -15,7 +15,7 @@ use futures_util::TryStreamExt;
 use magpie_core::files::{Appended, ByteRange, ChunkChecksum, FileId, StoredFile, Upload};
 use magpie_wire::{self as wire, ErrorCode};
 
-use crate::extract::{ApiPath, ApiQuery, Authed};
+use crate::extract::{ApiMultipart, ApiPath, ApiQuery, Authed};
 use crate::{ApiError, AppState};
 
 const TUS_VERSION: &str = "1.0.0";
@@ -525,25 +525,34 @@ fn disposition(file: &StoredFile) -> HeaderValue {
 /// The largest file the one-shot upload takes; bigger ones go through tus.
 pub const ONE_SHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
+/// The form of a one-shot upload: one part named `file`.
+// Only the OpenAPI document uses this: the handler reads the parts as they arrive.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Never built: it only describes the form.
+struct OneShotForm {
+    /// The file's bytes; the part's filename is kept as the file's name.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// `POST /v1/files`: a one-shot `multipart/form-data` upload of a small file (a part named
 /// `file`; its filename is kept as the file's name), for bots and scripts. Answers the file.
 #[utoipa::path(post, path = "/v1/files", tag = "files", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "a part named `file`"),
+    request_body(content = OneShotForm, content_type = "multipart/form-data", description = "a part named `file`"),
     responses((status = 201, body = wire::FileInfo), (status = 413, body = wire::ErrorBody)))]
 pub async fn upload_once(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    mut form: axum::extract::Multipart,
+    ApiMultipart(mut form): ApiMultipart,
 ) -> Result<(StatusCode, axum::Json<wire::FileInfo>), ApiError> {
-    let malformed = |m: &str| ApiError::new(ErrorCode::MalformedRequest, m.to_owned());
     let max = ONE_SHOT_BYTES_MAX.min(usize::try_from(state.core.settings.upload_bytes_max).unwrap_or(usize::MAX));
-    while let Some(mut field) = form.next_field().await.map_err(|e| malformed(&e.body_text()))? {
+    while let Some(mut field) = form.next_field().await? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().map(str::to_owned);
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e.body_text()))? {
+        while let Some(chunk) = field.chunk().await? {
             if bytes.len() + chunk.len() > max {
                 return Err(magpie_core::Error::too_large("file", max, magpie_core::Unit::Bytes).into());
             }
@@ -559,7 +568,7 @@ pub async fn upload_once(
         let file = files.file(&caller, &upload.id).await?;
         return Ok((StatusCode::CREATED, axum::Json(file_info(&file))));
     }
-    Err(malformed("send the file as a multipart part named \"file\""))
+    Err(ApiError::new(ErrorCode::MalformedRequest, "send the file as a multipart part named \"file\""))
 }
 
 #[cfg(test)]

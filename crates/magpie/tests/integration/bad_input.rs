@@ -46,6 +46,20 @@ async fn rest_answers_bad_requests_with_typed_errors() {
         case(&alice.client, Method::DELETE, "/v1/sessions/not-a-number", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::GET, "/v1/accounts?limit=-3", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::PATCH, "/v1/me", Some(long_name.as_bytes()), true, ErrorCode::TooLarge),
+        // serde reads a struct from an array of its fields; the protocol's bodies are objects.
+        case(&alice.client, Method::PATCH, "/v1/me", Some(b"[null, null]"), true, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::PATCH, "/v1/me", Some(b"\"alice\""), true, ErrorCode::MalformedRequest),
+        case(
+            &alice.client,
+            Method::POST,
+            "/v1/conversations",
+            Some(b"[\"direct\", \"alice@localhost\"]"),
+            true,
+            ErrorCode::MalformedRequest,
+        ),
+        // A one-shot upload that is not multipart gets a JSON error body, not the framework's text.
+        case(&alice.client, Method::POST, "/v1/files", None, false, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::POST, "/v1/files", Some(b"{}"), true, ErrorCode::MalformedRequest),
     ];
     for c in cases {
         let content_type = c.json.then_some("application/json");
