@@ -154,3 +154,19 @@ async fn a_login_storm_beyond_the_hash_queue_is_refused_rather_than_queued() {
     assert!(ok > 0, "every login was refused");
     assert_eq!(ok + refused, 12, "{results:?}");
 }
+
+#[tokio::test]
+async fn a_one_shot_upload_over_the_body_limit_is_too_large_whichever_part_carries_it() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    // A part the handler skips, so that the route's body limit (16 MiB and 64 KiB) stops it
+    // rather than the handler's own count of the file's bytes.
+    let boundary = "magpie-test-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n").into_bytes();
+    body.resize(body.len() + (16 << 20) + (64 << 10), b'x');
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let (status, text) = alice.client.raw(Method::POST, "/v1/files", Some(body), Some(&content_type)).await.unwrap();
+    assert_eq!(code_of(&text), ErrorCode::TooLarge, "{text}");
+    assert_eq!(status, 413);
+}
