@@ -2,6 +2,7 @@
 //! with a stable code and the status that goes with it. Internal causes are logged, not sent.
 
 use axum::Json;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -87,6 +88,24 @@ impl From<QueryRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+    }
+}
+
+/// A `multipart/form-data` body that is not one (no boundary): without this, the framework
+/// would answer in plain text.
+impl From<MultipartRejection> for ApiError {
+    fn from(rejection: MultipartRejection) -> Self {
+        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+    }
+}
+
+/// A multipart body that breaks off, is malformed or passes the route's body limit.
+impl From<MultipartError> for ApiError {
+    fn from(err: MultipartError) -> Self {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(ErrorCode::TooLarge, "the request body is larger than the server accepts");
+        }
+        ApiError::new(ErrorCode::MalformedRequest, err.body_text())
     }
 }
 

@@ -8,13 +8,33 @@ use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap};
 use magpie_core::model::Principal;
 use magpie_wire::ErrorCode;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use crate::{ApiError, AppState};
 
-/// A JSON body whose rejections are `malformed_request` or `too_large`.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body whose rejections are `malformed_request` or `too_large`. Every request body is
+/// a JSON object: serde would also read a struct from an array of its fields in order
+/// (`[null, null]` as an empty profile update), which the protocol does not allow.
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        // The framework checks the content type, the size bound and the JSON syntax.
+        let axum::Json(raw) = axum::Json::<Box<RawValue>>::from_request(request, state).await?;
+        if !raw.get().starts_with('{') {
+            return Err(ApiError::new(ErrorCode::MalformedRequest, "the request body must be a JSON object"));
+        }
+        serde_json::from_str(raw.get()).map(ApiJson).map_err(|e| {
+            ApiError::new(
+                ErrorCode::MalformedRequest,
+                format!("Failed to deserialize the JSON body into the target type: {e}"),
+            )
+        })
+    }
+}
 
 /// Query parameters whose rejections are `malformed_request`.
 #[derive(FromRequestParts)]
@@ -25,6 +45,17 @@ pub struct ApiQuery<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
+
+/// A `multipart/form-data` body whose rejections are `malformed_request`.
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ApiMultipart(axum::extract::Multipart::from_request(request, state).await?))
+    }
+}
 
 /// The authenticated caller, from `Authorization: Bearer <token>`.
 pub struct Authed(pub Principal);

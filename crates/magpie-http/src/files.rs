@@ -14,7 +14,7 @@ use futures_util::TryStreamExt;
 use magpie_core::files::{Appended, ChunkChecksum, FileId, StoredFile, Upload};
 use magpie_wire::{self as wire, ErrorCode};
 
-use crate::extract::{ApiPath, ApiQuery, Authed};
+use crate::extract::{ApiMultipart, ApiPath, ApiQuery, Authed};
 use crate::{ApiError, AppState, parse};
 
 const TUS_VERSION: &str = "1.0.0";
@@ -470,20 +470,29 @@ fn disposition(file: &StoredFile) -> HeaderValue {
 /// The largest file the one-shot upload takes; bigger ones go through tus.
 pub const ONE_SHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
+/// The form of a one-shot upload: one part named `file`.
+// Only the OpenAPI document uses this: the handler reads the parts as they arrive.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Never built: it only describes the form.
+struct OneShotForm {
+    /// The file's bytes; the part's filename is kept as the file's name.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// `POST /v1/files`: a one-shot `multipart/form-data` upload of a small file (a part named
 /// `file`; its filename is kept as the file's name), for bots and scripts. Answers the file.
 #[utoipa::path(post, path = "/v1/files", tag = "files", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "a part named `file`"),
+    request_body(content = OneShotForm, content_type = "multipart/form-data", description = "a part named `file`"),
     responses((status = 201, body = wire::FileInfo), (status = 413, body = wire::ErrorBody)))]
 pub async fn upload_once(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    mut form: axum::extract::Multipart,
+    ApiMultipart(mut form): ApiMultipart,
 ) -> Result<(StatusCode, axum::Json<wire::FileInfo>), ApiError> {
-    let malformed = |m: &str| ApiError::new(ErrorCode::MalformedRequest, m.to_owned());
     let max = ONE_SHOT_BYTES_MAX.min(usize::try_from(state.core.settings.upload_bytes_max).unwrap_or(usize::MAX));
     let Some(parse::FilePart { name, bytes }) = parse::file_part(&mut form, max).await? else {
-        return Err(malformed("send the file as a multipart part named \"file\""));
+        return Err(ApiError::new(ErrorCode::MalformedRequest, "send the file as a multipart part named \"file\""));
     };
     let files = &state.core.files;
     let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);

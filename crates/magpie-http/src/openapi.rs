@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{files, rest, rest_chat};
@@ -33,8 +34,8 @@ use crate::{files, rest, rest_chat};
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),
-    modifiers(&BearerAuth),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),
+    modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;
 
@@ -47,6 +48,38 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Any operation may answer an error body with any status of the error table
+/// (docs/protocol.md, section 2): `401` without a valid session, `400` for a malformed body or
+/// parameter, `413` past a size bound, `429` past a rate limit, `503` when the server is busy,
+/// `500` on an internal failure. The document says so once, as every operation's `default`
+/// response, beside the specific responses its annotation lists.
+struct ErrorDefault;
+
+impl Modify for ErrorDefault {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        let error = ResponseBuilder::new()
+            .description("An error: `{\"error\": {\"code\", \"message\", ...}}` with the status of its code")
+            .content("application/json", content)
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation.responses.responses.entry("default".to_owned()).or_insert_with(|| error.clone().into());
+            }
+        }
     }
 }
 

@@ -11,7 +11,6 @@ use axum::extract::Multipart;
 use axum::http::{HeaderMap, HeaderName, header};
 use base64::Engine;
 use magpie_core::files::{ByteRange, ChunkChecksum};
-use magpie_wire::ErrorCode;
 
 use crate::ApiError;
 pub use crate::extract::{bearer, client_ip};
@@ -113,14 +112,13 @@ pub struct FilePart {
 /// Reads a one-shot upload's form up to its first part named `file`, whose bytes may be at
 /// most `bytes_max`; other parts are skipped. `Ok(None)`: the form has no such part.
 pub async fn file_part(form: &mut Multipart, bytes_max: usize) -> Result<Option<FilePart>, ApiError> {
-    let malformed = |m: &str| ApiError::new(ErrorCode::MalformedRequest, m.to_owned());
-    while let Some(mut field) = form.next_field().await.map_err(|e| malformed(&e.body_text()))? {
+    while let Some(mut field) = form.next_field().await? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().map(str::to_owned);
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e.body_text()))? {
+        while let Some(chunk) = field.chunk().await? {
             if bytes.len() + chunk.len() > bytes_max {
                 return Err(magpie_core::Error::too_large("file", bytes_max, magpie_core::Unit::Bytes).into());
             }

@@ -148,6 +148,7 @@ pub async fn revoke_session(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Part of a login or display name; empty lists everyone.
     #[serde(default)]
@@ -226,6 +227,7 @@ pub async fn admin_update_domain(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AdminListParams {
     /// The domain to list; defaults to the caller's own.
     domain: Option<String>,

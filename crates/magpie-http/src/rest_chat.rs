@@ -421,6 +421,7 @@ pub async fn set_presence(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PresenceParams {
     /// Comma-separated `name@domain` list.
     accounts: String,

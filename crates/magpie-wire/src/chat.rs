@@ -191,11 +191,15 @@ fn is_false(b: &bool) -> bool {
 pub struct SendRequest {
     /// Chosen by the client, unique per device: a retry with the same id never makes a
     /// second message. 1–64 bytes of `A-Z a-z 0-9 - _ . :`.
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
     pub client_msg_id: String,
     /// `text`, `markdown`, `image`, `file`, `voice`, `video`, `location`, `sticker`, `code`,
-    /// `card`, `red_packet`, `payment_request`, `call`, `encrypted`, or a kind of your own.
+    /// `card`, `red_packet`, `payment_request`, `call`, `encrypted`, or a kind of your own:
+    /// 1–32 bytes of `a-z 0-9 _ .`, starting with a letter.
+    #[schema(pattern = "^[a-z][a-z0-9_.]{0,31}$")]
     pub kind: String,
     /// A JSON object whose shape depends on `kind` (see docs/protocol.md).
+    #[schema(value_type = Object)]
     pub body: Value,
     /// `name@domain` of members mentioned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -221,6 +225,7 @@ pub struct Ack {
 /// `POST /v1/conversations/{id}/forward`: copies messages from another conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ForwardRequest {
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
     pub client_msg_id: String,
     /// The conversation the messages are in.
     pub from: i64,
@@ -231,15 +236,21 @@ pub struct ForwardRequest {
 /// `PATCH /v1/conversations/{id}/messages/{seq}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EditRequest {
+    /// The new body, a JSON object of the message's kind.
+    #[schema(value_type = Object)]
     pub body: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
     pub client_msg_id: Option<String>,
 }
 
 /// `DELETE /v1/conversations/{id}/messages/{seq}` (recall); over REST in the query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecallRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
     pub client_msg_id: Option<String>,
 }
 
@@ -251,6 +262,7 @@ pub struct ReactRequest {
     #[serde(default = "yes")]
     pub on: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
     pub client_msg_id: Option<String>,
 }
 
@@ -273,6 +285,7 @@ pub struct MarkRequest {
 /// `GET /v1/conversations/{id}/messages`: `after` pages forwards, `before` backwards;
 /// neither gives the newest page. Entries come oldest first either way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<i64>,
@@ -348,6 +361,7 @@ pub struct SettingsRequest {
 
 /// `GET /v1/sync`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SyncRequest {
     /// The newest account event seq the client has applied (0 at first).
     #[serde(default)]

@@ -204,6 +204,7 @@ pub struct ConversationRef {
 
 /// `list_conversations`: a page of the conversation list, most recent activity first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListConversations {
     /// The `activity` of the last conversation of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

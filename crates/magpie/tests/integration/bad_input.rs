@@ -46,6 +46,20 @@ async fn rest_answers_bad_requests_with_typed_errors() {
         case(&alice.client, Method::DELETE, "/v1/sessions/not-a-number", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::GET, "/v1/accounts?limit=-3", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::PATCH, "/v1/me", Some(long_name.as_bytes()), true, ErrorCode::TooLarge),
+        // serde reads a struct from an array of its fields; the protocol's bodies are objects.
+        case(&alice.client, Method::PATCH, "/v1/me", Some(b"[null, null]"), true, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::PATCH, "/v1/me", Some(b"\"alice\""), true, ErrorCode::MalformedRequest),
+        case(
+            &alice.client,
+            Method::POST,
+            "/v1/conversations",
+            Some(b"[\"direct\", \"alice@localhost\"]"),
+            true,
+            ErrorCode::MalformedRequest,
+        ),
+        // A one-shot upload that is not multipart gets a JSON error body, not the framework's text.
+        case(&alice.client, Method::POST, "/v1/files", None, false, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::POST, "/v1/files", Some(b"{}"), true, ErrorCode::MalformedRequest),
     ];
     for c in cases {
         let content_type = c.json.then_some("application/json");
@@ -139,4 +153,20 @@ async fn a_login_storm_beyond_the_hash_queue_is_refused_rather_than_queued() {
     assert!(refused > 0, "12 logins at once against one hasher and a queue of one were all served");
     assert!(ok > 0, "every login was refused");
     assert_eq!(ok + refused, 12, "{results:?}");
+}
+
+#[tokio::test]
+async fn a_one_shot_upload_over_the_body_limit_is_too_large_whichever_part_carries_it() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    // A part the handler skips, so that the route's body limit (16 MiB and 64 KiB) stops it
+    // rather than the handler's own count of the file's bytes.
+    let boundary = "magpie-test-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n").into_bytes();
+    body.resize(body.len() + (16 << 20) + (64 << 10), b'x');
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let (status, text) = alice.client.raw(Method::POST, "/v1/files", Some(body), Some(&content_type)).await.unwrap();
+    assert_eq!(code_of(&text), ErrorCode::TooLarge, "{text}");
+    assert_eq!(status, 413);
 }

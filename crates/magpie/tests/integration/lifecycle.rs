@@ -51,6 +51,27 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
     }
     assert!(doc["components"]["schemas"]["ErrorCode"].is_object());
     assert!(doc["components"]["schemas"]["SendRequest"].is_object());
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            // Any operation may answer an error body (protocol section 2).
+            let default = &operation["responses"]["default"]["content"]["application/json"]["schema"]["$ref"];
+            assert_eq!(default, "#/components/schemas/ErrorBody", "{method} {path} lacks the default error response");
+            // A parameter documented in the path is one of the path's own; the rest are queries.
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                let expected = if in_path { "path" } else { "query" };
+                assert_eq!(parameter["in"], expected, "{method} {path}: parameter {name}");
+                if !in_path && parameter["required"] == true {
+                    assert_eq!(
+                        (method.as_str(), path.as_str(), name),
+                        ("get", "/v1/presence", "accounts"),
+                        "only GET /v1/presence requires a query parameter"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,202 @@
+"""Seeds a fresh Magpie server for schemathesis and prints the run's configuration (TOML).
+
+Usage: seed.py URL PASSWORD OUT_TOML
+
+The accounts `tester` (server admin), `wren` and `finch` of `localhost` exist already (the
+admin CLI made them, all with PASSWORD). This logs them in and makes what path parameters
+can name: a direct chat and a group with messages, a reaction, an image upload, a sticker
+pack, a contact and a pending friend request. Then it writes a schemathesis configuration
+that logs `tester` in (again whenever a request answers 401, so that operations that end the
+test's own session, such as logout, do not leave every later request unauthenticated) and
+draws path parameters from these real resources half of the time, random values the rest.
+
+Only the standard library is used, so that this runs before anything else is installed.
+"""
+
+import json
+import re
+import struct
+import sys
+import urllib.error
+import urllib.request
+import uuid
+import zlib
+
+DOMAIN = "localhost"
+TESTER = f"tester@{DOMAIN}"
+PEERS = [f"wren@{DOMAIN}", f"finch@{DOMAIN}"]
+
+
+class Api:
+    def __init__(self, base: str, token: str | None = None) -> None:
+        self.base = base
+        self.token = token
+
+    def call(self, method: str, path: str, body=None, *, raw: bytes | None = None, content_type=None):
+        headers = {}
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            content_type = "application/json"
+        if content_type:
+            headers["Content-Type"] = content_type
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read()
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"seed: {method} {path} answered {e.code}: {e.read().decode(errors='replace')}")
+        return json.loads(text) if text else None
+
+
+def login(base: str, account: str, password: str) -> tuple[Api, str]:
+    """A logged-in client, and the device key that makes this device a known one."""
+    answer = Api(base).call("POST", "/v1/auth/login", {"account": account, "password": password, "device": "seed"})
+    return Api(base, answer["token"]), answer["device_key"]
+
+
+def png(width: int, height: int) -> bytes:
+    """A small RGB gradient, so that the server makes real thumbnails and a blurhash."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def upload(api: Api, name: str, content: bytes, media_type: str) -> dict:
+    boundary = uuid.uuid4().hex
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: {media_type}\r\n\r\n"
+    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return api.call("POST", "/v1/files", raw=form, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def send(api: Api, conversation: int, text: str) -> int:
+    ack = api.call(
+        "POST",
+        f"/v1/conversations/{conversation}/messages",
+        {"client_msg_id": uuid.uuid4().hex, "kind": "text", "body": {"text": text}},
+    )
+    return ack["seq"]
+
+
+def toml_value(value) -> str:
+    return json.dumps(value)  # A JSON string, number or array of them is valid TOML.
+
+
+def main() -> None:
+    base, password, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    tester, device_key = login(base, TESTER, password)
+    wren, _ = login(base, PEERS[0], password)
+    finch, _ = login(base, PEERS[1], password)
+
+    direct = tester.call("POST", "/v1/conversations", {"kind": "direct", "peer": PEERS[0]})["id"]
+    group = tester.call(
+        "POST", "/v1/conversations", {"kind": "group", "name": "Flock", "members": PEERS, "description": "seeded"}
+    )["id"]
+    seqs = [send(tester, direct, "hello wren"), send(wren, direct, "hello tester")]
+    seqs += [send(tester, group, "morning all"), send(finch, group, "morning"), send(wren, group, "🐦")]
+    tester.call("POST", f"/v1/conversations/{group}/messages/{seqs[-1]}/reactions", {"emoji": "👍"})
+    wren.call("POST", f"/v1/conversations/{direct}/read", {"seq": seqs[0]})
+
+    image = upload(tester, "gradient.png", png(64, 48), "image/png")["id"]
+    note = upload(tester, "notes.txt", "鹊桥 notes\n".encode(), "text/plain")["id"]
+    pack = tester.call("POST", "/v1/admin/stickers", {"name": "Seeded"})["id"]
+    tester.call("POST", f"/v1/admin/stickers/{pack}/stickers", {"file": image, "emoji": "🐦"})
+
+    # wren becomes a contact; finch's request to tester stays pending.
+    tester.call("POST", "/v1/contacts/requests", {"account": PEERS[0]})
+    wren.call("POST", f"/v1/contacts/requests/{TESTER}/accept")
+    finch.call("POST", "/v1/contacts/requests", {"account": TESTER, "message": "hi"})
+
+    sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
+    sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
+
+    # Path parameters drawn from these values half of the time. Names of accounts leave out
+    # the tester itself, so that the tester's own account is never disabled or demoted.
+    dictionaries = {
+        "conversations": [direct, group],
+        "seqs": sorted(set(seqs)),
+        "accounts": PEERS,
+        "files": [image, note],
+        "packs": [pack],
+        "sessions": sessions,
+        "domains": [DOMAIN],
+    }
+    # Each path parameter of the API gets the dictionary its name and path call for; one
+    # `[[operations]]` entry per path, as entries that match the same operation are not merged.
+    def dictionary_for(path: str, parameter: str) -> str:
+        if parameter == "account":
+            return "accounts"
+        if parameter == "seq":
+            return "seqs"
+        if parameter == "pack":
+            return "packs"
+        if parameter == "domain":
+            return "domains"
+        if parameter == "id" and path.startswith("/v1/conversations/"):
+            return "conversations"
+        if parameter == "id" and path.startswith("/v1/files/"):
+            return "files"
+        if parameter == "id" and "/sessions/" in path:
+            return "sessions"
+        raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")
+
+    document = Api(base).call("GET", "/v1/openapi.json")
+    lines = [
+        "# Written by scripts/schemathesis.d/seed.py for one run; not kept.",
+        "[auth.dynamic.openapi.bearer]",
+        'path = "/v1/auth/login"',
+        # With the device key, the tester logs in as a known device: the login attempts that
+        # the run itself makes and fails from this address do not lock it out.
+        f"payload = {{ account = {toml_value(TESTER)}, password = {toml_value(password)}, "
+        f"device_key = {toml_value(device_key)} }}",
+        'extract_selector = "/token"',
+        "",
+        # Nothing carries over from an earlier run (crashes it replays, learned links), so
+        # that a run depends on its seed alone.
+        "[cache]",
+        "enabled = false",
+        "",
+    ]
+    for name, values in dictionaries.items():
+        lines += [f"[dictionaries.{name}]", f"values = {toml_value(values)}", ""]
+    # Body fields that name accounts, conversations, messages and files, in every operation.
+    body = {
+        "body.peer": "accounts",
+        "body.account": "accounts",
+        "body.member": "accounts",
+        "body.members[*]": "accounts",
+        "body.mentions[*]": "accounts",
+        "body.file": "files",
+        "body.from": "conversations",
+        "body.seq": "seqs",
+        "body.seqs[*]": "seqs",
+        "body.reply_to": "seqs",
+    }
+    lines.append("[parameters]")
+    lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in body.items()]
+    lines.append("")
+    for path in sorted(document["paths"]):
+        parameters = re.findall(r"\{(\w+)\}", path)
+        if not parameters:
+            continue
+        bound = ", ".join(
+            f'"path.{p}" = {{ dictionary = "{dictionary_for(path, p)}", probability = 0.5 }}' for p in parameters
+        )
+        lines += ["[[operations]]", f"include-path = {toml_value(path)}", f"parameters = {{ {bound} }}", ""]
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
