@@ -289,12 +289,19 @@ impl Files {
             expires_at_ms: self.deps.clock.now_ms() + self.expiry_ms(),
             ..upload
         };
+        if upload.offset == upload.length && !written.interrupted {
+            // The last byte is in. The offset is not recorded first: an upload whose offset
+            // equals its length is a file to every client (tus), and the file only exists once
+            // `finish` made it (after the thumbnails, which may wait for the decode budget). A
+            // crash before then leaves the old offset, and the client sends the end again.
+            return self.finish(upload).await;
+        }
         // Bytes that arrived before a cut count, so that the client resumes after them.
         self.file_store.set_upload_offset(id, upload.offset, upload.expires_at_ms).await?;
         if written.interrupted {
             return Err(Error::invalid("body", "the upload was cut off; resume from the offset"));
         }
-        if upload.offset < upload.length { Ok(Appended::Partial(upload)) } else { self.finish(upload).await }
+        Ok(Appended::Partial(upload))
     }
 
     /// Abandons an upload (tus termination): its bytes go, its quota comes back.
