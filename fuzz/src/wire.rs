@@ -1,77 +1,32 @@
 //! WebSocket request frames and REST bodies and queries, read as the server reads them
 //! (`serde_json` for frames and JSON bodies, `serde_urlencoded` under axum's `Query`).
 
-use std::sync::Once;
-
-use magpie_wire::{self as w, ClientFrame, request_type as t};
+use magpie_wire::{self as w, RawRequest, Request, RequestFrame};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// A WebSocket text frame: a [`ClientFrame`], then its `data` as the type its `type` names.
+/// A WebSocket text frame read as the server reads it: a [`RawRequest`] (id, type, raw data),
+/// then its data as the type its `type` names ([`Request::parse`], the one table of types).
+/// Whatever it accepts writes back and reads again as the same request.
 pub fn ws_frame(data: &[u8]) {
-    static ALL_TYPES_KNOWN: Once = Once::new();
-    ALL_TYPES_KNOWN.call_once(|| {
-        for kind in t::ALL {
-            assert!(request_data(kind, Value::Object(Default::default())).is_some(), "{kind} has no data type here");
-        }
-    });
     // tungstenite hands the server only valid UTF-8 as a text frame.
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(frame) = serde_json::from_str::<ClientFrame>(text) else { return };
-    round_trip(&frame);
-    // As the server's `parse` does: absent `data` reads as `{}`.
-    let data = frame.data.clone().unwrap_or_else(|| Value::Object(Default::default()));
-    request_data(&frame.kind, data);
-}
-
-/// Reads `data` as the type the request `kind` takes (the table `dispatch` in
-/// `magpie-http/src/ws.rs` follows), checks what it accepts, and says whether it knew the kind.
-fn request_data(kind: &str, data: Value) -> Option<()> {
-    match kind {
-        // Requests that read no data.
-        t::PING
-        | t::GET_ME
-        | t::LIST_SESSIONS
-        | t::LIST_CONTACTS
-        | t::LIST_FRIEND_REQUESTS
-        | t::LIST_BLOCKED
-        | t::LIST_STICKERS => {}
-        t::CREATE_CONVERSATION => check::<w::CreateConversationRequest>(data),
-        t::GET_CONVERSATION | t::LIST_MEMBERS | t::LEAVE | t::DISSOLVE | t::GET_RECEIPTS | t::TYPING => {
-            check::<w::ConversationRef>(data)
-        }
-        t::LIST_CONVERSATIONS => check::<w::ListConversations>(data),
-        t::ADD_MEMBERS | t::REMOVE_MEMBERS => check::<w::InConversation<w::MembersRequest>>(data),
-        t::UPDATE_GROUP => check::<w::InConversation<w::UpdateGroupRequest>>(data),
-        t::SET_ROLE | t::TRANSFER_OWNERSHIP | t::MUTE_MEMBER => check::<w::InConversation<w::MemberChange>>(data),
-        t::UPDATE_SETTINGS => check::<w::InConversation<w::SettingsRequest>>(data),
-        t::SEND => {
-            if let Some(send) = parsed::<w::InConversation<w::SendRequest>>(data) {
-                crate::content::check_body(&send.data.kind, &send.data.body);
-            }
-        }
-        t::FORWARD => check::<w::InConversation<w::ForwardRequest>>(data),
-        t::EDIT => {
-            if let Some(edit) = parsed::<w::AtEntry<w::EditRequest>>(data) {
-                crate::content::check_edit(&edit.data);
-            }
-        }
-        t::RECALL => check::<w::AtEntry<w::RecallRequest>>(data),
-        t::REACT => check::<w::AtEntry<w::ReactRequest>>(data),
-        t::HIDE => check::<w::InConversation<w::HideRequest>>(data),
-        t::GET_MESSAGES => check::<w::InConversation<w::HistoryQuery>>(data),
-        t::MARK_READ | t::MARK_DELIVERED => check::<w::InConversation<w::MarkRequest>>(data),
-        t::SYNC => check::<w::SyncRequest>(data),
-        t::SEND_FRIEND_REQUEST => check::<w::FriendRequestRequest>(data),
-        t::ACCEPT_FRIEND_REQUEST | t::REJECT_FRIEND_REQUEST | t::REMOVE_CONTACT | t::BLOCK | t::UNBLOCK => {
-            check::<w::AccountRef>(data)
-        }
-        t::SET_PRESENCE => check::<w::SetPresenceRequest>(data),
-        t::GET_PRESENCE => check::<w::PresenceQuery>(data),
-        _ => return None,
+    let Ok(frame) = serde_json::from_str::<RawRequest<'_>>(text) else {
+        // A frame that is not a request still has its id read, or none, without a panic.
+        let _ = w::frame_id(text);
+        return;
+    };
+    let Ok(request) = frame.request() else { return };
+    match &request {
+        Request::Send(send) => crate::content::check_body(&send.data.kind, &send.data.body),
+        Request::Edit(edit) => crate::content::check_edit(&edit.data),
+        _ => {}
     }
-    Some(())
+    let again = RequestFrame::new(frame.id, &request).and_then(|f| serde_json::to_string(&f));
+    let Ok(again) = again else { panic!("{request:?} does not write") };
+    let back: RawRequest<'_> = serde_json::from_str(&again).unwrap_or_else(|e| panic!("{again} does not read: {e}"));
+    assert_eq!(back.request().ok(), Some(request), "{again} reads back as another request");
 }
 
 /// A REST request: a first line naming the body's type (`SendRequest`), or `?` and the type

@@ -1,13 +1,13 @@
 //! One connection of a bench user, to Magpie or to an XMPP server: the scenarios are written
 //! once against this.
 
+use magpie_wire as wire;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use futures_util::{StreamExt, TryStreamExt, stream};
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::native::{self, Conn, Pushed};
@@ -63,11 +63,16 @@ impl Link {
     pub async fn send(&self, dest: &Dest, id: &str, stamp: u64, n: u64) -> Result<AckFuture> {
         match (self, dest) {
             (Link::Native(conn), Dest::Conversation(conversation)) => {
-                let data = json!({
-                    "conversation": conversation, "client_msg_id": id, "kind": "text",
-                    "body": native::body(stamp, n),
-                });
-                let answer = conn.start("send", data).await?;
+                let send = wire::SendRequest {
+                    client_msg_id: id.to_owned(),
+                    kind: "text".to_owned(),
+                    body: native::body(stamp, n),
+                    mentions: vec![],
+                    mention_all: false,
+                    reply_to: None,
+                };
+                let request = wire::Request::Send(wire::InConversation { conversation: *conversation, data: send });
+                let answer = conn.start(&request).await?;
                 Ok(Box::pin(async move { matches!(answer.await, Ok(Ok(_))) }))
             }
             (Link::Xmpp(conn), Dest::Jid(jid)) => {
@@ -86,8 +91,9 @@ impl Link {
     pub async fn direct_with(&self, peer: &User) -> Result<Dest> {
         match self {
             Link::Native(conn) => {
-                let c = conn.request("create_conversation", json!({"kind": "direct", "peer": peer.address})).await?;
-                Ok(Dest::Conversation(c["id"].as_i64().context("conversation id")?))
+                let direct = wire::CreateConversationRequest::Direct { peer: peer.address.clone() };
+                let c: wire::Conversation = conn.request(&wire::Request::CreateConversation(direct)).await?;
+                Ok(Dest::Conversation(c.id))
             }
             Link::Xmpp(_) => Ok(Dest::Jid(peer.address.clone())),
         }

@@ -22,7 +22,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 /// How long a setup request may take before the bench gives up.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
 
-type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, wire::ErrorDetail>>>>>;
+/// A request's answer: its reply's `data`, or its error.
+pub type Answer = Result<Box<serde_json::value::RawValue>, wire::ErrorDetail>;
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Answer>>>>;
 
 /// A logged-in account of the bench.
 #[derive(Clone)]
@@ -118,9 +120,8 @@ impl Conn {
                 let Ok(frame) = serde_json::from_str::<Incoming<'_>>(&text) else { continue };
                 match (&*frame.kind, frame.id, frame.event.as_deref(), frame.data) {
                     ("reply", Some(id), _, Some(data)) => {
-                        let data = serde_json::from_str(data.get()).unwrap_or(Value::Null);
                         if let Some(tx) = reader_pending.lock().await.remove(&id) {
-                            let _ = tx.send(Ok(data));
+                            let _ = tx.send(Ok(data.to_owned()));
                         }
                     }
                     ("error", Some(id), _, _) => {
@@ -149,20 +150,21 @@ impl Conn {
     }
 
     /// Sends a request and returns a future for its answer, so that callers can pipeline.
-    pub async fn start(&self, kind: &str, data: Value) -> Result<oneshot::Receiver<Result<Value, wire::ErrorDetail>>> {
+    pub async fn start(&self, request: &wire::Request) -> Result<oneshot::Receiver<Answer>> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().await.insert(id, tx);
-        let frame = serde_json::json!({"id": id, "type": kind, "data": data});
-        self.out.send(Message::text(frame.to_string())).await.map_err(|_| anyhow!("connection closed"))?;
+        let frame = wire::RequestFrame::new(id, request)?;
+        self.out.send(Message::text(serde_json::to_string(&frame)?)).await.map_err(|_| anyhow!("connection closed"))?;
         Ok(rx)
     }
 
-    /// Sends a request and waits for its answer.
-    pub async fn request(&self, kind: &str, data: Value) -> Result<Value> {
-        let answer = self.start(kind, data).await?;
+    /// Sends a request and waits for its answer, read as `T`.
+    pub async fn request<T: serde::de::DeserializeOwned>(&self, request: &wire::Request) -> Result<T> {
+        let kind = request.kind().to_owned();
+        let answer = self.start(request).await?;
         match tokio::time::timeout(SETUP_TIMEOUT, answer).await {
-            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Ok(data))) => Ok(serde_json::from_str(data.get()).with_context(|| format!("{kind}: the reply"))?),
             Ok(Ok(Err(error))) => bail!("{kind}: {} ({})", error.message, error.code.as_str()),
             Ok(Err(_)) => bail!("{kind}: connection closed"),
             Err(_) => bail!("{kind}: no answer within {SETUP_TIMEOUT:?}"),

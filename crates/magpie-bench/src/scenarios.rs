@@ -1,5 +1,6 @@
 //! The scenarios over Magpie's native WebSocket protocol.
 
+use magpie_wire as wire;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,7 +11,6 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use rand::Rng;
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::{Notify, mpsc};
 
 use crate::link::{self, Dest, Link, User};
@@ -601,11 +601,18 @@ async fn make_group(args: &BenchArgs, users: &[User], links: &[(Arc<Link>, mpsc:
         let others: Vec<&str> = users[1..].iter().map(|u| u.address.as_str()).collect();
         let mut chunks = others.chunks(500);
         let first: Vec<&str> = chunks.next().map(<[&str]>::to_vec).unwrap_or_default();
-        let created =
-            conn.request("create_conversation", json!({"kind": "group", "name": "bench", "members": first})).await?;
-        let conversation = created["id"].as_i64().context("conversation id")?;
+        let spec = wire::GroupSpec {
+            name: "bench".to_owned(),
+            members: first.iter().map(|m| (*m).to_owned()).collect(),
+            ..Default::default()
+        };
+        let created: wire::Conversation =
+            conn.request(&wire::Request::CreateConversation(wire::CreateConversationRequest::Group(spec))).await?;
+        let conversation = created.id;
         for chunk in chunks {
-            conn.request("add_members", json!({"conversation": conversation, "members": chunk})).await?;
+            let members = wire::MembersRequest { members: chunk.iter().map(|m| (*m).to_owned()).collect() };
+            let add = wire::Request::AddMembers(wire::InConversation { conversation, data: members });
+            conn.request::<wire::Ack>(&add).await?;
         }
         return Ok(Dest::Conversation(conversation));
     }
@@ -663,8 +670,9 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
         let chat = writer.direct_with(client).await?;
         let seq_before = match (&writer, &chat) {
             (Link::Native(conn), Dest::Conversation(id)) => {
-                let c = conn.request("get_conversation", json!({"conversation": id})).await?;
-                c["last_seq"].as_i64().unwrap_or(0)
+                let get = wire::Request::GetConversation(wire::ConversationRef { conversation: *id, seq: None });
+                let c: wire::Conversation = conn.request(&get).await?;
+                c.last_seq
             }
             _ => 0,
         };
@@ -676,8 +684,9 @@ pub async fn sync(args: &BenchArgs, clients: usize, messages: u64) -> Result<Syn
         let (link, _) = Link::open(args, u).await?;
         let head = match link.native() {
             Some(conn) => {
-                let synced = conn.request("sync", json!({"events_after": 0, "conversations_after": 0})).await?;
-                synced["events_head"].as_u64().unwrap_or(0)
+                let sync = wire::SyncRequest { events_after: 0, conversations_after: 0, limit: None };
+                let synced: wire::SyncResponse = conn.request(&wire::Request::Sync(sync)).await?;
+                u64::try_from(synced.events_head).unwrap_or(0)
             }
             None => 0,
         };
@@ -751,21 +760,23 @@ async fn catch_up_native(
     events_after: u64,
     messages: u64,
 ) -> Result<(u64, bool)> {
-    let synced = conn.request("sync", json!({"events_after": events_after, "conversations_after": 0})).await?;
-    let last_seq = synced["conversations"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["id"].as_i64() == Some(conversation)))
-        .and_then(|c| c["last_seq"].as_i64())
-        .unwrap_or(0);
+    let sync = wire::SyncRequest {
+        events_after: i64::try_from(events_after).unwrap_or(i64::MAX),
+        conversations_after: 0,
+        limit: None,
+    };
+    let synced: wire::SyncResponse = conn.request(&wire::Request::Sync(sync)).await?;
+    let last_seq = synced.conversations.iter().find(|c| c.id == conversation).map_or(0, |c| c.last_seq);
     let (mut cursor, mut got, mut dense) = (seq_before, 0u64, true);
     while cursor < last_seq {
-        let page = conn.request("get_messages", json!({"conversation": conversation, "after": cursor})).await?;
-        let entries = page["entries"].as_array().cloned().unwrap_or_default();
-        if entries.is_empty() {
+        let query = wire::HistoryQuery { after: Some(cursor), ..Default::default() };
+        let get = wire::Request::GetMessages(wire::InConversation { conversation, data: query });
+        let page: wire::EntryPage = conn.request(&get).await?;
+        if page.entries.is_empty() {
             break;
         }
-        for entry in &entries {
-            let seq = entry["seq"].as_i64().unwrap_or(-1);
+        for entry in &page.entries {
+            let seq = entry.seq;
             dense &= seq == cursor + 1;
             cursor = seq;
             got += 1;

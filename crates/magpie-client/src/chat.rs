@@ -1,6 +1,6 @@
 //! Conversations and messages over REST (apps and bots) and over the WebSocket (live clients).
 
-use magpie_wire::{self as wire, request_type as t};
+use magpie_wire::{self as wire, Request};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -227,32 +227,35 @@ pub fn text_message(client_msg_id: &str, text: &str) -> wire::SendRequest {
     }
 }
 
-fn with_conversation(id: i64, data: impl serde::Serialize) -> Result<Value> {
-    let mut value =
-        serde_json::to_value(data).map_err(|e| crate::Error::Decode { what: "request", reason: e.to_string() })?;
-    if let Value::Object(map) = &mut value {
-        map.insert("conversation".to_owned(), json!(id));
-    }
-    Ok(value)
+fn in_conversation<T>(conversation: i64, data: T) -> wire::InConversation<T> {
+    wire::InConversation { conversation, data }
+}
+
+fn at_entry<T>(conversation: i64, seq: i64, data: T) -> wire::AtEntry<T> {
+    wire::AtEntry { conversation, seq, data }
+}
+
+fn conversation_ref(conversation: i64, seq: Option<i64>) -> wire::ConversationRef {
+    wire::ConversationRef { conversation, seq }
 }
 
 impl Connection {
     pub async fn create_conversation(&self, req: &wire::CreateConversationRequest) -> Result<wire::Conversation> {
-        self.request_as(t::CREATE_CONVERSATION, Some(serde_json::to_value(req).unwrap_or_default())).await
+        self.request_as(&Request::CreateConversation(req.clone())).await
     }
 
     pub async fn conversation(&self, id: i64) -> Result<wire::Conversation> {
-        self.request_as(t::GET_CONVERSATION, Some(json!({ "conversation": id }))).await
+        self.request_as(&Request::GetConversation(conversation_ref(id, None))).await
     }
 
     pub async fn conversations(&self, before: Option<i64>, limit: Option<usize>) -> Result<Vec<wire::Conversation>> {
-        let data = serde_json::to_value(wire::ListConversations { before, limit }).unwrap_or_default();
-        self.request_as::<wire::ConversationList>(t::LIST_CONVERSATIONS, Some(data)).await.map(|l| l.conversations)
+        let request = Request::ListConversations(wire::ListConversations { before, limit });
+        self.request_as::<wire::ConversationList>(&request).await.map(|l| l.conversations)
     }
 
     /// Sends a message; the ack comes once it is durable.
     pub async fn send_message(&self, id: i64, req: &wire::SendRequest) -> Result<wire::Ack> {
-        self.request_as(t::SEND, Some(with_conversation(id, req)?)).await
+        self.request_as(&Request::Send(in_conversation(id, req.clone()))).await
     }
 
     /// Sends a `text` message.
@@ -261,17 +264,17 @@ impl Connection {
     }
 
     pub async fn messages(&self, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {
-        self.request_as(t::GET_MESSAGES, Some(with_conversation(id, q)?)).await
+        self.request_as(&Request::GetMessages(in_conversation(id, q))).await
     }
 
     pub async fn edit_message(&self, id: i64, seq: i64, body: Value, client_msg_id: Option<&str>) -> Result<wire::Ack> {
-        let data = json!({ "conversation": id, "seq": seq, "body": body, "client_msg_id": client_msg_id });
-        self.request_as(t::EDIT, Some(data)).await
+        let edit = wire::EditRequest { body, client_msg_id: client_msg_id.map(str::to_owned) };
+        self.request_as(&Request::Edit(at_entry(id, seq, edit))).await
     }
 
     pub async fn recall(&self, id: i64, seq: i64, client_msg_id: Option<&str>) -> Result<wire::Ack> {
-        self.request_as(t::RECALL, Some(json!({ "conversation": id, "seq": seq, "client_msg_id": client_msg_id })))
-            .await
+        let recall = wire::RecallRequest { client_msg_id: client_msg_id.map(str::to_owned) };
+        self.request_as(&Request::Recall(at_entry(id, seq, recall))).await
     }
 
     pub async fn react(
@@ -282,32 +285,36 @@ impl Connection {
         on: bool,
         client_msg_id: Option<&str>,
     ) -> Result<wire::Ack> {
-        let data = json!({ "conversation": id, "seq": seq, "emoji": emoji, "on": on, "client_msg_id": client_msg_id });
-        self.request_as(t::REACT, Some(data)).await
+        let react = wire::ReactRequest { emoji: emoji.to_owned(), on, client_msg_id: client_msg_id.map(str::to_owned) };
+        self.request_as(&Request::React(at_entry(id, seq, react))).await
     }
 
     pub async fn mark_read(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
-        self.request_as(t::MARK_READ, Some(json!({ "conversation": id, "seq": seq }))).await
+        self.request_as(&Request::MarkRead(in_conversation(id, wire::MarkRequest { seq }))).await
     }
 
     pub async fn mark_delivered(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
-        self.request_as(t::MARK_DELIVERED, Some(json!({ "conversation": id, "seq": seq }))).await
+        self.request_as(&Request::MarkDelivered(in_conversation(id, wire::MarkRequest { seq }))).await
     }
 
     pub async fn receipts(&self, id: i64, seq: i64) -> Result<wire::Receipts> {
-        self.request_as(t::GET_RECEIPTS, Some(json!({ "conversation": id, "seq": seq }))).await
+        self.request_as(&Request::GetReceipts(conversation_ref(id, Some(seq)))).await
     }
 
     pub async fn typing(&self, id: i64) -> Result<()> {
-        self.request(t::TYPING, Some(json!({ "conversation": id }))).await.map(drop)
+        self.request(&Request::Typing(conversation_ref(id, None))).await.map(drop)
     }
 
     pub async fn set_presence(&self, status: wire::PresenceStatus, text: Option<&str>) -> Result<wire::Presence> {
         let req = wire::SetPresenceRequest { status, text: text.map(str::to_owned) };
-        self.request_as(t::SET_PRESENCE, Some(serde_json::to_value(req).unwrap_or_default())).await
+        self.request_as(&Request::SetPresence(req)).await
     }
 
     pub async fn sync(&self, req: wire::SyncRequest) -> Result<wire::SyncResponse> {
-        self.request_as(t::SYNC, Some(serde_json::to_value(req).unwrap_or_default())).await
+        self.request_as(&Request::Sync(req)).await
+    }
+
+    pub async fn stickers(&self) -> Result<wire::StickerPackList> {
+        self.request_as(&Request::ListStickers(wire::Empty {})).await
     }
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use magpie_wire::{self as wire, ClientFrame, ErrorDetail, Event, ServerFrame, request_type};
+use magpie_wire::{self as wire, ErrorDetail, Event, Request, ServerFrame};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -27,7 +27,7 @@ const INCOMING_LEN_MAX: usize = 4096;
 pub const SLOW_APPLICATION: u16 = magpie_wire::close_code::SLOW_CONSUMER;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<std::result::Result<Value, ErrorDetail>>>>>;
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<std::result::Result<Box<RawValue>, ErrorDetail>>>>>;
 
 /// Something the server sent that is not the answer to a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +103,7 @@ impl Client {
         };
         let (sink, mut stream) = socket.split();
         let hello = match stream.next().await {
-            Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerFrame>(&text) {
+            Some(Ok(Message::Text(text))) => match ServerFrame::from_json(&text) {
                 Ok(ServerFrame::Hello(hello)) => hello,
                 _ => return Err(Error::Decode { what: "hello frame", reason: text.to_string() }),
             },
@@ -147,7 +147,21 @@ async fn read_loop(
             }
             _ => continue,
         };
-        let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { continue };
+        let frame = match ServerFrame::from_json(&text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                // A frame this SDK cannot read: if it answers a request, that request fails
+                // rather than waiting for ever.
+                if let Some(id) = wire::frame_id(&text) {
+                    let waiter = pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+                    if let Some(waiter) = waiter {
+                        let reason = format!("the server's answer could not be read: {e}");
+                        let _ = waiter.send(Err(wire::ErrorBody::new(wire::ErrorCode::Unknown, reason).error));
+                    }
+                }
+                continue;
+            }
+        };
         let pushed = match frame {
             ServerFrame::Reply { id, data } => Err((id, Ok(data))),
             ServerFrame::Error { id: Some(id), error } => Err((id, Err(error))),
@@ -194,8 +208,15 @@ impl Connection {
         &self.hello
     }
 
-    /// Sends a request and waits for its reply.
-    pub async fn request(&self, kind: &str, data: Option<Value>) -> Result<Value> {
+    /// Sends a request and waits for its reply's `data`.
+    pub async fn request(&self, request: &Request) -> Result<Box<RawValue>> {
+        let data = request.data().map_err(|e| Error::Decode { what: "request", reason: e.to_string() })?;
+        self.request_raw(request.kind(), data).await
+    }
+
+    /// Sends a request of any `type` with any `data` (JSON), as it is: for tools and tests of
+    /// how the server treats what no typed request would send.
+    pub async fn request_raw(&self, kind: &str, data: Box<RawValue>) -> Result<Box<RawValue>> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, tx);
@@ -204,7 +225,7 @@ impl Connection {
             self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
             return Err(self.closed_error());
         }
-        let frame = ClientFrame { id, kind: kind.to_owned(), data };
+        let frame = wire::RequestFrame { id, kind: kind.to_owned(), data };
         let text =
             serde_json::to_string(&frame).map_err(|e| Error::Decode { what: "request", reason: e.to_string() })?;
         if let Err(e) = self.send_raw(text).await {
@@ -219,21 +240,21 @@ impl Connection {
     }
 
     /// Sends a request and decodes its reply.
-    pub async fn request_as<T: DeserializeOwned>(&self, kind: &str, data: Option<Value>) -> Result<T> {
-        let value = self.request(kind, data).await?;
-        serde_json::from_value(value).map_err(|e| Error::Decode { what: "reply", reason: e.to_string() })
+    pub async fn request_as<T: DeserializeOwned>(&self, request: &Request) -> Result<T> {
+        let data = self.request(request).await?;
+        serde_json::from_str(data.get()).map_err(|e| Error::Decode { what: "reply", reason: e.to_string() })
     }
 
     pub async fn ping(&self) -> Result<()> {
-        self.request(request_type::PING, None).await.map(drop)
+        self.request(&Request::Ping(wire::Empty {})).await.map(drop)
     }
 
     pub async fn get_me(&self) -> Result<wire::Me> {
-        self.request_as(request_type::GET_ME, None).await
+        self.request_as(&Request::GetMe(wire::Empty {})).await
     }
 
     pub async fn list_sessions(&self) -> Result<Vec<wire::SessionInfo>> {
-        self.request_as::<wire::SessionList>(request_type::LIST_SESSIONS, None).await.map(|l| l.sessions)
+        self.request_as::<wire::SessionList>(&Request::ListSessions(wire::Empty {})).await.map(|l| l.sessions)
     }
 
     /// Sends a text frame as it is, without an id or any checking: for tools and tests.

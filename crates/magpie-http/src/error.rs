@@ -123,3 +123,66 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A JSON parser's complaint as a client may read it: what was expected where, without the
+/// parser's own vocabulary (Rust's integer types) or its position in the text.
+pub fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json appends " at line L column C" once it knows where it was.
+    let text = match text.rfind(" at line ") {
+        Some(at) if text[at..].contains(" column ") => &text[..at],
+        _ => &text,
+    };
+    plain_types(text)
+}
+
+/// Rust's names for the wire's types, in words.
+fn plain_types(text: &str) -> String {
+    let mut out = text.to_owned();
+    for (rust, plain) in [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected u32", "expected a non-negative integer"),
+        ("expected usize", "expected a non-negative integer"),
+        ("expected i32", "expected an integer"),
+        ("expected u16", "expected a non-negative integer"),
+        ("expected u8", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+        ("invalid type: map", "invalid type: an object"),
+        ("invalid type: sequence", "invalid type: an array"),
+    ] {
+        out = out.replace(rust, plain);
+    }
+    // "expected struct SendRequest" and the like name a Rust type: an object is what is meant.
+    if let Some(at) = out.find("expected struct ") {
+        out.truncate(at);
+        out.push_str("expected an object");
+    }
+    out
+}
+
+/// Why a WebSocket request's `data` was refused: `malformed_request`, naming the field (the
+/// path into `data`) and what it should have been.
+pub fn data_error(kind: &str, e: &magpie_wire::DataError) -> ErrorDetail {
+    let shown: String = kind.chars().take(64).collect();
+    match e {
+        magpie_wire::DataError::NotAnObject => {
+            ErrorBody::new(ErrorCode::MalformedRequest, format!("data of {shown:?} must be a JSON object")).error
+        }
+        magpie_wire::DataError::Invalid { path, error } => {
+            let mut d = ErrorBody::new(ErrorCode::MalformedRequest, field_message(path, error)).error;
+            if !path.is_empty() && path != "." {
+                d.field = Some(path.clone());
+            }
+            d
+        }
+    }
+}
+
+/// `field: what was wrong`, or just what was wrong when the whole value is at fault.
+pub fn field_message(path: &str, e: &serde_json::Error) -> String {
+    let message = json_message(e);
+    if path.is_empty() || path == "." { message } else { format!("{path}: {message}") }
+}

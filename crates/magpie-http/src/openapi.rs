@@ -34,7 +34,7 @@ use crate::{files, rest, rest_chat};
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::ClientFrame, magpie_wire::ServerFrame)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use magpie_core::model::{AccountId, ConversationId, Principal, RevokeReason, SessionId};
-use magpie_wire::{self as wire, ClientFrame, ErrorCode, ServerFrame, close_code, request_type};
-use serde_json::Value;
+use magpie_wire::{self as wire, ErrorCode, ServerFrame, close_code};
+use serde_json::value::RawValue;
 use tokio::sync::{mpsc, watch};
 
 use crate::extract::{ClientIp, bearer};
@@ -331,8 +331,8 @@ impl<'a> Connection<'a> {
                 Spend::Refused => {
                     let mut err = wire::ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down").error;
                     err.retry_after_secs = Some(1);
-                    let id = text.as_deref().and_then(frame_id);
-                    if let Err(close) = self.reply(ServerFrame::Error { id, error: err }) {
+                    let id = text.as_deref().and_then(wire::frame_id);
+                    if let Err(close) = self.reply(Answer::Error { id, error: err }) {
                         return End::Close(close);
                     }
                     continue;
@@ -345,7 +345,7 @@ impl<'a> Connection<'a> {
                 Some(text) => self.handle_text(&text).await,
                 None => {
                     let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, "send JSON text frames, not binary");
-                    ServerFrame::Error { id: None, error: err.error }
+                    Answer::Error { id: None, error: err.error }
                 }
             };
             if let Err(close) = self.reply(answer) {
@@ -354,171 +354,109 @@ impl<'a> Connection<'a> {
         }
     }
 
-    async fn handle_text(&self, text: &str) -> ServerFrame {
+    async fn handle_text(&self, text: &str) -> Answer {
         let frame_max = self.state.settings.ws_frame_bytes_max;
         if text.len() > frame_max {
             let mut err =
                 wire::ErrorBody::new(ErrorCode::TooLarge, format!("frames are limited to {frame_max} bytes")).error;
             err.field = Some("frame".to_owned());
-            return ServerFrame::Error { id: frame_id(text), error: err };
+            return Answer::Error { id: wire::frame_id(text), error: err };
         }
-        let frame: ClientFrame = match serde_json::from_str(text) {
-            Ok(f) => f,
+        let raw: wire::RawRequest<'_> = match serde_json::from_str(text) {
+            Ok(raw) => raw,
             Err(e) => {
-                let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, format!("not a request frame: {e}")).error;
-                return ServerFrame::Error { id: frame_id(text), error: err };
+                let message = format!("not a request frame: {}", error::json_message(&e));
+                let err = wire::ErrorBody::new(ErrorCode::MalformedFrame, message).error;
+                return Answer::Error { id: wire::frame_id(text), error: err };
             }
+        };
+        let id = raw.id;
+        let request = match raw.request() {
+            Ok(request) => request,
+            Err(e) => return Answer::Error { id: Some(id), error: error::data_error(&raw.kind, &e) },
         };
         // Boxed: the future of the largest request would otherwise sit inline in every
         // connection's task for its whole life, idle or not.
-        match Box::pin(self.dispatch(&frame)).await {
-            Ok(data) => ServerFrame::Reply { id: frame.id, data },
-            Err(error) => ServerFrame::Error { id: Some(frame.id), error },
+        match Box::pin(self.dispatch(request)).await {
+            Ok(data) => Answer::Reply { id, data },
+            Err(error) => Answer::Error { id: Some(id), error },
         }
     }
 
-    async fn dispatch(&self, frame: &ClientFrame) -> Result<Value, wire::ErrorDetail> {
-        use request_type as t;
+    async fn dispatch(&self, request: wire::Request) -> Result<Box<RawValue>, wire::ErrorDetail> {
+        use wire::Request as R;
         let core = &self.state.core;
         let p = &self.principal;
-        match frame.kind.as_str() {
-            t::PING => Ok(empty()),
-            t::GET_ME => answer(core.accounts.me(p).await.map(|me| convert::me(&me))),
-            t::LIST_SESSIONS => answer(core.auth.sessions(p).await.map(|sessions| wire::SessionList {
+        match request {
+            R::Ping(_) => answer(Ok(wire::Empty {})),
+            R::GetMe(_) => answer(core.accounts.me(p).await.map(|me| convert::me(&me))),
+            R::ListSessions(_) => answer(core.auth.sessions(p).await.map(|sessions| wire::SessionList {
                 sessions: sessions.iter().map(|s| convert::session(s, p.session.id)).collect(),
             })),
-            t::CREATE_CONVERSATION => answer(ops::create_conversation(core, p, parse(frame)?).await),
-            t::GET_CONVERSATION => {
-                let r: wire::ConversationRef = parse(frame)?;
-                answer(ops::get_conversation(core, p, r.conversation).await)
-            }
-            t::LIST_CONVERSATIONS => answer(ops::list_conversations(core, p, parse(frame)?).await),
-            t::LIST_MEMBERS => {
-                let r: wire::ConversationRef = parse(frame)?;
-                answer(ops::list_members(core, p, r.conversation).await)
-            }
-            t::ADD_MEMBERS => {
-                let r: wire::InConversation<wire::MembersRequest> = parse(frame)?;
-                answer(ops::add_members(core, p, r.conversation, r.data).await)
-            }
-            t::REMOVE_MEMBERS => {
-                let r: wire::InConversation<wire::MembersRequest> = parse(frame)?;
-                answer(ops::remove_members(core, p, r.conversation, r.data).await)
-            }
-            t::LEAVE => {
-                let r: wire::ConversationRef = parse(frame)?;
-                answer(ops::leave(core, p, r.conversation).await)
-            }
-            t::UPDATE_GROUP => {
-                let r: wire::InConversation<wire::UpdateGroupRequest> = parse(frame)?;
-                answer(ops::update_group(core, p, r.conversation, r.data).await)
-            }
-            t::SET_ROLE => {
-                let r: wire::InConversation<wire::MemberChange> = parse(frame)?;
+            R::CreateConversation(r) => answer(ops::create_conversation(core, p, r).await),
+            R::GetConversation(r) => answer(ops::get_conversation(core, p, r.conversation).await),
+            R::ListConversations(r) => answer(ops::list_conversations(core, p, r).await),
+            R::ListMembers(r) => answer(ops::list_members(core, p, r.conversation).await),
+            R::AddMembers(r) => answer(ops::add_members(core, p, r.conversation, r.data).await),
+            R::RemoveMembers(r) => answer(ops::remove_members(core, p, r.conversation, r.data).await),
+            R::Leave(r) => answer(ops::leave(core, p, r.conversation).await),
+            R::UpdateGroup(r) => answer(ops::update_group(core, p, r.conversation, r.data).await),
+            R::SetRole(r) => {
                 let role = r.data.role.ok_or_else(|| missing("role"))?;
                 answer(ops::set_role(core, p, r.conversation, &r.data.member, role).await)
             }
-            t::TRANSFER_OWNERSHIP => {
-                let r: wire::InConversation<wire::MemberChange> = parse(frame)?;
-                answer(ops::transfer_ownership(core, p, r.conversation, &r.data.member).await)
-            }
-            t::MUTE_MEMBER => {
-                let r: wire::InConversation<wire::MemberChange> = parse(frame)?;
+            R::TransferOwnership(r) => answer(ops::transfer_ownership(core, p, r.conversation, &r.data.member).await),
+            R::MuteMember(r) => {
                 answer(ops::mute_member(core, p, r.conversation, &r.data.member, r.data.until_ms).await)
             }
-            t::DISSOLVE => {
-                let r: wire::ConversationRef = parse(frame)?;
-                answer(ops::dissolve(core, p, r.conversation).await)
-            }
-            t::UPDATE_SETTINGS => {
-                let r: wire::InConversation<wire::SettingsRequest> = parse(frame)?;
-                answer(ops::update_settings(core, p, r.conversation, r.data).await)
-            }
-            t::SEND => {
-                let r: wire::InConversation<wire::SendRequest> = parse(frame)?;
-                answer(ops::send(core, p, r.conversation, r.data).await)
-            }
-            t::FORWARD => {
-                let r: wire::InConversation<wire::ForwardRequest> = parse(frame)?;
-                answer(ops::forward(core, p, r.conversation, r.data).await)
-            }
-            t::EDIT => {
-                let r: wire::AtEntry<wire::EditRequest> = parse(frame)?;
-                answer(ops::edit(core, p, r.conversation, r.seq, r.data).await)
-            }
-            t::RECALL => {
-                let r: wire::AtEntry<wire::RecallRequest> = parse(frame)?;
-                answer(ops::recall(core, p, r.conversation, r.seq, r.data).await)
-            }
-            t::REACT => {
-                let r: wire::AtEntry<wire::ReactRequest> = parse(frame)?;
-                answer(ops::react(core, p, r.conversation, r.seq, r.data).await)
-            }
-            t::HIDE => {
-                let r: wire::InConversation<wire::HideRequest> = parse(frame)?;
-                answer(ops::hide(core, p, r.conversation, r.data).await.map(|()| empty()))
-            }
-            t::GET_MESSAGES => {
-                let r: wire::InConversation<wire::HistoryQuery> = parse(frame)?;
-                answer(ops::get_messages(core, p, r.conversation, r.data).await)
-            }
-            t::MARK_READ => {
-                let r: wire::InConversation<wire::MarkRequest> = parse(frame)?;
-                answer(ops::mark_read(core, p, r.conversation, r.data).await)
-            }
-            t::MARK_DELIVERED => {
-                let r: wire::InConversation<wire::MarkRequest> = parse(frame)?;
-                answer(ops::mark_delivered(core, p, r.conversation, r.data).await)
-            }
-            t::GET_RECEIPTS => {
-                let r: wire::ConversationRef = parse(frame)?;
+            R::Dissolve(r) => answer(ops::dissolve(core, p, r.conversation).await),
+            R::UpdateSettings(r) => answer(ops::update_settings(core, p, r.conversation, r.data).await),
+            R::Send(r) => answer(ops::send(core, p, r.conversation, r.data).await),
+            R::Forward(r) => answer(ops::forward(core, p, r.conversation, r.data).await),
+            R::Edit(r) => answer(ops::edit(core, p, r.conversation, r.seq, r.data).await),
+            R::Recall(r) => answer(ops::recall(core, p, r.conversation, r.seq, r.data).await),
+            R::React(r) => answer(ops::react(core, p, r.conversation, r.seq, r.data).await),
+            R::Hide(r) => answer(ops::hide(core, p, r.conversation, r.data).await.map(|()| wire::Empty {})),
+            R::GetMessages(r) => answer(ops::get_messages(core, p, r.conversation, r.data).await),
+            R::MarkRead(r) => answer(ops::mark_read(core, p, r.conversation, r.data).await),
+            R::MarkDelivered(r) => answer(ops::mark_delivered(core, p, r.conversation, r.data).await),
+            R::GetReceipts(r) => {
                 let seq = r.seq.ok_or_else(|| missing("seq"))?;
                 answer(ops::get_receipts(core, p, r.conversation, seq).await)
             }
-            t::SYNC => answer(ops::sync(core, p, parse(frame)?).await),
-            t::LIST_CONTACTS => answer(ops::list_contacts(core, p).await),
-            t::LIST_FRIEND_REQUESTS => answer(ops::list_friend_requests(core, p).await),
-            t::SEND_FRIEND_REQUEST => answer(ops::send_friend_request(core, p, parse(frame)?).await),
-            t::ACCEPT_FRIEND_REQUEST => {
-                let r: wire::AccountRef = parse(frame)?;
-                answer(core.contacts.accept(p, &r.account).await.map(|()| empty()))
+            R::Sync(r) => answer(ops::sync(core, p, r).await),
+            R::ListContacts(_) => answer(ops::list_contacts(core, p).await),
+            R::ListFriendRequests(_) => answer(ops::list_friend_requests(core, p).await),
+            R::SendFriendRequest(r) => answer(ops::send_friend_request(core, p, r).await),
+            R::AcceptFriendRequest(r) => answer(core.contacts.accept(p, &r.account).await.map(|()| wire::Empty {})),
+            R::RejectFriendRequest(r) => answer(core.contacts.reject(p, &r.account).await.map(|()| wire::Empty {})),
+            R::RemoveContact(r) => answer(core.contacts.remove(p, &r.account).await.map(|()| wire::Empty {})),
+            R::ListBlocked(_) => answer(ops::list_blocked(core, p).await),
+            R::Block(r) => answer(core.contacts.block(p, &r.account, true).await.map(|()| wire::Empty {})),
+            R::Unblock(r) => answer(core.contacts.block(p, &r.account, false).await.map(|()| wire::Empty {})),
+            R::Typing(r) => {
+                answer(core.presence.typing(p, ConversationId(r.conversation)).await.map(|()| wire::Empty {}))
             }
-            t::REJECT_FRIEND_REQUEST => {
-                let r: wire::AccountRef = parse(frame)?;
-                answer(core.contacts.reject(p, &r.account).await.map(|()| empty()))
-            }
-            t::REMOVE_CONTACT => {
-                let r: wire::AccountRef = parse(frame)?;
-                answer(core.contacts.remove(p, &r.account).await.map(|()| empty()))
-            }
-            t::LIST_BLOCKED => answer(ops::list_blocked(core, p).await),
-            t::TYPING => {
-                let r: wire::ConversationRef = parse(frame)?;
-                answer(core.presence.typing(p, ConversationId(r.conversation)).await.map(|()| empty()))
-            }
-            t::SET_PRESENCE => answer(ops::set_presence(core, p, parse(frame)?).await),
-            t::LIST_STICKERS => answer(ops::list_stickers(core, p).await),
-            t::GET_PRESENCE => {
-                let r: wire::PresenceQuery = parse(frame)?;
-                answer(ops::get_presence(core, p, &r.accounts).await)
-            }
-            t::BLOCK | t::UNBLOCK => {
-                let r: wire::AccountRef = parse(frame)?;
-                answer(core.contacts.block(p, &r.account, frame.kind == t::BLOCK).await.map(|()| empty()))
-            }
-            other => {
-                let shown: String = other.chars().take(64).collect();
+            R::SetPresence(r) => answer(ops::set_presence(core, p, r).await),
+            R::GetPresence(r) => answer(ops::get_presence(core, p, &r.accounts).await),
+            R::ListStickers(_) => answer(ops::list_stickers(core, p).await),
+            R::Unknown(kind) => {
+                let shown: String = kind.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)
             }
         }
     }
 
-    /// Queues a frame for this connection; a full queue closes it as a slow consumer.
-    fn reply(&self, frame: ServerFrame) -> Result<(), CloseCommand> {
-        if let ServerFrame::Error { error, .. } = &frame {
-            self.state.metrics.count_error(error.code);
-        }
-        let text = serde_json::to_string(&frame).map_err(|_| slow_consumer())?;
+    /// Queues an answer for this connection; a full queue closes it as a slow consumer.
+    fn reply(&self, answer: Answer) -> Result<(), CloseCommand> {
+        let text = match answer {
+            Answer::Reply { id, data } => serde_json::to_string(&ServerFrame::Reply { id, data }),
+            Answer::Error { id, error } => {
+                self.state.metrics.count_error(error.code);
+                serde_json::to_string(&ServerFrame::Error { id, error })
+            }
+        };
+        let text = text.map_err(|_| slow_consumer())?;
         self.replies.try_send(registry::frame(text)).map_err(|_| slow_consumer())
     }
 }
@@ -582,34 +520,24 @@ fn too_big(err: axum::Error) -> End {
     }
 }
 
-/// Reads a request's `data` (absent means `{}`) as `T`; a shape error is `malformed_request`.
-fn parse<T: serde::de::DeserializeOwned>(frame: &ClientFrame) -> Result<T, wire::ErrorDetail> {
-    let data = frame.data.clone().unwrap_or_else(|| Value::Object(Default::default()));
-    serde_json::from_value(data).map_err(|e| {
-        wire::ErrorBody::new(ErrorCode::MalformedRequest, format!("invalid data for {}: {e}", frame.kind)).error
-    })
+/// A request's answer, before it is encoded.
+enum Answer {
+    Reply { id: u64, data: Box<RawValue> },
+    Error { id: Option<u64>, error: wire::ErrorDetail },
 }
 
-/// The `{}` reply of requests that answer nothing else.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// A core result as a reply's `data` (encoded once, straight from its wire type) or an error
+/// frame's detail.
+fn answer<T: serde::Serialize>(result: magpie_core::Result<T>) -> Result<Box<RawValue>, wire::ErrorDetail> {
+    let value = result.map_err(|e| error::detail(&e))?;
+    serde_json::value::to_raw_value(&value)
+        .map_err(|e| error::detail(&magpie_core::Error::Internal(format!("encode reply: {e}"))))
 }
 
 fn missing(field: &str) -> wire::ErrorDetail {
     let mut err = wire::ErrorBody::new(ErrorCode::MalformedRequest, format!("{field} is required")).error;
     err.field = Some(field.to_owned());
     err
-}
-
-/// A core result as a reply's `data` or an error frame's detail.
-fn answer<T: serde::Serialize>(result: magpie_core::Result<T>) -> Result<Value, wire::ErrorDetail> {
-    let value = result.map_err(|e| error::detail(&e))?;
-    serde_json::to_value(value).map_err(|e| error::detail(&magpie_core::Error::Internal(format!("encode reply: {e}"))))
-}
-
-/// The `id` of a frame that could not be read as a request, if it has a numeric one.
-fn frame_id(text: &str) -> Option<u64> {
-    serde_json::from_str::<Value>(text).ok()?.get("id")?.as_u64()
 }
 
 #[cfg(test)]

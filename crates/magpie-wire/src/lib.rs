@@ -6,10 +6,12 @@
 
 mod chat;
 mod error;
+mod request;
 mod rest;
 mod ws;
 
 pub use chat::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use request::*;
 pub use rest::*;
 pub use ws::*;

@@ -4,7 +4,7 @@
 //! `reply` or an `error` frame carrying the same `id`, and pushes `event` frames on its own.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::{ErrorDetail, Me, SessionInfo};
@@ -35,146 +35,6 @@ pub mod close_code {
     pub const SLOW_CONSUMER: u16 = 4009;
     /// The client sent frames faster than allowed for too long.
     pub const RATE_LIMITED: u16 = 4029;
-}
-
-/// A request frame from the client. `data` depends on `type`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ClientFrame {
-    /// Chosen by the client; echoed in the answer. Unique among the client's pending requests.
-    pub id: u64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
-}
-
-/// Request types understood by this server version.
-pub mod request_type {
-    /// Answered with `{}`; an application-level liveness check.
-    pub const PING: &str = "ping";
-    /// Answered with [`crate::Me`].
-    pub const GET_ME: &str = "get_me";
-    /// Answered with [`crate::SessionList`].
-    pub const LIST_SESSIONS: &str = "list_sessions";
-
-    /// [`crate::CreateConversationRequest`] → [`crate::Conversation`].
-    pub const CREATE_CONVERSATION: &str = "create_conversation";
-    /// [`crate::ConversationRef`] → [`crate::Conversation`].
-    pub const GET_CONVERSATION: &str = "get_conversation";
-    /// [`crate::ListConversations`] → [`crate::ConversationList`].
-    pub const LIST_CONVERSATIONS: &str = "list_conversations";
-    /// [`crate::ConversationRef`] → [`crate::MemberList`].
-    pub const LIST_MEMBERS: &str = "list_members";
-    /// `InConversation<MembersRequest>` → the `system` entry's [`crate::Ack`].
-    pub const ADD_MEMBERS: &str = "add_members";
-    /// `InConversation<MembersRequest>` → [`crate::Ack`].
-    pub const REMOVE_MEMBERS: &str = "remove_members";
-    /// [`crate::ConversationRef`] → [`crate::Ack`].
-    pub const LEAVE: &str = "leave";
-    /// `InConversation<UpdateGroupRequest>` → [`crate::Ack`].
-    pub const UPDATE_GROUP: &str = "update_group";
-    /// `InConversation<MemberChange>` with `role` → [`crate::Ack`].
-    pub const SET_ROLE: &str = "set_role";
-    /// `InConversation<MemberChange>` → [`crate::Ack`].
-    pub const TRANSFER_OWNERSHIP: &str = "transfer_ownership";
-    /// `InConversation<MemberChange>` with `until_ms` → [`crate::Ack`].
-    pub const MUTE_MEMBER: &str = "mute_member";
-    /// [`crate::ConversationRef`] → [`crate::Ack`].
-    pub const DISSOLVE: &str = "dissolve";
-    /// `InConversation<SettingsRequest>` → [`crate::Conversation`].
-    pub const UPDATE_SETTINGS: &str = "update_settings";
-    /// `InConversation<SendRequest>` → [`crate::Ack`].
-    pub const SEND: &str = "send";
-    /// `InConversation<ForwardRequest>` → [`crate::Ack`].
-    pub const FORWARD: &str = "forward";
-    /// `AtEntry<EditRequest>` → [`crate::Ack`].
-    pub const EDIT: &str = "edit";
-    /// `AtEntry<RecallRequest>` → [`crate::Ack`].
-    pub const RECALL: &str = "recall";
-    /// `AtEntry<ReactRequest>` → [`crate::Ack`].
-    pub const REACT: &str = "react";
-    /// `InConversation<HideRequest>` → `{}`.
-    pub const HIDE: &str = "hide";
-    /// `InConversation<HistoryQuery>` → [`crate::EntryPage`].
-    pub const GET_MESSAGES: &str = "get_messages";
-    /// `InConversation<MarkRequest>` → [`crate::Conversation`].
-    pub const MARK_READ: &str = "mark_read";
-    /// `InConversation<MarkRequest>` → [`crate::Conversation`].
-    pub const MARK_DELIVERED: &str = "mark_delivered";
-    /// [`crate::ConversationRef`] with `seq` → [`crate::Receipts`].
-    pub const GET_RECEIPTS: &str = "get_receipts";
-    /// [`crate::SyncRequest`] → [`crate::SyncResponse`].
-    pub const SYNC: &str = "sync";
-    /// `{}` → [`crate::ProfileList`].
-    pub const LIST_CONTACTS: &str = "list_contacts";
-    /// `{}` → [`crate::PendingRequestList`].
-    pub const LIST_FRIEND_REQUESTS: &str = "list_friend_requests";
-    /// [`crate::FriendRequestRequest`] → [`crate::FriendRequestAnswer`].
-    pub const SEND_FRIEND_REQUEST: &str = "send_friend_request";
-    /// [`crate::AccountRef`] (the requester) → `{}`.
-    pub const ACCEPT_FRIEND_REQUEST: &str = "accept_friend_request";
-    /// [`crate::AccountRef`] → `{}`: declines a request to you or withdraws yours.
-    pub const REJECT_FRIEND_REQUEST: &str = "reject_friend_request";
-    /// [`crate::AccountRef`] → `{}`.
-    pub const REMOVE_CONTACT: &str = "remove_contact";
-    /// `{}` → [`crate::ProfileList`].
-    pub const LIST_BLOCKED: &str = "list_blocked";
-    /// [`crate::AccountRef`] → `{}`.
-    pub const BLOCK: &str = "block";
-    /// [`crate::AccountRef`] → `{}`.
-    pub const UNBLOCK: &str = "unblock";
-    /// [`crate::ConversationRef`] → `{}`: the caller is typing (relayed at most every 2 s).
-    pub const TYPING: &str = "typing";
-    /// [`crate::SetPresenceRequest`] → [`crate::Presence`].
-    pub const SET_PRESENCE: &str = "set_presence";
-    /// [`crate::PresenceQuery`] → [`crate::PresenceList`].
-    pub const GET_PRESENCE: &str = "get_presence";
-    /// `{}` → [`crate::StickerPackList`].
-    pub const LIST_STICKERS: &str = "list_stickers";
-
-    /// Every request type, for the docs test.
-    pub const ALL: [&str; 40] = [
-        PING,
-        GET_ME,
-        LIST_SESSIONS,
-        CREATE_CONVERSATION,
-        GET_CONVERSATION,
-        LIST_CONVERSATIONS,
-        LIST_MEMBERS,
-        ADD_MEMBERS,
-        REMOVE_MEMBERS,
-        LEAVE,
-        UPDATE_GROUP,
-        SET_ROLE,
-        TRANSFER_OWNERSHIP,
-        MUTE_MEMBER,
-        DISSOLVE,
-        UPDATE_SETTINGS,
-        SEND,
-        FORWARD,
-        EDIT,
-        RECALL,
-        REACT,
-        HIDE,
-        GET_MESSAGES,
-        MARK_READ,
-        MARK_DELIVERED,
-        GET_RECEIPTS,
-        SYNC,
-        LIST_CONTACTS,
-        LIST_FRIEND_REQUESTS,
-        SEND_FRIEND_REQUEST,
-        ACCEPT_FRIEND_REQUEST,
-        REJECT_FRIEND_REQUEST,
-        REMOVE_CONTACT,
-        LIST_BLOCKED,
-        BLOCK,
-        UNBLOCK,
-        TYPING,
-        SET_PRESENCE,
-        GET_PRESENCE,
-        LIST_STICKERS,
-    ];
 }
 
 /// WebSocket `data` of a request about one conversation: its id beside the REST body's fields.
@@ -225,17 +85,59 @@ pub struct MemberChange {
 }
 
 /// A frame from the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// The first frame on every connection.
     Hello(Hello),
-    /// A successful answer to the request with this `id`.
-    Reply { id: u64, data: Value },
+    /// A successful answer to the request with this `id`; `data`'s type is the request's.
+    Reply {
+        id: u64,
+        #[schema(value_type = Object)]
+        data: Box<RawValue>,
+    },
     /// A failed request (`id` set), or a frame that could not be read at all (`id` null).
     Error { id: Option<u64>, error: ErrorDetail },
     /// Something happened that the client did not ask about.
     Event(Event),
+}
+
+impl ServerFrame {
+    /// Reads a frame from its JSON text. Use this rather than `serde_json::from_str`: a
+    /// `reply`'s `data` is kept raw, and serde reads an internally tagged enum through a
+    /// buffer that raw JSON cannot come out of.
+    pub fn from_json(text: &str) -> serde_json::Result<ServerFrame> {
+        #[derive(Deserialize)]
+        struct Kind<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: std::borrow::Cow<'a, str>,
+        }
+        #[derive(Deserialize)]
+        struct Reply<'a> {
+            id: u64,
+            #[serde(borrow)]
+            data: &'a RawValue,
+        }
+        if serde_json::from_str::<Kind<'_>>(text)?.kind == "reply" {
+            let reply: Reply<'_> = serde_json::from_str(text)?;
+            return Ok(ServerFrame::Reply { id: reply.id, data: reply.data.to_owned() });
+        }
+        serde_json::from_str(text)
+    }
+}
+
+impl PartialEq for ServerFrame {
+    fn eq(&self, other: &ServerFrame) -> bool {
+        match (self, other) {
+            (ServerFrame::Hello(a), ServerFrame::Hello(b)) => a == b,
+            (ServerFrame::Reply { id: a, data: x }, ServerFrame::Reply { id: b, data: y }) => {
+                a == b && x.get() == y.get()
+            }
+            (ServerFrame::Error { id: a, error: x }, ServerFrame::Error { id: b, error: y }) => a == b && x == y,
+            (ServerFrame::Event(a), ServerFrame::Event(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Sent once when the connection opens.

@@ -88,7 +88,11 @@ fn server_frames() {
             r#"{"type":"hello","session":{"id":7,"device":"Firefox","ip":"127.0.0.1","created_at_ms":1700000000000,"last_seen_at_ms":1700000000000,"expires_at_ms":1702592000000,"current":true},"me":{"account":"alice@localhost","display_name":"张三","signature":"在开会","role":"member","created_at_ms":1700000000000},"heartbeat_interval_secs":25,"idle_timeout_secs":60,"frame_bytes_max":65536}"#
         ]],
     );
-    check(&ServerFrame::Reply { id: 3, data: json!({}) }, expect![[r#"{"type":"reply","id":3,"data":{}}"#]]);
+    let data = serde_json::value::to_raw_value(&json!({"ok": [1]})).unwrap_or_else(|e| panic!("{e}"));
+    let reply = ServerFrame::Reply { id: 3, data };
+    let text = serde_json::to_string(&reply).unwrap_or_default();
+    expect![[r#"{"type":"reply","id":3,"data":{"ok":[1]}}"#]].assert_eq(&text);
+    assert_eq!(ServerFrame::from_json(&text).ok(), Some(reply));
     check(
         &ServerFrame::Error { id: None, error: ErrorBody::new(ErrorCode::MalformedFrame, "not a request frame").error },
         expect![[r#"{"type":"error","id":null,"error":{"code":"malformed_frame","message":"not a request frame"}}"#]],
@@ -107,8 +111,9 @@ fn server_frames() {
 
 #[test]
 fn client_frames_and_login() {
-    let frame: ClientFrame = serde_json::from_str(r#"{"id":1,"type":"ping"}"#).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((frame.id, frame.kind.as_str(), frame.data), (1, "ping", None));
+    let frame: RawRequest<'_> = serde_json::from_str(r#"{"id":1,"type":"ping"}"#).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((frame.id, frame.kind.as_str(), frame.data.is_none()), (1, "ping", true));
+    assert_eq!(frame.request().ok(), Some(Request::Ping(Empty {})));
     let login: LoginRequest =
         serde_json::from_str(r#"{"account":"alice@localhost","password":"pw"}"#).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(login.device, None);

@@ -95,11 +95,11 @@ async fn malformed_oversized_and_unknown_frames_get_typed_errors_and_the_socket_
         other => panic!("expected a malformed_frame error, got {other:?}"),
     }
 
-    let err = live.request("launch_missiles", None).await.unwrap_err();
+    let err = live.request(&magpie_client::wire::Request::Unknown("launch_missiles".into())).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::UnknownFrameType));
 
-    let big = serde_json::json!({ "blob": "x".repeat(70_000) });
-    let err = live.request("ping", Some(big)).await.unwrap_err();
+    let big = serde_json::value::to_raw_value(&serde_json::json!({ "blob": "x".repeat(70_000) })).unwrap();
+    let err = live.request_raw("ping", big).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::TooLarge));
 
     live.ping().await.unwrap();

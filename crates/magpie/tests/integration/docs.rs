@@ -1,6 +1,6 @@
 //! The protocol document stays true: every error code and request type is described.
 
-use magpie_client::wire::{ErrorCode, request_type};
+use magpie_client::wire::{ErrorCode, Request};
 
 #[test]
 fn protocol_md_describes_every_error_code_and_request_type() {
@@ -9,7 +9,7 @@ fn protocol_md_describes_every_error_code_and_request_type() {
     for code in ErrorCode::ALL {
         assert!(doc.contains(&format!("`{}`", code.as_str())), "docs/protocol.md does not describe `{code}`");
     }
-    for kind in request_type::ALL {
+    for kind in Request::TYPES {
         assert!(doc.contains(&format!("`{kind}`")), "docs/protocol.md does not describe `{kind}`");
     }
 }

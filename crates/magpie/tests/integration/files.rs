@@ -522,8 +522,7 @@ async fn domain_admins_make_sticker_packs_that_every_member_lists_sees_and_sends
         (image.id.as_str(), Some("👋"), Some(64))
     );
     let live = alice.connect().await;
-    let over_ws: magpie_client::wire::StickerPackList =
-        live.request_as(magpie_client::wire::request_type::LIST_STICKERS, None).await.unwrap();
+    let over_ws: magpie_client::wire::StickerPackList = live.stickers().await.unwrap();
     assert_eq!(over_ws, list);
     assert_eq!(alice.client.download(&image.id).await.unwrap(), small_png());
     assert_eq!(eve.client.download(&image.id).await.unwrap_err().code(), Some(ErrorCode::NotFound));
