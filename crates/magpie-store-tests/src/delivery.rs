@@ -46,15 +46,15 @@ use crate::StoreFactory;
 use crate::fixtures::Item;
 
 /// Cases per run: enough schedules to meet the races, few enough to stay well under a minute.
-const CASES: u32 = 24;
+const CASES: u32 = 64;
 /// Accounts in a case, at most; the first owns every group.
 const ACCOUNTS_MAX: usize = 6;
 /// Groups in a case, at most.
 const GROUPS_MAX: usize = 3;
 /// Chunks of concurrent operations in a case, at most.
-const CHUNKS_MAX: usize = 12;
+const CHUNKS_MAX: usize = 16;
 /// Operations run at once in one chunk, at most.
-const CHUNK_LEN_MAX: usize = 5;
+const CHUNK_LEN_MAX: usize = 6;
 /// The durable consumers' names (their cursors' keys).
 const CONSUMERS: [&str; 2] = ["conformance-consumer-a", "conformance-consumer-b"];
 /// How often followers read the tail without a wake: short, so that lost wakes cost little.
