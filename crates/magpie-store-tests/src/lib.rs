@@ -139,6 +139,8 @@ macro_rules! __for_each_check {
             races::racing_events_are_dense_per_account,
             races::racing_uploads_respect_the_quota,
             races::racing_marks_keep_the_highest,
+            races::sync_cursor_never_misses_a_conversation,
+            races::tail_read_while_writing_never_skips,
         );
     };
     (@ $m:ident, $factory:expr, $($module:ident :: $check:ident),* $(,)?) => {

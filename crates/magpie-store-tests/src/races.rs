@@ -255,3 +255,122 @@ pub async fn racing_marks_keep_the_highest<F: StoreFactory>(f: &F) {
     let top = Seq(i64::try_from(WRITERS).unwrap() + 1);
     assert_eq!((m.read_seq, m.delivered_seq), (top, top));
 }
+
+/// A reader paging the sync cursor (`summaries` by activity, ascending) while appends race on
+/// several conversations ends having seen every conversation as it finally is: an append never
+/// lands below a cursor a reader has already passed.
+pub async fn sync_cursor_never_misses_a_conversation<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let mut groups = vec![];
+    for _ in 0..WRITERS {
+        groups.push(w.group(&a, &[&b]).await.id);
+    }
+    let start = Arc::new(Barrier::new(WRITERS + 1));
+    let mut tasks = vec![];
+    for (i, group) in groups.iter().copied().enumerate() {
+        let (log, start, a) = (w.stores.log.clone(), start.clone(), a.clone());
+        let session = w.session(&a).await;
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            for n in 0..10 {
+                new_entry(log.append(message(group, &a, &session, &format!("g{i}n{n}"), "x")).await);
+            }
+        }));
+    }
+    let log = w.stores.log.clone();
+    let reader = tokio::spawn({
+        let start = start.clone();
+        async move {
+            start.wait().await;
+            let mut seen = std::collections::BTreeMap::new();
+            let mut cursor = magpie_core::model::Activity(0);
+            for _ in 0..10_000 {
+                let page = log.summaries(b.id, cursor, true, 3).await.unwrap();
+                for s in &page {
+                    assert!(s.conversation.activity > cursor, "a page goes forward");
+                    seen.insert(s.conversation.id, s.conversation.last_seq);
+                    cursor = s.conversation.activity;
+                }
+                if page.is_empty() {
+                    tokio::task::yield_now().await;
+                }
+                if seen.len() == WRITERS && seen.values().all(|s| *s == Seq(11)) {
+                    break;
+                }
+            }
+            (seen, cursor)
+        }
+    });
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let (mut seen, cursor) = reader.await.unwrap();
+    // What the reader had not reached yet, it reads now, from where it stood.
+    for s in w.stores.log.summaries(b.id, cursor, true, 100).await.unwrap() {
+        seen.insert(s.conversation.id, s.conversation.last_seq);
+    }
+    for group in groups {
+        assert_eq!(seen.get(&group), Some(&Seq(11)), "conversation {} as it finally is", group.0);
+    }
+}
+
+/// A reader following the tail while writers race (as a follower does without wakes) reads
+/// every item exactly once, in the order a reading of the whole tail gives afterwards.
+pub async fn tail_read_while_writing_never_skips<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let group = w.group(&a, &[&b]).await;
+    let start_cursor = w.stores.log.log_head().await.unwrap();
+    let start = Arc::new(Barrier::new(WRITERS + 1));
+    let mut tasks = vec![];
+    for i in 0..WRITERS {
+        let (log, start) = (w.stores.log.clone(), start.clone());
+        let sender = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let session = w.session(&sender).await;
+        let gid = group.id;
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            for n in 0..10 {
+                new_entry(log.append(message(gid, &sender, &session, &format!("w{i}n{n}"), "x")).await);
+                let patch = MemberSettingsPatch { draft: Some(format!("{i}/{n}")), ..MemberSettingsPatch::default() };
+                let events =
+                    vec![(sender.id, AccountEvent::SettingsChanged { conversation: gid, settings: patch.clone() })];
+                log.update_member_settings(gid, sender.id, patch, events, T0).await.unwrap().unwrap();
+            }
+        }));
+    }
+    let log = w.stores.log.clone();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = tokio::spawn({
+        let (start, done) = (start.clone(), done.clone());
+        async move {
+            start.wait().await;
+            let mut read = vec![];
+            let mut cursor = start_cursor;
+            loop {
+                // Seen done before the read: this read then holds everything committed.
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let page = log.tail(cursor, 7).await.unwrap();
+                assert!(page.next >= cursor, "the cursor never goes back");
+                read.extend(page.items.iter().map(crate::fixtures::Item::of));
+                cursor = page.next;
+                if page.items.is_empty() {
+                    if finished {
+                        return read;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+    });
+    for task in tasks {
+        task.await.unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let read = reader.await.unwrap();
+    let (whole, _) = w.tail_from(start_cursor, 1000).await;
+    let whole: Vec<crate::fixtures::Item> = whole.iter().map(crate::fixtures::Item::of).collect();
+    assert_eq!(whole.len(), WRITERS * 10 * 2);
+    assert_eq!(read, whole, "read while written: the same items, once each, in the same order");
+}
