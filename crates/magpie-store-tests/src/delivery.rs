@@ -60,7 +60,10 @@ const CONSUMERS: [&str; 2] = ["conformance-consumer-a", "conformance-consumer-b"
 /// How often followers read the tail without a wake: short, so that lost wakes cost little.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// How long a case may wait for delivery to catch up before it fails.
-const CATCH_UP_TIME_MAX: Duration = Duration::from_secs(30);
+const CATCH_UP_TIME_MAX: Duration = Duration::from_secs(15);
+/// How long proptest may spend shrinking a failure, in milliseconds: a case that fails by not
+/// catching up takes [`CATCH_UP_TIME_MAX`] each time.
+const SHRINK_TIME_MAX_MS: u32 = 120_000;
 /// Wakes the bus holds per subscriber.
 const BUS_WAKES_MAX: usize = 4096;
 
@@ -155,7 +158,13 @@ fn schedule() -> impl Strategy<Value = Schedule> {
 pub fn property<F: StoreFactory>(factory: &F) {
     // `PROPTEST_CASES` runs more (or fewer) cases, to soak the property.
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(CASES);
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 32, ..Config::default() };
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 64,
+        max_shrink_time: SHRINK_TIME_MAX_MS,
+        ..Config::default()
+    };
     let mut runner = TestRunner::new(config);
     let outcome = runner.run(&schedule(), |schedule| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
