@@ -129,12 +129,13 @@ pub async fn presence_audience<F: StoreFactory>(f: &F) {
     let contacts = &w.stores.contacts;
     let log = &w.stores.log;
     let mut people = vec![];
-    for name in ["me", "friend", "chat", "small", "big1", "big2", "big3", "former", "gone", "blocked", "stranger"] {
+    for name in ["me", "friend", "chat", "small", "big1", "big2", "big3", "former", "gone", "blocked"] {
         people.push(w.account(name).await);
     }
-    let [me, friend, chat, small, big1, big2, big3, former, gone, blocked, _stranger] = &people[..] else {
-        unreachable!()
-    };
+    let [me, friend, chat, small, big1, big2, big3, former, gone, blocked]: [Account; 10] =
+        people.try_into().expect("ten accounts");
+    let (me, friend, chat, small, big1, big2, big3, former, gone, blocked) =
+        (&me, &friend, &chat, &small, &big1, &big2, &big3, &former, &gone, &blocked);
     contacts.put_friend_request(me.id, friend.id, None, T0, vec![]).await.unwrap();
     contacts.accept_friend_request(me.id, friend.id, T0, vec![]).await.unwrap();
     w.direct(me, chat).await;
