@@ -757,3 +757,205 @@ fn reaction(emoji: &str) -> Result<String> {
     }
     Ok(emoji.to_owned())
 }
+
+/// Table tests of the rules an append checks inside its transaction: each row is a state the
+/// writer may find at commit and the answer the rule must give in it.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::chat::DirectPeer;
+    use crate::chat::{Conversation, GroupInfo, Reaction};
+    use crate::model::{Activity, DomainId, EntryId};
+
+    const NOW: i64 = 1_000_000;
+
+    fn conversation(kind: ConversationKind, dissolved: bool, mute_all: bool) -> Conversation {
+        Conversation {
+            id: ConversationId(1),
+            domain_id: DomainId(1),
+            kind,
+            info: GroupInfo::default(),
+            owner: None,
+            mute_all,
+            last_seq: Seq(10),
+            activity: Activity(1),
+            last_activity_ms: 0,
+            member_count: 2,
+            created_at_ms: 0,
+            dissolved,
+        }
+    }
+
+    fn member(role: MemberRole, active: bool, muted_until_ms: Option<i64>) -> Member {
+        Member {
+            conversation: ConversationId(1),
+            account: AccountId(7),
+            addr: AccountAddr::parse("author@acme.example").unwrap(),
+            role,
+            joined_seq: Seq(1),
+            left_seq: if active { None } else { Some(Seq(5)) },
+            muted_until_ms,
+            read_seq: Seq(0),
+            delivered_seq: Seq(0),
+            pinned: false,
+            muted: false,
+            draft: None,
+        }
+    }
+
+    fn entry(kind: &str, recalled: bool) -> Entry {
+        Entry {
+            conversation: ConversationId(1),
+            seq: Seq(3),
+            id: EntryId(3),
+            sender: AccountId(7),
+            sender_addr: AccountAddr::parse("author@acme.example").unwrap(),
+            session: None,
+            client_msg_id: None,
+            kind: kind.to_owned(),
+            body: if recalled { None } else { Some(json!({"text": "hi"})) },
+            target: None,
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            forwarded_from: None,
+            at_ms: 0,
+            edited_at_ms: None,
+            recalled_at_ms: recalled.then_some(1),
+            reactions: vec![Reaction { emoji: "+1".into(), accounts: vec![] }],
+            hidden: false,
+        }
+    }
+
+    /// An answer by its kind, for the tables.
+    fn kind<T>(r: Result<T>) -> std::result::Result<T, &'static str> {
+        r.map_err(|e| match e {
+            Error::NotFound(_) => "not_found",
+            Error::Forbidden => "forbidden",
+            _ => "other",
+        })
+    }
+
+    const PEER_OK: DirectPeer = DirectPeer { blocks_author: false, contacts: false, friendship_required: false };
+    const BLOCKED: DirectPeer = DirectPeer { blocks_author: true, contacts: true, friendship_required: false };
+    const STRANGER: DirectPeer = DirectPeer { blocks_author: false, contacts: false, friendship_required: true };
+    const FRIEND: DirectPeer = DirectPeer { blocks_author: false, contacts: true, friendship_required: true };
+
+    #[test]
+    fn who_may_post() {
+        use ConversationKind::{Channel, Direct, Group};
+        use MemberRole::{Admin, Member as Plain, Owner};
+        let muted = Some(NOW + 1);
+        let was_muted = Some(NOW);
+        // (kind, dissolved, mute_all, author: (role, active, muted until), peer, answer)
+        type Row = (
+            ConversationKind,
+            bool,
+            bool,
+            Option<(MemberRole, bool, Option<i64>)>,
+            Option<DirectPeer>,
+            std::result::Result<MemberRole, &'static str>,
+        );
+        let rows: &[Row] = &[
+            (Group, false, false, Some((Plain, true, None)), None, Ok(Plain)),
+            (Group, false, false, None, None, Err("not_found")),
+            (Group, false, false, Some((Plain, false, None)), None, Err("not_found")),
+            (Group, false, false, Some((Owner, false, None)), None, Err("not_found")),
+            (Group, true, false, Some((Owner, true, None)), None, Err("not_found")),
+            (Group, false, true, Some((Plain, true, None)), None, Err("forbidden")),
+            (Group, false, true, Some((Admin, true, None)), None, Ok(Admin)),
+            (Group, false, false, Some((Plain, true, muted)), None, Err("forbidden")),
+            (Group, false, false, Some((Plain, true, was_muted)), None, Ok(Plain)),
+            (Group, false, false, Some((Admin, true, muted)), None, Ok(Admin)),
+            (Channel, false, false, Some((Plain, true, None)), None, Err("forbidden")),
+            (Channel, false, false, Some((Admin, true, None)), None, Ok(Admin)),
+            (Channel, false, false, Some((Owner, true, None)), None, Ok(Owner)),
+            (Direct, false, false, Some((Plain, true, None)), Some(PEER_OK), Ok(Plain)),
+            (Direct, false, false, Some((Plain, true, None)), None, Ok(Plain)),
+            (Direct, false, false, Some((Plain, true, None)), Some(BLOCKED), Err("forbidden")),
+            (Direct, false, false, Some((Plain, true, None)), Some(STRANGER), Err("forbidden")),
+            (Direct, false, false, Some((Plain, true, None)), Some(FRIEND), Ok(Plain)),
+            (Direct, false, true, Some((Plain, true, muted)), Some(PEER_OK), Ok(Plain)),
+            (Direct, false, false, Some((Plain, false, None)), Some(PEER_OK), Err("not_found")),
+        ];
+        for (i, (kind_, dissolved, mute_all, author, peer, answer)) in rows.iter().enumerate() {
+            let conversation = conversation(*kind_, *dissolved, *mute_all);
+            let author = author.map(|(role, active, until)| member(role, active, until));
+            let p = Precondition {
+                conversation: &conversation,
+                author: author.as_ref(),
+                target: None,
+                subjects: &[],
+                peer: *peer,
+                now_ms: NOW,
+            };
+            assert_eq!(kind(may_post(&p)), *answer, "row {i}");
+        }
+    }
+
+    #[test]
+    fn which_roles_pass_check_role() {
+        use MemberRole::{Admin, Member as Plain, Owner};
+        let group = conversation(ConversationKind::Group, false, false);
+        for (have, need, answer) in [
+            (Plain, Plain, Ok(Plain)),
+            (Plain, Admin, Err("forbidden")),
+            (Admin, Admin, Ok(Admin)),
+            (Admin, Owner, Err("forbidden")),
+            (Owner, Admin, Ok(Owner)),
+            (Owner, Owner, Ok(Owner)),
+        ] {
+            let author = member(have, true, None);
+            let p = Precondition {
+                conversation: &group,
+                author: Some(&author),
+                target: None,
+                subjects: &[],
+                peer: None,
+                now_ms: NOW,
+            };
+            assert_eq!(kind(check_role(&p, need)), answer, "{have:?} needing {need:?}");
+        }
+    }
+
+    #[test]
+    fn what_an_operation_may_target() {
+        let group = conversation(ConversationKind::Group, false, false);
+        for (target, answer) in [
+            (Some(entry("text", false)), Ok(Seq(3))),
+            (Some(entry("newer_kind", false)), Ok(Seq(3))),
+            (Some(entry("text", true)), Err("not_found")),
+            (Some(entry("system", false)), Err("not_found")),
+            (Some(entry("reaction", false)), Err("not_found")),
+            (Some(entry("edit", false)), Err("not_found")),
+            (None, Err("not_found")),
+        ] {
+            let p = Precondition {
+                conversation: &group,
+                author: None,
+                target: target.as_ref(),
+                subjects: &[],
+                peer: None,
+                now_ms: NOW,
+            };
+            assert_eq!(kind(live_target(&p).map(|t| t.seq)), answer, "{target:?}");
+        }
+    }
+
+    #[test]
+    fn whom_a_direct_peer_accepts() {
+        let chat = conversation(ConversationKind::Direct, false, false);
+        for (peer, answer) in [
+            (None, Ok(())),
+            (Some(PEER_OK), Ok(())),
+            (Some(FRIEND), Ok(())),
+            (Some(STRANGER), Err("forbidden")),
+            (Some(BLOCKED), Err("forbidden")),
+        ] {
+            let p = Precondition { conversation: &chat, author: None, target: None, subjects: &[], peer, now_ms: NOW };
+            assert_eq!(kind(peer_accepts(&p)), answer, "{peer:?}");
+        }
+    }
+}

@@ -255,7 +255,10 @@ pub trait ConversationLog: Send + Sync + 'static {
         after: Option<AccountId>,
         limit: usize,
     ) -> StoreResult<Vec<Member>>;
-    /// Memberships that cover `seq` or later: the recipients of entries from `seq` on.
+    /// Memberships that cover `seq` or later: the recipients of entries from `seq` on. One per
+    /// span, with that span's `joined_seq` and `left_seq`: an account that left and came back
+    /// is listed for each time it was a member, so that an entry goes to whoever was a member
+    /// at its seq however late the fan-out reads this.
     async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>>;
     /// Active group and channel memberships of an account.
     async fn group_count(&self, account: AccountId) -> StoreResult<usize>;

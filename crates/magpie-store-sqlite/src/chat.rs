@@ -172,10 +172,15 @@ pub(crate) fn members(
     conn.prepare_cached(&sql)?.query_map(params![id.0, after, limit], |r| member_from_row(r, 0))?.collect()
 }
 
+/// The memberships that cover `seq` or later, one per span: an account that left and came back
+/// is listed once per time it was a member, each with that span's join and end (the rest of the
+/// row is its current state).
 pub(crate) fn recipients(conn: &Connection, id: ConversationId, seq: Seq) -> rusqlite::Result<Vec<Member>> {
+    let columns = MEMBER_COLUMNS.replace("m.joined_seq, m.left_seq", "s.joined_seq, s.left_seq");
     let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} \
-         WHERE m.conversation_id = ?1 AND (m.left_seq IS NULL OR m.left_seq > ?2)"
+        "SELECT {columns} FROM member_spans s \
+         JOIN members m ON m.conversation_id = s.conversation_id AND m.account_id = s.account_id {MEMBER_JOINS} \
+         WHERE s.conversation_id = ?1 AND (s.left_seq IS NULL OR s.left_seq > ?2)"
     );
     conn.prepare_cached(&sql)?.query_map(params![id.0, seq.0], |r| member_from_row(r, 0))?.collect()
 }
@@ -453,6 +458,10 @@ fn insert_member(
              WHERE members.left_seq IS NOT NULL",
         )?
         .execute(params![id.0, account.0, role.as_str(), seq.0, at_ms])?;
+    if changed > 0 {
+        tx.prepare_cached("INSERT INTO member_spans (conversation_id, account_id, joined_seq) VALUES (?1, ?2, ?3)")?
+            .execute(params![id.0, account.0, seq.0])?;
+    }
     Ok(changed > 0)
 }
 
@@ -624,8 +633,13 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 let mut stmt = tx.prepare_cached(
                     "UPDATE members SET left_seq = ?3 WHERE conversation_id = ?1 AND account_id = ?2 AND left_seq IS NULL",
                 )?;
+                let mut span = tx.prepare_cached(
+                    "UPDATE member_spans SET left_seq = ?3 \
+                     WHERE conversation_id = ?1 AND account_id = ?2 AND left_seq IS NULL",
+                )?;
                 for account in accounts {
                     removed += stmt.execute(params![id, account.0, seq.0])?;
+                    span.execute(params![id, account.0, seq.0])?;
                 }
                 tx.prepare_cached("UPDATE conversations SET member_count = member_count - ?2 WHERE id = ?1")?
                     .execute(params![id, removed])?;
@@ -673,6 +687,10 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                     )?
                     .query_map(params![id, seq.0], |r| r.get(0).map(AccountId))?
                     .collect::<rusqlite::Result<_>>()?;
+                tx.prepare_cached(
+                    "UPDATE member_spans SET left_seq = ?2 WHERE conversation_id = ?1 AND left_seq IS NULL",
+                )?
+                .execute(params![id, seq.0])?;
                 let left = ended.into_iter().map(|account| {
                     (account, AccountEvent::ConversationLeft { conversation: conv.id, reason: LeaveReason::Dissolved })
                 });

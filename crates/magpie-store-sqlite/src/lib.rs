@@ -486,3 +486,235 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
+
+/// The writer's own rules, seen from inside: batches, savepoints, the commit, and the wake.
+///
+/// Each test first parks the writer in a write that waits for a signal ([`hold`]), queues the
+/// writes it wants batched, then lets the writer go: everything queued meanwhile is the next
+/// batch, whatever the timing.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use magpie_core::chat::{AccountEvent, LoggedEvent};
+    use magpie_core::model::{AccountId, EventSeq};
+    use magpie_core::ports::{BusReceiver, LocalBus, Received};
+
+    use super::*;
+
+    fn open() -> (tempfile::TempDir, SqliteStore, BusReceiver) {
+        let dir = tempfile::tempdir().unwrap();
+        let bus = Arc::new(LocalBus::new(4096));
+        let wakes = bus.subscribe();
+        let store = SqliteStore::open(&dir.path().join("magpie.db"), 2, bus).unwrap();
+        (dir, store, wakes)
+    }
+
+    /// Queues a write without waiting for its answer.
+    async fn queue<T, F>(store: &SqliteStore, f: F) -> oneshot::Receiver<Result<T, StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply });
+        assert!(store.inner.writes.send(job).await.is_ok(), "the writer runs");
+        answer
+    }
+
+    /// Parks the writer in a write of its own; the returned sender lets it go.
+    async fn hold(store: &SqliteStore) -> (std::sync::mpsc::Sender<()>, oneshot::Receiver<Result<(), StoreError>>) {
+        let (running, parked) = oneshot::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let done = queue(store, move |_tx| {
+            let _ = running.send(());
+            let _ = released.recv();
+            Ok(())
+        })
+        .await;
+        parked.await.unwrap();
+        (release, done)
+    }
+
+    /// A write that adds a domain named `name` (a row to look for) and publishes one item, an
+    /// event of account `n` (to tell the items apart).
+    fn publishing(name: &str, n: i64) -> impl FnOnce(&Tx<'_>) -> rusqlite::Result<()> + Send + 'static {
+        let name = name.to_owned();
+        move |tx| {
+            tx.execute("INSERT INTO domains (name, created_at_ms) VALUES (?1, 0)", [&name])?;
+            tx.tick_activity()?;
+            let event = AccountEvent::ContactAdded { account: name };
+            tx.publish(Committed::Event(Arc::new(LoggedEvent {
+                account: AccountId(n),
+                seq: EventSeq(1),
+                at_ms: 0,
+                event,
+            })));
+            Ok(())
+        }
+    }
+
+    async fn domains(store: &SqliteStore) -> Vec<String> {
+        store
+            .read(|c| c.prepare("SELECT name FROM domains ORDER BY name")?.query_map([], |r| r.get(0))?.collect())
+            .await
+            .unwrap()
+    }
+
+    /// The next wake about the log: its cursors and the accounts of the events it carries.
+    async fn next_log(wakes: &mut BusReceiver) -> (Option<LogCursor>, LogCursor, Vec<i64>) {
+        loop {
+            match wakes.recv().await {
+                Received::Wake(wake) => {
+                    if let Wake::Log { from, to, items } = wake.as_ref() {
+                        let accounts = items
+                            .iter()
+                            .map(|item| match item {
+                                Committed::Event(e) => e.account.0,
+                                Committed::Entry { entry, .. } => panic!("an entry in a writer test: {entry:?}"),
+                            })
+                            .collect();
+                        return (*from, *to, accounts);
+                    }
+                }
+                other => panic!("the bus said {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn writes_queued_together_share_one_commit() {
+        let (_dir, store, mut wakes) = open();
+        let (release, held) = hold(&store).await;
+        let mut answers = vec![];
+        for n in 0..20 {
+            answers.push(queue(&store, publishing(&format!("d{n:02}.example"), n)).await);
+        }
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        for answer in answers {
+            answer.await.unwrap().unwrap();
+        }
+        // One commit: one wake, carrying every write's item in queue order, over one span.
+        let (from, to, items) = next_log(&mut wakes).await;
+        assert_eq!(items, (0..20).collect::<Vec<_>>());
+        assert_eq!((from, to), (Some(LogCursor(0)), LogCursor(20)));
+        // And nothing else was published for them: the next write's wake follows at once.
+        queue(&store, publishing("after.example", 99)).await.await.unwrap().unwrap();
+        assert_eq!(next_log(&mut wakes).await, (Some(LogCursor(20)), LogCursor(21), vec![99]));
+        assert_eq!(domains(&store).await.len(), 21);
+    }
+
+    #[tokio::test]
+    async fn batches_hold_at_most_their_bound() {
+        let (_dir, store, mut wakes) = open();
+        let (release, held) = hold(&store).await;
+        let total = BATCH_LEN_MAX + 88;
+        let mut answers = vec![];
+        for n in 0..total {
+            answers.push(queue(&store, publishing(&format!("d{n}.example"), i64::try_from(n).unwrap())).await);
+        }
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        for answer in answers {
+            answer.await.unwrap().unwrap();
+        }
+        let (_, first_end, first) = next_log(&mut wakes).await;
+        assert_eq!(first.len(), BATCH_LEN_MAX, "a full batch, no more");
+        let (from, _, second) = next_log(&mut wakes).await;
+        assert_eq!(from, Some(first_end));
+        assert_eq!(second.len(), total - BATCH_LEN_MAX, "the rest in the next");
+        assert_eq!([first, second].concat(), (0..i64::try_from(total).unwrap()).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_rolls_back_alone() {
+        let (_dir, store, mut wakes) = open();
+        let (release, held) = hold(&store).await;
+        let first = queue(&store, publishing("a.example", 1)).await;
+        let failing = queue(&store, |tx: &Tx<'_>| {
+            publishing("b.example", 2)(tx)?;
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        })
+        .await;
+        let third = queue(&store, publishing("c.example", 3)).await;
+        let panicking = queue(&store, |tx: &Tx<'_>| -> rusqlite::Result<()> {
+            publishing("d.example", 4)(tx)?;
+            panic!("a bug in a write");
+        })
+        .await;
+        let fifth = queue(&store, publishing("e.example", 5)).await;
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        first.await.unwrap().unwrap();
+        assert!(matches!(failing.await.unwrap(), Err(StoreError::Other(_))), "the failure is its own answer");
+        third.await.unwrap().unwrap();
+        assert!(panicking.await.unwrap().is_err(), "a panic fails its write, not the writer");
+        fifth.await.unwrap().unwrap();
+        assert_eq!(domains(&store).await, ["a.example", "c.example", "e.example"], "only the failed writes undone");
+        let (_, _, items) = next_log(&mut wakes).await;
+        assert_eq!(items, [1, 3, 5], "what failed is not published");
+        queue(&store, publishing("later.example", 6)).await.await.unwrap().unwrap();
+        assert_eq!(next_log(&mut wakes).await.2, [6], "the writer goes on");
+    }
+
+    #[tokio::test]
+    async fn a_lost_transaction_fails_the_whole_batch() {
+        let (_dir, store, mut wakes) = open();
+        queue(&store, publishing("before.example", 1)).await.await.unwrap().unwrap();
+        let (_, head, _) = next_log(&mut wakes).await;
+        let (release, held) = hold(&store).await;
+        let first = queue(&store, publishing("a.example", 2)).await;
+        // What SQLite does by itself on some I/O and memory errors: the transaction is gone.
+        let losing = queue(&store, |tx: &Tx<'_>| tx.execute_batch("ROLLBACK")).await;
+        let third = queue(&store, publishing("c.example", 3)).await;
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        assert!(first.await.unwrap().is_err(), "a write that ran well fails with its batch");
+        assert!(losing.await.unwrap().is_err());
+        assert!(third.await.unwrap().is_err(), "so does a write after it");
+        assert_eq!(domains(&store).await, ["before.example"], "nothing of the batch is stored");
+
+        // Nothing was published for it: the next wake starts where the last one ended.
+        queue(&store, publishing("after.example", 4)).await.await.unwrap().unwrap();
+        assert_eq!(next_log(&mut wakes).await, (Some(head), LogCursor(head.0 + 1), vec![4]));
+        assert_eq!(domains(&store).await, ["after.example", "before.example"]);
+    }
+
+    #[tokio::test]
+    async fn wakes_carry_exactly_each_commit_and_chain() {
+        let (_dir, store, mut wakes) = open();
+        let mut previous = LogCursor::START;
+        for (n, ticks) in [(1, 1), (2, 3), (3, 2)] {
+            queue(&store, move |tx: &Tx<'_>| {
+                for k in 0..ticks {
+                    tx.tick_activity()?;
+                    let event = AccountEvent::ContactAdded { account: format!("{n}/{k}") };
+                    let logged = LoggedEvent { account: AccountId(n), seq: EventSeq(k + 1), at_ms: 0, event };
+                    tx.publish(Committed::Event(Arc::new(logged)));
+                }
+                Ok(())
+            })
+            .await
+            .await
+            .unwrap()
+            .unwrap();
+            // A write that moves no cursor publishes nothing and breaks no chain.
+            let quiet = format!("q{n}.example");
+            queue(&store, move |tx: &Tx<'_>| {
+                tx.execute("INSERT INTO domains (name, created_at_ms) VALUES (?1, 0)", [quiet]).map(drop)
+            })
+            .await
+            .await
+            .unwrap()
+            .unwrap();
+            let (from, to, items) = next_log(&mut wakes).await;
+            assert_eq!(from, Some(previous), "each wake starts where the last ended");
+            assert_eq!(to.0 - previous.0, u128::try_from(ticks).unwrap(), "and spans what its commit wrote");
+            assert_eq!(items, vec![n; usize::try_from(ticks).unwrap()]);
+            previous = to;
+        }
+        let head = store.read(crate::chat::log_head).await.unwrap();
+        assert_eq!(head, previous, "the last wake ends at the head");
+    }
+}

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_contacts", include_str!("../migrations/sqlite/0003_contacts.sql")),
     ("0004_files", include_str!("../migrations/sqlite/0004_files.sql")),
     ("0005_log_tail", include_str!("../migrations/sqlite/0005_log_tail.sql")),
+    ("0006_member_spans", include_str!("../migrations/sqlite/0006_member_spans.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

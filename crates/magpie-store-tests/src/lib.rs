@@ -1,0 +1,176 @@
+//! The conformance suite of Magpie's store ports: what every store adapter must do, written as
+//! tests, so that a second adapter (PostgreSQL) is held to the same behaviour as the first
+//! (SQLite) by the suite rather than by review.
+//!
+//! Each check is a `pub async fn` over a [`StoreFactory`], which makes fresh, empty stores of
+//! the adapter under test. An adapter's crate runs the whole suite with one line in a test
+//! file:
+//!
+//! ```text
+//! magpie_store_tests::conformance!(MyFactory);
+//! ```
+//!
+//! which expands to one `#[test]` per check (see [`conformance!`]) plus the delivery property
+//! test ([`delivery::property`]): random schedules of sends and membership changes from several
+//! writers, wake-ups lost, doubled, late and reordered, durable consumers killed and restarted,
+//! checked against the membership history that the log itself records.
+//!
+//! The checks assert what the core relies on: the port documentation in
+//! `magpie_core::ports`, and what the services read back from it (a duplicate append returns
+//! the first entry whatever the new one says; a refused append changes nothing; `recipients`
+//! covers a membership's whole span; the tail never skips). A check failing is an adapter bug
+//! or a contract that the adapter and the core read differently; either way it is to be fixed,
+//! not skipped.
+
+// Checks are tests: a failed expectation is a panic with a message, which `expect` says best.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use magpie_core::ports::{Bus, Stores};
+
+pub mod accounts;
+pub mod contacts;
+pub mod cursors;
+pub mod delivery;
+pub mod files;
+mod fixtures;
+pub mod log;
+pub mod races;
+
+/// How an adapter makes the stores the suite checks.
+///
+/// A *place* is where one store's data lives (a temporary directory, a database); the suite
+/// makes a new one per check, and opens it again to check what must survive a restart.
+#[async_trait]
+pub trait StoreFactory: Send + Sync + 'static {
+    /// Keeps the data alive while the check runs; dropping it may delete the data.
+    type Place: Send + Sync + 'static;
+
+    /// A new, empty place.
+    async fn place(&self) -> Self::Place;
+
+    /// Opens every port on `place` (creating or migrating its schema as the server would),
+    /// publishing the wake of each commit on `bus`. Opening a place again after the previous
+    /// stores were dropped is a restart: everything committed must be there.
+    async fn open(&self, place: &Self::Place, bus: Arc<dyn Bus>) -> Stores;
+}
+
+/// How long one check may take before it counts as hung. Generous: the machine may be loaded.
+pub const CHECK_TIME_MAX: Duration = Duration::from_secs(120);
+
+/// Runs one check on a runtime of its own with two worker threads, so that the concurrency
+/// checks race for real; a check that outlives [`CHECK_TIME_MAX`] fails.
+pub fn run<F: Future<Output = ()>>(check: F) {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    runtime.block_on(async {
+        tokio::time::timeout(CHECK_TIME_MAX, check).await.expect("the check did not finish in time");
+    });
+}
+
+/// Calls `$m!(check)` for every check of the suite: the one list of them.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __for_each_check {
+    ($m:ident, $factory:expr) => {
+        $crate::__for_each_check!(@ $m, $factory,
+            accounts::domains_are_unique_by_name,
+            accounts::domain_settings_persist,
+            accounts::account_names_are_unique_per_domain,
+            accounts::search_pages_by_login_name,
+            accounts::profile_patch_sets_clears_and_keeps,
+            accounts::password_change_revokes_other_sessions_atomically,
+            accounts::disabling_revokes_every_session,
+            accounts::sessions_are_found_by_token_hash_while_live,
+            accounts::sessions_list_live_unexpired_newest_first,
+            accounts::session_cap_revokes_the_oldest,
+            accounts::revoking_is_scoped_to_the_account,
+            accounts::revocation_log_pages_in_order,
+            accounts::prune_forgets_old_sessions_and_revocations,
+            log::group_creation_opens_the_log,
+            log::direct_chat_is_one_per_key,
+            log::seqs_are_dense_and_entries_round_trip,
+            log::replayed_client_id_returns_the_first_entry,
+            log::refused_append_changes_nothing,
+            log::check_sees_the_state_at_commit,
+            log::message_effect_counts_unread_for_others,
+            log::members_join_leave_and_come_back,
+            log::recipients_cover_every_span_from_a_seq,
+            log::roles_owner_and_mutes,
+            log::group_info_patch,
+            log::edit_replaces_the_body,
+            log::recall_erases_content_edits_reactions_mentions_and_file_refs,
+            log::reactions_add_and_remove,
+            log::dissolve_ends_every_membership,
+            log::mentions_count_until_read,
+            log::mention_all_means_nothing_in_a_direct_chat,
+            log::marks_never_go_back_nor_past_the_end,
+            log::member_settings_change_and_log,
+            log::hidden_entries_are_hidden_for_one_viewer,
+            log::entries_page_within_floor_and_ceiling,
+            log::members_page_by_account,
+            log::summaries_follow_activity,
+            log::summary_of_a_direct_chat_names_the_peer,
+            log::account_events_are_dense_per_account,
+            log::tail_is_the_commit_order,
+            log::tail_pages_never_skip,
+            log::wake_carries_what_the_tail_holds,
+            log::committed_appends_survive_a_restart,
+            contacts::friend_requests_and_acceptance,
+            contacts::declined_requests_and_removed_contacts,
+            contacts::blocks_are_one_sided,
+            contacts::presence_audience,
+            files::uploads_within_quota,
+            files::complete_upload_turns_an_upload_into_a_file,
+            files::file_shared_with_follows_messages_and_stickers,
+            files::expired_uploads_are_taken,
+            files::unshared_files_are_taken_with_their_last_blob_ref,
+            files::sticker_packs,
+            cursors::cursors_are_saved_per_consumer,
+            cursors::cursors_survive_a_restart,
+            races::racing_appends_get_consecutive_seqs,
+            races::racing_replays_store_one_entry,
+            races::removal_racing_a_send,
+            races::racing_direct_chat_creation,
+            races::racing_events_are_dense_per_account,
+            races::racing_uploads_respect_the_quota,
+            races::racing_marks_keep_the_highest,
+            races::sync_cursor_never_misses_a_conversation,
+            races::tail_read_while_writing_never_skips,
+        );
+    };
+    (@ $m:ident, $factory:expr, $($module:ident :: $check:ident),* $(,)?) => {
+        $( $crate::$m!($module, $check, $factory); )*
+    };
+}
+
+/// One `#[test]` for one check.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __check_test {
+    ($module:ident, $check:ident, $factory:expr) => {
+        #[test]
+        fn $check() {
+            $crate::run($crate::$module::$check(&$factory));
+        }
+    };
+}
+
+/// Runs the whole conformance suite against the adapter that `$factory` (an expression whose
+/// type implements [`StoreFactory`]) opens: one `#[test]` per check, named after it, and the
+/// delivery property test. Use it once, at the root of a test file.
+#[macro_export]
+macro_rules! conformance {
+    ($factory:expr) => {
+        $crate::__for_each_check!(__check_test, $factory);
+
+        #[test]
+        fn delivery_property() {
+            $crate::delivery::property(&$factory);
+        }
+    };
+}
