@@ -56,17 +56,23 @@ export function Composer(props: {
   }, [id]);
 
   // Entering edit mode fills the composer with the message; leaving it restores the draft.
+  // Only a change of mode does: on mount the composer shows the draft it was given.
   const savedDraft = useRef<string>("");
+  const editingKey = props.editing?.key;
+  const shownEditing = useRef(editingKey);
   useEffect(() => {
+    const was = shownEditing.current;
+    if (was === editingKey) return;
+    shownEditing.current = editingKey;
     if (props.editing) {
-      savedDraft.current = textRef.current;
+      if (was === undefined) savedDraft.current = textRef.current;
       setText(editableText(props.editing.entry.kind, props.editing.entry.body));
       requestAnimationFrame(() => { const el = area.current; if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); } });
-    } else if (savedDraft.current !== "" || textRef.current !== "") {
+    } else {
       setText(savedDraft.current);
       savedDraft.current = "";
     }
-  }, [props.editing?.key]);
+  }, [editingKey]);
   useEffect(() => { if (props.replyTo) area.current?.focus(); }, [props.replyTo?.key]);
 
   // Grow with the text.

@@ -25,6 +25,8 @@ const LOAD_OLDER_PX = 600;
 const LOAD_RETRY_MS = 5000;
 
 type ListRow = Row | { type: "head"; key: "head" };
+/** Rows before this index (the head) are not content: never a scroll anchor. */
+const CONTENT_START = 1;
 
 export interface MessageListHandle {
   scrollToBottom(): void;
@@ -103,7 +105,7 @@ export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handl
     if (bottom !== atBottom.current) { atBottom.current = bottom; props.onAtBottom(bottom); }
     setShowJump(!bottom);
     if (bottom) setUnseen(false);
-    anchor.current = bottom ? null : anchorAt(keys, offsets, top);
+    anchor.current = bottom ? null : anchorAt(keys, offsets, top, CONTENT_START);
     if (top < LOAD_OLDER_PX) loadOlder();
   };
 
@@ -121,8 +123,9 @@ export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handl
     // Rows measured while mounting: take their heights into the offsets (converges: a row is
     // measured once, and later changes come from the ResizeObserver at frame time).
     if (dirty.current) { dirty.current = false; setMeasured((n) => n + 1); }
-    // Not enough history to fill the screen: fetch more.
-    if (!view.atStart && el.scrollHeight <= el.clientHeight + LOAD_OLDER_PX) loadOlder();
+    // Not enough history to fill the screen, or still near the top after a page came (no
+    // scroll event follows a page that left the view where it was): fetch more.
+    if (!view.atStart && (el.scrollHeight <= el.clientHeight + LOAD_OLDER_PX || (!atBottom.current && el.scrollTop < LOAD_OLDER_PX))) loadOlder();
   });
 
   // A new message arrived at the end while the user reads older ones.
@@ -154,7 +157,7 @@ export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handl
       const top = Math.max(0, offsets[i]! - el.clientHeight / 3);
       atBottom.current = false;
       props.onAtBottom(false);
-      anchor.current = anchorAt(keys, offsets, top);
+      anchor.current = anchorAt(keys, offsets, top, CONTENT_START);
       el.scrollTop = top;
       setScrollTop(top);
       return true;

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient, ConnectionStatus } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
-import { conversationTitle, displayName, useClientVersion } from "../state/client.ts";
+import { conversationTitle, displayName, useClientState, useClientVersion } from "../state/client.ts";
 import { navigate, openConversationRoute, useRoute } from "../state/router.ts";
 import { dismissToast, toast, useToasts } from "../state/toast.ts";
 import { notificationsWanted, permission, shouldNotify } from "../state/notify.ts";
@@ -124,9 +124,12 @@ const STATUS_TEXT: Partial<Record<ConnectionStatus, MessageKey>> = {
 /** The connection banner (role="status"): hidden while online. */
 function StatusBanner({ client }: { client: ChatClient }): JSX.Element {
   const { t } = useT();
-  const [sdkStatus, setStatus] = useState<ConnectionStatus>(client.status);
-  const everOnline = useRef(client.status === "online");
-  useEffect(() => client.on("status", (s) => { if (s === "online") everOnline.current = true; setStatus(s); }), [client]);
+  // Read with the subscription, not before it: a client that got online between the first
+  // render and the subscription would otherwise leave "Connecting…" up until the next change
+  // of status, which may be the next disconnect.
+  const sdkStatus = useClientState(client, () => client.status);
+  const everOnline = useRef(sdkStatus === "online");
+  if (sdkStatus === "online") everOnline.current = true;
   // The browser knows it is offline before a quiet socket does: say so at once.
   const [browserOnline, setBrowserOnline] = useState(() => navigator.onLine !== false);
   useEffect(() => {

@@ -1,7 +1,7 @@
 // The signed-in client as Preact context, and hooks that re-render on its changes.
 
 import { createContext } from "preact";
-import { useContext, useEffect, useState } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { ChatClient, Conversation, MagpieErrorShape } from "@magpie/sdk";
 import type { Translate } from "../i18n/index.ts";
 
@@ -13,11 +13,41 @@ export function useClient(): ChatClient {
   return c;
 }
 
+/** The part of the client's state that `select` reads: re-renders the caller when, after a
+ * `change`, it differs from what was rendered (by `equal`, by reference unless given; the SDK
+ * replaces its objects rather than changing them, so a reference that stayed is a value that
+ * stayed). Like React's useSyncExternalStore, it reads the state again once subscribed, so
+ * that a change between the render and the subscription is not lost. */
+export function useClientState<T>(client: ChatClient, select: () => T, equal: (a: T, b: T) => boolean = Object.is): T {
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const value = select();
+  const latest = useRef({ select, equal, value });
+  latest.current = { select, equal, value };
+  useLayoutEffect(() => {
+    const check = () => {
+      const { select: read, equal: same, value: shown } = latest.current;
+      if (!same(shown, read())) rerender(0);
+    };
+    const off = client.on("change", check);
+    check();
+    return off;
+  }, [client]);
+  return value;
+}
+
 /** Re-renders on every `change` of the client; returns a counter that moves with it. */
 export function useClientVersion(client: ChatClient): number {
   const [version, setVersion] = useState(0);
   useEffect(() => client.on("change", () => setVersion((v) => v + 1)), [client]);
   return version;
+}
+
+/** Arrays equal item by item (by reference). */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** Ticks every `ms`, for relative times and windows that close ("recall" after 2 minutes). */
