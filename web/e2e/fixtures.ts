@@ -109,9 +109,9 @@ export async function send(page: Page, text: string): Promise<void> {
   await composer.press("Enter");
 }
 
-/** The message rows of the open conversation. */
+/** The message rows of the open conversation (in any language: the page has one log). */
 export function messages(page: Page) {
-  return page.getByRole("log", { name: "Messages" }).getByTestId("message");
+  return page.getByRole("log").getByTestId("message");
 }
 
 /** The conversation list's entry whose title starts with `title`. */

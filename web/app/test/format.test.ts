@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dayKey, daysBetween, formatBytes, formatDuration, formatListTime, formatMoney } from "../src/lib/format.ts";
-import { fileBadge, segmentText } from "../src/components/content.tsx";
+import { fileBadge, mentionedNames, segmentText } from "../src/components/content.tsx";
 import { initials } from "../src/components/ui.tsx";
 
 describe("formatting", () => {
@@ -51,6 +51,14 @@ describe("formatting", () => {
       { type: "text", text: " ok" },
     ]);
     expect(segmentText("<b>hi</b>", [])).toEqual([{ type: "text", text: "<b>hi</b>" }]);
+    // The longest name wins, Chinese names need no space after them, Latin ones end at a word.
+    expect(segmentText("@Alice Chen, @李娜请看 @Bobby", ["alice", "Alice Chen", "李娜", "Bob"])).toEqual([
+      { type: "mention", text: "@Alice Chen" },
+      { type: "text", text: ", " },
+      { type: "mention", text: "@李娜" },
+      { type: "text", text: "请看 @Bobby" },
+    ]);
+    expect(mentionedNames({ mentions: ["lina@x"], mention_all: true }, () => "李娜")).toEqual(["李娜", "lina", "all", "所有人", "everyone"]);
     expect(fileBadge("Q3.PDF")).toBe("PDF");
     expect(fileBadge("archive.tar.gz")).toBe("ZIP");
     expect(fileBadge("noext")).toBe("FILE");

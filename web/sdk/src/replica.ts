@@ -164,6 +164,8 @@ export class Replica {
         conversation.unread += 1;
         if (this.mentionsMe(conversation, entry)) conversation.mentions += 1;
         effect.newFromOther = true;
+        // The message is what was being typed: its indicator ends with it, not seconds later.
+        state.typing.delete(entry.sender);
       }
       this.noteReadBySender(state, entry);
     } else if (isOperation(entry)) {

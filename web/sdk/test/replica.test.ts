@@ -303,6 +303,14 @@ describe("typing", () => {
     expect(replica.expireTyping(10_000 + TYPING_TTL_MS).changed).toBe(true);
     expect(replica.get(1)!.typing.size).toBe(0);
   });
+
+  test("a message from the typist ends its indicator at once; others' go on", () => {
+    const replica = opened(1, [text(1)]);
+    replica.noteTyping(1, BOB, 10_000);
+    replica.noteTyping(1, CAROL, 10_000);
+    replica.applyLive(text(2, BOB));
+    expect([...replica.get(1)!.typing.keys()]).toEqual([CAROL]);
+  });
 });
 
 describe("send states", () => {

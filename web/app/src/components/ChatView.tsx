@@ -102,10 +102,6 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   }, [markIfSeen]);
 
   const members = view?.members;
-  const mentionNames = useMemo(() => {
-    const names = (members ?? []).flatMap((m) => [displayName(client, m.account), m.account.split("@")[0] ?? ""]);
-    return [...names, t("composer.mentionAllWord"), "all"];
-  }, [members, locale]);
   const byseq = useMemo(() => {
     const map = new Map<number, MessageView>();
     for (const m of view?.messages ?? []) if (m.entry.seq > 0) map.set(m.entry.seq, m);
@@ -126,7 +122,7 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   const nameOf = (a: string) => displayName(client, a);
 
   const ctx: ChatCtx = {
-    client, conversation: conv, members, now, nameOf, mentionNames, highlightKey,
+    client, conversation: conv, members, now, nameOf, highlightKey,
     reply: (v) => { setEditing(null); setReplyTo(v); },
     edit: (v) => { setReplyTo(null); setEditing(v); },
     forward: (v) => setForwarding(v),

@@ -17,7 +17,7 @@ import { attempt, errorText } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, Menu, Popover, Spinner, copyText } from "./ui.tsx";
-import { MessageContent } from "./content.tsx";
+import { MessageContent, mentionedNames } from "./content.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
 
 export interface ChatCtx {
@@ -26,7 +26,6 @@ export interface ChatCtx {
   members: Member[] | undefined;
   now: number;
   nameOf: (account: string) => string;
-  mentionNames: string[];
   reply: (v: MessageView) => void;
   edit: (v: MessageView) => void;
   forward: (v: MessageView) => void;
@@ -149,7 +148,7 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
                     : <span class="quote-text">{t("msg.originalMessage")}</span>}
                 </button>
               )}
-              <MessageContent entry={entry} mentionNames={ctx.mentionNames} onOpenImage={ctx.openImage} />
+              <MessageContent entry={entry} mentioned={mentionedNames(entry, ctx.nameOf)} onOpenImage={ctx.openImage} />
               {uploading && (
                 <div class="upload-progress" role="progressbar" aria-label={t("msg.uploading")} aria-valuemin={0} aria-valuemax={100}
                   aria-valuenow={uploading.total ? Math.round((uploading.sent / uploading.total) * 100) : 0}>

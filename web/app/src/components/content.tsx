@@ -10,6 +10,7 @@ import { renderMarkdown } from "../lib/markdown.ts";
 import { highlightWith, loadHighlighter } from "../lib/highlight.ts";
 import { formatBytes, formatDuration, formatFull, formatMoney } from "../lib/format.ts";
 import { bodyPreview } from "../lib/preview.ts";
+import { MENTION_ALL_WORDS } from "../lib/compose.ts";
 import { displayName, errorText, useClient } from "../state/client.ts";
 import { blurhashUrl, downloadFile, fitBox, localPreview } from "../state/media.ts";
 import { openConversationRoute } from "../state/router.ts";
@@ -23,10 +24,16 @@ const URL_RE = /\bhttps?:\/\/[^\s<>"'`）」】]+[^\s<>"'`）」】.,;:!?。，�
 
 export type Segment = { type: "text" | "link" | "mention"; text: string };
 
-/** Splits text into plain runs, links and `@mentions` of the given names. */
-export function segmentText(text: string, mentionNames: string[]): Segment[] {
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Splits text into plain runs, links and `@name` for each of `mentioned` (names of the
+ * people the message mentions, from its `mentions` list; longest first, so that `@Alice Chen`
+ * is not cut to `@Alice`). A name ending in a Latin letter or digit must end there: `@Bob`
+ * is not in `@Bobby`. */
+export function segmentText(text: string, mentioned: string[]): Segment[] {
   const out: Segment[] = [];
-  const names = mentionNames.filter(Boolean).sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const names = [...new Set(mentioned.filter(Boolean))].sort((a, b) => b.length - a.length)
+    .map((n) => escapeRe(n) + (/[A-Za-z0-9_]$/.test(n) ? "(?![A-Za-z0-9_])" : ""));
   const pattern = new RegExp(`${URL_RE.source}${names.length ? `|@(?:${names.join("|")})` : ""}`, "gi");
   let last = 0;
   for (const m of text.matchAll(pattern)) {
@@ -39,13 +46,23 @@ export function segmentText(text: string, mentionNames: string[]): Segment[] {
   return out;
 }
 
-export function RichText({ text, mentionNames = [] }: { text: string; mentionNames?: string[] }): JSX.Element {
-  const segments = useMemo(() => segmentText(text, mentionNames), [text, mentionNames.join("\u0000")]);
+/** The names under which a message mentions people: each mentioned account's display name
+ * and the part of its address before `@` (what the composer recognises), and the words for
+ * everyone when it mentions `@all`. Nothing else in the text is taken for a mention. */
+export function mentionedNames(entry: Pick<Entry, "mentions" | "mention_all">, nameOf: (account: string) => string): string[] {
+  const names: string[] = [];
+  for (const account of entry.mentions ?? []) names.push(nameOf(account), account.split("@")[0] ?? "");
+  if (entry.mention_all) names.push(...MENTION_ALL_WORDS);
+  return names.filter(Boolean);
+}
+
+export function RichText({ text, mentioned = [] }: { text: string; mentioned?: string[] }): JSX.Element {
+  const segments = useMemo(() => segmentText(text, mentioned), [text, mentioned.join("\u0000")]);
   return (
     <div class="text-body">
       {segments.map((s, i) =>
         s.type === "link" ? <a key={i} href={s.text} target="_blank" rel="noopener noreferrer nofollow">{s.text}</a>
-          : s.type === "mention" ? <span key={i} class="mention">{s.text}</span>
+          : s.type === "mention" ? <span key={i} class="mention" data-testid="mention">{s.text}</span>
             : s.text)}
     </div>
   );
@@ -67,6 +84,7 @@ function markMentions(root: HTMLElement, names: string[]): void {
       if (seg.type === "mention") {
         const span = document.createElement("span");
         span.className = "mention";
+        span.dataset.testid = "mention";
         span.textContent = seg.text;
         frag.appendChild(span);
       } else frag.appendChild(document.createTextNode(seg.text));
@@ -75,12 +93,12 @@ function markMentions(root: HTMLElement, names: string[]): void {
   }
 }
 
-function Markdown({ text, mentionNames }: { text: string; mentionNames: string[] }): JSX.Element {
+function Markdown({ text, mentioned }: { text: string; mentioned: string[] }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const html = useMemo(() => renderMarkdown(text), [text]);
-  const namesKey = mentionNames.join("\u0000");
+  const namesKey = mentioned.join("\u0000");
   useLayoutEffect(() => {
-    if (ref.current) markMentions(ref.current, mentionNames);
+    if (ref.current) markMentions(ref.current, mentioned);
   }, [html, namesKey]);
   useEffect(() => {
     const blocks = ref.current?.querySelectorAll<HTMLElement>("pre code");
@@ -147,7 +165,7 @@ function ImageContent({ body, clientMsgId, onOpen }: { body: Body; clientMsgId?:
   const src = loaded || !local ? remote ?? local : local;
   return (
     <button type="button" class="image-frame" aria-label={name ? t("msg.openImageNamed", { name }) : t("msg.openImage")}
-      style={{ width: `${box.width}px`, height: `${box.height}px`, backgroundImage: placeholder ? `url(${placeholder})` : undefined }}
+      style={{ width: `${box.width}px`, aspectRatio: `${box.width} / ${box.height}`, backgroundImage: placeholder ? `url(${placeholder})` : undefined }}
       onClick={() => fileId && onOpen(fileId, name)} disabled={!fileId}>
       {local && !loaded && <img src={local} alt="" class="loaded" />}
       {remote && <img src={remote} alt={name ?? ""} class={loaded ? "loaded" : ""} onLoad={() => setLoaded(true)} />}
@@ -361,13 +379,13 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
 
 // ---- By kind ----------------------------------------------------------------------------
 
-export function MessageContent(props: { entry: Entry; mentionNames: string[]; onOpenImage: (fileId: string, name?: string) => void }): JSX.Element {
+export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpenImage: (fileId: string, name?: string) => void }): JSX.Element {
   const { t } = useT();
   const { entry } = props;
   const body = entry.body;
   switch (entry.kind) {
-    case "text": return <RichText text={str(body, "text") ?? ""} mentionNames={props.mentionNames} />;
-    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentionNames={props.mentionNames} />;
+    case "text": return <RichText text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
+    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
     case "code": return <Code code={str(body, "code") ?? ""} language={str(body, "language")} />;
     case "image": return <ImageContent body={body} clientMsgId={entry.client_msg_id} onOpen={props.onOpenImage} />;
     case "file": return <FileContent body={body} />;

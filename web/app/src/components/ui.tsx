@@ -118,7 +118,9 @@ export function Dialog(props: {
       const target = root.querySelector<HTMLElement>("[data-autofocus]") ?? root.querySelector<HTMLElement>("input, textarea, select") ?? focusables(root)[0];
       target?.focus();
     }
-    return () => { if (previous && document.contains(previous)) previous.focus(); };
+    // Without scrolling: the browser would otherwise scroll every ancestor, sideways too, to
+    // bring the element fully into view, and a chat would stay shifted after an image viewer.
+    return () => { if (previous && document.contains(previous)) previous.focus({ preventScroll: true }); };
   }, []);
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape") { e.stopPropagation(); e.preventDefault(); props.onClose(); return; }
