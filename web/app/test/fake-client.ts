@@ -1,6 +1,6 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, FileInfo, FriendRequests, Me, MessageView,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
   Presence, Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
 } from "@magpie/sdk";
 
@@ -43,6 +43,7 @@ export class FakeClient implements ChatClient {
     if (!c) return undefined;
     return { conversation: c, title: c.name ?? c.peer ?? "", messages: this.messages.get(id) ?? [], atStart: true, typing: [] };
   }
+  preview(id: number): Entry | undefined { return this.convs.find((c) => c.id === id)?.last_message; }
   async openConversation(): Promise<void> {}
   async loadOlder(): Promise<void> {}
   async refreshMembers(): Promise<void> {}

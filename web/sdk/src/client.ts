@@ -4,7 +4,7 @@
 // presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
 
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, FileInfo, FriendRequests, KeyValueStorage, Me, MessageView, Presence, PresenceStatus,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Me, MessageView, Presence, PresenceStatus,
   Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
@@ -92,6 +92,8 @@ export class MagpieClient implements ChatClient {
   /** Account → profile; null when the server said not_found. */
   private readonly profiles = new Map<string, Profile | null>();
   private readonly profilesWanted = new Set<string>();
+  /** Profiles being fetched: asked for again by every render until they come, but fetched once. */
+  private readonly profilesFetching = new Set<string>();
   private readonly profilesFailedAt = new Map<string, number>();
   private profileFetches = 0;
   private readonly presences = new Map<string, Presence>();
@@ -384,6 +386,14 @@ export class MagpieClient implements ChatClient {
     const view = conversationView(state, this.viewContext(conversation));
     this.views.set(conversation, view);
     return view;
+  }
+
+  preview(conversation: number): Entry | undefined {
+    const state = this.engine.replica.get(conversation);
+    if (!state) return undefined;
+    const last = state.conversation.last_message;
+    const notice = state.lastNotice;
+    return notice && (!last || notice.seq > last.seq) ? notice : last;
   }
 
   private viewContext(conversation?: number): ViewContext {
@@ -702,6 +712,7 @@ export class MagpieClient implements ChatClient {
     if (account === this.currentMe.account) return this.currentMe;
     const cached = this.profiles.get(account);
     if (cached !== undefined) return cached ?? undefined;
+    if (this.profilesFetching.has(account)) return undefined;
     const failedAt = this.profilesFailedAt.get(account);
     if (failedAt === undefined || Date.now() - failedAt > PROFILE_RETRY_MS) {
       this.profilesWanted.add(account);
@@ -716,7 +727,8 @@ export class MagpieClient implements ChatClient {
     while (this.profileFetches < PROFILE_FETCHES_MAX && this.profilesWanted.size > 0) {
       const account = this.profilesWanted.values().next().value as string;
       this.profilesWanted.delete(account);
-      if (this.profiles.has(account)) continue;
+      if (this.profiles.has(account) || this.profilesFetching.has(account)) continue;
+      this.profilesFetching.add(account);
       this.profileFetches += 1;
       this.rest
         .account(account)
@@ -728,6 +740,7 @@ export class MagpieClient implements ChatClient {
           },
         )
         .finally(() => {
+          this.profilesFetching.delete(account);
           this.profileFetches -= 1;
           this.changed();
           this.fetchProfiles();

@@ -169,6 +169,10 @@ export interface ChatClient {
   /** Conversations, pinned first, then by activity, newest first. */
   conversations(): Conversation[];
   view(conversation: number): ConversationView | undefined;
+  /** What a conversation list shows for it: the summary's last_message, or a newer system
+   * notice ("Alice made Bob an admin") that this client has seen live or in loaded history
+   * (the server's summary leaves notices out). Undefined when there is neither. */
+  preview(conversation: number): Entry | undefined;
   /** Loads the newest page of history if nothing is loaded, and (groups) the members. */
   openConversation(conversation: number): Promise<void>;
   loadOlder(conversation: number): Promise<void>;

@@ -147,6 +147,17 @@ describe("live entries", () => {
     expect(shown(replica)).toEqual([2, 3, 4, 5, 6]);
     expect(summary.unread).toBe(0);
   });
+
+  test("the newest notice is kept for the list, from live entries and loaded pages, until hidden", () => {
+    const notice = (seq: number): Entry => ({ ...text(seq), kind: "system", body: { event: "role_changed", by: BOB, member: CAROL, role: "admin" } });
+    const replica = opened(3, [notice(1), text(2), notice(3)], { kind: "group", peer: undefined, name: "Lunch", member_count: 3 });
+    expect(replica.get(1)!.lastNotice?.seq).toBe(3);
+    replica.applyLive(text(4));
+    replica.applyLive(notice(5));
+    expect(replica.get(1)!.lastNotice?.seq).toBe(5);
+    replica.applyAccountEvent(event(1, { kind: "hidden", conversation: 1, seqs: [5] }));
+    expect(replica.get(1)!.lastNotice).toBeUndefined();
+  });
 });
 
 describe("operations on a message", () => {

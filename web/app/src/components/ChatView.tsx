@@ -177,7 +177,7 @@ export function ChatView({ id }: { id: number }): JSX.Element {
           <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? client.profile(peer)?.avatar : conv.avatar}
             presence={presence?.status} />
           <div class="chat-title">
-            <h2>{title}{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
+            <h2><span class="title-text">{title}</span>{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">

@@ -50,13 +50,14 @@ export function ConversationList({ activeId }: { activeId: number | undefined })
             if (e.key === "Enter" && shown[0]) openConversationRoute(shown[0].c.id);
           }} />
       </div>
+      {/* Above the list, which takes the rest of the pane: below it, it would sit at the bottom. */}
+      {items.length === 0 && <p class="list-empty">{t("list.empty")}</p>}
+      {items.length > 0 && shown.length === 0 && <p class="list-empty">{t("list.noMatch", { query: query.trim() })}</p>}
       <ul class="conv-list" role="list" aria-label={t("list.label")}>
         {shown.map(({ c, title }) => (
           <ConversationItem key={c.id} client={client} conversation={c} title={title} active={c.id === activeId} now={now} t={t} locale={locale} />
         ))}
       </ul>
-      {items.length === 0 && <p class="list-empty">{t("list.empty")}</p>}
-      {items.length > 0 && shown.length === 0 && <p class="list-empty">{t("list.noMatch", { query: query.trim() })}</p>}
       {dialog === "chat" && <NewChatDialog onClose={() => setDialog(null)} />}
       {dialog === "group" && <NewGroupDialog onClose={() => setDialog(null)} />}
     </section>
@@ -70,7 +71,7 @@ function ConversationItem(props: { client: ChatClient; conversation: Conversatio
   const nameOf = (a: string) => (a === client.me.account ? t("preview.you") : displayName(client, a));
   const view = client.view(c.id);
   const typing = view?.typing ?? [];
-  const last = c.last_message;
+  const last = client.preview(c.id) ?? c.last_message;
 
   // Messages still in the outbox are newer than anything stored: show the newest of them.
   const pending = client.outbox(c.id);

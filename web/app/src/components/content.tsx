@@ -193,7 +193,7 @@ export function ImageViewer({ fileId, name, onClose }: { fileId: string; name?: 
 }
 
 const FILE_ICONS: [RegExp, string][] = [
-  [/\.(pdf)$/i, "PDF"], [/\.(docx?|odt|rtf)$/i, "DOC"], [/\.(xlsx?|ods|csv)$/i, "XLS"], [/\.(pptx?|odp|key)$/i, "PPT"],
+  [/\.(pdf)$/i, "PDF"], [/\.(docx?|odt|rtf)$/i, "DOC"], [/\.(csv|tsv)$/i, "CSV"], [/\.(xlsx?|ods)$/i, "XLS"], [/\.(pptx?|odp|key)$/i, "PPT"],
   [/\.(zip|rar|7z|tar|gz|tgz|bz2|xz)$/i, "ZIP"], [/\.(png|jpe?g|gif|webp|svg|heic)$/i, "IMG"], [/\.(mp3|wav|m4a|aac|ogg|flac)$/i, "AUD"],
   [/\.(mp4|mov|avi|mkv|webm)$/i, "VID"], [/\.(txt|md|log)$/i, "TXT"],
 ];

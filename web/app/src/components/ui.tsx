@@ -18,17 +18,23 @@ export function hashColour(seed: string): string {
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
+/** A bracketed part of a name, in ASCII or full-width brackets: a team, a role, a nickname. */
+const BRACKETED = /[(（\[［【〔{｛<＜《〈「『][^)）\]］】〕}｝>＞》〉」』]*[)）\]］】〕}｝>＞》〉」』]?/g;
+const NOT_LETTER = /[^\p{L}\p{N}]+/u;
+
 /** Two letters for an avatar: "AW" for Alice Wang, the last two characters of 王小明 (how
- * Chinese colleagues address each other). */
+ * Chinese colleagues address each other). What is in brackets ("李娜（产品）", "Wang Wei (PM)")
+ * and punctuation are left out, unless nothing else is left. */
 export function initials(name: string): string {
-  const clean = name.trim();
-  if (!clean) return "?";
+  const outside = name.replace(BRACKETED, " ");
+  const clean = (outside.split(NOT_LETTER).some(Boolean) ? outside : name).trim();
+  const words = clean.split(NOT_LETTER).filter(Boolean);
+  if (words.length === 0) return "?";
   if (CJK.test(clean)) {
-    const chars = Array.from(clean.replace(/\s+/g, ""));
+    const chars = Array.from(words.join(""));
     return chars.length <= 2 ? chars.join("") : chars.slice(-2).join("");
   }
-  const words = clean.split(/[\s._-]+/).filter(Boolean);
-  const first = Array.from(words[0] ?? "?")[0] ?? "?";
+  const first = Array.from(words[0]!)[0] ?? "?";
   const second = words.length > 1 ? Array.from(words[1]!)[0] ?? "" : "";
   return (first + second).toUpperCase();
 }
@@ -64,11 +70,11 @@ export function PresenceBadge({ status, text }: { status: PresenceStatus; text?:
 export function IconButton(props: {
   icon: IconName; label: string; onClick?: (e: MouseEvent) => void; class?: string; pressed?: boolean;
   disabled?: boolean; size?: number; buttonRef?: RefObject<HTMLButtonElement>; expanded?: boolean; haspopup?: "menu" | "dialog" | "listbox";
-  title?: string; testid?: string;
+  title?: string; testid?: string; onKeyDown?: (e: KeyboardEvent) => void; tabIndex?: number;
 }): JSX.Element {
   return (
     <button type="button" class={`icon-btn${props.class ? " " + props.class : ""}`} aria-label={props.label} title={props.title ?? props.label}
-      onClick={props.onClick} disabled={props.disabled} ref={props.buttonRef} aria-pressed={props.pressed}
+      onClick={props.onClick} onKeyDown={props.onKeyDown} tabIndex={props.tabIndex} disabled={props.disabled} ref={props.buttonRef} aria-pressed={props.pressed}
       aria-expanded={props.expanded} aria-haspopup={props.haspopup} data-testid={props.testid}>
       <Icon name={props.icon} size={props.size ?? 20} />
     </button>
@@ -167,7 +173,10 @@ export function Popover(props: {
 }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const [pos, setPos] = useState<{ left: number; top: number } | null>(null);
-  const { anchor, onClose } = props;
+  const { anchor } = props;
+  const closeRef = useRef(props.onClose);
+  closeRef.current = props.onClose;
+  const onClose = () => closeRef.current();
 
   useLayoutEffect(() => {
     const place = () => {
@@ -184,6 +193,10 @@ export function Popover(props: {
       const above = a.top - h - 4;
       let top = props.prefer === "above" ? (above >= 8 ? above : below) : (below + h <= vh - 8 ? below : above);
       top = Math.max(8, Math.min(top, vh - h - 8));
+      // Shown in place at once (not on the next render), so that it can take the focus now.
+      el.style.left = `${left}px`;
+      el.style.top = `${top}px`;
+      el.style.visibility = "";
       setPos((p) => (p && Math.abs(p.left - left) < 0.5 && Math.abs(p.top - top) < 0.5 ? p : { left, top }));
     };
     place();
@@ -195,6 +208,11 @@ export function Popover(props: {
     return () => { window.removeEventListener("resize", place); window.removeEventListener("scroll", place, true); ro?.disconnect(); };
   }, [anchor, props.align, props.prefer]);
 
+  // The focus moves in as the popover shows, once: a keyboard user goes on at once, and a
+  // re-render (a push while the menu is open) must not pull the focus back to the first item.
+  useLayoutEffect(() => {
+    if (props.focusFirst !== false && ref.current) focusables(ref.current)[0]?.focus({ preventScroll: true });
+  }, []);
   useEffect(() => {
     const onDown = (e: PointerEvent) => {
       const target = e.target as Node;
@@ -202,9 +220,8 @@ export function Popover(props: {
       onClose();
     };
     document.addEventListener("pointerdown", onDown, true);
-    if (props.focusFirst !== false && ref.current) focusables(ref.current)[0]?.focus();
     return () => document.removeEventListener("pointerdown", onDown, true);
-  }, [anchor, onClose]);
+  }, [anchor]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape") { e.stopPropagation(); e.preventDefault(); onClose(); anchor?.focus(); return; }
@@ -257,7 +274,8 @@ export function MenuButton(props: { icon: IconName; label: string; items: MenuIt
   return (
     <>
       <IconButton icon={props.icon} label={props.label} buttonRef={ref} class={props.class} expanded={open} haspopup="menu"
-        onClick={(e) => { e.stopPropagation(); set(!open); }} />
+        onClick={(e) => { e.stopPropagation(); set(!open); }}
+        onKeyDown={(e) => { if (e.key === "Escape" && open) { e.stopPropagation(); e.preventDefault(); set(false); } }} />
       {open && <Menu anchor={ref.current} items={props.items} label={props.label} onClose={() => set(false)} />}
     </>
   );

@@ -27,9 +27,9 @@ export function formatClock(ms: number, locale: Locale): string {
   return new Intl.DateTimeFormat(bcp47(locale), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
 }
 
-/** Full date and time, for tooltips. */
+/** Full date and time, for tooltips: the time on the 24-hour clock, as everywhere else. */
 export function formatFull(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(bcp47(locale), { dateStyle: "medium", timeStyle: "short" }).format(ms);
+  return new Intl.DateTimeFormat(bcp47(locale), { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(ms);
 }
 
 /** The time shown in the conversation list: the clock today, "Yesterday", the weekday within a
