@@ -1,6 +1,6 @@
 // Regression tests for the minor bugs of issue 23 (bug 7), one test each.
 
-import { test, expect, signedIn, openChatWith, send, messages, conversation, aliceAndBob, api } from "../fixtures.ts";
+import { test, expect, newContext, signIn, signedIn, openChatWith, send, messages, conversation, aliceAndBob, api } from "../fixtures.ts";
 
 test("initials leave out what is in brackets (bug 7)", async ({ browser, server }) => {
   const alice = await server.addUser("alice", { displayName: "Alice" });
@@ -108,13 +108,16 @@ test("each colleague's profile is fetched once on load (bug 7)", async ({ browse
   for (const other of others) await aliceApi.send(await aliceApi.direct(other.account), `hello ${other.displayName}`);
   await aliceApi.send(await aliceApi.group("Everyone", others.map((o) => o.account)), "hello all");
 
-  const a = await signedIn(browser, server, alice);
+  const context = await newContext(browser, server);
+  const page = await context.newPage();
   const fetched = new Map<string, number>();
-  a.page.on("request", (request) => {
+  page.on("request", (request) => {
     const m = /\/v1\/accounts\/([^/?]+)$/.exec(new URL(request.url()).pathname);
     if (m && request.method() === "GET") fetched.set(decodeURIComponent(m[1]!), (fetched.get(decodeURIComponent(m[1]!)) ?? 0) + 1);
   });
-  await a.page.reload();
+  await page.goto("/");
+  await signIn(page, alice);
+  const a = { page };
   for (const n of names) await expect(conversation(a.page, n)).toBeVisible();
   await conversation(a.page, "Everyone").click();
   await expect(a.page.getByTestId("system-notice")).toContainText("Bob, Carol, Dave, and Erin");

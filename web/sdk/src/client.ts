@@ -14,7 +14,7 @@ import { RestClient } from "./rest.ts";
 import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, webSocketUrl, type CloseInfo } from "./socket.ts";
 import { defaultStorage, forgetSession, loadSession, outboxKey, saveSession } from "./storage.ts";
 import { SyncEngine } from "./sync.ts";
-import { conversationView, outboxView, type ViewContext } from "./views.ts";
+import { conversationView, outboxView, shareView, type ViewContext } from "./views.ts";
 import type { WirePendingRequest } from "./wire.ts";
 
 /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
@@ -77,6 +77,8 @@ export class MagpieClient implements ChatClient {
   private changeQueued = false;
   private conversationList: Conversation[] | undefined;
   private readonly views = new Map<number, ConversationView>();
+  /** The last view built per conversation, kept across changes to share what did not change. */
+  private readonly builtViews = new Map<number, ConversationView>();
 
   private sending = false;
   private sendRetryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -383,8 +385,9 @@ export class MagpieClient implements ChatClient {
     if (cached) return cached;
     const state = this.engine.replica.get(conversation);
     if (!state) return undefined;
-    const view = conversationView(state, this.viewContext(conversation));
+    const view = shareView(this.builtViews.get(conversation), conversationView(state, this.viewContext(conversation)));
     this.views.set(conversation, view);
+    this.builtViews.set(conversation, view);
     return view;
   }
 
@@ -576,12 +579,15 @@ export class MagpieClient implements ChatClient {
     return this.rest.receipts(conversation, seq);
   }
 
-  markRead(conversation: number): void {
+  markRead(conversation: number, upTo?: number): void {
     const state = this.engine.replica.get(conversation);
     if (!state || state.left) return;
-    const seq = state.block?.last ?? state.conversation.last_seq;
+    const end = state.block?.last ?? state.conversation.last_seq;
+    const seq = upTo === undefined ? end : Math.min(upTo, end);
     const me = state.conversation.me;
-    if (seq <= me.read_seq && state.conversation.unread === 0) return;
+    // Nothing new: at or below the mark, unless the mark reaches the end while the count
+    // still says unread (then the server's count is brought to zero).
+    if (seq <= me.read_seq && (seq < state.conversation.last_seq || state.conversation.unread === 0)) return;
     this.engine.replica.markReadLocally(conversation, seq);
     this.changed();
     this.queueMark(this.readMarks, conversation, seq);

@@ -115,7 +115,8 @@ export interface ConversationView {
   title: string;
   /** Loaded messages (kind not edit/recall/reaction/system... system entries are included so the
    * UI can show them as notices; entries deleted for me are left out), oldest first, then the
-   * outbox items of this conversation. */
+   * outbox items of this conversation. A message that did not change since the last view
+   * (and a view in which nothing changed) is the same object as before. */
   messages: MessageView[];
   /** False when older history exists that is not loaded yet: call loadOlder(). */
   atStart: boolean;
@@ -208,8 +209,10 @@ export interface ChatClient {
   react(conversation: number, seq: number, emoji: string, on: boolean): Promise<Ack>;
   forward(to: number, from: number, seqs: number[]): Promise<Ack>;
   hide(conversation: number, seqs: number[]): Promise<void>;
-  /** Marks read up to the newest loaded seq (no-op when nothing new); debounced internally. */
-  markRead(conversation: number): void;
+  /** Marks read up to `upTo` (the messages the user has seen), or without it up to the newest
+   * loaded seq; a no-op when nothing new. Debounced internally. A mark short of the end leaves
+   * the unread count to the server: the `read` event that follows refreshes it. */
+  markRead(conversation: number, upTo?: number): void;
   receipts(conversation: number, seq: number): Promise<Receipts>;
   typing(conversation: number): void; // throttled to one per 2 s per conversation
 

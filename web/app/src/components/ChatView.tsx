@@ -6,15 +6,15 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import type { MessageView } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
-import { canEdit, isGroupLike, postBlock } from "../lib/permissions.ts";
-import { attempt, conversationTitle, displayName, errorText, useClient, useNow } from "../state/client.ts";
+import { canEdit, isGroupLike, isModerator, postBlock } from "../lib/permissions.ts";
+import { attempt, conversationTitle, displayName, errorText, findMessage, useClient, useClientState, useNames, useNow, useProfile } from "../state/client.ts";
 import { navigate } from "../state/router.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { MessageList, type MessageListHandle } from "./MessageList.tsx";
-import type { ChatCtx } from "./Message.tsx";
+import type { RowEnv, RowLive } from "./Message.tsx";
 import { Composer } from "./Composer.tsx";
 import { ImageViewer } from "./content.tsx";
 import { ForwardDialog } from "./dialogs.tsx";
@@ -56,8 +56,9 @@ export function ChatView({ id }: { id: number }): JSX.Element {
     return () => { live = false; };
   }, [id]);
 
-  const view = client.view(id);
-  const conv = view?.conversation ?? client.conversations().find((c) => c.id === id);
+  // This view's own subscription: the SDK keeps the view object while nothing in it changes.
+  const view = useClientState(client, () => client.view(id));
+  const conv = useClientState(client, () => client.view(id)?.conversation ?? client.conversations().find((c) => c.id === id));
 
   // Members change with system entries: refresh them when a new one shows up.
   const lastSystemSeq = useMemo(() => {
@@ -102,11 +103,31 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   }, [markIfSeen]);
 
   const members = view?.members;
-  const byseq = useMemo(() => {
-    const map = new Map<number, MessageView>();
-    for (const m of view?.messages ?? []) if (m.entry.seq > 0) map.set(m.entry.seq, m);
-    return map;
-  }, [view?.messages]);
+  const group = !!conv && isGroupLike(conv);
+  const moderator = !!conv && isModerator(conv);
+  const peer = conv?.kind === "direct" ? conv.peer : undefined;
+  const presenceInfo = useClientState(client, () => (peer && peer !== client.me.account ? client.presence(peer) : undefined));
+  const presence = presenceInfo?.status;
+  const peerAvatar = useProfile(client, peer)?.avatar;
+  useNames(client, [peer]);
+
+  const live = useRef<RowLive>(null as unknown as RowLive);
+  if (conv) {
+    live.current = {
+      conversation: conv, members, now,
+      reply: (v) => { setEditing(null); setReplyTo(v); },
+      edit: (v) => { setReplyTo(null); setEditing(v); },
+      forward: (v) => setForwarding(v),
+      openImage: (fileId, name) => setImage({ fileId, name }),
+      jumpTo: (seq) => {
+        if (listHandle.current?.scrollToSeq(seq)) {
+          setHighlightKey(findMessage(client.view(id), seq)?.key);
+          setTimeout(() => setHighlightKey(undefined), 1600);
+        } else toast(t("chat.originalNotLoaded"), "info");
+      },
+    };
+  }
+  const env = useMemo<RowEnv>(() => ({ client, conversation: id, group, moderator, live }), [client, id, group, moderator]);
 
   if (!conv || !view) {
     return (
@@ -118,40 +139,21 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   }
 
   const title = conversationTitle(client, conv, t);
-  const group = isGroupLike(conv);
   const nameOf = (a: string) => displayName(client, a);
-
-  const ctx: ChatCtx = {
-    client, conversation: conv, members, now, nameOf, highlightKey,
-    reply: (v) => { setEditing(null); setReplyTo(v); },
-    edit: (v) => { setReplyTo(null); setEditing(v); },
-    forward: (v) => setForwarding(v),
-    openImage: (fileId, name) => setImage({ fileId, name }),
-    find: (seq) => byseq.get(seq),
-    jumpTo: (seq) => {
-      if (listHandle.current?.scrollToSeq(seq)) {
-        const key = byseq.get(seq)?.key;
-        setHighlightKey(key);
-        setTimeout(() => setHighlightKey(undefined), 1600);
-      } else toast(t("chat.originalNotLoaded"), "info");
-    },
-  };
 
   const editLast = () => {
     for (let i = view.messages.length - 1; i >= 0; i--) {
       const m = view.messages[i]!;
-      if (m.mine && canEdit(m.entry, conv, client.me.account, Date.now())) { ctx.edit(m); return; }
+      if (m.mine && canEdit(m.entry, conv, client.me.account, Date.now())) { live.current.edit(m); return; }
     }
   };
 
-  const peer = conv.kind === "direct" ? conv.peer : undefined;
-  const presence = peer && peer !== client.me.account ? client.presence(peer) : undefined;
   const subtitle = group
     ? t("chat.members", { count: conv.member_count })
-    : presence
-      ? presence.status === "offline" && presence.last_seen_ms
-        ? t("presence.lastSeen", { time: formatListTime(presence.last_seen_ms, Date.now(), locale, t("time.yesterday")) })
-        : t(`presence.${presence.status}`) + (presence.text ? ` · ${presence.text}` : "")
+    : presenceInfo
+      ? presenceInfo.status === "offline" && presenceInfo.last_seen_ms
+        ? t("presence.lastSeen", { time: formatListTime(presenceInfo.last_seen_ms, Date.now(), locale, t("time.yesterday")) })
+        : t(`presence.${presenceInfo.status}`) + (presenceInfo.text ? ` · ${presenceInfo.text}` : "")
       : peer ?? "";
   const typing = view.typing.filter((a) => a !== client.me.account).map(nameOf);
   const block = postBlock(conv, now);
@@ -174,8 +176,8 @@ export function ChatView({ id }: { id: number }): JSX.Element {
       <section class="chat-pane" aria-label={title} onDragOver={onDragOver} onDragLeave={(e) => { if (e.currentTarget === e.target) setDrag(false); }} onDrop={onDrop}>
         <header class="chat-header">
           <IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} />
-          <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? client.profile(peer)?.avatar : conv.avatar}
-            presence={presence?.status} />
+          <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? peerAvatar : conv.avatar}
+            presence={presence} />
           <div class="chat-title">
             <h2><span class="title-text">{title}</span>{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
             <p class="muted small">{subtitle}</p>
@@ -196,7 +198,7 @@ export function ChatView({ id }: { id: number }): JSX.Element {
             <IconButton icon="close" size={14} label={t("chat.dismiss")} onClick={() => setAnnouncementHidden(conv.announcement ?? null)} />
           </div>
         )}
-        <MessageList view={view} ctx={ctx} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; if (b) markIfSeen(); }} />
+        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; if (b) markIfSeen(); }} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
         {view.left ? (
           <div class="composer-blocked" role="note"><Icon name="logOut" size={16} />{t("composer.left")}</div>

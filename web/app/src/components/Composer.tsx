@@ -9,7 +9,7 @@ import { useT } from "../i18n/hooks.ts";
 import { editBody, editableText, type MentionCandidate, mentionQueryAt, parseComposer, rankCandidates } from "../lib/compose.ts";
 import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
 import { previewText } from "../lib/preview.ts";
-import { displayName, errorText, useClient } from "../state/client.ts";
+import { errorText, useClient, useNames } from "../state/client.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -83,7 +83,8 @@ export function Composer(props: {
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
 
-  const nameOf = (a: string) => displayName(client, a);
+  // The members' names, followed: a profile that arrives after the members makes `@李娜` work.
+  const nameOf = useNames(client, (props.members ?? []).map((m) => m.account));
   const candidates: Suggestion[] = (props.members ?? [])
     .filter((m) => m.account !== client.me.account)
     .map((m) => ({ account: m.account, name: nameOf(m.account) }));

@@ -16,7 +16,7 @@ import { type Anchor, anchorAt, computeOffsets, isAtBottom, restoreAnchor, visib
 import { errorText } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { RowView, type ChatCtx } from "./Message.tsx";
+import { RowView, type RowEnv } from "./Message.tsx";
 import { Spinner } from "./ui.tsx";
 
 const ESTIMATE_PX = 64;
@@ -33,10 +33,15 @@ export interface MessageListHandle {
   scrollToSeq(seq: number): boolean;
 }
 
-export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handle: { current: MessageListHandle | null }; onAtBottom: (atBottom: boolean) => void }): JSX.Element {
-  const { view, ctx } = props;
+export function MessageList(props: {
+  view: ConversationView; env: RowEnv; now: number; highlightKey: string | undefined;
+  /** The conversation has been opened (its newest page is loaded): older pages may be asked for. */
+  ready: boolean;
+  handle: { current: MessageListHandle | null }; onAtBottom: (atBottom: boolean) => void;
+}): JSX.Element {
+  const { view, env } = props;
   const { t } = useT();
-  const client = ctx.client;
+  const client = env.client;
   const id = view.conversation.id;
 
   const rows = useMemo<ListRow[]>(() => [{ type: "head", key: "head" }, ...buildRows(view.messages)], [view.messages]);
@@ -88,13 +93,15 @@ export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handl
   const failedAt = useRef(0);
   const loadOlder = useCallback(() => {
     // After a failure (offline), wait a little before asking again: renders come often.
-    if (loading.current || view.atStart || Date.now() - failedAt.current < LOAD_RETRY_MS) return;
+    // Not before the conversation is open: until its first page is there, the SDK has nothing to
+    // extend and answers at once, and asking again on every render would never end.
+    if (!props.ready || loading.current || view.atStart || Date.now() - failedAt.current < LOAD_RETRY_MS) return;
     loading.current = true;
     setLoadingOlder(true);
     client.loadOlder(id)
       .catch((e: unknown) => { if (failedAt.current === 0) toast(errorText(e, t)); failedAt.current = Date.now(); })
       .finally(() => { loading.current = false; setLoadingOlder(false); });
-  }, [client, id, view.atStart]);
+  }, [client, id, view.atStart, props.ready]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -180,7 +187,7 @@ export function MessageList(props: { view: ConversationView; ctx: ChatCtx; handl
               ? <div class="list-head">{view.atStart
                 ? <p class="muted small">{view.messages.length ? t("chat.beginning") : t("chat.empty")}</p>
                 : <Spinner label={loadingOlder ? t("chat.loadingOlder") : undefined} />}</div>
-              : <RowView row={row} ctx={ctx} />}
+              : <RowView row={row} env={env} now={props.now} flash={row.key === props.highlightKey} />}
           </Measured>
         ))}
         <div style={{ height: `${after}px` }} aria-hidden="true" />

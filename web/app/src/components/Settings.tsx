@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { PresenceStatus, Session } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull } from "../lib/format.ts";
-import { attempt, errorText, signingOut as signingOutClients, useClient } from "../state/client.ts";
+import { attempt, errorText, signingOut as signingOutClients, useClient, useClientVersion } from "../state/client.ts";
 import { type Permission, notificationsWanted, permission, requestPermission, setNotificationsWanted } from "../state/notify.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -14,6 +14,7 @@ import { LanguageSelect } from "./Auth.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
   const client = useClient();
+  useClientVersion(client);
   const { t } = useT();
   const me = client.me;
   return (

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient, ConnectionStatus } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
-import { conversationTitle, displayName, useClientState, useClientVersion } from "../state/client.ts";
+import { conversationTitle, displayName, useClientState } from "../state/client.ts";
 import { navigate, openConversationRoute, useRoute } from "../state/router.ts";
 import { dismissToast, toast, useToasts } from "../state/toast.ts";
 import { notificationsWanted, permission, shouldNotify } from "../state/notify.ts";
@@ -22,13 +22,14 @@ import { QuickSwitcher } from "./dialogs.tsx";
 
 export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
   const { t, locale } = useT();
-  useClientVersion(client);
   const route = useRoute();
   const [switcher, setSwitcher] = useState(false);
-  const conversations = client.conversations();
+  // Only what the shell shows: the pages subscribe to their own parts of the client.
+  const unread = useClientState(client, () => unreadTotal(client.conversations()));
+  const me = useClientState(client, () => client.me);
+  const myPresence = useClientState(client, () => client.presence(client.me.account)?.status ?? (client.status === "online" ? "online" : "offline"));
 
   // Tab title.
-  const unread = unreadTotal(conversations);
   useEffect(() => { document.title = documentTitle(unread, t("app.name")); }, [unread, locale]);
   useEffect(() => () => { document.title = "Magpie"; }, []);
 
@@ -93,10 +94,9 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
             </button>
           ))}
           <div class="rail-spacer" />
-          <button type="button" class="rail-me" aria-label={t("settings.profile")} title={client.me.display_name}
+          <button type="button" class="rail-me" aria-label={t("settings.profile")} title={me.display_name}
             onClick={() => navigate({ page: "settings" })}>
-            <Avatar name={client.me.display_name} seed={client.me.account} url={client.me.avatar} size={34}
-              presence={client.presence(client.me.account)?.status ?? (client.status === "online" ? "online" : "offline")} />
+            <Avatar name={me.display_name} seed={me.account} url={me.avatar} size={34} presence={myPresence} />
           </button>
         </nav>
         {route.page === "chats" && (

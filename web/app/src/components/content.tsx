@@ -11,7 +11,7 @@ import { highlightWith, loadHighlighter } from "../lib/highlight.ts";
 import { formatBytes, formatDuration, formatFull, formatMoney } from "../lib/format.ts";
 import { bodyPreview } from "../lib/preview.ts";
 import { MENTION_ALL_WORDS } from "../lib/compose.ts";
-import { displayName, errorText, useClient } from "../state/client.ts";
+import { errorText, useClient, useNames } from "../state/client.ts";
 import { blurhashUrl, downloadFile, fitBox, localPreview } from "../state/media.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
@@ -281,9 +281,10 @@ function CardContent({ body }: { body: Body }): JSX.Element {
   const client = useClient();
   const { t } = useT();
   const card = str(body, "card");
+  const account = str(body, "account") ?? "";
+  const nameOf = useNames(client, [account]);
   if (card === "contact") {
-    const account = str(body, "account") ?? "";
-    const name = str(body, "title") || displayName(client, account);
+    const name = str(body, "title") || nameOf(account);
     return (
       <Card icon="contacts" title={t("msg.contactCard")}
         footer={account && account !== client.me.account ? <button type="button" class="btn btn-small" onClick={() =>
@@ -349,7 +350,7 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
   const { t, locale } = useT();
   const [open, setOpen] = useState(false);
   const items = objList(body, "messages");
-  const nameOf = (a: string) => displayName(client, a);
+  const nameOf = useNames(client, items.map((m) => String(m.sender ?? "")));
   const line = (m: Record<string, unknown>) => bodyPreview(String(m.kind ?? ""), (m.body ?? null) as Body, { t, locale, nameOf });
   return (
     <>
