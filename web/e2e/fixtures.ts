@@ -167,3 +167,8 @@ export async function api(server: TestServer, user: User): Promise<Api> {
     },
   };
 }
+
+/** The two screens every journey is checked on: a laptop and a phone. */
+export const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+/** The two languages, as browser locales. */
+export const LOCALES = { en: "en-US", zh: "zh-CN" } as const;

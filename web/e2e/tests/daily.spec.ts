@@ -79,14 +79,15 @@ test("the typing indicator ends when the message arrives, in the chat and in the
   });
   expect(await typingWhenShown.jsonValue()).toEqual({ typing: "" });
 
-  // In the list: what the direct chat's preview says when its unread count shows.
+  // In the list: what the direct chat's preview says when its unread count goes up.
   await conversation(b.page, "Alice").click();
   await composer.fill("running late");
   await expect(conversation(a.page, "Bob")).toContainText("typing…");
   await composer.press("Enter");
   const previewWhenCounted = await a.page.waitForFunction(() => {
     const item = [...document.querySelectorAll('[aria-label="Conversations"] li')].find((li) => li.textContent?.startsWith("Bob"));
-    if (!item?.querySelector('[data-testid="unread-badge"]')) return false;
+    // "hi" is unread already: the second message makes it 2.
+    if (item?.querySelector('[data-testid="unread-badge"]')?.textContent !== "2") return false;
     return { preview: item.querySelector(".conv-preview")?.textContent ?? "" };
   });
   expect(await previewWhenCounted.jsonValue()).toEqual({ preview: "running late" });

@@ -20,6 +20,9 @@ import { ImageViewer } from "./content.tsx";
 import { ForwardDialog } from "./dialogs.tsx";
 import { GroupInfo } from "./GroupInfo.tsx";
 
+/** Pages loaded at most to reach the first unread message when a conversation opens (past
+ * them it opens at the oldest loaded message, under the divider). */
+const UNREAD_PAGES_MAX = 20;
 /** Groups up to this size have their members listed again while reads are awaited. */
 const MEMBERS_POLL_MAX = 200;
 const MEMBERS_POLL_MS = 4000;
@@ -89,18 +92,34 @@ export function ChatView({ id }: { id: number }): JSX.Element {
     return () => { clearInterval(timer); document.removeEventListener("visibilitychange", refresh); };
   }, [waitingForReads, opened, id]);
 
-  // Mark read while the newest messages are on screen and the tab is visible.
-  const lastSeq = view?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;
-  const markIfSeen = useCallback(() => {
-    if (atBottom.current && document.visibilityState === "visible") client.markRead(id);
-  }, [client, id]);
-  useEffect(markIfSeen, [lastSeq, conv?.unread, markIfSeen]);
+  // Unread: the chat opens at the first message after the read mark it was opened with (older
+  // pages are loaded until that one is), and is marked read as far as messages have been seen.
+  const openedWith = useRef<{ readSeq: number; unread: number } | null>(null);
+  if (!openedWith.current && conv) openedWith.current = { readSeq: conv.me.read_seq, unread: conv.unread };
+  const [unreadAfter, setUnreadAfter] = useState<number | null | undefined>(undefined);
   useEffect(() => {
-    const onVis = () => markIfSeen();
-    document.addEventListener("visibilitychange", onVis);
-    window.addEventListener("focus", onVis);
-    return () => { document.removeEventListener("visibilitychange", onVis); window.removeEventListener("focus", onVis); };
-  }, [markIfSeen]);
+    if (opened === "failed") { setUnreadAfter(null); return; }
+    if (opened !== "ok" || unreadAfter !== undefined) return;
+    const start = openedWith.current;
+    if (!start || start.unread === 0) { setUnreadAfter(null); return; }
+    let live = true;
+    const oldest = () => client.view(id)?.messages.find((m) => m.entry.seq > 0)?.entry.seq ?? Infinity;
+    void (async () => {
+      for (let page = 0; page < UNREAD_PAGES_MAX; page++) {
+        const v = client.view(id);
+        if (!v || v.atStart || oldest() <= start.readSeq + 1) break;
+        try { await client.loadOlder(id); } catch { break; }
+        if (!live) return;
+      }
+      if (live) setUnreadAfter(start.readSeq);
+    })();
+    return () => { live = false; };
+  }, [opened]);
+  const onSeen = useCallback((seq: number) => {
+    // Seeing the newest message marks everything read (operations and notices after it too).
+    const newest = client.view(id)?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;
+    client.markRead(id, seq >= newest ? undefined : seq);
+  }, [client, id]);
 
   const members = view?.members;
   const group = !!conv && isGroupLike(conv);
@@ -198,7 +217,7 @@ export function ChatView({ id }: { id: number }): JSX.Element {
             <IconButton icon="close" size={14} label={t("chat.dismiss")} onClick={() => setAnnouncementHidden(conv.announcement ?? null)} />
           </div>
         )}
-        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; if (b) markIfSeen(); }} />
+        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
         {view.left ? (
           <div class="composer-blocked" role="note"><Icon name="logOut" size={16} />{t("composer.left")}</div>

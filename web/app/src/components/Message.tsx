@@ -55,8 +55,18 @@ export const DaySeparator = memo(function DaySeparator({ atMs, now }: { atMs: nu
   );
 });
 
+function UnreadDivider(): JSX.Element {
+  const { t } = useT();
+  return (
+    <div class="unread-divider" role="separator" aria-label={t("chat.unreadDivider")}>
+      <span aria-hidden="true">{t("chat.unreadDivider")}</span>
+    </div>
+  );
+}
+
 export function RowView({ row, env, now, flash }: { row: Row; env: RowEnv; now: number; flash: boolean }): JSX.Element {
   if (row.type === "day") return <DaySeparator atMs={row.atMs} now={now} />;
+  if (row.type === "unread") return <UnreadDivider />;
   const { view } = row;
   if (view.entry.kind === "system") return <SystemNotice view={view} env={env} />;
   return <MessageRow view={view} continued={row.continued} env={env} flash={flash} />;

@@ -5,14 +5,16 @@
 // - otherwise keeps the row at the top of the viewport exactly where it is, also when older
 //   history is prepended or rows above are measured (scroll anchoring done by hand, since the
 //   rows are not all in the DOM);
-// - asks for older history (loadOlder) when the user scrolls near the top.
+// - asks for older history (loadOlder) when the user scrolls near the top;
+// - opens at the first unread message, under a "new messages" divider, and tells its owner
+//   which messages of others have been on screen (onSeen), to mark them read as they are seen.
 
 import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ConversationView } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { buildRows, type Row } from "../lib/rows.ts";
-import { type Anchor, anchorAt, computeOffsets, isAtBottom, restoreAnchor, visibleRange } from "../lib/virtual.ts";
+import { type Anchor, BOTTOM_SLACK_PX, anchorAt, computeOffsets, isAtBottom, restoreAnchor, visibleRange } from "../lib/virtual.ts";
 import { errorText } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -20,6 +22,8 @@ import { RowView, type RowEnv } from "./Message.tsx";
 import { Spinner } from "./ui.tsx";
 
 const ESTIMATE_PX = 64;
+/** Room left above the "new messages" divider when a conversation opens at it. */
+const UNREAD_MARGIN_PX = 12;
 const OVERSCAN_PX = 800;
 const LOAD_OLDER_PX = 600;
 const LOAD_RETRY_MS = 5000;
@@ -37,6 +41,12 @@ export function MessageList(props: {
   view: ConversationView; env: RowEnv; now: number; highlightKey: string | undefined;
   /** The conversation has been opened (its newest page is loaded): older pages may be asked for. */
   ready: boolean;
+  /** The read mark the conversation was opened with, when it had unread messages (the list
+   * opens at the divider after it); null when it had none (the list opens at the end);
+   * undefined while that is not known yet (nothing is shown or reported as seen). */
+  unreadAfter: number | null | undefined;
+  /** The newest seq of someone else's message that has been on screen, while the page is visible. */
+  onSeen: (seq: number) => void;
   handle: { current: MessageListHandle | null }; onAtBottom: (atBottom: boolean) => void;
 }): JSX.Element {
   const { view, env } = props;
@@ -44,7 +54,8 @@ export function MessageList(props: {
   const client = env.client;
   const id = view.conversation.id;
 
-  const rows = useMemo<ListRow[]>(() => [{ type: "head", key: "head" }, ...buildRows(view.messages)], [view.messages]);
+  const rows = useMemo<ListRow[]>(() => [{ type: "head", key: "head" }, ...buildRows(view.messages, { unreadAfter: props.unreadAfter })],
+    [view.messages, props.unreadAfter]);
   const keys = useMemo(() => rows.map((r) => r.key), [rows]);
 
   const heights = useRef(new Map<string, number>()).current;
@@ -61,6 +72,7 @@ export function MessageList(props: {
   const [unseen, setUnseen] = useState(false);
   const loading = useRef(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const [placed, setPlaced] = useState(false);
   const lastKey = useRef<string | undefined>(keys[keys.length - 1]);
 
   // Measuring rows.
@@ -76,6 +88,34 @@ export function MessageList(props: {
     if (changed) setMeasured((n) => n + 1);
   }), []);
   useEffect(() => () => observer?.disconnect(), [observer]);
+
+  // Which messages of others are on screen: at least half of them, or half the screen's height
+  // for a long one. Their newest is reported as seen while the page is visible, and again when
+  // it becomes visible. Nothing is reported before the list has been put at its first place.
+  const positioned = useRef(false);
+  const onScreen = useRef(new Set<number>()).current;
+  const onSeen = useRef(props.onSeen);
+  onSeen.current = props.onSeen;
+  const reportSeen = useCallback(() => {
+    if (!positioned.current || onScreen.size === 0 || document.visibilityState !== "visible") return;
+    onSeen.current(Math.max(...onScreen));
+  }, []);
+  const seenObserver = useMemo(() => typeof IntersectionObserver === "undefined" ? null : new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const seq = Number((e.target as HTMLElement).dataset.seenseq);
+      const half = e.intersectionRatio >= 0.5 || (e.rootBounds !== null && e.intersectionRect.height >= e.rootBounds.height / 2);
+      if (e.isIntersecting && half) onScreen.add(seq);
+      else onScreen.delete(seq);
+    }
+    reportSeen();
+  }, { threshold: [0, 0.5, 1] }), []);
+  useEffect(() => () => seenObserver?.disconnect(), [seenObserver]);
+  useEffect(() => {
+    document.addEventListener("visibilitychange", reportSeen);
+    window.addEventListener("focus", reportSeen);
+    return () => { document.removeEventListener("visibilitychange", reportSeen); window.removeEventListener("focus", reportSeen); };
+  }, [reportSeen]);
+
   const dirty = useRef(false);
   const noteMeasured = useCallback(() => { dirty.current = true; }, []);
 
@@ -120,6 +160,25 @@ export function MessageList(props: {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    if (!positioned.current && props.unreadAfter !== undefined) {
+      // The first place: the divider near the top when what follows it does not fit below.
+      positioned.current = true;
+      const i = keys.indexOf("unread");
+      const top = i < 0 ? null : Math.max(0, offsets[i]! - UNREAD_MARGIN_PX);
+      if (top !== null && top < el.scrollHeight - el.clientHeight - BOTTOM_SLACK_PX) {
+        atBottom.current = false;
+        props.onAtBottom(false);
+        setShowJump(true);
+        anchor.current = { key: "unread", delta: -UNREAD_MARGIN_PX };
+        el.scrollTop = top;
+        setScrollTop(top);
+        // What was on screen at the end is not what the user will see: the observer tells
+        // again for the rows at the new place.
+        onScreen.clear();
+      }
+      setPlaced(true);
+      reportSeen();
+    }
     if (atBottom.current) {
       const target = el.scrollHeight - el.clientHeight;
       if (Math.abs(el.scrollTop - target) > 1) el.scrollTop = target;
@@ -171,6 +230,7 @@ export function MessageList(props: {
     },
   };
 
+  const unread = view.conversation.unread;
   const liveTop = scroller.current?.scrollTop ?? 0;
   const { start, end } = visibleRange(offsets, liveTop, viewport, OVERSCAN_PX);
   const total = offsets[offsets.length - 1] ?? 0;
@@ -179,10 +239,12 @@ export function MessageList(props: {
 
   return (
     <div class="message-list-wrap">
-      <div class="message-list" ref={scroller} role="log" aria-label={t("chat.messages")} tabIndex={0} onScroll={onScroll}>
+      <div class={`message-list${placed ? "" : " placing"}`} ref={scroller} role="log" aria-label={t("chat.messages")} tabIndex={0} onScroll={onScroll}
+        aria-busy={placed ? undefined : "true"}>
         <div style={{ height: `${before}px` }} aria-hidden="true" />
         {rows.slice(start, end).map((row) => (
-          <Measured key={row.key} rowKey={row.key} observer={observer} heights={heights} onMeasured={noteMeasured}>
+          <Measured key={row.key} rowKey={row.key} observer={observer} heights={heights} onMeasured={noteMeasured}
+            seenObserver={seenObserver} seenSeq={row.type === "message" && !row.view.mine && row.view.entry.seq > 0 ? row.view.entry.seq : undefined}>
             {row.type === "head"
               ? <div class="list-head">{view.atStart
                 ? <p class="muted small">{view.messages.length ? t("chat.beginning") : t("chat.empty")}</p>
@@ -193,8 +255,10 @@ export function MessageList(props: {
         <div style={{ height: `${after}px` }} aria-hidden="true" />
       </div>
       {showJump && (
-        <button type="button" class={`jump-latest${unseen ? " has-new" : ""}`} onClick={scrollToBottom} aria-label={unseen ? t("chat.newMessages") : t("chat.jumpLatest")}>
-          <Icon name="arrowDown" size={16} />{unseen && <span>{t("chat.newMessages")}</span>}
+        <button type="button" class={`jump-latest${unseen || unread > 0 ? " has-new" : ""}`} onClick={scrollToBottom}
+          aria-label={unread > 0 ? t("chat.jumpLatestUnread", { count: unread }) : unseen ? t("chat.newMessages") : t("chat.jumpLatest")}>
+          <Icon name="arrowDown" size={16} />
+          {unread > 0 ? <span>{t("chat.unreadBelow", { count: unread })}</span> : unseen && <span>{t("chat.newMessages")}</span>}
         </button>
       )}
     </div>
@@ -203,9 +267,18 @@ export function MessageList(props: {
 
 /** A row whose height the list tracks while it is mounted: measured at once when it mounts (so
  * that the offsets are right before the next paint), then by the list's ResizeObserver. */
-function Measured(props: { rowKey: string; observer: ResizeObserver | null; heights: Map<string, number>; onMeasured: () => void; children: ComponentChildren }): JSX.Element {
+function Measured(props: {
+  rowKey: string; observer: ResizeObserver | null; heights: Map<string, number>; onMeasured: () => void; children: ComponentChildren;
+  seenObserver: IntersectionObserver | null; seenSeq: number | undefined;
+}): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
-  const { observer, rowKey, heights } = props;
+  const { observer, rowKey, heights, seenObserver, seenSeq } = props;
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || !seenObserver || seenSeq === undefined) return;
+    seenObserver.observe(el);
+    return () => seenObserver.unobserve(el);
+  }, [seenObserver, seenSeq]);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -214,5 +287,5 @@ function Measured(props: { rowKey: string; observer: ResizeObserver | null; heig
     observer?.observe(el);
     return () => observer?.unobserve(el);
   }, [observer, rowKey]);
-  return <div ref={ref} data-rowkey={rowKey} class="row">{props.children}</div>;
+  return <div ref={ref} data-rowkey={rowKey} data-seenseq={props.seenSeq} class="row">{props.children}</div>;
 }
