@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer, type TestServer, type User } from "@magpie/testkit";
+import { en } from "../app/src/i18n/en.ts";
+import { zh } from "../app/src/i18n/zh.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -86,25 +88,31 @@ export async function aliceAndBob(browser: Browser, server: TestServer) {
   return { alice, bob, a, b };
 }
 
+/** The app's own words in the page's language, for finding things by their accessible names. */
+export async function words(page: Page): Promise<typeof en> {
+  return (await page.evaluate(() => document.documentElement.lang)).startsWith("zh") ? zh : en;
+}
+
 export async function signIn(page: Page, user: User): Promise<void> {
-  const zh = (await page.evaluate(() => document.documentElement.lang)).startsWith("zh");
-  await page.getByLabel(zh ? "账号" : "Account").fill(user.account);
-  await page.getByLabel(zh ? "密码" : "Password").fill(user.password);
-  await page.getByRole("button", { name: zh ? "登录" : "Sign in" }).click();
-  await expect(page.getByRole("list", { name: zh ? "会话" : "Conversations" })).toBeVisible();
+  const w = await words(page);
+  await page.getByLabel(w["auth.account"]).fill(user.account);
+  await page.getByLabel(w["auth.password"]).fill(user.password);
+  await page.getByRole("button", { name: w["auth.signIn"] }).click();
+  await expect(page.getByRole("list", { name: w["list.label"] })).toBeVisible();
 }
 
 /** Opens (or creates) the direct chat with the person shown as `name`, from "New chat". */
 export async function openChatWith(page: Page, name: string): Promise<void> {
-  await page.getByRole("button", { name: "New chat" }).click();
-  await page.getByLabel("Search people").fill(name);
+  const w = await words(page);
+  await page.getByRole("button", { name: w["list.newChat"] }).click();
+  await page.getByLabel(w["newChat.search"]).fill(name);
   await page.getByRole("button", { name, exact: true }).click();
-  await expect(page.getByRole("log", { name: "Messages" })).toBeVisible();
+  await expect(page.getByRole("log", { name: w["chat.messages"] })).toBeVisible();
 }
 
 /** Types `text` into the composer and presses Enter. */
 export async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByLabel("Message", { exact: true });
+  const composer = page.getByLabel((await words(page))["composer.message"], { exact: true });
   await composer.fill(text);
   await composer.press("Enter");
 }
@@ -116,7 +124,7 @@ export function messages(page: Page) {
 
 /** The conversation list's entry whose title starts with `title`. */
 export function conversation(page: Page, title: string) {
-  return page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(`^${title}`) });
+  return page.getByRole("list", { name: new RegExp(`^(${en["list.label"]}|${zh["list.label"]})$`) }).getByRole("button", { name: new RegExp(`^${title}`) });
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

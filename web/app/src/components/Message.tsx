@@ -20,6 +20,7 @@ import { Icon } from "./icons.tsx";
 import { Avatar, Menu, type MenuItem, Popover, Spinner, copyText } from "./ui.tsx";
 import { MessageContent, mentionedNames } from "./content.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
+import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
 
 /** What every row of one conversation shares. Stable while the conversation's kind and my
  * role stay, so that a new message re-renders its own row and not the others. */
@@ -64,12 +65,12 @@ function UnreadDivider(): JSX.Element {
   );
 }
 
-export function RowView({ row, env, now, flash }: { row: Row; env: RowEnv; now: number; flash: boolean }): JSX.Element {
+export function RowView({ row, env, now, flash, active }: { row: Row; env: RowEnv; now: number; flash: boolean; active: boolean }): JSX.Element {
   if (row.type === "day") return <DaySeparator atMs={row.atMs} now={now} />;
   if (row.type === "unread") return <UnreadDivider />;
   const { view } = row;
   if (view.entry.kind === "system") return <SystemNotice view={view} env={env} />;
-  return <MessageRow view={view} continued={row.continued} env={env} flash={flash} />;
+  return <MessageRow view={view} continued={row.continued} env={env} flash={flash} active={active} />;
 }
 
 /** The accounts a system entry names. */
@@ -105,7 +106,11 @@ function StateIcon({ state }: { state: string }): JSX.Element {
 /** One message. Memoised: it re-renders when its MessageView (which the SDK keeps while the
  * message does not change), its neighbour grouping or its highlight changes, and when a name,
  * avatar or quoted message it shows changes (through its own subscriptions). */
-const MessageRow = memo(function MessageRow({ view, continued, env, flash }: { view: MessageView; continued: boolean; env: RowEnv; flash: boolean }): JSX.Element {
+const MessageRow = memo(function MessageRow(props: { view: MessageView; continued: boolean; env: RowEnv; flash: boolean; active: boolean }): JSX.Element {
+  const { view, continued, env, flash, active } = props;
+  // Roving focus (state/rowtab.ts): this row is a Tab stop, and its controls are in the Tab
+  // order, only while it is the log's active message.
+  const tab = active ? undefined : -1;
   const { t, locale } = useT();
   const { entry, mine } = view;
   const { client, group } = env;
@@ -162,10 +167,26 @@ const MessageRow = memo(function MessageRow({ view, continued, env, flash }: { v
   const mentionsMe = !mine && !recalled && (entry.mention_all === true || (entry.mentions ?? []).includes(me));
   const classes = ["msg", mine ? "mine" : "theirs", mentionsMe ? "mentions-me" : "", continued ? "continued" : "", flash ? "flash" : "", menu || picker ? "menu-open" : ""].filter(Boolean).join(" ");
   const sticker = entry.kind === "sticker" && !recalled && !hidden;
+  // What a screen reader says when the message gets the focus; its content is read as usual.
+  const label = t("msg.rowLabel", {
+    name: mine ? t("preview.you") : senderName,
+    time: formatClock(entry.at_ms, locale),
+    text: previewText(entry, { t, locale, nameOf }),
+  });
 
   return (
     <div class={classes} data-testid="message" data-seq={stored ? entry.seq : undefined} data-key={view.key} data-state={mine ? view.state : undefined}
-      data-kind={entry.kind}>
+      data-kind={entry.kind} role="article" aria-label={label} tabIndex={active ? 0 : -1}
+      onKeyDown={(e) => {
+        // On the message itself: Enter (or the menu key, or Shift+F10) opens its actions.
+        if (e.target !== e.currentTarget) return;
+        if (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+          e.preventDefault();
+          setPicker(null);
+          setMenu(true);
+        }
+      }}>
+      <RowTabbable.Provider value={active}>
       {!mine && (
         <div class="msg-avatar">{!continued && <Avatar name={senderName} seed={entry.sender} url={avatar} size={36} presence={presence} />}</div>
       )}
@@ -180,7 +201,7 @@ const MessageRow = memo(function MessageRow({ view, continued, env, flash }: { v
             <div class={`bubble kind-${entry.kind}${sticker ? " bubble-bare" : ""}`}>
               {entry.forwarded_from && <div class="forwarded-label"><Icon name="forward" size={12} /> {t("msg.forwardedFrom", { name: nameOf(entry.forwarded_from.sender) })}</div>}
               {entry.reply_to !== undefined && (
-                <button type="button" class="quote" onClick={() => env.live.current.jumpTo(entry.reply_to!)}>
+                <button type="button" class="quote" tabIndex={tab} onClick={() => env.live.current.jumpTo(entry.reply_to!)}>
                   {replied
                     ? <><span class="quote-name">{nameOf(replied.entry.sender)}</span><span class="quote-text">{previewText(replied.entry, { t, locale, nameOf })}</span></>
                     : <span class="quote-text">{t("msg.originalMessage")}</span>}
@@ -201,7 +222,7 @@ const MessageRow = memo(function MessageRow({ view, continued, env, flash }: { v
             {mine && view.state && view.state !== "failed" && <StateIcon state={view.state} />}
           </span>
           <div class="msg-actions">
-            <button type="button" ref={actionsRef} class="icon-btn small" aria-label={t("msg.actions")} title={t("msg.actions")}
+            <button type="button" ref={actionsRef} class="icon-btn small" aria-label={t("msg.actions")} title={t("msg.actions")} tabIndex={tab}
               aria-haspopup="menu" aria-expanded={menu} onClick={() => { setPicker(null); setMenu(!menu); }}>
               <Icon name="more" size={16} />
             </button>
@@ -210,13 +231,13 @@ const MessageRow = memo(function MessageRow({ view, continued, env, flash }: { v
         {(entry.reactions?.length ?? 0) > 0 && !recalled && (
           <div class="reactions" role="group" aria-label={t("msg.reactions")}>
             {entry.reactions!.map((r) => (
-              <button type="button" key={r.emoji} class={`reaction${mineReactions.has(r.emoji) ? " mine" : ""}`} aria-pressed={mineReactions.has(r.emoji)}
+              <button type="button" key={r.emoji} class={`reaction${mineReactions.has(r.emoji) ? " mine" : ""}`} aria-pressed={mineReactions.has(r.emoji)} tabIndex={tab}
                 aria-label={t("msg.reactionLabel", { emoji: r.emoji, count: r.accounts.length })} title={r.accounts.map((a) => displayName(client, a)).join(", ")}
                 onClick={() => react(r.emoji, !mineReactions.has(r.emoji))}>
                 <span class="reaction-emoji">{r.emoji}</span><span class="reaction-count">{r.accounts.length}</span>
               </button>
             ))}
-            <button type="button" class="reaction add-reaction" aria-label={t("msg.addReaction")} title={t("msg.addReaction")}
+            <button type="button" class="reaction add-reaction" aria-label={t("msg.addReaction")} title={t("msg.addReaction")} tabIndex={tab}
               onClick={(e) => setPicker("quick", e.currentTarget as HTMLElement)}><Icon name="smilePlus" size={14} /></button>
           </div>
         )}
@@ -224,14 +245,15 @@ const MessageRow = memo(function MessageRow({ view, continued, env, flash }: { v
           <div class="msg-failed" role="alert">
             <Icon name="alert" size={14} />
             <span>{t("msg.stateFailed")}{view.error ? ` — ${errorText(view.error, t)}` : ""}</span>
-            <button type="button" class="btn btn-small" onClick={() => entry.client_msg_id && client.retry(conversation, entry.client_msg_id)}>{t("msg.retry")}</button>
-            <button type="button" class="btn btn-small btn-ghost" onClick={() => entry.client_msg_id && client.discard(conversation, entry.client_msg_id)}>{t("msg.discard")}</button>
+            <button type="button" class="btn btn-small" tabIndex={tab} onClick={() => entry.client_msg_id && client.retry(conversation, entry.client_msg_id)}>{t("msg.retry")}</button>
+            <button type="button" class="btn btn-small btn-ghost" tabIndex={tab} onClick={() => entry.client_msg_id && client.discard(conversation, entry.client_msg_id)}>{t("msg.discard")}</button>
           </div>
         )}
         {mine && group && stored && view.readBy !== undefined && !recalled && (entry.sender === me || env.moderator) && (
           <ReadBy env={env} seq={entry.seq} count={view.readBy} />
         )}
       </div>
+      </RowTabbable.Provider>
       {menu && <Menu anchor={actionsRef.current} label={t("msg.actions")} items={items()} onClose={() => setMenu(false)} />}
       {picker === "quick" && (
         <Popover anchor={pickerAnchor} onClose={() => setPicker(null)} class="reaction-picker" role="dialog" label={t("msg.react")}>
@@ -276,7 +298,7 @@ function ReadBy({ env, seq, count }: { env: RowEnv; seq: number; count: number }
   );
   return (
     <div class="read-by">
-      <button type="button" ref={ref} class="btn-link small" aria-haspopup="dialog" aria-expanded={open} onClick={toggle}>{t("msg.readBy", { count })}</button>
+      <button type="button" ref={ref} class="btn-link small" aria-haspopup="dialog" aria-expanded={open} tabIndex={useRowTabIndex()} onClick={toggle}>{t("msg.readBy", { count })}</button>
       {open && (
         <Popover anchor={ref.current} onClose={() => setOpen(false)} class="receipts" role="dialog" label={t("msg.receipts")} align="end" prefer="above" focusFirst={false}>
           <h2 class="popover-title">{t("msg.receipts")}</h2>

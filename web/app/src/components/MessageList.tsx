@@ -57,6 +57,12 @@ export function MessageList(props: {
   const rows = useMemo<ListRow[]>(() => [{ type: "head", key: "head" }, ...buildRows(view.messages, { unreadAfter: props.unreadAfter })],
     [view.messages, props.unreadAfter]);
   const keys = useMemo(() => rows.map((r) => r.key), [rows]);
+  /** The messages that take part in roving focus (not notices, separators or the head). */
+  const messageKeys = useMemo(() => rows.filter((r) => r.type === "message" && r.view.entry.kind !== "system").map((r) => r.key), [rows]);
+  const messageKeySet = useMemo(() => new Set(messageKeys), [messageKeys]);
+  // The message last moved to (see activeKey below).
+  const [chosenKey, setActiveKey] = useState<string | undefined>(undefined);
+  const pendingFocus = useRef<string | null>(null);
 
   const heights = useRef(new Map<string, number>()).current;
   const [measured, setMeasured] = useState(0);
@@ -189,6 +195,11 @@ export function MessageList(props: {
     // Rows measured while mounting: take their heights into the offsets (converges: a row is
     // measured once, and later changes come from the ResizeObserver at frame time).
     if (dirty.current) { dirty.current = false; setMeasured((n) => n + 1); }
+    // Roving focus: a message moved to with the keyboard gets the focus once it is rendered.
+    if (pendingFocus.current !== null) {
+      const target = el.querySelector<HTMLElement>(`[data-testid="message"][data-key="${CSS.escape(pendingFocus.current)}"]`);
+      if (target) { pendingFocus.current = null; target.focus(); }
+    }
     // Not enough history to fill the screen, or still near the top after a page came (no
     // scroll event follows a page that left the view where it was): fetch more.
     if (!view.atStart && (el.scrollHeight <= el.clientHeight + LOAD_OLDER_PX || (!atBottom.current && el.scrollTop < LOAD_OLDER_PX))) loadOlder();
@@ -231,16 +242,64 @@ export function MessageList(props: {
   };
 
   const unread = view.conversation.unread;
+
+  /** Moves the focus to a message: at once when it is rendered, else once it is scrolled to. */
+  const focusMessage = (key: string) => {
+    setActiveKey(key);
+    const el = scroller.current;
+    const target = el?.querySelector<HTMLElement>(`[data-testid="message"][data-key="${CSS.escape(key)}"]`);
+    if (target) { target.focus(); return; }
+    const i = keys.indexOf(key);
+    if (!el || i < 0) return;
+    pendingFocus.current = key;
+    const top = Math.max(0, offsets[i]! - el.clientHeight / 3);
+    atBottom.current = false;
+    props.onAtBottom(false);
+    anchor.current = anchorAt(keys, offsets, top, CONTENT_START);
+    el.scrollTop = top;
+    setScrollTop(top);
+  };
+
+  // Arrow keys move between messages, Home and End to the first and the last loaded one; only
+  // when a message itself has the focus (its controls and menus keep their keys).
+  const onKeyDown = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement;
+    if (target.dataset.testid !== "message" || e.altKey || e.ctrlKey || e.metaKey) return;
+    const i = messageKeys.indexOf(target.dataset.key ?? "");
+    if (i < 0) return;
+    const next = e.key === "ArrowUp" ? messageKeys[i - 1] : e.key === "ArrowDown" ? messageKeys[i + 1]
+      : e.key === "Home" ? messageKeys[0] : e.key === "End" ? messageKeys[messageKeys.length - 1] : undefined;
+    if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(e.key)) return;
+    e.preventDefault();
+    if (next !== undefined) focusMessage(next);
+    else if (e.key === "ArrowUp" && !view.atStart) loadOlder();
+  };
+  const onFocusIn = (e: FocusEvent) => {
+    const row = (e.target as HTMLElement).closest<HTMLElement>('[data-testid="message"]');
+    const key = row?.dataset.key;
+    if (key !== undefined && key !== activeKey && messageKeySet.has(key)) setActiveKey(key);
+  };
+
   const liveTop = scroller.current?.scrollTop ?? 0;
   const { start, end } = visibleRange(offsets, liveTop, viewport, OVERSCAN_PX);
+  // The log's one Tab stop: the message last moved to while it is rendered (or has the focus
+  // on its way to it), else the newest message if it is rendered, else the newest rendered one;
+  // so that there is always one, also after the user has scrolled far with the mouse.
+  const rendered = rows.slice(start, end).filter((r) => messageKeySet.has(r.key)).map((r) => r.key);
+  const newest = messageKeys[messageKeys.length - 1];
+  const focusInside = !!scroller.current && scroller.current.contains(document.activeElement);
+  const activeKey = chosenKey !== undefined && messageKeySet.has(chosenKey) && (focusInside || rendered.includes(chosenKey)) ? chosenKey
+    : newest !== undefined && rendered.includes(newest) ? newest : rendered[rendered.length - 1] ?? newest;
   const total = offsets[offsets.length - 1] ?? 0;
   const before = offsets[start] ?? 0;
   const after = total - (offsets[end] ?? total);
 
   return (
     <div class="message-list-wrap">
-      <div class={`message-list${placed ? "" : " placing"}`} ref={scroller} role="log" aria-label={t("chat.messages")} tabIndex={0} onScroll={onScroll}
-        aria-busy={placed ? undefined : "true"}>
+      <div class={`message-list${placed ? "" : " placing"}`} ref={scroller} role="log" aria-label={t("chat.messages")} onScroll={onScroll}
+        aria-busy={placed ? undefined : "true"} onKeyDown={onKeyDown} onFocusIn={onFocusIn}
+        // A Tab stop of its own only while it holds no message to stop at.
+        tabIndex={messageKeys.length > 0 ? -1 : 0}>
         <div style={{ height: `${before}px` }} aria-hidden="true" />
         {rows.slice(start, end).map((row) => (
           <Measured key={row.key} rowKey={row.key} observer={observer} heights={heights} onMeasured={noteMeasured}
@@ -249,7 +308,7 @@ export function MessageList(props: {
               ? <div class="list-head">{view.atStart
                 ? <p class="muted small">{view.messages.length ? t("chat.beginning") : t("chat.empty")}</p>
                 : <Spinner label={loadingOlder ? t("chat.loadingOlder") : undefined} />}</div>
-              : <RowView row={row} env={env} now={props.now} flash={row.key === props.highlightKey} />}
+              : <RowView row={row} env={env} now={props.now} flash={row.key === props.highlightKey} active={row.key === activeKey} />}
           </Measured>
         ))}
         <div style={{ height: `${after}px` }} aria-hidden="true" />

@@ -72,9 +72,10 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
 
   const open = route.page === "chats" ? route.conversation : undefined;
   const chatsUnread = unread;
-  const nav: { page: "chats" | "contacts" | "settings"; icon: IconName; label: MessageKey; badge?: number }[] = [
-    { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread },
-    { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests },
+  // A badge is read out with the label (and the visible number is part of the name).
+  const nav: { page: "chats" | "contacts" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
+    { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread, badgeLabel: "nav.withBadge" },
+    { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests, badgeLabel: "nav.withRequests" },
     { page: "settings", icon: "settings", label: "nav.settings" },
   ];
 
@@ -85,12 +86,14 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
         <nav class="rail" aria-label={t("nav.main")}>
           <div class="rail-brand" aria-hidden="true">鹊</div>
           {nav.map((n) => (
-            <button type="button" key={n.page} class={`rail-btn${route.page === n.page ? " active" : ""}`} aria-label={t(n.label)}
+            <button type="button" key={n.page} class={`rail-btn${route.page === n.page ? " active" : ""}`}
+              aria-label={n.badge && n.badgeLabel ? t(n.badgeLabel, { label: t(n.label), count: n.badge > 99 ? "99+" : n.badge }) : t(n.label)}
               aria-current={route.page === n.page ? "page" : undefined} title={t(n.label)}
               onClick={() => navigate(n.page === "chats" ? { page: "chats" } : { page: n.page })}>
               <Icon name={n.icon} size={22} />
               <span class="rail-label" aria-hidden="true">{t(n.label)}</span>
-              {n.badge ? <span class="rail-badge" aria-hidden="true">{n.badge > 99 ? "99+" : n.badge}</span> : null}
+              {/* A space, so that the visible text reads "Chats 3" as the name does. */}
+              {n.badge ? <>{" "}<span class="rail-badge" aria-hidden="true">{n.badge > 99 ? "99+" : n.badge}</span></> : null}
             </button>
           ))}
           <div class="rail-spacer" />

@@ -2,7 +2,7 @@
 // as text nodes, except Markdown, which goes through the sanitiser in lib/markdown.ts.
 
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ChatClient, Entry } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { type Body, num, objList, str } from "../lib/body.ts";
@@ -17,6 +17,7 @@ import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { Avatar, Dialog, copyText } from "./ui.tsx";
+import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
 
 // ---- Text with links and mentions -------------------------------------------------------
 
@@ -58,10 +59,11 @@ export function mentionedNames(entry: Pick<Entry, "mentions" | "mention_all">, n
 
 export function RichText({ text, mentioned = [] }: { text: string; mentioned?: string[] }): JSX.Element {
   const segments = useMemo(() => segmentText(text, mentioned), [text, mentioned.join("\u0000")]);
+  const tab = useRowTabIndex();
   return (
     <div class="text-body">
       {segments.map((s, i) =>
-        s.type === "link" ? <a key={i} href={s.text} target="_blank" rel="noopener noreferrer nofollow">{s.text}</a>
+        s.type === "link" ? <a key={i} href={s.text} target="_blank" rel="noopener noreferrer nofollow" tabIndex={tab}>{s.text}</a>
           : s.type === "mention" ? <span key={i} class="mention" data-testid="mention">{s.text}</span>
             : s.text)}
     </div>
@@ -100,6 +102,11 @@ function Markdown({ text, mentioned }: { text: string; mentioned: string[] }): J
   useLayoutEffect(() => {
     if (ref.current) markMentions(ref.current, mentioned);
   }, [html, namesKey]);
+  // The sanitised HTML's links follow the message's place in the Tab order.
+  const tabbable = useContext(RowTabbable);
+  useLayoutEffect(() => {
+    ref.current?.querySelectorAll("a[href]").forEach((a) => { if (tabbable) a.removeAttribute("tabindex"); else a.setAttribute("tabindex", "-1"); });
+  }, [html, tabbable]);
   useEffect(() => {
     const blocks = ref.current?.querySelectorAll<HTMLElement>("pre code");
     if (!blocks || blocks.length === 0) return;
@@ -119,6 +126,7 @@ function Markdown({ text, mentioned }: { text: string; mentioned: string[] }): J
 
 function Code({ code, language }: { code: string; language?: string | undefined }): JSX.Element {
   const { t } = useT();
+  const tab = useRowTabIndex();
   const [html, setHtml] = useState<{ html: string; language: string } | null>(null);
   useEffect(() => {
     let live = true;
@@ -129,7 +137,7 @@ function Code({ code, language }: { code: string; language?: string | undefined 
     <div class="code-block">
       <div class="code-head">
         <span>{language || html?.language || t("msg.code")}</span>
-        <button type="button" class="icon-btn small" aria-label={t("msg.copyCode")} title={t("msg.copyCode")}
+        <button type="button" class="icon-btn small" aria-label={t("msg.copyCode")} title={t("msg.copyCode")} tabIndex={tab}
           onClick={() => void copyText(code).then(() => toast(t("msg.copied"), "info"))}><Icon name="copy" size={14} /></button>
       </div>
       {html
@@ -163,8 +171,9 @@ function ImageContent({ body, clientMsgId, onOpen }: { body: Body; clientMsgId?:
   const box = fitBox(num(body, "width"), num(body, "height"), 280, 280);
   const placeholder = blurhashUrl(str(body, "blurhash"));
   const src = loaded || !local ? remote ?? local : local;
+  const tab = useRowTabIndex();
   return (
-    <button type="button" class="image-frame" aria-label={name ? t("msg.openImageNamed", { name }) : t("msg.openImage")}
+    <button type="button" class="image-frame" aria-label={name ? t("msg.openImageNamed", { name }) : t("msg.openImage")} tabIndex={tab}
       style={{ width: `${box.width}px`, aspectRatio: `${box.width} / ${box.height}`, backgroundImage: placeholder ? `url(${placeholder})` : undefined }}
       onClick={() => fileId && onOpen(fileId, name)} disabled={!fileId}>
       {local && !loaded && <img src={local} alt="" class="loaded" />}
@@ -211,6 +220,7 @@ function FileContent({ body }: { body: Body }): JSX.Element {
   const name = str(body, "name") ?? t("msg.file");
   const size = num(body, "size");
   const badge = fileBadge(name);
+  const tab = useRowTabIndex();
   return (
     <div class="file-card">
       <span class={`file-badge file-${badge.toLowerCase()}`} aria-hidden="true">{badge}</span>
@@ -218,7 +228,7 @@ function FileContent({ body }: { body: Body }): JSX.Element {
         <span class="file-name" title={name}>{name}</span>
         {size !== undefined && <span class="file-size">{formatBytes(size)}</span>}
       </span>
-      {fileId && <button type="button" class="icon-btn" aria-label={t("msg.downloadNamed", { name })} title={t("msg.download")}
+      {fileId && <button type="button" class="icon-btn" aria-label={t("msg.downloadNamed", { name })} title={t("msg.download")} tabIndex={tab}
         onClick={() => downloadFile(client, fileId, name).catch((e: unknown) => toast(errorText(e, t)))}><Icon name="download" size={18} /></button>}
     </div>
   );
@@ -230,10 +240,11 @@ function MediaContent({ body, kind }: { body: Body; kind: "voice" | "video" }): 
   const fileId = str(body, "file");
   const [url, setUrl] = useState<string | undefined>(undefined);
   const duration = formatDuration(num(body, "duration_ms") ?? 0);
+  const tab = useRowTabIndex();
   if (url) return kind === "voice" ? <audio class="voice-player" controls autoPlay src={url} /> : <video class="video-player" controls autoPlay src={url} />;
   return (
     <div class="card-row">
-      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId}
+      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId} tabIndex={tab}
         onClick={() => fileId && client.fileUrl(fileId).then(setUrl, (e: unknown) => toast(errorText(e, t)))}><Icon name="play" size={16} /></button>
       <span class="card-title">{kind === "voice" ? t("msg.voice") : t("msg.video")}</span>
       <span class="muted">{duration}</span>
@@ -268,9 +279,10 @@ function LocationCard({ body }: { body: Body }): JSX.Element {
   const lat = num(body, "latitude") ?? 0;
   const lon = num(body, "longitude") ?? 0;
   const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+  const tab = useRowTabIndex();
   return (
     <Card icon="mapPin" tone="green" title={str(body, "name") || t("msg.location")}
-      footer={<a href={href} target="_blank" rel="noopener noreferrer">{t("msg.openMap")} <Icon name="external" size={12} /></a>}>
+      footer={<a href={href} target="_blank" rel="noopener noreferrer" tabIndex={tab}>{t("msg.openMap")} <Icon name="external" size={12} /></a>}>
       {str(body, "address") && <div>{str(body, "address")}</div>}
       <div class="muted small">{lat.toFixed(5)}, {lon.toFixed(5)}</div>
     </Card>
@@ -282,12 +294,13 @@ function CardContent({ body }: { body: Body }): JSX.Element {
   const { t } = useT();
   const card = str(body, "card");
   const account = str(body, "account") ?? "";
+  const tab = useRowTabIndex();
   const nameOf = useNames(client, [account]);
   if (card === "contact") {
     const name = str(body, "title") || nameOf(account);
     return (
       <Card icon="contacts" title={t("msg.contactCard")}
-        footer={account && account !== client.me.account ? <button type="button" class="btn btn-small" onClick={() =>
+        footer={account && account !== client.me.account ? <button type="button" class="btn btn-small" tabIndex={tab} onClick={() =>
           client.openDirect(account).then((c) => openConversationRoute(c.id), (e: unknown) => toast(errorText(e, t)))}>{t("msg.sendMessage")}</button> : null}>
         <div class="person-row static"><Avatar name={name} seed={account} size={32} /><span class="person-text"><span class="person-name">{name}</span><span class="person-addr">{account}</span></span></div>
       </Card>
@@ -301,7 +314,7 @@ function CardContent({ body }: { body: Body }): JSX.Element {
   let host = url;
   try { host = new URL(url).host; } catch { /* shown as given */ }
   return (
-    <Card icon="link" tone="blue" title={safe ? <a href={url} target="_blank" rel="noopener noreferrer nofollow">{str(body, "title") || url}</a> : str(body, "title") || url}>
+    <Card icon="link" tone="blue" title={safe ? <a href={url} target="_blank" rel="noopener noreferrer nofollow" tabIndex={tab}>{str(body, "title") || url}</a> : str(body, "title") || url}>
       {str(body, "description") && <div class="muted">{str(body, "description")}</div>}
       <div class="muted small">{host}</div>
     </Card>
@@ -351,10 +364,11 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
   const [open, setOpen] = useState(false);
   const items = objList(body, "messages");
   const nameOf = useNames(client, items.map((m) => String(m.sender ?? "")));
+  const tab = useRowTabIndex();
   const line = (m: Record<string, unknown>) => bodyPreview(String(m.kind ?? ""), (m.body ?? null) as Body, { t, locale, nameOf });
   return (
     <>
-      <button type="button" class="msg-card forward-card" onClick={() => setOpen(true)}>
+      <button type="button" class="msg-card forward-card" tabIndex={tab} onClick={() => setOpen(true)}>
         <div class="card-row"><span class="card-icon" aria-hidden="true"><Icon name="forward" size={18} /></span><span class="card-title">{t("msg.chatHistory")}</span></div>
         <div class="card-body">
           {items.slice(0, 4).map((m, i) => <div key={i} class="forward-line">{nameOf(String(m.sender ?? ""))}: {line(m)}</div>)}
@@ -362,6 +376,8 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
         <div class="card-footer">{t("msg.forwardCount", { count: items.length })}</div>
       </button>
       {open && (
+        // A dialog of its own: its links are in the Tab order whatever the message is.
+        <RowTabbable.Provider value={true}>
         <Dialog title={t("msg.chatHistory")} onClose={() => setOpen(false)} size="md">
           <ol class="history-list">
             {items.map((m, i) => (
@@ -373,6 +389,7 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
             ))}
           </ol>
         </Dialog>
+        </RowTabbable.Provider>
       )}
     </>
   );

@@ -8,7 +8,8 @@ import { useT } from "../i18n/hooks.ts";
 
 // ---- Avatars and presence ---------------------------------------------------------------
 
-const AVATAR_COLOURS = ["#5b7cfa", "#14a38b", "#e8833a", "#d9486b", "#8a5cf6", "#0e9bd8", "#c2922b", "#4f9d4a"];
+/** Avatar backgrounds: white initials on each have a contrast of at least 4.5:1. */
+const AVATAR_COLOURS = ["#4a68e0", "#0f7f6c", "#b4561c", "#c23a5c", "#7448d8", "#0a6fa0", "#8c6a14", "#3b7a37"];
 
 export function hashColour(seed: string): string {
   let h = 0;
@@ -49,10 +50,13 @@ export function Avatar(props: {
   const text = initials(props.name);
   return (
     <span class={`avatar${props.group ? " avatar-group" : ""}${props.class ? " " + props.class : ""}`} aria-hidden="true"
+      data-initials={safeUrl && !broken || props.group ? undefined : text}
       style={{ width: `${size}px`, height: `${size}px`, background: hashColour(props.seed), fontSize: `${Math.round(size * (Array.from(text).length > 1 && CJK.test(text) ? 0.32 : 0.4))}px` }}>
+      {/* The initials are drawn by CSS (data-initials): an avatar is a picture of the name
+          shown next to it, not text of a control (a button holding one is named otherwise). */}
       {safeUrl && !broken
         ? <img src={safeUrl} alt="" referrerpolicy="no-referrer" onError={() => setBroken(true)} />
-        : props.group ? <Icon name="users" size={Math.round(size * 0.5)} /> : text}
+        : props.group ? <Icon name="users" size={Math.round(size * 0.5)} /> : null}
       {props.presence && <span class={`presence-dot presence-${props.presence}`} />}
     </span>
   );

@@ -32,6 +32,8 @@ export const en = {
   "auth.signedOutExpired": "Your session expired. Sign in again.",
   "auth.signedOutGeneric": "You were signed out.",
 
+  "nav.withBadge": "{label} {count} unread",
+  "nav.withRequests": "{label} {count} new requests",
   "nav.main": "Main",
   "nav.chats": "Chats",
   "nav.contacts": "Contacts",
@@ -119,6 +121,7 @@ export const en = {
   "presence.offline": "Offline",
   "presence.lastSeen": "Last seen {time}",
 
+  "msg.rowLabel": "{name}, {time}: {text}",
   "msg.actions": "Message actions",
   "msg.reply": "Reply",
   "msg.edit": "Edit",
@@ -335,6 +338,10 @@ export const en = {
   "settings.statusSaved": "Status updated",
   "settings.preferences": "Preferences",
   "settings.language": "Language",
+  "settings.theme": "Appearance",
+  "settings.themeSystem": "Same as the system",
+  "settings.themeLight": "Light",
+  "settings.themeDark": "Dark",
   "settings.notifications": "Desktop notifications",
   "settings.notificationsHint": "Show new messages while Magpie is in the background. Muted chats stay quiet.",
   "settings.notificationsDenied": "The browser blocks notifications for this site. Allow them in the site settings.",

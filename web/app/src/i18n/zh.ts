@@ -34,6 +34,8 @@ export const zh: Record<MessageKey, string> = {
   "auth.signedOutExpired": "登录已过期，请重新登录。",
   "auth.signedOutGeneric": "你已退出登录。",
 
+  "nav.withBadge": "{label} {count} 条未读",
+  "nav.withRequests": "{label} {count} 个新请求",
   "nav.main": "主导航",
   "nav.chats": "消息",
   "nav.contacts": "通讯录",
@@ -121,6 +123,7 @@ export const zh: Record<MessageKey, string> = {
   "presence.offline": "离线",
   "presence.lastSeen": "最后在线 {time}",
 
+  "msg.rowLabel": "{name} {time}：{text}",
   "msg.actions": "消息操作",
   "msg.reply": "回复",
   "msg.edit": "编辑",
@@ -337,6 +340,10 @@ export const zh: Record<MessageKey, string> = {
   "settings.statusSaved": "状态已更新",
   "settings.preferences": "偏好设置",
   "settings.language": "语言",
+  "settings.theme": "外观",
+  "settings.themeSystem": "跟随系统",
+  "settings.themeLight": "浅色",
+  "settings.themeDark": "深色",
   "settings.notifications": "桌面通知",
   "settings.notificationsHint": "喜鹊在后台时弹出新消息通知。免打扰的会话不会通知。",
   "settings.notificationsDenied": "浏览器已禁止此网站的通知，请在网站设置中允许。",
