@@ -94,7 +94,7 @@ export class FakeClient implements ChatClient {
   async fileUrl(): Promise<string> { return "data:,"; }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }
-  profile(account: string): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }
+  profile(account: string, _options?: { fetch?: boolean }): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }
   async searchAccounts(): Promise<Profile[]> { return [...this.profiles.values()]; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}

@@ -12,6 +12,8 @@ import { gradientPng } from "../png.ts";
 const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 async function expectAccessible(page: Page, screen: string): Promise<void> {
+  // What is fading in is checked once it has: halfway, its colours are not its colours.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity));
   const { violations } = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
   const serious = violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")

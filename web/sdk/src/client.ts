@@ -714,11 +714,11 @@ export class MagpieClient implements ChatClient {
 
   // ---- People -----------------------------------------------------------------------------
 
-  profile(account: string): Profile | undefined {
+  profile(account: string, options: { fetch?: boolean } = {}): Profile | undefined {
     if (account === this.currentMe.account) return this.currentMe;
     const cached = this.profiles.get(account);
     if (cached !== undefined) return cached ?? undefined;
-    if (this.profilesFetching.has(account)) return undefined;
+    if (options.fetch === false || this.profilesFetching.has(account)) return undefined;
     const failedAt = this.profilesFailedAt.get(account);
     if (failedAt === undefined || Date.now() - failedAt > PROFILE_RETRY_MS) {
       this.profilesWanted.add(account);

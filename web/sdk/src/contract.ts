@@ -230,7 +230,8 @@ export interface ChatClient {
   stickers(): Promise<StickerPack[]>;
 
   // People
-  profile(account: string): Profile | undefined; // from the cache; fetches in the background when missing
+  /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
+  profile(account: string, options?: { fetch?: boolean }): Profile | undefined;
   searchAccounts(query: string): Promise<Profile[]>;
   updateMe(change: { display_name?: string; signature?: string }): Promise<Me>;
   changePassword(current: string, next: string): Promise<void>;

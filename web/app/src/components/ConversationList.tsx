@@ -24,7 +24,7 @@ export function filterConversations<T extends { title: string; address?: string 
 
 export function ConversationList({ activeId }: { activeId: number | undefined }): JSX.Element {
   const client = useClient();
-  const { t, locale } = useT();
+  const { t } = useT();
   const now = useNow(60_000);
   const [query, setQuery] = useState("");
   const [dialog, setDialog] = useState<"chat" | "group" | null>(null);

@@ -35,6 +35,8 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
 
   // Notifications while the tab is hidden.
   useEffect(() => client.on("message", (conversation, entry) => {
+    // Cheap first: a busy group sends many while the tab is visible, and needs nothing then.
+    if (document.visibilityState !== "hidden") return;
     if (!shouldNotify(conversation, document.visibilityState, notificationsWanted(), permission())) return;
     const nameOf = (a: string) => displayName(client, a);
     const title = conversationTitle(client, conversation, t);
