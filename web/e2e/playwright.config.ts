@@ -30,6 +30,10 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // The suite serves the tree's built client through Playwright's routing (fixtures.ts),
+        // which Chromium counts as a public page; it then refuses the page's WebSocket to the
+        // test server on loopback under its local network access rules.
+        "--disable-features=LocalNetworkAccessChecks",
       ],
     },
   },

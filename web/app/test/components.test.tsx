@@ -1,7 +1,7 @@
 // The accessible names and structure that the end-to-end tests (and screen readers) rely on,
 // checked on the real components with a fake client.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { render } from "preact";
+import { options, render } from "preact";
 import { act } from "preact/test-utils";
 import type { MessageView } from "@magpie/sdk";
 import { ClientContext } from "../src/state/client.ts";
@@ -129,6 +129,70 @@ describe("chat view", () => {
     act(() => { box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true })); });
     expect(client.sent).toEqual([{ conversation: 1, kind: "markdown", body: { text: "**hi** all" }, options: {} }]);
     expect(box.value).toBe("");
+  });
+});
+
+describe("a push re-renders only what changed", () => {
+  /** Counts the renders of components by name while `run` runs. */
+  function renders(run: () => void): Map<string, number> {
+    const counts = new Map<string, number>();
+    const hooks = options as unknown as { __r?: (vnode: { type: unknown }) => void };
+    const before = hooks.__r;
+    hooks.__r = (vnode) => {
+      const type = vnode.type as { name?: string };
+      // Bundlers may rename a memoised function ("MessageRow2"): count by the name it was given.
+      const name = type.name?.replace(/\d+$/, "");
+      if (typeof vnode.type === "function" && name) counts.set(name, (counts.get(name) ?? 0) + 1);
+      before?.(vnode);
+    };
+    try { run(); } finally { hooks.__r = before; }
+    return counts;
+  }
+
+  it("a new message in one conversation re-renders its list item, not the others", () => {
+    const client = new FakeClient();
+    client.convs = Array.from({ length: 30 }, (_, i) => conversation(i + 1, { kind: "group", name: `Group ${i + 1}` }));
+    mount(client, <ConversationList activeId={undefined} />);
+    const counts = renders(() => act(() => {
+      client.convs = client.convs.map((c) => (c.id === 7 ? { ...c, unread: 1, last_message: message(1, "bob@x", { text: "hi" }).entry } : c));
+      client.emit("change");
+    }));
+    expect(counts.get("ConversationItem")).toBe(1);
+    expect(text($$(".conv-item")[6])).toContain("hi");
+  });
+
+  it("a change elsewhere re-renders no list item at all", () => {
+    const client = new FakeClient();
+    client.convs = Array.from({ length: 30 }, (_, i) => conversation(i + 1, { kind: "group", name: `Group ${i + 1}` }));
+    mount(client, <ConversationList activeId={undefined} />);
+    const counts = renders(() => act(() => { client.emit("change"); }));
+    expect(counts.get("ConversationItem") ?? 0).toBe(0);
+    expect(counts.get("ConversationList") ?? 0).toBe(0);
+  });
+
+  it("a new message in the open chat renders that message's row only", () => {
+    const client = new FakeClient();
+    client.profiles.set("bob@x", { account: "bob@x", display_name: "Bob" });
+    client.convs = [conversation(1, { kind: "group", name: "Team", member_count: 3 })];
+    const history = Array.from({ length: 40 }, (_, i) => message(i + 1, i % 2 ? "bob@x" : "me@x", { text: `m${i + 1}` }, i % 2 ? {} : { state: "read" }));
+    client.messages.set(1, history);
+    mount(client, <ChatView id={1} />);
+    expect($$('[data-testid="message"]').length).toBeGreaterThan(0);
+    // A new message: its own row at most (jsdom has no layout, so the list shows its top rows).
+    const counts = renders(() => act(() => {
+      client.messages.set(1, [...history, message(41, "bob@x", { text: "m41" })]);
+      client.emit("change");
+    }));
+    expect(counts.get("MessageRow") ?? 0).toBeLessThanOrEqual(1);
+    expect(counts.get("MessageList")).toBe(1);
+    // A reaction on a shown message: that row, and no other.
+    const again = renders(() => act(() => {
+      client.messages.set(1, client.messages.get(1)!.map((m) =>
+        m.key === "3" ? { ...m, entry: { ...m.entry, reactions: [{ emoji: "👍", accounts: ["bob@x"] }] } } : m));
+      client.emit("change");
+    }));
+    expect(again.get("MessageRow")).toBe(1);
+    expect($('[data-seq="3"]')?.querySelector('[aria-label^="👍"]')).not.toBeNull();
   });
 });
 

@@ -1,8 +1,9 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, FileInfo, FriendRequests, Me, MessageView,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
   Presence, Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
 } from "@magpie/sdk";
+import { shareView } from "@magpie/sdk";
 
 const ack: Ack = { conversation: 0, seq: 0, id: 0, at_ms: 0, duplicate: false };
 const no = (): never => { throw new Error("not in the fake"); };
@@ -33,7 +34,13 @@ export class FakeClient implements ChatClient {
     this.listeners.set(event, set);
     return () => set.delete(listener as (...args: unknown[]) => void);
   }
-  emit(event: keyof ChatEvents, ...args: unknown[]): void { for (const l of this.listeners.get(event) ?? []) l(...args); }
+  emit(event: keyof ChatEvents, ...args: unknown[]): void {
+    if (event === "change") this.views.clear();
+    for (const l of this.listeners.get(event) ?? []) l(...args);
+  }
+  /** Views as the SDK gives them: the same object until a change, and shared across changes. */
+  private readonly views = new Map<number, ConversationView>();
+  private readonly built = new Map<number, ConversationView>();
   start(): void {}
   close(): void {}
   async logout(): Promise<void> {}
@@ -41,8 +48,14 @@ export class FakeClient implements ChatClient {
   view(id: number): ConversationView | undefined {
     const c = this.convs.find((x) => x.id === id);
     if (!c) return undefined;
-    return { conversation: c, title: c.name ?? c.peer ?? "", messages: this.messages.get(id) ?? [], atStart: true, typing: [] };
+    const cached = this.views.get(id);
+    if (cached) return cached;
+    const view = shareView(this.built.get(id), { conversation: c, title: c.name ?? c.peer ?? "", messages: this.messages.get(id) ?? [], atStart: true, typing: [] });
+    this.views.set(id, view);
+    this.built.set(id, view);
+    return view;
   }
+  preview(id: number): Entry | undefined { return this.convs.find((c) => c.id === id)?.last_message; }
   async openConversation(): Promise<void> {}
   async loadOlder(): Promise<void> {}
   async refreshMembers(): Promise<void> {}
@@ -81,7 +94,7 @@ export class FakeClient implements ChatClient {
   async fileUrl(): Promise<string> { return "data:,"; }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }
-  profile(account: string): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }
+  profile(account: string, _options?: { fetch?: boolean }): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }
   async searchAccounts(): Promise<Profile[]> { return [...this.profiles.values()]; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}

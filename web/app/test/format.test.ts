@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dayKey, daysBetween, formatBytes, formatDuration, formatListTime, formatMoney } from "../src/lib/format.ts";
-import { fileBadge, segmentText } from "../src/components/content.tsx";
+import { dayKey, daysBetween, formatBytes, formatDuration, formatFull, formatListTime, formatMoney } from "../src/lib/format.ts";
+import { fileBadge, mentionedNames, segmentText } from "../src/components/content.tsx";
 import { initials } from "../src/components/ui.tsx";
 
 describe("formatting", () => {
@@ -28,6 +28,12 @@ describe("formatting", () => {
     expect(formatListTime(new Date(2024, 4, 1).getTime(), now, "en", "Yesterday")).toBe("5/1/2024");
   });
 
+  it("writes full dates with the time on the 24-hour clock in both languages", () => {
+    const at = new Date(2025, 5, 10, 15, 4).getTime();
+    expect(formatFull(at, "en")).toBe("Jun 10, 2025, 15:04");
+    expect(formatFull(at, "zh")).toBe("2025年6月10日 15:04");
+  });
+
   it("formats money with its currency", () => {
     expect(formatMoney(2500, "CNY", "zh")).toBe("¥25.00");
     expect(formatMoney(199, "USD", "en")).toBe("$1.99");
@@ -40,6 +46,11 @@ describe("formatting", () => {
     expect(initials("王小明")).toBe("小明");
     expect(initials("张三")).toBe("张三");
     expect(initials("")).toBe("?");
+    expect(initials("李娜（产品）")).toBe("李娜");
+    expect(initials("Wang Wei (PM)")).toBe("WW");
+    expect(initials("【外包】王小明")).toBe("小明");
+    expect(initials("(bot)")).toBe("B");
+    expect(initials("o'neil-smith")).toBe("ON");
   });
 
   it("finds links and mentions in text without building HTML", () => {
@@ -51,7 +62,17 @@ describe("formatting", () => {
       { type: "text", text: " ok" },
     ]);
     expect(segmentText("<b>hi</b>", [])).toEqual([{ type: "text", text: "<b>hi</b>" }]);
+    // The longest name wins, Chinese names need no space after them, Latin ones end at a word.
+    expect(segmentText("@Alice Chen, @李娜请看 @Bobby", ["alice", "Alice Chen", "李娜", "Bob"])).toEqual([
+      { type: "mention", text: "@Alice Chen" },
+      { type: "text", text: ", " },
+      { type: "mention", text: "@李娜" },
+      { type: "text", text: "请看 @Bobby" },
+    ]);
+    expect(mentionedNames({ mentions: ["lina@x"], mention_all: true }, () => "李娜")).toEqual(["李娜", "lina", "all", "所有人", "everyone"]);
     expect(fileBadge("Q3.PDF")).toBe("PDF");
+    expect(fileBadge("sales.csv")).toBe("CSV");
+    expect(fileBadge("sales.xlsx")).toBe("XLS");
     expect(fileBadge("archive.tar.gz")).toBe("ZIP");
     expect(fileBadge("noext")).toBe("FILE");
   });

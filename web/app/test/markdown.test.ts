@@ -55,6 +55,12 @@ describe("renderMarkdown", () => {
     expect(a?.getAttribute("rel")).toContain("noreferrer");
   });
 
+  it("leaves a refused link as text, neither opening anything nor marked as opening", () => {
+    const a = dom(renderMarkdown("[click me](javascript:alert(1))")).querySelector("a");
+    expect(a?.hasAttribute("href")).toBe(false);
+    expect(a?.hasAttribute("target")).toBe(false);
+  });
+
   it("keeps only language classes on fenced code", () => {
     const d = dom(renderMarkdown("```rust\nfn main() {}\n```"));
     expect(d.querySelector("pre code")?.className).toBe("language-rust");

@@ -42,4 +42,20 @@ describe("buildRows", () => {
   it("is empty for no messages", () => {
     expect(buildRows([])).toEqual([]);
   });
+
+  it("puts the new-messages divider before the first message of someone else after the read mark", () => {
+    const day = (h: number) => new Date(2025, 0, 1, h);
+    const a = msg(day(9)); // seq n
+    const mine = msg(day(10), "me@x");
+    const b = msg(day(11));
+    const rows = buildRows([a, mine, b], { unreadAfter: a.entry.seq });
+    expect(rows.map((r) => r.type)).toEqual(["day", "message", "message", "unread", "message"]);
+    const [m1, m2] = [msg(day(9)), msg(day(9))];
+    const next = buildRows([a, m1, m2], { unreadAfter: m1.entry.seq });
+    expect(next.map((r) => (r.type === "message" ? r.continued : r.type))).toEqual(["day", false, true, "unread", false]);
+    // Opening a day: the divider comes before the day's separator.
+    const c = msg(new Date(2025, 0, 2, 8));
+    expect(buildRows([b, c], { unreadAfter: b.entry.seq }).map((r) => r.type)).toEqual(["day", "message", "unread", "day", "message"]);
+    expect(buildRows([a, b], { unreadAfter: null }).some((r) => r.type === "unread")).toBe(false);
+  });
 });

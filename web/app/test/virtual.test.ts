@@ -49,6 +49,18 @@ describe("virtual list math", () => {
     expect(anchorAt([], [0], 0)).toBeNull();
   });
 
+  it("never anchors to the rows before firstAnchor, so that a page prepended at the very top moves the view", () => {
+    const before = ["head", ...keys(5, "m")];
+    const offsetsBefore = computeOffsets(before, new Map([["head", 48]]), 50);
+    const anchor = anchorAt(before, offsetsBefore, 0, 1)!;
+    expect(anchor).toEqual({ key: "m0", delta: -48 });
+    const after = ["head", ...keys(3, "old"), ...keys(5, "m")];
+    const offsetsAfter = computeOffsets(after, new Map([["head", 48]]), 50);
+    // m0 stays 48 px below the top of the viewport: the view is now 150 px down, off the top.
+    expect(restoreAnchor(anchor, after, offsetsAfter)).toBe(150);
+    expect(anchorAt(["head"], [0, 48], 0, 1)).toBeNull();
+  });
+
   it("knows when the viewport is at the bottom", () => {
     expect(isAtBottom(500, 500, 1000)).toBe(true);
     expect(isAtBottom(460, 500, 1000)).toBe(true);

@@ -1,10 +1,10 @@
 // The main screens in both languages and on a phone, written to e2e/screenshots/.
 
-import { test, expect, signedIn, shot } from "../fixtures.ts";
+import { test, expect, newContext, signedIn, shot } from "../fixtures.ts";
 
 test("the sign-in screen, in English and Chinese", async ({ browser, server }) => {
   for (const locale of ["en-US", "zh-CN"]) {
-    const context = await browser.newContext({ baseURL: server.url, locale });
+    const context = await newContext(browser, server, { locale });
     const page = await context.newPage();
     await page.goto("/");
     const button = locale === "en-US" ? "Sign in" : "登录";
@@ -19,7 +19,7 @@ test("Chinese interface, switchable to English, and a phone-sized layout", async
   const bob = await server.addUser("bob", { displayName: "王小明" });
 
   // The language follows the browser: Chinese here.
-  const context = await browser.newContext({ baseURL: server.url, locale: "zh-CN" });
+  const context = await newContext(browser, server, { locale: "zh-CN" });
   const page = await context.newPage();
   await page.goto("/");
   await page.getByLabel("账号").fill(bob.account);

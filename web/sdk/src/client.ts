@@ -4,7 +4,7 @@
 // presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
 
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, FileInfo, FriendRequests, KeyValueStorage, Me, MessageView, Presence, PresenceStatus,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Me, MessageView, Presence, PresenceStatus,
   Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
@@ -14,7 +14,7 @@ import { RestClient } from "./rest.ts";
 import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, webSocketUrl, type CloseInfo } from "./socket.ts";
 import { defaultStorage, forgetSession, loadSession, outboxKey, saveSession } from "./storage.ts";
 import { SyncEngine } from "./sync.ts";
-import { conversationView, outboxView, type ViewContext } from "./views.ts";
+import { conversationView, outboxView, shareView, type ViewContext } from "./views.ts";
 import type { WirePendingRequest } from "./wire.ts";
 
 /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
@@ -77,6 +77,8 @@ export class MagpieClient implements ChatClient {
   private changeQueued = false;
   private conversationList: Conversation[] | undefined;
   private readonly views = new Map<number, ConversationView>();
+  /** The last view built per conversation, kept across changes to share what did not change. */
+  private readonly builtViews = new Map<number, ConversationView>();
 
   private sending = false;
   private sendRetryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -92,6 +94,8 @@ export class MagpieClient implements ChatClient {
   /** Account → profile; null when the server said not_found. */
   private readonly profiles = new Map<string, Profile | null>();
   private readonly profilesWanted = new Set<string>();
+  /** Profiles being fetched: asked for again by every render until they come, but fetched once. */
+  private readonly profilesFetching = new Set<string>();
   private readonly profilesFailedAt = new Map<string, number>();
   private profileFetches = 0;
   private readonly presences = new Map<string, Presence>();
@@ -381,9 +385,18 @@ export class MagpieClient implements ChatClient {
     if (cached) return cached;
     const state = this.engine.replica.get(conversation);
     if (!state) return undefined;
-    const view = conversationView(state, this.viewContext(conversation));
+    const view = shareView(this.builtViews.get(conversation), conversationView(state, this.viewContext(conversation)));
     this.views.set(conversation, view);
+    this.builtViews.set(conversation, view);
     return view;
+  }
+
+  preview(conversation: number): Entry | undefined {
+    const state = this.engine.replica.get(conversation);
+    if (!state) return undefined;
+    const last = state.conversation.last_message;
+    const notice = state.lastNotice;
+    return notice && (!last || notice.seq > last.seq) ? notice : last;
   }
 
   private viewContext(conversation?: number): ViewContext {
@@ -566,12 +579,15 @@ export class MagpieClient implements ChatClient {
     return this.rest.receipts(conversation, seq);
   }
 
-  markRead(conversation: number): void {
+  markRead(conversation: number, upTo?: number): void {
     const state = this.engine.replica.get(conversation);
     if (!state || state.left) return;
-    const seq = state.block?.last ?? state.conversation.last_seq;
+    const end = state.block?.last ?? state.conversation.last_seq;
+    const seq = upTo === undefined ? end : Math.min(upTo, end);
     const me = state.conversation.me;
-    if (seq <= me.read_seq && state.conversation.unread === 0) return;
+    // Nothing new: at or below the mark, unless the mark reaches the end while the count
+    // still says unread (then the server's count is brought to zero).
+    if (seq <= me.read_seq && (seq < state.conversation.last_seq || state.conversation.unread === 0)) return;
     this.engine.replica.markReadLocally(conversation, seq);
     this.changed();
     this.queueMark(this.readMarks, conversation, seq);
@@ -698,10 +714,11 @@ export class MagpieClient implements ChatClient {
 
   // ---- People -----------------------------------------------------------------------------
 
-  profile(account: string): Profile | undefined {
+  profile(account: string, options: { fetch?: boolean } = {}): Profile | undefined {
     if (account === this.currentMe.account) return this.currentMe;
     const cached = this.profiles.get(account);
     if (cached !== undefined) return cached ?? undefined;
+    if (options.fetch === false || this.profilesFetching.has(account)) return undefined;
     const failedAt = this.profilesFailedAt.get(account);
     if (failedAt === undefined || Date.now() - failedAt > PROFILE_RETRY_MS) {
       this.profilesWanted.add(account);
@@ -716,7 +733,8 @@ export class MagpieClient implements ChatClient {
     while (this.profileFetches < PROFILE_FETCHES_MAX && this.profilesWanted.size > 0) {
       const account = this.profilesWanted.values().next().value as string;
       this.profilesWanted.delete(account);
-      if (this.profiles.has(account)) continue;
+      if (this.profiles.has(account) || this.profilesFetching.has(account)) continue;
+      this.profilesFetching.add(account);
       this.profileFetches += 1;
       this.rest
         .account(account)
@@ -728,6 +746,7 @@ export class MagpieClient implements ChatClient {
           },
         )
         .finally(() => {
+          this.profilesFetching.delete(account);
           this.profileFetches -= 1;
           this.changed();
           this.fetchProfiles();

@@ -115,7 +115,8 @@ export interface ConversationView {
   title: string;
   /** Loaded messages (kind not edit/recall/reaction/system... system entries are included so the
    * UI can show them as notices; entries deleted for me are left out), oldest first, then the
-   * outbox items of this conversation. */
+   * outbox items of this conversation. A message that did not change since the last view
+   * (and a view in which nothing changed) is the same object as before. */
   messages: MessageView[];
   /** False when older history exists that is not loaded yet: call loadOlder(). */
   atStart: boolean;
@@ -169,6 +170,10 @@ export interface ChatClient {
   /** Conversations, pinned first, then by activity, newest first. */
   conversations(): Conversation[];
   view(conversation: number): ConversationView | undefined;
+  /** What a conversation list shows for it: the summary's last_message, or a newer system
+   * notice ("Alice made Bob an admin") that this client has seen live or in loaded history
+   * (the server's summary leaves notices out). Undefined when there is neither. */
+  preview(conversation: number): Entry | undefined;
   /** Loads the newest page of history if nothing is loaded, and (groups) the members. */
   openConversation(conversation: number): Promise<void>;
   loadOlder(conversation: number): Promise<void>;
@@ -204,8 +209,10 @@ export interface ChatClient {
   react(conversation: number, seq: number, emoji: string, on: boolean): Promise<Ack>;
   forward(to: number, from: number, seqs: number[]): Promise<Ack>;
   hide(conversation: number, seqs: number[]): Promise<void>;
-  /** Marks read up to the newest loaded seq (no-op when nothing new); debounced internally. */
-  markRead(conversation: number): void;
+  /** Marks read up to `upTo` (the messages the user has seen), or without it up to the newest
+   * loaded seq; a no-op when nothing new. Debounced internally. A mark short of the end leaves
+   * the unread count to the server: the `read` event that follows refreshes it. */
+  markRead(conversation: number, upTo?: number): void;
   receipts(conversation: number, seq: number): Promise<Receipts>;
   typing(conversation: number): void; // throttled to one per 2 s per conversation
 
@@ -223,7 +230,8 @@ export interface ChatClient {
   stickers(): Promise<StickerPack[]>;
 
   // People
-  profile(account: string): Profile | undefined; // from the cache; fetches in the background when missing
+  /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
+  profile(account: string, options?: { fetch?: boolean }): Profile | undefined;
   searchAccounts(query: string): Promise<Profile[]>;
   updateMe(change: { display_name?: string; signature?: string }): Promise<Me>;
   changePassword(current: string, next: string): Promise<void>;

@@ -29,4 +29,4 @@ export {
 } from "./socket.ts";
 export { browserStorage, defaultStorage, memoryStorage, type StoredSession } from "./storage.ts";
 export { SyncEngine, socketReader, type Reader, type SyncHooks } from "./sync.ts";
-export { conversationView, deliveryOf, outboxView, type ViewContext } from "./views.ts";
+export { conversationView, deliveryOf, outboxView, sameMessage, shareView, type ViewContext } from "./views.ts";

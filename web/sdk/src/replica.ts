@@ -65,6 +65,9 @@ export interface ConversationState {
   left: boolean;
   /** Account → when its typing indicator expires (ms). */
   typing: Map<string, number>;
+  /** The newest system notice this replica has seen (live or in a loaded page): the summary's
+   * last_message leaves notices out, and a list should still show "Alice renamed the group". */
+  lastNotice?: Entry;
 }
 
 /** Where a pushed entry stands against the cursor (§8.4). */
@@ -164,6 +167,8 @@ export class Replica {
         conversation.unread += 1;
         if (this.mentionsMe(conversation, entry)) conversation.mentions += 1;
         effect.newFromOther = true;
+        // The message is what was being typed: its indicator ends with it, not seconds later.
+        state.typing.delete(entry.sender);
       }
       this.noteReadBySender(state, entry);
     } else if (isOperation(entry)) {
@@ -174,6 +179,7 @@ export class Replica {
         effect.refresh = true;
       }
     } else {
+      noteNotice(state, entry);
       const { membersChanged, unknown } = applySystem(conversation, entry, this.me);
       effect.membersChanged = membersChanged && state.members !== undefined;
       effect.refresh = unknown;
@@ -196,6 +202,7 @@ export class Replica {
       if (isShown(entry)) block.entries.set(entry.seq, entry);
       if (isOperation(entry) && entry.target !== undefined && entry.target <= loadedBefore) applyOperation(block, entry);
       if (isMessage(entry)) this.noteReadBySender(state, entry);
+      noteNotice(state, entry);
     }
     if (entries.length < limit) block.last = Math.max(block.last, upTo);
     trimBlock(block);
@@ -212,7 +219,10 @@ export class Replica {
       entries: new Map(inRange.filter(isShown).map((e) => [e.seq, e])),
       atStart: entries.length < limit || inRange[0]?.seq === firstReadable(state.conversation),
     };
-    for (const entry of inRange) if (isMessage(entry)) this.noteReadBySender(state, entry);
+    for (const entry of inRange) {
+      if (isMessage(entry)) this.noteReadBySender(state, entry);
+      noteNotice(state, entry);
+    }
   }
 
   /** Adds an older page (`before: block.first`) below the block. Its messages show as they
@@ -371,6 +381,7 @@ export class Replica {
         if (!state || !Array.isArray(event.seqs)) return [];
         const seqs = event.seqs.filter((s): s is number => typeof s === "number");
         for (const seq of seqs) state.block?.entries.delete(seq);
+        if (state.lastNotice && seqs.includes(state.lastNotice.seq)) delete state.lastNotice;
         const conversation = state.conversation;
         const countsChange = seqs.some((s) => s > conversation.me.read_seq || s === conversation.last_message?.seq);
         return countsChange ? [{ kind: "refresh", conversation: conversation.id }] : [];
@@ -434,6 +445,12 @@ export class Replica {
       state.members = state.members!.map((m) => (m === member ? raised : m));
     }
   }
+}
+
+/** Keeps `entry` as the conversation's newest notice if it is one, shown, and newer. */
+function noteNotice(state: ConversationState, entry: Entry): void {
+  if (entry.kind !== "system" || entry.hidden) return;
+  if (!state.lastNotice || state.lastNotice.seq < entry.seq) state.lastNotice = entry;
 }
 
 /** The conversation's summary, replaced by a copy that may be changed (see the module note). */

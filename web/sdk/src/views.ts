@@ -78,6 +78,44 @@ export function deliveryOf(entry: Entry, state: ConversationState, me: string): 
   return { state: sendState, readBy };
 }
 
+/** Fields equal one by one (by reference): the SDK replaces what it changes. */
+function shallowEqual(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+}
+
+/** Whether two builds of a message show the same thing. Stored entries are compared by
+ * reference; outbox entries, built anew each time, field by field. */
+export function sameMessage(a: MessageView, b: MessageView): boolean {
+  return a.key === b.key && a.mine === b.mine && a.state === b.state && a.readBy === b.readBy && a.error === b.error &&
+    shallowEqual(a.progress, b.progress) && (a.entry === b.entry || shallowEqual(a.entry, b.entry));
+}
+
+/** `next` with every part that equals `prev`'s replaced by `prev`'s own object, and `prev`
+ * itself when nothing differs: a view is rebuilt after every change of the client, but a UI
+ * that compares by reference re-renders only the messages (and views) that changed. */
+export function shareView(prev: ConversationView | undefined, next: ConversationView): ConversationView {
+  if (!prev || prev.conversation.id !== next.conversation.id) return next;
+  const before = new Map(prev.messages.map((m) => [m.key, m]));
+  const messages = next.messages.map((m) => {
+    const old = before.get(m.key);
+    return old && sameMessage(old, m) ? old : m;
+  });
+  const shared: ConversationView = {
+    ...next,
+    messages: sameItems(prev.messages, messages) ? prev.messages : messages,
+    typing: sameItems(prev.typing, next.typing) ? prev.typing : next.typing,
+  };
+  return shallowEqual(prev, shared) ? prev : shared;
+}
+
 /** An outbox item as a message; `state` (its conversation, when known) gives an acked one's
  * delivery state. */
 export function outboxView(item: OutboxItem, state: ConversationState | undefined, context: ViewContext): MessageView {

@@ -66,6 +66,11 @@ describe("a direct chat", () => {
 
     // Bob's client marks what it received as delivered by itself.
     await until(alice, () => alice.view(chat)!.messages.every((m) => m.state === "delivered"), "alice sees delivered");
+    // Bob reads as far as he has seen: the count comes from the server once it has the mark.
+    bob.markRead(chat, 1);
+    await until(alice, () => alice.view(chat)!.messages[0]!.state === "read", "alice sees the first read");
+    await until(bob, () => bob.conversations().find((c) => c.id === chat)!.unread === 2, "bob counts two unread");
+    expect(alice.view(chat)!.messages.map((m) => m.state)).toEqual(["read", "delivered", "delivered"]);
     bob.markRead(chat);
     expect(bob.conversations().find((c) => c.id === chat)!.unread).toBe(0);
     await until(alice, () => alice.view(chat)!.messages.every((m) => m.state === "read"), "alice sees read");

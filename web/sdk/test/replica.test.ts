@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 
 import {
-  PAGE_LEN, Replica, TYPING_TTL_MS, applyToMessage, conversationView, deliveryOf,
+  PAGE_LEN, Replica, TYPING_TTL_MS, applyToMessage, conversationView, deliveryOf, shareView,
   type AccountEvent, type Conversation, type Entry, type Member,
 } from "../src/index.ts";
 
@@ -146,6 +146,17 @@ describe("live entries", () => {
     // System entries are shown, as notices; they are not messages and do not count.
     expect(shown(replica)).toEqual([2, 3, 4, 5, 6]);
     expect(summary.unread).toBe(0);
+  });
+
+  test("the newest notice is kept for the list, from live entries and loaded pages, until hidden", () => {
+    const notice = (seq: number): Entry => ({ ...text(seq), kind: "system", body: { event: "role_changed", by: BOB, member: CAROL, role: "admin" } });
+    const replica = opened(3, [notice(1), text(2), notice(3)], { kind: "group", peer: undefined, name: "Lunch", member_count: 3 });
+    expect(replica.get(1)!.lastNotice?.seq).toBe(3);
+    replica.applyLive(text(4));
+    replica.applyLive(notice(5));
+    expect(replica.get(1)!.lastNotice?.seq).toBe(5);
+    replica.applyAccountEvent(event(1, { kind: "hidden", conversation: 1, seqs: [5] }));
+    expect(replica.get(1)!.lastNotice).toBeUndefined();
   });
 });
 
@@ -303,6 +314,14 @@ describe("typing", () => {
     expect(replica.expireTyping(10_000 + TYPING_TTL_MS).changed).toBe(true);
     expect(replica.get(1)!.typing.size).toBe(0);
   });
+
+  test("a message from the typist ends its indicator at once; others' go on", () => {
+    const replica = opened(1, [text(1)]);
+    replica.noteTyping(1, BOB, 10_000);
+    replica.noteTyping(1, CAROL, 10_000);
+    replica.applyLive(text(2, BOB));
+    expect([...replica.get(1)!.typing.keys()]).toEqual([CAROL]);
+  });
 });
 
 describe("send states", () => {
@@ -325,5 +344,29 @@ describe("send states", () => {
     // Carol's own message shows that she has read up to it.
     replica.applyLive(text(5, CAROL));
     expect(deliveryOf(text(4, ME), replica.get(1)!, ME)).toEqual({ state: "read", readBy: 2 });
+  });
+});
+
+describe("views shared across changes", () => {
+  const context = { me: ME, outbox: [], profile: () => undefined, progress: () => undefined, nowMs: 0 };
+
+  test("a message that did not change is the same object in the next view, and so is an unchanged view", () => {
+    const replica = opened(3, [text(1), text(2), text(3, ME)]);
+    const first = conversationView(replica.get(1)!, context);
+    expect(shareView(first, conversationView(replica.get(1)!, context))).toBe(first);
+
+    replica.applyLive(op(4, "reaction", 2, { emoji: "👍", on: true }));
+    const second = shareView(first, conversationView(replica.get(1)!, context));
+    expect(second).not.toBe(first);
+    expect(second.messages[0]).toBe(first.messages[0]);
+    expect(second.messages[1]).not.toBe(first.messages[1]);
+    expect(second.messages[1]!.entry.reactions).toEqual([{ emoji: "👍", accounts: [BOB] }]);
+
+    // A peer's read mark changes only the state of my message.
+    replica.applyAccountEvent(event(1, { kind: "peer_read", conversation: 1, account: BOB, seq: 3 }));
+    const third = shareView(second, conversationView(replica.get(1)!, context));
+    expect(third.messages.slice(0, 2)).toEqual(second.messages.slice(0, 2));
+    expect(third.messages[0]).toBe(second.messages[0]);
+    expect(third.messages[2]!.state).toBe("read");
   });
 });

@@ -6,20 +6,23 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import type { MessageView } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
-import { canEdit, isGroupLike, postBlock } from "../lib/permissions.ts";
-import { attempt, conversationTitle, displayName, errorText, useClient, useNow } from "../state/client.ts";
+import { canEdit, isGroupLike, isModerator, postBlock } from "../lib/permissions.ts";
+import { attempt, conversationTitle, displayName, errorText, findMessage, useClient, useClientState, useNames, useNow, useProfile } from "../state/client.ts";
 import { navigate } from "../state/router.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { MessageList, type MessageListHandle } from "./MessageList.tsx";
-import type { ChatCtx } from "./Message.tsx";
+import type { RowEnv, RowLive } from "./Message.tsx";
 import { Composer } from "./Composer.tsx";
 import { ImageViewer } from "./content.tsx";
 import { ForwardDialog } from "./dialogs.tsx";
 import { GroupInfo } from "./GroupInfo.tsx";
 
+/** Pages loaded at most to reach the first unread message when a conversation opens (past
+ * them it opens at the oldest loaded message, under the divider). */
+const UNREAD_PAGES_MAX = 20;
 /** Groups up to this size have their members listed again while reads are awaited. */
 const MEMBERS_POLL_MAX = 200;
 const MEMBERS_POLL_MS = 4000;
@@ -56,8 +59,9 @@ export function ChatView({ id }: { id: number }): JSX.Element {
     return () => { live = false; };
   }, [id]);
 
-  const view = client.view(id);
-  const conv = view?.conversation ?? client.conversations().find((c) => c.id === id);
+  // This view's own subscription: the SDK keeps the view object while nothing in it changes.
+  const view = useClientState(client, () => client.view(id));
+  const conv = useClientState(client, () => client.view(id)?.conversation ?? client.conversations().find((c) => c.id === id));
 
   // Members change with system entries: refresh them when a new one shows up.
   const lastSystemSeq = useMemo(() => {
@@ -88,29 +92,61 @@ export function ChatView({ id }: { id: number }): JSX.Element {
     return () => { clearInterval(timer); document.removeEventListener("visibilitychange", refresh); };
   }, [waitingForReads, opened, id]);
 
-  // Mark read while the newest messages are on screen and the tab is visible.
-  const lastSeq = view?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;
-  const markIfSeen = useCallback(() => {
-    if (atBottom.current && document.visibilityState === "visible") client.markRead(id);
-  }, [client, id]);
-  useEffect(markIfSeen, [lastSeq, conv?.unread, markIfSeen]);
+  // Unread: the chat opens at the first message after the read mark it was opened with (older
+  // pages are loaded until that one is), and is marked read as far as messages have been seen.
+  const openedWith = useRef<{ readSeq: number; unread: number } | null>(null);
+  if (!openedWith.current && conv) openedWith.current = { readSeq: conv.me.read_seq, unread: conv.unread };
+  const [unreadAfter, setUnreadAfter] = useState<number | null | undefined>(undefined);
   useEffect(() => {
-    const onVis = () => markIfSeen();
-    document.addEventListener("visibilitychange", onVis);
-    window.addEventListener("focus", onVis);
-    return () => { document.removeEventListener("visibilitychange", onVis); window.removeEventListener("focus", onVis); };
-  }, [markIfSeen]);
+    if (opened === "failed") { setUnreadAfter(null); return; }
+    if (opened !== "ok" || unreadAfter !== undefined) return;
+    const start = openedWith.current;
+    if (!start || start.unread === 0) { setUnreadAfter(null); return; }
+    let live = true;
+    const oldest = () => client.view(id)?.messages.find((m) => m.entry.seq > 0)?.entry.seq ?? Infinity;
+    void (async () => {
+      for (let page = 0; page < UNREAD_PAGES_MAX; page++) {
+        const v = client.view(id);
+        if (!v || v.atStart || oldest() <= start.readSeq + 1) break;
+        try { await client.loadOlder(id); } catch { break; }
+        if (!live) return;
+      }
+      if (live) setUnreadAfter(start.readSeq);
+    })();
+    return () => { live = false; };
+  }, [opened]);
+  const onSeen = useCallback((seq: number) => {
+    // Seeing the newest message marks everything read (operations and notices after it too).
+    const newest = client.view(id)?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;
+    client.markRead(id, seq >= newest ? undefined : seq);
+  }, [client, id]);
 
   const members = view?.members;
-  const mentionNames = useMemo(() => {
-    const names = (members ?? []).flatMap((m) => [displayName(client, m.account), m.account.split("@")[0] ?? ""]);
-    return [...names, t("composer.mentionAllWord"), "all"];
-  }, [members, locale]);
-  const byseq = useMemo(() => {
-    const map = new Map<number, MessageView>();
-    for (const m of view?.messages ?? []) if (m.entry.seq > 0) map.set(m.entry.seq, m);
-    return map;
-  }, [view?.messages]);
+  const group = !!conv && isGroupLike(conv);
+  const moderator = !!conv && isModerator(conv);
+  const peer = conv?.kind === "direct" ? conv.peer : undefined;
+  const presenceInfo = useClientState(client, () => (peer && peer !== client.me.account ? client.presence(peer) : undefined));
+  const presence = presenceInfo?.status;
+  const peerAvatar = useProfile(client, peer)?.avatar;
+  useNames(client, [peer]);
+
+  const live = useRef<RowLive>(null as unknown as RowLive);
+  if (conv) {
+    live.current = {
+      conversation: conv, members, now,
+      reply: (v) => { setEditing(null); setReplyTo(v); },
+      edit: (v) => { setReplyTo(null); setEditing(v); },
+      forward: (v) => setForwarding(v),
+      openImage: (fileId, name) => setImage({ fileId, name }),
+      jumpTo: (seq) => {
+        if (listHandle.current?.scrollToSeq(seq)) {
+          setHighlightKey(findMessage(client.view(id), seq)?.key);
+          setTimeout(() => setHighlightKey(undefined), 1600);
+        } else toast(t("chat.originalNotLoaded"), "info");
+      },
+    };
+  }
+  const env = useMemo<RowEnv>(() => ({ client, conversation: id, group, moderator, live }), [client, id, group, moderator]);
 
   if (!conv || !view) {
     return (
@@ -122,40 +158,21 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   }
 
   const title = conversationTitle(client, conv, t);
-  const group = isGroupLike(conv);
   const nameOf = (a: string) => displayName(client, a);
-
-  const ctx: ChatCtx = {
-    client, conversation: conv, members, now, nameOf, mentionNames, highlightKey,
-    reply: (v) => { setEditing(null); setReplyTo(v); },
-    edit: (v) => { setReplyTo(null); setEditing(v); },
-    forward: (v) => setForwarding(v),
-    openImage: (fileId, name) => setImage({ fileId, name }),
-    find: (seq) => byseq.get(seq),
-    jumpTo: (seq) => {
-      if (listHandle.current?.scrollToSeq(seq)) {
-        const key = byseq.get(seq)?.key;
-        setHighlightKey(key);
-        setTimeout(() => setHighlightKey(undefined), 1600);
-      } else toast(t("chat.originalNotLoaded"), "info");
-    },
-  };
 
   const editLast = () => {
     for (let i = view.messages.length - 1; i >= 0; i--) {
       const m = view.messages[i]!;
-      if (m.mine && canEdit(m.entry, conv, client.me.account, Date.now())) { ctx.edit(m); return; }
+      if (m.mine && canEdit(m.entry, conv, client.me.account, Date.now())) { live.current.edit(m); return; }
     }
   };
 
-  const peer = conv.kind === "direct" ? conv.peer : undefined;
-  const presence = peer && peer !== client.me.account ? client.presence(peer) : undefined;
   const subtitle = group
     ? t("chat.members", { count: conv.member_count })
-    : presence
-      ? presence.status === "offline" && presence.last_seen_ms
-        ? t("presence.lastSeen", { time: formatListTime(presence.last_seen_ms, Date.now(), locale, t("time.yesterday")) })
-        : t(`presence.${presence.status}`) + (presence.text ? ` · ${presence.text}` : "")
+    : presenceInfo
+      ? presenceInfo.status === "offline" && presenceInfo.last_seen_ms
+        ? t("presence.lastSeen", { time: formatListTime(presenceInfo.last_seen_ms, Date.now(), locale, t("time.yesterday")) })
+        : t(`presence.${presenceInfo.status}`) + (presenceInfo.text ? ` · ${presenceInfo.text}` : "")
       : peer ?? "";
   const typing = view.typing.filter((a) => a !== client.me.account).map(nameOf);
   const block = postBlock(conv, now);
@@ -178,10 +195,10 @@ export function ChatView({ id }: { id: number }): JSX.Element {
       <section class="chat-pane" aria-label={title} onDragOver={onDragOver} onDragLeave={(e) => { if (e.currentTarget === e.target) setDrag(false); }} onDrop={onDrop}>
         <header class="chat-header">
           <IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} />
-          <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? client.profile(peer)?.avatar : conv.avatar}
-            presence={presence?.status} />
+          <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? peerAvatar : conv.avatar}
+            presence={presence} />
           <div class="chat-title">
-            <h2>{title}{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
+            <h2><span class="title-text">{title}</span>{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">
@@ -200,7 +217,7 @@ export function ChatView({ id }: { id: number }): JSX.Element {
             <IconButton icon="close" size={14} label={t("chat.dismiss")} onClick={() => setAnnouncementHidden(conv.announcement ?? null)} />
           </div>
         )}
-        <MessageList view={view} ctx={ctx} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; if (b) markIfSeen(); }} />
+        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
         {view.left ? (
           <div class="composer-blocked" role="note"><Icon name="logOut" size={16} />{t("composer.left")}</div>

@@ -9,7 +9,7 @@ import { useT } from "../i18n/hooks.ts";
 import { editBody, editableText, type MentionCandidate, mentionQueryAt, parseComposer, rankCandidates } from "../lib/compose.ts";
 import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
 import { previewText } from "../lib/preview.ts";
-import { displayName, errorText, useClient } from "../state/client.ts";
+import { displayName, errorText, localPart, useClient, useNames } from "../state/client.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -21,6 +21,8 @@ import { EmojiPicker } from "./EmojiPicker.tsx";
 const drafts = new Map<number, string>();
 
 const MAX_HEIGHT_PX = 220;
+/** Groups up to this size have all their members' names fetched for @mentions. */
+const MENTION_NAMES_MAX = 500;
 
 interface Suggestion extends MentionCandidate { all?: boolean }
 
@@ -56,17 +58,23 @@ export function Composer(props: {
   }, [id]);
 
   // Entering edit mode fills the composer with the message; leaving it restores the draft.
+  // Only a change of mode does: on mount the composer shows the draft it was given.
   const savedDraft = useRef<string>("");
+  const editingKey = props.editing?.key;
+  const shownEditing = useRef(editingKey);
   useEffect(() => {
+    const was = shownEditing.current;
+    if (was === editingKey) return;
+    shownEditing.current = editingKey;
     if (props.editing) {
-      savedDraft.current = textRef.current;
+      if (was === undefined) savedDraft.current = textRef.current;
       setText(editableText(props.editing.entry.kind, props.editing.entry.body));
       requestAnimationFrame(() => { const el = area.current; if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); } });
-    } else if (savedDraft.current !== "" || textRef.current !== "") {
+    } else {
       setText(savedDraft.current);
       savedDraft.current = "";
     }
-  }, [props.editing?.key]);
+  }, [editingKey]);
   useEffect(() => { if (props.replyTo) area.current?.focus(); }, [props.replyTo?.key]);
 
   // Grow with the text.
@@ -77,16 +85,23 @@ export function Composer(props: {
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
 
-  const nameOf = (a: string) => displayName(client, a);
-  const candidates: Suggestion[] = (props.members ?? [])
+  // The members' names, for @mentions. In a group of up to MENTION_NAMES_MAX members they are
+  // all fetched and followed (a profile that arrives after the members makes `@李娜` work);
+  // in a bigger one that would be thousands of requests and work on every push, so the names
+  // known already are used, and the address's part before `@` for the others.
+  const members = props.members ?? [];
+  const followed = members.length <= MENTION_NAMES_MAX ? members.map((m) => m.account) : [];
+  useNames(client, followed);
+  const candidatesNow = (): Suggestion[] => members
     .filter((m) => m.account !== client.me.account)
-    .map((m) => ({ account: m.account, name: nameOf(m.account) }));
+    .map((m) => ({ account: m.account, name: client.profile(m.account, { fetch: followed.length > 0 })?.display_name || localPart(m.account) }));
+  const nameOf = (a: string) => displayName(client, a);
   const allowAll = canMentionAll(conv);
   const suggestions: Suggestion[] = mention
     ? [
       ...(allowAll && (t("composer.mentionAllWord").toLowerCase().startsWith(mention.query.toLowerCase()) || "all".startsWith(mention.query.toLowerCase()))
         ? [{ account: "", name: t("composer.mentionAllWord"), all: true }] : []),
-      ...rankCandidates(candidates, mention.query),
+      ...rankCandidates(candidatesNow(), mention.query),
     ]
     : [];
 
@@ -140,7 +155,7 @@ export function Composer(props: {
       }
       return;
     }
-    const composed = parseComposer(text, candidates, { allowMentionAll: allowAll });
+    const composed = parseComposer(text, candidatesNow(), { allowMentionAll: allowAll });
     if (!composed) return;
     const options: { mentions?: string[]; mentionAll?: boolean; replyTo?: number } = {};
     if (composed.mentions.length) options.mentions = composed.mentions;

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import type { FriendRequests, Profile } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull } from "../lib/format.ts";
-import { attempt, displayName, errorText, useClient } from "../state/client.ts";
+import { attempt, displayName, errorText, useClient, useClientVersion } from "../state/client.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -13,6 +13,7 @@ import { Avatar, ConfirmDialog, MenuButton, Spinner } from "./ui.tsx";
 
 export function ContactsPage(): JSX.Element {
   const client = useClient();
+  useClientVersion(client);
   const { t, locale } = useT();
   const [contacts, setContacts] = useState<Profile[] | null>(null);
   const [requests, setRequests] = useState<FriendRequests | null>(null);

@@ -2,11 +2,11 @@
 // mention badges, a preview of the last message, pin and mute, and filter-as-you-type.
 
 import type { JSX } from "preact";
+import { memo } from "preact/compat";
 import { useRef, useState } from "preact/hooks";
-import type { ChatClient, Conversation } from "@magpie/sdk";
+import type { ChatClient, Conversation, Entry } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
-import type { Translate, Locale } from "../i18n/index.ts";
-import { attempt, conversationTitle, displayName, useClient, useNow } from "../state/client.ts";
+import { attempt, conversationTitle, displayName, sameFields, useClient, useClientState, useNow } from "../state/client.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { previewText } from "../lib/preview.ts";
@@ -24,12 +24,14 @@ export function filterConversations<T extends { title: string; address?: string 
 
 export function ConversationList({ activeId }: { activeId: number | undefined }): JSX.Element {
   const client = useClient();
-  const { t, locale } = useT();
+  const { t } = useT();
   const now = useNow(60_000);
   const [query, setQuery] = useState("");
   const [dialog, setDialog] = useState<"chat" | "group" | null>(null);
 
-  const items = client.conversations().map((c) => ({ c, title: conversationTitle(client, c, t), address: c.peer }));
+  // The list's own subscription: the conversations (the SDK replaces only those that changed)
+  // and their titles. A new message re-renders this list and its one item, not the others.
+  const items = useClientState(client, () => client.conversations().map((c) => ({ c, title: conversationTitle(client, c, t), address: c.peer })), sameListItems);
   const shown = filterConversations(items, query);
 
   return (
@@ -50,34 +52,69 @@ export function ConversationList({ activeId }: { activeId: number | undefined })
             if (e.key === "Enter" && shown[0]) openConversationRoute(shown[0].c.id);
           }} />
       </div>
-      <ul class="conv-list" role="list" aria-label={t("list.label")}>
-        {shown.map(({ c, title }) => (
-          <ConversationItem key={c.id} client={client} conversation={c} title={title} active={c.id === activeId} now={now} t={t} locale={locale} />
-        ))}
-      </ul>
+      {/* Above the list, which takes the rest of the pane: below it, it would sit at the bottom. */}
       {items.length === 0 && <p class="list-empty">{t("list.empty")}</p>}
       {items.length > 0 && shown.length === 0 && <p class="list-empty">{t("list.noMatch", { query: query.trim() })}</p>}
+      <ul class="conv-list" role="list" aria-label={t("list.label")}>
+        {shown.map(({ c, title }) => (
+          <ConversationItem key={c.id} conversation={c} title={title} active={c.id === activeId} now={now} />
+        ))}
+      </ul>
       {dialog === "chat" && <NewChatDialog onClose={() => setDialog(null)} />}
       {dialog === "group" && <NewGroupDialog onClose={() => setDialog(null)} />}
     </section>
   );
 }
 
-function ConversationItem(props: { client: ChatClient; conversation: Conversation; title: string; active: boolean; now: number; t: Translate; locale: Locale }): JSX.Element {
-  const { client, conversation: c, title, t, locale } = props;
+function sameListItems(a: ListItem[], b: ListItem[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.c === b[i]!.c && x.title === b[i]!.title);
+}
+
+interface ListItem { c: Conversation; title: string; address: string | undefined }
+
+/** What an item shows beyond its summary, from its own subscription. */
+function itemState(client: ChatClient, c: Conversation) {
+  // Messages still in the outbox are newer than anything stored: the newest of them.
+  const pending = client.outbox(c.id);
+  const outgoing = pending[pending.length - 1];
+  const last = client.preview(c.id) ?? c.last_message;
+  return {
+    last,
+    typing: (client.view(c.id)?.typing.length ?? 0) > 0,
+    outgoingKey: outgoing?.key, outgoingState: outgoing?.state, outgoingEntry: outgoing?.entry,
+    presence: c.kind === "direct" && c.peer ? client.presence(c.peer)?.status : undefined,
+    avatar: c.kind === "direct" && c.peer ? client.profile(c.peer)?.avatar : c.avatar,
+    names: last ? [last.sender, ...namedIn(last)].map((a) => displayName(client, a)).join("\u0000") : "",
+  };
+}
+
+/** Accounts a preview may name: the sender, and those a system notice is about. */
+function namedIn(entry: Entry): string[] {
+  const body = entry.body;
+  const out: string[] = [];
+  for (const field of ["by", "member", "from", "to"]) if (typeof body?.[field] === "string") out.push(body[field] as string);
+  if (Array.isArray(body?.members)) for (const m of body.members) if (typeof m === "string") out.push(m);
+  return out;
+}
+
+const sameItemState = (a: ReturnType<typeof itemState>, b: ReturnType<typeof itemState>) =>
+  sameFields({ ...a, outgoingEntry: undefined }, { ...b, outgoingEntry: undefined }) &&
+  (a.outgoingEntry === b.outgoingEntry || (a.outgoingEntry?.body === b.outgoingEntry?.body && a.outgoingEntry?.at_ms === b.outgoingEntry?.at_ms));
+
+const ConversationItem = memo(function ConversationItem(props: { conversation: Conversation; title: string; active: boolean; now: number }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const { conversation: c, title } = props;
   const optionsRef = useRef<HTMLButtonElement>(null);
   const [menu, setMenu] = useState(false);
   const nameOf = (a: string) => (a === client.me.account ? t("preview.you") : displayName(client, a));
-  const view = client.view(c.id);
-  const typing = view?.typing ?? [];
-  const last = c.last_message;
-
-  // Messages still in the outbox are newer than anything stored: show the newest of them.
-  const pending = client.outbox(c.id);
-  const outgoing = pending[pending.length - 1];
+  const state = useClientState(client, () => itemState(client, c), sameItemState);
+  const last = state.last;
+  const typing = state.typing;
+  const outgoing = state.outgoingEntry ? { entry: state.outgoingEntry, state: state.outgoingState } : undefined;
 
   let preview: JSX.Element | string = "";
-  if (typing.length > 0 && !props.active) {
+  if (typing && !props.active) {
     preview = <span class="accent">{t("list.typing")}</span>;
   } else if (c.me.draft && !props.active) {
     preview = <><span class="draft">{t("list.draft")}</span> {c.me.draft}</>;
@@ -94,8 +131,7 @@ function ConversationItem(props: { client: ChatClient; conversation: Conversatio
     preview = <span class="muted-preview">{t("list.noMessages")}</span>;
   }
   const time = c.last_activity_ms ? formatListTime(last?.at_ms ?? c.last_activity_ms, props.now, locale, t("time.yesterday")) : "";
-  const presence = c.kind === "direct" && c.peer ? client.presence(c.peer)?.status : undefined;
-  const peerProfile = c.kind === "direct" && c.peer ? client.profile(c.peer) : undefined;
+  const presence = state.presence;
 
   const toggle = (settings: { pinned?: boolean; muted?: boolean }) =>
     attempt(() => client.updateSettings(c.id, settings), t, (m) => toast(m));
@@ -122,7 +158,7 @@ function ConversationItem(props: { client: ChatClient; conversation: Conversatio
       </button>
       <span class="conv-avatar">
         <Avatar name={title} seed={c.kind === "direct" ? c.peer ?? String(c.id) : `g${c.id}`} group={c.kind !== "direct"}
-          url={c.kind === "direct" ? peerProfile?.avatar : c.avatar} size={42} presence={presence} />
+          url={state.avatar} size={42} presence={presence} />
       </span>
       <button type="button" class="icon-btn conv-options" ref={optionsRef} aria-label={t("list.options")} title={t("list.options")}
         aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
@@ -136,4 +172,4 @@ function ConversationItem(props: { client: ChatClient; conversation: Conversatio
       )}
     </li>
   );
-}
+});

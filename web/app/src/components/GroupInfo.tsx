@@ -8,7 +8,7 @@ import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import { canAddMembers, canDissolve, canEditInfo, canLeave, canRemove, canSetRoles, canTransfer, rank } from "../lib/permissions.ts";
 import { formatFull } from "../lib/format.ts";
-import { attempt, displayName, useClient } from "../state/client.ts";
+import { attempt, displayName, useClient, useClientState } from "../state/client.ts";
 import { navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -32,6 +32,8 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
   const [confirm, setConfirm] = useState<Confirm | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const nameOf = (a: string) => displayName(client, a);
+  // The members' names, avatars and presence, followed while the pane is open.
+  useClientState(client, () => (members ?? []).map((m) => `${nameOf(m.account)}\u0001${client.profile(m.account)?.avatar ?? ""}\u0001${client.presence(m.account)?.status ?? ""}`).join("\u0000"));
   const run = (action: () => Promise<unknown>) => attempt(async () => { await action(); await client.refreshMembers(c.id); }, t, (m) => toast(m));
 
   useEffect(() => { heading.current?.focus(); }, []);

@@ -2,6 +2,7 @@
 // sender, reply quote, content, reactions, state and actions.
 
 import type { JSX } from "preact";
+import { memo } from "preact/compat";
 import { useRef, useState } from "preact/hooks";
 import type { ChatClient, Conversation, Member, MessageView, Receipts } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
@@ -11,32 +12,41 @@ import { formatClock, formatDay, formatFull } from "../lib/format.ts";
 import { previewText } from "../lib/preview.ts";
 import { systemText } from "../lib/system.ts";
 import { QUICK_REACTIONS } from "../lib/emoji.ts";
-import { canEdit, canForward, canReact, canRecall, canSeeReceipts, isGroupLike, postBlock } from "../lib/permissions.ts";
+import { canEdit, canForward, canReact, canRecall, postBlock } from "../lib/permissions.ts";
 import type { Row } from "../lib/rows.ts";
-import { attempt, errorText } from "../state/client.ts";
+import { attempt, displayName, errorText, findMessage, useClientState, useNames, usePresence, useProfile } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, Menu, Popover, Spinner, copyText } from "./ui.tsx";
-import { MessageContent } from "./content.tsx";
+import { Avatar, Menu, type MenuItem, Popover, Spinner, copyText } from "./ui.tsx";
+import { MessageContent, mentionedNames } from "./content.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
+import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
 
-export interface ChatCtx {
+/** What every row of one conversation shares. Stable while the conversation's kind and my
+ * role stay, so that a new message re-renders its own row and not the others. */
+export interface RowEnv {
   client: ChatClient;
+  conversation: number;
+  group: boolean;
+  /** I am an owner or admin here. */
+  moderator: boolean;
+  /** What changes often (the summary, the members, the clock) and the chat's actions: read
+   * when an action needs them, never a reason to re-render the rows. */
+  live: { current: RowLive };
+}
+
+export interface RowLive {
   conversation: Conversation;
   members: Member[] | undefined;
   now: number;
-  nameOf: (account: string) => string;
-  mentionNames: string[];
   reply: (v: MessageView) => void;
   edit: (v: MessageView) => void;
   forward: (v: MessageView) => void;
   openImage: (fileId: string, name?: string) => void;
   jumpTo: (seq: number) => void;
-  find: (seq: number) => MessageView | undefined;
-  highlightKey: string | undefined;
 }
 
-export function DaySeparator({ atMs, now }: { atMs: number; now: number }): JSX.Element {
+export const DaySeparator = memo(function DaySeparator({ atMs, now }: { atMs: number; now: number }): JSX.Element {
   const { t, locale } = useT();
   const label = formatDay(atMs, now, locale, t("time.today"), t("time.yesterday"));
   return (
@@ -44,23 +54,42 @@ export function DaySeparator({ atMs, now }: { atMs: number; now: number }): JSX.
       <span aria-hidden="true">{label}</span>
     </div>
   );
-}
+});
 
-export function RowView({ row, ctx }: { row: Row; ctx: ChatCtx }): JSX.Element {
-  if (row.type === "day") return <DaySeparator atMs={row.atMs} now={ctx.now} />;
-  const { view } = row;
-  if (view.entry.kind === "system") return <SystemNotice view={view} ctx={ctx} />;
-  return <MessageRow view={view} continued={row.continued} ctx={ctx} />;
-}
-
-function SystemNotice({ view, ctx }: { view: MessageView; ctx: ChatCtx }): JSX.Element {
-  const { t, locale } = useT();
+function UnreadDivider(): JSX.Element {
+  const { t } = useT();
   return (
-    <div class="system-notice" data-testid="system-notice" data-seq={view.entry.seq} title={formatFull(view.entry.at_ms, locale)}>
-      <span>{systemText(view.entry.body, t, ctx.nameOf, locale)}</span>
+    <div class="unread-divider" role="separator" aria-label={t("chat.unreadDivider")}>
+      <span aria-hidden="true">{t("chat.unreadDivider")}</span>
     </div>
   );
 }
+
+export function RowView({ row, env, now, flash, active }: { row: Row; env: RowEnv; now: number; flash: boolean; active: boolean }): JSX.Element {
+  if (row.type === "day") return <DaySeparator atMs={row.atMs} now={now} />;
+  if (row.type === "unread") return <UnreadDivider />;
+  const { view } = row;
+  if (view.entry.kind === "system") return <SystemNotice view={view} env={env} />;
+  return <MessageRow view={view} continued={row.continued} env={env} flash={flash} active={active} />;
+}
+
+/** The accounts a system entry names. */
+function namedIn(body: Record<string, unknown> | null): string[] {
+  const out: string[] = [];
+  for (const field of ["by", "member", "from", "to"]) if (typeof body?.[field] === "string") out.push(body[field] as string);
+  if (Array.isArray(body?.members)) for (const m of body.members) if (typeof m === "string") out.push(m);
+  return out;
+}
+
+const SystemNotice = memo(function SystemNotice({ view, env }: { view: MessageView; env: RowEnv }): JSX.Element {
+  const { t, locale } = useT();
+  const nameOf = useNames(env.client, namedIn(view.entry.body));
+  return (
+    <div class="system-notice" data-testid="system-notice" data-seq={view.entry.seq} title={formatFull(view.entry.at_ms, locale)}>
+      <span>{systemText(view.entry.body, t, nameOf, locale)}</span>
+    </div>
+  );
+});
 
 const STATE_KEYS: Record<string, MessageKey> = {
   sending: "msg.stateSending", sent: "msg.stateSent", delivered: "msg.stateDelivered", read: "msg.stateRead", failed: "msg.stateFailed",
@@ -74,10 +103,17 @@ function StateIcon({ state }: { state: string }): JSX.Element {
   return <span class={`state-icon state-${state}`} role="img" aria-label={t(key)} title={t(key)}><Icon name={icon} size={14} /></span>;
 }
 
-function MessageRow({ view, continued, ctx }: { view: MessageView; continued: boolean; ctx: ChatCtx }): JSX.Element {
+/** One message. Memoised: it re-renders when its MessageView (which the SDK keeps while the
+ * message does not change), its neighbour grouping or its highlight changes, and when a name,
+ * avatar or quoted message it shows changes (through its own subscriptions). */
+const MessageRow = memo(function MessageRow(props: { view: MessageView; continued: boolean; env: RowEnv; flash: boolean; active: boolean }): JSX.Element {
+  const { view, continued, env, flash, active } = props;
+  // Roving focus (state/rowtab.ts): this row is a Tab stop, and its controls are in the Tab
+  // order, only while it is the log's active message.
+  const tab = active ? undefined : -1;
   const { t, locale } = useT();
   const { entry, mine } = view;
-  const { client, conversation: conv } = ctx;
+  const { client, group } = env;
   const me = client.me.account;
   const actionsRef = useRef<HTMLButtonElement>(null);
   const [menu, setMenu] = useState(false);
@@ -91,46 +127,68 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
   const recalled = entry.recalled_at_ms !== undefined || (entry.body == null && !entry.hidden);
   const hidden = entry.hidden === true;
   const stored = entry.seq > 0;
-  const group = isGroupLike(conv);
-  const senderName = ctx.nameOf(entry.sender);
+  const replied = useClientState(client, () => (entry.reply_to !== undefined ? findMessage(client.view(env.conversation), entry.reply_to) : undefined));
+  const nameOf = useNames(client, [entry.sender, ...(entry.mentions ?? []), entry.forwarded_from?.sender, replied?.entry.sender]);
+  const senderName = nameOf(entry.sender);
+  const avatar = useProfile(client, mine ? undefined : entry.sender)?.avatar;
+  const presence = usePresence(client, mine || group ? undefined : entry.sender);
+  const conversation = env.conversation;
 
-  const react = (emoji: string, on: boolean) => void attempt(() => client.react(conv.id, entry.seq, emoji, on), t, (m) => toast(m));
+  const react = (emoji: string, on: boolean) => void attempt(() => client.react(conversation, entry.seq, emoji, on), t, (m) => toast(m));
   const textOf = (): string | undefined => {
     if (entry.kind === "text" || entry.kind === "markdown") return str(entry.body, "text");
     if (entry.kind === "code") return str(entry.body, "code");
     return undefined;
   };
-  const copyable = textOf();
-  const live = stored && !recalled && !hidden;
-  const mayPost = postBlock(conv, ctx.now) === null;
 
-  const items = [
-    { label: t("msg.reply"), icon: "reply" as const, hidden: !live || !mayPost, onSelect: () => ctx.reply(view) },
-    { label: t("msg.edit"), icon: "edit" as const, hidden: !canEdit(entry, conv, me, ctx.now), onSelect: () => ctx.edit(view) },
-    { label: t("msg.recall"), icon: "undo" as const, hidden: !canRecall(entry, conv, ctx.members, me, ctx.now),
-      onSelect: () => void attempt(() => client.recall(conv.id, entry.seq), t, (m) => toast(m)) },
-    { label: t("msg.forward"), icon: "forward" as const, hidden: !canForward(entry), onSelect: () => ctx.forward(view) },
-    { label: t("msg.react"), icon: "smilePlus" as const, hidden: !canReact(entry), onSelect: () => setPicker("quick") },
-    { label: t("msg.copy"), icon: "copy" as const, hidden: copyable === undefined || recalled,
-      onSelect: () => void copyText(copyable ?? "").then(() => toast(t("msg.copied"), "info")) },
-    { label: t("msg.deleteForMe"), icon: "trash" as const, danger: true, hidden: !stored || hidden,
-      onSelect: () => void attempt(() => client.hide(conv.id, [entry.seq]), t, (m) => toast(m)) },
-  ];
+  // The actions, from the conversation as it is now: worked out only while the menu is open.
+  const items = (): MenuItem[] => {
+    const { conversation: conv, members, now } = env.live.current;
+    const copyable = textOf();
+    const live = stored && !recalled && !hidden;
+    const mayPost = postBlock(conv, now) === null;
+    return [
+      { label: t("msg.reply"), icon: "reply", hidden: !live || !mayPost, onSelect: () => env.live.current.reply(view) },
+      { label: t("msg.edit"), icon: "edit", hidden: !canEdit(entry, conv, me, now), onSelect: () => env.live.current.edit(view) },
+      { label: t("msg.recall"), icon: "undo", hidden: !canRecall(entry, conv, members, me, now),
+        onSelect: () => void attempt(() => client.recall(conversation, entry.seq), t, (m) => toast(m)) },
+      { label: t("msg.forward"), icon: "forward", hidden: !canForward(entry), onSelect: () => env.live.current.forward(view) },
+      { label: t("msg.react"), icon: "smilePlus", hidden: !canReact(entry), onSelect: () => setPicker("quick") },
+      { label: t("msg.copy"), icon: "copy", hidden: copyable === undefined || recalled,
+        onSelect: () => void copyText(copyable ?? "").then(() => toast(t("msg.copied"), "info")) },
+      { label: t("msg.deleteForMe"), icon: "trash", danger: true, hidden: !stored || hidden,
+        onSelect: () => void attempt(() => client.hide(conversation, [entry.seq]), t, (m) => toast(m)) },
+    ];
+  };
 
-  const replied = entry.reply_to !== undefined ? ctx.find(entry.reply_to) : undefined;
   const mineReactions = new Set((entry.reactions ?? []).filter((r) => r.accounts.includes(me)).map((r) => r.emoji));
   const uploading = view.progress ?? (view.state === "sending" && entry.client_msg_id ? client.uploadProgress(entry.client_msg_id) : undefined);
 
   const mentionsMe = !mine && !recalled && (entry.mention_all === true || (entry.mentions ?? []).includes(me));
-  const classes = ["msg", mine ? "mine" : "theirs", mentionsMe ? "mentions-me" : "", continued ? "continued" : "", ctx.highlightKey === view.key ? "flash" : "", menu || picker ? "menu-open" : ""].filter(Boolean).join(" ");
+  const classes = ["msg", mine ? "mine" : "theirs", mentionsMe ? "mentions-me" : "", continued ? "continued" : "", flash ? "flash" : "", menu || picker ? "menu-open" : ""].filter(Boolean).join(" ");
   const sticker = entry.kind === "sticker" && !recalled && !hidden;
+  // What a screen reader says when the message gets the focus; its content is read as usual.
+  const label = t("msg.rowLabel", {
+    name: mine ? t("preview.you") : senderName,
+    time: formatClock(entry.at_ms, locale),
+    text: previewText(entry, { t, locale, nameOf }),
+  });
 
   return (
     <div class={classes} data-testid="message" data-seq={stored ? entry.seq : undefined} data-key={view.key} data-state={mine ? view.state : undefined}
-      data-kind={entry.kind}>
+      data-kind={entry.kind} role="article" aria-label={label} tabIndex={active ? 0 : -1}
+      onKeyDown={(e) => {
+        // On the message itself: Enter (or the menu key, or Shift+F10) opens its actions.
+        if (e.target !== e.currentTarget) return;
+        if (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+          e.preventDefault();
+          setPicker(null);
+          setMenu(true);
+        }
+      }}>
+      <RowTabbable.Provider value={active}>
       {!mine && (
-        <div class="msg-avatar">{!continued && <Avatar name={senderName} seed={entry.sender} url={client.profile(entry.sender)?.avatar} size={36}
-          presence={group ? undefined : client.presence(entry.sender)?.status} />}</div>
+        <div class="msg-avatar">{!continued && <Avatar name={senderName} seed={entry.sender} url={avatar} size={36} presence={presence} />}</div>
       )}
       <div class="msg-main">
         {!continued && !mine && group && <div class="msg-sender">{senderName}</div>}
@@ -141,15 +199,15 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
             <div class="bubble bubble-note"><Icon name="trash" size={14} /> {t("msg.hidden")}</div>
           ) : (
             <div class={`bubble kind-${entry.kind}${sticker ? " bubble-bare" : ""}`}>
-              {entry.forwarded_from && <div class="forwarded-label"><Icon name="forward" size={12} /> {t("msg.forwardedFrom", { name: ctx.nameOf(entry.forwarded_from.sender) })}</div>}
+              {entry.forwarded_from && <div class="forwarded-label"><Icon name="forward" size={12} /> {t("msg.forwardedFrom", { name: nameOf(entry.forwarded_from.sender) })}</div>}
               {entry.reply_to !== undefined && (
-                <button type="button" class="quote" onClick={() => ctx.jumpTo(entry.reply_to!)}>
+                <button type="button" class="quote" tabIndex={tab} onClick={() => env.live.current.jumpTo(entry.reply_to!)}>
                   {replied
-                    ? <><span class="quote-name">{ctx.nameOf(replied.entry.sender)}</span><span class="quote-text">{previewText(replied.entry, { t, locale, nameOf: ctx.nameOf })}</span></>
+                    ? <><span class="quote-name">{nameOf(replied.entry.sender)}</span><span class="quote-text">{previewText(replied.entry, { t, locale, nameOf })}</span></>
                     : <span class="quote-text">{t("msg.originalMessage")}</span>}
                 </button>
               )}
-              <MessageContent entry={entry} mentionNames={ctx.mentionNames} onOpenImage={ctx.openImage} />
+              <MessageContent entry={entry} mentioned={mentionedNames(entry, nameOf)} onOpenImage={(fileId, name) => env.live.current.openImage(fileId, name)} />
               {uploading && (
                 <div class="upload-progress" role="progressbar" aria-label={t("msg.uploading")} aria-valuemin={0} aria-valuemax={100}
                   aria-valuenow={uploading.total ? Math.round((uploading.sent / uploading.total) * 100) : 0}>
@@ -164,7 +222,7 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
             {mine && view.state && view.state !== "failed" && <StateIcon state={view.state} />}
           </span>
           <div class="msg-actions">
-            <button type="button" ref={actionsRef} class="icon-btn small" aria-label={t("msg.actions")} title={t("msg.actions")}
+            <button type="button" ref={actionsRef} class="icon-btn small" aria-label={t("msg.actions")} title={t("msg.actions")} tabIndex={tab}
               aria-haspopup="menu" aria-expanded={menu} onClick={() => { setPicker(null); setMenu(!menu); }}>
               <Icon name="more" size={16} />
             </button>
@@ -173,13 +231,13 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
         {(entry.reactions?.length ?? 0) > 0 && !recalled && (
           <div class="reactions" role="group" aria-label={t("msg.reactions")}>
             {entry.reactions!.map((r) => (
-              <button type="button" key={r.emoji} class={`reaction${mineReactions.has(r.emoji) ? " mine" : ""}`} aria-pressed={mineReactions.has(r.emoji)}
-                aria-label={t("msg.reactionLabel", { emoji: r.emoji, count: r.accounts.length })} title={r.accounts.map(ctx.nameOf).join(", ")}
+              <button type="button" key={r.emoji} class={`reaction${mineReactions.has(r.emoji) ? " mine" : ""}`} aria-pressed={mineReactions.has(r.emoji)} tabIndex={tab}
+                aria-label={t("msg.reactionLabel", { emoji: r.emoji, count: r.accounts.length })} title={r.accounts.map((a) => displayName(client, a)).join(", ")}
                 onClick={() => react(r.emoji, !mineReactions.has(r.emoji))}>
                 <span class="reaction-emoji">{r.emoji}</span><span class="reaction-count">{r.accounts.length}</span>
               </button>
             ))}
-            <button type="button" class="reaction add-reaction" aria-label={t("msg.addReaction")} title={t("msg.addReaction")}
+            <button type="button" class="reaction add-reaction" aria-label={t("msg.addReaction")} title={t("msg.addReaction")} tabIndex={tab}
               onClick={(e) => setPicker("quick", e.currentTarget as HTMLElement)}><Icon name="smilePlus" size={14} /></button>
           </div>
         )}
@@ -187,15 +245,16 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
           <div class="msg-failed" role="alert">
             <Icon name="alert" size={14} />
             <span>{t("msg.stateFailed")}{view.error ? ` — ${errorText(view.error, t)}` : ""}</span>
-            <button type="button" class="btn btn-small" onClick={() => entry.client_msg_id && client.retry(conv.id, entry.client_msg_id)}>{t("msg.retry")}</button>
-            <button type="button" class="btn btn-small btn-ghost" onClick={() => entry.client_msg_id && client.discard(conv.id, entry.client_msg_id)}>{t("msg.discard")}</button>
+            <button type="button" class="btn btn-small" tabIndex={tab} onClick={() => entry.client_msg_id && client.retry(conversation, entry.client_msg_id)}>{t("msg.retry")}</button>
+            <button type="button" class="btn btn-small btn-ghost" tabIndex={tab} onClick={() => entry.client_msg_id && client.discard(conversation, entry.client_msg_id)}>{t("msg.discard")}</button>
           </div>
         )}
-        {mine && group && stored && view.readBy !== undefined && !recalled && canSeeReceipts(entry, conv, client.me.account) && (
-          <ReadBy ctx={ctx} seq={entry.seq} count={view.readBy} />
+        {mine && group && stored && view.readBy !== undefined && !recalled && (entry.sender === me || env.moderator) && (
+          <ReadBy env={env} seq={entry.seq} count={view.readBy} />
         )}
       </div>
-      {menu && <Menu anchor={actionsRef.current} label={t("msg.actions")} items={items} onClose={() => setMenu(false)} />}
+      </RowTabbable.Provider>
+      {menu && <Menu anchor={actionsRef.current} label={t("msg.actions")} items={items()} onClose={() => setMenu(false)} />}
       {picker === "quick" && (
         <Popover anchor={pickerAnchor} onClose={() => setPicker(null)} class="reaction-picker" role="dialog" label={t("msg.react")}>
           {QUICK_REACTIONS.map((e) => (
@@ -210,9 +269,9 @@ function MessageRow({ view, continued, ctx }: { view: MessageView; continued: bo
       )}
     </div>
   );
-}
+});
 
-function ReadBy({ ctx, seq, count }: { ctx: ChatCtx; seq: number; count: number }): JSX.Element {
+function ReadBy({ env, seq, count }: { env: RowEnv; seq: number; count: number }): JSX.Element {
   const { t } = useT();
   const ref = useRef<HTMLButtonElement>(null);
   const [open, setOpen] = useState(false);
@@ -223,23 +282,23 @@ function ReadBy({ ctx, seq, count }: { ctx: ChatCtx; seq: number; count: number 
     setOpen(true);
     setReceipts(null);
     setError(null);
-    ctx.client.receipts(ctx.conversation.id, seq).then((r) => {
+    env.client.receipts(env.conversation, seq).then((r) => {
       setReceipts(r);
       // The count on the button comes from the members' marks as last listed: bring it up to date.
-      ctx.client.refreshMembers(ctx.conversation.id).catch(() => { /* the count stays as it was */ });
+      env.client.refreshMembers(env.conversation).catch(() => { /* the count stays as it was */ });
     }, (e: unknown) => setError(errorText(e, t)));
   };
   const section = (key: MessageKey, accounts: string[]) => accounts.length > 0 && (
     <div class="receipt-group">
       <h3>{t(key, { count: accounts.length })}</h3>
       <ul role="list">
-        {accounts.map((a) => <li key={a} class="person-row static"><Avatar name={ctx.nameOf(a)} seed={a} size={24} /><span>{ctx.nameOf(a)}</span></li>)}
+        {accounts.map((a) => <li key={a} class="person-row static"><Avatar name={displayName(env.client, a)} seed={a} size={24} /><span>{displayName(env.client, a)}</span></li>)}
       </ul>
     </div>
   );
   return (
     <div class="read-by">
-      <button type="button" ref={ref} class="btn-link small" aria-haspopup="dialog" aria-expanded={open} onClick={toggle}>{t("msg.readBy", { count })}</button>
+      <button type="button" ref={ref} class="btn-link small" aria-haspopup="dialog" aria-expanded={open} tabIndex={useRowTabIndex()} onClick={toggle}>{t("msg.readBy", { count })}</button>
       {open && (
         <Popover anchor={ref.current} onClose={() => setOpen(false)} class="receipts" role="dialog" label={t("msg.receipts")} align="end" prefer="above" focusFirst={false}>
           <h2 class="popover-title">{t("msg.receipts")}</h2>

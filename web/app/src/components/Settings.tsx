@@ -5,15 +5,17 @@ import { useEffect, useState } from "preact/hooks";
 import type { PresenceStatus, Session } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull } from "../lib/format.ts";
-import { attempt, errorText, signingOut as signingOutClients, useClient } from "../state/client.ts";
+import { attempt, errorText, signingOut as signingOutClients, useClient, useClientVersion } from "../state/client.ts";
 import { type Permission, notificationsWanted, permission, requestPermission, setNotificationsWanted } from "../state/notify.ts";
 import { toast } from "../state/toast.ts";
+import { type ThemeChoice, useThemeChoice } from "../state/theme.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 import { LanguageSelect } from "./Auth.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
   const client = useClient();
+  useClientVersion(client);
   const { t } = useT();
   const me = client.me;
   return (
@@ -115,6 +117,7 @@ function PreferencesSection({ onSignOut }: { onSignOut: () => void }): JSX.Eleme
   const [wanted, setWanted] = useState(notificationsWanted());
   const [perm, setPerm] = useState<Permission>(permission());
   const [signingOut, setSigningOut] = useState(false);
+  const [theme, setTheme] = useThemeChoice();
   const on = wanted && perm === "granted";
   const toggle = async (next: boolean) => {
     setNotificationsWanted(next);
@@ -135,6 +138,14 @@ function PreferencesSection({ onSignOut }: { onSignOut: () => void }): JSX.Eleme
         <div class="field">
           <label for="language-select">{t("settings.language")}</label>
           <LanguageSelect id="language-select" />
+        </div>
+        <div class="field">
+          <label for="theme-select">{t("settings.theme")}</label>
+          <select id="theme-select" class="select" value={theme} onChange={(e) => setTheme(e.currentTarget.value as ThemeChoice)}>
+            <option value="system">{t("settings.themeSystem")}</option>
+            <option value="light">{t("settings.themeLight")}</option>
+            <option value="dark">{t("settings.themeDark")}</option>
+          </select>
         </div>
         <label class="switch-row">
           <span><strong>{t("settings.notifications")}</strong><span class="muted small">{t("settings.notificationsHint")}</span></span>

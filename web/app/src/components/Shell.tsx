@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient, ConnectionStatus } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
-import { conversationTitle, displayName, useClientVersion } from "../state/client.ts";
+import { conversationTitle, displayName, useClientState } from "../state/client.ts";
 import { navigate, openConversationRoute, useRoute } from "../state/router.ts";
 import { dismissToast, toast, useToasts } from "../state/toast.ts";
 import { notificationsWanted, permission, shouldNotify } from "../state/notify.ts";
@@ -22,18 +22,21 @@ import { QuickSwitcher } from "./dialogs.tsx";
 
 export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
   const { t, locale } = useT();
-  useClientVersion(client);
   const route = useRoute();
   const [switcher, setSwitcher] = useState(false);
-  const conversations = client.conversations();
+  // Only what the shell shows: the pages subscribe to their own parts of the client.
+  const unread = useClientState(client, () => unreadTotal(client.conversations()));
+  const me = useClientState(client, () => client.me);
+  const myPresence = useClientState(client, () => client.presence(client.me.account)?.status ?? (client.status === "online" ? "online" : "offline"));
 
   // Tab title.
-  const unread = unreadTotal(conversations);
   useEffect(() => { document.title = documentTitle(unread, t("app.name")); }, [unread, locale]);
   useEffect(() => () => { document.title = "Magpie"; }, []);
 
   // Notifications while the tab is hidden.
   useEffect(() => client.on("message", (conversation, entry) => {
+    // Cheap first: a busy group sends many while the tab is visible, and needs nothing then.
+    if (document.visibilityState !== "hidden") return;
     if (!shouldNotify(conversation, document.visibilityState, notificationsWanted(), permission())) return;
     const nameOf = (a: string) => displayName(client, a);
     const title = conversationTitle(client, conversation, t);
@@ -71,9 +74,10 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
 
   const open = route.page === "chats" ? route.conversation : undefined;
   const chatsUnread = unread;
-  const nav: { page: "chats" | "contacts" | "settings"; icon: IconName; label: MessageKey; badge?: number }[] = [
-    { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread },
-    { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests },
+  // A badge is read out with the label (and the visible number is part of the name).
+  const nav: { page: "chats" | "contacts" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
+    { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread, badgeLabel: "nav.withBadge" },
+    { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests, badgeLabel: "nav.withRequests" },
     { page: "settings", icon: "settings", label: "nav.settings" },
   ];
 
@@ -84,19 +88,20 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
         <nav class="rail" aria-label={t("nav.main")}>
           <div class="rail-brand" aria-hidden="true">鹊</div>
           {nav.map((n) => (
-            <button type="button" key={n.page} class={`rail-btn${route.page === n.page ? " active" : ""}`} aria-label={t(n.label)}
+            <button type="button" key={n.page} class={`rail-btn${route.page === n.page ? " active" : ""}`}
+              aria-label={n.badge && n.badgeLabel ? t(n.badgeLabel, { label: t(n.label), count: n.badge > 99 ? "99+" : n.badge }) : t(n.label)}
               aria-current={route.page === n.page ? "page" : undefined} title={t(n.label)}
               onClick={() => navigate(n.page === "chats" ? { page: "chats" } : { page: n.page })}>
               <Icon name={n.icon} size={22} />
               <span class="rail-label" aria-hidden="true">{t(n.label)}</span>
-              {n.badge ? <span class="rail-badge" aria-hidden="true">{n.badge > 99 ? "99+" : n.badge}</span> : null}
+              {/* A space, so that the visible text reads "Chats 3" as the name does. */}
+              {n.badge ? <>{" "}<span class="rail-badge" aria-hidden="true">{n.badge > 99 ? "99+" : n.badge}</span></> : null}
             </button>
           ))}
           <div class="rail-spacer" />
-          <button type="button" class="rail-me" aria-label={t("settings.profile")} title={client.me.display_name}
+          <button type="button" class="rail-me" aria-label={t("settings.profile")} title={me.display_name}
             onClick={() => navigate({ page: "settings" })}>
-            <Avatar name={client.me.display_name} seed={client.me.account} url={client.me.avatar} size={34}
-              presence={client.presence(client.me.account)?.status ?? (client.status === "online" ? "online" : "offline")} />
+            <Avatar name={me.display_name} seed={me.account} url={me.avatar} size={34} presence={myPresence} />
           </button>
         </nav>
         {route.page === "chats" && (
@@ -124,9 +129,12 @@ const STATUS_TEXT: Partial<Record<ConnectionStatus, MessageKey>> = {
 /** The connection banner (role="status"): hidden while online. */
 function StatusBanner({ client }: { client: ChatClient }): JSX.Element {
   const { t } = useT();
-  const [sdkStatus, setStatus] = useState<ConnectionStatus>(client.status);
-  const everOnline = useRef(client.status === "online");
-  useEffect(() => client.on("status", (s) => { if (s === "online") everOnline.current = true; setStatus(s); }), [client]);
+  // Read with the subscription, not before it: a client that got online between the first
+  // render and the subscription would otherwise leave "Connecting…" up until the next change
+  // of status, which may be the next disconnect.
+  const sdkStatus = useClientState(client, () => client.status);
+  const everOnline = useRef(sdkStatus === "online");
+  if (sdkStatus === "online") everOnline.current = true;
   // The browser knows it is offline before a quiet socket does: say so at once.
   const [browserOnline, setBrowserOnline] = useState(() => navigator.onLine !== false);
   useEffect(() => {

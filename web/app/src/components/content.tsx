@@ -2,7 +2,7 @@
 // as text nodes, except Markdown, which goes through the sanitiser in lib/markdown.ts.
 
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ChatClient, Entry } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { type Body, num, objList, str } from "../lib/body.ts";
@@ -10,12 +10,14 @@ import { renderMarkdown } from "../lib/markdown.ts";
 import { highlightWith, loadHighlighter } from "../lib/highlight.ts";
 import { formatBytes, formatDuration, formatFull, formatMoney } from "../lib/format.ts";
 import { bodyPreview } from "../lib/preview.ts";
-import { displayName, errorText, useClient } from "../state/client.ts";
+import { MENTION_ALL_WORDS } from "../lib/compose.ts";
+import { errorText, useClient, useNames } from "../state/client.ts";
 import { blurhashUrl, downloadFile, fitBox, localPreview } from "../state/media.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { Avatar, Dialog, copyText } from "./ui.tsx";
+import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
 
 // ---- Text with links and mentions -------------------------------------------------------
 
@@ -23,10 +25,16 @@ const URL_RE = /\bhttps?:\/\/[^\s<>"'`）」】]+[^\s<>"'`）」】.,;:!?。，�
 
 export type Segment = { type: "text" | "link" | "mention"; text: string };
 
-/** Splits text into plain runs, links and `@mentions` of the given names. */
-export function segmentText(text: string, mentionNames: string[]): Segment[] {
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Splits text into plain runs, links and `@name` for each of `mentioned` (names of the
+ * people the message mentions, from its `mentions` list; longest first, so that `@Alice Chen`
+ * is not cut to `@Alice`). A name ending in a Latin letter or digit must end there: `@Bob`
+ * is not in `@Bobby`. */
+export function segmentText(text: string, mentioned: string[]): Segment[] {
   const out: Segment[] = [];
-  const names = mentionNames.filter(Boolean).sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const names = [...new Set(mentioned.filter(Boolean))].sort((a, b) => b.length - a.length)
+    .map((n) => escapeRe(n) + (/[A-Za-z0-9_]$/.test(n) ? "(?![A-Za-z0-9_])" : ""));
   const pattern = new RegExp(`${URL_RE.source}${names.length ? `|@(?:${names.join("|")})` : ""}`, "gi");
   let last = 0;
   for (const m of text.matchAll(pattern)) {
@@ -39,13 +47,24 @@ export function segmentText(text: string, mentionNames: string[]): Segment[] {
   return out;
 }
 
-export function RichText({ text, mentionNames = [] }: { text: string; mentionNames?: string[] }): JSX.Element {
-  const segments = useMemo(() => segmentText(text, mentionNames), [text, mentionNames.join("\u0000")]);
+/** The names under which a message mentions people: each mentioned account's display name
+ * and the part of its address before `@` (what the composer recognises), and the words for
+ * everyone when it mentions `@all`. Nothing else in the text is taken for a mention. */
+export function mentionedNames(entry: Pick<Entry, "mentions" | "mention_all">, nameOf: (account: string) => string): string[] {
+  const names: string[] = [];
+  for (const account of entry.mentions ?? []) names.push(nameOf(account), account.split("@")[0] ?? "");
+  if (entry.mention_all) names.push(...MENTION_ALL_WORDS);
+  return names.filter(Boolean);
+}
+
+export function RichText({ text, mentioned = [] }: { text: string; mentioned?: string[] }): JSX.Element {
+  const segments = useMemo(() => segmentText(text, mentioned), [text, mentioned.join("\u0000")]);
+  const tab = useRowTabIndex();
   return (
     <div class="text-body">
       {segments.map((s, i) =>
-        s.type === "link" ? <a key={i} href={s.text} target="_blank" rel="noopener noreferrer nofollow">{s.text}</a>
-          : s.type === "mention" ? <span key={i} class="mention">{s.text}</span>
+        s.type === "link" ? <a key={i} href={s.text} target="_blank" rel="noopener noreferrer nofollow" tabIndex={tab}>{s.text}</a>
+          : s.type === "mention" ? <span key={i} class="mention" data-testid="mention">{s.text}</span>
             : s.text)}
     </div>
   );
@@ -67,6 +86,7 @@ function markMentions(root: HTMLElement, names: string[]): void {
       if (seg.type === "mention") {
         const span = document.createElement("span");
         span.className = "mention";
+        span.dataset.testid = "mention";
         span.textContent = seg.text;
         frag.appendChild(span);
       } else frag.appendChild(document.createTextNode(seg.text));
@@ -75,13 +95,18 @@ function markMentions(root: HTMLElement, names: string[]): void {
   }
 }
 
-function Markdown({ text, mentionNames }: { text: string; mentionNames: string[] }): JSX.Element {
+function Markdown({ text, mentioned }: { text: string; mentioned: string[] }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const html = useMemo(() => renderMarkdown(text), [text]);
-  const namesKey = mentionNames.join("\u0000");
+  const namesKey = mentioned.join("\u0000");
   useLayoutEffect(() => {
-    if (ref.current) markMentions(ref.current, mentionNames);
+    if (ref.current) markMentions(ref.current, mentioned);
   }, [html, namesKey]);
+  // The sanitised HTML's links follow the message's place in the Tab order.
+  const tabbable = useContext(RowTabbable);
+  useLayoutEffect(() => {
+    ref.current?.querySelectorAll("a[href]").forEach((a) => { if (tabbable) a.removeAttribute("tabindex"); else a.setAttribute("tabindex", "-1"); });
+  }, [html, tabbable]);
   useEffect(() => {
     const blocks = ref.current?.querySelectorAll<HTMLElement>("pre code");
     if (!blocks || blocks.length === 0) return;
@@ -101,6 +126,7 @@ function Markdown({ text, mentionNames }: { text: string; mentionNames: string[]
 
 function Code({ code, language }: { code: string; language?: string | undefined }): JSX.Element {
   const { t } = useT();
+  const tab = useRowTabIndex();
   const [html, setHtml] = useState<{ html: string; language: string } | null>(null);
   useEffect(() => {
     let live = true;
@@ -111,7 +137,7 @@ function Code({ code, language }: { code: string; language?: string | undefined 
     <div class="code-block">
       <div class="code-head">
         <span>{language || html?.language || t("msg.code")}</span>
-        <button type="button" class="icon-btn small" aria-label={t("msg.copyCode")} title={t("msg.copyCode")}
+        <button type="button" class="icon-btn small" aria-label={t("msg.copyCode")} title={t("msg.copyCode")} tabIndex={tab}
           onClick={() => void copyText(code).then(() => toast(t("msg.copied"), "info"))}><Icon name="copy" size={14} /></button>
       </div>
       {html
@@ -145,9 +171,10 @@ function ImageContent({ body, clientMsgId, onOpen }: { body: Body; clientMsgId?:
   const box = fitBox(num(body, "width"), num(body, "height"), 280, 280);
   const placeholder = blurhashUrl(str(body, "blurhash"));
   const src = loaded || !local ? remote ?? local : local;
+  const tab = useRowTabIndex();
   return (
-    <button type="button" class="image-frame" aria-label={name ? t("msg.openImageNamed", { name }) : t("msg.openImage")}
-      style={{ width: `${box.width}px`, height: `${box.height}px`, backgroundImage: placeholder ? `url(${placeholder})` : undefined }}
+    <button type="button" class="image-frame" aria-label={name ? t("msg.openImageNamed", { name }) : t("msg.openImage")} tabIndex={tab}
+      style={{ width: `${box.width}px`, aspectRatio: `${box.width} / ${box.height}`, backgroundImage: placeholder ? `url(${placeholder})` : undefined }}
       onClick={() => fileId && onOpen(fileId, name)} disabled={!fileId}>
       {local && !loaded && <img src={local} alt="" class="loaded" />}
       {remote && <img src={remote} alt={name ?? ""} class={loaded ? "loaded" : ""} onLoad={() => setLoaded(true)} />}
@@ -175,7 +202,7 @@ export function ImageViewer({ fileId, name, onClose }: { fileId: string; name?: 
 }
 
 const FILE_ICONS: [RegExp, string][] = [
-  [/\.(pdf)$/i, "PDF"], [/\.(docx?|odt|rtf)$/i, "DOC"], [/\.(xlsx?|ods|csv)$/i, "XLS"], [/\.(pptx?|odp|key)$/i, "PPT"],
+  [/\.(pdf)$/i, "PDF"], [/\.(docx?|odt|rtf)$/i, "DOC"], [/\.(csv|tsv)$/i, "CSV"], [/\.(xlsx?|ods)$/i, "XLS"], [/\.(pptx?|odp|key)$/i, "PPT"],
   [/\.(zip|rar|7z|tar|gz|tgz|bz2|xz)$/i, "ZIP"], [/\.(png|jpe?g|gif|webp|svg|heic)$/i, "IMG"], [/\.(mp3|wav|m4a|aac|ogg|flac)$/i, "AUD"],
   [/\.(mp4|mov|avi|mkv|webm)$/i, "VID"], [/\.(txt|md|log)$/i, "TXT"],
 ];
@@ -193,6 +220,7 @@ function FileContent({ body }: { body: Body }): JSX.Element {
   const name = str(body, "name") ?? t("msg.file");
   const size = num(body, "size");
   const badge = fileBadge(name);
+  const tab = useRowTabIndex();
   return (
     <div class="file-card">
       <span class={`file-badge file-${badge.toLowerCase()}`} aria-hidden="true">{badge}</span>
@@ -200,7 +228,7 @@ function FileContent({ body }: { body: Body }): JSX.Element {
         <span class="file-name" title={name}>{name}</span>
         {size !== undefined && <span class="file-size">{formatBytes(size)}</span>}
       </span>
-      {fileId && <button type="button" class="icon-btn" aria-label={t("msg.downloadNamed", { name })} title={t("msg.download")}
+      {fileId && <button type="button" class="icon-btn" aria-label={t("msg.downloadNamed", { name })} title={t("msg.download")} tabIndex={tab}
         onClick={() => downloadFile(client, fileId, name).catch((e: unknown) => toast(errorText(e, t)))}><Icon name="download" size={18} /></button>}
     </div>
   );
@@ -212,10 +240,11 @@ function MediaContent({ body, kind }: { body: Body; kind: "voice" | "video" }): 
   const fileId = str(body, "file");
   const [url, setUrl] = useState<string | undefined>(undefined);
   const duration = formatDuration(num(body, "duration_ms") ?? 0);
+  const tab = useRowTabIndex();
   if (url) return kind === "voice" ? <audio class="voice-player" controls autoPlay src={url} /> : <video class="video-player" controls autoPlay src={url} />;
   return (
     <div class="card-row">
-      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId}
+      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId} tabIndex={tab}
         onClick={() => fileId && client.fileUrl(fileId).then(setUrl, (e: unknown) => toast(errorText(e, t)))}><Icon name="play" size={16} /></button>
       <span class="card-title">{kind === "voice" ? t("msg.voice") : t("msg.video")}</span>
       <span class="muted">{duration}</span>
@@ -250,9 +279,10 @@ function LocationCard({ body }: { body: Body }): JSX.Element {
   const lat = num(body, "latitude") ?? 0;
   const lon = num(body, "longitude") ?? 0;
   const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+  const tab = useRowTabIndex();
   return (
     <Card icon="mapPin" tone="green" title={str(body, "name") || t("msg.location")}
-      footer={<a href={href} target="_blank" rel="noopener noreferrer">{t("msg.openMap")} <Icon name="external" size={12} /></a>}>
+      footer={<a href={href} target="_blank" rel="noopener noreferrer" tabIndex={tab}>{t("msg.openMap")} <Icon name="external" size={12} /></a>}>
       {str(body, "address") && <div>{str(body, "address")}</div>}
       <div class="muted small">{lat.toFixed(5)}, {lon.toFixed(5)}</div>
     </Card>
@@ -263,12 +293,14 @@ function CardContent({ body }: { body: Body }): JSX.Element {
   const client = useClient();
   const { t } = useT();
   const card = str(body, "card");
+  const account = str(body, "account") ?? "";
+  const tab = useRowTabIndex();
+  const nameOf = useNames(client, [account]);
   if (card === "contact") {
-    const account = str(body, "account") ?? "";
-    const name = str(body, "title") || displayName(client, account);
+    const name = str(body, "title") || nameOf(account);
     return (
       <Card icon="contacts" title={t("msg.contactCard")}
-        footer={account && account !== client.me.account ? <button type="button" class="btn btn-small" onClick={() =>
+        footer={account && account !== client.me.account ? <button type="button" class="btn btn-small" tabIndex={tab} onClick={() =>
           client.openDirect(account).then((c) => openConversationRoute(c.id), (e: unknown) => toast(errorText(e, t)))}>{t("msg.sendMessage")}</button> : null}>
         <div class="person-row static"><Avatar name={name} seed={account} size={32} /><span class="person-text"><span class="person-name">{name}</span><span class="person-addr">{account}</span></span></div>
       </Card>
@@ -282,7 +314,7 @@ function CardContent({ body }: { body: Body }): JSX.Element {
   let host = url;
   try { host = new URL(url).host; } catch { /* shown as given */ }
   return (
-    <Card icon="link" tone="blue" title={safe ? <a href={url} target="_blank" rel="noopener noreferrer nofollow">{str(body, "title") || url}</a> : str(body, "title") || url}>
+    <Card icon="link" tone="blue" title={safe ? <a href={url} target="_blank" rel="noopener noreferrer nofollow" tabIndex={tab}>{str(body, "title") || url}</a> : str(body, "title") || url}>
       {str(body, "description") && <div class="muted">{str(body, "description")}</div>}
       <div class="muted small">{host}</div>
     </Card>
@@ -331,11 +363,12 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
   const { t, locale } = useT();
   const [open, setOpen] = useState(false);
   const items = objList(body, "messages");
-  const nameOf = (a: string) => displayName(client, a);
+  const nameOf = useNames(client, items.map((m) => String(m.sender ?? "")));
+  const tab = useRowTabIndex();
   const line = (m: Record<string, unknown>) => bodyPreview(String(m.kind ?? ""), (m.body ?? null) as Body, { t, locale, nameOf });
   return (
     <>
-      <button type="button" class="msg-card forward-card" onClick={() => setOpen(true)}>
+      <button type="button" class="msg-card forward-card" tabIndex={tab} onClick={() => setOpen(true)}>
         <div class="card-row"><span class="card-icon" aria-hidden="true"><Icon name="forward" size={18} /></span><span class="card-title">{t("msg.chatHistory")}</span></div>
         <div class="card-body">
           {items.slice(0, 4).map((m, i) => <div key={i} class="forward-line">{nameOf(String(m.sender ?? ""))}: {line(m)}</div>)}
@@ -343,6 +376,8 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
         <div class="card-footer">{t("msg.forwardCount", { count: items.length })}</div>
       </button>
       {open && (
+        // A dialog of its own: its links are in the Tab order whatever the message is.
+        <RowTabbable.Provider value={true}>
         <Dialog title={t("msg.chatHistory")} onClose={() => setOpen(false)} size="md">
           <ol class="history-list">
             {items.map((m, i) => (
@@ -354,6 +389,7 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
             ))}
           </ol>
         </Dialog>
+        </RowTabbable.Provider>
       )}
     </>
   );
@@ -361,13 +397,13 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
 
 // ---- By kind ----------------------------------------------------------------------------
 
-export function MessageContent(props: { entry: Entry; mentionNames: string[]; onOpenImage: (fileId: string, name?: string) => void }): JSX.Element {
+export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpenImage: (fileId: string, name?: string) => void }): JSX.Element {
   const { t } = useT();
   const { entry } = props;
   const body = entry.body;
   switch (entry.kind) {
-    case "text": return <RichText text={str(body, "text") ?? ""} mentionNames={props.mentionNames} />;
-    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentionNames={props.mentionNames} />;
+    case "text": return <RichText text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
+    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
     case "code": return <Code code={str(body, "code") ?? ""} language={str(body, "language")} />;
     case "image": return <ImageContent body={body} clientMsgId={entry.client_msg_id} onOpen={props.onOpenImage} />;
     case "file": return <FileContent body={body} />;

@@ -5,7 +5,7 @@ import type { JSX } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Profile } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
-import { attempt, conversationTitle, errorText, useClient } from "../state/client.ts";
+import { attempt, conversationTitle, errorText, useClient, useClientVersion } from "../state/client.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Avatar, Dialog, Spinner } from "./ui.tsx";
@@ -35,6 +35,7 @@ function usePeopleSearch(query: string, exclude: ReadonlySet<string>): { results
 
 function PersonLine({ p }: { p: Profile }): JSX.Element {
   const client = useClient();
+  useClientVersion(client);
   return (
     <>
       <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={32} presence={client.presence(p.account)?.status} />
@@ -202,6 +203,7 @@ export function AddMembersDialog({ conversation, existing, onClose }: { conversa
 /** Picks a conversation (forward, quick switcher). */
 function ConversationPicker(props: { label: string; onPick: (id: number) => void; exclude?: number; busy?: boolean }): JSX.Element {
   const client = useClient();
+  useClientVersion(client);
   const { t } = useT();
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);

@@ -8,7 +8,8 @@ import { useT } from "../i18n/hooks.ts";
 
 // ---- Avatars and presence ---------------------------------------------------------------
 
-const AVATAR_COLOURS = ["#5b7cfa", "#14a38b", "#e8833a", "#d9486b", "#8a5cf6", "#0e9bd8", "#c2922b", "#4f9d4a"];
+/** Avatar backgrounds: white initials on each have a contrast of at least 4.5:1. */
+const AVATAR_COLOURS = ["#4a68e0", "#0f7f6c", "#b4561c", "#c23a5c", "#7448d8", "#0a6fa0", "#8c6a14", "#3b7a37"];
 
 export function hashColour(seed: string): string {
   let h = 0;
@@ -18,17 +19,23 @@ export function hashColour(seed: string): string {
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
+/** A bracketed part of a name, in ASCII or full-width brackets: a team, a role, a nickname. */
+const BRACKETED = /[(（\[［【〔{｛<＜《〈「『][^)）\]］】〕}｝>＞》〉」』]*[)）\]］】〕}｝>＞》〉」』]?/g;
+const NOT_LETTER = /[^\p{L}\p{N}]+/u;
+
 /** Two letters for an avatar: "AW" for Alice Wang, the last two characters of 王小明 (how
- * Chinese colleagues address each other). */
+ * Chinese colleagues address each other). What is in brackets ("李娜（产品）", "Wang Wei (PM)")
+ * and punctuation are left out, unless nothing else is left. */
 export function initials(name: string): string {
-  const clean = name.trim();
-  if (!clean) return "?";
+  const outside = name.replace(BRACKETED, " ");
+  const clean = (outside.split(NOT_LETTER).some(Boolean) ? outside : name).trim();
+  const words = clean.split(NOT_LETTER).filter(Boolean);
+  if (words.length === 0) return "?";
   if (CJK.test(clean)) {
-    const chars = Array.from(clean.replace(/\s+/g, ""));
+    const chars = Array.from(words.join(""));
     return chars.length <= 2 ? chars.join("") : chars.slice(-2).join("");
   }
-  const words = clean.split(/[\s._-]+/).filter(Boolean);
-  const first = Array.from(words[0] ?? "?")[0] ?? "?";
+  const first = Array.from(words[0]!)[0] ?? "?";
   const second = words.length > 1 ? Array.from(words[1]!)[0] ?? "" : "";
   return (first + second).toUpperCase();
 }
@@ -43,10 +50,13 @@ export function Avatar(props: {
   const text = initials(props.name);
   return (
     <span class={`avatar${props.group ? " avatar-group" : ""}${props.class ? " " + props.class : ""}`} aria-hidden="true"
+      data-initials={safeUrl && !broken || props.group ? undefined : text}
       style={{ width: `${size}px`, height: `${size}px`, background: hashColour(props.seed), fontSize: `${Math.round(size * (Array.from(text).length > 1 && CJK.test(text) ? 0.32 : 0.4))}px` }}>
+      {/* The initials are drawn by CSS (data-initials): an avatar is a picture of the name
+          shown next to it, not text of a control (a button holding one is named otherwise). */}
       {safeUrl && !broken
         ? <img src={safeUrl} alt="" referrerpolicy="no-referrer" onError={() => setBroken(true)} />
-        : props.group ? <Icon name="users" size={Math.round(size * 0.5)} /> : text}
+        : props.group ? <Icon name="users" size={Math.round(size * 0.5)} /> : null}
       {props.presence && <span class={`presence-dot presence-${props.presence}`} />}
     </span>
   );
@@ -64,11 +74,11 @@ export function PresenceBadge({ status, text }: { status: PresenceStatus; text?:
 export function IconButton(props: {
   icon: IconName; label: string; onClick?: (e: MouseEvent) => void; class?: string; pressed?: boolean;
   disabled?: boolean; size?: number; buttonRef?: RefObject<HTMLButtonElement>; expanded?: boolean; haspopup?: "menu" | "dialog" | "listbox";
-  title?: string; testid?: string;
+  title?: string; testid?: string; onKeyDown?: (e: KeyboardEvent) => void; tabIndex?: number;
 }): JSX.Element {
   return (
     <button type="button" class={`icon-btn${props.class ? " " + props.class : ""}`} aria-label={props.label} title={props.title ?? props.label}
-      onClick={props.onClick} disabled={props.disabled} ref={props.buttonRef} aria-pressed={props.pressed}
+      onClick={props.onClick} onKeyDown={props.onKeyDown} tabIndex={props.tabIndex} disabled={props.disabled} ref={props.buttonRef} aria-pressed={props.pressed}
       aria-expanded={props.expanded} aria-haspopup={props.haspopup} data-testid={props.testid}>
       <Icon name={props.icon} size={props.size ?? 20} />
     </button>
@@ -118,7 +128,9 @@ export function Dialog(props: {
       const target = root.querySelector<HTMLElement>("[data-autofocus]") ?? root.querySelector<HTMLElement>("input, textarea, select") ?? focusables(root)[0];
       target?.focus();
     }
-    return () => { if (previous && document.contains(previous)) previous.focus(); };
+    // Without scrolling: the browser would otherwise scroll every ancestor, sideways too, to
+    // bring the element fully into view, and a chat would stay shifted after an image viewer.
+    return () => { if (previous && document.contains(previous)) previous.focus({ preventScroll: true }); };
   }, []);
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape") { e.stopPropagation(); e.preventDefault(); props.onClose(); return; }
@@ -165,7 +177,10 @@ export function Popover(props: {
 }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const [pos, setPos] = useState<{ left: number; top: number } | null>(null);
-  const { anchor, onClose } = props;
+  const { anchor } = props;
+  const closeRef = useRef(props.onClose);
+  closeRef.current = props.onClose;
+  const onClose = () => closeRef.current();
 
   useLayoutEffect(() => {
     const place = () => {
@@ -182,6 +197,10 @@ export function Popover(props: {
       const above = a.top - h - 4;
       let top = props.prefer === "above" ? (above >= 8 ? above : below) : (below + h <= vh - 8 ? below : above);
       top = Math.max(8, Math.min(top, vh - h - 8));
+      // Shown in place at once (not on the next render), so that it can take the focus now.
+      el.style.left = `${left}px`;
+      el.style.top = `${top}px`;
+      el.style.visibility = "";
       setPos((p) => (p && Math.abs(p.left - left) < 0.5 && Math.abs(p.top - top) < 0.5 ? p : { left, top }));
     };
     place();
@@ -193,6 +212,11 @@ export function Popover(props: {
     return () => { window.removeEventListener("resize", place); window.removeEventListener("scroll", place, true); ro?.disconnect(); };
   }, [anchor, props.align, props.prefer]);
 
+  // The focus moves in as the popover shows, once: a keyboard user goes on at once, and a
+  // re-render (a push while the menu is open) must not pull the focus back to the first item.
+  useLayoutEffect(() => {
+    if (props.focusFirst !== false && ref.current) focusables(ref.current)[0]?.focus({ preventScroll: true });
+  }, []);
   useEffect(() => {
     const onDown = (e: PointerEvent) => {
       const target = e.target as Node;
@@ -200,9 +224,8 @@ export function Popover(props: {
       onClose();
     };
     document.addEventListener("pointerdown", onDown, true);
-    if (props.focusFirst !== false && ref.current) focusables(ref.current)[0]?.focus();
     return () => document.removeEventListener("pointerdown", onDown, true);
-  }, [anchor, onClose]);
+  }, [anchor]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape") { e.stopPropagation(); e.preventDefault(); onClose(); anchor?.focus(); return; }
@@ -255,7 +278,8 @@ export function MenuButton(props: { icon: IconName; label: string; items: MenuIt
   return (
     <>
       <IconButton icon={props.icon} label={props.label} buttonRef={ref} class={props.class} expanded={open} haspopup="menu"
-        onClick={(e) => { e.stopPropagation(); set(!open); }} />
+        onClick={(e) => { e.stopPropagation(); set(!open); }}
+        onKeyDown={(e) => { if (e.key === "Escape" && open) { e.stopPropagation(); e.preventDefault(); set(false); } }} />
       {open && <Menu anchor={ref.current} items={props.items} label={props.label} onClose={() => set(false)} />}
     </>
   );

@@ -5,6 +5,15 @@ import type { Locale } from "../i18n/index.ts";
 
 const bcp47 = (locale: Locale) => (locale === "zh" ? "zh-CN" : "en-US");
 
+/** Formatters are costly to make (a message row formats two times): one per locale and kind. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(locale: Locale, kind: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}:${kind}`;
+  let f = formatters.get(key);
+  if (!f) { f = new Intl.DateTimeFormat(bcp47(locale), options); formatters.set(key, f); }
+  return f;
+}
+
 /** The calendar day of a timestamp in local time, as "YYYY-MM-DD" (sortable, a stable key). */
 export function dayKey(ms: number): string {
   const d = new Date(ms);
@@ -24,12 +33,12 @@ export function daysBetween(earlier: number, later: number): number {
 
 /** "14:05": the time of day, 24-hour in both languages. */
 export function formatClock(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(bcp47(locale), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
+  return dateFormat(locale, "clock", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
 }
 
-/** Full date and time, for tooltips. */
+/** Full date and time, for tooltips: the time on the 24-hour clock, as everywhere else. */
 export function formatFull(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(bcp47(locale), { dateStyle: "medium", timeStyle: "short" }).format(ms);
+  return dateFormat(locale, "full", { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(ms);
 }
 
 /** The time shown in the conversation list: the clock today, "Yesterday", the weekday within a
@@ -38,9 +47,11 @@ export function formatListTime(ms: number, now: number, locale: Locale, yesterda
   const days = daysBetween(ms, now);
   if (days <= 0) return formatClock(ms, locale);
   if (days === 1) return yesterday;
-  if (days < 7) return new Intl.DateTimeFormat(bcp47(locale), { weekday: "short" }).format(ms);
+  if (days < 7) return dateFormat(locale, "weekday", { weekday: "short" }).format(ms);
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(bcp47(locale), sameYear ? { month: "numeric", day: "numeric" } : { year: "numeric", month: "numeric", day: "numeric" }).format(ms);
+  return sameYear
+    ? dateFormat(locale, "monthDay", { month: "numeric", day: "numeric" }).format(ms)
+    : dateFormat(locale, "date", { year: "numeric", month: "numeric", day: "numeric" }).format(ms);
 }
 
 /** The label of a day separator: "Today", "Yesterday", or a long date. */
@@ -49,9 +60,9 @@ export function formatDay(ms: number, now: number, locale: Locale, today: string
   if (days === 0) return today;
   if (days === 1) return yesterday;
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(bcp47(locale), sameYear
-    ? { weekday: "long", month: "long", day: "numeric" }
-    : { year: "numeric", month: "long", day: "numeric" }).format(ms);
+  return sameYear
+    ? dateFormat(locale, "dayLong", { weekday: "long", month: "long", day: "numeric" }).format(ms)
+    : dateFormat(locale, "dateLong", { year: "numeric", month: "long", day: "numeric" }).format(ms);
 }
 
 /** "1.5 MB": sizes in binary units with at most one decimal. */

@@ -18,7 +18,8 @@ let hooked = false;
 function purifier(): typeof DOMPurify {
   if (!hooked) {
     DOMPurify.addHook("afterSanitizeAttributes", (node) => {
-      if (node.tagName === "A") {
+      // A link whose address was refused (javascript:, data:…) keeps its text but is no link.
+      if (node.tagName === "A" && node.hasAttribute("href")) {
         node.setAttribute("target", "_blank");
         node.setAttribute("rel", "noopener noreferrer nofollow");
       }

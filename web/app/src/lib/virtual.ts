@@ -44,9 +44,13 @@ export function visibleRange(offsets: readonly number[], scrollTop: number, view
  * put when rows are added above it or measured differently. */
 export interface Anchor { key: string; delta: number }
 
-export function anchorAt(keys: readonly string[], offsets: readonly number[], scrollTop: number): Anchor | null {
-  if (keys.length === 0) return null;
-  const i = rowAt(offsets, scrollTop);
+/** Rows before `firstAnchor` are never the anchor: the message list's head (the spinner or
+ * "the beginning") stays first whatever is prepended, so anchoring to it would keep the view
+ * at the very top while older rows are added below it, and the next page would never be asked
+ * for. Then the first row after it is the anchor, and `delta` is negative. */
+export function anchorAt(keys: readonly string[], offsets: readonly number[], scrollTop: number, firstAnchor = 0): Anchor | null {
+  if (keys.length <= firstAnchor) return null;
+  const i = Math.max(rowAt(offsets, scrollTop), firstAnchor);
   return { key: keys[i]!, delta: scrollTop - offsets[i]! };
 }
 

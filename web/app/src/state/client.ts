@@ -1,8 +1,8 @@
 // The signed-in client as Preact context, and hooks that re-render on its changes.
 
 import { createContext } from "preact";
-import { useContext, useEffect, useState } from "preact/hooks";
-import type { ChatClient, Conversation, MagpieErrorShape } from "@magpie/sdk";
+import { useContext, useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
+import type { ChatClient, Conversation, ConversationView, MagpieErrorShape, MessageView, PresenceStatus, Profile } from "@magpie/sdk";
 import type { Translate } from "../i18n/index.ts";
 
 export const ClientContext = createContext<ChatClient | null>(null);
@@ -13,11 +13,85 @@ export function useClient(): ChatClient {
   return c;
 }
 
-/** Re-renders on every `change` of the client; returns a counter that moves with it. */
+/** The part of the client's state that `select` reads: re-renders the caller when, after a
+ * `change`, it differs from what was rendered (by `equal`, by reference unless given; the SDK
+ * replaces its objects rather than changing them, so a reference that stayed is a value that
+ * stayed). Like React's useSyncExternalStore, it reads the state again once subscribed, so
+ * that a change between the render and the subscription is not lost. */
+export function useClientState<T>(client: ChatClient, select: () => T, equal: (a: T, b: T) => boolean = Object.is): T {
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const value = select();
+  const latest = useRef({ select, equal, value });
+  latest.current = { select, equal, value };
+  useLayoutEffect(() => {
+    const check = () => {
+      const { select: read, equal: same, value: shown } = latest.current;
+      if (!same(shown, read())) rerender(0);
+    };
+    const off = client.on("change", check);
+    check();
+    return off;
+  }, [client]);
+  return value;
+}
+
+/** A person's profile from the client's cache (fetched in the background when missing). */
+export function useProfile(client: ChatClient, account: string | undefined): Profile | undefined {
+  return useClientState(client, () => (account ? client.profile(account) : undefined));
+}
+
+/** A person's presence status as last heard. */
+export function usePresence(client: ChatClient, account: string | undefined): PresenceStatus | undefined {
+  return useClientState(client, () => (account ? client.presence(account)?.status : undefined));
+}
+
+/** `nameOf` for these accounts, re-rendering the caller when one of their names changes (a
+ * profile that arrives). Other accounts are named too, but not followed. */
+export function useNames(client: ChatClient, accounts: readonly (string | undefined)[]): (account: string) => string {
+  const wanted = accounts.filter((a): a is string => !!a);
+  const names = useClientState(client, () => wanted.map((a) => displayName(client, a)), sameItems);
+  return (account: string) => {
+    const i = wanted.indexOf(account);
+    return i >= 0 ? names[i]! : displayName(client, account);
+  };
+}
+
+const indexes = new WeakMap<readonly MessageView[], Map<number, MessageView>>();
+
+/** The message with this seq in a view's messages, through an index built once per list. */
+export function findMessage(view: ConversationView | undefined, seq: number): MessageView | undefined {
+  if (!view) return undefined;
+  let index = indexes.get(view.messages);
+  if (!index) {
+    index = new Map();
+    for (const m of view.messages) if (m.entry.seq > 0) index.set(m.entry.seq, m);
+    indexes.set(view.messages, index);
+  }
+  return index.get(seq);
+}
+
+/** Objects equal field by field (by reference). */
+export function sameFields<T extends object>(a: T, b: T): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Re-renders on every `change` of the client; returns a counter that moves with it. For
+ * pages that are not on the hot path of a busy chat (settings, contacts, dialogs). */
 export function useClientVersion(client: ChatClient): number {
   const [version, setVersion] = useState(0);
   useEffect(() => client.on("change", () => setVersion((v) => v + 1)), [client]);
   return version;
+}
+
+/** Arrays equal item by item (by reference). */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** Ticks every `ms`, for relative times and windows that close ("recall" after 2 minutes). */
