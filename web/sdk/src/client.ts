@@ -12,7 +12,7 @@ import { FileUrls, fileMessage, uploadFile } from "./files.ts";
 import { Outbox, newClientMsgId } from "./outbox.ts";
 import { RestClient } from "./rest.ts";
 import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, webSocketUrl, type CloseInfo } from "./socket.ts";
-import { defaultStorage, forgetSession, loadSession, outboxKey, saveSession } from "./storage.ts";
+import { defaultStorage, forgetSession, loadDeviceKey, loadSession, outboxKey, saveDeviceKey, saveSession } from "./storage.ts";
 import { SyncEngine } from "./sync.ts";
 import { conversationView, outboxView, shareView, type ViewContext } from "./views.ts";
 import type { WirePendingRequest } from "./wire.ts";
@@ -852,15 +852,22 @@ export class MagpieClient implements ChatClient {
 
 // ---- Entry points ---------------------------------------------------------------------------
 
-/** Signs in with a password and returns the client, not started yet (call start()). */
+/** Signs in with a password and returns the client, not started yet (call start()). The
+ * device key an earlier login of the account stored is sent along, and the new one stored. */
 export async function login(
   baseUrl: string,
   account: string,
   password: string,
   options: { device?: string; storage?: KeyValueStorage } = {},
 ): Promise<MagpieClient> {
-  const answer = await new RestClient(baseUrl).login(account, password, options.device);
-  return signedIn(baseUrl, answer, options.storage ?? defaultStorage());
+  const storage = options.storage ?? defaultStorage();
+  const deviceKey = loadDeviceKey(storage, baseUrl, account);
+  const answer = await new RestClient(baseUrl).login(account, password, {
+    ...(options.device === undefined ? {} : { device: options.device }),
+    ...(deviceKey === undefined ? {} : { deviceKey }),
+  });
+  saveDeviceKey(storage, baseUrl, account, answer.device_key);
+  return signedIn(baseUrl, answer, storage);
 }
 
 /** Creates an account in a domain with open registration, signs in, returns the client. */
@@ -870,8 +877,10 @@ export async function register(
   password: string,
   options: { displayName?: string; device?: string; storage?: KeyValueStorage } = {},
 ): Promise<MagpieClient> {
+  const storage = options.storage ?? defaultStorage();
   const answer = await new RestClient(baseUrl).register(account, password, options);
-  return signedIn(baseUrl, answer, options.storage ?? defaultStorage());
+  saveDeviceKey(storage, baseUrl, account, answer.device_key);
+  return signedIn(baseUrl, answer, storage);
 }
 
 /** The client of the session stored by an earlier login, or null when there is none or its
@@ -896,6 +905,6 @@ export async function resume(baseUrl: string, storage: KeyValueStorage = default
 }
 
 function signedIn(baseUrl: string, answer: { token: string; session: Session; me: Me }, storage: KeyValueStorage): MagpieClient {
-  saveSession(storage, baseUrl, answer);
+  saveSession(storage, baseUrl, { token: answer.token, session: answer.session, me: answer.me });
   return new MagpieClient(baseUrl, answer.token, answer.session, answer.me, storage);
 }

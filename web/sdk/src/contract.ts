@@ -24,7 +24,7 @@ export interface Session {
   id: number; device?: string; ip?: string; created_at_ms: number; last_seen_at_ms: number;
   expires_at_ms: number; current: boolean;
 }
-export interface LoginResponse { token: string; session: Session; me: Me }
+export interface LoginResponse { token: string; session: Session; me: Me; device_key: string }
 
 export type ConversationKind = "direct" | "group" | "channel";
 export type Role = "owner" | "admin" | "member";
@@ -253,6 +253,7 @@ export interface ChatClient {
 /** Entry points (implemented in index.ts):
  *
  *   login(baseUrl, account, password, opts?: { device?, storage? }): Promise<ChatClient>
+ *     (sends the device key stored by the account's last login here and stores the new one)
  *   register(baseUrl, account, password, opts?: { displayName?, device?, storage? }): Promise<ChatClient>
  *   resume(baseUrl, storage?): Promise<ChatClient | null>   // from a stored token; null when none or dead
  *

@@ -85,8 +85,10 @@ export class RestClient {
 
   // ---- Sessions (§3, §5) --------------------------------------------------------------
 
-  login(account: string, password: string, device?: string): Promise<LoginResponse> {
-    return this.request("POST", "/v1/auth/login", { body: { account, password, device } });
+  login(account: string, password: string, options: { device?: string; deviceKey?: string } = {}): Promise<LoginResponse> {
+    return this.request("POST", "/v1/auth/login", {
+      body: { account, password, device: options.device, device_key: options.deviceKey },
+    });
   }
   register(account: string, password: string, options: { displayName?: string; device?: string } = {}): Promise<LoginResponse> {
     return this.request("POST", "/v1/auth/register", {

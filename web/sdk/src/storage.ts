@@ -1,5 +1,5 @@
 // Where the SDK keeps what must survive a page reload: the signed-in session (token, session,
-// me) and the outbox. Both live in a KeyValueStorage under keys named after the server, so
+// me), the outbox and the device keys of the accounts that signed in here. They live in a KeyValueStorage under keys named after the server, so
 // that one browser profile can hold sessions of several servers.
 
 import type { KeyValueStorage, Me, Session } from "./contract.ts";
@@ -70,4 +70,18 @@ export function saveSession(storage: KeyValueStorage, baseUrl: string, stored: S
 export function forgetSession(storage: KeyValueStorage, baseUrl: string, sessionId: number): void {
   if (loadSession(storage, baseUrl)?.session.id === sessionId) storage.remove(sessionKey(baseUrl));
   storage.remove(outboxKey(baseUrl, sessionId));
+}
+
+// A device key (§5 "Device keys") is kept per account, also after logout: the next login of
+// that account from this device sends it, and so stays possible while others guess the
+// account's password. Accounts are compared as the server does, without case.
+const deviceKeyKey = (baseUrl: string, account: string): string =>
+  `magpie.device@${baseUrl}#${account.trim().toLowerCase()}`;
+
+export function loadDeviceKey(storage: KeyValueStorage, baseUrl: string, account: string): string | undefined {
+  return storage.get(deviceKeyKey(baseUrl, account)) ?? undefined;
+}
+
+export function saveDeviceKey(storage: KeyValueStorage, baseUrl: string, account: string, key: string): void {
+  storage.set(deviceKeyKey(baseUrl, account), key);
 }
