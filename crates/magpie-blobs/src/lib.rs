@@ -21,6 +21,9 @@ const COPY_BUFFER_BYTES: usize = 64 * 1024;
 
 pub struct LocalBlobs {
     root: PathBuf,
+    /// Numbers the temporary files of `put`: two puts of the same content at once (eight
+    /// uploads of one picture make the same thumbnails) each write their own and rename it.
+    puts: std::sync::atomic::AtomicU64,
 }
 
 impl LocalBlobs {
@@ -28,7 +31,7 @@ impl LocalBlobs {
     pub fn open(root: &Path) -> std::io::Result<LocalBlobs> {
         std::fs::create_dir_all(root.join("uploads"))?;
         std::fs::create_dir_all(root.join("sha256"))?;
-        Ok(LocalBlobs { root: root.to_owned() })
+        Ok(LocalBlobs { root: root.to_owned(), puts: std::sync::atomic::AtomicU64::new(0) })
     }
 
     fn partial(&self, id: &FileId) -> PathBuf {
@@ -172,7 +175,8 @@ impl BlobStore for LocalBlobs {
             let dir = target.parent().ok_or_else(|| StoreError::Other("blob path without a parent".into()))?;
             tokio::fs::create_dir_all(dir).await.map_err(io)?;
             // Written aside and renamed, so that a half-written blob never has the real name.
-            let temp = self.root.join("uploads").join(format!("put-{sha256}"));
+            let n = self.puts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temp = self.root.join("uploads").join(format!("put-{sha256}-{n}"));
             let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
             file.write_all(&bytes).await.map_err(io)?;
             file.sync_all().await.map_err(io)?;

@@ -23,7 +23,7 @@ impl Client {
         self.call(Method::GET, &format!("/v1/conversations/{id}"), NO_BODY).await
     }
 
-    pub async fn conversations(&self, before: Option<i64>, limit: Option<usize>) -> Result<Vec<wire::Conversation>> {
+    pub async fn conversations(&self, before: Option<i64>, limit: Option<i64>) -> Result<Vec<wire::Conversation>> {
         let mut path = "/v1/conversations?".to_owned();
         if let Some(b) = before {
             path.push_str(&format!("before={b}&"));
@@ -92,7 +92,7 @@ impl Client {
 
     pub async fn messages(&self, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {
         let mut path = format!("/v1/conversations/{id}/messages?");
-        for (name, value) in [("after", q.after), ("before", q.before), ("limit", q.limit.map(|l| l as i64))] {
+        for (name, value) in [("after", q.after), ("before", q.before), ("limit", q.limit)] {
             if let Some(v) = value {
                 path.push_str(&format!("{name}={v}&"));
             }
@@ -248,7 +248,7 @@ impl Connection {
         self.request_as(&Request::GetConversation(conversation_ref(id, None))).await
     }
 
-    pub async fn conversations(&self, before: Option<i64>, limit: Option<usize>) -> Result<Vec<wire::Conversation>> {
+    pub async fn conversations(&self, before: Option<i64>, limit: Option<i64>) -> Result<Vec<wire::Conversation>> {
         let request = Request::ListConversations(wire::ListConversations { before, limit });
         self.request_as::<wire::ConversationList>(&request).await.map(|l| l.conversations)
     }

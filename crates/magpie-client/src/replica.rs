@@ -13,7 +13,7 @@ use crate::live::{Connection, Incoming};
 use crate::rest::Result;
 
 /// Entries fetched per history request while catching up.
-const PAGE_LEN: usize = 200;
+const PAGE_LEN: i64 = 200;
 
 /// What the replica holds of one conversation.
 #[derive(Debug, Clone, Default)]

@@ -405,6 +405,9 @@ impl Conversations {
         addr: &str,
         until_ms: Option<i64>,
     ) -> Result<Entry> {
+        if until_ms.is_some_and(|until| until <= self.deps.clock.now_ms()) {
+            return Err(Error::invalid("until_ms", "must be in the future; send null to lift a mute"));
+        }
         let (conversation, me) = self.membership(caller, id).await?;
         require_group(&conversation)?;
         require_role(&me, MemberRole::Admin)?;

@@ -415,6 +415,11 @@ impl Messages {
         page: Page,
         limit: usize,
     ) -> Result<(Vec<Entry>, Seq)> {
+        match page {
+            Page::After(seq) if seq.0 < 0 => return Err(Error::invalid("after", "must not be negative")),
+            Page::Before(seq) if seq.0 < 0 => return Err(Error::invalid("before", "must not be negative")),
+            _ => {}
+        }
         let (conversation, me) = self.conversations.readable(caller, id).await?;
         let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
         let floor = Seq(me.joined_seq.0.max(1));
@@ -502,6 +507,12 @@ impl Messages {
         conversations_after: Activity,
         limit: usize,
     ) -> Result<SyncPage> {
+        if events_after.0 < 0 {
+            return Err(Error::invalid("events_after", "must not be negative"));
+        }
+        if conversations_after.0 < 0 {
+            return Err(Error::invalid("conversations_after", "must not be negative"));
+        }
         let limit = limit.clamp(1, self.deps.settings.sync_page_len_max.max(1));
         let account = caller.account.id;
         // Read the head first: an event logged while this runs shows up in `events` or
@@ -517,6 +528,9 @@ impl Messages {
 
     /// The caller's conversations, most recent activity first, before `before` for paging.
     pub async fn list(&self, caller: &Principal, before: Option<Activity>, limit: usize) -> Result<Vec<Summary>> {
+        if before.is_some_and(|before| before.0 < 0) {
+            return Err(Error::invalid("before", "must not be negative"));
+        }
         let limit = limit.clamp(1, self.deps.settings.sync_page_len_max.max(1));
         let before = before.unwrap_or(Activity(i64::MAX));
         Ok(self.log.summaries(caller.account.id, before, false, limit).await?)

@@ -214,9 +214,10 @@ fn is_format(c: char) -> bool {
 }
 
 /// Like [`free_text`], but for text of several lines (descriptions, announcements, drafts):
-/// newlines and tabs are allowed, other control characters are not.
+/// newlines and tabs are allowed, other control characters are not. Windows and old Mac line
+/// breaks (CR LF, a lone CR) become LF, so that text pasted from anywhere is kept.
 pub fn paragraph(field: &'static str, input: &str, chars_max: usize) -> Result<String> {
-    let text: String = input.trim().nfc().collect();
+    let text: String = input.trim().replace("\r\n", "\n").replace('\r', "\n").nfc().collect();
     if text.chars().count() > chars_max {
         return Err(Error::too_large(field, chars_max, Unit::Characters));
     }
@@ -296,6 +297,16 @@ mod tests {
         }
         assert_eq!(file_name("invoice\u{202e}fdp.exe", 255).ok().as_deref(), Some("invoicefdp.exe"));
         assert_eq!(file_name("\u{200b}", 255).ok().as_deref(), Some(""));
+    }
+
+    #[test]
+    fn paragraphs_keep_line_breaks_of_every_system_as_newlines() {
+        assert_eq!(
+            paragraph("draft", "one\r\ntwo\rthree\nfour\tfive", 100).ok().as_deref(),
+            Some("one\ntwo\nthree\nfour\tfive")
+        );
+        assert!(paragraph("draft", "a\u{7}b", 100).is_err());
+        assert!(matches!(paragraph("draft", &"喜".repeat(101), 100), Err(Error::TooLarge { .. })));
     }
 
     proptest::proptest! {

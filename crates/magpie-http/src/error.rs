@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use magpie_core::Error;
@@ -79,15 +79,39 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-impl From<QueryRejection> for ApiError {
-    fn from(rejection: QueryRejection) -> Self {
-        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
-    }
+/// A path parameter that did not parse: `malformed_request` naming it and what it should be,
+/// in words ("`id`: expected an integer, got `abc`"), not the router's own text.
+///
+/// `name_of` names the parameter that holds a value, for errors axum reports without its name.
+pub fn path_error(rejection: &PathRejection, name_of: impl Fn(&str) -> Option<String>) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    let PathRejection::FailedToDeserializePathParams(failed) = rejection else {
+        return ApiError::new(ErrorCode::MalformedRequest, "the path does not name a resource");
+    };
+    let got = |value: &str| -> String { value.chars().take(64).collect() };
+    let (key, message) = match failed.kind() {
+        ErrorKind::ParseErrorAtKey { key, value, expected_type } => {
+            (key.clone(), format!("expected {}, got `{}`", plain_type(expected_type), got(value)))
+        }
+        ErrorKind::ParseErrorAtIndex { value, expected_type, .. } | ErrorKind::ParseError { value, expected_type } => (
+            name_of(value).unwrap_or_default(),
+            format!("expected {}, got `{}`", plain_type(expected_type), got(value)),
+        ),
+        ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "must be UTF-8".to_owned()),
+        ErrorKind::DeserializeError { key, message, .. } => (key.clone(), value_message(message)),
+        _ => (String::new(), "the path does not name a resource".to_owned()),
+    };
+    ApiError(field_error(&key, &message))
 }
 
-impl From<PathRejection> for ApiError {
-    fn from(rejection: PathRejection) -> Self {
-        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+/// A Rust type's name as the protocol calls such a value.
+fn plain_type(rust: &str) -> &'static str {
+    match rust {
+        "i64" | "i32" | "i16" | "i8" | "isize" => "an integer",
+        "u64" | "u32" | "u16" | "u8" | "usize" => "a non-negative integer",
+        "f64" | "f32" => "a number",
+        "bool" => "true or false",
+        _ => "a valid value",
     }
 }
 
@@ -171,18 +195,30 @@ pub fn data_error(kind: &str, e: &magpie_wire::DataError) -> ErrorDetail {
         magpie_wire::DataError::NotAnObject => {
             ErrorBody::new(ErrorCode::MalformedRequest, format!("data of {shown:?} must be a JSON object")).error
         }
-        magpie_wire::DataError::Invalid { path, error } => {
-            let mut d = ErrorBody::new(ErrorCode::MalformedRequest, field_message(path, error)).error;
-            if !path.is_empty() && path != "." {
-                d.field = Some(path.clone());
-            }
-            d
-        }
+        magpie_wire::DataError::Invalid { path, error } => field_error(path, &json_message(error)),
     }
 }
 
-/// `field: what was wrong`, or just what was wrong when the whole value is at fault.
-pub fn field_message(path: &str, e: &serde_json::Error) -> String {
-    let message = json_message(e);
-    if path.is_empty() || path == "." { message } else { format!("{path}: {message}") }
+/// A query or path value's parse error (Rust's `str::parse` messages, serde's), in words.
+pub fn value_message(text: &str) -> String {
+    match text {
+        "invalid digit found in string" | "cannot parse integer from empty string" => "expected an integer".to_owned(),
+        "number too large to fit in target type" | "number too small to fit in target type" => {
+            "the integer is out of range".to_owned()
+        }
+        "provided string was not `true` or `false`" => "expected true or false".to_owned(),
+        "invalid float literal" => "expected a number".to_owned(),
+        _ => plain_types(text),
+    }
+}
+
+/// `malformed_request` about one field (its path; none when the whole value is at fault).
+pub fn field_error(path: &str, message: &str) -> ErrorDetail {
+    let whole = path.is_empty() || path == ".";
+    let text = if whole { message.to_owned() } else { format!("{path}: {message}") };
+    let mut detail = ErrorBody::new(ErrorCode::MalformedRequest, text).error;
+    if !whole {
+        detail.field = Some(path.to_owned());
+    }
+    detail
 }

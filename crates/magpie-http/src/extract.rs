@@ -11,11 +11,12 @@ use magpie_wire::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, error};
 
 /// A JSON body whose rejections are `malformed_request` or `too_large`. Every request body is
 /// a JSON object: serde would also read a struct from an array of its fields in order
-/// (`[null, null]` as an empty profile update), which the protocol does not allow.
+/// (`[null, null]` as an empty profile update), which the protocol does not allow. A field of
+/// the wrong shape is named in `field`, with what was expected in words.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -27,24 +28,49 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !raw.get().starts_with('{') {
             return Err(ApiError::new(ErrorCode::MalformedRequest, "the request body must be a JSON object"));
         }
-        serde_json::from_str(raw.get()).map(ApiJson).map_err(|e| {
-            ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("Failed to deserialize the JSON body into the target type: {e}"),
-            )
+        let mut reader = serde_json::Deserializer::from_str(raw.get());
+        serde_path_to_error::deserialize(&mut reader).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError(error::field_error(&path, &error::json_message(e.inner())))
         })
     }
 }
 
-/// Query parameters whose rejections are `malformed_request`.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// Query parameters whose rejections are `malformed_request`, naming the parameter.
 pub struct ApiQuery<T>(pub T);
 
-/// Path parameters whose rejections are `malformed_request`.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let reader = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(reader).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError(error::field_error(&path, &error::value_message(&e.inner().to_string())))
+        })
+    }
+}
+
+/// Path parameters whose rejections are `malformed_request`, naming the parameter.
 pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                // A path of one value is read without its name; the route's raw parameters
+                // give the name of the one that did not parse.
+                let raw = axum::extract::RawPathParams::from_request_parts(parts, state).await.ok();
+                let name_of = |value: &str| raw.as_ref()?.iter().find(|(_, v)| *v == value).map(|(k, _)| k.to_owned());
+                Err(error::path_error(&rejection, name_of))
+            }
+        }
+    }
+}
 
 /// A `multipart/form-data` body whose rejections are `malformed_request`.
 pub struct ApiMultipart(pub axum::extract::Multipart);

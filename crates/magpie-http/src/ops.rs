@@ -14,6 +14,16 @@ use crate::convert;
 /// Page length when a list request names none.
 const PAGE_LEN_DEFAULT: usize = 50;
 
+/// The page length a request's `limit` asks for: the default when it names none, 1 for zero
+/// or less. The core clamps it to its setting's maximum.
+pub fn page_len(limit: Option<i64>) -> usize {
+    page_len_or(limit, PAGE_LEN_DEFAULT)
+}
+
+fn page_len_or(limit: Option<i64>, default: usize) -> usize {
+    limit.map_or(default, |limit| usize::try_from(limit).unwrap_or(0).max(1))
+}
+
 pub async fn create_conversation(
     core: &Core,
     p: &Principal,
@@ -50,7 +60,7 @@ pub async fn list_conversations(
     p: &Principal,
     q: wire::ListConversations,
 ) -> Result<wire::ConversationList> {
-    let list = core.messages.list(p, q.before.map(Activity), q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
+    let list = core.messages.list(p, q.before.map(Activity), page_len(q.limit)).await?;
     Ok(wire::ConversationList { conversations: list.iter().map(convert::summary).collect() })
 }
 
@@ -164,7 +174,7 @@ pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQ
         (None, None) => Page::Before(Seq(i64::MAX)),
     };
     let id = ConversationId(id);
-    let (entries, last_seq) = core.messages.history(p, id, page, q.limit.unwrap_or(PAGE_LEN_DEFAULT)).await?;
+    let (entries, last_seq) = core.messages.history(p, id, page, page_len(q.limit)).await?;
     Ok(wire::EntryPage { entries: entries.iter().map(convert::entry).collect(), last_seq: last_seq.0 })
 }
 
@@ -191,7 +201,7 @@ pub async fn sync(core: &Core, p: &Principal, req: wire::SyncRequest) -> Result<
             p,
             EventSeq(req.events_after),
             Activity(req.conversations_after),
-            req.limit.unwrap_or(core.settings.sync_page_len_max),
+            page_len_or(req.limit, core.settings.sync_page_len_max),
         )
         .await?;
     Ok(convert::sync_page(&page))

@@ -13,12 +13,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, ClientIp};
-use crate::{ApiError, AppState, convert};
+use crate::{ApiError, AppState, convert, ops};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
-
-/// Page size when a list request names none.
-const PAGE_LEN_DEFAULT: usize = 50;
 
 fn login_response(outcome: LoginOutcome) -> wire::LoginResponse {
     wire::LoginResponse {
@@ -156,7 +153,7 @@ pub struct SearchParams {
     /// Continue after this login name (the last one of the previous page).
     after: Option<String>,
     /// Page size, at most the server's `directory_page_len_max`.
-    limit: Option<usize>,
+    limit: Option<i64>,
 }
 
 /// `GET /v1/accounts`: the caller's domain directory.
@@ -167,7 +164,7 @@ pub async fn search_accounts(
     Authed(caller): Authed,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<wire::AccountList> {
-    let limit = params.limit.unwrap_or(PAGE_LEN_DEFAULT);
+    let limit = ops::page_len(params.limit);
     let found = state.core.accounts.search(&caller, &params.q, params.after.as_deref(), limit).await?;
     Ok(Json(wire::AccountList { accounts: found.iter().map(convert::profile).collect() }))
 }
@@ -232,7 +229,7 @@ pub struct AdminListParams {
     /// The domain to list; defaults to the caller's own.
     domain: Option<String>,
     after: Option<String>,
-    limit: Option<usize>,
+    limit: Option<i64>,
 }
 
 /// `GET /v1/admin/accounts`: a domain's accounts, disabled ones included (its admins).
@@ -244,7 +241,7 @@ pub async fn admin_list_accounts(
     ApiQuery(params): ApiQuery<AdminListParams>,
 ) -> ApiResult<wire::AdminAccountList> {
     let domain = params.domain.unwrap_or_else(|| caller.account.addr.domain.to_string());
-    let limit = params.limit.unwrap_or(PAGE_LEN_DEFAULT);
+    let limit = ops::page_len(params.limit);
     let accounts = state.core.accounts.list(Actor::Account(&caller), &domain, params.after.as_deref(), limit).await?;
     Ok(Json(wire::AdminAccountList { accounts: accounts.iter().map(convert::admin_account).collect() }))
 }

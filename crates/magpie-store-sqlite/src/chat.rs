@@ -587,7 +587,8 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
             Effect::RecallTarget => {
                 let target = new.target.map(|t| t.0);
                 tx.prepare_cached(
-                    "UPDATE entries SET body = NULL, recalled_at_ms = ?3 WHERE conversation_id = ?1 AND seq = ?2",
+                    "UPDATE entries SET body = NULL, recalled_at_ms = ?3, edited_at_ms = NULL, mentions = NULL, \
+                     mention_all = 0 WHERE conversation_id = ?1 AND seq = ?2",
                 )?
                 .execute(params![id, target, at])?;
                 // Edits carry the content too: erase them with it.

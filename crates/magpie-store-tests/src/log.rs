@@ -623,7 +623,11 @@ pub async fn recall_erases_content_edits_reactions_mentions_and_file_refs<F: Sto
     recall.entry.at_ms = T0 + 900;
     new_entry(log.append(recall).await);
     let read = log.entry(group.id, target.seq).await.unwrap().unwrap();
-    assert_eq!((read.body, read.recalled_at_ms), (None, Some(T0 + 900)), "a tombstone remains");
+    assert_eq!(
+        (read.body, read.recalled_at_ms, read.edited_at_ms, read.mentions),
+        (None, Some(T0 + 900), None, vec![]),
+        "a tombstone remains, without the time of its edit or whom it mentioned"
+    );
     assert_eq!(log.entry(group.id, edit.seq).await.unwrap().unwrap().body, None, "its edits are erased too");
     let page = w.entries(group.id, &b).await;
     let shown = page.iter().find(|e| e.seq == target.seq).unwrap();

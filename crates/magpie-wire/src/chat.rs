@@ -49,7 +49,8 @@ pub struct GroupSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announcement: Option<String>,
     /// `name@domain` of the first members besides the creator (same domain only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::null_as_default")]
+    #[schema(nullable = true)]
     pub members: Vec<String>,
 }
 
@@ -202,10 +203,12 @@ pub struct SendRequest {
     #[schema(value_type = Object)]
     pub body: Value,
     /// `name@domain` of members mentioned.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::null_as_default")]
+    #[schema(nullable = true)]
     pub mentions: Vec<String>,
     /// `@all` (owners and admins, unless the server allows every member).
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "crate::null_as_default")]
+    #[schema(nullable = true)]
     pub mention_all: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
@@ -258,8 +261,9 @@ pub struct RecallRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReactRequest {
     pub emoji: String,
-    /// `true` adds the caller's reaction, `false` takes it back.
-    #[serde(default = "yes")]
+    /// `true` adds the caller's reaction, `false` takes it back; left out or `null`, `true`.
+    #[serde(default = "yes", deserialize_with = "null_as_yes")]
+    #[schema(nullable = true)]
     pub on: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
@@ -268,6 +272,10 @@ pub struct ReactRequest {
 
 fn yes() -> bool {
     true
+}
+
+fn null_as_yes<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(deserializer)?.unwrap_or(true))
 }
 
 /// `POST /v1/conversations/{id}/hide`: delete-for-me.
@@ -291,8 +299,9 @@ pub struct HistoryQuery {
     pub after: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<i64>,
+    /// The page size; clamped to 1 – `history_page_len_max`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -370,7 +379,7 @@ pub struct SyncRequest {
     #[serde(default)]
     pub conversations_after: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

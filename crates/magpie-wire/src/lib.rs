@@ -15,3 +15,14 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use request::*;
 pub use rest::*;
 pub use ws::*;
+
+/// For request fields that have a default: `null` reads as the default, as leaving the field
+/// out does (protocol.md §1: `null` for an optional field is the same as leaving it out).
+/// `Option` fields need nothing: serde reads `null` as `None`.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
+}

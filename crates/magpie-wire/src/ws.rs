@@ -70,7 +70,7 @@ pub struct ListConversations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
+    pub limit: Option<i64>,
 }
 
 /// `set_role`, `transfer_ownership` and `mute_member` over the WebSocket.

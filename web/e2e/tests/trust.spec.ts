@@ -69,11 +69,15 @@ test("scrolling back through 200 messages reaches the first one (bug 2)", async 
   const beginning = log.getByText("This is the beginning of the conversation.");
   const box = (await log.boundingBox())!;
   await b.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  // Scroll to the top, wait for older messages to show, and again: four pages of 50.
-  for (let round = 0; round < 6 && !(await beginning.isVisible()); round += 1) {
+  const loadingOlder = log.getByRole("img", { name: "Loading earlier messages…" });
+  // Scroll to the top, wait for older messages to show and for their page to finish loading
+  // (a wheel at the very top while a page loads scrolls nothing and asks for nothing), and
+  // again: four pages of 50.
+  for (let round = 0; round < 8 && !(await beginning.isVisible()); round += 1) {
     const before = await oldestShown();
     await b.page.mouse.wheel(0, -100_000);
     await expect.poll(oldestShown).toBeLessThan(before);
+    await expect(loadingOlder).toHaveCount(0);
   }
   await expect(beginning).toBeVisible();
   await expect(log.getByText("history 1", { exact: true })).toBeVisible();

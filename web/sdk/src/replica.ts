@@ -486,6 +486,9 @@ export function applyToMessage(message: Entry, operation: Entry): Entry {
     case "recall":
       message.body = null;
       message.recalled_at_ms = operation.at_ms;
+      delete message.edited_at_ms;
+      delete message.mentions;
+      delete message.mention_all;
       delete message.reactions;
       return message;
     case "reaction": {

@@ -169,6 +169,16 @@ describe("operations on a message", () => {
     expect(applyToMessage({ ...message }, op(3, "edit", 1, null))).toEqual(message);
   });
 
+  test("an edited message, once recalled, is the same tombstone whether its edits were seen or skipped", () => {
+    const mentioning = text(1, BOB, "hi @alice", { mentions: [ME] });
+    const live = applyToMessage(applyToMessage({ ...mentioning }, op(2, "edit", 1, { text: "hi @alice!" })), op(3, "recall", 1, {}));
+    // A device that catches up after the recall gets the edit with a null body (§8.5).
+    const caughtUp = applyToMessage(applyToMessage({ ...mentioning }, op(2, "edit", 1, null)), op(3, "recall", 1, {}));
+    expect(live).toEqual(caughtUp);
+    expect(live).toEqual({ ...mentioning, body: null, mentions: undefined, recalled_at_ms: 2003 });
+    expect("edited_at_ms" in live || "mentions" in live).toBe(false);
+  });
+
   test("a recall removes the reactions", () => {
     const reacted = applyToMessage({ ...message }, op(2, "reaction", 1, { emoji: "👍", on: true }));
     expect(applyToMessage(reacted, op(3, "recall", 1, {})).reactions).toBeUndefined();

@@ -44,7 +44,7 @@ async fn rest_answers_bad_requests_with_typed_errors() {
         case(&anon, Method::GET, "/v1/no/such/thing", None, false, ErrorCode::NotFound),
         case(&anon, Method::PUT, "/healthz", None, false, ErrorCode::MethodNotAllowed),
         case(&alice.client, Method::DELETE, "/v1/sessions/not-a-number", None, false, ErrorCode::MalformedRequest),
-        case(&alice.client, Method::GET, "/v1/accounts?limit=-3", None, false, ErrorCode::MalformedRequest),
+        case(&alice.client, Method::GET, "/v1/accounts?limit=lots", None, false, ErrorCode::MalformedRequest),
         case(&alice.client, Method::PATCH, "/v1/me", Some(long_name.as_bytes()), true, ErrorCode::TooLarge),
         // serde reads a struct from an array of its fields; the protocol's bodies are objects.
         case(&alice.client, Method::PATCH, "/v1/me", Some(b"[null, null]"), true, ErrorCode::MalformedRequest),

@@ -10,6 +10,7 @@ mod admin_cli;
 mod bad_input;
 mod bench;
 mod contacts;
+mod contract;
 mod docs;
 mod files;
 mod groups;

@@ -161,6 +161,12 @@ export function MessageList(props: {
     anchor.current = bottom ? null : anchorAt(keys, offsets, top, CONTENT_START);
     if (top < LOAD_OLDER_PX) loadOlder();
   };
+  // A wheel turned upwards at the very top scrolls nothing, so no scroll event asks for more
+  // (the user reached the top while a page was loading): the wheel itself asks.
+  const onWheel = (e: WheelEvent) => {
+    const el = scroller.current;
+    if (el && e.deltaY < 0 && el.scrollTop < LOAD_OLDER_PX) loadOlder();
+  };
 
   // After every render: stick to the bottom, or put the anchor row back where it was.
   useLayoutEffect(() => {
@@ -296,7 +302,7 @@ export function MessageList(props: {
 
   return (
     <div class="message-list-wrap">
-      <div class={`message-list${placed ? "" : " placing"}`} ref={scroller} role="log" aria-label={t("chat.messages")} onScroll={onScroll}
+      <div class={`message-list${placed ? "" : " placing"}`} ref={scroller} role="log" aria-label={t("chat.messages")} onScroll={onScroll} onWheel={onWheel}
         aria-busy={placed ? undefined : "true"} onKeyDown={onKeyDown} onFocusIn={onFocusIn}
         // A Tab stop of its own only while it holds no message to stop at.
         tabIndex={messageKeys.length > 0 ? -1 : 0}>
