@@ -2,8 +2,8 @@
 //! of durable (acknowledged) sends. A rough probe until `magpie bench` exists.
 //!
 //! ```sh
-//! magpie admin user add alice --password-stdin <<< a-long-password
-//! magpie admin user add bob --password-stdin <<< a-long-password
+//! magpie admin user add alice --password-stdin <<< plum-kettle-orbit-47
+//! magpie admin user add bob --password-stdin <<< plum-kettle-orbit-47
 //! MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX=0 MAGPIE_REQUESTS_PER_IP_PER_SEC_MAX=0 magpie serve &
 //! cargo run --release -p magpie-client --example send_burst -- http://127.0.0.1:8080 32 3200
 //! ```
@@ -20,11 +20,11 @@ async fn main() -> Result<()> {
     let clients: usize = args.next().ok_or(usage)?.parse()?;
     let messages: usize = args.next().ok_or(usage)?.parse()?;
     let anonymous = magpie_client::Client::new(&url)?;
-    let (alice, _) = anonymous.login("alice@localhost", "a-long-password").await?;
+    let (alice, _) = anonymous.login("alice@localhost", "plum-kettle-orbit-47").await?;
     let chat = alice.open_direct("bob@localhost").await?.id;
     let mut sessions = Vec::with_capacity(clients);
     for _ in 0..clients {
-        sessions.push(anonymous.login("alice@localhost", "a-long-password").await?.0);
+        sessions.push(anonymous.login("alice@localhost", "plum-kettle-orbit-47").await?.0);
     }
     let per_client = messages / clients.max(1);
     let start = Instant::now();

@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), magpie_client::Error> {
 //! let client = magpie_client::Client::new("http://127.0.0.1:8080")?;
-//! let (alice, _login) = client.login("alice@localhost", "a-long-password").await?;
+//! let (alice, _login) = client.login("alice@localhost", "plum-kettle-orbit-47").await?;
 //! let me = alice.me().await?;
 //! let mut live = alice.connect().await?;
 //! live.ping().await?;

@@ -564,13 +564,26 @@ pub fn detect_media_type(head: &[u8]) -> String {
     "application/octet-stream".to_owned()
 }
 
-/// An image's width and height from its header, without decoding it.
+/// An image's width and height from its header, without decoding it; `None` when no header
+/// tells it, or tells a side of 0.
+///
+/// The decoder's own header reader answers first, so that the pixel bound is checked against
+/// the size the decoder will decode: a file may carry several size markers (a JPEG frame
+/// header of a kind the decoder skips, then the real one), and another reader may pick another
+/// one. Formats the decoders do not know (or a header the head cuts short) fall back to
+/// `imagesize`.
 pub fn image_size(media_type: &str, head: &[u8]) -> Option<(u32, u32)> {
     if !media_type.starts_with("image/") {
         return None;
     }
-    let size = imagesize::blob_size(head).ok()?;
-    Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
+    let size = match crate::images::decode_cost(head) {
+        Some(cost) => (cost.width, cost.height),
+        None => {
+            let size = imagesize::blob_size(head).ok()?;
+            (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?)
+        }
+    };
+    (size.0 > 0 && size.1 > 0).then_some(size)
 }
 
 /// A media type a client declares (`filetype` in `Upload-Metadata`), checked and lower-cased.

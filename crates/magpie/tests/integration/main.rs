@@ -12,6 +12,7 @@ mod bench;
 mod contacts;
 mod contract;
 mod docs;
+mod examples;
 mod files;
 mod groups;
 mod hardening;
