@@ -26,7 +26,8 @@ pub mod op {
     pub const ALL: [&str; 4] = [EDIT, RECALL, REACTION, SYSTEM];
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Exactly one per pair of accounts (or one account with itself: notes to self).
     Direct,
@@ -194,9 +195,6 @@ pub struct Entry {
     pub hidden: bool,
 }
 
-/// The system notices after which a conversation's members are not who they were.
-const MEMBERSHIP_NOTICES: [&str; 5] = ["created", "members_added", "members_removed", "member_left", "dissolved"];
-
 impl Entry {
     /// Does this entry change who receives the conversation's entries (a system notice of
     /// members joining or leaving)? What the append's effects say, read back from the entry.
@@ -207,7 +205,7 @@ impl Entry {
                 .as_ref()
                 .and_then(|b| b.get("event"))
                 .and_then(Value::as_str)
-                .is_some_and(|event| MEMBERSHIP_NOTICES.contains(&event))
+                .is_some_and(|event| crate::notice::MEMBERSHIP_EVENTS.contains(&event))
     }
 
     /// Is this a message (counted as unread, shown as a bubble), not an operation or notice?

@@ -11,8 +11,6 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-
 use crate::accounts::Accounts;
 use crate::chat::{
     AccountEvent, Append, Check, Conversation, ConversationKind, Effect, Entry, GroupInfo, GroupInfoPatch, LeaveReason,
@@ -21,6 +19,7 @@ use crate::chat::{
 use crate::contacts::Contacts;
 use crate::model::{AccountId, ConversationId, Principal, Seq};
 use crate::names::{self, AccountAddr};
+use crate::notice::Notice;
 use crate::ports::{ContactStore, ConversationLog, Stores};
 use crate::{Deps, Error, Result};
 
@@ -142,8 +141,7 @@ impl Conversations {
         let opening = system_entry(
             caller,
             ConversationId(0),
-            json!({"event": "created", "by": caller.account.addr.to_string(), "kind": kind.as_str(),
-                   "name": info.name, "members": addrs}),
+            Notice::Created { by: caller.account.addr.to_string(), kind, name: info.name.clone(), members: addrs },
             now,
         );
         let new = NewConversation {
@@ -217,7 +215,7 @@ impl Conversations {
         let events = added.iter().map(|(a, _)| (*a, AccountEvent::ConversationJoined { conversation: id })).collect();
         let count = added.len();
         let max = settings.group_members_max;
-        let body = json!({"event": "members_added", "by": caller.account.addr.to_string(), "members": shown});
+        let notice = Notice::MembersAdded { by: caller.account.addr.to_string(), members: shown };
         let check: Check = Box::new(move |p| {
             check_role(p, needed)?;
             if usize::try_from(p.conversation.member_count).unwrap_or(usize::MAX) + count > max {
@@ -228,7 +226,7 @@ impl Conversations {
         self.change(
             caller,
             id,
-            Change { body, effects: vec![Effect::AddMembers(added)], events, subjects: vec![], check },
+            Change { notice, effects: vec![Effect::AddMembers(added)], events, subjects: vec![], check },
         )
         .await
     }
@@ -255,7 +253,7 @@ impl Conversations {
             .iter()
             .map(|a| (*a, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Removed }))
             .collect();
-        let body = json!({"event": "members_removed", "by": caller.account.addr.to_string(), "members": shown});
+        let notice = Notice::MembersRemoved { by: caller.account.addr.to_string(), members: shown };
         let subjects = removed.clone();
         let check: Check = Box::new(move |p| {
             let role = check_role(p, MemberRole::Admin)?;
@@ -269,8 +267,12 @@ impl Conversations {
             Ok(())
         });
         let subjects = removed.clone();
-        self.change(caller, id, Change { body, effects: vec![Effect::RemoveMembers(removed)], events, subjects, check })
-            .await
+        self.change(
+            caller,
+            id,
+            Change { notice, effects: vec![Effect::RemoveMembers(removed)], events, subjects, check },
+        )
+        .await
     }
 
     /// The caller leaves. An owner must hand the group over first (or dissolve it).
@@ -282,7 +284,7 @@ impl Conversations {
         }
         let events =
             vec![(caller.account.id, AccountEvent::ConversationLeft { conversation: id, reason: LeaveReason::Left })];
-        let body = json!({"event": "member_left", "member": caller.account.addr.to_string()});
+        let notice = Notice::MemberLeft { member: caller.account.addr.to_string() };
         let check: Check = Box::new(|p| {
             if check_role(p, MemberRole::Member)? == MemberRole::Owner {
                 return Err(Error::invalid("conversation", "the owner must transfer ownership or dissolve the group"));
@@ -290,7 +292,7 @@ impl Conversations {
             Ok(())
         });
         let effects = vec![Effect::RemoveMembers(vec![caller.account.id])];
-        self.change(caller, id, Change { body, effects, events, subjects: vec![], check }).await
+        self.change(caller, id, Change { notice, effects, events, subjects: vec![], check }).await
     }
 
     /// Changes name, description, avatar or announcement (owner and admins).
@@ -316,30 +318,27 @@ impl Conversations {
         if !info_changed && update.mute_all.is_none() {
             return Err(Error::invalid("group", "name at least one field to change"));
         }
-        let event = if info_changed { "info_changed" } else { "mute_all" };
-        let mut body = json!({"event": event, "by": caller.account.addr.to_string()});
+        let by = caller.account.addr.to_string();
+        let notice = match update.mute_all {
+            Some(on) if !info_changed => Notice::MuteAll { by, on },
+            mute_all => Notice::InfoChanged {
+                by,
+                name: patch.name.clone(),
+                description: patch.description.clone(),
+                avatar: patch.avatar.clone(),
+                announcement: patch.announcement.clone(),
+                mute_all,
+            },
+        };
         let mut effects = vec![];
         if let Some(on) = update.mute_all {
-            body[if info_changed { "mute_all" } else { "on" }] = json!(on);
             effects.push(Effect::MuteAll(on));
-        }
-        if let Some(name) = &patch.name {
-            body["name"] = json!(name);
-        }
-        if let Some(d) = &patch.description {
-            body["description"] = json!(d);
-        }
-        if let Some(a) = &patch.avatar {
-            body["avatar"] = json!(a);
-        }
-        if let Some(a) = &patch.announcement {
-            body["announcement"] = json!(a);
         }
         if info_changed {
             effects.push(Effect::SetInfo(patch));
         }
         let check: Check = Box::new(|p| check_role(p, MemberRole::Admin).map(drop));
-        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![], check }).await
+        self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Makes a member an admin or a member again (owner only).
@@ -360,8 +359,7 @@ impl Conversations {
         if target.role == MemberRole::Owner {
             return Err(Error::Forbidden);
         }
-        let body = json!({"event": "role_changed", "by": caller.account.addr.to_string(),
-                          "member": target.addr.to_string(), "role": role.as_str()});
+        let notice = Notice::RoleChanged { by: caller.account.addr.to_string(), member: target.addr.to_string(), role };
         let subject = target.account;
         let check: Check = Box::new(move |p| {
             check_role(p, MemberRole::Owner)?;
@@ -369,7 +367,7 @@ impl Conversations {
             if target.role == MemberRole::Owner { Err(Error::Forbidden) } else { Ok(()) }
         });
         let effects = vec![Effect::SetRole(subject, role)];
-        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![subject], check }).await
+        self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![subject], check }).await
     }
 
     /// Hands the group to another member; the old owner becomes an admin.
@@ -381,8 +379,7 @@ impl Conversations {
         if target.account == me.account {
             return Err(Error::invalid("member", "already the owner"));
         }
-        let body = json!({"event": "owner_changed", "from": caller.account.addr.to_string(),
-                          "to": target.addr.to_string()});
+        let notice = Notice::OwnerChanged { from: caller.account.addr.to_string(), to: target.addr.to_string() };
         let effects = vec![
             Effect::SetRole(target.account, MemberRole::Owner),
             Effect::SetRole(me.account, MemberRole::Admin),
@@ -393,7 +390,7 @@ impl Conversations {
             check_role(p, MemberRole::Owner)?;
             p.active_subject(subject).map(drop).ok_or(Error::NotFound("member"))
         });
-        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![subject], check }).await
+        self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![subject], check }).await
     }
 
     /// Stops a member from posting until `until_ms` (`None` lifts the mute). Admins mute
@@ -415,8 +412,8 @@ impl Conversations {
         if target.role >= me.role {
             return Err(Error::Forbidden);
         }
-        let body = json!({"event": "member_muted", "by": caller.account.addr.to_string(),
-                          "member": target.addr.to_string(), "until_ms": until_ms});
+        let notice =
+            Notice::MemberMuted { by: caller.account.addr.to_string(), member: target.addr.to_string(), until_ms };
         let subject = target.account;
         let check: Check = Box::new(move |p| {
             let role = check_role(p, MemberRole::Admin)?;
@@ -424,7 +421,7 @@ impl Conversations {
             if target.role >= role { Err(Error::Forbidden) } else { Ok(()) }
         });
         let effects = vec![Effect::MuteMember(subject, until_ms)];
-        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![subject], check }).await
+        self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![subject], check }).await
     }
 
     /// Lets only the owner and admins post (`on`), or everyone again.
@@ -438,10 +435,10 @@ impl Conversations {
         let (conversation, me) = self.membership(caller, id).await?;
         require_group(&conversation)?;
         require_role(&me, MemberRole::Owner)?;
-        let body = json!({"event": "dissolved", "by": caller.account.addr.to_string()});
+        let notice = Notice::Dissolved { by: caller.account.addr.to_string() };
         let check: Check = Box::new(|p| check_role(p, MemberRole::Owner).map(drop));
         let effects = vec![Effect::Dissolve];
-        self.change(caller, id, Change { body, effects, events: vec![], subjects: vec![], check }).await
+        self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![], check }).await
     }
 
     /// Changes the caller's own pinned, muted or draft state; its other devices hear of it.
@@ -501,18 +498,18 @@ impl Conversations {
 
     /// Appends a `system` entry with its effects.
     async fn change(&self, caller: &Principal, id: ConversationId, change: Change) -> Result<Entry> {
-        let Change { body, effects, events, subjects, check } = change;
-        let entry = system_entry(caller, id, body, self.deps.clock.now_ms());
+        let Change { notice, effects, events, subjects, check } = change;
+        let entry = system_entry(caller, id, notice, self.deps.clock.now_ms());
         let append = Append { entry, effects, events, subjects, peer: false, check };
         let appended = self.log.append(append).await??;
         Ok(Entry::clone(appended.entry()))
     }
 }
 
-/// A membership or group change: the `system` entry's body, what it does, whom it tells,
+/// A membership or group change: the `system` entry's notice, what it does, whom it tells,
 /// whose rows its check reads, and the check.
 struct Change {
-    body: Value,
+    notice: Notice,
     effects: Vec<Effect>,
     events: Vec<(AccountId, AccountEvent)>,
     subjects: Vec<AccountId>,
@@ -521,14 +518,14 @@ struct Change {
 
 pub(crate) const NOT_FOUND: Error = Error::NotFound("conversation");
 
-fn system_entry(caller: &Principal, conversation: ConversationId, body: Value, at_ms: i64) -> NewEntry {
+fn system_entry(caller: &Principal, conversation: ConversationId, notice: Notice, at_ms: i64) -> NewEntry {
     NewEntry {
         conversation,
         sender: caller.account.id,
         session: None,
         client_msg_id: None,
         kind: op::SYSTEM.to_owned(),
-        body,
+        body: notice.body(),
         target: None,
         mentions: vec![],
         mention_all: false,

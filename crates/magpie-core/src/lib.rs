@@ -19,6 +19,7 @@ mod limiter;
 pub mod messages;
 pub mod model;
 pub mod names;
+pub mod notice;
 mod password;
 pub mod ports;
 pub mod presence;

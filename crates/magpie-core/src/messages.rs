@@ -19,6 +19,7 @@ use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
 use crate::files::{FileId, Files};
 use crate::model::{AccountId, Activity, ConversationId, EventSeq, Principal, Seq};
 use crate::names::AccountAddr;
+use crate::notice::{ForwardBody, ForwardedMessage};
 use crate::ports::{ConversationLog, StickerStore, Stores};
 use crate::{Deps, Error, Result, Unit};
 
@@ -244,11 +245,17 @@ impl Messages {
                 (one.kind.clone(), one.body.clone().unwrap_or_default(), Some(from))
             }
             many => {
-                let messages: Vec<Value> = many
+                let messages = many
                     .iter()
-                    .map(|e| json!({"sender": e.sender_addr.to_string(), "kind": e.kind, "body": e.body, "at_ms": e.at_ms}))
+                    .map(|e| ForwardedMessage {
+                        sender: e.sender_addr.to_string(),
+                        kind: e.kind.clone(),
+                        body: e.body.clone(),
+                        at_ms: e.at_ms,
+                    })
                     .collect();
-                (content::kind::FORWARD.to_owned(), json!({"conversation": from, "messages": messages}), None)
+                let body = ForwardBody { conversation: from.0, messages }.body();
+                (content::kind::FORWARD.to_owned(), body, None)
             }
         };
         let bytes = serde_json::to_string(&body).map(|s| s.len()).unwrap_or(usize::MAX);

@@ -332,3 +332,34 @@ pub fn sticker_pack(p: &magpie_core::stickers::StickerPack) -> wire::StickerPack
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use magpie_core::notice::{ForwardBody, ForwardedMessage, Notice};
+
+    use super::wire;
+
+    /// The core writes the bodies of system notices and merged forwards; clients read them with
+    /// the wire's types. Every form the core writes reads as the wire's, and writes back the same.
+    #[test]
+    fn the_wire_reads_every_body_the_core_writes() {
+        for notice in Notice::samples() {
+            let body = notice.body();
+            let read: wire::SystemNotice =
+                serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{body} does not read: {e}"));
+            assert_eq!(serde_json::to_value(&read).ok(), Some(body));
+        }
+        let forward = ForwardBody {
+            conversation: 12,
+            messages: vec![ForwardedMessage {
+                sender: "bob@localhost".into(),
+                kind: "text".into(),
+                body: Some(serde_json::json!({"text": "hi"})),
+                at_ms: 1,
+            }],
+        };
+        let body = forward.body();
+        let read: wire::ForwardBody = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(serde_json::to_value(&read).ok(), Some(body));
+    }
+}

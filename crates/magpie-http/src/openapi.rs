@@ -34,7 +34,7 @@ use crate::{files, rest, rest_chat};
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

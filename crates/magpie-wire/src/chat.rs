@@ -187,6 +187,101 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+impl Entry {
+    /// The body of a `system` entry as a typed notice; `None` for other entries, and for a
+    /// notice this version does not know (read its `event` from `body`).
+    pub fn notice(&self) -> Option<SystemNotice> {
+        if self.kind != "system" {
+            return None;
+        }
+        SystemNotice::deserialize(self.body.as_ref()?).ok()
+    }
+}
+
+/// The body of a `system` entry: what changed in a conversation, and by whom (`by` is the
+/// account that made the change). Tagged by `event`; newer servers may add events and fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SystemNotice {
+    /// The group or channel was made; `members` are its first members besides `by`.
+    Created {
+        by: String,
+        kind: ConversationKind,
+        name: Option<String>,
+        members: Vec<String>,
+    },
+    MembersAdded {
+        by: String,
+        members: Vec<String>,
+    },
+    MembersRemoved {
+        by: String,
+        members: Vec<String>,
+    },
+    MemberLeft {
+        member: String,
+    },
+    /// Only the fields that changed are present (`null` for one that was cleared); `mute_all`
+    /// when the same change switched it.
+    InfoChanged {
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+        description: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+        avatar: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+        announcement: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mute_all: Option<bool>,
+    },
+    /// Only mute-all changed: `on` means only the owner and admins may post.
+    MuteAll {
+        by: String,
+        on: bool,
+    },
+    RoleChanged {
+        by: String,
+        member: String,
+        role: MemberRole,
+    },
+    OwnerChanged {
+        from: String,
+        to: String,
+    },
+    /// `until_ms` is `null` when the mute was lifted.
+    MemberMuted {
+        by: String,
+        member: String,
+        until_ms: Option<i64>,
+    },
+    Dissolved {
+        by: String,
+    },
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`: cleared) or set.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// The body of a `forward` message: several messages forwarded as one, as they were then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ForwardBody {
+    /// The conversation they came from.
+    pub conversation: i64,
+    pub messages: Vec<ForwardedMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ForwardedMessage {
+    pub sender: String,
+    pub kind: String,
+    pub body: Option<Value>,
+    pub at_ms: i64,
+}
+
 /// `POST /v1/conversations/{id}/messages`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SendRequest {

@@ -184,3 +184,57 @@ fn messaging_frames() {
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(newer.event, AccountEvent::Unknown);
 }
+
+#[test]
+fn system_notices() {
+    check(
+        &SystemNotice::Created {
+            by: "alice@localhost".into(),
+            kind: ConversationKind::Group,
+            name: Some("Lunch".into()),
+            members: vec!["bob@localhost".into()],
+        },
+        expect![[
+            r#"{"event":"created","by":"alice@localhost","kind":"group","name":"Lunch","members":["bob@localhost"]}"#
+        ]],
+    );
+    check(
+        &SystemNotice::InfoChanged {
+            by: "alice@localhost".into(),
+            name: None,
+            description: Some(None),
+            avatar: None,
+            announcement: Some(Some("Friday: hotpot".into())),
+            mute_all: Some(true),
+        },
+        expect![[
+            r#"{"event":"info_changed","by":"alice@localhost","description":null,"announcement":"Friday: hotpot","mute_all":true}"#
+        ]],
+    );
+    check(
+        &SystemNotice::MuteAll { by: "alice@localhost".into(), on: false },
+        expect![[r#"{"event":"mute_all","by":"alice@localhost","on":false}"#]],
+    );
+    check(
+        &SystemNotice::MemberMuted { by: "alice@localhost".into(), member: "bob@localhost".into(), until_ms: None },
+        expect![[r#"{"event":"member_muted","by":"alice@localhost","member":"bob@localhost","until_ms":null}"#]],
+    );
+    check(
+        &SystemNotice::OwnerChanged { from: "alice@localhost".into(), to: "bob@localhost".into() },
+        expect![[r#"{"event":"owner_changed","from":"alice@localhost","to":"bob@localhost"}"#]],
+    );
+    check(
+        &ForwardBody {
+            conversation: 12,
+            messages: vec![ForwardedMessage {
+                sender: "bob@localhost".into(),
+                kind: "text".into(),
+                body: Some(json!({"text": "hi"})),
+                at_ms: 1_700_000_000_000,
+            }],
+        },
+        expect![[
+            r#"{"conversation":12,"messages":[{"sender":"bob@localhost","kind":"text","body":{"text":"hi"},"at_ms":1700000000000}]}"#
+        ]],
+    );
+}

@@ -110,8 +110,10 @@ async fn a_removed_member_receives_and_reads_nothing_from_then_on() {
     alice.client.send_text(chat.id, "a2", "after").await.unwrap();
     // Carol sees the removal notice and the message; bob sees neither.
     let notice = next_entry(&mut carol_live).await;
-    assert_eq!(notice.kind, "system");
-    assert_eq!(notice.body.as_ref().unwrap()["event"], "members_removed");
+    assert_eq!(
+        notice.notice(),
+        Some(wire::SystemNotice::MembersRemoved { by: alice.account.clone(), members: vec![bob.account.clone()] })
+    );
     next_entry(&mut carol_live).await;
     bob_live.ping().await.unwrap();
     assert!(bob_live.next_incoming(crate::harness::PROMPTLY).await.is_none(), "bob got something after removal");
