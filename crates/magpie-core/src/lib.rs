@@ -16,6 +16,7 @@ pub mod files;
 pub mod follow;
 pub mod images;
 mod limiter;
+pub mod marks;
 pub mod messages;
 pub mod model;
 pub mod names;

@@ -11,12 +11,13 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::chat::{
-    AccountEvent, Append, Appended, Check, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent, Member,
-    MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
+    AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
+    Member, MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
 };
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
 use crate::files::{FileId, Files};
+use crate::marks::{MARKS_GROUP_MEMBERS_MAX, MARKS_SCAN_MAX, MarkSignals, MemberMarks};
 use crate::model::{AccountId, Activity, ConversationId, EventSeq, Principal, Seq};
 use crate::names::AccountAddr;
 use crate::notice::{ForwardBody, ForwardedMessage};
@@ -81,11 +82,13 @@ pub struct Messages {
     sticker_store: Arc<dyn StickerStore>,
     conversations: Conversations,
     files: Files,
+    marks: Arc<MarkSignals>,
 }
 
 impl Messages {
     pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, conversations: Conversations, files: Files) -> Messages {
-        Messages { deps, log: stores.log.clone(), sticker_store: stores.stickers.clone(), conversations, files }
+        let marks = MarkSignals::new(deps.bus.clone());
+        Messages { deps, log: stores.log.clone(), sticker_store: stores.stickers.clone(), conversations, files, marks }
     }
 
     fn limits(&self) -> BodyLimits {
@@ -479,7 +482,45 @@ impl Messages {
             }
         }
         let (read, delivered) = (read.map(|_| seq), delivered.map(|_| seq));
-        self.log.mark(id, caller.account.id, read, delivered, events, self.deps.clock.now_ms()).await?.ok_or(NOT_FOUND)
+        let now = self.log.mark(id, caller.account.id, read, delivered, events, self.deps.clock.now_ms()).await?;
+        let now = now.ok_or(NOT_FOUND)?;
+        if conversation.kind != ConversationKind::Direct && conversation.member_count <= MARKS_GROUP_MEMBERS_MAX {
+            self.tell_marks(&conversation, &me, &now).await?;
+        }
+        Ok(now)
+    }
+
+    /// The member's marks moved from `before` to `now`: the senders of the messages they
+    /// passed hear of it (see [`crate::marks`]).
+    async fn tell_marks(&self, conversation: &Conversation, before: &Member, now: &Member) -> Result<()> {
+        // Raising the read mark raises the delivery mark with it: what moved is from the lower
+        // of the marks that moved to the delivery mark.
+        let from = if now.read_seq > before.read_seq { before.read_seq } else { before.delivered_seq };
+        if now.delivered_seq <= from {
+            return Ok(());
+        }
+        let floor = Seq(from.0 + 1).max(now.joined_seq);
+        let passed = self
+            .log
+            .entries(
+                conversation.id,
+                Page::Before(Seq(now.delivered_seq.0 + 1)),
+                floor,
+                None,
+                MARKS_SCAN_MAX,
+                now.account,
+            )
+            .await?;
+        let mut senders: Vec<AccountId> =
+            passed.iter().filter(|e| e.is_message() && e.sender != now.account).map(|e| e.sender).collect();
+        senders.sort_unstable();
+        senders.dedup();
+        if !senders.is_empty() {
+            let marks =
+                MemberMarks { account: now.addr.clone(), read_seq: now.read_seq, delivered_seq: now.delivered_seq };
+            self.marks.note(conversation.id, now.account, &marks, &senders);
+        }
+        Ok(())
     }
 
     /// Who among the members present at `seq` has read and received it, and who has not.

@@ -62,8 +62,16 @@ pub struct PresenceInfo {
 /// An ephemeral signal for live connections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    Typing { conversation: ConversationId, account: AccountAddr },
+    Typing {
+        conversation: ConversationId,
+        account: AccountAddr,
+    },
     Presence(PresenceInfo),
+    /// Members' marks moved past the receiver's messages (see [`crate::marks`]).
+    Marks {
+        conversation: ConversationId,
+        members: Vec<crate::marks::MemberMarks>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -313,6 +313,17 @@ pub fn signal(s: &Signal) -> wire::Event {
             wire::Event::Typing(wire::Typing { conversation: conversation.0, account: account.to_string() })
         }
         Signal::Presence(info) => wire::Event::Presence(presence(info)),
+        Signal::Marks { conversation, members } => wire::Event::Marks(wire::Marks {
+            conversation: conversation.0,
+            members: members
+                .iter()
+                .map(|m| wire::MemberMarks {
+                    account: m.account.to_string(),
+                    read_seq: m.read_seq.0,
+                    delivered_seq: m.delivered_seq.0,
+                })
+                .collect(),
+        }),
     }
 }
 

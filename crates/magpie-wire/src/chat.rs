@@ -680,6 +680,21 @@ pub struct PresenceList {
     pub presence: Vec<Presence>,
 }
 
+/// Members' marks, as they now are, that moved past the receiver's messages (ephemeral): at
+/// most one such event per conversation a second, with every member whose marks moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Marks {
+    pub conversation: i64,
+    pub members: Vec<MemberMarks>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberMarks {
+    pub account: String,
+    pub read_seq: i64,
+    pub delivered_seq: i64,
+}
+
 /// A member of a conversation is typing (ephemeral).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Typing {

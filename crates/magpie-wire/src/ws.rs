@@ -169,6 +169,9 @@ pub enum Event {
     Typing(crate::Typing),
     /// A contact's or co-member's presence changed. Ephemeral: may be dropped, never replayed.
     Presence(crate::Presence),
+    /// Members' read or delivery marks passed the receiver's messages in a group or channel.
+    /// Ephemeral: may be dropped, never replayed; `list_members` reads the marks.
+    Marks(crate::Marks),
 }
 
 /// Why a session ended.

@@ -4,7 +4,7 @@
 // presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
 
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Me, MessageView, Presence, PresenceStatus,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Presence, PresenceStatus,
   Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
@@ -318,6 +318,11 @@ export class MagpieClient implements ChatClient {
         this.engine.replica.noteTyping(conversation, account, Date.now());
         this.scheduleTypingExpiry();
         this.changed();
+        return;
+      }
+      case "marks": {
+        const { conversation, members } = data as Marks;
+        if (this.engine.replica.noteMarks(conversation, members)) this.changed();
         return;
       }
       case "presence": {

@@ -42,6 +42,9 @@ export interface Member {
   account: string; role: Role; joined_seq: number; read_seq: number; delivered_seq: number;
   muted_until_ms?: number;
 }
+/** The `marks` event (§6.6): members' marks that passed my messages in a group, as they now are. */
+export interface MemberMarks { account: string; read_seq: number; delivered_seq: number }
+export interface Marks { conversation: number; members: MemberMarks[] }
 export interface Reaction { emoji: string; accounts: string[] }
 export interface Entry {
   conversation: number; seq: number; id: number; sender: string; client_msg_id?: string;

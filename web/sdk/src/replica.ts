@@ -16,7 +16,7 @@
 // Objects handed out (summaries, entries, members) are never changed in place: a change
 // replaces the object, so a UI may compare them by reference to skip re-rendering.
 
-import type { AccountEvent, Conversation, Entry, Member, Reaction } from "./contract.ts";
+import type { AccountEvent, Conversation, Entry, Member, MemberMarks, Reaction } from "./contract.ts";
 
 /** Entries per history page: the newest page on open, each older page, each catch-up page. */
 export const PAGE_LEN = 50;
@@ -314,6 +314,21 @@ export class Replica {
         state.peerDeliveredSeq = Math.max(state.peerDeliveredSeq ?? 0, peer.delivered_seq, peer.read_seq);
       }
     }
+  }
+
+  /** Members' marks from a `marks` event: each only ever rises. Members not loaded (or not
+   * listed yet) are left for the next list_members. Returns whether anything changed. */
+  noteMarks(id: number, marks: MemberMarks[]): boolean {
+    const state = this.conversations.get(id);
+    if (!state?.members) return false;
+    let changed = false;
+    state.members = state.members.map((m) => {
+      const moved = marks.find((x) => x.account === m.account);
+      if (!moved || (moved.read_seq <= m.read_seq && moved.delivered_seq <= m.delivered_seq)) return m;
+      changed = true;
+      return { ...m, read_seq: Math.max(m.read_seq, moved.read_seq), delivered_seq: Math.max(m.delivered_seq, moved.delivered_seq) };
+    });
+    return changed;
   }
 
   /** Raises the cursor of a conversation whose membership is ending to the last seq of its

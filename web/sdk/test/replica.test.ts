@@ -355,6 +355,24 @@ describe("send states", () => {
     replica.applyLive(text(5, CAROL));
     expect(deliveryOf(text(4, ME), replica.get(1)!, ME)).toEqual({ state: "read", readBy: 2 });
   });
+
+  test("a marks event raises the members' marks, never lowers them, and skips members not listed", () => {
+    const replica = opened(4, [text(4, ME)], { kind: "group", peer: undefined, name: "Lunch" });
+    const member = (account: string, read: number, delivered: number): Member => ({
+      account, role: "member", joined_seq: 1, read_seq: read, delivered_seq: delivered,
+    });
+    expect(replica.noteMarks(1, [{ account: BOB, read_seq: 4, delivered_seq: 4 }])).toBe(false);
+    replica.setMembers(1, [member(ME, 4, 4), member(BOB, 1, 1), member(CAROL, 3, 4)]);
+    expect(deliveryOf(text(4, ME), replica.get(1)!, ME)).toEqual({ state: "sent", readBy: 0 });
+    expect(replica.noteMarks(1, [
+      { account: BOB, read_seq: 4, delivered_seq: 4 },
+      { account: CAROL, read_seq: 2, delivered_seq: 2 },
+      { account: "dave@localhost", read_seq: 4, delivered_seq: 4 },
+    ])).toBe(true);
+    expect(replica.get(1)!.members!.map((m) => [m.account, m.read_seq, m.delivered_seq])).toEqual([[ME, 4, 4], [BOB, 4, 4], [CAROL, 3, 4]]);
+    expect(deliveryOf(text(4, ME), replica.get(1)!, ME)).toEqual({ state: "delivered", readBy: 1 });
+    expect(replica.noteMarks(1, [{ account: BOB, read_seq: 4, delivered_seq: 4 }])).toBe(false);
+  });
 });
 
 describe("views shared across changes", () => {

@@ -310,3 +310,43 @@ async fn bad_messages_get_typed_errors_and_change_nothing() {
         Some(ErrorCode::AlreadyExists)
     );
 }
+
+/// The next `marks` event on a connection, skipping other pushes.
+async fn next_marks(live: &mut magpie_client::Connection) -> wire::Marks {
+    loop {
+        match live.next_incoming(crate::harness::EVENTUALLY).await {
+            Some(magpie_client::Incoming::Event(wire::Event::Marks(marks))) => return marks,
+            Some(_) => continue,
+            None => panic!("no marks event came"),
+        }
+    }
+}
+
+/// §7.7: in a group, the senders of the messages a member's marks pass hear of the marks,
+/// without asking; members whose messages were not passed hear nothing.
+#[tokio::test]
+async fn senders_hear_when_group_members_read_their_messages() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let lunch = group(&alice, "Lunch", &[&bob.account, &carol.account]).await;
+    let mut alice_live = alice.connect().await;
+    let mut carol_live = carol.connect().await;
+
+    let first = alice.client.send_text(lunch.id, "a1", "noodles?").await.unwrap().seq;
+    let second = alice.client.send_text(lunch.id, "a2", "or dumplings?").await.unwrap().seq;
+    bob.client.mark_delivered(lunch.id, first).await.unwrap();
+    bob.client.mark_read(lunch.id, second).await.unwrap();
+    // One event for both moves: bob's marks as they now are.
+    let marks = next_marks(&mut alice_live).await;
+    let bob_marks = wire::MemberMarks { account: bob.account.clone(), read_seq: second, delivered_seq: second };
+    assert_eq!(marks, wire::Marks { conversation: lunch.id, members: vec![bob_marks] });
+
+    // Carol's messages were not among those bob read: her first marks event is about her own.
+    let hers = carol.client.send_text(lunch.id, "c1", "dumplings").await.unwrap().seq;
+    bob.client.mark_read(lunch.id, hers).await.unwrap();
+    let marks = next_marks(&mut carol_live).await;
+    assert_eq!(marks.members.len(), 1);
+    assert_eq!((marks.members[0].account.as_str(), marks.members[0].read_seq), (bob.account.as_str(), hers));
+}

@@ -23,9 +23,6 @@ import { GroupInfo } from "./GroupInfo.tsx";
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
 const UNREAD_PAGES_MAX = 20;
-/** Groups up to this size have their members listed again while reads are awaited. */
-const MEMBERS_POLL_MAX = 200;
-const MEMBERS_POLL_MS = 4000;
 
 export function typingText(names: string[], t: (k: "chat.typingOne" | "chat.typingTwo" | "chat.typingMany", p?: Record<string, string>) => string): string {
   if (names.length === 0) return "";
@@ -79,18 +76,18 @@ export function ChatView({ id }: { id: number }): JSX.Element {
     }
   }, [lastSystemSeq, opened]);
 
-  // Groups tell nobody when a member reads (protocol §7.7): "Read by N" comes from the members'
-  // marks as last listed. While a small group is open and some of my messages are not read by
-  // everyone yet, list the members again every few seconds, and when the tab comes back.
-  const waitingForReads = !!view && !!conv && isGroupLike(conv) && conv.member_count <= MEMBERS_POLL_MAX &&
-    view.messages.some((m) => m.mine && m.readBy !== undefined && m.readBy < conv.member_count - 1);
+  // "Read by N" comes from the members' marks: listed when the chat opens, then raised by the
+  // server's `marks` events as members read my messages (protocol §7.7). Those are ephemeral:
+  // after a reconnect the marks are listed again.
+  const status = useClientState(client, () => client.status);
+  const wasOnline = useRef(true);
   useEffect(() => {
-    if (!waitingForReads || opened !== "ok") return;
-    const refresh = () => { if (document.visibilityState === "visible") client.refreshMembers(id).catch(() => { /* next time */ }); };
-    const timer = setInterval(refresh, MEMBERS_POLL_MS);
-    document.addEventListener("visibilitychange", refresh);
-    return () => { clearInterval(timer); document.removeEventListener("visibilitychange", refresh); };
-  }, [waitingForReads, opened, id]);
+    const online = status === "online";
+    if (online && !wasOnline.current && conv && isGroupLike(conv) && opened === "ok") {
+      client.refreshMembers(id).catch(() => { /* shown as it was */ });
+    }
+    wasOnline.current = online;
+  }, [status, opened, id]);
 
   // Unread: the chat opens at the first message after the read mark it was opened with (older
   // pages are loaded until that one is), and is marked read as far as messages have been seen.
