@@ -231,6 +231,15 @@ pub struct NewEntry {
     pub at_ms: i64,
 }
 
+impl NewEntry {
+    /// The rules of an entry that depend on its conversation, which a store applies once it
+    /// has read the conversation inside the append's transaction: `@all` means nothing in a
+    /// direct chat.
+    pub fn fit_to(&mut self, conversation: &Conversation) {
+        self.mention_all &= conversation.kind != ConversationKind::Direct;
+    }
+}
+
 /// A change that an appended entry makes to the conversation's state, applied by the store
 /// in the same transaction as the append.
 #[derive(Debug, Clone)]
@@ -243,8 +252,16 @@ pub enum Effect {
     FileRefs(Vec<FileId>),
     /// Replace the target's body.
     EditTarget(Value),
-    /// Erase the target's body and the bodies of its edits.
+    /// Mark the target recalled at this entry's time, its body gone.
     RecallTarget,
+    /// Erase the bodies of the target's edits, and when it was edited.
+    EraseEdits,
+    /// Forget whom the target mentioned (`@all` too): it no longer counts as a mention.
+    ClearMentions,
+    /// Take back every reaction to the target.
+    ClearReactions,
+    /// The target no longer lends its files to its readers.
+    ReleaseFiles,
     /// Add (`on`) or remove an account's reaction on the target.
     React {
         account: AccountId,
@@ -266,6 +283,20 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// What a recall does to its target: its content goes (the body and what its edits said),
+    /// with whom it mentioned, its reactions and its readers' access to its files. A recalled
+    /// message is the same tombstone whichever way a device learns of it (docs/protocol.md
+    /// §8.5).
+    pub fn recall() -> Vec<Effect> {
+        vec![
+            Effect::RecallTarget,
+            Effect::EraseEdits,
+            Effect::ClearMentions,
+            Effect::ClearReactions,
+            Effect::ReleaseFiles,
+        ]
+    }
+
     /// Does this effect change who receives the conversation's entries?
     pub fn changes_membership(&self) -> bool {
         matches!(self, Effect::AddMembers(_) | Effect::RemoveMembers(_) | Effect::Dissolve)

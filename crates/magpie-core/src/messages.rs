@@ -358,8 +358,7 @@ impl Messages {
         });
         let entry = self.op_entry(caller, id, op::RECALL, json!({}), target, client_msg_id);
         let subjects = vec![original.sender];
-        self.append(Append { entry, effects: vec![Effect::RecallTarget], events: vec![], subjects, peer: false, check })
-            .await
+        self.append(Append { entry, effects: Effect::recall(), events: vec![], subjects, peer: false, check }).await
     }
 
     /// Adds (`on`) or removes the caller's reaction to a message.

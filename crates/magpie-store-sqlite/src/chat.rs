@@ -14,7 +14,7 @@ use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
     ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
-    NewEntry, Page, Precondition, Reaction, Summary,
+    NewEntry, Page, Precondition, Reaction, Summary, op,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
@@ -23,6 +23,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::Tx;
 
+/// The kinds that are not messages, as the core names them: the queries that count and show
+/// messages leave these out.
+const OPS: [&str; 4] = op::ALL;
 const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.description, c.avatar, c.announcement, \
      c.owner_id, c.mute_all, c.last_seq, c.activity, c.last_activity_ms, c.member_count, c.created_at_ms, \
      c.dissolved_at_ms";
@@ -519,8 +522,7 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     let Some(conv) = conversation(tx, new.conversation)? else {
         return Ok(Err(Error::NotFound("conversation")));
     };
-    // `@all` means nothing in a direct chat.
-    new.mention_all &= conv.kind != ConversationKind::Direct;
+    new.fit_to(&conv);
     let author = member(tx, conv.id, new.sender)?;
     let target = match new.target {
         Some(t) => entry(tx, conv.id, t)?.map(|mut e| reactions_of(tx, &mut e).map(|()| e)).transpose()?,
@@ -585,24 +587,36 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 .execute(params![id, new.target.map(|t| t.0), to_json(&body)?, at])?;
             }
             Effect::RecallTarget => {
+                tx.prepare_cached(
+                    "UPDATE entries SET body = NULL, recalled_at_ms = ?3 WHERE conversation_id = ?1 AND seq = ?2",
+                )?
+                .execute(params![id, new.target.map(|t| t.0), at])?;
+            }
+            Effect::EraseEdits => {
+                let target = new.target.map(|t| t.0);
+                tx.prepare_cached("UPDATE entries SET edited_at_ms = NULL WHERE conversation_id = ?1 AND seq = ?2")?
+                    .execute(params![id, target])?;
+                tx.prepare_cached(
+                    "UPDATE entries SET body = NULL WHERE conversation_id = ?1 AND target_seq = ?2 AND kind = ?3",
+                )?
+                .execute(params![id, target, op::EDIT])?;
+            }
+            Effect::ClearMentions => {
                 let target = new.target.map(|t| t.0);
                 tx.prepare_cached(
-                    "UPDATE entries SET body = NULL, recalled_at_ms = ?3, edited_at_ms = NULL, mentions = NULL, \
-                     mention_all = 0 WHERE conversation_id = ?1 AND seq = ?2",
-                )?
-                .execute(params![id, target, at])?;
-                // Edits carry the content too: erase them with it.
-                tx.prepare_cached(
-                    "UPDATE entries SET body = NULL WHERE conversation_id = ?1 AND target_seq = ?2 AND kind = 'edit'",
+                    "UPDATE entries SET mentions = NULL, mention_all = 0 WHERE conversation_id = ?1 AND seq = ?2",
                 )?
                 .execute(params![id, target])?;
-                tx.prepare_cached("DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2")?
-                    .execute(params![id, target])?;
                 tx.prepare_cached("DELETE FROM mentions WHERE conversation_id = ?1 AND seq = ?2")?
                     .execute(params![id, target])?;
-                // A recalled message no longer lends its files to its readers.
+            }
+            Effect::ClearReactions => {
+                tx.prepare_cached("DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2")?
+                    .execute(params![id, new.target.map(|t| t.0)])?;
+            }
+            Effect::ReleaseFiles => {
                 tx.prepare_cached("DELETE FROM file_refs WHERE conversation_id = ?1 AND seq = ?2")?
-                    .execute(params![id, target])?;
+                    .execute(params![id, new.target.map(|t| t.0)])?;
             }
             Effect::React { account, emoji, on } => {
                 let target = new.target.map(|t| t.0);
@@ -840,12 +854,15 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
     let newest_shown: Option<i64> = conn
         .prepare_cached(
             "SELECT e.seq FROM entries e WHERE e.conversation_id = ?1 AND e.seq <= ?2 AND e.seq >= ?3 \
-             AND e.kind NOT IN ('edit', 'recall', 'reaction', 'system') \
+             AND e.kind NOT IN (?5, ?6, ?7, ?8) \
              AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
                              WHERE h.account_id = ?4 AND h.conversation_id = ?1 AND h.seq = e.seq) \
              ORDER BY e.seq DESC LIMIT 1",
         )?
-        .query_row(params![id, last_message_seq, me.joined_seq.0.max(1), me.account.0], |r| r.get(0))
+        .query_row(
+            params![id, last_message_seq, me.joined_seq.0.max(1), me.account.0, OPS[0], OPS[1], OPS[2], OPS[3]],
+            |r| r.get(0),
+        )
         .optional()?;
     let last_message = match newest_shown {
         Some(seq) => entry(conn, conversation.id, Seq(seq))?,
@@ -868,9 +885,9 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
         .prepare_cached(
             "SELECT count(*) FROM hidden_entries h JOIN entries e ON e.conversation_id = h.conversation_id \
              AND e.seq = h.seq WHERE h.account_id = ?3 AND h.conversation_id = ?1 AND h.seq > ?2 \
-             AND e.recalled_at_ms IS NULL AND e.kind NOT IN ('edit', 'recall', 'reaction', 'system')",
+             AND e.recalled_at_ms IS NULL AND e.kind NOT IN (?4, ?5, ?6, ?7)",
         )?
-        .query_row([id, me.read_seq.0, me.account.0], |r| r.get(0))?;
+        .query_row(params![id, me.read_seq.0, me.account.0, OPS[0], OPS[1], OPS[2], OPS[3]], |r| r.get(0))?;
     let gone = recalled + hidden;
     let mentions: i64 = conn
         .prepare_cached(

@@ -122,7 +122,7 @@ pub async fn file_shared_with_follows_messages_and_stickers<F: StoreFactory>(f: 
     assert!(!files.file_shared_with(&photo.id, d.id).await.unwrap(), "never a member");
     w.remove(group.id, &a, &[&b]).await;
     assert!(files.file_shared_with(&photo.id, b.id).await.unwrap(), "a former member keeps what came before");
-    new_entry(log.append(op(group.id, &a, "recall", json!({}), shared.seq, vec![Effect::RecallTarget])).await);
+    new_entry(log.append(op(group.id, &a, "recall", json!({}), shared.seq, Effect::recall())).await);
     assert!(!files.file_shared_with(&photo.id, b.id).await.unwrap(), "a recalled message lends nothing");
 
     let sticker = file(&w, &a, &sha('2'), 3000, T0).await;
@@ -181,7 +181,7 @@ pub async fn unshared_files_are_taken_with_their_last_blob_ref<F: StoreFactory>(
         send.effects.push(Effect::FileRefs(vec![shared.id.clone()]));
         let e = new_entry(log.append(send).await);
         if shared.id == sent.id {
-            new_entry(log.append(op(group.id, &a, "recall", json!({}), e.seq, vec![Effect::RecallTarget])).await);
+            new_entry(log.append(op(group.id, &a, "recall", json!({}), e.seq, Effect::recall())).await);
         }
     }
     let pack = w.stores.stickers.create_sticker_pack(w.domain.id, "p", T0).await.unwrap();

@@ -583,7 +583,7 @@ pub async fn edit_replaces_the_body<F: StoreFactory>(f: &F) {
     );
 
     let other = w.send(group.id, &a, &sa).await;
-    new_entry(log.append(op(group.id, &a, "recall", json!({}), other.seq, vec![Effect::RecallTarget])).await);
+    new_entry(log.append(op(group.id, &a, "recall", json!({}), other.seq, Effect::recall())).await);
     let body = json!({"text": "too late"});
     new_entry(log.append(op(group.id, &a, "edit", body.clone(), other.seq, vec![Effect::EditTarget(body)])).await);
     assert_eq!(log.entry(group.id, other.seq).await.unwrap().unwrap().body, None, "a recalled body stays erased");
@@ -619,7 +619,7 @@ pub async fn recall_erases_content_edits_reactions_mentions_and_file_refs<F: Sto
     assert_eq!(log.summary(group.id, b.id).await.unwrap().unwrap().mentions, 1);
     assert!(w.stores.files.file_shared_with(&photo.id, b.id).await.unwrap());
 
-    let mut recall = op(group.id, &a, "recall", json!({}), target.seq, vec![Effect::RecallTarget]);
+    let mut recall = op(group.id, &a, "recall", json!({}), target.seq, Effect::recall());
     recall.entry.at_ms = T0 + 900;
     new_entry(log.append(recall).await);
     let read = log.entry(group.id, target.seq).await.unwrap().unwrap();
