@@ -16,8 +16,8 @@ use crate::model::{
     RevokeReason, Session, SessionId, SessionSelector,
 };
 use crate::model::{Activity, ConversationId, EventSeq, LogCursor, Seq};
-use crate::names::{DomainName, LoginName};
-use crate::presence::Signal;
+use crate::names::{AccountAddr, DomainName, LoginName};
+use crate::presence::{PresenceInfo, Signal, Status};
 use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
 
@@ -34,6 +34,9 @@ pub struct Stores {
     pub files: Arc<dyn FileStore>,
     pub stickers: Arc<dyn StickerStore>,
     pub cursors: Arc<dyn CursorStore>,
+    /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
+    /// shares it (see [`PresenceStore`]).
+    pub presence: Arc<dyn PresenceStore>,
 }
 
 impl Stores {
@@ -50,8 +53,34 @@ impl Stores {
             files: store.clone(),
             stickers: store.clone(),
             cursors: store,
+            presence: Arc::new(crate::presence::MemoryPresence::default()),
         }
     }
+}
+
+/// Who is online, over the whole deployment: each account's open connections, the status it
+/// chose and its status text. Presence is ephemeral: nothing here outlives the deployment's
+/// processes. One process keeps it in memory ([`crate::presence::MemoryPresence`]); the nodes of
+/// a cluster share one, so that an account connected to two nodes comes online with the first
+/// connection and goes offline with the last, wherever they are.
+#[async_trait]
+pub trait PresenceStore: Send + Sync + 'static {
+    /// A connection of `account` opened. Its presence if that was its first (it came online).
+    async fn connected(&self, account: AccountId, addr: &AccountAddr) -> StoreResult<Option<PresenceInfo>>;
+    /// A connection of `account` closed at `now_ms`. Its presence if that was its last (it went
+    /// offline, last seen now).
+    async fn disconnected(&self, account: AccountId, now_ms: i64) -> StoreResult<Option<PresenceInfo>>;
+    /// Sets the status `account` chose, and its text if given (`""` clears it); its presence
+    /// as it now is (offline while it has no connection).
+    async fn choose(
+        &self,
+        account: AccountId,
+        addr: &AccountAddr,
+        status: Status,
+        text: Option<String>,
+    ) -> StoreResult<PresenceInfo>;
+    /// The presence of an account seen since the deployment started, if any.
+    async fn get(&self, account: AccountId) -> StoreResult<Option<PresenceInfo>>;
 }
 
 /// A page of the log's tail.

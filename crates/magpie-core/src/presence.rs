@@ -6,17 +6,21 @@
 //! `presence_group_members_max` members), all in its own domain by construction, minus the
 //! accounts it blocks. Typing goes to the other members of one conversation, at most once per
 //! [`TYPING_INTERVAL_MS`] per account and conversation. Both may be dropped; neither is
-//! replayed by sync. In cluster mode this state moves to the bus; for now it is one node's.
+//! replayed by sync. Who is connected, and with what status, is kept by the
+//! [`PresenceStore`] port: [`MemoryPresence`], one process's memory, by default; in a cluster
+//! a store the nodes share, so that an account connected to two nodes is online until both of
+//! its connections close. The signals travel on the [`Bus`](crate::ports::Bus).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::StoreError;
 use crate::accounts::Accounts;
 use crate::chat::ConversationKind;
 use crate::conversations::Conversations;
 use crate::model::{AccountId, ConversationId, Principal};
 use crate::names::{self, AccountAddr};
-use crate::ports::{ContactStore, SessionStore, Stores, Wake};
+use crate::ports::{ContactStore, PresenceStore, SessionStore, Stores, Wake};
 use crate::{Deps, Error, Result};
 
 /// Typing signals relayed per account and conversation: one per this many milliseconds.
@@ -100,14 +104,63 @@ impl State {
     }
 }
 
+/// [`PresenceStore`] in this process's memory: an account's state is kept from its first
+/// connection (or chosen status) for as long as the process runs, so the map is bounded by the
+/// domain's accounts.
+#[derive(Default)]
+pub struct MemoryPresence {
+    states: Mutex<HashMap<AccountId, State>>,
+}
+
+#[async_trait::async_trait]
+impl PresenceStore for MemoryPresence {
+    async fn connected(&self, account: AccountId, addr: &AccountAddr) -> Result<Option<PresenceInfo>, StoreError> {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        let state = states.entry(account).or_insert_with(|| State::new(addr));
+        state.connections += 1;
+        Ok((state.connections == 1).then(|| state.info()))
+    }
+
+    async fn disconnected(&self, account: AccountId, now_ms: i64) -> Result<Option<PresenceInfo>, StoreError> {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(state) = states.get_mut(&account) else { return Ok(None) };
+        state.connections = state.connections.saturating_sub(1);
+        if state.connections > 0 {
+            return Ok(None);
+        }
+        state.last_seen_ms = Some(now_ms);
+        Ok(Some(state.info()))
+    }
+
+    async fn choose(
+        &self,
+        account: AccountId,
+        addr: &AccountAddr,
+        status: Status,
+        text: Option<String>,
+    ) -> Result<PresenceInfo, StoreError> {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        let state = states.entry(account).or_insert_with(|| State::new(addr));
+        state.chosen = status;
+        if let Some(text) = text {
+            state.text = if text.is_empty() { None } else { Some(text) };
+        }
+        Ok(state.info())
+    }
+
+    async fn get(&self, account: AccountId) -> Result<Option<PresenceInfo>, StoreError> {
+        Ok(self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&account).map(State::info))
+    }
+}
+
 #[derive(Clone)]
 pub struct Presence {
     deps: Arc<Deps>,
     contact_store: Arc<dyn ContactStore>,
     session_store: Arc<dyn SessionStore>,
+    store: Arc<dyn PresenceStore>,
     accounts: Accounts,
     conversations: Conversations,
-    states: Arc<Mutex<HashMap<AccountId, State>>>,
     typing: Arc<Mutex<HashMap<(AccountId, ConversationId), i64>>>,
 }
 
@@ -117,40 +170,30 @@ impl Presence {
             deps,
             contact_store: stores.contacts.clone(),
             session_store: stores.sessions.clone(),
+            store: stores.presence.clone(),
             accounts,
             conversations,
-            states: Arc::default(),
             typing: Arc::default(),
         }
     }
 
     /// A connection of the caller opened.
     pub async fn connected(&self, caller: &Principal) {
-        let info = {
-            let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-            let state = states.entry(caller.account.id).or_insert_with(|| State::new(&caller.account.addr));
-            state.connections += 1;
-            (state.connections == 1).then(|| state.info())
-        };
-        if let Some(info) = info {
-            self.announce(caller.account.id, info).await;
+        match self.store.connected(caller.account.id, &caller.account.addr).await {
+            Ok(Some(info)) => self.announce(caller.account.id, info).await,
+            Ok(None) => {}
+            // Presence is best-effort: the next change or query corrects it.
+            Err(e) => tracing::warn!(error = %e, "cannot record a connection's presence"),
         }
     }
 
     /// A connection of the caller closed.
     pub async fn disconnected(&self, caller: &Principal) {
-        let now = self.deps.clock.now_ms();
-        let info = {
-            let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(state) = states.get_mut(&caller.account.id) else { return };
-            state.connections = state.connections.saturating_sub(1);
-            if state.connections > 0 {
-                return;
-            }
-            state.last_seen_ms = Some(now);
-            state.info()
-        };
-        self.announce(caller.account.id, info).await;
+        match self.store.disconnected(caller.account.id, self.deps.clock.now_ms()).await {
+            Ok(Some(info)) => self.announce(caller.account.id, info).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot record a connection's end"),
+        }
     }
 
     /// Sets the caller's status (online, away or busy) and status text (`""` clears it).
@@ -159,15 +202,7 @@ impl Presence {
             return Err(Error::invalid("status", "must be online, away or busy; offline follows from disconnecting"));
         }
         let text = text.map(|t| names::free_text("text", t, STATUS_TEXT_CHARS_MAX)).transpose()?;
-        let info = {
-            let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-            let state = states.entry(caller.account.id).or_insert_with(|| State::new(&caller.account.addr));
-            state.chosen = status;
-            if let Some(text) = text {
-                state.text = if text.is_empty() { None } else { Some(text) };
-            }
-            state.info()
-        };
+        let info = self.store.choose(caller.account.id, &caller.account.addr, status, text).await?;
         self.announce(caller.account.id, info.clone()).await;
         Ok(info)
     }
@@ -189,11 +224,7 @@ impl Presence {
             // To an account it blocks, an account looks offline, last seen no later than the
             // block: frozen, as for an account that has not been back since.
             let block = self.contact_store.contact_state(account.id, caller.account.id).await?;
-            let known = if block.blocks {
-                None
-            } else {
-                self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&account.id).map(State::info)
-            };
+            let known = if block.blocks { None } else { self.store.get(account.id).await? };
             let info = match known {
                 Some(info) => info,
                 None => {

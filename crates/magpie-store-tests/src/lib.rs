@@ -39,6 +39,7 @@ pub mod delivery;
 pub mod files;
 mod fixtures;
 pub mod log;
+pub mod presence;
 pub mod races;
 
 /// How an adapter makes the stores the suite checks.
@@ -132,6 +133,8 @@ macro_rules! __for_each_check {
             files::sticker_packs,
             cursors::cursors_are_saved_per_consumer,
             cursors::cursors_survive_a_restart,
+            presence::presence_comes_with_the_first_connection_and_goes_with_the_last,
+            presence::a_chosen_status_shows_while_connected,
             races::racing_appends_get_consecutive_seqs,
             races::racing_replays_store_one_entry,
             races::removal_racing_a_send,
