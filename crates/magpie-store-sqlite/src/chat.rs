@@ -355,11 +355,14 @@ fn insert_entry(
 ) -> rusqlite::Result<(Seq, EntryId)> {
     let seq = conversation.last_seq.0 + 1;
     let activity = tx.tick_activity()?;
+    // The seq rises by one, from the last one as it is in this transaction: a conversation read
+    // before another append of this transaction changed it finds no row, and the append fails
+    // whole rather than write a seq twice or leave a hole.
     let number: i64 = tx
         .prepare_cached(
             "UPDATE conversations SET last_seq = ?2, activity = ?3, last_activity_ms = ?4, \
              message_count = message_count + ?5, last_message_seq = CASE WHEN ?5 THEN ?2 ELSE last_message_seq END \
-             WHERE id = ?1 RETURNING message_count",
+             WHERE id = ?1 AND last_seq = ?2 - 1 RETURNING message_count",
         )?
         .query_row(params![conversation.id.0, seq, activity, entry.at_ms, message], |r| r.get(0))?;
     let mentions = if entry.mentions.is_empty() {
