@@ -142,6 +142,8 @@ pub struct Member {
     /// Notifications muted by the member.
     pub muted: bool,
     pub draft: Option<String>,
+    /// Marked unread by the member (see [`MemberSettingsPatch::marked_unread`]).
+    pub marked_unread: bool,
 }
 
 impl Member {
@@ -413,6 +415,9 @@ pub struct MemberSettingsPatch {
     /// `Some("")` clears the draft.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<String>,
+    /// Marked unread by its member ("mark as unread"); reading the conversation clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marked_unread: Option<bool>,
 }
 
 /// A change to one account that is not a conversation entry, logged on that account's event

@@ -454,7 +454,7 @@ impl Conversations {
             patch.draft = Some(names::paragraph("draft", draft, self.deps.settings.message_text_chars_max)?);
         }
         if patch == MemberSettingsPatch::default() {
-            return Err(Error::invalid("settings", "name at least one of pinned, muted, draft"));
+            return Err(Error::invalid("settings", "name at least one of pinned, muted, draft, marked_unread"));
         }
         let events =
             vec![(caller.account.id, AccountEvent::SettingsChanged { conversation: id, settings: patch.clone() })];

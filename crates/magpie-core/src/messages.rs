@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::chat::{
     AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
-    Member, MemberRole, NewEntry, Page, Precondition, Receipts, Summary, op,
+    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Precondition, Receipts, Summary, op,
 };
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
@@ -482,7 +482,19 @@ impl Messages {
         }
         let (read, delivered) = (read.map(|_| seq), delivered.map(|_| seq));
         let now = self.log.mark(id, caller.account.id, read, delivered, events, self.deps.clock.now_ms()).await?;
-        let now = now.ok_or(NOT_FOUND)?;
+        let mut now = now.ok_or(NOT_FOUND)?;
+        // Reading a conversation that its member marked unread clears the mark, on every
+        // device, whether or not the read mark moved.
+        if read.is_some() && now.marked_unread {
+            let settings = MemberSettingsPatch { marked_unread: Some(false), ..MemberSettingsPatch::default() };
+            let events = vec![(
+                caller.account.id,
+                AccountEvent::SettingsChanged { conversation: id, settings: settings.clone() },
+            )];
+            let cleared =
+                self.log.update_member_settings(id, caller.account.id, settings, events, self.deps.clock.now_ms());
+            now = cleared.await?.ok_or(NOT_FOUND)?;
+        }
         if conversation.kind != ConversationKind::Direct && conversation.member_count <= MARKS_GROUP_MEMBERS_MAX {
             self.tell_marks(&conversation, &me, &now).await?;
         }
@@ -863,6 +875,7 @@ mod tests {
             pinned: false,
             muted: false,
             draft: None,
+            marked_unread: false,
         }
     }
 

@@ -138,6 +138,7 @@ pub fn summary(s: &chat::Summary) -> wire::Conversation {
             muted: m.muted,
             draft: m.draft.clone(),
             muted_until_ms: m.muted_until_ms,
+            marked_unread: m.marked_unread,
         },
         last_message: s.last_message.as_ref().map(entry),
         unread: s.unread,
@@ -239,6 +240,7 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
             pinned: settings.pinned,
             muted: settings.muted,
             draft: settings.draft.clone(),
+            marked_unread: settings.marked_unread,
         },
         E::Hidden { conversation, seqs } => {
             wire::AccountEvent::Hidden { conversation: conversation.0, seqs: seqs.iter().map(|s| s.0).collect() }

@@ -122,7 +122,12 @@ pub async fn update_settings(
     id: i64,
     req: wire::SettingsRequest,
 ) -> Result<wire::Conversation> {
-    let patch = MemberSettingsPatch { pinned: req.pinned, muted: req.muted, draft: req.draft };
+    let patch = MemberSettingsPatch {
+        pinned: req.pinned,
+        muted: req.muted,
+        draft: req.draft,
+        marked_unread: req.marked_unread,
+    };
     let id = ConversationId(id);
     core.conversations.update_settings(p, id, patch).await?;
     Ok(convert::summary(&core.conversations.summary(p, id).await?))

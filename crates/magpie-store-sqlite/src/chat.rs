@@ -31,7 +31,7 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.descrip
      c.dissolved_at_ms";
 const CONVERSATION_COLUMN_COUNT: usize = 15;
 const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m.role, m.joined_seq, m.left_seq, \
-     m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft";
+     m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft, m.marked_unread";
 const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains d ON d.id = a.domain_id";
 const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
      e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
@@ -98,6 +98,7 @@ fn member_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
         pinned: row.get(at + 10)?,
         muted: row.get(at + 11)?,
         draft: row.get(at + 12)?,
+        marked_unread: row.get(at + 13)?,
     })
 }
 
@@ -778,6 +779,12 @@ pub(crate) fn update_member_settings(
         tx.execute(
             "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
             params![id.0, account.0, muted],
+        )?;
+    }
+    if let Some(marked) = patch.marked_unread {
+        tx.execute(
+            "UPDATE members SET marked_unread = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
+            params![id.0, account.0, marked],
         )?;
     }
     if let Some(draft) = patch.draft {

@@ -787,24 +787,31 @@ pub async fn marks_never_go_back_nor_past_the_end<F: StoreFactory>(f: &F) {
     assert_eq!(w.events(&c).await.len(), events_c);
 }
 
-/// Pinned, muted and draft are a member's own; an empty draft clears it; the change is logged.
+/// Pinned, muted, draft and the unread mark are a member's own; an empty draft clears it; the
+/// change is logged.
 pub async fn member_settings_change_and_log<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
     let log = &w.stores.log;
     let (a, b) = (w.account("alice").await, w.account("bob").await);
     let group = w.group(&a, &[&b]).await;
-    let patch = MemberSettingsPatch { pinned: Some(true), muted: Some(true), draft: Some("half a thought".into()) };
+    let patch = MemberSettingsPatch {
+        pinned: Some(true),
+        muted: Some(true),
+        draft: Some("half a thought".into()),
+        marked_unread: Some(true),
+    };
     let event = |p: &MemberSettingsPatch| {
         vec![(b.id, AccountEvent::SettingsChanged { conversation: group.id, settings: p.clone() })]
     };
     let m = log.update_member_settings(group.id, b.id, patch.clone(), event(&patch), T0).await.unwrap().unwrap();
-    assert_eq!((m.pinned, m.muted, m.draft.as_deref()), (true, true, Some("half a thought")));
+    assert_eq!((m.pinned, m.muted, m.draft.as_deref(), m.marked_unread), (true, true, Some("half a thought"), true));
     let clear = MemberSettingsPatch { draft: Some(String::new()), ..MemberSettingsPatch::default() };
     let m = log.update_member_settings(group.id, b.id, clear.clone(), event(&clear), T0).await.unwrap().unwrap();
     assert_eq!((m.pinned, m.muted, m.draft), (true, true, None), "an empty draft clears it; the rest stays");
-    let unpin = MemberSettingsPatch { pinned: Some(false), ..MemberSettingsPatch::default() };
+    let unpin =
+        MemberSettingsPatch { pinned: Some(false), marked_unread: Some(false), ..MemberSettingsPatch::default() };
     let m = log.update_member_settings(group.id, b.id, unpin.clone(), event(&unpin), T0).await.unwrap().unwrap();
-    assert!(!m.pinned && m.muted);
+    assert!(!m.pinned && m.muted && !m.marked_unread);
     assert!(!log.member(group.id, a.id).await.unwrap().unwrap().pinned, "another member's are its own");
     let events: Vec<AccountEvent> = w.events(&b).await.into_iter().skip(1).collect();
     assert_eq!(events, [event(&patch), event(&clear), event(&unpin)].map(|e| e[0].1.clone()));

@@ -70,6 +70,10 @@ pub struct MyMembership {
     /// Muted by an admin: may not post until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_until_ms: Option<i64>,
+    /// The caller marked it unread ("mark as unread"); reading it clears the mark. Left out
+    /// when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub marked_unread: bool,
 }
 
 /// A conversation as the caller sees it in its list.
@@ -461,6 +465,10 @@ pub struct SettingsRequest {
     pub muted: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<String>,
+    /// `true` marks the conversation unread; `false` takes the mark away. Reading it
+    /// (`mark_read`) takes it away too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marked_unread: Option<bool>,
 }
 
 /// `GET /v1/sync`.
@@ -549,6 +557,8 @@ pub enum AccountEvent {
         /// `""` means the draft was cleared.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         draft: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        marked_unread: Option<bool>,
     },
     /// Entries deleted for the caller only.
     Hidden {

@@ -15,7 +15,7 @@ import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket
 import { defaultStorage, forgetSession, loadDeviceKey, loadSession, outboxKey, saveDeviceKey, saveSession } from "./storage.ts";
 import { SyncEngine } from "./sync.ts";
 import { conversationView, outboxView, shareView, type ViewContext } from "./views.ts";
-import type { WirePendingRequest } from "./wire.ts";
+import type { SettingsChange, WirePendingRequest } from "./wire.ts";
 
 /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
 const RECONNECT_DELAY_MIN_MS = 1000;
@@ -457,7 +457,7 @@ export class MagpieClient implements ChatClient {
   muteMember(conversation: number, member: string, untilMs?: number): Promise<Ack> {
     return this.rest.muteMember(conversation, member, untilMs);
   }
-  async updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string }): Promise<Conversation> {
+  async updateSettings(conversation: number, settings: SettingsChange): Promise<Conversation> {
     return this.merged(await this.rest.updateSettings(conversation, settings));
   }
 
@@ -591,8 +591,9 @@ export class MagpieClient implements ChatClient {
     const seq = upTo === undefined ? end : Math.min(upTo, end);
     const me = state.conversation.me;
     // Nothing new: at or below the mark, unless the mark reaches the end while the count
-    // still says unread (then the server's count is brought to zero).
-    if (seq <= me.read_seq && (seq < state.conversation.last_seq || state.conversation.unread === 0)) return;
+    // still says unread (then the server's count is brought to zero), or the conversation was
+    // marked unread (reading takes the mark away, §7.7).
+    if (seq <= me.read_seq && !me.marked_unread && (seq < state.conversation.last_seq || state.conversation.unread === 0)) return;
     this.engine.replica.markReadLocally(conversation, seq);
     this.changed();
     this.queueMark(this.readMarks, conversation, seq);

@@ -34,7 +34,7 @@ export interface Conversation {
   last_seq: number; activity: number; last_activity_ms: number; created_at_ms: number;
   me: {
     role: Role; joined_seq: number; read_seq: number; delivered_seq: number; pinned: boolean;
-    muted: boolean; draft?: string; muted_until_ms?: number;
+    muted: boolean; draft?: string; muted_until_ms?: number; marked_unread?: boolean;
   };
   last_message?: Entry; unread: number; mentions: number;
 }
@@ -192,7 +192,8 @@ export interface ChatClient {
   transferOwnership(conversation: number, member: string): Promise<Ack>;
   /** Stops a member from posting until `untilMs`; without it, lifts the mute. */
   muteMember(conversation: number, member: string, untilMs?: number): Promise<Ack>;
-  updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string }): Promise<Conversation>;
+  /** Pin, mute, keep a draft, or mark as unread (§7.8): shared by the account's devices. */
+  updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string; marked_unread?: boolean }): Promise<Conversation>;
 
   // Messages. Sends go through the outbox: they resolve at once with the client_msg_id, show
   // as "sending", are sent when online, retried with the same id after any non-typed failure

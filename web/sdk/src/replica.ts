@@ -288,7 +288,9 @@ export class Replica {
   /** Raises the read mark locally (markRead), before the server confirms it. */
   markReadLocally(id: number, seq: number): void {
     const state = this.conversations.get(id);
-    if (!state || seq <= state.conversation.me.read_seq) return;
+    if (!state) return;
+    if (state.conversation.me.marked_unread) delete writable(state).me.marked_unread;
+    if (seq <= state.conversation.me.read_seq) return;
     const conversation = writable(state);
     conversation.me.read_seq = seq;
     if (seq >= conversation.last_seq) {
@@ -386,6 +388,8 @@ export class Replica {
         const me = writable(state).me;
         if (typeof event.pinned === "boolean") me.pinned = event.pinned;
         if (typeof event.muted === "boolean") me.muted = event.muted;
+        if (event.marked_unread === true) me.marked_unread = true;
+        else if (event.marked_unread === false) delete me.marked_unread;
         if (typeof event.draft === "string") {
           if (event.draft === "") delete me.draft;
           else me.draft = event.draft;

@@ -27,7 +27,7 @@ export type CreateConversationRequest =
   | { kind: "group" | "channel"; name: string; description?: string; avatar?: string; announcement?: string; members?: string[] };
 
 export interface GroupChange { name?: string; description?: string; announcement?: string; avatar?: string; mute_all?: boolean }
-export interface SettingsChange { pinned?: boolean; muted?: boolean; draft?: string }
+export interface SettingsChange { pinned?: boolean; muted?: boolean; draft?: string; marked_unread?: boolean }
 export interface ProfileChange { display_name?: string; avatar?: string; signature?: string; email?: string; phone?: string }
 
 /** A pending friend request exactly as the server sends it (§9.1). */

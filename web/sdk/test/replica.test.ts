@@ -301,6 +301,15 @@ describe("account events", () => {
     replica.applyAccountEvent(event(16, { kind: "settings_changed", conversation: 1, draft: "" }));
     expect(replica.get(1)!.conversation.me.pinned).toBe(true);
     expect(replica.get(1)!.conversation.me.draft).toBeUndefined();
+    // Marked unread on another device, then read there: the mark comes and goes.
+    replica.applyAccountEvent(event(161, { kind: "settings_changed", conversation: 1, marked_unread: true }));
+    expect(replica.get(1)!.conversation.me.marked_unread).toBe(true);
+    replica.applyAccountEvent(event(162, { kind: "settings_changed", conversation: 1, marked_unread: false }));
+    expect(replica.get(1)!.conversation.me.marked_unread).toBeUndefined();
+    // Read here, it goes at once, even at the mark it had.
+    replica.applyAccountEvent(event(163, { kind: "settings_changed", conversation: 1, marked_unread: true }));
+    replica.markReadLocally(1, 5);
+    expect(replica.get(1)!.conversation.me.marked_unread).toBeUndefined();
     expect(replica.applyAccountEvent(event(17, { kind: "hidden", conversation: 1, seqs: [2] }))).toEqual([]);
     expect(replica.applyAccountEvent(event(18, { kind: "hidden", conversation: 1, seqs: [5] }))).toEqual([{ kind: "refresh", conversation: 1 }]);
     expect(shown(replica)).toEqual([1, 3, 4]);

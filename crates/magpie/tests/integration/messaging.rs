@@ -195,7 +195,12 @@ async fn the_conversation_list_is_sorted_by_activity_and_settings_follow_the_acc
 
     // Pinned, muted and a draft set on one device reach the other and survive in the list.
     let mut phone = alice_phone.connect().await;
-    let settings = wire::SettingsRequest { pinned: Some(true), muted: Some(true), draft: Some("写到一半".into()) };
+    let settings = wire::SettingsRequest {
+        pinned: Some(true),
+        muted: Some(true),
+        draft: Some("写到一半".into()),
+        ..Default::default()
+    };
     let view = alice.client.update_settings(with_carol.id, &settings).await.unwrap();
     assert!(view.me.pinned && view.me.muted);
     let event = next_account_event(&mut phone).await;
@@ -205,7 +210,8 @@ async fn the_conversation_list_is_sorted_by_activity_and_settings_follow_the_acc
             conversation: with_carol.id,
             pinned: Some(true),
             muted: Some(true),
-            draft: Some("写到一半".into())
+            draft: Some("写到一半".into()),
+            marked_unread: None,
         }
     );
     let seen = alice_phone.client.conversation(with_carol.id).await.unwrap();
@@ -270,4 +276,49 @@ async fn messages_forward_alone_or_merged_and_delete_for_me_stays_mine() {
     assert_eq!(text_of(&theirs.entries[1]), "room 5");
     let view = alice.client.conversation(with_bob.id).await.unwrap();
     assert_eq!(view.last_message.as_ref().map(text_of), Some("meeting at 3"), "the preview skips what I deleted");
+}
+
+/// §7.7 "Mark as unread": a member marks a conversation it has read as unread, its other
+/// devices hear of it, and reading the conversation takes the mark away everywhere, even when
+/// the read mark does not move.
+#[tokio::test]
+async fn a_conversation_marked_unread_stays_so_until_it_is_read() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let alice_phone = server.login(&alice.account).await;
+    let chat = alice.client.open_direct(&bob.account).await.unwrap();
+    let seq = bob.client.send_text(chat.id, "b1", "lunch?").await.unwrap().seq;
+    alice.client.mark_read(chat.id, seq).await.unwrap();
+    let mut phone = alice_phone.connect().await;
+
+    let mark = wire::SettingsRequest { marked_unread: Some(true), ..Default::default() };
+    let view = alice.client.update_settings(chat.id, &mark).await.unwrap();
+    assert!(view.me.marked_unread);
+    assert_eq!((view.unread, view.me.read_seq), (0, seq), "the mark is not a count: nothing became unread");
+    let event = next_account_event(&mut phone).await;
+    let marked = AccountEvent::SettingsChanged {
+        conversation: chat.id,
+        pinned: None,
+        muted: None,
+        draft: None,
+        marked_unread: Some(true),
+    };
+    assert_eq!(event.event, marked);
+    assert!(alice_phone.client.conversation(chat.id).await.unwrap().me.marked_unread);
+    assert!(!bob.client.conversation(chat.id).await.unwrap().me.marked_unread, "the mark is alice's own");
+
+    // Opened on the phone and read to where it already was: the mark goes, on both devices.
+    let read = alice_phone.client.mark_read(chat.id, seq).await.unwrap();
+    assert!(!read.me.marked_unread);
+    let cleared = loop {
+        let event = next_account_event(&mut phone).await;
+        if let AccountEvent::SettingsChanged { marked_unread: Some(false), .. } = event.event {
+            break event;
+        }
+    };
+    assert!(!alice.client.conversation(chat.id).await.unwrap().me.marked_unread);
+    let synced =
+        alice.client.sync(wire::SyncRequest { events_after: cleared.seq - 1, ..Default::default() }).await.unwrap();
+    assert_eq!(synced.events[0], cleared, "sync tells it as the push did");
 }

@@ -112,6 +112,12 @@ export function ChatView({ id }: { id: number }): JSX.Element {
     })();
     return () => { live = false; };
   }, [opened]);
+  // A chat marked unread is read once opened, even when every message in it was read before
+  // (then no message of others comes into view to say so). Marked unread while open, it stays
+  // so until it is opened again.
+  useEffect(() => {
+    if (opened === "ok" && client.view(id)?.conversation.me.marked_unread) client.markRead(id);
+  }, [opened, id]);
   const onSeen = useCallback((seq: number) => {
     // Seeing the newest message marks everything read (operations and notices after it too).
     const newest = client.view(id)?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;

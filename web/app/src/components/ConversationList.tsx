@@ -133,7 +133,7 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
   const time = c.last_activity_ms ? formatListTime(last?.at_ms ?? c.last_activity_ms, props.now, locale, t("time.yesterday")) : "";
   const presence = state.presence;
 
-  const toggle = (settings: { pinned?: boolean; muted?: boolean }) =>
+  const toggle = (settings: { pinned?: boolean; muted?: boolean; marked_unread?: boolean }) =>
     attempt(() => client.updateSettings(c.id, settings), t, (m) => toast(m));
 
   return (
@@ -154,6 +154,9 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
               {c.unread > 99 ? "99+" : c.unread}
             </span>
           )}
+          {c.unread === 0 && c.me.marked_unread && (
+            <span class={`badge badge-dot${c.me.muted ? " badge-muted" : ""}`} role="img" data-testid="marked-unread" aria-label={t("list.markedUnread")} />
+          )}
         </span>
       </button>
       <span class="conv-avatar">
@@ -168,6 +171,9 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
         <Menu anchor={optionsRef.current} label={t("list.options")} onClose={() => setMenu(false)} items={[
           { label: c.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void toggle({ pinned: !c.me.pinned }) },
           { label: c.me.muted ? t("list.unmute") : t("list.mute"), icon: c.me.muted ? "bell" : "bellOff", onSelect: () => void toggle({ muted: !c.me.muted }) },
+          c.unread > 0 || c.me.marked_unread
+            ? { label: t("list.markRead"), icon: "check", onSelect: () => client.markRead(c.id) }
+            : { label: t("list.markUnread"), icon: "info", onSelect: () => void toggle({ marked_unread: true }) },
         ]} />
       )}
     </li>
