@@ -6,8 +6,10 @@
 //! affected accounts' logs (so that their devices learn of it even with no entry to read).
 //!
 //! History rule: a member reads the log from the entry that added it (direct chats: from the
-//! start). A member that left or was removed reads nothing of the conversation any more and
-//! receives nothing from its removal on; to everyone outside, it does not exist (`not_found`).
+//! start). A member that left or was removed keeps reading what came before its end (through
+//! `Conversations::readable`: history only) and reads and receives nothing from its end on;
+//! every other request treats it as an outsider, to whom the conversation does not exist
+//! (`not_found`).
 
 use std::sync::Arc;
 

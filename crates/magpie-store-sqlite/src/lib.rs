@@ -13,8 +13,9 @@
 //! commit order, as a wake on the bus; the log's tail (`tail`) serves the same items to any
 //! follower that missed the wake.
 //!
-//! A small pool of reader connections serves reads concurrently with the writer, on tokio's
-//! blocking pool. Database rows never leave this crate: they become core types here.
+//! A small pool of reader connections serves reads concurrently with the writer, inline on the
+//! calling task's thread, each read in one read transaction (see `SqliteStore::read`). Database
+//! rows never leave this crate: they become core types here.
 
 mod accounts;
 mod chat;
@@ -69,7 +70,7 @@ pub enum OpenError {
     TooNew { path: PathBuf, found: i64, known: i64 },
 }
 
-/// The SQLite implementation of [`magpie_core::ports::Store`].
+/// The SQLite implementation of every store port in [`magpie_core::ports`].
 #[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,

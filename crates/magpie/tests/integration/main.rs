@@ -7,6 +7,7 @@ mod harness;
 
 mod accounts;
 mod admin_cli;
+mod architecture;
 mod bad_input;
 mod bench;
 mod contacts;
