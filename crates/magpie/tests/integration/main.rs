@@ -18,6 +18,7 @@ mod groups;
 mod hardening;
 mod lifecycle;
 mod messaging;
+mod openapi_snapshot;
 mod presence;
 mod sessions;
 mod sync;
