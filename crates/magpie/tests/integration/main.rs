@@ -19,6 +19,7 @@ mod groups;
 mod hardening;
 mod lifecycle;
 mod messaging;
+mod openapi_snapshot;
 mod presence;
 mod sessions;
 mod sync;

@@ -1,0 +1,268 @@
+// The SDK's hand-written wire types (contract.ts, wire.ts, errors.ts) and RestClient's answers,
+// checked against the types that openapi-typescript generates from the server's OpenAPI document
+// (openapi.gen.ts, from web/sdk/openapi.json, which a Rust test keeps equal to what the server
+// serves). Nothing imports this file, so no bundle holds it; `tsc` compiles it (npm run
+// typecheck, scripts/web-build), and a field added, removed, renamed or retyped on either side
+// fails there, naming the field (or the RestClient method).
+//
+// Most checks read `Agree<Differ<Sdk, Wire<Schema>>>`: `Differ` is the set of top-level keys at
+// which the two types are not the same, so that the error names them, and `Wire` is what the
+// server sends for a schema (see below). Nested types are compared too, within the key that holds
+// them. Where the SDK's type differs from the schema on purpose, the check says why at that type
+// and compares all the rest.
+
+import type {
+  AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
+  LoginResponse, Me, Member, PendingFriendRequest, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
+  Session, StickerPack,
+} from "./contract.ts";
+import type { WireError } from "./errors.ts";
+import type { components, operations } from "./openapi.gen.ts";
+import type { RestClient } from "./rest.ts";
+import type {
+  CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
+  SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, WirePendingRequest,
+} from "./wire.ts";
+
+type S = components["schemas"];
+
+export type Checks = [
+  // ---- What `Pinned` (below) assumes of the document ------------------------------------
+  // When one of these fails, the document now says more about the field: drop its case from
+  // `Pinned`, so that what the document says is compared instead.
+  Holds<Equals<Pick<S["Entry"], "body">, { body?: unknown }>>,
+  Holds<Equals<Pick<S["SessionInfo"], "current">, { current?: boolean }>>,
+
+  // ---- Sessions and profiles (§3, §5) -----------------------------------------------------
+  Agree<Differ<Profile, Wire<S["Profile"]>>>,
+  Agree<Differ<Me, Wire<S["Me"]>>>,
+  Agree<Differ<Session, Wire<S["SessionInfo"]>>>,
+  Agree<Differ<LoginResponse, Wire<S["LoginResponse"]>>>,
+  Agree<Differ<ProfileChange, Wire<S["UpdateProfileRequest"]>>>,
+  // ChatClient.updateMe takes the fields that the app edits: a part of the request.
+  Agree<Differ<UpdateMe, Pick<Wire<S["UpdateProfileRequest"]>, keyof UpdateMe>>>,
+
+  // ---- Conversations and messages (§7) ----------------------------------------------------
+  Holds<Equals<ConversationKind, S["ConversationKind"]>>,
+  Holds<Equals<Role, S["MemberRole"]>>,
+  Agree<Differ<Conversation, Wire<S["Conversation"]>>>,
+  Agree<Differ<Conversation["me"], Wire<S["MyMembership"]>>>,
+  Agree<Differ<Member, Wire<S["Member"]>>>,
+  Agree<Differ<Entry, Wire<S["Entry"]>>>,
+  Agree<Differ<NonNullable<Entry["forwarded_from"]>, Wire<S["ForwardedFrom"]>>>,
+  Agree<Differ<Reaction, Wire<S["Reaction"]>>>,
+  Agree<Differ<Ack, Wire<S["Ack"]>>>,
+  Agree<Differ<Receipts, Wire<S["Receipts"]>>>,
+  Agree<Differ<EntryPage, Wire<S["EntryPage"]>>>,
+  Agree<Differ<SendRequest, Wire<S["SendRequest"]>>>,
+  Agree<Differ<GroupChange, Wire<S["UpdateGroupRequest"]>>>,
+  Agree<Differ<Parameters<ChatClient["updateGroup"]>[1], Wire<S["UpdateGroupRequest"]>>>,
+  Agree<Differ<SettingsChange, Wire<S["SettingsRequest"]>>>,
+  Agree<Differ<Parameters<ChatClient["updateSettings"]>[1], Wire<S["SettingsRequest"]>>>,
+  Agree<Differ<HistoryQuery, Wire<NonNullable<operations["get_messages"]["parameters"]["query"]>>>>,
+  // The SDK always sends both cursors; the server reads an absent one as 0.
+  Agree<Differ<SyncRequest, Wire<Pin<NonNullable<operations["sync"]["parameters"]["query"]>, "events_after" | "conversations_after">>>>,
+  // SyncResponse.events are account events, compared below.
+  Agree<Differ<Omit<SyncResponse, "events">, Wire<Omit<S["SyncResponse"], "events">>>>,
+  Holds<Equals<SyncResponse["events"], AccountEvent[]>>,
+  Holds<Equals<S["SyncResponse"]["events"], S["AccountEventFrame"][]>>,
+  // The SDK writes one variant for groups and channels, the document one for each (a GroupSpec
+  // tagged `group` or `channel`): compared variant by variant, and the kinds apart.
+  Agree<Differ<Extract<CreateConversationRequest, { kind: "direct" }>, Wire<Extract<S["CreateConversationRequest"], { kind: "direct" }>>>>,
+  Agree<Differ<Omit<Exclude<CreateConversationRequest, { kind: "direct" }>, "kind">, Wire<S["GroupSpec"]>>>,
+  Holds<Equals<CreateConversationRequest["kind"], S["CreateConversationRequest"]["kind"]>>,
+
+  // ---- Account events (§6.6, §9.1) --------------------------------------------------------
+  // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
+  // fields with checks at run time, because a newer server may send kinds and fields that this
+  // version does not know (§1). So: the frame around the event is the same, every event that
+  // the document describes fits the SDK's type, and every kind that the SDK acts on exists.
+  Agree<Differ<Omit<AccountEvent, "event">, Wire<Omit<S["AccountEventFrame"], "event">>>>,
+  Holds<Wire<S["AccountEvent"]> extends AccountEvent["event"] ? true : false>,
+  Holds<Subset<AccountEventKindsTheSdkActsOn, S["AccountEvent"]["kind"]>>,
+
+  // ---- Contacts and presence (§9) ---------------------------------------------------------
+  Agree<Differ<WirePendingRequest, Wire<S["PendingRequest"]>>>,
+  // PendingFriendRequest adds `account`: the other side of the request.
+  Agree<Differ<Omit<PendingFriendRequest, "account">, Wire<S["PendingRequest"]>>>,
+  Agree<Differ<{ [K in keyof FriendRequests]: Omit<FriendRequests[K][number], "account">[] }, Wire<S["PendingRequestList"]>>>,
+  Holds<Equals<PresenceStatus, S["PresenceStatus"]>>,
+  Agree<Differ<Presence, Wire<S["Presence"]>>>,
+
+  // ---- Files and stickers (§10) -----------------------------------------------------------
+  Agree<Differ<FileInfo, Wire<S["FileInfo"]>>>,
+  Agree<Differ<NonNullable<FileInfo["thumbnails"]>[number], Wire<S["ThumbnailInfo"]>>>,
+  Agree<Differ<FileLink, Wire<S["FileLink"]>>>,
+  Agree<Differ<StickerPack, Wire<S["StickerPackInfo"]>>>,
+  Agree<Differ<StickerPack["stickers"][number], Wire<S["StickerInfo"]>>>,
+
+  // ---- Errors (§2) ------------------------------------------------------------------------
+  // `unknown` is what the Rust client calls a code it does not know (`#[serde(other)]`); the
+  // server never sends it. The SDK reports such a code as "unknown" in MagpieError.code.
+  Holds<Equals<ErrorCode, Exclude<S["ErrorCode"], "unknown">>>,
+  // WireError.code is any string: a newer server may send a code that this version does not
+  // know (§2), which MagpieError.fromWire reports as "unknown".
+  Agree<Differ<Omit<WireError, "code">, Wire<Omit<S["ErrorDetail"], "code">>>>,
+  Holds<Equals<WireError["code"], string>>,
+  // RestClient reads an error body as `{ error?: WireError }`.
+  Holds<Equals<keyof S["ErrorBody"], "error">>,
+  Holds<Equals<S["ErrorBody"]["error"], S["ErrorDetail"]>>,
+
+  // ---- WebSocket frames (§6) --------------------------------------------------------------
+  Agree<Differ<Hello, Wire<S["Hello"]>>>,
+  Holds<Equals<RevokeReason, S["RevokeReason"]>>,
+  Holds<Equals<ServerFrame["type"], S["ServerFrame"]["type"]>>,
+  Agree<Differ<Extract<ServerFrame, { type: "hello" }>, Wire<Extract<S["ServerFrame"], { type: "hello" }>>>>,
+  // A reply's `data` is the answer to the request with its id: the caller of Socket.request
+  // says its type.
+  Agree<Differ<Omit<Extract<ServerFrame, { type: "reply" }>, "data">, Wire<Omit<Extract<S["ServerFrame"], { type: "reply" }>, "data">>>>,
+  // An error frame's `id` is a Rust `Option` that the server sends as `null` (for a frame it could
+  // not read at all) rather than leave out; its `error` is a WireError, compared above.
+  Agree<Differ<Omit<Extract<ServerFrame, { type: "error" }>, "error">, Wire<Pin<Omit<Extract<S["ServerFrame"], { type: "error" }>, "error">, "id">>>>,
+  // Events are read by name and checked at run time, like account events: every event that the
+  // document describes fits the SDK's frame, and every event that the SDK acts on exists.
+  Holds<Wire<Extract<S["ServerFrame"], { type: "event" }>> extends Extract<ServerFrame, { type: "event" }> ? true : false>,
+  Holds<Subset<EventsTheSdkActsOn, S["Event"]["event"]>>,
+
+  // ---- RestClient: each endpoint method resolves with what its operation answers ------------
+  Agree<RestMethodsThatDiffer>,
+  // The lists that RestClient unwraps hold nothing else (no cursor that it would drop).
+  Agree<RestListsWithMoreFields>,
+  // `sync` resolves with a SyncResponse, compared above (its events as account events).
+  Holds<Equals<Resolves<"sync">, SyncResponse>>,
+  Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
+  // A RestClient method that is in none of the tables below fails here: add it to one.
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync">>,
+];
+
+/** The account event kinds that Replica.applyAccountEvent acts on by name. */
+type AccountEventKindsTheSdkActsOn =
+  | "conversation_joined" | "conversation_left" | "read" | "peer_read" | "peer_delivered" | "settings_changed"
+  | "hidden" | "friend_request";
+/** The events that MagpieClient.onEvent and Socket act on by name. */
+type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked";
+
+type UpdateMe = Parameters<ChatClient["updateMe"]>[0];
+
+// ---- What the server sends for a schema -------------------------------------------------
+
+/** What the server sends for a schema, written as the SDK writes it. utoipa describes every
+ * Rust `Option` field as optional and nullable, but the server leaves a `None` out
+ * (`skip_serializing_if`) rather than send `null`, so an optional field loses its `null` here;
+ * the SDK, for its part, never sends `null` for a field it leaves out, which the server reads
+ * alike. The document cannot tell such a field from an `Option` that the server does send as
+ * `null`: those few are pinned where they are checked (`Pin`) or in `Pinned`. Intersections
+ * (`#[serde(flatten)]`) are flattened and unions taken variant by variant, down the whole tree. */
+type Wire<T> = T extends readonly (infer U)[]
+  ? Wire<U>[]
+  : T extends object
+    ? string extends keyof T
+      ? T // A free-form JSON object (`Record<string, unknown>`): nothing to normalise.
+      : Normalised<Pinned<T>>
+    : T;
+type Normalised<T> = Flat<
+  { [K in Exclude<keyof T, OptionalKeys<T>>]: Wire<T[K]> } & { [K in OptionalKeys<T>]?: Wire<Exclude<T[K], null | undefined>> }
+>;
+
+/** Where the server is more precise than its document, the SDK follows the server. Each case is
+ * matched by its schema's shape, which no other schema has; the first checks above keep the
+ * assumptions true. */
+type Pinned<T> =
+  // `Entry.body` is a Rust `Option<Value>` without `skip_serializing_if`: the document says
+  // "any JSON value, optional", but the server always sends it, a JSON object of the entry's
+  // kind or `null` once recalled or hidden (docs/protocol.md §7.2).
+  T extends S["Entry"]
+    ? Omit<T, "body"> & { body: Record<string, unknown> | null }
+    : // `SessionInfo.current` has `#[serde(default)]` (read as false when absent), so the
+      // document calls it optional; the server always sends it.
+      T extends S["SessionInfo"]
+      ? Omit<T, "current"> & { current: boolean }
+      : T;
+
+/** Makes the keys K of T required: where the SDK always sends a field that the server can do
+ * without, or the server always sends a field that the document calls optional. */
+type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
+
+// ---- RestClient's answers ---------------------------------------------------------------
+
+/** RestClient's public members that are not endpoints. */
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob";
+
+/** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
+interface RestAnswers {
+  login: "login"; register: "register"; logout: "logout"; me: "get_me"; updateMe: "update_me";
+  changePassword: "change_password"; revokeSession: "revoke_session"; account: "get_account";
+  createConversation: "create_conversation"; conversation: "get_conversation"; updateGroup: "update_group";
+  dissolve: "dissolve"; addMembers: "add_members"; removeMember: "remove_member"; setRole: "set_role";
+  muteMember: "mute_member"; transferOwnership: "transfer_ownership"; leave: "leave";
+  updateSettings: "update_settings"; send: "send"; messages: "get_messages"; edit: "edit"; recall: "recall";
+  react: "react"; receipts: "get_receipts"; forward: "forward"; hide: "hide"; markRead: "mark_read";
+  markDelivered: "mark_delivered"; typing: "typing"; friendRequests: "list_friend_requests";
+  acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
+  removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
+  fileInfo: "info"; fileLink: "link";
+}
+/** RestClient methods that resolve with the one field of their operation's answer:
+ * [operationId, field]. */
+interface RestListAnswers {
+  sessions: ["list_sessions", "sessions"]; accounts: ["search_accounts", "accounts"];
+  conversations: ["list_conversations", "conversations"]; members: ["list_members", "members"];
+  contacts: ["list_contacts", "accounts"]; blocked: ["list_blocked", "accounts"];
+  sendFriendRequest: ["send_friend_request", "status"]; presence: ["get_presence", "presence"];
+  stickers: ["list_stickers", "packs"];
+}
+
+/** The JSON body of an operation's success (200 or 201), or void for a 204. */
+type Answer<Op extends keyof operations> = operations[Op]["responses"] extends {
+  200: { content: { "application/json": infer Body } };
+}
+  ? Body
+  : operations[Op]["responses"] extends { 201: { content: { "application/json": infer Body } } }
+    ? Body
+    : operations[Op]["responses"] extends { 204: unknown }
+      ? void
+      : never;
+
+type Resolves<M extends keyof RestClient> = RestClient[M] extends (...args: never[]) => Promise<infer T> ? T : never;
+
+type ListAnswer<M extends keyof RestListAnswers> = Wire<Answer<RestListAnswers[M][0]>>;
+type ListField<M extends keyof RestListAnswers> = RestListAnswers[M][1] & keyof ListAnswer<M>;
+
+type RestMethodsThatDiffer =
+  | { [M in keyof RestAnswers]: Same<Resolves<M>, Wire<Answer<RestAnswers[M]>>> extends true ? never : M }[keyof RestAnswers]
+  | { [M in keyof RestListAnswers]: Same<Resolves<M>, ListAnswer<M>[ListField<M>]> extends true ? never : M }[keyof RestListAnswers];
+type RestListsWithMoreFields = {
+  [M in keyof RestListAnswers]: Equals<keyof ListAnswer<M>, RestListAnswers[M][1]> extends true ? never : M;
+}[keyof RestListAnswers];
+
+// ---- Type equality ------------------------------------------------------------------------
+
+/** True when A and B are the same type; assignable both ways is not enough, since an optional
+ * field that one side lacks would pass. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+/** The top-level keys at which A and B differ: in one only, or of another type or optionality. */
+type Differ<A, B> =
+  | Exclude<keyof A, keyof B>
+  | Exclude<keyof B, keyof A>
+  | { [K in keyof A & keyof B]: Equals<Pick<A, K>, Pick<B, K>> extends true ? never : K }[keyof A & keyof B];
+
+/** `Differ<A, B>` is empty; for arrays, of their elements; for scalars, `Equals`. */
+type Same<A, B> = [A] extends [readonly (infer X)[]]
+  ? [B] extends [readonly (infer Y)[]]
+    ? Same<X, Y>
+    : false
+  : [A] extends [object]
+    ? [Differ<A, B>] extends [never]
+      ? true
+      : false
+    : Equals<A, B>;
+
+type Subset<A, B> = [A] extends [B] ? true : false;
+type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** Fails to compile, naming the keys, unless there are none. */
+type Agree<Keys extends never> = Keys;
+/** Fails to compile unless the condition holds. */
+type Holds<Condition extends true> = Condition;
