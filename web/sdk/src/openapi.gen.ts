@@ -1038,6 +1038,7 @@ export interface components {
             draft?: string | null;
             /** @enum {string} */
             kind: "settings_changed";
+            marked_unread?: boolean | null;
             muted?: boolean | null;
             pinned?: boolean | null;
         } | {
@@ -1325,6 +1326,14 @@ export interface components {
             data: components["schemas"]["Presence"];
             /** @enum {string} */
             event: "presence";
+        } | {
+            /**
+             * @description Members' read or delivery marks passed the receiver's messages in a group or channel.
+             *     Ephemeral: may be dropped, never replayed; `list_members` reads the marks.
+             */
+            data: components["schemas"]["Marks"];
+            /** @enum {string} */
+            event: "marks";
         };
         /** @description `GET /v1/files/{id}/info`: what is known of a file. */
         FileInfo: {
@@ -1362,6 +1371,15 @@ export interface components {
             /** @description A path on this server, with `expires` and `sig` in its query. */
             url: string;
         };
+        /** @description The body of a `forward` message: several messages forwarded as one, as they were then. */
+        ForwardBody: {
+            /**
+             * Format: int64
+             * @description The conversation they came from.
+             */
+            conversation: number;
+            messages: components["schemas"]["ForwardedMessage"][];
+        };
         /** @description `POST /v1/conversations/{id}/forward`: copies messages from another conversation. */
         ForwardRequest: {
             client_msg_id: string;
@@ -1382,6 +1400,13 @@ export interface components {
             sender: string;
             /** Format: int64 */
             seq: number;
+        };
+        ForwardedMessage: {
+            /** Format: int64 */
+            at_ms: number;
+            body?: unknown;
+            kind: string;
+            sender: string;
         };
         FriendRequestAnswer: {
             status: components["schemas"]["FriendRequestStatus"];
@@ -1466,6 +1491,15 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        /**
+         * @description Members' marks, as they now are, that moved past the receiver's messages (ephemeral): at
+         *     most one such event per conversation a second, with every member whose marks moved.
+         */
+        Marks: {
+            /** Format: int64 */
+            conversation: number;
+            members: components["schemas"]["MemberMarks"][];
+        };
         /** @description `GET /v1/me`: one's own profile plus what only its owner sees. */
         Me: components["schemas"]["Profile"] & {
             /** Format: int64 */
@@ -1496,6 +1530,13 @@ export interface components {
         MemberList: {
             members: components["schemas"]["Member"][];
         };
+        MemberMarks: {
+            account: string;
+            /** Format: int64 */
+            delivered_seq: number;
+            /** Format: int64 */
+            read_seq: number;
+        };
         /**
          * @description A member's role in a group or channel.
          * @enum {string}
@@ -1523,6 +1564,11 @@ export interface components {
              * @description The first seq the caller may read (its join; 0 in direct chats).
              */
             joined_seq: number;
+            /**
+             * @description The caller marked it unread ("mark as unread"); reading it clears the mark. Left out
+             *     when false.
+             */
+            marked_unread?: boolean;
             /** @description Notifications muted. */
             muted: boolean;
             /**
@@ -1727,6 +1773,11 @@ export interface components {
          */
         SettingsRequest: {
             draft?: string | null;
+            /**
+             * @description `true` marks the conversation unread; `false` takes the mark away. Reading it
+             *     (`mark_read`) takes it away too.
+             */
+            marked_unread?: boolean | null;
             muted?: boolean | null;
             pinned?: boolean | null;
         };
@@ -1773,6 +1824,68 @@ export interface components {
             events_head: number;
             /** @description More remain: sync again with the new cursors at once. */
             more: boolean;
+        };
+        /**
+         * @description The body of a `system` entry: what changed in a conversation, and by whom (`by` is the
+         *     account that made the change). Tagged by `event`; newer servers may add events and fields.
+         */
+        SystemNotice: {
+            by: string;
+            /** @enum {string} */
+            event: "created";
+            kind: components["schemas"]["ConversationKind"];
+            members: string[];
+            name?: string | null;
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "members_added";
+            members: string[];
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "members_removed";
+            members: string[];
+        } | {
+            /** @enum {string} */
+            event: "member_left";
+            member: string;
+        } | {
+            announcement?: string | null;
+            avatar?: string | null;
+            by: string;
+            description?: string | null;
+            /** @enum {string} */
+            event: "info_changed";
+            mute_all?: boolean | null;
+            name?: string | null;
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "mute_all";
+            on: boolean;
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "role_changed";
+            member: string;
+            role: components["schemas"]["MemberRole"];
+        } | {
+            /** @enum {string} */
+            event: "owner_changed";
+            from: string;
+            to: string;
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "member_muted";
+            member: string;
+            /** Format: int64 */
+            until_ms?: number | null;
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "dissolved";
         };
         /** @description One thumbnail of an image: a JPEG whose longest side is at most `side`. */
         ThumbnailInfo: {
