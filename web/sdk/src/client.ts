@@ -72,6 +72,8 @@ export class MagpieClient implements ChatClient {
   private started = false;
   private signedOut = false;
   private connecting = false;
+  /** The browser came back online while an attempt begun offline was still under way. */
+  private backOnline = false;
   private reconnectAttempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private changeQueued = false;
@@ -171,9 +173,12 @@ export class MagpieClient implements ChatClient {
   }
 
   private readonly onBrowserOnline = (): void => {
-    if (!this.started || this.socket || this.connecting) return;
+    if (!this.started || this.socket) return;
     this.reconnectAttempt = 0;
-    void this.connect();
+    // An attempt begun while offline is bound to fail: when it does, try again at once
+    // rather than after its backoff, which may have grown to half a minute.
+    if (this.connecting) this.backOnline = true;
+    else void this.connect();
   };
 
   private readonly onBrowserOffline = (): void => {
@@ -195,6 +200,7 @@ export class MagpieClient implements ChatClient {
     this.reconnectTimer = undefined;
     if (!this.started || this.socket || this.connecting) return;
     this.connecting = true;
+    this.backOnline = false;
     this.setStatus("connecting");
     let socket: Socket;
     try {
@@ -254,6 +260,11 @@ export class MagpieClient implements ChatClient {
     }
     if (!this.started) return;
     this.setStatus("offline");
+    if (this.backOnline) {
+      this.backOnline = false;
+      void this.connect();
+      return;
+    }
     this.scheduleReconnect();
   }
 
