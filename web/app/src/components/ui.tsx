@@ -112,6 +112,10 @@ function trapTab(e: KeyboardEvent, root: HTMLElement): void {
 
 let dialogSeq = 0;
 
+/** The open dialogs, innermost last: Escape pressed while the focus is not in any (it has not
+ * moved in yet, or it was clicked away) closes the innermost. */
+const openDialogs: string[] = [];
+
 /** A modal dialog: Escape and the backdrop close it, Tab stays inside, focus goes to the first
  * field (or `[data-autofocus]`) and back to where it was on close. */
 export function Dialog(props: {
@@ -121,6 +125,21 @@ export function Dialog(props: {
   const { t } = useT();
   const ref = useRef<HTMLDivElement>(null);
   const [id] = useState(() => `dlg-${++dialogSeq}`);
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
+  useEffect(() => {
+    openDialogs.push(id);
+    const onDocumentKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || openDialogs[openDialogs.length - 1] !== id) return;
+      e.preventDefault();
+      onClose.current();
+    };
+    document.addEventListener("keydown", onDocumentKey);
+    return () => {
+      openDialogs.splice(openDialogs.indexOf(id), 1);
+      document.removeEventListener("keydown", onDocumentKey);
+    };
+  }, []);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const root = ref.current;
