@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 
-use crate::harness::{EVENTUALLY, TestServer, User, group, next_entry};
+use crate::harness::{EVENTUALLY, RawSocket, TestServer, User, group, next_entry};
 
 /// A REST call with a raw JSON body (or none), answered as status and JSON.
 async fn call(user: &User, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -289,17 +289,11 @@ async fn errors_name_the_field_in_words_not_the_parsers() {
 
 /// A WebSocket of `user` without the SDK, past its `hello`: the test decides when to read.
 async fn raw_socket(server: &TestServer, user: &User) -> RawSocket {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-    let url = format!("ws://{}/v1/ws", server.url.strip_prefix("http://").unwrap());
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("authorization", format!("Bearer {}", user.login.token).parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = server.raw_websocket(&user.login.token).await;
     let hello = socket.next().await.unwrap().unwrap();
     assert!(hello.to_text().unwrap().contains("\"hello\""), "{hello:?}");
     socket
 }
-
-type RawSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// How a raw socket ended once read to its end: its close code, or `None` for a reset or an end
 /// without a close frame. Also the text frames read before.

@@ -29,9 +29,8 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
-use crate::harness::{EVENTUALLY, FAST, PASSWORD, TestServer};
+use crate::harness::{EVENTUALLY, FAST, PASSWORD, RawSocket, TestServer};
 
 const DOC: &str = include_str!("../../../../docs/protocol.md");
 
@@ -202,15 +201,13 @@ impl World {
 
     /// Does what the example's `after` names, before the example.
     async fn step(&self, step: &str) {
-        let alice = self.client("alice").await.unwrap();
-        let bob = self.client("bob").await.unwrap();
         let group = self.group;
-        let (client, method, path, body) = match step {
+        let (actor, method, path, body) = match step {
             "recall" => {
-                (alice, Method::DELETE, format!("/v1/conversations/{group}/messages/2?client_msg_id=r-77a0"), None)
+                ("alice", Method::DELETE, format!("/v1/conversations/{group}/messages/2?client_msg_id=r-77a0"), None)
             }
             "react" => (
-                bob,
+                "bob",
                 Method::POST,
                 format!("/v1/conversations/{group}/messages/2/reactions"),
                 Some(json!({"emoji": "👍"})),
@@ -229,10 +226,11 @@ impl World {
                     .unwrap();
                 assert!(status < 300, "{status} {text}");
                 let ask = json!({"account": "bob@localhost", "message": "Hi, it is Alice from sales"});
-                (alice, Method::POST, "/v1/contacts/requests".to_owned(), Some(ask))
+                ("alice", Method::POST, "/v1/contacts/requests".to_owned(), Some(ask))
             }
             other => panic!("no step {other:?}"),
         };
+        let client = self.client(actor).await.unwrap();
         let body = body.map(|b| b.to_string().into_bytes());
         let json = body.is_some().then_some("application/json");
         let (status, text) = client.raw(method, &path, body, json).await.unwrap();
@@ -312,10 +310,7 @@ impl World {
             Target::Ws | Target::Hello => {
                 let token =
                     client.as_ref().and_then(|c| c.token()).expect("a WebSocket example needs an actor").to_owned();
-                let url = format!("ws://{}/v1/ws", self.server.url.strip_prefix("http://").unwrap());
-                let mut request = url.into_client_request().unwrap();
-                request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-                let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+                let mut socket = self.server.raw_websocket(&token).await;
                 let hello = next_frame(&mut socket).await;
                 if example.target == Target::Hello {
                     return Ok(hello);
@@ -348,10 +343,8 @@ async fn login(
     server.anonymous().login_with(&request).await.unwrap()
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 /// The next text frame of a WebSocket, as JSON.
-async fn next_frame(socket: &mut Socket) -> Value {
+async fn next_frame(socket: &mut RawSocket) -> Value {
     loop {
         match tokio::time::timeout(EVENTUALLY, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).unwrap(),

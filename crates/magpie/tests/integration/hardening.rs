@@ -9,7 +9,6 @@ use magpie_client::wire::{ErrorCode, close_code};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::harness::{EVENTUALLY, FAST, PASSWORD, PROMPTLY, TestServer};
 
@@ -81,12 +80,7 @@ async fn a_socket_that_sends_nothing_is_closed_after_the_header_timeout() {
 async fn pings_paced_a_millisecond_apart_are_cut_off() {
     let server = TestServer::start_with(&[("MAGPIE_WS_FRAMES_PER_SEC_MAX", "20")]).await;
     let alice = server.user("alice").await;
-    let url = format!("ws://{}/v1/ws", server.url.strip_prefix("http://").unwrap());
-    let mut request = url.into_client_request().unwrap();
-    let bearer = format!("Bearer {}", alice.login.token);
-    request.headers_mut().insert("authorization", bearer.parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let (mut sink, mut stream) = socket.split();
+    let (mut sink, mut stream) = server.raw_websocket(&alice.login.token).await.split();
     let reader = tokio::spawn(async move {
         let mut pongs = 0u32;
         while let Some(Ok(message)) = stream.next().await {

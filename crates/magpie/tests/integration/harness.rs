@@ -33,6 +33,9 @@ pub struct TestServer {
     log: Option<PathBuf>,
 }
 
+/// A WebSocket without the SDK, for tests of what the SDK would not send or would read for them.
+pub type RawSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// A logged-in account.
 pub struct User {
     pub account: String,
@@ -164,6 +167,16 @@ impl TestServer {
     pub async fn login(&self, account: &str) -> User {
         let (client, login) = self.anonymous().login(account, PASSWORD).await.unwrap();
         User { account: account.to_owned(), client, login }
+    }
+
+    /// Opens a WebSocket with `token` in the `Authorization` header, without the SDK: nothing is
+    /// read from it yet, not even the `hello`.
+    pub async fn raw_websocket(&self, token: &str) -> RawSocket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let url = format!("ws://{}/v1/ws", self.url.strip_prefix("http://").unwrap());
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        tokio_tungstenite::connect_async(request).await.unwrap().0
     }
 
     /// Stops the server gracefully (SIGTERM) and waits for it to exit; returns its status.

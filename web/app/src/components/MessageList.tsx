@@ -231,18 +231,23 @@ export function MessageList(props: {
     setMeasured((n) => n + 1);
   }, []);
 
+  /** Scrolls so that row `i` stands a third of the way down, and holds it there. */
+  const placeRow = (el: HTMLDivElement, i: number) => {
+    const top = Math.max(0, offsets[i]! - el.clientHeight / 3);
+    atBottom.current = false;
+    props.onAtBottom(false);
+    anchor.current = anchorAt(keys, offsets, top, CONTENT_START);
+    el.scrollTop = top;
+    setScrollTop(top);
+  };
+
   props.handle.current = {
     scrollToBottom,
     scrollToSeq(seq: number): boolean {
       const i = rows.findIndex((r) => r.type === "message" && r.view.entry.seq === seq);
       const el = scroller.current;
       if (i < 0 || !el) return false;
-      const top = Math.max(0, offsets[i]! - el.clientHeight / 3);
-      atBottom.current = false;
-      props.onAtBottom(false);
-      anchor.current = anchorAt(keys, offsets, top, CONTENT_START);
-      el.scrollTop = top;
-      setScrollTop(top);
+      placeRow(el, i);
       return true;
     },
   };
@@ -258,12 +263,7 @@ export function MessageList(props: {
     const i = keys.indexOf(key);
     if (!el || i < 0) return;
     pendingFocus.current = key;
-    const top = Math.max(0, offsets[i]! - el.clientHeight / 3);
-    atBottom.current = false;
-    props.onAtBottom(false);
-    anchor.current = anchorAt(keys, offsets, top, CONTENT_START);
-    el.scrollTop = top;
-    setScrollTop(top);
+    placeRow(el, i);
   };
 
   // Arrow keys move between messages, Home and End to the first and the last loaded one; only
