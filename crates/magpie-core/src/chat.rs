@@ -349,8 +349,10 @@ impl Precondition<'_> {
 }
 
 /// The rule an append must pass at commit time; refusing aborts the append and nothing
-/// changes. Checking inside the transaction closes the race with a concurrent removal.
-pub type Check = Box<dyn FnOnce(&Precondition<'_>) -> Result<(), Error> + Send>;
+/// changes. Checking inside the transaction closes the race with a concurrent removal. A
+/// pure function of what it is shown, so that an adapter may run it again when it retries a
+/// transaction that lost to a concurrent one.
+pub type Check = Box<dyn Fn(&Precondition<'_>) -> Result<(), Error> + Send + Sync>;
 
 /// One atomic append: the entry, its effects, the account events it causes, and its rule.
 pub struct Append {

@@ -38,5 +38,6 @@ pub async fn cursors_survive_a_restart<F: StoreFactory>(f: &F) {
     w.stores.cursors.save_cursor("indexer", head).await.unwrap();
     let w = w.restart().await;
     assert_eq!(w.stores.cursors.load_cursor("indexer").await.unwrap(), Some(head));
-    assert_eq!(w.stores.log.log_head().await.unwrap(), head, "the head is where it was");
+    assert!(w.stores.log.log_head().await.unwrap() >= head, "the head never goes back");
+    assert!(w.stores.log.tail(head, 10).await.unwrap().items.is_empty(), "nothing was added past it");
 }

@@ -986,7 +986,7 @@ pub async fn tail_is_the_commit_order<F: StoreFactory>(f: &F) {
     let log = &w.stores.log;
     let start = log.log_head().await.unwrap();
     let (a, b, c) = (w.account("alice").await, w.account("bob").await, w.account("carol").await);
-    assert_eq!(log.log_head().await.unwrap(), start, "accounts are not in the log");
+    assert!(w.tail_from(start, 10).await.0.is_empty(), "accounts are not in the log");
     let sa = w.session(&a).await;
     let mut commits: Vec<Vec<Item>> = vec![];
     let mut flagged = HashSet::new();
@@ -1015,7 +1015,9 @@ pub async fn tail_is_the_commit_order<F: StoreFactory>(f: &F) {
 
     let head = log.log_head().await.unwrap();
     let (items, next) = w.tail_from(start, 1000).await;
-    assert_eq!(next, head, "the last page ends at the head");
+    // The head is the adapter's: SQLite's moves with each commit to the log, PostgreSQL's with
+    // every transaction. Either way the last page ends at (or past) the head read before it.
+    assert!(next >= head, "the last page ends at the head");
     let got: Vec<Item> = items.iter().map(Item::of).collect();
     // Within one commit the adapter orders items as it likes; commits follow each other.
     let mut at = 0;
@@ -1037,9 +1039,9 @@ pub async fn tail_is_the_commit_order<F: StoreFactory>(f: &F) {
     }
     let page = log.tail(head, 10).await.unwrap();
     assert!(page.items.is_empty());
-    assert_eq!(page.next, head, "at the head, the tail waits there");
+    assert!(page.next >= head, "at the head, the tail waits there");
     let later = log.tail(next, 10).await.unwrap();
-    assert!(later.items.is_empty() && later.next == head);
+    assert!(later.items.is_empty() && later.next >= next);
     let first = log.tail(start, 3).await.unwrap();
     assert_eq!(first.items.len(), 3);
     assert!(first.next > start && first.next < head, "a full page's cursor is its last item's");
@@ -1068,7 +1070,8 @@ pub async fn tail_pages_never_skip<F: StoreFactory>(f: &F) {
     for len in [1, 2, 3, 7] {
         let (paged, paged_end) = w.tail_from(start, len).await;
         assert_eq!(paged.iter().map(Item::of).collect::<Vec<_>>(), whole, "pages of {len}");
-        assert_eq!(paged_end, end);
+        assert!(paged_end >= end, "pages end where reading at once ended, or later");
+        assert!(w.tail_from(paged_end, len).await.0.is_empty(), "and nothing lies past their end");
     }
     // From the middle, the rest.
     let mid = w.stores.log.tail(start, 5).await.unwrap();
@@ -1107,7 +1110,9 @@ pub async fn wake_carries_what_the_tail_holds<F: StoreFactory>(f: &F) {
     let mut carried = vec![];
     let mut previous: Option<LogCursor> = None;
     let mut reached = start;
-    while reached < head {
+    // Until the wakes have carried every item of the tail (SQLite's last wake ends at the head;
+    // PostgreSQL's head lies past its last write).
+    while carried.len() < tail.len() {
         let wake = match wakes.recv().await {
             Received::Wake(wake) => wake,
             other => panic!("the bus said {other:?}"),
@@ -1124,7 +1129,7 @@ pub async fn wake_carries_what_the_tail_holds<F: StoreFactory>(f: &F) {
         previous = Some(*to);
         reached = *to;
     }
-    assert_eq!(reached, head, "the last wake ends at the head");
+    assert!(reached <= head, "no wake ends past the head");
     assert_eq!(carried, tail, "the wakes carry the tail, in order");
 }
 
@@ -1145,7 +1150,7 @@ pub async fn committed_appends_survive_a_restart<F: StoreFactory>(f: &F) {
     assert_eq!(log.entry(group.id, sent.seq).await.unwrap().as_ref(), Some(sent.as_ref()));
     let retry = log.append(message(group.id, &a, &sa, &cmid, "hello")).await.unwrap().unwrap();
     assert!(matches!(retry, Appended::Duplicate(e) if e.seq == sent.seq), "idempotent across a restart");
-    assert_eq!(log.log_head().await.unwrap(), head);
+    assert!(w.tail_from(head, 1000).await.0.is_empty(), "the replay added nothing to the log");
     let (after, _) = w.tail_from(LogCursor::START, 1000).await;
     assert_eq!(after.iter().map(Item::of).collect::<Vec<_>>(), before.iter().map(Item::of).collect::<Vec<_>>());
     let next = w.send(group.id, &b, &w.session(&b).await).await;

@@ -1,0 +1,53 @@
+//! Embedded migrations, applied in order under an advisory lock and recorded in
+//! `magpie_migrations`. Each file under `migrations/postgres/` is one step; its number is its
+//! version. The SQLite steps live beside them, one directory per dialect.
+
+use deadpool_postgres::Object;
+
+use crate::OpenError;
+
+/// The steps, in order: (name, SQL).
+pub const MIGRATIONS: &[(&str, &str)] = &[("0001_schema", include_str!("../migrations/postgres/0001_schema.sql"))];
+
+/// The advisory lock that one node at a time holds while it migrates: N nodes starting at once
+/// migrate once, and the others wait and then find nothing to do.
+const MIGRATION_LOCK: i64 = 0x6d61_6770_6965_0001; // "magpie" 1
+
+pub(crate) async fn run(client: &mut Object) -> Result<(), OpenError> {
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(OpenError::Migrate)?;
+    let outcome = apply(client).await;
+    // The lock ends with the session anyway; unlock so that the pooled connection is clean.
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await;
+    outcome?;
+    unlocked.map_err(OpenError::Migrate)?;
+    Ok(())
+}
+
+async fn apply(client: &mut Object) -> Result<(), OpenError> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS magpie_migrations (\
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .await
+        .map_err(OpenError::Migrate)?;
+    let found: i64 = client
+        .query_one("SELECT coalesce(max(version), 0) FROM magpie_migrations", &[])
+        .await
+        .map_err(OpenError::Migrate)?
+        .get(0);
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if found > known {
+        return Err(OpenError::TooNew { found, known });
+    }
+    for (version, (name, sql)) in (1_i64..).zip(MIGRATIONS.iter()).skip(usize::try_from(found).unwrap_or(0)) {
+        let tx = client.transaction().await.map_err(OpenError::Migrate)?;
+        tx.batch_execute(sql).await.map_err(OpenError::Migrate)?;
+        tx.execute("INSERT INTO magpie_migrations (version, name) VALUES ($1, $2)", &[&version, name])
+            .await
+            .map_err(OpenError::Migrate)?;
+        tx.commit().await.map_err(OpenError::Migrate)?;
+        tracing::info!(migration = name, "applied migration");
+    }
+    Ok(())
+}
