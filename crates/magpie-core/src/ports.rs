@@ -114,13 +114,19 @@ pub trait Bus: Send + Sync + 'static {
 }
 
 /// One subscriber's end of the [`Bus`].
-pub struct BusReceiver(tokio::sync::broadcast::Receiver<Arc<Wake>>);
+pub struct BusReceiver {
+    wakes: tokio::sync::broadcast::Receiver<Arc<Wake>>,
+    /// Changes each time the bus may have lost wakes for every subscriber at once (a cluster
+    /// bus cut off from the other nodes, and back); `None` for a bus that never does.
+    losses: Option<tokio::sync::watch::Receiver<u64>>,
+}
 
 /// What a [`BusReceiver`] gets next.
 #[derive(Debug)]
 pub enum Received {
     Wake(Arc<Wake>),
-    /// Wakes were lost (the subscriber fell behind): read the store to catch up.
+    /// Wakes were lost (the subscriber fell behind, or the bus was cut off and came back):
+    /// read the store to catch up.
     Missed,
     /// The bus is gone.
     Closed,
@@ -128,12 +134,48 @@ pub enum Received {
 
 impl BusReceiver {
     pub fn new(receiver: tokio::sync::broadcast::Receiver<Arc<Wake>>) -> BusReceiver {
-        BusReceiver(receiver)
+        BusReceiver { wakes: receiver, losses: None }
     }
 
+    /// A receiver that is also told [`Received::Missed`] each time `losses` changes after it
+    /// was made: how a bus that can lose wakes for all its subscribers at once (a node cut off
+    /// from Redis, and back) tells each of them to read the store, through the path every
+    /// subscriber already takes when it falls behind.
+    pub fn with_losses(
+        receiver: tokio::sync::broadcast::Receiver<Arc<Wake>>,
+        losses: tokio::sync::watch::Receiver<u64>,
+    ) -> BusReceiver {
+        BusReceiver { wakes: receiver, losses: Some(losses) }
+    }
+
+    /// The next wake, or word that some were missed or that the bus is gone. Cancel-safe: a
+    /// call dropped before it resolves loses nothing.
     pub async fn recv(&mut self) -> Received {
         use tokio::sync::broadcast::error::RecvError;
-        match self.0.recv().await {
+        /// What woke the receiver, taken out of the `select!` before acting on it.
+        enum Next {
+            Lost,
+            LossesGone,
+            Wake(Result<Arc<Wake>, RecvError>),
+        }
+        let next = match &mut self.losses {
+            Some(losses) => tokio::select! {
+                biased;
+                changed = losses.changed() => if changed.is_ok() { Next::Lost } else { Next::LossesGone },
+                received = self.wakes.recv() => Next::Wake(received),
+            },
+            None => Next::Wake(self.wakes.recv().await),
+        };
+        let received = match next {
+            Next::Lost => return Received::Missed,
+            Next::Wake(received) => received,
+            Next::LossesGone => {
+                // The bus is going: only the wakes it still holds are left to hear.
+                self.losses = None;
+                self.wakes.recv().await
+            }
+        };
+        match received {
             Ok(wake) => Received::Wake(wake),
             Err(RecvError::Lagged(_)) => Received::Missed,
             Err(RecvError::Closed) => Received::Closed,
@@ -539,4 +581,47 @@ pub trait LiveConnections: Send + Sync + 'static {
     /// Queues an ephemeral signal (typing, presence) for these accounts' connections; a full
     /// queue drops it instead of closing the connection.
     fn signal(&self, accounts: &[AccountId], signal: &Signal);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wake(n: u128) -> Wake {
+        Wake::Log { from: None, to: LogCursor(n), items: Arc::from([]) }
+    }
+
+    fn to(received: Received) -> Option<u128> {
+        match received {
+            Received::Wake(wake) => match *wake {
+                Wake::Log { to, .. } => Some(to.0),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A receiver with losses hears `Missed` once for the losses since it last looked (none
+    /// from before it was made), between the wakes, and still hears the bus close.
+    #[tokio::test]
+    async fn a_receiver_hears_of_losses_after_it_was_made() {
+        let wakes = tokio::sync::broadcast::channel(8).0;
+        let losses = tokio::sync::watch::Sender::new(0_u64);
+        losses.send_modify(|n| *n += 1);
+        let mut receiver = BusReceiver::with_losses(wakes.subscribe(), losses.subscribe());
+        let _ = wakes.send(Arc::new(wake(1)));
+        assert_eq!(to(receiver.recv().await), Some(1), "a loss from before it was made is not news");
+
+        losses.send_modify(|n| *n += 1);
+        losses.send_modify(|n| *n += 1);
+        assert!(matches!(receiver.recv().await, Received::Missed));
+        let _ = wakes.send(Arc::new(wake(2)));
+        assert_eq!(to(receiver.recv().await), Some(2), "two losses in a row are one piece of news");
+
+        drop(losses);
+        let _ = wakes.send(Arc::new(wake(3)));
+        assert_eq!(to(receiver.recv().await), Some(3));
+        drop(wakes);
+        assert!(matches!(receiver.recv().await, Received::Closed));
+    }
 }
