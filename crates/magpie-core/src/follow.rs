@@ -29,6 +29,11 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How often a durable follower saves its cursor while it takes items from wakes (after a read
 /// of the tail it saves at once): what a crash makes it handle again is at most this much.
 pub const CURSOR_SAVE_INTERVAL: Duration = Duration::from_secs(1);
+/// How soon a follower reads the tail again when a wake named items that its last read did not
+/// reach: an adapter whose commit line trails its commits (PostgreSQL's waits for every older
+/// transaction to end) serves them a moment later. The wait doubles, up to [`POLL_INTERVAL`],
+/// until the read reaches them.
+pub const REREAD_FIRST: Duration = Duration::from_millis(2);
 /// How long a follower waits after its handler or the store failed, before it tries again
 /// from where it stood.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
@@ -106,6 +111,10 @@ pub struct Follower<H: LogHandler> {
     /// When the cursor was last saved, and whether it moved since.
     saved_at: Instant,
     unsaved: bool,
+    /// The furthest cursor a wake said the log reached.
+    wanted: LogCursor,
+    /// When to read the tail again because it had not reached `wanted`, and the wait before.
+    reread: Option<(tokio::time::Instant, Duration)>,
 }
 
 impl<H: LogHandler> Follower<H> {
@@ -128,6 +137,8 @@ impl<H: LogHandler> Follower<H> {
             status: Arc::new(FollowerStatus::new(name)),
             saved_at: Instant::now(),
             unsaved: false,
+            wanted: LogCursor::START,
+            reread: None,
         }
     }
 
@@ -164,6 +175,13 @@ impl<H: LogHandler> Follower<H> {
         let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let reread_at = self.reread.map(|(at, _)| at);
+            let reread = async move {
+                match reread_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 received = wakes.recv() => match received {
                     Received::Wake(wake) => self.on_wake(&wake).await,
@@ -174,7 +192,9 @@ impl<H: LogHandler> Follower<H> {
                     self.catch_up().await;
                     self.save(true).await;
                 }
+                () = reread => self.catch_up().await,
             }
+            self.plan_reread();
         }
         self.save(true).await;
     }
@@ -191,11 +211,31 @@ impl<H: LogHandler> Follower<H> {
         })
     }
 
+    /// Reads the tail again soon while it has not reached what a wake announced (see
+    /// [`REREAD_FIRST`]); stops once it has.
+    fn plan_reread(&mut self) {
+        if self.cursor >= self.wanted {
+            self.reread = None;
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        match self.reread {
+            // Still waiting for the planned read.
+            Some((at, _)) if at > now => {}
+            Some((_, wait)) => {
+                let wait = (wait * 2).min(self.poll_interval);
+                self.reread = Some((now + wait, wait));
+            }
+            None => self.reread = Some((now + REREAD_FIRST, REREAD_FIRST)),
+        }
+    }
+
     async fn on_wake(&mut self, wake: &Wake) {
         let Wake::Log { from, to, items } = wake else {
             self.handler.other(wake);
             return;
         };
+        self.wanted = self.wanted.max(*to);
         if *to <= self.cursor {
             // Already handled: a duplicate, or a wake about what a read of the tail brought.
             return;

@@ -123,6 +123,37 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub settings: Arc<HttpSettings>,
     ready: Arc<AtomicBool>,
+    /// What `/readyz` asks about besides the server itself.
+    dependencies: Arc<[Dependency]>,
+}
+
+/// How long `/readyz` waits for one dependency to answer before it counts as down.
+const DEPENDENCY_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A service the server depends on (a cluster's database or bus), as `/readyz` reports it.
+#[derive(Clone)]
+pub struct Dependency {
+    pub name: &'static str,
+    /// Whether the server cannot serve without it (the database): `/readyz` then answers 503.
+    /// Without one that is not essential (the bus) it serves, `degraded`.
+    pub essential: bool,
+    probe: Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync>,
+}
+
+impl Dependency {
+    /// `probe` answers whether the dependency answers now.
+    pub fn new(
+        name: &'static str,
+        essential: bool,
+        probe: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync + 'static,
+    ) -> Dependency {
+        Dependency { name, essential, probe: Arc::new(probe) }
+    }
+
+    /// Whether it answers, within [`DEPENDENCY_PROBE_TIMEOUT`].
+    pub async fn probe(&self) -> bool {
+        tokio::time::timeout(DEPENDENCY_PROBE_TIMEOUT, (self.probe)()).await.unwrap_or(false)
+    }
 }
 
 impl AppState {
@@ -140,7 +171,14 @@ impl AppState {
             metrics,
             settings: Arc::new(settings),
             ready: Arc::new(AtomicBool::new(false)),
+            dependencies: Arc::new([]),
         }
+    }
+
+    /// The dependencies `/readyz` reports on.
+    pub fn with_dependencies(mut self, dependencies: Vec<Dependency>) -> AppState {
+        self.dependencies = dependencies.into();
+        self
     }
 
     /// `/readyz` answers 200 from now on.

@@ -339,7 +339,11 @@ pub async fn admin_revoke_session(
 }
 
 fn health(status: &str) -> wire::HealthResponse {
-    wire::HealthResponse { status: status.to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
+    wire::HealthResponse {
+        status: status.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        dependencies: std::collections::BTreeMap::new(),
+    }
 }
 
 /// `GET /healthz`: the process is up.
@@ -348,15 +352,29 @@ pub async fn healthz() -> Json<wire::HealthResponse> {
     Json(health("ok"))
 }
 
-/// `GET /readyz`: the server accepts traffic (503 while starting or stopping).
+/// `GET /readyz`: the server accepts traffic (503 while starting or stopping, or while it
+/// cannot reach its database); in cluster mode, each dependency's state.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = wire::HealthResponse), (status = 503, body = wire::HealthResponse)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if state.is_ready() {
-        Json(health("ok")).into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(health("unavailable"))).into_response()
+    if !state.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(health("unavailable"))).into_response();
     }
+    let mut answer = health("ok");
+    let mut essential_down = false;
+    for dependency in state.dependencies.iter() {
+        let up = dependency.probe().await;
+        answer.dependencies.insert(dependency.name.to_owned(), if up { "ok" } else { "down" }.to_owned());
+        if !up {
+            essential_down |= dependency.essential;
+            answer.status = "degraded".to_owned();
+        }
+    }
+    if essential_down {
+        answer.status = "unavailable".to_owned();
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(answer)).into_response();
+    }
+    Json(answer).into_response()
 }
 
 /// `GET /metrics`: Prometheus text format.

@@ -204,7 +204,13 @@ pub struct UpdateDomainRequest {
 /// `GET /healthz` and `GET /readyz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HealthResponse {
-    /// `ok`, or `unavailable` from `/readyz` while the server is shutting down.
+    /// `ok`; from `/readyz`, `unavailable` while the server starts or stops or cannot reach
+    /// its database, and `degraded` while it serves without a dependency it can do without
+    /// (a cluster node that lost the bus keeps committing; its live delivery waits).
     pub status: String,
     pub version: String,
+    /// From `/readyz` in cluster mode: each dependency (`database`, `bus`) and whether it
+    /// answers, `ok` or `down`. Absent for the embedded defaults.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dependencies: std::collections::BTreeMap<String, String>,
 }

@@ -10,12 +10,11 @@ use clap::Subcommand;
 use magpie_core::Core;
 use magpie_core::chat::{Entry, LoggedEvent};
 use magpie_core::model::{Account, AccountId, Actor, Domain, RegistrationMode, RevokeReason, Role, SessionId};
-use magpie_core::ports::{Bus, LocalBus, Stores};
 use magpie_core::ports::{LiveConnections, SystemClock};
 use magpie_core::presence::Signal;
 
 use crate::config::Config;
-use crate::serve::{open_blobs, open_store};
+use crate::serve::{Backends, Process, open_backends, open_blobs};
 
 /// Accounts listed per page by `user list`.
 const LIST_PAGE_LEN: usize = 100;
@@ -117,8 +116,7 @@ fn print_domain(d: &Domain) {
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     // Nothing in this process follows the log: the wakes go nowhere, and the server reads what
     // the CLI commits from the store's tail.
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(1));
-    let stores = Stores::all(Arc::new(open_store(&config, bus.clone())?));
+    let Backends { bus, stores, .. } = open_backends(&config, Process::Cli).await?;
     let blobs = Arc::new(open_blobs(&config)?);
     let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections));
     // The default domain exists from the first use of the data directory, server or CLI.

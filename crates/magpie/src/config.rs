@@ -23,6 +23,29 @@ pub struct Config {
     #[config(default = "localhost", env = "MAGPIE_DOMAIN")]
     pub domain: String,
 
+    /// Where the data lives: "sqlite" (the embedded default, a file in the data directory) or
+    /// a PostgreSQL URL such as "postgres://magpie:secret@db.internal/magpie" for cluster
+    /// mode, where every node of the deployment names the same database. The schema is
+    /// created and migrated at start, once however many nodes start together.
+    #[config(default = "sqlite", env = "MAGPIE_DATABASE")]
+    pub database: String,
+
+    /// Connections each node keeps to PostgreSQL (ignored for SQLite).
+    #[config(default = 16, env = "MAGPIE_DATABASE_POOL_SIZE")]
+    pub database_pool_size: usize,
+
+    /// How the parts of the deployment wake each other: "local" (one process, the default)
+    /// or a Redis URL such as "redis://redis.internal:6379" for cluster mode, which also
+    /// shares presence. A node that loses Redis keeps serving; its live delivery resumes when
+    /// Redis is back (until then its followers read the database once a second).
+    #[config(default = "local", env = "MAGPIE_BUS")]
+    pub bus: String,
+
+    /// The deployment's name on a shared Redis: nodes with the same name form one cluster.
+    /// Letters, digits, '_', '.' and '-'.
+    #[config(default = "magpie", env = "MAGPIE_BUS_PREFIX")]
+    pub bus_prefix: String,
+
     /// Log filter in tracing's EnvFilter syntax, e.g. "info" or "magpie_http=debug,info".
     #[config(default = "info", env = "MAGPIE_LOG")]
     pub log: String,
@@ -428,6 +451,54 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("magpie.db")
     }
+
+    /// Which database `database` names.
+    pub fn database_kind(&self) -> anyhow::Result<DatabaseKind<'_>> {
+        let value = self.database.trim();
+        if value == "sqlite" {
+            Ok(DatabaseKind::Sqlite)
+        } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres(value))
+        } else {
+            anyhow::bail!("database must be \"sqlite\" or a postgres:// URL, not {:?}", redact_url(value))
+        }
+    }
+
+    /// Which bus `bus` names.
+    pub fn bus_kind(&self) -> anyhow::Result<BusKind<'_>> {
+        let value = self.bus.trim();
+        if value == "local" {
+            Ok(BusKind::Local)
+        } else if value.starts_with("redis://") || value.starts_with("rediss://") {
+            Ok(BusKind::Redis(value))
+        } else {
+            anyhow::bail!("bus must be \"local\" or a redis:// URL, not {:?}", redact_url(value))
+        }
+    }
+}
+
+/// The database of a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind<'a> {
+    Sqlite,
+    Postgres(&'a str),
+}
+
+/// The bus of a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusKind<'a> {
+    Local,
+    Redis(&'a str),
+}
+
+/// A URL with its password (if any) masked, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else { return url.to_owned() };
+    let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+    let slash = if rest.contains('/') { "/" } else { "" };
+    format!("{scheme}://{user}:***@{host}{slash}{path}")
 }
 
 /// The annotated example configuration, generated from the doc comments above.

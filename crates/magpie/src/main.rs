@@ -23,6 +23,12 @@ struct Cli {
     /// Directory holding all state (overrides the config file and MAGPIE_DATA_DIR).
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// "sqlite" or a postgres:// URL (overrides the config file and MAGPIE_DATABASE).
+    #[arg(long, global = true)]
+    database: Option<String>,
+    /// "local" or a redis:// URL (overrides the config file and MAGPIE_BUS).
+    #[arg(long, global = true)]
+    bus: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -90,6 +96,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
+    if let Some(database) = cli.database {
+        config.database = database;
+    }
+    if let Some(bus) = cli.bus {
+        config.bus = bus;
+    }
+    // A bad value is an error at start, before anything opens.
+    config.database_kind()?;
+    config.bus_kind()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => {

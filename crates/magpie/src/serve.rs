@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use magpie_blobs::LocalBlobs;
+use magpie_bus_redis::{RedisBusConfig, RedisPresence, RedisPresenceConfig};
 use magpie_core::Core;
 use magpie_core::ports::{Bus, LocalBus, Stores, SystemClock};
+use magpie_http::Dependency;
 use magpie_http::{AppState, Registry};
+use magpie_store_postgres::PgStore;
 use magpie_store_sqlite::SqliteStore;
 use magpie_wire::close_code;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::Config;
+use crate::config::{BusKind, Config, DatabaseKind, redact_url};
 
 /// Wakes a follower of the log may fall behind before it misses some (and reads the store
 /// instead). Each holds one commit's items.
@@ -51,6 +54,65 @@ pub fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<SqliteSt
     Ok(SqliteStore::open(&config.database_path(), SQLITE_READERS, bus)?)
 }
 
+/// What a process of the deployment runs on, as configured: the bus, every store port, and
+/// what `/readyz` asks about.
+pub struct Backends {
+    pub bus: Arc<dyn Bus>,
+    pub stores: Stores,
+    pub dependencies: Vec<Dependency>,
+}
+
+/// Which kind of process of the deployment this is (it decides how it uses the bus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Process {
+    /// A server node: it follows the log and hears other nodes.
+    Node,
+    /// The admin CLI: it commits and leaves; nodes read what it wrote from the store.
+    Cli,
+}
+
+/// Opens the configured database and bus (and, in cluster mode, the shared presence).
+pub async fn open_backends(config: &Config, process: Process) -> anyhow::Result<Backends> {
+    let mut dependencies = vec![];
+    let bus: Arc<dyn Bus> = match (config.bus_kind()?, process) {
+        (BusKind::Redis(url), Process::Node) => {
+            let bus = magpie_bus_redis::RedisBus::connect(&RedisBusConfig::new(url, &config.bus_prefix))
+                .await
+                .with_context(|| format!("cannot reach the bus at {}", redact_url(url)))?;
+            let bus = Arc::new(bus);
+            let probe = bus.clone();
+            dependencies.push(Dependency::new("bus", false, move || {
+                let bus = probe.clone();
+                Box::pin(async move { bus.healthy() })
+            }));
+            bus
+        }
+        (BusKind::Local, _) | (BusKind::Redis(_), Process::Cli) => Arc::new(LocalBus::new(BUS_WAKES_MAX)),
+    };
+    let mut stores = match config.database_kind()? {
+        DatabaseKind::Sqlite => Stores::all(Arc::new(open_store(config, bus.clone())?)),
+        DatabaseKind::Postgres(url) => {
+            let store = PgStore::open(url, config.database_pool_size, bus.clone())
+                .await
+                .with_context(|| format!("cannot open the database at {}", redact_url(url)))?;
+            let store = Arc::new(store);
+            let probe = store.clone();
+            dependencies.push(Dependency::new("database", true, move || {
+                let store = probe.clone();
+                Box::pin(async move { store.ping().await.is_ok() })
+            }));
+            Stores::all(store)
+        }
+    };
+    if let (BusKind::Redis(url), Process::Node) = (config.bus_kind()?, process) {
+        let presence = RedisPresence::connect(&RedisPresenceConfig::new(url, &config.bus_prefix))
+            .await
+            .with_context(|| format!("cannot reach the bus at {}", redact_url(url)))?;
+        stores.presence = Arc::new(presence);
+    }
+    Ok(Backends { bus, stores, dependencies })
+}
+
 /// The key that signs file links, made at first start and kept in the data directory (readable
 /// by its owner only), so that links outlive restarts.
 pub fn file_link_key(config: &Config) -> anyhow::Result<[u8; 32]> {
@@ -80,8 +142,7 @@ pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(BUS_WAKES_MAX));
-    let stores = Stores::all(Arc::new(open_store(&config, bus.clone())?));
+    let Backends { bus, stores, dependencies } = open_backends(&config, Process::Node).await?;
     let live = Arc::new(Registry::new());
     let blobs = Arc::new(open_blobs(&config)?);
     let mut settings = config.core_settings();
@@ -93,7 +154,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     core.followers_started().await;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);
-    let state = AppState::new(core.clone(), live.clone(), http);
+    let state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies);
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

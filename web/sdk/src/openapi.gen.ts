@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /readyz`: the server accepts traffic (503 while starting or stopping). */
+        /**
+         * `GET /readyz`: the server accepts traffic (503 while starting or stopping, or while it
+         *     cannot reach its database); in cluster mode, each dependency's state.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -1433,7 +1436,18 @@ export interface components {
         };
         /** @description `GET /healthz` and `GET /readyz`. */
         HealthResponse: {
-            /** @description `ok`, or `unavailable` from `/readyz` while the server is shutting down. */
+            /**
+             * @description From `/readyz` in cluster mode: each dependency (`database`, `bus`) and whether it
+             *     answers, `ok` or `down`. Absent for the embedded defaults.
+             */
+            dependencies?: {
+                [key: string]: string;
+            };
+            /**
+             * @description `ok`; from `/readyz`, `unavailable` while the server starts or stops or cannot reach
+             *     its database, and `degraded` while it serves without a dependency it can do without
+             *     (a cluster node that lost the bus keeps committing; its live delivery waits).
+             */
             status: string;
             version: string;
         };

@@ -25,8 +25,12 @@ pub const FAST: &[(&str, &str)] = &[
 pub struct TestServer {
     child: Option<Child>,
     pub url: String,
-    dir: tempfile::TempDir,
+    /// Shared by the nodes of a [`Cluster`].
+    dir: std::sync::Arc<tempfile::TempDir>,
     env: Vec<(String, String)>,
+    /// Where the server keeps its state beyond the data directory: nothing for the embedded
+    /// defaults; a database and a bus prefix of its own in cluster mode ([`Backend::from_env`]).
+    backend: Vec<(String, String)>,
     /// The server's open-file limit, if the test sets one (soft and hard alike).
     open_files_max: Option<u64>,
     /// Where the server's log goes, if the test reads it (else to the test's stderr).
@@ -50,9 +54,11 @@ impl TestServer {
 
     /// Starts a server with extra `MAGPIE_*` environment settings.
     pub async fn start_with(env: &[(&str, &str)]) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: None, log: None };
+        let backend = Backend::from_env().await;
+        let mut server =
+            TestServer { child: None, url: String::new(), dir, env, backend, open_files_max: None, log: None };
         server.spawn().await;
         server
     }
@@ -60,10 +66,11 @@ impl TestServer {
     /// Starts a server that writes its log to a file the test can read with
     /// [`TestServer::log`], with extra settings (`MAGPIE_LOG` among them).
     pub async fn start_logging(env: &[(&str, &str)]) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let log = Some(dir.path().join("server.log"));
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = TestServer { child: None, url: String::new(), dir, env, open_files_max: None, log };
+        let backend = Backend::from_env().await;
+        let mut server = TestServer { child: None, url: String::new(), dir, env, backend, open_files_max: None, log };
         server.spawn().await;
         server
     }
@@ -76,10 +83,11 @@ impl TestServer {
     /// Starts a server whose process may hold at most `open_files_max` open files, as under
     /// the usual default of services and shells (1024), with extra settings.
     pub async fn start_with_open_files(open_files_max: u64, env: &[(&str, &str)]) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server =
-            TestServer { child: None, url: String::new(), dir, env, open_files_max: Some(open_files_max), log: None };
+        let backend = Backend::from_env().await;
+        let open_files_max = Some(open_files_max);
+        let mut server = TestServer { child: None, url: String::new(), dir, env, backend, open_files_max, log: None };
         server.spawn().await;
         server
     }
@@ -100,6 +108,7 @@ impl TestServer {
             // A restart listens where the first start did, so that clients keep working.
             .args(["serve", "--listen", self.url.strip_prefix("http://").unwrap_or("127.0.0.1:0")])
             .env("MAGPIE_LOG", "warn")
+            .envs(self.backend.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
             .stderr(match &self.log {
@@ -127,6 +136,7 @@ impl TestServer {
     /// Runs `magpie admin …` against this server's data directory, feeding `stdin`.
     pub async fn admin(&self, args: &[&str], stdin: &str) -> std::process::Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_magpie"))
+            .envs(self.backend.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("--data-dir")
             .arg(self.dir.path())
             .arg("admin")
@@ -238,6 +248,76 @@ impl TestServer {
 
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+}
+
+/// The nodes of one cluster: servers on one PostgreSQL database and one Redis bus prefix, all
+/// in cluster mode whatever the run's backend, sharing one data directory (the files they
+/// store and the key that signs file links, as docs/cluster.md asks of a deployment).
+pub struct Cluster {
+    pub nodes: Vec<TestServer>,
+}
+
+impl Cluster {
+    /// Starts `n` nodes of a new cluster, with extra `MAGPIE_*` settings.
+    pub async fn start(n: usize, env: &[(&str, &str)]) -> Cluster {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let backend = Backend::fresh().await;
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut nodes = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut node = TestServer {
+                child: None,
+                url: String::new(),
+                dir: dir.clone(),
+                env: env.clone(),
+                backend: backend.clone(),
+                open_files_max: None,
+                log: None,
+            };
+            node.spawn().await;
+            nodes.push(node);
+        }
+        Cluster { nodes }
+    }
+}
+
+/// Which deployment the integration suite runs against: the embedded defaults, or (with
+/// `MAGPIE_TEST_CLUSTER=1`, as `scripts/test` runs it a second time) cluster mode on the
+/// PostgreSQL and Redis that `scripts/services` started.
+pub struct Backend;
+
+impl Backend {
+    /// Whether this run is in cluster mode.
+    pub fn cluster() -> bool {
+        std::env::var("MAGPIE_TEST_CLUSTER").is_ok_and(|v| v == "1")
+    }
+
+    /// The settings that put one server on a backend of its own: none for the embedded
+    /// defaults; in cluster mode a new database and a new bus prefix.
+    pub async fn from_env() -> Vec<(String, String)> {
+        if Backend::cluster() { Backend::fresh().await } else { vec![] }
+    }
+
+    /// A new, empty PostgreSQL database and a new bus prefix on the run's Redis: the settings
+    /// of a cluster of its own, for one server or for every node of one cluster.
+    pub async fn fresh() -> Vec<(String, String)> {
+        let hint = "run scripts/test, or start the services with `dir=$(scripts/services up); source $dir/env`";
+        let server = std::env::var("MAGPIE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| panic!("MAGPIE_TEST_POSTGRES_URL is not set: {hint}"));
+        let redis = std::env::var("MAGPIE_TEST_REDIS_URL")
+            .unwrap_or_else(|_| panic!("MAGPIE_TEST_REDIS_URL is not set: {hint}"));
+        let name = format!("magpie_test_{:016x}", rand::random::<u64>());
+        let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
+        vec![
+            ("MAGPIE_DATABASE".to_owned(), format!("{base}/{name}")),
+            ("MAGPIE_DATABASE_POOL_SIZE".to_owned(), "4".to_owned()),
+            ("MAGPIE_BUS".to_owned(), redis),
+            ("MAGPIE_BUS_PREFIX".to_owned(), name),
+        ]
     }
 }
 

@@ -3,12 +3,14 @@
 use magpie_client::Incoming;
 use magpie_client::wire::{self, RevokeReason, close_code};
 
-use crate::harness::{PASSWORD, PROMPTLY, TestServer};
+use crate::harness::{Backend, PASSWORD, PROMPTLY, TestServer};
 
 #[tokio::test]
 async fn first_start_creates_the_data_directory_and_the_default_domain() {
     let server = TestServer::start().await;
-    assert!(server.path("magpie.db").exists());
+    // The embedded default keeps its database in the data directory; a cluster node keeps
+    // none there (its data is in PostgreSQL).
+    assert_eq!(server.path("magpie.db").exists(), !Backend::cluster());
     let anon = server.anonymous();
     assert_eq!(anon.healthz().await.unwrap().status, "ok");
     assert_eq!(anon.readyz().await.unwrap().status, "ok");

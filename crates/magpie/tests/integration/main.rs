@@ -10,6 +10,7 @@ mod admin_cli;
 mod architecture;
 mod bad_input;
 mod bench;
+mod cluster;
 mod contacts;
 mod contract;
 mod docs;
