@@ -10,6 +10,7 @@ pub mod chat;
 pub mod contacts;
 pub mod content;
 pub mod conversations;
+pub mod dump;
 mod error;
 mod fanout;
 pub mod files;

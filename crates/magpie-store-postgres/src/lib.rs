@@ -34,6 +34,7 @@
 mod accounts;
 mod chat;
 mod contacts;
+mod dump;
 mod files;
 mod migrate;
 
@@ -48,6 +49,7 @@ use magpie_core::ports::{Bus, Wake};
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
+pub use dump::Import;
 pub use migrate::MIGRATIONS;
 
 /// What every store method answers.

@@ -20,6 +20,7 @@
 mod accounts;
 mod chat;
 mod contacts;
+pub mod dump;
 mod files;
 mod migrate;
 

@@ -31,6 +31,14 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Copy this embedded deployment (the data directory's SQLite database) into a new,
+    /// empty PostgreSQL database for cluster mode, and check the copy table by table. Stop
+    /// the server first. Files stay in the data directory, which the nodes then share.
+    Migrate {
+        /// The target database, e.g. postgres://magpie:secret@db.internal/magpie.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +122,15 @@ fn print_domain(d: &Domain) {
 }
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    if let AdminCommand::Migrate { to } = &command {
+        let report = crate::migrate::run(&config, to).await?;
+        let rows: u64 = report.tables.iter().map(|(_, d)| d.rows).sum();
+        for (table, digest) in &report.tables {
+            println!("{}	{} rows	identical", table.name, digest.rows);
+        }
+        println!("migrated {rows} rows in {} tables; every table checked", report.tables.len());
+        return Ok(());
+    }
     // Nothing in this process follows the log: the wakes go nowhere, and the server reads what
     // the CLI commits from the store's tail.
     let Backends { bus, stores, .. } = open_backends(&config, Process::Cli).await?;
@@ -151,6 +168,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 print_domain(&d);
             }
         },
+        // Handled before anything was opened.
+        AdminCommand::Migrate { .. } => {}
         AdminCommand::User { command } => match command {
             UserCommand::Add { name, domain, admin, server_admin, display_name, password_stdin: _ } => {
                 let password = read_password()?;

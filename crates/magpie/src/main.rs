@@ -3,6 +3,7 @@
 
 mod admin;
 mod config;
+mod migrate;
 mod redact;
 mod serve;
 

@@ -259,3 +259,137 @@ async fn killing_a_node_mid_burst_loses_nothing_acknowledged() {
     let seqs: Vec<i64> = page.entries.iter().map(|e| e.seq).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "no gap in the log");
 }
+
+#[tokio::test]
+async fn a_tus_upload_begun_on_one_node_is_resumed_on_another() {
+    let cluster = Cluster::start(2, FAST).await;
+    let [a, b] = &cluster.nodes[..] else { unreachable!() };
+    let alice = user_on(a, "alice").await;
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    // The first half through node A.
+    let headers = [("tus-resumable", "1.0.0".to_owned()), ("upload-length", data.len().to_string())];
+    let created = alice.client.request_with(reqwest::Method::POST, "/v1/uploads", &headers, None).await.unwrap();
+    assert_eq!(created.status, 201);
+    let location = created.header("location").unwrap().to_owned();
+    let patch = |offset: usize| {
+        [
+            ("tus-resumable", "1.0.0".to_owned()),
+            ("upload-offset", offset.to_string()),
+            ("content-type", "application/offset+octet-stream".to_owned()),
+        ]
+    };
+    let half = data.len() / 2;
+    let body = reqwest::Body::from(data[..half].to_vec());
+    let first = alice.client.request_with(reqwest::Method::PATCH, &location, &patch(0), Some(body)).await.unwrap();
+    assert_eq!(first.status, 204);
+    // The rest through node B, with the same session, from the offset node B reports.
+    let on_b = magpie_client::Client::new(&b.url).unwrap().with_token(alice.client.token().unwrap().to_owned());
+    assert_eq!(on_b.upload_offset(&location).await.unwrap(), half, "node B knows how far node A got");
+    let body = reqwest::Body::from(data[half..].to_vec());
+    let second = on_b.request_with(reqwest::Method::PATCH, &location, &patch(half), Some(body)).await.unwrap();
+    assert_eq!(second.status, 204);
+    let id = location.rsplit('/').next().unwrap();
+    // Downloaded whole through either node.
+    assert_eq!(alice.client.download(id).await.unwrap(), data);
+    assert_eq!(on_b.download(id).await.unwrap(), data);
+}
+
+#[tokio::test]
+async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable_and_the_same_seqs() {
+    let mut server = TestServer::start_embedded(FAST).await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    // A direct chat with an edit, a reaction and a recall; a group with a removal; a file.
+    let chat = alice.client.open_direct(&bob.account).await.unwrap();
+    for i in 0..5 {
+        alice.client.send_text(chat.id, &format!("d{i}"), &format!("hello {i}")).await.unwrap();
+    }
+    let edited = bob.client.send_text(chat.id, "b0", "typo").await.unwrap();
+    bob.client.edit_message(chat.id, edited.seq, serde_json::json!({"text": "fixed"}), Some("e0")).await.unwrap();
+    alice.client.react(chat.id, edited.seq, "👍", true, Some("r0")).await.unwrap();
+    let recalled = alice.client.send_text(chat.id, "d-oops", "oops").await.unwrap();
+    alice.client.recall(chat.id, recalled.seq, Some("x0")).await.unwrap();
+    let room = alice.client.create_conversation(&group("room", &[&bob.account, &carol.account])).await.unwrap();
+    alice.client.send_text(room.id, "g0", "welcome").await.unwrap();
+    alice.client.remove_member(room.id, &carol.account).await.unwrap();
+    let file = alice.client.upload_once(b"the quarterly plan".to_vec(), "plan.txt").await.unwrap();
+    let msg = wire::SendRequest {
+        client_msg_id: "f0".into(),
+        kind: "file".into(),
+        body: serde_json::json!({"file": file.id, "name": "plan.txt"}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+    };
+    alice.client.send_message(room.id, &msg).await.unwrap();
+    let sync_before = bob.client.sync(wire::SyncRequest { limit: Some(500), ..Default::default() }).await.unwrap();
+    assert!(!sync_before.more);
+    let all = wire::HistoryQuery { limit: Some(500), ..Default::default() };
+    let before = (
+        alice.client.conversations(None, None).await.unwrap(),
+        alice.client.messages(chat.id, all).await.unwrap(),
+        bob.client.messages(room.id, all).await.unwrap(),
+        carol.client.messages(room.id, all).await.unwrap(),
+    );
+    assert!(server.stop().await.success());
+
+    // Into a new PostgreSQL database.
+    let backend = crate::harness::Backend::fresh().await;
+    let database = backend.iter().find(|(k, _)| k == "MAGPIE_DATABASE").unwrap().1.clone();
+    let out = server.admin(&["migrate", "--to", &database], "").await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "migrate failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("entries\t") && stdout.contains("every table checked"), "{stdout}");
+    // A second migration into the same database is refused.
+    let again = server.admin(&["migrate", "--to", &database], "").await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+
+    // The same data directory (files), now on PostgreSQL and Redis: the old sessions work and
+    // everyone reads what they read before, at the same seqs.
+    server.start_on(backend).await;
+    let after = (
+        alice.client.conversations(None, None).await.unwrap(),
+        alice.client.messages(chat.id, all).await.unwrap(),
+        bob.client.messages(room.id, all).await.unwrap(),
+        carol.client.messages(room.id, all).await.unwrap(),
+    );
+    assert_eq!(
+        serde_json::to_value(&after).unwrap(),
+        serde_json::to_value(&before).unwrap(),
+        "the same conversations and logs"
+    );
+    assert_eq!(bob.client.download(&file.id).await.unwrap(), b"the quarterly plan");
+    // Sync from where bob stood brings nothing old; what comes next follows on.
+    let resumed = bob
+        .client
+        .sync(wire::SyncRequest {
+            events_after: sync_before.events_head,
+            conversations_after: sync_before.conversations_cursor,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(resumed.conversations.is_empty() && resumed.events.is_empty(), "nothing new: {resumed:?}");
+    let mut bob_live = bob.connect().await;
+    let last = before.1.entries.last().unwrap().seq;
+    let next = alice.client.send_text(chat.id, "after", "on the cluster now").await.unwrap();
+    assert_eq!(next.seq, last + 1, "the log goes on from its last seq");
+    let pushed = next_entry(&mut bob_live).await;
+    assert_eq!((pushed.conversation, pushed.seq), (chat.id, next.seq));
+    let moved_on = bob
+        .client
+        .sync(wire::SyncRequest {
+            events_after: sync_before.events_head,
+            conversations_after: sync_before.conversations_cursor,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        moved_on.conversations.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [chat.id],
+        "sync sees the new activity"
+    );
+}

@@ -63,6 +63,24 @@ impl TestServer {
         server
     }
 
+    /// Starts a server on the embedded defaults (SQLite in its data directory) whatever the
+    /// run's backend, with extra settings.
+    pub async fn start_embedded(env: &[(&str, &str)]) -> TestServer {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server =
+            TestServer { child: None, url: String::new(), dir, env, backend: vec![], open_files_max: None, log: None };
+        server.spawn().await;
+        server
+    }
+
+    /// Moves this stopped server onto other backend settings (after `magpie admin migrate`,
+    /// say) and starts it again on the same data directory.
+    pub async fn start_on(&mut self, backend: Vec<(String, String)>) {
+        self.backend = backend;
+        self.spawn().await;
+    }
+
     /// Starts a server that writes its log to a file the test can read with
     /// [`TestServer::log`], with extra settings (`MAGPIE_LOG` among them).
     pub async fn start_logging(env: &[(&str, &str)]) -> TestServer {

@@ -1,0 +1,120 @@
+//! `magpie admin migrate --to postgres://…`: moves an embedded deployment (the SQLite database
+//! of the data directory) into the PostgreSQL database of a cluster, checked row for row.
+//!
+//! Every shared table is read in one read transaction of SQLite (the copy is of one moment;
+//! stop the server first), written into PostgreSQL with the same ids, seqs and activities, and
+//! then each table's rows are digested on both sides and compared (magpie_core::dump). Files
+//! are not copied: they stay in the data directory's `files/`, which the cluster's nodes share.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use magpie_core::dump::{Cell, Digester, Table, TableDigest};
+use magpie_core::ports::LocalBus;
+use magpie_store_postgres::PgStore;
+use magpie_store_sqlite::dump::{Exported, export};
+
+use crate::config::{Config, DatabaseKind, redact_url};
+
+/// Rows written to PostgreSQL per transaction.
+const BATCH_ROWS: usize = 1_000;
+/// Batches read ahead of the writer.
+const BATCHES_AHEAD: usize = 4;
+/// Connections the migration opens to PostgreSQL.
+const POOL_SIZE: usize = 2;
+
+/// What the reading thread hands the writer.
+enum Batch {
+    Table(Table),
+    Rows(Vec<Vec<Cell>>),
+}
+
+/// What a migration copied: each table with its rows' count and digest.
+pub struct Report {
+    pub tables: Vec<(Table, TableDigest)>,
+}
+
+pub async fn run(config: &Config, to: &str) -> anyhow::Result<Report> {
+    if config.database_kind()? != DatabaseKind::Sqlite {
+        anyhow::bail!("migrate copies the embedded SQLite database of the data directory; database is not \"sqlite\"");
+    }
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        anyhow::bail!("--to must be a postgres:// URL, not {:?}", redact_url(to));
+    }
+    let source = config.database_path();
+    if !source.exists() {
+        anyhow::bail!("there is no database at {}", source.display());
+    }
+    let target = PgStore::open(to, POOL_SIZE, Arc::new(LocalBus::new(1)))
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact_url(to)))?;
+    if !target.is_empty().await? {
+        anyhow::bail!("the database at {} is not empty: migrate only into a new database", redact_url(to));
+    }
+
+    // Read on a thread of its own (SQLite is synchronous), a bounded number of batches ahead.
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Batch>(BATCHES_AHEAD);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(BATCH_ROWS);
+        let send = |batch: Batch| batches.blocking_send(batch).map_err(|_| "the writer stopped".to_owned());
+        export(&source, |item| match item {
+            Exported::Table(table) => {
+                if !rows.is_empty() {
+                    send(Batch::Rows(std::mem::take(&mut rows)))?;
+                }
+                send(Batch::Table(table))
+            }
+            Exported::Row(row) => {
+                rows.push(row);
+                if rows.len() >= BATCH_ROWS {
+                    send(Batch::Rows(std::mem::replace(&mut rows, Vec::with_capacity(BATCH_ROWS))))?;
+                }
+                Ok(())
+            }
+        })?;
+        if !rows.is_empty() {
+            send(Batch::Rows(rows)).map_err(anyhow::Error::msg)?;
+        }
+        anyhow::Ok(())
+    });
+
+    let mut import = target.import();
+    let mut copied: Vec<(Table, Digester)> = vec![];
+    while let Some(batch) = incoming.recv().await {
+        match batch {
+            Batch::Table(table) => {
+                eprintln!("copying {}", table.name);
+                copied.push((table, Digester::default()));
+            }
+            Batch::Rows(rows) => {
+                let Some((table, digester)) = copied.last_mut() else { anyhow::bail!("rows before their table") };
+                let compared = table.compared_columns();
+                for row in &rows {
+                    let cells: Vec<Cell> = compared.iter().map(|&i| row[i].clone()).collect();
+                    digester.add(&cells);
+                }
+                import.rows(table, rows).await.with_context(|| format!("cannot copy {}", table.name))?;
+            }
+        }
+    }
+    reader.await.context("the reading thread failed")??;
+    import.finish().await?;
+
+    // Check: every table holds in PostgreSQL exactly what SQLite held.
+    let mut report = Report { tables: vec![] };
+    for (table, digester) in copied {
+        let expected = digester.finish();
+        let found = target.digest(&table.compared()).await?;
+        if found != expected {
+            anyhow::bail!(
+                "{} differs after the copy: {} rows read, {} found, or their contents differ; the target database is \
+                 not to be used",
+                table.name,
+                expected.rows,
+                found.rows
+            );
+        }
+        report.tables.push((table, expected));
+    }
+    Ok(report)
+}
