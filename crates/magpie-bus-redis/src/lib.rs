@@ -1,6 +1,7 @@
 //! Magpie's cluster adapters on Redis: [`RedisBus`], the [`Bus`](magpie_core::ports::Bus) over
-//! pub/sub, and [`RedisPresence`], the [`PresenceStore`](magpie_core::ports::PresenceStore)
-//! that the nodes of one deployment share.
+//! pub/sub; [`RedisPresence`], the [`PresenceStore`](magpie_core::ports::PresenceStore) that the
+//! nodes of one deployment share; and [`RedisCounters`], the rate limits' shared
+//! [`Counters`](magpie_core::ports::Counters).
 //!
 //! In cluster mode N nodes share one PostgreSQL and one Redis. The store is the truth; Redis
 //! carries only what may be lost: wake-ups (a follower that misses one reads the store's tail)
@@ -31,6 +32,7 @@
 //! resubscription) behind a larger API and dependency tree.
 
 mod bus;
+mod counters;
 mod presence;
 mod wire;
 
@@ -40,6 +42,7 @@ pub use bus::{
     PUBLISH_QUEUE_LEN_MAX, RECONNECT_DELAY_MAX, RECONNECT_DELAY_MIN, RedisBus, RedisBusConfig, RedisBusStats,
     WAKE_BYTES_MAX, WAKES_MAX_DEFAULT,
 };
+pub use counters::RedisCounters;
 pub use presence::{HEARTBEAT_PERIOD_DEFAULT, NODE_TTL_DEFAULT, RedisPresence, RedisPresenceConfig};
 
 /// Longest deployment prefix, in bytes.

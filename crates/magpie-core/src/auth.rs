@@ -18,8 +18,8 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr};
 use crate::password::HashPool;
-use crate::ports::{AccountStore, SessionStore, Stores};
-use crate::{Deps, Error, Result, WindowLimiter};
+use crate::ports::{AccountStore, Counters, Limit, SessionStore, Stores};
+use crate::{Deps, Error, Result};
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
 pub const TOKEN_PREFIX: &str = "mgp_";
@@ -29,8 +29,6 @@ pub const TOKEN_BYTES_MAX: usize = 128;
 pub const DEVICE_CHARS_MAX: usize = 128;
 /// A session's last-seen time is written at most this often, to keep reads cheap.
 const TOUCH_INTERVAL_MS: i64 = 60_000;
-/// Keys the failure limiters track before they start forgetting.
-const LIMITER_KEYS_MAX: usize = 100_000;
 /// How long a revoked or expired session stays listed in the database (for audits).
 pub const ENDED_SESSION_RETENTION_MS: i64 = 7 * 24 * HOUR_MS;
 /// How long revocation log entries are kept; processes tail the log every 200 ms.
@@ -90,15 +88,19 @@ pub struct Auth {
 /// attempts from such places are slowed to one per interval, while its known devices and the
 /// addresses of its live sessions go on as before. So an attacker who guesses from many
 /// addresses slows down the account's strangers, not its owner.
+///
+/// The counts are the deployment's ([`Counters`]): in a cluster they are shared, so that a limit
+/// holds however the attempts are spread over the nodes.
 struct LoginLimits {
-    by_device: WindowLimiter,
-    by_ip: WindowLimiter,
-    by_account_and_ip: WindowLimiter,
-    by_account: WindowLimiter,
+    counters: Arc<dyn Counters>,
+    by_device: Limit,
+    by_ip: Limit,
+    by_account_and_ip: Limit,
+    by_account: Limit,
     /// One attempt per interval from unknown places, for an account past `by_account`.
-    slowed: WindowLimiter,
-    signups_by_ip: WindowLimiter,
-    signups_by_domain: WindowLimiter,
+    slowed: Limit,
+    signups_by_ip: Limit,
+    signups_by_domain: Limit,
 }
 
 /// Where a password attempt comes from, as far as the limits care.
@@ -114,16 +116,20 @@ enum Source<'a> {
 impl Auth {
     pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts) -> Auth {
         let s = &deps.settings;
-        let hourly = |max| WindowLimiter::new(max, HOUR_MS, LIMITER_KEYS_MAX);
+        let hourly = |name, events_max| Limit { name, events_max, window_ms: HOUR_MS };
         let slow_ms = crate::settings::millis(s.login_slow_interval_secs).max(1);
         let limits = Arc::new(LoginLimits {
-            by_device: hourly(s.login_failures_per_device_per_hour_max),
-            by_ip: hourly(s.login_failures_per_ip_per_hour_max),
-            by_account_and_ip: hourly(s.login_failures_per_account_per_ip_per_hour_max),
-            by_account: hourly(s.login_failures_per_account_per_hour_max),
-            slowed: WindowLimiter::new(1, slow_ms, LIMITER_KEYS_MAX),
-            signups_by_ip: hourly(s.registrations_per_ip_per_hour_max),
-            signups_by_domain: hourly(s.registrations_per_domain_per_hour_max),
+            counters: stores.counters.clone(),
+            by_device: hourly("login_failures_per_device", s.login_failures_per_device_per_hour_max),
+            by_ip: hourly("login_failures_per_ip", s.login_failures_per_ip_per_hour_max),
+            by_account_and_ip: hourly(
+                "login_failures_per_account_per_ip",
+                s.login_failures_per_account_per_ip_per_hour_max,
+            ),
+            by_account: hourly("login_failures_per_account", s.login_failures_per_account_per_hour_max),
+            slowed: Limit { name: "login_slowed", events_max: 1, window_ms: slow_ms },
+            signups_by_ip: hourly("registrations_per_ip", s.registrations_per_ip_per_hour_max),
+            signups_by_domain: hourly("registrations_per_domain", s.registrations_per_domain_per_hour_max),
         });
         Auth { deps, account_store: stores.accounts.clone(), session_store: stores.sessions.clone(), limits, accounts }
     }
@@ -193,7 +199,7 @@ impl Auth {
         match self.deps.passwords.verify(password, hash).await {
             Ok(false) => Err(Error::InvalidCredentials),
             other => {
-                attempt.refund(self);
+                attempt.refund(self).await;
                 other.map(drop)
             }
         }
@@ -204,37 +210,38 @@ impl Auth {
         let now = self.deps.clock.now_ms();
         let limited = |s| Error::RateLimited { retry_after_secs: s };
         let l = &self.limits;
+        let c = &l.counters;
         let ip = match source {
             Source::KnownDevice(nonce) => {
                 let key = format!("d:{nonce}");
-                l.by_device.hit(&key, now).map_err(limited)?;
-                return Ok(Attempt { counted: vec![(Counter::Device, key)] });
+                c.hit(l.by_device, &key, now).await.map_err(limited)?;
+                return Ok(Attempt { counted: vec![(l.by_device, key)] });
             }
             Source::Session(id) => {
                 let key = format!("s:{}", id.0);
-                l.by_device.hit(&key, now).map_err(limited)?;
-                return Ok(Attempt { counted: vec![(Counter::Device, key)] });
+                c.hit(l.by_device, &key, now).await.map_err(limited)?;
+                return Ok(Attempt { counted: vec![(l.by_device, key)] });
             }
             Source::Address(ip) => ip.unwrap_or("unknown"),
         };
         let mut attempt = Attempt { counted: Vec::with_capacity(3) };
-        l.by_ip.hit(ip, now).map_err(limited)?;
-        attempt.counted.push((Counter::Ip, ip.to_owned()));
+        c.hit(l.by_ip, ip, now).await.map_err(limited)?;
+        attempt.counted.push((l.by_ip, ip.to_owned()));
         let pair = format!("{account_key} {ip}");
-        if let Err(s) = l.by_account_and_ip.hit(&pair, now) {
-            attempt.refund(self);
+        if let Err(s) = c.hit(l.by_account_and_ip, &pair, now).await {
+            attempt.refund(self).await;
             return Err(limited(s));
         }
-        attempt.counted.push((Counter::AccountAndIp, pair));
-        if l.by_account.check(account_key, now).is_err() && !self.is_known_address(account, ip).await {
+        attempt.counted.push((l.by_account_and_ip, pair));
+        if c.check(l.by_account, account_key, now).await.is_err() && !self.is_known_address(account, ip).await {
             // Under attack: strangers take turns, one attempt per interval.
-            if let Err(s) = l.slowed.hit(account_key, now) {
-                attempt.refund(self);
+            if let Err(s) = c.hit(l.slowed, account_key, now).await {
+                attempt.refund(self).await;
                 return Err(limited(s));
             }
         }
-        l.by_account.record(account_key, now);
-        attempt.counted.push((Counter::Account, account_key.to_owned()));
+        c.record(l.by_account, account_key, now).await;
+        attempt.counted.push((l.by_account, account_key.to_owned()));
         Ok(attempt)
     }
 
@@ -268,9 +275,10 @@ impl Auth {
         let now = self.deps.clock.now_ms();
         let limited = |s| Error::RateLimited { retry_after_secs: s };
         let ip = request.ip.unwrap_or("unknown");
-        self.limits.signups_by_ip.hit(ip, now).map_err(limited)?;
-        if let Err(s) = self.limits.signups_by_domain.hit(domain.name.as_str(), now) {
-            self.limits.signups_by_ip.refund(ip, now);
+        let (l, c) = (&self.limits, &self.limits.counters);
+        c.hit(l.signups_by_ip, ip, now).await.map_err(limited)?;
+        if let Err(s) = c.hit(l.signups_by_domain, domain.name.as_str(), now).await {
+            c.refund(l.signups_by_ip, ip, now).await;
             return Err(limited(s));
         }
         let account = self
@@ -401,32 +409,17 @@ impl Auth {
     }
 }
 
-/// Which of the [`LoginLimits`] counted an attempt.
-#[derive(Debug, Clone, Copy)]
-enum Counter {
-    Device,
-    Ip,
-    AccountAndIp,
-    Account,
-}
-
-/// A counted password attempt; see [`Auth::take_attempt`].
+/// A counted password attempt: each limit that counted it, with its key; see
+/// [`Auth::take_attempt`].
 struct Attempt {
-    counted: Vec<(Counter, String)>,
+    counted: Vec<(Limit, String)>,
 }
 
 impl Attempt {
-    fn refund(self, auth: &Auth) {
+    async fn refund(self, auth: &Auth) {
         let now = auth.deps.clock.now_ms();
-        let l = &auth.limits;
-        for (counter, key) in &self.counted {
-            let limiter = match counter {
-                Counter::Device => &l.by_device,
-                Counter::Ip => &l.by_ip,
-                Counter::AccountAndIp => &l.by_account_and_ip,
-                Counter::Account => &l.by_account,
-            };
-            limiter.refund(key, now);
+        for (limit, key) in &self.counted {
+            auth.limits.counters.refund(*limit, key, now).await;
         }
     }
 }

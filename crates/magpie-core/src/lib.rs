@@ -16,7 +16,7 @@ mod fanout;
 pub mod files;
 pub mod follow;
 pub mod images;
-mod limiter;
+pub mod limiter;
 pub mod marks;
 pub mod messages;
 pub mod model;

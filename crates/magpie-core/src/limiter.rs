@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::ports::{Counters, Limit};
+
 /// A sliding-window event counter: the count in the current fixed window plus the previous
 /// window's count weighted by how much of it still overlaps the rolling window. It keeps three
 /// numbers per key, so a flood of distinct keys costs little; past `keys_max` keys, stale and
@@ -20,6 +22,29 @@ struct Window {
     start_ms: i64,
     current: u32,
     previous: u32,
+}
+
+/// A window's state as a shared counter keeps it (see [`crate::ports::Counters`]): where the
+/// current fixed window started, and the events of it and of the one before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowState {
+    pub start_ms: i64,
+    pub current: u32,
+    pub previous: u32,
+}
+
+/// Whether a window in `state` lets one more event of a limit of `events_max` per `window_ms`
+/// through at `now_ms`: `Err(retry_after_secs)` if not. The same rule as [`WindowLimiter`], for
+/// counters kept elsewhere.
+pub fn verdict(events_max: u32, window_ms: i64, state: WindowState, now_ms: i64) -> Result<(), u64> {
+    let limiter = WindowLimiter::new(events_max, window_ms, 1);
+    let w =
+        limiter.rolled(Window { start_ms: state.start_ms, current: state.current, previous: state.previous }, now_ms);
+    if limiter.estimate(&w, now_ms) < f64::from(events_max) {
+        Ok(())
+    } else {
+        Err(limiter.retry_after_secs(&w, now_ms))
+    }
 }
 
 impl WindowLimiter {
@@ -118,6 +143,49 @@ impl WindowLimiter {
             // Every tracked key is limited: forget them all rather than grow without bound.
             windows.clear();
         }
+    }
+}
+
+/// The in-process [`Counters`]: a [`WindowLimiter`] per limit. One process's counts; a cluster
+/// shares counters instead (the Redis adapter), so that a limit holds for the cluster.
+pub struct MemoryCounters {
+    keys_max: usize,
+    limiters: Mutex<HashMap<&'static str, std::sync::Arc<WindowLimiter>>>,
+}
+
+impl MemoryCounters {
+    /// Counters that track at most `keys_max` keys per limit.
+    pub fn new(keys_max: usize) -> MemoryCounters {
+        MemoryCounters { keys_max, limiters: Mutex::new(HashMap::new()) }
+    }
+
+    fn limiter(&self, limit: Limit) -> std::sync::Arc<WindowLimiter> {
+        let mut limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        limiters
+            .entry(limit.name)
+            .or_insert_with(|| {
+                std::sync::Arc::new(WindowLimiter::new(limit.events_max, limit.window_ms, self.keys_max))
+            })
+            .clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl Counters for MemoryCounters {
+    async fn check(&self, limit: Limit, key: &str, now_ms: i64) -> Result<(), u64> {
+        self.limiter(limit).check(key, now_ms)
+    }
+
+    async fn hit(&self, limit: Limit, key: &str, now_ms: i64) -> Result<(), u64> {
+        self.limiter(limit).hit(key, now_ms)
+    }
+
+    async fn record(&self, limit: Limit, key: &str, now_ms: i64) {
+        self.limiter(limit).record(key, now_ms);
+    }
+
+    async fn refund(&self, limit: Limit, key: &str, now_ms: i64) {
+        self.limiter(limit).refund(key, now_ms);
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Stores {
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
+    /// The rate limits' counts: in memory unless a cluster shares them (see [`Counters`]).
+    pub counters: Arc<dyn Counters>,
 }
 
 impl Stores {
@@ -54,8 +56,38 @@ impl Stores {
             stickers: store.clone(),
             cursors: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
+            counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
     }
+}
+
+/// Keys each limit of the in-process [`Counters`] tracks before it forgets those not limited.
+pub const COUNTER_KEYS_MAX: usize = 100_000;
+
+/// A limit on events per key over a rolling window (failed logins per account, sign-ups per
+/// address), by a name of its own: the counters keep one set of windows per name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub name: &'static str,
+    pub events_max: u32,
+    pub window_ms: i64,
+}
+
+/// Events counted per key over rolling windows, for the rate limits. One process counts in
+/// memory ([`crate::limiter::MemoryCounters`]); the nodes of a cluster share their counts, so
+/// that a limit holds for the cluster rather than per node. Counting never fails its caller:
+/// an adapter that cannot reach its shared counts counts in its own memory meanwhile.
+#[async_trait]
+pub trait Counters: Send + Sync + 'static {
+    /// `Err(retry_after_secs)` if `key` has reached `limit`.
+    async fn check(&self, limit: Limit, key: &str, now_ms: i64) -> Result<(), u64>;
+    /// Counts an event if `key` is under `limit`, else `Err(retry_after_secs)`: one step, so
+    /// that attempts racing on several nodes cannot all pass.
+    async fn hit(&self, limit: Limit, key: &str, now_ms: i64) -> Result<(), u64>;
+    /// Counts one event against `key`.
+    async fn record(&self, limit: Limit, key: &str, now_ms: i64);
+    /// Takes back one event of `key` (an attempt that turned out not to count).
+    async fn refund(&self, limit: Limit, key: &str, now_ms: i64);
 }
 
 /// Who is online, over the whole deployment: each account's open connections, the status it

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use magpie_blobs::LocalBlobs;
-use magpie_bus_redis::{RedisBusConfig, RedisPresence, RedisPresenceConfig};
+use magpie_bus_redis::{RedisBusConfig, RedisCounters, RedisPresence, RedisPresenceConfig};
 use magpie_core::Core;
 use magpie_core::ports::{Bus, LocalBus, Stores, SystemClock};
 use magpie_http::Dependency;
@@ -109,6 +109,10 @@ pub async fn open_backends(config: &Config, process: Process) -> anyhow::Result<
             .await
             .with_context(|| format!("cannot reach the bus at {}", redact_url(url)))?;
         stores.presence = Arc::new(presence);
+        let counters = RedisCounters::connect(url, &config.bus_prefix)
+            .await
+            .with_context(|| format!("cannot reach the bus at {}", redact_url(url)))?;
+        stores.counters = Arc::new(counters);
     }
     Ok(Backends { bus, stores, dependencies })
 }

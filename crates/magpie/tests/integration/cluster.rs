@@ -393,3 +393,21 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         "sync sees the new activity"
     );
 }
+
+#[tokio::test]
+async fn login_failures_count_for_the_cluster_not_per_node() {
+    let cluster = Cluster::start(3, FAST).await;
+    let account = cluster.nodes[0].create("alice", &[]).await;
+    // Ten wrong passwords from one address (the shipped limit per account and address is ten
+    // an hour), spread over the three nodes.
+    for i in 0..10 {
+        let err = cluster.nodes[i % 3].anonymous().login(&account, "not the password").await.unwrap_err();
+        assert_eq!(err.code(), Some(wire::ErrorCode::InvalidCredentials), "attempt {i}: {err}");
+    }
+    // Counted per node (four, three, three) no node would refuse yet; counted for the cluster,
+    // every node refuses the next attempt, even with the right password.
+    for node in &cluster.nodes {
+        let err = node.anonymous().login(&account, crate::harness::PASSWORD).await.unwrap_err();
+        assert_eq!(err.code(), Some(wire::ErrorCode::RateLimited), "{err}");
+    }
+}
