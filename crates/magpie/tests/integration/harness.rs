@@ -279,8 +279,12 @@ pub struct Cluster {
 impl Cluster {
     /// Starts `n` nodes of a new cluster, with extra `MAGPIE_*` settings.
     pub async fn start(n: usize, env: &[(&str, &str)]) -> Cluster {
+        Cluster::start_on(n, env, Backend::fresh().await).await
+    }
+
+    /// Starts `n` nodes of a cluster on these backend settings (see [`Backend::on`]).
+    pub async fn start_on(n: usize, env: &[(&str, &str)], backend: Vec<(String, String)>) -> Cluster {
         let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
-        let backend = Backend::fresh().await;
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let mut nodes = Vec::with_capacity(n);
         for _ in 0..n {
@@ -325,6 +329,13 @@ impl Backend {
             .unwrap_or_else(|_| panic!("MAGPIE_TEST_POSTGRES_URL is not set: {hint}"));
         let redis = std::env::var("MAGPIE_TEST_REDIS_URL")
             .unwrap_or_else(|_| panic!("MAGPIE_TEST_REDIS_URL is not set: {hint}"));
+        Backend::on(&server, &redis).await
+    }
+
+    /// A new, empty database on the PostgreSQL server at `postgres` and a new bus prefix on
+    /// the Redis at `redis`.
+    pub async fn on(postgres: &str, redis: &str) -> Vec<(String, String)> {
+        let (server, redis) = (postgres.to_owned(), redis.to_owned());
         let name = format!("magpie_test_{:016x}", rand::random::<u64>());
         let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
@@ -384,4 +395,159 @@ pub async fn group(owner: &User, name: &str, members: &[&str]) -> wire::Conversa
 /// The body text of a `text` entry.
 pub fn text_of(entry: &wire::Entry) -> &str {
     entry.body.as_ref().and_then(|b| b.get("text")).and_then(|t| t.as_str()).unwrap_or_default()
+}
+
+/// A free TCP port on the loopback interface.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `redis-server` of one test's own, on a free port and in a temporary directory, that the
+/// test may kill and start again on the same port. Killed when dropped.
+pub struct PrivateRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    pub async fn start() -> PrivateRedis {
+        let mut redis = PrivateRedis { port: free_port(), dir: tempfile::tempdir().unwrap(), child: None };
+        redis.restart().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (`SIGKILL`: no goodbye to its clients) and waits until it is gone.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts the server (again, empty) on its port and waits until it takes connections.
+    pub async fn restart(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian's redis-server; scripts/test installs it)");
+        self.child = Some(child);
+        wait_for_port(self.port).await;
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits until something listens on `port`, for at most [`EVENTUALLY`].
+async fn wait_for_port(port: u16) {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "nothing listens on port {port}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A PostgreSQL server of one test's own (Debian's PostgreSQL 15, as `scripts/services` starts
+/// the shared one), on a free port, that the test may stop and start again. Stopped when
+/// dropped. Run as the `postgres` user when the tests run as root (PostgreSQL refuses root).
+pub struct PrivatePostgres {
+    port: u16,
+    dir: tempfile::TempDir,
+    running: bool,
+}
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+impl PrivatePostgres {
+    pub async fn start() -> PrivatePostgres {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let run = dir.path().join("run");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&run).unwrap();
+        if is_root() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            let chown = std::process::Command::new("chown").arg("postgres").arg(&data).arg(&run).status().unwrap();
+            assert!(chown.success());
+        }
+        let out = as_postgres(&format!("{PG_BIN}/initdb"))
+            .args(["-U", "magpie", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-D"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        let mut pg = PrivatePostgres { port: free_port(), dir, running: false };
+        pg.start_again().await;
+        pg
+    }
+
+    /// The URL of its default database.
+    pub fn url(&self) -> String {
+        format!("postgres://magpie@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server (fast: open transactions are rolled back, connections cut).
+    pub fn stop(&mut self) {
+        self.pg_ctl(&["stop", "-m", "fast", "-w"]);
+        self.running = false;
+    }
+
+    /// Starts the server (again) and waits until it takes connections.
+    pub async fn start_again(&mut self) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=100",
+            self.port,
+            self.dir.path().join("run").display()
+        );
+        let log = self.dir.path().join("run").join("server.log");
+        self.pg_ctl(&["start", "-w", "-l", log.to_str().unwrap(), "-o", &options]);
+        self.running = true;
+        wait_for_port(self.port).await;
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let data = self.dir.path().join("data");
+        let out = as_postgres(&format!("{PG_BIN}/pg_ctl")).arg("-D").arg(&data).args(args).output().unwrap();
+        assert!(out.status.success(), "pg_ctl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        if self.running {
+            let data = self.dir.path().join("data");
+            let _ = as_postgres(&format!("{PG_BIN}/pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .args(["stop", "-m", "immediate"])
+                .output();
+        }
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// A command run as the `postgres` user when the tests run as root.
+fn as_postgres(program: &str) -> std::process::Command {
+    if is_root() {
+        let mut command = std::process::Command::new("runuser");
+        command.args(["-u", "postgres", "--", program]);
+        command
+    } else {
+        std::process::Command::new(program)
+    }
 }

@@ -21,6 +21,7 @@ mod hardening;
 mod lifecycle;
 mod messaging;
 mod openapi_snapshot;
+mod outages;
 mod presence;
 mod sessions;
 mod sync;
