@@ -339,12 +339,7 @@ macro_rules! read_tx {
         let store: &$crate::PgStore = $store;
         let outcome: $crate::PgResult<_> = async {
             let mut client = store.client().await?;
-            let inner = client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let inner = $crate::read_only(&mut client).await?;
             let $c = &inner;
             let value = $body;
             inner.commit().await?;
@@ -366,12 +361,7 @@ macro_rules! settled_read_tx {
         let outcome: $crate::PgResult<_> = async {
             let mut client = store.client().await?;
             let $foreign: Vec<i64> = $crate::chat::foreign_xids(&client).await?;
-            let inner = client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let inner = $crate::read_only(&mut client).await?;
             let $c = &inner;
             let value = $body;
             inner.commit().await?;
@@ -380,6 +370,17 @@ macro_rules! settled_read_tx {
         .await;
         outcome.map_err($crate::PgError::into_store)
     }};
+}
+
+/// Starts a `REPEATABLE READ, READ ONLY` transaction: its statements see one moment, and it
+/// never fails for a conflict.
+pub(crate) async fn read_only(client: &mut deadpool_postgres::Object) -> PgResult<deadpool_postgres::Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
 }
 
 /// Runs `$body` (one statement) on a pooled connection bound to `$c`.
