@@ -411,3 +411,25 @@ async fn login_failures_count_for_the_cluster_not_per_node() {
         assert_eq!(err.code(), Some(wire::ErrorCode::RateLimited), "{err}");
     }
 }
+
+#[tokio::test]
+async fn nodes_starting_together_on_a_new_database_migrate_it_once() {
+    // Cluster::start starts its nodes at the same moment.
+    let backend = crate::harness::Backend::fresh().await;
+    let database = backend.iter().find(|(k, _)| k == "MAGPIE_DATABASE").unwrap().1.clone();
+    let cluster = Cluster::start_on(3, FAST, backend).await;
+    let (client, connection) = tokio_postgres::connect(&database, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let versions: Vec<i64> = client
+        .query("SELECT version FROM magpie_migrations ORDER BY version", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, (1..=i64::try_from(magpie_store_postgres::MIGRATIONS.len()).unwrap()).collect::<Vec<_>>());
+    // And every node serves.
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        user_on(node, &format!("user{i}")).await.client.me().await.unwrap();
+    }
+}

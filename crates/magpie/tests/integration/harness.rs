@@ -288,7 +288,7 @@ impl Cluster {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let mut nodes = Vec::with_capacity(n);
         for _ in 0..n {
-            let mut node = TestServer {
+            nodes.push(TestServer {
                 child: None,
                 url: String::new(),
                 dir: dir.clone(),
@@ -296,10 +296,10 @@ impl Cluster {
                 backend: backend.clone(),
                 open_files_max: None,
                 log: None,
-            };
-            node.spawn().await;
-            nodes.push(node);
+            });
         }
+        // All at once, as an operator's nodes may start: they migrate the new database once.
+        futures_util::future::join_all(nodes.iter_mut().map(TestServer::spawn)).await;
         Cluster { nodes }
     }
 }
