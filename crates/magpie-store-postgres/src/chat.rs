@@ -167,13 +167,6 @@ pub(crate) async fn conversation(c: &impl GenericClient, id: ConversationId) -> 
     row.map(|r| conversation_from_row(&r, 0)).transpose()
 }
 
-/// Locks a conversation's log (see [`Tx::lock_conversation`]) and reads the conversation as
-/// the last write before this one left it.
-async fn lock_conversation(tx: &mut Tx<'_>, id: ConversationId) -> PgResult<Option<Conversation>> {
-    tx.lock_conversation(id).await?;
-    conversation(tx.c(), id).await
-}
-
 /// The accounts that `events` go to.
 pub(crate) fn accounts_of(events: &[(AccountId, AccountEvent)]) -> impl Iterator<Item = AccountId> + '_ {
     events.iter().map(|(account, _)| *account)
@@ -361,7 +354,8 @@ async fn account_events(
 }
 
 /// Inserts an entry at the conversation's next seq and moves the conversation's counters and
-/// activity.
+/// activity, in one statement; for a message (`message`), the sender's read and delivery marks
+/// move to it too.
 async fn insert_entry(
     tx: &mut Tx<'_>,
     conversation: &Conversation,
@@ -373,41 +367,35 @@ async fn insert_entry(
         "an entry appended without its conversation's lock"
     );
     let seq = conversation.last_seq.0 + 1;
-    // The seq rises by one from the last one as this transaction sees it under the row lock; a
-    // conversation read before another write of this transaction changed it finds no row, and
-    // the write fails whole rather than write a seq twice or leave a hole.
-    let update = tx
-        .c()
-        .prepare_cached(&format!(
-            "UPDATE conversations SET last_seq = $2, activity = GREATEST(activity, {XID} + $3), \
-             last_activity_ms = $4, message_count = message_count + CASE WHEN $5 THEN 1 ELSE 0 END, \
-             last_message_seq = CASE WHEN $5 THEN $2 ELSE last_message_seq END \
-             WHERE id = $1 AND last_seq = $2::bigint - 1 RETURNING message_count"
-        ))
-        .await?;
-    let number: i64 = tx
-        .c()
-        .query_opt(&update, &[&conversation.id.0, &seq, &tx.activity_base, &entry.at_ms, &message])
-        .await?
-        .ok_or_else(|| PgError::Corrupt("a conversation's last seq moved under its lock".into()))?
-        .try_get(0)?;
     let mentions = if entry.mentions.is_empty() {
         None
     } else {
         Some(to_json(&entry.mentions.iter().map(ToString::to_string).collect::<Vec<_>>())?)
     };
     let forwarded = entry.forwarded_from.as_ref().map(to_json).transpose()?;
+    // The seq rises by one from the last one as this transaction sees it under the stream's
+    // lock; a conversation read before another write of this transaction changed it finds no
+    // row, nothing is inserted, and the write fails whole rather than write a seq twice or leave
+    // a hole.
     let insert = tx
         .c()
         .prepare_cached(&format!(
-            "INSERT INTO entries (conversation_id, seq, sender_id, session_id, client_msg_id, kind, body, target_seq, \
-             mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, xid) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, {XID}) RETURNING id, xid, position"
+            "WITH c AS (UPDATE conversations SET last_seq = $2, activity = GREATEST(activity, {XID} + $14), \
+                 last_activity_ms = $13, message_count = message_count + CASE WHEN $15 THEN 1 ELSE 0 END, \
+                 last_message_seq = CASE WHEN $15 THEN $2 ELSE last_message_seq END \
+                 WHERE id = $1 AND last_seq = $2::bigint - 1 RETURNING message_count), \
+             e AS (INSERT INTO entries (conversation_id, seq, sender_id, session_id, client_msg_id, kind, body, \
+                 target_seq, mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, xid) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, c.message_count, $13, {XID} FROM c \
+                 RETURNING id, xid, position), \
+             m AS (UPDATE members SET read_seq = $2, delivered_seq = GREATEST(delivered_seq, $2) \
+                 WHERE $15 AND conversation_id = $1 AND account_id = $3 AND EXISTS (SELECT 1 FROM e)) \
+             SELECT id, xid, position FROM e"
         ))
         .await?;
     let row = tx
         .c()
-        .query_one(
+        .query_opt(
             &insert,
             &[
                 &conversation.id.0,
@@ -422,30 +410,66 @@ async fn insert_entry(
                 &entry.mention_all,
                 &entry.reply_to.map(|r| r.0),
                 &forwarded,
-                &number,
                 &entry.at_ms,
+                &tx.activity_base,
+                &message,
             ],
         )
-        .await?;
+        .await?
+        .ok_or_else(|| PgError::Corrupt("a conversation's last seq moved under its lock".into()))?;
     tx.wrote(row.try_get(1)?, row.try_get(2)?);
     Ok((Seq(seq), EntryId(row.try_get(0)?)))
 }
 
-/// The other member of a direct chat and how it stands towards `author`.
-async fn direct_peer(c: &impl GenericClient, conv: &Conversation, author: AccountId) -> PgResult<Option<DirectPeer>> {
-    let sql = "SELECT account_id FROM members WHERE conversation_id = $1 AND account_id != $2 LIMIT 1";
-    let peer = c.query_opt(&c.prepare_cached(sql).await?, &[&conv.id.0, &author.0]).await?;
-    let Some(peer) = peer else { return Ok(None) };
-    let peer = AccountId(peer.try_get(0)?);
-    let state = crate::contacts::contact_state(c, author, peer).await?;
-    let friendship_required = if state.contacts {
-        false
-    } else {
-        let sql = "SELECT direct_requires_friendship FROM domains WHERE id = $1";
-        let row = c.query_opt(&c.prepare_cached(sql).await?, &[&conv.domain_id.0]).await?;
-        row.map(|r| r.try_get(0)).transpose()?.unwrap_or(false)
-    };
-    Ok(Some(DirectPeer { blocks_author: state.blocked_by, contacts: state.contacts, friendship_required }))
+/// The statements an append reads with before it writes, prepared (or found in the
+/// connection's cache) before any of them is sent.
+struct Reads {
+    lock: tokio_postgres::Statement,
+    conversation: tokio_postgres::Statement,
+    by_client_id: tokio_postgres::Statement,
+    member: tokio_postgres::Statement,
+    direct_peer: tokio_postgres::Statement,
+}
+
+impl Reads {
+    async fn prepare(c: &impl GenericClient) -> PgResult<Reads> {
+        Ok(Reads {
+            lock: c.prepare_cached("SELECT pg_advisory_xact_lock($1)").await?,
+            conversation: c
+                .prepare_cached(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = $1"))
+                .await?,
+            by_client_id: c
+                .prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.session_id = $1 AND e.client_msg_id = $2"
+                ))
+                .await?,
+            member: c
+                .prepare_cached(&format!(
+                    "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} \
+                     WHERE m.conversation_id = $1 AND m.account_id = $2"
+                ))
+                .await?,
+            // The other member of a direct chat and how it stands towards the author (`$2`).
+            direct_peer: c
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM contacts WHERE account_id = $2 AND contact_id = p.account_id), \
+                            EXISTS (SELECT 1 FROM blocks WHERE account_id = p.account_id AND blocked_id = $2), \
+                            d.direct_requires_friendship \
+                     FROM members p JOIN conversations c ON c.id = p.conversation_id \
+                     JOIN domains d ON d.id = c.domain_id \
+                     WHERE p.conversation_id = $1 AND p.account_id != $2 LIMIT 1",
+                )
+                .await?,
+        })
+    }
+}
+
+/// A direct chat's peer as [`Reads::direct_peer`] reads it.
+fn direct_peer_from_row(row: &Row) -> PgResult<DirectPeer> {
+    let contacts: bool = row.try_get(0)?;
+    let blocks_author: bool = row.try_get(1)?;
+    let required: bool = row.try_get(2)?;
+    Ok(DirectPeer { blocks_author, contacts, friendship_required: !contacts && required })
 }
 
 /// The entry just inserted, as [`entry`] would read it back (a new entry has no reactions,
@@ -555,19 +579,42 @@ async fn create_conversation(tx: &mut Tx<'_>, new: &NewConversation) -> PgResult
 
 async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, Error>> {
     let Append { entry, effects, events, subjects, peer, check } = append;
-    // Lock first: a replay of the same message waits for the first to commit and then finds it.
-    let conv = lock_conversation(tx, entry.conversation).await?;
-    if let (Some(session), Some(client_msg_id)) = (entry.session, entry.client_msg_id.as_deref())
-        && let Some(existing) = entry_by_client_id(tx.c(), session, client_msg_id).await?
-    {
-        return Ok(Ok(Appended::Duplicate(Arc::new(existing))));
+    // One round trip: the stream's lock, then what the check needs. The statements are sent
+    // together but run one after the other, each on a snapshot taken when it starts, so every
+    // read sees what committed before the lock was granted: a replay of the same message waits
+    // for the first to commit and then finds it. (Their statements are prepared first, so that
+    // nothing can overtake the lock.)
+    let reads = Reads::prepare(tx.c()).await?;
+    tx.lock_conversation_with(entry.conversation);
+    let c = tx.c();
+    let replay = async {
+        match (entry.session, entry.client_msg_id.as_deref()) {
+            (Some(session), Some(id)) => c.query_opt(&reads.by_client_id, &[&session.0, &id]).await,
+            _ => Ok(None),
+        }
+    };
+    let direct = async {
+        if *peer { c.query_opt(&reads.direct_peer, &[&entry.conversation.0, &entry.sender.0]).await } else { Ok(None) }
+    };
+    let (id, sender) = (entry.conversation.0, entry.sender.0);
+    let by_id: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
+    let by_member: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&id, &sender];
+    let (_, conv, replay, author, direct) = tokio::try_join!(
+        c.query(&reads.lock, &by_id),
+        c.query_opt(&reads.conversation, &by_id),
+        replay,
+        c.query_opt(&reads.member, &by_member),
+        direct,
+    )?;
+    if let Some(existing) = replay {
+        return Ok(Ok(Appended::Duplicate(Arc::new(entry_from_row(&existing, 0)?))));
     }
-    let Some(conv) = conv else {
+    let Some(conv) = conv.map(|r| conversation_from_row(&r, 0)).transpose()? else {
         return Ok(Err(Error::NotFound("conversation")));
     };
+    let author = author.map(|r| member_from_row(&r, 0)).transpose()?;
     let mut new = entry.clone();
     new.fit_to(&conv);
-    let author = member(tx.c(), conv.id, new.sender).await?;
     let target = match new.target {
         Some(t) => match entry_at(tx.c(), conv.id, t).await? {
             Some(mut e) => {
@@ -584,10 +631,9 @@ async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, E
             members.push(m);
         }
     }
-    let peer = if *peer && conv.kind == ConversationKind::Direct {
-        direct_peer(tx.c(), &conv, new.sender).await?
-    } else {
-        None
+    let peer = match direct {
+        Some(row) if conv.kind == ConversationKind::Direct => Some(direct_peer_from_row(&row)?),
+        _ => None,
     };
     let pre = Precondition {
         conversation: &conv,
@@ -652,10 +698,8 @@ async fn apply_effects(
     let c = tx.c();
     for effect in effects {
         match effect {
+            // The sender's marks moved with the insert (`insert_entry`).
             Effect::Message => {
-                let sql = "UPDATE members SET read_seq = $3, delivered_seq = GREATEST(delivered_seq, $3) \
-                           WHERE conversation_id = $1 AND account_id = $2";
-                c.execute(&c.prepare_cached(sql).await?, &[&id, &new.sender.0, &seq.0]).await?;
                 if new.mention_all {
                     let sql = "INSERT INTO mentions (conversation_id, seq, account_id) VALUES ($1, $2, NULL)";
                     c.execute(&c.prepare_cached(sql).await?, &[&id, &seq.0]).await?;

@@ -207,8 +207,10 @@ impl<'a> Tx<'a> {
         Tx { tx, published: vec![], last: None, activity_base, locked: None }
     }
 
-    /// Locks a conversation's log for the rest of the transaction, before the write writes
-    /// anything: appends to one conversation wait for each other here.
+    /// Records that this write locks a conversation's log for the rest of the transaction, before
+    /// it writes anything, with `SELECT pg_advisory_xact_lock(<conversation id>)` that the caller
+    /// sends (with what it reads under the lock): appends to one conversation wait for each
+    /// other there.
     ///
     /// The log's streams (a conversation's entries, an account's events) are locked with
     /// advisory locks, taken before the first write, and always in one order: at most one
@@ -219,16 +221,15 @@ impl<'a> Tx<'a> {
     /// it waited for: within one stream, a later seq always has a larger transaction id, and
     /// the tail serves every stream in seq order. (A row lock would give the waiter its id
     /// before it waits.)
-    pub(crate) async fn lock_conversation(&mut self, conversation: ConversationId) -> PgResult<()> {
+    pub(crate) fn lock_conversation_with(&mut self, conversation: ConversationId) {
         let locked = self.locked.get_or_insert_default();
         debug_assert!(locked.conversation.is_none() && locked.accounts.is_empty(), "streams locked out of order");
         debug_assert!(self.last.is_none(), "a write locked a stream after writing to the log");
         locked.conversation = Some(conversation);
-        self.advisory_locks(&[conversation.0]).await
     }
 
     /// Locks the event logs of these accounts, in id order, before the write writes anything
-    /// (see [`Tx::lock_conversation`]).
+    /// (see [`Tx::lock_conversation_with`]).
     pub(crate) async fn lock_accounts(&mut self, accounts: impl IntoIterator<Item = AccountId>) -> PgResult<()> {
         let accounts: std::collections::BTreeSet<AccountId> = accounts.into_iter().collect();
         let locked = self.locked.get_or_insert_default();
