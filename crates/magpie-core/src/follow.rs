@@ -34,6 +34,8 @@ pub const CURSOR_SAVE_INTERVAL: Duration = Duration::from_secs(1);
 /// transaction to end) serves them a moment later. The wait doubles, up to [`POLL_INTERVAL`],
 /// until the read reaches them.
 pub const REREAD_FIRST: Duration = Duration::from_millis(2);
+/// Wakes a follower takes at once when they arrive together (see `Follower::run`).
+pub const WAKES_PER_BATCH_MAX: usize = 1024;
 /// How long a follower waits after its handler or the store failed, before it tries again
 /// from where it stood.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
@@ -184,7 +186,28 @@ impl<H: LogHandler> Follower<H> {
             };
             tokio::select! {
                 received = wakes.recv() => match received {
-                    Received::Wake(wake) => self.on_wake(&wake).await,
+                    Received::Wake(wake) => {
+                        // Take every wake already waiting too, so that a burst of wakes that
+                        // each need a read of the tail costs one read, not one each.
+                        let mut batch = vec![wake];
+                        let mut missed = false;
+                        let mut closed = false;
+                        while batch.len() < WAKES_PER_BATCH_MAX {
+                            match wakes.try_recv() {
+                                Some(Received::Wake(wake)) => batch.push(wake),
+                                Some(Received::Missed) => missed = true,
+                                Some(Received::Closed) => {
+                                    closed = true;
+                                    break;
+                                }
+                                None => break,
+                            }
+                        }
+                        self.on_wakes(&batch, missed).await;
+                        if closed {
+                            break;
+                        }
+                    }
                     Received::Missed => self.catch_up().await,
                     Received::Closed => break,
                 },
@@ -230,30 +253,48 @@ impl<H: LogHandler> Follower<H> {
         }
     }
 
-    async fn on_wake(&mut self, wake: &Wake) {
+    /// Handles wakes that arrived together, in order, reading the tail at most once for all of
+    /// them (or once because wakes were `missed`).
+    async fn on_wakes(&mut self, batch: &[Arc<Wake>], missed: bool) {
+        let mut read = false;
+        for wake in batch {
+            read |= self.on_wake(wake, !read).await;
+        }
+        if missed && !read {
+            self.catch_up().await;
+        }
+    }
+
+    /// Handles one wake; reads the tail for it only if `may_read` (else leaves that to the
+    /// planned re-read). Whether it read the tail.
+    async fn on_wake(&mut self, wake: &Wake, may_read: bool) -> bool {
         let Wake::Log { from, to, items } = wake else {
             self.handler.other(wake);
-            return;
+            return false;
         };
         self.wanted = self.wanted.max(*to);
         if *to <= self.cursor {
             // Already handled: a duplicate, or a wake about what a read of the tail brought.
-            return;
+            return false;
         }
         if *from != Some(self.cursor) {
             // Something committed between here and this wake that this follower has not seen.
-            self.catch_up().await;
-            return;
+            if may_read {
+                self.catch_up().await;
+            }
+            return may_read;
         }
         match self.handler.handle(items).await {
             Ok(()) => {
                 self.advance(*to, *to);
                 self.save(false).await;
+                false
             }
             Err(e) => {
                 tracing::warn!(follower = self.status.name, error = %e, "handling failed; reading the tail again");
                 tokio::time::sleep(RETRY_PAUSE).await;
                 self.catch_up().await;
+                true
             }
         }
     }

@@ -213,6 +213,23 @@ impl BusReceiver {
             Err(RecvError::Closed) => Received::Closed,
         }
     }
+
+    /// What is waiting already, without waiting: `None` if nothing is.
+    pub fn try_recv(&mut self) -> Option<Received> {
+        use tokio::sync::broadcast::error::TryRecvError;
+        if let Some(losses) = &mut self.losses
+            && losses.has_changed().unwrap_or(false)
+        {
+            losses.mark_unchanged();
+            return Some(Received::Missed);
+        }
+        match self.wakes.try_recv() {
+            Ok(wake) => Some(Received::Wake(wake)),
+            Err(TryRecvError::Lagged(_)) => Some(Received::Missed),
+            Err(TryRecvError::Closed) => Some(Received::Closed),
+            Err(TryRecvError::Empty) => None,
+        }
+    }
 }
 
 /// The in-process bus: one node, every part of it subscribed directly.
