@@ -42,10 +42,11 @@ const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id J
 /// The writing transaction's id, as stored in `xid` columns.
 const XID: &str = "pg_current_xact_id()::text::bigint";
 /// The commit line of the statement's snapshot, as SQL whose parameter `$n` is
-/// [`foreign_xids`]: every transaction of this database with a smaller id has ended (see the
-/// schema). It is the snapshot's oldest running transaction (or its first unassigned id if none
-/// runs), leaving out transactions that were working in another database of the server just
-/// before: another application's long transaction does not hold Magpie's followers back. A
+/// [`foreign_xids`]: every transaction of Magpie's in this database with a smaller id has ended
+/// (see the schema). It is the snapshot's oldest running transaction (or its first unassigned id
+/// if none runs), leaving out the transactions that were known, just before, to be someone
+/// else's: another database's, or another program's in this one (autovacuum's `ANALYZE`, an
+/// operator's `psql`), which write no rows of Magpie's and must not hold its followers back. A
 /// transaction that cannot be placed counts: leaving it out could let the line pass rows that
 /// this snapshot cannot see yet.
 pub(crate) fn line(n: usize) -> String {
@@ -57,12 +58,14 @@ pub(crate) fn line(n: usize) -> String {
     )
 }
 
-/// The ids of the transactions working in other databases of the server now (read before a
-/// snapshot, see [`line`]).
+/// The ids of the transactions working now that are not Magpie's in this database: another
+/// database's, or another program's (a connection not named [`crate::APPLICATION_NAME`]). Read
+/// before a snapshot, see [`line`].
 pub(crate) async fn foreign_xids(c: &impl GenericClient) -> PgResult<Vec<i64>> {
     let sql = "SELECT coalesce(array_agg(backend_xid::text::bigint), '{}') FROM pg_stat_activity \
-               WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()";
-    Ok(c.query_one(&c.prepare_cached(sql).await?, &[]).await?.try_get(0)?)
+               WHERE backend_xid IS NOT NULL \
+                 AND (datname IS DISTINCT FROM current_database() OR application_name IS DISTINCT FROM $1)";
+    Ok(c.query_one(&c.prepare_cached(sql).await?, &[&crate::APPLICATION_NAME]).await?.try_get(0)?)
 }
 
 fn json_error(e: serde_json::Error) -> PgError {

@@ -64,6 +64,8 @@ pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 /// How long PostgreSQL lets a transaction sit idle before it ends it: a node that stalls inside
 /// a transaction cannot hold the log's commit line (and its followers) back for longer.
 const IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 10_000;
+/// The `application_name` of every connection Magpie opens to PostgreSQL.
+pub const APPLICATION_NAME: &str = "magpie";
 /// Connections per node when the configuration names none.
 pub const POOL_SIZE_DEFAULT: usize = 16;
 
@@ -406,9 +408,9 @@ impl PgStore {
     /// answers. Wakes go to `bus` after each commit.
     pub async fn open(url: &str, pool_size: usize, bus: Arc<dyn Bus>) -> Result<PgStore, OpenError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(OpenError::Url)?;
-        if config.get_application_name().is_none() {
-            config.application_name("magpie");
-        }
+        // Every connection of Magpie's is named so (whatever the URL says): the log's commit line
+        // tells Magpie's transactions from everyone else's by it (see `chat::foreign_xids`).
+        config.application_name(APPLICATION_NAME);
         let options = format!(
             "{} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
             config.get_options().unwrap_or_default()
