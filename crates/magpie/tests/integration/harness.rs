@@ -382,6 +382,19 @@ pub async fn next_account_event(live: &mut Connection) -> wire::AccountEventFram
     }
 }
 
+/// The next account event on a connection with a seq above `after`, skipping others: pushes of
+/// events committed before the connection opened may still arrive (delivery is at least once;
+/// in cluster mode a push can trail its commit by a few milliseconds), and a client skips those
+/// by their seq. Panics after [`EVENTUALLY`].
+pub async fn next_account_event_after(live: &mut Connection, after: i64) -> wire::AccountEventFrame {
+    loop {
+        let event = next_account_event(live).await;
+        if event.seq > after {
+            return event;
+        }
+    }
+}
+
 /// A group owned by `owner` with these members (addresses).
 pub async fn group(owner: &User, name: &str, members: &[&str]) -> wire::Conversation {
     let spec = wire::GroupSpec {

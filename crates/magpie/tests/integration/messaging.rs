@@ -4,7 +4,7 @@
 use magpie_client::wire::{self, AccountEvent, ErrorCode};
 use serde_json::json;
 
-use crate::harness::{TestServer, next_account_event, next_entry, text_of};
+use crate::harness::{TestServer, next_account_event, next_account_event_after, next_entry, text_of};
 
 #[tokio::test]
 async fn every_message_edit_recall_reaction_and_read_mark_reaches_every_device() {
@@ -290,13 +290,14 @@ async fn a_conversation_marked_unread_stays_so_until_it_is_read() {
     let chat = alice.client.open_direct(&bob.account).await.unwrap();
     let seq = bob.client.send_text(chat.id, "b1", "lunch?").await.unwrap().seq;
     alice.client.mark_read(chat.id, seq).await.unwrap();
+    let head = alice.client.sync(wire::SyncRequest { limit: Some(1), ..Default::default() }).await.unwrap().events_head;
     let mut phone = alice_phone.connect().await;
 
     let mark = wire::SettingsRequest { marked_unread: Some(true), ..Default::default() };
     let view = alice.client.update_settings(chat.id, &mark).await.unwrap();
     assert!(view.me.marked_unread);
     assert_eq!((view.unread, view.me.read_seq), (0, seq), "the mark is not a count: nothing became unread");
-    let event = next_account_event(&mut phone).await;
+    let event = next_account_event_after(&mut phone, head).await;
     let marked = AccountEvent::SettingsChanged {
         conversation: chat.id,
         pinned: None,
