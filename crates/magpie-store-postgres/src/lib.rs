@@ -446,6 +446,14 @@ impl PgStore {
         self.inner.activity_base
     }
 
+    /// The schema steps applied to this database, in order: (version, name).
+    pub async fn applied_migrations(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        read!(self, |c| {
+            let rows = c.query("SELECT version, name FROM magpie_migrations ORDER BY version", &[]).await?;
+            rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
     /// Whether the database answers now (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         read!(self, |c| c.simple_query("SELECT 1").await?)?;
