@@ -19,11 +19,14 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 /// Bytes copied per read while appending or hashing.
 const COPY_BUFFER_BYTES: usize = 64 * 1024;
 
+/// Numbers the temporary files of `put` in this process: two puts of the same content at once
+/// (eight uploads of one picture make the same thumbnails) each write their own and rename it.
+/// With the process id in the name, they differ across every store on the directory, in this
+/// process (two stores opened on it) and in others (`magpie admin` beside the server).
+static PUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub struct LocalBlobs {
     root: PathBuf,
-    /// Numbers the temporary files of `put`: two puts of the same content at once (eight
-    /// uploads of one picture make the same thumbnails) each write their own and rename it.
-    puts: std::sync::atomic::AtomicU64,
 }
 
 impl LocalBlobs {
@@ -31,7 +34,7 @@ impl LocalBlobs {
     pub fn open(root: &Path) -> std::io::Result<LocalBlobs> {
         std::fs::create_dir_all(root.join("uploads"))?;
         std::fs::create_dir_all(root.join("sha256"))?;
-        Ok(LocalBlobs { root: root.to_owned(), puts: std::sync::atomic::AtomicU64::new(0) })
+        Ok(LocalBlobs { root: root.to_owned() })
     }
 
     fn partial(&self, id: &FileId) -> PathBuf {
@@ -66,6 +69,13 @@ impl BlobStore for LocalBlobs {
         mut data: Box<dyn AsyncRead + Send + Unpin>,
     ) -> Result<Written, Error> {
         let mut file = tokio::fs::OpenOptions::new().write(true).open(self.partial(upload)).await.map_err(io)?;
+        let len = file.metadata().await.map_err(io)?.len();
+        if offset > len {
+            // Extending the file would make up bytes nobody sent.
+            return Err(
+                StoreError::Other(format!("blob store: upload {upload} is {len} bytes long, not {offset}")).into()
+            );
+        }
         file.set_len(offset).await.map_err(io)?;
         file.seek(SeekFrom::Start(offset)).await.map_err(io)?;
         let (mut sha1, mut sha256) = (sha1::Sha1::new(), sha2::Sha256::new());
@@ -87,6 +97,8 @@ impl BlobStore for LocalBlobs {
             let chunk = &buf[..n];
             written += n as u64;
             if written > room_bytes {
+                // Nothing of the chunk is kept: back to where the append began.
+                file.set_len(offset).await.map_err(io)?;
                 let max = usize::try_from(room_bytes).unwrap_or(usize::MAX);
                 return Err(Error::too_large("body", max, Unit::Bytes));
             }
@@ -115,6 +127,13 @@ impl BlobStore for LocalBlobs {
 
     async fn overwrite(&self, upload: &FileId, offset: u64, bytes: Vec<u8>) -> Result<(), StoreError> {
         let mut file = tokio::fs::OpenOptions::new().write(true).open(self.partial(upload)).await.map_err(io)?;
+        let len = file.metadata().await.map_err(io)?.len();
+        if offset.checked_add(bytes.len() as u64).is_none_or(|end| end > len) {
+            return Err(StoreError::Other(format!(
+                "blob store: upload {upload} is {len} bytes long; cannot overwrite {} bytes at {offset}",
+                bytes.len()
+            )));
+        }
         file.seek(SeekFrom::Start(offset)).await.map_err(io)?;
         file.write_all(&bytes).await.map_err(io)?;
         file.sync_data().await.map_err(io)
@@ -122,8 +141,12 @@ impl BlobStore for LocalBlobs {
 
     async fn truncate(&self, upload: &FileId, offset: u64) -> Result<(), StoreError> {
         let file = tokio::fs::OpenOptions::new().write(true).open(self.partial(upload)).await.map_err(io)?;
-        file.set_len(offset).await.map_err(io)?;
-        file.sync_data().await.map_err(io)
+        // Cuts only: setting a larger length would make up bytes nobody sent.
+        if file.metadata().await.map_err(io)?.len() > offset {
+            file.set_len(offset).await.map_err(io)?;
+            file.sync_data().await.map_err(io)?;
+        }
+        Ok(())
     }
 
     async fn finish(&self, upload: &FileId) -> Result<FinishedBlob, StoreError> {
@@ -175,8 +198,8 @@ impl BlobStore for LocalBlobs {
             let dir = target.parent().ok_or_else(|| StoreError::Other("blob path without a parent".into()))?;
             tokio::fs::create_dir_all(dir).await.map_err(io)?;
             // Written aside and renamed, so that a half-written blob never has the real name.
-            let n = self.puts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let temp = self.root.join("uploads").join(format!("put-{sha256}-{n}"));
+            let n = PUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temp = self.root.join("uploads").join(format!("put-{sha256}-{}-{n}", std::process::id()));
             let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
             file.write_all(&bytes).await.map_err(io)?;
             file.sync_all().await.map_err(io)?;
@@ -199,6 +222,11 @@ impl BlobStore for LocalBlobs {
         sha256: &str,
         range: Option<ByteRange>,
     ) -> Result<Box<dyn AsyncRead + Send + Unpin>, StoreError> {
+        if let Some(r) = range
+            && r.first > r.last
+        {
+            return Err(StoreError::Other(format!("blob store: an empty range {}-{}", r.first, r.last)));
+        }
         let mut file = tokio::fs::File::open(self.blob(sha256)?).await.map_err(io)?;
         match range {
             None => Ok(Box::new(file)),

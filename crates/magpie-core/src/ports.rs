@@ -560,15 +560,21 @@ pub trait StickerStore: Send + Sync + 'static {
 }
 
 /// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The
-/// local-disk adapter keeps them under the data directory; an S3 adapter comes with cluster
-/// mode.
+/// local-disk adapter keeps them under the data directory; the S3 adapter in a bucket that the
+/// nodes of a cluster share, so that any node can go on with an upload another began.
+///
+/// `magpie_store_tests::blobs` holds the contract as checks that every adapter passes. A call
+/// on an upload that was never started, or that `finish` or `discard` ended, fails with a
+/// store error, except `discard` (nothing to do) and `start` (which begins it anew).
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
-    /// Prepares an empty partial upload.
+    /// Prepares an empty partial upload (emptying one that exists).
     async fn start(&self, upload: &FileId) -> StoreResult<()>;
-    /// Appends what `data` yields to the upload, which must be `offset` bytes long (anything
-    /// past that is cut first), and makes it durable. Refuses more than `room_bytes` with
-    /// `TooLarge`. Computes the chunk's SHA-1 and SHA-256 if `digest`.
+    /// Appends what `data` yields to the upload, which must be at least `offset` bytes long
+    /// (anything past that is cut first; a shorter upload is refused with a store error), and
+    /// makes it durable. Refuses more than `room_bytes` with `TooLarge`, keeping none of the
+    /// chunk. Computes the chunk's SHA-1 and SHA-256 if `digest`. If `data` fails, what it
+    /// yielded before is kept and the result says `interrupted`.
     async fn append(
         &self,
         upload: &FileId,
@@ -579,9 +585,10 @@ pub trait BlobStore: Send + Sync + 'static {
     ) -> Result<Written, Error>;
     /// The first `len` bytes of a partial upload (fewer if it is shorter).
     async fn upload_head(&self, upload: &FileId, len: usize) -> StoreResult<Vec<u8>>;
-    /// Overwrites bytes of a partial upload in place (to blank out metadata), durably.
+    /// Overwrites bytes of a partial upload in place (to blank out metadata), durably. The
+    /// bytes must lie within the upload.
     async fn overwrite(&self, upload: &FileId, offset: u64, bytes: Vec<u8>) -> StoreResult<()>;
-    /// Cuts the upload back to `offset` bytes.
+    /// Cuts the upload back to `offset` bytes (a shorter one stays as it is).
     async fn truncate(&self, upload: &FileId, offset: u64) -> StoreResult<()>;
     /// Turns a complete upload into a blob (or drops it if that content is stored already).
     async fn finish(&self, upload: &FileId) -> StoreResult<FinishedBlob>;
@@ -591,7 +598,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put(&self, bytes: Vec<u8>) -> StoreResult<String>;
     /// Deletes a blob no file uses any more.
     async fn remove(&self, sha256: &str) -> StoreResult<()>;
-    /// Reads a blob, all or one range.
+    /// Reads a blob, all or one range (of what is there: a range past the end yields fewer
+    /// bytes, or none).
     async fn read(
         &self,
         sha256: &str,

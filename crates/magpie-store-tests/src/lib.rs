@@ -15,6 +15,13 @@
 //! writers, wake-ups lost, doubled, late and reordered, durable consumers killed and restarted,
 //! checked against the membership history that the log itself records.
 //!
+//! A blob store adapter runs the [`BlobStore`](magpie_core::ports::BlobStore) checks of
+//! [`blobs`], over a [`blobs::BlobFactory`], the same way:
+//!
+//! ```text
+//! magpie_store_tests::blob_conformance!(MyBlobFactory);
+//! ```
+//!
 //! The checks assert what the core relies on: the port documentation in
 //! `magpie_core::ports`, and what the services read back from it (a duplicate append returns
 //! the first entry whatever the new one says; a refused append changes nothing; `recipients`
@@ -33,6 +40,7 @@ use async_trait::async_trait;
 use magpie_core::ports::{Bus, Stores};
 
 pub mod accounts;
+pub mod blobs;
 pub mod contacts;
 pub mod cursors;
 pub mod delivery;
