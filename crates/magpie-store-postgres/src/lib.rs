@@ -446,6 +446,22 @@ impl PgStore {
         self.inner.activity_base
     }
 
+    /// The deployment's server key (it signs file links and device keys), the same for every
+    /// node: `key` becomes it if the database has none yet (the first node to ask makes it),
+    /// else the one stored wins.
+    pub async fn server_key(&self, key: [u8; 32]) -> Result<[u8; 32], StoreError> {
+        let stored: Vec<u8> = write_tx!(self, |tx| {
+            let c = tx.c();
+            c.execute(
+                "INSERT INTO server_key (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                &[&key.as_slice()],
+            )
+            .await?;
+            c.query_one("SELECT key FROM server_key WHERE id = 1", &[]).await?.try_get(0)?
+        })?;
+        stored.try_into().map_err(|_| StoreError::Corrupt("the server key is not 32 bytes".into()))
+    }
+
     /// The schema steps applied to this database, in order: (version, name).
     pub async fn applied_migrations(&self) -> Result<Vec<(i64, String)>, StoreError> {
         read!(self, |c| {

@@ -7,7 +7,10 @@ use deadpool_postgres::Object;
 use crate::OpenError;
 
 /// The steps, in order: (name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_schema", include_str!("../migrations/postgres/0001_schema.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_schema", include_str!("../migrations/postgres/0001_schema.sql")),
+    ("0002_server_key", include_str!("../migrations/postgres/0002_server_key.sql")),
+];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once
 /// migrate once, and the others wait and then find nothing to do.

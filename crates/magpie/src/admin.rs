@@ -14,7 +14,7 @@ use magpie_core::ports::{LiveConnections, SystemClock};
 use magpie_core::presence::Signal;
 
 use crate::config::Config;
-use crate::serve::{Backends, Process, open_backends, open_blobs};
+use crate::serve::{Backends, Process, open_backends};
 
 /// Accounts listed per page by `user list`.
 const LIST_PAGE_LEN: usize = 100;
@@ -38,6 +38,11 @@ pub enum AdminCommand {
         /// The target database, e.g. postgres://magpie:secret@db.internal/magpie.
         #[arg(long)]
         to: String,
+        /// The cluster's bucket, as the `blobs` setting names it (s3://…; its key from
+        /// MAGPIE_S3_ACCESS_KEY_ID and MAGPIE_S3_SECRET_ACCESS_KEY): every file is copied into
+        /// it. Without it, the files stay in the data directory for the nodes to share.
+        #[arg(long)]
+        blobs: Option<String>,
     },
 }
 
@@ -122,19 +127,21 @@ fn print_domain(d: &Domain) {
 }
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
-    if let AdminCommand::Migrate { to } = &command {
-        let report = crate::migrate::run(&config, to).await?;
+    if let AdminCommand::Migrate { to, blobs } = &command {
+        let report = crate::migrate::run(&config, to, blobs.as_deref()).await?;
         let rows: u64 = report.tables.iter().map(|(_, d)| d.rows).sum();
         for (table, digest) in &report.tables {
-            println!("{}	{} rows	identical", table.name, digest.rows);
+            println!("{}\t{} rows\tidentical", table.name, digest.rows);
+        }
+        if let Some((files, bytes)) = report.files {
+            println!("files\t{files} copied into the bucket ({bytes} bytes)\tidentical");
         }
         println!("migrated {rows} rows in {} tables; every table checked", report.tables.len());
         return Ok(());
     }
     // Nothing in this process follows the log: the wakes go nowhere, and the server reads what
     // the CLI commits from the store's tail.
-    let Backends { bus, stores, .. } = open_backends(&config, Process::Cli).await?;
-    let blobs = Arc::new(open_blobs(&config)?);
+    let Backends { bus, stores, blobs, .. } = open_backends(&config, Process::Cli).await?;
     let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections));
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;

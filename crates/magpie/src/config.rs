@@ -41,6 +41,14 @@ pub struct Config {
     #[config(default = "local", env = "MAGPIE_BUS")]
     pub bus: String,
 
+    /// Where file bytes live: "local" (the default, `files/` in the data directory) or an
+    /// S3-compatible bucket for cluster mode, as
+    /// "s3://BUCKET[/PREFIX]?endpoint=https://s3.internal:3900&region=garage" (leave out
+    /// `endpoint` for AWS S3 itself), with its key in the environment: MAGPIE_S3_ACCESS_KEY_ID
+    /// and MAGPIE_S3_SECRET_ACCESS_KEY. Every node of a cluster names the same bucket.
+    #[config(default = "local", env = "MAGPIE_BLOBS")]
+    pub blobs: String,
+
     /// The deployment's name on a shared Redis: nodes with the same name form one cluster.
     /// Letters, digits, '_', '.' and '-'.
     #[config(default = "magpie", env = "MAGPIE_BUS_PREFIX")]
@@ -461,6 +469,18 @@ impl Config {
             Ok(DatabaseKind::Postgres(value))
         } else {
             anyhow::bail!("database must be \"sqlite\" or a postgres:// URL, not {:?}", redact_url(value))
+        }
+    }
+
+    /// Whether `blobs` names the data directory (`None`) or a bucket (its URL).
+    pub fn blobs_bucket(&self) -> anyhow::Result<Option<&str>> {
+        let value = self.blobs.trim();
+        if value == "local" {
+            Ok(None)
+        } else if value.starts_with("s3://") {
+            Ok(Some(value))
+        } else {
+            anyhow::bail!("blobs must be \"local\" or an s3:// URL, not {value:?}")
         }
     }
 

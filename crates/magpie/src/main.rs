@@ -106,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // A bad value is an error at start, before anything opens.
     config.database_kind()?;
     config.bus_kind()?;
+    config.blobs_bucket()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => {

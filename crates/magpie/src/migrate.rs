@@ -3,8 +3,10 @@
 //!
 //! Every shared table is read in one read transaction of SQLite (the copy is of one moment;
 //! stop the server first), written into PostgreSQL with the same ids, seqs and activities, and
-//! then each table's rows are digested on both sides and compared (magpie_core::dump). Files
-//! are not copied: they stay in the data directory's `files/`, which the cluster's nodes share.
+//! then each table's rows are digested on both sides and compared (magpie_core::dump); the
+//! server key (file links, device keys) goes along. With `--blobs s3://…` every file is copied
+//! into the bucket too, each checked by its SHA-256; without it the files stay in the data
+//! directory's `files/`, which the cluster's nodes then share.
 
 use std::sync::Arc;
 
@@ -32,9 +34,43 @@ enum Batch {
 /// What a migration copied: each table with its rows' count and digest.
 pub struct Report {
     pub tables: Vec<(Table, TableDigest)>,
+    /// With a bucket: the files copied into it and their bytes, each checked by its digest.
+    pub files: Option<(usize, u64)>,
 }
 
-pub async fn run(config: &Config, to: &str) -> anyhow::Result<Report> {
+/// Copies every blob named in `digests` from the data directory's files into the bucket at
+/// `bucket` (its key from the environment), each through an upload that the bucket finishes
+/// under the SHA-256 of what it received: a blob whose digest differs stops the migration.
+async fn copy_blobs(config: &Config, bucket: &str, digests: &[String]) -> anyhow::Result<u64> {
+    use magpie_blobs_s3::{S3Blobs, S3Config, S3Credentials};
+    use magpie_core::files::FileId;
+    use magpie_core::ports::BlobStore;
+    let source = crate::serve::open_blobs(config)?;
+    let s3 = S3Config::from_url(bucket, S3Credentials::from_env()?)?;
+    let target = S3Blobs::open(&s3)?;
+    target.check().await.with_context(|| format!("cannot reach the bucket {bucket}"))?;
+    let mut bytes = 0;
+    for (n, sha256) in digests.iter().enumerate() {
+        let reader = source.read(sha256, None).await.with_context(|| format!("cannot read the file {sha256}"))?;
+        let upload = FileId::random();
+        target.start(&upload).await?;
+        let written = target.append(&upload, 0, u64::MAX, false, reader).await?;
+        if written.interrupted {
+            anyhow::bail!("reading the file {sha256} broke off");
+        }
+        let finished = target.finish(&upload).await?;
+        if finished.sha256 != *sha256 {
+            anyhow::bail!("the file {sha256} arrived in the bucket as {}: it is damaged on disk", finished.sha256);
+        }
+        bytes += finished.size;
+        if (n + 1) % 1000 == 0 {
+            eprintln!("copied {} of {} files", n + 1, digests.len());
+        }
+    }
+    Ok(bytes)
+}
+
+pub async fn run(config: &Config, to: &str, blobs: Option<&str>) -> anyhow::Result<Report> {
     if config.database_kind()? != DatabaseKind::Sqlite {
         anyhow::bail!("migrate copies the embedded SQLite database of the data directory; database is not \"sqlite\"");
     }
@@ -78,8 +114,15 @@ pub async fn run(config: &Config, to: &str) -> anyhow::Result<Report> {
         anyhow::Ok(())
     });
 
+    if let Some(bucket) = blobs
+        && !bucket.starts_with("s3://")
+    {
+        anyhow::bail!("--blobs must be an s3:// URL, not {bucket:?}");
+    }
     let mut import = target.import();
     let mut copied: Vec<(Table, Digester)> = vec![];
+    // The content digests of the files, from the blobs table, to copy them after the rows.
+    let mut digests: Vec<String> = vec![];
     while let Some(batch) = incoming.recv().await {
         match batch {
             Batch::Table(table) => {
@@ -89,6 +132,14 @@ pub async fn run(config: &Config, to: &str) -> anyhow::Result<Report> {
             Batch::Rows(rows) => {
                 let Some((table, digester)) = copied.last_mut() else { anyhow::bail!("rows before their table") };
                 let compared = table.compared_columns();
+                if table.name == "blobs"
+                    && let Some(at) = table.columns.iter().position(|c| c == "sha256")
+                {
+                    digests.extend(rows.iter().filter_map(|row| match &row[at] {
+                        Cell::Text(sha256) => Some(sha256.clone()),
+                        _ => None,
+                    }));
+                }
                 for row in &rows {
                     let cells: Vec<Cell> = compared.iter().map(|&i| row[i].clone()).collect();
                     digester.add(&cells);
@@ -99,9 +150,23 @@ pub async fn run(config: &Config, to: &str) -> anyhow::Result<Report> {
     }
     reader.await.context("the reading thread failed")??;
     import.finish().await?;
+    // The key that signs file links and device keys moves too, so that links and devices known
+    // before the move stay valid.
+    let key_path = config.data_dir.join("files").join("link.key");
+    if let Ok(bytes) = std::fs::read(&key_path) {
+        let key: [u8; 32] =
+            bytes.try_into().map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", key_path.display()))?;
+        if target.server_key(key).await? != key {
+            anyhow::bail!("the target database has a server key of its own");
+        }
+    }
 
+    let files = match blobs {
+        Some(bucket) => Some((digests.len(), copy_blobs(config, bucket, &digests).await?)),
+        None => None,
+    };
     // Check: every table holds in PostgreSQL exactly what SQLite held.
-    let mut report = Report { tables: vec![] };
+    let mut report = Report { tables: vec![], files };
     for (table, digester) in copied {
         let expected = digester.finish();
         let found = target.digest(&table.compared()).await?;

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use magpie_blobs::LocalBlobs;
+use magpie_blobs_s3::{S3Blobs, S3Config, S3Credentials};
 use magpie_bus_redis::{RedisBusConfig, RedisCounters, RedisPresence, RedisPresenceConfig};
 use magpie_core::Core;
-use magpie_core::ports::{Bus, LocalBus, Stores, SystemClock};
+use magpie_core::ports::{BlobStore, Bus, LocalBus, Stores, SystemClock};
 use magpie_http::Dependency;
 use magpie_http::{AppState, Registry};
 use magpie_store_postgres::PgStore;
@@ -59,6 +60,10 @@ pub fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<SqliteSt
 pub struct Backends {
     pub bus: Arc<dyn Bus>,
     pub stores: Stores,
+    pub blobs: Arc<dyn BlobStore>,
+    /// The key that signs file links and device keys: the database's in a cluster (every node
+    /// the same), else the data directory's.
+    pub server_key: [u8; 32],
     pub dependencies: Vec<Dependency>,
 }
 
@@ -89,8 +94,8 @@ pub async fn open_backends(config: &Config, process: Process) -> anyhow::Result<
         }
         (BusKind::Local, _) | (BusKind::Redis(_), Process::Cli) => Arc::new(LocalBus::new(BUS_WAKES_MAX)),
     };
-    let mut stores = match config.database_kind()? {
-        DatabaseKind::Sqlite => Stores::all(Arc::new(open_store(config, bus.clone())?)),
+    let (mut stores, server_key) = match config.database_kind()? {
+        DatabaseKind::Sqlite => (Stores::all(Arc::new(open_store(config, bus.clone())?)), file_link_key(config)?),
         DatabaseKind::Postgres(url) => {
             let store = PgStore::open(url, config.database_pool_size, bus.clone())
                 .await
@@ -101,7 +106,25 @@ pub async fn open_backends(config: &Config, process: Process) -> anyhow::Result<
                 let store = probe.clone();
                 Box::pin(async move { store.ping().await.is_ok() })
             }));
-            Stores::all(store)
+            let mut fresh = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut fresh);
+            let server_key = store.server_key(fresh).await.context("cannot read the server key")?;
+            (Stores::all(store), server_key)
+        }
+    };
+    let blobs: Arc<dyn BlobStore> = match config.blobs_bucket()? {
+        None => Arc::new(open_blobs(config)?),
+        Some(url) => {
+            let credentials = S3Credentials::from_env()?;
+            let s3 = S3Config::from_url(url, credentials).with_context(|| format!("blobs: {url}"))?;
+            let blobs = Arc::new(S3Blobs::open(&s3).with_context(|| format!("cannot open the bucket {url}"))?);
+            blobs.check().await.with_context(|| format!("cannot reach the bucket {url}"))?;
+            let probe = blobs.clone();
+            dependencies.push(Dependency::new("blobs", false, move || {
+                let blobs = probe.clone();
+                Box::pin(async move { blobs.check().await.is_ok() })
+            }));
+            blobs
         }
     };
     if let (BusKind::Redis(url), Process::Node) = (config.bus_kind()?, process) {
@@ -114,7 +137,7 @@ pub async fn open_backends(config: &Config, process: Process) -> anyhow::Result<
             .with_context(|| format!("cannot reach the bus at {}", redact_url(url)))?;
         stores.counters = Arc::new(counters);
     }
-    Ok(Backends { bus, stores, dependencies })
+    Ok(Backends { bus, stores, blobs, server_key, dependencies })
 }
 
 /// The key that signs file links, made at first start and kept in the data directory (readable
@@ -122,12 +145,14 @@ pub async fn open_backends(config: &Config, process: Process) -> anyhow::Result<
 pub fn file_link_key(config: &Config) -> anyhow::Result<[u8; 32]> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let path = config.data_dir.join("files").join("link.key");
+    let dir = config.data_dir.join("files");
+    let path = dir.join("link.key");
     if let Ok(bytes) = std::fs::read(&path) {
         return bytes.try_into().map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()));
     }
     let mut key = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -146,11 +171,9 @@ pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let Backends { bus, stores, dependencies } = open_backends(&config, Process::Node).await?;
+    let Backends { bus, stores, blobs, server_key, dependencies } = open_backends(&config, Process::Node).await?;
     let live = Arc::new(Registry::new());
-    let blobs = Arc::new(open_blobs(&config)?);
     let mut settings = config.core_settings();
-    let server_key = file_link_key(&config)?;
     settings.file_link_key = server_key;
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
     let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone());

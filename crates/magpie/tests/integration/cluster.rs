@@ -334,20 +334,31 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
     );
     assert!(server.stop().await.success());
 
-    // Into a new PostgreSQL database.
+    // Into a new PostgreSQL database and a bucket.
     let backend = crate::harness::Backend::fresh().await;
-    let database = backend.iter().find(|(k, _)| k == "MAGPIE_DATABASE").unwrap().1.clone();
-    let out = server.admin(&["migrate", "--to", &database], "").await;
+    let setting = |name: &str| backend.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    let (database, bucket) = (setting("MAGPIE_DATABASE"), setting("MAGPIE_BLOBS"));
+    let key: Vec<(String, String)> = backend.iter().filter(|(k, _)| k.starts_with("MAGPIE_S3_")).cloned().collect();
+    let out = server.admin_with(&["migrate", "--to", &database, "--blobs", &bucket], "", &key).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "migrate failed: {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("entries\t") && stdout.contains("every table checked"), "{stdout}");
+    assert!(stdout.contains("files\t1 copied into the bucket"), "{stdout}");
     // A second migration into the same database is refused.
     let again = server.admin(&["migrate", "--to", &database], "").await;
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 
-    // The same data directory (files), now on PostgreSQL and Redis: the old sessions work and
-    // everyone reads what they read before, at the same seqs.
+    // Now on PostgreSQL, Redis and the bucket, with the data directory's files gone: the old
+    // sessions work, everyone reads what they read before at the same seqs, and the file comes
+    // from the bucket.
+    let files = server.path("files");
+    for entry in std::fs::read_dir(&files).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).unwrap();
+        }
+    }
     server.start_on(backend).await;
     let after = (
         alice.client.conversations(None, None).await.unwrap(),

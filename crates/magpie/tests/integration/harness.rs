@@ -153,8 +153,14 @@ impl TestServer {
 
     /// Runs `magpie admin …` against this server's data directory, feeding `stdin`.
     pub async fn admin(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        self.admin_with(args, stdin, &[]).await
+    }
+
+    /// [`TestServer::admin`] with extra environment settings.
+    pub async fn admin_with(&self, args: &[&str], stdin: &str, env: &[(String, String)]) -> std::process::Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_magpie"))
             .envs(self.backend.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("--data-dir")
             .arg(self.dir.path())
             .arg("admin")
@@ -329,7 +335,26 @@ impl Backend {
             .unwrap_or_else(|_| panic!("MAGPIE_TEST_POSTGRES_URL is not set: {hint}"));
         let redis = std::env::var("MAGPIE_TEST_REDIS_URL")
             .unwrap_or_else(|_| panic!("MAGPIE_TEST_REDIS_URL is not set: {hint}"));
-        Backend::on(&server, &redis).await
+        let mut backend = Backend::on(&server, &redis).await;
+        backend.extend(Backend::bucket());
+        backend
+    }
+
+    /// A new prefix in the run's S3 bucket (Garage, from `scripts/services`), with its key.
+    pub fn bucket() -> Vec<(String, String)> {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!("{name} is not set: run scripts/test, or start the services with `dir=$(scripts/services up); source $dir/env`")
+            })
+        };
+        let url = var("MAGPIE_TEST_S3_URL");
+        let prefix = format!("magpie-test-{:016x}", rand::random::<u64>());
+        let (bucket, query) = url.split_once('?').expect("an s3:// URL with its endpoint");
+        vec![
+            ("MAGPIE_BLOBS".to_owned(), format!("{}/{prefix}?{query}", bucket.trim_end_matches('/'))),
+            ("MAGPIE_S3_ACCESS_KEY_ID".to_owned(), var("MAGPIE_TEST_S3_ACCESS_KEY_ID")),
+            ("MAGPIE_S3_SECRET_ACCESS_KEY".to_owned(), var("MAGPIE_TEST_S3_SECRET_ACCESS_KEY")),
+        ]
     }
 
     /// A new, empty database on the PostgreSQL server at `postgres` and a new bus prefix on
