@@ -1109,11 +1109,11 @@ async fn tail(c: &impl GenericClient, after: LogCursor, limit: usize, foreign: &
 #[async_trait]
 impl ConversationLog for PgStore {
     async fn tail(&self, after: LogCursor, limit: usize) -> StoreResult<LogPage> {
-        settled_read_tx!(self, |c, foreign| tail(c, after, limit, &foreign).await?)
+        settled_read_tx!(self, follower_client, |c, foreign| tail(c, after, limit, &foreign).await?)
     }
 
     async fn log_head(&self) -> StoreResult<LogCursor> {
-        settled_read_tx!(self, |c, foreign| {
+        settled_read_tx!(self, follower_client, |c, foreign| {
             cursor(c.query_one(&format!("SELECT {}", line(1)), &[&foreign]).await?.try_get(0)?, 0)
         })
     }
@@ -1252,7 +1252,7 @@ impl ConversationLog for PgStore {
     ) -> StoreResult<Vec<Summary>> {
         let which = if ascending { Summaries::After(account, after) } else { Summaries::Before(account, after) };
         let base = self.activity_base();
-        settled_read_tx!(self, |c, foreign| summaries(c, which, limit, base, &foreign).await?)
+        settled_read_tx!(self, client, |c, foreign| summaries(c, which, limit, base, &foreign).await?)
     }
 
     async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {

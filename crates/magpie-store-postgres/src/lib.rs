@@ -66,6 +66,8 @@ pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 const IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 10_000;
 /// The `application_name` of every connection Magpie opens to PostgreSQL.
 pub const APPLICATION_NAME: &str = "magpie";
+/// Connections each node keeps for its followers of the log, besides the pool of `pool_size`.
+pub const FOLLOWER_CONNECTIONS: usize = 2;
 /// Connections per node when the configuration names none.
 pub const POOL_SIZE_DEFAULT: usize = 16;
 
@@ -91,6 +93,9 @@ pub struct PgStore {
 
 struct Inner {
     pool: Pool,
+    /// Connections of the log's followers alone, so that reading the tail never waits behind
+    /// the requests' writes for a pooled connection (delivery would fall behind under load).
+    followers: Pool,
     bus: Arc<dyn Bus>,
     /// Added to transaction ids to make activities (`store_meta.activity_base`).
     activity_base: i64,
@@ -353,16 +358,17 @@ macro_rules! read_tx {
     }};
 }
 
-/// Like [`read_tx`], for reads below the log's commit line: first reads which transactions are
+/// Like [`read_tx`] on a connection from `store.$connection()` (`client` for requests,
+/// `follower_client` for the log's followers), for reads below the log's commit line: first reads which transactions are
 /// working in other databases of the server (bound to `$foreign`, for [`chat::line`]), then
 /// runs `$body` in one `REPEATABLE READ, READ ONLY` transaction bound to `$c`. The first read
 /// comes before the transaction's snapshot, so that every such transaction already running
 /// when the snapshot is taken is known as another database's and holds the line back not at all.
 macro_rules! settled_read_tx {
-    ($store:expr, |$c:ident, $foreign:ident| $body:expr) => {{
+    ($store:expr, $connection:ident, |$c:ident, $foreign:ident| $body:expr) => {{
         let store: &$crate::PgStore = $store;
         let outcome: $crate::PgResult<_> = async {
-            let mut client = store.client().await?;
+            let mut client = store.$connection().await?;
             let $foreign: Vec<i64> = $crate::chat::foreign_xids(&client).await?;
             let inner = $crate::read_only(&mut client).await?;
             let $c = &inner;
@@ -417,15 +423,19 @@ impl PgStore {
         );
         config.options(options.trim());
         config.connect_timeout(CONNECTION_WAIT);
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(CONNECTION_WAIT))
-            .create_timeout(Some(CONNECTION_WAIT))
-            .recycle_timeout(Some(CONNECTION_WAIT))
-            .build()
-            .map_err(|e| OpenError::Pool(e.to_string()))?;
+        let pool = |size: usize| {
+            let manager =
+                Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            Pool::builder(manager)
+                .max_size(size.max(1))
+                .runtime(Runtime::Tokio1)
+                .wait_timeout(Some(CONNECTION_WAIT))
+                .create_timeout(Some(CONNECTION_WAIT))
+                .recycle_timeout(Some(CONNECTION_WAIT))
+                .build()
+                .map_err(|e| OpenError::Pool(e.to_string()))
+        };
+        let (followers, pool) = (pool(FOLLOWER_CONNECTIONS)?, pool(pool_size)?);
         let mut client = pool.get().await.map_err(|e| OpenError::Connect(e.to_string()))?;
         migrate::run(&mut client).await?;
         let activity_base: i64 = client
@@ -434,12 +444,17 @@ impl PgStore {
             .map_err(OpenError::Migrate)?
             .get(0);
         drop(client);
-        Ok(PgStore { inner: Arc::new(Inner { pool, bus, activity_base }) })
+        Ok(PgStore { inner: Arc::new(Inner { pool, followers, bus, activity_base }) })
     }
 
     /// A pooled connection.
     pub(crate) async fn client(&self) -> PgResult<deadpool_postgres::Object> {
         Ok(self.inner.pool.get().await?)
+    }
+
+    /// A connection of the followers' own pool.
+    pub(crate) async fn follower_client(&self) -> PgResult<deadpool_postgres::Object> {
+        Ok(self.inner.followers.get().await?)
     }
 
     pub(crate) fn activity_base(&self) -> i64 {
