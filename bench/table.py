@@ -88,7 +88,9 @@ def main():
           ", ".join(f'{s["target_rate"]}: {s["send_to_delivery"]["p99_ms"]:.0f}' for s in r["steps"])]
          for r in ramps]))
 
-    held = [(r, s) for r in ramps for s in r["steps"] if s["target_rate"] == r.get("sustainable_rate")]
+    # The last attempt at the sustainable rate is the one that held (`--tries`).
+    held = [(r, [s for s in r["steps"] if s["target_rate"] == r.get("sustainable_rate")][-1])
+            for r in ramps if r.get("sustainable_rate")]
     if held:
         print("\n### ramp: CPU-s per million deliveries at the highest sustainable step\n")
         print(table(

@@ -156,6 +156,11 @@ pub enum Scenario {
         p99_ms: f64,
         #[arg(long, default_value_t = 4)]
         peers: usize,
+        /// Attempts per rate: a step that does not hold is run again, up to this many times in
+        /// all, before the ramp stops (every attempt is reported). More than one keeps a
+        /// moment's noise on a shared machine from ending the ramp.
+        #[arg(long, default_value_t = 1)]
+        tries: u32,
     },
 }
 
@@ -184,10 +189,19 @@ async fn scenario(args: &BenchArgs) -> Result<Report> {
             Report::Group(scenarios::group(args, *members, *messages, *rate).await?)
         }
         Scenario::Sync { clients, messages } => Report::Sync(scenarios::sync(args, *clients, *messages).await?),
-        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers } => Report::Ramp(
-            scenarios::ramp(args, *users, *peers, *start, *step, *max_rate, Duration::from_secs(*step_secs), *p99_ms)
-                .await?,
-        ),
+        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers, tries } => {
+            let ramp = scenarios::Ramp {
+                users: *users,
+                peers: *peers,
+                start: *start,
+                step: *step,
+                max_rate: *max_rate,
+                step_time: Duration::from_secs(*step_secs),
+                p99_ms: *p99_ms,
+                tries: *tries,
+            };
+            Report::Ramp(scenarios::ramp(args, &ramp).await?)
+        }
     })
 }
 

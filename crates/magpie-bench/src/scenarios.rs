@@ -399,38 +399,46 @@ pub struct RampReport {
     pub p99_bound_ms: f64,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn ramp(
-    args: &BenchArgs,
-    n: usize,
-    peers: usize,
-    start: u32,
-    step: u32,
-    max_rate: u32,
-    step_time: Duration,
-    p99_ms: f64,
-) -> Result<RampReport> {
-    let mut rig = direct_rig(args, n, peers).await?;
+/// How a ramp climbs: from `start` by `step` up to `max_rate` messages per second, each step
+/// `step_time` long, with `users` users of `peers` direct chats each.
+pub struct Ramp {
+    pub users: usize,
+    pub peers: usize,
+    pub start: u32,
+    pub step: u32,
+    pub max_rate: u32,
+    pub step_time: Duration,
+    /// The p99 send→delivery bound, in milliseconds.
+    pub p99_ms: f64,
+    /// Attempts per rate before the ramp stops (at least one).
+    pub tries: u32,
+}
+
+pub async fn ramp(args: &BenchArgs, ramp: &Ramp) -> Result<RampReport> {
+    let mut rig = direct_rig(args, ramp.users, ramp.peers).await?;
     let mut steps = Vec::new();
     let mut sustainable = None;
-    let mut rate = start.max(1);
-    while rate <= max_rate {
-        let (next, report) = direct_phase(args, rig, rate, step_time).await?;
-        rig = next;
-        // A step holds when nothing was lost or failed, p99 stayed within the bound, and the
-        // server kept up with the offered rate (within 5 %).
-        let holds = report.lost == 0
-            && report.failed == 0
-            && report.send_to_delivery.p99_ms <= p99_ms
-            && report.throughput >= f64::from(rate) * 0.95;
-        steps.push(report);
-        if !holds {
-            break;
+    let mut rate = ramp.start.max(1);
+    'rates: while rate <= ramp.max_rate {
+        for _ in 0..ramp.tries.max(1) {
+            let (next, report) = direct_phase(args, rig, rate, ramp.step_time).await?;
+            rig = next;
+            // A step holds when nothing was lost or failed, p99 stayed within the bound, and the
+            // server kept up with the offered rate (within 5 %).
+            let holds = report.lost == 0
+                && report.failed == 0
+                && report.send_to_delivery.p99_ms <= ramp.p99_ms
+                && report.throughput >= f64::from(rate) * 0.95;
+            steps.push(report);
+            if holds {
+                sustainable = Some(rate);
+                rate = rate.saturating_add(ramp.step.max(1));
+                continue 'rates;
+            }
         }
-        sustainable = Some(rate);
-        rate = rate.saturating_add(step.max(1));
+        break;
     }
-    Ok(RampReport { steps, sustainable_rate: sustainable, p99_bound_ms: p99_ms })
+    Ok(RampReport { steps, sustainable_rate: sustainable, p99_bound_ms: ramp.p99_ms })
 }
 
 impl std::fmt::Display for RampReport {
