@@ -27,6 +27,20 @@ def fmt(value, digits=0):
     return f"{value:,}"
 
 
+def watched(r, name):
+    """CPU-s per million deliveries of a process the bench watched (PostgreSQL, Redis)."""
+    for w in r.get("watched") or []:
+        if w["name"] == name:
+            return w.get("cpu_secs_per_million_deliveries")
+    return None
+
+
+def per_node(r):
+    """Each node's CPU-s per million deliveries, for a server of several nodes."""
+    nodes = r.get("nodes") or []
+    return " + ".join(fmt(n.get("cpu_secs_per_million_deliveries"), 1) for n in nodes) if nodes else "–"
+
+
 def table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     out += ["| " + " | ".join(row) + " |" for row in rows]
@@ -56,6 +70,16 @@ def main():
           "/".join(fmt(r["send_to_delivery"][k], 1) for k in ("p50_ms", "p99_ms", "p999_ms")),
           fmt(r.get("server_cpu_secs_per_million_deliveries"), 1)] for r in by(rows, "direct")]))
 
+    costs = [r for r in by(rows, "direct") if r.get("watched")]
+    if costs:
+        print("\n### direct: CPU-s per million deliveries of each process, on PostgreSQL and Redis\n")
+        print(table(
+            ["server", "rate", "nodes together", "each node", "PostgreSQL", "Redis", "all"],
+            [[r["server"], fmt(r["target_rate"]), fmt(r.get("server_cpu_secs_per_million_deliveries"), 1),
+              per_node(r), fmt(watched(r, "postgres"), 1), fmt(watched(r, "redis"), 1),
+              fmt(sum(v for v in (r.get("server_cpu_secs_per_million_deliveries"), watched(r, "postgres"),
+                                  watched(r, "redis")) if v is not None), 1)] for r in costs]))
+
     ramps = by(rows, "ramp")
     print("\n### ramp: the highest sustainable `direct` rate (no loss, p99 ≤ 100 ms, keeps up)\n")
     print(table(
@@ -63,6 +87,16 @@ def main():
         [[r["server"], fmt(r.get("sustainable_rate")),
           ", ".join(f'{s["target_rate"]}: {s["send_to_delivery"]["p99_ms"]:.0f}' for s in r["steps"])]
          for r in ramps]))
+
+    # The last attempt at the sustainable rate is the one that held (`--tries`).
+    held = [(r, [s for s in r["steps"] if s["target_rate"] == r.get("sustainable_rate")][-1])
+            for r in ramps if r.get("sustainable_rate")]
+    if held:
+        print("\n### ramp: CPU-s per million deliveries at the highest sustainable step\n")
+        print(table(
+            ["server", "rate", "server (nodes together)", "each node", "PostgreSQL", "Redis"],
+            [[r["server"], fmt(s["target_rate"]), fmt(s.get("server_cpu_secs_per_million_deliveries"), 1),
+              per_node(s), fmt(watched(s, "postgres"), 1), fmt(watched(s, "redis"), 1)] for r, s in held]))
 
     print("\n### group: one member posts to a group with everyone online\n")
     print(table(
@@ -79,13 +113,13 @@ def main():
           fmt(r["entries_per_sec"]), "yes" if r["gap_free"] else "NO"] for r in by(rows, "sync")]))
 
     rates = {r["server"]: r.get("sustainable_rate") for r in ramps}
-    magpie = rates.get("magpie")
-    if magpie:
+    lines = []
+    for ours in ("magpie", "magpie-pg", "magpie-pg2", "magpie-pg3"):
+        for other in ("ejabberd-pg-mam", "ejabberd-mam", "ejabberd", "prosody-mam", "prosody"):
+            if rates.get(ours) and rates.get(other):
+                lines.append([f"{ours} / {other}", f"{rates[ours] / rates[other]:.2f}×"])
+    if lines:
         print("\n### ratios of sustainable `direct` rates, from this run\n")
-        lines = []
-        for other in ("ejabberd-mam", "ejabberd", "prosody-mam", "prosody"):
-            if rates.get(other):
-                lines.append([f"magpie / {other}", f"{magpie / rates[other]:.2f}×"])
         print(table(["", "ratio"], lines))
 
 

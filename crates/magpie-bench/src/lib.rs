@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Result;
 use serde::Serialize;
 
-pub use stats::{Clock, Latency, LatencySummary, ProcSample, sample};
+pub use stats::{Clock, Latency, LatencySummary, ProcSample, Watched, sample, sample_tree};
 
 /// Options shared by every scenario.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,9 +24,11 @@ pub struct BenchArgs {
     /// The kind of server to load: Magpie over its WebSocket, or an XMPP server over c2s.
     #[arg(long, global = true, value_enum, default_value = "magpie")]
     pub target: Target,
-    /// The Magpie server to load.
-    #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    /// The Magpie server to load: one node's URL, or the nodes of a cluster (`--url` repeated,
+    /// or URLs separated by commas). Users are spread over the nodes round-robin: user i's
+    /// logins, requests and connection go to node i mod N; accounts are created on the first.
+    #[arg(long, global = true, value_delimiter = ',', default_value = "http://127.0.0.1:8080")]
+    pub url: Vec<String>,
     /// The XMPP server's c2s listener (plain TCP), for `--target xmpp`.
     #[arg(long, global = true, default_value = "127.0.0.1:5222")]
     pub xmpp_addr: String,
@@ -36,9 +38,14 @@ pub struct BenchArgs {
     /// Register the XMPP accounts in band (XEP-0077) first; existing ones are kept.
     #[arg(long, global = true)]
     pub register: bool,
-    /// The server's process id, to read its memory and CPU time from /proc.
-    #[arg(long, global = true)]
-    pub server_pid: Option<u32>,
+    /// The server's process id, to read its memory and CPU time from /proc; for a cluster, one
+    /// per node (repeated, or separated by commas), reported per node and summed.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub server_pid: Vec<u32>,
+    /// Another process whose CPU time to report per delivery, with its descendants', as
+    /// `NAME=PID` (repeatable): a cluster's PostgreSQL (the postmaster's pid) and Redis, say.
+    #[arg(long, global = true, value_name = "NAME=PID")]
+    pub watch: Vec<Watched>,
     /// Print the result as one JSON object instead of the text summary.
     #[arg(long, global = true)]
     pub json: bool,
@@ -60,6 +67,24 @@ pub struct BenchArgs {
     /// a server that stalls does not stall the comparison.
     #[arg(long, global = true, default_value_t = 900)]
     pub max_secs: u64,
+}
+
+impl BenchArgs {
+    /// How many Magpie nodes the users are spread over (at least one).
+    pub fn nodes(&self) -> usize {
+        self.url.len().max(1)
+    }
+
+    /// The URL of node `node` (of [`BenchArgs::node_of`]); the first node's if there is none such.
+    pub fn node_url(&self, node: usize) -> &str {
+        self.url.get(node).or(self.url.first()).map_or("http://127.0.0.1:8080", String::as_str)
+    }
+
+    /// The node of the bench's `i`-th user: round-robin, so that consecutive users, who share
+    /// the direct chats of `direct` and `ramp`, are on different nodes.
+    pub fn node_of(&self, i: usize) -> usize {
+        i % self.nodes()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -131,6 +156,11 @@ pub enum Scenario {
         p99_ms: f64,
         #[arg(long, default_value_t = 4)]
         peers: usize,
+        /// Attempts per rate: a step that does not hold is run again, up to this many times in
+        /// all, before the ramp stops (every attempt is reported). More than one keeps a
+        /// moment's noise on a shared machine from ending the ramp.
+        #[arg(long, default_value_t = 1)]
+        tries: u32,
     },
 }
 
@@ -159,10 +189,19 @@ async fn scenario(args: &BenchArgs) -> Result<Report> {
             Report::Group(scenarios::group(args, *members, *messages, *rate).await?)
         }
         Scenario::Sync { clients, messages } => Report::Sync(scenarios::sync(args, *clients, *messages).await?),
-        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers } => Report::Ramp(
-            scenarios::ramp(args, *users, *peers, *start, *step, *max_rate, Duration::from_secs(*step_secs), *p99_ms)
-                .await?,
-        ),
+        Scenario::Ramp { users, start, step, max_rate, step_secs, p99_ms, peers, tries } => {
+            let ramp = scenarios::Ramp {
+                users: *users,
+                peers: *peers,
+                start: *start,
+                step: *step,
+                max_rate: *max_rate,
+                step_time: Duration::from_secs(*step_secs),
+                p99_ms: *p99_ms,
+                tries: *tries,
+            };
+            Report::Ramp(scenarios::ramp(args, &ramp).await?)
+        }
     })
 }
 
@@ -201,5 +240,83 @@ impl std::fmt::Display for Report {
             Report::Sync(r) => r.fmt(f),
             Report::Ramp(r) => r.fmt(f),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn parse(args: &[&str]) -> BenchArgs {
+        Cli::try_parse_from([&["magpie-bench"], args].concat()).unwrap().bench
+    }
+
+    #[test]
+    fn one_url_is_one_node() {
+        let args = parse(&["--url", "http://a:1", "direct"]);
+        assert_eq!(args.url, ["http://a:1"]);
+        assert_eq!(args.nodes(), 1);
+        assert_eq!((0..3).map(|i| args.node_of(i)).collect::<Vec<_>>(), [0, 0, 0]);
+        assert!(args.server_pid.is_empty());
+    }
+
+    #[test]
+    fn several_urls_repeated_or_comma_separated_spread_users_round_robin() {
+        let args = parse(&[
+            "--url",
+            "http://a:1,http://b:2",
+            "--url",
+            "http://c:3",
+            "--server-pid",
+            "10,11",
+            "--server-pid",
+            "12",
+            "--watch",
+            "postgres=20",
+            "--watch",
+            "redis=21",
+            "direct",
+        ]);
+        assert_eq!(args.url, ["http://a:1", "http://b:2", "http://c:3"]);
+        assert_eq!(args.server_pid, [10, 11, 12]);
+        let watched: Vec<(&str, u32)> = args.watch.iter().map(|w| (w.name.as_str(), w.pid)).collect();
+        assert_eq!(watched, [("postgres", 20), ("redis", 21)]);
+        let nodes: Vec<&str> = (0..7).map(|i| args.node_url(args.node_of(i))).collect();
+        assert_eq!(
+            nodes,
+            ["http://a:1", "http://b:2", "http://c:3", "http://a:1", "http://b:2", "http://c:3", "http://a:1"]
+        );
+    }
+
+    #[test]
+    fn a_watched_process_is_name_equals_pid() {
+        assert_eq!("redis=5".parse(), Ok(Watched { name: "redis".to_owned(), pid: 5 }));
+        for bad in ["redis", "=5", "redis=", "redis=x"] {
+            assert!(bad.parse::<Watched>().is_err(), "{bad}");
+        }
+        assert!(Cli::try_parse_from(["magpie-bench", "--watch", "redis", "direct"]).is_err());
+    }
+
+    #[test]
+    fn a_process_tree_has_used_at_least_its_root_s_cpu() {
+        // Burn a little CPU so that the process has ticks to its name.
+        let mut x = 0u64;
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let pid = std::process::id();
+        let own = sample(pid).unwrap().cpu_secs;
+        let tree = sample_tree(pid).unwrap();
+        assert!(tree >= own, "tree {tree} < own {own}");
+        assert!(sample_tree(u32::MAX).is_none());
     }
 }

@@ -41,6 +41,9 @@ pub struct User {
     pub name: String,
     /// Magpie: a session token from login.
     token: Option<String>,
+    /// Magpie: the node (an index into `--url`) that this user logged in on, and whose
+    /// WebSocket it connects to.
+    pub node: usize,
 }
 
 impl Link {
@@ -49,7 +52,7 @@ impl Link {
             Target::Magpie => {
                 let account =
                     native::Account { address: user.address.clone(), token: user.token.clone().context("no token")? };
-                let (conn, pushes) = Conn::open(&native::ws_url(&args.url), &account).await?;
+                let (conn, pushes) = Conn::open(&native::ws_url(args.node_url(user.node)), &account).await?;
                 Ok((Link::Native(conn), pushes))
             }
             Target::Xmpp => {
@@ -130,7 +133,8 @@ pub fn xmpp_server(args: &BenchArgs) -> xmpp::Server {
 }
 
 /// The bench's first `n` users, created when asked (`--admin` for Magpie, `--register` for
-/// XMPP) and, on Magpie, logged in.
+/// XMPP) and, on Magpie, logged in, each on its node ([`BenchArgs::node_of`]). Accounts are
+/// created through the first node: in a cluster every node reads the same database.
 pub async fn users(args: &BenchArgs, n: usize) -> Result<Vec<User>> {
     let names: Vec<String> = (0..n).map(|i| format!("{}{i}", args.prefix)).collect();
     let address = |name: &str| format!("{name}@{}", args.domain);
@@ -139,7 +143,7 @@ pub async fn users(args: &BenchArgs, n: usize) -> Result<Vec<User>> {
             if let Some(admin) = &args.admin {
                 let (who, password) =
                     admin.split_once(':').ok_or_else(|| anyhow::anyhow!("--admin is name@domain:password"))?;
-                let (client, _) = magpie_client::Client::new(&args.url)?.login(who, password).await?;
+                let (client, _) = magpie_client::Client::new(args.node_url(0))?.login(who, password).await?;
                 let client = &client;
                 stream::iter(
                     names.iter().map(|name| async move {
@@ -150,12 +154,14 @@ pub async fn users(args: &BenchArgs, n: usize) -> Result<Vec<User>> {
                 .try_collect::<Vec<()>>()
                 .await?;
             }
-            stream::iter(names.iter().map(|name| async move {
-                let account = native::login(&args.url, &address(name), &args.password).await?;
+            stream::iter(names.iter().enumerate().map(|(i, name)| async move {
+                let node = args.node_of(i);
+                let account = native::login(args.node_url(node), &address(name), &args.password).await?;
                 Ok::<_, anyhow::Error>(User {
                     address: account.address,
                     name: name.clone(),
                     token: Some(account.token),
+                    node,
                 })
             }))
             .buffered(args.concurrency)
@@ -173,7 +179,10 @@ pub async fn users(args: &BenchArgs, n: usize) -> Result<Vec<User>> {
                 .try_collect::<Vec<()>>()
                 .await?;
             }
-            Ok(names.iter().map(|name| User { address: address(name), name: name.clone(), token: None }).collect())
+            Ok(names
+                .iter()
+                .map(|name| User { address: address(name), name: name.clone(), token: None, node: 0 })
+                .collect())
         }
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::link::{self, Dest, Link, User};
 use crate::native::Pushed;
-use crate::stats::{Clock, Latency, LatencySummary, ProcSample, sample};
+use crate::stats::{Clock, Latency, LatencySummary, Usage, UsageReport};
 use crate::{BenchArgs, Target};
 
 /// How long the bench waits, after the last send, for acks and deliveries still under way.
@@ -26,10 +26,6 @@ const SETTLE_MAX: Duration = Duration::from_secs(300);
 /// Reads and drops a connection's pushes, for a connection whose pushes are not measured.
 async fn drain(mut pushes: mpsc::Receiver<Pushed>) {
     while pushes.recv().await.is_some() {}
-}
-
-fn server(args: &BenchArgs) -> Option<ProcSample> {
-    args.server_pid.and_then(sample)
 }
 
 // ---- connect --------------------------------------------------------------------------------
@@ -46,7 +42,7 @@ pub struct ConnectReport {
 
 pub async fn connect(args: &BenchArgs, n: usize, rate: u32, hold: Duration) -> Result<ConnectReport> {
     let users = link::users(args, n).await?;
-    let before = server(args);
+    let before = Usage::sample(args).rss_bytes();
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
     let mut opening = FuturesUnordered::new();
@@ -77,20 +73,20 @@ pub async fn connect(args: &BenchArgs, n: usize, rate: u32, hold: Duration) -> R
     }
     let open_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(hold).await;
-    let after = server(args);
+    let after = Usage::sample(args).rss_bytes();
     for (conn, _) in &open {
         conn.close().await;
     }
     let per = match (before, after) {
-        (Some(b), Some(a)) if n > 0 => Some((a.rss_bytes as f64 - b.rss_bytes as f64) / n as f64),
+        (Some(b), Some(a)) if n > 0 => Some((a as f64 - b as f64) / n as f64),
         _ => None,
     };
     Ok(ConnectReport {
         connections: open.len(),
         open_secs,
         connect_latency: latency.summary(),
-        server_rss_before_bytes: before.map(|s| s.rss_bytes),
-        server_rss_after_bytes: after.map(|s| s.rss_bytes),
+        server_rss_before_bytes: before,
+        server_rss_after_bytes: after,
         server_bytes_per_connection: per,
     })
 }
@@ -174,9 +170,9 @@ pub struct DirectReport {
     pub throughput: f64,
     pub send_to_ack: LatencySummary,
     pub send_to_delivery: LatencySummary,
-    pub server_cpu_secs: Option<f64>,
-    pub server_cpu_secs_per_million_deliveries: Option<f64>,
-    pub server_rss_bytes: Option<u64>,
+    /// The server's CPU (per node too, in a cluster) and memory, and the watched processes' CPU.
+    #[serde(flatten)]
+    pub usage: UsageReport,
 }
 
 struct PhaseTotals {
@@ -222,7 +218,7 @@ async fn direct_phase(
         sending: AtomicBool::new(true),
         settle: Notify::new(),
     });
-    let before = server(args);
+    let before = Usage::sample(args);
     let per_user = f64::from(rate.max(1)) / n as f64;
     let period = Duration::from_secs_f64(1.0 / per_user);
     let started = Instant::now();
@@ -260,8 +256,7 @@ async fn direct_phase(
         delivery_latency.merge(&outcome.delivery_latency);
         users.push(user);
     }
-    let after = server(args);
-    let cpu = before.zip(after).map(|(b, a)| a.cpu_secs - b.cpu_secs);
+    let usage = Usage::sample(args).since(&before, delivered);
     let report = DirectReport {
         users: n,
         target_rate: rate,
@@ -275,9 +270,7 @@ async fn direct_phase(
         throughput: delivered as f64 / send_secs,
         send_to_ack: ack_latency.summary(),
         send_to_delivery: delivery_latency.summary(),
-        server_cpu_secs: cpu,
-        server_cpu_secs_per_million_deliveries: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
-        server_rss_bytes: after.map(|s| s.rss_bytes),
+        usage,
     };
     Ok((DirectRig { users }, report))
 }
@@ -394,10 +387,7 @@ impl std::fmt::Display for DirectReport {
         writeln!(f, "  throughput {:.0} deliveries/s", self.throughput)?;
         writeln!(f, "  send→ack:      {}", self.send_to_ack)?;
         writeln!(f, "  send→delivery: {}", self.send_to_delivery)?;
-        if let (Some(cpu), Some(per)) = (self.server_cpu_secs, self.server_cpu_secs_per_million_deliveries) {
-            writeln!(f, "  server CPU {cpu:.2} s: {per:.1} CPU-s per million deliveries")?;
-        }
-        Ok(())
+        write!(f, "{}", self.usage)
     }
 }
 
@@ -409,38 +399,46 @@ pub struct RampReport {
     pub p99_bound_ms: f64,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn ramp(
-    args: &BenchArgs,
-    n: usize,
-    peers: usize,
-    start: u32,
-    step: u32,
-    max_rate: u32,
-    step_time: Duration,
-    p99_ms: f64,
-) -> Result<RampReport> {
-    let mut rig = direct_rig(args, n, peers).await?;
+/// How a ramp climbs: from `start` by `step` up to `max_rate` messages per second, each step
+/// `step_time` long, with `users` users of `peers` direct chats each.
+pub struct Ramp {
+    pub users: usize,
+    pub peers: usize,
+    pub start: u32,
+    pub step: u32,
+    pub max_rate: u32,
+    pub step_time: Duration,
+    /// The p99 send→delivery bound, in milliseconds.
+    pub p99_ms: f64,
+    /// Attempts per rate before the ramp stops (at least one).
+    pub tries: u32,
+}
+
+pub async fn ramp(args: &BenchArgs, ramp: &Ramp) -> Result<RampReport> {
+    let mut rig = direct_rig(args, ramp.users, ramp.peers).await?;
     let mut steps = Vec::new();
     let mut sustainable = None;
-    let mut rate = start.max(1);
-    while rate <= max_rate {
-        let (next, report) = direct_phase(args, rig, rate, step_time).await?;
-        rig = next;
-        // A step holds when nothing was lost or failed, p99 stayed within the bound, and the
-        // server kept up with the offered rate (within 5 %).
-        let holds = report.lost == 0
-            && report.failed == 0
-            && report.send_to_delivery.p99_ms <= p99_ms
-            && report.throughput >= f64::from(rate) * 0.95;
-        steps.push(report);
-        if !holds {
-            break;
+    let mut rate = ramp.start.max(1);
+    'rates: while rate <= ramp.max_rate {
+        for _ in 0..ramp.tries.max(1) {
+            let (next, report) = direct_phase(args, rig, rate, ramp.step_time).await?;
+            rig = next;
+            // A step holds when nothing was lost or failed, p99 stayed within the bound, and the
+            // server kept up with the offered rate (within 5 %).
+            let holds = report.lost == 0
+                && report.failed == 0
+                && report.send_to_delivery.p99_ms <= ramp.p99_ms
+                && report.throughput >= f64::from(rate) * 0.95;
+            steps.push(report);
+            if holds {
+                sustainable = Some(rate);
+                rate = rate.saturating_add(ramp.step.max(1));
+                continue 'rates;
+            }
         }
-        sustainable = Some(rate);
-        rate = rate.saturating_add(step.max(1));
+        break;
     }
-    Ok(RampReport { steps, sustainable_rate: sustainable, p99_bound_ms: p99_ms })
+    Ok(RampReport { steps, sustainable_rate: sustainable, p99_bound_ms: ramp.p99_ms })
 }
 
 impl std::fmt::Display for RampReport {
@@ -475,7 +473,8 @@ pub struct GroupReport {
     /// Every single delivery.
     pub send_to_delivery: LatencySummary,
     pub deliveries_per_sec: f64,
-    pub server_cpu_secs_per_million_deliveries: Option<f64>,
+    #[serde(flatten)]
+    pub usage: UsageReport,
 }
 
 pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -> Result<GroupReport> {
@@ -546,7 +545,7 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
     if tokio::time::timeout(SETTLE_MAX, settling).await.is_err() {
         bail!("the group did not settle: message 0 did not reach every member within {SETTLE_MAX:?}");
     }
-    let before = server(args);
+    let before = Usage::sample(args);
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
     let mut acks = Vec::new();
@@ -565,12 +564,11 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
         latency.merge(&l);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let after = server(args);
+    let usage = Usage::sample(args).since(&before, delivered);
     let mut per_message = Latency::default();
     for slot in fan_out.iter().skip(1) {
         per_message.record(slot.load(Ordering::Relaxed));
     }
-    let cpu = before.zip(after).map(|(b, a)| a.cpu_secs - b.cpu_secs);
     Ok(GroupReport {
         members,
         messages,
@@ -580,7 +578,7 @@ pub async fn group(args: &BenchArgs, members: usize, messages: u64, rate: u32) -
         fan_out: per_message.summary(),
         send_to_delivery: latency.summary(),
         deliveries_per_sec: delivered as f64 / elapsed,
-        server_cpu_secs_per_million_deliveries: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
+        usage,
     })
 }
 
@@ -637,10 +635,7 @@ impl std::fmt::Display for GroupReport {
         writeln!(f, "  every member has it: {}", self.fan_out)?;
         writeln!(f, "  each delivery:       {}", self.send_to_delivery)?;
         writeln!(f, "  {:.0} deliveries/s", self.deliveries_per_sec)?;
-        if let Some(per) = self.server_cpu_secs_per_million_deliveries {
-            writeln!(f, "  server: {per:.1} CPU-s per million deliveries")?;
-        }
-        Ok(())
+        write!(f, "{}", self.usage)
     }
 }
 
