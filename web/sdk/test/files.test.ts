@@ -76,5 +76,6 @@ test("an upload the server refuses fails the message, which can then be discarde
   const failed = await until(alice, () => alice.outbox(chat).find((m) => m.entry.client_msg_id === id && m.state === "failed"), "the upload fails");
   expect(failed.error).toMatchObject({ code: "too_large", status: 413 });
   alice.discard(chat, id);
-  expect(alice.outbox()).toEqual([]);
+  // Only this message: the file message of the test before may still await its ack.
+  expect(alice.outbox().filter((m) => m.entry.client_msg_id === id)).toEqual([]);
 });
