@@ -32,7 +32,7 @@ pub const CURSOR_SAVE_INTERVAL: Duration = Duration::from_secs(1);
 /// How soon a follower reads the tail again when a wake named items that its last read did not
 /// reach: an adapter whose commit line trails its commits (PostgreSQL's waits for every older
 /// transaction to end) serves them a moment later. The wait doubles, up to [`POLL_INTERVAL`],
-/// until the read reaches them.
+/// while reads get nowhere, and starts again from this when one moves the cursor.
 pub const REREAD_FIRST: Duration = Duration::from_millis(2);
 /// Wakes a follower takes at once when they arrive together (see `Follower::run`).
 pub const WAKES_PER_BATCH_MAX: usize = 1024;
@@ -115,8 +115,9 @@ pub struct Follower<H: LogHandler> {
     unsaved: bool,
     /// The furthest cursor a wake said the log reached.
     wanted: LogCursor,
-    /// When to read the tail again because it had not reached `wanted`, and the wait before.
-    reread: Option<(tokio::time::Instant, Duration)>,
+    /// When to read the tail again because it had not reached `wanted`, the wait before, and
+    /// where the cursor stood when that read was planned.
+    reread: Option<(tokio::time::Instant, Duration, LogCursor)>,
 }
 
 impl<H: LogHandler> Follower<H> {
@@ -177,7 +178,7 @@ impl<H: LogHandler> Follower<H> {
         let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let reread_at = self.reread.map(|(at, _)| at);
+            let reread_at = self.reread.map(|(at, _, _)| at);
             let reread = async move {
                 match reread_at {
                     Some(at) => tokio::time::sleep_until(at).await,
@@ -244,12 +245,15 @@ impl<H: LogHandler> Follower<H> {
         let now = tokio::time::Instant::now();
         match self.reread {
             // Still waiting for the planned read.
-            Some((at, _)) if at > now => {}
-            Some((_, wait)) => {
+            Some((at, _, _)) if at > now => {}
+            // The last read got nowhere: wait longer before the next.
+            Some((_, wait, from)) if self.cursor <= from => {
                 let wait = (wait * 2).min(self.poll_interval);
-                self.reread = Some((now + wait, wait));
+                self.reread = Some((now + wait, wait, self.cursor));
             }
-            None => self.reread = Some((now + REREAD_FIRST, REREAD_FIRST)),
+            // The first, or the last read moved on (a busy log, where new items keep coming):
+            // read again soon.
+            _ => self.reread = Some((now + REREAD_FIRST, REREAD_FIRST, self.cursor)),
         }
     }
 
