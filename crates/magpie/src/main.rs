@@ -50,7 +50,7 @@ enum Command {
         command: ConfigCommand,
     },
     /// Load a running server and measure it (see BENCHMARKS.md).
-    Bench(magpie_bench::BenchArgs),
+    Bench(Box<magpie_bench::BenchArgs>),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -91,7 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Bench(args)) = cli.command {
         // The bench is a client: it reads no server configuration.
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        return runtime.block_on(magpie_bench::run(args));
+        return runtime.block_on(magpie_bench::run(*args));
     }
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(dir) = cli.data_dir {
