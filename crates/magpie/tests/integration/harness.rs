@@ -467,32 +467,34 @@ impl PrivateRedis {
         }
     }
 
-    /// Starts the server (again, empty) on its port and waits until it takes connections.
+    /// Starts the server (again, empty) on its port and waits until it says it takes
+    /// connections (its "Ready to accept connections" line).
     pub async fn restart(&mut self) {
-        let child = std::process::Command::new("redis-server")
+        let mut child = std::process::Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(self.dir.path())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .spawn()
             .expect("redis-server (Debian's redis-server; scripts/test installs it)");
+        let stdout = child.stdout.take().unwrap();
         self.child = Some(child);
-        wait_for_port(self.port).await;
+        let ready = tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let ready = lines.by_ref().map_while(Result::ok).any(|l| l.contains("Ready to accept connections"));
+            // Keep draining its log, so that the server never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            ready
+        });
+        let ready = tokio::time::timeout(EVENTUALLY, ready).await.expect("redis-server did not get ready in time");
+        assert!(ready.unwrap(), "redis-server exited before it was ready");
     }
 }
 
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-/// Waits until something listens on `port`, for at most [`EVENTUALLY`].
-async fn wait_for_port(port: u16) {
-    let deadline = tokio::time::Instant::now() + EVENTUALLY;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "nothing listens on port {port}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -542,7 +544,7 @@ impl PrivatePostgres {
         self.running = false;
     }
 
-    /// Starts the server (again) and waits until it takes connections.
+    /// Starts the server (again); it takes connections when this returns.
     pub async fn start_again(&mut self) {
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=100",
@@ -551,8 +553,8 @@ impl PrivatePostgres {
         );
         let log = self.dir.path().join("run").join("server.log");
         self.pg_ctl(&["start", "-w", "-l", log.to_str().unwrap(), "-o", &options]);
+        // `pg_ctl start -w` returns once the server takes connections.
         self.running = true;
-        wait_for_port(self.port).await;
     }
 
     fn pg_ctl(&self, args: &[&str]) {
