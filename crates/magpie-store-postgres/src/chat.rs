@@ -4,6 +4,8 @@
 //! event heads of the accounts they log events for (in account order, all at once), so that
 //! two writes never wait for each other in a circle.
 
+pub(crate) mod batch;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -21,7 +23,8 @@ use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
 use tokio_postgres::Row;
 
 use crate::{
-    PgError, PgResult, PgStore, StoreResult, Tx, corrupt, cursor, read, read_tx, settled_read_tx, uncursor, write_tx,
+    ACTIVITY_SLOTS, PgError, PgResult, PgStore, StoreResult, Tx, corrupt, cursor, read, read_tx, settled_read_tx,
+    uncursor, write_tx,
 };
 
 /// The kinds that are not messages, as the core names them: the queries that count and show
@@ -383,7 +386,7 @@ async fn insert_entry(
     let insert = tx
         .c()
         .prepare_cached(&format!(
-            "WITH c AS (UPDATE conversations SET last_seq = $2, activity = GREATEST(activity, {XID} + $14), \
+            "WITH c AS (UPDATE conversations SET last_seq = $2, activity = GREATEST(activity, ({XID} + $14) * {ACTIVITY_SLOTS}), \
                  last_activity_ms = $13, message_count = message_count + CASE WHEN $15 THEN 1 ELSE 0 END, \
                  last_message_seq = CASE WHEN $15 THEN $2 ELSE last_message_seq END \
                  WHERE id = $1 AND last_seq = $2::bigint - 1 RETURNING message_count), \
@@ -539,7 +542,7 @@ async fn create_conversation(tx: &mut Tx<'_>, new: &NewConversation) -> PgResult
             &format!(
                 "INSERT INTO conversations (domain_id, kind, direct_key, name, description, avatar, announcement, \
                  owner_id, last_activity_ms, created_at_ms, activity) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, {XID} + $10) RETURNING id"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, ({XID} + $10) * {ACTIVITY_SLOTS}) RETURNING id"
             ),
             &[
                 &new.domain_id.0,
@@ -976,8 +979,8 @@ async fn summaries(
         }
         Summaries::After(account, after) => (
             format!(
-                "m.account_id = $2 AND m.left_seq IS NULL AND c.activity > $3 AND c.activity < {} + $4 \
-                 ORDER BY c.activity ASC LIMIT $5",
+                "m.account_id = $2 AND m.left_seq IS NULL AND c.activity > $3 \
+                 AND c.activity < ({} + $4) * {ACTIVITY_SLOTS} ORDER BY c.activity ASC LIMIT $5",
                 line(6)
             ),
             vec![Box::new(account.0), Box::new(after.0), Box::new(base), Box::new(limit), Box::new(foreign.to_vec())],
@@ -1175,6 +1178,16 @@ impl ConversationLog for PgStore {
     }
 
     async fn append(&self, append: Append) -> StoreResult<Result<Appended, Error>> {
+        // Plain messages commit in batches (see `batch`); a batch that failed hands each back to
+        // run alone, like every other append.
+        let append = if batch::batchable(&append) {
+            match self.batcher().append(append).await {
+                Ok(outcome) => return outcome,
+                Err(append) => *append,
+            }
+        } else {
+            append
+        };
         write_tx!(self, |tx| crate::chat::append(tx, &append).await?)
     }
 

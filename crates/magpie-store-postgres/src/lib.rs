@@ -64,6 +64,12 @@ pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 /// How long PostgreSQL lets a transaction sit idle before it ends it: a node that stalls inside
 /// a transaction cannot hold the log's commit line (and its followers) back for longer.
 const IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 10_000;
+/// Activities (the `sync` cursor) per transaction: a conversation's activity is
+/// `(xid + activity_base) * ACTIVITY_SLOTS + slot`, where a lone write takes slot 0 and a batch
+/// of messages ((`chat::batch`)) gives each of its conversations a slot of its own, so that no two
+/// conversations share an activity (pages of `sync` and of the conversation list break ties
+/// nowhere) and every activity of a transaction lies below those of any later one.
+pub(crate) const ACTIVITY_SLOTS: i64 = 1024;
 /// The `application_name` of every connection Magpie opens to PostgreSQL.
 pub const APPLICATION_NAME: &str = "magpie";
 /// Connections each node keeps for its followers of the log, besides the pool of `pool_size`.
@@ -99,6 +105,8 @@ struct Inner {
     bus: Arc<dyn Bus>,
     /// Added to transaction ids to make activities (`store_meta.activity_base`).
     activity_base: i64,
+    /// Commits plain messages together (see `chat::batch`).
+    batcher: chat::batch::Batcher,
 }
 
 /// A failure inside this crate, before it becomes a [`StoreError`].
@@ -444,7 +452,9 @@ impl PgStore {
             .map_err(OpenError::Migrate)?
             .get(0);
         drop(client);
-        Ok(PgStore { inner: Arc::new(Inner { pool, followers, bus, activity_base }) })
+        let batcher =
+            chat::batch::Batcher::start(chat::batch::Writer { pool: pool.clone(), bus: bus.clone(), activity_base });
+        Ok(PgStore { inner: Arc::new(Inner { pool, followers, bus, activity_base, batcher }) })
     }
 
     /// A pooled connection.
@@ -455,6 +465,10 @@ impl PgStore {
     /// A connection of the followers' own pool.
     pub(crate) async fn follower_client(&self) -> PgResult<deadpool_postgres::Object> {
         Ok(self.inner.followers.get().await?)
+    }
+
+    pub(crate) fn batcher(&self) -> &chat::batch::Batcher {
+        &self.inner.batcher
     }
 
     pub(crate) fn activity_base(&self) -> i64 {

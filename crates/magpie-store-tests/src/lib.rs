@@ -145,6 +145,7 @@ macro_rules! __for_each_check {
             presence::a_chosen_status_shows_while_connected,
             races::racing_appends_get_consecutive_seqs,
             races::racing_replays_store_one_entry,
+            races::concurrent_messages_stand_alone,
             races::removal_racing_a_send,
             races::racing_direct_chat_creation,
             races::racing_events_are_dense_per_account,
