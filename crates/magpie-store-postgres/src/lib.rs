@@ -2,14 +2,16 @@
 //! that any number of Magpie nodes share (cluster mode).
 //!
 //! **Writes.** Each write is one transaction (READ COMMITTED) on a pooled connection. Where
-//! SQLite has one writer, PostgreSQL has row locks: an append locks its conversation's row
-//! and gives the entry `last_seq + 1`; an account event locks its account's row of
-//! `event_heads`; so seqs are dense and commit in order per conversation and per account, and
-//! writes to different conversations never wait for each other. Locks are always taken in the
-//! same order (conversation, member, event heads by account id), so writes do not deadlock
-//! each other; a transaction that still loses to a concurrent one (a deadlock PostgreSQL broke,
-//! a serialisation failure, a unique key another transaction took first) runs again whole, up to
-//! [`WRITE_ATTEMPTS_MAX`] times. That is why the core's append checks are pure functions.
+//! SQLite has one writer, PostgreSQL has locks: a write first takes an advisory lock per stream
+//! of the log it appends to (its conversation, then the accounts it logs events for, in id
+//! order), and an append gives the entry `last_seq + 1`; so seqs are dense and commit in order
+//! per conversation and per account, and writes to different conversations never wait for each
+//! other. Plain messages commit in batches, a node's many in one transaction and one WAL flush
+//! (`chat::batch`); a batch locks its conversations in id order and no account, so all locks
+//! follow one order and writes do not deadlock each other. A transaction that still loses to a
+//! concurrent one (a deadlock PostgreSQL broke, a serialisation failure, a unique key another
+//! transaction took first) runs again whole, up to [`WRITE_ATTEMPTS_MAX`] times. That is why
+//! the core's append checks are pure functions.
 //!
 //! **Commit order.** Every entry and account event records its transaction's id (`xid`) and a
 //! position from one sequence. A reader takes only rows whose transaction id lies below the
