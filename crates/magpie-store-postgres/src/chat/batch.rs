@@ -64,10 +64,18 @@ pub(crate) struct Writer {
     pub(crate) activity_base: i64,
 }
 
-/// Whether `append` is a plain message, which the batcher can commit with others.
+/// Whether `append` is a plain message, which the batcher can commit with others: a message
+/// that mentions nobody, refers to no file and targets no entry.
 pub(crate) fn batchable(append: &Append) -> bool {
     let Append { entry, effects, events, subjects, peer: _, check: _ } = append;
-    matches!(effects.as_slice(), [Effect::Message])
+    let plain = |e: &Effect| match e {
+        Effect::Message => true,
+        Effect::Mention(accounts) => accounts.is_empty(),
+        Effect::FileRefs(files) => files.is_empty(),
+        _ => false,
+    };
+    effects.iter().filter(|e| matches!(e, Effect::Message)).count() == 1
+        && effects.iter().all(plain)
         && events.is_empty()
         && subjects.is_empty()
         && entry.target.is_none()
