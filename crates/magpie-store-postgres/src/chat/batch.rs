@@ -434,11 +434,14 @@ impl Statements {
                     "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ANY($1::bigint[])"
                 ))
                 .await?,
+            // `IS NOT NULL` lets the planner use the partial index of client ids (a join's
+            // equality does not prove an index's predicate; without it every batch read the
+            // whole table).
             replays: c
                 .prepare_cached(&format!(
                     "SELECT {ENTRY_COLUMNS}, k.n {ENTRY_FROM} \
                      JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS k(n, s, m) \
-                       ON e.session_id = k.s AND e.client_msg_id = k.m"
+                       ON e.session_id = k.s AND e.client_msg_id = k.m AND e.client_msg_id IS NOT NULL"
                 ))
                 .await?,
             members: c
