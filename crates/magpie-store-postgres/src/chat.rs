@@ -23,8 +23,7 @@ use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
 use tokio_postgres::Row;
 
 use crate::{
-    ACTIVITY_SLOTS, PgError, PgResult, PgStore, StoreResult, Tx, corrupt, cursor, read, read_tx, settled_read_tx,
-    uncursor, write_tx,
+    ACTIVITY_SLOTS, PgError, PgResult, PgStore, StoreResult, Tx, corrupt, cursor, read, read_tx, uncursor, write_tx,
 };
 
 /// The kinds that are not messages, as the core names them: the queries that count and show
@@ -44,31 +43,37 @@ const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name
 const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
 /// The writing transaction's id, as stored in `xid` columns.
 const XID: &str = "pg_current_xact_id()::text::bigint";
-/// The commit line of the statement's snapshot, as SQL whose parameter `$n` is
-/// [`foreign_xids`]: every transaction of Magpie's in this database with a smaller id has ended
-/// (see the schema). It is the snapshot's oldest running transaction (or its first unassigned id
-/// if none runs), leaving out the transactions that were known, just before, to be someone
-/// else's: another database's, or another program's in this one (autovacuum's `ANALYZE`, an
-/// operator's `psql`), which write no rows of Magpie's and must not hold its followers back. A
-/// transaction that cannot be placed counts: leaving it out could let the line pass rows that
-/// this snapshot cannot see yet.
-pub(crate) fn line(n: usize) -> String {
+/// The commit line of the statement's snapshot, as a query of one row, (`line`, `foreign`):
+/// every transaction of Magpie's in this database with an id below `line` has ended (see the
+/// schema). It is the snapshot's oldest running transaction (or its first unassigned id if none
+/// runs), leaving out the transactions of someone else: another database's, or another
+/// program's in this one (autovacuum's `ANALYZE`, an operator's `psql`: a connection not named
+/// [`crate::APPLICATION_NAME`]), which write no rows of Magpie's and must not hold its followers
+/// back.
+///
+/// Whose a transaction is comes from two places: `pg_stat_activity`, read by the same statement
+/// just after its snapshot was taken (and only if the snapshot has running transactions at
+/// all), whose finds come back as `foreign`; and the parameter `$known` (`bigint[]`), the ids
+/// that earlier reads found to be someone else's ([`crate::PgStore::known_foreign`]: an id is
+/// never reused, so once someone else's, always). A transaction that cannot be placed (it ended
+/// between the snapshot and the read of `pg_stat_activity`, and no earlier read saw it) counts
+/// as Magpie's: leaving it out could let the line pass rows that this snapshot cannot see, and
+/// counting it only holds the line back until the next read.
+pub(crate) fn line_query(known: usize) -> String {
+    let app = crate::APPLICATION_NAME;
     format!(
-        "(SELECT LEAST(pg_snapshot_xmax(s.snap)::text::bigint, \
-           (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x \
-            WHERE NOT (xid(x)::text::bigint = ANY(${n}::bigint[])))) \
-         FROM (SELECT pg_current_snapshot() AS snap) AS s)"
+        "WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s), \
+           running AS MATERIALIZED (SELECT x::text::bigint AS x FROM snap, pg_snapshot_xip(snap.s) AS x), \
+           foreign_now AS MATERIALIZED ( \
+             SELECT coalesce(array_agg(backend_xid::text::bigint), '{{}}') AS f FROM pg_stat_activity \
+             WHERE EXISTS (SELECT 1 FROM running) AND backend_xid IS NOT NULL \
+               AND (datname IS DISTINCT FROM current_database() OR application_name IS DISTINCT FROM '{app}')) \
+         SELECT LEAST(pg_snapshot_xmax(snap.s)::text::bigint, \
+                  (SELECT min(x) FROM running WHERE NOT x = ANY(foreign_now.f) AND NOT x = ANY(${known}::bigint[]))) \
+                  AS line, \
+                foreign_now.f AS foreign \
+         FROM snap, foreign_now"
     )
-}
-
-/// The ids of the transactions working now that are not Magpie's in this database: another
-/// database's, or another program's (a connection not named [`crate::APPLICATION_NAME`]). Read
-/// before a snapshot, see [`line`].
-pub(crate) async fn foreign_xids(c: &impl GenericClient) -> PgResult<Vec<i64>> {
-    let sql = "SELECT coalesce(array_agg(backend_xid::text::bigint), '{}') FROM pg_stat_activity \
-               WHERE backend_xid IS NOT NULL \
-                 AND (datname IS DISTINCT FROM current_database() OR application_name IS DISTINCT FROM $1)";
-    Ok(c.query_one(&c.prepare_cached(sql).await?, &[&crate::APPLICATION_NAME]).await?.try_get(0)?)
 }
 
 fn json_error(e: serde_json::Error) -> PgError {
@@ -970,7 +975,7 @@ async fn summaries(
     which: Summaries,
     limit: usize,
     base: i64,
-    foreign: &[i64],
+    known_foreign: Vec<i64>,
 ) -> PgResult<Vec<Summary>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let (filter, params): (String, Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>>) = match which {
@@ -980,10 +985,11 @@ async fn summaries(
         Summaries::After(account, after) => (
             format!(
                 "m.account_id = $2 AND m.left_seq IS NULL AND c.activity > $3 \
-                 AND c.activity < ({} + $4) * {ACTIVITY_SLOTS} ORDER BY c.activity ASC LIMIT $5",
-                line(6)
+                 AND c.activity < ((SELECT line FROM ({}) AS l) + $4) * {ACTIVITY_SLOTS} \
+                 ORDER BY c.activity ASC LIMIT $5",
+                line_query(6)
             ),
-            vec![Box::new(account.0), Box::new(after.0), Box::new(base), Box::new(limit), Box::new(foreign.to_vec())],
+            vec![Box::new(account.0), Box::new(after.0), Box::new(base), Box::new(limit), Box::new(known_foreign)],
         ),
         Summaries::Before(account, before) => (
             "m.account_id = $2 AND m.left_seq IS NULL AND c.activity < $3 ORDER BY c.activity DESC LIMIT $4".into(),
@@ -1069,34 +1075,63 @@ async fn summaries(
     Ok(list)
 }
 
-/// The log's tail after `after`: entries and account events in (xid, position) order below the
-/// commit line, at most `limit`; a short page's cursor is the line itself.
-async fn tail(c: &impl GenericClient, after: LogCursor, limit: usize, foreign: &[i64]) -> PgResult<LogPage> {
+/// Typed NULLs in place of [`ENTRY_COLUMNS`], for the account events' rows of [`tail`].
+const NO_ENTRY: &str = "NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, \
+     NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text, NULL::boolean, NULL::bigint, \
+     NULL::text, NULL::bigint, NULL::bigint, NULL::bigint";
+
+/// The log's tail after `after`, in one statement (one snapshot, one round trip): the commit
+/// line of its snapshot ([`line_query`], with the transactions `known_foreign`), then the entries
+/// and account events after `after` below the line in (xid, position) order, at most `limit`;
+/// a short page's cursor is the line itself. Also answers the line and the transactions found to
+/// be someone else's.
+async fn tail(
+    c: &impl GenericClient,
+    after: LogCursor,
+    limit: usize,
+    known_foreign: &[i64],
+) -> PgResult<(LogPage, i64, Vec<i64>)> {
     let (xid, position) = uncursor(after);
     let len = i64::try_from(limit).unwrap_or(i64::MAX);
-    let line: i64 =
-        c.query_one(&c.prepare_cached(&format!("SELECT {}", line(1))).await?, &[&foreign]).await?.try_get(0)?;
+    // Each row: the line and what it found, then an entry's place and columns, or an event's
+    // (the other NULL); a tail with nothing below the line is one row of the line alone.
     let sql = format!(
-        "SELECT e.xid, e.position, {ENTRY_COLUMNS} {ENTRY_FROM} \
-         WHERE (e.xid, e.position) > ($1, $2) AND e.xid < $3 ORDER BY e.xid, e.position LIMIT $4"
+        "WITH l AS MATERIALIZED ({line}), \
+         e AS (SELECT e.xid, e.position, {ENTRY_COLUMNS}, \
+                 NULL::bigint AS account_id, NULL::bigint AS event_seq, NULL::bigint AS event_at_ms, NULL::text AS event \
+               {ENTRY_FROM} WHERE (e.xid, e.position) > ($1, $2) AND e.xid < (SELECT line FROM l) \
+               ORDER BY e.xid, e.position LIMIT $3), \
+         v AS (SELECT v.xid, v.position, {NO_ENTRY}, v.account_id, v.seq, v.at_ms, v.event FROM account_events v \
+               WHERE (v.xid, v.position) > ($1, $2) AND v.xid < (SELECT line FROM l) \
+               ORDER BY v.xid, v.position LIMIT $3) \
+         SELECT l.line, l.foreign, t.* FROM l LEFT JOIN (SELECT * FROM e UNION ALL SELECT * FROM v) AS t ON TRUE",
+        line = line_query(4)
     );
-    let mut items: Vec<((i64, i64), Committed)> = Vec::with_capacity(limit.min(64));
-    for r in c.query(&c.prepare_cached(&sql).await?, &[&xid, &position, &line, &len]).await? {
-        let entry = entry_from_row(&r, 2)?;
-        let membership_changed = entry.changes_membership();
-        items.push(((r.try_get(0)?, r.try_get(1)?), Committed::Entry { entry: Arc::new(entry), membership_changed }));
-    }
-    let sql = "SELECT xid, position, account_id, seq, at_ms, event FROM account_events \
-               WHERE (xid, position) > ($1, $2) AND xid < $3 ORDER BY xid, position LIMIT $4";
-    for r in c.query(&c.prepare_cached(sql).await?, &[&xid, &position, &line, &len]).await? {
-        let event: String = r.try_get(5)?;
-        let logged = LoggedEvent {
-            account: AccountId(r.try_get(2)?),
-            seq: EventSeq(r.try_get(3)?),
-            at_ms: r.try_get(4)?,
-            event: serde_json::from_str(&event).map_err(json_error)?,
+    let rows = c.query(&c.prepare_cached(&sql).await?, &[&xid, &position, &len, &known_foreign]).await?;
+    let first = rows.first().ok_or_else(|| corrupt("tail"))?;
+    let (line, foreign): (i64, Vec<i64>) = (first.try_get(0)?, first.try_get(1)?);
+    let mut items: Vec<((i64, i64), Committed)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let Some(at) = r.try_get::<_, Option<i64>>(2)?.zip(r.try_get::<_, Option<i64>>(3)?) else {
+            continue;
         };
-        items.push(((r.try_get(0)?, r.try_get(1)?), Committed::Event(Arc::new(logged))));
+        let item = match r.try_get::<_, Option<i64>>(22)? {
+            None => {
+                let entry = entry_from_row(r, 4)?;
+                let membership_changed = entry.changes_membership();
+                Committed::Entry { entry: Arc::new(entry), membership_changed }
+            }
+            Some(account) => {
+                let event: String = r.try_get(25)?;
+                Committed::Event(Arc::new(LoggedEvent {
+                    account: AccountId(account),
+                    seq: EventSeq(r.try_get(23)?),
+                    at_ms: r.try_get(24)?,
+                    event: serde_json::from_str(&event).map_err(json_error)?,
+                }))
+            }
+        };
+        items.push((at, item));
     }
     items.sort_by_key(|(at, _)| *at);
     items.truncate(limit);
@@ -1106,19 +1141,31 @@ async fn tail(c: &impl GenericClient, after: LogCursor, limit: usize, foreign: &
     } else {
         items.last().map_or(after, |((x, p), _)| cursor(*x, *p))
     };
-    Ok(LogPage { items: items.into_iter().map(|(_, item)| item).collect(), next })
+    let page = LogPage { items: items.into_iter().map(|(_, item)| item).collect(), next };
+    Ok((page, line, foreign))
 }
 
 #[async_trait]
 impl ConversationLog for PgStore {
     async fn tail(&self, after: LogCursor, limit: usize) -> StoreResult<LogPage> {
-        settled_read_tx!(self, follower_client, |c, foreign| tail(c, after, limit, &foreign).await?)
+        let known = self.known_foreign();
+        let outcome: PgResult<_> = async { tail(&self.follower_client().await?, after, limit, &known).await }.await;
+        let (page, line, foreign) = outcome.map_err(PgError::into_store)?;
+        self.learn_foreign(line, foreign);
+        Ok(page)
     }
 
     async fn log_head(&self) -> StoreResult<LogCursor> {
-        settled_read_tx!(self, follower_client, |c, foreign| {
-            cursor(c.query_one(&format!("SELECT {}", line(1)), &[&foreign]).await?.try_get(0)?, 0)
-        })
+        let known = self.known_foreign();
+        let outcome: PgResult<(i64, Vec<i64>)> = async {
+            let c = self.follower_client().await?;
+            let row = c.query_one(&c.prepare_cached(&line_query(1)).await?, &[&known]).await?;
+            Ok((row.try_get(0)?, row.try_get(1)?))
+        }
+        .await;
+        let (line, foreign) = outcome.map_err(PgError::into_store)?;
+        self.learn_foreign(line, foreign);
+        Ok(cursor(line, 0))
     }
 
     async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)> {
@@ -1265,12 +1312,13 @@ impl ConversationLog for PgStore {
     ) -> StoreResult<Vec<Summary>> {
         let which = if ascending { Summaries::After(account, after) } else { Summaries::Before(account, after) };
         let base = self.activity_base();
-        settled_read_tx!(self, client, |c, foreign| summaries(c, which, limit, base, &foreign).await?)
+        let known = self.known_foreign();
+        read_tx!(self, |c| summaries(c, which, limit, base, known).await?)
     }
 
     async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {
         let base = self.activity_base();
-        read_tx!(self, |c| summaries(c, Summaries::One(conversation, account), 1, base, &[]).await?.pop())
+        read_tx!(self, |c| summaries(c, Summaries::One(conversation, account), 1, base, vec![]).await?.pop())
     }
 
     async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>> {
