@@ -434,20 +434,22 @@ impl Statements {
                     "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ANY($1::bigint[])"
                 ))
                 .await?,
-            // `IS NOT NULL` lets the planner use the partial index of client ids (a join's
-            // equality does not prove an index's predicate; without it every batch read the
-            // whole table).
+            // Each key is looked up on its own (`LATERAL … LIMIT 1` keeps the planner from
+            // joining the keys to a scan of the whole table, which a generic plan, made when the
+            // tables were small, did); `IS NOT NULL` names the partial index of client ids.
             replays: c
                 .prepare_cached(&format!(
-                    "SELECT {ENTRY_COLUMNS}, k.n {ENTRY_FROM} \
-                     JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS k(n, s, m) \
-                       ON e.session_id = k.s AND e.client_msg_id = k.m AND e.client_msg_id IS NOT NULL"
+                    "SELECT x.*, k.n FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS k(n, s, m) \
+                     CROSS JOIN LATERAL (SELECT {ENTRY_COLUMNS} {ENTRY_FROM} \
+                       WHERE e.session_id = k.s AND e.client_msg_id = k.m AND e.client_msg_id IS NOT NULL \
+                       LIMIT 1) AS x"
                 ))
                 .await?,
             members: c
                 .prepare_cached(&format!(
-                    "SELECT {MEMBER_COLUMNS}, k.n - 1 FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k(c, a, n) \
-                     JOIN members m ON m.conversation_id = k.c AND m.account_id = k.a {MEMBER_JOINS}"
+                    "SELECT x.*, k.n - 1 FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k(c, a, n) \
+                     CROSS JOIN LATERAL (SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} \
+                       WHERE m.conversation_id = k.c AND m.account_id = k.a LIMIT 1) AS x"
                 ))
                 .await?,
             // As `Reads::direct_peer`, for each (place, conversation, author).
