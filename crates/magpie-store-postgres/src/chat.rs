@@ -15,7 +15,7 @@ use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
     ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
-    NewEntry, Page, Precondition, Reaction, Summary, op,
+    NewEntry, Page, Precondition, Reaction, SharedKind, Summary, op,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, LogCursor, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
@@ -295,6 +295,39 @@ async fn entries(
             entry.hidden = true;
             entry.body = None;
         }
+    }
+    Ok(list)
+}
+
+/// What a conversation shares of one kind, as `viewer` may see it, newest first.
+#[allow(clippy::too_many_arguments)]
+async fn shared(
+    c: &impl GenericClient,
+    id: ConversationId,
+    kind: SharedKind,
+    before: Option<Seq>,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    limit: usize,
+    viewer: AccountId,
+) -> PgResult<Vec<Entry>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let below = before.map_or(i64::MAX, |b| b.0).min(ceiling.map_or(i64::MAX, |c| c.0));
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM shared_entries s \
+         JOIN entries e ON e.conversation_id = s.conversation_id AND e.seq = s.seq \
+         JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id \
+         WHERE s.conversation_id = $1 AND s.kind = $2 AND s.seq < $3 AND s.seq >= $4 \
+           AND e.recalled_at_ms IS NULL AND e.body IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
+                           WHERE h.account_id = $5 AND h.conversation_id = s.conversation_id AND h.seq = s.seq) \
+         ORDER BY s.seq DESC LIMIT $6"
+    );
+    let rows =
+        c.query(&c.prepare_cached(&sql).await?, &[&id.0, &kind.as_str(), &below, &floor.0, &viewer.0, &limit]).await?;
+    let mut list = rows.iter().map(|r| entry_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?;
+    for entry in &mut list {
+        reactions_of(c, entry).await?;
     }
     Ok(list)
 }
@@ -772,6 +805,20 @@ async fn apply_effects(
             Effect::ReleaseFiles => {
                 c.execute("DELETE FROM file_refs WHERE conversation_id = $1 AND seq = $2", &[&id, &target]).await?;
             }
+            Effect::Share(kind) => {
+                let sql = "INSERT INTO shared_entries (conversation_id, kind, seq) VALUES ($1, $2, $3) \
+                           ON CONFLICT DO NOTHING";
+                c.execute(&c.prepare_cached(sql).await?, &[&id, &kind.as_str(), &seq.0]).await?;
+            }
+            Effect::ReshareTarget(kind) => {
+                c.execute("DELETE FROM shared_entries WHERE conversation_id = $1 AND seq = $2", &[&id, &target])
+                    .await?;
+                if let Some(kind) = kind {
+                    let sql = "INSERT INTO shared_entries (conversation_id, kind, seq) VALUES ($1, $2, $3) \
+                               ON CONFLICT DO NOTHING";
+                    c.execute(sql, &[&id, &kind.as_str(), &target]).await?;
+                }
+            }
             Effect::React { account, emoji, on } => {
                 if *on {
                     c.execute(
@@ -1248,6 +1295,19 @@ impl ConversationLog for PgStore {
         viewer: AccountId,
     ) -> StoreResult<Vec<Entry>> {
         read_tx!(self, |c| entries(c, conversation, page, floor, ceiling, limit, viewer).await?)
+    }
+
+    async fn shared(
+        &self,
+        conversation: ConversationId,
+        kind: SharedKind,
+        before: Option<Seq>,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>> {
+        read_tx!(self, |c| shared(c, conversation, kind, before, floor, ceiling, limit, viewer).await?)
     }
 
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {

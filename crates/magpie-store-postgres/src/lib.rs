@@ -39,6 +39,7 @@ mod contacts;
 mod dump;
 mod files;
 mod migrate;
+mod previews;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -48,6 +48,7 @@ pub mod files;
 mod fixtures;
 pub mod log;
 pub mod presence;
+pub mod previews;
 pub mod races;
 
 /// How an adapter makes the stores the suite checks.
@@ -120,6 +121,7 @@ macro_rules! __for_each_check {
             log::marks_never_go_back_nor_past_the_end,
             log::member_settings_change_and_log,
             log::hidden_entries_are_hidden_for_one_viewer,
+            log::shared_items_are_listed_by_kind_as_the_viewer_reads_them,
             log::entries_page_within_floor_and_ceiling,
             log::members_page_by_account,
             log::summaries_follow_activity,
@@ -139,6 +141,7 @@ macro_rules! __for_each_check {
             files::expired_uploads_are_taken,
             files::unshared_files_are_taken_with_their_last_blob_ref,
             files::sticker_packs,
+            previews::previews_are_cached_replaced_and_pruned,
             cursors::cursors_are_saved_per_consumer,
             cursors::cursors_survive_a_restart,
             presence::presence_comes_with_the_first_connection_and_goes_with_the_last,

@@ -1,7 +1,7 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
-  Presence, Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress,
+  LinkPreview, Presence, Profile, Receipts, SendOptions, Session, SharedPage, StickerPack, UploadProgress,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -92,6 +92,9 @@ export class FakeClient implements ChatClient {
   sendFile(): string { return "f"; }
   uploadProgress(): UploadProgress | undefined { return undefined; }
   async fileUrl(): Promise<string> { return "data:,"; }
+  async shared(): Promise<SharedPage> { return { entries: [] }; }
+  async linkPreview(): Promise<LinkPreview | null> { return null; }
+  async linkPreviewImageUrl(): Promise<string> { return "data:,"; }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }
   profile(account: string, _options?: { fetch?: boolean }): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }

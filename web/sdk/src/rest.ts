@@ -3,8 +3,8 @@
 // without the rest of the SDK.
 
 import type {
-  Ack, Conversation, FileInfo, LoginResponse, Me, Member, Presence, PresenceStatus, Profile,
-  Receipts, Role, Session, StickerPack,
+  Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Presence, PresenceStatus, Profile,
+  Receipts, Role, Session, SharedKind, SharedPage, StickerPack,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -171,6 +171,15 @@ export class RestClient {
   }
   messages(id: number, query: HistoryQuery = {}): Promise<EntryPage> {
     return this.request("GET", `/v1/conversations/${id}/messages`, { query: { ...query } });
+  }
+  shared(id: number, kind: SharedKind, before?: number, limit?: number): Promise<SharedPage> {
+    return this.request("GET", `/v1/conversations/${id}/shared`, { query: { kind, before, limit } });
+  }
+  linkPreview(url: string): Promise<LinkPreview> {
+    return this.request("GET", "/v1/link-preview", { query: { url } });
+  }
+  linkPreviewImage(url: string): Promise<Blob> {
+    return this.blob("/v1/link-preview/image", { url });
   }
   edit(id: number, seq: number, body: Record<string, unknown>, clientMsgId?: string): Promise<Ack> {
     return this.request("PATCH", `/v1/conversations/${id}/messages/${seq}`, { body: { body, client_msg_id: clientMsgId } });
