@@ -1,5 +1,5 @@
 -- What each conversation shares, for its "files" tab, and the link-preview cache: the same
--- tables as SQLite's 0010_shared_and_link_previews, whose comments explain them.
+-- tables as SQLite's 0009_shared_and_link_previews, whose comments explain them.
 CREATE TABLE shared_entries (
     conversation_id BIGINT NOT NULL,
     kind            TEXT NOT NULL CHECK (kind IN ('image', 'file', 'link')),
