@@ -51,6 +51,9 @@ pub struct Core {
     pub previews: previews::LinkPreviews,
     pub stickers: stickers::Stickers,
     pub settings: Arc<Settings>,
+    /// The rate limits' counts (shared by a cluster's nodes): also the transport's request
+    /// limits.
+    pub counters: Arc<dyn ports::Counters>,
     /// The clock every service reads; transports read it too, so that one fake drives all.
     pub clock: Arc<dyn Clock>,
     /// The followers of the log this core runs, for `/metrics`.
@@ -109,6 +112,7 @@ impl Core {
             previews,
             stickers,
             settings,
+            counters: stores.counters.clone(),
             clock,
             followers,
         }
