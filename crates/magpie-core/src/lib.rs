@@ -25,6 +25,7 @@ pub mod notice;
 mod password;
 pub mod ports;
 pub mod presence;
+pub mod saved;
 mod settings;
 pub mod stickers;
 
@@ -47,6 +48,7 @@ pub struct Core {
     pub conversations: conversations::Conversations,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
+    pub saved: saved::Saved,
     pub stickers: stickers::Stickers,
     pub settings: Arc<Settings>,
     /// The clock every service reads; transports read it too, so that one fake drives all.
@@ -93,6 +95,7 @@ impl Core {
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
+        let saved = saved::Saved::new(deps.clone(), s, conversations.clone());
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, poll).into_iter().collect();
         Core {
@@ -103,6 +106,7 @@ impl Core {
             conversations,
             messages,
             presence,
+            saved,
             stickers,
             settings,
             clock,

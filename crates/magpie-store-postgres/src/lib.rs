@@ -37,6 +37,7 @@ mod contacts;
 mod dump;
 mod files;
 mod migrate;
+mod saved;
 
 use std::sync::Arc;
 use std::time::Duration;
