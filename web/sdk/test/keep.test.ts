@@ -37,7 +37,7 @@ describe("pins", () => {
 
     await alice.pin(chat, first.seq);
     await until(bob, () => pinnedSeqs(bob, chat)?.length === 1, "bob sees alice's pin");
-    const [pin] = bob.pins(chat)!;
+    const pin = bob.pins(chat)![0]!;
     expect(pin.pinned_by).toBe(alice.me.account);
     expect(pin.entry.body).toEqual({ text: "the address" });
 
@@ -69,11 +69,11 @@ describe("saved messages", () => {
     await bobPhone.updateSavedNote(item.id, "front door");
     await until(bob, () => bob.saved()?.items[0]?.note === "front door", "the note changed on the phone");
     await bob.updateSavedNote(item.id, "  ");
-    await until(bobPhone, () => bobPhone.saved()?.items[0] && bobPhone.saved()!.items[0].note === undefined, "cleared");
+    await until(bobPhone, () => { const first = bobPhone.saved()?.items[0]; return first && first.note === undefined; }, "cleared");
 
     await alice.recall(chat, sent.seq);
     await until(bobPhone, () => bobPhone.saved()?.items[0]?.recalled_at_ms !== undefined, "the recall erased the copy");
-    expect(bobPhone.saved()!.items[0].body).toBeNull();
+    expect(bobPhone.saved()!.items[0]!.body).toBeNull();
 
     await bobPhone.removeSaved(item.id);
     expect(bobPhone.saved()!.items).toEqual([]);
