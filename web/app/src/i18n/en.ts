@@ -155,7 +155,7 @@ export const en = {
   "saved.list": "Saved messages",
   "saved.empty": "Nothing saved yet. Choose Save in a message's menu to keep it here.",
   "saved.from": "in {conversation} · {time}",
-  "saved.inDirect": "Chat with {name}",
+  "saved.inDirect": "your chat with {name}",
   "saved.note": "Note",
   "saved.addNote": "Add note",
   "saved.editNote": "Edit note",
