@@ -151,7 +151,7 @@ impl Saved {
             at_ms: self.deps.clock.now_ms(),
             check,
         };
-        Ok(self.store.save(new).await??)
+        self.store.save(new).await?
     }
 
     /// The caller's saved messages, newest first, below `before` for paging; and whether more

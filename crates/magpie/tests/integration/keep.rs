@@ -166,7 +166,10 @@ async fn saved_messages_follow_their_owner_across_devices() {
 
     let item = laptop.save_message(team.id, spec, Some(" for the deck ")).await.unwrap();
     assert_eq!((item.conversation, item.seq, item.sender.as_str()), (team.id, spec, bob.account.as_str()));
-    assert_eq!((item.conversation_kind, item.conversation_name.as_deref()), (wire::ConversationKind::Group, Some("Design")));
+    assert_eq!(
+        (item.conversation_kind, item.conversation_name.as_deref()),
+        (wire::ConversationKind::Group, Some("Design"))
+    );
     assert_eq!((item.kind.as_str(), item.body.clone()), ("text", Some(json!({"text": "colours: #0a7 and #fc3"}))));
     assert_eq!((item.note.as_deref(), item.recalled_at_ms), (Some("for the deck"), None));
     let event = next_saved_event(&mut phone, head).await;
@@ -203,14 +206,24 @@ async fn saved_messages_follow_their_owner_across_devices() {
     // Bad input gets a typed error and changes nothing.
     let long = "长".repeat(501);
     let too_long = alice.client.update_saved(item.id, Some(&long)).await.unwrap_err();
-    assert_eq!((too_long.code(), too_long.detail().and_then(|d| d.field.as_deref())), (Some(ErrorCode::TooLarge), Some("note")));
+    assert_eq!(
+        (too_long.code(), too_long.detail().and_then(|d| d.field.as_deref())),
+        (Some(ErrorCode::TooLarge), Some("note"))
+    );
     let no_seq = alice.client.save_message(team.id, 0, None).await.unwrap_err();
     assert_eq!(no_seq.code(), Some(ErrorCode::InvalidField));
     assert_eq!(alice.client.save_message(team.id, 999, None).await.unwrap_err().code(), Some(ErrorCode::NotFound));
-    assert_eq!(alice.client.save_message(team.id, 1, None).await.unwrap_err().code(), Some(ErrorCode::NotFound), "a notice");
+    assert_eq!(
+        alice.client.save_message(team.id, 1, None).await.unwrap_err().code(),
+        Some(ErrorCode::NotFound),
+        "a notice"
+    );
     let elsewhere = bob.client.open_direct("bob@localhost").await.unwrap();
     let mine = bob.client.send_text(elsewhere.id, "self", "bob's own notes").await.unwrap().seq;
-    assert_eq!(alice.client.save_message(elsewhere.id, mine, None).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    assert_eq!(
+        alice.client.save_message(elsewhere.id, mine, None).await.unwrap_err().code(),
+        Some(ErrorCode::NotFound)
+    );
     assert_eq!(alice.client.update_saved(99_999, Some("x")).await.unwrap_err().code(), Some(ErrorCode::NotFound));
     assert_eq!(alice.client.saved(None, None).await.unwrap().items.len(), 4);
 
@@ -219,8 +232,7 @@ async fn saved_messages_follow_their_owner_across_devices() {
     phone.close().await.unwrap();
     laptop.remove_saved(ids[3]).await.unwrap();
     assert_eq!(laptop.remove_saved(ids[3]).await.unwrap_err().code(), Some(ErrorCode::NotFound));
-    let synced =
-        alice_phone.client.sync(wire::SyncRequest { events_after: head, ..Default::default() }).await.unwrap();
+    let synced = alice_phone.client.sync(wire::SyncRequest { events_after: head, ..Default::default() }).await.unwrap();
     let events: Vec<AccountEvent> = synced.events.into_iter().map(|e| e.event).collect();
     assert_eq!(events, [AccountEvent::SavedRemoved { id: ids[3] }]);
     assert_eq!(alice_phone.client.saved_item(ids[3]).await.unwrap_err().code(), Some(ErrorCode::NotFound));
