@@ -3,7 +3,7 @@
 // lead to the message, loading older history when it is far back; members of a group may not
 // pin; an unpin reaches everyone. In English and Chinese, on a desktop and a phone.
 
-import { test, expect, signedIn, shot, api, messages, conversation, words, VIEWPORTS, LOCALES } from "../fixtures.ts";
+import { test, expect, signedIn, shot, api, messages, conversation, words, expectAccessible, VIEWPORTS, LOCALES } from "../fixtures.ts";
 import { fill } from "../../app/src/i18n/index.ts";
 
 for (const [device, viewport] of Object.entries(VIEWPORTS)) {
@@ -66,6 +66,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await barOf(a.page).getByRole("button", { name: fill(w["pins.jumpTo"], { text: plan }) }).click();
       await expect(messages(a.page).filter({ hasText: plan })).toBeInViewport();
       await shot(a.page, `pins-${lang}-${device}`);
+      await expectAccessible(a.page, "a chat with a pinned message");
 
       // A second pin: the bar counts them, and the list has both, the latest first.
       const lastRow = messages(a.page).filter({ hasText: last });
@@ -81,8 +82,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await expect(dialog.getByTestId("pin-item").first()).toContainText(last);
       await expect(dialog.getByTestId("pin-item").nth(1)).toContainText(plan);
       await expect(dialog.getByRole("button", { name: w["pins.unpin"] })).toHaveCount(0);
-      // The dialog fades in: the picture is of it once it is in.
-      await b.page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+      await expectAccessible(b.page, "the list of pinned messages");
       await shot(b.page, `pins-list-${lang}-${device}`);
       await dialog.getByRole("button", { name: fill(w["pins.goNamed"], { text: plan }) }).click();
       await expect(dialog).toHaveCount(0);

@@ -3,7 +3,7 @@
 // sender erases the copy but keeps the note; "Open in chat" leads to the message; removed, it
 // goes everywhere. In English and Chinese, on a desktop and a phone.
 
-import { test, expect, signedIn, shot, api, messages, conversation, words, VIEWPORTS, LOCALES } from "../fixtures.ts";
+import { test, expect, signedIn, shot, api, messages, conversation, words, expectAccessible, VIEWPORTS, LOCALES } from "../fixtures.ts";
 import { fill } from "../../app/src/i18n/index.ts";
 
 for (const [device, viewport] of Object.entries(VIEWPORTS)) {
@@ -54,6 +54,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await expect(items(laptop.page).nth(1)).toContainText(note);
       await expect(items(laptop.page).nth(1).getByRole("button", { name: w["saved.editNote"] })).toBeVisible();
       await shot(laptop.page, `saved-${lang}-${device}`);
+      await expectAccessible(laptop.page, "saved messages");
 
       // Bob recalls the lunch message: the copies lose it, on both devices.
       await bobApi.request("DELETE", `/v1/conversations/${chat}/messages/${lunchSeq}`);

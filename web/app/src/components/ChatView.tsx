@@ -299,7 +299,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         {drag && <div class="drop-overlay" aria-hidden="true"><Icon name="paperclip" size={32} /><p>{t("chat.dropHere")}</p></div>}
       </section>
       {info && group && !view.left && <GroupInfo conversation={conv} members={members} onClose={() => setInfo(false)} />}
-      {pinsOpen && pins && (
+      {pinsOpen && pins && pins.length > 0 && (
         <Dialog title={t("pins.label")} onClose={() => setPinsOpen(false)} class="pins-dialog">
           <ul class="pin-list" role="list" aria-label={t("pins.label")}>
             {pins.map((p) => (
@@ -318,7 +318,6 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
               </li>
             ))}
           </ul>
-          {pins.length === 0 && <p class="muted">{t("pins.unpinned")}</p>}
         </Dialog>
       )}
       {forwarding && <ForwardDialog from={id} seqs={[forwarding.entry.seq]} onClose={() => setForwarding(null)} />}
