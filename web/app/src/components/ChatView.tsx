@@ -272,7 +272,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         {latestPin && (
           <div class="pin-bar" role="region" aria-label={t("pins.label")} data-testid="pin-bar">
             <Icon name="pin" size={16} />
-            <button type="button" class="pin-bar-main" aria-label={t("pins.jumpTo", { text: pinText(latestPin) })}
+            <button type="button" class="pin-bar-main" title={t("pins.jumpTo", { text: pinText(latestPin) })}
               onClick={() => setTarget(latestPin.entry.seq)}>
               <strong>{pins!.length > 1 ? t("pins.latestOf", { count: pins!.length }) : t("pins.latest")}</strong>
               <span class="pin-bar-text">{pinNames(latestPin.entry.sender)}: {pinText(latestPin)}</span>
