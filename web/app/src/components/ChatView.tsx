@@ -188,6 +188,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         } else toast(t("chat.originalNotLoaded"), "info");
       },
       pinned,
+      left: view?.left === true,
       pin: (v, on) => void attempt(() => (on ? client.pin(id, v.entry.seq) : client.unpin(id, v.entry.seq)), t, (m) => toast(m))
         .then((ok) => { if (ok) toast(t(on ? "pins.pinned" : "pins.unpinned"), "info"); }),
       save: (v) => void attempt(() => client.saveMessage(id, v.entry.seq), t, (m) => toast(m))

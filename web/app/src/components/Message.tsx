@@ -46,6 +46,8 @@ export interface RowLive {
   jumpTo: (seq: number) => void;
   /** The seqs pinned in this conversation, as far as loaded. */
   pinned: ReadonlySet<number>;
+  /** My membership ended: the history stays readable, nothing more can be done in it. */
+  left: boolean;
   pin: (v: MessageView, on: boolean) => void;
   save: (v: MessageView) => void;
 }
@@ -157,9 +159,9 @@ const MessageRow = memo(function MessageRow(props: { view: MessageView; continue
       { label: t("msg.recall"), icon: "undo", hidden: !canRecall(entry, conv, members, me, now),
         onSelect: () => void attempt(() => client.recall(conversation, entry.seq), t, (m) => toast(m)) },
       { label: t("msg.forward"), icon: "forward", hidden: !canForward(entry), onSelect: () => env.live.current.forward(view) },
-      { label: env.live.current.pinned.has(entry.seq) ? t("msg.unpin") : t("msg.pin"), icon: "pin", hidden: !canPin(entry, conv),
+      { label: env.live.current.pinned.has(entry.seq) ? t("msg.unpin") : t("msg.pin"), icon: "pin", hidden: env.live.current.left || !canPin(entry, conv),
         onSelect: () => env.live.current.pin(view, !env.live.current.pinned.has(entry.seq)) },
-      { label: t("msg.save"), icon: "bookmark", hidden: !canSave(entry), onSelect: () => env.live.current.save(view) },
+      { label: t("msg.save"), icon: "bookmark", hidden: env.live.current.left || !canSave(entry), onSelect: () => env.live.current.save(view) },
       { label: t("msg.react"), icon: "smilePlus", hidden: !canReact(entry), onSelect: () => setPicker("quick") },
       { label: t("msg.copy"), icon: "copy", hidden: copyable === undefined || recalled,
         onSelect: () => void copyText(copyable ?? "").then(() => toast(t("msg.copied"), "info")) },
