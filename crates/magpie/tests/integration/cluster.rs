@@ -377,7 +377,7 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         "the same conversations, logs, pins and saved messages"
     );
     assert_eq!(before.4.0.len(), 1);
-    assert_eq!(before.4.1.items, [kept.clone()]);
+    assert_eq!(before.4.1.items, std::slice::from_ref(&kept));
     assert_eq!(bob.client.download(&file.id).await.unwrap(), b"the quarterly plan");
     // Sync from where bob stood brings nothing old; what comes next follows on.
     let resumed = bob
