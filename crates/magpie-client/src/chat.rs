@@ -100,6 +100,34 @@ impl Client {
         self.call(Method::GET, &path, NO_BODY).await
     }
 
+    /// What the conversation shares of one kind, newest first (`before` a seq for the next
+    /// page).
+    pub async fn shared(&self, id: i64, q: wire::SharedQuery) -> Result<wire::SharedPage> {
+        let kind = match q.kind {
+            wire::SharedKind::Image => "image",
+            wire::SharedKind::File => "file",
+            wire::SharedKind::Link => "link",
+        };
+        let mut path = format!("/v1/conversations/{id}/shared?kind={kind}");
+        for (name, value) in [("before", q.before), ("limit", q.limit)] {
+            if let Some(v) = value {
+                path.push_str(&format!("&{name}={v}"));
+            }
+        }
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    /// The preview of a link, fetched by the server (or from its cache).
+    pub async fn link_preview(&self, url: &str) -> Result<wire::LinkPreview> {
+        self.call(Method::GET, &format!("/v1/link-preview?url={}", encode(url)), NO_BODY).await
+    }
+
+    /// The image of a cached link preview: a JPEG the server made.
+    pub async fn link_preview_image(&self, url: &str) -> Result<Vec<u8>> {
+        let res = self.send(Method::GET, &format!("/v1/link-preview/image?url={}", encode(url)), NO_BODY).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
+
     /// Edits a message. With a `client_msg_id`, a retry is answered with the first ack.
     pub async fn edit_message(&self, id: i64, seq: i64, body: Value, client_msg_id: Option<&str>) -> Result<wire::Ack> {
         let req = wire::EditRequest { body, client_msg_id: client_msg_id.map(str::to_owned) };

@@ -252,8 +252,14 @@ pub enum Effect {
     Mention(Vec<AccountId>),
     /// The message refers to these files: its readers may read them while it stands.
     FileRefs(Vec<FileId>),
+    /// The message is one of the conversation's shared items of this kind (an image, a file,
+    /// a link), listed by [`crate::ports::ConversationLog::shared`].
+    Share(SharedKind),
     /// Replace the target's body.
     EditTarget(Value),
+    /// The target is now a shared item of this kind, or of none: an edit may add or take away
+    /// a link, and a recall takes the message out of the shared items.
+    ReshareTarget(Option<SharedKind>),
     /// Mark the target recalled at this entry's time, its body gone.
     RecallTarget,
     /// Erase the bodies of the target's edits, and when it was edited.
@@ -294,8 +300,8 @@ pub enum Effect {
 
 impl Effect {
     /// What a recall does to its target: its content goes (the body and what its edits said),
-    /// with whom it mentioned, its reactions, its readers' access to its files, its pin and
-    /// the content of the copies accounts saved. A recalled message is the same tombstone
+    /// with whom it mentioned, its reactions, its readers' access to its files, its place
+    /// among the shared items, its pin and the content of the copies accounts saved. A recalled message is the same tombstone
     /// whichever way a device learns of it (docs/protocol.md §8.5).
     pub fn recall() -> Vec<Effect> {
         vec![
@@ -304,6 +310,7 @@ impl Effect {
             Effect::ClearMentions,
             Effect::ClearReactions,
             Effect::ReleaseFiles,
+            Effect::ReshareTarget(None),
             Effect::Pin(false),
             Effect::EraseSaved,
         ]
@@ -437,6 +444,32 @@ pub struct NewConversation {
     /// have none and their members read everything.
     pub opening: Option<NewEntry>,
     pub at_ms: i64,
+}
+
+/// What a conversation shares, as its members browse it apart from the chat (a "files" tab):
+/// images, files (video included) and messages with links. Which kind a message is comes from
+/// [`crate::content::shared_kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SharedKind {
+    Image,
+    File,
+    Link,
+}
+
+impl SharedKind {
+    pub const ALL: [SharedKind; 3] = [SharedKind::Image, SharedKind::File, SharedKind::Link];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SharedKind::Image => "image",
+            SharedKind::File => "file",
+            SharedKind::Link => "link",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SharedKind> {
+        SharedKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// Why a membership ended.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::chat::op;
+use crate::chat::{SharedKind, op};
 use crate::{Error, Result, Unit};
 
 /// Longest message kind name, in bytes.
@@ -229,6 +229,95 @@ pub fn file_refs(kind: &str, body: &Value) -> Vec<String> {
     }
 }
 
+/// Which of a conversation's shared items a message is: `image` messages are images; `file`
+/// and `video` messages files; `text` and `markdown` messages with a link in their text, and
+/// link cards, links. Everything else (voice, stickers, merged forwards, …) is none.
+pub fn shared_kind(kind: &str, body: &Value) -> Option<SharedKind> {
+    match kind {
+        kind::IMAGE => Some(SharedKind::Image),
+        kind::FILE | kind::VIDEO => Some(SharedKind::File),
+        kind::CARD if body.get("card").and_then(Value::as_str) == Some("link") => Some(SharedKind::Link),
+        kind::TEXT | kind::MARKDOWN => {
+            let text = body.get("text").and_then(Value::as_str).unwrap_or_default();
+            links(text).next().map(|_| SharedKind::Link)
+        }
+        _ => None,
+    }
+}
+
+/// The links in a message's text, in order: `http://` or `https://` (in any case) where no
+/// letter or digit comes just before, up to the first space, non-ASCII character, `<`, `>`,
+/// `"` or backquote, less trailing punctuation (`.,;:!?'` and closing brackets that were not
+/// opened inside the link), with at least one character of host. Clients find links by the
+/// same rule (docs/protocol.md §7.3).
+pub fn links(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            let rest = &bytes[start..];
+            let scheme = if starts_with_ignore_case(rest, b"https://") {
+                8
+            } else if starts_with_ignore_case(rest, b"http://") {
+                7
+            } else {
+                at += 1;
+                continue;
+            };
+            if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+                at += scheme;
+                continue;
+            }
+            let mut end = start + scheme;
+            while end < bytes.len() && is_link_byte(bytes[end]) {
+                end += 1;
+            }
+            end = trim_link_end(&bytes[start..end]) + start;
+            at = end.max(start + scheme);
+            let host = &bytes[start + scheme..end];
+            if host.first().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'[') {
+                return text.get(start..end);
+            }
+        }
+        None
+    })
+}
+
+fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+fn is_link_byte(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'`')
+}
+
+/// Where a link found by [`links`] ends once trailing punctuation is left out.
+fn trim_link_end(link: &[u8]) -> usize {
+    let mut end = link.len();
+    while end > 0 {
+        let last = link[end - 1];
+        let closing = match last {
+            b')' => Some(b'('),
+            b']' => Some(b'['),
+            b'}' => Some(b'{'),
+            _ => None,
+        };
+        let trim = match closing {
+            Some(open) => {
+                let inside = &link[..end];
+                inside.iter().filter(|&&b| b == open).count() < inside.iter().filter(|&&b| b == last).count()
+            }
+            None => matches!(last, b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\''),
+        };
+        if !trim {
+            break;
+        }
+        end -= 1;
+    }
+    end
+}
+
 fn validate_kind_name(kind: &str) -> Result<()> {
     let ok = !kind.is_empty()
         && kind.len() <= KIND_BYTES_MAX
@@ -439,6 +528,36 @@ mod tests {
         assert!(matches!(validate("text", &json!({ "text": long }), LIMITS), Err(Error::TooLarge { .. })));
         let huge = "x".repeat(2000);
         assert!(matches!(validate("x.blob", &json!({ "data": huge }), LIMITS), Err(Error::TooLarge { .. })));
+    }
+
+    #[test]
+    fn links_are_found_as_clients_find_them() {
+        fn found(t: &str) -> Vec<&str> {
+            links(t).collect()
+        }
+        assert_eq!(found("see https://example.com/a?b=1."), ["https://example.com/a?b=1"]);
+        assert_eq!(found("看看https://example.com/路径，好"), ["https://example.com/"]);
+        assert_eq!(
+            found("(http://a.example/x_(y)) and HTTPS://B.example"),
+            ["http://a.example/x_(y)", "HTTPS://B.example"]
+        );
+        assert_eq!(found("[doc](https://docs.example/p)"), ["https://docs.example/p"]);
+        assert_eq!(found("xhttps://no.example https:// http://"), Vec::<&str>::new());
+        assert_eq!(found("<https://a.example>"), ["https://a.example"]);
+        assert_eq!(found("http://[::1]:8080/"), ["http://[::1]:8080/"]);
+    }
+
+    #[test]
+    fn messages_are_shared_items_by_kind_and_links() {
+        assert_eq!(shared_kind("image", &json!({"file": "f"})), Some(SharedKind::Image));
+        assert_eq!(shared_kind("video", &json!({"file": "f", "duration_ms": 5})), Some(SharedKind::File));
+        assert_eq!(shared_kind("file", &json!({"file": "f", "name": "a"})), Some(SharedKind::File));
+        assert_eq!(shared_kind("text", &json!({"text": "go to https://x.example"})), Some(SharedKind::Link));
+        assert_eq!(shared_kind("markdown", &json!({"text": "no link here"})), None);
+        assert_eq!(shared_kind("card", &json!({"card": "link", "url": "https://x.example"})), Some(SharedKind::Link));
+        assert_eq!(shared_kind("card", &json!({"card": "contact", "account": "a@b"})), None);
+        assert_eq!(shared_kind("voice", &json!({"file": "f", "duration_ms": 5})), None);
+        assert_eq!(shared_kind("code", &json!({"code": "https://x.example"})), None);
     }
 
     #[test]

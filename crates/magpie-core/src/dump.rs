@@ -34,6 +34,8 @@ pub const TABLES: &[&str] = &[
     "file_refs",
     "sticker_packs",
     "stickers",
+    "shared_entries",
+    "link_previews",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -27,7 +27,7 @@ pub const MEDIA_TYPE_BYTES_MAX: usize = 127;
 /// number of files too (empty files included).
 pub const FILE_BYTES_MIN: u64 = 4096;
 /// Image types that get thumbnails.
-const RASTER_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+pub(crate) const RASTER_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 /// Uploads or files deleted by one prune pass.
 const PRUNE_BATCH_LEN: usize = 1000;
 /// Bytes at the start of a file that type detection and image headers are read from (a JPEG's
@@ -498,7 +498,7 @@ impl Files {
     /// budget: it first reserves the memory its header says the decode will hold at its
     /// peak, and a decode slot, waiting for both if other decodes hold them. An image that
     /// would need more than the whole budget is not decoded (it gets no thumbnails).
-    async fn process_image(&self, bytes: Vec<u8>) -> Result<Option<crate::images::Processed>> {
+    pub(crate) async fn process_image(&self, bytes: Vec<u8>) -> Result<Option<crate::images::Processed>> {
         let file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         let (bytes, cost) = tokio::task::spawn_blocking(move || {
             let cost = crate::images::decode_cost(&bytes);
@@ -530,6 +530,12 @@ impl Files {
     fn expiry_ms(&self) -> i64 {
         crate::settings::millis(self.deps.settings.upload_expiry_secs)
     }
+}
+
+/// The SHA-256 of some bytes, lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the blob store reports of an append.

@@ -25,6 +25,7 @@ pub mod notice;
 mod password;
 pub mod ports;
 pub mod presence;
+pub mod previews;
 pub mod saved;
 mod settings;
 pub mod stickers;
@@ -36,7 +37,7 @@ pub use settings::{Settings, derive_key};
 
 use std::sync::Arc;
 
-use ports::{BlobStore, Bus, Clock, LiveConnections, Stores};
+use ports::{BlobStore, Bus, Clock, LinkFetcher, LiveConnections, Stores};
 
 /// Everything a transport needs: the services, built once at start-up and shared.
 #[derive(Clone)]
@@ -48,9 +49,13 @@ pub struct Core {
     pub conversations: conversations::Conversations,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
+    pub previews: previews::LinkPreviews,
     pub saved: saved::Saved,
     pub stickers: stickers::Stickers,
     pub settings: Arc<Settings>,
+    /// The rate limits' counts (shared by a cluster's nodes): also the transport's request
+    /// limits.
+    pub counters: Arc<dyn ports::Counters>,
     /// The clock every service reads; transports read it too, so that one fake drives all.
     pub clock: Arc<dyn Clock>,
     /// The followers of the log this core runs, for `/metrics`.
@@ -95,6 +100,7 @@ impl Core {
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
+        let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
         let saved = saved::Saved::new(deps.clone(), s, conversations.clone());
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, poll).into_iter().collect();
@@ -106,12 +112,22 @@ impl Core {
             conversations,
             messages,
             presence,
+            previews,
             saved,
             stickers,
             settings,
+            counters: stores.counters.clone(),
             clock,
             followers,
         }
+    }
+}
+
+impl Core {
+    /// Lets the core fetch link previews through `fetcher` (without one, previews are off).
+    pub fn with_link_fetcher(mut self, fetcher: Arc<dyn LinkFetcher>) -> Core {
+        self.previews = self.previews.with_fetcher(fetcher);
+        self
     }
 }
 

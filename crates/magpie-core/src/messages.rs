@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::chat::{
     AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
-    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Pin, Precondition, Receipts, Summary, op,
+    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Pin, Precondition, Receipts, SharedKind, Summary, op,
 };
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
@@ -194,7 +194,8 @@ impl Messages {
             forwarded_from: None,
             at_ms: self.deps.clock.now_ms(),
         };
-        let effects = vec![Effect::Message, Effect::Mention(mention_ids)];
+        let mut effects = vec![Effect::Message, Effect::Mention(mention_ids)];
+        effects.extend(content::shared_kind(&entry.kind, &entry.body).map(Effect::Share));
         Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }
     }
 
@@ -285,7 +286,8 @@ impl Messages {
         let check: Check = Box::new(|p| may_post(p).map(drop));
         let mut entry = entry;
         let files = self.attach_files(caller, &mut entry).await?;
-        let effects = vec![Effect::Message, Effect::FileRefs(files)];
+        let mut effects = vec![Effect::Message, Effect::FileRefs(files)];
+        effects.extend(content::shared_kind(&entry.kind, &entry.body).map(Effect::Share));
         self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
@@ -319,7 +321,8 @@ impl Messages {
             Ok(())
         });
         let entry = self.op_entry(caller, id, op::EDIT, body.clone(), target, client_msg_id);
-        let effects = vec![Effect::EditTarget(body)];
+        let shared = content::shared_kind(&original.kind, &body);
+        let effects = vec![Effect::EditTarget(body), Effect::ReshareTarget(shared)];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
@@ -475,6 +478,26 @@ impl Messages {
         let entries = self.log.entries(id, page, floor, me.left_seq, limit, caller.account.id).await?;
         let last = me.left_seq.map_or(conversation.last_seq, |left| Seq(left.0 - 1).min(conversation.last_seq));
         Ok((entries, last))
+    }
+
+    /// A page of what the conversation shares of one kind (images, files or links), newest
+    /// first, before `before` if given: the messages the caller may read (the same span as
+    /// [`Messages::history`]), less those recalled or deleted for the caller.
+    pub async fn shared(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        kind: SharedKind,
+        before: Option<Seq>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        if before.is_some_and(|seq| seq.0 < 0) {
+            return Err(Error::invalid("before", "must not be negative"));
+        }
+        let (_, me) = self.conversations.readable(caller, id).await?;
+        let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
+        let floor = Seq(me.joined_seq.0.max(1));
+        Ok(self.log.shared(id, kind, before, floor, me.left_seq, limit, caller.account.id).await?)
     }
 
     /// Marks the conversation read up to `seq`. The caller's other devices, and in a direct

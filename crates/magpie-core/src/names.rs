@@ -189,7 +189,7 @@ fn hidden_mask(chars: &[char]) -> Vec<bool> {
 
 /// Bidi controls and invisible characters: Unicode's format characters (category Cf) that
 /// matter in names, and the invisible ones of other categories.
-fn is_format(c: char) -> bool {
+pub(crate) fn is_format(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::chat::{AccountEvent, Entry};
 use crate::chat::{
     Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page, Pin,
-    Summary,
+    SharedKind, Summary,
 };
 use crate::contacts::{ContactState, FriendRequest};
 use crate::files::{ByteRange, FileId, FinishedBlob, StoredFile, Upload, Written};
@@ -19,6 +19,7 @@ use crate::model::{
 use crate::model::{Activity, ConversationId, EventSeq, LogCursor, SavedId, Seq};
 use crate::names::{AccountAddr, DomainName, LoginName};
 use crate::presence::{PresenceInfo, Signal, Status};
+use crate::previews::{CachedPreview, FetchError, FetchedPage};
 use crate::saved::{NewSaved, SavedItem};
 use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
@@ -37,6 +38,7 @@ pub struct Stores {
     pub stickers: Arc<dyn StickerStore>,
     pub cursors: Arc<dyn CursorStore>,
     pub saved: Arc<dyn SavedStore>,
+    pub previews: Arc<dyn PreviewStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -55,7 +57,8 @@ impl Stores {
             + FileStore
             + StickerStore
             + CursorStore
-            + SavedStore,
+            + SavedStore
+            + PreviewStore,
     {
         Stores {
             accounts: store.clone(),
@@ -65,7 +68,8 @@ impl Stores {
             files: store.clone(),
             stickers: store.clone(),
             saved: store.clone(),
-            cursors: store,
+            cursors: store.clone(),
+            previews: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -409,6 +413,21 @@ pub trait ConversationLog: Send + Sync + 'static {
         limit: usize,
         viewer: AccountId,
     ) -> StoreResult<Vec<Entry>>;
+    /// What the conversation shares of one kind, as `viewer` sees it, newest first: entries
+    /// whose append (or latest edit) said [`crate::chat::Effect::Share`] of `kind`, never before
+    /// `floor`, before `ceiling` and `before` if given, less those recalled or hidden for
+    /// `viewer`; at most `limit`.
+    #[allow(clippy::too_many_arguments)]
+    async fn shared(
+        &self,
+        conversation: ConversationId,
+        kind: SharedKind,
+        before: Option<Seq>,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>>;
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>>;
     /// The entry a session appended with this `client_msg_id`, if any.
     async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>>;
@@ -620,6 +639,35 @@ pub trait StickerStore: Send + Sync + 'static {
     async fn sticker_pack(&self, id: i64) -> StoreResult<Option<StickerPack>>;
     /// The packs of a domain, oldest first.
     async fn sticker_packs(&self, domain: DomainId) -> StoreResult<Vec<StickerPack>>;
+}
+
+/// The cache of link previews, shared by every account of the deployment and keyed by the
+/// URL as the core normalised it. A cache: entries expire, and losing one costs a fetch.
+#[async_trait]
+pub trait PreviewStore: Send + Sync + 'static {
+    /// The cached preview of `url` (without its image's bytes), expired or not.
+    async fn link_preview(&self, url: &str) -> StoreResult<Option<CachedPreview>>;
+    /// Stores (or replaces) the preview of its URL, with its image's JPEG if it has one.
+    async fn put_link_preview(&self, preview: &CachedPreview, image_jpeg: Option<&[u8]>) -> StoreResult<()>;
+    /// The JPEG of the cached preview of `url`, if it has an image.
+    async fn link_preview_image(&self, url: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Deletes up to `limit` previews that expired before `before_ms`; returns how many.
+    async fn prune_link_previews(&self, before_ms: i64, limit: usize) -> StoreResult<u64>;
+}
+
+/// Fetches what a client names by URL (link previews) from the network, under the network's
+/// rules: only public addresses (checked after resolving, at every redirect, and connected to
+/// as checked), bounded redirects, size and time, no cookies or credentials. The one port
+/// through which a client can aim the server at a third party; the adapter is
+/// `magpie-fetch`. Each URL it is handed, and each it is redirected to, passes
+/// [`crate::previews::UrlPolicy::check`] first.
+#[async_trait]
+pub trait LinkFetcher: Send + Sync + 'static {
+    /// An HTML page's title and `<meta>` tags (within the adapter's bounds), and where it
+    /// was found after redirects.
+    async fn page(&self, url: &url::Url) -> Result<FetchedPage, FetchError>;
+    /// The bytes of an image, at most `bytes_max` (more is `TooLarge`).
+    async fn image(&self, url: &url::Url, bytes_max: u64) -> Result<Vec<u8>, FetchError>;
 }
 
 /// Where file bytes live: partial uploads, and complete blobs keyed by their SHA-256. The

@@ -105,6 +105,20 @@ pub struct Settings {
     /// The key that signs file links. The binary keeps it in the data directory, so that
     /// links survive restarts; the default is random per process.
     pub file_link_key: [u8; 32],
+    /// Whether the server makes link previews at all.
+    pub link_previews_enabled: bool,
+    /// How long a link preview is kept and shared before it is fetched again.
+    pub link_preview_ttl_secs: u64,
+    /// How long a link that gave no preview is left alone before it is tried again.
+    pub link_preview_failure_ttl_secs: u64,
+    /// Link previews one account may have fetched (not found in the cache) per rolling minute.
+    pub link_previews_per_account_per_min_max: u32,
+    /// Link previews being fetched at once by one process; more are refused as `Unavailable`.
+    pub link_preview_fetches_max: usize,
+    /// Largest image a preview fetches (for its thumbnail); a larger one is left out.
+    pub link_preview_image_bytes_max: u64,
+    /// Which URLs may be previewed, by their form.
+    pub link_preview_policy: crate::previews::UrlPolicy,
 }
 
 impl Default for Settings {
@@ -157,6 +171,13 @@ impl Default for Settings {
             file_link_ttl_secs: 300,
             log_poll_interval_ms: 1000,
             file_link_key: random_key(),
+            link_previews_enabled: true,
+            link_preview_ttl_secs: 24 * 3600,
+            link_preview_failure_ttl_secs: 600,
+            link_previews_per_account_per_min_max: 30,
+            link_preview_fetches_max: 16,
+            link_preview_image_bytes_max: 5 * 1024 * 1024,
+            link_preview_policy: crate::previews::UrlPolicy::default(),
         }
     }
 }

@@ -203,6 +203,22 @@ pub fn ack(a: &Ack) -> wire::Ack {
 }
 
 /// The ack of a server-made entry (a membership or group change).
+pub fn link_preview(p: &magpie_core::previews::LinkPreview) -> wire::LinkPreview {
+    let card = &p.card;
+    wire::LinkPreview {
+        url: p.url.clone(),
+        title: card.title.clone(),
+        description: card.description.clone(),
+        site_name: card.site_name.clone(),
+        image: card.image.as_ref().map(|i| wire::LinkPreviewImage {
+            width: i.width,
+            height: i.height,
+            blurhash: i.blurhash.clone(),
+        }),
+        fetched_at_ms: p.fetched_at_ms,
+    }
+}
+
 pub fn entry_ack(e: &chat::Entry) -> wire::Ack {
     wire::Ack { conversation: e.conversation.0, seq: e.seq.0, id: e.id.0, at_ms: e.at_ms, duplicate: false }
 }

@@ -367,6 +367,36 @@ pub async fn thumbnail(
         .await
 }
 
+/// `GET /v1/link-preview/image?url=…`: the image of a cached link preview, a JPEG thumbnail
+/// the server made (so that clients never contact the page's site). Nothing is fetched here.
+#[utoipa::path(get, path = "/v1/link-preview/image", tag = "messages", security(("bearer" = [])),
+    params(magpie_wire::LinkPreviewQuery),
+    responses((status = 200, description = "a JPEG"), (status = 304), (status = 404, body = wire::ErrorBody)))]
+pub async fn link_preview_image(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<magpie_wire::LinkPreviewQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (jpeg, sha256) = state.core.previews.image(&caller, &q.url).await?;
+    let etag = format!("\"{sha256}\"");
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { Response::new(Body::from(jpeg)) };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    Ok(response)
+}
+
 /// How a private download may be cached. Through a session, never without asking again: the
 /// browser revalidates with the ETag each time, so a revoked reader is not served from its
 /// cache. Through a signed link, whose URL names the content and stops working at its expiry,

@@ -23,7 +23,7 @@ use crate::{files, rest, rest_chat};
         rest_chat::create_conversation, rest_chat::list_conversations, rest_chat::get_conversation,
         rest_chat::update_group, rest_chat::dissolve, rest_chat::list_members, rest_chat::add_members,
         rest_chat::remove_member, rest_chat::set_role, rest_chat::mute_member, rest_chat::transfer_ownership,
-        rest_chat::leave, rest_chat::update_settings, rest_chat::send, rest_chat::get_messages, rest_chat::edit,
+        rest_chat::leave, rest_chat::update_settings, rest_chat::send, rest_chat::get_messages, rest_chat::get_shared, rest_chat::edit,
         rest_chat::recall, rest_chat::react, rest_chat::get_receipts, rest_chat::forward, rest_chat::hide,
         rest_chat::list_pins, rest_chat::pin, rest_chat::unpin,
         rest_chat::mark_read, rest_chat::mark_delivered, rest_chat::sync,
@@ -35,9 +35,10 @@ use crate::{files, rest, rest_chat};
         rest_chat::save_message, rest_chat::list_saved, rest_chat::get_saved, rest_chat::update_saved,
         rest_chat::remove_saved,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
+        rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

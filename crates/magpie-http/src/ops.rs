@@ -1,7 +1,7 @@
 //! Conversation and message operations, shared by the REST handlers and the WebSocket
 //! dispatcher: wire request in, core call, wire answer out. Each transport only extracts.
 
-use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page};
+use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page, SharedKind};
 use magpie_core::contacts::RequestOutcome;
 use magpie_core::conversations::{GroupRequest, GroupUpdate};
 use magpie_core::messages::Outgoing;
@@ -218,6 +218,22 @@ pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQ
     let id = ConversationId(id);
     let (entries, last_seq) = core.messages.history(p, id, page, page_len(q.limit)).await?;
     Ok(wire::EntryPage { entries: entries.iter().map(convert::entry).collect(), last_seq: last_seq.0 })
+}
+
+pub async fn shared(core: &Core, p: &Principal, id: i64, q: wire::SharedQuery) -> Result<wire::SharedPage> {
+    let kind = match q.kind {
+        wire::SharedKind::Image => SharedKind::Image,
+        wire::SharedKind::File => SharedKind::File,
+        wire::SharedKind::Link => SharedKind::Link,
+    };
+    let limit = page_len(q.limit).min(core.settings.history_page_len_max.max(1));
+    let entries = core.messages.shared(p, ConversationId(id), kind, q.before.map(Seq), limit).await?;
+    let next_before = entries.last().filter(|_| entries.len() >= limit).map(|e| e.seq.0);
+    Ok(wire::SharedPage { entries: entries.iter().map(convert::entry).collect(), next_before })
+}
+
+pub async fn link_preview(core: &Core, p: &Principal, q: wire::LinkPreviewQuery) -> Result<wire::LinkPreview> {
+    Ok(convert::link_preview(&core.previews.preview(p, &q.url).await?))
 }
 
 pub async fn mark_read(core: &Core, p: &Principal, id: i64, req: wire::MarkRequest) -> Result<wire::Conversation> {

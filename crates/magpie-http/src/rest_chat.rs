@@ -191,6 +191,33 @@ pub async fn get_messages(
     Ok(Json(ops::get_messages(&state.core, &caller, id, q).await?))
 }
 
+/// `GET /v1/conversations/{id}/shared`: what the conversation shares of one kind (images,
+/// files or links), newest first, as the caller may read it.
+#[utoipa::path(get, path = "/v1/conversations/{id}/shared", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), wire::SharedQuery), responses((status = 200, body = wire::SharedPage)))]
+pub async fn get_shared(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<wire::SharedQuery>,
+) -> ApiResult<wire::SharedPage> {
+    Ok(Json(ops::shared(&state.core, &caller, id, q).await?))
+}
+
+/// `GET /v1/link-preview?url=…`: what the page at `url` says of itself, fetched by the server
+/// (from its cache when it can); `404` when the page gives no preview, `403` when previews are
+/// off.
+#[utoipa::path(get, path = "/v1/link-preview", tag = "messages", security(("bearer" = [])),
+    params(wire::LinkPreviewQuery),
+    responses((status = 200, body = wire::LinkPreview), (status = 404, body = wire::ErrorBody)))]
+pub async fn link_preview(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::LinkPreviewQuery>,
+) -> ApiResult<wire::LinkPreview> {
+    Ok(Json(ops::link_preview(&state.core, &caller, q).await?))
+}
+
 /// `PATCH /v1/conversations/{id}/messages/{seq}`: edits one of the caller's messages.
 #[utoipa::path(patch, path = "/v1/conversations/{id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
     params(("id" = i64, Path), ("seq" = i64, Path)), request_body = wire::EditRequest,

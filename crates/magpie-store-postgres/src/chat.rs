@@ -4,6 +4,8 @@
 //! event heads of the accounts they log events for (in account order, all at once), so that
 //! two writes never wait for each other in a circle.
 
+pub(crate) mod batch;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
     ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
-    NewEntry, Page, Pin, Pins, Precondition, Reaction, Summary, op,
+    NewEntry, Page, Pin, Pins, Precondition, Reaction, SharedKind, Summary, op,
 };
 use magpie_core::model::{
     AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, LogCursor, SavedId, Seq, SessionId,
@@ -23,7 +25,7 @@ use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
 use tokio_postgres::Row;
 
 use crate::{
-    PgError, PgResult, PgStore, StoreResult, Tx, corrupt, cursor, read, read_tx, settled_read_tx, uncursor, write_tx,
+    ACTIVITY_SLOTS, PgError, PgResult, PgStore, StoreResult, Tx, corrupt, cursor, read, read_tx, uncursor, write_tx,
 };
 
 /// The kinds that are not messages, as the core names them: the queries that count and show
@@ -44,31 +46,37 @@ const ENTRY_COLUMN_COUNT: usize = 18;
 const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
 /// The writing transaction's id, as stored in `xid` columns.
 const XID: &str = "pg_current_xact_id()::text::bigint";
-/// The commit line of the statement's snapshot, as SQL whose parameter `$n` is
-/// [`foreign_xids`]: every transaction of Magpie's in this database with a smaller id has ended
-/// (see the schema). It is the snapshot's oldest running transaction (or its first unassigned id
-/// if none runs), leaving out the transactions that were known, just before, to be someone
-/// else's: another database's, or another program's in this one (autovacuum's `ANALYZE`, an
-/// operator's `psql`), which write no rows of Magpie's and must not hold its followers back. A
-/// transaction that cannot be placed counts: leaving it out could let the line pass rows that
-/// this snapshot cannot see yet.
-pub(crate) fn line(n: usize) -> String {
+/// The commit line of the statement's snapshot, as a query of one row, (`line`, `foreign`):
+/// every transaction of Magpie's in this database with an id below `line` has ended (see the
+/// schema). It is the snapshot's oldest running transaction (or its first unassigned id if none
+/// runs), leaving out the transactions of someone else: another database's, or another
+/// program's in this one (autovacuum's `ANALYZE`, an operator's `psql`: a connection not named
+/// [`crate::APPLICATION_NAME`]), which write no rows of Magpie's and must not hold its followers
+/// back.
+///
+/// Whose a transaction is comes from two places: `pg_stat_activity`, read by the same statement
+/// just after its snapshot was taken (and only if the snapshot has running transactions at
+/// all), whose finds come back as `foreign`; and the parameter `$known` (`bigint[]`), the ids
+/// that earlier reads found to be someone else's ([`crate::PgStore::known_foreign`]: an id is
+/// never reused, so once someone else's, always). A transaction that cannot be placed (it ended
+/// between the snapshot and the read of `pg_stat_activity`, and no earlier read saw it) counts
+/// as Magpie's: leaving it out could let the line pass rows that this snapshot cannot see, and
+/// counting it only holds the line back until the next read.
+pub(crate) fn line_query(known: usize) -> String {
+    let app = crate::APPLICATION_NAME;
     format!(
-        "(SELECT LEAST(pg_snapshot_xmax(s.snap)::text::bigint, \
-           (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x \
-            WHERE NOT (xid(x)::text::bigint = ANY(${n}::bigint[])))) \
-         FROM (SELECT pg_current_snapshot() AS snap) AS s)"
+        "WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s), \
+           running AS MATERIALIZED (SELECT x::text::bigint AS x FROM snap, pg_snapshot_xip(snap.s) AS x), \
+           foreign_now AS MATERIALIZED ( \
+             SELECT coalesce(array_agg(backend_xid::text::bigint), '{{}}') AS f FROM pg_stat_activity \
+             WHERE EXISTS (SELECT 1 FROM running) AND backend_xid IS NOT NULL \
+               AND (datname IS DISTINCT FROM current_database() OR application_name IS DISTINCT FROM '{app}')) \
+         SELECT LEAST(pg_snapshot_xmax(snap.s)::text::bigint, \
+                  (SELECT min(x) FROM running WHERE NOT x = ANY(foreign_now.f) AND NOT x = ANY(${known}::bigint[]))) \
+                  AS line, \
+                foreign_now.f AS foreign \
+         FROM snap, foreign_now"
     )
-}
-
-/// The ids of the transactions working now that are not Magpie's in this database: another
-/// database's, or another program's (a connection not named [`crate::APPLICATION_NAME`]). Read
-/// before a snapshot, see [`line`].
-pub(crate) async fn foreign_xids(c: &impl GenericClient) -> PgResult<Vec<i64>> {
-    let sql = "SELECT coalesce(array_agg(backend_xid::text::bigint), '{}') FROM pg_stat_activity \
-               WHERE backend_xid IS NOT NULL \
-                 AND (datname IS DISTINCT FROM current_database() OR application_name IS DISTINCT FROM $1)";
-    Ok(c.query_one(&c.prepare_cached(sql).await?, &[&crate::APPLICATION_NAME]).await?.try_get(0)?)
 }
 
 pub(crate) fn json_error(e: serde_json::Error) -> PgError {
@@ -350,6 +358,39 @@ async fn savers(c: &impl GenericClient, id: ConversationId, seq: Option<Seq>) ->
     Ok(rows.iter().map(|r| r.try_get(0).map(AccountId)).collect::<Result<_, _>>()?)
 }
 
+/// What a conversation shares of one kind, as `viewer` may see it, newest first.
+#[allow(clippy::too_many_arguments)]
+async fn shared(
+    c: &impl GenericClient,
+    id: ConversationId,
+    kind: SharedKind,
+    before: Option<Seq>,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    limit: usize,
+    viewer: AccountId,
+) -> PgResult<Vec<Entry>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let below = before.map_or(i64::MAX, |b| b.0).min(ceiling.map_or(i64::MAX, |c| c.0));
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM shared_entries s \
+         JOIN entries e ON e.conversation_id = s.conversation_id AND e.seq = s.seq \
+         JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id \
+         WHERE s.conversation_id = $1 AND s.kind = $2 AND s.seq < $3 AND s.seq >= $4 \
+           AND e.recalled_at_ms IS NULL AND e.body IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
+                           WHERE h.account_id = $5 AND h.conversation_id = s.conversation_id AND h.seq = s.seq) \
+         ORDER BY s.seq DESC LIMIT $6"
+    );
+    let rows =
+        c.query(&c.prepare_cached(&sql).await?, &[&id.0, &kind.as_str(), &below, &floor.0, &viewer.0, &limit]).await?;
+    let mut list = rows.iter().map(|r| entry_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?;
+    for entry in &mut list {
+        reactions_of(c, entry).await?;
+    }
+    Ok(list)
+}
+
 /// Appends to the event logs of the accounts named and publishes the events, in the order
 /// given. The accounts' heads are locked first, in account order.
 pub(crate) async fn log_events(tx: &mut Tx<'_>, events: &[(AccountId, AccountEvent)], at_ms: i64) -> PgResult<()> {
@@ -442,7 +483,7 @@ async fn insert_entry(
     let insert = tx
         .c()
         .prepare_cached(&format!(
-            "WITH c AS (UPDATE conversations SET last_seq = $2, activity = GREATEST(activity, {XID} + $14), \
+            "WITH c AS (UPDATE conversations SET last_seq = $2, activity = GREATEST(activity, ({XID} + $14) * {ACTIVITY_SLOTS}), \
                  last_activity_ms = $13, message_count = message_count + CASE WHEN $15 THEN 1 ELSE 0 END, \
                  last_message_seq = CASE WHEN $15 THEN $2 ELSE last_message_seq END \
                  WHERE id = $1 AND last_seq = $2::bigint - 1 RETURNING message_count), \
@@ -598,7 +639,7 @@ async fn create_conversation(tx: &mut Tx<'_>, new: &NewConversation) -> PgResult
             &format!(
                 "INSERT INTO conversations (domain_id, kind, direct_key, name, description, avatar, announcement, \
                  owner_id, last_activity_ms, created_at_ms, activity) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, {XID} + $10) RETURNING id"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, ({XID} + $10) * {ACTIVITY_SLOTS}) RETURNING id"
             ),
             &[
                 &new.domain_id.0,
@@ -858,6 +899,20 @@ async fn apply_effects(
                 erased.sort();
                 caused.extend(erased.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id })));
             }
+            Effect::Share(kind) => {
+                let sql = "INSERT INTO shared_entries (conversation_id, kind, seq) VALUES ($1, $2, $3) \
+                           ON CONFLICT DO NOTHING";
+                c.execute(&c.prepare_cached(sql).await?, &[&id, &kind.as_str(), &seq.0]).await?;
+            }
+            Effect::ReshareTarget(kind) => {
+                c.execute("DELETE FROM shared_entries WHERE conversation_id = $1 AND seq = $2", &[&id, &target])
+                    .await?;
+                if let Some(kind) = kind {
+                    let sql = "INSERT INTO shared_entries (conversation_id, kind, seq) VALUES ($1, $2, $3) \
+                               ON CONFLICT DO NOTHING";
+                    c.execute(sql, &[&id, &kind.as_str(), &target]).await?;
+                }
+            }
             Effect::React { account, emoji, on } => {
                 if *on {
                     c.execute(
@@ -1061,7 +1116,7 @@ async fn summaries(
     which: Summaries,
     limit: usize,
     base: i64,
-    foreign: &[i64],
+    known_foreign: Vec<i64>,
 ) -> PgResult<Vec<Summary>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let (filter, params): (String, Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>>) = match which {
@@ -1070,11 +1125,12 @@ async fn summaries(
         }
         Summaries::After(account, after) => (
             format!(
-                "m.account_id = $2 AND m.left_seq IS NULL AND c.activity > $3 AND c.activity < {} + $4 \
+                "m.account_id = $2 AND m.left_seq IS NULL AND c.activity > $3 \
+                 AND c.activity < ((SELECT line FROM ({}) AS l) + $4) * {ACTIVITY_SLOTS} \
                  ORDER BY c.activity ASC LIMIT $5",
-                line(6)
+                line_query(6)
             ),
-            vec![Box::new(account.0), Box::new(after.0), Box::new(base), Box::new(limit), Box::new(foreign.to_vec())],
+            vec![Box::new(account.0), Box::new(after.0), Box::new(base), Box::new(limit), Box::new(known_foreign)],
         ),
         Summaries::Before(account, before) => (
             "m.account_id = $2 AND m.left_seq IS NULL AND c.activity < $3 ORDER BY c.activity DESC LIMIT $4".into(),
@@ -1160,34 +1216,63 @@ async fn summaries(
     Ok(list)
 }
 
-/// The log's tail after `after`: entries and account events in (xid, position) order below the
-/// commit line, at most `limit`; a short page's cursor is the line itself.
-async fn tail(c: &impl GenericClient, after: LogCursor, limit: usize, foreign: &[i64]) -> PgResult<LogPage> {
+/// Typed NULLs in place of [`ENTRY_COLUMNS`], for the account events' rows of [`tail`].
+const NO_ENTRY: &str = "NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, \
+     NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text, NULL::boolean, NULL::bigint, \
+     NULL::text, NULL::bigint, NULL::bigint, NULL::bigint";
+
+/// The log's tail after `after`, in one statement (one snapshot, one round trip): the commit
+/// line of its snapshot ([`line_query`], with the transactions `known_foreign`), then the entries
+/// and account events after `after` below the line in (xid, position) order, at most `limit`;
+/// a short page's cursor is the line itself. Also answers the line and the transactions found to
+/// be someone else's.
+async fn tail(
+    c: &impl GenericClient,
+    after: LogCursor,
+    limit: usize,
+    known_foreign: &[i64],
+) -> PgResult<(LogPage, i64, Vec<i64>)> {
     let (xid, position) = uncursor(after);
     let len = i64::try_from(limit).unwrap_or(i64::MAX);
-    let line: i64 =
-        c.query_one(&c.prepare_cached(&format!("SELECT {}", line(1))).await?, &[&foreign]).await?.try_get(0)?;
+    // Each row: the line and what it found, then an entry's place and columns, or an event's
+    // (the other NULL); a tail with nothing below the line is one row of the line alone.
     let sql = format!(
-        "SELECT e.xid, e.position, {ENTRY_COLUMNS} {ENTRY_FROM} \
-         WHERE (e.xid, e.position) > ($1, $2) AND e.xid < $3 ORDER BY e.xid, e.position LIMIT $4"
+        "WITH l AS MATERIALIZED ({line}), \
+         e AS (SELECT e.xid, e.position, {ENTRY_COLUMNS}, \
+                 NULL::bigint AS account_id, NULL::bigint AS event_seq, NULL::bigint AS event_at_ms, NULL::text AS event \
+               {ENTRY_FROM} WHERE (e.xid, e.position) > ($1, $2) AND e.xid < (SELECT line FROM l) \
+               ORDER BY e.xid, e.position LIMIT $3), \
+         v AS (SELECT v.xid, v.position, {NO_ENTRY}, v.account_id, v.seq, v.at_ms, v.event FROM account_events v \
+               WHERE (v.xid, v.position) > ($1, $2) AND v.xid < (SELECT line FROM l) \
+               ORDER BY v.xid, v.position LIMIT $3) \
+         SELECT l.line, l.foreign, t.* FROM l LEFT JOIN (SELECT * FROM e UNION ALL SELECT * FROM v) AS t ON TRUE",
+        line = line_query(4)
     );
-    let mut items: Vec<((i64, i64), Committed)> = Vec::with_capacity(limit.min(64));
-    for r in c.query(&c.prepare_cached(&sql).await?, &[&xid, &position, &line, &len]).await? {
-        let entry = entry_from_row(&r, 2)?;
-        let membership_changed = entry.changes_membership();
-        items.push(((r.try_get(0)?, r.try_get(1)?), Committed::Entry { entry: Arc::new(entry), membership_changed }));
-    }
-    let sql = "SELECT xid, position, account_id, seq, at_ms, event FROM account_events \
-               WHERE (xid, position) > ($1, $2) AND xid < $3 ORDER BY xid, position LIMIT $4";
-    for r in c.query(&c.prepare_cached(sql).await?, &[&xid, &position, &line, &len]).await? {
-        let event: String = r.try_get(5)?;
-        let logged = LoggedEvent {
-            account: AccountId(r.try_get(2)?),
-            seq: EventSeq(r.try_get(3)?),
-            at_ms: r.try_get(4)?,
-            event: serde_json::from_str(&event).map_err(json_error)?,
+    let rows = c.query(&c.prepare_cached(&sql).await?, &[&xid, &position, &len, &known_foreign]).await?;
+    let first = rows.first().ok_or_else(|| corrupt("tail"))?;
+    let (line, foreign): (i64, Vec<i64>) = (first.try_get(0)?, first.try_get(1)?);
+    let mut items: Vec<((i64, i64), Committed)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let Some(at) = r.try_get::<_, Option<i64>>(2)?.zip(r.try_get::<_, Option<i64>>(3)?) else {
+            continue;
         };
-        items.push(((r.try_get(0)?, r.try_get(1)?), Committed::Event(Arc::new(logged))));
+        let item = match r.try_get::<_, Option<i64>>(22)? {
+            None => {
+                let entry = entry_from_row(r, 4)?;
+                let membership_changed = entry.changes_membership();
+                Committed::Entry { entry: Arc::new(entry), membership_changed }
+            }
+            Some(account) => {
+                let event: String = r.try_get(25)?;
+                Committed::Event(Arc::new(LoggedEvent {
+                    account: AccountId(account),
+                    seq: EventSeq(r.try_get(23)?),
+                    at_ms: r.try_get(24)?,
+                    event: serde_json::from_str(&event).map_err(json_error)?,
+                }))
+            }
+        };
+        items.push((at, item));
     }
     items.sort_by_key(|(at, _)| *at);
     items.truncate(limit);
@@ -1197,19 +1282,31 @@ async fn tail(c: &impl GenericClient, after: LogCursor, limit: usize, foreign: &
     } else {
         items.last().map_or(after, |((x, p), _)| cursor(*x, *p))
     };
-    Ok(LogPage { items: items.into_iter().map(|(_, item)| item).collect(), next })
+    let page = LogPage { items: items.into_iter().map(|(_, item)| item).collect(), next };
+    Ok((page, line, foreign))
 }
 
 #[async_trait]
 impl ConversationLog for PgStore {
     async fn tail(&self, after: LogCursor, limit: usize) -> StoreResult<LogPage> {
-        settled_read_tx!(self, follower_client, |c, foreign| tail(c, after, limit, &foreign).await?)
+        let known = self.known_foreign();
+        let outcome: PgResult<_> = async { tail(&self.follower_client().await?, after, limit, &known).await }.await;
+        let (page, line, foreign) = outcome.map_err(PgError::into_store)?;
+        self.learn_foreign(line, foreign);
+        Ok(page)
     }
 
     async fn log_head(&self) -> StoreResult<LogCursor> {
-        settled_read_tx!(self, follower_client, |c, foreign| {
-            cursor(c.query_one(&format!("SELECT {}", line(1)), &[&foreign]).await?.try_get(0)?, 0)
-        })
+        let known = self.known_foreign();
+        let outcome: PgResult<(i64, Vec<i64>)> = async {
+            let c = self.follower_client().await?;
+            let row = c.query_one(&c.prepare_cached(&line_query(1)).await?, &[&known]).await?;
+            Ok((row.try_get(0)?, row.try_get(1)?))
+        }
+        .await;
+        let (line, foreign) = outcome.map_err(PgError::into_store)?;
+        self.learn_foreign(line, foreign);
+        Ok(cursor(line, 0))
     }
 
     async fn create_conversation(&self, new: NewConversation) -> StoreResult<(Conversation, bool)> {
@@ -1269,6 +1366,16 @@ impl ConversationLog for PgStore {
     }
 
     async fn append(&self, append: Append) -> StoreResult<Result<Appended, Error>> {
+        // Plain messages commit in batches (see `batch`); a batch that failed hands each back to
+        // run alone, like every other append.
+        let append = if batch::batchable(&append) {
+            match self.batcher().append(append).await {
+                Ok(outcome) => return outcome,
+                Err(append) => *append,
+            }
+        } else {
+            append
+        };
         write_tx!(self, |tx| crate::chat::append(tx, &append).await?)
     }
 
@@ -1282,6 +1389,19 @@ impl ConversationLog for PgStore {
         viewer: AccountId,
     ) -> StoreResult<Vec<Entry>> {
         read_tx!(self, |c| entries(c, conversation, page, floor, ceiling, limit, viewer).await?)
+    }
+
+    async fn shared(
+        &self,
+        conversation: ConversationId,
+        kind: SharedKind,
+        before: Option<Seq>,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>> {
+        read_tx!(self, |c| shared(c, conversation, kind, before, floor, ceiling, limit, viewer).await?)
     }
 
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {
@@ -1356,12 +1476,13 @@ impl ConversationLog for PgStore {
     ) -> StoreResult<Vec<Summary>> {
         let which = if ascending { Summaries::After(account, after) } else { Summaries::Before(account, after) };
         let base = self.activity_base();
-        settled_read_tx!(self, client, |c, foreign| summaries(c, which, limit, base, &foreign).await?)
+        let known = self.known_foreign();
+        read_tx!(self, |c| summaries(c, which, limit, base, known).await?)
     }
 
     async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {
         let base = self.activity_base();
-        read_tx!(self, |c| summaries(c, Summaries::One(conversation, account), 1, base, &[]).await?.pop())
+        read_tx!(self, |c| summaries(c, Summaries::One(conversation, account), 1, base, vec![]).await?.pop())
     }
 
     async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>> {

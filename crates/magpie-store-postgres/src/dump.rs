@@ -7,7 +7,7 @@ use magpie_core::StoreError;
 use magpie_core::dump::{Cell, Digester, TABLES, Table, TableDigest};
 use tokio_postgres::types::{ToSql, Type};
 
-use crate::{PgError, PgResult, PgStore, corrupt};
+use crate::{ACTIVITY_SLOTS, PgError, PgResult, PgStore, corrupt};
 
 /// Rows read back per round trip while digesting a table.
 const DIGEST_PAGE_ROWS: i32 = 2_000;
@@ -138,9 +138,14 @@ impl Import<'_> {
                                                 coalesce((SELECT max(position) FROM account_events), 0)) + 1, false);
              INSERT INTO event_heads (account_id, last_seq) SELECT account_id, max(seq) FROM account_events \
                  GROUP BY account_id ON CONFLICT (account_id) DO UPDATE SET last_seq = excluded.last_seq;
-             UPDATE revocation_head SET last_seq = coalesce((SELECT max(seq) FROM session_revocations), 0);
-             UPDATE store_meta SET activity_base = coalesce((SELECT max(activity) FROM conversations), 0) + 1;",
+             UPDATE revocation_head SET last_seq = coalesce((SELECT max(seq) FROM session_revocations), 0);",
         );
+        // Every activity written from now on, (xid + base) × slots or more, lies above every
+        // activity copied.
+        sql.push_str(&format!(
+            "UPDATE store_meta SET activity_base = coalesce((SELECT max(activity) FROM conversations), 0) \
+             / {ACTIVITY_SLOTS} + 1;"
+        ));
         let outcome: PgResult<()> = async {
             let mut client = self.store.client().await?;
             let tx = client.transaction().await?;

@@ -2,14 +2,16 @@
 //! that any number of Magpie nodes share (cluster mode).
 //!
 //! **Writes.** Each write is one transaction (READ COMMITTED) on a pooled connection. Where
-//! SQLite has one writer, PostgreSQL has row locks: an append locks its conversation's row
-//! and gives the entry `last_seq + 1`; an account event locks its account's row of
-//! `event_heads`; so seqs are dense and commit in order per conversation and per account, and
-//! writes to different conversations never wait for each other. Locks are always taken in the
-//! same order (conversation, member, event heads by account id), so writes do not deadlock
-//! each other; a transaction that still loses to a concurrent one (a deadlock PostgreSQL broke,
-//! a serialisation failure, a unique key another transaction took first) runs again whole, up to
-//! [`WRITE_ATTEMPTS_MAX`] times. That is why the core's append checks are pure functions.
+//! SQLite has one writer, PostgreSQL has locks: a write first takes an advisory lock per stream
+//! of the log it appends to (its conversation, then the accounts it logs events for, in id
+//! order), and an append gives the entry `last_seq + 1`; so seqs are dense and commit in order
+//! per conversation and per account, and writes to different conversations never wait for each
+//! other. Plain messages commit in batches, a node's many in one transaction and one WAL flush
+//! (`chat::batch`); a batch waits for no lock while it holds one, and locks no account, so
+//! writes do not deadlock each other. A transaction that still loses to a
+//! concurrent one (a deadlock PostgreSQL broke, a serialisation failure, a unique key another
+//! transaction took first) runs again whole, up to [`WRITE_ATTEMPTS_MAX`] times. That is why
+//! the core's append checks are pure functions.
 //!
 //! **Commit order.** Every entry and account event records its transaction's id (`xid`) and a
 //! position from one sequence. A reader takes only rows whose transaction id lies below the
@@ -37,6 +39,7 @@ mod contacts;
 mod dump;
 mod files;
 mod migrate;
+mod previews;
 mod saved;
 
 use std::sync::Arc;
@@ -65,10 +68,18 @@ pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 /// How long PostgreSQL lets a transaction sit idle before it ends it: a node that stalls inside
 /// a transaction cannot hold the log's commit line (and its followers) back for longer.
 const IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 10_000;
+/// Activities (the `sync` cursor) per transaction: a conversation's activity is
+/// `(xid + activity_base) * ACTIVITY_SLOTS + slot`, where a lone write takes slot 0 and a batch
+/// of messages ((`chat::batch`)) gives each of its conversations a slot of its own, so that no two
+/// conversations share an activity (pages of `sync` and of the conversation list break ties
+/// nowhere) and every activity of a transaction lies below those of any later one.
+pub(crate) const ACTIVITY_SLOTS: i64 = 1024;
 /// The `application_name` of every connection Magpie opens to PostgreSQL.
 pub const APPLICATION_NAME: &str = "magpie";
 /// Connections each node keeps for its followers of the log, besides the pool of `pool_size`.
 pub const FOLLOWER_CONNECTIONS: usize = 2;
+/// Other programs' transactions a node remembers for its reads of the commit line (the newest).
+pub const KNOWN_FOREIGN_MAX: usize = 1024;
 /// Connections per node when the configuration names none.
 pub const POOL_SIZE_DEFAULT: usize = 16;
 
@@ -100,6 +111,12 @@ struct Inner {
     bus: Arc<dyn Bus>,
     /// Added to transaction ids to make activities (`store_meta.activity_base`).
     activity_base: i64,
+    /// Commits plain messages together (see `chat::batch`).
+    batcher: chat::batch::Batcher,
+    /// Transactions that reads of the commit line found working for someone else and that may
+    /// still run (ids at or above the last line read), at most [`KNOWN_FOREIGN_MAX`]: see
+    /// `chat::line_query`.
+    known_foreign: std::sync::Mutex<Vec<i64>>,
 }
 
 /// A failure inside this crate, before it becomes a [`StoreError`].
@@ -359,29 +376,6 @@ macro_rules! read_tx {
     }};
 }
 
-/// Like [`read_tx`] on a connection from `store.$connection()` (`client` for requests,
-/// `follower_client` for the log's followers), for reads below the log's commit line: first reads which transactions are
-/// working in other databases of the server (bound to `$foreign`, for [`chat::line`]), then
-/// runs `$body` in one `REPEATABLE READ, READ ONLY` transaction bound to `$c`. The first read
-/// comes before the transaction's snapshot, so that every such transaction already running
-/// when the snapshot is taken is known as another database's and holds the line back not at all.
-macro_rules! settled_read_tx {
-    ($store:expr, $connection:ident, |$c:ident, $foreign:ident| $body:expr) => {{
-        let store: &$crate::PgStore = $store;
-        let outcome: $crate::PgResult<_> = async {
-            let mut client = store.$connection().await?;
-            let $foreign: Vec<i64> = $crate::chat::foreign_xids(&client).await?;
-            let inner = $crate::read_only(&mut client).await?;
-            let $c = &inner;
-            let value = $body;
-            inner.commit().await?;
-            Ok(value)
-        }
-        .await;
-        outcome.map_err($crate::PgError::into_store)
-    }};
-}
-
 /// Starts a `REPEATABLE READ, READ ONLY` transaction: its statements see one moment, and it
 /// never fails for a conflict.
 pub(crate) async fn read_only(client: &mut deadpool_postgres::Object) -> PgResult<deadpool_postgres::Transaction<'_>> {
@@ -407,7 +401,7 @@ macro_rules! read {
     }};
 }
 
-pub(crate) use {read, read_tx, settled_read_tx, write_tx};
+pub(crate) use {read, read_tx, write_tx};
 
 impl PgStore {
     /// Connects to the database at `url` with a pool of `pool_size` connections, brings its
@@ -416,7 +410,7 @@ impl PgStore {
     pub async fn open(url: &str, pool_size: usize, bus: Arc<dyn Bus>) -> Result<PgStore, OpenError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(OpenError::Url)?;
         // Every connection of Magpie's is named so (whatever the URL says): the log's commit line
-        // tells Magpie's transactions from everyone else's by it (see `chat::foreign_xids`).
+        // tells Magpie's transactions from everyone else's by it (see `chat::line`).
         config.application_name(APPLICATION_NAME);
         let options = format!(
             "{} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
@@ -445,7 +439,11 @@ impl PgStore {
             .map_err(OpenError::Migrate)?
             .get(0);
         drop(client);
-        Ok(PgStore { inner: Arc::new(Inner { pool, followers, bus, activity_base }) })
+        let batcher =
+            chat::batch::Batcher::start(chat::batch::Writer { pool: pool.clone(), bus: bus.clone(), activity_base });
+        Ok(PgStore {
+            inner: Arc::new(Inner { pool, followers, bus, activity_base, batcher, known_foreign: Default::default() }),
+        })
     }
 
     /// A pooled connection.
@@ -456,6 +454,27 @@ impl PgStore {
     /// A connection of the followers' own pool.
     pub(crate) async fn follower_client(&self) -> PgResult<deadpool_postgres::Object> {
         Ok(self.inner.followers.get().await?)
+    }
+
+    pub(crate) fn batcher(&self) -> &chat::batch::Batcher {
+        &self.inner.batcher
+    }
+
+    /// The transactions known to be someone else's, for a read of the commit line.
+    pub(crate) fn known_foreign(&self) -> Vec<i64> {
+        self.inner.known_foreign.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    /// Remembers what a read of the commit line found to be someone else's, and forgets what
+    /// lies below its line (ended, whoever's it was).
+    pub(crate) fn learn_foreign(&self, line: i64, found: Vec<i64>) {
+        let Ok(mut known) = self.inner.known_foreign.lock() else { return };
+        known.extend(found);
+        known.retain(|x| *x >= line);
+        known.sort_unstable();
+        known.dedup();
+        let excess = known.len().saturating_sub(KNOWN_FOREIGN_MAX);
+        known.drain(..excess);
     }
 
     pub(crate) fn activity_base(&self) -> i64 {

@@ -14,7 +14,7 @@ use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
     ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
-    NewEntry, Page, Pin, Pins, Precondition, Reaction, Summary, op,
+    NewEntry, Page, Pin, Pins, Precondition, Reaction, SharedKind, Summary, op,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
@@ -323,6 +323,40 @@ fn pin_state(conn: &Connection, id: ConversationId, target: Option<Seq>) -> rusq
         .prepare_cached("SELECT count(*), coalesce(sum(seq = ?2), 0) > 0 FROM pins WHERE conversation_id = ?1")?
         .query_row(params![id.0, target.map_or(0, |t| t.0)], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(Pins { count: usize::try_from(count).unwrap_or(0), target_pinned })
+}
+
+/// What a conversation shares of one kind, as `viewer` may see it, newest first.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn shared(
+    conn: &Connection,
+    id: ConversationId,
+    kind: SharedKind,
+    before: Option<Seq>,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    limit: usize,
+    viewer: AccountId,
+) -> rusqlite::Result<Vec<Entry>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let below = before.map_or(i64::MAX, |b| b.0).min(ceiling.map_or(i64::MAX, |c| c.0));
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM shared_entries s \
+         JOIN entries e ON e.conversation_id = s.conversation_id AND e.seq = s.seq \
+         JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id \
+         WHERE s.conversation_id = ?1 AND s.kind = ?2 AND s.seq < ?3 AND s.seq >= ?4 \
+           AND e.recalled_at_ms IS NULL AND e.body IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
+                           WHERE h.account_id = ?5 AND h.conversation_id = s.conversation_id AND h.seq = s.seq) \
+         ORDER BY s.seq DESC LIMIT ?6"
+    );
+    let mut list = conn
+        .prepare_cached(&sql)?
+        .query_map(params![id.0, kind.as_str(), below, floor.0, viewer.0, limit], entry_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    for entry in &mut list {
+        reactions_of(conn, entry)?;
+    }
+    Ok(list)
 }
 
 /// Loads one entry's reactions.
@@ -700,6 +734,23 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 erased.sort();
                 let told = erased.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id }));
                 log_events(tx, told.collect(), at)?;
+            }
+            Effect::Share(kind) => {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO shared_entries (conversation_id, kind, seq) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![id, kind.as_str(), seq.0])?;
+            }
+            Effect::ReshareTarget(kind) => {
+                let target = new.target.map(|t| t.0);
+                tx.prepare_cached("DELETE FROM shared_entries WHERE conversation_id = ?1 AND seq = ?2")?
+                    .execute(params![id, target])?;
+                if let Some(kind) = kind {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO shared_entries (conversation_id, kind, seq) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![id, kind.as_str(), target])?;
+                }
             }
             Effect::React { account, emoji, on } => {
                 let target = new.target.map(|t| t.0);
@@ -1102,6 +1153,19 @@ impl ConversationLog for SqliteStore {
         viewer: AccountId,
     ) -> StoreResult<Vec<Entry>> {
         self.read(move |c| entries(c, conversation, page, floor, ceiling, limit, viewer)).await
+    }
+
+    async fn shared(
+        &self,
+        conversation: ConversationId,
+        kind: SharedKind,
+        before: Option<Seq>,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>> {
+        self.read(move |c| shared(c, conversation, kind, before, floor, ceiling, limit, viewer)).await
     }
 
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>> {

@@ -23,6 +23,7 @@ mod contacts;
 pub mod dump;
 mod files;
 mod migrate;
+mod previews;
 mod saved;
 
 use std::cell::RefCell;

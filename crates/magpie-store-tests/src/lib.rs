@@ -49,6 +49,7 @@ mod fixtures;
 pub mod keep;
 pub mod log;
 pub mod presence;
+pub mod previews;
 pub mod races;
 
 /// How an adapter makes the stores the suite checks.
@@ -121,6 +122,7 @@ macro_rules! __for_each_check {
             log::marks_never_go_back_nor_past_the_end,
             log::member_settings_change_and_log,
             log::hidden_entries_are_hidden_for_one_viewer,
+            log::shared_items_are_listed_by_kind_as_the_viewer_reads_them,
             log::entries_page_within_floor_and_ceiling,
             log::members_page_by_account,
             log::summaries_follow_activity,
@@ -146,12 +148,14 @@ macro_rules! __for_each_check {
             files::expired_uploads_are_taken,
             files::unshared_files_are_taken_with_their_last_blob_ref,
             files::sticker_packs,
+            previews::previews_are_cached_replaced_and_pruned,
             cursors::cursors_are_saved_per_consumer,
             cursors::cursors_survive_a_restart,
             presence::presence_comes_with_the_first_connection_and_goes_with_the_last,
             presence::a_chosen_status_shows_while_connected,
             races::racing_appends_get_consecutive_seqs,
             races::racing_replays_store_one_entry,
+            races::concurrent_messages_stand_alone,
             races::removal_racing_a_send,
             races::racing_direct_chat_creation,
             races::racing_events_are_dense_per_account,

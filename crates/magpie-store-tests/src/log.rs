@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, ConversationKind, DirectPeer, Effect, Entry, ForwardedFrom,
-    GroupInfoPatch, LeaveReason, Member, MemberRole, MemberSettingsPatch, Page,
+    GroupInfoPatch, LeaveReason, Member, MemberRole, MemberSettingsPatch, Page, SharedKind,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, EventSeq, LogCursor, Seq};
 use magpie_core::ports::{Bus, Received, Wake};
@@ -844,6 +844,83 @@ pub async fn hidden_entries_are_hidden_for_one_viewer<F: StoreFactory>(f: &F) {
     assert_eq!(summary.unread, 1, "a hidden message is not unread");
     assert_eq!(summary.last_message.map(|m| m.seq), Some(first.seq), "nor the preview");
     assert_eq!(log.summary(group.id, c.id).await.unwrap().unwrap().unread, 2);
+}
+
+/// What a conversation shares is listed by kind, newest first, as the viewer may read it:
+/// within its floor and ceiling, without what it hid or what was recalled; an edit that adds
+/// or takes away a link moves the message in or out of the links.
+pub async fn shared_items_are_listed_by_kind_as_the_viewer_reads_them<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let log = &w.stores.log;
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let group = w.group(&a, &[&b]).await;
+    let sa = w.session(&a).await;
+    let send = |id: &str, kind: &str, body: serde_json::Value, shared: Option<SharedKind>| {
+        let mut append = message(group.id, &a, &sa, id, "x");
+        append.entry.kind = kind.into();
+        append.entry.body = body;
+        append.effects.extend(shared.map(Effect::Share));
+        append
+    };
+    let link = |n: u32| {
+        send(&format!("l{n}"), "text", json!({"text": format!("see https://x.example/{n}")}), Some(SharedKind::Link))
+    };
+    let l1 = new_entry(log.append(link(1)).await);
+    let img = new_entry(log.append(send("i", "image", json!({"file": "f1"}), Some(SharedKind::Image))).await);
+    let plain = new_entry(log.append(send("p", "text", json!({"text": "no link"}), None)).await);
+    let doc =
+        new_entry(log.append(send("f", "file", json!({"file": "f2", "name": "a.pdf"}), Some(SharedKind::File))).await);
+    let l2 = new_entry(log.append(link(2)).await);
+    let l3 = new_entry(log.append(link(3)).await);
+    let seqs = |page: Vec<Entry>| page.iter().map(|e| e.seq).collect::<Vec<_>>();
+    let list =
+        |kind, before: Option<Seq>, floor: Seq, ceiling: Option<Seq>, limit, viewer: &magpie_core::model::Account| {
+            log.shared(group.id, kind, before, floor, ceiling, limit, viewer.id)
+        };
+    let one = Seq(1);
+    assert_eq!(seqs(list(SharedKind::Link, None, one, None, 10, &b).await.unwrap()), [l3.seq, l2.seq, l1.seq]);
+    assert_eq!(seqs(list(SharedKind::Image, None, one, None, 10, &b).await.unwrap()), [img.seq]);
+    assert_eq!(seqs(list(SharedKind::File, None, one, None, 10, &b).await.unwrap()), [doc.seq]);
+    let page = list(SharedKind::Link, None, one, None, 2, &b).await.unwrap();
+    assert_eq!(seqs(page.clone()), [l3.seq, l2.seq], "newest first, at most the limit");
+    assert_eq!(page[0].body, Some(json!({"text": "see https://x.example/3"})), "whole entries");
+    assert_eq!(seqs(list(SharedKind::Link, Some(l2.seq), one, None, 2, &b).await.unwrap()), [l1.seq], "before a seq");
+    assert_eq!(
+        seqs(list(SharedKind::Link, None, l2.seq, None, 10, &b).await.unwrap()),
+        [l3.seq, l2.seq],
+        "never before the floor"
+    );
+    assert_eq!(
+        seqs(list(SharedKind::Link, None, one, Some(l3.seq), 10, &b).await.unwrap()),
+        [l2.seq, l1.seq],
+        "never at the ceiling"
+    );
+
+    log.hide_entries(group.id, b.id, vec![l2.seq], vec![], T0).await.unwrap();
+    assert_eq!(
+        seqs(list(SharedKind::Link, None, one, None, 10, &b).await.unwrap()),
+        [l3.seq, l1.seq],
+        "hidden for the viewer"
+    );
+    assert_eq!(
+        seqs(list(SharedKind::Link, None, one, None, 10, &a).await.unwrap()),
+        [l3.seq, l2.seq, l1.seq],
+        "for the viewer only"
+    );
+
+    new_entry(log.append(op(group.id, &a, "recall", json!({}), l3.seq, Effect::recall())).await);
+    assert_eq!(seqs(list(SharedKind::Link, None, one, None, 10, &a).await.unwrap()), [l2.seq, l1.seq], "recalled");
+    let body = json!({"text": "no link any more"});
+    let unlink = vec![Effect::EditTarget(body.clone()), Effect::ReshareTarget(None)];
+    new_entry(log.append(op(group.id, &a, "edit", body, l1.seq, unlink)).await);
+    let body = json!({"text": "now https://y.example"});
+    let relink = vec![Effect::EditTarget(body.clone()), Effect::ReshareTarget(Some(SharedKind::Link))];
+    new_entry(log.append(op(group.id, &a, "edit", body, plain.seq, relink)).await);
+    assert_eq!(
+        seqs(list(SharedKind::Link, None, one, None, 10, &a).await.unwrap()),
+        [l2.seq, plain.seq],
+        "edits move messages in and out"
+    );
 }
 
 /// History pages forwards and backwards by seq, oldest first either way, never before the

@@ -94,6 +94,65 @@ pub async fn racing_replays_store_one_entry<F: StoreFactory>(f: &F) {
     );
 }
 
+/// Messages to many conversations at once (a store may commit them together) stand alone:
+/// each is stored or refused on its own merits. A send by a non-member is refused without
+/// taking the others down, and one client message id sent to two conversations at once is
+/// stored once, the other send answering that very entry as a duplicate.
+pub async fn concurrent_messages_stand_alone<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let mut groups = vec![];
+    for _ in 0..WRITERS {
+        groups.push(w.group(&a, &[]).await.id);
+    }
+    let not_hers = w.group(&b, &[]).await.id;
+    let session = w.session(&a).await;
+    let rounds = 5;
+    for round in 0..rounds {
+        let mut sends = vec![];
+        for (i, group) in groups.iter().enumerate() {
+            sends.push(message(*group, &a, &session, &format!("r{round}g{i}"), "hello"));
+        }
+        sends.push(message(not_hers, &a, &session, &format!("r{round}out"), "not a member"));
+        sends.push(message(groups[0], &a, &session, &format!("r{round}twin"), "twin"));
+        sends.push(message(groups[1], &a, &session, &format!("r{round}twin"), "twin"));
+        let start = Arc::new(Barrier::new(sends.len()));
+        let mut tasks = vec![];
+        for append in sends {
+            let (log, start) = (w.stores.log.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                log.append(append).await.expect("the store failed")
+            }));
+        }
+        let mut outcomes = vec![];
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        let twins = outcomes.split_off(WRITERS + 1);
+        let refused = outcomes.pop().unwrap();
+        assert!(matches!(refused, Err(Error::NotFound("conversation"))), "a non-member's send: {refused:?}");
+        for (i, outcome) in outcomes.iter().enumerate() {
+            let Ok(Appended::New(entry)) = outcome else { panic!("send {i} of round {round}: {outcome:?}") };
+            assert_eq!(entry.conversation, groups[i]);
+            assert_eq!(entry.client_msg_id.as_deref(), Some(format!("r{round}g{i}").as_str()));
+        }
+        let (new, duplicate): (Vec<_>, Vec<_>) =
+            twins.iter().map(|t| t.as_ref().expect("a twin refused")).partition(|t| matches!(t, Appended::New(_)));
+        assert_eq!((new.len(), duplicate.len()), (1, 1), "one twin stored, one duplicate: {twins:?}");
+        assert_eq!(new[0].entry(), duplicate[0].entry(), "the duplicate answers the stored entry");
+    }
+    let mut entries = 0;
+    for group in &groups {
+        let conversation = w.stores.log.conversation(*group).await.unwrap().unwrap();
+        entries += conversation.last_seq.0 - 1;
+    }
+    let expected = i64::try_from(WRITERS).unwrap() * rounds + rounds;
+    assert_eq!(entries, expected, "every send once, each twin once, after the opening notices");
+    let theirs = w.stores.log.conversation(not_hers).await.unwrap().unwrap();
+    assert_eq!(theirs.last_seq, Seq(1), "nothing reached the conversation of the refused send");
+}
+
 /// A member's send racing its removal either is refused or lands before the removal, never
 /// after it; a send racing the sender's addition either is refused or lands after it.
 pub async fn removal_racing_a_send<F: StoreFactory>(f: &F) {

@@ -422,6 +422,75 @@ pub struct EntryPage {
     pub last_seq: i64,
 }
 
+/// What a conversation shares, as its "files" tab lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SharedKind {
+    /// `image` messages.
+    Image,
+    /// `file` and `video` messages.
+    File,
+    /// `text` and `markdown` messages with a link, and link cards.
+    Link,
+}
+
+/// `GET /v1/conversations/{id}/shared`: what the conversation shares of one kind, newest
+/// first, `before` a seq for the next page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SharedQuery {
+    pub kind: SharedKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// The page size; clamped to 1 – `history_page_len_max`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SharedPage {
+    /// Newest first: messages the caller may read, not recalled, not deleted for the caller.
+    pub entries: Vec<Entry>,
+    /// Pass as `before` for the next page; absent when this page is the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
+}
+
+/// `GET /v1/link-preview` and `GET /v1/link-preview/image`: the link, as a message shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinkPreviewQuery {
+    /// An `http` or `https` URL of at most 2048 bytes.
+    pub url: String,
+}
+
+/// What a web page says of itself, fetched by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LinkPreview {
+    /// The URL as the server keys it (without its fragment).
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The page's own name for its site, or its host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// The page's image, as a thumbnail the server made: `GET /v1/link-preview/image?url=…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<LinkPreviewImage>,
+    /// When the server fetched the page.
+    pub fetched_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LinkPreviewImage {
+    pub width: u32,
+    pub height: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+}
+
 /// `GET /v1/conversations/{id}/messages/{seq}/receipts`: who of the members present at
 /// `seq` has read it, has only received it, or neither. The sender is not listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -73,6 +73,71 @@ pub struct Config {
 
     #[config(nested)]
     pub files: FilesConfig,
+
+    #[config(nested)]
+    pub link_previews: LinkPreviewsConfig,
+}
+
+/// Link previews: the server fetches the pages that messages link to (only from public
+/// addresses, with bounded redirects, size and time, no cookies or credentials) and shares
+/// what they say of themselves with every account, cached by URL.
+#[derive(Debug, confique::Config)]
+pub struct LinkPreviewsConfig {
+    /// Whether the server makes link previews at all. Off, `GET /v1/link-preview` answers
+    /// `forbidden` and the server fetches nothing.
+    #[config(default = true, env = "MAGPIE_LINK_PREVIEWS")]
+    pub enabled: bool,
+
+    /// Seconds a preview is kept and shared before the page is fetched again.
+    #[config(default = 86400, env = "MAGPIE_LINK_PREVIEW_TTL_SECS")]
+    pub ttl_secs: u64,
+
+    /// Seconds a link that gave no preview is left alone before it is tried again.
+    #[config(default = 600, env = "MAGPIE_LINK_PREVIEW_FAILURE_TTL_SECS")]
+    pub failure_ttl_secs: u64,
+
+    /// Previews one account may have fetched (not found in the cache) per rolling minute.
+    #[config(default = 30, env = "MAGPIE_LINK_PREVIEW_FETCHES_PER_ACCOUNT_PER_MIN_MAX")]
+    pub fetches_per_account_per_min_max: u32,
+
+    /// Previews one node fetches at once; more are refused with `unavailable`.
+    #[config(default = 16, env = "MAGPIE_LINK_PREVIEW_FETCHES_AT_ONCE_MAX")]
+    pub fetches_at_once_max: usize,
+
+    /// Seconds one fetch may take in all: resolving, connecting, redirects and the body.
+    #[config(default = 10, env = "MAGPIE_LINK_PREVIEW_FETCH_TIMEOUT_SECS")]
+    pub fetch_timeout_secs: u64,
+
+    /// Redirects followed per fetch, each checked like the first URL.
+    #[config(default = 5, env = "MAGPIE_LINK_PREVIEW_REDIRECTS_MAX")]
+    pub redirects_max: usize,
+
+    /// Bytes of a page read for its title and tags; the rest is not read.
+    #[config(default = 524288, env = "MAGPIE_LINK_PREVIEW_PAGE_BYTES_MAX")]
+    pub page_bytes_max: u64,
+
+    /// Largest image fetched for a preview's thumbnail, in bytes; a larger one is left out.
+    #[config(default = 5242880, env = "MAGPIE_LINK_PREVIEW_IMAGE_BYTES_MAX")]
+    pub image_bytes_max: u64,
+
+    /// Ports a link may name (80 and 443 are those of http and https).
+    #[config(default = [80, 443], env = "MAGPIE_LINK_PREVIEW_PORTS_ALLOWED", parse_env = confique::env::parse::list_by_comma)]
+    pub ports_allowed: Vec<u16>,
+
+    /// If not empty, only these hosts (and their subdomains) are previewed.
+    #[config(default = [], env = "MAGPIE_LINK_PREVIEW_HOSTS_ALLOWED", parse_env = confique::env::parse::list_by_comma)]
+    pub hosts_allowed: Vec<String>,
+
+    /// Hosts (and their subdomains) never previewed.
+    #[config(default = [], env = "MAGPIE_LINK_PREVIEW_HOSTS_DENIED", parse_env = confique::env::parse::list_by_comma)]
+    pub hosts_denied: Vec<String>,
+
+    /// For tests and intranets only: address ranges that are not public but may be fetched
+    /// all the same, in CIDR form ("10.20.0.0/16", "127.0.0.1"). Empty by default: the server
+    /// fetches only public addresses. Anyone who can send a link can then make the server
+    /// fetch from these ranges.
+    #[config(default = [], env = "MAGPIE_LINK_PREVIEW_PRIVATE_RANGES_ALLOWED", parse_env = confique::env::parse::list_by_comma)]
+    pub private_ranges_allowed: Vec<String>,
 }
 
 /// Passwords, sessions and login throttling.
@@ -380,6 +445,33 @@ impl Config {
         Ok(builder.load()?)
     }
 
+    /// Which URLs may be previewed, by their form.
+    pub fn link_preview_policy(&self) -> magpie_core::previews::UrlPolicy {
+        let p = &self.link_previews;
+        magpie_core::previews::UrlPolicy {
+            hosts_allowed: p.hosts_allowed.clone(),
+            hosts_denied: p.hosts_denied.clone(),
+            ports_allowed: p.ports_allowed.clone(),
+        }
+    }
+
+    /// The link-preview fetcher's rules; an address range that does not parse is an error.
+    pub fn fetch_config(&self) -> anyhow::Result<magpie_fetch::FetchConfig> {
+        let p = &self.link_previews;
+        let private_ranges_allowed = p
+            .private_ranges_allowed
+            .iter()
+            .map(|r| r.parse().map_err(|e: String| anyhow::anyhow!("link_previews.private_ranges_allowed: {e}")))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(magpie_fetch::FetchConfig {
+            policy: self.link_preview_policy(),
+            private_ranges_allowed,
+            redirects_max: p.redirects_max,
+            page_bytes_max: p.page_bytes_max,
+            timeout: std::time::Duration::from_secs(p.fetch_timeout_secs.max(1)),
+        })
+    }
+
     pub fn core_settings(&self) -> magpie_core::Settings {
         let a = &self.auth;
         let m = &self.messaging;
@@ -428,6 +520,13 @@ impl Config {
             image_decode_concurrency_max: self.files.image_decode_concurrency_max,
             audio_bytes_max: self.files.audio_bytes_max,
             video_bytes_max: self.files.video_bytes_max,
+            link_previews_enabled: self.link_previews.enabled,
+            link_preview_ttl_secs: self.link_previews.ttl_secs,
+            link_preview_failure_ttl_secs: self.link_previews.failure_ttl_secs,
+            link_previews_per_account_per_min_max: self.link_previews.fetches_per_account_per_min_max,
+            link_preview_fetches_max: self.link_previews.fetches_at_once_max,
+            link_preview_image_bytes_max: self.link_previews.image_bytes_max,
+            link_preview_policy: self.link_preview_policy(),
             ..magpie_core::Settings::default()
         }
     }

@@ -176,7 +176,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mut settings = config.core_settings();
     settings.file_link_key = server_key;
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
-    let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone());
+    let fetcher = magpie_fetch::HttpFetcher::new(config.fetch_config()?)?;
+    let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone())
+        .with_link_fetcher(Arc::new(fetcher));
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     core.followers_started().await;
     let mut http = config.http_settings();
@@ -269,8 +271,8 @@ async fn forward_revocations(core: Core, mut cursor: i64) {
     }
 }
 
-/// Deletes ended sessions, old revocation log entries, expired uploads and files never
-/// shared. Failures are logged: the next pass tries again.
+/// Deletes ended sessions, old revocation log entries, expired uploads, files never shared
+/// and expired link previews. Failures are logged: the next pass tries again.
 async fn prune(core: &Core) {
     match core.auth.prune().await {
         Ok(0) => {}
@@ -281,6 +283,11 @@ async fn prune(core: &Core) {
         Ok((0, 0)) => {}
         Ok((uploads, blobs)) => tracing::info!(uploads, blobs, "pruned expired uploads and unshared files"),
         Err(e) => tracing::warn!(error = %e, "pruning files failed"),
+    }
+    match core.previews.prune().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned expired link previews"),
+        Err(e) => tracing::warn!(error = %e, "pruning link previews failed"),
     }
 }
 

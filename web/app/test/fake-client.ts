@@ -1,7 +1,7 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
-  Pin, Presence, Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress,
+  LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, SharedPage, StickerPack, UploadProgress,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -103,6 +103,9 @@ export class FakeClient implements ChatClient {
   sendFile(): string { return "f"; }
   uploadProgress(): UploadProgress | undefined { return undefined; }
   async fileUrl(): Promise<string> { return "data:,"; }
+  async shared(): Promise<SharedPage> { return { entries: [] }; }
+  async linkPreview(): Promise<LinkPreview | null> { return null; }
+  async linkPreviewImageUrl(): Promise<string> { return "data:,"; }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }
   profile(account: string, _options?: { fetch?: boolean }): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }

@@ -5,7 +5,7 @@
 
 import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
-  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress,
+  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress, LinkPreview, SharedKind, SharedPage,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -39,6 +39,8 @@ const PROFILE_RETRY_MS = 30_000;
 const PRESENCE_QUERY_LEN_MAX = 500;
 /** Saved messages per page that loadSaved asks for. */
 const SAVED_PAGE_LEN = 50;
+/** Link previews remembered per page load; past this the oldest is asked for again. */
+const LINK_PREVIEWS_MAX = 500;
 
 /** The wait before reconnect attempt `attempt` (0 for the first after a loss): 1 s doubling
  * to 30 s, each drawn from the upper half of its range so that clients a restart threw off
@@ -65,6 +67,10 @@ export class MagpieClient implements ChatClient {
   private readonly engine: SyncEngine;
   private readonly outboxItems: Outbox;
   private readonly files: FileUrls;
+  /** Link previews asked for in this page load, by URL (the server caches them for everyone). */
+  private readonly previews = new Map<string, Promise<LinkPreview | null>>();
+  /** The server answered that previews are off: ask no more. */
+  private previewsOff = false;
   private readonly listeners: Listeners = {
     change: new Set(), status: new Set(), message: new Set(), friend_request: new Set(), signed_out: new Set(),
     account_event: new Set(),
@@ -113,7 +119,7 @@ export class MagpieClient implements ChatClient {
   /** Per conversation, the latest load: an older answer that comes late is dropped. */
   private readonly pinLoads = new Map<number, number>();
   private pinLoadCount = 0;
-  /** The saved messages loaded so far (§7.10), once loadSaved was called. */
+  /** The saved messages loaded so far (§7.11), once loadSaved was called. */
   private savedList: SavedPage | undefined;
 
   constructor(
@@ -873,6 +879,34 @@ export class MagpieClient implements ChatClient {
   }
   fileUrl(fileId: string, thumbnailSide?: 256 | 1024): Promise<string> {
     return this.files.get(fileId, thumbnailSide);
+  }
+  shared(conversation: number, kind: SharedKind, before?: number, limit?: number): Promise<SharedPage> {
+    return this.rest.shared(conversation, kind, before, limit);
+  }
+  linkPreview(url: string): Promise<LinkPreview | null> {
+    if (this.previewsOff) return Promise.resolve(null);
+    const cached = this.previews.get(url);
+    if (cached) return cached;
+    const asked = this.rest.linkPreview(url).then(
+      (preview) => preview,
+      (error: unknown) => {
+        const code = asMagpieError(error).code;
+        if (code === "forbidden") this.previewsOff = true;
+        // A refusal for now (rate, load, network) is asked again later; a page without a
+        // preview is not, for this page load.
+        if (code === "rate_limited" || code === "unavailable" || code === "network") this.previews.delete(url);
+        return null;
+      },
+    );
+    this.previews.set(url, asked);
+    while (this.previews.size > LINK_PREVIEWS_MAX) {
+      const oldest = this.previews.keys().next().value as string;
+      this.previews.delete(oldest);
+    }
+    return asked;
+  }
+  linkPreviewImageUrl(url: string): Promise<string> {
+    return this.files.preview(url);
   }
   fileInfo(fileId: string): Promise<FileInfo> {
     return this.rest.fileInfo(fileId);

@@ -14,7 +14,7 @@
 import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
-  SavedItem, SavedPage, Session, StickerPack,
+  SavedItem, SavedPage, Session, SharedPage, LinkPreview, StickerPack,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -58,6 +58,8 @@ export type Checks = [
   Agree<Differ<SavedPage, Wire<S["SavedPage"]>>>,
   Agree<Differ<Receipts, Wire<S["Receipts"]>>>,
   Agree<Differ<EntryPage, Wire<S["EntryPage"]>>>,
+  Agree<Differ<SharedPage, Wire<S["SharedPage"]>>>,
+  Agree<Differ<LinkPreview, Wire<S["LinkPreview"]>>>,
   Agree<Differ<SendRequest, Wire<S["SendRequest"]>>>,
   Agree<Differ<GroupChange, Wire<S["UpdateGroupRequest"]>>>,
   Agree<Differ<Parameters<ChatClient["updateGroup"]>[1], Wire<S["UpdateGroupRequest"]>>>,
@@ -193,7 +195,7 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 // ---- RestClient's answers ---------------------------------------------------------------
 
 /** RestClient's public members that are not endpoints. */
-type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob";
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {
@@ -209,7 +211,7 @@ interface RestAnswers {
   markDelivered: "mark_delivered"; typing: "typing"; friendRequests: "list_friend_requests";
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
-  fileInfo: "info"; fileLink: "link";
+  fileInfo: "info"; fileLink: "link"; shared: "get_shared"; linkPreview: "link_preview";
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */

@@ -57,7 +57,7 @@ export interface Entry {
 export interface Ack { conversation: number; seq: number; id: number; at_ms: number; duplicate: boolean }
 /** A pinned message (§7.5 "Pinning"): the message as it is now, who pinned it and when. */
 export interface Pin { entry: Entry; pinned_by: string; pinned_at_ms: number }
-/** A saved message (§7.10): a copy of the message as it was when saved; `body` is null once
+/** A saved message (§7.11): a copy of the message as it was when saved; `body` is null once
  * the message was recalled (`recalled_at_ms`). */
 export interface SavedItem {
   id: number; conversation: number; conversation_kind: ConversationKind; conversation_name?: string; peer?: string;
@@ -73,6 +73,17 @@ export interface Presence { account: string; status: PresenceStatus; text?: stri
  * `account`, added by the SDK: the other side (`from` for incoming, `to` for outgoing). */
 export interface PendingFriendRequest { account: string; from: string; to: string; message?: string; at_ms: number }
 export interface FriendRequests { incoming: PendingFriendRequest[]; outgoing: PendingFriendRequest[] }
+/** What a conversation shares, as its "files" tab lists it (§7.10). */
+export type SharedKind = "image" | "file" | "link";
+/** A page of shared items, newest first; `next_before` while more may follow. */
+export interface SharedPage { entries: Entry[]; next_before?: number }
+/** What a web page says of itself, fetched by the server (§7.10). */
+export interface LinkPreview {
+  url: string; title?: string; description?: string; site_name?: string;
+  image?: { width: number; height: number; blurhash?: string };
+  fetched_at_ms: number;
+}
+
 export interface FileInfo {
   id: string; size: number; media_type: string; name?: string; sha256: string; created_at_ms: number;
   width?: number; height?: number; blurhash?: string; duration_ms?: number;
@@ -241,7 +252,7 @@ export interface ChatClient {
   pin(conversation: number, seq: number): Promise<Ack>;
   unpin(conversation: number, seq: number): Promise<Ack>;
 
-  // Saved messages (§7.10): the account's own, kept current on every device from the account's
+  // Saved messages (§7.11): the account's own, kept current on every device from the account's
   // event log once loaded (`saved_changed`, `saved_removed`).
   /** The saved messages loaded so far, newest first, and whether older ones remain; undefined
    * before loadSaved. */
@@ -263,6 +274,13 @@ export interface ChatClient {
   /** An object URL for a file or its thumbnail (side 256 or 1024), fetched with the token and
    * cached; the same promise for the same arguments. */
   fileUrl(fileId: string, thumbnailSide?: 256 | 1024): Promise<string>;
+  /** A page of what a conversation shares of one kind, newest first (§7.10). */
+  shared(conversation: number, kind: SharedKind, before?: number, limit?: number): Promise<SharedPage>;
+  /** The preview of a link, asked of the server once per link and page load; `null` when the
+   * page has none (or previews are off). */
+  linkPreview(url: string): Promise<LinkPreview | null>;
+  /** An object URL of a preview's image (fetched from the server, never the site). */
+  linkPreviewImageUrl(url: string): Promise<string>;
   fileInfo(fileId: string): Promise<FileInfo>;
   stickers(): Promise<StickerPack[]>;
 

@@ -132,6 +132,18 @@ export class FileUrls {
     return url;
   }
 
+  /** An object URL of a link preview's image, from the server's cache (§7.10). */
+  preview(url: string): Promise<string> {
+    const key = `preview:${url}`;
+    const cached = this.urls.get(key);
+    if (cached) return cached;
+    const made = this.rest.linkPreviewImage(url).then(blobUrl);
+    made.catch(() => this.urls.delete(key));
+    this.urls.set(key, made);
+    this.evict();
+    return made;
+  }
+
   /** Releases every object URL (on close and logout). */
   clear(): void {
     for (const url of this.urls.values()) void url.then(release, () => {});

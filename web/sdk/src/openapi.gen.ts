@@ -782,6 +782,26 @@ export interface paths {
         patch: operations["update_settings"];
         trace?: never;
     };
+    "/v1/conversations/{id}/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/conversations/{id}/shared`: what the conversation shares of one kind (images,
+         *     files or links), newest first, as the caller may read it.
+         */
+        get: operations["get_shared"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{id}/typing": {
         parameters: {
             query?: never;
@@ -885,6 +905,47 @@ export interface paths {
          *     without metadata, whose longest side is at most `side` (256 when not named).
          */
         get: operations["thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/link-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/link-preview?url=…`: what the page at `url` says of itself, fetched by the server
+         *     (from its cache when it can); `404` when the page gives no preview, `403` when previews are
+         *     off.
+         */
+        get: operations["link_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/link-preview/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/link-preview/image?url=…`: the image of a cached link preview, a JPEG thumbnail
+         *     the server made (so that clients never contact the page's site). Nothing is fetched here.
+         */
+        get: operations["link_preview_image"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1569,6 +1630,28 @@ export interface components {
          * @enum {string}
          */
         LeaveReason: "left" | "removed" | "dissolved";
+        /** @description What a web page says of itself, fetched by the server. */
+        LinkPreview: {
+            description?: string | null;
+            /**
+             * Format: int64
+             * @description When the server fetched the page.
+             */
+            fetched_at_ms: number;
+            image?: null | components["schemas"]["LinkPreviewImage"];
+            /** @description The page's own name for its site, or its host. */
+            site_name?: string | null;
+            title?: string | null;
+            /** @description The URL as the server keys it (without its fragment). */
+            url: string;
+        };
+        LinkPreviewImage: {
+            blurhash?: string | null;
+            /** Format: int32 */
+            height: number;
+            /** Format: int32 */
+            width: number;
+        };
         /** @description `POST /v1/auth/login`. */
         LoginRequest: {
             /** @description `name@domain`, e.g. `alice@localhost`. The name is case-insensitive. */
@@ -1951,6 +2034,20 @@ export interface components {
             marked_unread?: boolean | null;
             muted?: boolean | null;
             pinned?: boolean | null;
+        };
+        /**
+         * @description What a conversation shares, as its "files" tab lists it.
+         * @enum {string}
+         */
+        SharedKind: "image" | "file" | "link";
+        SharedPage: {
+            /** @description Newest first: messages the caller may read, not recalled, not deleted for the caller. */
+            entries: components["schemas"]["Entry"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next page; absent when this page is the last.
+             */
+            next_before?: number | null;
         };
         /**
          * @description A sticker: send it as `{"kind":"sticker","body":{"pack":…,"sticker":…}}`; its image is
@@ -4130,6 +4227,41 @@ export interface operations {
             };
         };
     };
+    get_shared: {
+        parameters: {
+            query: {
+                kind: components["schemas"]["SharedKind"];
+                before?: number;
+                /** @description The page size; clamped to 1 – `history_page_len_max`. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedPage"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     typing: {
         parameters: {
             query?: never;
@@ -4354,6 +4486,89 @@ export interface operations {
         responses: {
             /** @description a JPEG */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_preview: {
+        parameters: {
+            query: {
+                /** @description An `http` or `https` URL of at most 2048 bytes. */
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkPreview"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_preview_image: {
+        parameters: {
+            query: {
+                /** @description An `http` or `https` URL of at most 2048 bytes. */
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,8 +3,8 @@
 // without the rest of the SDK.
 
 import type {
-  Ack, Conversation, FileInfo, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
-  Receipts, Role, SavedItem, SavedPage, Session, StickerPack,
+  Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
+  Receipts, Role, SavedItem, SavedPage, Session, SharedKind, SharedPage, StickerPack,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -172,6 +172,15 @@ export class RestClient {
   messages(id: number, query: HistoryQuery = {}): Promise<EntryPage> {
     return this.request("GET", `/v1/conversations/${id}/messages`, { query: { ...query } });
   }
+  shared(id: number, kind: SharedKind, before?: number, limit?: number): Promise<SharedPage> {
+    return this.request("GET", `/v1/conversations/${id}/shared`, { query: { kind, before, limit } });
+  }
+  linkPreview(url: string): Promise<LinkPreview> {
+    return this.request("GET", "/v1/link-preview", { query: { url } });
+  }
+  linkPreviewImage(url: string): Promise<Blob> {
+    return this.blob("/v1/link-preview/image", { url });
+  }
   edit(id: number, seq: number, body: Record<string, unknown>, clientMsgId?: string): Promise<Ack> {
     return this.request("PATCH", `/v1/conversations/${id}/messages/${seq}`, { body: { body, client_msg_id: clientMsgId } });
   }
@@ -200,7 +209,7 @@ export class RestClient {
     return (await this.request<{ pins: Pin[] }>("GET", `/v1/conversations/${id}/pins`)).pins;
   }
 
-  /** `POST /v1/saved` (§7.10). */
+  /** `POST /v1/saved` (§7.11). */
   saveMessage(conversation: number, seq: number, note?: string): Promise<SavedItem> {
     return this.request("POST", "/v1/saved", { body: { conversation, seq, ...(note === undefined ? {} : { note }) } });
   }

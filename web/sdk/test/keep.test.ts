@@ -1,4 +1,4 @@
-// Pinned and saved messages against the real server (docs/protocol.md §7.5 "Pinning", §7.10):
+// Pinned and saved messages against the real server (docs/protocol.md §7.5 "Pinning", §7.11):
 // the SDK keeps a conversation's pins current from the log (a pin or unpin elsewhere, a recall,
 // a delete-for-me) and the account's saved messages current from its event log, on every device.
 

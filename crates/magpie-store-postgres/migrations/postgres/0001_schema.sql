@@ -2,18 +2,20 @@
 -- step 0008, so that `magpie admin migrate` copies rows one to one, plus what a store that many
 -- nodes write at once needs instead of SQLite's single writer:
 --
--- * Seqs by row locks. An append locks its conversation's row (`FOR NO KEY UPDATE`) and gives
---   the entry `last_seq + 1`; an account event locks its account's row in `event_heads`. Two
---   appends to one conversation wait for each other; appends to different conversations never
---   do. The revocation log has one head row (revocations are rare).
+-- * Seqs under advisory locks. A write locks the streams it appends to before its first write
+--   (`pg_advisory_xact_lock`: a conversation by its id, an account's events by minus its id;
+--   conversations first, then accounts, each in id order) and gives an entry `last_seq + 1`.
+--   Two appends to one conversation wait for each other; appends to different conversations
+--   never do. The revocation log has one head row (revocations are rare).
 -- * Commit order by transaction ids. Every entry and account event records the id of the
 --   transaction that wrote it (`xid`, a 64-bit `pg_current_xact_id()`, which never wraps) and a
 --   position from one sequence. A reader takes only rows whose transaction id is below the
 --   oldest transaction still running (`pg_snapshot_xmin` of its snapshot): those transactions
 --   have all ended, so no row can later appear below that line. Followers of the log read in
 --   (xid, position) order up to the line; a conversation's `activity` (the `sync` cursor) is
---   the writing transaction's id plus `activity_base`, and `sync` returns only activities below
---   the line, so a cursor never passes a change that has yet to commit.
+--   `(xid + activity_base) * 1024 + slot` (a slot per conversation that one transaction
+--   writes, see `ACTIVITY_SLOTS`), and `sync` returns only activities below the line's, so a
+--   cursor never passes a change that has yet to commit.
 
 CREATE TABLE store_meta (
     id            INTEGER PRIMARY KEY CHECK (id = 1),

@@ -40,11 +40,17 @@ const STORAGE: &[&str] = &[
 /// The protocol's crate and the OpenAPI derives that only the protocol and the transport use.
 const WIRE: &[&str] = &["magpie-wire", "utoipa"];
 /// The adapter crates, which decide where state lives: only the binary depends on them.
-const ADAPTERS: &[&str] =
-    &["magpie-store-sqlite", "magpie-store-postgres", "magpie-bus-redis", "magpie-blobs", "magpie-blobs-s3"];
+const ADAPTERS: &[&str] = &[
+    "magpie-store-sqlite",
+    "magpie-store-postgres",
+    "magpie-bus-redis",
+    "magpie-blobs",
+    "magpie-blobs-s3",
+    "magpie-fetch",
+];
 /// Adapters that reach their service over HTTP as its client (S3 is an HTTP API), and the
 /// server-side HTTP crates that they still may not reach.
-const HTTP_CLIENT_ADAPTERS: &[&str] = &["magpie-blobs-s3"];
+const HTTP_CLIENT_ADAPTERS: &[&str] = &["magpie-blobs-s3", "magpie-fetch"];
 const HTTP_SERVER: &[&str] = &["axum", "axum-core", "tungstenite", "tokio-tungstenite"];
 
 /// The repository's root.

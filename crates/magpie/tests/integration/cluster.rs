@@ -449,3 +449,29 @@ async fn nodes_starting_together_on_a_new_database_migrate_it_once() {
         user_on(node, &format!("user{i}")).await.client.me().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn request_limits_count_for_the_cluster_not_per_node() {
+    // Three requests a second per session, counted in Redis by every node.
+    let cluster = Cluster::start(3, &[FAST, &[("MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX", "3")]].concat()).await;
+    let alice = user_on(&cluster.nodes[0], "alice").await;
+    let token = alice.client.token().expect("a logged-in client").to_owned();
+    let clients: Vec<magpie_client::Client> =
+        cluster.nodes.iter().map(|n| magpie_client::Client::new(&n.url).unwrap().with_token(token.clone())).collect();
+    // Three requests on each node: none would be refused if each node counted its own (three is
+    // the limit); counted for the cluster, the nine of them, sent within a second or two, cannot
+    // all pass a limit of three in any rolling second.
+    let mut refused = 0;
+    for round in 0..3 {
+        for (i, client) in clients.iter().enumerate() {
+            match client.me().await {
+                Ok(_) => {}
+                Err(e) => {
+                    assert_eq!(e.code(), Some(wire::ErrorCode::RateLimited), "round {round}, node {i}: {e}");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(refused > 0, "nine requests of one session over three nodes all passed a limit of three a second");
+}

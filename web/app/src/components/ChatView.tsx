@@ -20,6 +20,7 @@ import { Composer } from "./Composer.tsx";
 import { ImageViewer } from "./content.tsx";
 import { ForwardDialog } from "./dialogs.tsx";
 import { GroupInfo } from "./GroupInfo.tsx";
+import { SharedPanel } from "./SharedPanel.tsx";
 
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
@@ -43,6 +44,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
   const [forwarding, setForwarding] = useState<MessageView | null>(null);
   const [image, setImage] = useState<{ fileId: string; name?: string | undefined } | null>(null);
   const [info, setInfo] = useState(false);
+  const [shared, setShared] = useState(false);
   const [drag, setDrag] = useState(false);
   const [highlightKey, setHighlightKey] = useState<string | undefined>(undefined);
   const [confirmBlock, setConfirmBlock] = useState(false);
@@ -244,7 +246,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
   };
 
   return (
-    <div class={`chat-with-info${info && group ? " info-open" : ""}`}>
+    <div class={`chat-with-info${(info && group) || shared ? " info-open" : ""}`}>
       <section class="chat-pane" aria-label={title} onDragOver={onDragOver} onDragLeave={(e) => { if (e.currentTarget === e.target) setDrag(false); }} onDrop={onDrop}>
         <header class="chat-header">
           <IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} />
@@ -255,7 +257,8 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">
-            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => setInfo(!info)} />}
+            <IconButton icon="paperclip" label={t("chat.sharedItems")} pressed={shared} onClick={() => { setShared(!shared); setInfo(false); }} testid="shared-button" />
+            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { setInfo(!info); setShared(false); }} />}
             <MenuButton icon="more" label={t("chat.options")} items={[
               { label: conv.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void attempt(() => client.updateSettings(id, { pinned: !conv.me.pinned }), t, (m) => toast(m)) },
               { label: conv.me.muted ? t("list.unmute") : t("list.mute"), icon: conv.me.muted ? "bell" : "bellOff", onSelect: () => void attempt(() => client.updateSettings(id, { muted: !conv.me.muted }), t, (m) => toast(m)) },
@@ -321,6 +324,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
           </ul>
         </Dialog>
       )}
+      {shared && <SharedPanel conversation={id} onClose={() => setShared(false)} onOpenImage={(fileId, name) => setImage({ fileId, name })} />}
       {forwarding && <ForwardDialog from={id} seqs={[forwarding.entry.seq]} onClose={() => setForwarding(null)} />}
       {image && <ImageViewer fileId={image.fileId} name={image.name} onClose={() => setImage(null)} />}
       {confirmBlock && peer && (

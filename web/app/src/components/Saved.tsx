@@ -1,4 +1,4 @@
-// Saved messages (收藏, protocol §7.10): the account's copies of messages, newest first, with
+// Saved messages (收藏, protocol §7.11): the account's copies of messages, newest first, with
 // where they were said, a note of its own, and a way back to the message in its chat. The SDK
 // keeps the list current on every device; this page only loads it and renders it.
 

@@ -52,7 +52,7 @@ export function canPin(e: MessageLike, c: Pick<Conversation, "kind" | "me">): bo
   return isLive(e) && (c.kind === "direct" || isModerator(c));
 }
 export const mayPin = (c: Pick<Conversation, "kind" | "me">) => c.kind === "direct" || isModerator(c);
-/** Saving (§7.10): any message that still stands. */
+/** Saving (§7.11): any message that still stands. */
 export function canSave(e: MessageLike): boolean { return isLive(e); }
 export function canForward(e: MessageLike): boolean { return isLive(e); }
 

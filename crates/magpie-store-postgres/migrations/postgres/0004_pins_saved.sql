@@ -1,8 +1,9 @@
--- Pinned messages and saved messages (issue 23): the same tables and columns as SQLite's step
--- 0009. A pin is written by its `system` entry's append, under the conversation's lock. A save
--- takes the lock of the conversation whose message it copies (then its account's, as every
--- write does), so that it and a recall of that message commit one after the other: the
--- recall either finds the copy and erases it, or commits first and leaves nothing to copy.
+-- Pinned messages and saved messages (issue 23): the same tables and columns as SQLite's
+-- 0010_pins_saved. A pin is written by its `system` entry's append, under the conversation's
+-- lock. A save takes the lock of the conversation whose message it copies (then its
+-- account's, as every write does), so that it and a recall of that message commit one after
+-- the other: the recall either finds the copy and erases it, or commits first and leaves
+-- nothing to copy.
 
 CREATE TABLE pins (
     conversation_id BIGINT NOT NULL REFERENCES conversations(id),
