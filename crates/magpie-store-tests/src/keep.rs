@@ -6,14 +6,14 @@
 use std::sync::{Arc, Mutex};
 
 use magpie_core::Error;
-use magpie_core::chat::{AccountEvent, ConversationKind, Effect, Pins};
+use magpie_core::chat::{AccountEvent, ConversationKind, Effect, Pins, SharedKind};
 use magpie_core::model::{Account, AccountId, ConversationId, SavedId, Seq};
 use magpie_core::saved::{NewSaved, SaveCheck, SavedItem, may_save};
 use serde_json::json;
 use tokio::sync::Barrier;
 
 use crate::StoreFactory;
-use crate::fixtures::{T0, World, member_check, new_entry, op};
+use crate::fixtures::{T0, World, member_check, message, new_entry, op};
 
 /// A pin or unpin notice by `by` naming `target`, whose check records the pins it was shown and
 /// refuses what the core refuses (a second pin, an unpin of what is not pinned).
@@ -138,14 +138,17 @@ pub async fn pins_follow_their_notices<F: StoreFactory>(f: &F) {
     assert!(log.pins(other.id, Seq(1), None, a.id).await.unwrap().is_empty(), "pins are per conversation");
 }
 
-/// A recall unpins its message and erases every saved copy of it, telling each saver's log.
+/// A recall unpins its message and erases every saved copy of it, telling each saver's log (and
+/// takes it out of the shared items, as every recall does).
 pub async fn recall_unpins_and_erases_saved_copies<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
     let log = &w.stores.log;
     let (a, b, c) = (w.account("alice").await, w.account("bob").await, w.account("carol").await);
     let group = w.group(&a, &[&b, &c]).await;
     let sa = w.session(&a).await;
-    let (target, other) = (w.send(group.id, &a, &sa).await, w.send(group.id, &a, &sa).await);
+    let mut link = message(group.id, &a, &sa, "link", "see https://x.example/menu");
+    link.effects.push(Effect::Share(SharedKind::Link));
+    let (target, other) = (new_entry(log.append(link).await), w.send(group.id, &a, &sa).await);
     let seen = Arc::new(Mutex::new(vec![]));
     new_entry(log.append(pin(group.id, &a, target.seq, true, &seen)).await);
     new_entry(log.append(pin(group.id, &a, other.seq, true, &seen)).await);
@@ -158,6 +161,8 @@ pub async fn recall_unpins_and_erases_saved_copies<F: StoreFactory>(f: &F) {
     new_entry(log.append(recall).await);
     let pinned: Vec<Seq> = log.pins(group.id, Seq(1), None, b.id).await.unwrap().iter().map(|p| p.entry.seq).collect();
     assert_eq!(pinned, [other.seq], "the recalled message is no longer pinned");
+    let links = log.shared(group.id, SharedKind::Link, None, Seq(1), None, 10, b.id).await.unwrap();
+    assert!(links.is_empty(), "nor one of the shared items: {links:?}");
     for (who, item) in [(&b, &b_item), (&c, &c_item)] {
         let now = w.stores.saved.saved_item(who.id, item.id).await.unwrap().expect("the item stays");
         assert_eq!((now.body, now.recalled_at_ms), (None, Some(T0 + 900)), "its content is erased");
