@@ -40,6 +40,7 @@ mod dump;
 mod files;
 mod migrate;
 mod previews;
+mod saved;
 
 use std::sync::Arc;
 use std::time::Duration;

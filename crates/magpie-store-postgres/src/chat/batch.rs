@@ -322,7 +322,8 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
         new.fit_to(conversation);
         let author = authors.get(&at);
         let peer = if conversation.kind == ConversationKind::Direct { peers.get(&at).copied() } else { None };
-        let pre = Precondition { conversation, author, target: None, subjects: &[], peer, now_ms: new.at_ms };
+        let pre =
+            Precondition { conversation, author, target: None, subjects: &[], peer, pins: None, now_ms: new.at_ms };
         if let Err(refusal) = (append.check)(&pre) {
             outcomes.push(Some(Err(refusal)));
             continue;
@@ -522,5 +523,61 @@ impl Statements {
                 ))
                 .await?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use magpie_core::files::FileId;
+
+    fn append(effects: Vec<Effect>, target: Option<Seq>) -> Append {
+        Append {
+            entry: NewEntry {
+                conversation: ConversationId(1),
+                sender: AccountId(1),
+                session: None,
+                client_msg_id: Some("c-1".into()),
+                kind: if target.is_some() { "system".into() } else { "text".into() },
+                body: serde_json::json!({"text": "hi"}),
+                target,
+                mentions: vec![],
+                mention_all: false,
+                reply_to: None,
+                forwarded_from: None,
+                at_ms: 0,
+            },
+            effects,
+            events: vec![],
+            subjects: vec![],
+            peer: false,
+            check: Box::new(|_| Ok(())),
+        }
+    }
+
+    /// The batch's check sees no pins (`Precondition::pins` is `None`), and its insert applies no
+    /// effect but the message's: an append that pins, unpins, recalls (erasing saved copies) or
+    /// shares must run alone.
+    #[test]
+    fn only_plain_messages_are_batchable() {
+        let plain = vec![Effect::Message, Effect::Mention(vec![]), Effect::FileRefs(vec![])];
+        assert!(batchable(&append(plain.clone(), None)));
+        assert!(batchable(&append(vec![Effect::Message], None)));
+        for extra in [
+            Effect::Pin(true),
+            Effect::Pin(false),
+            Effect::EraseSaved,
+            Effect::Share(SharedKind::Link),
+            Effect::Mention(vec![AccountId(2)]),
+            Effect::FileRefs(vec![FileId::random()]),
+        ] {
+            let mut effects = plain.clone();
+            effects.push(extra.clone());
+            assert!(!batchable(&append(effects, None)), "{extra:?}");
+        }
+        for pin in [true, false] {
+            assert!(!batchable(&append(vec![Effect::Pin(pin)], Some(Seq(2)))), "a pin notice");
+        }
+        assert!(!batchable(&append(Effect::recall(), Some(Seq(2)))), "a recall");
     }
 }
