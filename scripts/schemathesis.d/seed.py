@@ -118,6 +118,10 @@ def main() -> None:
     wren.call("POST", f"/v1/contacts/requests/{TESTER}/accept")
     finch.call("POST", "/v1/contacts/requests", {"account": TESTER, "message": "hi"})
 
+    # Two saved messages of the tester's (favourites), one with a note.
+    saved = [tester.call("POST", "/v1/saved", {"conversation": group, "seq": seqs[3], "note": "seeded"})["id"]]
+    saved.append(tester.call("POST", "/v1/saved", {"conversation": direct, "seq": seqs[1]})["id"])
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -131,6 +135,7 @@ def main() -> None:
         "packs": [pack],
         "sessions": sessions,
         "domains": [DOMAIN],
+        "saved": saved,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -149,6 +154,8 @@ def main() -> None:
             return "files"
         if parameter == "id" and "/sessions/" in path:
             return "sessions"
+        if parameter == "id" and path.startswith("/v1/saved/"):
+            return "saved"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")
 
     # Paths whose DELETE leaves something a GET of the same path rightly answers, which the
