@@ -79,6 +79,16 @@ pub(crate) fn line_query(known: usize) -> String {
     )
 }
 
+/// The transactions working now for someone else (another database, or a connection not named
+/// [`crate::APPLICATION_NAME`]): read before a snapshot, they are left out of its commit line
+/// (see [`line_query`]).
+async fn foreign_xids(c: &impl GenericClient) -> PgResult<Vec<i64>> {
+    let sql = "SELECT coalesce(array_agg(backend_xid::text::bigint), '{}') FROM pg_stat_activity \
+               WHERE backend_xid IS NOT NULL \
+                 AND (datname IS DISTINCT FROM current_database() OR application_name IS DISTINCT FROM $1)";
+    Ok(c.query_one(&c.prepare_cached(sql).await?, &[&crate::APPLICATION_NAME]).await?.try_get(0)?)
+}
+
 pub(crate) fn json_error(e: serde_json::Error) -> PgError {
     PgError::Corrupt(format!("invalid JSON in database: {e}"))
 }
@@ -1476,8 +1486,22 @@ impl ConversationLog for PgStore {
     ) -> StoreResult<Vec<Summary>> {
         let which = if ascending { Summaries::After(account, after) } else { Summaries::Before(account, after) };
         let base = self.activity_base();
-        let known = self.known_foreign();
-        read_tx!(self, |c| summaries(c, which, limit, base, known).await?)
+        let outcome: PgResult<Vec<Summary>> = async {
+            let mut client = self.client().await?;
+            // `sync` reads its own writes at once: someone else's transactions running before
+            // the snapshot are read first (those that end just after it would otherwise hold
+            // the line back, see `line_query`); the statement finds those that start in between.
+            let mut known = self.known_foreign();
+            if ascending {
+                known.extend(foreign_xids(&client).await?);
+            }
+            let tx = crate::read_only(&mut client).await?;
+            let value = summaries(&tx, which, limit, base, known).await?;
+            tx.commit().await?;
+            Ok(value)
+        }
+        .await;
+        outcome.map_err(PgError::into_store)
     }
 
     async fn summary(&self, conversation: ConversationId, account: AccountId) -> StoreResult<Option<Summary>> {
