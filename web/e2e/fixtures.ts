@@ -1,6 +1,7 @@
 // Fixtures for the browser tests: a real magpie server per test (from @magpie/testkit), and
 // helpers that act as a person would, through the page's accessible names.
 
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -125,6 +126,19 @@ export function messages(page: Page) {
 /** The conversation list's entry whose title starts with `title`. */
 export function conversation(page: Page, title: string) {
   return page.getByRole("list", { name: new RegExp(`^(${en["list.label"]}|${zh["list.label"]})$`) }).getByRole("button", { name: new RegExp(`^${title}`) });
+}
+
+/** The WCAG 2.0, 2.1 and 2.2 A and AA rules. */
+const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  // What is fading in is checked once it has: halfway, its colours are not its colours.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity));
+  const { violations } = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
+  const serious = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}: ${v.help}`);
+  expect(serious, `axe on ${screen}`).toEqual([]);
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

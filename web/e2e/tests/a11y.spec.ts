@@ -3,23 +3,8 @@
 // message log with the arrow keys, one Tab stop for the whole log, and reaches a message's
 // actions without tabbing through every message. In English and Chinese, desktop and phone.
 
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
-import { test, expect, newContext, signedIn, messages, conversation, shot, api, words, VIEWPORTS, LOCALES } from "../fixtures.ts";
+import { test, expect, newContext, signedIn, messages, conversation, shot, api, words, expectAccessible, VIEWPORTS, LOCALES } from "../fixtures.ts";
 import { gradientPng } from "../png.ts";
-
-/** The WCAG 2.0, 2.1 and 2.2 A and AA rules. */
-const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  // What is fading in is checked once it has: halfway, its colours are not its colours.
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity));
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
-  const serious = violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}: ${v.help}`);
-  expect(serious, `axe on ${screen}`).toEqual([]);
-}
 
 for (const [device, viewport] of Object.entries(VIEWPORTS)) {
   for (const [lang, locale] of Object.entries(LOCALES)) {

@@ -11,6 +11,7 @@ import { highlightWith, loadHighlighter } from "../lib/highlight.ts";
 import { formatBytes, formatDuration, formatFull, formatMoney } from "../lib/format.ts";
 import { bodyPreview } from "../lib/preview.ts";
 import { MENTION_ALL_WORDS } from "../lib/compose.ts";
+import { links } from "../lib/links.ts";
 import { errorText, useClient, useNames } from "../state/client.ts";
 import { blurhashUrl, downloadFile, fitBox, localPreview } from "../state/media.ts";
 import { openConversationRoute } from "../state/router.ts";
@@ -18,6 +19,7 @@ import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { Avatar, Dialog, copyText } from "./ui.tsx";
 import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
+import { LinkPreviewCard } from "./LinkPreviewCard.tsx";
 
 // ---- Text with links and mentions -------------------------------------------------------
 
@@ -402,8 +404,15 @@ export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpe
   const { entry } = props;
   const body = entry.body;
   switch (entry.kind) {
-    case "text": return <RichText text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
-    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
+    case "text": case "markdown": {
+      const text = str(body, "text") ?? "";
+      // The first link's preview (issue 23), under the text.
+      const link = links(text)[0];
+      return <>
+        {entry.kind === "text" ? <RichText text={text} mentioned={props.mentioned} /> : <Markdown text={text} mentioned={props.mentioned} />}
+        {link && <LinkPreviewCard key={link} url={link} />}
+      </>;
+    }
     case "code": return <Code code={str(body, "code") ?? ""} language={str(body, "language")} />;
     case "image": return <ImageContent body={body} clientMsgId={entry.client_msg_id} onOpen={props.onOpenImage} />;
     case "file": return <FileContent body={body} />;

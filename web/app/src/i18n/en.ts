@@ -196,6 +196,7 @@ export const en = {
   "msg.chatHistory": "Chat history",
   "msg.forwardCount": "{count} messages",
   "msg.code": "Code",
+  "msg.opensInNewTab": "(opens in a new tab)",
   "msg.copyCode": "Copy code",
 
   "receipts.read": "Read ({count})",

@@ -198,6 +198,7 @@ export const zh: Record<MessageKey, string> = {
   "msg.chatHistory": "聊天记录",
   "msg.forwardCount": "共 {count} 条消息",
   "msg.code": "代码",
+  "msg.opensInNewTab": "（在新标签页打开）",
   "msg.copyCode": "复制代码",
 
   "receipts.read": "已读（{count}）",
