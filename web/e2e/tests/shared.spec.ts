@@ -16,7 +16,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       const chat = await aliceApi.direct(bob.account);
       const upload = async (name: string, bytes: Uint8Array, type: string): Promise<string> => {
         const form = new FormData();
-        form.append("file", new Blob([bytes], { type }), name);
+        form.append("file", new Blob([new Uint8Array(bytes)], { type }), name);
         const { token } = await aliceApi.request<{ token: string }>("POST", "/v1/auth/login", { account: alice.account, password: alice.password });
         const response = await fetch(`${server.url}/v1/files`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: form });
         return ((await response.json()) as { id: string }).id;
