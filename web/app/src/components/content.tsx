@@ -20,6 +20,7 @@ import { Icon, type IconName } from "./icons.tsx";
 import { Avatar, Dialog, copyText } from "./ui.tsx";
 import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
 import { LinkPreviewCard } from "./LinkPreviewCard.tsx";
+import { VoiceMessage } from "./Voice.tsx";
 
 // ---- Text with links and mentions -------------------------------------------------------
 
@@ -236,19 +237,19 @@ function FileContent({ body }: { body: Body }): JSX.Element {
   );
 }
 
-function MediaContent({ body, kind }: { body: Body; kind: "voice" | "video" }): JSX.Element {
+function VideoContent({ body }: { body: Body }): JSX.Element {
   const client = useClient();
   const { t } = useT();
   const fileId = str(body, "file");
   const [url, setUrl] = useState<string | undefined>(undefined);
   const duration = formatDuration(num(body, "duration_ms") ?? 0);
   const tab = useRowTabIndex();
-  if (url) return kind === "voice" ? <audio class="voice-player" controls autoPlay src={url} /> : <video class="video-player" controls autoPlay src={url} />;
+  if (url) return <video class="video-player" controls autoPlay src={url} />;
   return (
     <div class="card-row">
-      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId} tabIndex={tab}
+      <button type="button" class="play-btn" aria-label={t("msg.playVideo")} disabled={!fileId} tabIndex={tab}
         onClick={() => fileId && client.fileUrl(fileId).then(setUrl, (e: unknown) => toast(errorText(e, t)))}><Icon name="play" size={16} /></button>
-      <span class="card-title">{kind === "voice" ? t("msg.voice") : t("msg.video")}</span>
+      <span class="card-title">{t("msg.video")}</span>
       <span class="muted">{duration}</span>
     </div>
   );
@@ -416,8 +417,8 @@ export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpe
     case "code": return <Code code={str(body, "code") ?? ""} language={str(body, "language")} />;
     case "image": return <ImageContent body={body} clientMsgId={entry.client_msg_id} onOpen={props.onOpenImage} />;
     case "file": return <FileContent body={body} />;
-    case "voice": return <MediaContent body={body} kind="voice" />;
-    case "video": return <MediaContent body={body} kind="video" />;
+    case "voice": return <VoiceMessage body={body} />;
+    case "video": return <VideoContent body={body} />;
     case "sticker": return <Sticker body={body} />;
     case "location": return <LocationCard body={body} />;
     case "card": return <CardContent body={body} />;
