@@ -170,6 +170,22 @@ impl Client {
         self.call_empty(Method::POST, &format!("/v1/conversations/{id}/hide"), Some(&req)).await
     }
 
+    /// Pins a message for every member; the ack is the `message_pinned` notice's.
+    pub async fn pin(&self, id: i64, seq: i64) -> Result<wire::Ack> {
+        self.call(Method::PUT, &format!("/v1/conversations/{id}/pins/{seq}"), NO_BODY).await
+    }
+
+    /// Unpins a message; the ack is the `message_unpinned` notice's.
+    pub async fn unpin(&self, id: i64, seq: i64) -> Result<wire::Ack> {
+        self.call(Method::DELETE, &format!("/v1/conversations/{id}/pins/{seq}"), NO_BODY).await
+    }
+
+    /// The pinned messages the caller may read, the latest pin first.
+    pub async fn pins(&self, id: i64) -> Result<Vec<wire::Pin>> {
+        let list: wire::PinList = self.call(Method::GET, &format!("/v1/conversations/{id}/pins"), NO_BODY).await?;
+        Ok(list.pins)
+    }
+
     pub async fn mark_read(&self, id: i64, seq: i64) -> Result<wire::Conversation> {
         self.call(Method::POST, &format!("/v1/conversations/{id}/read"), Some(&wire::MarkRequest { seq })).await
     }
@@ -185,6 +201,40 @@ impl Client {
             path.push_str(&format!("&limit={l}"));
         }
         self.call(Method::GET, &path, NO_BODY).await
+    }
+}
+
+impl Client {
+    /// Saves a copy of a message, with an optional note; a message saved before answers its item.
+    pub async fn save_message(&self, conversation: i64, seq: i64, note: Option<&str>) -> Result<wire::SavedItem> {
+        let req = wire::SaveRequest { conversation, seq, note: note.map(str::to_owned) };
+        self.call(Method::POST, "/v1/saved", Some(&req)).await
+    }
+
+    /// A page of the caller's saved messages, newest first, below `before`.
+    pub async fn saved(&self, before: Option<i64>, limit: Option<i64>) -> Result<wire::SavedPage> {
+        let mut path = "/v1/saved?".to_owned();
+        if let Some(b) = before {
+            path.push_str(&format!("before={b}&"));
+        }
+        if let Some(l) = limit {
+            path.push_str(&format!("limit={l}"));
+        }
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn saved_item(&self, id: i64) -> Result<wire::SavedItem> {
+        self.call(Method::GET, &format!("/v1/saved/{id}"), NO_BODY).await
+    }
+
+    /// Sets the note of a saved message; `None` clears it.
+    pub async fn update_saved(&self, id: i64, note: Option<&str>) -> Result<wire::SavedItem> {
+        let req = wire::UpdateSavedRequest { note: note.map(str::to_owned) };
+        self.call(Method::PATCH, &format!("/v1/saved/{id}"), Some(&req)).await
+    }
+
+    pub async fn remove_saved(&self, id: i64) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/saved/{id}"), NO_BODY).await
     }
 }
 
@@ -344,5 +394,45 @@ impl Connection {
 
     pub async fn stickers(&self) -> Result<wire::StickerPackList> {
         self.request_as(&Request::ListStickers(wire::Empty {})).await
+    }
+
+    /// Pins a message for every member; the ack is the `message_pinned` notice's.
+    pub async fn pin(&self, id: i64, seq: i64) -> Result<wire::Ack> {
+        self.request_as(&Request::Pin(at_entry(id, seq, wire::Empty {}))).await
+    }
+
+    /// Unpins a message; the ack is the `message_unpinned` notice's.
+    pub async fn unpin(&self, id: i64, seq: i64) -> Result<wire::Ack> {
+        self.request_as(&Request::Unpin(at_entry(id, seq, wire::Empty {}))).await
+    }
+
+    /// The pinned messages the caller may read, the latest pin first.
+    pub async fn pins(&self, id: i64) -> Result<Vec<wire::Pin>> {
+        self.request_as::<wire::PinList>(&Request::ListPins(conversation_ref(id, None))).await.map(|l| l.pins)
+    }
+
+    /// Saves a copy of a message, with an optional note; a message saved before answers its item.
+    pub async fn save_message(&self, conversation: i64, seq: i64, note: Option<&str>) -> Result<wire::SavedItem> {
+        let req = wire::SaveRequest { conversation, seq, note: note.map(str::to_owned) };
+        self.request_as(&Request::SaveMessage(req)).await
+    }
+
+    /// A page of the caller's saved messages, newest first, below `before`.
+    pub async fn saved(&self, before: Option<i64>, limit: Option<i64>) -> Result<wire::SavedPage> {
+        self.request_as(&Request::ListSaved(wire::SavedQuery { before, limit })).await
+    }
+
+    pub async fn saved_item(&self, id: i64) -> Result<wire::SavedItem> {
+        self.request_as(&Request::GetSaved(wire::SavedRef { id })).await
+    }
+
+    /// Sets the note of a saved message; `None` clears it.
+    pub async fn update_saved(&self, id: i64, note: Option<&str>) -> Result<wire::SavedItem> {
+        let data = wire::UpdateSavedRequest { note: note.map(str::to_owned) };
+        self.request_as(&Request::UpdateSaved(wire::InSaved { id, data })).await
+    }
+
+    pub async fn remove_saved(&self, id: i64) -> Result<()> {
+        self.request(&Request::RemoveSaved(wire::SavedRef { id })).await.map(drop)
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::files::FileId;
-use crate::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
+use crate::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, Seq, SessionId};
 use crate::names::AccountAddr;
 
 /// Entry kinds that are operations on another entry or notices from the server, not
@@ -183,7 +183,7 @@ pub struct Entry {
     pub kind: String,
     /// `None` once recalled: the content is erased and a tombstone remains.
     pub body: Option<Value>,
-    /// The entry an edit, recall or reaction applies to.
+    /// The entry an edit, recall or reaction applies to, or that a pin notice names.
     pub target: Option<Seq>,
     pub mentions: Vec<AccountAddr>,
     pub mention_all: bool,
@@ -270,6 +270,14 @@ pub enum Effect {
     ClearReactions,
     /// The target no longer lends its files to its readers.
     ReleaseFiles,
+    /// Pin the target (`true`) for every member, by this entry's sender at its time and seq;
+    /// or unpin it (`false`). Pinning a pinned message or unpinning one that is not pinned
+    /// changes nothing: the check decides whether that is an error.
+    Pin(bool),
+    /// The copies of the target that accounts saved lose their content (its body) and are
+    /// marked recalled at this entry's time; each of those accounts gets `saved_changed` on its
+    /// log (made by the store, which knows at commit who saved it).
+    EraseSaved,
     /// Add (`on`) or remove an account's reaction on the target.
     React {
         account: AccountId,
@@ -292,9 +300,9 @@ pub enum Effect {
 
 impl Effect {
     /// What a recall does to its target: its content goes (the body and what its edits said),
-    /// with whom it mentioned, its reactions and its readers' access to its files. A recalled
-    /// message is the same tombstone whichever way a device learns of it (docs/protocol.md
-    /// §8.5).
+    /// with whom it mentioned, its reactions, its readers' access to its files, its place
+    /// among the shared items, its pin and the content of the copies accounts saved. A recalled message is the same tombstone
+    /// whichever way a device learns of it (docs/protocol.md §8.5).
     pub fn recall() -> Vec<Effect> {
         vec![
             Effect::RecallTarget,
@@ -303,6 +311,8 @@ impl Effect {
             Effect::ClearReactions,
             Effect::ReleaseFiles,
             Effect::ReshareTarget(None),
+            Effect::Pin(false),
+            Effect::EraseSaved,
         ]
     }
 
@@ -325,7 +335,31 @@ pub struct Precondition<'a> {
     /// In a direct chat, how the other member stands towards the author; read only when the
     /// append asks for it ([`Append::peer`]).
     pub peer: Option<DirectPeer>,
+    /// The conversation's pins as they stand; read only when an effect pins or unpins
+    /// ([`Append::reads_pins`]).
+    pub pins: Option<Pins>,
     pub now_ms: i64,
+}
+
+/// A conversation's pinned messages as the check of a pin or unpin sees them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pins {
+    /// Messages pinned now.
+    pub count: usize,
+    /// The append's target is one of them.
+    pub target_pinned: bool,
+}
+
+/// A pinned message, as one member sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin {
+    /// The message as it is now (edited; `hidden` if the viewer deleted it for itself).
+    pub entry: Entry,
+    /// Who pinned it.
+    pub by: AccountAddr,
+    pub at_ms: i64,
+    /// The seq of the notice that pinned it: a later pin has a greater one.
+    pub notice_seq: Seq,
 }
 
 /// The other member of a direct chat, as the author's messages concern it.
@@ -371,6 +405,13 @@ pub struct Append {
     /// The check needs [`Precondition::peer`] (only read in direct chats).
     pub peer: bool,
     pub check: Check,
+}
+
+impl Append {
+    /// Does the check need [`Precondition::pins`]?
+    pub fn reads_pins(&self) -> bool {
+        self.effects.iter().any(|e| matches!(e, Effect::Pin(_)))
+    }
 }
 
 /// The outcome of an append that passed its check.
@@ -486,6 +527,11 @@ pub enum AccountEvent {
     ContactRemoved { account: String },
     /// This account blocked (or unblocked) `account`.
     BlockChanged { account: String, blocked: bool },
+    /// A message this account saved was saved, its note changed, or its content erased by a
+    /// recall: read the item again.
+    SavedChanged { id: SavedId },
+    /// A message this account saved was removed from its saved messages.
+    SavedRemoved { id: SavedId },
 }
 
 /// An account event as logged.

@@ -21,6 +21,8 @@ pub const TABLES: &[&str] = &[
     "mentions",
     "reactions",
     "hidden_entries",
+    "pins",
+    "saved",
     "account_events",
     "contacts",
     "friend_requests",

@@ -26,6 +26,7 @@ mod password;
 pub mod ports;
 pub mod presence;
 pub mod previews;
+pub mod saved;
 mod settings;
 pub mod stickers;
 
@@ -49,8 +50,12 @@ pub struct Core {
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
+    pub saved: saved::Saved,
     pub stickers: stickers::Stickers,
     pub settings: Arc<Settings>,
+    /// The rate limits' counts (shared by a cluster's nodes): also the transport's request
+    /// limits.
+    pub counters: Arc<dyn ports::Counters>,
     /// The clock every service reads; transports read it too, so that one fake drives all.
     pub clock: Arc<dyn Clock>,
     /// The followers of the log this core runs, for `/metrics`.
@@ -96,6 +101,7 @@ impl Core {
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
+        let saved = saved::Saved::new(deps.clone(), s, conversations.clone());
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, poll).into_iter().collect();
         Core {
@@ -107,8 +113,10 @@ impl Core {
             messages,
             presence,
             previews,
+            saved,
             stickers,
             settings,
+            counters: stores.counters.clone(),
             clock,
             followers,
         }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::chat::{
     AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
-    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Precondition, Receipts, SharedKind, Summary, op,
+    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Pin, Precondition, Receipts, SharedKind, Summary, op,
 };
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
@@ -20,7 +20,7 @@ use crate::files::{FileId, Files};
 use crate::marks::{MARKS_GROUP_MEMBERS_MAX, MARKS_SCAN_MAX, MarkSignals, MemberMarks};
 use crate::model::{AccountId, Activity, ConversationId, EventSeq, Principal, Seq};
 use crate::names::AccountAddr;
-use crate::notice::{ForwardBody, ForwardedMessage};
+use crate::notice::{ForwardBody, ForwardedMessage, Notice};
 use crate::ports::{ConversationLog, StickerStore, Stores};
 use crate::{Deps, Error, Result, Unit};
 
@@ -32,6 +32,8 @@ pub const REACTION_BYTES_MAX: usize = 32;
 pub const REACTIONS_PER_MESSAGE_MAX: usize = 32;
 /// Reactions one account may put on one message.
 pub const REACTIONS_PER_ACCOUNT_MAX: usize = 8;
+/// Messages pinned in one conversation at once.
+pub const PINS_PER_CONVERSATION_MAX: usize = 50;
 
 /// A message as a client sends it, before validation.
 #[derive(Debug, Clone)]
@@ -401,6 +403,44 @@ impl Messages {
         let entry = self.op_entry(caller, id, op::REACTION, body, target, client_msg_id);
         let effects = vec![Effect::React { account: caller.account.id, emoji, on }];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
+    }
+
+    /// Pins a message for every member (`on`), or unpins it. In a direct chat either member may;
+    /// in a group or channel its owner and admins, as for its other settings. The change is a
+    /// `system` entry (`message_pinned` or `message_unpinned`, its `target` the message), so
+    /// every member and device learns of it from the log, live or by sync. At most
+    /// [`PINS_PER_CONVERSATION_MAX`] messages are pinned at once; pinning a pinned message is
+    /// `already_exists`, unpinning one that is not pinned `not_found`.
+    pub async fn pin(&self, caller: &Principal, id: ConversationId, target: Seq, on: bool) -> Result<Entry> {
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        if conversation.kind != ConversationKind::Direct && me.role < MemberRole::Admin {
+            return Err(Error::Forbidden);
+        }
+        self.visible_message(&me, id, target).await?;
+        let check: Check = Box::new(move |p| may_pin(p, on));
+        let by = caller.account.addr.to_string();
+        let notice = if on {
+            Notice::MessagePinned { by, seq: target.0 }
+        } else {
+            Notice::MessageUnpinned { by, seq: target.0 }
+        };
+        let mut entry = self.op_entry(caller, id, op::SYSTEM, notice.body(), target, None);
+        // A notice is the server's entry, as those of other group changes are.
+        entry.session = None;
+        let append =
+            Append { entry, effects: vec![Effect::Pin(on)], events: vec![], subjects: vec![], peer: true, check };
+        let appended = self.log.append(append).await??;
+        Ok(Entry::clone(appended.entry()))
+    }
+
+    /// The conversation's pinned messages that the caller may read, the latest pin first. A
+    /// message the caller deleted for itself is not listed; a recalled one is no longer pinned.
+    pub async fn pins(&self, caller: &Principal, id: ConversationId) -> Result<Vec<Pin>> {
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        let floor = Seq(me.joined_seq.0.max(1));
+        let mut pins = self.log.pins(id, floor, me.left_seq, caller.account.id).await?;
+        pins.retain(|p| !p.entry.hidden && visible(&me, p.entry.seq));
+        Ok(pins)
     }
 
     /// Deletes entries for the caller only; its other devices hear of it.
@@ -822,6 +862,33 @@ fn peer_accepts(p: &Precondition<'_>) -> Result<()> {
     }
 }
 
+/// May the author pin (`on`) or unpin the target now? Either member of a direct chat that
+/// still takes the author's messages; the owner and admins of a group or channel. The target
+/// is a message the author can read that was not recalled; the count of pins is bounded.
+fn may_pin(p: &Precondition<'_>, on: bool) -> Result<()> {
+    let role = check_role(p, MemberRole::Member)?;
+    if p.conversation.kind == ConversationKind::Direct {
+        peer_accepts(p)?;
+    } else if role < MemberRole::Admin {
+        return Err(Error::Forbidden);
+    }
+    let target = live_target(p)?;
+    if !p.author.is_some_and(|me| visible(me, target.seq)) {
+        return Err(Error::NotFound("message"));
+    }
+    let pins = p.pins.unwrap_or_default();
+    if on && pins.target_pinned {
+        return Err(Error::AlreadyExists("pin"));
+    }
+    if on && pins.count >= PINS_PER_CONVERSATION_MAX {
+        return Err(Error::LimitExceeded("this conversation has as many pinned messages as it may; unpin one first"));
+    }
+    if !on && !pins.target_pinned {
+        return Err(Error::NotFound("pin"));
+    }
+    Ok(())
+}
+
 /// The target of an edit, recall or reaction: a message that is still there.
 fn live_target<'a>(p: &'a Precondition<'_>) -> Result<&'a Entry> {
     let target = p.target.filter(|t| t.is_message()).ok_or(Error::NotFound("message"))?;
@@ -986,6 +1053,7 @@ mod tests {
                 target: None,
                 subjects: &[],
                 peer: *peer,
+                pins: None,
                 now_ms: NOW,
             };
             assert_eq!(kind(may_post(&p)), *answer, "row {i}");
@@ -1011,6 +1079,7 @@ mod tests {
                 target: None,
                 subjects: &[],
                 peer: None,
+                pins: None,
                 now_ms: NOW,
             };
             assert_eq!(kind(check_role(&p, need)), answer, "{have:?} needing {need:?}");
@@ -1035,9 +1104,75 @@ mod tests {
                 target: target.as_ref(),
                 subjects: &[],
                 peer: None,
+                pins: None,
                 now_ms: NOW,
             };
             assert_eq!(kind(live_target(&p).map(|t| t.seq)), answer, "{target:?}");
+        }
+    }
+
+    #[test]
+    fn who_may_pin_what() {
+        use crate::chat::Pins;
+        use ConversationKind::{Channel, Direct, Group};
+        use MemberRole::{Admin, Member as Plain, Owner};
+        let max = PINS_PER_CONVERSATION_MAX;
+        let none = Pins { count: 0, target_pinned: false };
+        let pinned = Pins { count: 1, target_pinned: true };
+        let full = Pins { count: max, target_pinned: false };
+        // (kind, author: (role, active), joined, peer, target: (kind, recalled), pins, on, answer)
+        type Row = (
+            ConversationKind,
+            Option<(MemberRole, bool)>,
+            i64,
+            Option<DirectPeer>,
+            Option<(&'static str, bool)>,
+            Pins,
+            bool,
+            &'static str,
+        );
+        let rows: &[Row] = &[
+            (Group, Some((Admin, true)), 1, None, Some(("text", false)), none, true, "ok"),
+            (Group, Some((Owner, true)), 1, None, Some(("image", false)), none, true, "ok"),
+            (Channel, Some((Admin, true)), 1, None, Some(("text", false)), none, true, "ok"),
+            (Group, Some((Plain, true)), 1, None, Some(("text", false)), none, true, "forbidden"),
+            (Channel, Some((Plain, true)), 1, None, Some(("text", false)), pinned, false, "forbidden"),
+            (Group, Some((Admin, false)), 1, None, Some(("text", false)), none, true, "not_found"),
+            (Group, None, 1, None, Some(("text", false)), none, true, "not_found"),
+            (Direct, Some((Plain, true)), 0, Some(PEER_OK), Some(("text", false)), none, true, "ok"),
+            (Direct, Some((Plain, true)), 0, Some(BLOCKED), Some(("text", false)), none, true, "forbidden"),
+            (Group, Some((Admin, true)), 1, None, Some(("text", true)), none, true, "not_found"),
+            (Group, Some((Admin, true)), 1, None, Some(("system", false)), none, true, "not_found"),
+            (Group, Some((Admin, true)), 1, None, None, none, true, "not_found"),
+            (Group, Some((Admin, true)), 4, None, Some(("text", false)), none, true, "not_found"),
+            (Group, Some((Admin, true)), 1, None, Some(("text", false)), pinned, true, "already_exists"),
+            (Group, Some((Admin, true)), 1, None, Some(("text", false)), full, true, "limit_exceeded"),
+            (Group, Some((Admin, true)), 1, None, Some(("text", false)), full, false, "not_found"),
+            (Group, Some((Admin, true)), 1, None, Some(("text", false)), pinned, false, "ok"),
+            (Group, Some((Admin, true)), 1, None, Some(("text", false)), none, false, "not_found"),
+        ];
+        for (i, (kind_, author, joined, peer, target, pins, on, answer)) in rows.iter().enumerate() {
+            let conversation = conversation(*kind_, false, false);
+            let author = author.map(|(role, active)| Member { joined_seq: Seq(*joined), ..member(role, active, None) });
+            let target = target.map(|(k, recalled)| entry(k, recalled));
+            let p = Precondition {
+                conversation: &conversation,
+                author: author.as_ref(),
+                target: target.as_ref(),
+                subjects: &[],
+                peer: *peer,
+                pins: Some(*pins),
+                now_ms: NOW,
+            };
+            let got = match may_pin(&p, *on) {
+                Ok(()) => "ok",
+                Err(Error::NotFound(_)) => "not_found",
+                Err(Error::Forbidden) => "forbidden",
+                Err(Error::AlreadyExists(_)) => "already_exists",
+                Err(Error::LimitExceeded(_)) => "limit_exceeded",
+                Err(_) => "other",
+            };
+            assert_eq!(got, *answer, "row {i}");
         }
     }
 
@@ -1051,7 +1186,15 @@ mod tests {
             (Some(STRANGER), Err("forbidden")),
             (Some(BLOCKED), Err("forbidden")),
         ] {
-            let p = Precondition { conversation: &chat, author: None, target: None, subjects: &[], peer, now_ms: NOW };
+            let p = Precondition {
+                conversation: &chat,
+                author: None,
+                target: None,
+                subjects: &[],
+                peer,
+                pins: None,
+                now_ms: NOW,
+            };
             assert_eq!(kind(peer_accepts(&p)), answer, "{peer:?}");
         }
     }

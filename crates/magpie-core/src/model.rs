@@ -44,6 +44,10 @@ id_type!(
     /// An event's place in its account's event log: dense, from 1, strictly increasing.
     EventSeq
 );
+id_type!(
+    /// A saved message's id: unique across the deployment, larger for a later save.
+    SavedId
+);
 
 /// A place in the deployment's commit order, as the store adapter defines it: later commits
 /// have greater cursors, and an adapter turns it into text for clients and back. The core only

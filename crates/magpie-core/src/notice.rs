@@ -70,6 +70,16 @@ pub enum Notice {
     Dissolved {
         by: String,
     },
+    /// `by` pinned the message at `seq` for every member (the notice's `target` is that seq).
+    MessagePinned {
+        by: String,
+        seq: i64,
+    },
+    /// `by` unpinned the message at `seq`.
+    MessageUnpinned {
+        by: String,
+        seq: i64,
+    },
 }
 
 /// A field that may be absent (`None`), `null` (`Some(None)`: cleared) or set.
@@ -100,6 +110,8 @@ impl Notice {
             Notice::OwnerChanged { .. } => "owner_changed",
             Notice::MemberMuted { .. } => "member_muted",
             Notice::Dissolved { .. } => "dissolved",
+            Notice::MessagePinned { .. } => "message_pinned",
+            Notice::MessageUnpinned { .. } => "message_unpinned",
         }
     }
 
@@ -115,7 +127,9 @@ impl Notice {
             | Notice::MuteAll { .. }
             | Notice::RoleChanged { .. }
             | Notice::OwnerChanged { .. }
-            | Notice::MemberMuted { .. } => false,
+            | Notice::MemberMuted { .. }
+            | Notice::MessagePinned { .. }
+            | Notice::MessageUnpinned { .. } => false,
         }
     }
 
@@ -147,6 +161,8 @@ impl Notice {
             Notice::OwnerChanged { from: alice(), to: bob() },
             Notice::MemberMuted { by: alice(), member: bob(), until_ms: Some(1_795_469_600_000) },
             Notice::Dissolved { by: alice() },
+            Notice::MessagePinned { by: alice(), seq: 12 },
+            Notice::MessageUnpinned { by: bob(), seq: 12 },
         ]
     }
 }

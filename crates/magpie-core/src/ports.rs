@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::chat::{AccountEvent, Entry};
 use crate::chat::{
-    Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page,
+    Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page, Pin,
     SharedKind, Summary,
 };
 use crate::contacts::{ContactState, FriendRequest};
@@ -16,10 +16,11 @@ use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
 };
-use crate::model::{Activity, ConversationId, EventSeq, LogCursor, Seq};
+use crate::model::{Activity, ConversationId, EventSeq, LogCursor, SavedId, Seq};
 use crate::names::{AccountAddr, DomainName, LoginName};
 use crate::presence::{PresenceInfo, Signal, Status};
 use crate::previews::{CachedPreview, FetchError, FetchedPage};
+use crate::saved::{NewSaved, SavedItem};
 use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
 
@@ -36,6 +37,7 @@ pub struct Stores {
     pub files: Arc<dyn FileStore>,
     pub stickers: Arc<dyn StickerStore>,
     pub cursors: Arc<dyn CursorStore>,
+    pub saved: Arc<dyn SavedStore>,
     pub previews: Arc<dyn PreviewStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
@@ -55,6 +57,7 @@ impl Stores {
             + FileStore
             + StickerStore
             + CursorStore
+            + SavedStore
             + PreviewStore,
     {
         Stores {
@@ -64,6 +67,7 @@ impl Stores {
             contacts: store.clone(),
             files: store.clone(),
             stickers: store.clone(),
+            saved: store.clone(),
             cursors: store.clone(),
             previews: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
@@ -427,6 +431,15 @@ pub trait ConversationLog: Send + Sync + 'static {
     async fn entry(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Entry>>;
     /// The entry a session appended with this `client_msg_id`, if any.
     async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>>;
+    /// The conversation's pinned messages at seqs from `floor` and, if given, before
+    /// `ceiling`, as `viewer` sees them (its hidden marks; no reactions), the latest pin first.
+    async fn pins(
+        &self,
+        conversation: ConversationId,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Pin>>;
 
     /// Raises the member's read and delivered marks (never lowers them, never past the last
     /// seq) and logs `events` if anything moved. Returns the member as it is now.
@@ -573,6 +586,49 @@ pub trait FileStore: Send + Sync + 'static {
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
     /// Does any file use this content?
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
+}
+
+/// Each account's saved messages: copies of messages taken at commit (see
+/// [`crate::saved`]). Every write is one transaction that logs its account events.
+#[async_trait]
+pub trait SavedStore: Send + Sync + 'static {
+    /// Saves a copy of the entry at (`conversation`, `seq`) for `new.account`, if `new.check`
+    /// passes on what the transaction reads (the conversation, the account's membership, the
+    /// entry as it is now, how many items the account has), and logs `saved_changed` with the
+    /// new id on the account's log. The copy is the entry's kind, body, sender and time as the
+    /// transaction reads them, so a recall that commits first leaves nothing to copy, and one
+    /// that commits after erases the copy. If the account saved that entry before, returns that
+    /// item and `false`, checking and changing nothing.
+    async fn save(&self, new: NewSaved) -> StoreResult<Result<(SavedItem, bool), Error>>;
+    /// The account's items with ids below `before` (all if `None`), newest first, at most
+    /// `limit`.
+    async fn saved_items(
+        &self,
+        account: AccountId,
+        before: Option<SavedId>,
+        limit: usize,
+    ) -> StoreResult<Vec<SavedItem>>;
+    /// One of the account's items.
+    async fn saved_item(&self, account: AccountId, id: SavedId) -> StoreResult<Option<SavedItem>>;
+    /// Sets an item's note (`None` clears it) and logs `events`; `None` if the account has no
+    /// such item (and nothing is logged).
+    async fn set_saved_note(
+        &self,
+        account: AccountId,
+        id: SavedId,
+        note: Option<String>,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<Option<SavedItem>>;
+    /// Removes an item and logs `events`; `false` if the account has no such item (and nothing
+    /// is logged).
+    async fn remove_saved(
+        &self,
+        account: AccountId,
+        id: SavedId,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// A domain's sticker packs.

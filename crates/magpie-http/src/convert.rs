@@ -5,6 +5,7 @@ use magpie_core::contacts::FriendRequest;
 use magpie_core::messages::{Ack, SyncPage};
 use magpie_core::model::{self, Account, Domain, Session, SessionId};
 use magpie_core::presence::{PresenceInfo, Signal, Status};
+use magpie_core::saved::SavedItem;
 use magpie_wire as wire;
 
 pub fn role(r: model::Role) -> wire::Role {
@@ -222,6 +223,29 @@ pub fn entry_ack(e: &chat::Entry) -> wire::Ack {
     wire::Ack { conversation: e.conversation.0, seq: e.seq.0, id: e.id.0, at_ms: e.at_ms, duplicate: false }
 }
 
+pub fn pins(pins: &[chat::Pin]) -> wire::PinList {
+    let pin = |p: &chat::Pin| wire::Pin { entry: entry(&p.entry), pinned_by: p.by.to_string(), pinned_at_ms: p.at_ms };
+    wire::PinList { pins: pins.iter().map(pin).collect() }
+}
+
+pub fn saved_item(s: &SavedItem) -> wire::SavedItem {
+    wire::SavedItem {
+        id: s.id.0,
+        conversation: s.conversation.0,
+        conversation_kind: conversation_kind(s.conversation_kind),
+        conversation_name: s.conversation_name.clone(),
+        peer: s.peer.as_ref().map(ToString::to_string),
+        seq: s.seq.0,
+        sender: s.sender.to_string(),
+        kind: s.kind.clone(),
+        body: s.body.clone(),
+        at_ms: s.at_ms,
+        note: s.note.clone(),
+        saved_at_ms: s.saved_at_ms,
+        recalled_at_ms: s.recalled_at_ms,
+    }
+}
+
 pub fn receipts(r: &chat::Receipts) -> wire::Receipts {
     let list = |v: &[magpie_core::names::AccountAddr]| v.iter().map(ToString::to_string).collect();
     wire::Receipts { read: list(&r.read), delivered: list(&r.delivered), unread: list(&r.unread) }
@@ -271,6 +295,8 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
         E::BlockChanged { account, blocked } => {
             wire::AccountEvent::BlockChanged { account: account.clone(), blocked: *blocked }
         }
+        E::SavedChanged { id } => wire::AccountEvent::SavedChanged { id: id.0 },
+        E::SavedRemoved { id } => wire::AccountEvent::SavedRemoved { id: id.0 },
     };
     wire::AccountEventFrame { seq: e.seq.0, at_ms: e.at_ms, event }
 }

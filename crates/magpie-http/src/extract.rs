@@ -101,8 +101,15 @@ impl FromRequestParts<AppState> for Authed {
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "send Authorization: Bearer <session token>"))?;
         let principal = state.core.auth.authenticate(token).await?;
         if state.settings.requests_per_session_per_sec_max > 0
-            && let Err(retry_after_secs) =
-                state.requests_by_session.hit(&principal.session.id.0.to_string(), state.core.clock.now_ms())
+            && let Err(retry_after_secs) = state
+                .core
+                .counters
+                .hit(
+                    crate::limit::requests_by_session(state),
+                    &principal.session.id.0.to_string(),
+                    state.core.clock.now_ms(),
+                )
+                .await
         {
             let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this session");
             err.0.retry_after_secs = Some(retry_after_secs);

@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put};
-use magpie_core::{Core, WindowLimiter};
+use magpie_core::Core;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -38,9 +38,6 @@ pub use metrics::Metrics;
 pub use openapi::openapi_json;
 pub use registry::{ConnLimit, ConnLimits, Registry};
 pub use server::ConnSettings;
-
-/// Client IPs (or sessions) a request limiter tracks before it starts forgetting idle ones.
-const IP_KEYS_MAX: usize = 100_000;
 
 /// Limits and timings of the HTTP and WebSocket transports.
 #[derive(Debug, Clone)]
@@ -117,8 +114,6 @@ pub struct AppState {
     /// connection's future), as every request's handler future does. By value it cost each
     /// idle connection some 3.7 KB (measured with `magpie bench connect`).
     pub core: Arc<Core>,
-    requests_by_ip: Arc<WindowLimiter>,
-    requests_by_session: Arc<WindowLimiter>,
     pub live: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<HttpSettings>,
@@ -160,13 +155,8 @@ impl AppState {
     pub fn new(core: Core, live: Arc<Registry>, settings: HttpSettings) -> AppState {
         let metrics = Arc::new(Metrics::new());
         live.attach_metrics(metrics.clone());
-        let requests_by_ip = Arc::new(WindowLimiter::new(settings.requests_per_ip_per_sec_max, 1000, IP_KEYS_MAX));
-        let requests_by_session =
-            Arc::new(WindowLimiter::new(settings.requests_per_session_per_sec_max, 1000, IP_KEYS_MAX));
         AppState {
             core: Arc::new(core),
-            requests_by_ip,
-            requests_by_session,
             live,
             metrics,
             settings: Arc::new(settings),
@@ -241,6 +231,10 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/messages/{seq}/receipts", get(rest_chat::get_receipts))
         .route("/conversations/{id}/forward", post(rest_chat::forward))
         .route("/conversations/{id}/hide", post(rest_chat::hide))
+        .route("/conversations/{id}/pins", get(rest_chat::list_pins))
+        .route("/conversations/{id}/pins/{seq}", put(rest_chat::pin).delete(rest_chat::unpin))
+        .route("/saved", get(rest_chat::list_saved).post(rest_chat::save_message))
+        .route("/saved/{id}", get(rest_chat::get_saved).patch(rest_chat::update_saved).delete(rest_chat::remove_saved))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

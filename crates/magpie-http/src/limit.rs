@@ -5,16 +5,29 @@ use std::any::Any;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use magpie_core::ports::Limit;
 use magpie_wire::ErrorCode;
 
 use crate::extract::client_ip;
 use crate::{ApiError, AppState};
 
+/// Requests per second from one IP, over the whole deployment (the core's counters are shared
+/// by a cluster's nodes).
+pub(crate) fn requests_by_ip(state: &AppState) -> Limit {
+    Limit { name: "requests_by_ip", events_max: state.settings.requests_per_ip_per_sec_max, window_ms: 1000 }
+}
+
+/// Requests per second of one session, over the whole deployment.
+pub(crate) fn requests_by_session(state: &AppState) -> Limit {
+    Limit { name: "requests_by_session", events_max: state.settings.requests_per_session_per_sec_max, window_ms: 1000 }
+}
+
 /// Middleware: refuses requests past `requests_per_ip_per_sec_max` from one IP.
 pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if state.settings.requests_per_ip_per_sec_max > 0
         && let Some(ip) = client_ip(request.headers(), request.extensions(), state.settings.trust_forwarded_for)
-        && let Err(retry_after_secs) = state.requests_by_ip.hit(&ip, state.core.clock.now_ms())
+        && let Err(retry_after_secs) =
+            state.core.counters.hit(requests_by_ip(&state), &ip, state.core.clock.now_ms()).await
     {
         let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this address");
         err.0.retry_after_secs = Some(retry_after_secs);

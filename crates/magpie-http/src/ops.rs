@@ -5,7 +5,7 @@ use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page, SharedKind}
 use magpie_core::contacts::RequestOutcome;
 use magpie_core::conversations::{GroupRequest, GroupUpdate};
 use magpie_core::messages::Outgoing;
-use magpie_core::model::{Activity, ConversationId, EventSeq, Principal, Seq};
+use magpie_core::model::{Activity, ConversationId, EventSeq, Principal, SavedId, Seq};
 use magpie_core::{Core, Error, Result};
 use magpie_wire as wire;
 
@@ -169,6 +169,43 @@ pub async fn react(core: &Core, p: &Principal, id: i64, seq: i64, req: wire::Rea
 
 pub async fn hide(core: &Core, p: &Principal, id: i64, req: wire::HideRequest) -> Result<()> {
     core.messages.hide(p, ConversationId(id), req.seqs.into_iter().map(Seq).collect()).await
+}
+
+/// Pins (`on`) or unpins a message for every member.
+pub async fn pin(core: &Core, p: &Principal, id: i64, seq: i64, on: bool) -> Result<wire::Ack> {
+    Ok(convert::entry_ack(&core.messages.pin(p, ConversationId(id), Seq(seq), on).await?))
+}
+
+pub async fn list_pins(core: &Core, p: &Principal, id: i64) -> Result<wire::PinList> {
+    Ok(convert::pins(&core.messages.pins(p, ConversationId(id)).await?))
+}
+
+pub async fn save_message(core: &Core, p: &Principal, req: wire::SaveRequest) -> Result<wire::SavedItem> {
+    let id = ConversationId(req.conversation);
+    let (item, _) = core.saved.save(p, id, Seq(req.seq), req.note.as_deref()).await?;
+    Ok(convert::saved_item(&item))
+}
+
+pub async fn list_saved(core: &Core, p: &Principal, q: wire::SavedQuery) -> Result<wire::SavedPage> {
+    let (items, more) = core.saved.list(p, q.before.map(SavedId), page_len(q.limit)).await?;
+    Ok(wire::SavedPage { items: items.iter().map(convert::saved_item).collect(), more })
+}
+
+pub async fn get_saved(core: &Core, p: &Principal, id: i64) -> Result<wire::SavedItem> {
+    Ok(convert::saved_item(&core.saved.get(p, SavedId(id)).await?))
+}
+
+pub async fn update_saved(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    req: wire::UpdateSavedRequest,
+) -> Result<wire::SavedItem> {
+    Ok(convert::saved_item(&core.saved.set_note(p, SavedId(id), req.note.as_deref()).await?))
+}
+
+pub async fn remove_saved(core: &Core, p: &Principal, id: i64) -> Result<()> {
+    core.saved.remove(p, SavedId(id)).await
 }
 
 pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {

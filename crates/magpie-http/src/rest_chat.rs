@@ -293,6 +293,46 @@ pub async fn hide(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /v1/conversations/{id}/pins`: the pinned messages the caller may read, the latest pin
+/// first.
+#[utoipa::path(get, path = "/v1/conversations/{id}/pins", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::PinList), (status = 404, body = wire::ErrorBody)))]
+pub async fn list_pins(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::PinList> {
+    Ok(Json(ops::list_pins(&state.core, &caller, id).await?))
+}
+
+/// `PUT /v1/conversations/{id}/pins/{seq}`: pins a message for every member (both members of a
+/// direct chat; the owner and admins of a group or channel).
+#[utoipa::path(put, path = "/v1/conversations/{id}/pins/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 200, description = "the `message_pinned` notice's place", body = wire::Ack),
+        (status = 403, body = wire::ErrorBody), (status = 409, description = "already pinned", body = wire::ErrorBody),
+        (status = 422, description = "as many pins as the conversation may have", body = wire::ErrorBody)))]
+pub async fn pin(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::pin(&state.core, &caller, id, seq, true).await?))
+}
+
+/// `DELETE /v1/conversations/{id}/pins/{seq}`: unpins a message.
+#[utoipa::path(delete, path = "/v1/conversations/{id}/pins/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 200, description = "the `message_unpinned` notice's place", body = wire::Ack),
+        (status = 404, description = "not pinned", body = wire::ErrorBody)))]
+pub async fn unpin(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::pin(&state.core, &caller, id, seq, false).await?))
+}
+
 /// `POST /v1/conversations/{id}/read`: marks the conversation read up to `seq`.
 #[utoipa::path(post, path = "/v1/conversations/{id}/read", tag = "messages", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = wire::MarkRequest, responses((status = 200, body = wire::Conversation)))]
@@ -326,6 +366,67 @@ pub async fn sync(
     ApiQuery(q): ApiQuery<wire::SyncRequest>,
 ) -> ApiResult<wire::SyncResponse> {
     Ok(Json(ops::sync(&state.core, &caller, q).await?))
+}
+
+/// `POST /v1/saved`: saves a copy of a message the caller can read; a message saved before
+/// answers its item as it is.
+#[utoipa::path(post, path = "/v1/saved", tag = "saved", security(("bearer" = [])),
+    request_body = wire::SaveRequest,
+    responses((status = 200, body = wire::SavedItem), (status = 404, body = wire::ErrorBody),
+        (status = 422, description = "as many saved messages as an account may have", body = wire::ErrorBody)))]
+pub async fn save_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::SaveRequest>,
+) -> ApiResult<wire::SavedItem> {
+    Ok(Json(ops::save_message(&state.core, &caller, req).await?))
+}
+
+/// `GET /v1/saved`: the caller's saved messages, newest first.
+#[utoipa::path(get, path = "/v1/saved", tag = "saved", security(("bearer" = [])),
+    params(wire::SavedQuery), responses((status = 200, body = wire::SavedPage)))]
+pub async fn list_saved(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::SavedQuery>,
+) -> ApiResult<wire::SavedPage> {
+    Ok(Json(ops::list_saved(&state.core, &caller, q).await?))
+}
+
+/// `GET /v1/saved/{id}`.
+#[utoipa::path(get, path = "/v1/saved/{id}", tag = "saved", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::SavedItem), (status = 404, body = wire::ErrorBody)))]
+pub async fn get_saved(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::SavedItem> {
+    Ok(Json(ops::get_saved(&state.core, &caller, id).await?))
+}
+
+/// `PATCH /v1/saved/{id}`: sets or clears the note.
+#[utoipa::path(patch, path = "/v1/saved/{id}", tag = "saved", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::UpdateSavedRequest,
+    responses((status = 200, body = wire::SavedItem), (status = 404, body = wire::ErrorBody)))]
+pub async fn update_saved(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::UpdateSavedRequest>,
+) -> ApiResult<wire::SavedItem> {
+    Ok(Json(ops::update_saved(&state.core, &caller, id, req).await?))
+}
+
+/// `DELETE /v1/saved/{id}`: removes a saved message.
+#[utoipa::path(delete, path = "/v1/saved/{id}", tag = "saved", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn remove_saved(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    ops::remove_saved(&state.core, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v1/contacts`: the caller's contacts, by login name.

@@ -417,6 +417,9 @@ impl<'a> Connection<'a> {
             R::Recall(r) => answer(ops::recall(core, p, r.conversation, r.seq, r.data).await),
             R::React(r) => answer(ops::react(core, p, r.conversation, r.seq, r.data).await),
             R::Hide(r) => answer(ops::hide(core, p, r.conversation, r.data).await.map(|()| wire::Empty {})),
+            R::Pin(r) => answer(ops::pin(core, p, r.conversation, r.seq, true).await),
+            R::Unpin(r) => answer(ops::pin(core, p, r.conversation, r.seq, false).await),
+            R::ListPins(r) => answer(ops::list_pins(core, p, r.conversation).await),
             R::GetMessages(r) => answer(ops::get_messages(core, p, r.conversation, r.data).await),
             R::MarkRead(r) => answer(ops::mark_read(core, p, r.conversation, r.data).await),
             R::MarkDelivered(r) => answer(ops::mark_delivered(core, p, r.conversation, r.data).await),
@@ -440,6 +443,11 @@ impl<'a> Connection<'a> {
             R::SetPresence(r) => answer(ops::set_presence(core, p, r).await),
             R::GetPresence(r) => answer(ops::get_presence(core, p, &r.accounts).await),
             R::ListStickers(_) => answer(ops::list_stickers(core, p).await),
+            R::SaveMessage(r) => answer(ops::save_message(core, p, r).await),
+            R::ListSaved(r) => answer(ops::list_saved(core, p, r).await),
+            R::GetSaved(r) => answer(ops::get_saved(core, p, r.id).await),
+            R::UpdateSaved(r) => answer(ops::update_saved(core, p, r.id, r.data).await),
+            R::RemoveSaved(r) => answer(ops::remove_saved(core, p, r.id).await.map(|()| wire::Empty {})),
             R::Unknown(kind) => {
                 let shown: String = kind.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)

@@ -15,9 +15,11 @@ use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
     ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
-    NewEntry, Page, Precondition, Reaction, SharedKind, Summary, op,
+    NewEntry, Page, Pin, Pins, Precondition, Reaction, SharedKind, Summary, op,
 };
-use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, LogCursor, Seq, SessionId};
+use magpie_core::model::{
+    AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, LogCursor, SavedId, Seq, SessionId,
+};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
 use tokio_postgres::Row;
@@ -40,6 +42,7 @@ const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains 
 const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
      e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
      e.edited_at_ms, e.recalled_at_ms";
+const ENTRY_COLUMN_COUNT: usize = 18;
 const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
 /// The writing transaction's id, as stored in `xid` columns.
 const XID: &str = "pg_current_xact_id()::text::bigint";
@@ -76,15 +79,15 @@ pub(crate) fn line_query(known: usize) -> String {
     )
 }
 
-fn json_error(e: serde_json::Error) -> PgError {
+pub(crate) fn json_error(e: serde_json::Error) -> PgError {
     PgError::Corrupt(format!("invalid JSON in database: {e}"))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> PgResult<String> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> PgResult<String> {
     serde_json::to_string(value).map_err(|e| PgError::Corrupt(format!("cannot encode JSON: {e}")))
 }
 
-fn addr(row: &Row, name_col: usize) -> PgResult<AccountAddr> {
+pub(crate) fn addr(row: &Row, name_col: usize) -> PgResult<AccountAddr> {
     let name: String = row.try_get(name_col)?;
     let domain: String = row.try_get(name_col + 1)?;
     Ok(AccountAddr {
@@ -189,7 +192,7 @@ async fn direct_conversation(c: &impl GenericClient, key: &str) -> PgResult<Opti
     row.map(|r| conversation_from_row(&r, 0)).transpose()
 }
 
-async fn member(c: &impl GenericClient, id: ConversationId, account: AccountId) -> PgResult<Option<Member>> {
+pub(crate) async fn member(c: &impl GenericClient, id: ConversationId, account: AccountId) -> PgResult<Option<Member>> {
     let sql = format!(
         "SELECT {MEMBER_COLUMNS} FROM members m {MEMBER_JOINS} WHERE m.conversation_id = $1 AND m.account_id = $2"
     );
@@ -208,7 +211,7 @@ async fn lock_member(tx: &Tx<'_>, id: ConversationId, account: AccountId) -> PgR
     row.map(|r| member_from_row(&r, 0)).transpose()
 }
 
-async fn entry(c: &impl GenericClient, id: ConversationId, seq: Seq) -> PgResult<Option<Entry>> {
+pub(crate) async fn entry(c: &impl GenericClient, id: ConversationId, seq: Seq) -> PgResult<Option<Entry>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = $1 AND e.seq = $2");
     let row = c.query_opt(&c.prepare_cached(&sql).await?, &[&id.0, &seq.0]).await?;
     row.map(|r| entry_from_row(&r, 0)).transpose()
@@ -297,6 +300,62 @@ async fn entries(
         }
     }
     Ok(list)
+}
+
+/// The conversation's pins at seqs in `[floor, ceiling)`, the latest pin first, with the
+/// viewer's hidden marks.
+async fn pins(
+    c: &impl GenericClient,
+    id: ConversationId,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    viewer: AccountId,
+) -> PgResult<Vec<Pin>> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, pa.name, pd.name, p.pinned_at_ms, p.notice_seq {ENTRY_FROM} \
+         JOIN pins p ON p.conversation_id = e.conversation_id AND p.seq = e.seq \
+         JOIN accounts pa ON pa.id = p.pinned_by JOIN domains pd ON pd.id = pa.domain_id \
+         WHERE e.conversation_id = $1 AND e.seq >= $2 AND e.seq < $3 ORDER BY p.notice_seq DESC"
+    );
+    let ceiling = ceiling.map_or(i64::MAX, |c| c.0);
+    let rows = c.query(&c.prepare_cached(&sql).await?, &[&id.0, &floor.0, &ceiling]).await?;
+    let mut pins = rows
+        .iter()
+        .map(|r| {
+            Ok(Pin {
+                entry: entry_from_row(r, 0)?,
+                by: addr(r, ENTRY_COLUMN_COUNT)?,
+                at_ms: r.try_get(ENTRY_COLUMN_COUNT + 2)?,
+                notice_seq: Seq(r.try_get(ENTRY_COLUMN_COUNT + 3)?),
+            })
+        })
+        .collect::<PgResult<Vec<Pin>>>()?;
+    let seqs: Vec<i64> = pins.iter().map(|p| p.entry.seq.0).collect();
+    let sql = "SELECT seq FROM hidden_entries WHERE account_id = $1 AND conversation_id = $2 AND seq = ANY($3)";
+    for r in c.query(&c.prepare_cached(sql).await?, &[&viewer.0, &id.0, &seqs]).await? {
+        let seq = Seq(r.try_get(0)?);
+        if let Some(pin) = pins.iter_mut().find(|p| p.entry.seq == seq) {
+            pin.entry.hidden = true;
+            pin.entry.body = None;
+        }
+    }
+    Ok(pins)
+}
+
+/// The pins of a conversation as the check of a pin or unpin of `target` sees them.
+async fn pin_state(c: &impl GenericClient, id: ConversationId, target: Option<Seq>) -> PgResult<Pins> {
+    let sql = "SELECT count(*), coalesce(bool_or(seq = $2), FALSE) FROM pins WHERE conversation_id = $1";
+    let row = c.query_one(&c.prepare_cached(sql).await?, &[&id.0, &target.map_or(0, |t| t.0)]).await?;
+    let count: i64 = row.try_get(0)?;
+    Ok(Pins { count: usize::try_from(count).unwrap_or(0), target_pinned: row.try_get(1)? })
+}
+
+/// The accounts holding a copy of the message at `seq` that a recall would erase, by account.
+async fn savers(c: &impl GenericClient, id: ConversationId, seq: Option<Seq>) -> PgResult<Vec<AccountId>> {
+    let sql = "SELECT DISTINCT account_id FROM saved \
+               WHERE conversation_id = $1 AND seq = $2 AND recalled_at_ms IS NULL ORDER BY account_id";
+    let rows = c.query(&c.prepare_cached(sql).await?, &[&id.0, &seq.map_or(0, |s| s.0)]).await?;
+    Ok(rows.iter().map(|r| r.try_get(0).map(AccountId)).collect::<Result<_, _>>()?)
 }
 
 /// What a conversation shares of one kind, as `viewer` may see it, newest first.
@@ -679,22 +738,29 @@ async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, E
         Some(row) if conv.kind == ConversationKind::Direct => Some(direct_peer_from_row(&row)?),
         _ => None,
     };
+    let pins = if append.reads_pins() { Some(pin_state(tx.c(), conv.id, new.target).await?) } else { None };
     let pre = Precondition {
         conversation: &conv,
         author: author.as_ref(),
         target: target.as_ref(),
         subjects: &members,
         peer,
+        pins,
         now_ms: new.at_ms,
     };
     if let Err(refusal) = check(&pre) {
         return Ok(Err(refusal));
     }
     // Every account this append logs an event for, locked before the first write: those the
-    // caller names, and every member if it dissolves the conversation.
+    // caller names, every member if it dissolves the conversation, and whoever saved the
+    // target if it erases saved copies (a save holds this conversation's lock too, so no copy
+    // comes in meanwhile).
     let mut accounts: Vec<AccountId> = accounts_of(events).collect();
     if effects.iter().any(|e| matches!(e, Effect::Dissolve)) {
         accounts.extend(active_members(tx.c(), conv.id).await?);
+    }
+    if effects.iter().any(|e| matches!(e, Effect::EraseSaved)) {
+        accounts.extend(savers(tx.c(), conv.id, new.target).await?);
     }
     tx.lock_accounts(accounts).await?;
     let message = effects.iter().any(|e| matches!(e, Effect::Message));
@@ -804,6 +870,34 @@ async fn apply_effects(
             }
             Effect::ReleaseFiles => {
                 c.execute("DELETE FROM file_refs WHERE conversation_id = $1 AND seq = $2", &[&id, &target]).await?;
+            }
+            Effect::Pin(on) => {
+                if *on {
+                    c.execute(
+                        "INSERT INTO pins (conversation_id, seq, pinned_by, pinned_at_ms, notice_seq) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                        &[&id, &target, &new.sender.0, &at, &seq.0],
+                    )
+                    .await?;
+                } else {
+                    c.execute("DELETE FROM pins WHERE conversation_id = $1 AND seq = $2", &[&id, &target]).await?;
+                }
+            }
+            Effect::EraseSaved => {
+                let rows = c
+                    .query(
+                        "UPDATE saved SET body = NULL, recalled_at_ms = $3 \
+                         WHERE conversation_id = $1 AND seq = $2 AND recalled_at_ms IS NULL \
+                         RETURNING account_id, id",
+                        &[&id, &target, &at],
+                    )
+                    .await?;
+                let mut erased = rows
+                    .iter()
+                    .map(|r| Ok((AccountId(r.try_get(0)?), SavedId(r.try_get(1)?))))
+                    .collect::<PgResult<Vec<_>>>()?;
+                erased.sort();
+                caused.extend(erased.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id })));
             }
             Effect::Share(kind) => {
                 let sql = "INSERT INTO shared_entries (conversation_id, kind, seq) VALUES ($1, $2, $3) \
@@ -1316,6 +1410,16 @@ impl ConversationLog for PgStore {
 
     async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>> {
         read!(self, |c| entry_by_client_id(c, session, client_msg_id).await?)
+    }
+
+    async fn pins(
+        &self,
+        conversation: ConversationId,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Pin>> {
+        read_tx!(self, |c| pins(c, conversation, floor, ceiling, viewer).await?)
     }
 
     async fn mark(

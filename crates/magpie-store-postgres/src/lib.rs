@@ -7,8 +7,8 @@
 //! order), and an append gives the entry `last_seq + 1`; so seqs are dense and commit in order
 //! per conversation and per account, and writes to different conversations never wait for each
 //! other. Plain messages commit in batches, a node's many in one transaction and one WAL flush
-//! (`chat::batch`); a batch locks its conversations in id order and no account, so all locks
-//! follow one order and writes do not deadlock each other. A transaction that still loses to a
+//! (`chat::batch`); a batch waits for no lock while it holds one, and locks no account, so
+//! writes do not deadlock each other. A transaction that still loses to a
 //! concurrent one (a deadlock PostgreSQL broke, a serialisation failure, a unique key another
 //! transaction took first) runs again whole, up to [`WRITE_ATTEMPTS_MAX`] times. That is why
 //! the core's append checks are pure functions.
@@ -40,6 +40,7 @@ mod dump;
 mod files;
 mod migrate;
 mod previews;
+mod saved;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -14,9 +14,9 @@ use magpie_core::Error;
 use magpie_core::chat::{
     AccountEvent, Append, Appended, Committed, Conversation, ConversationKind, DirectPeer, Effect, Entry,
     ForwardedFrom, GroupInfo, LeaveReason, LoggedEvent, Member, MemberRole, MemberSettingsPatch, NewConversation,
-    NewEntry, Page, Precondition, Reaction, SharedKind, Summary, op,
+    NewEntry, Page, Pin, Pins, Precondition, Reaction, SharedKind, Summary, op,
 };
-use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, Seq, SessionId};
+use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -36,21 +36,22 @@ const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains 
 const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
      e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
      e.edited_at_ms, e.recalled_at_ms";
+const ENTRY_COLUMN_COUNT: usize = 18;
 const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
 
-fn corrupt(col: usize, what: &str) -> rusqlite::Error {
+pub(crate) fn corrupt(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("invalid {what} in database").into())
 }
 
-fn json_error(col: usize, e: serde_json::Error) -> rusqlite::Error {
+pub(crate) fn json_error(col: usize, e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-fn addr(row: &Row<'_>, name_col: usize) -> rusqlite::Result<AccountAddr> {
+pub(crate) fn addr(row: &Row<'_>, name_col: usize) -> rusqlite::Result<AccountAddr> {
     let name: String = row.get(name_col)?;
     let domain: String = row.get(name_col + 1)?;
     Ok(AccountAddr {
@@ -102,7 +103,7 @@ fn member_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
     })
 }
 
-fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
+pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
     entry_from_row_at(row, 0)
 }
 
@@ -275,6 +276,53 @@ pub(crate) fn entries(
         }
     }
     Ok(list)
+}
+
+/// The conversation's pins at seqs in `[floor, ceiling)`, the latest pin first, with the
+/// viewer's hidden marks.
+pub(crate) fn pins(
+    conn: &Connection,
+    id: ConversationId,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    viewer: AccountId,
+) -> rusqlite::Result<Vec<Pin>> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, pa.name, pd.name, p.pinned_at_ms, p.notice_seq {ENTRY_FROM} \
+         JOIN pins p ON p.conversation_id = e.conversation_id AND p.seq = e.seq \
+         JOIN accounts pa ON pa.id = p.pinned_by JOIN domains pd ON pd.id = pa.domain_id \
+         WHERE e.conversation_id = ?1 AND e.seq >= ?2 AND e.seq < ?3 ORDER BY p.notice_seq DESC"
+    );
+    let ceiling = ceiling.map_or(i64::MAX, |c| c.0);
+    let mut pins: Vec<Pin> = conn
+        .prepare_cached(&sql)?
+        .query_map(params![id.0, floor.0, ceiling], |r| {
+            Ok(Pin {
+                entry: entry_from_row(r)?,
+                by: addr(r, ENTRY_COLUMN_COUNT)?,
+                at_ms: r.get(ENTRY_COLUMN_COUNT + 2)?,
+                notice_seq: Seq(r.get(ENTRY_COLUMN_COUNT + 3)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut hidden = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM hidden_entries WHERE account_id = ?1 AND conversation_id = ?2 AND seq = ?3)",
+    )?;
+    for pin in &mut pins {
+        if hidden.query_row(params![viewer.0, id.0, pin.entry.seq.0], |r| r.get::<_, bool>(0))? {
+            pin.entry.hidden = true;
+            pin.entry.body = None;
+        }
+    }
+    Ok(pins)
+}
+
+/// The pins of a conversation as the check of a pin or unpin of `target` sees them.
+fn pin_state(conn: &Connection, id: ConversationId, target: Option<Seq>) -> rusqlite::Result<Pins> {
+    let (count, target_pinned): (i64, bool) = conn
+        .prepare_cached("SELECT count(*), coalesce(sum(seq = ?2), 0) > 0 FROM pins WHERE conversation_id = ?1")?
+        .query_row(params![id.0, target.map_or(0, |t| t.0)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Pins { count: usize::try_from(count).unwrap_or(0), target_pinned })
 }
 
 /// What a conversation shares of one kind, as `viewer` may see it, newest first.
@@ -551,6 +599,7 @@ pub(crate) fn create_conversation(tx: &Tx<'_>, new: NewConversation) -> rusqlite
 }
 
 pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<Appended, Error>> {
+    let reads_pins = append.reads_pins();
     let Append { entry: mut new, effects, events, subjects, peer, check } = append;
     if let (Some(session), Some(client_msg_id)) = (new.session, new.client_msg_id.as_deref())
         && let Some(existing) = entry_by_client_id(tx, session, client_msg_id)?
@@ -569,12 +618,14 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     let subjects = subjects.iter().map(|s| member(tx, conv.id, *s)).collect::<rusqlite::Result<Vec<_>>>()?;
     let subjects: Vec<Member> = subjects.into_iter().flatten().collect();
     let peer = if peer && conv.kind == ConversationKind::Direct { direct_peer(tx, &conv, new.sender)? } else { None };
+    let pins = if reads_pins { Some(pin_state(tx, conv.id, new.target)?) } else { None };
     let pre = Precondition {
         conversation: &conv,
         author: author.as_ref(),
         target: target.as_ref(),
         subjects: &subjects,
         peer,
+        pins,
         now_ms: new.at_ms,
     };
     if let Err(refusal) = check(&pre) {
@@ -655,6 +706,34 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
             Effect::ReleaseFiles => {
                 tx.prepare_cached("DELETE FROM file_refs WHERE conversation_id = ?1 AND seq = ?2")?
                     .execute(params![id, new.target.map(|t| t.0)])?;
+            }
+            Effect::Pin(on) => {
+                let target = new.target.map(|t| t.0);
+                if on {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO pins (conversation_id, seq, pinned_by, pinned_at_ms, notice_seq) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![id, target, new.sender.0, at, seq.0])?;
+                } else {
+                    tx.prepare_cached("DELETE FROM pins WHERE conversation_id = ?1 AND seq = ?2")?
+                        .execute(params![id, target])?;
+                }
+            }
+            Effect::EraseSaved => {
+                let mut erased: Vec<(AccountId, SavedId)> = tx
+                    .prepare_cached(
+                        "UPDATE saved SET body = NULL, recalled_at_ms = ?3 \
+                         WHERE conversation_id = ?1 AND seq = ?2 AND recalled_at_ms IS NULL \
+                         RETURNING account_id, id",
+                    )?
+                    .query_map(params![id, new.target.map(|t| t.0), at], |r| {
+                        Ok((AccountId(r.get(0)?), SavedId(r.get(1)?)))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                erased.sort();
+                let told = erased.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id }));
+                log_events(tx, told.collect(), at)?;
             }
             Effect::Share(kind) => {
                 tx.prepare_cached(
@@ -1096,6 +1175,16 @@ impl ConversationLog for SqliteStore {
     async fn entry_by_client_id(&self, session: SessionId, client_msg_id: &str) -> StoreResult<Option<Entry>> {
         let client_msg_id = client_msg_id.to_owned();
         self.read(move |c| entry_by_client_id(c, session, &client_msg_id)).await
+    }
+
+    async fn pins(
+        &self,
+        conversation: ConversationId,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Pin>> {
+        self.read(move |c| pins(c, conversation, floor, ceiling, viewer)).await
     }
 
     async fn mark(

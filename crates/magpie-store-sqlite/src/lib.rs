@@ -24,6 +24,7 @@ pub mod dump;
 mod files;
 mod migrate;
 mod previews;
+mod saved;
 
 use std::cell::RefCell;
 use std::ops::Deref;

@@ -46,6 +46,7 @@ pub mod cursors;
 pub mod delivery;
 pub mod files;
 mod fixtures;
+pub mod keep;
 pub mod log;
 pub mod presence;
 pub mod previews;
@@ -131,6 +132,12 @@ macro_rules! __for_each_check {
             log::tail_pages_never_skip,
             log::wake_carries_what_the_tail_holds,
             log::committed_appends_survive_a_restart,
+            keep::pins_follow_their_notices,
+            keep::recall_unpins_and_erases_saved_copies,
+            keep::a_save_copies_the_message_at_commit,
+            keep::a_refused_save_changes_nothing,
+            keep::saved_items_page_and_change,
+            keep::a_save_racing_a_recall_keeps_no_content,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -164,7 +164,8 @@ pub struct Entry {
     pub kind: String,
     /// `null` once recalled, or when deleted for the caller.
     pub body: Option<Value>,
-    /// The seq an `edit`, `recall` or `reaction` applies to.
+    /// The seq an `edit`, `recall` or `reaction` applies to, or that a `message_pinned` or
+    /// `message_unpinned` notice names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -262,6 +263,16 @@ pub enum SystemNotice {
     },
     Dissolved {
         by: String,
+    },
+    /// `by` pinned the message at `seq` for every member; the entry's `target` is that seq.
+    MessagePinned {
+        by: String,
+        seq: i64,
+    },
+    /// `by` unpinned the message at `seq`.
+    MessageUnpinned {
+        by: String,
+        seq: i64,
     },
 }
 
@@ -540,6 +551,88 @@ pub struct SettingsRequest {
     pub marked_unread: Option<bool>,
 }
 
+/// A pinned message as the caller sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Pin {
+    /// The message as it is now.
+    pub entry: Entry,
+    /// Who pinned it.
+    pub pinned_by: String,
+    pub pinned_at_ms: i64,
+}
+
+/// `GET /v1/conversations/{id}/pins`: the pinned messages the caller may read, the latest pin
+/// first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PinList {
+    pub pins: Vec<Pin>,
+}
+
+/// `POST /v1/saved`: saves a copy of a message the caller can read, with an optional note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SaveRequest {
+    pub conversation: i64,
+    pub seq: i64,
+    /// Up to 500 characters; empty means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `PATCH /v1/saved/{id}`: the note; `null` or `""` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateSavedRequest {
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `GET /v1/saved`: the newest page, or the page below `before` (the `id` of the last item of
+/// the page before).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SavedQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// The page size; clamped to 1 – 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// A message the caller saved, as it was when saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SavedItem {
+    pub id: i64,
+    /// Where it was said, and its seq there.
+    pub conversation: i64,
+    pub conversation_kind: ConversationKind,
+    /// A group's or channel's name when the message was saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_name: Option<String>,
+    /// The other member of a direct chat (the caller in notes to self).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    pub seq: i64,
+    pub sender: String,
+    pub kind: String,
+    /// The body when it was saved; `null` once the message was recalled.
+    pub body: Option<Value>,
+    /// When the message was sent.
+    pub at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub saved_at_ms: i64,
+    /// When its sender (or a moderator) recalled it; its content was erased then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalled_at_ms: Option<i64>,
+}
+
+/// A page of saved messages, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SavedPage {
+    pub items: Vec<SavedItem>,
+    /// Older items remain: ask again with `before` the last item's `id`.
+    pub more: bool,
+}
+
 /// `GET /v1/sync`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -658,6 +751,15 @@ pub enum AccountEvent {
     BlockChanged {
         account: String,
         blocked: bool,
+    },
+    /// One of the caller's saved messages was saved, its note changed, or its content was
+    /// erased by a recall: read it again (`get_saved`; `not_found` if it was removed since).
+    SavedChanged {
+        id: i64,
+    },
+    /// One of the caller's saved messages was removed.
+    SavedRemoved {
+        id: i64,
     },
     /// An event this client version does not know.
     #[serde(other)]

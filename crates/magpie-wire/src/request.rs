@@ -124,6 +124,12 @@ requests! {
     React(AtEntry<ReactRequest>) = "react",
     /// Answered with `{}`.
     Hide(InConversation<HideRequest>) = "hide",
+    /// Pins a message for every member; answered with the `system` entry's [`Ack`].
+    Pin(AtEntry<Empty>) = "pin",
+    /// Answered with the `system` entry's [`Ack`].
+    Unpin(AtEntry<Empty>) = "unpin",
+    /// Answered with [`PinList`].
+    ListPins(ConversationRef) = "list_pins",
     /// Answered with [`EntryPage`].
     GetMessages(InConversation<HistoryQuery>) = "get_messages",
     /// Answered with [`Conversation`].
@@ -160,6 +166,16 @@ requests! {
     GetPresence(PresenceQuery) = "get_presence",
     /// Answered with [`StickerPackList`].
     ListStickers(Empty) = "list_stickers",
+    /// Answered with [`SavedItem`].
+    SaveMessage(SaveRequest) = "save_message",
+    /// Answered with [`SavedPage`].
+    ListSaved(SavedQuery) = "list_saved",
+    /// Answered with [`SavedItem`].
+    GetSaved(SavedRef) = "get_saved",
+    /// Answered with [`SavedItem`].
+    UpdateSaved(InSaved<UpdateSavedRequest>) = "update_saved",
+    /// Answered with `{}`.
+    RemoveSaved(SavedRef) = "remove_saved",
 }
 
 /// A request frame as it arrives: its `id`, its `type`, and its `data` still as JSON text.

@@ -54,6 +54,20 @@ pub struct AtEntry<T> {
     pub data: T,
 }
 
+/// WebSocket `data` naming one of the caller's saved messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SavedRef {
+    pub id: i64,
+}
+
+/// WebSocket `data` of a request about one saved message: its id beside the REST body's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InSaved<T> {
+    pub id: i64,
+    #[serde(flatten)]
+    pub data: T,
+}
+
 /// WebSocket `data` naming a conversation (and, for `get_receipts`, a seq).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ConversationRef {

@@ -238,3 +238,65 @@ fn system_notices() {
         ]],
     );
 }
+
+#[test]
+fn pins_and_saved_messages() {
+    check(
+        &SystemNotice::MessagePinned { by: "alice@localhost".into(), seq: 5 },
+        expect![[r#"{"event":"message_pinned","by":"alice@localhost","seq":5}"#]],
+    );
+    check(
+        &SystemNotice::MessageUnpinned { by: "alice@localhost".into(), seq: 5 },
+        expect![[r#"{"event":"message_unpinned","by":"alice@localhost","seq":5}"#]],
+    );
+    check(
+        &PinList {
+            pins: vec![Pin { entry: entry(), pinned_by: "alice@localhost".into(), pinned_at_ms: 1_700_000_100_000 }],
+        },
+        expect![[
+            r#"{"pins":[{"entry":{"conversation":12,"seq":5,"id":991,"sender":"alice@localhost","client_msg_id":"c-1","kind":"text","body":{"text":"你好 @bob"},"mentions":["bob@localhost"],"reply_to":4,"at_ms":1700000000000,"reactions":[{"emoji":"👍","accounts":["bob@localhost"]}]},"pinned_by":"alice@localhost","pinned_at_ms":1700000100000}]}"#
+        ]],
+    );
+    let item = SavedItem {
+        id: 41,
+        conversation: 12,
+        conversation_kind: ConversationKind::Direct,
+        conversation_name: None,
+        peer: Some("bob@localhost".into()),
+        seq: 5,
+        sender: "bob@localhost".into(),
+        kind: "text".into(),
+        body: Some(json!({"text": "门禁密码是 4512"})),
+        at_ms: 1_700_000_000_000,
+        note: Some("front door".into()),
+        saved_at_ms: 1_700_000_200_000,
+        recalled_at_ms: None,
+    };
+    check(
+        &SavedPage { items: vec![item.clone()], more: false },
+        expect![[
+            r#"{"items":[{"id":41,"conversation":12,"conversation_kind":"direct","peer":"bob@localhost","seq":5,"sender":"bob@localhost","kind":"text","body":{"text":"门禁密码是 4512"},"at_ms":1700000000000,"note":"front door","saved_at_ms":1700000200000}],"more":false}"#
+        ]],
+    );
+    let erased = SavedItem { body: None, recalled_at_ms: Some(1_700_000_300_000), note: None, ..item };
+    check(
+        &erased,
+        expect![[
+            r#"{"id":41,"conversation":12,"conversation_kind":"direct","peer":"bob@localhost","seq":5,"sender":"bob@localhost","kind":"text","body":null,"at_ms":1700000000000,"saved_at_ms":1700000200000,"recalled_at_ms":1700000300000}"#
+        ]],
+    );
+    for (event, snapshot) in [
+        (
+            AccountEvent::SavedChanged { id: 41 },
+            expect![[r#"{"seq":30,"at_ms":1700000300000,"event":{"kind":"saved_changed","id":41}}"#]],
+        ),
+        (
+            AccountEvent::SavedRemoved { id: 41 },
+            expect![[r#"{"seq":30,"at_ms":1700000300000,"event":{"kind":"saved_removed","id":41}}"#]],
+        ),
+    ] {
+        check(&AccountEventFrame { seq: 30, at_ms: 1_700_000_300_000, event }, snapshot);
+    }
+    check(&SaveRequest { conversation: 12, seq: 5, note: None }, expect![[r#"{"conversation":12,"seq":5}"#]]);
+    check(&UpdateSavedRequest { note: Some("slide 3".into()) }, expect![[r#"{"note":"slide 3"}"#]]);
+}

@@ -1,7 +1,7 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
-  LinkPreview, Presence, Profile, Receipts, SendOptions, Session, SharedPage, StickerPack, UploadProgress,
+  LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, SharedPage, StickerPack, UploadProgress,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -88,6 +88,17 @@ export class FakeClient implements ChatClient {
   markRead(): void {}
   async receipts(): Promise<Receipts> { return { read: [], delivered: [], unread: [] }; }
   typing(): void {}
+  pinLists = new Map<number, Pin[]>();
+  savedPage: SavedPage | undefined;
+  pins(conversation: number): Pin[] | undefined { return this.pinLists.get(conversation); }
+  async loadPins(conversation: number): Promise<Pin[]> { return this.pinLists.get(conversation) ?? []; }
+  async pin(): Promise<Ack> { return ack; }
+  async unpin(): Promise<Ack> { return ack; }
+  saved(): SavedPage | undefined { return this.savedPage; }
+  async loadSaved(): Promise<SavedPage> { return (this.savedPage ??= { items: [], more: false }); }
+  saveMessage = no as () => Promise<SavedItem>;
+  updateSavedNote = no as () => Promise<SavedItem>;
+  async removeSaved(): Promise<void> {}
   upload = no as (file: Blob) => Promise<FileInfo>;
   sendFile(): string { return "f"; }
   sendVoice(): string { return "v"; }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Conversation, Role } from "@magpie/sdk";
-import { canAddMembers, canDissolve, canEdit, canEditInfo, canLeave, canMentionAll, canRecall, canRemove, canSetRoles, postBlock } from "../src/lib/permissions.ts";
+import { canAddMembers, canDissolve, canEdit, canEditInfo, canLeave, canMentionAll, canPin, canRecall, canRemove, canSave, canSetRoles, postBlock } from "../src/lib/permissions.ts";
 
 const NOW = 1_800_000_000_000;
 function conv(kind: Conversation["kind"], role: Role, extra: Partial<Conversation> = {}, me: Partial<Conversation["me"]> = {}) {
@@ -34,6 +34,23 @@ describe("permissions", () => {
     expect(canRecall(msg("admin@x", 1000), conv("group", "owner"), members, "owner@x", NOW)).toBe(true);
     expect(canRecall(msg("gone@x", 1000), conv("group", "admin"), members, "admin@x", NOW)).toBe(true);
     expect(canRecall(msg("m@x", 1000), conv("group", "member"), members, "me@x", NOW)).toBe(false);
+  });
+
+  it("lets both members of a direct chat pin, and a group's owner and admins", () => {
+    expect(canPin(msg("you@x", 1000), conv("direct", "member"))).toBe(true);
+    expect(canPin(msg("you@x", 1000), conv("group", "admin"))).toBe(true);
+    expect(canPin(msg("you@x", 1000), conv("channel", "owner"))).toBe(true);
+    expect(canPin(msg("you@x", 1000), conv("group", "member"))).toBe(false);
+    expect(canPin(msg("you@x", 1000, "system"), conv("direct", "member"))).toBe(false);
+    expect(canPin(msg("you@x", 1000, "text", { recalled_at_ms: NOW, body: null }), conv("direct", "member"))).toBe(false);
+  });
+
+  it("saves any message that still stands, in any conversation", () => {
+    expect(canSave(msg("you@x", 999_999_999))).toBe(true);
+    expect(canSave(msg("you@x", 1000, "image", { body: { file: "f" } }))).toBe(true);
+    expect(canSave(msg("you@x", 1000, "text", { hidden: true, body: null }))).toBe(false);
+    expect(canSave(msg("you@x", 1000, "text", { seq: 0 }))).toBe(false);
+    expect(canSave(msg("you@x", 1000, "system"))).toBe(false);
   });
 
   it("knows who may post", () => {

@@ -4,8 +4,8 @@
 // presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
 
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Presence, PresenceStatus,
-  Profile, Receipts, SendOptions, Session, StickerPack, UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails,
+  AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
+  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -37,6 +37,8 @@ const PROFILE_FETCHES_MAX = 4;
 const PROFILE_RETRY_MS = 30_000;
 /** Accounts per get_presence request (the server's bound, §9.2). */
 const PRESENCE_QUERY_LEN_MAX = 500;
+/** Saved messages per page that loadSaved asks for. */
+const SAVED_PAGE_LEN = 50;
 /** Link previews remembered per page load; past this the oldest is asked for again. */
 const LINK_PREVIEWS_MAX = 500;
 /** The longest voice message, in ms (§7.3: a day). */
@@ -115,6 +117,17 @@ export class MagpieClient implements ChatClient {
   private readonly presences = new Map<string, Presence>();
   private readonly presenceWanted = new Set<string>();
 
+  /** Loaded pin lists, by conversation (§7.5 "Pinning"). */
+  private readonly pinLists = new Map<number, Pin[]>();
+  /** Per conversation, the last seq the loaded (or loading) list is known to include: a pin
+   * notice after it means the list changed. */
+  private readonly pinsThrough = new Map<number, number>();
+  /** Per conversation, the latest load: an older answer that comes late is dropped. */
+  private readonly pinLoads = new Map<number, number>();
+  private pinLoadCount = 0;
+  /** The saved messages loaded so far (§7.11), once loadSaved was called. */
+  private savedList: SavedPage | undefined;
+
   constructor(
     readonly baseUrl: string,
     readonly token: string,
@@ -132,9 +145,13 @@ export class MagpieClient implements ChatClient {
       message: (conversation, entry) => this.emit("message", conversation, entry),
       applied: (conversation, lastSeq, entries) => {
         if (this.outboxItems.settle(conversation, lastSeq, entries, this.currentMe.account)) this.changed();
+        this.notePinChanges(conversation, entries);
       },
       received: (conversation, seq) => this.queueMark(this.deliveryMarks, conversation, seq),
-      accountEvent: (event) => this.emit("account_event", event),
+      accountEvent: (event) => {
+        this.onKeptEvent(event);
+        this.emit("account_event", event);
+      },
       friendRequest: (from, message) => this.emit("friend_request", from, message),
       overflow: () => this.socket?.close(CLIENT_GAVE_UP, "fell behind"),
     });
@@ -253,6 +270,8 @@ export class MagpieClient implements ChatClient {
     void this.flushOutbox();
     this.flushMarks();
     this.queryPresence([...this.presences.keys()]);
+    // A pin or unpin while away may lie outside the history this catch-up fetched.
+    for (const conversation of this.pinLists.keys()) this.loadPins(conversation).catch(() => {});
   }
 
   /** No hello came. Browsers hide why a handshake failed, so ask REST whether the token is
@@ -605,6 +624,139 @@ export class MagpieClient implements ChatClient {
   }
   receipts(conversation: number, seq: number): Promise<Receipts> {
     return this.rest.receipts(conversation, seq);
+  }
+
+  // ---- Pinned and saved messages ------------------------------------------------------
+
+  pins(conversation: number): Pin[] | undefined {
+    return this.pinLists.get(conversation);
+  }
+
+  async loadPins(conversation: number): Promise<Pin[]> {
+    const load = ++this.pinLoadCount;
+    this.pinLoads.set(conversation, load);
+    this.pinsThrough.set(conversation, this.engine.replica.get(conversation)?.conversation.last_seq ?? 0);
+    const pins = await this.rest.pins(conversation);
+    if (this.pinLoads.get(conversation) === load) {
+      this.pinLists.set(conversation, pins);
+      this.changed();
+    }
+    return pins;
+  }
+
+  async pin(conversation: number, seq: number): Promise<Ack> {
+    const ack = await this.rest.pin(conversation, seq);
+    this.loadPins(conversation).catch(() => {});
+    return ack;
+  }
+
+  async unpin(conversation: number, seq: number): Promise<Ack> {
+    const ack = await this.rest.unpin(conversation, seq);
+    this.loadPins(conversation).catch(() => {});
+    return ack;
+  }
+
+  /** Entries applied to a conversation whose pins are loaded: a pin or unpin notice the list
+   * may not include loads it again; a recall takes its message out (it unpins, §7.5). */
+  private notePinChanges(conversation: number, entries: Iterable<Entry>): void {
+    const pins = this.pinLists.get(conversation);
+    if (!pins) return;
+    const through = this.pinsThrough.get(conversation) ?? 0;
+    let reload = false;
+    const recalled = new Set<number>();
+    for (const entry of entries) {
+      if (entry.seq <= through) continue;
+      const event = entry.kind === "system" ? entry.body?.["event"] : undefined;
+      if (event === "message_pinned" || event === "message_unpinned") reload = true;
+      if (entry.kind === "recall" && entry.target !== undefined) recalled.add(entry.target);
+    }
+    if (reload) {
+      this.loadPins(conversation).catch(() => {});
+    } else if (pins.some((p) => recalled.has(p.entry.seq))) {
+      this.pinLists.set(conversation, pins.filter((p) => !recalled.has(p.entry.seq)));
+      this.changed();
+    }
+  }
+
+  saved(): SavedPage | undefined {
+    return this.savedList;
+  }
+
+  async loadSaved(older = false): Promise<SavedPage> {
+    const held = this.savedList;
+    const before = older && held ? held.items.at(-1)?.id : undefined;
+    const page = await this.rest.saved({ before, limit: SAVED_PAGE_LEN });
+    if (older && held && this.savedList === held) {
+      const known = new Set(held.items.map((i) => i.id));
+      this.savedList = { items: [...held.items, ...page.items.filter((i) => !known.has(i.id))], more: page.more };
+    } else {
+      this.savedList = page;
+    }
+    this.changed();
+    return this.savedList;
+  }
+
+  async saveMessage(conversation: number, seq: number, note?: string): Promise<SavedItem> {
+    const item = await this.rest.saveMessage(conversation, seq, note);
+    this.putSaved(item);
+    return item;
+  }
+
+  async updateSavedNote(id: number, note: string): Promise<SavedItem> {
+    const item = await this.rest.updateSaved(id, note.trim() === "" ? null : note);
+    this.putSaved(item);
+    return item;
+  }
+
+  async removeSaved(id: number): Promise<void> {
+    await this.rest.removeSaved(id);
+    this.dropSaved(id);
+  }
+
+  /** Puts an item in the loaded list (newest first): in place of its old self, or where its id
+   * goes, unless that is in a page not loaded yet. */
+  private putSaved(item: SavedItem): void {
+    const list = this.savedList;
+    if (!list) return;
+    const items = list.items.filter((i) => i.id !== item.id);
+    const last = items.at(-1);
+    if (list.more && last && item.id < last.id && !list.items.some((i) => i.id === item.id)) return;
+    const at = items.findIndex((i) => i.id < item.id);
+    items.splice(at === -1 ? items.length : at, 0, item);
+    this.savedList = { items, more: list.more };
+    this.changed();
+  }
+
+  private dropSaved(id: number): void {
+    const list = this.savedList;
+    if (!list?.items.some((i) => i.id === id)) return;
+    this.savedList = { items: list.items.filter((i) => i.id !== id), more: list.more };
+    this.changed();
+  }
+
+  /** Account events about what the SDK keeps: saved messages, and messages deleted for me
+   * (they leave the pin lists, §7.5). */
+  private onKeptEvent(event: AccountEvent): void {
+    const e = event.event;
+    if (e.kind === "saved_changed" && typeof e["id"] === "number") {
+      const id = e["id"];
+      if (!this.savedList) return;
+      this.rest.savedItem(id).then(
+        (item) => this.putSaved(item),
+        (error: unknown) => {
+          if (asMagpieError(error).code === "not_found") this.dropSaved(id);
+        },
+      );
+    } else if (e.kind === "saved_removed" && typeof e["id"] === "number") {
+      this.dropSaved(e["id"]);
+    } else if (e.kind === "hidden" && typeof e["conversation"] === "number" && Array.isArray(e["seqs"])) {
+      const pins = this.pinLists.get(e["conversation"]);
+      const hidden = new Set(e["seqs"] as unknown[]);
+      if (pins?.some((p) => hidden.has(p.entry.seq))) {
+        this.pinLists.set(e["conversation"], pins.filter((p) => !hidden.has(p.entry.seq)));
+        this.changed();
+      }
+    }
   }
 
   markRead(conversation: number, upTo?: number): void {

@@ -13,8 +13,8 @@
 
 import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
-  LoginResponse, Me, Member, PendingFriendRequest, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
-  Session, SharedPage, LinkPreview, StickerPack,
+  LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
+  SavedItem, SavedPage, Session, SharedPage, LinkPreview, StickerPack,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -32,6 +32,7 @@ export type Checks = [
   // `Pinned`, so that what the document says is compared instead.
   Holds<Equals<Pick<S["Entry"], "body">, { body?: unknown }>>,
   Holds<Equals<Pick<S["SessionInfo"], "current">, { current?: boolean }>>,
+  Holds<Equals<Pick<S["SavedItem"], "body">, { body?: unknown }>>,
 
   // ---- Sessions and profiles (§3, §5) -----------------------------------------------------
   Agree<Differ<Profile, Wire<S["Profile"]>>>,
@@ -52,6 +53,9 @@ export type Checks = [
   Agree<Differ<NonNullable<Entry["forwarded_from"]>, Wire<S["ForwardedFrom"]>>>,
   Agree<Differ<Reaction, Wire<S["Reaction"]>>>,
   Agree<Differ<Ack, Wire<S["Ack"]>>>,
+  Agree<Differ<PinnedMessage, Wire<S["Pin"]>>>,
+  Agree<Differ<SavedItem, Wire<S["SavedItem"]>>>,
+  Agree<Differ<SavedPage, Wire<S["SavedPage"]>>>,
   Agree<Differ<Receipts, Wire<S["Receipts"]>>>,
   Agree<Differ<EntryPage, Wire<S["EntryPage"]>>>,
   Agree<Differ<SharedPage, Wire<S["SharedPage"]>>>,
@@ -140,7 +144,7 @@ export type Checks = [
 /** The account event kinds that Replica.applyAccountEvent acts on by name. */
 type AccountEventKindsTheSdkActsOn =
   | "conversation_joined" | "conversation_left" | "read" | "peer_read" | "peer_delivered" | "settings_changed"
-  | "hidden" | "friend_request";
+  | "hidden" | "friend_request" | "saved_changed" | "saved_removed";
 /** The events that MagpieClient.onEvent and Socket act on by name. */
 type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked";
 
@@ -175,11 +179,14 @@ type Pinned<T> =
   // kind or `null` once recalled or hidden (docs/protocol.md §7.2).
   T extends S["Entry"]
     ? Omit<T, "body"> & { body: Record<string, unknown> | null }
-    : // `SessionInfo.current` has `#[serde(default)]` (read as false when absent), so the
+    : // `SavedItem.body` likewise: the copy's JSON object, or `null` once a recall erased it.
+      T extends S["SavedItem"]
+      ? Omit<T, "body"> & { body: Record<string, unknown> | null }
+      : // `SessionInfo.current` has `#[serde(default)]` (read as false when absent), so the
       // document calls it optional; the server always sends it.
-      T extends S["SessionInfo"]
-      ? Omit<T, "current"> & { current: boolean }
-      : T;
+        T extends S["SessionInfo"]
+        ? Omit<T, "current"> & { current: boolean }
+        : T;
 
 /** Makes the keys K of T required: where the SDK always sends a field that the server can do
  * without, or the server always sends a field that the document calls optional. */
@@ -199,6 +206,8 @@ interface RestAnswers {
   muteMember: "mute_member"; transferOwnership: "transfer_ownership"; leave: "leave";
   updateSettings: "update_settings"; send: "send"; messages: "get_messages"; edit: "edit"; recall: "recall";
   react: "react"; receipts: "get_receipts"; forward: "forward"; hide: "hide"; markRead: "mark_read";
+  pin: "pin"; unpin: "unpin"; saveMessage: "save_message"; saved: "list_saved"; savedItem: "get_saved";
+  updateSaved: "update_saved"; removeSaved: "remove_saved";
   markDelivered: "mark_delivered"; typing: "typing"; friendRequests: "list_friend_requests";
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
@@ -211,7 +220,7 @@ interface RestListAnswers {
   conversations: ["list_conversations", "conversations"]; members: ["list_members", "members"];
   contacts: ["list_contacts", "accounts"]; blocked: ["list_blocked", "accounts"];
   sendFriendRequest: ["send_friend_request", "status"]; presence: ["get_presence", "presence"];
-  stickers: ["list_stickers", "packs"];
+  stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"];
 }
 
 /** The JSON body of an operation's success (200 or 201), or void for a 204. */

@@ -55,6 +55,16 @@ export interface Entry {
   hidden?: boolean;
 }
 export interface Ack { conversation: number; seq: number; id: number; at_ms: number; duplicate: boolean }
+/** A pinned message (§7.5 "Pinning"): the message as it is now, who pinned it and when. */
+export interface Pin { entry: Entry; pinned_by: string; pinned_at_ms: number }
+/** A saved message (§7.11): a copy of the message as it was when saved; `body` is null once
+ * the message was recalled (`recalled_at_ms`). */
+export interface SavedItem {
+  id: number; conversation: number; conversation_kind: ConversationKind; conversation_name?: string; peer?: string;
+  seq: number; sender: string; kind: string; body: Record<string, unknown> | null; at_ms: number; note?: string;
+  saved_at_ms: number; recalled_at_ms?: number;
+}
+export interface SavedPage { items: SavedItem[]; more: boolean }
 export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
@@ -240,6 +250,29 @@ export interface ChatClient {
   markRead(conversation: number, upTo?: number): void;
   receipts(conversation: number, seq: number): Promise<Receipts>;
   typing(conversation: number): void; // throttled to one per 2 s per conversation
+
+  // Pinned messages (§7.5 "Pinning"): the list of a conversation is the server's. The SDK keeps
+  // it for the conversations whose pins were loaded, and keeps it current: a pin or unpin
+  // notice loads it again, a recall or delete-for-me takes its message out, a catch-up after a
+  // reconnect loads it again.
+  /** The conversation's pins, the latest first, once loaded (undefined before). */
+  pins(conversation: number): Pin[] | undefined;
+  loadPins(conversation: number): Promise<Pin[]>;
+  /** Pins a message for every member (both members of a direct chat; owners and admins of a group). */
+  pin(conversation: number, seq: number): Promise<Ack>;
+  unpin(conversation: number, seq: number): Promise<Ack>;
+
+  // Saved messages (§7.11): the account's own, kept current on every device from the account's
+  // event log once loaded (`saved_changed`, `saved_removed`).
+  /** The saved messages loaded so far, newest first, and whether older ones remain; undefined
+   * before loadSaved. */
+  saved(): SavedPage | undefined;
+  /** Loads the newest page again (`older`: appends the next older page). */
+  loadSaved(older?: boolean): Promise<SavedPage>;
+  saveMessage(conversation: number, seq: number, note?: string): Promise<SavedItem>;
+  /** Sets the note; an empty one clears it. */
+  updateSavedNote(id: number, note: string): Promise<SavedItem>;
+  removeSaved(id: number): Promise<void>;
 
   // Files (docs/protocol.md §10): tus upload with progress, then an image/file message.
   upload(file: Blob & { name?: string }, onProgress?: (p: UploadProgress) => void, signal?: AbortSignal): Promise<FileInfo>;

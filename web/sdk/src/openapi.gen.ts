@@ -707,6 +707,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/conversations/{id}/pins`: the pinned messages the caller may read, the latest pin
+         *     first.
+         */
+        get: operations["list_pins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/pins/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * `PUT /v1/conversations/{id}/pins/{seq}`: pins a message for every member (both members of a
+         *     direct chat; the owner and admins of a group or channel).
+         */
+        put: operations["pin"];
+        post?: never;
+        /** `DELETE /v1/conversations/{id}/pins/{seq}`: unpins a message. */
+        delete: operations["unpin"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{id}/read": {
         parameters: {
             query?: never;
@@ -985,6 +1026,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/saved`: the caller's saved messages, newest first. */
+        get: operations["list_saved"];
+        put?: never;
+        /**
+         * `POST /v1/saved`: saves a copy of a message the caller can read; a message saved before
+         *     answers its item as it is.
+         */
+        post: operations["save_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/saved/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/saved/{id}`. */
+        get: operations["get_saved"];
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/saved/{id}`: removes a saved message. */
+        delete: operations["remove_saved"];
+        options?: never;
+        head?: never;
+        /** `PATCH /v1/saved/{id}`: sets or clears the note. */
+        patch: operations["update_saved"];
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -1137,6 +1218,16 @@ export interface components {
             blocked: boolean;
             /** @enum {string} */
             kind: "block_changed";
+        } | {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "saved_changed";
+        } | {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "saved_removed";
         } | {
             /** @enum {string} */
             kind: "unknown";
@@ -1321,7 +1412,8 @@ export interface components {
             seq: number;
             /**
              * Format: int64
-             * @description The seq an `edit`, `recall` or `reaction` applies to.
+             * @description The seq an `edit`, `recall` or `reaction` applies to, or that a `message_pinned` or
+             *     `message_unpinned` notice names.
              */
             target?: number | null;
         };
@@ -1701,6 +1793,22 @@ export interface components {
             /** @description Requests the caller made. */
             outgoing: components["schemas"]["PendingRequest"][];
         };
+        /** @description A pinned message as the caller sees it. */
+        Pin: {
+            /** @description The message as it is now. */
+            entry: components["schemas"]["Entry"];
+            /** Format: int64 */
+            pinned_at_ms: number;
+            /** @description Who pinned it. */
+            pinned_by: string;
+        };
+        /**
+         * @description `GET /v1/conversations/{id}/pins`: the pinned messages the caller may read, the latest pin
+         *     first.
+         */
+        PinList: {
+            pins: components["schemas"]["Pin"][];
+        };
         /** @description An account's presence. */
         Presence: {
             account: string;
@@ -1797,6 +1905,55 @@ export interface components {
         RoleRequest: {
             /** @description `admin` or `member`; use transfer for `owner`. */
             role: components["schemas"]["MemberRole"];
+        };
+        /** @description `POST /v1/saved`: saves a copy of a message the caller can read, with an optional note. */
+        SaveRequest: {
+            /** Format: int64 */
+            conversation: number;
+            /** @description Up to 500 characters; empty means none. */
+            note?: string | null;
+            /** Format: int64 */
+            seq: number;
+        };
+        /** @description A message the caller saved, as it was when saved. */
+        SavedItem: {
+            /**
+             * Format: int64
+             * @description When the message was sent.
+             */
+            at_ms: number;
+            /** @description The body when it was saved; `null` once the message was recalled. */
+            body?: unknown;
+            /**
+             * Format: int64
+             * @description Where it was said, and its seq there.
+             */
+            conversation: number;
+            conversation_kind: components["schemas"]["ConversationKind"];
+            /** @description A group's or channel's name when the message was saved. */
+            conversation_name?: string | null;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            note?: string | null;
+            /** @description The other member of a direct chat (the caller in notes to self). */
+            peer?: string | null;
+            /**
+             * Format: int64
+             * @description When its sender (or a moderator) recalled it; its content was erased then.
+             */
+            recalled_at_ms?: number | null;
+            /** Format: int64 */
+            saved_at_ms: number;
+            sender: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        /** @description A page of saved messages, newest first. */
+        SavedPage: {
+            items: components["schemas"]["SavedItem"][];
+            /** @description Older items remain: ask again with `before` the last item's `id`. */
+            more: boolean;
         };
         /** @description `POST /v1/conversations/{id}/messages`. */
         SendRequest: {
@@ -1997,6 +2154,18 @@ export interface components {
             by: string;
             /** @enum {string} */
             event: "dissolved";
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "message_pinned";
+            /** Format: int64 */
+            seq: number;
+        } | {
+            by: string;
+            /** @enum {string} */
+            event: "message_unpinned";
+            /** Format: int64 */
+            seq: number;
         };
         /** @description One thumbnail of an image: a JPEG whose longest side is at most `side`. */
         ThumbnailInfo: {
@@ -2033,6 +2202,10 @@ export interface components {
             email?: string | null;
             phone?: string | null;
             signature?: string | null;
+        };
+        /** @description `PATCH /v1/saved/{id}`: the note; `null` or `""` clears it. */
+        UpdateSavedRequest: {
+            note?: string | null;
         };
     };
     responses: never;
@@ -3849,6 +4022,143 @@ export interface operations {
             };
         };
     };
+    list_pins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PinList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the `message_pinned` notice's place */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ack"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description already pinned */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description as many pins as the conversation may have */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unpin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the `message_unpinned` notice's place */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ack"];
+                };
+            };
+            /** @description not pinned */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     mark_read: {
         parameters: {
             query?: never;
@@ -4448,6 +4758,203 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresenceList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_saved: {
+        parameters: {
+            query?: {
+                before?: number;
+                /** @description The page size; clamped to 1 – 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedPage"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedItem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description as many saved messages as an account may have */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedItem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSavedRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedItem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */

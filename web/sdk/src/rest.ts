@@ -3,8 +3,8 @@
 // without the rest of the SDK.
 
 import type {
-  Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Presence, PresenceStatus, Profile,
-  Receipts, Role, Session, SharedKind, SharedPage, StickerPack,
+  Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
+  Receipts, Role, SavedItem, SavedPage, Session, SharedKind, SharedPage, StickerPack,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -198,6 +198,34 @@ export class RestClient {
   forward(id: number, from: number, seqs: number[], clientMsgId: string): Promise<Ack> {
     return this.request("POST", `/v1/conversations/${id}/forward`, { body: { client_msg_id: clientMsgId, from, seqs } });
   }
+  /** `PUT /v1/conversations/{id}/pins/{seq}` (§7.8). */
+  pin(id: number, seq: number): Promise<Ack> {
+    return this.request("PUT", `/v1/conversations/${id}/pins/${seq}`);
+  }
+  unpin(id: number, seq: number): Promise<Ack> {
+    return this.request("DELETE", `/v1/conversations/${id}/pins/${seq}`);
+  }
+  async pins(id: number): Promise<Pin[]> {
+    return (await this.request<{ pins: Pin[] }>("GET", `/v1/conversations/${id}/pins`)).pins;
+  }
+
+  /** `POST /v1/saved` (§7.11). */
+  saveMessage(conversation: number, seq: number, note?: string): Promise<SavedItem> {
+    return this.request("POST", "/v1/saved", { body: { conversation, seq, ...(note === undefined ? {} : { note }) } });
+  }
+  saved(query: { before?: number; limit?: number } = {}): Promise<SavedPage> {
+    return this.request("GET", "/v1/saved", { query });
+  }
+  savedItem(id: number): Promise<SavedItem> {
+    return this.request("GET", `/v1/saved/${id}`);
+  }
+  updateSaved(id: number, note: string | null): Promise<SavedItem> {
+    return this.request("PATCH", `/v1/saved/${id}`, { body: { note } });
+  }
+  removeSaved(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/saved/${id}`);
+  }
+
   hide(id: number, seqs: number[]): Promise<void> {
     return this.request("POST", `/v1/conversations/${id}/hide`, { body: { seqs } });
   }

@@ -7,16 +7,20 @@
 //! together: it takes every plain message waiting (at most [`BATCH_LEN_MAX`], at most one per
 //! conversation), and in one transaction
 //!
-//! 1. locks their conversations' streams, in id order, and in the same round trip reads what
-//!    every check needs: the conversations, the authors' memberships, earlier copies of the
-//!    same client message ids, the direct chats' peers (one statement each for the whole batch);
+//! 1. locks their conversations' streams and in the same round trip reads what every check
+//!    needs: the conversations, the authors' memberships, earlier copies of the same client
+//!    message ids, the direct chats' peers (one statement each for the whole batch);
 //! 2. runs each append's check in turn, as [`super::append`] would;
 //! 3. inserts the entries that passed, moves their conversations' counters and their senders'
 //!    marks, in one statement; and commits.
 //!
-//! The locks come before the first write, as for any write (see `Tx::lock_conversation_with`):
-//! conversations in id order, and no account's stream, so the order of all writes stays
-//! "conversations by id, then accounts by id" and no two wait for each other in a circle.
+//! The locks come before the first write, as for any write (see `Tx::lock_conversation_with`).
+//! A batch waits for one lock alone, its oldest message's conversation, before it holds any;
+//! the others it only tries (`pg_try_advisory_xact_lock`), and a message whose conversation
+//! another write holds waits for the next batch, first in line. So a batch never waits while it
+//! holds a lock (no two writes wait for each other in a circle, whatever order they lock in),
+//! batches of several nodes never queue behind one another's commits, and every batch commits
+//! at least its oldest message. It locks no account's stream.
 //! Every entry of a batch has its transaction's id and a position in insertion order, so the
 //! log's tail serves them like any transaction's writes.
 //!
@@ -119,7 +123,10 @@ async fn run(writer: Writer, mut waiting: mpsc::Receiver<Queued>) {
             }
         }
         let batch = take_batch(&mut held);
-        commit_batch(&writer, batch).await;
+        // What found its conversation locked goes first into the next batch, in its order.
+        for queued in commit_batch(&writer, batch).await.into_iter().rev() {
+            held.push_front(queued);
+        }
     }
 }
 
@@ -142,14 +149,22 @@ fn take_batch(held: &mut VecDeque<Queued>) -> Vec<Queued> {
     batch
 }
 
-async fn commit_batch(writer: &Writer, batch: Vec<Queued>) {
+/// Commits a batch and answers its messages; answers what must wait for the next batch (its
+/// conversation's lock was taken).
+async fn commit_batch(writer: &Writer, batch: Vec<Queued>) -> Vec<Queued> {
     let (appends, replies): (Vec<Append>, Vec<oneshot::Sender<Reply>>) =
         batch.into_iter().map(|q| (q.append, q.reply)).unzip();
+    let mut later = vec![];
     match commit(writer, &appends).await {
         Ok((outcomes, published, last)) => {
             publish(writer, published, last);
-            for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(Ok(outcome)));
+            for ((reply, outcome), append) in replies.into_iter().zip(outcomes).zip(appends) {
+                match outcome {
+                    Some(outcome) => {
+                        let _ = reply.send(Ok(Ok(outcome)));
+                    }
+                    None => later.push(Queued { append, reply }),
+                }
             }
         }
         Err(Failure::RolledBack(e)) => {
@@ -165,6 +180,7 @@ async fn commit_batch(writer: &Writer, batch: Vec<Queued>) {
             }
         }
     }
+    later
 }
 
 /// Publishes what a batch committed, as [`crate::PgStore`] does for a lone write.
@@ -222,9 +238,10 @@ struct Accepted {
     sender_addr: Option<AccountAddr>,
 }
 
-/// What a batch committed: each append's outcome in batch order, what to publish, and the
-/// last place it wrote in the log.
-type BatchOutcome = (Vec<Result<Appended, Error>>, Vec<Committed>, Option<(i64, i64)>);
+/// What a batch committed: each append's outcome in batch order (none for one whose
+/// conversation another write had locked), what to publish, and the last place it wrote in the
+/// log.
+type BatchOutcome = (Vec<Option<Result<Appended, Error>>>, Vec<Committed>, Option<(i64, i64)>);
 
 /// Runs a batch of plain messages, each to a different conversation, in one transaction.
 async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Failure> {
@@ -233,9 +250,12 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
     let tx = client.transaction().await?;
     let statements = Statements::prepare(&tx).await?;
 
-    let mut locks: Vec<i64> = appends.iter().map(|a| a.entry.conversation.0).collect();
-    locks.sort_unstable();
-    debug_assert!(locks.windows(2).all(|w| w[0] < w[1]), "a batch holds one append per conversation");
+    let Some(oldest) = appends.first().map(|a| a.entry.conversation.0) else {
+        return Ok((vec![], vec![], None));
+    };
+    let locks: Vec<i64> = appends.iter().map(|a| a.entry.conversation.0).collect();
+    debug_assert!(locks.iter().collect::<HashSet<_>>().len() == locks.len(), "one append per conversation");
+    let tries: Vec<i64> = locks[1..].to_vec();
     let conversations: Vec<i64> = appends.iter().map(|a| a.entry.conversation.0).collect();
     let senders: Vec<i64> = appends.iter().map(|a| a.entry.sender.0).collect();
     // Client message ids and direct peers, for the appends that have them, by place in the batch.
@@ -257,17 +277,26 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
     // One round trip: the locks, then every read, each on a snapshot taken after the locks were
     // granted (see `super::append`).
     type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+    let first: [Param<'_>; 1] = [&oldest];
+    let others: [Param<'_>; 1] = [&tries];
     let by_id: [Param<'_>; 1] = [&locks];
     let replay_keys: [Param<'_>; 3] = [&replays.0, &replays.1, &replays.2];
     let member_keys: [Param<'_>; 2] = [&conversations, &senders];
     let peer_keys: [Param<'_>; 3] = [&peers.0, &peers.1, &peers.2];
-    let (_, conversation_rows, replay_rows, author_rows, peer_rows) = tokio::try_join!(
-        tx.query(&statements.lock, &by_id),
+    let (_, tried, conversation_rows, replay_rows, author_rows, peer_rows) = tokio::try_join!(
+        tx.query(&statements.lock, &first),
+        tx.query(&statements.try_locks, &others),
         tx.query(&statements.conversations, &by_id),
         tx.query(&statements.replays, &replay_keys),
         tx.query(&statements.members, &member_keys),
         tx.query(&statements.peers, &peer_keys),
     )?;
+    let mut locked: HashSet<ConversationId> = HashSet::from([ConversationId(oldest)]);
+    for row in &tried {
+        if row.try_get::<_, bool>(1).map_err(PgError::from)? {
+            locked.insert(ConversationId(row.try_get(0).map_err(PgError::from)?));
+        }
+    }
     let conversations: HashMap<ConversationId, Conversation> =
         conversation_rows.iter().map(|r| conversation_from_row(r, 0).map(|c| (c.id, c))).collect::<PgResult<_>>()?;
     let replays = by_place(&replay_rows, |r| entry_from_row(r, 0))?;
@@ -277,6 +306,10 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
     let mut outcomes: Vec<Option<Result<Appended, Error>>> = Vec::with_capacity(appends.len());
     let mut accepted = Vec::new();
     for (at, append) in appends.iter().enumerate() {
+        if !locked.contains(&append.entry.conversation) {
+            outcomes.push(None);
+            continue;
+        }
         if let Some(existing) = replays.get(&at) {
             outcomes.push(Some(Ok(Appended::Duplicate(Arc::new(existing.clone())))));
             continue;
@@ -289,7 +322,8 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
         new.fit_to(conversation);
         let author = authors.get(&at);
         let peer = if conversation.kind == ConversationKind::Direct { peers.get(&at).copied() } else { None };
-        let pre = Precondition { conversation, author, target: None, subjects: &[], peer, now_ms: new.at_ms };
+        let pre =
+            Precondition { conversation, author, target: None, subjects: &[], peer, pins: None, now_ms: new.at_ms };
         if let Err(refusal) = (append.check)(&pre) {
             outcomes.push(Some(Err(refusal)));
             continue;
@@ -333,10 +367,6 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
         Some(_) => Failure::RolledBack(e.into()),
         None => Failure::Unknown(e.into()),
     })?;
-    let outcomes = outcomes
-        .into_iter()
-        .map(|o| o.unwrap_or_else(|| Err(Error::Internal("a batched message without an outcome".into()))))
-        .collect();
     Ok((outcomes, published, last))
 }
 
@@ -413,6 +443,7 @@ struct Columns {
 /// The batch's statements, prepared (or found in the connection's cache) before any is sent.
 struct Statements {
     lock: tokio_postgres::Statement,
+    try_locks: tokio_postgres::Statement,
     conversations: tokio_postgres::Statement,
     replays: tokio_postgres::Statement,
     members: tokio_postgres::Statement,
@@ -423,10 +454,12 @@ struct Statements {
 impl Statements {
     async fn prepare(c: &impl GenericClient) -> PgResult<Statements> {
         Ok(Statements {
-            // The locks in the order of the (sorted) array.
-            lock: c
+            lock: c.prepare_cached("SELECT pg_advisory_xact_lock($1)").await?,
+            // Each key tried once, in the array's order: (key, taken).
+            try_locks: c
                 .prepare_cached(
-                    "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS s(k, n) ORDER BY n",
+                    "SELECT k, pg_try_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS s(k, n) \
+                     ORDER BY n",
                 )
                 .await?,
             conversations: c
@@ -490,5 +523,61 @@ impl Statements {
                 ))
                 .await?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use magpie_core::files::FileId;
+
+    fn append(effects: Vec<Effect>, target: Option<Seq>) -> Append {
+        Append {
+            entry: NewEntry {
+                conversation: ConversationId(1),
+                sender: AccountId(1),
+                session: None,
+                client_msg_id: Some("c-1".into()),
+                kind: if target.is_some() { "system".into() } else { "text".into() },
+                body: serde_json::json!({"text": "hi"}),
+                target,
+                mentions: vec![],
+                mention_all: false,
+                reply_to: None,
+                forwarded_from: None,
+                at_ms: 0,
+            },
+            effects,
+            events: vec![],
+            subjects: vec![],
+            peer: false,
+            check: Box::new(|_| Ok(())),
+        }
+    }
+
+    /// The batch's check sees no pins (`Precondition::pins` is `None`), and its insert applies no
+    /// effect but the message's: an append that pins, unpins, recalls (erasing saved copies) or
+    /// shares must run alone.
+    #[test]
+    fn only_plain_messages_are_batchable() {
+        let plain = vec![Effect::Message, Effect::Mention(vec![]), Effect::FileRefs(vec![])];
+        assert!(batchable(&append(plain.clone(), None)));
+        assert!(batchable(&append(vec![Effect::Message], None)));
+        for extra in [
+            Effect::Pin(true),
+            Effect::Pin(false),
+            Effect::EraseSaved,
+            Effect::Share(SharedKind::Link),
+            Effect::Mention(vec![AccountId(2)]),
+            Effect::FileRefs(vec![FileId::random()]),
+        ] {
+            let mut effects = plain.clone();
+            effects.push(extra.clone());
+            assert!(!batchable(&append(effects, None)), "{extra:?}");
+        }
+        for pin in [true, false] {
+            assert!(!batchable(&append(vec![Effect::Pin(pin)], Some(Seq(2)))), "a pin notice");
+        }
+        assert!(!batchable(&append(Effect::recall(), Some(Seq(2)))), "a recall");
     }
 }

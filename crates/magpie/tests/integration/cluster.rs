@@ -323,6 +323,9 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         reply_to: None,
     };
     alice.client.send_message(room.id, &msg).await.unwrap();
+    // A pinned message and a saved one, with a note.
+    alice.client.pin(chat.id, 2).await.unwrap();
+    let kept = bob.client.save_message(chat.id, 3, Some("for later")).await.unwrap();
     let sync_before = bob.client.sync(wire::SyncRequest { limit: Some(500), ..Default::default() }).await.unwrap();
     assert!(!sync_before.more);
     let all = wire::HistoryQuery { limit: Some(500), ..Default::default() };
@@ -331,6 +334,7 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         alice.client.messages(chat.id, all).await.unwrap(),
         bob.client.messages(room.id, all).await.unwrap(),
         carol.client.messages(room.id, all).await.unwrap(),
+        (bob.client.pins(chat.id).await.unwrap(), bob.client.saved(None, None).await.unwrap()),
     );
     assert!(server.stop().await.success());
 
@@ -365,12 +369,15 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         alice.client.messages(chat.id, all).await.unwrap(),
         bob.client.messages(room.id, all).await.unwrap(),
         carol.client.messages(room.id, all).await.unwrap(),
+        (bob.client.pins(chat.id).await.unwrap(), bob.client.saved(None, None).await.unwrap()),
     );
     assert_eq!(
         serde_json::to_value(&after).unwrap(),
         serde_json::to_value(&before).unwrap(),
-        "the same conversations and logs"
+        "the same conversations, logs, pins and saved messages"
     );
+    assert_eq!(before.4.0.len(), 1);
+    assert_eq!(before.4.1.items, std::slice::from_ref(&kept));
     assert_eq!(bob.client.download(&file.id).await.unwrap(), b"the quarterly plan");
     // Sync from where bob stood brings nothing old; what comes next follows on.
     let resumed = bob
@@ -387,6 +394,8 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
     let last = before.1.entries.last().unwrap().seq;
     let next = alice.client.send_text(chat.id, "after", "on the cluster now").await.unwrap();
     assert_eq!(next.seq, last + 1, "the log goes on from its last seq");
+    let saved_next = bob.client.save_message(chat.id, 4, None).await.unwrap();
+    assert!(saved_next.id > kept.id, "saved ids go on past what came in");
     let pushed = next_entry(&mut bob_live).await;
     assert_eq!((pushed.conversation, pushed.seq), (chat.id, next.seq));
     let moved_on = bob
@@ -439,4 +448,30 @@ async fn nodes_starting_together_on_a_new_database_migrate_it_once() {
     for (i, node) in cluster.nodes.iter().enumerate() {
         user_on(node, &format!("user{i}")).await.client.me().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn request_limits_count_for_the_cluster_not_per_node() {
+    // Three requests a second per session, counted in Redis by every node.
+    let cluster = Cluster::start(3, &[FAST, &[("MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX", "3")]].concat()).await;
+    let alice = user_on(&cluster.nodes[0], "alice").await;
+    let token = alice.client.token().expect("a logged-in client").to_owned();
+    let clients: Vec<magpie_client::Client> =
+        cluster.nodes.iter().map(|n| magpie_client::Client::new(&n.url).unwrap().with_token(token.clone())).collect();
+    // Three requests on each node: none would be refused if each node counted its own (three is
+    // the limit); counted for the cluster, the nine of them, sent within a second or two, cannot
+    // all pass a limit of three in any rolling second.
+    let mut refused = 0;
+    for round in 0..3 {
+        for (i, client) in clients.iter().enumerate() {
+            match client.me().await {
+                Ok(_) => {}
+                Err(e) => {
+                    assert_eq!(e.code(), Some(wire::ErrorCode::RateLimited), "round {round}, node {i}: {e}");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(refused > 0, "nine requests of one session over three nodes all passed a limit of three a second");
 }

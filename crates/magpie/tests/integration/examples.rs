@@ -6,8 +6,9 @@
 //! - `<!-- example: METHOD PATH [as ACTOR] [after STEP…] -->` before a REST request. Its
 //!   body, if it has one, is the next `json` block, or the `-d '…'` of the next `sh` block
 //!   (curl). ACTOR is `alice` unless named (`nobody` sends no token); the STEPs happen first:
-//!   `recall` (alice recalls seq 2), `react` (bob reacts to it), `requests` (carol asks alice
-//!   to be contacts, alice asks bob).
+//!   `recall` (alice recalls seq 2), `react` (bob reacts to it), `pin` (alice pins it), `save`
+//!   (bob saves it, his first saved message), `requests` (carol asks alice to be contacts,
+//!   alice asks bob).
 //! - `<!-- example: ws [as ACTOR] [after STEP…] -->` before a WebSocket request frame (the
 //!   next `json` block).
 //! - `<!-- example: hello [as ACTOR] -->` before the `hello` frame a connection begins with.
@@ -211,6 +212,13 @@ impl World {
                 Method::POST,
                 format!("/v1/conversations/{group}/messages/2/reactions"),
                 Some(json!({"emoji": "👍"})),
+            ),
+            "pin" => ("alice", Method::PUT, format!("/v1/conversations/{group}/pins/2"), None),
+            "save" => (
+                "bob",
+                Method::POST,
+                "/v1/saved".to_owned(),
+                Some(json!({"conversation": group, "seq": 2, "note": "the lunch plan"})),
             ),
             "requests" => {
                 let carol = self.client("carol").await.unwrap();

@@ -18,6 +18,7 @@ mod examples;
 mod files;
 mod groups;
 mod hardening;
+mod keep;
 mod lifecycle;
 mod messaging;
 mod openapi_snapshot;

@@ -3,17 +3,18 @@
 
 import type { JSX } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { ConversationView, MessageView } from "@magpie/sdk";
+import type { ConversationView, MessageView, Pin } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
-import { canEdit, canForward, canSelect, isGroupLike, isModerator, postBlock } from "../lib/permissions.ts";
+import { canEdit, canForward, canSelect, isGroupLike, isModerator, mayPin, postBlock } from "../lib/permissions.ts";
+import { previewText } from "../lib/preview.ts";
 import { type Selection, chunks, extendTo, selectOne, selectedInOrder, toggle } from "../lib/selection.ts";
 import { attempt, conversationTitle, displayName, errorText, findMessage, useClient, useClientState, useNames, useNow, useProfile } from "../state/client.ts";
 import { navigate } from "../state/router.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
+import { Avatar, ConfirmDialog, Dialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { MessageList, type MessageListHandle } from "./MessageList.tsx";
 import type { RowEnv, RowLive } from "./Message.tsx";
 import { Composer } from "./Composer.tsx";
@@ -37,7 +38,8 @@ export function typingText(names: string[], t: (k: "chat.typingOne" | "chat.typi
   return t("chat.typingMany");
 }
 
-export function ChatView({ id }: { id: number }): JSX.Element {
+/** `seq`: a message to bring into view once the chat is open (a link to it, a saved message). */
+export function ChatView({ id, seq }: { id: number; seq?: number | undefined }): JSX.Element {
   const client = useClient();
   const { t, locale } = useT();
   const now = useNow(15_000);
@@ -55,6 +57,10 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   const [highlightKey, setHighlightKey] = useState<string | undefined>(undefined);
   const [confirmBlock, setConfirmBlock] = useState(false);
   const [announcementHidden, setAnnouncementHidden] = useState<string | null>(null);
+  const [pinsOpen, setPinsOpen] = useState(false);
+  /** A message to bring into view: loaded (older pages first) and scrolled to, then cleared. */
+  const [target, setTarget] = useState<number | null>(seq ?? null);
+  useEffect(() => { if (seq !== undefined) setTarget(seq); }, [seq]);
   const listHandle = useRef<MessageListHandle | null>(null);
   const focusComposer = useRef<(() => void) | null>(null);
   const atBottom = useRef(true);
@@ -128,6 +134,40 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   useEffect(() => {
     if (opened === "ok" && client.view(id)?.conversation.me.marked_unread) client.markRead(id);
   }, [opened, id]);
+  // Pinned messages (§7.5): loaded once the chat is open; the SDK keeps them current (pins and
+  // unpins by anyone, recalls, deletes for me, reconnects).
+  const pins = useClientState(client, () => client.pins(id));
+  useEffect(() => {
+    if (opened === "ok") client.loadPins(id).catch(() => { /* the bar stays as it was */ });
+  }, [opened, id]);
+  const pinned = useMemo<ReadonlySet<number>>(() => new Set((pins ?? []).map((p) => p.entry.seq)), [pins]);
+  const pinNames = useNames(client, (pins ?? []).flatMap((p) => [p.entry.sender, p.pinned_by]));
+
+  // Going to a message that may not be loaded yet: older pages load until it is (as many as
+  // for the first unread message), once the list has been put in its first place.
+  useEffect(() => {
+    if (target === null || opened !== "ok" || unreadAfter === undefined) return;
+    let alive = true;
+    void (async () => {
+      for (let page = 0; page < UNREAD_PAGES_MAX; page++) {
+        const v = client.view(id);
+        if (!v || findMessage(v, target)) break;
+        const oldest = v.messages.find((m) => m.entry.seq > 0)?.entry.seq ?? Infinity;
+        if (v.atStart || oldest <= target) break;
+        try { await client.loadOlder(id); } catch { break; }
+        if (!alive) return;
+      }
+      // The rows of what just loaded are rendered by the next frame.
+      requestAnimationFrame(() => {
+        if (!alive) return;
+        live.current.jumpTo(target);
+        setTarget(null);
+        if (seq !== undefined) navigate({ page: "chats", conversation: id }, { replace: true });
+      });
+    })();
+    return () => { alive = false; };
+  }, [target, opened, unreadAfter]);
+
   const onSeen = useCallback((seq: number) => {
     // Seeing the newest message marks everything read (operations and notices after it too).
     const newest = client.view(id)?.messages.reduce((m, v) => Math.max(m, v.entry.seq), 0) ?? 0;
@@ -163,6 +203,12 @@ export function ChatView({ id }: { id: number }): JSX.Element {
           setTimeout(() => setHighlightKey(undefined), 1600);
         } else toast(t("chat.originalNotLoaded"), "info");
       },
+      pinned,
+      left: view?.left === true,
+      pin: (v, on) => void attempt(() => (on ? client.pin(id, v.entry.seq) : client.unpin(id, v.entry.seq)), t, (m) => toast(m))
+        .then((ok) => { if (ok) toast(t(on ? "pins.pinned" : "pins.unpinned"), "info"); }),
+      save: (v) => void attempt(() => client.saveMessage(id, v.entry.seq), t, (m) => toast(m))
+        .then((ok) => { if (ok) toast(t("msg.saved"), "info"); }),
     };
   }
   /** The seqs that may be selected, in the order shown. */
@@ -216,6 +262,10 @@ export function ChatView({ id }: { id: number }): JSX.Element {
   const typing = view.typing.filter((a) => a !== client.me.account).map(nameOf);
   const block = postBlock(conv, now);
   const announcement = group && conv.announcement && announcementHidden !== conv.announcement ? conv.announcement : null;
+  const latestPin = pins?.[0];
+  const mayUnpin = mayPin(conv) && !view.left;
+  const pinText = (p: Pin) => previewText(p.entry, { t, locale, nameOf: pinNames });
+  const unpin = (p: Pin) => void live.current.pin({ key: String(p.entry.seq), entry: p.entry, mine: false }, false);
 
   const onDragOver = (e: DragEvent) => {
     if (!block && e.dataTransfer && Array.from(e.dataTransfer.types).includes("Files")) { e.preventDefault(); setDrag(true); }
@@ -257,8 +307,20 @@ export function ChatView({ id }: { id: number }): JSX.Element {
             <IconButton icon="close" size={14} label={t("chat.dismiss")} onClick={() => setAnnouncementHidden(conv.announcement ?? null)} />
           </div>
         )}
-        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle}
-          onAtBottom={(b) => { atBottom.current = b; }} selection={selection} />
+        {latestPin && (
+          <div class="pin-bar" role="region" aria-label={t("pins.label")} data-testid="pin-bar">
+            <Icon name="pin" size={16} />
+            <button type="button" class="pin-bar-main" title={t("pins.jumpTo", { text: pinText(latestPin) })}
+              onClick={() => setTarget(latestPin.entry.seq)}>
+              <strong>{pins!.length > 1 ? t("pins.latestOf", { count: pins!.length }) : t("pins.latest")}</strong>
+              <span class="pin-bar-text">{pinNames(latestPin.entry.sender)}: {pinText(latestPin)}</span>
+            </button>
+            <IconButton icon="more" size={16} label={t("pins.showAll", { count: pins!.length })} onClick={() => setPinsOpen(true)} />
+            {mayUnpin && <IconButton icon="close" size={14} label={t("pins.unpinNamed", { text: pinText(latestPin) })} onClick={() => unpin(latestPin)} />}
+          </div>
+        )}
+        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }}
+          selection={selection} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
         {selection ? (
           <SelectionBar seqs={selectedInOrder(selection, selectableSeqs())} view={view}
@@ -279,6 +341,27 @@ export function ChatView({ id }: { id: number }): JSX.Element {
         {drag && <div class="drop-overlay" aria-hidden="true"><Icon name="paperclip" size={32} /><p>{t("chat.dropHere")}</p></div>}
       </section>
       {info && group && !view.left && <GroupInfo conversation={conv} members={members} onClose={() => setInfo(false)} />}
+      {pinsOpen && pins && pins.length > 0 && (
+        <Dialog title={t("pins.label")} onClose={() => setPinsOpen(false)} class="pins-dialog">
+          <ul class="pin-list" role="list" aria-label={t("pins.label")}>
+            {pins.map((p) => (
+              <li key={p.entry.seq} class="pin-item" data-testid="pin-item">
+                <div class="pin-item-text">
+                  <strong>{pinNames(p.entry.sender)}</strong>
+                  <p>{pinText(p)}</p>
+                  <span class="muted small">{t("pins.by", { name: pinNames(p.pinned_by), time: formatFull(p.pinned_at_ms, locale) })}</span>
+                </div>
+                <span class="row-actions">
+                  <button type="button" class="btn btn-small" aria-label={t("pins.goNamed", { text: pinText(p) })}
+                    onClick={() => { setPinsOpen(false); setTarget(p.entry.seq); }}>{t("pins.go")}</button>
+                  {mayUnpin && <button type="button" class="btn btn-small btn-ghost" aria-label={t("pins.unpinNamed", { text: pinText(p) })}
+                    onClick={() => unpin(p)}>{t("pins.unpin")}</button>}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </Dialog>
+      )}
       {shared && <SharedPanel conversation={id} onClose={() => setShared(false)} onOpenImage={(fileId, name) => setImage({ fileId, name })} />}
       {forwarding && <ForwardDialog from={id} seqs={forwarding} onClose={() => setForwarding(null)} onDone={() => setSelection(null)} />}
       {confirmHide && (

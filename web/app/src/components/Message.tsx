@@ -12,7 +12,7 @@ import { formatClock, formatDay, formatFull } from "../lib/format.ts";
 import { previewText } from "../lib/preview.ts";
 import { systemText } from "../lib/system.ts";
 import { QUICK_REACTIONS } from "../lib/emoji.ts";
-import { canEdit, canForward, canReact, canRecall, canSelect, postBlock } from "../lib/permissions.ts";
+import { canEdit, canForward, canPin, canReact, canRecall, canSave, canSelect, postBlock } from "../lib/permissions.ts";
 import type { Row } from "../lib/rows.ts";
 import { attempt, displayName, errorText, findMessage, useClientState, useNames, usePresence, useProfile } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
@@ -44,6 +44,12 @@ export interface RowLive {
   forward: (v: MessageView) => void;
   openImage: (fileId: string, name?: string) => void;
   jumpTo: (seq: number) => void;
+  /** The seqs pinned in this conversation, as far as loaded. */
+  pinned: ReadonlySet<number>;
+  /** My membership ended: the history stays readable, nothing more can be done in it. */
+  left: boolean;
+  pin: (v: MessageView, on: boolean) => void;
+  save: (v: MessageView) => void;
   /** Starts selecting messages (issue 23), with this one selected. */
   select: (v: MessageView) => void;
   /** While selecting: a click (or Space) on a message; `extend` for Shift (a run). */
@@ -166,6 +172,9 @@ const MessageRow = memo(function MessageRow(props: {
       { label: t("msg.recall"), icon: "undo", hidden: !canRecall(entry, conv, members, me, now),
         onSelect: () => void attempt(() => client.recall(conversation, entry.seq), t, (m) => toast(m)) },
       { label: t("msg.forward"), icon: "forward", hidden: !canForward(entry), onSelect: () => env.live.current.forward(view) },
+      { label: env.live.current.pinned.has(entry.seq) ? t("msg.unpin") : t("msg.pin"), icon: "pin", hidden: env.live.current.left || !canPin(entry, conv),
+        onSelect: () => env.live.current.pin(view, !env.live.current.pinned.has(entry.seq)) },
+      { label: t("msg.save"), icon: "bookmark", hidden: env.live.current.left || !canSave(entry), onSelect: () => env.live.current.save(view) },
       { label: t("msg.react"), icon: "smilePlus", hidden: !canReact(entry), onSelect: () => setPicker("quick") },
       { label: t("msg.copy"), icon: "copy", hidden: copyable === undefined || recalled,
         onSelect: () => void copyText(copyable ?? "").then(() => toast(t("msg.copied"), "info")) },

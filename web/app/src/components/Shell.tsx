@@ -17,6 +17,7 @@ import { Avatar } from "./ui.tsx";
 import { ConversationList } from "./ConversationList.tsx";
 import { ChatView } from "./ChatView.tsx";
 import { ContactsPage } from "./Contacts.tsx";
+import { SavedPage } from "./Saved.tsx";
 import { SettingsPage } from "./Settings.tsx";
 import { QuickSwitcher } from "./dialogs.tsx";
 
@@ -75,9 +76,10 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
   const open = route.page === "chats" ? route.conversation : undefined;
   const chatsUnread = unread;
   // A badge is read out with the label (and the visible number is part of the name).
-  const nav: { page: "chats" | "contacts" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
+  const nav: { page: "chats" | "contacts" | "saved" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
     { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread, badgeLabel: "nav.withBadge" },
     { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests, badgeLabel: "nav.withRequests" },
+    { page: "saved", icon: "bookmark", label: "nav.saved" },
     { page: "settings", icon: "settings", label: "nav.settings" },
   ];
 
@@ -108,11 +110,12 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
           <div class="chats-layout">
             <ConversationList activeId={open} />
             {open !== undefined
-              ? <ChatView key={open} id={open} />
+              ? <ChatView key={open} id={open} seq={route.page === "chats" ? route.seq : undefined} />
               : <div class="chat-empty"><div class="brand-mark large" aria-hidden="true">鹊</div><p>{t("chat.selectPrompt")}</p><p class="muted small">{t("chat.switcherHint")}</p></div>}
           </div>
         )}
         {route.page === "contacts" && <ContactsPage />}
+        {route.page === "saved" && <SavedPage />}
         {route.page === "settings" && <SettingsPage onSignOut={onSignOut} />}
       </div>
       <Toasts />

@@ -47,6 +47,13 @@ export function canRecall(e: MessageLike, c: Pick<Conversation, "kind" | "me">, 
 }
 
 export function canReact(e: MessageLike): boolean { return isLive(e); }
+/** Pinning (§7.5): both members of a direct chat; the owner and admins of a group or channel. */
+export function canPin(e: MessageLike, c: Pick<Conversation, "kind" | "me">): boolean {
+  return isLive(e) && (c.kind === "direct" || isModerator(c));
+}
+export const mayPin = (c: Pick<Conversation, "kind" | "me">) => c.kind === "direct" || isModerator(c);
+/** Saving (§7.11): any message that still stands. */
+export function canSave(e: MessageLike): boolean { return isLive(e); }
 export function canForward(e: MessageLike): boolean { return isLive(e); }
 /** Stored messages may be selected (to forward or delete for me), even recalled ones (to
  * delete them), but not notices or what is deleted already. */

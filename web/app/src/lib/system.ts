@@ -47,6 +47,10 @@ export function systemText(body: Body, t: Translate, nameOf: (account: string) =
     }
     case "dissolved":
       return t("sys.dissolved");
+    case "message_pinned":
+      return t("sys.pinned", { by });
+    case "message_unpinned":
+      return t("sys.unpinned", { by });
     default:
       return t("sys.unknown");
   }

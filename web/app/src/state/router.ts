@@ -1,17 +1,19 @@
-// A small History API router. Paths: "/" (chats), "/c/12" (a conversation), "/contacts",
-// "/settings". The server answers every non-/v1 path with index.html, so deep links and reloads
+// A small History API router. Paths: "/" (chats), "/c/12" (a conversation), "/c/12/m/5" (a
+// conversation at its message 5), "/saved", "/contacts", "/settings". The server answers every non-/v1 path with index.html, so deep links and reloads
 // work.
 
 import { useEffect, useState } from "preact/hooks";
 
 export type Route =
-  | { page: "chats"; conversation?: number }
+  | { page: "chats"; conversation?: number; seq?: number }
+  | { page: "saved" }
   | { page: "contacts" }
   | { page: "settings" };
 
 export function parseRoute(path: string): Route {
-  const m = /^\/c\/(\d+)\/?$/.exec(path);
-  if (m) return { page: "chats", conversation: Number(m[1]) };
+  const m = /^\/c\/(\d+)(?:\/m\/(\d+))?\/?$/.exec(path);
+  if (m) return m[2] ? { page: "chats", conversation: Number(m[1]), seq: Number(m[2]) } : { page: "chats", conversation: Number(m[1]) };
+  if (/^\/saved\/?$/.test(path)) return { page: "saved" };
   if (/^\/contacts\/?$/.test(path)) return { page: "contacts" };
   if (/^\/settings\/?$/.test(path)) return { page: "settings" };
   return { page: "chats" };
@@ -20,7 +22,9 @@ export function parseRoute(path: string): Route {
 export function routePath(r: Route): string {
   if (r.page === "contacts") return "/contacts";
   if (r.page === "settings") return "/settings";
-  return r.conversation !== undefined ? `/c/${r.conversation}` : "/";
+  if (r.page === "saved") return "/saved";
+  if (r.conversation === undefined) return "/";
+  return r.seq !== undefined ? `/c/${r.conversation}/m/${r.seq}` : `/c/${r.conversation}`;
 }
 
 const listeners = new Set<() => void>();
