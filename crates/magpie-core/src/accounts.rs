@@ -14,7 +14,7 @@ use crate::password::HashPool;
 use crate::ports::{AccountStore, FileStore, SessionStore, Stores, Wake};
 use crate::{Deps, Error, Result, Unit};
 
-/// Longest avatar reference (a URL or, later, a file id), in bytes.
+/// Longest avatar reference (a URL or a file id), in bytes.
 pub const AVATAR_BYTES_MAX: usize = 512;
 /// Longest signature/status text, in characters.
 pub const SIGNATURE_CHARS_MAX: usize = 256;
