@@ -24,6 +24,11 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 export function gradientPng(width: number, height: number): Buffer {
+  return pixelsPng(width, height, (x, y) => [Math.round((255 * x) / width), Math.round((255 * y) / height), 160]);
+}
+
+/** A PNG whose pixel at (x, y) is `colour(x, y)`, RGB. */
+export function pixelsPng(width: number, height: number, colour: (x: number, y: number) => [number, number, number]): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -33,9 +38,10 @@ export function gradientPng(width: number, height: number): Buffer {
   for (let y = 0; y < height; y += 1) {
     const row = y * (width * 3 + 1);
     for (let x = 0; x < width; x += 1) {
-      raw[row + 1 + x * 3] = Math.round((255 * x) / width);
-      raw[row + 2 + x * 3] = Math.round((255 * y) / height);
-      raw[row + 3 + x * 3] = 160;
+      const [r, g, b] = colour(x, y);
+      raw[row + 1 + x * 3] = r;
+      raw[row + 2 + x * 3] = g;
+      raw[row + 3 + x * 3] = b;
     }
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

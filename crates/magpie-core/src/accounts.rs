@@ -11,10 +11,10 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::password::HashPool;
-use crate::ports::{AccountStore, SessionStore, Stores, Wake};
+use crate::ports::{AccountStore, FileStore, SessionStore, Stores, Wake};
 use crate::{Deps, Error, Result, Unit};
 
-/// Longest avatar reference (a URL or, later, a file id), in bytes.
+/// Longest avatar reference (a URL or a file id), in bytes.
 pub const AVATAR_BYTES_MAX: usize = 512;
 /// Longest signature/status text, in characters.
 pub const SIGNATURE_CHARS_MAX: usize = 256;
@@ -40,11 +40,18 @@ pub struct Accounts {
     deps: Arc<Deps>,
     account_store: Arc<dyn AccountStore>,
     session_store: Arc<dyn SessionStore>,
+    /// Only to check that an avatar naming a file names an image of the caller's.
+    file_store: Arc<dyn FileStore>,
 }
 
 impl Accounts {
     pub(crate) fn new(deps: Arc<Deps>, stores: &Stores) -> Accounts {
-        Accounts { deps, account_store: stores.accounts.clone(), session_store: stores.sessions.clone() }
+        Accounts {
+            deps,
+            account_store: stores.accounts.clone(),
+            session_store: stores.sessions.clone(),
+            file_store: stores.files.clone(),
+        }
     }
 
     /// The domain with this name, created if missing (the default domain at first start).
@@ -293,6 +300,9 @@ impl Accounts {
         if patch == ProfilePatch::default() {
             return Ok(caller.account.clone());
         }
+        if let Some(Some(avatar)) = &patch.avatar {
+            crate::files::check_avatar(self.file_store.as_ref(), caller, avatar).await?;
+        }
         let account =
             self.account_store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
         self.deps.bus.publish(Wake::Profile(Arc::new(account.clone())));
@@ -305,8 +315,9 @@ impl Accounts {
     }
 }
 
-/// An avatar reference (a URL or a file id): at most [`AVATAR_BYTES_MAX`], no control
-/// characters. Profiles and groups share the rule.
+/// An avatar reference (a URL, or the id of an image the setter uploaded: see
+/// [`crate::files::check_avatar`]): at most [`AVATAR_BYTES_MAX`], no control characters.
+/// Profiles and groups share the rule.
 pub(crate) fn avatar(v: &str) -> Result<String> {
     let v = v.trim();
     if v.len() > AVATAR_BYTES_MAX {

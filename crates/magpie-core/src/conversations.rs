@@ -22,7 +22,7 @@ use crate::contacts::Contacts;
 use crate::model::{AccountId, ConversationId, Principal, Seq};
 use crate::names::{self, AccountAddr};
 use crate::notice::Notice;
-use crate::ports::{ContactStore, ConversationLog, Stores};
+use crate::ports::{ContactStore, ConversationLog, FileStore, Stores};
 use crate::{Deps, Error, Result};
 
 /// Members read from the store per query when listing them all.
@@ -61,13 +61,22 @@ pub struct Conversations {
     deps: Arc<Deps>,
     log: Arc<dyn ConversationLog>,
     contact_store: Arc<dyn ContactStore>,
+    /// Only to check that an avatar naming a file names an image of the caller's.
+    file_store: Arc<dyn FileStore>,
     accounts: Accounts,
     contacts: Contacts,
 }
 
 impl Conversations {
     pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts, contacts: Contacts) -> Conversations {
-        Conversations { deps, log: stores.log.clone(), contact_store: stores.contacts.clone(), accounts, contacts }
+        Conversations {
+            deps,
+            log: stores.log.clone(),
+            contact_store: stores.contacts.clone(),
+            file_store: stores.files.clone(),
+            accounts,
+            contacts,
+        }
     }
 
     /// The direct chat between the caller and `peer` (same domain), created on first use.
@@ -115,6 +124,9 @@ impl Conversations {
             avatar: optional_avatar(req.avatar.as_deref())?,
             announcement: optional_text("announcement", req.announcement.as_deref(), GROUP_ANNOUNCEMENT_CHARS_MAX)?,
         };
+        if let Some(avatar) = &info.avatar {
+            crate::files::check_avatar(self.file_store.as_ref(), caller, avatar).await?;
+        }
         let settings = &self.deps.settings;
         if req.members.len() > settings.members_per_change_max {
             return Err(Error::LimitExceeded("too many accounts in one membership change"));
@@ -316,6 +328,9 @@ impl Conversations {
                 .map(|a| optional_text("announcement", Some(a), GROUP_ANNOUNCEMENT_CHARS_MAX))
                 .transpose()?,
         };
+        if let Some(Some(avatar)) = &patch.avatar {
+            crate::files::check_avatar(self.file_store.as_ref(), caller, avatar).await?;
+        }
         let info_changed = patch != GroupInfoPatch::default();
         if !info_changed && update.mute_all.is_none() {
             return Err(Error::invalid("group", "name at least one field to change"));

@@ -538,6 +538,24 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An avatar (of a profile or a group) that names a file must name an image its setter
+/// uploaded: every account of the uploader's domain may read a file that is an avatar (see
+/// [`FileStore::file_shared_with`]), so nobody may make a file they were only shown (an image of
+/// a conversation) readable by their whole domain. Any other reference (a URL) is not a file's.
+pub(crate) async fn check_avatar(file_store: &dyn FileStore, caller: &Principal, avatar: &str) -> Result<()> {
+    let Ok(id) = FileId::parse(avatar) else {
+        return Ok(());
+    };
+    match file_store.file(&id).await? {
+        Some(file)
+            if file.account == caller.account.id && file.media_type.starts_with("image/") && file.width.is_some() =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::invalid("avatar", "no such image of yours")),
+    }
+}
+
 /// What the blob store reports of an append.
 #[derive(Debug, Clone, Copy)]
 pub struct Written {

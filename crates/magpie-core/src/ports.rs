@@ -575,12 +575,14 @@ pub trait FileStore: Send + Sync + 'static {
     async fn bytes_used(&self, account: AccountId) -> StoreResult<u64>;
     /// May `account` read the file through a message that refers to it: a message, not
     /// recalled, in a conversation of which the account is (or was, for what came before
-    /// its end) a member that may read that message? Or a sticker of its domain?
+    /// its end) a member that may read that message? Or a sticker of its domain? Or the avatar
+    /// of an account or a conversation (while it is one), uploaded by an account of its domain?
     async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool>;
     /// Deletes up to `limit` uploads that expired before `now_ms`; returns their ids.
     async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>>;
-    /// Deletes up to `limit` files that no message ever referred to, made before
-    /// `before_ms`, and the blobs no file uses any more; returns those blobs' digests.
+    /// Deletes up to `limit` files that no message ever referred to and no account or
+    /// conversation has as its avatar, made before `before_ms`, and the blobs no file uses any
+    /// more; returns those blobs' digests.
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
     /// Does any file use this content?
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;

@@ -243,7 +243,11 @@ impl FileStore for PgStore {
                  WHERE r.file_id = $1 AND r.seq >= m.joined_seq AND (m.left_seq IS NULL OR r.seq < m.left_seq) \
                  AND e.recalled_at_ms IS NULL) \
                  OR EXISTS (SELECT 1 FROM stickers s JOIN sticker_packs p ON p.id = s.pack_id \
-                            JOIN accounts a ON a.id = $2 WHERE s.file_id = $1 AND p.domain_id = a.domain_id)";
+                            JOIN accounts a ON a.id = $2 WHERE s.file_id = $1 AND p.domain_id = a.domain_id) \
+                 OR (EXISTS (SELECT 1 FROM files f JOIN accounts up ON up.id = f.account_id JOIN accounts me ON me.id = $2 \
+                             WHERE f.id = $1 AND up.domain_id = me.domain_id) \
+                     AND (EXISTS (SELECT 1 FROM accounts WHERE avatar = $1) \
+                          OR EXISTS (SELECT 1 FROM conversations WHERE avatar = $1)))";
             c.query_one(&c.prepare_cached(sql).await?, &[&file.as_str(), &account.0]).await?.try_get(0)?
         })
     }
@@ -270,8 +274,10 @@ impl FileStore for PgStore {
             let files = tx
                 .c()
                 .query(
-                    "SELECT id, sha256 FROM files WHERE NOT shared AND created_at_ms < $1 ORDER BY created_at_ms \
-                     LIMIT $2 FOR UPDATE SKIP LOCKED",
+                    "SELECT id, sha256 FROM files WHERE NOT shared AND created_at_ms < $1 \
+                     AND NOT EXISTS (SELECT 1 FROM accounts WHERE avatar = files.id) \
+                     AND NOT EXISTS (SELECT 1 FROM conversations WHERE avatar = files.id) \
+                     ORDER BY created_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED",
                     &[&before_ms, &limit],
                 )
                 .await?;

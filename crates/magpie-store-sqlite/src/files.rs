@@ -192,7 +192,11 @@ pub(crate) fn file_shared_with(conn: &Connection, file: &FileId, account: Accoun
          WHERE r.file_id = ?1 AND r.seq >= m.joined_seq AND (m.left_seq IS NULL OR r.seq < m.left_seq) \
          AND e.recalled_at_ms IS NULL) \
          OR EXISTS (SELECT 1 FROM stickers s JOIN sticker_packs p ON p.id = s.pack_id \
-                    JOIN accounts a ON a.id = ?2 WHERE s.file_id = ?1 AND p.domain_id = a.domain_id)",
+                    JOIN accounts a ON a.id = ?2 WHERE s.file_id = ?1 AND p.domain_id = a.domain_id) \
+         OR (EXISTS (SELECT 1 FROM files f JOIN accounts up ON up.id = f.account_id JOIN accounts me ON me.id = ?2 \
+                     WHERE f.id = ?1 AND up.domain_id = me.domain_id) \
+             AND (EXISTS (SELECT 1 FROM accounts WHERE avatar = ?1) \
+                  OR EXISTS (SELECT 1 FROM conversations WHERE avatar = ?1)))",
     )?
     .query_row(params![file.as_str(), account.0], |r| r.get(0))
 }
@@ -216,7 +220,11 @@ pub(crate) fn take_expired_uploads(tx: &Tx<'_>, now_ms: i64, limit: usize) -> ru
 pub(crate) fn take_unshared_files(tx: &Tx<'_>, before_ms: i64, limit: usize) -> rusqlite::Result<Vec<String>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let files: Vec<(String, String)> = tx
-        .prepare_cached("SELECT id, sha256 FROM files WHERE shared = 0 AND created_at_ms < ?1 LIMIT ?2")?
+        .prepare_cached(
+            "SELECT id, sha256 FROM files WHERE shared = 0 AND created_at_ms < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM accounts WHERE avatar = files.id) \
+             AND NOT EXISTS (SELECT 1 FROM conversations WHERE avatar = files.id) LIMIT ?2",
+        )?
         .query_map(params![before_ms, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut orphaned = vec![];

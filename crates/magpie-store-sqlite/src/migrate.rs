@@ -18,6 +18,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_marked_unread", include_str!("../migrations/sqlite/0008_marked_unread.sql")),
     ("0009_shared_and_link_previews", include_str!("../migrations/sqlite/0009_shared_and_link_previews.sql")),
     ("0010_pins_saved", include_str!("../migrations/sqlite/0010_pins_saved.sql")),
+    ("0011_avatar_files", include_str!("../migrations/sqlite/0011_avatar_files.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

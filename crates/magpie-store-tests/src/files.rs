@@ -4,14 +4,14 @@
 
 use std::collections::BTreeSet;
 
-use magpie_core::chat::Effect;
+use magpie_core::chat::{Effect, GroupInfoPatch};
 use magpie_core::files::{FILE_BYTES_MIN, FileId, StoredFile, ThumbnailRef, Upload};
-use magpie_core::model::Account;
+use magpie_core::model::{Account, ProfilePatch};
 use magpie_core::names::DomainName;
 use serde_json::json;
 
 use crate::StoreFactory;
-use crate::fixtures::{DAY_MS, T0, World, file, message, new_entry, op};
+use crate::fixtures::{DAY_MS, T0, World, file, message, new_entry, notice, op};
 
 fn upload(account: &Account, length: u64, expires_at_ms: i64) -> Upload {
     Upload {
@@ -133,6 +133,56 @@ pub async fn file_shared_with_follows_messages_and_stickers<F: StoreFactory>(f: 
     let beta = w.stores.accounts.create_domain(&DomainName::parse("beta.example").unwrap(), T0).await.unwrap().unwrap();
     let outsider = w.account_in(&beta, "eve").await;
     assert!(!files.file_shared_with(&sticker.id, outsider.id).await.unwrap(), "not another domain's");
+}
+
+/// A file that is the avatar of an account or a conversation is lent, while it is one, to
+/// every account of its uploader's domain, and to no other domain; and it is not taken as a
+/// file no message refers to. Once no avatar names it, it is both no more.
+pub async fn avatar_files_are_their_domains_and_kept<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let files = &w.stores.files;
+    let (a, b, c) = (w.account("alice").await, w.account("bob").await, w.account("carol").await);
+    let beta = w.stores.accounts.create_domain(&DomainName::parse("beta.example").unwrap(), T0).await.unwrap().unwrap();
+    let outsider = w.account_in(&beta, "eve").await;
+    let face = file(&w, &a, &sha('a'), 100, T0).await;
+    let logo = file(&w, &b, &sha('b'), 100, T0).await;
+    assert!(!files.file_shared_with(&face.id, c.id).await.unwrap(), "not before it is an avatar");
+
+    let set = |avatar: Option<String>| ProfilePatch { avatar: Some(avatar), ..ProfilePatch::default() };
+    w.stores.accounts.update_profile(a.id, &set(Some(face.id.to_string()))).await.unwrap();
+    assert!(files.file_shared_with(&face.id, c.id).await.unwrap(), "a profile's avatar is its domain's");
+    assert!(!files.file_shared_with(&face.id, outsider.id).await.unwrap(), "not another domain's");
+
+    // A group's: also for accounts of the domain that are not its members.
+    let group = w.group(&b, &[]).await;
+    let patch = |avatar: Option<String>| GroupInfoPatch { avatar: Some(avatar), ..GroupInfoPatch::default() };
+    new_entry(
+        w.stores
+            .log
+            .append(notice(
+                group.id,
+                &b,
+                json!({"event": "info_changed"}),
+                vec![Effect::SetInfo(patch(Some(logo.id.to_string())))],
+            ))
+            .await,
+    );
+    assert!(files.file_shared_with(&logo.id, c.id).await.unwrap(), "a group's avatar is its domain's");
+    assert!(!files.file_shared_with(&logo.id, outsider.id).await.unwrap(), "not another domain's");
+
+    // In use, neither is taken however old; once replaced or cleared, it is an unshared file.
+    assert!(files.take_unshared_files(T0 + DAY_MS, 100).await.unwrap().is_empty());
+    w.stores.accounts.update_profile(a.id, &set(Some("https://example.com/me.png".into()))).await.unwrap();
+    new_entry(
+        w.stores
+            .log
+            .append(notice(group.id, &b, json!({"event": "info_changed"}), vec![Effect::SetInfo(patch(None))]))
+            .await,
+    );
+    assert!(!files.file_shared_with(&face.id, c.id).await.unwrap(), "no longer an avatar");
+    assert!(!files.file_shared_with(&logo.id, c.id).await.unwrap(), "no longer an avatar");
+    let taken: BTreeSet<String> = files.take_unshared_files(T0 + DAY_MS, 100).await.unwrap().into_iter().collect();
+    assert_eq!(taken, BTreeSet::from([sha('a'), sha('b')]));
 }
 
 /// Uploads that expired before a time are taken (deleted and returned), at most `limit`.

@@ -145,6 +145,7 @@ macro_rules! __for_each_check {
             files::uploads_within_quota,
             files::complete_upload_turns_an_upload_into_a_file,
             files::file_shared_with_follows_messages_and_stickers,
+            files::avatar_files_are_their_domains_and_kept,
             files::expired_uploads_are_taken,
             files::unshared_files_are_taken_with_their_last_blob_ref,
             files::sticker_packs,

@@ -101,10 +101,12 @@ export class FakeClient implements ChatClient {
   async removeSaved(): Promise<void> {}
   upload = no as (file: Blob) => Promise<FileInfo>;
   sendFile(): string { return "f"; }
+  sendVoice(): string { return "v"; }
   uploadProgress(): UploadProgress | undefined { return undefined; }
   async fileUrl(): Promise<string> { return "data:,"; }
   async shared(): Promise<SharedPage> { return { entries: [] }; }
   async linkPreview(): Promise<LinkPreview | null> { return null; }
+  linkPreviewKnown(): LinkPreview | null | undefined { return undefined; }
   async linkPreviewImageUrl(): Promise<string> { return "data:,"; }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }

@@ -5,7 +5,7 @@
 
 import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
-  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress, LinkPreview, SharedKind, SharedPage,
+  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -41,6 +41,8 @@ const PRESENCE_QUERY_LEN_MAX = 500;
 const SAVED_PAGE_LEN = 50;
 /** Link previews remembered per page load; past this the oldest is asked for again. */
 const LINK_PREVIEWS_MAX = 500;
+/** The longest voice message, in ms (§7.3: a day). */
+const VOICE_DURATION_MS_MAX = 86_400_000;
 
 /** The wait before reconnect attempt `attempt` (0 for the first after a loss): 1 s doubling
  * to 30 s, each drawn from the upper half of its range so that clients a restart threw off
@@ -54,6 +56,8 @@ type Listeners = { [K in keyof ChatEvents]: Set<ChatEvents[K]> };
 
 interface Upload {
   file: Blob & { name?: string };
+  /** The message the uploaded file becomes (kept for a retry, which uploads again). */
+  message: (info: FileInfo) => { kind: string; body: Record<string, unknown> };
   progress: UploadProgress;
   abort: AbortController;
 }
@@ -69,6 +73,8 @@ export class MagpieClient implements ChatClient {
   private readonly files: FileUrls;
   /** Link previews asked for in this page load, by URL (the server caches them for everyone). */
   private readonly previews = new Map<string, Promise<LinkPreview | null>>();
+  /** The answers of `previews` that came, for a view that draws at once what is known. */
+  private readonly previewsKnown = new Map<string, LinkPreview | null>();
   /** The server answered that previews are off: ask no more. */
   private previewsOff = false;
   private readonly listeners: Listeners = {
@@ -525,7 +531,7 @@ export class MagpieClient implements ChatClient {
   retry(_conversation: number, clientMsgId: string): void {
     if (!this.outboxItems.retry(clientMsgId)) return;
     const upload = this.uploads.get(clientMsgId);
-    if (upload && this.outboxItems.get(clientMsgId)?.uploading) this.startUpload(clientMsgId, upload.file);
+    if (upload && this.outboxItems.get(clientMsgId)?.uploading) this.startUpload(clientMsgId, upload.file, upload.message);
     this.changed();
     void this.flushOutbox();
   }
@@ -844,13 +850,24 @@ export class MagpieClient implements ChatClient {
     const kind = file.type.startsWith("image/") ? "image" : "file";
     const body: Record<string, unknown> = file.name ? { name: file.name } : {};
     this.outboxItems.add({ clientMsgId, conversation, kind, body, createdAtMs: Date.now(), uploading: true });
-    this.startUpload(clientMsgId, file);
+    this.startUpload(clientMsgId, file, (info) => fileMessage(info, file.name));
     this.changed();
     return clientMsgId;
   }
 
-  private startUpload(clientMsgId: string, file: Blob & { name?: string }): void {
-    const upload: Upload = { file, progress: { sent: 0, total: file.size }, abort: new AbortController() };
+  sendVoice(conversation: number, audio: Blob & { name?: string }, voice: VoiceDetails): string {
+    const clientMsgId = newClientMsgId();
+    // §7.3: 1 ms to a day. A body may carry extra fields, which the server keeps: the waveform.
+    const details: Record<string, unknown> = { duration_ms: Math.min(VOICE_DURATION_MS_MAX, Math.max(1, Math.round(voice.durationMs))) };
+    if (voice.waveform?.length) details.waveform = voice.waveform;
+    this.outboxItems.add({ clientMsgId, conversation, kind: "voice", body: details, createdAtMs: Date.now(), uploading: true });
+    this.startUpload(clientMsgId, audio, (info) => ({ kind: "voice", body: { file: info.id, ...details } }));
+    this.changed();
+    return clientMsgId;
+  }
+
+  private startUpload(clientMsgId: string, file: Blob & { name?: string }, message: Upload["message"]): void {
+    const upload: Upload = { file, message, progress: { sent: 0, total: file.size }, abort: new AbortController() };
     this.uploads.set(clientMsgId, upload);
     const onProgress = (progress: UploadProgress): void => {
       upload.progress = progress;
@@ -860,7 +877,7 @@ export class MagpieClient implements ChatClient {
       (info) => {
         if (this.uploads.get(clientMsgId) !== upload) return;
         this.uploads.delete(clientMsgId);
-        const { kind, body } = fileMessage(info, file.name);
+        const { kind, body } = message(info);
         this.outboxItems.uploaded(clientMsgId, kind, body);
         this.changed();
         void this.flushOutbox();
@@ -888,13 +905,17 @@ export class MagpieClient implements ChatClient {
     const cached = this.previews.get(url);
     if (cached) return cached;
     const asked = this.rest.linkPreview(url).then(
-      (preview) => preview,
+      (preview) => {
+        if (this.previews.get(url) === asked) this.previewsKnown.set(url, preview);
+        return preview;
+      },
       (error: unknown) => {
         const code = asMagpieError(error).code;
         if (code === "forbidden") this.previewsOff = true;
         // A refusal for now (rate, load, network) is asked again later; a page without a
         // preview is not, for this page load.
         if (code === "rate_limited" || code === "unavailable" || code === "network") this.previews.delete(url);
+        else if (this.previews.get(url) === asked) this.previewsKnown.set(url, null);
         return null;
       },
     );
@@ -902,8 +923,13 @@ export class MagpieClient implements ChatClient {
     while (this.previews.size > LINK_PREVIEWS_MAX) {
       const oldest = this.previews.keys().next().value as string;
       this.previews.delete(oldest);
+      this.previewsKnown.delete(oldest);
     }
     return asked;
+  }
+  linkPreviewKnown(url: string): LinkPreview | null | undefined {
+    if (this.previewsOff) return null;
+    return this.previewsKnown.get(url);
   }
   linkPreviewImageUrl(url: string): Promise<string> {
     return this.files.preview(url);
@@ -966,7 +992,7 @@ export class MagpieClient implements ChatClient {
   async searchAccounts(query: string): Promise<Profile[]> {
     return this.remember(await this.rest.accounts(query));
   }
-  async updateMe(change: { display_name?: string; signature?: string }): Promise<Me> {
+  async updateMe(change: { display_name?: string; signature?: string; avatar?: string }): Promise<Me> {
     const me = await this.rest.updateMe(change);
     this.setMe(me);
     return me;

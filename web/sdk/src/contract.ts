@@ -173,6 +173,16 @@ export interface SendOptions { mentions?: string[]; mentionAll?: boolean; replyT
 
 export interface UploadProgress { sent: number; total: number }
 
+/** What a voice message says of its recording besides the file (§7.3 `voice`). */
+export interface VoiceDetails {
+  /** Its length as the recorder measured it; the server puts in the one the file's header
+   * gives where it can read one (MP4, M4A). */
+  durationMs: number;
+  /** Loudness over the recording, for drawing it: an extra field of the body (`waveform`),
+   * which the server keeps and relays. The app's convention: 0–100 per bar. */
+  waveform?: number[];
+}
+
 /** The object the app holds for a signed-in user. One per session. */
 export interface ChatClient {
   readonly me: Me;
@@ -269,6 +279,8 @@ export interface ChatClient {
   /** Uploads and sends an `image` message (image/*) or a `file` message (anything else); the
    * message shows in the conversation as "sending" with upload progress until acked. */
   sendFile(conversation: number, file: Blob & { name?: string }): string;
+  /** Uploads a recording and sends it as a `voice` message, with upload progress like sendFile. */
+  sendVoice(conversation: number, audio: Blob & { name?: string }, voice: VoiceDetails): string;
   /** Upload progress of an outbox file message, by client_msg_id. */
   uploadProgress(clientMsgId: string): UploadProgress | undefined;
   /** An object URL for a file or its thumbnail (side 256 or 1024), fetched with the token and
@@ -279,6 +291,9 @@ export interface ChatClient {
   /** The preview of a link, asked of the server once per link and page load; `null` when the
    * page has none (or previews are off). */
   linkPreview(url: string): Promise<LinkPreview | null>;
+  /** What linkPreview() answered for `url` in this page load, if it has answered: a preview,
+   * `null` for none, `undefined` while not asked, under way, or to be asked again. */
+  linkPreviewKnown(url: string): LinkPreview | null | undefined;
   /** An object URL of a preview's image (fetched from the server, never the site). */
   linkPreviewImageUrl(url: string): Promise<string>;
   fileInfo(fileId: string): Promise<FileInfo>;
@@ -288,7 +303,8 @@ export interface ChatClient {
   /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
   profile(account: string, options?: { fetch?: boolean }): Profile | undefined;
   searchAccounts(query: string): Promise<Profile[]>;
-  updateMe(change: { display_name?: string; signature?: string }): Promise<Me>;
+  /** `avatar` is a reference (§5 PATCH /v1/me): a URL, or the id of an uploaded image. */
+  updateMe(change: { display_name?: string; signature?: string; avatar?: string }): Promise<Me>;
   changePassword(current: string, next: string): Promise<void>;
   sessions(): Promise<Session[]>;
   revokeSession(id: number): Promise<void>;

@@ -70,6 +70,25 @@ test("any other file becomes a file message with its name and size", async () =>
   expect(received.entry.body).toMatchObject({ name: "minutes.txt", size: text.size });
 });
 
+test("a recording becomes a voice message with its duration and waveform, shown as sending until uploaded", async () => {
+  // The head of a WebM file (the EBML magic), as a browser's MediaRecorder writes it.
+  const bytes = new Uint8Array(2048);
+  bytes.set([0x1a, 0x45, 0xdf, 0xa3]);
+  const audio = Object.assign(new Blob([bytes], { type: "audio/webm" }), { name: "voice.webm" });
+  const waveform = [4, 30, 100, 55, 4];
+  const id = alice.sendVoice(chat, audio, { durationMs: 2345.6, waveform });
+  const sending = alice.view(chat)!.messages.find((m) => m.entry.client_msg_id === id)!;
+  expect(sending.state).toBe("sending");
+  expect(sending.entry.kind).toBe("voice");
+  expect(sending.entry.body).toEqual({ duration_ms: 2346, waveform });
+
+  const received = await until(bob, () => bob.view(chat)!.messages.find((m) => m.entry.client_msg_id === id), "bob gets the voice message");
+  expect(received.entry.kind).toBe("voice");
+  expect(received.entry.body).toEqual({ file: expect.stringMatching(/^f/), duration_ms: 2346, waveform });
+  const original = await bytesOf(await bob.fileUrl(String(received.entry.body?.file)));
+  expect(original.length).toBe(bytes.length);
+});
+
 test("an upload the server refuses fails the message, which can then be discarded", async () => {
   const big = Object.assign(new Blob([new Uint8Array(UPLOAD_BYTES_MAX + 1)]), { name: "too-big.bin" });
   const id = alice.sendFile(chat, big);

@@ -591,3 +591,55 @@ async fn videos_take_their_duration_from_their_header_and_kinds_have_their_own_s
     assert_eq!(err.detail().unwrap().field.as_deref(), Some("image"));
     alice.client.upload_once(noise(3000), "fine.bin").await.unwrap();
 }
+
+#[tokio::test]
+async fn an_uploaded_image_is_an_avatar_its_domain_sees_while_it_is_one() {
+    use magpie_client::wire::{UpdateGroupRequest, UpdateProfileRequest};
+    let mut server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    assert!(server.admin(&["domain", "add", "other.example"], "").await.status.success());
+    let eve = server.login(&server.create("eve@other.example", &[]).await).await;
+    let avatar = |a: &str| UpdateProfileRequest { avatar: Some(a.to_owned()), ..Default::default() };
+
+    // Alice's own image: once her avatar, everyone of her domain reads it, nobody else.
+    let face = alice.client.upload_once(png_header(64, 64), "face.png").await.unwrap().id;
+    assert_eq!(bob.client.download(&face).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    let me = alice.client.update_me(&avatar(&face)).await.unwrap();
+    assert_eq!(me.profile.avatar.as_deref(), Some(face.as_str()));
+    assert_eq!(bob.client.download(&face).await.unwrap(), png_header(64, 64));
+    assert_eq!(eve.client.download(&face).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+
+    // Someone else's image, or a file that is not an image, is refused and changes nothing:
+    // nobody makes a file they were shown readable by the whole domain.
+    let bobs = bob.client.upload_once(png_header(8, 8), "bob.png").await.unwrap().id;
+    let text = alice.client.upload(b"not a picture", Some("a.txt"), 1 << 20).await.unwrap();
+    for refused in [&bobs, &text] {
+        let err = alice.client.update_me(&avatar(refused)).await.unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::InvalidField), "{refused}");
+        assert_eq!(err.detail().unwrap().field.as_deref(), Some("avatar"));
+    }
+    assert_eq!(bob.client.download(&text).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    assert_eq!(alice.client.me().await.unwrap().profile.avatar.as_deref(), Some(face.as_str()));
+
+    // A group's avatar, set by its admin: its domain reads it.
+    let team = crate::harness::group(&alice, "team", &["bob@localhost"]).await;
+    let logo = alice.client.upload_once(png_header(32, 32), "logo.png").await.unwrap().id;
+    let set_logo = UpdateGroupRequest { avatar: Some(logo.clone()), ..Default::default() };
+    let err = bob.client.update_group(team.id, &set_logo).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden), "members do not change a group's info");
+    alice.client.update_group(team.id, &set_logo).await.unwrap();
+    assert_eq!(bob.client.download(&logo).await.unwrap(), png_header(32, 32));
+    assert_eq!(eve.client.download(&logo).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+
+    // Avatars in use outlive the retention of files no message refers to; one replaced by a
+    // URL is such a file again, and goes.
+    server.restart_with(&[("MAGPIE_UNSHARED_FILE_RETENTION_SECS", "0")]).await;
+    assert_eq!(bob.client.download(&face).await.unwrap(), png_header(64, 64));
+    assert_eq!(bob.client.download(&logo).await.unwrap(), png_header(32, 32));
+    alice.client.update_me(&avatar("https://example.com/alice.png")).await.unwrap();
+    assert_eq!(bob.client.download(&face).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    server.restart().await;
+    assert_eq!(alice.client.download(&face).await.unwrap_err().code(), Some(ErrorCode::NotFound), "pruned");
+    assert_eq!(alice.client.download(&logo).await.unwrap(), png_header(32, 32));
+}

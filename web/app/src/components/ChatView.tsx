@@ -3,11 +3,12 @@
 
 import type { JSX } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { MessageView, Pin } from "@magpie/sdk";
+import type { ConversationView, MessageView, Pin } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
-import { canEdit, isGroupLike, isModerator, mayPin, postBlock } from "../lib/permissions.ts";
+import { canEdit, canForward, canSelect, isGroupLike, isModerator, mayPin, postBlock } from "../lib/permissions.ts";
 import { previewText } from "../lib/preview.ts";
+import { type Selection, chunks, extendTo, selectOne, selectedInOrder, toggle } from "../lib/selection.ts";
 import { attempt, conversationTitle, displayName, errorText, findMessage, useClient, useClientState, useNames, useNow, useProfile } from "../state/client.ts";
 import { navigate } from "../state/router.ts";
 import { rememberPreview } from "../state/media.ts";
@@ -25,6 +26,10 @@ import { SharedPanel } from "./SharedPanel.tsx";
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
 const UNREAD_PAGES_MAX = 20;
+/** Messages one forward names, and one delete-for-me: the servers' defaults allow 100 and 200
+ * (forward_messages_max, history_page_len_max); deletes are sent in runs of this many. */
+const FORWARD_SEQS_MAX = 100;
+const HIDE_SEQS_MAX = 100;
 
 export function typingText(names: string[], t: (k: "chat.typingOne" | "chat.typingTwo" | "chat.typingMany", p?: Record<string, string>) => string): string {
   if (names.length === 0) return "";
@@ -41,7 +46,10 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
   const [opened, setOpened] = useState<"loading" | "ok" | "failed">("loading");
   const [replyTo, setReplyTo] = useState<MessageView | null>(null);
   const [editing, setEditing] = useState<MessageView | null>(null);
-  const [forwarding, setForwarding] = useState<MessageView | null>(null);
+  const [forwarding, setForwarding] = useState<number[] | null>(null);
+  // Several messages selected to forward or delete (issue 23); null while not selecting.
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const [confirmHide, setConfirmHide] = useState<number[] | null>(null);
   const [image, setImage] = useState<{ fileId: string; name?: string | undefined } | null>(null);
   const [info, setInfo] = useState(false);
   const [shared, setShared] = useState(false);
@@ -181,7 +189,13 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
       conversation: conv, members, now,
       reply: (v) => { setEditing(null); setReplyTo(v); },
       edit: (v) => { setReplyTo(null); setEditing(v); },
-      forward: (v) => setForwarding(v),
+      forward: (v) => setForwarding([v.entry.seq]),
+      select: (v) => {
+        setSelection(selectOne(v.entry.seq));
+        // The menu that started it is gone: the focus goes to the message.
+        requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${v.entry.seq}"]`)?.focus());
+      },
+      toggleSelected: (v, extend) => setSelection((s) => s && (extend ? extendTo(s, selectableSeqs(), v.entry.seq) : toggle(s, v.entry.seq))),
       openImage: (fileId, name) => setImage({ fileId, name }),
       jumpTo: (seq) => {
         if (listHandle.current?.scrollToSeq(seq)) {
@@ -197,6 +211,26 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         .then((ok) => { if (ok) toast(t("msg.saved"), "info"); }),
     };
   }
+  /** The seqs that may be selected, in the order shown. */
+  function selectableSeqs(): number[] {
+    return (client.view(id)?.messages ?? []).filter((m) => canSelect(m.entry)).map((m) => m.entry.seq);
+  }
+  // Escape leaves selecting (unless a dialog is open: Escape is the dialog's), and the composer
+  // that comes back takes the focus.
+  const selecting = selection !== null;
+  useEffect(() => {
+    if (!selecting) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || document.querySelector('[aria-modal="true"]')) return;
+      e.preventDefault();
+      setSelection(null);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      requestAnimationFrame(() => focusComposer.current?.());
+    };
+  }, [selecting]);
   const env = useMemo<RowEnv>(() => ({ client, conversation: id, group, moderator, live }), [client, id, group, moderator]);
 
   if (!conv || !view) {
@@ -285,9 +319,13 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
             {mayUnpin && <IconButton icon="close" size={14} label={t("pins.unpinNamed", { text: pinText(latestPin) })} onClick={() => unpin(latestPin)} />}
           </div>
         )}
-        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }} />
+        <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }}
+          selection={selection} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
-        {view.left ? (
+        {selection ? (
+          <SelectionBar seqs={selectedInOrder(selection, selectableSeqs())} view={view}
+            onForward={setForwarding} onHide={setConfirmHide} onCancel={() => setSelection(null)} />
+        ) : view.left ? (
           <div class="composer-blocked" role="note"><Icon name="logOut" size={16} />{t("composer.left")}</div>
         ) : block ? (
           <div class="composer-blocked" role="note">
@@ -325,13 +363,45 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         </Dialog>
       )}
       {shared && <SharedPanel conversation={id} onClose={() => setShared(false)} onOpenImage={(fileId, name) => setImage({ fileId, name })} />}
-      {forwarding && <ForwardDialog from={id} seqs={[forwarding.entry.seq]} onClose={() => setForwarding(null)} />}
+      {forwarding && <ForwardDialog from={id} seqs={forwarding} onClose={() => setForwarding(null)} onDone={() => setSelection(null)} />}
+      {confirmHide && (
+        <ConfirmDialog title={t("msg.deleteForMe")} text={t("select.confirmDelete", { count: confirmHide.length })} confirm={t("msg.deleteForMe")} danger
+          onConfirm={async () => {
+            const ok = await attempt(async () => { for (const run of chunks(confirmHide, HIDE_SEQS_MAX)) await client.hide(id, run); }, t, (m) => toast(m));
+            if (ok) { setSelection(null); toast(t("select.deleted", { count: confirmHide.length }), "info"); }
+          }}
+          onClose={() => setConfirmHide(null)} />
+      )}
       {image && <ImageViewer fileId={image.fileId} name={image.name} onClose={() => setImage(null)} />}
       {confirmBlock && peer && (
         <ConfirmDialog title={t("contacts.block")} text={t("confirm.block", { name: title })} confirm={t("contacts.block")} danger
           onConfirm={async () => { await attempt(() => client.block(peer), t, (m) => toast(m)) && toast(t("contacts.blockedToast", { name: title }), "info"); }}
           onClose={() => setConfirmBlock(false)} />
       )}
+    </div>
+  );
+}
+
+/** What the user can do with the messages selected (issue 23), in place of the composer. */
+function SelectionBar({ seqs, view, onForward, onHide, onCancel }: {
+  seqs: number[]; view: ConversationView;
+  onForward: (seqs: number[]) => void; onHide: (seqs: number[]) => void; onCancel: () => void;
+}): JSX.Element {
+  const { t } = useT();
+  const none = seqs.length === 0;
+  const recalled = seqs.some((seq) => { const m = findMessage(view, seq); return !m || !canForward(m.entry); });
+  const forwardBlock = seqs.length > FORWARD_SEQS_MAX ? t("select.tooMany", { count: FORWARD_SEQS_MAX }) : recalled ? t("select.notForwardable") : null;
+  return (
+    <div class="selection-bar" role="toolbar" aria-label={t("select.toolbar")}>
+      <IconButton icon="close" label={t("select.cancel")} onClick={onCancel} />
+      <span class="selection-count" role="status">{t("select.count", { count: seqs.length })}</span>
+      {forwardBlock && !none && <span class="selection-note">{forwardBlock}</span>}
+      <button type="button" class="btn" disabled={none || forwardBlock !== null} onClick={() => onForward(seqs)}>
+        <Icon name="forward" size={16} /><span>{t("msg.forward")}</span>
+      </button>
+      <button type="button" class="btn btn-danger-ghost" disabled={none} onClick={() => onHide(seqs)}>
+        <Icon name="trash" size={16} /><span>{t("msg.deleteForMe")}</span>
+      </button>
     </div>
   );
 }

@@ -1,6 +1,8 @@
 // The message composer: Enter sends, Shift+Enter is a new line (never while an IME is
 // composing), @mention autocomplete from the group's members, emoji, code blocks, files
-// (button, paste, and drop on the chat), reply and edit modes, typing signals and drafts.
+// (button, paste, and drop on the chat), voice messages (hold the microphone button and
+// release to send, or press it once to record and again to send), reply and edit modes,
+// typing signals and drafts.
 
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
@@ -11,10 +13,12 @@ import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
 import { previewText } from "../lib/preview.ts";
 import { displayName, errorText, localPart, useClient, useNames } from "../state/client.ts";
 import { rememberPreview } from "../state/media.ts";
+import { VoiceRecorder, canRecord } from "../state/recorder.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, IconButton } from "./ui.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
+import { RecordingPanel } from "./Voice.tsx";
 
 /** Unsent text per conversation, kept while the app runs (and sent to the server as the draft
  * when the user leaves the conversation). */
@@ -25,6 +29,19 @@ const MAX_HEIGHT_PX = 220;
 const MENTION_NAMES_MAX = 500;
 
 interface Suggestion extends MentionCandidate { all?: boolean }
+
+/** A press on the microphone button longer than this is a hold: releasing it sends. */
+const HOLD_MS = 350;
+/** Recordings shorter than this are taken for a slip and not sent. */
+const VOICE_MS_MIN = 700;
+/** A recording stops and is sent at this length. */
+const VOICE_MS_MAX = 5 * 60_000;
+/** Live loudness bars shown while recording. */
+const LEVELS_SHOWN = 24;
+const TICK_MS = 100;
+
+/** A recording under way: held (released, it is sent) or pressed once (sent with the button). */
+interface Recording { mode: "hold" | "tap"; started: boolean; outside: boolean; elapsedMs: number; levels: number[] }
 
 export function Composer(props: {
   conversation: Conversation; members: Member[] | undefined; title: string;
@@ -46,6 +63,16 @@ export function Composer(props: {
   const [mention, setMention] = useState<{ start: number; query: string; active: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const composing = useRef(false);
+  const root = useRef<HTMLDivElement>(null);
+  const recorder = useRef<VoiceRecorder | null>(null);
+  const [rec, setRec] = useState<Recording | null>(null);
+  const recRef = useRef(rec);
+  recRef.current = rec;
+  const pressedAt = useRef(0);
+  /** A press on the button while recording by tap: its release sends. */
+  const pressToSend = useRef(false);
+  /** The text area comes back when a recording ends: it takes the focus then. */
+  const focusText = useRef(false);
 
   props.focusRef.current = () => area.current?.focus();
 
@@ -226,9 +253,114 @@ export function Composer(props: {
     replaceText(value.slice(0, s) + block + value.slice(en), s + 4 + selected.length);
   };
 
+  // ---- Voice messages ------------------------------------------------------------------
+  const startRecording = (mode: Recording["mode"]) => {
+    const r = new VoiceRecorder();
+    recorder.current = r;
+    setEmoji(false);
+    setMention(null);
+    setRec({ mode, started: false, outside: false, elapsedMs: 0, levels: [] });
+    r.start().then(
+      () => { if (recorder.current === r) setRec((s) => s && { ...s, started: true }); },
+      () => {
+        if (recorder.current !== r) return;
+        recorder.current = null;
+        setRec(null);
+        toast(t("voice.micError"));
+      },
+    );
+  };
+  const cancelRecording = () => {
+    recorder.current?.cancel();
+    recorder.current = null;
+    setRec(null);
+  };
+  const finishRecording = async () => {
+    const r = recorder.current;
+    if (!r) return;
+    recorder.current = null;
+    setRec(null);
+    // Released before the microphone was there, or a slip of the finger: nothing to send.
+    if (!r.recording) { r.cancel(); return; }
+    if (r.elapsedMs() < VOICE_MS_MIN) { r.cancel(); toast(t("voice.tooShort"), "info"); return; }
+    try {
+      const recording = await r.stop();
+      client.sendVoice(id, recording.file, { durationMs: recording.durationMs, ...(recording.waveform ? { waveform: recording.waveform } : {}) });
+      props.onSent();
+    } catch (e) {
+      toast(errorText(e, t));
+    }
+  };
+  // The timer and the live loudness; the longest recording is sent when it is reached.
+  const recording = rec !== null;
+  useEffect(() => {
+    if (!recording) return;
+    const timer = setInterval(() => {
+      const r = recorder.current;
+      if (!r) return;
+      const elapsedMs = r.elapsedMs();
+      setRec((s) => s && { ...s, elapsedMs, levels: [...s.levels, r.level()].slice(-LEVELS_SHOWN) });
+      if (elapsedMs >= VOICE_MS_MAX) void finishRecording();
+    }, TICK_MS);
+    // Escape throws the recording away, wherever the focus is.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      e.preventDefault();
+      cancelRecording();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("keydown", onKey);
+      focusText.current = true;
+    };
+  }, [recording]);
+  useEffect(() => {
+    if (recording || !focusText.current) return;
+    focusText.current = false;
+    area.current?.focus();
+  }, [recording]);
+  useEffect(() => () => recorder.current?.cancel(), []);
+
+  const micPointerDown = (e: PointerEvent) => {
+    if (e.button !== 0) return;
+    const current = recRef.current;
+    if (current) { pressToSend.current = current.mode === "tap"; return; }
+    (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+    pressedAt.current = performance.now();
+    startRecording("hold");
+  };
+  const micPointerMove = (e: PointerEvent) => {
+    const current = recRef.current;
+    if (current?.mode !== "hold") return;
+    const box = root.current?.getBoundingClientRect();
+    const outside = !!box && (e.clientX < box.left || e.clientX > box.right || e.clientY < box.top - 40 || e.clientY > box.bottom);
+    if (outside !== current.outside) setRec({ ...current, outside });
+  };
+  const micPointerUp = () => {
+    const current = recRef.current;
+    if (!current) return;
+    if (current.mode === "tap") {
+      if (pressToSend.current) { pressToSend.current = false; void finishRecording(); }
+      return;
+    }
+    // A short press: keep recording until the button is pressed again (or Escape).
+    if (performance.now() - pressedAt.current < HOLD_MS) { setRec({ ...current, mode: "tap", outside: false }); return; }
+    if (current.outside) cancelRecording();
+    else void finishRecording();
+  };
+  // From the keyboard (Enter or Space): the first press records, the second sends. Clicks of
+  // a pointer are handled by the pointer events above.
+  const micClick = (e: MouseEvent) => {
+    if (e.detail !== 0) return;
+    if (recRef.current) void finishRecording();
+    else startRecording("tap");
+  };
+
   const context = props.editing ?? props.replyTo;
+  const holdHint = rec?.outside ? t("voice.releaseToCancel") : rec?.mode === "hold" ? t("voice.releaseToSend") : t("voice.tapHint");
   return (
-    <div class={`composer${props.editing ? " editing" : ""}`}>
+    <div ref={root} class={`composer${props.editing ? " editing" : ""}${rec ? " recording" : ""}`}>
       {context && (
         <div class="composer-context">
           <Icon name={props.editing ? "edit" : "reply"} size={16} />
@@ -253,17 +385,18 @@ export function Composer(props: {
           ))}
         </ul>
       )}
-      <textarea ref={area} class="composer-input" rows={1} aria-label={t("composer.message")} placeholder={t("composer.placeholder", { name: props.title })}
+      {rec ? <RecordingPanel elapsedMs={rec.elapsedMs} levels={rec.levels} started={rec.started} hint={holdHint} warn={rec.outside} /> : <textarea ref={area} class="composer-input" rows={1} aria-label={t("composer.message")} placeholder={t("composer.placeholder", { name: props.title })}
         value={text} onInput={onInput} onKeyDown={onKeyDown} onPaste={onPaste}
         onClick={(e) => updateMention(e.currentTarget.value, e.currentTarget.selectionStart)}
         onCompositionStart={() => { composing.current = true; }} onCompositionEnd={() => { composing.current = false; }}
         aria-autocomplete={isGroupLike(conv) ? "list" : undefined} aria-controls={mention && suggestions.length ? `mentions-${id}` : undefined}
-        aria-activedescendant={mention && suggestions.length ? `mention-${id}-${mention.active}` : undefined} />
+        aria-activedescendant={mention && suggestions.length ? `mention-${id}-${mention.active}` : undefined} />}
       <div class="composer-bar">
-        <IconButton icon="smile" label={t("composer.emoji")} buttonRef={emojiBtn} onClick={() => setEmoji(!emoji)} expanded={emoji} haspopup="dialog" />
-        <IconButton icon="paperclip" label={t("composer.attach")} onClick={() => fileInput.current?.click()} disabled={!!props.editing} />
-        <IconButton icon="code" label={t("composer.code")} onClick={insertCode} />
-        {isGroupLike(conv) && <IconButton icon="at" label={t("composer.mention")} onClick={() => {
+        {rec && rec.mode === "tap" && <IconButton icon="trash" label={t("voice.cancel")} class="voice-cancel" onClick={cancelRecording} />}
+        {!rec && <IconButton icon="smile" label={t("composer.emoji")} buttonRef={emojiBtn} onClick={() => setEmoji(!emoji)} expanded={emoji} haspopup="dialog" />}
+        {!rec && <IconButton icon="paperclip" label={t("composer.attach")} onClick={() => fileInput.current?.click()} disabled={!!props.editing} />}
+        {!rec && <IconButton icon="code" label={t("composer.code")} onClick={insertCode} />}
+        {!rec && isGroupLike(conv) && <IconButton icon="at" label={t("composer.mention")} onClick={() => {
           const el = area.current;
           const pos = el?.selectionStart ?? textRef.current.length;
           const needsSpace = pos > 0 && !/\s/.test(textRef.current[pos - 1] ?? "");
@@ -272,12 +405,21 @@ export function Composer(props: {
         }} />}
         <input ref={fileInput} type="file" multiple hidden aria-label={t("composer.chooseFile")}
           onChange={(e) => { const input = e.currentTarget; sendFiles(Array.from(input.files ?? [])); input.value = ""; }} />
-        <span class="composer-hint">{t("composer.hint")}</span>
+        <span class="composer-hint">{rec ? "" : t("composer.hint")}</span>
         {props.editing && <button type="button" class="btn btn-ghost" onClick={props.onCancelEdit}>{t("common.cancel")}</button>}
-        <button type="button" class="btn btn-primary send-btn" onClick={() => void send()} disabled={busy || text.trim() === ""}>
+        {!props.editing && canRecord() && (
+          // The same element in every state, so that a press held on it keeps its pointer.
+          <button type="button" class={`icon-btn mic-btn${rec ? " active" : ""}${rec?.mode === "tap" ? " to-send" : ""}`} data-testid="mic-button"
+            aria-label={rec ? t("voice.send") : t("voice.record")} title={rec ? t("voice.send") : t("voice.record")} aria-pressed={rec ? true : undefined}
+            onPointerDown={micPointerDown} onPointerMove={micPointerMove} onPointerUp={micPointerUp} onPointerCancel={cancelRecording}
+            onClick={micClick} onContextMenu={(e) => e.preventDefault()}>
+            <Icon name={rec?.mode === "tap" ? "send" : "mic"} size={20} />
+          </button>
+        )}
+        {!rec && <button type="button" class="btn btn-primary send-btn" onClick={() => void send()} disabled={busy || text.trim() === ""}>
           <Icon name={props.editing ? "check" : "send"} size={16} />
           <span>{props.editing ? t("composer.save") : t("composer.send")}</span>
-        </button>
+        </button>}
       </div>
       {emoji && <EmojiPicker prefer="above" anchor={emojiBtn.current} onClose={() => setEmoji(false)} onPick={(e) => { insertAt(e); }} />}
     </div>

@@ -14,6 +14,7 @@ import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { AddMembersDialog } from "./dialogs.tsx";
+import { AvatarPicker } from "./AvatarEditor.tsx";
 
 const ROLE_KEYS: Record<string, MessageKey> = { owner: "group.roleOwner", admin: "group.roleAdmin", member: "group.roleMember" };
 
@@ -68,6 +69,10 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
         <div class="info-hero">
           <Avatar name={c.name ?? ""} seed={`g${c.id}`} group size={64} url={c.avatar} />
           <h3>{c.name}</h3>
+          {editable && (
+            <AvatarPicker label={t("avatar.changeGroup")} title={t("avatar.cropGroupTitle")} group
+              onSave={async (file) => { await client.updateGroup(c.id, { avatar: file }); toast(t("avatar.updated"), "info"); }} />
+          )}
           <p class="muted small">{c.kind === "channel" ? t("group.kindChannel") : t("group.kindGroup")} · {t("chat.members", { count: c.member_count })}</p>
         </div>
 

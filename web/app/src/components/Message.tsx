@@ -12,7 +12,7 @@ import { formatClock, formatDay, formatFull } from "../lib/format.ts";
 import { previewText } from "../lib/preview.ts";
 import { systemText } from "../lib/system.ts";
 import { QUICK_REACTIONS } from "../lib/emoji.ts";
-import { canEdit, canForward, canPin, canReact, canRecall, canSave, postBlock } from "../lib/permissions.ts";
+import { canEdit, canForward, canPin, canReact, canRecall, canSave, canSelect, postBlock } from "../lib/permissions.ts";
 import type { Row } from "../lib/rows.ts";
 import { attempt, displayName, errorText, findMessage, useClientState, useNames, usePresence, useProfile } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
@@ -50,7 +50,14 @@ export interface RowLive {
   left: boolean;
   pin: (v: MessageView, on: boolean) => void;
   save: (v: MessageView) => void;
+  /** Starts selecting messages (issue 23), with this one selected. */
+  select: (v: MessageView) => void;
+  /** While selecting: a click (or Space) on a message; `extend` for Shift (a run). */
+  toggleSelected: (v: MessageView, extend: boolean) => void;
 }
+
+/** A row while messages are being selected: whether it is, or cannot be. Undefined otherwise. */
+export type RowSelection = "selected" | "unselected" | "unavailable";
 
 export const DaySeparator = memo(function DaySeparator({ atMs, now }: { atMs: number; now: number }): JSX.Element {
   const { t, locale } = useT();
@@ -71,12 +78,14 @@ function UnreadDivider(): JSX.Element {
   );
 }
 
-export function RowView({ row, env, now, flash, active }: { row: Row; env: RowEnv; now: number; flash: boolean; active: boolean }): JSX.Element {
+export function RowView({ row, env, now, flash, active, selection }: {
+  row: Row; env: RowEnv; now: number; flash: boolean; active: boolean; selection?: RowSelection | undefined;
+}): JSX.Element {
   if (row.type === "day") return <DaySeparator atMs={row.atMs} now={now} />;
   if (row.type === "unread") return <UnreadDivider />;
   const { view } = row;
   if (view.entry.kind === "system") return <SystemNotice view={view} env={env} />;
-  return <MessageRow view={view} continued={row.continued} env={env} flash={flash} active={active} />;
+  return <MessageRow view={view} continued={row.continued} env={env} flash={flash} active={active} selection={selection} />;
 }
 
 /** The accounts a system entry names. */
@@ -112,8 +121,12 @@ function StateIcon({ state }: { state: string }): JSX.Element {
 /** One message. Memoised: it re-renders when its MessageView (which the SDK keeps while the
  * message does not change), its neighbour grouping or its highlight changes, and when a name,
  * avatar or quoted message it shows changes (through its own subscriptions). */
-const MessageRow = memo(function MessageRow(props: { view: MessageView; continued: boolean; env: RowEnv; flash: boolean; active: boolean }): JSX.Element {
-  const { view, continued, env, flash, active } = props;
+const MessageRow = memo(function MessageRow(props: {
+  view: MessageView; continued: boolean; env: RowEnv; flash: boolean; active: boolean; selection: RowSelection | undefined;
+}): JSX.Element {
+  const { view, continued, env, flash, active, selection } = props;
+  const selecting = selection !== undefined;
+  const selectable = selection === "selected" || selection === "unselected";
   // Roving focus (state/rowtab.ts): this row is a Tab stop, and its controls are in the Tab
   // order, only while it is the log's active message.
   const tab = active ? undefined : -1;
@@ -165,6 +178,7 @@ const MessageRow = memo(function MessageRow(props: { view: MessageView; continue
       { label: t("msg.react"), icon: "smilePlus", hidden: !canReact(entry), onSelect: () => setPicker("quick") },
       { label: t("msg.copy"), icon: "copy", hidden: copyable === undefined || recalled,
         onSelect: () => void copyText(copyable ?? "").then(() => toast(t("msg.copied"), "info")) },
+      { label: t("select.start"), icon: "checkSquare", hidden: !canSelect(entry), onSelect: () => env.live.current.select(view) },
       { label: t("msg.deleteForMe"), icon: "trash", danger: true, hidden: !stored || hidden,
         onSelect: () => void attempt(() => client.hide(conversation, [entry.seq]), t, (m) => toast(m)) },
     ];
@@ -174,7 +188,8 @@ const MessageRow = memo(function MessageRow(props: { view: MessageView; continue
   const uploading = view.progress ?? (view.state === "sending" && entry.client_msg_id ? client.uploadProgress(entry.client_msg_id) : undefined);
 
   const mentionsMe = !mine && !recalled && (entry.mention_all === true || (entry.mentions ?? []).includes(me));
-  const classes = ["msg", mine ? "mine" : "theirs", mentionsMe ? "mentions-me" : "", continued ? "continued" : "", flash ? "flash" : "", menu || picker ? "menu-open" : ""].filter(Boolean).join(" ");
+  const classes = ["msg", mine ? "mine" : "theirs", mentionsMe ? "mentions-me" : "", continued ? "continued" : "", flash ? "flash" : "", menu || picker ? "menu-open" : "",
+    selecting ? "selecting" : "", selection === "selected" ? "selected" : ""].filter(Boolean).join(" ");
   const sticker = entry.kind === "sticker" && !recalled && !hidden;
   // What a screen reader says when the message gets the focus; its content is read as usual.
   const label = t("msg.rowLabel", {
@@ -186,9 +201,22 @@ const MessageRow = memo(function MessageRow(props: { view: MessageView; continue
   return (
     <div class={classes} data-testid="message" data-seq={stored ? entry.seq : undefined} data-key={view.key} data-state={mine ? view.state : undefined}
       data-kind={entry.kind} role="article" aria-label={label} tabIndex={active ? 0 : -1}
+      onClickCapture={selecting ? (e) => {
+        // While selecting, a click anywhere on a message selects it (or not): its links,
+        // images and buttons do nothing else. The checkbox itself toggles as usual (a prevented
+        // click would put its old state back after the render that shows the new one).
+        if (!(e.target instanceof HTMLInputElement && e.target.classList.contains("msg-check"))) e.preventDefault();
+        e.stopPropagation();
+        if (selectable) env.live.current.toggleSelected(view, e.shiftKey);
+      } : undefined}
       onKeyDown={(e) => {
-        // On the message itself: Enter (or the menu key, or Shift+F10) opens its actions.
         if (e.target !== e.currentTarget) return;
+        if (selecting) {
+          // Space or Enter on the message selects it (Shift: the run to it).
+          if ((e.key === " " || e.key === "Enter") && selectable) { e.preventDefault(); env.live.current.toggleSelected(view, e.shiftKey); }
+          return;
+        }
+        // On the message itself: Enter (or the menu key, or Shift+F10) opens its actions.
         if (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
           e.preventDefault();
           setPicker(null);
@@ -196,6 +224,11 @@ const MessageRow = memo(function MessageRow(props: { view: MessageView; continue
         }
       }}>
       <RowTabbable.Provider value={active}>
+      {selectable && (
+        <input type="checkbox" class="msg-check" checked={selection === "selected"} tabIndex={tab} aria-label={t("select.one")}
+          // The row's click handler decides (also for Shift): this only shows the state.
+          onChange={() => {}} />
+      )}
       {!mine && (
         <div class="msg-avatar">{!continued && <Avatar name={senderName} seed={entry.sender} url={avatar} size={36} presence={presence} />}</div>
       )}
@@ -230,7 +263,7 @@ const MessageRow = memo(function MessageRow(props: { view: MessageView; continue
             <time dateTime={new Date(entry.at_ms).toISOString()} title={formatFull(entry.at_ms, locale)}>{formatClock(entry.at_ms, locale)}</time>
             {mine && view.state && view.state !== "failed" && <StateIcon state={view.state} />}
           </span>
-          <div class="msg-actions">
+          <div class="msg-actions" hidden={selecting}>
             <button type="button" ref={actionsRef} class="icon-btn small" aria-label={t("msg.actions")} title={t("msg.actions")} tabIndex={tab}
               aria-haspopup="menu" aria-expanded={menu} onClick={() => { setPicker(null); setMenu(!menu); }}>
               <Icon name="more" size={16} />

@@ -18,7 +18,9 @@ import { type Anchor, BOTTOM_SLACK_PX, anchorAt, computeOffsets, isAtBottom, res
 import { errorText } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { RowView, type RowEnv } from "./Message.tsx";
+import { RowView, type RowEnv, type RowSelection } from "./Message.tsx";
+import { canSelect } from "../lib/permissions.ts";
+import type { Selection } from "../lib/selection.ts";
 import { Spinner } from "./ui.tsx";
 
 const ESTIMATE_PX = 64;
@@ -48,6 +50,8 @@ export function MessageList(props: {
   /** The newest seq of someone else's message that has been on screen, while the page is visible. */
   onSeen: (seq: number) => void;
   handle: { current: MessageListHandle | null }; onAtBottom: (atBottom: boolean) => void;
+  /** The messages selected, while the user selects some (issue 23); null otherwise. */
+  selection: Selection | null;
 }): JSX.Element {
   const { view, env } = props;
   const { t } = useT();
@@ -314,7 +318,8 @@ export function MessageList(props: {
               ? <div class="list-head">{view.atStart
                 ? <p class="muted small">{view.messages.length ? t("chat.beginning") : t("chat.empty")}</p>
                 : <Spinner label={loadingOlder ? t("chat.loadingOlder") : undefined} />}</div>
-              : <RowView row={row} env={env} now={props.now} flash={row.key === props.highlightKey} active={row.key === activeKey} />}
+              : <RowView row={row} env={env} now={props.now} flash={row.key === props.highlightKey} active={row.key === activeKey}
+                selection={selectionOf(props.selection, row)} />}
           </Measured>
         ))}
         <div style={{ height: `${after}px` }} aria-hidden="true" />
@@ -328,6 +333,13 @@ export function MessageList(props: {
       )}
     </div>
   );
+}
+
+function selectionOf(selection: Selection | null, row: ListRow): RowSelection | undefined {
+  if (!selection || row.type !== "message") return undefined;
+  const { entry } = row.view;
+  if (!canSelect(entry)) return "unavailable";
+  return selection.seqs.has(entry.seq) ? "selected" : "unselected";
 }
 
 /** A row whose height the list tracks while it is mounted: measured at once when it mounts (so

@@ -12,6 +12,7 @@ import { type ThemeChoice, useThemeChoice } from "../state/theme.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 import { LanguageSelect } from "./Auth.tsx";
+import { AvatarPicker } from "./AvatarEditor.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
   const client = useClient();
@@ -29,6 +30,13 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Elem
               <div>
                 <h2 id="profile-title">{me.display_name}</h2>
                 <p class="muted">{me.account}</p>
+                <div class="avatar-actions">
+                  <AvatarPicker label={t("avatar.change")} title={t("avatar.cropTitle")}
+                    onSave={async (file) => { await client.updateMe({ avatar: file }); toast(t("avatar.updated"), "info"); }} />
+                  {me.avatar && <button type="button" class="btn btn-small btn-ghost" onClick={() =>
+                    void attempt(() => client.updateMe({ avatar: "" }), t, (m) => toast(m)).then((ok) => ok && toast(t("avatar.removed"), "info"))}>
+                    {t("avatar.remove")}</button>}
+                </div>
               </div>
             </div>
             <ProfileForm />

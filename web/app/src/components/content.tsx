@@ -11,6 +11,7 @@ import { highlightWith, loadHighlighter } from "../lib/highlight.ts";
 import { formatBytes, formatDuration, formatFull, formatMoney } from "../lib/format.ts";
 import { bodyPreview } from "../lib/preview.ts";
 import { MENTION_ALL_WORDS } from "../lib/compose.ts";
+import { links } from "../lib/links.ts";
 import { errorText, useClient, useNames } from "../state/client.ts";
 import { blurhashUrl, downloadFile, fitBox, localPreview } from "../state/media.ts";
 import { openConversationRoute } from "../state/router.ts";
@@ -18,6 +19,8 @@ import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { Avatar, Dialog, copyText } from "./ui.tsx";
 import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
+import { LinkPreviewCard } from "./LinkPreviewCard.tsx";
+import { VoiceMessage } from "./Voice.tsx";
 
 // ---- Text with links and mentions -------------------------------------------------------
 
@@ -234,19 +237,19 @@ function FileContent({ body }: { body: Body }): JSX.Element {
   );
 }
 
-function MediaContent({ body, kind }: { body: Body; kind: "voice" | "video" }): JSX.Element {
+function VideoContent({ body }: { body: Body }): JSX.Element {
   const client = useClient();
   const { t } = useT();
   const fileId = str(body, "file");
   const [url, setUrl] = useState<string | undefined>(undefined);
   const duration = formatDuration(num(body, "duration_ms") ?? 0);
   const tab = useRowTabIndex();
-  if (url) return kind === "voice" ? <audio class="voice-player" controls autoPlay src={url} /> : <video class="video-player" controls autoPlay src={url} />;
+  if (url) return <video class="video-player" controls autoPlay src={url} />;
   return (
     <div class="card-row">
-      <button type="button" class="play-btn" aria-label={kind === "voice" ? t("msg.playVoice") : t("msg.playVideo")} disabled={!fileId} tabIndex={tab}
+      <button type="button" class="play-btn" aria-label={t("msg.playVideo")} disabled={!fileId} tabIndex={tab}
         onClick={() => fileId && client.fileUrl(fileId).then(setUrl, (e: unknown) => toast(errorText(e, t)))}><Icon name="play" size={16} /></button>
-      <span class="card-title">{kind === "voice" ? t("msg.voice") : t("msg.video")}</span>
+      <span class="card-title">{t("msg.video")}</span>
       <span class="muted">{duration}</span>
     </div>
   );
@@ -402,13 +405,20 @@ export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpe
   const { entry } = props;
   const body = entry.body;
   switch (entry.kind) {
-    case "text": return <RichText text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
-    case "markdown": return <Markdown text={str(body, "text") ?? ""} mentioned={props.mentioned} />;
+    case "text": case "markdown": {
+      const text = str(body, "text") ?? "";
+      // The first link's preview (issue 23), under the text.
+      const link = links(text)[0];
+      return <>
+        {entry.kind === "text" ? <RichText text={text} mentioned={props.mentioned} /> : <Markdown text={text} mentioned={props.mentioned} />}
+        {link && <LinkPreviewCard key={link} url={link} />}
+      </>;
+    }
     case "code": return <Code code={str(body, "code") ?? ""} language={str(body, "language")} />;
     case "image": return <ImageContent body={body} clientMsgId={entry.client_msg_id} onOpen={props.onOpenImage} />;
     case "file": return <FileContent body={body} />;
-    case "voice": return <MediaContent body={body} kind="voice" />;
-    case "video": return <MediaContent body={body} kind="video" />;
+    case "voice": return <VoiceMessage body={body} />;
+    case "video": return <VideoContent body={body} />;
     case "sticker": return <Sticker body={body} />;
     case "location": return <LocationCard body={body} />;
     case "card": return <CardContent body={body} />;

@@ -219,7 +219,7 @@ function ConversationPicker(props: { label: string; onPick: (id: number) => void
   };
   return (
     <>
-      <input class="input" type="search" role="combobox" aria-expanded="true" aria-controls="conv-picker-list" aria-label={props.label}
+      <input class="input" type="search" role="combobox" aria-expanded="true" aria-controls="conv-picker-list" aria-label={props.label} data-autofocus
         aria-activedescendant={items[active] ? `conv-pick-${items[active].c.id}` : undefined}
         placeholder={t("switcher.placeholder")} value={query} onKeyDown={onKeyDown}
         onInput={(e) => { setQuery(e.currentTarget.value); setActive(0); }} />
@@ -248,22 +248,36 @@ export function QuickSwitcher({ onClose }: { onClose: () => void }): JSX.Element
   );
 }
 
-export function ForwardDialog({ from, seqs, onClose }: { from: number; seqs: number[]; onClose: () => void }): JSX.Element {
+export function ForwardDialog({ from, seqs, onClose, onDone }: { from: number; seqs: number[]; onClose: () => void; onDone?: () => void }): JSX.Element {
   const client = useClient();
   const { t } = useT();
   const [busy, setBusy] = useState(false);
+  // Several messages go as one merged message (the server's `forward` with several seqs), or
+  // each as its own copy, in the order shown.
+  const [merged, setMerged] = useState(true);
   const forward = async (to: number) => {
     setBusy(true);
     const c = client.conversations().find((x) => x.id === to);
-    const ok = await attempt(() => client.forward(to, from, seqs), t, (m) => toast(m));
+    const ok = await attempt(async () => {
+      if (merged || seqs.length === 1) await client.forward(to, from, seqs);
+      else for (const seq of seqs) await client.forward(to, from, [seq]);
+    }, t, (m) => toast(m));
     setBusy(false);
     if (ok) {
       onClose();
+      onDone?.();
       toast(t("forward.done", { name: c ? conversationTitle(client, c, t) : "" }), "info");
     }
   };
   return (
-    <Dialog title={t("forward.title")} onClose={onClose} size="sm">
+    <Dialog title={seqs.length > 1 ? t("forward.titleMany", { count: seqs.length }) : t("forward.title")} onClose={onClose} size="sm">
+      {seqs.length > 1 && (
+        <fieldset class="forward-mode">
+          <legend>{t("forward.how")}</legend>
+          <label><input type="radio" name="forward-mode" checked={merged} onChange={() => setMerged(true)} /> {t("forward.merged")}</label>
+          <label><input type="radio" name="forward-mode" checked={!merged} onChange={() => setMerged(false)} /> {t("forward.separate")}</label>
+        </fieldset>
+      )}
       <ConversationPicker label={t("forward.search")} onPick={(id) => void forward(id)} busy={busy} />
     </Dialog>
   );

@@ -1,10 +1,11 @@
 // Small building blocks: avatars, presence dots, icon buttons, dialogs, popovers and menus.
 
 import type { ComponentChildren, JSX, RefObject } from "preact";
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { PresenceStatus } from "@magpie/sdk";
 import { Icon, type IconName } from "./icons.tsx";
 import { useT } from "../i18n/hooks.ts";
+import { ClientContext } from "../state/client.ts";
 
 // ---- Avatars and presence ---------------------------------------------------------------
 
@@ -40,22 +41,42 @@ export function initials(name: string): string {
   return (first + second).toUpperCase();
 }
 
+/** An avatar that names an uploaded image (protocol §5 `PATCH /v1/me`): its id. */
+const FILE_ID = /^f[A-Za-z0-9_-]{22}$/;
+
+/** The URL an avatar reference is shown from: an uploaded image's thumbnail, fetched with the
+ * session (the image itself where it has none); an http(s) URL as it is; nothing otherwise. */
+function useAvatarSrc(ref: string | undefined): string | undefined {
+  const client = useContext(ClientContext);
+  const fileId = ref && FILE_ID.test(ref) ? ref : undefined;
+  const [fetched, setFetched] = useState<{ id: string; url: string } | undefined>(undefined);
+  useEffect(() => {
+    if (!fileId || !client) return;
+    let live = true;
+    client.fileUrl(fileId, 256).catch(() => client.fileUrl(fileId))
+      .then((url) => { if (live) setFetched({ id: fileId, url }); }, () => { /* the initials stay */ });
+    return () => { live = false; };
+  }, [fileId, client]);
+  if (fileId) return fetched?.id === fileId ? fetched.url : undefined;
+  return ref && /^https?:\/\//.test(ref) ? ref : undefined;
+}
+
 export function Avatar(props: {
   name: string; seed: string; url?: string | undefined; size?: number; group?: boolean;
   presence?: PresenceStatus | undefined; class?: string;
 }): JSX.Element {
   const size = props.size ?? 36;
-  const safeUrl = props.url && /^https?:\/\//.test(props.url) ? props.url : undefined;
-  const [broken, setBroken] = useState(false);
+  const safeUrl = useAvatarSrc(props.url);
+  const [broken, setBroken] = useState<string | undefined>(undefined);
   const text = initials(props.name);
   return (
     <span class={`avatar${props.group ? " avatar-group" : ""}${props.class ? " " + props.class : ""}`} aria-hidden="true"
-      data-initials={safeUrl && !broken || props.group ? undefined : text}
+      data-initials={safeUrl && broken !== safeUrl || props.group ? undefined : text}
       style={{ width: `${size}px`, height: `${size}px`, background: hashColour(props.seed), fontSize: `${Math.round(size * (Array.from(text).length > 1 && CJK.test(text) ? 0.32 : 0.4))}px` }}>
       {/* The initials are drawn by CSS (data-initials): an avatar is a picture of the name
           shown next to it, not text of a control (a button holding one is named otherwise). */}
-      {safeUrl && !broken
-        ? <img src={safeUrl} alt="" referrerpolicy="no-referrer" onError={() => setBroken(true)} />
+      {safeUrl && broken !== safeUrl
+        ? <img src={safeUrl} alt="" referrerpolicy="no-referrer" onError={() => setBroken(safeUrl)} />
         : props.group ? <Icon name="users" size={Math.round(size * 0.5)} /> : null}
       {props.presence && <span class={`presence-dot presence-${props.presence}`} />}
     </span>

@@ -55,6 +55,9 @@ export const mayPin = (c: Pick<Conversation, "kind" | "me">) => c.kind === "dire
 /** Saving (§7.11): any message that still stands. */
 export function canSave(e: MessageLike): boolean { return isLive(e); }
 export function canForward(e: MessageLike): boolean { return isLive(e); }
+/** Stored messages may be selected (to forward or delete for me), even recalled ones (to
+ * delete them), but not notices or what is deleted already. */
+export function canSelect(e: MessageLike): boolean { return e.seq > 0 && !e.hidden && e.kind !== "system"; }
 
 /** The sender, and a group's owner and admins, may list a message's receipts. */
 export function canSeeReceipts(e: Pick<Entry, "sender">, c: Pick<Conversation, "kind" | "me">, me: string): boolean {
