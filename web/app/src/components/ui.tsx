@@ -148,7 +148,8 @@ export function Dialog(props: {
   const [id] = useState(() => `dlg-${++dialogSeq}`);
   const onClose = useRef(props.onClose);
   onClose.current = props.onClose;
-  useEffect(() => {
+  // Before the dialog is painted: an Escape pressed the moment it shows must find it listening.
+  useLayoutEffect(() => {
     openDialogs.push(id);
     const onDocumentKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape" || e.defaultPrevented || openDialogs[openDialogs.length - 1] !== id) return;
