@@ -142,7 +142,10 @@ test("a voice message that came without a waveform gets one from its audio on pl
 
   const b = await signedIn(browser, server, bob);
   await b.page.getByRole("button", { name: /^Alice/ }).click();
+  // Both voice messages are painted before the last one is looked at.
+  await expect(b.page.getByRole("log").getByTestId("voice")).toHaveCount(2);
   const player = b.page.getByRole("log").getByTestId("voice").last();
+  await expect(player.getByRole("slider").locator("span").first()).toBeVisible();
   const bars = () => player.getByRole("slider").locator("span").evaluateAll((spans) => new Set(spans.map((s) => (s as HTMLElement).style.height)).size);
   expect(await bars()).toBe(1);
   await player.getByRole("button", { name: "Play voice message" }).click();
