@@ -1,7 +1,8 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
-  LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, SharedPage, StickerPack, UploadProgress,
+  LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, SharedPage, StickerPack, Thread, ThreadView,
+  UploadProgress,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -94,6 +95,21 @@ export class FakeClient implements ChatClient {
   async loadPins(conversation: number): Promise<Pin[]> { return this.pinLists.get(conversation) ?? []; }
   async pin(): Promise<Ack> { return ack; }
   async unpin(): Promise<Ack> { return ack; }
+  threadViews = new Map<string, ThreadView>();
+  threadLists = new Map<number, Thread[]>();
+  threadChanges: { conversation: number; root: number; change: { following?: boolean; read_seq?: number } }[] = [];
+  thread(conversation: number, root: number): ThreadView | undefined { return this.threadViews.get(`${conversation}:${root}`); }
+  async openThread(): Promise<void> {}
+  closeThread(): void {}
+  async loadOlderReplies(): Promise<void> {}
+  async updateThread(conversation: number, root: number, change: { following?: boolean; read_seq?: number }): Promise<Thread> {
+    this.threadChanges.push({ conversation, root, change });
+    const view = this.threadViews.get(`${conversation}:${root}`);
+    return { conversation, root: view?.root.entry ?? no(), following: change.following ?? view?.following ?? false, read_seq: change.read_seq ?? 0, unread: 0 };
+  }
+  markThreadRead(): void {}
+  threads(conversation: number): Thread[] | undefined { return this.threadLists.get(conversation); }
+  async loadThreads(conversation: number): Promise<Thread[]> { return this.threadLists.get(conversation) ?? []; }
   saved(): SavedPage | undefined { return this.savedPage; }
   async loadSaved(): Promise<SavedPage> { return (this.savedPage ??= { items: [], more: false }); }
   saveMessage = no as () => Promise<SavedItem>;

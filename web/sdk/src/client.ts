@@ -5,7 +5,8 @@
 
 import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
-  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails,
+  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, Thread, ThreadView, UploadProgress, LinkPreview, SharedKind,
+  SharedPage, VoiceDetails,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -14,7 +15,8 @@ import { RestClient } from "./rest.ts";
 import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, webSocketUrl, type CloseInfo } from "./socket.ts";
 import { defaultStorage, forgetSession, loadDeviceKey, loadSession, outboxKey, saveDeviceKey, saveSession } from "./storage.ts";
 import { SyncEngine } from "./sync.ts";
-import { conversationView, outboxView, shareView, type ViewContext } from "./views.ts";
+import { threadKey } from "./replica.ts";
+import { conversationView, outboxView, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
 import type { SettingsChange, WirePendingRequest } from "./wire.ts";
 
 /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
@@ -43,6 +45,8 @@ const SAVED_PAGE_LEN = 50;
 const LINK_PREVIEWS_MAX = 500;
 /** The longest voice message, in ms (§7.3: a day). */
 const VOICE_DURATION_MS_MAX = 86_400_000;
+/** Followed threads that loadThreads asks for: the server's most (THREADS_LIST_MAX, §7.12). */
+const THREADS_LIST_MAX = 100;
 
 /** The wait before reconnect attempt `attempt` (0 for the first after a loss): 1 s doubling
  * to 30 s, each drawn from the upper half of its range so that clients a restart threw off
@@ -127,6 +131,16 @@ export class MagpieClient implements ChatClient {
   private pinLoadCount = 0;
   /** The saved messages loaded so far (§7.11), once loadSaved was called. */
   private savedList: SavedPage | undefined;
+  /** Views of the open threads, by threadKey(): those built since the last change, and the last
+   * built, to share what did not change. */
+  private readonly threadViews = new Map<string, ThreadView>();
+  private readonly builtThreadViews = new Map<string, ThreadView>();
+  /** Per conversation, the latest load of its followed threads (an older answer is dropped),
+   * and whether another must follow the one under way. */
+  private readonly threadLoads = new Map<number, number>();
+  private threadLoadCount = 0;
+  private readonly threadsLoading = new Map<number, Promise<Thread[]>>();
+  private readonly threadsAgain = new Set<number>();
 
   constructor(
     readonly baseUrl: string,
@@ -154,6 +168,7 @@ export class MagpieClient implements ChatClient {
       },
       friendRequest: (from, message) => this.emit("friend_request", from, message),
       overflow: () => this.socket?.close(CLIENT_GAVE_UP, "fell behind"),
+      threadsStale: (conversation) => this.reloadThreads(conversation),
     });
   }
 
@@ -270,8 +285,12 @@ export class MagpieClient implements ChatClient {
     void this.flushOutbox();
     this.flushMarks();
     this.queryPresence([...this.presences.keys()]);
-    // A pin or unpin while away may lie outside the history this catch-up fetched.
+    // A pin or unpin while away may lie outside the history this catch-up fetched; so may
+    // thread replies, follows and reads.
     for (const conversation of this.pinLists.keys()) this.loadPins(conversation).catch(() => {});
+    for (const conversation of new Set([...this.engine.replica.threadLists.keys(), ...[...this.engine.replica.threads.values()].map((t) => t.conversation)])) {
+      this.reloadThreads(conversation);
+    }
   }
 
   /** No hello came. Browsers hide why a handshake failed, so ask REST whether the token is
@@ -406,6 +425,7 @@ export class MagpieClient implements ChatClient {
   private changed(): void {
     this.conversationList = undefined;
     this.views.clear();
+    this.threadViews.clear();
     if (this.changeQueued) return;
     this.changeQueued = true;
     queueMicrotask(() => {
@@ -518,6 +538,7 @@ export class MagpieClient implements ChatClient {
       ...(options.mentions?.length ? { mentions: options.mentions } : {}),
       ...(options.mentionAll ? { mentionAll: true } : {}),
       ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+      ...threadFields(options),
     });
     this.changed();
     void this.flushOutbox();
@@ -575,6 +596,8 @@ export class MagpieClient implements ChatClient {
             ...(item.mentions ? { mentions: item.mentions } : {}),
             ...(item.mentionAll ? { mention_all: true } : {}),
             ...(item.replyTo !== undefined ? { reply_to: item.replyTo } : {}),
+            ...(item.thread !== undefined ? { thread: item.thread } : {}),
+            ...(item.broadcast ? { broadcast: true } : {}),
           });
           this.outboxItems.acked(item.clientMsgId, ack);
           const known = this.engine.replica.get(item.conversation)?.conversation;
@@ -675,6 +698,91 @@ export class MagpieClient implements ChatClient {
     } else if (pins.some((p) => recalled.has(p.entry.seq))) {
       this.pinLists.set(conversation, pins.filter((p) => !recalled.has(p.entry.seq)));
       this.changed();
+    }
+  }
+
+  // ---- Threads (§7.12) ------------------------------------------------------------------
+
+  thread(conversation: number, root: number): ThreadView | undefined {
+    const key = threadKey(conversation, root);
+    const cached = this.threadViews.get(key);
+    if (cached) return cached;
+    const thread = this.engine.replica.thread(conversation, root);
+    const state = this.engine.replica.get(conversation);
+    if (!thread || !state) return undefined;
+    const view = shareThreadView(this.builtThreadViews.get(key), threadView(thread, state, this.viewContext(conversation)));
+    this.threadViews.set(key, view);
+    this.builtThreadViews.set(key, view);
+    return view;
+  }
+
+  openThread(conversation: number, root: number): Promise<void> {
+    return this.engine.openThread(conversation, root);
+  }
+
+  closeThread(conversation: number, root: number): void {
+    this.engine.replica.closeThread(conversation, root);
+    this.builtThreadViews.delete(threadKey(conversation, root));
+    this.changed();
+  }
+
+  loadOlderReplies(conversation: number, root: number): Promise<void> {
+    return this.engine.loadOlderReplies(conversation, root);
+  }
+
+  async updateThread(conversation: number, root: number, change: { following?: boolean; read_seq?: number }): Promise<Thread> {
+    const thread = await this.rest.updateThread(conversation, root, change);
+    this.engine.replica.noteThread(thread);
+    this.changed();
+    return thread;
+  }
+
+  markThreadRead(conversation: number, root: number): void {
+    const thread = this.engine.replica.thread(conversation, root);
+    if (!thread) return;
+    const newest = Math.max(root, ...thread.replies.keys());
+    if (newest <= thread.readSeq) return;
+    this.engine.replica.markThreadReadLocally(conversation, root, newest);
+    this.changed();
+    this.updateThread(conversation, root, { read_seq: newest }).catch(() => {
+      // Not read on the server: the next catch-up loads the list again, and the thread shows
+      // the mark it has there when it is opened again.
+    });
+  }
+
+  threads(conversation: number): Thread[] | undefined {
+    return this.engine.replica.threadLists.get(conversation);
+  }
+
+  loadThreads(conversation: number): Promise<Thread[]> {
+    const loading = this.threadsLoading.get(conversation);
+    if (loading) return loading;
+    const load = ++this.threadLoadCount;
+    this.threadLoads.set(conversation, load);
+    const asked = this.rest.threads({ conversation, limit: THREADS_LIST_MAX }).then((threads) => {
+      if (this.threadLoads.get(conversation) === load) {
+        this.engine.replica.setThreadList(conversation, threads);
+        this.changed();
+      }
+      return this.engine.replica.threadLists.get(conversation) ?? threads;
+    }).finally(() => {
+      this.threadsLoading.delete(conversation);
+      // Something changed while this load was on its way, which it may not show.
+      if (this.threadsAgain.delete(conversation)) this.loadThreads(conversation).catch(() => {});
+    });
+    this.threadsLoading.set(conversation, asked);
+    return asked;
+  }
+
+  /** What is held of a conversation's threads may be out of date: the list of followed ones
+   * (once loaded) and the open ones are loaded again, a load under way is followed by one more. */
+  private reloadThreads(conversation: number): void {
+    if (this.engine.replica.threadLists.has(conversation)) {
+      if (this.threadsLoading.has(conversation)) this.threadsAgain.add(conversation);
+      else this.loadThreads(conversation).catch(() => {});
+    }
+    for (const thread of this.engine.replica.threads.values()) {
+      if (thread.conversation === conversation) this.engine.openThread(conversation, thread.root.seq).catch(() => {});
     }
   }
 
@@ -845,22 +953,22 @@ export class MagpieClient implements ChatClient {
     return uploadFile(this.rest, file, { onProgress, signal });
   }
 
-  sendFile(conversation: number, file: Blob & { name?: string }): string {
+  sendFile(conversation: number, file: Blob & { name?: string }, options: Pick<SendOptions, "thread" | "broadcast"> = {}): string {
     const clientMsgId = newClientMsgId();
     const kind = file.type.startsWith("image/") ? "image" : "file";
     const body: Record<string, unknown> = file.name ? { name: file.name } : {};
-    this.outboxItems.add({ clientMsgId, conversation, kind, body, createdAtMs: Date.now(), uploading: true });
+    this.outboxItems.add({ clientMsgId, conversation, kind, body, createdAtMs: Date.now(), uploading: true, ...threadFields(options) });
     this.startUpload(clientMsgId, file, (info) => fileMessage(info, file.name));
     this.changed();
     return clientMsgId;
   }
 
-  sendVoice(conversation: number, audio: Blob & { name?: string }, voice: VoiceDetails): string {
+  sendVoice(conversation: number, audio: Blob & { name?: string }, voice: VoiceDetails, options: Pick<SendOptions, "thread" | "broadcast"> = {}): string {
     const clientMsgId = newClientMsgId();
     // §7.3: 1 ms to a day. A body may carry extra fields, which the server keeps: the waveform.
     const details: Record<string, unknown> = { duration_ms: Math.min(VOICE_DURATION_MS_MAX, Math.max(1, Math.round(voice.durationMs))) };
     if (voice.waveform?.length) details.waveform = voice.waveform;
-    this.outboxItems.add({ clientMsgId, conversation, kind: "voice", body: details, createdAtMs: Date.now(), uploading: true });
+    this.outboxItems.add({ clientMsgId, conversation, kind: "voice", body: details, createdAtMs: Date.now(), uploading: true, ...threadFields(options) });
     this.startUpload(clientMsgId, audio, (info) => ({ kind: "voice", body: { file: info.id, ...details } }));
     this.changed();
     return clientMsgId;
@@ -1077,6 +1185,12 @@ export class MagpieClient implements ChatClient {
     this.presences.set(presence.account, presence);
     this.changed();
   }
+}
+
+/** The outbox fields of a thread reply's options. */
+function threadFields(options: Pick<SendOptions, "thread" | "broadcast">): { thread?: number; broadcast?: boolean } {
+  if (options.thread === undefined) return {};
+  return options.broadcast ? { thread: options.thread, broadcast: true } : { thread: options.thread };
 }
 
 // ---- Entry points ---------------------------------------------------------------------------

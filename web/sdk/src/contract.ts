@@ -46,10 +46,18 @@ export interface Member {
 export interface MemberMarks { account: string; read_seq: number; delivered_seq: number }
 export interface Marks { conversation: number; members: MemberMarks[] }
 export interface Reaction { emoji: string; accounts: string[] }
+/** A thread root's replies (§7.12): how many (recalled ones too), and the newest's seq and time. */
+export interface ThreadSummary { replies: number; last_seq: number; last_at_ms: number }
 export interface Entry {
   conversation: number; seq: number; id: number; sender: string; client_msg_id?: string;
   kind: string; body: Record<string, unknown> | null; target?: number; mentions?: string[];
   mention_all?: boolean; reply_to?: number;
+  /** On a thread reply: its root's seq (§7.12). */
+  thread?: number;
+  /** On a thread reply that was also sent to the chat. */
+  broadcast?: boolean;
+  /** On a root, in history and thread pages (never in pushed entries). */
+  thread_summary?: ThreadSummary;
   forwarded_from?: { conversation: number; seq: number; sender: string; at_ms: number };
   at_ms: number; edited_at_ms?: number; recalled_at_ms?: number; reactions?: Reaction[];
   hidden?: boolean;
@@ -65,6 +73,12 @@ export interface SavedItem {
   saved_at_ms: number; recalled_at_ms?: number;
 }
 export interface SavedPage { items: SavedItem[]; more: boolean }
+/** A followed thread as the list gives it (§7.12): its root as it is now, with its summary, and
+ * the caller's follow, read mark and unread replies in it. */
+export interface Thread { conversation: number; root: Entry; following: boolean; read_seq: number; unread: number }
+/** A page of one thread (§7.12): the root and replies as they are now, oldest first, and the
+ * caller's follow and read mark. */
+export interface ThreadPage { root: Entry; entries: Entry[]; following: boolean; read_seq: number }
 export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
@@ -138,8 +152,9 @@ export interface ConversationView {
   /** Display title: group name, or the peer's display name (from the profile cache), or the address. */
   title: string;
   /** Loaded messages (kind not edit/recall/reaction/system... system entries are included so the
-   * UI can show them as notices; entries deleted for me are left out), oldest first, then the
-   * outbox items of this conversation. A message that did not change since the last view
+   * UI can show them as notices; entries deleted for me, and thread replies not sent to the chat
+   * too, are left out), oldest first, then the outbox items of this conversation (but thread-only
+   * replies). A message that did not change since the last view
    * (and a view in which nothing changed) is the same object as before. */
   messages: MessageView[];
   /** False when older history exists that is not loaded yet: call loadOlder(). */
@@ -169,7 +184,30 @@ export interface ChatEvents {
   account_event: (event: AccountEvent) => void;
 }
 
-export interface SendOptions { mentions?: string[]; mentionAll?: boolean; replyTo?: number }
+export interface SendOptions {
+  mentions?: string[]; mentionAll?: boolean; replyTo?: number;
+  /** Sends the message as a reply in the thread of this root (§7.12). */
+  thread?: number;
+  /** With `thread`: also send it to the chat ("also send to the group"). */
+  broadcast?: boolean;
+}
+
+/** One thread as the UI shows it beside the chat (§7.12), built from what openThread loaded and
+ * what came live since. */
+export interface ThreadView {
+  conversation: Conversation;
+  /** The root as it is now; `entry.thread_summary` counts its replies, live. */
+  root: MessageView;
+  /** The replies loaded, oldest first, then our replies still in the outbox. */
+  replies: MessageView[];
+  /** False while older replies exist that are not loaded: call loadOlderReplies(). */
+  atStart: boolean;
+  following: boolean;
+  /** The read mark in this thread: replies up to it are read. */
+  readSeq: number;
+  /** Loaded replies after readSeq that others sent, not recalled or deleted for me. */
+  unread: number;
+}
 
 export interface UploadProgress { sent: number; total: number }
 
@@ -262,6 +300,25 @@ export interface ChatClient {
   pin(conversation: number, seq: number): Promise<Ack>;
   unpin(conversation: number, seq: number): Promise<Ack>;
 
+  // Threads (§7.12). A thread reply is an entry of its conversation: it comes live and by sync
+  // like any entry. The chat's view leaves thread-only replies out and counts the replies of
+  // each root it holds (`entry.thread_summary`, live); a thread's replies are loaded with
+  // openThread and kept current while it is open. The followed threads of a conversation are
+  // kept current once loaded: live replies, thread_changed events, reconnects.
+  /** An open thread, once openThread has loaded it (undefined before, and after closeThread). */
+  thread(conversation: number, root: number): ThreadView | undefined;
+  /** Loads the thread's newest page of replies (again) and keeps it current until closeThread. */
+  openThread(conversation: number, root: number): Promise<void>;
+  closeThread(conversation: number, root: number): void;
+  loadOlderReplies(conversation: number, root: number): Promise<void>;
+  /** Follows or unfollows a thread, or moves its read mark (shared by the account's devices). */
+  updateThread(conversation: number, root: number, change: { following?: boolean; read_seq?: number }): Promise<Thread>;
+  /** Marks an open thread read up to its newest loaded reply; a no-op when nothing new. */
+  markThreadRead(conversation: number, root: number): void;
+  /** The threads of a conversation that the account follows, the newest reply first, once loaded. */
+  threads(conversation: number): Thread[] | undefined;
+  loadThreads(conversation: number): Promise<Thread[]>;
+
   // Saved messages (§7.11): the account's own, kept current on every device from the account's
   // event log once loaded (`saved_changed`, `saved_removed`).
   /** The saved messages loaded so far, newest first, and whether older ones remain; undefined
@@ -278,9 +335,9 @@ export interface ChatClient {
   upload(file: Blob & { name?: string }, onProgress?: (p: UploadProgress) => void, signal?: AbortSignal): Promise<FileInfo>;
   /** Uploads and sends an `image` message (image/*) or a `file` message (anything else); the
    * message shows in the conversation as "sending" with upload progress until acked. */
-  sendFile(conversation: number, file: Blob & { name?: string }): string;
+  sendFile(conversation: number, file: Blob & { name?: string }, options?: Pick<SendOptions, "thread" | "broadcast">): string;
   /** Uploads a recording and sends it as a `voice` message, with upload progress like sendFile. */
-  sendVoice(conversation: number, audio: Blob & { name?: string }, voice: VoiceDetails): string;
+  sendVoice(conversation: number, audio: Blob & { name?: string }, voice: VoiceDetails, options?: Pick<SendOptions, "thread" | "broadcast">): string;
   /** Upload progress of an outbox file message, by client_msg_id. */
   uploadProgress(clientMsgId: string): UploadProgress | undefined;
   /** An object URL for a file or its thumbnail (side 256 or 1024), fetched with the token and

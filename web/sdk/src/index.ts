@@ -18,9 +18,9 @@ export { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal, type WireEr
 export { FileUrls, fileMessage, uploadFile, type UploadOptions } from "./files.ts";
 export { OUTBOX_LEN_MAX, Outbox, newClientMsgId, type OutboxItem } from "./outbox.ts";
 export {
-  BLOCK_ENTRIES_MAX, PAGE_LEN, Replica, TYPING_TTL_MS, applyOperation, applySystem, applyToMessage,
-  isMessage, isOperation, isShown,
-  type AccountFollowUp, type Block, type ConversationState, type LiveEffect, type MergeResult, type PushVerdict,
+  BLOCK_ENTRIES_MAX, PAGE_LEN, Replica, TYPING_TTL_MS, applyOperation, applySystem, applyToMessage, countReply,
+  isMessage, isOperation, isShown, isThreadOnly, threadKey,
+  type AccountFollowUp, type Block, type ConversationState, type LiveEffect, type MergeResult, type PushVerdict, type ThreadState,
 } from "./replica.ts";
 export { RestClient } from "./rest.ts";
 export {
@@ -29,4 +29,4 @@ export {
 } from "./socket.ts";
 export { browserStorage, defaultStorage, memoryStorage, type StoredSession } from "./storage.ts";
 export { SyncEngine, socketReader, type Reader, type SyncHooks } from "./sync.ts";
-export { conversationView, deliveryOf, outboxView, sameMessage, shareView, type ViewContext } from "./views.ts";
+export { conversationView, deliveryOf, outboxView, sameMessage, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";

@@ -20,6 +20,9 @@ export interface OutboxItem {
   mentions?: string[];
   mentionAll?: boolean;
   replyTo?: number;
+  /** A thread reply: its root, and whether it also goes to the chat (§7.12). */
+  thread?: number;
+  broadcast?: boolean;
   /** When it was written (local clock): its place in the conversation until it is stored. */
   createdAtMs: number;
   /** `sending` until acked (or refused); `failed` after a typed refusal, until retry(). */

@@ -11,12 +11,23 @@
 //   at the end); everything else asks for a refresh.
 // - optionally one loaded block: a contiguous run of the log that always ends at the cursor,
 //   loaded newest page first and extended backwards on demand (§8.3 step 5, the "newest page"
-//   variant). Entries below the block are simply not loaded.
+//   variant). Entries below the block are simply not loaded. Thread replies (§7.12) are entries
+//   of the block like any other, so that its seqs stay contiguous; the chat's view leaves out
+//   those that were not also sent to the chat.
+//
+// And per account, for threads (§7.12):
+// - the threads open beside a chat: a root and its replies as a thread page gave them, kept
+//   current by the entries applied after it;
+// - per conversation whose list was loaded, the threads the account follows, with their unread
+//   replies, kept current by replies and `thread_changed` events where that is exact.
+// A root's `thread_summary` is counted on wherever the root is held (the block, an open thread,
+// the list) by the seq rule: a reply is counted when its seq is past the summary's `last_seq`,
+// so a reply that a fetched summary counts already is never counted twice.
 //
 // Objects handed out (summaries, entries, members) are never changed in place: a change
 // replaces the object, so a UI may compare them by reference to skip re-rendering.
 
-import type { AccountEvent, Conversation, Entry, Member, MemberMarks, Reaction } from "./contract.ts";
+import type { AccountEvent, Conversation, Entry, Member, MemberMarks, Reaction, Thread, ThreadPage } from "./contract.ts";
 
 /** Entries per history page: the newest page on open, each older page, each catch-up page. */
 export const PAGE_LEN = 50;
@@ -41,6 +52,30 @@ export function isMessage(entry: Entry): boolean {
 /** What the UI shows: messages and system notices, unless deleted for me. */
 export function isShown(entry: Entry): boolean {
   return !isOperation(entry) && !entry.hidden;
+}
+
+/** A thread reply that was not also sent to the chat (§7.12): shown in its thread only, and
+ * left out of the chat's counts, its last message and read marks. */
+export function isThreadOnly(entry: Pick<Entry, "thread" | "broadcast">): boolean {
+  return entry.thread !== undefined && entry.broadcast !== true;
+}
+
+/** The key of a thread in `Replica.threads`. */
+export function threadKey(conversation: number, root: number): string {
+  return `${conversation}:${root}`;
+}
+
+/** A thread open beside a chat (§7.12). */
+export interface ThreadState {
+  conversation: number;
+  /** The root as it is now: fetched with the page, then changed by later entries. */
+  root: Entry;
+  /** The loaded replies by seq, as they are now; those deleted for me are left out. */
+  replies: Map<number, Entry>;
+  /** Nothing older than the loaded replies is left. */
+  atStart: boolean;
+  following: boolean;
+  readSeq: number;
 }
 
 /** A contiguous run of a conversation's log, [first, last], with last at the cursor. */
@@ -81,6 +116,8 @@ export interface LiveEffect {
   refresh: boolean;
   /** The members changed while their list is loaded: reload it. */
   membersChanged: boolean;
+  /** The loaded list of followed threads may now lack one: load it again. */
+  threadsStale: boolean;
 }
 
 /** What applying an account event asks of the sync engine. */
@@ -88,6 +125,8 @@ export type AccountFollowUp =
   | { kind: "fetch"; conversation: number }
   | { kind: "refresh"; conversation: number }
   | { kind: "leave"; conversation: number }
+  /** The loaded list of followed threads is out of date: load it again. */
+  | { kind: "threads"; conversation: number }
   | { kind: "friend_request"; from: string; message?: string };
 
 /** How a fetched summary relates to what the replica holds. */
@@ -107,6 +146,11 @@ export class Replica {
   eventsCursor: number | null = null;
   /** The `conversations_cursor` of the last complete sync. */
   conversationsCursor = 0;
+  /** Threads open beside a chat, by threadKey(). */
+  readonly threads = new Map<string, ThreadState>();
+  /** Per conversation whose list was loaded: the threads the account follows, the newest
+   * reply first. Replaced, never changed in place, like the summaries. */
+  readonly threadLists = new Map<number, Thread[]>();
 
   /** `me` is the account address (lower case, as the server gives it). */
   constructor(readonly me: string) {}
@@ -145,17 +189,24 @@ export class Replica {
       throw new Error(`entry ${entry.conversation}/${entry.seq} applied at cursor ${state.conversation.last_seq}`);
     }
     const conversation = writable(state);
-    const effect: LiveEffect = { newFromOther: false, refresh: false, membersChanged: false };
+    const effect: LiveEffect = { newFromOther: false, refresh: false, membersChanged: false, threadsStale: false };
     conversation.last_seq = entry.seq;
     conversation.last_activity_ms = Math.max(conversation.last_activity_ms, entry.at_ms);
     const block = state.block;
+    // Read before the block changes: the target of a recall, to tell a thread reply.
+    const target = entry.target === undefined ? undefined : block?.entries.get(entry.target);
     if (block) {
       block.last = entry.seq;
       if (isShown(entry)) block.entries.set(entry.seq, entry);
       if (isOperation(entry)) applyOperation(block, entry);
       trimBlock(block);
     }
-    if (isMessage(entry)) {
+    if (isMessage(entry) && entry.thread !== undefined) effect.threadsStale = this.noteReply(state, entry);
+    if (isOperation(entry)) effect.threadsStale = this.noteThreadOperation(state, entry, target) || effect.threadsStale;
+    if (isMessage(entry) && isThreadOnly(entry)) {
+      // A reply kept beside the chat (§7.12): it moves the activity, and nothing else of the
+      // chat: not its counts, its last message, nor anyone's read mark.
+    } else if (isMessage(entry)) {
       conversation.last_message = entry;
       if (entry.sender === this.me) {
         // Sending moves the sender's read mark to its message (§7.7).
@@ -175,7 +226,8 @@ export class Replica {
       const last = conversation.last_message;
       if (last && last.seq === entry.target) conversation.last_message = applyToMessage({ ...last }, entry);
       // A recalled unread message no longer counts (§7.2): the server's count says by how much.
-      if (entry.kind === "recall" && entry.target !== undefined && entry.target > conversation.me.read_seq) {
+      // A thread-only reply never counted.
+      if (entry.kind === "recall" && entry.target !== undefined && entry.target > conversation.me.read_seq && !(target && isThreadOnly(target))) {
         effect.refresh = true;
       }
     } else {
@@ -199,9 +251,14 @@ export class Replica {
     for (const entry of entries) {
       if (entry.seq <= block.last || entry.seq > upTo) continue;
       block.last = entry.seq;
+      const target = entry.target === undefined ? undefined : block.entries.get(entry.target);
       if (isShown(entry)) block.entries.set(entry.seq, entry);
       if (isOperation(entry) && entry.target !== undefined && entry.target <= loadedBefore) applyOperation(block, entry);
-      if (isMessage(entry)) this.noteReadBySender(state, entry);
+      if (isMessage(entry) && !isThreadOnly(entry)) this.noteReadBySender(state, entry);
+      // The open threads and the followed ones take the page as they would take pushes: the
+      // seq rule counts each reply once, and operations replay to the same result (§8.5).
+      if (isMessage(entry) && entry.thread !== undefined) this.noteReply(state, entry);
+      if (isOperation(entry)) this.noteThreadOperation(state, entry, target);
       noteNotice(state, entry);
     }
     if (entries.length < limit) block.last = Math.max(block.last, upTo);
@@ -220,7 +277,7 @@ export class Replica {
       atStart: entries.length < limit || inRange[0]?.seq === firstReadable(state.conversation),
     };
     for (const entry of inRange) {
-      if (isMessage(entry)) this.noteReadBySender(state, entry);
+      if (isMessage(entry) && !isThreadOnly(entry)) this.noteReadBySender(state, entry);
       noteNotice(state, entry);
     }
   }
@@ -400,11 +457,16 @@ export class Replica {
         if (!state || !Array.isArray(event.seqs)) return [];
         const seqs = event.seqs.filter((s): s is number => typeof s === "number");
         for (const seq of seqs) state.block?.entries.delete(seq);
+        for (const thread of this.threads.values()) {
+          if (thread.conversation === id) for (const seq of seqs) thread.replies.delete(seq);
+        }
         if (state.lastNotice && seqs.includes(state.lastNotice.seq)) delete state.lastNotice;
         const conversation = state.conversation;
         const countsChange = seqs.some((s) => s > conversation.me.read_seq || s === conversation.last_message?.seq);
         return countsChange ? [{ kind: "refresh", conversation: conversation.id }] : [];
       }
+      case "thread_changed":
+        return this.applyThreadChanged(event);
       case "friend_request":
         return typeof event.from === "string"
           ? [{ kind: "friend_request", from: event.from, message: typeof event.message === "string" ? event.message : undefined }]
@@ -413,6 +475,175 @@ export class Replica {
         // Contacts, blocks and kinds this version does not know: nothing in this state.
         return [];
     }
+  }
+
+  // ---- Threads (§7.12) -------------------------------------------------------------------
+
+  thread(id: number, root: number): ThreadState | undefined {
+    return this.threads.get(threadKey(id, root));
+  }
+
+  /** Opens a thread from its newest page (`limit` replies at most), or loads it again. */
+  openThread(id: number, page: ThreadPage, limit: number): void {
+    this.threads.set(threadKey(id, page.root.seq), {
+      conversation: id,
+      root: page.root,
+      replies: new Map(page.entries.filter((e) => !e.hidden).map((e) => [e.seq, e])),
+      atStart: page.entries.length < limit,
+      following: page.following,
+      readSeq: page.read_seq,
+    });
+  }
+
+  /** Adds a page of older replies (`before` the oldest loaded) to an open thread. */
+  prependReplies(id: number, root: number, entries: Entry[], limit: number): void {
+    const thread = this.threads.get(threadKey(id, root));
+    if (!thread) return;
+    for (const entry of entries) if (!entry.hidden && !thread.replies.has(entry.seq)) thread.replies.set(entry.seq, entry);
+    thread.replies = new Map([...thread.replies].sort(([a], [b]) => a - b));
+    if (entries.length < limit) thread.atStart = true;
+  }
+
+  closeThread(id: number, root: number): void {
+    this.threads.delete(threadKey(id, root));
+  }
+
+  /** Takes a loaded list of followed threads. A thread whose held root counts replies that the
+   * list does not (they came live while it was on its way) keeps what is held of it. */
+  setThreadList(id: number, threads: Thread[]): void {
+    const held = new Map((this.threadLists.get(id) ?? []).map((t) => [t.root.seq, t]));
+    this.threadLists.set(id, sortThreads(threads.map((t) => {
+      const mine = held.get(t.root.seq);
+      return mine && lastReply(mine.root) > lastReply(t.root) ? { ...t, root: mine.root, unread: mine.unread } : t;
+    })));
+  }
+
+  /** An answer about one thread (update_thread): its follow and read mark, in the open thread
+   * and the list. A thread no longer followed leaves the list. */
+  noteThread(thread: Thread): void {
+    const open = this.threads.get(threadKey(thread.conversation, thread.root.seq));
+    if (open) {
+      open.following = thread.following;
+      open.readSeq = Math.max(open.readSeq, thread.read_seq);
+    }
+    const list = this.threadLists.get(thread.conversation);
+    if (!list) return;
+    const others = list.filter((t) => t.root.seq !== thread.root.seq);
+    const held = list.find((t) => t.root.seq === thread.root.seq);
+    if (!thread.following) {
+      if (held) this.threadLists.set(thread.conversation, others);
+      return;
+    }
+    const taken = held && lastReply(held.root) > lastReply(thread.root)
+      ? { ...thread, root: held.root, unread: held.unread, read_seq: Math.max(held.read_seq, thread.read_seq) }
+      : thread;
+    this.threadLists.set(thread.conversation, sortThreads([...others, taken]));
+  }
+
+  /** Raises a thread's read mark locally (markThreadRead), before the server confirms it. */
+  markThreadReadLocally(id: number, root: number, seq: number): void {
+    const open = this.threads.get(threadKey(id, root));
+    if (open) open.readSeq = Math.max(open.readSeq, seq);
+    const list = this.threadLists.get(id);
+    const held = list?.find((t) => t.root.seq === root);
+    if (!list || !held || seq <= held.read_seq) return;
+    const read = { ...held, read_seq: seq, unread: seq >= lastReply(held.root) ? 0 : held.unread };
+    this.threadLists.set(id, list.map((t) => (t === held ? read : t)));
+  }
+
+  /** `thread_changed` (§6.6): followed, unfollowed or read on this or another device. */
+  private applyThreadChanged(event: AccountEvent["event"]): AccountFollowUp[] {
+    const { conversation: id, root, following, read_seq: readSeq } = event;
+    if (typeof id !== "number" || typeof root !== "number" || typeof following !== "boolean" || typeof readSeq !== "number") return [];
+    const open = this.threads.get(threadKey(id, root));
+    if (open) {
+      open.following = following;
+      open.readSeq = Math.max(open.readSeq, readSeq);
+    }
+    const list = this.threadLists.get(id);
+    if (!list) return [];
+    const held = list.find((t) => t.root.seq === root);
+    if (!following) {
+      if (held) this.threadLists.set(id, list.filter((t) => t !== held));
+      return [];
+    }
+    // Followed on purpose: the list does not hold what it would need to show it.
+    if (!held) return [{ kind: "threads", conversation: id }];
+    if (readSeq <= held.read_seq) return [];
+    if (readSeq >= lastReply(held.root)) {
+      this.threadLists.set(id, list.map((t) => (t === held ? { ...held, read_seq: readSeq, unread: 0 } : t)));
+      return [];
+    }
+    // Read part of the way: only the server can count what is left.
+    return [{ kind: "threads", conversation: id }];
+  }
+
+  /** A thread reply applied (live or from a forward page): counts it on its root wherever the
+   * root is held, adds it to its open thread, and keeps the followed threads current. Returns
+   * whether the list of followed threads must be loaded again. */
+  private noteReply(state: ConversationState, reply: Entry): boolean {
+    const id = state.conversation.id;
+    const root = reply.thread!;
+    const mine = reply.sender === this.me;
+    const block = state.block;
+    const inBlock = block?.entries.get(root);
+    if (block && inBlock) block.entries.set(root, countReply(inBlock, reply));
+    const open = this.threads.get(threadKey(id, root));
+    if (open) {
+      if (!reply.hidden && !open.replies.has(reply.seq)) open.replies.set(reply.seq, reply);
+      open.root = countReply(open.root, reply);
+      // Replying follows the thread and reads it up to the reply (§7.12).
+      if (mine) {
+        open.following = true;
+        open.readSeq = Math.max(open.readSeq, reply.seq);
+      }
+    }
+    const list = this.threadLists.get(id);
+    if (!list) return false;
+    const held = list.find((t) => t.root.seq === root);
+    if (!held) {
+      // Replying, being mentioned, and having sent the root follow a thread (§7.12). A root
+      // that is not held may be one's own.
+      const rootEntry = inBlock ?? open?.root;
+      const mentioned = (reply.mentions ?? []).includes(this.me) || reply.mention_all === true;
+      return mine || mentioned || !rootEntry || rootEntry.sender === this.me;
+    }
+    const counted = countReply(held.root, reply);
+    if (counted === held.root) return false; // The list counts it already.
+    const next: Thread = { ...held, root: counted };
+    if (mine) {
+      next.read_seq = Math.max(next.read_seq, reply.seq);
+      next.unread = 0;
+    } else if (reply.seq > next.read_seq && !reply.hidden && reply.recalled_at_ms === undefined) {
+      next.unread += 1;
+    }
+    this.threadLists.set(id, sortThreads(list.map((t) => (t === held ? next : t))));
+    return false;
+  }
+
+  /** An edit, recall or reaction: applied to its target where an open thread or the list holds
+   * it. `target` is the target as the block held it before, if it did. Returns whether the list
+   * must be loaded again (an unread reply of a followed thread was recalled). */
+  private noteThreadOperation(state: ConversationState, operation: Entry, target: Entry | undefined): boolean {
+    const id = state.conversation.id;
+    const seq = operation.target;
+    if (seq === undefined) return false;
+    for (const thread of this.threads.values()) {
+      if (thread.conversation !== id) continue;
+      if (thread.root.seq === seq) thread.root = applyToMessage({ ...thread.root }, operation);
+      const reply = thread.replies.get(seq);
+      if (reply) thread.replies.set(seq, applyToMessage({ ...reply }, operation));
+    }
+    const list = this.threadLists.get(id);
+    if (!list) return false;
+    if (list.some((t) => t.root.seq === seq)) {
+      this.threadLists.set(id, list.map((t) => (t.root.seq === seq ? { ...t, root: applyToMessage({ ...t.root }, operation) } : t)));
+    }
+    let reply = target;
+    for (const thread of this.threads.values()) if (!reply && thread.conversation === id) reply = thread.replies.get(seq);
+    if (operation.kind !== "recall" || reply?.thread === undefined) return false;
+    const held = list.find((t) => t.root.seq === reply.thread);
+    return held !== undefined && held.unread > 0 && seq > held.read_seq && reply.sender !== this.me;
   }
 
   // ---- Typing (§9.2) ---------------------------------------------------------------------
@@ -464,6 +695,24 @@ export class Replica {
       state.members = state.members!.map((m) => (m === member ? raised : m));
     }
   }
+}
+
+/** The root with the reply counted, when the reply is past what its summary counts (the seq
+ * rule); the same object otherwise. */
+export function countReply(root: Entry, reply: Entry): Entry {
+  const summary = root.thread_summary;
+  if (summary && reply.seq <= summary.last_seq) return root;
+  return { ...root, thread_summary: { replies: (summary?.replies ?? 0) + 1, last_seq: reply.seq, last_at_ms: reply.at_ms } };
+}
+
+/** The seq of the newest reply a root's summary counts; 0 for none. */
+function lastReply(root: Entry): number {
+  return root.thread_summary?.last_seq ?? 0;
+}
+
+/** The newest reply first, as the server lists them. */
+function sortThreads(threads: Thread[]): Thread[] {
+  return [...threads].sort((a, b) => lastReply(b.root) - lastReply(a.root) || b.root.seq - a.root.seq);
 }
 
 /** Keeps `entry` as the conversation's newest notice if it is one, shown, and newer. */

@@ -4,12 +4,12 @@
 
 import type {
   Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
-  Receipts, Role, SavedItem, SavedPage, Session, SharedKind, SharedPage, StickerPack,
+  Receipts, Role, SavedItem, SavedPage, Session, SharedKind, SharedPage, StickerPack, Thread, ThreadPage,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange,
-  SendRequest, SettingsChange, SyncRequest, SyncResponse, WirePendingRequest,
+  SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery, WirePendingRequest,
 } from "./wire.ts";
 
 /** How long a JSON request may take before it counts as unanswered. */
@@ -207,6 +207,19 @@ export class RestClient {
   }
   async pins(id: number): Promise<Pin[]> {
     return (await this.request<{ pins: Pin[] }>("GET", `/v1/conversations/${id}/pins`)).pins;
+  }
+
+  /** `GET /v1/conversations/{id}/threads/{root}` (§7.12): the root and a page of its replies. */
+  thread(id: number, root: number, query: HistoryQuery = {}): Promise<ThreadPage> {
+    return this.request("GET", `/v1/conversations/${id}/threads/${root}`, { query: { ...query } });
+  }
+  /** `PATCH /v1/conversations/{id}/threads/{root}`: follow, unfollow, or move the read mark. */
+  updateThread(id: number, root: number, change: ThreadChange): Promise<Thread> {
+    return this.request("PATCH", `/v1/conversations/${id}/threads/${root}`, { body: change });
+  }
+  /** `GET /v1/threads`: the threads the caller follows, the newest reply first. */
+  async threads(query: ThreadsQuery = {}): Promise<Thread[]> {
+    return (await this.request<{ threads: Thread[] }>("GET", "/v1/threads", { query: { ...query } })).threads;
   }
 
   /** `POST /v1/saved` (§7.11). */

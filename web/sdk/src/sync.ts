@@ -8,9 +8,9 @@
 // Because no task runs while another waits for the server, an answer read inside a task is
 // never older than the replica (a conversation's last_seq never exceeds the server's).
 
-import type { AccountEvent, Conversation, Entry, Member } from "./contract.ts";
+import type { AccountEvent, Conversation, Entry, Member, ThreadPage } from "./contract.ts";
 import { MagpieError, asMagpieError } from "./errors.ts";
-import { PAGE_LEN, Replica, isMessage, type AccountFollowUp } from "./replica.ts";
+import { PAGE_LEN, Replica, isMessage, isThreadOnly, type AccountFollowUp } from "./replica.ts";
 import type { Socket } from "./socket.ts";
 import type { EntryPage, HistoryQuery, SyncRequest, SyncResponse } from "./wire.ts";
 
@@ -20,6 +20,7 @@ export interface Reader {
   messages(conversation: number, query: HistoryQuery): Promise<EntryPage>;
   conversation(conversation: number): Promise<Conversation>;
   members(conversation: number): Promise<Member[]>;
+  thread(conversation: number, root: number, query: HistoryQuery): Promise<ThreadPage>;
 }
 
 /** The same reads over one WebSocket connection (§7.9). */
@@ -29,6 +30,7 @@ export function socketReader(socket: Socket): Reader {
     messages: (conversation, query) => socket.request("get_messages", { conversation, ...query }),
     conversation: (conversation) => socket.request("get_conversation", { conversation }),
     members: async (conversation) => (await socket.request<{ members: Member[] }>("list_members", { conversation })).members,
+    thread: (conversation, root, query) => socket.request("get_thread", { conversation, root, ...query }),
   };
 }
 
@@ -47,6 +49,9 @@ export interface SyncHooks {
   friendRequest(from: string, message?: string): void;
   /** More pushes are waiting than the queue holds: drop the connection and catch up later. */
   overflow(): void;
+  /** What is held of the conversation's threads (the list of followed ones, the open ones) may
+   * be out of date: load it again. */
+  threadsStale(conversation: number): void;
 }
 
 /** Tasks (mostly pushes) waiting on the queue at most. */
@@ -130,6 +135,26 @@ export class SyncEngine {
       if (!block || block.atStart) return;
       const page = await this.reader().messages(id, { before: block.first, limit: PAGE_LEN });
       this.replica.prependBlock(id, page.entries, PAGE_LEN);
+    });
+  }
+
+  /** Loads an open thread's newest page (§7.12), in turn with everything else that changes the
+   * replica, so that the entries applied after it are those the page does not show. */
+  openThread(id: number, root: number): Promise<void> {
+    return this.enqueue(async () => {
+      const page = await this.reader().thread(id, root, { limit: PAGE_LEN });
+      this.replica.openThread(id, page, PAGE_LEN);
+    });
+  }
+
+  /** Loads the replies before an open thread's oldest loaded one. */
+  loadOlderReplies(id: number, root: number): Promise<void> {
+    return this.enqueue(async () => {
+      const thread = this.replica.thread(id, root);
+      if (!thread || thread.atStart) return;
+      const oldest = Math.min(...thread.replies.keys());
+      const page = await this.reader().thread(id, root, { before: Number.isFinite(oldest) ? oldest : root + 1, limit: PAGE_LEN });
+      this.replica.prependReplies(id, root, page.entries, PAGE_LEN);
     });
   }
 
@@ -218,6 +243,7 @@ export class SyncEngine {
       }
       if (effect.refresh) this.refresh(conversation.id);
       if (effect.membersChanged) this.refreshMembers(conversation.id).catch(() => {});
+      if (effect.threadsStale) this.hooks.threadsStale(conversation.id);
       return;
     }
     // A gap, or a conversation this replica does not know yet (just joined): fetch its summary
@@ -236,7 +262,8 @@ export class SyncEngine {
   /** Tells the owner of a live message from someone else, once. */
   private announce(entry: Entry): void {
     const conversation = this.replica.get(entry.conversation)?.conversation;
-    if (!conversation || !isMessage(entry) || entry.sender === this.replica.me) return;
+    // A thread-only reply is not news of the chat (§7.12): its thread shows it.
+    if (!conversation || !isMessage(entry) || isThreadOnly(entry) || entry.sender === this.replica.me) return;
     if (entry.seq <= (this.announced.get(conversation.id) ?? 0)) return;
     this.announced.set(conversation.id, entry.seq);
     this.hooks.message(conversation, entry);
@@ -280,6 +307,9 @@ export class SyncEngine {
         case "friend_request":
           this.hooks.friendRequest(followUp.from, followUp.message);
           return;
+        case "threads":
+          this.hooks.threadsStale(followUp.conversation);
+          return;
       }
     } catch (error) {
       const code = asMagpieError(error).code;
@@ -314,6 +344,8 @@ export class SyncEngine {
     if (upTo - block.last > PAGE_LEN) {
       const page = await reader.messages(id, { before: upTo + 1, limit: PAGE_LEN });
       this.replica.replaceBlock(id, page.entries, upTo, PAGE_LEN);
+      // The replies in the part skipped never reached the open threads.
+      this.hooks.threadsStale(id);
       return;
     }
     for (;;) {

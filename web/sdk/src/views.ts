@@ -1,9 +1,9 @@
 // What the UI renders, built from the replica and the outbox: a conversation's title, its
 // messages in order with the send state of our own, and who has read them. Pure functions.
 
-import type { ConversationView, Entry, MessageView, Profile, SendState, UploadProgress } from "./contract.ts";
+import type { ConversationView, Entry, MessageView, Profile, SendState, ThreadView, UploadProgress } from "./contract.ts";
 import type { OutboxItem } from "./outbox.ts";
-import type { ConversationState } from "./replica.ts";
+import { isThreadOnly, type ConversationState, type ThreadState } from "./replica.ts";
 
 export interface ViewContext {
   me: string;
@@ -18,11 +18,15 @@ export function conversationView(state: ConversationState, context: ViewContext)
   const stored: MessageView[] = [];
   if (state.block) {
     const seqs = [...state.block.entries.keys()].sort((a, b) => a - b);
-    for (const seq of seqs) stored.push(storedView(state.block.entries.get(seq)!, state, context.me));
+    for (const seq of seqs) {
+      const entry = state.block.entries.get(seq)!;
+      // A thread-only reply shows in its thread (threadView), not in the chat (§7.12).
+      if (!isThreadOnly(entry)) stored.push(storedView(entry, state, context.me));
+    }
   }
   // An outbox item leaves the outbox when its entry is applied (Outbox.settle), so the two
   // never show the same message; the items come after the stored messages, oldest first.
-  const pending = context.outbox.map((item) => outboxView(item, state, context));
+  const pending = context.outbox.filter((item) => !isThreadOnly(item)).map((item) => outboxView(item, state, context));
   const typing = [...state.typing].filter(([, expiresAt]) => expiresAt > context.nowMs).map(([account]) => account);
   const view: ConversationView = {
     conversation,
@@ -38,6 +42,28 @@ export function conversationView(state: ConversationState, context: ViewContext)
   if (state.members) view.members = state.members;
   if (state.left) view.left = true;
   return view;
+}
+
+/** An open thread (§7.12): its root, its loaded replies oldest first, then our replies to it
+ * still in the outbox (`context.outbox` holds the conversation's). */
+export function threadView(thread: ThreadState, state: ConversationState, context: ViewContext): ThreadView {
+  const seqs = [...thread.replies.keys()].sort((a, b) => a - b);
+  const stored = seqs.map((seq) => storedView(thread.replies.get(seq)!, state, context.me));
+  const pending = context.outbox.filter((item) => item.thread === thread.root.seq).map((item) => outboxView(item, state, context));
+  let unread = 0;
+  for (const seq of seqs) {
+    const reply = thread.replies.get(seq)!;
+    if (seq > thread.readSeq && reply.sender !== context.me && reply.recalled_at_ms === undefined && !reply.hidden) unread += 1;
+  }
+  return {
+    conversation: state.conversation,
+    root: storedView(thread.root, state, context.me),
+    replies: [...stored, ...pending],
+    atStart: thread.atStart,
+    following: thread.following,
+    readSeq: thread.readSeq,
+    unread,
+  };
 }
 
 /** The group's name; for a direct chat the peer's display name, or its address until the
@@ -103,17 +129,34 @@ export function sameMessage(a: MessageView, b: MessageView): boolean {
  * that compares by reference re-renders only the messages (and views) that changed. */
 export function shareView(prev: ConversationView | undefined, next: ConversationView): ConversationView {
   if (!prev || prev.conversation.id !== next.conversation.id) return next;
-  const before = new Map(prev.messages.map((m) => [m.key, m]));
-  const messages = next.messages.map((m) => {
-    const old = before.get(m.key);
-    return old && sameMessage(old, m) ? old : m;
-  });
   const shared: ConversationView = {
     ...next,
-    messages: sameItems(prev.messages, messages) ? prev.messages : messages,
+    messages: shareMessages(prev.messages, next.messages),
     typing: sameItems(prev.typing, next.typing) ? prev.typing : next.typing,
   };
   return shallowEqual(prev, shared) ? prev : shared;
+}
+
+/** `next` with what equals `prev` replaced by `prev`'s own objects, as shareView does. */
+export function shareThreadView(prev: ThreadView | undefined, next: ThreadView): ThreadView {
+  if (!prev || prev.conversation.id !== next.conversation.id || prev.root.entry.seq !== next.root.entry.seq) return next;
+  const shared: ThreadView = {
+    ...next,
+    root: sameMessage(prev.root, next.root) ? prev.root : next.root,
+    replies: shareMessages(prev.replies, next.replies),
+  };
+  return shallowEqual(prev, shared) ? prev : shared;
+}
+
+/** `next`, with each message that equals the one of `prev` with its key replaced by that one,
+ * and `prev` itself when every message is. */
+function shareMessages(prev: MessageView[], next: MessageView[]): MessageView[] {
+  const before = new Map(prev.map((m) => [m.key, m]));
+  const messages = next.map((m) => {
+    const old = before.get(m.key);
+    return old && sameMessage(old, m) ? old : m;
+  });
+  return sameItems(prev, messages) ? prev : messages;
 }
 
 /** An outbox item as a message; `state` (its conversation, when known) gives an acked one's
@@ -132,6 +175,8 @@ export function outboxView(item: OutboxItem, state: ConversationState | undefine
   if (item.mentions?.length) entry.mentions = item.mentions;
   if (item.mentionAll) entry.mention_all = true;
   if (item.replyTo !== undefined) entry.reply_to = item.replyTo;
+  if (item.thread !== undefined) entry.thread = item.thread;
+  if (item.broadcast) entry.broadcast = true;
   const view: MessageView = { key: `out:${item.clientMsgId}`, entry, mine: true, state: item.state };
   if (item.ack && state) {
     // Stored, and its entry not applied yet: as far as it got, like a stored message.

@@ -20,7 +20,14 @@ export interface SyncResponse {
 export interface SendRequest {
   client_msg_id: string; kind: string; body: Record<string, unknown>;
   mentions?: string[]; mention_all?: boolean; reply_to?: number;
+  /** A reply in the thread of this root, and whether it also goes to the chat (§7.12). */
+  thread?: number; broadcast?: boolean;
 }
+
+/** `PATCH /v1/conversations/{id}/threads/{root}`, `update_thread` (§7.12). */
+export interface ThreadChange { following?: boolean; read_seq?: number }
+/** `GET /v1/threads`, `list_threads` (§7.12). */
+export interface ThreadsQuery { conversation?: number; limit?: number }
 
 export type CreateConversationRequest =
   | { kind: "direct"; peer: string }
