@@ -22,6 +22,7 @@ import { ImageViewer } from "./content.tsx";
 import { ForwardDialog } from "./dialogs.tsx";
 import { GroupInfo } from "./GroupInfo.tsx";
 import { SharedPanel } from "./SharedPanel.tsx";
+import { ThreadList, ThreadPanel } from "./ThreadPanel.tsx";
 
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
@@ -38,8 +39,9 @@ export function typingText(names: string[], t: (k: "chat.typingOne" | "chat.typi
   return t("chat.typingMany");
 }
 
-/** `seq`: a message to bring into view once the chat is open (a link to it, a saved message). */
-export function ChatView({ id, seq }: { id: number; seq?: number | undefined }): JSX.Element {
+/** `seq`: a message to bring into view once the chat is open (a link to it, a saved message).
+ * `thread`: the root of a thread to show beside the chat (§7.12). */
+export function ChatView({ id, seq, thread }: { id: number; seq?: number | undefined; thread?: number | undefined }): JSX.Element {
   const client = useClient();
   const { t, locale } = useT();
   const now = useNow(15_000);
@@ -58,6 +60,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
   const [confirmBlock, setConfirmBlock] = useState(false);
   const [announcementHidden, setAnnouncementHidden] = useState<string | null>(null);
   const [pinsOpen, setPinsOpen] = useState(false);
+  const [threadsOpen, setThreadsOpen] = useState(false);
   /** A message to bring into view: loaded (older pages first) and scrolled to, then cleared. */
   const [target, setTarget] = useState<number | null>(seq ?? null);
   useEffect(() => { if (seq !== undefined) setTarget(seq); }, [seq]);
@@ -141,6 +144,30 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
     if (opened === "ok") client.loadPins(id).catch(() => { /* the bar stays as it was */ });
   }, [opened, id]);
   const pinned = useMemo<ReadonlySet<number>>(() => new Set((pins ?? []).map((p) => p.entry.seq)), [pins]);
+  // The threads the user follows here (§7.12), for the header's unread badge: loaded once the
+  // chat is open, kept current by the SDK.
+  const followedThreads = useClientState(client, () => client.threads(id));
+  useEffect(() => {
+    if (opened === "ok") client.loadThreads(id).catch(() => { /* the badge stays as it was */ });
+  }, [opened, id]);
+  const threadUnread = (followedThreads ?? []).reduce((n, th) => n + th.unread, 0);
+  // A thread opens beside the chat by its route (/c/{id}/thread/{root}), so that the browser's
+  // back button closes it and a link opens it. Closing it puts the focus back on its message.
+  const openThread = useCallback((root: number) => {
+    setShared(false);
+    setInfo(false);
+    setThreadsOpen(false);
+    navigate({ page: "chats", conversation: id, thread: root });
+  }, [id]);
+  const closeThread = useCallback(() => {
+    const root = thread;
+    navigate({ page: "chats", conversation: id });
+    requestAnimationFrame(() => {
+      const row = document.querySelector<HTMLElement>(`.message-list [data-testid="message"][data-seq="${root}"]`);
+      if (row) row.focus();
+      else focusComposer.current?.();
+    });
+  }, [id, thread]);
   const pinNames = useNames(client, (pins ?? []).flatMap((p) => [p.entry.sender, p.pinned_by]));
 
   // Going to a message that may not be loaded yet: older pages load until it is (as many as
@@ -209,6 +236,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         .then((ok) => { if (ok) toast(t(on ? "pins.pinned" : "pins.unpinned"), "info"); }),
       save: (v) => void attempt(() => client.saveMessage(id, v.entry.seq), t, (m) => toast(m))
         .then((ok) => { if (ok) toast(t("msg.saved"), "info"); }),
+      openThread,
     };
   }
   /** The seqs that may be selected, in the order shown. */
@@ -280,7 +308,7 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
   };
 
   return (
-    <div class={`chat-with-info${(info && group) || shared ? " info-open" : ""}`}>
+    <div class={`chat-with-info${(info && group) || shared || threadsOpen || thread !== undefined ? " info-open" : ""}`}>
       <section class="chat-pane" aria-label={title} onDragOver={onDragOver} onDragLeave={(e) => { if (e.currentTarget === e.target) setDrag(false); }} onDrop={onDrop}>
         <header class="chat-header">
           <IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} />
@@ -291,8 +319,14 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">
-            <IconButton icon="paperclip" label={t("chat.sharedItems")} pressed={shared} onClick={() => { setShared(!shared); setInfo(false); }} testid="shared-button" />
-            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { setInfo(!info); setShared(false); }} />}
+            <button type="button" class="icon-btn threads-btn" data-testid="threads-button" aria-pressed={threadsOpen}
+              aria-label={threadUnread > 0 ? t("nav.withBadge", { label: t("thread.list"), count: threadUnread }) : t("thread.list")} title={t("thread.list")}
+              onClick={() => { if (thread !== undefined) closeThread(); setThreadsOpen(!threadsOpen); setShared(false); setInfo(false); }}>
+              <Icon name="threads" size={20} />
+              {threadUnread > 0 && <span class="icon-badge" aria-hidden="true" data-testid="threads-badge">{threadUnread > 99 ? "99+" : threadUnread}</span>}
+            </button>
+            <IconButton icon="paperclip" label={t("chat.sharedItems")} pressed={shared} onClick={() => { if (thread !== undefined) closeThread(); setShared(!shared); setInfo(false); setThreadsOpen(false); }} testid="shared-button" />
+            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { if (thread !== undefined) closeThread(); setInfo(!info); setShared(false); setThreadsOpen(false); }} />}
             <MenuButton icon="more" label={t("chat.options")} items={[
               { label: conv.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void attempt(() => client.updateSettings(id, { pinned: !conv.me.pinned }), t, (m) => toast(m)) },
               { label: conv.me.muted ? t("list.unmute") : t("list.mute"), icon: conv.me.muted ? "bell" : "bellOff", onSelect: () => void attempt(() => client.updateSettings(id, { muted: !conv.me.muted }), t, (m) => toast(m)) },
@@ -363,6 +397,13 @@ export function ChatView({ id, seq }: { id: number; seq?: number | undefined }):
         </Dialog>
       )}
       {shared && <SharedPanel conversation={id} onClose={() => setShared(false)} onOpenImage={(fileId, name) => setImage({ fileId, name })} />}
+      {threadsOpen && thread === undefined && <ThreadList conversation={conv} onOpen={openThread} onClose={() => {
+        setThreadsOpen(false);
+        requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="threads-button"]')?.focus());
+      }} />}
+      {thread !== undefined && (
+        <ThreadPanel key={thread} conversation={conv} root={thread} members={members} group={group} moderator={moderator} chatLive={live} onClose={closeThread} />
+      )}
       {forwarding && <ForwardDialog from={id} seqs={forwarding} onClose={() => setForwarding(null)} onDone={() => setSelection(null)} />}
       {confirmHide && (
         <ConfirmDialog title={t("msg.deleteForMe")} text={t("select.confirmDelete", { count: confirmHide.length })} confirm={t("msg.deleteForMe")} danger

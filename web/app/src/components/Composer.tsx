@@ -2,11 +2,13 @@
 // composing), @mention autocomplete from the group's members, emoji, code blocks, files
 // (button, paste, and drop on the chat), voice messages (hold the microphone button and
 // release to send, or press it once to record and again to send), reply and edit modes,
-// typing signals and drafts.
+// typing signals and drafts. In a thread (beside the chat) it sends replies to the thread's
+// root, with "also send to the group"; its drafts stay on this device and it signals no typing
+// (the chat would show it).
 
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { Conversation, Member, MessageView } from "@magpie/sdk";
+import type { Conversation, Member, MessageView, SendOptions } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { editBody, editableText, type MentionCandidate, mentionQueryAt, parseComposer, rankCandidates } from "../lib/compose.ts";
 import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
@@ -23,6 +25,8 @@ import { RecordingPanel } from "./Voice.tsx";
 /** Unsent text per conversation, kept while the app runs (and sent to the server as the draft
  * when the user leaves the conversation). */
 const drafts = new Map<number, string>();
+/** Unsent replies per thread ("conversation:root"), kept while the app runs. */
+const threadDrafts = new Map<string, string>();
 
 const MAX_HEIGHT_PX = 220;
 /** Groups up to this size have all their members' names fetched for @mentions. */
@@ -48,12 +52,21 @@ export function Composer(props: {
   replyTo: MessageView | null; editing: MessageView | null;
   onCancelReply: () => void; onCancelEdit: () => void; onSent: () => void; onEditLast: () => void;
   focusRef: { current: (() => void) | null };
+  /** The root of the thread this composer replies in; undefined for the chat's own. */
+  thread?: number | undefined;
 }): JSX.Element {
   const client = useClient();
   const { t, locale } = useT();
   const conv = props.conversation;
   const id = conv.id;
-  const [text, setText] = useState(() => drafts.get(id) ?? conv.me.draft ?? "");
+  const thread = props.thread;
+  const draftKey = `${id}:${thread}`;
+  const [text, setText] = useState(() => (thread !== undefined ? threadDrafts.get(draftKey) ?? "" : drafts.get(id) ?? conv.me.draft ?? ""));
+  /** "Also send to the group" (§7.12 `broadcast`): for the next reply only. */
+  const [broadcast, setBroadcast] = useState(false);
+  const threadOptions = thread === undefined ? {} : { thread, ...(broadcast ? { broadcast: true } : {}) };
+  /** Element ids that are unique also with the chat's composer on the page. */
+  const idSuffix = thread === undefined ? `${id}` : `${id}-t${thread}`;
   const textRef = useRef(text);
   textRef.current = text;
   const area = useRef<HTMLTextAreaElement>(null);
@@ -76,9 +89,13 @@ export function Composer(props: {
 
   props.focusRef.current = () => area.current?.focus();
 
-  // Save the draft when leaving the conversation.
+  // Save the draft when leaving the conversation (a thread's only here).
   useEffect(() => () => {
     const draft = textRef.current;
+    if (thread !== undefined) {
+      if (draft.trim()) threadDrafts.set(draftKey, draft); else threadDrafts.delete(draftKey);
+      return;
+    }
     if (draft.trim()) drafts.set(id, draft); else drafts.delete(id);
     const server = conv.me.draft ?? "";
     if (draft.trim() !== server.trim()) client.updateSettings(id, { draft: draft.trim() ? draft : "" }).catch(() => { /* a draft is best effort */ });
@@ -184,13 +201,14 @@ export function Composer(props: {
     }
     const composed = parseComposer(text, candidatesNow(), { allowMentionAll: allowAll });
     if (!composed) return;
-    const options: { mentions?: string[]; mentionAll?: boolean; replyTo?: number } = {};
+    const options: SendOptions = { ...threadOptions };
     if (composed.mentions.length) options.mentions = composed.mentions;
     if (composed.mentionAll) options.mentionAll = true;
     if (props.replyTo && props.replyTo.entry.seq > 0) options.replyTo = props.replyTo.entry.seq;
     client.send(id, composed.kind, composed.body, options);
     setText("");
-    drafts.delete(id);
+    if (thread !== undefined) threadDrafts.delete(draftKey); else drafts.delete(id);
+    setBroadcast(false);
     setMention(null);
     props.onCancelReply();
     props.onSent();
@@ -198,7 +216,7 @@ export function Composer(props: {
 
   const sendFiles = (files: Iterable<File>) => {
     for (const f of files) {
-      const cmid = client.sendFile(id, f);
+      const cmid = client.sendFile(id, f, threadOptions);
       rememberPreview(cmid, f);
     }
     props.onSent();
@@ -232,7 +250,7 @@ export function Composer(props: {
     const el = e.currentTarget as HTMLTextAreaElement;
     setText(el.value);
     updateMention(el.value, el.selectionStart);
-    if (el.value.trim() && !props.editing) client.typing(id);
+    if (el.value.trim() && !props.editing && thread === undefined) client.typing(id);
   };
 
   const onPaste = (e: ClipboardEvent) => {
@@ -285,7 +303,7 @@ export function Composer(props: {
     if (r.elapsedMs() < VOICE_MS_MIN) { r.cancel(); toast(t("voice.tooShort"), "info"); return; }
     try {
       const recording = await r.stop();
-      client.sendVoice(id, recording.file, { durationMs: recording.durationMs, ...(recording.waveform ? { waveform: recording.waveform } : {}) });
+      client.sendVoice(id, recording.file, { durationMs: recording.durationMs, ...(recording.waveform ? { waveform: recording.waveform } : {}) }, threadOptions);
       props.onSent();
     } catch (e) {
       toast(errorText(e, t));
@@ -373,9 +391,9 @@ export function Composer(props: {
         </div>
       )}
       {mention && suggestions.length > 0 && (
-        <ul class="mention-list" role="listbox" id={`mentions-${id}`} aria-label={t("composer.suggestions")}>
+        <ul class="mention-list" role="listbox" id={`mentions-${idSuffix}`} aria-label={t("composer.suggestions")}>
           {suggestions.map((s, i) => (
-            <li key={s.account || "all"} id={`mention-${id}-${i}`} role="option" aria-selected={i === mention.active}
+            <li key={s.account || "all"} id={`mention-${idSuffix}-${i}`} role="option" aria-selected={i === mention.active}
               class={`person-row${i === mention.active ? " active" : ""}`}
               onMouseDown={(e) => { e.preventDefault(); pickSuggestion(s); }} onMouseEnter={() => setMention({ ...mention, active: i })}>
               {s.all
@@ -385,12 +403,13 @@ export function Composer(props: {
           ))}
         </ul>
       )}
-      {rec ? <RecordingPanel elapsedMs={rec.elapsedMs} levels={rec.levels} started={rec.started} hint={holdHint} warn={rec.outside} /> : <textarea ref={area} class="composer-input" rows={1} aria-label={t("composer.message")} placeholder={t("composer.placeholder", { name: props.title })}
+      {rec ? <RecordingPanel elapsedMs={rec.elapsedMs} levels={rec.levels} started={rec.started} hint={holdHint} warn={rec.outside} /> : <textarea ref={area} class="composer-input" rows={1} aria-label={thread === undefined ? t("composer.message") : t("thread.message")}
+        placeholder={thread === undefined ? t("composer.placeholder", { name: props.title }) : t("thread.placeholder")}
         value={text} onInput={onInput} onKeyDown={onKeyDown} onPaste={onPaste}
         onClick={(e) => updateMention(e.currentTarget.value, e.currentTarget.selectionStart)}
         onCompositionStart={() => { composing.current = true; }} onCompositionEnd={() => { composing.current = false; }}
-        aria-autocomplete={isGroupLike(conv) ? "list" : undefined} aria-controls={mention && suggestions.length ? `mentions-${id}` : undefined}
-        aria-activedescendant={mention && suggestions.length ? `mention-${id}-${mention.active}` : undefined} />}
+        aria-autocomplete={isGroupLike(conv) ? "list" : undefined} aria-controls={mention && suggestions.length ? `mentions-${idSuffix}` : undefined}
+        aria-activedescendant={mention && suggestions.length ? `mention-${idSuffix}-${mention.active}` : undefined} />}
       <div class="composer-bar">
         {rec && rec.mode === "tap" && <IconButton icon="trash" label={t("voice.cancel")} class="voice-cancel" onClick={cancelRecording} />}
         {!rec && <IconButton icon="smile" label={t("composer.emoji")} buttonRef={emojiBtn} onClick={() => setEmoji(!emoji)} expanded={emoji} haspopup="dialog" />}
@@ -405,7 +424,13 @@ export function Composer(props: {
         }} />}
         <input ref={fileInput} type="file" multiple hidden aria-label={t("composer.chooseFile")}
           onChange={(e) => { const input = e.currentTarget; sendFiles(Array.from(input.files ?? [])); input.value = ""; }} />
-        <span class="composer-hint">{rec ? "" : t("composer.hint")}</span>
+        {thread !== undefined && !rec && !props.editing && (
+          <label class="also-send">
+            <input type="checkbox" checked={broadcast} onChange={(e) => setBroadcast(e.currentTarget.checked)} />
+            <span>{conv.kind === "direct" ? t("thread.alsoSendChat") : t("thread.alsoSendGroup")}</span>
+          </label>
+        )}
+        <span class="composer-hint">{rec || thread !== undefined ? "" : t("composer.hint")}</span>
         {props.editing && <button type="button" class="btn btn-ghost" onClick={props.onCancelEdit}>{t("common.cancel")}</button>}
         {!props.editing && canRecord() && (
           // The same element in every state, so that a press held on it keeps its pointer.

@@ -8,7 +8,7 @@ import type { ChatClient, Conversation, Member, MessageView, Receipts } from "@m
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import { str } from "../lib/body.ts";
-import { formatClock, formatDay, formatFull } from "../lib/format.ts";
+import { formatClock, formatDay, formatFull, formatListTime } from "../lib/format.ts";
 import { previewText } from "../lib/preview.ts";
 import { systemText } from "../lib/system.ts";
 import { QUICK_REACTIONS } from "../lib/emoji.ts";
@@ -33,6 +33,8 @@ export interface RowEnv {
   /** What changes often (the summary, the members, the clock) and the chat's actions: read
    * when an action needs them, never a reason to re-render the rows. */
   live: { current: RowLive };
+  /** The root of the thread these rows are shown in (beside the chat); undefined in the chat. */
+  thread?: number | undefined;
 }
 
 export interface RowLive {
@@ -54,6 +56,19 @@ export interface RowLive {
   select: (v: MessageView) => void;
   /** While selecting: a click (or Space) on a message; `extend` for Shift (a run). */
   toggleSelected: (v: MessageView, extend: boolean) => void;
+  /** Opens the thread of this root beside the chat (§7.12). */
+  openThread: (root: number) => void;
+}
+
+/** A message shown in the chat, or in the thread the rows are shown in. */
+function findShown(client: ChatClient, env: RowEnv, seq: number): MessageView | undefined {
+  if (env.thread !== undefined) {
+    const thread = client.thread(env.conversation, env.thread);
+    if (thread?.root.entry.seq === seq) return thread.root;
+    const reply = thread?.replies.find((m) => m.entry.seq === seq);
+    if (reply) return reply;
+  }
+  return findMessage(client.view(env.conversation), seq);
 }
 
 /** A row while messages are being selected: whether it is, or cannot be. Undefined otherwise. */
@@ -146,8 +161,11 @@ const MessageRow = memo(function MessageRow(props: {
   const recalled = entry.recalled_at_ms !== undefined || (entry.body == null && !entry.hidden);
   const hidden = entry.hidden === true;
   const stored = entry.seq > 0;
-  const replied = useClientState(client, () => (entry.reply_to !== undefined ? findMessage(client.view(env.conversation), entry.reply_to) : undefined));
-  const nameOf = useNames(client, [entry.sender, ...(entry.mentions ?? []), entry.forwarded_from?.sender, replied?.entry.sender]);
+  const replied = useClientState(client, () => (entry.reply_to !== undefined ? findShown(client, env, entry.reply_to) : undefined));
+  // A reply that was also sent to the chat says, in the chat, which thread it answers.
+  const inChat = env.thread === undefined;
+  const threadRoot = useClientState(client, () => (inChat && entry.thread !== undefined ? findMessage(client.view(env.conversation), entry.thread) : undefined));
+  const nameOf = useNames(client, [entry.sender, ...(entry.mentions ?? []), entry.forwarded_from?.sender, replied?.entry.sender, threadRoot?.entry.sender]);
   const senderName = nameOf(entry.sender);
   const avatar = useProfile(client, mine ? undefined : entry.sender)?.avatar;
   const presence = usePresence(client, mine || group ? undefined : entry.sender);
@@ -168,6 +186,9 @@ const MessageRow = memo(function MessageRow(props: {
     const mayPost = postBlock(conv, now) === null;
     return [
       { label: t("msg.reply"), icon: "reply", hidden: !live || !mayPost, onSelect: () => env.live.current.reply(view) },
+      // In the chat: the thread of a root, or of the broadcast reply's root (§7.12).
+      { label: t("thread.replyInThread"), icon: "threads", hidden: !live || !mayPost || !inChat || env.live.current.left,
+        onSelect: () => env.live.current.openThread(entry.thread ?? entry.seq) },
       { label: t("msg.edit"), icon: "edit", hidden: !canEdit(entry, conv, me, now), onSelect: () => env.live.current.edit(view) },
       { label: t("msg.recall"), icon: "undo", hidden: !canRecall(entry, conv, members, me, now),
         onSelect: () => void attempt(() => client.recall(conversation, entry.seq), t, (m) => toast(m)) },
@@ -178,7 +199,7 @@ const MessageRow = memo(function MessageRow(props: {
       { label: t("msg.react"), icon: "smilePlus", hidden: !canReact(entry), onSelect: () => setPicker("quick") },
       { label: t("msg.copy"), icon: "copy", hidden: copyable === undefined || recalled,
         onSelect: () => void copyText(copyable ?? "").then(() => toast(t("msg.copied"), "info")) },
-      { label: t("select.start"), icon: "checkSquare", hidden: !canSelect(entry), onSelect: () => env.live.current.select(view) },
+      { label: t("select.start"), icon: "checkSquare", hidden: !canSelect(entry) || !inChat, onSelect: () => env.live.current.select(view) },
       { label: t("msg.deleteForMe"), icon: "trash", danger: true, hidden: !stored || hidden,
         onSelect: () => void attempt(() => client.hide(conversation, [entry.seq]), t, (m) => toast(m)) },
     ];
@@ -234,6 +255,12 @@ const MessageRow = memo(function MessageRow(props: {
       )}
       <div class="msg-main">
         {!continued && !mine && group && <div class="msg-sender">{senderName}</div>}
+        {inChat && entry.thread !== undefined && (
+          <button type="button" class="thread-origin" tabIndex={tab} onClick={() => env.live.current.openThread(entry.thread!)}>
+            <Icon name="threads" size={12} />
+            <span>{threadRoot ? t("thread.repliedTo", { text: previewText(threadRoot.entry, { t, locale, nameOf }) }) : t("thread.repliedToUnknown")}</span>
+          </button>
+        )}
         <div class="msg-line">
           {recalled ? (
             <div class="bubble bubble-note"><Icon name="undo" size={14} /> {t("msg.recalled")}</div>
@@ -283,6 +310,14 @@ const MessageRow = memo(function MessageRow(props: {
               onClick={(e) => setPicker("quick", e.currentTarget as HTMLElement)}><Icon name="smilePlus" size={14} /></button>
           </div>
         )}
+        {inChat && stored && (entry.thread_summary?.replies ?? 0) > 0 && (
+          <button type="button" class="thread-summary" data-testid="thread-summary" tabIndex={tab} onClick={() => env.live.current.openThread(entry.seq)}>
+            <Icon name="threads" size={14} />
+            <span class="thread-count">{entry.thread_summary!.replies === 1 ? t("thread.oneReply") : t("thread.replies", { count: entry.thread_summary!.replies })}</span>
+            <span class="thread-last">{t("thread.lastReply", { time: formatListTime(entry.thread_summary!.last_at_ms, Date.now(), locale, t("time.yesterday")) })}</span>
+          </button>
+        )}
+        {!inChat && entry.broadcast && <span class="thread-broadcast muted small">{t("thread.sentToChat")}</span>}
         {mine && view.state === "failed" && (
           <div class="msg-failed" role="alert">
             <Icon name="alert" size={14} />

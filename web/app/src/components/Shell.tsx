@@ -110,7 +110,7 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
           <div class="chats-layout">
             <ConversationList activeId={open} />
             {open !== undefined
-              ? <ChatView key={open} id={open} seq={route.page === "chats" ? route.seq : undefined} />
+              ? <ChatView key={open} id={open} seq={route.page === "chats" ? route.seq : undefined} thread={route.page === "chats" ? route.thread : undefined} />
               : <div class="chat-empty"><div class="brand-mark large" aria-hidden="true">鹊</div><p>{t("chat.selectPrompt")}</p><p class="muted small">{t("chat.switcherHint")}</p></div>}
           </div>
         )}
