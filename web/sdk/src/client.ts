@@ -141,6 +141,8 @@ export class MagpieClient implements ChatClient {
   private threadLoadCount = 0;
   private readonly threadsLoading = new Map<number, Promise<Thread[]>>();
   private readonly threadsAgain = new Set<number>();
+  /** The threads the UI has open (by threadKey()), whatever their loads are doing. */
+  private readonly threadsOpen = new Set<string>();
 
   constructor(
     readonly baseUrl: string,
@@ -716,11 +718,16 @@ export class MagpieClient implements ChatClient {
     return view;
   }
 
-  openThread(conversation: number, root: number): Promise<void> {
-    return this.engine.openThread(conversation, root);
+  async openThread(conversation: number, root: number): Promise<void> {
+    const key = threadKey(conversation, root);
+    this.threadsOpen.add(key);
+    await this.engine.openThread(conversation, root);
+    // Closed while its page was on its way: it is not kept current for nobody.
+    if (!this.threadsOpen.has(key)) this.engine.replica.closeThread(conversation, root);
   }
 
   closeThread(conversation: number, root: number): void {
+    this.threadsOpen.delete(threadKey(conversation, root));
     this.engine.replica.closeThread(conversation, root);
     this.builtThreadViews.delete(threadKey(conversation, root));
     this.changed();
