@@ -73,6 +73,8 @@ impl Link {
                     mentions: vec![],
                     mention_all: false,
                     reply_to: None,
+                    thread: None,
+                    broadcast: false,
                 };
                 let request = wire::Request::Send(wire::InConversation { conversation: *conversation, data: send });
                 let answer = conn.start(&request).await?;

@@ -236,6 +236,33 @@ impl Client {
     pub async fn remove_saved(&self, id: i64) -> Result<()> {
         self.call_empty(Method::DELETE, &format!("/v1/saved/{id}"), NO_BODY).await
     }
+
+    /// A page of the thread rooted at `root` (`after`/`before`/`limit` as for history).
+    pub async fn thread(&self, id: i64, root: i64, q: wire::HistoryQuery) -> Result<wire::ThreadPage> {
+        let mut path = format!("/v1/conversations/{id}/threads/{root}?");
+        for (name, value) in [("after", q.after), ("before", q.before), ("limit", q.limit)] {
+            if let Some(v) = value {
+                path.push_str(&format!("{name}={v}&"));
+            }
+        }
+        self.call(Method::GET, path.trim_end_matches(['?', '&']), NO_BODY).await
+    }
+
+    pub async fn update_thread(&self, id: i64, root: i64, req: wire::UpdateThreadRequest) -> Result<wire::Thread> {
+        self.call(Method::PATCH, &format!("/v1/conversations/{id}/threads/{root}"), Some(&req)).await
+    }
+
+    /// The threads the caller follows (one conversation's with `conversation`).
+    pub async fn threads(&self, conversation: Option<i64>, limit: Option<i64>) -> Result<Vec<wire::Thread>> {
+        let mut path = "/v1/threads?".to_owned();
+        for (name, value) in [("conversation", conversation), ("limit", limit)] {
+            if let Some(v) = value {
+                path.push_str(&format!("{name}={v}&"));
+            }
+        }
+        let list: wire::ThreadList = self.call(Method::GET, path.trim_end_matches(['?', '&']), NO_BODY).await?;
+        Ok(list.threads)
+    }
 }
 
 impl Client {
@@ -302,6 +329,8 @@ pub fn text_message(client_msg_id: &str, text: &str) -> wire::SendRequest {
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
+        broadcast: false,
     }
 }
 
@@ -434,5 +463,23 @@ impl Connection {
 
     pub async fn remove_saved(&self, id: i64) -> Result<()> {
         self.request(&Request::RemoveSaved(wire::SavedRef { id })).await.map(drop)
+    }
+
+    pub async fn thread(&self, conversation: i64, root: i64, data: wire::HistoryQuery) -> Result<wire::ThreadPage> {
+        self.request_as(&Request::GetThread(wire::AtRoot { conversation, root, data })).await
+    }
+
+    pub async fn update_thread(
+        &self,
+        conversation: i64,
+        root: i64,
+        data: wire::UpdateThreadRequest,
+    ) -> Result<wire::Thread> {
+        self.request_as(&Request::UpdateThread(wire::AtRoot { conversation, root, data })).await
+    }
+
+    pub async fn threads(&self, conversation: Option<i64>, limit: Option<i64>) -> Result<Vec<wire::Thread>> {
+        let request = Request::ListThreads(wire::ThreadsQuery { conversation, limit });
+        self.request_as::<wire::ThreadList>(&request).await.map(|l| l.threads)
     }
 }

@@ -188,6 +188,12 @@ pub struct Entry {
     pub mentions: Vec<AccountAddr>,
     pub mention_all: bool,
     pub reply_to: Option<Seq>,
+    /// A thread reply: the seq of its root (see [`ThreadPlace`]).
+    pub thread: Option<Seq>,
+    /// A thread reply that was also sent to the chat: it counts and shows as a message there.
+    pub broadcast: bool,
+    /// On a thread's root, read as it is now: its replies so far.
+    pub thread_summary: Option<ThreadSummary>,
     pub forwarded_from: Option<ForwardedFrom>,
     pub at_ms: i64,
     pub edited_at_ms: Option<i64>,
@@ -214,6 +220,45 @@ impl Entry {
     pub fn is_message(&self) -> bool {
         !op::ALL.contains(&self.kind.as_str())
     }
+
+    /// Is this a thread reply kept out of the chat (not also sent to it)?
+    pub fn in_thread_only(&self) -> bool {
+        self.thread.is_some() && !self.broadcast
+    }
+}
+
+/// A thread's replies as its root shows them: how many (recalled ones too, whose tombstones
+/// stay in the thread) and the newest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadSummary {
+    pub replies: u32,
+    pub last_seq: Seq,
+    pub last_at_ms: i64,
+}
+
+/// Where a new message goes in a thread: the root's seq, and whether it is also sent to the
+/// chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadPlace {
+    pub root: Seq,
+    pub broadcast: bool,
+}
+
+/// One account's standing in one thread: whether it follows it, and how far it read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadFollow {
+    pub following: bool,
+    pub read_seq: Seq,
+}
+
+/// A thread as one account sees it in its list of followed threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thread {
+    /// The root as it is now, with its [`ThreadSummary`].
+    pub root: Entry,
+    pub follow: ThreadFollow,
+    /// Replies after `follow.read_seq` that others sent, less recalled and hidden ones.
+    pub unread: u32,
 }
 
 /// An entry to append; the store assigns its seq, id and place.
@@ -229,6 +274,8 @@ pub struct NewEntry {
     pub mentions: Vec<AccountAddr>,
     pub mention_all: bool,
     pub reply_to: Option<Seq>,
+    /// A thread reply: its root and whether it also goes to the chat.
+    pub thread: Option<ThreadPlace>,
     pub forwarded_from: Option<ForwardedFrom>,
     pub at_ms: i64,
 }
@@ -278,6 +325,10 @@ pub enum Effect {
     /// marked recalled at this entry's time; each of those accounts gets `saved_changed` on its
     /// log (made by the store, which knows at commit who saved it).
     EraseSaved,
+    /// A thread reply: the root's thread counts one more reply, the sender follows the thread
+    /// and has read it up to this reply, and these accounts (the root's sender and those the
+    /// reply mentions) follow it unless they chose before whether to.
+    ThreadReply(Vec<AccountId>),
     /// Add (`on`) or remove an account's reaction on the target.
     React {
         account: AccountId,
@@ -330,6 +381,8 @@ pub struct Precondition<'a> {
     /// The entry that `target` names, if the append has one and it exists (with its
     /// reactions).
     pub target: Option<&'a Entry>,
+    /// The root that a thread reply names, if it exists.
+    pub root: Option<&'a Entry>,
     /// The membership rows of the append's `subjects` that exist (active or not).
     pub subjects: &'a [Member],
     /// In a direct chat, how the other member stands towards the author; read only when the
@@ -532,6 +585,8 @@ pub enum AccountEvent {
     SavedChanged { id: SavedId },
     /// A message this account saved was removed from its saved messages.
     SavedRemoved { id: SavedId },
+    /// This account followed or unfollowed a thread, or read it up to `read_seq`.
+    ThreadChanged { conversation: ConversationId, root: Seq, following: bool, read_seq: Seq },
 }
 
 /// An account event as logged.

@@ -547,6 +547,7 @@ fn system_entry(caller: &Principal, conversation: ConversationId, notice: Notice
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
         forwarded_from: None,
         at_ms,
     }

@@ -23,6 +23,8 @@ pub const TABLES: &[&str] = &[
     "hidden_entries",
     "pins",
     "saved",
+    "threads",
+    "thread_follows",
     "account_events",
     "contacts",
     "friend_requests",

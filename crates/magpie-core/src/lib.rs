@@ -29,6 +29,7 @@ pub mod previews;
 pub mod saved;
 mod settings;
 pub mod stickers;
+pub mod threads;
 
 pub use error::{Error, Result, StoreError, Unit};
 pub use limiter::WindowLimiter;
@@ -52,6 +53,7 @@ pub struct Core {
     pub previews: previews::LinkPreviews,
     pub saved: saved::Saved,
     pub stickers: stickers::Stickers,
+    pub threads: threads::Threads,
     pub settings: Arc<Settings>,
     /// The rate limits' counts (shared by a cluster's nodes): also the transport's request
     /// limits.
@@ -102,6 +104,7 @@ impl Core {
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
         let saved = saved::Saved::new(deps.clone(), s, conversations.clone());
+        let threads = threads::Threads::new(deps.clone(), s, conversations.clone());
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, poll).into_iter().collect();
         Core {
@@ -115,6 +118,7 @@ impl Core {
             previews,
             saved,
             stickers,
+            threads,
             settings,
             counters: stores.counters.clone(),
             clock,

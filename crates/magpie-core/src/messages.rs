@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::chat::{
     AccountEvent, Append, Appended, Check, Conversation, ConversationKind, Effect, Entry, ForwardedFrom, LoggedEvent,
-    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Pin, Precondition, Receipts, SharedKind, Summary, op,
+    Member, MemberRole, MemberSettingsPatch, NewEntry, Page, Pin, Precondition, Receipts, SharedKind, Summary,
+    ThreadPlace, op,
 };
 use crate::content::{self, BodyLimits};
 use crate::conversations::{Conversations, NOT_FOUND, check_role, visible};
@@ -44,6 +45,10 @@ pub struct Outgoing {
     pub mentions: Vec<String>,
     pub mention_all: bool,
     pub reply_to: Option<Seq>,
+    /// A thread reply: the root's seq.
+    pub thread: Option<Seq>,
+    /// A thread reply also sent to the chat (only with `thread`).
+    pub broadcast: bool,
 }
 
 /// The answer to an append: the stored entry, and whether it was stored by an earlier
@@ -109,6 +114,12 @@ impl Messages {
     pub async fn send(&self, caller: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
         let client_msg_id = client_msg_id(&msg.client_msg_id)?;
         content::validate_sendable_kind(&msg.kind)?;
+        if msg.thread.is_some_and(|root| root.0 < 1) {
+            return Err(Error::invalid("thread", "must be the seq of a message of this conversation"));
+        }
+        if msg.broadcast && msg.thread.is_none() {
+            return Err(Error::invalid("broadcast", "only a thread reply is also sent to the chat"));
+        }
         let reads_first = !msg.mentions.is_empty()
             || msg.kind == content::kind::STICKER
             || !content::file_refs(&msg.kind, &msg.body).is_empty();
@@ -158,11 +169,15 @@ impl Messages {
     ) -> Append {
         let admins_only_all = !self.deps.settings.members_may_mention_all;
         let (domain, reply_to, wants_all) = (caller.account.domain_id, msg.reply_to, msg.mention_all);
+        let thread = msg.thread.map(|root| ThreadPlace { root, broadcast: msg.broadcast });
         let check: Check = Box::new(move |p| {
             if p.conversation.domain_id != domain {
                 return Err(NOT_FOUND);
             }
             let role = may_post(p)?;
+            if thread.is_some() {
+                thread_root(p)?;
+            }
             if let Some(reply_to) = reply_to
                 && !(p.author.is_some_and(|me| visible(me, reply_to))
                     && reply_to <= p.conversation.last_seq
@@ -191,10 +206,18 @@ impl Messages {
             // `@all` means nothing in a direct chat: the store drops it there.
             mention_all: msg.mention_all,
             reply_to: msg.reply_to,
+            thread,
             forwarded_from: None,
             at_ms: self.deps.clock.now_ms(),
         };
-        let mut effects = vec![Effect::Message, Effect::Mention(mention_ids)];
+        // A reply kept in its thread is not a message of the chat: it counts there, not here.
+        let mut effects = match thread {
+            None => vec![Effect::Message, Effect::Mention(mention_ids)],
+            Some(ThreadPlace { broadcast: true, .. }) => {
+                vec![Effect::Message, Effect::Mention(mention_ids.clone()), Effect::ThreadReply(mention_ids)]
+            }
+            Some(ThreadPlace { broadcast: false, .. }) => vec![Effect::ThreadReply(mention_ids)],
+        };
         effects.extend(content::shared_kind(&entry.kind, &entry.body).map(Effect::Share));
         Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }
     }
@@ -280,6 +303,7 @@ impl Messages {
             mentions: vec![],
             mention_all: false,
             reply_to: None,
+            thread: None,
             forwarded_from,
             at_ms: now,
         };
@@ -767,6 +791,7 @@ impl Messages {
             mentions: vec![],
             mention_all: false,
             reply_to: None,
+            thread: None,
             forwarded_from: None,
             at_ms: self.deps.clock.now_ms(),
         }
@@ -851,6 +876,20 @@ fn may_post(p: &Precondition<'_>) -> Result<MemberRole> {
         return Err(Error::Forbidden);
     }
     Ok(role)
+}
+
+/// The root a thread reply names: a message the author can read, not itself a thread reply,
+/// not recalled.
+fn thread_root<'a>(p: &Precondition<'a>) -> Result<&'a Entry> {
+    let readable = |root: &&Entry| {
+        root.is_message()
+            && root.thread.is_none()
+            && root.recalled_at_ms.is_none()
+            && p.author.is_some_and(|me| visible(me, root.seq))
+    };
+    p.root
+        .filter(readable)
+        .ok_or_else(|| Error::invalid("thread", "must be a message of this conversation that you can read"))
 }
 
 /// In a direct chat, the other member must take the author's messages: it does not block
@@ -984,6 +1023,9 @@ mod tests {
             mentions: vec![],
             mention_all: false,
             reply_to: None,
+            thread: None,
+            broadcast: false,
+            thread_summary: None,
             forwarded_from: None,
             at_ms: 0,
             edited_at_ms: None,
@@ -1006,6 +1048,49 @@ mod tests {
     const BLOCKED: DirectPeer = DirectPeer { blocks_author: true, contacts: true, friendship_required: false };
     const STRANGER: DirectPeer = DirectPeer { blocks_author: false, contacts: false, friendship_required: true };
     const FRIEND: DirectPeer = DirectPeer { blocks_author: false, contacts: true, friendship_required: true };
+
+    #[test]
+    fn what_a_thread_reply_may_answer() {
+        // (root: (kind, seq, in a thread already, recalled), author joined at, answer)
+        type Row = (Option<(&'static str, i64, bool, bool)>, i64, &'static str);
+        let rows: &[Row] = &[
+            (Some(("text", 3, false, false)), 1, "ok"),
+            (Some(("newer_kind", 3, false, false)), 3, "ok"),
+            (Some(("text", 3, false, false)), 4, "invalid"),
+            (Some(("text", 3, true, false)), 1, "invalid"),
+            (Some(("text", 3, false, true)), 1, "invalid"),
+            (Some(("system", 3, false, false)), 1, "invalid"),
+            (Some(("reaction", 3, false, false)), 1, "invalid"),
+            (None, 1, "invalid"),
+        ];
+        for (i, (root, joined, answer)) in rows.iter().enumerate() {
+            let conversation = conversation(ConversationKind::Group, false, false);
+            let mut author = member(MemberRole::Member, true, None);
+            author.joined_seq = Seq(*joined);
+            let root = root.map(|(kind, seq, threaded, recalled)| {
+                let mut e = entry(kind, recalled);
+                e.seq = Seq(seq);
+                e.thread = threaded.then_some(Seq(1));
+                e
+            });
+            let p = Precondition {
+                conversation: &conversation,
+                author: Some(&author),
+                target: None,
+                root: root.as_ref(),
+                subjects: &[],
+                peer: None,
+                pins: None,
+                now_ms: NOW,
+            };
+            let got = match thread_root(&p) {
+                Ok(_) => "ok",
+                Err(Error::InvalidField { field: "thread", .. }) => "invalid",
+                Err(_) => "other",
+            };
+            assert_eq!(got, *answer, "row {i}");
+        }
+    }
 
     #[test]
     fn who_may_post() {
@@ -1051,6 +1136,7 @@ mod tests {
                 conversation: &conversation,
                 author: author.as_ref(),
                 target: None,
+                root: None,
                 subjects: &[],
                 peer: *peer,
                 pins: None,
@@ -1077,6 +1163,7 @@ mod tests {
                 conversation: &group,
                 author: Some(&author),
                 target: None,
+                root: None,
                 subjects: &[],
                 peer: None,
                 pins: None,
@@ -1102,6 +1189,7 @@ mod tests {
                 conversation: &group,
                 author: None,
                 target: target.as_ref(),
+                root: None,
                 subjects: &[],
                 peer: None,
                 pins: None,
@@ -1159,6 +1247,7 @@ mod tests {
                 conversation: &conversation,
                 author: author.as_ref(),
                 target: target.as_ref(),
+                root: None,
                 subjects: &[],
                 peer: *peer,
                 pins: Some(*pins),
@@ -1190,6 +1279,7 @@ mod tests {
                 conversation: &chat,
                 author: None,
                 target: None,
+                root: None,
                 subjects: &[],
                 peer,
                 pins: None,

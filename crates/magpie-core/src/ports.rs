@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::chat::{AccountEvent, Entry};
 use crate::chat::{
     Append, Appended, Committed, Conversation, LoggedEvent, Member, MemberSettingsPatch, NewConversation, Page, Pin,
-    SharedKind, Summary,
+    SharedKind, Summary, Thread, ThreadFollow,
 };
 use crate::contacts::{ContactState, FriendRequest};
 use crate::files::{ByteRange, FileId, FinishedBlob, StoredFile, Upload, Written};
@@ -38,6 +38,7 @@ pub struct Stores {
     pub stickers: Arc<dyn StickerStore>,
     pub cursors: Arc<dyn CursorStore>,
     pub saved: Arc<dyn SavedStore>,
+    pub threads: Arc<dyn ThreadStore>,
     pub previews: Arc<dyn PreviewStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
@@ -58,6 +59,7 @@ impl Stores {
             + StickerStore
             + CursorStore
             + SavedStore
+            + ThreadStore
             + PreviewStore,
     {
         Stores {
@@ -68,6 +70,7 @@ impl Stores {
             files: store.clone(),
             stickers: store.clone(),
             saved: store.clone(),
+            threads: store.clone(),
             cursors: store.clone(),
             previews: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
@@ -629,6 +632,66 @@ pub trait SavedStore: Send + Sync + 'static {
         events: Vec<(AccountId, AccountEvent)>,
         at_ms: i64,
     ) -> StoreResult<bool>;
+}
+
+/// Threads: their replies, and who follows which and how far it read it (see
+/// [`crate::threads`]). Replies themselves are appended through [`ConversationLog::append`]
+/// with [`crate::chat::Effect::ThreadReply`].
+#[async_trait]
+pub trait ThreadStore: Send + Sync + 'static {
+    /// A page of the replies of the thread rooted at `root`, as `viewer` sees them
+    /// (reactions, hidden flags), oldest first, [`Page`] counted over the replies' seqs, never
+    /// before `floor` and, if given, only before `ceiling`.
+    #[allow(clippy::too_many_arguments)]
+    async fn thread_entries(
+        &self,
+        conversation: ConversationId,
+        root: Seq,
+        page: Page,
+        floor: Seq,
+        ceiling: Option<Seq>,
+        limit: usize,
+        viewer: AccountId,
+    ) -> StoreResult<Vec<Entry>>;
+    /// The account's standing in one thread, if it ever followed it.
+    async fn thread_follow(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        root: Seq,
+    ) -> StoreResult<Option<ThreadFollow>>;
+    /// Sets whether the account follows the thread and raises its read mark there (never
+    /// lowers it; an account that never followed it stands at the root, unfollowed), in one
+    /// transaction that logs `thread_changed` with the outcome on the account's log when
+    /// anything changed. Returns the standing as it is now.
+    #[allow(clippy::too_many_arguments)]
+    async fn update_thread_follow(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        root: Seq,
+        following: Option<bool>,
+        read_seq: Option<Seq>,
+        at_ms: i64,
+    ) -> StoreResult<ThreadFollow>;
+    /// Replies of the thread after `after` that others than `account` sent, less recalled ones
+    /// and those `account` hid.
+    async fn thread_unread(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        root: Seq,
+        after: Seq,
+    ) -> StoreResult<u32>;
+    /// The threads the account follows, in conversations where it is an active member and
+    /// whose roots it can read (at or after its `joined_seq`), with `conversation` only that
+    /// one's; the one with the newest reply first, at most `limit`.
+    async fn followed_threads(
+        &self,
+        account: AccountId,
+        conversation: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Thread>>;
 }
 
 /// A domain's sticker packs.

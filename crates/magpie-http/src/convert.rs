@@ -171,6 +171,13 @@ pub fn entry(e: &chat::Entry) -> wire::Entry {
         mentions: e.mentions.iter().map(ToString::to_string).collect(),
         mention_all: e.mention_all,
         reply_to: e.reply_to.map(|r| r.0),
+        thread: e.thread.map(|r| r.0),
+        broadcast: e.broadcast,
+        thread_summary: e.thread_summary.map(|t| wire::ThreadSummary {
+            replies: t.replies,
+            last_seq: t.last_seq.0,
+            last_at_ms: t.last_at_ms,
+        }),
         forwarded_from: e.forwarded_from.as_ref().map(|f| wire::ForwardedFrom {
             conversation: f.conversation.0,
             seq: f.seq.0,
@@ -189,6 +196,16 @@ pub fn entry(e: &chat::Entry) -> wire::Entry {
             })
             .collect(),
         hidden: e.hidden,
+    }
+}
+
+pub fn thread(t: &chat::Thread) -> wire::Thread {
+    wire::Thread {
+        conversation: t.root.conversation.0,
+        root: entry(&t.root),
+        following: t.follow.following,
+        read_seq: t.follow.read_seq.0,
+        unread: t.unread,
     }
 }
 
@@ -297,6 +314,12 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
         }
         E::SavedChanged { id } => wire::AccountEvent::SavedChanged { id: id.0 },
         E::SavedRemoved { id } => wire::AccountEvent::SavedRemoved { id: id.0 },
+        E::ThreadChanged { conversation, root, following, read_seq } => wire::AccountEvent::ThreadChanged {
+            conversation: conversation.0,
+            root: root.0,
+            following: *following,
+            read_seq: read_seq.0,
+        },
     };
     wire::AccountEventFrame { seq: e.seq.0, at_ms: e.at_ms, event }
 }

@@ -224,6 +224,8 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/settings", patch(rest_chat::update_settings))
         .route("/conversations/{id}/messages", get(rest_chat::get_messages).post(rest_chat::send))
         .route("/conversations/{id}/shared", get(rest_chat::get_shared))
+        .route("/conversations/{id}/threads/{root}", get(rest_chat::get_thread).patch(rest_chat::update_thread))
+        .route("/threads", get(rest_chat::list_threads))
         .route("/link-preview", get(rest_chat::link_preview))
         .route("/link-preview/image", get(files::link_preview_image))
         .route("/conversations/{id}/messages/{seq}", patch(rest_chat::edit).delete(rest_chat::recall))

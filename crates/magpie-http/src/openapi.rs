@@ -34,6 +34,7 @@ use crate::{files, rest, rest_chat};
         rest_chat::list_stickers, rest_chat::create_sticker_pack, rest_chat::add_sticker,
         rest_chat::save_message, rest_chat::list_saved, rest_chat::get_saved, rest_chat::update_saved,
         rest_chat::remove_saved,
+        rest_chat::get_thread, rest_chat::update_thread, rest_chat::list_threads,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,

@@ -141,6 +141,8 @@ pub async fn send(core: &Core, p: &Principal, id: i64, req: wire::SendRequest) -
         mentions: req.mentions,
         mention_all: req.mention_all,
         reply_to: req.reply_to.map(Seq),
+        thread: req.thread.map(Seq),
+        broadcast: req.broadcast,
     };
     Ok(convert::ack(&core.messages.send(p, ConversationId(id), msg).await?))
 }
@@ -218,6 +220,45 @@ pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQ
     let id = ConversationId(id);
     let (entries, last_seq) = core.messages.history(p, id, page, page_len(q.limit)).await?;
     Ok(wire::EntryPage { entries: entries.iter().map(convert::entry).collect(), last_seq: last_seq.0 })
+}
+
+pub async fn get_thread(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    root: i64,
+    q: wire::HistoryQuery,
+) -> Result<wire::ThreadPage> {
+    let page = match (q.after, q.before) {
+        (Some(_), Some(_)) => return Err(Error::invalid("before", "give after or before, not both")),
+        (Some(after), None) => Page::After(Seq(after)),
+        (None, Some(before)) => Page::Before(Seq(before)),
+        (None, None) => Page::Before(Seq(i64::MAX)),
+    };
+    let page = core.threads.page(p, ConversationId(id), Seq(root), page, page_len(q.limit)).await?;
+    Ok(wire::ThreadPage {
+        root: convert::entry(&page.root),
+        entries: page.entries.iter().map(convert::entry).collect(),
+        following: page.follow.following,
+        read_seq: page.follow.read_seq.0,
+    })
+}
+
+pub async fn update_thread(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    root: i64,
+    req: wire::UpdateThreadRequest,
+) -> Result<wire::Thread> {
+    let thread = core.threads.update(p, ConversationId(id), Seq(root), req.following, req.read_seq.map(Seq)).await?;
+    Ok(convert::thread(&thread))
+}
+
+pub async fn list_threads(core: &Core, p: &Principal, q: wire::ThreadsQuery) -> Result<wire::ThreadList> {
+    let limit = q.limit.map(|l| usize::try_from(l).unwrap_or(0));
+    let threads = core.threads.list(p, q.conversation.map(ConversationId), limit).await?;
+    Ok(wire::ThreadList { threads: threads.iter().map(convert::thread).collect() })
 }
 
 pub async fn shared(core: &Core, p: &Principal, id: i64, q: wire::SharedQuery) -> Result<wire::SharedPage> {

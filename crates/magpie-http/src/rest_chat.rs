@@ -191,6 +191,44 @@ pub async fn get_messages(
     Ok(Json(ops::get_messages(&state.core, &caller, id, q).await?))
 }
 
+/// `GET /v1/conversations/{id}/threads/{root}`: a page of one thread's replies, with its root.
+#[utoipa::path(get, path = "/v1/conversations/{id}/threads/{root}", tag = "threads", security(("bearer" = [])),
+    params(("id" = i64, Path), ("root" = i64, Path), wire::HistoryQuery),
+    responses((status = 200, body = wire::ThreadPage), (status = 404, body = wire::ErrorBody)))]
+pub async fn get_thread(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, root)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<wire::HistoryQuery>,
+) -> ApiResult<wire::ThreadPage> {
+    Ok(Json(ops::get_thread(&state.core, &caller, id, root, q).await?))
+}
+
+/// `PATCH /v1/conversations/{id}/threads/{root}`: follows or unfollows a thread, and reads it
+/// up to a seq.
+#[utoipa::path(patch, path = "/v1/conversations/{id}/threads/{root}", tag = "threads", security(("bearer" = [])),
+    params(("id" = i64, Path), ("root" = i64, Path)), request_body = wire::UpdateThreadRequest,
+    responses((status = 200, body = wire::Thread), (status = 404, body = wire::ErrorBody)))]
+pub async fn update_thread(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, root)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<wire::UpdateThreadRequest>,
+) -> ApiResult<wire::Thread> {
+    Ok(Json(ops::update_thread(&state.core, &caller, id, root, req).await?))
+}
+
+/// `GET /v1/threads`: the threads the caller follows, the newest reply first.
+#[utoipa::path(get, path = "/v1/threads", tag = "threads", security(("bearer" = [])),
+    params(wire::ThreadsQuery), responses((status = 200, body = wire::ThreadList)))]
+pub async fn list_threads(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::ThreadsQuery>,
+) -> ApiResult<wire::ThreadList> {
+    Ok(Json(ops::list_threads(&state.core, &caller, q).await?))
+}
+
 /// `GET /v1/conversations/{id}/shared`: what the conversation shares of one kind (images,
 /// files or links), newest first, as the caller may read it.
 #[utoipa::path(get, path = "/v1/conversations/{id}/shared", tag = "messages", security(("bearer" = [])),

@@ -421,6 +421,9 @@ impl<'a> Connection<'a> {
             R::Unpin(r) => answer(ops::pin(core, p, r.conversation, r.seq, false).await),
             R::ListPins(r) => answer(ops::list_pins(core, p, r.conversation).await),
             R::GetMessages(r) => answer(ops::get_messages(core, p, r.conversation, r.data).await),
+            R::GetThread(r) => answer(ops::get_thread(core, p, r.conversation, r.root, r.data).await),
+            R::UpdateThread(r) => answer(ops::update_thread(core, p, r.conversation, r.root, r.data).await),
+            R::ListThreads(r) => answer(ops::list_threads(core, p, r).await),
             R::MarkRead(r) => answer(ops::mark_read(core, p, r.conversation, r.data).await),
             R::MarkDelivered(r) => answer(ops::mark_delivered(core, p, r.conversation, r.data).await),
             R::GetReceipts(r) => {

@@ -41,8 +41,8 @@ const MEMBER_COLUMN_COUNT: usize = 14;
 const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains d ON d.id = a.domain_id";
 const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
      e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
-     e.edited_at_ms, e.recalled_at_ms";
-const ENTRY_COLUMN_COUNT: usize = 18;
+     e.edited_at_ms, e.recalled_at_ms, e.thread_root, e.thread_broadcast";
+const ENTRY_COLUMN_COUNT: usize = 20;
 const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
 /// The writing transaction's id, as stored in `xid` columns.
 const XID: &str = "pg_current_xact_id()::text::bigint";
@@ -180,6 +180,9 @@ fn entry_from_row(row: &Row, at: usize) -> PgResult<Entry> {
         at_ms: row.try_get(at + 15)?,
         edited_at_ms: row.try_get(at + 16)?,
         recalled_at_ms: row.try_get(at + 17)?,
+        thread: row.try_get::<_, Option<i64>>(at + 18)?.map(Seq),
+        broadcast: row.try_get(at + 19)?,
+        thread_summary: None,
         reactions: vec![],
         hidden: false,
     })
@@ -265,25 +268,45 @@ async fn entries(
     limit: usize,
     viewer: AccountId,
 ) -> PgResult<Vec<Entry>> {
+    entries_of(c, id, None, page, floor, ceiling, limit, viewer).await
+}
+
+/// A page of the log, or with `thread` of that thread's replies only, oldest first, with
+/// reactions, the viewer's hidden marks and the roots' thread summaries.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn entries_of(
+    c: &impl GenericClient,
+    id: ConversationId,
+    thread: Option<Seq>,
+    page: Page,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    limit: usize,
+    viewer: AccountId,
+) -> PgResult<Vec<Entry>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let ceiling = ceiling.map_or(i64::MAX, |c| c.0);
+    // Two statements, not one with an optional filter, so that each is planned on its index.
+    let only = if thread.is_some() { "AND e.thread_root = $5" } else { "AND $5::bigint IS NULL" };
+    let root = thread.map(|t| t.0);
     let mut list: Vec<Entry> = match page {
         Page::After(after) => {
             let sql = format!(
                 "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = $1 AND e.seq > $2 AND e.seq < $4 \
-                 ORDER BY e.seq LIMIT $3"
+                 {only} ORDER BY e.seq LIMIT $3"
             );
             let after = after.0.max(floor.0 - 1);
-            let rows = c.query(&c.prepare_cached(&sql).await?, &[&id.0, &after, &limit, &ceiling]).await?;
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&id.0, &after, &limit, &ceiling, &root]).await?;
             rows.iter().map(|r| entry_from_row(r, 0)).collect::<PgResult<_>>()?
         }
         Page::Before(before) => {
             let sql = format!(
                 "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = $1 AND e.seq < $2 AND e.seq >= $3 \
-                 ORDER BY e.seq DESC LIMIT $4"
+                 {only} ORDER BY e.seq DESC LIMIT $4"
             );
-            let rows =
-                c.query(&c.prepare_cached(&sql).await?, &[&id.0, &before.0.min(ceiling), &floor.0, &limit]).await?;
+            let rows = c
+                .query(&c.prepare_cached(&sql).await?, &[&id.0, &before.0.min(ceiling), &floor.0, &limit, &root])
+                .await?;
             let mut list = rows.iter().map(|r| entry_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?;
             list.reverse();
             list
@@ -309,6 +332,7 @@ async fn entries(
             entry.body = None;
         }
     }
+    crate::threads::summarise(c, id, &mut list, first, last).await?;
     Ok(list)
 }
 
@@ -498,8 +522,10 @@ async fn insert_entry(
                  last_message_seq = CASE WHEN $15 THEN $2 ELSE last_message_seq END \
                  WHERE id = $1 AND last_seq = $2::bigint - 1 RETURNING message_count), \
              e AS (INSERT INTO entries (conversation_id, seq, sender_id, session_id, client_msg_id, kind, body, \
-                 target_seq, mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, xid) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, c.message_count, $13, {XID} FROM c \
+                 target_seq, mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, xid, \
+                 thread_root, thread_broadcast) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, c.message_count, $13, {XID}, $16, $17 \
+                 FROM c \
                  RETURNING id, xid, position), \
              m AS (UPDATE members SET read_seq = $2, delivered_seq = GREATEST(delivered_seq, $2) \
                  WHERE $15 AND conversation_id = $1 AND account_id = $3 AND EXISTS (SELECT 1 FROM e)) \
@@ -526,6 +552,8 @@ async fn insert_entry(
                 &entry.at_ms,
                 &tx.activity_base,
                 &message,
+                &entry.thread.map(|t| t.root.0),
+                &entry.thread.is_some_and(|t| t.broadcast),
             ],
         )
         .await?
@@ -602,6 +630,9 @@ fn inserted_entry(new: &NewEntry, seq: Seq, id: EntryId, sender_addr: AccountAdd
         mentions: new.mentions.clone(),
         mention_all: new.mention_all,
         reply_to: new.reply_to,
+        thread: new.thread.map(|t| t.root),
+        broadcast: new.thread.is_some_and(|t| t.broadcast),
+        thread_summary: None,
         forwarded_from: new.forwarded_from.clone(),
         at_ms: new.at_ms,
         edited_at_ms: None,
@@ -749,10 +780,15 @@ async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, E
         _ => None,
     };
     let pins = if append.reads_pins() { Some(pin_state(tx.c(), conv.id, new.target).await?) } else { None };
+    let root = match new.thread {
+        Some(place) => entry_at(tx.c(), conv.id, place.root).await?,
+        None => None,
+    };
     let pre = Precondition {
         conversation: &conv,
         author: author.as_ref(),
         target: target.as_ref(),
+        root: root.as_ref(),
         subjects: &members,
         peer,
         pins,
@@ -783,7 +819,7 @@ async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, E
         None => Arc::new(entry_at(tx.c(), conv.id, seq).await?.ok_or_else(|| corrupt("new entry"))?),
     };
     tx.publish(Committed::Entry { entry: published.clone(), membership_changed });
-    let left = apply_effects(tx, &conv, &new, seq, effects).await?;
+    let left = apply_effects(tx, &conv, &new, root.as_ref(), seq, effects).await?;
     let mut all_events = left;
     all_events.extend(events.iter().cloned());
     log_events(tx, &all_events, new.at_ms).await?;
@@ -808,6 +844,7 @@ async fn apply_effects(
     tx: &mut Tx<'_>,
     conv: &Conversation,
     new: &NewEntry,
+    root: Option<&Entry>,
     seq: Seq,
     effects: &[Effect],
 ) -> PgResult<Vec<(AccountId, AccountEvent)>> {
@@ -824,6 +861,10 @@ async fn apply_effects(
                     let sql = "INSERT INTO mentions (conversation_id, seq, account_id) VALUES ($1, $2, NULL)";
                     c.execute(&c.prepare_cached(sql).await?, &[&id, &seq.0]).await?;
                 }
+            }
+            Effect::ThreadReply(followers) => {
+                let root = root.ok_or_else(|| corrupt("thread root"))?;
+                crate::threads::count_reply(c, conv.id, root, new.sender, followers, seq, at).await?;
             }
             Effect::FileRefs(files) => {
                 let refs = c
@@ -1151,16 +1192,18 @@ async fn summaries(
         "SELECT {CONVERSATION_COLUMNS}, {MEMBER_COLUMNS}, peer.name, peer.domain, \
            (SELECT e.seq FROM entries e WHERE e.conversation_id = c.id AND e.seq <= c.last_message_seq \
               AND e.seq >= GREATEST(m.joined_seq, 1) AND e.kind <> ALL($1) \
+              AND (e.thread_root IS NULL OR e.thread_broadcast) \
               AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
                               WHERE h.account_id = m.account_id AND h.conversation_id = c.id AND h.seq = e.seq) \
             ORDER BY e.seq DESC LIMIT 1), \
            coalesce((SELECT e.message_number FROM entries e WHERE e.conversation_id = c.id AND e.seq <= m.read_seq \
                      ORDER BY e.seq DESC LIMIT 1), 0), \
            (SELECT count(*) FROM entries e WHERE e.conversation_id = c.id AND e.seq > m.read_seq \
-              AND e.recalled_at_ms IS NOT NULL), \
+              AND e.recalled_at_ms IS NOT NULL AND (e.thread_root IS NULL OR e.thread_broadcast)), \
            (SELECT count(*) FROM hidden_entries h JOIN entries e ON e.conversation_id = h.conversation_id \
               AND e.seq = h.seq WHERE h.account_id = m.account_id AND h.conversation_id = c.id \
-              AND h.seq > m.read_seq AND e.recalled_at_ms IS NULL AND e.kind <> ALL($1)), \
+              AND h.seq > m.read_seq AND e.recalled_at_ms IS NULL AND e.kind <> ALL($1) \
+              AND (e.thread_root IS NULL OR e.thread_broadcast)), \
            (SELECT count(DISTINCT x.seq) FROM mentions x WHERE x.conversation_id = c.id AND x.seq > m.read_seq \
               AND (x.account_id = m.account_id OR x.account_id IS NULL) \
               AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
@@ -1229,7 +1272,7 @@ async fn summaries(
 /// Typed NULLs in place of [`ENTRY_COLUMNS`], for the account events' rows of [`tail`].
 const NO_ENTRY: &str = "NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, \
      NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text, NULL::boolean, NULL::bigint, \
-     NULL::text, NULL::bigint, NULL::bigint, NULL::bigint";
+     NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::boolean";
 
 /// The log's tail after `after`, in one statement (one snapshot, one round trip): the commit
 /// line of its snapshot ([`line_query`], with the transactions `known_foreign`), then the entries
@@ -1266,18 +1309,20 @@ async fn tail(
         let Some(at) = r.try_get::<_, Option<i64>>(2)?.zip(r.try_get::<_, Option<i64>>(3)?) else {
             continue;
         };
-        let item = match r.try_get::<_, Option<i64>>(22)? {
+        // The event's columns follow the entry's.
+        let ev = 4 + ENTRY_COLUMN_COUNT;
+        let item = match r.try_get::<_, Option<i64>>(ev)? {
             None => {
                 let entry = entry_from_row(r, 4)?;
                 let membership_changed = entry.changes_membership();
                 Committed::Entry { entry: Arc::new(entry), membership_changed }
             }
             Some(account) => {
-                let event: String = r.try_get(25)?;
+                let event: String = r.try_get(ev + 3)?;
                 Committed::Event(Arc::new(LoggedEvent {
                     account: AccountId(account),
-                    seq: EventSeq(r.try_get(23)?),
-                    at_ms: r.try_get(24)?,
+                    seq: EventSeq(r.try_get(ev + 1)?),
+                    at_ms: r.try_get(ev + 2)?,
                     event: serde_json::from_str(&event).map_err(json_error)?,
                 }))
             }

@@ -35,8 +35,8 @@ const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m
 const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains d ON d.id = a.domain_id";
 const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
      e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
-     e.edited_at_ms, e.recalled_at_ms";
-const ENTRY_COLUMN_COUNT: usize = 18;
+     e.edited_at_ms, e.recalled_at_ms, e.thread_root, e.thread_broadcast";
+const ENTRY_COLUMN_COUNT: usize = 20;
 const ENTRY_FROM: &str = "FROM entries e JOIN accounts a ON a.id = e.sender_id JOIN domains d ON d.id = a.domain_id";
 
 pub(crate) fn corrupt(col: usize, what: &str) -> rusqlite::Error {
@@ -140,6 +140,9 @@ fn entry_from_row_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
         at_ms: row.get(at + 15)?,
         edited_at_ms: row.get(at + 16)?,
         recalled_at_ms: row.get(at + 17)?,
+        thread: row.get::<_, Option<i64>>(at + 18)?.map(Seq),
+        broadcast: row.get(at + 19)?,
+        thread_summary: None,
         reactions: vec![],
         hidden: false,
     })
@@ -223,27 +226,46 @@ pub(crate) fn entries(
     limit: usize,
     viewer: AccountId,
 ) -> rusqlite::Result<Vec<Entry>> {
+    entries_of(conn, id, None, page, floor, ceiling, limit, viewer)
+}
+
+/// A page of the log, or with `thread` of that thread's replies only, oldest first, with
+/// reactions, the viewer's hidden marks and the roots' thread summaries.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn entries_of(
+    conn: &Connection,
+    id: ConversationId,
+    thread: Option<Seq>,
+    page: Page,
+    floor: Seq,
+    ceiling: Option<Seq>,
+    limit: usize,
+    viewer: AccountId,
+) -> rusqlite::Result<Vec<Entry>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let ceiling = ceiling.map_or(i64::MAX, |c| c.0);
+    // Two statements, not one with an optional filter, so that each is planned on its index.
+    let only = if thread.is_some() { "AND e.thread_root = ?5" } else { "AND ?5 IS NULL" };
+    let root = thread.map(|t| t.0);
     let mut list: Vec<Entry> = match page {
         Page::After(after) => {
             let sql = format!(
                 "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq > ?2 AND e.seq < ?4 \
-                 ORDER BY e.seq LIMIT ?3"
+                 {only} ORDER BY e.seq LIMIT ?3"
             );
             let after = after.0.max(floor.0 - 1);
             conn.prepare_cached(&sql)?
-                .query_map(params![id.0, after, limit, ceiling], entry_from_row)?
+                .query_map(params![id.0, after, limit, ceiling, root], entry_from_row)?
                 .collect::<Result<_, _>>()?
         }
         Page::Before(before) => {
             let sql = format!(
                 "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.conversation_id = ?1 AND e.seq < ?2 AND e.seq >= ?3 \
-                 ORDER BY e.seq DESC LIMIT ?4"
+                 {only} ORDER BY e.seq DESC LIMIT ?4"
             );
             let mut list = conn
                 .prepare_cached(&sql)?
-                .query_map(params![id.0, before.0.min(ceiling), floor.0, limit], entry_from_row)?
+                .query_map(params![id.0, before.0.min(ceiling), floor.0, limit, root], entry_from_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             list.reverse();
             list
@@ -275,6 +297,7 @@ pub(crate) fn entries(
             entry.body = None;
         }
     }
+    crate::threads::summarise(conn, id, &mut list, first, last)?;
     Ok(list)
 }
 
@@ -456,8 +479,8 @@ fn insert_entry(
     let forwarded = entry.forwarded_from.as_ref().map(to_json).transpose()?;
     tx.prepare_cached(
         "INSERT INTO entries (conversation_id, seq, sender_id, session_id, client_msg_id, kind, body, target_seq, \
-         mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, position) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         mentions, mention_all, reply_to, forwarded_from, message_number, at_ms, position, thread_root, \
+         thread_broadcast) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         conversation.id.0,
@@ -475,6 +498,8 @@ fn insert_entry(
         number,
         entry.at_ms,
         activity,
+        entry.thread.map(|t| t.root.0),
+        entry.thread.is_some_and(|t| t.broadcast),
     ])?;
     Ok((Seq(seq), EntryId(tx.last_insert_rowid())))
 }
@@ -519,6 +544,9 @@ fn inserted_entry(new: NewEntry, seq: Seq, id: EntryId, sender_addr: AccountAddr
         mentions: new.mentions,
         mention_all: new.mention_all,
         reply_to: new.reply_to,
+        thread: new.thread.map(|t| t.root),
+        broadcast: new.thread.is_some_and(|t| t.broadcast),
+        thread_summary: None,
         forwarded_from: new.forwarded_from,
         at_ms: new.at_ms,
         edited_at_ms: None,
@@ -619,10 +647,15 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
     let subjects: Vec<Member> = subjects.into_iter().flatten().collect();
     let peer = if peer && conv.kind == ConversationKind::Direct { direct_peer(tx, &conv, new.sender)? } else { None };
     let pins = if reads_pins { Some(pin_state(tx, conv.id, new.target)?) } else { None };
+    let root = match new.thread {
+        Some(place) => entry(tx, conv.id, place.root)?,
+        None => None,
+    };
     let pre = Precondition {
         conversation: &conv,
         author: author.as_ref(),
         target: target.as_ref(),
+        root: root.as_ref(),
         subjects: &subjects,
         peer,
         pins,
@@ -648,6 +681,10 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                     tx.prepare_cached("INSERT INTO mentions (conversation_id, seq, account_id) VALUES (?1, ?2, NULL)")?
                         .execute(params![id, seq.0])?;
                 }
+            }
+            Effect::ThreadReply(followers) => {
+                let root = root.as_ref().ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                crate::threads::count_reply(tx, conv.id, root, new.sender, &followers, seq, at)?;
             }
             Effect::FileRefs(files) => {
                 let mut stmt = tx.prepare_cached(
@@ -994,7 +1031,7 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
     let newest_shown: Option<i64> = conn
         .prepare_cached(
             "SELECT e.seq FROM entries e WHERE e.conversation_id = ?1 AND e.seq <= ?2 AND e.seq >= ?3 \
-             AND e.kind NOT IN (?5, ?6, ?7, ?8) \
+             AND e.kind NOT IN (?5, ?6, ?7, ?8) AND (e.thread_root IS NULL OR e.thread_broadcast) \
              AND NOT EXISTS (SELECT 1 FROM hidden_entries h \
                              WHERE h.account_id = ?4 AND h.conversation_id = ?1 AND h.seq = e.seq) \
              ORDER BY e.seq DESC LIMIT 1",
@@ -1018,14 +1055,16 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
     // Both are read through indexes that hold only such rows, never the whole backlog.
     let recalled: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM entries WHERE conversation_id = ?1 AND seq > ?2 AND recalled_at_ms IS NOT NULL",
+            "SELECT count(*) FROM entries WHERE conversation_id = ?1 AND seq > ?2 AND recalled_at_ms IS NOT NULL \
+             AND (thread_root IS NULL OR thread_broadcast)",
         )?
         .query_row([id, me.read_seq.0], |r| r.get(0))?;
     let hidden: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM hidden_entries h JOIN entries e ON e.conversation_id = h.conversation_id \
              AND e.seq = h.seq WHERE h.account_id = ?3 AND h.conversation_id = ?1 AND h.seq > ?2 \
-             AND e.recalled_at_ms IS NULL AND e.kind NOT IN (?4, ?5, ?6, ?7)",
+             AND e.recalled_at_ms IS NULL AND e.kind NOT IN (?4, ?5, ?6, ?7) \
+             AND (e.thread_root IS NULL OR e.thread_broadcast)",
         )?
         .query_row(params![id, me.read_seq.0, me.account.0, OPS[0], OPS[1], OPS[2], OPS[3]], |r| r.get(0))?;
     let gone = recalled + hidden;

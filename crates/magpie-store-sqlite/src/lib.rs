@@ -25,6 +25,7 @@ mod files;
 mod migrate;
 mod previews;
 mod saved;
+mod threads;
 
 use std::cell::RefCell;
 use std::ops::Deref;

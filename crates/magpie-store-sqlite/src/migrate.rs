@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_shared_and_link_previews", include_str!("../migrations/sqlite/0009_shared_and_link_previews.sql")),
     ("0010_pins_saved", include_str!("../migrations/sqlite/0010_pins_saved.sql")),
     ("0011_avatar_files", include_str!("../migrations/sqlite/0011_avatar_files.sql")),
+    ("0012_threads", include_str!("../migrations/sqlite/0012_threads.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

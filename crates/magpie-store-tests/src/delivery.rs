@@ -545,6 +545,8 @@ async fn apply(
                 mentions: vec![],
                 mention_all: false,
                 reply_to: None,
+                thread: None,
+                broadcast: false,
             };
             core.messages.send(&people[sender % n], group(g), text).await.map(drop)
         }

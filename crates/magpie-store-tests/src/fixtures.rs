@@ -238,6 +238,7 @@ pub(crate) fn system_entry(conversation: ConversationId, sender: AccountId, body
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
         forwarded_from: None,
         at_ms: T0,
     }
@@ -273,6 +274,7 @@ pub(crate) fn message(
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
         forwarded_from: None,
         at_ms: T0,
     };

@@ -174,6 +174,15 @@ pub struct Entry {
     pub mention_all: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
+    /// On a thread reply: the seq of its root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
+    /// A thread reply that was also sent to the chat.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub broadcast: bool,
+    /// On a thread's root, in fetched history: its replies so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_summary: Option<ThreadSummary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded_from: Option<ForwardedFrom>,
     pub at_ms: i64,
@@ -190,6 +199,68 @@ pub struct Entry {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// A thread's replies as its root shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadSummary {
+    /// Replies so far, recalled ones too.
+    pub replies: u32,
+    /// The newest reply's seq and time.
+    pub last_seq: i64,
+    pub last_at_ms: i64,
+}
+
+/// `GET /v1/conversations/{id}/threads/{root}`: a page of one thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadPage {
+    /// The root as it is now, with its `thread_summary`.
+    pub root: Entry,
+    /// Replies as they are now, oldest first.
+    pub entries: Vec<Entry>,
+    /// The caller follows the thread.
+    pub following: bool,
+    /// The caller's read mark in the thread (the root's seq while it read none).
+    pub read_seq: i64,
+}
+
+/// `PATCH /v1/conversations/{id}/threads/{root}`: follow or unfollow, and read up to a seq.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateThreadRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<bool>,
+    /// Raises the caller's read mark in the thread (never lowers it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_seq: Option<i64>,
+}
+
+/// A thread the caller follows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Thread {
+    pub conversation: i64,
+    /// The root as it is now, with its `thread_summary`.
+    pub root: Entry,
+    pub following: bool,
+    pub read_seq: i64,
+    /// Replies after `read_seq` that others sent, less recalled and hidden ones.
+    pub unread: u32,
+}
+
+/// `GET /v1/threads`: the threads the caller follows, the newest reply first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadsQuery {
+    /// Only this conversation's threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// At most this many; clamped to 1 – 100, 50 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadList {
+    pub threads: Vec<Thread>,
 }
 
 impl Entry {
@@ -322,6 +393,13 @@ pub struct SendRequest {
     pub mention_all: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
+    /// The seq of a thread's root: the message is a reply in that thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
+    /// With `thread`: also send the reply to the chat.
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "crate::null_as_default")]
+    #[schema(nullable = true)]
+    pub broadcast: bool,
 }
 
 /// The answer to a send, forward, edit, recall or reaction: the stored entry's place.
@@ -760,6 +838,13 @@ pub enum AccountEvent {
     /// One of the caller's saved messages was removed.
     SavedRemoved {
         id: i64,
+    },
+    /// The caller followed or unfollowed a thread, or read it up to `read_seq`.
+    ThreadChanged {
+        conversation: i64,
+        root: i64,
+        following: bool,
+        read_seq: i64,
     },
     /// An event this client version does not know.
     #[serde(other)]

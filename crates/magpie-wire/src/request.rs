@@ -176,6 +176,13 @@ requests! {
     UpdateSaved(InSaved<UpdateSavedRequest>) = "update_saved",
     /// Answered with `{}`.
     RemoveSaved(SavedRef) = "remove_saved",
+    /// With `root`, and `after`, `before`, `limit` as `get_messages`; answered with
+    /// [`ThreadPage`].
+    GetThread(AtRoot<HistoryQuery>) = "get_thread",
+    /// Answered with [`Thread`].
+    UpdateThread(AtRoot<UpdateThreadRequest>) = "update_thread",
+    /// Answered with [`ThreadList`].
+    ListThreads(ThreadsQuery) = "list_threads",
 }
 
 /// A request frame as it arrives: its `id`, its `type`, and its `data` still as JSON text.

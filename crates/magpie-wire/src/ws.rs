@@ -54,6 +54,15 @@ pub struct AtEntry<T> {
     pub data: T,
 }
 
+/// WebSocket `data` of a request about one thread: its conversation and root beside the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AtRoot<T> {
+    pub conversation: i64,
+    pub root: i64,
+    #[serde(flatten)]
+    pub data: T,
+}
+
 /// WebSocket `data` naming one of the caller's saved messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SavedRef {

@@ -46,22 +46,19 @@ export interface Member {
 export interface MemberMarks { account: string; read_seq: number; delivered_seq: number }
 export interface Marks { conversation: number; members: MemberMarks[] }
 export interface Reaction { emoji: string; accounts: string[] }
-/** A thread root's replies (§7.12): how many (recalled ones too), and the newest's seq and time. */
-export interface ThreadSummary { replies: number; last_seq: number; last_at_ms: number }
 export interface Entry {
   conversation: number; seq: number; id: number; sender: string; client_msg_id?: string;
   kind: string; body: Record<string, unknown> | null; target?: number; mentions?: string[];
   mention_all?: boolean; reply_to?: number;
-  /** On a thread reply: its root's seq (§7.12). */
-  thread?: number;
-  /** On a thread reply that was also sent to the chat. */
-  broadcast?: boolean;
-  /** On a root, in history and thread pages (never in pushed entries). */
+  /** A thread reply: its root's seq, and whether it was also sent to the chat (§7.12). */
+  thread?: number; broadcast?: boolean;
+  /** On a root, in fetched history: its replies so far. */
   thread_summary?: ThreadSummary;
   forwarded_from?: { conversation: number; seq: number; sender: string; at_ms: number };
   at_ms: number; edited_at_ms?: number; recalled_at_ms?: number; reactions?: Reaction[];
   hidden?: boolean;
 }
+export interface ThreadSummary { replies: number; last_seq: number; last_at_ms: number }
 export interface Ack { conversation: number; seq: number; id: number; at_ms: number; duplicate: boolean }
 /** A pinned message (§7.5 "Pinning"): the message as it is now, who pinned it and when. */
 export interface Pin { entry: Entry; pinned_by: string; pinned_at_ms: number }

@@ -802,6 +802,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{id}/threads/{root}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/conversations/{id}/threads/{root}`: a page of one thread's replies, with its root. */
+        get: operations["get_thread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * `PATCH /v1/conversations/{id}/threads/{root}`: follows or unfollows a thread, and reads it
+         *     up to a seq.
+         */
+        patch: operations["update_thread"];
+        trace?: never;
+    };
     "/v1/conversations/{id}/typing": {
         parameters: {
             query?: never;
@@ -1137,6 +1158,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/threads`: the threads the caller follows, the newest reply first. */
+        get: operations["list_threads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1228,6 +1266,16 @@ export interface components {
             id: number;
             /** @enum {string} */
             kind: "saved_removed";
+        } | {
+            /** Format: int64 */
+            conversation: number;
+            following: boolean;
+            /** @enum {string} */
+            kind: "thread_changed";
+            /** Format: int64 */
+            read_seq: number;
+            /** Format: int64 */
+            root: number;
         } | {
             /** @enum {string} */
             kind: "unknown";
@@ -1386,6 +1434,8 @@ export interface components {
             at_ms: number;
             /** @description `null` once recalled, or when deleted for the caller. */
             body?: unknown;
+            /** @description A thread reply that was also sent to the chat. */
+            broadcast?: boolean;
             client_msg_id?: string | null;
             /** Format: int64 */
             conversation: number;
@@ -1416,6 +1466,12 @@ export interface components {
              *     `message_unpinned` notice names.
              */
             target?: number | null;
+            /**
+             * Format: int64
+             * @description On a thread reply: the seq of its root.
+             */
+            thread?: number | null;
+            thread_summary?: null | components["schemas"]["ThreadSummary"];
         };
         EntryPage: {
             entries: components["schemas"]["Entry"][];
@@ -1959,6 +2015,8 @@ export interface components {
         SendRequest: {
             /** @description A JSON object whose shape depends on `kind` (see docs/protocol.md). */
             body: Record<string, unknown>;
+            /** @description With `thread`: also send the reply to the chat. */
+            broadcast?: boolean | null;
             /**
              * @description Chosen by the client, unique per device: a retry with the same id never makes a
              *     second message. 1–64 bytes of `A-Z a-z 0-9 - _ . :`.
@@ -1976,6 +2034,11 @@ export interface components {
             mentions?: string[] | null;
             /** Format: int64 */
             reply_to?: number | null;
+            /**
+             * Format: int64
+             * @description The seq of a thread's root: the message is a reply in that thread.
+             */
+            thread?: number | null;
         };
         /** @description A frame from the server. */
         ServerFrame: (components["schemas"]["Hello"] & {
@@ -2167,6 +2230,53 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        /** @description A thread the caller follows. */
+        Thread: {
+            /** Format: int64 */
+            conversation: number;
+            following: boolean;
+            /** Format: int64 */
+            read_seq: number;
+            /** @description The root as it is now, with its `thread_summary`. */
+            root: components["schemas"]["Entry"];
+            /**
+             * Format: int32
+             * @description Replies after `read_seq` that others sent, less recalled and hidden ones.
+             */
+            unread: number;
+        };
+        ThreadList: {
+            threads: components["schemas"]["Thread"][];
+        };
+        /** @description `GET /v1/conversations/{id}/threads/{root}`: a page of one thread. */
+        ThreadPage: {
+            /** @description Replies as they are now, oldest first. */
+            entries: components["schemas"]["Entry"][];
+            /** @description The caller follows the thread. */
+            following: boolean;
+            /**
+             * Format: int64
+             * @description The caller's read mark in the thread (the root's seq while it read none).
+             */
+            read_seq: number;
+            /** @description The root as it is now, with its `thread_summary`. */
+            root: components["schemas"]["Entry"];
+        };
+        /** @description A thread's replies as its root shows them. */
+        ThreadSummary: {
+            /** Format: int64 */
+            last_at_ms: number;
+            /**
+             * Format: int64
+             * @description The newest reply's seq and time.
+             */
+            last_seq: number;
+            /**
+             * Format: int32
+             * @description Replies so far, recalled ones too.
+             */
+            replies: number;
+        };
         /** @description One thumbnail of an image: a JPEG whose longest side is at most `side`. */
         ThumbnailInfo: {
             /** Format: int32 */
@@ -2206,6 +2316,15 @@ export interface components {
         /** @description `PATCH /v1/saved/{id}`: the note; `null` or `""` clears it. */
         UpdateSavedRequest: {
             note?: string | null;
+        };
+        /** @description `PATCH /v1/conversations/{id}/threads/{root}`: follow or unfollow, and read up to a seq. */
+        UpdateThreadRequest: {
+            following?: boolean | null;
+            /**
+             * Format: int64
+             * @description Raises the caller's read mark in the thread (never lowers it).
+             */
+            read_seq?: number | null;
         };
     };
     responses: never;
@@ -4262,6 +4381,93 @@ export interface operations {
             };
         };
     };
+    get_thread: {
+        parameters: {
+            query?: {
+                after?: number;
+                before?: number;
+                /** @description The page size; clamped to 1 – `history_page_len_max`. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+                root: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_thread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                root: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateThreadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     typing: {
         parameters: {
             query?: never;
@@ -5082,6 +5288,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SyncResponse"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_threads: {
+        parameters: {
+            query?: {
+                /** @description Only this conversation's threads. */
+                conversation?: number;
+                /** @description At most this many; clamped to 1 – 100, 50 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadList"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */

@@ -20,7 +20,7 @@ export interface SyncResponse {
 export interface SendRequest {
   client_msg_id: string; kind: string; body: Record<string, unknown>;
   mentions?: string[]; mention_all?: boolean; reply_to?: number;
-  /** A reply in the thread of this root, and whether it also goes to the chat (§7.12). */
+  /** A thread reply: its root's seq; `broadcast` also sends it to the chat (§7.12). */
   thread?: number; broadcast?: boolean;
 }
 

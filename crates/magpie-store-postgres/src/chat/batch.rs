@@ -83,6 +83,7 @@ pub(crate) fn batchable(append: &Append) -> bool {
         && events.is_empty()
         && subjects.is_empty()
         && entry.target.is_none()
+        && entry.thread.is_none()
         && entry.mentions.is_empty()
         && !entry.mention_all
 }
@@ -322,8 +323,16 @@ async fn commit(writer: &Writer, appends: &[Append]) -> Result<BatchOutcome, Fai
         new.fit_to(conversation);
         let author = authors.get(&at);
         let peer = if conversation.kind == ConversationKind::Direct { peers.get(&at).copied() } else { None };
-        let pre =
-            Precondition { conversation, author, target: None, subjects: &[], peer, pins: None, now_ms: new.at_ms };
+        let pre = Precondition {
+            conversation,
+            author,
+            target: None,
+            root: None,
+            subjects: &[],
+            peer,
+            pins: None,
+            now_ms: new.at_ms,
+        };
         if let Err(refusal) = (append.check)(&pre) {
             outcomes.push(Some(Err(refusal)));
             continue;
@@ -544,6 +553,7 @@ mod tests {
                 mentions: vec![],
                 mention_all: false,
                 reply_to: None,
+                thread: None,
                 forwarded_from: None,
                 at_ms: 0,
             },

@@ -321,6 +321,8 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
+        broadcast: false,
     };
     alice.client.send_message(room.id, &msg).await.unwrap();
     // A pinned message and a saved one, with a note.

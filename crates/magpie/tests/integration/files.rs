@@ -220,6 +220,8 @@ async fn a_file_in_a_message_is_readable_by_its_readers_until_recalled() {
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
+        broadcast: false,
     };
     let sent = alice.client.send_message(team.id, &msg).await.unwrap();
     assert_eq!(bob.client.download(&id).await.unwrap(), data);
@@ -285,6 +287,8 @@ async fn expired_uploads_and_files_never_shared_are_deleted_and_their_blobs_with
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
+        broadcast: false,
     };
     alice.client.send_message(chat.id, &msg).await.unwrap();
     // An upload that expires at once.
@@ -434,6 +438,8 @@ async fn images_get_upright_thumbnails_without_metadata_and_a_blurhash() {
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
+        broadcast: false,
     };
     alice.client.send_message(chat.id, &msg).await.unwrap();
     let page = bob.client.messages(chat.id, Default::default()).await.unwrap();

@@ -29,5 +29,6 @@ mod sessions;
 mod shared;
 mod sync;
 mod tenancy;
+mod threads;
 mod web;
 mod websocket;

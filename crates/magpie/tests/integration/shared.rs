@@ -14,6 +14,8 @@ fn message(id: &str, kind: &str, body: Value) -> SendRequest {
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        thread: None,
+        broadcast: false,
     }
 }
 
