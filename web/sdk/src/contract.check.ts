@@ -14,14 +14,14 @@
 import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
-  SavedItem, SavedPage, Session, SharedPage, LinkPreview, StickerPack,
+  SavedItem, SavedPage, Session, SharedPage, LinkPreview, StickerPack, Thread, ThreadPage, ThreadSummary,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
-  SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, WirePendingRequest,
+  SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery, WirePendingRequest,
 } from "./wire.ts";
 
 type S = components["schemas"];
@@ -66,6 +66,14 @@ export type Checks = [
   Agree<Differ<SettingsChange, Wire<S["SettingsRequest"]>>>,
   Agree<Differ<Parameters<ChatClient["updateSettings"]>[1], Wire<S["SettingsRequest"]>>>,
   Agree<Differ<HistoryQuery, Wire<NonNullable<operations["get_messages"]["parameters"]["query"]>>>>,
+  // Threads (§7.12): a thread page is read with the history's query, counting replies only.
+  Agree<Differ<ThreadSummary, Wire<S["ThreadSummary"]>>>,
+  Agree<Differ<Thread, Wire<S["Thread"]>>>,
+  Agree<Differ<ThreadPage, Wire<S["ThreadPage"]>>>,
+  Agree<Differ<ThreadChange, Wire<S["UpdateThreadRequest"]>>>,
+  Agree<Differ<Parameters<ChatClient["updateThread"]>[2], Wire<S["UpdateThreadRequest"]>>>,
+  Agree<Differ<HistoryQuery, Wire<NonNullable<operations["get_thread"]["parameters"]["query"]>>>>,
+  Agree<Differ<ThreadsQuery, Wire<NonNullable<operations["list_threads"]["parameters"]["query"]>>>>,
   // The SDK always sends both cursors; the server reads an absent one as 0.
   Agree<Differ<SyncRequest, Wire<Pin<NonNullable<operations["sync"]["parameters"]["query"]>, "events_after" | "conversations_after">>>>,
   // SyncResponse.events are account events, compared below.
@@ -144,7 +152,7 @@ export type Checks = [
 /** The account event kinds that Replica.applyAccountEvent acts on by name. */
 type AccountEventKindsTheSdkActsOn =
   | "conversation_joined" | "conversation_left" | "read" | "peer_read" | "peer_delivered" | "settings_changed"
-  | "hidden" | "friend_request" | "saved_changed" | "saved_removed";
+  | "hidden" | "friend_request" | "saved_changed" | "saved_removed" | "thread_changed";
 /** The events that MagpieClient.onEvent and Socket act on by name. */
 type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked";
 
@@ -207,7 +215,7 @@ interface RestAnswers {
   updateSettings: "update_settings"; send: "send"; messages: "get_messages"; edit: "edit"; recall: "recall";
   react: "react"; receipts: "get_receipts"; forward: "forward"; hide: "hide"; markRead: "mark_read";
   pin: "pin"; unpin: "unpin"; saveMessage: "save_message"; saved: "list_saved"; savedItem: "get_saved";
-  updateSaved: "update_saved"; removeSaved: "remove_saved";
+  updateSaved: "update_saved"; removeSaved: "remove_saved"; thread: "get_thread"; updateThread: "update_thread";
   markDelivered: "mark_delivered"; typing: "typing"; friendRequests: "list_friend_requests";
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
@@ -220,7 +228,7 @@ interface RestListAnswers {
   conversations: ["list_conversations", "conversations"]; members: ["list_members", "members"];
   contacts: ["list_contacts", "accounts"]; blocked: ["list_blocked", "accounts"];
   sendFriendRequest: ["send_friend_request", "status"]; presence: ["get_presence", "presence"];
-  stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"];
+  stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"]; threads: ["list_threads", "threads"];
 }
 
 /** The JSON body of an operation's success (200 or 201), or void for a 204. */
