@@ -158,3 +158,44 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
     });
   }
 }
+
+test("a chat whose newest page is all thread replies loads older pages to its messages, and a thread opens from the keyboard", async ({ browser, server }) => {
+  const alice = await server.addUser("alice", { displayName: "Alice" });
+  const bob = await server.addUser("bob", { displayName: "Bob" });
+  const aliceApi = await api(server, alice);
+  const bobApi = await api(server, bob);
+  const chat = await aliceApi.group("Release", [bob.account]);
+  const question = "Who takes the release notes?";
+  const rootSeq = await aliceApi.send(chat, question);
+  // More replies than a history page, none of them in the chat.
+  const REPLIES = 70;
+  for (let i = 1; i <= REPLIES; i += 1) await reply(bobApi, chat, rootSeq, `note ${i}`);
+
+  const a = await signedIn(browser, server, alice);
+  const w = await words(a.page);
+  await conversation(a.page, "Release").click();
+  const log = a.page.getByRole("log", { name: w["chat.messages"] });
+  const root = log.locator(`[data-testid="message"][data-seq="${rootSeq}"]`);
+  await expect(root).toBeVisible();
+  await expect(root.getByTestId("thread-summary")).toContainText(fill(w["thread.replies"], { count: REPLIES }));
+  await expect(log.getByTestId("message")).toHaveCount(1);
+
+  // Keyboard: the message, Enter for its actions, "Reply in thread"; the focus goes into the
+  // panel, and Escape brings it back to the message.
+  await root.focus();
+  await a.page.keyboard.press("Enter");
+  await expect(a.page.getByRole("menuitem").first()).toBeFocused();
+  await a.page.getByRole("menuitem", { name: w["thread.replyInThread"] }).press("Enter");
+  const panel = a.page.getByTestId("thread-panel");
+  await expect(panel.getByRole("heading", { name: w["thread.title"] })).toBeFocused();
+  const replies = panel.getByRole("log", { name: w["thread.repliesLabel"] }).getByTestId("message");
+  await expect(replies.last()).toContainText(`note ${REPLIES}`);
+  // The newest page of the thread: the older replies load on request.
+  await panel.getByRole("button", { name: w["thread.loadOlder"] }).click();
+  await expect(replies).toHaveCount(REPLIES);
+  await expect(replies.first()).toContainText("note 1");
+  await expect(replies.first()).toBeFocused();
+  await a.page.keyboard.press("Escape");
+  await expect(panel).toHaveCount(0);
+  await expect(root).toBeFocused();
+});

@@ -110,7 +110,15 @@ export function ThreadPanel(props: {
     .then((ok) => { if (ok) toast(t(following ? "thread.unfollowed" : "thread.followed"), "info"); });
   const older = () => {
     setLoadingOlder(true);
-    client.loadOlderReplies(id, root).catch((e: unknown) => toast(errorText(e, t))).finally(() => setLoadingOlder(false));
+    atEnd.current = false;
+    client.loadOlderReplies(id, root).then(
+      // The button is gone once the first reply is there: the focus goes to that reply rather
+      // than to nowhere (then Escape and the arrow keys would not reach the panel).
+      () => requestAnimationFrame(() => {
+        if (document.activeElement === document.body) scroller.current?.querySelector<HTMLElement>('[role="log"] [data-testid="message"]')?.focus();
+      }),
+      (e: unknown) => toast(errorText(e, t)),
+    ).finally(() => setLoadingOlder(false));
   };
   const editLast = () => {
     const replies = view?.replies ?? [];
