@@ -3,7 +3,9 @@
 // message move live, the chat's unread count leaves the thread-only reply out, and the Threads
 // button counts the unread replies of the threads she follows; opening the thread reads it, on
 // her other device too. Unfollowing stops the count, following again brings it back, and the
-// list of followed threads leads to the thread. In English and Chinese, on a desktop and a phone.
+// list of followed threads leads to the thread. In English and Chinese, on a desktop and a phone;
+// and, once, a chat whose newest page holds only thread replies, the keyboard, and edits,
+// reactions and recalls of replies.
 
 import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
@@ -159,7 +161,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
   }
 }
 
-test("a chat whose newest page is all thread replies loads older pages to its messages, and a thread opens from the keyboard", async ({ browser, server }) => {
+test("a chat whose newest page is all thread replies loads older pages to its messages; a thread opens from the keyboard; replies are edited, reacted to and recalled", async ({ browser, server }) => {
   const alice = await server.addUser("alice", { displayName: "Alice" });
   const bob = await server.addUser("bob", { displayName: "Bob" });
   const aliceApi = await api(server, alice);
@@ -198,4 +200,37 @@ test("a chat whose newest page is all thread replies loads older pages to its me
   await a.page.keyboard.press("Escape");
   await expect(panel).toHaveCount(0);
   await expect(root).toBeFocused();
+
+  // In the thread, replies are edited, reacted to and recalled as in the chat; Bob sees it.
+  const b = await signedIn(browser, server, bob);
+  await conversation(b.page, "Release").click();
+  await b.page.goto(`/c/${chat}/thread/${rootSeq}`);
+  const bobsReplies = b.page.getByTestId("thread-panel").getByRole("log", { name: w["thread.repliesLabel"] }).getByTestId("message");
+  await root.getByTestId("thread-summary").click();
+  const box = panel.getByLabel(w["thread.message"], { exact: true });
+  await box.fill("I'll take them");
+  await box.press("Enter");
+  const mine = replies.filter({ hasText: "I'll take them" });
+  await expect(mine).toHaveAttribute("data-seq", /\d+/);
+  const act = async (row: typeof mine, item: string) => {
+    await row.hover();
+    await row.getByRole("button", { name: w["msg.actions"] }).click();
+    await a.page.getByRole("menuitem", { name: item }).click();
+  };
+  await act(mine, w["msg.edit"]);
+  await box.fill("I'll take them, and the changelog");
+  await box.press("Enter");
+  await expect(mine).toContainText("and the changelog");
+  await expect(mine).toContainText(w["msg.edited"]);
+  await expect(bobsReplies.filter({ hasText: "and the changelog" })).toBeVisible();
+  const last = replies.filter({ hasText: `note ${REPLIES}` });
+  await act(last, w["msg.react"]);
+  await a.page.getByRole("button", { name: fill(w["msg.reactWith"], { emoji: "👍" }) }).click();
+  await expect(last.getByRole("button", { name: fill(w["msg.reactionLabel"], { emoji: "👍", count: 1 }) })).toBeVisible();
+  await expect(bobsReplies.filter({ hasText: `note ${REPLIES}` }).getByRole("button", { name: fill(w["msg.reactionLabel"], { emoji: "👍", count: 1 }) })).toBeVisible();
+  const edited = replies.filter({ hasText: "and the changelog" });
+  const mineSeq = await edited.getAttribute("data-seq");
+  await act(edited, w["msg.recall"]);
+  await expect(panel.locator(`[data-testid="message"][data-seq="${mineSeq}"]`)).toContainText(w["msg.recalled"]);
+  await expect(b.page.getByTestId("thread-panel").locator(`[data-testid="message"][data-seq="${mineSeq}"]`)).toContainText(w["msg.recalled"]);
 });
