@@ -257,6 +257,8 @@ export class SyncEngine {
       throw error;
     }
     this.announce(entry);
+    // Without a loaded block, what the gap held never reached the threads held.
+    if (!this.replica.get(entry.conversation)?.block) this.hooks.threadsStale(entry.conversation);
   }
 
   /** Tells the owner of a live message from someone else, once. */
