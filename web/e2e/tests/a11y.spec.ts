@@ -133,7 +133,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       // Enter opens its actions; Reply quotes it in the composer.
       await a.page.keyboard.press("Enter");
       await expect(a.page.getByRole("menuitem").first()).toBeFocused();
-      await a.page.getByRole("menuitem", { name: w["msg.reply"] }).press("Enter");
+      await a.page.getByRole("menuitem", { name: w["msg.reply"], exact: true }).press("Enter");
       await expect(composer).toBeFocused();
       await expect(a.page.getByText(w["composer.replyingTo"].replace("{name}", zh ? "王伟" : "Bob"))).toBeVisible();
       await composer.fill(zh ? "好的" : "Sure");
