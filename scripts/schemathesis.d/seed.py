@@ -122,6 +122,13 @@ def main() -> None:
     saved = [tester.call("POST", "/v1/saved", {"conversation": group, "seq": seqs[3], "note": "seeded"})["id"]]
     saved.append(tester.call("POST", "/v1/saved", {"conversation": direct, "seq": seqs[1]})["id"])
 
+    # A thread on the group's first message: one reply kept in it, one also sent to the chat.
+    roots = [seqs[2]]
+    thread_reply = {"client_msg_id": uuid.uuid4().hex, "kind": "text", "body": {"text": "in the thread"}}
+    wren.call("POST", f"/v1/conversations/{group}/messages", {**thread_reply, "thread": roots[0]})
+    broadcast = {**thread_reply, "client_msg_id": uuid.uuid4().hex, "thread": roots[0], "broadcast": True}
+    finch.call("POST", f"/v1/conversations/{group}/messages", broadcast)
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -136,6 +143,7 @@ def main() -> None:
         "sessions": sessions,
         "domains": [DOMAIN],
         "saved": saved,
+        "roots": roots,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -144,6 +152,8 @@ def main() -> None:
             return "accounts"
         if parameter == "seq":
             return "seqs"
+        if parameter == "root":
+            return "roots"
         if parameter == "pack":
             return "packs"
         if parameter == "domain":
@@ -194,6 +204,7 @@ def main() -> None:
         "body.seq": "seqs",
         "body.seqs[*]": "seqs",
         "body.reply_to": "seqs",
+        "body.thread": "roots",
     }
     lines.append("[parameters]")
     lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in body.items()]
