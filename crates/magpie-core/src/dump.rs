@@ -23,6 +23,8 @@ pub const TABLES: &[&str] = &[
     "hidden_entries",
     "pins",
     "saved",
+    "scheduled_messages",
+    "scheduled_files",
     "account_events",
     "contacts",
     "friend_requests",

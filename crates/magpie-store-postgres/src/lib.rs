@@ -41,6 +41,7 @@ mod files;
 mod migrate;
 mod previews;
 mod saved;
+mod scheduled;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -13,6 +13,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_shared_and_link_previews", include_str!("../migrations/postgres/0003_shared_and_link_previews.sql")),
     ("0004_pins_saved", include_str!("../migrations/postgres/0004_pins_saved.sql")),
     ("0005_avatar_files", include_str!("../migrations/postgres/0005_avatar_files.sql")),
+    // 0006 is the message threads' (another branch); the two are put in order when they merge.
+    ("0007_scheduled_messages", include_str!("../migrations/postgres/0007_scheduled_messages.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

@@ -25,6 +25,7 @@ mod files;
 mod migrate;
 mod previews;
 mod saved;
+mod scheduled;
 
 use std::cell::RefCell;
 use std::ops::Deref;

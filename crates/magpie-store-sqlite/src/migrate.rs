@@ -19,6 +19,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_shared_and_link_previews", include_str!("../migrations/sqlite/0009_shared_and_link_previews.sql")),
     ("0010_pins_saved", include_str!("../migrations/sqlite/0010_pins_saved.sql")),
     ("0011_avatar_files", include_str!("../migrations/sqlite/0011_avatar_files.sql")),
+    // 0012 is the message threads' (another branch); the two are put in order when they merge.
+    ("0013_scheduled_messages", include_str!("../migrations/sqlite/0013_scheduled_messages.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
