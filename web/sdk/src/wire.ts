@@ -22,6 +22,13 @@ export interface SendRequest {
   mentions?: string[]; mention_all?: boolean; reply_to?: number;
 }
 
+/** `schedule_message` / `POST /v1/conversations/{id}/scheduled` (§7.12): a send's fields
+ * without `client_msg_id`, and when to send it. */
+export interface ScheduleRequest {
+  kind: string; body: Record<string, unknown>; mentions?: string[]; mention_all?: boolean; reply_to?: number;
+  send_at_ms: number;
+}
+
 export type CreateConversationRequest =
   | { kind: "direct"; peer: string }
   | { kind: "group" | "channel"; name: string; description?: string; avatar?: string; announcement?: string; members?: string[] };
