@@ -678,9 +678,10 @@ pub trait ScheduledStore: Send + Sync + 'static {
         events: Vec<(AccountId, AccountEvent)>,
         now_ms: i64,
     ) -> StoreResult<Result<bool, Error>>;
-    /// Claims until `until_ms` the waiting messages due at `now_ms` (`send_at_ms` at or before
-    /// it) that no live claim holds, the earliest first, at most `limit`. Of senders claiming at
-    /// once, on any nodes, each message goes to one.
+    /// Claims until `until_ms` the waiting messages due at `now_ms` that no live claim holds,
+    /// the earliest first, at most `limit`: those whose `send_at_ms` is at or before it, and
+    /// those whose claim lapsed (a sender began to send them and did not settle), whatever their
+    /// time. Of senders claiming at once, on any nodes, each message goes to one.
     async fn claim_due(&self, now_ms: i64, until_ms: i64, limit: usize) -> StoreResult<Vec<ScheduledMessage>>;
     /// Claims one of the account's messages until `until_ms`, waiting or failed and whatever
     /// its time (to send it now): `not_found` if it has no such message, `conflict` if a live
@@ -704,7 +705,8 @@ pub trait ScheduledStore: Send + Sync + 'static {
         at_ms: i64,
     ) -> StoreResult<bool>;
     /// When a sender should look next: the earliest `send_at_ms` of a waiting message that no
-    /// claim holds, or the earliest end of a claim; `None` while nothing waits.
+    /// claim holds, or the earliest end of a claim on a waiting message (a failed one is not
+    /// claimed again when its claim ends); `None` while nothing waits.
     async fn next_scheduled_due(&self) -> StoreResult<Option<i64>>;
 }
 

@@ -337,7 +337,8 @@ impl ScheduledStore for PgStore {
             let sql = "SELECT LEAST( \
                          (SELECT min(send_at_ms) FROM scheduled_messages \
                            WHERE failed_code IS NULL AND claimed_until_ms IS NULL), \
-                         (SELECT min(claimed_until_ms) FROM scheduled_messages WHERE claimed_until_ms IS NOT NULL))";
+                         (SELECT min(claimed_until_ms) FROM scheduled_messages \
+                           WHERE claimed_until_ms IS NOT NULL AND failed_code IS NULL))";
             c.query_one(&c.prepare_cached(sql).await?, &[]).await?.try_get::<_, Option<i64>>(0)?
         })
     }

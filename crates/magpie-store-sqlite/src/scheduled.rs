@@ -245,7 +245,8 @@ fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
         "SELECT min(at) FROM ( \
            SELECT min(send_at_ms) AS at FROM scheduled_messages WHERE failed_code IS NULL AND claimed_until_ms IS NULL \
-           UNION ALL SELECT min(claimed_until_ms) FROM scheduled_messages WHERE claimed_until_ms IS NOT NULL)",
+           UNION ALL SELECT min(claimed_until_ms) FROM scheduled_messages \
+             WHERE claimed_until_ms IS NOT NULL AND failed_code IS NULL)",
     )?
     .query_row([], |r| r.get(0))
 }

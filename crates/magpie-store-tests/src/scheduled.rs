@@ -160,6 +160,14 @@ pub async fn claims_take_what_is_due_once<F: StoreFactory>(f: &F) {
     assert_eq!(store.scheduled_message(a.id, m200).await.unwrap().unwrap().failure, Some(failure()));
     assert!(store.claim_due(T0 + 10 * DAY_MS, T0 + 11 * DAY_MS, 10).await.unwrap().iter().all(|m| m.id != m200));
     assert!(store.scheduled_message(a.id, m5000).await.unwrap().unwrap().failure.is_none());
+
+    // A send now of the failed one whose sender went away: its lapsing claim is nothing to wake
+    // for (it is not claimed again), while a waiting message's lapsing claim is.
+    let later = T0 + 11 * DAY_MS;
+    assert_eq!(ids(&store.claim_due(later, later + 500, 10).await.unwrap()), [m300, m5000], "their claims lapsed");
+    assert_eq!(store.claim_scheduled(a.id, m200, later, later + 100).await.unwrap().unwrap().id, m200);
+    assert_eq!(store.next_scheduled_due().await.unwrap(), Some(later + 500));
+    assert!(store.claim_due(later + 200, later + 1_000, 10).await.unwrap().is_empty(), "a failed one is not claimed");
 }
 
 /// While a live claim holds a message it is not edited, cancelled or claimed again (`conflict`);
