@@ -15,9 +15,11 @@ use serde_json::json;
 
 use crate::harness::{Cluster, FAST, TestServer, User, group, next_account_event_after, next_entry, text_of};
 
-/// How far ahead the tests schedule what they wait for: enough for the requests in between,
-/// little enough to keep the tests quick.
+/// How far ahead the tests schedule what they only wait for.
 const SOON_MS: i64 = 1_500;
+/// How far ahead the tests schedule what they act on before it falls due (read it back, take
+/// its author's right to post away): room for those requests on a loaded machine.
+const AFTER_CHANGES_MS: i64 = 4_000;
 /// A day, for messages scheduled to wait while a test acts on them.
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -208,7 +210,7 @@ async fn a_scheduled_message_reaches_every_member_at_its_time() {
     let (mut bob_live, mut carol_live) = (bob.connect().await, carol.connect().await);
     let after = events_head(&phone.client).await;
 
-    let mut req = text("standup in 5", now_ms() + SOON_MS);
+    let mut req = text("standup in 5", now_ms() + AFTER_CHANGES_MS);
     req.mentions = vec![bob.account.clone()];
     req.reply_to = Some(first.seq);
     let scheduled = alice.client.schedule_message(team.id, &req).await.unwrap();
@@ -365,9 +367,20 @@ async fn a_scheduled_message_survives_a_restart() {
     }
     server.restart_stopped().await;
 
-    let mut bob_live = bob.connect().await;
+    let (mut alice_live, mut bob_live) = (alice.connect().await, bob.connect().await);
     let entry = arrival(&bob, &mut bob_live, chat.id, &scheduled_id(&due)).await;
     assert_eq!((text_of(&entry), entry.sender.as_str()), ("while you were away", alice.account.as_str()));
+    // The sender settles the message a moment after it committed the entry.
+    if alice.client.scheduled(None).await.unwrap().iter().any(|m| m.id == due.id) {
+        let mut after = 0;
+        loop {
+            let event = next_scheduled_event(&mut alice_live, after).await;
+            after = event.seq;
+            if matches!(event.event, AccountEvent::ScheduledSent { id, .. } if id == due.id) {
+                break;
+            }
+        }
+    }
     let left: Vec<i64> = alice.client.scheduled(None).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(left, [later.id], "the one not yet due still waits");
     assert_eq!(stored_with(&bob, chat.id, &scheduled_id(&due)).await.len(), 1, "sent once");
@@ -389,7 +402,7 @@ async fn a_send_no_longer_allowed_fails_and_is_kept() {
     let mut bob_live = bob.connect().await;
     let mut after = events_head(&bob.client).await;
 
-    let at = now_ms() + SOON_MS;
+    let at = now_ms() + AFTER_CHANGES_MS;
     let to_muted = bob.client.schedule_message(muted_in.id, &text("muted", at)).await.unwrap();
     let to_removed = bob.client.schedule_message(removed_from.id, &text("removed", at)).await.unwrap();
     let to_dissolved = bob.client.schedule_message(dissolved.id, &text("dissolved", at)).await.unwrap();
@@ -440,7 +453,8 @@ async fn an_edited_failed_message_waits_again() {
     let team = group(&alice, "Launch", &[&bob.account]).await;
     let mut bob_live = bob.connect().await;
     let mut after = events_head(&bob.client).await;
-    let scheduled = bob.client.schedule_message(team.id, &text("first try", now_ms() + SOON_MS)).await.unwrap();
+    let scheduled =
+        bob.client.schedule_message(team.id, &text("first try", now_ms() + AFTER_CHANGES_MS)).await.unwrap();
     alice.client.mute_member(team.id, &bob.account, Some(now_ms() + DAY_MS)).await.unwrap();
     loop {
         let event = next_scheduled_event(&mut bob_live, after).await;
@@ -513,8 +527,9 @@ async fn a_cluster_sends_each_scheduled_message_once() {
     let bob = b.login(&b.create("bob", &[]).await).await;
     let on_c = c.login(&alice.account).await;
     let team = group(&alice, "Launch", &[&bob.account]).await;
-    let mut bob_live = bob.connect().await;
-    let at = now_ms() + SOON_MS;
+    let (mut alice_live, mut bob_live) = (alice.connect().await, bob.connect().await);
+    let after = events_head(&alice.client).await;
+    let at = now_ms() + AFTER_CHANGES_MS;
     let mut expected = std::collections::BTreeSet::new();
     for (i, client) in [&alice.client, &on_c.client].into_iter().cycle().take(12).enumerate() {
         let scheduled = client.schedule_message(team.id, &text(&format!("m{i}"), at)).await.unwrap();
@@ -531,5 +546,15 @@ async fn a_cluster_sends_each_scheduled_message_once() {
         bob.client.messages(team.id, wire::HistoryQuery { limit: Some(200), ..Default::default() }).await.unwrap();
     let stored: Vec<&str> = page.entries.iter().filter_map(|e| e.client_msg_id.as_deref()).collect();
     assert_eq!(stored.len(), expected.len(), "each stored once: {stored:?}");
+    // Each is settled once, by the node that sent it: one scheduled_sent each.
+    let (mut settled, mut after) = (std::collections::BTreeSet::new(), after);
+    while settled.len() < expected.len() {
+        let event = next_scheduled_event(&mut alice_live, after).await;
+        after = event.seq;
+        if let AccountEvent::ScheduledSent { id, .. } = event.event {
+            assert!(settled.insert(format!("scheduled:{id}")), "settled twice: {id}");
+        }
+    }
+    assert_eq!(settled, expected);
     assert!(alice.client.scheduled(None).await.unwrap().is_empty());
 }
