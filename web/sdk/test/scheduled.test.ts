@@ -14,7 +14,7 @@ let bob: MagpieClient;
 let chat: number;
 
 /** How far ahead the test schedules what it waits for. */
-const SOON_MS = 1_500;
+const SOON_MS = 4_000;
 const DAY_MS = 24 * 3600 * 1000;
 
 beforeAll(async () => {
