@@ -13,7 +13,7 @@ let alicePhone: MagpieClient;
 let bob: MagpieClient;
 let chat: number;
 
-/** How far ahead the test schedules what it waits for. */
+/** How far ahead the test schedules what it edits before it falls due: room on a loaded machine. */
 const SOON_MS = 4_000;
 const DAY_MS = 24 * 3600 * 1000;
 
