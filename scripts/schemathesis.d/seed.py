@@ -5,7 +5,7 @@ Usage: seed.py URL PASSWORD OUT_TOML
 The accounts `tester` (server admin), `wren` and `finch` of `localhost` exist already (the
 admin CLI made them, all with PASSWORD). This logs them in and makes what path parameters
 can name: a direct chat and a group with messages, a reaction, an image upload, a sticker
-pack, a contact and a pending friend request. Then it writes a schemathesis configuration
+pack, a contact and a pending friend request, saved and scheduled messages. Then it writes a schemathesis configuration
 that logs `tester` in (again whenever a request answers 401, so that operations that end the
 test's own session, such as logout, do not leave every later request unauthenticated) and
 draws path parameters from these real resources half of the time, random values the rest.
@@ -17,6 +17,7 @@ import json
 import re
 import struct
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -128,6 +129,16 @@ def main() -> None:
     wren.call("POST", f"/v1/conversations/{group}/messages", {**thread_reply, "thread": roots[0]})
     broadcast = {**thread_reply, "client_msg_id": uuid.uuid4().hex, "thread": roots[0], "broadcast": True}
     finch.call("POST", f"/v1/conversations/{group}/messages", broadcast)
+    # Two scheduled messages of the tester's, a day and a week ahead.
+    day_ms = 24 * 3600 * 1000
+    now_ms = int(time.time() * 1000)
+    scheduled = [
+        tester.call(
+            "POST", f"/v1/conversations/{conversation}/scheduled",
+            {"kind": "text", "body": {"text": text}, "send_at_ms": now_ms + ahead},
+        )["id"]
+        for conversation, text, ahead in ((direct, "tomorrow, wren", day_ms), (group, "next week, all", 7 * day_ms))
+    ]
 
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
@@ -144,6 +155,7 @@ def main() -> None:
         "domains": [DOMAIN],
         "saved": saved,
         "roots": roots,
+        "scheduled": scheduled,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -166,6 +178,8 @@ def main() -> None:
             return "sessions"
         if parameter == "id" and path.startswith("/v1/saved/"):
             return "saved"
+        if parameter == "id" and path.startswith("/v1/scheduled/"):
+            return "scheduled"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")
 
     # Paths whose DELETE leaves something a GET of the same path rightly answers, which the

@@ -266,6 +266,48 @@ impl Client {
 }
 
 impl Client {
+    /// Schedules a message into a conversation, to be sent at `req.send_at_ms`.
+    pub async fn schedule_message(
+        &self,
+        conversation: i64,
+        req: &wire::ScheduleRequest,
+    ) -> Result<wire::ScheduledMessage> {
+        self.call(Method::POST, &format!("/v1/conversations/{conversation}/scheduled"), Some(req)).await
+    }
+
+    /// The caller's scheduled messages, the earliest first: one conversation's, or all.
+    pub async fn scheduled(&self, conversation: Option<i64>) -> Result<Vec<wire::ScheduledMessage>> {
+        let path = match conversation {
+            Some(id) => format!("/v1/conversations/{id}/scheduled"),
+            None => "/v1/scheduled".to_owned(),
+        };
+        self.call::<(), wire::ScheduledList>(Method::GET, &path, None).await.map(|l| l.scheduled)
+    }
+
+    pub async fn scheduled_message(&self, id: i64) -> Result<wire::ScheduledMessage> {
+        self.call(Method::GET, &format!("/v1/scheduled/{id}"), NO_BODY).await
+    }
+
+    /// Changes a scheduled message's time, body or mentions.
+    pub async fn update_scheduled(
+        &self,
+        id: i64,
+        req: &wire::UpdateScheduledRequest,
+    ) -> Result<wire::ScheduledMessage> {
+        self.call(Method::PATCH, &format!("/v1/scheduled/{id}"), Some(req)).await
+    }
+
+    pub async fn cancel_scheduled(&self, id: i64) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/scheduled/{id}"), NO_BODY).await
+    }
+
+    /// Sends a scheduled message now; the ack of the message.
+    pub async fn send_scheduled(&self, id: i64) -> Result<wire::Ack> {
+        self.call(Method::POST, &format!("/v1/scheduled/{id}/send"), NO_BODY).await
+    }
+}
+
+impl Client {
     pub async fn contacts(&self) -> Result<Vec<wire::Profile>> {
         self.call::<(), wire::ProfileList>(Method::GET, "/v1/contacts", None).await.map(|l| l.accounts)
     }
@@ -481,5 +523,43 @@ impl Connection {
     pub async fn threads(&self, conversation: Option<i64>, limit: Option<i64>) -> Result<Vec<wire::Thread>> {
         let request = Request::ListThreads(wire::ThreadsQuery { conversation, limit });
         self.request_as::<wire::ThreadList>(&request).await.map(|l| l.threads)
+    }
+
+    /// Schedules a message into a conversation, to be sent at `req.send_at_ms`.
+    pub async fn schedule_message(
+        &self,
+        conversation: i64,
+        req: wire::ScheduleRequest,
+    ) -> Result<wire::ScheduledMessage> {
+        self.request_as(&Request::ScheduleMessage(wire::InConversation { conversation, data: req })).await
+    }
+
+    /// The caller's scheduled messages, the earliest first: one conversation's, or all.
+    pub async fn scheduled(&self, conversation: Option<i64>) -> Result<Vec<wire::ScheduledMessage>> {
+        let list: wire::ScheduledList =
+            self.request_as(&Request::ListScheduled(wire::ScheduledQuery { conversation })).await?;
+        Ok(list.scheduled)
+    }
+
+    pub async fn scheduled_message(&self, id: i64) -> Result<wire::ScheduledMessage> {
+        self.request_as(&Request::GetScheduled(wire::ScheduledRef { id })).await
+    }
+
+    /// Changes a scheduled message's time, body or mentions.
+    pub async fn update_scheduled(
+        &self,
+        id: i64,
+        data: wire::UpdateScheduledRequest,
+    ) -> Result<wire::ScheduledMessage> {
+        self.request_as(&Request::UpdateScheduled(wire::InScheduled { id, data })).await
+    }
+
+    pub async fn cancel_scheduled(&self, id: i64) -> Result<()> {
+        self.request(&Request::CancelScheduled(wire::ScheduledRef { id })).await.map(drop)
+    }
+
+    /// Sends a scheduled message now; the ack of the message.
+    pub async fn send_scheduled(&self, id: i64) -> Result<wire::Ack> {
+        self.request_as(&Request::SendScheduled(wire::ScheduledRef { id })).await
     }
 }

@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::files::FileId;
-use crate::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, Seq, SessionId};
+use crate::model::{
+    AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, ScheduledId, Seq, SessionId,
+};
 use crate::names::AccountAddr;
 
 /// Entry kinds that are operations on another entry or notices from the server, not
@@ -587,6 +589,13 @@ pub enum AccountEvent {
     SavedRemoved { id: SavedId },
     /// This account followed or unfollowed a thread, or read it up to `read_seq`.
     ThreadChanged { conversation: ConversationId, root: Seq, following: bool, read_seq: Seq },
+    /// One of this account's scheduled messages was scheduled, edited, or failed when it fell
+    /// due: read it again.
+    ScheduledChanged { id: ScheduledId },
+    /// One of this account's scheduled messages was cancelled.
+    ScheduledRemoved { id: ScheduledId },
+    /// One of this account's scheduled messages was sent: it is the message at `seq`.
+    ScheduledSent { id: ScheduledId, conversation: ConversationId, seq: Seq },
 }
 
 /// An account event as logged.

@@ -496,6 +496,16 @@ impl Conversations {
         &self.accounts
     }
 
+    /// In a direct chat, does the other member take the caller's messages now (see
+    /// [`Contacts::may_message`])? `forbidden` if not; always for notes to self.
+    pub(crate) async fn peer_accepts(&self, caller: &Principal, conversation: &Conversation) -> Result<()> {
+        let members = self.log.members(conversation.id, None, 2).await?;
+        match members.iter().find(|m| m.account != caller.account.id) {
+            Some(peer) => self.contacts.may_message(caller, peer.account).await,
+            None => Ok(()),
+        }
+    }
+
     /// The conversation and the caller's membership, active or ended: what history may show.
     /// Other domains and accounts that were never members get `not_found`.
     pub(crate) async fn readable(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {

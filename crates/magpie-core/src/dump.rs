@@ -25,6 +25,8 @@ pub const TABLES: &[&str] = &[
     "saved",
     "threads",
     "thread_follows",
+    "scheduled_messages",
+    "scheduled_files",
     "account_events",
     "contacts",
     "friend_requests",

@@ -8,16 +8,21 @@
 //! cached as spans (joined, left), and the cache is dropped when an entry that changes
 //! membership passes by. Entries pass in seq order, so the cache is never older than the
 //! entry it serves.
+//!
+//! It also tells this node's sender of scheduled messages when one changed anywhere (a
+//! `scheduled_changed` account event passing by), so that the sender's timer follows edits
+//! made on other nodes too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::chat::{Committed, Entry, Member};
+use crate::chat::{AccountEvent, Committed, Entry, Member};
 use crate::follow::{Follower, FollowerStatus, LogHandler, Start};
 use crate::model::{AccountId, ConversationId, Seq};
 use crate::ports::{Bus, ConversationLog, LiveConnections, Wake};
+use crate::scheduled::Scheduled;
 
 /// The fan-out's name among the log's followers.
 pub const NAME: &str = "fanout";
@@ -50,10 +55,12 @@ pub(crate) fn spawn(
     log: Arc<dyn ConversationLog>,
     bus: Arc<dyn Bus>,
     live: Arc<dyn LiveConnections>,
+    scheduled: Scheduled,
     poll_interval: std::time::Duration,
 ) -> Option<Arc<FollowerStatus>> {
     let runtime = tokio::runtime::Handle::try_current().ok()?;
-    let deliver = Deliver { log: log.clone(), live, members: HashMap::new(), cached: 0, delivered: HashMap::new() };
+    let deliver =
+        Deliver { log: log.clone(), live, scheduled, members: HashMap::new(), cached: 0, delivered: HashMap::new() };
     let follower = Follower::new(NAME, log, None, bus, deliver).with_poll_interval(poll_interval);
     let status = follower.status();
     runtime.spawn(follower.run(Start::Head));
@@ -64,6 +71,10 @@ pub(crate) fn spawn(
 struct Deliver {
     log: Arc<dyn ConversationLog>,
     live: Arc<dyn LiveConnections>,
+    /// Told when a scheduled message changed (scheduled or edited, on any node), so that this
+    /// node's sender sets its timer again: the account's log is how that news reaches every
+    /// node.
+    scheduled: Scheduled,
     /// Only what delivery needs: who, and the seqs their membership covers.
     members: HashMap<ConversationId, Arc<Vec<Span>>>,
     cached: usize,
@@ -137,7 +148,12 @@ impl LogHandler for Deliver {
         for item in items {
             match item {
                 Committed::Entry { entry, membership_changed } => self.entry(entry, *membership_changed).await,
-                Committed::Event(event) => self.live.deliver_event(event),
+                Committed::Event(event) => {
+                    if matches!(event.event, AccountEvent::ScheduledChanged { .. }) {
+                        self.scheduled.changed();
+                    }
+                    self.live.deliver_event(event);
+                }
             }
         }
         Ok(())

@@ -27,6 +27,7 @@ pub mod ports;
 pub mod presence;
 pub mod previews;
 pub mod saved;
+pub mod scheduled;
 mod settings;
 pub mod stickers;
 pub mod threads;
@@ -52,6 +53,7 @@ pub struct Core {
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
     pub saved: saved::Saved,
+    pub scheduled: scheduled::Scheduled,
     pub stickers: stickers::Stickers,
     pub threads: threads::Threads,
     pub settings: Arc<Settings>,
@@ -105,8 +107,9 @@ impl Core {
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
         let saved = saved::Saved::new(deps.clone(), s, conversations.clone());
         let threads = threads::Threads::new(deps.clone(), s, conversations.clone());
+        let scheduled = scheduled::Scheduled::new(deps.clone(), s, messages.clone());
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
-        let followers = fanout::spawn(stores.log.clone(), bus, live, poll).into_iter().collect();
+        let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         Core {
             accounts,
             auth,
@@ -117,6 +120,7 @@ impl Core {
             presence,
             previews,
             saved,
+            scheduled,
             stickers,
             threads,
             settings,

@@ -35,6 +35,19 @@ pub const REACTIONS_PER_MESSAGE_MAX: usize = 32;
 pub const REACTIONS_PER_ACCOUNT_MAX: usize = 8;
 /// Messages pinned in one conversation at once.
 pub const PINS_PER_CONVERSATION_MAX: usize = 50;
+/// The beginning of the `client_msg_id`s the server makes for the messages it sends itself (a
+/// scheduled message's send, [`crate::scheduled`]); a client's id may not begin so, so that the
+/// server's ids never meet a client's under one session.
+pub const SERVER_CLIENT_MSG_ID_PREFIX: &str = "scheduled:";
+
+/// What checking a message before it is sent resolved ([`Messages::check_sendable`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Sendable {
+    /// The mentioned members' addresses, each once.
+    pub mentions: Vec<String>,
+    /// The files (a sticker's too) the message refers to.
+    pub files: Vec<FileId>,
+}
 
 /// A message as a client sends it, before validation.
 #[derive(Debug, Clone)]
@@ -98,6 +111,10 @@ impl Messages {
         Messages { deps, log: stores.log.clone(), sticker_store: stores.stickers.clone(), conversations, files, marks }
     }
 
+    pub(crate) fn conversations(&self) -> &Conversations {
+        &self.conversations
+    }
+
     fn limits(&self) -> BodyLimits {
         BodyLimits {
             body_bytes_max: self.deps.settings.message_body_bytes_max,
@@ -113,6 +130,62 @@ impl Messages {
     /// hop to the writer. Mentions and files are resolved by reads first.
     pub async fn send(&self, caller: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
         let client_msg_id = client_msg_id(&msg.client_msg_id)?;
+        self.send_as(caller, id, msg, client_msg_id).await
+    }
+
+    /// Sends a scheduled message as the session that scheduled it, under the `client_msg_id`
+    /// the server made for it (one of the ids kept from clients, see
+    /// [`SERVER_CLIENT_MSG_ID_PREFIX`]): the same path, checks and idempotency as any send, so
+    /// that a second try after a crash finds the first one's entry.
+    pub(crate) async fn send_scheduled(&self, sender: &Principal, id: ConversationId, msg: Outgoing) -> Result<Ack> {
+        let client_msg_id = msg.client_msg_id.clone();
+        debug_assert!(client_msg_id.starts_with(SERVER_CLIENT_MSG_ID_PREFIX), "a scheduled send under a client's id");
+        self.send_as(sender, id, msg, client_msg_id).await
+    }
+
+    /// Checks a message as [`Messages::send`] would check it now, without sending it: its kind
+    /// and body, the caller's membership and right to post (a direct peer's stance included),
+    /// its mentions, its `reply_to`, its files and sticker. Returns what the check resolved: the
+    /// mentioned members' addresses and the files it refers to.
+    pub(crate) async fn check_sendable(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        msg: &Outgoing,
+    ) -> Result<Sendable> {
+        content::validate(&msg.kind, &msg.body, self.limits())?;
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        let (mentions, mention_ids) = self.resolve_mentions(caller, id, &msg.mentions).await?;
+        let shown = mentions.iter().map(ToString::to_string).collect();
+        let mut append = self.message_append(caller, id, msg.clone(), msg.client_msg_id.clone(), mentions, mention_ids);
+        let files = self.attach_files(caller, &mut append.entry).await?;
+        // The check the append would run at commit, on what a read finds now; a direct peer's
+        // stance is read the way a new direct chat reads it.
+        let pre = Precondition {
+            conversation: &conversation,
+            author: Some(&me),
+            target: None,
+            root: None,
+            subjects: &[],
+            peer: None,
+            pins: None,
+            now_ms: self.deps.clock.now_ms(),
+        };
+        (append.check)(&pre)?;
+        if conversation.kind == ConversationKind::Direct {
+            self.conversations.peer_accepts(caller, &conversation).await?;
+        }
+        Ok(Sendable { mentions: shown, files })
+    }
+
+    /// A send whose `client_msg_id` has been checked.
+    async fn send_as(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        msg: Outgoing,
+        client_msg_id: String,
+    ) -> Result<Ack> {
         content::validate_sendable_kind(&msg.kind)?;
         if msg.thread.is_some_and(|root| root.0 < 1) {
             return Err(Error::invalid("thread", "must be the seq of a message of this conversation"));
@@ -946,6 +1019,9 @@ fn client_msg_id(id: &str) -> Result<String> {
     }
     if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
         return Err(Error::invalid("client_msg_id", "must be A-Z, a-z, 0-9, -, _, . and :"));
+    }
+    if id.starts_with(SERVER_CLIENT_MSG_ID_PREFIX) {
+        return Err(Error::invalid("client_msg_id", "ids beginning with \"scheduled:\" are the server's"));
     }
     Ok(id.to_owned())
 }

@@ -48,6 +48,10 @@ id_type!(
     /// A saved message's id: unique across the deployment, larger for a later save.
     SavedId
 );
+id_type!(
+    /// A scheduled message's id: unique across the deployment, never reused.
+    ScheduledId
+);
 
 /// A place in the deployment's commit order, as the store adapter defines it: later commits
 /// have greater cursors, and an adapter turns it into text for clients and back. The core only

@@ -16,11 +16,12 @@ use crate::model::{
     Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
     RevokeReason, Session, SessionId, SessionSelector,
 };
-use crate::model::{Activity, ConversationId, EventSeq, LogCursor, SavedId, Seq};
+use crate::model::{Activity, ConversationId, EventSeq, LogCursor, SavedId, ScheduledId, Seq};
 use crate::names::{AccountAddr, DomainName, LoginName};
 use crate::presence::{PresenceInfo, Signal, Status};
 use crate::previews::{CachedPreview, FetchError, FetchedPage};
 use crate::saved::{NewSaved, SavedItem};
+use crate::scheduled::{NewScheduled, ScheduledEdit, ScheduledMessage, Settled};
 use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
 
@@ -39,6 +40,7 @@ pub struct Stores {
     pub cursors: Arc<dyn CursorStore>,
     pub saved: Arc<dyn SavedStore>,
     pub threads: Arc<dyn ThreadStore>,
+    pub scheduled: Arc<dyn ScheduledStore>,
     pub previews: Arc<dyn PreviewStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
@@ -60,6 +62,7 @@ impl Stores {
             + CursorStore
             + SavedStore
             + ThreadStore
+            + ScheduledStore
             + PreviewStore,
     {
         Stores {
@@ -71,6 +74,7 @@ impl Stores {
             stickers: store.clone(),
             saved: store.clone(),
             threads: store.clone(),
+            scheduled: store.clone(),
             cursors: store.clone(),
             previews: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
@@ -583,9 +587,9 @@ pub trait FileStore: Send + Sync + 'static {
     async fn file_shared_with(&self, file: &FileId, account: AccountId) -> StoreResult<bool>;
     /// Deletes up to `limit` uploads that expired before `now_ms`; returns their ids.
     async fn take_expired_uploads(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<FileId>>;
-    /// Deletes up to `limit` files that no message ever referred to and no account or
-    /// conversation has as its avatar, made before `before_ms`, and the blobs no file uses any
-    /// more; returns those blobs' digests.
+    /// Deletes up to `limit` files that no message ever referred to, no scheduled message
+    /// refers to and no account or conversation has as its avatar, made before `before_ms`, and
+    /// the blobs no file uses any more; returns those blobs' digests.
     async fn take_unshared_files(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
     /// Does any file use this content?
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
@@ -692,6 +696,81 @@ pub trait ThreadStore: Send + Sync + 'static {
         conversation: Option<ConversationId>,
         limit: usize,
     ) -> StoreResult<Vec<Thread>>;
+}
+
+/// Each account's scheduled messages, and the claims through which the senders of the
+/// deployment's nodes take those that fall due (see [`crate::scheduled`]). A message *waits*
+/// until it is sent (its row is deleted) or fails (it is kept, with why, until its owner edits,
+/// sends or cancels it). A *claim* holds a message for one sender until a time; a message that a
+/// live claim holds is being sent, and is neither claimed again nor edited nor cancelled. Every
+/// write is one transaction that logs its account events.
+#[async_trait]
+pub trait ScheduledStore: Send + Sync + 'static {
+    /// Records a waiting message and logs `scheduled_changed` with its id on its account's
+    /// log, unless the account holds `per_account_max` scheduled messages (waiting or failed)
+    /// already: `limit_exceeded`, and nothing is recorded.
+    async fn schedule(&self, new: NewScheduled, per_account_max: usize)
+    -> StoreResult<Result<ScheduledMessage, Error>>;
+    /// The account's scheduled messages, in one conversation if given, by `send_at_ms` and then
+    /// id, at most `limit`.
+    async fn scheduled_messages(
+        &self,
+        account: AccountId,
+        conversation: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<ScheduledMessage>>;
+    /// One of the account's scheduled messages.
+    async fn scheduled_message(&self, account: AccountId, id: ScheduledId) -> StoreResult<Option<ScheduledMessage>>;
+    /// Replaces the message's time, body, mentions and files with `edit`'s (it waits again, its
+    /// failure forgotten) and logs `events`; `None` if the account has no such message (and
+    /// nothing is logged), `conflict` if a live claim at `now_ms` holds it.
+    async fn edit_scheduled(
+        &self,
+        account: AccountId,
+        id: ScheduledId,
+        edit: ScheduledEdit,
+        events: Vec<(AccountId, AccountEvent)>,
+        now_ms: i64,
+    ) -> StoreResult<Result<Option<ScheduledMessage>, Error>>;
+    /// Deletes the message and logs `events`; `false` if the account has no such message (and
+    /// nothing is logged), `conflict` if a live claim at `now_ms` holds it.
+    async fn cancel_scheduled(
+        &self,
+        account: AccountId,
+        id: ScheduledId,
+        events: Vec<(AccountId, AccountEvent)>,
+        now_ms: i64,
+    ) -> StoreResult<Result<bool, Error>>;
+    /// Claims until `until_ms` the waiting messages due at `now_ms` that no live claim holds,
+    /// the earliest first, at most `limit`: those whose `send_at_ms` is at or before it, and
+    /// those whose claim lapsed (a sender began to send them and did not settle), whatever their
+    /// time. Of senders claiming at once, on any nodes, each message goes to one.
+    async fn claim_due(&self, now_ms: i64, until_ms: i64, limit: usize) -> StoreResult<Vec<ScheduledMessage>>;
+    /// Claims one of the account's messages until `until_ms`, waiting or failed and whatever
+    /// its time (to send it now): `not_found` if it has no such message, `conflict` if a live
+    /// claim at `now_ms` holds it.
+    async fn claim_scheduled(
+        &self,
+        account: AccountId,
+        id: ScheduledId,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> StoreResult<Result<ScheduledMessage, Error>>;
+    /// Ends the claim that holds message `id` until `claimed_until_ms` as `outcome` says, and
+    /// logs `events`; `false`, changing and logging nothing, if that claim no longer holds it
+    /// (it lapsed and another was made, or the message was edited or cancelled after it lapsed).
+    async fn settle_scheduled(
+        &self,
+        id: ScheduledId,
+        claimed_until_ms: i64,
+        outcome: Settled,
+        events: Vec<(AccountId, AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
+    /// When a sender should look next: the earliest `send_at_ms` of a waiting message that no
+    /// claim holds, or the earliest end of a claim on a waiting message (a failed one is not
+    /// claimed again when its claim ends); `None` while nothing waits.
+    async fn next_scheduled_due(&self) -> StoreResult<Option<i64>>;
 }
 
 /// A domain's sticker packs.

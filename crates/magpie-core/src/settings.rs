@@ -119,6 +119,16 @@ pub struct Settings {
     pub link_preview_image_bytes_max: u64,
     /// Which URLs may be previewed, by their form.
     pub link_preview_policy: crate::previews::UrlPolicy,
+    /// Scheduled messages one account may hold at once, waiting or failed.
+    pub scheduled_per_account_max: usize,
+    /// How far ahead a message may be scheduled.
+    pub scheduled_ahead_secs_max: u64,
+    /// How far in the past a scheduled time may lie (a client's clock a little behind): such a
+    /// message is due at once.
+    pub scheduled_past_grace_secs: u64,
+    /// How long a node holds a due scheduled message while it sends it; past this, any node
+    /// may try again (the send is idempotent, so a second try never sends twice).
+    pub scheduled_claim_secs: u64,
 }
 
 impl Default for Settings {
@@ -178,6 +188,10 @@ impl Default for Settings {
             link_preview_fetches_max: 16,
             link_preview_image_bytes_max: 5 * 1024 * 1024,
             link_preview_policy: crate::previews::UrlPolicy::default(),
+            scheduled_per_account_max: 100,
+            scheduled_ahead_secs_max: 366 * 24 * 3600,
+            scheduled_past_grace_secs: 60,
+            scheduled_claim_secs: 60,
         }
     }
 }

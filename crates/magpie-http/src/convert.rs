@@ -6,6 +6,7 @@ use magpie_core::messages::{Ack, SyncPage};
 use magpie_core::model::{self, Account, Domain, Session, SessionId};
 use magpie_core::presence::{PresenceInfo, Signal, Status};
 use magpie_core::saved::SavedItem;
+use magpie_core::scheduled::{FailureCode, ScheduledMessage};
 use magpie_wire as wire;
 
 pub fn role(r: model::Role) -> wire::Role {
@@ -263,6 +264,41 @@ pub fn saved_item(s: &SavedItem) -> wire::SavedItem {
     }
 }
 
+pub fn scheduled_message(m: &ScheduledMessage) -> wire::ScheduledMessage {
+    let failure = m.failure.as_ref().map(|f| wire::ScheduledFailure {
+        code: failure_code(f.code),
+        message: f.message.clone(),
+        at_ms: f.at_ms,
+    });
+    wire::ScheduledMessage {
+        id: m.id.0,
+        conversation: m.conversation.0,
+        kind: m.kind.clone(),
+        body: m.body.clone(),
+        mentions: m.mentions.clone(),
+        mention_all: m.mention_all,
+        reply_to: m.reply_to.map(|s| s.0),
+        send_at_ms: m.send_at_ms,
+        created_at_ms: m.created_at_ms,
+        updated_at_ms: m.updated_at_ms,
+        state: if failure.is_some() { wire::ScheduledState::Failed } else { wire::ScheduledState::Pending },
+        failure,
+    }
+}
+
+fn failure_code(c: FailureCode) -> wire::ErrorCode {
+    match c {
+        FailureCode::InvalidField => wire::ErrorCode::InvalidField,
+        FailureCode::TooLarge => wire::ErrorCode::TooLarge,
+        FailureCode::Forbidden => wire::ErrorCode::Forbidden,
+        FailureCode::NotFound => wire::ErrorCode::NotFound,
+        FailureCode::AlreadyExists => wire::ErrorCode::AlreadyExists,
+        FailureCode::LimitExceeded => wire::ErrorCode::LimitExceeded,
+        FailureCode::AccountDisabled => wire::ErrorCode::AccountDisabled,
+        FailureCode::Internal => wire::ErrorCode::Internal,
+    }
+}
+
 pub fn receipts(r: &chat::Receipts) -> wire::Receipts {
     let list = |v: &[magpie_core::names::AccountAddr]| v.iter().map(ToString::to_string).collect();
     wire::Receipts { read: list(&r.read), delivered: list(&r.delivered), unread: list(&r.unread) }
@@ -320,6 +356,11 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
             following: *following,
             read_seq: read_seq.0,
         },
+        E::ScheduledChanged { id } => wire::AccountEvent::ScheduledChanged { id: id.0 },
+        E::ScheduledRemoved { id } => wire::AccountEvent::ScheduledRemoved { id: id.0 },
+        E::ScheduledSent { id, conversation, seq } => {
+            wire::AccountEvent::ScheduledSent { id: id.0, conversation: conversation.0, seq: seq.0 }
+        }
     };
     wire::AccountEventFrame { seq: e.seq.0, at_ms: e.at_ms, event }
 }

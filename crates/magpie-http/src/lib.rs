@@ -237,6 +237,16 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/pins/{seq}", put(rest_chat::pin).delete(rest_chat::unpin))
         .route("/saved", get(rest_chat::list_saved).post(rest_chat::save_message))
         .route("/saved/{id}", get(rest_chat::get_saved).patch(rest_chat::update_saved).delete(rest_chat::remove_saved))
+        .route(
+            "/conversations/{id}/scheduled",
+            get(rest_chat::list_conversation_scheduled).post(rest_chat::schedule_message),
+        )
+        .route("/scheduled", get(rest_chat::list_scheduled))
+        .route(
+            "/scheduled/{id}",
+            get(rest_chat::get_scheduled).patch(rest_chat::update_scheduled).delete(rest_chat::cancel_scheduled),
+        )
+        .route("/scheduled/{id}/send", post(rest_chat::send_scheduled))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

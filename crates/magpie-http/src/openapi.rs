@@ -35,6 +35,8 @@ use crate::{files, rest, rest_chat};
         rest_chat::save_message, rest_chat::list_saved, rest_chat::get_saved, rest_chat::update_saved,
         rest_chat::remove_saved,
         rest_chat::get_thread, rest_chat::update_thread, rest_chat::list_threads,
+        rest_chat::schedule_message, rest_chat::list_conversation_scheduled, rest_chat::list_scheduled,
+        rest_chat::get_scheduled, rest_chat::update_scheduled, rest_chat::cancel_scheduled, rest_chat::send_scheduled,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,

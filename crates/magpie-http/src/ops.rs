@@ -5,7 +5,8 @@ use magpie_core::chat::{ConversationKind, MemberSettingsPatch, Page, SharedKind}
 use magpie_core::contacts::RequestOutcome;
 use magpie_core::conversations::{GroupRequest, GroupUpdate};
 use magpie_core::messages::Outgoing;
-use magpie_core::model::{Activity, ConversationId, EventSeq, Principal, SavedId, Seq};
+use magpie_core::model::{Activity, ConversationId, EventSeq, Principal, SavedId, ScheduledId, Seq};
+use magpie_core::scheduled::{Draft, DraftPatch};
 use magpie_core::{Core, Error, Result};
 use magpie_wire as wire;
 
@@ -208,6 +209,52 @@ pub async fn update_saved(
 
 pub async fn remove_saved(core: &Core, p: &Principal, id: i64) -> Result<()> {
     core.saved.remove(p, SavedId(id)).await
+}
+
+pub async fn schedule_message(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    req: wire::ScheduleRequest,
+) -> Result<wire::ScheduledMessage> {
+    let draft = Draft {
+        kind: req.kind,
+        body: req.body,
+        mentions: req.mentions,
+        mention_all: req.mention_all,
+        reply_to: req.reply_to.map(Seq),
+    };
+    let scheduled = core.scheduled.schedule(p, ConversationId(id), draft, req.send_at_ms).await?;
+    Ok(convert::scheduled_message(&scheduled))
+}
+
+/// The caller's scheduled messages: one conversation's, or all.
+pub async fn list_scheduled(core: &Core, p: &Principal, conversation: Option<i64>) -> Result<wire::ScheduledList> {
+    let list = core.scheduled.list(p, conversation.map(ConversationId)).await?;
+    Ok(wire::ScheduledList { scheduled: list.iter().map(convert::scheduled_message).collect() })
+}
+
+pub async fn get_scheduled(core: &Core, p: &Principal, id: i64) -> Result<wire::ScheduledMessage> {
+    Ok(convert::scheduled_message(&core.scheduled.get(p, ScheduledId(id)).await?))
+}
+
+pub async fn update_scheduled(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    req: wire::UpdateScheduledRequest,
+) -> Result<wire::ScheduledMessage> {
+    let patch =
+        DraftPatch { send_at_ms: req.send_at_ms, body: req.body, mentions: req.mentions, mention_all: req.mention_all };
+    Ok(convert::scheduled_message(&core.scheduled.edit(p, ScheduledId(id), patch).await?))
+}
+
+pub async fn cancel_scheduled(core: &Core, p: &Principal, id: i64) -> Result<()> {
+    core.scheduled.cancel(p, ScheduledId(id)).await
+}
+
+pub async fn send_scheduled(core: &Core, p: &Principal, id: i64) -> Result<wire::Ack> {
+    Ok(convert::ack(&core.scheduled.send_now(p, ScheduledId(id)).await?))
 }
 
 pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {

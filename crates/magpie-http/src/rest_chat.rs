@@ -467,6 +467,95 @@ pub async fn remove_saved(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /v1/conversations/{id}/scheduled`: schedules a message, checked as a send would be
+/// now, to be sent at `send_at_ms`.
+#[utoipa::path(post, path = "/v1/conversations/{id}/scheduled", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::ScheduleRequest,
+    responses((status = 200, body = wire::ScheduledMessage), (status = 404, body = wire::ErrorBody),
+        (status = 403, body = wire::ErrorBody),
+        (status = 422, description = "an invalid message or time, or as many scheduled messages as an account may have", body = wire::ErrorBody)))]
+pub async fn schedule_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::ScheduleRequest>,
+) -> ApiResult<wire::ScheduledMessage> {
+    Ok(Json(ops::schedule_message(&state.core, &caller, id, req).await?))
+}
+
+/// `GET /v1/conversations/{id}/scheduled`: the caller's scheduled messages in one
+/// conversation, the earliest first.
+#[utoipa::path(get, path = "/v1/conversations/{id}/scheduled", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::ScheduledList), (status = 404, body = wire::ErrorBody)))]
+pub async fn list_conversation_scheduled(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::ScheduledList> {
+    Ok(Json(ops::list_scheduled(&state.core, &caller, Some(id)).await?))
+}
+
+/// `GET /v1/scheduled`: all the caller's scheduled messages, the earliest first.
+#[utoipa::path(get, path = "/v1/scheduled", tag = "scheduled", security(("bearer" = [])),
+    responses((status = 200, body = wire::ScheduledList)))]
+pub async fn list_scheduled(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<wire::ScheduledList> {
+    Ok(Json(ops::list_scheduled(&state.core, &caller, None).await?))
+}
+
+/// `GET /v1/scheduled/{id}`.
+#[utoipa::path(get, path = "/v1/scheduled/{id}", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = wire::ScheduledMessage), (status = 404, body = wire::ErrorBody)))]
+pub async fn get_scheduled(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::ScheduledMessage> {
+    Ok(Json(ops::get_scheduled(&state.core, &caller, id).await?))
+}
+
+/// `PATCH /v1/scheduled/{id}`: changes a scheduled message's time, body or mentions; a failed
+/// one waits again.
+#[utoipa::path(patch, path = "/v1/scheduled/{id}", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = wire::UpdateScheduledRequest,
+    responses((status = 200, body = wire::ScheduledMessage), (status = 404, body = wire::ErrorBody),
+        (status = 409, description = "it is being sent", body = wire::ErrorBody)))]
+pub async fn update_scheduled(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<wire::UpdateScheduledRequest>,
+) -> ApiResult<wire::ScheduledMessage> {
+    Ok(Json(ops::update_scheduled(&state.core, &caller, id, req).await?))
+}
+
+/// `DELETE /v1/scheduled/{id}`: cancels a scheduled message.
+#[utoipa::path(delete, path = "/v1/scheduled/{id}", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = wire::ErrorBody),
+        (status = 409, description = "it is being sent", body = wire::ErrorBody)))]
+pub async fn cancel_scheduled(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    ops::cancel_scheduled(&state.core, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/scheduled/{id}/send`: sends a scheduled message now.
+#[utoipa::path(post, path = "/v1/scheduled/{id}/send", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = wire::Ack), (status = 404, body = wire::ErrorBody),
+        (status = 403, body = wire::ErrorBody),
+        (status = 409, description = "it is being sent", body = wire::ErrorBody)))]
+pub async fn send_scheduled(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<wire::Ack> {
+    Ok(Json(ops::send_scheduled(&state.core, &caller, id).await?))
+}
+
 /// `GET /v1/contacts`: the caller's contacts, by login name.
 #[utoipa::path(get, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
     responses((status = 200, body = wire::ProfileList)))]

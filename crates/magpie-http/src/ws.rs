@@ -451,6 +451,12 @@ impl<'a> Connection<'a> {
             R::GetSaved(r) => answer(ops::get_saved(core, p, r.id).await),
             R::UpdateSaved(r) => answer(ops::update_saved(core, p, r.id, r.data).await),
             R::RemoveSaved(r) => answer(ops::remove_saved(core, p, r.id).await.map(|()| wire::Empty {})),
+            R::ScheduleMessage(r) => answer(ops::schedule_message(core, p, r.conversation, r.data).await),
+            R::ListScheduled(r) => answer(ops::list_scheduled(core, p, r.conversation).await),
+            R::GetScheduled(r) => answer(ops::get_scheduled(core, p, r.id).await),
+            R::UpdateScheduled(r) => answer(ops::update_scheduled(core, p, r.id, r.data).await),
+            R::CancelScheduled(r) => answer(ops::cancel_scheduled(core, p, r.id).await.map(|()| wire::Empty {})),
+            R::SendScheduled(r) => answer(ops::send_scheduled(core, p, r.id).await),
             R::Unknown(kind) => {
                 let shown: String = kind.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)

@@ -13,7 +13,7 @@ use crate::{ACTIVITY_SLOTS, PgError, PgResult, PgStore, corrupt};
 const DIGEST_PAGE_ROWS: i32 = 2_000;
 /// The tables with an identity column `id`, whose sequences must start past what came in.
 const IDENTITY_TABLES: &[&str] =
-    &["domains", "accounts", "sessions", "conversations", "entries", "sticker_packs", "saved"];
+    &["domains", "accounts", "sessions", "conversations", "entries", "sticker_packs", "saved", "scheduled_messages"];
 /// The tables whose rows are items of the log's tail.
 const LOG_TABLES: &[&str] = &["entries", "account_events"];
 

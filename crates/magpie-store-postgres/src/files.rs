@@ -277,6 +277,7 @@ impl FileStore for PgStore {
                     "SELECT id, sha256 FROM files WHERE NOT shared AND created_at_ms < $1 \
                      AND NOT EXISTS (SELECT 1 FROM accounts WHERE avatar = files.id) \
                      AND NOT EXISTS (SELECT 1 FROM conversations WHERE avatar = files.id) \
+                     AND NOT EXISTS (SELECT 1 FROM scheduled_files WHERE file_id = files.id) \
                      ORDER BY created_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED",
                     &[&before_ms, &limit],
                 )

@@ -41,6 +41,7 @@ mod files;
 mod migrate;
 mod previews;
 mod saved;
+mod scheduled;
 mod threads;
 
 use std::sync::Arc;

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_pins_saved", include_str!("../migrations/postgres/0004_pins_saved.sql")),
     ("0005_avatar_files", include_str!("../migrations/postgres/0005_avatar_files.sql")),
     ("0006_threads", include_str!("../migrations/postgres/0006_threads.sql")),
+    ("0007_scheduled_messages", include_str!("../migrations/postgres/0007_scheduled_messages.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

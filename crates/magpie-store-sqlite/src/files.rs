@@ -223,7 +223,8 @@ pub(crate) fn take_unshared_files(tx: &Tx<'_>, before_ms: i64, limit: usize) -> 
         .prepare_cached(
             "SELECT id, sha256 FROM files WHERE shared = 0 AND created_at_ms < ?1 \
              AND NOT EXISTS (SELECT 1 FROM accounts WHERE avatar = files.id) \
-             AND NOT EXISTS (SELECT 1 FROM conversations WHERE avatar = files.id) LIMIT ?2",
+             AND NOT EXISTS (SELECT 1 FROM conversations WHERE avatar = files.id) \
+             AND NOT EXISTS (SELECT 1 FROM scheduled_files WHERE file_id = files.id) LIMIT ?2",
         )?
         .query_map(params![before_ms, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;

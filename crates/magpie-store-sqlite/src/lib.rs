@@ -25,6 +25,7 @@ mod files;
 mod migrate;
 mod previews;
 mod saved;
+mod scheduled;
 mod threads;
 
 use std::cell::RefCell;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_pins_saved", include_str!("../migrations/sqlite/0010_pins_saved.sql")),
     ("0011_avatar_files", include_str!("../migrations/sqlite/0011_avatar_files.sql")),
     ("0012_threads", include_str!("../migrations/sqlite/0012_threads.sql")),
+    ("0013_scheduled_messages", include_str!("../migrations/sqlite/0013_scheduled_messages.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

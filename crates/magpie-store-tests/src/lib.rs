@@ -51,6 +51,7 @@ pub mod log;
 pub mod presence;
 pub mod previews;
 pub mod races;
+pub mod scheduled;
 
 /// How an adapter makes the stores the suite checks.
 ///
@@ -138,6 +139,12 @@ macro_rules! __for_each_check {
             keep::a_refused_save_changes_nothing,
             keep::saved_items_page_and_change,
             keep::a_save_racing_a_recall_keeps_no_content,
+            scheduled::scheduled_messages_are_each_accounts_own_and_bounded,
+            scheduled::claims_take_what_is_due_once,
+            scheduled::a_held_message_is_left_alone,
+            scheduled::a_claim_ends_as_its_sender_says,
+            scheduled::racing_claims_take_each_message_once,
+            scheduled::scheduled_files_are_kept,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -846,6 +846,22 @@ pub enum AccountEvent {
         following: bool,
         read_seq: i64,
     },
+    /// One of the caller's scheduled messages was scheduled, edited, or failed when it fell
+    /// due: read it again (`get_scheduled`; `not_found` if it is gone since).
+    ScheduledChanged {
+        id: i64,
+    },
+    /// One of the caller's scheduled messages was cancelled.
+    ScheduledRemoved {
+        id: i64,
+    },
+    /// One of the caller's scheduled messages was sent: it is the message at `seq` of
+    /// `conversation`, and no longer scheduled.
+    ScheduledSent {
+        id: i64,
+        conversation: i64,
+        seq: i64,
+    },
     /// An event this client version does not know.
     #[serde(other)]
     Unknown,

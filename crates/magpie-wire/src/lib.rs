@@ -8,12 +8,14 @@ mod chat;
 mod error;
 mod request;
 mod rest;
+mod scheduled;
 mod ws;
 
 pub use chat::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use request::*;
 pub use rest::*;
+pub use scheduled::*;
 pub use ws::*;
 
 /// For request fields that have a default: `null` reads as the default, as leaving the field

@@ -183,6 +183,18 @@ requests! {
     UpdateThread(AtRoot<UpdateThreadRequest>) = "update_thread",
     /// Answered with [`ThreadList`].
     ListThreads(ThreadsQuery) = "list_threads",
+    /// Answered with [`ScheduledMessage`].
+    ScheduleMessage(InConversation<ScheduleRequest>) = "schedule_message",
+    /// Answered with [`ScheduledList`].
+    ListScheduled(ScheduledQuery) = "list_scheduled",
+    /// Answered with [`ScheduledMessage`].
+    GetScheduled(ScheduledRef) = "get_scheduled",
+    /// Answered with [`ScheduledMessage`].
+    UpdateScheduled(InScheduled<UpdateScheduledRequest>) = "update_scheduled",
+    /// Answered with `{}`.
+    CancelScheduled(ScheduledRef) = "cancel_scheduled",
+    /// Sends a scheduled message now; answered with the message's [`Ack`].
+    SendScheduled(ScheduledRef) = "send_scheduled",
 }
 
 /// A request frame as it arrives: its `id`, its `type`, and its `data` still as JSON text.

@@ -303,3 +303,78 @@ fn pins_and_saved_messages() {
     check(&SaveRequest { conversation: 12, seq: 5, note: None }, expect![[r#"{"conversation":12,"seq":5}"#]]);
     check(&UpdateSavedRequest { note: Some("slide 3".into()) }, expect![[r#"{"note":"slide 3"}"#]]);
 }
+
+#[test]
+fn scheduled_messages() {
+    let waiting = ScheduledMessage {
+        id: 7,
+        conversation: 12,
+        kind: "text".into(),
+        body: json!({"text": "站会 10 点开始"}),
+        mentions: vec!["bob@localhost".into()],
+        mention_all: false,
+        reply_to: Some(2),
+        send_at_ms: 1_700_003_600_000,
+        created_at_ms: 1_700_000_000_000,
+        updated_at_ms: 1_700_000_100_000,
+        state: ScheduledState::Pending,
+        failure: None,
+    };
+    check(
+        &ScheduledList { scheduled: vec![waiting.clone()] },
+        expect![[
+            r#"{"scheduled":[{"id":7,"conversation":12,"kind":"text","body":{"text":"站会 10 点开始"},"mentions":["bob@localhost"],"reply_to":2,"send_at_ms":1700003600000,"created_at_ms":1700000000000,"updated_at_ms":1700000100000,"state":"pending"}]}"#
+        ]],
+    );
+    let failed = ScheduledMessage {
+        mentions: vec![],
+        reply_to: None,
+        state: ScheduledState::Failed,
+        failure: Some(ScheduledFailure {
+            code: ErrorCode::Forbidden,
+            message: "not allowed".into(),
+            at_ms: 1_700_003_600_050,
+        }),
+        ..waiting
+    };
+    check(
+        &failed,
+        expect![[
+            r#"{"id":7,"conversation":12,"kind":"text","body":{"text":"站会 10 点开始"},"send_at_ms":1700003600000,"created_at_ms":1700000000000,"updated_at_ms":1700000100000,"state":"failed","failure":{"code":"forbidden","message":"not allowed","at_ms":1700003600050}}"#
+        ]],
+    );
+    for (event, snapshot) in [
+        (
+            AccountEvent::ScheduledChanged { id: 7 },
+            expect![[r#"{"seq":31,"at_ms":1700003600060,"event":{"kind":"scheduled_changed","id":7}}"#]],
+        ),
+        (
+            AccountEvent::ScheduledRemoved { id: 7 },
+            expect![[r#"{"seq":31,"at_ms":1700003600060,"event":{"kind":"scheduled_removed","id":7}}"#]],
+        ),
+        (
+            AccountEvent::ScheduledSent { id: 7, conversation: 12, seq: 9 },
+            expect![[
+                r#"{"seq":31,"at_ms":1700003600060,"event":{"kind":"scheduled_sent","id":7,"conversation":12,"seq":9}}"#
+            ]],
+        ),
+    ] {
+        check(&AccountEventFrame { seq: 31, at_ms: 1_700_003_600_060, event }, snapshot);
+    }
+    let schedule = ScheduleRequest {
+        kind: "text".into(),
+        body: json!({"text": "hi"}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        send_at_ms: 1_700_003_600_000,
+    };
+    check(&schedule, expect![[r#"{"kind":"text","body":{"text":"hi"},"send_at_ms":1700003600000}"#]]);
+    let patch = UpdateScheduledRequest { send_at_ms: Some(1_700_007_200_000), ..Default::default() };
+    check(&patch, expect![[r#"{"send_at_ms":1700007200000}"#]]);
+    let frame: RawRequest<'_> =
+        serde_json::from_str(r#"{"id":5,"type":"update_scheduled","data":{"id":7,"send_at_ms":1}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+    let data = UpdateScheduledRequest { send_at_ms: Some(1), ..Default::default() };
+    assert_eq!(frame.request().ok(), Some(Request::UpdateScheduled(InScheduled { id: 7, data })));
+}

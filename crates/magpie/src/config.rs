@@ -76,6 +76,34 @@ pub struct Config {
 
     #[config(nested)]
     pub link_previews: LinkPreviewsConfig,
+
+    #[config(nested)]
+    pub scheduled: ScheduledConfig,
+}
+
+/// Scheduled messages: people write a message now and the server sends it, as them, at a time
+/// they choose; waiting messages are kept in the database and survive restarts.
+#[derive(Debug, confique::Config)]
+pub struct ScheduledConfig {
+    /// Scheduled messages one account may hold at once, waiting or failed; one more is refused
+    /// with limit_exceeded.
+    #[config(default = 100, env = "MAGPIE_SCHEDULED_PER_ACCOUNT_MAX")]
+    pub per_account_max: usize,
+
+    /// How far ahead a message may be scheduled, in seconds (default 366 days).
+    #[config(default = 31622400, env = "MAGPIE_SCHEDULED_AHEAD_SECS_MAX")]
+    pub ahead_secs_max: u64,
+
+    /// How far in the past a scheduled time may lie, in seconds (a client's clock a little
+    /// behind the server's); such a message is sent at once. Earlier times are refused.
+    #[config(default = 60, env = "MAGPIE_SCHEDULED_PAST_GRACE_SECS")]
+    pub past_grace_secs: u64,
+
+    /// Seconds a node holds a due message while it sends it. A node that dies meanwhile leaves
+    /// it to another node (or to itself, restarted) after this long; the send is idempotent, so
+    /// a message is never sent twice.
+    #[config(default = 60, env = "MAGPIE_SCHEDULED_CLAIM_SECS")]
+    pub claim_secs: u64,
 }
 
 /// Link previews: the server fetches the pages that messages link to (only from public
@@ -527,6 +555,10 @@ impl Config {
             link_preview_fetches_max: self.link_previews.fetches_at_once_max,
             link_preview_image_bytes_max: self.link_previews.image_bytes_max,
             link_preview_policy: self.link_preview_policy(),
+            scheduled_per_account_max: self.scheduled.per_account_max,
+            scheduled_ahead_secs_max: self.scheduled.ahead_secs_max,
+            scheduled_past_grace_secs: self.scheduled.past_grace_secs,
+            scheduled_claim_secs: self.scheduled.claim_secs,
             ..magpie_core::Settings::default()
         }
     }

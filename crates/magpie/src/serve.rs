@@ -197,6 +197,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // removes is gone for every request (each pass is bounded).
     prune(&core).await;
     tokio::spawn(prune_periodically(core.clone()));
+    // Scheduled messages that fell due while no server ran are sent now; the rest at their time.
+    core.scheduled.spawn_sender();
 
     // Catch SIGTERM and SIGINT from now on: a signal that came between the line below and the
     // first poll of the server would otherwise kill the process without a shutdown.

@@ -132,6 +132,44 @@ describe("chat view", () => {
   });
 });
 
+describe("scheduled messages", () => {
+  const scheduled = (id: number, extra: object = {}) => ({
+    id, conversation: 1, kind: "text", body: { text: `later ${id}` }, send_at_ms: Date.now() + 3_600_000,
+    created_at_ms: 0, updated_at_ms: 0, state: "pending" as const, ...extra,
+  });
+
+  it("are counted above the composer, failed ones too, and listed with why they failed", () => {
+    const client = new FakeClient();
+    client.convs = [conversation(1, { peer: "bob@x" })];
+    client.messages.set(1, []);
+    client.scheduledList = [
+      scheduled(1),
+      scheduled(2, { state: "failed", failure: { code: "forbidden", message: "not allowed", at_ms: 1 } }),
+      { ...scheduled(3), conversation: 2 },
+    ];
+    mount(client, <ChatView id={1} />);
+    expect(byLabel("Schedule message")?.hasAttribute("disabled")).toBe(true);
+    const bar = $('[role="region"][aria-label="Scheduled messages"]');
+    expect(text(bar)).toBe("2 scheduled messages1 not sent");
+    act(() => { bar!.querySelector("button")!.click(); });
+    const list = document.querySelector('[role="dialog"] [role="list"][aria-label="Scheduled messages in this chat"]');
+    const items = [...(list?.querySelectorAll('[data-testid="scheduled-item"]') ?? [])];
+    expect(items.map((i) => text(i.querySelector(".scheduled-text")))).toEqual(["later 1", "later 2"]);
+    expect(text(items[1]!.querySelector('[role="note"]'))).toBe("Not sent: you can no longer post in this chat");
+    expect(items[0]!.querySelector('[aria-label="Send now: later 1"]')?.tagName).toBe("BUTTON");
+    expect(items[0]!.querySelector('[aria-label="Cancel sending: later 1"]')?.tagName).toBe("BUTTON");
+  });
+
+  it("show no bar while there are none", () => {
+    const client = new FakeClient();
+    client.convs = [conversation(1, { peer: "bob@x" })];
+    client.messages.set(1, []);
+    mount(client, <ChatView id={1} />, "zh");
+    expect($('[data-testid="scheduled-bar"]')).toBeNull();
+    expect(byLabel("定时发送")?.tagName).toBe("BUTTON");
+  });
+});
+
 describe("a push re-renders only what changed", () => {
   /** Counts the renders of components by name while `run` runs. */
   function renders(run: () => void): Map<string, number> {

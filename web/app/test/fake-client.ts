@@ -1,8 +1,8 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
-  LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, SharedPage, StickerPack, Thread, ThreadView,
-  UploadProgress,
+  LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
+  Thread, ThreadView, UploadProgress,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -115,6 +115,15 @@ export class FakeClient implements ChatClient {
   saveMessage = no as () => Promise<SavedItem>;
   updateSavedNote = no as () => Promise<SavedItem>;
   async removeSaved(): Promise<void> {}
+  scheduledList: ScheduledMessage[] | undefined;
+  scheduled(conversation?: number): ScheduledMessage[] | undefined {
+    return conversation === undefined ? this.scheduledList : this.scheduledList?.filter((m) => m.conversation === conversation);
+  }
+  async loadScheduled(): Promise<ScheduledMessage[]> { return (this.scheduledList ??= []); }
+  scheduleMessage = no as () => Promise<ScheduledMessage>;
+  updateScheduled = no as () => Promise<ScheduledMessage>;
+  async cancelScheduled(): Promise<void> {}
+  async sendScheduledNow(): Promise<Ack> { return ack; }
   upload = no as (file: Blob) => Promise<FileInfo>;
   sendFile(): string { return "f"; }
   sendVoice(): string { return "v"; }

@@ -5,8 +5,8 @@
 
 import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
-  Profile, Receipts, SavedItem, SavedPage, SendOptions, Session, StickerPack, Thread, ThreadView, UploadProgress, LinkPreview, SharedKind,
-  SharedPage, VoiceDetails,
+  Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
+  UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -143,6 +143,8 @@ export class MagpieClient implements ChatClient {
   private readonly threadsAgain = new Set<number>();
   /** The threads the UI has open (by threadKey()), whatever their loads are doing. */
   private readonly threadsOpen = new Set<string>();
+  /** The account's scheduled messages (§7.12), the earliest first, once loadScheduled was called. */
+  private scheduledList: ScheduledMessage[] | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -849,11 +851,87 @@ export class MagpieClient implements ChatClient {
     this.changed();
   }
 
-  /** Account events about what the SDK keeps: saved messages, and messages deleted for me
-   * (they leave the pin lists, §7.5). */
+  // ---- Scheduled messages -----------------------------------------------------------
+
+  scheduled(conversation?: number): ScheduledMessage[] | undefined {
+    const list = this.scheduledList;
+    if (!list || conversation === undefined) return list;
+    return list.filter((m) => m.conversation === conversation);
+  }
+
+  async loadScheduled(): Promise<ScheduledMessage[]> {
+    const list = await this.rest.scheduled();
+    this.scheduledList = list;
+    this.changed();
+    return list;
+  }
+
+  async scheduleMessage(
+    conversation: number, kind: string, body: Record<string, unknown>, sendAtMs: number, options: SendOptions = {},
+  ): Promise<ScheduledMessage> {
+    const message = await this.rest.scheduleMessage(conversation, {
+      kind, body, send_at_ms: sendAtMs,
+      ...(options.mentions?.length ? { mentions: options.mentions } : {}),
+      ...(options.mentionAll ? { mention_all: true } : {}),
+      ...(options.replyTo !== undefined ? { reply_to: options.replyTo } : {}),
+    });
+    this.putScheduled(message);
+    return message;
+  }
+
+  async updateScheduled(id: number, change: ScheduledChange): Promise<ScheduledMessage> {
+    const message = await this.rest.updateScheduled(id, change);
+    this.putScheduled(message);
+    return message;
+  }
+
+  async cancelScheduled(id: number): Promise<void> {
+    await this.rest.cancelScheduled(id);
+    this.dropScheduled(id);
+  }
+
+  async sendScheduledNow(id: number): Promise<Ack> {
+    const ack = await this.rest.sendScheduled(id);
+    this.dropScheduled(id);
+    return ack;
+  }
+
+  /** Puts a scheduled message in the loaded list, in place of its old self, in time order. */
+  private putScheduled(message: ScheduledMessage): void {
+    const list = this.scheduledList;
+    if (!list) return;
+    const held = list.find((m) => m.id === message.id);
+    // An answer that comes after a newer one (two events' fetches crossing) is not put back.
+    if (held && changedAt(held) > changedAt(message)) return;
+    const next = [...list.filter((m) => m.id !== message.id), message];
+    next.sort((a, b) => a.send_at_ms - b.send_at_ms || a.id - b.id);
+    this.scheduledList = next;
+    this.changed();
+  }
+
+  private dropScheduled(id: number): void {
+    const list = this.scheduledList;
+    if (!list?.some((m) => m.id === id)) return;
+    this.scheduledList = list.filter((m) => m.id !== id);
+    this.changed();
+  }
+
+  /** Account events about what the SDK keeps: saved and scheduled messages, and messages
+   * deleted for me (they leave the pin lists, §7.5). */
   private onKeptEvent(event: AccountEvent): void {
     const e = event.event;
-    if (e.kind === "saved_changed" && typeof e["id"] === "number") {
+    if (e.kind === "scheduled_changed" && typeof e["id"] === "number") {
+      const id = e["id"];
+      if (!this.scheduledList) return;
+      this.rest.scheduledMessage(id).then(
+        (message) => this.putScheduled(message),
+        (error: unknown) => {
+          if (asMagpieError(error).code === "not_found") this.dropScheduled(id);
+        },
+      );
+    } else if ((e.kind === "scheduled_removed" || e.kind === "scheduled_sent") && typeof e["id"] === "number") {
+      this.dropScheduled(e["id"]);
+    } else if (e.kind === "saved_changed" && typeof e["id"] === "number") {
       const id = e["id"];
       if (!this.savedList) return;
       this.rest.savedItem(id).then(
@@ -1257,4 +1335,9 @@ export async function resume(baseUrl: string, storage: KeyValueStorage = default
 function signedIn(baseUrl: string, answer: { token: string; session: Session; me: Me }, storage: KeyValueStorage): MagpieClient {
   saveSession(storage, baseUrl, { token: answer.token, session: answer.session, me: answer.me });
   return new MagpieClient(baseUrl, answer.token, answer.session, answer.me, storage);
+}
+
+/** When a scheduled message last changed: its last edit, or its failure after it. */
+function changedAt(message: ScheduledMessage): number {
+  return Math.max(message.updated_at_ms, message.failure?.at_ms ?? 0);
 }

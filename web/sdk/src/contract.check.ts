@@ -14,14 +14,16 @@
 import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
-  SavedItem, SavedPage, Session, SharedPage, LinkPreview, StickerPack, Thread, ThreadPage, ThreadSummary,
+  SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
+  StickerPack, Thread, ThreadPage, ThreadSummary,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
-  SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery, WirePendingRequest,
+  ScheduleRequest, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
+  WirePendingRequest,
 } from "./wire.ts";
 
 type S = components["schemas"];
@@ -56,6 +58,12 @@ export type Checks = [
   Agree<Differ<PinnedMessage, Wire<S["Pin"]>>>,
   Agree<Differ<SavedItem, Wire<S["SavedItem"]>>>,
   Agree<Differ<SavedPage, Wire<S["SavedPage"]>>>,
+  Agree<Differ<ScheduledMessage, Wire<S["ScheduledMessage"]>>>,
+  Agree<Differ<ScheduledFailure, Wire<S["ScheduledFailure"]>>>,
+  Holds<Equals<ScheduledMessage["state"], S["ScheduledState"]>>,
+  Agree<Differ<ScheduleRequest, Wire<S["ScheduleRequest"]>>>,
+  Agree<Differ<ScheduledChange, Wire<S["UpdateScheduledRequest"]>>>,
+  Agree<Differ<Parameters<ChatClient["updateScheduled"]>[1], Wire<S["UpdateScheduledRequest"]>>>,
   Agree<Differ<Receipts, Wire<S["Receipts"]>>>,
   Agree<Differ<EntryPage, Wire<S["EntryPage"]>>>,
   Agree<Differ<SharedPage, Wire<S["SharedPage"]>>>,
@@ -152,7 +160,8 @@ export type Checks = [
 /** The account event kinds that Replica.applyAccountEvent acts on by name. */
 type AccountEventKindsTheSdkActsOn =
   | "conversation_joined" | "conversation_left" | "read" | "peer_read" | "peer_delivered" | "settings_changed"
-  | "hidden" | "friend_request" | "saved_changed" | "saved_removed" | "thread_changed";
+  | "hidden" | "friend_request" | "saved_changed" | "saved_removed" | "thread_changed" | "scheduled_changed"
+  | "scheduled_removed" | "scheduled_sent";
 /** The events that MagpieClient.onEvent and Socket act on by name. */
 type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked";
 
@@ -216,6 +225,8 @@ interface RestAnswers {
   react: "react"; receipts: "get_receipts"; forward: "forward"; hide: "hide"; markRead: "mark_read";
   pin: "pin"; unpin: "unpin"; saveMessage: "save_message"; saved: "list_saved"; savedItem: "get_saved";
   updateSaved: "update_saved"; removeSaved: "remove_saved"; thread: "get_thread"; updateThread: "update_thread";
+  scheduleMessage: "schedule_message"; scheduledMessage: "get_scheduled"; updateScheduled: "update_scheduled";
+  cancelScheduled: "cancel_scheduled"; sendScheduled: "send_scheduled";
   markDelivered: "mark_delivered"; typing: "typing"; friendRequests: "list_friend_requests";
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
@@ -229,6 +240,7 @@ interface RestListAnswers {
   contacts: ["list_contacts", "accounts"]; blocked: ["list_blocked", "accounts"];
   sendFriendRequest: ["send_friend_request", "status"]; presence: ["get_presence", "presence"];
   stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"]; threads: ["list_threads", "threads"];
+  scheduled: ["list_scheduled", "scheduled"]; conversationScheduled: ["list_conversation_scheduled", "scheduled"];
 }
 
 /** The JSON body of an operation's success (200 or 201), or void for a 204. */

@@ -76,6 +76,19 @@ export interface Thread { conversation: number; root: Entry; following: boolean;
 /** A page of one thread (§7.12): the root and replies as they are now, oldest first, and the
  * caller's follow and read mark. */
 export interface ThreadPage { root: Entry; entries: Entry[]; following: boolean; read_seq: number }
+/** A message the account scheduled (§7.12), which the server sends at `send_at_ms` as from the
+ * device that scheduled it, with `client_msg_id` `scheduled:<id>`. `failed` when its send was
+ * refused at its time (`failure` says why); once sent it is no longer scheduled. */
+export interface ScheduledMessage {
+  id: number; conversation: number; kind: string; body: Record<string, unknown>; mentions?: string[];
+  mention_all?: boolean; reply_to?: number; send_at_ms: number; created_at_ms: number; updated_at_ms: number;
+  state: "pending" | "failed"; failure?: ScheduledFailure;
+}
+/** Why a scheduled message's send failed: the error the send got (`unknown` for a code this SDK
+ * does not know, as in MagpieError). */
+export interface ScheduledFailure { code: ErrorCode | "unknown"; message: string; at_ms: number }
+/** A change to a scheduled message (§7.12 `PATCH /v1/scheduled/{id}`); at least one field. */
+export interface ScheduledChange { send_at_ms?: number; body?: Record<string, unknown>; mentions?: string[]; mention_all?: boolean }
 export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
@@ -327,6 +340,23 @@ export interface ChatClient {
   /** Sets the note; an empty one clears it. */
   updateSavedNote(id: number, note: string): Promise<SavedItem>;
   removeSaved(id: number): Promise<void>;
+
+  // Scheduled messages (§7.12): the account's own, kept current on every device from the
+  // account's event log once loaded (`scheduled_changed`, `scheduled_removed`, `scheduled_sent`).
+  /** The account's scheduled messages (of one conversation, if given), the earliest first;
+   * undefined before loadScheduled. */
+  scheduled(conversation?: number): ScheduledMessage[] | undefined;
+  /** Loads them all (an account has at most `scheduled.per_account_max`). */
+  loadScheduled(): Promise<ScheduledMessage[]>;
+  /** Schedules a message, checked by the server as a send of it would be now. */
+  scheduleMessage(
+    conversation: number, kind: string, body: Record<string, unknown>, sendAtMs: number, options?: SendOptions,
+  ): Promise<ScheduledMessage>;
+  /** Changes its time, body or mentions; a failed one waits again. */
+  updateScheduled(id: number, change: ScheduledChange): Promise<ScheduledMessage>;
+  cancelScheduled(id: number): Promise<void>;
+  /** Sends it at once; the ack of the message. */
+  sendScheduledNow(id: number): Promise<Ack>;
 
   // Files (docs/protocol.md §10): tus upload with progress, then an image/file message.
   upload(file: Blob & { name?: string }, onProgress?: (p: UploadProgress) => void, signal?: AbortSignal): Promise<FileInfo>;

@@ -765,6 +765,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{id}/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/conversations/{id}/scheduled`: the caller's scheduled messages in one
+         *     conversation, the earliest first.
+         */
+        get: operations["list_conversation_scheduled"];
+        put?: never;
+        /**
+         * `POST /v1/conversations/{id}/scheduled`: schedules a message, checked as a send would be
+         *     now, to be sent at `send_at_ms`.
+         */
+        post: operations["schedule_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{id}/settings": {
         parameters: {
             query?: never;
@@ -1087,6 +1111,62 @@ export interface paths {
         patch: operations["update_saved"];
         trace?: never;
     };
+    "/v1/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/scheduled`: all the caller's scheduled messages, the earliest first. */
+        get: operations["list_scheduled"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scheduled/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/scheduled/{id}`. */
+        get: operations["get_scheduled"];
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/scheduled/{id}`: cancels a scheduled message. */
+        delete: operations["cancel_scheduled"];
+        options?: never;
+        head?: never;
+        /**
+         * `PATCH /v1/scheduled/{id}`: changes a scheduled message's time, body or mentions; a failed
+         *     one waits again.
+         */
+        patch: operations["update_scheduled"];
+        trace?: never;
+    };
+    "/v1/scheduled/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/scheduled/{id}/send`: sends a scheduled message now. */
+        post: operations["send_scheduled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -1276,6 +1356,25 @@ export interface components {
             read_seq: number;
             /** Format: int64 */
             root: number;
+        } | {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "scheduled_changed";
+        } | {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "scheduled_removed";
+        } | {
+            /** Format: int64 */
+            conversation: number;
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "scheduled_sent";
+            /** Format: int64 */
+            seq: number;
         } | {
             /** @enum {string} */
             kind: "unknown";
@@ -2011,6 +2110,75 @@ export interface components {
             /** @description Older items remain: ask again with `before` the last item's `id`. */
             more: boolean;
         };
+        /**
+         * @description `POST /v1/conversations/{id}/scheduled`: a message, as a send takes it (without a
+         *     `client_msg_id`: the server makes one), and when to send it.
+         */
+        ScheduleRequest: {
+            /** @description A JSON object whose shape depends on `kind`. */
+            body: Record<string, unknown>;
+            /** @description A message kind, as for a send. */
+            kind: string;
+            /** @description `@all` (owners and admins, unless the server allows every member). */
+            mention_all?: boolean | null;
+            /** @description `name@domain` of members mentioned. */
+            mentions?: string[] | null;
+            /** Format: int64 */
+            reply_to?: number | null;
+            /**
+             * Format: int64
+             * @description When to send it, in milliseconds since the Unix epoch: ahead of now (a minute behind is
+             *     taken as now), at most `scheduled.ahead_secs_max` (366 days) ahead.
+             */
+            send_at_ms: number;
+        };
+        /** @description Why a scheduled message's send failed: the error the send got. */
+        ScheduledFailure: {
+            /** Format: int64 */
+            at_ms: number;
+            code: components["schemas"]["ErrorCode"];
+            message: string;
+        };
+        /**
+         * @description `GET /v1/scheduled` and `GET /v1/conversations/{id}/scheduled`: the caller's scheduled
+         *     messages, the earliest first; all of them (an account has at most
+         *     `scheduled.per_account_max`).
+         */
+        ScheduledList: {
+            scheduled: components["schemas"]["ScheduledMessage"][];
+        };
+        /**
+         * @description A message the caller scheduled. Once sent it is no longer scheduled: it is the message
+         *     whose `client_msg_id` is `scheduled:<id>`.
+         */
+        ScheduledMessage: {
+            body: Record<string, unknown>;
+            /** Format: int64 */
+            conversation: number;
+            /** Format: int64 */
+            created_at_ms: number;
+            failure?: null | components["schemas"]["ScheduledFailure"];
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            mention_all?: boolean;
+            mentions?: string[];
+            /** Format: int64 */
+            reply_to?: number | null;
+            /** Format: int64 */
+            send_at_ms: number;
+            state: components["schemas"]["ScheduledState"];
+            /**
+             * Format: int64
+             * @description When it was scheduled or last edited.
+             */
+            updated_at_ms: number;
+        };
+        /**
+         * @description Whether a scheduled message still waits for its time, or its send failed.
+         * @enum {string}
+         */
+        ScheduledState: "pending" | "failed";
         /** @description `POST /v1/conversations/{id}/messages`. */
         SendRequest: {
             /** @description A JSON object whose shape depends on `kind` (see docs/protocol.md). */
@@ -2316,6 +2484,16 @@ export interface components {
         /** @description `PATCH /v1/saved/{id}`: the note; `null` or `""` clears it. */
         UpdateSavedRequest: {
             note?: string | null;
+        };
+        /** @description `PATCH /v1/scheduled/{id}`: what to change; at least one field. */
+        UpdateScheduledRequest: {
+            /** @description A new body of the message's kind. */
+            body?: Record<string, unknown> | null;
+            mention_all?: boolean | null;
+            /** @description The mentions, replaced as a whole. */
+            mentions?: string[] | null;
+            /** Format: int64 */
+            send_at_ms?: number | null;
         };
         /** @description `PATCH /v1/conversations/{id}/threads/{root}`: follow or unfollow, and read up to a seq. */
         UpdateThreadRequest: {
@@ -4312,6 +4490,103 @@ export interface operations {
             };
         };
     };
+    list_conversation_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    schedule_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledMessage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an invalid message or time, or as many scheduled messages as an account may have */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     update_settings: {
         parameters: {
             query?: never;
@@ -5156,6 +5431,223 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledMessage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description it is being sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateScheduledRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledMessage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description it is being sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ack"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description it is being sent */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,11 +4,12 @@
 
 import type {
   Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
-  Receipts, Role, SavedItem, SavedPage, Session, SharedKind, SharedPage, StickerPack, Thread, ThreadPage,
+  Receipts, Role, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, Session, SharedKind, SharedPage, StickerPack,
+  Thread, ThreadPage,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
-  CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange,
+  CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange, ScheduleRequest,
   SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery, WirePendingRequest,
 } from "./wire.ts";
 
@@ -237,6 +238,31 @@ export class RestClient {
   }
   removeSaved(id: number): Promise<void> {
     return this.request("DELETE", `/v1/saved/${id}`);
+  }
+
+  /** `POST /v1/conversations/{id}/scheduled` (§7.12). */
+  scheduleMessage(id: number, req: ScheduleRequest): Promise<ScheduledMessage> {
+    return this.request("POST", `/v1/conversations/${id}/scheduled`, { body: req });
+  }
+  /** All the account's scheduled messages, the earliest first. */
+  async scheduled(): Promise<ScheduledMessage[]> {
+    return (await this.request<{ scheduled: ScheduledMessage[] }>("GET", "/v1/scheduled")).scheduled;
+  }
+  /** The account's scheduled messages in one conversation, the earliest first. */
+  async conversationScheduled(id: number): Promise<ScheduledMessage[]> {
+    return (await this.request<{ scheduled: ScheduledMessage[] }>("GET", `/v1/conversations/${id}/scheduled`)).scheduled;
+  }
+  scheduledMessage(id: number): Promise<ScheduledMessage> {
+    return this.request("GET", `/v1/scheduled/${id}`);
+  }
+  updateScheduled(id: number, change: ScheduledChange): Promise<ScheduledMessage> {
+    return this.request("PATCH", `/v1/scheduled/${id}`, { body: change });
+  }
+  cancelScheduled(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/scheduled/${id}`);
+  }
+  sendScheduled(id: number): Promise<Ack> {
+    return this.request("POST", `/v1/scheduled/${id}/send`);
   }
 
   hide(id: number, seqs: number[]): Promise<void> {

@@ -28,6 +28,12 @@ export interface SendRequest {
 export interface ThreadChange { following?: boolean; read_seq?: number }
 /** `GET /v1/threads`, `list_threads` (§7.12). */
 export interface ThreadsQuery { conversation?: number; limit?: number }
+/** `schedule_message` / `POST /v1/conversations/{id}/scheduled` (§7.12): a send's fields
+ * without `client_msg_id`, and when to send it. */
+export interface ScheduleRequest {
+  kind: string; body: Record<string, unknown>; mentions?: string[]; mention_all?: boolean; reply_to?: number;
+  send_at_ms: number;
+}
 
 export type CreateConversationRequest =
   | { kind: "direct"; peer: string }

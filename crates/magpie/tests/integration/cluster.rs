@@ -328,6 +328,19 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
     // A pinned message and a saved one, with a note.
     alice.client.pin(chat.id, 2).await.unwrap();
     let kept = bob.client.save_message(chat.id, 3, Some("for later")).await.unwrap();
+    // A scheduled message that refers to the file, due tomorrow.
+    let tomorrow =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap()
+            + 24 * 3600 * 1000;
+    let schedule = wire::ScheduleRequest {
+        kind: "file".into(),
+        body: serde_json::json!({"file": file.id, "name": "plan.txt"}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        send_at_ms: tomorrow,
+    };
+    let waiting = alice.client.schedule_message(chat.id, &schedule).await.unwrap();
     let sync_before = bob.client.sync(wire::SyncRequest { limit: Some(500), ..Default::default() }).await.unwrap();
     assert!(!sync_before.more);
     let all = wire::HistoryQuery { limit: Some(500), ..Default::default() };
@@ -337,6 +350,7 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         bob.client.messages(room.id, all).await.unwrap(),
         carol.client.messages(room.id, all).await.unwrap(),
         (bob.client.pins(chat.id).await.unwrap(), bob.client.saved(None, None).await.unwrap()),
+        alice.client.scheduled(None).await.unwrap(),
     );
     assert!(server.stop().await.success());
 
@@ -372,12 +386,14 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         bob.client.messages(room.id, all).await.unwrap(),
         carol.client.messages(room.id, all).await.unwrap(),
         (bob.client.pins(chat.id).await.unwrap(), bob.client.saved(None, None).await.unwrap()),
+        alice.client.scheduled(None).await.unwrap(),
     );
     assert_eq!(
         serde_json::to_value(&after).unwrap(),
         serde_json::to_value(&before).unwrap(),
-        "the same conversations, logs, pins and saved messages"
+        "the same conversations, logs, pins, saved and scheduled messages"
     );
+    assert_eq!(before.5, std::slice::from_ref(&waiting));
     assert_eq!(before.4.0.len(), 1);
     assert_eq!(before.4.1.items, std::slice::from_ref(&kept));
     assert_eq!(bob.client.download(&file.id).await.unwrap(), b"the quarterly plan");
@@ -398,6 +414,12 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
     assert_eq!(next.seq, last + 1, "the log goes on from its last seq");
     let saved_next = bob.client.save_message(chat.id, 4, None).await.unwrap();
     assert!(saved_next.id > kept.id, "saved ids go on past what came in");
+    let scheduled_next = alice
+        .client
+        .schedule_message(chat.id, &wire::ScheduleRequest { send_at_ms: tomorrow, ..schedule })
+        .await
+        .unwrap();
+    assert!(scheduled_next.id > waiting.id, "scheduled ids go on past what came in");
     let pushed = next_entry(&mut bob_live).await;
     assert_eq!((pushed.conversation, pushed.seq), (chat.id, next.seq));
     let moved_on = bob

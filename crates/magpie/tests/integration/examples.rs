@@ -7,8 +7,9 @@
 //!   body, if it has one, is the next `json` block, or the `-d '…'` of the next `sh` block
 //!   (curl). ACTOR is `alice` unless named (`nobody` sends no token); the STEPs happen first:
 //!   `recall` (alice recalls seq 2), `react` (bob reacts to it), `pin` (alice pins it), `save`
-//!   (bob saves it, his first saved message), `requests` (carol asks alice to be contacts,
-//!   alice asks bob).
+//!   (bob saves it, his first saved message), `schedule` (alice schedules "Lunch is on me
+//!   today" into the group for a day ahead, her first scheduled message), `requests` (carol
+//!   asks alice to be contacts, alice asks bob).
 //! - `<!-- example: ws [as ACTOR] [after STEP…] -->` before a WebSocket request frame (the
 //!   next `json` block).
 //! - `<!-- example: hello [as ACTOR] -->` before the `hello` frame a connection begins with.
@@ -19,7 +20,9 @@
 //! (the domain admin, "Alice Wang"), bob ("张三"), carol and dave; root, a server admin; a direct
 //! chat of alice and bob (7 in the document) and the group "Lunch" of the three (12), whose seq 2
 //! is alice's text mentioning bob, which bob has read; carol is muted in it. The document's 7
-//! and 12 stand for their real ids, in paths and in the `conversation` and `from` fields.
+//! and 12 stand for their real ids, in paths and in the `conversation` and `from` fields; its
+//! times to send a scheduled message at (`send_at_ms` from [`DOC_NOW_MS`] on) stand for as
+//! long after the real now as they are after the document's.
 //!
 //! "The shape of the answer" means: every field the example shows is in the answer, with a
 //! value of the same JSON type (and the same value for `type`, `kind`, `event` and `code`);
@@ -40,6 +43,9 @@ const ALICE_PASSWORD: &str = "plum-kettle-orbit-47";
 
 /// Until when carol is muted in the group: 2100-01-01, as in the document's mute example.
 const MUTED_UNTIL_MS: i64 = 4_102_444_800_000;
+
+/// The moment the document's examples are told at: its `send_at_ms` values are this far ahead.
+const DOC_NOW_MS: i64 = 1_795_466_010_000;
 
 /// Fields whose value, not only its type, must be as the example shows.
 const VALUE_FIELDS: [&str; 4] = ["type", "kind", "event", "code"];
@@ -214,6 +220,13 @@ impl World {
                 Some(json!({"emoji": "👍"})),
             ),
             "pin" => ("alice", Method::PUT, format!("/v1/conversations/{group}/pins/2"), None),
+            "schedule" => (
+                "alice",
+                Method::POST,
+                format!("/v1/conversations/{group}/scheduled"),
+                Some(json!({"kind": "text", "body": {"text": "Lunch is on me today"},
+                            "send_at_ms": now_ms() + 24 * 3600 * 1000})),
+            ),
             "save" => (
                 "bob",
                 Method::POST,
@@ -280,6 +293,7 @@ impl World {
                     .map(|(k, v)| {
                         let v = match (k.as_str(), v.as_i64()) {
                             ("conversation" | "from", Some(doc)) => json!(self.id(doc)),
+                            ("send_at_ms", Some(doc)) if doc >= DOC_NOW_MS => json!(now_ms() + (doc - DOC_NOW_MS)),
                             _ => self.body(v),
                         };
                         (k.clone(), v)
@@ -334,6 +348,12 @@ impl World {
             }
         }
     }
+}
+
+/// The wall clock, in milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_millis()).unwrap()
 }
 
 /// Logs an account of `localhost` in from a device labelled `curl`, as the document's examples do.

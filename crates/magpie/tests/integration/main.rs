@@ -25,6 +25,7 @@ mod openapi_snapshot;
 mod outages;
 mod presence;
 mod previews;
+mod scheduled;
 mod sessions;
 mod shared;
 mod sync;

@@ -23,6 +23,7 @@ import { ForwardDialog } from "./dialogs.tsx";
 import { GroupInfo } from "./GroupInfo.tsx";
 import { SharedPanel } from "./SharedPanel.tsx";
 import { ThreadList, ThreadPanel } from "./ThreadPanel.tsx";
+import { ScheduledBar } from "./Scheduled.tsx";
 
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
@@ -356,6 +357,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
         <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }}
           selection={selection} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
+        {!selection && <ScheduledBar conversation={id} />}
         {selection ? (
           <SelectionBar seqs={selectedInOrder(selection, selectableSeqs())} view={view}
             onForward={setForwarding} onHide={setConfirmHide} onCancel={() => setSelection(null)} />

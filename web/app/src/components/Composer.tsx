@@ -5,6 +5,7 @@
 // typing signals and drafts. In a thread (beside the chat) it sends replies to the thread's
 // root, with "also send to the group"; its drafts stay on this device and it signals no typing
 // (the chat would show it).
+// typing signals and drafts, and scheduling the message for later (the clock button).
 
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
@@ -15,12 +16,14 @@ import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
 import { previewText } from "../lib/preview.ts";
 import { displayName, errorText, localPart, useClient, useNames } from "../state/client.ts";
 import { rememberPreview } from "../state/media.ts";
+import { formatFull } from "../lib/format.ts";
 import { VoiceRecorder, canRecord } from "../state/recorder.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, IconButton } from "./ui.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
 import { RecordingPanel } from "./Voice.tsx";
+import { ScheduleDialog } from "./Scheduled.tsx";
 
 /** Unsent text per conversation, kept while the app runs (and sent to the server as the draft
  * when the user leaves the conversation). */
@@ -75,6 +78,8 @@ export function Composer(props: {
   const [emoji, setEmoji] = useState(false);
   const [mention, setMention] = useState<{ start: number; query: string; active: number } | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The message being scheduled (the composer's text when the clock was pressed). */
+  const [scheduling, setScheduling] = useState<string | null>(null);
   const composing = useRef(false);
   const root = useRef<HTMLDivElement>(null);
   const recorder = useRef<VoiceRecorder | null>(null);
@@ -212,6 +217,23 @@ export function Composer(props: {
     setMention(null);
     props.onCancelReply();
     props.onSent();
+  };
+
+  /** Schedules what the composer holds, checked by the server as a send of it would be; the
+   * composer empties once it is scheduled (a refusal keeps it, and the dialog says why). */
+  const schedule = async (sendAtMs: number) => {
+    const composed = parseComposer(text, candidatesNow(), { allowMentionAll: allowAll });
+    if (!composed) return;
+    const options: { mentions?: string[]; mentionAll?: boolean; replyTo?: number } = {};
+    if (composed.mentions.length) options.mentions = composed.mentions;
+    if (composed.mentionAll) options.mentionAll = true;
+    if (props.replyTo && props.replyTo.entry.seq > 0) options.replyTo = props.replyTo.entry.seq;
+    const scheduled = await client.scheduleMessage(id, composed.kind, composed.body, sendAtMs, options);
+    replaceText("", 0);
+    drafts.delete(id);
+    setMention(null);
+    props.onCancelReply();
+    toast(t("scheduled.done", { time: formatFull(scheduled.send_at_ms, locale) }), "info");
   };
 
   const sendFiles = (files: Iterable<File>) => {
@@ -415,6 +437,8 @@ export function Composer(props: {
         {!rec && <IconButton icon="smile" label={t("composer.emoji")} buttonRef={emojiBtn} onClick={() => setEmoji(!emoji)} expanded={emoji} haspopup="dialog" />}
         {!rec && <IconButton icon="paperclip" label={t("composer.attach")} onClick={() => fileInput.current?.click()} disabled={!!props.editing} />}
         {!rec && <IconButton icon="code" label={t("composer.code")} onClick={insertCode} />}
+        {!rec && !props.editing && thread === undefined && <IconButton icon="clock" label={t("scheduled.schedule")} haspopup="dialog" expanded={scheduling !== null}
+          disabled={text.trim() === ""} onClick={() => { setEmoji(false); setMention(null); setScheduling(text); }} testid="schedule-button" />}
         {!rec && isGroupLike(conv) && <IconButton icon="at" label={t("composer.mention")} onClick={() => {
           const el = area.current;
           const pos = el?.selectionStart ?? textRef.current.length;
@@ -446,6 +470,10 @@ export function Composer(props: {
           <span>{props.editing ? t("composer.save") : t("composer.send")}</span>
         </button>}
       </div>
+      {scheduling !== null && (
+        <ScheduleDialog title={t("scheduled.title")} confirm={t("scheduled.confirm")} preview={scheduling}
+          onPick={schedule} onClose={() => { setScheduling(null); requestAnimationFrame(() => area.current?.focus()); }} />
+      )}
       {emoji && <EmojiPicker prefer="above" anchor={emojiBtn.current} onClose={() => setEmoji(false)} onPick={(e) => { insertAt(e); }} />}
     </div>
   );
