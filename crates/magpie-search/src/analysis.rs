@@ -189,6 +189,22 @@ fn token(text: String, position: usize, from: &Folded, to: &Folded) -> Token {
 
 /// The tokens the index stores for `text`, sorted by position, with byte offsets into `text`.
 pub fn analyze(text: &str) -> Vec<Token> {
+    tokens(text, JiebaWords::Indexed)
+}
+
+/// The tokens of `text` that a highlight can match: [`analyze`]'s without jieba's words, which
+/// no query highlights (they only add to a score), and which cost most of the analysis.
+pub(crate) fn analyze_for_highlights(text: &str) -> Vec<Token> {
+    tokens(text, JiebaWords::Skipped)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JiebaWords {
+    Indexed,
+    Skipped,
+}
+
+fn tokens(text: &str, jieba: JiebaWords) -> Vec<Token> {
     let mut folded = Vec::new();
     fold(text, &mut folded);
     let stemmer = english();
@@ -211,7 +227,7 @@ pub fn analyze(text: &str) -> Vec<Token> {
                         tokens.push(token([f.c, next.c].iter().collect(), position + i, f, next));
                     }
                 }
-                if chars.len() >= JIEBA_WORD_CHARS_MIN {
+                if jieba == JiebaWords::Indexed && chars.len() >= JIEBA_WORD_CHARS_MIN {
                     run_text.clear();
                     run_text.extend(chars.iter().map(|f| f.c));
                     for word in JIEBA.cut_for_search(&run_text, true) {

@@ -333,3 +333,22 @@ impl MessageWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_and_its_writer_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<MessageIndex>();
+        shareable::<MessageWriter>();
+    }
+
+    #[test]
+    fn keys_tell_every_conversation_and_seq_apart() {
+        assert_ne!(key(1, 23), key(12, 3));
+        assert_ne!(key(1, 2), key(2, 1));
+        assert_eq!(key(7, 9), key(7, 9));
+    }
+}

@@ -13,6 +13,10 @@
 //!   by relevance or time, paged by cursor, with highlighted [`Snippet`]s.
 //! - [`names`]: the in-memory index of names, by characters, pinyin, initials, login and email.
 //!
+//! Everything here is synchronous and CPU- or disk-bound: an async caller runs searches and
+//! writes on a blocking thread. One [`MessageIndex`] is shared (it is `Send + Sync`) by every
+//! search; its one [`MessageWriter`] belongs to the follower that feeds it.
+//!
 //! The crate knows ids (`i64` domains, conversations, seqs and accounts) and message bodies as
 //! JSON, not the store or the server: who may read what is the caller's to say, in each
 //! [`SearchRequest`], and this crate's to enforce.

@@ -299,7 +299,7 @@ enum Primary {
 }
 
 impl SortKey {
-    fn cmp(&self, other: &SortKey) -> Ordering {
+    fn compare(&self, other: &SortKey) -> Ordering {
         let primary = match (self.primary, other.primary) {
             (Primary::Score(a), Primary::Score(b)) => a.total_cmp(&b),
             (Primary::Time(a), Primary::Time(b)) => a.cmp(&b),
@@ -365,7 +365,7 @@ impl PartialOrd for Worst {
 }
 impl Ord for Worst {
     fn cmp(&self, other: &Self) -> Ordering {
-        other.0.key.cmp(&self.0.key)
+        other.0.key.compare(&self.0.key)
     }
 }
 
@@ -397,7 +397,7 @@ struct SegmentTop {
 fn push_bounded(heap: &mut BinaryHeap<Worst>, keep: usize, candidate: Candidate) {
     if heap.len() < keep {
         heap.push(Worst(candidate));
-    } else if heap.peek().is_some_and(|worst| candidate.key.cmp(&worst.0.key) == Ordering::Greater) {
+    } else if heap.peek().is_some_and(|worst| candidate.key.compare(&worst.0.key) == Ordering::Greater) {
         heap.pop();
         heap.push(Worst(candidate));
     }
@@ -421,7 +421,7 @@ impl SegmentCollector for SegmentTop {
             Order::Newest => Primary::Time(at_ms),
         };
         let key = SortKey { primary, conversation, seq };
-        if self.after.is_some_and(|after| key.cmp(&after) != Ordering::Less) {
+        if self.after.is_some_and(|after| key.compare(&after) != Ordering::Less) {
             return;
         }
         let candidate = Candidate {
@@ -474,7 +474,7 @@ impl Collector for TopCollector {
             }
         }
         let mut best: Vec<Candidate> = heap.into_iter().map(|w| w.0).collect();
-        best.sort_by(|a, b| b.key.cmp(&a.key));
+        best.sort_by(|a, b| b.key.compare(&a.key));
         Ok((best, total))
     }
 }

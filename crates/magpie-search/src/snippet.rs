@@ -1,16 +1,16 @@
 //! Highlighted snippets: the part of a message's text around what a query matched.
 //!
-//! The text is analysed again with the index's own analyzer, so a highlight is exactly a token
-//! that matched, at its offsets in the text as written: the characters of a Chinese word
-//! (`進度` for the query `进度`), the surface form of a stemmed English word (`Meetings` for
-//! `meeting`), the full-width form of a half-width query. Offsets are in characters (Unicode
-//! scalar values), which is what JavaScript's `Array.from(text)` counts, and what a client
-//! can slice without knowing UTF-8.
+//! The text is analysed again with the index's own analyzer (less jieba's words, which no
+//! query highlights), so a highlight is exactly a token that matched, at its offsets in the
+//! text as written: the characters of a Chinese word (`進度` for the query `进度`), the
+//! surface form of a stemmed English word (`Meetings` for `meeting`), the full-width form of
+//! a half-width query. Offsets are in characters (Unicode scalar values), which is what
+//! JavaScript's `Array.from(text)` counts, and what a client can slice without knowing UTF-8.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use crate::analysis::analyze;
+use crate::analysis::analyze_for_highlights;
 
 /// Longest snippet, in characters.
 pub const SNIPPET_CHARS_MAX: usize = 160;
@@ -33,8 +33,11 @@ pub struct Snippet {
 /// [`crate::analysis::QueryTerms::highlight`]): the window of [`SNIPPET_CHARS_MAX`] characters
 /// with the most highlighted characters, starting a little before its first highlight.
 pub fn snippet(text: &str, terms: &BTreeSet<String>) -> Snippet {
-    let mut bytes: Vec<Range<usize>> =
-        analyze(text).into_iter().filter(|t| terms.contains(&t.text)).map(|t| t.offset_from..t.offset_to).collect();
+    let mut bytes: Vec<Range<usize>> = analyze_for_highlights(text)
+        .into_iter()
+        .filter(|t| terms.contains(&t.text))
+        .map(|t| t.offset_from..t.offset_to)
+        .collect();
     bytes.sort_by_key(|r| (r.start, r.end));
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(bytes.len());
     for r in bytes {
