@@ -122,11 +122,14 @@ fn fold(text: &str, out: &mut Vec<Folded>) {
         let to = chars.peek().map_or(text.len(), |&(at, _)| at);
         let mut push = |c: char| {
             for lower in c.to_lowercase() {
-                let simple = T2S.get(&lower).copied().unwrap_or(lower);
+                let simple = if lower.is_ascii() { lower } else { T2S.get(&lower).copied().unwrap_or(lower) };
                 out.push(Folded { c: simple, from, to });
             }
         };
-        if cluster.len() == c.len_utf8() && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
+        if cluster.len() == 1 {
+            // ASCII, the common case: NFKC leaves it alone.
+            push(c);
+        } else if cluster.len() == c.len_utf8() && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
             push(c);
         } else {
             cluster.nfkc().for_each(&mut push);

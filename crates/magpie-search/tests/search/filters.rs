@@ -1,7 +1,8 @@
 //! Filters: in a conversation, from a sender, before and after a time, has a file, an image or
 //! a link, mentions an account, of a kind.
 
-use magpie_search::{Mentioning, MessageDoc, SearchRequest};
+use magpie_search::{Mentioning, MessageDoc, SearchRequest, extract};
+use serde_json::json;
 
 use crate::harness::{DOMAIN, TestIndex, everything, message};
 
@@ -18,7 +19,8 @@ fn reports() -> TestIndex {
     let mut t = TestIndex::new();
     t.put(message(1, 1, "report draft"));
     t.put(MessageDoc { sender: 200, ..message(1, 2, "report from bob") });
-    t.put(MessageDoc { kind: "file".into(), has_file: true, ..message(1, 3, "report.pdf") });
+    let file = json!({"file": "f_1", "name": "Q3 report.pdf", "size": 1024});
+    t.put(MessageDoc { kind: "file".into(), text: extract("file", &file), has_file: true, ..message(1, 3, "") });
     t.put(MessageDoc { kind: "image".into(), has_image: true, ..message(1, 4, "report chart.png") });
     t.put(MessageDoc { has_link: true, ..message(1, 5, "report at https://docs.example/r") });
     t.put(MessageDoc { mentions: vec![300], ..message(1, 6, "@carol the report") });
