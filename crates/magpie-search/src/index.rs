@@ -34,7 +34,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Indexing memory of a writer, in bytes, by default: above it the writer writes a segment.
 pub const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
 
-/// A message as the index keeps it. The text is what [`crate::extract`] gives for its body;
+/// A message as the index keeps it. The text is what [`crate::extract()`] gives for its body;
 /// the flags come from the caller's reading of the body (`magpie-core`'s `shared_kind`), so
 /// the rule "what is a link" lives in one place.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
