@@ -184,6 +184,17 @@ fn wire_depends_on_no_magpie_crate_runtime_http_or_database() {
 }
 
 #[test]
+fn search_depends_on_no_magpie_crate_runtime_http_or_database() {
+    let ws = Workspace::get();
+    let forbidden = [HTTP, STORAGE, &["tokio"], &ws.members_except(&["magpie-search"])].concat();
+    ws.assert_reaches_none(
+        "magpie-search",
+        &forbidden,
+        "magpie-search is an index in a directory: no other Magpie crate, no runtime, no database",
+    );
+}
+
+#[test]
 fn transport_reaches_state_only_through_the_core() {
     let forbidden = [STORAGE, ADAPTERS, &["magpie-store-tests"]].concat();
     Workspace::get().assert_reaches_none("magpie-http", &forbidden, "magpie-http depends on no adapter");
