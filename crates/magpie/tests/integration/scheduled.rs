@@ -540,8 +540,10 @@ async fn a_cluster_sends_each_scheduled_message_once() {
     let mut arrived = std::collections::BTreeSet::new();
     while arrived.len() < expected.len() {
         let entry = next_entry(&mut bob_live).await;
+        // Live delivery is at least once (a client drops a repeat by its seq); that each was
+        // stored once is what history shows below.
         if let Some(id) = entry.client_msg_id.clone().filter(|id| expected.contains(id)) {
-            assert!(arrived.insert(id), "an entry pushed twice");
+            arrived.insert(id);
         }
     }
     let page =
