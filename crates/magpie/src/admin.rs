@@ -240,7 +240,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
 /// `admin search reindex`: deletes the index and follows the log from its start into a new
 /// one, a commit per page of the tail, printing progress on standard error.
 async fn reindex(config: &Config, stores: &magpie_core::ports::Stores) -> anyhow::Result<()> {
-    let dir = crate::search_index::dir(&config.data_dir);
+    let dir = config.search_index_dir();
     if dir.exists() {
         // Taking the writer first fails while a server holds it, before anything is deleted.
         let held = crate::search_index::TantivyIndex::open(&dir)

@@ -1,9 +1,9 @@
-//! The core's `SearchIndex` on `magpie-search`: a tantivy index under `<data dir>/search/`,
-//! each node its own, fed by the core's indexer. tantivy's work is CPU- and disk-bound, so
+//! The core's `SearchIndex` on `magpie-search`: a tantivy index in a directory of its own
+//! (`<data dir>/search/` unless configured), each node its own, fed by the core's indexer. tantivy's work is CPU- and disk-bound, so
 //! every call runs on the blocking pool; the one writer sits behind a mutex that only the
 //! indexer's commits take.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -13,11 +13,6 @@ use magpie_core::search::{
 };
 use magpie_core::{Error, StoreError, Unit};
 use magpie_search::{MessageDoc, MessageIndex, MessageWriter, Mentioning, Order, SearchRequest, Span};
-
-/// The index's directory under the data directory.
-pub fn dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("search")
-}
 
 pub struct TantivyIndex {
     index: Arc<MessageIndex>,

@@ -177,7 +177,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     settings.file_link_key = server_key;
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
     let fetcher = magpie_fetch::HttpFetcher::new(config.fetch_config()?)?;
-    let index_dir = crate::search_index::dir(&config.data_dir);
+    let index_dir = config.search_index_dir();
     let index = crate::search_index::TantivyIndex::open(&index_dir)
         .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?;
     let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone())
