@@ -117,13 +117,13 @@ async fn filters_narrow_what_is_found() {
     let mentioned = (team.id, alice.client.send_message(team.id, &mention).await.unwrap().seq);
     until_found(&bob, query("release"), &[plain, link, elsewhere, mentioned]).await;
 
-    let q = |f: fn(SearchMessagesQuery) -> SearchMessagesQuery| f(query("release"));
-    until_found(&bob, q(|q| SearchMessagesQuery { conversation: Some(elsewhere.0), ..q }), &[elsewhere]).await;
-    until_found(&bob, q(|q| SearchMessagesQuery { sender: Some("bob@localhost".into()), ..q }), &[link]).await;
-    until_found(&bob, q(|q| SearchMessagesQuery { has: Some(wire::SharedKind::Link), ..q }), &[link]).await;
-    until_found(&bob, q(|q| SearchMessagesQuery { mentions_me: Some(true), ..q }), &[mentioned]).await;
-    until_found(&bob, q(|q| SearchMessagesQuery { kind: Some("image".into()), ..q }), &[]).await;
-    until_found(&bob, q(|q| SearchMessagesQuery { sender: Some("nobody@localhost".into()), ..q }), &[]).await;
+    let q = query("release");
+    until_found(&bob, SearchMessagesQuery { conversation: Some(elsewhere.0), ..q.clone() }, &[elsewhere]).await;
+    until_found(&bob, SearchMessagesQuery { sender: Some("bob@localhost".into()), ..q.clone() }, &[link]).await;
+    until_found(&bob, SearchMessagesQuery { has: Some(wire::SharedKind::Link), ..q.clone() }, &[link]).await;
+    until_found(&bob, SearchMessagesQuery { mentions_me: Some(true), ..q.clone() }, &[mentioned]).await;
+    until_found(&bob, SearchMessagesQuery { kind: Some("image".into()), ..q.clone() }, &[]).await;
+    until_found(&bob, SearchMessagesQuery { sender: Some("nobody@localhost".into()), ..q }, &[]).await;
 
     // Pages follow each other by cursor, every result once.
     let mut seen = vec![];
@@ -235,7 +235,7 @@ async fn kill_during_indexing_loses_nothing_and_doubles_nothing() {
     loop {
         let mut seen = vec![];
         let mut cursor = None;
-        let mut total = 0;
+        let mut total;
         loop {
             let q = SearchMessagesQuery { cursor: cursor.clone(), ..query("batch") };
             let page = alice.client.search_messages(&q).await.unwrap();
