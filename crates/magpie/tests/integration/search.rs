@@ -13,8 +13,12 @@ use serde_json::json;
 
 use crate::harness::{EVENTUALLY, TestServer, User, group};
 
-/// No rate limit in the way of tests that ask again until the index caught up.
-const UNLIMITED: &[(&str, &str)] = &[("MAGPIE_SEARCH_QUERIES_PER_ACCOUNT_PER_MIN_MAX", "1000000")];
+/// No rate limit in the way of tests that ask again until the index caught up, or send many.
+const UNLIMITED: &[(&str, &str)] = &[
+    ("MAGPIE_SEARCH_QUERIES_PER_ACCOUNT_PER_MIN_MAX", "1000000"),
+    ("MAGPIE_REQUESTS_PER_IP_PER_SEC_MAX", "0"),
+    ("MAGPIE_REQUESTS_PER_SESSION_PER_SEC_MAX", "0"),
+];
 /// How long a test waits before asking the index again.
 const ASK_AGAIN: Duration = Duration::from_millis(25);
 
