@@ -42,7 +42,7 @@ use crate::{files, rest, rest_chat, rest_search};
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

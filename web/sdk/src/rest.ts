@@ -226,7 +226,10 @@ export class RestClient {
 
   /** `GET /v1/search/messages` (§7.14): messages the caller may read now that match `q`. */
   searchMessages(query: SearchMessagesQuery): Promise<SearchMessagesPage> {
-    return this.request("GET", "/v1/search/messages", { query: { ...query } });
+    const { mentions_me, ...rest } = query;
+    return this.request("GET", "/v1/search/messages", {
+      query: { ...rest, ...(mentions_me === undefined ? {} : { mentions_me: String(mentions_me) }) },
+    });
   }
 
   /** `POST /v1/saved` (§7.11). */
