@@ -21,8 +21,8 @@ use crate::names::{AccountAddr, DomainName, LoginName};
 use crate::presence::{PresenceInfo, Signal, Status};
 use crate::previews::{CachedPreview, FetchError, FetchedPage};
 use crate::saved::{NewSaved, SavedItem};
-use crate::search::ReadableSpan;
 use crate::scheduled::{NewScheduled, ScheduledEdit, ScheduledMessage, Settled};
+use crate::search::ReadableSpan;
 use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
 

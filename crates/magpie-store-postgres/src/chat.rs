@@ -21,8 +21,8 @@ use magpie_core::model::{
     AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, LogCursor, SavedId, Seq, SessionId,
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
-use magpie_core::search::ReadableSpan;
 use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
+use magpie_core::search::ReadableSpan;
 use tokio_postgres::Row;
 
 use crate::{

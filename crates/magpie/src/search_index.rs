@@ -8,11 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use magpie_core::model::{AccountId, ConversationId, LogCursor, Seq};
-use magpie_core::search::{
-    Has, IndexHit, IndexPage, IndexQuery, IndexWrite, SearchIndex, SearchOrder, Snippet,
-};
+use magpie_core::search::{Has, IndexHit, IndexPage, IndexQuery, IndexWrite, SearchIndex, SearchOrder, Snippet};
 use magpie_core::{Error, StoreError, Unit};
-use magpie_search::{MessageDoc, MessageIndex, MessageWriter, Mentioning, Order, SearchRequest, Span};
+use magpie_search::{Mentioning, MessageDoc, MessageIndex, MessageWriter, Order, SearchRequest, Span};
 
 pub struct TantivyIndex {
     index: Arc<MessageIndex>,
@@ -58,8 +56,11 @@ fn doc(m: magpie_core::search::IndexedMessage) -> MessageDoc {
 }
 
 fn request(q: IndexQuery) -> SearchRequest {
-    let readable =
-        q.readable.iter().map(|s| Span { conversation: s.conversation.0, from_seq: s.from.0, until_seq: s.until.map(|u| u.0) }).collect();
+    let readable = q
+        .readable
+        .iter()
+        .map(|s| Span { conversation: s.conversation.0, from_seq: s.from.0, until_seq: s.until.map(|u| u.0) })
+        .collect();
     let mut r = SearchRequest::new(q.domain.0, q.query, readable);
     r.conversation = q.conversation.map(|c| c.0);
     r.sender = q.sender.map(|a| a.0);
