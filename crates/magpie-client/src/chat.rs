@@ -563,3 +563,52 @@ impl Connection {
         self.request_as(&Request::SendScheduled(wire::ScheduledRef { id })).await
     }
 }
+
+impl Client {
+    /// `GET /v1/search/messages`: messages the caller may read that match `q.q`, with
+    /// `q`'s filters.
+    pub async fn search_messages(&self, q: &wire::SearchMessagesQuery) -> Result<wire::SearchMessagesPage> {
+        self.call(Method::GET, &search_path(q), NO_BODY).await
+    }
+}
+
+impl Connection {
+    /// `search_messages`: as [`Client::search_messages`], over the WebSocket.
+    pub async fn search_messages(&self, q: wire::SearchMessagesQuery) -> Result<wire::SearchMessagesPage> {
+        self.request_as(&Request::SearchMessages(q)).await
+    }
+}
+
+/// The path and query string of a message search.
+fn search_path(q: &wire::SearchMessagesQuery) -> String {
+    let mut path = format!("/v1/search/messages?q={}", encode(&q.q));
+    let mut add = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            path.push_str(&format!("&{name}={}", encode(&value)));
+        }
+    };
+    add("conversation", q.conversation.map(|v| v.to_string()));
+    add("sender", q.sender.clone());
+    add("after_ms", q.after_ms.map(|v| v.to_string()));
+    add("before_ms", q.before_ms.map(|v| v.to_string()));
+    add(
+        "has",
+        q.has.map(|h| match h {
+            wire::SharedKind::File => "file".to_owned(),
+            wire::SharedKind::Image => "image".to_owned(),
+            wire::SharedKind::Link => "link".to_owned(),
+        }),
+    );
+    add("mentions_me", q.mentions_me.map(|v| v.to_string()));
+    add("kind", q.kind.clone());
+    add(
+        "order",
+        q.order.map(|o| match o {
+            wire::SearchOrder::Relevance => "relevance".to_owned(),
+            wire::SearchOrder::Newest => "newest".to_owned(),
+        }),
+    );
+    add("limit", q.limit.map(|v| v.to_string()));
+    add("cursor", q.cursor.clone());
+    path
+}

@@ -49,6 +49,15 @@ pub trait LogHandler: Send + 'static {
 
     /// Handles a wake that is not about the log (a signal, a profile); ignored by default.
     fn other(&mut self, _wake: &Wake) {}
+
+    /// The follower has handed over everything up to `cursor` (called after each batch it
+    /// handled, and on every poll): a handler that keeps its own cursor with what it wrote
+    /// (the search index commits it in its writes' commit) saves it here, or later. `Err(at)`
+    /// says that what it was handed after `at` is lost (its commit failed): the follower goes
+    /// back to `at` and hands it over again. Nothing to do by default.
+    async fn reached(&mut self, _cursor: LogCursor) -> Result<(), LogCursor> {
+        Ok(())
+    }
 }
 
 /// Where a follower stands, for `/metrics`: its cursor and the log's head as it last saw it.
@@ -98,6 +107,9 @@ pub enum Start {
     Head,
     /// At the start of the tail: everything it holds.
     Beginning,
+    /// Exactly here, whatever a [`CursorStore`] says: for a follower whose handler keeps its
+    /// own cursor (the search index).
+    At(LogCursor),
 }
 
 /// A follower of the log; see the module's documentation.
@@ -224,6 +236,9 @@ impl<H: LogHandler> Follower<H> {
     }
 
     async fn initial_cursor(&self, start: Start) -> crate::Result<LogCursor> {
+        if let Start::At(cursor) = start {
+            return Ok(cursor);
+        }
         if let Some(cursors) = &self.cursors
             && let Some(saved) = cursors.load_cursor(self.status.name).await?
         {
@@ -231,7 +246,7 @@ impl<H: LogHandler> Follower<H> {
         }
         Ok(match start {
             Start::Head => self.log.log_head().await?,
-            Start::Beginning => LogCursor::START,
+            Start::Beginning | Start::At(_) => LogCursor::START,
         })
     }
 
@@ -347,6 +362,14 @@ impl<H: LogHandler> Follower<H> {
 
     /// Saves the cursor of a durable follower: `now`, or if the last save is old enough.
     async fn save(&mut self, now: bool) {
+        if let Err(back) = self.handler.reached(self.cursor).await {
+            tracing::warn!(follower = self.status.name, cursor = %back, "the handler lost what it was handed; following again from its cursor");
+            tokio::time::sleep(RETRY_PAUSE).await;
+            // The one way back: the handler says its writes after `back` are gone.
+            self.cursor = back.min(self.cursor);
+            self.status.set(self.cursor, self.cursor);
+            return;
+        }
         let Some(cursors) = &self.cursors else { return };
         if !self.unsaved || (!now && self.saved_at.elapsed() < CURSOR_SAVE_INTERVAL) {
             return;

@@ -28,6 +28,7 @@ pub mod presence;
 pub mod previews;
 pub mod saved;
 pub mod scheduled;
+pub mod search;
 mod settings;
 pub mod stickers;
 pub mod threads;
@@ -54,6 +55,7 @@ pub struct Core {
     pub previews: previews::LinkPreviews,
     pub saved: saved::Saved,
     pub scheduled: scheduled::Scheduled,
+    pub search: search::Search,
     pub stickers: stickers::Stickers,
     pub threads: threads::Threads,
     pub settings: Arc<Settings>,
@@ -108,6 +110,7 @@ impl Core {
         let saved = saved::Saved::new(deps.clone(), s, conversations.clone());
         let threads = threads::Threads::new(deps.clone(), s, conversations.clone());
         let scheduled = scheduled::Scheduled::new(deps.clone(), s, messages.clone());
+        let search = search::Search::new(deps.clone(), s);
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         Core {
@@ -121,6 +124,7 @@ impl Core {
             previews,
             saved,
             scheduled,
+            search,
             stickers,
             threads,
             settings,
@@ -136,6 +140,15 @@ impl Core {
     pub fn with_link_fetcher(mut self, fetcher: Arc<dyn LinkFetcher>) -> Core {
         self.previews = self.previews.with_fetcher(fetcher);
         self
+    }
+
+    /// Lets the core search messages in `index`, and starts the indexer that follows the log
+    /// into it (from the index's own cursor) on the current tokio runtime. Without it, search
+    /// answers `unavailable`. The server calls it; the admin CLI does not.
+    pub async fn with_search_index(mut self, index: Arc<dyn search::SearchIndex>) -> Result<Core> {
+        let status = self.search.start(index).await?;
+        self.followers.push(status);
+        Ok(self)
     }
 }
 

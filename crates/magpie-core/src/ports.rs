@@ -22,6 +22,7 @@ use crate::presence::{PresenceInfo, Signal, Status};
 use crate::previews::{CachedPreview, FetchError, FetchedPage};
 use crate::saved::{NewSaved, SavedItem};
 use crate::scheduled::{NewScheduled, ScheduledEdit, ScheduledMessage, Settled};
+use crate::search::ReadableSpan;
 use crate::stickers::StickerPack;
 use crate::{Error, StoreError};
 
@@ -402,6 +403,10 @@ pub trait ConversationLog: Send + Sync + 'static {
     /// is listed for each time it was a member, so that an entry goes to whoever was a member
     /// at its seq however late the fan-out reads this.
     async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>>;
+    /// Every membership span the account has had, ended ones too (one per time it was a
+    /// member: `from` its `joined_seq`, `until` its `left_seq`), the newest conversations
+    /// first, at most `limit`: what it may search.
+    async fn member_spans(&self, account: AccountId, limit: usize) -> StoreResult<Vec<ReadableSpan>>;
     /// Active group and channel memberships of an account.
     async fn group_count(&self, account: AccountId) -> StoreResult<usize>;
 

@@ -200,6 +200,32 @@ pub fn entry(e: &chat::Entry) -> wire::Entry {
     }
 }
 
+pub fn search_page(r: &magpie_core::search::Results) -> wire::SearchMessagesPage {
+    let results = r
+        .results
+        .iter()
+        .map(|f| wire::SearchResult {
+            conversation: f.entry.conversation.0,
+            seq: f.entry.seq.0,
+            sender: f.entry.sender_addr.to_string(),
+            at_ms: f.entry.at_ms,
+            snippet: wire::Snippet {
+                text: f.snippet.text.clone(),
+                highlights: f
+                    .snippet
+                    .highlights
+                    .iter()
+                    .map(|(a, b)| [u32::try_from(*a).unwrap_or(u32::MAX), u32::try_from(*b).unwrap_or(u32::MAX)])
+                    .collect(),
+                cut_start: f.snippet.cut_start,
+                cut_end: f.snippet.cut_end,
+            },
+            entry: entry(&f.entry),
+        })
+        .collect();
+    wire::SearchMessagesPage { results, total: r.total, next: r.next.clone() }
+}
+
 pub fn thread(t: &chat::Thread) -> wire::Thread {
     wire::Thread {
         conversation: t.root.conversation.0,

@@ -17,6 +17,7 @@ pub mod parse;
 mod registry;
 mod rest;
 mod rest_chat;
+mod rest_search;
 mod server;
 mod web;
 mod ws;
@@ -247,6 +248,7 @@ pub fn app(state: AppState) -> Router {
             get(rest_chat::get_scheduled).patch(rest_chat::update_scheduled).delete(rest_chat::cancel_scheduled),
         )
         .route("/scheduled/{id}/send", post(rest_chat::send_scheduled))
+        .route("/search/messages", get(rest_search::search_messages))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{files, rest, rest_chat};
+use crate::{files, rest, rest_chat, rest_search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -37,11 +37,12 @@ use crate::{files, rest, rest_chat};
         rest_chat::get_thread, rest_chat::update_thread, rest_chat::list_threads,
         rest_chat::schedule_message, rest_chat::list_conversation_scheduled, rest_chat::list_scheduled,
         rest_chat::get_scheduled, rest_chat::update_scheduled, rest_chat::cancel_scheduled, rest_chat::send_scheduled,
+        rest_search::search_messages,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

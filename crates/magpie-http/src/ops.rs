@@ -302,6 +302,44 @@ pub async fn update_thread(
     Ok(convert::thread(&thread))
 }
 
+pub async fn search_messages(
+    core: &Core,
+    p: &Principal,
+    q: wire::SearchMessagesQuery,
+) -> Result<wire::SearchMessagesPage> {
+    use magpie_core::search::{Has, SearchFilters, SearchOrder, SearchQuery};
+    let has = q.has.map(|h| match h {
+        wire::SharedKind::File => Has::File,
+        wire::SharedKind::Image => Has::Image,
+        wire::SharedKind::Link => Has::Link,
+    });
+    let order = match q.order.unwrap_or_default() {
+        wire::SearchOrder::Relevance => SearchOrder::Relevance,
+        wire::SearchOrder::Newest => SearchOrder::Newest,
+    };
+    let limit = match q.limit {
+        Some(l) => Some(usize::try_from(l).map_err(|_| Error::invalid("limit", "must be 1 to 100"))?),
+        None => None,
+    };
+    let query = SearchQuery {
+        query: q.q,
+        filters: SearchFilters {
+            conversation: q.conversation.map(ConversationId),
+            sender: q.sender,
+            after_ms: q.after_ms,
+            before_ms: q.before_ms,
+            has,
+            mentions_me: q.mentions_me.unwrap_or(false),
+            kind: q.kind,
+        },
+        order,
+        limit,
+        cursor: q.cursor,
+    };
+    let found = core.search.search(p, query).await?;
+    Ok(convert::search_page(&found))
+}
+
 pub async fn list_threads(core: &Core, p: &Principal, q: wire::ThreadsQuery) -> Result<wire::ThreadList> {
     let limit = q.limit.map(|l| usize::try_from(l).unwrap_or(0));
     let threads = core.threads.list(p, q.conversation.map(ConversationId), limit).await?;

@@ -457,6 +457,7 @@ impl<'a> Connection<'a> {
             R::UpdateScheduled(r) => answer(ops::update_scheduled(core, p, r.id, r.data).await),
             R::CancelScheduled(r) => answer(ops::cancel_scheduled(core, p, r.id).await.map(|()| wire::Empty {})),
             R::SendScheduled(r) => answer(ops::send_scheduled(core, p, r.id).await),
+            R::SearchMessages(r) => answer(ops::search_messages(core, p, r).await),
             R::Unknown(kind) => {
                 let shown: String = kind.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)

@@ -22,6 +22,7 @@ use magpie_core::model::{
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::{ConversationLog, CursorStore, LogPage};
+use magpie_core::search::ReadableSpan;
 use tokio_postgres::Row;
 
 use crate::{
@@ -1408,6 +1409,24 @@ impl ConversationLog for PgStore {
         read!(self, |c| {
             let rows = c.query(&c.prepare_cached(&sql).await?, &[&conversation.0, &seq.0]).await?;
             rows.iter().map(|r| member_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn member_spans(&self, account: AccountId, limit: usize) -> StoreResult<Vec<ReadableSpan>> {
+        read!(self, |c| {
+            let sql = "SELECT conversation_id, joined_seq, left_seq FROM member_spans WHERE account_id = $1 \
+                       ORDER BY conversation_id DESC, joined_seq DESC LIMIT $2";
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = c.query(&c.prepare_cached(sql).await?, &[&account.0, &limit]).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(ReadableSpan {
+                        conversation: ConversationId(r.try_get(0)?),
+                        from: Seq(r.try_get(1)?),
+                        until: r.try_get::<_, Option<i64>>(2)?.map(Seq),
+                    })
+                })
+                .collect::<PgResult<Vec<_>>>()?
         })
     }
 

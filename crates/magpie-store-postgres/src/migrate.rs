@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_avatar_files", include_str!("../migrations/postgres/0005_avatar_files.sql")),
     ("0006_threads", include_str!("../migrations/postgres/0006_threads.sql")),
     ("0007_scheduled_messages", include_str!("../migrations/postgres/0007_scheduled_messages.sql")),
+    ("0008_member_spans_by_account", include_str!("../migrations/postgres/0008_member_spans_by_account.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

@@ -18,6 +18,7 @@ use magpie_core::chat::{
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
+use magpie_core::search::ReadableSpan;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -191,6 +192,21 @@ pub(crate) fn recipients(conn: &Connection, id: ConversationId, seq: Seq) -> rus
          WHERE s.conversation_id = ?1 AND (s.left_seq IS NULL OR s.left_seq > ?2)"
     );
     conn.prepare_cached(&sql)?.query_map(params![id.0, seq.0], |r| member_from_row(r, 0))?.collect()
+}
+
+pub(crate) fn member_spans(conn: &Connection, account: AccountId, limit: usize) -> rusqlite::Result<Vec<ReadableSpan>> {
+    conn.prepare_cached(
+        "SELECT conversation_id, joined_seq, left_seq FROM member_spans WHERE account_id = ?1 \
+         ORDER BY conversation_id DESC, joined_seq DESC LIMIT ?2",
+    )?
+    .query_map(params![account.0, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok(ReadableSpan {
+            conversation: ConversationId(r.get(0)?),
+            from: Seq(r.get(1)?),
+            until: r.get::<_, Option<i64>>(2)?.map(Seq),
+        })
+    })?
+    .collect()
 }
 
 pub(crate) fn group_count(conn: &Connection, account: AccountId) -> rusqlite::Result<usize> {
@@ -1172,6 +1188,10 @@ impl ConversationLog for SqliteStore {
 
     async fn recipients(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Vec<Member>> {
         self.read(move |c| recipients(c, conversation, seq)).await
+    }
+
+    async fn member_spans(&self, account: AccountId, limit: usize) -> StoreResult<Vec<ReadableSpan>> {
+        self.read(move |c| member_spans(c, account, limit)).await
     }
 
     async fn group_count(&self, account: AccountId) -> StoreResult<usize> {

@@ -112,6 +112,7 @@ macro_rules! __for_each_check {
             log::message_effect_counts_unread_for_others,
             log::members_join_leave_and_come_back,
             log::recipients_cover_every_span_from_a_seq,
+            log::member_spans_list_every_span_of_an_account,
             log::roles_owner_and_mutes,
             log::group_info_patch,
             log::edit_replaces_the_body,

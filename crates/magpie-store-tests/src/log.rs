@@ -504,6 +504,26 @@ pub async fn recipients_cover_every_span_from_a_seq<F: StoreFactory>(f: &F) {
     }
 }
 
+/// `member_spans(account)` lists every span the account had, ended ones with their end, the
+/// newest conversations first, at most `limit`: what search lets it read.
+pub async fn member_spans_list_every_span_of_an_account<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let (a, b, c) = (w.account("alice").await, w.account("bob").await, w.account("carol").await);
+    let group = w.group(&a, &[&b]).await; // 1: a, b
+    let b_out = w.remove(group.id, &a, &[&b]).await.seq; // 2
+    let b_back = w.add(group.id, &a, &[&b]).await.seq; // 3
+    let other = w.group(&a, &[&c]).await; // c, not b
+    let spans = w.stores.log.member_spans(b.id, 10).await.unwrap();
+    let got: Vec<(ConversationId, Seq, Option<Seq>)> =
+        spans.iter().map(|s| (s.conversation, s.from, s.until)).collect();
+    assert_eq!(got, vec![(group.id, b_back, None), (group.id, Seq(1), Some(b_out))]);
+    assert!(spans.iter().all(|s| s.conversation != other.id), "only the account's own memberships");
+    let covered: Vec<i64> = (1..=4).filter(|seq| spans.iter().any(|s| s.covers(Seq(*seq)))).collect();
+    assert_eq!(covered, vec![1, 3, 4], "nothing from its removal to its return");
+    assert_eq!(w.stores.log.member_spans(b.id, 1).await.unwrap().len(), 1, "at most limit");
+    assert!(w.stores.log.member_spans(AccountId(i64::MAX), 10).await.unwrap().is_empty());
+}
+
 /// Role, owner, an admin's mute of a member and mute-all are applied by their entries.
 pub async fn roles_owner_and_mutes<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;

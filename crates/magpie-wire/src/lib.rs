@@ -9,6 +9,7 @@ mod error;
 mod request;
 mod rest;
 mod scheduled;
+mod search;
 mod ws;
 
 pub use chat::*;
@@ -16,6 +17,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use request::*;
 pub use rest::*;
 pub use scheduled::*;
+pub use search::*;
 pub use ws::*;
 
 /// For request fields that have a default: `null` reads as the default, as leaving the field

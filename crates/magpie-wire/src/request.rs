@@ -195,6 +195,8 @@ requests! {
     CancelScheduled(ScheduledRef) = "cancel_scheduled",
     /// Sends a scheduled message now; answered with the message's [`Ack`].
     SendScheduled(ScheduledRef) = "send_scheduled",
+    /// Answered with [`SearchMessagesPage`].
+    SearchMessages(SearchMessagesQuery) = "search_messages",
 }
 
 /// A request frame as it arrives: its `id`, its `type`, and its `data` still as JSON text.

@@ -18,6 +18,8 @@ use crate::serve::{Backends, Process, open_backends};
 
 /// Accounts listed per page by `user list`.
 const LIST_PAGE_LEN: usize = 100;
+/// How often `search reindex` prints its progress.
+const REINDEX_PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -30,6 +32,11 @@ pub enum AdminCommand {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// The message search index of this node (under the data directory).
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
     },
     /// Copy this embedded deployment (the data directory's SQLite database) into a new,
     /// empty PostgreSQL database for cluster mode, and check the copy table by table. Stop
@@ -44,6 +51,14 @@ pub enum AdminCommand {
         #[arg(long)]
         blobs: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Delete this node's search index and build it again from the whole log, printing
+    /// progress. Stop this node's server first (it holds the index); in a cluster, run it on
+    /// each node whose index should be rebuilt.
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,6 +157,9 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     // Nothing in this process follows the log: the wakes go nowhere, and the server reads what
     // the CLI commits from the store's tail.
     let Backends { bus, stores, blobs, .. } = open_backends(&config, Process::Cli).await?;
+    if let AdminCommand::Search { command: SearchCommand::Reindex } = &command {
+        return reindex(&config, &stores).await;
+    }
     let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections));
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
@@ -175,8 +193,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 print_domain(&d);
             }
         },
-        // Handled before anything was opened.
-        AdminCommand::Migrate { .. } => {}
+        // Handled before anything was opened, or before the core was built.
+        AdminCommand::Migrate { .. } | AdminCommand::Search { .. } => {}
         AdminCommand::User { command } => match command {
             UserCommand::Add { name, domain, admin, server_admin, display_name, password_stdin: _ } => {
                 let password = read_password()?;
@@ -216,6 +234,33 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             }
         },
     }
+    Ok(())
+}
+
+/// `admin search reindex`: deletes the index and follows the log from its start into a new
+/// one, a commit per page of the tail, printing progress on standard error.
+async fn reindex(config: &Config, stores: &magpie_core::ports::Stores) -> anyhow::Result<()> {
+    let dir = config.search_index_dir();
+    if dir.exists() {
+        // Taking the writer first fails while a server holds it, before anything is deleted.
+        let held = crate::search_index::TantivyIndex::open(&dir)
+            .with_context(|| format!("cannot take the search index in {} (stop the server first)", dir.display()))?;
+        drop(held);
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot delete {}", dir.display()))?;
+    }
+    let index = crate::search_index::TantivyIndex::open(&dir)
+        .with_context(|| format!("cannot create the search index in {}", dir.display()))?;
+    let started = std::time::Instant::now();
+    let mut printed = std::time::Instant::now();
+    let items = magpie_core::search::reindex(stores, Arc::new(index), |items, cursor, head| {
+        if printed.elapsed() >= REINDEX_PROGRESS_INTERVAL {
+            printed = std::time::Instant::now();
+            let left = head.distance_from(cursor);
+            eprintln!("indexed {items} log items; {left} to go");
+        }
+    })
+    .await?;
+    println!("reindexed {items} log items into {} in {:.1} s", dir.display(), started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -79,6 +79,23 @@ pub struct Config {
 
     #[config(nested)]
     pub scheduled: ScheduledConfig,
+
+    #[config(nested)]
+    pub search: SearchConfig,
+}
+
+/// Message search: each node keeps its own index of the log (derived data, rebuilt from the
+/// log when missing) and answers searches from it.
+#[derive(Debug, confique::Config)]
+pub struct SearchConfig {
+    /// Where this node keeps its search index; empty for `search/` in the data directory.
+    /// Nodes of a cluster that share a data directory must each name a directory of their own.
+    #[config(default = "", env = "MAGPIE_SEARCH_INDEX_DIR")]
+    pub index_dir: PathBuf,
+
+    /// Searches one account may make per rolling minute; more are refused with rate_limited.
+    #[config(default = 120, env = "MAGPIE_SEARCH_QUERIES_PER_ACCOUNT_PER_MIN_MAX")]
+    pub queries_per_account_per_min_max: u32,
 }
 
 /// Scheduled messages: people write a message now and the server sends it, as them, at a time
@@ -555,6 +572,7 @@ impl Config {
             link_preview_fetches_max: self.link_previews.fetches_at_once_max,
             link_preview_image_bytes_max: self.link_previews.image_bytes_max,
             link_preview_policy: self.link_preview_policy(),
+            searches_per_account_per_min_max: self.search.queries_per_account_per_min_max,
             scheduled_per_account_max: self.scheduled.per_account_max,
             scheduled_ahead_secs_max: self.scheduled.ahead_secs_max,
             scheduled_past_grace_secs: self.scheduled.past_grace_secs,
@@ -584,6 +602,15 @@ impl Config {
             header_read_timeout_secs: l.header_read_timeout_secs,
             body_idle_timeout_secs: l.body_idle_timeout_secs,
             write_stall_timeout_secs: l.write_stall_timeout_secs,
+        }
+    }
+
+    /// This node's search index directory.
+    pub fn search_index_dir(&self) -> PathBuf {
+        if self.search.index_dir.as_os_str().is_empty() {
+            self.data_dir.join("search")
+        } else {
+            self.search.index_dir.clone()
         }
     }
 

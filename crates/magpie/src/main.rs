@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod migrate;
 mod redact;
+mod search_index;
 mod serve;
 
 use std::net::SocketAddr;

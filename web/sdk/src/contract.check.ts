@@ -15,14 +15,14 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
-  StickerPack, Thread, ThreadPage, ThreadSummary,
+  SearchMessagesPage, SearchResult, Snippet, StickerPack, Thread, ThreadPage, ThreadSummary,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
-  ScheduleRequest, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
+  ScheduleRequest, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
 
@@ -82,6 +82,11 @@ export type Checks = [
   Agree<Differ<Parameters<ChatClient["updateThread"]>[2], Wire<S["UpdateThreadRequest"]>>>,
   Agree<Differ<HistoryQuery, Wire<NonNullable<operations["get_thread"]["parameters"]["query"]>>>>,
   Agree<Differ<ThreadsQuery, Wire<NonNullable<operations["list_threads"]["parameters"]["query"]>>>>,
+  // Search (§7.14).
+  Agree<Differ<Snippet, Wire<S["Snippet"]>>>,
+  Agree<Differ<SearchResult, Wire<S["SearchResult"]>>>,
+  Agree<Differ<SearchMessagesPage, Wire<S["SearchMessagesPage"]>>>,
+  Agree<Differ<SearchMessagesQuery, Wire<NonNullable<operations["search_messages"]["parameters"]["query"]>>>>,
   // The SDK always sends both cursors; the server reads an absent one as 0.
   Agree<Differ<SyncRequest, Wire<Pin<NonNullable<operations["sync"]["parameters"]["query"]>, "events_after" | "conversations_after">>>>,
   // SyncResponse.events are account events, compared below.
@@ -231,6 +236,7 @@ interface RestAnswers {
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
   fileInfo: "info"; fileLink: "link"; shared: "get_shared"; linkPreview: "link_preview";
+  searchMessages: "search_messages";
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */

@@ -101,6 +101,13 @@ export interface FriendRequests { incoming: PendingFriendRequest[]; outgoing: Pe
 export type SharedKind = "image" | "file" | "link";
 /** A page of shared items, newest first; `next_before` while more may follow. */
 export interface SharedPage { entries: Entry[]; next_before?: number }
+/** Where a search matched in a message's text (§7.14): `highlights` are `[start, end]` pairs,
+ * end excluded, of offsets in characters of `text` (as `Array.from(text)` counts them). */
+export interface Snippet { text: string; highlights: number[][]; cut_start: boolean; cut_end: boolean }
+/** A message found by a search, with the message as it is now (§7.14). */
+export interface SearchResult { conversation: number; seq: number; sender: string; at_ms: number; snippet: Snippet; entry: Entry }
+/** A page of search results; `next` while more may follow, `total` over every page. */
+export interface SearchMessagesPage { results: SearchResult[]; total: number; next?: string }
 /** What a web page says of itself, fetched by the server (§7.10). */
 export interface LinkPreview {
   url: string; title?: string; description?: string; site_name?: string;

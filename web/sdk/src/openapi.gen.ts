@@ -1167,6 +1167,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/search/messages`: messages the caller may read now that match `q`, with filters,
+         *     by relevance or newest first, a page at a time, with highlighted snippets.
+         */
+        get: operations["search_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -2179,6 +2199,35 @@ export interface components {
          * @enum {string}
          */
         ScheduledState: "pending" | "failed";
+        SearchMessagesPage: {
+            /** @description Pass as `cursor` for the next page; absent on the last. */
+            next?: string | null;
+            results: components["schemas"]["SearchResult"][];
+            /**
+             * Format: int64
+             * @description Messages that match, on every page, within what the caller may read.
+             */
+            total: number;
+        };
+        /**
+         * @description How results are ordered.
+         * @enum {string}
+         */
+        SearchOrder: "relevance" | "newest";
+        /** @description One message found. */
+        SearchResult: {
+            /** Format: int64 */
+            at_ms: number;
+            /** Format: int64 */
+            conversation: number;
+            /** @description The message as it is now (edited: its new body), as the caller sees it. */
+            entry: components["schemas"]["Entry"];
+            /** @description The sender's address. */
+            sender: string;
+            /** Format: int64 */
+            seq: number;
+            snippet: components["schemas"]["Snippet"];
+        };
         /** @description `POST /v1/conversations/{id}/messages`. */
         SendRequest: {
             /** @description A JSON object whose shape depends on `kind` (see docs/protocol.md). */
@@ -2279,6 +2328,20 @@ export interface components {
              * @description Pass as `before` for the next page; absent when this page is the last.
              */
             next_before?: number | null;
+        };
+        /** @description Where the query matched in a message's text. */
+        Snippet: {
+            /** @description The text goes on after `text`. */
+            cut_end: boolean;
+            /** @description The text goes on before `text`. */
+            cut_start: boolean;
+            /**
+             * @description What matched: `[start, end)` offsets in `text`, in characters (Unicode scalar values,
+             *     as JavaScript's `Array.from(text)` counts them), in order, never overlapping.
+             */
+            highlights: number[][];
+            /** @description A part of the message's searchable text, at most 160 characters. */
+            text: string;
         };
         /**
          * @description A sticker: send it as `{"kind":"sticker","body":{"pack":…,"sticker":…}}`; its image is
@@ -5648,6 +5711,77 @@ export interface operations {
             };
             /** @description it is being sent */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_messages: {
+        parameters: {
+            query: {
+                /**
+                 * @description What to look for: 1 to 256 characters with at least one word (Chinese, English or
+                 *     both).
+                 */
+                q: string;
+                /** @description Only this conversation. */
+                conversation?: number;
+                /** @description Only messages from this account (`name@domain`). */
+                sender?: string;
+                /** @description Only messages sent at or after this time (ms since the Unix epoch). */
+                after_ms?: number;
+                /** @description Only messages sent before this time. */
+                before_ms?: number;
+                /** @description Only messages that share this: a file, an image or a link. */
+                has?: components["schemas"]["SharedKind"];
+                /** @description Only messages that mention the caller, by name or with `@all`. */
+                mentions_me?: boolean;
+                /** @description Only messages of this kind (`text`, `file`, …). */
+                kind?: string;
+                order?: components["schemas"]["SearchOrder"];
+                /** @description Results per page: 1 to 100, 20 by default. */
+                limit?: number;
+                /** @description The `next` of the previous page, with the same query, filters and order. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchMessagesPage"];
+                };
+            };
+            /** @description too many searches */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description search is not running */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

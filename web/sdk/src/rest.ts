@@ -4,13 +4,14 @@
 
 import type {
   Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
-  Receipts, Role, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, Session, SharedKind, SharedPage, StickerPack,
-  Thread, ThreadPage,
+  Receipts, Role, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SearchMessagesPage, Session, SharedKind,
+  SharedPage, StickerPack, Thread, ThreadPage,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange, ScheduleRequest,
-  SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery, WirePendingRequest,
+  SearchMessagesQuery, SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
+  WirePendingRequest,
 } from "./wire.ts";
 
 /** How long a JSON request may take before it counts as unanswered. */
@@ -221,6 +222,14 @@ export class RestClient {
   /** `GET /v1/threads`: the threads the caller follows, the newest reply first. */
   async threads(query: ThreadsQuery = {}): Promise<Thread[]> {
     return (await this.request<{ threads: Thread[] }>("GET", "/v1/threads", { query: { ...query } })).threads;
+  }
+
+  /** `GET /v1/search/messages` (§7.14): messages the caller may read now that match `q`. */
+  searchMessages(query: SearchMessagesQuery): Promise<SearchMessagesPage> {
+    const { mentions_me, ...rest } = query;
+    return this.request("GET", "/v1/search/messages", {
+      query: { ...rest, ...(mentions_me === undefined ? {} : { mentions_me: String(mentions_me) }) },
+    });
   }
 
   /** `POST /v1/saved` (§7.11). */

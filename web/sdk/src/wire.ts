@@ -28,6 +28,12 @@ export interface SendRequest {
 export interface ThreadChange { following?: boolean; read_seq?: number }
 /** `GET /v1/threads`, `list_threads` (§7.12). */
 export interface ThreadsQuery { conversation?: number; limit?: number }
+/** `GET /v1/search/messages`, `search_messages` (§7.14). */
+export interface SearchMessagesQuery {
+  q: string; conversation?: number; sender?: string; after_ms?: number; before_ms?: number;
+  has?: "image" | "file" | "link"; mentions_me?: boolean; kind?: string; order?: "relevance" | "newest";
+  limit?: number; cursor?: string;
+}
 /** `schedule_message` / `POST /v1/conversations/{id}/scheduled` (§7.12): a send's fields
  * without `client_msg_id`, and when to send it. */
 export interface ScheduleRequest {

@@ -293,12 +293,16 @@ impl Cluster {
         let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let mut nodes = Vec::with_capacity(n);
-        for _ in 0..n {
+        for i in 0..n {
+            // The nodes share the data directory; each keeps a search index of its own.
+            let mut env = env.clone();
+            let index = dir.path().join(format!("search-node-{i}"));
+            env.push(("MAGPIE_SEARCH_INDEX_DIR".to_owned(), index.display().to_string()));
             nodes.push(TestServer {
                 child: None,
                 url: String::new(),
                 dir: dir.clone(),
-                env: env.clone(),
+                env,
                 backend: backend.clone(),
                 open_files_max: None,
                 log: None,

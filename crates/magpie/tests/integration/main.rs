@@ -26,6 +26,7 @@ mod outages;
 mod presence;
 mod previews;
 mod scheduled;
+mod search;
 mod sessions;
 mod shared;
 mod sync;

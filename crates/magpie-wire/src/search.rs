@@ -1,0 +1,93 @@
+//! Search of messages (docs/protocol.md §7.14): the query with its filters, and the results
+//! with their highlighted snippets.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{Entry, SharedKind};
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchOrder {
+    /// Best match first (the exact phrase above its words apart).
+    #[default]
+    Relevance,
+    /// Newest first.
+    Newest,
+}
+
+/// `GET /v1/search/messages`: messages the caller may read that match `q`, with filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchMessagesQuery {
+    /// What to look for: 1 to 256 characters with at least one word (Chinese, English or
+    /// both).
+    pub q: String,
+    /// Only this conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// Only messages from this account (`name@domain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// Only messages sent at or after this time (ms since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_ms: Option<i64>,
+    /// Only messages sent before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_ms: Option<i64>,
+    /// Only messages that share this: a file, an image or a link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has: Option<SharedKind>,
+    /// Only messages that mention the caller, by name or with `@all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions_me: Option<bool>,
+    /// Only messages of this kind (`text`, `file`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SearchOrder>,
+    /// Results per page: 1 to 100, 20 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// The `next` of the previous page, with the same query, filters and order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Where the query matched in a message's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Snippet {
+    /// A part of the message's searchable text, at most 160 characters.
+    pub text: String,
+    /// What matched: `[start, end)` offsets in `text`, in characters (Unicode scalar values,
+    /// as JavaScript's `Array.from(text)` counts them), in order, never overlapping.
+    pub highlights: Vec<[u32; 2]>,
+    /// The text goes on before `text`.
+    pub cut_start: bool,
+    /// The text goes on after `text`.
+    pub cut_end: bool,
+}
+
+/// One message found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchResult {
+    pub conversation: i64,
+    pub seq: i64,
+    /// The sender's address.
+    pub sender: String,
+    pub at_ms: i64,
+    pub snippet: Snippet,
+    /// The message as it is now (edited: its new body), as the caller sees it.
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchMessagesPage {
+    pub results: Vec<SearchResult>,
+    /// Messages that match, on every page, within what the caller may read.
+    pub total: u64,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
