@@ -66,12 +66,13 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
                 assert_eq!(parameter["in"], expected, "{method} {path}: parameter {name}");
                 if !in_path && parameter["required"] == true {
                     // What these name has no default: whom to ask about, which kind of item,
-                    // which link.
+                    // which link, what to look for.
                     let required = [
                         ("get", "/v1/presence", "accounts"),
                         ("get", "/v1/conversations/{id}/shared", "kind"),
                         ("get", "/v1/link-preview", "url"),
                         ("get", "/v1/link-preview/image", "url"),
+                        ("get", "/v1/search/messages", "q"),
                     ];
                     assert!(
                         required.contains(&(method.as_str(), path.as_str(), name)),
