@@ -258,15 +258,20 @@ pub async fn send_scheduled(core: &Core, p: &Principal, id: i64) -> Result<wire:
 }
 
 pub async fn get_messages(core: &Core, p: &Principal, id: i64, q: wire::HistoryQuery) -> Result<wire::EntryPage> {
-    let page = match (q.after, q.before) {
-        (Some(_), Some(_)) => return Err(Error::invalid("before", "give after or before, not both")),
-        (Some(after), None) => Page::After(Seq(after)),
-        (None, Some(before)) => Page::Before(Seq(before)),
-        (None, None) => Page::Before(Seq(i64::MAX)),
-    };
+    let page = history_page(&q)?;
     let id = ConversationId(id);
     let (entries, last_seq) = core.messages.history(p, id, page, page_len(q.limit)).await?;
     Ok(wire::EntryPage { entries: entries.iter().map(convert::entry).collect(), last_seq: last_seq.0 })
+}
+
+/// Which page a history query asks for: after a seq, before one, or the newest.
+fn history_page(q: &wire::HistoryQuery) -> Result<Page> {
+    match (q.after, q.before) {
+        (Some(_), Some(_)) => Err(Error::invalid("before", "give after or before, not both")),
+        (Some(after), None) => Ok(Page::After(Seq(after))),
+        (None, Some(before)) => Ok(Page::Before(Seq(before))),
+        (None, None) => Ok(Page::Before(Seq(i64::MAX))),
+    }
 }
 
 pub async fn get_thread(
@@ -276,12 +281,7 @@ pub async fn get_thread(
     root: i64,
     q: wire::HistoryQuery,
 ) -> Result<wire::ThreadPage> {
-    let page = match (q.after, q.before) {
-        (Some(_), Some(_)) => return Err(Error::invalid("before", "give after or before, not both")),
-        (Some(after), None) => Page::After(Seq(after)),
-        (None, Some(before)) => Page::Before(Seq(before)),
-        (None, None) => Page::Before(Seq(i64::MAX)),
-    };
+    let page = history_page(&q)?;
     let page = core.threads.page(p, ConversationId(id), Seq(root), page, page_len(q.limit)).await?;
     Ok(wire::ThreadPage {
         root: convert::entry(&page.root),
