@@ -251,14 +251,24 @@ async fn kill_during_indexing_loses_nothing_and_doubles_nothing() {
             }
         }
         seen.sort();
-        if seen == acked {
-            assert_eq!(total, acked.len() as u64, "none twice");
+        // Every acked message once, and the index counts no more: none twice. While the
+        // indexer still catches up, pages by relevance may shift between requests (a result
+        // seen on two pages), so only a settled index is judged.
+        if seen == acked && total == acked.len() as u64 {
             break;
         }
-        let mut unique = seen.clone();
-        unique.dedup();
-        assert_eq!(unique.len(), seen.len(), "a message found twice");
-        assert!(tokio::time::Instant::now() < deadline, "found {} of {} after restart", seen.len(), acked.len());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "after the restart: {} results ({} in all, {} distinct) for {} acked messages",
+            seen.len(),
+            total,
+            {
+                let mut unique = seen.clone();
+                unique.dedup();
+                unique.len()
+            },
+            acked.len()
+        );
         tokio::time::sleep(ASK_AGAIN).await;
     }
 }
