@@ -298,6 +298,10 @@ impl Search {
             }
         };
         let mut readable = self.log.member_spans(account, SPANS_LEN_MAX).await?;
+        // The history rule (protocol.md §7.1): a member reads from its latest join on, and a
+        // former member up to the end of its last membership; an earlier span of one who was
+        // added again is no longer readable. The spans come newest first per conversation.
+        readable.dedup_by_key(|s| s.conversation);
         if let Some(c) = f.conversation {
             readable.retain(|s| s.conversation == c);
         }

@@ -213,6 +213,12 @@ async fn only_what_the_searcher_may_read_now_is_found() {
     let page = alice.client.search_messages(&query("revised")).await.unwrap();
     assert_eq!(page.results[0].entry.body, Some(json!({"text": "alpha revised wording"})));
 
+    // Carol, added again, reads from her new join on (the history rule), not what she could
+    // read before she was removed.
+    alice.client.add_members(team.id, &["carol@localhost"]).await.unwrap();
+    let back = send(&alice, team.id, "alpha budget with carol back").await;
+    until_found(&carol, query("alpha"), &[back]).await;
+
     // A dissolved group's messages are gone for everyone.
     alice.client.dissolve(team.id).await.unwrap();
     let peer = wire::CreateConversationRequest::Direct { peer: "bob@localhost".into() };
