@@ -88,6 +88,11 @@ pub struct Config {
 /// log when missing) and answers searches from it.
 #[derive(Debug, confique::Config)]
 pub struct SearchConfig {
+    /// Whether this node indexes the log and answers searches. A node with search off
+    /// answers every search with unavailable, and keeps no index.
+    #[config(default = true, env = "MAGPIE_SEARCH_ENABLED")]
+    pub enabled: bool,
+
     /// Where this node keeps its search index; empty for `search/` in the data directory.
     /// Nodes of a cluster that share a data directory must each name a directory of their own.
     #[config(default = "", env = "MAGPIE_SEARCH_INDEX_DIR")]

@@ -177,13 +177,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     settings.file_link_key = server_key;
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
     let fetcher = magpie_fetch::HttpFetcher::new(config.fetch_config()?)?;
-    let index_dir = config.search_index_dir();
-    let index = crate::search_index::TantivyIndex::open(&index_dir)
-        .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?;
-    let core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone())
-        .with_link_fetcher(Arc::new(fetcher))
-        .with_search_index(Arc::new(index))
-        .await?;
+    let mut core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone())
+        .with_link_fetcher(Arc::new(fetcher));
+    if config.search.enabled {
+        let index_dir = config.search_index_dir();
+        let index = crate::search_index::TantivyIndex::open(&index_dir)
+            .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?;
+        core = core.with_search_index(Arc::new(index)).await?;
+    }
     let domain = core.accounts.ensure_domain(&config.domain).await?;
     core.followers_started().await;
     let mut http = config.http_settings();

@@ -321,3 +321,12 @@ async fn reindex_gives_the_same_results_as_the_live_index() {
         assert_eq!(results(&bob, q).await, before, "{q:?}");
     }
 }
+
+#[tokio::test]
+async fn a_server_with_search_off_says_so_and_keeps_no_index() {
+    let server = TestServer::start_with(&[("MAGPIE_SEARCH_ENABLED", "false")]).await;
+    let alice = server.user("alice").await;
+    let err = alice.client.search_messages(&query("hello")).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Unavailable));
+    assert!(!server.path("search").exists(), "a server with search off made an index");
+}
