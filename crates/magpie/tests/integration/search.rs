@@ -77,9 +77,17 @@ async fn chinese_and_english_are_found_however_they_were_written() {
     let apart = send(&alice, team.id, "项目的进度还要再看").await;
     let meeting = send(&alice, team.id, "明天下午开会").await;
     let english = send(&alice, team.id, "The weekly Meetings move to Friday").await;
+    let mixed = send(&alice, team.id, "周五发 release 说明").await;
+    let full_width = send(&alice, team.id, "ＱＡ组发来的Ｒｅｐｏｒｔ，共１２３页").await;
 
     // A word inside a sentence, whatever jieba made of it.
     until_found(&bob, query("进度"), &[progress, apart]).await;
+    // One character finds the words that hold it.
+    until_found(&bob, query("会"), &[meeting]).await;
+    // Chinese and English in one query.
+    until_found(&bob, query("周五 release"), &[mixed]).await;
+    // Half-width finds full-width.
+    until_found(&bob, query("qa report 123"), &[full_width]).await;
     // Traditional finds simplified; English is case-folded and stemmed.
     until_found(&bob, query("開會"), &[meeting]).await;
     until_found(&bob, query("meeting"), &[english]).await;
