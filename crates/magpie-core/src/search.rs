@@ -48,6 +48,9 @@ pub const PAGE_LEN_DEFAULT: usize = 20;
 /// Most membership spans a search reads (an account's memberships, past ones included); an
 /// account with more searches the newest this many.
 pub const SPANS_LEN_MAX: usize = 50_000;
+/// Most hidden messages (delete-for-me) a search leaves out before it counts; an account that
+/// hid more has the older ones left out when a page is read, and counted in `total`.
+pub const EXCLUDED_LEN_MAX: usize = 50_000;
 /// Conversations and mentioned addresses the indexer remembers; past this it starts over.
 const CACHE_LEN_MAX: usize = 10_000;
 
@@ -135,6 +138,8 @@ pub struct IndexQuery {
     pub domain: DomainId,
     pub query: String,
     pub readable: Vec<ReadableSpan>,
+    /// Messages the searcher hid for itself: neither found nor counted.
+    pub excluded: Vec<(ConversationId, Seq)>,
     pub conversation: Option<ConversationId>,
     pub sender: Option<AccountId>,
     pub after_ms: Option<i64>,
@@ -318,10 +323,15 @@ impl Search {
         if readable.is_empty() {
             return Ok(empty);
         }
+        let mut excluded = self.log.hidden_entries(account, EXCLUDED_LEN_MAX).await?;
+        if let Some(c) = f.conversation {
+            excluded.retain(|(conversation, _)| *conversation == c);
+        }
         let query = IndexQuery {
             domain: caller.account.domain_id,
             query: q.query.clone(),
             readable: readable.clone(),
+            excluded,
             conversation: f.conversation,
             sender,
             after_ms: f.after_ms,

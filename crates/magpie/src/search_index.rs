@@ -63,6 +63,7 @@ fn request(q: IndexQuery) -> SearchRequest {
         .map(|s| Span { conversation: s.conversation.0, from_seq: s.from.0, until_seq: s.until.map(|u| u.0) })
         .collect();
     let mut r = SearchRequest::new(q.domain.0, q.query, readable);
+    r.excluded = q.excluded.iter().map(|(c, s)| (c.0, s.0)).collect();
     r.conversation = q.conversation.map(|c| c.0);
     r.sender = q.sender.map(|a| a.0);
     r.after_ms = q.after_ms;

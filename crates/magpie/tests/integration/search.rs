@@ -214,6 +214,9 @@ async fn only_what_the_searcher_may_read_now_is_found() {
     // Everything before the marker is applied now: each sees what the rule says, counts too.
     until_found(&alice, query("alpha"), &[before, after_carol, with_dave, hidden, edited]).await;
     until_found(&bob, query("alpha"), &[before, after_carol, with_dave, edited]).await;
+    // What bob hid is not counted on any page, not only left out of the page it was on.
+    let first = bob.client.search_messages(&SearchMessagesQuery { limit: Some(1), ..query("alpha") }).await.unwrap();
+    assert_eq!((first.results.len(), first.total), (1, 4));
     until_found(&carol, query("alpha"), &[before]).await;
     until_found(&dave, query("alpha"), &[with_dave, hidden, edited]).await;
     until_found(&eve, query("alpha"), &[eves]).await;
