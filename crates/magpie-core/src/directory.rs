@@ -196,8 +196,9 @@ impl Directory {
         }
     }
 
-    /// Checks a query and its rate, and returns the matcher, the folded query and the limit.
-    async fn begin(
+    /// Checks a name query and its rate, and returns the matcher, the folded query and the
+    /// limit.
+    pub(crate) async fn begin(
         &self,
         caller: &Principal,
         query: &str,

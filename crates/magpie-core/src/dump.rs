@@ -40,6 +40,8 @@ pub const TABLES: &[&str] = &[
     "stickers",
     "shared_entries",
     "link_previews",
+    "departments",
+    "department_members",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

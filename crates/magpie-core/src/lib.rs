@@ -23,6 +23,7 @@ pub mod messages;
 pub mod model;
 pub mod names;
 pub mod notice;
+pub mod org;
 mod password;
 pub mod ports;
 pub mod presence;
@@ -52,6 +53,7 @@ pub struct Core {
     pub files: files::Files,
     pub conversations: conversations::Conversations,
     pub directory: directory::Directory,
+    pub org: org::Org,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
@@ -115,6 +117,7 @@ impl Core {
         let scheduled = scheduled::Scheduled::new(deps.clone(), s, messages.clone());
         let search = search::Search::new(deps.clone(), s);
         let directory = directory::Directory::new(deps.clone(), s);
+        let org = org::Org::new(deps.clone(), s, directory.clone());
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         Core {
@@ -124,6 +127,7 @@ impl Core {
             files,
             conversations,
             directory,
+            org,
             messages,
             presence,
             previews,

@@ -43,6 +43,7 @@ pub struct Stores {
     pub threads: Arc<dyn ThreadStore>,
     pub scheduled: Arc<dyn ScheduledStore>,
     pub previews: Arc<dyn PreviewStore>,
+    pub org: Arc<dyn OrgStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -64,7 +65,8 @@ impl Stores {
             + SavedStore
             + ThreadStore
             + ScheduledStore
-            + PreviewStore,
+            + PreviewStore
+            + OrgStore,
     {
         Stores {
             accounts: store.clone(),
@@ -77,7 +79,8 @@ impl Stores {
             threads: store.clone(),
             scheduled: store.clone(),
             cursors: store.clone(),
-            previews: store,
+            previews: store.clone(),
+            org: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -522,6 +525,57 @@ pub trait ConversationLog: Send + Sync + 'static {
     async fn account_events(&self, account: AccountId, after: EventSeq, limit: usize) -> StoreResult<Vec<LoggedEvent>>;
     /// The account's newest event seq, 0 if none.
     async fn account_events_head(&self, account: AccountId) -> StoreResult<EventSeq>;
+}
+
+/// Each domain's departments and the people in them (see [`crate::org`]). Every write is
+/// one transaction.
+#[async_trait]
+pub trait OrgStore: Send + Sync + 'static {
+    /// Creates a department. `not_found` (department) if its parent is not a department of
+    /// its domain; `already_exists` if a sibling has its name; `limit_exceeded` if the domain
+    /// holds `per_domain_max` departments, or the parent sits at `depth_max`.
+    async fn create_department(
+        &self,
+        new: crate::org::NewDepartment,
+        per_domain_max: usize,
+        depth_max: usize,
+    ) -> StoreResult<Result<crate::org::Department, Error>>;
+    async fn department(&self, id: crate::org::DepartmentId) -> StoreResult<Option<crate::org::Department>>;
+    /// Every department of a domain, parents before children, siblings by position then name.
+    async fn departments(&self, domain: DomainId) -> StoreResult<Vec<crate::org::Department>>;
+    /// Applies a patch. A move checks, in the same write, that the new parent is a
+    /// department of the same domain (`not_found`), not the department itself or one below it
+    /// (`invalid_field` parent), and that the deepest department moved stays within
+    /// `depth_max` (`limit_exceeded`); a name taken by a sibling is `already_exists`.
+    async fn update_department(
+        &self,
+        id: crate::org::DepartmentId,
+        patch: crate::org::DepartmentPatch,
+        depth_max: usize,
+    ) -> StoreResult<Result<crate::org::Department, Error>>;
+    /// Deletes a department and its memberships; `conflict` if departments are under it,
+    /// `not_found` if there is none.
+    async fn delete_department(&self, id: crate::org::DepartmentId) -> StoreResult<Result<(), Error>>;
+    /// Puts an account in a department with a title, or sets the title of one who is in it;
+    /// `limit_exceeded` if it is in `per_account_max` departments already.
+    async fn set_department_member(
+        &self,
+        id: crate::org::DepartmentId,
+        account: AccountId,
+        title: Option<String>,
+        per_account_max: usize,
+    ) -> StoreResult<Result<(), Error>>;
+    /// Takes an account out of a department; whether it was in it.
+    async fn remove_department_member(&self, id: crate::org::DepartmentId, account: AccountId) -> StoreResult<bool>;
+    /// A department's people (enabled accounts), by login name after `after`, at most `limit`.
+    async fn department_members(
+        &self,
+        id: crate::org::DepartmentId,
+        after: Option<&LoginName>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::org::DepartmentMember>>;
+    /// The departments an account is in, with its title in each, by department id.
+    async fn departments_of(&self, account: AccountId) -> StoreResult<Vec<(crate::org::DepartmentId, Option<String>)>>;
 }
 
 /// Where each durable follower of the log stands, so that it resumes there after a restart.

@@ -39,6 +39,7 @@ mod contacts;
 mod dump;
 mod files;
 mod migrate;
+mod org;
 mod previews;
 mod saved;
 mod scheduled;

@@ -23,6 +23,7 @@ mod contacts;
 pub mod dump;
 mod files;
 mod migrate;
+mod org;
 mod previews;
 mod saved;
 mod scheduled;

@@ -48,6 +48,7 @@ pub mod files;
 mod fixtures;
 pub mod keep;
 pub mod log;
+pub mod org;
 pub mod presence;
 pub mod previews;
 pub mod races;
@@ -147,6 +148,9 @@ macro_rules! __for_each_check {
             scheduled::a_claim_ends_as_its_sender_says,
             scheduled::racing_claims_take_each_message_once,
             scheduled::scheduled_files_are_kept,
+            org::departments_form_a_bounded_tree,
+            org::moves_keep_it_a_tree,
+            org::people_are_in_departments_with_titles,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,
