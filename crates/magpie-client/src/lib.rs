@@ -14,6 +14,7 @@
 mod chat;
 mod files;
 mod live;
+mod org;
 mod replica;
 mod rest;
 

@@ -268,11 +268,31 @@ impl Org {
         if self.org.remove_department_member(id, account).await? { Ok(()) } else { Err(Error::NotFound("member")) }
     }
 
+    /// A department's people, for its domain's administrators: as [`Org::members`].
+    pub async fn admin_members(
+        &self,
+        actor: Actor<'_>,
+        id: DepartmentId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DepartmentMember>> {
+        self.administered_department(actor, id).await?;
+        let after = after.map(LoginName::parse).transpose()?;
+        Ok(self.org.department_members(id, after.as_ref(), limit.clamp(1, MEMBERS_PAGE_LEN_MAX)).await?)
+    }
+
     /// The departments of a domain, for its administrators: as [`Org::tree`].
     pub async fn admin_tree(&self, actor: Actor<'_>, domain: &str) -> Result<Vec<TreeNode>> {
         let domain = self.administered(actor, domain).await?;
         let departments = self.org.departments(domain).await?;
         self.nodes(departments).await
+    }
+
+    /// A department as the tree shows it (its manager's address, its total of people).
+    pub async fn node_of(&self, department: &Department) -> Result<TreeNode> {
+        let all = self.org.departments(department.domain_id).await?;
+        let nodes = self.nodes(all).await?;
+        nodes.into_iter().find(|n| n.department.id == department.id).ok_or(Error::NotFound("department"))
     }
 
     async fn nodes(&self, departments: Vec<Department>) -> Result<Vec<TreeNode>> {

@@ -17,6 +17,7 @@ pub mod parse;
 mod registry;
 mod rest;
 mod rest_chat;
+mod rest_org;
 mod rest_search;
 mod server;
 mod web;
@@ -252,6 +253,22 @@ pub fn app(state: AppState) -> Router {
         .route("/search/files", get(rest_search::search_files))
         .route("/search/people", get(rest_search::search_people))
         .route("/search/groups", get(rest_search::search_groups))
+        .route("/search/departments", get(rest_org::search_departments))
+        .route("/org/departments", get(rest_org::department_tree))
+        .route("/org/departments/{id}/members", get(rest_org::department_members))
+        .route("/org/people/{account}", get(rest_org::placements))
+        .route(
+            "/admin/domains/{domain}/departments",
+            get(rest_org::admin_department_tree).post(rest_org::admin_create_department),
+        )
+        .route(
+            "/admin/departments/{id}",
+            patch(rest_org::admin_update_department).delete(rest_org::admin_delete_department),
+        )
+        .route(
+            "/admin/departments/{id}/members/{account}",
+            put(rest_org::admin_set_department_member).delete(rest_org::admin_remove_department_member),
+        )
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

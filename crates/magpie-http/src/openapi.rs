@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{files, rest, rest_chat, rest_search};
+use crate::{files, rest, rest_chat, rest_org, rest_search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,6 +41,16 @@ use crate::{files, rest, rest_chat, rest_search};
         rest_search::search_files,
         rest_search::search_people,
         rest_search::search_groups,
+        rest_org::search_departments,
+        rest_org::department_tree,
+        rest_org::department_members,
+        rest_org::placements,
+        rest_org::admin_department_tree,
+        rest_org::admin_create_department,
+        rest_org::admin_update_department,
+        rest_org::admin_delete_department,
+        rest_org::admin_set_department_member,
+        rest_org::admin_remove_department_member,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,

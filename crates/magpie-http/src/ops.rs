@@ -476,3 +476,80 @@ pub async fn get_presence(core: &Core, p: &Principal, accounts: &[String]) -> Re
 pub async fn list_stickers(core: &Core, p: &Principal) -> Result<wire::StickerPackList> {
     Ok(wire::StickerPackList { packs: core.stickers.packs(p).await?.iter().map(convert::sticker_pack).collect() })
 }
+
+/// A department as the wire shows it.
+fn department_out(n: &magpie_core::org::TreeNode) -> wire::Department {
+    let d = &n.department;
+    wire::Department {
+        id: d.id.0,
+        parent: d.parent.map(|p| p.0),
+        name: d.name.clone(),
+        position: d.position,
+        manager: n.manager.as_ref().map(ToString::to_string),
+        member_count: d.member_count,
+        total_count: n.total_count,
+    }
+}
+
+pub fn tree(nodes: &[magpie_core::org::TreeNode]) -> wire::DepartmentTree {
+    wire::DepartmentTree { departments: nodes.iter().map(department_out).collect() }
+}
+
+pub async fn department(core: &Core, d: &magpie_core::org::Department) -> Result<wire::Department> {
+    Ok(department_out(&core.org.node_of(d).await?))
+}
+
+fn path_out(path: &[(magpie_core::org::DepartmentId, String)]) -> Vec<wire::PathStep> {
+    path.iter().map(|(id, name)| wire::PathStep { id: id.0, name: name.clone() }).collect()
+}
+
+pub async fn department_tree(core: &Core, p: &Principal) -> Result<wire::DepartmentTree> {
+    Ok(tree(&core.org.tree(p).await?))
+}
+
+pub async fn department_members(
+    core: &Core,
+    p: &Principal,
+    req: wire::DepartmentMembersRequest,
+) -> Result<wire::DepartmentMembers> {
+    let limit =
+        req.limit.map(|l| usize::try_from(l).map_err(|_| Error::invalid("limit", "must be 1 to 200"))).transpose()?;
+    let id = magpie_core::org::DepartmentId(req.department);
+    let members = core.org.members(p, id, req.after.as_deref(), limit).await?;
+    let members = members
+        .iter()
+        .map(|m| wire::DepartmentMember { profile: convert::profile(&m.account), title: m.title.clone() })
+        .collect();
+    Ok(wire::DepartmentMembers { members })
+}
+
+pub async fn placements(core: &Core, p: &Principal, account: &str) -> Result<wire::Placements> {
+    let placements = core.org.placements(p, account).await?;
+    let departments = placements
+        .iter()
+        .map(|pl| wire::Placement {
+            department: pl.department.id.0,
+            path: path_out(&pl.path),
+            title: pl.title.clone(),
+            manager: pl.manager.as_ref().map(ToString::to_string),
+        })
+        .collect();
+    Ok(wire::Placements { departments })
+}
+
+pub async fn search_departments(
+    core: &Core,
+    p: &Principal,
+    q: wire::SearchNamesQuery,
+) -> Result<wire::DepartmentsFound> {
+    let found = core.org.find(p, &q.q, name_limit(q.limit)?).await?;
+    let results = found
+        .iter()
+        .map(|f| wire::DepartmentFound {
+            department: f.department.id.0,
+            path: path_out(&f.path),
+            matched: convert::name_match(f.matched),
+        })
+        .collect();
+    Ok(wire::DepartmentsFound { results })
+}

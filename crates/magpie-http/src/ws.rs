@@ -461,6 +461,10 @@ impl<'a> Connection<'a> {
             R::SearchFiles(r) => answer(ops::search_files(core, p, r).await),
             R::SearchPeople(r) => answer(ops::search_people(core, p, r).await),
             R::SearchGroups(r) => answer(ops::search_groups(core, p, r).await),
+            R::SearchDepartments(r) => answer(ops::search_departments(core, p, r).await),
+            R::GetDepartments(_) => answer(ops::department_tree(core, p).await),
+            R::ListDepartmentMembers(r) => answer(ops::department_members(core, p, r).await),
+            R::GetPlacements(r) => answer(ops::placements(core, p, &r.account).await),
             R::Unknown(kind) => {
                 let shown: String = kind.chars().take(64).collect();
                 Err(wire::ErrorBody::new(ErrorCode::UnknownFrameType, format!("unknown frame type {shown:?}")).error)

@@ -347,10 +347,7 @@ pub enum SystemNotice {
     },
 }
 
-/// A field that may be absent (`None`), `null` (`Some(None)`: cleared) or set.
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
+use crate::present;
 
 /// The body of a `forward` message: several messages forwarded as one, as they were then.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

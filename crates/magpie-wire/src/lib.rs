@@ -6,6 +6,7 @@
 
 mod chat;
 mod error;
+mod org;
 mod request;
 mod rest;
 mod scheduled;
@@ -14,6 +15,7 @@ mod ws;
 
 pub use chat::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use org::*;
 pub use request::*;
 pub use rest::*;
 pub use scheduled::*;
@@ -29,4 +31,11 @@ where
     T: serde::Deserialize<'de> + Default,
 {
     Ok(<Option<T> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`: cleared) or set.
+pub(crate) fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }

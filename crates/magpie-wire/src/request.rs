@@ -203,6 +203,14 @@ requests! {
     SearchPeople(SearchNamesQuery) = "search_people",
     /// Answered with [`GroupsFound`].
     SearchGroups(SearchNamesQuery) = "search_groups",
+    /// Answered with [`DepartmentsFound`].
+    SearchDepartments(SearchNamesQuery) = "search_departments",
+    /// Answered with [`DepartmentTree`].
+    GetDepartments(Empty) = "get_departments",
+    /// Answered with [`DepartmentMembers`].
+    ListDepartmentMembers(DepartmentMembersRequest) = "list_department_members",
+    /// Answered with [`Placements`].
+    GetPlacements(AccountRef) = "get_placements",
 }
 
 /// A request frame as it arrives: its `id`, its `type`, and its `data` still as JSON text.

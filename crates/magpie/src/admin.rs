@@ -33,6 +33,12 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Departments: each domain's organisation tree and the people in it. A department is
+    /// named by its id or by its path of names from the top, e.g. "总部/研发部".
+    Dept {
+        #[command(subcommand)]
+        command: DeptCommand,
+    },
     /// The message search index of this node (under the data directory).
     Search {
         #[command(subcommand)]
@@ -50,6 +56,78 @@ pub enum AdminCommand {
         /// it. Without it, the files stay in the data directory for the nodes to share.
         #[arg(long)]
         blobs: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeptCommand {
+    /// List a domain's departments as a tree: id, path, people (in it / with those below it),
+    /// manager.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Add a department.
+    Add {
+        /// Its name (1 to 64 characters, no /), unique among its siblings.
+        name: String,
+        /// The department it goes under (id or path); the top of the tree without it.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Where it sorts among its siblings (smaller first).
+        #[arg(long, default_value_t = 0)]
+        position: i64,
+        /// Its manager: login name or name@domain.
+        #[arg(long)]
+        manager: Option<String>,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Change a department: rename, move, reorder, set or clear its manager.
+    Set {
+        /// The department (id or path).
+        department: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The department to move it under (id or path), or "/" for the top of the tree.
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        position: Option<i64>,
+        /// Its manager (login name or name@domain), or "-" to clear it.
+        #[arg(long)]
+        manager: Option<String>,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Delete a department with no departments under it; its people leave it.
+    Rm {
+        department: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Put a person in a department, or change their title there.
+    Join {
+        department: String,
+        /// Login name or name@domain.
+        account: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Take a person out of a department.
+    Leave {
+        department: String,
+        account: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// List a department's people with their titles.
+    Members {
+        department: String,
+        #[arg(long)]
+        domain: Option<String>,
     },
 }
 
@@ -194,6 +272,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 print_domain(&d);
             }
         },
+        AdminCommand::Dept { command } => dept(&core, &config.domain, command).await?,
         // Handled before anything was opened, or before the core was built.
         AdminCommand::Migrate { .. } | AdminCommand::Search { .. } => {}
         AdminCommand::User { command } => match command {
@@ -236,6 +315,124 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         },
     }
     Ok(())
+}
+
+/// `admin dept …`.
+async fn dept(core: &Core, default_domain: &str, command: DeptCommand) -> anyhow::Result<()> {
+    use magpie_core::org::DepartmentPatchRequest;
+    let op = Actor::Operator;
+    let domain_of = |d: &Option<String>| d.clone().unwrap_or_else(|| default_domain.to_owned());
+    let addr = |name: &str, domain: &str| if name.contains('@') { name.to_owned() } else { format!("{name}@{domain}") };
+    match command {
+        DeptCommand::List { domain } => {
+            let tree = core.org.admin_tree(op, &domain_of(&domain)).await?;
+            for node in &tree {
+                let d = &node.department;
+                let manager = node.manager.as_ref().map(ToString::to_string).unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}/{}\t{}",
+                    d.id.0,
+                    tree_path(&tree, d.id),
+                    d.member_count,
+                    node.total_count,
+                    manager
+                );
+            }
+        }
+        DeptCommand::Add { name, parent, position, manager, domain } => {
+            let domain = domain_of(&domain);
+            let parent = match parent {
+                Some(p) => Some(resolve_dept(core, &domain, &p).await?),
+                None => None,
+            };
+            let manager = manager.map(|m| addr(&m, &domain));
+            let d = core.org.create(op, &domain, &name, parent, position, manager.as_deref()).await?;
+            println!("added department {} ({})", d.name, d.id.0);
+        }
+        DeptCommand::Set { department, name, parent, position, manager, domain } => {
+            let domain = domain_of(&domain);
+            let id = resolve_dept(core, &domain, &department).await?;
+            let parent = match parent.as_deref() {
+                None => None,
+                Some("/") => Some(None),
+                Some(p) => Some(Some(resolve_dept(core, &domain, p).await?)),
+            };
+            let manager = match manager.as_deref() {
+                None => None,
+                Some("-") => Some(None),
+                Some(m) => Some(Some(addr(m, &domain))),
+            };
+            let d = core.org.update(op, id, DepartmentPatchRequest { name, parent, position, manager }).await?;
+            println!("changed department {} ({})", d.name, d.id.0);
+        }
+        DeptCommand::Rm { department, domain } => {
+            let id = resolve_dept(core, &domain_of(&domain), &department).await?;
+            core.org.delete(op, id).await?;
+            println!("deleted department {}", id.0);
+        }
+        DeptCommand::Join { department, account, title, domain } => {
+            let domain = domain_of(&domain);
+            let id = resolve_dept(core, &domain, &department).await?;
+            core.org.set_member(op, id, &addr(&account, &domain), title.as_deref()).await?;
+            println!("{} is in department {}", addr(&account, &domain), id.0);
+        }
+        DeptCommand::Leave { department, account, domain } => {
+            let domain = domain_of(&domain);
+            let id = resolve_dept(core, &domain, &department).await?;
+            core.org.remove_member(op, id, &addr(&account, &domain)).await?;
+            println!("{} left department {}", addr(&account, &domain), id.0);
+        }
+        DeptCommand::Members { department, domain } => {
+            let id = resolve_dept(core, &domain_of(&domain), &department).await?;
+            let mut after: Option<String> = None;
+            loop {
+                let page = core.org.admin_members(op, id, after.as_deref(), LIST_PAGE_LEN).await?;
+                for m in &page {
+                    println!(
+                        "{}\t{}\t{}",
+                        m.account.addr,
+                        m.account.profile.display_name,
+                        m.title.as_deref().unwrap_or("")
+                    );
+                }
+                match page.last() {
+                    Some(last) if page.len() == LIST_PAGE_LEN => after = Some(last.account.addr.name.to_string()),
+                    _ => break,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A department's path of names, `总部/研发部/前端组`.
+fn tree_path(tree: &[magpie_core::org::TreeNode], id: magpie_core::org::DepartmentId) -> String {
+    let mut names = vec![];
+    let mut at = Some(id);
+    while let Some(id) = at
+        && names.len() <= magpie_core::org::DEPTH_MAX
+    {
+        let Some(node) = tree.iter().find(|n| n.department.id == id) else { break };
+        names.push(node.department.name.as_str());
+        at = node.department.parent;
+    }
+    names.reverse();
+    names.join("/")
+}
+
+/// A department named by its id or by its path of names in `domain`.
+async fn resolve_dept(core: &Core, domain: &str, named: &str) -> anyhow::Result<magpie_core::org::DepartmentId> {
+    let tree = core.org.admin_tree(Actor::Operator, domain).await?;
+    if let Ok(id) = named.parse::<i64>()
+        && let Some(node) = tree.iter().find(|n| n.department.id.0 == id)
+    {
+        return Ok(node.department.id);
+    }
+    let wanted = named.trim_matches('/');
+    tree.iter()
+        .find(|n| tree_path(&tree, n.department.id) == wanted)
+        .map(|n| n.department.id)
+        .ok_or_else(|| anyhow::anyhow!("no department {named:?} in {domain}"))
 }
 
 /// `admin search reindex`: deletes the index and follows the log from its start into a new

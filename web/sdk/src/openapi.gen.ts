@@ -199,6 +199,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/departments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/admin/departments/{id}`: deletes a department with none under it. */
+        delete: operations["admin_delete_department"];
+        options?: never;
+        head?: never;
+        /**
+         * `PATCH /v1/admin/departments/{id}`: renames, moves, reorders a department or sets its
+         *     manager.
+         */
+        patch: operations["admin_update_department"];
+        trace?: never;
+    };
+    "/v1/admin/departments/{id}/members/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * `PUT /v1/admin/departments/{id}/members/{account}`: puts a person in a department, or
+         *     changes their title.
+         */
+        put: operations["admin_set_department_member"];
+        post?: never;
+        /** `DELETE /v1/admin/departments/{id}/members/{account}`: takes a person out of a department. */
+        delete: operations["admin_remove_department_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/domains": {
         parameters: {
             query?: never;
@@ -232,6 +274,24 @@ export interface paths {
         head?: never;
         /** `PATCH /v1/admin/domains/{domain}`: changes a domain's settings (its admins). */
         patch: operations["admin_update_domain"];
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/departments`: a domain's tree, for its administrators. */
+        get: operations["admin_department_tree"];
+        put?: never;
+        /** `POST /v1/admin/domains/{domain}/departments`: creates a department. */
+        post: operations["admin_create_department"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/admin/stickers": {
@@ -1054,6 +1114,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/org/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/org/departments`: the caller's domain's departments, parents before children. */
+        get: operations["department_tree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/org/departments/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/org/departments/{id}/members`: a department's people, by login name. */
+        get: operations["department_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/org/people/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/org/people/{account}`: the departments a person of the caller's domain is in. */
+        get: operations["placements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/presence": {
         parameters: {
             query?: never;
@@ -1161,6 +1272,26 @@ export interface paths {
         put?: never;
         /** `POST /v1/scheduled/{id}/send`: sends a scheduled message now. */
         post: operations["send_scheduled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/search/departments`: the caller's domain's departments whose name, its pinyin or
+         *     initials matches `q`, best first.
+         */
+        get: operations["search_departments"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1576,6 +1707,20 @@ export interface components {
             /** @enum {string} */
             kind: "channel";
         });
+        /** @description `POST /v1/admin/domains/{domain}/departments`. */
+        CreateDepartmentRequest: {
+            /** @description The manager's address, in the department's domain. */
+            manager?: string | null;
+            /** @description 1 to 64 characters, no `/`; unique among its siblings. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The department it is under; absent for the top of the tree.
+             */
+            parent?: number | null;
+            /** Format: int64 */
+            position?: number | null;
+        };
         /** @description `POST /v1/admin/domains`. */
         CreateDomainRequest: {
             name: string;
@@ -1583,6 +1728,58 @@ export interface components {
         /** @description `POST /v1/admin/stickers`: a new, empty pack. */
         CreateStickerPackRequest: {
             name: string;
+        };
+        /** @description A department of the caller's domain. */
+        Department: {
+            /** Format: int64 */
+            id: number;
+            /** @description The manager's address. */
+            manager?: string | null;
+            /**
+             * Format: int64
+             * @description People in this department itself.
+             */
+            member_count: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Absent at the top of the tree.
+             */
+            parent?: number | null;
+            /**
+             * Format: int64
+             * @description Where it sorts among its siblings: smaller first, then by name.
+             */
+            position: number;
+            /**
+             * Format: int64
+             * @description People in it and in every department below it.
+             */
+            total_count: number;
+        };
+        /** @description A department found by name. */
+        DepartmentFound: {
+            /** Format: int64 */
+            department: number;
+            matched: components["schemas"]["NameMatch"];
+            path: components["schemas"]["PathStep"][];
+        };
+        /** @description A person in a department. */
+        DepartmentMember: {
+            profile: components["schemas"]["Profile"];
+            title?: string | null;
+        };
+        /** @description A page of a department's people, by login name; fewer than `limit` on the last. */
+        DepartmentMembers: {
+            members: components["schemas"]["DepartmentMember"][];
+        };
+        /** @description `GET /v1/org/departments`: the whole tree, parents before children, siblings in order. */
+        DepartmentTree: {
+            departments: components["schemas"]["Department"][];
+        };
+        /** @description `GET /v1/search/departments`: best match first. */
+        DepartmentsFound: {
+            results: components["schemas"]["DepartmentFound"][];
         };
         /** @description A domain (tenant). */
         DomainInfo: {
@@ -2035,6 +2232,12 @@ export interface components {
              */
             file: string;
         };
+        /** @description A department on the way down to another. */
+        PathStep: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
         /** @description A pending friend request. */
         PendingRequest: {
             /** Format: int64 */
@@ -2074,6 +2277,20 @@ export interface components {
          */
         PinList: {
             pins: components["schemas"]["Pin"][];
+        };
+        /** @description One department a person is in. */
+        Placement: {
+            /** Format: int64 */
+            department: number;
+            /** @description The department's manager's address. */
+            manager?: string | null;
+            /** @description From the top of the tree down to the department itself. */
+            path: components["schemas"]["PathStep"][];
+            title?: string | null;
+        };
+        /** @description `GET /v1/org/people/{account}`: the departments a person is in. */
+        Placements: {
+            departments: components["schemas"]["Placement"][];
         };
         /** @description An account's presence. */
         Presence: {
@@ -2388,6 +2605,14 @@ export interface components {
         SessionList: {
             sessions: components["schemas"]["SessionInfo"][];
         };
+        /**
+         * @description `PUT /v1/admin/departments/{id}/members/{account}`: puts a person in the department, or
+         *     changes their title there.
+         */
+        SetDepartmentMemberRequest: {
+            /** @description At most 64 characters; absent or empty for none. */
+            title?: string | null;
+        };
         /** @description `PUT /v1/me/presence`: `online`, `away` or `busy`, and a status text (`""` clears it). */
         SetPresenceRequest: {
             status: components["schemas"]["PresenceStatus"];
@@ -2614,6 +2839,18 @@ export interface components {
             account: string;
             /** Format: int64 */
             conversation: number;
+        };
+        /**
+         * @description `PATCH /v1/admin/departments/{id}`: absent fields stay; `parent` or `manager` `null` moves
+         *     it to the top of the tree or clears its manager.
+         */
+        UpdateDepartmentRequest: {
+            manager?: string | null;
+            name?: string | null;
+            /** Format: int64 */
+            parent?: number | null;
+            /** Format: int64 */
+            position?: number | null;
         };
         /** @description `PATCH /v1/admin/domains/{domain}`. */
         UpdateDomainRequest: {
@@ -3092,6 +3329,188 @@ export interface operations {
             };
         };
     };
+    admin_delete_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_update_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDepartmentRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_set_department_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description name@domain */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetDepartmentMemberRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_remove_department_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description name@domain */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_list_domains: {
         parameters: {
             query?: never;
@@ -3192,6 +3611,94 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_department_tree: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentTree"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_create_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDepartmentRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5376,6 +5883,116 @@ export interface operations {
             };
         };
     };
+    department_tree: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentTree"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    department_members: {
+        parameters: {
+            query?: {
+                /** @description Continue after this login name (the last of the previous page). */
+                after?: string;
+                /** @description 1 to 200, 50 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentMembers"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    placements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description name@domain */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Placements"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_presence: {
         parameters: {
             query: {
@@ -5803,6 +6420,52 @@ export interface operations {
             };
             /** @description it is being sent */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_departments: {
+        parameters: {
+            query: {
+                /**
+                 * @description A name, or its beginning, in characters, pinyin (`zhangsan`) or initials (`zs`); a
+                 *     login name, email or phone number: 1 to 64 characters with a letter, digit or
+                 *     character to look for.
+                 */
+                q: string;
+                /** @description Results: 1 to 100, 20 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentsFound"];
+                };
+            };
+            /** @description too many name searches */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

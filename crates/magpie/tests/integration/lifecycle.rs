@@ -75,6 +75,7 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
                         ("get", "/v1/search/messages", "q"),
                         ("get", "/v1/search/people", "q"),
                         ("get", "/v1/search/groups", "q"),
+                        ("get", "/v1/search/departments", "q"),
                     ];
                     assert!(
                         required.contains(&(method.as_str(), path.as_str(), name)),

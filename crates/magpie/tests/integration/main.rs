@@ -23,6 +23,7 @@ mod lifecycle;
 mod messaging;
 mod names;
 mod openapi_snapshot;
+mod org;
 mod outages;
 mod presence;
 mod previews;
