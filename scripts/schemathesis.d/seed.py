@@ -140,6 +140,14 @@ def main() -> None:
         for conversation, text, ahead in ((direct, "tomorrow, wren", day_ms), (group, "next week, all", 7 * day_ms))
     ]
 
+    # A department with one under it, wren in the lower one with a title.
+    top = tester.call("POST", f"/v1/admin/domains/{DOMAIN}/departments", {"name": "Nest"})["id"]
+    lower = tester.call(
+        "POST", f"/v1/admin/domains/{DOMAIN}/departments", {"name": "Branch", "parent": top, "manager": PEERS[1]}
+    )["id"]
+    tester.call("PUT", f"/v1/admin/departments/{lower}/members/{PEERS[0]}", {"title": "Lookout"})
+    departments = [top, lower]
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -156,6 +164,7 @@ def main() -> None:
         "saved": saved,
         "roots": roots,
         "scheduled": scheduled,
+        "departments": departments,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -180,6 +189,8 @@ def main() -> None:
             return "saved"
         if parameter == "id" and path.startswith("/v1/scheduled/"):
             return "scheduled"
+        if parameter == "id" and (path.startswith("/v1/org/departments/") or path.startswith("/v1/admin/departments/")):
+            return "departments"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")
 
     # Paths whose DELETE leaves something a GET of the same path rightly answers, which the
@@ -219,6 +230,8 @@ def main() -> None:
         "body.seqs[*]": "seqs",
         "body.reply_to": "seqs",
         "body.thread": "roots",
+        "body.parent": "departments",
+        "body.manager": "accounts",
     }
     lines.append("[parameters]")
     lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in body.items()]

@@ -208,23 +208,21 @@ pub fn validate_edit(kind: &str, body: &Value, limits: BodyLimits) -> Result<()>
     validate(kind, body, limits)
 }
 
+/// The kind and body of each message a merged forward's body carries.
+fn forwarded(body: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    body.get("messages").and_then(Value::as_array).into_iter().flatten().filter_map(|m| {
+        let kind = m.get("kind").and_then(Value::as_str)?;
+        Some((kind, m.get("body")?))
+    })
+}
+
 /// The file ids a message body refers to: the `file` of images, files, voice and video, and
 /// those of the messages a merged forward carries. Readers of the message may read them.
 pub fn file_refs(kind: &str, body: &Value) -> Vec<String> {
     let own = |body: &Value| body.get("file").and_then(Value::as_str).map(str::to_owned);
     match kind {
         kind::IMAGE | kind::FILE | kind::VOICE | kind::VIDEO => own(body).into_iter().collect(),
-        kind::FORWARD => body
-            .get("messages")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|m| {
-                let inner = m.get("kind").and_then(Value::as_str)?;
-                m.get("body").map(|b| file_refs(inner, b))
-            })
-            .flatten()
-            .collect(),
+        kind::FORWARD => forwarded(body).flat_map(|(inner, b)| file_refs(inner, b)).collect(),
         _ => vec![],
     }
 }
@@ -300,17 +298,7 @@ pub fn file_types(kind: &str, body: &Value) -> Vec<FileType> {
         kind::VIDEO => vec![FileType::Video],
         kind::VOICE => vec![FileType::Audio],
         kind::FILE => vec![FileType::of_name(body.get("name").and_then(Value::as_str).unwrap_or_default())],
-        kind::FORWARD => body
-            .get("messages")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|m| {
-                let inner = m.get("kind").and_then(Value::as_str)?;
-                m.get("body").map(|b| file_types(inner, b))
-            })
-            .flatten()
-            .collect(),
+        kind::FORWARD => forwarded(body).flat_map(|(inner, b)| file_types(inner, b)).collect(),
         _ => vec![],
     }
 }
