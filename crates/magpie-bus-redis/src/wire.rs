@@ -53,6 +53,7 @@ enum WireWake {
     Log { to: String },
     Signal { accounts: Vec<i64>, signal: WireSignal },
     Profile { account: WireAccount },
+    Directory { domain: i64 },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -111,6 +112,7 @@ pub(crate) fn encode(node: &str, wake: &Wake) -> Result<Vec<u8>, serde_json::Err
             WireWake::Signal { accounts: accounts.iter().map(|a| a.0).collect(), signal: signal_to_wire(signal) }
         }
         Wake::Profile(account) => WireWake::Profile { account: account_to_wire(account) },
+        Wake::Directory(domain) => WireWake::Directory { domain: domain.0 },
     };
     serde_json::to_vec(&Envelope { node: node.to_owned(), wake })
 }
@@ -127,6 +129,7 @@ pub(crate) fn decode(message: &[u8]) -> Result<(String, Wake), DecodeError> {
             Wake::Signal { accounts: accounts.into_iter().map(AccountId).collect(), signal: signal_from_wire(signal)? }
         }
         WireWake::Profile { account } => Wake::Profile(Arc::new(account_from_wire(account)?)),
+        WireWake::Directory { domain } => Wake::Directory(DomainId(domain)),
     };
     Ok((node, wake))
 }
@@ -284,6 +287,12 @@ mod tests {
         let wake = Wake::Log { from: Some(LogCursor(41)), to, items: Arc::from([item]) };
         let Wake::Log { from, to: back, items } = round_trip(&wake) else { panic!("not a log wake") };
         assert_eq!((from, back, items.len()), (None, to, 0));
+    }
+
+    #[test]
+    fn directory_wakes_cross_with_their_domain() {
+        let Wake::Directory(domain) = round_trip(&Wake::Directory(DomainId(9))) else { panic!("not a directory wake") };
+        assert_eq!(domain, DomainId(9));
     }
 
     #[test]

@@ -163,6 +163,7 @@ impl LogHandler for Deliver {
         match wake {
             Wake::Signal { accounts, signal } => self.live.signal(accounts, signal),
             Wake::Profile(account) => self.live.profile_updated(account),
+            Wake::Directory(domain) => self.live.directory_changed(*domain),
             Wake::Log { .. } => {}
         }
     }

@@ -215,7 +215,9 @@ impl Org {
             manager,
             created_at_ms: self.deps.clock.now_ms(),
         };
-        self.org.create_department(new, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX).await?
+        let created = self.org.create_department(new, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX).await??;
+        self.changed(domain);
+        Ok(created)
     }
 
     /// Changes a department (rename, move, reorder, manager).
@@ -240,13 +242,17 @@ impl Org {
         if patch == DepartmentPatch::default() {
             return Ok(department);
         }
-        self.org.update_department(id, patch, DEPTH_MAX).await?
+        let updated = self.org.update_department(id, patch, DEPTH_MAX).await??;
+        self.changed(updated.domain_id);
+        Ok(updated)
     }
 
     /// Deletes a department with nothing under it; its people leave it.
     pub async fn delete(&self, actor: Actor<'_>, id: DepartmentId) -> Result<()> {
-        self.administered_department(actor, id).await?;
-        self.org.delete_department(id).await?
+        let department = self.administered_department(actor, id).await?;
+        self.org.delete_department(id).await??;
+        self.changed(department.domain_id);
+        Ok(())
     }
 
     /// Puts a person of the department's domain in it with `title` (or changes the title of
@@ -258,14 +264,25 @@ impl Org {
             Some(t) => Some(names::free_text("title", t, TITLE_CHARS_MAX)?),
             None => None,
         };
-        self.org.set_department_member(id, account, title, DEPARTMENTS_PER_ACCOUNT_MAX).await?
+        self.org.set_department_member(id, account, title, DEPARTMENTS_PER_ACCOUNT_MAX).await??;
+        self.changed(department.domain_id);
+        Ok(())
     }
 
     /// Takes a person out of a department; `not_found` if they were not in it.
     pub async fn remove_member(&self, actor: Actor<'_>, id: DepartmentId, addr: &str) -> Result<()> {
         let department = self.administered_department(actor, id).await?;
         let account = self.account_in(department.domain_id, addr, "account").await?;
-        if self.org.remove_department_member(id, account).await? { Ok(()) } else { Err(Error::NotFound("member")) }
+        if !self.org.remove_department_member(id, account).await? {
+            return Err(Error::NotFound("member"));
+        }
+        self.changed(department.domain_id);
+        Ok(())
+    }
+
+    /// Tells the domain's members' connections, on every node, that its organisation changed.
+    fn changed(&self, domain: DomainId) {
+        self.deps.bus.publish(crate::ports::Wake::Directory(domain));
     }
 
     /// A department's people, for its domain's administrators: as [`Org::members`].

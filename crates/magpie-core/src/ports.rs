@@ -161,6 +161,8 @@ pub enum Wake {
     Signal { accounts: Arc<[AccountId]>, signal: Signal },
     /// An account's profile changed: its connections hear of it, on every node.
     Profile(Arc<Account>),
+    /// A domain's organisation changed: its members' connections hear of it, on every node.
+    Directory(DomainId),
 }
 
 /// How the nodes of a deployment (and the parts of one node) nudge each other: published wakes
@@ -975,6 +977,8 @@ pub trait LiveConnections: Send + Sync + 'static {
     /// Queues an ephemeral signal (typing, presence) for these accounts' connections; a full
     /// queue drops it instead of closing the connection.
     fn signal(&self, accounts: &[AccountId], signal: &Signal);
+    /// A domain's organisation changed: tell every connection of its members (ephemeral).
+    fn directory_changed(&self, domain: DomainId);
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use magpie_core::chat::{Entry, LoggedEvent};
-use magpie_core::model::{Account, AccountId, RevokeReason, SessionId};
+use magpie_core::model::{Account, AccountId, DomainId, RevokeReason, SessionId};
 use magpie_core::ports::LiveConnections;
 use magpie_core::presence::Signal;
 use magpie_wire::{Event, ServerFrame, close_code};
@@ -38,6 +38,7 @@ pub struct CloseCommand {
 struct Conn {
     id: u64,
     account: AccountId,
+    domain: DomainId,
     ip: Option<IpAddr>,
     frames: mpsc::Sender<Frame>,
     close: watch::Sender<Option<CloseCommand>>,
@@ -152,6 +153,7 @@ impl Registry {
         &self,
         session: SessionId,
         account: AccountId,
+        domain: DomainId,
         ip: Option<IpAddr>,
         queue_len_max: usize,
         limits: ConnLimits,
@@ -159,7 +161,7 @@ impl Registry {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(queue_len_max.max(1));
         let (close_tx, close_rx) = watch::channel(None);
-        let conn = Conn { id, account, ip, frames: tx.clone(), close: close_tx };
+        let conn = Conn { id, account, domain, ip, frames: tx.clone(), close: close_tx };
         {
             let mut conns = self.lock_conns();
             self.check(&conns, session, account, ip, limits)?;
@@ -311,6 +313,16 @@ impl LiveConnections for Registry {
 
     fn signal(&self, accounts: &[AccountId], signal: &Signal) {
         self.push(accounts, &ServerFrame::Event(convert::signal(signal)), false);
+    }
+
+    fn directory_changed(&self, domain: DomainId) {
+        let Ok(text) = serde_json::to_string(&ServerFrame::Event(Event::DirectoryChanged)) else { return };
+        let text = self::frame(text);
+        let conns = self.lock_conns();
+        for conn in conns.by_session.values().flatten().filter(|c| c.domain == domain) {
+            // Ephemeral: a full queue drops it (the client reads the tree when it next looks).
+            let _ = conn.frames.try_send(text.clone());
+        }
     }
 
     fn deliver_event(&self, event: &LoggedEvent) {

@@ -16,7 +16,7 @@ use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use magpie_core::model::{AccountId, ConversationId, Principal, RevokeReason, SessionId};
+use magpie_core::model::{AccountId, ConversationId, DomainId, Principal, RevokeReason, SessionId};
 use magpie_wire::{self as wire, ErrorCode, ServerFrame, close_code};
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, watch};
@@ -69,7 +69,7 @@ pub async fn upgrade(
     }
     let cap = state.settings.ws_frame_bytes_max.saturating_mul(PROTOCOL_CAP_FACTOR);
     // Only the ids wait for the upgrade: the connection authenticates again once registered.
-    let (session, account) = (principal.session.id, principal.account.id);
+    let (session, account, domain) = (principal.session.id, principal.account.id, principal.account.domain_id);
     drop(principal);
     ws.protocols([wire::WS_PROTOCOL])
         // The default read buffer is 128 KiB per connection, allocated up front: most of an
@@ -79,7 +79,7 @@ pub async fn upgrade(
         .max_frame_size(cap)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            Box::pin(serve(state, session, account, ip, token, sink, stream))
+            Box::pin(serve(state, session, account, domain, ip, token, sink, stream))
         })
 }
 
@@ -113,17 +113,19 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
 /// done, the socket comes already split, and the state it holds is a few pointers (the core
 /// behind an `Arc`). `magpie bench connect` measures what a connection costs. Boxed by the
 /// upgrade, so that the connection's task holds only a pointer to it.
+#[allow(clippy::too_many_arguments)]
 async fn serve(
     state: AppState,
     session: SessionId,
     account: AccountId,
+    domain: DomainId,
     ip: Option<IpAddr>,
     token: String,
     mut sink: SplitSink<WebSocket, Message>,
     mut stream: SplitStream<WebSocket>,
 ) {
     let queue_len_max = state.settings.ws_send_queue_len_max;
-    let Ok(mut handle) = state.live.register(session, account, ip, queue_len_max, state.conn_limits()) else {
+    let Ok(mut handle) = state.live.register(session, account, domain, ip, queue_len_max, state.conn_limits()) else {
         // Filled up between the check before the upgrade and now: 1013, try again later.
         let close = CloseFrame { code: close_code::TRY_AGAIN_LATER, reason: Utf8Bytes::from_static("at_capacity") };
         let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, sink.send(Message::Close(Some(close)))).await;

@@ -262,6 +262,7 @@ impl LiveConnections for Recorder {
     fn close_sessions(&self, _sessions: &[SessionId], _reason: RevokeReason) {}
     fn profile_updated(&self, _account: &Account) {}
     fn signal(&self, _accounts: &[AccountId], _signal: &Signal) {}
+    fn directory_changed(&self, _domain: magpie_core::model::DomainId) {}
 
     fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry) {
         self.entries.lock().unwrap().push((accounts.to_vec(), entry.conversation, entry.seq));

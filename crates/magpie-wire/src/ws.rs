@@ -195,6 +195,10 @@ pub enum Event {
     /// Members' read or delivery marks passed the receiver's messages in a group or channel.
     /// Ephemeral: may be dropped, never replayed; `list_members` reads the marks.
     Marks(crate::Marks),
+    /// The organisation of the account's domain changed (departments, their people, titles or
+    /// managers): a client that shows it reads it again. Ephemeral: may be dropped, never
+    /// replayed.
+    DirectoryChanged,
 }
 
 /// Why a session ended.

@@ -208,6 +208,7 @@ impl LiveConnections for NoConnections {
     fn deliver_entry(&self, _: &[AccountId], _: &Entry) {}
     fn deliver_event(&self, _: &LoggedEvent) {}
     fn signal(&self, _: &[AccountId], _: &Signal) {}
+    fn directory_changed(&self, _: magpie_core::model::DomainId) {}
 }
 
 fn print_domain(d: &Domain) {

@@ -213,3 +213,48 @@ async fn the_cli_builds_the_tree_by_paths_of_names() {
     let out = server.admin(&["dept", "rm", "nowhere"], "").await;
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn open_clients_of_the_domain_hear_that_the_organisation_changed() {
+    use magpie_client::Incoming;
+    let server = TestServer::start().await;
+    let out = server.admin(&["domain", "add", "acme.example"], "").await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let admin = server.admin_user("boss").await;
+    let alice = server.user("alice").await;
+    server.create("eve@acme.example", &[]).await;
+    let eve = server.login("eve@acme.example").await;
+    server.create("chief@acme.example", &["--admin"]).await;
+    let chief = server.login("chief@acme.example").await;
+    let mut alice_live = alice.connect().await;
+    let mut eve_live = eve.connect().await;
+
+    // Two changes in alice's domain, then one in eve's, then a message to eve as a marker:
+    // what is pushed to eve comes in that order.
+    let hq = department(&admin, "总部", None).await;
+    admin.client.admin_set_department_member(hq.id, "alice@localhost", Some("总监")).await.unwrap();
+    chief.client.admin_create_department("acme.example", &create("theirs", None)).await.unwrap();
+    let chat = chief.client.open_direct("eve@acme.example").await.unwrap();
+    chief.client.send_text(chat.id, "marker", "marker").await.unwrap();
+
+    /// `directory_changed` events on `live` until an entry arrives (or, without `until_entry`,
+    /// until `count` of them did).
+    async fn changes(live: &mut magpie_client::Connection, until_entry: bool, count: usize) -> usize {
+        let deadline = tokio::time::Instant::now() + crate::harness::EVENTUALLY;
+        let mut heard = 0;
+        loop {
+            if !until_entry && heard == count {
+                return heard;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match live.next_incoming(left).await {
+                Some(Incoming::Event(wire::Event::DirectoryChanged)) => heard += 1,
+                Some(Incoming::Event(wire::Event::Entry(e))) if until_entry && e.kind == "text" => return heard,
+                Some(_) => {}
+                None => panic!("heard {heard} changes, then nothing"),
+            }
+        }
+    }
+    assert_eq!(changes(&mut alice_live, false, 2).await, 2);
+    assert_eq!(changes(&mut eve_live, true, 0).await, 1, "eve hears of her own domain's change only");
+}
