@@ -147,6 +147,8 @@ def main() -> None:
     )["id"]
     tester.call("PUT", f"/v1/admin/departments/{lower}/members/{PEERS[0]}", {"title": "Lookout"})
     departments = [top, lower]
+    # An invitation of the domain's (its code is not needed: only its id is a path parameter).
+    invitations = [tester.call("POST", f"/v1/admin/domains/{DOMAIN}/invitations", {"uses_max": 3})["invitation"]["id"]]
 
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
@@ -165,6 +167,7 @@ def main() -> None:
         "roots": roots,
         "scheduled": scheduled,
         "departments": departments,
+        "invitations": invitations,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -189,6 +192,8 @@ def main() -> None:
             return "saved"
         if parameter == "id" and path.startswith("/v1/scheduled/"):
             return "scheduled"
+        if parameter == "id" and "/invitations/" in path:
+            return "invitations"
         if parameter == "id" and (path.startswith("/v1/org/departments/") or path.startswith("/v1/admin/departments/")):
             return "departments"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")

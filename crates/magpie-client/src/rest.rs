@@ -107,6 +107,43 @@ impl Client {
         Ok((self.with_token(res.token.clone()), res))
     }
 
+    /// `POST /v1/auth/register` in a domain whose registration needs approval: the account
+    /// applied (`202`), and logs in once an administrator approves it.
+    pub async fn apply(&self, req: &wire::RegisterRequest) -> Result<wire::ApplicationPending> {
+        self.call(Method::POST, "/v1/auth/register", Some(req)).await
+    }
+
+    /// `GET /v1/admin/domains/{domain}/invitations`.
+    pub async fn admin_invitations(&self, domain: &str) -> Result<wire::InvitationList> {
+        self.call(Method::GET, &format!("/v1/admin/domains/{}/invitations", encode(domain)), None::<&()>).await
+    }
+
+    /// `POST /v1/admin/domains/{domain}/invitations`: the invitation with its code.
+    pub async fn admin_create_invitation(
+        &self,
+        domain: &str,
+        req: &wire::CreateInvitationRequest,
+    ) -> Result<wire::CreatedInvitation> {
+        self.call(Method::POST, &format!("/v1/admin/domains/{}/invitations", encode(domain)), Some(req)).await
+    }
+
+    /// `DELETE /v1/admin/domains/{domain}/invitations/{id}`.
+    pub async fn admin_revoke_invitation(&self, domain: &str, id: i64) -> Result<()> {
+        let path = format!("/v1/admin/domains/{}/invitations/{id}", encode(domain));
+        self.call_empty(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// `GET /v1/admin/domains/{domain}/applications`.
+    pub async fn admin_applications(&self, domain: &str) -> Result<wire::ApplicationList> {
+        self.call(Method::GET, &format!("/v1/admin/domains/{}/applications", encode(domain)), None::<&()>).await
+    }
+
+    /// `POST /v1/admin/accounts/{account}/approve` or `…/reject`.
+    pub async fn admin_decide(&self, account: &str, approve: bool) -> Result<wire::AdminAccount> {
+        let decision = if approve { "approve" } else { "reject" };
+        self.call(Method::POST, &format!("/v1/admin/accounts/{}/{decision}", encode(account)), None::<&()>).await
+    }
+
     pub async fn logout(&self) -> Result<()> {
         self.call_empty(Method::POST, "/v1/auth/logout", None::<&()>).await
     }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Account, Actor, Domain, NewAccount, Principal, ProfilePatch, RegistrationMode, RevokeReason, Role, Session,
-    SessionId, SessionSelector,
+    Account, Actor, Application, Domain, Invitation, InvitationId, NewAccount, NewInvitation, Principal, ProfilePatch,
+    RegistrationMode, RevokeReason, Role, Session, SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::password::HashPool;
@@ -24,6 +24,21 @@ pub const EMAIL_BYTES_MAX: usize = 254;
 pub const PHONE_BYTES_MAX: usize = 32;
 /// Longest directory search query, in characters.
 pub const SEARCH_QUERY_CHARS_MAX: usize = 64;
+/// What an invitation code starts with.
+pub const INVITATION_PREFIX: &str = "inv_";
+/// Most uses one invitation may allow.
+pub const INVITATION_USES_MAX: u32 = 10_000;
+/// Longest an invitation may live, in seconds (a year).
+pub const INVITATION_TTL_SECS_MAX: u64 = 366 * 24 * 3600;
+/// Longest note on an invitation, in characters.
+pub const INVITATION_NOTE_CHARS_MAX: usize = 256;
+/// Most invitations and applications a list returns.
+pub const ADMIN_LIST_LEN_MAX: usize = 500;
+
+/// The hash an invitation code is kept and found by.
+pub(crate) fn invitation_hash(code: &str) -> [u8; 32] {
+    crate::auth::token_hash(code.trim())
+}
 
 /// What a caller asks to change in a profile, before validation. `Some("")` clears a field.
 #[derive(Debug, Clone, Default)]
@@ -129,11 +144,12 @@ impl Accounts {
         {
             return Err(Error::Forbidden);
         }
-        self.insert_account(&domain, addr.name, password, display_name, role, HashPool::Login).await
+        self.insert_account(&domain, addr.name, password, display_name, role, HashPool::Login, false).await
     }
 
     /// Creates an account after all permission checks: shared by admin creation and
     /// self-registration.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_account(
         &self,
         domain: &Domain,
@@ -142,6 +158,7 @@ impl Accounts {
         display_name: Option<&str>,
         role: Role,
         pool: HashPool,
+        pending_approval: bool,
     ) -> Result<Account> {
         let display_name = match display_name {
             Some(d) => names::display_name(d)?,
@@ -168,6 +185,7 @@ impl Accounts {
             role,
             password_hash,
             name_keys,
+            pending_approval,
             display_name,
             created_at_ms: self.deps.clock.now_ms(),
         };
@@ -219,7 +237,12 @@ impl Accounts {
         {
             return Err(Error::Forbidden);
         }
-        let revoked = self.account_store.set_disabled(account.id, disabled, self.deps.clock.now_ms()).await?;
+        let now = self.deps.clock.now_ms();
+        // Enabling an applicant approves its application (which enables it).
+        if !disabled && self.account_store.decide_application(account.id, true, now).await? {
+            return Ok(Account { disabled, ..account });
+        }
+        let revoked = self.account_store.set_disabled(account.id, disabled, now).await?;
         self.deps.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
         Ok(Account { disabled, ..account })
     }
@@ -325,6 +348,90 @@ impl Accounts {
         }
         self.deps.bus.publish(Wake::Profile(Arc::new(account.clone())));
         Ok(account)
+    }
+
+    /// Makes an invitation to a domain the actor administers: `uses_max` registrations at
+    /// most, for `ttl_secs`. Returns it with its code, which is shown only now.
+    pub async fn create_invitation(
+        &self,
+        actor: Actor<'_>,
+        domain: &str,
+        uses_max: u32,
+        ttl_secs: u64,
+        note: Option<&str>,
+    ) -> Result<(Invitation, String)> {
+        let domain = self.admin_domain(actor, domain).await?;
+        if !(1..=INVITATION_USES_MAX).contains(&uses_max) {
+            return Err(Error::invalid("uses_max", format!("must be 1 to {INVITATION_USES_MAX}")));
+        }
+        if !(1..=INVITATION_TTL_SECS_MAX).contains(&ttl_secs) {
+            return Err(Error::invalid("ttl_secs", format!("must be 1 to {INVITATION_TTL_SECS_MAX}")));
+        }
+        let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Some(names::free_text("note", n, INVITATION_NOTE_CHARS_MAX)?),
+            None => None,
+        };
+        let bytes: [u8; 16] = rand::random();
+        let code = format!(
+            "{INVITATION_PREFIX}{}",
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+        );
+        let now = self.deps.clock.now_ms();
+        let new = NewInvitation {
+            domain_id: domain.id,
+            code_hash: invitation_hash(&code),
+            created_by: match actor {
+                Actor::Account(p) => Some(p.account.id),
+                Actor::Operator => None,
+            },
+            note,
+            uses_max,
+            expires_at_ms: now.saturating_add(crate::settings::millis(ttl_secs)),
+            created_at_ms: now,
+        };
+        Ok((self.account_store.create_invitation(new).await?, code))
+    }
+
+    /// A domain's live invitations (not revoked), newest first.
+    pub async fn invitations(&self, actor: Actor<'_>, domain: &str) -> Result<Vec<Invitation>> {
+        let domain = self.admin_domain(actor, domain).await?;
+        Ok(self.account_store.invitations(domain.id, ADMIN_LIST_LEN_MAX).await?)
+    }
+
+    /// Revokes one of a domain's invitations: its code lets nobody in any more.
+    pub async fn revoke_invitation(&self, actor: Actor<'_>, domain: &str, id: InvitationId) -> Result<()> {
+        let domain = self.admin_domain(actor, domain).await?;
+        if self.account_store.revoke_invitation(domain.id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("invitation"))
+        }
+    }
+
+    /// A domain's pending applications, oldest first.
+    pub async fn applications(&self, actor: Actor<'_>, domain: &str) -> Result<Vec<Application>> {
+        let domain = self.admin_domain(actor, domain).await?;
+        Ok(self.account_store.applications(domain.id, ADMIN_LIST_LEN_MAX).await?)
+    }
+
+    /// Approves or declines an account's pending application; `not_found` if it has none
+    /// (or is not of a domain the actor administers).
+    pub async fn decide_application(&self, actor: Actor<'_>, addr: &str, approve: bool) -> Result<Account> {
+        let account = self.find(&AccountAddr::parse(addr)?).await?;
+        if !actor.may_administer(account.domain_id) {
+            return Err(Error::NotFound("account"));
+        }
+        let now = self.deps.clock.now_ms();
+        if !self.account_store.decide_application(account.id, approve, now).await? {
+            return Err(Error::NotFound("application"));
+        }
+        tracing::info!(target: "magpie::security", account = %account.addr, approve, "application decided");
+        self.account_store.account_by_id(account.id).await?.ok_or(Error::NotFound("account"))
+    }
+
+    /// An account's address by its id, if it exists.
+    pub async fn address_of(&self, id: crate::model::AccountId) -> Result<Option<AccountAddr>> {
+        Ok(self.account_store.account_by_id(id).await?.map(|a| a.addr))
     }
 
     async fn find(&self, addr: &AccountAddr) -> Result<Account> {

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::Accounts;
 use crate::model::{
-    Account, AccountId, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session, SessionId,
-    SessionSelector,
+    Account, AccountId, ApplicationState, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session,
+    SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr};
 use crate::password::HashPool;
@@ -68,6 +68,17 @@ pub struct RegisterRequest<'a> {
     pub display_name: Option<&'a str>,
     pub device: Option<&'a str>,
     pub ip: Option<&'a str>,
+    /// The invitation code, where the domain's registration is by invitation.
+    pub invitation: Option<&'a str>,
+}
+
+/// What a registration made.
+#[derive(Debug)]
+pub enum Registered {
+    /// The account, logged in.
+    Session(LoginOutcome),
+    /// The account applied, and may log in once a domain administrator approves it.
+    Pending(Account),
 }
 
 #[derive(Clone)]
@@ -176,8 +187,14 @@ impl Auth {
             return Err(Error::InvalidCredentials);
         };
         if account.disabled {
-            log("account_disabled");
-            return Err(Error::AccountDisabled);
+            // An applicant is told where its application stands, not that it is disabled.
+            let (outcome, error) = match self.account_store.application_state(account.id).await? {
+                Some(ApplicationState::Pending) => ("approval_pending", Error::ApprovalPending),
+                Some(ApplicationState::Rejected) => ("registration_rejected", Error::RegistrationRejected),
+                None => ("account_disabled", Error::AccountDisabled),
+            };
+            log(outcome);
+            return Err(error);
         }
         log("ok");
         self.open_session(account, device, request.ip).await
@@ -262,14 +279,21 @@ impl Auth {
     /// Creates an account by self-registration, where the domain allows it, and logs it in.
     /// Sign-ups are limited per client IP and per domain, checked before any hashing, and hash
     /// in a pool of their own.
-    pub async fn register(&self, request: RegisterRequest<'_>) -> Result<LoginOutcome> {
+    pub async fn register(&self, request: RegisterRequest<'_>) -> Result<Registered> {
         self.deps.passwords.check_len_max(request.password)?;
         let addr = AccountAddr::parse(request.account)?;
         let device = device_label(request.device)?;
         let domain = self.account_store.domain_by_name(&addr.domain).await?.ok_or(Error::RegistrationClosed)?;
-        if domain.registration != RegistrationMode::Open {
+        if domain.registration == RegistrationMode::Closed {
             return Err(Error::RegistrationClosed);
         }
+        let invitation = match (domain.registration, request.invitation) {
+            (RegistrationMode::Invitation, None) => {
+                return Err(Error::invalid("invitation", "this domain's registration is by invitation"));
+            }
+            (RegistrationMode::Invitation, Some(code)) => Some(crate::accounts::invitation_hash(code)),
+            _ => None,
+        };
         let display = request.display_name.unwrap_or_default();
         self.deps.passwords.check_new(request.password, &[addr.name.as_str(), addr.domain.as_str(), display])?;
         let now = self.deps.clock.now_ms();
@@ -281,12 +305,44 @@ impl Auth {
             c.refund(l.signups_by_ip, ip, now).await;
             return Err(limited(s));
         }
-        let account = self
+        if let Some(hash) = invitation
+            && !self.account_store.use_invitation(domain.id, hash, now).await?
+        {
+            c.refund(l.signups_by_ip, ip, now).await;
+            c.refund(l.signups_by_domain, domain.name.as_str(), now).await;
+            return Err(Error::invalid(
+                "invitation",
+                "is not a live invitation of this domain (unknown, expired, used up or revoked)",
+            ));
+        }
+        let pending = domain.registration == RegistrationMode::Approval;
+        let inserted = self
             .accounts
-            .insert_account(&domain, addr.name, request.password, request.display_name, Role::Member, HashPool::Signup)
-            .await?;
+            .insert_account(
+                &domain,
+                addr.name,
+                request.password,
+                request.display_name,
+                Role::Member,
+                HashPool::Signup,
+                pending,
+            )
+            .await;
+        let account = match inserted {
+            Ok(account) => account,
+            Err(e) => {
+                if let Some(hash) = invitation {
+                    self.account_store.refund_invitation(domain.id, hash).await?;
+                }
+                return Err(e);
+            }
+        };
+        if pending {
+            tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "applied");
+            return Ok(Registered::Pending(account));
+        }
         tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "registered");
-        self.open_session(account, device, request.ip).await
+        Ok(Registered::Session(self.open_session(account, device, request.ip).await?))
     }
 
     async fn open_session(&self, account: Account, device: Option<String>, ip: Option<&str>) -> Result<LoginOutcome> {

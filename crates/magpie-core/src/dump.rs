@@ -42,6 +42,8 @@ pub const TABLES: &[&str] = &[
     "link_previews",
     "departments",
     "department_members",
+    "invitations",
+    "applications",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -57,6 +57,10 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("registration is closed in this domain")]
     RegistrationClosed,
+    #[error("the application to join this domain waits for an administrator's approval")]
+    ApprovalPending,
+    #[error("an administrator declined the application to join this domain")]
+    RegistrationRejected,
     #[error("{0}")]
     LimitExceeded(&'static str),
     /// The server is too busy for this request right now; retrying later may succeed.

@@ -114,8 +114,14 @@ impl Role {
 /// Who may create an account in a domain without an administrator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationMode {
+    /// Accounts come from administrators (and the CLI) only.
     Closed,
+    /// Anyone may register.
     Open,
+    /// Anyone with an invitation code of the domain may register.
+    Invitation,
+    /// Anyone may apply; the account opens when a domain administrator approves it.
+    Approval,
 }
 
 impl RegistrationMode {
@@ -123,6 +129,8 @@ impl RegistrationMode {
         match self {
             RegistrationMode::Closed => "closed",
             RegistrationMode::Open => "open",
+            RegistrationMode::Invitation => "invitation",
+            RegistrationMode::Approval => "approval",
         }
     }
 
@@ -130,9 +138,58 @@ impl RegistrationMode {
         match s {
             "closed" => Some(RegistrationMode::Closed),
             "open" => Some(RegistrationMode::Open),
+            "invitation" => Some(RegistrationMode::Invitation),
+            "approval" => Some(RegistrationMode::Approval),
             _ => None,
         }
     }
+}
+
+id_type!(
+    /// An invitation's id, shown to the administrators who list and revoke them.
+    InvitationId
+);
+
+/// A code that lets people register in a domain whose registration is by invitation. The
+/// code itself is shown once, when it is made; the store keeps its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub domain_id: DomainId,
+    /// Who made it; `None` for the operator's CLI.
+    pub created_by: Option<AccountId>,
+    pub note: Option<String>,
+    pub uses: u32,
+    pub uses_max: u32,
+    pub expires_at_ms: i64,
+    pub created_at_ms: i64,
+}
+
+/// An invitation to create.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub domain_id: DomainId,
+    pub code_hash: [u8; 32],
+    pub created_by: Option<AccountId>,
+    pub note: Option<String>,
+    pub uses_max: u32,
+    pub expires_at_ms: i64,
+    pub created_at_ms: i64,
+}
+
+/// Where an application to join a domain whose registration needs approval stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationState {
+    Pending,
+    Rejected,
+}
+
+/// An account that applied and waits for a domain administrator's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub account: Account,
+    pub state: ApplicationState,
+    pub applied_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +238,9 @@ pub struct NewAccount {
     /// The keys its name is found by ([`crate::directory::NameMatcher::keys`]), if the core
     /// has a matcher.
     pub name_keys: Option<String>,
+    /// The account applied in a domain whose registration needs approval: it is created
+    /// disabled, with a pending application, in the same write.
+    pub pending_approval: bool,
     pub created_at_ms: i64,
 }
 

@@ -13,8 +13,9 @@ use crate::chat::{
 use crate::contacts::{ContactState, FriendRequest};
 use crate::files::{ByteRange, FileId, FinishedBlob, StoredFile, Upload, Written};
 use crate::model::{
-    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfilePatch, RegistrationMode, Revocation,
-    RevokeReason, Session, SessionId, SessionSelector,
+    Account, AccountId, Application, ApplicationState, Domain, DomainId, Invitation, InvitationId, NewAccount,
+    NewInvitation, NewSession, ProfilePatch, RegistrationMode, Revocation, RevokeReason, Session, SessionId,
+    SessionSelector,
 };
 use crate::model::{Activity, ConversationId, EventSeq, LogCursor, SavedId, ScheduledId, Seq};
 use crate::names::{AccountAddr, DomainName, LoginName};
@@ -319,6 +320,26 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Sets an account's `name_keys`, only if its display name, email and phone are still
     /// those of `account` (the keys were made of them); whether it did.
     async fn set_name_keys(&self, account: &Account, keys: &str) -> StoreResult<bool>;
+    /// Records an invitation.
+    async fn create_invitation(&self, new: NewInvitation) -> StoreResult<Invitation>;
+    /// A domain's invitations that are not revoked, newest first, at most `limit`.
+    async fn invitations(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Invitation>>;
+    /// Revokes one of a domain's invitations; whether there was such a live one.
+    async fn revoke_invitation(&self, domain: DomainId, id: InvitationId) -> StoreResult<bool>;
+    /// Counts one use of the domain's invitation with this code hash, if it is not revoked,
+    /// not expired at `now_ms` and not used up: in one write, so that racing registrations
+    /// never use it more than `uses_max` times. Whether it did.
+    async fn use_invitation(&self, domain: DomainId, code_hash: [u8; 32], now_ms: i64) -> StoreResult<bool>;
+    /// Gives back a use counted by `use_invitation` (the registration then failed).
+    async fn refund_invitation(&self, domain: DomainId, code_hash: [u8; 32]) -> StoreResult<()>;
+    /// Where an account's application stands, if it applied and was not yet approved.
+    async fn application_state(&self, account: AccountId) -> StoreResult<Option<ApplicationState>>;
+    /// A domain's pending applications, oldest first, at most `limit`.
+    async fn applications(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Application>>;
+    /// Decides a pending application: approving enables the account and forgets the
+    /// application; rejecting keeps the account disabled and the application as rejected.
+    /// Whether there was a pending application.
+    async fn decide_application(&self, account: AccountId, approve: bool, now_ms: i64) -> StoreResult<bool>;
     /// Applies a validated patch; `None` if the account does not exist. A patch that changes
     /// the display name, email or phone clears `name_keys` in the same write.
     async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>>;

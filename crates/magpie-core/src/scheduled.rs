@@ -148,7 +148,9 @@ impl Failure {
             | Error::Internal(_)
             | Error::Conflict(_)
             | Error::ChecksumMismatch
-            | Error::RegistrationClosed => FailureCode::Internal,
+            | Error::RegistrationClosed
+            | Error::ApprovalPending
+            | Error::RegistrationRejected => FailureCode::Internal,
         };
         let message = match code {
             // Internal causes stay in the log.

@@ -29,6 +29,20 @@ pub fn registration(m: model::RegistrationMode) -> wire::RegistrationMode {
     match m {
         model::RegistrationMode::Closed => wire::RegistrationMode::Closed,
         model::RegistrationMode::Open => wire::RegistrationMode::Open,
+        model::RegistrationMode::Invitation => wire::RegistrationMode::Invitation,
+        model::RegistrationMode::Approval => wire::RegistrationMode::Approval,
+    }
+}
+
+pub fn invitation(i: &model::Invitation, created_by: Option<String>) -> wire::InvitationInfo {
+    wire::InvitationInfo {
+        id: i.id.0,
+        note: i.note.clone(),
+        uses: i.uses,
+        uses_max: i.uses_max,
+        expires_at_ms: i.expires_at_ms,
+        created_at_ms: i.created_at_ms,
+        created_by,
     }
 }
 
@@ -36,6 +50,8 @@ pub fn registration_from_wire(m: wire::RegistrationMode) -> model::RegistrationM
     match m {
         wire::RegistrationMode::Closed => model::RegistrationMode::Closed,
         wire::RegistrationMode::Open => model::RegistrationMode::Open,
+        wire::RegistrationMode::Invitation => model::RegistrationMode::Invitation,
+        wire::RegistrationMode::Approval => model::RegistrationMode::Approval,
     }
 }
 

@@ -57,6 +57,8 @@ fn code(err: &Error) -> ErrorCode {
         Error::ChecksumMismatch => ErrorCode::ChecksumMismatch,
         Error::RateLimited { .. } => ErrorCode::RateLimited,
         Error::RegistrationClosed => ErrorCode::RegistrationClosed,
+        Error::ApprovalPending => ErrorCode::ApprovalPending,
+        Error::RegistrationRejected => ErrorCode::RegistrationRejected,
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
         Error::Unavailable(_) => ErrorCode::Unavailable,
         Error::Store(e) if e.is_transient() => ErrorCode::Unavailable,

@@ -206,6 +206,14 @@ pub fn app(state: AppState) -> Router {
         .route("/accounts/{account}", get(rest::get_account))
         .route("/admin/domains", get(rest::admin_list_domains).post(rest::admin_create_domain))
         .route("/admin/domains/{domain}", patch(rest::admin_update_domain))
+        .route(
+            "/admin/domains/{domain}/invitations",
+            get(rest::admin_list_invitations).post(rest::admin_create_invitation),
+        )
+        .route("/admin/domains/{domain}/invitations/{id}", delete(rest::admin_revoke_invitation))
+        .route("/admin/domains/{domain}/applications", get(rest::admin_list_applications))
+        .route("/admin/accounts/{account}/approve", post(rest::admin_approve_account))
+        .route("/admin/accounts/{account}/reject", post(rest::admin_reject_account))
         .route("/admin/accounts", get(rest::admin_list_accounts).post(rest::admin_create_account))
         .route("/admin/accounts/{account}", get(rest::admin_get_account))
         .route("/admin/accounts/{account}/disable", post(rest::admin_disable_account))

@@ -19,6 +19,8 @@ use crate::{files, rest, rest_chat, rest_org, rest_search};
         rest::admin_list_domains, rest::admin_create_domain, rest::admin_update_domain,
         rest::admin_list_accounts, rest::admin_create_account, rest::admin_get_account,
         rest::admin_disable_account, rest::admin_enable_account, rest::admin_revoke_sessions,
+        rest::admin_list_invitations, rest::admin_create_invitation, rest::admin_revoke_invitation,
+        rest::admin_list_applications, rest::admin_approve_account, rest::admin_reject_account,
         rest::admin_list_sessions, rest::admin_revoke_session,
         rest_chat::create_conversation, rest_chat::list_conversations, rest_chat::get_conversation,
         rest_chat::update_group, rest_chat::dissolve, rest_chat::list_members, rest_chat::add_members,

@@ -553,3 +553,11 @@ pub async fn search_departments(
         .collect();
     Ok(wire::DepartmentsFound { results })
 }
+
+/// An account's address by its id, if it still exists.
+pub async fn addr_of(core: &Core, account: Option<magpie_core::model::AccountId>) -> Result<Option<String>> {
+    Ok(match account {
+        Some(id) => core.accounts.address_of(id).await?.map(|a| a.to_string()),
+        None => None,
+    })
+}

@@ -316,7 +316,7 @@ impl LiveConnections for Registry {
     }
 
     fn directory_changed(&self, domain: DomainId) {
-        let Ok(text) = serde_json::to_string(&ServerFrame::Event(Event::DirectoryChanged)) else { return };
+        let Ok(text) = serde_json::to_string(&ServerFrame::Event(Event::DirectoryChanged {})) else { return };
         let text = self::frame(text);
         let conns = self.lock_conns();
         for conn in conns.by_session.values().flatten().filter(|c| c.domain == domain) {

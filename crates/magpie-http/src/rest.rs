@@ -52,6 +52,7 @@ pub async fn login(
 /// `POST /v1/auth/register`: creates an account where the domain's registration is open.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = wire::RegisterRequest,
     responses((status = 200, body = wire::LoginResponse),
+              (status = 202, description = "applied: the account waits for approval", body = wire::ApplicationPending),
               (status = 403, description = "registration_closed", body = wire::ErrorBody),
               (status = 409, description = "already_exists", body = wire::ErrorBody),
               (status = 422, description = "invalid_field", body = wire::ErrorBody),
@@ -61,16 +62,23 @@ pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<wire::RegisterRequest>,
-) -> ApiResult<wire::LoginResponse> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let request = magpie_core::auth::RegisterRequest {
         account: &req.account,
         password: &req.password,
         display_name: req.display_name.as_deref(),
         device: req.device.as_deref(),
         ip: ip.as_deref(),
+        invitation: req.invitation.as_deref(),
     };
-    let outcome = state.core.auth.register(request).await?;
-    Ok(Json(login_response(outcome)))
+    Ok(match state.core.auth.register(request).await? {
+        magpie_core::auth::Registered::Session(outcome) => Json(login_response(outcome)).into_response(),
+        magpie_core::auth::Registered::Pending(account) => {
+            let body = wire::ApplicationPending { account: account.addr.to_string() };
+            (StatusCode::ACCEPTED, Json(body)).into_response()
+        }
+    })
 }
 
 /// `POST /v1/auth/logout`: ends the current session and closes its live connections.
@@ -398,4 +406,108 @@ pub async fn not_found() -> ApiError {
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "this endpoint does not accept that method")
+}
+
+/// `GET /v1/admin/domains/{domain}/invitations`: a domain's live invitations.
+#[utoipa::path(get, path = "/v1/admin/domains/{domain}/invitations", tag = "admin", security(("bearer" = [])),
+    params(("domain" = String, Path)),
+    responses((status = 200, body = wire::InvitationList), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_list_invitations(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(domain): ApiPath<String>,
+) -> ApiResult<wire::InvitationList> {
+    let invitations = state.core.accounts.invitations(Actor::Account(&caller), &domain).await?;
+    let mut out = Vec::with_capacity(invitations.len());
+    for i in &invitations {
+        out.push(convert::invitation(i, ops::addr_of(&state.core, i.created_by).await?));
+    }
+    Ok(Json(wire::InvitationList { invitations: out }))
+}
+
+/// `POST /v1/admin/domains/{domain}/invitations`: makes an invitation; its code is in this
+/// answer only.
+#[utoipa::path(post, path = "/v1/admin/domains/{domain}/invitations", tag = "admin", security(("bearer" = [])),
+    params(("domain" = String, Path)), request_body = wire::CreateInvitationRequest,
+    responses((status = 201, body = wire::CreatedInvitation), (status = 404, body = wire::ErrorBody),
+        (status = 422, body = wire::ErrorBody)))]
+pub async fn admin_create_invitation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(domain): ApiPath<String>,
+    ApiJson(req): ApiJson<wire::CreateInvitationRequest>,
+) -> Result<(StatusCode, Json<wire::CreatedInvitation>), ApiError> {
+    let (invitation, code) = state
+        .core
+        .accounts
+        .create_invitation(
+            Actor::Account(&caller),
+            &domain,
+            req.uses_max.unwrap_or(1),
+            req.ttl_secs.unwrap_or(INVITATION_TTL_SECS_DEFAULT),
+            req.note.as_deref(),
+        )
+        .await?;
+    let invitation = convert::invitation(&invitation, Some(caller.account.addr.to_string()));
+    Ok((StatusCode::CREATED, Json(wire::CreatedInvitation { invitation, code })))
+}
+
+/// How long an invitation lives when its request does not say: a week.
+const INVITATION_TTL_SECS_DEFAULT: u64 = 7 * 24 * 3600;
+
+/// `DELETE /v1/admin/domains/{domain}/invitations/{id}`: revokes an invitation.
+#[utoipa::path(delete, path = "/v1/admin/domains/{domain}/invitations/{id}", tag = "admin",
+    security(("bearer" = [])), params(("domain" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_revoke_invitation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((domain, id)): ApiPath<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    let id = magpie_core::model::InvitationId(id);
+    state.core.accounts.revoke_invitation(Actor::Account(&caller), &domain, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/admin/domains/{domain}/applications`: accounts waiting for approval.
+#[utoipa::path(get, path = "/v1/admin/domains/{domain}/applications", tag = "admin", security(("bearer" = [])),
+    params(("domain" = String, Path)),
+    responses((status = 200, body = wire::ApplicationList), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_list_applications(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(domain): ApiPath<String>,
+) -> ApiResult<wire::ApplicationList> {
+    let applications = state.core.accounts.applications(Actor::Account(&caller), &domain).await?;
+    let applications = applications
+        .iter()
+        .map(|a| wire::ApplicationInfo { account: convert::admin_account(&a.account), applied_at_ms: a.applied_at_ms })
+        .collect();
+    Ok(Json(wire::ApplicationList { applications }))
+}
+
+/// `POST /v1/admin/accounts/{account}/approve`: opens an applicant's account.
+#[utoipa::path(post, path = "/v1/admin/accounts/{account}/approve", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)),
+    responses((status = 200, body = wire::AdminAccount), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_approve_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::AdminAccount> {
+    let account = state.core.accounts.decide_application(Actor::Account(&caller), &account, true).await?;
+    Ok(Json(convert::admin_account(&account)))
+}
+
+/// `POST /v1/admin/accounts/{account}/reject`: declines an applicant.
+#[utoipa::path(post, path = "/v1/admin/accounts/{account}/reject", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)),
+    responses((status = 200, body = wire::AdminAccount), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_reject_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+) -> ApiResult<wire::AdminAccount> {
+    let account = state.core.accounts.decide_application(Actor::Account(&caller), &account, false).await?;
+    Ok(Json(convert::admin_account(&account)))
 }

@@ -3,8 +3,9 @@
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use magpie_core::model::{
-    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfileFields, ProfilePatch, RegistrationMode,
-    Revocation, RevokeReason, Role, Session, SessionId, SessionSelector,
+    Account, AccountId, Application, ApplicationState, Domain, DomainId, Invitation, InvitationId, NewAccount,
+    NewInvitation, NewSession, ProfileFields, ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Session,
+    SessionId, SessionSelector,
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::{AccountStore, SessionStore};
@@ -14,7 +15,27 @@ use crate::{PgResult, PgStore, StoreResult, Tx, corrupt, read, write_tx};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
      a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
-const DOMAIN_COLUMNS: &str = "id, name, registration, created_at_ms, direct_requires_friendship";
+/// A domain's columns, its registration mode made of its two columns (see migration 0011).
+const DOMAIN_COLUMNS: &str = "id, name, \
+     CASE WHEN registration = 'closed' THEN 'closed' WHEN signup = 'direct' THEN 'open' ELSE signup END, \
+     created_at_ms, direct_requires_friendship";
+const INVITATION_COLUMNS: &str = "id, domain_id, created_by, note, uses, uses_max, expires_at_ms, created_at_ms";
+
+fn invitation_from_row(row: &Row) -> PgResult<Invitation> {
+    let count = |i: usize| -> PgResult<u32> {
+        u32::try_from(row.try_get::<_, i64>(i)?).map_err(|_| corrupt("invitation count"))
+    };
+    Ok(Invitation {
+        id: InvitationId(row.try_get(0)?),
+        domain_id: DomainId(row.try_get(1)?),
+        created_by: row.try_get::<_, Option<i64>>(2)?.map(AccountId),
+        note: row.try_get(3)?,
+        uses: count(4)?,
+        uses_max: count(5)?,
+        expires_at_ms: row.try_get(6)?,
+        created_at_ms: row.try_get(7)?,
+    })
+}
 const SESSION_COLUMNS: &str = "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms";
 
 fn domain_from_row(row: &Row) -> PgResult<Domain> {
@@ -163,7 +184,13 @@ impl AccountStore for PgStore {
 
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()> {
         write_tx!(self, |tx| {
-            tx.c().execute("UPDATE domains SET registration = $2 WHERE id = $1", &[&domain.0, &mode.as_str()]).await?;
+            tx.c()
+                .execute(
+                    "UPDATE domains SET registration = CASE WHEN $2 = 'closed' THEN 'closed' ELSE 'open' END, \
+                       signup = CASE WHEN $2 IN ('invitation', 'approval') THEN $2 ELSE 'direct' END WHERE id = $1",
+                    &[&domain.0, &mode.as_str()],
+                )
+                .await?;
         })
     }
 
@@ -180,8 +207,8 @@ impl AccountStore for PgStore {
             let row = tx
                 .c()
                 .query_opt(
-                    "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (domain_id, name) DO NOTHING RETURNING id",
+                    "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (domain_id, name) DO NOTHING RETURNING id",
                     &[
                         &new.domain_id.0,
                         &new.name.as_str(),
@@ -190,17 +217,30 @@ impl AccountStore for PgStore {
                         &new.display_name,
                         &new.created_at_ms,
                         &new.name_keys,
+                        &new.pending_approval,
                     ],
                 )
                 .await?;
             match row {
                 None => None,
                 Some(row) => Some(Account {
-                    id: AccountId(row.try_get(0)?),
+                    id: {
+                        let id = AccountId(row.try_get(0)?);
+                        if new.pending_approval {
+                            tx.c()
+                                .execute(
+                                    "INSERT INTO applications (account_id, domain_id, state, applied_at_ms) \
+                                     VALUES ($1, $2, 'pending', $3)",
+                                    &[&id.0, &new.domain_id.0, &new.created_at_ms],
+                                )
+                                .await?;
+                        }
+                        id
+                    },
                     domain_id: new.domain_id,
                     addr: AccountAddr { name: new.name.clone(), domain: new.domain.clone() },
                     role: new.role,
-                    disabled: false,
+                    disabled: new.pending_approval,
                     password_hash: new.password_hash.clone(),
                     profile: ProfileFields { display_name: new.display_name.clone(), ..ProfileFields::default() },
                     created_at_ms: new.created_at_ms,
@@ -300,6 +340,146 @@ impl AccountStore for PgStore {
                 )
                 .await?;
             changed == 1
+        })
+    }
+
+    async fn create_invitation(&self, new: NewInvitation) -> StoreResult<Invitation> {
+        write_tx!(self, |tx| {
+            let row = tx
+                .c()
+                .query_one(
+                    "INSERT INTO invitations (domain_id, code_hash, created_by, note, uses_max, expires_at_ms, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    &[
+                        &new.domain_id.0,
+                        &&new.code_hash[..],
+                        &new.created_by.map(|a| a.0),
+                        &new.note,
+                        &i64::from(new.uses_max),
+                        &new.expires_at_ms,
+                        &new.created_at_ms,
+                    ],
+                )
+                .await?;
+            Invitation {
+                id: InvitationId(row.try_get(0)?),
+                domain_id: new.domain_id,
+                created_by: new.created_by,
+                note: new.note.clone(),
+                uses: 0,
+                uses_max: new.uses_max,
+                expires_at_ms: new.expires_at_ms,
+                created_at_ms: new.created_at_ms,
+            }
+        })
+    }
+
+    async fn invitations(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Invitation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE domain_id = $1 AND revoked_at_ms IS NULL \
+             ORDER BY id DESC LIMIT $2"
+        );
+        read!(self, |c| {
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &limit]).await?;
+            rows.iter().map(invitation_from_row).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn revoke_invitation(&self, domain: DomainId, id: InvitationId) -> StoreResult<bool> {
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute(
+                    "UPDATE invitations SET revoked_at_ms = created_at_ms WHERE id = $1 AND domain_id = $2 \
+                       AND revoked_at_ms IS NULL",
+                    &[&id.0, &domain.0],
+                )
+                .await?
+                == 1
+        })
+    }
+
+    async fn use_invitation(&self, domain: DomainId, code_hash: [u8; 32], now_ms: i64) -> StoreResult<bool> {
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute(
+                    "UPDATE invitations SET uses = uses + 1 WHERE code_hash = $1 AND domain_id = $2 \
+                       AND revoked_at_ms IS NULL AND expires_at_ms > $3 AND uses < uses_max",
+                    &[&&code_hash[..], &domain.0, &now_ms],
+                )
+                .await?
+                == 1
+        })
+    }
+
+    async fn refund_invitation(&self, domain: DomainId, code_hash: [u8; 32]) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute(
+                    "UPDATE invitations SET uses = uses - 1 WHERE code_hash = $1 AND domain_id = $2 AND uses > 0",
+                    &[&&code_hash[..], &domain.0],
+                )
+                .await?;
+        })
+    }
+
+    async fn application_state(&self, account: AccountId) -> StoreResult<Option<ApplicationState>> {
+        read!(self, |c| {
+            let row = c.query_opt("SELECT state FROM applications WHERE account_id = $1", &[&account.0]).await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let state: String = row.try_get(0)?;
+                    Some(if state == "rejected" { ApplicationState::Rejected } else { ApplicationState::Pending })
+                }
+            }
+        })
+    }
+
+    async fn applications(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Application>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, ap.applied_at_ms FROM applications ap \
+             JOIN accounts a ON a.id = ap.account_id JOIN domains d ON d.id = a.domain_id \
+             WHERE ap.domain_id = $1 AND ap.state = 'pending' ORDER BY ap.applied_at_ms, a.id LIMIT $2"
+        );
+        read!(self, |c| {
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &limit]).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Application {
+                        account: account_from_row(r, 0)?,
+                        state: ApplicationState::Pending,
+                        applied_at_ms: r.try_get(13)?,
+                    })
+                })
+                .collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn decide_application(&self, account: AccountId, approve: bool, now_ms: i64) -> StoreResult<bool> {
+        write_tx!(self, |tx| {
+            let c = tx.c();
+            let pending = c
+                .query_opt(
+                    "SELECT 1 FROM applications WHERE account_id = $1 AND state = 'pending' FOR UPDATE",
+                    &[&account.0],
+                )
+                .await?
+                .is_some();
+            if pending {
+                if approve {
+                    c.execute("DELETE FROM applications WHERE account_id = $1", &[&account.0]).await?;
+                    c.execute("UPDATE accounts SET disabled = false WHERE id = $1", &[&account.0]).await?;
+                } else {
+                    c.execute(
+                        "UPDATE applications SET state = 'rejected', decided_at_ms = $2 WHERE account_id = $1",
+                        &[&account.0, &now_ms],
+                    )
+                    .await?;
+                }
+            }
+            pending
         })
     }
 

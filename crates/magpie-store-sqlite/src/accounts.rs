@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use magpie_core::model::{
-    Account, AccountId, Domain, DomainId, NewAccount, NewSession, ProfileFields, ProfilePatch, RegistrationMode,
-    Revocation, RevokeReason, Role, Session, SessionId, SessionSelector,
+    Account, AccountId, Application, ApplicationState, Domain, DomainId, Invitation, InvitationId, NewAccount,
+    NewInvitation, NewSession, ProfileFields, ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Session,
+    SessionId, SessionSelector,
 };
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::{AccountStore, SessionStore};
@@ -14,11 +15,28 @@ use crate::{SqliteStore, StoreResult};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
      a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
+/// A domain's registration mode from its two columns (see migration 0017).
+const REGISTRATION: &str =
+    "CASE WHEN registration = 'closed' THEN 'closed' WHEN signup = 'direct' THEN 'open' ELSE signup END";
+const INVITATION_COLUMNS: &str = "id, domain_id, created_by, note, uses, uses_max, expires_at_ms, created_at_ms";
 const SESSION_COLUMNS: &str = "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms";
 
 /// A stored value that breaks the core's rules: the database was edited by hand or is corrupt.
 fn corrupt(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, format!("invalid {what} in database").into())
+}
+
+fn invitation_from_row(row: &Row<'_>) -> rusqlite::Result<Invitation> {
+    Ok(Invitation {
+        id: InvitationId(row.get(0)?),
+        domain_id: DomainId(row.get(1)?),
+        created_by: row.get::<_, Option<i64>>(2)?.map(AccountId),
+        note: row.get(3)?,
+        uses: row.get(4)?,
+        uses_max: row.get(5)?,
+        expires_at_ms: row.get(6)?,
+        created_at_ms: row.get(7)?,
+    })
 }
 
 fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<Domain> {
@@ -131,7 +149,7 @@ impl AccountStore for SqliteStore {
         let name = name.as_str().to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT id, name, registration, created_at_ms, direct_requires_friendship FROM domains WHERE name = ?1",
+                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship FROM domains WHERE name = ?1"),
             )?
             .query_row([name], domain_from_row)
             .optional()
@@ -141,9 +159,9 @@ impl AccountStore for SqliteStore {
 
     async fn domains(&self) -> StoreResult<Vec<Domain>> {
         self.read(|c| {
-            c.prepare(
-                "SELECT id, name, registration, created_at_ms, direct_requires_friendship FROM domains ORDER BY name",
-            )?
+            c.prepare(&format!(
+                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship FROM domains ORDER BY name"
+            ))?
             .query_map([], domain_from_row)?
             .collect()
         })
@@ -152,7 +170,12 @@ impl AccountStore for SqliteStore {
 
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()> {
         self.write(move |tx| {
-            tx.execute("UPDATE domains SET registration = ?2 WHERE id = ?1", params![domain.0, mode.as_str()]).map(drop)
+            tx.execute(
+                "UPDATE domains SET registration = CASE WHEN ?2 = 'closed' THEN 'closed' ELSE 'open' END, \
+                   signup = CASE WHEN ?2 IN ('invitation', 'approval') THEN ?2 ELSE 'direct' END WHERE id = ?1",
+                params![domain.0, mode.as_str()],
+            )
+            .map(drop)
         })
         .await
     }
@@ -168,8 +191,8 @@ impl AccountStore for SqliteStore {
     async fn create_account(&self, new: NewAccount) -> StoreResult<Option<Account>> {
         self.write(move |tx| {
             let inserted = tx.execute(
-                "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain_id, name) DO NOTHING",
+                "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (domain_id, name) DO NOTHING",
                 params![
                     new.domain_id.0,
                     new.name.as_str(),
@@ -177,18 +200,26 @@ impl AccountStore for SqliteStore {
                     new.password_hash,
                     new.display_name,
                     new.created_at_ms,
-                    new.name_keys
+                    new.name_keys,
+                    new.pending_approval
                 ],
             )?;
             if inserted == 0 {
                 return Ok(None);
             }
+            let id = AccountId(tx.last_insert_rowid());
+            if new.pending_approval {
+                tx.execute(
+                    "INSERT INTO applications (account_id, domain_id, state, applied_at_ms) VALUES (?1, ?2, 'pending', ?3)",
+                    params![id.0, new.domain_id.0, new.created_at_ms],
+                )?;
+            }
             Ok(Some(Account {
-                id: AccountId(tx.last_insert_rowid()),
+                id,
                 domain_id: new.domain_id,
                 addr: AccountAddr { name: new.name, domain: new.domain },
                 role: new.role,
-                disabled: false,
+                disabled: new.pending_approval,
                 password_hash: new.password_hash,
                 profile: ProfileFields { display_name: new.display_name, ..ProfileFields::default() },
                 created_at_ms: new.created_at_ms,
@@ -292,6 +323,141 @@ impl AccountStore for SqliteStore {
                 params![id, keys, p.display_name, p.email, p.phone],
             )?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn create_invitation(&self, new: NewInvitation) -> StoreResult<Invitation> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO invitations (domain_id, code_hash, created_by, note, uses_max, expires_at_ms, created_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    new.domain_id.0,
+                    &new.code_hash[..],
+                    new.created_by.map(|a| a.0),
+                    new.note,
+                    new.uses_max,
+                    new.expires_at_ms,
+                    new.created_at_ms
+                ],
+            )?;
+            Ok(Invitation {
+                id: InvitationId(tx.last_insert_rowid()),
+                domain_id: new.domain_id,
+                created_by: new.created_by,
+                note: new.note,
+                uses: 0,
+                uses_max: new.uses_max,
+                expires_at_ms: new.expires_at_ms,
+                created_at_ms: new.created_at_ms,
+            })
+        })
+        .await
+    }
+
+    async fn invitations(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Invitation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {INVITATION_COLUMNS} FROM invitations WHERE domain_id = ?1 AND revoked_at_ms IS NULL \
+                 ORDER BY id DESC LIMIT ?2"
+            ))?
+            .query_map(params![domain.0, limit], invitation_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn revoke_invitation(&self, domain: DomainId, id: InvitationId) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE invitations SET revoked_at_ms = created_at_ms WHERE id = ?1 AND domain_id = ?2 \
+                   AND revoked_at_ms IS NULL",
+                params![id.0, domain.0],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn use_invitation(&self, domain: DomainId, code_hash: [u8; 32], now_ms: i64) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE invitations SET uses = uses + 1 WHERE code_hash = ?1 AND domain_id = ?2 \
+                   AND revoked_at_ms IS NULL AND expires_at_ms > ?3 AND uses < uses_max",
+                params![&code_hash[..], domain.0, now_ms],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn refund_invitation(&self, domain: DomainId, code_hash: [u8; 32]) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE invitations SET uses = uses - 1 WHERE code_hash = ?1 AND domain_id = ?2 AND uses > 0",
+                params![&code_hash[..], domain.0],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn application_state(&self, account: AccountId) -> StoreResult<Option<ApplicationState>> {
+        self.read(move |c| {
+            let state: Option<String> = c
+                .prepare_cached("SELECT state FROM applications WHERE account_id = ?1")?
+                .query_row(params![account.0], |r| r.get(0))
+                .optional()?;
+            Ok(state.map(|s| if s == "rejected" { ApplicationState::Rejected } else { ApplicationState::Pending }))
+        })
+        .await
+    }
+
+    async fn applications(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Application>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS}, ap.applied_at_ms FROM applications ap \
+                 JOIN accounts a ON a.id = ap.account_id JOIN domains d ON d.id = a.domain_id \
+                 WHERE ap.domain_id = ?1 AND ap.state = 'pending' ORDER BY ap.applied_at_ms, a.id LIMIT ?2"
+            ))?
+            .query_map(params![domain.0, limit], |row| {
+                Ok(Application {
+                    account: account_from_row(row)?,
+                    state: ApplicationState::Pending,
+                    applied_at_ms: row.get(13)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn decide_application(&self, account: AccountId, approve: bool, now_ms: i64) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let pending = tx
+                .query_row(
+                    "SELECT 1 FROM applications WHERE account_id = ?1 AND state = 'pending'",
+                    params![account.0],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if !pending {
+                return Ok(false);
+            }
+            if approve {
+                tx.execute("DELETE FROM applications WHERE account_id = ?1", params![account.0])?;
+                tx.execute("UPDATE accounts SET disabled = 0 WHERE id = ?1", params![account.0])?;
+            } else {
+                tx.execute(
+                    "UPDATE applications SET state = 'rejected', decided_at_ms = ?2 WHERE account_id = ?1",
+                    params![account.0, now_ms],
+                )?;
+            }
+            Ok(true)
         })
         .await
     }

@@ -489,6 +489,77 @@ fn new_account<F: StoreFactory>(w: &World<'_, F>, name: &str) -> magpie_core::mo
         password_hash: Some("$argon2id$x".into()),
         display_name: name.into(),
         name_keys: None,
+        pending_approval: false,
         created_at_ms: T0,
     }
+}
+
+/// Invitations: a code's hash is used at most `uses_max` times, never once expired or
+/// revoked, never in another domain; a refund gives a use back. Registration modes survive as
+/// set. Applications: an applicant is created disabled with a pending application; approving
+/// enables it and forgets the application, declining keeps it disabled and says so.
+pub async fn invitations_and_applications<F: StoreFactory>(f: &F) {
+    use magpie_core::model::{ApplicationState, NewInvitation};
+    let w = World::new(f).await;
+    let accounts = &w.stores.accounts;
+    for mode in
+        [RegistrationMode::Invitation, RegistrationMode::Approval, RegistrationMode::Open, RegistrationMode::Closed]
+    {
+        accounts.set_registration(w.domain.id, mode).await.unwrap();
+        let domain = accounts.domain_by_name(&w.domain.name).await.unwrap().unwrap();
+        assert_eq!(domain.registration, mode);
+    }
+    let invite = |hash: u8, uses_max: u32, expires_at_ms: i64| NewInvitation {
+        domain_id: w.domain.id,
+        code_hash: [hash; 32],
+        created_by: None,
+        note: Some("for the new team".into()),
+        uses_max,
+        expires_at_ms,
+        created_at_ms: T0,
+    };
+    let two = accounts.create_invitation(invite(1, 2, T0 + 1000)).await.unwrap();
+    let revoked = accounts.create_invitation(invite(2, 5, T0 + 1000)).await.unwrap();
+    accounts.create_invitation(invite(3, 5, T0 + 10)).await.unwrap();
+    assert!(accounts.revoke_invitation(w.domain.id, revoked.id).await.unwrap());
+    assert!(!accounts.revoke_invitation(w.domain.id, revoked.id).await.unwrap(), "already revoked");
+    let d = w.domain.id;
+    assert!(accounts.use_invitation(d, [1; 32], T0).await.unwrap());
+    assert!(accounts.use_invitation(d, [1; 32], T0).await.unwrap());
+    assert!(!accounts.use_invitation(d, [1; 32], T0).await.unwrap(), "used up");
+    accounts.refund_invitation(d, [1; 32]).await.unwrap();
+    assert!(accounts.use_invitation(d, [1; 32], T0).await.unwrap(), "a refunded use is there again");
+    assert!(!accounts.use_invitation(d, [2; 32], T0).await.unwrap(), "revoked");
+    assert!(!accounts.use_invitation(d, [3; 32], T0 + 10).await.unwrap(), "expired");
+    assert!(!accounts.use_invitation(d, [9; 32], T0).await.unwrap(), "unknown");
+    let beta = accounts.create_domain(&DomainName::parse("beta.example").unwrap(), T0).await.unwrap().unwrap();
+    assert!(!accounts.use_invitation(beta.id, [3; 32], T0).await.unwrap(), "another domain's");
+    let live = accounts.invitations(d, 10).await.unwrap();
+    assert_eq!(live.len(), 2, "the revoked one is not listed");
+    assert_eq!((live[1].id, live[1].uses, live[1].uses_max), (two.id, 2, 2));
+    assert_eq!(live[1].note.as_deref(), Some("for the new team"));
+
+    let applicant = accounts
+        .create_account(magpie_core::model::NewAccount { pending_approval: true, ..new_account(&w, "applicant") })
+        .await
+        .unwrap()
+        .unwrap();
+    let declined = accounts
+        .create_account(magpie_core::model::NewAccount { pending_approval: true, ..new_account(&w, "declined") })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(applicant.disabled);
+    assert_eq!(accounts.application_state(applicant.id).await.unwrap(), Some(ApplicationState::Pending));
+    let pending = accounts.applications(d, 10).await.unwrap();
+    assert_eq!(pending.iter().map(|a| a.account.id).collect::<Vec<_>>(), [applicant.id, declined.id]);
+    assert!(accounts.applications(beta.id, 10).await.unwrap().is_empty());
+    assert!(accounts.decide_application(applicant.id, true, T0).await.unwrap());
+    assert!(!accounts.decide_application(applicant.id, true, T0).await.unwrap(), "decided already");
+    assert_eq!(accounts.application_state(applicant.id).await.unwrap(), None);
+    assert!(!accounts.account_by_id(applicant.id).await.unwrap().unwrap().disabled);
+    assert!(accounts.decide_application(declined.id, false, T0).await.unwrap());
+    assert_eq!(accounts.application_state(declined.id).await.unwrap(), Some(ApplicationState::Rejected));
+    assert!(accounts.account_by_id(declined.id).await.unwrap().unwrap().disabled);
+    assert!(accounts.applications(d, 10).await.unwrap().is_empty());
 }

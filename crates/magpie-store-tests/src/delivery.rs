@@ -412,6 +412,7 @@ async fn run_case<F: StoreFactory>(factory: &F, s: Schedule) -> Result<(), Strin
             password_hash: None,
             display_name: format!("user {i}"),
             name_keys: None,
+            pending_approval: false,
             created_at_ms: 0,
         };
         let account = stores.accounts.create_account(new).await.unwrap().unwrap();

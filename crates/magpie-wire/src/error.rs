@@ -35,6 +35,11 @@ pub enum ErrorCode {
     RateLimited,
     /// Self-registration is closed in this domain.
     RegistrationClosed,
+    /// The account applied to join a domain whose registration needs approval, and no
+    /// administrator has decided yet.
+    ApprovalPending,
+    /// An administrator declined the account's application.
+    RegistrationRejected,
     /// A body, frame or field is larger than its configured limit.
     TooLarge,
     /// A count limit (connections of a session, items in a list) would be exceeded.
@@ -54,7 +59,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order; used by the docs test that keeps `docs/protocol.md` true.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::MalformedRequest,
         ErrorCode::InvalidField,
         ErrorCode::Unauthenticated,
@@ -68,6 +73,8 @@ impl ErrorCode {
         ErrorCode::ChecksumMismatch,
         ErrorCode::RateLimited,
         ErrorCode::RegistrationClosed,
+        ErrorCode::ApprovalPending,
+        ErrorCode::RegistrationRejected,
         ErrorCode::TooLarge,
         ErrorCode::LimitExceeded,
         ErrorCode::MalformedFrame,
@@ -92,6 +99,8 @@ impl ErrorCode {
             ErrorCode::ChecksumMismatch => "checksum_mismatch",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::RegistrationClosed => "registration_closed",
+            ErrorCode::ApprovalPending => "approval_pending",
+            ErrorCode::RegistrationRejected => "registration_rejected",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::LimitExceeded => "limit_exceeded",
             ErrorCode::MalformedFrame => "malformed_frame",
@@ -108,7 +117,11 @@ impl ErrorCode {
             ErrorCode::MalformedRequest | ErrorCode::MalformedFrame | ErrorCode::UnknownFrameType => 400,
             ErrorCode::InvalidField | ErrorCode::LimitExceeded => 422,
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::AccountDisabled | ErrorCode::Forbidden | ErrorCode::RegistrationClosed => 403,
+            ErrorCode::AccountDisabled
+            | ErrorCode::Forbidden
+            | ErrorCode::RegistrationClosed
+            | ErrorCode::ApprovalPending
+            | ErrorCode::RegistrationRejected => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::AlreadyExists | ErrorCode::Conflict => 409,

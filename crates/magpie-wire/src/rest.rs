@@ -22,6 +22,10 @@ pub enum RegistrationMode {
     Closed,
     /// Anyone who can reach the server may register an account.
     Open,
+    /// Anyone with an invitation code of the domain may register.
+    Invitation,
+    /// Anyone may apply; the account opens once a domain administrator approves it.
+    Approval,
 }
 
 /// `POST /v1/auth/login`.
@@ -50,6 +54,9 @@ pub struct RegisterRequest {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// The invitation code, where the domain's registration is by invitation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
 }
 
 /// The answer to a login or registration: a new session.
@@ -213,4 +220,67 @@ pub struct HealthResponse {
     /// answers, `ok` or `down`. Absent for the embedded defaults.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub dependencies: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /v1/auth/register` in a domain whose registration needs approval (`202`): the
+/// account applied, and may log in once a domain administrator approves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationPending {
+    pub account: String,
+}
+
+/// An invitation to register in a domain, as its administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvitationInfo {
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Registrations it let in so far.
+    pub uses: u32,
+    pub uses_max: u32,
+    pub expires_at_ms: i64,
+    pub created_at_ms: i64,
+    /// Who made it; absent for the operator's CLI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// `POST /v1/admin/domains/{domain}/invitations`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateInvitationRequest {
+    /// Registrations it lets in: 1 to 10,000 (1 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses_max: Option<u32>,
+    /// How long it lives, in seconds: 1 to a year (7 days by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+    /// For the administrators: whom it is for (at most 256 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A new invitation with its code, which is shown only now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreatedInvitation {
+    pub invitation: InvitationInfo,
+    pub code: String,
+}
+
+/// `GET /v1/admin/domains/{domain}/invitations`: live ones, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvitationList {
+    pub invitations: Vec<InvitationInfo>,
+}
+
+/// An account waiting for approval.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationInfo {
+    pub account: AdminAccount,
+    pub applied_at_ms: i64,
+}
+
+/// `GET /v1/admin/domains/{domain}/applications`: pending ones, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationList {
+    pub applications: Vec<ApplicationInfo>,
 }

@@ -197,8 +197,8 @@ pub enum Event {
     Marks(crate::Marks),
     /// The organisation of the account's domain changed (departments, their people, titles or
     /// managers): a client that shows it reads it again. Ephemeral: may be dropped, never
-    /// replayed.
-    DirectoryChanged,
+    /// replayed. `data` is `{}`.
+    DirectoryChanged {},
 }
 
 /// Why a session ended.

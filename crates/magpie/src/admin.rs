@@ -33,6 +33,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Invitation codes, for domains whose registration is by invitation.
+    Invite {
+        #[command(subcommand)]
+        command: InviteCommand,
+    },
     /// Departments: each domain's organisation tree and the people in it. A department is
     /// named by its id or by its path of names from the top, e.g. "总部/研发部".
     Dept {
@@ -148,8 +153,10 @@ pub enum DomainCommand {
     /// Change a domain's settings.
     Set {
         name: String,
-        /// Whether anyone may register an account: open or closed.
-        #[arg(long, value_parser = ["open", "closed"])]
+        /// Who may register an account: closed (administrators make accounts), open (anyone),
+        /// invitation (anyone with an invitation code) or approval (anyone may apply; an
+        /// administrator approves).
+        #[arg(long, value_parser = ["open", "closed", "invitation", "approval"])]
         registration: Option<String>,
         /// Whether direct messages need friendship (the default, false, lets any member of
         /// the domain message any other).
@@ -191,9 +198,55 @@ pub enum UserCommand {
         #[arg(long)]
         domain: Option<String>,
     },
-    /// Enable a disabled account.
+    /// Enable a disabled account (an applicant: approve it).
     Enable {
         name: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// List the accounts waiting for approval.
+    Pending {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Approve an applicant: its account opens.
+    Approve {
+        name: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Decline an applicant: its account stays closed, and it is told so when it logs in.
+    Reject {
+        name: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Make an invitation code (printed once) for a domain whose registration is by invitation.
+    Add {
+        /// How many registrations it lets in.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How many days it lives.
+        #[arg(long, default_value_t = 7)]
+        days: u64,
+        /// Whom it is for (for the administrators).
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// List a domain's live invitations: id, uses, expiry, note.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Revoke an invitation by its id.
+    Rm {
+        id: i64,
         #[arg(long)]
         domain: Option<String>,
     },
@@ -312,6 +365,45 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             UserCommand::Enable { name, domain } => {
                 let a = core.accounts.set_disabled(op, &addr(&name, &domain), false).await?;
                 println!("enabled {}", a.addr);
+            }
+            UserCommand::Pending { domain } => {
+                let domain = domain.unwrap_or_else(|| config.domain.clone());
+                for a in core.accounts.applications(op, &domain).await? {
+                    println!(
+                        "{}\t{}\tapplied_at_ms={}",
+                        a.account.addr, a.account.profile.display_name, a.applied_at_ms
+                    );
+                }
+            }
+            UserCommand::Approve { name, domain } => {
+                let a = core.accounts.decide_application(op, &addr(&name, &domain), true).await?;
+                println!("approved {}", a.addr);
+            }
+            UserCommand::Reject { name, domain } => {
+                let a = core.accounts.decide_application(op, &addr(&name, &domain), false).await?;
+                println!("declined {}", a.addr);
+            }
+        },
+        AdminCommand::Invite { command } => match command {
+            InviteCommand::Add { uses, days, note, domain } => {
+                let domain = domain.unwrap_or_else(|| config.domain.clone());
+                let ttl_secs = days.saturating_mul(24 * 3600);
+                let (invitation, code) =
+                    core.accounts.create_invitation(op, &domain, uses, ttl_secs, note.as_deref()).await?;
+                println!("{code}");
+                eprintln!("invitation {} to {domain}: {uses} use(s), for {days} day(s)", invitation.id.0);
+            }
+            InviteCommand::List { domain } => {
+                let domain = domain.unwrap_or_else(|| config.domain.clone());
+                for i in core.accounts.invitations(op, &domain).await? {
+                    let note = i.note.as_deref().unwrap_or("");
+                    println!("{}\t{}/{}\texpires_at_ms={}\t{note}", i.id.0, i.uses, i.uses_max, i.expires_at_ms);
+                }
+            }
+            InviteCommand::Rm { id, domain } => {
+                let domain = domain.unwrap_or_else(|| config.domain.clone());
+                core.accounts.revoke_invitation(op, &domain, magpie_core::model::InvitationId(id)).await?;
+                println!("revoked invitation {id}");
             }
         },
     }

@@ -10,7 +10,7 @@
 export type ErrorCode =
   | "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials"
   | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists"
-  | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "too_large"
+  | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "approval_pending" | "registration_rejected" | "too_large"
   | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal";
 
 export interface Me {

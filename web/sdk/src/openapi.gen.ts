@@ -127,6 +127,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/accounts/{account}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/admin/accounts/{account}/approve`: opens an applicant's account. */
+        post: operations["admin_approve_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/accounts/{account}/disable": {
         parameters: {
             query?: never;
@@ -158,6 +175,23 @@ export interface paths {
         put?: never;
         /** `POST /v1/admin/accounts/{account}/enable`: lets a disabled account log in again. */
         post: operations["admin_enable_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/accounts/{account}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/admin/accounts/{account}/reject`: declines an applicant. */
+        post: operations["admin_reject_account"];
         delete?: never;
         options?: never;
         head?: never;
@@ -276,6 +310,23 @@ export interface paths {
         patch: operations["admin_update_domain"];
         trace?: never;
     };
+    "/v1/admin/domains/{domain}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/applications`: accounts waiting for approval. */
+        get: operations["admin_list_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/domains/{domain}/departments": {
         parameters: {
             query?: never;
@@ -289,6 +340,44 @@ export interface paths {
         /** `POST /v1/admin/domains/{domain}/departments`: creates a department. */
         post: operations["admin_create_department"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/invitations`: a domain's live invitations. */
+        get: operations["admin_list_invitations"];
+        put?: never;
+        /**
+         * `POST /v1/admin/domains/{domain}/invitations`: makes an invitation; its code is in this
+         *     answer only.
+         */
+        post: operations["admin_create_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/admin/domains/{domain}/invitations/{id}`: revokes an invitation. */
+        delete: operations["admin_revoke_invitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1631,6 +1720,23 @@ export interface components {
         AdminAccountList: {
             accounts: components["schemas"]["AdminAccount"][];
         };
+        /** @description An account waiting for approval. */
+        ApplicationInfo: {
+            account: components["schemas"]["AdminAccount"];
+            /** Format: int64 */
+            applied_at_ms: number;
+        };
+        /** @description `GET /v1/admin/domains/{domain}/applications`: pending ones, oldest first. */
+        ApplicationList: {
+            applications: components["schemas"]["ApplicationInfo"][];
+        };
+        /**
+         * @description `POST /v1/auth/register` in a domain whose registration needs approval (`202`): the
+         *     account applied, and may log in once a domain administrator approves it.
+         */
+        ApplicationPending: {
+            account: string;
+        };
         /** @description `POST /v1/me/password`. */
         ChangePasswordRequest: {
             current_password: string;
@@ -1725,9 +1831,29 @@ export interface components {
         CreateDomainRequest: {
             name: string;
         };
+        /** @description `POST /v1/admin/domains/{domain}/invitations`. */
+        CreateInvitationRequest: {
+            /** @description For the administrators: whom it is for (at most 256 characters). */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description How long it lives, in seconds: 1 to a year (7 days by default).
+             */
+            ttl_secs?: number | null;
+            /**
+             * Format: int32
+             * @description Registrations it lets in: 1 to 10,000 (1 by default).
+             */
+            uses_max?: number | null;
+        };
         /** @description `POST /v1/admin/stickers`: a new, empty pack. */
         CreateStickerPackRequest: {
             name: string;
+        };
+        /** @description A new invitation with its code, which is shown only now. */
+        CreatedInvitation: {
+            code: string;
+            invitation: components["schemas"]["InvitationInfo"];
         };
         /** @description A department of the caller's domain. */
         Department: {
@@ -1867,7 +1993,7 @@ export interface components {
          *     by [`ErrorCode::http_status`]; over the WebSocket the code travels in an `error` frame.
          * @enum {string}
          */
-        ErrorCode: "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists" | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "too_large" | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal" | "unknown";
+        ErrorCode: "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists" | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "approval_pending" | "registration_rejected" | "too_large" | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal" | "unknown";
         /** @description What went wrong, for machines (`code`, `field`, `retry_after_secs`) and people (`message`). */
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
@@ -1922,6 +2048,15 @@ export interface components {
             data: components["schemas"]["Marks"];
             /** @enum {string} */
             event: "marks";
+        } | {
+            /**
+             * @description The organisation of the account's domain changed (departments, their people, titles or
+             *     managers): a client that shows it reads it again. Ephemeral: may be dropped, never
+             *     replayed. `data` is `{}`.
+             */
+            data: Record<string, unknown>;
+            /** @enum {string} */
+            event: "directory_changed";
         };
         /** @description `GET /v1/files/{id}/info`: what is known of a file. */
         FileInfo: {
@@ -2073,6 +2208,29 @@ export interface components {
         /** @description `POST /v1/conversations/{id}/hide`: delete-for-me. */
         HideRequest: {
             seqs: number[];
+        };
+        /** @description An invitation to register in a domain, as its administrators see it. */
+        InvitationInfo: {
+            /** Format: int64 */
+            created_at_ms: number;
+            /** @description Who made it; absent for the operator's CLI. */
+            created_by?: string | null;
+            /** Format: int64 */
+            expires_at_ms: number;
+            /** Format: int64 */
+            id: number;
+            note?: string | null;
+            /**
+             * Format: int32
+             * @description Registrations it let in so far.
+             */
+            uses: number;
+            /** Format: int32 */
+            uses_max: number;
+        };
+        /** @description `GET /v1/admin/domains/{domain}/invitations`: live ones, newest first. */
+        InvitationList: {
+            invitations: components["schemas"]["InvitationInfo"][];
         };
         /**
          * @description Why a membership ended.
@@ -2354,13 +2512,15 @@ export interface components {
             account: string;
             device?: string | null;
             display_name?: string | null;
+            /** @description The invitation code, where the domain's registration is by invitation. */
+            invitation?: string | null;
             password: string;
         };
         /**
          * @description Who may create an account in a domain without an administrator.
          * @enum {string}
          */
-        RegistrationMode: "closed" | "open";
+        RegistrationMode: "closed" | "open" | "invitation" | "approval";
         /**
          * @description A request frame as a client sends it: `type` is one of [`Request::TYPES`], `data` that
          *     type's request body.
@@ -3174,6 +3334,44 @@ export interface operations {
             };
         };
     };
+    admin_approve_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_disable_account: {
         parameters: {
             query?: never;
@@ -3221,6 +3419,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_reject_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
@@ -3629,6 +3865,44 @@ export interface operations {
             };
         };
     };
+    admin_list_applications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_department_tree: {
         parameters: {
             query?: never;
@@ -3699,6 +3973,131 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_list_invitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_create_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvitationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedInvitation"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_revoke_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3904,6 +4303,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description applied: the account waits for approval */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPending"];
                 };
             };
             /** @description registration_closed */

@@ -575,6 +575,7 @@ async fn a_flood_of_sign_ups_is_bounded_and_never_starves_logins() {
                 password: PASSWORD.into(),
                 display_name: None,
                 device: None,
+                invitation: None,
             };
             anon.register(&req).await.map(drop).map_err(|e| e.code())
         })
@@ -601,6 +602,7 @@ async fn a_flood_of_sign_ups_is_bounded_and_never_starves_logins() {
             password: PASSWORD.into(),
             display_name: None,
             device: None,
+            invitation: None,
         };
         outcomes.push(anon.register(&req).await.map(drop).map_err(|e| e.code()));
     }

@@ -27,6 +27,7 @@ mod org;
 mod outages;
 mod presence;
 mod previews;
+mod registration;
 mod scheduled;
 mod search;
 mod sessions;

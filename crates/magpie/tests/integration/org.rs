@@ -248,7 +248,7 @@ async fn open_clients_of_the_domain_hear_that_the_organisation_changed() {
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match live.next_incoming(left).await {
-                Some(Incoming::Event(wire::Event::DirectoryChanged)) => heard += 1,
+                Some(Incoming::Event(wire::Event::DirectoryChanged {})) => heard += 1,
                 Some(Incoming::Event(wire::Event::Entry(e))) if until_entry && e.kind == "text" => return heard,
                 Some(_) => {}
                 None => panic!("heard {heard} changes, then nothing"),
