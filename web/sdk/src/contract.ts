@@ -5,6 +5,8 @@
 // what is exported from "@magpie/sdk". Wire types mirror docs/protocol.md exactly (snake_case
 // field names, as on the wire); everything the SDK adds on top is camelCase.
 
+import type { SearchFilesQuery, SearchMessagesQuery } from "./wire.ts";
+
 // ---- Wire types (docs/protocol.md §5, §7.2, §9, §10) ------------------------------------
 
 export type ErrorCode =
@@ -108,6 +110,19 @@ export interface Snippet { text: string; highlights: number[][]; cut_start: bool
 export interface SearchResult { conversation: number; seq: number; sender: string; at_ms: number; snippet: Snippet; entry: Entry }
 /** A page of search results; `next` while more may follow, `total` over every page. */
 export interface SearchMessagesPage { results: SearchResult[]; total: number; next?: string }
+/** What a file's type is by its name and media type, as search_files files it (§7.14). */
+export type FileType = "image" | "video" | "audio" | "document" | "spreadsheet" | "presentation" | "archive" | "other";
+/** A message that shares a file, found by the file's name or type (§7.14). */
+export interface FileSearchResult extends SearchResult { file_type: FileType }
+/** A page of files found; `next` while more may follow, `total` over every page. */
+export interface SearchFilesPage { results: FileSearchResult[]; total: number; next?: string }
+/** How a person or a group was found: by its name, the pinyin of its name (`zhangsan`), its
+ * initials (`zs`), or (people) its login name, email or phone. */
+export type SearchMatch = "name" | "login" | "pinyin" | "initials" | "email" | "phone";
+/** A person of the caller's domain found by search_people, best match first. */
+export interface PersonMatch { profile: Profile; matched: SearchMatch }
+/** A group or channel of the caller's found by search_groups, best match first. */
+export interface GroupMatch { conversation: number; kind: "group" | "channel"; title: string; matched: "name" | "pinyin" | "initials" }
 /** What a web page says of itself, fetched by the server (§7.10). */
 export interface LinkPreview {
   url: string; title?: string; description?: string; site_name?: string;
@@ -394,6 +409,17 @@ export interface ChatClient {
   /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
   profile(account: string, options?: { fetch?: boolean }): Profile | undefined;
   searchAccounts(query: string): Promise<Profile[]>;
+
+  // Search (§7.14): what the caller may read now, found by its words.
+  /** A page of messages that match `q`, with filters; the next page with `cursor: page.next`. */
+  searchMessages(query: SearchMessagesQuery): Promise<SearchMessagesPage>;
+  /** People of the caller's domain by name, pinyin, initials, login, email or phone; their
+   * profiles are cached as profile() gives them. */
+  searchPeople(q: string, limit?: number): Promise<PersonMatch[]>;
+  /** The caller's groups and channels by name, pinyin or initials. */
+  searchGroups(q: string, limit?: number): Promise<GroupMatch[]>;
+  /** A page of shared files by name and type; `q` may be empty when a filter narrows it. */
+  searchFiles(query: SearchFilesQuery): Promise<SearchFilesPage>;
   /** `avatar` is a reference (§5 PATCH /v1/me): a URL, or the id of an uploaded image. */
   updateMe(change: { display_name?: string; signature?: string; avatar?: string }): Promise<Me>;
   changePassword(current: string, next: string): Promise<void>;
