@@ -5,7 +5,7 @@
 // result opens its message in its conversation, scrolled to and highlighted.
 
 import type { JSX } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 import type { Entry, FileSearchResult, FileType, GroupMatch, PersonMatch, SearchResult } from "@magpie/sdk";
 import { isThreadOnly } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
@@ -110,6 +110,8 @@ function SearchView(props: {
   const [filters, setFilters] = useState<SearchFilters>({ ...NO_FILTERS, ...props.start.filters });
   const input = useRef<HTMLInputElement>(null);
   const list = useRef<HTMLDivElement>(null);
+  // The dialog and a chat's pane may both be up: their tabs' ids must differ.
+  const ids = useId();
   useEffect(() => { if (props.autofocus) input.current?.focus(); }, []);
   // Searching as one types, once the typing pauses; Enter asks at once.
   useEffect(() => {
@@ -137,7 +139,7 @@ function SearchView(props: {
     if (next < 0) return;
     e.preventDefault();
     setTab(tabs[next]!);
-    requestAnimationFrame(() => document.getElementById(`search-tab-${tabs[next]}`)?.focus());
+    requestAnimationFrame(() => document.getElementById(`${ids}-tab-${tabs[next]}`)?.focus());
   };
   return (
     <div class="search-view">
@@ -149,13 +151,13 @@ function SearchView(props: {
       {tabs.length > 1 && (
         <div class="search-tabs" role="tablist" aria-label={t("search.title")} onKeyDown={onTabKey}>
           {tabs.map((k) => (
-            <button key={k} type="button" role="tab" id={`search-tab-${k}`} aria-selected={tab === k} aria-controls="search-panel"
+            <button key={k} type="button" role="tab" id={`${ids}-tab-${k}`} aria-selected={tab === k} aria-controls={`${ids}-panel`}
               tabIndex={tab === k ? 0 : -1} class={`shared-tab${tab === k ? " selected" : ""}`} onClick={() => setTab(k)}>{t(TAB_LABEL[k])}</button>
           ))}
         </div>
       )}
-      <div class="search-panel" id="search-panel" role={tabs.length > 1 ? "tabpanel" : undefined}
-        aria-labelledby={tabs.length > 1 ? `search-tab-${tab}` : undefined}>
+      <div class="search-panel" id={`${ids}-panel`} role={tabs.length > 1 ? "tabpanel" : undefined}
+        aria-labelledby={tabs.length > 1 ? `${ids}-tab-${tab}` : undefined}>
         {(tab === "messages" || tab === "files") && <FilterChips tab={tab} filters={filters} onChange={setFilters} />}
         <div class="search-results" ref={list} onKeyDown={onListKey}>
           {tab === "messages" && <MessageResults q={asked} filters={filters} onOpen={props.onOpenMessage} />}
