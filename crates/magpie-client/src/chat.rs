@@ -570,12 +570,41 @@ impl Client {
     pub async fn search_messages(&self, q: &wire::SearchMessagesQuery) -> Result<wire::SearchMessagesPage> {
         self.call(Method::GET, &search_path(q), NO_BODY).await
     }
+
+    /// `GET /v1/search/people`: people of the caller's domain by name, pinyin, initials,
+    /// login, email or phone, best first.
+    pub async fn search_people(&self, q: &wire::SearchNamesQuery) -> Result<wire::PeopleFound> {
+        self.call(Method::GET, &names_path("people", q), NO_BODY).await
+    }
+
+    /// `GET /v1/search/groups`: the caller's groups and channels by name, best first.
+    pub async fn search_groups(&self, q: &wire::SearchNamesQuery) -> Result<wire::GroupsFound> {
+        self.call(Method::GET, &names_path("groups", q), NO_BODY).await
+    }
+}
+
+fn names_path(what: &str, q: &wire::SearchNamesQuery) -> String {
+    let mut path = format!("/v1/search/{what}?q={}", encode(&q.q));
+    if let Some(limit) = q.limit {
+        path.push_str(&format!("&limit={limit}"));
+    }
+    path
 }
 
 impl Connection {
     /// `search_messages`: as [`Client::search_messages`], over the WebSocket.
     pub async fn search_messages(&self, q: wire::SearchMessagesQuery) -> Result<wire::SearchMessagesPage> {
         self.request_as(&Request::SearchMessages(q)).await
+    }
+
+    /// `search_people`: as [`Client::search_people`], over the WebSocket.
+    pub async fn search_people(&self, q: wire::SearchNamesQuery) -> Result<wire::PeopleFound> {
+        self.request_as(&Request::SearchPeople(q)).await
+    }
+
+    /// `search_groups`: as [`Client::search_groups`], over the WebSocket.
+    pub async fn search_groups(&self, q: wire::SearchNamesQuery) -> Result<wire::GroupsFound> {
+        self.request_as(&Request::SearchGroups(q)).await
     }
 }
 

@@ -153,12 +153,21 @@ impl Accounts {
             return Err(Error::AlreadyExists("account"));
         }
         let password_hash = Some(self.deps.passwords.hash(password, pool).await?);
+        let name_keys = crate::directory::keys_of(
+            &self.deps,
+            &crate::directory::NameFields {
+                display_name: &display_name,
+                login: Some(name.as_str()),
+                ..Default::default()
+            },
+        );
         let new = NewAccount {
             domain_id: domain.id,
             domain: domain.name.clone(),
             name,
             role,
             password_hash,
+            name_keys,
             display_name,
             created_at_ms: self.deps.clock.now_ms(),
         };
@@ -305,6 +314,15 @@ impl Accounts {
         }
         let account =
             self.account_store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
+        // The update cleared the keys if it changed what they are made of; a failure here
+        // leaves the account found by login and display name until the next backfill.
+        let name_changed = patch.display_name.is_some() || patch.email.is_some() || patch.phone.is_some();
+        if name_changed
+            && let Some(keys) =
+                crate::directory::keys_of(&self.deps, &crate::directory::NameFields::of_account(&account))
+        {
+            self.account_store.set_name_keys(&account, &keys).await?;
+        }
         self.deps.bus.publish(Wake::Profile(Arc::new(account.clone())));
         Ok(account)
     }

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod contacts;
 pub mod content;
 pub mod conversations;
+pub mod directory;
 pub mod dump;
 mod error;
 mod fanout;
@@ -50,6 +51,7 @@ pub struct Core {
     pub contacts: contacts::Contacts,
     pub files: files::Files,
     pub conversations: conversations::Conversations,
+    pub directory: directory::Directory,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
@@ -96,6 +98,7 @@ impl Core {
             clock: clock.clone(),
             passwords,
             live: live.clone(),
+            names: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let accounts = accounts::Accounts::new(deps.clone(), s);
@@ -111,6 +114,7 @@ impl Core {
         let threads = threads::Threads::new(deps.clone(), s, conversations.clone());
         let scheduled = scheduled::Scheduled::new(deps.clone(), s, messages.clone());
         let search = search::Search::new(deps.clone(), s);
+        let directory = directory::Directory::new(deps.clone(), s);
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         Core {
@@ -119,6 +123,7 @@ impl Core {
             contacts,
             files,
             conversations,
+            directory,
             messages,
             presence,
             previews,
@@ -142,6 +147,14 @@ impl Core {
         self
     }
 
+    /// Lets the core find people and groups by name with `matcher`, and give accounts the
+    /// keys it makes (from now on; [`directory::Directory::backfill`] gives them to those
+    /// written before). A second matcher is ignored.
+    pub fn with_name_matcher(self, matcher: Arc<dyn directory::NameMatcher>) -> Core {
+        let _ = self.directory.deps().names.set(matcher);
+        self
+    }
+
     /// Lets the core search messages in `index`, and starts the indexer that follows the log
     /// into it (from the index's own cursor) on the current tokio runtime. Without it, search
     /// answers `unavailable`. The server calls it; the admin CLI does not.
@@ -160,4 +173,7 @@ pub(crate) struct Deps {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,
     pub(crate) live: Arc<dyn LiveConnections>,
+    /// How names are found ([`Core::with_name_matcher`]); without it, people and group
+    /// search are unavailable and accounts keep no name keys.
+    pub(crate) names: std::sync::OnceLock<Arc<dyn directory::NameMatcher>>,
 }

@@ -178,6 +178,9 @@ pub struct NewAccount {
     pub role: Role,
     pub password_hash: Option<String>,
     pub display_name: String,
+    /// The keys its name is found by ([`crate::directory::NameMatcher::keys`]), if the core
+    /// has a matcher.
+    pub name_keys: Option<String>,
     pub created_at_ms: i64,
 }
 

@@ -302,7 +302,20 @@ pub trait AccountStore: Send + Sync + 'static {
         limit: usize,
         include_disabled: bool,
     ) -> StoreResult<Vec<Account>>;
-    /// Applies a validated patch; `None` if the account does not exist.
+    /// Enabled accounts of one domain that a name search for `folded` (a query folded by the
+    /// [`crate::directory::NameMatcher`]) may find, at most `limit`: those whose `name_keys`
+    /// contain `folded`, first those with a key equal to it, then those with a key starting
+    /// with it, then the rest, each by shorter display name; and those without keys whose
+    /// login or display name, in lower case, contains `raw`.
+    async fn find_accounts(&self, domain: DomainId, folded: &str, raw: &str, limit: usize)
+    -> StoreResult<Vec<Account>>;
+    /// Accounts (of any domain, disabled too) that have no `name_keys`, at most `limit`.
+    async fn accounts_without_name_keys(&self, limit: usize) -> StoreResult<Vec<Account>>;
+    /// Sets an account's `name_keys`, only if its display name, email and phone are still
+    /// those of `account` (the keys were made of them); whether it did.
+    async fn set_name_keys(&self, account: &Account, keys: &str) -> StoreResult<bool>;
+    /// Applies a validated patch; `None` if the account does not exist. A patch that changes
+    /// the display name, email or phone clears `name_keys` in the same write.
     async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>>;
     /// Sets the password hash and revokes every other session (logging each revocation),
     /// atomically. Returns the revoked sessions.
@@ -483,6 +496,13 @@ pub trait ConversationLog: Send + Sync + 'static {
         at_ms: i64,
     ) -> StoreResult<()>;
 
+    /// The groups and channels the account is a member of, with their names, most recently
+    /// active first, at most `limit`.
+    async fn named_conversations(
+        &self,
+        account: AccountId,
+        limit: usize,
+    ) -> StoreResult<Vec<(ConversationId, crate::chat::ConversationKind, String)>>;
     /// The account's active conversations whose activity is above `after`, by activity
     /// ascending (`ascending`) or below `after` descending (the conversation list), at most
     /// `limit`. Each summary is read as of one moment.

@@ -115,6 +115,8 @@ pub struct Settings {
     pub link_previews_per_account_per_min_max: u32,
     /// Message searches one account may make per rolling minute.
     pub searches_per_account_per_min_max: u32,
+    /// People and group searches (by name) one account may make per rolling minute.
+    pub name_searches_per_account_per_min_max: u32,
     /// Link previews being fetched at once by one process; more are refused as `Unavailable`.
     pub link_preview_fetches_max: usize,
     /// Largest image a preview fetches (for its thumbnail); a larger one is left out.
@@ -188,6 +190,7 @@ impl Default for Settings {
             link_preview_failure_ttl_secs: 600,
             link_previews_per_account_per_min_max: 30,
             searches_per_account_per_min_max: 120,
+            name_searches_per_account_per_min_max: 600,
             link_preview_fetches_max: 16,
             link_preview_image_bytes_max: 5 * 1024 * 1024,
             link_preview_policy: crate::previews::UrlPolicy::default(),

@@ -90,6 +90,18 @@ pub fn domain(d: &Domain) -> wire::DomainInfo {
     }
 }
 
+pub fn name_match(m: magpie_core::directory::NameSource) -> wire::NameMatch {
+    use magpie_core::directory::NameSource as S;
+    match m {
+        S::Name => wire::NameMatch::Name,
+        S::Login => wire::NameMatch::Login,
+        S::Pinyin => wire::NameMatch::Pinyin,
+        S::Initials => wire::NameMatch::Initials,
+        S::Email => wire::NameMatch::Email,
+        S::Phone => wire::NameMatch::Phone,
+    }
+}
+
 pub fn conversation_kind(k: chat::ConversationKind) -> wire::ConversationKind {
     match k {
         chat::ConversationKind::Direct => wire::ConversationKind::Direct,

@@ -249,6 +249,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/scheduled/{id}/send", post(rest_chat::send_scheduled))
         .route("/search/messages", get(rest_search::search_messages))
+        .route("/search/people", get(rest_search::search_people))
+        .route("/search/groups", get(rest_search::search_groups))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

@@ -302,6 +302,34 @@ pub async fn update_thread(
     Ok(convert::thread(&thread))
 }
 
+/// A name search's page size, as the request gives it.
+fn name_limit(limit: Option<i64>) -> Result<Option<usize>> {
+    limit.map(|l| usize::try_from(l).map_err(|_| Error::invalid("limit", "must be 1 to 100"))).transpose()
+}
+
+pub async fn search_people(core: &Core, p: &Principal, q: wire::SearchNamesQuery) -> Result<wire::PeopleFound> {
+    let found = core.directory.people(p, &q.q, name_limit(q.limit)?).await?;
+    let results = found
+        .iter()
+        .map(|f| wire::PersonFound { profile: convert::profile(&f.account), matched: convert::name_match(f.matched) })
+        .collect();
+    Ok(wire::PeopleFound { results })
+}
+
+pub async fn search_groups(core: &Core, p: &Principal, q: wire::SearchNamesQuery) -> Result<wire::GroupsFound> {
+    let found = core.directory.groups(p, &q.q, name_limit(q.limit)?).await?;
+    let results = found
+        .into_iter()
+        .map(|f| wire::GroupFound {
+            conversation: f.conversation.0,
+            kind: convert::conversation_kind(f.kind),
+            title: f.title,
+            matched: convert::name_match(f.matched),
+        })
+        .collect();
+    Ok(wire::GroupsFound { results })
+}
+
 pub async fn search_messages(
     core: &Core,
     p: &Principal,

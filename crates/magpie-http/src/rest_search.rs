@@ -1,4 +1,4 @@
-//! Search handlers (docs/protocol.md §7.14).
+//! Search handlers: messages (docs/protocol.md §7.14), people and groups by name (§7.15).
 
 use axum::Json;
 use axum::extract::State;
@@ -22,4 +22,32 @@ pub async fn search_messages(
     ApiQuery(q): ApiQuery<wire::SearchMessagesQuery>,
 ) -> ApiResult<wire::SearchMessagesPage> {
     Ok(Json(ops::search_messages(&state.core, &caller, q).await?))
+}
+
+/// `GET /v1/search/people`: enabled accounts of the caller's domain whose name, pinyin,
+/// initials, login, email or phone matches `q`, best first.
+#[utoipa::path(get, path = "/v1/search/people", tag = "search", security(("bearer" = [])),
+    params(wire::SearchNamesQuery),
+    responses((status = 200, body = wire::PeopleFound),
+        (status = 429, description = "too many name searches", body = wire::ErrorBody)))]
+pub async fn search_people(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::SearchNamesQuery>,
+) -> ApiResult<wire::PeopleFound> {
+    Ok(Json(ops::search_people(&state.core, &caller, q).await?))
+}
+
+/// `GET /v1/search/groups`: groups and channels the caller is a member of whose name, its
+/// pinyin or initials matches `q`, best first.
+#[utoipa::path(get, path = "/v1/search/groups", tag = "search", security(("bearer" = [])),
+    params(wire::SearchNamesQuery),
+    responses((status = 200, body = wire::GroupsFound),
+        (status = 429, description = "too many name searches", body = wire::ErrorBody)))]
+pub async fn search_groups(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::SearchNamesQuery>,
+) -> ApiResult<wire::GroupsFound> {
+    Ok(Json(ops::search_groups(&state.core, &caller, q).await?))
 }

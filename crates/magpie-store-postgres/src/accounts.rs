@@ -180,8 +180,8 @@ impl AccountStore for PgStore {
             let row = tx
                 .c()
                 .query_opt(
-                    "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (domain_id, name) DO NOTHING RETURNING id",
+                    "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (domain_id, name) DO NOTHING RETURNING id",
                     &[
                         &new.domain_id.0,
                         &new.name.as_str(),
@@ -189,6 +189,7 @@ impl AccountStore for PgStore {
                         &new.password_hash,
                         &new.display_name,
                         &new.created_at_ms,
+                        &new.name_keys,
                     ],
                 )
                 .await?;
@@ -250,6 +251,58 @@ impl AccountStore for PgStore {
         })
     }
 
+    async fn find_accounts(
+        &self,
+        domain: DomainId,
+        folded: &str,
+        raw: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id \
+             WHERE a.domain_id = $1 AND NOT a.disabled \
+               AND (strpos(a.name_keys, $2) > 0 \
+                    OR (a.name_keys IS NULL AND (strpos(lower(a.name), $3) > 0 OR strpos(lower(a.display_name), $3) > 0))) \
+             ORDER BY COALESCE(strpos(a.name_keys, E'\\n' || $2 || E'\\n') > 0, false) DESC, \
+                      COALESCE(strpos(a.name_keys, E'\\n' || $2) > 0, false) DESC, \
+                      char_length(a.display_name), a.id \
+             LIMIT $4"
+        );
+        read!(self, |c| {
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &folded, &raw, &limit]).await?;
+            rows.iter().map(|r| account_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn accounts_without_name_keys(&self, limit: usize) -> StoreResult<Vec<Account>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id \
+             WHERE a.name_keys IS NULL ORDER BY a.id LIMIT $1"
+        );
+        read!(self, |c| {
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&limit]).await?;
+            rows.iter().map(|r| account_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn set_name_keys(&self, account: &Account, keys: &str) -> StoreResult<bool> {
+        let p = &account.profile;
+        write_tx!(self, |tx| {
+            let changed = tx
+                .c()
+                .execute(
+                    "UPDATE accounts SET name_keys = $2 \
+                     WHERE id = $1 AND display_name = $3 AND email IS NOT DISTINCT FROM $4 \
+                       AND phone IS NOT DISTINCT FROM $5",
+                    &[&account.id.0, &keys, &p.display_name, &p.email, &p.phone],
+                )
+                .await?;
+            changed == 1
+        })
+    }
+
     async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>> {
         // Each optional column: keep (flag false) or set to the given value, possibly NULL.
         let flag = |v: &Option<Option<String>>| v.is_some();
@@ -265,7 +318,8 @@ impl AccountStore for PgStore {
                        avatar = CASE WHEN $3 THEN $4 ELSE avatar END, \
                        signature = CASE WHEN $5 THEN $6 ELSE signature END, \
                        email = CASE WHEN $7 THEN $8 ELSE email END, \
-                       phone = CASE WHEN $9 THEN $10 ELSE phone END \
+                       phone = CASE WHEN $9 THEN $10 ELSE phone END, \
+                       name_keys = CASE WHEN $2::text IS NOT NULL OR $7 OR $9 THEN NULL ELSE name_keys END \
                      WHERE id = $1",
                     &[
                         &id.0,

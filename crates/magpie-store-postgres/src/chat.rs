@@ -1541,6 +1541,31 @@ impl ConversationLog for PgStore {
         })
     }
 
+    async fn named_conversations(
+        &self,
+        account: AccountId,
+        limit: usize,
+    ) -> StoreResult<Vec<(ConversationId, ConversationKind, String)>> {
+        read!(self, |c| {
+            let sql = "SELECT c.id, c.kind, c.name FROM members m JOIN conversations c ON c.id = m.conversation_id \
+                       WHERE m.account_id = $1 AND m.left_seq IS NULL AND c.kind <> 'direct' \
+                         AND c.dissolved_at_ms IS NULL AND c.name IS NOT NULL \
+                       ORDER BY c.activity DESC LIMIT $2";
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = c.query(&c.prepare_cached(sql).await?, &[&account.0, &limit]).await?;
+            rows.iter()
+                .map(|r| {
+                    let kind: String = r.try_get(1)?;
+                    Ok((
+                        ConversationId(r.try_get(0)?),
+                        ConversationKind::parse(&kind).ok_or_else(|| corrupt("conversation kind"))?,
+                        r.try_get::<_, String>(2)?,
+                    ))
+                })
+                .collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
     async fn summaries(
         &self,
         account: AccountId,

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_threads", include_str!("../migrations/postgres/0006_threads.sql")),
     ("0007_scheduled_messages", include_str!("../migrations/postgres/0007_scheduled_messages.sql")),
     ("0008_member_spans_by_account", include_str!("../migrations/postgres/0008_member_spans_by_account.sql")),
+    ("0009_account_name_keys", include_str!("../migrations/postgres/0009_account_name_keys.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

@@ -40,6 +40,7 @@ async fn only_magpies_open_transactions_hold_the_tail_back() {
             role: Role::Member,
             password_hash: None,
             display_name: login.to_owned(),
+            name_keys: None,
             created_at_ms: 0,
         };
         accounts.push(stores.accounts.create_account(new).await.unwrap().unwrap());

@@ -168,15 +168,16 @@ impl AccountStore for SqliteStore {
     async fn create_account(&self, new: NewAccount) -> StoreResult<Option<Account>> {
         self.write(move |tx| {
             let inserted = tx.execute(
-                "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (domain_id, name) DO NOTHING",
+                "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain_id, name) DO NOTHING",
                 params![
                     new.domain_id.0,
                     new.name.as_str(),
                     new.role.as_str(),
                     new.password_hash,
                     new.display_name,
-                    new.created_at_ms
+                    new.created_at_ms,
+                    new.name_keys
                 ],
             )?;
             if inserted == 0 {
@@ -242,6 +243,59 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn find_accounts(
+        &self,
+        domain: DomainId,
+        folded: &str,
+        raw: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Account>> {
+        let (folded, raw) = (folded.to_owned(), raw.to_owned());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id \
+                 WHERE a.domain_id = ?1 AND a.disabled = 0 \
+                   AND (instr(a.name_keys, ?2) > 0 \
+                        OR (a.name_keys IS NULL AND (instr(lower(a.name), ?3) > 0 OR instr(lower(a.display_name), ?3) > 0))) \
+                 ORDER BY instr(a.name_keys, char(10) || ?2 || char(10)) > 0 DESC, \
+                          instr(a.name_keys, char(10) || ?2) > 0 DESC, \
+                          length(a.display_name), a.id \
+                 LIMIT ?4"
+            ))?
+            .query_map(params![domain.0, folded, raw, limit], account_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn accounts_without_name_keys(&self, limit: usize) -> StoreResult<Vec<Account>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN domains d ON d.id = a.domain_id \
+                 WHERE a.name_keys IS NULL ORDER BY a.id LIMIT ?1"
+            ))?
+            .query_map(params![limit], account_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn set_name_keys(&self, account: &Account, keys: &str) -> StoreResult<bool> {
+        let (id, keys) = (account.id.0, keys.to_owned());
+        let p = account.profile.clone();
+        self.write(move |tx| {
+            let changed = tx.execute(
+                "UPDATE accounts SET name_keys = ?2 \
+                 WHERE id = ?1 AND display_name = ?3 AND email IS ?4 AND phone IS ?5",
+                params![id, keys, p.display_name, p.email, p.phone],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn update_profile(&self, id: AccountId, patch: &ProfilePatch) -> StoreResult<Option<Account>> {
         let patch = patch.clone();
         self.write(move |tx| {
@@ -254,7 +308,8 @@ impl AccountStore for SqliteStore {
                    avatar = CASE WHEN ?3 THEN ?4 ELSE avatar END, \
                    signature = CASE WHEN ?5 THEN ?6 ELSE signature END, \
                    email = CASE WHEN ?7 THEN ?8 ELSE email END, \
-                   phone = CASE WHEN ?9 THEN ?10 ELSE phone END \
+                   phone = CASE WHEN ?9 THEN ?10 ELSE phone END, \
+                   name_keys = CASE WHEN ?2 IS NOT NULL OR ?7 OR ?9 THEN NULL ELSE name_keys END \
                  WHERE id = ?1",
                 params![
                     id.0,

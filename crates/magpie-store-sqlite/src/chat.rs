@@ -1280,6 +1280,32 @@ impl ConversationLog for SqliteStore {
         self.write(move |tx| hide_entries(tx, conversation, account, seqs, events, at_ms)).await
     }
 
+    async fn named_conversations(
+        &self,
+        account: AccountId,
+        limit: usize,
+    ) -> StoreResult<Vec<(ConversationId, ConversationKind, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT c.id, c.kind, c.name FROM members m JOIN conversations c ON c.id = m.conversation_id \
+                 WHERE m.account_id = ?1 AND m.left_seq IS NULL AND c.kind != 'direct' \
+                   AND c.dissolved_at_ms IS NULL AND c.name IS NOT NULL \
+                 ORDER BY c.activity DESC LIMIT ?2",
+            )?;
+            stmt.query_map(params![account.0, limit], |row| {
+                let kind: String = row.get(1)?;
+                Ok((
+                    ConversationId(row.get(0)?),
+                    ConversationKind::parse(&kind).ok_or_else(|| corrupt(1, "conversation kind"))?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
+            .collect()
+        })
+        .await
+    }
+
     async fn summaries(
         &self,
         account: AccountId,

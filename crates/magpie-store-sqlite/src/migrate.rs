@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_threads", include_str!("../migrations/sqlite/0012_threads.sql")),
     ("0013_scheduled_messages", include_str!("../migrations/sqlite/0013_scheduled_messages.sql")),
     ("0014_member_spans_by_account", include_str!("../migrations/sqlite/0014_member_spans_by_account.sql")),
+    ("0015_account_name_keys", include_str!("../migrations/sqlite/0015_account_name_keys.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

@@ -127,6 +127,66 @@ pub async fn search_pages_by_login_name<F: StoreFactory>(f: &F) {
     assert_eq!(names(accounts.search_accounts(d, "bob", None, 10, true).await.unwrap()), ["bob_b", "bobby", "dave"]);
 }
 
+/// Name search's store part: accounts are found by their keys (equal, then starting with,
+/// then containing the query), disabled ones and other domains' never; an account without
+/// keys by its login and display name; keys are set only over the name they were made of,
+/// and a patch of the name clears them.
+pub async fn accounts_are_found_by_name_keys<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let accounts = &w.stores.accounts;
+    let names =
+        |list: Vec<magpie_core::model::Account>| list.into_iter().map(|a| a.addr.name.to_string()).collect::<Vec<_>>();
+    let d = w.domain.id;
+    let keyed = |name: &str, keys: &str| {
+        let mut new = new_account(&w, name);
+        new.name_keys = Some(keys.to_owned());
+        new
+    };
+    accounts.create_account(keyed("zs", "\n张三\nzhangsan\nzs\n")).await.unwrap().unwrap();
+    accounts.create_account(keyed("zsun", "\n孙张\nsunzhang\nzsun\n")).await.unwrap().unwrap();
+    accounts.create_account(keyed("lizs", "\n李\nli\nlizs\n")).await.unwrap().unwrap();
+    let off = accounts.create_account(keyed("zs_off", "\nzs\n")).await.unwrap().unwrap();
+    accounts.set_disabled(off.id, true, T0).await.unwrap();
+    let beta = accounts.create_domain(&DomainName::parse("beta.example").unwrap(), T0).await.unwrap().unwrap();
+    let mut other = new_account(&w, "zs");
+    (other.domain_id, other.domain, other.name_keys) = (beta.id, beta.name.clone(), Some("\nzs\n".into()));
+    accounts.create_account(other).await.unwrap().unwrap();
+    let legacy = w.account("zed").await;
+
+    // Equal key first, then a key starting with the query, then one containing it.
+    assert_eq!(names(accounts.find_accounts(d, "zs", "zs", 10).await.unwrap()), ["zs", "zsun", "lizs"]);
+    assert_eq!(names(accounts.find_accounts(d, "张", "张", 10).await.unwrap()), ["zs", "zsun"]);
+    assert_eq!(names(accounts.find_accounts(d, "zs", "zs", 1).await.unwrap()), ["zs"], "the limit keeps the best");
+    // No keys yet: found by login or display name, in lower case.
+    assert_eq!(
+        accounts.accounts_without_name_keys(10).await.unwrap().iter().map(|a| a.id).collect::<Vec<_>>(),
+        [legacy.id]
+    );
+    assert_eq!(names(accounts.find_accounts(d, "ze", "ze", 10).await.unwrap()), ["zed"]);
+
+    // Keys are set only over the name they were made of.
+    let mut stale = legacy.clone();
+    stale.profile.display_name = "someone else".into();
+    assert!(!accounts.set_name_keys(&stale, "\nwrong\n").await.unwrap());
+    assert!(accounts.set_name_keys(&legacy, "\nzed\nzhede\n").await.unwrap());
+    assert!(accounts.accounts_without_name_keys(10).await.unwrap().is_empty());
+    assert_eq!(names(accounts.find_accounts(d, "zhede", "zhede", 10).await.unwrap()), ["zed"]);
+
+    // A patch of what keys are made of clears them; one of the signature does not.
+    let signed = ProfilePatch { signature: Some(Some("hi".into())), ..ProfilePatch::default() };
+    accounts.update_profile(legacy.id, &signed).await.unwrap();
+    assert!(accounts.accounts_without_name_keys(10).await.unwrap().is_empty());
+    let renamed = ProfilePatch { email: Some(Some("zed@example.com".into())), ..ProfilePatch::default() };
+    let after = accounts.update_profile(legacy.id, &renamed).await.unwrap().unwrap();
+    assert_eq!(
+        accounts.accounts_without_name_keys(10).await.unwrap().iter().map(|a| a.id).collect::<Vec<_>>(),
+        [legacy.id]
+    );
+    assert!(names(accounts.find_accounts(d, "zhede", "zhede", 10).await.unwrap()).is_empty(), "the old keys are gone");
+    assert!(!accounts.set_name_keys(&legacy, "\nzed\n").await.unwrap(), "made of the old email");
+    assert!(accounts.set_name_keys(&after, "\nzed\nzed@example.com\n").await.unwrap());
+}
+
 /// A profile patch sets what it names, clears what it names as `Some(None)` and leaves the
 /// rest; patching an unknown account answers `None`.
 pub async fn profile_patch_sets_clears_and_keeps<F: StoreFactory>(f: &F) {
@@ -428,6 +488,7 @@ fn new_account<F: StoreFactory>(w: &World<'_, F>, name: &str) -> magpie_core::mo
         role: Role::Member,
         password_hash: Some("$argon2id$x".into()),
         display_name: name.into(),
+        name_keys: None,
         created_at_ms: T0,
     }
 }

@@ -410,6 +410,7 @@ async fn run_case<F: StoreFactory>(factory: &F, s: Schedule) -> Result<(), Strin
             role: Role::Member,
             password_hash: None,
             display_name: format!("user {i}"),
+            name_keys: None,
             created_at_ms: 0,
         };
         let account = stores.accounts.create_account(new).await.unwrap().unwrap();

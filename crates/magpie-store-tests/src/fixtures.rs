@@ -89,6 +89,7 @@ impl<'f, F: StoreFactory> World<'f, F> {
             role: Role::Member,
             password_hash: Some(format!("$argon2id$hash-of-{name}")),
             display_name: format!("{name} display"),
+            name_keys: None,
             created_at_ms: T0,
         };
         self.stores.accounts.create_account(new).await.unwrap().expect("a new account")

@@ -94,6 +94,7 @@ macro_rules! __for_each_check {
             accounts::domain_settings_persist,
             accounts::account_names_are_unique_per_domain,
             accounts::search_pages_by_login_name,
+            accounts::accounts_are_found_by_name_keys,
             accounts::profile_patch_sets_clears_and_keeps,
             accounts::password_change_revokes_other_sessions_atomically,
             accounts::disabling_revokes_every_session,

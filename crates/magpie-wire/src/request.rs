@@ -197,6 +197,10 @@ requests! {
     SendScheduled(ScheduledRef) = "send_scheduled",
     /// Answered with [`SearchMessagesPage`].
     SearchMessages(SearchMessagesQuery) = "search_messages",
+    /// Answered with [`PeopleFound`].
+    SearchPeople(SearchNamesQuery) = "search_people",
+    /// Answered with [`GroupsFound`].
+    SearchGroups(SearchNamesQuery) = "search_groups",
 }
 
 /// A request frame as it arrives: its `id`, its `type`, and its `data` still as JSON text.

@@ -91,3 +91,61 @@ pub struct SearchMessagesPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
+
+/// `GET /v1/search/people` and `GET /v1/search/groups` (and their WebSocket twins): a name as
+/// someone types it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchNamesQuery {
+    /// A name, or its beginning, in characters, pinyin (`zhangsan`) or initials (`zs`); a
+    /// login name, email or phone number: 1 to 64 characters with a letter, digit or
+    /// character to look for.
+    pub q: String,
+    /// Results: 1 to 100, 20 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// Which of a name's forms matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NameMatch {
+    /// The display name (or title), or a word of it.
+    Name,
+    /// The login name.
+    Login,
+    /// The full pinyin of a Chinese name.
+    Pinyin,
+    /// The initials of its pinyin.
+    Initials,
+    Email,
+    Phone,
+}
+
+/// A person found by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PersonFound {
+    pub profile: crate::Profile,
+    pub matched: NameMatch,
+}
+
+/// `GET /v1/search/people`: best match first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PeopleFound {
+    pub results: Vec<PersonFound>,
+}
+
+/// A group or channel found by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GroupFound {
+    pub conversation: i64,
+    pub kind: crate::ConversationKind,
+    pub title: String,
+    pub matched: NameMatch,
+}
+
+/// `GET /v1/search/groups`: best match first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GroupsFound {
+    pub results: Vec<GroupFound>,
+}

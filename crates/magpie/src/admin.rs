@@ -160,7 +160,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     if let AdminCommand::Search { command: SearchCommand::Reindex } = &command {
         return reindex(&config, &stores).await;
     }
-    let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections));
+    let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections))
+        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher));
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
     let addr = |name: &str, domain: &Option<String>| -> String {

@@ -101,6 +101,11 @@ pub struct SearchConfig {
     /// Searches one account may make per rolling minute; more are refused with rate_limited.
     #[config(default = 120, env = "MAGPIE_SEARCH_QUERIES_PER_ACCOUNT_PER_MIN_MAX")]
     pub queries_per_account_per_min_max: u32,
+
+    /// People and group searches (by name, as someone types) one account may make per
+    /// rolling minute; more are refused with rate_limited.
+    #[config(default = 600, env = "MAGPIE_SEARCH_NAME_QUERIES_PER_ACCOUNT_PER_MIN_MAX")]
+    pub name_queries_per_account_per_min_max: u32,
 }
 
 /// Scheduled messages: people write a message now and the server sends it, as them, at a time
@@ -578,6 +583,7 @@ impl Config {
             link_preview_image_bytes_max: self.link_previews.image_bytes_max,
             link_preview_policy: self.link_preview_policy(),
             searches_per_account_per_min_max: self.search.queries_per_account_per_min_max,
+            name_searches_per_account_per_min_max: self.search.name_queries_per_account_per_min_max,
             scheduled_per_account_max: self.scheduled.per_account_max,
             scheduled_ahead_secs_max: self.scheduled.ahead_secs_max,
             scheduled_past_grace_secs: self.scheduled.past_grace_secs,

@@ -4,6 +4,7 @@
 mod admin;
 mod config;
 mod migrate;
+mod name_matcher;
 mod redact;
 mod search_index;
 mod serve;

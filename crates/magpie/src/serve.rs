@@ -178,7 +178,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     settings.device_key_secret = magpie_core::derive_key(&server_key, "magpie device keys v1");
     let fetcher = magpie_fetch::HttpFetcher::new(config.fetch_config()?)?;
     let mut core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone())
-        .with_link_fetcher(Arc::new(fetcher));
+        .with_link_fetcher(Arc::new(fetcher))
+        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher));
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)
@@ -186,6 +187,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         core = core.with_search_index(Arc::new(index)).await?;
     }
     let domain = core.accounts.ensure_domain(&config.domain).await?;
+    // Accounts written before name search existed (or by a process that stopped between a
+    // profile change and its keys) get their name keys; until then they are found by login
+    // and display name.
+    let given = core.directory.backfill().await?;
+    if given > 0 {
+        tracing::info!(accounts = given, "gave accounts their name search keys");
+    }
     core.followers_started().await;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);

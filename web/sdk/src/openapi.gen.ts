@@ -1167,6 +1167,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/search/groups`: groups and channels the caller is a member of whose name, its
+         *     pinyin or initials matches `q`, best first.
+         */
+        get: operations["search_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/search/messages": {
         parameters: {
             query?: never;
@@ -1179,6 +1199,26 @@ export interface paths {
          *     by relevance or newest first, a page at a time, with highlighted snippets.
          */
         get: operations["search_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/search/people`: enabled accounts of the caller's domain whose name, pinyin,
+         *     initials, login, email or phone matches `q`, best first.
+         */
+        get: operations["search_people"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1752,6 +1792,14 @@ export interface components {
          * @enum {string}
          */
         FriendRequestStatus: "requested" | "added";
+        /** @description A group or channel found by name. */
+        GroupFound: {
+            /** Format: int64 */
+            conversation: number;
+            kind: components["schemas"]["ConversationKind"];
+            matched: components["schemas"]["NameMatch"];
+            title: string;
+        };
         /** @description What a new group or channel starts with. */
         GroupSpec: {
             announcement?: string | null;
@@ -1761,6 +1809,10 @@ export interface components {
             members?: string[] | null;
             /** @description 1–64 characters. */
             name: string;
+        };
+        /** @description `GET /v1/search/groups`: best match first. */
+        GroupsFound: {
+            results: components["schemas"]["GroupFound"][];
         };
         /** @description `GET /healthz` and `GET /readyz`. */
         HealthResponse: {
@@ -1945,6 +1997,11 @@ export interface components {
             read_seq: number;
             role: components["schemas"]["MemberRole"];
         };
+        /**
+         * @description Which of a name's forms matched.
+         * @enum {string}
+         */
+        NameMatch: "name" | "login" | "pinyin" | "initials" | "email" | "phone";
         /** @description The form of a one-shot upload: one part named `file`. */
         OneShotForm: {
             /**
@@ -1967,6 +2024,15 @@ export interface components {
             incoming: components["schemas"]["PendingRequest"][];
             /** @description Requests the caller made. */
             outgoing: components["schemas"]["PendingRequest"][];
+        };
+        /** @description `GET /v1/search/people`: best match first. */
+        PeopleFound: {
+            results: components["schemas"]["PersonFound"][];
+        };
+        /** @description A person found by name. */
+        PersonFound: {
+            matched: components["schemas"]["NameMatch"];
+            profile: components["schemas"]["Profile"];
         };
         /** @description A pinned message as the caller sees it. */
         Pin: {
@@ -5729,6 +5795,52 @@ export interface operations {
             };
         };
     };
+    search_groups: {
+        parameters: {
+            query: {
+                /**
+                 * @description A name, or its beginning, in characters, pinyin (`zhangsan`) or initials (`zs`); a
+                 *     login name, email or phone number: 1 to 64 characters with a letter, digit or
+                 *     character to look for.
+                 */
+                q: string;
+                /** @description Results: 1 to 100, 20 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupsFound"];
+                };
+            };
+            /** @description too many name searches */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     search_messages: {
         parameters: {
             query: {
@@ -5782,6 +5894,52 @@ export interface operations {
             };
             /** @description search is not running */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_people: {
+        parameters: {
+            query: {
+                /**
+                 * @description A name, or its beginning, in characters, pinyin (`zhangsan`) or initials (`zs`); a
+                 *     login name, email or phone number: 1 to 64 characters with a letter, digit or
+                 *     character to look for.
+                 */
+                q: string;
+                /** @description Results: 1 to 100, 20 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeopleFound"];
+                };
+            };
+            /** @description too many name searches */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -73,6 +73,8 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
                         ("get", "/v1/link-preview", "url"),
                         ("get", "/v1/link-preview/image", "url"),
                         ("get", "/v1/search/messages", "q"),
+                        ("get", "/v1/search/people", "q"),
+                        ("get", "/v1/search/groups", "q"),
                     ];
                     assert!(
                         required.contains(&(method.as_str(), path.as_str(), name)),

@@ -21,6 +21,7 @@ mod hardening;
 mod keep;
 mod lifecycle;
 mod messaging;
+mod names;
 mod openapi_snapshot;
 mod outages;
 mod presence;
