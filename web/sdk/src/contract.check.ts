@@ -15,7 +15,7 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
-  SearchMessagesPage, SearchResult, Snippet, StickerPack, Thread, ThreadPage, ThreadSummary,
+  SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, StickerPack, Thread, ThreadPage, ThreadSummary,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -87,6 +87,10 @@ export type Checks = [
   Agree<Differ<SearchResult, Wire<S["SearchResult"]>>>,
   Agree<Differ<SearchMessagesPage, Wire<S["SearchMessagesPage"]>>>,
   Agree<Differ<SearchMessagesQuery, Wire<NonNullable<operations["search_messages"]["parameters"]["query"]>>>>,
+  // People and groups by name (§7.15).
+  Holds<Equals<SearchMatch, S["NameMatch"]>>,
+  Agree<Differ<PersonMatch, Wire<S["PersonFound"]>>>,
+  Agree<Differ<GroupMatch, Wire<S["GroupFound"]>>>,
   // The SDK always sends both cursors; the server reads an absent one as 0.
   Agree<Differ<SyncRequest, Wire<Pin<NonNullable<operations["sync"]["parameters"]["query"]>, "events_after" | "conversations_after">>>>,
   // SyncResponse.events are account events, compared below.
@@ -218,9 +222,9 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 
 /** RestClient's public members that are not endpoints. */
 type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage"
-  // Written against the contract of search_people, search_groups and search_files before the
-  // server's document has them (issue 16); they move to the tables below once it does.
-  | "searchPeople" | "searchGroups" | "searchFiles";
+  // Written against the contract of search_files before the server's document has it (issue
+  // 16); it moves to the tables below once it does.
+  | "searchFiles";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {
@@ -250,6 +254,7 @@ interface RestListAnswers {
   sendFriendRequest: ["send_friend_request", "status"]; presence: ["get_presence", "presence"];
   stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"]; threads: ["list_threads", "threads"];
   scheduled: ["list_scheduled", "scheduled"]; conversationScheduled: ["list_conversation_scheduled", "scheduled"];
+  searchPeople: ["search_people", "results"]; searchGroups: ["search_groups", "results"];
 }
 
 /** The JSON body of an operation's success (200 or 201), or void for a 204. */

@@ -121,8 +121,9 @@ export interface SearchFilesPage { results: FileSearchResult[]; total: number; n
 export type SearchMatch = "name" | "login" | "pinyin" | "initials" | "email" | "phone";
 /** A person of the caller's domain found by search_people, best match first. */
 export interface PersonMatch { profile: Profile; matched: SearchMatch }
-/** A group or channel of the caller's found by search_groups, best match first. */
-export interface GroupMatch { conversation: number; kind: "group" | "channel"; title: string; matched: "name" | "pinyin" | "initials" }
+/** A group or channel of the caller's found by search_groups, best match first (`kind` is
+ * `group` or `channel`; `matched` is `name`, `pinyin` or `initials`). */
+export interface GroupMatch { conversation: number; kind: ConversationKind; title: string; matched: SearchMatch }
 /** What a web page says of itself, fetched by the server (§7.10). */
 export interface LinkPreview {
   url: string; title?: string; description?: string; site_name?: string;

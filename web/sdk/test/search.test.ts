@@ -42,3 +42,14 @@ test("filters narrow the search, and pages follow the cursor", async () => {
   expect(second.results[0]!.seq).not.toBe(first.results[0]!.seq);
   expect(second.next).toBeUndefined();
 });
+
+test("people are found by name or login, and groups by their pinyin initials (§7.15)", async () => {
+  const { alice, bob } = pair;
+  const people = await bob.searchPeople("alice");
+  expect(people.map((p) => p.profile.account)).toContain(alice.me.account);
+  // The profiles found are cached as profile() gives them.
+  expect(bob.profile(alice.me.account, { fetch: false })?.account).toBe(alice.me.account);
+  const group = await alice.createGroup("group", "项目组", [bob.me.account]);
+  const found = await bob.searchGroups("xmz");
+  expect(found).toEqual([{ conversation: group.id, kind: "group", title: "项目组", matched: "initials" }]);
+});
