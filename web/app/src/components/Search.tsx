@@ -23,6 +23,7 @@ import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, Dialog, IconButton, Spinner } from "./ui.tsx";
 import { filterConversations } from "./ConversationList.tsx";
+import { findPeople, missingEndpoint } from "../state/people.ts";
 
 
 /** Results per page. */
@@ -403,20 +404,11 @@ function useNamed<R>(q: string, ask: (q: string) => Promise<R[]>): { results: R[
   return { ...state, retry: () => setAttemptNo((n) => n + 1) };
 }
 
-/** A server from before people and group search (issue 16) answers `not_found` for them: the
- * directory search and the list of one's own conversations stand in. */
-function missingEndpoint(e: unknown): boolean {
-  return isMagpieError(e) && (e.code === "not_found" || e.code === "method_not_allowed");
-}
-
 function PeopleResults({ q, onDone }: { q: string; onDone?: (() => void) | undefined }): JSX.Element {
   const client = useClient();
   useClientVersion(client);
   const { t } = useT();
-  const found = useNamed<PersonMatch>(q, (text) => client.searchPeople(text, NAMES_LEN).catch(async (e: unknown) => {
-    if (!missingEndpoint(e)) throw e;
-    return (await client.searchAccounts(text)).map((profile) => ({ profile, matched: "name" as const }));
-  }));
+  const found = useNamed<PersonMatch>(q, (text) => findPeople(client, text, NAMES_LEN));
   const open = async (account: string) => {
     const ok = await attempt(async () => {
       const c = await client.openDirect(account);
@@ -448,6 +440,7 @@ function GroupResults({ q, onDone }: { q: string; onDone?: (() => void) | undefi
   const client = useClient();
   const { t } = useT();
   const found = useNamed<GroupMatch>(q, (text) => client.searchGroups(text, NAMES_LEN).catch((e: unknown) => {
+    // A server from before search_groups (§7.15) answers not_found: one's own list stands in.
     if (!missingEndpoint(e)) throw e;
     const groups = client.conversations().filter((c) => c.kind !== "direct")
       .map((c) => ({ conversation: c.id, kind: c.kind as GroupMatch["kind"], title: conversationTitle(client, c, t), matched: "name" as const }));

@@ -10,6 +10,7 @@ import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Avatar, Dialog, Spinner } from "./ui.tsx";
 import { filterConversations } from "./ConversationList.tsx";
+import { findPeople } from "../state/people.ts";
 import { Icon } from "./icons.tsx";
 
 /** The directory search, debounced; leaves out me and `exclude`. */
@@ -22,7 +23,9 @@ function usePeopleSearch(query: string, exclude: ReadonlySet<string>): { results
     let live = true;
     setLoading(true);
     const id = setTimeout(() => {
-      client.searchAccounts(query.trim()).then(
+      // Words find people by name, pinyin and initials (§7.15); nothing typed lists the directory.
+      const text = query.trim();
+      (text ? findPeople(client, text).then((found) => found.map((m) => m.profile)) : client.searchAccounts("")).then(
         (r) => { if (live) { setResults(r); setLoading(false); } },
         (e: unknown) => { if (live) { setResults([]); setLoading(false); toast(errorText(e, t)); } },
       );
