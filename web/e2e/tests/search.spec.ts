@@ -21,8 +21,11 @@ test("a Chinese word inside a sentence is found from Ctrl+K, and opens its old m
   const wanted = "下周一之前请把项目进度表发给我，谢谢";
   const seq = await bobApi.send(group, wanted);
   // Three pages of newer messages: the chat opens far below the one searched for.
-  for (let i = 1; i <= 130; i += 1) await bobApi.send(group, `例行消息 ${i}`);
+  let last = seq;
+  for (let i = 1; i <= 130; i += 1) last = await bobApi.send(group, `例行消息 ${i}`);
   await indexed(bobApi, "进度", 1);
+  // Read on another device: the chat opens at its end, not at its first unread message.
+  await (await api(server, alice)).request("POST", `/v1/conversations/${group}/read`, { seq: last });
 
   const a = await signedIn(browser, server, alice, { locale: "zh-CN" });
   const w = await words(a.page);
@@ -39,7 +42,7 @@ test("a Chinese word inside a sentence is found from Ctrl+K, and opens its old m
   await a.page.keyboard.press("Enter");
 
   const search = a.page.getByRole("dialog", { name: w["search.title"] });
-  await expect(search.getByLabel(w["search.input"], { exact: true })).toHaveValue("进度");
+  await expect(search.getByRole("searchbox", { name: w["search.input"], exact: true })).toHaveValue("进度");
   const results = search.getByTestId("search-result");
   await expect(results).toHaveCount(1);
   await expect(search.getByRole("status")).toHaveText(w["search.countOne"]);
@@ -51,7 +54,7 @@ test("a Chinese word inside a sentence is found from Ctrl+K, and opens its old m
 
   // From the box, ↓ reaches the result and Enter opens it: the older pages load until the
   // message is there, and it is scrolled to and highlighted.
-  await search.getByLabel(w["search.input"], { exact: true }).press("ArrowDown");
+  await search.getByRole("searchbox", { name: w["search.input"], exact: true }).press("ArrowDown");
   await expect(results.first().getByRole("button").first()).toBeFocused();
   await a.page.keyboard.press("Enter");
   await expect(search).toHaveCount(0);
@@ -77,7 +80,7 @@ test("an English search narrowed by a chip opens the message in its chat (en)", 
   // The list's search button opens the search; "meeting" finds "Meetings" (stemmed, any case).
   await a.page.getByRole("button", { name: w["search.open"], exact: true }).click();
   const search = a.page.getByRole("dialog", { name: w["search.title"] });
-  const box = search.getByLabel(w["search.input"], { exact: true });
+  const box = search.getByRole("searchbox", { name: w["search.input"], exact: true });
   await expect(box).toBeFocused();
   await box.fill("meeting");
   await expect(search.getByTestId("search-result")).toHaveCount(1);
@@ -107,6 +110,7 @@ test("an English search narrowed by a chip opens the message in its chat (en)", 
 
   // People and groups are found by name from the same search.
   await a.page.keyboard.press("Control+k");
+  await expect(a.page.getByRole("dialog", { name: w["switcher.title"] }).getByRole("combobox")).toBeFocused();
   await a.page.keyboard.type("Lau");
   await a.page.getByRole("option", { name: fill(w["switcher.searchFor"], { q: "Lau" }) }).click();
   await a.page.getByRole("tab", { name: w["search.tabGroups"] }).click();
@@ -127,9 +131,11 @@ for (const lang of ["en", "zh"] as const) {
     const here = zh ? "明天上午十点开会，别迟到" : "The standup is at ten tomorrow";
     const there = zh ? "群里也说开会的事" : "The group talks of the standup too";
     const seq = await bobApi.send(direct, here);
-    for (let i = 1; i <= 60; i += 1) await bobApi.send(direct, zh ? `闲聊 ${i}` : `chatter ${i}`);
+    let last = seq;
+    for (let i = 1; i <= 60; i += 1) last = await bobApi.send(direct, zh ? `闲聊 ${i}` : `chatter ${i}`);
     await bobApi.send(group, there);
     await indexed(bobApi, word, 2);
+    await (await api(server, alice)).request("POST", `/v1/conversations/${direct}/read`, { seq: last });
 
     const a = await signedIn(browser, server, alice, { locale: zh ? "zh-CN" : "en-US" });
     const w = await words(a.page);
@@ -139,7 +145,7 @@ for (const lang of ["en", "zh"] as const) {
     // Ctrl+F in a chat: the pane with this chat's chip set.
     await a.page.keyboard.press("Control+f");
     const pane = a.page.getByRole("complementary", { name: w["search.inChat"] });
-    const box = pane.getByLabel(w["search.input"], { exact: true });
+    const box = pane.getByRole("searchbox", { name: w["search.input"], exact: true });
     await expect(box).toBeFocused();
     await expect(pane.getByLabel(w["search.in"])).toHaveValue(String(direct));
     await box.fill(word);
@@ -165,3 +171,29 @@ for (const lang of ["en", "zh"] as const) {
     await expect(a.page.getByRole("complementary", { name: w["search.inChat"] })).toBeVisible();
   });
 }
+
+test("people are found by pinyin and initials, in the search and in the new chat dialog (zh)", async ({ browser, server }) => {
+  const alice = await server.addUser("alice", { displayName: "李娜" });
+  await server.addUser("bob", { displayName: "张三" });
+  const a = await signedIn(browser, server, alice, { locale: "zh-CN" });
+  const w = await words(a.page);
+
+  await a.page.keyboard.press("Control+k");
+  await expect(a.page.getByRole("dialog", { name: w["switcher.title"] }).getByRole("combobox")).toBeFocused();
+  await a.page.keyboard.type("zs");
+  await a.page.keyboard.press("Enter");
+  const search = a.page.getByRole("dialog", { name: w["search.title"] });
+  await search.getByRole("tab", { name: w["search.tabPeople"] }).click();
+  const person = search.getByTestId("search-person");
+  await expect(person).toHaveCount(1);
+  await expect(person).toContainText("张三");
+  await expect(person).toContainText(w["search.matchedInitials"]);
+  await expectAccessible(a.page, "people found in the search");
+  await person.getByRole("button").click();
+  await expect(search).toHaveCount(0);
+  await expect(a.page.getByRole("region", { name: "张三" })).toBeVisible();
+
+  await a.page.getByRole("button", { name: w["list.newChat"] }).click();
+  await a.page.getByLabel(w["newChat.search"]).fill("zhangsan");
+  await expect(a.page.getByRole("dialog").getByRole("button", { name: "张三", exact: true })).toBeVisible();
+});

@@ -1,7 +1,7 @@
 // Search through the SDK against the real server (§7.14): a Chinese word inside a sentence, its
 // snippet's offsets in Unicode scalar values, filters, and pages by cursor.
 
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
 
 import { closePair, directPair, until, type DirectPair } from "./harness.ts";
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
   for (const text of ["😀 本周项目进度如何？", "进度表发我一下", "lunch at noon"]) alice.sendText(chat, text);
   await until(alice, () => (alice.view(chat)?.messages ?? []).filter((m) => m.state !== "sending").length === 3, "the three sent");
   // The index follows the log a moment behind each ack.
-  await expect.poll(async () => (await pair.bob.searchMessages({ q: "进度" })).total).toBe(2);
+  await vi.waitFor(async () => expect((await pair.bob.searchMessages({ q: "进度" })).total).toBe(2), { timeout: 10_000, interval: 100 });
 });
 
 afterAll(() => closePair(pair ?? {}));

@@ -150,7 +150,7 @@ function SearchView(props: {
           data-autofocus value={q} onInput={(e) => setQ(e.currentTarget.value)} onKeyDown={onInputKey} enterKeyHint="search" />
       </div>
       {tabs.length > 1 && (
-        <div class="search-tabs" role="tablist" aria-label={t("search.title")} onKeyDown={onTabKey}>
+        <div class="search-tabs" role="tablist" aria-label={t("search.tabs")} onKeyDown={onTabKey}>
           {tabs.map((k) => (
             <button key={k} type="button" role="tab" id={`${ids}-tab-${k}`} aria-selected={tab === k} aria-controls={`${ids}-panel`}
               tabIndex={tab === k ? 0 : -1} class={`shared-tab${tab === k ? " selected" : ""}`} onClick={() => setTab(k)}>{t(TAB_LABEL[k])}</button>

@@ -370,6 +370,7 @@ export const en = {
   "search.placeholder": "Search words, names, files…",
   "search.inChat": "Search in this chat",
   "search.open": "Search",
+  "search.tabs": "What to search",
   "search.tabMessages": "Messages",
   "search.tabPeople": "People",
   "search.tabGroups": "Groups",

@@ -372,6 +372,7 @@ export const zh: Record<MessageKey, string> = {
   "search.placeholder": "搜索关键词、姓名、文件…",
   "search.inChat": "在本会话中搜索",
   "search.open": "搜索",
+  "search.tabs": "搜索范围",
   "search.tabMessages": "消息",
   "search.tabPeople": "联系人",
   "search.tabGroups": "群组",
