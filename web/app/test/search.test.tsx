@@ -90,6 +90,14 @@ describe("search", () => {
     expect($$('[data-testid="search-result"]')).toHaveLength(1);
   });
 
+  it("says when the server's search is off", async () => {
+    const client = fakeClient();
+    client.searchAnswers = [new MagpieError("unavailable", "search is off", { status: 503 })];
+    await mount(client, { q: "进度" }, "zh");
+    expect(text(root.querySelector('[role="alert"]'))).toContain("此服务器暂时无法搜索。");
+    expect(text(root.querySelector('[role="status"]'))).toBe("");
+  });
+
   it("searches as one types, once the typing pauses", async () => {
     vi.useFakeTimers();
     try {

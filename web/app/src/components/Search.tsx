@@ -332,11 +332,12 @@ function ResultList({ paged, q, filtered, label, children }: {
   );
 }
 
-/** What a failed search says: too many searches (and for how long), search being off, or the
- * failure as any request's. */
+/** What a failed search says: too many searches (and for how long), search being off (or not
+ * there: an older server), or the failure as any request's. */
 export function searchErrorText(e: unknown, t: Translate): string {
   if (isMagpieError(e) && e.code === "rate_limited") return t("search.rateLimited", { secs: e.retryAfterSecs ?? 1 });
-  if (isMagpieError(e) && e.code === "unavailable") return t("search.unavailable");
+  // Search off, or a server from before this kind of search (no such endpoint).
+  if ((isMagpieError(e) && e.code === "unavailable") || missingEndpoint(e)) return t("search.unavailable");
   return errorText(e, t);
 }
 
