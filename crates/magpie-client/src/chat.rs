@@ -571,6 +571,13 @@ impl Client {
         self.call(Method::GET, &search_path(q), NO_BODY).await
     }
 
+    /// `GET /v1/search/files`: messages with files the caller may read, by the files' names
+    /// and type.
+    pub async fn search_files(&self, q: &wire::SearchFilesQuery) -> Result<wire::SearchMessagesPage> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::GET, &format!("/v1/search/files?{query}"), NO_BODY).await
+    }
+
     /// `GET /v1/search/people`: people of the caller's domain by name, pinyin, initials,
     /// login, email or phone, best first.
     pub async fn search_people(&self, q: &wire::SearchNamesQuery) -> Result<wire::PeopleFound> {
@@ -595,6 +602,11 @@ impl Connection {
     /// `search_messages`: as [`Client::search_messages`], over the WebSocket.
     pub async fn search_messages(&self, q: wire::SearchMessagesQuery) -> Result<wire::SearchMessagesPage> {
         self.request_as(&Request::SearchMessages(q)).await
+    }
+
+    /// `search_files`: as [`Client::search_files`], over the WebSocket.
+    pub async fn search_files(&self, q: wire::SearchFilesQuery) -> Result<wire::SearchMessagesPage> {
+        self.request_as(&Request::SearchFiles(q)).await
     }
 
     /// `search_people`: as [`Client::search_people`], over the WebSocket.

@@ -229,6 +229,92 @@ pub fn file_refs(kind: &str, body: &Value) -> Vec<String> {
     }
 }
 
+/// What a file is, for a search of files by type: from a message's kind (images, videos,
+/// voice) or, for a `file`, its name's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileType {
+    Image,
+    Video,
+    Audio,
+    Document,
+    Spreadsheet,
+    Presentation,
+    Archive,
+    Other,
+}
+
+impl FileType {
+    pub const ALL: [FileType; 8] = [
+        FileType::Image,
+        FileType::Video,
+        FileType::Audio,
+        FileType::Document,
+        FileType::Spreadsheet,
+        FileType::Presentation,
+        FileType::Archive,
+        FileType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileType::Image => "image",
+            FileType::Video => "video",
+            FileType::Audio => "audio",
+            FileType::Document => "document",
+            FileType::Spreadsheet => "spreadsheet",
+            FileType::Presentation => "presentation",
+            FileType::Archive => "archive",
+            FileType::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileType> {
+        FileType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The type of a file named `name`, by its extension (in any case).
+    pub fn of_name(name: &str) -> FileType {
+        let Some((_, ext)) = name.rsplit_once('.') else { return FileType::Other };
+        match ext.to_ascii_lowercase().as_str() {
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" | "svg" | "heic" | "heif" | "tif" | "tiff" | "ico"
+            | "avif" => FileType::Image,
+            "mp4" | "mov" | "avi" | "mkv" | "webm" | "m4v" | "wmv" | "flv" | "3gp" => FileType::Video,
+            "mp3" | "wav" | "m4a" | "aac" | "flac" | "ogg" | "oga" | "opus" | "amr" | "wma" => FileType::Audio,
+            "pdf" | "doc" | "docx" | "txt" | "md" | "rtf" | "odt" | "pages" | "wps" | "epub" | "tex" => {
+                FileType::Document
+            }
+            "xls" | "xlsx" | "xlsm" | "csv" | "tsv" | "ods" | "numbers" | "et" => FileType::Spreadsheet,
+            "ppt" | "pptx" | "odp" | "key" | "dps" => FileType::Presentation,
+            "zip" | "rar" | "7z" | "tar" | "gz" | "tgz" | "bz2" | "xz" | "zst" => FileType::Archive,
+            _ => FileType::Other,
+        }
+    }
+}
+
+/// The types of the files a message carries, one per file (as [`file_refs`] finds them): an
+/// image, a video, a voice message (`audio`), a file by its name, and those of the messages a
+/// merged forward carries.
+pub fn file_types(kind: &str, body: &Value) -> Vec<FileType> {
+    match kind {
+        kind::IMAGE => vec![FileType::Image],
+        kind::VIDEO => vec![FileType::Video],
+        kind::VOICE => vec![FileType::Audio],
+        kind::FILE => vec![FileType::of_name(body.get("name").and_then(Value::as_str).unwrap_or_default())],
+        kind::FORWARD => body
+            .get("messages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                let inner = m.get("kind").and_then(Value::as_str)?;
+                m.get("body").map(|b| file_types(inner, b))
+            })
+            .flatten()
+            .collect(),
+        _ => vec![],
+    }
+}
+
 /// Which of a conversation's shared items a message is: `image` messages are images; `file`
 /// and `video` messages files; `text` and `markdown` messages with a link in their text, and
 /// link cards, links. Everything else (voice, stickers, merged forwards, …) is none.
@@ -478,6 +564,28 @@ mod tests {
     use super::*;
 
     const LIMITS: BodyLimits = BodyLimits { body_bytes_max: 1024, text_chars_max: 100 };
+
+    #[test]
+    fn a_files_type_comes_from_its_kind_or_its_name() {
+        let of = |kind: &str, body: Value| file_types(kind, &body);
+        assert_eq!(of("image", json!({"file": "f_1"})), [FileType::Image]);
+        assert_eq!(of("voice", json!({"file": "f_1", "duration_ms": 1})), [FileType::Audio]);
+        assert_eq!(of("file", json!({"file": "f_1", "name": "季度报告.PDF"})), [FileType::Document]);
+        assert_eq!(of("file", json!({"file": "f_1", "name": "budget.xlsx"})), [FileType::Spreadsheet]);
+        assert_eq!(of("file", json!({"file": "f_1", "name": "deck.pptx"})), [FileType::Presentation]);
+        assert_eq!(of("file", json!({"file": "f_1", "name": "logs.tar.gz"})), [FileType::Archive]);
+        assert_eq!(of("file", json!({"file": "f_1", "name": "README"})), [FileType::Other]);
+        assert!(of("text", json!({"text": "report.pdf"})).is_empty());
+        let forward = json!({"messages": [
+            {"kind": "file", "body": {"file": "f_1", "name": "a.zip"}},
+            {"kind": "text", "body": {"text": "hi"}},
+            {"kind": "image", "body": {"file": "f_2"}}
+        ]});
+        assert_eq!(of("forward", forward), [FileType::Archive, FileType::Image]);
+        for t in FileType::ALL {
+            assert_eq!(FileType::parse(t.as_str()), Some(t));
+        }
+    }
 
     #[test]
     fn known_kinds_are_checked_against_their_shape() {

@@ -496,6 +496,9 @@ pub trait ConversationLog: Send + Sync + 'static {
         at_ms: i64,
     ) -> StoreResult<()>;
 
+    /// The messages the account hid for itself (delete-for-me), newest conversation and seq
+    /// first, at most `limit`.
+    async fn hidden_entries(&self, account: AccountId, limit: usize) -> StoreResult<Vec<(ConversationId, Seq)>>;
     /// The groups and channels the account is a member of, with their names, most recently
     /// active first, at most `limit`.
     async fn named_conversations(

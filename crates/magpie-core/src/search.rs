@@ -48,6 +48,9 @@ pub const PAGE_LEN_DEFAULT: usize = 20;
 /// Most membership spans a search reads (an account's memberships, past ones included); an
 /// account with more searches the newest this many.
 pub const SPANS_LEN_MAX: usize = 50_000;
+/// Most hidden messages (delete-for-me) a search leaves out before it counts; an account that
+/// hid more has the older ones left out when a page is read, and counted in `total`.
+pub const EXCLUDED_LEN_MAX: usize = 50_000;
 /// Conversations and mentioned addresses the indexer remembers; past this it starts over.
 const CACHE_LEN_MAX: usize = 10_000;
 
@@ -67,6 +70,8 @@ pub struct IndexedMessage {
     pub has_link: bool,
     pub mentions: Vec<AccountId>,
     pub mention_all: bool,
+    /// The types of the files it carries, one per file.
+    pub file_types: Vec<content::FileType>,
 }
 
 /// One change to the index.
@@ -123,6 +128,8 @@ pub struct SearchFilters {
     /// Only messages that mention the caller (by name or `@all`).
     pub mentions_me: bool,
     pub kind: Option<String>,
+    /// Only messages that carry files ([`Search::search_files`]), of this type if `Some`.
+    pub files: Option<Option<content::FileType>>,
 }
 
 /// What the index is asked: the query within the readable spans, with filters.
@@ -131,6 +138,8 @@ pub struct IndexQuery {
     pub domain: DomainId,
     pub query: String,
     pub readable: Vec<ReadableSpan>,
+    /// Messages the searcher hid for itself: neither found nor counted.
+    pub excluded: Vec<(ConversationId, Seq)>,
     pub conversation: Option<ConversationId>,
     pub sender: Option<AccountId>,
     pub after_ms: Option<i64>,
@@ -139,6 +148,9 @@ pub struct IndexQuery {
     /// Messages that mention this account, or everyone.
     pub mentioning: Option<AccountId>,
     pub kind: Option<String>,
+    /// Only messages that carry files, of this type if `Some`; the query may then have no
+    /// word.
+    pub files: Option<Option<content::FileType>>,
     pub order: SearchOrder,
     pub limit: usize,
     pub cursor: Option<String>,
@@ -202,6 +214,8 @@ pub struct Results {
     /// hidden or recalled since they were indexed).
     pub total: u64,
     pub next: Option<String>,
+    /// The type of file asked for, in a search of files.
+    pub file_type: Option<content::FileType>,
 }
 
 /// A search, as the caller asks it.
@@ -260,7 +274,7 @@ impl Search {
         if chars > QUERY_CHARS_MAX {
             return Err(Error::TooLarge { field: "q", max: QUERY_CHARS_MAX, unit: Unit::Characters });
         }
-        if q.query.trim().is_empty() {
+        if q.query.trim().is_empty() && q.filters.files.is_none() {
             return Err(Error::invalid("q", "must not be empty"));
         }
         let limit = q.limit.unwrap_or(PAGE_LEN_DEFAULT);
@@ -283,7 +297,8 @@ impl Search {
         if let Err(retry_after_secs) = self.counters.hit(limit_rule, &account.0.to_string(), now).await {
             return Err(Error::RateLimited { retry_after_secs });
         }
-        let empty = Results { results: vec![], total: 0, next: None };
+        let file_type = q.filters.files.flatten();
+        let empty = Results { results: vec![], total: 0, next: None, file_type };
         let sender = match &f.sender {
             None => None,
             Some(addr) => {
@@ -308,10 +323,15 @@ impl Search {
         if readable.is_empty() {
             return Ok(empty);
         }
+        let mut excluded = self.log.hidden_entries(account, EXCLUDED_LEN_MAX).await?;
+        if let Some(c) = f.conversation {
+            excluded.retain(|(conversation, _)| *conversation == c);
+        }
         let query = IndexQuery {
             domain: caller.account.domain_id,
             query: q.query.clone(),
             readable: readable.clone(),
+            excluded,
             conversation: f.conversation,
             sender,
             after_ms: f.after_ms,
@@ -319,6 +339,7 @@ impl Search {
             has: f.has,
             mentioning: f.mentions_me.then_some(account),
             kind: f.kind.clone(),
+            files: f.files,
             order: q.order,
             limit,
             cursor: q.cursor.clone(),
@@ -339,7 +360,23 @@ impl Search {
                 None => dropped += 1,
             }
         }
-        Ok(Results { results, total: page.total.saturating_sub(dropped), next: page.next })
+        Ok(Results { results, total: page.total.saturating_sub(dropped), next: page.next, file_type })
+    }
+
+    /// Messages with files that the caller may read now, by the files' names (`q`, which may
+    /// be empty: then every file the filters let through, newest first), of one type if
+    /// `file_type` is given; otherwise as [`Search::search`].
+    pub async fn search_files(
+        &self,
+        caller: &Principal,
+        mut q: SearchQuery,
+        file_type: Option<content::FileType>,
+    ) -> Result<Results> {
+        q.filters.files = Some(file_type);
+        if q.query.trim().is_empty() {
+            q.order = SearchOrder::Newest;
+        }
+        self.search(caller, q).await
     }
 
     /// The message at `seq` as the caller reads it now, if it still shows as a message.
@@ -464,6 +501,7 @@ impl Indexer {
             has_link: shared == Some(SharedKind::Link),
             mentions,
             mention_all: entry.mention_all,
+            file_types: content::file_types(&entry.kind, body),
         }))
     }
 

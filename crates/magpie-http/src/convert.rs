@@ -212,6 +212,34 @@ pub fn entry(e: &chat::Entry) -> wire::Entry {
     }
 }
 
+pub fn file_type_in(t: wire::FileType) -> magpie_core::content::FileType {
+    use magpie_core::content::FileType as T;
+    match t {
+        wire::FileType::Image => T::Image,
+        wire::FileType::Video => T::Video,
+        wire::FileType::Audio => T::Audio,
+        wire::FileType::Document => T::Document,
+        wire::FileType::Spreadsheet => T::Spreadsheet,
+        wire::FileType::Presentation => T::Presentation,
+        wire::FileType::Archive => T::Archive,
+        wire::FileType::Other => T::Other,
+    }
+}
+
+pub fn file_type_out(t: magpie_core::content::FileType) -> wire::FileType {
+    use magpie_core::content::FileType as T;
+    match t {
+        T::Image => wire::FileType::Image,
+        T::Video => wire::FileType::Video,
+        T::Audio => wire::FileType::Audio,
+        T::Document => wire::FileType::Document,
+        T::Spreadsheet => wire::FileType::Spreadsheet,
+        T::Presentation => wire::FileType::Presentation,
+        T::Archive => wire::FileType::Archive,
+        T::Other => wire::FileType::Other,
+    }
+}
+
 pub fn search_page(r: &magpie_core::search::Results) -> wire::SearchMessagesPage {
     let results = r
         .results
@@ -233,6 +261,11 @@ pub fn search_page(r: &magpie_core::search::Results) -> wire::SearchMessagesPage
                 cut_end: f.snippet.cut_end,
             },
             entry: entry(&f.entry),
+            file_type: f.entry.body.as_ref().and_then(|body| {
+                let types = magpie_core::content::file_types(&f.entry.kind, body);
+                let asked = r.file_type.filter(|t| types.contains(t));
+                asked.or(types.first().copied()).map(file_type_out)
+            }),
         })
         .collect();
     wire::SearchMessagesPage { results, total: r.total, next: r.next.clone() }

@@ -249,6 +249,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/scheduled/{id}/send", post(rest_chat::send_scheduled))
         .route("/search/messages", get(rest_search::search_messages))
+        .route("/search/files", get(rest_search::search_files))
         .route("/search/people", get(rest_search::search_people))
         .route("/search/groups", get(rest_search::search_groups))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))

@@ -38,6 +38,7 @@ use crate::{files, rest, rest_chat, rest_search};
         rest_chat::schedule_message, rest_chat::list_conversation_scheduled, rest_chat::list_scheduled,
         rest_chat::get_scheduled, rest_chat::update_scheduled, rest_chat::cancel_scheduled, rest_chat::send_scheduled,
         rest_search::search_messages,
+        rest_search::search_files,
         rest_search::search_people,
         rest_search::search_groups,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,

@@ -335,37 +335,57 @@ pub async fn search_messages(
     p: &Principal,
     q: wire::SearchMessagesQuery,
 ) -> Result<wire::SearchMessagesPage> {
-    use magpie_core::search::{Has, SearchFilters, SearchOrder, SearchQuery};
+    use magpie_core::search::{Has, SearchFilters};
     let has = q.has.map(|h| match h {
         wire::SharedKind::File => Has::File,
         wire::SharedKind::Image => Has::Image,
         wire::SharedKind::Link => Has::Link,
     });
-    let order = match q.order.unwrap_or_default() {
+    let filters = SearchFilters {
+        conversation: q.conversation.map(ConversationId),
+        sender: q.sender,
+        after_ms: q.after_ms,
+        before_ms: q.before_ms,
+        has,
+        mentions_me: q.mentions_me.unwrap_or(false),
+        kind: q.kind,
+        files: None,
+    };
+    let query = search_query(q.q, filters, q.order, q.limit, q.cursor)?;
+    let found = core.search.search(p, query).await?;
+    Ok(convert::search_page(&found))
+}
+
+pub async fn search_files(core: &Core, p: &Principal, q: wire::SearchFilesQuery) -> Result<wire::SearchMessagesPage> {
+    use magpie_core::search::SearchFilters;
+    let filters = SearchFilters {
+        conversation: q.conversation.map(ConversationId),
+        sender: q.sender,
+        after_ms: q.after_ms,
+        before_ms: q.before_ms,
+        ..SearchFilters::default()
+    };
+    let query = search_query(q.q, filters, q.order, q.limit, q.cursor)?;
+    let found = core.search.search_files(p, query, q.file_type.map(convert::file_type_in)).await?;
+    Ok(convert::search_page(&found))
+}
+
+/// A search's query from its request's parts.
+fn search_query(
+    q: String,
+    filters: magpie_core::search::SearchFilters,
+    order: Option<wire::SearchOrder>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<magpie_core::search::SearchQuery> {
+    use magpie_core::search::{SearchOrder, SearchQuery};
+    let order = match order.unwrap_or_default() {
         wire::SearchOrder::Relevance => SearchOrder::Relevance,
         wire::SearchOrder::Newest => SearchOrder::Newest,
     };
-    let limit = match q.limit {
-        Some(l) => Some(usize::try_from(l).map_err(|_| Error::invalid("limit", "must be 1 to 100"))?),
-        None => None,
-    };
-    let query = SearchQuery {
-        query: q.q,
-        filters: SearchFilters {
-            conversation: q.conversation.map(ConversationId),
-            sender: q.sender,
-            after_ms: q.after_ms,
-            before_ms: q.before_ms,
-            has,
-            mentions_me: q.mentions_me.unwrap_or(false),
-            kind: q.kind,
-        },
-        order,
-        limit,
-        cursor: q.cursor,
-    };
-    let found = core.search.search(p, query).await?;
-    Ok(convert::search_page(&found))
+    let limit =
+        limit.map(|l| usize::try_from(l).map_err(|_| Error::invalid("limit", "must be 1 to 100"))).transpose()?;
+    Ok(SearchQuery { query: q, filters, order, limit, cursor })
 }
 
 pub async fn list_threads(core: &Core, p: &Principal, q: wire::ThreadsQuery) -> Result<wire::ThreadList> {

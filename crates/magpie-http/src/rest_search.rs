@@ -24,6 +24,21 @@ pub async fn search_messages(
     Ok(Json(ops::search_messages(&state.core, &caller, q).await?))
 }
 
+/// `GET /v1/search/files`: messages with files the caller may read now, by the files' names
+/// and type, with the filters of a message search; without words, newest first.
+#[utoipa::path(get, path = "/v1/search/files", tag = "search", security(("bearer" = [])),
+    params(wire::SearchFilesQuery),
+    responses((status = 200, body = wire::SearchMessagesPage),
+        (status = 429, description = "too many searches", body = wire::ErrorBody),
+        (status = 503, description = "search is not running", body = wire::ErrorBody)))]
+pub async fn search_files(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::SearchFilesQuery>,
+) -> ApiResult<wire::SearchMessagesPage> {
+    Ok(Json(ops::search_files(&state.core, &caller, q).await?))
+}
+
 /// `GET /v1/search/people`: enabled accounts of the caller's domain whose name, pinyin,
 /// initials, login, email or phone matches `q`, best first.
 #[utoipa::path(get, path = "/v1/search/people", tag = "search", security(("bearer" = [])),

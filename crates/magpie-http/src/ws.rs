@@ -458,6 +458,7 @@ impl<'a> Connection<'a> {
             R::CancelScheduled(r) => answer(ops::cancel_scheduled(core, p, r.id).await.map(|()| wire::Empty {})),
             R::SendScheduled(r) => answer(ops::send_scheduled(core, p, r.id).await),
             R::SearchMessages(r) => answer(ops::search_messages(core, p, r).await),
+            R::SearchFiles(r) => answer(ops::search_files(core, p, r).await),
             R::SearchPeople(r) => answer(ops::search_people(core, p, r).await),
             R::SearchGroups(r) => answer(ops::search_groups(core, p, r).await),
             R::Unknown(kind) => {

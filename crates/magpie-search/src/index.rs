@@ -30,7 +30,7 @@ use crate::{Error, Result};
 /// written with another version deletes it and starts an empty one, which the caller fills
 /// again from the start of the log. Change it whenever the schema or [`crate::analysis`]
 /// changes what a text indexes as.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// Indexing memory of a writer, in bytes, by default: above it the writer writes a segment.
 pub const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
 
@@ -54,6 +54,10 @@ pub struct MessageDoc {
     pub mentions: Vec<i64>,
     /// The message mentions everyone (`@all`).
     pub mention_all: bool,
+    /// The types of the files the message carries (`image`, `document`, …: the caller's
+    /// words), one per file; empty for a message without files. A search for files finds
+    /// only messages with some, by type if it asks.
+    pub file_types: Vec<String>,
 }
 
 /// How the index was found when it was opened.
@@ -103,7 +107,8 @@ pub(crate) struct Fields {
     pub sender: Field,
     pub at_ms: Field,
     pub kind: Field,
-    /// `file`, `image`, `link` and `all` (mentions everyone).
+    /// `file`, `image`, `link`, `all` (mentions everyone), `files` (carries a file) and
+    /// `type:<t>` for each file's type.
     pub flags: Field,
     pub mentions: Field,
     pub text: Field,
@@ -114,6 +119,10 @@ pub(crate) mod flag {
     pub const IMAGE: &str = "image";
     pub const LINK: &str = "link";
     pub const MENTION_ALL: &str = "all";
+    /// The message carries a file of any type.
+    pub const ANY_FILE: &str = "files";
+    /// The message carries a file of the type that follows.
+    pub const FILE_TYPE_PREFIX: &str = "type:";
 }
 
 fn schema() -> (Schema, Fields) {
@@ -292,6 +301,12 @@ impl MessageWriter {
         ];
         for (_, name) in flags.iter().filter(|(set, _)| *set) {
             doc.add_text(f.flags, name);
+        }
+        if !message.file_types.is_empty() {
+            doc.add_text(f.flags, flag::ANY_FILE);
+        }
+        for file_type in &message.file_types {
+            doc.add_text(f.flags, format!("{}{file_type}", flag::FILE_TYPE_PREFIX));
         }
         for account in &message.mentions {
             doc.add_i64(f.mentions, *account);

@@ -99,6 +99,10 @@ pub struct SearchRequest {
     pub mentioning: Option<Mentioning>,
     /// Only messages of this kind.
     pub kind: Option<String>,
+    /// Only messages that carry files ([`crate::MessageDoc::file_types`]), of this type if
+    /// `Some`. A search for files may have no words: it then finds every message with files
+    /// that the filters let through.
+    pub files: Option<Option<String>>,
     pub order: Order,
     /// Results per page, 1 to [`PAGE_LEN_MAX`].
     pub limit: usize,
@@ -123,6 +127,7 @@ impl SearchRequest {
             has_link: false,
             mentioning: None,
             kind: None,
+            files: None,
             order: Order::Relevance,
             limit: PAGE_LEN_DEFAULT,
             cursor: None,
@@ -171,7 +176,7 @@ impl MessageIndex {
             return Err(Error::TooManyExcluded);
         }
         let terms = analyze_query(&request.query);
-        if terms.is_empty() {
+        if terms.is_empty() && request.files.is_none() {
             return Err(Error::EmptyQuery);
         }
         let after = request.cursor.as_deref().map(|c| SortKey::parse(c, request.order)).transpose()?;
@@ -271,6 +276,13 @@ impl MessageIndex {
         }
         if let Some(kind) = &request.kind {
             filter(term(Term::from_field_text(f.kind, kind)));
+        }
+        match &request.files {
+            None => {}
+            Some(None) => filter(term(Term::from_field_text(f.flags, flag::ANY_FILE))),
+            Some(Some(file_type)) => {
+                filter(term(Term::from_field_text(f.flags, &format!("{}{file_type}", flag::FILE_TYPE_PREFIX))))
+            }
         }
         if let Some(m) = request.mentioning {
             let mut either: Vec<(Occur, Box<dyn Query>)> =

@@ -1541,6 +1541,18 @@ impl ConversationLog for PgStore {
         })
     }
 
+    async fn hidden_entries(&self, account: AccountId, limit: usize) -> StoreResult<Vec<(ConversationId, Seq)>> {
+        read!(self, |c| {
+            let sql = "SELECT conversation_id, seq FROM hidden_entries WHERE account_id = $1 \
+                       ORDER BY conversation_id DESC, seq DESC LIMIT $2";
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = c.query(&c.prepare_cached(sql).await?, &[&account.0, &limit]).await?;
+            rows.iter()
+                .map(|r| Ok((ConversationId(r.try_get(0)?), Seq(r.try_get(1)?))))
+                .collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
     async fn named_conversations(
         &self,
         account: AccountId,

@@ -1280,6 +1280,19 @@ impl ConversationLog for SqliteStore {
         self.write(move |tx| hide_entries(tx, conversation, account, seqs, events, at_ms)).await
     }
 
+    async fn hidden_entries(&self, account: AccountId, limit: usize) -> StoreResult<Vec<(ConversationId, Seq)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT conversation_id, seq FROM hidden_entries WHERE account_id = ?1 \
+                 ORDER BY conversation_id DESC, seq DESC LIMIT ?2",
+            )?;
+            stmt.query_map(params![account.0, limit], |row| Ok((ConversationId(row.get(0)?), Seq(row.get(1)?))))?
+                .collect()
+        })
+        .await
+    }
+
     async fn named_conversations(
         &self,
         account: AccountId,

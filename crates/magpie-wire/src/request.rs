@@ -197,6 +197,8 @@ requests! {
     SendScheduled(ScheduledRef) = "send_scheduled",
     /// Answered with [`SearchMessagesPage`].
     SearchMessages(SearchMessagesQuery) = "search_messages",
+    /// Answered with [`SearchMessagesPage`].
+    SearchFiles(SearchFilesQuery) = "search_files",
     /// Answered with [`PeopleFound`].
     SearchPeople(SearchNamesQuery) = "search_people",
     /// Answered with [`GroupsFound`].

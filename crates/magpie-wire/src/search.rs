@@ -55,6 +55,59 @@ pub struct SearchMessagesQuery {
     pub cursor: Option<String>,
 }
 
+/// What a file is, by its message's kind or its name's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileType {
+    Image,
+    Video,
+    /// Voice messages and audio files.
+    Audio,
+    /// `pdf`, `doc(x)`, `txt`, `md`, `rtf`, `odt`, `pages`, `wps`, `epub`, `tex`.
+    Document,
+    /// `xls(x)`, `csv`, `tsv`, `ods`, `numbers`, `et`.
+    Spreadsheet,
+    /// `ppt(x)`, `odp`, `key`, `dps`.
+    Presentation,
+    /// `zip`, `rar`, `7z`, `tar`, `gz`, `tgz`, `bz2`, `xz`, `zst`.
+    Archive,
+    Other,
+}
+
+/// `GET /v1/search/files`: messages with files that the caller may read, by the files' names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchFilesQuery {
+    /// Words of the file's name, at most 256 characters; empty or absent for every file the
+    /// filters let through, newest first.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub q: String,
+    /// Only files of this type.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<FileType>,
+    /// Only this conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// Only files from this account (`name@domain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// Only files sent at or after this time (ms since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_ms: Option<i64>,
+    /// Only files sent before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_ms: Option<i64>,
+    /// `relevance` (the default with words) or `newest` (always without).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SearchOrder>,
+    /// Results per page: 1 to 100, 20 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// The `next` of the previous page, with the same query, filters and order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
 /// Where the query matched in a message's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Snippet {
@@ -80,6 +133,10 @@ pub struct SearchResult {
     pub snippet: Snippet,
     /// The message as it is now (edited: its new body), as the caller sees it.
     pub entry: Entry,
+    /// The type of the message's first file (of the type asked for, in a search of files);
+    /// absent for a message without files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<FileType>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -52,6 +52,7 @@ fn doc(m: magpie_core::search::IndexedMessage) -> MessageDoc {
         has_link: m.has_link,
         mentions: m.mentions.iter().map(|a| a.0).collect(),
         mention_all: m.mention_all,
+        file_types: m.file_types.iter().map(|t| t.as_str().to_owned()).collect(),
     }
 }
 
@@ -62,6 +63,7 @@ fn request(q: IndexQuery) -> SearchRequest {
         .map(|s| Span { conversation: s.conversation.0, from_seq: s.from.0, until_seq: s.until.map(|u| u.0) })
         .collect();
     let mut r = SearchRequest::new(q.domain.0, q.query, readable);
+    r.excluded = q.excluded.iter().map(|(c, s)| (c.0, s.0)).collect();
     r.conversation = q.conversation.map(|c| c.0);
     r.sender = q.sender.map(|a| a.0);
     r.after_ms = q.after_ms;
@@ -71,6 +73,7 @@ fn request(q: IndexQuery) -> SearchRequest {
     r.has_link = q.has == Some(Has::Link);
     r.mentioning = q.mentioning.map(|a: AccountId| Mentioning { account: a.0, or_all: true });
     r.kind = q.kind;
+    r.files = q.files.map(|t| t.map(|t| t.as_str().to_owned()));
     r.order = match q.order {
         SearchOrder::Relevance => Order::Relevance,
         SearchOrder::Newest => Order::Newest,

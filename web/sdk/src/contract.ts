@@ -107,7 +107,13 @@ export interface SharedPage { entries: Entry[]; next_before?: number }
  * end excluded, of offsets in characters of `text` (as `Array.from(text)` counts them). */
 export interface Snippet { text: string; highlights: number[][]; cut_start: boolean; cut_end: boolean }
 /** A message found by a search, with the message as it is now (§7.14). */
-export interface SearchResult { conversation: number; seq: number; sender: string; at_ms: number; snippet: Snippet; entry: Entry }
+export interface SearchResult {
+  conversation: number; seq: number; sender: string; at_ms: number; snippet: Snippet; entry: Entry;
+  /** The type of the message's first file (or of the type a files search asked for), §7.16. */
+  file_type?: FileType;
+}
+/** What a file is, by its message's kind or its name's extension (§7.16). */
+export type FileType = "image" | "video" | "audio" | "document" | "spreadsheet" | "presentation" | "archive" | "other";
 /** A page of search results; `next` while more may follow, `total` over every page. */
 export interface SearchMessagesPage { results: SearchResult[]; total: number; next?: string }
 /** What a file's type is by its name and media type, as search_files files it (§7.14). */

@@ -1167,6 +1167,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/search/files`: messages with files the caller may read now, by the files' names
+         *     and type, with the filters of a message search; without words, newest first.
+         */
+        get: operations["search_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/search/groups": {
         parameters: {
             query?: never;
@@ -1742,6 +1762,11 @@ export interface components {
             /** @description A path on this server, with `expires` and `sig` in its query. */
             url: string;
         };
+        /**
+         * @description What a file is, by its message's kind or its name's extension.
+         * @enum {string}
+         */
+        FileType: "image" | "video" | "audio" | "document" | "spreadsheet" | "presentation" | "archive" | "other";
         /** @description The body of a `forward` message: several messages forwarded as one, as they were then. */
         ForwardBody: {
             /**
@@ -2288,6 +2313,7 @@ export interface components {
             conversation: number;
             /** @description The message as it is now (edited: its new body), as the caller sees it. */
             entry: components["schemas"]["Entry"];
+            file_type?: null | components["schemas"]["FileType"];
             /** @description The sender's address. */
             sender: string;
             /** Format: int64 */
@@ -5777,6 +5803,74 @@ export interface operations {
             };
             /** @description it is being sent */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_files: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Words of the file's name, at most 256 characters; empty or absent for every file the
+                 *     filters let through, newest first.
+                 */
+                q?: string;
+                /** @description Only files of this type. */
+                type?: components["schemas"]["FileType"];
+                /** @description Only this conversation. */
+                conversation?: number;
+                /** @description Only files from this account (`name@domain`). */
+                sender?: string;
+                /** @description Only files sent at or after this time (ms since the Unix epoch). */
+                after_ms?: number;
+                /** @description Only files sent before this time. */
+                before_ms?: number;
+                /** @description `relevance` (the default with words) or `newest` (always without). */
+                order?: components["schemas"]["SearchOrder"];
+                /** @description Results per page: 1 to 100, 20 by default. */
+                limit?: number;
+                /** @description The `next` of the previous page, with the same query, filters and order. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchMessagesPage"];
+                };
+            };
+            /** @description too many searches */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description search is not running */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -50,6 +50,48 @@ fn by_what_a_message_has() {
 }
 
 #[test]
+fn files_by_type_with_or_without_words() {
+    let mut t = TestIndex::new();
+    let pdf = json!({"file": "f_1", "name": "季度报告.pdf"});
+    t.put(MessageDoc {
+        kind: "file".into(),
+        text: extract("file", &pdf),
+        file_types: vec!["document".into()],
+        ..message(1, 1, "")
+    });
+    let sheet = json!({"file": "f_2", "name": "季度预算.xlsx"});
+    t.put(MessageDoc {
+        kind: "file".into(),
+        text: extract("file", &sheet),
+        file_types: vec!["spreadsheet".into()],
+        ..message(1, 2, "")
+    });
+    t.put(MessageDoc { kind: "image".into(), file_types: vec!["image".into()], ..message(1, 3, "季度 chart.png") });
+    t.put(message(1, 4, "季度 review, no file"));
+    let found = |t: &mut TestIndex, query: &str, files: Option<Option<&str>>| {
+        let mut request = SearchRequest::new(DOMAIN, query, everything());
+        request.files = files.map(|f| f.map(str::to_owned));
+        let mut seqs: Vec<i64> = t.search(&request).hits.iter().map(|h| h.seq).collect();
+        seqs.sort();
+        seqs
+    };
+    assert_eq!(found(&mut t, "季度", None), [1, 2, 3, 4]);
+    assert_eq!(found(&mut t, "季度", Some(None)), [1, 2, 3], "files of any type");
+    assert_eq!(found(&mut t, "季度", Some(Some("spreadsheet"))), [2]);
+    // No words: every file the filters let through, its name as the snippet.
+    assert_eq!(found(&mut t, "", Some(None)), [1, 2, 3]);
+    assert_eq!(found(&mut t, " ", Some(Some("document"))), [1]);
+    let mut request = SearchRequest::new(DOMAIN, "", everything());
+    request.files = Some(Some("document".into()));
+    let page = t.search(&request);
+    assert_eq!(page.hits[0].snippet.text, "季度报告.pdf");
+    assert!(page.hits[0].snippet.highlights.is_empty());
+    // Without the files filter, a query needs a word.
+    let err = t.index.search(&SearchRequest::new(DOMAIN, " ", everything())).unwrap_err();
+    assert!(matches!(err, magpie_search::Error::EmptyQuery), "{err:?}");
+}
+
+#[test]
 fn by_mention_with_or_without_everyone() {
     let mut t = reports();
     assert_eq!(seqs(&mut t, |r| r.mentioning = Some(Mentioning { account: 300, or_all: false })), [6]);

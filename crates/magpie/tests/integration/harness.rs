@@ -312,6 +312,28 @@ impl Cluster {
         futures_util::future::join_all(nodes.iter_mut().map(TestServer::spawn)).await;
         Cluster { nodes }
     }
+
+    /// Starts one more node, as the first node's settings but with a search index directory
+    /// of its own that does not exist yet (a new node), and returns it.
+    pub async fn add_node(&mut self) -> &TestServer {
+        let first = &self.nodes[0];
+        let mut env: Vec<(String, String)> =
+            first.env.iter().filter(|(k, _)| k != "MAGPIE_SEARCH_INDEX_DIR").cloned().collect();
+        let index = first.dir.path().join(format!("search-node-{}", self.nodes.len()));
+        env.push(("MAGPIE_SEARCH_INDEX_DIR".to_owned(), index.display().to_string()));
+        let mut node = TestServer {
+            child: None,
+            url: String::new(),
+            dir: first.dir.clone(),
+            env,
+            backend: first.backend.clone(),
+            open_files_max: None,
+            log: None,
+        };
+        node.spawn().await;
+        self.nodes.push(node);
+        self.nodes.last().unwrap()
+    }
 }
 
 /// Which deployment the integration suite runs against: the embedded defaults, or (with

@@ -55,9 +55,14 @@ async fn until_found(user: &User, q: SearchMessagesQuery, expected: &[(i64, i64)
     }
 }
 
-async fn send(user: &User, conversation: i64, text: &str) -> (i64, i64) {
+/// A `client_msg_id` no other send of this test binary uses.
+fn next_id() -> String {
     static SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let id = format!("s{}", SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    format!("s{}", SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+async fn send(user: &User, conversation: i64, text: &str) -> (i64, i64) {
+    let id = next_id();
     let ack = user.client.send_text(conversation, &id, text).await.unwrap();
     (conversation, ack.seq)
 }
@@ -72,9 +77,17 @@ async fn chinese_and_english_are_found_however_they_were_written() {
     let apart = send(&alice, team.id, "项目的进度还要再看").await;
     let meeting = send(&alice, team.id, "明天下午开会").await;
     let english = send(&alice, team.id, "The weekly Meetings move to Friday").await;
+    let mixed = send(&alice, team.id, "周五发 release 说明").await;
+    let full_width = send(&alice, team.id, "ＱＡ组发来的Ｒｅｐｏｒｔ，共１２３页").await;
 
     // A word inside a sentence, whatever jieba made of it.
     until_found(&bob, query("进度"), &[progress, apart]).await;
+    // One character finds the words that hold it.
+    until_found(&bob, query("会"), &[meeting]).await;
+    // Chinese and English in one query.
+    until_found(&bob, query("周五 release"), &[mixed]).await;
+    // Half-width finds full-width.
+    until_found(&bob, query("qa report 123"), &[full_width]).await;
     // Traditional finds simplified; English is case-folded and stemmed.
     until_found(&bob, query("開會"), &[meeting]).await;
     until_found(&bob, query("meeting"), &[english]).await;
@@ -201,6 +214,9 @@ async fn only_what_the_searcher_may_read_now_is_found() {
     // Everything before the marker is applied now: each sees what the rule says, counts too.
     until_found(&alice, query("alpha"), &[before, after_carol, with_dave, hidden, edited]).await;
     until_found(&bob, query("alpha"), &[before, after_carol, with_dave, edited]).await;
+    // What bob hid is not counted on any page, not only left out of the page it was on.
+    let first = bob.client.search_messages(&SearchMessagesQuery { limit: Some(1), ..query("alpha") }).await.unwrap();
+    assert_eq!((first.results.len(), first.total), (1, 4));
     until_found(&carol, query("alpha"), &[before]).await;
     until_found(&dave, query("alpha"), &[with_dave, hidden, edited]).await;
     until_found(&eve, query("alpha"), &[eves]).await;
@@ -329,4 +345,68 @@ async fn a_server_with_search_off_says_so_and_keeps_no_index() {
     let err = alice.client.search_messages(&query("hello")).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Unavailable));
     assert!(!server.path("search").exists(), "a server with search off made an index");
+}
+
+/// A file message of `name`, uploaded by `user` into `conversation`.
+async fn send_file(user: &User, conversation: i64, name: &str) -> (i64, i64) {
+    let file = user.client.upload(b"some bytes of a file", Some(name), 1 << 20).await.unwrap();
+    let send = wire::SendRequest {
+        client_msg_id: next_id(),
+        kind: "file".into(),
+        body: json!({"file": file, "name": name, "size": 20}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        thread: None,
+        broadcast: false,
+    };
+    (conversation, user.client.send_message(conversation, &send).await.unwrap().seq)
+}
+
+/// `(conversation, seq, file type)` of a files search's first page, in its order.
+async fn files(user: &User, q: wire::SearchFilesQuery) -> Vec<(i64, i64, Option<wire::FileType>)> {
+    let page = user.client.search_files(&q).await.unwrap();
+    page.results.iter().map(|r| (r.conversation, r.seq, r.file_type)).collect()
+}
+
+#[tokio::test]
+async fn files_are_found_by_name_and_type_among_what_the_searcher_may_read() {
+    let server = TestServer::start_with(UNLIMITED).await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let team = group(&alice, "team", &["bob@localhost"]).await;
+    let report = send_file(&alice, team.id, "季度报告.pdf").await;
+    let budget = send_file(&bob, team.id, "季度预算.xlsx").await;
+    let talk = send(&alice, team.id, "季度报告写好了吗").await;
+    let theirs = group(&carol, "carol's", &[]).await;
+    send_file(&carol, theirs.id, "季度报告-carol.pdf").await;
+    let marker = send(&alice, team.id, "omega marker").await;
+    until_found(&bob, query("omega"), &[marker]).await;
+
+    use wire::FileType::{Document, Spreadsheet};
+    let by_name = |q: &str| wire::SearchFilesQuery { q: q.into(), limit: Some(100), ..Default::default() };
+    // By the file's name, in Chinese: files only, not the message that talks about one.
+    let mut found = files(&bob, by_name("季度")).await;
+    found.sort_by_key(|f| (f.0, f.1));
+    assert_eq!(found, [(report.0, report.1, Some(Document)), (budget.0, budget.1, Some(Spreadsheet))]);
+    assert!(!found.iter().any(|f| (f.0, f.1) == talk));
+    // By type, with or without words; without, newest first.
+    let sheets = wire::SearchFilesQuery { file_type: Some(Spreadsheet), ..by_name("季度") };
+    assert_eq!(files(&bob, sheets).await, [(budget.0, budget.1, Some(Spreadsheet))]);
+    let every = wire::SearchFilesQuery { conversation: Some(team.id), ..by_name("") };
+    assert_eq!(
+        files(&bob, every).await,
+        [(budget.0, budget.1, Some(Spreadsheet)), (report.0, report.1, Some(Document))]
+    );
+    let docs = wire::SearchFilesQuery { file_type: Some(Document), ..by_name("") };
+    assert_eq!(files(&bob, docs).await, [(report.0, report.1, Some(Document))], "not carol's");
+    // From a sender, over the WebSocket too.
+    let ws = bob.client.connect().await.unwrap();
+    let from_bob = wire::SearchFilesQuery { sender: Some("bob@localhost".into()), ..by_name("") };
+    let page = ws.search_files(from_bob).await.unwrap();
+    assert_eq!(page.results.iter().map(|r| r.seq).collect::<Vec<_>>(), [budget.1]);
+    // A message search names a file's type too.
+    let page = bob.client.search_messages(&query("预算")).await.unwrap();
+    assert_eq!(page.results.iter().map(|r| r.file_type).collect::<Vec<_>>(), [Some(Spreadsheet)]);
 }
