@@ -197,3 +197,40 @@ test("people are found by pinyin and initials, in the search and in the new chat
   await a.page.getByLabel(w["newChat.search"]).fill("zhangsan");
   await expect(a.page.getByRole("dialog").getByRole("button", { name: "张三", exact: true })).toBeVisible();
 });
+
+test("a file is found by a word of its name or by its type, and opens its message, with a download (zh)", async ({ browser, server }) => {
+  const alice = await server.addUser("alice", { displayName: "李娜" });
+  const bob = await server.addUser("bob", { displayName: "王伟" });
+  const bobApi = await api(server, bob);
+  const chat = await bobApi.direct(alice.account);
+  await bobApi.send(chat, "预算表我发你");
+  const a = await signedIn(browser, server, alice, { locale: "zh-CN" });
+  const w = await words(a.page);
+  await conversation(a.page, "王伟").click();
+  await a.page.getByLabel(w["composer.chooseFile"]).setInputFiles({
+    name: "第三季度预算.xlsx",
+    mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    buffer: Buffer.from("not really a spreadsheet, but named like one\n".repeat(20)),
+  });
+  const sent = messages(a.page).filter({ hasText: "第三季度预算.xlsx" });
+  await expect(sent).toHaveAttribute("data-state", /sent|delivered|read/);
+  const seq = Number(await sent.getAttribute("data-seq"));
+  await expect.poll(async () => (await bobApi.request<{ total: number }>("GET", "/v1/search/files?q=%E9%A2%84%E7%AE%97")).total).toBe(1);
+
+  await a.page.getByRole("button", { name: w["search.open"], exact: true }).click();
+  const search = a.page.getByRole("dialog", { name: w["search.title"] });
+  await search.getByRole("tab", { name: w["search.tabFiles"] }).click();
+  // No words yet: a type is enough.
+  await expect(search.getByText(w["search.hintFiles"])).toBeVisible();
+  await search.getByLabel(w["search.fileType"]).selectOption("spreadsheet");
+  const results = search.getByTestId("search-result");
+  await expect(results).toHaveCount(1);
+  await expect(results).toContainText(w["search.typeSpreadsheet"]);
+  await search.getByRole("searchbox", { name: w["search.input"], exact: true }).fill("预算");
+  await expect(results.locator("mark")).toHaveText("预算");
+  await expect(results.getByRole("button", { name: fill(w["shared.download"], { name: "第三季度预算.xlsx" }) })).toBeVisible();
+  await expectAccessible(a.page, "files found");
+  await results.getByRole("button").first().click();
+  await expect(search).toHaveCount(0);
+  await expect(a.page.locator(`[data-testid="message"][data-seq="${seq}"]`)).toHaveClass(/\bflash\b/);
+});

@@ -15,14 +15,14 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
-  SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, StickerPack, Thread, ThreadPage, ThreadSummary,
+  SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
-  ScheduleRequest, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
+  ScheduleRequest, SearchFilesQuery, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
 
@@ -91,6 +91,9 @@ export type Checks = [
   Holds<Equals<SearchMatch, S["NameMatch"]>>,
   Agree<Differ<PersonMatch, Wire<S["PersonFound"]>>>,
   Agree<Differ<GroupMatch, Wire<S["GroupFound"]>>>,
+  // Files by name and type (§7.16).
+  Holds<Equals<FileType, S["FileType"]>>,
+  Agree<Differ<SearchFilesQuery, Wire<NonNullable<operations["search_files"]["parameters"]["query"]>>>>,
   // The SDK always sends both cursors; the server reads an absent one as 0.
   Agree<Differ<SyncRequest, Wire<Pin<NonNullable<operations["sync"]["parameters"]["query"]>, "events_after" | "conversations_after">>>>,
   // SyncResponse.events are account events, compared below.
@@ -221,10 +224,7 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 // ---- RestClient's answers ---------------------------------------------------------------
 
 /** RestClient's public members that are not endpoints. */
-type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage"
-  // Written against the contract of search_files before the server's document has it (issue
-  // 16); it moves to the tables below once it does.
-  | "searchFiles";
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {
@@ -243,7 +243,7 @@ interface RestAnswers {
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
   fileInfo: "info"; fileLink: "link"; shared: "get_shared"; linkPreview: "link_preview";
-  searchMessages: "search_messages";
+  searchMessages: "search_messages"; searchFiles: "search_files";
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */

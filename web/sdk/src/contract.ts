@@ -116,12 +116,8 @@ export interface SearchResult {
 export type FileType = "image" | "video" | "audio" | "document" | "spreadsheet" | "presentation" | "archive" | "other";
 /** A page of search results; `next` while more may follow, `total` over every page. */
 export interface SearchMessagesPage { results: SearchResult[]; total: number; next?: string }
-/** What a file's type is by its name and media type, as search_files files it (§7.14). */
-export type FileType = "image" | "video" | "audio" | "document" | "spreadsheet" | "presentation" | "archive" | "other";
-/** A message that shares a file, found by the file's name or type (§7.14). */
-export interface FileSearchResult extends SearchResult { file_type: FileType }
-/** A page of files found; `next` while more may follow, `total` over every page. */
-export interface SearchFilesPage { results: FileSearchResult[]; total: number; next?: string }
+/** A page of files found (§7.16): the messages that share them, each result with its `file_type`. */
+export type SearchFilesPage = SearchMessagesPage;
 /** How a person or a group was found: by its name, the pinyin of its name (`zhangsan`), its
  * initials (`zs`), or (people) its login name, email or phone. */
 export type SearchMatch = "name" | "login" | "pinyin" | "initials" | "email" | "phone";

@@ -53,3 +53,17 @@ test("people are found by name or login, and groups by their pinyin initials (§
   const found = await bob.searchGroups("xmz");
   expect(found).toEqual([{ conversation: group.id, kind: "group", title: "项目组", matched: "initials" }]);
 });
+
+test("files are found by a word of their name, and listed by type without words (§7.16)", async () => {
+  const { alice, bob, chat } = pair;
+  const sheet = Object.assign(new Blob(["q3\n"], { type: "text/csv" }), { name: "第三季度预算.xlsx" });
+  const id = alice.sendFile(chat, sheet);
+  await until(bob, () => bob.view(chat)?.messages.find((m) => m.entry.client_msg_id === id), "bob gets the file");
+  await vi.waitFor(async () => expect((await bob.searchFiles({ q: "预算" })).total).toBe(1), { timeout: 10_000, interval: 100 });
+  const [found] = (await bob.searchFiles({ q: "预算" })).results;
+  expect(found).toMatchObject({ conversation: chat, sender: alice.me.account, file_type: "spreadsheet" });
+  const chars = Array.from(found!.snippet.text);
+  expect(found!.snippet.highlights.map(([start, end]) => chars.slice(start, end).join(""))).toEqual(["预算"]);
+  expect((await bob.searchFiles({ type: "spreadsheet" })).results.map((r) => r.seq)).toEqual([found!.seq]);
+  expect((await bob.searchFiles({ type: "image" })).total).toBe(0);
+});

@@ -6,7 +6,7 @@
 
 import type { JSX } from "preact";
 import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
-import type { Entry, FileSearchResult, FileType, GroupMatch, PersonMatch, SearchResult } from "@magpie/sdk";
+import type { Entry, FileType, GroupMatch, PersonMatch, SearchResult } from "@magpie/sdk";
 import { isThreadOnly } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
@@ -289,7 +289,7 @@ function FileResults({ q, filters, onOpen }: { q: string; filters: SearchFilters
   const client = useClient();
   const { t } = useT();
   const enabled = searchable("files", q, filters);
-  const paged = usePaged<FileSearchResult>(JSON.stringify([q, filters]), enabled, (cursor) =>
+  const paged = usePaged<SearchResult>(JSON.stringify([q, filters]), enabled, (cursor) =>
     client.searchFiles(filesQuery(q, filters, Date.now(), cursor, PAGE_LEN)));
   if (!enabled) return <p class="search-state muted">{t("search.hintFiles")}</p>;
   return (
@@ -352,7 +352,7 @@ function SearchError({ error, onRetry }: { error: unknown; onRetry: () => void }
   );
 }
 
-function MessageResult({ r, file, onOpen }: { r: SearchResult | FileSearchResult; file?: boolean; onOpen: (r: SearchResult) => void }): JSX.Element {
+function MessageResult({ r, file, onOpen }: { r: SearchResult; file?: boolean; onOpen: (r: SearchResult) => void }): JSX.Element {
   const client = useClient();
   useClientVersion(client);
   const { t, locale } = useT();
@@ -364,7 +364,7 @@ function MessageResult({ r, file, onOpen }: { r: SearchResult | FileSearchResult
   const body = (r.entry.body ?? {}) as Record<string, unknown>;
   const fileId = typeof body.file === "string" ? body.file : undefined;
   const fileName = typeof body.name === "string" ? body.name : r.snippet.text;
-  const fileType = "file_type" in r ? r.file_type : undefined;
+  const fileType = r.file_type;
   return (
     <li class="search-result" data-testid="search-result" data-conversation={r.conversation} data-seq={r.seq}>
       <button type="button" class="search-result-main" data-result onClick={() => onOpen(r)}>
