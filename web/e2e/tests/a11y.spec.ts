@@ -89,6 +89,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         const search = a.page.getByRole("dialog", { name: w["search.title"] });
         await expect(search.getByTestId("search-result")).toHaveCount(3);
         await expectAccessible(a.page, "the search's results");
+        await shot(a.page, `a11y-search-${scheme}-${lang}-${device}`);
         await search.getByRole("button", { name: w["search.hasFile"] }).click();
         await expect(search.getByTestId("search-empty")).toBeVisible();
         await expectAccessible(a.page, "the search with a chip on and nothing found");
