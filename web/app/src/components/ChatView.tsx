@@ -2,7 +2,7 @@
 // drag-and-drop of files and the group info pane.
 
 import type { JSX } from "preact";
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ConversationView, MessageView, Pin } from "@magpie/sdk";
 import { BLOCK_ENTRIES_MAX, PAGE_LEN } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
@@ -281,7 +281,9 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   // Escape leaves selecting (unless a dialog is open: Escape is the dialog's), and the composer
   // that comes back takes the focus.
   const selecting = selection !== null;
-  useEffect(() => {
+  // Before the selection bar is painted: an Escape pressed the moment it shows must find it
+  // listening (with useEffect, a busy page painted the bar first and lost that Escape).
+  useLayoutEffect(() => {
     if (!selecting) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape" || e.defaultPrevented || document.querySelector('[aria-modal="true"]')) return;
