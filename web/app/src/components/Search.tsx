@@ -77,13 +77,12 @@ export function SearchPane({ conversation, onClose, onJump }: {
   conversation: number; onClose: () => void; onJump: (seq: number) => void;
 }): JSX.Element {
   const { t } = useT();
-  const heading = useRef<HTMLHeadingElement>(null);
   const start = useMemo<SearchStart>(() => ({ q: "", filters: { conversation } }), [conversation]);
   return (
     <aside class="info-pane search-pane" aria-label={t("search.inChat")}
       onKeyDown={(e) => { if (e.key === "Escape" && !e.defaultPrevented) { e.stopPropagation(); onClose(); } }}>
       <header class="pane-header">
-        <h2 ref={heading} tabIndex={-1}>{t("search.inChat")}</h2>
+        <h2>{t("search.inChat")}</h2>
         <IconButton icon="close" label={t("common.close")} onClick={onClose} />
       </header>
       <div class="search-pane-body">
