@@ -3,6 +3,7 @@ import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
   LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
   Thread, ThreadView, UploadProgress,
+  GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -137,6 +138,21 @@ export class FakeClient implements ChatClient {
   async stickers(): Promise<StickerPack[]> { return []; }
   profile(account: string, _options?: { fetch?: boolean }): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }
   async searchAccounts(): Promise<Profile[]> { return [...this.profiles.values()]; }
+  /** What searchMessages answers, one after another (an empty page once they run out), and
+   * the queries it was asked. */
+  searchAnswers: (SearchMessagesPage | Error)[] = [];
+  searchQueries: SearchMessagesQuery[] = [];
+  async searchMessages(query: SearchMessagesQuery): Promise<SearchMessagesPage> {
+    this.searchQueries.push(query);
+    const answer = this.searchAnswers.shift() ?? { results: [], total: 0 };
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+  async searchPeople(q: string): Promise<PersonMatch[]> {
+    return [...this.profiles.values()].filter((p) => p.display_name.includes(q)).map((profile) => ({ profile, matched: "name" }));
+  }
+  async searchGroups(): Promise<GroupMatch[]> { return []; }
+  async searchFiles(): Promise<SearchFilesPage> { return { results: [], total: 0 }; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}
   async sessions(): Promise<Session[]> { return [this.session]; }

@@ -79,6 +79,23 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         await expectAccessible(a.page, "the quick switcher");
         await a.page.keyboard.press("Escape");
 
+        // Search (issue 16), from the switcher: results whose matches are marked, and a chip on.
+        const word = zh ? "条" : "note";
+        await expect.poll(async () => (await bobApi.request<{ total: number }>("GET", `/v1/search/messages?q=${encodeURIComponent(word)}`)).total).toBe(3);
+        await a.page.keyboard.press("Control+k");
+        await expect(a.page.getByRole("dialog").getByRole("combobox")).toBeFocused();
+        await a.page.keyboard.type(word);
+        await a.page.getByTestId("switcher-search").click();
+        const search = a.page.getByRole("dialog", { name: w["search.title"] });
+        await expect(search.getByTestId("search-result")).toHaveCount(3);
+        await expectAccessible(a.page, "the search's results");
+        await shot(a.page, `a11y-search-${scheme}-${lang}-${device}`);
+        await search.getByRole("button", { name: w["search.hasFile"] }).click();
+        await expect(search.getByTestId("search-empty")).toBeVisible();
+        await expectAccessible(a.page, "the search with a chip on and nothing found");
+        await a.page.keyboard.press("Escape");
+        await expect(search).toHaveCount(0);
+
         await a.page.getByRole("button", { name: w["nav.contacts"] }).click();
         await expect(a.page.getByRole("heading", { name: w["contacts.title"], level: 1 })).toBeVisible();
         await expectAccessible(a.page, "contacts");

@@ -6,7 +6,7 @@
 import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
-  UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails,
+  UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -17,7 +17,7 @@ import { defaultStorage, forgetSession, loadDeviceKey, loadSession, outboxKey, s
 import { SyncEngine } from "./sync.ts";
 import { threadKey } from "./replica.ts";
 import { conversationView, outboxView, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
-import type { SettingsChange, WirePendingRequest } from "./wire.ts";
+import type { SearchFilesQuery, SearchMessagesQuery, SettingsChange, WirePendingRequest } from "./wire.ts";
 
 /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
 const RECONNECT_DELAY_MIN_MS = 1000;
@@ -1184,6 +1184,20 @@ export class MagpieClient implements ChatClient {
 
   async searchAccounts(query: string): Promise<Profile[]> {
     return this.remember(await this.rest.accounts(query));
+  }
+  searchMessages(query: SearchMessagesQuery): Promise<SearchMessagesPage> {
+    return this.rest.searchMessages(query);
+  }
+  async searchPeople(q: string, limit?: number): Promise<PersonMatch[]> {
+    const found = await this.rest.searchPeople(q, limit);
+    this.remember(found.map((m) => m.profile));
+    return found;
+  }
+  searchGroups(q: string, limit?: number): Promise<GroupMatch[]> {
+    return this.rest.searchGroups(q, limit);
+  }
+  searchFiles(query: SearchFilesQuery): Promise<SearchFilesPage> {
+    return this.rest.searchFiles(query);
   }
   async updateMe(change: { display_name?: string; signature?: string; avatar?: string }): Promise<Me> {
     const me = await this.rest.updateMe(change);

@@ -15,14 +15,14 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
-  SearchMessagesPage, SearchResult, Snippet, StickerPack, Thread, ThreadPage, ThreadSummary,
+  SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
-  ScheduleRequest, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
+  ScheduleRequest, SearchFilesQuery, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
 
@@ -87,6 +87,13 @@ export type Checks = [
   Agree<Differ<SearchResult, Wire<S["SearchResult"]>>>,
   Agree<Differ<SearchMessagesPage, Wire<S["SearchMessagesPage"]>>>,
   Agree<Differ<SearchMessagesQuery, Wire<NonNullable<operations["search_messages"]["parameters"]["query"]>>>>,
+  // People and groups by name (§7.15).
+  Holds<Equals<SearchMatch, S["NameMatch"]>>,
+  Agree<Differ<PersonMatch, Wire<S["PersonFound"]>>>,
+  Agree<Differ<GroupMatch, Wire<S["GroupFound"]>>>,
+  // Files by name and type (§7.16).
+  Holds<Equals<FileType, S["FileType"]>>,
+  Agree<Differ<SearchFilesQuery, Wire<NonNullable<operations["search_files"]["parameters"]["query"]>>>>,
   // The SDK always sends both cursors; the server reads an absent one as 0.
   Agree<Differ<SyncRequest, Wire<Pin<NonNullable<operations["sync"]["parameters"]["query"]>, "events_after" | "conversations_after">>>>,
   // SyncResponse.events are account events, compared below.
@@ -236,7 +243,7 @@ interface RestAnswers {
   acceptFriendRequest: "accept_friend_request"; rejectFriendRequest: "reject_friend_request";
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
   fileInfo: "info"; fileLink: "link"; shared: "get_shared"; linkPreview: "link_preview";
-  searchMessages: "search_messages";
+  searchMessages: "search_messages"; searchFiles: "search_files";
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */
@@ -247,6 +254,7 @@ interface RestListAnswers {
   sendFriendRequest: ["send_friend_request", "status"]; presence: ["get_presence", "presence"];
   stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"]; threads: ["list_threads", "threads"];
   scheduled: ["list_scheduled", "scheduled"]; conversationScheduled: ["list_conversation_scheduled", "scheduled"];
+  searchPeople: ["search_people", "results"]; searchGroups: ["search_groups", "results"];
 }
 
 /** The JSON body of an operation's success (200 or 201), or void for a 204. */

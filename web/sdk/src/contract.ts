@@ -5,6 +5,8 @@
 // what is exported from "@magpie/sdk". Wire types mirror docs/protocol.md exactly (snake_case
 // field names, as on the wire); everything the SDK adds on top is camelCase.
 
+import type { SearchFilesQuery, SearchMessagesQuery } from "./wire.ts";
+
 // ---- Wire types (docs/protocol.md §5, §7.2, §9, §10) ------------------------------------
 
 export type ErrorCode =
@@ -114,6 +116,16 @@ export interface SearchResult {
 export type FileType = "image" | "video" | "audio" | "document" | "spreadsheet" | "presentation" | "archive" | "other";
 /** A page of search results; `next` while more may follow, `total` over every page. */
 export interface SearchMessagesPage { results: SearchResult[]; total: number; next?: string }
+/** A page of files found (§7.16): the messages that share them, each result with its `file_type`. */
+export type SearchFilesPage = SearchMessagesPage;
+/** How a person or a group was found: by its name, the pinyin of its name (`zhangsan`), its
+ * initials (`zs`), or (people) its login name, email or phone. */
+export type SearchMatch = "name" | "login" | "pinyin" | "initials" | "email" | "phone";
+/** A person of the caller's domain found by search_people, best match first. */
+export interface PersonMatch { profile: Profile; matched: SearchMatch }
+/** A group or channel of the caller's found by search_groups, best match first (`kind` is
+ * `group` or `channel`; `matched` is `name`, `pinyin` or `initials`). */
+export interface GroupMatch { conversation: number; kind: ConversationKind; title: string; matched: SearchMatch }
 /** What a web page says of itself, fetched by the server (§7.10). */
 export interface LinkPreview {
   url: string; title?: string; description?: string; site_name?: string;
@@ -400,6 +412,17 @@ export interface ChatClient {
   /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
   profile(account: string, options?: { fetch?: boolean }): Profile | undefined;
   searchAccounts(query: string): Promise<Profile[]>;
+
+  // Search (§7.14): what the caller may read now, found by its words.
+  /** A page of messages that match `q`, with filters; the next page with `cursor: page.next`. */
+  searchMessages(query: SearchMessagesQuery): Promise<SearchMessagesPage>;
+  /** People of the caller's domain by name, pinyin, initials, login, email or phone; their
+   * profiles are cached as profile() gives them. */
+  searchPeople(q: string, limit?: number): Promise<PersonMatch[]>;
+  /** The caller's groups and channels by name, pinyin or initials. */
+  searchGroups(q: string, limit?: number): Promise<GroupMatch[]>;
+  /** A page of shared files by name and type; `q` may be empty when a filter narrows it. */
+  searchFiles(query: SearchFilesQuery): Promise<SearchFilesPage>;
   /** `avatar` is a reference (§5 PATCH /v1/me): a URL, or the id of an uploaded image. */
   updateMe(change: { display_name?: string; signature?: string; avatar?: string }): Promise<Me>;
   changePassword(current: string, next: string): Promise<void>;

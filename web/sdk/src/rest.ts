@@ -5,12 +5,13 @@
 import type {
   Ack, Conversation, FileInfo, LinkPreview, LoginResponse, Me, Member, Pin, Presence, PresenceStatus, Profile,
   Receipts, Role, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SearchMessagesPage, Session, SharedKind,
+  GroupMatch, PersonMatch, SearchFilesPage,
   SharedPage, StickerPack, Thread, ThreadPage,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
   CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange, ScheduleRequest,
-  SearchMessagesQuery, SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
+  SearchFilesQuery, SearchMessagesQuery, SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
 
@@ -230,6 +231,19 @@ export class RestClient {
     return this.request("GET", "/v1/search/messages", {
       query: { ...rest, ...(mentions_me === undefined ? {} : { mentions_me: String(mentions_me) }) },
     });
+  }
+
+  /** `GET /v1/search/people` (§7.14): people of the caller's domain, best match first. */
+  async searchPeople(q: string, limit?: number): Promise<PersonMatch[]> {
+    return (await this.request<{ results: PersonMatch[] }>("GET", "/v1/search/people", { query: { q, limit } })).results;
+  }
+  /** `GET /v1/search/groups` (§7.14): the caller's groups and channels, best match first. */
+  async searchGroups(q: string, limit?: number): Promise<GroupMatch[]> {
+    return (await this.request<{ results: GroupMatch[] }>("GET", "/v1/search/groups", { query: { q, limit } })).results;
+  }
+  /** `GET /v1/search/files` (§7.14): shared files by name and type. */
+  searchFiles(query: SearchFilesQuery): Promise<SearchFilesPage> {
+    return this.request("GET", "/v1/search/files", { query: { ...query } });
   }
 
   /** `POST /v1/saved` (§7.11). */

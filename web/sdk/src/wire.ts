@@ -1,7 +1,7 @@
 // Wire types that the contract does not need but the lower layers (REST, socket, sync) do.
 // Like the contract's, they mirror docs/protocol.md (and crates/magpie-wire) field by field.
 
-import type { AccountEvent, Conversation, Entry, Me, Session } from "./contract.ts";
+import type { AccountEvent, Conversation, Entry, FileType, Me, Session } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 
 /** `get_messages` / `GET /v1/conversations/{id}/messages` (§7.8): `after` pages forwards,
@@ -33,6 +33,11 @@ export interface SearchMessagesQuery {
   q: string; conversation?: number; sender?: string; after_ms?: number; before_ms?: number;
   has?: "image" | "file" | "link"; mentions_me?: boolean; kind?: string; order?: "relevance" | "newest";
   limit?: number; cursor?: string;
+}
+/** `GET /v1/search/files`, `search_files` (§7.14): `q` may be empty when a filter narrows it. */
+export interface SearchFilesQuery {
+  q?: string; type?: FileType; conversation?: number; sender?: string; after_ms?: number; before_ms?: number;
+  order?: "relevance" | "newest"; limit?: number; cursor?: string;
 }
 /** `schedule_message` / `POST /v1/conversations/{id}/scheduled` (§7.12): a send's fields
  * without `client_msg_id`, and when to send it. */

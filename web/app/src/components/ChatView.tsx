@@ -2,8 +2,9 @@
 // drag-and-drop of files and the group info pane.
 
 import type { JSX } from "preact";
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ConversationView, MessageView, Pin } from "@magpie/sdk";
+import { BLOCK_ENTRIES_MAX, PAGE_LEN } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
 import { canEdit, canForward, canSelect, isGroupLike, isModerator, mayPin, postBlock } from "../lib/permissions.ts";
@@ -24,10 +25,15 @@ import { GroupInfo } from "./GroupInfo.tsx";
 import { SharedPanel } from "./SharedPanel.tsx";
 import { ThreadList, ThreadPanel } from "./ThreadPanel.tsx";
 import { ScheduledBar } from "./Scheduled.tsx";
+import { SearchPane } from "./Search.tsx";
 
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
 const UNREAD_PAGES_MAX = 20;
+/** Pages loaded at most to reach a message that a link, a pin or a search result goes to: as
+ * many as the SDK keeps of one conversation (BLOCK_ENTRIES_MAX), since it drops the oldest
+ * beyond that. A message further back is not shown, and a toast says so. */
+const JUMP_PAGES_MAX = Math.floor(BLOCK_ENTRIES_MAX / PAGE_LEN) - 1;
 /** Messages one forward names, and one delete-for-me: the servers' defaults allow 100 and 200
  * (forward_messages_max, history_page_len_max); deletes are sent in runs of this many. */
 const FORWARD_SEQS_MAX = 100;
@@ -62,6 +68,8 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   const [announcementHidden, setAnnouncementHidden] = useState<string | null>(null);
   const [pinsOpen, setPinsOpen] = useState(false);
   const [threadsOpen, setThreadsOpen] = useState(false);
+  // "Search in this chat" (issue 16), beside the chat like the other panes.
+  const [searching, setSearching] = useState(false);
   /** A message to bring into view: loaded (older pages first) and scrolled to, then cleared. */
   const [target, setTarget] = useState<number | null>(seq ?? null);
   useEffect(() => { if (seq !== undefined) setTarget(seq); }, [seq]);
@@ -158,6 +166,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
     setShared(false);
     setInfo(false);
     setThreadsOpen(false);
+    setSearching(false);
     navigate({ page: "chats", conversation: id, thread: root });
   }, [id]);
   const closeThread = useCallback(() => {
@@ -177,7 +186,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
     if (target === null || opened !== "ok" || unreadAfter === undefined) return;
     let alive = true;
     void (async () => {
-      for (let page = 0; page < UNREAD_PAGES_MAX; page++) {
+      for (let page = 0; page < JUMP_PAGES_MAX; page++) {
         const v = client.view(id);
         if (!v || findMessage(v, target)) break;
         const oldest = v.messages.find((m) => m.entry.seq > 0)?.entry.seq ?? Infinity;
@@ -188,13 +197,38 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
       // The rows of what just loaded are rendered by the next frame.
       requestAnimationFrame(() => {
         if (!alive) return;
-        live.current.jumpTo(target);
+        if (findMessage(client.view(id), target)) live.current.jumpTo(target);
+        else toast(t("chat.tooFarBack"), "info");
         setTarget(null);
         if (seq !== undefined) navigate({ page: "chats", conversation: id }, { replace: true });
       });
     })();
     return () => { alive = false; };
   }, [target, opened, unreadAfter]);
+
+  const toggleSearch = () => {
+    if (thread !== undefined) closeThread();
+    setSearching(!searching); setShared(false); setInfo(false); setThreadsOpen(false);
+  };
+  const closeSearch = useCallback(() => {
+    setSearching(false);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="search-in-chat"]')?.focus());
+  }, []);
+  // Ctrl/Cmd+F searches this chat (the pane's box takes the focus again when it is open), unless
+  // a dialog is up: the browser's own find is a click away in its menu.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey || e.key.toLowerCase() !== "f") return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      e.preventDefault();
+      if (thread !== undefined) closeThread();
+      setShared(false); setInfo(false); setThreadsOpen(false);
+      setSearching(true);
+      requestAnimationFrame(() => document.querySelector<HTMLInputElement>(".search-pane .search-input")?.focus());
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [thread, closeThread]);
 
   const onSeen = useCallback((seq: number) => {
     // Seeing the newest message marks everything read (operations and notices after it too).
@@ -247,7 +281,9 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   // Escape leaves selecting (unless a dialog is open: Escape is the dialog's), and the composer
   // that comes back takes the focus.
   const selecting = selection !== null;
-  useEffect(() => {
+  // Before the selection bar is painted: an Escape pressed the moment it shows must find it
+  // listening (with useEffect, a busy page painted the bar first and lost that Escape).
+  useLayoutEffect(() => {
     if (!selecting) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape" || e.defaultPrevented || document.querySelector('[aria-modal="true"]')) return;
@@ -309,7 +345,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   };
 
   return (
-    <div class={`chat-with-info${(info && group) || shared || threadsOpen || thread !== undefined ? " info-open" : ""}`}>
+    <div class={`chat-with-info${(info && group) || shared || threadsOpen || searching || thread !== undefined ? " info-open" : ""}`}>
       <section class="chat-pane" aria-label={title} onDragOver={onDragOver} onDragLeave={(e) => { if (e.currentTarget === e.target) setDrag(false); }} onDrop={onDrop}>
         <header class="chat-header">
           <IconButton icon="back" label={t("nav.back")} class="back-btn" onClick={() => navigate({ page: "chats" })} />
@@ -320,14 +356,15 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">
+            <IconButton icon="search" label={t("search.inChat")} pressed={searching} onClick={toggleSearch} testid="search-in-chat" />
             <button type="button" class="icon-btn threads-btn" data-testid="threads-button" aria-pressed={threadsOpen}
               aria-label={threadUnread > 0 ? t("nav.withBadge", { label: t("thread.list"), count: threadUnread }) : t("thread.list")} title={t("thread.list")}
-              onClick={() => { if (thread !== undefined) closeThread(); setThreadsOpen(!threadsOpen); setShared(false); setInfo(false); }}>
+              onClick={() => { if (thread !== undefined) closeThread(); setThreadsOpen(!threadsOpen); setShared(false); setInfo(false); setSearching(false); }}>
               <Icon name="threads" size={20} />
               {threadUnread > 0 && <span class="icon-badge" aria-hidden="true" data-testid="threads-badge">{threadUnread > 99 ? "99+" : threadUnread}</span>}
             </button>
-            <IconButton icon="paperclip" label={t("chat.sharedItems")} pressed={shared} onClick={() => { if (thread !== undefined) closeThread(); setShared(!shared); setInfo(false); setThreadsOpen(false); }} testid="shared-button" />
-            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { if (thread !== undefined) closeThread(); setInfo(!info); setShared(false); setThreadsOpen(false); }} />}
+            <IconButton icon="paperclip" label={t("chat.sharedItems")} pressed={shared} onClick={() => { if (thread !== undefined) closeThread(); setShared(!shared); setInfo(false); setThreadsOpen(false); setSearching(false); }} testid="shared-button" />
+            {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { if (thread !== undefined) closeThread(); setInfo(!info); setShared(false); setThreadsOpen(false); setSearching(false); }} />}
             <MenuButton icon="more" label={t("chat.options")} items={[
               { label: conv.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void attempt(() => client.updateSettings(id, { pinned: !conv.me.pinned }), t, (m) => toast(m)) },
               { label: conv.me.muted ? t("list.unmute") : t("list.mute"), icon: conv.me.muted ? "bell" : "bellOff", onSelect: () => void attempt(() => client.updateSettings(id, { muted: !conv.me.muted }), t, (m) => toast(m)) },
@@ -397,6 +434,14 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
             ))}
           </ul>
         </Dialog>
+      )}
+      {searching && (
+        <SearchPane conversation={id} onClose={closeSearch}
+          onJump={(seq) => {
+            // On a phone the pane covers the chat: it makes way for the message.
+            if (matchMedia("(max-width: 720px)").matches) setSearching(false);
+            setTarget(seq);
+          }} />
       )}
       {shared && <SharedPanel conversation={id} onClose={() => setShared(false)} onOpenImage={(fileId, name) => setImage({ fileId, name })} />}
       {threadsOpen && thread === undefined && <ThreadList conversation={conv} onOpen={openThread} onClose={() => {

@@ -8,6 +8,7 @@ import type { ChatClient, Conversation, Entry } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { attempt, conversationTitle, displayName, sameFields, useClient, useClientState, useNow } from "../state/client.ts";
 import { openConversationRoute } from "../state/router.ts";
+import { openSearch } from "../state/search.ts";
 import { toast } from "../state/toast.ts";
 import { previewText } from "../lib/preview.ts";
 import { formatListTime } from "../lib/format.ts";
@@ -39,6 +40,7 @@ export function ConversationList({ activeId }: { activeId: number | undefined })
       <header class="pane-header">
         <h1>{t("list.title")}</h1>
         <div class="pane-actions">
+          <IconButton icon="search" label={t("search.open")} onClick={() => openSearch()} haspopup="dialog" />
           <IconButton icon="edit" label={t("list.newChat")} onClick={() => setDialog("chat")} haspopup="dialog" />
           <IconButton icon="userPlus" label={t("list.newGroup")} onClick={() => setDialog("group")} haspopup="dialog" />
         </div>
@@ -55,6 +57,11 @@ export function ConversationList({ activeId }: { activeId: number | undefined })
       {/* Above the list, which takes the rest of the pane: below it, it would sit at the bottom. */}
       {items.length === 0 && <p class="list-empty">{t("list.empty")}</p>}
       {items.length > 0 && shown.length === 0 && <p class="list-empty">{t("list.noMatch", { query: query.trim() })}</p>}
+      {query.trim() && (
+        <button type="button" class="btn-link list-search" onClick={() => openSearch({ q: query.trim() })}>
+          <Icon name="search" size={14} />{t("switcher.searchFor", { q: query.trim() })}
+        </button>
+      )}
       <ul class="conv-list" role="list" aria-label={t("list.label")}>
         {shown.map(({ c, title }) => (
           <ConversationItem key={c.id} conversation={c} title={title} active={c.id === activeId} now={now} />

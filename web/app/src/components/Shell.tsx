@@ -1,5 +1,6 @@
 // The signed-in screen: the navigation rail, the page of the current route, the connection
-// banner, toasts and the quick switcher. Also keeps the tab title and notifications.
+// banner, toasts, the quick switcher and the global search. Also keeps the tab title and
+// notifications.
 
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -20,11 +21,20 @@ import { ContactsPage } from "./Contacts.tsx";
 import { SavedPage } from "./Saved.tsx";
 import { SettingsPage } from "./Settings.tsx";
 import { QuickSwitcher } from "./dialogs.tsx";
+import { SearchDialog } from "./Search.tsx";
+import { OPEN_SEARCH_EVENT, type SearchStart } from "../state/search.ts";
 
 export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
   const { t, locale } = useT();
   const route = useRoute();
   const [switcher, setSwitcher] = useState(false);
+  // The global search, opened from the switcher with what was typed there (issue 16).
+  const [search, setSearch] = useState<SearchStart | null>(null);
+  useEffect(() => {
+    const open = (e: Event) => setSearch((e as CustomEvent<SearchStart>).detail);
+    window.addEventListener(OPEN_SEARCH_EVENT, open);
+    return () => window.removeEventListener(OPEN_SEARCH_EVENT, open);
+  }, []);
   // Only what the shell shows: the pages subscribe to their own parts of the client.
   const unread = useClientState(client, () => unreadTotal(client.conversations()));
   const me = useClientState(client, () => client.me);
@@ -54,6 +64,7 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
         e.preventDefault();
+        setSearch(null);
         setSwitcher((v) => !v);
       }
     };
@@ -119,7 +130,8 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
         {route.page === "settings" && <SettingsPage onSignOut={onSignOut} />}
       </div>
       <Toasts />
-      {switcher && <QuickSwitcher onClose={() => setSwitcher(false)} />}
+      {switcher && <QuickSwitcher onClose={() => setSwitcher(false)} onSearch={(q) => { setSwitcher(false); setSearch({ q }); }} />}
+      {search && <SearchDialog start={search} onClose={() => setSearch(null)} />}
     </div>
   );
 }

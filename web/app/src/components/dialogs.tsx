@@ -1,5 +1,5 @@
 // Dialogs that pick people or conversations: new chat, new group, add members, forward, and
-// the Ctrl/Cmd+K quick switcher.
+// the Ctrl/Cmd+K quick switcher (whose last option opens search).
 
 import type { JSX } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
@@ -10,6 +10,7 @@ import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Avatar, Dialog, Spinner } from "./ui.tsx";
 import { filterConversations } from "./ConversationList.tsx";
+import { findPeople } from "../state/people.ts";
 import { Icon } from "./icons.tsx";
 
 /** The directory search, debounced; leaves out me and `exclude`. */
@@ -22,7 +23,9 @@ function usePeopleSearch(query: string, exclude: ReadonlySet<string>): { results
     let live = true;
     setLoading(true);
     const id = setTimeout(() => {
-      client.searchAccounts(query.trim()).then(
+      // Words find people by name, pinyin and initials (§7.15); nothing typed lists the directory.
+      const text = query.trim();
+      (text ? findPeople(client, text).then((found) => found.map((m) => m.profile)) : client.searchAccounts("")).then(
         (r) => { if (live) { setResults(r); setLoading(false); } },
         (e: unknown) => { if (live) { setResults([]); setLoading(false); toast(errorText(e, t)); } },
       );
@@ -200,8 +203,9 @@ export function AddMembersDialog({ conversation, existing, onClose }: { conversa
   );
 }
 
-/** Picks a conversation (forward, quick switcher). */
-function ConversationPicker(props: { label: string; onPick: (id: number) => void; exclude?: number; busy?: boolean }): JSX.Element {
+/** Picks a conversation (forward, quick switcher). `search`: the last option searches for
+ * what was typed (the quick switcher's way into search). */
+function ConversationPicker(props: { label: string; onPick: (id: number) => void; exclude?: number; busy?: boolean; search?: (q: string) => void }): JSX.Element {
   const client = useClient();
   useClientVersion(client);
   const { t } = useT();
@@ -211,16 +215,22 @@ function ConversationPicker(props: { label: string; onPick: (id: number) => void
     client.conversations().filter((c) => c.id !== props.exclude).map((c) => ({ c, title: conversationTitle(client, c, t), address: c.peer })),
     query,
   ).slice(0, 50);
-  const pick = (i: number) => { const item = items[i]; if (item) props.onPick(item.c.id); };
+  const count = items.length + (props.search ? 1 : 0);
+  const pick = (i: number) => {
+    const item = items[i];
+    if (item) props.onPick(item.c.id);
+    else if (i === items.length) props.search?.(query.trim());
+  };
   const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === "ArrowDown") { e.preventDefault(); setActive((a) => Math.min(a + 1, items.length - 1)); }
+    if (e.key === "ArrowDown") { e.preventDefault(); setActive((a) => Math.min(a + 1, count - 1)); }
     else if (e.key === "ArrowUp") { e.preventDefault(); setActive((a) => Math.max(a - 1, 0)); }
     else if (e.key === "Enter") { e.preventDefault(); pick(active); }
   };
+  const activeId = items[active] ? `conv-pick-${items[active].c.id}` : props.search && active === items.length ? "conv-pick-search" : undefined;
   return (
     <>
       <input class="input" type="search" role="combobox" aria-expanded="true" aria-controls="conv-picker-list" aria-label={props.label} data-autofocus
-        aria-activedescendant={items[active] ? `conv-pick-${items[active].c.id}` : undefined}
+        aria-activedescendant={activeId}
         placeholder={t("switcher.placeholder")} value={query} onKeyDown={onKeyDown}
         onInput={(e) => { setQuery(e.currentTarget.value); setActive(0); }} />
       <ul class="people-list" id="conv-picker-list" role="listbox" aria-label={props.label}>
@@ -233,17 +243,27 @@ function ConversationPicker(props: { label: string; onPick: (id: number) => void
               {c.kind !== "direct" && <span class="person-addr">{t("chat.members", { count: c.member_count })}</span>}</span>
           </li>
         ))}
+        {props.search && (
+          <li id="conv-pick-search" role="option" aria-selected={active === items.length} data-testid="switcher-search"
+            class={`person-row switcher-search${active === items.length ? " active" : ""}`}
+            onMouseEnter={() => setActive(items.length)} onClick={() => pick(items.length)}>
+            <span class="switcher-search-icon" aria-hidden="true"><Icon name="search" size={18} /></span>
+            <span class="person-text"><span class="person-name">{query.trim() ? t("switcher.searchFor", { q: query.trim() }) : t("switcher.searchAll")}</span></span>
+          </li>
+        )}
       </ul>
-      {items.length === 0 && <p class="muted center-pad">{t("switcher.none")}</p>}
+      {items.length === 0 && !props.search && <p class="muted center-pad">{t("switcher.none")}</p>}
     </>
   );
 }
 
-export function QuickSwitcher({ onClose }: { onClose: () => void }): JSX.Element {
+/** Ctrl/Cmd+K: jumps to a conversation, or searches for what was typed (issue 16). */
+export function QuickSwitcher({ onClose, onSearch }: { onClose: () => void; onSearch?: (q: string) => void }): JSX.Element {
   const { t } = useT();
   return (
     <Dialog title={t("switcher.title")} onClose={onClose} size="sm" class="switcher">
-      <ConversationPicker label={t("switcher.title")} onPick={(id) => { onClose(); openConversationRoute(id); }} />
+      <ConversationPicker label={t("switcher.title")} onPick={(id) => { onClose(); openConversationRoute(id); }}
+        {...(onSearch ? { search: onSearch } : {})} />
     </Dialog>
   );
 }
