@@ -36,6 +36,9 @@ pub const COMMIT_WRITES_MAX: usize = 1_000;
 /// How long the indexer holds writes before it commits them: the most a message waits to be
 /// searchable once the indexer has read it (a burst is committed at the next batch or poll).
 pub const COMMIT_INTERVAL: Duration = Duration::from_millis(100);
+/// Index writes a rebuild ([`reindex`]) holds before it commits them: a tantivy commit writes
+/// a segment and syncs it, so a rebuild commits rarely; a crash loses at most this much of it.
+pub const REINDEX_COMMIT_WRITES: usize = 100_000;
 /// How often the indexer commits its cursor alone when only entries it does not index passed
 /// (reactions, notices): what a restart reads again is at most this much of the log.
 pub const CURSOR_COMMIT_INTERVAL: Duration = Duration::from_secs(10);
@@ -257,7 +260,9 @@ impl Search {
         let cursor = index.cursor().await?.unwrap_or(LogCursor::START);
         let mut indexer = Indexer::new(&self.stores, index.clone());
         indexer.committed = cursor;
-        let poll = Duration::from_millis(self.deps.settings.log_poll_interval_ms);
+        // Polled at least as often as it commits: writes held after the last batch of a burst
+        // are committed by the next poll, within about two commit intervals of their ack.
+        let poll = Duration::from_millis(self.deps.settings.log_poll_interval_ms).min(COMMIT_INTERVAL);
         let follower =
             Follower::new(NAME, self.stores.log.clone(), None, self.deps.bus.clone(), indexer).with_poll_interval(poll);
         let status = follower.status();
@@ -395,7 +400,8 @@ impl Search {
 }
 
 /// Builds the index again from the start of the log into `index` (an empty one), committing
-/// each page of the tail; `progress` hears the items read so far and where the log stood.
+/// every [`REINDEX_COMMIT_WRITES`] writes and at the end; `progress` hears the items read so
+/// far and where the log stood.
 pub async fn reindex(
     stores: &Stores,
     index: Arc<dyn SearchIndex>,
@@ -413,11 +419,14 @@ pub async fn reindex(
         indexer.handle(&page.items).await?;
         items += page.items.len() as u64;
         cursor = page.next;
-        let writes = std::mem::take(&mut indexer.pending);
-        index.commit(writes, cursor).await?;
+        if indexer.pending.len() >= REINDEX_COMMIT_WRITES {
+            let writes = std::mem::take(&mut indexer.pending);
+            index.commit(writes, cursor).await?;
+        }
         progress(items, cursor, head);
     }
-    index.commit(vec![], cursor).await?;
+    let writes = std::mem::take(&mut indexer.pending);
+    index.commit(writes, cursor).await?;
     Ok(items)
 }
 

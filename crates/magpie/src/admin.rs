@@ -529,7 +529,8 @@ async fn resolve_dept(core: &Core, domain: &str, named: &str) -> anyhow::Result<
 }
 
 /// `admin search reindex`: deletes the index and follows the log from its start into a new
-/// one, a commit per page of the tail, printing progress on standard error.
+/// one, committing every [`magpie_core::search::REINDEX_COMMIT_WRITES`] writes, printing
+/// progress on standard error.
 async fn reindex(config: &Config, stores: &magpie_core::ports::Stores) -> anyhow::Result<()> {
     let dir = config.search_index_dir();
     if dir.exists() {
