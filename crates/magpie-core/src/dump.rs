@@ -42,6 +42,8 @@ pub const TABLES: &[&str] = &[
     "link_previews",
     "departments",
     "department_members",
+    "ldap_sources",
+    "ldap_accounts",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -17,6 +17,7 @@ pub mod parse;
 mod registry;
 mod rest;
 mod rest_chat;
+pub mod rest_ldap;
 mod rest_org;
 mod rest_search;
 mod server;
@@ -269,6 +270,12 @@ pub fn app(state: AppState) -> Router {
             "/admin/departments/{id}/members/{account}",
             put(rest_org::admin_set_department_member).delete(rest_org::admin_remove_department_member),
         )
+        .route(
+            "/admin/domains/{domain}/ldap",
+            get(rest_ldap::get_source).put(rest_ldap::set_source).delete(rest_ldap::delete_source),
+        )
+        .route("/admin/domains/{domain}/ldap/test", post(rest_ldap::test_source))
+        .route("/admin/domains/{domain}/ldap/sync", post(rest_ldap::sync))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

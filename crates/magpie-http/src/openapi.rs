@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{files, rest, rest_chat, rest_org, rest_search};
+use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,6 +51,11 @@ use crate::{files, rest, rest_chat, rest_org, rest_search};
         rest_org::admin_delete_department,
         rest_org::admin_set_department_member,
         rest_org::admin_remove_department_member,
+        rest_ldap::get_source,
+        rest_ldap::set_source,
+        rest_ldap::delete_source,
+        rest_ldap::test_source,
+        rest_ldap::sync,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
