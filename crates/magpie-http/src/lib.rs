@@ -272,10 +272,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/admin/domains/{domain}/ldap",
-            get(rest_ldap::get_source).put(rest_ldap::set_source).delete(rest_ldap::delete_source),
+            get(rest_ldap::admin_get_ldap_source)
+                .put(rest_ldap::admin_set_ldap_source)
+                .delete(rest_ldap::admin_delete_ldap_source),
         )
-        .route("/admin/domains/{domain}/ldap/test", post(rest_ldap::test_source))
-        .route("/admin/domains/{domain}/ldap/sync", post(rest_ldap::sync))
+        .route("/admin/domains/{domain}/ldap/test", post(rest_ldap::admin_test_ldap_source))
+        .route("/admin/domains/{domain}/ldap/sync", post(rest_ldap::admin_sync_ldap))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

@@ -20,7 +20,7 @@ pub const PEOPLE_FILTER_DEFAULT: &str = "(objectClass=inetOrgPerson)";
 #[utoipa::path(get, path = "/v1/admin/domains/{domain}/ldap", tag = "admin", security(("bearer" = [])),
     params(("domain" = String, Path)),
     responses((status = 200, body = wire::LdapSource), (status = 404, body = wire::ErrorBody)))]
-pub async fn get_source(
+pub async fn admin_get_ldap_source(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(domain): ApiPath<String>,
@@ -33,7 +33,7 @@ pub async fn get_source(
     params(("domain" = String, Path)), request_body = wire::SetLdapSourceRequest,
     responses((status = 200, body = wire::LdapSource), (status = 400, body = wire::ErrorBody),
         (status = 404, body = wire::ErrorBody)))]
-pub async fn set_source(
+pub async fn admin_set_ldap_source(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(domain): ApiPath<String>,
@@ -48,7 +48,7 @@ pub async fn set_source(
 #[utoipa::path(delete, path = "/v1/admin/domains/{domain}/ldap", tag = "admin", security(("bearer" = [])),
     params(("domain" = String, Path)),
     responses((status = 204, description = "forgotten"), (status = 404, body = wire::ErrorBody)))]
-pub async fn delete_source(
+pub async fn admin_delete_ldap_source(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(domain): ApiPath<String>,
@@ -62,7 +62,7 @@ pub async fn delete_source(
     params(("domain" = String, Path)),
     responses((status = 200, body = wire::LdapTestResult), (status = 400, body = wire::ErrorBody),
         (status = 404, body = wire::ErrorBody), (status = 503, body = wire::ErrorBody)))]
-pub async fn test_source(
+pub async fn admin_test_ldap_source(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(domain): ApiPath<String>,
@@ -77,7 +77,7 @@ pub async fn test_source(
     params(("domain" = String, Path), wire::LdapSyncQuery),
     responses((status = 200, body = wire::LdapSyncReport), (status = 400, body = wire::ErrorBody),
         (status = 404, body = wire::ErrorBody), (status = 503, body = wire::ErrorBody)))]
-pub async fn sync(
+pub async fn admin_sync_ldap(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(domain): ApiPath<String>,
