@@ -18,7 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_member_spans_by_account", include_str!("../migrations/postgres/0008_member_spans_by_account.sql")),
     ("0009_account_name_keys", include_str!("../migrations/postgres/0009_account_name_keys.sql")),
     ("0010_departments", include_str!("../migrations/postgres/0010_departments.sql")),
-    ("0011_ldap", include_str!("../migrations/postgres/0011_ldap.sql")),
+    ("0012_ldap", include_str!("../migrations/postgres/0012_ldap.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once
