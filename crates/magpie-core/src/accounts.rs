@@ -192,6 +192,46 @@ impl Accounts {
         self.account_store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
     }
 
+    /// Creates an account that has no password, of a member of `domain`: one a directory
+    /// source (LDAP) brings, whose owner logs in against the directory. The caller checked who
+    /// may.
+    pub(crate) async fn insert_passwordless(
+        &self,
+        domain: &Domain,
+        name: LoginName,
+        display_name: &str,
+    ) -> Result<Account> {
+        let display_name = names::display_name(display_name)?;
+        let name_keys = crate::directory::keys_of(
+            &self.deps,
+            &crate::directory::NameFields {
+                display_name: &display_name,
+                login: Some(name.as_str()),
+                ..Default::default()
+            },
+        );
+        let new = NewAccount {
+            domain_id: domain.id,
+            domain: domain.name.clone(),
+            name,
+            role: Role::Member,
+            password_hash: None,
+            name_keys,
+            pending_approval: false,
+            display_name,
+            created_at_ms: self.deps.clock.now_ms(),
+        };
+        self.account_store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
+    }
+
+    /// Disables or enables `account` after the caller checked who may: its sessions are
+    /// revoked and its live connections closed at once, as [`Accounts::set_disabled`] does.
+    pub(crate) async fn apply_disabled(&self, account: &Account, disabled: bool) -> Result<()> {
+        let revoked = self.account_store.set_disabled(account.id, disabled, self.deps.clock.now_ms()).await?;
+        self.deps.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
+        Ok(())
+    }
+
     /// The accounts of a domain, for administrators, `limit` at a time after `after`.
     pub async fn list(
         &self,
@@ -335,8 +375,13 @@ impl Accounts {
         if let Some(Some(avatar)) = &patch.avatar {
             crate::files::check_avatar(self.file_store.as_ref(), caller, avatar).await?;
         }
-        let account =
-            self.account_store.update_profile(caller.account.id, &patch).await?.ok_or(Error::NotFound("account"))?;
+        self.apply_profile(caller.account.id, &patch).await
+    }
+
+    /// Writes a validated profile change (no avatar checks: the caller made them), renews the
+    /// name keys and tells the account's devices: what a change by the owner does.
+    pub(crate) async fn apply_profile(&self, id: crate::model::AccountId, patch: &ProfilePatch) -> Result<Account> {
+        let account = self.account_store.update_profile(id, patch).await?.ok_or(Error::NotFound("account"))?;
         // The update cleared the keys if it changed what they are made of; a failure here
         // leaves the account found by login and display name until the next backfill.
         let name_changed = patch.display_name.is_some() || patch.email.is_some() || patch.phone.is_some();
@@ -454,7 +499,7 @@ pub(crate) fn avatar(v: &str) -> Result<String> {
     Ok(v.to_owned())
 }
 
-fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
+pub(crate) fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
     fn optional(value: Option<String>, check: impl FnOnce(&str) -> Result<String>) -> Result<Option<Option<String>>> {
         match value {
             None => Ok(None),

@@ -88,6 +88,7 @@ pub struct Auth {
     session_store: Arc<dyn SessionStore>,
     limits: Arc<LoginLimits>,
     accounts: Accounts,
+    ldap: crate::ldap::Ldap,
 }
 
 /// The counters that keep password guessing slow without letting it lock owners out.
@@ -125,7 +126,7 @@ enum Source<'a> {
 }
 
 impl Auth {
-    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts) -> Auth {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts, ldap: crate::ldap::Ldap) -> Auth {
         let s = &deps.settings;
         let hourly = |name, events_max| Limit { name, events_max, window_ms: HOUR_MS };
         let slow_ms = crate::settings::millis(s.login_slow_interval_secs).max(1);
@@ -142,7 +143,14 @@ impl Auth {
             signups_by_ip: hourly("registrations_per_ip", s.registrations_per_ip_per_hour_max),
             signups_by_domain: hourly("registrations_per_domain", s.registrations_per_domain_per_hour_max),
         });
-        Auth { deps, account_store: stores.accounts.clone(), session_store: stores.sessions.clone(), limits, accounts }
+        Auth {
+            deps,
+            account_store: stores.accounts.clone(),
+            session_store: stores.sessions.clone(),
+            limits,
+            accounts,
+            ldap,
+        }
     }
 
     /// Checks a password and opens a session. Unknown accounts and wrong passwords get the
@@ -168,7 +176,28 @@ impl Auth {
         };
         let hash = found.as_ref().and_then(|a| a.password_hash.as_deref());
         let known = matches!(source, Source::KnownDevice(_));
-        let checked = self.check_password(&account_key, found.as_ref(), source, request.password, hash).await;
+        // An account from a directory whose domain logs in against it: the directory checks the
+        // password, under the same limits.
+        let directory = match found.as_ref().filter(|a| a.password_hash.is_none()) {
+            Some(account) => self.ldap.login_target(account).await?,
+            None => None,
+        };
+        let checked = match directory {
+            Some((dir, dn)) => {
+                let attempt = self.take_attempt(&account_key, found.as_ref(), source).await;
+                match attempt {
+                    Err(e) => Err(e),
+                    Ok(attempt) => match self.ldap.bind(&dir, &dn, request.password).await {
+                        Ok(false) => Err(Error::InvalidCredentials),
+                        other => {
+                            attempt.refund(self).await;
+                            other.map(drop)
+                        }
+                    },
+                }
+            }
+            None => self.check_password(&account_key, found.as_ref(), source, request.password, hash).await,
+        };
         // Every authentication decision is logged (never the password), with where it came
         // from; values are written with `?` so that a crafted one cannot forge log lines.
         let log = |outcome: &str| {

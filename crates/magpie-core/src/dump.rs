@@ -44,6 +44,8 @@ pub const TABLES: &[&str] = &[
     "department_members",
     "invitations",
     "applications",
+    "ldap_sources",
+    "ldap_accounts",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -17,6 +17,7 @@ mod fanout;
 pub mod files;
 pub mod follow;
 pub mod images;
+pub mod ldap;
 pub mod limiter;
 pub mod marks;
 pub mod messages;
@@ -54,6 +55,7 @@ pub struct Core {
     pub conversations: conversations::Conversations,
     pub directory: directory::Directory,
     pub org: org::Org,
+    pub ldap: ldap::Ldap,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
@@ -101,10 +103,12 @@ impl Core {
             passwords,
             live: live.clone(),
             names: std::sync::OnceLock::new(),
+            directory: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let accounts = accounts::Accounts::new(deps.clone(), s);
-        let auth = auth::Auth::new(deps.clone(), s, accounts.clone());
+        let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone());
+        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone());
         let contacts = contacts::Contacts::new(deps.clone(), s, accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), s, accounts.clone(), contacts.clone());
         let files = files::Files::new(deps.clone(), s);
@@ -128,6 +132,7 @@ impl Core {
             conversations,
             directory,
             org,
+            ldap,
             messages,
             presence,
             previews,
@@ -148,6 +153,13 @@ impl Core {
     /// Lets the core fetch link previews through `fetcher` (without one, previews are off).
     pub fn with_link_fetcher(mut self, fetcher: Arc<dyn LinkFetcher>) -> Core {
         self.previews = self.previews.with_fetcher(fetcher);
+        self
+    }
+
+    /// Lets the core reach LDAP directories through `connector` (directory sync and login;
+    /// without one, they answer `unavailable`). A second connector is ignored.
+    pub fn with_directory_connector(self, connector: Arc<dyn ldap::DirectoryConnector>) -> Core {
+        let _ = self.directory.deps().directory.set(connector);
         self
     }
 
@@ -180,4 +192,6 @@ pub(crate) struct Deps {
     /// How names are found ([`Core::with_name_matcher`]); without it, people and group
     /// search are unavailable and accounts keep no name keys.
     pub(crate) names: std::sync::OnceLock<Arc<dyn directory::NameMatcher>>,
+    /// How LDAP directories are reached ([`Core::with_directory_connector`]).
+    pub(crate) directory: std::sync::OnceLock<Arc<dyn ldap::DirectoryConnector>>,
 }

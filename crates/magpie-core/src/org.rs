@@ -418,6 +418,10 @@ fn department_name(name: &str) -> Result<String> {
 }
 
 /// The `(id, name)`s from the top of the tree down to `id`.
+pub(crate) fn path_of(by_id: &HashMap<DepartmentId, &Department>, id: DepartmentId) -> Vec<(DepartmentId, String)> {
+    path(by_id, id)
+}
+
 fn path(by_id: &HashMap<DepartmentId, &Department>, id: DepartmentId) -> Vec<(DepartmentId, String)> {
     let mut path = vec![];
     let mut at = Some(id);

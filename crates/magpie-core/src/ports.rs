@@ -45,6 +45,7 @@ pub struct Stores {
     pub scheduled: Arc<dyn ScheduledStore>,
     pub previews: Arc<dyn PreviewStore>,
     pub org: Arc<dyn OrgStore>,
+    pub ldap: Arc<dyn LdapStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -67,7 +68,8 @@ impl Stores {
             + ThreadStore
             + ScheduledStore
             + PreviewStore
-            + OrgStore,
+            + OrgStore
+            + LdapStore,
     {
         Stores {
             accounts: store.clone(),
@@ -81,7 +83,8 @@ impl Stores {
             scheduled: store.clone(),
             cursors: store.clone(),
             previews: store.clone(),
-            org: store,
+            org: store.clone(),
+            ldap: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -599,6 +602,33 @@ pub trait OrgStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<crate::org::DepartmentMember>>;
     /// The departments an account is in, with its title in each, by department id.
     async fn departments_of(&self, account: AccountId) -> StoreResult<Vec<(crate::org::DepartmentId, Option<String>)>>;
+}
+
+/// Each domain's directory source and the accounts that came from it (see [`crate::ldap`]).
+#[async_trait]
+pub trait LdapStore: Send + Sync + 'static {
+    async fn ldap_source(&self, domain: DomainId) -> StoreResult<Option<crate::ldap::LdapSource>>;
+    /// Sets the domain's source (replacing one), due for a scheduled sync at `next_sync_at_ms`
+    /// (`None`: only on demand).
+    async fn put_ldap_source(
+        &self,
+        domain: DomainId,
+        source: &crate::ldap::LdapSource,
+        next_sync_at_ms: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Forgets the domain's source (its accounts' links stay); false if it had none.
+    async fn delete_ldap_source(&self, domain: DomainId) -> StoreResult<bool>;
+    /// Every account of the domain that came from its directory.
+    async fn ldap_links(&self, domain: DomainId) -> StoreResult<Vec<crate::ldap::LdapLink>>;
+    async fn ldap_link_of(&self, account: AccountId) -> StoreResult<Option<crate::ldap::LdapLink>>;
+    /// Links an account to an entry, or moves the entry's link to its new DN: one link per
+    /// `(domain, key)` and per account.
+    async fn put_ldap_link(&self, link: &crate::ldap::LdapLink) -> StoreResult<()>;
+    /// Claims up to `limit` domains whose scheduled sync is due at `now_ms`: each claimed one
+    /// is due again only at `now_ms + lease_ms`, atomically, so that one node of a cluster
+    /// syncs a domain at a time (until the claimer sets the next time, or its lease runs out).
+    async fn claim_ldap_syncs(&self, now_ms: i64, lease_ms: i64, limit: usize) -> StoreResult<Vec<DomainId>>;
+    async fn set_ldap_next_sync(&self, domain: DomainId, at_ms: Option<i64>) -> StoreResult<()>;
 }
 
 /// Where each durable follower of the log stands, so that it resumes there after a restart.

@@ -17,6 +17,7 @@ pub mod parse;
 mod registry;
 mod rest;
 mod rest_chat;
+pub mod rest_ldap;
 mod rest_org;
 mod rest_search;
 mod server;
@@ -277,6 +278,14 @@ pub fn app(state: AppState) -> Router {
             "/admin/departments/{id}/members/{account}",
             put(rest_org::admin_set_department_member).delete(rest_org::admin_remove_department_member),
         )
+        .route(
+            "/admin/domains/{domain}/ldap",
+            get(rest_ldap::admin_get_ldap_source)
+                .put(rest_ldap::admin_set_ldap_source)
+                .delete(rest_ldap::admin_delete_ldap_source),
+        )
+        .route("/admin/domains/{domain}/ldap/test", post(rest_ldap::admin_test_ldap_source))
+        .route("/admin/domains/{domain}/ldap/sync", post(rest_ldap::admin_sync_ldap))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))
         .route("/conversations/{id}/delivered", post(rest_chat::mark_delivered))
         .route("/sync", get(rest_chat::sync))

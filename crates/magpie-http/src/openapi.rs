@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{files, rest, rest_chat, rest_org, rest_search};
+use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -53,6 +53,11 @@ use crate::{files, rest, rest_chat, rest_org, rest_search};
         rest_org::admin_delete_department,
         rest_org::admin_set_department_member,
         rest_org::admin_remove_department_member,
+        rest_ldap::admin_get_ldap_source,
+        rest_ldap::admin_set_ldap_source,
+        rest_ldap::admin_delete_ldap_source,
+        rest_ldap::admin_test_ldap_source,
+        rest_ldap::admin_sync_ldap,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,

@@ -38,6 +38,7 @@ mod chat;
 mod contacts;
 mod dump;
 mod files;
+mod ldap;
 mod migrate;
 mod org;
 mod previews;

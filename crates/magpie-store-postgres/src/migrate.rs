@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_account_name_keys", include_str!("../migrations/postgres/0009_account_name_keys.sql")),
     ("0010_departments", include_str!("../migrations/postgres/0010_departments.sql")),
     ("0011_registration_modes", include_str!("../migrations/postgres/0011_registration_modes.sql")),
+    ("0012_ldap", include_str!("../migrations/postgres/0012_ldap.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

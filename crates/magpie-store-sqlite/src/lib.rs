@@ -22,6 +22,7 @@ mod chat;
 mod contacts;
 pub mod dump;
 mod files;
+mod ldap;
 mod migrate;
 mod org;
 mod previews;

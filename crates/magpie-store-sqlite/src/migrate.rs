@@ -25,6 +25,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0015_account_name_keys", include_str!("../migrations/sqlite/0015_account_name_keys.sql")),
     ("0016_departments", include_str!("../migrations/sqlite/0016_departments.sql")),
     ("0017_registration_modes", include_str!("../migrations/sqlite/0017_registration_modes.sql")),
+    ("0018_ldap", include_str!("../migrations/sqlite/0018_ldap.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

@@ -47,6 +47,7 @@ pub mod delivery;
 pub mod files;
 mod fixtures;
 pub mod keep;
+pub mod ldap;
 pub mod log;
 pub mod org;
 pub mod presence;
@@ -152,6 +153,9 @@ macro_rules! __for_each_check {
             org::departments_form_a_bounded_tree,
             org::moves_keep_it_a_tree,
             org::people_are_in_departments_with_titles,
+            ldap::a_source_is_kept_per_domain,
+            ldap::links_follow_entries,
+            ldap::a_due_sync_is_claimed_once,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -146,3 +146,131 @@ pub struct DepartmentMembersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
+
+/// Which directory attribute holds what (docs/protocol.md §11.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapAttributes {
+    /// Default `uid` (Active Directory: `sAMAccountName`).
+    pub login: String,
+    /// Default `cn` (Active Directory: `displayName`).
+    pub display_name: String,
+    /// Default `mail`.
+    pub email: String,
+    /// Default `telephoneNumber` (or `mobile`).
+    pub phone: String,
+    /// Default `title`.
+    pub title: String,
+    /// Default `manager`.
+    pub manager: String,
+    /// An attribute naming the department as a path with `/`; absent: the entry's
+    /// organisational units make its department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+}
+
+/// `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapSource {
+    pub url: String,
+    pub starttls: bool,
+    pub bind_dn: String,
+    /// Whether a bind password is stored (it is never shown).
+    pub bind_password_set: bool,
+    pub base_dns: Vec<String>,
+    pub people_filter: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_filter: Option<String>,
+    pub attributes: LdapAttributes,
+    pub login_enabled: bool,
+    pub sync_interval_secs: u64,
+}
+
+/// `PUT /v1/admin/domains/{domain}/ldap`: sets the domain's directory source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SetLdapSourceRequest {
+    /// `ldap://host:port` or `ldaps://host:port`.
+    pub url: String,
+    /// Upgrade an `ldap://` connection with StartTLS.
+    #[serde(default)]
+    pub starttls: bool,
+    #[serde(default)]
+    pub bind_dn: String,
+    /// Absent: keep the stored one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind_password: Option<String>,
+    pub base_dns: Vec<String>,
+    /// Default `(objectClass=inetOrgPerson)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_filter: Option<String>,
+    /// People matched by it are disabled in Magpie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_filter: Option<String>,
+    /// Absent: the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<LdapAttributes>,
+    /// Accounts from the directory log in with their directory password.
+    #[serde(default)]
+    pub login_enabled: bool,
+    /// 0 (the default): sync only on demand; else at least 60.
+    #[serde(default)]
+    pub sync_interval_secs: u64,
+}
+
+/// `POST /v1/admin/domains/{domain}/ldap/test`: the directory answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapTestResult {
+    /// People the filter finds under the base DNs.
+    pub people: u64,
+}
+
+/// `POST /v1/admin/domains/{domain}/ldap/sync`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LdapSyncQuery {
+    /// Report what a sync would change, and change nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+/// One change of a sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapChange {
+    /// `create_account`, `update_account`, `disable_account`, `enable_account`,
+    /// `create_department`, `join_department`, `leave_department` or `skip`.
+    pub op: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// A department's path of names, with `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The profile fields an update changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Why: `disabled` or `deleted` for a disabled account, the cause of a skip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The entry a skip is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dn: Option<String>,
+}
+
+/// What a sync changed (with `dry_run`, would change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapSyncReport {
+    pub dry_run: bool,
+    pub people_seen: u64,
+    pub accounts_created: u64,
+    pub accounts_updated: u64,
+    pub accounts_disabled: u64,
+    pub accounts_enabled: u64,
+    pub departments_created: u64,
+    pub memberships_set: u64,
+    pub memberships_removed: u64,
+    pub skipped: u64,
+    /// The first 200 changes, in the order they apply.
+    pub changes: Vec<LdapChange>,
+}

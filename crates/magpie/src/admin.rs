@@ -44,6 +44,12 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: DeptCommand,
     },
+    /// A domain's LDAP / Active Directory source: its settings, a connection test, and syncs
+    /// (creating, updating and disabling accounts, departments from OUs).
+    Ldap {
+        #[command(subcommand)]
+        command: LdapCommand,
+    },
     /// The message search index of this node (under the data directory).
     Search {
         #[command(subcommand)]
@@ -61,6 +67,75 @@ pub enum AdminCommand {
         /// it. Without it, the files stay in the data directory for the nodes to share.
         #[arg(long)]
         blobs: Option<String>,
+    },
+}
+
+// Parsed once per process from the command line: the size of `Set` costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum LdapCommand {
+    /// Set the domain's directory source (replacing the settings it had; the bind password is
+    /// kept unless --bind-password-stdin gives a new one).
+    Set {
+        /// ldap://host:port or ldaps://host:port.
+        #[arg(long)]
+        url: String,
+        /// Upgrade an ldap:// connection with StartTLS.
+        #[arg(long)]
+        starttls: bool,
+        #[arg(long, default_value = "")]
+        bind_dn: String,
+        /// Read the bind password from standard input.
+        #[arg(long)]
+        bind_password_stdin: bool,
+        /// A base DN to search under (repeat for more).
+        #[arg(long = "base", required = true)]
+        base_dns: Vec<String>,
+        #[arg(long, default_value = "(objectClass=inetOrgPerson)")]
+        people_filter: String,
+        /// People matched by this filter too are disabled in Magpie.
+        #[arg(long)]
+        disabled_filter: Option<String>,
+        /// The login name's attribute (uid; sAMAccountName for Active Directory).
+        #[arg(long, default_value = "uid")]
+        login_attribute: String,
+        /// The display name's attribute (cn; displayName for Active Directory).
+        #[arg(long, default_value = "cn")]
+        display_name_attribute: String,
+        /// An attribute naming the department (a path with /) instead of the OUs.
+        #[arg(long)]
+        department_attribute: Option<String>,
+        /// Accounts from the directory log in with their directory password.
+        #[arg(long)]
+        login: bool,
+        /// Seconds between scheduled syncs (0: only on demand; else at least 60).
+        #[arg(long, default_value_t = 0)]
+        sync_interval_secs: u64,
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Show the domain's directory source (never its password).
+    Show {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Forget the domain's directory source (its accounts stay).
+    Rm {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Connect, bind and count the people the filter finds.
+    Test {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Sync the domain with its directory now, and print what changed (JSON).
+    Sync {
+        /// Print what a sync would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        domain: Option<String>,
     },
 }
 
@@ -293,7 +368,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         return reindex(&config, &stores).await;
     }
     let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections))
-        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher));
+        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher))
+        .with_directory_connector(Arc::new(magpie_ldap::LdapConnector::default()));
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
     let addr = |name: &str, domain: &Option<String>| -> String {
@@ -327,6 +403,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             }
         },
         AdminCommand::Dept { command } => dept(&core, &config.domain, command).await?,
+        AdminCommand::Ldap { command } => ldap(&core, &config.domain, command).await?,
         // Handled before anything was opened, or before the core was built.
         AdminCommand::Migrate { .. } | AdminCommand::Search { .. } => {}
         AdminCommand::User { command } => match command {
@@ -406,6 +483,73 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 println!("revoked invitation {id}");
             }
         },
+    }
+    Ok(())
+}
+
+/// `admin ldap …`.
+async fn ldap(core: &Core, default_domain: &str, command: LdapCommand) -> anyhow::Result<()> {
+    let op = Actor::Operator;
+    let domain_of = |d: Option<String>| d.unwrap_or_else(|| default_domain.to_owned());
+    let show = |s: &magpie_core::ldap::LdapSource| -> anyhow::Result<()> {
+        // The password is never printed: only whether one is stored.
+        let mut shown = s.clone();
+        let set = !shown.bind_password.is_empty();
+        shown.bind_password = if set { "(set)".into() } else { String::new() };
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+        Ok(())
+    };
+    match command {
+        LdapCommand::Set {
+            url,
+            starttls,
+            bind_dn,
+            bind_password_stdin,
+            base_dns,
+            people_filter,
+            disabled_filter,
+            login_attribute,
+            display_name_attribute,
+            department_attribute,
+            login,
+            sync_interval_secs,
+            domain,
+        } => {
+            let password = if bind_password_stdin { Some(read_password()?) } else { None };
+            let attributes = magpie_core::ldap::AttributeMap {
+                login: login_attribute,
+                display_name: display_name_attribute,
+                department: department_attribute,
+                ..Default::default()
+            };
+            let source = magpie_core::ldap::LdapSource {
+                url,
+                starttls,
+                bind_dn,
+                bind_password: String::new(),
+                base_dns,
+                people_filter,
+                disabled_filter,
+                attributes,
+                login_enabled: login,
+                sync_interval_secs,
+            };
+            show(&core.ldap.set_source(op, &domain_of(domain), source, password).await?)?;
+        }
+        LdapCommand::Show { domain } => show(&core.ldap.source(op, &domain_of(domain)).await?)?,
+        LdapCommand::Rm { domain } => {
+            let domain = domain_of(domain);
+            core.ldap.delete_source(op, &domain).await?;
+            println!("forgot the directory source of {domain}");
+        }
+        LdapCommand::Test { domain } => {
+            let people = core.ldap.test(op, &domain_of(domain)).await?;
+            println!("connected: {people} people found");
+        }
+        LdapCommand::Sync { dry_run, domain } => {
+            let report = core.ldap.sync(op, &domain_of(domain), dry_run).await?;
+            println!("{}", serde_json::to_string_pretty(&magpie_http::rest_ldap::report_to_wire(&report))?);
+        }
     }
     Ok(())
 }

@@ -18,6 +18,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{BusKind, Config, DatabaseKind, redact_url};
 
+/// How often a node looks for directory syncs that are due.
+const LDAP_SCHEDULE_CHECK_INTERVAL: Duration = Duration::from_secs(15);
+
 /// Wakes a follower of the log may fall behind before it misses some (and reads the store
 /// instead). Each holds one commit's items.
 const BUS_WAKES_MAX: usize = 1024;
@@ -179,7 +182,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let fetcher = magpie_fetch::HttpFetcher::new(config.fetch_config()?)?;
     let mut core = Core::new(settings, stores, blobs, bus, Arc::new(SystemClock), live.clone())
         .with_link_fetcher(Arc::new(fetcher))
-        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher));
+        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher))
+        .with_directory_connector(Arc::new(magpie_ldap::LdapConnector::default()));
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)
@@ -213,6 +217,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(prune_periodically(core.clone()));
     // Scheduled messages that fell due while no server ran are sent now; the rest at their time.
     core.scheduled.spawn_sender();
+    // Scheduled directory syncs: each node looks for due ones; a claim in the store lets one
+    // node sync a domain at a time.
+    core.ldap.spawn_scheduler(LDAP_SCHEDULE_CHECK_INTERVAL);
 
     // Catch SIGTERM and SIGINT from now on: a signal that came between the line below and the
     // first poll of the server would otherwise kill the process without a shutdown.

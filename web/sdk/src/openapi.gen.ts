@@ -383,6 +383,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/domains/{domain}/ldap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password. */
+        get: operations["admin_get_ldap_source"];
+        /** `PUT /v1/admin/domains/{domain}/ldap`: sets the domain's directory source. */
+        put: operations["admin_set_ldap_source"];
+        post?: never;
+        /** `DELETE /v1/admin/domains/{domain}/ldap`: forgets the domain's directory source. */
+        delete: operations["admin_delete_ldap_source"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/ldap/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/domains/{domain}/ldap/sync`: syncs the domain with its directory now, or
+         *     with `dry_run=true` reports what a sync would change.
+         */
+        post: operations["admin_sync_ldap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/ldap/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/admin/domains/{domain}/ldap/test`: connects, binds and counts the people found. */
+        post: operations["admin_test_ldap_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/stickers": {
         parameters: {
             query?: never;
@@ -2232,6 +2288,92 @@ export interface components {
         InvitationList: {
             invitations: components["schemas"]["InvitationInfo"][];
         };
+        /** @description Which directory attribute holds what (docs/protocol.md §11.4). */
+        LdapAttributes: {
+            /**
+             * @description An attribute naming the department as a path with `/`; absent: the entry's
+             *     organisational units make its department.
+             */
+            department?: string | null;
+            /** @description Default `cn` (Active Directory: `displayName`). */
+            display_name: string;
+            /** @description Default `mail`. */
+            email: string;
+            /** @description Default `uid` (Active Directory: `sAMAccountName`). */
+            login: string;
+            /** @description Default `manager`. */
+            manager: string;
+            /** @description Default `telephoneNumber` (or `mobile`). */
+            phone: string;
+            /** @description Default `title`. */
+            title: string;
+        };
+        /** @description One change of a sync. */
+        LdapChange: {
+            account?: string | null;
+            /** @description A department's path of names, with `/`. */
+            department?: string | null;
+            display_name?: string | null;
+            /** @description The entry a skip is about. */
+            dn?: string | null;
+            /** @description The profile fields an update changes. */
+            fields?: string[];
+            /**
+             * @description `create_account`, `update_account`, `disable_account`, `enable_account`,
+             *     `create_department`, `join_department`, `leave_department` or `skip`.
+             */
+            op: string;
+            /** @description Why: `disabled` or `deleted` for a disabled account, the cause of a skip. */
+            reason?: string | null;
+            title?: string | null;
+        };
+        /** @description `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password. */
+        LdapSource: {
+            attributes: components["schemas"]["LdapAttributes"];
+            base_dns: string[];
+            bind_dn: string;
+            /** @description Whether a bind password is stored (it is never shown). */
+            bind_password_set: boolean;
+            disabled_filter?: string | null;
+            login_enabled: boolean;
+            people_filter: string;
+            starttls: boolean;
+            /** Format: int64 */
+            sync_interval_secs: number;
+            url: string;
+        };
+        /** @description What a sync changed (with `dry_run`, would change). */
+        LdapSyncReport: {
+            /** Format: int64 */
+            accounts_created: number;
+            /** Format: int64 */
+            accounts_disabled: number;
+            /** Format: int64 */
+            accounts_enabled: number;
+            /** Format: int64 */
+            accounts_updated: number;
+            /** @description The first 200 changes, in the order they apply. */
+            changes: components["schemas"]["LdapChange"][];
+            /** Format: int64 */
+            departments_created: number;
+            dry_run: boolean;
+            /** Format: int64 */
+            memberships_removed: number;
+            /** Format: int64 */
+            memberships_set: number;
+            /** Format: int64 */
+            people_seen: number;
+            /** Format: int64 */
+            skipped: number;
+        };
+        /** @description `POST /v1/admin/domains/{domain}/ldap/test`: the directory answered. */
+        LdapTestResult: {
+            /**
+             * Format: int64
+             * @description People the filter finds under the base DNs.
+             */
+            people: number;
+        };
         /**
          * @description Why a membership ended.
          * @enum {string}
@@ -2772,6 +2914,29 @@ export interface components {
         SetDepartmentMemberRequest: {
             /** @description At most 64 characters; absent or empty for none. */
             title?: string | null;
+        };
+        /** @description `PUT /v1/admin/domains/{domain}/ldap`: sets the domain's directory source. */
+        SetLdapSourceRequest: {
+            attributes?: null | components["schemas"]["LdapAttributes"];
+            base_dns: string[];
+            bind_dn?: string;
+            /** @description Absent: keep the stored one. */
+            bind_password?: string | null;
+            /** @description People matched by it are disabled in Magpie. */
+            disabled_filter?: string | null;
+            /** @description Accounts from the directory log in with their directory password. */
+            login_enabled?: boolean;
+            /** @description Default `(objectClass=inetOrgPerson)`. */
+            people_filter?: string | null;
+            /** @description Upgrade an `ldap://` connection with StartTLS. */
+            starttls?: boolean;
+            /**
+             * Format: int64
+             * @description 0 (the default): sync only on demand; else at least 60.
+             */
+            sync_interval_secs?: number;
+            /** @description `ldap://host:port` or `ldaps://host:port`. */
+            url: string;
         };
         /** @description `PUT /v1/me/presence`: `online`, `away` or `busy`, and a status text (`""` clears it). */
         SetPresenceRequest: {
@@ -4098,6 +4263,242 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_get_ldap_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapSource"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_set_ldap_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetLdapSourceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapSource"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_delete_ldap_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_sync_ldap: {
+        parameters: {
+            query?: {
+                /** @description Report what a sync would change, and change nothing. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapSyncReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_test_ldap_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapTestResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

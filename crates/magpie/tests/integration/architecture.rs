@@ -25,7 +25,7 @@ const HTTP: &[&str] = &[
     "tungstenite",
     "tokio-tungstenite",
 ];
-/// Crates that reach a database, a bus or object storage.
+/// Crates that reach a database, a bus, object storage or a directory.
 const STORAGE: &[&str] = &[
     "rusqlite",
     "libsqlite3-sys",
@@ -36,6 +36,7 @@ const STORAGE: &[&str] = &[
     "diesel",
     "redis",
     "object_store",
+    "ldap3",
 ];
 /// The protocol's crate and the OpenAPI derives that only the protocol and the transport use.
 const WIRE: &[&str] = &["magpie-wire", "utoipa"];
@@ -47,6 +48,7 @@ const ADAPTERS: &[&str] = &[
     "magpie-blobs",
     "magpie-blobs-s3",
     "magpie-fetch",
+    "magpie-ldap",
 ];
 /// Adapters that reach their service over HTTP as its client (S3 is an HTTP API), and the
 /// server-side HTTP crates that they still may not reach.

@@ -19,6 +19,7 @@ mod files;
 mod groups;
 mod hardening;
 mod keep;
+mod ldap;
 mod lifecycle;
 mod messaging;
 mod names;

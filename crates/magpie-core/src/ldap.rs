@@ -1,0 +1,926 @@
+//! LDAP and Active Directory as a domain's directory source (docs/protocol.md §11.4): the
+//! source's settings, the sync that makes the domain's accounts and departments follow the
+//! directory, and login by binding as the person.
+//!
+//! **What the sync owns.** An account that a sync created, or took over, is *linked* to its
+//! directory entry by the entry's stable key (`entryUUID` in OpenLDAP, `objectGUID` in Active
+//! Directory; its DN where the server has neither), so that a rename or a move in the directory
+//! is the same account in Magpie. A linked account's display name, email and phone and its
+//! departments (with titles) are the directory's: the sync sets them and takes the account out
+//! of departments the directory no longer puts it in. Accounts that are not linked, and
+//! departments nobody is put in by the directory, are never touched.
+//!
+//! **Invariants.** A sync computes a [`Plan`] from what the directory says and what the store
+//! holds, and a dry run stops there; the real run applies the plan through the same paths as
+//! any other change (a disabled account's sessions are revoked and its sockets closed at once).
+//! Applying a plan and syncing again finds nothing to do: the plan compares the values the
+//! store would hold after validation, not the raw attributes. Nothing here talks to the
+//! network: the [`DirectoryConnector`] port does, in an adapter.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{Accounts, ProfileUpdate, validate_patch};
+use crate::model::{Account, AccountId, Actor, Domain, DomainId, ProfilePatch};
+use crate::names::{DomainName, LoginName};
+use crate::org::{DEPARTMENTS_PER_ACCOUNT_MAX, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX, DepartmentId, NewDepartment};
+use crate::ports::{AccountStore, LdapStore, OrgStore, Stores};
+use crate::{Deps, Error, Result};
+
+/// Most entries one search of a sync reads; a directory larger than this is refused with
+/// `limit_exceeded` rather than read in part (a partial read would disable the rest).
+pub const ENTRIES_PER_SEARCH_MAX: usize = 200_000;
+/// Most changes a sync's report lists one by one (the counts cover them all).
+pub const REPORT_CHANGES_MAX: usize = 200;
+/// Most base DNs a source searches.
+pub const BASE_DNS_MAX: usize = 16;
+/// Longest setting of a source (a URL, a DN, a filter, an attribute name), in bytes.
+pub const SETTING_BYTES_MAX: usize = 1024;
+/// Shortest interval between scheduled syncs, in seconds (0 turns them off).
+pub const SYNC_INTERVAL_SECS_MIN: u64 = 60;
+/// How long a node that claimed a domain's scheduled sync holds it before another node may
+/// take it over (a node that died mid-sync), in milliseconds.
+pub const SYNC_LEASE_MS: i64 = 10 * 60 * 1000;
+
+/// Which attribute holds what. The defaults suit OpenLDAP's `inetOrgPerson`; Active
+/// Directory uses `sAMAccountName` and `displayName`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AttributeMap {
+    pub login: String,
+    pub display_name: String,
+    pub email: String,
+    pub phone: String,
+    pub title: String,
+    pub manager: String,
+    /// An attribute naming the person's department (a path of names with `/`); `None` puts
+    /// people in the departments their organisational units make.
+    pub department: Option<String>,
+}
+
+impl Default for AttributeMap {
+    fn default() -> Self {
+        AttributeMap {
+            login: "uid".into(),
+            display_name: "cn".into(),
+            email: "mail".into(),
+            phone: "telephoneNumber".into(),
+            title: "title".into(),
+            manager: "manager".into(),
+            department: None,
+        }
+    }
+}
+
+/// A domain's directory source, as its administrators set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LdapSource {
+    /// `ldap://host:port` or `ldaps://host:port`.
+    pub url: String,
+    /// Upgrade an `ldap://` connection with StartTLS before binding.
+    pub starttls: bool,
+    pub bind_dn: String,
+    /// Stored, never shown by any interface.
+    pub bind_password: String,
+    pub base_dns: Vec<String>,
+    pub people_filter: String,
+    /// Entries matched by this filter as well as the people filter are disabled in Magpie;
+    /// Active Directory's disabled flag (`userAccountControl` bit 2) is honoured without it.
+    pub disabled_filter: Option<String>,
+    pub attributes: AttributeMap,
+    /// Accounts from the directory log in by binding as their entry with their password.
+    pub login_enabled: bool,
+    /// Seconds between scheduled syncs; 0 syncs only on demand.
+    pub sync_interval_secs: u64,
+}
+
+/// A directory entry as a search returns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirEntry {
+    pub dn: String,
+    /// Its stable key (`entryUUID`, `objectGUID` in hex), if the server has one.
+    pub key: Option<String>,
+    /// Values by attribute name, in lower case.
+    pub attrs: HashMap<String, Vec<String>>,
+}
+
+impl DirEntry {
+    fn first(&self, attr: &str) -> Option<&str> {
+        self.attrs.get(&attr.to_ascii_lowercase()).and_then(|v| v.first()).map(String::as_str)
+    }
+}
+
+/// Why the directory could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryError {
+    /// Not reachable, or it did not answer in time: try again later.
+    #[error("directory unavailable: {0}")]
+    Unavailable(String),
+    /// It answered with a refusal (wrong service credentials, a bad filter or base).
+    #[error("directory refused: {0}")]
+    Refused(String),
+    /// More entries than the sync reads.
+    #[error("too many entries")]
+    TooMany,
+}
+
+/// The network side of a directory source: the one place that speaks LDAP.
+#[async_trait]
+pub trait DirectoryConnector: Send + Sync + 'static {
+    /// Binds as the source's service account and reads every entry under `base` that
+    /// matches `filter` (paged), with `attrs` (and the entry's stable key); at most
+    /// `entries_max` of them, else [`DirectoryError::TooMany`].
+    async fn search(
+        &self,
+        source: &LdapSource,
+        base: &str,
+        filter: &str,
+        attrs: &[String],
+        entries_max: usize,
+    ) -> std::result::Result<Vec<DirEntry>, DirectoryError>;
+
+    /// Binds as `dn` with `password`: `Ok(true)` if the directory accepts it, `Ok(false)` if it
+    /// refuses the credentials.
+    async fn bind(&self, source: &LdapSource, dn: &str, password: &str) -> std::result::Result<bool, DirectoryError>;
+}
+
+/// An account that came from the directory, and the entry it follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdapLink {
+    pub domain_id: DomainId,
+    /// The entry's stable key (see [`DirEntry::key`]), else its DN in lower case.
+    pub key: String,
+    pub account: AccountId,
+    /// The entry's DN at the last sync: what a login binds as.
+    pub dn: String,
+}
+
+/// One change a sync makes (or would make).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateAccount {
+        account: String,
+        display_name: String,
+    },
+    /// The fields whose values change: `display_name`, `email`, `phone`.
+    UpdateAccount {
+        account: String,
+        fields: Vec<&'static str>,
+    },
+    /// `reason`: `disabled` in the directory, or `deleted` from it.
+    DisableAccount {
+        account: String,
+        reason: &'static str,
+    },
+    EnableAccount {
+        account: String,
+    },
+    CreateDepartment {
+        path: String,
+    },
+    /// Into a department, or a new title there.
+    JoinDepartment {
+        account: String,
+        path: String,
+        title: Option<String>,
+    },
+    LeaveDepartment {
+        account: String,
+        path: String,
+    },
+    /// An entry the sync leaves alone, and why.
+    Skip {
+        dn: String,
+        reason: String,
+    },
+}
+
+/// What a sync changed (or, for a dry run, would change).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub dry_run: bool,
+    pub people_seen: u64,
+    pub accounts_created: u64,
+    pub accounts_updated: u64,
+    pub accounts_disabled: u64,
+    pub accounts_enabled: u64,
+    pub departments_created: u64,
+    pub memberships_set: u64,
+    pub memberships_removed: u64,
+    pub skipped: u64,
+    /// The first [`REPORT_CHANGES_MAX`] changes, in the order they apply.
+    pub changes: Vec<Change>,
+}
+
+impl SyncReport {
+    fn count(&mut self, change: &Change) {
+        match change {
+            Change::CreateAccount { .. } => self.accounts_created += 1,
+            Change::UpdateAccount { .. } => self.accounts_updated += 1,
+            Change::DisableAccount { .. } => self.accounts_disabled += 1,
+            Change::EnableAccount { .. } => self.accounts_enabled += 1,
+            Change::CreateDepartment { .. } => self.departments_created += 1,
+            Change::JoinDepartment { .. } => self.memberships_set += 1,
+            Change::LeaveDepartment { .. } => self.memberships_removed += 1,
+            Change::Skip { .. } => self.skipped += 1,
+        }
+        if self.changes.len() < REPORT_CHANGES_MAX {
+            self.changes.push(change.clone());
+        }
+    }
+
+    /// Whether the sync changed nothing (entries it skipped aside).
+    pub fn is_empty(&self) -> bool {
+        self.accounts_created
+            + self.accounts_updated
+            + self.accounts_disabled
+            + self.accounts_enabled
+            + self.departments_created
+            + self.memberships_set
+            + self.memberships_removed
+            == 0
+    }
+}
+
+/// A person as the directory describes them, after the attribute map.
+#[derive(Debug, Clone)]
+struct Person {
+    key: String,
+    dn: String,
+    login: LoginName,
+    /// The validated profile the account should have.
+    profile: ProfilePatch,
+    /// Their department as a path of names from the top; empty for none.
+    department: Vec<String>,
+    title: Option<String>,
+    disabled: bool,
+}
+
+/// One step of a plan, in the terms the store needs to apply it.
+#[derive(Debug, Clone)]
+enum Step {
+    CreateDepartment(Vec<String>),
+    CreateAccount(Box<Person>),
+    Relink { account: AccountId, person: Box<Person> },
+    UpdateAccount { account: AccountId, patch: ProfilePatch },
+    SetDisabled { account: AccountId, disabled: bool },
+    Join { login: LoginName, path: Vec<String>, title: Option<String> },
+    Leave { account: AccountId, department: DepartmentId },
+}
+
+/// What a sync would do.
+struct Plan {
+    steps: Vec<Step>,
+    report: SyncReport,
+}
+
+/// The directory-source service.
+#[derive(Clone)]
+pub struct Ldap {
+    deps: Arc<Deps>,
+    ldap: Arc<dyn LdapStore>,
+    accounts_store: Arc<dyn AccountStore>,
+    org: Arc<dyn OrgStore>,
+    accounts: Accounts,
+}
+
+impl Ldap {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts) -> Ldap {
+        Ldap {
+            deps,
+            ldap: stores.ldap.clone(),
+            accounts_store: stores.accounts.clone(),
+            org: stores.org.clone(),
+            accounts,
+        }
+    }
+
+    fn connector(&self) -> Result<&Arc<dyn DirectoryConnector>> {
+        self.deps.directory.get().ok_or(Error::Unavailable("directory"))
+    }
+
+    /// The domain named `domain` if the actor administers it (else `not_found`).
+    async fn administered(&self, actor: Actor<'_>, domain: &str) -> Result<Domain> {
+        let name = DomainName::parse(domain)?;
+        let domain = self.accounts_store.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))?;
+        if !actor.may_administer(domain.id) {
+            return Err(Error::NotFound("domain"));
+        }
+        Ok(domain)
+    }
+
+    /// The domain's source, for its administrators (the caller hides the password).
+    pub async fn source(&self, actor: Actor<'_>, domain: &str) -> Result<LdapSource> {
+        let domain = self.administered(actor, domain).await?;
+        self.ldap.ldap_source(domain.id).await?.ok_or(Error::NotFound("ldap source"))
+    }
+
+    /// Sets the domain's source. A `bind_password` of `None` keeps the stored one.
+    pub async fn set_source(
+        &self,
+        actor: Actor<'_>,
+        domain: &str,
+        mut source: LdapSource,
+        bind_password: Option<String>,
+    ) -> Result<LdapSource> {
+        let domain = self.administered(actor, domain).await?;
+        source.bind_password = match bind_password {
+            Some(p) => p,
+            None => self.ldap.ldap_source(domain.id).await?.map(|s| s.bind_password).unwrap_or_default(),
+        };
+        check_source(&source)?;
+        let next = (source.sync_interval_secs > 0).then(|| self.deps.clock.now_ms());
+        self.ldap.put_ldap_source(domain.id, &source, next).await?;
+        Ok(source)
+    }
+
+    /// Forgets the domain's source; accounts that came from it stay, and log in no more
+    /// against the directory.
+    pub async fn delete_source(&self, actor: Actor<'_>, domain: &str) -> Result<()> {
+        let domain = self.administered(actor, domain).await?;
+        if self.ldap.delete_ldap_source(domain.id).await? { Ok(()) } else { Err(Error::NotFound("ldap source")) }
+    }
+
+    /// Connects, binds as the service account and counts the people the filter finds.
+    pub async fn test(&self, actor: Actor<'_>, domain: &str) -> Result<u64> {
+        let source = self.source(actor, domain).await?;
+        let mut people = 0u64;
+        for base in &source.base_dns {
+            let found = self
+                .connector()?
+                .search(&source, base, &source.people_filter, &["1.1".to_owned()], ENTRIES_PER_SEARCH_MAX)
+                .await
+                .map_err(directory_error)?;
+            people += found.len() as u64;
+        }
+        Ok(people)
+    }
+
+    /// Syncs the domain with its directory now (or, with `dry_run`, says what a sync would do).
+    pub async fn sync(&self, actor: Actor<'_>, domain: &str, dry_run: bool) -> Result<SyncReport> {
+        let domain = self.administered(actor, domain).await?;
+        let source = self.ldap.ldap_source(domain.id).await?.ok_or(Error::NotFound("ldap source"))?;
+        self.sync_domain(&domain, &source, dry_run).await
+    }
+
+    async fn sync_domain(&self, domain: &Domain, source: &LdapSource, dry_run: bool) -> Result<SyncReport> {
+        let (people, skipped) = self.read_people(source).await?;
+        let plan = self.plan(domain, people, skipped).await?;
+        let mut report = plan.report;
+        report.dry_run = dry_run;
+        if !dry_run {
+            self.apply(domain, plan.steps).await?;
+            tracing::info!(
+                domain = %domain.name,
+                created = report.accounts_created,
+                updated = report.accounts_updated,
+                disabled = report.accounts_disabled,
+                enabled = report.accounts_enabled,
+                departments = report.departments_created,
+                "directory sync"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Runs the scheduled syncs that are due, each claimed by one node (see
+    /// [`LdapStore::claim_ldap_syncs`]); returns how many ran.
+    pub async fn run_due_syncs(&self) -> Result<usize> {
+        let now = self.deps.clock.now_ms();
+        let due = self.ldap.claim_ldap_syncs(now, SYNC_LEASE_MS, 16).await?;
+        let mut ran = 0;
+        for domain_id in due {
+            let Some(source) = self.ldap.ldap_source(domain_id).await? else { continue };
+            let Some(domain) = self.accounts_store.domains().await?.into_iter().find(|d| d.id == domain_id) else {
+                continue;
+            };
+            if let Err(e) = self.sync_domain(&domain, &source, false).await {
+                tracing::warn!(domain = %domain.name, error = %e, "scheduled directory sync failed");
+            }
+            ran += 1;
+            let interval_ms = crate::settings::millis(source.sync_interval_secs.max(SYNC_INTERVAL_SECS_MIN));
+            self.ldap.set_ldap_next_sync(domain_id, Some(self.deps.clock.now_ms() + interval_ms)).await?;
+        }
+        Ok(ran)
+    }
+
+    /// Starts the task that runs scheduled syncs on this node, checking every `every`.
+    pub fn spawn_scheduler(&self, every: std::time::Duration) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(e) = this.run_due_syncs().await {
+                    tracing::warn!(error = %e, "directory sync schedule");
+                }
+            }
+        });
+    }
+
+    /// The source and DN to bind as for a login of `account`, if it came from a directory
+    /// whose domain logs in against it (else the password hash decides).
+    pub(crate) async fn login_target(&self, account: &Account) -> Result<Option<(LdapSource, String)>> {
+        let Some(link) = self.ldap.ldap_link_of(account.id).await? else { return Ok(None) };
+        Ok(match self.ldap.ldap_source(link.domain_id).await? {
+            Some(source) if source.login_enabled => Some((source, link.dn)),
+            _ => None,
+        })
+    }
+
+    /// Binds as `dn` with `password`: whether the directory accepts it, or `unavailable` if
+    /// it cannot be asked (which is no failed attempt).
+    pub(crate) async fn bind(&self, source: &LdapSource, dn: &str, password: &str) -> Result<bool> {
+        // An empty password would be an anonymous bind, which many servers accept.
+        if password.is_empty() {
+            return Ok(false);
+        }
+        match self.connector()?.bind(source, dn, password).await {
+            Ok(ok) => Ok(ok),
+            Err(DirectoryError::Refused(_)) => Ok(false),
+            Err(e) => {
+                tracing::warn!(error = %e, "directory login");
+                Err(Error::Unavailable("directory"))
+            }
+        }
+    }
+
+    async fn read_people(&self, source: &LdapSource) -> Result<(Vec<Person>, Vec<(String, String)>)> {
+        let connector = self.connector()?;
+        let a = &source.attributes;
+        let mut attrs: Vec<String> = vec![
+            a.login.clone(),
+            a.display_name.clone(),
+            a.email.clone(),
+            a.phone.clone(),
+            a.title.clone(),
+            "userAccountControl".into(),
+        ];
+        attrs.extend(a.department.clone());
+        let mut disabled: HashSet<String> = HashSet::new();
+        let mut entries = vec![];
+        for base in &source.base_dns {
+            let found = connector
+                .search(source, base, &source.people_filter, &attrs, ENTRIES_PER_SEARCH_MAX)
+                .await
+                .map_err(directory_error)?;
+            entries.extend(found.into_iter().map(|e| (base.clone(), e)));
+            if let Some(filter) = &source.disabled_filter {
+                let both = format!("(&{}{})", wrap(&source.people_filter), wrap(filter));
+                let found = connector
+                    .search(source, base, &both, &["1.1".to_owned()], ENTRIES_PER_SEARCH_MAX)
+                    .await
+                    .map_err(directory_error)?;
+                disabled.extend(found.into_iter().map(|e| normalise_dn(&e.dn)));
+            }
+        }
+        let mut people = Vec::with_capacity(entries.len());
+        let mut skipped = vec![];
+        for (base, entry) in entries {
+            match person(source, &base, &entry, &disabled) {
+                Ok(p) => people.push(p),
+                Err(reason) => skipped.push((entry.dn, reason)),
+            }
+        }
+        Ok((people, skipped))
+    }
+
+    async fn plan(&self, domain: &Domain, people: Vec<Person>, skipped: Vec<(String, String)>) -> Result<Plan> {
+        let mut report = SyncReport::default();
+        let mut steps = vec![];
+        let step = |report: &mut SyncReport, steps: &mut Vec<Step>, change: Change, s: Option<Step>| {
+            report.count(&change);
+            steps.extend(s);
+        };
+
+        let links = self.ldap.ldap_links(domain.id).await?;
+        let by_key: HashMap<&str, &LdapLink> = links.iter().map(|l| (l.key.as_str(), l)).collect();
+        let departments = self.org.departments(domain.id).await?;
+        let by_id: HashMap<DepartmentId, &crate::org::Department> = departments.iter().map(|d| (d.id, d)).collect();
+        let mut paths: HashMap<Vec<String>, DepartmentId> = HashMap::new();
+        for d in &departments {
+            let path: Vec<String> = crate::org::path_of(&by_id, d.id).into_iter().map(|(_, n)| n).collect();
+            paths.insert(path, d.id);
+        }
+        let path_text = |p: &[String]| p.join("/");
+        let mut planned_departments: BTreeSet<Vec<String>> = BTreeSet::new();
+        let mut seen_keys: HashSet<String> = HashSet::new();
+        let mut seen_logins: HashSet<LoginName> = HashSet::new();
+        let addr = |login: &LoginName| format!("{}@{}", login.as_str(), domain.name.as_str());
+
+        for (dn, reason) in skipped {
+            step(&mut report, &mut steps, Change::Skip { dn, reason }, None);
+        }
+        for person in people {
+            if !seen_keys.insert(person.key.clone()) {
+                continue;
+            }
+            report.people_seen += 1;
+            let linked = by_key.get(person.key.as_str()).copied();
+            let existing = match linked {
+                Some(link) => self.accounts_store.account_by_id(link.account).await?,
+                None => None,
+            };
+            let login = match &existing {
+                Some(a) => a.addr.name.clone(),
+                None => person.login.clone(),
+            };
+            if !seen_logins.insert(login.clone()) {
+                let reason = format!("login {} is another entry's", login.as_str());
+                step(&mut report, &mut steps, Change::Skip { dn: person.dn.clone(), reason }, None);
+                continue;
+            }
+            let account_addr = addr(&login);
+            match &existing {
+                None => {
+                    if person.disabled {
+                        continue;
+                    }
+                    if self.accounts_store.account_by_name(domain.id, &person.login).await?.is_some() {
+                        let reason = format!("account {account_addr} exists and did not come from the directory");
+                        step(&mut report, &mut steps, Change::Skip { dn: person.dn.clone(), reason }, None);
+                        continue;
+                    }
+                    let display_name = person.profile.display_name.clone().unwrap_or_default();
+                    step(
+                        &mut report,
+                        &mut steps,
+                        Change::CreateAccount { account: account_addr.clone(), display_name },
+                        Some(Step::CreateAccount(Box::new(person.clone()))),
+                    );
+                }
+                Some(account) => {
+                    if linked.is_some_and(|l| l.dn != person.dn) {
+                        steps.push(Step::Relink { account: account.id, person: Box::new(person.clone()) });
+                    }
+                    let patch = profile_diff(account, &person.profile);
+                    if patch != ProfilePatch::default() {
+                        let mut fields = vec![];
+                        if patch.display_name.is_some() {
+                            fields.push("display_name");
+                        }
+                        if patch.email.is_some() {
+                            fields.push("email");
+                        }
+                        if patch.phone.is_some() {
+                            fields.push("phone");
+                        }
+                        step(
+                            &mut report,
+                            &mut steps,
+                            Change::UpdateAccount { account: account_addr.clone(), fields },
+                            Some(Step::UpdateAccount { account: account.id, patch }),
+                        );
+                    }
+                    if account.disabled != person.disabled {
+                        let change = if person.disabled {
+                            Change::DisableAccount { account: account_addr.clone(), reason: "disabled" }
+                        } else {
+                            Change::EnableAccount { account: account_addr.clone() }
+                        };
+                        let s = Step::SetDisabled { account: account.id, disabled: person.disabled };
+                        step(&mut report, &mut steps, change, Some(s));
+                    }
+                    if person.disabled {
+                        continue;
+                    }
+                }
+            }
+            if existing.is_none() && person.disabled {
+                continue;
+            }
+            // Departments: the one the directory names (and those above it), and nothing else.
+            for depth in 1..=person.department.len() {
+                let prefix = person.department[..depth].to_vec();
+                if !paths.contains_key(&prefix) && planned_departments.insert(prefix.clone()) {
+                    let change = Change::CreateDepartment { path: path_text(&prefix) };
+                    step(&mut report, &mut steps, change, Some(Step::CreateDepartment(prefix)));
+                }
+            }
+            let current: Vec<(DepartmentId, Option<String>)> = match &existing {
+                Some(a) => self.org.departments_of(a.id).await?,
+                None => vec![],
+            };
+            let wanted = (!person.department.is_empty()).then(|| paths.get(&person.department).copied());
+            let mut in_wanted_with_title = false;
+            for (id, title) in &current {
+                if wanted == Some(Some(*id)) {
+                    in_wanted_with_title = *title == person.title;
+                    continue;
+                }
+                let Some(account) = &existing else { continue };
+                let path = by_id.get(id).map(|_| crate::org::path_of(&by_id, *id)).unwrap_or_default();
+                let path = path.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+                step(
+                    &mut report,
+                    &mut steps,
+                    Change::LeaveDepartment { account: account_addr.clone(), path: path_text(&path) },
+                    Some(Step::Leave { account: account.id, department: *id }),
+                );
+            }
+            if !person.department.is_empty() && !in_wanted_with_title {
+                step(
+                    &mut report,
+                    &mut steps,
+                    Change::JoinDepartment {
+                        account: account_addr.clone(),
+                        path: path_text(&person.department),
+                        title: person.title.clone(),
+                    },
+                    Some(Step::Join { login: login.clone(), path: person.department.clone(), title: person.title }),
+                );
+            }
+        }
+        // Linked accounts whose entries are gone.
+        for link in &links {
+            if seen_keys.contains(&link.key) {
+                continue;
+            }
+            let Some(account) = self.accounts_store.account_by_id(link.account).await? else { continue };
+            if !account.disabled {
+                step(
+                    &mut report,
+                    &mut steps,
+                    Change::DisableAccount { account: account.addr.to_string(), reason: "deleted" },
+                    Some(Step::SetDisabled { account: account.id, disabled: true }),
+                );
+            }
+        }
+        Ok(Plan { steps, report })
+    }
+
+    async fn apply(&self, domain: &Domain, steps: Vec<Step>) -> Result<()> {
+        let departments = self.org.departments(domain.id).await?;
+        let by_id: HashMap<DepartmentId, &crate::org::Department> = departments.iter().map(|d| (d.id, d)).collect();
+        let mut paths: BTreeMap<Vec<String>, DepartmentId> = departments
+            .iter()
+            .map(|d| (crate::org::path_of(&by_id, d.id).into_iter().map(|(_, n)| n).collect(), d.id))
+            .collect();
+        let now = self.deps.clock.now_ms();
+        for s in steps {
+            match s {
+                Step::CreateDepartment(path) => {
+                    let Some((name, above)) = path.split_last() else { continue };
+                    let parent = if above.is_empty() { None } else { paths.get(above).copied() };
+                    let new = NewDepartment {
+                        domain_id: domain.id,
+                        parent,
+                        name: name.clone(),
+                        position: 0,
+                        manager: None,
+                        created_at_ms: now,
+                    };
+                    let department = self.org.create_department(new, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX).await??;
+                    paths.insert(path, department.id);
+                }
+                Step::CreateAccount(person) => {
+                    let display_name = person.profile.display_name.clone().unwrap_or_else(|| person.login.to_string());
+                    let account =
+                        self.accounts.insert_passwordless(domain, person.login.clone(), &display_name).await?;
+                    let patch = ProfilePatch { display_name: None, ..person.profile.clone() };
+                    if patch != ProfilePatch::default() {
+                        self.accounts.apply_profile(account.id, &patch).await?;
+                    }
+                    let link = LdapLink { domain_id: domain.id, key: person.key, account: account.id, dn: person.dn };
+                    self.ldap.put_ldap_link(&link).await?;
+                }
+                Step::Relink { account, person } => {
+                    let link = LdapLink { domain_id: domain.id, key: person.key, account, dn: person.dn };
+                    self.ldap.put_ldap_link(&link).await?;
+                }
+                Step::UpdateAccount { account, patch } => {
+                    self.accounts.apply_profile(account, &patch).await?;
+                }
+                Step::SetDisabled { account, disabled } => {
+                    if let Some(account) = self.accounts_store.account_by_id(account).await? {
+                        self.accounts.apply_disabled(&account, disabled).await?;
+                    }
+                }
+                Step::Join { login, path, title } => {
+                    let Some(&department) = paths.get(&path) else { continue };
+                    let Some(account) = self.accounts_store.account_by_name(domain.id, &login).await? else {
+                        continue;
+                    };
+                    self.org
+                        .set_department_member(department, account.id, title, DEPARTMENTS_PER_ACCOUNT_MAX)
+                        .await??;
+                }
+                Step::Leave { account, department } => {
+                    self.org.remove_department_member(department, account).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn directory_error(e: DirectoryError) -> Error {
+    match e {
+        DirectoryError::Unavailable(cause) => {
+            tracing::warn!(%cause, "directory unavailable");
+            Error::Unavailable("directory")
+        }
+        DirectoryError::Refused(cause) => Error::invalid("ldap", format!("the directory refused: {cause}")),
+        DirectoryError::TooMany => Error::LimitExceeded("directory entries"),
+    }
+}
+
+/// `filter` with parentheses around it, as `(&…)` needs its parts.
+fn wrap(filter: &str) -> String {
+    let f = filter.trim();
+    if f.starts_with('(') { f.to_owned() } else { format!("({f})") }
+}
+
+fn check_source(source: &LdapSource) -> Result<()> {
+    let url = source.url.trim();
+    if !(url.starts_with("ldap://") || url.starts_with("ldaps://")) {
+        return Err(Error::invalid("url", "must start with ldap:// or ldaps://"));
+    }
+    if source.starttls && url.starts_with("ldaps://") {
+        return Err(Error::invalid("starttls", "is for ldap:// URLs; ldaps:// is TLS from the start"));
+    }
+    if source.base_dns.is_empty() || source.base_dns.len() > BASE_DNS_MAX {
+        return Err(Error::invalid("base_dns", format!("must name 1 to {BASE_DNS_MAX} base DNs")));
+    }
+    let a = &source.attributes;
+    let texts = [
+        ("url", url),
+        ("bind_dn", source.bind_dn.as_str()),
+        ("people_filter", source.people_filter.as_str()),
+        ("attributes.login", a.login.as_str()),
+        ("attributes.display_name", a.display_name.as_str()),
+        ("attributes.email", a.email.as_str()),
+        ("attributes.phone", a.phone.as_str()),
+        ("attributes.title", a.title.as_str()),
+        ("attributes.manager", a.manager.as_str()),
+    ];
+    for (field, value) in texts.into_iter().chain(source.base_dns.iter().map(|b| ("base_dns", b.as_str()))) {
+        if value.trim().is_empty() && field != "bind_dn" {
+            return Err(Error::invalid(field, "must not be empty"));
+        }
+        if value.len() > SETTING_BYTES_MAX || value.chars().any(char::is_control) {
+            return Err(Error::invalid(field, format!("at most {SETTING_BYTES_MAX} bytes, no control characters")));
+        }
+    }
+    if source.sync_interval_secs != 0 && source.sync_interval_secs < SYNC_INTERVAL_SECS_MIN {
+        return Err(Error::invalid("sync_interval_secs", format!("0 (off) or at least {SYNC_INTERVAL_SECS_MIN}")));
+    }
+    Ok(())
+}
+
+/// The person an entry describes, or why it is skipped.
+fn person(
+    source: &LdapSource,
+    base: &str,
+    entry: &DirEntry,
+    disabled: &HashSet<String>,
+) -> std::result::Result<Person, String> {
+    let a = &source.attributes;
+    let login_value = entry.first(&a.login).ok_or_else(|| format!("no {}", a.login))?;
+    let login =
+        LoginName::parse(&login_value.to_lowercase()).map_err(|_| format!("{login_value:?} is no login name"))?;
+    let update = ProfileUpdate {
+        display_name: Some(entry.first(&a.display_name).unwrap_or(login.as_str()).to_owned()),
+        email: Some(entry.first(&a.email).unwrap_or_default().to_owned()),
+        phone: Some(entry.first(&a.phone).unwrap_or_default().to_owned()),
+        ..ProfileUpdate::default()
+    };
+    let profile = validate_patch(update).map_err(|e| e.to_string())?;
+    let department = match &a.department {
+        Some(attr) => entry
+            .first(attr)
+            .map(|v| v.split('/').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default(),
+        None => ou_path(&entry.dn, base),
+    };
+    if department.len() > DEPTH_MAX {
+        return Err(format!("department deeper than {DEPTH_MAX}"));
+    }
+    if department.iter().any(|n| n.chars().count() > crate::org::DEPARTMENT_NAME_CHARS_MAX || n.contains('/')) {
+        return Err("department name too long or with /".into());
+    }
+    let title = entry
+        .first(&a.title)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::names::free_text("title", t, crate::org::TITLE_CHARS_MAX))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let uac_disabled =
+        entry.first("userAccountControl").and_then(|v| v.parse::<u64>().ok()).is_some_and(|v| v & 2 != 0);
+    let key = entry.key.clone().unwrap_or_else(|| normalise_dn(&entry.dn));
+    Ok(Person {
+        key,
+        dn: entry.dn.clone(),
+        login,
+        profile,
+        department,
+        title,
+        disabled: uac_disabled || disabled.contains(&normalise_dn(&entry.dn)),
+    })
+}
+
+/// The fields of `want` whose values differ from the account's.
+fn profile_diff(account: &Account, want: &ProfilePatch) -> ProfilePatch {
+    let p = &account.profile;
+    ProfilePatch {
+        display_name: want.display_name.clone().filter(|d| *d != p.display_name),
+        email: want.email.clone().filter(|e| *e != p.email),
+        phone: want.phone.clone().filter(|v| *v != p.phone),
+        ..ProfilePatch::default()
+    }
+}
+
+/// A DN's relative names, unescaped only as far as splitting needs: `a=b,c=d` → `["a=b", "c=d"]`.
+fn rdns(dn: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut current = String::new();
+    let mut escaped = false;
+    for c in dn.chars() {
+        if escaped {
+            current.push(c);
+            escaped = false;
+        } else if c == '\\' {
+            current.push(c);
+            escaped = true;
+        } else if c == ',' {
+            out.push(current.trim().to_owned());
+            current.clear();
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+/// A DN in one form for comparing: relative names trimmed, attribute names in lower case.
+pub fn normalise_dn(dn: &str) -> String {
+    rdns(dn)
+        .iter()
+        .map(|r| match r.split_once('=') {
+            Some((k, v)) => format!("{}={}", k.trim().to_ascii_lowercase(), v.trim().to_lowercase()),
+            None => r.to_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The organisational units between an entry and `base`, from the top down: the department
+/// path an entry's place in the tree makes.
+fn ou_path(dn: &str, base: &str) -> Vec<String> {
+    let names = rdns(dn);
+    let base_len = rdns(base).len();
+    if names.len() <= base_len + 1 {
+        return vec![];
+    }
+    names[1..names.len() - base_len]
+        .iter()
+        .rev()
+        .filter_map(|r| {
+            let (k, v) = r.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("ou").then(|| unescape(v.trim()))
+        })
+        .collect()
+}
+
+/// A DN value with its backslash escapes (`\,`, `\2C`) read.
+fn unescape(v: &str) -> String {
+    let mut out = Vec::with_capacity(v.len());
+    let bytes = v.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 1 < bytes.len() {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3).unwrap_or_default()).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+            } else {
+                out.push(bytes[i + 1]);
+                i += 2;
+            }
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departments_come_from_the_ous_between_an_entry_and_its_base() {
+        let base = "ou=t1,dc=acme,dc=example";
+        assert_eq!(ou_path("uid=a,ou=Team A,ou=Eng,ou=t1,dc=acme,dc=example", base), vec!["Eng", "Team A"]);
+        assert_eq!(ou_path("uid=a,ou=t1,dc=acme,dc=example", base), Vec::<String>::new());
+        assert_eq!(ou_path("uid=a,ou=R\\2CD,ou=t1,dc=acme,dc=example", base), vec!["R,D"]);
+        assert_eq!(normalise_dn("UID=A, OU=X,dc=Acme"), "uid=a,ou=x,dc=acme");
+    }
+}

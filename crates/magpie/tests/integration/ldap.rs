@@ -1,0 +1,310 @@
+//! LDAP directory sync and login (docs/protocol.md §11.4) against a real OpenLDAP (the slapd
+//! that scripts/services starts): each test seeds its own OU under the shared suffix with
+//! `ldapmodify`, points a domain's source at it, and checks what the sync and logins do.
+
+use std::process::Stdio;
+
+use magpie_client::wire::{self, ErrorCode, RevokeReason, close_code};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+use crate::harness::{PROMPTLY, TestServer, User};
+
+/// The slapd of this test run, and an OU of this test's own under its suffix.
+struct Directory {
+    url: String,
+    bind_dn: String,
+    password: String,
+    /// `ou=t<random>,dc=acme,dc=example`.
+    base: String,
+}
+
+impl Directory {
+    async fn new() -> Directory {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests under scripts/services"))
+        };
+        let suffix = var("MAGPIE_TEST_LDAP_BASE");
+        let ou = format!("t{:016x}", rand::random::<u64>());
+        let dir = Directory {
+            url: var("MAGPIE_TEST_LDAP_URL"),
+            bind_dn: var("MAGPIE_TEST_LDAP_BIND_DN"),
+            password: var("MAGPIE_TEST_LDAP_PASSWORD"),
+            base: format!("ou={ou},{suffix}"),
+        };
+        dir.modify(&format!("dn: {}\nchangetype: add\nobjectClass: organizationalUnit\nou: {ou}\n", dir.base)).await;
+        dir
+    }
+
+    /// Applies an LDIF of changes with `ldapmodify`.
+    async fn modify(&self, ldif: &str) {
+        let mut child = Command::new("ldapmodify")
+            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-w", &self.password])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ldapmodify (ldap-utils) is installed by scripts/test");
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(ldif.as_bytes()).await.unwrap();
+        drop(input);
+        let out = child.wait_with_output().await.unwrap();
+        assert!(out.status.success(), "ldapmodify: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    async fn add_ou(&self, path: &[&str]) {
+        let mut dn = self.base.clone();
+        for name in path {
+            dn = format!("ou={name},{dn}");
+        }
+        let name = path.last().unwrap();
+        self.modify(&format!("dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {name}\n")).await;
+    }
+
+    /// The DN of an entry with RDN `rdn` under the OUs `path` (from the top).
+    fn dn(&self, rdn: &str, path: &[&str]) -> String {
+        let mut dn = self.base.clone();
+        for name in path {
+            dn = format!("ou={name},{dn}");
+        }
+        format!("{rdn},{dn}")
+    }
+
+    fn person_ldif(&self, uid: &str, path: &[&str], cn: &str, title: &str) -> String {
+        format!(
+            "dn: {}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {cn}\nsn: {uid}\n\
+             mail: {uid}@acme.example\ntelephoneNumber: +1 555 {}\ntitle: {title}\nuserPassword: pw-{uid}\n\n",
+            self.dn(&format!("uid={uid}"), path),
+            &uid[1..],
+        )
+    }
+
+    /// The source settings that point at this test's OU.
+    fn source(&self) -> Value {
+        json!({
+            "url": self.url,
+            "bind_dn": self.bind_dn,
+            "bind_password": self.password,
+            "base_dns": [self.base],
+            "disabled_filter": "(employeeType=disabled)",
+            "login_enabled": true,
+        })
+    }
+}
+
+/// An administrator's REST calls to the LDAP endpoints (the SDK has no calls for them).
+async fn call(server: &TestServer, user: &User, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let http = reqwest::Client::new();
+    let url = format!("{}/v1/admin/domains/{path}", server.url);
+    let req = match method {
+        "GET" => http.get(url),
+        "PUT" => http.put(url),
+        "DELETE" => http.delete(url),
+        _ => http.post(url),
+    };
+    let req = req.bearer_auth(&user.login.token);
+    let req = match body {
+        Some(b) => req.json(b),
+        None => req,
+    };
+    let response = req.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn sync(server: &TestServer, admin: &User, dry_run: bool) -> wire::LdapSyncReport {
+    let path = format!("localhost/ldap/sync?dry_run={dry_run}");
+    let (status, body) = call(server, admin, "POST", &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+fn counts(r: &wire::LdapSyncReport) -> [u64; 7] {
+    [
+        r.accounts_created,
+        r.accounts_updated,
+        r.accounts_disabled,
+        r.accounts_enabled,
+        r.departments_created,
+        r.memberships_set,
+        r.memberships_removed,
+    ]
+}
+
+const OUS: &[&[&str]] = &[
+    &["Eng"],
+    &["Eng", "Web"],
+    &["Eng", "Backend"],
+    &["Eng", "Backend", "Storage"],
+    &["Sales"],
+    &["Sales", "North"],
+    &["HR"],
+];
+
+#[tokio::test]
+async fn a_sync_follows_the_directory_and_a_second_one_changes_nothing() {
+    let dir = Directory::new().await;
+    for ou in OUS {
+        dir.add_ou(ou).await;
+    }
+    let people = 1000;
+    let mut ldif = String::new();
+    for i in 0..people {
+        let uid = format!("p{i:04}");
+        ldif.push_str(&dir.person_ldif(&uid, OUS[i % OUS.len()], &format!("Person {i}"), "Engineer"));
+    }
+    dir.modify(&ldif).await;
+
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    let (status, body) = call(&server, &admin, "PUT", "localhost/ldap", Some(&dir.source())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["bind_password_set"], json!(true));
+    assert!(!body.to_string().contains(&dir.password), "the bind password is never shown: {body}");
+    let (status, body) = call(&server, &admin, "POST", "localhost/ldap/test", None).await;
+    assert_eq!((status, body["people"].as_u64()), (200, Some(people as u64)), "{body}");
+
+    // A dry run reports the plan and changes nothing.
+    let plan = sync(&server, &admin, true).await;
+    assert!(plan.dry_run);
+    assert_eq!(counts(&plan), [1000, 0, 0, 0, 7, 1000, 0], "{plan:?}");
+    assert!(admin.client.departments().await.unwrap().departments.is_empty());
+    let err = server.anonymous().login("p0000@localhost", "pw-p0000").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidCredentials));
+
+    // The sync makes what the plan said.
+    let report = sync(&server, &admin, false).await;
+    assert_eq!(counts(&report), counts(&plan));
+    let tree = admin.client.departments().await.unwrap().departments;
+    assert_eq!(tree.len(), 7);
+    let named = |name: &str| tree.iter().find(|d| d.name == name).unwrap().clone();
+    let per_ou = (people / OUS.len()) as u64;
+    assert_eq!(named("Storage").member_count, per_ou + 1, "{tree:?}");
+    assert_eq!(
+        named("Eng").total_count,
+        named("Eng").member_count + named("Web").member_count + named("Backend").total_count
+    );
+    assert_eq!(tree.iter().map(|d| d.member_count).sum::<u64>(), people as u64);
+    let placements = admin.client.placements("p0003@localhost").await.unwrap().departments;
+    let path: Vec<&str> = placements[0].path.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(path, ["Eng", "Backend", "Storage"]);
+    assert_eq!(placements[0].title.as_deref(), Some("Engineer"));
+
+    // A second sync changes nothing.
+    let again = sync(&server, &admin, false).await;
+    assert_eq!(counts(&again), [0; 7], "{again:?}");
+
+    // Someone logged in from the directory, with a socket open.
+    let (client, login) = server.anonymous().login("p0002@localhost", "pw-p0002").await.unwrap();
+    let p2 = User { account: "p0002@localhost".into(), client, login };
+    let mut live = p2.connect().await;
+
+    // Moved, renamed, disabled and deleted in the directory.
+    let moved = dir.dn("uid=p0001", OUS[1]);
+    dir.modify(&format!(
+        "dn: {moved}\nchangetype: modrdn\nnewrdn: uid=p0001\ndeleteoldrdn: 1\nnewsuperior: {}\n\n\
+         dn: {}\nchangetype: modify\nreplace: cn\ncn: Renamed Person\n\n\
+         dn: {}\nchangetype: modify\nadd: employeeType\nemployeeType: disabled\n\n\
+         dn: {}\nchangetype: delete\n",
+        dir.dn("ou=HR", &[]),
+        dir.dn("uid=p0000", OUS[0]),
+        dir.dn("uid=p0002", OUS[2]),
+        dir.dn("uid=p0004", OUS[4]),
+    ))
+    .await;
+    let changed = sync(&server, &admin, false).await;
+    assert_eq!(counts(&changed), [0, 1, 2, 0, 0, 1, 1], "{changed:?}");
+    match live.next_incoming(PROMPTLY).await {
+        Some(magpie_client::Incoming::Event(wire::Event::SessionRevoked { reason })) => {
+            assert_eq!(reason, RevokeReason::AccountDisabled)
+        }
+        other => panic!("expected session_revoked, got {other:?}"),
+    }
+    let closed = live.closed(PROMPTLY).await.expect("the disabled person's socket closes within a second");
+    assert_eq!(closed.code, close_code::ACCOUNT_DISABLED);
+
+    let placements = admin.client.placements("p0001@localhost").await.unwrap().departments;
+    assert_eq!(placements.iter().map(|p| p.path.last().unwrap().name.as_str()).collect::<Vec<_>>(), ["HR"]);
+    assert_eq!(admin.client.account("p0000@localhost").await.unwrap().display_name, "Renamed Person");
+    assert!(admin.client.admin_account("p0004@localhost").await.unwrap().disabled, "deleted from the directory");
+    assert!(admin.client.admin_account("p0002@localhost").await.unwrap().disabled);
+    // Its entry gone, nobody logs in as it (the directory refuses the bind).
+    let err = server.anonymous().login("p0004@localhost", "pw-p0004").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidCredentials));
+    assert_eq!(counts(&sync(&server, &admin, false).await), [0; 7]);
+}
+
+#[tokio::test]
+async fn directory_accounts_log_in_with_their_directory_password() {
+    let dir = Directory::new().await;
+    dir.add_ou(&["Ops"]).await;
+    dir.modify(&dir.person_ldif("p0042", &["Ops"], "Ada", "SRE")).await;
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    assert_eq!(call(&server, &admin, "PUT", "localhost/ldap", Some(&dir.source())).await.0, 200);
+    sync(&server, &admin, false).await;
+
+    let anon = server.anonymous();
+    let (client, login) = anon.login("p0042@localhost", "pw-p0042").await.unwrap();
+    assert_eq!(login.me.profile.account, "p0042@localhost");
+    assert_eq!(client.me().await.unwrap().profile.display_name, "Ada");
+    let err = anon.login("p0042@localhost", "wrong").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidCredentials));
+
+    // The directory down (a closed port): a clear `unavailable`, and no failure counted, so
+    // that however many there are, the owner is not locked out.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut down = dir.source();
+    down["url"] = json!(format!("ldap://127.0.0.1:{port}"));
+    assert_eq!(call(&server, &admin, "PUT", "localhost/ldap", Some(&down)).await.0, 200);
+    for _ in 0..30 {
+        let err = anon.login("p0042@localhost", "pw-p0042").await.unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::Unavailable));
+    }
+    let (status, body) = call(&server, &admin, "POST", "localhost/ldap/sync?dry_run=true", None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("unavailable")), "{body}");
+    assert_eq!(call(&server, &admin, "PUT", "localhost/ldap", Some(&dir.source())).await.0, 200);
+    assert!(anon.login("p0042@localhost", "pw-p0042").await.is_ok());
+}
+
+#[tokio::test]
+async fn only_the_domains_administrators_reach_its_source() {
+    let dir = Directory::new().await;
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    let member = server.user("alice").await;
+    assert!(server.admin(&["domain", "add", "other.example"], "").await.status.success());
+    server.create("root@other.example", &["--admin"]).await;
+    let other = server.login("root@other.example").await;
+    assert_eq!(call(&server, &admin, "PUT", "localhost/ldap", Some(&dir.source())).await.0, 200);
+
+    for user in [&other, &member] {
+        for (method, path) in [
+            ("GET", "localhost/ldap"),
+            ("POST", "localhost/ldap/test"),
+            ("POST", "localhost/ldap/sync?dry_run=true"),
+            ("DELETE", "localhost/ldap"),
+        ] {
+            let (status, body) = call(&server, user, method, path, None).await;
+            assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{method} {path}");
+        }
+        let (status, _) = call(&server, user, "PUT", "localhost/ldap", Some(&dir.source())).await;
+        assert_eq!(status, 404);
+    }
+    // Their own domain has none.
+    assert_eq!(call(&server, &other, "GET", "other.example/ldap", None).await.0, 404);
+
+    // The CLI: the dry run prints the plan.
+    dir.modify(&dir.person_ldif("p0007", &[], "Bo", "Clerk")).await;
+    let out = server.admin(&["ldap", "sync", "--dry-run"], "").await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: wire::LdapSyncReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report.dry_run, report.accounts_created), (true, 1));
+    let out = server.admin(&["ldap", "show"], "").await;
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&dir.password));
+    assert_eq!(call(&server, &admin, "DELETE", "localhost/ldap", None).await.0, 204);
+}
