@@ -15,6 +15,7 @@
 # SERVER_CPUS and BENCH_CPUS pin the server and the bench with taskset ("0" and "1" by
 # default; empty: unpinned). Results (JSON lines and each step's output) go to
 # target/bench-search/<time>/; the data directories are deleted at the end (KEEP=1 keeps them).
+# PostgreSQL runs each query PG_REPEATS times (20: its worst queries take seconds each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -110,7 +111,7 @@ pg_port=$(free_port)
 server_pid=$(head -1 "$pg_dir/data/postmaster.pid")
 echo "== postgres" >&2
 "${bench_pin[@]}" "$magpie" bench --server-pid "$server_pid" --max-secs 86400 --json search --messages "$messages" \
-    --postgres "postgres://magpie@127.0.0.1:$pg_port/postgres" \
+    --postgres "postgres://magpie@127.0.0.1:$pg_port/postgres" --repeats "${PG_REPEATS:-20}" \
     | python3 -c 'import json,sys; print(json.dumps({"run": "postgres", **json.load(sys.stdin)}))' >>"$out/runs.jsonl"
 uptime >>"$out/machine.txt"
 echo "results in $out" >&2

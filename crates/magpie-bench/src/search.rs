@@ -151,7 +151,8 @@ pub async fn run(args: &BenchArgs, bench: &SearchBench) -> Result<SearchReport> 
 struct Member {
     address: String,
     client: magpie_client::Client,
-    conn: Arc<Conn>,
+    /// Every user but the searcher is online.
+    conn: Option<Arc<Conn>>,
     /// A file this user uploaded, which its file messages name.
     file: String,
 }
@@ -187,14 +188,20 @@ async fn magpie(args: &BenchArgs, corpus: &Corpus, bench: &SearchBench) -> Resul
         async move {
             let (client, login) = magpie_client::Client::new(&url)?.login(&address(i), &args.password).await?;
             let account = Account { address: address(i), token: login.token };
-            let (conn, pushes) = Conn::open(&native::ws_url(&url), &account).await?;
-            // Pushes are not measured; reading them keeps the connection's replies flowing.
-            tokio::spawn(async move {
-                let mut pushes = pushes;
-                while pushes.recv().await.is_some() {}
-            });
+            // The searcher (user 0) sends nothing and searches over REST: it stays offline.
+            let conn = if i == 0 {
+                None
+            } else {
+                let (conn, pushes) = Conn::open(&native::ws_url(&url), &account).await?;
+                // Pushes are not measured; reading them keeps the connection's replies flowing.
+                tokio::spawn(async move {
+                    let mut pushes = pushes;
+                    while pushes.recv().await.is_some() {}
+                });
+                Some(Arc::new(conn))
+            };
             let file = client.upload_once(b"%PDF-1.4 bench\n".to_vec(), "bench.pdf").await?.id;
-            Ok::<_, anyhow::Error>(Member { address: account.address, client, conn: Arc::new(conn), file })
+            Ok::<_, anyhow::Error>(Member { address: account.address, client, conn, file })
         }
     }))
     .buffered(args.concurrency)
@@ -230,8 +237,9 @@ async fn magpie(args: &BenchArgs, corpus: &Corpus, bench: &SearchBench) -> Resul
     for member in &members {
         let (tx, rx) = mpsc::channel::<(u64, Message)>(SENDER_QUEUE_LEN);
         queues.push(tx);
+        let Some(conn) = &member.conn else { continue };
         let ctx = SendCtx {
-            conn: member.conn.clone(),
+            conn: conn.clone(),
             file: member.file.clone(),
             chat_ids: chat_ids.clone(),
             addresses: members.iter().map(|m| m.address.clone()).collect(),
@@ -241,7 +249,7 @@ async fn magpie(args: &BenchArgs, corpus: &Corpus, bench: &SearchBench) -> Resul
     let probing = Arc::new(std::sync::atomic::AtomicBool::new(!bench.load_only));
     let searcher = members[0].client.clone();
     let probe_chat = chat_ids.first().copied().context("no conversations")?;
-    let probe_conn = members[corpus.chats[0].members[1]].conn.clone();
+    let probe_conn = members[corpus.chats[0].members[1]].conn.clone().context("the prober is offline")?;
     let probes = {
         let probing = probing.clone();
         let (searcher, probe_conn) = (searcher.clone(), probe_conn.clone());
@@ -307,7 +315,10 @@ async fn magpie(args: &BenchArgs, corpus: &Corpus, bench: &SearchBench) -> Resul
     report.indexed_secs = Some(indexed_secs);
     report.indexing_rate = Some(acked as f64 / indexed_secs);
     let mut idle = Latency::default();
+    // On the idle server, a probe every PROBE_PERIOD as under load (one sent right as the
+    // previous is found would often wait for the indexer's next poll, not its commit timer).
     for k in 0..bench.idle_probes as u64 {
+        tokio::time::sleep(PROBE_PERIOD).await;
         match probe(&probe_conn, &searcher, probe_chat, probe_n + 2 + k).await? {
             Some(took) => idle.record(took),
             None => never += 1,
@@ -502,7 +513,7 @@ async fn postgres(url: &str, corpus: &Corpus, bench: &SearchBench) -> Result<Vec
         pg.batch_execute(create).await?;
         pg.batch_execute("ANALYZE bench_messages").await?;
         let build = started.elapsed().as_secs_f64();
-        let size: i64 = pg.query_one("SELECT pg_relation_size($1::regclass)", &[&index]).await?.get(0);
+        let size: i64 = pg.query_one("SELECT pg_relation_size($1::text::regclass)", &[&index]).await?.get(0);
         let mut report = EngineReport {
             engine: engine.to_owned(),
             load_secs,
