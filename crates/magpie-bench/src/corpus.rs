@@ -150,7 +150,8 @@ impl Corpus {
             .collect();
         let mut chats = Vec::new();
         for _ in 0..groups {
-            let size = 4 + rng.below(13);
+            // Never more members than there are users besides the searcher.
+            let size = (4 + rng.below(13)).min(users - 1);
             let mut members = vec![0];
             while members.len() <= size {
                 let m = 1 + rng.below(users - 1);
@@ -249,6 +250,12 @@ impl Corpus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_corpus_of_few_users_has_groups_of_at_most_all_of_them() {
+        let corpus = Corpus::new(1, 4, 5);
+        assert!(corpus.chats.iter().all(|c| c.members.len() <= 4));
+    }
 
     #[test]
     fn the_corpus_is_the_same_for_a_seed_and_mixes_languages_names_mentions_and_files() {
