@@ -2,9 +2,11 @@
 //! a summary, and with `--json` prints the same as one JSON object. The scenarios and what
 //! they measure are described in BENCHMARKS.md.
 
+mod corpus;
 mod link;
 mod native;
 mod scenarios;
+mod search;
 mod stats;
 pub mod xmpp;
 
@@ -162,6 +164,42 @@ pub enum Scenario {
         #[arg(long, default_value_t = 1)]
         tries: u32,
     },
+    /// Message search on a generated Chinese and English corpus: load it as fast as the server
+    /// takes it, then ack→searchable, the indexing rate, query latency and the index's size;
+    /// or (`--postgres`) the same corpus and queries on PostgreSQL's full-text search and
+    /// pg_trgm. BENCHMARKS.md's "Search" says how `bench/search.sh` runs it.
+    Search {
+        /// Messages in the corpus.
+        #[arg(long, default_value_t = 100_000)]
+        messages: u64,
+        /// Users (user 0 searches; it is in every group).
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        /// Groups, and as many direct chats.
+        #[arg(long, default_value_t = 100)]
+        groups: usize,
+        /// Sends in flight per connection while loading.
+        #[arg(long, default_value_t = 32)]
+        window: usize,
+        /// Probes on the idle server after the load (ack→searchable).
+        #[arg(long, default_value_t = 50)]
+        idle_probes: usize,
+        /// Times each query is run.
+        #[arg(long, default_value_t = 100)]
+        repeats: usize,
+        /// The corpus's seed: the same seed, the same messages.
+        #[arg(long, default_value_t = 16)]
+        seed: u64,
+        /// The server's search index directory, to report its size.
+        #[arg(long)]
+        index_dir: Option<std::path::PathBuf>,
+        /// Run the PostgreSQL baseline on this database instead of loading a Magpie server.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Only load the corpus (for a server with search off): the send rate alone.
+        #[arg(long)]
+        load_only: bool,
+    },
 }
 
 /// Runs one scenario and prints its result.
@@ -202,6 +240,32 @@ async fn scenario(args: &BenchArgs) -> Result<Report> {
             };
             Report::Ramp(scenarios::ramp(args, &ramp).await?)
         }
+        Scenario::Search {
+            messages,
+            users,
+            groups,
+            window,
+            idle_probes,
+            repeats,
+            seed,
+            index_dir,
+            postgres,
+            load_only,
+        } => {
+            let bench = search::SearchBench {
+                messages: *messages,
+                users: *users,
+                groups: *groups,
+                window: *window,
+                idle_probes: *idle_probes,
+                repeats: *repeats,
+                seed: *seed,
+                index_dir: index_dir.clone(),
+                postgres: postgres.clone(),
+                load_only: *load_only,
+            };
+            Report::Search(search::run(args, &bench).await?)
+        }
     })
 }
 
@@ -213,19 +277,22 @@ pub enum Report {
     Group(scenarios::GroupReport),
     Sync(scenarios::SyncReport),
     Ramp(scenarios::RampReport),
+    Search(search::SearchReport),
 }
 
 impl Report {
-    /// A run that lost or duplicated messages fails, so that a smoke run catches it.
+    /// A run that lost or duplicated messages (or, in `search`, had a send fail or a probe never
+    /// found) fails, so that a smoke run catches it.
     fn check(&self) -> Result<()> {
         let broken = match self {
             Report::Direct(d) => d.lost + d.duplicated > 0,
             Report::Group(g) => g.lost + g.duplicated > 0,
             Report::Sync(s) => !s.gap_free,
+            Report::Search(s) => search::failed(s) > 0,
             Report::Connect(_) | Report::Ramp(_) => false,
         };
         if broken {
-            anyhow::bail!("the run lost or duplicated messages");
+            anyhow::bail!("the run lost, duplicated or failed messages");
         }
         Ok(())
     }
@@ -239,6 +306,7 @@ impl std::fmt::Display for Report {
             Report::Group(r) => r.fmt(f),
             Report::Sync(r) => r.fmt(f),
             Report::Ramp(r) => r.fmt(f),
+            Report::Search(r) => r.fmt(f),
         }
     }
 }

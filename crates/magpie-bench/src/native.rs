@@ -69,6 +69,8 @@ pub struct Pushed {
 pub struct Conn {
     out: mpsc::Sender<Message>,
     pending: Pending,
+    /// Set by the reader when the socket has closed, before it fails what is pending.
+    closed: Arc<std::sync::atomic::AtomicBool>,
     next_id: AtomicU64,
 }
 
@@ -114,6 +116,8 @@ impl Conn {
         let pending: Pending = Arc::default();
         let (pushes, pushed) = mpsc::channel(4096);
         let reader_pending = pending.clone();
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader_closed = closed.clone();
         tokio::spawn(async move {
             while let Some(Ok(message)) = source.next().await {
                 let Message::Text(text) = message else { continue };
@@ -142,11 +146,13 @@ impl Conn {
                     _ => {}
                 }
             }
-            // The socket closed: fail every request still waiting.
+            // The socket closed: fail every request still waiting, and (with `closed` set
+            // first) every request started from now on, which would otherwise wait forever.
+            reader_closed.store(true, Ordering::SeqCst);
             reader_pending.lock().await.clear();
         });
 
-        Ok((Conn { out, pending, next_id: AtomicU64::new(1) }, pushed))
+        Ok((Conn { out, pending, closed, next_id: AtomicU64::new(1) }, pushed))
     }
 
     /// Sends a request and returns a future for its answer, so that callers can pipeline.
@@ -154,6 +160,10 @@ impl Conn {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().await.insert(id, tx);
+        if self.closed.load(Ordering::SeqCst) {
+            self.pending.lock().await.remove(&id);
+            bail!("connection closed");
+        }
         let frame = wire::RequestFrame::new(id, request)?;
         self.out.send(Message::text(serde_json::to_string(&frame)?)).await.map_err(|_| anyhow!("connection closed"))?;
         Ok(rx)

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::harness::{Cluster, FAST, PASSWORD, TestServer};
+use crate::harness::{Backend, Cluster, FAST, PASSWORD, TestServer};
 
 async fn bench(server: &TestServer, admin: &str, scenario: &[&str]) -> serde_json::Value {
     let pid = server.pid().to_string();
@@ -53,6 +53,44 @@ async fn every_bench_scenario_runs_against_a_real_server_without_loss() {
     let steps = ["ramp", "--users", "4", "--start", "20", "--step", "20", "--max-rate", "40", "--step-secs", "1"];
     let ramp = bench(&server, &admin, &[&steps[..], &["--tries", "2"]].concat()).await;
     assert!(!ramp["steps"].as_array().unwrap().is_empty(), "{ramp}");
+}
+
+/// `search` at tiny scale: the corpus loads through the server, every probe is found, every
+/// query answers; then the same corpus and queries on PostgreSQL (simple FTS and pg_trgm).
+#[tokio::test]
+async fn the_search_bench_runs_against_a_real_server_and_postgresql() {
+    let env: Vec<(&str, &str)> = FAST
+        .iter()
+        .copied()
+        .chain([
+            ("MAGPIE_WS_FRAMES_PER_SEC_MAX", "10000"),
+            ("MAGPIE_SEARCH_QUERIES_PER_ACCOUNT_PER_MIN_MAX", "1000000"),
+        ])
+        .collect();
+    let server = TestServer::start_with(&env).await;
+    let admin = server.create("benchadmin", &["--admin"]).await;
+    let small =
+        ["search", "--messages", "300", "--users", "8", "--groups", "3", "--idle-probes", "2", "--repeats", "2"];
+    let search = bench(&server, &admin, &small).await;
+    let magpie = &search["engines"][0];
+    assert_eq!(magpie["engine"], "magpie", "{search}");
+    assert_eq!(magpie["acked"], 300, "{search}");
+    assert_eq!(magpie["probes_never_found"], 0, "{search}");
+    assert!(magpie["ack_to_searchable_idle"]["count"].as_u64().unwrap() >= 2, "{search}");
+    let queries = magpie["queries"].as_array().unwrap();
+    assert!(queries.iter().any(|q| q["q"] == "的" && q["matches"].as_u64().unwrap() > 0), "{search}");
+
+    // The baseline, on a database of its own.
+    let backend = Backend::fresh().await;
+    let database = backend.iter().find(|(k, _)| k == "MAGPIE_DATABASE").map(|(_, v)| v.as_str()).unwrap();
+    let baseline = run(&["bench", "--json"], &[&small[..], &["--postgres", database]].concat()).await;
+    let engines: Vec<&str> =
+        baseline["engines"].as_array().unwrap().iter().map(|e| e["engine"].as_str().unwrap()).collect();
+    assert_eq!(engines, ["postgres-simple", "postgres-trgm"], "{baseline}");
+    for engine in baseline["engines"].as_array().unwrap() {
+        assert!(engine["index_bytes"].as_u64().unwrap() > 0, "{baseline}");
+        assert_eq!(engine["queries"].as_array().unwrap().len(), queries.len(), "{baseline}");
+    }
 }
 
 #[tokio::test]
