@@ -373,6 +373,14 @@ impl Ldap {
         report.dry_run = dry_run;
         if !dry_run {
             self.apply(domain, plan.steps).await?;
+            let org_changed = report.departments_created + report.memberships_set + report.memberships_removed > 0;
+            let people_changed =
+                report.accounts_created + report.accounts_updated + report.accounts_disabled + report.accounts_enabled
+                    > 0;
+            if org_changed || people_changed {
+                // One nudge for the whole sync: open clients read the organisation again.
+                self.deps.bus.publish(crate::ports::Wake::Directory(domain.id));
+            }
             tracing::info!(
                 domain = %domain.name,
                 created = report.accounts_created,
