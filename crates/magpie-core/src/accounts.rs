@@ -170,6 +170,19 @@ impl Accounts {
             return Err(Error::AlreadyExists("account"));
         }
         let password_hash = Some(self.deps.passwords.hash(password, pool).await?);
+        self.create(domain, name, display_name, role, password_hash, pending_approval).await
+    }
+
+    /// Writes a new account with its name's keys; `already_exists` if the name is taken.
+    async fn create(
+        &self,
+        domain: &Domain,
+        name: LoginName,
+        display_name: String,
+        role: Role,
+        password_hash: Option<String>,
+        pending_approval: bool,
+    ) -> Result<Account> {
         let name_keys = crate::directory::keys_of(
             &self.deps,
             &crate::directory::NameFields {
@@ -202,26 +215,7 @@ impl Accounts {
         display_name: &str,
     ) -> Result<Account> {
         let display_name = names::display_name(display_name)?;
-        let name_keys = crate::directory::keys_of(
-            &self.deps,
-            &crate::directory::NameFields {
-                display_name: &display_name,
-                login: Some(name.as_str()),
-                ..Default::default()
-            },
-        );
-        let new = NewAccount {
-            domain_id: domain.id,
-            domain: domain.name.clone(),
-            name,
-            role: Role::Member,
-            password_hash: None,
-            name_keys,
-            pending_approval: false,
-            display_name,
-            created_at_ms: self.deps.clock.now_ms(),
-        };
-        self.account_store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
+        self.create(domain, name, display_name, Role::Member, None, false).await
     }
 
     /// Disables or enables `account` after the caller checked who may: its sessions are
