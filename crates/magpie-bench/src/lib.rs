@@ -2,6 +2,7 @@
 //! a summary, and with `--json` prints the same as one JSON object. The scenarios and what
 //! they measure are described in BENCHMARKS.md.
 
+mod baseline_pg;
 mod corpus;
 mod link;
 mod native;
