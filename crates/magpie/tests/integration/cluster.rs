@@ -500,22 +500,6 @@ async fn request_limits_count_for_the_cluster_not_per_node() {
     assert!(refused > 0, "nine requests of one session over three nodes all passed a limit of three a second");
 }
 
-/// Asks `user` to search `q` until it finds exactly the message `(conversation, seq)`;
-/// panics after [`EVENTUALLY`]. The index trails the log by a moment on every node.
-async fn until_found_on(user: &User, q: &str, expected: (i64, i64)) {
-    let deadline = tokio::time::Instant::now() + EVENTUALLY;
-    let query = wire::SearchMessagesQuery { q: q.to_owned(), ..Default::default() };
-    loop {
-        let page = user.client.search_messages(&query).await.unwrap();
-        let found: Vec<(i64, i64)> = page.results.iter().map(|r| (r.conversation, r.seq)).collect();
-        if found == [expected] {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{} found {found:?} for {q:?}", user.account);
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-}
-
 #[tokio::test]
 async fn every_node_searches_what_any_node_committed_and_a_new_node_builds_its_index() {
     let unlimited = [FAST, &[("MAGPIE_SEARCH_QUERIES_PER_ACCOUNT_PER_MIN_MAX", "1000000")]].concat();
@@ -526,7 +510,7 @@ async fn every_node_searches_what_any_node_committed_and_a_new_node_builds_its_i
 
     // Sent through node A, found through node B's own index.
     let ack = alice.client.send_text(team.id, "m1", "集群里的季度计划").await.unwrap();
-    until_found_on(&bob, "季度计划", (team.id, ack.seq)).await;
+    crate::search::until_found(&bob, crate::search::query("季度计划"), &[(team.id, ack.seq)]).await;
 
     // A rename through node A is found by name through node B at once: names are in the store.
     let rename = wire::UpdateProfileRequest { display_name: Some("王小明".into()), ..Default::default() };
@@ -537,5 +521,5 @@ async fn every_node_searches_what_any_node_committed_and_a_new_node_builds_its_i
     // A node that starts with no index builds it from the log and answers like the others.
     let c = cluster.add_node().await;
     let bob_on_c = c.login(&bob.account).await;
-    until_found_on(&bob_on_c, "季度计划", (team.id, ack.seq)).await;
+    crate::search::until_found(&bob_on_c, crate::search::query("季度计划"), &[(team.id, ack.seq)]).await;
 }

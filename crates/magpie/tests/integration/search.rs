@@ -22,12 +22,12 @@ const UNLIMITED: &[(&str, &str)] = &[
 /// How long a test waits before asking the index again.
 const ASK_AGAIN: Duration = Duration::from_millis(25);
 
-fn query(q: &str) -> SearchMessagesQuery {
+pub(crate) fn query(q: &str) -> SearchMessagesQuery {
     SearchMessagesQuery { q: q.to_owned(), limit: Some(100), ..Default::default() }
 }
 
 /// `(conversation, seq)` of what the search finds (sorted), and its total.
-async fn found(user: &User, q: SearchMessagesQuery) -> (Vec<(i64, i64)>, u64) {
+pub(crate) async fn found(user: &User, q: SearchMessagesQuery) -> (Vec<(i64, i64)>, u64) {
     let page = user.client.search_messages(&q).await.unwrap();
     let mut found: Vec<_> = page.results.iter().map(|r| (r.conversation, r.seq)).collect();
     found.sort();
@@ -36,7 +36,7 @@ async fn found(user: &User, q: SearchMessagesQuery) -> (Vec<(i64, i64)>, u64) {
 
 /// Asks until `user` finds exactly `expected` for `q` (and counts as many); panics after
 /// [`EVENTUALLY`].
-async fn until_found(user: &User, q: SearchMessagesQuery, expected: &[(i64, i64)]) {
+pub(crate) async fn until_found(user: &User, q: SearchMessagesQuery, expected: &[(i64, i64)]) {
     let mut expected = expected.to_vec();
     expected.sort();
     let deadline = tokio::time::Instant::now() + EVENTUALLY;
