@@ -38,6 +38,16 @@ impl Error {
         }
     }
 
+    /// The field the server named (`invalid_field`, `too_large`), if any.
+    pub fn field(&self) -> Option<&str> {
+        self.detail().and_then(|d| d.field.as_deref())
+    }
+
+    /// For `rate_limited`: seconds until another attempt may succeed.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.detail().and_then(|d| d.retry_after_secs)
+    }
+
     /// The full error detail, if the server sent one.
     pub fn detail(&self) -> Option<&ErrorDetail> {
         match self {
@@ -111,6 +121,35 @@ impl Client {
     /// applied (`202`), and logs in once an administrator approves it.
     pub async fn apply(&self, req: &wire::RegisterRequest) -> Result<wire::ApplicationPending> {
         self.call(Method::POST, "/v1/auth/register", Some(req)).await
+    }
+
+    /// `GET /v1/auth/domains/{domain}`: what the domain asks of people who register.
+    pub async fn signup_info(&self, domain: &str) -> Result<wire::SignupInfo> {
+        self.call(Method::GET, &format!("/v1/auth/domains/{}", encode(domain)), None::<&()>).await
+    }
+
+    /// `POST /v1/auth/email-code`: mails a registration code to `email`.
+    pub async fn request_email_code(&self, domain: &str, email: &str, lang: Option<&str>) -> Result<wire::CodeSent> {
+        let req = wire::EmailCodeRequest { domain: domain.into(), email: email.into(), lang: lang.map(str::to_owned) };
+        self.call(Method::POST, "/v1/auth/email-code", Some(&req)).await
+    }
+
+    /// `POST /v1/auth/password-reset/code`: mails a password-reset code to the account's email
+    /// (the answer is the same whether or not it has one).
+    pub async fn request_password_reset(&self, account: &str, lang: Option<&str>) -> Result<wire::CodeSent> {
+        let req = wire::PasswordResetCodeRequest { account: account.into(), lang: lang.map(str::to_owned) };
+        self.call(Method::POST, "/v1/auth/password-reset/code", Some(&req)).await
+    }
+
+    /// `POST /v1/auth/password-reset`: sets a new password with the mailed code; every session
+    /// of the account ends.
+    pub async fn reset_password(&self, account: &str, code: &str, new_password: &str) -> Result<()> {
+        let req = wire::PasswordResetRequest {
+            account: account.into(),
+            code: code.into(),
+            new_password: new_password.into(),
+        };
+        self.call_empty(Method::POST, "/v1/auth/password-reset", Some(&req)).await
     }
 
     /// `GET /v1/admin/domains/{domain}/invitations`.
@@ -202,12 +241,28 @@ impl Client {
     }
 
     pub async fn admin_set_registration(&self, domain: &str, mode: wire::RegistrationMode) -> Result<wire::DomainInfo> {
-        let req = wire::UpdateDomainRequest { registration: Some(mode), direct_requires_friendship: None };
+        let req = wire::UpdateDomainRequest { registration: Some(mode), ..Default::default() };
+        self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
+    }
+
+    /// `PATCH /v1/admin/domains/{domain}` with the email rules of its registrations: whether
+    /// they need a mailed code, and which email domains they may be of (`Some(&[])` for any).
+    pub async fn admin_set_signup_email(
+        &self,
+        domain: &str,
+        verification: Option<bool>,
+        email_domains: Option<&[&str]>,
+    ) -> Result<wire::DomainInfo> {
+        let req = wire::UpdateDomainRequest {
+            email_verification: verification,
+            email_domains: email_domains.map(|d| d.iter().map(|s| (*s).to_owned()).collect()),
+            ..Default::default()
+        };
         self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
     }
 
     pub async fn admin_set_direct_requires_friendship(&self, domain: &str, on: bool) -> Result<wire::DomainInfo> {
-        let req = wire::UpdateDomainRequest { registration: None, direct_requires_friendship: Some(on) };
+        let req = wire::UpdateDomainRequest { direct_requires_friendship: Some(on), ..Default::default() };
         self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
     }
 

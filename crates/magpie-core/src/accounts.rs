@@ -57,15 +57,20 @@ pub struct Accounts {
     session_store: Arc<dyn SessionStore>,
     /// Only to check that an avatar naming a file names an image of the caller's.
     file_store: Arc<dyn FileStore>,
+    mail_store: Arc<dyn crate::ports::MailStore>,
+    /// Tells applicants an administrator's decision.
+    mail: crate::mail::Mail,
 }
 
 impl Accounts {
-    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores) -> Accounts {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, mail: crate::mail::Mail) -> Accounts {
         Accounts {
             deps,
             account_store: stores.accounts.clone(),
             session_store: stores.sessions.clone(),
             file_store: stores.files.clone(),
+            mail_store: stores.mail.clone(),
+            mail,
         }
     }
 
@@ -115,6 +120,32 @@ impl Accounts {
         let domain = self.admin_domain(actor, domain).await?;
         self.account_store.set_registration(domain.id, mode).await?;
         Ok(Domain { registration: mode, ..domain })
+    }
+
+    /// Sets whether registrations in `domain` need an email address proven by a mailed code,
+    /// and which email domains their addresses may be of (empty: any). Either needs this
+    /// server to send mail.
+    pub async fn set_signup_email(
+        &self,
+        actor: Actor<'_>,
+        domain: &str,
+        verification: Option<bool>,
+        email_domains: Option<&[String]>,
+    ) -> Result<Domain> {
+        let domain = self.admin_domain(actor, domain).await?;
+        let verification = verification.unwrap_or(domain.email_verification);
+        let email_domains = match email_domains {
+            Some(given) => crate::mail::parse_email_domains(given)?,
+            None => domain.email_domains.clone(),
+        };
+        if verification && !self.mail.enabled() {
+            return Err(Error::invalid(
+                "email_verification",
+                "this server sends no mail (no mail server is configured)",
+            ));
+        }
+        self.mail_store.set_signup_email(domain.id, verification, &email_domains).await?;
+        Ok(Domain { email_verification: verification, email_domains, ..domain })
     }
 
     /// Decides whether direct messages in `domain` need friendship (default: they do not).
@@ -465,7 +496,27 @@ impl Accounts {
             return Err(Error::NotFound("application"));
         }
         tracing::info!(target: "magpie::security", account = %account.addr, approve, "application decided");
+        self.mail_decision(&account, approve).await;
         self.account_store.account_by_id(account.id).await?.ok_or(Error::NotFound("account"))
+    }
+
+    /// Mails an applicant the decision, if it gave an address and this server sends mail. The
+    /// decision stands whether or not the mail can be queued (the applicant also learns it at
+    /// its next login).
+    async fn mail_decision(&self, account: &Account, approved: bool) {
+        let Some(to) = account.profile.email.as_deref() else { return };
+        if !self.mail.enabled() {
+            return;
+        }
+        let lang = match self.mail_store.locale(account.id).await {
+            Ok(locale) => locale.as_deref().map(crate::mail::Lang::parse).unwrap_or_default(),
+            Err(_) => crate::mail::Lang::default(),
+        };
+        let addr = account.addr.to_string();
+        let mail = crate::mail::decision_mail(lang, approved, to, &addr, account.addr.domain.as_str());
+        if let Err(e) = self.mail.enqueue(mail).await {
+            tracing::warn!(account = %addr, error = %e, "could not queue the application decision mail");
+        }
     }
 
     /// An account's address by its id, if it exists.

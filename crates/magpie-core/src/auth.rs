@@ -12,13 +12,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::Accounts;
+use crate::mail::{CodeCheck, CodePurpose, EmailCodeKey, Lang, NewEmailCode};
 use crate::model::{
     Account, AccountId, ApplicationState, NewSession, Principal, RegistrationMode, RevokeReason, Role, Session,
     SessionId, SessionSelector,
 };
 use crate::names::{self, AccountAddr};
 use crate::password::HashPool;
-use crate::ports::{AccountStore, Counters, Limit, SessionStore, Stores};
+use crate::ports::{AccountStore, Counters, Limit, MailStore, SessionStore, Stores};
 use crate::{Deps, Error, Result};
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
@@ -70,6 +71,31 @@ pub struct RegisterRequest<'a> {
     pub ip: Option<&'a str>,
     /// The invitation code, where the domain's registration is by invitation.
     pub invitation: Option<&'a str>,
+    /// The registrant's email address: needed where the domain asks for a verified one (or
+    /// restricts email domains); kept as the account's email.
+    pub email: Option<&'a str>,
+    /// The code mailed to `email` ([`Auth::request_signup_code`]).
+    pub email_code: Option<&'a str>,
+    /// The language mail to the account is written in.
+    pub lang: Option<crate::mail::Lang>,
+}
+
+/// What a domain asks of people who register, for the registration form.
+#[derive(Debug, Clone)]
+pub struct SignupInfo {
+    pub domain: String,
+    pub registration: RegistrationMode,
+    pub email_verification: bool,
+    pub email_domains: Vec<String>,
+    /// Whether a forgotten password can be reset by a mailed code.
+    pub password_reset: bool,
+}
+
+/// A code was mailed: how long it stays good, and when another may be asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeSent {
+    pub expires_in_secs: u64,
+    pub resend_after_secs: u64,
 }
 
 /// What a registration made.
@@ -89,6 +115,8 @@ pub struct Auth {
     limits: Arc<LoginLimits>,
     accounts: Accounts,
     ldap: crate::ldap::Ldap,
+    mail: crate::mail::Mail,
+    mail_store: Arc<dyn MailStore>,
 }
 
 /// The counters that keep password guessing slow without letting it lock owners out.
@@ -113,6 +141,9 @@ struct LoginLimits {
     slowed: Limit,
     signups_by_ip: Limit,
     signups_by_domain: Limit,
+    codes_by_address: Limit,
+    codes_by_ip: Limit,
+    code_resend: Limit,
 }
 
 /// Where a password attempt comes from, as far as the limits care.
@@ -126,7 +157,13 @@ enum Source<'a> {
 }
 
 impl Auth {
-    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, accounts: Accounts, ldap: crate::ldap::Ldap) -> Auth {
+    pub(crate) fn new(
+        deps: Arc<Deps>,
+        stores: &Stores,
+        accounts: Accounts,
+        ldap: crate::ldap::Ldap,
+        mail: crate::mail::Mail,
+    ) -> Auth {
         let s = &deps.settings;
         let hourly = |name, events_max| Limit { name, events_max, window_ms: HOUR_MS };
         let slow_ms = crate::settings::millis(s.login_slow_interval_secs).max(1);
@@ -142,6 +179,13 @@ impl Auth {
             slowed: Limit { name: "login_slowed", events_max: 1, window_ms: slow_ms },
             signups_by_ip: hourly("registrations_per_ip", s.registrations_per_ip_per_hour_max),
             signups_by_domain: hourly("registrations_per_domain", s.registrations_per_domain_per_hour_max),
+            codes_by_address: hourly("email_codes_per_address", s.email_codes_per_address_per_hour_max),
+            codes_by_ip: hourly("email_codes_per_ip", s.email_codes_per_ip_per_hour_max),
+            code_resend: Limit {
+                name: "email_code_resend",
+                events_max: 1,
+                window_ms: crate::settings::millis(s.email_code_resend_secs),
+            },
         });
         Auth {
             deps,
@@ -150,6 +194,8 @@ impl Auth {
             limits,
             accounts,
             ldap,
+            mail,
+            mail_store: stores.mail.clone(),
         }
     }
 
@@ -307,7 +353,8 @@ impl Auth {
 
     /// Creates an account by self-registration, where the domain allows it, and logs it in.
     /// Sign-ups are limited per client IP and per domain, checked before any hashing, and hash
-    /// in a pool of their own.
+    /// in a pool of their own. What a registration takes (an invitation's use, a mailed code)
+    /// is given back when it fails.
     pub async fn register(&self, request: RegisterRequest<'_>) -> Result<Registered> {
         self.deps.passwords.check_len_max(request.password)?;
         let addr = AccountAddr::parse(request.account)?;
@@ -323,6 +370,17 @@ impl Auth {
             (RegistrationMode::Invitation, Some(code)) => Some(crate::accounts::invitation_hash(code)),
             _ => None,
         };
+        let email = signup_email(&domain, request.email)?;
+        let code = match (&email, domain.email_verification) {
+            (Some(email), true) => {
+                let code = request.email_code.ok_or_else(|| {
+                    Error::invalid("email_code", "this domain's registration needs the code mailed to the address")
+                })?;
+                let key = EmailCodeKey { domain: domain.id, purpose: CodePurpose::Register, subject: email.clone() };
+                Some((key, crate::mail::code_hash(code)))
+            }
+            _ => None,
+        };
         let display = request.display_name.unwrap_or_default();
         self.deps.passwords.check_new(request.password, &[addr.name.as_str(), addr.domain.as_str(), display])?;
         let now = self.deps.clock.now_ms();
@@ -330,19 +388,34 @@ impl Auth {
         let ip = request.ip.unwrap_or("unknown");
         let (l, c) = (&self.limits, &self.limits.counters);
         c.hit(l.signups_by_ip, ip, now).await.map_err(limited)?;
+        let mut taken = Taken { auth: self, ip, domain: &domain, signups: 1, invitation: None, code: None };
         if let Err(s) = c.hit(l.signups_by_domain, domain.name.as_str(), now).await {
-            c.refund(l.signups_by_ip, ip, now).await;
+            taken.undo().await?;
             return Err(limited(s));
         }
-        if let Some(hash) = invitation
-            && !self.account_store.use_invitation(domain.id, hash, now).await?
-        {
-            c.refund(l.signups_by_ip, ip, now).await;
-            c.refund(l.signups_by_domain, domain.name.as_str(), now).await;
-            return Err(Error::invalid(
-                "invitation",
-                "is not a live invitation of this domain (unknown, expired, used up or revoked)",
-            ));
+        taken.signups = 2;
+        if let Some(hash) = invitation {
+            if !self.account_store.use_invitation(domain.id, hash, now).await? {
+                taken.undo().await?;
+                return Err(Error::invalid(
+                    "invitation",
+                    "is not a live invitation of this domain (unknown, expired, used up or revoked)",
+                ));
+            }
+            taken.invitation = Some(hash);
+        }
+        if let Some((key, hash)) = code {
+            let attempts_max = self.deps.settings.email_code_attempts_max;
+            match self.mail_store.use_email_code(&key, hash, now, attempts_max).await? {
+                CodeCheck::Used => taken.code = Some((key, hash)),
+                CodeCheck::Wrong | CodeCheck::Missing => {
+                    taken.undo().await?;
+                    return Err(Error::invalid(
+                        "email_code",
+                        "is not the live code mailed to this address (wrong, expired, used or tried too often)",
+                    ));
+                }
+            }
         }
         let pending = domain.registration == RegistrationMode::Approval;
         let inserted = self
@@ -357,21 +430,204 @@ impl Auth {
                 pending,
             )
             .await;
-        let account = match inserted {
+        let mut account = match inserted {
             Ok(account) => account,
             Err(e) => {
-                if let Some(hash) = invitation {
-                    self.account_store.refund_invitation(domain.id, hash).await?;
-                }
+                taken.signups = 0;
+                taken.undo().await?;
                 return Err(e);
             }
         };
+        if let Some(email) = email {
+            let patch = crate::model::ProfilePatch { email: Some(Some(email)), ..Default::default() };
+            account = self.accounts.apply_profile(account.id, &patch).await?;
+        }
+        if let Some(lang) = request.lang {
+            self.mail_store.set_locale(account.id, lang.as_str()).await?;
+        }
         if pending {
             tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "applied");
             return Ok(Registered::Pending(account));
         }
         tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "registered");
         Ok(Registered::Session(self.open_session(account, device, request.ip).await?))
+    }
+
+    /// What `domain` asks of registrations. A domain that does not exist answers as a closed
+    /// one, so that the answer tells nobody which domains exist.
+    pub async fn signup_info(&self, domain: &str) -> Result<SignupInfo> {
+        let name = crate::names::DomainName::parse(domain)?;
+        let found = self.account_store.domain_by_name(&name).await?;
+        let password_reset = self.mail.enabled();
+        Ok(match found {
+            Some(d) => SignupInfo {
+                domain: d.name.to_string(),
+                registration: d.registration,
+                email_verification: d.email_verification && d.registration != RegistrationMode::Closed,
+                email_domains: d.email_domains,
+                password_reset,
+            },
+            None => SignupInfo {
+                domain: name.to_string(),
+                registration: RegistrationMode::Closed,
+                email_verification: false,
+                email_domains: Vec::new(),
+                password_reset,
+            },
+        })
+    }
+
+    /// Mails a registration code to `email`, for a domain whose registration needs one. Codes
+    /// are limited per address (one per `email_code_resend_secs`, a few an hour) and per client
+    /// IP; a new code replaces the one before.
+    pub async fn request_signup_code(
+        &self,
+        domain: &str,
+        email: &str,
+        lang: Lang,
+        ip: Option<&str>,
+    ) -> Result<CodeSent> {
+        let name = crate::names::DomainName::parse(domain)?;
+        let domain = self.account_store.domain_by_name(&name).await?.ok_or(Error::RegistrationClosed)?;
+        if domain.registration == RegistrationMode::Closed {
+            return Err(Error::RegistrationClosed);
+        }
+        if !domain.email_verification {
+            return Err(Error::invalid("domain", "this domain's registration does not ask for an email code"));
+        }
+        let email = signup_email(&domain, Some(email))?.unwrap_or_default();
+        let key = EmailCodeKey { domain: domain.id, purpose: CodePurpose::Register, subject: email.clone() };
+        self.mail_code(key, &email, &domain, lang, ip).await
+    }
+
+    /// Mails a password-reset code to the email of `account`. The answer is the same whether
+    /// or not the account exists, has an email, or may reset its password (a directory's
+    /// account changes its password in the directory): only the mail says.
+    pub async fn request_reset_code(&self, account: &str, lang: Lang, ip: Option<&str>) -> Result<CodeSent> {
+        let addr = AccountAddr::parse(account)?;
+        if !self.mail.enabled() {
+            return Err(Error::Unavailable("mail"));
+        }
+        let domain = self.account_store.domain_by_name(&addr.domain).await?;
+        let found = match &domain {
+            Some(d) => self.account_store.account_by_name(d.id, &addr.name).await?,
+            None => None,
+        };
+        let target = found.filter(|a| !a.disabled && a.password_hash.is_some()).and_then(|a| {
+            let email = a.profile.email.clone()?;
+            Some((a, email))
+        });
+        let settings = &self.deps.settings;
+        let sent = CodeSent {
+            expires_in_secs: settings.email_code_ttl_secs,
+            resend_after_secs: settings.email_code_resend_secs,
+        };
+        match (target, domain) {
+            (Some((account, email)), Some(domain)) => {
+                let key =
+                    EmailCodeKey { domain: domain.id, purpose: CodePurpose::Reset, subject: account.id.0.to_string() };
+                self.mail_code(key, &email, &domain, lang, ip).await
+            }
+            _ => {
+                // Count the request as if a code went out, so that the limits say nothing either.
+                let now = self.deps.clock.now_ms();
+                let (l, c) = (&self.limits, &self.limits.counters);
+                c.hit(l.codes_by_ip, ip.unwrap_or("unknown"), now)
+                    .await
+                    .map_err(|s| Error::RateLimited { retry_after_secs: s })?;
+                tracing::info!(target: "magpie::security", account = %addr, ip = ?ip, "password reset asked for an account without a reset");
+                Ok(sent)
+            }
+        }
+    }
+
+    /// Sets a new password with a code mailed by [`Auth::request_reset_code`]. Every session
+    /// of the account is revoked (its open sockets close), as after a password change.
+    pub async fn reset_password(&self, account: &str, code: &str, new_password: &str) -> Result<()> {
+        self.deps.passwords.check_len_max(new_password)?;
+        let addr = AccountAddr::parse(account)?;
+        let wrong = || {
+            Error::invalid(
+                "code",
+                "is not the live code mailed for this account (wrong, expired, used or tried too often)",
+            )
+        };
+        let domain = self.account_store.domain_by_name(&addr.domain).await?.ok_or_else(wrong)?;
+        let account = self.account_store.account_by_name(domain.id, &addr.name).await?.ok_or_else(wrong)?;
+        if account.disabled || account.password_hash.is_none() {
+            return Err(wrong());
+        }
+        let context = [addr.name.as_str(), addr.domain.as_str(), account.profile.display_name.as_str()];
+        self.deps.passwords.check_new(new_password, &context)?;
+        let key = EmailCodeKey { domain: domain.id, purpose: CodePurpose::Reset, subject: account.id.0.to_string() };
+        let hash = crate::mail::code_hash(code);
+        let now = self.deps.clock.now_ms();
+        match self.mail_store.use_email_code(&key, hash, now, self.deps.settings.email_code_attempts_max).await? {
+            CodeCheck::Used => {}
+            CodeCheck::Wrong | CodeCheck::Missing => return Err(wrong()),
+        }
+        let password_hash = match self.deps.passwords.hash(new_password, HashPool::Login).await {
+            Ok(h) => h,
+            Err(e) => {
+                self.mail_store.restore_email_code(&key, hash).await?;
+                return Err(e);
+            }
+        };
+        let revoked = self.account_store.set_password_hash(account.id, &password_hash, None, now).await?;
+        self.deps.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
+        tracing::info!(target: "magpie::security", account = %addr, revoked = revoked.len(), "password reset by mailed code");
+        Ok(())
+    }
+
+    /// Makes, keeps and mails a code for `key` to `to`, under the code limits.
+    async fn mail_code(
+        &self,
+        key: EmailCodeKey,
+        to: &str,
+        domain: &crate::model::Domain,
+        lang: Lang,
+        ip: Option<&str>,
+    ) -> Result<CodeSent> {
+        if !self.mail.enabled() {
+            return Err(Error::Unavailable("mail"));
+        }
+        let settings = &self.deps.settings;
+        let now = self.deps.clock.now_ms();
+        let limited = |s| Error::RateLimited { retry_after_secs: s };
+        let (l, c) = (&self.limits, &self.limits.counters);
+        let ip = ip.unwrap_or("unknown");
+        let subject = format!("{}:{}:{}", key.purpose.as_str(), key.domain.0, key.subject);
+        // No wait between two codes when it is set to 0.
+        let resend = (l.code_resend.window_ms > 0).then_some(l.code_resend);
+        if let Some(resend) = resend {
+            c.check(resend, &subject, now).await.map_err(limited)?;
+        }
+        c.check(l.codes_by_address, &subject, now).await.map_err(limited)?;
+        c.hit(l.codes_by_ip, ip, now).await.map_err(limited)?;
+        if let Some(resend) = resend {
+            c.record(resend, &subject, now).await;
+        }
+        c.record(l.codes_by_address, &subject, now).await;
+        let code = crate::mail::new_code();
+        let ttl = settings.email_code_ttl_secs;
+        let purpose = key.purpose;
+        let new = NewEmailCode {
+            key,
+            code_hash: crate::mail::code_hash(&code),
+            expires_at_ms: now.saturating_add(crate::settings::millis(ttl)),
+        };
+        self.mail_store.put_email_code(&new).await?;
+        let mail = crate::mail::code_mail(lang, purpose, to, domain.name.as_str(), &code, ttl);
+        self.mail.enqueue(mail).await?;
+        tracing::info!(target: "magpie::security", purpose = purpose.as_str(), domain = %domain.name, ip = ?ip, "email code sent");
+        Ok(CodeSent { expires_in_secs: ttl, resend_after_secs: settings.email_code_resend_secs })
+    }
+
+    /// Forgets mailed codes that expired (a day ago, so that a late try still reads as
+    /// expired rather than unknown in the logs).
+    pub async fn prune_codes(&self) -> Result<u64> {
+        let now = self.deps.clock.now_ms();
+        Ok(self.mail_store.prune_email_codes(now - 24 * HOUR_MS).await?)
     }
 
     async fn open_session(&self, account: Account, device: Option<String>, ip: Option<&str>) -> Result<LoginOutcome> {
@@ -491,6 +747,55 @@ impl Auth {
             *cursor = (*cursor).max(entry.seq);
         }
         Ok(entries.len())
+    }
+}
+
+/// The email a registration gives, normalised: required where the domain verifies emails or
+/// restricts their domains, and then of an allowed email domain.
+fn signup_email(domain: &crate::model::Domain, email: Option<&str>) -> Result<Option<String>> {
+    let needed = domain.email_verification || !domain.email_domains.is_empty();
+    let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => crate::mail::normalise_email("email", e)?,
+        None if needed => return Err(Error::invalid("email", "this domain's registration needs an email address")),
+        None => return Ok(None),
+    };
+    if !crate::mail::email_domain_allowed(&email, &domain.email_domains) {
+        return Err(Error::invalid(
+            "email",
+            format!("this domain accepts addresses at {} only", domain.email_domains.join(", ")),
+        ));
+    }
+    Ok(Some(email))
+}
+
+/// What a registration took so far, to give back if it fails: the sign-up counts (0, 1 or
+/// both), an invitation's use, a mailed code.
+struct Taken<'a> {
+    auth: &'a Auth,
+    ip: &'a str,
+    domain: &'a crate::model::Domain,
+    signups: u8,
+    invitation: Option<[u8; 32]>,
+    code: Option<(EmailCodeKey, [u8; 32])>,
+}
+
+impl Taken<'_> {
+    async fn undo(self) -> Result<()> {
+        let now = self.auth.deps.clock.now_ms();
+        let (l, c) = (&self.auth.limits, &self.auth.limits.counters);
+        if self.signups >= 1 {
+            c.refund(l.signups_by_ip, self.ip, now).await;
+        }
+        if self.signups >= 2 {
+            c.refund(l.signups_by_domain, self.domain.name.as_str(), now).await;
+        }
+        if let Some(hash) = self.invitation {
+            self.auth.account_store.refund_invitation(self.domain.id, hash).await?;
+        }
+        if let Some((key, hash)) = self.code {
+            self.auth.mail_store.restore_email_code(&key, hash).await?;
+        }
+        Ok(())
     }
 }
 

@@ -46,6 +46,8 @@ pub const TABLES: &[&str] = &[
     "applications",
     "ldap_sources",
     "ldap_accounts",
+    "email_codes",
+    "mail_outbox",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -19,6 +19,7 @@ pub mod follow;
 pub mod images;
 pub mod ldap;
 pub mod limiter;
+pub mod mail;
 pub mod marks;
 pub mod messages;
 pub mod model;
@@ -56,6 +57,7 @@ pub struct Core {
     pub directory: directory::Directory,
     pub org: org::Org,
     pub ldap: ldap::Ldap,
+    pub mail: mail::Mail,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
@@ -104,11 +106,13 @@ impl Core {
             live: live.clone(),
             names: std::sync::OnceLock::new(),
             directory: std::sync::OnceLock::new(),
+            mailer: std::sync::OnceLock::new(),
         });
         let s = &stores;
-        let accounts = accounts::Accounts::new(deps.clone(), s);
+        let mail = mail::Mail::new(deps.clone(), s);
+        let accounts = accounts::Accounts::new(deps.clone(), s, mail.clone());
         let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone());
-        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone());
+        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
         let contacts = contacts::Contacts::new(deps.clone(), s, accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), s, accounts.clone(), contacts.clone());
         let files = files::Files::new(deps.clone(), s);
@@ -133,6 +137,7 @@ impl Core {
             directory,
             org,
             ldap,
+            mail,
             messages,
             presence,
             previews,
@@ -160,6 +165,14 @@ impl Core {
     /// without one, they answer `unavailable`). A second connector is ignored.
     pub fn with_directory_connector(self, connector: Arc<dyn ldap::DirectoryConnector>) -> Core {
         let _ = self.directory.deps().directory.set(connector);
+        self
+    }
+
+    /// Lets the core send mail through `sender` (registration codes, password resets,
+    /// application decisions); without one, what needs mail answers `unavailable`. A second
+    /// sender is ignored. Start the outbox with [`mail::Mail::spawn_outbox`].
+    pub fn with_mail_sender(self, sender: Arc<dyn mail::MailSender>) -> Core {
+        let _ = self.directory.deps().mailer.set(sender);
         self
     }
 
@@ -194,4 +207,6 @@ pub(crate) struct Deps {
     pub(crate) names: std::sync::OnceLock<Arc<dyn directory::NameMatcher>>,
     /// How LDAP directories are reached ([`Core::with_directory_connector`]).
     pub(crate) directory: std::sync::OnceLock<Arc<dyn ldap::DirectoryConnector>>,
+    /// How mail leaves ([`Core::with_mail_sender`]).
+    pub(crate) mailer: std::sync::OnceLock<Arc<dyn mail::MailSender>>,
 }

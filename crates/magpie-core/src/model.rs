@@ -200,6 +200,10 @@ pub struct Domain {
     /// Direct messages need friendship; otherwise (the enterprise default) any member of the
     /// domain may message any other.
     pub direct_requires_friendship: bool,
+    /// Registrations need an email address, proven by a code mailed to it.
+    pub email_verification: bool,
+    /// The email domains a registration's address may be of (lower case); empty for any.
+    pub email_domains: Vec<String>,
     pub created_at_ms: i64,
 }
 

@@ -46,6 +46,7 @@ pub struct Stores {
     pub previews: Arc<dyn PreviewStore>,
     pub org: Arc<dyn OrgStore>,
     pub ldap: Arc<dyn LdapStore>,
+    pub mail: Arc<dyn MailStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -69,7 +70,8 @@ impl Stores {
             + ScheduledStore
             + PreviewStore
             + OrgStore
-            + LdapStore,
+            + LdapStore
+            + MailStore,
     {
         Stores {
             accounts: store.clone(),
@@ -84,7 +86,8 @@ impl Stores {
             cursors: store.clone(),
             previews: store.clone(),
             org: store.clone(),
-            ldap: store,
+            ldap: store.clone(),
+            mail: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -629,6 +632,56 @@ pub trait LdapStore: Send + Sync + 'static {
     /// syncs a domain at a time (until the claimer sets the next time, or its lease runs out).
     async fn claim_ldap_syncs(&self, now_ms: i64, lease_ms: i64, limit: usize) -> StoreResult<Vec<DomainId>>;
     async fn set_ldap_next_sync(&self, domain: DomainId, at_ms: Option<i64>) -> StoreResult<()>;
+}
+
+/// Mail waiting to go out, and the one-time codes mail carries (see [`crate::mail`]). Every
+/// write is one transaction.
+#[async_trait]
+pub trait MailStore: Send + Sync + 'static {
+    /// Puts a mail in the outbox, due at once, unless it already holds `outbox_len_max`
+    /// mails; whether it did.
+    async fn enqueue_mail(
+        &self,
+        mail: &crate::mail::OutgoingMail,
+        now_ms: i64,
+        outbox_len_max: usize,
+    ) -> StoreResult<bool>;
+    /// Claims up to `limit` mails due at `now_ms` that no node holds, oldest first: each is
+    /// held until `now_ms + lease_ms`, atomically, so that one node sends a mail at a time.
+    async fn claim_mail(&self, now_ms: i64, lease_ms: i64, limit: usize) -> StoreResult<Vec<crate::mail::QueuedMail>>;
+    /// Forgets a mail: sent, or given up on.
+    async fn delete_mail(&self, id: i64) -> StoreResult<()>;
+    /// Records a failed attempt: the mail is due again at `next_attempt_at_ms` and no longer
+    /// held.
+    async fn mail_failed(&self, id: i64, next_attempt_at_ms: i64, error: &str) -> StoreResult<()>;
+    /// Mails in the outbox.
+    async fn outbox_len(&self) -> StoreResult<u64>;
+    /// Sets the live code of `(domain, purpose, subject)`, replacing the one before, with no
+    /// attempts and unused.
+    async fn put_email_code(&self, code: &crate::mail::NewEmailCode) -> StoreResult<()>;
+    /// Uses the live code of `(domain, purpose, subject)` if its hash is `code_hash`, it is
+    /// unused, unexpired at `now_ms` and has had fewer than `attempts_max` attempts; a wrong
+    /// code counts an attempt. In one write, so that a code is used once however many try it
+    /// at the same time.
+    async fn use_email_code(
+        &self,
+        key: &crate::mail::EmailCodeKey,
+        code_hash: [u8; 32],
+        now_ms: i64,
+        attempts_max: u32,
+    ) -> StoreResult<crate::mail::CodeCheck>;
+    /// Makes a code used by `use_email_code` usable again (what it was for then failed).
+    async fn restore_email_code(&self, key: &crate::mail::EmailCodeKey, code_hash: [u8; 32]) -> StoreResult<()>;
+    /// Forgets codes that expired before `before_ms`; how many.
+    async fn prune_email_codes(&self, before_ms: i64) -> StoreResult<u64>;
+    /// Sets the language mail to an account is written in.
+    async fn set_locale(&self, account: AccountId, locale: &str) -> StoreResult<()>;
+    /// The language mail to an account is written in, if it said.
+    async fn locale(&self, account: AccountId) -> StoreResult<Option<String>>;
+    /// Sets whether a domain's registrations need a verified email, and which email domains
+    /// they may be of (empty: any).
+    async fn set_signup_email(&self, domain: DomainId, verification: bool, email_domains: &[String])
+    -> StoreResult<()>;
 }
 
 /// Where each durable follower of the log stands, so that it resumes there after a restart.

@@ -133,6 +133,25 @@ pub struct Settings {
     /// How long a node holds a due scheduled message while it sends it; past this, any node
     /// may try again (the send is idempotent, so a second try never sends twice).
     pub scheduled_claim_secs: u64,
+    /// Mails the outbox holds (the mail server away); past this, requests that must mail are
+    /// refused with `Unavailable` rather than dropping mail.
+    pub mail_outbox_len_max: usize,
+    /// Attempts to send one mail before it is given up.
+    pub mail_attempts_max: u32,
+    /// The wait after a mail's first failed attempt; it doubles with each failure.
+    pub mail_retry_initial_secs: u64,
+    /// The longest wait between two attempts at one mail.
+    pub mail_retry_max_secs: u64,
+    /// How long a mailed code (registration, password reset) stays good.
+    pub email_code_ttl_secs: u64,
+    /// Wrong tries of one code before it is dead.
+    pub email_code_attempts_max: u32,
+    /// Codes mailed to one address (or for one account's reset) in a rolling hour.
+    pub email_codes_per_address_per_hour_max: u32,
+    /// Codes requested from one client IP in a rolling hour.
+    pub email_codes_per_ip_per_hour_max: u32,
+    /// The least wait between two codes to one address.
+    pub email_code_resend_secs: u64,
 }
 
 impl Default for Settings {
@@ -198,6 +217,15 @@ impl Default for Settings {
             scheduled_ahead_secs_max: 366 * 24 * 3600,
             scheduled_past_grace_secs: 60,
             scheduled_claim_secs: 60,
+            mail_outbox_len_max: 10_000,
+            mail_attempts_max: 12,
+            mail_retry_initial_secs: 5,
+            mail_retry_max_secs: 3600,
+            email_code_ttl_secs: 600,
+            email_code_attempts_max: 5,
+            email_codes_per_address_per_hour_max: 5,
+            email_codes_per_ip_per_hour_max: 20,
+            email_code_resend_secs: 60,
         }
     }
 }

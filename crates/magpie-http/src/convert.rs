@@ -102,6 +102,8 @@ pub fn domain(d: &Domain) -> wire::DomainInfo {
         name: d.name.to_string(),
         registration: registration(d.registration),
         direct_requires_friendship: d.direct_requires_friendship,
+        email_verification: d.email_verification,
+        email_domains: d.email_domains.clone(),
         created_at_ms: d.created_at_ms,
     }
 }

@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use magpie_core::accounts::ProfileUpdate;
 use magpie_core::auth::LoginOutcome;
+use magpie_core::mail::Lang;
 use magpie_core::model::{Actor, Role, SessionId};
 use magpie_wire as wire;
 use magpie_wire::ErrorCode;
@@ -71,6 +72,9 @@ pub async fn register(
         device: req.device.as_deref(),
         ip: ip.as_deref(),
         invitation: req.invitation.as_deref(),
+        email: req.email.as_deref(),
+        email_code: req.email_code.as_deref(),
+        lang: req.lang.as_deref().map(Lang::parse),
     };
     Ok(match state.core.auth.register(request).await? {
         magpie_core::auth::Registered::Session(outcome) => Json(login_response(outcome)).into_response(),
@@ -79,6 +83,75 @@ pub async fn register(
             (StatusCode::ACCEPTED, Json(body)).into_response()
         }
     })
+}
+
+/// `GET /v1/auth/domains/{domain}`: what a domain asks of people who register.
+#[utoipa::path(get, path = "/v1/auth/domains/{domain}", tag = "auth", params(("domain" = String, Path)),
+    responses((status = 200, body = wire::SignupInfo), (status = 422, description = "invalid_field", body = wire::ErrorBody)))]
+pub async fn signup_info(
+    State(state): State<AppState>,
+    ApiPath(domain): ApiPath<String>,
+) -> ApiResult<wire::SignupInfo> {
+    let info = state.core.auth.signup_info(&domain).await?;
+    Ok(Json(wire::SignupInfo {
+        domain: info.domain,
+        registration: convert::registration(info.registration),
+        email_verification: info.email_verification,
+        email_domains: info.email_domains,
+        password_reset: info.password_reset,
+    }))
+}
+
+/// `POST /v1/auth/email-code`: mails a registration code to an address.
+#[utoipa::path(post, path = "/v1/auth/email-code", tag = "auth", request_body = wire::EmailCodeRequest,
+    responses((status = 202, body = wire::CodeSent),
+              (status = 403, description = "registration_closed", body = wire::ErrorBody),
+              (status = 422, description = "invalid_field", body = wire::ErrorBody),
+              (status = 429, description = "rate_limited", body = wire::ErrorBody),
+              (status = 503, description = "unavailable", body = wire::ErrorBody)))]
+pub async fn email_code(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<wire::EmailCodeRequest>,
+) -> Result<(StatusCode, Json<wire::CodeSent>), ApiError> {
+    let lang = Lang::parse(req.lang.as_deref().unwrap_or_default());
+    let sent = state.core.auth.request_signup_code(&req.domain, &req.email, lang, ip.as_deref()).await?;
+    Ok((StatusCode::ACCEPTED, Json(code_sent(sent))))
+}
+
+/// `POST /v1/auth/password-reset/code`: mails a password-reset code to the account's email.
+#[utoipa::path(post, path = "/v1/auth/password-reset/code", tag = "auth", request_body = wire::PasswordResetCodeRequest,
+    responses((status = 202, body = wire::CodeSent),
+              (status = 422, description = "invalid_field", body = wire::ErrorBody),
+              (status = 429, description = "rate_limited", body = wire::ErrorBody),
+              (status = 503, description = "unavailable", body = wire::ErrorBody)))]
+pub async fn password_reset_code(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<wire::PasswordResetCodeRequest>,
+) -> Result<(StatusCode, Json<wire::CodeSent>), ApiError> {
+    let lang = Lang::parse(req.lang.as_deref().unwrap_or_default());
+    let sent = state.core.auth.request_reset_code(&req.account, lang, ip.as_deref()).await?;
+    Ok((StatusCode::ACCEPTED, Json(code_sent(sent))))
+}
+
+/// `POST /v1/auth/password-reset`: sets a new password with a mailed code and revokes every
+/// session of the account.
+#[utoipa::path(post, path = "/v1/auth/password-reset", tag = "auth", request_body = wire::PasswordResetRequest,
+    responses((status = 204),
+              (status = 413, description = "too_large", body = wire::ErrorBody),
+              (status = 422, description = "invalid_field", body = wire::ErrorBody),
+              (status = 503, description = "unavailable", body = wire::ErrorBody)))]
+pub async fn password_reset(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<wire::PasswordResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.core.auth.reset_password(&req.account, &req.code, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn code_sent(sent: magpie_core::auth::CodeSent) -> wire::CodeSent {
+    wire::CodeSent { expires_in_secs: sent.expires_in_secs, resend_after_secs: sent.resend_after_secs }
 }
 
 /// `POST /v1/auth/logout`: ends the current session and closes its live connections.
@@ -222,6 +295,12 @@ pub async fn admin_update_domain(
 ) -> ApiResult<wire::DomainInfo> {
     let actor = Actor::Account(&caller);
     let mut updated = state.core.accounts.admin_domain(actor, &domain).await?;
+    // The email rules first: they are the only ones that can be refused, and a refused
+    // request changes nothing.
+    if req.email_verification.is_some() || req.email_domains.is_some() {
+        let domains = req.email_domains.as_deref();
+        updated = state.core.accounts.set_signup_email(actor, &domain, req.email_verification, domains).await?;
+    }
     if let Some(mode) = req.registration {
         updated = state.core.accounts.set_registration(actor, &domain, convert::registration_from_wire(mode)).await?;
     }

@@ -18,7 +18,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.r
 /// A domain's columns, its registration mode made of its two columns (see migration 0011).
 const DOMAIN_COLUMNS: &str = "id, name, \
      CASE WHEN registration = 'closed' THEN 'closed' WHEN signup = 'direct' THEN 'open' ELSE signup END, \
-     created_at_ms, direct_requires_friendship";
+     created_at_ms, direct_requires_friendship, email_verification, email_domains";
 const INVITATION_COLUMNS: &str = "id, domain_id, created_by, note, uses, uses_max, expires_at_ms, created_at_ms";
 
 fn invitation_from_row(row: &Row) -> PgResult<Invitation> {
@@ -47,6 +47,8 @@ fn domain_from_row(row: &Row) -> PgResult<Domain> {
         registration: RegistrationMode::parse(&registration).ok_or_else(|| corrupt("registration mode"))?,
         created_at_ms: row.try_get(3)?,
         direct_requires_friendship: row.try_get(4)?,
+        email_verification: row.try_get(5)?,
+        email_domains: row.try_get::<_, String>(6)?.lines().map(str::to_owned).collect(),
     })
 }
 
@@ -163,6 +165,8 @@ impl AccountStore for PgStore {
                     name: name.clone(),
                     registration: RegistrationMode::Closed,
                     direct_requires_friendship: false,
+                    email_verification: false,
+                    email_domains: Vec::new(),
                     created_at_ms: now_ms,
                 }),
             }

@@ -39,6 +39,7 @@ mod contacts;
 mod dump;
 mod files;
 mod ldap;
+mod mail;
 mod migrate;
 mod org;
 mod previews;

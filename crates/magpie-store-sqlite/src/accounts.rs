@@ -48,6 +48,8 @@ fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<Domain> {
         registration: RegistrationMode::parse(&registration).ok_or_else(|| corrupt(2, "registration mode"))?,
         created_at_ms: row.get(3)?,
         direct_requires_friendship: row.get(4)?,
+        email_verification: row.get(5)?,
+        email_domains: row.get::<_, String>(6)?.lines().map(str::to_owned).collect(),
     })
 }
 
@@ -139,6 +141,8 @@ impl AccountStore for SqliteStore {
                 name,
                 registration: RegistrationMode::Closed,
                 direct_requires_friendship: false,
+                email_verification: false,
+                email_domains: Vec::new(),
                 created_at_ms: now_ms,
             }))
         })
@@ -149,7 +153,7 @@ impl AccountStore for SqliteStore {
         let name = name.as_str().to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship FROM domains WHERE name = ?1"),
+                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains FROM domains WHERE name = ?1"),
             )?
             .query_row([name], domain_from_row)
             .optional()
@@ -160,7 +164,7 @@ impl AccountStore for SqliteStore {
     async fn domains(&self) -> StoreResult<Vec<Domain>> {
         self.read(|c| {
             c.prepare(&format!(
-                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship FROM domains ORDER BY name"
+                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains FROM domains ORDER BY name"
             ))?
             .query_map([], domain_from_row)?
             .collect()

@@ -23,6 +23,7 @@ mod contacts;
 pub mod dump;
 mod files;
 mod ldap;
+mod mail;
 mod migrate;
 mod org;
 mod previews;

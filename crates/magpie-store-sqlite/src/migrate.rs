@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0016_departments", include_str!("../migrations/sqlite/0016_departments.sql")),
     ("0017_registration_modes", include_str!("../migrations/sqlite/0017_registration_modes.sql")),
     ("0018_ldap", include_str!("../migrations/sqlite/0018_ldap.sql")),
+    ("0019_mail", include_str!("../migrations/sqlite/0019_mail.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

@@ -49,6 +49,7 @@ mod fixtures;
 pub mod keep;
 pub mod ldap;
 pub mod log;
+pub mod mail;
 pub mod org;
 pub mod presence;
 pub mod previews;
@@ -156,6 +157,9 @@ macro_rules! __for_each_check {
             ldap::a_source_is_kept_per_domain,
             ldap::links_follow_entries,
             ldap::a_due_sync_is_claimed_once,
+            mail::the_outbox_is_bounded_and_claimed_once,
+            mail::a_code_is_used_once,
+            mail::locales_and_email_rules_are_kept,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -45,7 +45,7 @@ pub struct LoginRequest {
 }
 
 /// `POST /v1/auth/register`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// `name@domain` to create.
     pub account: String,
@@ -57,6 +57,68 @@ pub struct RegisterRequest {
     /// The invitation code, where the domain's registration is by invitation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation: Option<String>,
+    /// The registrant's email address, kept as the account's email: needed where the domain
+    /// has `email_verification` or `email_domains`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The code `POST /v1/auth/email-code` mailed to `email`, where the domain has
+    /// `email_verification`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_code: Option<String>,
+    /// The language mail to the account is written in: `zh` or `en` (anything else is `en`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// `GET /v1/auth/domains/{domain}`: what a domain asks of people who register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignupInfo {
+    pub domain: String,
+    /// `closed` also for a domain that does not exist.
+    pub registration: RegistrationMode,
+    /// Registrations need an email address and the code mailed to it.
+    pub email_verification: bool,
+    /// The email domains a registration's address may be of; empty for any.
+    pub email_domains: Vec<String>,
+    /// Whether this server mails password-reset codes.
+    pub password_reset: bool,
+}
+
+/// `POST /v1/auth/email-code`: mail a registration code to an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EmailCodeRequest {
+    /// The domain to register in.
+    pub domain: String,
+    pub email: String,
+    /// The mail's language: `zh` or `en` (anything else is `en`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// `202` to a code request: the code is on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CodeSent {
+    /// How long the code stays good.
+    pub expires_in_secs: u64,
+    /// When another code to this address may be asked for.
+    pub resend_after_secs: u64,
+}
+
+/// `POST /v1/auth/password-reset/code`: mail a password-reset code to an account's email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetCodeRequest {
+    /// `name@domain`.
+    pub account: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// `POST /v1/auth/password-reset`: set a new password with a mailed code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    pub account: String,
+    pub code: String,
+    pub new_password: String,
 }
 
 /// The answer to a login or registration: a new session.
@@ -184,6 +246,12 @@ pub struct DomainInfo {
     /// Direct messages need friendship (default `false`: any member may message any other).
     #[serde(default)]
     pub direct_requires_friendship: bool,
+    /// Registrations need an email address proven by a mailed code.
+    #[serde(default)]
+    pub email_verification: bool,
+    /// The email domains a registration's address may be of; empty for any.
+    #[serde(default)]
+    pub email_domains: Vec<String>,
     pub created_at_ms: i64,
 }
 
@@ -200,12 +268,18 @@ pub struct CreateDomainRequest {
 }
 
 /// `PATCH /v1/admin/domains/{domain}`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct UpdateDomainRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<RegistrationMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_requires_friendship: Option<bool>,
+    /// Registrations need an email address proven by a mailed code (needs a mail server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verification: Option<bool>,
+    /// The email domains a registration's address may be of (`[]` for any), at most 32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_domains: Option<Vec<String>>,
 }
 
 /// `GET /healthz` and `GET /readyz`.

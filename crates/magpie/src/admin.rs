@@ -367,9 +367,14 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     if let AdminCommand::Search { command: SearchCommand::Reindex } = &command {
         return reindex(&config, &stores).await;
     }
-    let core = Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections))
-        .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher))
-        .with_directory_connector(Arc::new(magpie_ldap::LdapConnector::default()));
+    let mut core =
+        Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections))
+            .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher))
+            .with_directory_connector(Arc::new(magpie_ldap::LdapConnector::default()));
+    // Mail the CLI queues (an application's decision) waits in the outbox for a server to send.
+    if let Some(sender) = crate::serve::mail_sender(&config)? {
+        core = core.with_mail_sender(sender);
+    }
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
     let addr = |name: &str, domain: &Option<String>| -> String {

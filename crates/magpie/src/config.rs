@@ -82,6 +82,71 @@ pub struct Config {
 
     #[config(nested)]
     pub search: SearchConfig,
+
+    #[config(nested)]
+    pub mail: MailConfig,
+}
+
+/// Outgoing mail: registration and password-reset codes and application decisions go out
+/// through the company's SMTP server. Mail waits in an outbox in the database until the server
+/// takes it, so a mail-server outage neither loses mail nor holds requests.
+#[derive(Debug, confique::Config)]
+pub struct MailConfig {
+    /// The SMTP server, as "smtp://relay.internal:25" (plain), "smtp://mail.example.com:587?tls=required"
+    /// (STARTTLS) or "smtps://user:password@mail.example.com:465" (TLS). Empty: this server
+    /// sends no mail, and email verification and password resets are off.
+    #[config(default = "", env = "MAGPIE_MAIL_SMTP_URL")]
+    pub smtp_url: String,
+
+    /// The sender of every mail, as "Name <address>".
+    #[config(default = "Magpie <noreply@localhost>", env = "MAGPIE_MAIL_FROM")]
+    pub from: String,
+
+    /// Seconds one exchange with the SMTP server may take before the attempt counts as failed.
+    #[config(default = 30, env = "MAGPIE_MAIL_TIMEOUT_SECS")]
+    pub timeout_secs: u64,
+
+    /// Mails the outbox holds while the SMTP server is away; past this, requests that must
+    /// mail are refused with unavailable (503) rather than dropping mail.
+    #[config(default = 10000, env = "MAGPIE_MAIL_OUTBOX_LEN_MAX")]
+    pub outbox_len_max: usize,
+
+    /// Attempts to send one mail before it is given up (and logged as an error).
+    #[config(default = 12, env = "MAGPIE_MAIL_ATTEMPTS_MAX")]
+    pub attempts_max: u32,
+
+    /// Seconds to wait after a mail's first failed attempt; the wait doubles with each failure.
+    #[config(default = 5, env = "MAGPIE_MAIL_RETRY_INITIAL_SECS")]
+    pub retry_initial_secs: u64,
+
+    /// The longest wait between two attempts at one mail, in seconds.
+    #[config(default = 3600, env = "MAGPIE_MAIL_RETRY_MAX_SECS")]
+    pub retry_max_secs: u64,
+
+    /// How often a node looks for due mail (retries, and mail other nodes queued), in
+    /// milliseconds. Mail this node queues goes out at once.
+    #[config(default = 1000, env = "MAGPIE_MAIL_POLL_INTERVAL_MS")]
+    pub poll_interval_ms: u64,
+
+    /// Seconds a mailed code (registration, password reset) stays good.
+    #[config(default = 600, env = "MAGPIE_MAIL_CODE_TTL_SECS")]
+    pub code_ttl_secs: u64,
+
+    /// Wrong tries of one code before it is dead (a new one must be asked for).
+    #[config(default = 5, env = "MAGPIE_MAIL_CODE_ATTEMPTS_MAX")]
+    pub code_attempts_max: u32,
+
+    /// Codes mailed to one address (or for one account's password reset) in a rolling hour.
+    #[config(default = 5, env = "MAGPIE_MAIL_CODES_PER_ADDRESS_PER_HOUR_MAX")]
+    pub codes_per_address_per_hour_max: u32,
+
+    /// Codes asked for from one client IP in a rolling hour.
+    #[config(default = 20, env = "MAGPIE_MAIL_CODES_PER_IP_PER_HOUR_MAX")]
+    pub codes_per_ip_per_hour_max: u32,
+
+    /// Seconds between two codes to one address.
+    #[config(default = 60, env = "MAGPIE_MAIL_CODE_RESEND_SECS")]
+    pub code_resend_secs: u64,
 }
 
 /// Message search: each node keeps its own index of the log (derived data, rebuilt from the
@@ -588,6 +653,15 @@ impl Config {
             scheduled_ahead_secs_max: self.scheduled.ahead_secs_max,
             scheduled_past_grace_secs: self.scheduled.past_grace_secs,
             scheduled_claim_secs: self.scheduled.claim_secs,
+            mail_outbox_len_max: self.mail.outbox_len_max,
+            mail_attempts_max: self.mail.attempts_max.max(1),
+            mail_retry_initial_secs: self.mail.retry_initial_secs,
+            mail_retry_max_secs: self.mail.retry_max_secs,
+            email_code_ttl_secs: self.mail.code_ttl_secs,
+            email_code_attempts_max: self.mail.code_attempts_max,
+            email_codes_per_address_per_hour_max: self.mail.codes_per_address_per_hour_max,
+            email_codes_per_ip_per_hour_max: self.mail.codes_per_ip_per_hour_max,
+            email_code_resend_secs: self.mail.code_resend_secs,
             ..magpie_core::Settings::default()
         }
     }

@@ -167,6 +167,17 @@ pub fn file_link_key(config: &Config) -> anyhow::Result<[u8; 32]> {
     Ok(key)
 }
 
+/// The SMTP sender the configuration names, if any.
+pub fn mail_sender(config: &Config) -> anyhow::Result<Option<Arc<dyn magpie_core::mail::MailSender>>> {
+    let url = config.mail.smtp_url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let timeout = std::time::Duration::from_secs(config.mail.timeout_secs.max(1));
+    let sender = magpie_mail::SmtpSender::new(url, &config.mail.from, timeout).map_err(anyhow::Error::msg)?;
+    Ok(Some(Arc::new(sender)))
+}
+
 /// Opens the data directory's file store.
 pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
     let root = config.data_dir.join("files");
@@ -184,6 +195,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_link_fetcher(Arc::new(fetcher))
         .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher))
         .with_directory_connector(Arc::new(magpie_ldap::LdapConnector::default()));
+    if let Some(sender) = mail_sender(&config)? {
+        core = core.with_mail_sender(sender);
+    }
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)
@@ -220,6 +234,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Scheduled directory syncs: each node looks for due ones; a claim in the store lets one
     // node sync a domain at a time.
     core.ldap.spawn_scheduler(LDAP_SCHEDULE_CHECK_INTERVAL);
+    // The mail outbox: what this node queues goes out at once; retries, and mail other nodes
+    // (or the admin CLI) queued, at the next look.
+    core.mail.spawn_outbox(std::time::Duration::from_millis(config.mail.poll_interval_ms.max(10)));
 
     // Catch SIGTERM and SIGINT from now on: a signal that came between the line below and the
     // first poll of the server would otherwise kill the process without a shutdown.
@@ -306,6 +323,11 @@ async fn prune(core: &Core) {
         Ok((0, 0)) => {}
         Ok((uploads, blobs)) => tracing::info!(uploads, blobs, "pruned expired uploads and unshared files"),
         Err(e) => tracing::warn!(error = %e, "pruning files failed"),
+    }
+    match core.auth.prune_codes().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned expired mailed codes"),
+        Err(e) => tracing::warn!(error = %e, "pruning mailed codes failed"),
     }
     match core.previews.prune().await {
         Ok(0) => {}

@@ -473,6 +473,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/auth/domains/{domain}`: what a domain asks of people who register. */
+        get: operations["signup_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/email-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/auth/email-code`: mails a registration code to an address. */
+        post: operations["email_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -501,6 +535,43 @@ export interface paths {
         put?: never;
         /** `POST /v1/auth/logout`: ends the current session and closes its live connections. */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/auth/password-reset`: sets a new password with a mailed code and revokes every
+         *     session of the account.
+         */
+        post: operations["password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/auth/password-reset/code`: mails a password-reset code to the account's email. */
+        post: operations["password_reset_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1798,6 +1869,19 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @description `202` to a code request: the code is on its way. */
+        CodeSent: {
+            /**
+             * Format: int64
+             * @description How long the code stays good.
+             */
+            expires_in_secs: number;
+            /**
+             * Format: int64
+             * @description When another code to this address may be asked for.
+             */
+            resend_after_secs: number;
+        };
         /** @description A conversation as the caller sees it in its list. */
         Conversation: {
             /**
@@ -1969,6 +2053,10 @@ export interface components {
             created_at_ms: number;
             /** @description Direct messages need friendship (default `false`: any member may message any other). */
             direct_requires_friendship?: boolean;
+            /** @description The email domains a registration's address may be of; empty for any. */
+            email_domains?: string[];
+            /** @description Registrations need an email address proven by a mailed code. */
+            email_verification?: boolean;
             name: string;
             registration: components["schemas"]["RegistrationMode"];
         };
@@ -1981,6 +2069,14 @@ export interface components {
             /** @description The new body, a JSON object of the message's kind. */
             body: Record<string, unknown>;
             client_msg_id?: string | null;
+        };
+        /** @description `POST /v1/auth/email-code`: mail a registration code to an address. */
+        EmailCodeRequest: {
+            /** @description The domain to register in. */
+            domain: string;
+            email: string;
+            /** @description The mail's language: `zh` or `en` (anything else is `en`). */
+            lang?: string | null;
         };
         /**
          * @description One entry of a conversation's log: a message, or an `edit`, `recall`, `reaction` or
@@ -2532,6 +2628,18 @@ export interface components {
              */
             file: string;
         };
+        /** @description `POST /v1/auth/password-reset/code`: mail a password-reset code to an account's email. */
+        PasswordResetCodeRequest: {
+            /** @description `name@domain`. */
+            account: string;
+            lang?: string | null;
+        };
+        /** @description `POST /v1/auth/password-reset`: set a new password with a mailed code. */
+        PasswordResetRequest: {
+            account: string;
+            code: string;
+            new_password: string;
+        };
         /** @description A department on the way down to another. */
         PathStep: {
             /** Format: int64 */
@@ -2654,8 +2762,20 @@ export interface components {
             account: string;
             device?: string | null;
             display_name?: string | null;
+            /**
+             * @description The registrant's email address, kept as the account's email: needed where the domain
+             *     has `email_verification` or `email_domains`.
+             */
+            email?: string | null;
+            /**
+             * @description The code `POST /v1/auth/email-code` mailed to `email`, where the domain has
+             *     `email_verification`.
+             */
+            email_code?: string | null;
             /** @description The invitation code, where the domain's registration is by invitation. */
             invitation?: string | null;
+            /** @description The language mail to the account is written in: `zh` or `en` (anything else is `en`). */
+            lang?: string | null;
             password: string;
         };
         /**
@@ -2971,6 +3091,18 @@ export interface components {
              */
             next_before?: number | null;
         };
+        /** @description `GET /v1/auth/domains/{domain}`: what a domain asks of people who register. */
+        SignupInfo: {
+            domain: string;
+            /** @description The email domains a registration's address may be of; empty for any. */
+            email_domains: string[];
+            /** @description Registrations need an email address and the code mailed to it. */
+            email_verification: boolean;
+            /** @description Whether this server mails password-reset codes. */
+            password_reset: boolean;
+            /** @description `closed` also for a domain that does not exist. */
+            registration: components["schemas"]["RegistrationMode"];
+        };
         /** @description Where the query matched in a message's text. */
         Snippet: {
             /** @description The text goes on after `text`. */
@@ -3180,6 +3312,10 @@ export interface components {
         /** @description `PATCH /v1/admin/domains/{domain}`. */
         UpdateDomainRequest: {
             direct_requires_friendship?: boolean | null;
+            /** @description The email domains a registration's address may be of (`[]` for any), at most 32. */
+            email_domains?: string[] | null;
+            /** @description Registrations need an email address proven by a mailed code (needs a mail server). */
+            email_verification?: boolean | null;
             registration?: null | components["schemas"]["RegistrationMode"];
         };
         /** @description `PATCH /v1/conversations/{id}`: `""` clears an optional field. */
@@ -4583,6 +4719,113 @@ export interface operations {
             };
         };
     };
+    signup_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupInfo"];
+                };
+            };
+            /** @description invalid_field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    email_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailCodeRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            /** @description registration_closed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -4667,6 +4910,122 @@ export interface operations {
                 content?: never;
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    password_reset_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetCodeRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            /** @description invalid_field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

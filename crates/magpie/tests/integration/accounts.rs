@@ -90,8 +90,7 @@ async fn registration_is_closed_by_default_and_a_domain_admin_can_open_it() {
         account: "carol@localhost".into(),
         password: PASSWORD.into(),
         display_name: Some("卡罗尔".into()),
-        device: None,
-        invitation: None,
+        ..Default::default()
     };
     let err = anon.register(&req).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::RegistrationClosed));

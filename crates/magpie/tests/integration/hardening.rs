@@ -573,9 +573,7 @@ async fn a_flood_of_sign_ups_is_bounded_and_never_starves_logins() {
             let req = magpie_client::wire::RegisterRequest {
                 account: format!("flood{i}@localhost"),
                 password: PASSWORD.into(),
-                display_name: None,
-                device: None,
-                invitation: None,
+                ..Default::default()
             };
             anon.register(&req).await.map(drop).map_err(|e| e.code())
         })
@@ -600,9 +598,7 @@ async fn a_flood_of_sign_ups_is_bounded_and_never_starves_logins() {
         let req = magpie_client::wire::RegisterRequest {
             account: format!("flood{i}@localhost"),
             password: PASSWORD.into(),
-            display_name: None,
-            device: None,
-            invitation: None,
+            ..Default::default()
         };
         outcomes.push(anon.register(&req).await.map(drop).map_err(|e| e.code()));
     }

@@ -21,6 +21,7 @@ mod hardening;
 mod keep;
 mod ldap;
 mod lifecycle;
+mod mail;
 mod messaging;
 mod names;
 mod openapi_snapshot;

@@ -10,9 +10,8 @@ fn request(account: &str, invitation: Option<&str>) -> wire::RegisterRequest {
     wire::RegisterRequest {
         account: account.into(),
         password: PASSWORD.into(),
-        display_name: None,
-        device: None,
         invitation: invitation.map(str::to_owned),
+        ..Default::default()
     }
 }
 
