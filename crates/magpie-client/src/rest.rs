@@ -123,6 +123,28 @@ impl Client {
         self.call(Method::POST, "/v1/auth/register", Some(req)).await
     }
 
+    /// `GET /v1/invitations`: the caller's own invitations.
+    pub async fn my_invitations(&self) -> Result<wire::InvitationList> {
+        self.call(Method::GET, "/v1/invitations", None::<&()>).await
+    }
+
+    /// `POST /v1/invitations`: an invitation to the caller's domain (members, where the domain
+    /// lets them invite).
+    pub async fn create_invitation(&self, req: &wire::CreateInvitationRequest) -> Result<wire::CreatedInvitation> {
+        self.call(Method::POST, "/v1/invitations", Some(req)).await
+    }
+
+    /// `DELETE /v1/invitations/{id}`: revokes one of the caller's invitations.
+    pub async fn revoke_invitation(&self, id: i64) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/invitations/{id}"), None::<&()>).await
+    }
+
+    /// `PATCH /v1/admin/domains/{domain}` with whether members may make invitation codes.
+    pub async fn admin_set_members_invite(&self, domain: &str, on: bool) -> Result<wire::DomainInfo> {
+        let req = wire::UpdateDomainRequest { members_invite: Some(on), ..Default::default() };
+        self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
+    }
+
     /// `GET /v1/auth/domains/{domain}`: what the domain asks of people who register.
     pub async fn signup_info(&self, domain: &str) -> Result<wire::SignupInfo> {
         self.call(Method::GET, &format!("/v1/auth/domains/{}", encode(domain)), None::<&()>).await

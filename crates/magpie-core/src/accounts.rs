@@ -32,6 +32,12 @@ pub const INVITATION_USES_MAX: u32 = 10_000;
 pub const INVITATION_TTL_SECS_MAX: u64 = 366 * 24 * 3600;
 /// Longest note on an invitation, in characters.
 pub const INVITATION_NOTE_CHARS_MAX: usize = 256;
+/// Most registrations one invitation made by a member (not an administrator) lets in.
+pub const MEMBER_INVITATION_USES_MAX: u32 = 10;
+/// Longest time an invitation made by a member stays good: 30 days.
+pub const MEMBER_INVITATION_TTL_SECS_MAX: u64 = 30 * 24 * 3600;
+/// Most live invitations (unexpired, not used up, not revoked) one member holds at once.
+pub const INVITATIONS_PER_MEMBER_MAX: usize = 20;
 /// Most invitations and applications a list returns.
 pub const ADMIN_LIST_LEN_MAX: usize = 500;
 
@@ -437,6 +443,25 @@ impl Accounts {
         if !(1..=INVITATION_TTL_SECS_MAX).contains(&ttl_secs) {
             return Err(Error::invalid("ttl_secs", format!("must be 1 to {INVITATION_TTL_SECS_MAX}")));
         }
+        let by = match actor {
+            Actor::Account(p) => Some(p.account.id),
+            Actor::Operator => None,
+        };
+        self.mint_invitation(&domain, by, uses_max, ttl_secs, note).await
+    }
+
+    /// Writes an invitation whose bounds the caller checked; returns it with its code.
+    async fn mint_invitation(
+        &self,
+        domain: &Domain,
+        created_by: Option<crate::model::AccountId>,
+        uses_max: u32,
+        ttl_secs: u64,
+        note: Option<&str>,
+    ) -> Result<(Invitation, String)> {
+        if ttl_secs == 0 {
+            return Err(Error::invalid("ttl_secs", "must be at least 1"));
+        }
         let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => Some(names::free_text("note", n, INVITATION_NOTE_CHARS_MAX)?),
             None => None,
@@ -450,10 +475,7 @@ impl Accounts {
         let new = NewInvitation {
             domain_id: domain.id,
             code_hash: invitation_hash(&code),
-            created_by: match actor {
-                Actor::Account(p) => Some(p.account.id),
-                Actor::Operator => None,
-            },
+            created_by,
             note,
             uses_max,
             expires_at_ms: now.saturating_add(crate::settings::millis(ttl_secs)),
@@ -465,7 +487,67 @@ impl Accounts {
     /// A domain's live invitations (not revoked), newest first.
     pub async fn invitations(&self, actor: Actor<'_>, domain: &str) -> Result<Vec<Invitation>> {
         let domain = self.admin_domain(actor, domain).await?;
-        Ok(self.account_store.invitations(domain.id, ADMIN_LIST_LEN_MAX).await?)
+        Ok(self.account_store.invitations(domain.id, None, ADMIN_LIST_LEN_MAX).await?)
+    }
+
+    /// Lets members (not only administrators) of `domain` make invitation codes, or not.
+    pub async fn set_members_invite(&self, actor: Actor<'_>, domain: &str, on: bool) -> Result<Domain> {
+        let domain = self.admin_domain(actor, domain).await?;
+        self.account_store.set_members_invite(domain.id, on).await?;
+        Ok(Domain { members_invite: on, ..domain })
+    }
+
+    /// Makes an invitation to the caller's own domain, as a member where the domain lets
+    /// members invite (an administrator may always): at most [`MEMBER_INVITATION_USES_MAX`]
+    /// uses and [`MEMBER_INVITATION_TTL_SECS_MAX`], and at most [`INVITATIONS_PER_MEMBER_MAX`]
+    /// of a member's invitations live at once.
+    pub async fn create_member_invitation(
+        &self,
+        caller: &Principal,
+        uses_max: u32,
+        ttl_secs: u64,
+        note: Option<&str>,
+    ) -> Result<(Invitation, String)> {
+        let domain = self.caller_domain(caller).await?;
+        let actor = Actor::Account(caller);
+        if actor.may_administer(domain.id) {
+            return self.create_invitation(actor, domain.name.as_str(), uses_max, ttl_secs, note).await;
+        }
+        if !domain.members_invite {
+            return Err(Error::Forbidden);
+        }
+        if !(1..=MEMBER_INVITATION_USES_MAX).contains(&uses_max) {
+            return Err(Error::invalid("uses_max", format!("must be 1 to {MEMBER_INVITATION_USES_MAX}")));
+        }
+        if ttl_secs > MEMBER_INVITATION_TTL_SECS_MAX {
+            return Err(Error::invalid("ttl_secs", format!("must be 1 to {MEMBER_INVITATION_TTL_SECS_MAX}")));
+        }
+        let now = self.deps.clock.now_ms();
+        let mine = self.account_store.invitations(domain.id, Some(caller.account.id), ADMIN_LIST_LEN_MAX).await?;
+        if mine.iter().filter(|i| i.expires_at_ms > now && i.uses < i.uses_max).count() >= INVITATIONS_PER_MEMBER_MAX {
+            return Err(Error::LimitExceeded("live invitations per member"));
+        }
+        self.mint_invitation(&domain, Some(caller.account.id), uses_max, ttl_secs, note).await
+    }
+
+    /// The caller's own invitations that are not revoked, newest first.
+    pub async fn my_invitations(&self, caller: &Principal) -> Result<Vec<Invitation>> {
+        let domain = caller.account.domain_id;
+        Ok(self.account_store.invitations(domain, Some(caller.account.id), ADMIN_LIST_LEN_MAX).await?)
+    }
+
+    /// Revokes one of the caller's own invitations.
+    pub async fn revoke_my_invitation(&self, caller: &Principal, id: InvitationId) -> Result<()> {
+        let domain = caller.account.domain_id;
+        let mine = self.account_store.invitations(domain, Some(caller.account.id), ADMIN_LIST_LEN_MAX).await?;
+        if !mine.iter().any(|i| i.id == id) || !self.account_store.revoke_invitation(domain, id).await? {
+            return Err(Error::NotFound("invitation"));
+        }
+        Ok(())
+    }
+
+    async fn caller_domain(&self, caller: &Principal) -> Result<Domain> {
+        self.account_store.domain_by_name(&caller.account.addr.domain).await?.ok_or(Error::NotFound("domain"))
     }
 
     /// Revokes one of a domain's invitations: its code lets nobody in any more.

@@ -89,6 +89,8 @@ pub struct SignupInfo {
     pub email_domains: Vec<String>,
     /// Whether a forgotten password can be reset by a mailed code.
     pub password_reset: bool,
+    /// Whether members may make invitation codes.
+    pub members_invite: bool,
 }
 
 /// A code was mailed: how long it stays good, and when another may be asked for.
@@ -466,6 +468,7 @@ impl Auth {
                 email_verification: d.email_verification && d.registration != RegistrationMode::Closed,
                 email_domains: d.email_domains,
                 password_reset,
+                members_invite: d.members_invite,
             },
             None => SignupInfo {
                 domain: name.to_string(),
@@ -473,6 +476,7 @@ impl Auth {
                 email_verification: false,
                 email_domains: Vec::new(),
                 password_reset,
+                members_invite: false,
             },
         })
     }

@@ -204,6 +204,8 @@ pub struct Domain {
     pub email_verification: bool,
     /// The email domains a registration's address may be of (lower case); empty for any.
     pub email_domains: Vec<String>,
+    /// Members, not only administrators, may make invitation codes to the domain.
+    pub members_invite: bool,
     pub created_at_ms: i64,
 }
 

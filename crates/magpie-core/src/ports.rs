@@ -298,6 +298,7 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn domains(&self) -> StoreResult<Vec<Domain>>;
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()>;
     async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()>;
+    async fn set_members_invite(&self, domain: DomainId, on: bool) -> StoreResult<()>;
 
     /// Creates an account; `None` if the name is taken in that domain.
     async fn create_account(&self, account: NewAccount) -> StoreResult<Option<Account>>;
@@ -328,8 +329,14 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn set_name_keys(&self, account: &Account, keys: &str) -> StoreResult<bool>;
     /// Records an invitation.
     async fn create_invitation(&self, new: NewInvitation) -> StoreResult<Invitation>;
-    /// A domain's invitations that are not revoked, newest first, at most `limit`.
-    async fn invitations(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Invitation>>;
+    /// A domain's invitations that are not revoked (only those `created_by` made, if given),
+    /// newest first, at most `limit`.
+    async fn invitations(
+        &self,
+        domain: DomainId,
+        created_by: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Invitation>>;
     /// Revokes one of a domain's invitations; whether there was such a live one.
     async fn revoke_invitation(&self, domain: DomainId, id: InvitationId) -> StoreResult<bool>;
     /// Counts one use of the domain's invitation with this code hash, if it is not revoked,

@@ -104,6 +104,7 @@ pub fn domain(d: &Domain) -> wire::DomainInfo {
         direct_requires_friendship: d.direct_requires_friendship,
         email_verification: d.email_verification,
         email_domains: d.email_domains.clone(),
+        members_invite: d.members_invite,
         created_at_ms: d.created_at_ms,
     }
 }

@@ -202,6 +202,8 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/email-code", post(rest::email_code))
         .route("/auth/password-reset/code", post(rest::password_reset_code))
         .route("/auth/password-reset", post(rest::password_reset))
+        .route("/invitations", get(rest::list_my_invitations).post(rest::create_my_invitation))
+        .route("/invitations/{id}", delete(rest::revoke_my_invitation))
         .route("/auth/logout", post(rest::logout))
         .route("/me", get(rest::get_me).patch(rest::update_me))
         .route("/me/password", post(rest::change_password))

@@ -13,7 +13,8 @@ use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
     info(title = "Magpie", description = "Magpie's REST API. The WebSocket protocol at /v1/ws is described in docs/protocol.md."),
     paths(
         rest::login, rest::register, rest::signup_info, rest::email_code, rest::password_reset_code,
-        rest::password_reset, rest::logout,
+        rest::password_reset, rest::list_my_invitations, rest::create_my_invitation, rest::revoke_my_invitation,
+        rest::logout,
         rest::get_me, rest::update_me, rest::change_password,
         rest::list_sessions, rest::revoke_session,
         rest::search_accounts, rest::get_account,

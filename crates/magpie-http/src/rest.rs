@@ -99,6 +99,7 @@ pub async fn signup_info(
         email_verification: info.email_verification,
         email_domains: info.email_domains,
         password_reset: info.password_reset,
+        members_invite: info.members_invite,
     }))
 }
 
@@ -306,6 +307,9 @@ pub async fn admin_update_domain(
     }
     if let Some(on) = req.direct_requires_friendship {
         updated = state.core.accounts.set_direct_requires_friendship(actor, &domain, on).await?;
+    }
+    if let Some(on) = req.members_invite {
+        updated = state.core.accounts.set_members_invite(actor, &domain, on).await?;
     }
     Ok(Json(convert::domain(&updated)))
 }
@@ -529,6 +533,52 @@ pub async fn admin_create_invitation(
         .await?;
     let invitation = convert::invitation(&invitation, Some(caller.account.addr.to_string()));
     Ok((StatusCode::CREATED, Json(wire::CreatedInvitation { invitation, code })))
+}
+
+/// `GET /v1/invitations`: the caller's own invitations to its domain.
+#[utoipa::path(get, path = "/v1/invitations", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = wire::InvitationList)))]
+pub async fn list_my_invitations(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<wire::InvitationList> {
+    let me = Some(caller.account.addr.to_string());
+    let invitations = state.core.accounts.my_invitations(&caller).await?;
+    Ok(Json(wire::InvitationList {
+        invitations: invitations.iter().map(|i| convert::invitation(i, me.clone())).collect(),
+    }))
+}
+
+/// `POST /v1/invitations`: an invitation to the caller's domain, where members may invite.
+#[utoipa::path(post, path = "/v1/invitations", tag = "auth", security(("bearer" = [])),
+    request_body = wire::CreateInvitationRequest,
+    responses((status = 201, body = wire::CreatedInvitation), (status = 403, body = wire::ErrorBody),
+        (status = 422, description = "invalid_field, limit_exceeded", body = wire::ErrorBody)))]
+pub async fn create_my_invitation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::CreateInvitationRequest>,
+) -> Result<(StatusCode, Json<wire::CreatedInvitation>), ApiError> {
+    let ttl = req.ttl_secs.unwrap_or(INVITATION_TTL_SECS_DEFAULT);
+    let (invitation, code) = state
+        .core
+        .accounts
+        .create_member_invitation(&caller, req.uses_max.unwrap_or(1), ttl, req.note.as_deref())
+        .await?;
+    let invitation = convert::invitation(&invitation, Some(caller.account.addr.to_string()));
+    Ok((StatusCode::CREATED, Json(wire::CreatedInvitation { invitation, code })))
+}
+
+/// `DELETE /v1/invitations/{id}`: revokes one of the caller's own invitations.
+#[utoipa::path(delete, path = "/v1/invitations/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204), (status = 404, body = wire::ErrorBody)))]
+pub async fn revoke_my_invitation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.core.accounts.revoke_my_invitation(&caller, magpie_core::model::InvitationId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// How long an invitation lives when its request does not say: a week.

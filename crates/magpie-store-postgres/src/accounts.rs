@@ -18,7 +18,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.r
 /// A domain's columns, its registration mode made of its two columns (see migration 0011).
 const DOMAIN_COLUMNS: &str = "id, name, \
      CASE WHEN registration = 'closed' THEN 'closed' WHEN signup = 'direct' THEN 'open' ELSE signup END, \
-     created_at_ms, direct_requires_friendship, email_verification, email_domains";
+     created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite";
 const INVITATION_COLUMNS: &str = "id, domain_id, created_by, note, uses, uses_max, expires_at_ms, created_at_ms";
 
 fn invitation_from_row(row: &Row) -> PgResult<Invitation> {
@@ -49,6 +49,7 @@ fn domain_from_row(row: &Row) -> PgResult<Domain> {
         direct_requires_friendship: row.try_get(4)?,
         email_verification: row.try_get(5)?,
         email_domains: row.try_get::<_, String>(6)?.lines().map(str::to_owned).collect(),
+        members_invite: row.try_get(7)?,
     })
 }
 
@@ -167,6 +168,7 @@ impl AccountStore for PgStore {
                     direct_requires_friendship: false,
                     email_verification: false,
                     email_domains: Vec::new(),
+                    members_invite: false,
                     created_at_ms: now_ms,
                 }),
             }
@@ -195,6 +197,12 @@ impl AccountStore for PgStore {
                     &[&domain.0, &mode.as_str()],
                 )
                 .await?;
+        })
+    }
+
+    async fn set_members_invite(&self, domain: DomainId, on: bool) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            tx.c().execute("UPDATE domains SET members_invite = $2 WHERE id = $1", &[&domain.0, &on]).await?;
         })
     }
 
@@ -378,14 +386,20 @@ impl AccountStore for PgStore {
         })
     }
 
-    async fn invitations(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Invitation>> {
+    async fn invitations(
+        &self,
+        domain: DomainId,
+        created_by: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Invitation>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let by = created_by.map(|a| a.0);
         let sql = format!(
             "SELECT {INVITATION_COLUMNS} FROM invitations WHERE domain_id = $1 AND revoked_at_ms IS NULL \
-             ORDER BY id DESC LIMIT $2"
+             AND ($3::BIGINT IS NULL OR created_by = $3) ORDER BY id DESC LIMIT $2"
         );
         read!(self, |c| {
-            let rows = c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &limit]).await?;
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &limit, &by]).await?;
             rows.iter().map(invitation_from_row).collect::<PgResult<Vec<_>>>()?
         })
     }

@@ -50,6 +50,7 @@ fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<Domain> {
         direct_requires_friendship: row.get(4)?,
         email_verification: row.get(5)?,
         email_domains: row.get::<_, String>(6)?.lines().map(str::to_owned).collect(),
+        members_invite: row.get(7)?,
     })
 }
 
@@ -143,6 +144,7 @@ impl AccountStore for SqliteStore {
                 direct_requires_friendship: false,
                 email_verification: false,
                 email_domains: Vec::new(),
+                members_invite: false,
                 created_at_ms: now_ms,
             }))
         })
@@ -153,7 +155,7 @@ impl AccountStore for SqliteStore {
         let name = name.as_str().to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains FROM domains WHERE name = ?1"),
+                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite FROM domains WHERE name = ?1"),
             )?
             .query_row([name], domain_from_row)
             .optional()
@@ -164,7 +166,7 @@ impl AccountStore for SqliteStore {
     async fn domains(&self) -> StoreResult<Vec<Domain>> {
         self.read(|c| {
             c.prepare(&format!(
-                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains FROM domains ORDER BY name"
+                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite FROM domains ORDER BY name"
             ))?
             .query_map([], domain_from_row)?
             .collect()
@@ -180,6 +182,13 @@ impl AccountStore for SqliteStore {
                 params![domain.0, mode.as_str()],
             )
             .map(drop)
+        })
+        .await
+    }
+
+    async fn set_members_invite(&self, domain: DomainId, on: bool) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute("UPDATE domains SET members_invite = ?2 WHERE id = ?1", params![domain.0, on]).map(drop)
         })
         .await
     }
@@ -360,14 +369,20 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn invitations(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<Invitation>> {
+    async fn invitations(
+        &self,
+        domain: DomainId,
+        created_by: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Invitation>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let by = created_by.map(|a| a.0);
         self.read(move |c| {
             c.prepare_cached(&format!(
                 "SELECT {INVITATION_COLUMNS} FROM invitations WHERE domain_id = ?1 AND revoked_at_ms IS NULL \
-                 ORDER BY id DESC LIMIT ?2"
+                 AND (?3 IS NULL OR created_by = ?3) ORDER BY id DESC LIMIT ?2"
             ))?
-            .query_map(params![domain.0, limit], invitation_from_row)?
+            .query_map(params![domain.0, limit, by], invitation_from_row)?
             .collect()
         })
         .await

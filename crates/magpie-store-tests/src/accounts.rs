@@ -534,8 +534,9 @@ pub async fn invitations_and_applications<F: StoreFactory>(f: &F) {
     assert!(!accounts.use_invitation(d, [9; 32], T0).await.unwrap(), "unknown");
     let beta = accounts.create_domain(&DomainName::parse("beta.example").unwrap(), T0).await.unwrap().unwrap();
     assert!(!accounts.use_invitation(beta.id, [3; 32], T0).await.unwrap(), "another domain's");
-    let live = accounts.invitations(d, 10).await.unwrap();
+    let live = accounts.invitations(d, None, 10).await.unwrap();
     assert_eq!(live.len(), 2, "the revoked one is not listed");
+    assert!(accounts.invitations(d, Some(magpie_core::model::AccountId(i64::MAX)), 10).await.unwrap().is_empty());
     assert_eq!((live[1].id, live[1].uses, live[1].uses_max), (two.id, 2, 2));
     assert_eq!(live[1].note.as_deref(), Some("for the new team"));
 

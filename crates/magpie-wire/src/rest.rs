@@ -82,6 +82,8 @@ pub struct SignupInfo {
     pub email_domains: Vec<String>,
     /// Whether this server mails password-reset codes.
     pub password_reset: bool,
+    /// Whether members (not only administrators) may make invitation codes to the domain.
+    pub members_invite: bool,
 }
 
 /// `POST /v1/auth/email-code`: mail a registration code to an address.
@@ -252,6 +254,9 @@ pub struct DomainInfo {
     /// The email domains a registration's address may be of; empty for any.
     #[serde(default)]
     pub email_domains: Vec<String>,
+    /// Members, not only administrators, may make invitation codes (`POST /v1/invitations`).
+    #[serde(default)]
+    pub members_invite: bool,
     pub created_at_ms: i64,
 }
 
@@ -280,6 +285,9 @@ pub struct UpdateDomainRequest {
     /// The email domains a registration's address may be of (`[]` for any), at most 32.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_domains: Option<Vec<String>>,
+    /// Members (not only administrators) may make invitation codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_invite: Option<bool>,
 }
 
 /// `GET /healthz` and `GET /readyz`.

@@ -237,6 +237,9 @@ pub enum DomainCommand {
         /// the domain message any other).
         #[arg(long)]
         direct_requires_friendship: Option<bool>,
+        /// Whether members (not only administrators) may make invitation codes.
+        #[arg(long)]
+        members_invite: Option<bool>,
     },
 }
 
@@ -341,10 +344,13 @@ impl LiveConnections for NoConnections {
 
 fn print_domain(d: &Domain) {
     println!(
-        "{}\tregistration={}\tdirect_requires_friendship={}",
+        "{}\tregistration={}\tdirect_requires_friendship={}\tmembers_invite={}\temail_verification={}\temail_domains={}",
         d.name,
         d.registration.as_str(),
-        d.direct_requires_friendship
+        d.direct_requires_friendship,
+        d.members_invite,
+        d.email_verification,
+        d.email_domains.join(",")
     );
 }
 
@@ -396,13 +402,16 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                     print_domain(&d);
                 }
             }
-            DomainCommand::Set { name, registration, direct_requires_friendship } => {
+            DomainCommand::Set { name, registration, direct_requires_friendship, members_invite } => {
                 let mut d = core.accounts.domain(&name).await?;
                 if let Some(mode) = registration.as_deref().and_then(RegistrationMode::parse) {
                     d = core.accounts.set_registration(op, &name, mode).await?;
                 }
                 if let Some(on) = direct_requires_friendship {
                     d = core.accounts.set_direct_requires_friendship(op, &name, on).await?;
+                }
+                if let Some(on) = members_invite {
+                    d = core.accounts.set_members_invite(op, &name, on).await?;
                 }
                 print_domain(&d);
             }

@@ -1234,6 +1234,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/invitations`: the caller's own invitations to its domain. */
+        get: operations["list_my_invitations"];
+        put?: never;
+        /** `POST /v1/invitations`: an invitation to the caller's domain, where members may invite. */
+        post: operations["create_my_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/invitations/{id}`: revokes one of the caller's own invitations. */
+        delete: operations["revoke_my_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/link-preview": {
         parameters: {
             query?: never;
@@ -2057,6 +2092,8 @@ export interface components {
             email_domains?: string[];
             /** @description Registrations need an email address proven by a mailed code. */
             email_verification?: boolean;
+            /** @description Members, not only administrators, may make invitation codes (`POST /v1/invitations`). */
+            members_invite?: boolean;
             name: string;
             registration: components["schemas"]["RegistrationMode"];
         };
@@ -3098,6 +3135,8 @@ export interface components {
             email_domains: string[];
             /** @description Registrations need an email address and the code mailed to it. */
             email_verification: boolean;
+            /** @description Whether members (not only administrators) may make invitation codes to the domain. */
+            members_invite: boolean;
             /** @description Whether this server mails password-reset codes. */
             password_reset: boolean;
             /** @description `closed` also for a domain that does not exist. */
@@ -3316,6 +3355,8 @@ export interface components {
             email_domains?: string[] | null;
             /** @description Registrations need an email address proven by a mailed code (needs a mail server). */
             email_verification?: boolean | null;
+            /** @description Members (not only administrators) may make invitation codes. */
+            members_invite?: boolean | null;
             registration?: null | components["schemas"]["RegistrationMode"];
         };
         /** @description `PATCH /v1/conversations/{id}`: `""` clears an optional field. */
@@ -6797,6 +6838,119 @@ export interface operations {
         responses: {
             /** @description a JPEG */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_invitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_my_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvitationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedInvitation"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field, limit_exceeded */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_my_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,8 @@ ALTER TABLE domains ADD COLUMN email_verification BOOLEAN NOT NULL DEFAULT FALSE
 -- The email domains a registration's email may be of, one per line; empty for any.
 ALTER TABLE domains ADD COLUMN email_domains TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN locale TEXT;
+-- Members (not only administrators) may make invitation codes to their domain.
+ALTER TABLE domains ADD COLUMN members_invite BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- The live code of each (domain, purpose, subject): an email address for registration, an
 -- account id for a password reset. A new code replaces the one before.

@@ -45,9 +45,15 @@ async fn the_cli_works_on_a_data_directory_without_a_server() {
     let out = server.admin(&["domain", "add", "acme.example"], "").await;
     assert!(out.status.success(), "{}", stderr(&out));
     let out = server.admin(&["domain", "set", "acme.example", "--registration", "open"], "").await;
-    assert_eq!(stdout(&out).trim(), "acme.example\tregistration=open\tdirect_requires_friendship=false");
+    assert_eq!(
+        stdout(&out).trim(),
+        "acme.example\tregistration=open\tdirect_requires_friendship=false\tmembers_invite=false\temail_verification=false\temail_domains="
+    );
     let out = server.admin(&["domain", "set", "acme.example", "--direct-requires-friendship", "true"], "").await;
-    assert_eq!(stdout(&out).trim(), "acme.example\tregistration=open\tdirect_requires_friendship=true");
+    assert_eq!(
+        stdout(&out).trim(),
+        "acme.example\tregistration=open\tdirect_requires_friendship=true\tmembers_invite=false\temail_verification=false\temail_domains="
+    );
     server.create("boss@acme.example", &["--admin"]).await;
     server.restart_stopped().await;
     let boss = server.login("boss@acme.example").await;

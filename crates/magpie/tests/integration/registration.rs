@@ -105,3 +105,64 @@ async fn an_applicant_waits_for_its_domains_administrators() {
     let err = admin.client.admin_decide("dave@localhost", true).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound), "decided already");
 }
+
+#[tokio::test]
+async fn members_invite_where_their_domain_lets_them_within_their_bounds() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    admin.client.admin_set_registration("localhost", RegistrationMode::Invitation).await.unwrap();
+    let bob = server.user("bob").await;
+    let anon = server.anonymous();
+
+    // Not allowed yet: members are refused, administrators may.
+    let one = wire::CreateInvitationRequest { uses_max: Some(1), ..Default::default() };
+    let err = bob.client.create_invitation(&one).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden));
+    assert!(!anon.signup_info("localhost").await.unwrap().members_invite);
+    admin.client.create_invitation(&one).await.unwrap();
+
+    let domain = admin.client.admin_set_members_invite("localhost", true).await.unwrap();
+    assert!(domain.members_invite);
+    assert!(anon.signup_info("localhost").await.unwrap().members_invite);
+    let made = bob.client.create_invitation(&one).await.unwrap();
+    assert_eq!(made.invitation.created_by.as_deref(), Some("bob@localhost"));
+    anon.register(&request("carol@localhost", Some(&made.code))).await.unwrap();
+
+    // A member's bounds: 10 uses, 30 days, 20 live invitations.
+    let many = wire::CreateInvitationRequest { uses_max: Some(11), ..Default::default() };
+    let err = bob.client.create_invitation(&many).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("uses_max")));
+    let long = wire::CreateInvitationRequest { ttl_secs: Some(31 * 24 * 3600), ..Default::default() };
+    let err = bob.client.create_invitation(&long).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("ttl_secs")));
+    let mut last = None;
+    for _ in 0..20 {
+        last = Some(bob.client.create_invitation(&one).await.unwrap());
+    }
+    let err = bob.client.create_invitation(&one).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::LimitExceeded), "the used one does not count; twenty live do");
+    // Revoking one makes room; nobody revokes another's.
+    let last = last.unwrap();
+    let dave = server.user("dave").await;
+    let err = dave.client.revoke_invitation(last.invitation.id).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    bob.client.revoke_invitation(last.invitation.id).await.unwrap();
+    let err = anon.register(&request("erin@localhost", Some(&last.code))).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("invitation")), "revoked");
+    bob.client.create_invitation(&one).await.unwrap();
+    let mine = bob.client.my_invitations().await.unwrap().invitations;
+    assert_eq!(mine.len(), 21, "twenty live and the used one, newest first");
+    assert!(mine.iter().all(|i| i.created_by.as_deref() == Some("bob@localhost")));
+    assert!(dave.client.my_invitations().await.unwrap().invitations.is_empty());
+    // The administrators see every invitation of the domain.
+    assert_eq!(admin.client.admin_invitations("localhost").await.unwrap().invitations.len(), 22);
+
+    // Another domain's administrator neither sees nor revokes them.
+    assert!(server.admin(&["domain", "add", "acme.example"], "").await.status.success());
+    server.create("chief@acme.example", &["--admin"]).await;
+    let chief = server.login("chief@acme.example").await;
+    let err = chief.client.admin_invitations("localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    let err = chief.client.admin_revoke_invitation("localhost", mine[0].id).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+}
