@@ -56,6 +56,10 @@ pub struct Metrics {
     pub connections_evicted: Counter,
     pub connections_refused: Counter,
     follower_lags: Family<FollowerLabels, Gauge>,
+    mail_outbox: Gauge,
+    mail_sent: Counter,
+    mail_retried: Counter,
+    mail_dropped: Counter,
 }
 
 impl Metrics {
@@ -71,6 +75,12 @@ impl Metrics {
         let connections_evicted = Counter::default();
         let connections_refused = Counter::default();
         let follower_lags = Family::<FollowerLabels, Gauge>::default();
+        let (mail_outbox, mail_sent, mail_retried, mail_dropped) =
+            (Gauge::default(), Counter::default(), Counter::default(), Counter::default());
+        registry.register("mail_outbox", "Mails waiting in the outbox (every node's)", mail_outbox.clone());
+        registry.register("mail_sent", "Mails this node handed to the SMTP server", mail_sent.clone());
+        registry.register("mail_retried", "Failed attempts at a mail that will be retried", mail_retried.clone());
+        registry.register("mail_dropped", "Mails given up: refused for good or out of attempts", mail_dropped.clone());
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", http_latency.clone());
         registry.register("errors", "Errors sent to clients, by code (REST and WebSocket)", errors.clone());
@@ -105,6 +115,25 @@ impl Metrics {
             connections_evicted,
             connections_refused,
             follower_lags,
+            mail_outbox,
+            mail_sent,
+            mail_retried,
+            mail_dropped,
+        }
+    }
+
+    /// Records the mail outbox's length and what this node's outbox did since start.
+    pub fn mail(&self, outbox_len: Option<u64>, status: &magpie_core::mail::MailStatus) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(len) = outbox_len {
+            self.mail_outbox.set(i64::try_from(len).unwrap_or(i64::MAX));
+        }
+        for (counter, total) in [
+            (&self.mail_sent, status.sent.load(Relaxed)),
+            (&self.mail_retried, status.retried.load(Relaxed)),
+            (&self.mail_dropped, status.dropped.load(Relaxed)),
+        ] {
+            counter.inc_by(total.saturating_sub(counter.get()));
         }
     }
 

@@ -474,6 +474,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     for follower in &state.core.followers {
         state.metrics.follower_lag(follower.name, follower.lag());
     }
+    if state.core.mail.enabled() {
+        let outbox = state.core.mail.outbox_len().await.ok();
+        state.metrics.mail(outbox, &state.core.mail.status);
+    }
     let body = state.metrics.render();
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

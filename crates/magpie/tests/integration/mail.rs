@@ -374,6 +374,16 @@ async fn mail_waits_in_the_outbox_while_the_mail_server_is_away_and_the_outbox_i
     let uma = address("uma", "acme.com");
     anon.request_email_code("localhost", &uma, None).await.unwrap();
     inbox.wait_for(&uma, 1).await;
+
+    // What the outbox went through shows in the metrics: retries while the server was away.
+    let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("magpie_mail_retried_total") >= 2.0, "{metrics}");
+    assert!(value("magpie_mail_sent_total") >= 2.0);
+    assert_eq!(value("magpie_mail_dropped_total"), 0.0);
 }
 
 #[tokio::test]
