@@ -46,6 +46,11 @@ pub const TABLES: &[&str] = &[
     "applications",
     "ldap_sources",
     "ldap_accounts",
+    "account_managers",
+    "department_chats",
+    "org_chat_owners",
+    "ldap_groups",
+    "ldap_sync_state",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -20,6 +20,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_departments", include_str!("../migrations/postgres/0010_departments.sql")),
     ("0011_registration_modes", include_str!("../migrations/postgres/0011_registration_modes.sql")),
     ("0012_ldap", include_str!("../migrations/postgres/0012_ldap.sql")),
+    // 0013 is the mail outbox's (on another branch): it goes before this one when they meet.
+    ("0014_org_chats_ldap_groups", include_str!("../migrations/postgres/0014_org_chats_ldap_groups.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

@@ -26,6 +26,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0016_departments", include_str!("../migrations/sqlite/0016_departments.sql")),
     ("0017_registration_modes", include_str!("../migrations/sqlite/0017_registration_modes.sql")),
     ("0018_ldap", include_str!("../migrations/sqlite/0018_ldap.sql")),
+    // 0019 is the mail outbox's (on another branch): it goes before this one when they meet.
+    ("0020_org_chats_ldap_groups", include_str!("../migrations/sqlite/0020_org_chats_ldap_groups.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
