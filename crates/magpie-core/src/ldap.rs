@@ -611,7 +611,7 @@ impl Ldap {
                 Ok(report)
             }
             Err(e) => {
-                state.last_sync = Some(LastSync { at_ms, incremental, report: None, error: Some(e.to_string()) });
+                state.last_sync = Some(LastSync { at_ms, incremental, report: None, error: Some(failure_text(&e)) });
                 Err(e)
             }
         };
@@ -1338,6 +1338,16 @@ fn directory_error(e: DirectoryError) -> Error {
         }
         DirectoryError::Refused(cause) => Error::invalid("ldap", format!("the directory refused: {cause}")),
         DirectoryError::TooMany => Error::LimitExceeded("directory entries"),
+    }
+}
+
+/// Why a sync failed, as its administrators read it (a store's own failure stays in the log).
+fn failure_text(e: &Error) -> String {
+    match e {
+        Error::Unavailable(what) => format!("{what} unavailable"),
+        Error::LimitExceeded(what) => format!("limit exceeded: {what}"),
+        Error::Store(_) | Error::Internal(_) => "internal error (see the server's log)".to_owned(),
+        e => e.to_string(),
     }
 }
 

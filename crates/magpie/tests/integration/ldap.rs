@@ -559,3 +559,67 @@ async fn department_chats_follow_the_departments() {
     assert_eq!(department.chat, None);
     assert!(p101.client.members(chat).await.is_err());
 }
+
+#[tokio::test]
+async fn an_incremental_sync_reads_what_changed_and_a_full_one_sees_deletions() {
+    let dir = Directory::new().await;
+    dir.add_ou(&["Ops"]).await;
+    dir.add_ou(&["Groups"]).await;
+    let uids = ["p0201", "p0202", "p0203"];
+    let mut ldif = String::new();
+    for uid in uids {
+        ldif.push_str(&dir.person_ldif(uid, &["Ops"], uid, "SRE"));
+    }
+    let members: Vec<(String, String)> =
+        uids.iter().map(|u| ((*u).to_owned(), dir.dn(&format!("uid={u}"), &["Ops"]))).collect();
+    ldif.push_str(&dir.group_ldif("oncall", &members, false));
+    dir.modify(&ldif).await;
+    let server = TestServer::start_with(crate::harness::FAST).await;
+    let admin = server.admin_user("boss").await;
+    let source: wire::SetLdapSourceRequest = serde_json::from_value(dir.source_with_groups()).unwrap();
+    admin.client.admin_set_ldap_source("localhost", &source).await.unwrap();
+    let full = wire::LdapSyncQuery::default();
+    let incremental = wire::LdapSyncQuery { incremental: Some(true), ..Default::default() };
+    let first = admin.client.admin_sync_ldap("localhost", &incremental).await.unwrap();
+    assert!(!first.incremental, "with no sync before, an incremental sync reads everything");
+    assert_eq!(group_counts(&first), [0, 1, 0, 0, 3, 0]);
+
+    // One person renamed, one deleted (and still listed by the group, whose entry is unchanged).
+    dir.modify(&format!(
+        "dn: {}\nchangetype: modify\nreplace: cn\ncn: Changed\n\ndn: {}\nchangetype: delete\n",
+        dir.dn("uid=p0201", &["Ops"]),
+        dir.dn("uid=p0202", &["Ops"]),
+    ))
+    .await;
+    let changed = admin.client.admin_sync_ldap("localhost", &incremental).await.unwrap();
+    assert!(changed.incremental);
+    assert_eq!(counts(&changed), [0, 1, 0, 0, 0, 0, 0], "the deletion is not seen: {changed:?}");
+    assert_eq!(group_counts(&changed), [0; 6], "{changed:?}");
+    assert!(!admin.client.admin_account("p0202@localhost").await.unwrap().disabled);
+    let kept = admin.client.admin_ldap_source("localhost").await.unwrap().last_sync.unwrap();
+    assert!(kept.incremental);
+    assert_eq!(kept.report.as_ref().map(counts), Some(counts(&changed)));
+
+    // A full sync sees it: the account is disabled and leaves the group.
+    let swept = admin.client.admin_sync_ldap("localhost", &full).await.unwrap();
+    assert!(!swept.incremental);
+    assert_eq!(counts(&swept), [0, 0, 1, 0, 0, 0, 0], "{swept:?}");
+    assert_eq!(group_counts(&swept), [0, 0, 0, 0, 0, 1], "{swept:?}");
+    let p201 = person(&server, "p0201").await;
+    let (_, members) = group_named(&p201, "oncall").await.unwrap();
+    assert_eq!(members, ["p0201@localhost", "p0203@localhost"]);
+
+    // A sync that fails is kept with its error, and the report before it is not.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut down = dir.source_with_groups();
+    down["url"] = json!(format!("ldap://127.0.0.1:{port}"));
+    assert_eq!(call(&server, &admin, "PUT", "localhost/ldap", Some(&down)).await.0, 200);
+    let err = admin.client.admin_sync_ldap("localhost", &full).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Unavailable));
+    let kept = admin.client.admin_ldap_source("localhost").await.unwrap().last_sync.unwrap();
+    assert_eq!((kept.report, kept.error.as_deref()), (None, Some("directory unavailable")));
+    let out = server.admin(&["ldap", "show"], "").await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("directory unavailable"));
+}
