@@ -1601,4 +1601,19 @@ mod tests {
         assert_eq!(ou_path("uid=a,ou=R\\2CD,ou=t1,dc=acme,dc=example", base), vec!["R,D"]);
         assert_eq!(normalise_dn("UID=A, OU=X,dc=Acme"), "uid=a,ou=x,dc=acme");
     }
+
+    #[test]
+    fn an_incremental_read_narrows_the_filter_by_the_high_water_mark() {
+        assert_eq!(changed_since("(objectClass=person)", None), "(objectClass=person)");
+        assert_eq!(
+            changed_since("objectClass=person", Some("20261205195100Z")),
+            "(&(objectClass=person)(modifyTimestamp>=20261205195100Z))"
+        );
+        assert_eq!(changed_since("(a=b)", Some("x*)(")), "(&(a=b)(modifyTimestamp>=x\\2a\\29\\28))");
+        assert_eq!(newest(Some("20260101000000Z".into()), None), Some("20260101000000Z".into()));
+        assert_eq!(
+            newest(Some("20260101000000Z".into()), Some("20270101000000Z".into())),
+            Some("20270101000000Z".into())
+        );
+    }
 }
