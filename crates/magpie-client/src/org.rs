@@ -76,6 +76,52 @@ impl Client {
         let path = format!("/v1/admin/departments/{id}/members/{}", encode(account));
         self.call_empty(Method::DELETE, &path, NO_BODY).await
     }
+
+    /// `PATCH /v1/admin/departments/{id}` with `chat`: gives the department a chat that follows
+    /// its people, or (`false`) dissolves it. The department's `chat` is the group's id.
+    pub async fn admin_set_department_chat(&self, id: i64, on: bool) -> Result<wire::Department> {
+        let req = wire::UpdateDepartmentRequest { chat: Some(on), ..Default::default() };
+        self.admin_update_department(id, &req).await
+    }
+
+    /// `PUT /v1/admin/people/{account}/manager`: sets (or with `None` clears) a person's own
+    /// manager.
+    pub async fn admin_set_manager(&self, account: &str, manager: Option<&str>) -> Result<()> {
+        let req = wire::SetManagerRequest { manager: manager.map(str::to_owned) };
+        self.call_empty(Method::PUT, &format!("/v1/admin/people/{}/manager", encode(account)), Some(&req)).await
+    }
+
+    /// `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source (no password) and
+    /// its last sync.
+    pub async fn admin_ldap_source(&self, domain: &str) -> Result<wire::LdapSource> {
+        self.call(Method::GET, &format!("/v1/admin/domains/{}/ldap", encode(domain)), NO_BODY).await
+    }
+
+    /// `PUT /v1/admin/domains/{domain}/ldap`: sets the domain's directory source.
+    pub async fn admin_set_ldap_source(
+        &self,
+        domain: &str,
+        req: &wire::SetLdapSourceRequest,
+    ) -> Result<wire::LdapSource> {
+        self.call(Method::PUT, &format!("/v1/admin/domains/{}/ldap", encode(domain)), Some(req)).await
+    }
+
+    /// `DELETE /v1/admin/domains/{domain}/ldap`: forgets the source (its accounts stay).
+    pub async fn admin_delete_ldap_source(&self, domain: &str) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/admin/domains/{}/ldap", encode(domain)), NO_BODY).await
+    }
+
+    /// `POST /v1/admin/domains/{domain}/ldap/test`: connects, binds, counts the people.
+    pub async fn admin_test_ldap_source(&self, domain: &str) -> Result<wire::LdapTestResult> {
+        self.call(Method::POST, &format!("/v1/admin/domains/{}/ldap/test", encode(domain)), NO_BODY).await
+    }
+
+    /// `POST /v1/admin/domains/{domain}/ldap/sync`: syncs now, or with `dry_run` reports what a
+    /// sync would change.
+    pub async fn admin_sync_ldap(&self, domain: &str, q: &wire::LdapSyncQuery) -> Result<wire::LdapSyncReport> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::POST, &format!("/v1/admin/domains/{}/ldap/sync?{query}", encode(domain)), NO_BODY).await
+    }
 }
 
 impl Connection {

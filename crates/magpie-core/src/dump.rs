@@ -48,6 +48,11 @@ pub const TABLES: &[&str] = &[
     "ldap_accounts",
     "email_codes",
     "mail_outbox",
+    "account_managers",
+    "department_chats",
+    "org_chat_owners",
+    "ldap_groups",
+    "ldap_sync_state",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

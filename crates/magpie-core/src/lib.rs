@@ -26,6 +26,7 @@ pub mod model;
 pub mod names;
 pub mod notice;
 pub mod org;
+pub mod orgchat;
 mod password;
 pub mod ports;
 pub mod presence;
@@ -111,10 +112,11 @@ impl Core {
         let s = &stores;
         let mail = mail::Mail::new(deps.clone(), s);
         let accounts = accounts::Accounts::new(deps.clone(), s, mail.clone());
-        let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone());
-        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
         let contacts = contacts::Contacts::new(deps.clone(), s, accounts.clone());
         let conversations = conversations::Conversations::new(deps.clone(), s, accounts.clone(), contacts.clone());
+        let chats = orgchat::OrgChats::new(deps.clone(), s, accounts.clone(), conversations.clone());
+        let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone(), chats.clone());
+        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
         let files = files::Files::new(deps.clone(), s);
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
@@ -125,7 +127,7 @@ impl Core {
         let scheduled = scheduled::Scheduled::new(deps.clone(), s, messages.clone());
         let search = search::Search::new(deps.clone(), s);
         let directory = directory::Directory::new(deps.clone(), s);
-        let org = org::Org::new(deps.clone(), s, directory.clone());
+        let org = org::Org::new(deps.clone(), s, directory.clone(), chats);
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         Core {

@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::directory::{Directory, NameFields, NameSource};
-use crate::model::{Account, AccountId, Actor, DomainId, Principal};
+use crate::model::{Account, AccountId, Actor, ConversationId, DomainId, Principal};
 use crate::names::{self, AccountAddr, LoginName};
+use crate::orgchat::OrgChats;
 use crate::ports::{AccountStore, OrgStore, Stores};
 use crate::{Deps, Error, Result, Unit};
 
@@ -54,6 +55,8 @@ pub struct Department {
     pub manager: Option<AccountId>,
     /// People in this department itself (not in those below it).
     pub member_count: u64,
+    /// The group that follows its people and those of the departments below it, if it has one.
+    pub chat: Option<ConversationId>,
 }
 
 /// A department to create.
@@ -119,11 +122,12 @@ pub struct Org {
     org: Arc<dyn OrgStore>,
     accounts: Arc<dyn AccountStore>,
     directory: Directory,
+    chats: OrgChats,
 }
 
 impl Org {
-    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, directory: Directory) -> Org {
-        Org { deps, org: stores.org.clone(), accounts: stores.accounts.clone(), directory }
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, directory: Directory, chats: OrgChats) -> Org {
+        Org { deps, org: stores.org.clone(), accounts: stores.accounts.clone(), directory, chats }
     }
 
     /// The caller's domain's departments, each with its manager and its total of people.
@@ -177,6 +181,42 @@ impl Org {
         Ok(out)
     }
 
+    /// A person's own manager (the directory's `manager`, or what an administrator set), for
+    /// the person's card beside their departments' managers.
+    pub async fn manager_of(&self, caller: &Principal, addr: &str) -> Result<Option<AccountAddr>> {
+        let addr = AccountAddr::parse(addr)?;
+        if addr.domain != caller.account.addr.domain {
+            return Err(Error::NotFound("account"));
+        }
+        let account = self
+            .accounts
+            .account_by_name(caller.account.domain_id, &addr.name)
+            .await?
+            .ok_or(Error::NotFound("account"))?;
+        let manager = self.org.manager_of(account.id).await?;
+        self.addr_of(manager).await
+    }
+
+    /// Sets (or with `None` clears) a person's own manager; both of the domain.
+    pub async fn set_manager(&self, actor: Actor<'_>, addr: &str, manager: Option<&str>) -> Result<()> {
+        let parsed = AccountAddr::parse(addr)?;
+        let domain = self.administered(actor, parsed.domain.as_str()).await?;
+        let account = self.account_in(domain, addr, "account").await?;
+        let manager = match manager {
+            Some(m) => {
+                let m = self.account_in(domain, m, "manager").await?;
+                if m == account {
+                    return Err(Error::invalid("manager", "a person is not their own manager"));
+                }
+                Some(m)
+            }
+            None => None,
+        };
+        self.org.set_manager(domain, account, manager).await?;
+        self.changed(domain).await;
+        Ok(())
+    }
+
     /// Departments of the caller's domain whose name matches `query`, best first.
     pub async fn find(&self, caller: &Principal, query: &str, limit: Option<usize>) -> Result<Vec<FoundDepartment>> {
         let (matcher, _, limit) = self.directory.begin(caller, query, limit).await?;
@@ -216,7 +256,7 @@ impl Org {
             created_at_ms: self.deps.clock.now_ms(),
         };
         let created = self.org.create_department(new, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX).await??;
-        self.changed(domain);
+        self.changed(domain).await;
         Ok(created)
     }
 
@@ -233,25 +273,59 @@ impl Org {
             Some(None) => Some(None),
             Some(Some(m)) => Some(Some(self.account_in(department.domain_id, &m, "manager").await?)),
         };
+        let patch_chat = patch.chat;
         let patch = DepartmentPatch {
             name: patch.name.as_deref().map(department_name).transpose()?,
             parent: patch.parent,
             position: patch.position,
             manager,
         };
-        if patch == DepartmentPatch::default() {
-            return Ok(department);
+        let mut updated = department.clone();
+        if patch != DepartmentPatch::default() {
+            updated = self.org.update_department(id, patch, DEPTH_MAX).await??;
         }
-        let updated = self.org.update_department(id, patch, DEPTH_MAX).await??;
-        self.changed(updated.domain_id);
+        if let Some(on) = patch_chat {
+            updated = self.set_chat(&updated, on).await?;
+        }
+        if updated != department {
+            self.changed(updated.domain_id).await;
+        }
         Ok(updated)
     }
 
-    /// Deletes a department with nothing under it; its people leave it.
+    /// Gives a department its chat (made now, with the people of the department and of those
+    /// below it) or, with `on` false, dissolves it.
+    async fn set_chat(&self, department: &Department, on: bool) -> Result<Department> {
+        let domain = self.chats.domain(department.domain_id).await?;
+        match (on, department.chat) {
+            (true, None) => {
+                let all = self.org.departments(department.domain_id).await?;
+                let people = self.chats.department_people(&all, department.id).await?;
+                if people.len() >= self.deps.settings.group_members_max {
+                    return Err(Error::LimitExceeded("the department has more people than a group holds"));
+                }
+                let chat = self.chats.create(&domain, &department.name, &people).await?;
+                self.org.set_department_chat(department.id, Some(chat)).await?;
+            }
+            (false, Some(chat)) => {
+                self.org.set_department_chat(department.id, None).await?;
+                self.chats.dissolve(&domain, chat).await?;
+            }
+            _ => {}
+        }
+        self.org.department(department.id).await?.ok_or(Error::NotFound("department"))
+    }
+
+    /// Deletes a department with nothing under it; its people leave it, and its chat is
+    /// dissolved.
     pub async fn delete(&self, actor: Actor<'_>, id: DepartmentId) -> Result<()> {
         let department = self.administered_department(actor, id).await?;
         self.org.delete_department(id).await??;
-        self.changed(department.domain_id);
+        if let Some(chat) = department.chat {
+            let domain = self.chats.domain(department.domain_id).await?;
+            self.chats.dissolve(&domain, chat).await?;
+        }
+        self.changed(department.domain_id).await;
         Ok(())
     }
 
@@ -265,7 +339,7 @@ impl Org {
             None => None,
         };
         self.org.set_department_member(id, account, title, DEPARTMENTS_PER_ACCOUNT_MAX).await??;
-        self.changed(department.domain_id);
+        self.changed(department.domain_id).await;
         Ok(())
     }
 
@@ -276,13 +350,18 @@ impl Org {
         if !self.org.remove_department_member(id, account).await? {
             return Err(Error::NotFound("member"));
         }
-        self.changed(department.domain_id);
+        self.changed(department.domain_id).await;
         Ok(())
     }
 
-    /// Tells the domain's members' connections, on every node, that its organisation changed.
-    fn changed(&self, domain: DomainId) {
+    /// Tells the domain's members' connections, on every node, that its organisation changed,
+    /// and brings the domain's department chats in step with it. The change is committed
+    /// already: a chat that cannot be brought in step is logged, and the next change retries.
+    async fn changed(&self, domain: DomainId) {
         self.deps.bus.publish(crate::ports::Wake::Directory(domain));
+        if let Err(e) = self.chats.follow_departments(domain).await {
+            tracing::warn!(error = %e, "cannot bring department chats in step");
+        }
     }
 
     /// A department's people, for its domain's administrators: as [`Org::members`].
@@ -399,6 +478,8 @@ pub struct DepartmentPatchRequest {
     pub position: Option<i64>,
     /// `Some(None)` clears the manager; `Some(Some(addr))` sets it.
     pub manager: Option<Option<String>>,
+    /// Gives the department its chat, or dissolves it.
+    pub chat: Option<bool>,
 }
 
 /// A department's name: 1 to [`DEPARTMENT_NAME_CHARS_MAX`] characters, trimmed, no control

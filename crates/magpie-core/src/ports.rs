@@ -612,6 +612,23 @@ pub trait OrgStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<crate::org::DepartmentMember>>;
     /// The departments an account is in, with its title in each, by department id.
     async fn departments_of(&self, account: AccountId) -> StoreResult<Vec<(crate::org::DepartmentId, Option<String>)>>;
+    /// A person's own manager (not a department's), if they have one.
+    async fn manager_of(&self, account: AccountId) -> StoreResult<Option<AccountId>>;
+    /// Every `(person, manager)` of a domain, by person.
+    async fn managers(&self, domain: DomainId) -> StoreResult<Vec<(AccountId, AccountId)>>;
+    /// Sets (`Some`) or clears (`None`) a person's manager.
+    async fn set_manager(&self, domain: DomainId, account: AccountId, manager: Option<AccountId>) -> StoreResult<()>;
+    /// Records (`Some`) or forgets (`None`) the group that follows a department.
+    async fn set_department_chat(
+        &self,
+        id: crate::org::DepartmentId,
+        chat: Option<crate::model::ConversationId>,
+    ) -> StoreResult<()>;
+    /// The account that owns the domain's organisation chats, if one was made.
+    async fn chat_owner(&self, domain: DomainId) -> StoreResult<Option<AccountId>>;
+    /// Records `account` as the domain's chat owner unless one is recorded already; returns
+    /// the recorded one (so that two nodes making one at once agree on the first).
+    async fn put_chat_owner(&self, domain: DomainId, account: AccountId) -> StoreResult<AccountId>;
 }
 
 /// Each domain's directory source and the accounts that came from it (see [`crate::ldap`]).
@@ -639,6 +656,15 @@ pub trait LdapStore: Send + Sync + 'static {
     /// syncs a domain at a time (until the claimer sets the next time, or its lease runs out).
     async fn claim_ldap_syncs(&self, now_ms: i64, lease_ms: i64, limit: usize) -> StoreResult<Vec<DomainId>>;
     async fn set_ldap_next_sync(&self, domain: DomainId, at_ms: Option<i64>) -> StoreResult<()>;
+    /// Every directory group of the domain that a Magpie group follows.
+    async fn ldap_groups(&self, domain: DomainId) -> StoreResult<Vec<crate::ldap::LdapGroupLink>>;
+    /// Links a group to a directory group, or moves the link to the entry's new DN.
+    async fn put_ldap_group(&self, link: &crate::ldap::LdapGroupLink) -> StoreResult<()>;
+    /// Forgets a directory group's link; whether there was one.
+    async fn delete_ldap_group(&self, domain: DomainId, key: &str) -> StoreResult<bool>;
+    /// The source's sync state (last report, high-water mark), if a sync ran.
+    async fn ldap_sync_state(&self, domain: DomainId) -> StoreResult<Option<crate::ldap::SyncState>>;
+    async fn put_ldap_sync_state(&self, domain: DomainId, state: &crate::ldap::SyncState) -> StoreResult<()>;
 }
 
 /// Mail waiting to go out, and the one-time codes mail carries (see [`crate::mail`]). Every

@@ -290,6 +290,7 @@ pub fn app(state: AppState) -> Router {
                 .put(rest_ldap::admin_set_ldap_source)
                 .delete(rest_ldap::admin_delete_ldap_source),
         )
+        .route("/admin/people/{account}/manager", put(rest_org::admin_set_manager))
         .route("/admin/domains/{domain}/ldap/test", post(rest_ldap::admin_test_ldap_source))
         .route("/admin/domains/{domain}/ldap/sync", post(rest_ldap::admin_sync_ldap))
         .route("/conversations/{id}/read", post(rest_chat::mark_read))

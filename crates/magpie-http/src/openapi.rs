@@ -55,6 +55,7 @@ use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
         rest_org::admin_delete_department,
         rest_org::admin_set_department_member,
         rest_org::admin_remove_department_member,
+        rest_org::admin_set_manager,
         rest_ldap::admin_get_ldap_source,
         rest_ldap::admin_set_ldap_source,
         rest_ldap::admin_delete_ldap_source,

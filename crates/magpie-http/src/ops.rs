@@ -488,6 +488,7 @@ fn department_out(n: &magpie_core::org::TreeNode) -> wire::Department {
         manager: n.manager.as_ref().map(ToString::to_string),
         member_count: d.member_count,
         total_count: n.total_count,
+        chat: d.chat.map(|c| c.0),
     }
 }
 
@@ -534,7 +535,8 @@ pub async fn placements(core: &Core, p: &Principal, account: &str) -> Result<wir
             manager: pl.manager.as_ref().map(ToString::to_string),
         })
         .collect();
-    Ok(wire::Placements { departments })
+    let manager = core.org.manager_of(p, account).await?.map(|m| m.to_string());
+    Ok(wire::Placements { departments, manager })
 }
 
 pub async fn search_departments(

@@ -116,6 +116,7 @@ pub async fn admin_update_department(
         parent: req.parent.map(|p| p.map(DepartmentId)),
         position: req.position,
         manager: req.manager,
+        chat: req.chat,
     };
     let department = state.core.org.update(Actor::Account(&caller), DepartmentId(id), patch).await?;
     Ok(Json(ops::department(&state.core, &department).await?))
@@ -148,6 +149,21 @@ pub async fn admin_set_department_member(
     ApiJson(req): ApiJson<wire::SetDepartmentMemberRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.core.org.set_member(Actor::Account(&caller), DepartmentId(id), &account, req.title.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /v1/admin/people/{account}/manager`: sets a person's own manager, or clears it.
+#[utoipa::path(put, path = "/v1/admin/people/{account}/manager", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path, description = "name@domain")),
+    request_body = wire::SetManagerRequest,
+    responses((status = 204), (status = 400, body = wire::ErrorBody), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_set_manager(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+    ApiJson(req): ApiJson<wire::SetManagerRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.core.org.set_manager(Actor::Account(&caller), &account, req.manager.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

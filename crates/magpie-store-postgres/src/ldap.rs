@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use magpie_core::StoreError;
-use magpie_core::ldap::{LdapLink, LdapSource};
-use magpie_core::model::{AccountId, DomainId};
+use magpie_core::ldap::{LdapGroupLink, LdapLink, LdapSource, SyncState};
+use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::ports::LdapStore;
 use tokio_postgres::Row;
 
@@ -56,6 +56,7 @@ impl LdapStore for PgStore {
 
     async fn delete_ldap_source(&self, domain: DomainId) -> StoreResult<bool> {
         write_tx!(self, |tx| {
+            tx.c().execute("DELETE FROM ldap_sync_state WHERE domain_id = $1", &[&domain.0]).await?;
             tx.c().execute("DELETE FROM ldap_sources WHERE domain_id = $1", &[&domain.0]).await? == 1
         })
     }
@@ -117,6 +118,73 @@ impl LdapStore for PgStore {
         write_tx!(self, |tx| {
             tx.c()
                 .execute("UPDATE ldap_sources SET next_sync_at_ms = $2 WHERE domain_id = $1", &[&domain.0, &at_ms])
+                .await?;
+        })
+    }
+
+    async fn ldap_groups(&self, domain: DomainId) -> StoreResult<Vec<LdapGroupLink>> {
+        read!(self, |c| {
+            let rows = c
+                .query(
+                    "SELECT domain_id, entry_key, conversation_id, dn FROM ldap_groups WHERE domain_id = $1 \
+                     ORDER BY entry_key COLLATE \"C\"",
+                    &[&domain.0],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(LdapGroupLink {
+                        domain_id: DomainId(r.try_get(0)?),
+                        key: r.try_get(1)?,
+                        conversation: ConversationId(r.try_get(2)?),
+                        dn: r.try_get(3)?,
+                    })
+                })
+                .collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn put_ldap_group(&self, link: &LdapGroupLink) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute(
+                    "INSERT INTO ldap_groups (domain_id, entry_key, conversation_id, dn) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (domain_id, entry_key) DO UPDATE SET conversation_id = excluded.conversation_id, \
+                     dn = excluded.dn",
+                    &[&link.domain_id.0, &link.key, &link.conversation.0, &link.dn],
+                )
+                .await?;
+        })
+    }
+
+    async fn delete_ldap_group(&self, domain: DomainId, key: &str) -> StoreResult<bool> {
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute("DELETE FROM ldap_groups WHERE domain_id = $1 AND entry_key = $2", &[&domain.0, &key])
+                .await?
+                == 1
+        })
+    }
+
+    async fn ldap_sync_state(&self, domain: DomainId) -> StoreResult<Option<SyncState>> {
+        let state: Option<String> = read!(self, |c| {
+            let row = c.query_opt("SELECT state FROM ldap_sync_state WHERE domain_id = $1", &[&domain.0]).await?;
+            row.map(|r| r.try_get::<_, String>(0)).transpose()?
+        })?;
+        state
+            .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("ldap sync state: {e}"))))
+            .transpose()
+    }
+
+    async fn put_ldap_sync_state(&self, domain: DomainId, state: &SyncState) -> StoreResult<()> {
+        let state = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute(
+                    "INSERT INTO ldap_sync_state (domain_id, state) VALUES ($1, $2) \
+                     ON CONFLICT (domain_id) DO UPDATE SET state = excluded.state",
+                    &[&domain.0, &state],
+                )
                 .await?;
         })
     }

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use magpie_core::Error;
-use magpie_core::model::{AccountId, DomainId};
+use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::names::LoginName;
 use magpie_core::org::{Department, DepartmentId, DepartmentMember, DepartmentPatch, NewDepartment};
 use magpie_core::ports::OrgStore;
@@ -19,7 +19,8 @@ use crate::{PgResult, PgStore, StoreResult, read, write_tx};
 
 const DEPARTMENT_COLUMNS: &str = "d.id, d.domain_id, d.parent_id, d.name, d.position, d.manager_id, \
      (SELECT count(*) FROM department_members dm JOIN accounts a ON a.id = dm.account_id \
-      WHERE dm.department_id = d.id AND NOT a.disabled)";
+      WHERE dm.department_id = d.id AND NOT a.disabled), \
+     (SELECT conversation_id FROM department_chats WHERE department_id = d.id)";
 
 fn department_from_row(row: &Row) -> PgResult<Department> {
     Ok(Department {
@@ -30,6 +31,7 @@ fn department_from_row(row: &Row) -> PgResult<Department> {
         position: row.try_get(4)?,
         manager: row.try_get::<_, Option<i64>>(5)?.map(AccountId),
         member_count: row.try_get::<_, i64>(6)?.try_into().unwrap_or(0),
+        chat: row.try_get::<_, Option<i64>>(7)?.map(ConversationId),
     })
 }
 
@@ -249,6 +251,7 @@ impl OrgStore for PgStore {
                         Err(Error::Conflict("the department has departments under it".into()))
                     } else {
                         c.execute("DELETE FROM department_members WHERE department_id = $1", &[&id.0]).await?;
+                        c.execute("DELETE FROM department_chats WHERE department_id = $1", &[&id.0]).await?;
                         let deleted = c.execute("DELETE FROM departments WHERE id = $1", &[&id.0]).await?;
                         if deleted == 1 { Ok(()) } else { Err(Error::NotFound("department")) }
                     }
@@ -338,6 +341,85 @@ impl OrgStore for PgStore {
                 )
                 .await?;
             rows.iter().map(|r| Ok((DepartmentId(r.try_get(0)?), r.try_get(1)?))).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn manager_of(&self, account: AccountId) -> StoreResult<Option<AccountId>> {
+        read!(self, |c| {
+            let row =
+                c.query_opt("SELECT manager_id FROM account_managers WHERE account_id = $1", &[&account.0]).await?;
+            row.map(|r| r.try_get(0).map(AccountId)).transpose()?
+        })
+    }
+
+    async fn managers(&self, domain: DomainId) -> StoreResult<Vec<(AccountId, AccountId)>> {
+        read!(self, |c| {
+            let rows = c
+                .query(
+                    "SELECT account_id, manager_id FROM account_managers WHERE domain_id = $1 ORDER BY account_id",
+                    &[&domain.0],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| Ok((AccountId(r.try_get(0)?), AccountId(r.try_get(1)?))))
+                .collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn set_manager(&self, domain: DomainId, account: AccountId, manager: Option<AccountId>) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            match manager {
+                Some(m) => {
+                    tx.c()
+                        .execute(
+                            "INSERT INTO account_managers (account_id, domain_id, manager_id) VALUES ($1, $2, $3) \
+                             ON CONFLICT (account_id) DO UPDATE SET manager_id = excluded.manager_id",
+                            &[&account.0, &domain.0, &m.0],
+                        )
+                        .await?
+                }
+                None => tx.c().execute("DELETE FROM account_managers WHERE account_id = $1", &[&account.0]).await?,
+            };
+        })
+    }
+
+    async fn set_department_chat(&self, id: DepartmentId, chat: Option<ConversationId>) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            match chat {
+                Some(conversation) => {
+                    tx.c()
+                        .execute(
+                            "INSERT INTO department_chats (department_id, conversation_id) VALUES ($1, $2) \
+                             ON CONFLICT (department_id) DO UPDATE SET conversation_id = excluded.conversation_id",
+                            &[&id.0, &conversation.0],
+                        )
+                        .await?
+                }
+                None => tx.c().execute("DELETE FROM department_chats WHERE department_id = $1", &[&id.0]).await?,
+            };
+        })
+    }
+
+    async fn chat_owner(&self, domain: DomainId) -> StoreResult<Option<AccountId>> {
+        read!(self, |c| {
+            let row = c.query_opt("SELECT account_id FROM org_chat_owners WHERE domain_id = $1", &[&domain.0]).await?;
+            row.map(|r| r.try_get(0).map(AccountId)).transpose()?
+        })
+    }
+
+    async fn put_chat_owner(&self, domain: DomainId, account: AccountId) -> StoreResult<AccountId> {
+        write_tx!(self, |tx| {
+            let c = tx.c();
+            c.execute(
+                "INSERT INTO org_chat_owners (domain_id, account_id) VALUES ($1, $2) ON CONFLICT (domain_id) DO NOTHING",
+                &[&domain.0, &account.0],
+            )
+            .await?;
+            AccountId(
+                c.query_one("SELECT account_id FROM org_chat_owners WHERE domain_id = $1", &[&domain.0])
+                    .await?
+                    .try_get(0)?,
+            )
         })
     }
 }

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use magpie_core::StoreError;
-use magpie_core::ldap::{LdapLink, LdapSource};
-use magpie_core::model::{AccountId, DomainId};
+use magpie_core::ldap::{LdapGroupLink, LdapLink, LdapSource, SyncState};
+use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::ports::LdapStore;
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -56,8 +56,11 @@ impl LdapStore for SqliteStore {
     }
 
     async fn delete_ldap_source(&self, domain: DomainId) -> StoreResult<bool> {
-        self.write(move |tx| Ok(tx.execute("DELETE FROM ldap_sources WHERE domain_id = ?1", params![domain.0])? == 1))
-            .await
+        self.write(move |tx| {
+            tx.execute("DELETE FROM ldap_sync_state WHERE domain_id = ?1", params![domain.0])?;
+            Ok(tx.execute("DELETE FROM ldap_sources WHERE domain_id = ?1", params![domain.0])? == 1)
+        })
+        .await
     }
 
     async fn ldap_links(&self, domain: DomainId) -> StoreResult<Vec<LdapLink>> {
@@ -120,6 +123,74 @@ impl LdapStore for SqliteStore {
     async fn set_ldap_next_sync(&self, domain: DomainId, at_ms: Option<i64>) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute("UPDATE ldap_sources SET next_sync_at_ms = ?2 WHERE domain_id = ?1", params![domain.0, at_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ldap_groups(&self, domain: DomainId) -> StoreResult<Vec<LdapGroupLink>> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT domain_id, entry_key, conversation_id, dn FROM ldap_groups WHERE domain_id = ?1 \
+                 ORDER BY entry_key",
+            )?
+            .query_map(params![domain.0], |r| {
+                Ok(LdapGroupLink {
+                    domain_id: DomainId(r.get(0)?),
+                    key: r.get(1)?,
+                    conversation: ConversationId(r.get(2)?),
+                    dn: r.get(3)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn put_ldap_group(&self, link: &LdapGroupLink) -> StoreResult<()> {
+        let link = link.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO ldap_groups (domain_id, entry_key, conversation_id, dn) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (domain_id, entry_key) DO UPDATE SET conversation_id = excluded.conversation_id, \
+                 dn = excluded.dn",
+                params![link.domain_id.0, link.key, link.conversation.0, link.dn],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_ldap_group(&self, domain: DomainId, key: &str) -> StoreResult<bool> {
+        let key = key.to_owned();
+        self.write(move |tx| {
+            Ok(tx.execute("DELETE FROM ldap_groups WHERE domain_id = ?1 AND entry_key = ?2", params![domain.0, key])?
+                == 1)
+        })
+        .await
+    }
+
+    async fn ldap_sync_state(&self, domain: DomainId) -> StoreResult<Option<SyncState>> {
+        let state: Option<String> = self
+            .read(move |c| {
+                c.prepare_cached("SELECT state FROM ldap_sync_state WHERE domain_id = ?1")?
+                    .query_row(params![domain.0], |r| r.get(0))
+                    .optional()
+            })
+            .await?;
+        state
+            .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("ldap sync state: {e}"))))
+            .transpose()
+    }
+
+    async fn put_ldap_sync_state(&self, domain: DomainId, state: &SyncState) -> StoreResult<()> {
+        let state = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO ldap_sync_state (domain_id, state) VALUES (?1, ?2) \
+                 ON CONFLICT (domain_id) DO UPDATE SET state = excluded.state",
+                params![domain.0, state],
+            )?;
             Ok(())
         })
         .await

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use magpie_core::Error;
-use magpie_core::model::AccountId;
 use magpie_core::model::DomainId;
+use magpie_core::model::{AccountId, ConversationId};
 use magpie_core::names::LoginName;
 use magpie_core::org::{Department, DepartmentId, DepartmentMember, DepartmentPatch, NewDepartment};
 use magpie_core::ports::OrgStore;
@@ -15,7 +15,8 @@ use crate::{SqliteStore, StoreResult};
 
 const DEPARTMENT_COLUMNS: &str = "d.id, d.domain_id, d.parent_id, d.name, d.position, d.manager_id, \
      (SELECT count(*) FROM department_members dm JOIN accounts a ON a.id = dm.account_id \
-      WHERE dm.department_id = d.id AND a.disabled = 0)";
+      WHERE dm.department_id = d.id AND a.disabled = 0), \
+     (SELECT conversation_id FROM department_chats WHERE department_id = d.id)";
 
 fn department_from_row(row: &Row<'_>) -> rusqlite::Result<Department> {
     Ok(Department {
@@ -26,6 +27,7 @@ fn department_from_row(row: &Row<'_>) -> rusqlite::Result<Department> {
         position: row.get(4)?,
         manager: row.get::<_, Option<i64>>(5)?.map(AccountId),
         member_count: row.get::<_, i64>(6)?.try_into().unwrap_or(0),
+        chat: row.get::<_, Option<i64>>(7)?.map(ConversationId),
     })
 }
 
@@ -190,6 +192,7 @@ impl OrgStore for SqliteStore {
                 return Ok(Err(Error::Conflict("the department has departments under it".into())));
             }
             tx.execute("DELETE FROM department_members WHERE department_id = ?1", params![id.0])?;
+            tx.execute("DELETE FROM department_chats WHERE department_id = ?1", params![id.0])?;
             let deleted = tx.execute("DELETE FROM departments WHERE id = ?1", params![id.0])?;
             Ok(if deleted == 1 { Ok(()) } else { Err(Error::NotFound("department")) })
         })
@@ -272,6 +275,78 @@ impl OrgStore for SqliteStore {
             )?
             .query_map(params![account.0], |r| Ok((DepartmentId(r.get(0)?), r.get(1)?)))?
             .collect()
+        })
+        .await
+    }
+
+    async fn manager_of(&self, account: AccountId) -> StoreResult<Option<AccountId>> {
+        self.read(move |c| {
+            c.prepare_cached("SELECT manager_id FROM account_managers WHERE account_id = ?1")?
+                .query_row(params![account.0], |r| Ok(AccountId(r.get(0)?)))
+                .optional()
+        })
+        .await
+    }
+
+    async fn managers(&self, domain: DomainId) -> StoreResult<Vec<(AccountId, AccountId)>> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT account_id, manager_id FROM account_managers WHERE domain_id = ?1 ORDER BY account_id",
+            )?
+            .query_map(params![domain.0], |r| Ok((AccountId(r.get(0)?), AccountId(r.get(1)?))))?
+            .collect()
+        })
+        .await
+    }
+
+    async fn set_manager(&self, domain: DomainId, account: AccountId, manager: Option<AccountId>) -> StoreResult<()> {
+        self.write(move |tx| {
+            match manager {
+                Some(m) => tx.execute(
+                    "INSERT INTO account_managers (account_id, domain_id, manager_id) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (account_id) DO UPDATE SET manager_id = excluded.manager_id",
+                    params![account.0, domain.0, m.0],
+                )?,
+                None => tx.execute("DELETE FROM account_managers WHERE account_id = ?1", params![account.0])?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_department_chat(&self, id: DepartmentId, chat: Option<ConversationId>) -> StoreResult<()> {
+        self.write(move |tx| {
+            match chat {
+                Some(conversation) => tx.execute(
+                    "INSERT INTO department_chats (department_id, conversation_id) VALUES (?1, ?2) \
+                     ON CONFLICT (department_id) DO UPDATE SET conversation_id = excluded.conversation_id",
+                    params![id.0, conversation.0],
+                )?,
+                None => tx.execute("DELETE FROM department_chats WHERE department_id = ?1", params![id.0])?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn chat_owner(&self, domain: DomainId) -> StoreResult<Option<AccountId>> {
+        self.read(move |c| {
+            c.prepare_cached("SELECT account_id FROM org_chat_owners WHERE domain_id = ?1")?
+                .query_row(params![domain.0], |r| Ok(AccountId(r.get(0)?)))
+                .optional()
+        })
+        .await
+    }
+
+    async fn put_chat_owner(&self, domain: DomainId, account: AccountId) -> StoreResult<AccountId> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO org_chat_owners (domain_id, account_id) VALUES (?1, ?2) ON CONFLICT (domain_id) DO NOTHING",
+                params![domain.0, account.0],
+            )?;
+            tx.query_row("SELECT account_id FROM org_chat_owners WHERE domain_id = ?1", params![domain.0], |r| {
+                Ok(AccountId(r.get(0)?))
+            })
         })
         .await
     }

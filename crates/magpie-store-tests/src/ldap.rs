@@ -1,7 +1,7 @@
 //! [`LdapStore`](magpie_core::ports::LdapStore): each domain's directory source, the accounts
 //! linked to its entries, and the claims of scheduled syncs.
 
-use magpie_core::ldap::{AttributeMap, LdapLink, LdapSource};
+use magpie_core::ldap::{AttributeMap, GroupMap, LastSync, LdapGroupLink, LdapLink, LdapSource, SyncReport, SyncState};
 
 use crate::StoreFactory;
 use crate::fixtures::{T0, World};
@@ -18,6 +18,7 @@ fn source(url: &str) -> LdapSource {
         attributes: AttributeMap { department: Some("departmentNumber".into()), ..AttributeMap::default() },
         login_enabled: true,
         sync_interval_secs: 0,
+        groups: Some(GroupMap::default()),
     }
 }
 
@@ -63,4 +64,43 @@ pub async fn a_due_sync_is_claimed_once<F: StoreFactory>(f: &F) {
     assert!(mine(ldap.claim_ldap_syncs(T0 + 1000, 1000, 100).await.unwrap()), "its lease ran out");
     ldap.set_ldap_next_sync(w.domain.id, None).await.unwrap();
     assert!(!mine(ldap.claim_ldap_syncs(i64::MAX / 2, 1000, 100).await.unwrap()), "on demand only");
+}
+
+/// A directory group's link is kept per domain and key, moved to a new DN and forgotten; the
+/// sync state is kept whole and goes with the source.
+pub async fn groups_and_the_sync_state_are_kept<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let ldap = &w.stores.ldap;
+    let ann = w.account("ann").await;
+    let (g1, g2) = (w.group(&ann, &[]).await, w.group(&ann, &[]).await);
+    let link = |key: &str, conversation, dn: &str| LdapGroupLink {
+        domain_id: w.domain.id,
+        key: key.into(),
+        conversation,
+        dn: dn.into(),
+    };
+    assert_eq!(ldap.ldap_groups(w.domain.id).await.unwrap(), vec![]);
+    ldap.put_ldap_group(&link("k2", g2.id, "cn=b")).await.unwrap();
+    ldap.put_ldap_group(&link("k1", g1.id, "cn=a")).await.unwrap();
+    ldap.put_ldap_group(&link("k1", g1.id, "cn=a2")).await.unwrap();
+    let got = ldap.ldap_groups(w.domain.id).await.unwrap();
+    assert_eq!(got, vec![link("k1", g1.id, "cn=a2"), link("k2", g2.id, "cn=b")]);
+    assert!(ldap.delete_ldap_group(w.domain.id, "k2").await.unwrap());
+    assert!(!ldap.delete_ldap_group(w.domain.id, "k2").await.unwrap());
+    assert_eq!(ldap.ldap_groups(w.domain.id).await.unwrap(), vec![link("k1", g1.id, "cn=a2")]);
+
+    ldap.put_ldap_source(w.domain.id, &source("ldap://a"), None).await.unwrap();
+    assert_eq!(ldap.ldap_sync_state(w.domain.id).await.unwrap(), None);
+    let report = SyncReport { accounts_created: 3, ..SyncReport::default() };
+    let state = SyncState {
+        last_sync: Some(LastSync { at_ms: T0, incremental: true, report: Some(report), error: None }),
+        people_high_water: Some("20261205000000Z".into()),
+        groups_high_water: None,
+        runs_since_full: 2,
+    };
+    ldap.put_ldap_sync_state(w.domain.id, &state).await.unwrap();
+    ldap.put_ldap_sync_state(w.domain.id, &state).await.unwrap();
+    assert_eq!(ldap.ldap_sync_state(w.domain.id).await.unwrap(), Some(state));
+    assert!(ldap.delete_ldap_source(w.domain.id).await.unwrap());
+    assert_eq!(ldap.ldap_sync_state(w.domain.id).await.unwrap(), None, "forgotten with its source");
 }

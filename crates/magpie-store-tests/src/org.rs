@@ -141,3 +141,36 @@ pub async fn people_are_in_departments_with_titles<F: StoreFactory>(f: &F) {
     assert!(!org.remove_department_member(rd.id, bob.id).await.unwrap());
     assert!(org.departments_of(bob.id).await.unwrap().is_empty());
 }
+
+/// A person's own manager is set, replaced and cleared, listed per domain; a department's
+/// chat is recorded with it and goes with it; a domain's chat owner is recorded once.
+pub async fn managers_chats_and_the_chat_owner_are_kept<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let org = &w.stores.org;
+    let (ann, bob, cy) = (w.account("ann").await, w.account("bob").await, w.account("cy").await);
+    assert_eq!(org.manager_of(ann.id).await.unwrap(), None);
+    org.set_manager(w.domain.id, ann.id, Some(bob.id)).await.unwrap();
+    org.set_manager(w.domain.id, ann.id, Some(cy.id)).await.unwrap();
+    org.set_manager(w.domain.id, bob.id, Some(cy.id)).await.unwrap();
+    assert_eq!(org.manager_of(ann.id).await.unwrap(), Some(cy.id));
+    assert_eq!(org.managers(w.domain.id).await.unwrap(), vec![(ann.id, cy.id), (bob.id, cy.id)]);
+    org.set_manager(w.domain.id, bob.id, None).await.unwrap();
+    assert_eq!(org.managers(w.domain.id).await.unwrap(), vec![(ann.id, cy.id)]);
+
+    let rd = create(&w, "研发部", None).await;
+    assert_eq!(rd.chat, None);
+    let group = w.group(&ann, &[&bob]).await;
+    org.set_department_chat(rd.id, Some(group.id)).await.unwrap();
+    assert_eq!(org.department(rd.id).await.unwrap().unwrap().chat, Some(group.id));
+    assert_eq!(org.departments(w.domain.id).await.unwrap()[0].chat, Some(group.id));
+    org.set_department_chat(rd.id, None).await.unwrap();
+    assert_eq!(org.department(rd.id).await.unwrap().unwrap().chat, None);
+    org.set_department_chat(rd.id, Some(group.id)).await.unwrap();
+    org.delete_department(rd.id).await.unwrap().unwrap();
+
+    assert_eq!(org.chat_owner(w.domain.id).await.unwrap(), None);
+    let (a, b) = tokio::join!(org.put_chat_owner(w.domain.id, ann.id), org.put_chat_owner(w.domain.id, bob.id));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b, "two at once agree on one owner");
+    assert_eq!(org.chat_owner(w.domain.id).await.unwrap(), Some(a));
+}

@@ -23,6 +23,9 @@ pub struct Department {
     pub member_count: u64,
     /// People in it and in every department below it.
     pub total_count: u64,
+    /// Its chat: the group that follows its people and those below it, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
 }
 
 /// `GET /v1/org/departments`: the whole tree, parents before children, siblings in order.
@@ -77,10 +80,21 @@ pub struct Placement {
     pub manager: Option<String>,
 }
 
-/// `GET /v1/org/people/{account}`: the departments a person is in.
+/// `GET /v1/org/people/{account}`: the departments a person is in, and their own manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Placements {
     pub departments: Vec<Placement>,
+    /// The person's own manager's address (from the directory's `manager`, or set by an
+    /// administrator), beside each department's manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+}
+
+/// `PUT /v1/admin/people/{account}/manager`: sets a person's own manager, or (`null`) clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SetManagerRequest {
+    /// The manager's address, in the person's domain; `null` clears it.
+    pub manager: Option<String>,
 }
 
 /// A department found by name.
@@ -126,6 +140,10 @@ pub struct UpdateDepartmentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub manager: Option<Option<String>>,
+    /// `true` gives the department a chat that follows its people (and those of the
+    /// departments below it); `false` dissolves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<bool>,
 }
 
 /// `PUT /v1/admin/departments/{id}/members/{account}`: puts a person in the department, or
@@ -168,6 +186,24 @@ pub struct LdapAttributes {
     pub department: Option<String>,
 }
 
+/// Which directory groups become Magpie groups (docs/protocol.md §11.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapGroupMap {
+    /// Where groups are searched; empty or absent: the source's `base_dns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_dns: Vec<String>,
+    /// Default `(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)(objectClass=group))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Attributes listing members, by DN (`member`, `uniqueMember`) or by login
+    /// (`memberUid`); default all three.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_attributes: Vec<String>,
+    /// The attribute naming the group; default `cn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
 /// `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LdapSource {
@@ -183,6 +219,27 @@ pub struct LdapSource {
     pub attributes: LdapAttributes,
     pub login_enabled: bool,
     pub sync_interval_secs: u64,
+    /// Absent: directory groups are not followed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<LdapGroupMap>,
+    /// The last real (not dry) sync; absent before the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync: Option<LdapLastSync>,
+}
+
+/// The last real sync of a domain with its directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LdapLastSync {
+    /// When it ended, in ms since the Unix epoch.
+    pub at_ms: i64,
+    /// It read only the entries changed since the sync before (a scheduled sync).
+    pub incremental: bool,
+    /// What it changed; absent if it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<LdapSyncReport>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// `PUT /v1/admin/domains/{domain}/ldap`: sets the domain's directory source.
@@ -214,6 +271,9 @@ pub struct SetLdapSourceRequest {
     /// 0 (the default): sync only on demand; else at least 60.
     #[serde(default)]
     pub sync_interval_secs: u64,
+    /// Follow directory groups with Magpie groups; absent: do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<LdapGroupMap>,
 }
 
 /// `POST /v1/admin/domains/{domain}/ldap/test`: the directory answered.
@@ -230,13 +290,18 @@ pub struct LdapSyncQuery {
     /// Report what a sync would change, and change nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+    /// Read only the entries changed since the last sync (full if there was none); deletions
+    /// are seen only by a full sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<bool>,
 }
 
 /// One change of a sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LdapChange {
     /// `create_account`, `update_account`, `disable_account`, `enable_account`,
-    /// `create_department`, `join_department`, `leave_department` or `skip`.
+    /// `create_department`, `join_department`, `leave_department`, `set_manager`,
+    /// `create_group`, `rename_group`, `dissolve_group`, `join_group`, `leave_group` or `skip`.
     pub op: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
@@ -256,12 +321,24 @@ pub struct LdapChange {
     /// The entry a skip is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dn: Option<String>,
+    /// A group's name (for `rename_group`, the new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `rename_group`: the old name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `set_manager`: the new manager's address; absent: cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 /// What a sync changed (with `dry_run`, would change).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LdapSyncReport {
     pub dry_run: bool,
+    /// It read only the entries changed since the sync before.
+    #[serde(default)]
+    pub incremental: bool,
     pub people_seen: u64,
     pub accounts_created: u64,
     pub accounts_updated: u64,
@@ -270,6 +347,20 @@ pub struct LdapSyncReport {
     pub departments_created: u64,
     pub memberships_set: u64,
     pub memberships_removed: u64,
+    #[serde(default)]
+    pub managers_set: u64,
+    #[serde(default)]
+    pub groups_seen: u64,
+    #[serde(default)]
+    pub groups_created: u64,
+    #[serde(default)]
+    pub groups_renamed: u64,
+    #[serde(default)]
+    pub groups_dissolved: u64,
+    #[serde(default)]
+    pub group_members_added: u64,
+    #[serde(default)]
+    pub group_members_removed: u64,
     pub skipped: u64,
     /// The first 200 changes, in the order they apply.
     pub changes: Vec<LdapChange>,

@@ -45,10 +45,11 @@ pub enum AdminCommand {
         command: DeptCommand,
     },
     /// A domain's LDAP / Active Directory source: its settings, a connection test, and syncs
-    /// (creating, updating and disabling accounts, departments from OUs).
+    /// (creating, updating and disabling accounts, departments from OUs, groups, managers).
     Ldap {
+        // Boxed: its `Set` is by far the largest command.
         #[command(subcommand)]
-        command: LdapCommand,
+        command: Box<LdapCommand>,
     },
     /// The message search index of this node (under the data directory).
     Search {
@@ -111,10 +112,20 @@ pub enum LdapCommand {
         /// Seconds between scheduled syncs (0: only on demand; else at least 60).
         #[arg(long, default_value_t = 0)]
         sync_interval_secs: u64,
+        /// Follow the directory's groups with Magpie groups.
+        #[arg(long)]
+        groups: bool,
+        /// The groups' filter (with --groups; default: groupOfNames, groupOfUniqueNames,
+        /// posixGroup and Active Directory's group).
+        #[arg(long)]
+        group_filter: Option<String>,
+        /// A base DN to search groups under (repeat for more; default: the people's).
+        #[arg(long = "group-base")]
+        group_base_dns: Vec<String>,
         #[arg(long)]
         domain: Option<String>,
     },
-    /// Show the domain's directory source (never its password).
+    /// Show the domain's directory source (never its password) and its last sync's report.
     Show {
         #[arg(long)]
         domain: Option<String>,
@@ -134,6 +145,9 @@ pub enum LdapCommand {
         /// Print what a sync would change, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Read only the entries changed since the last sync (deletions need a full sync).
+        #[arg(long)]
+        incremental: bool,
         #[arg(long)]
         domain: Option<String>,
     },
@@ -177,6 +191,9 @@ pub enum DeptCommand {
         /// Its manager (login name or name@domain), or "-" to clear it.
         #[arg(long)]
         manager: Option<String>,
+        /// Give it a chat that follows its people (true), or dissolve its chat (false).
+        #[arg(long)]
+        chat: Option<bool>,
         #[arg(long)]
         domain: Option<String>,
     },
@@ -417,7 +434,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             }
         },
         AdminCommand::Dept { command } => dept(&core, &config.domain, command).await?,
-        AdminCommand::Ldap { command } => ldap(&core, &config.domain, command).await?,
+        AdminCommand::Ldap { command } => ldap(&core, &config.domain, *command).await?,
         // Handled before anything was opened, or before the core was built.
         AdminCommand::Migrate { .. } | AdminCommand::Search { .. } => {}
         AdminCommand::User { command } => match command {
@@ -527,6 +544,9 @@ async fn ldap(core: &Core, default_domain: &str, command: LdapCommand) -> anyhow
             department_attribute,
             login,
             sync_interval_secs,
+            groups,
+            group_filter,
+            group_base_dns,
             domain,
         } => {
             let password = if bind_password_stdin { Some(read_password()?) } else { None };
@@ -547,10 +567,25 @@ async fn ldap(core: &Core, default_domain: &str, command: LdapCommand) -> anyhow
                 attributes,
                 login_enabled: login,
                 sync_interval_secs,
+                groups: groups.then(|| {
+                    let defaults = magpie_core::ldap::GroupMap::default();
+                    magpie_core::ldap::GroupMap {
+                        base_dns: group_base_dns,
+                        filter: group_filter.unwrap_or(defaults.filter),
+                        ..defaults
+                    }
+                }),
             };
             show(&core.ldap.set_source(op, &domain_of(domain), source, password).await?)?;
         }
-        LdapCommand::Show { domain } => show(&core.ldap.source(op, &domain_of(domain)).await?)?,
+        LdapCommand::Show { domain } => {
+            // As `GET /v1/admin/domains/{domain}/ldap` answers: no password, the last sync.
+            let domain = domain_of(domain);
+            let mut shown = magpie_http::rest_ldap::source_to_wire(&core.ldap.source(op, &domain).await?);
+            shown.last_sync =
+                core.ldap.last_sync(op, &domain).await?.as_ref().map(magpie_http::rest_ldap::last_sync_to_wire);
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+        }
         LdapCommand::Rm { domain } => {
             let domain = domain_of(domain);
             core.ldap.delete_source(op, &domain).await?;
@@ -560,8 +595,8 @@ async fn ldap(core: &Core, default_domain: &str, command: LdapCommand) -> anyhow
             let people = core.ldap.test(op, &domain_of(domain)).await?;
             println!("connected: {people} people found");
         }
-        LdapCommand::Sync { dry_run, domain } => {
-            let report = core.ldap.sync(op, &domain_of(domain), dry_run).await?;
+        LdapCommand::Sync { dry_run, incremental, domain } => {
+            let report = core.ldap.sync(op, &domain_of(domain), dry_run, incremental).await?;
             println!("{}", serde_json::to_string_pretty(&magpie_http::rest_ldap::report_to_wire(&report))?);
         }
     }
@@ -600,7 +635,7 @@ async fn dept(core: &Core, default_domain: &str, command: DeptCommand) -> anyhow
             let d = core.org.create(op, &domain, &name, parent, position, manager.as_deref()).await?;
             println!("added department {} ({})", d.name, d.id.0);
         }
-        DeptCommand::Set { department, name, parent, position, manager, domain } => {
+        DeptCommand::Set { department, name, parent, position, manager, chat, domain } => {
             let domain = domain_of(&domain);
             let id = resolve_dept(core, &domain, &department).await?;
             let parent = match parent.as_deref() {
@@ -613,7 +648,7 @@ async fn dept(core: &Core, default_domain: &str, command: DeptCommand) -> anyhow
                 Some("-") => Some(None),
                 Some(m) => Some(Some(addr(m, &domain))),
             };
-            let d = core.org.update(op, id, DepartmentPatchRequest { name, parent, position, manager }).await?;
+            let d = core.org.update(op, id, DepartmentPatchRequest { name, parent, position, manager, chat }).await?;
             println!("changed department {} ({})", d.name, d.id.0);
         }
         DeptCommand::Rm { department, domain } => {

@@ -390,7 +390,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password. */
+        /**
+         * `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password,
+         *     with its last sync's report.
+         */
         get: operations["admin_get_ldap_source"];
         /** `PUT /v1/admin/domains/{domain}/ldap`: sets the domain's directory source. */
         put: operations["admin_set_ldap_source"];
@@ -413,7 +416,8 @@ export interface paths {
         put?: never;
         /**
          * `POST /v1/admin/domains/{domain}/ldap/sync`: syncs the domain with its directory now, or
-         *     with `dry_run=true` reports what a sync would change.
+         *     with `dry_run=true` reports what a sync would change; `incremental=true` reads only what
+         *     changed since the last sync.
          */
         post: operations["admin_sync_ldap"];
         delete?: never;
@@ -433,6 +437,23 @@ export interface paths {
         put?: never;
         /** `POST /v1/admin/domains/{domain}/ldap/test`: connects, binds and counts the people found. */
         post: operations["admin_test_ldap_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/people/{account}/manager": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** `PUT /v1/admin/people/{account}/manager`: sets a person's own manager, or clears it. */
+        put: operations["admin_set_manager"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2032,6 +2053,11 @@ export interface components {
         };
         /** @description A department of the caller's domain. */
         Department: {
+            /**
+             * Format: int64
+             * @description Its chat: the group that follows its people and those below it, if it has one.
+             */
+            chat?: number | null;
             /** Format: int64 */
             id: number;
             /** @description The manager's address. */
@@ -2451,14 +2477,48 @@ export interface components {
             dn?: string | null;
             /** @description The profile fields an update changes. */
             fields?: string[];
+            /** @description `rename_group`: the old name. */
+            from?: string | null;
+            /** @description A group's name (for `rename_group`, the new one). */
+            group?: string | null;
+            /** @description `set_manager`: the new manager's address; absent: cleared. */
+            manager?: string | null;
             /**
              * @description `create_account`, `update_account`, `disable_account`, `enable_account`,
-             *     `create_department`, `join_department`, `leave_department` or `skip`.
+             *     `create_department`, `join_department`, `leave_department`, `set_manager`,
+             *     `create_group`, `rename_group`, `dissolve_group`, `join_group`, `leave_group` or `skip`.
              */
             op: string;
             /** @description Why: `disabled` or `deleted` for a disabled account, the cause of a skip. */
             reason?: string | null;
             title?: string | null;
+        };
+        /** @description Which directory groups become Magpie groups (docs/protocol.md §11.4). */
+        LdapGroupMap: {
+            /** @description Where groups are searched; empty or absent: the source's `base_dns`. */
+            base_dns?: string[];
+            /** @description Default `(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)(objectClass=group))`. */
+            filter?: string | null;
+            /**
+             * @description Attributes listing members, by DN (`member`, `uniqueMember`) or by login
+             *     (`memberUid`); default all three.
+             */
+            member_attributes?: string[];
+            /** @description The attribute naming the group; default `cn`. */
+            name?: string | null;
+        };
+        /** @description The last real sync of a domain with its directory. */
+        LdapLastSync: {
+            /**
+             * Format: int64
+             * @description When it ended, in ms since the Unix epoch.
+             */
+            at_ms: number;
+            /** @description Why it failed. */
+            error?: string | null;
+            /** @description It read only the entries changed since the sync before (a scheduled sync). */
+            incremental: boolean;
+            report?: null | components["schemas"]["LdapSyncReport"];
         };
         /** @description `GET /v1/admin/domains/{domain}/ldap`: the domain's directory source, without its password. */
         LdapSource: {
@@ -2468,6 +2528,8 @@ export interface components {
             /** @description Whether a bind password is stored (it is never shown). */
             bind_password_set: boolean;
             disabled_filter?: string | null;
+            groups?: null | components["schemas"]["LdapGroupMap"];
+            last_sync?: null | components["schemas"]["LdapLastSync"];
             login_enabled: boolean;
             people_filter: string;
             starttls: boolean;
@@ -2490,6 +2552,22 @@ export interface components {
             /** Format: int64 */
             departments_created: number;
             dry_run: boolean;
+            /** Format: int64 */
+            group_members_added?: number;
+            /** Format: int64 */
+            group_members_removed?: number;
+            /** Format: int64 */
+            groups_created?: number;
+            /** Format: int64 */
+            groups_dissolved?: number;
+            /** Format: int64 */
+            groups_renamed?: number;
+            /** Format: int64 */
+            groups_seen?: number;
+            /** @description It read only the entries changed since the sync before. */
+            incremental?: boolean;
+            /** Format: int64 */
+            managers_set?: number;
             /** Format: int64 */
             memberships_removed: number;
             /** Format: int64 */
@@ -2733,9 +2811,14 @@ export interface components {
             path: components["schemas"]["PathStep"][];
             title?: string | null;
         };
-        /** @description `GET /v1/org/people/{account}`: the departments a person is in. */
+        /** @description `GET /v1/org/people/{account}`: the departments a person is in, and their own manager. */
         Placements: {
             departments: components["schemas"]["Placement"][];
+            /**
+             * @description The person's own manager's address (from the directory's `manager`, or set by an
+             *     administrator), beside each department's manager.
+             */
+            manager?: string | null;
         };
         /** @description An account's presence. */
         Presence: {
@@ -3081,6 +3164,7 @@ export interface components {
             bind_password?: string | null;
             /** @description People matched by it are disabled in Magpie. */
             disabled_filter?: string | null;
+            groups?: null | components["schemas"]["LdapGroupMap"];
             /** @description Accounts from the directory log in with their directory password. */
             login_enabled?: boolean;
             /** @description Default `(objectClass=inetOrgPerson)`. */
@@ -3094,6 +3178,11 @@ export interface components {
             sync_interval_secs?: number;
             /** @description `ldap://host:port` or `ldaps://host:port`. */
             url: string;
+        };
+        /** @description `PUT /v1/admin/people/{account}/manager`: sets a person's own manager, or (`null`) clears it. */
+        SetManagerRequest: {
+            /** @description The manager's address, in the person's domain; `null` clears it. */
+            manager?: string | null;
         };
         /** @description `PUT /v1/me/presence`: `online`, `away` or `busy`, and a status text (`""` clears it). */
         SetPresenceRequest: {
@@ -3341,6 +3430,11 @@ export interface components {
          *     it to the top of the tree or clears its manager.
          */
         UpdateDepartmentRequest: {
+            /**
+             * @description `true` gives the department a chat that follows its people (and those of the
+             *     departments below it); `false` dissolves it.
+             */
+            chat?: boolean | null;
             manager?: string | null;
             name?: string | null;
             /** Format: int64 */
@@ -4588,6 +4682,11 @@ export interface operations {
             query?: {
                 /** @description Report what a sync would change, and change nothing. */
                 dry_run?: boolean;
+                /**
+                 * @description Read only the entries changed since the last sync (full if there was none); deletions
+                 *     are seen only by a full sync.
+                 */
+                incremental?: boolean;
             };
             header?: never;
             path: {
@@ -4676,6 +4775,55 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_set_manager: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description name@domain */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetManagerRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
