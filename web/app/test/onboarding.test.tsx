@@ -142,7 +142,7 @@ describe("signing in and resetting a password", () => {
     click("Sign in");
     await until(() => $$("h1").some((h) => text(h) === "Waiting for approval"), "the waiting screen");
     refuse("registration_rejected");
-    click("Sign in instead");
+    click("Back to sign in");
     type("Account", "ann@acme.example");
     type("Password", "whatever it is");
     click("Sign in");

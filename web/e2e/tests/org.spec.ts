@@ -3,7 +3,7 @@
 // and an applicant who waits for an administrator's approval.
 
 import {
-  test, expect, api, expectAccessible, newContext, signedIn, words, LOCALES,
+  test, expect, api, expectAccessible, newContext, shot, signedIn, words, LOCALES,
 } from "../fixtures.ts";
 
 const NAMES = {
@@ -41,6 +41,7 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       const people = page.getByRole("list", { name: w["dir.peopleIn"].replace("{name}", n.eng) });
       await expect(people.getByRole("button", { name: new RegExp(n.carol) })).toContainText(n.cto);
       await expectAccessible(page, `directory (${lang})`);
+      await shot(page, `directory-${lang}`);
 
       // The department below, from the department's own list; its manager is named.
       await page.getByRole("main").getByRole("button", { name: new RegExp(`^${n.web}`) }).click();
@@ -53,6 +54,7 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       await expect(card.getByRole("button", { name: `${n.hq} / ${n.eng}` })).toBeVisible();
       await expect(card.getByText(n.cto)).toBeVisible();
       await expectAccessible(page, `person card (${lang})`);
+      await shot(page, `person-card-${lang}`);
       await card.getByRole("button", { name: w["card.sendMessage"] }).click();
       await expect(card).toHaveCount(0);
       await expect(page.getByRole("log", { name: w["chat.messages"] })).toBeVisible();
@@ -91,6 +93,7 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       expect(link).toMatch(new RegExp(`^${server.url}/invite/localhost/inv_`));
       await expect(page.getByRole("list", { name: w["admin.tabInvitations"] }).getByText(n.dave)).toBeVisible();
       await expectAccessible(page, `invitations (${lang})`);
+      await shot(page, `admin-invitations-${lang}`);
 
       // Someone else, in a browser of their own, opens the link.
       const context = await newContext(browser, server, { locale });
@@ -99,6 +102,7 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       await expect(guest.getByRole("heading", { name: w["auth.inviteTitle"] })).toBeVisible();
       await expect(guest.getByLabel(w["auth.invitation"], { exact: true })).toHaveValue(/^inv_/);
       await expectAccessible(guest, `invitation registration (${lang})`);
+      await shot(guest, `register-invitation-${lang}`);
       // A bare name is in the invitation's domain.
       await guest.getByLabel(w["auth.account"]).fill("dave");
       await guest.getByLabel(w["auth.displayName"]).fill(n.dave);
@@ -132,9 +136,10 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       await expect(applicant.getByRole("heading", { name: w["auth.pendingTitle"] })).toBeVisible();
       await expect(applicant.getByTestId("approval-pending")).toContainText("erin@localhost");
       await expectAccessible(applicant, `waiting for approval (${lang})`);
+      await shot(applicant, `approval-pending-${lang}`);
 
       // Signing in before a decision shows the same screen.
-      await applicant.getByRole("button", { name: w["auth.backToSignIn"] }).click();
+      await applicant.getByRole("button", { name: w["auth.returnToSignIn"] }).click();
       await applicant.getByLabel(w["auth.account"]).fill("erin@localhost");
       await applicant.getByLabel(w["auth.password"], { exact: true }).fill("violet anchor erin 25");
       await applicant.getByRole("button", { name: w["auth.signIn"], exact: true }).click();
@@ -147,16 +152,72 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       const pending = page.getByRole("list", { name: w["admin.tabApplications"] });
       await expect(pending.getByText(n.erin, { exact: true })).toBeVisible();
       await expectAccessible(page, `applications (${lang})`);
+      await shot(page, `admin-applications-${lang}`);
       await pending.getByRole("button", { name: w["admin.approveNamed"].replace("{name}", n.erin) }).click();
       await expect(page.getByText(w["admin.noApplications"])).toBeVisible();
 
       // Now the applicant signs in.
-      await applicant.getByRole("button", { name: w["auth.backToSignIn"] }).click();
+      await applicant.getByRole("button", { name: w["auth.returnToSignIn"] }).click();
       await applicant.getByLabel(w["auth.account"]).fill("erin@localhost");
       await applicant.getByLabel(w["auth.password"], { exact: true }).fill("violet anchor erin 25");
       await applicant.getByRole("button", { name: w["auth.signIn"], exact: true }).click();
       await expect(applicant.getByRole("list", { name: w["list.label"] })).toBeVisible();
       await context.close();
+    });
+    test("an administrator builds departments in the app: adds, places people with titles, sets a manager, renames, reorders, deletes", async ({ browser, server }) => {
+      const alice = await server.addUser("alice", { displayName: n.admin, admin: true });
+      await server.addUser("bob", { displayName: n.bob });
+      const { page } = await signedIn(browser, server, alice, { locale });
+      const w = await words(page);
+      await page.getByRole("button", { name: w["nav.admin"], exact: true }).click();
+      await expect(page.getByRole("tab", { name: w["admin.tabDepartments"] })).toHaveAttribute("aria-selected", "true");
+
+      const tree = page.getByRole("list", { name: w["admin.deptTree"] });
+      const add = async (name: string) => {
+        await page.getByLabel(w["admin.deptName"], { exact: true }).first().fill(name);
+        await page.getByRole("button", { name: w["admin.addDepartment"] }).click();
+        await expect(tree.getByRole("button", { name: new RegExp(`^${name}`) })).toHaveAttribute("aria-current", "true");
+      };
+      await add(n.eng);
+      // A new department goes under the chosen one.
+      await page.getByLabel(w["admin.deptName"], { exact: true }).first().fill(n.web);
+      await page.getByRole("button", { name: w["admin.addDepartment"] }).click();
+      await expect(page.getByRole("heading", { name: `${n.eng} / ${n.web}` })).toBeVisible();
+
+      // Bob joins it with a title; he becomes its manager.
+      await page.getByLabel(w["admin.person"], { exact: true }).fill(n.bob);
+      await page.getByRole("list", { name: w["admin.matches"] }).getByRole("button", { name: new RegExp(n.bob) }).click();
+      await page.getByLabel(w["admin.title_"], { exact: true }).fill(n.fe);
+      await page.getByRole("button", { name: w["admin.addToDepartment"] }).click();
+      await expect(page.getByLabel(w["admin.titleOf"].replace("{name}", n.bob))).toHaveValue(n.fe);
+      await page.getByLabel(w["admin.deptManager"], { exact: true }).fill("bob@localhost");
+      await page.getByRole("button", { name: w["admin.saveDepartment"] }).click();
+      await expect(page.getByText(w["common.saved"], { exact: true }).first()).toBeVisible();
+      await expectAccessible(page, `departments admin (${lang})`);
+      await shot(page, `admin-departments-${lang}`);
+
+      // Renamed and moved to the top, then placed before the first one.
+      await page.getByLabel(w["admin.deptName"], { exact: true }).last().fill(n.design);
+      await page.getByLabel(w["admin.deptParent"], { exact: true }).last().selectOption({ label: w["admin.topLevel"] });
+      await page.getByRole("button", { name: w["admin.saveDepartment"] }).click();
+      await expect(page.getByRole("heading", { name: n.design, exact: true })).toBeVisible();
+      // Siblings of equal position sort by name: move it to the other end from where it is.
+      const top = tree.getByRole("button");
+      await expect(top).toHaveCount(2);
+      const first = (await top.first().textContent())!.startsWith(n.design);
+      await page.getByRole("button", { name: first ? w["admin.moveDown"] : w["admin.moveUp"] }).click();
+      await expect(first ? top.last() : top.first()).toHaveAccessibleName(new RegExp(`^${n.design}`));
+
+      // What members see follows: bob's card says where he sits.
+      const member = await api(server, { account: "bob@localhost", name: "bob", password: "correct-horse-battery", displayName: n.bob });
+      const placed = await member.request<{ departments: { path: { name: string }[]; title?: string; manager?: string }[] }>("GET", "/v1/org/people/bob@localhost");
+      expect(placed.departments).toEqual([{ department: expect.any(Number), path: [{ id: expect.any(Number), name: n.design }], title: n.fe, manager: "bob@localhost" }]);
+
+      // Deleting it takes its people out; the accounts stay.
+      await page.getByRole("button", { name: w["admin.deleteDepartment"] }).click();
+      await page.getByRole("alertdialog").getByRole("button", { name: w["admin.deleteDepartment"] }).click();
+      await expect(tree.getByRole("button", { name: new RegExp(`^${n.design}`) })).toHaveCount(0);
+      await expect(tree.getByRole("button", { name: new RegExp(`^${n.eng}`) })).toBeVisible();
     });
   });
 }

@@ -411,7 +411,7 @@ function Decision({ view, onBack }: { view: { kind: "pending" | "rejected"; acco
         {view.kind === "pending" ? t("auth.pendingText", { account: view.account, domain }) : t("auth.rejectedText", { account: view.account, domain })}
       </p>
       {view.kind === "pending" && <p class="muted small">{t("auth.pendingHint")}</p>}
-      <button type="button" class="btn btn-primary btn-block" onClick={onBack}>{t("auth.backToSignIn")}</button>
+      <button type="button" class="btn btn-primary btn-block" onClick={onBack}>{t("auth.returnToSignIn")}</button>
     </div>
   );
 }

@@ -3,7 +3,7 @@
 // `directory_changed`, so an administrator's change shows at once. A person opens their card.
 
 import type { JSX } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Department, DepartmentMatch, DepartmentMember, PersonMatch } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { buildTree, pathOf, pathText, type DepartmentTree } from "../lib/org.ts";
@@ -250,7 +250,6 @@ function DepartmentView({ tree, department: d, version }: { tree: DepartmentTree
     );
     return () => { live = false; };
   }, [client, d.id, version]);
-  useEffect(() => { heading.current?.focus({ preventScroll: true }); }, []);
 
   const more = async () => {
     if (members.state !== "ready") return;
@@ -317,12 +316,4 @@ function DepartmentView({ tree, department: d, version }: { tree: DepartmentTree
       </div>
     </>
   );
-}
-
-/** For the admin page's pickers: every department in tree order, labelled by its path. */
-export function useDepartmentOptions(list: readonly Department[]): { id: number; label: string }[] {
-  return useMemo(() => {
-    const tree = buildTree(list);
-    return list.map((d) => ({ id: d.id, label: pathText(pathOf(tree, d.id)) })).sort((a, b) => a.label.localeCompare(b.label));
-  }, [list]);
 }

@@ -865,4 +865,5 @@ export const en = {
   "card.open": "Open {name}'s card",
   "card.view": "View card",
   "admin.usedUp": "Used up",
+  "auth.returnToSignIn": "Back to sign in",
 };

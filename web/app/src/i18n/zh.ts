@@ -867,4 +867,5 @@ export const zh: Record<MessageKey, string> = {
   "card.open": "查看 {name} 的名片",
   "card.view": "查看名片",
   "admin.usedUp": "已用完",
+  "auth.returnToSignIn": "返回登录",
 };
