@@ -214,3 +214,52 @@ describe("the directory", () => {
     expect(button("Send message")).toBeDefined();
   });
 });
+
+describe("the administration page", () => {
+  it("shows the LDAP source with its last sync, tests the connection and shows a dry run's report", async () => {
+    const { AdminPage } = await import("../src/components/Admin.tsx");
+    const client = new FakeClient();
+    const report = {
+      dry_run: false, people_seen: 3, accounts_created: 1, accounts_updated: 0, accounts_disabled: 1, accounts_enabled: 0,
+      departments_created: 1, memberships_set: 1, memberships_removed: 0, skipped: 1,
+      changes: [
+        { op: "create_account", account: "ann@x", display_name: "<i>Ann</i>" },
+        { op: "disable_account", account: "old@x", reason: "deleted" },
+        { op: "skip", dn: "uid=root,dc=x", reason: "exists" },
+        { op: "something_new" },
+      ],
+    };
+    const calls: string[] = [];
+    client.admin = {
+      ldapSource: async () => ({
+        url: "ldap://ldap.x:389", starttls: true, bind_dn: "cn=svc,dc=x", bind_password_set: true, base_dns: ["ou=people,dc=x", "ou=staff,dc=x"],
+        people_filter: "(objectClass=inetOrgPerson)", attributes: { login: "uid", display_name: "cn", email: "mail", phone: "telephoneNumber", title: "title", manager: "manager" },
+        login_enabled: true, sync_interval_secs: 3600, last_sync: { ...report, at_ms: Date.UTC(2026, 0, 2, 3, 4) },
+      }),
+      testLdapSource: async () => { calls.push("test"); return { people: 12 }; },
+      syncLdap: async (_domain: string, dryRun: boolean) => { calls.push(`sync ${dryRun}`); return { ...report, dry_run: dryRun, changes: report.changes.slice(0, 1) }; },
+    } as unknown as typeof client.admin;
+    mount(<AdminPage tab="ldap" />, client);
+    await until(() => field("Server URL"), "the form");
+    expect(field("Server URL")?.value).toBe("ldap://ldap.x:389");
+    expect(root.querySelector<HTMLTextAreaElement>("#ldap-base-dns")?.value).toBe("ou=people,dc=x\nou=staff,dc=x");
+    expect(field("Bind password")?.placeholder).toBe("Stored — leave empty to keep it");
+    expect(root.querySelector('[role="tab"][aria-selected="true"]')?.textContent).toBe(" LDAP sync");
+
+    // The last sync: its counts and its changes, user text as text.
+    const last = root.querySelector('section[aria-label^="Last sync"]')!;
+    expect(last).not.toBeNull();
+    expect([...last.querySelectorAll(".report-counts > div")].map(text)).toContain("Accounts disabled1");
+    expect([...last.querySelectorAll("tbody tr")].map(text)).toEqual([
+      "Create accountann@x · “<i>Ann</i>”", "Disable accountold@x · deleted", "Skipuid=root,dc=x · exists", "something_new",
+    ]);
+    expect(last.querySelector("tbody i")).toBeNull();
+
+    click("Test connection");
+    await until(() => $$('[role="status"]').some((s) => text(s) === "Connected: the filter finds 12 people."), "the test's result");
+    click("Dry run");
+    await until(() => root.querySelector('section[aria-label="Dry run: what a sync would change"]'), "the dry run's report");
+    expect(text(root.querySelector('section[aria-label="Dry run: what a sync would change"] .notice'))).toBe("Nothing was changed.");
+    expect(calls).toEqual(["test", "sync true"]);
+  });
+});

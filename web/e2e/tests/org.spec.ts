@@ -219,5 +219,27 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       await expect(tree.getByRole("button", { name: new RegExp(`^${n.design}`) })).toHaveCount(0);
       await expect(tree.getByRole("button", { name: new RegExp(`^${n.eng}`) })).toBeVisible();
     });
+    test("the directory and the administration page pass axe-core in the dark theme, on a phone too", async ({ browser, server }) => {
+      const alice = await server.addUser("alice", { displayName: n.admin, admin: true });
+      const admin = await api(server, alice);
+      const hq = await admin.request<{ id: number }>("POST", "/v1/admin/domains/localhost/departments", { name: n.hq });
+      await admin.request("PUT", `/v1/admin/departments/${hq.id}/members/${alice.account}`, { title: n.cto });
+      for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+        const { page, context } = await signedIn(browser, server, alice, { locale, colorScheme: "dark", viewport });
+        const w = await words(page);
+        await page.goto(`/directory/${hq.id}`);
+        await expect(page.getByRole("heading", { name: n.hq, exact: true })).toBeVisible();
+        await expect(page.getByRole("list", { name: w["dir.peopleIn"].replace("{name}", n.hq) })).toContainText(n.cto);
+        await expectAccessible(page, `directory, dark, ${viewport.width} (${lang})`);
+        for (const tab of ["registration", "ldap"] as const) {
+          await page.goto(`/admin/${tab}`);
+          await expect(page.getByRole("tab", { name: w[tab === "ldap" ? "admin.tabLdap" : "admin.tabRegistration"] })).toHaveAttribute("aria-selected", "true");
+          await expect(page.getByRole("button", { name: w[tab === "ldap" ? "admin.ldapSave" : "admin.saveRegistration"] })).toBeVisible();
+          await expectAccessible(page, `admin ${tab}, dark, ${viewport.width} (${lang})`);
+        }
+        if (viewport.width < 500) await shot(page, `admin-ldap-phone-dark-${lang}`);
+        await context.close();
+      }
+    });
   });
 }

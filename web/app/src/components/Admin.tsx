@@ -38,6 +38,8 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
   const { t } = useT();
   const domain = useDomain();
   const select = (next: AdminTab) => navigate({ page: "admin", tab: next }, { replace: true });
+  // On a phone the tabs scroll sideways: keep the chosen one in view.
+  useEffect(() => { document.getElementById(`admin-tab-${tab}`)?.scrollIntoView?.({ block: "nearest", inline: "nearest" }); }, [tab]);
   const onKeyDown = (e: KeyboardEvent) => {
     const i = ADMIN_TABS.indexOf(tab);
     const to = e.key === "ArrowRight" ? ADMIN_TABS[(i + 1) % ADMIN_TABS.length] : e.key === "ArrowLeft" ? ADMIN_TABS[(i - 1 + ADMIN_TABS.length) % ADMIN_TABS.length] : undefined;
