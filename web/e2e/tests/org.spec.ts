@@ -243,3 +243,19 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
     });
   });
 }
+
+test("a server administrator picks another domain on the administration page and opens its registration", async ({ browser, server }) => {
+  const root = await server.addUser("root", { displayName: "Root", serverAdmin: true });
+  const rootApi = await api(server, root);
+  await rootApi.request("POST", "/v1/admin/domains", { name: "acme.example" });
+  const { page } = await signedIn(browser, server, root);
+  await page.getByRole("button", { name: "Admin", exact: true }).click();
+  await page.getByRole("combobox", { name: "Domain" }).selectOption("acme.example");
+  await page.getByRole("tab", { name: "Registration" }).click();
+  await expect(page.getByRole("radio", { name: /^Closed/ })).toBeChecked();
+  await page.getByRole("radio", { name: /^Open/ }).check();
+  await page.getByRole("button", { name: "Save registration" }).click();
+  await expect(page.getByText("Saved", { exact: true })).toBeVisible();
+  const { domains } = await rootApi.request<{ domains: { name: string; registration: string }[] }>("GET", "/v1/admin/domains");
+  expect(domains.map((d) => [d.name, d.registration])).toEqual([["acme.example", "open"], ["localhost", "closed"]]);
+});

@@ -200,13 +200,16 @@ export type Checks = [
   // `ldapSource` resolves with a LdapSource, which may hold the last sync (compared above).
   Agree<Differ<Omit<Resolves<"ldapSource">, "last_sync">, Wire<Answer<"admin_get_ldap_source">>>>,
   Agree<Differ<Omit<Resolves<"setLdapSource">, "last_sync">, Wire<Answer<"admin_set_ldap_source">>>>,
+  // `domains` resolves with the list's DomainInfos, which may say more (compared above).
+  Holds<Equals<keyof Answer<"admin_list_domains">, "domains">>,
+  Agree<Differ<Omit<Resolves<"domains">[number], "email_verification" | "email_domains">, Wire<Answer<"admin_list_domains">["domains"][number]>>>,
   // `updateDomain` resolves with a DomainInfo, which may say more (compared above).
   Agree<Differ<Omit<Resolves<"updateDomain">, "email_verification" | "email_domains">, Wire<Answer<"admin_update_domain">>>>,
   // `sync` resolves with a SyncResponse, compared above (its events as account events).
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync" | "register" | "updateDomain" | "ldapSource" | "setLdapSource">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync" | "register" | "domains" | "updateDomain" | "ldapSource" | "setLdapSource">>,
 ];
 
 /** The account event kinds that Replica.applyAccountEvent acts on by name. */

@@ -217,6 +217,8 @@ export interface LdapTestResult { people: number }
  * call is one REST request with the session's token. A caller who does not administer the
  * domain gets `not_found`, exactly as for a domain that does not exist. */
 export interface DomainAdmin {
+  /** Every domain of the server, by name: for `server_admin`s only (`forbidden` for others). */
+  domains(): Promise<DomainInfo[]>;
   updateDomain(domain: string, change: DomainChange): Promise<DomainInfo>;
   adminAccount(account: string): Promise<AdminAccount>;
   departmentTree(domain: string): Promise<Department[]>;

@@ -159,6 +159,9 @@ export class RestClient implements DomainAdmin {
 
   // ---- Administration of a domain (§4, §5, §11, §11.4) ----------------------------------------
 
+  async domains(): Promise<DomainInfo[]> {
+    return (await this.request<{ domains: DomainInfo[] }>("GET", "/v1/admin/domains")).domains;
+  }
   updateDomain(domain: string, change: DomainChange): Promise<DomainInfo> {
     return this.request("PATCH", `/v1/admin/domains/${encodeURIComponent(domain)}`, { body: change });
   }

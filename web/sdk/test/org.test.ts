@@ -132,3 +132,16 @@ test("a domain without a directory source says so, and a source that cannot be r
   await admin.admin.deleteLdapSource("localhost");
   expect((await refusal(admin.admin.ldapSource("localhost"))).code).toBe("not_found");
 });
+
+test("a server administrator lists every domain and administers another one; a domain administrator lists none", async () => {
+  expect((await refusal(admin.admin.domains())).code).toBe("forbidden");
+  const rootUser = await server.addUser("root", { serverAdmin: true });
+  const root = await login(server.url, rootUser.account, rootUser.password, { storage: memoryStorage() });
+  expect((await root.rest.request<{ name: string }>("POST", "/v1/admin/domains", { body: { name: "acme.example" } })).name).toBe("acme.example");
+  expect((await root.admin.domains()).map((d) => [d.name, d.registration])).toEqual([["acme.example", "closed"], ["localhost", "approval"]]);
+  expect((await root.admin.updateDomain("acme.example", { registration: "open" })).registration).toBe("open");
+  // Tenancy: the other domain's administrator does not see it.
+  expect((await refusal(admin.admin.updateDomain("acme.example", {}))).code).toBe("not_found");
+  expect((await refusal(admin.admin.departmentTree("acme.example"))).code).toBe("not_found");
+  root.close();
+});

@@ -36,7 +36,15 @@ type Confirming = { title: string; text: string; confirm: string; danger?: boole
 
 export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
   const { t } = useT();
-  const domain = useDomain();
+  const client = useClient();
+  const own = useDomain();
+  const [domain, setDomain] = useState(own);
+  // A server administrator administers any domain: pick it here (a later console does more).
+  const [domains, setDomains] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (client.me.role !== "server_admin") return;
+    client.admin.domains().then((list) => setDomains(list.map((d) => d.name)), () => { /* their own domain stays */ });
+  }, [client]);
   const select = (next: AdminTab) => navigate({ page: "admin", tab: next }, { replace: true });
   // On a phone the tabs scroll sideways: keep the chosen one in view.
   useEffect(() => { document.getElementById(`admin-tab-${tab}`)?.scrollIntoView?.({ block: "nearest", inline: "nearest" }); }, [tab]);
@@ -52,7 +60,11 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
     <main class="page admin-page" aria-labelledby="admin-title">
       <header class="page-header admin-header">
         <h1 id="admin-title">{t("admin.title")}</h1>
-        <span class="muted admin-domain">{domain}</span>
+        {domains && domains.length > 1
+          ? <select class="select admin-domain-select" aria-label={t("admin.domain")} value={domain} onChange={(e) => setDomain(e.currentTarget.value)}>
+              {domains.map((d) => <option key={d} value={d}>{d}</option>)}
+            </select>
+          : <span class="muted admin-domain">{domain}</span>}
       </header>
       <div class="admin-tabs" role="tablist" aria-label={t("admin.title")} onKeyDown={onKeyDown}>
         {ADMIN_TABS.map((id) => (
@@ -63,7 +75,7 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
         ))}
       </div>
       <div class="page-scroll" role="tabpanel" id="admin-panel" aria-labelledby={`admin-tab-${tab}`}>
-        <div class="admin-column">
+        <div class="admin-column" key={domain}>
           {tab === "departments" && <DepartmentsAdmin domain={domain} />}
           {tab === "registration" && <RegistrationAdmin domain={domain} />}
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
@@ -277,13 +289,18 @@ function DepartmentPeople({ department: d }: { department: Department }): JSX.El
   const client = useClient();
   const { t } = useT();
   const [members, setMembers] = useState<DepartmentMember[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
   const reload = () => setVersion((v) => v + 1);
   useEffect(() => {
     let live = true;
-    client.departmentMembers(d.id, { limit: 200 }).then((m) => { if (live) setMembers(m); }, (e: unknown) => toast(errorText(e, t)));
+    // People are read as members read them, in the caller's own domain: a server administrator
+    // looking after another domain sees its tree but not its people (the server has no
+    // administrator's list of a department's people).
+    client.departmentMembers(d.id, { limit: 200 }).then((m) => { if (live) { setMembers(m); setError(null); } }, (e: unknown) => { if (live) setError(e); });
     return () => { live = false; };
   }, [client, d.id, version]);
+  if (error) return <p class="muted small admin-people" role="status">{isMagpieError(error) && error.code === "not_found" ? t("admin.peopleElsewhere") : errorText(error, t)}</p>;
   return (
     <div class="admin-people">
       <h3 class="subhead">{t("admin.deptPeople", { count: members?.length ?? 0 })}</h3>

@@ -866,4 +866,6 @@ export const en = {
   "card.view": "View card",
   "admin.usedUp": "Used up",
   "auth.returnToSignIn": "Back to sign in",
+  "admin.domain": "Domain",
+  "admin.peopleElsewhere": "The people of another domain's departments are not shown here.",
 };

@@ -868,4 +868,6 @@ export const zh: Record<MessageKey, string> = {
   "card.view": "查看名片",
   "admin.usedUp": "已用完",
   "auth.returnToSignIn": "返回登录",
+  "admin.domain": "域",
+  "admin.peopleElsewhere": "此处不显示其他域部门的成员。",
 };
