@@ -58,6 +58,11 @@ for (const [lang, locale] of Object.entries(LOCALES) as [keyof typeof NAMES, str
       await card.getByRole("button", { name: w["card.sendMessage"] }).click();
       await expect(card).toHaveCount(0);
       await expect(page.getByRole("log", { name: w["chat.messages"] })).toBeVisible();
+      // The direct chat's header opens the same card.
+      await page.getByRole("button", { name: w["chat.personCard"] }).click();
+      await expect(card).toBeVisible();
+      await page.keyboard.press("Escape");
+      await expect(card).toHaveCount(0);
 
       // An administrator's change reaches the open directory without a reload.
       await page.getByRole("button", { name: w["nav.directory"], exact: true }).click();

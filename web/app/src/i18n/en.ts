@@ -868,4 +868,5 @@ export const en = {
   "auth.returnToSignIn": "Back to sign in",
   "admin.domain": "Domain",
   "admin.peopleElsewhere": "The people of another domain's departments are not shown here.",
+  "chat.personCard": "Contact card",
 };

@@ -870,4 +870,5 @@ export const zh: Record<MessageKey, string> = {
   "auth.returnToSignIn": "返回登录",
   "admin.domain": "域",
   "admin.peopleElsewhere": "此处不显示其他域部门的成员。",
+  "chat.personCard": "查看名片",
 };
