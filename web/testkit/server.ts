@@ -42,8 +42,8 @@ export interface TestServer {
   /** "http://127.0.0.1:PORT"; stays the same across restart(). */
   readonly url: string;
   readonly dataDir: string;
-  /** `magpie admin user add NAME --display-name D --password-stdin [--admin]`. */
-  addUser(name: string, options?: { displayName?: string; admin?: boolean; password?: string }): Promise<User>;
+  /** `magpie admin user add NAME --display-name D --password-stdin [--admin | --server-admin]`. */
+  addUser(name: string, options?: { displayName?: string; admin?: boolean; serverAdmin?: boolean; password?: string }): Promise<User>;
   /** Stops the server gracefully (SIGTERM) and starts it again on the same directory and port. */
   restart(): Promise<void>;
   /** SIGKILL, then start again on the same directory and port. */
@@ -115,6 +115,7 @@ export async function startServer(options: { env?: Record<string, string> } = {}
       const password = opts.password ?? PASSWORD;
       const args = ["--data-dir", dataDir, "admin", "user", "add", name, "--display-name", displayName, "--password-stdin"];
       if (opts.admin) args.push("--admin");
+      if (opts.serverAdmin) args.push("--server-admin");
       await new Promise<void>((done, fail) => {
         const proc = execFile(bin, args, { env }, (error, _stdout, stderr) =>
           error ? fail(new Error(`magpie admin user add ${name} failed: ${stderr}`)) : done(),

@@ -10,6 +10,7 @@ import { ClientContext, isMagpieError, signingOut } from "./state/client.ts";
 import { AuthScreen } from "./components/Auth.tsx";
 import { Shell } from "./components/Shell.tsx";
 import { Spinner } from "./components/ui.tsx";
+import { parseInvite } from "./state/router.ts";
 
 type Phase = { kind: "resuming" } | { kind: "resume_failed" } | { kind: "signed_out"; reason?: string | undefined } | { kind: "signed_in"; client: ChatClient };
 
@@ -25,7 +26,9 @@ export function App(): JSX.Element {
 
 function Root(): JSX.Element {
   const { t } = useT();
-  const [phase, setPhase] = useState<Phase>({ kind: "resuming" });
+  // An invitation link opens registration with its code, whoever is signed in here.
+  const [invite] = useState(() => parseInvite(location.pathname));
+  const [phase, setPhase] = useState<Phase>(invite ? { kind: "signed_out" } : { kind: "resuming" });
 
   const adopt = useCallback((client: ChatClient) => {
     const off = client.on("signed_out", (reason) => {
@@ -34,6 +37,8 @@ function Root(): JSX.Element {
       setPhase({ kind: "signed_out", reason: signingOut.has(client) || reason === "logout" ? undefined : reason ?? "generic" });
     });
     client.start();
+    // The invitation is used: the app's own routes take over.
+    if (parseInvite(location.pathname)) history.replaceState(null, "", "/");
     setPhase({ kind: "signed_in", client });
   }, []);
 
@@ -44,7 +49,7 @@ function Root(): JSX.Element {
       .catch((e: unknown) => setPhase(isMagpieError(e) && e.code === "network" ? { kind: "resume_failed" } : { kind: "signed_out" }));
   }, [adopt]);
 
-  useEffect(tryResume, [tryResume]);
+  useEffect(() => { if (!invite) tryResume(); }, [tryResume]);
 
   switch (phase.kind) {
     case "resuming":
@@ -59,7 +64,7 @@ function Root(): JSX.Element {
         </div>
       );
     case "signed_out":
-      return <AuthScreen reason={phase.reason} onSignedIn={adopt} />;
+      return <AuthScreen reason={phase.reason} onSignedIn={adopt} invite={invite && parseInvite(location.pathname)} />;
     case "signed_in":
       return (
         <ClientContext.Provider value={phase.client}>

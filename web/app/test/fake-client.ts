@@ -4,6 +4,7 @@ import type {
   LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
   Thread, ThreadView, UploadProgress,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
+  Department, DepartmentMatch, DepartmentMember, DomainAdmin, Placement,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -152,6 +153,17 @@ export class FakeClient implements ChatClient {
     return [...this.profiles.values()].filter((p) => p.display_name.includes(q)).map((profile) => ({ profile, matched: "name" }));
   }
   async searchGroups(): Promise<GroupMatch[]> { return []; }
+  /** The organisation: the tree, the people of each department, and where people sit. */
+  departmentList: Department[] = [];
+  departmentPeople = new Map<number, DepartmentMember[]>();
+  placementsOf = new Map<string, Placement[]>();
+  async departments(): Promise<Department[]> { return this.departmentList; }
+  async departmentMembers(department: number): Promise<DepartmentMember[]> { return this.departmentPeople.get(department) ?? []; }
+  async placements(account: string): Promise<Placement[]> { return this.placementsOf.get(account) ?? []; }
+  async searchDepartments(q: string): Promise<DepartmentMatch[]> {
+    return this.departmentList.filter((d) => d.name.includes(q)).map((d) => ({ department: d.id, path: [{ id: d.id, name: d.name }], matched: "name" }));
+  }
+  admin: DomainAdmin = new Proxy({} as DomainAdmin, { get: () => no });
   async searchFiles(): Promise<SearchFilesPage> { return { results: [], total: 0 }; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}

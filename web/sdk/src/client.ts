@@ -7,11 +7,12 @@ import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
+  Department, DepartmentMatch, DepartmentMember, DomainAdmin, Placement,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
 import { Outbox, newClientMsgId } from "./outbox.ts";
-import { RestClient } from "./rest.ts";
+import { RestClient, type RegisterOptions } from "./rest.ts";
 import { ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, webSocketUrl, type CloseInfo } from "./socket.ts";
 import { defaultStorage, forgetSession, loadDeviceKey, loadSession, outboxKey, saveDeviceKey, saveSession } from "./storage.ts";
 import { SyncEngine } from "./sync.ts";
@@ -83,7 +84,7 @@ export class MagpieClient implements ChatClient {
   private previewsOff = false;
   private readonly listeners: Listeners = {
     change: new Set(), status: new Set(), message: new Set(), friend_request: new Set(), signed_out: new Set(),
-    account_event: new Set(),
+    account_event: new Set(), directory_changed: new Set(),
   };
 
   private socket: Socket | undefined;
@@ -398,6 +399,9 @@ export class MagpieClient implements ChatClient {
       }
       case "profile_updated":
         this.setMe(data as Me);
+        return;
+      case "directory_changed":
+        this.emit("directory_changed");
         return;
       default:
         // session_revoked is reported with the close that follows it; newer event types are
@@ -1134,6 +1138,26 @@ export class MagpieClient implements ChatClient {
     return this.rest.stickers();
   }
 
+  // ---- The organisation (§11) -------------------------------------------------------------
+
+  departments(): Promise<Department[]> {
+    return this.rest.departments();
+  }
+  async departmentMembers(department: number, page: { after?: string; limit?: number } = {}): Promise<DepartmentMember[]> {
+    const members = await this.rest.departmentMembers(department, page);
+    this.remember(members.map((m) => m.profile));
+    return members;
+  }
+  placements(account: string): Promise<Placement[]> {
+    return this.rest.placements(account);
+  }
+  searchDepartments(q: string, limit?: number): Promise<DepartmentMatch[]> {
+    return this.rest.searchDepartments(q, limit);
+  }
+  get admin(): DomainAdmin {
+    return this.rest;
+  }
+
   // ---- People -----------------------------------------------------------------------------
 
   profile(account: string, options: { fetch?: boolean } = {}): Profile | undefined {
@@ -1312,17 +1336,41 @@ export async function login(
   return signedIn(baseUrl, answer, storage);
 }
 
-/** Creates an account in a domain with open registration, signs in, returns the client. */
+/** What a sign-up came to: a signed-in client (not started yet), or, in a domain whose
+ * registration needs approval, an application that waits for an administrator. */
+export type SignUpResult = { kind: "signed_in"; client: MagpieClient } | { kind: "pending"; account: string };
+
+/** Creates an account in a domain that lets people register (§5 `POST /v1/auth/register`): open,
+ * by invitation (`invitation`), with email verification (`email`, `emailCode`), or by approval,
+ * where the answer is `pending` and logging in answers `approval_pending` until an administrator
+ * decides. */
+export async function signUp(
+  baseUrl: string,
+  account: string,
+  password: string,
+  options: RegisterOptions & { storage?: KeyValueStorage } = {},
+): Promise<SignUpResult> {
+  const { storage: given, ...fields } = options;
+  const storage = given ?? defaultStorage();
+  const answer = await new RestClient(baseUrl).register(account, password, fields);
+  if (!("token" in answer)) return { kind: "pending", account: answer.account };
+  saveDeviceKey(storage, baseUrl, account, answer.device_key);
+  return { kind: "signed_in", client: signedIn(baseUrl, answer, storage) };
+}
+
+/** Creates an account and signs in, returns the client. Where the domain's registration needs
+ * approval, fails with `approval_pending` (status 202): use signUp() to tell it apart. */
 export async function register(
   baseUrl: string,
   account: string,
   password: string,
-  options: { displayName?: string; device?: string; storage?: KeyValueStorage } = {},
+  options: RegisterOptions & { storage?: KeyValueStorage } = {},
 ): Promise<MagpieClient> {
-  const storage = options.storage ?? defaultStorage();
-  const answer = await new RestClient(baseUrl).register(account, password, options);
-  saveDeviceKey(storage, baseUrl, account, answer.device_key);
-  return signedIn(baseUrl, answer, storage);
+  const result = await signUp(baseUrl, account, password, options);
+  if (result.kind === "pending") {
+    throw new MagpieError("approval_pending", "the application waits for an administrator's approval", { status: 202 });
+  }
+  return result.client;
 }
 
 /** The client of the session stored by an earlier login, or null when there is none or its

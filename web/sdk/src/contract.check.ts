@@ -16,6 +16,9 @@ import type {
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
   SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
+  AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
+  DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult,
+  NewDepartment, NewInvitation, PathStep, Placement, RegistrationMode,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -106,6 +109,35 @@ export type Checks = [
   Agree<Differ<Omit<Exclude<CreateConversationRequest, { kind: "direct" }>, "kind">, Wire<S["GroupSpec"]>>>,
   Holds<Equals<CreateConversationRequest["kind"], S["CreateConversationRequest"]["kind"]>>,
 
+  // ---- The organisation, registration and administration (§4, §5, §11) ---------------------
+  Holds<Equals<RegistrationMode, S["RegistrationMode"]>>,
+  Agree<Differ<ApplicationPending, Wire<S["ApplicationPending"]>>>,
+  // `email_verification` and `email_domains` are what the server is gaining (issue 15): the
+  // SDK reads them where a newer server sends them and compares all the rest.
+  Agree<Differ<Omit<DomainInfo, "email_verification" | "email_domains">, Wire<S["DomainInfo"]>>>,
+  Agree<Differ<Omit<DomainChange, "email_verification" | "email_domains">, Wire<S["UpdateDomainRequest"]>>>,
+  Agree<Differ<AdminAccount, Wire<S["AdminAccount"]>>>,
+  Agree<Differ<Department, Wire<S["Department"]>>>,
+  Agree<Differ<PathStep, Wire<S["PathStep"]>>>,
+  Agree<Differ<DepartmentMember, Wire<S["DepartmentMember"]>>>,
+  Agree<Differ<Placement, Wire<S["Placement"]>>>,
+  Agree<Differ<DepartmentMatch, Wire<S["DepartmentFound"]>>>,
+  Agree<Differ<NewDepartment, Wire<S["CreateDepartmentRequest"]>>>,
+  // `parent` and `manager` are sent as `null` to move a department to the top or clear its
+  // manager, which the document's nullable Options say.
+  Agree<Differ<DepartmentChange, Flat<Wire<Omit<S["UpdateDepartmentRequest"], "parent" | "manager">> & Pick<S["UpdateDepartmentRequest"], "parent" | "manager">>>>,
+  Agree<Differ<Invitation, Wire<S["InvitationInfo"]>>>,
+  Agree<Differ<NewInvitation, Wire<S["CreateInvitationRequest"]>>>,
+  Agree<Differ<CreatedInvitation, Wire<S["CreatedInvitation"]>>>,
+  Agree<Differ<Application, Wire<S["ApplicationInfo"]>>>,
+  Agree<Differ<LdapAttributes, Wire<S["LdapAttributes"]>>>,
+  Agree<Differ<LdapChange, Wire<S["LdapChange"]>>>,
+  Agree<Differ<LdapSyncReport, Wire<S["LdapSyncReport"]>>>,
+  // `last_sync` is what the server is gaining (issue 15).
+  Agree<Differ<Omit<LdapSource, "last_sync">, Wire<S["LdapSource"]>>>,
+  Agree<Differ<LdapSourceChange, Wire<S["SetLdapSourceRequest"]>>>,
+  Agree<Differ<LdapTestResult, Wire<S["LdapTestResult"]>>>,
+
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
   // fields with checks at run time, because a newer server may send kinds and fields that this
@@ -162,11 +194,22 @@ export type Checks = [
   Agree<RestMethodsThatDiffer>,
   // The lists that RestClient unwraps hold nothing else (no cursor that it would drop).
   Agree<RestListsWithMoreFields>,
+  // `register` resolves with a LoginResponse, or (`202`) the account that applied for approval.
+  Holds<Equals<Resolves<"register">, Wire<S["LoginResponse"]> | Wire<S["ApplicationPending"]>>>,
+  Holds<Equals<operations["register"]["responses"][202]["content"]["application/json"], S["ApplicationPending"]>>,
+  // `ldapSource` resolves with a LdapSource, which may hold the last sync (compared above).
+  Agree<Differ<Omit<Resolves<"ldapSource">, "last_sync">, Wire<Answer<"admin_get_ldap_source">>>>,
+  Agree<Differ<Omit<Resolves<"setLdapSource">, "last_sync">, Wire<Answer<"admin_set_ldap_source">>>>,
+  // `domains` resolves with the list's DomainInfos, which may say more (compared above).
+  Holds<Equals<keyof Answer<"admin_list_domains">, "domains">>,
+  Agree<Differ<Omit<Resolves<"domains">[number], "email_verification" | "email_domains">, Wire<Answer<"admin_list_domains">["domains"][number]>>>,
+  // `updateDomain` resolves with a DomainInfo, which may say more (compared above).
+  Agree<Differ<Omit<Resolves<"updateDomain">, "email_verification" | "email_domains">, Wire<Answer<"admin_update_domain">>>>,
   // `sync` resolves with a SyncResponse, compared above (its events as account events).
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync" | "register" | "domains" | "updateDomain" | "ldapSource" | "setLdapSource">>,
 ];
 
 /** The account event kinds that Replica.applyAccountEvent acts on by name. */
@@ -175,7 +218,7 @@ type AccountEventKindsTheSdkActsOn =
   | "hidden" | "friend_request" | "saved_changed" | "saved_removed" | "thread_changed" | "scheduled_changed"
   | "scheduled_removed" | "scheduled_sent";
 /** The events that MagpieClient.onEvent and Socket act on by name. */
-type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked";
+type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked" | "directory_changed";
 
 type UpdateMe = Parameters<ChatClient["updateMe"]>[0];
 
@@ -228,7 +271,7 @@ type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" |
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {
-  login: "login"; register: "register"; logout: "logout"; me: "get_me"; updateMe: "update_me";
+  login: "login"; logout: "logout"; me: "get_me"; updateMe: "update_me";
   changePassword: "change_password"; revokeSession: "revoke_session"; account: "get_account";
   createConversation: "create_conversation"; conversation: "get_conversation"; updateGroup: "update_group";
   dissolve: "dissolve"; addMembers: "add_members"; removeMember: "remove_member"; setRole: "set_role";
@@ -244,6 +287,12 @@ interface RestAnswers {
   removeContact: "remove_contact"; block: "block"; unblock: "unblock"; setPresence: "set_presence";
   fileInfo: "info"; fileLink: "link"; shared: "get_shared"; linkPreview: "link_preview";
   searchMessages: "search_messages"; searchFiles: "search_files";
+  adminAccount: "admin_get_account"; createDepartment: "admin_create_department";
+  updateDepartment: "admin_update_department"; deleteDepartment: "admin_delete_department";
+  setDepartmentMember: "admin_set_department_member"; removeDepartmentMember: "admin_remove_department_member";
+  createInvitation: "admin_create_invitation"; revokeInvitation: "admin_revoke_invitation"; approve: "admin_approve_account";
+  reject: "admin_reject_account";
+  deleteLdapSource: "admin_delete_ldap_source"; testLdapSource: "admin_test_ldap_source"; syncLdap: "admin_sync_ldap";
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */
@@ -255,6 +304,10 @@ interface RestListAnswers {
   stickers: ["list_stickers", "packs"]; pins: ["list_pins", "pins"]; threads: ["list_threads", "threads"];
   scheduled: ["list_scheduled", "scheduled"]; conversationScheduled: ["list_conversation_scheduled", "scheduled"];
   searchPeople: ["search_people", "results"]; searchGroups: ["search_groups", "results"];
+  departments: ["department_tree", "departments"]; departmentMembers: ["department_members", "members"];
+  placements: ["placements", "departments"]; searchDepartments: ["search_departments", "results"];
+  departmentTree: ["admin_department_tree", "departments"]; invitations: ["admin_list_invitations", "invitations"];
+  applications: ["admin_list_applications", "applications"];
 }
 
 /** The JSON body of an operation's success (200 or 201), or void for a 204. */

@@ -133,6 +133,115 @@ export interface LinkPreview {
   fetched_at_ms: number;
 }
 
+// ---- Organisation, registration and administration (§4, §5, §11) ------------------------
+
+/** Who may register in a domain (§5 `POST /v1/auth/register`). */
+export type RegistrationMode = "closed" | "open" | "invitation" | "approval";
+/** A domain as its administrators see it. `email_verification` and `email_domains` come from
+ * servers that verify new accounts' email addresses; older ones leave them out. */
+export interface DomainInfo {
+  name: string; registration: RegistrationMode; direct_requires_friendship?: boolean; created_at_ms: number;
+  email_verification?: boolean; email_domains?: string[];
+}
+/** A change to a domain's settings (`PATCH /v1/admin/domains/{domain}`); absent fields stay. */
+export interface DomainChange {
+  registration?: RegistrationMode; direct_requires_friendship?: boolean;
+  email_verification?: boolean; email_domains?: string[];
+}
+/** What registering in a domain takes, asked before signing up (`GET /v1/auth/domains/{domain}`,
+ * no token). A domain that does not exist reads as `closed`. */
+export interface DomainRegistration {
+  name: string; registration: RegistrationMode; email_verification: boolean; email_domains: string[]; password_reset: boolean;
+}
+/** `POST /v1/auth/email-code`: a code is on its way. */
+export interface EmailCodeSent { expires_in_secs: number; resend_after_secs: number }
+/** `POST /v1/auth/register` in a domain whose registration needs approval (`202`). */
+export interface ApplicationPending { account: string }
+
+/** A department of the caller's domain (§11). `member_count`: people in it; `total_count`: in it
+ * and in every department below it. */
+export interface Department {
+  id: number; parent?: number; name: string; position: number; manager?: string; member_count: number; total_count: number;
+}
+/** One step of a department's path from the top of the tree. */
+export interface PathStep { id: number; name: string }
+export interface DepartmentMember { profile: Profile; title?: string }
+/** A department a person is in, with the path to it, their title there and its manager. */
+export interface Placement { department: number; path: PathStep[]; title?: string; manager?: string }
+/** A department found by name, its pinyin or initials. */
+export interface DepartmentMatch { department: number; path: PathStep[]; matched: SearchMatch }
+export interface NewDepartment { name: string; parent?: number; position?: number; manager?: string }
+/** `parent: null` moves it to the top of the tree, `manager: null` clears its manager. */
+export interface DepartmentChange { name?: string; parent?: number | null; position?: number; manager?: string | null }
+
+/** An account as its administrators see it. */
+export interface AdminAccount extends Profile { role: Me["role"]; disabled: boolean; created_at_ms: number }
+/** A live invitation to register (the code itself is shown only when it is made). */
+export interface Invitation {
+  id: number; note?: string; uses: number; uses_max: number; expires_at_ms: number; created_at_ms: number; created_by?: string;
+}
+export interface NewInvitation { uses_max?: number; ttl_secs?: number; note?: string }
+export interface CreatedInvitation { invitation: Invitation; code: string }
+/** An account waiting for an administrator's approval. */
+export interface Application { account: AdminAccount; applied_at_ms: number }
+
+/** Which directory attribute holds what (§11.4). */
+export interface LdapAttributes {
+  login: string; display_name: string; email: string; phone: string; title: string; manager: string; department?: string;
+}
+/** One change of a directory sync. */
+export interface LdapChange {
+  op: string; account?: string; department?: string; display_name?: string; dn?: string; fields?: string[]; reason?: string; title?: string;
+}
+export interface LdapSyncReport {
+  dry_run: boolean; people_seen: number; accounts_created: number; accounts_updated: number; accounts_disabled: number;
+  accounts_enabled: number; departments_created: number; memberships_set: number; memberships_removed: number; skipped: number;
+  changes: LdapChange[];
+}
+/** The last sync's report as a newer server keeps it, with when it ran where it says. */
+export type LdapLastSync = LdapSyncReport & { at_ms?: number; error?: string };
+/** A domain's directory source, without its password. `last_sync` comes from newer servers. */
+export interface LdapSource {
+  url: string; starttls: boolean; bind_dn: string; bind_password_set: boolean; base_dns: string[]; people_filter: string;
+  disabled_filter?: string; attributes: LdapAttributes; login_enabled: boolean; sync_interval_secs: number;
+  last_sync?: LdapLastSync;
+}
+/** `PUT /v1/admin/domains/{domain}/ldap`: a missing `bind_password` keeps the stored one. */
+export interface LdapSourceChange {
+  url: string; starttls?: boolean; bind_dn?: string; bind_password?: string; base_dns: string[]; people_filter?: string;
+  disabled_filter?: string; attributes?: LdapAttributes; login_enabled?: boolean; sync_interval_secs?: number;
+}
+export interface LdapTestResult { people: number }
+
+/** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
+ * call is one REST request with the session's token. A caller who does not administer the
+ * domain gets `not_found`, exactly as for a domain that does not exist. */
+export interface DomainAdmin {
+  /** Every domain of the server, by name: for `server_admin`s only (`forbidden` for others). */
+  domains(): Promise<DomainInfo[]>;
+  updateDomain(domain: string, change: DomainChange): Promise<DomainInfo>;
+  adminAccount(account: string): Promise<AdminAccount>;
+  departmentTree(domain: string): Promise<Department[]>;
+  createDepartment(domain: string, department: NewDepartment): Promise<Department>;
+  updateDepartment(id: number, change: DepartmentChange): Promise<Department>;
+  deleteDepartment(id: number): Promise<void>;
+  /** Puts a person in a department, or changes their title there. */
+  setDepartmentMember(id: number, account: string, title?: string): Promise<void>;
+  removeDepartmentMember(id: number, account: string): Promise<void>;
+  invitations(domain: string): Promise<Invitation[]>;
+  createInvitation(domain: string, invitation: NewInvitation): Promise<CreatedInvitation>;
+  revokeInvitation(domain: string, id: number): Promise<void>;
+  applications(domain: string): Promise<Application[]>;
+  approve(account: string): Promise<AdminAccount>;
+  reject(account: string): Promise<AdminAccount>;
+  /** The domain's directory source; `not_found` when it has none. */
+  ldapSource(domain: string): Promise<LdapSource>;
+  setLdapSource(domain: string, source: LdapSourceChange): Promise<LdapSource>;
+  deleteLdapSource(domain: string): Promise<void>;
+  testLdapSource(domain: string): Promise<LdapTestResult>;
+  syncLdap(domain: string, dryRun: boolean): Promise<LdapSyncReport>;
+}
+
 export interface FileInfo {
   id: string; size: number; media_type: string; name?: string; sha256: string; created_at_ms: number;
   width?: number; height?: number; blurhash?: string; duration_ms?: number;
@@ -217,6 +326,9 @@ export interface ChatEvents {
    * the log from before this client's first sync): for screens that show lists the SDK does not
    * keep (contacts, friend requests, blocks). */
   account_event: (event: AccountEvent) => void;
+  /** The organisation of the account's domain changed (§6.6 `directory_changed`): a screen that
+   * shows departments or people in them reads them again. Ephemeral: never replayed. */
+  directory_changed: () => void;
 }
 
 export interface SendOptions {
@@ -408,6 +520,18 @@ export interface ChatClient {
   fileInfo(fileId: string): Promise<FileInfo>;
   stickers(): Promise<StickerPack[]>;
 
+  // The organisation (§11): every member reads the domain's tree and where anyone sits.
+  /** The domain's departments, parents before children, siblings in order. */
+  departments(): Promise<Department[]>;
+  /** A page of a department's people by login name (after `after`); fewer than `limit` on the last. */
+  departmentMembers(department: number, page?: { after?: string; limit?: number }): Promise<DepartmentMember[]>;
+  /** The departments a person is in, with their paths, titles and managers. */
+  placements(account: string): Promise<Placement[]>;
+  /** Departments by name, pinyin or initials, best first. */
+  searchDepartments(q: string, limit?: number): Promise<DepartmentMatch[]>;
+  /** Administration of a domain, for its `domain_admin`s and `server_admin`s. */
+  readonly admin: DomainAdmin;
+
   // People
   /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
   profile(account: string, options?: { fetch?: boolean }): Profile | undefined;
@@ -445,7 +569,12 @@ export interface ChatClient {
  *
  *   login(baseUrl, account, password, opts?: { device?, storage? }): Promise<ChatClient>
  *     (sends the device key stored by the account's last login here and stores the new one)
- *   register(baseUrl, account, password, opts?: { displayName?, device?, storage? }): Promise<ChatClient>
+ *   register(baseUrl, account, password, opts?: { displayName?, device?, invitation?, email?, emailCode?, lang?, storage? }): Promise<ChatClient>
+ *     (fails with approval_pending where the domain's registration needs approval)
+ *   signUp(baseUrl, account, password, opts?): Promise<{ kind: "signed_in", client } | { kind: "pending", account }>
+ *   domainRegistration(baseUrl, domain): Promise<DomainRegistration | null>   // null: the server cannot say
+ *   requestEmailCode(baseUrl, domain, email, lang?), requestPasswordReset(baseUrl, account, lang?),
+ *   resetPassword(baseUrl, account, code, newPassword)
  *   resume(baseUrl, storage?): Promise<ChatClient | null>   // from a stored token; null when none or dead
  *
  * `baseUrl` is "" in the browser app (same origin); the WebSocket URL is derived from it

@@ -13,7 +13,8 @@
 export type * from "./contract.ts";
 export type * from "./wire.ts";
 
-export { MagpieClient, login, register, resume, reconnectDelayMs } from "./client.ts";
+export { MagpieClient, login, register, resume, reconnectDelayMs, signUp, type SignUpResult } from "./client.ts";
+export { domainRegistration, isMissingEndpoint, requestEmailCode, requestPasswordReset, resetPassword, type MailLanguage } from "./auth.ts";
 export { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal, type WireError } from "./errors.ts";
 export { FileUrls, fileMessage, uploadFile, type UploadOptions } from "./files.ts";
 export { OUTBOX_LEN_MAX, Outbox, newClientMsgId, type OutboxItem } from "./outbox.ts";
@@ -22,7 +23,7 @@ export {
   isMessage, isOperation, isShown, isThreadOnly, threadKey,
   type AccountFollowUp, type Block, type ConversationState, type LiveEffect, type MergeResult, type PushVerdict, type ThreadState,
 } from "./replica.ts";
-export { RestClient } from "./rest.ts";
+export { RestClient, type RegisterOptions } from "./rest.ts";
 export {
   ACCOUNT_DISABLED, CLIENT_GAVE_UP, ConnectError, SESSION_REVOKED, Socket, WS_BEARER_PROTOCOL_PREFIX, WS_PROTOCOL,
   webSocketUrl, type CloseInfo, type SocketHandlers, type SocketOptions,

@@ -7,6 +7,9 @@ import type {
   Receipts, Role, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SearchMessagesPage, Session, SharedKind,
   GroupMatch, PersonMatch, SearchFilesPage,
   SharedPage, StickerPack, Thread, ThreadPage,
+  AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
+  DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
+  NewInvitation, Placement,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -22,7 +25,12 @@ const DOWNLOAD_TIMEOUT_MS = 300_000;
 
 type Query = Record<string, string | number | undefined>;
 
-export class RestClient {
+/** The optional fields of a registration (§5 `POST /v1/auth/register`). */
+export interface RegisterOptions {
+  displayName?: string; device?: string; invitation?: string; email?: string; emailCode?: string; lang?: "zh" | "en";
+}
+
+export class RestClient implements DomainAdmin {
   /** `baseUrl` is "" in a browser app served by the Magpie server itself (same origin), or
    * "https://chat.example.com" (no trailing slash). */
   constructor(readonly baseUrl: string, private token?: string) {}
@@ -62,6 +70,8 @@ export class RestClient {
       throw MagpieError.network("the answer broke off", cause);
     });
     if (!response.ok) throw errorFromResponse(response.status, text);
+    // A `202` may come without a body (a password reset code was sent, or not: §5).
+    if (text === "") return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch (cause) {
@@ -93,9 +103,15 @@ export class RestClient {
       body: { account, password, device: options.device, device_key: options.deviceKey },
     });
   }
-  register(account: string, password: string, options: { displayName?: string; device?: string } = {}): Promise<LoginResponse> {
+  /** A LoginResponse, or (`202`, a domain whose registration needs approval) the account that
+   * applied. `invitation` where registration is by invitation; `email` and `email_code` where
+   * the domain verifies email addresses; `lang` for the mails the server sends. */
+  register(account: string, password: string, options: RegisterOptions = {}): Promise<LoginResponse | ApplicationPending> {
     return this.request("POST", "/v1/auth/register", {
-      body: { account, password, display_name: options.displayName, device: options.device },
+      body: {
+        account, password, display_name: options.displayName, device: options.device, invitation: options.invitation,
+        email: options.email, email_code: options.emailCode, lang: options.lang,
+      },
     });
   }
   logout(): Promise<void> {
@@ -123,6 +139,85 @@ export class RestClient {
   }
   account(account: string): Promise<Profile> {
     return this.request("GET", `/v1/accounts/${encodeURIComponent(account)}`);
+  }
+
+  // ---- The organisation (§11) ------------------------------------------------------------
+
+  /** `GET /v1/org/departments`: the caller's domain's tree, parents before children. */
+  async departments(): Promise<Department[]> {
+    return (await this.request<{ departments: Department[] }>("GET", "/v1/org/departments")).departments;
+  }
+  async departmentMembers(id: number, page: { after?: string; limit?: number } = {}): Promise<DepartmentMember[]> {
+    return (await this.request<{ members: DepartmentMember[] }>("GET", `/v1/org/departments/${id}/members`, { query: { ...page } })).members;
+  }
+  async placements(account: string): Promise<Placement[]> {
+    return (await this.request<{ departments: Placement[] }>("GET", `/v1/org/people/${encodeURIComponent(account)}`)).departments;
+  }
+  async searchDepartments(q: string, limit?: number): Promise<DepartmentMatch[]> {
+    return (await this.request<{ results: DepartmentMatch[] }>("GET", "/v1/search/departments", { query: { q, limit } })).results;
+  }
+
+  // ---- Administration of a domain (§4, §5, §11, §11.4) ----------------------------------------
+
+  async domains(): Promise<DomainInfo[]> {
+    return (await this.request<{ domains: DomainInfo[] }>("GET", "/v1/admin/domains")).domains;
+  }
+  updateDomain(domain: string, change: DomainChange): Promise<DomainInfo> {
+    return this.request("PATCH", `/v1/admin/domains/${encodeURIComponent(domain)}`, { body: change });
+  }
+  adminAccount(account: string): Promise<AdminAccount> {
+    return this.request("GET", `/v1/admin/accounts/${encodeURIComponent(account)}`);
+  }
+  async departmentTree(domain: string): Promise<Department[]> {
+    return (await this.request<{ departments: Department[] }>("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/departments`)).departments;
+  }
+  createDepartment(domain: string, department: NewDepartment): Promise<Department> {
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/departments`, { body: department });
+  }
+  updateDepartment(id: number, change: DepartmentChange): Promise<Department> {
+    return this.request("PATCH", `/v1/admin/departments/${id}`, { body: change });
+  }
+  deleteDepartment(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/admin/departments/${id}`);
+  }
+  setDepartmentMember(id: number, account: string, title?: string): Promise<void> {
+    return this.request("PUT", `/v1/admin/departments/${id}/members/${encodeURIComponent(account)}`, { body: title ? { title } : {} });
+  }
+  removeDepartmentMember(id: number, account: string): Promise<void> {
+    return this.request("DELETE", `/v1/admin/departments/${id}/members/${encodeURIComponent(account)}`);
+  }
+  async invitations(domain: string): Promise<Invitation[]> {
+    return (await this.request<{ invitations: Invitation[] }>("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/invitations`)).invitations;
+  }
+  createInvitation(domain: string, invitation: NewInvitation): Promise<CreatedInvitation> {
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/invitations`, { body: invitation });
+  }
+  revokeInvitation(domain: string, id: number): Promise<void> {
+    return this.request("DELETE", `/v1/admin/domains/${encodeURIComponent(domain)}/invitations/${id}`);
+  }
+  async applications(domain: string): Promise<Application[]> {
+    return (await this.request<{ applications: Application[] }>("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/applications`)).applications;
+  }
+  approve(account: string): Promise<AdminAccount> {
+    return this.request("POST", `/v1/admin/accounts/${encodeURIComponent(account)}/approve`);
+  }
+  reject(account: string): Promise<AdminAccount> {
+    return this.request("POST", `/v1/admin/accounts/${encodeURIComponent(account)}/reject`);
+  }
+  ldapSource(domain: string): Promise<LdapSource> {
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap`);
+  }
+  setLdapSource(domain: string, source: LdapSourceChange): Promise<LdapSource> {
+    return this.request("PUT", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap`, { body: source });
+  }
+  deleteLdapSource(domain: string): Promise<void> {
+    return this.request("DELETE", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap`);
+  }
+  testLdapSource(domain: string): Promise<LdapTestResult> {
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap/test`);
+  }
+  syncLdap(domain: string, dryRun: boolean): Promise<LdapSyncReport> {
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap/sync`, { query: { dry_run: String(dryRun) } });
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

@@ -16,6 +16,7 @@ import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, Dialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
+import { openPersonCard } from "../state/person.ts";
 import { MessageList, type MessageListHandle } from "./MessageList.tsx";
 import type { RowEnv, RowLive } from "./Message.tsx";
 import { Composer } from "./Composer.tsx";
@@ -364,6 +365,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
               {threadUnread > 0 && <span class="icon-badge" aria-hidden="true" data-testid="threads-badge">{threadUnread > 99 ? "99+" : threadUnread}</span>}
             </button>
             <IconButton icon="paperclip" label={t("chat.sharedItems")} pressed={shared} onClick={() => { if (thread !== undefined) closeThread(); setShared(!shared); setInfo(false); setThreadsOpen(false); setSearching(false); }} testid="shared-button" />
+            {!group && conv.peer && conv.peer !== client.me.account && <IconButton icon="info" label={t("chat.personCard")} onClick={() => openPersonCard(conv.peer!)} />}
             {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { if (thread !== undefined) closeThread(); setInfo(!info); setShared(false); setThreadsOpen(false); setSearching(false); }} />}
             <MenuButton icon="more" label={t("chat.options")} items={[
               { label: conv.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void attempt(() => client.updateSettings(id, { pinned: !conv.me.pinned }), t, (m) => toast(m)) },

@@ -15,6 +15,7 @@ import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { AddMembersDialog } from "./dialogs.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
+import { openPersonCard } from "../state/person.ts";
 
 const ROLE_KEYS: Record<string, MessageKey> = { owner: "group.roleOwner", admin: "group.roleAdmin", member: "group.roleMember" };
 
@@ -150,6 +151,7 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
                 { label: t("group.muteHour"), icon: "bellOff" as const, hidden: !canRemove(c, m, me), onSelect: () => void run(() => client.muteMember(c.id, m.account, Date.now() + 3600_000)) },
                 { label: t("group.muteDay"), icon: "bellOff" as const, hidden: !canRemove(c, m, me), onSelect: () => void run(() => client.muteMember(c.id, m.account, Date.now() + 86_400_000)) },
                 { label: t("group.unmute"), icon: "bell" as const, hidden: !canRemove(c, m, me) || !muted, onSelect: () => void run(() => client.muteMember(c.id, m.account)) },
+                { label: t("card.view"), icon: "info" as const, onSelect: () => openPersonCard(m.account) },
                 { label: t("contacts.message"), icon: "chat" as const, hidden: isMe, onSelect: () => void client.openDirect(m.account).then((d) => navigate({ page: "chats", conversation: d.id }), () => toast(t("error.generic"))) },
               ];
               return (

@@ -17,6 +17,7 @@ import type { Row } from "../lib/rows.ts";
 import { attempt, displayName, errorText, findMessage, useClientState, useNames, usePresence, useProfile } from "../state/client.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
+import { openPersonCard } from "../state/person.ts";
 import { Avatar, Menu, type MenuItem, Popover, Spinner, copyText } from "./ui.tsx";
 import { MessageContent, mentionedNames } from "./content.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
@@ -251,10 +252,19 @@ const MessageRow = memo(function MessageRow(props: {
           onChange={() => {}} />
       )}
       {!mine && (
-        <div class="msg-avatar">{!continued && <Avatar name={senderName} seed={entry.sender} url={avatar} size={36} presence={presence} />}</div>
+        <div class="msg-avatar">{!continued && (
+          // Out of the tab order (one stop per message is enough): the sender's name below is the
+          // keyboard's way to the card in groups, and in a direct chat the card is the peer's.
+          <button type="button" class="msg-avatar-btn" tabIndex={-1} aria-label={t("card.open", { name: senderName })} title={senderName}
+            onClick={() => openPersonCard(entry.sender)}>
+            <Avatar name={senderName} seed={entry.sender} url={avatar} size={36} presence={presence} />
+          </button>
+        )}</div>
       )}
       <div class="msg-main">
-        {!continued && !mine && group && <div class="msg-sender">{senderName}</div>}
+        {!continued && !mine && group && (
+          <div class="msg-sender"><button type="button" class="msg-sender-btn" tabIndex={tab} onClick={() => openPersonCard(entry.sender)}>{senderName}</button></div>
+        )}
         {inChat && entry.thread !== undefined && (
           <button type="button" class="thread-origin" tabIndex={tab} onClick={() => env.live.current.openThread(entry.thread!)}>
             <Icon name="threads" size={12} />

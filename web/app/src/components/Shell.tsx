@@ -23,6 +23,10 @@ import { SettingsPage } from "./Settings.tsx";
 import { QuickSwitcher } from "./dialogs.tsx";
 import { SearchDialog } from "./Search.tsx";
 import { OPEN_SEARCH_EVENT, type SearchStart } from "../state/search.ts";
+import { OPEN_PERSON_EVENT } from "../state/person.ts";
+import { DirectoryPage } from "./Directory.tsx";
+import { AdminPage } from "./Admin.tsx";
+import { PersonCard } from "./PersonCard.tsx";
 
 export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
   const { t, locale } = useT();
@@ -34,6 +38,13 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
     const open = (e: Event) => setSearch((e as CustomEvent<SearchStart>).detail);
     window.addEventListener(OPEN_SEARCH_EVENT, open);
     return () => window.removeEventListener(OPEN_SEARCH_EVENT, open);
+  }, []);
+  // A person's card, opened from anywhere (openPersonCard).
+  const [person, setPerson] = useState<string | null>(null);
+  useEffect(() => {
+    const open = (e: Event) => setPerson((e as CustomEvent<string>).detail);
+    window.addEventListener(OPEN_PERSON_EVENT, open);
+    return () => window.removeEventListener(OPEN_PERSON_EVENT, open);
   }, []);
   // Only what the shell shows: the pages subscribe to their own parts of the client.
   const unread = useClientState(client, () => unreadTotal(client.conversations()));
@@ -87,10 +98,13 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
   const open = route.page === "chats" ? route.conversation : undefined;
   const chatsUnread = unread;
   // A badge is read out with the label (and the visible number is part of the name).
-  const nav: { page: "chats" | "contacts" | "saved" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
+  const isAdmin = me.role === "domain_admin" || me.role === "server_admin";
+  const nav: { page: "chats" | "contacts" | "directory" | "saved" | "admin" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
     { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread, badgeLabel: "nav.withBadge" },
     { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests, badgeLabel: "nav.withRequests" },
+    { page: "directory", icon: "org", label: "nav.directory" },
     { page: "saved", icon: "bookmark", label: "nav.saved" },
+    ...(isAdmin ? [{ page: "admin" as const, icon: "shield" as const, label: "nav.admin" as const }] : []),
     { page: "settings", icon: "settings", label: "nav.settings" },
   ];
 
@@ -128,10 +142,13 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
         {route.page === "contacts" && <ContactsPage />}
         {route.page === "saved" && <SavedPage />}
         {route.page === "settings" && <SettingsPage onSignOut={onSignOut} />}
+        {route.page === "directory" && <DirectoryPage department={route.department} />}
+        {route.page === "admin" && (isAdmin ? <AdminPage tab={route.tab ?? "departments"} /> : <div class="chat-empty"><p>{t("error.forbidden")}</p></div>)}
       </div>
       <Toasts />
       {switcher && <QuickSwitcher onClose={() => setSwitcher(false)} onSearch={(q) => { setSwitcher(false); setSearch({ q }); }} />}
       {search && <SearchDialog start={search} onClose={() => setSearch(null)} />}
+      {person && <PersonCard key={person} account={person} onClose={() => setPerson(null)} onOpen={setPerson} />}
     </div>
   );
 }

@@ -1,7 +1,9 @@
 // A small History API router. Paths: "/" (chats), "/c/12" (a conversation), "/c/12/m/5" (a
 // conversation at its message 5), "/c/12/thread/5" (a conversation with the thread of its
-// message 5 open beside it), "/saved", "/contacts", "/settings". The server answers every non-/v1 path with index.html, so deep links and reloads
-// work.
+// message 5 open beside it), "/saved", "/contacts", "/settings", "/directory" (the org chart),
+// "/directory/7" (its department 7), "/admin" and "/admin/<tab>" (a domain's administration).
+// Before signing in, "/invite/<domain>/<code>" opens registration with an invitation. The
+// server answers every non-/v1 path with index.html, so deep links and reloads work.
 
 import { useEffect, useState } from "preact/hooks";
 
@@ -9,7 +11,31 @@ export type Route =
   | { page: "chats"; conversation?: number; seq?: number; thread?: number }
   | { page: "saved" }
   | { page: "contacts" }
-  | { page: "settings" };
+  | { page: "settings" }
+  | { page: "directory"; department?: number }
+  | { page: "admin"; tab?: AdminTab };
+
+/** The sections of the administration page. */
+export const ADMIN_TABS = ["departments", "registration", "invitations", "applications", "ldap"] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
+
+/** An invitation link: "/invite/<domain>/<code>". */
+export interface InviteLink { domain: string; code: string }
+
+export function parseInvite(path: string): InviteLink | null {
+  const m = /^\/invite\/([^/]+)\/([^/]+)\/?$/.exec(path);
+  if (!m) return null;
+  try {
+    return { domain: decodeURIComponent(m[1]!), code: decodeURIComponent(m[2]!) };
+  } catch {
+    return null;
+  }
+}
+
+/** The link an administrator hands out for an invitation code, on this server's origin. */
+export function inviteUrl(origin: string, domain: string, code: string): string {
+  return `${origin}/invite/${encodeURIComponent(domain)}/${encodeURIComponent(code)}`;
+}
 
 export function parseRoute(path: string): Route {
   const m = /^\/c\/(\d+)(?:\/(m|thread)\/(\d+))?\/?$/.exec(path);
@@ -22,6 +48,10 @@ export function parseRoute(path: string): Route {
   if (/^\/saved\/?$/.test(path)) return { page: "saved" };
   if (/^\/contacts\/?$/.test(path)) return { page: "contacts" };
   if (/^\/settings\/?$/.test(path)) return { page: "settings" };
+  const d = /^\/directory(?:\/(\d+))?\/?$/.exec(path);
+  if (d) return d[1] ? { page: "directory", department: Number(d[1]) } : { page: "directory" };
+  const a = /^\/admin(?:\/([a-z]+))?\/?$/.exec(path);
+  if (a) return { page: "admin", ...(a[1] && (ADMIN_TABS as readonly string[]).includes(a[1]) ? { tab: a[1] as AdminTab } : {}) };
   return { page: "chats" };
 }
 
@@ -29,6 +59,8 @@ export function routePath(r: Route): string {
   if (r.page === "contacts") return "/contacts";
   if (r.page === "settings") return "/settings";
   if (r.page === "saved") return "/saved";
+  if (r.page === "directory") return r.department !== undefined ? `/directory/${r.department}` : "/directory";
+  if (r.page === "admin") return r.tab ? `/admin/${r.tab}` : "/admin";
   if (r.conversation === undefined) return "/";
   if (r.thread !== undefined) return `/c/${r.conversation}/thread/${r.thread}`;
   return r.seq !== undefined ? `/c/${r.conversation}/m/${r.seq}` : `/c/${r.conversation}`;

@@ -1,0 +1,852 @@
+// Administration of the caller's domain (protocol §4, §5 "Invitations and applications", §11,
+// §11.4), for domain and server administrators: the departments and their people, who may
+// register, invitations, pending applications and the LDAP directory source. Everything here is
+// the domain's own: a later console covers servers and domains as a whole.
+
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type {
+  AdminAccount, Application, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo, Invitation, LdapAttributes,
+  LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, RegistrationMode,
+} from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import type { MessageKey } from "../i18n/index.ts";
+import { formatFull } from "../lib/format.ts";
+import { buildTree, flatten, movedPosition, parseEmailDomains, pathOf, pathText, possibleParents } from "../lib/org.ts";
+import { displayName, errorText, isMagpieError, useClient } from "../state/client.ts";
+import { findPeople } from "../state/people.ts";
+import { openPersonCard } from "../state/person.ts";
+import { type AdminTab, ADMIN_TABS, inviteUrl, navigate } from "../state/router.ts";
+import { toast } from "../state/toast.ts";
+import { Icon, type IconName } from "./icons.tsx";
+import { Avatar, ConfirmDialog, Spinner, copyText } from "./ui.tsx";
+
+const TAB_LABEL: Record<AdminTab, MessageKey> = {
+  departments: "admin.tabDepartments", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
+  applications: "admin.tabApplications", ldap: "admin.tabLdap",
+};
+const TAB_ICON: Record<AdminTab, IconName> = { departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", ldap: "refresh" };
+
+/** The caller's domain: what the admin page administers. */
+function useDomain(): string {
+  return useClient().me.account.split("@")[1] ?? "";
+}
+
+type Confirming = { title: string; text: string; confirm: string; danger?: boolean; run: () => Promise<unknown> } | null;
+
+export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
+  const { t } = useT();
+  const client = useClient();
+  const own = useDomain();
+  const [domain, setDomain] = useState(own);
+  // A server administrator administers any domain: pick it here (a later console does more).
+  const [domains, setDomains] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (client.me.role !== "server_admin") return;
+    client.admin.domains().then((list) => setDomains(list.map((d) => d.name)), () => { /* their own domain stays */ });
+  }, [client]);
+  const select = (next: AdminTab) => navigate({ page: "admin", tab: next }, { replace: true });
+  // On a phone the tabs scroll sideways: keep the chosen one in view.
+  useEffect(() => { document.getElementById(`admin-tab-${tab}`)?.scrollIntoView?.({ block: "nearest", inline: "nearest" }); }, [tab]);
+  const onKeyDown = (e: KeyboardEvent) => {
+    const i = ADMIN_TABS.indexOf(tab);
+    const to = e.key === "ArrowRight" ? ADMIN_TABS[(i + 1) % ADMIN_TABS.length] : e.key === "ArrowLeft" ? ADMIN_TABS[(i - 1 + ADMIN_TABS.length) % ADMIN_TABS.length] : undefined;
+    if (!to) return;
+    e.preventDefault();
+    select(to);
+    requestAnimationFrame(() => document.getElementById(`admin-tab-${to}`)?.focus());
+  };
+  return (
+    <main class="page admin-page" aria-labelledby="admin-title">
+      <header class="page-header admin-header">
+        <h1 id="admin-title">{t("admin.title")}</h1>
+        {domains && domains.length > 1
+          ? <select class="select admin-domain-select" aria-label={t("admin.domain")} value={domain} onChange={(e) => setDomain(e.currentTarget.value)}>
+              {domains.map((d) => <option key={d} value={d}>{d}</option>)}
+            </select>
+          : <span class="muted admin-domain">{domain}</span>}
+      </header>
+      <div class="admin-tabs" role="tablist" aria-label={t("admin.title")} onKeyDown={onKeyDown}>
+        {ADMIN_TABS.map((id) => (
+          <button type="button" role="tab" key={id} id={`admin-tab-${id}`} class={`admin-tab${tab === id ? " selected" : ""}`}
+            aria-selected={tab === id} aria-controls="admin-panel" tabIndex={tab === id ? 0 : -1} onClick={() => select(id)}>
+            <Icon name={TAB_ICON[id]} size={16} /> {t(TAB_LABEL[id])}
+          </button>
+        ))}
+      </div>
+      <div class="page-scroll" role="tabpanel" id="admin-panel" aria-labelledby={`admin-tab-${tab}`}>
+        <div class="admin-column" key={domain}>
+          {tab === "departments" && <DepartmentsAdmin domain={domain} />}
+          {tab === "registration" && <RegistrationAdmin domain={domain} />}
+          {tab === "invitations" && <InvitationsAdmin domain={domain} />}
+          {tab === "applications" && <ApplicationsAdmin domain={domain} />}
+          {tab === "ldap" && <LdapAdmin domain={domain} />}
+        </div>
+      </div>
+    </main>
+  );
+}
+
+function Confirm({ confirming, onClose }: { confirming: Confirming; onClose: () => void }): JSX.Element | null {
+  const { t } = useT();
+  if (!confirming) return null;
+  return (
+    <ConfirmDialog title={confirming.title} text={confirming.text} confirm={confirming.confirm} danger={confirming.danger} onClose={onClose}
+      onConfirm={async () => { try { await confirming.run(); } catch (e) { toast(errorText(e, t)); } }} />
+  );
+}
+
+// ---- Departments ------------------------------------------------------------------------------
+
+function DepartmentsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [list, setList] = useState<Department[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [version, setVersion] = useState(0);
+  const reload = () => setVersion((v) => v + 1);
+
+  useEffect(() => {
+    let live = true;
+    client.admin.departmentTree(domain).then((l) => { if (live) { setList(l); setError(null); } }, (e: unknown) => { if (live) setError(e); });
+    return () => { live = false; };
+  }, [client, domain, version]);
+  useEffect(() => client.on("directory_changed", reload), [client]);
+
+  if (error) return <p class="form-error" role="alert">{errorText(error, t)}</p>;
+  if (!list) return <Spinner label={t("common.loading")} />;
+  const tree = buildTree(list);
+  const current = selected !== null ? tree.byId.get(selected) : undefined;
+  return (
+    <div class="admin-split">
+      <section class="card-section" aria-labelledby="adm-tree-title">
+        <h2 id="adm-tree-title">{t("admin.deptTree")}</h2>
+        {list.length === 0 && <p class="muted">{t("dir.empty")}</p>}
+        <ul class="admin-tree" role="list" aria-label={t("admin.deptTree")}>
+          {flatten(tree).map(({ department: d, depth }) => (
+            <li key={d.id}>
+              <button type="button" class={`dept-row dept-name${selected === d.id ? " active" : ""}`} style={{ paddingLeft: `${10 + depth * 18}px` }}
+                aria-current={selected === d.id ? "true" : undefined} onClick={() => setSelected(d.id)}>
+                <span class="dept-label">{d.name}</span>{" "}
+                <span class="dept-count" aria-label={t("dir.peopleCount", { count: d.member_count })}>{d.member_count}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <NewDepartmentForm domain={domain} departments={list} parent={selected} onCreated={(d) => { setSelected(d.id); reload(); }} />
+      </section>
+      {current
+        ? <DepartmentEditor key={current.id} department={current} departments={list} onChanged={reload} onDeleted={() => { setSelected(null); reload(); }} />
+        : <section class="card-section admin-placeholder"><p class="muted">{t("admin.pickDepartment")}</p></section>}
+    </div>
+  );
+}
+
+function NewDepartmentForm(props: { domain: string; departments: Department[]; parent: number | null; onCreated: (d: Department) => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [name, setName] = useState("");
+  const [parent, setParent] = useState<string>(props.parent === null ? "" : String(props.parent));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setParent(props.parent === null ? "" : String(props.parent)), [props.parent]);
+  const tree = buildTree(props.departments);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!name.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const d = await client.admin.createDepartment(props.domain, { name: name.trim(), ...(parent ? { parent: Number(parent) } : {}) });
+      setName("");
+      toast(t("admin.deptCreated", { name: d.name }), "info");
+      props.onCreated(d);
+    } catch (err) {
+      setError(departmentError(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="stack admin-subform" onSubmit={submit} aria-labelledby="adm-new-dept">
+      <h3 id="adm-new-dept" class="subhead">{t("admin.newDepartment")}</h3>
+      <div class="field">
+        <label for="adm-new-name">{t("admin.deptName")}</label>
+        <input id="adm-new-name" class="input" value={name} maxLength={64} onInput={(e) => setName(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for="adm-new-parent">{t("admin.deptParent")}</label>
+        <select id="adm-new-parent" class="select" value={parent} onChange={(e) => setParent(e.currentTarget.value)}>
+          <option value="">{t("admin.topLevel")}</option>
+          {flatten(tree).map(({ department: d }) => <option key={d.id} value={String(d.id)}>{pathText(pathOf(tree, d.id))}</option>)}
+        </select>
+      </div>
+      {error && <p class="form-error" role="alert">{error}</p>}
+      <div><button type="submit" class="btn btn-primary" disabled={busy || !name.trim()}><Icon name="plus" size={16} /> {t("admin.addDepartment")}</button></div>
+    </form>
+  );
+}
+
+function departmentError(err: unknown, t: (k: MessageKey, p?: Record<string, string | number>) => string): string {
+  if (isMagpieError(err)) {
+    if (err.code === "already_exists") return t("admin.deptNameTaken");
+    if (err.code === "conflict") return t("admin.deptHasChildren");
+    if (err.code === "invalid_field" && err.field === "parent") return t("admin.deptBadParent");
+    if (err.code === "invalid_field" && err.field === "name") return t("admin.deptBadName");
+    if (err.code === "not_found") return t("admin.deptNotFound");
+    if (err.code === "limit_exceeded") return t("admin.deptTooDeep");
+  }
+  return errorText(err, t);
+}
+
+function DepartmentEditor(props: { department: Department; departments: Department[]; onChanged: () => void; onDeleted: () => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const d = props.department;
+  const tree = buildTree(props.departments);
+  const [name, setName] = useState(d.name);
+  const [parent, setParent] = useState(d.parent === undefined ? "" : String(d.parent));
+  const [manager, setManager] = useState(d.manager ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const change: DepartmentChange = {};
+    if (name.trim() !== d.name) change.name = name.trim();
+    const nextParent = parent ? Number(parent) : undefined;
+    if (nextParent !== d.parent) change.parent = nextParent ?? null;
+    const nextManager = manager.trim() || undefined;
+    if (nextManager !== d.manager) change.manager = nextManager ?? null;
+    if (Object.keys(change).length === 0) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await client.admin.updateDepartment(d.id, change);
+      toast(t("common.saved"), "info");
+      props.onChanged();
+    } catch (err) {
+      setError(departmentError(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const move = async (direction: -1 | 1) => {
+    const position = movedPosition(tree, d.id, direction);
+    if (position === undefined) return;
+    try {
+      await client.admin.updateDepartment(d.id, { position });
+      props.onChanged();
+    } catch (err) {
+      toast(departmentError(err, t));
+    }
+  };
+  const canUp = movedPosition(tree, d.id, -1) !== undefined;
+  const canDown = movedPosition(tree, d.id, 1) !== undefined;
+  return (
+    <section class="card-section" aria-labelledby="adm-dept-title">
+      <h2 id="adm-dept-title">{pathText(pathOf(tree, d.id))}</h2>
+      <form class="stack" onSubmit={save}>
+        <div class="field">
+          <label for="adm-dept-name">{t("admin.deptName")}</label>
+          <input id="adm-dept-name" class="input" value={name} maxLength={64} onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="adm-dept-parent">{t("admin.deptParent")}</label>
+          <select id="adm-dept-parent" class="select" value={parent} onChange={(e) => setParent(e.currentTarget.value)}>
+            <option value="">{t("admin.topLevel")}</option>
+            {possibleParents(tree, d.id).map((p) => <option key={p.id} value={String(p.id)}>{pathText(pathOf(tree, p.id))}</option>)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="adm-dept-manager">{t("admin.deptManager")}</label>
+          <input id="adm-dept-manager" class="input" value={manager} placeholder="alice@example.com" inputMode="email" autoCapitalize="none" spellcheck={false}
+            onInput={(e) => setManager(e.currentTarget.value)} aria-describedby="adm-dept-manager-hint" />
+          <span id="adm-dept-manager-hint" class="muted small">{t("admin.deptManagerHint")}</span>
+        </div>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        <div class="row-actions wrap">
+          <button type="submit" class="btn btn-primary" disabled={busy || !name.trim()}>{t("admin.saveDepartment")}</button>
+          <button type="button" class="btn" disabled={!canUp} onClick={() => void move(-1)}>{t("admin.moveUp")}</button>
+          <button type="button" class="btn" disabled={!canDown} onClick={() => void move(1)}>{t("admin.moveDown")}</button>
+          <button type="button" class="btn btn-danger-ghost" onClick={() => setConfirming({
+            title: t("admin.deleteDepartment"), text: t("admin.confirmDeleteDepartment", { name: d.name }), confirm: t("admin.deleteDepartment"), danger: true,
+            run: async () => {
+              try { await client.admin.deleteDepartment(d.id); props.onDeleted(); } catch (err) { toast(departmentError(err, t)); }
+            },
+          })}><Icon name="trash" size={16} /> {t("admin.deleteDepartment")}</button>
+        </div>
+      </form>
+      <DepartmentPeople department={d} />
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </section>
+  );
+}
+
+function DepartmentPeople({ department: d }: { department: Department }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [members, setMembers] = useState<DepartmentMember[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [version, setVersion] = useState(0);
+  const reload = () => setVersion((v) => v + 1);
+  useEffect(() => {
+    let live = true;
+    // People are read as members read them, in the caller's own domain: a server administrator
+    // looking after another domain sees its tree but not its people (the server has no
+    // administrator's list of a department's people).
+    client.departmentMembers(d.id, { limit: 200 }).then((m) => { if (live) { setMembers(m); setError(null); } }, (e: unknown) => { if (live) setError(e); });
+    return () => { live = false; };
+  }, [client, d.id, version]);
+  if (error) return <p class="muted small admin-people" role="status">{isMagpieError(error) && error.code === "not_found" ? t("admin.peopleElsewhere") : errorText(error, t)}</p>;
+  return (
+    <div class="admin-people">
+      <h3 class="subhead">{t("admin.deptPeople", { count: members?.length ?? 0 })}</h3>
+      {!members && <Spinner label={t("common.loading")} />}
+      {members && members.length === 0 && <p class="muted small">{t("dir.noPeople")}</p>}
+      <ul class="people-list" role="list" aria-label={t("admin.deptPeopleList", { name: d.name })}>
+        {members?.map((m) => <MemberRow key={m.profile.account} department={d.id} member={m} onChanged={reload} />)}
+      </ul>
+      <AddMemberForm department={d} onAdded={reload} />
+    </div>
+  );
+}
+
+function MemberRow({ department, member, onChanged }: { department: number; member: DepartmentMember; onChanged: () => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const p = member.profile;
+  const [title, setTitle] = useState(member.title ?? "");
+  const changed = title.trim() !== (member.title ?? "");
+  const save = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await client.admin.setDepartmentMember(department, p.account, title.trim() || undefined);
+      toast(t("common.saved"), "info");
+      onChanged();
+    } catch (err) {
+      toast(errorText(err, t));
+    }
+  };
+  const remove = async () => {
+    try {
+      await client.admin.removeDepartmentMember(department, p.account);
+      onChanged();
+    } catch (err) {
+      toast(errorText(err, t));
+    }
+  };
+  return (
+    <li class="person-row static admin-member">
+      <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={32} />
+      <span class="person-text">
+        <button type="button" class="btn-link person-name" onClick={() => openPersonCard(p.account)}>{p.display_name}</button>
+        <span class="person-addr">{p.account}</span>
+      </span>
+      <form class="row-actions" onSubmit={save}>
+        <input class="input input-small" value={title} maxLength={64} placeholder={t("admin.title_")} aria-label={t("admin.titleOf", { name: p.display_name })}
+          onInput={(e) => setTitle(e.currentTarget.value)} />
+        {changed && <button type="submit" class="btn btn-small btn-primary">{t("common.save")}</button>}
+        <button type="button" class="btn btn-small" aria-label={t("admin.removeFromNamed", { name: p.display_name })} onClick={() => void remove()}>{t("admin.removeFrom")}</button>
+      </form>
+    </li>
+  );
+}
+
+function AddMemberForm({ department, onAdded }: { department: Department; onAdded: () => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [q, setQ] = useState("");
+  const [picked, setPicked] = useState<string | null>(null);
+  const [found, setFound] = useState<PersonMatch[]>([]);
+  const [title, setTitle] = useState("");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (picked || !q.trim()) { setFound([]); return; }
+    let live = true;
+    const timer = setTimeout(() => {
+      findPeople(client, q.trim(), 8).then((r) => { if (live) setFound(r); }, () => { if (live) setFound([]); });
+    }, 200);
+    return () => { live = false; clearTimeout(timer); };
+  }, [client, q, picked]);
+  const account = picked ?? (/^[^@\s]+@[^@\s]+$/.test(q.trim()) ? q.trim() : null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!account) return;
+    setBusy(true);
+    try {
+      await client.admin.setDepartmentMember(department.id, account, title.trim() || undefined);
+      toast(t("admin.memberAdded", { name: displayName(client, account), department: department.name }), "info");
+      setQ(""); setPicked(null); setTitle("");
+      onAdded();
+    } catch (err) {
+      toast(isMagpieError(err) && err.code === "not_found" ? t("admin.noSuchPerson") : errorText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="stack admin-subform" onSubmit={submit} aria-labelledby="adm-add-member">
+      <h3 id="adm-add-member" class="subhead">{t("admin.addPerson")}</h3>
+      <div class="field">
+        <label for="adm-member-q">{t("admin.person")}</label>
+        <input id="adm-member-q" class="input" value={picked ? displayName(client, picked) : q} autoComplete="off" placeholder={t("admin.personPlaceholder")}
+          readOnly={!!picked} onInput={(e) => setQ(e.currentTarget.value)} />
+        {picked && <button type="button" class="btn-link small" onClick={() => { setPicked(null); setQ(""); }}>{t("admin.pickAnother")}</button>}
+        {found.length > 0 && (
+          <ul class="people-list admin-picker" role="list" aria-label={t("admin.matches")}>
+            {found.map(({ profile: p }) => (
+              <li key={p.account}>
+                <button type="button" class="person-row" onClick={() => { setPicked(p.account); setFound([]); }}>
+                  <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={28} />
+                  <span class="person-text"><span class="person-name">{p.display_name}</span><span class="person-addr">{p.account}</span></span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <div class="field">
+        <label for="adm-member-title">{t("admin.title_")}</label>
+        <input id="adm-member-title" class="input" value={title} maxLength={64} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </div>
+      <div><button type="submit" class="btn btn-primary" disabled={busy || !account}>{t("admin.addToDepartment")}</button></div>
+    </form>
+  );
+}
+
+// ---- Registration ------------------------------------------------------------------------------
+
+const MODES: RegistrationMode[] = ["closed", "open", "invitation", "approval"];
+
+function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [info, setInfo] = useState<DomainInfo | null>(null);
+  const [mode, setMode] = useState<RegistrationMode>("closed");
+  const [verify, setVerify] = useState(false);
+  const [emailDomains, setEmailDomains] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const adopt = (d: DomainInfo) => {
+    setInfo(d);
+    setMode(d.registration);
+    setVerify(d.email_verification ?? false);
+    setEmailDomains((d.email_domains ?? []).join(", "));
+  };
+  useEffect(() => {
+    // A PATCH with no field answers the domain as it is: what a domain admin can read of it.
+    client.admin.updateDomain(domain, {}).then(adopt, (e: unknown) => setError(errorText(e, t)));
+  }, [client, domain]);
+  // Servers that verify email addresses say so in the domain's settings; older ones cannot.
+  const emailSupported = info?.email_verification !== undefined;
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const change = emailSupported ? { registration: mode, email_verification: verify, email_domains: parseEmailDomains(emailDomains) } : { registration: mode };
+      adopt(await client.admin.updateDomain(domain, change));
+      toast(t("common.saved"), "info");
+    } catch (err) {
+      setError(errorText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!info) return error ? <p class="form-error" role="alert">{error}</p> : <Spinner label={t("common.loading")} />;
+  return (
+    <section class="card-section" aria-labelledby="adm-reg-title">
+      <h2 id="adm-reg-title">{t("admin.registrationTitle")}</h2>
+      <form class="stack" onSubmit={save}>
+        <fieldset class="mode-options">
+          <legend class="field-label">{t("admin.registrationMode")}</legend>
+          {MODES.map((m) => (
+            <label key={m} class={`mode-option${mode === m ? " active" : ""}`}>
+              <input type="radio" name="registration" value={m} checked={mode === m} onChange={() => setMode(m)} />
+              <span><strong>{t(`admin.mode.${m}`)}</strong><span class="muted small">{t(`admin.modeHint.${m}`)}</span></span>
+            </label>
+          ))}
+        </fieldset>
+        <label class="switch-row">
+          <span><strong>{t("admin.emailVerification")}</strong><span class="muted small">{emailSupported ? t("admin.emailVerificationHint") : t("admin.emailUnsupported")}</span></span>
+          <input type="checkbox" role="switch" checked={verify} disabled={!emailSupported} onChange={(e) => setVerify(e.currentTarget.checked)} />
+        </label>
+        <div class="field">
+          <label for="adm-email-domains">{t("admin.emailDomains")}</label>
+          <input id="adm-email-domains" class="input" value={emailDomains} disabled={!emailSupported} placeholder="acme.com, acme.cn"
+            onInput={(e) => setEmailDomains(e.currentTarget.value)} aria-describedby="adm-email-domains-hint" />
+          <span id="adm-email-domains-hint" class="muted small">{t("admin.emailDomainsHint")}</span>
+        </div>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        <div><button type="submit" class="btn btn-primary" disabled={busy}>{t("admin.saveRegistration")}</button></div>
+      </form>
+    </section>
+  );
+}
+
+// ---- Invitations --------------------------------------------------------------------------------
+
+const TTLS: { secs: number; key: MessageKey }[] = [
+  { secs: 86_400, key: "admin.ttlDay" }, { secs: 7 * 86_400, key: "admin.ttlWeek" },
+  { secs: 30 * 86_400, key: "admin.ttlMonth" }, { secs: 365 * 86_400, key: "admin.ttlYear" },
+];
+
+function InvitationsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [list, setList] = useState<Invitation[] | null>(null);
+  const [mode, setMode] = useState<RegistrationMode | null>(null);
+  const [uses, setUses] = useState("1");
+  const [ttl, setTtl] = useState(String(7 * 86_400));
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<CreatedInvitation | null>(null);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const load = () => client.admin.invitations(domain).then(setList, (e: unknown) => setError(errorText(e, t)));
+  useEffect(() => {
+    void load();
+    client.admin.updateDomain(domain, {}).then((d) => setMode(d.registration), () => { /* the notice just stays away */ });
+  }, [client, domain]);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const usesMax = Math.round(Number(uses));
+    if (!Number.isFinite(usesMax) || usesMax < 1 || usesMax > 10_000) { setError(t("admin.badUses")); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const made = await client.admin.createInvitation(domain, { uses_max: usesMax, ttl_secs: Number(ttl), ...(note.trim() ? { note: note.trim() } : {}) });
+      setCreated(made);
+      setNote("");
+      void load();
+    } catch (err) {
+      setError(errorText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const link = created ? inviteUrl(location.origin, domain, created.code) : "";
+  const copy = async (text: string) => { await copyText(text); toast(t("admin.copied"), "info"); };
+  return (
+    <>
+      {mode && mode !== "invitation" && (
+        <p class="notice" role="note">{t("admin.invitationsModeNote", { mode: t(`admin.mode.${mode}`) })}{" "}
+          <button type="button" class="btn-link" onClick={() => navigate({ page: "admin", tab: "registration" }, { replace: true })}>{t("admin.changeMode")}</button></p>
+      )}
+      <section class="card-section" aria-labelledby="adm-inv-new">
+        <h2 id="adm-inv-new">{t("admin.newInvitation")}</h2>
+        <form class="inline-form" onSubmit={create}>
+          <div class="field">
+            <label for="adm-inv-uses">{t("admin.uses")}</label>
+            <input id="adm-inv-uses" class="input input-narrow" type="number" min={1} max={10000} value={uses} onInput={(e) => setUses(e.currentTarget.value)} />
+          </div>
+          <div class="field">
+            <label for="adm-inv-ttl">{t("admin.expires")}</label>
+            <select id="adm-inv-ttl" class="select" value={ttl} onChange={(e) => setTtl(e.currentTarget.value)}>
+              {TTLS.map((x) => <option key={x.secs} value={String(x.secs)}>{t(x.key)}</option>)}
+            </select>
+          </div>
+          <div class="field grow">
+            <label for="adm-inv-note">{t("admin.note")}</label>
+            <input id="adm-inv-note" class="input" value={note} maxLength={256} placeholder={t("admin.notePlaceholder")} onInput={(e) => setNote(e.currentTarget.value)} />
+          </div>
+          <button type="submit" class="btn btn-primary" disabled={busy}>{t("admin.createInvitation")}</button>
+        </form>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        {created && (
+          <div class="invite-made" role="status" aria-labelledby="adm-inv-made">
+            <h3 id="adm-inv-made">{t("admin.invitationMade")}</h3>
+            <p class="muted small">{t("admin.invitationOnce")}</p>
+            <div class="field">
+              <span class="field-label" id="adm-inv-code-label">{t("admin.code")}</span>
+              <div class="copy-row">
+                <code class="copy-value" aria-labelledby="adm-inv-code-label" data-testid="invitation-code">{created.code}</code>
+                <button type="button" class="btn btn-small" aria-label={t("admin.copyCode")} onClick={() => void copy(created.code)}><Icon name="copy" size={14} /> {t("admin.copy")}</button>
+              </div>
+            </div>
+            <div class="field">
+              <span class="field-label" id="adm-inv-link-label">{t("admin.link")}</span>
+              <div class="copy-row">
+                <code class="copy-value" aria-labelledby="adm-inv-link-label" data-testid="invitation-link">{link}</code>
+                <button type="button" class="btn btn-small" aria-label={t("admin.copyLink")} onClick={() => void copy(link)}><Icon name="copy" size={14} /> {t("admin.copy")}</button>
+              </div>
+            </div>
+            <button type="button" class="btn btn-small btn-ghost" onClick={() => setCreated(null)}>{t("admin.done")}</button>
+          </div>
+        )}
+      </section>
+      <section class="card-section" aria-labelledby="adm-inv-list">
+        <h2 id="adm-inv-list">{t("admin.liveInvitations", { count: list?.length ?? 0 })}</h2>
+        {!list && <Spinner label={t("common.loading")} />}
+        {list && list.length === 0 && <p class="muted">{t("admin.noInvitations")}</p>}
+        <ul class="session-list" role="list" aria-label={t("admin.tabInvitations")}>
+          {list?.map((inv) => {
+            const label = inv.note || t("admin.invitationNumber", { id: inv.id });
+            return (
+              <li key={inv.id} class="session-row">
+                <span class="session-icon" aria-hidden="true"><Icon name="mail" size={18} /></span>
+                <span class="person-text">
+                  <span class="person-name">{label}{inv.uses >= inv.uses_max && <span class="tag">{t("admin.usedUp")}</span>}</span>
+                  <span class="person-addr">{[
+                    t("admin.usesOf", { uses: inv.uses, max: inv.uses_max }),
+                    t("admin.expiresAt", { time: formatFull(inv.expires_at_ms, locale) }),
+                    inv.created_by ? t("admin.createdBy", { name: displayName(client, inv.created_by) }) : t("admin.createdByCli"),
+                  ].join(" · ")}</span>
+                </span>
+                <button type="button" class="btn btn-small" aria-label={t("admin.revokeNamed", { name: label })} onClick={() => setConfirming({
+                  title: t("admin.revokeInvitation"), text: t("admin.confirmRevokeInvitation", { name: label }), confirm: t("admin.revokeInvitation"), danger: true,
+                  run: async () => { await client.admin.revokeInvitation(domain, inv.id); await load(); },
+                })}>{t("admin.revoke")}</button>
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </>
+  );
+}
+
+// ---- Applications -------------------------------------------------------------------------------
+
+function ApplicationsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [list, setList] = useState<Application[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const load = () => client.admin.applications(domain).then((l) => { setList(l); setError(null); }, (e: unknown) => setError(errorText(e, t)));
+  useEffect(() => { void load(); }, [client, domain]);
+  const decide = async (account: AdminAccount, approve: boolean) => {
+    try {
+      await (approve ? client.admin.approve(account.account) : client.admin.reject(account.account));
+      toast(t(approve ? "admin.approved" : "admin.rejected", { name: account.display_name }), "info");
+    } catch (err) {
+      toast(errorText(err, t));
+    }
+    await load();
+  };
+  return (
+    <section class="card-section" aria-labelledby="adm-apps">
+      <div class="section-head">
+        <h2 id="adm-apps">{t("admin.pendingApplications", { count: list?.length ?? 0 })}</h2>
+        <button type="button" class="btn btn-small" onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+      </div>
+      {error && <p class="form-error" role="alert">{error}</p>}
+      {!list && !error && <Spinner label={t("common.loading")} />}
+      {list && list.length === 0 && <p class="muted">{t("admin.noApplications")}</p>}
+      <ul class="session-list" role="list" aria-label={t("admin.tabApplications")}>
+        {list?.map(({ account: a, applied_at_ms }) => (
+          <li key={a.account} class="session-row">
+            <Avatar name={a.display_name} seed={a.account} url={a.avatar} size={38} />
+            <span class="person-text">
+              <span class="person-name">{a.display_name}</span>
+              <span class="person-addr">{[a.account, a.email, t("admin.appliedAt", { time: formatFull(applied_at_ms, locale) })].filter(Boolean).join(" · ")}</span>
+            </span>
+            <span class="row-actions">
+              <button type="button" class="btn btn-small btn-primary" aria-label={t("admin.approveNamed", { name: a.display_name })} onClick={() => void decide(a, true)}>{t("admin.approve")}</button>
+              <button type="button" class="btn btn-small" aria-label={t("admin.rejectNamed", { name: a.display_name })} onClick={() => setConfirming({
+                title: t("admin.reject"), text: t("admin.confirmReject", { name: a.display_name }), confirm: t("admin.reject"), danger: true,
+                run: () => decide(a, false),
+              })}>{t("admin.reject")}</button>
+            </span>
+          </li>
+        ))}
+      </ul>
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </section>
+  );
+}
+
+// ---- LDAP -----------------------------------------------------------------------------------------
+
+const DEFAULT_ATTRIBUTES: LdapAttributes = { login: "uid", display_name: "cn", email: "mail", phone: "telephoneNumber", title: "title", manager: "manager" };
+const ATTRIBUTE_KEYS: (keyof LdapAttributes)[] = ["login", "display_name", "email", "phone", "title", "manager", "department"];
+
+interface LdapForm {
+  url: string; starttls: boolean; bind_dn: string; bind_password: string; base_dns: string; people_filter: string; disabled_filter: string;
+  attributes: Record<keyof LdapAttributes, string>; login_enabled: boolean; sync_interval_secs: string;
+}
+
+function formOf(source: LdapSource | null): LdapForm {
+  const attributes = { ...DEFAULT_ATTRIBUTES, department: "", ...(source?.attributes ?? {}) } as Record<keyof LdapAttributes, string>;
+  return {
+    url: source?.url ?? "", starttls: source?.starttls ?? false, bind_dn: source?.bind_dn ?? "", bind_password: "",
+    base_dns: (source?.base_dns ?? []).join("\n"), people_filter: source?.people_filter ?? "(objectClass=inetOrgPerson)",
+    disabled_filter: source?.disabled_filter ?? "", attributes, login_enabled: source?.login_enabled ?? false,
+    sync_interval_secs: String(source?.sync_interval_secs ?? 0),
+  };
+}
+
+function ldapError(err: unknown, t: (k: MessageKey, p?: Record<string, string | number>) => string): string {
+  if (isMagpieError(err)) {
+    if (err.code === "unavailable") return t("admin.ldapUnavailable");
+    if (err.code === "invalid_field" && err.field === "ldap") return t("admin.ldapRefused");
+    if (err.code === "invalid_field" && err.field) return t("admin.ldapBadField", { field: err.field });
+  }
+  return errorText(err, t);
+}
+
+function LdapAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [source, setSource] = useState<LdapSource | null | undefined>(undefined);
+  const [form, setForm] = useState<LdapForm>(formOf(null));
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tested, setTested] = useState<number | null>(null);
+  const [report, setReport] = useState<LdapSyncReport | null>(null);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const adopt = (s: LdapSource | null) => { setSource(s); setForm(formOf(s)); };
+  const load = () => client.admin.ldapSource(domain).then(adopt, (e: unknown) => {
+    if (isMagpieError(e) && e.code === "not_found") adopt(null);
+    else setError(errorText(e, t));
+  });
+  useEffect(() => { void load(); }, [client, domain]);
+
+  const set = <K extends keyof LdapForm>(key: K, value: LdapForm[K]) => setForm({ ...form, [key]: value });
+  const run = async (what: string, action: () => Promise<void>) => {
+    setBusy(what);
+    setError(null);
+    try { await action(); } catch (err) { setError(ldapError(err, t)); } finally { setBusy(null); }
+  };
+  const save = (e: Event) => {
+    e.preventDefault();
+    const interval = Math.round(Number(form.sync_interval_secs) || 0);
+    if (interval !== 0 && interval < 60) { setError(t("admin.ldapBadInterval")); return; }
+    const attributes = Object.fromEntries(ATTRIBUTE_KEYS.map((k) => [k, form.attributes[k].trim()]).filter(([, v]) => v)) as unknown as LdapAttributes;
+    const change: LdapSourceChange = {
+      url: form.url.trim(), starttls: form.starttls, bind_dn: form.bind_dn.trim(),
+      base_dns: form.base_dns.split("\n").map((s) => s.trim()).filter(Boolean),
+      ...(form.bind_password ? { bind_password: form.bind_password } : {}),
+      ...(form.people_filter.trim() ? { people_filter: form.people_filter.trim() } : {}),
+      ...(form.disabled_filter.trim() ? { disabled_filter: form.disabled_filter.trim() } : {}),
+      attributes: { ...DEFAULT_ATTRIBUTES, ...attributes }, login_enabled: form.login_enabled, sync_interval_secs: interval,
+    };
+    void run("save", async () => { adopt(await client.admin.setLdapSource(domain, change)); toast(t("common.saved"), "info"); });
+  };
+  if (source === undefined) return error ? <p class="form-error" role="alert">{error}</p> : <Spinner label={t("common.loading")} />;
+  const field = (id: keyof LdapForm & string, label: MessageKey, props: { placeholder?: string; type?: string; min?: number; required?: boolean; autoComplete?: string } = {}) => (
+    <div class="field">
+      <label for={`ldap-${id}`}>{t(label)}</label>
+      <input id={`ldap-${id}`} class="input" value={form[id] as string} autoCapitalize="none" spellcheck={false}
+        onInput={(e) => set(id, e.currentTarget.value as never)} {...props} />
+    </div>
+  );
+  return (
+    <>
+      <section class="card-section" aria-labelledby="adm-ldap-title">
+        <h2 id="adm-ldap-title">{t("admin.ldapTitle")}</h2>
+        <p class="muted small ldap-intro">{source ? t("admin.ldapConfigured") : t("admin.ldapNone")}</p>
+        <form class="stack" onSubmit={save}>
+          <div class="form-grid">
+            {field("url", "admin.ldapUrl", { placeholder: "ldaps://ldap.example.com:636", required: true })}
+            {field("bind_dn", "admin.ldapBindDn", { placeholder: "cn=magpie,ou=services,dc=example,dc=com" })}
+            {field("bind_password", "admin.ldapBindPassword", { type: "password", autoComplete: "new-password", placeholder: source?.bind_password_set ? t("admin.ldapPasswordKept") : "" })}
+            {field("sync_interval_secs", "admin.ldapInterval", { type: "number", min: 0 })}
+          </div>
+          <label class="check-row"><input type="checkbox" checked={form.starttls} onChange={(e) => set("starttls", e.currentTarget.checked)} /> {t("admin.ldapStarttls")}</label>
+          <div class="field">
+            <label for="ldap-base-dns">{t("admin.ldapBaseDns")}</label>
+            <textarea id="ldap-base-dns" class="input" rows={2} value={form.base_dns} spellcheck={false} placeholder="ou=people,dc=example,dc=com"
+              onInput={(e) => set("base_dns", e.currentTarget.value)} aria-describedby="ldap-base-dns-hint" />
+            <span id="ldap-base-dns-hint" class="muted small">{t("admin.ldapBaseDnsHint")}</span>
+          </div>
+          <div class="form-grid">
+            {field("people_filter", "admin.ldapPeopleFilter")}
+            {field("disabled_filter", "admin.ldapDisabledFilter", { placeholder: "(employeeType=former)" })}
+          </div>
+          <fieldset class="ldap-attributes">
+            <legend class="field-label">{t("admin.ldapAttributes")}</legend>
+            <div class="form-grid">
+              {ATTRIBUTE_KEYS.map((k) => (
+                <div class="field" key={k}>
+                  <label for={`ldap-attr-${k}`}>{t(`admin.ldapAttr.${k}`)}</label>
+                  <input id={`ldap-attr-${k}`} class="input" value={form.attributes[k]} spellcheck={false} autoCapitalize="none"
+                    placeholder={k === "department" ? t("admin.ldapDepartmentFromOus") : DEFAULT_ATTRIBUTES[k as Exclude<keyof LdapAttributes, "department">]}
+                    onInput={(e) => set("attributes", { ...form.attributes, [k]: e.currentTarget.value })} />
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          <label class="switch-row">
+            <span><strong>{t("admin.ldapLogin")}</strong><span class="muted small">{t("admin.ldapLoginHint")}</span></span>
+            <input type="checkbox" role="switch" checked={form.login_enabled} onChange={(e) => set("login_enabled", e.currentTarget.checked)} />
+          </label>
+          {error && <p class="form-error" role="alert">{error}</p>}
+          <div class="row-actions wrap">
+            <button type="submit" class="btn btn-primary" disabled={busy !== null || !form.url.trim()}>{t("admin.ldapSave")}</button>
+            {source && <>
+              <button type="button" class="btn" disabled={busy !== null} onClick={() => void run("test", async () => { setTested((await client.admin.testLdapSource(domain)).people); })}>
+                {busy === "test" ? t("admin.ldapTesting") : t("admin.ldapTest")}</button>
+              <button type="button" class="btn" disabled={busy !== null} onClick={() => void run("dry", async () => { setReport(await client.admin.syncLdap(domain, true)); })}>
+                {busy === "dry" ? t("admin.ldapSyncing") : t("admin.ldapDryRun")}</button>
+              <button type="button" class="btn" disabled={busy !== null} onClick={() => void run("sync", async () => { setReport(await client.admin.syncLdap(domain, false)); void load(); })}>
+                {busy === "sync" ? t("admin.ldapSyncing") : t("admin.ldapSyncNow")}</button>
+              <button type="button" class="btn btn-danger-ghost" disabled={busy !== null} onClick={() => setConfirming({
+                title: t("admin.ldapRemove"), text: t("admin.confirmLdapRemove"), confirm: t("admin.ldapRemove"), danger: true,
+                run: async () => { await client.admin.deleteLdapSource(domain); setReport(null); setTested(null); adopt(null); },
+              })}>{t("admin.ldapRemove")}</button>
+            </>}
+          </div>
+          {tested !== null && <p class="notice" role="status">{t("admin.ldapTestOk", { count: tested })}</p>}
+        </form>
+      </section>
+      {report && <SyncReport report={report} heading={report.dry_run ? t("admin.ldapDryRunReport") : t("admin.ldapSyncReport")} />}
+      {source?.last_sync && <LastSync last={source.last_sync} />}
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </>
+  );
+}
+
+function LastSync({ last }: { last: LdapLastSync }): JSX.Element {
+  const { t, locale } = useT();
+  return <SyncReport report={last} heading={last.at_ms ? t("admin.ldapLastSyncAt", { time: formatFull(last.at_ms, locale) }) : t("admin.ldapLastSync")} error={last.error} />;
+}
+
+const COUNTS: [keyof LdapSyncReport, MessageKey][] = [
+  ["people_seen", "admin.rPeopleSeen"], ["accounts_created", "admin.rCreated"], ["accounts_updated", "admin.rUpdated"],
+  ["accounts_disabled", "admin.rDisabled"], ["accounts_enabled", "admin.rEnabled"], ["departments_created", "admin.rDepartments"],
+  ["memberships_set", "admin.rJoined"], ["memberships_removed", "admin.rLeft"], ["skipped", "admin.rSkipped"],
+];
+
+const OPS: Record<string, MessageKey> = {
+  create_account: "admin.op.create_account", update_account: "admin.op.update_account", disable_account: "admin.op.disable_account",
+  enable_account: "admin.op.enable_account", create_department: "admin.op.create_department", join_department: "admin.op.join_department",
+  leave_department: "admin.op.leave_department", skip: "admin.op.skip",
+};
+
+function SyncReport({ report, heading, error }: { report: LdapSyncReport; heading: string; error?: string | undefined }): JSX.Element {
+  const { t } = useT();
+  const opLabel = (op: string): string => (op in OPS ? t(OPS[op]!) : op);
+  const detail = (c: LdapSyncReport["changes"][number]): ComponentChildren => [
+    c.account, c.display_name && `“${c.display_name}”`, c.department, c.title && `(${c.title})`, c.fields?.length ? c.fields.join(", ") : undefined,
+    c.dn, c.reason,
+  ].filter(Boolean).join(" · ");
+  return (
+    <section class="card-section" aria-label={heading}>
+      <h2>{heading}</h2>
+      {report.dry_run && <p class="notice">{t("admin.ldapDryRunNote")}</p>}
+      {error && <p class="form-error">{error}</p>}
+      <dl class="report-counts">
+        {COUNTS.map(([k, label]) => <div key={k}><dt>{t(label)}</dt><dd>{String(report[k])}</dd></div>)}
+      </dl>
+      {report.changes.length === 0
+        ? <p class="muted">{t("admin.ldapNoChanges")}</p>
+        : (
+          <table class="report-table">
+            <caption class="visually-hidden">{t("admin.ldapChanges")}</caption>
+            <thead><tr><th scope="col">{t("admin.ldapChange")}</th><th scope="col">{t("admin.ldapDetail")}</th></tr></thead>
+            <tbody>
+              {report.changes.map((c, i) => <tr key={i}><td>{opLabel(c.op)}</td><td>{detail(c)}</td></tr>)}
+            </tbody>
+          </table>
+        )}
+      {report.changes.length >= 200 && <p class="muted small">{t("admin.ldapFirstChanges")}</p>}
+    </section>
+  );
+}
