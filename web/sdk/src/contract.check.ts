@@ -112,10 +112,8 @@ export type Checks = [
   // ---- The organisation, registration and administration (§4, §5, §11) ---------------------
   Holds<Equals<RegistrationMode, S["RegistrationMode"]>>,
   Agree<Differ<ApplicationPending, Wire<S["ApplicationPending"]>>>,
-  // `email_verification` and `email_domains` are what the server is gaining (issue 15): the
-  // SDK reads them where a newer server sends them and compares all the rest.
-  Agree<Differ<Omit<DomainInfo, "email_verification" | "email_domains">, Wire<S["DomainInfo"]>>>,
-  Agree<Differ<Omit<DomainChange, "email_verification" | "email_domains">, Wire<S["UpdateDomainRequest"]>>>,
+  Agree<Differ<DomainInfo, Wire<S["DomainInfo"]>>>,
+  Agree<Differ<DomainChange, Wire<S["UpdateDomainRequest"]>>>,
   Agree<Differ<AdminAccount, Wire<S["AdminAccount"]>>>,
   Agree<Differ<Department, Wire<S["Department"]>>>,
   Agree<Differ<PathStep, Wire<S["PathStep"]>>>,
@@ -202,9 +200,9 @@ export type Checks = [
   Agree<Differ<Omit<Resolves<"setLdapSource">, "last_sync">, Wire<Answer<"admin_set_ldap_source">>>>,
   // `domains` resolves with the list's DomainInfos, which may say more (compared above).
   Holds<Equals<keyof Answer<"admin_list_domains">, "domains">>,
-  Agree<Differ<Omit<Resolves<"domains">[number], "email_verification" | "email_domains">, Wire<Answer<"admin_list_domains">["domains"][number]>>>,
+  Agree<Differ<Resolves<"domains">[number], Wire<Answer<"admin_list_domains">["domains"][number]>>>,
   // `updateDomain` resolves with a DomainInfo, which may say more (compared above).
-  Agree<Differ<Omit<Resolves<"updateDomain">, "email_verification" | "email_domains">, Wire<Answer<"admin_update_domain">>>>,
+  Agree<Differ<Resolves<"updateDomain">, Wire<Answer<"admin_update_domain">>>>,
   // `sync` resolves with a SyncResponse, compared above (its events as account events).
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,

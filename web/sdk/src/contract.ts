@@ -137,16 +137,15 @@ export interface LinkPreview {
 
 /** Who may register in a domain (§5 `POST /v1/auth/register`). */
 export type RegistrationMode = "closed" | "open" | "invitation" | "approval";
-/** A domain as its administrators see it. `email_verification` and `email_domains` come from
- * servers that verify new accounts' email addresses; older ones leave them out. */
+/** A domain as its administrators see it. */
 export interface DomainInfo {
   name: string; registration: RegistrationMode; direct_requires_friendship?: boolean; created_at_ms: number;
-  email_verification?: boolean; email_domains?: string[];
+  email_verification?: boolean; email_domains?: string[]; members_invite?: boolean;
 }
 /** A change to a domain's settings (`PATCH /v1/admin/domains/{domain}`); absent fields stay. */
 export interface DomainChange {
   registration?: RegistrationMode; direct_requires_friendship?: boolean;
-  email_verification?: boolean; email_domains?: string[];
+  email_verification?: boolean; email_domains?: string[]; members_invite?: boolean;
 }
 /** What registering in a domain takes, asked before signing up (`GET /v1/auth/domains/{domain}`,
  * no token). A domain that does not exist reads as `closed`. */
