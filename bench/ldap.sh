@@ -4,8 +4,9 @@
 # manager) and 500 groups of 40 (each person in two), one release server on SQLite, and
 # bench/ldap.py, which
 #
-#   1. times a full sync of it (wall time, and the server's CPU from /proc) and a second one
-#      that finds nothing to change;
+#   1. times a full sync of it (wall time, and the server's CPU from /proc), a second one that
+#      finds nothing to change, and, after one person in a hundred is renamed, an incremental
+#      sync and a full one;
 #   2. times directory browse (the tree, a department's first page of members, a person's card)
 #      and people search, each request after the last, 1,000 of each: p50 and p99.
 #

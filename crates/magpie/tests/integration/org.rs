@@ -258,3 +258,33 @@ async fn open_clients_of_the_domain_hear_that_the_organisation_changed() {
     assert_eq!(changes(&mut alice_live, false, 2).await, 2);
     assert_eq!(changes(&mut eve_live, true, 0).await, 1, "eve hears of her own domain's change only");
 }
+
+#[tokio::test]
+async fn administrators_set_a_persons_own_manager_shown_on_their_card() {
+    let server = TestServer::start().await;
+    assert!(server.admin(&["domain", "add", "acme.example"], "").await.status.success());
+    let admin = server.admin_user("boss").await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    server.create("chief@acme.example", &["--admin"]).await;
+    let chief = server.login("chief@acme.example").await;
+
+    admin.client.admin_set_manager("alice@localhost", Some("bob@localhost")).await.unwrap();
+    assert_eq!(alice.client.placements("alice@localhost").await.unwrap().manager.as_deref(), Some("bob@localhost"));
+    let ws = alice.connect().await;
+    assert_eq!(ws.placements("alice@localhost").await.unwrap().manager.as_deref(), Some("bob@localhost"));
+
+    // Bad input changes nothing: oneself, someone of another domain, a member's request.
+    let err = admin.client.admin_set_manager("alice@localhost", Some("alice@localhost")).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::InvalidField));
+    let err = admin.client.admin_set_manager("alice@localhost", Some("chief@acme.example")).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    let err = alice.client.admin_set_manager("alice@localhost", None).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    let err = chief.client.admin_set_manager("alice@localhost", None).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    assert_eq!(alice.client.placements("alice@localhost").await.unwrap().manager.as_deref(), Some("bob@localhost"));
+
+    admin.client.admin_set_manager("alice@localhost", None).await.unwrap();
+    assert_eq!(alice.client.placements("alice@localhost").await.unwrap().manager, None);
+}
