@@ -262,6 +262,11 @@ impl Client {
         self.call(Method::POST, "/v1/admin/domains", Some(&wire::CreateDomainRequest { name: name.into() })).await
     }
 
+    /// `GET /v1/admin/domains/{domain}`: the domain's settings.
+    pub async fn admin_domain(&self, domain: &str) -> Result<wire::DomainInfo> {
+        self.call(Method::GET, &format!("/v1/admin/domains/{}", encode(domain)), None::<&()>).await
+    }
+
     pub async fn admin_set_registration(&self, domain: &str, mode: wire::RegistrationMode) -> Result<wire::DomainInfo> {
         let req = wire::UpdateDomainRequest { registration: Some(mode), ..Default::default() };
         self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await

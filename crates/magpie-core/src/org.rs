@@ -145,7 +145,12 @@ impl Org {
         after: Option<&str>,
         limit: Option<usize>,
     ) -> Result<Vec<DepartmentMember>> {
-        self.department_in(caller.account.domain_id, id).await?;
+        // A department of the caller's domain; a server administrator's, of any domain.
+        match self.org.department(id).await? {
+            Some(d)
+                if d.domain_id == caller.account.domain_id || Actor::Account(caller).may_administer(d.domain_id) => {}
+            _ => return Err(Error::NotFound("department")),
+        }
         let after = after.map(LoginName::parse).transpose()?;
         let limit = limit.unwrap_or(MEMBERS_PAGE_LEN_DEFAULT);
         if !(1..=MEMBERS_PAGE_LEN_MAX).contains(&limit) {

@@ -212,7 +212,7 @@ pub fn app(state: AppState) -> Router {
         .route("/accounts", get(rest::search_accounts))
         .route("/accounts/{account}", get(rest::get_account))
         .route("/admin/domains", get(rest::admin_list_domains).post(rest::admin_create_domain))
-        .route("/admin/domains/{domain}", patch(rest::admin_update_domain))
+        .route("/admin/domains/{domain}", get(rest::admin_get_domain).patch(rest::admin_update_domain))
         .route(
             "/admin/domains/{domain}/invitations",
             get(rest::admin_list_invitations).post(rest::admin_create_invitation),

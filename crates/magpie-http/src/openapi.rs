@@ -18,7 +18,7 @@ use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
         rest::get_me, rest::update_me, rest::change_password,
         rest::list_sessions, rest::revoke_session,
         rest::search_accounts, rest::get_account,
-        rest::admin_list_domains, rest::admin_create_domain, rest::admin_update_domain,
+        rest::admin_list_domains, rest::admin_create_domain, rest::admin_get_domain, rest::admin_update_domain,
         rest::admin_list_accounts, rest::admin_create_account, rest::admin_get_account,
         rest::admin_disable_account, rest::admin_enable_account, rest::admin_revoke_sessions,
         rest::admin_list_invitations, rest::admin_create_invitation, rest::admin_revoke_invitation,

@@ -284,6 +284,18 @@ pub async fn admin_create_domain(
     Ok((StatusCode::CREATED, Json(convert::domain(&domain))))
 }
 
+/// `GET /v1/admin/domains/{domain}`: a domain's settings, for its administrators.
+#[utoipa::path(get, path = "/v1/admin/domains/{domain}", tag = "admin", security(("bearer" = [])),
+    params(("domain" = String, Path)),
+    responses((status = 200, body = wire::DomainInfo), (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_get_domain(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(domain): ApiPath<String>,
+) -> ApiResult<wire::DomainInfo> {
+    Ok(Json(convert::domain(&state.core.accounts.admin_domain(Actor::Account(&caller), &domain).await?)))
+}
+
 /// `PATCH /v1/admin/domains/{domain}`: changes a domain's settings (its admins).
 #[utoipa::path(patch, path = "/v1/admin/domains/{domain}", tag = "admin", security(("bearer" = [])),
     params(("domain" = String, Path)), request_body = wire::UpdateDomainRequest,

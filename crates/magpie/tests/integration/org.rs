@@ -180,6 +180,19 @@ async fn another_domains_organisation_is_invisible() {
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
     let err = chief.client.admin_create_department("localhost", &create("x", None)).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    let err = chief.client.department_members(ours.id, &Default::default()).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "a domain administrator reads only its own");
+    let err = chief.client.admin_domain("localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound));
+    assert_eq!(chief.client.admin_domain("acme.example").await.unwrap().name, "acme.example");
+
+    // A server administrator manages every domain: it reads their departments' people.
+    server.create("root", &["--server-admin"]).await;
+    let root = server.login("root@localhost").await;
+    chief.client.admin_set_department_member(theirs.id, "eve@acme.example", Some("工程师")).await.unwrap();
+    let people = root.client.department_members(theirs.id, &Default::default()).await.unwrap().members;
+    assert_eq!(people.iter().map(|m| m.profile.account.as_str()).collect::<Vec<_>>(), ["eve@acme.example"]);
+    assert_eq!(root.client.admin_domain("acme.example").await.unwrap().name, "acme.example");
 }
 
 #[tokio::test]
