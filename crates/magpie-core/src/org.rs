@@ -456,13 +456,6 @@ impl Org {
         Ok(department)
     }
 
-    async fn department_in(&self, domain: DomainId, id: DepartmentId) -> Result<Department> {
-        match self.org.department(id).await? {
-            Some(d) if d.domain_id == domain => Ok(d),
-            _ => Err(Error::NotFound("department")),
-        }
-    }
-
     /// An account of `domain` by its address; `not_found` naming `what` otherwise.
     async fn account_in(&self, domain: DomainId, addr: &str, what: &'static str) -> Result<AccountId> {
         let addr = AccountAddr::parse(addr)?;
