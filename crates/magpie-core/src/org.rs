@@ -162,15 +162,7 @@ impl Org {
     /// The departments of a person of the caller's domain, with their paths, titles and
     /// managers.
     pub async fn placements(&self, caller: &Principal, addr: &str) -> Result<Vec<Placement>> {
-        let addr = AccountAddr::parse(addr)?;
-        if addr.domain != caller.account.addr.domain {
-            return Err(Error::NotFound("account"));
-        }
-        let account = self
-            .accounts
-            .account_by_name(caller.account.domain_id, &addr.name)
-            .await?
-            .ok_or(Error::NotFound("account"))?;
+        let account = self.person_of_callers_domain(caller, addr).await?;
         let mine = self.org.departments_of(account.id).await?;
         if mine.is_empty() {
             return Ok(vec![]);
@@ -186,18 +178,19 @@ impl Org {
         Ok(out)
     }
 
-    /// A person's own manager (the directory's `manager`, or what an administrator set), for
-    /// the person's card beside their departments' managers.
-    pub async fn manager_of(&self, caller: &Principal, addr: &str) -> Result<Option<AccountAddr>> {
+    /// An account of the caller's domain by its address; `not_found` for any other.
+    async fn person_of_callers_domain(&self, caller: &Principal, addr: &str) -> Result<Account> {
         let addr = AccountAddr::parse(addr)?;
         if addr.domain != caller.account.addr.domain {
             return Err(Error::NotFound("account"));
         }
-        let account = self
-            .accounts
-            .account_by_name(caller.account.domain_id, &addr.name)
-            .await?
-            .ok_or(Error::NotFound("account"))?;
+        self.accounts.account_by_name(caller.account.domain_id, &addr.name).await?.ok_or(Error::NotFound("account"))
+    }
+
+    /// A person's own manager (the directory's `manager`, or what an administrator set), for
+    /// the person's card beside their departments' managers.
+    pub async fn manager_of(&self, caller: &Principal, addr: &str) -> Result<Option<AccountAddr>> {
+        let account = self.person_of_callers_domain(caller, addr).await?;
         let manager = self.org.manager_of(account.id).await?;
         self.addr_of(manager).await
     }
