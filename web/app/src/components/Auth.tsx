@@ -6,7 +6,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import {
-  type ChatClient, type DomainRegistration, browserStorage, domainRegistration, isMissingEndpoint, login, requestEmailCode,
+  type ChatClient, type SignupInfo, browserStorage, domainRegistration, isMissingEndpoint, login, requestEmailCode,
   requestPasswordReset, resetPassword, signUp,
 } from "@magpie/sdk";
 import { type Locale, type MessageKey, type Translate, locales, setLocale } from "../i18n/index.ts";
@@ -51,11 +51,11 @@ type View =
 
 /** What the server said of a domain's registration: `undefined` while asking (or before an
  * address is typed), `null` when the server cannot say. */
-type Registration = DomainRegistration | null | undefined;
+type Registration = SignupInfo | null | undefined;
 
 /** Asks what registering in `domain` takes, once per domain and a moment after typing stops. */
 function useRegistration(domain: string | undefined): Registration {
-  const [known, setKnown] = useState<Record<string, DomainRegistration | null>>({});
+  const [known, setKnown] = useState<Record<string, SignupInfo | null>>({});
   useEffect(() => {
     if (!domain || domain in known) return;
     let live = true;
