@@ -174,6 +174,19 @@ test("a domain without a directory source says so, and a source that cannot be r
   expect(source.attributes.login).toBe("uid");
   expect((await refusal(admin.admin.testLdapSource("localhost"))).code).toBe("unavailable");
   expect((await refusal(admin.admin.syncLdap("localhost", true))).code).toBe("unavailable");
+  // A dry run is not kept; a real sync is, also one that failed, with when and why.
+  expect((await admin.admin.ldapSource("localhost")).last_sync).toBeUndefined();
+  expect((await refusal(admin.admin.syncLdap("localhost", false, { incremental: true }))).code).toBe("unavailable");
+  const kept = (await admin.admin.ldapSource("localhost")).last_sync;
+  expect(kept).toEqual({ at_ms: expect.any(Number), incremental: expect.any(Boolean), error: expect.any(String) });
+  expect(kept?.report).toBeUndefined();
+
+  // Groups are followed with the settings given, the defaults filling the rest; left out, none.
+  const withGroups = await admin.admin.setLdapSource("localhost", {
+    url: "ldap://127.0.0.1:1", base_dns: ["ou=people,dc=example,dc=com"], groups: { base_dns: ["ou=groups,dc=example,dc=com"] },
+  });
+  expect(withGroups.groups?.base_dns).toEqual(["ou=groups,dc=example,dc=com"]);
+  expect((await admin.admin.setLdapSource("localhost", { url: "ldap://127.0.0.1:1", base_dns: ["ou=people,dc=example,dc=com"] })).groups).toBeUndefined();
   await admin.admin.deleteLdapSource("localhost");
   expect((await refusal(admin.admin.ldapSource("localhost"))).code).toBe("not_found");
 });
