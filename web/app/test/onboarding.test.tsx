@@ -91,6 +91,27 @@ describe("registration", () => {
     expect(text(root.querySelector('[role="alert"]'))).toBe("Enter your email address and the code sent to it.");
   });
 
+  it("asks for an address, and no code, where the domain limits addresses but does not verify them", async () => {
+    const seen = serve({
+      "GET /v1/auth/domains/acme.example": domainAnswer("open", { email_domains: ["acme.com"] }),
+      "POST /v1/auth/register": { status: 422, body: { error: { code: "invalid_field", message: "email", field: "email" } } },
+    });
+    mount(<AuthScreen onSignedIn={() => {}} />);
+    click("Create an account");
+    type("Account", "ann@acme.example");
+    await until(() => label("Email"), "the email field");
+    expect(label("Verification code")).toBeUndefined();
+    expect(button("Send code")).toBeUndefined();
+    type("Password", "plum lantern orbit ann");
+    act(() => { root.querySelector("form")!.requestSubmit(); });
+    expect(text(root.querySelector('[role="alert"]'))).toBe("Enter your email address.");
+    type("Email", "ann@acme.com");
+    act(() => { root.querySelector("form")!.requestSubmit(); });
+    await until(() => seen.some((r) => r.path === "/v1/auth/register"), "the registration");
+    expect(seen.find((r) => r.path === "/v1/auth/register")?.body).toMatchObject({ account: "ann@acme.example", email: "ann@acme.com" });
+    expect(seen.find((r) => r.path === "/v1/auth/register")?.body).not.toHaveProperty("email_code");
+  });
+
   it("offers the invitation field as optional where the server cannot say what a domain needs", async () => {
     serve({});
     mount(<AuthScreen onSignedIn={() => {}} />, new FakeClient(), "zh");

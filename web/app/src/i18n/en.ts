@@ -922,4 +922,5 @@ export const en = {
   "invite.badBounds": "An invitation from a member lets at most {max} people in, for at most 30 days.",
   "invite.notAllowed": "Your domain doesn't let members invite people.",
   "invite.tooMany": "You have 20 live invitations: revoke one first.",
+  "auth.emailRequired": "Enter your email address.",
 };

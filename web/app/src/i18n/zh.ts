@@ -924,4 +924,5 @@ export const zh: Record<MessageKey, string> = {
   "invite.badBounds": "成员的邀请最多让 {max} 人注册，最长 30 天。",
   "invite.notAllowed": "你所在的域不允许成员邀请。",
   "invite.tooMany": "你已有 20 个有效邀请，请先撤销一个。",
+  "auth.emailRequired": "请输入邮箱地址。",
 };
