@@ -55,10 +55,12 @@ export async function newContext(
   return context;
 }
 
-export const test = base.extend<{ server: TestServer }>({
-  // eslint-disable-next-line no-empty-pattern
-  server: async ({}, use) => {
-    const server = await startServer();
+export const test = base.extend<{ server: TestServer; serverEnv: Record<string, string> }>({
+  // More environment for the test's server, e.g. `test.use({ serverEnv: mailServerEnv() })`
+  // (mail.ts) for a server that mails through the test SMTP server.
+  serverEnv: [{}, { option: true }],
+  server: async ({ serverEnv }, use) => {
+    const server = await startServer({ env: serverEnv });
     await use(server);
     await server.stop();
   },

@@ -4,7 +4,7 @@ import type {
   LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
   Thread, ThreadView, UploadProgress,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
-  Department, DepartmentMatch, DepartmentMember, DomainAdmin, Placement,
+  CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -156,14 +156,27 @@ export class FakeClient implements ChatClient {
   /** The organisation: the tree, the people of each department, and where people sit. */
   departmentList: Department[] = [];
   departmentPeople = new Map<number, DepartmentMember[]>();
-  placementsOf = new Map<string, Placement[]>();
+  placementsOf = new Map<string, Placements>();
   async departments(): Promise<Department[]> { return this.departmentList; }
   async departmentMembers(department: number): Promise<DepartmentMember[]> { return this.departmentPeople.get(department) ?? []; }
-  async placements(account: string): Promise<Placement[]> { return this.placementsOf.get(account) ?? []; }
+  async placements(account: string): Promise<Placements> { return this.placementsOf.get(account) ?? { departments: [] }; }
   async searchDepartments(q: string): Promise<DepartmentMatch[]> {
     return this.departmentList.filter((d) => d.name.includes(q)).map((d) => ({ department: d.id, path: [{ id: d.id, name: d.name }], matched: "name" }));
   }
   admin: DomainAdmin = new Proxy({} as DomainAdmin, { get: () => no });
+  /** The caller's own invitations, newest first, as the server would keep them. */
+  invitationList: Invitation[] = [];
+  async myInvitations(): Promise<Invitation[]> { return this.invitationList; }
+  async createInvitation(request: NewInvitation): Promise<CreatedInvitation> {
+    const id = this.invitationList.length + 1;
+    const invitation: Invitation = {
+      id, uses: 0, uses_max: request.uses_max ?? 1, expires_at_ms: Date.now() + (request.ttl_secs ?? 604_800) * 1000, created_at_ms: Date.now(),
+      created_by: this.me.account, ...(request.note ? { note: request.note } : {}),
+    };
+    this.invitationList = [invitation, ...this.invitationList];
+    return { invitation, code: `inv_${id}` };
+  }
+  async revokeInvitation(id: number): Promise<void> { this.invitationList = this.invitationList.filter((i) => i.id !== id); }
   async searchFiles(): Promise<SearchFilesPage> { return { results: [], total: 0 }; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}

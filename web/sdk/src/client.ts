@@ -7,7 +7,7 @@ import type {
   AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
-  Department, DepartmentMatch, DepartmentMember, DomainAdmin, Placement,
+  CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -1148,7 +1148,7 @@ export class MagpieClient implements ChatClient {
     this.remember(members.map((m) => m.profile));
     return members;
   }
-  placements(account: string): Promise<Placement[]> {
+  placements(account: string): Promise<Placements> {
     return this.rest.placements(account);
   }
   searchDepartments(q: string, limit?: number): Promise<DepartmentMatch[]> {
@@ -1156,6 +1156,18 @@ export class MagpieClient implements ChatClient {
   }
   get admin(): DomainAdmin {
     return this.rest;
+  }
+
+  // ---- Invitations by members (§5) --------------------------------------------------------
+
+  myInvitations(): Promise<Invitation[]> {
+    return this.rest.myInvitations();
+  }
+  createInvitation(invitation: NewInvitation): Promise<CreatedInvitation> {
+    return this.rest.createMyInvitation(invitation);
+  }
+  revokeInvitation(id: number): Promise<void> {
+    return this.rest.revokeMyInvitation(id);
   }
 
   // ---- People -----------------------------------------------------------------------------

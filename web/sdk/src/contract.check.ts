@@ -17,14 +17,15 @@ import type {
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
   SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
-  DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult,
-  NewDepartment, NewInvitation, PathStep, Placement, RegistrationMode,
+  DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange,
+  LdapSyncReport, LdapTestResult, NewDepartment, NewInvitation, PathStep, Placement, Placements, RegistrationMode, SignupInfo, CodeSent,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
-  CreateConversationRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, ProfileChange, RevokeReason,
+  CreateConversationRequest, EmailCodeRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, MailLanguage,
+  PasswordResetCodeRequest, PasswordResetRequest, ProfileChange, RegisterRequest, RevokeReason,
   ScheduleRequest, SearchFilesQuery, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
@@ -47,6 +48,19 @@ export type Checks = [
   Agree<Differ<ProfileChange, Wire<S["UpdateProfileRequest"]>>>,
   // ChatClient.updateMe takes the fields that the app edits: a part of the request.
   Agree<Differ<UpdateMe, Pick<Wire<S["UpdateProfileRequest"]>, keyof UpdateMe>>>,
+  // Before a session: what a domain's registration takes, mailed codes, password resets. The
+  // document calls `lang` any string (anything but `zh…` is English); the SDK sends `zh` or `en`.
+  Agree<Differ<SignupInfo, Wire<S["SignupInfo"]>>>,
+  Agree<Differ<CodeSent, Wire<S["CodeSent"]>>>,
+  Agree<Differ<Omit<RegisterRequest, "lang">, Wire<Omit<S["RegisterRequest"], "lang">>>>,
+  Agree<Differ<Omit<EmailCodeRequest, "lang">, Wire<Omit<S["EmailCodeRequest"], "lang">>>>,
+  Agree<Differ<Omit<PasswordResetCodeRequest, "lang">, Wire<Omit<S["PasswordResetCodeRequest"], "lang">>>>,
+  Agree<Differ<PasswordResetRequest, Wire<S["PasswordResetRequest"]>>>,
+  Holds<Equals<Pick<Wire<S["RegisterRequest"]>, "lang">, { lang?: string }>>,
+  Holds<Equals<Pick<Wire<S["EmailCodeRequest"]>, "lang">, { lang?: string }>>,
+  Holds<Equals<Pick<Wire<S["PasswordResetCodeRequest"]>, "lang">, { lang?: string }>>,
+  Holds<Subset<MailLanguage, string>>,
+  Holds<Equals<keyof RegisterRequest, keyof S["RegisterRequest"]>>,
 
   // ---- Conversations and messages (§7) ----------------------------------------------------
   Holds<Equals<ConversationKind, S["ConversationKind"]>>,
@@ -119,10 +133,13 @@ export type Checks = [
   Agree<Differ<PathStep, Wire<S["PathStep"]>>>,
   Agree<Differ<DepartmentMember, Wire<S["DepartmentMember"]>>>,
   Agree<Differ<Placement, Wire<S["Placement"]>>>,
+  Agree<Differ<Placements, Wire<S["Placements"]>>>,
+  // The manager is sent as `null` to clear it, which the document's nullable Option says.
+  Holds<Equals<{ manager: Parameters<RestClient["setManager"]>[1] }, Pick<Required<S["SetManagerRequest"]>, "manager">>>,
   Agree<Differ<DepartmentMatch, Wire<S["DepartmentFound"]>>>,
   Agree<Differ<NewDepartment, Wire<S["CreateDepartmentRequest"]>>>,
   // `parent` and `manager` are sent as `null` to move a department to the top or clear its
-  // manager, which the document's nullable Options say.
+  // manager, which the document's nullable Options say; `chat` is a plain optional boolean.
   Agree<Differ<DepartmentChange, Flat<Wire<Omit<S["UpdateDepartmentRequest"], "parent" | "manager">> & Pick<S["UpdateDepartmentRequest"], "parent" | "manager">>>>,
   Agree<Differ<Invitation, Wire<S["InvitationInfo"]>>>,
   Agree<Differ<NewInvitation, Wire<S["CreateInvitationRequest"]>>>,
@@ -131,8 +148,9 @@ export type Checks = [
   Agree<Differ<LdapAttributes, Wire<S["LdapAttributes"]>>>,
   Agree<Differ<LdapChange, Wire<S["LdapChange"]>>>,
   Agree<Differ<LdapSyncReport, Wire<S["LdapSyncReport"]>>>,
-  // `last_sync` is what the server is gaining (issue 15).
-  Agree<Differ<Omit<LdapSource, "last_sync">, Wire<S["LdapSource"]>>>,
+  Agree<Differ<LdapLastSync, Wire<S["LdapLastSync"]>>>,
+  Agree<Differ<LdapGroupMap, Wire<S["LdapGroupMap"]>>>,
+  Agree<Differ<LdapSource, Wire<S["LdapSource"]>>>,
   Agree<Differ<LdapSourceChange, Wire<S["SetLdapSourceRequest"]>>>,
   Agree<Differ<LdapTestResult, Wire<S["LdapTestResult"]>>>,
 
@@ -195,9 +213,12 @@ export type Checks = [
   // `register` resolves with a LoginResponse, or (`202`) the account that applied for approval.
   Holds<Equals<Resolves<"register">, Wire<S["LoginResponse"]> | Wire<S["ApplicationPending"]>>>,
   Holds<Equals<operations["register"]["responses"][202]["content"]["application/json"], S["ApplicationPending"]>>,
-  // `ldapSource` resolves with a LdapSource, which may hold the last sync (compared above).
-  Agree<Differ<Omit<Resolves<"ldapSource">, "last_sync">, Wire<Answer<"admin_get_ldap_source">>>>,
-  Agree<Differ<Omit<Resolves<"setLdapSource">, "last_sync">, Wire<Answer<"admin_set_ldap_source">>>>,
+  // The invitation methods of ChatClient are RestClient's member invitations (compared below).
+  Holds<Equals<ReturnType<ChatClient["myInvitations"]>, ReturnType<RestClient["myInvitations"]>>>,
+  Holds<Equals<ReturnType<ChatClient["createInvitation"]>, ReturnType<RestClient["createMyInvitation"]>>>,
+  Holds<Equals<Parameters<ChatClient["createInvitation"]>, Parameters<RestClient["createMyInvitation"]>>>,
+  Holds<Equals<ReturnType<ChatClient["revokeInvitation"]>, ReturnType<RestClient["revokeMyInvitation"]>>>,
+  Holds<Equals<ReturnType<ChatClient["placements"]>, ReturnType<RestClient["placements"]>>>,
   // `domains` resolves with the list's DomainInfos, which may say more (compared above).
   Holds<Equals<keyof Answer<"admin_list_domains">, "domains">>,
   Agree<Differ<Resolves<"domains">[number], Wire<Answer<"admin_list_domains">["domains"][number]>>>,
@@ -207,7 +228,7 @@ export type Checks = [
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync" | "register" | "domains" | "updateDomain" | "ldapSource" | "setLdapSource">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync" | "register" | "domains" | "updateDomain">>,
 ];
 
 /** The account event kinds that Replica.applyAccountEvent acts on by name. */
@@ -288,9 +309,14 @@ interface RestAnswers {
   adminAccount: "admin_get_account"; createDepartment: "admin_create_department";
   updateDepartment: "admin_update_department"; deleteDepartment: "admin_delete_department";
   setDepartmentMember: "admin_set_department_member"; removeDepartmentMember: "admin_remove_department_member";
+  setManager: "admin_set_manager";
   createInvitation: "admin_create_invitation"; revokeInvitation: "admin_revoke_invitation"; approve: "admin_approve_account";
   reject: "admin_reject_account";
+  ldapSource: "admin_get_ldap_source"; setLdapSource: "admin_set_ldap_source";
   deleteLdapSource: "admin_delete_ldap_source"; testLdapSource: "admin_test_ldap_source"; syncLdap: "admin_sync_ldap";
+  placements: "placements"; createMyInvitation: "create_my_invitation"; revokeMyInvitation: "revoke_my_invitation";
+  signupInfo: "signup_info"; requestEmailCode: "email_code"; requestPasswordReset: "password_reset_code";
+  resetPassword: "password_reset";
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */
@@ -303,21 +329,23 @@ interface RestListAnswers {
   scheduled: ["list_scheduled", "scheduled"]; conversationScheduled: ["list_conversation_scheduled", "scheduled"];
   searchPeople: ["search_people", "results"]; searchGroups: ["search_groups", "results"];
   departments: ["department_tree", "departments"]; departmentMembers: ["department_members", "members"];
-  placements: ["placements", "departments"]; searchDepartments: ["search_departments", "results"];
+  searchDepartments: ["search_departments", "results"]; myInvitations: ["list_my_invitations", "invitations"];
   departmentTree: ["admin_department_tree", "departments"]; invitations: ["admin_list_invitations", "invitations"];
   applications: ["admin_list_applications", "applications"];
 }
 
-/** The JSON body of an operation's success (200 or 201), or void for a 204. */
+/** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */
 type Answer<Op extends keyof operations> = operations[Op]["responses"] extends {
   200: { content: { "application/json": infer Body } };
 }
   ? Body
   : operations[Op]["responses"] extends { 201: { content: { "application/json": infer Body } } }
     ? Body
-    : operations[Op]["responses"] extends { 204: unknown }
-      ? void
-      : never;
+    : operations[Op]["responses"] extends { 202: { content: { "application/json": infer Body } } }
+      ? Body
+      : operations[Op]["responses"] extends { 204: unknown }
+        ? void
+        : never;
 
 type Resolves<M extends keyof RestClient> = RestClient[M] extends (...args: never[]) => Promise<infer T> ? T : never;
 

@@ -148,12 +148,17 @@ export interface DomainChange {
   email_verification?: boolean; email_domains?: string[]; members_invite?: boolean;
 }
 /** What registering in a domain takes, asked before signing up (`GET /v1/auth/domains/{domain}`,
- * no token). A domain that does not exist reads as `closed`. */
-export interface DomainRegistration {
-  name: string; registration: RegistrationMode; email_verification: boolean; email_domains: string[]; password_reset: boolean;
+ * no token). A domain that does not exist reads as `closed`. `password_reset`: whether this
+ * server mails password-reset codes; `members_invite`: whether the domain's members (not only
+ * its administrators) may make invitation codes. */
+export interface SignupInfo {
+  domain: string; registration: RegistrationMode; email_verification: boolean; email_domains: string[]; password_reset: boolean;
+  members_invite: boolean;
 }
-/** `POST /v1/auth/email-code`: a code is on its way. */
-export interface EmailCodeSent { expires_in_secs: number; resend_after_secs: number }
+/** `POST /v1/auth/email-code` and `POST /v1/auth/password-reset/code`: a code is on its way (or,
+ * for a reset, would be: the answer is the same whether or not the account has an email). It
+ * stays good for `expires_in_secs`; another may be asked for after `resend_after_secs`. */
+export interface CodeSent { expires_in_secs: number; resend_after_secs: number }
 /** `POST /v1/auth/register` in a domain whose registration needs approval (`202`). */
 export interface ApplicationPending { account: string }
 
@@ -161,17 +166,24 @@ export interface ApplicationPending { account: string }
  * and in every department below it. */
 export interface Department {
   id: number; parent?: number; name: string; position: number; manager?: string; member_count: number; total_count: number;
+  /** Its chat, if it has one: a group whose members follow the department's people (§11 "Department chats"). */
+  chat?: number;
 }
 /** One step of a department's path from the top of the tree. */
 export interface PathStep { id: number; name: string }
 export interface DepartmentMember { profile: Profile; title?: string }
 /** A department a person is in, with the path to it, their title there and its manager. */
 export interface Placement { department: number; path: PathStep[]; title?: string; manager?: string }
+/** Where a person sits (`GET /v1/org/people/{account}`): each department they are in, and their
+ * own manager (from the directory, or set by an administrator), which may be none of the
+ * departments' managers. */
+export interface Placements { departments: Placement[]; manager?: string }
 /** A department found by name, its pinyin or initials. */
 export interface DepartmentMatch { department: number; path: PathStep[]; matched: SearchMatch }
 export interface NewDepartment { name: string; parent?: number; position?: number; manager?: string }
-/** `parent: null` moves it to the top of the tree, `manager: null` clears its manager. */
-export interface DepartmentChange { name?: string; parent?: number | null; position?: number; manager?: string | null }
+/** `parent: null` moves it to the top of the tree, `manager: null` clears its manager; `chat`
+ * `true` makes its chat (with everyone in it), `false` dissolves it. */
+export interface DepartmentChange { name?: string; parent?: number | null; position?: number; manager?: string | null; chat?: boolean }
 
 /** An account as its administrators see it. */
 export interface AdminAccount extends Profile { role: Me["role"]; disabled: boolean; created_at_ms: number }
@@ -188,27 +200,40 @@ export interface Application { account: AdminAccount; applied_at_ms: number }
 export interface LdapAttributes {
   login: string; display_name: string; email: string; phone: string; title: string; manager: string; department?: string;
 }
-/** One change of a directory sync. */
+/** One change of a directory sync. `op` is one of those §11.4 lists (a newer server may send
+ * others); `group` names a group (for `rename_group` the new name, `from` the old one);
+ * `manager` is `set_manager`'s new manager, absent when cleared. */
 export interface LdapChange {
   op: string; account?: string; department?: string; display_name?: string; dn?: string; fields?: string[]; reason?: string; title?: string;
+  group?: string; from?: string; manager?: string;
 }
+/** What a sync did (or, dry, would do). The group and manager counts and `incremental` are left
+ * out by servers that predate directory groups, and so by a report such a server kept. */
 export interface LdapSyncReport {
   dry_run: boolean; people_seen: number; accounts_created: number; accounts_updated: number; accounts_disabled: number;
   accounts_enabled: number; departments_created: number; memberships_set: number; memberships_removed: number; skipped: number;
   changes: LdapChange[];
+  incremental?: boolean; managers_set?: number; groups_seen?: number; groups_created?: number; groups_renamed?: number;
+  groups_dissolved?: number; group_members_added?: number; group_members_removed?: number;
 }
-/** The last sync's report as a newer server keeps it, with when it ran where it says. */
-export type LdapLastSync = LdapSyncReport & { at_ms?: number; error?: string };
-/** A domain's directory source, without its password. `last_sync` comes from newer servers. */
+/** The last real (not dry) sync of a domain: when it ended, whether it was incremental, and the
+ * report it answered or the error it failed with. */
+export interface LdapLastSync { at_ms: number; incremental: boolean; error?: string; report?: LdapSyncReport }
+/** Which directory groups a source follows, each as a Magpie group (§11.4): where they are
+ * searched (the source's `base_dns` when empty), the filter, the attributes that list members
+ * and the one that names a group. `{}` follows groups with all the defaults. */
+export interface LdapGroupMap { base_dns?: string[]; filter?: string; member_attributes?: string[]; name?: string }
+/** A domain's directory source, without its password. */
 export interface LdapSource {
   url: string; starttls: boolean; bind_dn: string; bind_password_set: boolean; base_dns: string[]; people_filter: string;
   disabled_filter?: string; attributes: LdapAttributes; login_enabled: boolean; sync_interval_secs: number;
-  last_sync?: LdapLastSync;
+  groups?: LdapGroupMap; last_sync?: LdapLastSync;
 }
-/** `PUT /v1/admin/domains/{domain}/ldap`: a missing `bind_password` keeps the stored one. */
+/** `PUT /v1/admin/domains/{domain}/ldap`: a missing `bind_password` keeps the stored one; a
+ * missing `groups` follows no groups. */
 export interface LdapSourceChange {
   url: string; starttls?: boolean; bind_dn?: string; bind_password?: string; base_dns: string[]; people_filter?: string;
-  disabled_filter?: string; attributes?: LdapAttributes; login_enabled?: boolean; sync_interval_secs?: number;
+  disabled_filter?: string; attributes?: LdapAttributes; login_enabled?: boolean; sync_interval_secs?: number; groups?: LdapGroupMap;
 }
 export interface LdapTestResult { people: number }
 
@@ -227,6 +252,9 @@ export interface DomainAdmin {
   /** Puts a person in a department, or changes their title there. */
   setDepartmentMember(id: number, account: string, title?: string): Promise<void>;
   removeDepartmentMember(id: number, account: string): Promise<void>;
+  /** Sets a person's own manager (an address of their domain), or with `null` clears it. A person
+   * from the directory gets the directory's manager again at the next sync. */
+  setManager(account: string, manager: string | null): Promise<void>;
   invitations(domain: string): Promise<Invitation[]>;
   createInvitation(domain: string, invitation: NewInvitation): Promise<CreatedInvitation>;
   revokeInvitation(domain: string, id: number): Promise<void>;
@@ -238,7 +266,8 @@ export interface DomainAdmin {
   setLdapSource(domain: string, source: LdapSourceChange): Promise<LdapSource>;
   deleteLdapSource(domain: string): Promise<void>;
   testLdapSource(domain: string): Promise<LdapTestResult>;
-  syncLdap(domain: string, dryRun: boolean): Promise<LdapSyncReport>;
+  /** A full sync, or with `incremental` one of only what changed since the last (§11.4). */
+  syncLdap(domain: string, dryRun: boolean, options?: { incremental?: boolean }): Promise<LdapSyncReport>;
 }
 
 export interface FileInfo {
@@ -524,12 +553,22 @@ export interface ChatClient {
   departments(): Promise<Department[]>;
   /** A page of a department's people by login name (after `after`); fewer than `limit` on the last. */
   departmentMembers(department: number, page?: { after?: string; limit?: number }): Promise<DepartmentMember[]>;
-  /** The departments a person is in, with their paths, titles and managers. */
-  placements(account: string): Promise<Placement[]>;
+  /** The departments a person is in, with their paths, titles and managers, and the person's own manager. */
+  placements(account: string): Promise<Placements>;
   /** Departments by name, pinyin or initials, best first. */
   searchDepartments(q: string, limit?: number): Promise<DepartmentMatch[]>;
   /** Administration of a domain, for its `domain_admin`s and `server_admin`s. */
   readonly admin: DomainAdmin;
+
+  // Invitations by members (§5 "Invitations and applications"): where the domain's
+  // `members_invite` is on, any member invites people to their own domain (at most 10 uses and
+  // 30 days each, 20 live at once); elsewhere `forbidden`. Administrators may too.
+  /** The caller's own invitations that are not revoked, newest first. */
+  myInvitations(): Promise<Invitation[]>;
+  /** Makes an invitation to the caller's domain; its code is in the answer only. */
+  createInvitation(invitation: NewInvitation): Promise<CreatedInvitation>;
+  /** Revokes one of the caller's invitations (`not_found` for another's). */
+  revokeInvitation(id: number): Promise<void>;
 
   // People
   /** From the cache; fetches it in the background when missing, unless `fetch` is false. */
@@ -571,7 +610,7 @@ export interface ChatClient {
  *   register(baseUrl, account, password, opts?: { displayName?, device?, invitation?, email?, emailCode?, lang?, storage? }): Promise<ChatClient>
  *     (fails with approval_pending where the domain's registration needs approval)
  *   signUp(baseUrl, account, password, opts?): Promise<{ kind: "signed_in", client } | { kind: "pending", account }>
- *   domainRegistration(baseUrl, domain): Promise<DomainRegistration | null>   // null: the server cannot say
+ *   domainRegistration(baseUrl, domain): Promise<SignupInfo | null>   // null: the server cannot say
  *   requestEmailCode(baseUrl, domain, email, lang?), requestPasswordReset(baseUrl, account, lang?),
  *   resetPassword(baseUrl, account, code, newPassword)
  *   resume(baseUrl, storage?): Promise<ChatClient | null>   // from a stored token; null when none or dead

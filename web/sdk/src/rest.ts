@@ -9,11 +9,11 @@ import type {
   SharedPage, StickerPack, Thread, ThreadPage,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
-  NewInvitation, Placement,
+  NewInvitation, Placements, CodeSent, SignupInfo,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
-  CreateConversationRequest, EntryPage, FileLink, GroupChange, HistoryQuery, ProfileChange, ScheduleRequest,
+  CreateConversationRequest, EmailCodeRequest, MailLanguage, RegisterRequest, EntryPage, FileLink, GroupChange, HistoryQuery, PasswordResetCodeRequest, PasswordResetRequest, ProfileChange, ScheduleRequest,
   SearchFilesQuery, SearchMessagesQuery, SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
@@ -27,7 +27,7 @@ type Query = Record<string, string | number | undefined>;
 
 /** The optional fields of a registration (§5 `POST /v1/auth/register`). */
 export interface RegisterOptions {
-  displayName?: string; device?: string; invitation?: string; email?: string; emailCode?: string; lang?: "zh" | "en";
+  displayName?: string; device?: string; invitation?: string; email?: string; emailCode?: string; lang?: MailLanguage;
 }
 
 export class RestClient implements DomainAdmin {
@@ -70,7 +70,8 @@ export class RestClient implements DomainAdmin {
       throw MagpieError.network("the answer broke off", cause);
     });
     if (!response.ok) throw errorFromResponse(response.status, text);
-    // A `202` may come without a body (a password reset code was sent, or not: §5).
+    // An answer without a body where one was expected (a proxy's empty 200, or a `202` from a
+    // server that predates CodeSent) reads as undefined rather than as a broken answer.
     if (text === "") return undefined as T;
     try {
       return JSON.parse(text) as T;
@@ -107,15 +108,31 @@ export class RestClient implements DomainAdmin {
    * applied. `invitation` where registration is by invitation; `email` and `email_code` where
    * the domain verifies email addresses; `lang` for the mails the server sends. */
   register(account: string, password: string, options: RegisterOptions = {}): Promise<LoginResponse | ApplicationPending> {
-    return this.request("POST", "/v1/auth/register", {
-      body: {
-        account, password, display_name: options.displayName, device: options.device, invitation: options.invitation,
-        email: options.email, email_code: options.emailCode, lang: options.lang,
-      },
-    });
+    const body: RegisterRequest = {
+      account, password, display_name: options.displayName, device: options.device, invitation: options.invitation,
+      email: options.email, email_code: options.emailCode, lang: options.lang,
+    };
+    return this.request("POST", "/v1/auth/register", { body });
   }
   logout(): Promise<void> {
     return this.request("POST", "/v1/auth/logout");
+  }
+  /** `GET /v1/auth/domains/{domain}`: what registering in a domain takes. */
+  signupInfo(domain: string): Promise<SignupInfo> {
+    return this.request("GET", `/v1/auth/domains/${encodeURIComponent(domain)}`);
+  }
+  /** `POST /v1/auth/email-code`: mails a registration code to an address (`202`). */
+  requestEmailCode(request: EmailCodeRequest): Promise<CodeSent> {
+    return this.request("POST", "/v1/auth/email-code", { body: request });
+  }
+  /** `POST /v1/auth/password-reset/code`: mails a reset code to the account's email, if it has
+   * one (`202`, the same answer either way). */
+  requestPasswordReset(request: PasswordResetCodeRequest): Promise<CodeSent> {
+    return this.request("POST", "/v1/auth/password-reset/code", { body: request });
+  }
+  /** `POST /v1/auth/password-reset`: sets a new password with the mailed code (`204`). */
+  resetPassword(request: PasswordResetRequest): Promise<void> {
+    return this.request("POST", "/v1/auth/password-reset", { body: request });
   }
   me(): Promise<Me> {
     return this.request("GET", "/v1/me");
@@ -150,8 +167,24 @@ export class RestClient implements DomainAdmin {
   async departmentMembers(id: number, page: { after?: string; limit?: number } = {}): Promise<DepartmentMember[]> {
     return (await this.request<{ members: DepartmentMember[] }>("GET", `/v1/org/departments/${id}/members`, { query: { ...page } })).members;
   }
-  async placements(account: string): Promise<Placement[]> {
-    return (await this.request<{ departments: Placement[] }>("GET", `/v1/org/people/${encodeURIComponent(account)}`)).departments;
+  /** `GET /v1/org/people/{account}`: the departments a person is in, and their own manager. */
+  placements(account: string): Promise<Placements> {
+    return this.request("GET", `/v1/org/people/${encodeURIComponent(account)}`);
+  }
+
+  // ---- Invitations by members (§5 "Invitations and applications") -----------------------
+
+  /** `GET /v1/invitations`: the caller's own invitations that are not revoked, newest first. */
+  async myInvitations(): Promise<Invitation[]> {
+    return (await this.request<{ invitations: Invitation[] }>("GET", "/v1/invitations")).invitations;
+  }
+  /** `POST /v1/invitations`: an invitation to the caller's domain, where its members may invite. */
+  createMyInvitation(invitation: NewInvitation): Promise<CreatedInvitation> {
+    return this.request("POST", "/v1/invitations", { body: invitation });
+  }
+  /** `DELETE /v1/invitations/{id}`: revokes one of the caller's invitations. */
+  revokeMyInvitation(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/invitations/${id}`);
   }
   async searchDepartments(q: string, limit?: number): Promise<DepartmentMatch[]> {
     return (await this.request<{ results: DepartmentMatch[] }>("GET", "/v1/search/departments", { query: { q, limit } })).results;
@@ -186,6 +219,9 @@ export class RestClient implements DomainAdmin {
   removeDepartmentMember(id: number, account: string): Promise<void> {
     return this.request("DELETE", `/v1/admin/departments/${id}/members/${encodeURIComponent(account)}`);
   }
+  setManager(account: string, manager: string | null): Promise<void> {
+    return this.request("PUT", `/v1/admin/people/${encodeURIComponent(account)}/manager`, { body: { manager } });
+  }
   async invitations(domain: string): Promise<Invitation[]> {
     return (await this.request<{ invitations: Invitation[] }>("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/invitations`)).invitations;
   }
@@ -216,8 +252,9 @@ export class RestClient implements DomainAdmin {
   testLdapSource(domain: string): Promise<LdapTestResult> {
     return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap/test`);
   }
-  syncLdap(domain: string, dryRun: boolean): Promise<LdapSyncReport> {
-    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap/sync`, { query: { dry_run: String(dryRun) } });
+  syncLdap(domain: string, dryRun: boolean, options: { incremental?: boolean } = {}): Promise<LdapSyncReport> {
+    const query = { dry_run: String(dryRun), ...(options.incremental ? { incremental: "true" } : {}) };
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap/sync`, { query });
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

@@ -4,6 +4,21 @@
 import type { AccountEvent, Conversation, Entry, FileType, Me, Session } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 
+/** The language of the mail the server sends: `zh…` is Chinese, anything else English (§3). */
+export type MailLanguage = "zh" | "en";
+/** `POST /v1/auth/register` (§5): `invitation` where registration is by invitation; `email`
+ * where the domain asks for one, with `email_code` where it verifies it. */
+export interface RegisterRequest {
+  account: string; password: string; display_name?: string; device?: string; invitation?: string; email?: string;
+  email_code?: string; lang?: MailLanguage;
+}
+/** `POST /v1/auth/email-code` (§5): a registration code for `email`, to register in `domain`. */
+export interface EmailCodeRequest { domain: string; email: string; lang?: MailLanguage }
+/** `POST /v1/auth/password-reset/code` (§5). */
+export interface PasswordResetCodeRequest { account: string; lang?: MailLanguage }
+/** `POST /v1/auth/password-reset` (§5). */
+export interface PasswordResetRequest { account: string; code: string; new_password: string }
+
 /** `get_messages` / `GET /v1/conversations/{id}/messages` (§7.8): `after` pages forwards,
  * `before` backwards, neither gives the newest page; entries come oldest first either way. */
 export interface HistoryQuery { after?: number; before?: number; limit?: number }

@@ -1,8 +1,9 @@
 // What comes before a session (§5): what a domain's registration takes, email codes, password
-// resets and registering with an invitation or a verified email. The server endpoints for email
-// codes and resets are being added (issue 15), so these tests answer for the server with a
-// stand-in fetch that checks each request as the protocol describes it; org.test.ts covers what
-// the server already does.
+// resets and registering with an invitation or a verified email. These tests answer for the
+// server with a stand-in fetch that checks each request as the protocol describes it, and play
+// the servers that predate the endpoints; a code that arrives by mail is the browser suite's
+// (web/e2e/tests/mail.spec.ts, against a real SMTP server), and org.test.ts covers the rest
+// against the real server.
 
 import { afterEach, expect, test, vi } from "vitest";
 
@@ -31,14 +32,18 @@ afterEach(() => {
 });
 
 test("a domain's registration is asked without a token, and a server without the endpoint answers null", async () => {
-  const seen = server(() => ({
-    status: 200,
-    body: { name: "acme.example", registration: "invitation", email_verification: true, email_domains: ["acme.com"], password_reset: true },
-  }));
-  expect(await domainRegistration("https://chat.example", "acme.example")).toEqual({
-    name: "acme.example", registration: "invitation", email_verification: true, email_domains: ["acme.com"], password_reset: true,
-  });
+  const info = {
+    domain: "acme.example", registration: "invitation", email_verification: true, email_domains: ["acme.com"], password_reset: true,
+    members_invite: true,
+  };
+  const seen = server(() => ({ status: 200, body: info }));
+  expect(await domainRegistration("https://chat.example", "acme.example")).toEqual(info);
   expect(seen).toEqual([{ method: "GET", url: "https://chat.example/v1/auth/domains/acme.example", body: undefined }]);
+
+  // A server from before members' invitations leaves `members_invite` out: nobody but
+  // administrators invites there.
+  server(() => ({ status: 200, body: { ...info, members_invite: undefined } }));
+  expect(await domainRegistration("", "acme.example")).toEqual({ ...info, members_invite: false });
 
   server(() => notFound);
   expect(await domainRegistration("", "acme.example")).toBeNull();
@@ -62,9 +67,10 @@ test("an email code is asked for with the domain, the address and the language, 
   await expect(requestEmailCode("", "acme.example", "ann@gmail.com")).rejects.toMatchObject({ code: "invalid_field", field: "email" });
 });
 
-test("a password reset asks for a code (202 with no body), then sets the password with it", async () => {
-  const seen = server(({ url }) => (url.endsWith("/code") ? { status: 202 } : { status: 204 }));
-  await requestPasswordReset("", "ann@acme.example", "en");
+test("a password reset asks for a code (202, the same answer whether or not a mail goes), then sets the password with it", async () => {
+  const sent = { expires_in_secs: 600, resend_after_secs: 60 };
+  const seen = server(({ url }) => (url.endsWith("/code") ? { status: 202, body: sent } : { status: 204 }));
+  expect(await requestPasswordReset("", "ann@acme.example", "en")).toEqual(sent);
   await resetPassword("", "ann@acme.example", "123456", "plum lantern orbit ann");
   expect(seen).toEqual([
     { method: "POST", url: "/v1/auth/password-reset/code", body: { account: "ann@acme.example", lang: "en" } },

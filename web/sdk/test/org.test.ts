@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { MagpieError, login, memoryStorage, signUp, type MagpieClient } from "../src/index.ts";
-import { online, startServer, type TestServer } from "./harness.ts";
+import { online, startServer, until, type TestServer } from "./harness.ts";
 
 let server: TestServer;
 let admin: MagpieClient;
@@ -58,9 +58,11 @@ test("departments an administrator makes are read by members, and open clients h
   await admin.departmentMembers(rd.id);
   expect(admin.profile(bob.me.account, { fetch: false })?.display_name).toBe("张三");
 
-  expect(await admin.placements(bob.me.account)).toEqual([
-    { department: rd.id, path: [{ id: top.id, name: "总部" }, { id: rd.id, name: "研发部" }], title: "前端工程师", manager: admin.me.account },
-  ]);
+  expect(await admin.placements(bob.me.account)).toEqual({
+    departments: [
+      { department: rd.id, path: [{ id: top.id, name: "总部" }, { id: rd.id, name: "研发部" }], title: "前端工程师", manager: admin.me.account },
+    ],
+  });
   expect((await bob.searchDepartments("yfb")).map((d) => d.department)).toEqual([rd.id]);
 
   // A move to the top, a rename, and the person taken out; then the department goes.
@@ -69,12 +71,55 @@ test("departments an administrator makes are read by members, and open clients h
     { id: rd.id, name: "研发中心", position: 0, member_count: 1, total_count: 1 },
   );
   await admin.admin.removeDepartmentMember(rd.id, bob.me.account);
-  expect(await bob.placements(bob.me.account)).toEqual([]);
+  expect(await bob.placements(bob.me.account)).toEqual({ departments: [] });
   await admin.admin.deleteDepartment(rd.id);
   expect((await bob.departments()).map((d) => d.name)).toEqual(["总部"]);
 
   // Members do not administer: the admin endpoints are not found for them.
   expect((await refusal(bob.admin.createDepartment("localhost", { name: "X" }))).code).toBe("not_found");
+});
+
+test("a department's chat follows its people, and a person's own manager is theirs, not the department's", async () => {
+  const dept = await admin.admin.createDepartment("localhost", { name: "设计部" });
+  await admin.admin.setDepartmentMember(dept.id, bob.me.account);
+  const withChat = await admin.admin.updateDepartment(dept.id, { chat: true });
+  expect(withChat.chat).toEqual(expect.any(Number));
+  const chat = withChat.chat!;
+  // Bob is in the chat from the start (he sees it as his conversation once the join reaches him).
+  await until(bob, () => bob.conversations().some((c) => c.id === chat), "bob in the department's chat");
+  expect((await admin.admin.departmentTree("localhost")).find((d) => d.id === dept.id)?.chat).toBe(chat);
+
+  await admin.admin.setManager(bob.me.account, admin.me.account);
+  expect(await bob.placements(bob.me.account)).toEqual({
+    departments: [{ department: dept.id, path: [{ id: dept.id, name: "设计部" }] }], manager: admin.me.account,
+  });
+  await admin.admin.setManager(bob.me.account, null);
+  expect((await bob.placements(bob.me.account)).manager).toBeUndefined();
+
+  expect((await admin.admin.updateDepartment(dept.id, { chat: false })).chat).toBeUndefined();
+  await admin.admin.deleteDepartment(dept.id);
+});
+
+test("members invite people where the domain lets them, and only within a member's bounds", async () => {
+  await admin.admin.updateDomain("localhost", { registration: "invitation", members_invite: false });
+  expect((await refusal(bob.createInvitation({}))).code).toBe("forbidden");
+  await admin.admin.updateDomain("localhost", { members_invite: true });
+  expect((await refusal(bob.createInvitation({ uses_max: 11 }))).code).toBe("invalid_field");
+  const made = await bob.createInvitation({ uses_max: 2, ttl_secs: 86_400, note: "for Gina" });
+  expect(made.invitation).toMatchObject({ uses: 0, uses_max: 2, note: "for Gina", created_by: bob.me.account });
+  expect((await bob.myInvitations()).map((i) => i.id)).toEqual([made.invitation.id]);
+  // Administrators see members' invitations too; a member sees only their own.
+  expect((await admin.admin.invitations("localhost")).map((i) => i.id)).toContain(made.invitation.id);
+  expect(await admin.myInvitations()).toEqual([]);
+  expect((await refusal(admin.revokeInvitation(made.invitation.id))).code).toBe("not_found");
+
+  const gina = await signUp(server.url, "gina@localhost", "plum lantern orbit gina", { invitation: made.code, storage: memoryStorage() });
+  expect(gina.kind).toBe("signed_in");
+  if (gina.kind === "signed_in") gina.client.close();
+  expect((await bob.myInvitations()).map((i) => i.uses)).toEqual([1]);
+  await bob.revokeInvitation(made.invitation.id);
+  expect(await bob.myInvitations()).toEqual([]);
+  await admin.admin.updateDomain("localhost", { members_invite: false });
 });
 
 test("an invitation lets as many people register as it says, until it is revoked", async () => {
@@ -129,6 +174,19 @@ test("a domain without a directory source says so, and a source that cannot be r
   expect(source.attributes.login).toBe("uid");
   expect((await refusal(admin.admin.testLdapSource("localhost"))).code).toBe("unavailable");
   expect((await refusal(admin.admin.syncLdap("localhost", true))).code).toBe("unavailable");
+  // A dry run is not kept; a real sync is, also one that failed, with when and why.
+  expect((await admin.admin.ldapSource("localhost")).last_sync).toBeUndefined();
+  expect((await refusal(admin.admin.syncLdap("localhost", false, { incremental: true }))).code).toBe("unavailable");
+  const kept = (await admin.admin.ldapSource("localhost")).last_sync;
+  expect(kept).toEqual({ at_ms: expect.any(Number), incremental: expect.any(Boolean), error: expect.any(String) });
+  expect(kept?.report).toBeUndefined();
+
+  // Groups are followed with the settings given, the defaults filling the rest; left out, none.
+  const withGroups = await admin.admin.setLdapSource("localhost", {
+    url: "ldap://127.0.0.1:1", base_dns: ["ou=people,dc=example,dc=com"], groups: { base_dns: ["ou=groups,dc=example,dc=com"] },
+  });
+  expect(withGroups.groups?.base_dns).toEqual(["ou=groups,dc=example,dc=com"]);
+  expect((await admin.admin.setLdapSource("localhost", { url: "ldap://127.0.0.1:1", base_dns: ["ou=people,dc=example,dc=com"] })).groups).toBeUndefined();
   await admin.admin.deleteLdapSource("localhost");
   expect((await refusal(admin.admin.ldapSource("localhost"))).code).toBe("not_found");
 });

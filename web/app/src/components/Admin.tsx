@@ -7,7 +7,7 @@ import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type {
   AdminAccount, Application, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo, Invitation, LdapAttributes,
-  LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, RegistrationMode,
+  LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, RegistrationMode,
 } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
@@ -16,10 +16,11 @@ import { buildTree, flatten, movedPosition, parseEmailDomains, pathOf, pathText,
 import { displayName, errorText, isMagpieError, useClient } from "../state/client.ts";
 import { findPeople } from "../state/people.ts";
 import { openPersonCard } from "../state/person.ts";
-import { type AdminTab, ADMIN_TABS, inviteUrl, navigate } from "../state/router.ts";
+import { type AdminTab, ADMIN_TABS, navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
-import { Avatar, ConfirmDialog, Spinner, copyText } from "./ui.tsx";
+import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
+import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
@@ -279,9 +280,49 @@ function DepartmentEditor(props: { department: Department; departments: Departme
           })}><Icon name="trash" size={16} /> {t("admin.deleteDepartment")}</button>
         </div>
       </form>
+      <DepartmentChat department={d} onChanged={props.onChanged} />
       <DepartmentPeople department={d} />
       <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
     </section>
+  );
+}
+
+/** The department's group chat (§11 "Department chats"): made with everyone in it, and from then
+ * on its members follow the department's people. Dissolving it is asked first: its members keep
+ * its history, but nobody posts in it again. */
+function DepartmentChat({ department: d, onChanged }: { department: Department; onChanged: () => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const set = async (chat: boolean) => {
+    setBusy(true);
+    try {
+      await client.admin.updateDepartment(d.id, { chat });
+      toast(t(chat ? "admin.deptChatMade" : "admin.deptChatDissolved", { name: d.name }), "info");
+      onChanged();
+    } catch (err) {
+      toast(isMagpieError(err) && err.code === "limit_exceeded" ? t("admin.deptChatTooBig") : departmentError(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const toggle = (on: boolean) => {
+    if (on) { void set(true); return; }
+    setConfirming({ title: t("admin.deptChatOff"), text: t("admin.confirmDeptChatOff", { name: d.name }), confirm: t("admin.deptChatOff"), danger: true, run: () => set(false) });
+  };
+  return (
+    <div class="admin-dept-chat">
+      <label class="switch-row">
+        <span>
+          <strong>{t("admin.deptChat")}</strong>
+          <span class="muted small" id={`adm-dept-chat-hint-${d.id}`}>{t("admin.deptChatHint")}</span>
+        </span>
+        <input type="checkbox" role="switch" checked={d.chat !== undefined} disabled={busy} aria-describedby={`adm-dept-chat-hint-${d.id}`}
+          onChange={(e) => { const on = e.currentTarget.checked; e.currentTarget.checked = d.chat !== undefined; toggle(on); }} />
+      </label>
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </div>
   );
 }
 
@@ -428,6 +469,7 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
   const [mode, setMode] = useState<RegistrationMode>("closed");
   const [verify, setVerify] = useState(false);
   const [emailDomains, setEmailDomains] = useState("");
+  const [membersInvite, setMembersInvite] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const adopt = (d: DomainInfo) => {
@@ -435,6 +477,7 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
     setMode(d.registration);
     setVerify(d.email_verification ?? false);
     setEmailDomains((d.email_domains ?? []).join(", "));
+    setMembersInvite(d.members_invite ?? false);
   };
   useEffect(() => {
     // A PATCH with no field answers the domain as it is: what a domain admin can read of it.
@@ -442,12 +485,18 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
   }, [client, domain]);
   // Servers that verify email addresses say so in the domain's settings; older ones cannot.
   const emailSupported = info?.email_verification !== undefined;
+  // Likewise for invitations by members.
+  const membersInviteSupported = info?.members_invite !== undefined;
   const save = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const change = emailSupported ? { registration: mode, email_verification: verify, email_domains: parseEmailDomains(emailDomains) } : { registration: mode };
+      const change = {
+        registration: mode,
+        ...(emailSupported ? { email_verification: verify, email_domains: parseEmailDomains(emailDomains) } : {}),
+        ...(membersInviteSupported ? { members_invite: membersInvite } : {}),
+      };
       adopt(await client.admin.updateDomain(domain, change));
       toast(t("common.saved"), "info");
     } catch (err) {
@@ -480,6 +529,10 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
             onInput={(e) => setEmailDomains(e.currentTarget.value)} aria-describedby="adm-email-domains-hint" />
           <span id="adm-email-domains-hint" class="muted small">{t("admin.emailDomainsHint")}</span>
         </div>
+        <label class="switch-row">
+          <span><strong>{t("admin.membersInvite")}</strong><span class="muted small">{membersInviteSupported ? t("admin.membersInviteHint") : t("admin.membersInviteUnsupported")}</span></span>
+          <input type="checkbox" role="switch" checked={membersInvite} disabled={!membersInviteSupported} onChange={(e) => setMembersInvite(e.currentTarget.checked)} />
+        </label>
         {error && <p class="form-error" role="alert">{error}</p>}
         <div><button type="submit" class="btn btn-primary" disabled={busy}>{t("admin.saveRegistration")}</button></div>
       </form>
@@ -488,11 +541,6 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
 }
 
 // ---- Invitations --------------------------------------------------------------------------------
-
-const TTLS: { secs: number; key: MessageKey }[] = [
-  { secs: 86_400, key: "admin.ttlDay" }, { secs: 7 * 86_400, key: "admin.ttlWeek" },
-  { secs: 30 * 86_400, key: "admin.ttlMonth" }, { secs: 365 * 86_400, key: "admin.ttlYear" },
-];
 
 function InvitationsAdmin({ domain }: { domain: string }): JSX.Element {
   const client = useClient();
@@ -529,8 +577,6 @@ function InvitationsAdmin({ domain }: { domain: string }): JSX.Element {
       setBusy(false);
     }
   };
-  const link = created ? inviteUrl(location.origin, domain, created.code) : "";
-  const copy = async (text: string) => { await copyText(text); toast(t("admin.copied"), "info"); };
   return (
     <>
       {mode && mode !== "invitation" && (
@@ -547,7 +593,7 @@ function InvitationsAdmin({ domain }: { domain: string }): JSX.Element {
           <div class="field">
             <label for="adm-inv-ttl">{t("admin.expires")}</label>
             <select id="adm-inv-ttl" class="select" value={ttl} onChange={(e) => setTtl(e.currentTarget.value)}>
-              {TTLS.map((x) => <option key={x.secs} value={String(x.secs)}>{t(x.key)}</option>)}
+              {INVITATION_TTLS.map((x) => <option key={x.secs} value={String(x.secs)}>{t(x.key)}</option>)}
             </select>
           </div>
           <div class="field grow">
@@ -557,27 +603,7 @@ function InvitationsAdmin({ domain }: { domain: string }): JSX.Element {
           <button type="submit" class="btn btn-primary" disabled={busy}>{t("admin.createInvitation")}</button>
         </form>
         {error && <p class="form-error" role="alert">{error}</p>}
-        {created && (
-          <div class="invite-made" role="status" aria-labelledby="adm-inv-made">
-            <h3 id="adm-inv-made">{t("admin.invitationMade")}</h3>
-            <p class="muted small">{t("admin.invitationOnce")}</p>
-            <div class="field">
-              <span class="field-label" id="adm-inv-code-label">{t("admin.code")}</span>
-              <div class="copy-row">
-                <code class="copy-value" aria-labelledby="adm-inv-code-label" data-testid="invitation-code">{created.code}</code>
-                <button type="button" class="btn btn-small" aria-label={t("admin.copyCode")} onClick={() => void copy(created.code)}><Icon name="copy" size={14} /> {t("admin.copy")}</button>
-              </div>
-            </div>
-            <div class="field">
-              <span class="field-label" id="adm-inv-link-label">{t("admin.link")}</span>
-              <div class="copy-row">
-                <code class="copy-value" aria-labelledby="adm-inv-link-label" data-testid="invitation-link">{link}</code>
-                <button type="button" class="btn btn-small" aria-label={t("admin.copyLink")} onClick={() => void copy(link)}><Icon name="copy" size={14} /> {t("admin.copy")}</button>
-              </div>
-            </div>
-            <button type="button" class="btn btn-small btn-ghost" onClick={() => setCreated(null)}>{t("admin.done")}</button>
-          </div>
-        )}
+        {created && <CreatedInvitationPanel created={created} domain={domain} idPrefix="adm-inv" onDone={() => setCreated(null)} />}
       </section>
       <section class="card-section" aria-labelledby="adm-inv-list">
         <h2 id="adm-inv-list">{t("admin.liveInvitations", { count: list?.length ?? 0 })}</h2>
@@ -667,18 +693,41 @@ function ApplicationsAdmin({ domain }: { domain: string }): JSX.Element {
 const DEFAULT_ATTRIBUTES: LdapAttributes = { login: "uid", display_name: "cn", email: "mail", phone: "telephoneNumber", title: "title", manager: "manager" };
 const ATTRIBUTE_KEYS: (keyof LdapAttributes)[] = ["login", "display_name", "email", "phone", "title", "manager", "department"];
 
+/** What the server uses for a group setting left empty (§11.4). */
+const DEFAULT_GROUP_FILTER = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)(objectClass=group))";
+const DEFAULT_MEMBER_ATTRIBUTES = "member, uniqueMember, memberUid";
+/** A source lists members in at most this many attributes. */
+const MEMBER_ATTRIBUTES_MAX = 8;
+
 interface LdapForm {
   url: string; starttls: boolean; bind_dn: string; bind_password: string; base_dns: string; people_filter: string; disabled_filter: string;
   attributes: Record<keyof LdapAttributes, string>; login_enabled: boolean; sync_interval_secs: string;
+  /** Whether the source follows directory groups, and how: empty fields are the server's defaults. */
+  groups_enabled: boolean; group_base_dns: string; group_filter: string; group_member_attributes: string; group_name: string;
 }
 
 function formOf(source: LdapSource | null): LdapForm {
   const attributes = { ...DEFAULT_ATTRIBUTES, department: "", ...(source?.attributes ?? {}) } as Record<keyof LdapAttributes, string>;
+  const groups = source?.groups;
   return {
     url: source?.url ?? "", starttls: source?.starttls ?? false, bind_dn: source?.bind_dn ?? "", bind_password: "",
     base_dns: (source?.base_dns ?? []).join("\n"), people_filter: source?.people_filter ?? "(objectClass=inetOrgPerson)",
     disabled_filter: source?.disabled_filter ?? "", attributes, login_enabled: source?.login_enabled ?? false,
     sync_interval_secs: String(source?.sync_interval_secs ?? 0),
+    groups_enabled: groups !== undefined, group_base_dns: (groups?.base_dns ?? []).join("\n"), group_filter: groups?.filter ?? "",
+    group_member_attributes: (groups?.member_attributes ?? []).join(", "), group_name: groups?.name ?? "",
+  };
+}
+
+/** The group settings to send: only what the form says, so that the server's defaults fill the rest. */
+export function groupMapOf(form: Pick<LdapForm, "group_base_dns" | "group_filter" | "group_member_attributes" | "group_name">): LdapGroupMap {
+  const baseDns = form.group_base_dns.split("\n").map((s) => s.trim()).filter(Boolean);
+  const memberAttributes = form.group_member_attributes.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+  return {
+    ...(baseDns.length ? { base_dns: baseDns } : {}),
+    ...(form.group_filter.trim() ? { filter: form.group_filter.trim() } : {}),
+    ...(memberAttributes.length ? { member_attributes: memberAttributes } : {}),
+    ...(form.group_name.trim() ? { name: form.group_name.trim() } : {}),
   };
 }
 
@@ -718,6 +767,8 @@ function LdapAdmin({ domain }: { domain: string }): JSX.Element {
     e.preventDefault();
     const interval = Math.round(Number(form.sync_interval_secs) || 0);
     if (interval !== 0 && interval < 60) { setError(t("admin.ldapBadInterval")); return; }
+    const groups = form.groups_enabled ? groupMapOf(form) : undefined;
+    if ((groups?.member_attributes?.length ?? 0) > MEMBER_ATTRIBUTES_MAX) { setError(t("admin.ldapTooManyMemberAttributes", { max: MEMBER_ATTRIBUTES_MAX })); return; }
     const attributes = Object.fromEntries(ATTRIBUTE_KEYS.map((k) => [k, form.attributes[k].trim()]).filter(([, v]) => v)) as unknown as LdapAttributes;
     const change: LdapSourceChange = {
       url: form.url.trim(), starttls: form.starttls, bind_dn: form.bind_dn.trim(),
@@ -726,6 +777,8 @@ function LdapAdmin({ domain }: { domain: string }): JSX.Element {
       ...(form.people_filter.trim() ? { people_filter: form.people_filter.trim() } : {}),
       ...(form.disabled_filter.trim() ? { disabled_filter: form.disabled_filter.trim() } : {}),
       attributes: { ...DEFAULT_ATTRIBUTES, ...attributes }, login_enabled: form.login_enabled, sync_interval_secs: interval,
+      // Left out, the source follows no groups.
+      ...(groups ? { groups } : {}),
     };
     void run("save", async () => { adopt(await client.admin.setLdapSource(domain, change)); toast(t("common.saved"), "info"); });
   };
@@ -773,6 +826,40 @@ function LdapAdmin({ domain }: { domain: string }): JSX.Element {
               ))}
             </div>
           </fieldset>
+          <fieldset class="ldap-groups">
+            <legend class="field-label">{t("admin.ldapGroups")}</legend>
+            <label class="switch-row">
+              <span><strong>{t("admin.ldapGroupsFollow")}</strong><span class="muted small">{t("admin.ldapGroupsHint")}</span></span>
+              <input type="checkbox" role="switch" checked={form.groups_enabled} onChange={(e) => set("groups_enabled", e.currentTarget.checked)} />
+            </label>
+            {form.groups_enabled && <>
+              <div class="field">
+                <label for="ldap-group-base-dns">{t("admin.ldapGroupBaseDns")}</label>
+                <textarea id="ldap-group-base-dns" class="input" rows={2} value={form.group_base_dns} spellcheck={false} placeholder="ou=groups,dc=example,dc=com"
+                  onInput={(e) => set("group_base_dns", e.currentTarget.value)} aria-describedby="ldap-group-base-dns-hint" />
+                <span id="ldap-group-base-dns-hint" class="muted small">{t("admin.ldapGroupBaseDnsHint")}</span>
+              </div>
+              <div class="field">
+                <label for="ldap-group-filter">{t("admin.ldapGroupFilter")}</label>
+                <input id="ldap-group-filter" class="input" value={form.group_filter} autoCapitalize="none" spellcheck={false} placeholder={DEFAULT_GROUP_FILTER}
+                  onInput={(e) => set("group_filter", e.currentTarget.value)} />
+              </div>
+              <div class="form-grid">
+                <div class="field">
+                  <label for="ldap-group-member-attributes">{t("admin.ldapGroupMemberAttributes")}</label>
+                  <input id="ldap-group-member-attributes" class="input" value={form.group_member_attributes} autoCapitalize="none" spellcheck={false}
+                    placeholder={DEFAULT_MEMBER_ATTRIBUTES} onInput={(e) => set("group_member_attributes", e.currentTarget.value)}
+                    aria-describedby="ldap-group-member-attributes-hint" />
+                  <span id="ldap-group-member-attributes-hint" class="muted small">{t("admin.ldapGroupMemberAttributesHint")}</span>
+                </div>
+                <div class="field">
+                  <label for="ldap-group-name">{t("admin.ldapGroupName")}</label>
+                  <input id="ldap-group-name" class="input" value={form.group_name} autoCapitalize="none" spellcheck={false} placeholder="cn"
+                    onInput={(e) => set("group_name", e.currentTarget.value)} />
+                </div>
+              </div>
+            </>}
+          </fieldset>
           <label class="switch-row">
             <span><strong>{t("admin.ldapLogin")}</strong><span class="muted small">{t("admin.ldapLoginHint")}</span></span>
             <input type="checkbox" role="switch" checked={form.login_enabled} onChange={(e) => set("login_enabled", e.currentTarget.checked)} />
@@ -787,12 +874,16 @@ function LdapAdmin({ domain }: { domain: string }): JSX.Element {
                 {busy === "dry" ? t("admin.ldapSyncing") : t("admin.ldapDryRun")}</button>
               <button type="button" class="btn" disabled={busy !== null} onClick={() => void run("sync", async () => { setReport(await client.admin.syncLdap(domain, false)); void load(); })}>
                 {busy === "sync" ? t("admin.ldapSyncing") : t("admin.ldapSyncNow")}</button>
+              <button type="button" class="btn" disabled={busy !== null} aria-describedby="ldap-incremental-hint"
+                onClick={() => void run("incremental", async () => { setReport(await client.admin.syncLdap(domain, false, { incremental: true })); void load(); })}>
+                {busy === "incremental" ? t("admin.ldapSyncing") : t("admin.ldapSyncIncremental")}</button>
               <button type="button" class="btn btn-danger-ghost" disabled={busy !== null} onClick={() => setConfirming({
                 title: t("admin.ldapRemove"), text: t("admin.confirmLdapRemove"), confirm: t("admin.ldapRemove"), danger: true,
                 run: async () => { await client.admin.deleteLdapSource(domain); setReport(null); setTested(null); adopt(null); },
               })}>{t("admin.ldapRemove")}</button>
             </>}
           </div>
+          {source && <p id="ldap-incremental-hint" class="muted small">{t("admin.ldapIncrementalHint")}</p>}
           {tested !== null && <p class="notice" role="status">{t("admin.ldapTestOk", { count: tested })}</p>}
         </form>
       </section>
@@ -803,37 +894,58 @@ function LdapAdmin({ domain }: { domain: string }): JSX.Element {
   );
 }
 
+/** The last real sync, as the server keeps it: when it ended, full or incremental, and the report
+ * it answered or the error it failed with. */
 function LastSync({ last }: { last: LdapLastSync }): JSX.Element {
   const { t, locale } = useT();
-  return <SyncReport report={last} heading={last.at_ms ? t("admin.ldapLastSyncAt", { time: formatFull(last.at_ms, locale) }) : t("admin.ldapLastSync")} error={last.error} />;
+  const heading = t("admin.ldapLastSyncAt", { time: formatFull(last.at_ms, locale) });
+  if (last.report) return <SyncReport report={{ ...last.report, incremental: last.incremental }} heading={heading} error={last.error} testId="ldap-last-sync" />;
+  return (
+    <section class="card-section" aria-label={heading} data-testid="ldap-last-sync">
+      <h2>{heading}</h2>
+      <p class="muted small">{t(last.incremental ? "admin.ldapIncremental" : "admin.ldapFull")}</p>
+      {last.error && <p class="form-error">{t("admin.ldapLastSyncFailed", { error: last.error })}</p>}
+    </section>
+  );
 }
 
+/** The counts a report shows, in this order; those a server leaves out (one that predates
+ * directory groups and managers) are not shown. */
 const COUNTS: [keyof LdapSyncReport, MessageKey][] = [
   ["people_seen", "admin.rPeopleSeen"], ["accounts_created", "admin.rCreated"], ["accounts_updated", "admin.rUpdated"],
   ["accounts_disabled", "admin.rDisabled"], ["accounts_enabled", "admin.rEnabled"], ["departments_created", "admin.rDepartments"],
-  ["memberships_set", "admin.rJoined"], ["memberships_removed", "admin.rLeft"], ["skipped", "admin.rSkipped"],
+  ["memberships_set", "admin.rJoined"], ["memberships_removed", "admin.rLeft"], ["managers_set", "admin.rManagers"],
+  ["groups_seen", "admin.rGroupsSeen"], ["groups_created", "admin.rGroupsCreated"], ["groups_renamed", "admin.rGroupsRenamed"],
+  ["groups_dissolved", "admin.rGroupsDissolved"], ["group_members_added", "admin.rGroupMembersAdded"],
+  ["group_members_removed", "admin.rGroupMembersRemoved"], ["skipped", "admin.rSkipped"],
 ];
 
 const OPS: Record<string, MessageKey> = {
   create_account: "admin.op.create_account", update_account: "admin.op.update_account", disable_account: "admin.op.disable_account",
   enable_account: "admin.op.enable_account", create_department: "admin.op.create_department", join_department: "admin.op.join_department",
-  leave_department: "admin.op.leave_department", skip: "admin.op.skip",
+  leave_department: "admin.op.leave_department", set_manager: "admin.op.set_manager", create_group: "admin.op.create_group",
+  rename_group: "admin.op.rename_group", dissolve_group: "admin.op.dissolve_group", join_group: "admin.op.join_group",
+  leave_group: "admin.op.leave_group", skip: "admin.op.skip",
 };
 
-function SyncReport({ report, heading, error }: { report: LdapSyncReport; heading: string; error?: string | undefined }): JSX.Element {
+function SyncReport(props: { report: LdapSyncReport; heading: string; error?: string | undefined; testId?: string }): JSX.Element {
+  const { report, heading, error } = props;
   const { t } = useT();
   const opLabel = (op: string): string => (op in OPS ? t(OPS[op]!) : op);
   const detail = (c: LdapSyncReport["changes"][number]): ComponentChildren => [
     c.account, c.display_name && `“${c.display_name}”`, c.department, c.title && `(${c.title})`, c.fields?.length ? c.fields.join(", ") : undefined,
+    c.from && c.group ? `“${c.from}” → “${c.group}”` : c.group && `“${c.group}”`,
+    c.op === "set_manager" ? (c.manager ? t("admin.ldapManagerIs", { manager: c.manager }) : t("admin.ldapManagerCleared")) : undefined,
     c.dn, c.reason,
   ].filter(Boolean).join(" · ");
   return (
-    <section class="card-section" aria-label={heading}>
+    <section class="card-section" aria-label={heading} data-testid={props.testId}>
       <h2>{heading}</h2>
+      {report.incremental !== undefined && <p class="muted small">{t(report.incremental ? "admin.ldapIncremental" : "admin.ldapFull")}</p>}
       {report.dry_run && <p class="notice">{t("admin.ldapDryRunNote")}</p>}
-      {error && <p class="form-error">{error}</p>}
+      {error && <p class="form-error">{t("admin.ldapLastSyncFailed", { error })}</p>}
       <dl class="report-counts">
-        {COUNTS.map(([k, label]) => <div key={k}><dt>{t(label)}</dt><dd>{String(report[k])}</dd></div>)}
+        {COUNTS.filter(([k]) => report[k] !== undefined).map(([k, label]) => <div key={k}><dt>{t(label)}</dt><dd>{String(report[k])}</dd></div>)}
       </dl>
       {report.changes.length === 0
         ? <p class="muted">{t("admin.ldapNoChanges")}</p>

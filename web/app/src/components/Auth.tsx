@@ -6,7 +6,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import {
-  type ChatClient, type DomainRegistration, browserStorage, domainRegistration, isMissingEndpoint, login, requestEmailCode,
+  type ChatClient, type SignupInfo, browserStorage, domainRegistration, isMissingEndpoint, login, requestEmailCode,
   requestPasswordReset, resetPassword, signUp,
 } from "@magpie/sdk";
 import { type Locale, type MessageKey, type Translate, locales, setLocale } from "../i18n/index.ts";
@@ -51,11 +51,11 @@ type View =
 
 /** What the server said of a domain's registration: `undefined` while asking (or before an
  * address is typed), `null` when the server cannot say. */
-type Registration = DomainRegistration | null | undefined;
+type Registration = SignupInfo | null | undefined;
 
 /** Asks what registering in `domain` takes, once per domain and a moment after typing stops. */
 function useRegistration(domain: string | undefined): Registration {
-  const [known, setKnown] = useState<Record<string, DomainRegistration | null>>({});
+  const [known, setKnown] = useState<Record<string, SignupInfo | null>>({});
   useEffect(() => {
     if (!domain || domain in known) return;
     let live = true;
@@ -208,8 +208,11 @@ function RegisterForm(props: FormProps & { invite?: InviteLink | null | undefine
   // Unknown (an older server, or nothing typed yet): the code is asked for, optionally.
   const wantsInvitation = !!invite || mode === "invitation" || reg === null;
   const invitationRequired = mode === "invitation";
-  const wantsEmail = reg?.email_verification === true;
   const allowed = reg?.email_domains ?? [];
+  // A domain that limits addresses to its email domains asks for one; one that verifies
+  // addresses asks for the code mailed to it too.
+  const wantsCode = reg?.email_verification === true;
+  const wantsEmail = wantsCode || allowed.length > 0;
   const closed = mode === "closed";
   const resendIn = codeSent ? Math.max(0, Math.ceil((codeSent.resendAt - now) / 1000)) : 0;
 
@@ -235,7 +238,9 @@ function RegisterForm(props: FormProps & { invite?: InviteLink | null | undefine
     if (!ADDRESS.test(addr)) { setError(t("auth.invalidAccount")); return; }
     if (!password) { setError(t("auth.passwordRequired")); return; }
     if (invitationRequired && !invitation.trim()) { setError(t("auth.invitationRequired")); return; }
-    if (wantsEmail && (!email.trim() || !code.trim())) { setError(t("auth.emailCodeRequired")); return; }
+    if (wantsCode && (!email.trim() || !code.trim())) { setError(t("auth.emailCodeRequired")); return; }
+    if (wantsEmail && !email.trim()) { setError(t("auth.emailRequired")); return; }
+    if (wantsEmail && !emailAllowed(email.trim(), allowed)) { setError(t("auth.emailNotAllowed", { domains: allowed.join(", ") })); return; }
     setBusy(true);
     setError(null);
     try {
@@ -243,7 +248,8 @@ function RegisterForm(props: FormProps & { invite?: InviteLink | null | undefine
         device: deviceName(), storage: browserStorage(), lang: locale,
         ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
         ...(wantsInvitation && invitation.trim() ? { invitation: invitation.trim() } : {}),
-        ...(wantsEmail ? { email: email.trim(), emailCode: code.trim() } : {}),
+        ...(wantsEmail ? { email: email.trim() } : {}),
+        ...(wantsCode ? { emailCode: code.trim() } : {}),
       });
       if (result.kind === "pending") props.setView({ kind: "pending", account: result.account });
       else props.onSignedIn(result.client);
@@ -273,21 +279,25 @@ function RegisterForm(props: FormProps & { invite?: InviteLink | null | undefine
         {wantsEmail && <>
           <div class="field">
             <label for="auth-email">{t("auth.email")}</label>
-            <div class="input-with-button">
+            <div class={wantsCode ? "input-with-button" : undefined}>
               <input id="auth-email" class="input" type="email" name="email" autoComplete="email" autoCapitalize="none" spellcheck={false} value={email}
                 onInput={(e) => setEmail(e.currentTarget.value)} aria-describedby={allowed.length ? "auth-email-hint" : undefined} />
-              <button type="button" class="btn" onClick={() => void sendCode()} disabled={sending || resendIn > 0 || !email.trim()}>
-                {resendIn > 0 ? t("auth.resendIn", { secs: resendIn }) : codeSent ? t("auth.resendCode") : t("auth.sendCode")}
-              </button>
+              {wantsCode && (
+                <button type="button" class="btn" onClick={() => void sendCode()} disabled={sending || resendIn > 0 || !email.trim()}>
+                  {resendIn > 0 ? t("auth.resendIn", { secs: resendIn }) : codeSent ? t("auth.resendCode") : t("auth.sendCode")}
+                </button>
+              )}
             </div>
             {allowed.length > 0 && <span id="auth-email-hint" class="muted small">{t("auth.emailDomainsHint", { domains: allowed.map((d) => `@${d}`).join(", ") })}</span>}
           </div>
           {codeSent && <p class="notice" role="status">{t("auth.codeSent", { email: codeSent.to })}</p>}
-          <div class="field">
-            <label for="auth-email-code">{t("auth.emailCode")}</label>
-            <input id="auth-email-code" class="input" type="text" name="email_code" inputMode="numeric" autoComplete="one-time-code" value={code}
-              onInput={(e) => setCode(e.currentTarget.value)} />
-          </div>
+          {wantsCode && (
+            <div class="field">
+              <label for="auth-email-code">{t("auth.emailCode")}</label>
+              <input id="auth-email-code" class="input" type="text" name="email_code" inputMode="numeric" autoComplete="one-time-code" value={code}
+                onInput={(e) => setCode(e.currentTarget.value)} />
+            </div>
+          )}
         </>}
         <div class="field">
           <label for="auth-password">{t("auth.password")}</label>

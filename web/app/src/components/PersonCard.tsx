@@ -1,10 +1,11 @@
 // A person's card (protocol §11): name, avatar, status, where they sit in the organisation
-// (each department's path, their title there and its manager), the contact fields their
-// profile shows, and a button that opens the direct chat.
+// (each department's path and their title there), their own manager (from the directory or an
+// administrator; a department's manager only where they have none of their own), the contact
+// fields their profile shows, and a button that opens the direct chat.
 
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { Placement } from "@magpie/sdk";
+import type { Placements } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { pathText } from "../lib/org.ts";
 import { displayName, errorText, useClient, useClientVersion } from "../state/client.ts";
@@ -21,7 +22,7 @@ export function PersonCard({ account, onClose, onOpen }: { account: string; onCl
   const profile = client.profile(account);
   const name = profile?.display_name || displayName(client, account);
   const presence = client.presence(account);
-  const [placements, setPlacements] = useState<Placement[] | null | "error">(null);
+  const [placements, setPlacements] = useState<Placements | null | "error">(null);
   const [opening, setOpening] = useState(false);
 
   useEffect(() => {
@@ -30,7 +31,7 @@ export function PersonCard({ account, onClose, onOpen }: { account: string; onCl
     const load = () => client.placements(account).then(
       (p) => { if (live) setPlacements(p); },
       // A server without the organisation (before issue 15) has no placements to show.
-      (e: unknown) => { if (live) setPlacements(missingEndpoint(e) ? [] : "error"); },
+      (e: unknown) => { if (live) setPlacements(missingEndpoint(e) ? { departments: [] } : "error"); },
     );
     void load();
     const off = client.on("directory_changed", () => void load());
@@ -49,6 +50,11 @@ export function PersonCard({ account, onClose, onOpen }: { account: string; onCl
     }
   };
   const isMe = account === client.me.account;
+  const sits = placements !== null && placements !== "error" ? placements : undefined;
+  // The person's own manager is who they report to. Without one, each department's manager is
+  // shown by that department, as before the server knew people's own managers.
+  const ownManager = sits?.manager;
+  const openManager = (m: string) => onOpen(m);
 
   return (
     <Dialog title={t("card.title", { name })} onClose={onClose} size="sm" class="person-card">
@@ -65,19 +71,25 @@ export function PersonCard({ account, onClose, onOpen }: { account: string; onCl
         <h3 class="subhead">{t("card.organisation")}</h3>
         {placements === null && <Spinner label={t("common.loading")} />}
         {placements === "error" && <p class="muted small">{t("error.generic")}</p>}
-        {Array.isArray(placements) && placements.length === 0 && <p class="muted small">{t("card.noDepartment")}</p>}
-        {Array.isArray(placements) && placements.length > 0 && (
+        {sits && sits.departments.length === 0 && <p class="muted small">{t("card.noDepartment")}</p>}
+        {ownManager && (
+          <p class="card-manager" data-testid="own-manager">
+            <span class="muted small">{t("card.reportsTo")}</span>{" "}
+            <button type="button" class="btn-link" onClick={() => openManager(ownManager)}>{displayName(client, ownManager)}</button>
+          </p>
+        )}
+        {sits && sits.departments.length > 0 && (
           <ul class="placement-list" role="list">
-            {placements.map((p) => (
+            {sits.departments.map((p) => (
               <li key={p.department} class="placement">
                 <button type="button" class="btn-link placement-path" onClick={() => { onClose(); navigate({ page: "directory", department: p.department }); }}>
                   {pathText(p.path)}
                 </button>
                 {p.title && <span class="placement-title">{p.title}</span>}
-                {p.manager && p.manager !== account && (
+                {!ownManager && p.manager && p.manager !== account && (
                   <span class="placement-manager muted small">
                     {t("card.manager")}{" "}
-                    <button type="button" class="btn-link" onClick={() => onOpen(p.manager!)}>{displayName(client, p.manager)}</button>
+                    <button type="button" class="btn-link" onClick={() => openManager(p.manager!)}>{displayName(client, p.manager)}</button>
                   </span>
                 )}
               </li>

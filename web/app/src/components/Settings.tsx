@@ -1,4 +1,5 @@
-// Settings: profile, presence status, password, sessions, language, notifications, sign out.
+// Settings: profile, presence status, password, inviting colleagues (where the domain lets
+// members invite), sessions, language, notifications, sign out.
 
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -13,6 +14,7 @@ import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 import { LanguageSelect } from "./Auth.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
+import { InviteSection } from "./Invite.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
   const client = useClient();
@@ -45,7 +47,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Elem
           <PreferencesSection onSignOut={onSignOut} />
           <PasswordForm />
         </div>
-        <div class="settings-wide"><SessionsSection /></div>
+        <div class="settings-wide"><InviteSection /><SessionsSection /></div>
       </div>
     </main>
   );
