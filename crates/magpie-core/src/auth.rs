@@ -509,8 +509,9 @@ impl Auth {
     /// account changes its password in the directory): only the mail says.
     pub async fn request_reset_code(&self, account: &str, lang: Lang, ip: Option<&str>) -> Result<CodeSent> {
         let addr = AccountAddr::parse(account)?;
+        // A server without a mail server resets no passwords: for good, not for now.
         if !self.mail.enabled() {
-            return Err(Error::Unavailable("mail"));
+            return Err(Error::Forbidden);
         }
         let domain = self.account_store.domain_by_name(&addr.domain).await?;
         let found = match &domain {
@@ -593,7 +594,7 @@ impl Auth {
         ip: Option<&str>,
     ) -> Result<CodeSent> {
         if !self.mail.enabled() {
-            return Err(Error::Unavailable("mail"));
+            return Err(Error::Forbidden);
         }
         let settings = &self.deps.settings;
         let now = self.deps.clock.now_ms();

@@ -106,7 +106,7 @@ pub async fn signup_info(
 /// `POST /v1/auth/email-code`: mails a registration code to an address.
 #[utoipa::path(post, path = "/v1/auth/email-code", tag = "auth", request_body = wire::EmailCodeRequest,
     responses((status = 202, body = wire::CodeSent),
-              (status = 403, description = "registration_closed", body = wire::ErrorBody),
+              (status = 403, description = "registration_closed; forbidden: this server sends no mail", body = wire::ErrorBody),
               (status = 422, description = "invalid_field", body = wire::ErrorBody),
               (status = 429, description = "rate_limited", body = wire::ErrorBody),
               (status = 503, description = "unavailable", body = wire::ErrorBody)))]
@@ -123,6 +123,7 @@ pub async fn email_code(
 /// `POST /v1/auth/password-reset/code`: mails a password-reset code to the account's email.
 #[utoipa::path(post, path = "/v1/auth/password-reset/code", tag = "auth", request_body = wire::PasswordResetCodeRequest,
     responses((status = 202, body = wire::CodeSent),
+              (status = 403, description = "forbidden: this server sends no mail", body = wire::ErrorBody),
               (status = 422, description = "invalid_field", body = wire::ErrorBody),
               (status = 429, description = "rate_limited", body = wire::ErrorBody),
               (status = 503, description = "unavailable", body = wire::ErrorBody)))]

@@ -5007,7 +5007,7 @@ export interface operations {
                     "application/json": components["schemas"]["CodeSent"];
                 };
             };
-            /** @description registration_closed */
+            /** @description registration_closed; forbidden: this server sends no mail */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5232,6 +5232,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            /** @description forbidden: this server sends no mail */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description invalid_field */

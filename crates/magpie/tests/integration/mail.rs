@@ -395,7 +395,7 @@ async fn a_server_without_mail_says_so() {
     let err = admin.client.admin_set_signup_email("localhost", Some(true), None).await.unwrap_err();
     assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("email_verification")));
     let err = anon.request_password_reset("boss@localhost", None).await.unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::Unavailable));
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden), "for good, not for now");
     // A domain that does not exist reads as closed.
     let info = anon.signup_info("nowhere.example").await.unwrap();
     assert_eq!(info.registration, RegistrationMode::Closed);

@@ -348,7 +348,9 @@ function ResetForm(props: FormProps): JSX.Element {
       await requestPasswordReset("", addr, locale);
       setAsked(addr);
     } catch (err) {
-      setError(isMissingEndpoint(err) ? t("auth.resetUnavailable") : authError(err, t));
+      // An older server has no such endpoint; a server without mail refuses for good.
+      const off = isMissingEndpoint(err) || (isMagpieError(err) && err.code === "forbidden");
+      setError(off ? t("auth.resetUnavailable") : authError(err, t));
     } finally {
       setBusy(false);
     }
