@@ -71,10 +71,17 @@ impl OrgChats {
             Some(id) => self.accounts_store.account_by_id(id).await?,
             None => None,
         };
-        let account = match account {
+        let mut account = match account {
             Some(a) => a,
             None => self.make_owner(domain).await?,
         };
+        // The owner is no person: disabled, so that nobody finds it in the directory or people
+        // search, messages it, or logs in as it (it has no password either). Owners made
+        // before this are disabled at their next use.
+        if !account.disabled {
+            self.accounts.apply_disabled(&account, true).await?;
+            account.disabled = true;
+        }
         let session = Session {
             id: SessionId(0),
             account_id: account.id,

@@ -286,6 +286,12 @@ async fn a_sync_follows_the_directory_and_a_second_one_changes_nothing() {
         assert_eq!(owner.account, "org-chats@localhost");
     }
     assert!(admin.client.conversations(None, Some(200)).await.unwrap().is_empty(), "the admin owns none of them");
+    // That account is no person: nobody finds it, and nobody logs in as it.
+    for q in ["org-chats", "Organisation", "组织"] {
+        let found = admin.client.search_people(&wire::SearchNamesQuery { q: q.into(), limit: None }).await.unwrap();
+        assert!(found.results.is_empty(), "{q}: {:?}", found.results);
+    }
+    assert!(admin.client.search_accounts("org-chats", None, None).await.unwrap().is_empty());
 
     // A second sync changes nothing.
     let again = sync(&server, &admin, false).await;
