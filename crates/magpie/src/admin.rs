@@ -226,6 +226,16 @@ pub enum DeptCommand {
         #[arg(long)]
         domain: Option<String>,
     },
+    /// Set a person's own manager (shown on their card), or clear it with "-". For a person
+    /// from the directory, the next sync sets the directory's again.
+    Manager {
+        /// Login name or name@domain.
+        account: String,
+        /// The manager's login name or name@domain, or "-" to clear it.
+        manager: String,
+        #[arg(long)]
+        domain: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -667,6 +677,16 @@ async fn dept(core: &Core, default_domain: &str, command: DeptCommand) -> anyhow
             let id = resolve_dept(core, &domain, &department).await?;
             core.org.remove_member(op, id, &addr(&account, &domain)).await?;
             println!("{} left department {}", addr(&account, &domain), id.0);
+        }
+        DeptCommand::Manager { account, manager, domain } => {
+            let domain = domain_of(&domain);
+            let person = addr(&account, &domain);
+            let manager = (manager != "-").then(|| addr(&manager, &domain));
+            core.org.set_manager(op, &person, manager.as_deref()).await?;
+            match manager {
+                Some(m) => println!("{person} reports to {m}"),
+                None => println!("{person} has no manager"),
+            }
         }
         DeptCommand::Members { department, domain } => {
             let id = resolve_dept(core, &domain_of(&domain), &department).await?;

@@ -219,6 +219,13 @@ async fn the_cli_builds_the_tree_by_paths_of_names() {
     assert_eq!(sits[0].path.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["总部", "研发部"]);
     assert_eq!(sits[0].manager.as_deref(), Some("alice@localhost"));
 
+    // A person's own manager, set and cleared.
+    server.create("bob", &[]).await;
+    assert_eq!(run(&["manager", "bob", "alice"]).await.trim(), "bob@localhost reports to alice@localhost");
+    assert_eq!(alice.client.placements("bob@localhost").await.unwrap().manager.as_deref(), Some("alice@localhost"));
+    run(&["manager", "bob", "-"]).await;
+    assert_eq!(alice.client.placements("bob@localhost").await.unwrap().manager, None);
+
     run(&["set", "总部/研发部", "--parent", "/", "--manager", "-"]).await;
     run(&["leave", "研发部", "alice"]).await;
     run(&["rm", "总部"]).await;
