@@ -352,6 +352,16 @@ impl Org {
         Ok(())
     }
 
+    /// After an account was disabled or enabled: the department chats of its departments follow
+    /// (a disabled person leaves them, an enabled one comes back), and the domain's open
+    /// clients hear that the organisation changed. Nothing for someone in no department.
+    pub async fn account_changed(&self, account: &Account) -> Result<()> {
+        if !self.org.departments_of(account.id).await?.is_empty() {
+            self.changed(account.domain_id).await;
+        }
+        Ok(())
+    }
+
     /// Tells the domain's members' connections, on every node, that its organisation changed,
     /// and brings the domain's department chats in step with it. The change is committed
     /// already: a chat that cannot be brought in step is logged, and the next change retries.

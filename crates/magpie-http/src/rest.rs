@@ -389,6 +389,7 @@ pub async fn admin_disable_account(
     ApiPath(account): ApiPath<String>,
 ) -> ApiResult<wire::AdminAccount> {
     let account = state.core.accounts.set_disabled(Actor::Account(&caller), &account, true).await?;
+    state.core.org.account_changed(&account).await?;
     Ok(Json(convert::admin_account(&account)))
 }
 
@@ -401,6 +402,7 @@ pub async fn admin_enable_account(
     ApiPath(account): ApiPath<String>,
 ) -> ApiResult<wire::AdminAccount> {
     let account = state.core.accounts.set_disabled(Actor::Account(&caller), &account, false).await?;
+    state.core.org.account_changed(&account).await?;
     Ok(Json(convert::admin_account(&account)))
 }
 

@@ -478,10 +478,12 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             }
             UserCommand::Disable { name, domain } => {
                 let a = core.accounts.set_disabled(op, &addr(&name, &domain), true).await?;
+                core.org.account_changed(&a).await?;
                 println!("disabled {}", a.addr);
             }
             UserCommand::Enable { name, domain } => {
                 let a = core.accounts.set_disabled(op, &addr(&name, &domain), false).await?;
+                core.org.account_changed(&a).await?;
                 println!("enabled {}", a.addr);
             }
             UserCommand::Pending { domain } => {

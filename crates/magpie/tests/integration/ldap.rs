@@ -551,6 +551,15 @@ async fn department_chats_follow_the_departments() {
     let rename = wire::UpdateDepartmentRequest { name: Some("Engineering".into()), ..Default::default() };
     admin.client.admin_update_department(eng, &rename).await.unwrap();
     assert_eq!(alice.client.conversation(chat).await.unwrap().name.as_deref(), Some("Engineering"));
+    // Disabled by an administrator (REST or the CLI), a person leaves it; enabled, comes back.
+    admin.client.admin_disable("alice@localhost").await.unwrap();
+    assert_eq!(chat_members(&p101, chat).await, ["p0101@localhost", "p0103@localhost", "p0104@localhost"]);
+    let out = server.admin(&["user", "enable", "alice"], "").await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        chat_members(&p101, chat).await,
+        ["alice@localhost", "p0101@localhost", "p0103@localhost", "p0104@localhost"]
+    );
 
     // Another domain sees none of it.
     assert!(server.admin(&["domain", "add", "other.example"], "").await.status.success());
