@@ -25,6 +25,7 @@ pub mod messages;
 pub mod model;
 pub mod names;
 pub mod notice;
+pub mod notify;
 pub mod org;
 pub mod orgchat;
 mod password;
