@@ -145,6 +145,16 @@ impl Client {
         self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
     }
 
+    /// `GET /v1/me/notifications`: the caller's notification preferences.
+    pub async fn notification_prefs(&self) -> Result<wire::NotificationPrefs> {
+        self.call(Method::GET, "/v1/me/notifications", None::<&()>).await
+    }
+
+    /// `PUT /v1/me/notifications`: sets them whole.
+    pub async fn set_notification_prefs(&self, prefs: &wire::NotificationPrefs) -> Result<wire::NotificationPrefs> {
+        self.call(Method::PUT, "/v1/me/notifications", Some(prefs)).await
+    }
+
     /// `GET /v1/auth/domains/{domain}`: what the domain asks of people who register.
     pub async fn signup_info(&self, domain: &str) -> Result<wire::SignupInfo> {
         self.call(Method::GET, &format!("/v1/auth/domains/{}", encode(domain)), None::<&()>).await

@@ -596,6 +596,8 @@ pub enum AccountEvent {
     ScheduledRemoved { id: ScheduledId },
     /// One of this account's scheduled messages was sent: it is the message at `seq`.
     ScheduledSent { id: ScheduledId, conversation: ConversationId, seq: Seq },
+    /// This account's notification preferences changed: read them again.
+    NotifyPrefsChanged,
 }
 
 /// An account event as logged.

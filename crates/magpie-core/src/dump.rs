@@ -53,6 +53,7 @@ pub const TABLES: &[&str] = &[
     "org_chat_owners",
     "ldap_groups",
     "ldap_sync_state",
+    "notify_prefs",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

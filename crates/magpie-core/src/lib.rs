@@ -60,6 +60,7 @@ pub struct Core {
     pub org: org::Org,
     pub ldap: ldap::Ldap,
     pub mail: mail::Mail,
+    pub notifications: notify::Notifications,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
@@ -118,6 +119,7 @@ impl Core {
         let chats = orgchat::OrgChats::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone(), chats.clone());
         let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
+        let notifications = notify::Notifications::new(deps.clone(), s);
         let files = files::Files::new(deps.clone(), s);
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
@@ -141,6 +143,7 @@ impl Core {
             org,
             ldap,
             mail,
+            notifications,
             messages,
             presence,
             previews,

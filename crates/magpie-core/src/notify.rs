@@ -16,10 +16,14 @@
 //!    `mentions` lets through direct messages, mentions, `@all` and keywords; `all` everything.
 //! 5. Quiet hours (do not disturb) in the account's time zone let nothing through.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
-use crate::model::AccountId;
-use crate::{Error, Result};
+use crate::chat::AccountEvent;
+use crate::model::{AccountId, Principal};
+use crate::ports::{NotifyStore, Stores};
+use crate::{Deps, Error, Result};
 
 /// Most keywords one account keeps.
 pub const KEYWORDS_MAX: usize = 20;
@@ -139,6 +143,34 @@ impl NotifyPrefs {
         let local = tz.to_datetime(at);
         let minute = u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
         quiet.contains(minute)
+    }
+}
+
+/// Each account's preferences, kept in the store and the same on all its devices.
+#[derive(Clone)]
+pub struct Notifications {
+    deps: Arc<Deps>,
+    store: Arc<dyn NotifyStore>,
+}
+
+impl Notifications {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores) -> Notifications {
+        Notifications { deps, store: stores.notify.clone() }
+    }
+
+    /// The caller's preferences (the defaults until it sets them).
+    pub async fn prefs(&self, caller: &Principal) -> Result<NotifyPrefs> {
+        Ok(self.store.notify_prefs(caller.account.id).await?.unwrap_or_default())
+    }
+
+    /// Sets the caller's preferences whole; its devices hear `notify_prefs_changed`. Refused
+    /// preferences (`invalid_field`) change nothing.
+    pub async fn set_prefs(&self, caller: &Principal, prefs: NotifyPrefs) -> Result<NotifyPrefs> {
+        let prefs = prefs.validated()?;
+        let account = caller.account.id;
+        let events = vec![(account, AccountEvent::NotifyPrefsChanged)];
+        self.store.put_notify_prefs(account, &prefs, events, self.deps.clock.now_ms()).await?;
+        Ok(prefs)
     }
 }
 

@@ -47,6 +47,7 @@ pub struct Stores {
     pub org: Arc<dyn OrgStore>,
     pub ldap: Arc<dyn LdapStore>,
     pub mail: Arc<dyn MailStore>,
+    pub notify: Arc<dyn NotifyStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -71,7 +72,8 @@ impl Stores {
             + PreviewStore
             + OrgStore
             + LdapStore
-            + MailStore,
+            + MailStore
+            + NotifyStore,
     {
         Stores {
             accounts: store.clone(),
@@ -87,7 +89,8 @@ impl Stores {
             previews: store.clone(),
             org: store.clone(),
             ldap: store.clone(),
-            mail: store,
+            mail: store.clone(),
+            notify: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -715,6 +718,21 @@ pub trait MailStore: Send + Sync + 'static {
     /// they may be of (empty: any).
     async fn set_signup_email(&self, domain: DomainId, verification: bool, email_domains: &[String])
     -> StoreResult<()>;
+}
+
+/// Each account's notification preferences (see [`crate::notify`]).
+#[async_trait]
+pub trait NotifyStore: Send + Sync + 'static {
+    /// The account's preferences, if it ever set them.
+    async fn notify_prefs(&self, account: AccountId) -> StoreResult<Option<crate::notify::NotifyPrefs>>;
+    /// Sets them and logs `events`, in one write.
+    async fn put_notify_prefs(
+        &self,
+        account: AccountId,
+        prefs: &crate::notify::NotifyPrefs,
+        events: Vec<(AccountId, crate::chat::AccountEvent)>,
+        at_ms: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Where each durable follower of the log stands, so that it resumes there after a restart.

@@ -448,6 +448,7 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
         },
         E::ScheduledChanged { id } => wire::AccountEvent::ScheduledChanged { id: id.0 },
         E::ScheduledRemoved { id } => wire::AccountEvent::ScheduledRemoved { id: id.0 },
+        E::NotifyPrefsChanged => wire::AccountEvent::NotifyPrefsChanged,
         E::ScheduledSent { id, conversation, seq } => {
             wire::AccountEvent::ScheduledSent { id: id.0, conversation: conversation.0, seq: seq.0 }
         }
@@ -539,6 +540,40 @@ pub fn sticker_pack(p: &magpie_core::stickers::StickerPack) -> wire::StickerPack
                 height: s.height,
             })
             .collect(),
+    }
+}
+
+pub fn notify_prefs(p: &magpie_core::notify::NotifyPrefs) -> wire::NotificationPrefs {
+    use magpie_core::notify::Level as L;
+    wire::NotificationPrefs {
+        level: match p.level {
+            L::All => wire::NotifyLevel::All,
+            L::Mentions => wire::NotifyLevel::Mentions,
+            L::Nothing => wire::NotifyLevel::Nothing,
+        },
+        quiet: p.quiet.map(|q| wire::QuietHours { from_min: q.from_min, to_min: q.to_min }),
+        time_zone: p.time_zone.clone(),
+        keywords: p.keywords.clone(),
+        preview: p.preview,
+        email_digest: p.email_digest,
+        digest_after_mins: p.digest_after_mins,
+    }
+}
+
+pub fn notify_prefs_from_wire(p: wire::NotificationPrefs) -> magpie_core::notify::NotifyPrefs {
+    use magpie_core::notify::Level as L;
+    magpie_core::notify::NotifyPrefs {
+        level: match p.level {
+            wire::NotifyLevel::All => L::All,
+            wire::NotifyLevel::Mentions => L::Mentions,
+            wire::NotifyLevel::Nothing => L::Nothing,
+        },
+        quiet: p.quiet.map(|q| magpie_core::notify::QuietHours { from_min: q.from_min, to_min: q.to_min }),
+        time_zone: p.time_zone,
+        keywords: p.keywords,
+        preview: p.preview,
+        email_digest: p.email_digest,
+        digest_after_mins: p.digest_after_mins,
     }
 }
 

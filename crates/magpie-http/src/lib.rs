@@ -207,6 +207,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout", post(rest::logout))
         .route("/me", get(rest::get_me).patch(rest::update_me))
         .route("/me/password", post(rest::change_password))
+        .route("/me/notifications", get(rest::get_notification_prefs).put(rest::put_notification_prefs))
         .route("/sessions", get(rest::list_sessions))
         .route("/sessions/{id}", delete(rest::revoke_session))
         .route("/accounts", get(rest::search_accounts))

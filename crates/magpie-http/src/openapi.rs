@@ -15,7 +15,7 @@ use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
         rest::login, rest::register, rest::signup_info, rest::email_code, rest::password_reset_code,
         rest::password_reset, rest::list_my_invitations, rest::create_my_invitation, rest::revoke_my_invitation,
         rest::logout,
-        rest::get_me, rest::update_me, rest::change_password,
+        rest::get_me, rest::update_me, rest::change_password, rest::get_notification_prefs, rest::put_notification_prefs,
         rest::list_sessions, rest::revoke_session,
         rest::search_accounts, rest::get_account,
         rest::admin_list_domains, rest::admin_create_domain, rest::admin_get_domain, rest::admin_update_domain,

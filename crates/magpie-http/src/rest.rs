@@ -191,6 +191,30 @@ pub async fn update_me(
     Ok(Json(convert::me(&state.core.accounts.update_profile(&caller, update).await?)))
 }
 
+/// `GET /v1/me/notifications`: the caller's notification preferences.
+#[utoipa::path(get, path = "/v1/me/notifications", tag = "profile", security(("bearer" = [])),
+    responses((status = 200, body = wire::NotificationPrefs), (status = 401, body = wire::ErrorBody)))]
+pub async fn get_notification_prefs(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<wire::NotificationPrefs> {
+    Ok(Json(convert::notify_prefs(&state.core.notifications.prefs(&caller).await?)))
+}
+
+/// `PUT /v1/me/notifications`: sets the caller's notification preferences whole; its devices
+/// hear `notify_prefs_changed`.
+#[utoipa::path(put, path = "/v1/me/notifications", tag = "profile", security(("bearer" = [])),
+    request_body = wire::NotificationPrefs,
+    responses((status = 200, body = wire::NotificationPrefs), (status = 422, body = wire::ErrorBody)))]
+pub async fn put_notification_prefs(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::NotificationPrefs>,
+) -> ApiResult<wire::NotificationPrefs> {
+    let prefs = state.core.notifications.set_prefs(&caller, convert::notify_prefs_from_wire(req)).await?;
+    Ok(Json(convert::notify_prefs(&prefs)))
+}
+
 /// `POST /v1/me/password`: changes the password and revokes every other session.
 #[utoipa::path(post, path = "/v1/me/password", tag = "profile", security(("bearer" = [])),
     request_body = wire::ChangePasswordRequest,

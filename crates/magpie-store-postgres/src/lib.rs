@@ -41,6 +41,7 @@ mod files;
 mod ldap;
 mod mail;
 mod migrate;
+mod notify;
 mod org;
 mod previews;
 mod saved;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0018_ldap", include_str!("../migrations/sqlite/0018_ldap.sql")),
     ("0019_mail", include_str!("../migrations/sqlite/0019_mail.sql")),
     ("0020_org_chats_ldap_groups", include_str!("../migrations/sqlite/0020_org_chats_ldap_groups.sql")),
+    ("0021_notify_prefs", include_str!("../migrations/sqlite/0021_notify_prefs.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

@@ -162,6 +162,7 @@ macro_rules! __for_each_check {
             mail::the_outbox_is_bounded_and_claimed_once,
             mail::a_code_is_used_once,
             mail::locales_and_email_rules_are_kept,
+            mail::notification_prefs_are_kept_per_account,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

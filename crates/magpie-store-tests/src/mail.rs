@@ -86,3 +86,28 @@ pub async fn locales_and_email_rules_are_kept<F: StoreFactory>(f: &F) {
     let domain = w.stores.accounts.domain_by_name(&w.domain.name).await.unwrap().unwrap();
     assert!(!domain.email_verification && domain.email_domains.is_empty());
 }
+
+/// Notification preferences are kept whole per account, with the event that tells its devices
+/// in the same write.
+pub async fn notification_prefs_are_kept_per_account<F: StoreFactory>(f: &F) {
+    use magpie_core::chat::AccountEvent;
+    use magpie_core::notify::{Level, NotifyPrefs, QuietHours};
+    let w = World::new(f).await;
+    let store = &w.stores.notify;
+    let (ann, bob) = (w.account("ann").await, w.account("bob").await);
+    assert_eq!(store.notify_prefs(ann.id).await.unwrap(), None);
+    let prefs = NotifyPrefs {
+        level: Level::Mentions,
+        quiet: Some(QuietHours { from_min: 1320, to_min: 480 }),
+        time_zone: "Asia/Shanghai".into(),
+        keywords: vec!["发布".into()],
+        ..NotifyPrefs::default()
+    };
+    store.put_notify_prefs(ann.id, &prefs, vec![(ann.id, AccountEvent::NotifyPrefsChanged)], T0).await.unwrap();
+    assert_eq!(store.notify_prefs(ann.id).await.unwrap(), Some(prefs.clone()));
+    assert_eq!(w.events(&ann).await, [AccountEvent::NotifyPrefsChanged]);
+    let quieter = NotifyPrefs { level: Level::Nothing, ..prefs };
+    store.put_notify_prefs(ann.id, &quieter, vec![], T0 + 1).await.unwrap();
+    assert_eq!(store.notify_prefs(ann.id).await.unwrap(), Some(quieter));
+    assert_eq!(store.notify_prefs(bob.id).await.unwrap(), None);
+}

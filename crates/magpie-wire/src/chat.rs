@@ -859,6 +859,9 @@ pub enum AccountEvent {
         conversation: i64,
         seq: i64,
     },
+    /// The caller's notification preferences changed (on another device): read them again
+    /// (`GET /v1/me/notifications`).
+    NotifyPrefsChanged,
     /// An event this client version does not know.
     #[serde(other)]
     Unknown,

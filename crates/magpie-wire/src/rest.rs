@@ -366,3 +366,58 @@ pub struct ApplicationInfo {
 pub struct ApplicationList {
     pub applications: Vec<ApplicationInfo>,
 }
+
+/// How much an account (or, later, one of its conversations) wants to be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    /// Every message.
+    #[default]
+    All,
+    /// Direct messages, mentions (`@all` too) and keywords.
+    Mentions,
+    /// Nothing.
+    Nothing,
+}
+
+/// Do-not-disturb hours in the account's time zone, as minutes after midnight (0–1439);
+/// across midnight when `from_min` is greater than `to_min`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct QuietHours {
+    pub from_min: u16,
+    pub to_min: u16,
+}
+
+/// `GET` and `PUT /v1/me/notifications`: the account's notification preferences, the same on
+/// all its devices. A `PUT` sets them whole: a field left out takes its default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NotificationPrefs {
+    pub level: NotifyLevel,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<QuietHours>,
+    /// An IANA time zone such as `Asia/Shanghai`, for the quiet hours.
+    pub time_zone: String,
+    /// Words that count as a mention (at most 20, each 1–32 characters; case is ignored).
+    pub keywords: Vec<String>,
+    /// Whether pushes show the message's text.
+    pub preview: bool,
+    /// Whether unread mentions and direct messages are mailed after `digest_after_mins` away.
+    pub email_digest: bool,
+    /// 15 to 10080.
+    pub digest_after_mins: u32,
+}
+
+impl Default for NotificationPrefs {
+    fn default() -> Self {
+        NotificationPrefs {
+            level: NotifyLevel::All,
+            quiet: None,
+            time_zone: "UTC".into(),
+            keywords: Vec::new(),
+            preview: true,
+            email_digest: false,
+            digest_after_mins: 60,
+        }
+    }
+}

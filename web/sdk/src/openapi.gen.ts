@@ -1353,6 +1353,27 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/me/notifications`: the caller's notification preferences. */
+        get: operations["get_notification_prefs"];
+        /**
+         * `PUT /v1/me/notifications`: sets the caller's notification preferences whole; its devices
+         *     hear `notify_prefs_changed`.
+         */
+        put: operations["put_notification_prefs"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/password": {
         parameters: {
             query?: never;
@@ -1859,6 +1880,9 @@ export interface components {
             kind: "scheduled_sent";
             /** Format: int64 */
             seq: number;
+        } | {
+            /** @enum {string} */
+            kind: "notify_prefs_changed";
         } | {
             /** @enum {string} */
             kind: "unknown";
@@ -2736,6 +2760,47 @@ export interface components {
          * @enum {string}
          */
         NameMatch: "name" | "login" | "pinyin" | "initials" | "email" | "phone";
+        /**
+         * @description `GET` and `PUT /v1/me/notifications`: the account's notification preferences, the same on
+         *     all its devices. A `PUT` sets them whole: a field left out takes its default.
+         */
+        NotificationPrefs: {
+            /**
+             * Format: int32
+             * @description 15 to 10080.
+             * @default 60
+             */
+            digest_after_mins: number;
+            /**
+             * @description Whether unread mentions and direct messages are mailed after `digest_after_mins` away.
+             * @default false
+             */
+            email_digest: boolean;
+            /**
+             * @description Words that count as a mention (at most 20, each 1–32 characters; case is ignored).
+             * @default []
+             */
+            keywords: string[];
+            /** @default all */
+            level: components["schemas"]["NotifyLevel"];
+            /**
+             * @description Whether pushes show the message's text.
+             * @default true
+             */
+            preview: boolean;
+            /** @default null */
+            quiet: null | components["schemas"]["QuietHours"];
+            /**
+             * @description An IANA time zone such as `Asia/Shanghai`, for the quiet hours.
+             * @default UTC
+             */
+            time_zone: string;
+        };
+        /**
+         * @description How much an account (or, later, one of its conversations) wants to be told.
+         * @enum {string}
+         */
+        NotifyLevel: "all" | "mentions" | "nothing";
         /** @description The form of a one-shot upload: one part named `file`. */
         OneShotForm: {
             /**
@@ -2855,6 +2920,16 @@ export interface components {
         /** @description `GET /v1/contacts` and `GET /v1/blocks`: profiles, by login name. */
         ProfileList: {
             accounts: components["schemas"]["Profile"][];
+        };
+        /**
+         * @description Do-not-disturb hours in the account's time zone, as minutes after midnight (0–1439);
+         *     across midnight when `from_min` is greater than `to_min`.
+         */
+        QuietHours: {
+            /** Format: int32 */
+            from_min: number;
+            /** Format: int32 */
+            to_min: number;
         };
         /** @description `POST /v1/conversations/{id}/messages/{seq}/reactions`. */
         ReactRequest: {
@@ -7309,6 +7384,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_notification_prefs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPrefs"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_notification_prefs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPrefs"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPrefs"];
                 };
             };
             422: {

@@ -24,6 +24,7 @@ mod lifecycle;
 mod mail;
 mod messaging;
 mod names;
+mod notifications;
 mod openapi_snapshot;
 mod org;
 mod outages;
