@@ -259,6 +259,11 @@ impl Mail {
         let now = self.deps.clock.now_ms();
         let claimed = self.store.claim_mail(now, SEND_LEASE_MS, OUTBOX_CLAIM_LEN_MAX).await?;
         for queued in &claimed {
+            // A slow mail server must not outlast the claim: past half of it, the rest is left
+            // to be claimed again when the claim runs out, rather than sent twice.
+            if self.deps.clock.now_ms() - now > SEND_LEASE_MS / 2 {
+                break;
+            }
             match sender.send(&queued.mail).await {
                 Ok(()) => {
                     self.store.delete_mail(queued.id).await?;
