@@ -1,6 +1,6 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView, NotificationPrefs,
   LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
   Thread, ThreadView, UploadProgress,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
@@ -180,6 +180,17 @@ export class FakeClient implements ChatClient {
   async searchFiles(): Promise<SearchFilesPage> { return { results: [], total: 0 }; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}
+  notifyPrefs: NotificationPrefs = { level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60 };
+  /** What setNotificationPrefs was given, and the refusal it answers with when set. */
+  notifyPuts: NotificationPrefs[] = [];
+  notifyRefusal: Error | undefined;
+  async notificationPrefs(): Promise<NotificationPrefs> { return this.notifyPrefs; }
+  async setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs> {
+    this.notifyPuts.push(prefs);
+    if (this.notifyRefusal) throw this.notifyRefusal;
+    this.notifyPrefs = prefs;
+    return prefs;
+  }
   async sessions(): Promise<Session[]> { return [this.session]; }
   async revokeSession(): Promise<void> {}
   async contacts(): Promise<Profile[]> { return []; }

@@ -4,7 +4,7 @@
 // presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
 
 import type {
-  AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, Pin, Presence, PresenceStatus,
+  AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, NotificationPrefs, Pin, Presence, PresenceStatus,
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
@@ -84,7 +84,7 @@ export class MagpieClient implements ChatClient {
   private previewsOff = false;
   private readonly listeners: Listeners = {
     change: new Set(), status: new Set(), message: new Set(), friend_request: new Set(), signed_out: new Set(),
-    account_event: new Set(), directory_changed: new Set(),
+    account_event: new Set(), directory_changed: new Set(), notify_prefs_changed: new Set(),
   };
 
   private socket: Socket | undefined;
@@ -170,6 +170,7 @@ export class MagpieClient implements ChatClient {
       accountEvent: (event) => {
         this.onKeptEvent(event);
         this.emit("account_event", event);
+        if (event.event.kind === "notify_prefs_changed") this.emit("notify_prefs_changed");
       },
       friendRequest: (from, message) => this.emit("friend_request", from, message),
       overflow: () => this.socket?.close(CLIENT_GAVE_UP, "fell behind"),
@@ -1242,6 +1243,14 @@ export class MagpieClient implements ChatClient {
   }
   changePassword(current: string, next: string): Promise<void> {
     return this.rest.changePassword(current, next);
+  }
+
+  notificationPrefs(): Promise<NotificationPrefs> {
+    return this.rest.notificationPrefs();
+  }
+
+  setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs> {
+    return this.rest.setNotificationPrefs(prefs);
   }
   sessions(): Promise<Session[]> {
     return this.rest.sessions();

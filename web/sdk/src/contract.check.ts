@@ -15,6 +15,7 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
+  NotificationPrefs, NotifyLevel, QuietHours,
   SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange,
@@ -61,6 +62,19 @@ export type Checks = [
   Holds<Equals<Pick<Wire<S["PasswordResetCodeRequest"]>, "lang">, { lang?: string }>>,
   Holds<Subset<MailLanguage, string>>,
   Holds<Equals<keyof RegisterRequest, keyof S["RegisterRequest"]>>,
+  // Notification preferences: the fields have defaults, so the document calls them all required
+  // (the server always sends them, and the SDK sends them all in a PUT); `quiet` is a Rust
+  // `Option` that the document calls required and nullable, but the server leaves it out when
+  // there are none (which the SDK does too; the server reads `null` alike).
+  Holds<Equals<NotifyLevel, S["NotifyLevel"]>>,
+  Agree<Differ<QuietHours, Wire<S["QuietHours"]>>>,
+  Holds<Equals<Pick<S["NotificationPrefs"], "quiet">, { quiet: null | S["QuietHours"] }>>,
+  Agree<Differ<NotificationPrefs, Flat<Wire<Omit<S["NotificationPrefs"], "quiet">> & { quiet?: Wire<S["QuietHours"]> }>>>,
+  Agree<Differ<Parameters<RestClient["setNotificationPrefs"]>[0], Flat<Wire<Omit<S["NotificationPrefs"], "quiet">> & { quiet?: Wire<S["QuietHours"]> }>>>,
+  Holds<Equals<Parameters<ChatClient["setNotificationPrefs"]>, Parameters<RestClient["setNotificationPrefs"]>>>,
+  Holds<Equals<ReturnType<ChatClient["setNotificationPrefs"]>, ReturnType<RestClient["setNotificationPrefs"]>>>,
+  Holds<Equals<ReturnType<ChatClient["notificationPrefs"]>, ReturnType<RestClient["notificationPrefs"]>>>,
+  Holds<Equals<operations["put_notification_prefs"]["requestBody"]["content"]["application/json"], S["NotificationPrefs"]>>,
 
   // ---- Conversations and messages (§7) ----------------------------------------------------
   Holds<Equals<ConversationKind, S["ConversationKind"]>>,
@@ -228,14 +242,14 @@ export type Checks = [
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | "sync" | "register" | "domains" | "updateDomain">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain">>,
 ];
 
-/** The account event kinds that Replica.applyAccountEvent acts on by name. */
+/** The account event kinds that Replica.applyAccountEvent and MagpieClient act on by name. */
 type AccountEventKindsTheSdkActsOn =
   | "conversation_joined" | "conversation_left" | "read" | "peer_read" | "peer_delivered" | "settings_changed"
   | "hidden" | "friend_request" | "saved_changed" | "saved_removed" | "thread_changed" | "scheduled_changed"
-  | "scheduled_removed" | "scheduled_sent";
+  | "scheduled_removed" | "scheduled_sent" | "notify_prefs_changed";
 /** The events that MagpieClient.onEvent and Socket act on by name. */
 type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked" | "directory_changed";
 
@@ -318,6 +332,12 @@ interface RestAnswers {
   signupInfo: "signup_info"; requestEmailCode: "email_code"; requestPasswordReset: "password_reset_code";
   resetPassword: "password_reset";
 }
+/** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
+ * is left out rather than sent as `null` (see the notification preferences above): compared with
+ * that field optional. [operationId, field]. */
+interface RestAnswersLeavingOut {
+  notificationPrefs: ["get_notification_prefs", "quiet"]; setNotificationPrefs: ["put_notification_prefs", "quiet"];
+}
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */
 interface RestListAnswers {
@@ -352,7 +372,13 @@ type Resolves<M extends keyof RestClient> = RestClient[M] extends (...args: neve
 type ListAnswer<M extends keyof RestListAnswers> = Wire<Answer<RestListAnswers[M][0]>>;
 type ListField<M extends keyof RestListAnswers> = RestListAnswers[M][1] & keyof ListAnswer<M>;
 
+type LeftOut<M extends keyof RestAnswersLeavingOut> = Answer<RestAnswersLeavingOut[M][0]>;
+type LeftOutField<M extends keyof RestAnswersLeavingOut> = RestAnswersLeavingOut[M][1] & keyof LeftOut<M>;
 type RestMethodsThatDiffer =
+  | { [M in keyof RestAnswersLeavingOut]: Same<
+      Resolves<M>,
+      Flat<Wire<Omit<LeftOut<M>, LeftOutField<M>>> & { [F in LeftOutField<M>]?: Wire<Exclude<LeftOut<M>[F], null>> }>
+    > extends true ? never : M }[keyof RestAnswersLeavingOut]
   | { [M in keyof RestAnswers]: Same<Resolves<M>, Wire<Answer<RestAnswers[M]>>> extends true ? never : M }[keyof RestAnswers]
   | { [M in keyof RestListAnswers]: Same<Resolves<M>, ListAnswer<M>[ListField<M>]> extends true ? never : M }[keyof RestListAnswers];
 type RestListsWithMoreFields = {

@@ -91,6 +91,19 @@ export interface ScheduledMessage {
 export interface ScheduledFailure { code: ErrorCode | "unknown"; message: string; at_ms: number }
 /** A change to a scheduled message (§7.12 `PATCH /v1/scheduled/{id}`); at least one field. */
 export interface ScheduledChange { send_at_ms?: number; body?: Record<string, unknown>; mentions?: string[]; mention_all?: boolean }
+/** How much an account wants to be told (§5 `GET /v1/me/notifications`): every message, only
+ * direct messages, mentions, `@all` and keywords, or nothing. */
+export type NotifyLevel = "all" | "mentions" | "nothing";
+/** Do-not-disturb hours in the account's time zone, as minutes after midnight (0–1439); across
+ * midnight when `from_min` is greater than `to_min`; the two differ. */
+export interface QuietHours { from_min: number; to_min: number }
+/** The account's notification preferences, the same on all its devices (§5
+ * `GET`/`PUT /v1/me/notifications`). A `PUT` sets them whole; `quiet` is left out when there
+ * are no quiet hours. */
+export interface NotificationPrefs {
+  level: NotifyLevel; quiet?: QuietHours; time_zone: string; keywords: string[]; preview: boolean;
+  email_digest: boolean; digest_after_mins: number;
+}
 export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
@@ -357,6 +370,9 @@ export interface ChatEvents {
   /** The organisation of the account's domain changed (§6.6 `directory_changed`): a screen that
    * shows departments or people in them reads them again. Ephemeral: never replayed. */
   directory_changed: () => void;
+  /** The account's notification preferences changed, on this or another device (account event
+   * `notify_prefs_changed`): a screen that shows them reads them again (notificationPrefs). */
+  notify_prefs_changed: () => void;
 }
 
 export interface SendOptions {
@@ -588,6 +604,11 @@ export interface ChatClient {
   /** `avatar` is a reference (§5 PATCH /v1/me): a URL, or the id of an uploaded image. */
   updateMe(change: { display_name?: string; signature?: string; avatar?: string }): Promise<Me>;
   changePassword(current: string, next: string): Promise<void>;
+  /** The account's notification preferences (the defaults until they are set). */
+  notificationPrefs(): Promise<NotificationPrefs>;
+  /** Sets them whole and resolves with them as kept (keywords trimmed, duplicates dropped);
+   * every device of the account hears `notify_prefs_changed`. */
+  setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
   sessions(): Promise<Session[]>;
   revokeSession(id: number): Promise<void>;
   contacts(): Promise<Profile[]>;

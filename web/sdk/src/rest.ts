@@ -9,7 +9,7 @@ import type {
   SharedPage, StickerPack, Thread, ThreadPage,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
-  NewInvitation, Placements, CodeSent, SignupInfo,
+  NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -142,6 +142,14 @@ export class RestClient implements DomainAdmin {
   }
   changePassword(currentPassword: string, newPassword: string): Promise<void> {
     return this.request("POST", "/v1/me/password", { body: { current_password: currentPassword, new_password: newPassword } });
+  }
+  /** `GET /v1/me/notifications`: the caller's notification preferences. */
+  notificationPrefs(): Promise<NotificationPrefs> {
+    return this.request("GET", "/v1/me/notifications");
+  }
+  /** `PUT /v1/me/notifications`: sets them whole; answers them as kept. */
+  setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs> {
+    return this.request("PUT", "/v1/me/notifications", { body: prefs });
   }
   async sessions(): Promise<Session[]> {
     return (await this.request<{ sessions: Session[] }>("GET", "/v1/sessions")).sessions;

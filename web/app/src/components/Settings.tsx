@@ -1,5 +1,6 @@
 // Settings: profile, presence status, password, inviting colleagues (where the domain lets
-// members invite), sessions, language, notifications, sign out.
+// members invite), sessions, language, desktop notifications, the account's notification
+// preferences (NotifySettings.tsx), sign out.
 
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -15,6 +16,7 @@ import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 import { LanguageSelect } from "./Auth.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
 import { InviteSection } from "./Invite.tsx";
+import { NotificationsSection } from "./NotifySettings.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
   const client = useClient();
@@ -45,6 +47,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Elem
           </section>
           <StatusForm />
           <PreferencesSection onSignOut={onSignOut} />
+          <NotificationsSection />
           <PasswordForm />
         </div>
         <div class="settings-wide"><InviteSection /><SessionsSection /></div>
