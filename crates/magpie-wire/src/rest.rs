@@ -394,7 +394,7 @@ pub struct QuietHours {
 #[serde(default)]
 pub struct NotificationPrefs {
     pub level: NotifyLevel,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiet: Option<QuietHours>,
     /// An IANA time zone such as `Asia/Shanghai`, for the quiet hours.
     pub time_zone: String,
