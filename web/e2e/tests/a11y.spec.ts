@@ -99,7 +99,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         await a.page.getByRole("button", { name: w["nav.contacts"] }).click();
         await expect(a.page.getByRole("heading", { name: w["contacts.title"], level: 1 })).toBeVisible();
         await expectAccessible(a.page, "contacts");
-        await a.page.getByRole("button", { name: w["nav.settings"] }).click();
+        await a.page.getByRole("button", { name: w["nav.settings"], exact: true }).click();
         await expect(a.page.getByRole("heading", { name: w["settings.title"], level: 1 })).toBeVisible();
         await expectAccessible(a.page, "settings");
       });

@@ -67,7 +67,7 @@ test("Ctrl+K jumps to a conversation, and a session revoked elsewhere is signed 
 
   // Alice signs in on a phone and revokes the laptop's session from there.
   const phone = await signedIn(browser, server, alice, { viewport: { width: 375, height: 740 } });
-  await phone.page.getByRole("button", { name: "Settings" }).click();
+  await phone.page.getByRole("button", { name: "Settings", exact: true }).click();
   await phone.page.getByRole("button", { name: /^Revoke / }).first().click();
   await phone.page.getByRole("alertdialog").getByRole("button", { name: "Revoke" }).click();
   await expect(laptop.page.getByRole("button", { name: "Sign in" })).toBeVisible();

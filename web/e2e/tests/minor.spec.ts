@@ -68,7 +68,7 @@ test("English shows every time of day on the 24-hour clock (bug 7)", async ({ br
   await expect(time).toHaveText(/^\d\d:\d\d$/);
   await expect(time).toHaveAttribute("title", /\d\d:\d\d/);
   await expect(time).not.toHaveAttribute("title", /AM|PM/);
-  await a.page.getByRole("button", { name: "Settings" }).click();
+  await a.page.getByRole("button", { name: "Settings", exact: true }).click();
   const sessions = a.page.getByRole("list", { name: "Sessions" });
   await expect(sessions).toContainText("last active");
   await expect(sessions).not.toContainText(/AM|PM/);

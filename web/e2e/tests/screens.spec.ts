@@ -43,8 +43,8 @@ test("Chinese interface, switchable to English, and a phone-sized layout", async
   await shot(page, "chat-zh");
 
   // Switch to English in the settings.
-  await page.getByRole("button", { name: "设置" }).click();
+  await page.getByRole("button", { name: "设置", exact: true }).click();
   await page.getByLabel("语言").selectOption("en");
-  await expect(page.getByRole("button", { name: "Settings" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Settings", exact: true })).toBeVisible();
   await shot(page, "settings-en");
 });
