@@ -370,20 +370,13 @@ impl SyncReport {
 
     /// Whether the sync changed nothing (entries it skipped aside).
     pub fn is_empty(&self) -> bool {
-        self.accounts_created
-            + self.accounts_updated
-            + self.accounts_disabled
-            + self.accounts_enabled
-            + self.departments_created
-            + self.memberships_set
-            + self.memberships_removed
-            + self.managers_set
-            + self.groups_created
-            + self.groups_renamed
-            + self.groups_dissolved
-            + self.group_members_added
-            + self.group_members_removed
-            == 0
+        !self.org_changed()
+            && self.groups_created
+                + self.groups_renamed
+                + self.groups_dissolved
+                + self.group_members_added
+                + self.group_members_removed
+                == 0
     }
 
     /// Whether it changed people, departments or managers (what open clients re-read).

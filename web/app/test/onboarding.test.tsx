@@ -12,8 +12,10 @@ import { PersonCard } from "../src/components/PersonCard.tsx";
 import { FakeClient } from "./fake-client.ts";
 
 let root: HTMLElement;
-beforeEach(() => { root = document.createElement("div"); document.body.appendChild(root); });
-afterEach(() => { render(null, root); root.remove(); vi.unstubAllGlobals(); });
+// The form asks the server a moment after typing stops: the tests move a fake clock instead of
+// waiting on the real one.
+beforeEach(() => { vi.useFakeTimers(); root = document.createElement("div"); document.body.appendChild(root); });
+afterEach(() => { render(null, root); root.remove(); vi.unstubAllGlobals(); vi.useRealTimers(); });
 
 function mount(node: preact.ComponentChildren, client = new FakeClient(), locale: "en" | "zh" = "en"): void {
   act(() => { render(<LocaleContext.Provider value={locale}><ClientContext.Provider value={client}>{node}</ClientContext.Provider></LocaleContext.Provider>, root); });
@@ -33,12 +35,12 @@ const type = (name: string, value: string) => act(() => {
 });
 const click = (name: string) => act(() => { button(name)!.click(); });
 
-/** Waits (on the clock, as the form does: it asks the server a moment after typing stops)
- * until the condition holds, re-rendering as promises settle. */
+/** Moves the fake clock on, 10 ms at a time (running the timers due and settling promises),
+ * until the condition holds. */
 async function until(condition: () => unknown, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (condition()) return;
-    await act(() => new Promise<void>((done) => setTimeout(done, 10)));
+    await act(() => vi.advanceTimersByTimeAsync(10));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
@@ -397,7 +399,8 @@ describe("inviting colleagues", () => {
     const { InviteSection } = await import("../src/components/Invite.tsx");
     mount(<InviteSection />);
     await until(() => seen.length === 1, "the question");
-    await act(() => new Promise<void>((done) => setTimeout(done, 20)));
+    // The answer settled (and any timer it set ran): still nothing.
+    await act(() => vi.runAllTimersAsync());
     expect(root.innerHTML).toBe("");
   });
 

@@ -5,7 +5,6 @@
 //! from its Maildir, as a mail client would read it.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use magpie_client::wire::{self, ErrorCode, RegistrationMode};
 use mailparse::MailHeaderMap;
@@ -78,16 +77,25 @@ impl Inbox {
         found.into_iter().map(|(_, m)| m).collect()
     }
 
-    /// Waits until at least `n` mails to `to` arrived; all of them.
+    /// Waits until at least `n` mails to `to` arrived; all of them. Looks again on each change
+    /// the file system reports in `new/` (the SMTP server moves each mail there whole), watched
+    /// before the first look so that no arrival is missed.
     async fn wait_for(&self, to: &str, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + EVENTUALLY * 2;
+        use notify::Watcher;
+        let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        let mut watcher = notify::recommended_watcher(move |_| {
+            let _ = changed.send(());
+        })
+        .expect("a file system watcher");
+        watcher.watch(&self.dir.join("new"), notify::RecursiveMode::NonRecursive).expect("watching the Maildir");
+        let deadline = tokio::time::Instant::now() + EVENTUALLY * 2;
         loop {
             let mails = self.mails_to(to);
             if mails.len() >= n {
                 return mails;
             }
-            assert!(Instant::now() < deadline, "{n} mail(s) to {to} never arrived (got {})", mails.len());
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            let arrived = tokio::time::timeout_at(deadline, changes.recv()).await;
+            assert!(arrived.is_ok(), "{n} mail(s) to {to} never arrived (got {})", mails.len());
         }
     }
 }
