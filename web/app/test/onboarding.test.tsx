@@ -40,7 +40,7 @@ const click = (name: string) => act(() => { button(name)!.click(); });
 async function until(condition: () => unknown, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (condition()) return;
-    await act(() => vi.advanceTimersByTimeAsync(10));
+    await act(async () => { await vi.advanceTimersByTimeAsync(10); });
   }
   throw new Error(`timed out waiting for ${what}`);
 }
@@ -400,7 +400,7 @@ describe("inviting colleagues", () => {
     mount(<InviteSection />);
     await until(() => seen.length === 1, "the question");
     // The answer settled (and any timer it set ran): still nothing.
-    await act(() => vi.runAllTimersAsync());
+    await act(async () => { await vi.runAllTimersAsync(); });
     expect(root.innerHTML).toBe("");
   });
 
