@@ -54,6 +54,9 @@ pub const TABLES: &[&str] = &[
     "ldap_groups",
     "ldap_sync_state",
     "notify_prefs",
+    "push_targets",
+    "push_outbox",
+    "push_failures",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -32,6 +32,7 @@ mod password;
 pub mod ports;
 pub mod presence;
 pub mod previews;
+pub mod push;
 pub mod saved;
 pub mod scheduled;
 pub mod search;
@@ -61,6 +62,7 @@ pub struct Core {
     pub ldap: ldap::Ldap,
     pub mail: mail::Mail,
     pub notifications: notify::Notifications,
+    pub push: push::Push,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
@@ -110,6 +112,7 @@ impl Core {
             names: std::sync::OnceLock::new(),
             directory: std::sync::OnceLock::new(),
             mailer: std::sync::OnceLock::new(),
+            push: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let mail = mail::Mail::new(deps.clone(), s);
@@ -120,6 +123,7 @@ impl Core {
         let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone(), chats.clone());
         let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
         let notifications = notify::Notifications::new(deps.clone(), s);
+        let push = push::Push::new(deps.clone(), s);
         let files = files::Files::new(deps.clone(), s);
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
@@ -144,6 +148,7 @@ impl Core {
             ldap,
             mail,
             notifications,
+            push,
             messages,
             presence,
             previews,
@@ -182,6 +187,14 @@ impl Core {
         self
     }
 
+    /// Lets the core push through `channels` (Web Push, APNs, FCM, HTTP gateways); without
+    /// them, registering for pushes answers `unavailable`. Second channels are ignored. Start
+    /// the follower and the sender with [`push::Push::start`].
+    pub fn with_push_channels(self, channels: push::PushChannels) -> Core {
+        let _ = self.directory.deps().push.set(channels);
+        self
+    }
+
     /// Lets the core find people and groups by name with `matcher`, and give accounts the
     /// keys it makes (from now on; [`directory::Directory::backfill`] gives them to those
     /// written before). A second matcher is ignored.
@@ -215,4 +228,6 @@ pub(crate) struct Deps {
     pub(crate) directory: std::sync::OnceLock<Arc<dyn ldap::DirectoryConnector>>,
     /// How mail leaves ([`Core::with_mail_sender`]).
     pub(crate) mailer: std::sync::OnceLock<Arc<dyn mail::MailSender>>,
+    /// The push services ([`Core::with_push_channels`]).
+    pub(crate) push: std::sync::OnceLock<push::PushChannels>,
 }

@@ -317,7 +317,7 @@ impl Mail {
 }
 
 /// The wait before attempt `attempts + 1`: `initial` doubled per failed attempt, at most `max`.
-fn retry_delay_ms(initial_secs: u64, max_secs: u64, attempts: u32) -> i64 {
+pub(crate) fn retry_delay_ms(initial_secs: u64, max_secs: u64, attempts: u32) -> i64 {
     let secs = initial_secs.max(1).saturating_mul(1u64 << attempts.min(20)).min(max_secs.max(1));
     crate::settings::millis(secs)
 }

@@ -11,7 +11,8 @@
 //! 2. Why it concerns the member: a direct message; a mention of the member; `@all` (sent only
 //!    where the group lets the sender, so it follows the group's rules); a keyword of the
 //!    member's in the text (case-insensitive); or just a message.
-//! 3. A conversation muted until a later time lets through only a mention of the member.
+//! 3. A thread reply kept out of the chat concerns only those it mentions (by name or keyword).
+//!    A conversation muted until a later time lets through only a mention of the member.
 //! 4. The level (the conversation's, else the account's): `nothing` lets nothing through,
 //!    `mentions` lets through direct messages, mentions, `@all` and keywords; `all` everything.
 //! 5. Quiet hours (do not disturb) in the account's time zone let nothing through.
@@ -195,6 +196,8 @@ pub struct Message<'a> {
     pub mentions: &'a [AccountId],
     /// `@all`: the send already checked that the group lets the sender.
     pub mentions_all: bool,
+    /// A thread reply kept out of the chat: only mentions in it concern anyone.
+    pub thread_only: bool,
 }
 
 /// One member, as far as notifying cares.
@@ -232,6 +235,8 @@ pub enum Skip {
     Muted,
     Level,
     Quiet,
+    /// A thread reply that mentions nobody of them.
+    Thread,
 }
 
 /// Whether `to` is told of `message` at `now_ms`, and why (see the module's rule).
@@ -259,6 +264,9 @@ pub fn decide(message: &Message<'_>, to: &Recipient<'_>, now_ms: i64) -> std::re
     } else {
         Why::Message
     };
+    if message.thread_only && !matches!(why, Why::Mention | Why::Keyword) {
+        return Err(Skip::Thread);
+    }
     if to.conversation.muted_until_ms.is_some_and(|until| until > now_ms) && why != Why::Mention {
         return Err(Skip::Muted);
     }
@@ -292,7 +300,7 @@ mod tests {
     const NOW: i64 = 1_796_479_200_000;
 
     fn msg<'a>(text: &'a str, mentions: &'a [AccountId]) -> Message<'a> {
-        Message { seq: 10, sender: BOB, direct: false, text, mentions, mentions_all: false }
+        Message { seq: 10, sender: BOB, direct: false, text, mentions, mentions_all: false, thread_only: false }
     }
 
     fn to(prefs: &NotifyPrefs) -> Recipient<'_> {
@@ -357,6 +365,17 @@ mod tests {
         assert_eq!(decide(&all, &muted(NOW + 1), NOW), Err(Skip::Muted), "@all is not a mention of me");
         assert_eq!(decide(&msg("hi", &me), &muted(NOW + 1), NOW), Ok(Why::Mention));
         assert_eq!(decide(&msg("hi", &[]), &muted(NOW), NOW), Ok(Why::Message), "the mute ended");
+    }
+
+    #[test]
+    fn a_thread_reply_concerns_only_whom_it_mentions() {
+        let prefs = NotifyPrefs { keywords: vec!["deploy".into()], ..Default::default() };
+        let me = [ME];
+        let reply = |text, mentions| Message { thread_only: true, ..msg(text, mentions) };
+        assert_eq!(decide(&reply("ok", &[]), &to(&prefs), NOW), Err(Skip::Thread));
+        assert_eq!(decide(&Message { mentions_all: true, ..reply("ok", &[]) }, &to(&prefs), NOW), Err(Skip::Thread));
+        assert_eq!(decide(&reply("ok", &me), &to(&prefs), NOW), Ok(Why::Mention));
+        assert_eq!(decide(&reply("deploy done", &[]), &to(&prefs), NOW), Ok(Why::Keyword));
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub struct Stores {
     pub ldap: Arc<dyn LdapStore>,
     pub mail: Arc<dyn MailStore>,
     pub notify: Arc<dyn NotifyStore>,
+    pub push: Arc<dyn PushStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -73,7 +74,8 @@ impl Stores {
             + OrgStore
             + LdapStore
             + MailStore
-            + NotifyStore,
+            + NotifyStore
+            + PushStore,
     {
         Stores {
             accounts: store.clone(),
@@ -90,7 +92,8 @@ impl Stores {
             org: store.clone(),
             ldap: store.clone(),
             mail: store.clone(),
-            notify: store,
+            notify: store.clone(),
+            push: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -733,6 +736,59 @@ pub trait NotifyStore: Send + Sync + 'static {
         events: Vec<(AccountId, crate::chat::AccountEvent)>,
         at_ms: i64,
     ) -> StoreResult<()>;
+}
+
+/// Push targets and the push outbox (see [`crate::push`]).
+#[async_trait]
+pub trait PushStore: Send + Sync + 'static {
+    /// Keeps a target: a new one, or the one with the same [`PushAddress::key`] moved to this
+    /// account and session. `None` (nothing written) when the account already has
+    /// `per_account_max` other targets.
+    ///
+    /// [`PushAddress::key`]: crate::push::PushAddress::key
+    async fn put_push_target(
+        &self,
+        new: &crate::push::NewPushTarget,
+        now_ms: i64,
+        per_account_max: usize,
+    ) -> StoreResult<Option<crate::push::PushTarget>>;
+    /// The account's targets of live sessions, oldest first.
+    async fn push_targets(&self, account: AccountId) -> StoreResult<Vec<crate::push::PushTarget>>;
+    /// Forgets one of the account's targets and its waiting pushes; whether it had it.
+    async fn delete_push_target(&self, account: AccountId, id: i64) -> StoreResult<bool>;
+    /// The active members of `conversation` other than `sender`, of enabled accounts, that
+    /// have targets of sessions live at `now_ms`: with their read mark, settings here,
+    /// preferences, whether they blocked `sender`, and those targets.
+    async fn push_audience(
+        &self,
+        conversation: ConversationId,
+        sender: AccountId,
+        now_ms: i64,
+    ) -> StoreResult<Vec<crate::push::Audience>>;
+    /// Writes pushes into the outbox, due at once, skipping any already there for the same
+    /// target and message (sent or not); how many it wrote. `None` (nothing written) when
+    /// `outbox_len_max` pushes already wait.
+    async fn enqueue_pushes(
+        &self,
+        pushes: &[crate::push::NewPush],
+        now_ms: i64,
+        outbox_len_max: usize,
+    ) -> StoreResult<Option<u64>>;
+    /// Claims up to `limit` pushes due at `now_ms` that no node holds, oldest first, each held
+    /// until `now_ms + lease_ms`, with its target and where the account has read up to now.
+    async fn claim_pushes(&self, now_ms: i64, lease_ms: i64, limit: usize)
+    -> StoreResult<Vec<crate::push::QueuedPush>>;
+    /// Records what became of claimed pushes, in one write (see [`crate::push::PushOutcome`]);
+    /// failures and dropped targets are kept for the admin's view.
+    async fn push_done(&self, outcomes: &[(i64, crate::push::PushOutcome)], now_ms: i64) -> StoreResult<()>;
+    /// Forgets pushes done (sent or given up) and failures recorded before `before_ms`; how
+    /// many pushes.
+    async fn prune_pushes(&self, before_ms: i64) -> StoreResult<u64>;
+    /// Pushes waiting (due or not).
+    async fn push_outbox_len(&self) -> StoreResult<u64>;
+    /// Recorded failures, newest first, of accounts of `domain` (or all).
+    async fn push_failures(&self, domain: Option<DomainId>, limit: usize)
+    -> StoreResult<Vec<crate::push::PushFailure>>;
 }
 
 /// Where each durable follower of the log stands, so that it resumes there after a restart.

@@ -142,6 +142,19 @@ pub struct Settings {
     pub mail_retry_initial_secs: u64,
     /// The longest wait between two attempts at one mail.
     pub mail_retry_max_secs: u64,
+    /// Devices one account may register for pushes.
+    pub push_targets_per_account_max: usize,
+    /// Pushes the outbox holds (the push services away); past this, new pushes are dropped.
+    pub push_outbox_len_max: usize,
+    /// Attempts at one push before it is given up.
+    pub push_attempts_max: u32,
+    /// The wait after a push's first failed attempt; it doubles with each failure.
+    pub push_retry_initial_secs: u64,
+    /// The longest wait between two attempts at one push.
+    pub push_retry_max_secs: u64,
+    /// How long a push done (sent or given up) and a recorded failure are kept: a message
+    /// handled again within this is not pushed again.
+    pub push_keep_secs: u64,
     /// How long a mailed code (registration, password reset) stays good.
     pub email_code_ttl_secs: u64,
     /// Wrong tries of one code before it is dead.
@@ -221,6 +234,12 @@ impl Default for Settings {
             mail_attempts_max: 12,
             mail_retry_initial_secs: 5,
             mail_retry_max_secs: 3600,
+            push_targets_per_account_max: 20,
+            push_outbox_len_max: 1_000_000,
+            push_attempts_max: 8,
+            push_retry_initial_secs: 2,
+            push_retry_max_secs: 600,
+            push_keep_secs: 2 * 24 * 3600,
             email_code_ttl_secs: 600,
             email_code_attempts_max: 5,
             email_codes_per_address_per_hour_max: 5,

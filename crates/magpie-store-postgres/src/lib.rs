@@ -44,6 +44,7 @@ mod migrate;
 mod notify;
 mod org;
 mod previews;
+mod push;
 mod saved;
 mod scheduled;
 mod threads;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0019_mail", include_str!("../migrations/sqlite/0019_mail.sql")),
     ("0020_org_chats_ldap_groups", include_str!("../migrations/sqlite/0020_org_chats_ldap_groups.sql")),
     ("0021_notify_prefs", include_str!("../migrations/sqlite/0021_notify_prefs.sql")),
+    ("0022_push", include_str!("../migrations/sqlite/0022_push.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

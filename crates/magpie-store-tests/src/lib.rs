@@ -53,6 +53,7 @@ pub mod mail;
 pub mod org;
 pub mod presence;
 pub mod previews;
+pub mod push;
 pub mod races;
 pub mod scheduled;
 
@@ -163,6 +164,9 @@ macro_rules! __for_each_check {
             mail::a_code_is_used_once,
             mail::locales_and_email_rules_are_kept,
             mail::notification_prefs_are_kept_per_account,
+            push::targets_are_bounded_moved_and_end_with_their_session,
+            push::the_audience_is_who_could_be_told,
+            push::the_outbox_sends_each_push_once,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

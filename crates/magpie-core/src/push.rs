@@ -1,0 +1,713 @@
+//! Push (issue 17): telling an account's devices of a message while no socket of theirs is
+//! open: browsers by Web Push, phones through APNs, FCM or an operator's HTTP push gateway (which
+//! bridges to the vendors' channels: Huawei, Xiaomi, OPPO, vivo…).
+//!
+//! **How.** A device registers a [`PushTarget`] (its subscription or token) under its session.
+//! A durable follower of the log ([`Push::start`]) takes every message as it commits, asks the
+//! store who of the conversation's members has a target ([`PushStore::push_audience`]), applies
+//! the one rule of [`crate::notify::decide`] to each, and writes one push per target of each
+//! member it tells into the push outbox, in one write per message. A sender loop on every node
+//! claims due pushes, drops those whose message the account has read meanwhile, and hands the
+//! rest to the channel's [`PushSender`].
+//!
+//! **Invariants.**
+//! - Push follows the log, never the live path: what committed is pushed even if the process
+//!   died the moment after (the follower resumes at its saved cursor).
+//! - At most one push per message and target: the outbox keeps `(target, conversation, seq)`
+//!   unique, and keeps a sent push's row for [`Settings::push_keep_secs`], so that a follower
+//!   that handles a message again (after a crash, or on another node) adds nothing. A send that
+//!   a crash interrupts is tried again after its claim runs out: a gateway may see a push twice
+//!   and tells them apart by [`PushNotice::event_key`].
+//! - Never for a conversation the member may not read, never for a session that ended: the
+//!   audience holds active members and live sessions only, read when the message is handled.
+//! - A target the service says is gone (Web Push 404/410, APNs `Unregistered`, FCM
+//!   `UNREGISTERED`, a gateway's `rejected`) is dropped; a push the service refuses for good
+//!   (another 4xx) is given up; anything else is retried with exponential backoff up to
+//!   [`Settings::push_attempts_max`]. Every give-up and drop is kept for the admin's view.
+//! - Bounded: targets per account ([`Settings::push_targets_per_account_max`]); pushes waiting
+//!   ([`Settings::push_outbox_len_max`]: past it new pushes are dropped and counted, a
+//!   notification is not worth refusing a message for).
+//!
+//! [`Settings::push_keep_secs`]: crate::Settings::push_keep_secs
+//! [`Settings::push_attempts_max`]: crate::Settings::push_attempts_max
+//! [`Settings::push_targets_per_account_max`]: crate::Settings::push_targets_per_account_max
+//! [`Settings::push_outbox_len_max`]: crate::Settings::push_outbox_len_max
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::chat::ConversationKind;
+use crate::chat::{Committed, Entry};
+use crate::content::kind;
+use crate::follow::{Follower, FollowerStatus, LogHandler, Start};
+use crate::model::{AccountId, ConversationId, DomainId, Principal, Seq, SessionId};
+use crate::names::AccountAddr;
+use crate::notify::{ConversationPrefs, Message, NotifyPrefs, Recipient, Why};
+use crate::ports::{PushStore, Stores};
+use crate::{Deps, Error, Result};
+
+/// Longest Web Push endpoint URL, in bytes.
+pub const ENDPOINT_BYTES_MAX: usize = 2048;
+/// Longest device token, gateway push key or app id, in bytes.
+pub const TOKEN_BYTES_MAX: usize = 4096;
+/// Longest gateway or app id name, in bytes.
+pub const NAME_BYTES_MAX: usize = 128;
+/// Characters of a message's text a push shows (when the account lets it).
+pub const PREVIEW_CHARS_MAX: usize = 140;
+/// Pushes one pass of the sender claims.
+pub const CLAIM_LEN_MAX: usize = 512;
+/// Pushes one node hands to the services at the same time.
+pub const SENDS_AT_ONCE: usize = 64;
+/// How long a node holds the pushes it claimed while it sends them; another node may take them
+/// over after this (the first one died).
+pub const SEND_LEASE_MS: i64 = 60 * 1000;
+/// Failures listed at most per request of the admin's view.
+pub const FAILURES_PAGE_LEN_MAX: usize = 200;
+/// The name the push follower saves its cursor under.
+pub const FOLLOWER: &str = "push";
+
+/// How a device is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushKind {
+    /// A browser's Web Push subscription (RFC 8030, VAPID, RFC 8291).
+    WebPush,
+    /// An operator's HTTP push gateway (see protocol.md), by name from the configuration.
+    Gateway,
+    /// Apple's push service.
+    Apns,
+    /// Firebase Cloud Messaging (v1 API).
+    Fcm,
+}
+
+impl PushKind {
+    pub const ALL: [PushKind; 4] = [PushKind::WebPush, PushKind::Gateway, PushKind::Apns, PushKind::Fcm];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushKind::WebPush => "web_push",
+            PushKind::Gateway => "gateway",
+            PushKind::Apns => "apns",
+            PushKind::Fcm => "fcm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PushKind> {
+        PushKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where a device's pushes go, as its platform gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PushAddress {
+    /// A `PushSubscription`: the push service's URL and the browser's keys (base64url).
+    WebPush {
+        endpoint: String,
+        p256dh: String,
+        auth: String,
+    },
+    /// A device known to gateway `gateway` as `pushkey` of app `app_id`.
+    Gateway {
+        gateway: String,
+        app_id: String,
+        pushkey: String,
+    },
+    Apns {
+        token: String,
+    },
+    Fcm {
+        token: String,
+    },
+}
+
+impl PushAddress {
+    pub fn kind(&self) -> PushKind {
+        match self {
+            PushAddress::WebPush { .. } => PushKind::WebPush,
+            PushAddress::Gateway { .. } => PushKind::Gateway,
+            PushAddress::Apns { .. } => PushKind::Apns,
+            PushAddress::Fcm { .. } => PushKind::Fcm,
+        }
+    }
+
+    /// What identifies the device to its service: one target per key (a browser that signs in
+    /// as someone else moves its subscription over).
+    pub fn key(&self) -> String {
+        match self {
+            PushAddress::WebPush { endpoint, .. } => format!("web_push:{endpoint}"),
+            PushAddress::Gateway { gateway, app_id, pushkey } => format!("gateway:{gateway}:{app_id}:{pushkey}"),
+            PushAddress::Apns { token } => format!("apns:{token}"),
+            PushAddress::Fcm { token } => format!("fcm:{token}"),
+        }
+    }
+
+    /// The address as kept: every field checked (`invalid_field` names the first broken one).
+    fn validated(self, gateways: &[String]) -> Result<PushAddress> {
+        match &self {
+            PushAddress::WebPush { endpoint, p256dh, auth } => {
+                if endpoint.len() > ENDPOINT_BYTES_MAX {
+                    return Err(Error::too_large("endpoint", ENDPOINT_BYTES_MAX, crate::Unit::Bytes));
+                }
+                let url = url::Url::parse(endpoint).map_err(|_| Error::invalid("endpoint", "is not a URL"))?;
+                if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
+                    return Err(Error::invalid("endpoint", "must be an https URL"));
+                }
+                if decode_b64url(p256dh).is_none_or(|k| k.len() != 65 || k[0] != 4) {
+                    return Err(Error::invalid("p256dh", "must be an uncompressed P-256 public key in base64url"));
+                }
+                if decode_b64url(auth).is_none_or(|k| k.len() != 16) {
+                    return Err(Error::invalid("auth", "must be a 16-byte secret in base64url"));
+                }
+            }
+            PushAddress::Gateway { gateway, app_id, pushkey } => {
+                if !gateways.iter().any(|g| g == gateway) {
+                    return Err(Error::invalid("gateway", "is not a push gateway of this server"));
+                }
+                check_token("app_id", app_id, NAME_BYTES_MAX)?;
+                check_token("pushkey", pushkey, TOKEN_BYTES_MAX)?;
+            }
+            PushAddress::Apns { token } | PushAddress::Fcm { token } => check_token("token", token, TOKEN_BYTES_MAX)?,
+        }
+        Ok(self)
+    }
+}
+
+fn check_token(field: &'static str, value: &str, bytes_max: usize) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.len() > bytes_max {
+        return Err(Error::too_large(field, bytes_max, crate::Unit::Bytes));
+    }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(field, "must not hold spaces or control characters"));
+    }
+    Ok(())
+}
+
+/// Base64url, with or without padding, as browsers hand out keys.
+pub fn decode_b64url(s: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()
+}
+
+/// A device's registration for pushes, under one of its account's sessions: it ends with the
+/// session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    pub id: i64,
+    pub account: AccountId,
+    pub session: SessionId,
+    pub address: PushAddress,
+    pub created_at_ms: i64,
+}
+
+/// A target to keep.
+#[derive(Debug, Clone)]
+pub struct NewPushTarget {
+    pub account: AccountId,
+    pub session: SessionId,
+    pub address: PushAddress,
+}
+
+/// What a push tells: enough for a notification (who, where, maybe what) and for opening the
+/// conversation at the message. What services carry, so nothing else of the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushNotice {
+    /// `"<conversation>:<seq>"`: the same for every push of one message to one account, so
+    /// that a receiver tells a repeat from a new message.
+    pub event_key: String,
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub why: Why,
+    /// A direct chat (else a group or channel named `conversation_name`).
+    pub direct: bool,
+    /// The message's kind (`text`, `image`, …), for a client to say "[Image]" in its language.
+    pub kind: String,
+    /// The sender's address, `name@domain`.
+    pub sender: String,
+    pub sender_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_name: Option<String>,
+    /// The start of the text, unless the account wants pushes without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    pub at_ms: i64,
+}
+
+/// A push in the outbox, with the target it goes to.
+#[derive(Debug, Clone)]
+pub struct QueuedPush {
+    pub id: i64,
+    pub target: PushTarget,
+    pub notice: PushNotice,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Where the account has read up to in the conversation now.
+    pub read_seq: Seq,
+}
+
+/// A push to write into the outbox.
+#[derive(Debug, Clone)]
+pub struct NewPush {
+    pub target: i64,
+    pub account: AccountId,
+    pub notice: PushNotice,
+}
+
+/// What became of a claimed push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Handed to the service (or not needed any more: read meanwhile).
+    Sent,
+    /// Failed for now: due again at `at_ms`.
+    Retry { at_ms: i64, error: String },
+    /// Given up: refused for good, or out of attempts.
+    Failed { error: String },
+    /// The service says the device is gone: the target is dropped (its waiting pushes too).
+    TargetGone { error: String },
+}
+
+/// A push given up or a target dropped, for the admin's view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushFailure {
+    pub id: i64,
+    pub at_ms: i64,
+    pub account: AccountAddr,
+    pub kind: PushKind,
+    /// The target was dropped (the service said it is gone).
+    pub target_dropped: bool,
+    pub error: String,
+    pub attempts: u32,
+}
+
+/// A member who might be told, with what the rule needs: one row per member with at least one
+/// target of a live session.
+#[derive(Debug, Clone)]
+pub struct Audience {
+    pub account: AccountId,
+    pub addr: AccountAddr,
+    pub read_seq: Seq,
+    pub conversation: ConversationPrefs,
+    pub prefs: Option<NotifyPrefs>,
+    pub blocked_sender: bool,
+    pub targets: Vec<i64>,
+}
+
+/// Why a send failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushError {
+    /// Worth another try later (a 5xx, 429, a timeout, no connection).
+    Retry(String),
+    /// Refused for good (a 4xx other than the target's end).
+    Rejected(String),
+    /// The device is gone (unsubscribed, uninstalled, token expired).
+    Gone(String),
+}
+
+impl PushError {
+    fn message(&self) -> &str {
+        match self {
+            PushError::Retry(m) | PushError::Rejected(m) | PushError::Gone(m) => m,
+        }
+    }
+}
+
+/// One push service, as an adapter reaches it.
+#[async_trait]
+pub trait PushSender: Send + Sync + 'static {
+    /// Hands one notice to the service for `target`; `Ok` once the service took it.
+    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> std::result::Result<(), PushError>;
+}
+
+/// The push services this server reaches, from its configuration.
+#[derive(Clone, Default)]
+pub struct PushChannels {
+    pub senders: HashMap<PushKind, Arc<dyn PushSender>>,
+    /// The VAPID public key browsers subscribe with (base64url), when Web Push is on.
+    pub vapid_public_key: Option<String>,
+    /// The HTTP push gateways' names.
+    pub gateways: Vec<String>,
+}
+
+/// What push has done since start, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct PushStatus {
+    /// Pushes written into the outbox.
+    pub queued: AtomicU64,
+    /// Handed to a service.
+    pub sent: AtomicU64,
+    /// Not sent: the message was read first.
+    pub read_first: AtomicU64,
+    /// Attempts that failed and will be retried.
+    pub retried: AtomicU64,
+    /// Given up (refused, out of attempts) or the target dropped.
+    pub failed: AtomicU64,
+    /// Not queued: the outbox was full.
+    pub dropped: AtomicU64,
+}
+
+/// The push service: registrations, the follower that decides, the outbox's sender.
+#[derive(Clone)]
+pub struct Push {
+    deps: Arc<Deps>,
+    stores: Stores,
+    store: Arc<dyn PushStore>,
+    wake: Arc<tokio::sync::Notify>,
+    pub status: Arc<PushStatus>,
+}
+
+impl Push {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores) -> Push {
+        Push {
+            deps,
+            stores: stores.clone(),
+            store: stores.push.clone(),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            status: Arc::new(PushStatus::default()),
+        }
+    }
+
+    fn channels(&self) -> Option<&PushChannels> {
+        self.deps.push.get()
+    }
+
+    /// The channels this server pushes through, and the VAPID key browsers need.
+    pub fn config(&self) -> (Vec<PushKind>, Option<String>, Vec<String>) {
+        let Some(ch) = self.channels() else { return (vec![], None, vec![]) };
+        let kinds = PushKind::ALL.into_iter().filter(|k| ch.senders.contains_key(k)).collect();
+        (kinds, ch.vapid_public_key.clone(), ch.gateways.clone())
+    }
+
+    /// Registers the caller's device for pushes (under the caller's session, so it ends with
+    /// it); registering the same subscription or token again moves it to this session.
+    /// `unavailable` when this server does not push through that channel.
+    pub async fn register(&self, caller: &Principal, address: PushAddress) -> Result<PushTarget> {
+        let ch = self.channels().filter(|ch| ch.senders.contains_key(&address.kind()));
+        let Some(ch) = ch else { return Err(Error::Unavailable("push channel")) };
+        let address = address.validated(&ch.gateways)?;
+        let new = NewPushTarget { account: caller.account.id, session: caller.session.id, address };
+        let max = self.deps.settings.push_targets_per_account_max;
+        match self.store.put_push_target(&new, self.deps.clock.now_ms(), max).await? {
+            Some(target) => Ok(target),
+            None => Err(Error::LimitExceeded("push targets per account")),
+        }
+    }
+
+    /// The caller's devices registered for pushes, oldest first.
+    pub async fn targets(&self, caller: &Principal) -> Result<Vec<PushTarget>> {
+        Ok(self.store.push_targets(caller.account.id).await?)
+    }
+
+    /// Forgets one of the caller's targets; `not_found` if it has no such target.
+    pub async fn unregister(&self, caller: &Principal, id: i64) -> Result<()> {
+        if self.store.delete_push_target(caller.account.id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("push target"))
+        }
+    }
+
+    /// Pushes given up and targets dropped, newest first, of one domain or (`None`) all.
+    pub async fn failures(&self, domain: Option<DomainId>, limit: usize) -> Result<Vec<PushFailure>> {
+        Ok(self.store.push_failures(domain, limit.clamp(1, FAILURES_PAGE_LEN_MAX)).await?)
+    }
+
+    /// Pushes waiting in the outbox.
+    pub async fn outbox_len(&self) -> Result<u64> {
+        Ok(self.store.push_outbox_len().await?)
+    }
+
+    /// Starts the follower that decides who is told (from its saved cursor, or the log's head
+    /// the first time: history is not pushed) and the outbox's sender, on the current tokio
+    /// runtime. Nothing without a push channel.
+    pub fn start(&self, poll: std::time::Duration) -> Option<Arc<FollowerStatus>> {
+        self.channels().filter(|ch| !ch.senders.is_empty())?;
+        let decider = Decider { push: self.clone() };
+        let follower = Follower::new(
+            FOLLOWER,
+            self.stores.log.clone(),
+            Some(self.stores.cursors.clone()),
+            self.deps.bus.clone(),
+            decider,
+        )
+        .with_poll_interval(poll);
+        let status = follower.status();
+        tokio::spawn(follower.run(Start::Head));
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut pruned_at = 0_i64;
+            loop {
+                let claimed = match this.send_due().await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "push outbox");
+                        0
+                    }
+                };
+                let now = this.deps.clock.now_ms();
+                if now - pruned_at > 60_000 {
+                    pruned_at = now;
+                    let before = now - crate::settings::millis(this.deps.settings.push_keep_secs);
+                    if let Err(e) = this.store.prune_pushes(before).await {
+                        tracing::warn!(error = %e, "cannot prune the push outbox");
+                    }
+                }
+                if claimed == CLAIM_LEN_MAX {
+                    continue;
+                }
+                tokio::select! {
+                    () = this.wake.notified() => {}
+                    () = tokio::time::sleep(poll) => {}
+                }
+            }
+        });
+        Some(status)
+    }
+
+    /// Decides who of `entry`'s conversation is told of it, and queues their pushes.
+    async fn decide_entry(&self, entry: &Entry) -> Result<()> {
+        let now = self.deps.clock.now_ms();
+        let audience = self.store.push_audience(entry.conversation, entry.sender, now).await?;
+        if audience.is_empty() {
+            return Ok(());
+        }
+        let Some(conversation) = self.stores.log.conversation(entry.conversation).await? else { return Ok(()) };
+        let direct = conversation.kind == ConversationKind::Direct;
+        let text = body_text(&entry.kind, entry.body.as_ref());
+        let mentioned: HashSet<&AccountAddr> = entry.mentions.iter().collect();
+        let mut sender_name: Option<String> = None;
+        let defaults = NotifyPrefs::default();
+        let mut pushes = Vec::new();
+        for member in &audience {
+            let mentions = if mentioned.contains(&member.addr) { std::slice::from_ref(&member.account) } else { &[] };
+            let message = Message {
+                seq: entry.seq.0,
+                sender: entry.sender,
+                direct,
+                text: text.unwrap_or_default(),
+                mentions,
+                mentions_all: entry.mention_all,
+                thread_only: entry.in_thread_only(),
+            };
+            let prefs = member.prefs.as_ref().unwrap_or(&defaults);
+            let to = Recipient {
+                account: member.account,
+                member: true,
+                blocked_sender: member.blocked_sender,
+                read_seq: member.read_seq.0,
+                prefs,
+                conversation: member.conversation,
+            };
+            let Ok(why) = crate::notify::decide(&message, &to, now) else { continue };
+            if sender_name.is_none() {
+                let account = self.stores.accounts.account_by_id(entry.sender).await?;
+                sender_name =
+                    Some(account.map_or_else(|| entry.sender_addr.name.to_string(), |a| a.profile.display_name));
+            }
+            let notice = PushNotice {
+                event_key: format!("{}:{}", entry.conversation.0, entry.seq.0),
+                conversation: entry.conversation,
+                seq: entry.seq,
+                why,
+                direct,
+                kind: entry.kind.clone(),
+                sender: entry.sender_addr.to_string(),
+                sender_name: sender_name.clone().unwrap_or_default(),
+                conversation_name: if direct { None } else { conversation.info.name.clone() },
+                preview: text.filter(|_| prefs.preview).map(preview),
+                at_ms: entry.at_ms,
+            };
+            for &target in &member.targets {
+                pushes.push(NewPush { target, account: member.account, notice: notice.clone() });
+            }
+        }
+        if pushes.is_empty() {
+            return Ok(());
+        }
+        let wanted = pushes.len() as u64;
+        let queued = self.store.enqueue_pushes(&pushes, now, self.deps.settings.push_outbox_len_max).await?;
+        match queued {
+            Some(n) => {
+                self.status.queued.fetch_add(n, Ordering::Relaxed);
+                self.wake.notify_one();
+            }
+            None => {
+                tracing::warn!(
+                    pushes = wanted,
+                    outbox_len_max = self.deps.settings.push_outbox_len_max,
+                    "push outbox full; pushes dropped"
+                );
+                self.status.dropped.fetch_add(wanted, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what is due in the outbox, one claim's worth, [`SENDS_AT_ONCE`] at a time; how
+    /// many pushes it claimed.
+    pub async fn send_due(&self) -> Result<usize> {
+        use futures_util::StreamExt as _;
+        let Some(channels) = self.channels() else { return Ok(0) };
+        let now = self.deps.clock.now_ms();
+        let claimed = self.store.claim_pushes(now, SEND_LEASE_MS, CLAIM_LEN_MAX).await?;
+        let count = claimed.len();
+        let outcomes: Vec<(i64, PushOutcome)> = futures_util::stream::iter(claimed)
+            .map(|queued| async move {
+                let outcome = self.send_one(channels, &queued, now).await;
+                (queued.id, outcome)
+            })
+            .buffer_unordered(SENDS_AT_ONCE)
+            .collect()
+            .await;
+        if !outcomes.is_empty() {
+            self.store.push_done(&outcomes, self.deps.clock.now_ms()).await?;
+        }
+        Ok(count)
+    }
+
+    async fn send_one(&self, channels: &PushChannels, queued: &QueuedPush, claimed_at: i64) -> PushOutcome {
+        if queued.read_seq >= queued.notice.seq {
+            self.status.read_first.fetch_add(1, Ordering::Relaxed);
+            return PushOutcome::Sent;
+        }
+        // A slow service must not outlast the claim: past half of it, the rest is left to be
+        // claimed again rather than sent twice.
+        if self.deps.clock.now_ms() - claimed_at > SEND_LEASE_MS / 2 {
+            return PushOutcome::Retry { at_ms: self.deps.clock.now_ms(), error: "claim ran out".into() };
+        }
+        let kind = queued.target.address.kind();
+        let Some(sender) = channels.senders.get(&kind) else {
+            self.status.failed.fetch_add(1, Ordering::Relaxed);
+            return PushOutcome::Failed { error: format!("this server no longer pushes through {}", kind.as_str()) };
+        };
+        let s = &self.deps.settings;
+        match sender.send(&queued.target, &queued.notice).await {
+            Ok(()) => {
+                self.status.sent.fetch_add(1, Ordering::Relaxed);
+                PushOutcome::Sent
+            }
+            Err(PushError::Gone(error)) => {
+                tracing::info!(target_id = queued.target.id, kind = kind.as_str(), %error, "push target gone; dropped");
+                self.status.failed.fetch_add(1, Ordering::Relaxed);
+                PushOutcome::TargetGone { error }
+            }
+            Err(e) if matches!(e, PushError::Rejected(_)) || queued.attempts + 1 >= s.push_attempts_max => {
+                tracing::warn!(target_id = queued.target.id, kind = kind.as_str(), attempts = queued.attempts + 1,
+                    error = %e.message(), "push given up");
+                self.status.failed.fetch_add(1, Ordering::Relaxed);
+                PushOutcome::Failed { error: e.message().to_owned() }
+            }
+            Err(e) => {
+                let backoff =
+                    crate::mail::retry_delay_ms(s.push_retry_initial_secs, s.push_retry_max_secs, queued.attempts);
+                self.status.retried.fetch_add(1, Ordering::Relaxed);
+                PushOutcome::Retry { at_ms: self.deps.clock.now_ms() + backoff, error: e.message().to_owned() }
+            }
+        }
+    }
+}
+
+/// The follower's handler: every message, decided as it commits.
+struct Decider {
+    push: Push,
+}
+
+#[async_trait]
+impl LogHandler for Decider {
+    async fn handle(&mut self, items: &[Committed]) -> Result<()> {
+        for item in items {
+            if let Committed::Entry { entry, .. } = item
+                && entry.is_message()
+                && entry.body.is_some()
+            {
+                self.push.decide_entry(entry).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The text of a message that keywords are looked for in and a preview shows: a text's or
+/// markdown's words, a file's name; nothing for other kinds (the client names
+/// the kind in its language).
+fn body_text<'a>(kind: &str, body: Option<&'a Value>) -> Option<&'a str> {
+    let body = body?;
+    let field = match kind {
+        kind::TEXT | kind::MARKDOWN => "text",
+        kind::FILE => "name",
+        _ => return None,
+    };
+    body.get(field).and_then(Value::as_str).filter(|t| !t.trim().is_empty())
+}
+
+/// At most [`PREVIEW_CHARS_MAX`] characters of `text`, on one line, with an ellipsis if cut.
+fn preview(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = flat.chars();
+    let mut out: String = chars.by_ref().take(PREVIEW_CHARS_MAX).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("  hello\n\n world "), "hello world");
+        let long = "字".repeat(PREVIEW_CHARS_MAX + 5);
+        let p = preview(&long);
+        assert_eq!(p.chars().count(), PREVIEW_CHARS_MAX + 1);
+        assert!(p.ends_with('…'));
+    }
+
+    #[test]
+    fn only_words_are_previewed() {
+        assert_eq!(body_text("text", Some(&json!({"text": "hi"}))), Some("hi"));
+        assert_eq!(body_text("file", Some(&json!({"name": "q3.pdf"}))), Some("q3.pdf"));
+        assert_eq!(body_text("image", Some(&json!({"file": "f1"}))), None);
+        assert_eq!(body_text("text", Some(&json!({"text": "  "}))), None);
+        assert_eq!(body_text("text", None), None);
+    }
+
+    #[test]
+    fn addresses_are_checked() {
+        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([4u8; 65]);
+        let auth = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([7u8; 16]);
+        let web = |endpoint: &str, p256dh: &str, auth: &str| PushAddress::WebPush {
+            endpoint: endpoint.into(),
+            p256dh: p256dh.into(),
+            auth: auth.into(),
+        };
+        assert!(web("https://push.example/x", &key, &auth).validated(&[]).is_ok());
+        let padded = format!("{auth}==");
+        assert!(web("https://push.example/x", &key, &padded).validated(&[]).is_ok(), "padding is allowed");
+        assert!(web("ftp://push.example/x", &key, &auth).validated(&[]).is_err());
+        assert!(web("https://push.example/x", &auth, &auth).validated(&[]).is_err(), "a short key");
+        assert!(web("https://push.example/x", &key, &key).validated(&[]).is_err(), "a long secret");
+        let long = format!("https://push.example/{}", "a".repeat(ENDPOINT_BYTES_MAX));
+        assert!(web(&long, &key, &auth).validated(&[]).is_err());
+        let gw = |g: &str, key: &str| PushAddress::Gateway {
+            gateway: g.into(),
+            app_id: "com.acme.chat".into(),
+            pushkey: key.into(),
+        };
+        let gateways = ["huawei".to_owned()];
+        assert!(gw("huawei", "tok").validated(&gateways).is_ok());
+        assert!(gw("xiaomi", "tok").validated(&gateways).is_err(), "only configured gateways");
+        assert!(gw("huawei", "a b").validated(&gateways).is_err());
+        assert!(PushAddress::Apns { token: String::new() }.validated(&[]).is_err());
+        assert_eq!(PushAddress::Fcm { token: "t".into() }.key(), "fcm:t");
+    }
+}
