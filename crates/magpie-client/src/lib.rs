@@ -15,6 +15,7 @@ mod chat;
 mod files;
 mod live;
 mod org;
+mod push;
 mod replica;
 mod rest;
 

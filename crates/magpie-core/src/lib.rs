@@ -195,6 +195,14 @@ impl Core {
         self
     }
 
+    /// Starts push (see [`push::Push::start`]): its follower counts among the core's, so that
+    /// [`Core::followers_started`] waits for it. Nothing without push channels.
+    pub fn start_push(&mut self, poll: std::time::Duration) {
+        if let Some(status) = self.push.start(poll) {
+            self.followers.push(status);
+        }
+    }
+
     /// Lets the core find people and groups by name with `matcher`, and give accounts the
     /// keys it makes (from now on; [`directory::Directory::backfill`] gives them to those
     /// written before). A second matcher is ignored.

@@ -16,7 +16,7 @@
 //! - At most one push per message and target: the outbox keeps `(target, conversation, seq)`
 //!   unique, and keeps a sent push's row for [`Settings::push_keep_secs`], so that a follower
 //!   that handles a message again (after a crash, or on another node) adds nothing. A send that
-//!   a crash interrupts is tried again after its claim runs out: a gateway may see a push twice
+//!   a crash interrupts is tried again after its claim ([`Settings::push_claim_secs`]) runs out: a gateway may see a push twice
 //!   and tells them apart by [`PushNotice::event_key`].
 //! - Never for a conversation the member may not read, never for a session that ended: the
 //!   audience holds active members and live sessions only, read when the message is handled.
@@ -29,6 +29,7 @@
 //!   notification is not worth refusing a message for).
 //!
 //! [`Settings::push_keep_secs`]: crate::Settings::push_keep_secs
+//! [`Settings::push_claim_secs`]: crate::Settings::push_claim_secs
 //! [`Settings::push_attempts_max`]: crate::Settings::push_attempts_max
 //! [`Settings::push_targets_per_account_max`]: crate::Settings::push_targets_per_account_max
 //! [`Settings::push_outbox_len_max`]: crate::Settings::push_outbox_len_max
@@ -64,9 +65,6 @@ pub const PREVIEW_CHARS_MAX: usize = 140;
 pub const CLAIM_LEN_MAX: usize = 512;
 /// Pushes one node hands to the services at the same time.
 pub const SENDS_AT_ONCE: usize = 64;
-/// How long a node holds the pushes it claimed while it sends them; another node may take them
-/// over after this (the first one died).
-pub const SEND_LEASE_MS: i64 = 60 * 1000;
 /// Failures listed at most per request of the admin's view.
 pub const FAILURES_PAGE_LEN_MAX: usize = 200;
 /// The name the push follower saves its cursor under.
@@ -556,11 +554,12 @@ impl Push {
         use futures_util::StreamExt as _;
         let Some(channels) = self.channels() else { return Ok(0) };
         let now = self.deps.clock.now_ms();
-        let claimed = self.store.claim_pushes(now, SEND_LEASE_MS, CLAIM_LEN_MAX).await?;
+        let lease_ms = crate::settings::millis(self.deps.settings.push_claim_secs.max(1));
+        let claimed = self.store.claim_pushes(now, lease_ms, CLAIM_LEN_MAX).await?;
         let count = claimed.len();
         let outcomes: Vec<(i64, PushOutcome)> = futures_util::stream::iter(claimed)
             .map(|queued| async move {
-                let outcome = self.send_one(channels, &queued, now).await;
+                let outcome = self.send_one(channels, &queued, now + lease_ms / 2).await;
                 (queued.id, outcome)
             })
             .buffer_unordered(SENDS_AT_ONCE)
@@ -572,14 +571,15 @@ impl Push {
         Ok(count)
     }
 
-    async fn send_one(&self, channels: &PushChannels, queued: &QueuedPush, claimed_at: i64) -> PushOutcome {
+    /// Sends one claimed push, unless read meanwhile or `send_by` (half the claim) passed.
+    async fn send_one(&self, channels: &PushChannels, queued: &QueuedPush, send_by: i64) -> PushOutcome {
         if queued.read_seq >= queued.notice.seq {
             self.status.read_first.fetch_add(1, Ordering::Relaxed);
             return PushOutcome::Sent;
         }
         // A slow service must not outlast the claim: past half of it, the rest is left to be
         // claimed again rather than sent twice.
-        if self.deps.clock.now_ms() - claimed_at > SEND_LEASE_MS / 2 {
+        if self.deps.clock.now_ms() > send_by {
             return PushOutcome::Retry { at_ms: self.deps.clock.now_ms(), error: "claim ran out".into() };
         }
         let kind = queued.target.address.kind();

@@ -152,6 +152,9 @@ pub struct Settings {
     pub push_retry_initial_secs: u64,
     /// The longest wait between two attempts at one push.
     pub push_retry_max_secs: u64,
+    /// How long a node holds the pushes it claimed while it sends them; past this another
+    /// node (or this one after a restart) takes over what it did not finish.
+    pub push_claim_secs: u64,
     /// How long a push done (sent or given up) and a recorded failure are kept: a message
     /// handled again within this is not pushed again.
     pub push_keep_secs: u64,
@@ -239,6 +242,7 @@ impl Default for Settings {
             push_attempts_max: 8,
             push_retry_initial_secs: 2,
             push_retry_max_secs: 600,
+            push_claim_secs: 60,
             push_keep_secs: 2 * 24 * 3600,
             email_code_ttl_secs: 600,
             email_code_attempts_max: 5,

@@ -250,6 +250,20 @@ pub struct CheckedResolver {
     config: Arc<FetchConfig>,
 }
 
+impl CheckedResolver {
+    /// A resolver for other clients of addresses that users name (Web Push endpoints): public
+    /// addresses, and those in `private_ranges_allowed`.
+    pub fn new(private_ranges_allowed: Vec<IpRange>) -> CheckedResolver {
+        CheckedResolver { config: Arc::new(FetchConfig { private_ranges_allowed, ..FetchConfig::default() }) }
+    }
+
+    /// Whether a connection to `ip` is allowed: for an address written in a URL, which
+    /// reqwest connects to without resolving.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        allowed(&self.config, ip)
+    }
+}
+
 impl reqwest::dns::Resolve for CheckedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let config = self.config.clone();

@@ -19,6 +19,7 @@ mod rest;
 mod rest_chat;
 pub mod rest_ldap;
 mod rest_org;
+mod rest_push;
 mod rest_search;
 mod server;
 mod web;
@@ -220,6 +221,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/admin/domains/{domain}/invitations/{id}", delete(rest::admin_revoke_invitation))
         .route("/admin/domains/{domain}/applications", get(rest::admin_list_applications))
+        .route("/admin/domains/{domain}/push-failures", get(rest_push::admin_push_failures))
+        .route("/push/config", get(rest_push::push_config))
+        .route("/me/push-targets", get(rest_push::list_push_targets).post(rest_push::add_push_target))
+        .route("/me/push-targets/{id}", delete(rest_push::remove_push_target))
         .route("/admin/accounts/{account}/approve", post(rest::admin_approve_account))
         .route("/admin/accounts/{account}/reject", post(rest::admin_reject_account))
         .route("/admin/accounts", get(rest::admin_list_accounts).post(rest::admin_create_account))

@@ -60,6 +60,14 @@ pub struct Metrics {
     mail_sent: Counter,
     mail_retried: Counter,
     mail_dropped: Counter,
+    push_outbox: Gauge,
+    /// What this node's push did since start, by outcome.
+    pushes: Family<OutcomeLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
 }
 
 impl Metrics {
@@ -81,6 +89,14 @@ impl Metrics {
         registry.register("mail_sent", "Mails this node handed to the SMTP server", mail_sent.clone());
         registry.register("mail_retried", "Failed attempts at a mail that will be retried", mail_retried.clone());
         registry.register("mail_dropped", "Mails given up: refused for good or out of attempts", mail_dropped.clone());
+        let push_outbox = Gauge::default();
+        let pushes = Family::<OutcomeLabels, Counter>::default();
+        registry.register("push_outbox", "Pushes waiting in the outbox (every node's)", push_outbox.clone());
+        registry.register(
+            "pushes",
+            "Pushes by outcome: queued, sent, read_first (read before it went out), retried, failed (given up or the device gone), dropped (the outbox was full)",
+            pushes.clone(),
+        );
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", http_latency.clone());
         registry.register("errors", "Errors sent to clients, by code (REST and WebSocket)", errors.clone());
@@ -119,6 +135,27 @@ impl Metrics {
             mail_sent,
             mail_retried,
             mail_dropped,
+            push_outbox,
+            pushes,
+        }
+    }
+
+    /// Records the push outbox's length and what this node's push did since start.
+    pub fn push(&self, outbox_len: Option<u64>, status: &magpie_core::push::PushStatus) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(len) = outbox_len {
+            self.push_outbox.set(i64::try_from(len).unwrap_or(i64::MAX));
+        }
+        for (outcome, total) in [
+            ("queued", status.queued.load(Relaxed)),
+            ("sent", status.sent.load(Relaxed)),
+            ("read_first", status.read_first.load(Relaxed)),
+            ("retried", status.retried.load(Relaxed)),
+            ("failed", status.failed.load(Relaxed)),
+            ("dropped", status.dropped.load(Relaxed)),
+        ] {
+            let counter = self.pushes.get_or_create(&OutcomeLabels { outcome });
+            counter.inc_by(total.saturating_sub(counter.get()));
         }
     }
 

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
+use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_push, rest_search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,6 +45,11 @@ use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_search};
         rest_search::search_files,
         rest_search::search_people,
         rest_search::search_groups,
+        rest_push::push_config,
+        rest_push::list_push_targets,
+        rest_push::add_push_target,
+        rest_push::remove_push_target,
+        rest_push::admin_push_failures,
         rest_org::search_departments,
         rest_org::department_tree,
         rest_org::department_members,

@@ -517,6 +517,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         let outbox = state.core.mail.outbox_len().await.ok();
         state.metrics.mail(outbox, &state.core.mail.status);
     }
+    if !state.core.push.config().0.is_empty() {
+        let outbox = state.core.push.outbox_len().await.ok();
+        state.metrics.push(outbox, &state.core.push.status);
+    }
     let body = state.metrics.render();
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

@@ -145,6 +145,9 @@ async fn revoke_where(
     for (seq, id) in (last - count + 1..).zip(&ids) {
         c.execute(&insert, &[&seq, &id.0, &reason.as_str(), &now_ms]).await?;
     }
+    // A device's pushes end with its session.
+    let revoked: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    c.execute("DELETE FROM push_targets WHERE session_id = ANY($1)", &[&revoked]).await?;
     Ok(ids)
 }
 

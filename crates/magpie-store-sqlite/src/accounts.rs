@@ -119,8 +119,11 @@ fn revoke_where(
         .query_map(params![account.0, extra, now_ms, reason.as_str()], |r| r.get(0).map(SessionId))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut log = tx.prepare("INSERT INTO session_revocations (session_id, reason, at_ms) VALUES (?1, ?2, ?3)")?;
+    // A device's pushes end with its session.
+    let mut unpush = tx.prepare_cached("DELETE FROM push_targets WHERE session_id = ?1")?;
     for id in &ids {
         log.execute(params![id.0, reason.as_str(), now_ms])?;
+        unpush.execute(params![id.0])?;
     }
     Ok(ids)
 }

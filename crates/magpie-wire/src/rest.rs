@@ -408,6 +408,87 @@ pub struct NotificationPrefs {
     pub digest_after_mins: u32,
 }
 
+/// `GET /v1/push/config`: how this server pushes to devices whose sockets are closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushConfig {
+    /// The kinds of target this server pushes to (`web_push`, `gateway`, `apns`, `fcm`); empty
+    /// when it pushes nowhere.
+    pub kinds: Vec<String>,
+    /// The VAPID public key (base64url) a browser subscribes with (`applicationServerKey`),
+    /// when Web Push is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vapid_public_key: Option<String>,
+    /// The push gateways' names a `gateway` target may name.
+    pub gateways: Vec<String>,
+}
+
+/// A browser's push subscription keys, as `PushSubscription.toJSON()` gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WebPushKeys {
+    /// The browser's P-256 public key, base64url (65 bytes uncompressed).
+    pub p256dh: String,
+    /// The browser's 16-byte authentication secret, base64url.
+    pub auth: String,
+}
+
+/// `POST /v1/me/push-targets`: registers this device (under the calling session) for pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PushTargetRequest {
+    /// A browser: `PushSubscription.toJSON()` with `kind` added.
+    WebPush { endpoint: String, keys: WebPushKeys },
+    /// A phone reached through one of the server's push gateways (see `PushConfig.gateways`).
+    Gateway { gateway: String, app_id: String, pushkey: String },
+    /// An iOS device token (hex).
+    Apns { token: String },
+    /// An FCM registration token.
+    Fcm { token: String },
+}
+
+/// A device registered for pushes. Tokens and keys are not echoed: `label` tells the devices
+/// apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushTargetInfo {
+    pub id: i64,
+    /// `web_push`, `gateway`, `apns` or `fcm`.
+    pub kind: String,
+    /// The push service's host for a browser, `gateway/app id` for a gateway, the token's last
+    /// characters for APNs and FCM.
+    pub label: String,
+    /// Registered under the calling session.
+    pub current: bool,
+    pub created_at_ms: i64,
+}
+
+/// `GET /v1/me/push-targets`: the caller's devices registered for pushes, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushTargetList {
+    pub targets: Vec<PushTargetInfo>,
+}
+
+/// A push given up, or a device dropped because its push service said it is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushFailureInfo {
+    pub id: i64,
+    pub at_ms: i64,
+    /// The account the push was for, `name@domain`.
+    pub account: String,
+    pub kind: String,
+    /// The device was dropped (its service said it is gone).
+    pub target_dropped: bool,
+    /// What the service answered.
+    pub error: String,
+    pub attempts: u32,
+}
+
+/// `GET /v1/admin/domains/{domain}/push-failures`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushFailureList {
+    pub failures: Vec<PushFailureInfo>,
+    /// Pushes waiting in the outbox now (the whole server's).
+    pub outbox_len: u64,
+}
+
 impl Default for NotificationPrefs {
     fn default() -> Self {
         NotificationPrefs {

@@ -85,6 +85,9 @@ pub struct Config {
 
     #[config(nested)]
     pub mail: MailConfig,
+
+    #[config(nested)]
+    pub push: PushConfig,
 }
 
 /// Outgoing mail: registration and password-reset codes and application decisions go out
@@ -147,6 +150,80 @@ pub struct MailConfig {
     /// Seconds between two codes to one address.
     #[config(default = 60, env = "MAGPIE_MAIL_CODE_RESEND_SECS")]
     pub code_resend_secs: u64,
+}
+
+/// Push: telling devices whose sockets are closed of the messages that concern them (each
+/// account's notification preferences decide which), through Web Push to browsers and through
+/// APNs, FCM or an HTTP push gateway to phones. Pushes wait in an outbox in the database, so a
+/// push service's outage loses none.
+#[derive(Debug, confique::Config)]
+pub struct PushConfig {
+    /// Whether browsers may subscribe to Web Push (VAPID, RFC 8291).
+    #[config(default = true, env = "MAGPIE_PUSH_WEB_PUSH")]
+    pub web_push: bool,
+
+    /// The VAPID private key (a P-256 scalar, base64url) that signs Web Push requests. Empty:
+    /// one derived from the server key, the same on every node of a cluster and across
+    /// restarts. Browsers subscribed under one key must subscribe again after it changes.
+    #[config(default = "", env = "MAGPIE_PUSH_VAPID_PRIVATE_KEY")]
+    pub vapid_private_key: String,
+
+    /// Who runs this server, for push services to contact ("mailto:ops@example.com"). Empty:
+    /// postmaster of the default domain.
+    #[config(default = "", env = "MAGPIE_PUSH_VAPID_CONTACT")]
+    pub vapid_contact: String,
+
+    /// For tests and intranets only: address ranges that are not public where Web Push
+    /// endpoints may be all the same ("10.20.0.0/16", "127.0.0.1"). Empty by default: the
+    /// server pushes only to public addresses, as browsers' push services are.
+    #[config(default = [], env = "MAGPIE_PUSH_PRIVATE_RANGES_ALLOWED", parse_env = confique::env::parse::list_by_comma)]
+    pub private_ranges_allowed: Vec<String>,
+
+    /// HTTP push gateways, as "name=url" ("huawei=https://push-gw.internal/huawei"): devices
+    /// register with a gateway's name, and Magpie POSTs their pushes there (docs/protocol.md,
+    /// "Push gateways").
+    #[config(default = [], env = "MAGPIE_PUSH_GATEWAYS", parse_env = confique::env::parse::list_by_comma)]
+    pub gateways: Vec<String>,
+
+    /// Sent to the gateways as "Authorization: Bearer <secret>" when set.
+    #[config(default = "", env = "MAGPIE_PUSH_GATEWAY_SECRET")]
+    pub gateway_secret: String,
+
+    /// Devices one account may register for pushes.
+    #[config(default = 20, env = "MAGPIE_PUSH_TARGETS_PER_ACCOUNT_MAX")]
+    pub targets_per_account_max: usize,
+
+    /// Pushes the outbox holds while the push services are away; past this, new pushes are
+    /// dropped (and counted in /metrics).
+    #[config(default = 1000000, env = "MAGPIE_PUSH_OUTBOX_LEN_MAX")]
+    pub outbox_len_max: usize,
+
+    /// Attempts at one push before it is given up.
+    #[config(default = 8, env = "MAGPIE_PUSH_ATTEMPTS_MAX")]
+    pub attempts_max: u32,
+
+    /// Seconds to wait after a push's first failed attempt; the wait doubles with each failure.
+    #[config(default = 2, env = "MAGPIE_PUSH_RETRY_INITIAL_SECS")]
+    pub retry_initial_secs: u64,
+
+    /// The longest wait between two attempts at one push, in seconds.
+    #[config(default = 600, env = "MAGPIE_PUSH_RETRY_MAX_SECS")]
+    pub retry_max_secs: u64,
+
+    /// Seconds a node holds the pushes it claimed while it sends them; past this another node
+    /// (or this one after a restart) sends what it did not finish.
+    #[config(default = 60, env = "MAGPIE_PUSH_CLAIM_SECS")]
+    pub claim_secs: u64,
+
+    /// Seconds a push done, and a failure, are kept: a message handled again within this is
+    /// not pushed again, and the admin's view lists the failures.
+    #[config(default = 172800, env = "MAGPIE_PUSH_KEEP_SECS")]
+    pub keep_secs: u64,
+
+    /// How often a node looks for due pushes (retries, and what other nodes queued), in
+    /// milliseconds. What this node queues goes out at once.
+    #[config(default = 1000, env = "MAGPIE_PUSH_POLL_INTERVAL_MS")]
+    pub poll_interval_ms: u64,
 }
 
 /// Message search: each node keeps its own index of the log (derived data, rebuilt from the
@@ -662,6 +739,13 @@ impl Config {
             email_codes_per_address_per_hour_max: self.mail.codes_per_address_per_hour_max,
             email_codes_per_ip_per_hour_max: self.mail.codes_per_ip_per_hour_max,
             email_code_resend_secs: self.mail.code_resend_secs,
+            push_targets_per_account_max: self.push.targets_per_account_max,
+            push_outbox_len_max: self.push.outbox_len_max,
+            push_attempts_max: self.push.attempts_max.max(1),
+            push_retry_initial_secs: self.push.retry_initial_secs,
+            push_retry_max_secs: self.push.retry_max_secs,
+            push_claim_secs: self.push.claim_secs,
+            push_keep_secs: self.push.keep_secs,
             ..magpie_core::Settings::default()
         }
     }

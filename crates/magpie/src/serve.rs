@@ -178,6 +178,51 @@ pub fn mail_sender(config: &Config) -> anyhow::Result<Option<Arc<dyn magpie_core
     Ok(Some(Arc::new(sender)))
 }
 
+/// The push services the configuration names: Web Push (with a VAPID key of its own or one
+/// derived from the server key) and the HTTP push gateways.
+pub fn push_channels(config: &Config, server_key: &[u8; 32]) -> anyhow::Result<magpie_core::push::PushChannels> {
+    use magpie_core::push::{PushChannels, PushKind};
+    let p = &config.push;
+    let mut channels = PushChannels::default();
+    if p.web_push {
+        let key = if p.vapid_private_key.trim().is_empty() {
+            magpie_push::vapid_key_from_secret(&magpie_core::derive_key(server_key, "magpie vapid v1"))
+        } else {
+            p.vapid_private_key.trim().to_owned()
+        };
+        let contact = if p.vapid_contact.trim().is_empty() {
+            format!("mailto:postmaster@{}", config.domain)
+        } else {
+            p.vapid_contact.trim().to_owned()
+        };
+        let ranges = p
+            .private_ranges_allowed
+            .iter()
+            .map(|r| r.parse().map_err(|e: String| anyhow::anyhow!("push.private_ranges_allowed: {e}")))
+            .collect::<anyhow::Result<_>>()?;
+        // Endpoints are URLs users hand in: reached, like link previews, only at public
+        // addresses (and the ranges allowed).
+        let resolver = Arc::new(magpie_fetch::CheckedResolver::new(ranges));
+        let check = resolver.clone();
+        let sender = magpie_push::WebPushSender::new(&key, &contact, resolver, move |ip| check.allows(ip))
+            .map_err(|e| anyhow::anyhow!("push: {e}"))?;
+        channels.vapid_public_key = Some(sender.public_key());
+        channels.senders.insert(PushKind::WebPush, Arc::new(sender));
+    }
+    if !p.gateways.is_empty() {
+        let gateways = p
+            .gateways
+            .iter()
+            .map(|g| magpie_push::Gateway::parse(g).map_err(|e| anyhow::anyhow!("push.gateways: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let sender = magpie_push::GatewaySender::new(gateways, Some(p.gateway_secret.clone()))
+            .map_err(|e| anyhow::anyhow!("push: {e}"))?;
+        channels.gateways = sender.names();
+        channels.senders.insert(PushKind::Gateway, Arc::new(sender));
+    }
+    Ok(channels)
+}
+
 /// Opens the data directory's file store.
 pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
     let root = config.data_dir.join("files");
@@ -198,6 +243,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(sender) = mail_sender(&config)? {
         core = core.with_mail_sender(sender);
     }
+    core = core.with_push_channels(push_channels(&config, &server_key)?);
+    // Push follows the log from its saved cursor: started before the server listens, so that
+    // nothing committed from now on escapes it.
+    core.start_push(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)

@@ -444,6 +444,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/domains/{domain}/push-failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/domains/{domain}/push-failures`: pushes given up and devices dropped for the
+         *     domain's accounts, newest first (the last 200, kept for `push.keep_secs`).
+         */
+        get: operations["admin_push_failures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/people/{account}/manager": {
         parameters: {
             query?: never;
@@ -1408,6 +1428,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/push-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/me/push-targets`: the caller's devices registered for pushes. */
+        get: operations["list_push_targets"];
+        put?: never;
+        /**
+         * `POST /v1/me/push-targets`: registers this device for pushes, under the calling session (so
+         *     that logging out ends them). Registering the same subscription or token again moves it here.
+         */
+        post: operations["add_push_target"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/push-targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/me/push-targets/{id}`: stops pushes to one of the caller's devices. */
+        delete: operations["remove_push_target"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/org/departments": {
         parameters: {
             query?: never;
@@ -1468,6 +1526,23 @@ export interface paths {
         };
         /** `GET /v1/presence?accounts=a@d,b@d`: presence of accounts of the caller's domain. */
         get: operations["get_presence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/push/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/push/config`: the kinds of device this server pushes to and the VAPID key. */
+        get: operations["push_config"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2921,6 +2996,90 @@ export interface components {
         ProfileList: {
             accounts: components["schemas"]["Profile"][];
         };
+        /** @description `GET /v1/push/config`: how this server pushes to devices whose sockets are closed. */
+        PushConfig: {
+            /** @description The push gateways' names a `gateway` target may name. */
+            gateways: string[];
+            /**
+             * @description The kinds of target this server pushes to (`web_push`, `gateway`, `apns`, `fcm`); empty
+             *     when it pushes nowhere.
+             */
+            kinds: string[];
+            /**
+             * @description The VAPID public key (base64url) a browser subscribes with (`applicationServerKey`),
+             *     when Web Push is on.
+             */
+            vapid_public_key?: string | null;
+        };
+        /** @description A push given up, or a device dropped because its push service said it is gone. */
+        PushFailureInfo: {
+            /** @description The account the push was for, `name@domain`. */
+            account: string;
+            /** Format: int64 */
+            at_ms: number;
+            /** Format: int32 */
+            attempts: number;
+            /** @description What the service answered. */
+            error: string;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            /** @description The device was dropped (its service said it is gone). */
+            target_dropped: boolean;
+        };
+        /** @description `GET /v1/admin/domains/{domain}/push-failures`: newest first. */
+        PushFailureList: {
+            failures: components["schemas"]["PushFailureInfo"][];
+            /**
+             * Format: int64
+             * @description Pushes waiting in the outbox now (the whole server's).
+             */
+            outbox_len: number;
+        };
+        /**
+         * @description A device registered for pushes. Tokens and keys are not echoed: `label` tells the devices
+         *     apart.
+         */
+        PushTargetInfo: {
+            /** Format: int64 */
+            created_at_ms: number;
+            /** @description Registered under the calling session. */
+            current: boolean;
+            /** Format: int64 */
+            id: number;
+            /** @description `web_push`, `gateway`, `apns` or `fcm`. */
+            kind: string;
+            /**
+             * @description The push service's host for a browser, `gateway/app id` for a gateway, the token's last
+             *     characters for APNs and FCM.
+             */
+            label: string;
+        };
+        /** @description `GET /v1/me/push-targets`: the caller's devices registered for pushes, oldest first. */
+        PushTargetList: {
+            targets: components["schemas"]["PushTargetInfo"][];
+        };
+        /** @description `POST /v1/me/push-targets`: registers this device (under the calling session) for pushes. */
+        PushTargetRequest: {
+            endpoint: string;
+            keys: components["schemas"]["WebPushKeys"];
+            /** @enum {string} */
+            kind: "web_push";
+        } | {
+            app_id: string;
+            gateway: string;
+            /** @enum {string} */
+            kind: "gateway";
+            pushkey: string;
+        } | {
+            /** @enum {string} */
+            kind: "apns";
+            token: string;
+        } | {
+            /** @enum {string} */
+            kind: "fcm";
+            token: string;
+        };
         /**
          * @description Do-not-disturb hours in the account's time zone, as minutes after midnight (0–1439);
          *     across midnight when `from_min` is greater than `to_min`.
@@ -3567,6 +3726,13 @@ export interface components {
              * @description Raises the caller's read mark in the thread (never lowers it).
              */
             read_seq?: number | null;
+        };
+        /** @description A browser's push subscription keys, as `PushSubscription.toJSON()` gives them. */
+        WebPushKeys: {
+            /** @description The browser's 16-byte authentication secret, base64url. */
+            auth: string;
+            /** @description The browser's P-256 public key, base64url (65 bytes uncompressed). */
+            p256dh: string;
         };
     };
     responses: never;
@@ -4889,6 +5055,44 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_push_failures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushFailureList"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7552,6 +7756,134 @@ export interface operations {
             };
         };
     };
+    list_push_targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushTargetList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_push_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushTargetRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushTargetInfo"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_push_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     department_tree: {
         parameters: {
             query?: never;
@@ -7680,6 +8012,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresenceList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    push_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushConfig"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */

@@ -51,11 +51,12 @@ const ADAPTERS: &[&str] = &[
     "magpie-blobs",
     "magpie-blobs-s3",
     "magpie-fetch",
+    "magpie-push",
     "magpie-ldap",
 ];
 /// Adapters that reach their service over HTTP as its client (S3 is an HTTP API), and the
 /// server-side HTTP crates that they still may not reach.
-const HTTP_CLIENT_ADAPTERS: &[&str] = &["magpie-blobs-s3", "magpie-fetch"];
+const HTTP_CLIENT_ADAPTERS: &[&str] = &["magpie-blobs-s3", "magpie-fetch", "magpie-push"];
 const HTTP_SERVER: &[&str] = &["axum", "axum-core", "tungstenite", "tokio-tungstenite"];
 
 /// The repository's root.

@@ -30,6 +30,7 @@ mod org;
 mod outages;
 mod presence;
 mod previews;
+mod push;
 mod registration;
 mod scheduled;
 mod search;

@@ -1,0 +1,136 @@
+//! The HTTP push gateway: Magpie POSTs each push as JSON to the operator's gateway, which
+//! hands it to the device's vendor channel (protocol.md, "Push gateways").
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use magpie_core::push::{PushAddress, PushError, PushNotice, PushSender, PushTarget};
+use serde::{Deserialize, Serialize};
+
+/// Time for one push, connecting included.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One gateway, by the name devices register with.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub name: String,
+    pub url: reqwest::Url,
+}
+
+impl Gateway {
+    /// `name=url`, as the configuration lists gateways.
+    pub fn parse(spec: &str) -> Result<Gateway, String> {
+        let (name, url) = spec.split_once('=').ok_or_else(|| format!("{spec:?} is not name=url"))?;
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(format!("{name:?}: a gateway's name is letters, digits, - and _"));
+        }
+        let url: reqwest::Url = url.trim().parse().map_err(|e| format!("{name}: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{name}: the gateway's URL must be http or https"));
+        }
+        Ok(Gateway { name: name.to_owned(), url })
+    }
+}
+
+/// What Magpie POSTs to a gateway.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GatewayRequest {
+    pub notification: GatewayNotification,
+}
+
+/// The notice and the device it is for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GatewayNotification {
+    #[serde(flatten)]
+    pub notice: PushNotice,
+    pub devices: Vec<GatewayDevice>,
+}
+
+/// A device as it registered: the app and its vendor's push key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayDevice {
+    pub app_id: String,
+    pub pushkey: String,
+}
+
+/// What a gateway answers: the push keys its vendor refused for good (uninstalled, expired),
+/// which Magpie forgets.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct GatewayResponse {
+    #[serde(default)]
+    pub rejected: Vec<String>,
+}
+
+/// Pushes through the configured gateways.
+pub struct GatewaySender {
+    client: reqwest::Client,
+    gateways: Vec<Gateway>,
+    /// Sent as `Authorization: Bearer …` when set, so that a gateway knows it is Magpie.
+    secret: Option<String>,
+}
+
+impl GatewaySender {
+    pub fn new(gateways: Vec<Gateway>, secret: Option<String>) -> Result<GatewaySender, String> {
+        let client = reqwest::Client::builder()
+            .user_agent(crate::USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(GatewaySender { client, gateways, secret: secret.filter(|s| !s.is_empty()) })
+    }
+
+    /// The gateways' names, which devices register with.
+    pub fn names(&self) -> Vec<String> {
+        self.gateways.iter().map(|g| g.name.clone()).collect()
+    }
+}
+
+#[async_trait]
+impl PushSender for GatewaySender {
+    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> Result<(), PushError> {
+        let PushAddress::Gateway { gateway, app_id, pushkey } = &target.address else {
+            return Err(PushError::Rejected("not a gateway device".into()));
+        };
+        let Some(gw) = self.gateways.iter().find(|g| &g.name == gateway) else {
+            return Err(PushError::Gone(format!("no gateway {gateway} any more")));
+        };
+        let device = GatewayDevice { app_id: app_id.clone(), pushkey: pushkey.clone() };
+        let body =
+            GatewayRequest { notification: GatewayNotification { notice: notice.clone(), devices: vec![device] } };
+        let mut request = self.client.post(gw.url.clone()).json(&body);
+        if let Some(secret) = &self.secret {
+            request = request.bearer_auth(secret);
+        }
+        let what = format!("push gateway {gateway}");
+        let response = request.send().await.map_err(|e| crate::unreachable(&what, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return crate::by_status(status, false, &what);
+        }
+        // A body that is not the documented one is taken as "nothing rejected".
+        let answer: GatewayResponse = response.json().await.unwrap_or_default();
+        if answer.rejected.iter().any(|k| k == pushkey) {
+            return Err(PushError::Gone(format!("{what} rejected the push key")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateways_are_name_equals_url() {
+        let g = Gateway::parse(" huawei = https://gw.acme.internal/push ").map_err(|e| e.to_string());
+        assert_eq!(
+            g.map(|g| (g.name, g.url.to_string())),
+            Ok(("huawei".into(), "https://gw.acme.internal/push".into()))
+        );
+        assert!(Gateway::parse("https://gw.acme.internal/push").is_err());
+        assert!(Gateway::parse("hua wei=https://gw").is_err());
+        assert!(Gateway::parse("x=ftp://gw").is_err());
+    }
+}
