@@ -4,6 +4,9 @@
 //! - [`WebPushSender`]: browsers, by Web Push (RFC 8030) with VAPID (RFC 8292) and the payload
 //!   encrypted for the subscription (RFC 8291), through `web-push-native`; endpoints are
 //!   addresses users name, so they are reached only at public addresses (as link previews).
+//! - [`ApnsSender`]: iOS devices, by Apple's HTTP/2 API with a provider token (ES256).
+//! - [`FcmSender`]: Android devices, by FCM's HTTP v1 API with an OAuth 2.0 token from the
+//!   service account's key (RS256).
 //! - [`GatewaySender`]: an operator's HTTP push gateway, a documented JSON POST (protocol.md,
 //!   "Push gateways") that bridges to the vendors' channels (Huawei, Xiaomi, OPPO, vivo…).
 //!
@@ -12,9 +15,13 @@
 //! [`PushError::Rejected`] (given up); 429, 5xx, a timeout or no connection is
 //! [`PushError::Retry`].
 
+mod apns;
+mod fcm;
 mod gateway;
 mod webpush;
 
+pub use apns::{APNS_ENDPOINT, ApnsConfig, ApnsSender};
+pub use fcm::{FCM_ENDPOINT, FcmSender, ServiceAccount};
 pub use gateway::{Gateway, GatewaySender};
 use magpie_core::push::PushError;
 pub use webpush::{WebPushSender, generate_vapid_key, vapid_key_from_secret};

@@ -189,6 +189,34 @@ pub struct PushConfig {
     #[config(default = "", env = "MAGPIE_PUSH_GATEWAY_SECRET")]
     pub gateway_secret: String,
 
+    /// APNs: the path of the team's `.p8` signing key. Empty: no APNs.
+    #[config(default = "", env = "MAGPIE_PUSH_APNS_KEY_FILE")]
+    pub apns_key_file: String,
+
+    /// APNs: the key's id (ten characters, from Apple's developer account).
+    #[config(default = "", env = "MAGPIE_PUSH_APNS_KEY_ID")]
+    pub apns_key_id: String,
+
+    /// APNs: the team id the key belongs to.
+    #[config(default = "", env = "MAGPIE_PUSH_APNS_TEAM_ID")]
+    pub apns_team_id: String,
+
+    /// APNs: the iOS app's bundle id.
+    #[config(default = "", env = "MAGPIE_PUSH_APNS_TOPIC")]
+    pub apns_topic: String,
+
+    /// APNs: Apple's endpoint ("https://api.sandbox.push.apple.com" for development builds).
+    #[config(default = "https://api.push.apple.com", env = "MAGPIE_PUSH_APNS_ENDPOINT")]
+    pub apns_endpoint: String,
+
+    /// FCM: the path of the Firebase project's service account key (JSON). Empty: no FCM.
+    #[config(default = "", env = "MAGPIE_PUSH_FCM_SERVICE_ACCOUNT_FILE")]
+    pub fcm_service_account_file: String,
+
+    /// FCM: Google's endpoint.
+    #[config(default = "https://fcm.googleapis.com", env = "MAGPIE_PUSH_FCM_ENDPOINT")]
+    pub fcm_endpoint: String,
+
     /// Devices one account may register for pushes.
     #[config(default = 20, env = "MAGPIE_PUSH_TARGETS_PER_ACCOUNT_MAX")]
     pub targets_per_account_max: usize,

@@ -209,6 +209,30 @@ pub fn push_channels(config: &Config, server_key: &[u8; 32]) -> anyhow::Result<m
         channels.vapid_public_key = Some(sender.public_key());
         channels.senders.insert(PushKind::WebPush, Arc::new(sender));
     }
+    if !p.apns_key_file.is_empty() {
+        let key_pem = std::fs::read_to_string(&p.apns_key_file)
+            .with_context(|| format!("push.apns_key_file: cannot read {}", p.apns_key_file))?;
+        let config = magpie_push::ApnsConfig {
+            key_pem,
+            key_id: p.apns_key_id.clone(),
+            team_id: p.apns_team_id.clone(),
+            topic: p.apns_topic.clone(),
+            endpoint: p.apns_endpoint.clone(),
+        };
+        if config.key_id.is_empty() || config.team_id.is_empty() || config.topic.is_empty() {
+            anyhow::bail!("push: APNs needs apns_key_id, apns_team_id and apns_topic with apns_key_file");
+        }
+        let sender = magpie_push::ApnsSender::new(config).map_err(|e| anyhow::anyhow!("push: {e}"))?;
+        channels.senders.insert(PushKind::Apns, Arc::new(sender));
+    }
+    if !p.fcm_service_account_file.is_empty() {
+        let json = std::fs::read_to_string(&p.fcm_service_account_file)
+            .with_context(|| format!("push.fcm_service_account_file: cannot read {}", p.fcm_service_account_file))?;
+        let account: magpie_push::ServiceAccount =
+            serde_json::from_str(&json).context("push.fcm_service_account_file: not a service account key")?;
+        let sender = magpie_push::FcmSender::new(account, &p.fcm_endpoint).map_err(|e| anyhow::anyhow!("push: {e}"))?;
+        channels.senders.insert(PushKind::Fcm, Arc::new(sender));
+    }
     if !p.gateways.is_empty() {
         let gateways = p
             .gateways

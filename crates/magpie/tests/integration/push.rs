@@ -40,15 +40,22 @@ struct FakeService {
 
 impl FakeService {
     async fn start(fallback: StatusCode) -> FakeService {
+        FakeService::answering(fallback, json!({})).await
+    }
+
+    /// A service that answers `fallback` with `body` unless told otherwise.
+    async fn answering(fallback: StatusCode, body: Value) -> FakeService {
+        let fallback_body = body.to_string();
         let (tx, received) = mpsc::unbounded_channel();
         let answers: Arc<Mutex<VecDeque<(StatusCode, String)>>> = Arc::default();
         let queue = answers.clone();
         let handler = move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
             let tx = tx.clone();
             let queue = queue.clone();
+            let fallback_body = fallback_body.clone();
             async move {
                 let _ = tx.send(Received { path: uri.path().to_owned(), headers, body });
-                let (status, body) = queue.lock().unwrap().pop_front().unwrap_or((fallback, "{}".into()));
+                let (status, body) = queue.lock().unwrap().pop_front().unwrap_or((fallback, fallback_body.clone()));
                 (status, [("content-type", "application/json")], body).into_response()
             }
         };
@@ -399,4 +406,106 @@ async fn a_push_pending_at_a_kill_is_sent_once_after_the_restart() {
     let m2 = alice.client.send_text(chat, "k2", "hello again").await.unwrap();
     let push: Value = serde_json::from_slice(&gateway.next().await.body).unwrap();
     assert_eq!(push["notification"]["seq"], json!(m2.seq), "the first message was pushed once, not again");
+}
+
+#[tokio::test]
+async fn apns_and_fcm_devices_get_signed_pushes_and_are_dropped_when_gone() {
+    use web_push_native::jwt_simple::prelude::{ES256KeyPair, RS256KeyPair, RSAPublicKeyLike as _, Token};
+    let mut apns = FakeService::start(StatusCode::OK).await;
+    let mut fcm =
+        FakeService::answering(StatusCode::OK, json!({"access_token": "ya29.magpie-test", "expires_in": 3600})).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The keys Apple and Google would hand the operator: a .p8 key, a service account's file.
+    let apns_key = ES256KeyPair::generate();
+    let p8 = dir.path().join("AuthKey_ABC123DEFG.p8");
+    std::fs::write(&p8, apns_key.to_pem().unwrap()).unwrap();
+    let google_key = RS256KeyPair::generate(2048).unwrap();
+    let account = dir.path().join("service-account.json");
+    let token_uri = format!("{}/token", fcm.url);
+    let account_json = json!({
+        "type": "service_account", "project_id": "acme-chat", "client_email": "magpie@acme-chat.iam.gserviceaccount.com",
+        "private_key": google_key.to_pem().unwrap(), "token_uri": token_uri,
+    });
+    std::fs::write(&account, account_json.to_string()).unwrap();
+    let server = TestServer::start_with(&[
+        ("MAGPIE_PUSH_APNS_KEY_FILE", p8.to_str().unwrap()),
+        ("MAGPIE_PUSH_APNS_KEY_ID", "ABC123DEFG"),
+        ("MAGPIE_PUSH_APNS_TEAM_ID", "TEAM123456"),
+        ("MAGPIE_PUSH_APNS_TOPIC", "com.acme.chat"),
+        ("MAGPIE_PUSH_APNS_ENDPOINT", apns.url.as_str()),
+        ("MAGPIE_PUSH_FCM_SERVICE_ACCOUNT_FILE", account.to_str().unwrap()),
+        ("MAGPIE_PUSH_FCM_ENDPOINT", fcm.url.as_str()),
+        ("MAGPIE_PUSH_POLL_INTERVAL_MS", "50"),
+    ])
+    .await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    assert_eq!(bob.client.push_config().await.unwrap().kinds, ["web_push", "apns", "fcm"]);
+    let iphone =
+        bob.client.add_push_target(&wire::PushTargetRequest::Apns { token: "a1b2c3d4e5f60718".into() }).await.unwrap();
+    assert_eq!(iphone.label, "…f60718", "the token's end, never the token");
+    bob.client
+        .add_push_target(&wire::PushTargetRequest::Fcm { token: "fcm-token-of-bobs-android".into() })
+        .await
+        .unwrap();
+    let chat = direct(&alice, &bob).await;
+    let sent = alice.client.send_text(chat, "a1", "下午三点开会 meeting at 3").await.unwrap();
+
+    // APNs: the device's path, the app's topic, an alert, and a provider token Apple can check.
+    let push = apns.next().await;
+    assert_eq!(push.path, "/3/device/a1b2c3d4e5f60718");
+    let header = |name: &str| push.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(
+        (header("apns-topic"), header("apns-push-type"), header("apns-priority")),
+        ("com.acme.chat".into(), "alert".into(), "10".into())
+    );
+    assert_eq!(header("apns-collapse-id"), format!("{chat}:{}", sent.seq));
+    let jwt = header("authorization").strip_prefix("Bearer ").unwrap().to_owned();
+    assert_eq!(Token::decode_metadata(&jwt).unwrap().key_id(), Some("ABC123DEFG"));
+    let claims = apns_key.public_key().verify_token::<NoCustomClaims>(&jwt, None).expect("signed with the team's key");
+    assert_eq!(claims.issuer.as_deref(), Some("TEAM123456"));
+    let body: Value = serde_json::from_slice(&push.body).unwrap();
+    assert_eq!(body["aps"]["alert"]["body"], json!("下午三点开会 meeting at 3"));
+    assert_eq!(body["magpie"]["event_key"], json!(format!("{chat}:{}", sent.seq)));
+
+    // FCM: an access token for the service account first, then the message with it.
+    let grant = fcm.next().await;
+    assert_eq!(grant.path, "/token");
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&grant.body).unwrap();
+    assert!(form.contains(&("grant_type".into(), "urn:ietf:params:oauth:grant-type:jwt-bearer".into())));
+    let assertion = &form.iter().find(|(k, _)| k == "assertion").unwrap().1;
+    let for_google = VerificationOptions {
+        allowed_audiences: Some(std::collections::HashSet::from([token_uri.clone()])),
+        ..VerificationOptions::default()
+    };
+    let claims = google_key
+        .public_key()
+        .verify_token::<Value>(assertion, Some(for_google))
+        .expect("signed with the account's key");
+    assert_eq!(claims.issuer.as_deref(), Some("magpie@acme-chat.iam.gserviceaccount.com"));
+    assert_eq!(claims.custom["scope"], json!("https://www.googleapis.com/auth/firebase.messaging"));
+    let send = fcm.next().await;
+    assert_eq!(send.path, "/v1/projects/acme-chat/messages:send");
+    assert_eq!(send.headers.get("authorization").and_then(|v| v.to_str().ok()), Some("Bearer ya29.magpie-test"));
+    let message: Value = serde_json::from_slice(&send.body).unwrap();
+    assert_eq!(message["message"]["token"], json!("fcm-token-of-bobs-android"));
+    assert_eq!(message["message"]["android"]["priority"], json!("high"));
+    let data: Value = serde_json::from_str(message["message"]["data"]["magpie"].as_str().unwrap()).unwrap();
+    assert_eq!((data["conversation"].clone(), data["seq"].clone()), (json!(chat), json!(sent.seq)));
+
+    // The app was deleted: Apple says Unregistered, Google UNREGISTERED; both devices go.
+    apns.answer(StatusCode::GONE, json!({"reason": "Unregistered"}));
+    fcm.answer(
+        StatusCode::NOT_FOUND,
+        json!({"error": {"status": "NOT_FOUND", "details": [{"errorCode": "UNREGISTERED"}]}}),
+    );
+    alice.client.send_text(chat, "a2", "are you coming?").await.unwrap();
+    apns.next().await;
+    assert_eq!(fcm.next().await.path, "/v1/projects/acme-chat/messages:send", "the access token is kept");
+    let admin = server.admin_user("root").await;
+    let failures = failures_until(&admin, |f| f.iter().filter(|f| f.target_dropped).count() == 2).await;
+    let mut kinds: Vec<&str> = failures.iter().map(|f| f.kind.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["apns", "fcm"]);
+    assert!(bob.client.push_targets().await.unwrap().targets.is_empty());
 }
