@@ -2,7 +2,7 @@
 import type {
   Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView, NotificationPrefs,
   LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
-  Thread, ThreadView, UploadProgress,
+  Thread, ThreadView, UploadProgress, PushConfig, PushTargetInfo, PushTargetRequest,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
 } from "@magpie/sdk";
@@ -191,6 +191,17 @@ export class FakeClient implements ChatClient {
     this.notifyPrefs = prefs;
     return prefs;
   }
+  pushConfigAnswer: PushConfig = { kinds: ["web_push"], vapid_public_key: "BNbOjyk5pQFBMHC7CfDQMG2Hrxd6GbEnGDmkUbGJ-cS8vsCMZMTNbJZKwDEyJXZRdYBa8zAiWjFLFKTCoVRVmbI", gateways: [] };
+  targets: PushTargetInfo[] = [];
+  async pushConfig(): Promise<PushConfig> { return this.pushConfigAnswer; }
+  async pushTargets(): Promise<PushTargetInfo[]> { return this.targets; }
+  async addPushTarget(target: PushTargetRequest): Promise<PushTargetInfo> {
+    const label = target.kind === "web_push" ? new URL(target.endpoint).host : target.kind;
+    const added = { id: this.targets.length + 1, kind: target.kind, label, current: true, created_at_ms: Date.now() };
+    this.targets = [...this.targets, added];
+    return added;
+  }
+  async removePushTarget(id: number): Promise<void> { this.targets = this.targets.filter((t) => t.id !== id); }
   async sessions(): Promise<Session[]> { return [this.session]; }
   async revokeSession(): Promise<void> {}
   async contacts(): Promise<Profile[]> { return []; }

@@ -5,7 +5,8 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { LocaleContext } from "../src/i18n/hooks.ts";
 import { ClientContext } from "../src/state/client.ts";
-import { NotificationsSection, digestLabel } from "../src/components/NotifySettings.tsx";
+import { NotificationsSection, PushDevicesSection, digestLabel } from "../src/components/NotifySettings.tsx";
+import { keyBytes, thisBrowser } from "../src/lib/webPush.ts";
 import { translator } from "../src/i18n/index.ts";
 import {
   DEFAULT_PREFS, KEYWORDS_MAX, addKeywords, formFromPrefs, minutesToTime, prefsFromForm, quietHoursValid, refusedField, timeToMinutes, timeZoneChoices,
@@ -114,5 +115,51 @@ describe("the notifications section", () => {
     expect(error?.getAttribute("role")).toBe("alert");
     expect(input("notify-keyword").getAttribute("aria-describedby")).toContain("notify-error-keywords");
     expect(input("notify-keyword").getAttribute("aria-invalid")).toBe("true");
+  });
+});
+
+describe("devices that get notifications", () => {
+  let root: HTMLElement;
+  beforeEach(() => { root = document.createElement("div"); document.body.append(root); });
+  afterEach(() => { render(null, root); root.remove(); });
+
+  const mount = async (client: FakeClient) => {
+    await act(async () => {
+      render(<LocaleContext.Provider value="en"><ClientContext.Provider value={client}><PushDevicesSection /></ClientContext.Provider></LocaleContext.Provider>, root);
+    });
+    await act(async () => {});
+  };
+
+  it("lists the account's devices, this one marked, and stops one on request", async () => {
+    const client = new FakeClient();
+    client.targets = [
+      { id: 1, kind: "gateway", label: "huawei/com.acme.chat", current: false, created_at_ms: 1 },
+      { id: 2, kind: "web_push", label: "fcm.googleapis.com", current: true, created_at_ms: 2 },
+    ];
+    await mount(client);
+    const items = [...root.querySelectorAll("li")].map((li) => li.textContent);
+    expect(items).toEqual(["Phone huawei/com.acme.chatStop", "Browser fcm.googleapis.com · this deviceStop"]);
+    const t = translator("en");
+    const stop = root.querySelector<HTMLButtonElement>(`button[aria-label="${t("settings.push.remove", { device: "huawei/com.acme.chat" })}"]`)!;
+    await act(async () => { stop.click(); });
+    await act(async () => {});
+    expect(client.targets.map((x) => x.id)).toEqual([2]);
+    expect(root.querySelectorAll("li")).toHaveLength(1);
+  });
+
+  it("says so where the browser cannot show notifications, and keeps the switch off", async () => {
+    await mount(new FakeClient());
+    const toggle = root.querySelector<HTMLInputElement>('input[role="switch"]')!;
+    expect(toggle.disabled).toBe(true);
+    expect(toggle.checked).toBe(false);
+    expect(root.textContent).toContain(translator("en")("settings.push.unsupported"));
+  });
+
+  it("turns a base64url key into the bytes a subscription takes", () => {
+    expect([...keyBytes("AQID_-8")]).toEqual([1, 2, 3, 255, 239]);
+    expect(thisBrowser([
+      { id: 1, kind: "web_push", label: "a", current: false, created_at_ms: 1 },
+      { id: 2, kind: "gateway", label: "b", current: true, created_at_ms: 2 },
+    ])).toBeUndefined();
   });
 });

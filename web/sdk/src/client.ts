@@ -4,7 +4,7 @@
 // presence and file URLs. It tells the UI about changes with `change`, batched per microtask.
 
 import type {
-  AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, NotificationPrefs, Pin, Presence, PresenceStatus,
+  AccountEvent, Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, KeyValueStorage, Marks, Me, MessageView, NotificationPrefs, Pin, PushConfig, PushTargetInfo, PushTargetRequest, Presence, PresenceStatus,
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
@@ -1247,6 +1247,25 @@ export class MagpieClient implements ChatClient {
 
   notificationPrefs(): Promise<NotificationPrefs> {
     return this.rest.notificationPrefs();
+  }
+
+  /** What this server pushes through (§5 "Push"), and the VAPID key a browser subscribes with. */
+  pushConfig(): Promise<PushConfig> {
+    return this.rest.pushConfig();
+  }
+
+  /** The account's devices registered for pushes. */
+  pushTargets(): Promise<PushTargetInfo[]> {
+    return this.rest.pushTargets();
+  }
+
+  /** Registers this device (this session) for pushes: logging out ends them. */
+  addPushTarget(target: PushTargetRequest): Promise<PushTargetInfo> {
+    return this.rest.addPushTarget(target);
+  }
+
+  removePushTarget(id: number): Promise<void> {
+    return this.rest.removePushTarget(id);
   }
 
   setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs> {

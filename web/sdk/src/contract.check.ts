@@ -15,7 +15,7 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
-  NotificationPrefs, NotifyLevel, QuietHours,
+  NotificationPrefs, NotifyLevel, QuietHours, PushConfig, PushFailureInfo, PushTargetInfo, PushTargetRequest, WebPushKeys,
   SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange,
@@ -74,6 +74,18 @@ export type Checks = [
   Holds<Equals<Parameters<ChatClient["setNotificationPrefs"]>, Parameters<RestClient["setNotificationPrefs"]>>>,
   Holds<Equals<ReturnType<ChatClient["setNotificationPrefs"]>, ReturnType<RestClient["setNotificationPrefs"]>>>,
   Holds<Equals<ReturnType<ChatClient["notificationPrefs"]>, ReturnType<RestClient["notificationPrefs"]>>>,
+  // Push (§5 "Push"): the SDK's types and the document's.
+  Agree<Differ<PushTargetInfo, Wire<S["PushTargetInfo"]>>>,
+  Agree<Differ<PushFailureInfo, Wire<S["PushFailureInfo"]>>>,
+  Agree<Differ<WebPushKeys, Wire<S["WebPushKeys"]>>>,
+  Holds<Equals<Pick<S["PushConfig"], "vapid_public_key">, { vapid_public_key?: string | null }>>,
+  Agree<Differ<PushConfig, Flat<Wire<Omit<S["PushConfig"], "vapid_public_key">> & { vapid_public_key?: string }>>>,
+  Holds<Same<PushTargetRequest, Wire<S["PushTargetRequest"]>>>,
+  Holds<Equals<Parameters<RestClient["addPushTarget"]>[0], PushTargetRequest>>,
+  Holds<Equals<ReturnType<ChatClient["pushConfig"]>, ReturnType<RestClient["pushConfig"]>>>,
+  Holds<Equals<ReturnType<ChatClient["pushTargets"]>, ReturnType<RestClient["pushTargets"]>>>,
+  Holds<Equals<Parameters<ChatClient["addPushTarget"]>, Parameters<RestClient["addPushTarget"]>>>,
+  Holds<Equals<ReturnType<ChatClient["removePushTarget"]>, ReturnType<RestClient["removePushTarget"]>>>,
   Holds<Equals<operations["put_notification_prefs"]["requestBody"]["content"]["application/json"], S["NotificationPrefs"]>>,
 
   // ---- Conversations and messages (§7) ----------------------------------------------------
@@ -331,12 +343,14 @@ interface RestAnswers {
   placements: "placements"; createMyInvitation: "create_my_invitation"; revokeMyInvitation: "revoke_my_invitation";
   signupInfo: "signup_info"; requestEmailCode: "email_code"; requestPasswordReset: "password_reset_code";
   resetPassword: "password_reset";
+  addPushTarget: "add_push_target"; removePushTarget: "remove_push_target"; pushFailures: "admin_push_failures";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
  * that field optional. [operationId, field]. */
 interface RestAnswersLeavingOut {
   notificationPrefs: ["get_notification_prefs", "quiet"]; setNotificationPrefs: ["put_notification_prefs", "quiet"];
+  pushConfig: ["push_config", "vapid_public_key"];
 }
 /** RestClient methods that resolve with the one field of their operation's answer:
  * [operationId, field]. */
@@ -351,7 +365,7 @@ interface RestListAnswers {
   departments: ["department_tree", "departments"]; departmentMembers: ["department_members", "members"];
   searchDepartments: ["search_departments", "results"]; myInvitations: ["list_my_invitations", "invitations"];
   departmentTree: ["admin_department_tree", "departments"]; invitations: ["admin_list_invitations", "invitations"];
-  applications: ["admin_list_applications", "applications"];
+  applications: ["admin_list_applications", "applications"]; pushTargets: ["list_push_targets", "targets"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

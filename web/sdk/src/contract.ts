@@ -104,6 +104,26 @@ export interface NotificationPrefs {
   level: NotifyLevel; quiet?: QuietHours; time_zone: string; keywords: string[]; preview: boolean;
   email_digest: boolean; digest_after_mins: number;
 }
+/** How this server pushes to devices whose sockets are closed (§5 "Push", `GET /v1/push/config`):
+ * the kinds of target it takes, the VAPID key a browser subscribes with (absent when Web Push
+ * is off) and its push gateways' names. */
+export interface PushConfig { kinds: string[]; vapid_public_key?: string; gateways: string[] }
+/** A browser's subscription keys, as `PushSubscription.toJSON()` gives them (base64url). */
+export interface WebPushKeys { p256dh: string; auth: string }
+/** `POST /v1/me/push-targets`: this device, registered under the calling session. */
+export type PushTargetRequest =
+  | { kind: "web_push"; endpoint: string; keys: WebPushKeys }
+  | { kind: "gateway"; gateway: string; app_id: string; pushkey: string }
+  | { kind: "apns"; token: string }
+  | { kind: "fcm"; token: string };
+/** A device registered for pushes; `label` tells devices apart (tokens are never echoed),
+ * `current` marks the calling session's. */
+export interface PushTargetInfo { id: number; kind: string; label: string; current: boolean; created_at_ms: number }
+/** A push given up, or a device dropped because its push service said it is gone. */
+export interface PushFailureInfo {
+  id: number; at_ms: number; account: string; kind: string; target_dropped: boolean; error: string; attempts: number;
+}
+export interface PushFailureList { failures: PushFailureInfo[]; outbox_len: number }
 export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
@@ -609,6 +629,14 @@ export interface ChatClient {
   /** Sets them whole and resolves with them as kept (keywords trimmed, duplicates dropped);
    * every device of the account hears `notify_prefs_changed`. */
   setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
+  /** What this server pushes through (§5 "Push"), with the VAPID key a browser subscribes with. */
+  pushConfig(): Promise<PushConfig>;
+  /** The account's devices registered for pushes (`current`: this session's). */
+  pushTargets(): Promise<PushTargetInfo[]>;
+  /** Registers this device (this session) for pushes; logging out ends them. */
+  addPushTarget(target: PushTargetRequest): Promise<PushTargetInfo>;
+  /** Stops pushes to one of the account's devices. */
+  removePushTarget(id: number): Promise<void>;
   sessions(): Promise<Session[]>;
   revokeSession(id: number): Promise<void>;
   contacts(): Promise<Profile[]>;

@@ -9,7 +9,7 @@ import type {
   SharedPage, StickerPack, Thread, ThreadPage,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
-  NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs,
+  NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -150,6 +150,26 @@ export class RestClient implements DomainAdmin {
   /** `PUT /v1/me/notifications`: sets them whole; answers them as kept. */
   setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs> {
     return this.request("PUT", "/v1/me/notifications", { body: prefs });
+  }
+  /** `GET /v1/push/config`: what this server pushes through, and the VAPID key. */
+  pushConfig(): Promise<PushConfig> {
+    return this.request("GET", "/v1/push/config");
+  }
+  /** `GET /v1/me/push-targets`: the caller's devices registered for pushes. */
+  async pushTargets(): Promise<PushTargetInfo[]> {
+    return (await this.request<{ targets: PushTargetInfo[] }>("GET", "/v1/me/push-targets")).targets;
+  }
+  /** `POST /v1/me/push-targets`: registers this device (this session) for pushes. */
+  addPushTarget(target: PushTargetRequest): Promise<PushTargetInfo> {
+    return this.request("POST", "/v1/me/push-targets", { body: target });
+  }
+  /** `DELETE /v1/me/push-targets/{id}`: stops pushes to one of the caller's devices. */
+  removePushTarget(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/me/push-targets/${id}`);
+  }
+  /** `GET /v1/admin/domains/{domain}/push-failures`: for the domain's administrators. */
+  pushFailures(domain: string): Promise<PushFailureList> {
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/push-failures`);
   }
   async sessions(): Promise<Session[]> {
     return (await this.request<{ sessions: Session[] }>("GET", "/v1/sessions")).sessions;

@@ -5,7 +5,7 @@
 
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { NotificationPrefs } from "@magpie/sdk";
+import type { NotificationPrefs, PushTargetInfo } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { Translate } from "../i18n/index.ts";
 import {
@@ -13,6 +13,7 @@ import {
   prefsFromForm, quietHoursValid, refusedField, timeZoneChoices, browserTimeZone,
 } from "../lib/notifyPrefs.ts";
 import { errorText, isMagpieError, useClient } from "../state/client.ts";
+import { disableWebPush, enableWebPush, thisBrowser, webPushSupported, type WebPushUnavailable } from "../lib/webPush.ts";
 import { Icon } from "./icons.tsx";
 import { Spinner } from "./ui.tsx";
 
@@ -241,6 +242,79 @@ export function NotificationsSection(): JSX.Element {
           <span role="status" class="muted small">{saved ? t("settings.notify.saved") : ""}</span>
         </div>
       </form>
+    </section>
+  );
+}
+
+const UNAVAILABLE_KEYS: Record<WebPushUnavailable, "settings.push.unsupported" | "settings.push.off" | "settings.push.denied"> = {
+  unsupported: "settings.push.unsupported", off: "settings.push.off", denied: "settings.push.denied",
+};
+
+/** Settings → Notifications → devices: whether this browser is told while the app is closed
+ * (Web Push), and the account's other devices registered for pushes. */
+export function PushDevicesSection(): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [targets, setTargets] = useState<PushTargetInfo[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = () => client.pushTargets().then(setTargets, (e: unknown) => setProblem(errorText(e, t)));
+  useEffect(() => { void load(); }, [client]);
+
+  const mine = targets ? thisBrowser(targets) : undefined;
+  const toggle = async (on: boolean) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      if (on) {
+        const outcome = await enableWebPush(client);
+        if (typeof outcome === "string") setProblem(t(UNAVAILABLE_KEYS[outcome]));
+      } else {
+        await disableWebPush(client, mine);
+      }
+      await load();
+    } catch (e) {
+      setProblem(errorText(e, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async (target: PushTargetInfo) => {
+    setProblem(null);
+    try {
+      if (target === mine) await disableWebPush(client, target);
+      else await client.removePushTarget(target.id);
+      await load();
+    } catch (e) {
+      setProblem(errorText(e, t));
+    }
+  };
+
+  return (
+    <section class="card-section" aria-labelledby="push-title">
+      <h2 id="push-title">{t("settings.push.title")}</h2>
+      <label class="switch-row">
+        <span><strong>{t("settings.push.thisBrowser")}</strong><span class="muted small" id="push-hint">{t("settings.push.hint")}</span></span>
+        <input type="checkbox" role="switch" checked={Boolean(mine)} disabled={busy || !targets || !webPushSupported()}
+          aria-describedby="push-hint" onChange={(e) => void toggle(e.currentTarget.checked)} />
+      </label>
+      {!webPushSupported() && <p class="muted small">{t("settings.push.unsupported")}</p>}
+      {problem && <p class="form-error" role="alert">{problem}</p>}
+      {targets && targets.length > 0 && (
+        <ul class="stack device-list" aria-label={t("settings.push.devices")}>
+          {targets.map((target) => (
+            <li key={target.id} class="row-actions">
+              <span>
+                <strong>{t(target.kind === "web_push" ? "settings.push.kindBrowser" : "settings.push.kindPhone")}</strong>{" "}
+                <span class="muted small">{target.label}{target.current ? ` · ${t("settings.push.current")}` : ""}</span>
+              </span>
+              <button type="button" class="btn btn-small btn-ghost" aria-label={t("settings.push.remove", { device: target.label })}
+                onClick={() => void remove(target)}>{t("settings.push.removeShort")}</button>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

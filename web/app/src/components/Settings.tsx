@@ -16,7 +16,7 @@ import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 import { LanguageSelect } from "./Auth.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
 import { InviteSection } from "./Invite.tsx";
-import { NotificationsSection } from "./NotifySettings.tsx";
+import { NotificationsSection, PushDevicesSection } from "./NotifySettings.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
   const client = useClient();
@@ -48,6 +48,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Elem
           <StatusForm />
           <PreferencesSection onSignOut={onSignOut} />
           <NotificationsSection />
+          <PushDevicesSection />
           <PasswordForm />
         </div>
         <div class="settings-wide"><InviteSection /><SessionsSection /></div>
