@@ -48,12 +48,7 @@ impl ApnsSender {
             .map_err(|e| format!("the APNs key is not a P-256 key in PEM: {e}"))?
             .with_key_id(&config.key_id);
         let endpoint = config.endpoint.parse().map_err(|e| format!("the APNs endpoint: {e}"))?;
-        let client = reqwest::Client::builder()
-            .user_agent(crate::USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = crate::client_builder(TIMEOUT).build().map_err(|e| e.to_string())?;
         Ok(ApnsSender { client, key, team_id: config.team_id, topic: config.topic, endpoint, token: Mutex::new(None) })
     }
 

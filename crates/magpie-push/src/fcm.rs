@@ -54,12 +54,7 @@ impl FcmSender {
         let send_url = endpoint
             .join(&format!("/v1/projects/{}/messages:send", account.project_id))
             .map_err(|e| format!("the FCM endpoint: {e}"))?;
-        let client = reqwest::Client::builder()
-            .user_agent(crate::USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = crate::client_builder(TIMEOUT).build().map_err(|e| e.to_string())?;
         Ok(FcmSender { client, key, account, send_url, access: Mutex::new(None) })
     }
 

@@ -72,12 +72,7 @@ pub struct GatewaySender {
 
 impl GatewaySender {
     pub fn new(gateways: Vec<Gateway>, secret: Option<String>) -> Result<GatewaySender, String> {
-        let client = reqwest::Client::builder()
-            .user_agent(crate::USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = crate::client_builder(TIMEOUT).build().map_err(|e| e.to_string())?;
         Ok(GatewaySender { client, gateways, secret: secret.filter(|s| !s.is_empty()) })
     }
 

@@ -29,6 +29,12 @@ pub use webpush::{WebPushSender, generate_vapid_key, vapid_key_from_secret};
 /// What Magpie calls itself to push services.
 pub const USER_AGENT: &str = concat!("Magpie/", env!("CARGO_PKG_VERSION"), " (push)");
 
+/// How every sender's HTTP client starts: Magpie's name, no redirects followed, and a bound on
+/// one push, connecting included.
+fn client_builder(timeout: std::time::Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder().user_agent(USER_AGENT).redirect(reqwest::redirect::Policy::none()).timeout(timeout)
+}
+
 /// A service's answer as the outbox sees it (see the crate's documentation); `gone` says
 /// whether the service named the device gone in its body.
 fn by_status(status: reqwest::StatusCode, gone: bool, what: &str) -> Result<(), PushError> {

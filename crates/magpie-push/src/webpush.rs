@@ -59,14 +59,8 @@ impl WebPushSender {
         if !(contact.starts_with("mailto:") || contact.starts_with("https://")) {
             return Err("the VAPID contact must be a mailto: or https: URL".into());
         }
-        let client = reqwest::Client::builder()
-            .user_agent(crate::USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .dns_resolver(resolver)
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client =
+            crate::client_builder(TIMEOUT).no_proxy().dns_resolver(resolver).build().map_err(|e| e.to_string())?;
         Ok(WebPushSender { client, allows: Box::new(allows), key, contact: contact.to_owned() })
     }
 
