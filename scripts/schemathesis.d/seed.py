@@ -13,6 +13,7 @@ draws path parameters from these real resources half of the time, random values 
 Only the standard library is used, so that this runs before anything else is installed.
 """
 
+import base64
 import json
 import re
 import struct
@@ -50,6 +51,11 @@ class Api:
         except urllib.error.HTTPError as e:
             raise SystemExit(f"seed: {method} {path} answered {e.code}: {e.read().decode(errors='replace')}")
         return json.loads(text) if text else None
+
+
+def base64url(data: bytes) -> str:
+    """Base64url without padding, as browsers hand out push keys."""
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def login(base: str, account: str, password: str) -> tuple[Api, str]:
@@ -150,6 +156,13 @@ def main() -> None:
     # An invitation of the domain's (its code is not needed: only its id is a path parameter).
     invitations = [tester.call("POST", f"/v1/admin/domains/{DOMAIN}/invitations", {"uses_max": 3})["invitation"]["id"]]
 
+    # A device of the tester's registered for Web Push (the server checks the key's form, not
+    # that it is a point of the curve). Its push service is at a name that never resolves
+    # (.invalid): the pushes the run causes fail and are retried in the background, unseen.
+    keys = {"p256dh": base64url(b"\x04" + bytes(range(64))), "auth": base64url(bytes(range(16)))}
+    push_targets = [tester.call("POST", "/v1/me/push-targets",
+                                {"kind": "web_push", "endpoint": "https://push.invalid/seed", "keys": keys})["id"]]
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -168,6 +181,7 @@ def main() -> None:
         "scheduled": scheduled,
         "departments": departments,
         "invitations": invitations,
+        "push_targets": push_targets,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -194,6 +208,8 @@ def main() -> None:
             return "scheduled"
         if parameter == "id" and "/invitations/" in path:
             return "invitations"
+        if parameter == "id" and path.startswith("/v1/me/push-targets/"):
+            return "push_targets"
         if parameter == "id" and (path.startswith("/v1/org/departments/") or path.startswith("/v1/admin/departments/")):
             return "departments"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")

@@ -385,10 +385,14 @@ impl Push {
 
     /// Registers the caller's device for pushes (under the caller's session, so it ends with
     /// it); registering the same subscription or token again moves it to this session.
-    /// `unavailable` when this server does not push through that channel.
+    /// `invalid_field` (`kind`) when this server does not push through that channel: that is
+    /// its configuration, not a passing state, so a retry would not help.
     pub async fn register(&self, caller: &Principal, address: PushAddress) -> Result<PushTarget> {
-        let ch = self.channels().filter(|ch| ch.senders.contains_key(&address.kind()));
-        let Some(ch) = ch else { return Err(Error::Unavailable("push channel")) };
+        let kind = address.kind();
+        let ch = self.channels().filter(|ch| ch.senders.contains_key(&kind));
+        let Some(ch) = ch else {
+            return Err(Error::invalid("kind", format!("this server does not push to {}", kind.as_str())));
+        };
         let address = address.validated(&ch.gateways)?;
         let new = NewPushTarget { account: caller.account.id, session: caller.session.id, address };
         let max = self.deps.settings.push_targets_per_account_max;

@@ -59,7 +59,7 @@ pub async fn list_push_targets(
 #[utoipa::path(post, path = "/v1/me/push-targets", tag = "push", security(("bearer" = [])),
     request_body = wire::PushTargetRequest,
     responses((status = 201, body = wire::PushTargetInfo), (status = 422, body = wire::ErrorBody),
-        (status = 429, body = wire::ErrorBody), (status = 503, body = wire::ErrorBody)))]
+        (status = 429, body = wire::ErrorBody)))]
 pub async fn add_push_target(
     State(state): State<AppState>,
     Authed(caller): Authed,

@@ -7829,14 +7829,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
             default: {
                 headers: {

@@ -259,7 +259,11 @@ async fn registrations_are_checked_bounded_and_end_with_the_session() {
     }
     let apns = wire::PushTargetRequest::Apns { token: "a1b2c3d4e5f6".into() };
     let err = bob.client.add_push_target(&apns).await.unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::Unavailable), "this server does not push to APNs");
+    assert_eq!(
+        (err.code(), err.field()),
+        (Some(ErrorCode::InvalidField), Some("kind")),
+        "this server does not push to APNs"
+    );
 
     let gw = |key: &str| wire::PushTargetRequest::Gateway {
         gateway: "huawei".into(),
