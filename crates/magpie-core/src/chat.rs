@@ -17,6 +17,7 @@ use crate::model::{
     AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, ScheduledId, Seq, SessionId,
 };
 use crate::names::AccountAddr;
+use crate::notify::{Level, LevelChoice};
 
 /// Entry kinds that are operations on another entry or notices from the server, not
 /// messages: they do not count as unread and cannot be sent with `send`.
@@ -141,16 +142,34 @@ pub struct Member {
     pub read_seq: Seq,
     pub delivered_seq: Seq,
     pub pinned: bool,
-    /// Notifications muted by the member.
+    /// Notifications muted by the member: for good, or until `unmute_at_ms`.
     pub muted: bool,
     pub draft: Option<String>,
     /// Marked unread by the member (see [`MemberSettingsPatch::marked_unread`]).
     pub marked_unread: bool,
+    /// When the member's mute ends by itself (`None`: when it unmutes).
+    pub unmute_at_ms: Option<i64>,
+    /// The member's notification level here, over its account's.
+    pub notify_level: Option<Level>,
 }
 
 impl Member {
     pub fn is_active(&self) -> bool {
         self.left_seq.is_none()
+    }
+
+    /// Whether the member's notifications here are muted at `now_ms`.
+    pub fn is_muted(&self, now_ms: i64) -> bool {
+        self.muted && self.unmute_at_ms.is_none_or(|at| at > now_ms)
+    }
+
+    /// The member as of `now_ms`: a mute whose time has passed is over.
+    pub fn settled(mut self, now_ms: i64) -> Member {
+        if !self.is_muted(now_ms) {
+            self.muted = false;
+            self.unmute_at_ms = None;
+        }
+        self
     }
 }
 
@@ -541,8 +560,15 @@ pub enum LeaveReason {
 pub struct MemberSettingsPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
+    /// Mutes (`true`, until `unmute_at_ms` if given, else for good) or unmutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
+    /// With `muted: true`: when the mute ends by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmute_at_ms: Option<i64>,
+    /// The member's notification level here (`default`: the account's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_level: Option<LevelChoice>,
     /// `Some("")` clears the draft.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<String>,
@@ -624,6 +650,14 @@ pub struct Summary {
     pub mentions: u32,
 }
 
+impl Summary {
+    /// The summary as of `now_ms` (see [`Member::settled`]).
+    pub fn settled(mut self, now_ms: i64) -> Summary {
+        self.me = self.me.settled(now_ms);
+        self
+    }
+}
+
 /// Which page of a conversation's log to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
@@ -646,4 +680,38 @@ pub struct Receipts {
     pub read: Vec<AccountAddr>,
     pub delivered: Vec<AccountAddr>,
     pub unread: Vec<AccountAddr>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timed_mute_ends_by_itself_and_a_mute_for_good_does_not() {
+        let member = |muted: bool, unmute_at_ms: Option<i64>| Member {
+            conversation: ConversationId(1),
+            account: AccountId(2),
+            addr: AccountAddr::parse("bob@acme.example").unwrap(),
+            role: MemberRole::Member,
+            joined_seq: Seq(0),
+            left_seq: None,
+            muted_until_ms: None,
+            read_seq: Seq(0),
+            delivered_seq: Seq(0),
+            pinned: false,
+            muted,
+            draft: None,
+            marked_unread: false,
+            unmute_at_ms,
+            notify_level: Some(Level::Mentions),
+        };
+        let now = 1_000_000;
+        let until = member(true, Some(now + 1)).settled(now);
+        assert!(until.muted && until.unmute_at_ms == Some(now + 1), "still muted just before the time");
+        let over = member(true, Some(now)).settled(now);
+        assert!(!over.muted && over.unmute_at_ms.is_none(), "over at the time itself");
+        assert_eq!(over.notify_level, Some(Level::Mentions), "the level is not part of the mute");
+        assert!(member(true, None).settled(i64::MAX).muted, "a mute for good lasts");
+        assert!(!member(false, None).is_muted(now));
+    }
 }

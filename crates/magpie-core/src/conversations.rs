@@ -33,6 +33,8 @@ pub const GROUP_NAME_CHARS_MAX: usize = 64;
 pub const GROUP_DESCRIPTION_CHARS_MAX: usize = 1024;
 /// Longest group announcement, in characters.
 pub const GROUP_ANNOUNCEMENT_CHARS_MAX: usize = 4096;
+/// The longest a member mutes a conversation for until it unmutes by itself (a year).
+pub const MUTE_FOR_MS_MAX: i64 = 366 * 24 * 3600 * 1000;
 
 /// What a caller asks for when creating a group or channel, before validation.
 #[derive(Debug, Clone, Default)]
@@ -174,7 +176,9 @@ impl Conversations {
 
     /// The conversation as the caller sees it in its list.
     pub async fn summary(&self, caller: &Principal, id: ConversationId) -> Result<Summary> {
-        self.log.summary(id, caller.account.id).await?.filter(|s| s.me.is_active()).ok_or(NOT_FOUND)
+        let now = self.deps.clock.now_ms();
+        let summary = self.log.summary(id, caller.account.id).await?.filter(|s| s.me.is_active()).ok_or(NOT_FOUND)?;
+        Ok(summary.settled(now))
     }
 
     /// Active members, by account id.
@@ -458,7 +462,8 @@ impl Conversations {
         self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![], check }).await
     }
 
-    /// Changes the caller's own pinned, muted or draft state; its other devices hear of it.
+    /// Changes the caller's own pinned, muted (for good or until a time), notification level
+    /// or draft state; its other devices hear of it.
     pub async fn update_settings(
         &self,
         caller: &Principal,
@@ -470,8 +475,20 @@ impl Conversations {
         if let Some(draft) = &patch.draft {
             patch.draft = Some(names::paragraph("draft", draft, self.deps.settings.message_text_chars_max)?);
         }
+        if let Some(at) = patch.unmute_at_ms {
+            let now = self.deps.clock.now_ms();
+            if patch.muted != Some(true) {
+                return Err(Error::invalid("unmute_at_ms", "goes with muted: true"));
+            }
+            if at <= now || at > now.saturating_add(MUTE_FOR_MS_MAX) {
+                return Err(Error::invalid("unmute_at_ms", "must be in the future, at most a year ahead"));
+            }
+        }
         if patch == MemberSettingsPatch::default() {
-            return Err(Error::invalid("settings", "name at least one of pinned, muted, draft, marked_unread"));
+            return Err(Error::invalid(
+                "settings",
+                "name at least one of pinned, muted, notify_level, draft, marked_unread",
+            ));
         }
         let events =
             vec![(caller.account.id, AccountEvent::SettingsChanged { conversation: id, settings: patch.clone() })];

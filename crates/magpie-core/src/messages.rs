@@ -738,7 +738,9 @@ impl Messages {
         // arrives live, never in neither.
         let events_head = self.log.account_events_head(account).await?;
         let events = self.log.account_events(account, events_after, limit).await?;
+        let now = self.deps.clock.now_ms();
         let conversations = self.log.summaries(account, conversations_after, true, limit).await?;
+        let conversations: Vec<Summary> = conversations.into_iter().map(|s| s.settled(now)).collect();
         let conversations_cursor =
             conversations.last().map_or(conversations_after, |s| s.conversation.activity.max(conversations_after));
         let more = events.len() == limit || conversations.len() == limit;
@@ -752,7 +754,9 @@ impl Messages {
         }
         let limit = limit.clamp(1, self.deps.settings.sync_page_len_max.max(1));
         let before = before.unwrap_or(Activity(i64::MAX));
-        Ok(self.log.summaries(caller.account.id, before, false, limit).await?)
+        let now = self.deps.clock.now_ms();
+        let summaries = self.log.summaries(caller.account.id, before, false, limit).await?;
+        Ok(summaries.into_iter().map(|s| s.settled(now)).collect())
     }
 
     async fn resolve_mentions(
@@ -1081,6 +1085,8 @@ mod tests {
             muted: false,
             draft: None,
             marked_unread: false,
+            unmute_at_ms: None,
+            notify_level: None,
         }
     }
 

@@ -51,6 +51,48 @@ pub enum Level {
     Nothing,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::All => "all",
+            Level::Mentions => "mentions",
+            Level::Nothing => "nothing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "all" => Some(Level::All),
+            "mentions" => Some(Level::Mentions),
+            "nothing" => Some(Level::Nothing),
+            _ => None,
+        }
+    }
+}
+
+/// A member's choice of level for one conversation: its own, or the account's (`default`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelChoice {
+    /// Follow the account's level.
+    Default,
+    All,
+    Mentions,
+    Nothing,
+}
+
+impl LevelChoice {
+    /// The level it overrides with, if any.
+    pub fn level(self) -> Option<Level> {
+        match self {
+            LevelChoice::Default => None,
+            LevelChoice::All => Some(Level::All),
+            LevelChoice::Mentions => Some(Level::Mentions),
+            LevelChoice::Nothing => Some(Level::Nothing),
+        }
+    }
+}
+
 /// Do-not-disturb hours, in the account's time zone: from `from_min` to `to_min` minutes after
 /// midnight, across midnight when `from_min > to_min` (22:00 to 08:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -244,6 +244,8 @@ mod tests {
             muted: false,
             draft: None,
             marked_unread: false,
+            unmute_at_ms: None,
+            notify_level: None,
         }
     }
 

@@ -169,6 +169,8 @@ pub fn summary(s: &chat::Summary) -> wire::Conversation {
             delivered_seq: m.delivered_seq.0,
             pinned: m.pinned,
             muted: m.muted,
+            unmute_at_ms: m.unmute_at_ms,
+            notify_level: m.notify_level.map(notify_level),
             draft: m.draft.clone(),
             muted_until_ms: m.muted_until_ms,
             marked_unread: m.marked_unread,
@@ -422,6 +424,8 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
             conversation: conversation.0,
             pinned: settings.pinned,
             muted: settings.muted,
+            unmute_at_ms: settings.unmute_at_ms,
+            notify_level: settings.notify_level.map(level_choice),
             draft: settings.draft.clone(),
             marked_unread: settings.marked_unread,
         },
@@ -543,14 +547,38 @@ pub fn sticker_pack(p: &magpie_core::stickers::StickerPack) -> wire::StickerPack
     }
 }
 
-pub fn notify_prefs(p: &magpie_core::notify::NotifyPrefs) -> wire::NotificationPrefs {
+pub fn notify_level(level: magpie_core::notify::Level) -> wire::NotifyLevel {
     use magpie_core::notify::Level as L;
+    match level {
+        L::All => wire::NotifyLevel::All,
+        L::Mentions => wire::NotifyLevel::Mentions,
+        L::Nothing => wire::NotifyLevel::Nothing,
+    }
+}
+
+pub fn level_choice(choice: magpie_core::notify::LevelChoice) -> wire::NotifyLevelChoice {
+    use magpie_core::notify::LevelChoice as C;
+    match choice {
+        C::Default => wire::NotifyLevelChoice::Default,
+        C::All => wire::NotifyLevelChoice::All,
+        C::Mentions => wire::NotifyLevelChoice::Mentions,
+        C::Nothing => wire::NotifyLevelChoice::Nothing,
+    }
+}
+
+pub fn level_choice_from_wire(choice: wire::NotifyLevelChoice) -> magpie_core::notify::LevelChoice {
+    use magpie_core::notify::LevelChoice as C;
+    match choice {
+        wire::NotifyLevelChoice::Default => C::Default,
+        wire::NotifyLevelChoice::All => C::All,
+        wire::NotifyLevelChoice::Mentions => C::Mentions,
+        wire::NotifyLevelChoice::Nothing => C::Nothing,
+    }
+}
+
+pub fn notify_prefs(p: &magpie_core::notify::NotifyPrefs) -> wire::NotificationPrefs {
     wire::NotificationPrefs {
-        level: match p.level {
-            L::All => wire::NotifyLevel::All,
-            L::Mentions => wire::NotifyLevel::Mentions,
-            L::Nothing => wire::NotifyLevel::Nothing,
-        },
+        level: notify_level(p.level),
         quiet: p.quiet.map(|q| wire::QuietHours { from_min: q.from_min, to_min: q.to_min }),
         time_zone: p.time_zone.clone(),
         keywords: p.keywords.clone(),

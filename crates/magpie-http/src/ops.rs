@@ -126,6 +126,8 @@ pub async fn update_settings(
     let patch = MemberSettingsPatch {
         pinned: req.pinned,
         muted: req.muted,
+        unmute_at_ms: req.unmute_at_ms,
+        notify_level: req.notify_level.map(convert::level_choice_from_wire),
         draft: req.draft,
         marked_unread: req.marked_unread,
     };

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_org_chats_ldap_groups", include_str!("../migrations/postgres/0014_org_chats_ldap_groups.sql")),
     ("0015_notify_prefs", include_str!("../migrations/postgres/0015_notify_prefs.sql")),
     ("0016_push", include_str!("../migrations/postgres/0016_push.sql")),
+    ("0017_member_notify", include_str!("../migrations/postgres/0017_member_notify.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use magpie_core::model::{AccountId, ConversationId, DomainId, Seq, SessionId};
-use magpie_core::notify::{ConversationPrefs, NotifyPrefs};
+use magpie_core::notify::{ConversationPrefs, Level, NotifyPrefs};
 use magpie_core::ports::PushStore;
 use magpie_core::push::{
     Audience, NewPush, NewPushTarget, PushAddress, PushFailure, PushKind, PushNotice, PushOutcome, PushTarget,
@@ -113,7 +113,8 @@ impl PushStore for PgStore {
             let rows = c
                 .query(
                     "SELECT m.account_id, a.name, d.name, m.read_seq, m.muted, p.prefs, \
-                       EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id AND b.blocked_id = $2), t.id \
+                       EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id AND b.blocked_id = $2), t.id, \
+                   m.unmute_at_ms, m.notify_level \
                      FROM members m \
                      JOIN push_targets t ON t.account_id = m.account_id \
                      JOIN sessions s ON s.id = t.session_id AND s.revoked_at_ms IS NULL AND s.expires_at_ms > $3 \
@@ -138,11 +139,16 @@ impl PushStore for PgStore {
                 let prefs: Option<String> = r.try_get(5)?;
                 let prefs = prefs.map(|p| serde_json::from_str::<NotifyPrefs>(&p).map_err(json_error)).transpose()?;
                 let muted: bool = r.try_get(4)?;
+                let unmute_at_ms: Option<i64> = r.try_get(8)?;
+                let notify_level: Option<String> = r.try_get(9)?;
                 out.push(Audience {
                     account,
                     addr: addr(r, 1)?,
                     read_seq: Seq(r.try_get(3)?),
-                    conversation: ConversationPrefs { level: None, muted_until_ms: muted.then_some(i64::MAX) },
+                    conversation: ConversationPrefs {
+                        level: notify_level.as_deref().and_then(Level::parse),
+                        muted_until_ms: muted.then(|| unmute_at_ms.unwrap_or(i64::MAX)),
+                    },
                     prefs,
                     blocked_sender: r.try_get(6)?,
                     targets: vec![target],

@@ -18,6 +18,7 @@ use magpie_core::chat::{
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, DomainId, EntryId, EventSeq, SavedId, Seq, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
+use magpie_core::notify::Level;
 use magpie_core::search::ReadableSpan;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -32,7 +33,8 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.descrip
      c.dissolved_at_ms";
 const CONVERSATION_COLUMN_COUNT: usize = 15;
 const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m.role, m.joined_seq, m.left_seq, \
-     m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft, m.marked_unread";
+     m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft, m.marked_unread, \
+     m.unmute_at_ms, m.notify_level";
 const MEMBER_JOINS: &str = "JOIN accounts a ON a.id = m.account_id JOIN domains d ON d.id = a.domain_id";
 const ENTRY_COLUMNS: &str = "e.conversation_id, e.seq, e.id, e.sender_id, a.name, d.name, e.session_id, \
      e.client_msg_id, e.kind, e.body, e.target_seq, e.mentions, e.mention_all, e.reply_to, e.forwarded_from, e.at_ms, \
@@ -101,6 +103,11 @@ fn member_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
         muted: row.get(at + 11)?,
         draft: row.get(at + 12)?,
         marked_unread: row.get(at + 13)?,
+        unmute_at_ms: row.get(at + 14)?,
+        notify_level: row
+            .get::<_, Option<String>>(at + 15)?
+            .map(|l| Level::parse(&l).ok_or_else(|| corrupt(at + 15, "notify level")))
+            .transpose()?,
     })
 }
 
@@ -959,9 +966,16 @@ pub(crate) fn update_member_settings(
         )?;
     }
     if let Some(muted) = patch.muted {
+        let unmute_at_ms = patch.unmute_at_ms.filter(|_| muted);
         tx.execute(
-            "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
-            params![id.0, account.0, muted],
+            "UPDATE members SET muted = ?3, unmute_at_ms = ?4 WHERE conversation_id = ?1 AND account_id = ?2",
+            params![id.0, account.0, muted, unmute_at_ms],
+        )?;
+    }
+    if let Some(choice) = patch.notify_level {
+        tx.execute(
+            "UPDATE members SET notify_level = ?3 WHERE conversation_id = ?1 AND account_id = ?2",
+            params![id.0, account.0, choice.level().map(Level::as_str)],
         )?;
     }
     if let Some(marked) = patch.marked_unread {

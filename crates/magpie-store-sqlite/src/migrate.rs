@@ -30,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0020_org_chats_ldap_groups", include_str!("../migrations/sqlite/0020_org_chats_ldap_groups.sql")),
     ("0021_notify_prefs", include_str!("../migrations/sqlite/0021_notify_prefs.sql")),
     ("0022_push", include_str!("../migrations/sqlite/0022_push.sql")),
+    ("0023_member_notify", include_str!("../migrations/sqlite/0023_member_notify.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

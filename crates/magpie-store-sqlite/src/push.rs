@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use magpie_core::model::{AccountId, ConversationId, DomainId, Seq, SessionId};
-use magpie_core::notify::{ConversationPrefs, NotifyPrefs};
+use magpie_core::notify::{ConversationPrefs, Level, NotifyPrefs};
 use magpie_core::ports::PushStore;
 use magpie_core::push::{
     Audience, NewPush, NewPushTarget, PushAddress, PushFailure, PushKind, PushNotice, PushOutcome, PushTarget,
@@ -109,7 +109,8 @@ impl PushStore for SqliteStore {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT m.account_id, a.name, d.name, m.read_seq, m.muted, p.prefs, \
-                   EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id AND b.blocked_id = ?2), t.id \
+                   EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id AND b.blocked_id = ?2), t.id, \
+                   m.unmute_at_ms, m.notify_level \
                  FROM members m \
                  JOIN push_targets t ON t.account_id = m.account_id \
                  JOIN sessions s ON s.id = t.session_id AND s.revoked_at_ms IS NULL AND s.expires_at_ms > ?3 \
@@ -134,11 +135,16 @@ impl PushStore for SqliteStore {
                 let prefs =
                     prefs.map(|p| serde_json::from_str::<NotifyPrefs>(&p).map_err(|e| json_error(5, e))).transpose()?;
                 let muted: bool = r.get(4)?;
+                let unmute_at_ms: Option<i64> = r.get(8)?;
+                let notify_level: Option<String> = r.get(9)?;
                 out.push(Audience {
                     account,
                     addr: addr(r, 1)?,
                     read_seq: Seq(r.get(3)?),
-                    conversation: ConversationPrefs { level: None, muted_until_ms: muted.then_some(i64::MAX) },
+                    conversation: ConversationPrefs {
+                        level: notify_level.as_deref().and_then(Level::parse),
+                        muted_until_ms: muted.then(|| unmute_at_ms.unwrap_or(i64::MAX)),
+                    },
                     prefs,
                     blocked_sender: r.get(6)?,
                     targets: vec![target],

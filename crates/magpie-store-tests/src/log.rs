@@ -11,6 +11,7 @@ use magpie_core::chat::{
     GroupInfoPatch, LeaveReason, Member, MemberRole, MemberSettingsPatch, Page, SharedKind,
 };
 use magpie_core::model::{AccountId, Activity, ConversationId, EventSeq, LogCursor, Seq};
+use magpie_core::notify::{Level, LevelChoice};
 use magpie_core::ports::{Bus, Received, Wake};
 use serde_json::json;
 
@@ -807,7 +808,8 @@ pub async fn marks_never_go_back_nor_past_the_end<F: StoreFactory>(f: &F) {
     assert_eq!(w.events(&c).await.len(), events_c);
 }
 
-/// Pinned, muted, draft and the unread mark are a member's own; an empty draft clears it; the
+/// Pinned, muted (until a time), the notification level, draft and the unread mark are a
+/// member's own; an empty draft clears it; the
 /// change is logged.
 pub async fn member_settings_change_and_log<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
@@ -817,6 +819,8 @@ pub async fn member_settings_change_and_log<F: StoreFactory>(f: &F) {
     let patch = MemberSettingsPatch {
         pinned: Some(true),
         muted: Some(true),
+        unmute_at_ms: Some(T0 + 3_600_000),
+        notify_level: Some(LevelChoice::Mentions),
         draft: Some("half a thought".into()),
         marked_unread: Some(true),
     };
@@ -825,16 +829,26 @@ pub async fn member_settings_change_and_log<F: StoreFactory>(f: &F) {
     };
     let m = log.update_member_settings(group.id, b.id, patch.clone(), event(&patch), T0).await.unwrap().unwrap();
     assert_eq!((m.pinned, m.muted, m.draft.as_deref(), m.marked_unread), (true, true, Some("half a thought"), true));
+    assert_eq!((m.unmute_at_ms, m.notify_level), (Some(T0 + 3_600_000), Some(Level::Mentions)));
     let clear = MemberSettingsPatch { draft: Some(String::new()), ..MemberSettingsPatch::default() };
     let m = log.update_member_settings(group.id, b.id, clear.clone(), event(&clear), T0).await.unwrap().unwrap();
     assert_eq!((m.pinned, m.muted, m.draft), (true, true, None), "an empty draft clears it; the rest stays");
+    assert_eq!((m.unmute_at_ms, m.notify_level), (Some(T0 + 3_600_000), Some(Level::Mentions)));
     let unpin =
         MemberSettingsPatch { pinned: Some(false), marked_unread: Some(false), ..MemberSettingsPatch::default() };
     let m = log.update_member_settings(group.id, b.id, unpin.clone(), event(&unpin), T0).await.unwrap().unwrap();
     assert!(!m.pinned && m.muted && !m.marked_unread);
-    assert!(!log.member(group.id, a.id).await.unwrap().unwrap().pinned, "another member's are its own");
+    let other = log.member(group.id, a.id).await.unwrap().unwrap();
+    assert!(!other.pinned && !other.muted && other.notify_level.is_none(), "another member's are its own");
+    let unmute = MemberSettingsPatch {
+        muted: Some(false),
+        notify_level: Some(LevelChoice::Default),
+        ..MemberSettingsPatch::default()
+    };
+    let m = log.update_member_settings(group.id, b.id, unmute.clone(), event(&unmute), T0).await.unwrap().unwrap();
+    assert_eq!((m.muted, m.unmute_at_ms, m.notify_level), (false, None, None), "unmuting ends the timed mute too");
     let events: Vec<AccountEvent> = w.events(&b).await.into_iter().skip(1).collect();
-    assert_eq!(events, [event(&patch), event(&clear), event(&unpin)].map(|e| e[0].1.clone()));
+    assert_eq!(events, [event(&patch), event(&clear), event(&unpin), event(&unmute)].map(|e| e[0].1.clone()));
     let d = w.account("dave").await;
     assert_eq!(log.update_member_settings(group.id, d.id, unpin, vec![], T0).await.unwrap(), None);
 }

@@ -63,8 +63,15 @@ pub struct MyMembership {
     pub read_seq: i64,
     pub delivered_seq: i64,
     pub pinned: bool,
-    /// Notifications muted.
+    /// Notifications muted (only mentions of the caller get through): for good, or until
+    /// `unmute_at_ms`. A mute whose time has passed reads as not muted.
     pub muted: bool,
+    /// When the mute ends by itself; left out for a mute for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmute_at_ms: Option<i64>,
+    /// The caller's notification level here; left out when it follows the account's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_level: Option<crate::rest::NotifyLevel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<String>,
     /// Muted by an admin: may not post until then.
@@ -616,8 +623,17 @@ pub struct MuteMemberRequest {
 pub struct SettingsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
+    /// Mutes the conversation's notifications (only mentions of the caller get through) or
+    /// unmutes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
+    /// With `muted: true`: when the mute ends by itself (in the future, at most a year
+    /// ahead); without it the mute lasts until unmuted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmute_at_ms: Option<i64>,
+    /// The caller's notification level here; `default` follows the account's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_level: Option<crate::rest::NotifyLevelChoice>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<String>,
     /// `true` marks the conversation unread; `false` takes the mark away. Reading it
@@ -784,13 +800,18 @@ pub enum AccountEvent {
         account: String,
         seq: i64,
     },
-    /// The caller's pinned, muted or draft changed; only the named fields.
+    /// The caller's pinned, muted, notification level or draft changed; only the named fields.
     SettingsChanged {
         conversation: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pinned: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         muted: Option<bool>,
+        /// With `muted: true`: when the mute ends by itself (absent: a mute for good).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unmute_at_ms: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notify_level: Option<crate::rest::NotifyLevelChoice>,
         /// `""` means the draft was cleared.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         draft: Option<String>,

@@ -367,7 +367,7 @@ pub struct ApplicationList {
     pub applications: Vec<ApplicationInfo>,
 }
 
-/// How much an account (or, later, one of its conversations) wants to be told.
+/// How much an account (or one of its conversations) wants to be told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NotifyLevel {
@@ -377,6 +377,17 @@ pub enum NotifyLevel {
     /// Direct messages, mentions (`@all` too) and keywords.
     Mentions,
     /// Nothing.
+    Nothing,
+}
+
+/// A member's level for one conversation: `default` follows the account's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevelChoice {
+    /// Follow the account's level.
+    Default,
+    All,
+    Mentions,
     Nothing,
 }
 

@@ -5,7 +5,7 @@
 // what is exported from "@magpie/sdk". Wire types mirror docs/protocol.md exactly (snake_case
 // field names, as on the wire); everything the SDK adds on top is camelCase.
 
-import type { SearchFilesQuery, SearchMessagesQuery } from "./wire.ts";
+import type { SearchFilesQuery, SearchMessagesQuery, SettingsChange } from "./wire.ts";
 
 // ---- Wire types (docs/protocol.md §5, §7.2, §9, §10) ------------------------------------
 
@@ -37,6 +37,10 @@ export interface Conversation {
   me: {
     role: Role; joined_seq: number; read_seq: number; delivered_seq: number; pinned: boolean;
     muted: boolean; draft?: string; muted_until_ms?: number; marked_unread?: boolean;
+    /** When a timed mute of the caller's ends by itself (absent: muted for good, or not muted). */
+    unmute_at_ms?: number;
+    /** The caller's notification level here; absent: the account's. */
+    notify_level?: NotifyLevel;
   };
   last_message?: Entry; unread: number; mentions: number;
 }
@@ -473,7 +477,7 @@ export interface ChatClient {
   /** Stops a member from posting until `untilMs`; without it, lifts the mute. */
   muteMember(conversation: number, member: string, untilMs?: number): Promise<Ack>;
   /** Pin, mute, keep a draft, or mark as unread (§7.8): shared by the account's devices. */
-  updateSettings(conversation: number, settings: { pinned?: boolean; muted?: boolean; draft?: string; marked_unread?: boolean }): Promise<Conversation>;
+  updateSettings(conversation: number, settings: SettingsChange): Promise<Conversation>;
 
   // Messages. Sends go through the outbox: they resolve at once with the client_msg_id, show
   // as "sending", are sent when online, retried with the same id after any non-typed failure

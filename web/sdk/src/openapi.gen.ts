@@ -1883,7 +1883,13 @@ export interface components {
             kind: "settings_changed";
             marked_unread?: boolean | null;
             muted?: boolean | null;
+            notify_level?: null | components["schemas"]["NotifyLevelChoice"];
             pinned?: boolean | null;
+            /**
+             * Format: int64
+             * @description With `muted: true`: when the mute ends by itself (absent: a mute for good).
+             */
+            unmute_at_ms?: number | null;
         } | {
             /** Format: int64 */
             conversation: number;
@@ -2818,17 +2824,26 @@ export interface components {
              *     when false.
              */
             marked_unread?: boolean;
-            /** @description Notifications muted. */
+            /**
+             * @description Notifications muted (only mentions of the caller get through): for good, or until
+             *     `unmute_at_ms`. A mute whose time has passed reads as not muted.
+             */
             muted: boolean;
             /**
              * Format: int64
              * @description Muted by an admin: may not post until then.
              */
             muted_until_ms?: number | null;
+            notify_level?: null | components["schemas"]["NotifyLevel"];
             pinned: boolean;
             /** Format: int64 */
             read_seq: number;
             role: components["schemas"]["MemberRole"];
+            /**
+             * Format: int64
+             * @description When the mute ends by itself; left out for a mute for good.
+             */
+            unmute_at_ms?: number | null;
         };
         /**
          * @description Which of a name's forms matched.
@@ -2872,10 +2887,15 @@ export interface components {
             time_zone: string;
         };
         /**
-         * @description How much an account (or, later, one of its conversations) wants to be told.
+         * @description How much an account (or one of its conversations) wants to be told.
          * @enum {string}
          */
         NotifyLevel: "all" | "mentions" | "nothing";
+        /**
+         * @description A member's level for one conversation: `default` follows the account's level.
+         * @enum {string}
+         */
+        NotifyLevelChoice: "default" | "all" | "mentions" | "nothing";
         /** @description The form of a one-shot upload: one part named `file`. */
         OneShotForm: {
             /**
@@ -3435,8 +3455,19 @@ export interface components {
              *     (`mark_read`) takes it away too.
              */
             marked_unread?: boolean | null;
+            /**
+             * @description Mutes the conversation's notifications (only mentions of the caller get through) or
+             *     unmutes them.
+             */
             muted?: boolean | null;
+            notify_level?: null | components["schemas"]["NotifyLevelChoice"];
             pinned?: boolean | null;
+            /**
+             * Format: int64
+             * @description With `muted: true`: when the mute ends by itself (in the future, at most a year
+             *     ahead); without it the mute lasts until unmuted.
+             */
+            unmute_at_ms?: number | null;
         };
         /**
          * @description What a conversation shares, as its "files" tab lists it.

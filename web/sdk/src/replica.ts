@@ -444,7 +444,15 @@ export class Replica {
         if (!state) return [];
         const me = writable(state).me;
         if (typeof event.pinned === "boolean") me.pinned = event.pinned;
-        if (typeof event.muted === "boolean") me.muted = event.muted;
+        if (typeof event.muted === "boolean") {
+          me.muted = event.muted;
+          if (event.muted && typeof event.unmute_at_ms === "number") me.unmute_at_ms = event.unmute_at_ms;
+          else delete me.unmute_at_ms;
+        }
+        if (event.notify_level === "default") delete me.notify_level;
+        else if (event.notify_level === "all" || event.notify_level === "mentions" || event.notify_level === "nothing") {
+          me.notify_level = event.notify_level;
+        }
         if (event.marked_unread === true) me.marked_unread = true;
         else if (event.marked_unread === false) delete me.marked_unread;
         if (typeof event.draft === "string") {

@@ -66,7 +66,13 @@ export type CreateConversationRequest =
   | { kind: "group" | "channel"; name: string; description?: string; avatar?: string; announcement?: string; members?: string[] };
 
 export interface GroupChange { name?: string; description?: string; announcement?: string; avatar?: string; mute_all?: boolean }
-export interface SettingsChange { pinned?: boolean; muted?: boolean; draft?: string; marked_unread?: boolean }
+/** A member's level for one conversation: `default` follows the account's. */
+export type NotifyLevelChoice = "default" | "all" | "mentions" | "nothing";
+/** `PATCH /v1/conversations/{id}/settings`: `unmute_at_ms` goes with `muted: true`. */
+export interface SettingsChange {
+  pinned?: boolean; muted?: boolean; unmute_at_ms?: number; notify_level?: NotifyLevelChoice; draft?: string;
+  marked_unread?: boolean;
+}
 export interface ProfileChange { display_name?: string; avatar?: string; signature?: string; email?: string; phone?: string }
 
 /** A pending friend request exactly as the server sends it (§9.1). */

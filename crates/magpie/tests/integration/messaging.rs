@@ -210,6 +210,8 @@ async fn the_conversation_list_is_sorted_by_activity_and_settings_follow_the_acc
             conversation: with_carol.id,
             pinned: Some(true),
             muted: Some(true),
+            unmute_at_ms: None,
+            notify_level: None,
             draft: Some("写到一半".into()),
             marked_unread: None,
         }
@@ -302,6 +304,8 @@ async fn a_conversation_marked_unread_stays_so_until_it_is_read() {
         conversation: chat.id,
         pinned: None,
         muted: None,
+        unmute_at_ms: None,
+        notify_level: None,
         draft: None,
         marked_unread: Some(true),
     };

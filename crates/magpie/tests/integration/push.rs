@@ -513,3 +513,74 @@ async fn apns_and_fcm_devices_get_signed_pushes_and_are_dropped_when_gone() {
     assert_eq!(kinds, ["apns", "fcm"]);
     assert!(bob.client.push_targets().await.unwrap().targets.is_empty());
 }
+
+#[tokio::test]
+async fn a_conversation_level_and_a_timed_mute_decide_over_the_account_level() {
+    let mut gateway = FakeService::start(StatusCode::OK).await;
+    let url = format!("xiaomi={}/push", gateway.url);
+    let server =
+        TestServer::start_with(&[("MAGPIE_PUSH_GATEWAYS", url.as_str()), ("MAGPIE_PUSH_POLL_INTERVAL_MS", "50")]).await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let bob_phone = server.login(&bob.account).await;
+    let device =
+        wire::PushTargetRequest::Gateway { gateway: "xiaomi".into(), app_id: "chat".into(), pushkey: "mi-bob".into() };
+    bob.client.add_push_target(&device).await.unwrap();
+    let group = crate::harness::group(&alice, "ops", &[&bob.account]).await.id;
+    let chat = direct(&alice, &bob).await;
+    let seq_of = |r: Received| serde_json::from_slice::<Value>(&r.body).unwrap()["notification"]["seq"].clone();
+
+    // Nothing from the group; the direct chat still pushes (the next push is its message's).
+    let nothing = wire::SettingsRequest { notify_level: Some(wire::NotifyLevelChoice::Nothing), ..Default::default() };
+    let view = bob.client.update_settings(group, &nothing).await.unwrap();
+    assert_eq!(view.me.notify_level, Some(NotifyLevel::Nothing));
+    assert_eq!(bob_phone.client.conversation(group).await.unwrap().me.notify_level, Some(NotifyLevel::Nothing));
+    alice.client.send_text(group, "n1", "standup moved").await.unwrap();
+    let d1 = alice.client.send_text(chat, "n2", "see the group?").await.unwrap();
+    assert_eq!(seq_of(gateway.next().await), json!(d1.seq));
+
+    // The account wants only mentions, the group everything: the group's level wins.
+    let prefs = NotificationPrefs { level: NotifyLevel::Mentions, ..NotificationPrefs::default() };
+    bob.client.set_notification_prefs(&prefs).await.unwrap();
+    let all = wire::SettingsRequest { notify_level: Some(wire::NotifyLevelChoice::All), ..Default::default() };
+    bob.client.update_settings(group, &all).await.unwrap();
+    let g1 = alice.client.send_text(group, "a1", "release at five").await.unwrap();
+    assert_eq!(seq_of(gateway.next().await), json!(g1.seq));
+
+    // Muted for an hour: a plain message is held back, a mention of bob gets through.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let hour = wire::SettingsRequest { muted: Some(true), unmute_at_ms: Some(now + 3_600_000), ..Default::default() };
+    let view = bob.client.update_settings(group, &hour).await.unwrap();
+    assert!(view.me.muted);
+    assert_eq!(view.me.unmute_at_ms, Some(now + 3_600_000));
+    alice.client.send_text(group, "m1", "anyone for lunch").await.unwrap();
+    let g2 = alice.client.send_message(group, &send_request("m2", "@bob the build", &[&bob.account])).await.unwrap();
+    let push: Value = serde_json::from_slice(&gateway.next().await.body).unwrap();
+    assert_eq!(
+        (push["notification"]["seq"].clone(), push["notification"]["why"].clone()),
+        (json!(g2.seq), json!("mention"))
+    );
+
+    // A mute that has already ended, or a time without muting, is refused and changes nothing.
+    for bad in [
+        wire::SettingsRequest { muted: Some(true), unmute_at_ms: Some(now - 1), ..Default::default() },
+        wire::SettingsRequest { unmute_at_ms: Some(now + 60_000), ..Default::default() },
+        wire::SettingsRequest { muted: Some(true), unmute_at_ms: Some(now + 400 * 86_400_000), ..Default::default() },
+    ] {
+        let err = bob.client.update_settings(group, &bad).await.unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::InvalidField), "{bad:?}");
+    }
+    assert_eq!(bob.client.conversation(group).await.unwrap().me.unmute_at_ms, Some(now + 3_600_000));
+
+    // Unmuted and back to the account's level (mentions): a plain message is held, a mention is not.
+    let back = wire::SettingsRequest {
+        muted: Some(false),
+        notify_level: Some(wire::NotifyLevelChoice::Default),
+        ..Default::default()
+    };
+    let view = bob.client.update_settings(group, &back).await.unwrap();
+    assert_eq!((view.me.muted, view.me.unmute_at_ms, view.me.notify_level), (false, None, None));
+    alice.client.send_text(group, "b1", "plain again").await.unwrap();
+    let g3 = alice.client.send_message(group, &send_request("b2", "@bob one more", &[&bob.account])).await.unwrap();
+    assert_eq!(seq_of(gateway.next().await), json!(g3.seq));
+}
