@@ -6,6 +6,7 @@ mod baseline_pg;
 mod corpus;
 mod link;
 mod native;
+mod push;
 mod scenarios;
 mod search;
 mod stats;
@@ -201,6 +202,27 @@ pub enum Scenario {
         #[arg(long)]
         load_only: bool,
     },
+    /// A group of M members of whom A are away with a device registered at an HTTP push gateway
+    /// that the bench runs; one online member posts: sends taken per second, and how long until
+    /// the gateway has every push (pushes per second).
+    Push {
+        #[arg(long, default_value_t = 10_000)]
+        members: usize,
+        /// Members with no connection open, each with one gateway device.
+        #[arg(long, default_value_t = 9_000)]
+        away: usize,
+        #[arg(long, default_value_t = 20)]
+        messages: u64,
+        /// Where the bench's gateway listens; the server's `push.gateways` names it.
+        #[arg(long, default_value = "127.0.0.1:18991")]
+        gateway_listen: std::net::SocketAddr,
+        /// The gateway's name in the server's `push.gateways`.
+        #[arg(long, default_value = "bench")]
+        gateway_name: String,
+        /// Register no devices: the baseline for the send rate without push.
+        #[arg(long)]
+        no_devices: bool,
+    },
 }
 
 /// Runs one scenario and prints its result.
@@ -267,6 +289,17 @@ async fn scenario(args: &BenchArgs) -> Result<Report> {
             };
             Report::Search(search::run(args, &bench).await?)
         }
+        Scenario::Push { members, away, messages, gateway_listen, gateway_name, no_devices } => {
+            let bench = push::PushBench {
+                members: *members,
+                away: *away,
+                messages: *messages,
+                gateway_listen: *gateway_listen,
+                gateway_name: gateway_name.clone(),
+                no_devices: *no_devices,
+            };
+            Report::Push(push::run(args, &bench).await?)
+        }
     })
 }
 
@@ -279,6 +312,7 @@ pub enum Report {
     Sync(scenarios::SyncReport),
     Ramp(scenarios::RampReport),
     Search(search::SearchReport),
+    Push(push::PushReport),
 }
 
 impl Report {
@@ -290,6 +324,7 @@ impl Report {
             Report::Group(g) => g.lost + g.duplicated > 0,
             Report::Sync(s) => !s.gap_free,
             Report::Search(s) => search::failed(s) > 0,
+            Report::Push(p) => p.pushes < p.pushes_expected || p.duplicated > 0,
             Report::Connect(_) | Report::Ramp(_) => false,
         };
         if broken {
@@ -308,6 +343,7 @@ impl std::fmt::Display for Report {
             Report::Sync(r) => r.fmt(f),
             Report::Ramp(r) => r.fmt(f),
             Report::Search(r) => r.fmt(f),
+            Report::Push(r) => r.fmt(f),
         }
     }
 }

@@ -46,6 +46,13 @@ pub struct User {
     pub node: usize,
 }
 
+impl User {
+    /// Magpie: the session token the user logged in with.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+}
+
 impl Link {
     pub async fn open(args: &BenchArgs, user: &User) -> Result<(Link, mpsc::Receiver<Pushed>)> {
         match &args.target {

@@ -24,7 +24,7 @@ const DRAIN: Duration = Duration::from_secs(10);
 const SETTLE_MAX: Duration = Duration::from_secs(300);
 
 /// Reads and drops a connection's pushes, for a connection whose pushes are not measured.
-async fn drain(mut pushes: mpsc::Receiver<Pushed>) {
+pub(crate) async fn drain(mut pushes: mpsc::Receiver<Pushed>) {
     while pushes.recv().await.is_some() {}
 }
 
@@ -592,7 +592,11 @@ fn sender_of(args: &BenchArgs, user: &User) -> String {
 
 /// Makes the bench's group with every user in it, user 0 owning it: a Magpie group, or a MUC
 /// room that every user has joined.
-async fn make_group(args: &BenchArgs, users: &[User], links: &[(Arc<Link>, mpsc::Receiver<Pushed>)]) -> Result<Dest> {
+pub(crate) async fn make_group(
+    args: &BenchArgs,
+    users: &[User],
+    links: &[(Arc<Link>, mpsc::Receiver<Pushed>)],
+) -> Result<Dest> {
     let owner = &links.first().context("no members")?.0;
     if let Some(conn) = owner.native() {
         // As many members as one change may name, then the rest in further changes.
