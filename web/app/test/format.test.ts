@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayKey, daysBetween, formatBytes, formatDuration, formatFull, formatListTime, formatMoney } from "../src/lib/format.ts";
+import { dayKey, daysBetween, formatBytes, formatDuration, formatFull, formatListTime, formatMoney, formatUntil } from "../src/lib/format.ts";
 import { fileBadge, mentionedNames, segmentText } from "../src/components/content.tsx";
 import { initials } from "../src/components/ui.tsx";
 
@@ -32,6 +32,14 @@ describe("formatting", () => {
     const at = new Date(2025, 5, 10, 15, 4).getTime();
     expect(formatFull(at, "en")).toBe("Jun 10, 2025, 15:04");
     expect(formatFull(at, "zh")).toBe("2025年6月10日 15:04");
+  });
+
+  it("says when something ends: the clock today, the date and time on another day", () => {
+    const now = new Date(2025, 5, 10, 9, 30).getTime();
+    expect(formatUntil(new Date(2025, 5, 10, 18, 0).getTime(), now, "en")).toBe("18:00");
+    expect(formatUntil(new Date(2025, 5, 10, 18, 0).getTime(), now, "zh")).toBe("18:00");
+    expect(formatUntil(new Date(2025, 5, 11, 1, 30).getTime(), now, "en")).toBe("Jun 11, 2025, 01:30");
+    expect(formatUntil(new Date(2025, 5, 17, 9, 30).getTime(), now, "zh")).toBe("2025年6月17日 09:30");
   });
 
   it("formats money with its currency", () => {

@@ -30,4 +30,4 @@ export {
 } from "./socket.ts";
 export { browserStorage, defaultStorage, memoryStorage, type StoredSession } from "./storage.ts";
 export { SyncEngine, socketReader, type Reader, type SyncHooks } from "./sync.ts";
-export { conversationView, deliveryOf, outboxView, sameMessage, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
+export { conversationView, deliveryOf, isMuted, outboxView, sameMessage, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";

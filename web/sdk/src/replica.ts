@@ -314,6 +314,12 @@ export class Replica {
       const held = writable(known);
       held.me.pinned = fetched.me.pinned;
       held.me.muted = fetched.me.muted;
+      // A timed mute's end comes with the mute, and the level with the other settings: the
+      // one without the other would mix settings from two moments.
+      if (fetched.me.unmute_at_ms === undefined) delete held.me.unmute_at_ms;
+      else held.me.unmute_at_ms = fetched.me.unmute_at_ms;
+      if (fetched.me.notify_level === undefined) delete held.me.notify_level;
+      else held.me.notify_level = fetched.me.notify_level;
       if (fetched.me.draft === undefined) delete held.me.draft;
       else held.me.draft = fetched.me.draft;
       return "stale";

@@ -1,7 +1,7 @@
 // What the UI renders, built from the replica and the outbox: a conversation's title, its
 // messages in order with the send state of our own, and who has read them. Pure functions.
 
-import type { ConversationView, Entry, MessageView, Profile, SendState, ThreadView, UploadProgress } from "./contract.ts";
+import type { Conversation, ConversationView, Entry, MessageView, Profile, SendState, ThreadView, UploadProgress } from "./contract.ts";
 import type { OutboxItem } from "./outbox.ts";
 import { isThreadOnly, type ConversationState, type ThreadState } from "./replica.ts";
 
@@ -11,6 +11,15 @@ export interface ViewContext {
   profile(account: string): Profile | undefined;
   progress(clientMsgId: string): UploadProgress | undefined;
   nowMs: number;
+}
+
+/** Whether the caller's notifications of `conversation` are muted at `nowMs`. A timed mute
+ * (`me.unmute_at_ms`) ends by itself with no event (docs/protocol.md, the Conversation's
+ * `me.unmute_at_ms`), so a conversation held past that time reads as not muted here, as the
+ * server reads it. */
+export function isMuted(conversation: { me: Pick<Conversation["me"], "muted" | "unmute_at_ms"> }, nowMs: number): boolean {
+  const { muted, unmute_at_ms: until } = conversation.me;
+  return muted && (until === undefined || until > nowMs);
 }
 
 export function conversationView(state: ConversationState, context: ViewContext): ConversationView {

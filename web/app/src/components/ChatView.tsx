@@ -4,13 +4,14 @@
 import type { JSX } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ConversationView, MessageView, Pin } from "@magpie/sdk";
-import { BLOCK_ENTRIES_MAX, PAGE_LEN } from "@magpie/sdk";
+import { BLOCK_ENTRIES_MAX, PAGE_LEN, isMuted } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
 import { canEdit, canForward, canSelect, isGroupLike, isModerator, mayPin, postBlock } from "../lib/permissions.ts";
 import { previewText } from "../lib/preview.ts";
 import { type Selection, chunks, extendTo, selectOne, selectedInOrder, toggle } from "../lib/selection.ts";
-import { attempt, conversationTitle, displayName, errorText, findMessage, useClient, useClientState, useNames, useNow, useProfile } from "../state/client.ts";
+import { attempt, conversationTitle, displayName, errorText, findMessage, useClient, useClientState, useNames, useNow, useProfile, useWakeAt } from "../state/client.ts";
+import { muteEnd } from "../lib/conversationNotify.ts";
 import { navigate } from "../state/router.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
@@ -27,6 +28,7 @@ import { SharedPanel } from "./SharedPanel.tsx";
 import { ThreadList, ThreadPanel } from "./ThreadPanel.tsx";
 import { ScheduledBar } from "./Scheduled.tsx";
 import { SearchPane } from "./Search.tsx";
+import { MuteDialog, muteLabel } from "./ConversationNotify.tsx";
 
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
@@ -66,6 +68,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   const [drag, setDrag] = useState(false);
   const [highlightKey, setHighlightKey] = useState<string | undefined>(undefined);
   const [confirmBlock, setConfirmBlock] = useState(false);
+  const [muting, setMuting] = useState(false);
   const [announcementHidden, setAnnouncementHidden] = useState<string | null>(null);
   const [pinsOpen, setPinsOpen] = useState(false);
   const [threadsOpen, setThreadsOpen] = useState(false);
@@ -298,6 +301,9 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
     };
   }, [selecting]);
   const env = useMemo<RowEnv>(() => ({ client, conversation: id, group, moderator, live }), [client, id, group, moderator]);
+  // A timed mute ends by itself: the header (and the info pane) are drawn again then.
+  const nowMs = Date.now();
+  useWakeAt(conv ? muteEnd(conv, nowMs) : undefined);
 
   if (!conv || !view) {
     return (
@@ -310,6 +316,8 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
 
   const title = conversationTitle(client, conv, t);
   const nameOf = (a: string) => displayName(client, a);
+  const muted = isMuted(conv, nowMs);
+  const mutedText = muted ? muteLabel(conv, nowMs, t, locale) : "";
 
   const editLast = () => {
     for (let i = view.messages.length - 1; i >= 0; i--) {
@@ -353,7 +361,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
           <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? peerAvatar : conv.avatar}
             presence={presence} />
           <div class="chat-title">
-            <h2><span class="title-text">{title}</span>{conv.me.muted && <span class="title-flag" role="img" aria-label={t("list.muted")}><Icon name="bellOff" size={14} /></span>}</h2>
+            <h2><span class="title-text">{title}</span>{muted && <span class="title-flag" role="img" aria-label={mutedText} title={mutedText}><Icon name="bellOff" size={14} /></span>}</h2>
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">
@@ -369,7 +377,9 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
             {group && !view.left && <IconButton icon="info" label={t("chat.groupInfo")} pressed={info} onClick={() => { if (thread !== undefined) closeThread(); setInfo(!info); setShared(false); setThreadsOpen(false); setSearching(false); }} />}
             <MenuButton icon="more" label={t("chat.options")} items={[
               { label: conv.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void attempt(() => client.updateSettings(id, { pinned: !conv.me.pinned }), t, (m) => toast(m)) },
-              { label: conv.me.muted ? t("list.unmute") : t("list.mute"), icon: conv.me.muted ? "bell" : "bellOff", onSelect: () => void attempt(() => client.updateSettings(id, { muted: !conv.me.muted }), t, (m) => toast(m)) },
+              muted
+                ? { label: t("list.unmute"), icon: "bell", onSelect: () => void attempt(() => client.updateSettings(id, { muted: false }), t, (m) => toast(m)) }
+                : { label: t("list.mute"), icon: "bellOff", dialog: true, onSelect: () => setMuting(true) },
               { label: t("contacts.block"), icon: "ban", danger: true, hidden: !peer || peer === client.me.account, onSelect: () => setConfirmBlock(true) },
             ]} />
           </div>
@@ -463,6 +473,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
           onClose={() => setConfirmHide(null)} />
       )}
       {image && <ImageViewer fileId={image.fileId} name={image.name} onClose={() => setImage(null)} />}
+      {muting && <MuteDialog conversation={id} onClose={() => setMuting(false)} />}
       {confirmBlock && peer && (
         <ConfirmDialog title={t("contacts.block")} text={t("confirm.block", { name: title })} confirm={t("contacts.block")} danger
           onConfirm={async () => { await attempt(() => client.block(peer), t, (m) => toast(m)) && toast(t("contacts.blockedToast", { name: title }), "info"); }}

@@ -1,20 +1,23 @@
 // The list of conversations: pinned first, then by activity (the SDK's order), with unread and
-// mention badges, a preview of the last message, pin and mute, and filter-as-you-type.
+// mention badges, a preview of the last message, pin, mute (for a while or for good) and
+// mark unread, and filter-as-you-type.
 
 import type { JSX } from "preact";
 import { memo } from "preact/compat";
 import { useRef, useState } from "preact/hooks";
-import type { ChatClient, Conversation, Entry } from "@magpie/sdk";
+import { isMuted, type ChatClient, type Conversation, type Entry } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
-import { attempt, conversationTitle, displayName, sameFields, useClient, useClientState, useNow } from "../state/client.ts";
+import { attempt, conversationTitle, displayName, sameFields, useClient, useClientState, useNow, useWakeAt } from "../state/client.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { openSearch } from "../state/search.ts";
 import { toast } from "../state/toast.ts";
 import { previewText } from "../lib/preview.ts";
 import { formatListTime } from "../lib/format.ts";
+import { muteEnd } from "../lib/conversationNotify.ts";
 import { Icon } from "./icons.tsx";
 import { Avatar, IconButton, Menu } from "./ui.tsx";
 import { NewChatDialog, NewGroupDialog } from "./dialogs.tsx";
+import { MuteDialog, muteLabel } from "./ConversationNotify.tsx";
 
 /** Conversations whose title (or peer address) contains the filter, ignoring case. */
 export function filterConversations<T extends { title: string; address?: string | undefined }>(items: T[], query: string): T[] {
@@ -114,6 +117,12 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
   const { conversation: c, title } = props;
   const optionsRef = useRef<HTMLButtonElement>(null);
   const [menu, setMenu] = useState(false);
+  const [muting, setMuting] = useState(false);
+  // A timed mute ends by itself: the item is drawn again then.
+  const nowMs = Date.now();
+  const muted = isMuted(c, nowMs);
+  const mutedText = muted ? muteLabel(c, nowMs, t, locale) : "";
+  useWakeAt(muteEnd(c, nowMs));
   const nameOf = (a: string) => (a === client.me.account ? t("preview.you") : displayName(client, a));
   const state = useClientState(client, () => itemState(client, c), sameItemState);
   const last = state.last;
@@ -140,7 +149,7 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
   const time = c.last_activity_ms ? formatListTime(last?.at_ms ?? c.last_activity_ms, props.now, locale, t("time.yesterday")) : "";
   const presence = state.presence;
 
-  const toggle = (settings: { pinned?: boolean; muted?: boolean; marked_unread?: boolean }) =>
+  const toggle = (settings: { pinned?: boolean; muted?: false; marked_unread?: boolean }) =>
     attempt(() => client.updateSettings(c.id, settings), t, (m) => toast(m));
 
   return (
@@ -149,7 +158,7 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
       <button type="button" class="conv-main" aria-current={props.active ? "true" : undefined} onClick={() => openConversationRoute(c.id)}>
         <span class="conv-title-row">
           <span class="conv-title">{title}</span>
-          {c.me.muted && <span class="conv-flag" role="img" aria-label={t("list.muted")} title={t("list.muted")}><Icon name="bellOff" size={13} /></span>}
+          {muted && <span class="conv-flag" role="img" aria-label={mutedText} title={mutedText} data-testid="muted-flag"><Icon name="bellOff" size={13} /></span>}
           {c.me.pinned && <span class="conv-flag" role="img" aria-label={t("list.pinned")} title={t("list.pinned")}><Icon name="pin" size={13} /></span>}
           <span class="conv-time">{time}</span>
         </span>
@@ -157,12 +166,12 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
           <span class="conv-preview">{preview}</span>
           {c.mentions > 0 && <span class="badge badge-mention" role="img" aria-label={t("list.mentioned")}>@</span>}
           {c.unread > 0 && (
-            <span class={`badge${c.me.muted ? " badge-muted" : ""}`} role="img" data-testid="unread-badge" aria-label={t("list.unread", { count: c.unread })}>
+            <span class={`badge${muted ? " badge-muted" : ""}`} role="img" data-testid="unread-badge" aria-label={t("list.unread", { count: c.unread })}>
               {c.unread > 99 ? "99+" : c.unread}
             </span>
           )}
           {c.unread === 0 && c.me.marked_unread && (
-            <span class={`badge badge-dot${c.me.muted ? " badge-muted" : ""}`} role="img" data-testid="marked-unread" aria-label={t("list.markedUnread")} />
+            <span class={`badge badge-dot${muted ? " badge-muted" : ""}`} role="img" data-testid="marked-unread" aria-label={t("list.markedUnread")} />
           )}
         </span>
       </button>
@@ -177,12 +186,15 @@ const ConversationItem = memo(function ConversationItem(props: { conversation: C
       {menu && (
         <Menu anchor={optionsRef.current} label={t("list.options")} onClose={() => setMenu(false)} items={[
           { label: c.me.pinned ? t("list.unpin") : t("list.pin"), icon: "pin", onSelect: () => void toggle({ pinned: !c.me.pinned }) },
-          { label: c.me.muted ? t("list.unmute") : t("list.mute"), icon: c.me.muted ? "bell" : "bellOff", onSelect: () => void toggle({ muted: !c.me.muted }) },
+          muted
+            ? { label: t("list.unmute"), icon: "bell", onSelect: () => void toggle({ muted: false }) }
+            : { label: t("list.mute"), icon: "bellOff", dialog: true, onSelect: () => setMuting(true) },
           c.unread > 0 || c.me.marked_unread
             ? { label: t("list.markRead"), icon: "check", onSelect: () => client.markRead(c.id) }
             : { label: t("list.markUnread"), icon: "info", onSelect: () => void toggle({ marked_unread: true }) },
         ]} />
       )}
+      {muting && <MuteDialog conversation={c.id} onClose={() => setMuting(false)} />}
     </li>
   );
 });

@@ -1,14 +1,16 @@
-// The group info pane: name, description, announcement, mute-all, the member list with roles,
-// and the membership actions, each shown only to who may do it (protocol §7.1, §7.6).
+// The group info pane: name, description, announcement, mute-all, the member's own pin, mute and
+// notification level, the member list with roles, and the membership actions, each shown only to
+// who may do it (protocol §7.1, §7.6).
 
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Conversation, Member } from "@magpie/sdk";
+import { isMuted, type Conversation, type Member } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import { canAddMembers, canDissolve, canEditInfo, canLeave, canRemove, canSetRoles, canTransfer, rank } from "../lib/permissions.ts";
 import { formatFull } from "../lib/format.ts";
-import { attempt, displayName, useClient, useClientState } from "../state/client.ts";
+import { attempt, displayName, useClient, useClientState, useWakeAt } from "../state/client.ts";
+import { muteEnd } from "../lib/conversationNotify.ts";
 import { navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -16,6 +18,7 @@ import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx
 import { AddMembersDialog } from "./dialogs.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
 import { openPersonCard } from "../state/person.ts";
+import { MuteDialog, NotifyLevelField, muteLabel } from "./ConversationNotify.tsx";
 
 const ROLE_KEYS: Record<string, MessageKey> = { owner: "group.roleOwner", admin: "group.roleAdmin", member: "group.roleMember" };
 
@@ -32,6 +35,12 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
   const [busy, setBusy] = useState(false);
   const [adding, setAdding] = useState(false);
   const [confirm, setConfirm] = useState<Confirm | null>(null);
+  const [muting, setMuting] = useState(false);
+  // A timed mute ends by itself: the switch turns off then.
+  const nowMs = Date.now();
+  const muted = isMuted(c, nowMs);
+  const muteEndsMs = muteEnd(c, nowMs);
+  useWakeAt(muteEndsMs);
   const heading = useRef<HTMLHeadingElement>(null);
   const nameOf = (a: string) => displayName(client, a);
   // The members' names, avatars and presence, followed while the pane is open.
@@ -61,7 +70,7 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
   const label = c.kind === "channel" ? t("group.channelInfo") : t("group.info");
 
   return (
-    <aside class="info-pane" aria-label={label} onKeyDown={(e) => { if (e.key === "Escape" && !confirm && !adding) { e.stopPropagation(); onClose(); } }}>
+    <aside class="info-pane" aria-label={label} onKeyDown={(e) => { if (e.key === "Escape" && !confirm && !adding && !muting) { e.stopPropagation(); onClose(); } }}>
       <header class="pane-header">
         <h2 ref={heading} tabIndex={-1}>{label}</h2>
         <IconButton icon="close" label={t("common.close")} onClick={onClose} />
@@ -121,11 +130,22 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
             <input type="checkbox" role="switch" checked={c.me.pinned}
               onChange={(e) => void attempt(() => client.updateSettings(c.id, { pinned: e.currentTarget.checked }), t, (m) => toast(m))} />
           </label>
+          {/* Turned on, it asks for how long first (and stays off if that is cancelled). */}
           <label class="switch-row">
-            <span><strong>{t("group.muteNotifications")}</strong></span>
-            <input type="checkbox" role="switch" checked={c.me.muted}
-              onChange={(e) => void attempt(() => client.updateSettings(c.id, { muted: e.currentTarget.checked }), t, (m) => toast(m))} />
+            <span>
+              <strong>{t("group.muteNotifications")}</strong>
+              {muteEndsMs !== undefined && <span class="muted small" data-testid="muted-until">{muteLabel(c, nowMs, t, locale)}</span>}
+            </span>
+            <input type="checkbox" role="switch" checked={muted}
+              onChange={(e) => {
+                if (e.currentTarget.checked) setMuting(true);
+                else void attempt(() => client.updateSettings(c.id, { muted: false }), t, (m) => toast(m));
+              }} />
           </label>
+        </div>
+
+        <div class="info-section">
+          <NotifyLevelField conversation={c} />
         </div>
 
         <div class="info-section">
@@ -180,6 +200,7 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
           })}><Icon name="trash" size={16} /> {t("group.dissolve")}</button>}
         </div>
       </div>
+      {muting && <MuteDialog conversation={c.id} onClose={() => setMuting(false)} />}
       {adding && <AddMembersDialog conversation={c.id} existing={new Set((members ?? []).map((m) => m.account))} onClose={() => setAdding(false)} />}
       {confirm && (
         <ConfirmDialog title={confirm.title} text={confirm.text} confirm={confirm.confirm} danger={confirm.danger}

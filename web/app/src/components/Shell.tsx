@@ -7,11 +7,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient, ConnectionStatus } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
-import { conversationTitle, displayName, useClientState } from "../state/client.ts";
+import { conversationTitle, displayName, useClientState, useWakeAt } from "../state/client.ts";
 import { navigate, openConversationRoute, useRoute } from "../state/router.ts";
 import { dismissToast, toast, useToasts } from "../state/toast.ts";
 import { notificationsWanted, permission, shouldNotify } from "../state/notify.ts";
 import { documentTitle, unreadTotal } from "../lib/title.ts";
+import { nextMuteEnd } from "../lib/conversationNotify.ts";
 import { previewText } from "../lib/preview.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { Avatar } from "./ui.tsx";
@@ -47,7 +48,9 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
     return () => window.removeEventListener(OPEN_PERSON_EVENT, open);
   }, []);
   // Only what the shell shows: the pages subscribe to their own parts of the client.
-  const unread = useClientState(client, () => unreadTotal(client.conversations()));
+  const unread = useClientState(client, () => unreadTotal(client.conversations(), Date.now()));
+  // A timed mute that ends adds its conversation's count back, with no change to say so.
+  useWakeAt(useClientState(client, () => nextMuteEnd(client.conversations(), Date.now())));
   const me = useClientState(client, () => client.me);
   const myPresence = useClientState(client, () => client.presence(client.me.account)?.status ?? (client.status === "online" ? "online" : "offline"));
 
@@ -59,7 +62,8 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
   useEffect(() => client.on("message", (conversation, entry) => {
     // Cheap first: a busy group sends many while the tab is visible, and needs nothing then.
     if (document.visibilityState !== "hidden") return;
-    if (!shouldNotify(conversation, document.visibilityState, notificationsWanted(), permission())) return;
+    const context = { me: client.me.account, nowMs: Date.now(), visibility: document.visibilityState, wanted: notificationsWanted(), perm: permission() };
+    if (!shouldNotify(conversation, entry, context)) return;
     const nameOf = (a: string) => displayName(client, a);
     const title = conversationTitle(client, conversation, t);
     const text = previewText(entry, { t, locale, nameOf });

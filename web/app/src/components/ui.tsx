@@ -283,6 +283,9 @@ export function Popover(props: {
 
 export interface MenuItem {
   label: string; icon?: IconName; onSelect: () => void; danger?: boolean; hidden?: boolean;
+  /** The item opens a dialog: the focus goes back to the menu's button first, for the dialog
+   * to return it there when it closes (it would be lost with the menu otherwise). */
+  dialog?: boolean;
 }
 
 /** A menu of actions (role="menu"), arrow keys to move, Enter to choose. */
@@ -301,8 +304,8 @@ export function Menu(props: { anchor: HTMLElement | null; items: MenuItem[]; onC
   return (
     <Popover anchor={props.anchor} onClose={props.onClose} role="menu" label={props.label} class="menu" onKeyDown={onKeyDown}>
       {items.map((item) => (
-        <button type="button" role="menuitem" class={`menu-item${item.danger ? " danger" : ""}`} key={item.label}
-          onClick={() => { props.onClose(); item.onSelect(); }}>
+        <button type="button" role="menuitem" class={`menu-item${item.danger ? " danger" : ""}`} key={item.label} aria-haspopup={item.dialog ? "dialog" : undefined}
+          onClick={() => { if (item.dialog) props.anchor?.focus({ preventScroll: true }); props.onClose(); item.onSelect(); }}>
           {item.icon && <Icon name={item.icon} size={16} />}
           <span>{item.label}</span>
         </button>

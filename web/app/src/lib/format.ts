@@ -41,6 +41,11 @@ export function formatFull(ms: number, locale: Locale): string {
   return dateFormat(locale, "full", { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(ms);
 }
 
+/** When something ends ("muted until …"): the clock today, else the full date and time. */
+export function formatUntil(ms: number, now: number, locale: Locale): string {
+  return daysBetween(now, ms) === 0 ? formatClock(ms, locale) : formatFull(ms, locale);
+}
+
 /** The time shown in the conversation list: the clock today, "Yesterday", the weekday within a
  * week, else the date. `yesterday` is the translated word. */
 export function formatListTime(ms: number, now: number, locale: Locale, yesterday: string): string {

@@ -1,12 +1,12 @@
 // The tab title: "(3) Magpie" while there are unread messages in conversations that are not
 // muted. Muted conversations still show their own count in the list, but never call attention
-// from another tab: that is what muting is for.
+// from another tab: that is what muting is for. A timed mute counts until it ends (nowMs).
 
-import type { Conversation } from "@magpie/sdk";
+import { isMuted, type Conversation } from "@magpie/sdk";
 
-export function unreadTotal(conversations: readonly Pick<Conversation, "unread" | "me">[]): number {
+export function unreadTotal(conversations: readonly Pick<Conversation, "unread" | "me">[], nowMs: number): number {
   let total = 0;
-  for (const c of conversations) if (!c.me.muted && c.unread > 0) total += c.unread;
+  for (const c of conversations) if (c.unread > 0 && !isMuted(c, nowMs)) total += c.unread;
   return total;
 }
 

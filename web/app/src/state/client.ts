@@ -104,6 +104,26 @@ export function useNow(ms = 30_000): number {
   return now;
 }
 
+/** setTimeout's longest wait (2^31 - 1 ms, about 24.8 days); a later time is waited for in steps. */
+const TIMEOUT_MS_MAX = 2_147_483_647;
+
+/** Re-renders the caller once `atMs` has passed: for what changes by itself at a time the data
+ * names (a timed mute that ends), when no event comes to say so. */
+export function useWakeAt(atMs: number | undefined): void {
+  const [, wake] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (atMs === undefined) return;
+    let id: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      const leftMs = atMs - Date.now();
+      if (leftMs <= 0) wake(0);
+      else id = setTimeout(arm, Math.min(leftMs, TIMEOUT_MS_MAX));
+    };
+    arm();
+    return () => clearTimeout(id);
+  }, [atMs]);
+}
+
 /** Clients the user is signing out on purpose: their `signed_out` event needs no notice. */
 export const signingOut = new WeakSet<ChatClient>();
 
