@@ -62,7 +62,7 @@ pub const NAME_BYTES_MAX: usize = 128;
 /// Characters of a message's text a push shows (when the account lets it).
 pub const PREVIEW_CHARS_MAX: usize = 140;
 /// Pushes one pass of the sender claims.
-pub const CLAIM_LEN_MAX: usize = 512;
+pub const CLAIM_LEN_MAX: usize = 2000;
 /// Pushes one node hands to the services at the same time.
 pub const SENDS_AT_ONCE: usize = 64;
 /// Failures listed at most per request of the admin's view.
@@ -322,6 +322,32 @@ impl PushError {
 pub trait PushSender: Send + Sync + 'static {
     /// Hands one notice to the service for `target`; `Ok` once the service took it.
     async fn send(&self, target: &PushTarget, notice: &PushNotice) -> std::result::Result<(), PushError>;
+
+    /// The most targets one request to this service carries; 1 (the default) sends each alone.
+    fn batch_len_max(&self) -> usize {
+        1
+    }
+
+    /// Targets with the same key (and the same notice) may share a request: their service's
+    /// endpoint, say.
+    fn batch_key(&self, _target: &PushTarget) -> String {
+        String::new()
+    }
+
+    /// Hands one notice to the service for each of `targets` (of one [`PushSender::batch_key`],
+    /// at most [`PushSender::batch_len_max`]): each target's outcome, in order. By default one
+    /// [`PushSender::send`] after another.
+    async fn send_batch(
+        &self,
+        targets: &[&PushTarget],
+        notice: &PushNotice,
+    ) -> Vec<std::result::Result<(), PushError>> {
+        let mut out = Vec::with_capacity(targets.len());
+        for target in targets {
+            out.push(self.send(target, notice).await);
+        }
+        out
+    }
 }
 
 /// The push services this server reaches, from its configuration.
@@ -552,8 +578,9 @@ impl Push {
         Ok(())
     }
 
-    /// Sends what is due in the outbox, one claim's worth, [`SENDS_AT_ONCE`] at a time; how
-    /// many pushes it claimed.
+    /// Sends what is due in the outbox, one claim's worth: pushes of one notice to targets that
+    /// share a request go together (a gateway takes many devices at once), [`SENDS_AT_ONCE`]
+    /// requests at a time; how many pushes it claimed.
     pub async fn send_due(&self) -> Result<usize> {
         use futures_util::StreamExt as _;
         let Some(channels) = self.channels() else { return Ok(0) };
@@ -561,38 +588,81 @@ impl Push {
         let lease_ms = crate::settings::millis(self.deps.settings.push_claim_secs.max(1));
         let claimed = self.store.claim_pushes(now, lease_ms, CLAIM_LEN_MAX).await?;
         let count = claimed.len();
-        let outcomes: Vec<(i64, PushOutcome)> = futures_util::stream::iter(claimed)
-            .map(|queued| async move {
-                let outcome = self.send_one(channels, &queued, now + lease_ms / 2).await;
-                (queued.id, outcome)
-            })
-            .buffer_unordered(SENDS_AT_ONCE)
-            .collect()
-            .await;
+        let mut outcomes: Vec<(i64, PushOutcome)> = Vec::with_capacity(count);
+        // Batches by sender, batch key and notice, in the order they were claimed.
+        let mut batches: Vec<(Arc<dyn PushSender>, Vec<QueuedPush>)> = Vec::new();
+        let mut open: HashMap<(PushKind, String, String), usize> = HashMap::new();
+        for queued in claimed {
+            if queued.read_seq >= queued.notice.seq {
+                self.status.read_first.fetch_add(1, Ordering::Relaxed);
+                outcomes.push((queued.id, PushOutcome::Sent));
+                continue;
+            }
+            let kind = queued.target.address.kind();
+            let Some(sender) = channels.senders.get(&kind) else {
+                self.status.failed.fetch_add(1, Ordering::Relaxed);
+                let error = format!("this server no longer pushes through {}", kind.as_str());
+                outcomes.push((queued.id, PushOutcome::Failed { error }));
+                continue;
+            };
+            // Only pushes whose notices are the same byte for byte (one message, told for the
+            // same reason, with or without the preview) share a request.
+            let notice = serde_json::to_string(&queued.notice).unwrap_or_default();
+            let key = (kind, sender.batch_key(&queued.target), notice);
+            match open.get(&key) {
+                Some(&at) if batches[at].1.len() < sender.batch_len_max().max(1) => batches[at].1.push(queued),
+                _ => {
+                    open.insert(key, batches.len());
+                    batches.push((sender.clone(), vec![queued]));
+                }
+            }
+        }
+        let send_by = now + lease_ms / 2;
+        let sends: Vec<_> =
+            batches.into_iter().map(|(sender, batch)| self.send_batch(sender, batch, send_by)).collect();
+        let sent: Vec<Vec<(i64, PushOutcome)>> =
+            futures_util::stream::iter(sends).buffer_unordered(SENDS_AT_ONCE).collect().await;
+        outcomes.extend(sent.into_iter().flatten());
         if !outcomes.is_empty() {
             self.store.push_done(&outcomes, self.deps.clock.now_ms()).await?;
         }
         Ok(count)
     }
 
-    /// Sends one claimed push, unless read meanwhile or `send_by` (half the claim) passed.
-    async fn send_one(&self, channels: &PushChannels, queued: &QueuedPush, send_by: i64) -> PushOutcome {
-        if queued.read_seq >= queued.notice.seq {
-            self.status.read_first.fetch_add(1, Ordering::Relaxed);
-            return PushOutcome::Sent;
-        }
+    /// Sends one batch of claimed pushes of one notice, unless `send_by` (half the claim)
+    /// passed: each push's outcome.
+    async fn send_batch(
+        &self,
+        sender: Arc<dyn PushSender>,
+        batch: Vec<QueuedPush>,
+        send_by: i64,
+    ) -> Vec<(i64, PushOutcome)> {
+        let Some(first) = batch.first() else { return Vec::new() };
         // A slow service must not outlast the claim: past half of it, the rest is left to be
         // claimed again rather than sent twice.
         if self.deps.clock.now_ms() > send_by {
-            return PushOutcome::Retry { at_ms: self.deps.clock.now_ms(), error: "claim ran out".into() };
+            let at_ms = self.deps.clock.now_ms();
+            return batch.iter().map(|q| (q.id, PushOutcome::Retry { at_ms, error: "claim ran out".into() })).collect();
         }
+        let targets: Vec<&PushTarget> = batch.iter().map(|q| &q.target).collect();
+        let results = sender.send_batch(&targets, &first.notice).await;
+        let mut results = results.into_iter();
+        batch
+            .iter()
+            .map(|queued| {
+                let result =
+                    results.next().unwrap_or_else(|| Err(PushError::Retry("no answer for this device".into())));
+                (queued.id, self.outcome(queued, result))
+            })
+            .collect()
+    }
+
+    /// What one push's send came to: sent, retried later with backoff, given up, or the
+    /// target dropped.
+    fn outcome(&self, queued: &QueuedPush, result: std::result::Result<(), PushError>) -> PushOutcome {
         let kind = queued.target.address.kind();
-        let Some(sender) = channels.senders.get(&kind) else {
-            self.status.failed.fetch_add(1, Ordering::Relaxed);
-            return PushOutcome::Failed { error: format!("this server no longer pushes through {}", kind.as_str()) };
-        };
         let s = &self.deps.settings;
-        match sender.send(&queued.target, &queued.notice).await {
+        match result {
             Ok(()) => {
                 self.status.sent.fetch_add(1, Ordering::Relaxed);
                 PushOutcome::Sent

@@ -1,14 +1,18 @@
 //! The HTTP push gateway: Magpie POSTs each push as JSON to the operator's gateway, which
 //! hands it to the device's vendor channel (protocol.md, "Push gateways").
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use magpie_core::push::{PushAddress, PushError, PushNotice, PushSender, PushTarget};
 use serde::{Deserialize, Serialize};
 
-/// Time for one push, connecting included.
+/// Time for one request, connecting included.
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// Devices one request to a gateway names at most (of one notice; the vendors' channels take
+/// up to 1,000 tokens a call).
+pub const DEVICES_PER_REQUEST_MAX: usize = 500;
 
 /// One gateway, by the name devices register with.
 #[derive(Debug, Clone)]
@@ -39,7 +43,8 @@ pub struct GatewayRequest {
     pub notification: GatewayNotification,
 }
 
-/// The notice and the device it is for.
+/// The notice and the devices it is for: one or more, of one or more accounts, each told of
+/// the same message for the same reason.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct GatewayNotification {
     #[serde(flatten)]
@@ -85,31 +90,72 @@ impl GatewaySender {
 #[async_trait]
 impl PushSender for GatewaySender {
     async fn send(&self, target: &PushTarget, notice: &PushNotice) -> Result<(), PushError> {
-        let PushAddress::Gateway { gateway, app_id, pushkey } = &target.address else {
-            return Err(PushError::Rejected("not a gateway device".into()));
-        };
+        self.send_batch(&[target], notice).await.pop().unwrap_or(Ok(()))
+    }
+
+    fn batch_len_max(&self) -> usize {
+        DEVICES_PER_REQUEST_MAX
+    }
+
+    fn batch_key(&self, target: &PushTarget) -> String {
+        match &target.address {
+            PushAddress::Gateway { gateway, .. } => gateway.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// One POST with every device (all of one gateway); a failed request fails each alike,
+    /// and the push keys the gateway rejects are gone.
+    async fn send_batch(&self, targets: &[&PushTarget], notice: &PushNotice) -> Vec<Result<(), PushError>> {
+        let mut devices = Vec::with_capacity(targets.len());
+        let mut gateway_name = None;
+        for target in targets {
+            let PushAddress::Gateway { gateway, app_id, pushkey } = &target.address else {
+                return targets.iter().map(|_| Err(PushError::Rejected("not a gateway device".into()))).collect();
+            };
+            gateway_name.get_or_insert(gateway);
+            devices.push(GatewayDevice { app_id: app_id.clone(), pushkey: pushkey.clone() });
+        }
+        let Some(gateway) = gateway_name else { return Vec::new() };
         let Some(gw) = self.gateways.iter().find(|g| &g.name == gateway) else {
-            return Err(PushError::Gone(format!("no gateway {gateway} any more")));
+            return targets.iter().map(|_| Err(PushError::Gone(format!("no gateway {gateway} any more")))).collect();
         };
-        let device = GatewayDevice { app_id: app_id.clone(), pushkey: pushkey.clone() };
-        let body =
-            GatewayRequest { notification: GatewayNotification { notice: notice.clone(), devices: vec![device] } };
+        let all = |e: PushError| targets.iter().map(|_| Err(e.clone())).collect::<Vec<_>>();
+        let body = GatewayRequest { notification: GatewayNotification { notice: notice.clone(), devices } };
         let mut request = self.client.post(gw.url.clone()).json(&body);
         if let Some(secret) = &self.secret {
             request = request.bearer_auth(secret);
         }
         let what = format!("push gateway {gateway}");
-        let response = request.send().await.map_err(|e| crate::unreachable(&what, &e))?;
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return all(crate::unreachable(&what, &e)),
+        };
         let status = response.status();
         if !status.is_success() {
-            return crate::by_status(status, false, &what);
+            let error = match crate::by_status(status, false, &what) {
+                // The gateway's own 404 or 410 says nothing of the devices: they are dropped
+                // only when it names them rejected.
+                Err(PushError::Gone(message)) => PushError::Rejected(message),
+                Err(e) => e,
+                Ok(()) => PushError::Retry(format!("{what} answered {status}")),
+            };
+            return all(error);
         }
         // A body that is not the documented one is taken as "nothing rejected".
         let answer: GatewayResponse = response.json().await.unwrap_or_default();
-        if answer.rejected.iter().any(|k| k == pushkey) {
-            return Err(PushError::Gone(format!("{what} rejected the push key")));
-        }
-        Ok(())
+        let rejected: HashSet<&str> = answer.rejected.iter().map(String::as_str).collect();
+        body.notification
+            .devices
+            .iter()
+            .map(|d| {
+                if rejected.contains(d.pushkey.as_str()) {
+                    Err(PushError::Gone(format!("{what} rejected the push key")))
+                } else {
+                    Ok(())
+                }
+            })
+            .collect()
     }
 }
 

@@ -584,3 +584,67 @@ async fn a_conversation_level_and_a_timed_mute_decide_over_the_account_level() {
     let g3 = alice.client.send_message(group, &send_request("b2", "@bob one more", &[&bob.account])).await.unwrap();
     assert_eq!(seq_of(gateway.next().await), json!(g3.seq));
 }
+
+#[tokio::test]
+async fn a_group_message_reaches_a_gateway_as_one_request_for_all_its_devices() {
+    let mut gateway = FakeService::start(StatusCode::OK).await;
+    let url = format!("oppo={}/push", gateway.url);
+    let server =
+        TestServer::start_with(&[("MAGPIE_PUSH_GATEWAYS", url.as_str()), ("MAGPIE_PUSH_POLL_INTERVAL_MS", "50")]).await;
+    let alice = server.user("alice").await;
+    let mut members = Vec::new();
+    for name in ["bob", "carol", "dave"] {
+        let user = server.user(name).await;
+        let device = wire::PushTargetRequest::Gateway {
+            gateway: "oppo".into(),
+            app_id: "chat".into(),
+            pushkey: format!("op-{name}"),
+        };
+        user.client.add_push_target(&device).await.unwrap();
+        members.push(user);
+    }
+    let addrs: Vec<&str> = members.iter().map(|u| u.account.as_str()).collect();
+    let group = crate::harness::group(&alice, "产品 product", &addrs).await.id;
+    let devices_of = |r: &Received| {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        let mut keys: Vec<String> = body["notification"]["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["pushkey"].as_str().unwrap().to_owned())
+            .collect();
+        keys.sort();
+        (body["notification"]["why"].as_str().unwrap().to_owned(), keys)
+    };
+
+    // One message, told for one reason: one request names every device.
+    alice.client.send_text(group, "o1", "spec is out").await.unwrap();
+    let one = gateway.next().await;
+    assert_eq!(devices_of(&one), ("message".into(), vec!["op-bob".into(), "op-carol".into(), "op-dave".into()]));
+
+    // A mention of bob is told for another reason: his device goes in a request of its own.
+    // The gateway's vendor rejects carol's key in the other: only her device is dropped.
+    gateway.answer(StatusCode::OK, json!({"rejected": ["op-carol"]}));
+    gateway.answer(StatusCode::OK, json!({"rejected": ["op-carol"]}));
+    alice.client.send_message(group, &send_request("o2", "@bob look", &[&members[0].account])).await.unwrap();
+    let mut got = vec![devices_of(&gateway.next().await), devices_of(&gateway.next().await)];
+    got.sort();
+    assert_eq!(
+        got,
+        vec![("mention".into(), vec!["op-bob".into()]), ("message".into(), vec!["op-carol".into(), "op-dave".into()])]
+    );
+    let admin = server.admin_user("root").await;
+    let failures = failures_until(&admin, |f| !f.is_empty()).await;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].target_dropped && failures[0].account == members[1].account);
+    assert!(members[1].client.push_targets().await.unwrap().targets.is_empty());
+    assert_eq!(members[2].client.push_targets().await.unwrap().targets.len(), 1, "dave's device stays");
+
+    // A gateway that answers 404 gives the request up without dropping its devices.
+    gateway.answer(StatusCode::NOT_FOUND, json!({}));
+    alice.client.send_text(group, "o3", "moved the doc").await.unwrap();
+    assert_eq!(devices_of(&gateway.next().await).1, vec!["op-bob".to_owned(), "op-dave".to_owned()]);
+    let failures = failures_until(&admin, |f| f.len() == 3).await;
+    assert!(failures[..2].iter().all(|f| !f.target_dropped && f.error.contains("404")), "{failures:?}");
+    assert_eq!(members[0].client.push_targets().await.unwrap().targets.len(), 1);
+}
