@@ -57,6 +57,7 @@ pub const TABLES: &[&str] = &[
     "push_targets",
     "push_outbox",
     "push_failures",
+    "digest_items",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod contacts;
 pub mod content;
 pub mod conversations;
+pub mod digest;
 pub mod directory;
 pub mod dump;
 mod error;
@@ -62,6 +63,7 @@ pub struct Core {
     pub ldap: ldap::Ldap,
     pub mail: mail::Mail,
     pub notifications: notify::Notifications,
+    pub digests: digest::Digests,
     pub push: push::Push,
     pub messages: messages::Messages,
     pub presence: presence::Presence,
@@ -124,6 +126,7 @@ impl Core {
         let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
         let notifications = notify::Notifications::new(deps.clone(), s);
         let push = push::Push::new(deps.clone(), s);
+        let digests = digest::Digests::new(deps.clone(), s, mail.clone());
         let files = files::Files::new(deps.clone(), s);
         let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
@@ -148,6 +151,7 @@ impl Core {
             ldap,
             mail,
             notifications,
+            digests,
             push,
             messages,
             presence,
@@ -199,6 +203,14 @@ impl Core {
     /// [`Core::followers_started`] waits for it. Nothing without push channels.
     pub fn start_push(&mut self, poll: std::time::Duration) {
         if let Some(status) = self.push.start(poll) {
+            self.followers.push(status);
+        }
+    }
+
+    /// Starts email digests (see [`digest::Digests::start`]): their follower counts among the
+    /// core's. Nothing without a mail server.
+    pub fn start_digests(&mut self, poll: std::time::Duration) {
+        if let Some(status) = self.digests.start(poll) {
             self.followers.push(status);
         }
     }

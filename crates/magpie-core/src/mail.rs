@@ -440,9 +440,133 @@ pub fn decision_mail(lang: Lang, approved: bool, to: &str, account: &str, domain
     compose(to, subject, &paragraphs, None)
 }
 
+/// Lines one digest mail shows at most; it says how many more wait.
+pub const DIGEST_LINES_MAX: usize = 50;
+
+/// The email digest: an account's unread direct messages and mentions, per conversation, the
+/// times in `time_zone`.
+pub fn digest_mail(
+    lang: Lang,
+    to: &str,
+    account: &crate::names::AccountAddr,
+    time_zone: &str,
+    sections: &[crate::digest::DigestSection],
+) -> OutgoingMail {
+    let total: usize = sections.iter().map(|s| s.lines.len()).sum();
+    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let when = |at_ms: i64| {
+        jiff::Timestamp::from_millisecond(at_ms)
+            .map(|t| tz.to_datetime(t).strftime("%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let (subject, intro, outro) = match lang {
+        Lang::Zh => (
+            format!("你有 {total} 条未读的私聊和 @提及"),
+            format!("你好！你（{account}）离开期间，这些私聊和提到你的消息还没有读："),
+            "打开喜鹊即可回复。不想再收到这类邮件，可在“设置 → 通知”中关闭邮件摘要。".to_owned(),
+        ),
+        Lang::En => (
+            format!("{total} unread: direct messages and mentions"),
+            format!(
+                "Hello! While you ({account}) were away, these direct messages and mentions of you arrived and are still unread:"
+            ),
+            "Open Magpie to reply. To stop these mails, turn email digests off in Settings → Notifications.".to_owned(),
+        ),
+    };
+    let mut text = intro.clone();
+    let mut html = String::from(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;font-size:15px;line-height:1.5;color:#1f2328\">",
+    );
+    html.push_str(&format!("<p>{}</p>", html_escape(&intro)));
+    let mut shown = 0;
+    for section in sections {
+        if shown >= DIGEST_LINES_MAX {
+            break;
+        }
+        let title = match (lang, section.direct) {
+            (Lang::Zh, true) => format!("与 {} 的私聊", section.title),
+            (Lang::En, true) => format!("Direct chat with {}", section.title),
+            (_, false) => section.title.clone(),
+        };
+        text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
+        text.push_str(&format!("{title}\n"));
+        html.push_str(&format!(
+            "<h3 style=\"margin:16px 0 4px;font-size:15px\">{}</h3><ul style=\"margin:0;padding-left:20px\">",
+            html_escape(&title)
+        ));
+        for line in section.lines.iter().take(DIGEST_LINES_MAX - shown) {
+            let mark = match (lang, line.why) {
+                (Lang::Zh, crate::notify::Why::Mention) => "（@你）",
+                (Lang::Zh, crate::notify::Why::MentionAll) => "（@所有人）",
+                (Lang::En, crate::notify::Why::Mention) => " (@you)",
+                (Lang::En, crate::notify::Why::MentionAll) => " (@all)",
+                _ => "",
+            };
+            let at = when(line.at_ms);
+            text.push_str(&format!("  {at} {}{mark}: {}\n", line.sender_name, line.text));
+            html.push_str(&format!(
+                "<li><span style=\"color:#656d76\">{}</span> <strong>{}</strong>{}: {}</li>",
+                html_escape(&at),
+                html_escape(&line.sender_name),
+                html_escape(mark),
+                html_escape(&line.text)
+            ));
+            shown += 1;
+        }
+        html.push_str("</ul>");
+    }
+    if total > shown {
+        let more = match lang {
+            Lang::Zh => format!("……还有 {} 条。", total - shown),
+            Lang::En => format!("… and {} more.", total - shown),
+        };
+        text.push_str(&format!("\n{more}\n"));
+        html.push_str(&format!("<p>{}</p>", html_escape(&more)));
+    }
+    text.push_str(&format!("\n{outro}\n\n— Magpie 喜鹊\n"));
+    html.push_str(&format!("<p>{}</p><p style=\"color:#656d76\">— Magpie 喜鹊</p></body></html>", html_escape(&outro)));
+    OutgoingMail { to: to.to_owned(), subject, text, html }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_lists_each_conversation_in_the_readers_language_and_escapes_what_people_wrote() {
+        use crate::digest::{DigestLine, DigestSection};
+        use crate::notify::Why;
+        let addr = crate::names::AccountAddr::parse("bob@acme.com").unwrap();
+        // 2026-12-05 02:30 UTC: 10:30 in Shanghai.
+        let at = 1_796_437_800_000;
+        let line =
+            |name: &str, text: &str, why| DigestLine { sender_name: name.into(), at_ms: at, text: text.into(), why };
+        let sections = vec![
+            DigestSection {
+                title: "Alice".into(),
+                direct: true,
+                lines: vec![line("Alice", "<b>lunch</b>?", Why::Direct)],
+            },
+            DigestSection {
+                title: "发布组".into(), direct: false, lines: vec![line("Carol", "看一下", Why::Mention)]
+            },
+        ];
+        let zh = digest_mail(Lang::Zh, "bob@mail.acme.com", &addr, "Asia/Shanghai", &sections);
+        assert_eq!(zh.subject, "你有 2 条未读的私聊和 @提及");
+        assert!(zh.text.contains("与 Alice 的私聊\n  12-05 10:30 Alice: <b>lunch</b>?"), "{}", zh.text);
+        assert!(zh.text.contains("发布组\n  12-05 10:30 Carol（@你）: 看一下"), "{}", zh.text);
+        assert!(zh.html.contains("&lt;b&gt;lunch&lt;/b&gt;?") && !zh.html.contains("<b>lunch"));
+        let en = digest_mail(Lang::En, "bob@mail.acme.com", &addr, "UTC", &sections);
+        assert!(en.subject.starts_with("2 unread") && en.text.contains("Direct chat with Alice"));
+        assert!(en.text.contains("12-05 02:30 Carol (@you): 看一下"), "{}", en.text);
+        let many = vec![DigestSection {
+            title: "all hands".into(),
+            direct: false,
+            lines: (0..DIGEST_LINES_MAX + 3).map(|i| line("Dan", &format!("m{i}"), Why::MentionAll)).collect(),
+        }];
+        let capped = digest_mail(Lang::En, "bob@mail.acme.com", &addr, "UTC", &many);
+        assert!(capped.text.contains("… and 3 more.") && !capped.text.contains(&format!("m{DIGEST_LINES_MAX}")));
+    }
 
     #[test]
     fn codes_are_six_digits_and_hash_alike_with_spaces() {

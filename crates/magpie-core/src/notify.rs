@@ -35,6 +35,8 @@ pub const TIME_ZONE_BYTES_MAX: usize = 64;
 /// The least and most minutes offline before an email digest.
 pub const DIGEST_AFTER_MINS_MIN: u32 = 15;
 pub const DIGEST_AFTER_MINS_MAX: u32 = 7 * 24 * 60;
+/// Longest language tag, in bytes.
+pub const LANGUAGE_BYTES_MAX: usize = 16;
 /// Minutes in a day.
 const DAY_MINS: u16 = 24 * 60;
 
@@ -127,6 +129,9 @@ pub struct NotifyPrefs {
     /// Whether unread mentions and direct messages are mailed after `digest_after_mins` away.
     pub email_digest: bool,
     pub digest_after_mins: u32,
+    /// The language mails to the account are written in: `zh…` Chinese, else English (the
+    /// client sends its own).
+    pub language: String,
 }
 
 impl Default for NotifyPrefs {
@@ -139,14 +144,17 @@ impl Default for NotifyPrefs {
             preview: true,
             email_digest: false,
             digest_after_mins: 60,
+            language: String::new(),
         }
     }
 }
 
 impl NotifyPrefs {
     /// The preferences as stored: keywords trimmed and without duplicates (ignoring case),
-    /// every bound checked; `invalid_field` naming the first that is broken.
-    pub fn validated(mut self) -> Result<NotifyPrefs> {
+    /// every bound checked (a digest waits at least `digest_after_mins_min`, the operator's
+    /// floor, itself at most [`DIGEST_AFTER_MINS_MIN`]); `invalid_field` naming the first that
+    /// is broken.
+    pub fn validated(mut self, digest_after_mins_min: u32) -> Result<NotifyPrefs> {
         if self.time_zone.len() > TIME_ZONE_BYTES_MAX || jiff::tz::TimeZone::get(&self.time_zone).is_err() {
             return Err(Error::invalid("time_zone", "is not a time zone name such as Asia/Shanghai"));
         }
@@ -169,12 +177,15 @@ impl NotifyPrefs {
             return Err(Error::invalid("keywords", format!("at most {KEYWORDS_MAX}")));
         }
         self.keywords = keywords;
-        if !(DIGEST_AFTER_MINS_MIN..=DIGEST_AFTER_MINS_MAX).contains(&self.digest_after_mins) {
-            return Err(Error::invalid(
-                "digest_after_mins",
-                format!("must be {DIGEST_AFTER_MINS_MIN} to {DIGEST_AFTER_MINS_MAX}"),
-            ));
+        let least = digest_after_mins_min.min(DIGEST_AFTER_MINS_MIN);
+        if !(least..=DIGEST_AFTER_MINS_MAX).contains(&self.digest_after_mins) {
+            return Err(Error::invalid("digest_after_mins", format!("must be {least} to {DIGEST_AFTER_MINS_MAX}")));
         }
+        let language = self.language.trim();
+        if language.len() > LANGUAGE_BYTES_MAX || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::invalid("language", "is a language tag such as zh-CN or en"));
+        }
+        self.language = language.to_owned();
         Ok(self)
     }
 
@@ -209,7 +220,7 @@ impl Notifications {
     /// Sets the caller's preferences whole; its devices hear `notify_prefs_changed`. Refused
     /// preferences (`invalid_field`) change nothing.
     pub async fn set_prefs(&self, caller: &Principal, prefs: NotifyPrefs) -> Result<NotifyPrefs> {
-        let prefs = prefs.validated()?;
+        let prefs = prefs.validated(self.deps.settings.digest_after_mins_min)?;
         let account = caller.account.id;
         let events = vec![(account, AccountEvent::NotifyPrefsChanged)];
         self.store.put_notify_prefs(account, &prefs, events, self.deps.clock.now_ms()).await?;
@@ -265,6 +276,29 @@ pub enum Why {
     MentionAll,
     Keyword,
     Message,
+}
+
+impl Why {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::Direct => "direct",
+            Why::Mention => "mention",
+            Why::MentionAll => "mention_all",
+            Why::Keyword => "keyword",
+            Why::Message => "message",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Why> {
+        match s {
+            "direct" => Some(Why::Direct),
+            "mention" => Some(Why::Mention),
+            "mention_all" => Some(Why::MentionAll),
+            "keyword" => Some(Why::Keyword),
+            "message" => Some(Why::Message),
+            _ => None,
+        }
+    }
 }
 
 /// Why a member is not told.
@@ -440,7 +474,9 @@ mod tests {
     fn preferences_are_checked_and_tidied() {
         let ok =
             NotifyPrefs { keywords: vec![" 发布 ".into(), "Release".into(), "release".into()], ..Default::default() };
-        assert_eq!(ok.validated().unwrap().keywords, ["发布", "Release"]);
+        assert_eq!(ok.clone().validated(DIGEST_AFTER_MINS_MIN).unwrap().keywords, ["发布", "Release"]);
+        let soon = NotifyPrefs { digest_after_mins: 0, ..ok };
+        assert!(soon.clone().validated(0).is_ok(), "where the operator allows digests at once");
         let bad = [
             NotifyPrefs { time_zone: "Mars/Olympus".into(), ..Default::default() },
             NotifyPrefs { quiet: Some(QuietHours { from_min: 60, to_min: 60 }), ..Default::default() },
@@ -449,9 +485,11 @@ mod tests {
             NotifyPrefs { keywords: vec!["x".repeat(33)], ..Default::default() },
             NotifyPrefs { keywords: (0..21).map(|i| format!("k{i}")).collect(), ..Default::default() },
             NotifyPrefs { digest_after_mins: 14, ..Default::default() },
+            NotifyPrefs { language: "zh CN".into(), ..Default::default() },
+            NotifyPrefs { language: "x".repeat(17), ..Default::default() },
         ];
         for prefs in bad {
-            assert!(prefs.clone().validated().is_err(), "{prefs:?}");
+            assert!(prefs.clone().validated(DIGEST_AFTER_MINS_MIN).is_err(), "{prefs:?}");
         }
     }
 }

@@ -736,6 +736,28 @@ pub trait NotifyStore: Send + Sync + 'static {
         events: Vec<(AccountId, crate::chat::AccountEvent)>,
         at_ms: i64,
     ) -> StoreResult<()>;
+    /// The active members of `conversation` but `sender` whose accounts (enabled, with an
+    /// email address) have email digests on, with what the rule needs.
+    async fn digest_audience(
+        &self,
+        conversation: ConversationId,
+        sender: AccountId,
+    ) -> StoreResult<Vec<crate::digest::DigestAudience>>;
+    /// Notes messages for digests; one already noted is kept as it is, and an account with
+    /// `per_account_max` items waiting gets no more until its digest goes.
+    async fn add_digest_items(&self, items: &[crate::digest::DigestItem], per_account_max: usize) -> StoreResult<()>;
+    /// Claims up to `limit` accounts whose earliest item is due at `now_ms`: every item of
+    /// theirs is held until `now_ms + lease_ms`, so that no other pass takes them meanwhile.
+    async fn claim_digests(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::digest::DueDigest>>;
+    /// Makes the account's items due at `until_ms` (it was seen lately).
+    async fn postpone_digest(&self, account: AccountId, until_ms: i64) -> StoreResult<()>;
+    /// Forgets these items of the account: its digest went (or had nothing left to say).
+    async fn finish_digest(&self, account: AccountId, items: &[(ConversationId, Seq)]) -> StoreResult<()>;
 }
 
 /// Push targets and the push outbox (see [`crate::push`]).

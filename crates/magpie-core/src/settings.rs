@@ -158,6 +158,13 @@ pub struct Settings {
     /// How long a push done (sent or given up) and a recorded failure are kept: a message
     /// handled again within this is not pushed again.
     pub push_keep_secs: u64,
+    /// The least wait an account may choose before its email digest, in minutes (at most
+    /// [`crate::notify::DIGEST_AFTER_MINS_MIN`]).
+    pub digest_after_mins_min: u32,
+    /// How often the digest sender looks for digests that fell due.
+    pub digest_poll_ms: u64,
+    /// Messages one account's next digest holds at most; later ones wait for the one after.
+    pub digest_items_per_account_max: usize,
     /// How long a mailed code (registration, password reset) stays good.
     pub email_code_ttl_secs: u64,
     /// Wrong tries of one code before it is dead.
@@ -244,6 +251,9 @@ impl Default for Settings {
             push_retry_max_secs: 600,
             push_claim_secs: 60,
             push_keep_secs: 2 * 24 * 3600,
+            digest_after_mins_min: crate::notify::DIGEST_AFTER_MINS_MIN,
+            digest_poll_ms: 60_000,
+            digest_items_per_account_max: 200,
             email_code_ttl_secs: 600,
             email_code_attempts_max: 5,
             email_codes_per_address_per_hour_max: 5,

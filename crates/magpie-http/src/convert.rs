@@ -585,6 +585,7 @@ pub fn notify_prefs(p: &magpie_core::notify::NotifyPrefs) -> wire::NotificationP
         preview: p.preview,
         email_digest: p.email_digest,
         digest_after_mins: p.digest_after_mins,
+        language: p.language.clone(),
     }
 }
 
@@ -602,6 +603,7 @@ pub fn notify_prefs_from_wire(p: wire::NotificationPrefs) -> magpie_core::notify
         preview: p.preview,
         email_digest: p.email_digest,
         digest_after_mins: p.digest_after_mins,
+        language: p.language,
     }
 }
 

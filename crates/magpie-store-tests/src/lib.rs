@@ -44,6 +44,7 @@ pub mod blobs;
 pub mod contacts;
 pub mod cursors;
 pub mod delivery;
+pub mod digest;
 pub mod files;
 mod fixtures;
 pub mod keep;
@@ -167,6 +168,7 @@ macro_rules! __for_each_check {
             push::targets_are_bounded_moved_and_end_with_their_session,
             push::the_audience_is_who_could_be_told,
             push::the_outbox_sends_each_push_once,
+            digest::digests_wait_are_claimed_once_and_end,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -415,8 +415,12 @@ pub struct NotificationPrefs {
     pub preview: bool,
     /// Whether unread mentions and direct messages are mailed after `digest_after_mins` away.
     pub email_digest: bool,
-    /// 15 to 10080.
+    /// 15 to 10080 (the server's `mail.digest_after_mins_min` may allow less).
     pub digest_after_mins: u32,
+    /// The language mail to the account is written in (`zh…` Chinese, else English); a
+    /// client sends its own. Empty: the language the account registered with.
+    #[serde(default)]
+    pub language: String,
 }
 
 /// `GET /v1/push/config`: how this server pushes to devices whose sockets are closed.
@@ -510,6 +514,7 @@ impl Default for NotificationPrefs {
             preview: true,
             email_digest: false,
             digest_after_mins: 60,
+            language: String::new(),
         }
     }
 }

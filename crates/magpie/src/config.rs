@@ -131,6 +131,19 @@ pub struct MailConfig {
     #[config(default = 1000, env = "MAGPIE_MAIL_POLL_INTERVAL_MS")]
     pub poll_interval_ms: u64,
 
+    /// The least an account may choose to be away before its email digest (unread direct
+    /// messages and mentions) is mailed, in minutes; 15 at most.
+    #[config(default = 15, env = "MAGPIE_MAIL_DIGEST_AFTER_MINS_MIN")]
+    pub digest_after_mins_min: u32,
+
+    /// How often a node looks for email digests that fell due, in milliseconds.
+    #[config(default = 60000, env = "MAGPIE_MAIL_DIGEST_POLL_MS")]
+    pub digest_poll_ms: u64,
+
+    /// Messages one account's next digest holds at most; later ones wait for the one after.
+    #[config(default = 200, env = "MAGPIE_MAIL_DIGEST_ITEMS_MAX")]
+    pub digest_items_max: usize,
+
     /// Seconds a mailed code (registration, password reset) stays good.
     #[config(default = 600, env = "MAGPIE_MAIL_CODE_TTL_SECS")]
     pub code_ttl_secs: u64,
@@ -774,6 +787,9 @@ impl Config {
             push_retry_max_secs: self.push.retry_max_secs,
             push_claim_secs: self.push.claim_secs,
             push_keep_secs: self.push.keep_secs,
+            digest_after_mins_min: self.mail.digest_after_mins_min,
+            digest_poll_ms: self.mail.digest_poll_ms,
+            digest_items_per_account_max: self.mail.digest_items_max,
             ..magpie_core::Settings::default()
         }
     }

@@ -271,6 +271,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Push follows the log from its saved cursor: started before the server listens, so that
     // nothing committed from now on escapes it.
     core.start_push(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
+    core.start_digests(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)

@@ -180,7 +180,7 @@ export class FakeClient implements ChatClient {
   async searchFiles(): Promise<SearchFilesPage> { return { results: [], total: 0 }; }
   async updateMe(): Promise<Me> { return this.me; }
   async changePassword(): Promise<void> {}
-  notifyPrefs: NotificationPrefs = { level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60 };
+  notifyPrefs: NotificationPrefs = { level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60, language: "" };
   /** What setNotificationPrefs was given, and the refusal it answers with when set. */
   notifyPuts: NotificationPrefs[] = [];
   notifyRefusal: Error | undefined;

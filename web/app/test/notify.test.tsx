@@ -39,13 +39,13 @@ describe("notification preferences, converted", () => {
   it("build the whole object a PUT sets, quiet left out when off", () => {
     const form = formFromPrefs({ ...DEFAULT_PREFS, level: "mentions", time_zone: "Asia/Shanghai", quiet: { from_min: 1320, to_min: 480 } }, "Europe/Berlin");
     expect(form).toMatchObject({ quietOn: true, quietFrom: "22:00", quietTo: "08:00", timeZone: "Asia/Shanghai" });
-    expect(prefsFromForm({ ...form, keywords: ["发布"], emailDigest: true, digestAfterMins: 120, preview: false })).toEqual({
+    expect(prefsFromForm({ ...form, keywords: ["发布"], emailDigest: true, digestAfterMins: 120, preview: false }, "zh")).toEqual({
       level: "mentions", quiet: { from_min: 1320, to_min: 480 }, time_zone: "Asia/Shanghai", keywords: ["发布"], preview: false,
-      email_digest: true, digest_after_mins: 120,
+      email_digest: true, digest_after_mins: 120, language: "zh",
     });
-    const off = prefsFromForm({ ...form, quietOn: false });
+    const off = prefsFromForm({ ...form, quietOn: false }, "en");
     expect(off).not.toHaveProperty("quiet");
-    expect(Object.keys(off).sort()).toEqual(["digest_after_mins", "email_digest", "keywords", "level", "preview", "time_zone"]);
+    expect(Object.keys(off).sort()).toEqual(["digest_after_mins", "email_digest", "keywords", "language", "level", "preview", "time_zone"]);
     // Never set: the browser's time zone rather than UTC; off quiet hours start at 22:00–08:00.
     expect(formFromPrefs(DEFAULT_PREFS, "Europe/Berlin")).toMatchObject({ timeZone: "Europe/Berlin", quietOn: false, quietFrom: "22:00", quietTo: "08:00" });
     expect(formFromPrefs({ ...DEFAULT_PREFS, preview: false }, "Europe/Berlin").timeZone).toBe("UTC");
@@ -99,7 +99,7 @@ describe("the notifications section", () => {
     await submit();
     expect(client.notifyPuts).toEqual([{
       level: "mentions", quiet: { from_min: 1395, to_min: 420 }, time_zone: "Asia/Shanghai", keywords: ["Release", "发布"],
-      preview: false, email_digest: false, digest_after_mins: 60,
+      preview: false, email_digest: false, digest_after_mins: 60, language: "en",
     }]);
     expect(root.querySelector('[role="status"]')?.textContent).toBe("Notification settings saved");
     expect([...root.querySelectorAll(".chip")].map((c) => c.getAttribute("aria-label"))).toEqual(["Remove keyword Release", "Remove keyword 发布"]);

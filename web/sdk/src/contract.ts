@@ -107,6 +107,9 @@ export interface QuietHours { from_min: number; to_min: number }
 export interface NotificationPrefs {
   level: NotifyLevel; quiet?: QuietHours; time_zone: string; keywords: string[]; preview: boolean;
   email_digest: boolean; digest_after_mins: number;
+  /** The language mail to the account is written in (`zh…` Chinese, else English); `""`: the
+   * one it registered with. */
+  language: string;
 }
 /** How this server pushes to devices whose sockets are closed (§5 "Push", `GET /v1/push/config`):
  * the kinds of target it takes, the VAPID key a browser subscribes with (absent when Web Push

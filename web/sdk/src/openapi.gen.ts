@@ -2857,7 +2857,7 @@ export interface components {
         NotificationPrefs: {
             /**
              * Format: int32
-             * @description 15 to 10080.
+             * @description 15 to 10080 (the server's `mail.digest_after_mins_min` may allow less).
              * @default 60
              */
             digest_after_mins: number;
@@ -2871,6 +2871,12 @@ export interface components {
              * @default []
              */
             keywords: string[];
+            /**
+             * @description The language mail to the account is written in (`zh…` Chinese, else English); a
+             *     client sends its own. Empty: the language the account registered with.
+             * @default
+             */
+            language: string;
             /** @default all */
             level: components["schemas"]["NotifyLevel"];
             /**

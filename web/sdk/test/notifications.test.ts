@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const DEFAULTS: NotificationPrefs = {
-  level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60,
+  level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60, language: "",
 };
 
 describe("notification preferences", () => {
@@ -39,6 +39,7 @@ describe("notification preferences", () => {
     const prefs: NotificationPrefs = {
       level: "mentions", quiet: { from_min: 1320, to_min: 480 }, time_zone: "Asia/Shanghai",
       keywords: [" 发布 ", "Release", "release"], preview: false, email_digest: true, digest_after_mins: 120,
+      language: "zh-CN",
     };
     const kept = await laptop.setNotificationPrefs(prefs);
     expect(kept).toEqual({ ...prefs, keywords: ["发布", "Release"] });

@@ -415,3 +415,76 @@ async fn a_server_without_mail_says_so() {
     let (_, res) = anon.register(&register("vic@localhost", Some("Vic@Acme.com"), None)).await.unwrap();
     assert_eq!(res.me.profile.email.as_deref(), Some("vic@acme.com"));
 }
+
+/// Asks for `who`'s presence until it is `online` (or not): each look a request, no timer.
+async fn presence_until(asker: &crate::harness::User, who: &str, online: bool) {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        let p = asker.client.presence(&[who]).await.unwrap();
+        if (p[0].status != wire::PresenceStatus::Offline) == online {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{who} never went {}",
+            if online { "online" } else { "offline" }
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_email_digest_mails_unread_direct_messages_and_mentions_once_away_and_leaves_out_what_was_read() {
+    let env = [("MAGPIE_MAIL_DIGEST_AFTER_MINS_MIN", "0"), ("MAGPIE_MAIL_DIGEST_POLL_MS", "50")];
+    let (server, inbox) = mailing_server(&env).await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let bob_mail = address("bob", "acme.com");
+    let profile = wire::UpdateProfileRequest { email: Some(bob_mail.clone()), ..Default::default() };
+    bob.client.update_me(&profile).await.unwrap();
+    let prefs = wire::NotificationPrefs {
+        email_digest: true,
+        digest_after_mins: 0,
+        time_zone: "Asia/Shanghai".into(),
+        language: "zh-CN".into(),
+        ..Default::default()
+    };
+    let saved = bob.client.set_notification_prefs(&prefs).await.unwrap();
+    assert_eq!((saved.digest_after_mins, saved.language.as_str()), (0, "zh-CN"));
+    let group = crate::harness::group(&alice, "发布组", &[&bob.account, &carol.account]).await.id;
+    let chat = alice.client.open_direct(&bob.account).await.unwrap().id;
+
+    // While bob is connected no digest goes; what he reads there never will.
+    let live = bob.connect().await;
+    presence_until(&carol, &bob.account, true).await;
+    let first = alice.client.send_text(chat, "d1", "先看这个").await.unwrap();
+    bob.client.mark_read(chat, first.seq).await.unwrap();
+    alice.client.send_text(chat, "d2", "明天 10 点评审 <b>别迟到</b>").await.unwrap();
+    let mention: wire::SendRequest = serde_json::from_value(serde_json::json!({
+        "client_msg_id": "g1", "kind": "text", "body": {"text": "@bob 帮忙看下发布说明"}, "mentions": [bob.account]
+    }))
+    .unwrap();
+    alice.client.send_message(group, &mention).await.unwrap();
+    // A plain group message and carol's mention of nobody are not digest material.
+    alice.client.send_text(group, "g2", "午饭吃什么").await.unwrap();
+    live.close().await.unwrap();
+    drop(live);
+    presence_until(&carol, &bob.account, false).await;
+
+    // Away (for the 0 minutes he chose): one mail, in Chinese, with what is still unread.
+    let mails = inbox.wait_for(&bob_mail, 1).await;
+    let digest = &mails[0];
+    assert!(digest.subject.contains("未读的私聊和 @提及"), "{}", digest.subject);
+    // Mail travels with CR LF line ends.
+    assert!(digest.text.replace("\r\n", "\n").contains("与 alice 的私聊\n  "), "{}", digest.text);
+    assert!(digest.text.contains("alice: 明天 10 点评审 <b>别迟到</b>"), "{}", digest.text);
+    assert!(digest.html.contains("&lt;b&gt;别迟到&lt;/b&gt;"), "what people wrote is text in the HTML");
+    // The mention was noted by then unless the follower lagged the disconnect: then it comes
+    // in the next digest.
+    let mails =
+        if digest.text.contains("帮忙看下发布说明") { mails } else { inbox.wait_for(&bob_mail, 2).await };
+    let all: String = mails.iter().map(|m| m.text.replace("\r\n", "\n")).collect();
+    assert!(all.contains("发布组\n") && all.contains("alice（@你）: @bob 帮忙看下发布说明"), "{all}");
+    assert!(!all.contains("先看这个"), "read while he was here: never mailed");
+    assert!(!all.contains("午饭吃什么"), "not a mention");
+}

@@ -23,9 +23,11 @@ async fn notification_preferences_follow_the_account_to_every_device() {
         preview: false,
         email_digest: true,
         digest_after_mins: 120,
+        language: " zh-CN ".into(),
     };
     let set = alice.client.set_notification_prefs(&want).await.unwrap();
     assert_eq!(set.keywords, ["发布", "Release"], "trimmed, without duplicates");
+    assert_eq!(set.language, "zh-CN", "trimmed");
     // The other device hears of it, and reads the same.
     loop {
         let event = crate::harness::next_account_event(&mut live).await;
@@ -43,6 +45,7 @@ async fn notification_preferences_follow_the_account_to_every_device() {
         (NotificationPrefs { quiet: Some(QuietHours { from_min: 60, to_min: 60 }), ..set.clone() }, "quiet"),
         (NotificationPrefs { keywords: (0..21).map(|i| format!("k{i}")).collect(), ..set.clone() }, "keywords"),
         (NotificationPrefs { digest_after_mins: 5, ..set.clone() }, "digest_after_mins"),
+        (NotificationPrefs { language: "zh_CN<".into(), ..set.clone() }, "language"),
     ];
     for (prefs, field) in refused {
         let err = alice.client.set_notification_prefs(&prefs).await.unwrap_err();

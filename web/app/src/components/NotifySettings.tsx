@@ -40,7 +40,7 @@ function fieldMessage(field: keyof NotificationPrefs, t: Translate): string {
 
 export function NotificationsSection(): JSX.Element {
   const client = useClient();
-  const { t } = useT();
+  const { t, locale } = useT();
   const [form, setForm] = useState<NotifyForm | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -119,7 +119,7 @@ export function NotificationsSection(): JSX.Element {
     setErrors({});
     setFormError(null);
     try {
-      const kept = await client.setNotificationPrefs(prefsFromForm(current));
+      const kept = await client.setNotificationPrefs(prefsFromForm(current, locale));
       setForm(formFromPrefs(kept));
       setSaved(true);
     } catch (err) {

@@ -13,7 +13,7 @@ export const LEVELS: readonly NotifyLevel[] = ["all", "mentions", "nothing"];
 
 /** The server's defaults (a PUT's left-out fields take them). */
 export const DEFAULT_PREFS: NotificationPrefs = {
-  level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60,
+  level: "all", time_zone: "UTC", keywords: [], preview: true, email_digest: false, digest_after_mins: 60, language: "",
 };
 
 export interface NotifyForm {
@@ -112,7 +112,7 @@ export function formFromPrefs(prefs: NotificationPrefs, localZone: string = brow
 
 /** The whole object a PUT sets; `quiet` is left out when the quiet hours are off. A time that
  * is not HH:MM is sent as -1, which the server refuses naming `quiet`. */
-export function prefsFromForm(form: NotifyForm): NotificationPrefs {
+export function prefsFromForm(form: NotifyForm, language: string): NotificationPrefs {
   const prefs: NotificationPrefs = {
     level: form.level,
     time_zone: form.timeZone,
@@ -120,6 +120,8 @@ export function prefsFromForm(form: NotifyForm): NotificationPrefs {
     preview: form.preview,
     email_digest: form.emailDigest,
     digest_after_mins: form.digestAfterMins,
+    // Mail to the account (the email digest) is written in the language it reads the app in.
+    language,
   };
   if (form.quietOn) prefs.quiet = { from_min: timeToMinutes(form.quietFrom) ?? -1, to_min: timeToMinutes(form.quietTo) ?? -1 };
   return prefs;
