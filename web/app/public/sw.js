@@ -2,6 +2,7 @@
 // app is not open in front of the person (docs/protocol.md §5 "Push", "What a push carries"),
 // and opens the conversation when the notification is clicked. The payload arrives decrypted
 // (RFC 8291 is the browser's business); it is the server's notice: who, where, maybe what.
+// When the browser renews or drops the subscription, it has the app register the new one.
 
 const KINDS = {
   en: { image: "[Image]", file: "[File]", voice: "[Voice message]", video: "[Video]", location: "[Location]",
@@ -9,6 +10,16 @@ const KINDS = {
   zh: { image: "[图片]", file: "[文件]", voice: "[语音]", video: "[视频]", location: "[位置]",
     sticker: "[表情]", card: "[卡片]", code: "[代码]", call: "[通话]", other: "[消息]" },
 };
+
+/** What the app listens for, and where it looks on its next start (src/lib/webPush.ts). */
+const SUBSCRIPTION_CHANGED = "magpie:push-subscription-changed";
+const RENEWAL_CACHE = "magpie-push";
+const RENEWAL_FLAG_URL = "/magpie/push-subscription-changed";
+
+/** The app's pages are the routes without a file extension; a file the browser shows is not the app. */
+function isApp(client) {
+  return !new URL(client.url).pathname.split("/").pop().includes(".");
+}
 
 function language() {
   return (self.navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
@@ -35,11 +46,9 @@ self.addEventListener("push", (event) => {
   }
   if (!notice || typeof notice.conversation !== "number") return;
   event.waitUntil((async () => {
-    // The app in front of the person shows the message itself. (The app's pages are the
-    // routes without a file extension; a file the browser shows is not the app.)
+    // The app in front of the person shows the message itself.
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-    const app = (w) => !new URL(w.url).pathname.split("/").pop().includes(".");
-    if (windows.some((w) => app(w) && w.visibilityState === "visible" && w.focused)) return;
+    if (windows.some((w) => isApp(w) && w.visibilityState === "visible" && w.focused)) return;
     const { title, body } = describe(notice);
     await self.registration.showNotification(title, {
       body,
@@ -63,5 +72,28 @@ self.addEventListener("notificationclick", (event) => {
       return;
     }
     await self.clients.openWindow(url);
+  })());
+});
+
+// The browser renewed the subscription (it expired, the push service rotated it) or dropped it.
+// The server must learn the new endpoint, and only the app can tell it: this worker has no
+// session. So: subscribe again with the same key where the browser has not already (a browser
+// that gives no old subscription leaves that to the app, which asks the server for the key),
+// leave a flag for the app's next start, and tell the app's windows open now.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil((async () => {
+    const key = event.oldSubscription && event.oldSubscription.options.applicationServerKey;
+    if (!event.newSubscription && key) {
+      try {
+        await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      } catch {
+        // Notifications are blocked now, or the push service is out of reach: the app finds
+        // no subscription and removes the old one's target.
+      }
+    }
+    const cache = await self.caches.open(RENEWAL_CACHE);
+    await cache.put(RENEWAL_FLAG_URL, new Response(String(Date.now())));
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const w of windows) if (isApp(w)) w.postMessage({ type: SUBSCRIPTION_CHANGED });
   })());
 });

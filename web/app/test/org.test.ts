@@ -57,6 +57,7 @@ describe("routes", () => {
     expect(parseRoute("/directory/12")).toEqual({ page: "directory", department: 12 });
     expect(routePath({ page: "directory", department: 12 })).toBe("/directory/12");
     expect(parseRoute("/admin/invitations")).toEqual({ page: "admin", tab: "invitations" });
+    expect(parseRoute("/admin/push")).toEqual({ page: "admin", tab: "push" });
     expect(parseRoute("/admin/nonsense")).toEqual({ page: "admin" });
     expect(routePath({ page: "admin", tab: "ldap" })).toBe("/admin/ldap");
   });

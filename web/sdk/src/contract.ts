@@ -308,6 +308,9 @@ export interface DomainAdmin {
   testLdapSource(domain: string): Promise<LdapTestResult>;
   /** A full sync, or with `incremental` one of only what changed since the last (§11.4). */
   syncLdap(domain: string, dryRun: boolean, options?: { incremental?: boolean }): Promise<LdapSyncReport>;
+  /** The last pushes given up and devices dropped for the domain's accounts, newest first, and
+   * how many pushes wait to be sent now (§5 "Push"). */
+  pushFailures(domain: string): Promise<PushFailureList>;
 }
 
 export interface FileInfo {

@@ -203,3 +203,8 @@ test("a server administrator lists every domain and administers another one; a d
   expect((await refusal(admin.admin.departmentTree("acme.example"))).code).toBe("not_found");
   root.close();
 });
+
+test("an administrator reads how the domain's pushes fare; a member may not", async () => {
+  expect(await admin.admin.pushFailures("localhost")).toEqual({ failures: [], outbox_len: 0 });
+  expect((await refusal(bob.admin.pushFailures("localhost"))).code).toBe("not_found");
+});

@@ -1,20 +1,21 @@
-// Administration of the caller's domain (protocol §4, §5 "Invitations and applications", §11,
-// §11.4), for domain and server administrators: the departments and their people, who may
-// register, invitations, pending applications and the LDAP directory source. Everything here is
+// Administration of the caller's domain (protocol §4, §5 "Invitations and applications", §5
+// "Push", §11, §11.4), for domain and server administrators: the departments and their people,
+// who may register, invitations, pending applications, the LDAP directory source and how pushes
+// to the domain's devices fare. Everything here is
 // the domain's own: a later console covers servers and domains as a whole.
 
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type {
   AdminAccount, Application, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo, Invitation, LdapAttributes,
-  LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, RegistrationMode,
+  LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, PushFailureList, RegistrationMode,
 } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import { formatFull } from "../lib/format.ts";
 import { buildTree, flatten, movedPosition, parseEmailDomains, pathOf, pathText, possibleParents } from "../lib/org.ts";
 import { displayName, errorText, isMagpieError, useClient } from "../state/client.ts";
-import { findPeople } from "../state/people.ts";
+import { findPeople, missingEndpoint } from "../state/people.ts";
 import { openPersonCard } from "../state/person.ts";
 import { type AdminTab, ADMIN_TABS, navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
@@ -24,9 +25,11 @@ import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
-  applications: "admin.tabApplications", ldap: "admin.tabLdap",
+  applications: "admin.tabApplications", ldap: "admin.tabLdap", push: "admin.tabPush",
 };
-const TAB_ICON: Record<AdminTab, IconName> = { departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", ldap: "refresh" };
+const TAB_ICON: Record<AdminTab, IconName> = {
+  departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", ldap: "refresh", push: "bell",
+};
 
 /** The caller's domain: what the admin page administers. */
 function useDomain(): string {
@@ -82,6 +85,7 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
           {tab === "applications" && <ApplicationsAdmin domain={domain} />}
           {tab === "ldap" && <LdapAdmin domain={domain} />}
+          {tab === "push" && <PushAdmin domain={domain} />}
         </div>
       </div>
     </main>
@@ -684,6 +688,82 @@ function ApplicationsAdmin({ domain }: { domain: string }): JSX.Element {
         ))}
       </ul>
       <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </section>
+  );
+}
+
+// ---- Push delivery ------------------------------------------------------------------------------
+
+/** How each kind of device is reached, as the table names it; a kind this app does not know
+ * (a newer server's) shows as the server spells it. */
+const PUSH_KINDS: Record<string, MessageKey> = {
+  web_push: "admin.pushKind.web_push", gateway: "admin.pushKind.gateway", apns: "admin.pushKind.apns", fcm: "admin.pushKind.fcm",
+};
+
+/** Pushes given up and devices dropped for the domain's accounts, newest first, and how many
+ * pushes wait in the outbox: for an administrator asking why someone's phone stays quiet. */
+function PushAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [list, setList] = useState<PushFailureList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const load = async () => {
+    setBusy(true);
+    try {
+      setList(await client.admin.pushFailures(domain));
+      setError(null);
+    } catch (e) {
+      // A server from before push reports answers that the endpoint does not exist.
+      setError(missingEndpoint(e) ? t("admin.pushUnsupported") : errorText(e, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => { void load(); }, [client, domain]);
+  return (
+    <section class="card-section" aria-labelledby="adm-push" aria-busy={busy}>
+      <div class="section-head">
+        <h2 id="adm-push">{t("admin.pushTitle")}</h2>
+        <button type="button" class="btn btn-small" disabled={busy} onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+      </div>
+      <p class="muted small admin-intro">{t("admin.pushHint")}</p>
+      {error && <p class="form-error" role="alert">{error}</p>}
+      {!list && !error && <Spinner label={t("common.loading")} />}
+      {list && (
+        <>
+          <dl class="report-counts">
+            <div><dt>{t("admin.pushOutbox")}</dt><dd data-testid="push-outbox">{list.outbox_len}</dd></div>
+          </dl>
+          {list.failures.length === 0
+            ? <p class="muted" data-testid="push-none">{t("admin.pushNone")}</p>
+            : (
+              <div class="table-scroll">
+                <table class="report-table push-failures">
+                  <caption class="visually-hidden">{t("admin.pushFailures")}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("admin.pushTime")}</th><th scope="col">{t("admin.pushAccount")}</th><th scope="col">{t("admin.pushKind")}</th>
+                      <th scope="col">{t("admin.pushAttempts")}</th><th scope="col">{t("admin.pushDropped")}</th><th scope="col">{t("admin.pushError")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.failures.map((f) => (
+                      <tr key={f.id}>
+                        <td><time dateTime={new Date(f.at_ms).toISOString()}>{formatFull(f.at_ms, locale)}</time></td>
+                        <td>{f.account}</td>
+                        <td>{f.kind in PUSH_KINDS ? t(PUSH_KINDS[f.kind]!) : f.kind}</td>
+                        <td class="numeric">{f.attempts}</td>
+                        <td>{f.target_dropped ? t("admin.pushYes") : t("admin.pushNo")}</td>
+                        <td>{f.error}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+        </>
+      )}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 // The signed-in screen: the navigation rail, the page of the current route, the connection
 // banner, toasts, the quick switcher and the global search. Also keeps the tab title and
-// notifications.
+// notifications, follows this browser's push subscription, and after a long absence says what
+// was missed.
 
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -14,6 +15,9 @@ import { notificationsWanted, permission, shouldNotify } from "../state/notify.t
 import { documentTitle, unreadTotal } from "../lib/title.ts";
 import { nextMuteEnd } from "../lib/conversationNotify.ts";
 import { previewText } from "../lib/preview.ts";
+import { awayLongEnough, summarize, type AwaySummary } from "../lib/offlineSummary.ts";
+import { followSubscriptionChanges } from "../lib/webPush.ts";
+import { followConnection } from "../state/away.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { Avatar } from "./ui.tsx";
 import { ConversationList } from "./ConversationList.tsx";
@@ -28,6 +32,7 @@ import { OPEN_PERSON_EVENT } from "../state/person.ts";
 import { DirectoryPage } from "./Directory.tsx";
 import { AdminPage } from "./Admin.tsx";
 import { PersonCard } from "./PersonCard.tsx";
+import { OfflineSummary } from "./OfflineSummary.tsx";
 
 export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
   const { t, locale } = useT();
@@ -47,6 +52,17 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
     window.addEventListener(OPEN_PERSON_EVENT, open);
     return () => window.removeEventListener(OPEN_PERSON_EVENT, open);
   }, []);
+  // After a start or a reconnect that ends a long absence: what was missed, once the first
+  // sync has brought the conversation list up to date.
+  const [away, setAway] = useState<{ summary: AwaySummary; sinceMs: number } | null>(null);
+  useEffect(() => followConnection(client, (lastMs, nowMs) => {
+    if (lastMs === null || !awayLongEnough(lastMs, nowMs)) return;
+    const summary = summarize(client.conversations(), nowMs);
+    if (summary) setAway({ summary, sinceMs: lastMs });
+  }), [client]);
+  // The browser renewed or dropped this browser's push subscription (the service worker says
+  // so, now or since the last start): register the new one in its place.
+  useEffect(() => followSubscriptionChanges(client), [client]);
   // Only what the shell shows: the pages subscribe to their own parts of the client.
   const unread = useClientState(client, () => unreadTotal(client.conversations(), Date.now()));
   // A timed mute that ends adds its conversation's count back, with no change to say so.
@@ -153,6 +169,7 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
       {switcher && <QuickSwitcher onClose={() => setSwitcher(false)} onSearch={(q) => { setSwitcher(false); setSearch({ q }); }} />}
       {search && <SearchDialog start={search} onClose={() => setSearch(null)} />}
       {person && <PersonCard key={person} account={person} onClose={() => setPerson(null)} onOpen={setPerson} />}
+      {away && <OfflineSummary summary={away.summary} sinceMs={away.sinceMs} onClose={() => setAway(null)} />}
     </div>
   );
 }
