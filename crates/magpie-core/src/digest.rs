@@ -121,13 +121,21 @@ impl Digests {
         let this = self.clone();
         let every = std::time::Duration::from_millis(self.deps.settings.digest_poll_ms.max(10));
         tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                match this.send_due().await {
-                    Ok(n) if n == CLAIM_ACCOUNTS_MAX => continue,
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "email digests"),
+                ticks.tick().await;
+                // A full claim means more may be due: take the next at once.
+                loop {
+                    match this.send_due().await {
+                        Ok(n) if n == CLAIM_ACCOUNTS_MAX => {}
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "email digests");
+                            break;
+                        }
+                    }
                 }
-                tokio::time::sleep(every).await;
             }
         });
         Some(status)
@@ -136,19 +144,16 @@ impl Digests {
     /// Notes `entry` in the digests of the members it concerns: a direct message, or a
     /// mention of them (by name or `@all`).
     async fn note(&self, entry: &Entry) -> Result<()> {
-        if entry.mentions.is_empty() && !entry.mention_all {
-            // Only a direct chat's message concerns anyone without a mention; most
-            // messages are in groups, and those end here without a read.
-            let Some(conversation) = self.stores.log.conversation(entry.conversation).await? else { return Ok(()) };
-            if conversation.kind != ConversationKind::Direct {
-                return Ok(());
-            }
+        // Only a direct chat's message concerns anyone without a mention; most messages are
+        // in groups, and those end here with one read.
+        let Some(conversation) = self.stores.log.conversation(entry.conversation).await? else { return Ok(()) };
+        if entry.mentions.is_empty() && !entry.mention_all && conversation.kind != ConversationKind::Direct {
+            return Ok(());
         }
         let audience = self.store.digest_audience(entry.conversation, entry.sender).await?;
         if audience.is_empty() {
             return Ok(());
         }
-        let Some(conversation) = self.stores.log.conversation(entry.conversation).await? else { return Ok(()) };
         let direct = conversation.kind == ConversationKind::Direct;
         let mentioned: HashSet<&AccountAddr> = entry.mentions.iter().collect();
         let now = self.deps.clock.now_ms();
@@ -283,24 +288,13 @@ impl Digests {
     }
 }
 
-/// What a digest shows of a message: its words, a file's name, or its kind in brackets.
+/// What a digest shows of a message: its words or a file's name on one line, else its kind
+/// in brackets.
 fn digest_text(entry: &Entry) -> String {
-    let body = entry.body.as_ref();
-    let words = match entry.kind.as_str() {
-        crate::content::kind::TEXT | crate::content::kind::MARKDOWN => {
-            body.and_then(|b| b.get("text")).and_then(serde_json::Value::as_str)
-        }
-        crate::content::kind::FILE => body.and_then(|b| b.get("name")).and_then(serde_json::Value::as_str),
-        _ => None,
-    };
-    let Some(words) = words.filter(|w| !w.trim().is_empty()) else { return format!("[{}]", entry.kind) };
-    let flat = words.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut chars = flat.chars();
-    let mut out: String = chars.by_ref().take(PREVIEW_CHARS_MAX).collect();
-    if chars.next().is_some() {
-        out.push('…');
+    match crate::push::body_text(&entry.kind, entry.body.as_ref()) {
+        Some(words) => crate::push::one_line(words, PREVIEW_CHARS_MAX),
+        None => format!("[{}]", entry.kind),
     }
-    out
 }
 
 /// The follower's handler: every message, noted as it commits.

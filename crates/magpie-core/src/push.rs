@@ -711,7 +711,7 @@ impl LogHandler for Decider {
 /// The text of a message that keywords are looked for in and a preview shows: a text's or
 /// markdown's words, a file's name; nothing for other kinds (the client names
 /// the kind in its language).
-fn body_text<'a>(kind: &str, body: Option<&'a Value>) -> Option<&'a str> {
+pub(crate) fn body_text<'a>(kind: &str, body: Option<&'a Value>) -> Option<&'a str> {
     let body = body?;
     let field = match kind {
         kind::TEXT | kind::MARKDOWN => "text",
@@ -723,9 +723,15 @@ fn body_text<'a>(kind: &str, body: Option<&'a Value>) -> Option<&'a str> {
 
 /// At most [`PREVIEW_CHARS_MAX`] characters of `text`, on one line, with an ellipsis if cut.
 fn preview(text: &str) -> String {
+    one_line(text, PREVIEW_CHARS_MAX)
+}
+
+/// At most `chars_max` characters of `text`, its whitespace runs as single spaces, with an
+/// ellipsis if cut.
+pub(crate) fn one_line(text: &str, chars_max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut chars = flat.chars();
-    let mut out: String = chars.by_ref().take(PREVIEW_CHARS_MAX).collect();
+    let mut out: String = chars.by_ref().take(chars_max).collect();
     if chars.next().is_some() {
         out.push('…');
     }
