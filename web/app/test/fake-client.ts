@@ -5,6 +5,7 @@ import type {
   Thread, ThreadView, UploadProgress, PushConfig, PushTargetInfo, PushTargetRequest,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
+  Notification, NotificationCentre, NotificationPage,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -112,6 +113,29 @@ export class FakeClient implements ChatClient {
   markThreadRead(): void {}
   threads(conversation: number): Thread[] | undefined { return this.threadLists.get(conversation); }
   async loadThreads(conversation: number): Promise<Thread[]> { return this.threadLists.get(conversation) ?? []; }
+  /** The account's notifications as the server keeps them (any order: answered newest first),
+   * the queries and reads the notification centre was asked, and a failure to answer with. */
+  inbox: Notification[] = [];
+  inboxQueries: { before?: number; limit?: number; unreadOnly?: boolean }[] = [];
+  inboxReads: ({ ids: number[] } | { upTo: number })[] = [];
+  inboxFailure: Error | undefined;
+  notifications: NotificationCentre = {
+    list: async (query = {}): Promise<NotificationPage> => {
+      this.inboxQueries.push(query);
+      if (this.inboxFailure) throw this.inboxFailure;
+      const all = [...this.inbox].sort((a, b) => b.id - a.id);
+      const matching = all.filter((n) => (query.before === undefined || n.id < query.before) && (!query.unreadOnly || !n.read));
+      const limit = query.limit ?? 50;
+      return { items: matching.slice(0, limit), more: matching.length > limit, unread: all.filter((n) => !n.read).length };
+    },
+    read: async (which) => {
+      this.inboxReads.push(which);
+      if (this.inboxFailure) throw this.inboxFailure;
+      const hit = (n: Notification) => ("ids" in which ? which.ids.includes(n.id) : n.id <= which.upTo);
+      this.inbox = this.inbox.map((n) => (hit(n) ? { ...n, read: true } : n));
+      return { unread: this.inbox.filter((n) => !n.read).length };
+    },
+  };
   saved(): SavedPage | undefined { return this.savedPage; }
   async loadSaved(): Promise<SavedPage> { return (this.savedPage ??= { items: [], more: false }); }
   saveMessage = no as () => Promise<SavedItem>;

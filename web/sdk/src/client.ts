@@ -8,6 +8,7 @@ import type {
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
+  Notification, NotificationCentre, NotificationPage, NotificationsUnread,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -18,7 +19,9 @@ import { defaultStorage, forgetSession, loadDeviceKey, loadSession, outboxKey, s
 import { SyncEngine } from "./sync.ts";
 import { threadKey } from "./replica.ts";
 import { conversationView, outboxView, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
-import type { SearchFilesQuery, SearchMessagesQuery, SettingsChange, WirePendingRequest } from "./wire.ts";
+import type {
+  NotificationsQuery, ReadNotificationsRequest, SearchFilesQuery, SearchMessagesQuery, SettingsChange, WirePendingRequest,
+} from "./wire.ts";
 
 /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
 const RECONNECT_DELAY_MIN_MS = 1000;
@@ -85,6 +88,7 @@ export class MagpieClient implements ChatClient {
   private readonly listeners: Listeners = {
     change: new Set(), status: new Set(), message: new Set(), friend_request: new Set(), signed_out: new Set(),
     account_event: new Set(), directory_changed: new Set(), notify_prefs_changed: new Set(),
+    notification_added: new Set(), notifications_read: new Set(), notifications_removed: new Set(),
   };
 
   private socket: Socket | undefined;
@@ -147,6 +151,24 @@ export class MagpieClient implements ChatClient {
   /** The account's scheduled messages (§7.12), the earliest first, once loadScheduled was called. */
   private scheduledList: ScheduledMessage[] | undefined;
 
+  /** The notification centre, over this client's WebSocket. Over the socket rather than REST:
+   * the contract's `GET /v1/me/notifications` is also the path of the notification preferences,
+   * while the requests' names say exactly what they are. */
+  readonly notifications: NotificationCentre = {
+    list: (query = {}) => {
+      const request: NotificationsQuery = {
+        ...(query.before === undefined ? {} : { before: query.before }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.unreadOnly ? { unread_only: true } : {}),
+      };
+      return this.socketRequest<NotificationPage>("list_notifications", request);
+    },
+    read: (which) => {
+      const request: ReadNotificationsRequest = "ids" in which ? { ids: which.ids } : { up_to: which.upTo };
+      return this.socketRequest<NotificationsUnread>("read_notifications", request);
+    },
+  };
+
   constructor(
     readonly baseUrl: string,
     readonly token: string,
@@ -171,6 +193,7 @@ export class MagpieClient implements ChatClient {
         this.onKeptEvent(event);
         this.emit("account_event", event);
         if (event.event.kind === "notify_prefs_changed") this.emit("notify_prefs_changed");
+        this.emitNotificationEvent(event);
       },
       friendRequest: (from, message) => this.emit("friend_request", from, message),
       overflow: () => this.socket?.close(CLIENT_GAVE_UP, "fell behind"),
@@ -447,6 +470,30 @@ export class MagpieClient implements ChatClient {
     this.currentMe = me;
     saveSession(this.storage, this.baseUrl, { token: this.token, session: this.currentSession, me });
     this.changed();
+  }
+
+  /** A request over the current connection; `network` when there is none. */
+  private socketRequest<T>(type: string, data: unknown): Promise<T> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(MagpieError.network("not connected"));
+    return socket.request<T>(type, data);
+  }
+
+  /** The notification centre's account events, typed, for the screens that follow it. Their
+   * fields are checked here, as for every account event: a newer server may send others. */
+  private emitNotificationEvent(event: AccountEvent): void {
+    const e = event.event;
+    if (e.kind === "notification_added") {
+      const n = e["notification"] as Partial<Notification> | undefined;
+      if (n && typeof n.id === "number" && typeof n.kind === "string") this.emit("notification_added", n as Notification);
+    } else if (e.kind === "notifications_read") {
+      const ids = numbers(e["ids"]);
+      const upTo = typeof e["up_to"] === "number" ? e["up_to"] : null;
+      if (ids.length > 0 || upTo !== null) this.emit("notifications_read", { ids, up_to: upTo });
+    } else if (e.kind === "notifications_removed") {
+      const ids = numbers(e["ids"]);
+      if (ids.length > 0) this.emit("notifications_removed", ids);
+    }
   }
 
   // ---- Conversations --------------------------------------------------------------------
@@ -1437,6 +1484,11 @@ export async function resume(baseUrl: string, storage: KeyValueStorage = default
 function signedIn(baseUrl: string, answer: { token: string; session: Session; me: Me }, storage: KeyValueStorage): MagpieClient {
   saveSession(storage, baseUrl, { token: answer.token, session: answer.session, me: answer.me });
   return new MagpieClient(baseUrl, answer.token, answer.session, answer.me, storage);
+}
+
+/** The numbers of a field that should hold a list of them; nothing for anything else. */
+function numbers(value: unknown): number[] {
+  return Array.isArray(value) ? value.filter((v): v is number => typeof v === "number") : [];
 }
 
 /** When a scheduled message last changed: its last edit, or its failure after it. */

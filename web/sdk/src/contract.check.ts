@@ -254,8 +254,16 @@ export type Checks = [
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain">>,
 ];
+
+/** RestClient methods whose operations the document does not describe yet: the notification
+ * centre's server side is being built alongside the SDK's. Once openapi.json has them, move each
+ * to the table its answer fits (`announce` to RestAnswers), and compare the centre's types too:
+ * Notification, NotificationPage, NotificationsUnread, AnnouncementRequest, AnnouncementSent,
+ * NotificationsQuery, ReadNotificationsRequest, and the kinds `notification_added`,
+ * `notifications_read` and `notifications_removed` in AccountEventKindsTheSdkActsOn. */
+type RestAwaitingTheDocument = "announce";
 
 /** The account event kinds that Replica.applyAccountEvent and MagpieClient act on by name. */
 type AccountEventKindsTheSdkActsOn =

@@ -132,6 +132,37 @@ export interface PushFailureInfo {
 }
 export interface PushFailureList { failures: PushFailureInfo[]; outbox_len: number }
 export interface AccountEvent { seq: number; at_ms: number; event: { kind: string; [field: string]: unknown } }
+/** What an in-app notification is about (the notification centre): someone mentioned the account
+ * (or `@all`), replied to its message, reacted to its message, asked to become its contact, applied
+ * for an account in a domain it administers, or an announcement (a group's, or an administrator's
+ * to the whole domain). */
+export type NotificationKind = "mention" | "reply" | "reaction" | "friend_request" | "application" | "announcement";
+/** One item of the account's notification centre, the same on all its devices; ids increase, the
+ * newest first in lists. `actor`/`actor_name`: who did it and their name at the time;
+ * `conversation` (mention, reply, reaction, a group's announcement) with its name for groups and
+ * channels, `direct` for a direct chat; `seq`: the new message (mention, reply) or the account's
+ * own message that was reacted to; `emoji` (reaction); `text`: a one-line preview. */
+export interface Notification {
+  id: number; kind: NotificationKind; at_ms: number; read: boolean; actor?: string; actor_name?: string;
+  conversation?: number; conversation_name?: string; direct?: boolean; seq?: number; emoji?: string; text?: string;
+}
+/** A page of notifications, newest first; `more` while older ones remain; `unread`: how many of
+ * all the account's notifications are unread (the badge), whatever the page holds. */
+export interface NotificationPage { items: Notification[]; more: boolean; unread: number }
+/** How many of the account's notifications are unread, after marking some read. */
+export interface NotificationsUnread { unread: number }
+/** `POST /v1/admin/announcements`: an administrator's announcement to every member of a domain
+ * (the caller's own when `domain` is left out), 1 to 2,000 characters. */
+export interface AnnouncementRequest { text: string; domain?: string }
+/** How many people an announcement reached. */
+export interface AnnouncementSent { notified: number }
+/** The account events of the notification centre (§6.6), as the server sends them: an item was
+ * added; items were read on one of the account's devices (those in `ids`, and every item up to
+ * `up_to` when it is not null); items were removed (their message was recalled). */
+export type NotificationEvent =
+  | { kind: "notification_added"; notification: Notification }
+  | { kind: "notifications_read"; ids: number[]; up_to: number | null }
+  | { kind: "notifications_removed"; ids: number[] };
 export interface Receipts { read: string[]; delivered: string[]; unread: string[] }
 export type PresenceStatus = "online" | "away" | "busy" | "offline";
 export interface Presence { account: string; status: PresenceStatus; text?: string; last_seen_ms?: number }
@@ -311,6 +342,9 @@ export interface DomainAdmin {
   /** The last pushes given up and devices dropped for the domain's accounts, newest first, and
    * how many pushes wait to be sent now (§5 "Push"). */
   pushFailures(domain: string): Promise<PushFailureList>;
+  /** Sends an announcement to every member of a domain (the caller's own when `domain` is left
+   * out): each gets an `announcement` notification. Answers how many were notified. */
+  announce(request: AnnouncementRequest): Promise<AnnouncementSent>;
 }
 
 export interface FileInfo {
@@ -403,6 +437,28 @@ export interface ChatEvents {
   /** The account's notification preferences changed, on this or another device (account event
    * `notify_prefs_changed`): a screen that shows them reads them again (notificationPrefs). */
   notify_prefs_changed: () => void;
+  /** A notification came to the account's notification centre (account event
+   * `notification_added`), live or by a catch-up after a disconnect. */
+  notification_added: (notification: Notification) => void;
+  /** Notifications were read on one of the account's devices, this one included (account event
+   * `notifications_read`): those in `ids`, and every one up to `up_to` when it is not null. */
+  notifications_read: (read: { ids: number[]; up_to: number | null }) => void;
+  /** Notifications were removed, e.g. their message was recalled (`notifications_removed`). */
+  notifications_removed: (ids: number[]) => void;
+}
+
+/** The account's notification centre (`ChatClient.notifications`): the SDK keeps no list of its
+ * own; a screen loads pages and follows the `notification_added`, `notifications_read` and
+ * `notifications_removed` events. Both go over the WebSocket (`list_notifications`,
+ * `read_notifications`): they fail with `network` while the client is not connected. */
+export interface NotificationCentre {
+  /** A page, newest first: the newest without `before`, else those older than the id `before`;
+   * `limit` 1 to 100 (the server's default 50); `unreadOnly` leaves read ones out. The page's
+   * `unread` counts all the account's unread notifications. */
+  list(query?: { before?: number; limit?: number; unreadOnly?: boolean }): Promise<NotificationPage>;
+  /** Marks notifications read: those with these ids (1 to 500), or every one up to `upTo`.
+   * Answers how many stay unread; every device of the account hears `notifications_read`. */
+  read(which: { ids: number[] } | { upTo: number }): Promise<NotificationsUnread>;
 }
 
 export interface SendOptions {
@@ -551,6 +607,10 @@ export interface ChatClient {
   /** Sets the note; an empty one clears it. */
   updateSavedNote(id: number, note: string): Promise<SavedItem>;
   removeSaved(id: number): Promise<void>;
+
+  // The notification centre: mentions, replies, reactions, friend requests, applications and
+  // announcements, kept by the server per account (its newest 1,000), read on any device.
+  readonly notifications: NotificationCentre;
 
   // Scheduled messages (§7.12): the account's own, kept current on every device from the
   // account's event log once loaded (`scheduled_changed`, `scheduled_removed`, `scheduled_sent`).

@@ -10,6 +10,7 @@ import type {
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
+  AnnouncementRequest, AnnouncementSent,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -170,6 +171,10 @@ export class RestClient implements DomainAdmin {
   /** `GET /v1/admin/domains/{domain}/push-failures`: for the domain's administrators. */
   pushFailures(domain: string): Promise<PushFailureList> {
     return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/push-failures`);
+  }
+  /** `POST /v1/admin/announcements`: an announcement to every member of a domain. */
+  announce(request: AnnouncementRequest): Promise<AnnouncementSent> {
+    return this.request("POST", "/v1/admin/announcements", { body: request });
   }
   async sessions(): Promise<Session[]> {
     return (await this.request<{ sessions: Session[] }>("GET", "/v1/sessions")).sessions;

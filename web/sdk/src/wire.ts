@@ -61,6 +61,12 @@ export interface ScheduleRequest {
   send_at_ms: number;
 }
 
+/** `list_notifications` (the notification centre): the newest page without `before`, else the
+ * page older than that id; `limit` 1 to 100. */
+export interface NotificationsQuery { before?: number; limit?: number; unread_only?: boolean }
+/** `read_notifications`: these ids (1 to 500), or every notification with an id up to `up_to`. */
+export type ReadNotificationsRequest = { ids: number[] } | { up_to: number };
+
 export type CreateConversationRequest =
   | { kind: "direct"; peer: string }
   | { kind: "group" | "channel"; name: string; description?: string; avatar?: string; announcement?: string; members?: string[] };

@@ -25,10 +25,11 @@ import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
-  applications: "admin.tabApplications", ldap: "admin.tabLdap", push: "admin.tabPush",
+  applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", ldap: "admin.tabLdap", push: "admin.tabPush",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
-  departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", ldap: "refresh", push: "bell",
+  departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone", ldap: "refresh",
+  push: "bell",
 };
 
 /** The caller's domain: what the admin page administers. */
@@ -84,6 +85,7 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
           {tab === "registration" && <RegistrationAdmin domain={domain} />}
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
           {tab === "applications" && <ApplicationsAdmin domain={domain} />}
+          {tab === "announcements" && <AnnouncementsAdmin domain={domain} />}
           {tab === "ldap" && <LdapAdmin domain={domain} />}
           {tab === "push" && <PushAdmin domain={domain} />}
         </div>
@@ -688,6 +690,62 @@ function ApplicationsAdmin({ domain }: { domain: string }): JSX.Element {
         ))}
       </ul>
       <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </section>
+  );
+}
+
+// ---- Announcements ------------------------------------------------------------------------------
+
+/** The longest announcement, in characters (the server's bound). */
+export const ANNOUNCEMENT_CHARS_MAX = 2000;
+
+/** An announcement to everyone in the domain: each member gets it in their notifications. */
+function AnnouncementsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const own = useDomain();
+  const [text, setText] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [sent, setSent] = useState<number | null>(null);
+  const chars = Array.from(text).length;
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const trimmed = text.trim();
+    if (!trimmed || busy) return;
+    setBusy(true);
+    setError(null);
+    setSent(null);
+    try {
+      // The caller's own domain is the server's default; a server administrator may pick another.
+      const { notified } = await client.admin.announce({ text: trimmed, ...(domain === own ? {} : { domain }) });
+      setSent(notified);
+      setText("");
+    } catch (err) {
+      setError(errorText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card-section" aria-labelledby="adm-announce">
+      <h2 id="adm-announce">{t("admin.announceTitle")}</h2>
+      <p class="muted small admin-intro">{t("admin.announceHint", { domain })}</p>
+      <form class="stack" onSubmit={send}>
+        <div class="field">
+          <label for="adm-announce-text">{t("admin.announceText")}</label>
+          <textarea id="adm-announce-text" class="input" rows={5} maxLength={ANNOUNCEMENT_CHARS_MAX} value={text}
+            aria-describedby="adm-announce-count" onInput={(e) => { setText(e.currentTarget.value); setSent(null); }} />
+          <span id="adm-announce-count" class="muted small announce-count">{t("admin.announceChars", { count: chars, max: ANNOUNCEMENT_CHARS_MAX })}</span>
+        </div>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        <div class="row-actions">
+          <button type="submit" class="btn btn-primary" disabled={busy || !text.trim()}><Icon name="megaphone" size={14} /> {t("admin.announceSend")}</button>
+          <span role="status" class="announce-sent" data-testid="announce-sent">
+            {sent !== null && (sent === 1 ? t("admin.announceSentOne") : t("admin.announceSent", { count: sent }))}
+          </span>
+        </div>
+      </form>
     </section>
   );
 }

@@ -1,10 +1,10 @@
 // The signed-in screen: the navigation rail, the page of the current route, the connection
 // banner, toasts, the quick switcher and the global search. Also keeps the tab title and
-// notifications, follows this browser's push subscription, and after a long absence says what
-// was missed.
+// notifications, holds the notification centre (the rail's bell), follows this browser's push
+// subscription, and after a long absence says what was missed.
 
 import type { JSX } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ChatClient, ConnectionStatus } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
@@ -33,6 +33,8 @@ import { DirectoryPage } from "./Directory.tsx";
 import { AdminPage } from "./Admin.tsx";
 import { PersonCard } from "./PersonCard.tsx";
 import { OfflineSummary } from "./OfflineSummary.tsx";
+import { InboxBell } from "./Inbox.tsx";
+import { Inbox } from "../state/inbox.ts";
 
 export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: () => void }): JSX.Element {
   const { t, locale } = useT();
@@ -60,6 +62,10 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
     const summary = summarize(client.conversations(), nowMs);
     if (summary) setAway({ summary, sinceMs: lastMs });
   }), [client]);
+  // The notification centre: its first page once online (again after each reconnect), then
+  // the account's events; the bell shows its count and opens its panel.
+  const inbox = useMemo(() => new Inbox(client), [client]);
+  useEffect(() => inbox.start(), [inbox]);
   // The browser renewed or dropped this browser's push subscription (the service worker says
   // so, now or since the last start): register the new one in its place.
   useEffect(() => followSubscriptionChanges(client), [client]);
@@ -145,6 +151,7 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
               {n.badge ? <>{" "}<span class="rail-badge" aria-hidden="true">{n.badge > 99 ? "99+" : n.badge}</span></> : null}
             </button>
           ))}
+          <InboxBell inbox={inbox} />
           <div class="rail-spacer" />
           <button type="button" class="rail-me" aria-label={t("settings.profile")} title={me.display_name}
             onClick={() => navigate({ page: "settings" })}>
