@@ -493,6 +493,16 @@ impl Connection {
         self.request_as(&Request::ListSaved(wire::SavedQuery { before, limit })).await
     }
 
+    /// `list_notifications`: the notification centre, newest first.
+    pub async fn notifications(&self, q: wire::NotificationsQuery) -> Result<wire::NotificationPage> {
+        self.request_as(&Request::ListNotifications(q)).await
+    }
+
+    /// `read_notifications`: the unread count left.
+    pub async fn read_notifications(&self, req: wire::ReadNotificationsRequest) -> Result<wire::NotificationsUnread> {
+        self.request_as(&Request::ReadNotifications(req)).await
+    }
+
     pub async fn saved_item(&self, id: i64) -> Result<wire::SavedItem> {
         self.request_as(&Request::GetSaved(wire::SavedRef { id })).await
     }

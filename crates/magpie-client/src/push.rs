@@ -1,5 +1,6 @@
 //! Push (docs/protocol.md §5, "Push"): registering this device for pushes while its socket is
-//! closed, and the failures a domain's administrators look at.
+//! closed, and the failures a domain's administrators look at; the notification centre and
+//! administrators' announcements.
 
 use magpie_wire as wire;
 use reqwest::Method;
@@ -9,6 +10,32 @@ use crate::rest::{Client, Result, encode};
 const NO_BODY: Option<&()> = None;
 
 impl Client {
+    /// `GET /v1/notifications`: the caller's notification centre, newest first.
+    pub async fn notifications(&self, q: &wire::NotificationsQuery) -> Result<wire::NotificationPage> {
+        let mut path = "/v1/notifications?".to_owned();
+        if let Some(b) = q.before {
+            path.push_str(&format!("before={b}&"));
+        }
+        if let Some(l) = q.limit {
+            path.push_str(&format!("limit={l}&"));
+        }
+        if let Some(u) = q.unread_only {
+            path.push_str(&format!("unread_only={u}"));
+        }
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    /// `POST /v1/notifications/read`: the unread count left.
+    pub async fn read_notifications(&self, req: &wire::ReadNotificationsRequest) -> Result<wire::NotificationsUnread> {
+        self.call(Method::POST, "/v1/notifications/read", Some(req)).await
+    }
+
+    /// `POST /v1/admin/announcements`: how many accounts it reached.
+    pub async fn announce(&self, text: &str, domain: Option<&str>) -> Result<wire::Announced> {
+        let req = wire::AnnounceRequest { text: text.to_owned(), domain: domain.map(str::to_owned) };
+        self.call(Method::POST, "/v1/admin/announcements", Some(&req)).await
+    }
+
     /// `GET /v1/push/config`: the kinds of device this server pushes to, and the VAPID key.
     pub async fn push_config(&self) -> Result<wire::PushConfig> {
         self.call(Method::GET, "/v1/push/config", NO_BODY).await

@@ -119,6 +119,7 @@ pub struct Auth {
     ldap: crate::ldap::Ldap,
     mail: crate::mail::Mail,
     mail_store: Arc<dyn MailStore>,
+    inbox: crate::inbox::Inbox,
 }
 
 /// The counters that keep password guessing slow without letting it lock owners out.
@@ -165,6 +166,7 @@ impl Auth {
         accounts: Accounts,
         ldap: crate::ldap::Ldap,
         mail: crate::mail::Mail,
+        inbox: crate::inbox::Inbox,
     ) -> Auth {
         let s = &deps.settings;
         let hourly = |name, events_max| Limit { name, events_max, window_ms: HOUR_MS };
@@ -198,6 +200,7 @@ impl Auth {
             ldap,
             mail,
             mail_store: stores.mail.clone(),
+            inbox,
         }
     }
 
@@ -449,6 +452,7 @@ impl Auth {
         }
         if pending {
             tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "applied");
+            self.inbox.note_application(&account).await;
             return Ok(Registered::Pending(account));
         }
         tracing::info!(target: "magpie::security", account = %account.addr, ip = ?request.ip, "registered");

@@ -624,6 +624,18 @@ pub enum AccountEvent {
     ScheduledSent { id: ScheduledId, conversation: ConversationId, seq: Seq },
     /// This account's notification preferences changed: read them again.
     NotifyPrefsChanged,
+    /// A new item in this account's notification centre.
+    NotificationAdded { notification: crate::inbox::Notification },
+    /// Items of this account's notification centre were read (on any of its devices): those
+    /// named, or every one up to `up_to`.
+    NotificationsRead {
+        #[serde(default)]
+        ids: Vec<i64>,
+        #[serde(default)]
+        up_to: Option<i64>,
+    },
+    /// Items of this account's notification centre went (the message they showed was recalled).
+    NotificationsRemoved { ids: Vec<i64> },
 }
 
 /// An account event as logged.

@@ -58,6 +58,7 @@ pub const TABLES: &[&str] = &[
     "push_outbox",
     "push_failures",
     "digest_items",
+    "notifications",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

@@ -18,6 +18,7 @@ mod fanout;
 pub mod files;
 pub mod follow;
 pub mod images;
+pub mod inbox;
 pub mod ldap;
 pub mod limiter;
 pub mod mail;
@@ -63,6 +64,7 @@ pub struct Core {
     pub ldap: ldap::Ldap,
     pub mail: mail::Mail,
     pub notifications: notify::Notifications,
+    pub inbox: inbox::Inbox,
     pub digests: digest::Digests,
     pub push: push::Push,
     pub messages: messages::Messages,
@@ -123,7 +125,8 @@ impl Core {
         let conversations = conversations::Conversations::new(deps.clone(), s, accounts.clone(), contacts.clone());
         let chats = orgchat::OrgChats::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone(), chats.clone());
-        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone());
+        let inbox = inbox::Inbox::new(deps.clone(), s);
+        let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone(), inbox.clone());
         let notifications = notify::Notifications::new(deps.clone(), s);
         let push = push::Push::new(deps.clone(), s);
         let digests = digest::Digests::new(deps.clone(), s, mail.clone());
@@ -151,6 +154,7 @@ impl Core {
             ldap,
             mail,
             notifications,
+            inbox,
             digests,
             push,
             messages,
@@ -205,6 +209,13 @@ impl Core {
         if let Some(status) = self.push.start(poll) {
             self.followers.push(status);
         }
+    }
+
+    /// Starts the notification centre's follower (see [`inbox::Inbox::start`]); it counts
+    /// among the core's.
+    pub fn start_inbox(&mut self, poll: std::time::Duration) {
+        let status = self.inbox.start(poll);
+        self.followers.push(status);
     }
 
     /// Starts email digests (see [`digest::Digests::start`]): their follower counts among the

@@ -49,6 +49,7 @@ pub struct Stores {
     pub mail: Arc<dyn MailStore>,
     pub notify: Arc<dyn NotifyStore>,
     pub push: Arc<dyn PushStore>,
+    pub inbox: Arc<dyn InboxStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -75,7 +76,8 @@ impl Stores {
             + LdapStore
             + MailStore
             + NotifyStore
-            + PushStore,
+            + PushStore
+            + InboxStore,
     {
         Stores {
             accounts: store.clone(),
@@ -93,7 +95,8 @@ impl Stores {
             ldap: store.clone(),
             mail: store.clone(),
             notify: store.clone(),
-            push: store,
+            push: store.clone(),
+            inbox: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -1255,4 +1258,46 @@ mod tests {
         drop(wakes);
         assert!(matches!(receiver.recv().await, Received::Closed));
     }
+}
+
+/// The notification centre's items (see [`crate::inbox`]).
+#[async_trait]
+pub trait InboxStore: Send + Sync + 'static {
+    /// Writes `new`'s item for each of its recipients that passes the filters (not the actor;
+    /// not an account that blocked the actor; for an item of a conversation, only its members
+    /// now; for a domain, only enabled accounts) and has no item with `new.key` yet, and logs
+    /// `notification_added` with each on its account's log: what was written, with its account.
+    async fn add_notifications(
+        &self,
+        new: crate::inbox::NewNotifications,
+    ) -> StoreResult<Vec<(AccountId, crate::inbox::Notification)>>;
+    /// The account's items with ids below `before` (all if `None`), newest first, at most
+    /// `limit`, unread ones only if asked, leaving out those of conversations it is not a
+    /// member of now; and how many such items are unread in all.
+    async fn notifications(
+        &self,
+        account: AccountId,
+        before: Option<i64>,
+        limit: usize,
+        unread_only: bool,
+    ) -> StoreResult<(Vec<crate::inbox::Notification>, u32)>;
+    /// Marks the account's items read and, if that changed any, logs `notifications_read`;
+    /// how many of its (listed) items stay unread.
+    async fn read_notifications(
+        &self,
+        account: AccountId,
+        items: crate::inbox::ReadItems,
+        at_ms: i64,
+    ) -> StoreResult<u32>;
+    /// Removes every item that shows the message at (`conversation`, `seq`), logging
+    /// `notifications_removed` for each account that had one; how many went.
+    async fn remove_message_notifications(
+        &self,
+        conversation: ConversationId,
+        seq: Seq,
+        at_ms: i64,
+    ) -> StoreResult<u64>;
+    /// Removes items older than `before_ms`, and each account's beyond its newest
+    /// `keep_per_account`; how many went. Logs nothing: clients keep what they listed.
+    async fn prune_notifications(&self, keep_per_account: usize, before_ms: i64) -> StoreResult<u64>;
 }

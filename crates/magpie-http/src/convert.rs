@@ -453,6 +453,13 @@ pub fn account_event(e: &chat::LoggedEvent) -> wire::AccountEventFrame {
         E::ScheduledChanged { id } => wire::AccountEvent::ScheduledChanged { id: id.0 },
         E::ScheduledRemoved { id } => wire::AccountEvent::ScheduledRemoved { id: id.0 },
         E::NotifyPrefsChanged => wire::AccountEvent::NotifyPrefsChanged,
+        E::NotificationAdded { notification } => {
+            wire::AccountEvent::NotificationAdded { notification: self::notification(notification) }
+        }
+        E::NotificationsRead { ids, up_to } => {
+            wire::AccountEvent::NotificationsRead { ids: ids.clone(), up_to: *up_to }
+        }
+        E::NotificationsRemoved { ids } => wire::AccountEvent::NotificationsRemoved { ids: ids.clone() },
         E::ScheduledSent { id, conversation, seq } => {
             wire::AccountEvent::ScheduledSent { id: id.0, conversation: conversation.0, seq: seq.0 }
         }
@@ -604,6 +611,31 @@ pub fn notify_prefs_from_wire(p: wire::NotificationPrefs) -> magpie_core::notify
         email_digest: p.email_digest,
         digest_after_mins: p.digest_after_mins,
         language: p.language,
+    }
+}
+
+pub fn notification(n: &magpie_core::inbox::Notification) -> wire::Notification {
+    use magpie_core::inbox::NotificationKind as K;
+    wire::Notification {
+        id: n.id,
+        kind: match n.kind {
+            K::Mention => wire::NotificationKind::Mention,
+            K::Reply => wire::NotificationKind::Reply,
+            K::Reaction => wire::NotificationKind::Reaction,
+            K::FriendRequest => wire::NotificationKind::FriendRequest,
+            K::Application => wire::NotificationKind::Application,
+            K::Announcement => wire::NotificationKind::Announcement,
+        },
+        at_ms: n.at_ms,
+        read: n.read,
+        actor: n.actor.clone(),
+        actor_name: n.actor_name.clone(),
+        conversation: n.conversation.map(|c| c.0),
+        conversation_name: n.conversation_name.clone(),
+        direct: n.direct,
+        seq: n.seq.map(|s| s.0),
+        emoji: n.emoji.clone(),
+        text: n.text.clone(),
     }
 }
 

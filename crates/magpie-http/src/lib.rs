@@ -222,6 +222,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/domains/{domain}/invitations/{id}", delete(rest::admin_revoke_invitation))
         .route("/admin/domains/{domain}/applications", get(rest::admin_list_applications))
         .route("/admin/domains/{domain}/push-failures", get(rest_push::admin_push_failures))
+        .route("/admin/announcements", post(rest_chat::announce))
         .route("/push/config", get(rest_push::push_config))
         .route("/me/push-targets", get(rest_push::list_push_targets).post(rest_push::add_push_target))
         .route("/me/push-targets/{id}", delete(rest_push::remove_push_target))
@@ -259,6 +260,8 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/pins", get(rest_chat::list_pins))
         .route("/conversations/{id}/pins/{seq}", put(rest_chat::pin).delete(rest_chat::unpin))
         .route("/saved", get(rest_chat::list_saved).post(rest_chat::save_message))
+        .route("/notifications", get(rest_chat::list_notifications))
+        .route("/notifications/read", post(rest_chat::read_notifications))
         .route("/saved/{id}", get(rest_chat::get_saved).patch(rest_chat::update_saved).delete(rest_chat::remove_saved))
         .route(
             "/conversations/{id}/scheduled",

@@ -196,6 +196,30 @@ pub async fn list_saved(core: &Core, p: &Principal, q: wire::SavedQuery) -> Resu
     Ok(wire::SavedPage { items: items.iter().map(convert::saved_item).collect(), more })
 }
 
+pub async fn list_notifications(
+    core: &Core,
+    p: &Principal,
+    q: wire::NotificationsQuery,
+) -> Result<wire::NotificationPage> {
+    let limit = page_len(q.limit);
+    let (items, more, unread) = core.inbox.list(p, q.before, limit, q.unread_only.unwrap_or(false)).await?;
+    Ok(wire::NotificationPage { items: items.iter().map(convert::notification).collect(), more, unread })
+}
+
+pub async fn read_notifications(
+    core: &Core,
+    p: &Principal,
+    req: wire::ReadNotificationsRequest,
+) -> Result<wire::NotificationsUnread> {
+    use magpie_core::inbox::ReadItems;
+    let items = match (req.ids, req.up_to) {
+        (Some(ids), None) => ReadItems::Ids(ids),
+        (None, Some(up_to)) => ReadItems::UpTo(up_to),
+        _ => return Err(Error::invalid("ids", "give either ids or up_to")),
+    };
+    Ok(wire::NotificationsUnread { unread: core.inbox.read(p, items).await? })
+}
+
 pub async fn get_saved(core: &Core, p: &Principal, id: i64) -> Result<wire::SavedItem> {
     Ok(convert::saved_item(&core.saved.get(p, SavedId(id)).await?))
 }

@@ -729,3 +729,46 @@ pub async fn add_sticker(
     let pack = state.core.stickers.add(&caller, pack, &file, req.emoji.as_deref()).await?;
     Ok(Json(crate::convert::sticker_pack(&pack)))
 }
+
+/// `GET /v1/notifications`: the caller's notification centre, newest first, with the unread
+/// count.
+#[utoipa::path(get, path = "/v1/notifications", tag = "notifications", security(("bearer" = [])),
+    params(wire::NotificationsQuery), responses((status = 200, body = wire::NotificationPage)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<wire::NotificationsQuery>,
+) -> ApiResult<wire::NotificationPage> {
+    Ok(Json(ops::list_notifications(&state.core, &caller, q).await?))
+}
+
+/// `POST /v1/notifications/read`: marks items read (those named, or every one up to `up_to`);
+/// the caller's devices hear `notifications_read`. Answers the unread count left.
+#[utoipa::path(post, path = "/v1/notifications/read", tag = "notifications", security(("bearer" = [])),
+    request_body = wire::ReadNotificationsRequest,
+    responses((status = 200, body = wire::NotificationsUnread), (status = 400, body = wire::ErrorBody)))]
+pub async fn read_notifications(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::ReadNotificationsRequest>,
+) -> ApiResult<wire::NotificationsUnread> {
+    Ok(Json(ops::read_notifications(&state.core, &caller, req).await?))
+}
+
+/// `POST /v1/admin/announcements`: an administrator's announcement, an item in the
+/// notification centre of every enabled account of the domain (the caller's if none is named).
+#[utoipa::path(post, path = "/v1/admin/announcements", tag = "admin", security(("bearer" = [])),
+    request_body = wire::AnnounceRequest,
+    responses((status = 200, body = wire::Announced), (status = 400, body = wire::ErrorBody),
+        (status = 404, description = "not a domain the caller administers", body = wire::ErrorBody)))]
+pub async fn announce(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::AnnounceRequest>,
+) -> ApiResult<wire::Announced> {
+    let name = req.domain.unwrap_or_else(|| caller.account.addr.domain.to_string());
+    let actor = magpie_core::model::Actor::Account(&caller);
+    let domain = state.core.accounts.admin_domain(actor, &name).await?;
+    let notified = state.core.inbox.announce(&caller, &domain, &req.text).await?;
+    Ok(Json(wire::Announced { notified }))
+}

@@ -450,6 +450,8 @@ impl<'a> Connection<'a> {
             R::ListStickers(_) => answer(ops::list_stickers(core, p).await),
             R::SaveMessage(r) => answer(ops::save_message(core, p, r).await),
             R::ListSaved(r) => answer(ops::list_saved(core, p, r).await),
+            R::ListNotifications(r) => answer(ops::list_notifications(core, p, r).await),
+            R::ReadNotifications(r) => answer(ops::read_notifications(core, p, r).await),
             R::GetSaved(r) => answer(ops::get_saved(core, p, r.id).await),
             R::UpdateSaved(r) => answer(ops::update_saved(core, p, r.id, r.data).await),
             R::RemoveSaved(r) => answer(ops::remove_saved(core, p, r.id).await.map(|()| wire::Empty {})),

@@ -38,6 +38,7 @@ mod chat;
 mod contacts;
 mod dump;
 mod files;
+mod inbox;
 mod ldap;
 mod mail;
 mod migrate;

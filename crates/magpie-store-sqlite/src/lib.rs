@@ -22,6 +22,7 @@ mod chat;
 mod contacts;
 pub mod dump;
 mod files;
+mod inbox;
 mod ldap;
 mod mail;
 mod migrate;

@@ -47,6 +47,7 @@ pub mod delivery;
 pub mod digest;
 pub mod files;
 mod fixtures;
+pub mod inbox;
 pub mod keep;
 pub mod ldap;
 pub mod log;
@@ -169,6 +170,8 @@ macro_rules! __for_each_check {
             push::the_audience_is_who_could_be_told,
             push::the_outbox_sends_each_push_once,
             digest::digests_wait_are_claimed_once_and_end,
+            inbox::items_are_kept_once_read_and_removed,
+            inbox::pruning_keeps_the_newest,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -724,6 +724,112 @@ pub struct SavedPage {
     pub more: bool,
 }
 
+/// What a notification centre item tells of (§5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// The caller (or `@all`) was mentioned.
+    Mention,
+    /// A message replied to one of the caller's (a quote, or a thread reply to its root).
+    Reply,
+    /// Someone reacted to one of the caller's messages.
+    Reaction,
+    /// Someone asks to become the caller's contact.
+    FriendRequest,
+    /// Someone applied for an account of a domain the caller administers.
+    Application,
+    /// A group's announcement was set (with `conversation`), or an administrator's to the
+    /// whole domain (without).
+    Announcement,
+}
+
+/// One item of the caller's notification centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub at_ms: i64,
+    pub read: bool,
+    /// Who did it, `name@domain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Their display name then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// A group's or channel's name then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_name: Option<String>,
+    /// The conversation is a direct chat.
+    #[serde(default)]
+    pub direct: bool,
+    /// The message: the new one for a mention or reply, the caller's own for a reaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+    /// One line: the message's start, the request's message, the announcement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// `GET /v1/notifications`: the newest page, or the page below `before` (the `id` of the last
+/// item of the page before).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationsQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// The page size; clamped to 1 – 100 (50 if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Only unread items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_only: Option<bool>,
+}
+
+/// A page of the notification centre, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// Older items remain: ask again with `before` the last item's `id`.
+    pub more: bool,
+    /// Unread items in all: the badge.
+    pub unread: u32,
+}
+
+/// `POST /v1/notifications/read`: the items named (1 – 500), or every one up to `up_to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReadNotificationsRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<i64>,
+}
+
+/// Unread items left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationsUnread {
+    pub unread: u32,
+}
+
+/// `POST /v1/admin/announcements`: an announcement to every enabled account of `domain` (the
+/// caller's if absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AnnounceRequest {
+    /// 1 – 2000 characters.
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
+/// How many accounts an announcement reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Announced {
+    pub notified: u32,
+}
+
 /// `GET /v1/sync`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -883,6 +989,22 @@ pub enum AccountEvent {
     /// The caller's notification preferences changed (on another device): read them again
     /// (`GET /v1/me/notifications`).
     NotifyPrefsChanged,
+    /// A new item in the caller's notification centre.
+    NotificationAdded {
+        notification: Notification,
+    },
+    /// Items were read (on any of the caller's devices): those in `ids`, or every one up to
+    /// `up_to`.
+    NotificationsRead {
+        #[serde(default)]
+        ids: Vec<i64>,
+        #[serde(default)]
+        up_to: Option<i64>,
+    },
+    /// Items went (the message they showed was recalled).
+    NotificationsRemoved {
+        ids: Vec<i64>,
+    },
     /// An event this client version does not know.
     #[serde(other)]
     Unknown,

@@ -166,6 +166,10 @@ requests! {
     GetPresence(PresenceQuery) = "get_presence",
     /// Answered with [`StickerPackList`].
     ListStickers(Empty) = "list_stickers",
+    /// Answered with [`NotificationPage`].
+    ListNotifications(NotificationsQuery) = "list_notifications",
+    /// Answered with [`NotificationsUnread`].
+    ReadNotifications(ReadNotificationsRequest) = "read_notifications",
     /// Answered with [`SavedItem`].
     SaveMessage(SaveRequest) = "save_message",
     /// Answered with [`SavedPage`].

@@ -272,6 +272,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // nothing committed from now on escapes it.
     core.start_push(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     core.start_digests(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
+    core.start_inbox(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)

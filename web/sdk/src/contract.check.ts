@@ -15,7 +15,8 @@ import type {
   AccountEvent, Ack, ChatClient, Conversation, ConversationKind, Entry, ErrorCode, FileInfo, FriendRequests,
   LoginResponse, Me, Member, PendingFriendRequest, Pin as PinnedMessage, Presence, PresenceStatus, Profile, Reaction, Receipts, Role,
   SavedItem, SavedPage, ScheduledChange, ScheduledFailure, ScheduledMessage, Session, SharedPage, LinkPreview,
-  NotificationPrefs, NotifyLevel, QuietHours, PushConfig, PushFailureInfo, PushTargetInfo, PushTargetRequest, WebPushKeys,
+  NotificationPrefs, NotifyLevel, QuietHours, Notification, NotificationKind, NotificationPage, NotificationsUnread,
+  AnnouncementRequest, AnnouncementSent, PushConfig, PushFailureInfo, PushTargetInfo, PushTargetRequest, WebPushKeys,
   SearchMessagesPage, SearchResult, Snippet, PersonMatch, GroupMatch, SearchMatch, FileType, StickerPack, Thread, ThreadPage, ThreadSummary,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange,
@@ -26,7 +27,7 @@ import type { components, operations } from "./openapi.gen.ts";
 import type { RestClient } from "./rest.ts";
 import type {
   CreateConversationRequest, EmailCodeRequest, EntryPage, FileLink, GroupChange, Hello, HistoryQuery, MailLanguage,
-  PasswordResetCodeRequest, PasswordResetRequest, ProfileChange, RegisterRequest, RevokeReason,
+  PasswordResetCodeRequest, PasswordResetRequest, ProfileChange, RegisterRequest, RevokeReason, NotificationsQuery, ReadNotificationsRequest,
   ScheduleRequest, SearchFilesQuery, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
 } from "./wire.ts";
@@ -189,6 +190,17 @@ export type Checks = [
   Holds<Wire<S["AccountEvent"]> extends AccountEvent["event"] ? true : false>,
   Holds<Subset<AccountEventKindsTheSdkActsOn, S["AccountEvent"]["kind"]>>,
 
+  // ---- The notification centre ------------------------------------------------------------
+  Holds<Equals<NotificationKind, S["NotificationKind"]>>,
+  Agree<Differ<Notification, Wire<S["Notification"]>>>,
+  Agree<Differ<Omit<NotificationPage, "items">, Wire<Omit<S["NotificationPage"], "items">>>>,
+  Agree<Differ<NotificationsUnread, Wire<S["NotificationsUnread"]>>>,
+  Agree<Differ<AnnouncementRequest, Wire<S["AnnounceRequest"]>>>,
+  Agree<Differ<AnnouncementSent, Wire<S["Announced"]>>>,
+  // The SDK sends one of the two fields of a read.
+  Holds<ReadNotificationsRequest extends Wire<S["ReadNotificationsRequest"]> ? true : false>,
+  Agree<Differ<NotificationsQuery, Wire<NonNullable<operations["list_notifications"]["parameters"]["query"]>>>>,
+
   // ---- Contacts and presence (§9) ---------------------------------------------------------
   Agree<Differ<WirePendingRequest, Wire<S["PendingRequest"]>>>,
   // PendingFriendRequest adds `account`: the other side of the request.
@@ -263,13 +275,13 @@ export type Checks = [
  * Notification, NotificationPage, NotificationsUnread, AnnouncementRequest, AnnouncementSent,
  * NotificationsQuery, ReadNotificationsRequest, and the kinds `notification_added`,
  * `notifications_read` and `notifications_removed` in AccountEventKindsTheSdkActsOn. */
-type RestAwaitingTheDocument = "announce";
+type RestAwaitingTheDocument = never;
 
 /** The account event kinds that Replica.applyAccountEvent and MagpieClient act on by name. */
 type AccountEventKindsTheSdkActsOn =
   | "conversation_joined" | "conversation_left" | "read" | "peer_read" | "peer_delivered" | "settings_changed"
   | "hidden" | "friend_request" | "saved_changed" | "saved_removed" | "thread_changed" | "scheduled_changed"
-  | "scheduled_removed" | "scheduled_sent" | "notify_prefs_changed";
+  | "scheduled_removed" | "scheduled_sent" | "notify_prefs_changed" | "notification_added" | "notifications_read" | "notifications_removed";
 /** The events that MagpieClient.onEvent and Socket act on by name. */
 type EventsTheSdkActsOn = "entry" | "account" | "typing" | "presence" | "profile_updated" | "session_revoked" | "directory_changed";
 
@@ -352,6 +364,7 @@ interface RestAnswers {
   signupInfo: "signup_info"; requestEmailCode: "email_code"; requestPasswordReset: "password_reset_code";
   resetPassword: "password_reset";
   addPushTarget: "add_push_target"; removePushTarget: "remove_push_target"; pushFailures: "admin_push_failures";
+  announce: "announce";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with

@@ -233,6 +233,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/announcements`: an administrator's announcement, an item in the
+         *     notification centre of every enabled account of the domain (the caller's if none is named).
+         */
+        post: operations["announce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/departments/{id}": {
         parameters: {
             query?: never;
@@ -1466,6 +1486,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/notifications`: the caller's notification centre, newest first, with the unread
+         *     count.
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/notifications/read`: marks items read (those named, or every one up to `up_to`);
+         *     the caller's devices hear `notifications_read`. Answers the unread count left.
+         */
+        post: operations["read_notifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/org/departments": {
         parameters: {
             query?: never;
@@ -1966,6 +2026,20 @@ export interface components {
             kind: "notify_prefs_changed";
         } | {
             /** @enum {string} */
+            kind: "notification_added";
+            notification: components["schemas"]["Notification"];
+        } | {
+            ids?: number[];
+            /** @enum {string} */
+            kind: "notifications_read";
+            /** Format: int64 */
+            up_to?: number | null;
+        } | {
+            ids: number[];
+            /** @enum {string} */
+            kind: "notifications_removed";
+        } | {
+            /** @enum {string} */
             kind: "unknown";
         };
         /** @description One event of the caller's account log. */
@@ -2008,6 +2082,20 @@ export interface components {
         /** @description `GET /v1/admin/accounts`. */
         AdminAccountList: {
             accounts: components["schemas"]["AdminAccount"][];
+        };
+        /**
+         * @description `POST /v1/admin/announcements`: an announcement to every enabled account of `domain` (the
+         *     caller's if absent).
+         */
+        AnnounceRequest: {
+            domain?: string | null;
+            /** @description 1 – 2000 characters. */
+            text: string;
+        };
+        /** @description How many accounts an announcement reached. */
+        Announced: {
+            /** Format: int32 */
+            notified: number;
         };
         /** @description An account waiting for approval. */
         ApplicationInfo: {
@@ -2850,6 +2938,49 @@ export interface components {
          * @enum {string}
          */
         NameMatch: "name" | "login" | "pinyin" | "initials" | "email" | "phone";
+        /** @description One item of the caller's notification centre. */
+        Notification: {
+            /** @description Who did it, `name@domain`. */
+            actor?: string | null;
+            /** @description Their display name then. */
+            actor_name?: string | null;
+            /** Format: int64 */
+            at_ms: number;
+            /** Format: int64 */
+            conversation?: number | null;
+            /** @description A group's or channel's name then. */
+            conversation_name?: string | null;
+            /** @description The conversation is a direct chat. */
+            direct?: boolean;
+            emoji?: string | null;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["NotificationKind"];
+            read: boolean;
+            /**
+             * Format: int64
+             * @description The message: the new one for a mention or reply, the caller's own for a reaction.
+             */
+            seq?: number | null;
+            /** @description One line: the message's start, the request's message, the announcement. */
+            text?: string | null;
+        };
+        /**
+         * @description What a notification centre item tells of (§5.4).
+         * @enum {string}
+         */
+        NotificationKind: "mention" | "reply" | "reaction" | "friend_request" | "application" | "announcement";
+        /** @description A page of the notification centre, newest first. */
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            /** @description Older items remain: ask again with `before` the last item's `id`. */
+            more: boolean;
+            /**
+             * Format: int32
+             * @description Unread items in all: the badge.
+             */
+            unread: number;
+        };
         /**
          * @description `GET` and `PUT /v1/me/notifications`: the account's notification preferences, the same on
          *     all its devices. A `PUT` sets them whole: a field left out takes its default.
@@ -2891,6 +3022,11 @@ export interface components {
              * @default UTC
              */
             time_zone: string;
+        };
+        /** @description Unread items left. */
+        NotificationsUnread: {
+            /** Format: int32 */
+            unread: number;
         };
         /**
          * @description How much an account (or one of its conversations) wants to be told.
@@ -3127,6 +3263,12 @@ export interface components {
         Reaction: {
             accounts: string[];
             emoji: string;
+        };
+        /** @description `POST /v1/notifications/read`: the items named (1 – 500), or every one up to `up_to`. */
+        ReadNotificationsRequest: {
+            ids?: number[] | null;
+            /** Format: int64 */
+            up_to?: number | null;
         };
         /**
          * @description `GET /v1/conversations/{id}/messages/{seq}/receipts`: who of the members present at
@@ -4261,6 +4403,55 @@ export interface operations {
                 };
                 content?: never;
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    announce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnounceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announced"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a domain the caller administers */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7895,6 +8086,80 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                before?: number;
+                /** @description The page size; clamped to 1 – 100 (50 if absent). */
+                limit?: number;
+                /** @description Only unread items. */
+                unread_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadNotificationsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsUnread"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ mod examples;
 mod files;
 mod groups;
 mod hardening;
+mod inbox;
 mod keep;
 mod ldap;
 mod lifecycle;

@@ -78,6 +78,13 @@ async fn an_applicant_waits_for_its_domains_administrators() {
     let applied = anon.apply(&request("carol@localhost", None)).await.unwrap();
     assert_eq!(applied.account, "carol@localhost");
     anon.apply(&request("dave@localhost", None)).await.unwrap();
+    // The domain's administrators find the applications in their notification centre.
+    let told = admin.client.notifications(&Default::default()).await.unwrap().items;
+    let told: Vec<_> = told.iter().map(|n| (n.kind, n.actor.as_deref())).collect();
+    let application = magpie_client::wire::NotificationKind::Application;
+    assert_eq!(told, [(application, Some("dave@localhost")), (application, Some("carol@localhost"))]);
+    let elsewhere = chief.client.notifications(&Default::default()).await.unwrap();
+    assert!(elsewhere.items.is_empty(), "another domain's administrator is not told");
     // Before a decision: no login, told why; not in the directory.
     let err = anon.login("carol@localhost", PASSWORD).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::ApprovalPending));
