@@ -119,6 +119,9 @@ pub struct Notification {
     /// The message: the new one for a mention or reply, the account's own for a reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<Seq>,
+    /// The root of the thread the message is a reply in: where a client opens it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Seq>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// One line: the message's start, the request's message, the announcement.
@@ -153,6 +156,7 @@ pub struct NewNotifications {
     pub conversation_name: Option<String>,
     pub direct: bool,
     pub seq: Option<Seq>,
+    pub thread: Option<Seq>,
     pub emoji: Option<String>,
     pub text: Option<String>,
     pub at_ms: i64,
@@ -172,6 +176,7 @@ impl NewNotifications {
             conversation_name: self.conversation_name.clone(),
             direct: self.direct,
             seq: self.seq,
+            thread: self.thread,
             emoji: self.emoji.clone(),
             text: self.text.clone(),
         }
@@ -272,6 +277,7 @@ impl Inbox {
             conversation_name: None,
             direct: false,
             seq: None,
+            thread: None,
             emoji: None,
             text: Some(text.to_owned()),
             at_ms: now,
@@ -296,6 +302,7 @@ impl Inbox {
             conversation_name: None,
             direct: false,
             seq: None,
+            thread: None,
             emoji: None,
             text: None,
             at_ms: self.deps.clock.now_ms(),
@@ -387,6 +394,7 @@ impl Inbox {
             .about(entry, Recipients::Accounts(vec![message.sender]), NotificationKind::Reaction, key, target, text)
             .await?;
         new.emoji = Some(emoji.to_owned());
+        new.thread = message.thread;
         self.store.add_notifications(new).await?;
         Ok(())
     }
@@ -429,6 +437,7 @@ impl Inbox {
             conversation_name: if direct { None } else { conversation.and_then(|c| c.info.name) },
             direct,
             seq: Some(seq),
+            thread: entry.thread,
             emoji: None,
             text,
             at_ms: entry.at_ms,
@@ -452,6 +461,7 @@ impl Inbox {
             conversation_name: None,
             direct: false,
             seq: None,
+            thread: None,
             emoji: None,
             text: message.as_deref().map(|m| crate::push::one_line(m, TEXT_CHARS_MAX)),
             at_ms: logged.at_ms,

@@ -634,6 +634,7 @@ pub fn notification(n: &magpie_core::inbox::Notification) -> wire::Notification 
         conversation_name: n.conversation_name.clone(),
         direct: n.direct,
         seq: n.seq.map(|s| s.0),
+        thread: n.thread.map(|s| s.0),
         emoji: n.emoji.clone(),
         text: n.text.clone(),
     }

@@ -15,7 +15,7 @@ use crate::chat::log_events;
 use crate::{PgResult, PgStore, StoreResult, Tx, corrupt, read_tx, write_tx};
 
 const COLUMNS: &str = "n.id, n.kind, n.at_ms, n.read_at_ms, aa.name, ad.name, n.actor_name, n.conversation_id, \
-     n.conversation_name, n.direct, n.seq, n.emoji, n.text";
+     n.conversation_name, n.direct, n.seq, n.emoji, n.text, n.thread";
 const FROM: &str = "FROM notifications n LEFT JOIN accounts aa ON aa.id = n.actor_id \
      LEFT JOIN domains ad ON ad.id = aa.domain_id";
 /// Items the account may see: none of a conversation it is no longer a member of.
@@ -40,6 +40,7 @@ fn from_row(row: &Row) -> PgResult<Notification> {
         seq: row.try_get::<_, Option<i64>>(10)?.map(Seq),
         emoji: row.try_get(11)?,
         text: row.try_get(12)?,
+        thread: row.try_get::<_, Option<i64>>(13)?.map(Seq),
     })
 }
 
@@ -83,8 +84,8 @@ async fn add(tx: &mut Tx<'_>, new: &NewNotifications) -> PgResult<Vec<(AccountId
     let insert = c
         .prepare_cached(
             "INSERT INTO notifications (account_id, kind, key, actor_id, actor_name, conversation_id, \
-             conversation_name, direct, seq, emoji, text, at_ms) \
-             SELECT a, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM unnest($1::bigint[]) AS a \
+             conversation_name, direct, seq, emoji, text, at_ms, thread) \
+             SELECT a, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM unnest($1::bigint[]) AS a \
              ON CONFLICT (account_id, key) DO NOTHING RETURNING account_id, id",
         )
         .await?;
@@ -105,6 +106,7 @@ async fn add(tx: &mut Tx<'_>, new: &NewNotifications) -> PgResult<Vec<(AccountId
                 &new.emoji,
                 &new.text,
                 &new.at_ms,
+                &new.thread.map(|t| t.0),
             ],
         )
         .await?;

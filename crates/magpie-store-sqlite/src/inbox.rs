@@ -14,7 +14,7 @@ use crate::chat::{corrupt, log_events};
 use crate::{SqliteStore, StoreResult, Tx};
 
 const COLUMNS: &str = "n.id, n.kind, n.at_ms, n.read_at_ms, aa.name, ad.name, n.actor_name, n.conversation_id, \
-     n.conversation_name, n.direct, n.seq, n.emoji, n.text";
+     n.conversation_name, n.direct, n.seq, n.emoji, n.text, n.thread";
 const FROM: &str = "FROM notifications n LEFT JOIN accounts aa ON aa.id = n.actor_id \
      LEFT JOIN domains ad ON ad.id = aa.domain_id";
 /// Items the account may see: none of a conversation it is no longer a member of.
@@ -39,6 +39,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Notification> {
         seq: row.get::<_, Option<i64>>(10)?.map(Seq),
         emoji: row.get(11)?,
         text: row.get(12)?,
+        thread: row.get::<_, Option<i64>>(13)?.map(Seq),
     })
 }
 
@@ -77,7 +78,7 @@ fn add(tx: &Tx<'_>, new: &NewNotifications) -> rusqlite::Result<Vec<(AccountId, 
     let accounts = recipients(tx, new)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO notifications (account_id, kind, key, actor_id, actor_name, conversation_id, conversation_name, \
-         direct, seq, emoji, text, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         direct, seq, emoji, text, at_ms, thread) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
          ON CONFLICT (account_id, key) DO NOTHING",
     )?;
     let mut added = Vec::new();
@@ -95,6 +96,7 @@ fn add(tx: &Tx<'_>, new: &NewNotifications) -> rusqlite::Result<Vec<(AccountId, 
             new.emoji,
             new.text,
             new.at_ms,
+            new.thread.map(|t| t.0),
         ])?;
         if inserted == 1 {
             added.push((account, new.item(tx.last_insert_rowid())));

@@ -21,6 +21,7 @@ fn about(to: Recipients, kind: NotificationKind, key: &str, actor: &Account, gro
         conversation_name: group.map(|_| "Design".to_owned()),
         direct: false,
         seq: group.map(|_| Seq(1)),
+        thread: None,
         emoji: None,
         text: Some("hello @bob".to_owned()),
         at_ms: T0,

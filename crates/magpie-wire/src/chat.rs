@@ -767,6 +767,9 @@ pub struct Notification {
     /// The message: the new one for a mention or reply, the caller's own for a reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
+    /// The root of the thread the message is a reply in: open the thread there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// One line: the message's start, the request's message, the announcement.

@@ -52,7 +52,7 @@ function everyKind(): Notification[] {
   return [
     { id: 1, kind: "mention", at_ms: at, read: false, ...bob, conversation: 42, conversation_name: "Design", seq: 17, text: "@Me the mockups?" },
     { id: 2, kind: "mention", at_ms: at, read: true, ...bob, conversation: 7, direct: true, seq: 3, text: "@Me lunch?" },
-    { id: 3, kind: "reply", at_ms: at, read: false, ...bob, conversation: 42, conversation_name: "Design", seq: 20, text: "Agreed" },
+    { id: 3, kind: "reply", at_ms: at, read: false, ...bob, conversation: 42, conversation_name: "Design", seq: 20, thread: 16, text: "Agreed" },
     { id: 4, kind: "reaction", at_ms: at, read: false, ...bob, conversation: 42, conversation_name: "Design", seq: 18, emoji: "👍", text: "Friday works" },
     { id: 5, kind: "friend_request", at_ms: at, read: false, actor: "carol@x", actor_name: "Carol", text: "We met at the fair" },
     { id: 6, kind: "application", at_ms: at, read: false, actor: "dave@x", actor_name: "Dave" },
@@ -175,6 +175,7 @@ describe("the panel", () => {
       history.replaceState(null, "", "/");
       return path;
     };
+    expect(await open(5)).toBe("/c/42/thread/16"); // A reply in a thread: the thread.
     expect(await open(4)).toBe("/c/42/m/18"); // The reaction: my message.
     expect(await open(3)).toBe("/contacts");
     expect(await open(2)).toBe("/admin/applications");

@@ -144,7 +144,9 @@ export type NotificationKind = "mention" | "reply" | "reaction" | "friend_reques
  * own message that was reacted to; `emoji` (reaction); `text`: a one-line preview. */
 export interface Notification {
   id: number; kind: NotificationKind; at_ms: number; read: boolean; actor?: string; actor_name?: string;
-  conversation?: number; conversation_name?: string; direct?: boolean; seq?: number; emoji?: string; text?: string;
+  conversation?: number; conversation_name?: string; direct?: boolean; seq?: number;
+  /** The root of the thread the message is a reply in: open the thread there. */
+  thread?: number; emoji?: string; text?: string;
 }
 /** A page of notifications, newest first; `more` while older ones remain; `unread`: how many of
  * all the account's notifications are unread (the badge), whatever the page holds. */

@@ -2964,6 +2964,11 @@ export interface components {
             seq?: number | null;
             /** @description One line: the message's start, the request's message, the announcement. */
             text?: string | null;
+            /**
+             * Format: int64
+             * @description The root of the thread the message is a reply in: open the thread there.
+             */
+            thread?: number | null;
         };
         /**
          * @description What a notification centre item tells of (§5.4).

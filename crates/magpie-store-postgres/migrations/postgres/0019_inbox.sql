@@ -11,6 +11,8 @@ CREATE TABLE notifications (
     conversation_name TEXT,
     direct            BOOLEAN NOT NULL DEFAULT FALSE,
     seq               BIGINT,
+    -- The root of the thread the message is a reply in.
+    thread            BIGINT,
     emoji             TEXT,
     text              TEXT,
     at_ms             BIGINT NOT NULL,

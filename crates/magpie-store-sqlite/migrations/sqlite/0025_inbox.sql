@@ -11,6 +11,8 @@ CREATE TABLE notifications (
     conversation_name TEXT,
     direct            INTEGER NOT NULL DEFAULT 0 CHECK (direct IN (0, 1)),
     seq               INTEGER,
+    -- The root of the thread the message is a reply in.
+    thread            INTEGER,
     emoji             TEXT,
     text              TEXT,
     at_ms             INTEGER NOT NULL,

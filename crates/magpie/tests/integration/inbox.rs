@@ -62,6 +62,11 @@ async fn what_concerns_a_person_is_kept_for_it_and_read_on_every_device() {
         SendRequest { reply_to: Some(bobs), mentions: vec!["bob@localhost".into()], ..message("c2", "@bob and?") };
     carol.client.send_message(team.id, &both).await.unwrap();
     assert_eq!(next_item(&mut bob_live).await.kind, NotificationKind::Mention, "one item for the message");
+    // A reply in the thread of Bob's message: the item names the thread to open.
+    let in_thread = SendRequest { thread: Some(bobs), ..message("c3", "details in here") };
+    let in_thread = carol.client.send_message(team.id, &in_thread).await.unwrap().seq;
+    let threaded = next_item(&mut bob_live).await;
+    assert_eq!((threaded.kind, threaded.seq, threaded.thread), (NotificationKind::Reply, Some(in_thread), Some(bobs)));
 
     // Alice reacts to Bob's message; taking it back and reacting again adds nothing new.
     alice.client.react(team.id, bobs, "👍", true, None).await.unwrap();
@@ -93,8 +98,8 @@ async fn what_concerns_a_person_is_kept_for_it_and_read_on_every_device() {
     let page = bob.client.notifications(&all()).await.unwrap();
     let kinds: Vec<_> = page.items.iter().map(|n| n.kind).collect();
     use NotificationKind::*;
-    assert_eq!(kinds, [FriendRequest, Announcement, Reaction, Mention, Reply, Mention]);
-    assert_eq!((page.unread, page.more), (6, false));
+    assert_eq!(kinds, [FriendRequest, Announcement, Reaction, Reply, Mention, Reply, Mention]);
+    assert_eq!((page.unread, page.more), (7, false));
     let below = NotificationsQuery { before: Some(page.items[1].id), limit: Some(2), ..all() };
     let older = bob.client.notifications(&below).await.unwrap();
     assert_eq!((older.items.len(), older.more), (2, true));
@@ -103,7 +108,7 @@ async fn what_concerns_a_person_is_kept_for_it_and_read_on_every_device() {
     // Read on the phone (over its socket): the laptop hears which.
     let unread = phone_live.read_notifications(ReadNotificationsRequest { ids: Some(vec![mention.id]), up_to: None });
     let unread = unread.await.unwrap();
-    assert_eq!(unread.unread, 5);
+    assert_eq!(unread.unread, 6);
     loop {
         match next_account_event(&mut bob_live).await.event {
             AccountEvent::NotificationsRead { ids, up_to } => {
@@ -130,7 +135,7 @@ async fn what_concerns_a_person_is_kept_for_it_and_read_on_every_device() {
     let left = bob.client.read_notifications(&ReadNotificationsRequest { ids: None, up_to: Some(newest) }).await;
     assert_eq!(left.unwrap().unread, 0);
     let page = bob.client.notifications(&all()).await.unwrap();
-    assert_eq!((page.items.len(), page.unread), (5, 0));
+    assert_eq!((page.items.len(), page.unread), (6, 0));
     assert!(page.items.iter().all(|n| n.read));
 
     // Bob leaves the group: its items are not listed any more; Dave's request stays.

@@ -30,6 +30,8 @@ export function targetOf(n: Notification, isAdmin: boolean): Route | "expand" | 
     case "reply":
     case "reaction":
       if (n.conversation === undefined) return null;
+      // A reply in a thread opens the thread (the chat may not show it).
+      if (n.thread !== undefined) return { page: "chats", conversation: n.conversation, thread: n.thread };
       return n.seq !== undefined ? { page: "chats", conversation: n.conversation, seq: n.seq } : { page: "chats", conversation: n.conversation };
     case "friend_request":
       return { page: "contacts" };
