@@ -1300,4 +1300,7 @@ pub trait InboxStore: Send + Sync + 'static {
     /// Removes items older than `before_ms`, and each account's beyond its newest
     /// `keep_per_account`; how many went. Logs nothing: clients keep what they listed.
     async fn prune_notifications(&self, keep_per_account: usize, before_ms: i64) -> StoreResult<u64>;
+    /// Each account's badge at `now_ms`: how many of its conversations have messages it has
+    /// not read (or are marked unread), those muted then aside. Accounts with none are left out.
+    async fn badges(&self, accounts: Vec<AccountId>, now_ms: i64) -> StoreResult<Vec<(AccountId, u32)>>;
 }

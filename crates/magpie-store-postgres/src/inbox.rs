@@ -12,7 +12,7 @@ use magpie_core::ports::InboxStore;
 use tokio_postgres::Row;
 
 use crate::chat::log_events;
-use crate::{PgResult, PgStore, StoreResult, Tx, corrupt, read_tx, write_tx};
+use crate::{PgResult, PgStore, StoreResult, Tx, corrupt, read, read_tx, write_tx};
 
 const COLUMNS: &str = "n.id, n.kind, n.at_ms, n.read_at_ms, aa.name, ad.name, n.actor_name, n.conversation_id, \
      n.conversation_name, n.direct, n.seq, n.emoji, n.text, n.thread";
@@ -244,6 +244,20 @@ impl InboxStore for PgStore {
                 )
                 .await?;
             old + over
+        })
+    }
+
+    async fn badges(&self, accounts: Vec<AccountId>, now_ms: i64) -> StoreResult<Vec<(AccountId, u32)>> {
+        let ids: Vec<i64> = accounts.iter().map(|a| a.0).collect();
+        let sql = "SELECT m.account_id, count(*) FROM members m JOIN conversations c ON c.id = m.conversation_id \
+                   WHERE m.account_id = ANY($1) AND m.left_seq IS NULL \
+                   AND (c.last_message_seq > m.read_seq OR m.marked_unread) \
+                   AND NOT (m.muted AND (m.unmute_at_ms IS NULL OR m.unmute_at_ms > $2)) GROUP BY m.account_id";
+        read!(self, |c| {
+            let rows = c.query(&c.prepare_cached(sql).await?, &[&ids, &now_ms]).await?;
+            rows.iter()
+                .map(|r| Ok((AccountId(r.try_get(0)?), u32::try_from(r.try_get::<_, i64>(1)?).unwrap_or(u32::MAX))))
+                .collect::<PgResult<Vec<_>>>()?
         })
     }
 }

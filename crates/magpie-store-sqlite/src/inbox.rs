@@ -203,6 +203,18 @@ fn prune(tx: &Tx<'_>, keep_per_account: usize, before_ms: i64) -> rusqlite::Resu
     Ok((old + over) as u64)
 }
 
+fn badges(conn: &Connection, accounts: &[AccountId], now_ms: i64) -> rusqlite::Result<Vec<(AccountId, u32)>> {
+    let ids = serde_json::to_string(&accounts.iter().map(|a| a.0).collect::<Vec<_>>()).unwrap_or_default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.account_id, count(*) FROM members m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.account_id IN (SELECT value FROM json_each(?1)) AND m.left_seq IS NULL \
+         AND (c.last_message_seq > m.read_seq OR m.marked_unread) \
+         AND NOT (m.muted AND (m.unmute_at_ms IS NULL OR m.unmute_at_ms > ?2)) GROUP BY m.account_id",
+    )?;
+    let rows = stmt.query_map(params![ids, now_ms], |r| Ok((AccountId(r.get(0)?), r.get(1)?)))?;
+    rows.collect()
+}
+
 #[async_trait]
 impl InboxStore for SqliteStore {
     async fn add_notifications(&self, new: NewNotifications) -> StoreResult<Vec<(AccountId, Notification)>> {
@@ -234,5 +246,9 @@ impl InboxStore for SqliteStore {
 
     async fn prune_notifications(&self, keep_per_account: usize, before_ms: i64) -> StoreResult<u64> {
         self.write(move |tx| prune(tx, keep_per_account, before_ms)).await
+    }
+
+    async fn badges(&self, accounts: Vec<AccountId>, now_ms: i64) -> StoreResult<Vec<(AccountId, u32)>> {
+        self.read(move |c| badges(c, &accounts, now_ms)).await
     }
 }

@@ -161,3 +161,35 @@ pub async fn pruning_keeps_the_newest<F: StoreFactory>(f: &F) {
         assert_eq!((times, unread), (vec![T0 + 4, T0 + 3, T0 + 2], 3));
     }
 }
+
+/// A badge counts the conversations with unread messages (or marked unread), muted ones aside
+/// while muted.
+pub async fn badges_count_unread_conversations<F: StoreFactory>(f: &F) {
+    use magpie_core::chat::MemberSettingsPatch;
+    let w = World::new(f).await;
+    let (a, b, c) = (w.account("ann").await, w.account("bob").await, w.account("cai").await);
+    let (a_session, c_session) = (w.session(&a).await, w.session(&c).await);
+    let group = w.group(&a, &[&b, &c]).await;
+    let (direct, _) = w.direct(&a, &b).await;
+    let badges = |accounts: Vec<magpie_core::model::AccountId>, now| w.stores.inbox.badges(accounts, now);
+    // The group's creation notice is no message: nothing unread yet.
+    assert_eq!(badges(vec![a.id, b.id], T0).await.unwrap(), []);
+    let said = w.send(group.id, &a, &a_session).await;
+    w.send(direct.id, &a, &a_session).await;
+    w.send(group.id, &c, &c_session).await;
+    let mut got = badges(vec![a.id, b.id, c.id], T0).await.unwrap();
+    got.sort();
+    assert_eq!(got, [(a.id, 1), (b.id, 2)], "per conversation, not per message; a sender has read its own");
+    // Read, muted (until a time), marked unread.
+    w.stores.log.mark(group.id, b.id, Some(said.seq), None, vec![], T0).await.unwrap();
+    assert_eq!(badges(vec![b.id], T0).await.unwrap(), [(b.id, 2)], "read up to ann's, not cai's");
+    let last = w.entries(group.id, &b).await.last().unwrap().seq;
+    w.stores.log.mark(group.id, b.id, Some(last), None, vec![], T0).await.unwrap();
+    let mute = MemberSettingsPatch { muted: Some(true), unmute_at_ms: Some(T0 + 60_000), ..Default::default() };
+    w.stores.log.update_member_settings(direct.id, b.id, mute, vec![], T0).await.unwrap();
+    assert_eq!(badges(vec![b.id], T0).await.unwrap(), [], "read, and muted");
+    assert_eq!(badges(vec![b.id], T0 + 60_000).await.unwrap(), [(b.id, 1)], "the mute ended");
+    let marked = MemberSettingsPatch { marked_unread: Some(true), ..Default::default() };
+    w.stores.log.update_member_settings(group.id, b.id, marked, vec![], T0).await.unwrap();
+    assert_eq!(badges(vec![b.id], T0 + 60_000).await.unwrap(), [(b.id, 2)]);
+}

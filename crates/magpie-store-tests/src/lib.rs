@@ -172,6 +172,7 @@ macro_rules! __for_each_check {
             digest::digests_wait_are_claimed_once_and_end,
             inbox::items_are_kept_once_read_and_removed,
             inbox::pruning_keeps_the_newest,
+            inbox::badges_count_unread_conversations,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,
