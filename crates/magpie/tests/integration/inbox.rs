@@ -8,7 +8,7 @@ use magpie_client::wire::{
     SendRequest,
 };
 
-use crate::harness::{TestServer, group, next_account_event};
+use crate::harness::{TestServer, group, next_account_event_any as next_account_event};
 
 /// The next item added to the connection's account.
 async fn next_item(live: &mut Connection) -> Notification {
