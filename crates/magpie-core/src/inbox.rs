@@ -163,6 +163,25 @@ pub struct NewNotifications {
 }
 
 impl NewNotifications {
+    /// Items of nothing but their actor (fill in the rest).
+    pub fn by(to: Recipients, kind: NotificationKind, key: String, actor: &Account, at_ms: i64) -> NewNotifications {
+        NewNotifications {
+            to,
+            kind,
+            key,
+            actor: Some((actor.id, actor.addr.clone())),
+            actor_name: Some(actor.profile.display_name.clone()),
+            conversation: None,
+            conversation_name: None,
+            direct: false,
+            seq: None,
+            thread: None,
+            emoji: None,
+            text: None,
+            at_ms,
+        }
+    }
+
     /// The item as `account` gets it, under `id`.
     pub fn item(&self, id: i64) -> Notification {
         Notification {
@@ -267,20 +286,11 @@ impl Inbox {
             return Err(Error::invalid("text", format!("must be 1 to {ANNOUNCEMENT_CHARS_MAX} characters")));
         }
         let now = self.deps.clock.now_ms();
+        let key = format!("announcement:{}:{now}", caller.account.id.0);
+        let to = Recipients::Domain(domain.id);
         let new = NewNotifications {
-            to: Recipients::Domain(domain.id),
-            kind: NotificationKind::Announcement,
-            key: format!("announcement:{}:{now}", caller.account.id.0),
-            actor: Some((caller.account.id, caller.account.addr.clone())),
-            actor_name: Some(caller.account.profile.display_name.clone()),
-            conversation: None,
-            conversation_name: None,
-            direct: false,
-            seq: None,
-            thread: None,
-            emoji: None,
             text: Some(text.to_owned()),
-            at_ms: now,
+            ..NewNotifications::by(to, NotificationKind::Announcement, key, &caller.account, now)
         };
         let added = self.store.add_notifications(new).await?;
         tracing::info!(target: "magpie::security", by = %caller.account.addr, domain = %domain.name,
@@ -292,21 +302,9 @@ impl Inbox {
     /// log, so written here; a failure is logged and leaves the application as it is (the
     /// administrators' list of applications shows it anyway).
     pub(crate) async fn note_application(&self, applicant: &Account) {
-        let new = NewNotifications {
-            to: Recipients::Admins(applicant.domain_id),
-            kind: NotificationKind::Application,
-            key: format!("application:{}", applicant.id.0),
-            actor: Some((applicant.id, applicant.addr.clone())),
-            actor_name: Some(applicant.profile.display_name.clone()),
-            conversation: None,
-            conversation_name: None,
-            direct: false,
-            seq: None,
-            thread: None,
-            emoji: None,
-            text: None,
-            at_ms: self.deps.clock.now_ms(),
-        };
+        let to = Recipients::Admins(applicant.domain_id);
+        let key = format!("application:{}", applicant.id.0);
+        let new = NewNotifications::by(to, NotificationKind::Application, key, applicant, self.deps.clock.now_ms());
         if let Err(e) = self.store.add_notifications(new).await {
             tracing::warn!(error = %e, account = %applicant.addr, "cannot tell the administrators of an application");
         }
@@ -451,20 +449,11 @@ impl Inbox {
         let Some(requester) = self.stores.accounts.account_by_addr(&addr.domain, &addr.name).await? else {
             return Ok(());
         };
+        let to = Recipients::Accounts(vec![logged.account]);
+        let key = format!("friend_request:{}", logged.seq.0);
         let new = NewNotifications {
-            to: Recipients::Accounts(vec![logged.account]),
-            kind: NotificationKind::FriendRequest,
-            key: format!("friend_request:{}", logged.seq.0),
-            actor: Some((requester.id, requester.addr.clone())),
-            actor_name: Some(requester.profile.display_name.clone()),
-            conversation: None,
-            conversation_name: None,
-            direct: false,
-            seq: None,
-            thread: None,
-            emoji: None,
             text: message.as_deref().map(|m| crate::push::one_line(m, TEXT_CHARS_MAX)),
-            at_ms: logged.at_ms,
+            ..NewNotifications::by(to, NotificationKind::FriendRequest, key, &requester, logged.at_ms)
         };
         self.store.add_notifications(new).await?;
         Ok(())
