@@ -1217,49 +1217,6 @@ pub trait LiveConnections: Send + Sync + 'static {
     fn directory_changed(&self, domain: DomainId);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn wake(n: u128) -> Wake {
-        Wake::Log { from: None, to: LogCursor(n), items: Arc::from([]) }
-    }
-
-    fn to(received: Received) -> Option<u128> {
-        match received {
-            Received::Wake(wake) => match *wake {
-                Wake::Log { to, .. } => Some(to.0),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// A receiver with losses hears `Missed` once for the losses since it last looked (none
-    /// from before it was made), between the wakes, and still hears the bus close.
-    #[tokio::test]
-    async fn a_receiver_hears_of_losses_after_it_was_made() {
-        let wakes = tokio::sync::broadcast::channel(8).0;
-        let losses = tokio::sync::watch::Sender::new(0_u64);
-        losses.send_modify(|n| *n += 1);
-        let mut receiver = BusReceiver::with_losses(wakes.subscribe(), losses.subscribe());
-        let _ = wakes.send(Arc::new(wake(1)));
-        assert_eq!(to(receiver.recv().await), Some(1), "a loss from before it was made is not news");
-
-        losses.send_modify(|n| *n += 1);
-        losses.send_modify(|n| *n += 1);
-        assert!(matches!(receiver.recv().await, Received::Missed));
-        let _ = wakes.send(Arc::new(wake(2)));
-        assert_eq!(to(receiver.recv().await), Some(2), "two losses in a row are one piece of news");
-
-        drop(losses);
-        let _ = wakes.send(Arc::new(wake(3)));
-        assert_eq!(to(receiver.recv().await), Some(3));
-        drop(wakes);
-        assert!(matches!(receiver.recv().await, Received::Closed));
-    }
-}
-
 /// The notification centre's items (see [`crate::inbox`]).
 #[async_trait]
 pub trait InboxStore: Send + Sync + 'static {
@@ -1303,4 +1260,47 @@ pub trait InboxStore: Send + Sync + 'static {
     /// Each account's badge at `now_ms`: how many of its conversations have messages it has
     /// not read (or are marked unread), those muted then aside. Accounts with none are left out.
     async fn badges(&self, accounts: Vec<AccountId>, now_ms: i64) -> StoreResult<Vec<(AccountId, u32)>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wake(n: u128) -> Wake {
+        Wake::Log { from: None, to: LogCursor(n), items: Arc::from([]) }
+    }
+
+    fn to(received: Received) -> Option<u128> {
+        match received {
+            Received::Wake(wake) => match *wake {
+                Wake::Log { to, .. } => Some(to.0),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A receiver with losses hears `Missed` once for the losses since it last looked (none
+    /// from before it was made), between the wakes, and still hears the bus close.
+    #[tokio::test]
+    async fn a_receiver_hears_of_losses_after_it_was_made() {
+        let wakes = tokio::sync::broadcast::channel(8).0;
+        let losses = tokio::sync::watch::Sender::new(0_u64);
+        losses.send_modify(|n| *n += 1);
+        let mut receiver = BusReceiver::with_losses(wakes.subscribe(), losses.subscribe());
+        let _ = wakes.send(Arc::new(wake(1)));
+        assert_eq!(to(receiver.recv().await), Some(1), "a loss from before it was made is not news");
+
+        losses.send_modify(|n| *n += 1);
+        losses.send_modify(|n| *n += 1);
+        assert!(matches!(receiver.recv().await, Received::Missed));
+        let _ = wakes.send(Arc::new(wake(2)));
+        assert_eq!(to(receiver.recv().await), Some(2), "two losses in a row are one piece of news");
+
+        drop(losses);
+        let _ = wakes.send(Arc::new(wake(3)));
+        assert_eq!(to(receiver.recv().await), Some(3));
+        drop(wakes);
+        assert!(matches!(receiver.recv().await, Received::Closed));
+    }
 }
