@@ -32,6 +32,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0022_push", include_str!("../migrations/sqlite/0022_push.sql")),
     ("0023_member_notify", include_str!("../migrations/sqlite/0023_member_notify.sql")),
     ("0024_digest", include_str!("../migrations/sqlite/0024_digest.sql")),
+    ("0025_push_jobs", include_str!("../migrations/sqlite/0025_push_jobs.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
