@@ -56,6 +56,7 @@ pub const TABLES: &[&str] = &[
     "notify_prefs",
     "push_targets",
     "push_outbox",
+    "push_jobs",
     "push_failures",
     "digest_items",
     "notifications",

@@ -763,7 +763,7 @@ pub trait NotifyStore: Send + Sync + 'static {
     async fn finish_digest(&self, account: AccountId, items: &[(ConversationId, Seq)]) -> StoreResult<()>;
 }
 
-/// Push targets and the push outbox (see [`crate::push`]).
+/// Push targets, push jobs and the push outbox (see [`crate::push`]).
 #[async_trait]
 pub trait PushStore: Send + Sync + 'static {
     /// Keeps a target: a new one, or the one with the same [`PushAddress::key`] moved to this
@@ -790,26 +790,52 @@ pub trait PushStore: Send + Sync + 'static {
         sender: AccountId,
         now_ms: i64,
     ) -> StoreResult<Vec<crate::push::Audience>>;
-    /// Writes pushes into the outbox, due at once, skipping any already there for the same
-    /// target and message (sent or not); how many it wrote. `None` (nothing written) when
-    /// `outbox_len_max` pushes already wait.
-    async fn enqueue_pushes(
+    /// Writes one message's push jobs (each one notice and the targets it goes to) in one
+    /// write, due at once; how many pushes they hold. The first job of a message stands for all
+    /// of them: when the message already has one (it was handled before, here or on another
+    /// node), nothing is written and the answer is `Some(0)`, even if its members' settings
+    /// changed in between and the notices came out otherwise. `None` (nothing written) when
+    /// `outbox_len_max` pushes already wait: the targets of jobs not done and the outbox's rows
+    /// not done.
+    async fn enqueue_push_jobs(
         &self,
-        pushes: &[crate::push::NewPush],
+        jobs: &[crate::push::NewPushJob],
         now_ms: i64,
         outbox_len_max: usize,
     ) -> StoreResult<Option<u64>>;
-    /// Claims up to `limit` pushes due at `now_ms` that no node holds, oldest first, each held
-    /// until `now_ms + lease_ms`, with its target and where the account has read up to now.
+    /// Claims push jobs due at `now_ms` that no node holds, oldest first, each held until
+    /// `now_ms + lease_ms`: at most `jobs_max`, and after the first only while their targets come
+    /// to at most `targets_max` in all.
+    async fn claim_push_jobs(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        jobs_max: usize,
+        targets_max: usize,
+    ) -> StoreResult<Vec<crate::push::PushJob>>;
+    /// The targets of a claimed job that are still kept, in one read, each with where its
+    /// account has read the job's conversation up to now (0 when it is no member); a target
+    /// deleted since the job was written is left out. The caller checks each target's account
+    /// against the job's (a device may have moved to another account).
+    async fn push_job_targets(&self, job: &crate::push::PushJob) -> StoreResult<Vec<crate::push::JobTarget>>;
+    /// Finishes claimed jobs in one write: each is marked done, and what became of its pushes
+    /// that were not sent is written: a retry becomes an outbox row (1 attempt, due at its
+    /// time, unless the outbox has that push already), a give-up or a gone target is recorded
+    /// for the admin's view and a gone target dropped. A job already done (its claim ran out
+    /// and another sender finished it) is left as it is, its outcomes unwritten.
+    async fn finish_push_jobs(&self, jobs: &[crate::push::FinishedJob], now_ms: i64) -> StoreResult<()>;
+    /// Claims up to `limit` outbox rows (pushes being retried) due at `now_ms` that no node
+    /// holds, oldest first, each held until `now_ms + lease_ms`, with its target and where the
+    /// account has read up to now.
     async fn claim_pushes(&self, now_ms: i64, lease_ms: i64, limit: usize)
     -> StoreResult<Vec<crate::push::QueuedPush>>;
     /// Records what became of claimed pushes, in one write (see [`crate::push::PushOutcome`]);
     /// failures and dropped targets are kept for the admin's view.
     async fn push_done(&self, outcomes: &[(i64, crate::push::PushOutcome)], now_ms: i64) -> StoreResult<()>;
-    /// Forgets pushes done (sent or given up) and failures recorded before `before_ms`; how
-    /// many pushes.
+    /// Forgets jobs and outbox rows done (sent or given up) and failures recorded before
+    /// `before_ms`; how many jobs and rows.
     async fn prune_pushes(&self, before_ms: i64) -> StoreResult<u64>;
-    /// Pushes waiting (due or not).
+    /// Pushes waiting (due or not): the targets of jobs not done and the outbox's rows not done.
     async fn push_outbox_len(&self) -> StoreResult<u64>;
     /// Recorded failures, newest first, of accounts of `domain` (or all).
     async fn push_failures(&self, domain: Option<DomainId>, limit: usize)

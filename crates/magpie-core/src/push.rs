@@ -5,28 +5,40 @@
 //! **How.** A device registers a [`PushTarget`] (its subscription or token) under its session.
 //! A durable follower of the log ([`Push::start`]) takes every message as it commits, asks the
 //! store who of the conversation's members has a target ([`PushStore::push_audience`]), applies
-//! the one rule of [`crate::notify::decide`] to each, and writes one push per target of each
-//! member it tells into the push outbox, in one write per message. A sender loop on every node
-//! claims due pushes, drops those whose message the account has read meanwhile, and hands the
-//! rest to the channel's [`PushSender`].
+//! the one rule of [`crate::notify::decide`] to each, and writes one **push job** per notice
+//! (members told for the same reason, with the same preview, share one) holding the targets it
+//! goes to, all of a message's jobs in one write. A sender loop on every node claims due jobs,
+//! reads their targets and who has read the message meanwhile (those are skipped), hands the
+//! rest to the channel's [`PushSender`] in batches, and finishes each job in one write: the
+//! pushes to retry become rows of the push outbox, which the same loop claims and sends one by
+//! one with backoff.
+//!
+//! Jobs rather than one outbox row per push: a message to a 10,000-member group would
+//! otherwise cost some 9,000 row writes three times over (queued, claimed, done) on the store's
+//! one writer that sends use too; a job costs a few (BENCHMARKS.md, "Pushes to a
+//! 10,000-member group").
 //!
 //! **Invariants.**
 //! - Push follows the log, never the live path: what committed is pushed even if the process
 //!   died the moment after (the follower resumes at its saved cursor).
-//! - At most one push per message and target: the outbox keeps `(target, conversation, seq)`
-//!   unique, and keeps a sent push's row for [`Settings::push_keep_secs`], so that a follower
-//!   that handles a message again (after a crash, or on another node) adds nothing. A send that
-//!   a crash interrupts is tried again after its claim ([`Settings::push_claim_secs`]) runs out: a gateway may see a push twice
-//!   and tells them apart by [`PushNotice::event_key`].
+//! - At most one push per message and target, but for a send a crash interrupts: a message's
+//!   jobs are written together, the first of them stands for all, and done jobs are kept for
+//!   [`Settings::push_keep_secs`], so that a follower that handles a message again (after a
+//!   crash, or on another node) adds nothing; a retried push is one outbox row per
+//!   `(target, conversation, seq)`. A job or row whose sender a crash interrupts is claimed again
+//!   after its claim ([`Settings::push_claim_secs`]) runs out and sent again: a gateway may see a
+//!   push twice and tells them apart by [`PushNotice::event_key`].
 //! - Never for a conversation the member may not read, never for a session that ended: the
 //!   audience holds active members and live sessions only, read when the message is handled.
 //! - A target the service says is gone (Web Push 404/410, APNs `Unregistered`, FCM
 //!   `UNREGISTERED`, a gateway's `rejected`) is dropped; a push the service refuses for good
 //!   (another 4xx) is given up; anything else is retried with exponential backoff up to
 //!   [`Settings::push_attempts_max`]. Every give-up and drop is kept for the admin's view.
-//! - Bounded: targets per account ([`Settings::push_targets_per_account_max`]); pushes waiting
-//!   ([`Settings::push_outbox_len_max`]: past it new pushes are dropped and counted, a
-//!   notification is not worth refusing a message for).
+//! - Bounded: targets per account ([`Settings::push_targets_per_account_max`]); pushes waiting,
+//!   the targets of pending jobs and the outbox's pending rows together
+//!   ([`Settings::push_outbox_len_max`]: past it a message's new pushes are dropped and counted,
+//!   a notification is not worth refusing a message for); what one pass of the sender holds
+//!   ([`JOB_CLAIM_LEN_MAX`], [`JOB_CLAIM_TARGETS_MAX`], [`CLAIM_LEN_MAX`]).
 //!
 //! [`Settings::push_keep_secs`]: crate::Settings::push_keep_secs
 //! [`Settings::push_claim_secs`]: crate::Settings::push_claim_secs
@@ -61,8 +73,13 @@ pub const TOKEN_BYTES_MAX: usize = 4096;
 pub const NAME_BYTES_MAX: usize = 128;
 /// Characters of a message's text a push shows (when the account lets it).
 pub const PREVIEW_CHARS_MAX: usize = 140;
-/// Pushes one pass of the sender claims.
+/// Outbox rows (pushes being retried) one pass of the sender claims.
 pub const CLAIM_LEN_MAX: usize = 2000;
+/// Push jobs one pass of the sender claims.
+pub const JOB_CLAIM_LEN_MAX: usize = 256;
+/// Targets of the push jobs one pass of the sender claims, in all (a job with more is claimed
+/// alone).
+pub const JOB_CLAIM_TARGETS_MAX: usize = 20_000;
 /// Pushes one node hands to the services at the same time.
 pub const SENDS_AT_ONCE: usize = 64;
 /// Failures listed at most per request of the admin's view.
@@ -251,12 +268,47 @@ pub struct QueuedPush {
     pub read_seq: Seq,
 }
 
-/// A push to write into the outbox.
+/// One message's pushes told for one reason: what the follower writes (see
+/// [`PushStore::enqueue_push_jobs`]).
 #[derive(Debug, Clone)]
-pub struct NewPush {
+pub struct NewPushJob {
+    pub notice: PushNotice,
+    /// The targets it goes to, each with its account.
+    pub targets: Vec<(i64, AccountId)>,
+}
+
+/// A push job a sender claimed.
+#[derive(Debug, Clone)]
+pub struct PushJob {
+    pub id: i64,
+    pub notice: PushNotice,
+    /// The targets it goes to, each with the account it had when the job was written.
+    pub targets: Vec<(i64, AccountId)>,
+}
+
+/// One of a claimed job's targets as it is now.
+#[derive(Debug, Clone)]
+pub struct JobTarget {
+    pub target: PushTarget,
+    /// Where the target's account has read the job's conversation up to now.
+    pub read_seq: Seq,
+}
+
+/// What became of one push of a job that was not simply sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobPushOutcome {
     pub target: i64,
     pub account: AccountId,
-    pub notice: PushNotice,
+    pub kind: PushKind,
+    pub outcome: PushOutcome,
+}
+
+/// A claimed job, sent: what to write of it (see [`PushStore::finish_push_jobs`]).
+#[derive(Debug, Clone)]
+pub struct FinishedJob {
+    pub id: i64,
+    /// Its pushes that were not sent (a [`PushOutcome::Sent`] here is not written).
+    pub outcomes: Vec<JobPushOutcome>,
 }
 
 /// What became of a claimed push.
@@ -363,7 +415,7 @@ pub struct PushChannels {
 /// What push has done since start, for `/metrics`.
 #[derive(Debug, Default)]
 pub struct PushStatus {
-    /// Pushes written into the outbox.
+    /// Pushes written into jobs.
     pub queued: AtomicU64,
     /// Handed to a service.
     pub sent: AtomicU64,
@@ -373,7 +425,7 @@ pub struct PushStatus {
     pub retried: AtomicU64,
     /// Given up (refused, out of attempts) or the target dropped.
     pub failed: AtomicU64,
-    /// Not queued: the outbox was full.
+    /// Not queued: the outbox (pending jobs' targets and rows) was full.
     pub dropped: AtomicU64,
 }
 
@@ -447,7 +499,7 @@ impl Push {
         Ok(self.store.push_failures(domain, limit.clamp(1, FAILURES_PAGE_LEN_MAX)).await?)
     }
 
-    /// Pushes waiting in the outbox.
+    /// Pushes waiting: the devices of jobs not sent yet and the pushes being retried.
     pub async fn outbox_len(&self) -> Result<u64> {
         Ok(self.store.push_outbox_len().await?)
     }
@@ -470,13 +522,22 @@ impl Push {
         tokio::spawn(follower.run(Start::Head));
         let this = self.clone();
         tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(poll);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut pruned_at = 0_i64;
             loop {
-                let claimed = match this.send_due().await {
-                    Ok(n) => n,
+                let jobs_full = match this.send_due_jobs().await {
+                    Ok(full) => full,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "push jobs");
+                        false
+                    }
+                };
+                let rows_full = match this.send_due().await {
+                    Ok(n) => n == CLAIM_LEN_MAX,
                     Err(e) => {
                         tracing::warn!(error = %e, "push outbox");
-                        0
+                        false
                     }
                 };
                 let now = this.deps.clock.now_ms();
@@ -487,19 +548,21 @@ impl Push {
                         tracing::warn!(error = %e, "cannot prune the push outbox");
                     }
                 }
-                if claimed == CLAIM_LEN_MAX {
+                // A full claim means more may be due: take the next at once.
+                if jobs_full || rows_full {
                     continue;
                 }
                 tokio::select! {
                     () = this.wake.notified() => {}
-                    () = tokio::time::sleep(poll) => {}
+                    _ = ticks.tick() => {}
                 }
             }
         });
         Some(status)
     }
 
-    /// Decides who of `entry`'s conversation is told of it, and queues their pushes.
+    /// Decides who of `entry`'s conversation is told of it, and queues their pushes: one job
+    /// per notice, all of them in one write.
     async fn decide_entry(&self, entry: &Entry) -> Result<()> {
         let now = self.deps.clock.now_ms();
         let audience = self.store.push_audience(entry.conversation, entry.sender, now).await?;
@@ -512,7 +575,9 @@ impl Push {
         let mentioned: HashSet<&AccountAddr> = entry.mentions.iter().collect();
         let mut sender_name: Option<String> = None;
         let defaults = NotifyPrefs::default();
-        let mut pushes = Vec::new();
+        // Notices differ between members only by why they are told and whether they show the
+        // preview: a handful of jobs per message, found by a look along the list.
+        let mut jobs: Vec<NewPushJob> = Vec::new();
         for member in &audience {
             let mentions = if mentioned.contains(&member.addr) { std::slice::from_ref(&member.account) } else { &[] };
             let message = Message {
@@ -552,15 +617,17 @@ impl Push {
                 preview: text.filter(|_| prefs.preview).map(preview),
                 at_ms: entry.at_ms,
             };
-            for &target in &member.targets {
-                pushes.push(NewPush { target, account: member.account, notice: notice.clone() });
+            let targets = member.targets.iter().map(|&t| (t, member.account));
+            match jobs.iter_mut().find(|job| job.notice == notice) {
+                Some(job) => job.targets.extend(targets),
+                None => jobs.push(NewPushJob { notice, targets: targets.collect() }),
             }
         }
-        if pushes.is_empty() {
+        let wanted: u64 = jobs.iter().map(|job| job.targets.len() as u64).sum();
+        if wanted == 0 {
             return Ok(());
         }
-        let wanted = pushes.len() as u64;
-        let queued = self.store.enqueue_pushes(&pushes, now, self.deps.settings.push_outbox_len_max).await?;
+        let queued = self.store.enqueue_push_jobs(&jobs, now, self.deps.settings.push_outbox_len_max).await?;
         match queued {
             Some(n) => {
                 self.status.queued.fetch_add(n, Ordering::Relaxed);
@@ -578,9 +645,65 @@ impl Push {
         Ok(())
     }
 
-    /// Sends what is due in the outbox, one claim's worth: pushes of one notice to targets that
-    /// share a request go together (a gateway takes many devices at once), [`SENDS_AT_ONCE`]
-    /// requests at a time; how many pushes it claimed.
+    /// Sends the due push jobs, one claim's worth: each job's targets read at once with who has
+    /// read the message meanwhile (skipped), batched by notice and sender, every job's
+    /// batches [`SENDS_AT_ONCE`] at a time; then every job finished in one write, its pushes to
+    /// retry moved to the outbox. Whether the claim was full (more may be due).
+    pub async fn send_due_jobs(&self) -> Result<bool> {
+        use futures_util::StreamExt as _;
+        let Some(channels) = self.channels() else { return Ok(false) };
+        let now = self.deps.clock.now_ms();
+        let lease_ms = crate::settings::millis(self.deps.settings.push_claim_secs.max(1));
+        let jobs = self.store.claim_push_jobs(now, lease_ms, JOB_CLAIM_LEN_MAX, JOB_CLAIM_TARGETS_MAX).await?;
+        if jobs.is_empty() {
+            return Ok(false);
+        }
+        let claimed_targets: usize = jobs.iter().map(|job| job.targets.len()).sum();
+        let full = jobs.len() == JOB_CLAIM_LEN_MAX || claimed_targets >= JOB_CLAIM_TARGETS_MAX;
+        let mut finished: Vec<FinishedJob> = Vec::with_capacity(jobs.len());
+        // Per job: its targets by id, to name a failed push's account and kind.
+        let mut sent_to: Vec<HashMap<i64, (AccountId, PushKind)>> = Vec::with_capacity(jobs.len());
+        let mut batches: Vec<Batch> = Vec::new();
+        for (at, job) in jobs.into_iter().enumerate() {
+            let now_targets = self.store.push_job_targets(&job).await?;
+            let accounts: HashMap<i64, AccountId> = job.targets.iter().copied().collect();
+            let notice = Arc::new(job.notice);
+            let mut pushes = Vec::with_capacity(now_targets.len());
+            let mut read_first = 0_u64;
+            for JobTarget { target, read_seq } in now_targets {
+                // A device that moved to another account since the job was written is not
+                // this push's any more.
+                if accounts.get(&target.id) != Some(&target.account) {
+                    continue;
+                }
+                if read_seq >= notice.seq {
+                    read_first += 1;
+                    continue;
+                }
+                pushes.push(Outgoing { id: target.id, target, attempts: 0, notice: notice.clone() });
+            }
+            self.status.read_first.fetch_add(read_first, Ordering::Relaxed);
+            let targets: HashMap<i64, (AccountId, PushKind)> =
+                pushes.iter().map(|p| (p.id, (p.target.account, p.target.address.kind()))).collect();
+            let mut outcomes = Vec::new();
+            self.batches(channels, at, pushes, &mut batches, &mut outcomes);
+            finished.push(FinishedJob { id: job.id, outcomes: job_outcomes(&targets, outcomes) });
+            sent_to.push(targets);
+        }
+        let send_by = now + lease_ms / 2;
+        let sends: Vec<_> = batches.into_iter().map(|batch| self.send_batch(batch, send_by)).collect();
+        let sent: Vec<(usize, Vec<(i64, PushOutcome)>)> =
+            futures_util::stream::iter(sends).buffer_unordered(SENDS_AT_ONCE).collect().await;
+        for (at, outcomes) in sent {
+            finished[at].outcomes.extend(job_outcomes(&sent_to[at], outcomes));
+        }
+        self.store.finish_push_jobs(&finished, self.deps.clock.now_ms()).await?;
+        Ok(full)
+    }
+
+    /// Sends what is due in the outbox (pushes being retried), one claim's worth, batched by
+    /// notice and sender, [`SENDS_AT_ONCE`] requests at a time; how many pushes it
+    /// claimed.
     pub async fn send_due(&self) -> Result<usize> {
         use futures_util::StreamExt as _;
         let Some(channels) = self.channels() else { return Ok(0) };
@@ -589,78 +712,96 @@ impl Push {
         let claimed = self.store.claim_pushes(now, lease_ms, CLAIM_LEN_MAX).await?;
         let count = claimed.len();
         let mut outcomes: Vec<(i64, PushOutcome)> = Vec::with_capacity(count);
-        // Batches by sender, batch key and notice, in the order they were claimed.
-        let mut batches: Vec<(Arc<dyn PushSender>, Vec<QueuedPush>)> = Vec::new();
-        let mut open: HashMap<(PushKind, String, String), usize> = HashMap::new();
+        // The same notice once, so that the pushes of one message told for one reason can share
+        // a request.
+        let mut notices: HashMap<String, Arc<PushNotice>> = HashMap::new();
+        let mut pushes = Vec::with_capacity(count);
         for queued in claimed {
             if queued.read_seq >= queued.notice.seq {
                 self.status.read_first.fetch_add(1, Ordering::Relaxed);
                 outcomes.push((queued.id, PushOutcome::Sent));
                 continue;
             }
-            let kind = queued.target.address.kind();
-            let Some(sender) = channels.senders.get(&kind) else {
-                self.status.failed.fetch_add(1, Ordering::Relaxed);
-                let error = format!("this server no longer pushes through {}", kind.as_str());
-                outcomes.push((queued.id, PushOutcome::Failed { error }));
-                continue;
-            };
-            // Only pushes whose notices are the same byte for byte (one message, told for the
-            // same reason, with or without the preview) share a request.
-            let notice = serde_json::to_string(&queued.notice).unwrap_or_default();
-            let key = (kind, sender.batch_key(&queued.target), notice);
-            match open.get(&key) {
-                Some(&at) if batches[at].1.len() < sender.batch_len_max().max(1) => batches[at].1.push(queued),
-                _ => {
-                    open.insert(key, batches.len());
-                    batches.push((sender.clone(), vec![queued]));
-                }
-            }
+            let key = serde_json::to_string(&queued.notice).unwrap_or_default();
+            let notice = notices.entry(key).or_insert_with(|| Arc::new(queued.notice)).clone();
+            pushes.push(Outgoing { id: queued.id, target: queued.target, attempts: queued.attempts, notice });
         }
+        let mut batches = Vec::new();
+        self.batches(channels, 0, pushes, &mut batches, &mut outcomes);
         let send_by = now + lease_ms / 2;
-        let sends: Vec<_> =
-            batches.into_iter().map(|(sender, batch)| self.send_batch(sender, batch, send_by)).collect();
-        let sent: Vec<Vec<(i64, PushOutcome)>> =
+        let sends: Vec<_> = batches.into_iter().map(|batch| self.send_batch(batch, send_by)).collect();
+        let sent: Vec<(usize, Vec<(i64, PushOutcome)>)> =
             futures_util::stream::iter(sends).buffer_unordered(SENDS_AT_ONCE).collect().await;
-        outcomes.extend(sent.into_iter().flatten());
+        outcomes.extend(sent.into_iter().flat_map(|(_, outcomes)| outcomes));
         if !outcomes.is_empty() {
             self.store.push_done(&outcomes, self.deps.clock.now_ms()).await?;
         }
         Ok(count)
     }
 
-    /// Sends one batch of claimed pushes of one notice, unless `send_by` (half the claim)
-    /// passed: each push's outcome.
-    async fn send_batch(
+    /// Adds `pushes` to `batches`, in their order: pushes of one notice (the same
+    /// [`Arc`]) to targets of one sender and [`PushSender::batch_key`] share a batch, up to the
+    /// sender's [`PushSender::batch_len_max`]. A push whose channel this server no longer has is
+    /// given up into `outcomes`. `group` tags the batches, so that their outcomes find their
+    /// job.
+    fn batches(
         &self,
-        sender: Arc<dyn PushSender>,
-        batch: Vec<QueuedPush>,
-        send_by: i64,
-    ) -> Vec<(i64, PushOutcome)> {
-        let Some(first) = batch.first() else { return Vec::new() };
+        channels: &PushChannels,
+        group: usize,
+        pushes: Vec<Outgoing>,
+        batches: &mut Vec<Batch>,
+        outcomes: &mut Vec<(i64, PushOutcome)>,
+    ) {
+        let mut open: HashMap<(PushKind, String, *const PushNotice), usize> = HashMap::new();
+        for push in pushes {
+            let kind = push.target.address.kind();
+            let Some(sender) = channels.senders.get(&kind) else {
+                self.status.failed.fetch_add(1, Ordering::Relaxed);
+                let error = format!("this server no longer pushes through {}", kind.as_str());
+                outcomes.push((push.id, PushOutcome::Failed { error }));
+                continue;
+            };
+            let key = (kind, sender.batch_key(&push.target), Arc::as_ptr(&push.notice));
+            match open.get(&key) {
+                Some(&at) if batches[at].pushes.len() < sender.batch_len_max().max(1) => batches[at].pushes.push(push),
+                _ => {
+                    open.insert(key, batches.len());
+                    batches.push(Batch { group, sender: sender.clone(), pushes: vec![push] });
+                }
+            }
+        }
+    }
+
+    /// Sends one batch of claimed pushes of one notice, unless `send_by` (half the claim)
+    /// passed: the batch's group and each push's outcome.
+    async fn send_batch(&self, batch: Batch, send_by: i64) -> (usize, Vec<(i64, PushOutcome)>) {
+        let Batch { group, sender, pushes } = batch;
+        let Some(first) = pushes.first() else { return (group, Vec::new()) };
         // A slow service must not outlast the claim: past half of it, the rest is left to be
         // claimed again rather than sent twice.
         if self.deps.clock.now_ms() > send_by {
             let at_ms = self.deps.clock.now_ms();
-            return batch.iter().map(|q| (q.id, PushOutcome::Retry { at_ms, error: "claim ran out".into() })).collect();
+            let retry = |p: &Outgoing| (p.id, PushOutcome::Retry { at_ms, error: "claim ran out".into() });
+            return (group, pushes.iter().map(retry).collect());
         }
-        let targets: Vec<&PushTarget> = batch.iter().map(|q| &q.target).collect();
+        let targets: Vec<&PushTarget> = pushes.iter().map(|p| &p.target).collect();
         let results = sender.send_batch(&targets, &first.notice).await;
         let mut results = results.into_iter();
-        batch
+        let outcomes = pushes
             .iter()
-            .map(|queued| {
+            .map(|push| {
                 let result =
                     results.next().unwrap_or_else(|| Err(PushError::Retry("no answer for this device".into())));
-                (queued.id, self.outcome(queued, result))
+                (push.id, self.outcome(push, result))
             })
-            .collect()
+            .collect();
+        (group, outcomes)
     }
 
     /// What one push's send came to: sent, retried later with backoff, given up, or the
     /// target dropped.
-    fn outcome(&self, queued: &QueuedPush, result: std::result::Result<(), PushError>) -> PushOutcome {
-        let kind = queued.target.address.kind();
+    fn outcome(&self, push: &Outgoing, result: std::result::Result<(), PushError>) -> PushOutcome {
+        let kind = push.target.address.kind();
         let s = &self.deps.settings;
         match result {
             Ok(()) => {
@@ -668,24 +809,57 @@ impl Push {
                 PushOutcome::Sent
             }
             Err(PushError::Gone(error)) => {
-                tracing::info!(target_id = queued.target.id, kind = kind.as_str(), %error, "push target gone; dropped");
+                tracing::info!(target_id = push.target.id, kind = kind.as_str(), %error, "push target gone; dropped");
                 self.status.failed.fetch_add(1, Ordering::Relaxed);
                 PushOutcome::TargetGone { error }
             }
-            Err(e) if matches!(e, PushError::Rejected(_)) || queued.attempts + 1 >= s.push_attempts_max => {
-                tracing::warn!(target_id = queued.target.id, kind = kind.as_str(), attempts = queued.attempts + 1,
+            Err(e) if matches!(e, PushError::Rejected(_)) || push.attempts + 1 >= s.push_attempts_max => {
+                tracing::warn!(target_id = push.target.id, kind = kind.as_str(), attempts = push.attempts + 1,
                     error = %e.message(), "push given up");
                 self.status.failed.fetch_add(1, Ordering::Relaxed);
                 PushOutcome::Failed { error: e.message().to_owned() }
             }
             Err(e) => {
                 let backoff =
-                    crate::mail::retry_delay_ms(s.push_retry_initial_secs, s.push_retry_max_secs, queued.attempts);
+                    crate::mail::retry_delay_ms(s.push_retry_initial_secs, s.push_retry_max_secs, push.attempts);
                 self.status.retried.fetch_add(1, Ordering::Relaxed);
                 PushOutcome::Retry { at_ms: self.deps.clock.now_ms() + backoff, error: e.message().to_owned() }
             }
         }
     }
+}
+
+/// A job's push outcomes as the store writes them: all but the sent ones, each with its
+/// target's account and kind.
+fn job_outcomes(
+    targets: &HashMap<i64, (AccountId, PushKind)>,
+    outcomes: Vec<(i64, PushOutcome)>,
+) -> Vec<JobPushOutcome> {
+    outcomes
+        .into_iter()
+        .filter(|(_, outcome)| *outcome != PushOutcome::Sent)
+        .filter_map(|(target, outcome)| {
+            let &(account, kind) = targets.get(&target)?;
+            Some(JobPushOutcome { target, account, kind, outcome })
+        })
+        .collect()
+}
+
+/// One push about to be sent: an outbox row's (`id` the row's) or a job's (`id` the target's).
+struct Outgoing {
+    id: i64,
+    target: PushTarget,
+    /// Failed attempts so far.
+    attempts: u32,
+    notice: Arc<PushNotice>,
+}
+
+/// Pushes of one notice that go in one request to one sender; `group` is the job they belong
+/// to (0 for outbox rows).
+struct Batch {
+    group: usize,
+    sender: Arc<dyn PushSender>,
+    pushes: Vec<Outgoing>,
 }
 
 /// The follower's handler: every message, decided as it commits.

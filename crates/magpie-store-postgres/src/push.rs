@@ -1,13 +1,14 @@
-//! Push targets, the push outbox and its failures (see [`magpie_core::push`]). Due pushes are
-//! claimed with `FOR UPDATE SKIP LOCKED`, so nodes that look at once claim different pushes.
+//! Push targets, push jobs, the push outbox (pushes being retried) and its failures (see
+//! [`magpie_core::push`]). Due jobs and pushes are claimed with `FOR UPDATE SKIP LOCKED`, so
+//! nodes that look at once claim different ones.
 
 use async_trait::async_trait;
 use magpie_core::model::{AccountId, ConversationId, DomainId, Seq, SessionId};
 use magpie_core::notify::{ConversationPrefs, Level, NotifyPrefs};
 use magpie_core::ports::PushStore;
 use magpie_core::push::{
-    Audience, NewPush, NewPushTarget, PushAddress, PushFailure, PushKind, PushNotice, PushOutcome, PushTarget,
-    QueuedPush,
+    Audience, FinishedJob, JobTarget, NewPushJob, NewPushTarget, PushAddress, PushFailure, PushJob, PushKind,
+    PushNotice, PushOutcome, PushTarget, QueuedPush,
 };
 use tokio_postgres::Row;
 
@@ -29,6 +30,10 @@ fn target_from_row(r: &Row, at: usize) -> PgResult<PushTarget> {
         created_at_ms: r.try_get(at + 4)?,
     })
 }
+
+/// Pushes waiting: the targets of jobs not done and the outbox's rows not done.
+const WAITING: &str = "SELECT (SELECT coalesce(sum(target_count), 0) FROM push_jobs WHERE NOT done)::bigint \
+                         + (SELECT COUNT(*) FROM push_outbox WHERE NOT done)";
 
 fn short(error: &str) -> String {
     error.chars().take(ERROR_CHARS_MAX).collect()
@@ -158,40 +163,190 @@ impl PushStore for PgStore {
         })
     }
 
-    async fn enqueue_pushes(&self, pushes: &[NewPush], now_ms: i64, outbox_len_max: usize) -> StoreResult<Option<u64>> {
+    async fn enqueue_push_jobs(
+        &self,
+        jobs: &[NewPushJob],
+        now_ms: i64,
+        outbox_len_max: usize,
+    ) -> StoreResult<Option<u64>> {
         let max = i64::try_from(outbox_len_max).unwrap_or(i64::MAX);
-        let mut targets = Vec::with_capacity(pushes.len());
-        let mut accounts = Vec::with_capacity(pushes.len());
-        let mut conversations = Vec::with_capacity(pushes.len());
-        let mut seqs = Vec::with_capacity(pushes.len());
-        let mut notices = Vec::with_capacity(pushes.len());
-        for p in pushes {
-            targets.push(p.target);
-            accounts.push(p.account.0);
-            conversations.push(p.notice.conversation.0);
-            seqs.push(p.notice.seq.0);
-            notices.push(to_json(&p.notice).map_err(crate::PgError::into_store)?);
+        let mut rows = Vec::with_capacity(jobs.len());
+        for (variant, job) in jobs.iter().enumerate() {
+            let pairs: Vec<[i64; 2]> = job.targets.iter().map(|(t, a)| [*t, a.0]).collect();
+            rows.push((
+                job.notice.conversation.0,
+                job.notice.seq.0,
+                i64::try_from(variant).unwrap_or(i64::MAX),
+                to_json(&job.notice).map_err(crate::PgError::into_store)?,
+                to_json(&pairs).map_err(crate::PgError::into_store)?,
+                i64::try_from(pairs.len()).unwrap_or(i64::MAX),
+            ));
         }
         write_tx!(self, |tx| {
-            let waiting: i64 =
-                tx.c().query_one("SELECT COUNT(*) FROM push_outbox WHERE NOT done", &[]).await?.try_get(0)?;
+            let waiting: i64 = tx.c().query_one(WAITING, &[]).await?.try_get(0)?;
             if waiting >= max {
                 None
             } else {
-                // One statement for the whole message; a push already there (this message
-                // handled before, here or on another node) is skipped.
-                let written = tx
-                    .c()
+                let mut written = 0_u64;
+                for (conversation, seq, variant, notice, targets, count) in &rows {
+                    // A second node handling the message at once waits here for the first's
+                    // commit on the same variant 0, then finds it.
+                    let inserted = tx
+                        .c()
+                        .execute(
+                            "INSERT INTO push_jobs (conversation_id, seq, variant, notice, targets, target_count, \
+                               due_at_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                             ON CONFLICT (conversation_id, seq, variant) DO NOTHING",
+                            &[conversation, seq, variant, notice, targets, count, &now_ms],
+                        )
+                        .await?;
+                    if inserted == 0 {
+                        // The message was handled before: its first job stands for all of them.
+                        break;
+                    }
+                    written += u64::try_from(*count).unwrap_or(0);
+                }
+                Some(written)
+            }
+        })
+    }
+
+    async fn claim_push_jobs(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        jobs_max: usize,
+        targets_max: usize,
+    ) -> StoreResult<Vec<PushJob>> {
+        let jobs_max = i64::try_from(jobs_max).unwrap_or(i64::MAX);
+        let targets_max = i64::try_from(targets_max).unwrap_or(i64::MAX);
+        let until = now_ms.saturating_add(lease_ms);
+        write_tx!(self, |tx| {
+            // The due jobs in order, each taken while the targets of those before it stay under
+            // the bound (so the first always is). Those locked by another claimer are passed.
+            let rows = tx
+                .c()
+                .query(
+                    "WITH due AS ( \
+                       SELECT id, due_at_ms, target_count FROM push_jobs \
+                       WHERE NOT done AND due_at_ms <= $1 AND held_until_ms <= $1 \
+                       ORDER BY due_at_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED), \
+                     picked AS ( \
+                       SELECT id FROM ( \
+                         SELECT id, (sum(target_count) OVER (ORDER BY due_at_ms, id))::bigint - target_count AS before \
+                         FROM due) w \
+                       WHERE before < $4::bigint) \
+                     UPDATE push_jobs j SET held_until_ms = $3 FROM picked WHERE j.id = picked.id \
+                     RETURNING j.id, j.notice, j.targets",
+                    &[&now_ms, &jobs_max, &until, &targets_max],
+                )
+                .await?;
+            let mut jobs = rows
+                .iter()
+                .map(|r| {
+                    let notice: String = r.try_get(1)?;
+                    let targets: String = r.try_get(2)?;
+                    let pairs = serde_json::from_str::<Vec<[i64; 2]>>(&targets).map_err(json_error)?;
+                    Ok(PushJob {
+                        id: r.try_get(0)?,
+                        notice: serde_json::from_str::<PushNotice>(&notice).map_err(json_error)?,
+                        targets: pairs.into_iter().map(|[t, a]| (t, AccountId(a))).collect(),
+                    })
+                })
+                .collect::<PgResult<Vec<_>>>()?;
+            // RETURNING gives no order.
+            jobs.sort_by_key(|job| job.id);
+            jobs
+        })
+    }
+
+    async fn push_job_targets(&self, job: &PushJob) -> StoreResult<Vec<JobTarget>> {
+        let ids: Vec<i64> = job.targets.iter().map(|(t, _)| *t).collect();
+        let conversation = job.notice.conversation.0;
+        read!(self, |c| {
+            let sql = format!(
+                "SELECT {TARGET_COLUMNS}, coalesce(m.read_seq, 0) FROM push_targets t \
+                 LEFT JOIN members m ON m.conversation_id = $2 AND m.account_id = t.account_id \
+                 WHERE t.id = ANY($1) ORDER BY t.id"
+            );
+            let rows = c.query(&sql, &[&ids, &conversation]).await?;
+            rows.iter()
+                .map(|r| Ok(JobTarget { target: target_from_row(r, 0)?, read_seq: Seq(r.try_get(5)?) }))
+                .collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn finish_push_jobs(&self, jobs: &[FinishedJob], now_ms: i64) -> StoreResult<()> {
+        let ids: Vec<i64> = jobs.iter().map(|job| job.id).collect();
+        write_tx!(self, |tx| {
+            let finished: Vec<i64> = tx
+                .c()
+                .query(
+                    "UPDATE push_jobs SET done = TRUE, done_at_ms = $2, held_until_ms = 0 \
+                     WHERE id = ANY($1) AND NOT done RETURNING id",
+                    &[&ids, &now_ms],
+                )
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?;
+            // What to write of the jobs this finish marked done (one another sender finished
+            // already keeps what that one wrote).
+            let mut retry = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut failed = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut gone = Vec::new();
+            for job in jobs.iter().filter(|job| finished.contains(&job.id)) {
+                for o in &job.outcomes {
+                    match &o.outcome {
+                        PushOutcome::Sent => {}
+                        PushOutcome::Retry { at_ms, error } => {
+                            retry.0.push(job.id);
+                            retry.1.push(o.target);
+                            retry.2.push(o.account.0);
+                            retry.3.push(*at_ms);
+                            retry.4.push(short(error));
+                        }
+                        PushOutcome::Failed { error } | PushOutcome::TargetGone { error } => {
+                            let dropped = matches!(o.outcome, PushOutcome::TargetGone { .. });
+                            failed.0.push(o.account.0);
+                            failed.1.push(o.kind.as_str());
+                            failed.2.push(dropped);
+                            failed.3.push(short(error));
+                            if dropped {
+                                gone.push(o.target);
+                            }
+                        }
+                    }
+                }
+            }
+            if !retry.0.is_empty() {
+                // A target dropped meanwhile is skipped; a push the outbox has already (the job
+                // sent twice, say) is not added again.
+                tx.c()
                     .execute(
-                        "INSERT INTO push_outbox (target_id, account_id, conversation_id, seq, notice, due_at_ms, created_at_ms) \
-                         SELECT u.t, u.a, u.c, u.s, u.n, $6, $6 \
-                         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) AS u(t, a, c, s, n) \
-                         JOIN push_targets pt ON pt.id = u.t \
+                        "INSERT INTO push_outbox (target_id, account_id, conversation_id, seq, notice, attempts, \
+                           due_at_ms, last_error, created_at_ms) \
+                         SELECT u.t, u.a, j.conversation_id, j.seq, j.notice, 1, u.at, u.e, $6 \
+                         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) \
+                           AS u(job, t, a, at, e) \
+                         JOIN push_jobs j ON j.id = u.job JOIN push_targets pt ON pt.id = u.t \
                          ON CONFLICT (target_id, conversation_id, seq) DO NOTHING",
-                        &[&targets, &accounts, &conversations, &seqs, &notices, &now_ms],
+                        &[&retry.0, &retry.1, &retry.2, &retry.3, &retry.4, &now_ms],
                     )
                     .await?;
-                Some(written)
+            }
+            if !failed.0.is_empty() {
+                tx.c()
+                    .execute(
+                        "INSERT INTO push_failures (at_ms, account_id, kind, target_dropped, error, attempts) \
+                         SELECT $1, u.a, u.k, u.g, u.e, 1 \
+                         FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[]) AS u(a, k, g, e)",
+                        &[&now_ms, &failed.0, &failed.1, &failed.2, &failed.3],
+                    )
+                    .await?;
+            }
+            if !gone.is_empty() {
+                tx.c().execute("DELETE FROM push_targets WHERE id = ANY($1)", &[&gone]).await?;
             }
         })
     }
@@ -310,15 +465,16 @@ impl PushStore for PgStore {
 
     async fn prune_pushes(&self, before_ms: i64) -> StoreResult<u64> {
         write_tx!(self, |tx| {
-            let n = tx.c().execute("DELETE FROM push_outbox WHERE done AND done_at_ms < $1", &[&before_ms]).await?;
+            let rows = tx.c().execute("DELETE FROM push_outbox WHERE done AND done_at_ms < $1", &[&before_ms]).await?;
+            let jobs = tx.c().execute("DELETE FROM push_jobs WHERE done AND done_at_ms < $1", &[&before_ms]).await?;
             tx.c().execute("DELETE FROM push_failures WHERE at_ms < $1", &[&before_ms]).await?;
-            n
+            rows + jobs
         })
     }
 
     async fn push_outbox_len(&self) -> StoreResult<u64> {
         read!(self, |c| {
-            let n: i64 = c.query_one("SELECT COUNT(*) FROM push_outbox WHERE NOT done", &[]).await?.try_get(0)?;
+            let n: i64 = c.query_one(WAITING, &[]).await?.try_get(0)?;
             u64::try_from(n).unwrap_or(0)
         })
     }

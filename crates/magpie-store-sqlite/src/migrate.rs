@@ -33,6 +33,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0023_member_notify", include_str!("../migrations/sqlite/0023_member_notify.sql")),
     ("0024_digest", include_str!("../migrations/sqlite/0024_digest.sql")),
     ("0025_inbox", include_str!("../migrations/sqlite/0025_inbox.sql")),
+    ("0026_push_jobs", include_str!("../migrations/sqlite/0026_push_jobs.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {

@@ -1,12 +1,13 @@
-//! Push targets, the push outbox and its failures (see [`magpie_core::push`]).
+//! Push targets, push jobs, the push outbox (pushes being retried) and its failures (see
+//! [`magpie_core::push`]).
 
 use async_trait::async_trait;
 use magpie_core::model::{AccountId, ConversationId, DomainId, Seq, SessionId};
 use magpie_core::notify::{ConversationPrefs, Level, NotifyPrefs};
 use magpie_core::ports::PushStore;
 use magpie_core::push::{
-    Audience, NewPush, NewPushTarget, PushAddress, PushFailure, PushKind, PushNotice, PushOutcome, PushTarget,
-    QueuedPush,
+    Audience, FinishedJob, JobTarget, NewPushJob, NewPushTarget, PushAddress, PushFailure, PushJob, PushKind,
+    PushNotice, PushOutcome, PushTarget, QueuedPush,
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -27,6 +28,15 @@ fn target_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<PushTarget> {
         address: serde_json::from_str::<PushAddress>(&address).map_err(|e| json_error(at + 3, e))?,
         created_at_ms: r.get(at + 4)?,
     })
+}
+
+/// Pushes waiting: the targets of jobs not done and the outbox's rows not done.
+fn waiting(c: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "SELECT (SELECT coalesce(sum(target_count), 0) FROM push_jobs WHERE done = 0) \
+              + (SELECT COUNT(*) FROM push_outbox WHERE done = 0)",
+    )?
+    .query_row([], |r| r.get(0))
 }
 
 fn short(error: &str) -> String {
@@ -155,29 +165,146 @@ impl PushStore for SqliteStore {
         .await
     }
 
-    async fn enqueue_pushes(&self, pushes: &[NewPush], now_ms: i64, outbox_len_max: usize) -> StoreResult<Option<u64>> {
-        let rows = pushes
+    async fn enqueue_push_jobs(
+        &self,
+        jobs: &[NewPushJob],
+        now_ms: i64,
+        outbox_len_max: usize,
+    ) -> StoreResult<Option<u64>> {
+        let rows = jobs
             .iter()
-            .map(|p| Ok((p.target, p.account.0, p.notice.conversation.0, p.notice.seq.0, to_json(&p.notice)?)))
+            .map(|job| {
+                let pairs: Vec<[i64; 2]> = job.targets.iter().map(|(t, a)| [*t, a.0]).collect();
+                let count = i64::try_from(pairs.len()).unwrap_or(i64::MAX);
+                Ok((job.notice.conversation.0, job.notice.seq.0, to_json(&job.notice)?, to_json(&pairs)?, count))
+            })
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| crate::store_error(&e))?;
         let max = i64::try_from(outbox_len_max).unwrap_or(i64::MAX);
         self.write(move |tx| {
-            let waiting: i64 = tx.query_row("SELECT COUNT(*) FROM push_outbox WHERE done = 0", [], |r| r.get(0))?;
-            if waiting >= max {
+            if waiting(tx)? >= max {
                 return Ok(None);
             }
             let mut insert = tx.prepare_cached(
-                // A target dropped since the audience was read is skipped.
-                "INSERT INTO push_outbox (target_id, account_id, conversation_id, seq, notice, due_at_ms, created_at_ms) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE EXISTS (SELECT 1 FROM push_targets WHERE id = ?1) \
-                 ON CONFLICT (target_id, conversation_id, seq) DO NOTHING",
+                "INSERT INTO push_jobs (conversation_id, seq, variant, notice, targets, target_count, due_at_ms, \
+                   created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                 ON CONFLICT (conversation_id, seq, variant) DO NOTHING",
             )?;
             let mut written = 0_u64;
-            for (target, account, conversation, seq, notice) in &rows {
-                written += insert.execute(params![target, account, conversation, seq, notice, now_ms])? as u64;
+            for (variant, (conversation, seq, notice, targets, count)) in rows.iter().enumerate() {
+                let variant = i64::try_from(variant).unwrap_or(i64::MAX);
+                if insert.execute(params![conversation, seq, variant, notice, targets, count, now_ms])? == 0 {
+                    // The message was handled before: its first job stands for all of them.
+                    break;
+                }
+                written += u64::try_from(*count).unwrap_or(0);
             }
             Ok(Some(written))
+        })
+        .await
+    }
+
+    async fn claim_push_jobs(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        jobs_max: usize,
+        targets_max: usize,
+    ) -> StoreResult<Vec<PushJob>> {
+        let jobs_max = i64::try_from(jobs_max).unwrap_or(i64::MAX);
+        let targets_max = i64::try_from(targets_max).unwrap_or(i64::MAX);
+        self.write(move |tx| {
+            // The due jobs in order, each taken while the targets of those before it stay under
+            // the bound (so the first always is).
+            let mut claim = tx.prepare_cached(
+                "UPDATE push_jobs SET held_until_ms = ?2 WHERE id IN ( \
+                   SELECT id FROM ( \
+                     SELECT id, sum(target_count) OVER (ORDER BY due_at_ms, id) - target_count AS before \
+                     FROM (SELECT id, due_at_ms, target_count FROM push_jobs \
+                           WHERE done = 0 AND due_at_ms <= ?1 AND held_until_ms <= ?1 \
+                           ORDER BY due_at_ms, id LIMIT ?3)) \
+                   WHERE before < ?4) \
+                 RETURNING id, notice, targets",
+            )?;
+            let mut jobs = claim
+                .query_map(params![now_ms, now_ms.saturating_add(lease_ms), jobs_max, targets_max], |r| {
+                    let notice: String = r.get(1)?;
+                    let targets: String = r.get(2)?;
+                    let pairs = serde_json::from_str::<Vec<[i64; 2]>>(&targets).map_err(|e| json_error(2, e))?;
+                    Ok(PushJob {
+                        id: r.get(0)?,
+                        notice: serde_json::from_str::<PushNotice>(&notice).map_err(|e| json_error(1, e))?,
+                        targets: pairs.into_iter().map(|[t, a]| (t, AccountId(a))).collect(),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // RETURNING gives no order.
+            jobs.sort_by_key(|job| job.id);
+            Ok(jobs)
+        })
+        .await
+    }
+
+    async fn push_job_targets(&self, job: &PushJob) -> StoreResult<Vec<JobTarget>> {
+        let ids: Vec<i64> = job.targets.iter().map(|(t, _)| *t).collect();
+        let ids = to_json(&ids).map_err(|e| crate::store_error(&e))?;
+        let conversation = job.notice.conversation.0;
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {TARGET_COLUMNS}, coalesce(m.read_seq, 0) FROM push_targets t \
+                 LEFT JOIN members m ON m.conversation_id = ?2 AND m.account_id = t.account_id \
+                 WHERE t.id IN (SELECT value FROM json_each(?1)) ORDER BY t.id"
+            );
+            c.prepare_cached(&sql)?
+                .query_map(params![ids, conversation], |r| {
+                    Ok(JobTarget { target: target_from_row(r, 0)?, read_seq: Seq(r.get(5)?) })
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    async fn finish_push_jobs(&self, jobs: &[FinishedJob], now_ms: i64) -> StoreResult<()> {
+        let jobs = jobs.to_vec();
+        self.write(move |tx| {
+            let mut done = tx.prepare_cached(
+                "UPDATE push_jobs SET done = 1, done_at_ms = ?2, held_until_ms = 0 WHERE id = ?1 AND done = 0",
+            )?;
+            let mut retry = tx.prepare_cached(
+                // A target dropped meanwhile is skipped; a push the outbox has already (the job
+                // sent twice, say) is not added again.
+                "INSERT INTO push_outbox (target_id, account_id, conversation_id, seq, notice, attempts, due_at_ms, \
+                   last_error, created_at_ms) \
+                 SELECT ?2, ?3, j.conversation_id, j.seq, j.notice, 1, ?4, ?5, ?6 FROM push_jobs j \
+                 WHERE j.id = ?1 AND EXISTS (SELECT 1 FROM push_targets WHERE id = ?2) \
+                 ON CONFLICT (target_id, conversation_id, seq) DO NOTHING",
+            )?;
+            let mut failure = tx.prepare_cached(
+                "INSERT INTO push_failures (at_ms, account_id, kind, target_dropped, error, attempts) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+            )?;
+            let mut drop_target = tx.prepare_cached("DELETE FROM push_targets WHERE id = ?1")?;
+            for job in &jobs {
+                if done.execute(params![job.id, now_ms])? == 0 {
+                    continue;
+                }
+                for o in &job.outcomes {
+                    match &o.outcome {
+                        PushOutcome::Sent => {}
+                        PushOutcome::Retry { at_ms, error } => {
+                            retry.execute(params![job.id, o.target, o.account.0, at_ms, short(error), now_ms])?;
+                        }
+                        PushOutcome::Failed { error } => {
+                            failure.execute(params![now_ms, o.account.0, o.kind.as_str(), false, short(error)])?;
+                        }
+                        PushOutcome::TargetGone { error } => {
+                            failure.execute(params![now_ms, o.account.0, o.kind.as_str(), true, short(error)])?;
+                            drop_target.execute(params![o.target])?;
+                        }
+                    }
+                }
+            }
+            Ok(())
         })
         .await
     }
@@ -275,15 +402,16 @@ impl PushStore for SqliteStore {
 
     async fn prune_pushes(&self, before_ms: i64) -> StoreResult<u64> {
         self.write(move |tx| {
-            let n = tx.execute("DELETE FROM push_outbox WHERE done = 1 AND done_at_ms < ?1", params![before_ms])?;
+            let rows = tx.execute("DELETE FROM push_outbox WHERE done = 1 AND done_at_ms < ?1", params![before_ms])?;
+            let jobs = tx.execute("DELETE FROM push_jobs WHERE done = 1 AND done_at_ms < ?1", params![before_ms])?;
             tx.execute("DELETE FROM push_failures WHERE at_ms < ?1", params![before_ms])?;
-            Ok(n as u64)
+            Ok((rows + jobs) as u64)
         })
         .await
     }
 
     async fn push_outbox_len(&self) -> StoreResult<u64> {
-        self.read(|c| c.query_row("SELECT COUNT(*) FROM push_outbox WHERE done = 0", [], |r| r.get(0))).await
+        self.read(|c| waiting(c).map(|n| u64::try_from(n).unwrap_or(0))).await
     }
 
     async fn push_failures(&self, domain: Option<DomainId>, limit: usize) -> StoreResult<Vec<PushFailure>> {

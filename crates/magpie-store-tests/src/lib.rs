@@ -168,6 +168,8 @@ macro_rules! __for_each_check {
             mail::notification_prefs_are_kept_per_account,
             push::targets_are_bounded_moved_and_end_with_their_session,
             push::the_audience_is_who_could_be_told,
+            push::push_jobs_are_queued_once_and_claimed_with_a_lease,
+            push::a_finished_job_leaves_retries_in_the_outbox,
             push::the_outbox_sends_each_push_once,
             digest::digests_wait_are_claimed_once_and_end,
             inbox::items_are_kept_once_read_and_removed,
