@@ -372,8 +372,14 @@ impl PushError {
 /// One push service, as an adapter reaches it.
 #[async_trait]
 pub trait PushSender: Send + Sync + 'static {
-    /// Hands one notice to the service for `target`; `Ok` once the service took it.
-    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> std::result::Result<(), PushError>;
+    /// Hands one notice to the service for one device; `Ok` once the service took it.
+    async fn send(&self, device: Device<'_>, notice: &PushNotice) -> std::result::Result<(), PushError>;
+
+    /// Whether the service shows a badge number on the app's icon: then each [`Device`] comes
+    /// with its account's.
+    fn shows_badges(&self) -> bool {
+        false
+    }
 
     /// The most targets one request to this service carries; 1 (the default) sends each alone.
     fn batch_len_max(&self) -> usize {
@@ -386,20 +392,25 @@ pub trait PushSender: Send + Sync + 'static {
         String::new()
     }
 
-    /// Hands one notice to the service for each of `targets` (of one [`PushSender::batch_key`],
-    /// at most [`PushSender::batch_len_max`]): each target's outcome, in order. By default one
+    /// Hands one notice to the service for each of `devices` (of one [`PushSender::batch_key`],
+    /// at most [`PushSender::batch_len_max`]): each device's outcome, in order. By default one
     /// [`PushSender::send`] after another.
-    async fn send_batch(
-        &self,
-        targets: &[&PushTarget],
-        notice: &PushNotice,
-    ) -> Vec<std::result::Result<(), PushError>> {
-        let mut out = Vec::with_capacity(targets.len());
-        for target in targets {
-            out.push(self.send(target, notice).await);
+    async fn send_batch(&self, devices: &[Device<'_>], notice: &PushNotice) -> Vec<std::result::Result<(), PushError>> {
+        let mut out = Vec::with_capacity(devices.len());
+        for device in devices {
+            out.push(self.send(*device, notice).await);
         }
         out
     }
+}
+
+/// One device a notice goes to, with the badge number its app shows when the service shows
+/// badges ([`PushSender::shows_badges`]): how many of the account's conversations have unread
+/// messages, muted ones aside (see [`crate::ports::InboxStore::badges`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Device<'a> {
+    pub target: &'a PushTarget,
+    pub badge: Option<u32>,
 }
 
 /// The push services this server reaches, from its configuration.
@@ -784,8 +795,15 @@ impl Push {
             let retry = |p: &Outgoing| (p.id, PushOutcome::Retry { at_ms, error: "claim ran out".into() });
             return (group, pushes.iter().map(retry).collect());
         }
-        let targets: Vec<&PushTarget> = pushes.iter().map(|p| &p.target).collect();
-        let results = sender.send_batch(&targets, &first.notice).await;
+        let badges = if sender.shows_badges() { self.badges(&pushes).await } else { HashMap::new() };
+        let devices: Vec<Device<'_>> = pushes
+            .iter()
+            .map(|p| Device {
+                target: &p.target,
+                badge: sender.shows_badges().then(|| badges.get(&p.target.account).copied().unwrap_or(0)),
+            })
+            .collect();
+        let results = sender.send_batch(&devices, &first.notice).await;
         let mut results = results.into_iter();
         let outcomes = pushes
             .iter()
@@ -796,6 +814,21 @@ impl Push {
             })
             .collect();
         (group, outcomes)
+    }
+
+    /// The badge numbers of the pushes' accounts, in one read; none if the read fails (a push
+    /// without its badge beats no push).
+    async fn badges(&self, pushes: &[Outgoing]) -> HashMap<AccountId, u32> {
+        let mut accounts: Vec<AccountId> = pushes.iter().map(|p| p.target.account).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        match self.stores.inbox.badges(accounts, self.deps.clock.now_ms()).await {
+            Ok(badges) => badges.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot count the badges of pushes");
+                HashMap::new()
+            }
+        }
     }
 
     /// What one push's send came to: sent, retried later with backoff, given up, or the

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use magpie_core::notify::Why;
-use magpie_core::push::{PushAddress, PushError, PushNotice, PushSender, PushTarget};
+use magpie_core::push::{Device, PushAddress, PushError, PushNotice, PushSender};
 use serde_json::json;
 use web_push_native::jwt_simple::algorithms::{ECDSAP256KeyPairLike as _, ES256KeyPair};
 use web_push_native::jwt_simple::claims::Claims;
@@ -82,8 +82,12 @@ pub(crate) fn title_and_body(notice: &PushNotice) -> (String, String) {
 
 #[async_trait]
 impl PushSender for ApnsSender {
-    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> Result<(), PushError> {
-        let PushAddress::Apns { token } = &target.address else {
+    fn shows_badges(&self) -> bool {
+        true
+    }
+
+    async fn send(&self, device: Device<'_>, notice: &PushNotice) -> Result<(), PushError> {
+        let PushAddress::Apns { token } = &device.target.address else {
             return Err(PushError::Rejected("not an APNs device".into()));
         };
         let url = self
@@ -91,7 +95,7 @@ impl PushSender for ApnsSender {
             .join(&format!("/3/device/{token}"))
             .map_err(|_| PushError::Gone("the device token does not fit a URL".into()))?;
         let (title, body) = title_and_body(notice);
-        let payload = json!({
+        let mut payload = json!({
             "aps": {
                 "alert": {"title": title, "body": body},
                 "sound": "default",
@@ -100,6 +104,9 @@ impl PushSender for ApnsSender {
             },
             "magpie": notice,
         });
+        if let Some(badge) = device.badge {
+            payload["aps"]["badge"] = json!(badge);
+        }
         let urgent = matches!(notice.why, Why::Direct | Why::Mention);
         let response = self
             .client

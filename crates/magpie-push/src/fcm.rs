@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use magpie_core::notify::Why;
-use magpie_core::push::{PushAddress, PushError, PushNotice, PushSender, PushTarget};
+use magpie_core::push::{Device, PushAddress, PushError, PushNotice, PushSender};
 use serde::Deserialize;
 use serde_json::json;
 use web_push_native::jwt_simple::algorithms::{RS256KeyPair, RSAKeyPairLike as _};
@@ -96,20 +96,29 @@ impl FcmSender {
 
 #[async_trait]
 impl PushSender for FcmSender {
-    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> Result<(), PushError> {
-        let PushAddress::Fcm { token } = &target.address else {
+    fn shows_badges(&self) -> bool {
+        true
+    }
+
+    async fn send(&self, device: Device<'_>, notice: &PushNotice) -> Result<(), PushError> {
+        let PushAddress::Fcm { token } = &device.target.address else {
             return Err(PushError::Rejected("not an FCM device".into()));
         };
         let (title, body) = crate::apns::title_and_body(notice);
         // FCM's data values are strings: the notice as JSON, for the app to read.
         let data = serde_json::to_string(notice).unwrap_or_default();
         let urgent = matches!(notice.why, Why::Direct | Why::Mention);
-        let message = json!({"message": {
+        let mut message = json!({"message": {
             "token": token,
             "notification": {"title": title, "body": body},
             "data": {"magpie": data, "event_key": notice.event_key},
             "android": {"priority": if urgent { "high" } else { "normal" }, "collapse_key": notice.event_key},
         }});
+        if let Some(badge) = device.badge {
+            // Android's launchers show the notification's count; the app reads `badge` too.
+            message["message"]["android"]["notification"] = json!({"notification_count": badge});
+            message["message"]["data"]["badge"] = json!(badge.to_string());
+        }
         let response = self
             .client
             .post(self.send_url.clone())

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use magpie_core::push::{PushAddress, PushError, PushNotice, PushSender, PushTarget};
+use magpie_core::push::{Device, PushAddress, PushError, PushNotice, PushSender, PushTarget};
 use serde::{Deserialize, Serialize};
 
 /// Time for one request, connecting included.
@@ -57,6 +57,9 @@ pub struct GatewayNotification {
 pub struct GatewayDevice {
     pub app_id: String,
     pub pushkey: String,
+    /// The number the app's icon shows: the account's conversations with unread messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<u32>,
 }
 
 /// What a gateway answers: the push keys its vendor refused for good (uninstalled, expired),
@@ -89,8 +92,12 @@ impl GatewaySender {
 
 #[async_trait]
 impl PushSender for GatewaySender {
-    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> Result<(), PushError> {
-        self.send_batch(&[target], notice).await.pop().unwrap_or(Ok(()))
+    async fn send(&self, device: Device<'_>, notice: &PushNotice) -> Result<(), PushError> {
+        self.send_batch(&[device], notice).await.pop().unwrap_or(Ok(()))
+    }
+
+    fn shows_badges(&self) -> bool {
+        true
     }
 
     fn batch_len_max(&self) -> usize {
@@ -106,15 +113,15 @@ impl PushSender for GatewaySender {
 
     /// One POST with every device (all of one gateway); a failed request fails each alike,
     /// and the push keys the gateway rejects are gone.
-    async fn send_batch(&self, targets: &[&PushTarget], notice: &PushNotice) -> Vec<Result<(), PushError>> {
+    async fn send_batch(&self, targets: &[Device<'_>], notice: &PushNotice) -> Vec<Result<(), PushError>> {
         let mut devices = Vec::with_capacity(targets.len());
         let mut gateway_name = None;
-        for target in targets {
-            let PushAddress::Gateway { gateway, app_id, pushkey } = &target.address else {
+        for device in targets {
+            let PushAddress::Gateway { gateway, app_id, pushkey } = &device.target.address else {
                 return targets.iter().map(|_| Err(PushError::Rejected("not a gateway device".into()))).collect();
             };
             gateway_name.get_or_insert(gateway);
-            devices.push(GatewayDevice { app_id: app_id.clone(), pushkey: pushkey.clone() });
+            devices.push(GatewayDevice { app_id: app_id.clone(), pushkey: pushkey.clone(), badge: device.badge });
         }
         let Some(gateway) = gateway_name else { return Vec::new() };
         let Some(gw) = self.gateways.iter().find(|g| &g.name == gateway) else {

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use magpie_core::notify::Why;
-use magpie_core::push::{PushAddress, PushError, PushNotice, PushSender, PushTarget, decode_b64url};
+use magpie_core::push::{Device, PushAddress, PushError, PushNotice, PushSender, decode_b64url};
 use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike as _, ES256KeyPair};
 use web_push_native::p256::PublicKey;
 use web_push_native::{Auth, WebPushBuilder};
@@ -94,7 +94,8 @@ pub(crate) fn payload(notice: &PushNotice, bytes_max: usize) -> Vec<u8> {
 
 #[async_trait]
 impl PushSender for WebPushSender {
-    async fn send(&self, target: &PushTarget, notice: &PushNotice) -> Result<(), PushError> {
+    async fn send(&self, device: Device<'_>, notice: &PushNotice) -> Result<(), PushError> {
+        let target = device.target;
         let PushAddress::WebPush { endpoint, p256dh, auth } = &target.address else {
             return Err(PushError::Rejected("not a Web Push subscription".into()));
         };

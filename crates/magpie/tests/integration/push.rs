@@ -331,7 +331,8 @@ async fn the_gateway_is_retried_on_5xx_given_up_on_4xx_and_a_rejected_device_is_
         assert_eq!(push.headers.get("authorization").and_then(|v| v.to_str().ok()), Some("Bearer s3cret"));
         let body: Value = serde_json::from_slice(&push.body).unwrap();
         let n = &body["notification"];
-        assert_eq!(n["devices"], json!([{"app_id": "com.acme.chat", "pushkey": "hw-token-1"}]));
+        // The badge: one conversation with unread messages.
+        assert_eq!(n["devices"], json!([{"app_id": "com.acme.chat", "pushkey": "hw-token-1", "badge": 1}]));
         assert_eq!((n["conversation_name"].as_str(), n["why"].as_str()), (Some("发布组 release"), Some("message")));
         keys.push(n["event_key"].as_str().unwrap().to_owned());
     }
@@ -470,6 +471,7 @@ async fn apns_and_fcm_devices_get_signed_pushes_and_are_dropped_when_gone() {
     assert_eq!(claims.issuer.as_deref(), Some("TEAM123456"));
     let body: Value = serde_json::from_slice(&push.body).unwrap();
     assert_eq!(body["aps"]["alert"]["body"], json!("下午三点开会 meeting at 3"));
+    assert_eq!(body["aps"]["badge"], json!(1), "one conversation with unread messages");
     assert_eq!(body["magpie"]["event_key"], json!(format!("{chat}:{}", sent.seq)));
 
     // FCM: an access token for the service account first, then the message with it.
@@ -494,6 +496,7 @@ async fn apns_and_fcm_devices_get_signed_pushes_and_are_dropped_when_gone() {
     let message: Value = serde_json::from_slice(&send.body).unwrap();
     assert_eq!(message["message"]["token"], json!("fcm-token-of-bobs-android"));
     assert_eq!(message["message"]["android"]["priority"], json!("high"));
+    assert_eq!(message["message"]["android"]["notification"]["notification_count"], json!(1));
     let data: Value = serde_json::from_str(message["message"]["data"]["magpie"].as_str().unwrap()).unwrap();
     assert_eq!((data["conversation"].clone(), data["seq"].clone()), (json!(chat), json!(sent.seq)));
 
