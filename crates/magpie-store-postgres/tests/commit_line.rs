@@ -70,4 +70,8 @@ async fn only_magpies_open_transactions_hold_the_tail_back() {
     // The cursor did not pass the held item: read on from it, the item comes.
     let served = stores.log.tail(held.next, 10).await.unwrap();
     assert_eq!(served.items.len(), 1, "served once that transaction ended");
+
+    // The run's server keeps no database of a passed test.
+    drop((stores, scratch, psql, magpie));
+    raw(&server, "test").await.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
 }

@@ -17,8 +17,30 @@ const POOL_SIZE: usize = 8;
 struct Postgres;
 
 /// A database of its own for one check, on the test server.
+/// A database of one check on the run's server, dropped when the check is done with it, so
+/// that a run's databases do not fill the disk.
 struct Database {
+    server: String,
+    name: String,
     url: String,
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let (server, sql) = (self.server.clone(), format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        // On a runtime of its own: drop may run inside the check's runtime, which cannot be
+        // blocked on.
+        let dropping = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok((client, connection)) = tokio_postgres::connect(&server, tokio_postgres::NoTls).await {
+                    tokio::spawn(connection);
+                    let _ = client.batch_execute(&sql).await;
+                }
+            });
+        });
+        let _ = dropping.join();
+    }
 }
 
 /// The test server's URL, or a message that says how to start one.
@@ -40,7 +62,7 @@ impl StoreFactory for Postgres {
         tokio::spawn(connection);
         client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
         let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
-        Database { url: format!("{base}/{name}") }
+        Database { url: format!("{base}/{name}"), server, name }
     }
 
     async fn open(&self, db: &Database, bus: Arc<dyn Bus>) -> Stores {

@@ -30,7 +30,7 @@ pub struct TestServer {
     env: Vec<(String, String)>,
     /// Where the server keeps its state beyond the data directory: nothing for the embedded
     /// defaults; a database and a bus prefix of its own in cluster mode ([`Backend::from_env`]).
-    backend: Vec<(String, String)>,
+    backend: Settings,
     /// The server's open-file limit, if the test sets one (soft and hard alike).
     open_files_max: Option<u64>,
     /// Where the server's log goes, if the test reads it (else to the test's stderr).
@@ -68,15 +68,22 @@ impl TestServer {
     pub async fn start_embedded(env: &[(&str, &str)]) -> TestServer {
         let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server =
-            TestServer { child: None, url: String::new(), dir, env, backend: vec![], open_files_max: None, log: None };
+        let mut server = TestServer {
+            child: None,
+            url: String::new(),
+            dir,
+            env,
+            backend: Settings::default(),
+            open_files_max: None,
+            log: None,
+        };
         server.spawn().await;
         server
     }
 
     /// Moves this stopped server onto other backend settings (after `magpie admin migrate`,
     /// say) and starts it again on the same data directory.
-    pub async fn start_on(&mut self, backend: Vec<(String, String)>) {
+    pub async fn start_on(&mut self, backend: Settings) {
         self.backend = backend;
         self.spawn().await;
     }
@@ -289,7 +296,7 @@ impl Cluster {
     }
 
     /// Starts `n` nodes of a cluster on these backend settings (see [`Backend::on`]).
-    pub async fn start_on(n: usize, env: &[(&str, &str)], backend: Vec<(String, String)>) -> Cluster {
+    pub async fn start_on(n: usize, env: &[(&str, &str)], backend: Settings) -> Cluster {
         let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let mut nodes = Vec::with_capacity(n);
@@ -349,20 +356,20 @@ impl Backend {
 
     /// The settings that put one server on a backend of its own: none for the embedded
     /// defaults; in cluster mode a new database and a new bus prefix.
-    pub async fn from_env() -> Vec<(String, String)> {
-        if Backend::cluster() { Backend::fresh().await } else { vec![] }
+    pub async fn from_env() -> Settings {
+        if Backend::cluster() { Backend::fresh().await } else { Settings::default() }
     }
 
     /// A new, empty PostgreSQL database and a new bus prefix on the run's Redis: the settings
     /// of a cluster of its own, for one server or for every node of one cluster.
-    pub async fn fresh() -> Vec<(String, String)> {
+    pub async fn fresh() -> Settings {
         let hint = "run scripts/test, or start the services with `dir=$(scripts/services up); source $dir/env`";
         let server = std::env::var("MAGPIE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| panic!("MAGPIE_TEST_POSTGRES_URL is not set: {hint}"));
         let redis = std::env::var("MAGPIE_TEST_REDIS_URL")
             .unwrap_or_else(|_| panic!("MAGPIE_TEST_REDIS_URL is not set: {hint}"));
         let mut backend = Backend::on(&server, &redis).await;
-        backend.extend(Backend::bucket());
+        backend.vars.extend(Backend::bucket());
         backend
     }
 
@@ -384,20 +391,66 @@ impl Backend {
     }
 
     /// A new, empty database on the PostgreSQL server at `postgres` and a new bus prefix on
-    /// the Redis at `redis`.
-    pub async fn on(postgres: &str, redis: &str) -> Vec<(String, String)> {
+    /// the Redis at `redis`. The database is dropped with the last copy of the settings (the
+    /// servers and clusters that use it), so that a run's databases do not fill the disk.
+    pub async fn on(postgres: &str, redis: &str) -> Settings {
         let (server, redis) = (postgres.to_owned(), redis.to_owned());
         let name = format!("magpie_test_{:016x}", rand::random::<u64>());
         let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
         client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
         let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
-        vec![
-            ("MAGPIE_DATABASE".to_owned(), format!("{base}/{name}")),
-            ("MAGPIE_DATABASE_POOL_SIZE".to_owned(), "4".to_owned()),
-            ("MAGPIE_BUS".to_owned(), redis),
-            ("MAGPIE_BUS_PREFIX".to_owned(), name),
-        ]
+        Settings {
+            vars: vec![
+                ("MAGPIE_DATABASE".to_owned(), format!("{base}/{name}")),
+                ("MAGPIE_DATABASE_POOL_SIZE".to_owned(), "4".to_owned()),
+                ("MAGPIE_BUS".to_owned(), redis),
+                ("MAGPIE_BUS_PREFIX".to_owned(), name.clone()),
+            ],
+            _database: Some(std::sync::Arc::new(ScratchDatabase { server, name })),
+        }
+    }
+}
+
+/// Backend settings: the `MAGPIE_*` variables that put a server on them, and the test database
+/// they name, if the harness made one.
+#[derive(Clone, Default)]
+pub struct Settings {
+    vars: Vec<(String, String)>,
+    /// Held for its drop.
+    _database: Option<std::sync::Arc<ScratchDatabase>>,
+}
+
+impl Settings {
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, String)> {
+        self.vars.iter()
+    }
+}
+
+/// A database the harness made for one test, dropped when the test is done with it (its
+/// servers killed by then, or their sessions ended by the drop).
+struct ScratchDatabase {
+    server: String,
+    name: String,
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let (server, sql) = (self.server.clone(), format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        // A runtime of its own on a thread of its own: drop may run inside the test's runtime,
+        // which cannot be blocked on. A server gone by then (a test's private PostgreSQL) is
+        // no error: its database went with it.
+        let dropping = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let connect = tokio_postgres::connect(&server, tokio_postgres::NoTls);
+                if let Ok(Ok((client, connection))) = tokio::time::timeout(EVENTUALLY, connect).await {
+                    tokio::spawn(connection);
+                    let _ = tokio::time::timeout(EVENTUALLY, client.batch_execute(&sql)).await;
+                }
+            });
+        });
+        let _ = dropping.join();
     }
 }
 
