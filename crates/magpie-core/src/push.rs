@@ -3,15 +3,16 @@
 //! bridges to the vendors' channels: Huawei, Xiaomi, OPPO, vivo…).
 //!
 //! **How.** A device registers a [`PushTarget`] (its subscription or token) under its session.
-//! A durable follower of the log ([`Push::start`]) takes every message as it commits, asks the
-//! store who of the conversation's members has a target ([`PushStore::push_audience`]), applies
-//! the one rule of [`crate::notify::decide`] to each, and writes one **push job** per notice
+//! A durable follower of the log ([`Push::start`]) takes messages as they commit, asks the
+//! store who of the conversation's members has a target ([`PushStore::push_audience`], once per
+//! conversation and sender of what it handles at once), applies the one rule of
+//! [`crate::notify::decide`] to each, and writes one **push job** per message and notice
 //! (members told for the same reason, with the same preview, share one) holding the targets it
-//! goes to, all of a message's jobs in one write. A sender loop on every node claims due jobs,
-//! reads their targets and who has read the message meanwhile (those are skipped), hands the
-//! rest to the channel's [`PushSender`] in batches, and finishes each job in one write: the
-//! pushes to retry become rows of the push outbox, which the same loop claims and sends one by
-//! one with backoff.
+//! goes to, all in one write. A sender loop on every node claims due jobs, reads the targets of
+//! one conversation's jobs and who has read how far there (who has read a message is skipped),
+//! hands the rest to the channel's [`PushSender`] in batches, and finishes the jobs in one
+//! write: the pushes to retry become rows of the push outbox, which the same loop claims and
+//! sends one by one with backoff.
 //!
 //! Jobs rather than one outbox row per push: a message to a 10,000-member group would
 //! otherwise cost some 9,000 row writes three times over (queued, claimed, done) on the store's
@@ -29,7 +30,9 @@
 //!   after its claim ([`Settings::push_claim_secs`]) runs out and sent again: a gateway may see a
 //!   push twice and tells them apart by [`PushNotice::event_key`].
 //! - Never for a conversation the member may not read, never for a session that ended: the
-//!   audience holds active members and live sessions only, read when the message is handled.
+//!   audience holds active members and live sessions only, read when the message is handled,
+//!   and a member who joined after the message is not told of it; a target deleted or moved to
+//!   another account before the send is skipped.
 //! - A target the service says is gone (Web Push 404/410, APNs `Unregistered`, FCM
 //!   `UNREGISTERED`, a gateway's `rejected`) is dropped; a push the service refuses for good
 //!   (another 4xx) is given up; anything else is retried with exponential backoff up to
@@ -46,6 +49,7 @@
 //! [`Settings::push_targets_per_account_max`]: crate::Settings::push_targets_per_account_max
 //! [`Settings::push_outbox_len_max`]: crate::Settings::push_outbox_len_max
 
+use std::collections::hash_map::Entry::Vacant;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,8 +82,8 @@ pub const CLAIM_LEN_MAX: usize = 2000;
 /// Push jobs one pass of the sender claims.
 pub const JOB_CLAIM_LEN_MAX: usize = 256;
 /// Targets of the push jobs one pass of the sender claims, in all (a job with more is claimed
-/// alone).
-pub const JOB_CLAIM_TARGETS_MAX: usize = 20_000;
+/// alone): some ten messages to a big group, whose targets are then read once.
+pub const JOB_CLAIM_TARGETS_MAX: usize = 100_000;
 /// Pushes one node hands to the services at the same time.
 pub const SENDS_AT_ONCE: usize = 64;
 /// Failures listed at most per request of the admin's view.
@@ -286,12 +290,15 @@ pub struct PushJob {
     pub targets: Vec<(i64, AccountId)>,
 }
 
-/// One of a claimed job's targets as it is now.
-#[derive(Debug, Clone)]
-pub struct JobTarget {
-    pub target: PushTarget,
-    /// Where the target's account has read the job's conversation up to now.
-    pub read_seq: Seq,
+/// What claimed jobs of one conversation go to, as it is now (see
+/// [`PushStore::push_job_targets`]).
+#[derive(Debug, Clone, Default)]
+pub struct JobTargets {
+    /// Their targets still kept.
+    pub targets: Vec<PushTarget>,
+    /// The members who have read the conversation up to the first job's message or further,
+    /// with how far.
+    pub read: Vec<(AccountId, Seq)>,
 }
 
 /// What became of one push of a job that was not simply sent.
@@ -343,6 +350,8 @@ pub struct PushFailure {
 pub struct Audience {
     pub account: AccountId,
     pub addr: AccountAddr,
+    /// Where the member's current membership began.
+    pub joined_seq: Seq,
     pub read_seq: Seq,
     pub conversation: ConversationPrefs,
     pub prefs: Option<NotifyPrefs>,
@@ -561,66 +570,55 @@ impl Push {
         Some(status)
     }
 
-    /// Decides who of `entry`'s conversation is told of it, and queues their pushes: one job
-    /// per notice, all of them in one write.
-    async fn decide_entry(&self, entry: &Entry) -> Result<()> {
+    /// Decides who is told of `entries` (messages, in log order) and queues their pushes in one
+    /// write: per message, one job per notice. The audience is read once per conversation and
+    /// sender of the batch, so that a burst of messages to a big group costs one read of its
+    /// members, not one each; a member who joined after a message is not told of it.
+    async fn decide(&self, entries: &[&Entry]) -> Result<()> {
         let now = self.deps.clock.now_ms();
-        let audience = self.store.push_audience(entry.conversation, entry.sender, now).await?;
-        if audience.is_empty() {
-            return Ok(());
-        }
-        let Some(conversation) = self.stores.log.conversation(entry.conversation).await? else { return Ok(()) };
-        let direct = conversation.kind == ConversationKind::Direct;
-        let text = body_text(&entry.kind, entry.body.as_ref());
-        let mentioned: HashSet<&AccountAddr> = entry.mentions.iter().collect();
-        let mut sender_name: Option<String> = None;
-        let defaults = NotifyPrefs::default();
-        // Notices differ between members only by why they are told and whether they show the
-        // preview: a handful of jobs per message, found by a look along the list.
+        let mut audiences: HashMap<(ConversationId, AccountId), Vec<Audience>> = HashMap::new();
+        let mut conversations: HashMap<ConversationId, Option<crate::chat::Conversation>> = HashMap::new();
+        let mut sender_names: HashMap<AccountId, String> = HashMap::new();
         let mut jobs: Vec<NewPushJob> = Vec::new();
-        for member in &audience {
-            let mentions = if mentioned.contains(&member.addr) { std::slice::from_ref(&member.account) } else { &[] };
-            let message = Message {
-                seq: entry.seq.0,
-                sender: entry.sender,
-                direct,
-                text: text.unwrap_or_default(),
-                mentions,
-                mentions_all: entry.mention_all,
-                thread_only: entry.in_thread_only(),
-            };
-            let prefs = member.prefs.as_ref().unwrap_or(&defaults);
-            let to = Recipient {
-                account: member.account,
-                member: true,
-                blocked_sender: member.blocked_sender,
-                read_seq: member.read_seq.0,
-                prefs,
-                conversation: member.conversation,
-            };
-            let Ok(why) = crate::notify::decide(&message, &to, now) else { continue };
-            if sender_name.is_none() {
-                let account = self.stores.accounts.account_by_id(entry.sender).await?;
-                sender_name =
-                    Some(account.map_or_else(|| entry.sender_addr.name.to_string(), |a| a.profile.display_name));
+        for entry in entries {
+            let key = (entry.conversation, entry.sender);
+            if let Vacant(slot) = audiences.entry(key) {
+                slot.insert(self.store.push_audience(entry.conversation, entry.sender, now).await?);
             }
-            let notice = PushNotice {
-                event_key: format!("{}:{}", entry.conversation.0, entry.seq.0),
-                conversation: entry.conversation,
-                seq: entry.seq,
-                why,
-                direct,
-                kind: entry.kind.clone(),
-                sender: entry.sender_addr.to_string(),
-                sender_name: sender_name.clone().unwrap_or_default(),
-                conversation_name: if direct { None } else { conversation.info.name.clone() },
-                preview: text.filter(|_| prefs.preview).map(preview),
-                at_ms: entry.at_ms,
-            };
-            let targets = member.targets.iter().map(|&t| (t, member.account));
-            match jobs.iter_mut().find(|job| job.notice == notice) {
-                Some(job) => job.targets.extend(targets),
-                None => jobs.push(NewPushJob { notice, targets: targets.collect() }),
+            let audience = audiences.get(&key).map(Vec::as_slice).unwrap_or_default();
+            if audience.is_empty() {
+                continue;
+            }
+            if let Vacant(slot) = conversations.entry(entry.conversation) {
+                slot.insert(self.stores.log.conversation(entry.conversation).await?);
+            }
+            let Some(Some(conversation)) = conversations.get(&entry.conversation) else { continue };
+            let told = self.told(entry, conversation, audience, now);
+            if told.is_empty() {
+                continue;
+            }
+            if let Vacant(slot) = sender_names.entry(entry.sender) {
+                let account = self.stores.accounts.account_by_id(entry.sender).await?;
+                slot.insert(account.map_or_else(|| entry.sender_addr.name.to_string(), |a| a.profile.display_name));
+            }
+            let sender_name = sender_names.get(&entry.sender).cloned().unwrap_or_default();
+            let direct = conversation.kind == ConversationKind::Direct;
+            let text = body_text(&entry.kind, entry.body.as_ref());
+            for ((why, shown), targets) in told {
+                let notice = PushNotice {
+                    event_key: format!("{}:{}", entry.conversation.0, entry.seq.0),
+                    conversation: entry.conversation,
+                    seq: entry.seq,
+                    why,
+                    direct,
+                    kind: entry.kind.clone(),
+                    sender: entry.sender_addr.to_string(),
+                    sender_name: sender_name.clone(),
+                    conversation_name: if direct { None } else { conversation.info.name.clone() },
+                    preview: text.filter(|_| shown).map(preview),
+                    at_ms: entry.at_ms,
+                };
+                jobs.push(NewPushJob { notice, targets });
             }
         }
         let wanted: u64 = jobs.iter().map(|job| job.targets.len() as u64).sum();
@@ -645,10 +643,55 @@ impl Push {
         Ok(())
     }
 
-    /// Sends the due push jobs, one claim's worth: each job's targets read at once with who has
-    /// read the message meanwhile (skipped), batched by notice and sender, every job's
-    /// batches [`SENDS_AT_ONCE`] at a time; then every job finished in one write, its pushes to
-    /// retry moved to the outbox. Whether the claim was full (more may be due).
+    /// Who of `audience` is told of `entry`, by the one rule: their targets, grouped by what
+    /// their notice says (why they are told, whether it shows the preview), in the order met.
+    fn told(&self, entry: &Entry, conversation: &crate::chat::Conversation, audience: &[Audience], now: i64) -> Told {
+        let direct = conversation.kind == ConversationKind::Direct;
+        let text = body_text(&entry.kind, entry.body.as_ref());
+        let mentioned: HashSet<&AccountAddr> = entry.mentions.iter().collect();
+        let defaults = NotifyPrefs::default();
+        // A handful of groups per message, found by a look along the list.
+        let mut told: Told = Vec::new();
+        for member in audience {
+            // Read now, the audience holds who joined since the message too.
+            if member.joined_seq > entry.seq {
+                continue;
+            }
+            let mentions = if mentioned.contains(&member.addr) { std::slice::from_ref(&member.account) } else { &[] };
+            let message = Message {
+                seq: entry.seq.0,
+                sender: entry.sender,
+                direct,
+                text: text.unwrap_or_default(),
+                mentions,
+                mentions_all: entry.mention_all,
+                thread_only: entry.in_thread_only(),
+            };
+            let prefs = member.prefs.as_ref().unwrap_or(&defaults);
+            let to = Recipient {
+                account: member.account,
+                member: true,
+                blocked_sender: member.blocked_sender,
+                read_seq: member.read_seq.0,
+                prefs,
+                conversation: member.conversation,
+            };
+            let Ok(why) = crate::notify::decide(&message, &to, now) else { continue };
+            let key = (why, text.is_some() && prefs.preview);
+            let targets = member.targets.iter().map(|&t| (t, member.account));
+            match told.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, group)) => group.extend(targets),
+                None => told.push((key, targets.collect())),
+            }
+        }
+        told
+    }
+
+    /// Sends the due push jobs, one claim's worth: the targets of the jobs of one conversation
+    /// read at once, with who has read how far (those who read a job's message are skipped),
+    /// batched by notice and sender, every job's batches [`SENDS_AT_ONCE`] at a time; then every
+    /// job finished in one write, its pushes to retry moved to the outbox. Whether the claim was
+    /// full (more may be due).
     pub async fn send_due_jobs(&self) -> Result<bool> {
         use futures_util::StreamExt as _;
         let Some(channels) = self.channels() else { return Ok(false) };
@@ -660,36 +703,50 @@ impl Push {
         }
         let claimed_targets: usize = jobs.iter().map(|job| job.targets.len()).sum();
         let full = jobs.len() == JOB_CLAIM_LEN_MAX || claimed_targets >= JOB_CLAIM_TARGETS_MAX;
-        let mut finished: Vec<FinishedJob> = Vec::with_capacity(jobs.len());
-        // Per job: its targets by id, to name a failed push's account and kind.
-        let mut sent_to: Vec<HashMap<i64, (AccountId, PushKind)>> = Vec::with_capacity(jobs.len());
-        let mut batches: Vec<Batch> = Vec::new();
-        for (at, job) in jobs.into_iter().enumerate() {
-            let now_targets = self.store.push_job_targets(&job).await?;
-            let accounts: HashMap<i64, AccountId> = job.targets.iter().copied().collect();
-            let notice = Arc::new(job.notice);
-            let mut pushes = Vec::with_capacity(now_targets.len());
-            let mut read_first = 0_u64;
-            for JobTarget { target, read_seq } in now_targets {
-                // A device that moved to another account since the job was written is not
-                // this push's any more.
-                if accounts.get(&target.id) != Some(&target.account) {
-                    continue;
-                }
-                if read_seq >= notice.seq {
-                    read_first += 1;
-                    continue;
-                }
-                pushes.push(Outgoing { id: target.id, target, attempts: 0, notice: notice.clone() });
+        // The jobs by conversation, in the order claimed.
+        let mut conversations: Vec<(ConversationId, Vec<usize>)> = Vec::new();
+        for (at, job) in jobs.iter().enumerate() {
+            match conversations.iter_mut().find(|(c, _)| *c == job.notice.conversation) {
+                Some((_, of)) => of.push(at),
+                None => conversations.push((job.notice.conversation, vec![at])),
             }
-            self.status.read_first.fetch_add(read_first, Ordering::Relaxed);
-            let targets: HashMap<i64, (AccountId, PushKind)> =
-                pushes.iter().map(|p| (p.id, (p.target.account, p.target.address.kind()))).collect();
-            let mut outcomes = Vec::new();
-            self.batches(channels, at, pushes, &mut batches, &mut outcomes);
-            finished.push(FinishedJob { id: job.id, outcomes: job_outcomes(&targets, outcomes) });
-            sent_to.push(targets);
         }
+        let mut finished: Vec<FinishedJob> =
+            jobs.iter().map(|job| FinishedJob { id: job.id, outcomes: vec![] }).collect();
+        // Per job: the targets it goes to by id, to name a failed push's account and kind.
+        let mut sent_to: Vec<HashMap<i64, (AccountId, PushKind)>> = vec![HashMap::new(); jobs.len()];
+        let mut batches: Vec<Batch> = Vec::new();
+        let mut read_first = 0_u64;
+        for (conversation, of) in conversations {
+            let mut ids: Vec<i64> = of.iter().flat_map(|&at| jobs[at].targets.iter().map(|(t, _)| *t)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let read_from = of.iter().map(|&at| jobs[at].notice.seq).min().unwrap_or_default();
+            let now_targets = self.store.push_job_targets(conversation, &ids, read_from).await?;
+            let targets: HashMap<i64, Arc<PushTarget>> =
+                now_targets.targets.into_iter().map(|t| (t.id, Arc::new(t))).collect();
+            let read: HashMap<AccountId, Seq> = now_targets.read.into_iter().collect();
+            for at in of {
+                let job = &jobs[at];
+                let notice = Arc::new(job.notice.clone());
+                let mut pushes = Vec::with_capacity(job.targets.len());
+                for (id, account) in &job.targets {
+                    // A target deleted since the job was written is skipped, and so is a
+                    // device that moved to another account: it is not this push's any more.
+                    let Some(target) = targets.get(id).filter(|t| t.account == *account) else { continue };
+                    if read.get(account).is_some_and(|&seq| seq >= notice.seq) {
+                        read_first += 1;
+                        continue;
+                    }
+                    pushes.push(Outgoing { id: *id, target: target.clone(), attempts: 0, notice: notice.clone() });
+                }
+                sent_to[at] = pushes.iter().map(|p| (p.id, (p.target.account, p.target.address.kind()))).collect();
+                let mut outcomes = Vec::new();
+                self.batches(channels, at, pushes, &mut batches, &mut outcomes);
+                finished[at].outcomes = job_outcomes(&sent_to[at], outcomes);
+            }
+        }
+        self.status.read_first.fetch_add(read_first, Ordering::Relaxed);
         let send_by = now + lease_ms / 2;
         let sends: Vec<_> = batches.into_iter().map(|batch| self.send_batch(batch, send_by)).collect();
         let sent: Vec<(usize, Vec<(i64, PushOutcome)>)> =
@@ -724,7 +781,8 @@ impl Push {
             }
             let key = serde_json::to_string(&queued.notice).unwrap_or_default();
             let notice = notices.entry(key).or_insert_with(|| Arc::new(queued.notice)).clone();
-            pushes.push(Outgoing { id: queued.id, target: queued.target, attempts: queued.attempts, notice });
+            let target = Arc::new(queued.target);
+            pushes.push(Outgoing { id: queued.id, target, attempts: queued.attempts, notice });
         }
         let mut batches = Vec::new();
         self.batches(channels, 0, pushes, &mut batches, &mut outcomes);
@@ -784,7 +842,7 @@ impl Push {
             let retry = |p: &Outgoing| (p.id, PushOutcome::Retry { at_ms, error: "claim ran out".into() });
             return (group, pushes.iter().map(retry).collect());
         }
-        let targets: Vec<&PushTarget> = pushes.iter().map(|p| &p.target).collect();
+        let targets: Vec<&PushTarget> = pushes.iter().map(|p| &*p.target).collect();
         let results = sender.send_batch(&targets, &first.notice).await;
         let mut results = results.into_iter();
         let outcomes = pushes
@@ -829,6 +887,10 @@ impl Push {
     }
 }
 
+/// The targets told of one message, grouped by what their notice says: why they are told, and
+/// whether it shows the preview.
+type Told = Vec<((Why, bool), Vec<(i64, AccountId)>)>;
+
 /// A job's push outcomes as the store writes them: all but the sent ones, each with its
 /// target's account and kind.
 fn job_outcomes(
@@ -848,7 +910,7 @@ fn job_outcomes(
 /// One push about to be sent: an outbox row's (`id` the row's) or a job's (`id` the target's).
 struct Outgoing {
     id: i64,
-    target: PushTarget,
+    target: Arc<PushTarget>,
     /// Failed attempts so far.
     attempts: u32,
     notice: Arc<PushNotice>,
@@ -870,15 +932,17 @@ struct Decider {
 #[async_trait]
 impl LogHandler for Decider {
     async fn handle(&mut self, items: &[Committed]) -> Result<()> {
-        for item in items {
-            if let Committed::Entry { entry, .. } = item
-                && entry.is_message()
-                && entry.body.is_some()
-            {
-                self.push.decide_entry(entry).await?;
-            }
+        let messages: Vec<&Entry> = items
+            .iter()
+            .filter_map(|item| match item {
+                Committed::Entry { entry, .. } if entry.is_message() && entry.body.is_some() => Some(&**entry),
+                _ => None,
+            })
+            .collect();
+        if messages.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.push.decide(&messages).await
     }
 }
 
