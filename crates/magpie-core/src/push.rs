@@ -41,7 +41,8 @@
 //!   the targets of pending jobs and the outbox's pending rows together
 //!   ([`Settings::push_outbox_len_max`]: past it a message's new pushes are dropped and counted,
 //!   a notification is not worth refusing a message for); what one pass of the sender holds
-//!   ([`JOB_CLAIM_LEN_MAX`], [`JOB_CLAIM_TARGETS_MAX`], [`CLAIM_LEN_MAX`]).
+//!   ([`JOB_CLAIM_LEN_MAX`], [`JOB_CLAIM_TARGETS_MAX`], [`CLAIM_LEN_MAX`]) and what the follower
+//!   keeps of the messages it handles at once ([`DECIDE_TARGETS_MAX`], [`AUDIENCE_MEMBERS_MAX`]).
 //!
 //! [`Settings::push_keep_secs`]: crate::Settings::push_keep_secs
 //! [`Settings::push_claim_secs`]: crate::Settings::push_claim_secs
@@ -84,6 +85,12 @@ pub const JOB_CLAIM_LEN_MAX: usize = 256;
 /// Targets of the push jobs one pass of the sender claims, in all (a job with more is claimed
 /// alone): some ten messages to a big group, whose targets are then read once.
 pub const JOB_CLAIM_TARGETS_MAX: usize = 100_000;
+/// Pushes the follower writes in one write, about: past it, the messages it handles at once go
+/// in several.
+pub const DECIDE_TARGETS_MAX: usize = 100_000;
+/// Members of the audiences the follower keeps while it handles messages at once: past it, it
+/// forgets them and reads them again.
+pub const AUDIENCE_MEMBERS_MAX: usize = 100_000;
 /// Pushes one node hands to the services at the same time.
 pub const SENDS_AT_ONCE: usize = 64;
 /// Failures listed at most per request of the admin's view.
@@ -579,11 +586,25 @@ impl Push {
         let mut audiences: HashMap<(ConversationId, AccountId), Vec<Audience>> = HashMap::new();
         let mut conversations: HashMap<ConversationId, Option<crate::chat::Conversation>> = HashMap::new();
         let mut sender_names: HashMap<AccountId, String> = HashMap::new();
+        let mut audience_members = 0_usize;
         let mut jobs: Vec<NewPushJob> = Vec::new();
+        let mut job_targets = 0_usize;
         for entry in entries {
+            // Bounded: past so many pushes they are written, and past so many members kept the
+            // audiences are read again.
+            if job_targets >= DECIDE_TARGETS_MAX {
+                self.enqueue(&std::mem::take(&mut jobs), now).await?;
+                job_targets = 0;
+            }
+            if audience_members >= AUDIENCE_MEMBERS_MAX {
+                audiences.clear();
+                audience_members = 0;
+            }
             let key = (entry.conversation, entry.sender);
             if let Vacant(slot) = audiences.entry(key) {
-                slot.insert(self.store.push_audience(entry.conversation, entry.sender, now).await?);
+                let audience = self.store.push_audience(entry.conversation, entry.sender, now).await?;
+                audience_members += audience.len();
+                slot.insert(audience);
             }
             let audience = audiences.get(&key).map(Vec::as_slice).unwrap_or_default();
             if audience.is_empty() {
@@ -618,14 +639,21 @@ impl Push {
                     preview: text.filter(|_| shown).map(preview),
                     at_ms: entry.at_ms,
                 };
+                job_targets += targets.len();
                 jobs.push(NewPushJob { notice, targets });
             }
         }
+        self.enqueue(&jobs, now).await
+    }
+
+    /// Writes `jobs` (see [`PushStore::enqueue_push_jobs`]); when the outbox is full, their
+    /// pushes are dropped and counted.
+    async fn enqueue(&self, jobs: &[NewPushJob], now: i64) -> Result<()> {
         let wanted: u64 = jobs.iter().map(|job| job.targets.len() as u64).sum();
         if wanted == 0 {
             return Ok(());
         }
-        let queued = self.store.enqueue_push_jobs(&jobs, now, self.deps.settings.push_outbox_len_max).await?;
+        let queued = self.store.enqueue_push_jobs(jobs, now, self.deps.settings.push_outbox_len_max).await?;
         match queued {
             Some(n) => {
                 self.status.queued.fetch_add(n, Ordering::Relaxed);
