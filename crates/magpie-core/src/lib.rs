@@ -199,14 +199,6 @@ impl Core {
         self
     }
 
-    /// Starts push (see [`push::Push::start`]): its follower counts among the core's, so that
-    /// [`Core::followers_started`] waits for it. Nothing without push channels.
-    pub fn start_push(&mut self, poll: std::time::Duration) {
-        if let Some(status) = self.push.start(poll) {
-            self.followers.push(status);
-        }
-    }
-
     /// Starts email digests (see [`digest::Digests::start`]): their follower counts among the
     /// core's. Nothing without a mail server.
     pub fn start_digests(&mut self, poll: std::time::Duration) {
