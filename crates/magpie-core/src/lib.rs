@@ -203,14 +203,6 @@ impl Core {
         self
     }
 
-    /// Starts push (see [`push::Push::start`]): its follower counts among the core's, so that
-    /// [`Core::followers_started`] waits for it. Nothing without push channels.
-    pub fn start_push(&mut self, poll: std::time::Duration) {
-        if let Some(status) = self.push.start(poll) {
-            self.followers.push(status);
-        }
-    }
-
     /// Starts the notification centre's follower (see [`inbox::Inbox::start`]); it counts
     /// among the core's.
     pub fn start_inbox(&mut self, poll: std::time::Duration) {

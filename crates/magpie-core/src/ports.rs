@@ -782,21 +782,21 @@ pub trait PushStore: Send + Sync + 'static {
     /// Forgets one of the account's targets and its waiting pushes; whether it had it.
     async fn delete_push_target(&self, account: AccountId, id: i64) -> StoreResult<bool>;
     /// The active members of `conversation` other than `sender`, of enabled accounts, that
-    /// have targets of sessions live at `now_ms`: with their read mark, settings here,
-    /// preferences, whether they blocked `sender`, and those targets.
+    /// have targets of sessions live at `now_ms`: with where they joined, their read mark,
+    /// settings here, preferences, whether they blocked `sender`, and those targets.
     async fn push_audience(
         &self,
         conversation: ConversationId,
         sender: AccountId,
         now_ms: i64,
     ) -> StoreResult<Vec<crate::push::Audience>>;
-    /// Writes one message's push jobs (each one notice and the targets it goes to) in one
-    /// write, due at once; how many pushes they hold. The first job of a message stands for all
-    /// of them: when the message already has one (it was handled before, here or on another
-    /// node), nothing is written and the answer is `Some(0)`, even if its members' settings
-    /// changed in between and the notices came out otherwise. `None` (nothing written) when
-    /// `outbox_len_max` pushes already wait: the targets of jobs not done and the outbox's rows
-    /// not done.
+    /// Writes messages' push jobs (each one notice and the targets it goes to; a message's jobs
+    /// next to each other) in one write, due at once; how many pushes it wrote. The first job of
+    /// a message stands for all of them: when the message already has one (it was handled
+    /// before, here or on another node), none of its jobs is written, even if its members'
+    /// settings changed in between and the notices came out otherwise. `None` (nothing
+    /// written) when `outbox_len_max` pushes already wait: the targets of jobs not done and the
+    /// outbox's rows not done.
     async fn enqueue_push_jobs(
         &self,
         jobs: &[crate::push::NewPushJob],
@@ -813,11 +813,16 @@ pub trait PushStore: Send + Sync + 'static {
         jobs_max: usize,
         targets_max: usize,
     ) -> StoreResult<Vec<crate::push::PushJob>>;
-    /// The targets of a claimed job that are still kept, in one read, each with where its
-    /// account has read the job's conversation up to now (0 when it is no member); a target
-    /// deleted since the job was written is left out. The caller checks each target's account
-    /// against the job's (a device may have moved to another account).
-    async fn push_job_targets(&self, job: &crate::push::PushJob) -> StoreResult<Vec<crate::push::JobTarget>>;
+    /// What claimed jobs of `conversation` go to now, in one read: those of `targets` still
+    /// kept (a target deleted since is left out; the caller checks each one's account against
+    /// the job's, as a device may have moved to another account), and the members who have
+    /// read the conversation up to `read_from` or further.
+    async fn push_job_targets(
+        &self,
+        conversation: ConversationId,
+        targets: &[i64],
+        read_from: Seq,
+    ) -> StoreResult<crate::push::JobTargets>;
     /// Finishes claimed jobs in one write: each is marked done, and what became of its pushes
     /// that were not sent is written: a retry becomes an outbox row (1 attempt, due at its
     /// time, unless the outbox has that push already), a give-up or a gone target is recorded

@@ -3,15 +3,16 @@
 //! bridges to the vendors' channels: Huawei, Xiaomi, OPPO, vivo…).
 //!
 //! **How.** A device registers a [`PushTarget`] (its subscription or token) under its session.
-//! A durable follower of the log ([`Push::start`]) takes every message as it commits, asks the
-//! store who of the conversation's members has a target ([`PushStore::push_audience`]), applies
-//! the one rule of [`crate::notify::decide`] to each, and writes one **push job** per notice
+//! A durable follower of the log ([`Push::start`]) takes messages as they commit, asks the
+//! store who of the conversation's members has a target ([`PushStore::push_audience`], once per
+//! conversation and sender of what it handles at once), applies the one rule of
+//! [`crate::notify::decide`] to each, and writes one **push job** per message and notice
 //! (members told for the same reason, with the same preview, share one) holding the targets it
-//! goes to, all of a message's jobs in one write. A sender loop on every node claims due jobs,
-//! reads their targets and who has read the message meanwhile (those are skipped), hands the
-//! rest to the channel's [`PushSender`] in batches, and finishes each job in one write: the
-//! pushes to retry become rows of the push outbox, which the same loop claims and sends one by
-//! one with backoff.
+//! goes to, all in one write. A sender loop on every node claims due jobs, reads the targets of
+//! one conversation's jobs and who has read how far there (who has read a message is skipped),
+//! hands the rest to the channel's [`PushSender`] in batches, and finishes the jobs in one
+//! write: the pushes to retry become rows of the push outbox, which the same loop claims and
+//! sends one by one with backoff.
 //!
 //! Jobs rather than one outbox row per push: a message to a 10,000-member group would
 //! otherwise cost some 9,000 row writes three times over (queued, claimed, done) on the store's
@@ -29,16 +30,20 @@
 //!   after its claim ([`Settings::push_claim_secs`]) runs out and sent again: a gateway may see a
 //!   push twice and tells them apart by [`PushNotice::event_key`].
 //! - Never for a conversation the member may not read, never for a session that ended: the
-//!   audience holds active members and live sessions only, read when the message is handled.
+//!   audience holds active members and live sessions only, read when the message is handled,
+//!   and a member who joined after the message is not told of it; a target deleted or moved to
+//!   another account before the send is skipped.
 //! - A target the service says is gone (Web Push 404/410, APNs `Unregistered`, FCM
 //!   `UNREGISTERED`, a gateway's `rejected`) is dropped; a push the service refuses for good
 //!   (another 4xx) is given up; anything else is retried with exponential backoff up to
 //!   [`Settings::push_attempts_max`]. Every give-up and drop is kept for the admin's view.
 //! - Bounded: targets per account ([`Settings::push_targets_per_account_max`]); pushes waiting,
 //!   the targets of pending jobs and the outbox's pending rows together
-//!   ([`Settings::push_outbox_len_max`]: past it a message's new pushes are dropped and counted,
-//!   a notification is not worth refusing a message for); what one pass of the sender holds
-//!   ([`JOB_CLAIM_LEN_MAX`], [`JOB_CLAIM_TARGETS_MAX`], [`CLAIM_LEN_MAX`]).
+//!   ([`Settings::push_outbox_len_max`]: past it, once the sender made no room for
+//!   [`OUTBOX_FULL_WAIT`], a message's new pushes are dropped and counted, a notification is not
+//!   worth refusing a message for); what one pass of the sender holds
+//!   ([`JOB_CLAIM_LEN_MAX`], [`JOB_CLAIM_TARGETS_MAX`], [`CLAIM_LEN_MAX`]) and what the follower
+//!   keeps of the messages it handles at once ([`DECIDE_TARGETS_MAX`], [`AUDIENCE_MEMBERS_MAX`]).
 //!
 //! [`Settings::push_keep_secs`]: crate::Settings::push_keep_secs
 //! [`Settings::push_claim_secs`]: crate::Settings::push_claim_secs
@@ -46,6 +51,7 @@
 //! [`Settings::push_targets_per_account_max`]: crate::Settings::push_targets_per_account_max
 //! [`Settings::push_outbox_len_max`]: crate::Settings::push_outbox_len_max
 
+use std::collections::hash_map::Entry::Vacant;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,8 +84,17 @@ pub const CLAIM_LEN_MAX: usize = 2000;
 /// Push jobs one pass of the sender claims.
 pub const JOB_CLAIM_LEN_MAX: usize = 256;
 /// Targets of the push jobs one pass of the sender claims, in all (a job with more is claimed
-/// alone).
-pub const JOB_CLAIM_TARGETS_MAX: usize = 20_000;
+/// alone): some ten messages to a big group, whose targets are then read once.
+pub const JOB_CLAIM_TARGETS_MAX: usize = 100_000;
+/// Pushes the follower writes in one write, about: past it, the messages it handles at once go
+/// in several.
+pub const DECIDE_TARGETS_MAX: usize = 100_000;
+/// Members of the audiences the follower keeps while it handles messages at once: past it, it
+/// forgets them and reads them again.
+pub const AUDIENCE_MEMBERS_MAX: usize = 100_000;
+/// How long the follower waits for the sender to make room in a full outbox before it drops a
+/// message's pushes.
+pub const OUTBOX_FULL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Pushes one node hands to the services at the same time.
 pub const SENDS_AT_ONCE: usize = 64;
 /// Failures listed at most per request of the admin's view.
@@ -286,12 +301,15 @@ pub struct PushJob {
     pub targets: Vec<(i64, AccountId)>,
 }
 
-/// One of a claimed job's targets as it is now.
-#[derive(Debug, Clone)]
-pub struct JobTarget {
-    pub target: PushTarget,
-    /// Where the target's account has read the job's conversation up to now.
-    pub read_seq: Seq,
+/// What claimed jobs of one conversation go to, as it is now (see
+/// [`PushStore::push_job_targets`]).
+#[derive(Debug, Clone, Default)]
+pub struct JobTargets {
+    /// Their targets still kept.
+    pub targets: Vec<PushTarget>,
+    /// The members who have read the conversation up to the first job's message or further,
+    /// with how far.
+    pub read: Vec<(AccountId, Seq)>,
 }
 
 /// What became of one push of a job that was not simply sent.
@@ -343,6 +361,8 @@ pub struct PushFailure {
 pub struct Audience {
     pub account: AccountId,
     pub addr: AccountAddr,
+    /// Where the member's current membership began.
+    pub joined_seq: Seq,
     pub read_seq: Seq,
     pub conversation: ConversationPrefs,
     pub prefs: Option<NotifyPrefs>,
@@ -447,6 +467,8 @@ pub struct Push {
     stores: Stores,
     store: Arc<dyn PushStore>,
     wake: Arc<tokio::sync::Notify>,
+    /// Told when the sender finished what it claimed (room may have come free).
+    finished: Arc<tokio::sync::Notify>,
     pub status: Arc<PushStatus>,
 }
 
@@ -457,6 +479,7 @@ impl Push {
             stores: stores.clone(),
             store: stores.push.clone(),
             wake: Arc::new(tokio::sync::Notify::new()),
+            finished: Arc::new(tokio::sync::Notify::new()),
             status: Arc::new(PushStatus::default()),
         }
     }
@@ -572,24 +595,128 @@ impl Push {
         Some(status)
     }
 
-    /// Decides who of `entry`'s conversation is told of it, and queues their pushes: one job
-    /// per notice, all of them in one write.
-    async fn decide_entry(&self, entry: &Entry) -> Result<()> {
+    /// Decides who is told of `entries` (messages, in log order) and queues their pushes in one
+    /// write: per message, one job per notice. The audience is read once per conversation and
+    /// sender of the batch, so that a burst of messages to a big group costs one read of its
+    /// members, not one each; a member who joined after a message is not told of it.
+    async fn decide(&self, entries: &[&Entry]) -> Result<()> {
         let now = self.deps.clock.now_ms();
-        let audience = self.store.push_audience(entry.conversation, entry.sender, now).await?;
-        if audience.is_empty() {
+        let mut audiences: HashMap<(ConversationId, AccountId), Vec<Audience>> = HashMap::new();
+        let mut conversations: HashMap<ConversationId, Option<crate::chat::Conversation>> = HashMap::new();
+        let mut sender_names: HashMap<AccountId, String> = HashMap::new();
+        let mut audience_members = 0_usize;
+        let mut jobs: Vec<NewPushJob> = Vec::new();
+        let mut job_targets = 0_usize;
+        for entry in entries {
+            // Bounded: past so many pushes they are written, and past so many members kept the
+            // audiences are read again.
+            if job_targets >= DECIDE_TARGETS_MAX {
+                self.enqueue(&std::mem::take(&mut jobs), now).await?;
+                job_targets = 0;
+            }
+            if audience_members >= AUDIENCE_MEMBERS_MAX {
+                audiences.clear();
+                audience_members = 0;
+            }
+            let key = (entry.conversation, entry.sender);
+            if let Vacant(slot) = audiences.entry(key) {
+                let audience = self.store.push_audience(entry.conversation, entry.sender, now).await?;
+                audience_members += audience.len();
+                slot.insert(audience);
+            }
+            let audience = audiences.get(&key).map(Vec::as_slice).unwrap_or_default();
+            if audience.is_empty() {
+                continue;
+            }
+            if let Vacant(slot) = conversations.entry(entry.conversation) {
+                slot.insert(self.stores.log.conversation(entry.conversation).await?);
+            }
+            let Some(Some(conversation)) = conversations.get(&entry.conversation) else { continue };
+            let told = self.told(entry, conversation, audience, now);
+            if told.is_empty() {
+                continue;
+            }
+            if let Vacant(slot) = sender_names.entry(entry.sender) {
+                let account = self.stores.accounts.account_by_id(entry.sender).await?;
+                slot.insert(account.map_or_else(|| entry.sender_addr.name.to_string(), |a| a.profile.display_name));
+            }
+            let sender_name = sender_names.get(&entry.sender).cloned().unwrap_or_default();
+            let direct = conversation.kind == ConversationKind::Direct;
+            let text = body_text(&entry.kind, entry.body.as_ref());
+            for ((why, shown), targets) in told {
+                let notice = PushNotice {
+                    event_key: format!("{}:{}", entry.conversation.0, entry.seq.0),
+                    conversation: entry.conversation,
+                    seq: entry.seq,
+                    why,
+                    direct,
+                    kind: entry.kind.clone(),
+                    sender: entry.sender_addr.to_string(),
+                    sender_name: sender_name.clone(),
+                    conversation_name: if direct { None } else { conversation.info.name.clone() },
+                    preview: text.filter(|_| shown).map(preview),
+                    at_ms: entry.at_ms,
+                };
+                job_targets += targets.len();
+                jobs.push(NewPushJob { notice, targets });
+            }
+        }
+        self.enqueue(&jobs, now).await
+    }
+
+    /// Writes `jobs` (see [`PushStore::enqueue_push_jobs`]). While the outbox is full it waits
+    /// for the sender to finish what it holds, up to [`OUTBOX_FULL_WAIT`], and tries again: a
+    /// burst of messages to big groups fills it faster than the sender (which gets the CPU the
+    /// rest of the server leaves, and waits on the services) empties it. Still full after that,
+    /// the pushes are dropped and counted.
+    async fn enqueue(&self, jobs: &[NewPushJob], now: i64) -> Result<()> {
+        let wanted: u64 = jobs.iter().map(|job| job.targets.len() as u64).sum();
+        if wanted == 0 {
             return Ok(());
         }
-        let Some(conversation) = self.stores.log.conversation(entry.conversation).await? else { return Ok(()) };
+        let max = self.deps.settings.push_outbox_len_max;
+        let until = tokio::time::Instant::now() + OUTBOX_FULL_WAIT;
+        let queued = loop {
+            // Made before the try, so that a finish in between is not missed.
+            let finished = self.finished.notified();
+            let queued = self.store.enqueue_push_jobs(jobs, now, max).await?;
+            if queued.is_some() || tokio::time::Instant::now() >= until {
+                break queued;
+            }
+            // Another node's sender makes room unseen here: the last try is at the deadline.
+            let _ = tokio::time::timeout_at(until, finished).await;
+        };
+        match queued {
+            Some(n) => {
+                self.status.queued.fetch_add(n, Ordering::Relaxed);
+                self.wake.notify_one();
+            }
+            None => {
+                tracing::warn!(
+                    pushes = wanted,
+                    outbox_len_max = self.deps.settings.push_outbox_len_max,
+                    "push outbox full; pushes dropped"
+                );
+                self.status.dropped.fetch_add(wanted, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Who of `audience` is told of `entry`, by the one rule: their targets, grouped by what
+    /// their notice says (why they are told, whether it shows the preview), in the order met.
+    fn told(&self, entry: &Entry, conversation: &crate::chat::Conversation, audience: &[Audience], now: i64) -> Told {
         let direct = conversation.kind == ConversationKind::Direct;
         let text = body_text(&entry.kind, entry.body.as_ref());
         let mentioned: HashSet<&AccountAddr> = entry.mentions.iter().collect();
-        let mut sender_name: Option<String> = None;
         let defaults = NotifyPrefs::default();
-        // Notices differ between members only by why they are told and whether they show the
-        // preview: a handful of jobs per message, found by a look along the list.
-        let mut jobs: Vec<NewPushJob> = Vec::new();
-        for member in &audience {
+        // A handful of groups per message, found by a look along the list.
+        let mut told: Told = Vec::new();
+        for member in audience {
+            // Read now, the audience holds who joined since the message too.
+            if member.joined_seq > entry.seq {
+                continue;
+            }
             let mentions = if mentioned.contains(&member.addr) { std::slice::from_ref(&member.account) } else { &[] };
             let message = Message {
                 seq: entry.seq.0,
@@ -610,56 +737,21 @@ impl Push {
                 conversation: member.conversation,
             };
             let Ok(why) = crate::notify::decide(&message, &to, now) else { continue };
-            if sender_name.is_none() {
-                let account = self.stores.accounts.account_by_id(entry.sender).await?;
-                sender_name =
-                    Some(account.map_or_else(|| entry.sender_addr.name.to_string(), |a| a.profile.display_name));
-            }
-            let notice = PushNotice {
-                event_key: format!("{}:{}", entry.conversation.0, entry.seq.0),
-                conversation: entry.conversation,
-                seq: entry.seq,
-                why,
-                direct,
-                kind: entry.kind.clone(),
-                sender: entry.sender_addr.to_string(),
-                sender_name: sender_name.clone().unwrap_or_default(),
-                conversation_name: if direct { None } else { conversation.info.name.clone() },
-                preview: text.filter(|_| prefs.preview).map(preview),
-                at_ms: entry.at_ms,
-            };
+            let key = (why, text.is_some() && prefs.preview);
             let targets = member.targets.iter().map(|&t| (t, member.account));
-            match jobs.iter_mut().find(|job| job.notice == notice) {
-                Some(job) => job.targets.extend(targets),
-                None => jobs.push(NewPushJob { notice, targets: targets.collect() }),
+            match told.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, group)) => group.extend(targets),
+                None => told.push((key, targets.collect())),
             }
         }
-        let wanted: u64 = jobs.iter().map(|job| job.targets.len() as u64).sum();
-        if wanted == 0 {
-            return Ok(());
-        }
-        let queued = self.store.enqueue_push_jobs(&jobs, now, self.deps.settings.push_outbox_len_max).await?;
-        match queued {
-            Some(n) => {
-                self.status.queued.fetch_add(n, Ordering::Relaxed);
-                self.wake.notify_one();
-            }
-            None => {
-                tracing::warn!(
-                    pushes = wanted,
-                    outbox_len_max = self.deps.settings.push_outbox_len_max,
-                    "push outbox full; pushes dropped"
-                );
-                self.status.dropped.fetch_add(wanted, Ordering::Relaxed);
-            }
-        }
-        Ok(())
+        told
     }
 
-    /// Sends the due push jobs, one claim's worth: each job's targets read at once with who has
-    /// read the message meanwhile (skipped), batched by notice and sender, every job's
-    /// batches [`SENDS_AT_ONCE`] at a time; then every job finished in one write, its pushes to
-    /// retry moved to the outbox. Whether the claim was full (more may be due).
+    /// Sends the due push jobs, one claim's worth: the targets of the jobs of one conversation
+    /// read at once, with who has read how far (those who read a job's message are skipped),
+    /// batched by notice and sender, every job's batches [`SENDS_AT_ONCE`] at a time; then every
+    /// job finished in one write, its pushes to retry moved to the outbox. Whether the claim was
+    /// full (more may be due).
     pub async fn send_due_jobs(&self) -> Result<bool> {
         use futures_util::StreamExt as _;
         let Some(channels) = self.channels() else { return Ok(false) };
@@ -671,36 +763,50 @@ impl Push {
         }
         let claimed_targets: usize = jobs.iter().map(|job| job.targets.len()).sum();
         let full = jobs.len() == JOB_CLAIM_LEN_MAX || claimed_targets >= JOB_CLAIM_TARGETS_MAX;
-        let mut finished: Vec<FinishedJob> = Vec::with_capacity(jobs.len());
-        // Per job: its targets by id, to name a failed push's account and kind.
-        let mut sent_to: Vec<HashMap<i64, (AccountId, PushKind)>> = Vec::with_capacity(jobs.len());
-        let mut batches: Vec<Batch> = Vec::new();
-        for (at, job) in jobs.into_iter().enumerate() {
-            let now_targets = self.store.push_job_targets(&job).await?;
-            let accounts: HashMap<i64, AccountId> = job.targets.iter().copied().collect();
-            let notice = Arc::new(job.notice);
-            let mut pushes = Vec::with_capacity(now_targets.len());
-            let mut read_first = 0_u64;
-            for JobTarget { target, read_seq } in now_targets {
-                // A device that moved to another account since the job was written is not
-                // this push's any more.
-                if accounts.get(&target.id) != Some(&target.account) {
-                    continue;
-                }
-                if read_seq >= notice.seq {
-                    read_first += 1;
-                    continue;
-                }
-                pushes.push(Outgoing { id: target.id, target, attempts: 0, notice: notice.clone() });
+        // The jobs by conversation, in the order claimed.
+        let mut conversations: Vec<(ConversationId, Vec<usize>)> = Vec::new();
+        for (at, job) in jobs.iter().enumerate() {
+            match conversations.iter_mut().find(|(c, _)| *c == job.notice.conversation) {
+                Some((_, of)) => of.push(at),
+                None => conversations.push((job.notice.conversation, vec![at])),
             }
-            self.status.read_first.fetch_add(read_first, Ordering::Relaxed);
-            let targets: HashMap<i64, (AccountId, PushKind)> =
-                pushes.iter().map(|p| (p.id, (p.target.account, p.target.address.kind()))).collect();
-            let mut outcomes = Vec::new();
-            self.batches(channels, at, pushes, &mut batches, &mut outcomes);
-            finished.push(FinishedJob { id: job.id, outcomes: job_outcomes(&targets, outcomes) });
-            sent_to.push(targets);
         }
+        let mut finished: Vec<FinishedJob> =
+            jobs.iter().map(|job| FinishedJob { id: job.id, outcomes: vec![] }).collect();
+        // Per job: the targets it goes to by id, to name a failed push's account and kind.
+        let mut sent_to: Vec<HashMap<i64, (AccountId, PushKind)>> = vec![HashMap::new(); jobs.len()];
+        let mut batches: Vec<Batch> = Vec::new();
+        let mut read_first = 0_u64;
+        for (conversation, of) in conversations {
+            let mut ids: Vec<i64> = of.iter().flat_map(|&at| jobs[at].targets.iter().map(|(t, _)| *t)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let read_from = of.iter().map(|&at| jobs[at].notice.seq).min().unwrap_or_default();
+            let now_targets = self.store.push_job_targets(conversation, &ids, read_from).await?;
+            let targets: HashMap<i64, Arc<PushTarget>> =
+                now_targets.targets.into_iter().map(|t| (t.id, Arc::new(t))).collect();
+            let read: HashMap<AccountId, Seq> = now_targets.read.into_iter().collect();
+            for at in of {
+                let job = &jobs[at];
+                let notice = Arc::new(job.notice.clone());
+                let mut pushes = Vec::with_capacity(job.targets.len());
+                for (id, account) in &job.targets {
+                    // A target deleted since the job was written is skipped, and so is a
+                    // device that moved to another account: it is not this push's any more.
+                    let Some(target) = targets.get(id).filter(|t| t.account == *account) else { continue };
+                    if read.get(account).is_some_and(|&seq| seq >= notice.seq) {
+                        read_first += 1;
+                        continue;
+                    }
+                    pushes.push(Outgoing { id: *id, target: target.clone(), attempts: 0, notice: notice.clone() });
+                }
+                sent_to[at] = pushes.iter().map(|p| (p.id, (p.target.account, p.target.address.kind()))).collect();
+                let mut outcomes = Vec::new();
+                self.batches(channels, at, pushes, &mut batches, &mut outcomes);
+                finished[at].outcomes = job_outcomes(&sent_to[at], outcomes);
+            }
+        }
+        self.status.read_first.fetch_add(read_first, Ordering::Relaxed);
         let send_by = now + lease_ms / 2;
         let sends: Vec<_> = batches.into_iter().map(|batch| self.send_batch(batch, send_by)).collect();
         let sent: Vec<(usize, Vec<(i64, PushOutcome)>)> =
@@ -709,6 +815,7 @@ impl Push {
             finished[at].outcomes.extend(job_outcomes(&sent_to[at], outcomes));
         }
         self.store.finish_push_jobs(&finished, self.deps.clock.now_ms()).await?;
+        self.finished.notify_waiters();
         Ok(full)
     }
 
@@ -735,7 +842,8 @@ impl Push {
             }
             let key = serde_json::to_string(&queued.notice).unwrap_or_default();
             let notice = notices.entry(key).or_insert_with(|| Arc::new(queued.notice)).clone();
-            pushes.push(Outgoing { id: queued.id, target: queued.target, attempts: queued.attempts, notice });
+            let target = Arc::new(queued.target);
+            pushes.push(Outgoing { id: queued.id, target, attempts: queued.attempts, notice });
         }
         let mut batches = Vec::new();
         self.batches(channels, 0, pushes, &mut batches, &mut outcomes);
@@ -746,6 +854,7 @@ impl Push {
         outcomes.extend(sent.into_iter().flat_map(|(_, outcomes)| outcomes));
         if !outcomes.is_empty() {
             self.store.push_done(&outcomes, self.deps.clock.now_ms()).await?;
+            self.finished.notify_waiters();
         }
         Ok(count)
     }
@@ -862,6 +971,10 @@ impl Push {
     }
 }
 
+/// The targets told of one message, grouped by what their notice says: why they are told, and
+/// whether it shows the preview.
+type Told = Vec<((Why, bool), Vec<(i64, AccountId)>)>;
+
 /// A job's push outcomes as the store writes them: all but the sent ones, each with its
 /// target's account and kind.
 fn job_outcomes(
@@ -881,7 +994,7 @@ fn job_outcomes(
 /// One push about to be sent: an outbox row's (`id` the row's) or a job's (`id` the target's).
 struct Outgoing {
     id: i64,
-    target: PushTarget,
+    target: Arc<PushTarget>,
     /// Failed attempts so far.
     attempts: u32,
     notice: Arc<PushNotice>,
@@ -903,15 +1016,17 @@ struct Decider {
 #[async_trait]
 impl LogHandler for Decider {
     async fn handle(&mut self, items: &[Committed]) -> Result<()> {
-        for item in items {
-            if let Committed::Entry { entry, .. } = item
-                && entry.is_message()
-                && entry.body.is_some()
-            {
-                self.push.decide_entry(entry).await?;
-            }
+        let messages: Vec<&Entry> = items
+            .iter()
+            .filter_map(|item| match item {
+                Committed::Entry { entry, .. } if entry.is_message() && entry.body.is_some() => Some(&**entry),
+                _ => None,
+            })
+            .collect();
+        if messages.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.push.decide(&messages).await
     }
 }
 

@@ -7,13 +7,13 @@ use magpie_core::model::{AccountId, ConversationId, DomainId, Seq, SessionId};
 use magpie_core::notify::{ConversationPrefs, Level, NotifyPrefs};
 use magpie_core::ports::PushStore;
 use magpie_core::push::{
-    Audience, FinishedJob, JobTarget, NewPushJob, NewPushTarget, PushAddress, PushFailure, PushJob, PushKind,
+    Audience, FinishedJob, JobTargets, NewPushJob, NewPushTarget, PushAddress, PushFailure, PushJob, PushKind,
     PushNotice, PushOutcome, PushTarget, QueuedPush,
 };
 use tokio_postgres::Row;
 
 use crate::chat::{addr, json_error, to_json};
-use crate::{PgResult, PgStore, StoreResult, corrupt, read, write_tx};
+use crate::{PgResult, PgStore, StoreResult, corrupt, read, read_tx, write_tx};
 
 /// Longest error text kept.
 const ERROR_CHARS_MAX: usize = 500;
@@ -119,7 +119,7 @@ impl PushStore for PgStore {
                 .query(
                     "SELECT m.account_id, a.name, d.name, m.read_seq, m.muted, p.prefs, \
                        EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id AND b.blocked_id = $2), t.id, \
-                   m.unmute_at_ms, m.notify_level \
+                   m.unmute_at_ms, m.notify_level, m.joined_seq \
                      FROM members m \
                      JOIN push_targets t ON t.account_id = m.account_id \
                      JOIN sessions s ON s.id = t.session_id AND s.revoked_at_ms IS NULL AND s.expires_at_ms > $3 \
@@ -149,6 +149,7 @@ impl PushStore for PgStore {
                 out.push(Audience {
                     account,
                     addr: addr(r, 1)?,
+                    joined_seq: Seq(r.try_get(10)?),
                     read_seq: Seq(r.try_get(3)?),
                     conversation: ConversationPrefs {
                         level: notify_level.as_deref().and_then(Level::parse),
@@ -171,12 +172,11 @@ impl PushStore for PgStore {
     ) -> StoreResult<Option<u64>> {
         let max = i64::try_from(outbox_len_max).unwrap_or(i64::MAX);
         let mut rows = Vec::with_capacity(jobs.len());
-        for (variant, job) in jobs.iter().enumerate() {
+        for job in jobs {
             let pairs: Vec<[i64; 2]> = job.targets.iter().map(|(t, a)| [*t, a.0]).collect();
             rows.push((
                 job.notice.conversation.0,
                 job.notice.seq.0,
-                i64::try_from(variant).unwrap_or(i64::MAX),
                 to_json(&job.notice).map_err(crate::PgError::into_store)?,
                 to_json(&pairs).map_err(crate::PgError::into_store)?,
                 i64::try_from(pairs.len()).unwrap_or(i64::MAX),
@@ -187,24 +187,35 @@ impl PushStore for PgStore {
             if waiting >= max {
                 None
             } else {
+                let insert = tx
+                    .c()
+                    .prepare_cached(
+                        "INSERT INTO push_jobs (conversation_id, seq, variant, notice, targets, target_count, \
+                           due_at_ms, held_until_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
+                         ON CONFLICT (conversation_id, seq, variant) DO NOTHING",
+                    )
+                    .await?;
                 let mut written = 0_u64;
-                for (conversation, seq, variant, notice, targets, count) in &rows {
+                // Per message: its next variant, or None once its first job was found there.
+                let mut message: Option<((i64, i64), Option<i64>)> = None;
+                for (conversation, seq, notice, targets, count) in &rows {
+                    let variant = match message {
+                        Some((at, next)) if at == (*conversation, *seq) => next,
+                        _ => Some(0),
+                    };
+                    let Some(variant) = variant else { continue };
                     // A second node handling the message at once waits here for the first's
-                    // commit on the same variant 0, then finds it.
-                    let inserted = tx
+                    // commit of the same variant 0, then finds it.
+                    let fresh = tx
                         .c()
-                        .execute(
-                            "INSERT INTO push_jobs (conversation_id, seq, variant, notice, targets, target_count, \
-                               due_at_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-                             ON CONFLICT (conversation_id, seq, variant) DO NOTHING",
-                            &[conversation, seq, variant, notice, targets, count, &now_ms],
-                        )
-                        .await?;
-                    if inserted == 0 {
-                        // The message was handled before: its first job stands for all of them.
-                        break;
+                        .execute(&insert, &[conversation, seq, &variant, notice, targets, count, &now_ms])
+                        .await?
+                        > 0;
+                    // A message handled before: its first job stands for all of them.
+                    message = Some(((*conversation, *seq), fresh.then_some(variant + 1)));
+                    if fresh {
+                        written += u64::try_from(*count).unwrap_or(0);
                     }
-                    written += u64::try_from(*count).unwrap_or(0);
                 }
                 Some(written)
             }
@@ -260,19 +271,27 @@ impl PushStore for PgStore {
         })
     }
 
-    async fn push_job_targets(&self, job: &PushJob) -> StoreResult<Vec<JobTarget>> {
-        let ids: Vec<i64> = job.targets.iter().map(|(t, _)| *t).collect();
-        let conversation = job.notice.conversation.0;
-        read!(self, |c| {
-            let sql = format!(
-                "SELECT {TARGET_COLUMNS}, coalesce(m.read_seq, 0) FROM push_targets t \
-                 LEFT JOIN members m ON m.conversation_id = $2 AND m.account_id = t.account_id \
-                 WHERE t.id = ANY($1) ORDER BY t.id"
-            );
-            let rows = c.query(&sql, &[&ids, &conversation]).await?;
-            rows.iter()
-                .map(|r| Ok(JobTarget { target: target_from_row(r, 0)?, read_seq: Seq(r.try_get(5)?) }))
-                .collect::<PgResult<Vec<_>>>()?
+    async fn push_job_targets(
+        &self,
+        conversation: ConversationId,
+        targets: &[i64],
+        read_from: Seq,
+    ) -> StoreResult<JobTargets> {
+        read_tx!(self, |c| {
+            let sql = format!("SELECT {TARGET_COLUMNS} FROM push_targets t WHERE t.id = ANY($1)");
+            let rows = c.query(&sql, &[&targets]).await?;
+            let targets = rows.iter().map(|r| target_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?;
+            let rows = c
+                .query(
+                    "SELECT account_id, read_seq FROM members WHERE conversation_id = $1 AND read_seq >= $2",
+                    &[&conversation.0, &read_from.0],
+                )
+                .await?;
+            let read = rows
+                .iter()
+                .map(|r| Ok((AccountId(r.try_get(0)?), Seq(r.try_get(1)?))))
+                .collect::<PgResult<Vec<_>>>()?;
+            JobTargets { targets, read }
         })
     }
 
@@ -282,7 +301,7 @@ impl PushStore for PgStore {
             let finished: Vec<i64> = tx
                 .c()
                 .query(
-                    "UPDATE push_jobs SET done = TRUE, done_at_ms = $2, held_until_ms = 0 \
+                    "UPDATE push_jobs SET done = TRUE, done_at_ms = $2, held_until_ms = 0, targets = '[]' \
                      WHERE id = ANY($1) AND NOT done RETURNING id",
                     &[&ids, &now_ms],
                 )

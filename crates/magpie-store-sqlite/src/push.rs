@@ -6,7 +6,7 @@ use magpie_core::model::{AccountId, ConversationId, DomainId, Seq, SessionId};
 use magpie_core::notify::{ConversationPrefs, Level, NotifyPrefs};
 use magpie_core::ports::PushStore;
 use magpie_core::push::{
-    Audience, FinishedJob, JobTarget, NewPushJob, NewPushTarget, PushAddress, PushFailure, PushJob, PushKind,
+    Audience, FinishedJob, JobTargets, NewPushJob, NewPushTarget, PushAddress, PushFailure, PushJob, PushKind,
     PushNotice, PushOutcome, PushTarget, QueuedPush,
 };
 use rusqlite::{OptionalExtension, Row, params};
@@ -120,7 +120,7 @@ impl PushStore for SqliteStore {
             let mut stmt = c.prepare_cached(
                 "SELECT m.account_id, a.name, d.name, m.read_seq, m.muted, p.prefs, \
                    EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id AND b.blocked_id = ?2), t.id, \
-                   m.unmute_at_ms, m.notify_level \
+                   m.unmute_at_ms, m.notify_level, m.joined_seq \
                  FROM members m \
                  JOIN push_targets t ON t.account_id = m.account_id \
                  JOIN sessions s ON s.id = t.session_id AND s.revoked_at_ms IS NULL AND s.expires_at_ms > ?3 \
@@ -150,6 +150,7 @@ impl PushStore for SqliteStore {
                 out.push(Audience {
                     account,
                     addr: addr(r, 1)?,
+                    joined_seq: Seq(r.get(10)?),
                     read_seq: Seq(r.get(3)?),
                     conversation: ConversationPrefs {
                         level: notify_level.as_deref().and_then(Level::parse),
@@ -186,18 +187,27 @@ impl PushStore for SqliteStore {
                 return Ok(None);
             }
             let mut insert = tx.prepare_cached(
+                // Held until now, not 0: a claim then changes the row's size in no column, so
+                // that SQLite rewrites it in place rather than whole, targets and all.
                 "INSERT INTO push_jobs (conversation_id, seq, variant, notice, targets, target_count, due_at_ms, \
-                   created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                   held_until_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7) \
                  ON CONFLICT (conversation_id, seq, variant) DO NOTHING",
             )?;
             let mut written = 0_u64;
-            for (variant, (conversation, seq, notice, targets, count)) in rows.iter().enumerate() {
-                let variant = i64::try_from(variant).unwrap_or(i64::MAX);
-                if insert.execute(params![conversation, seq, variant, notice, targets, count, now_ms])? == 0 {
-                    // The message was handled before: its first job stands for all of them.
-                    break;
+            // Per message: its next variant, or None once its first job was found there.
+            let mut message: Option<((i64, i64), Option<i64>)> = None;
+            for (conversation, seq, notice, targets, count) in &rows {
+                let variant = match message {
+                    Some((at, next)) if at == (*conversation, *seq) => next,
+                    _ => Some(0),
+                };
+                let Some(variant) = variant else { continue };
+                let fresh = insert.execute(params![conversation, seq, variant, notice, targets, count, now_ms])? > 0;
+                // A message handled before: its first job stands for all of them.
+                message = Some(((*conversation, *seq), fresh.then_some(variant + 1)));
+                if fresh {
+                    written += u64::try_from(*count).unwrap_or(0);
                 }
-                written += u64::try_from(*count).unwrap_or(0);
             }
             Ok(Some(written))
         })
@@ -245,21 +255,27 @@ impl PushStore for SqliteStore {
         .await
     }
 
-    async fn push_job_targets(&self, job: &PushJob) -> StoreResult<Vec<JobTarget>> {
-        let ids: Vec<i64> = job.targets.iter().map(|(t, _)| *t).collect();
-        let ids = to_json(&ids).map_err(|e| crate::store_error(&e))?;
-        let conversation = job.notice.conversation.0;
+    async fn push_job_targets(
+        &self,
+        conversation: ConversationId,
+        targets: &[i64],
+        read_from: Seq,
+    ) -> StoreResult<JobTargets> {
+        let ids = to_json(&targets).map_err(|e| crate::store_error(&e))?;
         self.read(move |c| {
-            let sql = format!(
-                "SELECT {TARGET_COLUMNS}, coalesce(m.read_seq, 0) FROM push_targets t \
-                 LEFT JOIN members m ON m.conversation_id = ?2 AND m.account_id = t.account_id \
-                 WHERE t.id IN (SELECT value FROM json_each(?1)) ORDER BY t.id"
-            );
-            c.prepare_cached(&sql)?
-                .query_map(params![ids, conversation], |r| {
-                    Ok(JobTarget { target: target_from_row(r, 0)?, read_seq: Seq(r.get(5)?) })
-                })?
-                .collect()
+            let sql =
+                format!("SELECT {TARGET_COLUMNS} FROM push_targets t WHERE t.id IN (SELECT value FROM json_each(?1))");
+            let targets = c
+                .prepare_cached(&sql)?
+                .query_map(params![ids], |r| target_from_row(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let read = c
+                .prepare_cached(
+                    "SELECT account_id, read_seq FROM members WHERE conversation_id = ?1 AND read_seq >= ?2",
+                )?
+                .query_map(params![conversation.0, read_from.0], |r| Ok((AccountId(r.get(0)?), Seq(r.get(1)?))))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(JobTargets { targets, read })
         })
         .await
     }
@@ -268,7 +284,9 @@ impl PushStore for SqliteStore {
         let jobs = jobs.to_vec();
         self.write(move |tx| {
             let mut done = tx.prepare_cached(
-                "UPDATE push_jobs SET done = 1, done_at_ms = ?2, held_until_ms = 0 WHERE id = ?1 AND done = 0",
+                // A done job keeps what tells it from a new one, not its targets.
+                "UPDATE push_jobs SET done = 1, done_at_ms = ?2, held_until_ms = 0, targets = '[]' \
+                 WHERE id = ?1 AND done = 0",
             )?;
             let mut retry = tx.prepare_cached(
                 // A target dropped meanwhile is skipped; a push the outbox has already (the job

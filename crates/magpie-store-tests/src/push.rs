@@ -67,8 +67,8 @@ pub async fn targets_are_bounded_moved_and_end_with_their_session<F: StoreFactor
     assert!(store.push_targets(a.id).await.unwrap().is_empty(), "logging out ends the device's pushes");
 }
 
-/// The audience is the other active members with targets of live sessions, with their read
-/// mark, mute, preferences and whether they blocked the sender.
+/// The audience is the other active members with targets of live sessions, with where they
+/// joined, their read mark, mute, preferences and whether they blocked the sender.
 pub async fn the_audience_is_who_could_be_told<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
     let store = &w.stores.push;
@@ -103,6 +103,12 @@ pub async fn the_audience_is_who_could_be_told<F: StoreFactory>(f: &F) {
     assert!(bob.conversation.muted_until_ms.is_some_and(|u| u > now) && !bob.blocked_sender && bob.prefs.is_none());
     assert!(carol.blocked_sender && carol.conversation.muted_until_ms.is_none());
     assert_eq!(carol.prefs.as_ref().map(|p| p.level), Some(Level::Mentions));
+    assert_eq!((bob.joined_seq, carol.joined_seq), (Seq(1), Seq(1)), "since the group's start");
+
+    let back = w.add(g.id, a, &[d]).await;
+    let audience = store.push_audience(g.id, a.id, now).await.unwrap();
+    let dave = audience.iter().find(|m| m.account == d.id).expect("dave is back");
+    assert_eq!(dave.joined_seq, back.seq, "where his membership began again");
 
     let later = T0 + 2 * 24 * 3600 * 1000;
     assert!(store.push_audience(g.id, a.id, later).await.unwrap().is_empty(), "expired sessions reach nobody");
@@ -120,7 +126,7 @@ fn retry(target: i64, account: AccountId, at_ms: i64, error: &str) -> JobPushOut
 /// A message's jobs are written once, all or none (the first stands for all of them, even if
 /// the notices came out otherwise the second time), within the bound on pushes waiting; a job is
 /// claimed by one claimer until its lease runs out, then again; claims are bounded by jobs and by
-/// targets; a job's targets are read as they are now, with the read mark of their account.
+/// targets; the targets of claimed jobs are read as they are now, with who has read how far.
 pub async fn push_jobs_are_queued_once_and_claimed_with_a_lease<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
     let store = &w.stores.push;
@@ -164,12 +170,13 @@ pub async fn push_jobs_are_queued_once_and_claimed_with_a_lease<F: StoreFactory>
     // The targets as they are now: b3 deleted, bob has read the message, carol has not.
     assert!(store.delete_push_target(b.id, b3).await.unwrap());
     w.stores.log.mark(g.id, b.id, Some(Seq(m)), None, vec![], T0).await.unwrap();
-    let now = store.push_job_targets(&claimed[0]).await.unwrap();
-    let now: Vec<_> = now.iter().map(|t| (t.target.id, t.target.account, t.read_seq)).collect();
-    assert_eq!(now, [(b1, b.id, Seq(m)), (b2, b.id, Seq(m))]);
-    let now = store.push_job_targets(&claimed[1]).await.unwrap();
-    assert_eq!((now.len(), now[0].target.address.clone()), (1, token("c1")));
-    assert!(now[0].read_seq < Seq(m), "carol has not read the message");
+    let ids: Vec<i64> = claimed.iter().flat_map(|j| j.targets.iter().map(|(t, _)| *t)).collect();
+    let now = store.push_job_targets(g.id, &ids, Seq(m)).await.unwrap();
+    let mut targets: Vec<_> = now.targets.iter().map(|t| (t.id, t.account, t.address.clone())).collect();
+    targets.sort_by_key(|t| t.0);
+    assert_eq!(targets, [(b1, b.id, token("b1")), (b2, b.id, token("b2")), (c1, c.id, token("c1"))]);
+    assert!(now.read.contains(&(b.id, Seq(m))), "{:?}", now.read);
+    assert!(!now.read.iter().any(|(who, _)| *who == c.id), "carol has not read it");
 }
 
 /// Finishing a job writes what its sends left in one write: the job done (not claimed again),
@@ -218,6 +225,8 @@ pub async fn a_finished_job_leaves_retries_in_the_outbox<F: StoreFactory>(f: &F)
     assert_eq!(store.push_outbox_len().await.unwrap(), 1);
 
     assert_eq!(store.enqueue_push_jobs(&jobs, T0 + 6000, 100).await.unwrap(), Some(0), "a done job is remembered");
+    let two = [jobs[0].clone(), job(notice(g.id, 3), &targets[..1])];
+    assert_eq!(store.enqueue_push_jobs(&two, T0 + 6000, 100).await.unwrap(), Some(1), "only the new message's");
     store.push_done(&[(retried[0].id, PushOutcome::Sent)], T0 + 6000).await.unwrap();
     assert_eq!(store.prune_pushes(T0 + 6001).await.unwrap(), 2, "the done job and the sent retry");
     assert!(store.push_failures(None, 10).await.unwrap().is_empty());

@@ -269,8 +269,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     core = core.with_push_channels(push_channels(&config, &server_key)?);
     // Push follows the log from its saved cursor: started before the server listens, so that
-    // nothing committed from now on escapes it.
-    core.start_push(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
+    // nothing committed from now on escapes it; its follower counts among the core's, so that
+    // `followers_started` waits for it.
+    if let Some(status) = start_push(&core, std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)))? {
+        core.followers.push(status);
+    }
     core.start_digests(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     core.start_inbox(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     if config.search.enabled {
@@ -345,6 +348,57 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// fit under it, keeping [`OPEN_FILES_RESERVE`] descriptors for the database, files being read
 /// and written, and the listener. A connection bound that the limit cannot hold would turn
 /// into `accept` failures at the worst moment.
+/// How much less CPU priority push's thread has than the rest of the server: the `nice`
+/// increment (Linux gives a thread at +10 about a tenth of a core that other threads want).
+const PUSH_NICE: i32 = 10;
+
+/// Starts push's follower and sender (see [`magpie_core::push::Push::start`]) on a thread of
+/// their own, with a runtime of its own, at a lower CPU priority than the rest of the server.
+///
+/// Telling away members of a message is worth less than taking the next message: a message to
+/// a 10,000-member group with 9,000 members away asks push for some 25 ms of CPU (reading who
+/// is told, deciding, reading their devices, handing 9,000 pushes to the services), several
+/// times what taking and fanning out the message costs. At the same priority, a burst of such
+/// messages on a busy two-core server took the send rate down to about a third
+/// (BENCHMARKS.md, "Pushes to a 10,000-member group"); at a lower one the kernel runs push on
+/// what the rest leaves (about a tenth of a core while the rest wants every core: still
+/// some 30,000 pushes a second), and at full speed when it leaves all. The store's reads run on the calling thread, so push's reads yield too; its writes
+/// queue at the store's one writer with everyone's. Where the kernel refuses the priority
+/// (not Linux, say) push runs at the same priority, on its own thread.
+fn start_push(
+    core: &Core,
+    poll: std::time::Duration,
+) -> anyhow::Result<Option<Arc<magpie_core::follow::FollowerStatus>>> {
+    let push = core.push.clone();
+    let (started, status) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("magpie-push".into())
+        .spawn(move || {
+            if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), PUSH_NICE) {
+                tracing::warn!(error = %e, "cannot lower push's CPU priority; it runs at the server's");
+            }
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start push's runtime; no pushes");
+                    let _ = started.send(None);
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let status = push.start(poll);
+                let running = status.is_some();
+                let _ = started.send(status);
+                if running {
+                    // The follower and the sender run until the process ends.
+                    std::future::pending::<()>().await;
+                }
+            });
+        })
+        .context("cannot start push's thread")?;
+    status.recv().context("push's thread ended before it started")
+}
+
 fn fit_connections_to_open_files(http: &mut magpie_http::HttpSettings) {
     let limit = match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => limit,

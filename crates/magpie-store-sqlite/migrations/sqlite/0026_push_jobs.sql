@@ -10,18 +10,24 @@ CREATE TABLE push_jobs (
     -- The job's place among its message's jobs, from 0; the message's jobs are written in one
     -- write, so variant 0 stands for all of them when the message is handled again.
     variant         INTEGER NOT NULL,
-    -- What the push tells, as JSON (magpie_core::push::PushNotice).
-    notice          TEXT NOT NULL,
-    -- The devices it goes to: a JSON array of [target_id, account_id] pairs.
-    targets         TEXT NOT NULL,
-    -- How many pairs `targets` holds (the outbox's bound counts them while the job waits).
+    -- How many pairs `targets` held when written (the outbox's bound counts them while the job
+    -- waits).
     target_count    INTEGER NOT NULL CHECK (target_count >= 0),
     done            INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
     due_at_ms       INTEGER NOT NULL,
-    -- A sender's claim: the job is not due to another one before this.
+    -- A sender's claim: the job is not due to another one before this. Written as the job's
+    -- creation time rather than 0, so that on SQLite a claim changes the row's size in no
+    -- column and is rewritten in place, not whole with its targets (some 170 KB of WAL for
+    -- 9,000 targets).
     held_until_ms   INTEGER NOT NULL DEFAULT 0,
     created_at_ms   INTEGER NOT NULL,
     done_at_ms      INTEGER,
+    -- Last, being long: a row's other columns are read without its overflow pages.
+    -- What the push tells, as JSON (magpie_core::push::PushNotice).
+    notice          TEXT NOT NULL,
+    -- The devices it goes to: a JSON array of [target_id, account_id] pairs; '[]' once the
+    -- job is done (a done job is kept only to tell its message was handled).
+    targets         TEXT NOT NULL,
     UNIQUE (conversation_id, seq, variant)
 ) STRICT;
 CREATE INDEX push_jobs_due ON push_jobs (due_at_ms, id) WHERE done = 0;
