@@ -18,6 +18,7 @@
 //! rows never leave this crate: they become core types here.
 
 mod accounts;
+pub mod backup;
 mod chat;
 mod contacts;
 pub mod dump;

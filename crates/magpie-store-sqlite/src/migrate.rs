@@ -36,9 +36,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0026_push_jobs", include_str!("../migrations/sqlite/0026_push_jobs.sql")),
 ];
 
+/// The schema version the migrations reach.
+pub(crate) fn known_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
     let fail = |source| OpenError::Migrate { path: path.into(), source };
-    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let known = known_version();
     loop {
         // Read the version inside a write transaction, so that two processes opening a new
         // data directory at once (the server and the admin CLI) cannot both apply a step.

@@ -56,6 +56,20 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: SearchCommand,
     },
+    /// Copy this embedded deployment into the new directory DEST while its server runs: the
+    /// database as of one moment (SQLite's online backup), then the data directory's files.
+    /// `magpie admin restore DEST` brings it back.
+    Backup {
+        /// A directory that does not exist yet, or is empty.
+        dest: std::path::PathBuf,
+    },
+    /// Restore a backup made by `magpie admin backup` into this data directory, which must have
+    /// no database: stop the server and move the old data directory aside first. The search
+    /// index is built again from the restored log when the server starts.
+    Restore {
+        /// The backup's directory.
+        src: std::path::PathBuf,
+    },
     /// Copy this embedded deployment (the data directory's SQLite database) into a new,
     /// empty PostgreSQL database for cluster mode, and check the copy table by table. Stop
     /// the server first. Files stay in the data directory, which the nodes then share.
@@ -369,6 +383,18 @@ impl LiveConnections for NoConnections {
     fn directory_changed(&self, _: magpie_core::model::DomainId) {}
 }
 
+fn print_backup(done: &str, report: &crate::backup::Report) {
+    println!("database\t{} bytes\tschema {}\tchecked", report.database_bytes, report.schema_version);
+    match report.files {
+        Some(f) => println!("files\t{} contents, {} unfinished uploads\t{} bytes", f.contents, f.uploads, f.bytes),
+        None => println!("files\tin the bucket (not copied: back it up with its own tools)"),
+    }
+    for sha256 in &report.missing {
+        println!("missing\t{sha256}\tthe database names this content, which the data directory no longer had");
+    }
+    println!("{done}");
+}
+
 fn print_domain(d: &Domain) {
     println!(
         "{}\tregistration={}\tdirect_requires_friendship={}\tmembers_invite={}\temail_verification={}\temail_domains={}",
@@ -382,6 +408,21 @@ fn print_domain(d: &Domain) {
 }
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    match &command {
+        AdminCommand::Backup { dest } => {
+            let dest = dest.clone();
+            let report = tokio::task::spawn_blocking(move || crate::backup::backup(&config, &dest)).await??;
+            print_backup("backed up", &report);
+            return Ok(());
+        }
+        AdminCommand::Restore { src } => {
+            let src = src.clone();
+            let report = tokio::task::spawn_blocking(move || crate::backup::restore(&config, &src)).await??;
+            print_backup("restored", &report);
+            return Ok(());
+        }
+        _ => {}
+    }
     if let AdminCommand::Migrate { to, blobs } = &command {
         let report = crate::migrate::run(&config, to, blobs.as_deref()).await?;
         let rows: u64 = report.tables.iter().map(|(_, d)| d.rows).sum();
@@ -446,7 +487,10 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Dept { command } => dept(&core, &config.domain, command).await?,
         AdminCommand::Ldap { command } => ldap(&core, &config.domain, *command).await?,
         // Handled before anything was opened, or before the core was built.
-        AdminCommand::Migrate { .. } | AdminCommand::Search { .. } => {}
+        AdminCommand::Migrate { .. }
+        | AdminCommand::Search { .. }
+        | AdminCommand::Backup { .. }
+        | AdminCommand::Restore { .. } => {}
         AdminCommand::User { command } => match command {
             UserCommand::Add { name, domain, admin, server_admin, display_name, password_stdin: _ } => {
                 let password = read_password()?;

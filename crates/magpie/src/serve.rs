@@ -344,10 +344,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Raises the process's open-file limit to its hard limit and lowers the connection bounds to
-/// fit under it, keeping [`OPEN_FILES_RESERVE`] descriptors for the database, files being read
-/// and written, and the listener. A connection bound that the limit cannot hold would turn
-/// into `accept` failures at the worst moment.
 /// How much less CPU priority push's thread has than the rest of the server: the `nice`
 /// increment (Linux gives a thread at +10 about a tenth of a core that other threads want).
 const PUSH_NICE: i32 = 10;
@@ -361,10 +357,11 @@ const PUSH_NICE: i32 = 10;
 /// times what taking and fanning out the message costs. At the same priority, a burst of such
 /// messages on a busy two-core server took the send rate down to about a third
 /// (BENCHMARKS.md, "Pushes to a 10,000-member group"); at a lower one the kernel runs push on
-/// what the rest leaves (about a tenth of a core while the rest wants every core: still
-/// some 30,000 pushes a second), and at full speed when it leaves all. The store's reads run on the calling thread, so push's reads yield too; its writes
-/// queue at the store's one writer with everyone's. Where the kernel refuses the priority
-/// (not Linux, say) push runs at the same priority, on its own thread.
+/// what the rest leaves (about a tenth of a core while the rest wants every core: still some
+/// 30,000 pushes a second), and at full speed when it leaves all. The store's reads run on the
+/// calling thread, so push's reads yield too; its writes queue at the store's one writer with
+/// everyone's. Where the kernel refuses the priority (not Linux, say) push runs at the same
+/// priority, on its own thread.
 fn start_push(
     core: &Core,
     poll: std::time::Duration,
@@ -399,6 +396,10 @@ fn start_push(
     status.recv().context("push's thread ended before it started")
 }
 
+/// Raises the process's open-file limit to its hard limit and lowers the connection bounds to
+/// fit under it, keeping [`OPEN_FILES_RESERVE`] descriptors for the database, files being read
+/// and written, and the listener. A connection bound that the limit cannot hold would turn
+/// into `accept` failures at the worst moment.
 fn fit_connections_to_open_files(http: &mut magpie_http::HttpSettings) {
     let limit = match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => limit,

@@ -81,6 +81,24 @@ impl TestServer {
         server
     }
 
+    /// Starts a server on the embedded defaults on a data directory the test filled (a restored
+    /// backup, say), with extra settings.
+    pub async fn start_embedded_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> TestServer {
+        let dir = std::sync::Arc::new(dir);
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = TestServer {
+            child: None,
+            url: String::new(),
+            dir,
+            env,
+            backend: Settings::default(),
+            open_files_max: None,
+            log: None,
+        };
+        server.spawn().await;
+        server
+    }
+
     /// Moves this stopped server onto other backend settings (after `magpie admin migrate`,
     /// say) and starts it again on the same data directory.
     pub async fn start_on(&mut self, backend: Settings) {

@@ -8,6 +8,7 @@ mod harness;
 mod accounts;
 mod admin_cli;
 mod architecture;
+mod backup;
 mod bad_input;
 mod bench;
 mod cluster;
