@@ -4,6 +4,8 @@
 # Runs one release binary twice: without push (no gateway, no Web Push: no push follower, the
 # baseline send rate) and with the gateway and every away member's device registered.
 # Usage: bench/push-fanout.sh [MAGPIE_BINARY] [extra `magpie bench push` flags]
+# With SERVER_CPUS and BENCH_CPUS (taskset lists, e.g. 0 and 1) the server and the load
+# generator (with its gateway) run on CPUs of their own, as they would on separate machines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 magpie="${1:-target/release/magpie}"
@@ -24,14 +26,17 @@ for push in off on; do
     if [ "$push" = on ]; then
         env+=(MAGPIE_PUSH_GATEWAYS=bench=http://127.0.0.1:18991/push); flags=()
     fi
-    env "${env[@]}" "$magpie" --data-dir "$dir" serve --listen 127.0.0.1:18990 >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    server_cpus=(); bench_cpus=()
+    if [ -n "${SERVER_CPUS:-}" ]; then server_cpus=(taskset -c "$SERVER_CPUS"); fi
+    if [ -n "${BENCH_CPUS:-}" ]; then bench_cpus=(taskset -c "$BENCH_CPUS"); fi
+    env "${env[@]}" "${server_cpus[@]}" "$magpie" --data-dir "$dir" serve --listen 127.0.0.1:18990 >"$dir/stdout.log" 2>"$dir/stderr.log" &
     server=$!
     # Until the server says it listens (tail follows the log as it grows).
     if ! grep -q -m1 -F "magpie listening on" < <(timeout 60 tail -n +1 -F "$dir/stdout.log" 2>/dev/null); then
         cat "$dir/stderr.log" >&2; exit 1
     fi
     echo "== push ${push}"
-    "$magpie" bench --url http://127.0.0.1:18990 --admin benchadmin@localhost:bench-admin-password \
+    "${bench_cpus[@]}" "$magpie" bench --url http://127.0.0.1:18990 --admin benchadmin@localhost:bench-admin-password \
         --server-pid "$server" --concurrency 128 push "${flags[@]}" "$@"
     kill "$server"; wait "$server" || true
 done

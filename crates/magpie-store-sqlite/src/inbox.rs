@@ -218,7 +218,7 @@ fn badges(conn: &Connection, accounts: &[AccountId], now_ms: i64) -> rusqlite::R
 #[async_trait]
 impl InboxStore for SqliteStore {
     async fn add_notifications(&self, new: NewNotifications) -> StoreResult<Vec<(AccountId, Notification)>> {
-        self.write(move |tx| add(tx, &new)).await
+        self.write_background(move |tx| add(tx, &new)).await
     }
 
     async fn notifications(
@@ -245,7 +245,7 @@ impl InboxStore for SqliteStore {
     }
 
     async fn prune_notifications(&self, keep_per_account: usize, before_ms: i64) -> StoreResult<u64> {
-        self.write(move |tx| prune(tx, keep_per_account, before_ms)).await
+        self.write_background(move |tx| prune(tx, keep_per_account, before_ms)).await
     }
 
     async fn badges(&self, accounts: Vec<AccountId>, now_ms: i64) -> StoreResult<Vec<(AccountId, u32)>> {

@@ -36,12 +36,13 @@ mod scheduled;
 mod threads;
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::ops::Deref;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use magpie_core::StoreError;
 use magpie_core::chat::Committed;
@@ -67,6 +68,9 @@ pub const BATCH_LEN_MAX: usize = 512;
 /// message; with 1 ms, 72 µs, and `magpie bench ramp` on one core went from 12,000 to 14,000
 /// messages per second. A lone write (the queue held only it) never waits.
 const COMMIT_LINGER: Duration = Duration::from_millis(1);
+/// How long a background write (see [`SqliteStore::write_background`]) waits at most for a
+/// moment when no other write waits.
+const BACKGROUND_WAIT_MAX: Duration = Duration::from_millis(100);
 /// Writes waiting for the writer; past this, writers wait to queue.
 const WRITE_QUEUE_LEN_MAX: usize = 4096;
 
@@ -180,6 +184,8 @@ trait WriteJob: Send {
     fn run(&mut self, conn: &Connection, clock: &ActivityClock) -> Result<Vec<Committed>, TransactionLost>;
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), StoreError>);
+    /// A write that yields to the others (see [`SqliteStore::write_background`]).
+    fn background(&self) -> bool;
 }
 
 /// The batch's transaction was rolled back under the writer (SQLite does that by itself on
@@ -190,6 +196,7 @@ struct Job<T, F> {
     f: Option<F>,
     result: Option<rusqlite::Result<T>>,
     reply: oneshot::Sender<Result<T, StoreError>>,
+    background: bool,
 }
 
 impl<T, F> WriteJob for Job<T, F>
@@ -237,15 +244,37 @@ where
         };
         let _ = self.reply.send(answer);
     }
+
+    fn background(&self) -> bool {
+        self.background
+    }
 }
 
-/// Adds the writes waiting in the queue to the batch, up to [`BATCH_LEN_MAX`], without waiting.
-fn drain(writes: &mut mpsc::Receiver<Box<dyn WriteJob>>, batch: &mut Vec<Box<dyn WriteJob>>) {
+/// Adds the writes waiting in the queue to the batch, up to [`BATCH_LEN_MAX`], without waiting;
+/// background writes go aside (`deferred`) instead.
+fn drain(
+    writes: &mut mpsc::Receiver<Box<dyn WriteJob>>,
+    batch: &mut Vec<Box<dyn WriteJob>>,
+    deferred: &mut VecDeque<(Instant, Box<dyn WriteJob>)>,
+) {
     while batch.len() < BATCH_LEN_MAX {
         match writes.try_recv() {
-            Ok(job) => batch.push(job),
+            Ok(job) => take(job, batch, deferred),
             Err(_) => break,
         }
+    }
+}
+
+/// Puts a write into the batch, or aside if it is a background write.
+fn take(
+    job: Box<dyn WriteJob>,
+    batch: &mut Vec<Box<dyn WriteJob>>,
+    deferred: &mut VecDeque<(Instant, Box<dyn WriteJob>)>,
+) {
+    if job.background() {
+        deferred.push_back((Instant::now(), job));
+    } else {
+        batch.push(job);
     }
 }
 
@@ -266,7 +295,15 @@ fn writer_loop(
     bus: Arc<dyn Bus>,
     restart_due: Arc<AtomicBool>,
 ) {
-    while let Some(first) = writes.blocking_recv() {
+    // Background writes waiting for a moment when no other write does, oldest first. As many
+    // as their writers have in flight: each awaits its write (push's follower and sender).
+    let mut deferred: VecDeque<(Instant, Box<dyn WriteJob>)> = VecDeque::new();
+    loop {
+        let mut batch = Vec::new();
+        if deferred.is_empty() {
+            let Some(first) = writes.blocking_recv() else { break };
+            take(first, &mut batch, &mut deferred);
+        }
         // Between batches, when the checkpoint thread finds the WAL long: start it over here,
         // where no write competes for the lock (see `checkpoint_loop`).
         if restart_due.swap(false, Ordering::Relaxed)
@@ -274,14 +311,25 @@ fn writer_loop(
         {
             tracing::warn!(error = %e, "WAL restart failed");
         }
-        let mut batch = vec![first];
-        drain(&mut writes, &mut batch);
+        drain(&mut writes, &mut batch, &mut deferred);
         debug_assert!(batch.len() <= BATCH_LEN_MAX, "a batch past its bound");
         // Several writes waiting means others are on their way: wait a moment for them, so
         // that one commit (one WAL write, one fsync) serves more of them (see `COMMIT_LINGER`).
         if batch.len() >= 2 && batch.len() < BATCH_LEN_MAX {
             std::thread::sleep(COMMIT_LINGER);
-            drain(&mut writes, &mut batch);
+            drain(&mut writes, &mut batch, &mut deferred);
+        }
+        // Background writes go when nothing else waits, or once the oldest has waited
+        // `BACKGROUND_WAIT_MAX` (a server that never rests still tells away members).
+        if batch.is_empty() || deferred.front().is_some_and(|(at, _)| at.elapsed() >= BACKGROUND_WAIT_MAX) {
+            while batch.len() < BATCH_LEN_MAX
+                && let Some((_, job)) = deferred.pop_front()
+            {
+                batch.push(job);
+            }
+        }
+        if batch.is_empty() {
+            continue;
         }
         // A transaction left open by an earlier failure would swallow this batch.
         if !conn.is_autocommit() {
@@ -428,8 +476,27 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.queue_write(f, false).await
+    }
+
+    /// [`SqliteStore::write`] for work that follows the log behind the requests (push's jobs
+    /// and outbox, the notification centre's items): the writer runs it when no other write
+    /// waits, or after [`BACKGROUND_WAIT_MAX`], so that it never stands in front of a send.
+    async fn write_background<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.queue_write(f, true).await
+    }
+
+    async fn queue_write<T, F>(&self, f: F, background: bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply });
+        let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply, background });
         self.inner.writes.send(job).await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError::Unavailable("the writer dropped a write".into()))?
     }
@@ -529,8 +596,17 @@ mod tests {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
     {
+        queue_as(store, f, false).await
+    }
+
+    /// Queues a write, in the background or not, without waiting for its answer.
+    async fn queue_as<T, F>(store: &SqliteStore, f: F, background: bool) -> oneshot::Receiver<Result<T, StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply });
+        let job: Box<dyn WriteJob> = Box::new(Job { f: Some(f), result: None, reply, background });
         assert!(store.inner.writes.send(job).await.is_ok(), "the writer runs");
         answer
     }
@@ -729,5 +805,26 @@ mod tests {
         }
         let head = store.read(crate::chat::log_head).await.unwrap();
         assert_eq!(head, previous, "the last wake ends at the head");
+    }
+
+    #[tokio::test]
+    async fn a_background_write_yields_to_the_writes_queued_after_it_and_then_commits() {
+        let (_dir, store, mut wakes) = open();
+        let (release, held) = hold(&store).await;
+        // Queued while the writer is busy: the background write first, then two others.
+        let background = queue_as(&store, publishing("b.example", 1), true).await;
+        let first = queue(&store, publishing("f1.example", 2)).await;
+        let second = queue(&store, publishing("f2.example", 3)).await;
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        // The others commit together before it; it commits next, on its own.
+        let (_, _, accounts) = next_log(&mut wakes).await;
+        assert_eq!(accounts, [2, 3]);
+        let (_, _, accounts) = next_log(&mut wakes).await;
+        assert_eq!(accounts, [1]);
+        for answer in [background, first, second] {
+            answer.await.unwrap().unwrap();
+        }
+        assert_eq!(domains(&store).await, ["b.example", "f1.example", "f2.example"]);
     }
 }

@@ -182,7 +182,7 @@ impl PushStore for SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| crate::store_error(&e))?;
         let max = i64::try_from(outbox_len_max).unwrap_or(i64::MAX);
-        self.write(move |tx| {
+        self.write_background(move |tx| {
             if waiting(tx)? >= max {
                 return Ok(None);
             }
@@ -223,7 +223,7 @@ impl PushStore for SqliteStore {
     ) -> StoreResult<Vec<PushJob>> {
         let jobs_max = i64::try_from(jobs_max).unwrap_or(i64::MAX);
         let targets_max = i64::try_from(targets_max).unwrap_or(i64::MAX);
-        self.write(move |tx| {
+        self.write_background(move |tx| {
             // The due jobs in order, each taken while the targets of those before it stay under
             // the bound (so the first always is).
             let mut claim = tx.prepare_cached(
@@ -282,7 +282,7 @@ impl PushStore for SqliteStore {
 
     async fn finish_push_jobs(&self, jobs: &[FinishedJob], now_ms: i64) -> StoreResult<()> {
         let jobs = jobs.to_vec();
-        self.write(move |tx| {
+        self.write_background(move |tx| {
             let mut done = tx.prepare_cached(
                 // A done job keeps what tells it from a new one, not its targets.
                 "UPDATE push_jobs SET done = 1, done_at_ms = ?2, held_until_ms = 0, targets = '[]' \
@@ -329,7 +329,7 @@ impl PushStore for SqliteStore {
 
     async fn claim_pushes(&self, now_ms: i64, lease_ms: i64, limit: usize) -> StoreResult<Vec<QueuedPush>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.write(move |tx| {
+        self.write_background(move |tx| {
             let ids: Vec<i64> = tx
                 .prepare_cached(
                     "UPDATE push_outbox SET held_until_ms = ?2 WHERE id IN ( \
@@ -368,7 +368,7 @@ impl PushStore for SqliteStore {
 
     async fn push_done(&self, outcomes: &[(i64, PushOutcome)], now_ms: i64) -> StoreResult<()> {
         let outcomes = outcomes.to_vec();
-        self.write(move |tx| {
+        self.write_background(move |tx| {
             for (id, outcome) in &outcomes {
                 match outcome {
                     PushOutcome::Sent => {
@@ -419,7 +419,7 @@ impl PushStore for SqliteStore {
     }
 
     async fn prune_pushes(&self, before_ms: i64) -> StoreResult<u64> {
-        self.write(move |tx| {
+        self.write_background(move |tx| {
             let rows = tx.execute("DELETE FROM push_outbox WHERE done = 1 AND done_at_ms < ?1", params![before_ms])?;
             let jobs = tx.execute("DELETE FROM push_jobs WHERE done = 1 AND done_at_ms < ?1", params![before_ms])?;
             tx.execute("DELETE FROM push_failures WHERE at_ms < ?1", params![before_ms])?;

@@ -345,8 +345,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// How much less CPU priority push's thread has than the rest of the server: the `nice`
-/// increment (Linux gives a thread at +10 about a tenth of a core that other threads want).
-const PUSH_NICE: i32 = 10;
+/// increment, the largest (Linux weighs a thread at +19 at 15 against 1,024 at 0: while the
+/// rest wants every core, push still gets about 1.5% of one, some 6,000 pushes a second).
+const PUSH_NICE: i32 = 19;
 
 /// Starts push's follower and sender (see [`magpie_core::push::Push::start`]) on a thread of
 /// their own, with a runtime of its own, at a lower CPU priority than the rest of the server.
@@ -356,11 +357,12 @@ const PUSH_NICE: i32 = 10;
 /// is told, deciding, reading their devices, handing 9,000 pushes to the services), several
 /// times what taking and fanning out the message costs. At the same priority, a burst of such
 /// messages on a busy two-core server took the send rate down to about a third
-/// (BENCHMARKS.md, "Pushes to a 10,000-member group"); at a lower one the kernel runs push on
-/// what the rest leaves (about a tenth of a core while the rest wants every core: still some
-/// 30,000 pushes a second), and at full speed when it leaves all. The store's reads run on the
-/// calling thread, so push's reads yield too; its writes queue at the store's one writer with
-/// everyone's. Where the kernel refuses the priority (not Linux, say) push runs at the same
+/// (BENCHMARKS.md, "Pushes to a 10,000-member group"); at the lowest the kernel runs push on
+/// what the rest leaves (see [`PUSH_NICE`]), and at full speed when it leaves all. The store's
+/// reads run on the calling thread, so push's reads yield too; its writes are the store's
+/// background writes, which wait for a moment when no other write does (SQLite's writer; at
+/// most 100 ms). Past `push.outbox_len_max` waiting pushes, a message's new ones are dropped and
+/// counted. Where the kernel refuses the priority (not Linux, say) push runs at the same
 /// priority, on its own thread.
 fn start_push(
     core: &Core,
