@@ -66,19 +66,7 @@ impl TestServer {
     /// Starts a server on the embedded defaults (SQLite in its data directory) whatever the
     /// run's backend, with extra settings.
     pub async fn start_embedded(env: &[(&str, &str)]) -> TestServer {
-        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
-        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = TestServer {
-            child: None,
-            url: String::new(),
-            dir,
-            env,
-            backend: Settings::default(),
-            open_files_max: None,
-            log: None,
-        };
-        server.spawn().await;
-        server
+        TestServer::start_embedded_in(tempfile::tempdir().unwrap(), env).await
     }
 
     /// Starts a server on the embedded defaults on a data directory the test filled (a restored
