@@ -218,6 +218,7 @@ test("a chat whose newest page is all thread replies loads older pages to its me
     await a.page.getByRole("menuitem", { name: item }).click();
   };
   await act(mine, w["msg.edit"]);
+  await expect(box).toHaveValue("I'll take them");
   await box.fill("I'll take them, and the changelog");
   await box.press("Enter");
   await expect(mine).toContainText("and the changelog");

@@ -107,11 +107,13 @@ export function Composer(props: {
   }, [id]);
 
   // Entering edit mode fills the composer with the message; leaving it restores the draft.
-  // Only a change of mode does: on mount the composer shows the draft it was given.
+  // Only a change of mode does: on mount the composer shows the draft it was given. Before the
+  // browser paints or takes input: what is typed into the edit box is never overwritten by a
+  // fill that comes a frame late.
   const savedDraft = useRef<string>("");
   const editingKey = props.editing?.key;
   const shownEditing = useRef(editingKey);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const was = shownEditing.current;
     if (was === editingKey) return;
     shownEditing.current = editingKey;
