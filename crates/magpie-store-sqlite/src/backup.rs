@@ -62,16 +62,11 @@ pub fn copy_database(src: &Path, dst: &Path) -> Result<Snapshot, BackupError> {
         let backup = rusqlite::backup::Backup::new(&source, &mut target).map_err(at(dst))?;
         // Every page in one step: one read transaction, so one moment, however the server
         // writes meanwhile (copied in several steps, each write would start the copy over).
-        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        // In WAL mode a reader is not locked out; a lock met anyway (a recovery in progress)
+        // is an error to try again, after the busy handler waited `BUSY_TIMEOUT`.
         loop {
             match backup.step(-1).map_err(at(src))? {
                 rusqlite::backup::StepResult::Done => break,
-                // A lock held for a moment (the busy handler waited already): again, a while.
-                rusqlite::backup::StepResult::Busy | rusqlite::backup::StepResult::Locked
-                    if std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(50))
-                }
                 rusqlite::backup::StepResult::Busy | rusqlite::backup::StepResult::Locked => {
                     return Err(BackupError::Sqlite {
                         path: src.to_owned(),
