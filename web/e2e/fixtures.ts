@@ -21,8 +21,10 @@ mkdirSync(SCREENSHOTS, { recursive: true });
  * --check` keeps equal to the sources. The browser loads the app from here and talks to the
  * real server for everything under /v1, so the suite tests the client as it is in the tree
  * also when the server binary was built from an older one (the binary embeds the bundle it
- * was compiled with). `MAGPIE_WEB_CLIENT=embedded` loads the binary's own bundle instead. */
-const DIST = resolve(here, "../../crates/magpie-web/dist");
+ * was compiled with). `MAGPIE_WEB_CLIENT=embedded` loads the binary's own bundle instead, and
+ * `MAGPIE_WEB_DIST=<folder>` another build (`npx vite build --outDir <folder>` in web/app: the
+ * sources as they are, before their bundle is committed). */
+const DIST = resolve(process.env.MAGPIE_WEB_DIST ?? resolve(here, "../../crates/magpie-web/dist"));
 
 async function serveClient(context: BrowserContext, server: TestServer): Promise<void> {
   if (process.env.MAGPIE_WEB_CLIENT === "embedded") return;

@@ -60,4 +60,24 @@ impl Client {
     pub async fn admin_push_failures(&self, domain: &str) -> Result<wire::PushFailureList> {
         self.call(Method::GET, &format!("/v1/admin/domains/{}/push-failures", encode(domain)), NO_BODY).await
     }
+
+    /// `GET /v1/admin/audit`: a page of the audit log's records the caller may read, newest
+    /// first.
+    pub async fn admin_audit(&self, q: &wire::AuditQuery) -> Result<wire::AuditRecordList> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::GET, &format!("/v1/admin/audit?{query}"), NO_BODY).await
+    }
+
+    /// `GET /v1/admin/audit/export`: every record the query selects that the caller may read,
+    /// oldest first (the JSON Lines parsed).
+    pub async fn admin_audit_export(&self, q: &wire::AuditQuery) -> Result<Vec<wire::AuditRecordInfo>> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        let body = self.send(Method::GET, &format!("/v1/admin/audit/export?{query}"), NO_BODY).await?.text().await?;
+        body.lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .map_err(|e| crate::Error::Decode { what: "audit export line", reason: e.to_string() })
+            })
+            .collect()
+    }
 }

@@ -312,12 +312,56 @@ impl Client {
         Ok(list.accounts)
     }
 
+    /// `GET /v1/admin/accounts?q=…`: a page of a domain's accounts (disabled ones too) whose
+    /// login or display name contains `query`, by login name, after `after`.
+    pub async fn admin_search_accounts(
+        &self,
+        domain: Option<&str>,
+        query: &str,
+        after: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Vec<wire::AdminAccount>> {
+        let mut path = format!("/v1/admin/accounts?q={}", encode(query));
+        if let Some(d) = domain {
+            path.push_str(&format!("&domain={}", encode(d)));
+        }
+        if let Some(a) = after {
+            path.push_str(&format!("&after={}", encode(a)));
+        }
+        if let Some(l) = limit {
+            path.push_str(&format!("&limit={l}"));
+        }
+        let list: wire::AdminAccountList = self.call(Method::GET, &path, None::<&()>).await?;
+        Ok(list.accounts)
+    }
+
     pub async fn admin_create_account(&self, req: &wire::CreateAccountRequest) -> Result<wire::AdminAccount> {
         self.call(Method::POST, "/v1/admin/accounts", Some(req)).await
     }
 
     pub async fn admin_account(&self, account: &str) -> Result<wire::AdminAccount> {
         self.call(Method::GET, &format!("/v1/admin/accounts/{}", encode(account)), None::<&()>).await
+    }
+
+    /// `PATCH /v1/admin/accounts/{account}`: a new display name or role.
+    pub async fn admin_update_account(
+        &self,
+        account: &str,
+        req: &wire::UpdateAccountRequest,
+    ) -> Result<wire::AdminAccount> {
+        self.call(Method::PATCH, &format!("/v1/admin/accounts/{}", encode(account)), Some(req)).await
+    }
+
+    /// `POST /v1/admin/accounts/{account}/password`: sets the password (or, with `None`, has the
+    /// server make one, which it answers) and signs the account out everywhere.
+    pub async fn admin_reset_password(&self, account: &str, password: Option<&str>) -> Result<wire::PasswordReset> {
+        let req = wire::ResetPasswordRequest { password: password.map(str::to_owned) };
+        self.call(Method::POST, &format!("/v1/admin/accounts/{}/password", encode(account)), Some(&req)).await
+    }
+
+    /// `POST /v1/admin/accounts/import`: many accounts at once, all or none.
+    pub async fn admin_import_accounts(&self, req: &wire::ImportAccountsRequest) -> Result<wire::ImportAccountsReport> {
+        self.call(Method::POST, "/v1/admin/accounts/import", Some(req)).await
     }
 
     pub async fn admin_disable(&self, account: &str) -> Result<wire::AdminAccount> {

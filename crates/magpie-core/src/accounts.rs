@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::Change;
 use crate::model::{
     Account, Actor, Application, Domain, Invitation, InvitationId, NewAccount, NewInvitation, Principal, ProfilePatch,
     RegistrationMode, RevokeReason, Role, Session, SessionId, SessionSelector,
@@ -13,6 +14,7 @@ use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::password::HashPool;
 use crate::ports::{AccountStore, FileStore, SessionStore, Stores, Wake};
 use crate::{Deps, Error, Result, Unit};
+use serde_json::json;
 
 /// Longest avatar reference (a URL or a file id), in bytes.
 pub const AVATAR_BYTES_MAX: usize = 512;
@@ -40,6 +42,50 @@ pub const MEMBER_INVITATION_TTL_SECS_MAX: u64 = 30 * 24 * 3600;
 pub const INVITATIONS_PER_MEMBER_MAX: usize = 20;
 /// Most invitations and applications a list returns.
 pub const ADMIN_LIST_LEN_MAX: usize = 500;
+/// Rows one account import holds at most.
+pub const IMPORT_ROWS_MAX: usize = 1_000;
+/// Characters of a password the server makes for an account that got none.
+pub const GENERATED_PASSWORD_CHARS: usize = 16;
+/// What generated passwords are made of: no characters that read alike (0/O, 1/l/I).
+const GENERATED_PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// One account of an import, as the administrator gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportRow {
+    /// A login name, or `name@domain` of the import's domain.
+    pub account: String,
+    pub display_name: Option<String>,
+    /// `member` if not given.
+    pub role: Option<Role>,
+    /// Made by the server (and answered once) if not given.
+    pub password: Option<String>,
+}
+
+/// What is wrong with one row of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The row's place in the import, from 0.
+    pub row: usize,
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// An account an import made.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub account: Account,
+    /// The password the server made for it, if the row gave none: shown only now.
+    pub generated_password: Option<String>,
+}
+
+/// What an import did: every row's errors and nothing made, or (unless a dry run) every
+/// account made.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub errors: Vec<RowError>,
+    pub created: Vec<Imported>,
+}
 
 /// The hash an invitation code is kept and found by.
 pub(crate) fn invitation_hash(code: &str) -> [u8; 32] {
@@ -98,7 +144,15 @@ impl Accounts {
             return Err(Error::Forbidden);
         }
         let name = DomainName::parse(name)?;
-        self.account_store.create_domain(&name, self.deps.clock.now_ms()).await?.ok_or(Error::AlreadyExists("domain"))
+        let domain = self
+            .account_store
+            .create_domain(&name, self.deps.clock.now_ms())
+            .await?
+            .ok_or(Error::AlreadyExists("domain"))?;
+        let change =
+            Change::new("domain.create", None, domain.name.as_str()).after(json!({ "name": domain.name.as_str() }));
+        self.deps.audit(actor, change).await;
+        Ok(domain)
     }
 
     pub async fn domains(&self, actor: Actor<'_>) -> Result<Vec<Domain>> {
@@ -125,6 +179,12 @@ impl Accounts {
     pub async fn set_registration(&self, actor: Actor<'_>, domain: &str, mode: RegistrationMode) -> Result<Domain> {
         let domain = self.admin_domain(actor, domain).await?;
         self.account_store.set_registration(domain.id, mode).await?;
+        if mode != domain.registration {
+            let change = Change::new("domain.registration", Some(domain.id), domain.name.as_str())
+                .before(json!({ "registration": domain.registration.as_str() }))
+                .after(json!({ "registration": mode.as_str() }));
+            self.deps.audit(actor, change).await;
+        }
         Ok(Domain { registration: mode, ..domain })
     }
 
@@ -151,6 +211,14 @@ impl Accounts {
             ));
         }
         self.mail_store.set_signup_email(domain.id, verification, &email_domains).await?;
+        if verification != domain.email_verification || email_domains != domain.email_domains {
+            let change = Change::new("domain.signup_email", Some(domain.id), domain.name.as_str())
+                .before(
+                    json!({ "email_verification": domain.email_verification, "email_domains": domain.email_domains }),
+                )
+                .after(json!({ "email_verification": verification, "email_domains": email_domains }));
+            self.deps.audit(actor, change).await;
+        }
         Ok(Domain { email_verification: verification, email_domains, ..domain })
     }
 
@@ -158,6 +226,12 @@ impl Accounts {
     pub async fn set_direct_requires_friendship(&self, actor: Actor<'_>, domain: &str, on: bool) -> Result<Domain> {
         let domain = self.admin_domain(actor, domain).await?;
         self.account_store.set_direct_requires_friendship(domain.id, on).await?;
+        if on != domain.direct_requires_friendship {
+            let change = Change::new("domain.direct_requires_friendship", Some(domain.id), domain.name.as_str())
+                .before(json!({ "direct_requires_friendship": domain.direct_requires_friendship }))
+                .after(json!({ "direct_requires_friendship": on }));
+            self.deps.audit(actor, change).await;
+        }
         Ok(Domain { direct_requires_friendship: on, ..domain })
     }
 
@@ -181,7 +255,14 @@ impl Accounts {
         {
             return Err(Error::Forbidden);
         }
-        self.insert_account(&domain, addr.name, password, display_name, role, HashPool::Login, false).await
+        let account =
+            self.insert_account(&domain, addr.name, password, display_name, role, HashPool::Login, false).await?;
+        let change = Change::new("account.create", Some(domain.id), account.addr.to_string()).after(json!({
+            "display_name": account.profile.display_name,
+            "role": crate::audit::role_name(account.role),
+        }));
+        self.deps.audit(actor, change).await;
+        Ok(account)
     }
 
     /// Creates an account after all permission checks: shared by admin creation and
@@ -264,17 +345,24 @@ impl Accounts {
     }
 
     /// The accounts of a domain, for administrators, `limit` at a time after `after`.
+    /// Only those whose login or display name contains `query` (ignoring case), if it is not
+    /// empty; disabled accounts included.
     pub async fn list(
         &self,
         actor: Actor<'_>,
         domain: &str,
+        query: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Account>> {
         let domain = self.admin_domain(actor, domain).await?;
+        let query = query.trim();
+        if query.chars().count() > SEARCH_QUERY_CHARS_MAX {
+            return Err(Error::invalid("q", format!("at most {SEARCH_QUERY_CHARS_MAX} characters")));
+        }
         let after = after.map(LoginName::parse).transpose()?;
         let limit = limit.clamp(1, self.deps.settings.directory_page_len_max.max(1));
-        Ok(self.account_store.search_accounts(domain.id, "", after.as_ref(), limit, true).await?)
+        Ok(self.account_store.search_accounts(domain.id, query, after.as_ref(), limit, true).await?)
     }
 
     /// An account by address, for administrators of its domain.
@@ -285,6 +373,215 @@ impl Accounts {
             return Err(Error::NotFound("account"));
         }
         Ok(account)
+    }
+
+    /// Changes an account's display name or role, for its administrators. Nobody changes their
+    /// own role or hands out one above their own.
+    pub async fn admin_update(
+        &self,
+        actor: Actor<'_>,
+        addr: &str,
+        display_name: Option<&str>,
+        role: Option<Role>,
+    ) -> Result<Account> {
+        let before = self.admin_target(actor, addr).await?;
+        let display_name = display_name.map(names::display_name).transpose()?;
+        if let (Some(role), Actor::Account(p)) = (role, actor)
+            && (role > p.account.role || (p.account.id == before.id && role != before.role))
+        {
+            return Err(Error::Forbidden);
+        }
+        let mut account = before.clone();
+        if let Some(name) = display_name.filter(|n| *n != before.profile.display_name) {
+            let patch = ProfilePatch { display_name: Some(name), ..ProfilePatch::default() };
+            account = self.apply_profile(before.id, &patch).await?;
+        }
+        if let Some(role) = role.filter(|r| *r != before.role) {
+            if !self.account_store.set_role(before.id, role).await? {
+                return Err(Error::NotFound("account"));
+            }
+            account.role = role;
+            self.deps.bus.publish(Wake::Profile(Arc::new(account.clone())));
+        }
+        if account != before {
+            let fields = |a: &Account| json!({ "display_name": a.profile.display_name, "role": crate::audit::role_name(a.role) });
+            let change = Change::new("account.update", Some(before.domain_id), before.addr.to_string())
+                .before(fields(&before))
+                .after(fields(&account));
+            self.deps.audit(actor, change).await;
+        }
+        Ok(account)
+    }
+
+    /// Sets an account's password for it (one the administrator gives, or one made now and
+    /// returned, shown only this once) and signs it out everywhere. Not one's own: that is
+    /// `change_password`, which asks for the current one.
+    pub async fn admin_reset_password(
+        &self,
+        actor: Actor<'_>,
+        addr: &str,
+        password: Option<&str>,
+    ) -> Result<Option<String>> {
+        let account = self.admin_target(actor, addr).await?;
+        if let Actor::Account(p) = actor
+            && p.account.id == account.id
+        {
+            return Err(Error::Forbidden);
+        }
+        let generated = password.is_none().then(generate_password);
+        let password = password.or(generated.as_deref()).unwrap_or_default();
+        let context = [account.addr.name.as_str(), account.addr.domain.as_str(), account.profile.display_name.as_str()];
+        self.deps.passwords.check_new(password, &context)?;
+        let hash = self.deps.passwords.hash(password, HashPool::Login).await?;
+        let now = self.deps.clock.now_ms();
+        let revoked = self.account_store.set_password_hash(account.id, &hash, None, now).await?;
+        self.deps.live.close_sessions(&revoked, RevokeReason::PasswordChanged);
+        tracing::info!(target: "magpie::security", account = %account.addr, revoked = revoked.len(), "password reset by an administrator");
+        let change = Change::new("account.password_reset", Some(account.domain_id), account.addr.to_string())
+            .after(json!({ "generated": generated.is_some(), "sessions_revoked": revoked.len() }));
+        self.deps.audit(actor, change).await;
+        Ok(generated)
+    }
+
+    /// Creates many accounts in `domain` at once, all or none: every row is checked first
+    /// (name, display name, role, password, a name twice or taken), and one bad row leaves
+    /// every account unmade, with each row's errors in the report. A dry run only checks.
+    pub async fn import(
+        &self,
+        actor: Actor<'_>,
+        domain: &str,
+        rows: &[ImportRow],
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        let domain = self.admin_domain(actor, domain).await?;
+        if rows.is_empty() || rows.len() > IMPORT_ROWS_MAX {
+            return Err(Error::invalid("rows", format!("must be 1 to {IMPORT_ROWS_MAX}")));
+        }
+        let mut errors = Vec::new();
+        let mut checked: Vec<(LoginName, String, Role)> = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            let mut fail = |field: &'static str, message: String| errors.push(RowError { row: i, field, message });
+            let raw = row.account.trim();
+            let name = match raw.split_once('@') {
+                Some((_, d)) if !d.eq_ignore_ascii_case(domain.name.as_str()) => {
+                    fail("account", format!("is not of the domain {}", domain.name));
+                    None
+                }
+                Some((n, _)) => Some(n),
+                None => Some(raw),
+            };
+            let name = match name.map(LoginName::parse) {
+                Some(Ok(n)) => Some(n),
+                Some(Err(e)) => {
+                    fail("account", e.to_string());
+                    None
+                }
+                None => None,
+            };
+            let display = match row.display_name.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                Some(d) => match names::display_name(d) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        fail("display_name", e.to_string());
+                        None
+                    }
+                },
+                None => name.as_ref().map(|n| n.as_str().to_owned()),
+            };
+            let role = row.role.unwrap_or(Role::Member);
+            if let Actor::Account(p) = actor
+                && role > p.account.role
+            {
+                fail("role", format!("{} is above your own role", role.as_str()));
+            }
+            if let (Some(password), Some(n), Some(d)) = (row.password.as_deref(), &name, &display)
+                && let Err(e) = self.deps.passwords.check_new(password, &[n.as_str(), domain.name.as_str(), d])
+            {
+                fail("password", e.to_string());
+            }
+            let Some(name) = name else { continue };
+            if let Some(first) = seen.insert(name.clone(), i) {
+                fail("account", format!("{name} is on row {} already", first + 1));
+                continue;
+            }
+            if self.account_store.account_by_name(domain.id, &name).await?.is_some() {
+                fail("account", format!("{name}@{} exists already", domain.name));
+                continue;
+            }
+            if let Some(display) = display {
+                checked.push((name, display, role));
+            }
+        }
+        if !errors.is_empty() || dry_run {
+            return Ok(ImportReport { dry_run, errors, created: Vec::new() });
+        }
+        // Every row checked: hash the passwords (a few at a time, as the pool allows), then
+        // write every account in one transaction.
+        let now = self.deps.clock.now_ms();
+        let concurrency = self.deps.settings.password_hash_concurrency_max.max(1);
+        let plain: Vec<(String, Option<String>)> = rows
+            .iter()
+            .map(|row| match &row.password {
+                Some(p) => (p.clone(), None),
+                None => {
+                    let made = generate_password();
+                    (made.clone(), Some(made))
+                }
+            })
+            .collect();
+        let mut hashed = Vec::with_capacity(plain.len());
+        for chunk in plain.chunks(concurrency) {
+            let mut hashes = Vec::with_capacity(chunk.len());
+            for (password, _) in chunk {
+                hashes.push(self.deps.passwords.hash(password, HashPool::Login));
+            }
+            hashed.extend(futures_util::future::try_join_all(hashes).await?);
+        }
+        let hashed = hashed.into_iter().zip(plain.into_iter().map(|(_, made)| made));
+        let mut generated = Vec::with_capacity(rows.len());
+        let new: Vec<NewAccount> = checked
+            .into_iter()
+            .zip(hashed)
+            .map(|((name, display_name, role), (hash, made))| {
+                generated.push(made);
+                let name_keys = crate::directory::keys_of(
+                    &self.deps,
+                    &crate::directory::NameFields {
+                        display_name: &display_name,
+                        login: Some(name.as_str()),
+                        ..Default::default()
+                    },
+                );
+                NewAccount {
+                    domain_id: domain.id,
+                    domain: domain.name.clone(),
+                    name,
+                    role,
+                    password_hash: Some(hash),
+                    name_keys,
+                    pending_approval: false,
+                    display_name,
+                    created_at_ms: now,
+                }
+            })
+            .collect();
+        let Some(made) = self.account_store.create_accounts(new).await? else {
+            // A name was taken between the check and the write: nothing was made.
+            return Err(Error::AlreadyExists("account"));
+        };
+        let mut created = Vec::with_capacity(made.len());
+        for (account, generated_password) in made.into_iter().zip(generated) {
+            self.deps.bus.publish(Wake::Profile(Arc::new(account.clone())));
+            let change = Change::new("account.create", Some(domain.id), account.addr.to_string()).after(json!({
+                "display_name": account.profile.display_name,
+                "role": crate::audit::role_name(account.role),
+                "import": true,
+            }));
+            self.deps.audit(actor, change).await;
+            created.push(Imported { account, generated_password });
+        }
+        Ok(ImportReport { dry_run, errors, created })
     }
 
     /// An account an administrator means to act on: in a domain they administer, and of a
@@ -309,12 +606,21 @@ impl Accounts {
             return Err(Error::Forbidden);
         }
         let now = self.deps.clock.now_ms();
+        let change = Change::new(
+            if disabled { "account.disable" } else { "account.enable" },
+            Some(account.domain_id),
+            account.addr.to_string(),
+        )
+        .before(json!({ "disabled": account.disabled }));
         // Enabling an applicant approves its application (which enables it).
         if !disabled && self.account_store.decide_application(account.id, true, now).await? {
+            self.deps.audit(actor, change.after(json!({ "disabled": false, "application": "approved" }))).await;
             return Ok(Account { disabled, ..account });
         }
         let revoked = self.account_store.set_disabled(account.id, disabled, now).await?;
         self.deps.live.close_sessions(&revoked, RevokeReason::AccountDisabled);
+        let after = json!({ "disabled": disabled, "sessions_revoked": revoked.len() });
+        self.deps.audit(actor, change.after(after)).await;
         Ok(Account { disabled, ..account })
     }
 
@@ -332,6 +638,9 @@ impl Accounts {
             )
             .await?;
         self.deps.live.close_sessions(&revoked, RevokeReason::Revoked);
+        let change = Change::new("account.sessions_revoke", Some(account.domain_id), account.addr.to_string())
+            .after(json!({ "sessions_revoked": revoked.len() }));
+        self.deps.audit(actor, change).await;
         Ok(revoked.len())
     }
 
@@ -358,6 +667,9 @@ impl Accounts {
             return Err(Error::NotFound("session"));
         }
         self.deps.live.close_sessions(&revoked, RevokeReason::Revoked);
+        let change = Change::new("account.session_revoke", Some(account.domain_id), account.addr.to_string())
+            .before(json!({ "session": session }));
+        self.deps.audit(actor, change).await;
         Ok(())
     }
 
@@ -447,7 +759,11 @@ impl Accounts {
             Actor::Account(p) => Some(p.account.id),
             Actor::Operator => None,
         };
-        self.mint_invitation(&domain, by, uses_max, ttl_secs, note).await
+        let (invitation, code) = self.mint_invitation(&domain, by, uses_max, ttl_secs, note).await?;
+        let change = Change::new("invitation.create", Some(domain.id), format!("invitation {}", invitation.id.0))
+            .after(json!({ "uses_max": uses_max, "expires_at_ms": invitation.expires_at_ms, "note": invitation.note }));
+        self.deps.audit(actor, change).await;
+        Ok((invitation, code))
     }
 
     /// Writes an invitation whose bounds the caller checked; returns it with its code.
@@ -494,6 +810,12 @@ impl Accounts {
     pub async fn set_members_invite(&self, actor: Actor<'_>, domain: &str, on: bool) -> Result<Domain> {
         let domain = self.admin_domain(actor, domain).await?;
         self.account_store.set_members_invite(domain.id, on).await?;
+        if on != domain.members_invite {
+            let change = Change::new("domain.members_invite", Some(domain.id), domain.name.as_str())
+                .before(json!({ "members_invite": domain.members_invite }))
+                .after(json!({ "members_invite": on }));
+            self.deps.audit(actor, change).await;
+        }
         Ok(Domain { members_invite: on, ..domain })
     }
 
@@ -553,11 +875,11 @@ impl Accounts {
     /// Revokes one of a domain's invitations: its code lets nobody in any more.
     pub async fn revoke_invitation(&self, actor: Actor<'_>, domain: &str, id: InvitationId) -> Result<()> {
         let domain = self.admin_domain(actor, domain).await?;
-        if self.account_store.revoke_invitation(domain.id, id).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound("invitation"))
+        if !self.account_store.revoke_invitation(domain.id, id).await? {
+            return Err(Error::NotFound("invitation"));
         }
+        self.deps.audit(actor, Change::new("invitation.revoke", Some(domain.id), format!("invitation {}", id.0))).await;
+        Ok(())
     }
 
     /// A domain's pending applications, oldest first.
@@ -578,8 +900,18 @@ impl Accounts {
             return Err(Error::NotFound("application"));
         }
         tracing::info!(target: "magpie::security", account = %account.addr, approve, "application decided");
+        let change = Change::new(
+            if approve { "application.approve" } else { "application.reject" },
+            Some(account.domain_id),
+            account.addr.to_string(),
+        )
+        .before(json!({ "application": "pending", "disabled": account.disabled }));
         self.mail_decision(&account, approve).await;
-        self.account_store.account_by_id(account.id).await?.ok_or(Error::NotFound("account"))
+        let decided = self.account_store.account_by_id(account.id).await?.ok_or(Error::NotFound("account"))?;
+        let after =
+            json!({ "application": if approve { "approved" } else { "rejected" }, "disabled": decided.disabled });
+        self.deps.audit(actor, change.after(after)).await;
+        Ok(decided)
     }
 
     /// Mails an applicant the decision, if it gave an address and this server sends mail. The
@@ -664,6 +996,16 @@ pub(crate) fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
             Ok(v.to_owned())
         })?,
     })
+}
+
+/// A password for an account that was given none: [`GENERATED_PASSWORD_CHARS`] characters that
+/// do not read alike.
+fn generate_password() -> String {
+    use rand::Rng as _;
+    let mut rng = rand::rng();
+    (0..GENERATED_PASSWORD_CHARS)
+        .map(|_| char::from(GENERATED_PASSWORD_ALPHABET[rng.random_range(0..GENERATED_PASSWORD_ALPHABET.len())]))
+        .collect()
 }
 
 #[cfg(test)]

@@ -681,7 +681,7 @@ impl Auth {
                 Err(e) => tracing::warn!(error = %e, session = session.id.0, "could not record last-seen time"),
             }
         }
-        Ok(Principal { account, session })
+        Ok(Principal { account, session, from_ip: None })
     }
 
     /// The caller's live sessions, newest first.

@@ -295,6 +295,9 @@ impl Inbox {
         let added = self.store.add_notifications(new).await?;
         tracing::info!(target: "magpie::security", by = %caller.account.addr, domain = %domain.name,
             accounts = added.len(), "announcement sent");
+        let change = crate::audit::Change::new("announcement.send", Some(domain.id), domain.name.as_str())
+            .after(serde_json::json!({ "text": text, "accounts": added.len() }));
+        self.deps.audit(crate::model::Actor::Account(caller), change).await;
         Ok(u32::try_from(added.len()).unwrap_or(u32::MAX))
     }
 

@@ -39,6 +39,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{Accounts, ProfileUpdate, validate_patch};
+use crate::audit;
 use crate::model::{Account, AccountId, Actor, ConversationId, Domain, DomainId, ProfilePatch};
 use crate::names::{DomainName, LoginName};
 use crate::org::{DEPARTMENTS_PER_ACCOUNT_MAX, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX, DepartmentId, NewDepartment};
@@ -318,6 +319,18 @@ pub enum Change {
     },
 }
 
+/// A source as the audit log keeps it: its bind password never, only whether it changed.
+fn redacted(source: &LdapSource, password_changed: bool) -> serde_json::Value {
+    let mut value = serde_json::to_value(source).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("bind_password");
+        if password_changed {
+            fields.insert("bind_password_changed".to_owned(), serde_json::Value::Bool(true));
+        }
+    }
+    value
+}
+
 /// What a sync changed (or, for a dry run, would change).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -520,9 +533,11 @@ impl Ldap {
         bind_password: Option<String>,
     ) -> Result<LdapSource> {
         let domain = self.administered(actor, domain).await?;
+        let before = self.ldap.ldap_source(domain.id).await?;
+        let password_changed = bind_password.is_some();
         source.bind_password = match bind_password {
             Some(p) => p,
-            None => self.ldap.ldap_source(domain.id).await?.map(|s| s.bind_password).unwrap_or_default(),
+            None => before.as_ref().map(|s| s.bind_password.clone()).unwrap_or_default(),
         };
         check_source(&source)?;
         let next = (source.sync_interval_secs > 0).then(|| self.deps.clock.now_ms());
@@ -534,6 +549,9 @@ impl Ldap {
             state.groups_high_water = None;
             self.ldap.put_ldap_sync_state(domain.id, &state).await?;
         }
+        let mut change = audit::Change::new("ldap.source_set", Some(domain.id), domain.name.as_str());
+        change.before = before.as_ref().map(|b| redacted(b, false));
+        self.deps.audit(actor, change.after(redacted(&source, password_changed))).await;
         Ok(source)
     }
 
@@ -541,7 +559,14 @@ impl Ldap {
     /// against the directory.
     pub async fn delete_source(&self, actor: Actor<'_>, domain: &str) -> Result<()> {
         let domain = self.administered(actor, domain).await?;
-        if self.ldap.delete_ldap_source(domain.id).await? { Ok(()) } else { Err(Error::NotFound("ldap source")) }
+        let before = self.ldap.ldap_source(domain.id).await?;
+        if !self.ldap.delete_ldap_source(domain.id).await? {
+            return Err(Error::NotFound("ldap source"));
+        }
+        let mut change = audit::Change::new("ldap.source_delete", Some(domain.id), domain.name.as_str());
+        change.before = before.as_ref().map(|b| redacted(b, false));
+        self.deps.audit(actor, change).await;
+        Ok(())
     }
 
     /// Connects, binds as the service account and counts the people the filter finds.
@@ -566,7 +591,17 @@ impl Ldap {
         let domain = self.administered(actor, domain).await?;
         let source = self.ldap.ldap_source(domain.id).await?.ok_or(Error::NotFound("ldap source"))?;
         let mode = if incremental { Mode::Incremental } else { Mode::Full };
-        self.sync_domain(&domain, &source, dry_run, mode).await
+        let report = self.sync_domain(&domain, &source, dry_run, mode).await?;
+        if !dry_run {
+            let mut counts = serde_json::to_value(&report).unwrap_or_default();
+            if let Some(fields) = counts.as_object_mut() {
+                fields.remove("changes");
+            }
+            self.deps
+                .audit(actor, audit::Change::new("ldap.sync", Some(domain.id), domain.name.as_str()).after(counts))
+                .await;
+        }
+        Ok(report)
     }
 
     /// The domain's last real sync, for its administrators.

@@ -5,6 +5,7 @@
 //! adapters implement the traits in [`ports`].
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod chat;
 pub mod contacts;
@@ -55,6 +56,7 @@ use ports::{BlobStore, Bus, Clock, LinkFetcher, LiveConnections, Stores};
 #[derive(Clone)]
 pub struct Core {
     pub accounts: accounts::Accounts,
+    pub audit: audit::Audit,
     pub auth: auth::Auth,
     pub contacts: contacts::Contacts,
     pub files: files::Files,
@@ -117,6 +119,8 @@ impl Core {
             directory: std::sync::OnceLock::new(),
             mailer: std::sync::OnceLock::new(),
             push: std::sync::OnceLock::new(),
+            audit: stores.audit.clone(),
+            operator: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let mail = mail::Mail::new(deps.clone(), s);
@@ -143,8 +147,10 @@ impl Core {
         let org = org::Org::new(deps.clone(), s, directory.clone(), chats);
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
+        let audit = audit::Audit::new(deps.clone(), s);
         Core {
             accounts,
+            audit,
             auth,
             contacts,
             files,
@@ -253,4 +259,8 @@ pub(crate) struct Deps {
     pub(crate) mailer: std::sync::OnceLock<Arc<dyn mail::MailSender>>,
     /// The push services ([`Core::with_push_channels`]).
     pub(crate) push: std::sync::OnceLock<push::PushChannels>,
+    /// Where administrative actions are recorded ([`Deps::audit`]).
+    pub(crate) audit: Arc<dyn ports::AuditStore>,
+    /// The operating-system user the command line runs as ([`audit::Audit::set_operator`]).
+    pub(crate) operator: std::sync::OnceLock<String>,
 }

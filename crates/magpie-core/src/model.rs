@@ -340,6 +340,8 @@ pub enum SessionSelector {
 pub struct Principal {
     pub account: Account,
     pub session: Session,
+    /// The address this request came from, where the transport knows it (for the audit log).
+    pub from_ip: Option<String>,
 }
 
 /// Who asks for an administrative change.

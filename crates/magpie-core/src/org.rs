@@ -15,12 +15,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::audit::Change;
 use crate::directory::{Directory, NameFields, NameSource};
 use crate::model::{Account, AccountId, Actor, ConversationId, DomainId, Principal};
 use crate::names::{self, AccountAddr, LoginName};
 use crate::orgchat::OrgChats;
 use crate::ports::{AccountStore, OrgStore, Stores};
 use crate::{Deps, Error, Result, Unit};
+use serde_json::json;
 
 /// A department's id: unique across the deployment, never reused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -210,8 +212,14 @@ impl Org {
             }
             None => None,
         };
+        let before = self.org.manager_of(account).await?;
         self.org.set_manager(domain, account, manager).await?;
         self.changed(domain).await;
+        let (before, after) = (self.addr_of(before).await?, self.addr_of(manager).await?);
+        let change = Change::new("person.manager", Some(domain), parsed.to_string())
+            .before(json!({ "manager": before.map(|a| a.to_string()) }))
+            .after(json!({ "manager": after.map(|a| a.to_string()) }));
+        self.deps.audit(actor, change).await;
         Ok(())
     }
 
@@ -255,6 +263,9 @@ impl Org {
         };
         let created = self.org.create_department(new, DEPARTMENTS_PER_DOMAIN_MAX, DEPTH_MAX).await??;
         self.changed(domain).await;
+        let change = Change::new("department.create", Some(domain), department_target(&created))
+            .after(self.snapshot(&created).await?);
+        self.deps.audit(actor, change).await;
         Ok(created)
     }
 
@@ -287,6 +298,10 @@ impl Org {
         }
         if updated != department {
             self.changed(updated.domain_id).await;
+            let change = Change::new("department.update", Some(updated.domain_id), department_target(&updated))
+                .before(self.snapshot(&department).await?)
+                .after(self.snapshot(&updated).await?);
+            self.deps.audit(actor, change).await;
         }
         Ok(updated)
     }
@@ -324,6 +339,9 @@ impl Org {
             self.chats.dissolve(&domain, chat).await?;
         }
         self.changed(department.domain_id).await;
+        let change = Change::new("department.delete", Some(department.domain_id), department_target(&department))
+            .before(self.snapshot(&department).await?);
+        self.deps.audit(actor, change).await;
         Ok(())
     }
 
@@ -336,8 +354,11 @@ impl Org {
             Some(t) => Some(names::free_text("title", t, TITLE_CHARS_MAX)?),
             None => None,
         };
-        self.org.set_department_member(id, account, title, DEPARTMENTS_PER_ACCOUNT_MAX).await??;
+        self.org.set_department_member(id, account, title.clone(), DEPARTMENTS_PER_ACCOUNT_MAX).await??;
         self.changed(department.domain_id).await;
+        let change = Change::new("department.member_set", Some(department.domain_id), department_target(&department))
+            .after(json!({ "member": addr, "title": title }));
+        self.deps.audit(actor, change).await;
         Ok(())
     }
 
@@ -349,6 +370,10 @@ impl Org {
             return Err(Error::NotFound("member"));
         }
         self.changed(department.domain_id).await;
+        let change =
+            Change::new("department.member_remove", Some(department.domain_id), department_target(&department))
+                .before(json!({ "member": addr }));
+        self.deps.audit(actor, change).await;
         Ok(())
     }
 
@@ -433,6 +458,17 @@ impl Org {
         Ok(out)
     }
 
+    /// A department's fields as the audit log keeps them.
+    async fn snapshot(&self, d: &Department) -> Result<serde_json::Value> {
+        Ok(json!({
+            "name": d.name,
+            "parent": d.parent.map(|p| p.0),
+            "position": d.position,
+            "manager": self.addr_of(d.manager).await?.map(|a| a.to_string()),
+            "chat": d.chat.map(|c| c.0),
+        }))
+    }
+
     async fn addr_of(&self, account: Option<AccountId>) -> Result<Option<AccountAddr>> {
         Ok(match account {
             Some(id) => self.accounts.account_by_id(id).await?.map(|a| a.addr),
@@ -469,6 +505,11 @@ impl Org {
         }
         Ok(self.accounts.account_by_name(domain, &addr.name).await?.ok_or(Error::NotFound(what))?.id)
     }
+}
+
+/// How the audit log names a department.
+fn department_target(d: &Department) -> String {
+    format!("department {} ({})", d.id.0, d.name)
 }
 
 /// A department change as an administrator asks it, before the manager's address is looked up.

@@ -91,7 +91,7 @@ impl OrgChats {
             last_seen_at_ms: account.created_at_ms,
             expires_at_ms: i64::MAX,
         };
-        Ok(Principal { account, session })
+        Ok(Principal { account, session, from_ip: None })
     }
 
     async fn make_owner(&self, domain: &Domain) -> Result<Account> {

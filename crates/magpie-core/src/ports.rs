@@ -14,7 +14,7 @@ use crate::contacts::{ContactState, FriendRequest};
 use crate::files::{ByteRange, FileId, FinishedBlob, StoredFile, Upload, Written};
 use crate::model::{
     Account, AccountId, Application, ApplicationState, Domain, DomainId, Invitation, InvitationId, NewAccount,
-    NewInvitation, NewSession, ProfilePatch, RegistrationMode, Revocation, RevokeReason, Session, SessionId,
+    NewInvitation, NewSession, ProfilePatch, RegistrationMode, Revocation, RevokeReason, Role, Session, SessionId,
     SessionSelector,
 };
 use crate::model::{Activity, ConversationId, EventSeq, LogCursor, SavedId, ScheduledId, Seq};
@@ -50,6 +50,7 @@ pub struct Stores {
     pub notify: Arc<dyn NotifyStore>,
     pub push: Arc<dyn PushStore>,
     pub inbox: Arc<dyn InboxStore>,
+    pub audit: Arc<dyn AuditStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -77,7 +78,8 @@ impl Stores {
             + MailStore
             + NotifyStore
             + PushStore
-            + InboxStore,
+            + InboxStore
+            + AuditStore,
     {
         Stores {
             accounts: store.clone(),
@@ -96,7 +98,8 @@ impl Stores {
             mail: store.clone(),
             notify: store.clone(),
             push: store.clone(),
-            inbox: store,
+            inbox: store.clone(),
+            audit: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -311,6 +314,11 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// Creates an account; `None` if the name is taken in that domain.
     async fn create_account(&self, account: NewAccount) -> StoreResult<Option<Account>>;
+    /// Creates every account of a batch, in order, or none: `None` if a name is taken. The
+    /// batch holds each name once (the caller's to ensure; an error otherwise).
+    async fn create_accounts(&self, accounts: Vec<NewAccount>) -> StoreResult<Option<Vec<Account>>>;
+    /// Sets an account's role; whether the account exists.
+    async fn set_role(&self, id: AccountId, role: Role) -> StoreResult<bool>;
     async fn account_by_name(&self, domain: DomainId, name: &LoginName) -> StoreResult<Option<Account>>;
     async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
     /// Accounts of one domain whose login or display name contains `query` (case-insensitive),
@@ -1122,6 +1130,21 @@ pub trait ScheduledStore: Send + Sync + 'static {
     /// claim holds, or the earliest end of a claim on a waiting message (a failed one is not
     /// claimed again when its claim ends); `None` while nothing waits.
     async fn next_scheduled_due(&self) -> StoreResult<Option<i64>>;
+}
+
+/// The audit log (see [`crate::audit`]): append-only. There is no way to change or remove a
+/// record through this port.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Appends a record; returns its id, greater than every id before it.
+    async fn append_audit(&self, record: &crate::audit::NewAuditRecord) -> StoreResult<i64>;
+    /// Up to `limit` records `filter` selects: newest first, or oldest first when it pages
+    /// with `after_id`.
+    async fn audit_records(
+        &self,
+        filter: &crate::audit::AuditFilter,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::audit::AuditRecord>>;
 }
 
 /// A domain's sticker packs.

@@ -464,7 +464,7 @@ impl Scheduled {
             last_seen_at_ms: message.created_at_ms,
             expires_at_ms: i64::MAX,
         };
-        let author = Principal { account, session };
+        let author = Principal { account, session, from_ip: None };
         self.messages.send_scheduled(&author, message.conversation, message.outgoing()).await
     }
 

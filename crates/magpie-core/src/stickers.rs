@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::audit::Change;
 use crate::files::{FileId, Files};
 use crate::model::{Actor, DomainId, Principal};
 use crate::names;
 use crate::ports::{StickerStore, Stores};
 use crate::{Deps, Error, Result};
+use serde_json::json;
 
 /// Longest pack name, in characters.
 pub const PACK_NAME_CHARS_MAX: usize = 64;
@@ -70,7 +72,16 @@ impl Stickers {
         if self.sticker_store.sticker_packs(caller.account.domain_id).await?.len() >= PACKS_PER_DOMAIN_MAX {
             return Err(Error::LimitExceeded("the domain has as many sticker packs as it may"));
         }
-        Ok(self.sticker_store.create_sticker_pack(caller.account.domain_id, &name, self.deps.clock.now_ms()).await?)
+        let pack =
+            self.sticker_store.create_sticker_pack(caller.account.domain_id, &name, self.deps.clock.now_ms()).await?;
+        let change = Change::new(
+            "stickers.pack_create",
+            Some(pack.domain_id),
+            format!("sticker pack {} ({})", pack.id, pack.name),
+        )
+        .after(json!({ "name": pack.name }));
+        self.deps.audit(Actor::Account(caller), change).await;
+        Ok(pack)
     }
 
     /// Adds an image file the caller uploaded to a pack of its domain (domain admins).
@@ -93,6 +104,14 @@ impl Stickers {
         }
         let emoji = emoji.map(|e| names::free_text("emoji", e, 16)).transpose()?.filter(|e| !e.is_empty());
         self.sticker_store.add_sticker(pack, file, emoji.as_deref()).await?;
+        let change = Change::new(
+            "stickers.add",
+            Some(current.domain_id),
+            format!("sticker pack {} ({})", current.id, current.name),
+        )
+        .before(json!({ "stickers": current.stickers.len() }))
+        .after(json!({ "file": file.as_str(), "emoji": emoji }));
+        self.deps.audit(Actor::Account(caller), change).await;
         self.pack(caller, pack).await
     }
 

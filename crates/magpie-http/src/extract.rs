@@ -99,7 +99,8 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "send Authorization: Bearer <session token>"))?;
-        let principal = state.core.auth.authenticate(token).await?;
+        let mut principal = state.core.auth.authenticate(token).await?;
+        principal.from_ip = client_ip(&parts.headers, &parts.extensions, state.settings.trust_forwarded_for);
         if state.settings.requests_per_session_per_sec_max > 0
             && let Err(retry_after_secs) = state
                 .core

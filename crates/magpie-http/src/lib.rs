@@ -16,6 +16,7 @@ mod ops;
 pub mod parse;
 mod registry;
 mod rest;
+mod rest_audit;
 mod rest_chat;
 pub mod rest_ldap;
 mod rest_org;
@@ -41,6 +42,7 @@ pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::openapi_json;
 pub use registry::{ConnLimit, ConnLimits, Registry};
+pub use rest_audit::record_info as audit_record_info;
 pub use server::ConnSettings;
 
 /// Limits and timings of the HTTP and WebSocket transports.
@@ -223,13 +225,20 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/domains/{domain}/applications", get(rest::admin_list_applications))
         .route("/admin/domains/{domain}/push-failures", get(rest_push::admin_push_failures))
         .route("/admin/announcements", post(rest_chat::announce))
+        .route("/admin/audit", get(rest_audit::admin_audit))
+        .route("/admin/audit/export", get(rest_audit::admin_audit_export))
         .route("/push/config", get(rest_push::push_config))
         .route("/me/push-targets", get(rest_push::list_push_targets).post(rest_push::add_push_target))
         .route("/me/push-targets/{id}", delete(rest_push::remove_push_target))
         .route("/admin/accounts/{account}/approve", post(rest::admin_approve_account))
         .route("/admin/accounts/{account}/reject", post(rest::admin_reject_account))
         .route("/admin/accounts", get(rest::admin_list_accounts).post(rest::admin_create_account))
-        .route("/admin/accounts/{account}", get(rest::admin_get_account))
+        .route(
+            "/admin/accounts/import",
+            post(rest::admin_import_accounts).layer(DefaultBodyLimit::max(rest::IMPORT_BODY_BYTES_MAX)),
+        )
+        .route("/admin/accounts/{account}", get(rest::admin_get_account).patch(rest::admin_update_account))
+        .route("/admin/accounts/{account}/password", post(rest::admin_reset_password))
         .route("/admin/accounts/{account}/disable", post(rest::admin_disable_account))
         .route("/admin/accounts/{account}/enable", post(rest::admin_enable_account))
         .route("/admin/accounts/{account}/sessions", get(rest::admin_list_sessions).delete(rest::admin_revoke_sessions))

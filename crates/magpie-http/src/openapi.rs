@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_push, rest_search};
+use crate::{files, rest, rest_audit, rest_chat, rest_ldap, rest_org, rest_push, rest_search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,6 +51,11 @@ use crate::{files, rest, rest_chat, rest_ldap, rest_org, rest_push, rest_search}
         rest_push::remove_push_target,
         rest_push::admin_push_failures, rest_chat::list_notifications, rest_chat::read_notifications,
         rest_chat::announce,
+        rest_audit::admin_audit,
+        rest::admin_update_account,
+        rest::admin_reset_password,
+        rest::admin_import_accounts,
+        rest_audit::admin_audit_export,
         rest_org::search_departments,
         rest_org::department_tree,
         rest_org::department_members,

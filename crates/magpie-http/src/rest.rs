@@ -356,6 +356,10 @@ pub async fn admin_update_domain(
 pub struct AdminListParams {
     /// The domain to list; defaults to the caller's own.
     domain: Option<String>,
+    /// Only accounts whose login or display name contains this, ignoring case (at most 64
+    /// characters).
+    q: Option<String>,
+    /// Continue after this login name (the last of the previous page).
     after: Option<String>,
     limit: Option<i64>,
 }
@@ -370,7 +374,9 @@ pub async fn admin_list_accounts(
 ) -> ApiResult<wire::AdminAccountList> {
     let domain = params.domain.unwrap_or_else(|| caller.account.addr.domain.to_string());
     let limit = ops::page_len(params.limit);
-    let accounts = state.core.accounts.list(Actor::Account(&caller), &domain, params.after.as_deref(), limit).await?;
+    let q = params.q.as_deref().unwrap_or_default();
+    let accounts =
+        state.core.accounts.list(Actor::Account(&caller), &domain, q, params.after.as_deref(), limit).await?;
     Ok(Json(wire::AdminAccountList { accounts: accounts.iter().map(convert::admin_account).collect() }))
 }
 
@@ -390,6 +396,90 @@ pub async fn admin_create_account(
         .create_account(Actor::Account(&caller), &req.account, &req.password, req.display_name.as_deref(), role)
         .await?;
     Ok((StatusCode::CREATED, Json(convert::admin_account(&account))))
+}
+
+/// `PATCH /v1/admin/accounts/{account}`: changes an account's display name or role.
+#[utoipa::path(patch, path = "/v1/admin/accounts/{account}", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), request_body = wire::UpdateAccountRequest,
+    responses((status = 200, body = wire::AdminAccount), (status = 403, body = wire::ErrorBody)))]
+pub async fn admin_update_account(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+    ApiJson(req): ApiJson<wire::UpdateAccountRequest>,
+) -> ApiResult<wire::AdminAccount> {
+    let role = req.role.map(convert::role_from_wire);
+    let account =
+        state.core.accounts.admin_update(Actor::Account(&caller), &account, req.display_name.as_deref(), role).await?;
+    Ok(Json(convert::admin_account(&account)))
+}
+
+/// `POST /v1/admin/accounts/{account}/password`: sets an account's password (or makes one) and
+/// signs it out everywhere.
+#[utoipa::path(post, path = "/v1/admin/accounts/{account}/password", tag = "admin", security(("bearer" = [])),
+    params(("account" = String, Path)), request_body = wire::ResetPasswordRequest,
+    responses((status = 200, body = wire::PasswordReset), (status = 403, body = wire::ErrorBody)))]
+pub async fn admin_reset_password(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(account): ApiPath<String>,
+    ApiJson(req): ApiJson<wire::ResetPasswordRequest>,
+) -> ApiResult<wire::PasswordReset> {
+    let password =
+        state.core.accounts.admin_reset_password(Actor::Account(&caller), &account, req.password.as_deref()).await?;
+    Ok(Json(wire::PasswordReset { password }))
+}
+
+/// The body of an account import may be this large (a thousand rows with passwords), where
+/// other requests are bounded by `request_body_bytes_max`.
+pub const IMPORT_BODY_BYTES_MAX: usize = 1024 * 1024;
+
+/// `POST /v1/admin/accounts/import`: many accounts at once, all or none: with any row's error,
+/// nothing is made and the answer lists every row's errors.
+#[utoipa::path(post, path = "/v1/admin/accounts/import", tag = "admin", security(("bearer" = [])),
+    request_body = wire::ImportAccountsRequest,
+    responses((status = 201, description = "Every account made", body = wire::ImportAccountsReport),
+        (status = 200, description = "A dry run, or rows with errors: nothing made", body = wire::ImportAccountsReport),
+        (status = 404, body = wire::ErrorBody)))]
+pub async fn admin_import_accounts(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<wire::ImportAccountsRequest>,
+) -> Result<(StatusCode, Json<wire::ImportAccountsReport>), ApiError> {
+    let domain = req.domain.unwrap_or_else(|| caller.account.addr.domain.to_string());
+    let rows: Vec<magpie_core::accounts::ImportRow> = req
+        .rows
+        .into_iter()
+        .map(|r| magpie_core::accounts::ImportRow {
+            account: r.account,
+            display_name: r.display_name,
+            role: r.role.map(convert::role_from_wire),
+            password: r.password,
+        })
+        .collect();
+    let report = state.core.accounts.import(Actor::Account(&caller), &domain, &rows, req.dry_run).await?;
+    let status = if report.created.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
+    let report = wire::ImportAccountsReport {
+        dry_run: report.dry_run,
+        errors: report
+            .errors
+            .into_iter()
+            .map(|e| wire::ImportRowError {
+                row: u32::try_from(e.row).unwrap_or(u32::MAX),
+                field: e.field.to_owned(),
+                message: e.message,
+            })
+            .collect(),
+        created: report
+            .created
+            .iter()
+            .map(|c| wire::ImportedAccount {
+                account: convert::admin_account(&c.account),
+                password: c.generated_password.clone(),
+            })
+            .collect(),
+    };
+    Ok((status, Json(report)))
 }
 
 /// `GET /v1/admin/accounts/{account}`: one account as its admins see it.

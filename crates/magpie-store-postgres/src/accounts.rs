@@ -151,6 +151,59 @@ async fn revoke_where(
     Ok(ids)
 }
 
+/// Inserts one account; `None` if its name is taken in its domain.
+async fn insert_account(tx: &mut Tx<'_>, new: &NewAccount) -> PgResult<Option<Account>> {
+    insert(tx, new, " ON CONFLICT (domain_id, name) DO NOTHING").await
+}
+
+/// Inserts one account; a name taken is an error (which ends the transaction).
+async fn insert_account_strict(tx: &mut Tx<'_>, new: &NewAccount) -> PgResult<Account> {
+    insert(tx, new, "").await?.ok_or_else(|| corrupt("answer to an account insert"))
+}
+
+async fn insert(tx: &mut Tx<'_>, new: &NewAccount, on_conflict: &str) -> PgResult<Option<Account>> {
+    let sql = format!(
+        "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8){on_conflict} RETURNING id"
+    );
+    let row = tx
+        .c()
+        .query_opt(
+            &sql,
+            &[
+                &new.domain_id.0,
+                &new.name.as_str(),
+                &new.role.as_str(),
+                &new.password_hash,
+                &new.display_name,
+                &new.created_at_ms,
+                &new.name_keys,
+                &new.pending_approval,
+            ],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id = AccountId(row.try_get(0)?);
+    if new.pending_approval {
+        tx.c()
+            .execute(
+                "INSERT INTO applications (account_id, domain_id, state, applied_at_ms) VALUES ($1, $2, 'pending', $3)",
+                &[&id.0, &new.domain_id.0, &new.created_at_ms],
+            )
+            .await?;
+    }
+    Ok(Some(Account {
+        id,
+        domain_id: new.domain_id,
+        addr: AccountAddr { name: new.name.clone(), domain: new.domain.clone() },
+        role: new.role,
+        disabled: new.pending_approval,
+        password_hash: new.password_hash.clone(),
+        profile: ProfileFields { display_name: new.display_name.clone(), ..ProfileFields::default() },
+        created_at_ms: new.created_at_ms,
+    }))
+}
+
 #[async_trait]
 impl AccountStore for PgStore {
     async fn create_domain(&self, name: &DomainName, now_ms: i64) -> StoreResult<Option<Domain>> {
@@ -218,49 +271,34 @@ impl AccountStore for PgStore {
     }
 
     async fn create_account(&self, new: NewAccount) -> StoreResult<Option<Account>> {
+        write_tx!(self, |tx| insert_account(tx, &new).await?)
+    }
+
+    async fn create_accounts(&self, accounts: Vec<NewAccount>) -> StoreResult<Option<Vec<Account>>> {
         write_tx!(self, |tx| {
-            let row = tx
-                .c()
-                .query_opt(
-                    "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (domain_id, name) DO NOTHING RETURNING id",
-                    &[
-                        &new.domain_id.0,
-                        &new.name.as_str(),
-                        &new.role.as_str(),
-                        &new.password_hash,
-                        &new.display_name,
-                        &new.created_at_ms,
-                        &new.name_keys,
-                        &new.pending_approval,
-                    ],
-                )
-                .await?;
-            match row {
-                None => None,
-                Some(row) => Some(Account {
-                    id: {
-                        let id = AccountId(row.try_get(0)?);
-                        if new.pending_approval {
-                            tx.c()
-                                .execute(
-                                    "INSERT INTO applications (account_id, domain_id, state, applied_at_ms) \
-                                     VALUES ($1, $2, 'pending', $3)",
-                                    &[&id.0, &new.domain_id.0, &new.created_at_ms],
-                                )
-                                .await?;
-                        }
-                        id
-                    },
-                    domain_id: new.domain_id,
-                    addr: AccountAddr { name: new.name.clone(), domain: new.domain.clone() },
-                    role: new.role,
-                    disabled: new.pending_approval,
-                    password_hash: new.password_hash.clone(),
-                    profile: ProfileFields { display_name: new.display_name.clone(), ..ProfileFields::default() },
-                    created_at_ms: new.created_at_ms,
-                }),
+            let mut made = Some(Vec::with_capacity(accounts.len()));
+            for new in &accounts {
+                let taken = tx
+                    .c()
+                    .query_opt(
+                        "SELECT 1 FROM accounts WHERE domain_id = $1 AND name = $2",
+                        &[&new.domain_id.0, &new.name.as_str()],
+                    )
+                    .await?
+                    .is_some();
+                if taken {
+                    made = None;
+                    break;
+                }
             }
+            if let Some(made) = made.as_mut() {
+                for new in &accounts {
+                    // A name taken since the check (a concurrent write) fails the insert, and
+                    // with it the whole transaction: nothing of the batch is written.
+                    made.push(insert_account_strict(tx, new).await?);
+                }
+            }
+            made
         })
     }
 
@@ -551,6 +589,12 @@ impl AccountStore for PgStore {
             tx.c().execute("UPDATE accounts SET password_hash = $2 WHERE id = $1", &[&id.0, &hash]).await?;
             let keep = keep.map(|k| k.0);
             revoke_where(tx, id, "$2::bigint IS NULL OR id != $2", keep, RevokeReason::PasswordChanged, now_ms).await?
+        })
+    }
+
+    async fn set_role(&self, id: AccountId, role: Role) -> StoreResult<bool> {
+        write_tx!(self, |tx| {
+            tx.c().execute("UPDATE accounts SET role = $2 WHERE id = $1", &[&id.0, &role.as_str()]).await? > 0
         })
     }
 

@@ -12,8 +12,17 @@ use crate::{ACTIVITY_SLOTS, PgError, PgResult, PgStore, corrupt};
 /// Rows read back per round trip while digesting a table.
 const DIGEST_PAGE_ROWS: i32 = 2_000;
 /// The tables with an identity column `id`, whose sequences must start past what came in.
-const IDENTITY_TABLES: &[&str] =
-    &["domains", "accounts", "sessions", "conversations", "entries", "sticker_packs", "saved", "scheduled_messages"];
+const IDENTITY_TABLES: &[&str] = &[
+    "domains",
+    "accounts",
+    "sessions",
+    "conversations",
+    "entries",
+    "sticker_packs",
+    "saved",
+    "scheduled_messages",
+    "audit_log",
+];
 /// The tables whose rows are items of the log's tail.
 const LOG_TABLES: &[&str] = &["entries", "account_events"];
 

@@ -34,6 +34,7 @@
 //! a database to build, and a small, well-kept pool).
 
 mod accounts;
+mod audit;
 mod chat;
 mod contacts;
 mod dump;

@@ -11,7 +11,7 @@ use magpie_core::ports::{AccountStore, SessionStore};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{SqliteStore, StoreResult};
+use crate::{SqliteStore, StoreResult, Tx};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
      a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
@@ -205,41 +205,28 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_account(&self, new: NewAccount) -> StoreResult<Option<Account>> {
+        self.write(move |tx| insert_account(tx, new)).await
+    }
+
+    async fn create_accounts(&self, accounts: Vec<NewAccount>) -> StoreResult<Option<Vec<Account>>> {
         self.write(move |tx| {
-            let inserted = tx.execute(
-                "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (domain_id, name) DO NOTHING",
-                params![
-                    new.domain_id.0,
-                    new.name.as_str(),
-                    new.role.as_str(),
-                    new.password_hash,
-                    new.display_name,
-                    new.created_at_ms,
-                    new.name_keys,
-                    new.pending_approval
-                ],
-            )?;
-            if inserted == 0 {
-                return Ok(None);
+            // The writer is the database's only one: no name can be taken between this check and
+            // the inserts, which therefore all succeed.
+            let mut taken = tx.prepare_cached("SELECT 1 FROM accounts WHERE domain_id = ?1 AND name = ?2")?;
+            for new in &accounts {
+                if taken.exists(params![new.domain_id.0, new.name.as_str()])? {
+                    return Ok(None);
+                }
             }
-            let id = AccountId(tx.last_insert_rowid());
-            if new.pending_approval {
-                tx.execute(
-                    "INSERT INTO applications (account_id, domain_id, state, applied_at_ms) VALUES (?1, ?2, 'pending', ?3)",
-                    params![id.0, new.domain_id.0, new.created_at_ms],
-                )?;
+            let mut made = Vec::with_capacity(accounts.len());
+            for new in accounts {
+                match insert_account(tx, new)? {
+                    Some(account) => made.push(account),
+                    // Two of the batch with one name: the caller's to prevent; refused whole.
+                    None => return Err(rusqlite::Error::StatementChangedRows(0)),
+                }
             }
-            Ok(Some(Account {
-                id,
-                domain_id: new.domain_id,
-                addr: AccountAddr { name: new.name, domain: new.domain },
-                role: new.role,
-                disabled: new.pending_approval,
-                password_hash: new.password_hash,
-                profile: ProfileFields { display_name: new.display_name, ..ProfileFields::default() },
-                created_at_ms: new.created_at_ms,
-            }))
+            Ok(Some(made))
         })
         .await
     }
@@ -532,6 +519,13 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn set_role(&self, id: AccountId, role: Role) -> StoreResult<bool> {
+        self.write(move |tx| {
+            Ok(tx.execute("UPDATE accounts SET role = ?2 WHERE id = ?1", params![id.0, role.as_str()])? > 0)
+        })
+        .await
+    }
+
     async fn set_disabled(&self, id: AccountId, disabled: bool, now_ms: i64) -> StoreResult<Vec<SessionId>> {
         self.write(move |tx| {
             tx.execute("UPDATE accounts SET disabled = ?2 WHERE id = ?1", params![id.0, disabled])?;
@@ -542,6 +536,44 @@ impl AccountStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Inserts one account; `None` if its name is taken in its domain.
+fn insert_account(tx: &Tx<'_>, new: NewAccount) -> rusqlite::Result<Option<Account>> {
+    let inserted = tx.prepare_cached(
+        "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (domain_id, name) DO NOTHING",
+    )?
+    .execute(params![
+        new.domain_id.0,
+        new.name.as_str(),
+        new.role.as_str(),
+        new.password_hash,
+        new.display_name,
+        new.created_at_ms,
+        new.name_keys,
+        new.pending_approval
+    ])?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let id = AccountId(tx.last_insert_rowid());
+    if new.pending_approval {
+        tx.execute(
+            "INSERT INTO applications (account_id, domain_id, state, applied_at_ms) VALUES (?1, ?2, 'pending', ?3)",
+            params![id.0, new.domain_id.0, new.created_at_ms],
+        )?;
+    }
+    Ok(Some(Account {
+        id,
+        domain_id: new.domain_id,
+        addr: AccountAddr { name: new.name, domain: new.domain },
+        role: new.role,
+        disabled: new.pending_approval,
+        password_hash: new.password_hash,
+        profile: ProfileFields { display_name: new.display_name, ..ProfileFields::default() },
+        created_at_ms: new.created_at_ms,
+    }))
 }
 
 #[async_trait]

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0024_digest", include_str!("../migrations/sqlite/0024_digest.sql")),
     ("0025_inbox", include_str!("../migrations/sqlite/0025_inbox.sql")),
     ("0026_push_jobs", include_str!("../migrations/sqlite/0026_push_jobs.sql")),
+    ("0027_audit", include_str!("../migrations/sqlite/0027_audit.sql")),
 ];
 
 /// The schema version the migrations reach.

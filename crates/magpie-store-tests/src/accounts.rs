@@ -2,7 +2,9 @@
 //! [`SessionStore`](magpie_core::ports::SessionStore): domains, accounts, sessions and the
 //! revocation log.
 
-use magpie_core::model::{AccountId, ProfilePatch, RegistrationMode, RevokeReason, Role, SessionId, SessionSelector};
+use magpie_core::model::{
+    AccountId, NewAccount, ProfilePatch, RegistrationMode, RevokeReason, Role, SessionId, SessionSelector,
+};
 use magpie_core::names::{DomainName, LoginName};
 
 use crate::StoreFactory;
@@ -44,6 +46,46 @@ pub async fn domain_settings_persist<F: StoreFactory>(f: &F) {
     let read = accounts.domain_by_name(&w.domain.name).await.unwrap().unwrap();
     assert_eq!(read.registration, RegistrationMode::Closed);
     assert!(!read.direct_requires_friendship);
+}
+
+/// A batch of accounts is made whole, in order, or not at all: one name taken leaves none of
+/// the batch made, not even those before it. A role changes alone.
+pub async fn a_batch_of_accounts_is_made_whole_or_not_at_all<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let accounts = &w.stores.accounts;
+    w.account("taken").await;
+    let new = |name: &str, role: Role| NewAccount {
+        domain_id: w.domain.id,
+        domain: w.domain.name.clone(),
+        name: LoginName::parse(name).unwrap(),
+        role,
+        password_hash: Some(format!("$argon2id$hash-of-{name}")),
+        display_name: format!("{name} 显示"),
+        name_keys: None,
+        pending_approval: false,
+        created_at_ms: T0 + 1,
+    };
+    let refused = accounts.create_accounts(vec![new("first", Role::Member), new("taken", Role::Member)]).await.unwrap();
+    assert_eq!(refused, None);
+    let first = LoginName::parse("first").unwrap();
+    assert_eq!(accounts.account_by_name(w.domain.id, &first).await.unwrap(), None, "nothing of a refused batch");
+
+    let made = accounts
+        .create_accounts(vec![new("first", Role::Member), new("second", Role::DomainAdmin), new("third", Role::Member)])
+        .await
+        .unwrap()
+        .expect("names all free");
+    let names: Vec<String> = made.iter().map(|a| a.addr.to_string()).collect();
+    assert_eq!(names, ["first@acme.example", "second@acme.example", "third@acme.example"]);
+    for account in &made {
+        assert_eq!(accounts.account_by_id(account.id).await.unwrap().as_ref(), Some(account), "reads back as made");
+    }
+    assert_eq!(made[1].role, Role::DomainAdmin);
+
+    assert!(accounts.set_role(made[0].id, Role::DomainAdmin).await.unwrap());
+    let promoted = accounts.account_by_id(made[0].id).await.unwrap().unwrap();
+    assert_eq!(promoted, magpie_core::model::Account { role: Role::DomainAdmin, ..made[0].clone() });
+    assert!(!accounts.set_role(AccountId(i64::MAX), Role::Member).await.unwrap(), "no such account");
 }
 
 /// A login name is unique within its domain, not across domains; an account reads back as it

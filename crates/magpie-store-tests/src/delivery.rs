@@ -428,7 +428,7 @@ async fn run_case<F: StoreFactory>(factory: &F, s: Schedule) -> Result<(), Strin
             sessions_per_account_max: 10,
         };
         let (session, _) = stores.sessions.create_session(session).await.unwrap();
-        people.push(Principal { account, session });
+        people.push(Principal { account, session, from_ip: None });
     }
     let owner = people[0].clone();
     let mut groups = vec![];

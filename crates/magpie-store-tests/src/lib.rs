@@ -40,6 +40,7 @@ use async_trait::async_trait;
 use magpie_core::ports::{Bus, Stores};
 
 pub mod accounts;
+pub mod audit;
 pub mod blobs;
 pub mod contacts;
 pub mod cursors;
@@ -99,6 +100,7 @@ macro_rules! __for_each_check {
             accounts::domains_are_unique_by_name,
             accounts::domain_settings_persist,
             accounts::account_names_are_unique_per_domain,
+            accounts::a_batch_of_accounts_is_made_whole_or_not_at_all,
             accounts::search_pages_by_login_name,
             accounts::accounts_are_found_by_name_keys,
             accounts::invitations_and_applications,
@@ -175,6 +177,12 @@ macro_rules! __for_each_check {
             inbox::items_are_kept_once_read_and_removed,
             inbox::pruning_keeps_the_newest,
             inbox::badges_count_unread_conversations,
+            audit::audit_records_read_back_as_appended,
+            audit::audit_records_survive_a_restart,
+            audit::audit_filters_narrow_the_records,
+            audit::audit_pages_walk_every_record_once,
+            audit::racing_audit_appends_get_distinct_ids,
+            audit::an_audit_export_during_appends_misses_nothing,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

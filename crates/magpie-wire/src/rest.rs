@@ -224,6 +224,90 @@ pub struct CreateAccountRequest {
     pub role: Option<Role>,
 }
 
+/// `PATCH /v1/admin/accounts/{account}`: what to change; what is absent stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateAccountRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Not above the caller's own role, and not the caller's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// `POST /v1/admin/accounts/{account}/password`: the new password, or none for the server to
+/// make one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ResetPasswordRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// The answer to a password reset.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordReset {
+    /// The password the server made, if the request gave none: shown only now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// One account of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportAccountRow {
+    /// A login name, or `name@domain` of the import's domain.
+    pub account: String,
+    /// The login name if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `member` if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Made by the server, and answered once, if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// `POST /v1/admin/accounts/import`: many accounts at once, all or none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportAccountsRequest {
+    /// The domain to make them in; the caller's own if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// 1 to 1,000 rows.
+    pub rows: Vec<ImportAccountRow>,
+    /// Only check the rows: nothing is made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+}
+
+/// What is wrong with one row of an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportRowError {
+    /// The row's place in `rows`, from 0.
+    pub row: u32,
+    /// `account`, `display_name`, `role` or `password`.
+    pub field: String,
+    pub message: String,
+}
+
+/// An account an import made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ImportedAccount {
+    pub account: AdminAccount,
+    /// The password the server made for it, if its row gave none: shown only now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// The answer to an import: with `errors`, nothing was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ImportAccountsReport {
+    pub dry_run: bool,
+    /// Every row's errors; the import made nothing if there is any.
+    pub errors: Vec<ImportRowError>,
+    /// The accounts made, in the order of the rows (none for a dry run or with errors).
+    pub created: Vec<ImportedAccount>,
+}
+
 /// An account as an administrator sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AdminAccount {
@@ -517,4 +601,91 @@ impl Default for NotificationPrefs {
             language: String::new(),
         }
     }
+}
+
+/// Who did an administrative action, as the audit log keeps it (at that moment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditActorInfo {
+    /// The account's address, or for `operator` the operating-system user that ran
+    /// `magpie admin`.
+    pub name: String,
+    /// `server_admin`, `domain_admin`, `member` or `operator` (the server's command line).
+    pub role: String,
+    /// The session the request came with (none for the command line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<i64>,
+}
+
+/// One record of the audit log: an administrative action that was done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditRecordInfo {
+    /// Increases with each record: the log's order.
+    pub id: i64,
+    pub at_ms: i64,
+    /// The domain the action was in; absent for deployment-wide actions (a new domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    pub actor: AuditActorInfo,
+    /// The address the request came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// A stable name, `<area>.<verb>`: `account.create`, `account.disable`, `domain.registration`,
+    /// `department.update`, `ldap.sync`, `announcement.send`, … (see protocol.md).
+    pub action: String,
+    /// What was acted on, for people: an address, a domain, `department 7 (Sales)`.
+    pub target: String,
+    /// The fields the action changed, as they were; absent when the thing did not exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    /// The fields the action changed, as they are after it; absent when the thing is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+/// Which records of the audit log to read (`GET /v1/admin/audit` and its export); every
+/// parameter narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// The domain whose records to read. A domain administrator reads only their own domain's
+    /// records, whether or not they name it; naming another is `not_found`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Only records with no domain (deployment-wide actions such as a new domain); for server
+    /// administrators (a domain administrator's read stays their domain's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deployment_only: bool,
+    /// Records of actors whose name contains this, ignoring case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Records of this action, or of this area (`account` reads `account.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Records whose target contains this, ignoring case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// At or after this moment (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// Before this moment (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+    /// Records older than this one (the previous page's `next_before`). Not for exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// Records a page holds, 1 to 200 (default 50; others are brought into that range). Not
+    /// for exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `GET /v1/admin/audit`: records newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditRecordList {
+    pub records: Vec<AuditRecordInfo>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
 }

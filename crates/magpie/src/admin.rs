@@ -51,6 +51,12 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: Box<LdapCommand>,
     },
+    /// The audit log: every administrative action, by whom, when, from where, and the changed
+    /// fields before and after.
+    Audit {
+        #[command(subcommand)]
+        command: crate::audit::AuditCommand,
+    },
     /// The message search index of this node (under the data directory).
     Search {
         #[command(subcommand)]
@@ -306,6 +312,19 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Create many accounts from a CSV file, all or none: a header row naming the columns
+    /// `account` (login name), and optionally `display_name`, `role` (member, domain_admin,
+    /// server_admin) and `password` (made by the server and printed if empty). Every row is
+    /// checked first; with any error nothing is made and each row's errors are printed.
+    Import {
+        /// The CSV file (UTF-8; "-" for standard input).
+        file: std::path::PathBuf,
+        #[arg(long)]
+        domain: Option<String>,
+        /// Only check the rows.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List the accounts of a domain.
     List {
         #[arg(long)]
@@ -449,6 +468,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     if let Some(sender) = crate::serve::mail_sender(&config)? {
         core = core.with_mail_sender(sender);
     }
+    core.audit.set_operator(&crate::audit::operator_name());
     // The default domain exists from the first use of the data directory, server or CLI.
     core.accounts.ensure_domain(&config.domain).await?;
     let addr = |name: &str, domain: &Option<String>| -> String {
@@ -486,6 +506,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         },
         AdminCommand::Dept { command } => dept(&core, &config.domain, command).await?,
         AdminCommand::Ldap { command } => ldap(&core, &config.domain, *command).await?,
+        AdminCommand::Audit { command } => crate::audit::run(&core, command).await?,
         // Handled before anything was opened, or before the core was built.
         AdminCommand::Migrate { .. }
         | AdminCommand::Search { .. }
@@ -505,11 +526,39 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                     .await?;
                 println!("created {} ({})", a.addr, a.role.as_str());
             }
+            UserCommand::Import { file, domain, dry_run } => {
+                let domain = domain.unwrap_or_else(|| config.domain.clone());
+                let rows = read_import_csv(&file)?;
+                let report = core.accounts.import(op, &domain, &rows, dry_run).await?;
+                for e in &report.errors {
+                    // Line numbers as an editor shows them: the header is line 1.
+                    println!("line {}\t{}\t{}", e.row + 2, e.field, e.message);
+                }
+                if !report.errors.is_empty() {
+                    anyhow::bail!("{} error(s) in {} rows: no account was made", report.errors.len(), rows.len());
+                }
+                for c in &report.created {
+                    println!(
+                        "{}\t{}\t{}",
+                        c.account.addr,
+                        c.account.role.as_str(),
+                        c.generated_password.as_deref().unwrap_or("-")
+                    );
+                }
+                if dry_run {
+                    println!("{} rows checked: no errors (nothing made: a dry run)", rows.len());
+                } else {
+                    eprintln!(
+                        "created {} accounts (the third column: passwords made now, shown only once)",
+                        report.created.len()
+                    );
+                }
+            }
             UserCommand::List { domain } => {
                 let domain = domain.unwrap_or_else(|| config.domain.clone());
                 let mut after: Option<String> = None;
                 loop {
-                    let page = core.accounts.list(op, &domain, after.as_deref(), LIST_PAGE_LEN).await?;
+                    let page = core.accounts.list(op, &domain, "", after.as_deref(), LIST_PAGE_LEN).await?;
                     for a in &page {
                         let state = if a.disabled { "disabled" } else { "active" };
                         println!("{}\t{}\t{}\t{}", a.addr, a.role.as_str(), state, a.profile.display_name);
@@ -816,6 +865,39 @@ async fn reindex(config: &Config, stores: &magpie_core::ports::Stores) -> anyhow
 }
 
 /// The password from standard input: the first line, without its line ending.
+/// The rows of an account import's CSV file, by its header's column names.
+fn read_import_csv(path: &std::path::Path) -> anyhow::Result<Vec<magpie_core::accounts::ImportRow>> {
+    let input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?)
+    };
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
+    let headers = reader.headers().context("reading the header row")?.clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let account = column("account").context("the header row names no `account` column")?;
+    let (display, role, password) = (column("display_name"), column("role"), column("password"));
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("reading line {}", i + 2))?;
+        let field = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|v| !v.is_empty()).map(str::to_owned);
+        let role =
+            match field(role) {
+                Some(r) => Some(Role::parse(&r).with_context(|| {
+                    format!("line {}: role {r:?} is not member, domain_admin or server_admin", i + 2)
+                })?),
+                None => None,
+            };
+        rows.push(magpie_core::accounts::ImportRow {
+            account: record.get(account).unwrap_or_default().to_owned(),
+            display_name: field(display),
+            role,
+            password: field(password),
+        });
+    }
+    Ok(rows)
+}
+
 fn read_password() -> anyhow::Result<String> {
     let mut input = String::new();
     std::io::stdin().take(64 * 1024).read_to_string(&mut input).context("cannot read the password from stdin")?;

@@ -21,6 +21,7 @@ import type {
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange,
   LdapSyncReport, LdapTestResult, NewDepartment, NewInvitation, PathStep, Placement, Placements, RegistrationMode, SignupInfo, CodeSent,
+  AuditActorInfo, AuditExportQuery, AuditQuery, AuditRecordInfo, AuditRecordList, AuditRole,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -180,6 +181,20 @@ export type Checks = [
   Agree<Differ<LdapSource, Wire<S["LdapSource"]>>>,
   Agree<Differ<LdapSourceChange, Wire<S["SetLdapSourceRequest"]>>>,
   Agree<Differ<LdapTestResult, Wire<S["LdapTestResult"]>>>,
+  // The audit log. The document calls the actor's role any string (a Rust `String`); the server
+  // sends one of AuditRole's four. `before` and `after` are free-form JSON objects.
+  Agree<Differ<Omit<AuditActorInfo, "role">, Wire<Omit<S["AuditActorInfo"], "role">>>>,
+  Holds<Equals<Pick<S["AuditActorInfo"], "role">, { role: string }>>,
+  Holds<Subset<AuditRole, string>>,
+  Agree<Differ<Omit<AuditRecordInfo, "actor">, Wire<Omit<S["AuditRecordInfo"], "actor">>>>,
+  Holds<Equals<S["AuditRecordInfo"]["actor"], S["AuditActorInfo"]>>,
+  Agree<Differ<Omit<AuditRecordList, "records">, Wire<Omit<S["AuditRecordList"], "records">>>>,
+  Holds<Equals<S["AuditRecordList"]["records"], S["AuditRecordInfo"][]>>,
+  Agree<Differ<AuditQuery, Wire<NonNullable<operations["admin_audit"]["parameters"]["query"]>>>>,
+  // An export takes a page's query without the paging (which the document lists, as not for exports).
+  Agree<Differ<AuditExportQuery, Wire<Omit<NonNullable<operations["admin_audit_export"]["parameters"]["query"]>, "before" | "limit">>>>,
+  Holds<Equals<NonNullable<Parameters<RestClient["exportAudit"]>[0]>, AuditExportQuery>>,
+  Holds<Equals<operations["admin_audit_export"]["responses"][200]["content"], { "application/x-ndjson": string }>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -265,8 +280,11 @@ export type Checks = [
   // `sync` resolves with a SyncResponse, compared above (its events as account events).
   Holds<Equals<Resolves<"sync">, SyncResponse>>,
   Holds<Equals<Answer<"sync">, S["SyncResponse"]>>,
+  // `auditLog` resolves with an AuditRecordList, compared above (the actor's role apart).
+  Holds<Equals<Resolves<"auditLog">, AuditRecordList>>,
+  Holds<Equals<Answer<"admin_audit">, S["AuditRecordList"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog">>,
 ];
 
 /** RestClient methods whose operations the document does not describe yet: the notification
@@ -332,7 +350,7 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 // ---- RestClient's answers ---------------------------------------------------------------
 
 /** RestClient's public members that are not endpoints. */
-type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage";
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "exportAudit";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {

@@ -310,6 +310,39 @@ export interface LdapSourceChange {
 }
 export interface LdapTestResult { people: number }
 
+/** Who did an administrative action, as the audit log kept it at that moment: the account's
+ * address (for `operator`, the operating-system user that ran `magpie admin` on the server), its
+ * role then, and the session the request came with (none from the command line). */
+export interface AuditActorInfo { name: string; role: AuditRole; session?: number }
+/** `operator`: the server's command line (`magpie admin`). */
+export type AuditRole = "server_admin" | "domain_admin" | "member" | "operator";
+/** One record of the audit log: an administrative action that was done. `action` is a stable
+ * `<area>.<verb>` name (`account.create`, `domain.registration`, `department.update`, …; a newer
+ * server may add others); `target` names what was acted on, for people (an address, a domain,
+ * `department 7 (Sales)`); `before` and `after` hold the fields the action changed, as they were
+ * (absent when the thing did not exist) and as they are after it (absent when it is gone).
+ * `domain` is absent for deployment-wide actions (a new domain). */
+export interface AuditRecordInfo {
+  id: number; at_ms: number; domain?: string; actor: AuditActorInfo; ip?: string; action: string; target: string;
+  before?: Record<string, unknown>; after?: Record<string, unknown>;
+}
+/** A page of the audit log, newest first; `next_before` (the `before` of the next, older page)
+ * while more may follow. */
+export interface AuditRecordList { records: AuditRecordInfo[]; next_before?: number }
+/** Which records to read (`GET /v1/admin/audit`); every field narrows. `domain`: a domain's
+ * records (a domain administrator always reads only their own domain's, and naming another is
+ * `not_found`); `deployment_only`: only the records of no domain (server administrators);
+ * `actor` and `target`: a case-insensitive part of the actor's name or of the target; `action`:
+ * an action, or an area (`account` matches `account.*`); `since` (included) and `until`
+ * (excluded): ms since the epoch; `before`: the `next_before` of the page before; `limit`: 1 to
+ * 200 (the server's default 50). */
+export interface AuditQuery {
+  domain?: string; actor?: string; action?: string; target?: string; since?: number; until?: number; deployment_only?: boolean;
+  before?: number; limit?: number;
+}
+/** The filters of an export (`GET /v1/admin/audit/export`): a query without paging. */
+export type AuditExportQuery = Omit<AuditQuery, "before" | "limit">;
+
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
  * domain gets `not_found`, exactly as for a domain that does not exist. */
@@ -347,6 +380,14 @@ export interface DomainAdmin {
   /** Sends an announcement to every member of a domain (the caller's own when `domain` is left
    * out): each gets an `announcement` notification. Answers how many were notified. */
   announce(request: AnnouncementRequest): Promise<AnnouncementSent>;
+  /** A page of the audit log, newest first: the administrative actions done in the caller's
+   * domain (a server administrator's: in any domain, or with `deployment_only` the
+   * deployment-wide ones). The next page with `before: page.next_before`. Members get
+   * `forbidden`. */
+  auditLog(query?: AuditQuery): Promise<AuditRecordList>;
+  /** Every record the filters select, as JSON Lines (`application/x-ndjson`, one
+   * AuditRecordInfo a line, oldest first), for saving as a file (`magpie-audit.jsonl`). */
+  exportAudit(query?: AuditExportQuery): Promise<Blob>;
 }
 
 export interface FileInfo {

@@ -110,6 +110,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/accounts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/accounts/import`: many accounts at once, all or none: with any row's error,
+         *     nothing is made and the answer lists every row's errors.
+         */
+        post: operations["admin_import_accounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/accounts/{account}": {
         parameters: {
             query?: never;
@@ -124,7 +144,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** `PATCH /v1/admin/accounts/{account}`: changes an account's display name or role. */
+        patch: operations["admin_update_account"];
         trace?: never;
     };
     "/v1/admin/accounts/{account}/approve": {
@@ -175,6 +196,26 @@ export interface paths {
         put?: never;
         /** `POST /v1/admin/accounts/{account}/enable`: lets a disabled account log in again. */
         post: operations["admin_enable_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/accounts/{account}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/accounts/{account}/password`: sets an account's password (or makes one) and
+         *     signs it out everywhere.
+         */
+        post: operations["admin_reset_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -247,6 +288,46 @@ export interface paths {
          *     notification centre of every enabled account of the domain (the caller's if none is named).
          */
         post: operations["announce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/audit`: the audit log's records the caller may read (server administrators
+         *     all, a domain's administrators their domain's), newest first.
+         */
+        get: operations["admin_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/audit/export`: every record the filter selects that the caller may read, as
+         *     JSON Lines (one `AuditRecordInfo` per line), oldest first, streamed.
+         */
+        get: operations["admin_audit_export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2114,6 +2195,56 @@ export interface components {
         ApplicationPending: {
             account: string;
         };
+        /** @description Who did an administrative action, as the audit log keeps it (at that moment). */
+        AuditActorInfo: {
+            /**
+             * @description The account's address, or for `operator` the operating-system user that ran
+             *     `magpie admin`.
+             */
+            name: string;
+            /** @description `server_admin`, `domain_admin`, `member` or `operator` (the server's command line). */
+            role: string;
+            /**
+             * Format: int64
+             * @description The session the request came with (none for the command line).
+             */
+            session?: number | null;
+        };
+        /** @description One record of the audit log: an administrative action that was done. */
+        AuditRecordInfo: {
+            /**
+             * @description A stable name, `<area>.<verb>`: `account.create`, `account.disable`, `domain.registration`,
+             *     `department.update`, `ldap.sync`, `announcement.send`, … (see protocol.md).
+             */
+            action: string;
+            actor: components["schemas"]["AuditActorInfo"];
+            /** @description The fields the action changed, as they are after it; absent when the thing is gone. */
+            after?: Record<string, unknown> | null;
+            /** Format: int64 */
+            at_ms: number;
+            /** @description The fields the action changed, as they were; absent when the thing did not exist. */
+            before?: Record<string, unknown> | null;
+            /** @description The domain the action was in; absent for deployment-wide actions (a new domain). */
+            domain?: string | null;
+            /**
+             * Format: int64
+             * @description Increases with each record: the log's order.
+             */
+            id: number;
+            /** @description The address the request came from. */
+            ip?: string | null;
+            /** @description What was acted on, for people: an address, a domain, `department 7 (Sales)`. */
+            target: string;
+        };
+        /** @description `GET /v1/admin/audit`: records newest first. */
+        AuditRecordList: {
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; absent on the last page.
+             */
+            next_before?: number | null;
+            records: components["schemas"]["AuditRecordInfo"][];
+        };
         /** @description `POST /v1/me/password`. */
         ChangePasswordRequest: {
             current_password: string;
@@ -2618,6 +2749,50 @@ export interface components {
         HideRequest: {
             seqs: number[];
         };
+        /** @description One account of an import. */
+        ImportAccountRow: {
+            /** @description A login name, or `name@domain` of the import's domain. */
+            account: string;
+            /** @description The login name if absent. */
+            display_name?: string | null;
+            /** @description Made by the server, and answered once, if absent. */
+            password?: string | null;
+            role?: null | components["schemas"]["Role"];
+        };
+        /** @description The answer to an import: with `errors`, nothing was made. */
+        ImportAccountsReport: {
+            /** @description The accounts made, in the order of the rows (none for a dry run or with errors). */
+            created: components["schemas"]["ImportedAccount"][];
+            dry_run: boolean;
+            /** @description Every row's errors; the import made nothing if there is any. */
+            errors: components["schemas"]["ImportRowError"][];
+        };
+        /** @description `POST /v1/admin/accounts/import`: many accounts at once, all or none. */
+        ImportAccountsRequest: {
+            /** @description The domain to make them in; the caller's own if absent. */
+            domain?: string | null;
+            /** @description Only check the rows: nothing is made. */
+            dry_run?: boolean;
+            /** @description 1 to 1,000 rows. */
+            rows: components["schemas"]["ImportAccountRow"][];
+        };
+        /** @description What is wrong with one row of an import. */
+        ImportRowError: {
+            /** @description `account`, `display_name`, `role` or `password`. */
+            field: string;
+            message: string;
+            /**
+             * Format: int32
+             * @description The row's place in `rows`, from 0.
+             */
+            row: number;
+        };
+        /** @description An account an import made. */
+        ImportedAccount: {
+            account: components["schemas"]["AdminAccount"];
+            /** @description The password the server made for it, if its row gave none: shown only now. */
+            password?: string | null;
+        };
         /** @description An invitation to register in a domain, as its administrators see it. */
         InvitationInfo: {
             /** Format: int64 */
@@ -3051,6 +3226,11 @@ export interface components {
              */
             file: string;
         };
+        /** @description The answer to a password reset. */
+        PasswordReset: {
+            /** @description The password the server made, if the request gave none: shown only now. */
+            password?: string | null;
+        };
         /** @description `POST /v1/auth/password-reset/code`: mail a password-reset code to an account's email. */
         PasswordResetCodeRequest: {
             /** @description `name@domain`. */
@@ -3323,6 +3503,13 @@ export interface components {
              */
             id: number;
             type: string;
+        };
+        /**
+         * @description `POST /v1/admin/accounts/{account}/password`: the new password, or none for the server to
+         *     make one.
+         */
+        ResetPasswordRequest: {
+            password?: string | null;
         };
         /**
          * @description Why a session ended.
@@ -3844,6 +4031,11 @@ export interface components {
             /** Format: int64 */
             conversation: number;
         };
+        /** @description `PATCH /v1/admin/accounts/{account}`: what to change; what is absent stays. */
+        UpdateAccountRequest: {
+            display_name?: string | null;
+            role?: null | components["schemas"]["Role"];
+        };
         /**
          * @description `PATCH /v1/admin/departments/{id}`: absent fields stay; `parent` or `manager` `null` moves
          *     it to the top of the tree or clears its manager.
@@ -4098,6 +4290,12 @@ export interface operations {
             query?: {
                 /** @description The domain to list; defaults to the caller's own. */
                 domain?: string;
+                /**
+                 * @description Only accounts whose login or display name contains this, ignoring case (at most 64
+                 *     characters).
+                 */
+                q?: string;
+                /** @description Continue after this login name (the last of the previous page). */
                 after?: string;
                 limit?: number;
             };
@@ -4166,6 +4364,56 @@ export interface operations {
             };
         };
     };
+    admin_import_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportAccountsRequest"];
+            };
+        };
+        responses: {
+            /** @description A dry run, or rows with errors: nothing made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportAccountsReport"];
+                };
+            };
+            /** @description Every account made */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportAccountsReport"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_get_account: {
         parameters: {
             query?: never;
@@ -4183,6 +4431,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_update_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAccountRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
@@ -4281,6 +4571,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordReset"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
@@ -4457,6 +4789,151 @@ export interface operations {
                 };
             };
             /** @description not a domain the caller administers */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_audit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The domain whose records to read. A domain administrator reads only their own domain's
+                 *     records, whether or not they name it; naming another is `not_found`.
+                 */
+                domain?: string;
+                /**
+                 * @description Only records with no domain (deployment-wide actions such as a new domain); for server
+                 *     administrators (a domain administrator's read stays their domain's).
+                 */
+                deployment_only?: boolean;
+                /** @description Records of actors whose name contains this, ignoring case. */
+                actor?: string;
+                /** @description Records of this action, or of this area (`account` reads `account.*`). */
+                action?: string;
+                /** @description Records whose target contains this, ignoring case. */
+                target?: string;
+                /** @description At or after this moment (ms since the epoch). */
+                since?: number;
+                /** @description Before this moment (ms since the epoch). */
+                until?: number;
+                /** @description Records older than this one (the previous page's `next_before`). Not for exports. */
+                before?: number;
+                /**
+                 * @description Records a page holds, 1 to 200 (default 50; others are brought into that range). Not
+                 *     for exports.
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_audit_export: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The domain whose records to read. A domain administrator reads only their own domain's
+                 *     records, whether or not they name it; naming another is `not_found`.
+                 */
+                domain?: string;
+                /**
+                 * @description Only records with no domain (deployment-wide actions such as a new domain); for server
+                 *     administrators (a domain administrator's read stays their domain's).
+                 */
+                deployment_only?: boolean;
+                /** @description Records of actors whose name contains this, ignoring case. */
+                actor?: string;
+                /** @description Records of this action, or of this area (`account` reads `account.*`). */
+                action?: string;
+                /** @description Records whose target contains this, ignoring case. */
+                target?: string;
+                /** @description At or after this moment (ms since the epoch). */
+                since?: number;
+                /** @description Before this moment (ms since the epoch). */
+                until?: number;
+                /** @description Records older than this one (the previous page's `next_before`). Not for exports. */
+                before?: number;
+                /**
+                 * @description Records a page holds, 1 to 200 (default 50; others are brought into that range). Not
+                 *     for exports.
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Lines: one AuditRecordInfo per line, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;

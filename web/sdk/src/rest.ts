@@ -10,7 +10,7 @@ import type {
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
-  AnnouncementRequest, AnnouncementSent,
+  AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -289,6 +289,15 @@ export class RestClient implements DomainAdmin {
     const query = { dry_run: String(dryRun), ...(options.incremental ? { incremental: "true" } : {}) };
     return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/ldap/sync`, { query });
   }
+  /** `GET /v1/admin/audit`: a page of the audit log, newest first. */
+  auditLog(query: AuditQuery = {}): Promise<AuditRecordList> {
+    return this.request("GET", "/v1/admin/audit", { query: auditQuery(query) });
+  }
+  /** `GET /v1/admin/audit/export`: the records the filters select, as JSON Lines, oldest first. */
+  exportAudit(query: AuditExportQuery = {}): Promise<Blob> {
+    const { before: _before, limit: _limit, ...filters } = query as AuditQuery;
+    return this.blob("/v1/admin/audit/export", auditQuery(filters));
+  }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------
 
@@ -524,6 +533,18 @@ export class RestClient implements DomainAdmin {
   async stickers(): Promise<StickerPack[]> {
     return (await this.request<{ packs: StickerPack[] }>("GET", "/v1/stickers")).packs;
   }
+}
+
+/** An audit query as URL parameters: the flag as `true`/`false`, and empty text left out (an empty
+ * filter narrows nothing). */
+function auditQuery(query: AuditQuery): Query {
+  const { deployment_only, ...rest } = query;
+  const out: Query = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (value !== undefined && value !== "") out[name] = value;
+  }
+  if (deployment_only !== undefined) out.deployment_only = String(deployment_only);
+  return out;
 }
 
 /** The error of a failed answer: Magpie's JSON error body when there is one. A body of another

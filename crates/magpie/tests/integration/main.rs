@@ -6,8 +6,10 @@
 mod harness;
 
 mod accounts;
+mod admin_accounts;
 mod admin_cli;
 mod architecture;
+mod audit;
 mod backup;
 mod bad_input;
 mod bench;

@@ -1,20 +1,25 @@
 // Administration of the caller's domain (protocol §4, §5 "Invitations and applications", §5
 // "Push", §11, §11.4), for domain and server administrators: the departments and their people,
-// who may register, invitations, pending applications, the LDAP directory source and how pushes
-// to the domain's devices fare. Everything here is
-// the domain's own: a later console covers servers and domains as a whole.
+// who may register, invitations, pending applications, the LDAP directory source, how pushes
+// to the domain's devices fare, and the audit log of what administrators did. Everything here is
+// the domain's own (the audit log of a server administrator: the server's): a later console
+// covers servers and domains as a whole.
 
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type {
-  AdminAccount, Application, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo, Invitation, LdapAttributes,
+  AdminAccount, Application, AuditRecordInfo, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo, Invitation, LdapAttributes,
   LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, PushFailureList, RegistrationMode,
 } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
+import {
+  AUDIT_AREAS, auditChanges, auditQueryOf, badRange, filtering, isAuditAction, NO_FILTERS, type AuditArea, type AuditFilters, type AuditScope,
+} from "../lib/audit.ts";
 import { formatFull } from "../lib/format.ts";
 import { buildTree, flatten, movedPosition, parseEmailDomains, pathOf, pathText, possibleParents } from "../lib/org.ts";
 import { displayName, errorText, isMagpieError, useClient } from "../state/client.ts";
+import { saveBlob } from "../state/media.ts";
 import { findPeople, missingEndpoint } from "../state/people.ts";
 import { openPersonCard } from "../state/person.ts";
 import { type AdminTab, ADMIN_TABS, navigate } from "../state/router.ts";
@@ -26,10 +31,11 @@ import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", ldap: "admin.tabLdap", push: "admin.tabPush",
+  audit: "admin.tabAudit",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
   departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone", ldap: "refresh",
-  push: "bell",
+  push: "bell", audit: "clipboard",
 };
 
 /** The caller's domain: what the admin page administers. */
@@ -88,6 +94,7 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
           {tab === "announcements" && <AnnouncementsAdmin domain={domain} />}
           {tab === "ldap" && <LdapAdmin domain={domain} />}
           {tab === "push" && <PushAdmin domain={domain} />}
+          {tab === "audit" && <AuditAdmin domain={domain} />}
         </div>
       </div>
     </main>
@@ -824,6 +831,282 @@ function PushAdmin({ domain }: { domain: string }): JSX.Element {
       )}
     </section>
   );
+}
+
+// ---- Audit log ----------------------------------------------------------------------------------
+
+/** Records a page of the audit log asks for. */
+const AUDIT_PAGE_LEN = 50;
+/** The name an export is saved under, as the server's Content-Disposition names it. */
+export const AUDIT_EXPORT_NAME = "magpie-audit.jsonl";
+
+/** The administrative actions done in the domain (a server administrator's: on the server),
+ * newest first, each with who did it (their role then), from where, to what, and the fields it
+ * changed before → after; filtered by actor, action, target and dates, paged, and exported as
+ * JSON Lines with the same filters. */
+function AuditAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const serverAdmin = client.me.role === "server_admin";
+  const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
+  const [applied, setApplied] = useState<AuditFilters>(NO_FILTERS);
+  const [records, setRecords] = useState<AuditRecordInfo[] | null>(null);
+  const [next, setNext] = useState<number | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<"load" | "more" | "export" | null>("load");
+  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
+  // Only the newest load's answer counts: a slower older one (other filters) is dropped.
+  const latest = useRef(0);
+
+  const query = auditQueryOf(applied, { serverAdmin, domain });
+  const failure = (e: unknown): string => {
+    if (isMagpieError(e) && e.code === "forbidden") return t("admin.auditForbidden");
+    // A server from before the audit log answers that the endpoint does not exist (a domain
+    // asked for by name that does not exist answers not_found too).
+    if (missingEndpoint(e) && query.domain === undefined) return t("admin.auditUnsupported");
+    return errorText(e, t);
+  };
+  const load = async (before?: number) => {
+    const mine = ++latest.current;
+    setBusy(before === undefined ? "load" : "more");
+    try {
+      const page = await client.admin.auditLog({ ...query, ...(before === undefined ? {} : { before }), limit: AUDIT_PAGE_LEN });
+      if (mine !== latest.current) return;
+      setRecords((shown) => (before === undefined ? page.records : [...(shown ?? []), ...page.records]));
+      setNext(page.next_before);
+      setError(null);
+    } catch (e) {
+      if (mine !== latest.current) return;
+      // The records shown stay when a further page fails; a first page's failure leaves none,
+      // rather than another filter's records under these filters.
+      if (before === undefined) { setRecords(null); setNext(undefined); }
+      setError(failure(e));
+    } finally {
+      if (mine === latest.current) setBusy(null);
+    }
+  };
+  useEffect(() => { setOpen(new Set()); void load(); }, [client, domain, applied]);
+
+  const set = <K extends keyof AuditFilters>(key: K, value: AuditFilters[K]) => setDraft({ ...draft, [key]: value });
+  const apply = (e: Event) => {
+    e.preventDefault();
+    if (badRange(draft)) { setFormError(t("admin.auditBadRange")); return; }
+    setFormError(null);
+    setApplied({ ...draft });
+  };
+  const clear = () => {
+    const none = { ...NO_FILTERS, scope: draft.scope };
+    setFormError(null);
+    setDraft(none);
+    setApplied(none);
+  };
+  const exportLog = async () => {
+    setBusy("export");
+    setExportError(null);
+    try {
+      saveBlob(await client.admin.exportAudit(query), AUDIT_EXPORT_NAME);
+      toast(t("admin.auditExported"), "info");
+    } catch (e) {
+      setExportError(failure(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const toggle = (id: number) => {
+    const next = new Set(open);
+    if (!next.delete(id)) next.add(id);
+    setOpen(next);
+  };
+  const areaLabel = (area: AuditArea) => t(`admin.auditArea.${area}`);
+  const scopes: [AuditScope, string][] = [
+    ["all", t("admin.auditScopeAll")], ["domain", t("admin.auditScopeDomain", { domain })], ["deployment", t("admin.auditScopeDeployment")],
+  ];
+  const columns = serverAdmin ? 7 : 6;
+  return (
+    <section class="card-section audit-section" aria-labelledby="adm-audit" aria-busy={busy === "load" || busy === "more"}>
+      <div class="section-head">
+        <h2 id="adm-audit">{t("admin.auditTitle")}</h2>
+        <span class="row-actions">
+          <button type="button" class="btn btn-small" disabled={busy !== null} onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+          <button type="button" class="btn btn-small" disabled={busy !== null} onClick={() => void exportLog()}>
+            <Icon name="download" size={14} /> {busy === "export" ? t("admin.auditExporting") : t("admin.auditExport")}</button>
+        </span>
+      </div>
+      <p class="muted small admin-intro">{serverAdmin ? t("admin.auditHintServer") : t("admin.auditHint", { domain })}</p>
+      <form class="inline-form audit-filters" role="search" aria-label={t("admin.auditFilters")} noValidate onSubmit={apply}>
+        {serverAdmin && (
+          <div class="field">
+            <label for="adm-audit-scope">{t("admin.auditScope")}</label>
+            <select id="adm-audit-scope" class="select" value={draft.scope} onChange={(e) => set("scope", e.currentTarget.value as AuditScope)}>
+              {scopes.map(([id, label]) => <option key={id} value={id}>{label}</option>)}
+            </select>
+          </div>
+        )}
+        <div class="field">
+          <label for="adm-audit-actor">{t("admin.auditActor")}</label>
+          <input id="adm-audit-actor" class="input" value={draft.actor} maxLength={200} autoCapitalize="none" spellcheck={false}
+            placeholder={t("admin.auditActorPlaceholder")} onInput={(e) => set("actor", e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="adm-audit-action">{t("admin.auditAction")}</label>
+          <select id="adm-audit-action" class="select" value={draft.action} onChange={(e) => set("action", e.currentTarget.value)}>
+            <option value="">{t("admin.auditAllActions")}</option>
+            {(Object.keys(AUDIT_AREAS) as AuditArea[]).map((area) => (
+              <optgroup key={area} label={areaLabel(area)}>
+                <option value={area}>{t("admin.auditAllInArea", { area: areaLabel(area) })}</option>
+                {AUDIT_AREAS[area].map((action) => <option key={action} value={action}>{t(`admin.auditAction.${action}`)}</option>)}
+              </optgroup>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="adm-audit-target">{t("admin.auditTarget")}</label>
+          <input id="adm-audit-target" class="input" value={draft.target} maxLength={200} autoCapitalize="none" spellcheck={false}
+            placeholder={t("admin.auditTargetPlaceholder")} onInput={(e) => set("target", e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="adm-audit-from">{t("admin.auditFrom")}</label>
+          <input id="adm-audit-from" class="input" type="date" value={draft.from} max={draft.to || undefined} onInput={(e) => set("from", e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="adm-audit-to">{t("admin.auditTo")}</label>
+          <input id="adm-audit-to" class="input" type="date" value={draft.to} min={draft.from || undefined} onInput={(e) => set("to", e.currentTarget.value)} />
+        </div>
+        <span class="row-actions">
+          <button type="submit" class="btn btn-primary"><Icon name="search" size={14} /> {t("admin.auditApply")}</button>
+          {(filtering(draft) || filtering(applied)) && <button type="button" class="btn" onClick={clear}>{t("admin.auditClear")}</button>}
+        </span>
+      </form>
+      {formError && <p class="form-error" role="alert">{formError}</p>}
+      {exportError && <p class="form-error" role="alert" data-testid="audit-export-error">{exportError}</p>}
+      {error && <p class="form-error" role="alert" data-testid="audit-error">{error}</p>}
+      {!records && !error && <Spinner label={t("common.loading")} />}
+      {records && records.length === 0 && (
+        <p class="muted audit-empty" data-testid="audit-empty">{filtering(applied) ? t("admin.auditNoMatch") : t("admin.auditEmpty")}</p>
+      )}
+      {records && records.length > 0 && (
+        <div class="table-scroll">
+          <table class="report-table audit-table">
+            <caption class="visually-hidden">{t("admin.auditRecords")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.auditTime")}</th><th scope="col">{t("admin.auditActor")}</th><th scope="col">{t("admin.auditIp")}</th>
+                <th scope="col">{t("admin.auditAction")}</th><th scope="col">{t("admin.auditTarget")}</th>
+                {serverAdmin && <th scope="col">{t("admin.auditDomain")}</th>}
+                <th scope="col">{t("admin.auditChanges")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {records.map((r) => <AuditRow key={r.id} record={r} serverAdmin={serverAdmin} columns={columns} open={open.has(r.id)} onToggle={() => toggle(r.id)} />)}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div class="audit-foot">
+        <span class="muted small" role="status">
+          {records && records.length > 0 && (records.length === 1 ? t("admin.auditShownOne") : t("admin.auditShown", { count: records.length }))}
+        </span>
+        {records && next !== undefined && (
+          <button type="button" class="btn" disabled={busy !== null} onClick={() => void load(next)}>
+            {busy === "more" ? t("common.loading") : t("admin.auditMore")}</button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** What an action is called in the viewer's language; one this app does not know (a newer
+ * server's) by its name. */
+function useActionLabel(): (action: string) => string {
+  const { t } = useT();
+  return (action) => (isAuditAction(action) ? t(`admin.auditAction.${action}`) : action);
+}
+
+const AUDIT_ROLES = ["server_admin", "domain_admin", "member", "operator"] as const;
+
+function AuditRow(props: { record: AuditRecordInfo; serverAdmin: boolean; columns: number; open: boolean; onToggle: () => void }): JSX.Element {
+  const { record: r, open } = props;
+  const { t, locale } = useT();
+  const actionLabel = useActionLabel()(r.action);
+  const role = r.actor.role as string;
+  const known = (AUDIT_ROLES as readonly string[]).includes(role);
+  const detail = `audit-detail-${r.id}`;
+  return (
+    <>
+      <tr data-testid="audit-record" data-id={r.id} data-action={r.action} class={open ? "audit-open" : undefined}>
+        <td><time dateTime={new Date(r.at_ms).toISOString()}>{formatFull(r.at_ms, locale)}</time></td>
+        <td class="audit-actor">
+          <span class="audit-actor-name">{r.actor.name}</span>{" "}
+          <span class={`tag audit-role${known ? ` audit-role-${role}` : ""}`} data-testid="audit-role">
+            {known ? t(`admin.auditRole.${role as (typeof AUDIT_ROLES)[number]}`) : role}
+          </span>
+        </td>
+        <td class="audit-ip">{r.ip ?? <span class="muted">—</span>}</td>
+        <td class="audit-action">
+          <span data-testid="audit-action">{actionLabel}</span>
+          {actionLabel !== r.action && <>{" "}<code class="audit-action-name">{r.action}</code></>}
+        </td>
+        <td class="audit-target">{r.target}</td>
+        {props.serverAdmin && <td>{r.domain ?? <span class="muted">{t("admin.auditDeployment")}</span>}</td>}
+        <td>
+          <button type="button" class="btn btn-small audit-toggle" aria-expanded={open} aria-controls={open ? detail : undefined}
+            aria-label={t("admin.auditDetailsOf", { action: actionLabel, target: r.target })} onClick={props.onToggle}>
+            <Icon name={open ? "chevronDown" : "chevronRight"} size={14} /> {t("admin.auditDetails")}
+          </button>
+        </td>
+      </tr>
+      {open && (
+        <tr class="audit-detail" id={detail}>
+          <td colSpan={props.columns}>
+            <AuditDiff record={r} label={t("admin.auditChangesOf", { action: actionLabel, target: r.target })} />
+            {r.actor.session !== undefined && <p class="muted small audit-session">{t("admin.auditSession", { id: r.actor.session })}</p>}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** Each field the action recorded: its value before → after, the changed ones marked. */
+function AuditDiff({ record, label }: { record: AuditRecordInfo; label: string }): JSX.Element {
+  const { t } = useT();
+  const changes = auditChanges(record);
+  if (changes.length === 0) return <p class="muted small">{t("admin.auditNoFields")}</p>;
+  return (
+    <table class="audit-diff" data-testid="audit-diff">
+      <caption class="visually-hidden">{label}</caption>
+      <thead>
+        <tr><th scope="col">{t("admin.auditField")}</th><th scope="col">{t("admin.auditBefore")}</th><th scope="col">{t("admin.auditAfter")}</th></tr>
+      </thead>
+      <tbody>
+        {changes.map((c) => (
+          <tr key={c.field} class={c.changed ? "audit-changed" : undefined} data-testid="audit-field" data-field={c.field} data-changed={String(c.changed)}>
+            <th scope="row"><code>{c.field}</code>{c.changed && <>{" "}<span class="tag audit-changed-tag">{t("admin.auditChanged")}</span></>}</th>
+            <td class={`audit-before${c.before === undefined ? " audit-absent" : ""}`} data-testid="audit-before"><AuditValue field={c.field} value={c.before} /></td>
+            <td class={`audit-after${c.after === undefined ? " audit-absent" : ""}`} data-testid="audit-after"><span class="audit-arrow" aria-hidden="true">→ </span><AuditValue field={c.field} value={c.after} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A recorded value as a person reads it: text as it is, times (`…_ms`) as dates, yes/no, lists
+ * joined, anything else as JSON. */
+function AuditValue({ field, value }: { field: string; value: unknown }): JSX.Element {
+  const { t, locale } = useT();
+  if (value === undefined) return <span class="muted">{t("admin.auditNotSet")}</span>;
+  if (value === null) return <span class="muted">{t("admin.auditNone")}</span>;
+  if (value === "" || (Array.isArray(value) && value.length === 0)) return <span class="muted">{t("admin.auditEmptyList")}</span>;
+  if (typeof value === "boolean") return <>{t(value ? "admin.auditYes" : "admin.auditNo")}</>;
+  if (typeof value === "number" && field.endsWith("_ms") && Math.abs(value) <= 8.64e15) {
+    return <time dateTime={new Date(value).toISOString()}>{formatFull(value, locale)}</time>;
+  }
+  if (typeof value === "string" || typeof value === "number") return <>{String(value)}</>;
+  if (Array.isArray(value) && value.every((v) => typeof v === "string" || typeof v === "number")) return <>{value.join(", ")}</>;
+  return <code class="audit-json">{JSON.stringify(value)}</code>;
 }
 
 // ---- LDAP -----------------------------------------------------------------------------------------

@@ -59,3 +59,16 @@ export async function downloadFile(client: ChatClient, fileId: string, name: str
   a.click();
   a.remove();
 }
+
+/** Saves what the app has in hand (an export) as a file named `name`, as a download would. The
+ * object URL lives on a while after the click: a browser may read it only once it has started. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
