@@ -80,4 +80,14 @@ impl Client {
             })
             .collect()
     }
+
+    /// `GET /v1/admin/backups`: the console's backups, newest first (server administrators).
+    pub async fn admin_backups(&self) -> Result<wire::BackupList> {
+        self.call(Method::GET, "/v1/admin/backups", NO_BODY).await
+    }
+
+    /// `POST /v1/admin/backups`: makes a backup now; answers when it is finished.
+    pub async fn admin_make_backup(&self) -> Result<wire::BackupInfo> {
+        self.call(Method::POST, "/v1/admin/backups", NO_BODY).await
+    }
 }

@@ -60,6 +60,7 @@ pub const TABLES: &[&str] = &[
     "push_failures",
     "digest_items",
     "notifications",
+    "audit_log",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

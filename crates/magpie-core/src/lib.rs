@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod chat;
 pub mod contacts;
 pub mod content;
@@ -57,6 +58,7 @@ use ports::{BlobStore, Bus, Clock, LinkFetcher, LiveConnections, Stores};
 pub struct Core {
     pub accounts: accounts::Accounts,
     pub audit: audit::Audit,
+    pub backups: backups::Backups,
     pub auth: auth::Auth,
     pub contacts: contacts::Contacts,
     pub files: files::Files,
@@ -121,6 +123,7 @@ impl Core {
             push: std::sync::OnceLock::new(),
             audit: stores.audit.clone(),
             operator: std::sync::OnceLock::new(),
+            backups: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let mail = mail::Mail::new(deps.clone(), s);
@@ -148,9 +151,11 @@ impl Core {
         let poll = std::time::Duration::from_millis(settings.log_poll_interval_ms);
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         let audit = audit::Audit::new(deps.clone(), s);
+        let backups = backups::Backups::new(deps.clone());
         Core {
             accounts,
             audit,
+            backups,
             auth,
             contacts,
             files,
@@ -198,6 +203,13 @@ impl Core {
     /// sender is ignored. Start the outbox with [`mail::Mail::spawn_outbox`].
     pub fn with_mail_sender(self, sender: Arc<dyn mail::MailSender>) -> Core {
         let _ = self.directory.deps().mailer.set(sender);
+        self
+    }
+
+    /// Lets server administrators make backups through `maker` (the embedded deployment's
+    /// server). A second maker is ignored.
+    pub fn with_backup_maker(self, maker: Arc<dyn backups::BackupMaker>) -> Core {
+        let _ = self.directory.deps().backups.set(maker);
         self
     }
 
@@ -263,4 +275,6 @@ pub(crate) struct Deps {
     pub(crate) audit: Arc<dyn ports::AuditStore>,
     /// The operating-system user the command line runs as ([`audit::Audit::set_operator`]).
     pub(crate) operator: std::sync::OnceLock<String>,
+    /// How backups are made ([`Core::with_backup_maker`]); without it, none from here.
+    pub(crate) backups: std::sync::OnceLock<Arc<dyn backups::BackupMaker>>,
 }

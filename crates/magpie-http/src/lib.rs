@@ -17,6 +17,7 @@ pub mod parse;
 mod registry;
 mod rest;
 mod rest_audit;
+mod rest_backups;
 mod rest_chat;
 pub mod rest_ldap;
 mod rest_org;
@@ -226,6 +227,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/domains/{domain}/push-failures", get(rest_push::admin_push_failures))
         .route("/admin/announcements", post(rest_chat::announce))
         .route("/admin/audit", get(rest_audit::admin_audit))
+        .route("/admin/backups", get(rest_backups::admin_backups).post(rest_backups::admin_make_backup))
         .route("/admin/audit/export", get(rest_audit::admin_audit_export))
         .route("/push/config", get(rest_push::push_config))
         .route("/me/push-targets", get(rest_push::list_push_targets).post(rest_push::add_push_target))

@@ -12,17 +12,6 @@ use crate::{ACTIVITY_SLOTS, PgError, PgResult, PgStore, corrupt};
 /// Rows read back per round trip while digesting a table.
 const DIGEST_PAGE_ROWS: i32 = 2_000;
 /// The tables with an identity column `id`, whose sequences must start past what came in.
-const IDENTITY_TABLES: &[&str] = &[
-    "domains",
-    "accounts",
-    "sessions",
-    "conversations",
-    "entries",
-    "sticker_packs",
-    "saved",
-    "scheduled_messages",
-    "audit_log",
-];
 /// The tables whose rows are items of the log's tail.
 const LOG_TABLES: &[&str] = &["entries", "account_events"];
 
@@ -136,12 +125,19 @@ impl Import<'_> {
     /// heads, and the activity base move past what came in, so that what is written next
     /// follows it (and clients' `sync` cursors from before the move stay valid).
     pub async fn finish(self) -> Result<(), StoreError> {
-        let mut sql = String::new();
-        for table in IDENTITY_TABLES {
-            sql.push_str(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce((SELECT max(id) FROM {table}), 0) + 1, false);\n"
-            ));
-        }
+        // Every table whose `id` a sequence (identity or serial) makes, found in the catalog so
+        // that a table added later is not forgotten.
+        let mut sql = String::from(
+            "DO $$ DECLARE t text; BEGIN \
+               FOR t IN SELECT c.table_name FROM information_schema.columns c \
+                        WHERE c.table_schema = current_schema() AND c.column_name = 'id' \
+                          AND pg_get_serial_sequence(quote_ident(c.table_name), 'id') IS NOT NULL \
+               LOOP \
+                 EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), \
+                                 coalesce((SELECT max(id) FROM %I), 0) + 1, false)', quote_ident(t), t); \
+               END LOOP; \
+             END $$;\n",
+        );
         sql.push_str(
             "SELECT setval('log_positions', GREATEST(coalesce((SELECT max(position) FROM entries), 0), \
                                                 coalesce((SELECT max(position) FROM account_events), 0)) + 1, false);

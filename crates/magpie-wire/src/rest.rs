@@ -689,3 +689,26 @@ pub struct AuditRecordList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_before: Option<i64>,
 }
+
+/// A backup made from the console, in the server's backups directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BackupInfo {
+    /// Its directory's name, `magpie-<UTC time it began>`.
+    pub name: String,
+    pub created_at_ms: i64,
+    /// `false` for a backup that broke off: it will not restore.
+    pub finished: bool,
+    pub database_bytes: u64,
+    /// Stored files and unfinished uploads copied (0 where files live in a bucket).
+    pub files: u64,
+    pub files_bytes: u64,
+    /// File contents the database named that were already gone when copied (only known just
+    /// after the backup).
+    pub missing: u64,
+}
+
+/// `GET /v1/admin/backups`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BackupList {
+    pub backups: Vec<BackupInfo>,
+}

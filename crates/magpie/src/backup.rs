@@ -18,6 +18,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use magpie_core::backups::{BackupError, BackupInfo, BackupMaker};
 use magpie_store_sqlite::backup::{copy_database, inspect};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -81,10 +82,34 @@ fn embedded_only(config: &Config, what: &str) -> anyhow::Result<()> {
     }
 }
 
+/// What a backup reads of the configuration.
+#[derive(Debug, Clone)]
+pub struct Source {
+    data_dir: PathBuf,
+    database: PathBuf,
+    local_files: bool,
+}
+
+impl Source {
+    /// The deployment `config` names, if it is embedded (else the error says what to do).
+    pub fn of(config: &Config) -> anyhow::Result<Source> {
+        embedded_only(config, "backup")?;
+        Ok(Source {
+            data_dir: config.data_dir.clone(),
+            database: config.database_path(),
+            local_files: config.blobs_bucket()?.is_none(),
+        })
+    }
+}
+
 /// Makes a backup of the deployment `config` names in the new directory `dest`.
 pub fn backup(config: &Config, dest: &Path) -> anyhow::Result<Report> {
-    embedded_only(config, "backup")?;
-    let local_files = config.blobs_bucket()?.is_none();
+    backup_of(&Source::of(config)?, dest)
+}
+
+/// Makes a backup of `source` in the new directory `dest`.
+pub fn backup_of(source: &Source, dest: &Path) -> anyhow::Result<Report> {
+    let local_files = source.local_files;
     if dest.exists() && std::fs::read_dir(dest)?.next().is_some() {
         anyhow::bail!("{} is not empty: a backup goes into a new directory", dest.display());
     }
@@ -95,9 +120,9 @@ pub fn backup(config: &Config, dest: &Path) -> anyhow::Result<Report> {
         .create(dest)
         .with_context(|| format!("cannot create {}", dest.display()))?;
     let database = dest.join(DATABASE);
-    let snapshot = copy_database(&config.database_path(), &database)?;
+    let snapshot = copy_database(&source.database, &database)?;
     sync_file(&database)?;
-    let files = if local_files { Some(copy_files(&config.data_dir.join(FILES), &dest.join(FILES))?) } else { None };
+    let files = if local_files { Some(copy_files(&source.data_dir.join(FILES), &dest.join(FILES))?) } else { None };
     let missing = if local_files { missing_contents(&dest.join(FILES), &snapshot.blobs) } else { Vec::new() };
     let digested = digest(&database)?;
     let manifest = Manifest {
@@ -299,4 +324,127 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Backups made from the console (see [`magpie_core::backups`]): each in a new directory under
+/// `dir`, named by the moment it began; the newest `keep` finished ones are kept, older ones
+/// deleted once a new one is finished.
+pub struct ConsoleBackups {
+    source: Result<Source, String>,
+    dir: PathBuf,
+    keep: usize,
+    making: tokio::sync::Mutex<()>,
+}
+
+impl ConsoleBackups {
+    pub fn new(config: &Config) -> ConsoleBackups {
+        let dir = if config.backups.dir.as_os_str().is_empty() {
+            config.data_dir.join("backups")
+        } else {
+            config.backups.dir.clone()
+        };
+        ConsoleBackups {
+            source: Source::of(config).map_err(|e| e.to_string()),
+            dir,
+            keep: config.backups.keep.max(1),
+            making: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Deletes finished backups beyond the newest `keep`; never one without a description (it
+    /// may be one being made, or not Magpie's).
+    fn prune(&self) -> anyhow::Result<()> {
+        let finished: Vec<BackupInfo> = list_in(&self.dir)?.into_iter().filter(|b| b.finished).collect();
+        for old in finished.iter().skip(self.keep) {
+            let path = self.dir.join(&old.name);
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("cannot delete the old backup {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl BackupMaker for ConsoleBackups {
+    async fn make(&self) -> Result<BackupInfo, BackupError> {
+        let source = self.source.clone().map_err(BackupError::Unsupported)?;
+        let _one = self.making.try_lock().map_err(|_| BackupError::Busy)?;
+        let started = jiff::Timestamp::now();
+        let name = format!("magpie-{}", started.strftime("%Y%m%dT%H%M%S%.3fZ"));
+        let dest = self.dir.join(&name);
+        let report = tokio::task::spawn_blocking(move || backup_of(&source, &dest))
+            .await
+            .map_err(|e| BackupError::Failed(e.to_string()))?
+            .map_err(|e| BackupError::Failed(format!("{e:#}")))?;
+        if let Err(e) = self.prune() {
+            tracing::warn!(error = %format!("{e:#}"), "cannot delete old backups");
+        }
+        let files = report.files.unwrap_or_default();
+        Ok(BackupInfo {
+            name,
+            created_at_ms: started.as_millisecond(),
+            finished: true,
+            database_bytes: report.database_bytes,
+            files: files.contents + files.uploads,
+            files_bytes: files.bytes,
+            missing: report.missing.len() as u64,
+        })
+    }
+
+    async fn list(&self) -> Result<Vec<BackupInfo>, BackupError> {
+        self.source.as_ref().map_err(|e| BackupError::Unsupported(e.clone()))?;
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || list_in(&dir))
+            .await
+            .map_err(|e| BackupError::Failed(e.to_string()))?
+            .map_err(|e| BackupError::Failed(format!("{e:#}")))
+    }
+}
+
+/// The backups in `dir` (directories named `magpie-…`), newest first.
+fn list_in(dir: &Path) -> anyhow::Result<Vec<BackupInfo>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("magpie-") || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let manifest: Option<Manifest> =
+            std::fs::read(entry.path().join(MANIFEST)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let created_at_ms = entry.metadata()?.modified().ok().map_or(0, |t| {
+            t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        });
+        found.push(match manifest {
+            Some(m) => {
+                let files = m.files.unwrap_or_default();
+                BackupInfo {
+                    name,
+                    created_at_ms: m.created_at_ms,
+                    finished: true,
+                    database_bytes: m.database.bytes,
+                    files: files.contents + files.uploads,
+                    files_bytes: files.bytes,
+                    missing: 0,
+                }
+            }
+            None => BackupInfo {
+                name,
+                created_at_ms,
+                finished: false,
+                database_bytes: 0,
+                files: 0,
+                files_bytes: 0,
+                missing: 0,
+            },
+        });
+    }
+    // Names sort by the moment they began.
+    found.sort_by(|a, b| b.name.cmp(&a.name));
+    Ok(found)
 }

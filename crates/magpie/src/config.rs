@@ -88,6 +88,25 @@ pub struct Config {
 
     #[config(nested)]
     pub push: PushConfig,
+
+    #[config(nested)]
+    pub backups: BackupsConfig,
+}
+
+/// Backups made from the web console (Administration → Backups) by server administrators, of
+/// the embedded deployment. `magpie admin backup DEST` makes one anywhere, whatever these say.
+#[derive(Debug, confique::Config)]
+pub struct BackupsConfig {
+    /// Where the console's backups go, each in a directory of its own; empty for `backups/`
+    /// in the data directory. Better on another disk: a backup on the disk it copies does not
+    /// survive that disk.
+    #[config(default = "", env = "MAGPIE_BACKUPS_DIR")]
+    pub dir: PathBuf,
+
+    /// Finished backups kept in that directory: the oldest beyond this many are deleted once a
+    /// new one is finished.
+    #[config(default = 7, env = "MAGPIE_BACKUPS_KEEP")]
+    pub keep: usize,
 }
 
 /// Outgoing mail: registration and password-reset codes and application decisions go out

@@ -334,6 +334,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/backups`: the backups in the server's backups directory, newest first. */
+        get: operations["admin_backups"];
+        put?: never;
+        /** `POST /v1/admin/backups`: makes a backup now and answers it when it is finished. */
+        post: operations["admin_make_backup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/departments/{id}": {
         parameters: {
             query?: never;
@@ -2244,6 +2262,34 @@ export interface components {
              */
             next_before?: number | null;
             records: components["schemas"]["AuditRecordInfo"][];
+        };
+        /** @description A backup made from the console, in the server's backups directory. */
+        BackupInfo: {
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            database_bytes: number;
+            /**
+             * Format: int64
+             * @description Stored files and unfinished uploads copied (0 where files live in a bucket).
+             */
+            files: number;
+            /** Format: int64 */
+            files_bytes: number;
+            /** @description `false` for a backup that broke off: it will not restore. */
+            finished: boolean;
+            /**
+             * Format: int64
+             * @description File contents the database named that were already gone when copied (only known just
+             *     after the backup).
+             */
+            missing: number;
+            /** @description Its directory's name, `magpie-<UTC time it began>`. */
+            name: string;
+        };
+        /** @description `GET /v1/admin/backups`: newest first. */
+        BackupList: {
+            backups: components["schemas"]["BackupInfo"][];
         };
         /** @description `POST /v1/me/password`. */
         ChangePasswordRequest: {
@@ -4935,6 +4981,94 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_backups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_make_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupInfo"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -64,7 +64,10 @@ async fn an_import_with_a_bad_row_makes_nothing_and_a_good_one_makes_every_accou
     // Found by name, display name or part of either, a page at a time.
     let found = admin.client.admin_search_accounts(None, "员工 19", None, Some(5)).await.unwrap();
     let names: Vec<&str> = found.iter().map(|a| a.profile.account.as_str()).collect();
-    assert_eq!(names, ["staff019@localhost", "staff190@localhost", "staff191@localhost", "staff192@localhost", "staff193@localhost"]);
+    assert_eq!(
+        names,
+        ["staff019@localhost", "staff190@localhost", "staff191@localhost", "staff192@localhost", "staff193@localhost"]
+    );
     let next = admin.client.admin_search_accounts(None, "STAFF19", Some("staff193"), Some(50)).await.unwrap();
     assert_eq!(next.len(), 6, "staff194 to staff199");
 

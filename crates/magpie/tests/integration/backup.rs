@@ -166,3 +166,52 @@ async fn backup_and_restore_refuse_what_they_cannot_do_and_change_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is damaged"));
     assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 0, "a refused restore writes nothing");
 }
+
+#[tokio::test]
+async fn the_console_makes_backups_that_restore_keeps_the_newest_and_records_each() {
+    let mut env: Vec<(&str, &str)> = FAST.to_vec();
+    env.push(("MAGPIE_BACKUPS_KEEP", "2"));
+    let server = TestServer::start_embedded(&env).await;
+    let root = server.login(&server.create("root", &["--server-admin"]).await).await;
+    let admin = server.admin_user("boss").await;
+    let bob = server.user("bob").await;
+    let chat = root.client.open_direct("bob@localhost").await.unwrap();
+    root.client.send_text(chat.id, "kept", "in every backup").await.unwrap();
+
+    // Only server administrators.
+    assert_eq!(admin.client.admin_make_backup().await.unwrap_err().code(), Some(wire::ErrorCode::Forbidden));
+    assert_eq!(admin.client.admin_backups().await.unwrap_err().code(), Some(wire::ErrorCode::Forbidden));
+    assert!(root.client.admin_backups().await.unwrap().backups.is_empty());
+
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let backup = root.client.admin_make_backup().await.unwrap();
+        assert!(backup.finished && backup.database_bytes > 0, "{backup:?}");
+        made.push(backup);
+    }
+    // The newest two are kept; the oldest is gone from the directory.
+    let listed = root.client.admin_backups().await.unwrap().backups;
+    let names: Vec<&str> = listed.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, [made[2].name.as_str(), made[1].name.as_str()]);
+    assert!(!server.path(&format!("backups/{}", made[0].name)).exists());
+    let records = root
+        .client
+        .admin_audit(&wire::AuditQuery { action: Some("backup".into()), ..Default::default() })
+        .await
+        .unwrap()
+        .records;
+    let targets: Vec<&str> = records.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(targets, made.iter().rev().map(|b| b.name.as_str()).collect::<Vec<_>>());
+    assert!(records.iter().all(|r| r.actor.name == "root@localhost" && r.domain.is_none()));
+
+    // The newest restores into a new data directory with the message in it.
+    let target = tempfile::tempdir().unwrap();
+    let src = server.path(&format!("backups/{}", made[2].name));
+    let out = admin_in(target.path(), &["restore", src.to_str().unwrap()]).await;
+    assert!(out.status.success(), "restore failed: {}", String::from_utf8_lossy(&out.stderr));
+    let restored = TestServer::start_embedded_in(target, FAST).await;
+    let bob_again = restored.anonymous().with_token(bob.client.token().unwrap());
+    let texts: Vec<String> =
+        all_messages(&bob_again, chat.id).await.iter().map(|e| crate::harness::text_of(e).to_owned()).collect();
+    assert_eq!(texts, ["in every backup"]);
+}

@@ -341,6 +341,13 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         send_at_ms: tomorrow,
     };
     let waiting = alice.client.schedule_message(chat.id, &schedule).await.unwrap();
+    // An administrator's department and invitation, and the audit log's records of them.
+    let boss = server.admin_user("boss").await;
+    let dept = wire::CreateDepartmentRequest { name: "总部".into(), ..Default::default() };
+    let hq = boss.client.admin_create_department("localhost", &dept).await.unwrap();
+    let invite = wire::CreateInvitationRequest::default();
+    let invited = boss.client.admin_create_invitation("localhost", &invite).await.unwrap();
+    let audit_before = boss.client.admin_audit_export(&wire::AuditQuery::default()).await.unwrap();
     let sync_before = bob.client.sync(wire::SyncRequest { limit: Some(500), ..Default::default() }).await.unwrap();
     assert!(!sync_before.more);
     let all = wire::HistoryQuery { limit: Some(500), ..Default::default() };
@@ -420,6 +427,15 @@ async fn an_embedded_deployment_migrates_into_a_cluster_with_everything_readable
         .await
         .unwrap();
     assert!(scheduled_next.id > waiting.id, "scheduled ids go on past what came in");
+    // Every table's ids go on past what came in, and the audit log came whole.
+    let sales = wire::CreateDepartmentRequest { name: "销售部".into(), ..Default::default() };
+    assert!(boss.client.admin_create_department("localhost", &sales).await.unwrap().id > hq.id);
+    let next_invite = boss.client.admin_create_invitation("localhost", &invite).await.unwrap();
+    assert!(next_invite.invitation.id > invited.invitation.id);
+    let audit_after = boss.client.admin_audit_export(&wire::AuditQuery::default()).await.unwrap();
+    assert_eq!(audit_after[..audit_before.len()], audit_before[..]);
+    assert_eq!(audit_after.len(), audit_before.len() + 2);
+    assert!(audit_after[audit_before.len()].id > audit_before.last().unwrap().id);
     let pushed = next_entry(&mut bob_live).await;
     assert_eq!((pushed.conversation, pushed.seq), (chat.id, next.seq));
     let moved_on = bob
