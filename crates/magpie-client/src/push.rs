@@ -90,4 +90,15 @@ impl Client {
     pub async fn admin_make_backup(&self) -> Result<wire::BackupInfo> {
         self.call(Method::POST, "/v1/admin/backups", NO_BODY).await
     }
+
+    /// `GET /v1/admin/dashboard`: this node now and over the last hour and day.
+    pub async fn admin_dashboard(&self) -> Result<wire::Dashboard> {
+        self.call(Method::GET, "/v1/admin/dashboard", NO_BODY).await
+    }
+
+    /// `GET /v1/admin/connections`: who is connected to this node, newest first.
+    pub async fn admin_connections(&self, q: &wire::ConnectionsQuery) -> Result<wire::ConnectionList> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::GET, &format!("/v1/admin/connections?{query}"), NO_BODY).await
+    }
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod chat;
+pub mod console;
 pub mod contacts;
 pub mod content;
 pub mod conversations;
@@ -59,6 +60,7 @@ pub struct Core {
     pub accounts: accounts::Accounts,
     pub audit: audit::Audit,
     pub backups: backups::Backups,
+    pub console: console::Console,
     pub auth: auth::Auth,
     pub contacts: contacts::Contacts,
     pub files: files::Files,
@@ -152,10 +154,12 @@ impl Core {
         let followers = fanout::spawn(stores.log.clone(), bus, live, scheduled.clone(), poll).into_iter().collect();
         let audit = audit::Audit::new(deps.clone(), s);
         let backups = backups::Backups::new(deps.clone());
+        let console = console::Console::new(s);
         Core {
             accounts,
             audit,
             backups,
+            console,
             auth,
             contacts,
             files,

@@ -6,6 +6,7 @@
 //! [`error`].
 
 mod convert;
+mod dashboard;
 mod error;
 mod extract;
 mod files;
@@ -39,6 +40,7 @@ use magpie_core::Core;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use dashboard::SizesProbe;
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::openapi_json;
@@ -125,6 +127,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub settings: Arc<HttpSettings>,
     ready: Arc<AtomicBool>,
+    /// The console dashboard's samples.
+    dashboard: Arc<std::sync::Mutex<dashboard::Dashboard>>,
     /// What `/readyz` asks about besides the server itself.
     dependencies: Arc<[Dependency]>,
 }
@@ -168,8 +172,16 @@ impl AppState {
             metrics,
             settings: Arc::new(settings),
             ready: Arc::new(AtomicBool::new(false)),
+            dashboard: Arc::default(),
             dependencies: Arc::new([]),
         }
+    }
+
+    /// Starts sampling this node for the console's dashboard, with the stored sizes from
+    /// `sizes` where the binary can measure them.
+    pub fn start_dashboard(&self, sizes: Option<dashboard::SizesProbe>) {
+        self.dashboard.lock().unwrap_or_else(|e| e.into_inner()).set_probe(sizes.clone());
+        dashboard::spawn_sampler(self.clone(), sizes);
     }
 
     /// The dependencies `/readyz` reports on.
@@ -227,6 +239,8 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/domains/{domain}/push-failures", get(rest_push::admin_push_failures))
         .route("/admin/announcements", post(rest_chat::announce))
         .route("/admin/audit", get(rest_audit::admin_audit))
+        .route("/admin/dashboard", get(dashboard::admin_dashboard))
+        .route("/admin/connections", get(dashboard::admin_connections))
         .route("/admin/backups", get(rest_backups::admin_backups).post(rest_backups::admin_make_backup))
         .route("/admin/audit/export", get(rest_audit::admin_audit_export))
         .route("/push/config", get(rest_push::push_config))

@@ -2,6 +2,8 @@
 //! code, request latency.
 
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -52,6 +54,9 @@ pub struct Metrics {
     pub ws_connections: Gauge,
     pub ws_frames_in: Counter,
     pub ws_frames_out: Counter,
+    /// Entries of the log this node's fan-out handed to its connections (every node sees
+    /// every entry): messages and their operations.
+    pub log_entries: Counter,
     pub tcp_connections: Gauge,
     pub connections_evicted: Counter,
     pub connections_refused: Counter,
@@ -63,7 +68,24 @@ pub struct Metrics {
     push_outbox: Gauge,
     /// What this node's push did since start, by outcome.
     pushes: Family<OutcomeLabels, Counter>,
+    /// For the console's dashboard: requests and errors since start, each follower's lag, and
+    /// the latencies since the dashboard last took them.
+    requests: AtomicU64,
+    error_count: AtomicU64,
+    lags: Mutex<std::collections::HashMap<String, u128>>,
+    interval: LatencyWindow,
 }
+
+/// Request latencies since they were last taken: their sum and count, and a count per
+/// power-of-two bucket from 0.5 ms up.
+#[derive(Default)]
+struct LatencyWindow {
+    sum_us: AtomicU64,
+    count: AtomicU64,
+    buckets: [AtomicU64; LATENCY_BUCKETS],
+}
+
+const LATENCY_BUCKETS: usize = 16;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
 struct OutcomeLabels {
@@ -79,6 +101,7 @@ impl Metrics {
         let ws_connections = Gauge::default();
         let ws_frames_in = Counter::default();
         let ws_frames_out = Counter::default();
+        let log_entries = Counter::default();
         let tcp_connections = Gauge::default();
         let connections_evicted = Counter::default();
         let connections_refused = Counter::default();
@@ -103,6 +126,11 @@ impl Metrics {
         registry.register("ws_connections", "Open WebSocket connections", ws_connections.clone());
         registry.register("ws_frames_received", "WebSocket frames received", ws_frames_in.clone());
         registry.register("ws_frames_sent", "WebSocket frames sent", ws_frames_out.clone());
+        registry.register(
+            "log_entries",
+            "Entries of the log (messages and their operations) this node's fan-out handled",
+            log_entries.clone(),
+        );
         registry.register("tcp_connections", "Open TCP connections (HTTP and WebSocket)", tcp_connections.clone());
         registry.register(
             "connections_evicted",
@@ -127,6 +155,7 @@ impl Metrics {
             ws_connections,
             ws_frames_in,
             ws_frames_out,
+            log_entries,
             tcp_connections,
             connections_evicted,
             connections_refused,
@@ -137,7 +166,60 @@ impl Metrics {
             mail_dropped,
             push_outbox,
             pushes,
+            requests: AtomicU64::new(0),
+            error_count: AtomicU64::new(0),
+            lags: Mutex::new(std::collections::HashMap::new()),
+            interval: LatencyWindow::default(),
         }
+    }
+
+    /// Requests answered since start.
+    pub fn requests_total(&self) -> u64 {
+        self.requests.load(Relaxed)
+    }
+
+    /// Errors sent to clients since start.
+    pub fn errors_total(&self) -> u64 {
+        self.error_count.load(Relaxed)
+    }
+
+    /// The largest lag of this node's followers, in commits.
+    pub fn follower_lag_max(&self) -> u64 {
+        let lags = self.lags.lock().unwrap_or_else(|e| e.into_inner());
+        lags.values().max().map_or(0, |l| u64::try_from(*l).unwrap_or(u64::MAX))
+    }
+
+    fn observe_latency(&self, secs: f64) {
+        let us = (secs * 1_000_000.0) as u64;
+        let w = &self.interval;
+        w.sum_us.fetch_add(us, Relaxed);
+        w.count.fetch_add(1, Relaxed);
+        // Bucket i holds latencies up to 0.5 ms × 2^i; the last, everything above.
+        let halves = us / 500;
+        let i = (u64::BITS - halves.leading_zeros()) as usize;
+        w.buckets[i.min(LATENCY_BUCKETS - 1)].fetch_add(1, Relaxed);
+    }
+
+    /// The mean request latency since the last take, and the upper bound of the bucket that
+    /// holds its 99th percentile, in ms (zero without requests); starts a new window.
+    pub fn take_latency(&self) -> (f64, f64) {
+        let w = &self.interval;
+        let (sum, count) = (w.sum_us.swap(0, Relaxed), w.count.swap(0, Relaxed));
+        let buckets: Vec<u64> = w.buckets.iter().map(|b| b.swap(0, Relaxed)).collect();
+        if count == 0 {
+            return (0.0, 0.0);
+        }
+        let wanted = count.saturating_mul(99).div_ceil(100);
+        let mut seen = 0;
+        let mut p99 = 0.0;
+        for (i, n) in buckets.iter().enumerate() {
+            seen += n;
+            if seen >= wanted {
+                p99 = 0.5 * f64::from(1u32 << i);
+                break;
+            }
+        }
+        (sum as f64 / count as f64 / 1000.0, p99)
     }
 
     /// Records the push outbox's length and what this node's push did since start.
@@ -178,10 +260,12 @@ impl Metrics {
     pub fn follower_lag(&self, follower: &str, lag: u128) {
         let gauge = self.follower_lags.get_or_create(&FollowerLabels { follower: follower.to_owned() });
         gauge.set(i64::try_from(lag).unwrap_or(i64::MAX));
+        self.lags.lock().unwrap_or_else(|e| e.into_inner()).insert(follower.to_owned(), lag);
     }
 
     pub fn count_error(&self, code: ErrorCode) {
         self.errors.get_or_create(&CodeLabels { code: code.as_str().to_owned() }).inc();
+        self.error_count.fetch_add(1, Relaxed);
     }
 
     /// The OpenMetrics text exposition.
@@ -211,9 +295,41 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     m.http_requests
         .get_or_create(&RequestLabels { method, route: route.clone(), status: response.status().as_u16() })
         .inc();
-    m.http_latency.get_or_create(&RouteLabels { route }).observe(start.elapsed().as_secs_f64());
+    let secs = start.elapsed().as_secs_f64();
+    m.http_latency.get_or_create(&RouteLabels { route }).observe(secs);
+    m.requests.fetch_add(1, Relaxed);
+    m.observe_latency(secs);
     if let Some(code) = response.extensions().get::<ErrorCode>() {
         m.count_error(*code);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latency_window_gives_the_mean_and_the_bucket_of_the_99th_percentile_then_starts_afresh() {
+        let m = Metrics::new();
+        assert_eq!(m.take_latency(), (0.0, 0.0), "no requests: zero");
+        // 99 fast requests (0.3 ms) and one slow (40 ms): the mean is 0.697 ms, and the 99th
+        // percentile is in the first bucket (up to 0.5 ms).
+        for _ in 0..99 {
+            m.observe_latency(0.0003);
+        }
+        m.observe_latency(0.040);
+        let (mean, p99) = m.take_latency();
+        assert!((mean - 0.697).abs() < 1e-9, "{mean}");
+        assert_eq!(p99, 0.5);
+        // Two slow ones among ten: the 99th percentile is in the bucket that holds 40 ms
+        // (32 to 64 ms).
+        for _ in 0..8 {
+            m.observe_latency(0.0003);
+        }
+        m.observe_latency(0.040);
+        m.observe_latency(0.040);
+        assert_eq!(m.take_latency().1, 64.0);
+        assert_eq!(m.take_latency(), (0.0, 0.0), "taken: the window starts afresh");
+    }
 }

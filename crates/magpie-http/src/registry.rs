@@ -34,12 +34,25 @@ pub struct CloseCommand {
     pub last_frame: Option<Box<ServerFrame>>,
 }
 
+/// A live connection, as administrators see it.
+#[derive(Debug, Clone)]
+pub struct LiveConn {
+    pub session: SessionId,
+    pub account: AccountId,
+    pub domain: DomainId,
+    pub ip: Option<IpAddr>,
+    pub device: Option<String>,
+    pub connected_at_ms: i64,
+}
+
 /// The registry's handle on one connection.
 struct Conn {
     id: u64,
     account: AccountId,
     domain: DomainId,
     ip: Option<IpAddr>,
+    device: Option<String>,
+    connected_at_ms: i64,
     frames: mpsc::Sender<Frame>,
     close: watch::Sender<Option<CloseCommand>>,
 }
@@ -149,19 +162,22 @@ impl Registry {
 
     /// Registers a new connection with a send queue of `queue_len_max` frames, if it fits
     /// within the limits.
+    #[allow(clippy::too_many_arguments)]
     pub fn register(
         &self,
         session: SessionId,
         account: AccountId,
         domain: DomainId,
         ip: Option<IpAddr>,
+        device: Option<String>,
+        connected_at_ms: i64,
         queue_len_max: usize,
         limits: ConnLimits,
     ) -> Result<ConnHandle, ConnLimit> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(queue_len_max.max(1));
         let (close_tx, close_rx) = watch::channel(None);
-        let conn = Conn { id, account, domain, ip, frames: tx.clone(), close: close_tx };
+        let conn = Conn { id, account, domain, ip, device, connected_at_ms, frames: tx.clone(), close: close_tx };
         {
             let mut conns = self.lock_conns();
             self.check(&conns, session, account, ip, limits)?;
@@ -226,6 +242,36 @@ impl Registry {
             }
             gone.await;
         }
+    }
+
+    /// This node's live connections (of `domain`, if given), at most `limit`, newest first;
+    /// and how many there are in all.
+    pub fn connections(&self, domain: Option<DomainId>, limit: usize) -> (usize, Vec<LiveConn>) {
+        let conns = self.lock_conns();
+        let mut all: Vec<LiveConn> = conns
+            .by_session
+            .iter()
+            .flat_map(|(session, list)| list.iter().map(move |c| (session, c)))
+            .filter(|(_, c)| domain.is_none_or(|d| c.domain == d))
+            .map(|(session, c)| LiveConn {
+                session: *session,
+                account: c.account,
+                domain: c.domain,
+                ip: c.ip,
+                device: c.device.clone(),
+                connected_at_ms: c.connected_at_ms,
+            })
+            .collect();
+        drop(conns);
+        let total = all.len();
+        all.sort_by(|a, b| b.connected_at_ms.cmp(&a.connected_at_ms).then(b.session.0.cmp(&a.session.0)));
+        all.truncate(limit);
+        (total, all)
+    }
+
+    /// Accounts with at least one live connection to this node.
+    pub fn accounts_online(&self) -> usize {
+        self.accounts.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// Number of live connections.
@@ -308,6 +354,9 @@ impl LiveConnections for Registry {
     }
 
     fn deliver_entry(&self, accounts: &[AccountId], entry: &Entry) {
+        if let Some(m) = self.metrics.get() {
+            m.log_entries.inc();
+        }
         self.push_to_accounts(accounts, &ServerFrame::Event(Event::Entry(Box::new(convert::entry(entry)))));
     }
 

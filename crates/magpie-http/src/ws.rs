@@ -70,6 +70,7 @@ pub async fn upgrade(
     let cap = state.settings.ws_frame_bytes_max.saturating_mul(PROTOCOL_CAP_FACTOR);
     // Only the ids wait for the upgrade: the connection authenticates again once registered.
     let (session, account, domain) = (principal.session.id, principal.account.id, principal.account.domain_id);
+    let device = principal.session.device.clone();
     drop(principal);
     ws.protocols([wire::WS_PROTOCOL])
         // The default read buffer is 128 KiB per connection, allocated up front: most of an
@@ -79,7 +80,7 @@ pub async fn upgrade(
         .max_frame_size(cap)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            Box::pin(serve(state, session, account, domain, ip, token, sink, stream))
+            Box::pin(serve(state, session, account, domain, ip, device, token, sink, stream))
         })
 }
 
@@ -120,12 +121,15 @@ async fn serve(
     account: AccountId,
     domain: DomainId,
     ip: Option<IpAddr>,
+    device: Option<String>,
     token: String,
     mut sink: SplitSink<WebSocket, Message>,
     mut stream: SplitStream<WebSocket>,
 ) {
     let queue_len_max = state.settings.ws_send_queue_len_max;
-    let Ok(mut handle) = state.live.register(session, account, domain, ip, queue_len_max, state.conn_limits()) else {
+    let now = state.core.clock.now_ms();
+    let registered = state.live.register(session, account, domain, ip, device, now, queue_len_max, state.conn_limits());
+    let Ok(mut handle) = registered else {
         // Filled up between the check before the upgrade and now: 1013, try again later.
         let close = CloseFrame { code: close_code::TRY_AGAIN_LATER, reason: Utf8Bytes::from_static("at_capacity") };
         let _ = tokio::time::timeout(CLOSE_SEND_TIMEOUT, sink.send(Message::Close(Some(close)))).await;

@@ -712,3 +712,81 @@ pub struct BackupInfo {
 pub struct BackupList {
     pub backups: Vec<BackupInfo>,
 }
+
+/// One sample of a node for the console's dashboard: gauges as they were at `at_ms`, and rates
+/// over the time since the sample before.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DashboardSample {
+    pub at_ms: i64,
+    /// Open WebSocket connections to this node.
+    pub connections: u64,
+    /// Accounts with at least one of them.
+    pub accounts_online: u64,
+    /// Entries of the log (messages and their operations) per minute, the whole deployment's.
+    pub entries_per_min: f64,
+    /// REST requests this node answered per minute.
+    pub requests_per_min: f64,
+    /// Errors this node sent to clients per minute.
+    pub errors_per_min: f64,
+    /// The mean REST latency, and (to a power of two) its 99th percentile, in ms.
+    pub latency_ms_mean: f64,
+    pub latency_ms_p99: f64,
+    /// This process's CPU use, in percent of one core.
+    pub cpu_percent: f64,
+    /// This process's resident memory.
+    pub memory_bytes: u64,
+    /// The database's and the stored files' bytes, where this node can measure them (the
+    /// embedded deployment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_bytes: Option<u64>,
+    /// The largest lag of this node's followers of the log, in commits.
+    pub follower_lag_max: u64,
+}
+
+/// `GET /v1/admin/dashboard`: this node now and over the last hour and day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Dashboard {
+    /// Seconds between the hour's samples (the day's are a minute apart).
+    pub sample_secs: u64,
+    /// The gauges read now, with the last sample's rates.
+    pub now: DashboardSample,
+    /// Oldest first.
+    pub hour: Vec<DashboardSample>,
+    pub day: Vec<DashboardSample>,
+}
+
+/// `GET /v1/admin/connections`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectionsQuery {
+    /// Only this domain's; a domain administrator always sees only their own domain's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// At most this many, 1 to 500 (500 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// A live WebSocket connection to this node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionInfo {
+    pub account: String,
+    /// The session it came with: `DELETE /v1/admin/accounts/{account}/sessions/{session}`
+    /// disconnects it (and signs that device out).
+    pub session: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub connected_at_ms: i64,
+}
+
+/// `GET /v1/admin/connections`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionList {
+    /// All of them (the list stops at its limit).
+    pub total: u64,
+    pub connections: Vec<ConnectionInfo>,
+}

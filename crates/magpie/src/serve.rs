@@ -295,6 +295,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);
     let state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies);
+    state.start_dashboard(Some(sizes_probe(&config)?));
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -493,4 +494,38 @@ fn shutdown_signal() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
         let _ = tx.send(true);
     });
     Ok(rx)
+}
+
+/// What the console's dashboard shows of the storage: the SQLite database's bytes (with its
+/// write-ahead log) and the stored files' in the data directory, where this deployment keeps
+/// them there; nothing for PostgreSQL or a bucket, which have their own tools.
+fn sizes_probe(config: &Config) -> anyhow::Result<magpie_http::SizesProbe> {
+    let database = matches!(config.database_kind()?, DatabaseKind::Sqlite).then(|| config.database_path());
+    let files = config.blobs_bucket()?.is_none().then(|| config.data_dir.join("files"));
+    Ok(Arc::new(move || {
+        let database_bytes = database.as_ref().map(|db| {
+            let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+            let mut wal = db.clone().into_os_string();
+            wal.push("-wal");
+            size(db) + size(std::path::Path::new(&wal))
+        });
+        (database_bytes, files.as_deref().map(dir_bytes))
+    }))
+}
+
+/// The bytes of the files under `dir`, however deep.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(entry.path()),
+                Ok(_) => total += entry.metadata().map_or(0, |m| m.len()),
+                Err(_) => {}
+            }
+        }
+    }
+    total
 }

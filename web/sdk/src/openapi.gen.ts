@@ -352,6 +352,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/connections`: who is connected to this node, newest first (a domain's
+         *     administrators: their domain's).
+         */
+        get: operations["admin_connections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/dashboard`: this node now, and its samples over the last hour and day
+         *     (server administrators).
+         */
+        get: operations["admin_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/departments/{id}": {
         parameters: {
             query?: never;
@@ -2309,6 +2349,29 @@ export interface components {
              */
             resend_after_secs: number;
         };
+        /** @description A live WebSocket connection to this node. */
+        ConnectionInfo: {
+            account: string;
+            /** Format: int64 */
+            connected_at_ms: number;
+            device?: string | null;
+            ip?: string | null;
+            /**
+             * Format: int64
+             * @description The session it came with: `DELETE /v1/admin/accounts/{account}/sessions/{session}`
+             *     disconnects it (and signs that device out).
+             */
+            session: number;
+        };
+        /** @description `GET /v1/admin/connections`: newest first. */
+        ConnectionList: {
+            connections: components["schemas"]["ConnectionInfo"][];
+            /**
+             * Format: int64
+             * @description All of them (the list stops at its limit).
+             */
+            total: number;
+        };
         /** @description A conversation as the caller sees it in its list. */
         Conversation: {
             /**
@@ -2421,6 +2484,82 @@ export interface components {
         CreatedInvitation: {
             code: string;
             invitation: components["schemas"]["InvitationInfo"];
+        };
+        /** @description `GET /v1/admin/dashboard`: this node now and over the last hour and day. */
+        Dashboard: {
+            day: components["schemas"]["DashboardSample"][];
+            /** @description Oldest first. */
+            hour: components["schemas"]["DashboardSample"][];
+            /** @description The gauges read now, with the last sample's rates. */
+            now: components["schemas"]["DashboardSample"];
+            /**
+             * Format: int64
+             * @description Seconds between the hour's samples (the day's are a minute apart).
+             */
+            sample_secs: number;
+        };
+        /**
+         * @description One sample of a node for the console's dashboard: gauges as they were at `at_ms`, and rates
+         *     over the time since the sample before.
+         */
+        DashboardSample: {
+            /**
+             * Format: int64
+             * @description Accounts with at least one of them.
+             */
+            accounts_online: number;
+            /** Format: int64 */
+            at_ms: number;
+            /**
+             * Format: int64
+             * @description Open WebSocket connections to this node.
+             */
+            connections: number;
+            /**
+             * Format: double
+             * @description This process's CPU use, in percent of one core.
+             */
+            cpu_percent: number;
+            /**
+             * Format: int64
+             * @description The database's and the stored files' bytes, where this node can measure them (the
+             *     embedded deployment).
+             */
+            database_bytes?: number | null;
+            /**
+             * Format: double
+             * @description Entries of the log (messages and their operations) per minute, the whole deployment's.
+             */
+            entries_per_min: number;
+            /**
+             * Format: double
+             * @description Errors this node sent to clients per minute.
+             */
+            errors_per_min: number;
+            /** Format: int64 */
+            files_bytes?: number | null;
+            /**
+             * Format: int64
+             * @description The largest lag of this node's followers of the log, in commits.
+             */
+            follower_lag_max: number;
+            /**
+             * Format: double
+             * @description The mean REST latency, and (to a power of two) its 99th percentile, in ms.
+             */
+            latency_ms_mean: number;
+            /** Format: double */
+            latency_ms_p99: number;
+            /**
+             * Format: int64
+             * @description This process's resident memory.
+             */
+            memory_bytes: number;
+            /**
+             * Format: double
+             * @description REST requests this node answered per minute.
+             */
+            requests_per_min: number;
         };
         /** @description A department of the caller's domain. */
         Department: {
@@ -5069,6 +5208,83 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_connections: {
+        parameters: {
+            query?: {
+                /** @description Only this domain's; a domain administrator always sees only their own domain's. */
+                domain?: string;
+                /** @description At most this many, 1 to 500 (500 by default). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,6 +14,7 @@ mod backup;
 mod bad_input;
 mod bench;
 mod cluster;
+mod console;
 mod contacts;
 mod contract;
 mod docs;
