@@ -101,4 +101,18 @@ impl Client {
         let query = serde_urlencoded::to_string(q).unwrap_or_default();
         self.call(Method::GET, &format!("/v1/admin/connections?{query}"), NO_BODY).await
     }
+
+    /// `GET /v1/admin/domains/{domain}/moderation`: the domain's forbidden words.
+    pub async fn admin_moderation(&self, domain: &str) -> Result<wire::ModerationRules> {
+        self.call(Method::GET, &format!("/v1/admin/domains/{}/moderation", encode(domain)), NO_BODY).await
+    }
+
+    /// `PUT /v1/admin/domains/{domain}/moderation`: replaces the domain's forbidden words.
+    pub async fn admin_set_moderation(
+        &self,
+        domain: &str,
+        rules: &wire::ModerationRules,
+    ) -> Result<wire::ModerationRules> {
+        self.call(Method::PUT, &format!("/v1/admin/domains/{}/moderation", encode(domain)), Some(rules)).await
+    }
 }

@@ -61,6 +61,7 @@ pub const TABLES: &[&str] = &[
     "digest_items",
     "notifications",
     "audit_log",
+    "moderation_rules",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

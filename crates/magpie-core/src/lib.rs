@@ -28,6 +28,7 @@ pub mod mail;
 pub mod marks;
 pub mod messages;
 pub mod model;
+pub mod moderation;
 pub mod names;
 pub mod notice;
 pub mod notify;
@@ -74,6 +75,7 @@ pub struct Core {
     pub digests: digest::Digests,
     pub push: push::Push,
     pub messages: messages::Messages,
+    pub moderation: moderation::Moderation,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
     pub saved: saved::Saved,
@@ -140,7 +142,9 @@ impl Core {
         let push = push::Push::new(deps.clone(), s);
         let digests = digest::Digests::new(deps.clone(), s, mail.clone());
         let files = files::Files::new(deps.clone(), s);
-        let messages = messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone());
+        let moderation = moderation::Moderation::new(deps.clone(), s);
+        let messages =
+            messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone(), moderation.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
@@ -173,6 +177,7 @@ impl Core {
             digests,
             push,
             messages,
+            moderation,
             presence,
             previews,
             saved,

@@ -103,12 +103,20 @@ pub struct Messages {
     conversations: Conversations,
     files: Files,
     marks: Arc<MarkSignals>,
+    moderation: crate::moderation::Moderation,
 }
 
 impl Messages {
-    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, conversations: Conversations, files: Files) -> Messages {
+    pub(crate) fn new(
+        deps: Arc<Deps>,
+        stores: &Stores,
+        conversations: Conversations,
+        files: Files,
+        moderation: crate::moderation::Moderation,
+    ) -> Messages {
         let marks = MarkSignals::new(deps.bus.clone());
-        Messages { deps, log: stores.log.clone(), sticker_store: stores.stickers.clone(), conversations, files, marks }
+        let (log, sticker_store) = (stores.log.clone(), stores.stickers.clone());
+        Messages { deps, log, sticker_store, conversations, files, marks, moderation }
     }
 
     pub(crate) fn conversations(&self) -> &Conversations {
@@ -183,10 +191,15 @@ impl Messages {
         &self,
         caller: &Principal,
         id: ConversationId,
-        msg: Outgoing,
+        mut msg: Outgoing,
         client_msg_id: String,
     ) -> Result<Ack> {
         content::validate_sendable_kind(&msg.kind)?;
+        if let Err(refused) = self.moderation.check(caller, id, &msg.kind, &mut msg.body).await {
+            // A retry of what was stored before the words came in still gets its ack.
+            let kind = msg.kind.clone();
+            return self.replay(caller, id, &kind, &client_msg_id).await?.ok_or(refused);
+        }
         if msg.thread.is_some_and(|root| root.0 < 1) {
             return Err(Error::invalid("thread", "must be the seq of a message of this conversation"));
         }
@@ -404,6 +417,8 @@ impl Messages {
         let (_, me) = self.conversations.membership(caller, id).await?;
         let original = self.visible_message(&me, id, target).await?;
         content::validate_edit(&original.kind, &body, self.limits())?;
+        let mut body = body;
+        self.moderation.check(caller, id, &original.kind, &mut body).await?;
         let window_ms = crate::settings::millis(self.deps.settings.edit_window_secs);
         let author = caller.account.id;
         let check: Check = Box::new(move |p| {

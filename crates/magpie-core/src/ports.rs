@@ -51,6 +51,7 @@ pub struct Stores {
     pub push: Arc<dyn PushStore>,
     pub inbox: Arc<dyn InboxStore>,
     pub audit: Arc<dyn AuditStore>,
+    pub moderation: Arc<dyn ModerationStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -79,7 +80,8 @@ impl Stores {
             + NotifyStore
             + PushStore
             + InboxStore
-            + AuditStore,
+            + AuditStore
+            + ModerationStore,
     {
         Stores {
             accounts: store.clone(),
@@ -99,7 +101,8 @@ impl Stores {
             notify: store.clone(),
             push: store.clone(),
             inbox: store.clone(),
-            audit: store,
+            audit: store.clone(),
+            moderation: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -1145,6 +1148,19 @@ pub trait AuditStore: Send + Sync + 'static {
         filter: &crate::audit::AuditFilter,
         limit: usize,
     ) -> StoreResult<Vec<crate::audit::AuditRecord>>;
+}
+
+/// Each domain's forbidden words (see [`crate::moderation`]).
+#[async_trait]
+pub trait ModerationStore: Send + Sync + 'static {
+    /// A domain's rules; `None` if it never had any.
+    async fn moderation_rules(&self, domain: DomainId) -> StoreResult<Option<crate::moderation::ModerationRules>>;
+    /// Sets (replaces) a domain's rules.
+    async fn set_moderation_rules(
+        &self,
+        domain: DomainId,
+        rules: &crate::moderation::ModerationRules,
+    ) -> StoreResult<()>;
 }
 
 /// A domain's sticker packs.

@@ -21,6 +21,7 @@ mod rest_audit;
 mod rest_backups;
 mod rest_chat;
 pub mod rest_ldap;
+mod rest_moderation;
 mod rest_org;
 mod rest_push;
 mod rest_search;
@@ -239,6 +240,10 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/domains/{domain}/push-failures", get(rest_push::admin_push_failures))
         .route("/admin/announcements", post(rest_chat::announce))
         .route("/admin/audit", get(rest_audit::admin_audit))
+        .route(
+            "/admin/domains/{domain}/moderation",
+            get(rest_moderation::admin_moderation).put(rest_moderation::admin_set_moderation),
+        )
         .route("/admin/dashboard", get(dashboard::admin_dashboard))
         .route("/admin/connections", get(dashboard::admin_connections))
         .route("/admin/backups", get(rest_backups::admin_backups).post(rest_backups::admin_make_backup))

@@ -6,7 +6,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{dashboard, files, rest, rest_audit, rest_backups, rest_chat, rest_ldap, rest_org, rest_push, rest_search};
+use crate::{
+    dashboard, files, rest, rest_audit, rest_backups, rest_chat, rest_ldap, rest_moderation, rest_org, rest_push,
+    rest_search,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +60,8 @@ use crate::{dashboard, files, rest, rest_audit, rest_backups, rest_chat, rest_ld
         rest::admin_import_accounts,
         rest_audit::admin_audit_export,
         rest_backups::admin_backups,
+        rest_moderation::admin_moderation,
+        rest_moderation::admin_set_moderation,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
         rest_backups::admin_make_backup,

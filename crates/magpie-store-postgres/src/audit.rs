@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use magpie_core::audit::{AuditActor, AuditFilter, AuditRecord, NewAuditRecord};
 use magpie_core::model::{AccountId, DomainId, SessionId};
-use magpie_core::ports::AuditStore;
+use magpie_core::moderation::{ModerationAction, ModerationRules};
+use magpie_core::ports::{AuditStore, ModerationStore};
 use serde_json::Value;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -179,6 +180,39 @@ impl AuditStore for PgStore {
             "audit records out of order"
         );
         Ok(records)
+    }
+}
+
+#[async_trait]
+impl ModerationStore for PgStore {
+    async fn moderation_rules(&self, domain: DomainId) -> StoreResult<Option<ModerationRules>> {
+        read!(self, |c| {
+            let row =
+                c.query_opt("SELECT action, words FROM moderation_rules WHERE domain_id = $1", &[&domain.0]).await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let (action, words): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+                    Some(ModerationRules {
+                        action: ModerationAction::parse(&action).ok_or_else(|| crate::corrupt("moderation action"))?,
+                        words: serde_json::from_str(&words).map_err(|_| crate::corrupt("moderation words"))?,
+                    })
+                }
+            }
+        })
+    }
+
+    async fn set_moderation_rules(&self, domain: DomainId, rules: &ModerationRules) -> StoreResult<()> {
+        let (action, words) = (rules.action.as_str(), serde_json::to_string(&rules.words).unwrap_or_default());
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute(
+                    "INSERT INTO moderation_rules (domain_id, action, words) VALUES ($1, $2, $3) \
+                     ON CONFLICT (domain_id) DO UPDATE SET action = excluded.action, words = excluded.words",
+                    &[&domain.0, &action, &words],
+                )
+                .await?;
+        })
     }
 }
 

@@ -1,11 +1,13 @@
-//! The audit log (see [`magpie_core::audit`]): appended to, read, never changed.
+//! The audit log (see [`magpie_core::audit`]): appended to, read, never changed; and each
+//! domain's forbidden words (see [`magpie_core::moderation`]).
 
 use async_trait::async_trait;
 use magpie_core::audit::{AuditActor, AuditFilter, AuditRecord, NewAuditRecord};
 use magpie_core::model::{AccountId, DomainId, SessionId};
-use magpie_core::ports::AuditStore;
+use magpie_core::moderation::{ModerationAction, ModerationRules};
+use magpie_core::ports::{AuditStore, ModerationStore};
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::chat::corrupt;
 use crate::{SqliteStore, StoreResult, Tx};
@@ -142,6 +144,40 @@ impl AuditStore for SqliteStore {
     async fn audit_records(&self, filter: &AuditFilter, limit: usize) -> StoreResult<Vec<AuditRecord>> {
         let filter = filter.clone();
         self.read(move |c| records(c, &filter, limit)).await
+    }
+}
+
+fn rules_from(action: &str, words: &str) -> rusqlite::Result<ModerationRules> {
+    Ok(ModerationRules {
+        action: ModerationAction::parse(action).ok_or_else(|| corrupt(0, "moderation action"))?,
+        words: serde_json::from_str(words).map_err(|_| corrupt(1, "moderation words"))?,
+    })
+}
+
+#[async_trait]
+impl ModerationStore for SqliteStore {
+    async fn moderation_rules(&self, domain: DomainId) -> StoreResult<Option<ModerationRules>> {
+        self.read(move |c| {
+            let row = c
+                .prepare_cached("SELECT action, words FROM moderation_rules WHERE domain_id = ?1")?
+                .query_row([domain.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .optional()?;
+            row.map(|(action, words)| rules_from(&action, &words)).transpose()
+        })
+        .await
+    }
+
+    async fn set_moderation_rules(&self, domain: DomainId, rules: &ModerationRules) -> StoreResult<()> {
+        let (action, words) = (rules.action.as_str(), serde_json::to_string(&rules.words).unwrap_or_default());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO moderation_rules (domain_id, action, words) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (domain_id) DO UPDATE SET action = excluded.action, words = excluded.words",
+                params![domain.0, action, words],
+            )
+            .map(drop)
+        })
+        .await
     }
 }
 

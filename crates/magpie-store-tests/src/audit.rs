@@ -345,3 +345,23 @@ pub async fn an_audit_export_during_appends_misses_nothing<F: StoreFactory>(f: &
     assert!(exported.windows(2).all(|p| p[0] < p[1]), "an export pages oldest first");
     assert_eq!(exported.into_iter().collect::<BTreeSet<_>>(), appended, "the export holds every record once");
 }
+
+/// A domain's forbidden words read back as set, replaced whole by the next set, and survive a
+/// restart; other domains have none.
+pub async fn moderation_rules_are_kept_per_domain<F: StoreFactory>(f: &F) {
+    use magpie_core::moderation::{ModerationAction, ModerationRules};
+    let w = World::new(f).await;
+    let other =
+        w.stores.accounts.create_domain(&DomainName::parse("other.example").unwrap(), T0).await.unwrap().unwrap();
+    let store = &w.stores.moderation;
+    assert_eq!(store.moderation_rules(w.domain.id).await.unwrap(), None);
+    let first = ModerationRules { action: ModerationAction::Mask, words: vec!["赌博".into(), "Spam".into()] };
+    store.set_moderation_rules(w.domain.id, &first).await.unwrap();
+    assert_eq!(store.moderation_rules(w.domain.id).await.unwrap(), Some(first));
+    let second = ModerationRules { action: ModerationAction::Block, words: vec!["代开发票".into()] };
+    store.set_moderation_rules(w.domain.id, &second).await.unwrap();
+    assert_eq!(store.moderation_rules(other.id).await.unwrap(), None, "per domain");
+    let domain = w.domain.id;
+    let w = w.restart().await;
+    assert_eq!(w.stores.moderation.moderation_rules(domain).await.unwrap(), Some(second));
+}

@@ -183,6 +183,7 @@ macro_rules! __for_each_check {
             audit::audit_pages_walk_every_record_once,
             audit::racing_audit_appends_get_distinct_ids,
             audit::an_audit_export_during_appends_misses_nothing,
+            audit::moderation_rules_are_kept_per_domain,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

@@ -790,3 +790,23 @@ pub struct ConnectionList {
     pub total: u64,
     pub connections: Vec<ConnectionInfo>,
 }
+
+/// What a message with a forbidden word becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationAction {
+    /// Refused with `invalid_field` on `body.text`.
+    #[default]
+    Block,
+    /// Sent with each forbidden word masked, `*` for each character.
+    Mask,
+}
+
+/// `GET` and `PUT /v1/admin/domains/{domain}/moderation`: the domain's forbidden words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ModerationRules {
+    pub action: ModerationAction,
+    /// At most 2,000 words of at most 32 characters; matched anywhere in a message's text,
+    /// ignoring the case of ASCII letters. Empty: no moderation.
+    pub words: Vec<String>,
+}

@@ -603,6 +603,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/domains/{domain}/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/moderation`: the domain's forbidden words (its admins). */
+        get: operations["admin_moderation"];
+        /** `PUT /v1/admin/domains/{domain}/moderation`: replaces the domain's forbidden words. */
+        put: operations["admin_set_moderation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/domains/{domain}/push-failures": {
         parameters: {
             query?: never;
@@ -3248,6 +3266,20 @@ export interface components {
         /** @description `POST /v1/conversations/{id}/members` (add) and `DELETE` (remove). */
         MembersRequest: {
             members: string[];
+        };
+        /**
+         * @description What a message with a forbidden word becomes.
+         * @enum {string}
+         */
+        ModerationAction: "block" | "mask";
+        /** @description `GET` and `PUT /v1/admin/domains/{domain}/moderation`: the domain's forbidden words. */
+        ModerationRules: {
+            action: components["schemas"]["ModerationAction"];
+            /**
+             * @description At most 2,000 words of at most 32 characters; matched anywhere in a message's text,
+             *     ignoring the case of ASCII letters. Empty: no moderation.
+             */
+            words: string[];
         };
         /** @description `PUT /v1/conversations/{id}/members/{account}/mute`. */
         MuteMemberRequest: {
@@ -6115,6 +6147,94 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_moderation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationRules"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_set_moderation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationRules"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationRules"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

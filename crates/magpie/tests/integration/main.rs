@@ -28,6 +28,7 @@ mod ldap;
 mod lifecycle;
 mod mail;
 mod messaging;
+mod moderation;
 mod names;
 mod notifications;
 mod openapi_snapshot;
