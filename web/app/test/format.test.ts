@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayKey, daysBetween, formatBytes, formatDuration, formatFull, formatListTime, formatMoney, formatUntil } from "../src/lib/format.ts";
+import { dayKey, daysBetween, formatBytes, formatDate, formatDuration, formatFull, formatListTime, formatMoney, formatUntil } from "../src/lib/format.ts";
 import { fileBadge, mentionedNames, segmentText } from "../src/components/content.tsx";
 import { initials } from "../src/components/ui.tsx";
 
@@ -32,6 +32,8 @@ describe("formatting", () => {
     const at = new Date(2025, 5, 10, 15, 4).getTime();
     expect(formatFull(at, "en")).toBe("Jun 10, 2025, 15:04");
     expect(formatFull(at, "zh")).toBe("2025年6月10日 15:04");
+    expect(formatDate(at, "en")).toBe("Jun 10, 2025");
+    expect(formatDate(at, "zh")).toBe("2025年6月10日");
   });
 
   it("says when something ends: the clock today, the date and time on another day", () => {

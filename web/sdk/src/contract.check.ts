@@ -22,6 +22,8 @@ import type {
   DomainChange, DomainInfo, Invitation, LdapAttributes, LdapChange, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange,
   LdapSyncReport, LdapTestResult, NewDepartment, NewInvitation, PathStep, Placement, Placements, RegistrationMode, SignupInfo, CodeSent,
   AuditActorInfo, AuditExportQuery, AuditQuery, AuditRecordInfo, AuditRecordList, AuditRole,
+  AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
+  NewAccount, PasswordReset,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -195,6 +197,22 @@ export type Checks = [
   Agree<Differ<AuditExportQuery, Wire<Omit<NonNullable<operations["admin_audit_export"]["parameters"]["query"]>, "before" | "limit">>>>,
   Holds<Equals<NonNullable<Parameters<RestClient["exportAudit"]>[0]>, AuditExportQuery>>,
   Holds<Equals<operations["admin_audit_export"]["responses"][200]["content"], { "application/x-ndjson": string }>>,
+  // The accounts of a domain, for its administrators.
+  Holds<Equals<AccountRole, S["Role"]>>,
+  Holds<Equals<AdminAccount["role"], AccountRole>>,
+  Agree<Differ<AdminAccountQuery, Wire<NonNullable<operations["admin_list_accounts"]["parameters"]["query"]>>>>,
+  Agree<Differ<NewAccount, Wire<S["CreateAccountRequest"]>>>,
+  Agree<Differ<AccountChange, Wire<S["UpdateAccountRequest"]>>>,
+  Agree<Differ<PasswordReset, Wire<S["PasswordReset"]>>>,
+  // `resetAccountPassword` sends its password as the request's one field, or none.
+  Agree<Differ<{ password?: NonNullable<Parameters<RestClient["resetAccountPassword"]>[1]> }, Wire<S["ResetPasswordRequest"]>>>,
+  Agree<Differ<ImportAccountRow, Wire<S["ImportAccountRow"]>>>,
+  Agree<Differ<ImportAccountsRequest, Wire<S["ImportAccountsRequest"]>>>,
+  Agree<Differ<ImportRowError, Wire<S["ImportRowError"]>>>,
+  Agree<Differ<ImportedAccount, Wire<S["ImportedAccount"]>>>,
+  Agree<Differ<ImportAccountsReport, Wire<S["ImportAccountsReport"]>>>,
+  // An import answers the same report whether it made the accounts (201) or not (200).
+  Holds<Equals<operations["admin_import_accounts"]["responses"][201]["content"]["application/json"], S["ImportAccountsReport"]>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -383,6 +401,9 @@ interface RestAnswers {
   resetPassword: "password_reset";
   addPushTarget: "add_push_target"; removePushTarget: "remove_push_target"; pushFailures: "admin_push_failures";
   announce: "announce";
+  createAccount: "admin_create_account"; updateAccount: "admin_update_account"; disableAccount: "admin_disable_account";
+  enableAccount: "admin_enable_account"; resetAccountPassword: "admin_reset_password"; revokeAccountSession: "admin_revoke_session";
+  revokeAccountSessions: "admin_revoke_sessions"; importAccounts: "admin_import_accounts";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
@@ -405,6 +426,7 @@ interface RestListAnswers {
   searchDepartments: ["search_departments", "results"]; myInvitations: ["list_my_invitations", "invitations"];
   departmentTree: ["admin_department_tree", "departments"]; invitations: ["admin_list_invitations", "invitations"];
   applications: ["admin_list_applications", "applications"]; pushTargets: ["list_push_targets", "targets"];
+  adminAccounts: ["admin_list_accounts", "accounts"]; accountSessions: ["admin_list_sessions", "sessions"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

@@ -343,6 +343,39 @@ export interface AuditQuery {
 /** The filters of an export (`GET /v1/admin/audit/export`): a query without paging. */
 export type AuditExportQuery = Omit<AuditQuery, "before" | "limit">;
 
+/** An account's role in its domain, lowest first: `member`, `domain_admin`, `server_admin`. */
+export type AccountRole = Me["role"];
+/** Which accounts to list (`GET /v1/admin/accounts`), by login name: `domain` (the caller's own
+ * if absent; a domain administrator has only their own, and naming another is `not_found`);
+ * `q`, a part of the login or display name in any case (at most 64 characters); `after`, the
+ * login name (without `@domain`) of the previous page's last; `limit`, 1 to 100 (the server's
+ * default 50). A page shorter than `limit` is the last. */
+export interface AdminAccountQuery { domain?: string; q?: string; after?: string; limit?: number }
+/** `POST /v1/admin/accounts`: `account` is `name@domain`; `display_name` is the login name if
+ * absent; `role` is `member` if absent, and not above the caller's own. */
+export interface NewAccount { account: string; password: string; display_name?: string; role?: AccountRole }
+/** `PATCH /v1/admin/accounts/{account}`: absent fields stay. Nobody changes their own role or
+ * hands out one above their own. */
+export interface AccountChange { display_name?: string; role?: AccountRole }
+/** The answer to `POST /v1/admin/accounts/{account}/password`: the password the server made when
+ * the request gave none, shown only this once. */
+export interface PasswordReset { password?: string }
+/** One account of an import: `account` is a login name or `name@domain` of the import's domain;
+ * the rest as for NewAccount, and a password the server makes (and answers once) if absent. */
+export interface ImportAccountRow { account: string; display_name?: string; role?: AccountRole; password?: string }
+/** `POST /v1/admin/accounts/import`: 1 to 1,000 rows, made all or none, in `domain` (the
+ * caller's own if absent); with `dry_run` only checked. */
+export interface ImportAccountsRequest { domain?: string; rows: ImportAccountRow[]; dry_run?: boolean }
+/** What is wrong with one row of an import: `row` is its place in `rows`, from 0; `field` is
+ * `account`, `display_name`, `role` or `password`; `message` is the server's (English) detail. */
+export interface ImportRowError { row: number; field: string; message: string }
+/** An account an import made, with the password the server made for it if its row had none
+ * (shown only now). */
+export interface ImportedAccount { account: AdminAccount; password?: string }
+/** What an import did: with any `errors` nothing was made; otherwise (not a dry run) `created`
+ * holds every account, in the order of the rows. */
+export interface ImportAccountsReport { dry_run: boolean; errors: ImportRowError[]; created: ImportedAccount[] }
+
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
  * domain gets `not_found`, exactly as for a domain that does not exist. */
@@ -388,6 +421,30 @@ export interface DomainAdmin {
   /** Every record the filters select, as JSON Lines (`application/x-ndjson`, one
    * AuditRecordInfo a line, oldest first), for saving as a file (`magpie-audit.jsonl`). */
   exportAudit(query?: AuditExportQuery): Promise<Blob>;
+  /** A page of a domain's accounts (disabled ones too), by login name. */
+  adminAccounts(query?: AdminAccountQuery): Promise<AdminAccount[]>;
+  /** Makes an account with a password (`already_exists` when the name is taken; `invalid_field`
+   * naming `name`, `display_name` or `password`; `forbidden` for a role above the caller's). */
+  createAccount(account: NewAccount): Promise<AdminAccount>;
+  /** Changes an account's display name or role (`forbidden` for the caller's own role, a role
+   * above their own, or an account of a higher role). */
+  updateAccount(account: string, change: AccountChange): Promise<AdminAccount>;
+  /** Disables an account: its sessions end and its open sockets close at once. Not oneself's,
+   * nor a higher role's. */
+  disableAccount(account: string): Promise<AdminAccount>;
+  /** Lets a disabled account sign in again. */
+  enableAccount(account: string): Promise<AdminAccount>;
+  /** Sets an account's password, or with none makes one (answered once), and signs the account
+   * out everywhere. Not oneself's. */
+  resetAccountPassword(account: string, password?: string): Promise<PasswordReset>;
+  /** An account's live sessions (`current` marks the caller's own, when they list their own). */
+  accountSessions(account: string): Promise<Session[]>;
+  /** Ends one session of an account (`not_found` when it is not live). */
+  revokeAccountSession(account: string, id: number): Promise<void>;
+  /** Signs an account out everywhere. */
+  revokeAccountSessions(account: string): Promise<void>;
+  /** Makes many accounts at once, all or none; see ImportAccountsRequest and ImportAccountsReport. */
+  importAccounts(request: ImportAccountsRequest): Promise<ImportAccountsReport>;
 }
 
 export interface FileInfo {

@@ -9,6 +9,7 @@ import type {
   SharedPage, StickerPack, Thread, ThreadPage,
   AdminAccount, Application, ApplicationPending, CreatedInvitation, Department, DepartmentChange, DepartmentMatch, DepartmentMember,
   DomainAdmin, DomainChange, DomainInfo, Invitation, LdapSource, LdapSourceChange, LdapSyncReport, LdapTestResult, NewDepartment,
+  AccountChange, AdminAccountQuery, ImportAccountsReport, ImportAccountsRequest, NewAccount, PasswordReset,
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
 } from "./contract.ts";
@@ -297,6 +298,48 @@ export class RestClient implements DomainAdmin {
   exportAudit(query: AuditExportQuery = {}): Promise<Blob> {
     const { before: _before, limit: _limit, ...filters } = query as AuditQuery;
     return this.blob("/v1/admin/audit/export", auditQuery(filters));
+  }
+  /** `GET /v1/admin/accounts`: a page of a domain's accounts, by login name. */
+  async adminAccounts(query: AdminAccountQuery = {}): Promise<AdminAccount[]> {
+    const { domain, q, after, limit } = query;
+    const params = { domain: domain || undefined, q: q || undefined, after: after || undefined, limit };
+    return (await this.request<{ accounts: AdminAccount[] }>("GET", "/v1/admin/accounts", { query: params })).accounts;
+  }
+  /** `POST /v1/admin/accounts`. */
+  createAccount(account: NewAccount): Promise<AdminAccount> {
+    return this.request("POST", "/v1/admin/accounts", { body: account });
+  }
+  /** `PATCH /v1/admin/accounts/{account}`. */
+  updateAccount(account: string, change: AccountChange): Promise<AdminAccount> {
+    return this.request("PATCH", `/v1/admin/accounts/${encodeURIComponent(account)}`, { body: change });
+  }
+  /** `POST /v1/admin/accounts/{account}/disable`. */
+  disableAccount(account: string): Promise<AdminAccount> {
+    return this.request("POST", `/v1/admin/accounts/${encodeURIComponent(account)}/disable`);
+  }
+  /** `POST /v1/admin/accounts/{account}/enable`. */
+  enableAccount(account: string): Promise<AdminAccount> {
+    return this.request("POST", `/v1/admin/accounts/${encodeURIComponent(account)}/enable`);
+  }
+  /** `POST /v1/admin/accounts/{account}/password`: with no password, the server makes one. */
+  resetAccountPassword(account: string, password?: string): Promise<PasswordReset> {
+    return this.request("POST", `/v1/admin/accounts/${encodeURIComponent(account)}/password`, { body: password === undefined ? {} : { password } });
+  }
+  /** `GET /v1/admin/accounts/{account}/sessions`. */
+  async accountSessions(account: string): Promise<Session[]> {
+    return (await this.request<{ sessions: Session[] }>("GET", `/v1/admin/accounts/${encodeURIComponent(account)}/sessions`)).sessions;
+  }
+  /** `DELETE /v1/admin/accounts/{account}/sessions/{id}`. */
+  revokeAccountSession(account: string, id: number): Promise<void> {
+    return this.request("DELETE", `/v1/admin/accounts/${encodeURIComponent(account)}/sessions/${id}`);
+  }
+  /** `DELETE /v1/admin/accounts/{account}/sessions`: signs the account out everywhere. */
+  revokeAccountSessions(account: string): Promise<void> {
+    return this.request("DELETE", `/v1/admin/accounts/${encodeURIComponent(account)}/sessions`);
+  }
+  /** `POST /v1/admin/accounts/import`: `200` with the errors (or a dry run's), `201` when made. */
+  importAccounts(request: ImportAccountsRequest): Promise<ImportAccountsReport> {
+    return this.request("POST", "/v1/admin/accounts/import", { body: request });
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

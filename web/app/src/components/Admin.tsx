@@ -1,22 +1,28 @@
 // Administration of the caller's domain (protocol §4, §5 "Invitations and applications", §5
 // "Push", §11, §11.4), for domain and server administrators: the departments and their people,
-// who may register, invitations, pending applications, the LDAP directory source, how pushes
-// to the domain's devices fare, and the audit log of what administrators did. Everything here is
+// the accounts (made one by one or imported from CSV, edited, disabled, their passwords reset
+// and sessions ended), who may register, invitations, pending applications, the LDAP directory
+// source, how pushes to the domain's devices fare, and the audit log of what administrators did. Everything here is
 // the domain's own (the audit log of a server administrator: the server's): a later console
 // covers servers and domains as a whole.
 
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type {
-  AdminAccount, Application, AuditRecordInfo, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo, Invitation, LdapAttributes,
-  LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch, PushFailureList, RegistrationMode,
+  AccountChange, AccountRole, AdminAccount, Application, AuditRecordInfo, CreatedInvitation, Department, DepartmentChange, DepartmentMember, DomainInfo,
+  ImportedAccount, ImportRowError, Invitation, LdapAttributes, LdapGroupMap, LdapLastSync, LdapSource, LdapSourceChange, LdapSyncReport, PersonMatch,
+  PushFailureList, RegistrationMode, Session,
 } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import {
   AUDIT_AREAS, auditChanges, auditQueryOf, badRange, filtering, isAuditAction, NO_FILTERS, type AuditArea, type AuditFilters, type AuditScope,
 } from "../lib/audit.ts";
-import { formatFull } from "../lib/format.ts";
+import {
+  assignableRoles, errorsByRow, IMPORT_COLUMNS, IMPORT_FILE_BYTES_MAX, IMPORT_ROWS_MAX, importMessage, isLoginName, loginName, passwordsCsv, powersOver,
+  readSheet, sameAccount, templateCsv, type AccountPowers, type RowProblem, type Sheet, type SheetError, type SheetRow,
+} from "../lib/accounts.ts";
+import { formatDate, formatFull } from "../lib/format.ts";
 import { buildTree, flatten, movedPosition, parseEmailDomains, pathOf, pathText, possibleParents } from "../lib/org.ts";
 import { displayName, errorText, isMagpieError, useClient } from "../state/client.ts";
 import { saveBlob } from "../state/media.ts";
@@ -26,15 +32,15 @@ import { type AdminTab, ADMIN_TABS, navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
-import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
+import { Avatar, ConfirmDialog, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
-  departments: "admin.tabDepartments", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
+  departments: "admin.tabDepartments", accounts: "admin.tabAccounts", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", ldap: "admin.tabLdap", push: "admin.tabPush",
   audit: "admin.tabAudit",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
-  departments: "org", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone", ldap: "refresh",
+  departments: "org", accounts: "users", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone", ldap: "refresh",
   push: "bell", audit: "clipboard",
 };
 
@@ -88,6 +94,7 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
       <div class="page-scroll" role="tabpanel" id="admin-panel" aria-labelledby={`admin-tab-${tab}`}>
         <div class="admin-column" key={domain}>
           {tab === "departments" && <DepartmentsAdmin domain={domain} />}
+          {tab === "accounts" && <AccountsAdmin domain={domain} />}
           {tab === "registration" && <RegistrationAdmin domain={domain} />}
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
           {tab === "applications" && <ApplicationsAdmin domain={domain} />}
@@ -468,6 +475,748 @@ function AddMemberForm({ department, onAdded }: { department: Department; onAdde
       </div>
       <div><button type="submit" class="btn btn-primary" disabled={busy || !account}>{t("admin.addToDepartment")}</button></div>
     </form>
+  );
+}
+
+// ---- Accounts -----------------------------------------------------------------------------------
+
+/** Accounts a page of the list asks for (the server gives at most 100). */
+const ACCOUNTS_PAGE_LEN = 50;
+/** How long the search waits after the last keystroke before it asks the server. */
+export const ACCOUNT_SEARCH_DEBOUNCE_MS = 250;
+/** Characters of a password the form makes (as many as the server's own). */
+const MADE_PASSWORD_CHARS = 16;
+/** What a made password is made of: no characters that read alike (0/O, 1/l/I), as the server's. */
+const PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/** A strong password, from the browser's cryptographic randomness. */
+function makePassword(): string {
+  const bytes = crypto.getRandomValues(new Uint32Array(MADE_PASSWORD_CHARS));
+  return Array.from(bytes, (b) => PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length]).join("");
+}
+
+const ROLE_LABEL: Record<AccountRole, MessageKey> = {
+  member: "admin.accRole.member", domain_admin: "admin.accRole.domain_admin", server_admin: "admin.accRole.server_admin",
+};
+
+type T = (k: MessageKey, p?: Record<string, string | number>) => string;
+
+/** An account field's name, for a message about it. */
+function fieldLabel(field: string, t: T): string {
+  if (field === "account" || field === "name") return t("admin.accFieldAccount");
+  if (field === "display_name") return t("admin.accDisplayName");
+  if (field === "role") return t("admin.accRole");
+  if (field === "password") return t("admin.accPassword");
+  return field;
+}
+
+/** What the server said of a field (of an import's row, or of the form's request), in the
+ * viewer's words where the app knows the message, else as the server wrote it. */
+function fieldProblem(error: { field: string; message: string }, t: T, lineOf: (row: number) => number | undefined = () => undefined): string {
+  const m = importMessage(error, lineOf);
+  if (!m) return error.message.replace(/^[a-z_]+: /, "");
+  switch (m.key) {
+    case "duplicate": return t("admin.accProblemDuplicate", { line: m.line });
+    case "exists": return t("admin.accProblemExists");
+    case "role_above": return t("admin.accProblemRoleAbove");
+    case "other_domain": return t("admin.accProblemOtherDomain", { domain: m.domain });
+    case "password_short": return t("admin.accProblemPasswordShort", { min: m.min });
+    case "password_weak": return t("admin.accProblemPasswordWeak");
+    case "bad_name": return t("admin.accProblemBadName");
+    case "too_long": return t("admin.accProblemTooLong", { max: m.max });
+    case "empty": return t("admin.accProblemEmpty");
+  }
+}
+
+/** A domain's accounts, by login name: searched, paged, each with its role, whether it is
+ * disabled and when it was made, and what its administrators do to it (edit, disable or enable,
+ * reset its password, end its sessions); and new accounts, one by one or many from a CSV file. */
+function AccountsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const me = client.me;
+  const [q, setQ] = useState("");
+  const [query, setQuery] = useState("");
+  const [accounts, setAccounts] = useState<AdminAccount[] | null>(null);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<"load" | "more" | null>("load");
+  const [panel, setPanel] = useState<"new" | "import" | null>(null);
+  const [editing, setEditing] = useState<AdminAccount | null>(null);
+  const [sessionsOf, setSessionsOf] = useState<AdminAccount | null>(null);
+  const [made, setMade] = useState<{ account: AdminAccount; password: string } | null>(null);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  // Only the newest load's answer counts: a slower older one (another search) is dropped.
+  const latest = useRef(0);
+
+  // The search asks once typing pauses; Enter asks at once.
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(q.trim()), ACCOUNT_SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [q]);
+
+  const failure = (e: unknown): string => {
+    if (isMagpieError(e) && e.code === "forbidden") return t("admin.accForbidden");
+    return errorText(e, t);
+  };
+  const load = async (after?: string) => {
+    const mine = ++latest.current;
+    setBusy(after === undefined ? "load" : "more");
+    try {
+      const page = await client.admin.adminAccounts({ domain, ...(query ? { q: query } : {}), ...(after ? { after } : {}), limit: ACCOUNTS_PAGE_LEN });
+      if (mine !== latest.current) return;
+      setAccounts((shown) => (after === undefined ? page : [...(shown ?? []), ...page]));
+      // A page shorter than asked for is the last.
+      setMore(page.length >= ACCOUNTS_PAGE_LEN);
+      setError(null);
+    } catch (e) {
+      if (mine !== latest.current) return;
+      // The accounts shown stay when a further page fails; a first page's failure leaves none,
+      // rather than another search's accounts under this one.
+      if (after === undefined) { setAccounts(null); setMore(false); }
+      setError(failure(e));
+    } finally {
+      if (mine === latest.current) setBusy(null);
+    }
+  };
+  useEffect(() => { void load(); }, [client, domain, query]);
+
+  const replace = (updated: AdminAccount) =>
+    setAccounts((shown) => shown?.map((a) => (sameAccount(a.account, updated.account) ? updated : a)) ?? null);
+  const last = accounts?.[accounts.length - 1];
+  const togglePanel = (which: "new" | "import") => setPanel(panel === which ? null : which);
+
+  const disable = (a: AdminAccount) => setConfirming({
+    title: t("admin.accDisable"), text: t("admin.accConfirmDisable", { name: a.display_name, account: a.account }), confirm: t("admin.accDisable"), danger: true,
+    run: async () => { replace(await client.admin.disableAccount(a.account)); toast(t("admin.accDisabledDone", { name: a.display_name }), "info"); },
+  });
+  const enable = (a: AdminAccount) => setConfirming({
+    title: t("admin.accEnable"), text: t("admin.accConfirmEnable", { name: a.display_name, account: a.account }), confirm: t("admin.accEnable"),
+    run: async () => { replace(await client.admin.enableAccount(a.account)); toast(t("admin.accEnabledDone", { name: a.display_name }), "info"); },
+  });
+  const resetPassword = (a: AdminAccount) => setConfirming({
+    title: t("admin.accResetPassword"), text: t("admin.accConfirmReset", { name: a.display_name, account: a.account }), confirm: t("admin.accResetPassword"), danger: true,
+    run: async () => {
+      const { password } = await client.admin.resetAccountPassword(a.account);
+      if (password) setMade({ account: a, password });
+      else toast(t("admin.accPasswordSet", { name: a.display_name }), "info");
+    },
+  });
+
+  return (
+    <>
+      <section class="card-section accounts-section" aria-labelledby="adm-acc" aria-busy={busy !== null}>
+        <div class="section-head">
+          <h2 id="adm-acc">{t("admin.accTitle")}</h2>
+          <span class="row-actions wrap">
+            <button type="button" class={`btn btn-small${panel === "new" ? " btn-primary" : ""}`} aria-expanded={panel === "new"} aria-controls="adm-acc-panel"
+              onClick={() => togglePanel("new")}><Icon name="userPlus" size={14} /> {t("admin.accNew")}</button>
+            <button type="button" class={`btn btn-small${panel === "import" ? " btn-primary" : ""}`} aria-expanded={panel === "import"} aria-controls="adm-acc-panel"
+              onClick={() => togglePanel("import")}><Icon name="file" size={14} /> {t("admin.accImport")}</button>
+          </span>
+        </div>
+        <p class="muted small admin-intro">{t("admin.accHint", { domain })}</p>
+        <form class="accounts-search" role="search" aria-label={t("admin.accSearchLabel")} onSubmit={(e) => { e.preventDefault(); setQuery(q.trim()); }}>
+          <label for="adm-acc-q" class="visually-hidden">{t("admin.accSearch")}</label>
+          <span class="search-box accounts-search-box">
+            <Icon name="search" size={16} />
+            <input id="adm-acc-q" class="input" type="search" value={q} maxLength={64} autoComplete="off" autoCapitalize="none" spellcheck={false}
+              placeholder={t("admin.accSearchPlaceholder")} onInput={(e) => setQ(e.currentTarget.value)} />
+          </span>
+        </form>
+        {error && <p class="form-error" role="alert" data-testid="accounts-error">{error}</p>}
+        {!accounts && !error && <Spinner label={t("common.loading")} />}
+        {accounts && accounts.length === 0 && (
+          <p class="muted accounts-empty" data-testid="accounts-empty">{query ? t("admin.accNoMatch", { q: query }) : t("admin.accNone")}</p>
+        )}
+        {accounts && accounts.length > 0 && (
+          <ul class="account-list" role="list" aria-label={t("admin.accList")}>
+            {accounts.map((a) => (
+              <AccountRow key={a.account} account={a} powers={powersOver(me, a)} self={sameAccount(me.account, a.account)}
+                onEdit={() => setEditing(a)} onSessions={() => setSessionsOf(a)} onResetPassword={() => resetPassword(a)}
+                onDisable={() => disable(a)} onEnable={() => enable(a)} />
+            ))}
+          </ul>
+        )}
+        <div class="audit-foot">
+          <span class="muted small" role="status">
+            {accounts && accounts.length > 0 && (accounts.length === 1 ? t("admin.accShownOne") : t("admin.accShown", { count: accounts.length }))}
+          </span>
+          {accounts && more && last && (
+            <button type="button" class="btn" disabled={busy !== null} onClick={() => void load(loginName(last.account))}>
+              {busy === "more" ? t("common.loading") : t("admin.accMore")}</button>
+          )}
+        </div>
+      </section>
+      <div id="adm-acc-panel">
+        {panel === "new" && <NewAccountForm domain={domain} onClose={() => setPanel(null)} onCreated={() => void load()} />}
+        {panel === "import" && <ImportAccounts domain={domain} onClose={() => setPanel(null)} onImported={() => void load()} />}
+      </div>
+      {editing && <EditAccountDialog account={editing} powers={powersOver(me, editing)} onClose={() => setEditing(null)} onSaved={replace} />}
+      {sessionsOf && <AccountSessionsDialog account={sessionsOf} self={sameAccount(me.account, sessionsOf.account)} onClose={() => setSessionsOf(null)} />}
+      {made && <MadePasswordDialog account={made.account} password={made.password} onClose={() => setMade(null)} />}
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </>
+  );
+}
+
+function AccountRow(props: {
+  account: AdminAccount; powers: AccountPowers; self: boolean;
+  onEdit: () => void; onSessions: () => void; onResetPassword: () => void; onDisable: () => void; onEnable: () => void;
+}): JSX.Element {
+  const { account: a, powers } = props;
+  const { t, locale } = useT();
+  const name = a.display_name;
+  const any = powers.edit || powers.sessions || powers.password || powers.disable;
+  return (
+    <li class={`account-row${a.disabled ? " is-disabled" : ""}`} data-testid="account-row" data-account={a.account}>
+      <Avatar name={a.display_name} seed={a.account} url={a.avatar} size={36} />
+      <span class="person-text">
+        <span class="person-name">
+          <span class="account-name" data-testid="account-name">{name}</span>{" "}
+          <span class={`tag account-role account-role-${a.role}`} data-testid="account-role">{t(ROLE_LABEL[a.role])}</span>
+          {a.disabled && <>{" "}<span class="tag account-disabled" data-testid="account-disabled">{t("admin.accDisabled")}</span></>}
+          {props.self && <>{" "}<span class="tag">{t("admin.accYou")}</span></>}
+        </span>
+        <span class="person-addr">
+          <span data-testid="account-address">{a.account}</span>{" · "}
+          <time dateTime={new Date(a.created_at_ms).toISOString()}>{t("admin.accCreatedOn", { date: formatDate(a.created_at_ms, locale) })}</time>
+        </span>
+      </span>
+      <span class="row-actions wrap account-actions">
+        {!any && <span class="muted small">{t("admin.accOutOfReach")}</span>}
+        {powers.edit && (
+          <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.accEditNamed", { name })} onClick={props.onEdit}>
+            <Icon name="edit" size={14} /> {t("admin.accEdit")}</button>
+        )}
+        {powers.sessions && (
+          <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.accSessionsNamed", { name })} onClick={props.onSessions}>
+            <Icon name="monitor" size={14} /> {t("admin.accSessions")}</button>
+        )}
+        {powers.password && (
+          <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.accResetPasswordNamed", { name })} onClick={props.onResetPassword}>
+            <Icon name="key" size={14} /> {t("admin.accResetPassword")}</button>
+        )}
+        {powers.disable && (a.disabled
+          ? <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.accEnableNamed", { name })} onClick={props.onEnable}>
+              <Icon name="check" size={14} /> {t("admin.accEnable")}</button>
+          : <button type="button" class="btn btn-small btn-danger-ghost" aria-haspopup="dialog" aria-label={t("admin.accDisableNamed", { name })} onClick={props.onDisable}>
+              <Icon name="ban" size={14} /> {t("admin.accDisable")}</button>)}
+      </span>
+    </li>
+  );
+}
+
+function EditAccountDialog(props: { account: AdminAccount; powers: AccountPowers; onClose: () => void; onSaved: (a: AdminAccount) => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const a = props.account;
+  const [name, setName] = useState(a.display_name);
+  const [role, setRole] = useState<AccountRole>(a.role);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ field: "display_name" | "role" | null; text: string } | null>(null);
+  const roles = props.powers.role ? assignableRoles(client.me.role) : [a.role];
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const change: AccountChange = {};
+    if (!name.trim()) { setError({ field: "display_name", text: t("admin.accProblemEmpty") }); return; }
+    if (name.trim() !== a.display_name) change.display_name = name.trim();
+    if (props.powers.role && role !== a.role) change.role = role;
+    if (Object.keys(change).length === 0) { props.onClose(); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      props.onSaved(await client.admin.updateAccount(a.account, change));
+      toast(t("common.saved"), "info");
+      props.onClose();
+    } catch (err) {
+      if (isMagpieError(err) && (err.code === "invalid_field" || err.code === "too_large") && err.field === "display_name") {
+        setError({ field: "display_name", text: fieldProblem({ field: "display_name", message: err.message }, t) });
+      } else if (isMagpieError(err) && err.code === "forbidden") {
+        setError({ field: "role", text: t("admin.accRoleForbidden") });
+      } else {
+        setError({ field: null, text: errorText(err, t) });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  const describedBy = (field: "display_name" | "role", hint?: string) =>
+    [hint, error?.field === field ? `acc-edit-${field}-error` : undefined].filter(Boolean).join(" ") || undefined;
+  return (
+    <Dialog title={t("admin.accEditTitle", { name: a.display_name })} onClose={props.onClose} size="sm"
+      footer={<>
+        <button type="button" class="btn" onClick={props.onClose}>{t("common.cancel")}</button>
+        <button type="submit" form="acc-edit-form" class="btn btn-primary" disabled={busy}>{t("common.save")}</button>
+      </>}>
+      <form id="acc-edit-form" class="stack" noValidate onSubmit={save}>
+        <p class="muted small">{a.account}</p>
+        <div class="field">
+          <label for="acc-edit-display_name">{t("admin.accDisplayName")}</label>
+          <input id="acc-edit-display_name" class="input" value={name} maxLength={64} aria-invalid={error?.field === "display_name"}
+            aria-describedby={describedBy("display_name")} onInput={(e) => setName(e.currentTarget.value)} />
+          {error?.field === "display_name" && <span id="acc-edit-display_name-error" class="field-error" role="alert">{error.text}</span>}
+        </div>
+        <div class="field">
+          <label for="acc-edit-role">{t("admin.accRole")}</label>
+          <select id="acc-edit-role" class="select" value={role} disabled={!props.powers.role} aria-invalid={error?.field === "role"}
+            aria-describedby={describedBy("role", props.powers.role ? undefined : "acc-edit-role-hint")}
+            onChange={(e) => setRole(e.currentTarget.value as AccountRole)}>
+            {roles.map((r) => <option key={r} value={r}>{t(ROLE_LABEL[r])}</option>)}
+          </select>
+          {!props.powers.role && <span id="acc-edit-role-hint" class="muted small">{t("admin.accOwnRole")}</span>}
+          {error?.field === "role" && <span id="acc-edit-role-error" class="field-error" role="alert">{error.text}</span>}
+        </div>
+        {error?.field === null && <p class="form-error" role="alert">{error.text}</p>}
+      </form>
+    </Dialog>
+  );
+}
+
+/** An account's live sessions: the device, where from, when it signed in and was last seen;
+ * each ended on its own, or all at once. */
+function AccountSessionsDialog(props: { account: AdminAccount; self: boolean; onClose: () => void }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const a = props.account;
+  const [sessions, setSessions] = useState<Session[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const load = () => client.admin.accountSessions(a.account).then(
+    (s) => { setSessions([...s].sort((x, y) => y.last_seen_at_ms - x.last_seen_at_ms)); setError(null); },
+    (e: unknown) => setError(errorText(e, t)),
+  );
+  useEffect(() => { void load(); }, [client, a.account]);
+  const device = (s: Session) => s.device || t("settings.unknownDevice");
+  const others = sessions?.filter((s) => !s.current) ?? [];
+  return (
+    <>
+      <Dialog title={t("admin.accSessionsTitle", { name: a.display_name })} onClose={props.onClose} size="md"
+        footer={<>
+          {!props.self && (
+            <button type="button" class="btn btn-danger-ghost" disabled={others.length === 0} onClick={() => setConfirming({
+              title: t("admin.accSignOutEverywhere"), text: t("admin.accConfirmSignOutEverywhere", { name: a.display_name }),
+              confirm: t("admin.accSignOutEverywhere"), danger: true,
+              run: async () => { await client.admin.revokeAccountSessions(a.account); toast(t("admin.accSignedOutEverywhere", { name: a.display_name }), "info"); await load(); },
+            })}><Icon name="logOut" size={14} /> {t("admin.accSignOutEverywhere")}</button>
+          )}
+          <button type="button" class="btn" onClick={props.onClose}>{t("common.close")}</button>
+        </>}>
+        <p class="muted small">{a.account}</p>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        {!sessions && !error && <Spinner label={t("common.loading")} />}
+        {sessions && sessions.length === 0 && <p class="muted" data-testid="sessions-empty">{t("admin.accNoSessions")}</p>}
+        {sessions && sessions.length > 0 && (
+          <ul class="session-list" role="list" aria-label={t("admin.accSessionsOf", { name: a.display_name })}>
+            {sessions.map((s) => (
+              <li key={s.id} class={`session-row${s.current ? " current" : ""}`} data-testid="account-session">
+                <span class="session-icon" aria-hidden="true"><Icon name="monitor" size={20} /></span>
+                <span class="person-text">
+                  <span class="person-name">{device(s)}{s.current && <span class="tag">{t("settings.thisSession")}</span>}</span>
+                  <span class="person-addr" data-testid="account-session-detail">{[
+                    s.ip, t("admin.accLastSeen", { time: formatFull(s.last_seen_at_ms, locale) }), t("admin.accSignedInAt", { time: formatFull(s.created_at_ms, locale) }),
+                  ].filter(Boolean).join(" · ")}</span>
+                </span>
+                {!s.current && (
+                  <button type="button" class="btn btn-small" aria-label={t("admin.accEndSessionNamed", { device: device(s) })} onClick={() => setConfirming({
+                    title: t("admin.accEndSession"), text: t("admin.accConfirmEndSession", { device: device(s), name: a.display_name }),
+                    confirm: t("admin.accEndSession"), danger: true,
+                    run: async () => { await client.admin.revokeAccountSession(a.account, s.id); await load(); },
+                  })}>{t("admin.accEndSession")}</button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        {props.self && <p class="muted small">{t("admin.accOwnSessions")}</p>}
+      </Dialog>
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </>
+  );
+}
+
+/** A password the server made: shown this once, with a button that copies it. */
+function MadePasswordDialog(props: { account: AdminAccount; password: string; onClose: () => void }): JSX.Element {
+  const { t } = useT();
+  const copy = async () => { await copyText(props.password); toast(t("admin.copied"), "info"); };
+  return (
+    <Dialog title={t("admin.accMadePasswordTitle", { name: props.account.display_name })} onClose={props.onClose} size="sm"
+      footer={<button type="button" class="btn btn-primary" onClick={props.onClose}>{t("admin.done")}</button>}>
+      <div class="stack">
+        <p class="notice notice-warn" role="note">{t("admin.accPasswordOnce")}</p>
+        <div class="field">
+          <span class="field-label" id="acc-made-password-label">{t("admin.accNewPasswordOf", { account: props.account.account })}</span>
+          <div class="copy-row">
+            <code class="copy-value" aria-labelledby="acc-made-password-label" data-testid="made-password">{props.password}</code>
+            <button type="button" class="btn btn-small" aria-label={t("admin.accCopyPassword")} onClick={() => void copy()}>
+              <Icon name="copy" size={14} /> {t("admin.copy")}</button>
+          </div>
+        </div>
+        <p class="muted small">{t("admin.accSignedOutByReset")}</p>
+      </div>
+    </Dialog>
+  );
+}
+
+type NewAccountField = "name" | "display_name" | "role" | "password";
+
+/** Which field of the new-account form a refusal is about, and what to say there. */
+function newAccountError(err: unknown, t: T): { field: NewAccountField | null; text: string } {
+  if (isMagpieError(err)) {
+    if (err.code === "already_exists") return { field: "name", text: t("admin.accProblemExists") };
+    if (err.code === "forbidden") return { field: "role", text: t("admin.accRoleForbidden") };
+    if ((err.code === "invalid_field" || err.code === "too_large") && err.field) {
+      const field: NewAccountField | null = err.field === "account" || err.field === "name" || err.field === "domain" ? "name"
+        : err.field === "display_name" || err.field === "password" || err.field === "role" ? err.field : null;
+      const text = fieldProblem({ field: err.field === "name" || err.field === "domain" ? "account" : err.field, message: err.message }, t);
+      if (field) return { field, text };
+    }
+    if (err.code === "not_found") return { field: null, text: t("admin.accNoDomain") };
+  }
+  return { field: null, text: errorText(err, t) };
+}
+
+function NewAccountForm(props: { domain: string; onClose: () => void; onCreated: (a: AdminAccount) => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [name, setName] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [role, setRole] = useState<AccountRole>("member");
+  const [password, setPassword] = useState("");
+  const [shown, setShown] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ field: NewAccountField | null; text: string } | null>(null);
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => { first.current?.focus(); }, []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const login = name.trim().toLowerCase();
+    if (!login) { setError({ field: "name", text: t("admin.accProblemEmpty") }); return; }
+    if (!isLoginName(login)) { setError({ field: "name", text: t("admin.accProblemBadName") }); return; }
+    if (!password) { setError({ field: "password", text: t("admin.accPasswordRequired") }); return; }
+    setBusy(true);
+    setError(null);
+    try {
+      const made = await client.admin.createAccount({
+        account: `${login}@${props.domain}`, password, role, ...(displayName.trim() ? { display_name: displayName.trim() } : {}),
+      });
+      toast(t("admin.accCreated", { name: made.display_name, account: made.account }), "info");
+      setName(""); setDisplayName(""); setPassword(""); setRole("member"); setShown(false);
+      props.onCreated(made);
+      first.current?.focus();
+    } catch (err) {
+      setError(newAccountError(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const invalid = (field: NewAccountField) => error?.field === field;
+  const describedBy = (field: NewAccountField, hint?: string) => [hint, invalid(field) ? `acc-new-${field}-error` : undefined].filter(Boolean).join(" ") || undefined;
+  const fieldError = (field: NewAccountField) => invalid(field) && <span id={`acc-new-${field}-error`} class="field-error" role="alert">{error!.text}</span>;
+  return (
+    <section class="card-section" aria-labelledby="adm-acc-new">
+      <h2 id="adm-acc-new">{t("admin.accNewTitle")}</h2>
+      <form class="stack" noValidate onSubmit={submit}>
+        <div class="form-grid">
+          <div class="field">
+            <label for="acc-new-name">{t("admin.accLoginName")}</label>
+            <span class="input-suffixed">
+              <input id="acc-new-name" ref={first} class="input" value={name} maxLength={64} autoComplete="off" autoCapitalize="none" spellcheck={false}
+                aria-invalid={invalid("name")} aria-describedby={describedBy("name", "acc-new-name-hint")} onInput={(e) => setName(e.currentTarget.value)} />
+              <span class="input-suffix" aria-hidden="true">@{props.domain}</span>
+            </span>
+            <span id="acc-new-name-hint" class="muted small">{t("admin.accLoginNameHint", { domain: props.domain })}</span>
+            {fieldError("name")}
+          </div>
+          <div class="field">
+            <label for="acc-new-display_name">{t("admin.accDisplayNameOptional")}</label>
+            <input id="acc-new-display_name" class="input" value={displayName} maxLength={64} aria-invalid={invalid("display_name")}
+              aria-describedby={describedBy("display_name")} onInput={(e) => setDisplayName(e.currentTarget.value)} />
+            {fieldError("display_name")}
+          </div>
+          <div class="field">
+            <label for="acc-new-role">{t("admin.accRole")}</label>
+            <select id="acc-new-role" class="select" value={role} aria-invalid={invalid("role")} aria-describedby={describedBy("role")}
+              onChange={(e) => setRole(e.currentTarget.value as AccountRole)}>
+              {assignableRoles(client.me.role).map((r) => <option key={r} value={r}>{t(ROLE_LABEL[r])}</option>)}
+            </select>
+            {fieldError("role")}
+          </div>
+          <div class="field">
+            <label for="acc-new-password">{t("admin.accPassword")}</label>
+            <span class="input-with-button">
+              <input id="acc-new-password" class="input" type={shown ? "text" : "password"} value={password} autoComplete="new-password" spellcheck={false}
+                aria-invalid={invalid("password")} aria-describedby={describedBy("password", "acc-new-password-hint")} onInput={(e) => setPassword(e.currentTarget.value)} />
+              <button type="button" class="btn" onClick={() => { setPassword(makePassword()); setShown(true); }}>{t("admin.accMakePassword")}</button>
+            </span>
+            <label class="check-row small"><input type="checkbox" checked={shown} onChange={(e) => setShown(e.currentTarget.checked)} /> {t("admin.accShowPassword")}</label>
+            <span id="acc-new-password-hint" class="muted small">{t("auth.passwordHint")}</span>
+            {fieldError("password")}
+          </div>
+        </div>
+        {error && error.field === null && <p class="form-error" role="alert">{error.text}</p>}
+        <div class="row-actions wrap">
+          <button type="submit" class="btn btn-primary" disabled={busy}><Icon name="userPlus" size={16} /> {t("admin.accCreate")}</button>
+          <button type="button" class="btn" onClick={props.onClose}>{t("common.close")}</button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** Why a text is no import sheet, in words. */
+function sheetErrorText(error: SheetError, t: T): string {
+  switch (error.kind) {
+    case "syntax": return t(error.reason === "unclosed_quote" ? "admin.accCsvUnclosedQuote" : "admin.accCsvTextAfterQuote", { line: error.line });
+    case "empty": return t("admin.accCsvEmpty");
+    case "no_account_column": return t("admin.accCsvNoAccount");
+    case "unknown_column": return t("admin.accCsvUnknownColumn", { column: error.column, position: error.position });
+    case "duplicate_column": return t("admin.accCsvDuplicateColumn", { column: error.column });
+    case "no_rows": return t("admin.accCsvNoRows");
+    case "too_many_rows": return t("admin.accCsvTooManyRows", { count: error.count, max: error.max });
+  }
+}
+
+function rowProblemText(problem: RowProblem, t: T): string {
+  if (problem.kind === "bad_role") return t("admin.accFieldProblem", { field: t("admin.accRole"), problem: t("admin.accProblemBadRole", { value: problem.value }) });
+  return t("admin.accProblemExtraFields", { count: problem.count, columns: problem.columns });
+}
+
+/** The dry run of a sheet: under way, done with the server's errors by row, or failed. */
+type Check = { state: "checking" } | { state: "checked"; errors: Map<number, ImportRowError[]> } | { state: "failed"; text: string };
+
+/** An import from CSV: a file (or pasted text) read into rows, shown, checked by the server at
+ * once (a dry run) with each bad row's errors on its line, and made only when every row is
+ * good; then the accounts made with the passwords the server made, to copy or download. */
+function ImportAccounts(props: { domain: string; onClose: () => void; onImported: () => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const [pasted, setPasted] = useState("");
+  const [source, setSource] = useState<string | null>(null);
+  const [sheet, setSheet] = useState<Sheet | null>(null);
+  const [readError, setReadError] = useState<string | null>(null);
+  const [check, setCheck] = useState<Check | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [onlyBad, setOnlyBad] = useState(false);
+  const [imported, setImported] = useState<{ created: ImportedAccount[]; sheet: Sheet } | null>(null);
+  // Only the newest sheet's dry run counts.
+  const latest = useRef(0);
+
+  const importFailure = (e: unknown): string => {
+    if (isMagpieError(e) && e.code === "forbidden") return t("admin.accForbidden");
+    if (isMagpieError(e) && e.code === "not_found") return t("admin.accNoDomain");
+    if (isMagpieError(e) && e.code === "too_large") return t("admin.accCsvTooLarge", { max: IMPORT_FILE_BYTES_MAX / (1024 * 1024) });
+    return errorText(e, t);
+  };
+  const dryRun = async (next: Sheet) => {
+    const mine = ++latest.current;
+    setCheck({ state: "checking" });
+    try {
+      const report = await client.admin.importAccounts({ domain: props.domain, rows: next.rows.map((r) => r.row), dry_run: true });
+      if (mine !== latest.current) return;
+      setCheck({ state: "checked", errors: errorsByRow(report.errors) });
+      setOnlyBad(report.errors.length > 0 || next.rows.some((r) => r.problems.length > 0));
+    } catch (e) {
+      if (mine !== latest.current) return;
+      setCheck({ state: "failed", text: importFailure(e) });
+    }
+  };
+  const read = (text: string, from: string) => {
+    latest.current += 1;
+    setImported(null);
+    setCheck(null);
+    const result = readSheet(text);
+    setSource(from);
+    if (!result.ok) { setSheet(null); setReadError(sheetErrorText(result.error, t)); return; }
+    setReadError(null);
+    setSheet(result.sheet);
+    setOnlyBad(false);
+    void dryRun(result.sheet);
+  };
+  const pick = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    // Cleared, so that choosing the same file again (once fixed) reads it again.
+    input.value = "";
+    if (!file) return;
+    if (file.size > IMPORT_FILE_BYTES_MAX) {
+      latest.current += 1;
+      setSheet(null); setCheck(null); setImported(null); setSource(file.name);
+      setReadError(t("admin.accCsvTooLarge", { max: IMPORT_FILE_BYTES_MAX / (1024 * 1024) }));
+      return;
+    }
+    read(await file.text(), file.name);
+  };
+  const runImport = async () => {
+    if (!sheet) return;
+    const mine = ++latest.current;
+    setBusy(true);
+    try {
+      const report = await client.admin.importAccounts({ domain: props.domain, rows: sheet.rows.map((r) => r.row) });
+      if (mine !== latest.current) return;
+      if (report.errors.length > 0 || report.created.length === 0) {
+        // Something changed since the dry run (a name taken meanwhile): nothing was made.
+        setCheck({ state: "checked", errors: errorsByRow(report.errors) });
+        setOnlyBad(true);
+        return;
+      }
+      setImported({ created: report.created, sheet });
+      setSheet(null);
+      setCheck(null);
+      setPasted("");
+      props.onImported();
+    } catch (e) {
+      if (mine === latest.current) setCheck({ state: "failed", text: importFailure(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const template = () => saveBlob(new Blob([templateCsv(props.domain)], { type: "text/csv;charset=utf-8" }), IMPORT_TEMPLATE_NAME);
+
+  const problemsOf = (i: number): string[] => {
+    if (!sheet) return [];
+    const lineOf = (row: number) => sheet.rows[row]?.line;
+    const server = check?.state === "checked" ? (check.errors.get(i) ?? []) : [];
+    return [
+      ...sheet.rows[i]!.problems.map((p) => rowProblemText(p, t)),
+      ...server.map((e) => t("admin.accFieldProblem", { field: fieldLabel(e.field, t), problem: fieldProblem(e, t, lineOf) })),
+    ];
+  };
+  const bad = sheet ? sheet.rows.map((_, i) => i).filter((i) => problemsOf(i).length > 0) : [];
+  const badSet = new Set(bad);
+  const clean = sheet !== null && check?.state === "checked" && bad.length === 0;
+  const count = sheet?.rows.length ?? 0;
+  // A role the app does not know shows as the file has it; none is a member.
+  const roleCell = (r: SheetRow): ComponentChildren => {
+    const unknown = r.problems.find((p) => p.kind === "bad_role");
+    if (unknown?.kind === "bad_role") return <span class="import-bad-value">{unknown.value}</span>;
+    return r.row.role ? t(ROLE_LABEL[r.row.role]) : <span class="muted">{t(ROLE_LABEL.member)}</span>;
+  };
+  const shownRows = sheet ? sheet.rows.map((r, i) => ({ r, i })).filter(({ i }) => !onlyBad || badSet.has(i)) : [];
+  return (
+    <section class="card-section import-section" aria-labelledby="adm-acc-import" aria-busy={check?.state === "checking" || busy}>
+      <h2 id="adm-acc-import">{t("admin.accImportTitle")}</h2>
+      <p class="muted small admin-intro">{t("admin.accImportHint", { domain: props.domain, max: IMPORT_ROWS_MAX })}</p>
+      <p class="import-columns small"><code>{IMPORT_COLUMNS.join(",")}</code>{" "}
+        <button type="button" class="btn-link small" onClick={template}>{t("admin.accImportTemplate")}</button></p>
+      <div class="form-grid import-sources">
+        <div class="field">
+          <label for="acc-import-file">{t("admin.accImportFile")}</label>
+          <input id="acc-import-file" class="input input-file" type="file" accept=".csv,text/csv" onChange={(e) => void pick(e)} />
+        </div>
+        <div class="field">
+          <label for="acc-import-text">{t("admin.accImportPaste")}</label>
+          <textarea id="acc-import-text" class="input" rows={4} value={pasted} spellcheck={false} placeholder={`${IMPORT_COLUMNS.join(",")}\nwang.wei,王伟,member,`}
+            onInput={(e) => setPasted(e.currentTarget.value)} />
+          <div><button type="button" class="btn btn-small" disabled={!pasted.trim()} onClick={() => read(pasted, t("admin.accImportPasted"))}>{t("admin.accImportReadPasted")}</button></div>
+        </div>
+      </div>
+      {readError && <p class="form-error" role="alert" data-testid="import-read-error">{source && `${source}: `}{readError}</p>}
+      {sheet && (
+        <div class="import-preview">
+          <p class="import-summary" role="status" data-testid="import-summary">
+            {check?.state === "checking" && t("admin.accImportChecking", { count, source: source ?? "" })}
+            {check?.state === "checked" && (bad.length === 0
+              ? t("admin.accImportClean", { count, source: source ?? "" })
+              : t("admin.accImportBad", { bad: bad.length, count, source: source ?? "" }))}
+          </p>
+          {check?.state === "failed" && <p class="form-error" role="alert" data-testid="import-check-error">{check.text}</p>}
+          {bad.length > 0 && (
+            <ul class="import-problems" role="list" aria-label={t("admin.accImportProblems")} data-testid="import-problems">
+              {bad.slice(0, IMPORT_PROBLEMS_LISTED).map((i) => (
+                <li key={i} data-line={sheet.rows[i]!.line}>{t("admin.accImportLine", { line: sheet.rows[i]!.line, problems: problemsOf(i).join(t("admin.accProblemSep")) })}</li>
+              ))}
+              {bad.length > IMPORT_PROBLEMS_LISTED && <li class="muted">{t("admin.accImportMoreProblems", { count: bad.length - IMPORT_PROBLEMS_LISTED })}</li>}
+            </ul>
+          )}
+          <div class="import-toolbar">
+            <label class="check-row small"><input type="checkbox" checked={onlyBad} disabled={bad.length === 0} onChange={(e) => setOnlyBad(e.currentTarget.checked)} /> {t("admin.accImportOnlyBad")}</label>
+          </div>
+          <div class="table-scroll import-table-scroll" role="region" tabIndex={0} aria-label={t("admin.accImportPreview")}>
+            <table class="report-table import-table">
+              <caption class="visually-hidden">{t("admin.accImportPreview")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("admin.accImportLineColumn")}</th><th scope="col">{t("admin.accFieldAccount")}</th><th scope="col">{t("admin.accDisplayName")}</th>
+                  <th scope="col">{t("admin.accRole")}</th><th scope="col">{t("admin.accPassword")}</th><th scope="col">{t("admin.accImportCheck")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {shownRows.map(({ r, i }) => {
+                  const problems = problemsOf(i);
+                  return (
+                    <tr key={i} class={problems.length ? "import-bad" : undefined} data-testid="import-row" data-line={r.line} data-ok={String(problems.length === 0)}>
+                      <td class="numeric">{r.line}</td>
+                      <td class="import-account">{r.row.account || <span class="muted">—</span>}</td>
+                      <td>{r.row.display_name ?? <span class="muted">{t("admin.accImportAsLogin")}</span>}</td>
+                      <td>{roleCell(r)}</td>
+                      <td>{r.row.password !== undefined ? t("admin.accImportPasswordGiven") : <span class="muted">{t("admin.accImportPasswordMade")}</span>}</td>
+                      <td class="import-check" data-testid="import-row-check">
+                        {problems.length > 0
+                          ? <ul class="import-row-problems">{problems.map((p, k) => <li key={k}>{p}</li>)}</ul>
+                          : check?.state === "checked" ? <span class="import-ok"><Icon name="check" size={14} /> {t("admin.accImportRowOk")}</span>
+                          : <span class="muted">…</span>}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <div class="row-actions wrap import-actions">
+            <button type="button" class="btn btn-primary" disabled={!clean || busy} aria-describedby={clean ? undefined : "acc-import-why"} onClick={() => void runImport()}>
+              <Icon name="userPlus" size={16} /> {busy ? t("admin.accImporting") : count === 1 ? t("admin.accImportOne") : t("admin.accImportCount", { count })}</button>
+            {!clean && <span id="acc-import-why" class="muted small">{t("admin.accImportWhy")}</span>}
+          </div>
+        </div>
+      )}
+      {imported && <ImportedAccounts domain={props.domain} created={imported.created} sheet={imported.sheet} onDone={() => setImported(null)} />}
+      <div class="import-foot"><button type="button" class="btn" onClick={props.onClose}>{t("common.close")}</button></div>
+    </section>
+  );
+}
+
+/** Bad rows the list above the table names one by one; the table marks them all. */
+const IMPORT_PROBLEMS_LISTED = 20;
+/** The names the files an import saves are given. */
+export const IMPORT_TEMPLATE_NAME = "magpie-accounts-template.csv";
+export const importPasswordsName = (domain: string) => `magpie-passwords-${domain}.csv`;
+
+/** The accounts an import made, with the passwords the server made (shown only now). */
+function ImportedAccounts(props: { domain: string; created: ImportedAccount[]; sheet: Sheet; onDone: () => void }): JSX.Element {
+  const { t } = useT();
+  const { created } = props;
+  const download = () => {
+    saveBlob(new Blob([passwordsCsv(created, props.sheet)], { type: "text/csv;charset=utf-8" }), importPasswordsName(props.domain));
+    toast(t("admin.accImportDownloaded"), "info");
+  };
+  return (
+    <div class="import-made" role="region" aria-labelledby="acc-imported-title" data-testid="import-made">
+      <h3 id="acc-imported-title">{created.length === 1 ? t("admin.accImportedOne") : t("admin.accImported", { count: created.length })}</h3>
+      <p class="notice notice-warn" role="note">{t("admin.accImportPasswordsOnce")}</p>
+      <div class="row-actions wrap">
+        <button type="button" class="btn btn-primary" onClick={download}><Icon name="download" size={16} /> {t("admin.accImportDownload")}</button>
+        <button type="button" class="btn" onClick={props.onDone}>{t("admin.done")}</button>
+      </div>
+      <div class="table-scroll import-table-scroll" role="region" tabIndex={0} aria-label={t("admin.accImportMadeTable")}>
+        <table class="report-table import-table">
+          <caption class="visually-hidden">{t("admin.accImportMadeTable")}</caption>
+          <thead>
+            <tr><th scope="col">{t("admin.accFieldAccount")}</th><th scope="col">{t("admin.accDisplayName")}</th><th scope="col">{t("admin.accRole")}</th><th scope="col">{t("admin.accPassword")}</th></tr>
+          </thead>
+          <tbody>
+            {created.map((c) => (
+              <tr key={c.account.account} data-testid="imported-account" data-account={c.account.account}>
+                <td>{c.account.account}</td>
+                <td>{c.account.display_name}</td>
+                <td>{t(ROLE_LABEL[c.account.role])}</td>
+                <td>{c.password ? <code class="import-password" data-testid="imported-password">{c.password}</code> : <span class="muted">{t("admin.accImportPasswordFromFile")}</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
   );
 }
 

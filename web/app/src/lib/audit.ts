@@ -7,7 +7,9 @@ import type { AuditExportQuery, AuditRecordInfo } from "@magpie/sdk";
  * them. A newer server may record others: they show by their name. */
 export const AUDIT_AREAS = {
   domain: ["domain.create", "domain.registration", "domain.signup_email", "domain.direct_requires_friendship", "domain.members_invite"],
-  account: ["account.create", "account.disable", "account.enable", "account.sessions_revoke", "account.session_revoke"],
+  account: [
+    "account.create", "account.update", "account.disable", "account.enable", "account.password_reset", "account.sessions_revoke", "account.session_revoke",
+  ],
   invitation: ["invitation.create", "invitation.revoke"],
   application: ["application.approve", "application.reject"],
   person: ["person.manager"],

@@ -41,6 +41,11 @@ export function formatFull(ms: number, locale: Locale): string {
   return dateFormat(locale, "full", { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(ms);
 }
 
+/** A date without its time ("Jan 2, 2026", "2026年1月2日"): when an account was made. */
+export function formatDate(ms: number, locale: Locale): string {
+  return dateFormat(locale, "dateMedium", { dateStyle: "medium" }).format(ms);
+}
+
 /** When something ends ("muted until …"): the clock today, else the full date and time. */
 export function formatUntil(ms: number, now: number, locale: Locale): string {
   return daysBetween(now, ms) === 0 ? formatClock(ms, locale) : formatFull(ms, locale);

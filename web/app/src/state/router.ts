@@ -16,7 +16,7 @@ export type Route =
   | { page: "admin"; tab?: AdminTab };
 
 /** The sections of the administration page. */
-export const ADMIN_TABS = ["departments", "registration", "invitations", "applications", "announcements", "ldap", "push", "audit"] as const;
+export const ADMIN_TABS = ["departments", "accounts", "registration", "invitations", "applications", "announcements", "ldap", "push", "audit"] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
 
 /** An invitation link: "/invite/<domain>/<code>". */
