@@ -18,7 +18,7 @@ CREATE TABLE audit_log (
     -- The changed fields before and after, as JSON objects.
     before           TEXT,
     after            TEXT
-);
+) STRICT;
 CREATE INDEX audit_log_domain ON audit_log (domain_id, id);
 CREATE INDEX audit_log_at ON audit_log (at_ms);
 

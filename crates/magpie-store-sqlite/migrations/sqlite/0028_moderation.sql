@@ -4,4 +4,4 @@ CREATE TABLE moderation_rules (
     domain_id INTEGER PRIMARY KEY REFERENCES domains (id),
     action    TEXT NOT NULL CHECK (action IN ('block', 'mask')),
     words     TEXT NOT NULL
-);
+) STRICT;
