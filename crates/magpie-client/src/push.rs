@@ -115,4 +115,10 @@ impl Client {
     ) -> Result<wire::ModerationRules> {
         self.call(Method::PUT, &format!("/v1/admin/domains/{}/moderation", encode(domain)), Some(rules)).await
     }
+
+    /// `GET /v1/admin/logs`: the server's recent log lines, oldest first.
+    pub async fn admin_logs(&self, q: &wire::LogQuery) -> Result<wire::LogLines> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::GET, &format!("/v1/admin/logs?{query}"), NO_BODY).await
+    }
 }

@@ -20,6 +20,11 @@ impl Console {
         Console { accounts: stores.accounts.clone() }
     }
 
+    /// Whether `actor` may read the server's log (the whole deployment's doings).
+    pub fn logs(&self, actor: Actor<'_>) -> Result<()> {
+        self.dashboard(actor)
+    }
+
     /// Whether `actor` may see the node's dashboard (server-wide figures).
     pub fn dashboard(&self, actor: Actor<'_>) -> Result<()> {
         if actor.is_server_admin() { Ok(()) } else { Err(Error::Forbidden) }

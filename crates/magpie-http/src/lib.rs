@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod files;
 mod limit;
+pub mod logs;
 mod metrics;
 mod openapi;
 mod ops;
@@ -130,6 +131,8 @@ pub struct AppState {
     ready: Arc<AtomicBool>,
     /// The console dashboard's samples.
     dashboard: Arc<std::sync::Mutex<dashboard::Dashboard>>,
+    /// The process's recent log lines, where the binary keeps them.
+    logs: Option<Arc<logs::LogRing>>,
     /// What `/readyz` asks about besides the server itself.
     dependencies: Arc<[Dependency]>,
 }
@@ -174,6 +177,7 @@ impl AppState {
             settings: Arc::new(settings),
             ready: Arc::new(AtomicBool::new(false)),
             dashboard: Arc::default(),
+            logs: None,
             dependencies: Arc::new([]),
         }
     }
@@ -183,6 +187,12 @@ impl AppState {
     pub fn start_dashboard(&self, sizes: Option<dashboard::SizesProbe>) {
         self.dashboard.lock().unwrap_or_else(|e| e.into_inner()).set_probe(sizes.clone());
         dashboard::spawn_sampler(self.clone(), sizes);
+    }
+
+    /// The log lines `GET /v1/admin/logs` reads.
+    pub fn with_log_ring(mut self, ring: Arc<logs::LogRing>) -> AppState {
+        self.logs = Some(ring);
+        self
     }
 
     /// The dependencies `/readyz` reports on.
@@ -245,6 +255,7 @@ pub fn app(state: AppState) -> Router {
             get(rest_moderation::admin_moderation).put(rest_moderation::admin_set_moderation),
         )
         .route("/admin/dashboard", get(dashboard::admin_dashboard))
+        .route("/admin/logs", get(logs::admin_logs))
         .route("/admin/connections", get(dashboard::admin_connections))
         .route("/admin/backups", get(rest_backups::admin_backups).post(rest_backups::admin_make_backup))
         .route("/admin/audit/export", get(rest_audit::admin_audit_export))

@@ -7,7 +7,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    dashboard, files, rest, rest_audit, rest_backups, rest_chat, rest_ldap, rest_moderation, rest_org, rest_push,
+    dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_ldap, rest_moderation, rest_org, rest_push,
     rest_search,
 };
 
@@ -64,6 +64,7 @@ use crate::{
         rest_moderation::admin_set_moderation,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
+        logs::admin_logs,
         rest_backups::admin_make_backup,
         rest_org::search_departments,
         rest_org::department_tree,

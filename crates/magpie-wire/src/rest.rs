@@ -810,3 +810,51 @@ pub struct ModerationRules {
     /// ignoring the case of ASCII letters. Empty: no moderation.
     pub words: Vec<String>,
 }
+
+/// `GET /v1/admin/logs`: which lines; every parameter narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// At least this level: `trace`, `debug`, `info`, `warn` or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Targets that start with this (`magpie::security`, `magpie_http`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Lines whose message or fields contain this, ignoring case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Lines after this one (the previous answer's `last`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// At most this many, 1 to 500 (500 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// With no line to answer yet, wait up to this many seconds (at most 25) for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_secs: Option<u64>,
+}
+
+/// One line of the server's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LogLine {
+    /// Increases with each line the process writes.
+    pub id: u64,
+    /// When, as RFC 3339.
+    pub at: String,
+    /// `TRACE` to `ERROR`.
+    pub level: String,
+    pub target: String,
+    pub message: String,
+    /// The event's other fields.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
+}
+
+/// `GET /v1/admin/logs`: oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LogLines {
+    pub lines: Vec<LogLine>,
+    /// Pass as `after` for the lines that come next.
+    pub last: u64,
+}

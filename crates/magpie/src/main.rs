@@ -120,8 +120,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(domain) = args.domain {
                 config.domain = domain;
             }
-            serve::init_logging(&config)?;
-            runtime.block_on(serve::serve(config))
+            let logs = serve::init_logging(&config)?;
+            runtime.block_on(serve::serve(config, logs))
         }
         Command::Admin { command } => runtime.block_on(admin::run(config, command)),
         Command::Config { .. } | Command::Bench(_) => Ok(()),

@@ -73,6 +73,40 @@ impl Drop for Redacting {
     }
 }
 
+/// The console's log lines ([`magpie_http::logs::LogRing`]), written through [`redact`].
+pub struct RedactingInto(pub std::sync::Arc<magpie_http::logs::LogRing>);
+
+impl<'a> MakeWriter<'a> for RedactingInto {
+    type Writer = RedactingLine<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingLine { ring: &self.0, buffer: Vec::new() }
+    }
+}
+
+/// One log event's line, masked and kept whole when it is dropped.
+pub struct RedactingLine<'a> {
+    ring: &'a magpie_http::logs::LogRing,
+    buffer: Vec<u8>,
+}
+
+impl Write for RedactingLine<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactingLine<'_> {
+    fn drop(&mut self) {
+        self.ring.push(&redact(&self.buffer));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

@@ -10,6 +10,7 @@ use magpie_bus_redis::{RedisBusConfig, RedisCounters, RedisPresence, RedisPresen
 use magpie_core::Core;
 use magpie_core::ports::{BlobStore, Bus, LocalBus, Stores, SystemClock};
 use magpie_http::Dependency;
+use magpie_http::logs::LogRing;
 use magpie_http::{AppState, Registry};
 use magpie_store_postgres::PgStore;
 use magpie_store_sqlite::SqliteStore;
@@ -39,15 +40,31 @@ const OPEN_FILES_RESERVE: u64 = 256;
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-pub fn init_logging(config: &Config) -> anyhow::Result<()> {
+/// Logs to standard error as `log` and `log_format` say, and keeps the last lines at `info` and
+/// above (events, not spans, so that a request costs nothing more) for the console, whatever
+/// `log` says; both redacted.
+pub fn init_logging(config: &Config) -> anyhow::Result<Arc<LogRing>> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = EnvFilter::try_new(&config.log).with_context(|| format!("invalid log filter {:?}", config.log))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(crate::redact::RedactingStderr);
-    match config.log_format.as_str() {
-        "json" => builder.json().init(),
-        "text" => builder.init(),
+    let stderr = tracing_subscriber::fmt::layer().with_writer(crate::redact::RedactingStderr);
+    let stderr = match config.log_format.as_str() {
+        "json" => stderr.json().boxed(),
+        "text" => stderr.boxed(),
         other => anyhow::bail!("log_format must be \"text\" or \"json\", not {other:?}"),
-    }
-    Ok(())
+    };
+    let ring = Arc::new(LogRing::new());
+    let console = tracing_subscriber::fmt::layer()
+        .json()
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_writer(crate::redact::RedactingInto(ring.clone()))
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+            meta.is_event() && *meta.level() <= tracing::Level::INFO
+        }));
+    tracing_subscriber::registry().with(stderr.with_filter(filter)).with(console).init();
+    Ok(ring)
 }
 
 /// Opens the data directory's store, creating the directory if needed; it publishes its
@@ -253,7 +270,7 @@ pub fn open_blobs(config: &Config) -> anyhow::Result<LocalBlobs> {
     LocalBlobs::open(&root).with_context(|| format!("cannot open the file store at {}", root.display()))
 }
 
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     let Backends { bus, stores, blobs, server_key, dependencies } = open_backends(&config, Process::Node).await?;
     let live = Arc::new(Registry::new());
     let mut settings = config.core_settings();
@@ -294,7 +311,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     core.followers_started().await;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);
-    let state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies);
+    let state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies).with_log_ring(logs);
     state.start_dashboard(Some(sizes_probe(&config)?));
 
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -641,6 +641,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/logs`: the server's recent log lines, oldest first (server administrators). */
+        get: operations["admin_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/people/{account}/manager": {
         parameters: {
             query?: never;
@@ -3183,6 +3200,31 @@ export interface components {
             height: number;
             /** Format: int32 */
             width: number;
+        };
+        /** @description One line of the server's log. */
+        LogLine: {
+            /** @description When, as RFC 3339. */
+            at: string;
+            /** @description The event's other fields. */
+            fields: Record<string, unknown>;
+            /**
+             * Format: int64
+             * @description Increases with each line the process writes.
+             */
+            id: number;
+            /** @description `TRACE` to `ERROR`. */
+            level: string;
+            message: string;
+            target: string;
+        };
+        /** @description `GET /v1/admin/logs`: oldest first. */
+        LogLines: {
+            /**
+             * Format: int64
+             * @description Pass as `after` for the lines that come next.
+             */
+            last: number;
+            lines: components["schemas"]["LogLine"][];
         };
         /** @description `POST /v1/auth/login`. */
         LoginRequest: {
@@ -6273,6 +6315,55 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_logs: {
+        parameters: {
+            query?: {
+                /** @description At least this level: `trace`, `debug`, `info`, `warn` or `error`. */
+                level?: string;
+                /** @description Targets that start with this (`magpie::security`, `magpie_http`, …). */
+                target?: string;
+                /** @description Lines whose message or fields contain this, ignoring case. */
+                q?: string;
+                /** @description Lines after this one (the previous answer's `last`). */
+                after?: number;
+                /** @description At most this many, 1 to 500 (500 by default). */
+                limit?: number;
+                /** @description With no line to answer yet, wait up to this many seconds (at most 25) for one. */
+                wait_secs?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogLines"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

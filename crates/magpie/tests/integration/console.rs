@@ -63,3 +63,47 @@ async fn the_dashboard_and_the_connection_list_show_who_is_connected_to_whom_the
     let refused = bob.client.admin_connections(&wire::ConnectionsQuery::default()).await.unwrap_err();
     assert_eq!(refused.code(), Some(ErrorCode::NotFound));
 }
+
+#[tokio::test]
+async fn server_administrators_read_the_log_filtered_and_wait_for_new_lines() {
+    // Standard error at `warn`, as every test server: the console keeps `info` and above all
+    // the same.
+    let server = TestServer::start().await;
+    let root = server.login(&server.create("root", &["--server-admin"]).await).await;
+    let admin = server.admin_user("boss").await;
+    assert_eq!(
+        admin.client.admin_logs(&wire::LogQuery::default()).await.unwrap_err().code(),
+        Some(ErrorCode::Forbidden)
+    );
+
+    let security = |after: Option<i64>| wire::LogQuery {
+        target: Some("magpie::security".into()),
+        q: Some("mallory".into()),
+        after,
+        ..Default::default()
+    };
+    let before = root.client.admin_logs(&security(None)).await.unwrap();
+    assert!(before.lines.is_empty(), "{:?}", before.lines);
+
+    // A wait for the next line ends with the line a failed login writes.
+    let waiting = {
+        let client = root.client.clone();
+        let q = wire::LogQuery { wait_secs: Some(20), ..security(Some(i64::try_from(before.last).unwrap())) };
+        tokio::spawn(async move { client.admin_logs(&q).await })
+    };
+    assert!(server.anonymous().login("mallory@localhost", "not the password").await.is_err());
+    let got = waiting.await.unwrap().unwrap();
+    assert_eq!(got.lines.len(), 1, "{:?}", got.lines);
+    let line = &got.lines[0];
+    assert_eq!((line.level.as_str(), line.target.as_str()), ("INFO", "magpie::security"));
+    assert!(line.fields.to_string().contains("mallory@localhost"), "{line:?}");
+    assert!(!line.at.is_empty());
+
+    // Filters: a level above it, another target, a text it lacks.
+    let warn = wire::LogQuery { level: Some("warn".into()), ..security(None) };
+    assert!(root.client.admin_logs(&warn).await.unwrap().lines.is_empty());
+    let other = wire::LogQuery { target: Some("magpie_http".into()), q: Some("mallory".into()), ..Default::default() };
+    assert!(root.client.admin_logs(&other).await.unwrap().lines.is_empty());
+    let after = root.client.admin_logs(&security(Some(i64::try_from(got.last).unwrap()))).await.unwrap();
+    assert!(after.lines.is_empty(), "nothing after the last line read");
+}
