@@ -423,11 +423,7 @@ impl Accounts {
         password: Option<&str>,
     ) -> Result<Option<String>> {
         let account = self.admin_target(actor, addr).await?;
-        if let Actor::Account(p) = actor
-            && p.account.id == account.id
-        {
-            return Err(Error::Forbidden);
-        }
+        refuse_self(actor, &account)?;
         let generated = password.is_none().then(generate_password);
         let password = password.or(generated.as_deref()).unwrap_or_default();
         let context = [account.addr.name.as_str(), account.addr.domain.as_str(), account.profile.display_name.as_str()];
@@ -600,11 +596,7 @@ impl Accounts {
     /// disables themselves or an account of a higher role.
     pub async fn set_disabled(&self, actor: Actor<'_>, addr: &str, disabled: bool) -> Result<Account> {
         let account = self.admin_target(actor, addr).await?;
-        if let Actor::Account(p) = actor
-            && p.account.id == account.id
-        {
-            return Err(Error::Forbidden);
-        }
+        refuse_self(actor, &account)?;
         let now = self.deps.clock.now_ms();
         let change = Change::new(
             if disabled { "account.disable" } else { "account.enable" },
@@ -996,6 +988,15 @@ pub(crate) fn validate_patch(update: ProfileUpdate) -> Result<ProfilePatch> {
             Ok(v.to_owned())
         })?,
     })
+}
+
+/// Refuses an administrator acting on their own account where that is not for the admin path
+/// (disabling oneself, resetting one's own password).
+fn refuse_self(actor: Actor<'_>, account: &Account) -> Result<()> {
+    match actor {
+        Actor::Account(p) if p.account.id == account.id => Err(Error::Forbidden),
+        _ => Ok(()),
+    }
 }
 
 /// A password for an account that was given none: [`GENERATED_PASSWORD_CHARS`] characters that
