@@ -24,6 +24,7 @@ import type {
   AuditActorInfo, AuditExportQuery, AuditQuery, AuditRecordInfo, AuditRecordList, AuditRole,
   AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
   NewAccount, PasswordReset,
+  BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, ModerationAction, ModerationRules, NewDomain,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -213,6 +214,20 @@ export type Checks = [
   Agree<Differ<ImportAccountsReport, Wire<S["ImportAccountsReport"]>>>,
   // An import answers the same report whether it made the accounts (201) or not (200).
   Holds<Equals<operations["admin_import_accounts"]["responses"][201]["content"]["application/json"], S["ImportAccountsReport"]>>,
+  // The console: domains, the dashboard, live connections, backups and forbidden words. A
+  // dashboard sample's sizes are `Option`s the server leaves out where it cannot measure them.
+  Agree<Differ<NewDomain, Wire<S["CreateDomainRequest"]>>>,
+  Agree<Differ<DashboardSample, Wire<S["DashboardSample"]>>>,
+  Agree<Differ<Dashboard, Wire<S["Dashboard"]>>>,
+  Agree<Differ<ConnectionInfo, Wire<S["ConnectionInfo"]>>>,
+  Agree<Differ<ConnectionList, Wire<S["ConnectionList"]>>>,
+  Agree<Differ<ConnectionsQuery, Wire<NonNullable<operations["admin_connections"]["parameters"]["query"]>>>>,
+  Holds<Equals<NonNullable<Parameters<RestClient["connections"]>[0]>, ConnectionsQuery>>,
+  Agree<Differ<BackupInfo, Wire<S["BackupInfo"]>>>,
+  Holds<Equals<ModerationAction, S["ModerationAction"]>>,
+  Agree<Differ<ModerationRules, Wire<S["ModerationRules"]>>>,
+  Agree<Differ<Parameters<RestClient["setModeration"]>[1], Wire<S["ModerationRules"]>>>,
+  Agree<Differ<Parameters<RestClient["createDomain"]>[0], Wire<S["CreateDomainRequest"]>>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -404,6 +419,8 @@ interface RestAnswers {
   createAccount: "admin_create_account"; updateAccount: "admin_update_account"; disableAccount: "admin_disable_account";
   enableAccount: "admin_enable_account"; resetAccountPassword: "admin_reset_password"; revokeAccountSession: "admin_revoke_session";
   revokeAccountSessions: "admin_revoke_sessions"; importAccounts: "admin_import_accounts";
+  domain: "admin_get_domain"; createDomain: "admin_create_domain"; dashboard: "admin_dashboard"; connections: "admin_connections";
+  makeBackup: "admin_make_backup"; moderation: "admin_moderation"; setModeration: "admin_set_moderation";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
@@ -427,6 +444,7 @@ interface RestListAnswers {
   departmentTree: ["admin_department_tree", "departments"]; invitations: ["admin_list_invitations", "invitations"];
   applications: ["admin_list_applications", "applications"]; pushTargets: ["list_push_targets", "targets"];
   adminAccounts: ["admin_list_accounts", "accounts"]; accountSessions: ["admin_list_sessions", "sessions"];
+  backups: ["admin_backups", "backups"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

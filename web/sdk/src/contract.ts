@@ -376,6 +376,49 @@ export interface ImportedAccount { account: AdminAccount; password?: string }
  * holds every account, in the order of the rows. */
 export interface ImportAccountsReport { dry_run: boolean; errors: ImportRowError[]; created: ImportedAccount[] }
 
+/** `POST /v1/admin/domains`: a new domain, by its name (server administrators). */
+export interface NewDomain { name: string }
+
+/** One sample of a node for the console's dashboard: gauges as they were at `at_ms`
+ * (`connections`: open WebSockets to this node; `accounts_online`: accounts with at least one;
+ * `memory_bytes`: the process's resident memory; `cpu_percent`: of one core; `database_bytes`
+ * and `files_bytes` where this node can measure them, the embedded deployment;
+ * `follower_lag_max`: the largest lag of this node's followers of the log, in commits), and
+ * rates over the time since the sample before (`entries_per_min`: the whole deployment's
+ * messages and their operations; `requests_per_min` and `errors_per_min`: this node's REST
+ * answers; `latency_ms_mean` and `latency_ms_p99`, the latter to a power of two). */
+export interface DashboardSample {
+  at_ms: number; connections: number; accounts_online: number; entries_per_min: number; requests_per_min: number; errors_per_min: number;
+  latency_ms_mean: number; latency_ms_p99: number; cpu_percent: number; memory_bytes: number; database_bytes?: number; files_bytes?: number;
+  follower_lag_max: number;
+}
+/** `GET /v1/admin/dashboard`: this node now (its gauges read afresh, with the last sample's
+ * rates), a sample every `sample_secs` over the last hour (`hour`, oldest first, up to 360) and
+ * one a minute over the last day (`day`, oldest first). Kept in memory: a restart starts afresh. */
+export interface Dashboard { sample_secs: number; now: DashboardSample; hour: DashboardSample[]; day: DashboardSample[] }
+/** A live WebSocket connection to this node: the session it came with (ending it disconnects
+ * it, and signs that device out), the device it named and the address it came from. */
+export interface ConnectionInfo { account: string; session: number; device?: string; ip?: string; connected_at_ms: number }
+/** `GET /v1/admin/connections`: newest first, at most `limit`; `total` counts them all. */
+export interface ConnectionList { total: number; connections: ConnectionInfo[] }
+/** Whose connections (`domain`: one domain's, a server administrator's choice; a domain's
+ * administrators always get their own domain's) and how many at most (1 to 500, 500 by default). */
+export interface ConnectionsQuery { domain?: string; limit?: number }
+/** A backup made from the console, in the server's backups directory: `name` is its directory's
+ * (`magpie-<UTC time it began>`); `finished` false for one that broke off (it will not restore);
+ * `files` and `files_bytes` the stored files copied (0 where files live in a bucket); `missing`
+ * the files the database named that were already gone when copied. */
+export interface BackupInfo {
+  name: string; created_at_ms: number; finished: boolean; database_bytes: number; files: number; files_bytes: number; missing: number;
+}
+/** What a message with a forbidden word becomes: refused (`block`, `invalid_field` on
+ * `body.text`) or sent with each such word masked, a `*` for each of its characters (`mask`). */
+export type ModerationAction = "block" | "mask";
+/** A domain's forbidden words (at most 2,000 of at most 32 characters; matched anywhere in a
+ * message's text, ignoring the case of ASCII letters; none: no moderation). The server trims
+ * them and drops empty ones and repeats, and answers what it kept. */
+export interface ModerationRules { action: ModerationAction; words: string[] }
+
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
  * domain gets `not_found`, exactly as for a domain that does not exist. */
@@ -445,6 +488,29 @@ export interface DomainAdmin {
   revokeAccountSessions(account: string): Promise<void>;
   /** Makes many accounts at once, all or none; see ImportAccountsRequest and ImportAccountsReport. */
   importAccounts(request: ImportAccountsRequest): Promise<ImportAccountsReport>;
+  /** A domain's settings (its administrators and the server's). */
+  domain(domain: string): Promise<DomainInfo>;
+  /** Makes a domain (server administrators; `already_exists` when there is one of that name,
+   * `invalid_field` naming `name` for a name that is no domain name). */
+  createDomain(domain: NewDomain): Promise<DomainInfo>;
+  /** What this node is doing now and over the last hour and day (server administrators;
+   * `forbidden` for others). */
+  dashboard(): Promise<Dashboard>;
+  /** Who is connected to this node, newest first: a server administrator's choice of all or one
+   * domain, a domain administrator's own domain. `revokeAccountSession(account, session)`
+   * disconnects one. */
+  connections(query?: ConnectionsQuery): Promise<ConnectionList>;
+  /** The backups in the server's backups directory, newest first (server administrators). */
+  backups(): Promise<BackupInfo[]>;
+  /** Makes a backup now, and resolves when it is finished, which can take a while (server
+   * administrators of the embedded deployment: `invalid_field` naming `backup` in a cluster,
+   * `conflict` while another is being made). */
+  makeBackup(): Promise<BackupInfo>;
+  /** A domain's forbidden words and what they do. */
+  moderation(domain: string): Promise<ModerationRules>;
+  /** Replaces a domain's forbidden words, and answers what the server kept (`invalid_field`
+   * naming `words` for too many or too long a word). */
+  setModeration(domain: string, rules: ModerationRules): Promise<ModerationRules>;
 }
 
 export interface FileInfo {

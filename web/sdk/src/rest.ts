@@ -12,6 +12,7 @@ import type {
   AccountChange, AdminAccountQuery, ImportAccountsReport, ImportAccountsRequest, NewAccount, PasswordReset,
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
+  BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, ModerationRules, NewDomain,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -24,6 +25,9 @@ import type {
 const REQUEST_TIMEOUT_MS = 30_000;
 /** How long a download may take. */
 const DOWNLOAD_TIMEOUT_MS = 300_000;
+/** How long a backup may take: the server answers `POST /v1/admin/backups` once the backup is
+ * finished, which for a large deployment is minutes. */
+const BACKUP_TIMEOUT_MS = 3_600_000;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -59,14 +63,14 @@ export class RestClient implements DomainAdmin {
 
   /** One JSON request. Resolves with the parsed body (undefined for `204`); rejects with a
    * MagpieError: the server's error, or `network` when no answer came. */
-  async request<T>(method: string, path: string, options: { body?: unknown; query?: Query } = {}): Promise<T> {
+  async request<T>(method: string, path: string, options: { body?: unknown; query?: Query; timeoutMs?: number } = {}): Promise<T> {
     const headers: Record<string, string> = { ...this.authHeaders() };
     let body: string | undefined;
     if (options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.body);
     }
-    const response = await this.fetch(this.url(path, options.query), { method, headers, body }, REQUEST_TIMEOUT_MS);
+    const response = await this.fetch(this.url(path, options.query), { method, headers, body }, options.timeoutMs ?? REQUEST_TIMEOUT_MS);
     if (response.status === 204) return undefined as T;
     const text = await response.text().catch((cause: unknown) => {
       throw MagpieError.network("the answer broke off", cause);
@@ -340,6 +344,38 @@ export class RestClient implements DomainAdmin {
   /** `POST /v1/admin/accounts/import`: `200` with the errors (or a dry run's), `201` when made. */
   importAccounts(request: ImportAccountsRequest): Promise<ImportAccountsReport> {
     return this.request("POST", "/v1/admin/accounts/import", { body: request });
+  }
+  /** `GET /v1/admin/domains/{domain}`. */
+  domain(domain: string): Promise<DomainInfo> {
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}`);
+  }
+  /** `POST /v1/admin/domains` (`201`). */
+  createDomain(domain: NewDomain): Promise<DomainInfo> {
+    return this.request("POST", "/v1/admin/domains", { body: domain });
+  }
+  /** `GET /v1/admin/dashboard`. */
+  dashboard(): Promise<Dashboard> {
+    return this.request("GET", "/v1/admin/dashboard");
+  }
+  /** `GET /v1/admin/connections`. */
+  connections(query: ConnectionsQuery = {}): Promise<ConnectionList> {
+    return this.request("GET", "/v1/admin/connections", { query: { ...query } });
+  }
+  /** `GET /v1/admin/backups`. */
+  async backups(): Promise<BackupInfo[]> {
+    return (await this.request<{ backups: BackupInfo[] }>("GET", "/v1/admin/backups")).backups;
+  }
+  /** `POST /v1/admin/backups` (`201` once the backup is finished). */
+  makeBackup(): Promise<BackupInfo> {
+    return this.request("POST", "/v1/admin/backups", { timeoutMs: BACKUP_TIMEOUT_MS });
+  }
+  /** `GET /v1/admin/domains/{domain}/moderation`. */
+  moderation(domain: string): Promise<ModerationRules> {
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/moderation`);
+  }
+  /** `PUT /v1/admin/domains/{domain}/moderation`. */
+  setModeration(domain: string, rules: ModerationRules): Promise<ModerationRules> {
+    return this.request("PUT", `/v1/admin/domains/${encodeURIComponent(domain)}/moderation`, { body: rules });
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

@@ -1,10 +1,12 @@
 // Administration of the caller's domain (protocol §4, §5 "Invitations and applications", §5
 // "Push", §11, §11.4), for domain and server administrators: the departments and their people,
 // the accounts (made one by one or imported from CSV, edited, disabled, their passwords reset
-// and sessions ended), who may register, invitations, pending applications, the LDAP directory
-// source, how pushes to the domain's devices fare, and the audit log of what administrators did. Everything here is
-// the domain's own (the audit log of a server administrator: the server's): a later console
-// covers servers and domains as a whole.
+// and sessions ended), who may register, invitations, pending applications, announcements, the
+// domain's forbidden words, the LDAP directory source, how pushes to the domain's devices fare,
+// the audit log of what administrators did, and who is connected. Everything here is the
+// domain's own (the audit log and connections of a server administrator: the server's). For
+// server administrators the page is also the server's console (AdminConsole.tsx): the
+// dashboard, the backups and the domains, one of which they pick for the rest of the page.
 
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -28,20 +30,24 @@ import { displayName, errorText, isMagpieError, useClient } from "../state/clien
 import { saveBlob } from "../state/media.ts";
 import { findPeople, missingEndpoint } from "../state/people.ts";
 import { openPersonCard } from "../state/person.ts";
-import { type AdminTab, ADMIN_TABS, navigate } from "../state/router.ts";
+import { type AdminTab, adminTabsFor, navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
-import { Avatar, ConfirmDialog, copyText, Dialog, Spinner } from "./ui.tsx";
+import { Confirm, type Confirming } from "./AdminConfirm.tsx";
+import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
+import { Avatar, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", accounts: "admin.tabAccounts", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
-  applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", ldap: "admin.tabLdap", push: "admin.tabPush",
-  audit: "admin.tabAudit",
+  applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", moderation: "admin.tabModeration", ldap: "admin.tabLdap",
+  push: "admin.tabPush", audit: "admin.tabAudit", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
+  backups: "admin.tabBackups", domains: "admin.tabDomains",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
-  departments: "org", accounts: "users", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone", ldap: "refresh",
-  push: "bell", audit: "clipboard",
+  departments: "org", accounts: "users", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
+  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", connections: "wifi", dashboard: "activity", backups: "database",
+  domains: "globe",
 };
 
 /** The caller's domain: what the admin page administers. */
@@ -49,25 +55,29 @@ function useDomain(): string {
   return useClient().me.account.split("@")[1] ?? "";
 }
 
-type Confirming = { title: string; text: string; confirm: string; danger?: boolean; run: () => Promise<unknown> } | null;
-
-export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
+export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
   const { t } = useT();
   const client = useClient();
   const own = useDomain();
   const [domain, setDomain] = useState(own);
-  // A server administrator administers any domain: pick it here (a later console does more).
+  // The server's sections are its administrators' only: another account asking for one (an
+  // old link) gets the first section instead.
+  const tabs = adminTabsFor(client.me.role);
+  const tab = tabs.includes(asked) ? asked : tabs[0]!;
+  useEffect(() => { if (tab !== asked) navigate({ page: "admin", tab }, { replace: true }); }, [tab, asked]);
+  // A server administrator administers any domain: picked here, or from the Domains section.
   const [domains, setDomains] = useState<string[] | null>(null);
   useEffect(() => {
     if (client.me.role !== "server_admin") return;
     client.admin.domains().then((list) => setDomains(list.map((d) => d.name)), () => { /* their own domain stays */ });
   }, [client]);
   const select = (next: AdminTab) => navigate({ page: "admin", tab: next }, { replace: true });
+  const manage = (name: string) => { setDomain(name); select("registration"); };
   // On a phone the tabs scroll sideways: keep the chosen one in view.
   useEffect(() => { document.getElementById(`admin-tab-${tab}`)?.scrollIntoView?.({ block: "nearest", inline: "nearest" }); }, [tab]);
   const onKeyDown = (e: KeyboardEvent) => {
-    const i = ADMIN_TABS.indexOf(tab);
-    const to = e.key === "ArrowRight" ? ADMIN_TABS[(i + 1) % ADMIN_TABS.length] : e.key === "ArrowLeft" ? ADMIN_TABS[(i - 1 + ADMIN_TABS.length) % ADMIN_TABS.length] : undefined;
+    const i = tabs.indexOf(tab);
+    const to = e.key === "ArrowRight" ? tabs[(i + 1) % tabs.length] : e.key === "ArrowLeft" ? tabs[(i - 1 + tabs.length) % tabs.length] : undefined;
     if (!to) return;
     e.preventDefault();
     select(to);
@@ -84,7 +94,7 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
           : <span class="muted admin-domain">{domain}</span>}
       </header>
       <div class="admin-tabs" role="tablist" aria-label={t("admin.title")} onKeyDown={onKeyDown}>
-        {ADMIN_TABS.map((id) => (
+        {tabs.map((id) => (
           <button type="button" role="tab" key={id} id={`admin-tab-${id}`} class={`admin-tab${tab === id ? " selected" : ""}`}
             aria-selected={tab === id} aria-controls="admin-panel" tabIndex={tab === id ? 0 : -1} onClick={() => select(id)}>
             <Icon name={TAB_ICON[id]} size={16} /> {t(TAB_LABEL[id])}
@@ -99,21 +109,17 @@ export function AdminPage({ tab }: { tab: AdminTab }): JSX.Element {
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
           {tab === "applications" && <ApplicationsAdmin domain={domain} />}
           {tab === "announcements" && <AnnouncementsAdmin domain={domain} />}
+          {tab === "moderation" && <ModerationAdmin domain={domain} />}
           {tab === "ldap" && <LdapAdmin domain={domain} />}
           {tab === "push" && <PushAdmin domain={domain} />}
           {tab === "audit" && <AuditAdmin domain={domain} />}
+          {tab === "connections" && <ConnectionsAdmin domain={domain} />}
+          {tab === "dashboard" && <DashboardAdmin />}
+          {tab === "backups" && <BackupsAdmin />}
+          {tab === "domains" && <DomainsAdmin domain={domain} onManage={manage} onChanged={(list) => setDomains(list.map((d) => d.name))} />}
         </div>
       </div>
     </main>
-  );
-}
-
-function Confirm({ confirming, onClose }: { confirming: Confirming; onClose: () => void }): JSX.Element | null {
-  const { t } = useT();
-  if (!confirming) return null;
-  return (
-    <ConfirmDialog title={confirming.title} text={confirming.text} confirm={confirming.confirm} danger={confirming.danger} onClose={onClose}
-      onConfirm={async () => { try { await confirming.run(); } catch (e) { toast(errorText(e, t)); } }} />
   );
 }
 

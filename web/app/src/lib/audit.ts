@@ -17,6 +17,8 @@ export const AUDIT_AREAS = {
   ldap: ["ldap.source_set", "ldap.source_delete", "ldap.sync"],
   stickers: ["stickers.pack_create", "stickers.add"],
   announcement: ["announcement.send"],
+  moderation: ["moderation.set", "moderation.block", "moderation.mask"],
+  backup: ["backup.create"],
 } as const;
 
 export type AuditArea = keyof typeof AUDIT_AREAS;

@@ -31,9 +31,11 @@ export function daysBetween(earlier: number, later: number): number {
   return Math.round((db - da) / 86_400_000);
 }
 
-/** "14:05": the time of day, 24-hour in both languages. */
-export function formatClock(ms: number, locale: Locale): string {
-  return dateFormat(locale, "clock", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
+/** "14:05": the time of day, 24-hour in both languages; with `seconds`, "14:05:30". */
+export function formatClock(ms: number, locale: Locale, seconds = false): string {
+  return seconds
+    ? dateFormat(locale, "clockSeconds", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).format(ms)
+    : dateFormat(locale, "clock", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
 }
 
 /** Full date and time, for tooltips: the time on the 24-hour clock, as everywhere else. */

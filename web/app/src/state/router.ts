@@ -1,7 +1,8 @@
 // A small History API router. Paths: "/" (chats), "/c/12" (a conversation), "/c/12/m/5" (a
 // conversation at its message 5), "/c/12/thread/5" (a conversation with the thread of its
 // message 5 open beside it), "/saved", "/contacts", "/settings", "/directory" (the org chart),
-// "/directory/7" (its department 7), "/admin" and "/admin/<tab>" (a domain's administration).
+// "/directory/7" (its department 7), "/admin" and "/admin/<tab>" (a domain's administration, and
+// for server administrators the server's console).
 // Before signing in, "/invite/<domain>/<code>" opens registration with an invitation. The
 // server answers every non-/v1 path with index.html, so deep links and reloads work.
 
@@ -15,9 +16,21 @@ export type Route =
   | { page: "directory"; department?: number }
   | { page: "admin"; tab?: AdminTab };
 
-/** The sections of the administration page. */
-export const ADMIN_TABS = ["departments", "accounts", "registration", "invitations", "applications", "announcements", "ldap", "push", "audit"] as const;
+/** The sections of the administration page: a domain's, then the server's console. */
+export const ADMIN_TABS = [
+  "departments", "accounts", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push", "audit",
+  "connections", "dashboard", "backups", "domains",
+] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
+
+/** The sections about the whole server, which only its administrators see (the server refuses
+ * them to anyone else). */
+export const SERVER_ADMIN_TABS: readonly AdminTab[] = ["dashboard", "backups", "domains"];
+
+/** The sections an account of this role sees, in their order. */
+export function adminTabsFor(role: "member" | "domain_admin" | "server_admin"): readonly AdminTab[] {
+  return role === "server_admin" ? ADMIN_TABS : ADMIN_TABS.filter((tab) => !SERVER_ADMIN_TABS.includes(tab));
+}
 
 /** An invitation link: "/invite/<domain>/<code>". */
 export interface InviteLink { domain: string; code: string }

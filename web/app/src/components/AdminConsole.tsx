@@ -1,0 +1,581 @@
+// The server's console on the administration page: the dashboard of what this node is doing now
+// and over the last hour or day, who is connected (and disconnecting one), the backups and a
+// backup made now, and the domains (listed, made, and picked for the rest of the page) for the
+// server's administrators; and a domain's forbidden words for its administrators too.
+
+import type { JSX } from "preact";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, ModerationAction } from "@magpie/sdk";
+import { useT } from "../i18n/hooks.ts";
+import type { MessageKey, Translate } from "../i18n/index.ts";
+import {
+  chartData, type ChartMetric, type ChartRange, distinctWords, formatCount, formatLatency, formatMeasure, formatPercent, linesOf,
+  MODERATION_WORD_CHARS_MAX, MODERATION_WORDS_MAX, rangeStepMs, wordsProblem, type WordsProblem,
+} from "../lib/console.ts";
+import { formatBytes, formatClock, formatDate, formatDuration, formatFull } from "../lib/format.ts";
+import { errorText, isMagpieError, useClient } from "../state/client.ts";
+import { missingEndpoint } from "../state/people.ts";
+import { toast } from "../state/toast.ts";
+import { Confirm, type Confirming } from "./AdminConfirm.tsx";
+import { Icon } from "./icons.tsx";
+import { TimeChart } from "./TimeChart.tsx";
+import { Spinner } from "./ui.tsx";
+
+/** How often the dashboard asks again while it is shown: as often as the server samples. */
+export const DASHBOARD_REFRESH_SECS = 10;
+/** Connections one answer lists at most (the server's bound). */
+const CONNECTIONS_LIMIT = 500;
+
+/** Runs `run` now and then every `everyMs` after each run ends, while the page is visible: a
+ * hidden page (another tab, a minimised window) asks nothing, and asks at once when shown again. */
+function useRefresh(run: () => Promise<unknown>, everyMs: number): void {
+  const latest = useRef(run);
+  latest.current = run;
+  useEffect(() => {
+    let live = true;
+    let running = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      timer = undefined;
+      running = true;
+      try { await latest.current(); } finally { running = false; }
+      if (live && document.visibilityState !== "hidden") timer = setTimeout(() => void tick(), everyMs);
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === "hidden") { clearTimeout(timer); timer = undefined; }
+      else if (live && !running && timer === undefined) void tick();
+    };
+    document.addEventListener("visibilitychange", onVisibility);
+    void tick();
+    return () => { live = false; clearTimeout(timer); document.removeEventListener("visibilitychange", onVisibility); };
+  }, [everyMs]);
+}
+
+// ---- Dashboard ------------------------------------------------------------------------------
+
+/** The tiles of now: each a figure of the sample and how it is written. */
+const TILES: { id: string; label: MessageKey; value: (s: DashboardSample, locale: "en" | "zh") => string }[] = [
+  { id: "connections", label: "admin.dashConnections", value: (s, l) => formatCount(s.connections, l) },
+  { id: "accounts", label: "admin.dashAccountsOnline", value: (s, l) => formatCount(s.accounts_online, l) },
+  { id: "entries", label: "admin.dashEntries", value: (s, l) => formatMeasure(s.entries_per_min, l) },
+  { id: "requests", label: "admin.dashRequests", value: (s, l) => formatMeasure(s.requests_per_min, l) },
+  { id: "errors", label: "admin.dashErrors", value: (s, l) => formatMeasure(s.errors_per_min, l) },
+  { id: "latency-mean", label: "admin.dashLatencyMean", value: (s, l) => formatLatency(s.latency_ms_mean, l) },
+  { id: "latency-p99", label: "admin.dashLatencyP99", value: (s, l) => formatLatency(s.latency_ms_p99, l) },
+  { id: "cpu", label: "admin.dashCpu", value: (s, l) => formatPercent(s.cpu_percent, l) },
+  { id: "memory", label: "admin.dashMemory", value: (s) => formatBytes(s.memory_bytes) },
+  { id: "database", label: "admin.dashDatabase", value: (s) => (s.database_bytes === undefined ? "—" : formatBytes(s.database_bytes)) },
+  { id: "files", label: "admin.dashFiles", value: (s) => (s.files_bytes === undefined ? "—" : formatBytes(s.files_bytes)) },
+  { id: "lag", label: "admin.dashLag", value: (s, l) => formatCount(s.follower_lag_max, l) },
+];
+
+/** The charts: each some figures of the samples, drawn as lines, and how their values read. */
+const CHARTS: { id: string; title: MessageKey; lines: [ChartMetric, MessageKey][]; unit: "count" | "rate" | "ms" | "percent" | "bytes" }[] = [
+  { id: "connections", title: "admin.dashChartConnections", lines: [["connections", "admin.dashConnections"], ["accounts_online", "admin.dashAccountsOnline"]], unit: "count" },
+  { id: "entries", title: "admin.dashChartEntries", lines: [["entries_per_min", "admin.dashEntries"]], unit: "rate" },
+  { id: "requests", title: "admin.dashChartRequests", lines: [["requests_per_min", "admin.dashRequests"], ["errors_per_min", "admin.dashErrors"]], unit: "rate" },
+  { id: "latency", title: "admin.dashChartLatency", lines: [["latency_ms_mean", "admin.dashLatencyMean"], ["latency_ms_p99", "admin.dashLatencyP99"]], unit: "ms" },
+  { id: "cpu", title: "admin.dashChartCpu", lines: [["cpu_percent", "admin.dashCpu"]], unit: "percent" },
+  { id: "memory", title: "admin.dashChartMemory", lines: [["memory_bytes", "admin.dashMemory"]], unit: "bytes" },
+];
+
+function unitFormat(unit: (typeof CHARTS)[number]["unit"], locale: "en" | "zh"): (v: number) => string {
+  switch (unit) {
+    case "count": return (v) => formatMeasure(v, locale);
+    case "rate": return (v) => formatMeasure(v, locale);
+    case "ms": return (v) => formatLatency(v, locale);
+    case "percent": return (v) => formatPercent(v, locale);
+    case "bytes": return (v) => formatBytes(Math.max(0, v));
+  }
+}
+
+/** This node now, in tiles, and over the last hour or day, in charts; asked again every 10 s
+ * while the page is shown. */
+export function DashboardAdmin(): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [dashboard, setDashboard] = useState<Dashboard | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [range, setRange] = useState<ChartRange>("hour");
+  const [loading, setLoading] = useState(true);
+  const load = async () => {
+    try {
+      setDashboard(await client.admin.dashboard());
+      setError(null);
+    } catch (e) {
+      // The figures shown stay; the error says they are not current.
+      setError(isMagpieError(e) && e.code === "forbidden" ? t("admin.dashForbidden") : missingEndpoint(e) ? t("admin.consoleUnsupported") : errorText(e, t));
+    } finally {
+      setLoading(false);
+    }
+  };
+  useRefresh(load, DASHBOARD_REFRESH_SECS * 1000);
+
+  const samples = dashboard ? (range === "hour" ? dashboard.hour : dashboard.day) : [];
+  const step = rangeStepMs(range, dashboard?.sample_secs ?? DASHBOARD_REFRESH_SECS);
+  const charts = useMemo(
+    () => CHARTS.map((c) => ({ ...c, data: chartData(samples, c.lines.map(([metric]) => metric), step) })),
+    [dashboard, range],
+  );
+  const now = dashboard?.now;
+  return (
+    <section class="card-section dashboard-section" aria-labelledby="adm-dash" aria-busy={loading}>
+      <div class="section-head">
+        <h2 id="adm-dash">{t("admin.dashTitle")}</h2>
+        <span class="row-actions">
+          {now && <span class="muted small" data-testid="dash-updated">{t("admin.dashUpdated", { time: formatClock(now.at_ms, locale) })}</span>}
+          <button type="button" class="btn btn-small" onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+        </span>
+      </div>
+      <p class="muted small admin-intro">{t("admin.dashHint", { secs: DASHBOARD_REFRESH_SECS })}</p>
+      {error && <p class="form-error" role="alert" data-testid="dash-error">{error}</p>}
+      {!dashboard && !error && <Spinner label={t("common.loading")} />}
+      {now && (
+        <dl class="stat-tiles" aria-label={t("admin.dashNow")}>
+          {TILES.map((tile) => (
+            <div key={tile.id} class="stat-tile" data-testid={`dash-${tile.id}`}>
+              <dt>{t(tile.label)}</dt>
+              <dd data-testid="dash-value">{tile.value(now, locale)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {dashboard && (
+        <>
+          <div class="section-head chart-toolbar">
+            <h3 class="subhead" id="adm-dash-charts">{range === "hour" ? t("admin.dashLastHour") : t("admin.dashLastDay")}</h3>
+            <div class="segmented" role="group" aria-label={t("admin.dashRange")}>
+              {(["hour", "day"] as const).map((r) => (
+                <button key={r} type="button" class={`segment${range === r ? " selected" : ""}`} aria-pressed={range === r} onClick={() => setRange(r)}>
+                  {r === "hour" ? t("admin.dashHour") : t("admin.dashDay")}
+                </button>
+              ))}
+            </div>
+          </div>
+          <div class="chart-grid" role="group" aria-labelledby="adm-dash-charts">
+            {charts.map((c) => (
+              <TimeChart key={c.id} id={`dash-chart-${c.id}`} title={t(c.title)} xs={c.data.xs} format={unitFormat(c.unit, locale)} integer={c.unit === "count"}
+                lines={c.lines.map(([, label], i) => ({ label: t(label), column: c.data.columns[i]! }))}
+                empty={t("admin.dashNoSamples", { secs: range === "hour" ? dashboard.sample_secs : 60 })} />
+            ))}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+// ---- Connections --------------------------------------------------------------------------------
+
+/** Who is connected to this node, newest first: a domain's administrators see their domain's, a
+ * server administrator everyone's or the page's domain's. Each can be disconnected, which ends
+ * its session (that device signs in again). */
+export function ConnectionsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const serverAdmin = client.me.role === "server_admin";
+  const [scope, setScope] = useState<"all" | "domain">(serverAdmin ? "all" : "domain");
+  const [list, setList] = useState<{ total: number; connections: ConnectionInfo[]; at_ms: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(true);
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  // Sessions ended from here: their connections close in a moment, and a list read before the
+  // server has let them go would show them again.
+  const ended = useRef(new Set<number>());
+  const latest = useRef(0);
+  const load = async () => {
+    const mine = ++latest.current;
+    const query: ConnectionsQuery = { limit: CONNECTIONS_LIMIT, ...(scope === "domain" ? { domain } : {}) };
+    setBusy(true);
+    try {
+      const answer = await client.admin.connections(query);
+      if (mine !== latest.current) return;
+      const connections = answer.connections.filter((c) => !ended.current.has(c.session));
+      setList({ total: answer.total - (answer.connections.length - connections.length), connections, at_ms: Date.now() });
+      setError(null);
+    } catch (e) {
+      if (mine !== latest.current) return;
+      // A domain asked for by name that is not the caller's answers not_found, as does a server
+      // from before the console.
+      setError(isMagpieError(e) && e.code === "forbidden" ? t("admin.connForbidden")
+        : missingEndpoint(e) ? (query.domain === undefined ? t("admin.consoleUnsupported") : t("admin.accNoDomain"))
+        : errorText(e, t));
+    } finally {
+      if (mine === latest.current) setBusy(false);
+    }
+  };
+  useEffect(() => { void load(); }, [client, domain, scope]);
+
+  const device = (c: ConnectionInfo) => c.device || t("settings.unknownDevice");
+  const disconnect = (c: ConnectionInfo) => setConfirming({
+    title: t("admin.connDisconnect"), text: t("admin.connConfirmDisconnect", { device: device(c), account: c.account }), confirm: t("admin.connDisconnect"), danger: true,
+    run: async () => {
+      await client.admin.revokeAccountSession(c.account, c.session);
+      ended.current.add(c.session);
+      toast(t("admin.connDisconnected", { device: device(c), account: c.account }), "info");
+      await load();
+    },
+  });
+  const shown = list?.connections.length ?? 0;
+  return (
+    <section class="card-section connections-section" aria-labelledby="adm-conn" aria-busy={busy}>
+      <div class="section-head">
+        <h2 id="adm-conn">{t("admin.connTitle")}</h2>
+        <span class="row-actions wrap">
+          {serverAdmin && (
+            <span class="inline-field">
+              <label for="adm-conn-scope" class="small">{t("admin.connScope")}</label>
+              <select id="adm-conn-scope" class="select select-small" value={scope} onChange={(e) => setScope(e.currentTarget.value as "all" | "domain")}>
+                <option value="all">{t("admin.auditScopeAll")}</option>
+                <option value="domain">{t("admin.auditScopeDomain", { domain })}</option>
+              </select>
+            </span>
+          )}
+          <button type="button" class="btn btn-small" disabled={busy} onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+        </span>
+      </div>
+      <p class="muted small admin-intro">{serverAdmin ? t("admin.connHintServer") : t("admin.connHint", { domain })}</p>
+      {error && <p class="form-error" role="alert" data-testid="connections-error">{error}</p>}
+      {!list && !error && <Spinner label={t("common.loading")} />}
+      {list && list.connections.length === 0 && <p class="muted" data-testid="connections-empty">{t("admin.connNone")}</p>}
+      {list && list.connections.length > 0 && (
+        <div class="table-scroll" role="region" tabIndex={0} aria-label={t("admin.connTitle")}>
+          <table class="report-table connections-table">
+            <caption class="visually-hidden">{t("admin.connTitle")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.connAccount")}</th><th scope="col">{t("admin.connDevice")}</th><th scope="col">{t("admin.auditIp")}</th>
+                <th scope="col">{t("admin.connSince")}</th><th scope="col"><span class="visually-hidden">{t("admin.connActions")}</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.connections.map((c, i) => {
+                const own = c.session === client.session.id;
+                return (
+                  <tr key={`${c.session}-${c.connected_at_ms}-${i}`} data-testid="connection" data-account={c.account} data-session={c.session}>
+                    <td class="conn-account">{c.account}</td>
+                    <td>{device(c)}{own && <span class="tag">{t("admin.connThisBrowser")}</span>}</td>
+                    <td class="audit-ip">{c.ip ?? <span class="muted">—</span>}</td>
+                    <td><time dateTime={new Date(c.connected_at_ms).toISOString()}>{formatFull(c.connected_at_ms, locale)}</time></td>
+                    <td class="conn-actions">
+                      {!own && (
+                        <button type="button" class="btn btn-small btn-danger-ghost" aria-haspopup="dialog"
+                          aria-label={t("admin.connDisconnectNamed", { device: device(c), account: c.account })} onClick={() => disconnect(c)}>
+                          <Icon name="logOut" size={14} /> {t("admin.connDisconnect")}</button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div class="audit-foot">
+        <span class="muted small" role="status" data-testid="connections-count">
+          {list && (list.total > shown ? t("admin.connShownOf", { shown, total: list.total })
+            : list.total === 1 ? t("admin.connCountOne") : t("admin.connCount", { count: list.total }))}
+          {list && ` · ${t("admin.connAsOf", { time: formatClock(list.at_ms, locale) })}`}
+        </span>
+      </div>
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </section>
+  );
+}
+
+// ---- Backups --------------------------------------------------------------------------------------
+
+function backupError(e: unknown, t: Translate): string {
+  if (isMagpieError(e)) {
+    if (e.code === "conflict") return t("admin.backupBusy");
+    if (e.code === "invalid_field" && e.field === "backup") return t("admin.backupCluster");
+    if (e.code === "forbidden") return t("admin.backupForbidden");
+    if (e.code === "unavailable") return t("admin.backupUnavailable");
+    if (missingEndpoint(e)) return t("admin.consoleUnsupported");
+  }
+  return errorText(e, t);
+}
+
+/** The server's backups, newest first, and a backup made now: the server answers once it is
+ * finished, so the button says how long it has been going meanwhile. */
+export function BackupsAdmin(): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [list, setList] = useState<BackupInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [makeError, setMakeError] = useState<string | null>(null);
+  const [making, setMaking] = useState<number | null>(null);
+  const [elapsed, setElapsed] = useState(0);
+  const [made, setMade] = useState<string | null>(null);
+  const load = () => client.admin.backups().then((l) => { setList(l); setError(null); }, (e: unknown) => setError(backupError(e, t)));
+  useEffect(() => { void load(); }, [client]);
+  // The time the backup has taken so far, for the person waiting.
+  useEffect(() => {
+    if (making === null) return;
+    const timer = setInterval(() => setElapsed(Date.now() - making), 1000);
+    return () => clearInterval(timer);
+  }, [making]);
+  const make = async () => {
+    setMaking(Date.now());
+    setElapsed(0);
+    setMakeError(null);
+    setMade(null);
+    try {
+      const backup = await client.admin.makeBackup();
+      setMade(backup.name);
+      toast(t("admin.backupMade", { name: backup.name }), "info");
+      setList((shown) => [backup, ...(shown ?? []).filter((b) => b.name !== backup.name)]);
+      void load();
+    } catch (e) {
+      setMakeError(backupError(e, t));
+    } finally {
+      setMaking(null);
+    }
+  };
+  return (
+    <section class="card-section backups-section" aria-labelledby="adm-backups" aria-busy={list === null && error === null}>
+      <div class="section-head">
+        <h2 id="adm-backups">{t("admin.backupTitle")}</h2>
+        <button type="button" class="btn btn-small btn-primary" disabled={making !== null} onClick={() => void make()}>
+          <Icon name="database" size={14} /> {making !== null ? t("admin.backupMaking") : t("admin.backupNow")}</button>
+      </div>
+      <p class="muted small admin-intro">{t("admin.backupHint")}</p>
+      {/* Said once when the backup starts; the time it has taken is for the eyes only, rather
+          than read out every second. */}
+      <div class="backup-progress" data-testid="backup-progress">
+        {making !== null && <Spinner />}
+        <span role="status">{making !== null && t("admin.backupProgress")}</span>
+        {making !== null && <span class="backup-elapsed" aria-hidden="true" data-testid="backup-elapsed">{formatDuration(elapsed)}</span>}
+      </div>
+      {makeError && <p class="form-error" role="alert" data-testid="backup-error">{makeError}</p>}
+      {error && <p class="form-error" role="alert">{error}</p>}
+      {!list && !error && <Spinner label={t("common.loading")} />}
+      {list && list.length === 0 && <p class="muted" data-testid="backups-empty">{t("admin.backupNone")}</p>}
+      {list && list.length > 0 && (
+        <div class="table-scroll" role="region" tabIndex={0} aria-label={t("admin.backupTitle")}>
+          <table class="report-table backups-table">
+            <caption class="visually-hidden">{t("admin.backupTitle")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.backupName")}</th><th scope="col">{t("admin.backupCreated")}</th><th scope="col">{t("admin.backupState")}</th>
+                <th scope="col">{t("admin.backupDatabase")}</th><th scope="col">{t("admin.backupFiles")}</th><th scope="col">{t("admin.backupFilesBytes")}</th>
+                <th scope="col">{t("admin.backupMissing")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((b) => (
+                <tr key={b.name} data-testid="backup" data-name={b.name} data-finished={String(b.finished)} class={b.name === made ? "backup-new" : undefined}>
+                  <td class="backup-name"><code>{b.name}</code>{b.name === made && <span class="tag">{t("admin.backupJustMade")}</span>}</td>
+                  <td><time dateTime={new Date(b.created_at_ms).toISOString()}>{formatFull(b.created_at_ms, locale)}</time></td>
+                  <td>{b.finished
+                    ? <span class="backup-ok"><Icon name="check" size={14} /> {t("admin.backupFinished")}</span>
+                    : <span class="tag backup-broken">{t("admin.backupUnfinished")}</span>}</td>
+                  <td class="numeric">{formatBytes(b.database_bytes)}</td>
+                  <td class="numeric">{formatCount(b.files, locale)}</td>
+                  <td class="numeric">{formatBytes(b.files_bytes)}</td>
+                  <td class="numeric">{b.missing > 0 ? <span class="tag backup-broken">{formatCount(b.missing, locale)}</span> : "0"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+// ---- Moderation -----------------------------------------------------------------------------------
+
+const ACTIONS: ModerationAction[] = ["block", "mask"];
+
+function wordsProblemText(problem: WordsProblem, t: Translate): string {
+  return problem.kind === "too_long"
+    ? t("admin.modTooLong", { word: problem.word, max: problem.max })
+    : t("admin.modTooMany", { count: problem.count, max: problem.max });
+}
+
+/** A domain's forbidden words, one a line, and what a message with one becomes; saved, the
+ * words show as the server kept them (trimmed, each once). */
+export function ModerationAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [loaded, setLoaded] = useState(false);
+  const [text, setText] = useState("");
+  const [action, setAction] = useState<ModerationAction>("block");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<{ kept: number; dropped: number } | null>(null);
+  useEffect(() => {
+    client.admin.moderation(domain).then((rules) => {
+      setText(rules.words.join("\n"));
+      setAction(rules.action);
+      setLoaded(true);
+    }, (e: unknown) => setError(missingEndpoint(e) ? t("admin.accNoDomain") : errorText(e, t)));
+  }, [client, domain]);
+  const count = distinctWords(linesOf(text)).length;
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const words = linesOf(text);
+    const problem = wordsProblem(words);
+    if (problem) { setFieldError(wordsProblemText(problem, t)); return; }
+    setBusy(true);
+    setError(null);
+    setFieldError(null);
+    setSaved(null);
+    try {
+      const kept = await client.admin.setModeration(domain, { action, words });
+      setText(kept.words.join("\n"));
+      setAction(kept.action);
+      setSaved({ kept: kept.words.length, dropped: words.length - kept.words.length });
+    } catch (err) {
+      if (isMagpieError(err) && err.code === "invalid_field") setFieldError(t("admin.modRefused"));
+      else setError(errorText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!loaded) return error ? <p class="form-error" role="alert">{error}</p> : <Spinner label={t("common.loading")} />;
+  return (
+    <section class="card-section" aria-labelledby="adm-mod">
+      <h2 id="adm-mod">{t("admin.modTitle")}</h2>
+      <p class="muted small admin-intro">{t("admin.modHint", { domain })}</p>
+      <form class="stack" noValidate onSubmit={save}>
+        <fieldset class="mode-options">
+          <legend class="field-label">{t("admin.modAction")}</legend>
+          {ACTIONS.map((a) => (
+            <label key={a} class={`mode-option${action === a ? " active" : ""}`}>
+              <input type="radio" name="moderation-action" value={a} checked={action === a} onChange={() => { setAction(a); setSaved(null); }} />
+              <span><strong>{t(`admin.modAction.${a}`)}</strong><span class="muted small">{t(`admin.modActionHint.${a}`)}</span></span>
+            </label>
+          ))}
+        </fieldset>
+        <div class="field">
+          <label for="adm-mod-words">{t("admin.modWords")}</label>
+          <textarea id="adm-mod-words" class="input moderation-words" rows={10} value={text} spellcheck={false} autoCapitalize="none"
+            aria-invalid={fieldError !== null} aria-describedby={["adm-mod-words-hint", "adm-mod-words-count", fieldError ? "adm-mod-words-error" : ""].filter(Boolean).join(" ")}
+            onInput={(e) => { setText(e.currentTarget.value); setSaved(null); setFieldError(null); }} />
+          <span id="adm-mod-words-hint" class="muted small">{t("admin.modWordsHint", { max: MODERATION_WORD_CHARS_MAX })}</span>
+          <span id="adm-mod-words-count" class="muted small announce-count" data-testid="moderation-count">
+            {t("admin.modCount", { count, max: formatCount(MODERATION_WORDS_MAX, locale) })}</span>
+          {fieldError && <span id="adm-mod-words-error" class="field-error" role="alert">{fieldError}</span>}
+        </div>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        <div class="row-actions wrap">
+          <button type="submit" class="btn btn-primary" disabled={busy}>{t("admin.modSave")}</button>
+          <span role="status" class="announce-sent moderation-saved" data-testid="moderation-saved">
+            {saved && <span>{saved.kept === 1 ? t("admin.modSavedOne") : t("admin.modSaved", { count: saved.kept })}</span>}
+            {saved && saved.dropped > 0 && <span>{saved.dropped === 1 ? t("admin.modDroppedOne") : t("admin.modDropped", { count: saved.dropped })}</span>}
+          </span>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+// ---- Domains --------------------------------------------------------------------------------------
+
+function domainError(e: unknown, t: Translate): string {
+  if (isMagpieError(e)) {
+    if (e.code === "already_exists") return t("admin.domainExists");
+    if (e.code === "invalid_field") return t("admin.domainBadName");
+    if (e.code === "forbidden") return t("admin.domainForbidden");
+  }
+  return errorText(e, t);
+}
+
+/** The server's domains with their settings, a new one made, and one picked for the rest of
+ * the page (its registration, accounts, departments …). */
+export function DomainsAdmin(props: { domain: string; onManage: (domain: string) => void; onChanged: (domains: DomainInfo[]) => void }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [list, setList] = useState<DomainInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const load = () => client.admin.domains().then((l) => { setList(l); setError(null); props.onChanged(l); }, (e: unknown) => setError(domainError(e, t)));
+  useEffect(() => { void load(); }, [client]);
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const wanted = name.trim().toLowerCase();
+    if (!wanted) { setFormError(t("admin.domainNameRequired")); input.current?.focus(); return; }
+    setBusy(true);
+    setFormError(null);
+    try {
+      const made = await client.admin.createDomain({ name: wanted });
+      setName("");
+      setCreated(made.name);
+      toast(t("admin.domainCreated", { domain: made.name }), "info");
+      await load();
+    } catch (err) {
+      setFormError(domainError(err, t));
+      input.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const yesNo = (v: boolean | undefined) => (v === undefined ? <span class="muted">—</span> : t(v ? "admin.auditYes" : "admin.auditNo"));
+  return (
+    <>
+      <section class="card-section" aria-labelledby="adm-domains" aria-busy={list === null && error === null}>
+        <h2 id="adm-domains">{t("admin.domainsTitle")}</h2>
+        <p class="muted small admin-intro">{t("admin.domainsHint")}</p>
+        {error && <p class="form-error" role="alert">{error}</p>}
+        {!list && !error && <Spinner label={t("common.loading")} />}
+        {list && (
+          <div class="table-scroll" role="region" tabIndex={0} aria-label={t("admin.domainsTitle")}>
+            <table class="report-table domains-table">
+              <caption class="visually-hidden">{t("admin.domainsTitle")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("admin.domainName")}</th><th scope="col">{t("admin.registrationMode")}</th>
+                  <th scope="col">{t("admin.emailVerification")}</th><th scope="col">{t("admin.membersInvite")}</th>
+                  <th scope="col">{t("admin.domainDirectNeedsContacts")}</th><th scope="col">{t("admin.domainCreatedOn")}</th>
+                  <th scope="col"><span class="visually-hidden">{t("admin.connActions")}</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((d) => (
+                  <tr key={d.name} data-testid="domain" data-domain={d.name} class={d.name === created ? "backup-new" : undefined}>
+                    <td class="domain-name">{d.name}{d.name === props.domain && <span class="tag">{t("admin.domainShown")}</span>}</td>
+                    <td>{t(`admin.mode.${d.registration}`)}</td>
+                    <td>{yesNo(d.email_verification)}</td>
+                    <td>{yesNo(d.members_invite)}</td>
+                    <td>{yesNo(d.direct_requires_friendship)}</td>
+                    <td><time dateTime={new Date(d.created_at_ms).toISOString()}>{formatDate(d.created_at_ms, locale)}</time></td>
+                    <td>
+                      <button type="button" class="btn btn-small" aria-label={t("admin.domainManageNamed", { domain: d.name })} onClick={() => props.onManage(d.name)}>
+                        <Icon name="settings" size={14} /> {t("admin.domainManage")}</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section class="card-section" aria-labelledby="adm-domain-new">
+        <h2 id="adm-domain-new">{t("admin.domainNew")}</h2>
+        <form class="inline-form" noValidate onSubmit={create}>
+          <div class="field grow">
+            <label for="adm-domain-name">{t("admin.domainName")}</label>
+            <input id="adm-domain-name" ref={input} class="input" value={name} maxLength={253} autoComplete="off" autoCapitalize="none" spellcheck={false}
+              placeholder="example.com" aria-invalid={formError !== null}
+              aria-describedby={formError ? "adm-domain-name-hint adm-domain-name-error" : "adm-domain-name-hint"}
+              onInput={(e) => { setName(e.currentTarget.value); setFormError(null); }} />
+            <span id="adm-domain-name-hint" class="muted small">{t("admin.domainNameHint")}</span>
+            {formError && <span id="adm-domain-name-error" class="field-error" role="alert">{formError}</span>}
+          </div>
+          <button type="submit" class="btn btn-primary" disabled={busy}><Icon name="plus" size={16} /> {t("admin.domainCreate")}</button>
+        </form>
+        {created && (
+          <p class="notice" role="status" data-testid="domain-created">{t("admin.domainCreatedNote", { domain: created })}{" "}
+            <button type="button" class="btn-link" onClick={() => props.onManage(created)}>{t("admin.domainManageNamed", { domain: created })}</button></p>
+        )}
+      </section>
+    </>
+  );
+}
