@@ -204,6 +204,9 @@ impl AppState {
     /// `/readyz` answers 200 from now on.
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::SeqCst);
+        if !ready && let Some(logs) = &self.logs {
+            logs.wake_all();
+        }
     }
 
     fn is_ready(&self) -> bool {

@@ -87,6 +87,11 @@ impl LogRing {
         self.written.notify_waiters();
     }
 
+    /// Wakes every request waiting for lines (the server is stopping: they answer now).
+    pub fn wake_all(&self) {
+        self.written.notify_waiters();
+    }
+
     /// Up to `limit` lines after `after` that `keep` selects, oldest first, and the id of the
     /// last line read.
     fn read(&self, after: u64, limit: usize, keep: &dyn Fn(&wire::LogLine) -> bool) -> (Vec<wire::LogLine>, u64) {
@@ -141,7 +146,8 @@ pub async fn admin_logs(
         tokio::pin!(written);
         written.as_mut().enable();
         let (lines, last) = ring.read(after, limit, &keep);
-        if !lines.is_empty() || tokio::time::Instant::now() >= deadline {
+        // A stopping server answers at once rather than hold its shutdown for a wait.
+        if !lines.is_empty() || tokio::time::Instant::now() >= deadline || !state.is_ready() {
             return Ok(Json(wire::LogLines { lines, last }));
         }
         if tokio::time::timeout_at(deadline, written).await.is_err() {

@@ -152,7 +152,7 @@ describe("the console's sections", () => {
     await settle();
     expect(tabs()).toEqual([
       "Departments", "Accounts", "Registration", "Invitations", "Applications", "Announcements", "Moderation", "LDAP sync", "Push delivery", "Audit log",
-      "Connections", "Dashboard", "Backups", "Domains",
+      "Connections", "Dashboard", "Logs", "Backups", "Domains",
     ]);
     render(null, root);
 
@@ -160,6 +160,7 @@ describe("the console's sections", () => {
     mount(domain.client, "dashboard");
     await settle();
     expect(tabs()).not.toContain("Dashboard");
+    expect(tabs()).not.toContain("Logs");
     expect(tabs()).toContain("Connections");
     expect(tabs()).toContain("Moderation");
     // An old link to a server's section opens the first section instead.

@@ -97,7 +97,7 @@ describe("the sections of the administration page", () => {
   it("shows the server's sections to its administrators only", () => {
     expect(adminTabsFor("server_admin")).toEqual(ADMIN_TABS);
     const domainAdmin = adminTabsFor("domain_admin");
-    for (const tab of ["dashboard", "backups", "domains"] as const) {
+    for (const tab of ["dashboard", "logs", "backups", "domains"] as const) {
       expect(SERVER_ADMIN_TABS).toContain(tab);
       expect(domainAdmin).not.toContain(tab);
     }
@@ -105,7 +105,7 @@ describe("the sections of the administration page", () => {
   });
 
   it("routes each new section", () => {
-    for (const tab of ["dashboard", "connections", "backups", "moderation", "domains"] as const) {
+    for (const tab of ["dashboard", "connections", "logs", "backups", "moderation", "domains"] as const) {
       expect(parseRoute(`/admin/${tab}`)).toEqual({ page: "admin", tab });
       expect(routePath({ page: "admin", tab })).toBe(`/admin/${tab}`);
     }
@@ -115,7 +115,7 @@ describe("the sections of the administration page", () => {
     // Playwright finds a tab by a part of its name.
     const keys = ["admin.tabDepartments", "admin.tabAccounts", "admin.tabRegistration", "admin.tabInvitations", "admin.tabApplications",
       "admin.tabAnnouncements", "admin.tabModeration", "admin.tabLdap", "admin.tabPush", "admin.tabAudit", "admin.tabConnections",
-      "admin.tabDashboard", "admin.tabBackups", "admin.tabDomains"] as const;
+      "admin.tabDashboard", "admin.tabLogs", "admin.tabBackups", "admin.tabDomains"] as const;
     expect(keys).toHaveLength(ADMIN_TABS.length);
     for (const dict of [en, zh]) {
       for (const a of keys) {

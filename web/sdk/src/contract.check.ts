@@ -24,7 +24,7 @@ import type {
   AuditActorInfo, AuditExportQuery, AuditQuery, AuditRecordInfo, AuditRecordList, AuditRole,
   AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
   NewAccount, PasswordReset,
-  BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, ModerationAction, ModerationRules, NewDomain,
+  BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -223,6 +223,10 @@ export type Checks = [
   Agree<Differ<ConnectionList, Wire<S["ConnectionList"]>>>,
   Agree<Differ<ConnectionsQuery, Wire<NonNullable<operations["admin_connections"]["parameters"]["query"]>>>>,
   Holds<Equals<NonNullable<Parameters<RestClient["connections"]>[0]>, ConnectionsQuery>>,
+  Agree<Differ<LogLine, Wire<S["LogLine"]>>>,
+  Agree<Differ<LogLines, Wire<S["LogLines"]>>>,
+  Agree<Differ<LogQuery, Wire<NonNullable<operations["admin_logs"]["parameters"]["query"]>>>>,
+  Holds<Equals<NonNullable<Parameters<RestClient["logs"]>[0]>, LogQuery>>,
   Agree<Differ<BackupInfo, Wire<S["BackupInfo"]>>>,
   Holds<Equals<ModerationAction, S["ModerationAction"]>>,
   Agree<Differ<ModerationRules, Wire<S["ModerationRules"]>>>,
@@ -419,7 +423,7 @@ interface RestAnswers {
   createAccount: "admin_create_account"; updateAccount: "admin_update_account"; disableAccount: "admin_disable_account";
   enableAccount: "admin_enable_account"; resetAccountPassword: "admin_reset_password"; revokeAccountSession: "admin_revoke_session";
   revokeAccountSessions: "admin_revoke_sessions"; importAccounts: "admin_import_accounts";
-  domain: "admin_get_domain"; createDomain: "admin_create_domain"; dashboard: "admin_dashboard"; connections: "admin_connections";
+  domain: "admin_get_domain"; createDomain: "admin_create_domain"; dashboard: "admin_dashboard"; connections: "admin_connections"; logs: "admin_logs";
   makeBackup: "admin_make_backup"; moderation: "admin_moderation"; setModeration: "admin_set_moderation";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field

@@ -404,6 +404,15 @@ export interface ConnectionList { total: number; connections: ConnectionInfo[] }
 /** Whose connections (`domain`: one domain's, a server administrator's choice; a domain's
  * administrators always get their own domain's) and how many at most (1 to 500, 500 by default). */
 export interface ConnectionsQuery { domain?: string; limit?: number }
+/** One line of the server's log (`level` `TRACE` … `ERROR`; `at` as RFC 3339; `fields` the
+ * event's other fields). `id` increases with each line the process writes. */
+export interface LogLine { id: number; at: string; level: string; target: string; message: string; fields: Record<string, unknown> }
+/** `GET /v1/admin/logs`: oldest first; `last` is what to pass as `after` next. */
+export interface LogLines { lines: LogLine[]; last: number }
+/** Which lines: at least `level`, `target` a prefix, `q` in the message or fields (ignoring
+ * case), after line `after`, at most `limit` (1 to 500); `wait_secs` (at most 25) waits for a
+ * line when there is none yet. */
+export interface LogQuery { level?: string; target?: string; q?: string; after?: number; limit?: number; wait_secs?: number }
 /** A backup made from the console, in the server's backups directory: `name` is its directory's
  * (`magpie-<UTC time it began>`); `finished` false for one that broke off (it will not restore);
  * `files` and `files_bytes` the stored files copied (0 where files live in a bucket); `missing`
@@ -500,6 +509,9 @@ export interface DomainAdmin {
    * domain, a domain administrator's own domain. `revokeAccountSession(account, session)`
    * disconnects one. */
   connections(query?: ConnectionsQuery): Promise<ConnectionList>;
+  /** The server's recent log lines at `info` and above, oldest first (server administrators).
+   * With `wait_secs`, it waits for the next line that matches: ask again with `after: last`. */
+  logs(query?: LogQuery): Promise<LogLines>;
   /** The backups in the server's backups directory, newest first (server administrators). */
   backups(): Promise<BackupInfo[]>;
   /** Makes a backup now, and resolves when it is finished, which can take a while (server

@@ -12,7 +12,7 @@ import type {
   AccountChange, AdminAccountQuery, ImportAccountsReport, ImportAccountsRequest, NewAccount, PasswordReset,
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
-  BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, ModerationRules, NewDomain,
+  BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -360,6 +360,10 @@ export class RestClient implements DomainAdmin {
   /** `GET /v1/admin/connections`. */
   connections(query: ConnectionsQuery = {}): Promise<ConnectionList> {
     return this.request("GET", "/v1/admin/connections", { query: { ...query } });
+  }
+  /** `GET /v1/admin/logs`. */
+  logs(query: LogQuery = {}): Promise<LogLines> {
+    return this.request("GET", "/v1/admin/logs", { query: { ...query } });
   }
   /** `GET /v1/admin/backups`. */
   async backups(): Promise<BackupInfo[]> {

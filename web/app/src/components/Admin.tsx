@@ -35,19 +35,19 @@ import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
-import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
+import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
 import { Avatar, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", accounts: "admin.tabAccounts", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", moderation: "admin.tabModeration", ldap: "admin.tabLdap",
   push: "admin.tabPush", audit: "admin.tabAudit", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
-  backups: "admin.tabBackups", domains: "admin.tabDomains",
+  logs: "admin.tabLogs", backups: "admin.tabBackups", domains: "admin.tabDomains",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
   departments: "org", accounts: "users", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
-  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", connections: "wifi", dashboard: "activity", backups: "database",
-  domains: "globe",
+  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", connections: "wifi", dashboard: "activity", logs: "file",
+  backups: "database", domains: "globe",
 };
 
 /** The caller's domain: what the admin page administers. */
@@ -115,6 +115,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
           {tab === "audit" && <AuditAdmin domain={domain} />}
           {tab === "connections" && <ConnectionsAdmin domain={domain} />}
           {tab === "dashboard" && <DashboardAdmin />}
+          {tab === "logs" && <LogsAdmin />}
           {tab === "backups" && <BackupsAdmin />}
           {tab === "domains" && <DomainsAdmin domain={domain} onManage={manage} onChanged={(list) => setDomains(list.map((d) => d.name))} />}
         </div>

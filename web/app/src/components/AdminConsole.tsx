@@ -5,7 +5,7 @@
 
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, ModerationAction } from "@magpie/sdk";
+import type { BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, LogLine, ModerationAction } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
 import {
@@ -577,5 +577,134 @@ export function DomainsAdmin(props: { domain: string; onManage: (domain: string)
         )}
       </section>
     </>
+  );
+}
+
+// ---- Logs -----------------------------------------------------------------------------------------
+
+/** Lines the logs tab keeps on screen; older ones scroll away. */
+export const LOG_LINES_SHOWN_MAX = 1_000;
+/** How long one ask for new lines waits at the server before it answers with none. */
+const LOG_WAIT_SECS = 20;
+const LOG_LEVELS = ["", "debug", "info", "warn", "error"] as const;
+
+/** The server's recent log lines, filtered, following new ones live while shown and not paused
+ * (server administrators). */
+export function LogsAdmin(): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [level, setLevel] = useState<(typeof LOG_LEVELS)[number]>("");
+  const [target, setTarget] = useState("");
+  const [text, setText] = useState("");
+  const [paused, setPaused] = useState(false);
+  const [lines, setLines] = useState<LogLine[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const filters = useMemo(() => ({
+    ...(level ? { level } : {}), ...(target.trim() ? { target: target.trim() } : {}), ...(text.trim() ? { q: text.trim() } : {}),
+  }), [level, target, text]);
+  useEffect(() => {
+    if (paused) return;
+    let live = true;
+    setLines(null);
+    setError(null);
+    const follow = async () => {
+      let after = 0;
+      let first = true;
+      while (live) {
+        if (document.visibilityState === "hidden" && !first) {
+          // A hidden page asks nothing; it asks again when shown.
+          await new Promise<void>((resolve) => {
+            const shown = () => { if (document.visibilityState !== "hidden") { document.removeEventListener("visibilitychange", shown); resolve(); } };
+            document.addEventListener("visibilitychange", shown);
+          });
+          continue;
+        }
+        try {
+          const answer = await client.admin.logs({ ...filters, after, ...(first ? {} : { wait_secs: LOG_WAIT_SECS }) }, );
+          if (!live) return;
+          after = answer.last;
+          first = false;
+          setLines((shown) => [...(shown ?? []), ...answer.lines].slice(-LOG_LINES_SHOWN_MAX));
+          setError(null);
+        } catch (e) {
+          if (!live) return;
+          setError(isMagpieError(e) && e.code === "forbidden" ? t("admin.logsForbidden") : errorText(e, t));
+          return;
+        }
+      }
+    };
+    void follow();
+    return () => { live = false; };
+  }, [client, filters, paused]);
+
+  const newest = lines ? [...lines].reverse() : [];
+  return (
+    <section class="card-section logs-section" aria-labelledby="adm-logs">
+      <div class="section-head">
+        <h2 id="adm-logs">{t("admin.logsTitle")}</h2>
+        <button type="button" class="btn btn-small" aria-pressed={paused} onClick={() => setPaused((p) => !p)} data-testid="logs-pause">
+          <Icon name={paused ? "play" : "pause"} size={14} /> {paused ? t("admin.logsResume") : t("admin.logsPause")}
+        </button>
+      </div>
+      <p class="muted small admin-intro">{t("admin.logsHint")}</p>
+      <div class="audit-filters" role="search">
+        <span class="inline-field">
+          <label for="adm-logs-level" class="small">{t("admin.logsLevel")}</label>
+          <select id="adm-logs-level" class="select select-small" value={level} onChange={(e) => setLevel(e.currentTarget.value as (typeof LOG_LEVELS)[number])}>
+            {LOG_LEVELS.map((l) => <option key={l} value={l}>{l ? l.toUpperCase() : t("admin.logsAnyLevel")}</option>)}
+          </select>
+        </span>
+        <span class="inline-field">
+          <label for="adm-logs-target" class="small">{t("admin.logsTarget")}</label>
+          <input id="adm-logs-target" class="input input-small" value={target} placeholder="magpie::security" onChange={(e) => setTarget(e.currentTarget.value)} />
+        </span>
+        <span class="inline-field">
+          <label for="adm-logs-text" class="small">{t("admin.logsText")}</label>
+          <input id="adm-logs-text" class="input input-small" type="search" value={text} onChange={(e) => setText(e.currentTarget.value)} />
+        </span>
+      </div>
+      {error && <p class="form-error" role="alert" data-testid="logs-error">{error}</p>}
+      {!lines && !error && !paused && <Spinner label={t("common.loading")} />}
+      {lines && lines.length === 0 && <p class="muted" data-testid="logs-empty">{t("admin.logsNone")}</p>}
+      {newest.length > 0 && (
+        <div class="table-scroll" role="region" tabIndex={0} aria-label={t("admin.logsTitle")}>
+          <table class="report-table logs-table">
+            <caption class="visually-hidden">{t("admin.logsTitle")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.logsTime")}</th><th scope="col">{t("admin.logsLevel")}</th>
+                <th scope="col">{t("admin.logsTarget")}</th><th scope="col">{t("admin.logsMessage")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {newest.map((line) => {
+                const fields = Object.entries(line.fields ?? {});
+                const at = Date.parse(line.at);
+                return (
+                  <tr key={line.id} data-testid="log-line" data-level={line.level} class={`log-${line.level.toLowerCase()}`}>
+                    <td><time dateTime={line.at}>{Number.isNaN(at) ? line.at : formatClock(at, locale, true)}</time></td>
+                    <td><span class={`tag log-level log-level-${line.level.toLowerCase()}`}>{line.level}</span></td>
+                    <td class="log-target">{line.target}</td>
+                    <td class="log-message">
+                      {line.message}
+                      {fields.length > 0 && (
+                        <span class="log-fields muted small">
+                          {fields.map(([k, v]) => ` ${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join("")}
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div class="audit-foot">
+        <span class="muted small" role="status" data-testid="logs-count">
+          {lines && t("admin.logsCount", { count: lines.length })}{paused && ` · ${t("admin.logsPaused")}`}
+        </span>
+      </div>
+    </section>
   );
 }

@@ -19,13 +19,13 @@ export type Route =
 /** The sections of the administration page: a domain's, then the server's console. */
 export const ADMIN_TABS = [
   "departments", "accounts", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push", "audit",
-  "connections", "dashboard", "backups", "domains",
+  "connections", "dashboard", "logs", "backups", "domains",
 ] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
 
 /** The sections about the whole server, which only its administrators see (the server refuses
  * them to anyone else). */
-export const SERVER_ADMIN_TABS: readonly AdminTab[] = ["dashboard", "backups", "domains"];
+export const SERVER_ADMIN_TABS: readonly AdminTab[] = ["dashboard", "logs", "backups", "domains"];
 
 /** The sections an account of this role sees, in their order. */
 export function adminTabsFor(role: "member" | "domain_admin" | "server_admin"): readonly AdminTab[] {
