@@ -91,6 +91,27 @@ impl Client {
         self.call(Method::POST, "/v1/admin/backups", NO_BODY).await
     }
 
+    /// `POST /v1/admin/exports`: starts a compliance export; answers it running.
+    pub async fn admin_start_export(&self, req: &wire::NewExportRequest) -> Result<wire::ExportInfo> {
+        self.call(Method::POST, "/v1/admin/exports", Some(req)).await
+    }
+
+    /// `GET /v1/admin/exports`: the exports the caller may see, newest first.
+    pub async fn admin_exports(&self, q: &wire::ExportQuery) -> Result<wire::ExportList> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::GET, &format!("/v1/admin/exports?{query}"), NO_BODY).await
+    }
+
+    /// `GET /v1/admin/exports/{id}`: one export and how far it has got.
+    pub async fn admin_export(&self, id: i64) -> Result<wire::ExportInfo> {
+        self.call(Method::GET, &format!("/v1/admin/exports/{id}"), NO_BODY).await
+    }
+
+    /// `GET /v1/admin/exports/{id}/archive`: a finished export's ZIP.
+    pub async fn admin_export_archive(&self, id: i64) -> Result<Vec<u8>> {
+        Ok(self.send(Method::GET, &format!("/v1/admin/exports/{id}/archive"), NO_BODY).await?.bytes().await?.to_vec())
+    }
+
     /// `GET /v1/admin/dashboard`: this node now and over the last hour and day.
     pub async fn admin_dashboard(&self) -> Result<wire::Dashboard> {
         self.call(Method::GET, "/v1/admin/dashboard", NO_BODY).await

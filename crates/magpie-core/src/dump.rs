@@ -62,6 +62,7 @@ pub const TABLES: &[&str] = &[
     "notifications",
     "audit_log",
     "moderation_rules",
+    "exports",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

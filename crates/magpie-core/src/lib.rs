@@ -17,6 +17,7 @@ pub mod digest;
 pub mod directory;
 pub mod dump;
 mod error;
+pub mod export;
 mod fanout;
 pub mod files;
 pub mod follow;
@@ -61,6 +62,7 @@ pub struct Core {
     pub accounts: accounts::Accounts,
     pub audit: audit::Audit,
     pub backups: backups::Backups,
+    pub exports: export::Exports,
     pub console: console::Console,
     pub auth: auth::Auth,
     pub contacts: contacts::Contacts,
@@ -159,10 +161,12 @@ impl Core {
         let audit = audit::Audit::new(deps.clone(), s);
         let backups = backups::Backups::new(deps.clone());
         let console = console::Console::new(s);
+        let exports = export::Exports::new(deps.clone(), s);
         Core {
             accounts,
             audit,
             backups,
+            exports,
             console,
             auth,
             contacts,

@@ -323,7 +323,7 @@ pub(crate) fn retry_delay_ms(initial_secs: u64, max_secs: u64, attempts: u32) ->
 }
 
 /// Text as HTML text.
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

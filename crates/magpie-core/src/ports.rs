@@ -52,6 +52,7 @@ pub struct Stores {
     pub inbox: Arc<dyn InboxStore>,
     pub audit: Arc<dyn AuditStore>,
     pub moderation: Arc<dyn ModerationStore>,
+    pub exports: Arc<dyn ExportStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -81,7 +82,8 @@ impl Stores {
             + PushStore
             + InboxStore
             + AuditStore
-            + ModerationStore,
+            + ModerationStore
+            + ExportStore,
     {
         Stores {
             accounts: store.clone(),
@@ -102,7 +104,8 @@ impl Stores {
             push: store.clone(),
             inbox: store.clone(),
             audit: store.clone(),
-            moderation: store,
+            moderation: store.clone(),
+            exports: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -1148,6 +1151,28 @@ pub trait AuditStore: Send + Sync + 'static {
         filter: &crate::audit::AuditFilter,
         limit: usize,
     ) -> StoreResult<Vec<crate::audit::AuditRecord>>;
+}
+
+/// Compliance exports (see [`crate::export`]): the jobs, their progress and where their
+/// archives are. Every write is one transaction.
+#[async_trait]
+pub trait ExportStore: Send + Sync + 'static {
+    /// Records a new export, `running`, with no progress yet.
+    async fn create_export(&self, new: &crate::export::NewExport) -> StoreResult<crate::export::ExportJob>;
+    async fn export(&self, id: i64) -> StoreResult<Option<crate::export::ExportJob>>;
+    /// Exports of one domain (or of every domain: `None`), newest first, at most `limit`.
+    async fn exports(&self, domain: Option<DomainId>, limit: usize) -> StoreResult<Vec<crate::export::ExportJob>>;
+    /// Writes a running export's progress and, when `job.state` is no longer `running`, its
+    /// outcome (state, archive, error, finished and expiry times), from `job`. Only while it is
+    /// running: `false`, and nothing written, once it is not (the sweep failed it meanwhile).
+    async fn update_export(&self, job: &crate::export::ExportJob) -> StoreResult<bool>;
+    /// Fails every running export last updated before `before_ms`, with `error`, finished at
+    /// `at_ms` and expiring at `expires_at_ms`; returns how many.
+    async fn fail_stale_exports(&self, before_ms: i64, error: &str, at_ms: i64, expires_at_ms: i64)
+    -> StoreResult<u64>;
+    /// Deletes up to `limit` finished exports that expired at or before `now_ms`; returns the
+    /// digests of the archives they had.
+    async fn take_expired_exports(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
 }
 
 /// Each domain's forbidden words (see [`crate::moderation`]).

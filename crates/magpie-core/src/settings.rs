@@ -86,6 +86,8 @@ pub struct Settings {
     pub upload_expiry_secs: u64,
     /// A file that no message refers to is deleted this long after it was made.
     pub unshared_file_retention_secs: u64,
+    /// A finished compliance export, and its archive, is deleted this long after it was made.
+    pub export_keep_secs: u64,
     /// Images with more pixels (width times height) are refused, before decoding.
     pub image_pixels_max: u64,
     /// Largest image file (by detected type).
@@ -218,6 +220,7 @@ impl Default for Settings {
             quota_bytes_per_account: 10 * 1024 * 1024 * 1024,
             upload_expiry_secs: 24 * 3600,
             unshared_file_retention_secs: 7 * 24 * 3600,
+            export_keep_secs: 7 * 24 * 3600,
             image_pixels_max: 50_000_000,
             image_bytes_max: 20 * 1024 * 1024,
             image_decode_memory_bytes_max: 512 * 1024 * 1024,

@@ -21,6 +21,7 @@ mod rest;
 mod rest_audit;
 mod rest_backups;
 mod rest_chat;
+mod rest_exports;
 pub mod rest_ldap;
 mod rest_moderation;
 mod rest_org;
@@ -261,6 +262,9 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/logs", get(logs::admin_logs))
         .route("/admin/connections", get(dashboard::admin_connections))
         .route("/admin/backups", get(rest_backups::admin_backups).post(rest_backups::admin_make_backup))
+        .route("/admin/exports", get(rest_exports::admin_exports).post(rest_exports::admin_start_export))
+        .route("/admin/exports/{id}", get(rest_exports::admin_export))
+        .route("/admin/exports/{id}/archive", get(rest_exports::admin_export_archive))
         .route("/admin/audit/export", get(rest_audit::admin_audit_export))
         .route("/push/config", get(rest_push::push_config))
         .route("/me/push-targets", get(rest_push::list_push_targets).post(rest_push::add_push_target))

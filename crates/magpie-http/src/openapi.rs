@@ -7,8 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_ldap, rest_moderation, rest_org, rest_push,
-    rest_search,
+    dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_exports, rest_ldap, rest_moderation,
+    rest_org, rest_push, rest_search,
 };
 
 #[derive(OpenApi)]
@@ -66,6 +66,10 @@ use crate::{
         dashboard::admin_connections,
         logs::admin_logs,
         rest_backups::admin_make_backup,
+        rest_exports::admin_start_export,
+        rest_exports::admin_exports,
+        rest_exports::admin_export,
+        rest_exports::admin_export_archive,
         rest_org::search_departments,
         rest_org::department_tree,
         rest_org::department_members,

@@ -38,6 +38,7 @@ mod audit;
 mod chat;
 mod contacts;
 mod dump;
+mod exports;
 mod files;
 mod inbox;
 mod ldap;

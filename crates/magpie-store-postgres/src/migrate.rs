@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0020_push_jobs", include_str!("../migrations/postgres/0020_push_jobs.sql")),
     ("0021_audit", include_str!("../migrations/postgres/0021_audit.sql")),
     ("0022_moderation", include_str!("../migrations/postgres/0022_moderation.sql")),
+    ("0023_exports", include_str!("../migrations/postgres/0023_exports.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

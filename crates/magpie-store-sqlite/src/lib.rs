@@ -23,6 +23,7 @@ pub mod backup;
 mod chat;
 mod contacts;
 pub mod dump;
+mod exports;
 mod files;
 mod inbox;
 mod ldap;

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0026_push_jobs", include_str!("../migrations/sqlite/0026_push_jobs.sql")),
     ("0027_audit", include_str!("../migrations/sqlite/0027_audit.sql")),
     ("0028_moderation", include_str!("../migrations/sqlite/0028_moderation.sql")),
+    ("0029_exports", include_str!("../migrations/sqlite/0029_exports.sql")),
 ];
 
 /// The schema version the migrations reach.

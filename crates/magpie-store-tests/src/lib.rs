@@ -46,6 +46,7 @@ pub mod contacts;
 pub mod cursors;
 pub mod delivery;
 pub mod digest;
+pub mod exports;
 pub mod files;
 mod fixtures;
 pub mod inbox;
@@ -184,6 +185,11 @@ macro_rules! __for_each_check {
             audit::racing_audit_appends_get_distinct_ids,
             audit::an_audit_export_during_appends_misses_nothing,
             audit::moderation_rules_are_kept_per_domain,
+            exports::exports_read_back_as_created,
+            exports::exports_list_by_domain_newest_first,
+            exports::exports_update_only_while_running,
+            exports::stale_exports_fail,
+            exports::expired_exports_are_taken,
             contacts::friend_requests_and_acceptance,
             contacts::declined_requests_and_removed_contacts,
             contacts::blocks_are_one_sided,

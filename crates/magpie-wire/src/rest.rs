@@ -644,6 +644,79 @@ pub struct AuditRecordInfo {
     pub after: Option<serde_json::Value>,
 }
 
+/// `POST /v1/admin/exports`: what to export. Exactly one of `account` and `conversation`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExportRequest {
+    /// Everything this account could read while a member: what it sent and received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Everything in this conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// Only entries stored at or after this moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<i64>,
+    /// Only entries stored before this moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
+}
+
+/// A compliance export and how far it has got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExportInfo {
+    pub id: i64,
+    pub domain: String,
+    /// The account or operator that started it.
+    pub requested_by: String,
+    /// The account exported, for an account's export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The conversation exported, for a conversation's export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// What it covers, for people: the account's address, or the conversation's id and name.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    pub conversations_total: u64,
+    pub conversations_done: u64,
+    /// Entries and files written so far.
+    pub messages: u64,
+    pub files: u64,
+    /// The archive's size, once done.
+    pub bytes: u64,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at_ms: Option<i64>,
+    /// When the archive is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<i64>,
+}
+
+/// `GET /v1/admin/exports`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExportList {
+    pub exports: Vec<ExportInfo>,
+}
+
+/// Which exports to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// One domain's exports. A domain administrator lists only their own domain's, whether or
+    /// not they name it; naming another is `not_found`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
 /// Which records of the audit log to read (`GET /v1/admin/audit` and its export); every
 /// parameter narrows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]

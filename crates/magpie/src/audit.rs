@@ -72,7 +72,7 @@ impl FilterArgs {
 }
 
 /// A moment on the command line, in ms since the epoch.
-fn parse_moment(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_moment(text: &str) -> Result<i64, String> {
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t.as_millisecond());
     }

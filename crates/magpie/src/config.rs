@@ -656,6 +656,11 @@ pub struct FilesConfig {
     #[config(default = 604800, env = "MAGPIE_UNSHARED_FILE_RETENTION_SECS")]
     pub unshared_file_retention_secs: u64,
 
+    /// Seconds a finished compliance export's archive is kept for download (Administration →
+    /// Exports) before it is deleted (checked at start and hourly).
+    #[config(default = 604800, env = "MAGPIE_EXPORT_KEEP_SECS")]
+    pub export_keep_secs: u64,
+
     /// Images with more pixels than this (width times height) are refused before anything
     /// decodes them: decompression bombs.
     #[config(default = 50000000, env = "MAGPIE_IMAGE_PIXELS_MAX")]
@@ -770,6 +775,7 @@ impl Config {
             quota_bytes_per_account: self.files.quota_mib_per_account.saturating_mul(1024 * 1024),
             upload_expiry_secs: self.files.upload_expiry_secs,
             unshared_file_retention_secs: self.files.unshared_file_retention_secs,
+            export_keep_secs: self.files.export_keep_secs,
             image_pixels_max: self.files.image_pixels_max,
             file_link_ttl_secs: self.files.file_link_ttl_secs,
             image_bytes_max: self.files.image_bytes_max,

@@ -31,6 +31,8 @@ const SQLITE_READERS: usize = 4;
 const REVOCATION_POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// How often ended sessions are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often compliance exports cut off by a stopped process are failed, and expired ones deleted.
+const EXPORT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits, after the HTTP server stopped, for WebSockets to send their
 /// close frames (each connection bounds its own goodbye to 5 s).
 const CLOSE_FRAMES_GRACE: Duration = Duration::from_secs(6);
@@ -326,6 +328,7 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     // removes is gone for every request (each pass is bounded).
     prune(&core).await;
     tokio::spawn(prune_periodically(core.clone()));
+    tokio::spawn(sweep_exports_periodically(core.clone()));
     // Scheduled messages that fell due while no server ran are sent now; the rest at their time.
     core.scheduled.spawn_sender();
     // Scheduled directory syncs: each node looks for due ones; a claim in the store lets one
@@ -484,6 +487,21 @@ async fn prune(core: &Core) {
         Ok(0) => {}
         Ok(n) => tracing::info!(rows = n, "pruned expired link previews"),
         Err(e) => tracing::warn!(error = %e, "pruning link previews failed"),
+    }
+}
+
+/// Fails compliance exports whose process stopped while making them, and deletes expired ones,
+/// every minute from start.
+async fn sweep_exports_periodically(core: Core) {
+    let mut tick = tokio::time::interval(EXPORT_SWEEP_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match core.exports.sweep().await {
+            Ok((0, 0)) => {}
+            Ok((failed, expired)) => tracing::info!(failed, expired, "swept compliance exports"),
+            Err(e) => tracing::warn!(error = %e, "sweeping compliance exports failed"),
+        }
     }
 }
 

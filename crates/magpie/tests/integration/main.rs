@@ -19,6 +19,7 @@ mod contacts;
 mod contract;
 mod docs;
 mod examples;
+mod export;
 mod files;
 mod groups;
 mod hardening;
