@@ -6,7 +6,6 @@
 //! is each download.
 
 use std::collections::BTreeMap;
-use std::io::{Seek, Write};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -363,7 +362,8 @@ impl Exports {
             ids
         };
         job.conversations_total = conversations.len() as u64;
-        let (writer, sink) = ArchiveWriter::start()?;
+        let maker = self.deps.archives.get().ok_or(Error::Unavailable("exports are not made by this process"))?;
+        let sink = maker.start()?;
         let mut out = Progress { exports: self, job, sink, last_ms: 0 };
         out.heartbeat(true).await?;
 
@@ -376,7 +376,7 @@ impl Exports {
             lines.push_str(&json_line(&conversation_line(&conversation, &members, &spans))?);
             infos.insert(*id, conversation_label(&conversation));
         }
-        out.sink.text("conversations.jsonl", lines).await?;
+        text(&mut out.sink, "conversations.jsonl", lines).await?;
 
         // The entries, in the period, as JSON Lines and as HTML; the files they name.
         let mut files: BTreeMap<String, Option<crate::files::StoredFile>> = BTreeMap::new();
@@ -422,7 +422,7 @@ impl Exports {
                         }
                         refs.push(file_line(&id, files.get(&id).and_then(Option::as_ref)));
                     }
-                    out.sink.chunk(json_line(&entry_line(entry, refs))?.into_bytes()).await?;
+                    out.sink.write(json_line(&entry_line(entry, refs))?.into_bytes()).await?;
                     html.entry(entry, files.get(&first_ref(entry)).and_then(Option::as_ref));
                     out.job.messages += 1;
                 }
@@ -435,7 +435,6 @@ impl Exports {
         if current.is_some() {
             out.job.conversations_done += 1;
         }
-        out.sink.end().await?;
 
         // The files' contents.
         for (id, file) in &files {
@@ -449,13 +448,12 @@ impl Exports {
                     break;
                 }
                 buf.truncate(n);
-                out.sink.chunk(buf).await?;
+                out.sink.write(buf).await?;
             }
-            out.sink.end().await?;
             out.job.files += 1;
             out.heartbeat(false).await?;
         }
-        out.sink.text("index.html", html.finish()).await?;
+        text(&mut out.sink, "index.html", html.finish()).await?;
         let about = serde_json::json!({
             "id": out.job.id,
             "domain": out.job.domain_name,
@@ -468,11 +466,10 @@ impl Exports {
             "messages": out.job.messages,
             "files": out.job.files,
         });
-        out.sink.text("export.json", format!("{about:#}\n")).await?;
+        text(&mut out.sink, "export.json", format!("{about:#}\n")).await?;
         let Progress { sink, job, .. } = out;
-        drop(sink);
-        let file = writer.finish().await?;
-        let stored = self.store_archive(file).await?;
+        let archive = sink.finish().await?;
+        let stored = self.store_archive(archive).await?;
         job.updated_at_ms = self.deps.clock.now_ms();
         Ok(stored)
     }
@@ -492,12 +489,11 @@ impl Exports {
     }
 
     /// Moves the finished archive into the blob store; its digest and size.
-    async fn store_archive(&self, file: std::fs::File) -> Result<(String, u64)> {
+    async fn store_archive(&self, archive: Box<dyn tokio::io::AsyncRead + Send + Unpin>) -> Result<(String, u64)> {
         let upload = crate::files::FileId::random();
         let blobs = &self.deps.blobs;
         blobs.start(&upload).await?;
-        let reader = tokio::io::BufReader::new(tokio::fs::File::from_std(file));
-        let written = blobs.append(&upload, 0, u64::MAX, false, Box::new(reader)).await;
+        let written = blobs.append(&upload, 0, u64::MAX, false, archive).await;
         let written = match written {
             Ok(w) if !w.interrupted => w,
             Ok(_) => {
@@ -526,7 +522,7 @@ struct Span {
 struct Progress<'a> {
     exports: &'a Exports,
     job: &'a mut ExportJob,
-    sink: Sink,
+    sink: Box<dyn ArchiveWriter>,
     last_ms: i64,
 }
 
@@ -812,79 +808,27 @@ fn period(from_ms: Option<i64>, until_ms: Option<i64>) -> String {
     }
 }
 
-/// What the async side sends the thread that writes the ZIP.
-enum Piece {
-    Begin(String),
-    Chunk(Vec<u8>),
-    End,
+/// Writes an export's archive, one member after another: the binary's (a ZIP in a temporary
+/// file), so that the core does no IO of its own.
+#[async_trait::async_trait]
+pub trait ArchiveWriter: Send {
+    /// Ends the member being written, if any, and begins the member `name`.
+    async fn begin(&mut self, name: &str) -> Result<()>;
+    /// Appends to the member being written.
+    async fn write(&mut self, bytes: Vec<u8>) -> Result<()>;
+    /// Ends the archive; answers its bytes, from the start.
+    async fn finish(self: Box<Self>) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>>;
 }
 
-/// The async side of the ZIP writer: pieces go to a thread that owns the file, a few at a time.
-struct Sink {
-    tx: tokio::sync::mpsc::Sender<Piece>,
+/// Starts archives ([`crate::Core::with_archive_maker`]).
+pub trait ArchiveMaker: Send + Sync + 'static {
+    fn start(&self) -> Result<Box<dyn ArchiveWriter>>;
 }
 
-impl Sink {
-    async fn send(&self, piece: Piece) -> Result<()> {
-        self.tx.send(piece).await.map_err(|_| Error::Internal("the archive writer stopped".to_owned()))
-    }
-
-    async fn begin(&self, name: &str) -> Result<()> {
-        self.send(Piece::Begin(name.to_owned())).await
-    }
-
-    async fn chunk(&self, bytes: Vec<u8>) -> Result<()> {
-        self.send(Piece::Chunk(bytes)).await
-    }
-
-    async fn end(&self) -> Result<()> {
-        self.send(Piece::End).await
-    }
-
-    async fn text(&self, name: &str, text: String) -> Result<()> {
-        self.begin(name).await?;
-        self.chunk(text.into_bytes()).await?;
-        self.end().await
-    }
-}
-
-/// The thread writing the ZIP into a temporary file.
-struct ArchiveWriter {
-    thread: tokio::task::JoinHandle<std::io::Result<std::fs::File>>,
-}
-
-impl ArchiveWriter {
-    fn start() -> Result<(ArchiveWriter, Sink)> {
-        let file =
-            tempfile::tempfile().map_err(|e| Error::Internal(format!("a temporary file for the archive: {e}")))?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(16);
-        let thread = tokio::task::spawn_blocking(move || {
-            let mut zip = zip::ZipWriter::new(file);
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated)
-                .large_file(true);
-            while let Some(piece) = rx.blocking_recv() {
-                match piece {
-                    Piece::Begin(name) => zip.start_file(name, options).map_err(std::io::Error::other)?,
-                    Piece::Chunk(bytes) => zip.write_all(&bytes)?,
-                    Piece::End => {}
-                }
-            }
-            let mut file = zip.finish().map_err(std::io::Error::other)?;
-            file.flush()?;
-            file.rewind()?;
-            Ok(file)
-        });
-        Ok((ArchiveWriter { thread }, Sink { tx }))
-    }
-
-    /// Waits for the writer (its sink dropped) and answers the finished file, read from its start.
-    async fn finish(self) -> Result<std::fs::File> {
-        self.thread
-            .await
-            .map_err(|e| Error::Internal(format!("the archive writer: {e}")))?
-            .map_err(|e| Error::Internal(format!("writing the archive: {e}")))
-    }
+/// Writes a whole member.
+async fn text(sink: &mut Box<dyn ArchiveWriter>, name: &str, text: String) -> Result<()> {
+    sink.begin(name).await?;
+    sink.write(text.into_bytes()).await
 }
 
 impl ExportScope {

@@ -130,6 +130,7 @@ impl Core {
             audit: stores.audit.clone(),
             operator: std::sync::OnceLock::new(),
             backups: std::sync::OnceLock::new(),
+            archives: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let mail = mail::Mail::new(deps.clone(), s);
@@ -219,6 +220,13 @@ impl Core {
         self
     }
 
+    /// Lets the core write compliance exports' archives through `maker`; without it, exports
+    /// fail with `unavailable`.
+    pub fn with_archive_maker(self, maker: Arc<dyn export::ArchiveMaker>) -> Core {
+        let _ = self.directory.deps().archives.set(maker);
+        self
+    }
+
     /// Lets server administrators make backups through `maker` (the embedded deployment's
     /// server). A second maker is ignored.
     pub fn with_backup_maker(self, maker: Arc<dyn backups::BackupMaker>) -> Core {
@@ -288,6 +296,8 @@ pub(crate) struct Deps {
     pub(crate) audit: Arc<dyn ports::AuditStore>,
     /// The operating-system user the command line runs as ([`audit::Audit::set_operator`]).
     pub(crate) operator: std::sync::OnceLock<String>,
+    /// How exports' archives are written ([`Core::with_archive_maker`]); without it, none here.
+    pub(crate) archives: std::sync::OnceLock<Arc<dyn export::ArchiveMaker>>,
     /// How backups are made ([`Core::with_backup_maker`]); without it, none from here.
     pub(crate) backups: std::sync::OnceLock<Arc<dyn backups::BackupMaker>>,
 }

@@ -2,6 +2,7 @@
 //! This crate is glue: it reads configuration, builds the adapters and starts transports.
 
 mod admin;
+mod archive;
 mod audit;
 mod backup;
 mod config;
