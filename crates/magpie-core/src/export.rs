@@ -378,9 +378,10 @@ impl Exports {
         }
         text(&mut out.sink, "conversations.jsonl", lines).await?;
 
-        // The entries, in the period, as JSON Lines and as HTML; the files they name.
+        // The entries, in the period, as JSON Lines; the files they name.
         let mut files: BTreeMap<String, Option<crate::files::StoredFile>> = BTreeMap::new();
-        let mut html = Html::start(out.job);
+        let (from_ms, until_ms) = (out.job.from_ms, out.job.until_ms);
+        let covered = |e: &&Entry| from_ms.is_none_or(|f| e.at_ms >= f) && until_ms.is_none_or(|u| e.at_ms < u);
         out.sink.begin("messages.jsonl").await?;
         let mut current: Option<ConversationId> = None;
         for span in &spans {
@@ -389,27 +390,14 @@ impl Exports {
                     out.job.conversations_done += 1;
                 }
                 current = Some(span.conversation);
-                html.conversation(infos.get(&span.conversation).map_or("", String::as_str));
             }
             let mut after = Seq(span.from.0 - 1);
             loop {
-                let page = self
-                    .log
-                    .entries(
-                        span.conversation,
-                        Page::After(after),
-                        span.from,
-                        span.until,
-                        EXPORT_PAGE_LEN,
-                        AccountId(0),
-                    )
-                    .await?;
+                let page = self.page(span, after).await?;
                 let Some(last) = page.last() else { break };
                 after = last.seq;
                 let full = page.len() == EXPORT_PAGE_LEN;
-                let (from_ms, until_ms) = (out.job.from_ms, out.job.until_ms);
-                let covered = |at_ms: i64| from_ms.is_none_or(|f| at_ms >= f) && until_ms.is_none_or(|u| at_ms < u);
-                for entry in page.iter().filter(|e| covered(e.at_ms)) {
+                for entry in page.iter().filter(covered) {
                     let mut refs = vec![];
                     for id in entry.body.as_ref().map(|b| crate::content::file_refs(&entry.kind, b)).unwrap_or_default()
                     {
@@ -423,7 +411,6 @@ impl Exports {
                         refs.push(file_line(&id, files.get(&id).and_then(Option::as_ref)));
                     }
                     out.sink.write(json_line(&entry_line(entry, refs))?.into_bytes()).await?;
-                    html.entry(entry, files.get(&first_ref(entry)).and_then(Option::as_ref));
                     out.job.messages += 1;
                 }
                 out.heartbeat(false).await?;
@@ -453,7 +440,37 @@ impl Exports {
             out.job.files += 1;
             out.heartbeat(false).await?;
         }
-        text(&mut out.sink, "index.html", html.finish()).await?;
+
+        // The readable page: the same entries again, written as they are read, so that an
+        // export's memory does not grow with its size.
+        out.sink.begin("index.html").await?;
+        let mut html = Html { open: false };
+        out.sink.write(html.head(out.job).into_bytes()).await?;
+        let mut current: Option<ConversationId> = None;
+        for span in &spans {
+            if current != Some(span.conversation) {
+                current = Some(span.conversation);
+                let label = infos.get(&span.conversation).map_or("", String::as_str);
+                out.sink.write(html.conversation(label).into_bytes()).await?;
+            }
+            let mut after = Seq(span.from.0 - 1);
+            loop {
+                let page = self.page(span, after).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                let full = page.len() == EXPORT_PAGE_LEN;
+                let mut rows = String::new();
+                for entry in page.iter().filter(covered) {
+                    rows.push_str(&html.entry(entry, files.get(&first_ref(entry)).and_then(Option::as_ref)));
+                }
+                out.sink.write(rows.into_bytes()).await?;
+                out.heartbeat(false).await?;
+                if !full {
+                    break;
+                }
+            }
+        }
+        out.sink.write(html.finish().into_bytes()).await?;
         let about = serde_json::json!({
             "id": out.job.id,
             "domain": out.job.domain_name,
@@ -472,6 +489,12 @@ impl Exports {
         let stored = self.store_archive(archive).await?;
         job.updated_at_ms = self.deps.clock.now_ms();
         Ok(stored)
+    }
+
+    /// The next page of a span's entries after `after`, as a viewer with nothing hidden.
+    async fn page(&self, span: &Span, after: Seq) -> Result<Vec<Entry>> {
+        let page = Page::After(after);
+        Ok(self.log.entries(span.conversation, page, span.from, span.until, EXPORT_PAGE_LEN, AccountId(0)).await?)
     }
 
     /// Every member of a conversation, active ones, in pages.
@@ -726,36 +749,34 @@ fn entry_line(e: &Entry, files: Vec<FileLine>) -> EntryLine<'_> {
     }
 }
 
-/// The archive's readable view: one page, every text escaped, times in UTC.
+/// The archive's readable view: one page, every text escaped, times in UTC, written a piece
+/// at a time.
 struct Html {
-    page: String,
+    /// A conversation's table is open.
     open: bool,
 }
 
 impl Html {
-    fn start(job: &ExportJob) -> Html {
+    fn head(&self, job: &ExportJob) -> String {
         let title = crate::mail::html_escape(&format!("Magpie export {} — {}", job.id, job.target));
-        let mut page = format!(
+        format!(
             "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'\">\
              <style>body{{font:14px sans-serif;margin:2em}}td{{vertical-align:top;padding:2px 8px}}\
-             .meta{{color:#666;white-space:nowrap}}</style></head><body>\n<h1>{title}</h1>\n"
-        );
-        page.push_str(&format!(
-            "<p>{} · {}</p>\n",
+             .meta{{color:#666;white-space:nowrap}}</style></head><body>\n<h1>{title}</h1>\n<p>{} · {}</p>\n",
             crate::mail::html_escape(&job.domain_name),
             crate::mail::html_escape(&period(job.from_ms, job.until_ms))
-        ));
-        Html { page, open: false }
+        )
     }
 
-    fn conversation(&mut self, label: &str) {
-        self.close();
-        self.page.push_str(&format!("<h2>{}</h2>\n<table>\n", crate::mail::html_escape(label)));
+    fn conversation(&mut self, label: &str) -> String {
+        let mut piece = self.close();
+        piece.push_str(&format!("<h2>{}</h2>\n<table>\n", crate::mail::html_escape(label)));
         self.open = true;
+        piece
     }
 
-    fn entry(&mut self, e: &Entry, file: Option<&crate::files::StoredFile>) {
+    fn entry(&self, e: &Entry, file: Option<&crate::files::StoredFile>) -> String {
         let text = match (&e.body, file) {
             (None, _) => "(recalled)".to_owned(),
             (Some(_), Some(f)) => {
@@ -772,25 +793,22 @@ impl Html {
                 None => crate::mail::html_escape(&format!("[{}] {}", e.kind, body)),
             },
         };
-        self.page.push_str(&format!(
+        format!(
             "<tr><td class=\"meta\">#{} {}</td><td class=\"meta\">{}</td><td>{text}</td></tr>\n",
             e.seq.0,
             crate::mail::html_escape(&utc(e.at_ms)),
             crate::mail::html_escape(&e.sender_addr.to_string()),
-        ));
+        )
     }
 
-    fn close(&mut self) {
-        if self.open {
-            self.page.push_str("</table>\n");
-            self.open = false;
-        }
+    fn close(&mut self) -> String {
+        if std::mem::take(&mut self.open) { "</table>\n".to_owned() } else { String::new() }
     }
 
-    fn finish(mut self) -> String {
-        self.close();
-        self.page.push_str("</body></html>\n");
-        self.page
+    fn finish(&mut self) -> String {
+        let mut piece = self.close();
+        piece.push_str("</body></html>\n");
+        piece
     }
 }
 
