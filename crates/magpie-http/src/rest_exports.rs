@@ -89,11 +89,17 @@ pub async fn admin_export(
     Ok(Json(export_info(&state.core.exports.get(Actor::Account(&caller), id).await?)))
 }
 
+/// A ZIP archive's bytes, for the OpenAPI document: a binary string.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // Never built: it only describes the body.
+struct ZipBytes(Vec<u8>);
+
 /// `GET /v1/admin/exports/{id}/archive`: a finished export's ZIP.
 #[utoipa::path(get, path = "/v1/admin/exports/{id}/archive", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, description = "The export's ZIP archive", content_type = "application/zip",
-        body = Vec<u8>), (status = 404, body = wire::ErrorBody)))]
+        body = ZipBytes), (status = 404, body = wire::ErrorBody)))]
 pub async fn admin_export_archive(
     State(state): State<AppState>,
     Authed(caller): Authed,

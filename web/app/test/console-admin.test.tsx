@@ -152,7 +152,7 @@ describe("the console's sections", () => {
     await settle();
     expect(tabs()).toEqual([
       "Departments", "Accounts", "Registration", "Invitations", "Applications", "Announcements", "Moderation", "LDAP sync", "Push delivery", "Audit log",
-      "Connections", "Dashboard", "Logs", "Backups", "Domains",
+      "Exports", "Connections", "Dashboard", "Logs", "Backups", "Domains",
     ]);
     render(null, root);
 

@@ -25,6 +25,7 @@ import type {
   AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
   NewAccount, PasswordReset,
   BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
+  ExportInfo, ExportState, NewExport,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -214,7 +215,7 @@ export type Checks = [
   Agree<Differ<ImportAccountsReport, Wire<S["ImportAccountsReport"]>>>,
   // An import answers the same report whether it made the accounts (201) or not (200).
   Holds<Equals<operations["admin_import_accounts"]["responses"][201]["content"]["application/json"], S["ImportAccountsReport"]>>,
-  // The console: domains, the dashboard, live connections, backups and forbidden words. A
+  // The console: domains, the dashboard, live connections, backups, forbidden words and exports. A
   // dashboard sample's sizes are `Option`s the server leaves out where it cannot measure them.
   Agree<Differ<NewDomain, Wire<S["CreateDomainRequest"]>>>,
   Agree<Differ<DashboardSample, Wire<S["DashboardSample"]>>>,
@@ -232,6 +233,18 @@ export type Checks = [
   Agree<Differ<ModerationRules, Wire<S["ModerationRules"]>>>,
   Agree<Differ<Parameters<RestClient["setModeration"]>[1], Wire<S["ModerationRules"]>>>,
   Agree<Differ<Parameters<RestClient["createDomain"]>[0], Wire<S["CreateDomainRequest"]>>>,
+  // Compliance exports. The document calls an export's state any string (a Rust `String`); the
+  // server sends one of ExportState's three. The archive is a ZIP, which the document describes
+  // as bytes.
+  Agree<Differ<Omit<ExportInfo, "state">, Wire<Omit<S["ExportInfo"], "state">>>>,
+  Holds<Equals<Pick<S["ExportInfo"], "state">, { state: string }>>,
+  Holds<Subset<ExportState, string>>,
+  Holds<Equals<S["ExportList"], { exports: S["ExportInfo"][] }>>,
+  Agree<Differ<NewExport, Wire<S["NewExportRequest"]>>>,
+  Holds<Equals<Parameters<RestClient["adminStartExport"]>[0], NewExport>>,
+  Holds<Equals<operations["admin_start_export"]["requestBody"]["content"]["application/json"], S["NewExportRequest"]>>,
+  Agree<Differ<{ domain?: NonNullable<Parameters<RestClient["adminExports"]>[0]> }, Wire<NonNullable<operations["admin_exports"]["parameters"]["query"]>>>>,
+  Holds<Equals<keyof operations["admin_export_archive"]["responses"][200]["content"], "application/zip">>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -320,8 +333,16 @@ export type Checks = [
   // `auditLog` resolves with an AuditRecordList, compared above (the actor's role apart).
   Holds<Equals<Resolves<"auditLog">, AuditRecordList>>,
   Holds<Equals<Answer<"admin_audit">, S["AuditRecordList"]>>,
+  // The export methods resolve with ExportInfos, compared above (the state apart): the list's,
+  // the one a start answers (`202`), and one export.
+  Holds<Equals<Resolves<"adminExports">, ExportInfo[]>>,
+  Holds<Equals<Answer<"admin_exports">, S["ExportList"]>>,
+  Holds<Equals<Resolves<"adminStartExport">, ExportInfo>>,
+  Holds<Equals<Answer<"admin_start_export">, S["ExportInfo"]>>,
+  Holds<Equals<Resolves<"adminExport">, ExportInfo>>,
+  Holds<Equals<Answer<"admin_export">, S["ExportInfo"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport">>,
 ];
 
 /** RestClient methods whose operations the document does not describe yet: the notification
@@ -387,7 +408,7 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 // ---- RestClient's answers ---------------------------------------------------------------
 
 /** RestClient's public members that are not endpoints. */
-type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "exportAudit";
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "exportAudit" | "adminExportArchive";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {

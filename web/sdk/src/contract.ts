@@ -420,6 +420,25 @@ export interface LogQuery { level?: string; target?: string; q?: string; after?:
 export interface BackupInfo {
   name: string; created_at_ms: number; finished: boolean; database_bytes: number; files: number; files_bytes: number; missing: number;
 }
+/** How far a compliance export has got: `running` until its archive is written, then `done`
+ * (the archive can be downloaded until `expires_at_ms`) or `failed` (`error` says why). */
+export type ExportState = "running" | "done" | "failed";
+/** A compliance export: an account's messages (`account`: everything it could read while a
+ * member, what it sent and received) or a conversation's (`conversation`), stored at or after
+ * `from_ms` and before `until_ms` when given, as a ZIP of JSON Lines, the files and a readable
+ * HTML page. `target` names what it covers, for people (the address, or the conversation's id
+ * and name); `requested_by` the account (or operator) that started it. The progress so far:
+ * conversations gone through of `conversations_total`, the `messages` (entries) and `files`
+ * written; `bytes` is the archive's size once done. */
+export interface ExportInfo {
+  id: number; domain: string; requested_by: string; account?: string; conversation?: number; target: string;
+  from_ms?: number; until_ms?: number; state: ExportState; conversations_total: number; conversations_done: number;
+  messages: number; files: number; bytes: number; error?: string; created_at_ms: number; finished_at_ms?: number; expires_at_ms?: number;
+}
+/** `POST /v1/admin/exports`: what to export, exactly one of `account` (an address) and
+ * `conversation` (an id); only what was stored at or after `from_ms` and before `until_ms`
+ * (excluded), when given. */
+export interface NewExport { account?: string; conversation?: number; from_ms?: number; until_ms?: number }
 /** What a message with a forbidden word becomes: refused (`block`, `invalid_field` on
  * `body.text`) or sent with each such word masked, a `*` for each of its characters (`mask`). */
 export type ModerationAction = "block" | "mask";
@@ -518,6 +537,21 @@ export interface DomainAdmin {
    * administrators of the embedded deployment: `invalid_field` naming `backup` in a cluster,
    * `conflict` while another is being made). */
   makeBackup(): Promise<BackupInfo>;
+  /** Compliance exports, newest first: a server administrator's of every domain, or of
+   * `domain`; a domain administrator's of their own domain (another is `not_found`). Members
+   * get `forbidden`. */
+  adminExports(domain?: string): Promise<ExportInfo[]>;
+  /** Starts an export, which runs in the background: answers it `running` (`202`). A domain's
+   * administrators export their own domain's accounts and conversations only (another's, or one
+   * that does not exist, is `not_found`); `invalid_field` names the field that is wrong
+   * (`account` and `conversation` both or neither, a range that ends before it starts);
+   * `conflict` while too many exports run. */
+  adminStartExport(request: NewExport): Promise<ExportInfo>;
+  /** One export as it is now (ask again to follow a running one). */
+  adminExport(id: number): Promise<ExportInfo>;
+  /** A done export's archive, a ZIP (`application/zip`), for saving as
+   * `magpie-export-{id}.zip`; `not_found` until it is done, and once it has expired. */
+  adminExportArchive(id: number): Promise<Blob>;
   /** A domain's forbidden words and what they do. */
   moderation(domain: string): Promise<ModerationRules>;
   /** Replaces a domain's forbidden words, and answers what the server kept (`invalid_field`

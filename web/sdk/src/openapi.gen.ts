@@ -641,6 +641,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/exports`: the exports the caller may see, newest first. */
+        get: operations["admin_exports"];
+        put?: never;
+        /**
+         * `POST /v1/admin/exports`: starts a compliance export of an account's or a conversation's
+         *     messages and files; answers it at once, running.
+         */
+        post: operations["admin_start_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/exports/{id}`: one export and how far it has got. */
+        get: operations["admin_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/exports/{id}/archive`: a finished export's ZIP. */
+        get: operations["admin_export_archive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/logs": {
         parameters: {
             query?: never;
@@ -2818,6 +2873,60 @@ export interface components {
             /** @enum {string} */
             event: "directory_changed";
         };
+        /** @description A compliance export and how far it has got. */
+        ExportInfo: {
+            /** @description The account exported, for an account's export. */
+            account?: string | null;
+            /**
+             * Format: int64
+             * @description The archive's size, once done.
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description The conversation exported, for a conversation's export.
+             */
+            conversation?: number | null;
+            /** Format: int64 */
+            conversations_done: number;
+            /** Format: int64 */
+            conversations_total: number;
+            /** Format: int64 */
+            created_at_ms: number;
+            domain: string;
+            /** @description Why it failed. */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description When the archive is deleted.
+             */
+            expires_at_ms?: number | null;
+            /** Format: int64 */
+            files: number;
+            /** Format: int64 */
+            finished_at_ms?: number | null;
+            /** Format: int64 */
+            from_ms?: number | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Entries and files written so far.
+             */
+            messages: number;
+            /** @description The account or operator that started it. */
+            requested_by: string;
+            /** @description `running`, `done` or `failed`. */
+            state: string;
+            /** @description What it covers, for people: the account's address, or the conversation's id and name. */
+            target: string;
+            /** Format: int64 */
+            until_ms?: number | null;
+        };
+        /** @description `GET /v1/admin/exports`: newest first. */
+        ExportList: {
+            exports: components["schemas"]["ExportInfo"][];
+        };
         /** @description `GET /v1/files/{id}/info`: what is known of a file. */
         FileInfo: {
             /** @description A blurhash of an image, for a placeholder while it loads. */
@@ -3372,6 +3481,26 @@ export interface components {
          * @enum {string}
          */
         NameMatch: "name" | "login" | "pinyin" | "initials" | "email" | "phone";
+        /** @description `POST /v1/admin/exports`: what to export. Exactly one of `account` and `conversation`. */
+        NewExportRequest: {
+            /** @description Everything this account could read while a member: what it sent and received. */
+            account?: string | null;
+            /**
+             * Format: int64
+             * @description Everything in this conversation.
+             */
+            conversation?: number | null;
+            /**
+             * Format: int64
+             * @description Only entries stored at or after this moment.
+             */
+            from_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Only entries stored before this moment.
+             */
+            until_ms?: number | null;
+        };
         /** @description One item of the caller's notification centre. */
         Notification: {
             /** @description Who did it, `name@domain`. */
@@ -4369,6 +4498,11 @@ export interface components {
             /** @description The browser's P-256 public key, base64url (65 bytes uncompressed). */
             p256dh: string;
         };
+        /**
+         * Format: binary
+         * @description A ZIP archive's bytes, for the OpenAPI document: a binary string.
+         */
+        ZipBytes: string;
     };
     responses: never;
     parameters: never;
@@ -6312,6 +6446,197 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PushFailureList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_exports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description One domain's exports. A domain administrator lists only their own domain's, whether or
+                 *     not they name it; naming another is `not_found`.
+                 */
+                domain?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_start_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewExportRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportInfo"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportInfo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_export_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export's ZIP archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["ZipBytes"];
                 };
             };
             404: {

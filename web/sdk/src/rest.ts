@@ -13,6 +13,7 @@ import type {
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
+  ExportInfo, NewExport,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -372,6 +373,23 @@ export class RestClient implements DomainAdmin {
   /** `POST /v1/admin/backups` (`201` once the backup is finished). */
   makeBackup(): Promise<BackupInfo> {
     return this.request("POST", "/v1/admin/backups", { timeoutMs: BACKUP_TIMEOUT_MS });
+  }
+  /** `GET /v1/admin/exports`: newest first (a server administrator's of every domain unless
+   * `domain` names one). */
+  async adminExports(domain?: string): Promise<ExportInfo[]> {
+    return (await this.request<{ exports: ExportInfo[] }>("GET", "/v1/admin/exports", { query: { domain: domain || undefined } })).exports;
+  }
+  /** `POST /v1/admin/exports` (`202`: the export runs in the background). */
+  adminStartExport(request: NewExport): Promise<ExportInfo> {
+    return this.request("POST", "/v1/admin/exports", { body: request });
+  }
+  /** `GET /v1/admin/exports/{id}`. */
+  adminExport(id: number): Promise<ExportInfo> {
+    return this.request("GET", `/v1/admin/exports/${id}`);
+  }
+  /** `GET /v1/admin/exports/{id}/archive`: a done export's ZIP, with the token. */
+  adminExportArchive(id: number): Promise<Blob> {
+    return this.blob(`/v1/admin/exports/${id}/archive`);
   }
   /** `GET /v1/admin/domains/{domain}/moderation`. */
   moderation(domain: string): Promise<ModerationRules> {

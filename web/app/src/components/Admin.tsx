@@ -3,10 +3,11 @@
 // the accounts (made one by one or imported from CSV, edited, disabled, their passwords reset
 // and sessions ended), who may register, invitations, pending applications, announcements, the
 // domain's forbidden words, the LDAP directory source, how pushes to the domain's devices fare,
-// the audit log of what administrators did, and who is connected. Everything here is the
-// domain's own (the audit log and connections of a server administrator: the server's). For
-// server administrators the page is also the server's console (AdminConsole.tsx): the
-// dashboard, the backups and the domains, one of which they pick for the rest of the page.
+// the audit log of what administrators did, compliance exports of an account's or a
+// conversation's messages, and who is connected. Everything here is the domain's own (the audit
+// log, exports and connections of a server administrator: the server's). For server
+// administrators the page is also the server's console (AdminConsole.tsx): the dashboard, the
+// backups and the domains, one of which they pick for the rest of the page.
 
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -35,18 +36,18 @@ import { toast } from "../state/toast.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
-import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
+import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ExportsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
 import { Avatar, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", accounts: "admin.tabAccounts", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", moderation: "admin.tabModeration", ldap: "admin.tabLdap",
-  push: "admin.tabPush", audit: "admin.tabAudit", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
+  push: "admin.tabPush", audit: "admin.tabAudit", exports: "admin.tabExports", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
   logs: "admin.tabLogs", backups: "admin.tabBackups", domains: "admin.tabDomains",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
   departments: "org", accounts: "users", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
-  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", connections: "wifi", dashboard: "activity", logs: "file",
+  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", exports: "archive", connections: "wifi", dashboard: "activity", logs: "file",
   backups: "database", domains: "globe",
 };
 
@@ -113,6 +114,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
           {tab === "ldap" && <LdapAdmin domain={domain} />}
           {tab === "push" && <PushAdmin domain={domain} />}
           {tab === "audit" && <AuditAdmin domain={domain} />}
+          {tab === "exports" && <ExportsAdmin domain={domain} />}
           {tab === "connections" && <ConnectionsAdmin domain={domain} />}
           {tab === "dashboard" && <DashboardAdmin />}
           {tab === "logs" && <LogsAdmin />}

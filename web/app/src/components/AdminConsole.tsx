@@ -1,19 +1,27 @@
 // The server's console on the administration page: the dashboard of what this node is doing now
 // and over the last hour or day, who is connected (and disconnecting one), the backups and a
 // backup made now, and the domains (listed, made, and picked for the rest of the page) for the
-// server's administrators; and a domain's forbidden words for its administrators too.
+// server's administrators; and a domain's forbidden words and its compliance exports (started,
+// followed while they run, and their archives downloaded) for its administrators too.
 
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, LogLine, ModerationAction } from "@magpie/sdk";
+import type {
+  BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, ExportInfo, LogLine, ModerationAction, NewExport,
+} from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
 import {
   chartData, type ChartMetric, type ChartRange, distinctWords, formatCount, formatLatency, formatMeasure, formatPercent, linesOf,
   MODERATION_WORD_CHARS_MAX, MODERATION_WORDS_MAX, rangeStepMs, wordsProblem, type WordsProblem,
 } from "../lib/console.ts";
+import {
+  anyRunning, EXPORT_REFRESH_MS, exportArchiveName, exportFraction, exportRequestOf, NO_EXPORT_FORM, withExport, type ExportForm, type ExportKind,
+  type ExportProblem,
+} from "../lib/exports.ts";
 import { formatBytes, formatClock, formatDate, formatDuration, formatFull } from "../lib/format.ts";
 import { errorText, isMagpieError, useClient } from "../state/client.ts";
+import { saveBlob } from "../state/media.ts";
 import { missingEndpoint } from "../state/people.ts";
 import { toast } from "../state/toast.ts";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
@@ -470,6 +478,320 @@ export function ModerationAdmin({ domain }: { domain: string }): JSX.Element {
         </div>
       </form>
     </section>
+  );
+}
+
+// ---- Exports --------------------------------------------------------------------------------------
+
+const EXPORT_KINDS: ExportKind[] = ["account", "conversation"];
+
+/** A problem with the form, or the server's refusal, by the field it is about (null: the form as
+ * a whole). */
+type ExportFormError = { field: "account" | "conversation" | "to" | null; text: string };
+
+function exportProblemText(problem: ExportProblem, t: Translate): string {
+  switch (problem.kind) {
+    case "account_required": return t("admin.exportAccountRequired");
+    case "account_bad": return t("admin.exportAccountBad");
+    case "account_elsewhere": return t("admin.exportAccountElsewhere", { domain: problem.domain });
+    case "conversation_required": return t("admin.exportConversationRequired");
+    case "conversation_bad": return t("admin.exportConversationBad");
+    case "range": return t("admin.exportBadRange");
+  }
+}
+
+/** The server's refusal of a new export, at the field it names where it names one. */
+function exportStartError(e: unknown, request: NewExport, t: Translate): ExportFormError {
+  if (isMagpieError(e)) {
+    const field = request.account !== undefined ? "account" : "conversation";
+    if (e.code === "not_found") {
+      return request.account !== undefined
+        ? { field, text: t("admin.exportNoAccount", { account: request.account }) }
+        : { field, text: t("admin.exportNoConversation", { id: request.conversation ?? "" }) };
+    }
+    if (e.code === "invalid_field") {
+      if (e.field === "account") return { field: "account", text: t("admin.exportAccountBad") };
+      if (e.field === "conversation") return { field: "conversation", text: t("admin.exportConversationBad") };
+      if (e.field === "from_ms" || e.field === "until_ms") return { field: "to", text: t("admin.exportBadRange") };
+    }
+    if (e.code === "conflict") return { field: null, text: t("admin.exportBusy") };
+    if (e.code === "forbidden") return { field: null, text: t("admin.exportForbidden") };
+    if (e.code === "method_not_allowed") return { field: null, text: t("admin.consoleUnsupported") };
+  }
+  return { field: null, text: errorText(e, t) };
+}
+
+/** The period an export covers, for people: both ends are days, the end one included. */
+function exportPeriod(e: Pick<ExportInfo, "from_ms" | "until_ms">, t: Translate, locale: "en" | "zh"): string {
+  const from = e.from_ms === undefined ? undefined : formatDate(e.from_ms, locale);
+  // `until_ms` is excluded: the last day covered is the one before it.
+  const to = e.until_ms === undefined ? undefined : formatDate(e.until_ms - 1, locale);
+  if (from !== undefined && to !== undefined) return t("admin.exportRange", { from, to });
+  if (from !== undefined) return t("admin.exportSince", { from });
+  if (to !== undefined) return t("admin.exportUntil", { to });
+  return t("admin.exportAllTime");
+}
+
+/** Compliance exports: one started for an account (by its address) or a conversation (by its
+ * id), over a period or all time; the list of exports, newest first, asked again every few
+ * seconds while one runs, with each one's progress and size, the error of a failed one, and
+ * Download for a done one (the archive fetched with the token and saved as a ZIP). A domain's
+ * administrators see and start their own domain's; a server administrator any domain's. */
+export function ExportsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const serverAdmin = client.me.role === "server_admin";
+  const [scope, setScope] = useState<"all" | "domain">(serverAdmin ? "all" : "domain");
+  const [list, setList] = useState<ExportInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  // Counts the loads that ended, so that a running export is asked for again after each.
+  const [loads, setLoads] = useState(0);
+  const [form, setForm] = useState<ExportForm>(NO_EXPORT_FORM);
+  const [formError, setFormError] = useState<ExportFormError | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [started, setStarted] = useState<number | null>(null);
+  const [downloading, setDownloading] = useState<number | null>(null);
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  const accountInput = useRef<HTMLInputElement>(null);
+  const conversationInput = useRef<HTMLInputElement>(null);
+  const toInput = useRef<HTMLInputElement>(null);
+  // Only the newest load's answer counts: an older one (another scope) is dropped.
+  const latest = useRef(0);
+  const asked = scope === "domain" && serverAdmin ? domain : undefined;
+  const load = async (quiet = false) => {
+    const mine = ++latest.current;
+    if (!quiet) setLoading(true);
+    try {
+      const answer = await client.admin.adminExports(asked);
+      if (mine !== latest.current) return;
+      setList(answer);
+      setError(null);
+    } catch (e) {
+      if (mine !== latest.current) return;
+      // The exports shown stay when a refresh fails; the error says they are not current. A
+      // domain asked for by name that does not exist answers not_found, as does a server from
+      // before exports.
+      setError(isMagpieError(e) && e.code === "forbidden" ? t("admin.exportForbidden")
+        : missingEndpoint(e) ? (asked === undefined ? t("admin.consoleUnsupported") : t("admin.accNoDomain"))
+        : errorText(e, t));
+    } finally {
+      if (mine === latest.current) { setLoading(false); setLoads((n) => n + 1); }
+    }
+  };
+  useEffect(() => { setList(null); setError(null); void load(); }, [client, domain, scope]);
+
+  // While an export runs, the list is asked again every few seconds; a hidden page asks nothing,
+  // and asks at once when shown again.
+  const running = anyRunning(list);
+  useEffect(() => {
+    if (!running) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onVisibility = () => {
+      if (document.visibilityState !== "hidden" && timer === undefined) void load(true);
+    };
+    if (document.visibilityState !== "hidden") timer = setTimeout(() => { timer = undefined; void load(true); }, EXPORT_REFRESH_MS);
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => { clearTimeout(timer); document.removeEventListener("visibilitychange", onVisibility); };
+  }, [running, loads]);
+
+  const set = <K extends keyof ExportForm>(key: K, value: ExportForm[K]) => {
+    setForm((shown) => ({ ...shown, [key]: value }));
+    setFormError(null);
+  };
+  const focusField = (field: ExportFormError["field"]) =>
+    (field === "account" ? accountInput : field === "conversation" ? conversationInput : field === "to" ? toInput : null)?.current?.focus();
+  const start = async (e: Event) => {
+    e.preventDefault();
+    const made = exportRequestOf(form, { domain, serverAdmin });
+    if ("problem" in made) {
+      const failure = { field: made.problem.field, text: exportProblemText(made.problem, t) };
+      setFormError(failure);
+      focusField(failure.field);
+      return;
+    }
+    setStarting(true);
+    setFormError(null);
+    try {
+      const info = await client.admin.adminStartExport(made.request);
+      setStarted(info.id);
+      setForm({ ...NO_EXPORT_FORM, kind: form.kind });
+      toast(t("admin.exportStarted", { id: info.id }), "info");
+      // Shown at once, running; the list (and so its refreshes) follows it from here.
+      setList((shown) => withExport(shown, info));
+      void load(true);
+    } catch (err) {
+      const failure = exportStartError(err, made.request, t);
+      setFormError(failure);
+      focusField(failure.field);
+    } finally {
+      setStarting(false);
+    }
+  };
+  const download = async (item: ExportInfo) => {
+    setDownloading(item.id);
+    setDownloadError(null);
+    try {
+      saveBlob(await client.admin.adminExportArchive(item.id), exportArchiveName(item.id));
+      toast(t("admin.exportDownloaded", { id: item.id }), "info");
+    } catch (e) {
+      setDownloadError(isMagpieError(e) && e.code === "not_found" ? t("admin.exportGone", { id: item.id }) : errorText(e, t));
+      void load(true);
+    } finally {
+      setDownloading(null);
+    }
+  };
+
+  const invalid = (field: ExportFormError["field"]) => formError !== null && formError.field === field;
+  const describedBy = (field: "account" | "conversation" | "to", hint: string) => (invalid(field) ? `${hint} adm-export-${field}-error` : hint);
+  const fieldError = (field: "account" | "conversation" | "to") =>
+    invalid(field) && <span id={`adm-export-${field}-error`} class="field-error" role="alert">{formError!.text}</span>;
+  const showDomain = serverAdmin && scope === "all";
+  return (
+    <>
+      <section class="card-section exports-section" aria-labelledby="adm-export-new">
+        <h2 id="adm-export-new">{t("admin.exportNew")}</h2>
+        <p class="muted small admin-intro">{t("admin.exportHint")}</p>
+        <form class="stack" noValidate onSubmit={start}>
+          <fieldset class="mode-options">
+            <legend class="field-label">{t("admin.exportWhat")}</legend>
+            {EXPORT_KINDS.map((k) => (
+              <label key={k} class={`mode-option${form.kind === k ? " active" : ""}`}>
+                <input type="radio" name="export-kind" value={k} checked={form.kind === k} onChange={() => set("kind", k)} />
+                <span><strong>{t(`admin.exportKind.${k}`)}</strong><span class="muted small">{t(`admin.exportKindHint.${k}`)}</span></span>
+              </label>
+            ))}
+          </fieldset>
+          <div class="export-fields">
+            {/* Two inputs, not one reused: Preact, taking the account's input for the
+                conversation's, would leave it a maxLength of 0, which takes no typing. */}
+            {form.kind === "account" ? (
+              <div key="account" class="field export-target-field">
+                <label for="adm-export-account">{t("admin.exportAccount")}</label>
+                <input id="adm-export-account" ref={accountInput} class="input" value={form.account} maxLength={320} autoComplete="off" autoCapitalize="none"
+                  spellcheck={false} placeholder={`name@${domain}`} aria-invalid={invalid("account")} aria-describedby={describedBy("account", "adm-export-account-hint")}
+                  onInput={(e) => set("account", e.currentTarget.value)} />
+                <span id="adm-export-account-hint" class="muted small">
+                  {serverAdmin ? t("admin.exportAccountHintServer", { domain }) : t("admin.exportAccountHint", { domain })}</span>
+                {fieldError("account")}
+              </div>
+            ) : (
+              <div key="conversation" class="field export-target-field">
+                <label for="adm-export-conversation">{t("admin.exportConversation")}</label>
+                <input id="adm-export-conversation" ref={conversationInput} class="input" value={form.conversation} maxLength={20} inputMode="numeric" autoComplete="off"
+                  spellcheck={false} aria-invalid={invalid("conversation")}
+                  aria-describedby={describedBy("conversation", "adm-export-conversation-hint")} onInput={(e) => set("conversation", e.currentTarget.value)} />
+                <span id="adm-export-conversation-hint" class="muted small">{t("admin.exportConversationHint")}</span>
+                {fieldError("conversation")}
+              </div>
+            )}
+            <div class="field">
+              <label for="adm-export-from">{t("admin.exportFrom")}</label>
+              <input id="adm-export-from" class="input" type="date" value={form.from} max={form.to || undefined} aria-describedby="adm-export-range-hint"
+                onInput={(e) => set("from", e.currentTarget.value)} />
+            </div>
+            <div class="field">
+              <label for="adm-export-to">{t("admin.exportTo")}</label>
+              <input id="adm-export-to" ref={toInput} class="input" type="date" value={form.to} min={form.from || undefined} aria-invalid={invalid("to")}
+                aria-describedby={describedBy("to", "adm-export-range-hint")} onInput={(e) => set("to", e.currentTarget.value)} />
+              {fieldError("to")}
+            </div>
+          </div>
+          <span id="adm-export-range-hint" class="muted small">{t("admin.exportRangeHint")}</span>
+          {formError && formError.field === null && <p class="form-error" role="alert" data-testid="export-start-error">{formError.text}</p>}
+          <div class="row-actions wrap">
+            <button type="submit" class="btn btn-primary" disabled={starting}>
+              <Icon name="archive" size={16} /> {starting ? t("admin.exportStarting") : t("admin.exportStart")}</button>
+          </div>
+        </form>
+      </section>
+      <section class="card-section exports-section" aria-labelledby="adm-exports" aria-busy={loading}>
+        <div class="section-head">
+          <h2 id="adm-exports">{t("admin.exportListTitle")}</h2>
+          <span class="row-actions wrap">
+            {serverAdmin && (
+              <span class="inline-field">
+                <label for="adm-export-scope" class="small">{t("admin.exportScope")}</label>
+                <select id="adm-export-scope" class="select select-small" value={scope} onChange={(e) => setScope(e.currentTarget.value as "all" | "domain")}>
+                  <option value="all">{t("admin.auditScopeAll")}</option>
+                  <option value="domain">{t("admin.auditScopeDomain", { domain })}</option>
+                </select>
+              </span>
+            )}
+            <button type="button" class="btn btn-small" disabled={loading} onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+          </span>
+        </div>
+        <p class="muted small admin-intro">{serverAdmin ? t("admin.exportListHintServer") : t("admin.exportListHint", { domain })}</p>
+        {error && <p class="form-error" role="alert" data-testid="exports-error">{error}</p>}
+        {downloadError && <p class="form-error" role="alert" data-testid="export-download-error">{downloadError}</p>}
+        {!list && !error && <Spinner label={t("common.loading")} />}
+        {list && list.length === 0 && <p class="muted" data-testid="exports-empty">{t("admin.exportNone")}</p>}
+        {list && list.length > 0 && (
+          <div class="table-scroll" role="region" tabIndex={0} aria-label={t("admin.exportListTitle")}>
+            <table class="report-table exports-table">
+              <caption class="visually-hidden">{t("admin.exportListTitle")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("admin.exportWhich")}</th>
+                  {showDomain && <th scope="col">{t("admin.auditDomain")}</th>}
+                  <th scope="col">{t("admin.exportRequestedBy")}</th><th scope="col">{t("admin.exportPeriod")}</th>
+                  <th scope="col">{t("admin.exportState")}</th><th scope="col">{t("admin.exportProgress")}</th><th scope="col">{t("admin.exportSize")}</th>
+                  <th scope="col"><span class="visually-hidden">{t("admin.connActions")}</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((x) => (
+                  <tr key={x.id} data-testid="export" data-id={x.id} data-state={x.state} class={x.id === started ? "backup-new" : undefined}>
+                    <td class="export-which">
+                      <span class="export-id">#{x.id}</span>{x.id === started && <span class="tag">{t("admin.exportJustStarted")}</span>}
+                      <span class="export-target" data-testid="export-target">{x.target}</span>
+                      <time class="muted small" dateTime={new Date(x.created_at_ms).toISOString()}>{formatFull(x.created_at_ms, locale)}</time>
+                    </td>
+                    {showDomain && <td>{x.domain}</td>}
+                    <td class="export-by">{x.requested_by}</td>
+                    <td>{exportPeriod(x, t, locale)}</td>
+                    <td data-testid="export-state">
+                      {x.state === "running" && <span class="export-running"><Spinner /> {t("admin.exportState.running")}</span>}
+                      {x.state === "done" && <span class="backup-ok"><Icon name="check" size={14} /> {t("admin.exportState.done")}</span>}
+                      {x.state === "failed" && <span class="tag backup-broken">{t("admin.exportState.failed")}</span>}
+                      {x.state !== "running" && x.state !== "done" && x.state !== "failed" && <span class="tag">{x.state}</span>}
+                      {x.error && <span class="export-error" data-testid="export-error">{x.error}</span>}
+                    </td>
+                    <td class="export-progress">
+                      {x.state === "running" && x.conversations_total > 0 && (
+                        <progress class="export-bar" max={1} value={exportFraction(x)} aria-label={t("admin.exportProgressOf", { id: x.id })} />
+                      )}
+                      <span data-testid="export-conversations">{t("admin.exportConversations", { done: formatCount(x.conversations_done, locale), total: formatCount(x.conversations_total, locale) })}</span>
+                      <span data-testid="export-messages">{t("admin.exportMessages", { count: formatCount(x.messages, locale) })}</span>
+                      <span data-testid="export-files">{t("admin.exportFiles", { count: formatCount(x.files, locale) })}</span>
+                    </td>
+                    <td class="numeric" data-testid="export-size">{x.state === "done" ? formatBytes(x.bytes) : <span class="muted">—</span>}</td>
+                    <td class="export-actions">
+                      {x.state === "done" && (
+                        <>
+                          <button type="button" class="btn btn-small" disabled={downloading !== null} aria-label={t("admin.exportDownloadNamed", { id: x.id })}
+                            onClick={() => void download(x)}>
+                            <Icon name="download" size={14} /> {downloading === x.id ? t("admin.exportDownloading") : t("admin.exportDownload")}</button>
+                          {x.expires_at_ms !== undefined && (
+                            <span class="muted small">{t("admin.exportExpires", { date: formatFull(x.expires_at_ms, locale) })}</span>
+                          )}
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div class="audit-foot">
+          <span class="muted small" role="status" data-testid="exports-count">
+            {list && list.length > 0 && (list.length === 1 ? t("admin.exportCountOne") : t("admin.exportCount", { count: list.length }))}
+            {running && ` · ${t("admin.exportFollowing")}`}
+          </span>
+        </div>
+      </section>
+    </>
   );
 }
 

@@ -19,6 +19,7 @@ export const AUDIT_AREAS = {
   announcement: ["announcement.send"],
   moderation: ["moderation.set", "moderation.block", "moderation.mask"],
   backup: ["backup.create"],
+  export: ["export.create", "export.download"],
 } as const;
 
 export type AuditArea = keyof typeof AUDIT_AREAS;
