@@ -485,7 +485,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         Core::new(config.core_settings(), stores, blobs, bus, Arc::new(SystemClock), Arc::new(NoConnections))
             .with_name_matcher(Arc::new(crate::name_matcher::PinyinMatcher))
             .with_directory_connector(Arc::new(magpie_ldap::LdapConnector::default()))
-            .with_archive_maker(Arc::new(crate::archive::ZipArchives));
+            .with_archive_maker(Arc::new(crate::archive::ZipArchives { dir: config.data_dir.clone() }));
     // Mail the CLI queues (an application's decision) waits in the outbox for a server to send.
     if let Some(sender) = crate::serve::mail_sender(&config)? {
         core = core.with_mail_sender(sender);

@@ -1,6 +1,7 @@
 //! Compliance exports' archives (the core's `ArchiveMaker`): a ZIP written into a temporary
-//! file by one blocking thread, fed through a bounded channel so that an export's memory does
-//! not grow with its size.
+//! file in the data directory (not `/tmp`, which may be small or in memory) by one blocking
+//! thread, fed through a bounded channel so that an export's memory does not grow with its
+//! size. The file has no name: it goes when the export is done with it, or with the process.
 
 use async_trait::async_trait;
 use std::io::{Seek, Write};
@@ -11,7 +12,10 @@ use magpie_core::{Error, Result};
 /// Pieces the channel holds before the export waits for the writer.
 const PIECES_QUEUED_MAX: usize = 16;
 
-pub struct ZipArchives;
+pub struct ZipArchives {
+    /// Where the temporary files go.
+    pub dir: std::path::PathBuf,
+}
 
 enum Piece {
     Begin(String),
@@ -25,8 +29,8 @@ struct ZipWriter {
 
 impl ArchiveMaker for ZipArchives {
     fn start(&self) -> Result<Box<dyn ArchiveWriter>> {
-        let file =
-            tempfile::tempfile().map_err(|e| Error::Internal(format!("a temporary file for the archive: {e}")))?;
+        let file = tempfile::tempfile_in(&self.dir)
+            .map_err(|e| Error::Internal(format!("a temporary file for the archive in {}: {e}", self.dir.display())))?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(PIECES_QUEUED_MAX);
         let thread = tokio::task::spawn_blocking(move || {
             let mut zip = zip::ZipWriter::new(file);

@@ -288,7 +288,7 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     }
     core = core.with_push_channels(push_channels(&config, &server_key)?);
     core = core.with_backup_maker(Arc::new(crate::backup::ConsoleBackups::new(&config)));
-    core = core.with_archive_maker(Arc::new(crate::archive::ZipArchives));
+    core = core.with_archive_maker(Arc::new(crate::archive::ZipArchives { dir: config.data_dir.clone() }));
     // Push follows the log from its saved cursor: started before the server listens, so that
     // nothing committed from now on escapes it; its follower counts among the core's, so that
     // `followers_started` waits for it.
