@@ -112,6 +112,29 @@ impl Client {
         Ok(self.send(Method::GET, &format!("/v1/admin/exports/{id}/archive"), NO_BODY).await?.bytes().await?.to_vec())
     }
 
+    /// `GET /v1/admin/domains/{domain}/groups`: the domain's groups and channels, newest first.
+    pub async fn admin_groups(&self, domain: &str, q: &wire::AdminGroupQuery) -> Result<wire::AdminGroupList> {
+        let query = serde_urlencoded::to_string(q).unwrap_or_default();
+        self.call(Method::GET, &format!("/v1/admin/domains/{}/groups?{query}", encode(domain)), NO_BODY).await
+    }
+
+    /// `GET /v1/admin/groups/{id}/members`: a group's active members, for its domain's admins.
+    pub async fn admin_group_members(&self, id: i64) -> Result<Vec<wire::Member>> {
+        let list: wire::MemberList = self.call(Method::GET, &format!("/v1/admin/groups/{id}/members"), NO_BODY).await?;
+        Ok(list.members)
+    }
+
+    /// `POST /v1/admin/groups/{id}/owner`: hands the group to `member`.
+    pub async fn admin_transfer_group(&self, id: i64, member: &str) -> Result<wire::Ack> {
+        let req = wire::MemberChange { member: member.to_owned(), role: None, until_ms: None };
+        self.call(Method::POST, &format!("/v1/admin/groups/{id}/owner"), Some(&req)).await
+    }
+
+    /// `POST /v1/admin/groups/{id}/dissolve`: ends the group for everyone.
+    pub async fn admin_dissolve_group(&self, id: i64) -> Result<wire::Ack> {
+        self.call(Method::POST, &format!("/v1/admin/groups/{id}/dissolve"), NO_BODY).await
+    }
+
     /// `GET /v1/admin/dashboard`: this node now and over the last hour and day.
     pub async fn admin_dashboard(&self) -> Result<wire::Dashboard> {
         self.call(Method::GET, "/v1/admin/dashboard", NO_BODY).await

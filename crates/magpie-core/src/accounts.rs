@@ -115,6 +115,11 @@ pub struct Accounts {
 }
 
 impl Accounts {
+    /// The account store, for services that read accounts and domains by id or name.
+    pub(crate) fn store(&self) -> &Arc<dyn AccountStore> {
+        &self.account_store
+    }
+
     pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, mail: crate::mail::Mail) -> Accounts {
         Accounts {
             deps,

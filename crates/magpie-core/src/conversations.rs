@@ -27,6 +27,8 @@ use crate::{Deps, Error, Result};
 
 /// Members read from the store per query when listing them all.
 const MEMBER_PAGE_LEN: usize = 1000;
+/// Groups one page of [`Conversations::admin_groups`] holds at most.
+pub const ADMIN_GROUP_PAGE_LEN_MAX: usize = 200;
 /// Longest group name, in characters.
 pub const GROUP_NAME_CHARS_MAX: usize = 64;
 /// Longest group description, in characters.
@@ -540,6 +542,131 @@ impl Conversations {
         self.log.member(id, account.id).await?.filter(Member::is_active).ok_or(Error::NotFound("member"))
     }
 
+    /// A domain's groups and channels for its administrators (a server administrator's for any
+    /// domain), newest first, before `before`, at most `limit` (1 to [`ADMIN_GROUP_PAGE_LEN_MAX`]);
+    /// those whose name contains `q`, ignoring case; dissolved ones only if asked. Each with its
+    /// owner's address.
+    pub async fn admin_groups(
+        &self,
+        caller: &Principal,
+        domain: &str,
+        q: Option<&str>,
+        dissolved: bool,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> Result<Vec<(Conversation, Option<AccountAddr>)>> {
+        let actor = crate::model::Actor::Account(caller);
+        if caller.account.role == crate::model::Role::Member {
+            return Err(Error::Forbidden);
+        }
+        let name = names::DomainName::parse(domain)?;
+        let domain = self.accounts.store().domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))?;
+        if !actor.may_administer(domain.id) {
+            return Err(Error::NotFound("domain"));
+        }
+        let q = q.map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > GROUP_NAME_CHARS_MAX) {
+            return Err(Error::too_large("q", GROUP_NAME_CHARS_MAX, crate::Unit::Characters));
+        }
+        let limit = limit.clamp(1, ADMIN_GROUP_PAGE_LEN_MAX);
+        let groups = self.log.domain_groups(domain.id, q, dissolved, before, limit).await?;
+        let mut listed = Vec::with_capacity(groups.len());
+        for group in groups {
+            let owner = match group.owner.filter(|_| !group.dissolved) {
+                Some(id) => self.accounts.store().account_by_id(id).await?.map(|a| a.addr),
+                None => None,
+            };
+            listed.push((group, owner));
+        }
+        Ok(listed)
+    }
+
+    /// A group or channel of a domain the caller administers, whether or not it is a member;
+    /// `not_found` otherwise, as for one that does not exist.
+    async fn administered(&self, caller: &Principal, id: ConversationId) -> Result<Conversation> {
+        let conversation = self.log.conversation(id).await?.ok_or(NOT_FOUND)?;
+        let actor = crate::model::Actor::Account(caller);
+        if conversation.kind == ConversationKind::Direct
+            || caller.account.role == crate::model::Role::Member
+            || !actor.may_administer(conversation.domain_id)
+        {
+            return Err(NOT_FOUND);
+        }
+        Ok(conversation)
+    }
+
+    /// A group's active members, for its domain's administrators.
+    pub async fn admin_members(&self, caller: &Principal, id: ConversationId) -> Result<Vec<Member>> {
+        self.administered(caller, id).await?;
+        self.all_members(id).await
+    }
+
+    /// Hands a group to another of its members, by its domain's administrator (who need not be
+    /// a member); the old owner becomes an admin. Audited as `group.transfer`.
+    pub async fn admin_transfer_ownership(&self, caller: &Principal, id: ConversationId, addr: &str) -> Result<Entry> {
+        let conversation = self.administered(caller, id).await?;
+        if conversation.dissolved {
+            return Err(NOT_FOUND);
+        }
+        let addr = AccountAddr::parse(addr)?;
+        let members = self.all_members(id).await?;
+        let target = members.iter().find(|m| m.addr == addr).ok_or(Error::NotFound("member"))?;
+        let owner = members.iter().find(|m| m.role == MemberRole::Owner);
+        if target.role == MemberRole::Owner {
+            return Err(Error::invalid("member", "already the owner"));
+        }
+        let from = owner.map_or_else(String::new, |o| o.addr.to_string());
+        let notice = Notice::OwnerChanged { from: from.clone(), to: target.addr.to_string() };
+        let mut effects = vec![Effect::SetRole(target.account, MemberRole::Owner), Effect::SetOwner(target.account)];
+        let mut subjects = vec![target.account];
+        if let Some(owner) = owner {
+            effects.push(Effect::SetRole(owner.account, MemberRole::Admin));
+            subjects.push(owner.account);
+        }
+        let (subject, previous) = (target.account, owner.map(|o| o.account));
+        let check: Check = Box::new(move |p| {
+            if p.conversation.dissolved {
+                return Err(NOT_FOUND);
+            }
+            let target = p.active_subject(subject).ok_or(Error::NotFound("member"))?;
+            if target.role == MemberRole::Owner {
+                return Err(Error::invalid("member", "already the owner"));
+            }
+            // The owner read above is still the owner: nobody handed the group on meanwhile.
+            match previous {
+                Some(previous) if p.active_subject(previous).is_some_and(|o| o.role == MemberRole::Owner) => Ok(()),
+                _ => Err(Error::Conflict("the group changed hands meanwhile; look again".to_owned())),
+            }
+        });
+        let entry = self.change(caller, id, Change { notice, effects, events: vec![], subjects, check }).await?;
+        let change =
+            crate::audit::Change::new("group.transfer", Some(conversation.domain_id), group_label(&conversation))
+                .before(serde_json::json!({ "owner": from }))
+                .after(serde_json::json!({ "owner": target.addr.to_string() }));
+        self.deps.audit(crate::model::Actor::Account(caller), change).await;
+        Ok(entry)
+    }
+
+    /// Ends a group for everyone, by its domain's administrator (who need not be a member).
+    /// Audited as `group.dissolve`.
+    pub async fn admin_dissolve(&self, caller: &Principal, id: ConversationId) -> Result<Entry> {
+        let conversation = self.administered(caller, id).await?;
+        if conversation.dissolved {
+            return Err(NOT_FOUND);
+        }
+        let notice = Notice::Dissolved { by: caller.account.addr.to_string() };
+        let check: Check = Box::new(|p| if p.conversation.dissolved { Err(NOT_FOUND) } else { Ok(()) });
+        let effects = vec![Effect::Dissolve];
+        let entry =
+            self.change(caller, id, Change { notice, effects, events: vec![], subjects: vec![], check }).await?;
+        let change =
+            crate::audit::Change::new("group.dissolve", Some(conversation.domain_id), group_label(&conversation))
+                .before(serde_json::json!({ "dissolved": false, "member_count": conversation.member_count }))
+                .after(serde_json::json!({ "dissolved": true }));
+        self.deps.audit(crate::model::Actor::Account(caller), change).await;
+        Ok(entry)
+    }
+
     /// Appends a `system` entry with its effects.
     async fn change(&self, caller: &Principal, id: ConversationId, change: Change) -> Result<Entry> {
         let Change { notice, effects, events, subjects, check } = change;
@@ -589,6 +716,11 @@ fn members_per_change(addrs: &[String], max: usize) -> Result<()> {
         return Err(Error::LimitExceeded("too many accounts in one membership change"));
     }
     Ok(())
+}
+
+/// A group for the audit log: its id and name.
+fn group_label(c: &Conversation) -> String {
+    format!("group {} ({})", c.id.0, c.info.name.as_deref().unwrap_or_default())
 }
 
 fn require_group(c: &Conversation) -> Result<()> {

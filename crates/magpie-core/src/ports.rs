@@ -482,6 +482,17 @@ pub trait ConversationLog: Send + Sync + 'static {
     /// member: `from` its `joined_seq`, `until` its `left_seq`), the newest conversations
     /// first, at most `limit`: what it may search.
     async fn member_spans(&self, account: AccountId, limit: usize) -> StoreResult<Vec<ReadableSpan>>;
+    /// A domain's groups and channels, newest first, before `before`, at most `limit`: those
+    /// whose name contains `name` (ignoring case, literally), and dissolved ones only if
+    /// `dissolved`.
+    async fn domain_groups(
+        &self,
+        domain: DomainId,
+        name: Option<&str>,
+        dissolved: bool,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>>;
     /// Active group and channel memberships of an account.
     async fn group_count(&self, account: AccountId) -> StoreResult<usize>;
 

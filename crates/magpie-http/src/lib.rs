@@ -22,6 +22,7 @@ mod rest_audit;
 mod rest_backups;
 mod rest_chat;
 mod rest_exports;
+mod rest_groups;
 pub mod rest_ldap;
 mod rest_moderation;
 mod rest_org;
@@ -265,6 +266,10 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/exports", get(rest_exports::admin_exports).post(rest_exports::admin_start_export))
         .route("/admin/exports/{id}", get(rest_exports::admin_export))
         .route("/admin/exports/{id}/archive", get(rest_exports::admin_export_archive))
+        .route("/admin/domains/{domain}/groups", get(rest_groups::admin_groups))
+        .route("/admin/groups/{id}/members", get(rest_groups::admin_group_members))
+        .route("/admin/groups/{id}/owner", post(rest_groups::admin_transfer_group))
+        .route("/admin/groups/{id}/dissolve", post(rest_groups::admin_dissolve_group))
         .route("/admin/audit/export", get(rest_audit::admin_audit_export))
         .route("/push/config", get(rest_push::push_config))
         .route("/me/push-targets", get(rest_push::list_push_targets).post(rest_push::add_push_target))

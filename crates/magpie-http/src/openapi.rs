@@ -7,8 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_exports, rest_ldap, rest_moderation,
-    rest_org, rest_push, rest_search,
+    dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_exports, rest_groups, rest_ldap,
+    rest_moderation, rest_org, rest_push, rest_search,
 };
 
 #[derive(OpenApi)]
@@ -70,6 +70,10 @@ use crate::{
         rest_exports::admin_exports,
         rest_exports::admin_export,
         rest_exports::admin_export_archive,
+        rest_groups::admin_groups,
+        rest_groups::admin_group_members,
+        rest_groups::admin_transfer_group,
+        rest_groups::admin_dissolve_group,
         rest_org::search_departments,
         rest_org::department_tree,
         rest_org::department_members,

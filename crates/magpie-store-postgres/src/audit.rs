@@ -52,7 +52,7 @@ fn record_from_row(r: &Row) -> PgResult<AuditRecord> {
 
 /// An `ILIKE … ESCAPE '\'` pattern that matches text containing `text`, its wildcards (`%`,
 /// `_`) and escape character taken literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }

@@ -1568,6 +1568,29 @@ impl ConversationLog for PgStore {
         })
     }
 
+    async fn domain_groups(
+        &self,
+        domain: DomainId,
+        name: Option<&str>,
+        dissolved: bool,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        let pattern = name.map(crate::audit::contains_pattern);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let before = before.map(|b| b.0);
+        read!(self, |c| {
+            let sql = format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.domain_id = $1 AND c.kind <> 'direct' \
+                 AND ($2 OR c.dissolved_at_ms IS NULL) AND ($3::bigint IS NULL OR c.id < $3) \
+                 AND ($4::text IS NULL OR c.name ILIKE $4 ESCAPE '\\') ORDER BY c.id DESC LIMIT $5"
+            );
+            let rows =
+                c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &dissolved, &before, &pattern, &limit]).await?;
+            rows.iter().map(|r| conversation_from_row(r, 0)).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
     async fn named_conversations(
         &self,
         account: AccountId,

@@ -68,7 +68,7 @@ fn append(tx: &Tx<'_>, r: &NewAuditRecord) -> rusqlite::Result<i64> {
 }
 
 /// `text` as a `LIKE` pattern that matches it literally anywhere (`\` escapes).
-fn contains(text: &str) -> String {
+pub(crate) fn contains(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

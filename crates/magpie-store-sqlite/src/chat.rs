@@ -1307,6 +1307,31 @@ impl ConversationLog for SqliteStore {
         .await
     }
 
+    async fn domain_groups(
+        &self,
+        domain: DomainId,
+        name: Option<&str>,
+        dissolved: bool,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        let pattern = name.map(crate::audit::contains);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.domain_id = ?1 AND c.kind != 'direct' \
+                 AND (?2 OR c.dissolved_at_ms IS NULL) AND (?3 IS NULL OR c.id < ?3) \
+                 AND (?4 IS NULL OR lower(c.name) LIKE lower(?4) ESCAPE '\\') ORDER BY c.id DESC LIMIT ?5"
+            );
+            c.prepare_cached(&sql)?
+                .query_map(params![domain.0, dissolved, before.map(|b| b.0), pattern, limit], |r| {
+                    conversation_from_row(r, 0)
+                })?
+                .collect()
+        })
+        .await
+    }
+
     async fn named_conversations(
         &self,
         account: AccountId,

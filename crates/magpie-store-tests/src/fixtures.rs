@@ -128,6 +128,11 @@ impl<'f, F: StoreFactory> World<'f, F> {
 
     /// A group owned by `owner` with `members`, opened by its `created` notice at seq 1.
     pub async fn group(&self, owner: &Account, members: &[&Account]) -> Conversation {
+        self.group_named(owner, members, "the group").await
+    }
+
+    /// [`World::group`] with a name of its own.
+    pub async fn group_named(&self, owner: &Account, members: &[&Account], name: &str) -> Conversation {
         let mut list = vec![(owner.id, MemberRole::Owner)];
         list.extend(members.iter().map(|m| (m.id, MemberRole::Member)));
         let addrs: Vec<String> = members.iter().map(|m| m.addr.to_string()).collect();
@@ -136,7 +141,7 @@ impl<'f, F: StoreFactory> World<'f, F> {
             domain_id: owner.domain_id,
             kind: ConversationKind::Group,
             direct_key: None,
-            info: GroupInfo { name: Some("the group".into()), ..GroupInfo::default() },
+            info: GroupInfo { name: Some(name.into()), ..GroupInfo::default() },
             owner: Some(owner.id),
             members: list,
             opening: Some(system_entry(ConversationId(0), owner.id, body)),

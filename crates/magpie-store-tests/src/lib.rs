@@ -130,6 +130,7 @@ macro_rules! __for_each_check {
             log::recall_erases_content_edits_reactions_mentions_and_file_refs,
             log::reactions_add_and_remove,
             log::dissolve_ends_every_membership,
+            log::domain_groups_list_a_domains_groups,
             log::mentions_count_until_read,
             log::mention_all_means_nothing_in_a_direct_chat,
             log::marks_never_go_back_nor_past_the_end,

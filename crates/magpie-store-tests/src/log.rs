@@ -1272,3 +1272,40 @@ pub async fn committed_appends_survive_a_restart<F: StoreFactory>(f: &F) {
     assert_eq!(next.seq, Seq(sent.seq.0 + 1));
     assert!(log.log_head().await.unwrap() > head);
 }
+
+/// A domain's groups for its administrators: newest first, paged by id, filtered by a name
+/// fragment taken literally and ignoring case, dissolved ones only when asked, never another
+/// domain's groups nor direct chats.
+pub async fn domain_groups_list_a_domains_groups<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let log = &w.stores.log;
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let sales = w.group_named(&a, &[&b], "Sales 销售").await;
+    let support = w.group_named(&a, &[], "Support_100%").await;
+    let gone = w.group_named(&a, &[&b], "Sales archive").await;
+    w.direct(&a, &b).await;
+    let other_name = magpie_core::names::DomainName::parse("other.example").unwrap();
+    let other = w.stores.accounts.create_domain(&other_name, T0).await.unwrap().expect("a new domain");
+    let outsider = w.account_in(&other, "eve").await;
+    w.group_named(&outsider, &[], "Sales elsewhere").await;
+    log.append(notice(gone.id, &a, json!({"event": "dissolved"}), vec![Effect::Dissolve])).await.unwrap().unwrap();
+
+    let ids = |groups: Vec<magpie_core::chat::Conversation>| groups.iter().map(|g| g.id).collect::<Vec<_>>();
+    let domain = a.domain_id;
+    assert_eq!(ids(log.domain_groups(domain, None, false, None, 10).await.unwrap()), [support.id, sales.id]);
+    assert_eq!(ids(log.domain_groups(domain, None, true, None, 10).await.unwrap()), [gone.id, support.id, sales.id]);
+    assert_eq!(ids(log.domain_groups(domain, Some("sales"), true, None, 10).await.unwrap()), [gone.id, sales.id]);
+    assert_eq!(ids(log.domain_groups(domain, Some("销售"), false, None, 10).await.unwrap()), [sales.id]);
+    // Wildcards are only characters.
+    assert_eq!(ids(log.domain_groups(domain, Some("_100%"), false, None, 10).await.unwrap()), [support.id]);
+    assert!(log.domain_groups(domain, Some("%"), false, None, 10).await.unwrap().iter().all(|g| g.id == support.id));
+    // Pages.
+    assert_eq!(ids(log.domain_groups(domain, None, true, None, 2).await.unwrap()), [gone.id, support.id]);
+    assert_eq!(ids(log.domain_groups(domain, None, true, Some(support.id), 2).await.unwrap()), [sales.id]);
+    // The listed group is whole.
+    let listed = log.domain_groups(domain, Some("Support"), false, None, 1).await.unwrap();
+    assert_eq!(listed, vec![log.conversation(support.id).await.unwrap().unwrap()]);
+    let elsewhere = log.domain_groups(other.id, None, true, None, 10).await.unwrap();
+    assert_eq!(elsewhere.len(), 1);
+    assert_eq!(elsewhere[0].domain_id, other.id);
+}

@@ -644,6 +644,49 @@ pub struct AuditRecordInfo {
     pub after: Option<serde_json::Value>,
 }
 
+/// Which of a domain's groups and channels to list (`GET /v1/admin/domains/{domain}/groups`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdminGroupQuery {
+    /// Only those whose name contains this, ignoring case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Also those that were dissolved.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dissolved: bool,
+    /// Those older than this id: the previous page's `next_before`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// Groups per page, 1 to 200 (50 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// A group or channel as a domain's administrators see it in the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminGroupInfo {
+    pub id: i64,
+    /// `group` or `channel`.
+    pub kind: String,
+    pub name: String,
+    /// The owner's address; left out once dissolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub member_count: u32,
+    pub created_at_ms: i64,
+    pub last_activity_ms: i64,
+    pub dissolved: bool,
+}
+
+/// `GET /v1/admin/domains/{domain}/groups`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminGroupList {
+    pub groups: Vec<AdminGroupInfo>,
+    /// Send as `before` for the next page; left out on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
+}
+
 /// `POST /v1/admin/exports`: what to export. Exactly one of `account` and `conversation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -22,6 +22,7 @@ mod examples;
 mod export;
 mod files;
 mod groups;
+mod groups_admin;
 mod hardening;
 mod inbox;
 mod keep;
