@@ -25,7 +25,7 @@ import type {
   AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
   NewAccount, PasswordReset,
   BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
-  ExportInfo, ExportState, NewExport,
+  ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -245,6 +245,20 @@ export type Checks = [
   Holds<Equals<operations["admin_start_export"]["requestBody"]["content"]["application/json"], S["NewExportRequest"]>>,
   Agree<Differ<{ domain?: NonNullable<Parameters<RestClient["adminExports"]>[0]> }, Wire<NonNullable<operations["admin_exports"]["parameters"]["query"]>>>>,
   Holds<Equals<keyof operations["admin_export_archive"]["responses"][200]["content"], "application/zip">>,
+  // A domain's groups, for its administrators. The document calls a group's kind any string (a
+  // Rust `String`); the server sends `group` or `channel`. A transfer sends a MemberChange with
+  // the member's address only (its other fields are for other changes); the members are a
+  // MemberList's.
+  Agree<Differ<Omit<AdminGroupInfo, "kind">, Wire<Omit<S["AdminGroupInfo"], "kind">>>>,
+  Holds<Equals<Pick<S["AdminGroupInfo"], "kind">, { kind: string }>>,
+  Holds<Subset<AdminGroupKind, string>>,
+  Agree<Differ<Omit<AdminGroupList, "groups">, Wire<Omit<S["AdminGroupList"], "groups">>>>,
+  Holds<Equals<S["AdminGroupList"]["groups"], S["AdminGroupInfo"][]>>,
+  Agree<Differ<AdminGroupQuery, Wire<NonNullable<operations["admin_groups"]["parameters"]["query"]>>>>,
+  Holds<Equals<NonNullable<Parameters<RestClient["adminGroups"]>[1]>, AdminGroupQuery>>,
+  Holds<Equals<operations["admin_transfer_group"]["requestBody"]["content"]["application/json"], S["MemberChange"]>>,
+  Agree<Differ<{ member: Parameters<RestClient["adminTransferGroup"]>[1] }, Pick<Wire<S["MemberChange"]>, "member">>>,
+  Holds<Equals<OptionalKeys<S["MemberChange"]>, "role" | "until_ms">>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -341,8 +355,11 @@ export type Checks = [
   Holds<Equals<Answer<"admin_start_export">, S["ExportInfo"]>>,
   Holds<Equals<Resolves<"adminExport">, ExportInfo>>,
   Holds<Equals<Answer<"admin_export">, S["ExportInfo"]>>,
+  // `adminGroups` resolves with an AdminGroupList, compared above (the kind apart).
+  Holds<Equals<Resolves<"adminGroups">, AdminGroupList>>,
+  Holds<Equals<Answer<"admin_groups">, S["AdminGroupList"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport" | "adminGroups">>,
 ];
 
 /** RestClient methods whose operations the document does not describe yet: the notification
@@ -446,6 +463,7 @@ interface RestAnswers {
   revokeAccountSessions: "admin_revoke_sessions"; importAccounts: "admin_import_accounts";
   domain: "admin_get_domain"; createDomain: "admin_create_domain"; dashboard: "admin_dashboard"; connections: "admin_connections"; logs: "admin_logs";
   makeBackup: "admin_make_backup"; moderation: "admin_moderation"; setModeration: "admin_set_moderation";
+  adminTransferGroup: "admin_transfer_group"; adminDissolveGroup: "admin_dissolve_group";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
@@ -469,7 +487,7 @@ interface RestListAnswers {
   departmentTree: ["admin_department_tree", "departments"]; invitations: ["admin_list_invitations", "invitations"];
   applications: ["admin_list_applications", "applications"]; pushTargets: ["list_push_targets", "targets"];
   adminAccounts: ["admin_list_accounts", "accounts"]; accountSessions: ["admin_list_sessions", "sessions"];
-  backups: ["admin_backups", "backups"];
+  backups: ["admin_backups", "backups"]; adminGroupMembers: ["admin_group_members", "members"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

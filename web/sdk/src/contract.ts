@@ -435,6 +435,21 @@ export interface ExportInfo {
   from_ms?: number; until_ms?: number; state: ExportState; conversations_total: number; conversations_done: number;
   messages: number; files: number; bytes: number; error?: string; created_at_ms: number; finished_at_ms?: number; expires_at_ms?: number;
 }
+/** A group or channel as its domain's administrators see it in the console (Administration →
+ * Groups), members or not: `owner` is the owner's address, left out once `dissolved`;
+ * `last_activity_ms` when something last happened in it. */
+export interface AdminGroupInfo {
+  id: number; kind: AdminGroupKind; name: string; owner?: string; member_count: number; created_at_ms: number; last_activity_ms: number;
+  dissolved: boolean;
+}
+/** What the console lists: groups and channels, never direct chats. */
+export type AdminGroupKind = "group" | "channel";
+/** `GET /v1/admin/domains/{domain}/groups`: a page, newest first; `next_before` (left out on the
+ * last page) is what to pass as `before` for the next. */
+export interface AdminGroupList { groups: AdminGroupInfo[]; next_before?: number }
+/** Which of a domain's groups: `q` in the name (ignoring case), the `dissolved` ones too, those
+ * older than `before` (a page's `next_before`), at most `limit` (1 to 200, 50 by default). */
+export interface AdminGroupQuery { q?: string; dissolved?: boolean; before?: number; limit?: number }
 /** `POST /v1/admin/exports`: what to export, exactly one of `account` (an address) and
  * `conversation` (an id); only what was stored at or after `from_ms` and before `until_ms`
  * (excluded), when given. */
@@ -552,6 +567,17 @@ export interface DomainAdmin {
   /** A done export's archive, a ZIP (`application/zip`), for saving as
    * `magpie-export-{id}.zip`; `not_found` until it is done, and once it has expired. */
   adminExportArchive(id: number): Promise<Blob>;
+  /** A page of a domain's groups and channels, newest first, which its administrators see
+   * without being members (another domain, or one that does not exist, is `not_found`; members
+   * get `forbidden`). The next page with `before: page.next_before`. */
+  adminGroups(domain: string, query?: AdminGroupQuery): Promise<AdminGroupList>;
+  /** A group's members, as its members see them (`not_found` for another domain's group). */
+  adminGroupMembers(id: number): Promise<Member[]>;
+  /** Hands a group to one of its members; the old owner becomes an admin (`invalid_field` naming
+   * `member` for the owner already, `not_found` for someone who is no member). */
+  adminTransferGroup(id: number, member: string): Promise<Ack>;
+  /** Ends a group for everyone (`not_found` once it is dissolved). */
+  adminDissolveGroup(id: number): Promise<Ack>;
   /** A domain's forbidden words and what they do. */
   moderation(domain: string): Promise<ModerationRules>;
   /** Replaces a domain's forbidden words, and answers what the server kept (`invalid_field`

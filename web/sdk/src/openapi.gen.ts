@@ -505,6 +505,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/domains/{domain}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/groups`: the domain's groups and channels, newest first. */
+        get: operations["admin_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/domains/{domain}/invitations": {
         parameters: {
             query?: never;
@@ -690,6 +707,60 @@ export interface paths {
         get: operations["admin_export_archive"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/groups/{id}/dissolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/admin/groups/{id}/dissolve`: ends the group for everyone. */
+        post: operations["admin_dissolve_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/groups/{id}/members`: a group's active members. */
+        get: operations["admin_group_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/groups/{id}/owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/groups/{id}/owner`: hands the group to `member`; the old owner becomes an
+         *     admin.
+         */
+        post: operations["admin_transfer_group"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2311,6 +2382,32 @@ export interface components {
         /** @description `GET /v1/admin/accounts`. */
         AdminAccountList: {
             accounts: components["schemas"]["AdminAccount"][];
+        };
+        /** @description A group or channel as a domain's administrators see it in the console. */
+        AdminGroupInfo: {
+            /** Format: int64 */
+            created_at_ms: number;
+            dissolved: boolean;
+            /** Format: int64 */
+            id: number;
+            /** @description `group` or `channel`. */
+            kind: string;
+            /** Format: int64 */
+            last_activity_ms: number;
+            /** Format: int32 */
+            member_count: number;
+            name: string;
+            /** @description The owner's address; left out once dissolved. */
+            owner?: string | null;
+        };
+        /** @description `GET /v1/admin/domains/{domain}/groups`: newest first. */
+        AdminGroupList: {
+            groups: components["schemas"]["AdminGroupInfo"][];
+            /**
+             * Format: int64
+             * @description Send as `before` for the next page; left out on the last.
+             */
+            next_before?: number | null;
         };
         /**
          * @description `POST /v1/admin/announcements`: an announcement to every enabled account of `domain` (the
@@ -5975,6 +6072,61 @@ export interface operations {
             };
         };
     };
+    admin_groups: {
+        parameters: {
+            query?: {
+                /** @description Only those whose name contains this, ignoring case. */
+                q?: string;
+                /** @description Also those that were dissolved. */
+                dissolved?: boolean;
+                /** @description Those older than this id: the previous page's `next_before`. */
+                before?: number;
+                /** @description Groups per page, 1 to 200 (50 by default). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_list_invitations: {
         parameters: {
             query?: never;
@@ -6640,6 +6792,140 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_dissolve_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ack"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_group_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_transfer_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ack"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

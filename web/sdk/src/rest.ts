@@ -13,7 +13,7 @@ import type {
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
-  ExportInfo, NewExport,
+  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -390,6 +390,25 @@ export class RestClient implements DomainAdmin {
   /** `GET /v1/admin/exports/{id}/archive`: a done export's ZIP, with the token. */
   adminExportArchive(id: number): Promise<Blob> {
     return this.blob(`/v1/admin/exports/${id}/archive`);
+  }
+  /** `GET /v1/admin/domains/{domain}/groups`: a page of the domain's groups and channels, newest
+   * first. */
+  adminGroups(domain: string, query: AdminGroupQuery = {}): Promise<AdminGroupList> {
+    const { q, dissolved, before, limit } = query;
+    const params = { q: q || undefined, dissolved: dissolved ? "true" : undefined, before, limit };
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/groups`, { query: params });
+  }
+  /** `GET /v1/admin/groups/{id}/members`. */
+  async adminGroupMembers(id: number): Promise<Member[]> {
+    return (await this.request<{ members: Member[] }>("GET", `/v1/admin/groups/${id}/members`)).members;
+  }
+  /** `POST /v1/admin/groups/{id}/owner`. */
+  adminTransferGroup(id: number, member: string): Promise<Ack> {
+    return this.request("POST", `/v1/admin/groups/${id}/owner`, { body: { member } });
+  }
+  /** `POST /v1/admin/groups/{id}/dissolve`. */
+  adminDissolveGroup(id: number): Promise<Ack> {
+    return this.request("POST", `/v1/admin/groups/${id}/dissolve`);
   }
   /** `GET /v1/admin/domains/{domain}/moderation`. */
   moderation(domain: string): Promise<ModerationRules> {

@@ -2,12 +2,14 @@
 // and over the last hour or day, who is connected (and disconnecting one), the backups and a
 // backup made now, and the domains (listed, made, and picked for the rest of the page) for the
 // server's administrators; and a domain's forbidden words and its compliance exports (started,
-// followed while they run, and their archives downloaded) for its administrators too.
+// followed while they run, and their archives downloaded) and its groups and channels (their
+// members, handed to another member, dissolved) for its administrators too.
 
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type {
-  BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, ExportInfo, LogLine, ModerationAction, NewExport,
+  AdminGroupInfo, BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, ExportInfo, LogLine, Member, ModerationAction, NewExport,
+  Role,
 } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
@@ -19,6 +21,7 @@ import {
   anyRunning, EXPORT_REFRESH_MS, exportArchiveName, exportFraction, exportRequestOf, NO_EXPORT_FORM, withExport, type ExportForm, type ExportKind,
   type ExportProblem,
 } from "../lib/exports.ts";
+import { GROUP_SEARCH_DEBOUNCE_MS, groupQueryOf, groupRefusal, sortedMembers, transferCandidates, withPage } from "../lib/groups.ts";
 import { formatBytes, formatClock, formatDate, formatDuration, formatFull } from "../lib/format.ts";
 import { errorText, isMagpieError, useClient } from "../state/client.ts";
 import { saveBlob } from "../state/media.ts";
@@ -27,7 +30,7 @@ import { toast } from "../state/toast.ts";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
 import { Icon } from "./icons.tsx";
 import { TimeChart } from "./TimeChart.tsx";
-import { Spinner } from "./ui.tsx";
+import { Avatar, Spinner } from "./ui.tsx";
 
 /** How often the dashboard asks again while it is shown: as often as the server samples. */
 export const DASHBOARD_REFRESH_SECS = 10;
@@ -792,6 +795,273 @@ export function ExportsAdmin({ domain }: { domain: string }): JSX.Element {
         </div>
       </section>
     </>
+  );
+}
+
+// ---- Groups ---------------------------------------------------------------------------------------
+
+const GROUP_ROLE_LABEL: Record<Role, MessageKey> = { owner: "group.roleOwner", admin: "group.roleAdmin", member: "group.roleMember" };
+
+/** A domain's groups and channels, newest first, searched by name, the dissolved ones shown on
+ * demand, a page at a time; one picked shows its members, and can be handed to one of them or
+ * dissolved (each confirmed first). Its administrators do this without being members; a server
+ * administrator for the domain the page shows. */
+export function GroupsAdmin({ domain }: { domain: string }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const [q, setQ] = useState("");
+  const [query, setQuery] = useState("");
+  const [dissolved, setDissolved] = useState(false);
+  const [list, setList] = useState<AdminGroupInfo[] | null>(null);
+  const [next, setNext] = useState<number | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<"load" | "more" | null>("load");
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  // Only the newest load's answer counts: a slower older one (another search) is dropped.
+  const latest = useRef(0);
+
+  // The search asks once typing pauses; Enter asks at once.
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(q.trim()), GROUP_SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [q]);
+
+  const load = async (before?: number) => {
+    const mine = ++latest.current;
+    setBusy(before === undefined ? "load" : "more");
+    try {
+      const page = await client.admin.adminGroups(domain, groupQueryOf(query, dissolved, before));
+      if (mine !== latest.current) return;
+      setList((shown) => (before === undefined ? page.groups : withPage(shown, page.groups)));
+      setNext(page.next_before);
+      setError(null);
+    } catch (e) {
+      if (mine !== latest.current) return;
+      // The groups shown stay when a further page fails; a first page's failure leaves none,
+      // rather than another search's groups under this one.
+      if (before === undefined) { setList(null); setNext(undefined); }
+      setError(isMagpieError(e) && e.code === "forbidden" ? t("admin.groupsForbidden")
+        : missingEndpoint(e) ? t("admin.accNoDomain")
+        : errorText(e, t));
+    } finally {
+      if (mine === latest.current) setBusy(null);
+    }
+  };
+  useEffect(() => { void load(); }, [client, domain, query, dissolved]);
+
+  const selected = list?.find((g) => g.id === selectedId) ?? null;
+  const kindLabel = (g: AdminGroupInfo) => (g.kind === "channel" ? t("group.kindChannel") : g.kind === "group" ? t("group.kindGroup") : g.kind);
+  // What the panel did to a group, shown in the list at once: the list is not asked again, which
+  // would drop the further pages shown.
+  const changed = (id: number, change: Partial<AdminGroupInfo> | null) => {
+    setList((shown) => {
+      if (!shown) return shown;
+      if (change === null) return shown.filter((g) => g.id !== id);
+      return shown.map((g) => (g.id === id ? { ...g, ...change } : g));
+    });
+  };
+  return (
+    <>
+      <section class="card-section groups-section" aria-labelledby="adm-groups" aria-busy={busy !== null}>
+        <div class="section-head">
+          <h2 id="adm-groups">{t("admin.groupsTitle")}</h2>
+          <button type="button" class="btn btn-small" disabled={busy !== null} onClick={() => void load()}><Icon name="refresh" size={14} /> {t("admin.refresh")}</button>
+        </div>
+        <p class="muted small admin-intro">{t("admin.groupsHint", { domain })}</p>
+        <div class="groups-filters">
+          <form class="accounts-search" role="search" aria-label={t("admin.groupsSearch")} onSubmit={(e) => { e.preventDefault(); setQuery(q.trim()); }}>
+            <label for="adm-groups-q" class="visually-hidden">{t("admin.groupsSearch")}</label>
+            <span class="search-box accounts-search-box">
+              <Icon name="search" size={16} />
+              <input id="adm-groups-q" class="input" type="search" value={q} maxLength={64} autoComplete="off" spellcheck={false}
+                placeholder={t("admin.groupsSearchPlaceholder")} onInput={(e) => setQ(e.currentTarget.value)} />
+            </span>
+          </form>
+          <label class="check-row groups-dissolved">
+            <input type="checkbox" id="adm-groups-dissolved" checked={dissolved} onChange={(e) => setDissolved(e.currentTarget.checked)} />
+            <span>{t("admin.groupsShowDissolved")}</span>
+          </label>
+        </div>
+        {error && <p class="form-error" role="alert" data-testid="groups-error">{error}</p>}
+        {!list && !error && <Spinner label={t("common.loading")} />}
+        {list && list.length === 0 && (
+          <p class="muted" data-testid="groups-empty">{query ? t("admin.groupsNoMatch", { q: query }) : t("admin.groupsNone", { domain })}</p>
+        )}
+        {list && list.length > 0 && (
+          <div class="table-scroll" role="region" tabIndex={0} aria-label={t("admin.groupsTitle")}>
+            <table class="report-table groups-table">
+              <caption class="visually-hidden">{t("admin.groupsTitle")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("admin.groupName")}</th><th scope="col">{t("admin.groupKind")}</th><th scope="col">{t("admin.groupOwner")}</th>
+                  <th scope="col">{t("admin.groupMembers")}</th><th scope="col">{t("admin.groupLastActivity")}</th>
+                  <th scope="col"><span class="visually-hidden">{t("admin.connActions")}</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((g) => (
+                  <tr key={g.id} data-testid="admin-group" data-id={g.id} data-dissolved={String(g.dissolved)}
+                    class={[g.id === selectedId ? "selected-row" : "", g.dissolved ? "is-dissolved" : ""].filter(Boolean).join(" ") || undefined}>
+                    <td class="group-name">
+                      <span data-testid="admin-group-name">{g.name}</span>
+                      {g.dissolved && <span class="tag group-dissolved" data-testid="admin-group-dissolved">{t("admin.groupDissolved")}</span>}
+                    </td>
+                    <td data-testid="admin-group-kind">{kindLabel(g)}</td>
+                    <td class="group-owner" data-testid="admin-group-owner">{g.owner ?? <span class="muted">—</span>}</td>
+                    <td class="numeric" data-testid="admin-group-members">{formatCount(g.member_count, locale)}</td>
+                    <td><time dateTime={new Date(g.last_activity_ms).toISOString()}>{formatFull(g.last_activity_ms, locale)}</time></td>
+                    <td class="group-actions">
+                      <button type="button" class={`btn btn-small${g.id === selectedId ? " btn-primary" : ""}`} aria-expanded={g.id === selectedId}
+                        aria-controls="adm-group-panel" aria-label={t("admin.groupViewNamed", { name: g.name })}
+                        onClick={() => setSelectedId(g.id === selectedId ? null : g.id)}>
+                        <Icon name="users" size={14} /> {t("admin.groupView")}</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div class="audit-foot">
+          <span class="muted small" role="status" data-testid="groups-count">
+            {list && list.length > 0 && (list.length === 1 ? t("admin.groupShownOne") : t("admin.groupShown", { count: list.length }))}
+          </span>
+          {list && next !== undefined && (
+            <button type="button" class="btn" disabled={busy !== null} onClick={() => void load(next)}>
+              {busy === "more" ? t("common.loading") : t("admin.groupMore")}</button>
+          )}
+        </div>
+      </section>
+      <div id="adm-group-panel">
+        {selected && (
+          <GroupPanel key={selected.id} group={selected} onClose={() => setSelectedId(null)}
+            onTransferred={(owner) => changed(selected.id, { owner })}
+            onDissolved={() => { changed(selected.id, dissolved ? { dissolved: true, owner: undefined } : null); setSelectedId(null); }} />
+        )}
+      </div>
+    </>
+  );
+}
+
+/** One group's members, with its owner handed to one of them, or the group dissolved. */
+function GroupPanel(props: { group: AdminGroupInfo; onClose: () => void; onTransferred: (owner: string) => void; onDissolved: () => void }): JSX.Element {
+  const client = useClient();
+  const { t, locale } = useT();
+  const g = props.group;
+  const [members, setMembers] = useState<Member[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [to, setTo] = useState("");
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const loadMembers = () => client.admin.adminGroupMembers(g.id).then(
+    (list) => { setMembers(sortedMembers(list)); setError(null); },
+    (e: unknown) => setError(isMagpieError(e) && e.code === "not_found" ? t("admin.groupGone", { name: g.name }) : errorText(e, t)),
+  );
+  useEffect(() => { void loadMembers(); }, [client, g.id]);
+  useEffect(() => { heading.current?.focus(); }, []);
+
+  const candidates = members ? transferCandidates(members) : [];
+  const owner = members?.find((m) => m.role === "owner")?.account ?? g.owner;
+  const transfer = (e: Event) => {
+    e.preventDefault();
+    const member = to;
+    if (!member) return;
+    setConfirming({
+      title: t("admin.groupTransfer"),
+      text: owner ? t("admin.groupConfirmTransfer", { member, name: g.name, owner }) : t("admin.groupConfirmTransferNoOwner", { member, name: g.name }),
+      confirm: t("admin.groupTransfer"),
+      run: async () => {
+        setActionError(null);
+        try {
+          await client.admin.adminTransferGroup(g.id, member);
+        } catch (err) {
+          const refusal = groupRefusal(err, "transfer");
+          setActionError(refusal === "already_owner" ? t("admin.groupAlreadyOwner", { member, name: g.name })
+            : refusal === "not_member" ? t("admin.groupNotMember", { member, name: g.name })
+            : refusal === "changed" ? t("admin.groupChanged", { name: g.name })
+            : errorText(err, t));
+          void loadMembers();
+          return;
+        }
+        toast(t("admin.groupTransferred", { member, name: g.name }), "info");
+        setTo("");
+        props.onTransferred(member);
+        await loadMembers();
+      },
+    });
+  };
+  const dissolve = () => setConfirming({
+    title: t("admin.groupDissolveNamed", { name: g.name }),
+    text: t("admin.groupConfirmDissolve", { name: g.name, count: members?.length ?? g.member_count }),
+    confirm: t("admin.groupDissolve"), danger: true,
+    run: async () => {
+      setActionError(null);
+      try {
+        await client.admin.adminDissolveGroup(g.id);
+      } catch (err) {
+        setActionError(groupRefusal(err, "dissolve") === "gone" ? t("admin.groupGone", { name: g.name }) : errorText(err, t));
+        return;
+      }
+      toast(t("admin.groupDissolvedDone", { name: g.name }), "info");
+      props.onDissolved();
+    },
+  });
+  const count = members?.length;
+  return (
+    <section class="card-section group-panel" aria-labelledby="adm-group-members" aria-busy={members === null && error === null} data-testid="group-panel" data-id={g.id}>
+      <div class="section-head">
+        <h2 id="adm-group-members" ref={heading} tabIndex={-1}>{t("admin.groupMembersTitle", { name: g.name })}</h2>
+        <button type="button" class="btn btn-small" onClick={props.onClose}><Icon name="close" size={14} /> {t("admin.groupClose")}</button>
+      </div>
+      <p class="muted small admin-intro">
+        {t("admin.groupMembersHint", { id: g.id, date: formatDate(g.created_at_ms, locale) })}
+        {/* Apart by a space in English; Chinese puts none after 。. */}
+        {count !== undefined && <>{locale === "zh" ? "" : " "}{count === 1 ? t("admin.groupMemberCountOne") : t("admin.groupMemberCount", { count })}</>}
+      </p>
+      {error && <p class="form-error" role="alert" data-testid="group-members-error">{error}</p>}
+      {!members && !error && <Spinner label={t("common.loading")} />}
+      {members && members.length === 0 && <p class="muted" data-testid="group-members-empty">{t("admin.groupMembersNone")}</p>}
+      {members && members.length > 0 && (
+        <ul class="account-list group-members" role="list" aria-label={t("admin.groupMembersTitle", { name: g.name })}>
+          {members.map((m) => (
+            <li key={m.account} class="account-row" data-testid="group-member" data-account={m.account} data-role={m.role}>
+              <Avatar name={m.account} seed={m.account} size={32} />
+              <span class="person-text">
+                <span class="person-name">
+                  <span data-testid="group-member-account">{m.account}</span>{" "}
+                  <span class={`tag group-role group-role-${m.role}`} data-testid="group-member-role">{t(GROUP_ROLE_LABEL[m.role])}</span>
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {g.dissolved ? (
+        <p class="notice" data-testid="group-is-dissolved">{t("admin.groupIsDissolved")}</p>
+      ) : (
+        <div class="group-manage">
+          <form class="inline-form" noValidate onSubmit={transfer}>
+            <div class="field grow">
+              <label for="adm-group-owner">{t("admin.groupNewOwner")}</label>
+              <select id="adm-group-owner" class="select" value={to} disabled={candidates.length === 0} aria-describedby="adm-group-owner-hint"
+                onChange={(e) => { setTo(e.currentTarget.value); setActionError(null); }}>
+                <option value="">{candidates.length === 0 ? t("admin.groupNoCandidates") : t("admin.groupPickMember")}</option>
+                {candidates.map((m) => <option key={m.account} value={m.account}>{`${m.account} · ${t(GROUP_ROLE_LABEL[m.role])}`}</option>)}
+              </select>
+              <span id="adm-group-owner-hint" class="muted small">{t("admin.groupTransferHint")}</span>
+            </div>
+            <button type="submit" class="btn btn-primary" disabled={!to} aria-haspopup="dialog"><Icon name="crown" size={16} /> {t("admin.groupTransfer")}</button>
+          </form>
+          <div class="row-actions wrap">
+            <button type="button" class="btn btn-danger-ghost" aria-haspopup="dialog" aria-label={t("admin.groupDissolveNamed", { name: g.name })} onClick={dissolve}>
+              <Icon name="trash" size={16} /> {t("admin.groupDissolve")}</button>
+          </div>
+        </div>
+      )}
+      {actionError && <p class="form-error" role="alert" data-testid="group-action-error">{actionError}</p>}
+      <Confirm confirming={confirming} onClose={() => setConfirming(null)} />
+    </section>
   );
 }
 

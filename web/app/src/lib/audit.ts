@@ -20,6 +20,7 @@ export const AUDIT_AREAS = {
   moderation: ["moderation.set", "moderation.block", "moderation.mask"],
   backup: ["backup.create"],
   export: ["export.create", "export.download"],
+  group: ["group.transfer", "group.dissolve"],
 } as const;
 
 export type AuditArea = keyof typeof AUDIT_AREAS;
