@@ -25,7 +25,7 @@ import type {
   AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
   NewAccount, PasswordReset,
   BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
-  ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery,
+  ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery, NewSticker,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -294,6 +294,14 @@ export type Checks = [
   Agree<Differ<FileLink, Wire<S["FileLink"]>>>,
   Agree<Differ<StickerPack, Wire<S["StickerPackInfo"]>>>,
   Agree<Differ<StickerPack["stickers"][number], Wire<S["StickerInfo"]>>>,
+  // A domain's administrators make its packs: a pack by its name, a sticker by an uploaded file
+  // and its emoji. Both answer the pack (compared in RestAnswers).
+  Holds<Equals<operations["create_sticker_pack"]["requestBody"]["content"]["application/json"], S["CreateStickerPackRequest"]>>,
+  Agree<Differ<{ name: Parameters<RestClient["createStickerPack"]>[0] }, Wire<S["CreateStickerPackRequest"]>>>,
+  Holds<Equals<operations["add_sticker"]["requestBody"]["content"]["application/json"], S["AddStickerRequest"]>>,
+  Agree<Differ<NewSticker, Wire<S["AddStickerRequest"]>>>,
+  Holds<Equals<Parameters<RestClient["addSticker"]>[1], NewSticker>>,
+  Holds<Equals<keyof operations["add_sticker"]["parameters"]["path"], "pack">>,
 
   // ---- Errors (§2) ------------------------------------------------------------------------
   // `unknown` is what the Rust client calls a code it does not know (`#[serde(other)]`); the
@@ -464,6 +472,7 @@ interface RestAnswers {
   domain: "admin_get_domain"; createDomain: "admin_create_domain"; dashboard: "admin_dashboard"; connections: "admin_connections"; logs: "admin_logs";
   makeBackup: "admin_make_backup"; moderation: "admin_moderation"; setModeration: "admin_set_moderation";
   adminTransferGroup: "admin_transfer_group"; adminDissolveGroup: "admin_dissolve_group";
+  createStickerPack: "create_sticker_pack"; addSticker: "add_sticker";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with

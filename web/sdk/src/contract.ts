@@ -578,6 +578,16 @@ export interface DomainAdmin {
   adminTransferGroup(id: number, member: string): Promise<Ack>;
   /** Ends a group for everyone (`not_found` once it is dissolved). */
   adminDissolveGroup(id: number): Promise<Ack>;
+  /** A new, empty sticker pack in the caller's own domain (not a domain named here: domain
+   * administrators, and server administrators for their own domain; `forbidden` for others;
+   * `invalid_field` naming `name` for an empty or longer than 64 characters; `limit_exceeded`
+   * past 100 packs). The packs are listed with `ChatClient.stickers()`. */
+  createStickerPack(name: string): Promise<StickerPack>;
+  /** Adds an image file the caller uploaded (`ChatClient.upload`) to a pack of its own domain,
+   * and answers the pack (`invalid_field` naming `file` for a file that is not the caller's or
+   * not an image, naming `emoji` for a longer emoji than 16 characters; `not_found` for another
+   * domain's pack; `limit_exceeded` past 200 stickers). */
+  addSticker(pack: string, sticker: NewSticker): Promise<StickerPack>;
   /** A domain's forbidden words and what they do. */
   moderation(domain: string): Promise<ModerationRules>;
   /** Replaces a domain's forbidden words, and answers what the server kept (`invalid_field`
@@ -591,6 +601,9 @@ export interface FileInfo {
   thumbnails?: { side: number; width: number; height: number }[];
 }
 export interface StickerPack { id: string; name: string; stickers: { id: string; emoji?: string; width?: number; height?: number }[] }
+/** `POST /v1/admin/stickers/{pack}/stickers`: an uploaded image file of the caller's, and the
+ * emoji it stands for, if any. */
+export interface NewSticker { file: string; emoji?: string }
 
 /** Every failure the SDK reports: a typed server error, or a transport failure. */
 export interface MagpieErrorShape extends Error {

@@ -13,7 +13,7 @@ import type {
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
-  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery,
+  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -409,6 +409,14 @@ export class RestClient implements DomainAdmin {
   /** `POST /v1/admin/groups/{id}/dissolve`. */
   adminDissolveGroup(id: number): Promise<Ack> {
     return this.request("POST", `/v1/admin/groups/${id}/dissolve`);
+  }
+  /** `POST /v1/admin/stickers`: a new, empty pack in the caller's domain. */
+  createStickerPack(name: string): Promise<StickerPack> {
+    return this.request("POST", "/v1/admin/stickers", { body: { name } });
+  }
+  /** `POST /v1/admin/stickers/{pack}/stickers`: answers the pack. */
+  addSticker(pack: string, sticker: NewSticker): Promise<StickerPack> {
+    return this.request("POST", `/v1/admin/stickers/${encodeURIComponent(pack)}/stickers`, { body: sticker });
   }
   /** `GET /v1/admin/domains/{domain}/moderation`. */
   moderation(domain: string): Promise<ModerationRules> {

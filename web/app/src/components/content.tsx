@@ -152,7 +152,9 @@ function Code({ code, language }: { code: string; language?: string | undefined 
 
 // ---- Media ------------------------------------------------------------------------------
 
-function useFileUrl(client: ChatClient, fileId: string | undefined, side?: 256 | 1024): string | undefined {
+/** A file's object URL (or its thumbnail's, of `side` pixels), fetched with the token; undefined
+ * until it has loaded, and when it fails (shown as the caller's placeholder). */
+export function useFileUrl(client: ChatClient, fileId: string | undefined, side?: 256 | 1024): string | undefined {
   const [url, setUrl] = useState<string | undefined>(undefined);
   useEffect(() => {
     if (!fileId) return;
