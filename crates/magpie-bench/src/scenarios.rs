@@ -765,7 +765,15 @@ async fn catch_up_native(
         limit: None,
     };
     let synced: wire::SyncResponse = conn.request(&wire::Request::Sync(sync)).await?;
-    let last_seq = synced.conversations.iter().find(|c| c.id == conversation).map_or(0, |c| c.last_seq);
+    let mut last_seq = synced.conversations.iter().find(|c| c.id == conversation).map_or(0, |c| c.last_seq);
+    if last_seq < seq_before + i64::try_from(messages).unwrap_or(i64::MAX) {
+        // In cluster mode a change shows in `sync` once every write that began before it has
+        // ended (protocol.md §7.8): on a busy database the newest may not show yet. A client
+        // that holds the conversation reads where it stands now, as it would on opening it.
+        let get = wire::Request::GetConversation(wire::ConversationRef { conversation, seq: None });
+        let now: wire::Conversation = conn.request(&get).await?;
+        last_seq = last_seq.max(now.last_seq);
+    }
     let (mut cursor, mut got, mut dense) = (seq_before, 0u64, true);
     while cursor < last_seq {
         let query = wire::HistoryQuery { after: Some(cursor), ..Default::default() };
