@@ -163,6 +163,9 @@ def main() -> None:
     push_targets = [tester.call("POST", "/v1/me/push-targets",
                                 {"kind": "web_push", "endpoint": "https://push.invalid/seed", "keys": keys})["id"]]
 
+    # A compliance export of the group (its archive is made in the background).
+    exports = [tester.call("POST", "/v1/admin/exports", {"conversation": group})["id"]]
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -182,6 +185,7 @@ def main() -> None:
         "departments": departments,
         "invitations": invitations,
         "push_targets": push_targets,
+        "exports": exports,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -196,7 +200,7 @@ def main() -> None:
             return "packs"
         if parameter == "domain":
             return "domains"
-        if parameter == "id" and path.startswith("/v1/conversations/"):
+        if parameter == "id" and (path.startswith("/v1/conversations/") or path.startswith("/v1/admin/groups/")):
             return "conversations"
         if parameter == "id" and path.startswith("/v1/files/"):
             return "files"
@@ -212,6 +216,8 @@ def main() -> None:
             return "push_targets"
         if parameter == "id" and (path.startswith("/v1/org/departments/") or path.startswith("/v1/admin/departments/")):
             return "departments"
+        if parameter == "id" and path.startswith("/v1/admin/exports/"):
+            return "exports"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")
 
     # Paths whose DELETE leaves something a GET of the same path rightly answers, which the

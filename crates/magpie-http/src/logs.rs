@@ -138,7 +138,7 @@ pub async fn admin_logs(
     };
     let limit = q.limit.map_or(LOG_PAGE_LEN_MAX, |l| usize::try_from(l).unwrap_or(0)).clamp(1, LOG_PAGE_LEN_MAX);
     let after = q.after.map_or(0, |a| u64::try_from(a).unwrap_or(0));
-    let wait = Duration::from_secs(q.wait_secs.unwrap_or(0).min(LOG_WAIT_SECS_MAX));
+    let wait = Duration::from_secs(u64::try_from(q.wait_secs.unwrap_or(0)).unwrap_or(0).min(LOG_WAIT_SECS_MAX));
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         // Registered before the read, so that a line written in between still wakes us.

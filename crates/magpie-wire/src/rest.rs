@@ -946,9 +946,10 @@ pub struct LogQuery {
     /// At most this many, 1 to 500 (500 by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    /// With no line to answer yet, wait up to this many seconds (at most 25) for one.
+    /// With no line to answer yet, wait up to this many seconds (at most 25; less than 0 counts as
+    /// 0) for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wait_secs: Option<u64>,
+    pub wait_secs: Option<i64>,
 }
 
 /// One line of the server's log.

@@ -6957,7 +6957,10 @@ export interface operations {
                 after?: number;
                 /** @description At most this many, 1 to 500 (500 by default). */
                 limit?: number;
-                /** @description With no line to answer yet, wait up to this many seconds (at most 25) for one. */
+                /**
+                 * @description With no line to answer yet, wait up to this many seconds (at most 25; less than 0 counts as
+                 *     0) for one.
+                 */
                 wait_secs?: number;
             };
             header?: never;
