@@ -29,6 +29,7 @@ mod rest_org;
 mod rest_push;
 mod rest_search;
 mod server;
+pub mod tls;
 mod web;
 mod ws;
 
@@ -92,6 +93,9 @@ pub struct HttpSettings {
     /// HTTP requests (REST calls and WebSocket upgrades) per second from one client IP;
     /// 0 turns the limit off.
     pub requests_per_ip_per_sec_max: u32,
+    /// `Strict-Transport-Security` on every answer, as this many seconds of `max-age`, when the
+    /// server terminates TLS itself; 0 sends no such header.
+    pub hsts_max_age_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -115,6 +119,7 @@ impl Default for HttpSettings {
             header_read_timeout_secs: 15,
             body_idle_timeout_secs: 30,
             write_stall_timeout_secs: 30,
+            hsts_max_age_secs: 0,
         }
     }
 }
@@ -393,6 +398,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(rest::method_not_allowed)
         .layer(axum::middleware::map_response(api_headers))
         .layer(DefaultBodyLimit::max(state.settings.request_body_bytes_max))
+        .layer(axum::middleware::map_response_with_state(hsts(state.settings.hsts_max_age_secs), with_hsts))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_ip))
         .layer(CatchPanicLayer::custom(limit::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
@@ -414,6 +420,24 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         })
         .collect();
     tracing::debug_span!("request", method = %request.method(), path = uri.path(), query = query.join("&"))
+}
+
+/// The `Strict-Transport-Security` value for `max_age_secs`, or none for 0.
+fn hsts(max_age_secs: u64) -> Option<axum::http::HeaderValue> {
+    // Digits and ASCII only: always a valid header value.
+    (max_age_secs > 0).then(|| axum::http::HeaderValue::try_from(format!("max-age={max_age_secs}")).ok()).flatten()
+}
+
+/// Adds `Strict-Transport-Security` to every answer (the web client's files, the API, errors)
+/// when the server terminates TLS and was asked to.
+async fn with_hsts(
+    axum::extract::State(value): axum::extract::State<Option<axum::http::HeaderValue>>,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if let Some(value) = value {
+        response.headers_mut().insert(axum::http::header::STRICT_TRANSPORT_SECURITY, value);
+    }
+    response
 }
 
 /// Query parameters whose values are secrets.
@@ -456,6 +480,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     grace: Duration,
 ) -> std::io::Result<()> {
     let s = &state.settings;
@@ -468,5 +493,5 @@ pub async fn serve(
         write_stall_timeout_secs: s.write_stall_timeout_secs,
     };
     let metrics = state.metrics.clone();
-    server::serve(listener, app(state), settings, metrics, shutdown, grace).await
+    server::serve(listener, app(state), settings, metrics, tls, shutdown, grace).await
 }

@@ -15,6 +15,10 @@
 //!   busy is the new one turned away. So idle sockets can never lock out a client that sends a
 //!   request, and an attacker's sockets churn among themselves.
 //!
+//! - **TLS, when configured,** must finish its handshake within `header_read_timeout_secs`;
+//!   ALPN picks HTTP/2 (bounded to [`H2_STREAMS_MAX`] streams and a [`HEAD_BUFFER_BYTES_MAX`]
+//!   header list) or HTTP/1.1, which carries the WebSockets.
+//!
 //! WebSockets count toward `connections_max` for as long as they live (their socket carries
 //! the same guard), but are never closed to make room: they are bounded by the registry's own
 //! limits per session, account, IP and server.
@@ -35,7 +39,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, StatusCode, header};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -52,6 +56,11 @@ const HEADERS_MAX: usize = 100;
 /// How long the loop backs off when the process is out of file descriptors, after making
 /// room, before it accepts again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+/// Concurrent requests (streams) one HTTP/2 connection may have open.
+pub const H2_STREAMS_MAX: u32 = 100;
+/// How often an idle HTTP/2 connection is pinged, and how long the answer may take before the
+/// connection is closed as dead.
+const H2_KEEPALIVE: Duration = Duration::from_secs(30);
 
 /// Bounds and timings of the connection layer.
 #[derive(Debug, Clone, Copy)]
@@ -339,10 +348,12 @@ pub async fn serve(
     router: Router,
     settings: ConnSettings,
     metrics: Arc<Metrics>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) -> io::Result<()> {
     let conns = Connections::new(settings, metrics);
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut closed = Box::pin(stop_tx.closed());
     tokio::pin!(shutdown);
@@ -379,7 +390,8 @@ pub async fn serve(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
-        tokio::spawn(serve_connection(tcp, addr, slot, router.clone(), settings, conns.clone(), stop_rx.clone()));
+        let conn = Conn { addr, router: router.clone(), settings, conns: conns.clone(), stop: stop_rx.clone() };
+        tokio::spawn(serve_connection(tcp, slot, tls.clone(), conn));
     }
     drop(listener);
     let _ = stop_tx.send(true);
@@ -393,21 +405,63 @@ pub async fn serve(
     Ok(())
 }
 
-async fn serve_connection(
-    tcp: TcpStream,
+/// What serving one connection needs besides its socket.
+struct Conn {
     addr: SocketAddr,
-    slot: Slot,
     router: Router,
     settings: ConnSettings,
     conns: Arc<Connections>,
-    mut stop: watch::Receiver<bool>,
-) {
+    stop: watch::Receiver<bool>,
+}
+
+async fn serve_connection(tcp: TcpStream, slot: Slot, tls: Option<tokio_rustls::TlsAcceptor>, conn: Conn) {
     let state = slot.state.clone();
-    let socket =
-        Socket { tcp, _slot: slot, stall: Duration::from_secs(settings.write_stall_timeout_secs), stalled_since: None };
-    let service_state = state.clone();
-    let body_idle = Duration::from_secs(settings.body_idle_timeout_secs.max(1));
-    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+    let socket = Socket {
+        tcp,
+        _slot: slot,
+        stall: Duration::from_secs(conn.settings.write_stall_timeout_secs),
+        stalled_since: None,
+    };
+    let Some(acceptor) = tls else {
+        return serve_http1(TokioIo::new(socket), state, conn).await;
+    };
+    // The handshake is bounded like a request head: a client that opens a socket and stalls
+    // in the middle of it is closed after the same time.
+    let handshake = Duration::from_secs(conn.settings.header_read_timeout_secs.max(1));
+    let stream = match tokio::time::timeout(handshake, acceptor.accept(socket)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => {
+            tracing::debug!(addr = %conn.addr, error = %e, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(addr = %conn.addr, "TLS handshake timed out");
+            return;
+        }
+    };
+    match stream.get_ref().1.alpn_protocol() {
+        // A TLS-ALPN-01 validator only looks at the certificate (RFC 8737 §3).
+        Some(crate::tls::ALPN_ACME) => {}
+        Some(crate::tls::ALPN_H2) => serve_http2(TokioIo::new(stream), state, conn).await,
+        _ => serve_http1(TokioIo::new(stream), state, conn).await,
+    }
+}
+
+/// The hyper service of one connection: routes each request, counts it as in flight until its
+/// response is sent, and marks the connection upgraded when it becomes a WebSocket.
+fn service(
+    service_state: Arc<ConnState>,
+    conn: &Conn,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<Body>, Infallible>> + Send + use<>,
+> + Clone
++ use<> {
+    let (addr, router, conns) = (conn.addr, conn.router.clone(), conn.conns.clone());
+    let body_idle = Duration::from_secs(conn.settings.body_idle_timeout_secs.max(1));
+    hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(addr));
         let guard = InFlight::start(&service_state);
         let wants_upgrade = request.headers().contains_key(header::UPGRADE);
@@ -424,31 +478,63 @@ async fn serve_connection(
             }
             Ok::<_, Infallible>(response.map(|inner| Body::new(GuardedBody { inner, _guard: guard })))
         }
-    });
+    })
+}
+
+async fn serve_http1<I>(io: I, state: Arc<ConnState>, conn: Conn)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(settings.header_read_timeout_secs.max(1)))
+        .header_read_timeout(Duration::from_secs(conn.settings.header_read_timeout_secs.max(1)))
         .max_buf_size(HEAD_BUFFER_BYTES_MAX)
         .max_headers(HEADERS_MAX);
-    let conn = builder.serve_connection(TokioIo::new(socket), service).with_upgrades();
-    tokio::pin!(conn);
+    let served = builder.serve_connection(io, service(state.clone(), &conn)).with_upgrades();
+    tokio::pin!(served);
+    drive(served, |c| c.graceful_shutdown(), &state, conn).await;
+}
+
+async fn serve_http2<I>(io: I, state: Arc<ConnState>, conn: Conn)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(H2_STREAMS_MAX)
+        .max_header_list_size(HEAD_BUFFER_BYTES_MAX as u32)
+        .keep_alive_interval(H2_KEEPALIVE)
+        .keep_alive_timeout(H2_KEEPALIVE);
+    let served = builder.serve_connection(io, service(state.clone(), &conn));
+    tokio::pin!(served);
+    drive(served, |c| c.graceful_shutdown(), &state, conn).await;
+}
+
+/// Runs a connection to its end, closing it gracefully (the request in progress finishes) when
+/// it is asked to make room or the server stops.
+async fn drive<F, E>(mut served: Pin<&mut F>, graceful: impl Fn(Pin<&mut F>), state: &ConnState, mut conn: Conn)
+where
+    F: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
     let mut closing = false;
     loop {
         tokio::select! {
-            result = conn.as_mut() => {
+            result = served.as_mut() => {
                 if let Err(e) = result {
-                    tracing::debug!(%addr, error = %e, "connection ended with an error");
+                    tracing::debug!(addr = %conn.addr, error = %e, "connection ended with an error");
                 }
                 return;
             }
             () = state.evict.notified(), if !closing => {
                 closing = true;
-                conn.as_mut().graceful_shutdown();
+                graceful(served.as_mut());
             }
-            _ = stop.wait_for(|s| *s), if !closing => {
+            _ = conn.stop.wait_for(|s| *s), if !closing => {
                 closing = true;
-                conn.as_mut().graceful_shutdown();
+                graceful(served.as_mut());
             }
         }
     }

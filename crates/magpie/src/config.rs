@@ -91,6 +91,68 @@ pub struct Config {
 
     #[config(nested)]
     pub backups: BackupsConfig,
+
+    #[config(nested)]
+    pub tls: TlsConfig,
+}
+
+/// TLS on Magpie's own listener (HTTPS and WSS, HTTP/2 by ALPN), from certificate files or
+/// from an ACME certificate authority. Leave all of it empty to serve plain HTTP, behind a
+/// reverse proxy that terminates TLS.
+#[derive(Debug, confique::Config)]
+pub struct TlsConfig {
+    /// The certificate chain, PEM, leaf first. With `key`, the server speaks only TLS. The
+    /// files are read again whenever they change (a renewal by certbot, say), and on SIGHUP;
+    /// a pair that does not load keeps the previous one in service, with a warning.
+    #[config(default = "", env = "MAGPIE_TLS_CERT")]
+    pub cert: PathBuf,
+
+    /// The certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    #[config(default = "", env = "MAGPIE_TLS_KEY")]
+    pub key: PathBuf,
+
+    /// Send `Strict-Transport-Security: max-age=N` with every answer, so that browsers come
+    /// back only over HTTPS for N seconds (a year is 31536000). 0 sends none. Only once TLS
+    /// works for good: browsers remember it.
+    #[config(default = 0, env = "MAGPIE_TLS_HSTS_MAX_AGE_SECS")]
+    pub hsts_max_age_secs: u64,
+
+    /// DNS names to obtain a certificate for by ACME (RFC 8555), comma-separated, instead of
+    /// `cert` and `key`. The CA validates by TLS-ALPN-01 (RFC 8737) on this listener, so it
+    /// must reach these names on port 443 at `listen`.
+    #[config(default = "", env = "MAGPIE_TLS_ACME_DOMAINS")]
+    pub acme_domains: String,
+
+    /// The ACME directory: Let's Encrypt by default; a company's own ACME CA (step-ca, say)
+    /// here.
+    #[config(default = "https://acme-v02.api.letsencrypt.org/directory", env = "MAGPIE_TLS_ACME_DIRECTORY")]
+    pub acme_directory: String,
+
+    /// A PEM root certificate to trust for the ACME directory's own HTTPS, for a private CA;
+    /// empty for the usual web roots.
+    #[config(default = "", env = "MAGPIE_TLS_ACME_DIRECTORY_CA")]
+    pub acme_directory_ca: PathBuf,
+
+    /// An address the CA may write to about the certificates ("admin@example.com"); empty for
+    /// none.
+    #[config(default = "", env = "MAGPIE_TLS_ACME_CONTACT")]
+    pub acme_contact: String,
+
+    /// Renew an ACME certificate this many days before it expires.
+    #[config(default = 30, env = "MAGPIE_TLS_ACME_RENEW_BEFORE_DAYS")]
+    pub acme_renew_before_days: u64,
+}
+
+impl TlsConfig {
+    /// The names to obtain by ACME, trimmed, without empty entries.
+    pub fn acme_names(&self) -> Vec<String> {
+        self.acme_domains.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_ascii_lowercase).collect()
+    }
+
+    /// Whether the server terminates TLS itself.
+    pub fn enabled(&self) -> bool {
+        !self.cert.as_os_str().is_empty() || !self.key.as_os_str().is_empty() || !self.acme_names().is_empty()
+    }
 }
 
 /// Backups made from the web console (Administration → Backups) by server administrators, of
@@ -840,6 +902,7 @@ impl Config {
             header_read_timeout_secs: l.header_read_timeout_secs,
             body_idle_timeout_secs: l.body_idle_timeout_secs,
             write_stall_timeout_secs: l.write_stall_timeout_secs,
+            hsts_max_age_secs: if self.tls.enabled() { self.tls.hsts_max_age_secs } else { 0 },
         }
     }
 

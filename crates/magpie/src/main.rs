@@ -11,6 +11,7 @@ mod name_matcher;
 mod redact;
 mod search_index;
 mod serve;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -312,6 +312,9 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
         tracing::info!(accounts = given, "gave accounts their name search keys");
     }
     core.followers_started().await;
+    // TLS first: certificate files that do not load stop the start here, before anything
+    // listens.
+    let tls = crate::tls::setup(&config)?;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);
     let state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies).with_log_ring(logs);
@@ -345,7 +348,13 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
 
     tracing::info!(%addr, data_dir = %config.data_dir.display(), default_domain = %domain.name, "magpie started");
     // One line on stdout for people and scripts (the test harness reads the port from it).
-    println!("magpie listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("magpie listening on {scheme}://{addr}");
+    // The certificate is kept current from now on: an ACME CA validates on this listener.
+    let server_tls = tls.as_ref().map(|t| t.server_config.clone());
+    if let Some(tls) = tls {
+        tls.maintain()?;
+    }
     state.set_ready(true);
 
     let shutdown_state = state.clone();
@@ -357,7 +366,7 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
         shutdown_state.live.close_all(close_code::GOING_AWAY, "server_shutdown");
     };
     // Serve until a signal; after it, open requests get a bounded time to finish.
-    magpie_http::serve(listener, state.clone(), shutdown, SHUTDOWN_GRACE).await?;
+    magpie_http::serve(listener, state.clone(), shutdown, server_tls, SHUTDOWN_GRACE).await?;
     // WebSockets outlive the HTTP server's own shutdown (upgraded connections are not
     // tracked by it): give them a moment more to send their close frames.
     if tokio::time::timeout(CLOSE_FRAMES_GRACE, state.live.emptied()).await.is_err() {

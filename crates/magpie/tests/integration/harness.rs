@@ -106,6 +106,41 @@ impl TestServer {
         server
     }
 
+    /// [`TestServer::start_logging`] on a given address ("127.0.0.1:PORT"): for a server that
+    /// another process must know the port of before it starts.
+    pub async fn start_logging_at(listen: &str, env: &[(&str, &str)]) -> TestServer {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let log = Some(dir.path().join("server.log"));
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let backend = Backend::from_env().await;
+        let url = format!("http://{listen}");
+        let mut server = TestServer { child: None, url, dir, env, backend, open_files_max: None, log };
+        server.spawn().await;
+        server
+    }
+
+    /// Waits until the server's log (see [`TestServer::start_logging`]) holds `needle` at least
+    /// `n` times; looks again on each change the file system reports of the log, watched
+    /// before the first look so that no line is missed.
+    pub async fn wait_for_log(&self, needle: &str, n: usize) {
+        use notify::Watcher;
+        let path = self.log.clone().expect("a server started with start_logging");
+        let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        let mut watcher = notify::recommended_watcher(move |_| {
+            let _ = changed.send(());
+        })
+        .expect("a file system watcher");
+        watcher.watch(&path, notify::RecursiveMode::NonRecursive).expect("watching the log");
+        let deadline = tokio::time::Instant::now() + EVENTUALLY * 3;
+        loop {
+            if self.log().matches(needle).count() >= n {
+                return;
+            }
+            let more = tokio::time::timeout_at(deadline, changes.recv()).await;
+            assert!(more.is_ok(), "the log never said {needle:?} {n} time(s):\n{}", self.log());
+        }
+    }
+
     /// What the server has logged so far (see [`TestServer::start_logging`]).
     pub fn log(&self) -> String {
         self.log.as_ref().map(|p| std::fs::read_to_string(p).unwrap()).unwrap_or_default()
@@ -137,7 +172,7 @@ impl TestServer {
             .arg("--data-dir")
             .arg(self.dir.path())
             // A restart listens where the first start did, so that clients keep working.
-            .args(["serve", "--listen", self.url.strip_prefix("http://").unwrap_or("127.0.0.1:0")])
+            .args(["serve", "--listen", self.url.split_once("://").map_or("127.0.0.1:0", |(_, address)| address)])
             .env("MAGPIE_LOG", "warn")
             .envs(self.backend.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

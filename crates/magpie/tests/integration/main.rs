@@ -47,5 +47,6 @@ mod shared;
 mod sync;
 mod tenancy;
 mod threads;
+mod tls;
 mod web;
 mod websocket;
