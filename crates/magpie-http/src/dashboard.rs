@@ -195,7 +195,14 @@ pub async fn admin_dashboard(
     now.accounts_online = state.live.accounts_online() as u64;
     now.memory_bytes = process_usage().1;
     (now.database_bytes, now.files_bytes) = sizes;
-    Ok(Json(wire::Dashboard { sample_secs: SAMPLE_SECS, now, hour, day }))
+    let tls = state.tls.as_ref().and_then(|t| t.status()).map(|s| wire::TlsStatus {
+        source: s.source.as_str().to_owned(),
+        names: s.names,
+        expires_at_ms: (s.not_after > 0).then(|| s.not_after.saturating_mul(1000)),
+        error: s.error.as_ref().map(|(e, _)| e.clone()),
+        error_at_ms: s.error.map(|(_, at)| at),
+    });
+    Ok(Json(wire::Dashboard { sample_secs: SAMPLE_SECS, now, hour, day, tls }))
 }
 
 /// `GET /v1/admin/connections`: who is connected to this node, newest first (a domain's

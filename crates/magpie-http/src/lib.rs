@@ -142,6 +142,8 @@ pub struct AppState {
     logs: Option<Arc<logs::LogRing>>,
     /// What `/readyz` asks about besides the server itself.
     dependencies: Arc<[Dependency]>,
+    /// The listener's certificates, when the server terminates TLS.
+    tls: Option<Arc<tls::Certificates>>,
 }
 
 /// How long `/readyz` waits for one dependency to answer before it counts as down.
@@ -186,6 +188,7 @@ impl AppState {
             dashboard: Arc::default(),
             logs: None,
             dependencies: Arc::new([]),
+            tls: None,
         }
     }
 
@@ -194,6 +197,13 @@ impl AppState {
     pub fn start_dashboard(&self, sizes: Option<dashboard::SizesProbe>) {
         self.dashboard.lock().unwrap_or_else(|e| e.into_inner()).set_probe(sizes.clone());
         dashboard::spawn_sampler(self.clone(), sizes);
+    }
+
+    /// The certificates of a server that terminates TLS: the dashboard and `/metrics` show
+    /// the one in service.
+    pub fn with_tls(mut self, certificates: Arc<tls::Certificates>) -> AppState {
+        self.tls = Some(certificates);
+        self
     }
 
     /// The log lines `GET /v1/admin/logs` reads.

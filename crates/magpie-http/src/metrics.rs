@@ -66,6 +66,8 @@ pub struct Metrics {
     mail_retried: Counter,
     mail_dropped: Counter,
     push_outbox: Gauge,
+    /// The expiry of the TLS certificate in service, when the server terminates TLS.
+    tls_expiry: Gauge,
     /// What this node's push did since start, by outcome.
     pushes: Family<OutcomeLabels, Counter>,
     /// For the console's dashboard: requests and errors since start, each follower's lag, and
@@ -120,6 +122,12 @@ impl Metrics {
             "Pushes by outcome: queued, sent, read_first (read before it went out), retried, failed (given up or the device gone), dropped (the outbox was full)",
             pushes.clone(),
         );
+        let tls_expiry = Gauge::default();
+        registry.register(
+            "tls_certificate_expiry_timestamp_seconds",
+            "When the TLS certificate in service expires, in seconds since the epoch; 0 when Magpie does not terminate TLS or has no certificate yet",
+            tls_expiry.clone(),
+        );
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", http_latency.clone());
         registry.register("errors", "Errors sent to clients, by code (REST and WebSocket)", errors.clone());
@@ -165,6 +173,7 @@ impl Metrics {
             mail_retried,
             mail_dropped,
             push_outbox,
+            tls_expiry,
             pushes,
             requests: AtomicU64::new(0),
             error_count: AtomicU64::new(0),
@@ -181,6 +190,11 @@ impl Metrics {
     /// Errors sent to clients since start.
     pub fn errors_total(&self) -> u64 {
         self.error_count.load(Relaxed)
+    }
+
+    /// The certificate in service's expiry (seconds since the epoch; 0 for none).
+    pub fn tls_expiry(&self, not_after: i64) {
+        self.tls_expiry.set(not_after);
     }
 
     /// The largest lag of this node's followers, in commits.

@@ -611,6 +611,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         let outbox = state.core.push.outbox_len().await.ok();
         state.metrics.push(outbox, &state.core.push.status);
     }
+    if let Some(status) = state.tls.as_ref().and_then(|t| t.status()) {
+        state.metrics.tls_expiry(status.not_after);
+    }
     let body = state.metrics.render();
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

@@ -19,11 +19,41 @@ pub const ALPN_HTTP1: &[u8] = b"http/1.1";
 /// ACME's TLS-ALPN-01 validation protocol (RFC 8737).
 pub const ALPN_ACME: &[u8] = b"acme-tls/1";
 
+/// Where the certificate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateSource {
+    Files,
+    Acme,
+}
+
+impl CertificateSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateSource::Files => "files",
+            CertificateSource::Acme => "acme",
+        }
+    }
+}
+
+/// What the console and the metrics show of the certificate in service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateStatus {
+    pub source: CertificateSource,
+    /// The DNS names of the certificate in service; empty while there is none yet.
+    pub names: Vec<String>,
+    /// Its expiry, in seconds since the epoch; 0 while there is none.
+    pub not_after: i64,
+    /// The last failure to load or obtain one, and when (ms since the epoch), until one
+    /// succeeds again.
+    pub error: Option<(String, i64)>,
+}
+
 /// The certificate the server presents, replaceable at any time: a handshake uses the one that
 /// is current when it starts.
 #[derive(Default)]
 pub struct Certificates {
     current: RwLock<Option<Arc<CertifiedKey>>>,
+    status: RwLock<Option<CertificateStatus>>,
     /// TLS-ALPN-01 challenge certificates by the DNS name being validated.
     challenges: RwLock<HashMap<String, Arc<CertifiedKey>>>,
 }
@@ -42,6 +72,15 @@ impl Certificates {
     /// Presents `key` from the next handshake on.
     pub fn set(&self, key: Arc<CertifiedKey>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(key);
+    }
+
+    /// Records what is in service (after [`Certificates::set`]) or what failed.
+    pub fn set_status(&self, status: CertificateStatus) {
+        *self.status.write().unwrap_or_else(|e| e.into_inner()) = Some(status);
+    }
+
+    pub fn status(&self) -> Option<CertificateStatus> {
+        self.status.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn current(&self) -> Option<Arc<CertifiedKey>> {

@@ -871,6 +871,27 @@ pub struct Dashboard {
     /// Oldest first.
     pub hour: Vec<DashboardSample>,
     pub day: Vec<DashboardSample>,
+    /// The TLS certificate this node presents, when it terminates TLS itself (`[tls]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsStatus>,
+}
+
+/// The certificate a node that terminates TLS presents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TlsStatus {
+    /// `files` (the configured certificate files, read again when they change) or `acme`.
+    pub source: String,
+    /// Its DNS names; empty while there is none yet (an ACME order under way).
+    pub names: Vec<String>,
+    /// When it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<i64>,
+    /// The last failure to reload the files or to obtain a certificate, while the one before
+    /// stays in service; gone once one succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_at_ms: Option<i64>,
 }
 
 /// `GET /v1/admin/connections`.

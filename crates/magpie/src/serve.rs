@@ -317,7 +317,10 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     let tls = crate::tls::setup(&config)?;
     let mut http = config.http_settings();
     fit_connections_to_open_files(&mut http);
-    let state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies).with_log_ring(logs);
+    let mut state = AppState::new(core.clone(), live.clone(), http).with_dependencies(dependencies).with_log_ring(logs);
+    if let Some(tls) = &tls {
+        state = state.with_tls(tls.certificates.clone());
+    }
     state.start_dashboard(Some(sizes_probe(&config)?));
 
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use magpie_http::tls::Certificates;
+use magpie_http::tls::{CertificateSource, CertificateStatus, Certificates};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -73,6 +73,7 @@ pub fn setup(config: &Config) -> anyhow::Result<Option<Tls>> {
         let loaded = load_files(&tls.cert, &tls.key)?;
         log_loaded("TLS certificate loaded", &loaded);
         certificates.set(loaded.key.clone());
+        certificates.set_status(status(CertificateSource::Files, Some(&loaded), None));
         Source::Files { cert: tls.cert.clone(), key: tls.key.clone(), loaded }
     } else {
         let settings = AcmeSettings {
@@ -83,10 +84,12 @@ pub fn setup(config: &Config) -> anyhow::Result<Option<Tls>> {
             renew_before: Duration::from_secs(tls.acme_renew_before_days.saturating_mul(24 * 60 * 60)),
             dir: config.data_dir.join("tls").join("acme"),
         };
-        if let Some(kept) = settings.kept() {
-            log_loaded("TLS certificate loaded from the ACME cache", &kept);
+        let kept = settings.kept();
+        if let Some(kept) = &kept {
+            log_loaded("TLS certificate loaded from the ACME cache", kept);
             certificates.set(kept.key.clone());
         }
+        certificates.set_status(status(CertificateSource::Acme, kept.as_ref(), None));
         Source::Acme(settings)
     };
     Ok(Some(Tls { certificates, server_config, source }))
@@ -103,6 +106,16 @@ impl Tls {
                 Ok(())
             }
         }
+    }
+}
+
+/// What the console shows: the certificate in service (if any) and the last failure.
+fn status(source: CertificateSource, loaded: Option<&Loaded>, error: Option<String>) -> CertificateStatus {
+    CertificateStatus {
+        source,
+        names: loaded.map(|l| l.names.clone()).unwrap_or_default(),
+        not_after: loaded.map_or(0, |l| l.not_after),
+        error: error.map(|e| (e, jiff::Timestamp::now().as_millisecond())),
     }
 }
 
@@ -186,14 +199,20 @@ fn watch_files(
                 _ = hangup.recv() => {},
             }
             match load_files(&cert, &key) {
-                Ok(loaded) if loaded.same_chain(&current) => {}
+                Ok(loaded) if loaded.same_chain(&current) => {
+                    certificates.set_status(status(CertificateSource::Files, Some(&current), None));
+                }
                 Ok(loaded) => {
                     certificates.set(loaded.key.clone());
+                    certificates.set_status(status(CertificateSource::Files, Some(&loaded), None));
                     log_loaded("TLS certificate reloaded", &loaded);
                     current = loaded;
                 }
                 Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), "TLS certificate not reloaded; the previous one stays")
+                    // The status first: the log line tells that it is there.
+                    let error = format!("{e:#}");
+                    certificates.set_status(status(CertificateSource::Files, Some(&current), Some(error.clone())));
+                    tracing::warn!(%error, "TLS certificate not reloaded; the previous one stays");
                 }
             }
         }
@@ -284,15 +303,20 @@ async fn acme_task(settings: AcmeSettings, certificates: Arc<Certificates>) {
             match tokio::time::timeout(ACME_ORDER_TIMEOUT, obtain(&settings, &certificates)).await {
                 Ok(Ok(loaded)) => {
                     certificates.set(loaded.key.clone());
+                    certificates.set_status(status(CertificateSource::Acme, Some(&loaded), None));
                     log_loaded("TLS certificate obtained by ACME", &loaded);
                     current = Some(loaded);
                     Duration::ZERO
                 }
                 Ok(Err(e)) => {
-                    tracing::warn!(error = format!("{e:#}"), names = %settings.names.join(","), "ACME: no certificate this time; trying again later");
+                    let error = format!("{e:#}");
+                    certificates.set_status(status(CertificateSource::Acme, current.as_ref(), Some(error.clone())));
+                    tracing::warn!(%error, names = %settings.names.join(","), "ACME: no certificate this time; trying again later");
                     ACME_RETRY
                 }
                 Err(_) => {
+                    let error = "the ACME order took too long".to_owned();
+                    certificates.set_status(status(CertificateSource::Acme, current.as_ref(), Some(error)));
                     tracing::warn!(names = %settings.names.join(","), "ACME: the order took too long; trying again later");
                     ACME_RETRY
                 }

@@ -243,6 +243,49 @@ describe("the dashboard", () => {
     expect(value()).toBe("4");
   });
 
+  it("shows the TLS certificate of a node that terminates TLS, with a warning near expiry and the last failure", async () => {
+    const { client, state } = withConsole();
+    const day = 86_400_000;
+    state.dashboards = [
+      { ...dashboard(sample(NOW), []), tls: { source: "files", names: ["chat.example.com", "im.example.com"], expires_at_ms: NOW + 90 * day + 1000 } },
+    ];
+    mount(client, "dashboard");
+    await settle();
+    const card = root.querySelector<HTMLElement>('[data-testid="dash-tls"]')!;
+    expect(card.getAttribute("role")).toBe("group");
+    expect(text(card.querySelector("h3"))).toBe("TLS certificate");
+    expect(text(card.querySelector('[data-testid="tls-source"]'))).toBe("The configured certificate files (read again when they change)");
+    expect(text(card.querySelector('[data-testid="tls-names"]'))).toBe("chat.example.com, im.example.com");
+    expect(text(card.querySelector('[data-testid="tls-expires"]'))).toMatch(/, in 90 days$/);
+    expect(card.classList.contains("warn")).toBe(false);
+    expect(card.querySelector('[data-testid="tls-error"]')).toBeNull();
+    render(null, root);
+
+    // From ACME, ten days left, and the last renewal failed: both said, in Chinese too.
+    const zh = withConsole();
+    zh.state.dashboards = [{
+      ...dashboard(sample(NOW), []),
+      tls: { source: "acme", names: ["chat.example.com"], expires_at_ms: NOW + 10 * day + 1000, error: "ACME validation: connection refused", error_at_ms: NOW - 60_000 },
+    }];
+    mount(zh.client, "dashboard", "zh");
+    await settle();
+    const warned = root.querySelector<HTMLElement>('[data-testid="dash-tls"]')!;
+    expect(warned.classList.contains("warn")).toBe(true);
+    expect(text(warned.querySelector('[data-testid="tls-source"]'))).toBe("ACME（由服务器自动申请与续期）");
+    expect(text(warned.querySelector('[data-testid="tls-expires"]'))).toMatch(/还有 10 天：请尽快续期$/);
+    const error = warned.querySelector('[data-testid="tls-error"]')!;
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(text(error)).toContain("ACME validation: connection refused");
+    render(null, root);
+
+    // A node that serves plain HTTP shows no card.
+    const plain = withConsole();
+    plain.state.dashboards = [dashboard(sample(NOW), [])];
+    mount(plain.client, "dashboard");
+    await settle();
+    expect(root.querySelector('[data-testid="dash-tls"]')).toBeNull();
+  });
+
   it("says when it is not the caller's to see, in Chinese too", async () => {
     const { client, state } = withConsole();
     state.dashboards = [new MagpieError("forbidden", "server administrators only", { status: 403 })];

@@ -24,7 +24,7 @@ import type {
   AuditActorInfo, AuditExportQuery, AuditQuery, AuditRecordInfo, AuditRecordList, AuditRole,
   AccountChange, AccountRole, AdminAccountQuery, ImportAccountRow, ImportAccountsReport, ImportAccountsRequest, ImportRowError, ImportedAccount,
   NewAccount, PasswordReset,
-  BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
+  BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, TlsStatus, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
   ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery, NewSticker,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
@@ -220,6 +220,7 @@ export type Checks = [
   Agree<Differ<NewDomain, Wire<S["CreateDomainRequest"]>>>,
   Agree<Differ<DashboardSample, Wire<S["DashboardSample"]>>>,
   Agree<Differ<Dashboard, Wire<S["Dashboard"]>>>,
+  Agree<Differ<TlsStatus, Wire<S["TlsStatus"]>>>,
   Agree<Differ<ConnectionInfo, Wire<S["ConnectionInfo"]>>>,
   Agree<Differ<ConnectionList, Wire<S["ConnectionList"]>>>,
   Agree<Differ<ConnectionsQuery, Wire<NonNullable<operations["admin_connections"]["parameters"]["query"]>>>>,

@@ -395,7 +395,11 @@ export interface DashboardSample {
 /** `GET /v1/admin/dashboard`: this node now (its gauges read afresh, with the last sample's
  * rates), a sample every `sample_secs` over the last hour (`hour`, oldest first, up to 360) and
  * one a minute over the last day (`day`, oldest first). Kept in memory: a restart starts afresh. */
-export interface Dashboard { sample_secs: number; now: DashboardSample; hour: DashboardSample[]; day: DashboardSample[] }
+export interface Dashboard { sample_secs: number; now: DashboardSample; hour: DashboardSample[]; day: DashboardSample[]; tls?: TlsStatus }
+/** The certificate of a node that terminates TLS itself: from the configured `files` or from
+ * `acme`, its names (none while an ACME order is under way) and expiry, and the last failure to
+ * reload or obtain one (`error`, `error_at_ms`) while the one before stays in service. */
+export interface TlsStatus { source: string; names: string[]; expires_at_ms?: number; error?: string; error_at_ms?: number }
 /** A live WebSocket connection to this node: the session it came with (ending it disconnects
  * it, and signs that device out), the device it named and the address it came from. */
 export interface ConnectionInfo { account: string; session: number; device?: string; ip?: string; connected_at_ms: number }

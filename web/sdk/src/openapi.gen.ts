@@ -2684,6 +2684,7 @@ export interface components {
              * @description Seconds between the hour's samples (the day's are a minute apart).
              */
             sample_secs: number;
+            tls?: null | components["schemas"]["TlsStatus"];
         };
         /**
          * @description One sample of a node for the console's dashboard: gauges as they were at `at_ms`, and rates
@@ -4509,6 +4510,25 @@ export interface components {
             side: number;
             /** Format: int32 */
             width: number;
+        };
+        /** @description The certificate a node that terminates TLS presents. */
+        TlsStatus: {
+            /**
+             * @description The last failure to reload the files or to obtain a certificate, while the one before
+             *     stays in service; gone once one succeeds.
+             */
+            error?: string | null;
+            /** Format: int64 */
+            error_at_ms?: number | null;
+            /**
+             * Format: int64
+             * @description When it expires.
+             */
+            expires_at_ms?: number | null;
+            /** @description Its DNS names; empty while there is none yet (an ACME order under way). */
+            names: string[];
+            /** @description `files` (the configured certificate files, read again when they change) or `acme`. */
+            source: string;
         };
         /** @description A member of a conversation is typing (ephemeral). */
         Typing: {

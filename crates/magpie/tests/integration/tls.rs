@@ -95,6 +95,43 @@ fn der_of(pem: &str) -> Vec<u8> {
     CertificateDer::from_pem_slice(pem.as_bytes()).unwrap().to_vec()
 }
 
+/// An HTTP/1.1 client that trusts `roots`.
+fn http_client(roots: rustls::RootCertStore) -> reqwest::Client {
+    reqwest::Client::builder().use_preconfigured_tls((*client_config(roots, &[b"http/1.1"])).clone()).build().unwrap()
+}
+
+/// A server administrator's token, over TLS.
+async fn admin_token(server: &TestServer, http: &reqwest::Client, base: &str) -> String {
+    let account = server.create("root", &["--server-admin"]).await;
+    let login = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({ "account": account, "password": PASSWORD, "device": "console" }))
+        .send()
+        .await
+        .unwrap();
+    login.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// The console dashboard's `tls`, and the expiry `/metrics` reports.
+async fn tls_status(http: &reqwest::Client, base: &str, token: &str) -> (serde_json::Value, i64) {
+    let dashboard: serde_json::Value =
+        http.get(format!("{base}/v1/admin/dashboard")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    let expiry = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("magpie_tls_certificate_expiry_timestamp_seconds "))
+        .expect("the expiry gauge")
+        .trim()
+        .parse()
+        .unwrap();
+    (dashboard["tls"].clone(), expiry)
+}
+
+fn expiry_of(pem: &str) -> i64 {
+    let der = der_of(pem);
+    x509_parser::parse_x509_certificate(&der).unwrap().1.validity().not_after.timestamp()
+}
+
 struct Files {
     _dir: tempfile::TempDir,
     cert: PathBuf,
@@ -209,6 +246,14 @@ async fn a_renewed_certificate_is_served_without_a_restart_and_a_broken_one_is_n
     .await;
     let config = client_config(ca.roots(), &[b"http/1.1"]);
     assert_eq!(leaf_of(&handshake(&server, config.clone(), "localhost").await), der_of(&first.0));
+    let http = http_client(ca.roots());
+    let token = admin_token(&server, &http, &server.url).await;
+    let (status, expiry) = tls_status(&http, &server.url, &token).await;
+    assert_eq!(status["source"], "files");
+    assert_eq!(status["names"], serde_json::json!(["localhost"]));
+    assert_eq!(status["expires_at_ms"], expiry_of(&first.0) * 1000);
+    assert!(status.get("error").is_none(), "{status}");
+    assert_eq!(expiry, expiry_of(&first.0));
     // A connection opened now lives through the renewal.
     let mut before = handshake(&server, config.clone(), "localhost").await;
 
@@ -231,10 +276,17 @@ async fn a_renewed_certificate_is_served_without_a_restart_and_a_broken_one_is_n
     replace(&f.key, &third.1);
     server.wait_for_log("TLS certificate not reloaded", warned + 1).await;
     assert_eq!(leaf_of(&handshake(&server, config.clone(), "localhost").await), der_of(&second.0));
+    // The console says so, with the certificate still in service.
+    let (status, _) = tls_status(&http, &server.url, &token).await;
+    assert!(status["error"].as_str().is_some_and(|e| e.contains("does not fit")), "{status}");
+    assert_eq!(status["expires_at_ms"], expiry_of(&second.0) * 1000);
     // Its certificate arrives: the third pair is whole, and served.
     replace(&f.cert, &third.0);
     server.wait_for_log("TLS certificate reloaded", 2).await;
     assert_eq!(leaf_of(&handshake(&server, config, "localhost").await), der_of(&third.0));
+    let (status, expiry) = tls_status(&http, &server.url, &token).await;
+    assert!(status.get("error").is_none(), "{status}");
+    assert_eq!(expiry, expiry_of(&third.0));
 }
 
 #[tokio::test]
@@ -367,6 +419,18 @@ async fn a_certificate_from_an_acme_ca_by_tls_alpn_01_kept_across_restarts() {
     let (_, leaf) = x509_parser::parse_x509_certificate(&issued).unwrap();
     let san = leaf.subject_alternative_name().unwrap().unwrap();
     assert!(format!("{:?}", san.value.general_names).contains("localhost"));
+    // The console shows where it came from and when it expires.
+    // By its name, as the certificate has no other.
+    let http = reqwest::Client::builder()
+        .use_preconfigured_tls((*client_config(roots_of(&root), &[b"http/1.1"])).clone())
+        .resolve("localhost", listen.parse().unwrap())
+        .build()
+        .unwrap();
+    let base = format!("https://localhost:{port}");
+    let token = admin_token(&server, &http, &base).await;
+    let (status, expiry) = tls_status(&http, &base, &token).await;
+    assert_eq!((status["source"].as_str(), status["names"].clone()), (Some("acme"), serde_json::json!(["localhost"])));
+    assert_eq!(expiry, leaf.validity().not_after.timestamp());
     // The key and the certificate are kept, the key readable by the owner alone.
     let kept = server.path("tls/acme/key.pem");
     use std::os::unix::fs::PermissionsExt as _;

@@ -9,7 +9,7 @@ import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type {
   AdminGroupInfo, BackupInfo, ConnectionInfo, ConnectionsQuery, Dashboard, DashboardSample, DomainInfo, ExportInfo, LogLine, Member, ModerationAction, NewExport,
-  Role,
+  Role, TlsStatus,
 } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
@@ -151,6 +151,7 @@ export function DashboardAdmin(): JSX.Element {
           ))}
         </dl>
       )}
+      {dashboard?.tls && <TlsCertificate tls={dashboard.tls} now={dashboard.now.at_ms} />}
       {dashboard && (
         <>
           <div class="section-head chart-toolbar">
@@ -173,6 +174,42 @@ export function DashboardAdmin(): JSX.Element {
         </>
       )}
     </section>
+  );
+}
+
+/** Days before expiry from which the certificate is shown as a warning. */
+export const TLS_WARN_DAYS = 14;
+
+/** The certificate this node presents when it terminates TLS itself: where it comes from, its
+ * names, when it expires (a warning within two weeks), and the last failure to reload or
+ * renew it, while the one before stays in service. */
+function TlsCertificate({ tls, now }: { tls: TlsStatus; now: number }): JSX.Element {
+  const { t, locale } = useT();
+  const days = tls.expires_at_ms === undefined ? null : Math.floor((tls.expires_at_ms - now) / 86_400_000);
+  const soon = days !== null && days < TLS_WARN_DAYS;
+  return (
+    <div class={`tls-card${soon || tls.error ? " warn" : ""}`} role="group" aria-labelledby="adm-dash-tls" data-testid="dash-tls">
+      <h3 class="subhead" id="adm-dash-tls">{t("admin.tlsTitle")}</h3>
+      <dl class="tls-facts">
+        <dt>{t("admin.tlsSource")}</dt>
+        <dd data-testid="tls-source">{tls.source === "acme" ? t("admin.tlsSourceAcme") : t("admin.tlsSourceFiles")}</dd>
+        <dt>{t("admin.tlsNames")}</dt>
+        <dd data-testid="tls-names">{tls.names.length > 0 ? tls.names.join(", ") : t("admin.tlsNoneYet")}</dd>
+        {tls.expires_at_ms !== undefined && days !== null && (
+          <>
+            <dt>{t("admin.tlsExpires")}</dt>
+            <dd data-testid="tls-expires">
+              {t(days < 0 ? "admin.tlsExpired" : soon ? "admin.tlsExpiresSoon" : "admin.tlsExpiresOn", { date: formatDate(tls.expires_at_ms, locale), days: Math.abs(days) })}
+            </dd>
+          </>
+        )}
+      </dl>
+      {tls.error && (
+        <p class="form-error" role="alert" data-testid="tls-error">
+          {t("admin.tlsError", { time: tls.error_at_ms === undefined ? "" : formatFull(tls.error_at_ms, locale), error: tls.error })}
+        </p>
+      )}
+    </div>
   );
 }
 
