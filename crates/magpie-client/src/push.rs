@@ -107,6 +107,12 @@ impl Client {
         self.call(Method::GET, &format!("/v1/admin/exports/{id}"), NO_BODY).await
     }
 
+    /// `GET /v1/admin/exports/{id}?wait_secs=`: the export as soon as it changes while it
+    /// runs, or after `wait_secs`.
+    pub async fn admin_export_wait(&self, id: i64, wait_secs: i64) -> Result<wire::ExportInfo> {
+        self.call(Method::GET, &format!("/v1/admin/exports/{id}?wait_secs={wait_secs}"), NO_BODY).await
+    }
+
     /// `GET /v1/admin/exports/{id}/archive`: a finished export's ZIP.
     pub async fn admin_export_archive(&self, id: i64) -> Result<Vec<u8>> {
         Ok(self.send(Method::GET, &format!("/v1/admin/exports/{id}/archive"), NO_BODY).await?.bytes().await?.to_vec())

@@ -139,6 +139,9 @@ pub struct Exports {
     log: Arc<dyn ConversationLog>,
     files: Arc<dyn FileStore>,
     running: Arc<tokio::sync::Semaphore>,
+    /// Bumped whenever an export this node makes is recorded again (progress, its end), so
+    /// that [`Exports::get_changed`] answers at once.
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Exports {
@@ -150,6 +153,7 @@ impl Exports {
             log: stores.log.clone(),
             files: stores.files.clone(),
             running: Arc::new(tokio::sync::Semaphore::new(EXPORTS_RUNNING_MAX)),
+            changed: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 
@@ -250,6 +254,31 @@ impl Exports {
         self.store.export(id).await?.filter(|j| actor.may_administer(j.domain)).ok_or(Error::NotFound("export"))
     }
 
+    /// One export, as soon as it differs from what it is now (progress, or its end) or `wait`
+    /// has passed, whichever comes first; at once if it is not running. A console following an
+    /// export asks this again and again instead of polling. Exports this node makes answer at
+    /// once; another node's are seen when the wait ends.
+    pub async fn get_changed(&self, actor: Actor<'_>, id: i64, wait: std::time::Duration) -> Result<ExportJob> {
+        // Subscribed before the first read: a change between the two is not missed.
+        let mut changes = self.changed.subscribe();
+        let first = self.get(actor, id).await?;
+        if first.state != ExportState::Running || wait.is_zero() {
+            return Ok(first);
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let woke = tokio::time::timeout_at(deadline, changes.changed()).await;
+            let now = self.get(actor, id).await?;
+            if now != first || !matches!(woke, Ok(Ok(()))) {
+                return Ok(now);
+            }
+        }
+    }
+
+    fn note_change(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// A finished export's archive, for those who may see the export; each download is
     /// audited. `not_found` while it runs, once it failed and once it expired.
     pub async fn archive(&self, actor: Actor<'_>, id: i64) -> Result<Archive> {
@@ -329,7 +358,9 @@ impl Exports {
                 });
             }
         }
-        match self.store.update_export(&job).await {
+        let updated = self.store.update_export(&job).await;
+        self.note_change();
+        match updated {
             Ok(true) => {}
             Ok(false) => {
                 // The sweep took it for cut off meanwhile: its archive is nobody's.
@@ -559,11 +590,9 @@ impl Progress<'_> {
         }
         self.last_ms = at;
         self.job.updated_at_ms = at;
-        if self.exports.store.update_export(self.job).await? {
-            Ok(())
-        } else {
-            Err(Error::Conflict("the export was stopped".to_owned()))
-        }
+        let updated = self.exports.store.update_export(self.job).await?;
+        self.exports.note_change();
+        if updated { Ok(()) } else { Err(Error::Conflict("the export was stopped".to_owned())) }
     }
 }
 

@@ -77,16 +77,23 @@ pub async fn admin_exports(
     Ok(Json(wire::ExportList { exports: jobs.iter().map(export_info).collect() }))
 }
 
-/// `GET /v1/admin/exports/{id}`: one export and how far it has got.
+/// The longest `GET /v1/admin/exports/{id}` waits for a running export to change.
+pub const EXPORT_WAIT_SECS_MAX: u64 = 25;
+
+/// `GET /v1/admin/exports/{id}`: one export and how far it has got; with `wait_secs`, as soon
+/// as a running export changes (or that many seconds passed).
 #[utoipa::path(get, path = "/v1/admin/exports/{id}", tag = "admin", security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), wire::ExportWaitQuery),
     responses((status = 200, body = wire::ExportInfo), (status = 404, body = wire::ErrorBody)))]
 pub async fn admin_export(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<wire::ExportWaitQuery>,
 ) -> Result<Json<wire::ExportInfo>, ApiError> {
-    Ok(Json(export_info(&state.core.exports.get(Actor::Account(&caller), id).await?)))
+    let wait =
+        std::time::Duration::from_secs(u64::try_from(q.wait_secs.unwrap_or(0)).unwrap_or(0).min(EXPORT_WAIT_SECS_MAX));
+    Ok(Json(export_info(&state.core.exports.get_changed(Actor::Account(&caller), id, wait).await?)))
 }
 
 /// A ZIP archive's bytes, for the OpenAPI document: a binary string.

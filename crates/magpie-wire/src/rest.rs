@@ -760,6 +760,16 @@ pub struct ExportQuery {
     pub domain: Option<String>,
 }
 
+/// How to read one export.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportWaitQuery {
+    /// While the export runs, wait up to this many seconds (at most 25; less than 0 counts as
+    /// 0) for it to change (progress, or its end) before answering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_secs: Option<i64>,
+}
+
 /// Which records of the audit log to read (`GET /v1/admin/audit` and its export); every
 /// parameter narrows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]

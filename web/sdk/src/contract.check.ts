@@ -245,6 +245,7 @@ export type Checks = [
   Holds<Equals<Parameters<RestClient["adminStartExport"]>[0], NewExport>>,
   Holds<Equals<operations["admin_start_export"]["requestBody"]["content"]["application/json"], S["NewExportRequest"]>>,
   Agree<Differ<{ domain?: NonNullable<Parameters<RestClient["adminExports"]>[0]> }, Wire<NonNullable<operations["admin_exports"]["parameters"]["query"]>>>>,
+  Agree<Differ<NonNullable<Parameters<RestClient["adminExport"]>[1]>, Wire<NonNullable<operations["admin_export"]["parameters"]["query"]>>>>,
   Holds<Equals<keyof operations["admin_export_archive"]["responses"][200]["content"], "application/zip">>,
   // A domain's groups, for its administrators. The document calls a group's kind any string (a
   // Rust `String`); the server sends `group` or `channel`. A transfer sends a MemberChange with

@@ -686,7 +686,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /v1/admin/exports/{id}`: one export and how far it has got. */
+        /**
+         * `GET /v1/admin/exports/{id}`: one export and how far it has got; with `wait_secs`, as soon
+         *     as a running export changes (or that many seconds passed).
+         */
         get: operations["admin_export"];
         put?: never;
         post?: never;
@@ -6755,7 +6758,13 @@ export interface operations {
     };
     admin_export: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description While the export runs, wait up to this many seconds (at most 25; less than 0 counts as
+                 *     0) for it to change (progress, or its end) before answering.
+                 */
+                wait_secs?: number;
+            };
             header?: never;
             path: {
                 id: number;

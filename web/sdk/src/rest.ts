@@ -383,9 +383,10 @@ export class RestClient implements DomainAdmin {
   adminStartExport(request: NewExport): Promise<ExportInfo> {
     return this.request("POST", "/v1/admin/exports", { body: request });
   }
-  /** `GET /v1/admin/exports/{id}`. */
-  adminExport(id: number): Promise<ExportInfo> {
-    return this.request("GET", `/v1/admin/exports/${id}`);
+  /** `GET /v1/admin/exports/{id}`; with `wait_secs` (at most 25), as soon as a running export
+   * changes (its progress, or its end) or after that many seconds. */
+  adminExport(id: number, query: { wait_secs?: number } = {}): Promise<ExportInfo> {
+    return this.request("GET", `/v1/admin/exports/${id}`, { query: { wait_secs: query.wait_secs } });
   }
   /** `GET /v1/admin/exports/{id}/archive`: a done export's ZIP, with the token. */
   adminExportArchive(id: number): Promise<Blob> {
