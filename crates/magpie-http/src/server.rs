@@ -422,9 +422,15 @@ async fn serve_connection(tcp: TcpStream, slot: Slot, tls: Option<tokio_rustls::
         stall: Duration::from_secs(conn.settings.write_stall_timeout_secs),
         stalled_since: None,
     };
-    let Some(acceptor) = tls else {
-        return serve_http1(TokioIo::new(socket), state, conn).await;
-    };
+    match tls {
+        None => serve_http1(TokioIo::new(socket), state, conn).await,
+        // Boxed: the TLS handshake and HTTP/2 would make every plain connection's task as
+        // large as theirs.
+        Some(acceptor) => Box::pin(serve_tls(acceptor, socket, state, conn)).await,
+    }
+}
+
+async fn serve_tls(acceptor: tokio_rustls::TlsAcceptor, socket: Socket, state: Arc<ConnState>, conn: Conn) {
     // The handshake is bounded like a request head: a client that opens a socket and stalls
     // in the middle of it is closed after the same time.
     let handshake = Duration::from_secs(conn.settings.header_read_timeout_secs.max(1));
@@ -442,7 +448,7 @@ async fn serve_connection(tcp: TcpStream, slot: Slot, tls: Option<tokio_rustls::
     match stream.get_ref().1.alpn_protocol() {
         // A TLS-ALPN-01 validator only looks at the certificate (RFC 8737 §3).
         Some(crate::tls::ALPN_ACME) => {}
-        Some(crate::tls::ALPN_H2) => serve_http2(TokioIo::new(stream), state, conn).await,
+        Some(crate::tls::ALPN_H2) => Box::pin(serve_http2(TokioIo::new(stream), state, conn)).await,
         _ => serve_http1(TokioIo::new(stream), state, conn).await,
     }
 }
