@@ -302,6 +302,9 @@ impl Exports {
             .store
             .fail_stale_exports(now - EXPORT_STALE_MS, "cut off: the server stopped while making it", now, expires)
             .await?;
+        if failed > 0 {
+            self.note_change();
+        }
         let expired = self.store.take_expired_exports(now, EXPORT_LIST_LEN_MAX).await?;
         for sha256 in &expired {
             if !self.files.blob_in_use(sha256).await? {

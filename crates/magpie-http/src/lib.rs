@@ -398,7 +398,7 @@ pub fn app(state: AppState) -> Router {
         .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
-    Router::new()
+    let router = Router::new()
         .nest("/v1", v1)
         .route("/healthz", get(rest::healthz))
         .route("/readyz", get(rest::readyz))
@@ -408,11 +408,15 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(rest::method_not_allowed)
         .layer(axum::middleware::map_response(api_headers))
         .layer(DefaultBodyLimit::max(state.settings.request_body_bytes_max))
-        .layer(axum::middleware::map_response_with_state(hsts(state.settings.hsts_max_age_secs), with_hsts))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_ip))
-        .layer(CatchPanicLayer::custom(limit::panic_response))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .with_state(state)
+        .layer(CatchPanicLayer::custom(limit::panic_response));
+    // Outside the limits and the panic catcher, so that their answers carry it too; no layer at
+    // all without it.
+    let router = match hsts(state.settings.hsts_max_age_secs) {
+        Some(value) => router.layer(axum::middleware::map_response_with_state(value, with_hsts)),
+        None => router,
+    };
+    router.layer(TraceLayer::new_for_http().make_span_with(request_span)).with_state(state)
 }
 
 /// The request log's span: the method and the path, with the values of query parameters that
@@ -441,12 +445,10 @@ fn hsts(max_age_secs: u64) -> Option<axum::http::HeaderValue> {
 /// Adds `Strict-Transport-Security` to every answer (the web client's files, the API, errors)
 /// when the server terminates TLS and was asked to.
 async fn with_hsts(
-    axum::extract::State(value): axum::extract::State<Option<axum::http::HeaderValue>>,
+    axum::extract::State(value): axum::extract::State<axum::http::HeaderValue>,
     mut response: axum::response::Response,
 ) -> axum::response::Response {
-    if let Some(value) = value {
-        response.headers_mut().insert(axum::http::header::STRICT_TRANSPORT_SECURITY, value);
-    }
+    response.headers_mut().insert(axum::http::header::STRICT_TRANSPORT_SECURITY, value);
     response
 }
 

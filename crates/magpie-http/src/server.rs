@@ -15,9 +15,12 @@
 //!   busy is the new one turned away. So idle sockets can never lock out a client that sends a
 //!   request, and an attacker's sockets churn among themselves.
 //!
-//! - **TLS, when configured,** must finish its handshake within `header_read_timeout_secs`;
-//!   ALPN picks HTTP/2 (bounded to [`H2_STREAMS_MAX`] streams and a [`HEAD_BUFFER_BYTES_MAX`]
-//!   header list) or HTTP/1.1, which carries the WebSockets.
+//! - **TLS, when configured,** must finish its handshake within `header_read_timeout_secs`
+//!   (a connection in its handshake is idle: it goes at once to make room); ALPN picks HTTP/2
+//!   (bounded to [`H2_STREAMS_MAX`] streams, a [`HEAD_BUFFER_BYTES_MAX`] header list and a
+//!   send buffer per stream; no head timeout, but idle ones make room like any other) or
+//!   HTTP/1.1, which carries the WebSockets. A connection asked to make room that has not
+//!   closed [`EVICTION_GRACE`] later is dropped.
 //!
 //! WebSockets count toward `connections_max` for as long as they live (their socket carries
 //! the same guard), but are never closed to make room: they are bounded by the registry's own
@@ -57,7 +60,12 @@ const HEADERS_MAX: usize = 100;
 /// room, before it accepts again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 /// Concurrent requests (streams) one HTTP/2 connection may have open.
-pub const H2_STREAMS_MAX: u32 = 100;
+pub const H2_STREAMS_MAX: u32 = 32;
+/// Bytes of response one HTTP/2 stream may have buffered for a client that does not read.
+const H2_SEND_BUFFER_BYTES_MAX: usize = 64 * 1024;
+/// How long a connection asked to make room may take to close gracefully before it is dropped
+/// (a client that ignores HTTP/2's GOAWAY would otherwise keep its place for good).
+const EVICTION_GRACE: Duration = Duration::from_secs(5);
 /// How often an idle HTTP/2 connection is pinged, and how long the answer may take before the
 /// connection is closed as dead.
 const H2_KEEPALIVE: Duration = Duration::from_secs(30);
@@ -430,11 +438,18 @@ async fn serve_connection(tcp: TcpStream, slot: Slot, tls: Option<tokio_rustls::
     }
 }
 
-async fn serve_tls(acceptor: tokio_rustls::TlsAcceptor, socket: Socket, state: Arc<ConnState>, conn: Conn) {
+async fn serve_tls(acceptor: tokio_rustls::TlsAcceptor, socket: Socket, state: Arc<ConnState>, mut conn: Conn) {
     // The handshake is bounded like a request head: a client that opens a socket and stalls
     // in the middle of it is closed after the same time.
     let handshake = Duration::from_secs(conn.settings.header_read_timeout_secs.max(1));
-    let stream = match tokio::time::timeout(handshake, acceptor.accept(socket)).await {
+    // A connection in its handshake is idle: asked to make room, or the server stopping, it
+    // goes at once.
+    let accepted = tokio::select! {
+        accepted = tokio::time::timeout(handshake, acceptor.accept(socket)) => accepted,
+        () = state.evict.notified() => return,
+        _ = conn.stop.wait_for(|s| *s) => return,
+    };
+    let stream = match accepted {
         Ok(Ok(stream)) => stream,
         Ok(Err(e)) => {
             tracing::debug!(addr = %conn.addr, error = %e, "TLS handshake failed");
@@ -510,6 +525,7 @@ where
     builder
         .timer(TokioTimer::new())
         .max_concurrent_streams(H2_STREAMS_MAX)
+        .max_send_buf_size(H2_SEND_BUFFER_BYTES_MAX)
         .max_header_list_size(HEAD_BUFFER_BYTES_MAX as u32)
         .keep_alive_interval(H2_KEEPALIVE)
         .keep_alive_timeout(H2_KEEPALIVE);
@@ -526,6 +542,8 @@ where
     E: std::fmt::Display,
 {
     let mut closing = false;
+    // Set when the connection is asked to make room: past it, the connection is dropped.
+    let mut evicted: Option<Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         tokio::select! {
             result = served.as_mut() => {
@@ -534,8 +552,13 @@ where
                 }
                 return;
             }
+            () = async { if let Some(deadline) = evicted.as_mut() { deadline.await } else { std::future::pending().await } } => {
+                tracing::debug!(addr = %conn.addr, "connection dropped: it did not close when asked to make room");
+                return;
+            }
             () = state.evict.notified(), if !closing => {
                 closing = true;
+                evicted = Some(Box::pin(tokio::time::sleep(EVICTION_GRACE)));
                 graceful(served.as_mut());
             }
             _ = conn.stop.wait_for(|s| *s), if !closing => {

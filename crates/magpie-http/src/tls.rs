@@ -97,21 +97,26 @@ impl Certificates {
     }
 
     /// The rustls configuration of the listener: TLS 1.2 and 1.3 on ring, no client
-    /// certificates, ALPN h2 then http/1.1 (and acme-tls/1 for validators).
-    pub fn server_config(self: &Arc<Self>) -> Result<Arc<ServerConfig>, rustls::Error> {
+    /// certificates, ALPN h2 then http/1.1, and acme-tls/1 for validators when `acme`.
+    pub fn server_config(self: &Arc<Self>, acme: bool) -> Result<Arc<ServerConfig>, rustls::Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_cert_resolver(self.clone());
-        config.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP1.to_vec(), ALPN_ACME.to_vec()];
+        config.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP1.to_vec()];
+        if acme {
+            config.alpn_protocols.push(ALPN_ACME.to_vec());
+        }
         Ok(Arc::new(config))
     }
 }
 
 impl ResolvesServerCert for Certificates {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        let acme = hello.alpn().is_some_and(|mut offered| offered.any(|p| p == ALPN_ACME));
+        // A validator offers acme-tls/1 and nothing else (RFC 8737 §3); a client that offers
+        // it among others is an ordinary client.
+        let acme = hello.alpn().is_some_and(|offered| offered.eq([ALPN_ACME]));
         if acme {
             let name = hello.server_name()?.to_ascii_lowercase();
             return self.challenges.read().unwrap_or_else(|e| e.into_inner()).get(&name).cloned();

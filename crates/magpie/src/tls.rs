@@ -17,8 +17,12 @@ use rustls::sign::CertifiedKey;
 
 use crate::config::Config;
 
-/// How long after a failed ACME attempt the next one starts.
-const ACME_RETRY: Duration = Duration::from_secs(15 * 60);
+/// How long after a failed ACME attempt the next one starts: the first retry soon (the CA
+/// may have been starting too), doubling up to the longest.
+const ACME_RETRY_FIRST: Duration = Duration::from_secs(30);
+const ACME_RETRY_MAX: Duration = Duration::from_secs(15 * 60);
+/// The least time between two orders, whatever the certificates say.
+const ACME_ORDER_GAP_MIN: Duration = Duration::from_secs(60);
 /// The longest the ACME task waits before it looks at the certificate again.
 const ACME_CHECK_MAX: Duration = Duration::from_secs(12 * 60 * 60);
 /// How long one ACME order may take, its validations and issuance included.
@@ -42,7 +46,8 @@ struct Loaded {
     key: Arc<CertifiedKey>,
     /// The leaf's DNS names.
     names: Vec<String>,
-    /// The leaf's expiry, in seconds since the epoch.
+    /// The leaf's validity, in seconds since the epoch.
+    not_before: i64,
     not_after: i64,
 }
 
@@ -64,7 +69,8 @@ pub fn setup(config: &Config) -> anyhow::Result<Option<Tls>> {
     let files = !tls.cert.as_os_str().is_empty() || !tls.key.as_os_str().is_empty();
     anyhow::ensure!(!files || names.is_empty(), "tls: set either cert and key, or acme_domains, not both");
     let certificates = Certificates::new();
-    let server_config = certificates.server_config().context("tls: cannot make the rustls configuration")?;
+    let server_config =
+        certificates.server_config(!names.is_empty()).context("tls: cannot make the rustls configuration")?;
     let source = if files {
         anyhow::ensure!(
             !tls.cert.as_os_str().is_empty() && !tls.key.as_os_str().is_empty(),
@@ -154,7 +160,13 @@ fn parse_pair(cert_pem: &[u8], key_pem: &[u8]) -> anyhow::Result<Loaded> {
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Loaded { key: Arc::new(key), names, not_after: parsed.validity().not_after.timestamp() })
+    let validity = parsed.validity();
+    Ok(Loaded {
+        key: Arc::new(key),
+        names,
+        not_before: validity.not_before.timestamp(),
+        not_after: validity.not_after.timestamp(),
+    })
 }
 
 fn log_loaded(what: &str, loaded: &Loaded) {
@@ -177,8 +189,13 @@ fn watch_files(
     // One pending look is enough: a look reads both files as they are then.
     let (changed, mut changes) = tokio::sync::mpsc::channel::<()>(1);
     let on_change = changed.clone();
+    let names: Vec<std::ffi::OsString> =
+        [&cert, &key].iter().filter_map(|p| p.file_name().map(ToOwned::to_owned)).collect();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        if let Ok(event) = event
+            && changes_a_file(&event)
+            && event.paths.iter().any(|p| p.file_name().is_some_and(|n| names.iter().any(|m| m == n) || n == "..data"))
+        {
             let _ = on_change.try_send(());
         }
     })
@@ -222,6 +239,21 @@ fn watch_files(
     Ok(())
 }
 
+/// Whether an event changes what a file holds: made, written and closed, renamed or removed.
+/// Not opening, reading or closing after a read, which the reload itself does (a watcher that
+/// took those for changes would reload for ever).
+fn changes_a_file(event: &notify::Event) -> bool {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    match event.kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
 fn directory_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -257,15 +289,24 @@ impl AcmeSettings {
         self.dir.join("key.pem")
     }
 
-    /// The certificate kept from an earlier run, if it loads and covers every name asked for.
+    /// The certificate kept from an earlier run, if it came from this directory (not a staging
+    /// CA's, after a move to production), loads, and covers every name asked for.
     fn kept(&self) -> Option<Loaded> {
+        let from = std::fs::read_to_string(self.dir.join("directory")).ok()?;
+        if from != self.directory {
+            return None;
+        }
         let loaded = load_files(&self.cert_path(), &self.key_path()).ok()?;
         self.names.iter().all(|n| loaded.names.contains(n)).then_some(loaded)
     }
 
-    /// When `loaded` should be renewed.
+    /// When `loaded` should be renewed: `renew_before` ahead of its expiry, but never before
+    /// two thirds of its lifetime, so that a short-lived certificate (a day, from a company's
+    /// CA) is not ordered again the moment it arrives.
     fn renew_at(&self, loaded: &Loaded) -> i64 {
-        loaded.not_after.saturating_sub(i64::try_from(self.renew_before.as_secs()).unwrap_or(i64::MAX))
+        let lifetime = loaded.not_after.saturating_sub(loaded.not_before).max(0);
+        let margin = i64::try_from(self.renew_before.as_secs()).unwrap_or(i64::MAX).min(lifetime / 3);
+        loaded.not_after.saturating_sub(margin)
     }
 
     async fn account(&self) -> anyhow::Result<instant_acme::Account> {
@@ -279,7 +320,11 @@ impl AcmeSettings {
             && let Ok(kept) = serde_json::from_slice::<KeptAccount>(&bytes)
             && kept.directory == self.directory
         {
-            return Ok(builder()?.from_credentials(kept.credentials).await?);
+            match builder()?.from_credentials(kept.credentials).await {
+                Ok(account) => return Ok(account),
+                // The CA forgot it (a reset test CA, a deactivated account): make another.
+                Err(e) => tracing::warn!(error = %e, "ACME: the kept account does not work; making a new one"),
+            }
         }
         let contact = format!("mailto:{}", self.contact);
         let contacts: Vec<&str> = if self.contact.is_empty() { vec![] } else { vec![&contact] };
@@ -293,9 +338,11 @@ impl AcmeSettings {
 
 /// Obtains a certificate when there is none, or it does not cover the names, or its renewal
 /// time has come; then waits for the next renewal time. A failure is retried after
-/// [`ACME_RETRY`], the certificate in service (if any) staying.
+/// a pause that grows from [`ACME_RETRY_FIRST`] to [`ACME_RETRY_MAX`], the certificate in
+/// service (if any) staying.
 async fn acme_task(settings: AcmeSettings, certificates: Arc<Certificates>) {
     let mut current = settings.kept();
+    let mut retry = ACME_RETRY_FIRST;
     loop {
         let now = jiff::Timestamp::now().as_second();
         let due = current.as_ref().is_none_or(|c| settings.renew_at(c) <= now);
@@ -306,19 +353,20 @@ async fn acme_task(settings: AcmeSettings, certificates: Arc<Certificates>) {
                     certificates.set_status(status(CertificateSource::Acme, Some(&loaded), None));
                     log_loaded("TLS certificate obtained by ACME", &loaded);
                     current = Some(loaded);
-                    Duration::ZERO
+                    retry = ACME_RETRY_FIRST;
+                    ACME_ORDER_GAP_MIN
                 }
                 Ok(Err(e)) => {
                     let error = format!("{e:#}");
                     certificates.set_status(status(CertificateSource::Acme, current.as_ref(), Some(error.clone())));
                     tracing::warn!(%error, names = %settings.names.join(","), "ACME: no certificate this time; trying again later");
-                    ACME_RETRY
+                    next_retry(&mut retry)
                 }
                 Err(_) => {
                     let error = "the ACME order took too long".to_owned();
                     certificates.set_status(status(CertificateSource::Acme, current.as_ref(), Some(error)));
                     tracing::warn!(names = %settings.names.join(","), "ACME: the order took too long; trying again later");
-                    ACME_RETRY
+                    next_retry(&mut retry)
                 }
             }
         } else {
@@ -331,6 +379,13 @@ async fn acme_task(settings: AcmeSettings, certificates: Arc<Certificates>) {
     }
 }
 
+/// The pause before the next attempt after a failure, doubling the one after it.
+fn next_retry(retry: &mut Duration) -> Duration {
+    let now = *retry;
+    *retry = (now * 2).min(ACME_RETRY_MAX);
+    now
+}
+
 /// One ACME order for every name: TLS-ALPN-01 answered on the listener, then a new key, the
 /// CSR and the chain, written to the cache (key first, owner-only) before it is presented.
 async fn obtain(settings: &AcmeSettings, certificates: &Certificates) -> anyhow::Result<Loaded> {
@@ -339,7 +394,8 @@ async fn obtain(settings: &AcmeSettings, certificates: &Certificates) -> anyhow:
     let account = settings.account().await.context("ACME account")?;
     let identifiers: Vec<Identifier> = settings.names.iter().map(|n| Identifier::Dns(n.clone())).collect();
     let mut order = account.new_order(&NewOrder::new(&identifiers)).await.context("ACME order")?;
-    let mut answered = Vec::new();
+    // Challenge certificates are withdrawn however this ends, a timeout's drop included.
+    let mut answered = Challenges { certificates, names: Vec::new() };
     let mut authorizations = order.authorizations();
     let result: anyhow::Result<()> = async {
         while let Some(authorization) = authorizations.next().await {
@@ -354,7 +410,7 @@ async fn obtain(settings: &AcmeSettings, certificates: &Certificates) -> anyhow:
             let name = challenge.identifier().to_string();
             let digest = challenge.key_authorization().digest();
             certificates.start_challenge(&name, challenge_certificate(&name, digest.as_ref())?);
-            answered.push(name);
+            answered.names.push(name);
             challenge.set_ready().await?;
         }
         Ok(())
@@ -364,9 +420,7 @@ async fn obtain(settings: &AcmeSettings, certificates: &Certificates) -> anyhow:
         Ok(()) => order.poll_ready(&RetryPolicy::default()).await.map_err(anyhow::Error::from),
         Err(e) => Err(e),
     };
-    for name in &answered {
-        certificates.end_challenge(name);
-    }
+    drop(answered);
     let status = ready.context("ACME validation")?;
     anyhow::ensure!(status == OrderStatus::Ready, "the order is {status:?} after validation");
     let key_pem = order.finalize().await.context("ACME finalize")?;
@@ -374,7 +428,22 @@ async fn obtain(settings: &AcmeSettings, certificates: &Certificates) -> anyhow:
     let loaded = parse_pair(chain_pem.as_bytes(), key_pem.as_bytes()).context("the issued certificate")?;
     write_private(&settings.key_path(), key_pem.as_bytes())?;
     write_private(&settings.cert_path(), chain_pem.as_bytes())?;
+    write_private(&settings.dir.join("directory"), settings.directory.as_bytes())?;
     Ok(loaded)
+}
+
+/// The TLS-ALPN-01 challenges answered for an order, withdrawn when it is dropped.
+struct Challenges<'a> {
+    certificates: &'a Certificates,
+    names: Vec<String>,
+}
+
+impl Drop for Challenges<'_> {
+    fn drop(&mut self) {
+        for name in &self.names {
+            self.certificates.end_challenge(name);
+        }
+    }
 }
 
 /// The self-signed certificate that answers TLS-ALPN-01 for `name`: its only name, and the
@@ -396,16 +465,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let tmp = path.with_extension("tmp");
+    // A leftover from a crash goes first: the file is made anew, owner-only, never reused.
+    let _ = std::fs::remove_file(&tmp);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
         .open(&tmp)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    // The rename itself survives a power loss once the directory is on disk.
+    std::fs::File::open(directory_of(path))?.sync_all()?;
     Ok(())
 }
 
@@ -445,6 +517,41 @@ mod tests {
         assert!(format!("{e:#}").contains("no certificate"), "{e:#}");
         let e = parse_pair(cert.as_bytes(), b"").err().unwrap();
         assert!(format!("{e:#}").contains("no PEM private key"), "{e:#}");
+    }
+
+    #[test]
+    fn the_watcher_takes_changes_for_changes_and_its_own_reads_for_nothing() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RenameMode};
+        use notify::{Event, EventKind};
+        let is = |kind| changes_a_file(&Event::new(kind));
+        assert!(is(EventKind::Create(CreateKind::File)));
+        assert!(is(EventKind::Modify(ModifyKind::Name(RenameMode::To))));
+        assert!(is(EventKind::Modify(ModifyKind::Data(DataChange::Content))));
+        assert!(is(EventKind::Access(AccessKind::Close(AccessMode::Write))));
+        // What loading the files does: opening, reading and closing them.
+        assert!(!is(EventKind::Access(AccessKind::Open(AccessMode::Any))));
+        assert!(!is(EventKind::Access(AccessKind::Read)));
+        assert!(!is(EventKind::Access(AccessKind::Close(AccessMode::Read))));
+    }
+
+    #[test]
+    fn a_short_lived_certificate_is_renewed_after_two_thirds_of_its_life_not_at_once() {
+        let settings = AcmeSettings {
+            names: vec![],
+            directory: String::new(),
+            directory_ca: None,
+            contact: String::new(),
+            renew_before: Duration::from_secs(30 * 24 * 3600),
+            dir: PathBuf::new(),
+        };
+        let (cert, key) = pair(&["a.example.com"]);
+        let mut loaded = parse_pair(cert.as_bytes(), key.as_bytes()).unwrap();
+        // A day-long certificate: renewed 16 hours in, not 30 days before it ends.
+        (loaded.not_before, loaded.not_after) = (1_000_000, 1_000_000 + 24 * 3600);
+        assert_eq!(settings.renew_at(&loaded), 1_000_000 + 16 * 3600);
+        // A 90-day one: 30 days ahead.
+        loaded.not_after = 1_000_000 + 90 * 24 * 3600;
+        assert_eq!(settings.renew_at(&loaded), 1_000_000 + 60 * 24 * 3600);
     }
 
     #[test]

@@ -126,8 +126,11 @@ impl TestServer {
         use notify::Watcher;
         let path = self.log.clone().expect("a server started with start_logging");
         let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel();
-        let mut watcher = notify::recommended_watcher(move |_| {
-            let _ = changed.send(());
+        // Writes only: this function's own reads of the log are events too.
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if event.is_ok_and(|e| matches!(e.kind, notify::EventKind::Modify(_) | notify::EventKind::Create(_))) {
+                let _ = changed.send(());
+            }
         })
         .expect("a file system watcher");
         watcher.watch(&path, notify::RecursiveMode::NonRecursive).expect("watching the log");

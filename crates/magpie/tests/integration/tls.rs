@@ -431,6 +431,11 @@ async fn a_certificate_from_an_acme_ca_by_tls_alpn_01_kept_across_restarts() {
     let (status, expiry) = tls_status(&http, &base, &token).await;
     assert_eq!((status["source"].as_str(), status["names"].clone()), (Some("acme"), serde_json::json!(["localhost"])));
     assert_eq!(expiry, leaf.validity().not_after.timestamp());
+    // A client that offers acme-tls/1 among other protocols is an ordinary client: it gets
+    // the certificate in service, not a validator's.
+    let mixed = handshake(&server, client_config(roots_of(&root), &[b"acme-tls/1", b"http/1.1"]), "localhost").await;
+    assert_eq!(leaf_of(&mixed), issued);
+    assert_eq!(mixed.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
     // The key and the certificate are kept, the key readable by the owner alone.
     let kept = server.path("tls/acme/key.pem");
     use std::os::unix::fs::PermissionsExt as _;
