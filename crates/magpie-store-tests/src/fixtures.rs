@@ -188,6 +188,19 @@ impl<'f, F: StoreFactory> World<'f, F> {
     pub async fn tail_from(&self, after: LogCursor, page_len: usize) -> (Vec<Committed>, LogCursor) {
         tail_all(&self.stores, after, page_len).await
     }
+
+    /// The tail after `after` once it holds `item`, which was committed: PostgreSQL's commit
+    /// line may be held back a moment by a transaction open elsewhere on the database server
+    /// (another test's), and is read afresh each time.
+    pub async fn tail_holding(&self, after: LogCursor, item: Item) -> (Vec<Committed>, LogCursor) {
+        for _ in 0..1000 {
+            let (items, next) = self.tail_from(after, 1000).await;
+            if items.iter().any(|i| Item::of(i) == item) {
+                return (items, next);
+            }
+        }
+        panic!("the tail never held {item:?}, which was committed")
+    }
 }
 
 /// Everything the tail holds after `after`, read `page_len` at a time, and where it ended.
