@@ -124,6 +124,15 @@ pub struct Conversation {
     pub member_count: u32,
     pub created_at_ms: i64,
     pub dissolved: bool,
+    /// Entries up to this seq were deleted by retention (0: none): nobody reads below it.
+    pub pruned_through: Seq,
+}
+
+impl Conversation {
+    /// The first seq `member` may read: after its join and after what retention deleted.
+    pub fn readable_floor(&self, member: &Member) -> Seq {
+        Seq(member.joined_seq.0.max(self.pruned_through.0 + 1).max(1))
+    }
 }
 
 /// One account's membership of a conversation, and its own state there.
@@ -368,6 +377,13 @@ pub enum Effect {
     /// End every membership and close the conversation for good; every member's log gets
     /// `conversation_left` (made by the store, which knows who was a member at commit).
     Dissolve,
+    /// Retention: delete the conversation's entries up to this seq with everything that hangs
+    /// on them (mentions, reactions, pins, saved copies, thread rows, shared items, file refs,
+    /// notifications, pushes), raise `pruned_through` to it, and delete the files that only
+    /// those entries referred to, their blobs left in the store's doomed list (see
+    /// [`crate::ports::RetentionStore::take_doomed_blobs`]). Each account whose saved copy
+    /// went gets `saved_changed`.
+    Prune(Seq),
 }
 
 impl Effect {

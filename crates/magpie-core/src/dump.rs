@@ -63,6 +63,8 @@ pub const TABLES: &[&str] = &[
     "audit_log",
     "moderation_rules",
     "exports",
+    "retention_runs",
+    "doomed_blobs",
 ];
 
 /// One value of a stored row, as both adapters read and write it. Booleans are `Int` (0 or 1),

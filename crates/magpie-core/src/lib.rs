@@ -40,6 +40,7 @@ pub mod ports;
 pub mod presence;
 pub mod previews;
 pub mod push;
+pub mod retention;
 pub mod saved;
 pub mod scheduled;
 pub mod search;
@@ -80,6 +81,7 @@ pub struct Core {
     pub moderation: moderation::Moderation,
     pub presence: presence::Presence,
     pub previews: previews::LinkPreviews,
+    pub retention: retention::Retention,
     pub saved: saved::Saved,
     pub scheduled: scheduled::Scheduled,
     pub search: search::Search,
@@ -163,6 +165,7 @@ impl Core {
         let backups = backups::Backups::new(deps.clone());
         let console = console::Console::new(s);
         let exports = export::Exports::new(deps.clone(), s);
+        let retention = retention::Retention::new(deps.clone(), s);
         Core {
             accounts,
             audit,
@@ -185,6 +188,7 @@ impl Core {
             moderation,
             presence,
             previews,
+            retention,
             saved,
             scheduled,
             search,

@@ -548,8 +548,8 @@ impl Messages {
     /// The conversation's pinned messages that the caller may read, the latest pin first. A
     /// message the caller deleted for itself is not listed; a recalled one is no longer pinned.
     pub async fn pins(&self, caller: &Principal, id: ConversationId) -> Result<Vec<Pin>> {
-        let (_, me) = self.conversations.membership(caller, id).await?;
-        let floor = Seq(me.joined_seq.0.max(1));
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        let floor = conversation.readable_floor(&me);
         let mut pins = self.log.pins(id, floor, me.left_seq, caller.account.id).await?;
         pins.retain(|p| !p.entry.hidden && visible(&me, p.entry.seq));
         Ok(pins)
@@ -586,7 +586,7 @@ impl Messages {
         }
         let (conversation, me) = self.conversations.readable(caller, id).await?;
         let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
-        let floor = Seq(me.joined_seq.0.max(1));
+        let floor = conversation.readable_floor(&me);
         let entries = self.log.entries(id, page, floor, me.left_seq, limit, caller.account.id).await?;
         let last = me.left_seq.map_or(conversation.last_seq, |left| Seq(left.0 - 1).min(conversation.last_seq));
         Ok((entries, last))
@@ -606,9 +606,9 @@ impl Messages {
         if before.is_some_and(|seq| seq.0 < 0) {
             return Err(Error::invalid("before", "must not be negative"));
         }
-        let (_, me) = self.conversations.readable(caller, id).await?;
+        let (conversation, me) = self.conversations.readable(caller, id).await?;
         let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
-        let floor = Seq(me.joined_seq.0.max(1));
+        let floor = conversation.readable_floor(&me);
         Ok(self.log.shared(id, kind, before, floor, me.left_seq, limit, caller.account.id).await?)
     }
 
@@ -1082,6 +1082,7 @@ mod tests {
             member_count: 2,
             created_at_ms: 0,
             dissolved,
+            pruned_through: Seq(0),
         }
     }
 

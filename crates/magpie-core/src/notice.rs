@@ -80,6 +80,12 @@ pub enum Notice {
         by: String,
         seq: i64,
     },
+    /// Retention deleted the entries up to `through_seq`, those older than `before_ms`:
+    /// devices drop them (see [`crate::retention`]).
+    HistoryPruned {
+        through_seq: i64,
+        before_ms: i64,
+    },
 }
 
 /// A field that may be absent (`None`), `null` (`Some(None)`: cleared) or set.
@@ -112,6 +118,7 @@ impl Notice {
             Notice::Dissolved { .. } => "dissolved",
             Notice::MessagePinned { .. } => "message_pinned",
             Notice::MessageUnpinned { .. } => "message_unpinned",
+            Notice::HistoryPruned { .. } => "history_pruned",
         }
     }
 
@@ -129,7 +136,8 @@ impl Notice {
             | Notice::OwnerChanged { .. }
             | Notice::MemberMuted { .. }
             | Notice::MessagePinned { .. }
-            | Notice::MessageUnpinned { .. } => false,
+            | Notice::MessageUnpinned { .. }
+            | Notice::HistoryPruned { .. } => false,
         }
     }
 
@@ -163,6 +171,7 @@ impl Notice {
             Notice::Dissolved { by: alice() },
             Notice::MessagePinned { by: alice(), seq: 12 },
             Notice::MessageUnpinned { by: bob(), seq: 12 },
+            Notice::HistoryPruned { through_seq: 40, before_ms: 1_795_469_600_000 },
         ]
     }
 }

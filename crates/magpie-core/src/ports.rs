@@ -53,6 +53,7 @@ pub struct Stores {
     pub audit: Arc<dyn AuditStore>,
     pub moderation: Arc<dyn ModerationStore>,
     pub exports: Arc<dyn ExportStore>,
+    pub retention: Arc<dyn RetentionStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -83,7 +84,8 @@ impl Stores {
             + InboxStore
             + AuditStore
             + ModerationStore
-            + ExportStore,
+            + ExportStore
+            + RetentionStore,
     {
         Stores {
             accounts: store.clone(),
@@ -105,7 +107,8 @@ impl Stores {
             inbox: store.clone(),
             audit: store.clone(),
             moderation: store.clone(),
-            exports: store,
+            exports: store.clone(),
+            retention: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
             counters: Arc::new(crate::limiter::MemoryCounters::new(COUNTER_KEYS_MAX)),
         }
@@ -1184,6 +1187,58 @@ pub trait ExportStore: Send + Sync + 'static {
     /// Deletes up to `limit` finished exports that expired at or before `now_ms`; returns the
     /// digests of the archives they had.
     async fn take_expired_exports(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<String>>;
+}
+
+/// Retention (see [`crate::retention`]): the policies, what each conversation lost, the runs,
+/// and the blobs of files a prune deleted until their bytes are gone. The prune itself is
+/// [`crate::chat::Effect::Prune`] on an append.
+#[async_trait]
+pub trait RetentionStore: Send + Sync + 'static {
+    /// Days a domain keeps its entries; `None`: for ever.
+    async fn retention_days(&self, domain: DomainId) -> StoreResult<Option<u32>>;
+    async fn set_retention_days(&self, domain: DomainId, days: Option<u32>) -> StoreResult<()>;
+    /// The domain's conversations that have their own policy, by id.
+    async fn conversation_retention(
+        &self,
+        domain: DomainId,
+    ) -> StoreResult<Vec<crate::retention::ConversationRetention>>;
+    /// Sets a conversation's own policy (`Some(0)`: for ever), or drops it (`None`).
+    async fn set_conversation_retention(&self, conversation: ConversationId, days: Option<u32>) -> StoreResult<()>;
+    /// The domains with a policy, or a conversation with its own.
+    async fn domains_with_retention(&self) -> StoreResult<Vec<DomainId>>;
+    /// The domain's conversations after `after` by id that have entries left, at most `limit`.
+    async fn prune_candidates(
+        &self,
+        domain: DomainId,
+        after: ConversationId,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::retention::PruneCandidate>>;
+    /// Where a prune of the conversation after `after` may end: the last seq of the unbroken
+    /// run of entries from `after + 1` that are older than `before_ms`, at most `limit` of
+    /// them; `None` if the entry after `after` is not (or there is none).
+    async fn prune_point(
+        &self,
+        conversation: ConversationId,
+        after: Seq,
+        before_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Option<Seq>>;
+    /// Records a new run (its `id` is ignored) and answers it with its id.
+    async fn create_retention_run(
+        &self,
+        run: &crate::retention::RetentionRun,
+    ) -> StoreResult<crate::retention::RetentionRun>;
+    /// Records a run's progress or end.
+    async fn update_retention_run(&self, run: &crate::retention::RetentionRun) -> StoreResult<()>;
+    async fn retention_run(&self, id: i64) -> StoreResult<Option<crate::retention::RetentionRun>>;
+    /// A domain's runs, newest first.
+    async fn retention_runs(&self, domain: DomainId, limit: usize) -> StoreResult<Vec<crate::retention::RetentionRun>>;
+    /// Fails the runs still `running` that were last recorded before `before_ms`.
+    async fn fail_stale_retention_runs(&self, before_ms: i64, error: &str, now_ms: i64) -> StoreResult<u64>;
+    /// Blobs whose last file a prune deleted, whose bytes may still be stored.
+    async fn doomed_blobs(&self, limit: usize) -> StoreResult<Vec<String>>;
+    /// Their bytes are gone.
+    async fn forget_doomed_blobs(&self, sha256s: &[String]) -> StoreResult<()>;
 }
 
 /// Each domain's forbidden words (see [`crate::moderation`]).

@@ -226,6 +226,7 @@ mod tests {
             member_count: 2,
             created_at_ms: 0,
             dissolved,
+            pruned_through: Seq(0),
         }
     }
 

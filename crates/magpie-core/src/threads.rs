@@ -67,8 +67,8 @@ impl Threads {
             Page::Before(seq) if seq.0 < 0 => return Err(Error::invalid("before", "must not be negative")),
             _ => {}
         }
-        let (_, me) = self.conversations.readable(caller, id).await?;
-        let floor = Seq(me.joined_seq.0.max(1));
+        let (conversation, me) = self.conversations.readable(caller, id).await?;
+        let floor = conversation.readable_floor(&me);
         let root_entry = self.root(caller, id, root, floor, me.left_seq).await?;
         let limit = limit.clamp(1, self.deps.settings.history_page_len_max.max(1));
         let entries = self.store.thread_entries(id, root, page, floor, me.left_seq, limit, caller.account.id).await?;
@@ -90,7 +90,7 @@ impl Threads {
             return Err(Error::invalid("read_seq", "must not be negative"));
         }
         let (conversation, me) = self.conversations.membership(caller, id).await?;
-        let floor = Seq(me.joined_seq.0.max(1));
+        let floor = conversation.readable_floor(&me);
         let root_entry = self.root(caller, id, root, floor, None).await?;
         let read_seq = read_seq.map(|seq| seq.min(conversation.last_seq));
         let account = caller.account.id;

@@ -159,6 +159,7 @@ pub fn summary(s: &chat::Summary) -> wire::Conversation {
         mute_all: c.mute_all,
         member_count: c.member_count,
         last_seq: c.last_seq.0,
+        pruned_through: (c.pruned_through.0 > 0).then_some(c.pruned_through.0),
         activity: c.activity.0,
         last_activity_ms: c.last_activity_ms,
         created_at_ms: c.created_at_ms,

@@ -35,8 +35,8 @@ use crate::{
 const OPS: [&str; 4] = op::ALL;
 const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.description, c.avatar, c.announcement, \
      c.owner_id, c.mute_all, c.last_seq, c.activity, c.last_activity_ms, c.member_count, c.created_at_ms, \
-     c.dissolved_at_ms";
-const CONVERSATION_COLUMN_COUNT: usize = 15;
+     c.dissolved_at_ms, c.pruned_through";
+const CONVERSATION_COLUMN_COUNT: usize = 16;
 const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m.role, m.joined_seq, m.left_seq, \
      m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft, m.marked_unread, \
      m.unmute_at_ms, m.notify_level";
@@ -131,6 +131,7 @@ fn conversation_from_row(row: &Row, at: usize) -> PgResult<Conversation> {
         member_count: u32::try_from(member_count).map_err(|_| corrupt("member count"))?,
         created_at_ms: row.try_get(at + 13)?,
         dissolved: dissolved.is_some(),
+        pruned_through: Seq(row.try_get(at + 15)?),
     })
 }
 
@@ -816,6 +817,11 @@ async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, E
     if effects.iter().any(|e| matches!(e, Effect::EraseSaved)) {
         accounts.extend(savers(tx.c(), conv.id, new.target).await?);
     }
+    for effect in effects.iter() {
+        if let Effect::Prune(through) = effect {
+            accounts.extend(crate::retention::pruned_savers(tx.c(), conv.id, conv.pruned_through, *through).await?);
+        }
+    }
     tx.lock_accounts(accounts).await?;
     let message = effects.iter().any(|e| matches!(e, Effect::Message));
     let membership_changed = effects.iter().any(Effect::changes_membership);
@@ -941,6 +947,9 @@ async fn apply_effects(
                 } else {
                     c.execute("DELETE FROM pins WHERE conversation_id = $1 AND seq = $2", &[&id, &target]).await?;
                 }
+            }
+            Effect::Prune(through) => {
+                caused.extend(crate::retention::prune(tx, conv.id, conv.pruned_through, *through, at).await?);
             }
             Effect::EraseSaved => {
                 let rows = c
@@ -1213,7 +1222,7 @@ async fn summaries(
                               WHERE h.account_id = m.account_id AND h.conversation_id = c.id AND h.seq = e.seq) \
             ORDER BY e.seq DESC LIMIT 1), \
            coalesce((SELECT e.message_number FROM entries e WHERE e.conversation_id = c.id AND e.seq <= m.read_seq \
-                     ORDER BY e.seq DESC LIMIT 1), 0), \
+                     ORDER BY e.seq DESC LIMIT 1), c.pruned_messages), \
            (SELECT count(*) FROM entries e WHERE e.conversation_id = c.id AND e.seq > m.read_seq \
               AND e.recalled_at_ms IS NOT NULL AND (e.thread_root IS NULL OR e.thread_broadcast)), \
            (SELECT count(*) FROM hidden_entries h JOIN entries e ON e.conversation_id = h.conversation_id \

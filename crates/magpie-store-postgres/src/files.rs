@@ -44,7 +44,7 @@ async fn add_blob_ref(tx: &Tx<'_>, sha256: &str, bytes: u64) -> PgResult<()> {
 }
 
 /// Drops one reference to a blob; returns true if that was the last.
-async fn drop_blob_ref(tx: &Tx<'_>, sha256: &str) -> PgResult<bool> {
+pub(crate) async fn drop_blob_ref(tx: &Tx<'_>, sha256: &str) -> PgResult<bool> {
     let c = tx.c();
     let refs: i64 = c
         .query_one("UPDATE blobs SET refs = refs - 1 WHERE sha256 = $1 RETURNING refs", &[&sha256])

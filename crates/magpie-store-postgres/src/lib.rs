@@ -48,6 +48,7 @@ mod notify;
 mod org;
 mod previews;
 mod push;
+mod retention;
 mod saved;
 mod scheduled;
 mod threads;

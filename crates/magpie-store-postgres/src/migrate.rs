@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0021_audit", include_str!("../migrations/postgres/0021_audit.sql")),
     ("0022_moderation", include_str!("../migrations/postgres/0022_moderation.sql")),
     ("0023_exports", include_str!("../migrations/postgres/0023_exports.sql")),
+    ("0024_retention", include_str!("../migrations/postgres/0024_retention.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

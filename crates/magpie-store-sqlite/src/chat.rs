@@ -30,8 +30,8 @@ use crate::Tx;
 const OPS: [&str; 4] = op::ALL;
 const CONVERSATION_COLUMNS: &str = "c.id, c.domain_id, c.kind, c.name, c.description, c.avatar, c.announcement, \
      c.owner_id, c.mute_all, c.last_seq, c.activity, c.last_activity_ms, c.member_count, c.created_at_ms, \
-     c.dissolved_at_ms";
-const CONVERSATION_COLUMN_COUNT: usize = 15;
+     c.dissolved_at_ms, c.pruned_through";
+const CONVERSATION_COLUMN_COUNT: usize = 16;
 const MEMBER_COLUMNS: &str = "m.conversation_id, m.account_id, a.name, d.name, m.role, m.joined_seq, m.left_seq, \
      m.muted_until_ms, m.read_seq, m.delivered_seq, m.pinned, m.muted, m.draft, m.marked_unread, \
      m.unmute_at_ms, m.notify_level";
@@ -84,6 +84,7 @@ fn conversation_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Conversat
         member_count: row.get(at + 12)?,
         created_at_ms: row.get(at + 13)?,
         dissolved: dissolved.is_some(),
+        pruned_through: Seq(row.get(at + 15)?),
     })
 }
 
@@ -767,6 +768,10 @@ pub(crate) fn append(tx: &Tx<'_>, append: Append) -> rusqlite::Result<Result<App
                 tx.prepare_cached("DELETE FROM file_refs WHERE conversation_id = ?1 AND seq = ?2")?
                     .execute(params![id, new.target.map(|t| t.0)])?;
             }
+            Effect::Prune(through) => {
+                let saved = crate::retention::prune(tx, conv.id, conv.pruned_through, through, at)?;
+                log_events(tx, saved, at)?;
+            }
             Effect::Pin(on) => {
                 let target = new.target.map(|t| t.0);
                 if on {
@@ -1078,7 +1083,7 @@ fn complete_summary(conn: &Connection, conversation: Conversation, me: Member) -
     let read_number: i64 = conn
         .prepare_cached(
             "SELECT coalesce((SELECT message_number FROM entries WHERE conversation_id = ?1 AND seq <= ?2 \
-             ORDER BY seq DESC LIMIT 1), 0)",
+             ORDER BY seq DESC LIMIT 1), (SELECT pruned_messages FROM conversations WHERE id = ?1))",
         )?
         .query_row([id, me.read_seq.0], |r| r.get(0))?;
     // Unread messages that were recalled, or deleted by the member for itself, do not count.

@@ -92,7 +92,7 @@ fn add_blob_ref(tx: &Tx<'_>, sha256: &str, bytes: u64) -> rusqlite::Result<()> {
 }
 
 /// Drops one reference to a blob; returns true if that was the last.
-fn drop_blob_ref(tx: &Tx<'_>, sha256: &str) -> rusqlite::Result<bool> {
+pub(crate) fn drop_blob_ref(tx: &Tx<'_>, sha256: &str) -> rusqlite::Result<bool> {
     let refs: i64 =
         tx.query_row("UPDATE blobs SET refs = refs - 1 WHERE sha256 = ?1 RETURNING refs", [sha256], |r| r.get(0))?;
     if refs <= 0 {

@@ -33,6 +33,7 @@ mod notify;
 mod org;
 mod previews;
 mod push;
+mod retention;
 mod saved;
 mod scheduled;
 mod threads;

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0027_audit", include_str!("../migrations/sqlite/0027_audit.sql")),
     ("0028_moderation", include_str!("../migrations/sqlite/0028_moderation.sql")),
     ("0029_exports", include_str!("../migrations/sqlite/0029_exports.sql")),
+    ("0030_retention", include_str!("../migrations/sqlite/0030_retention.sql")),
 ];
 
 /// The schema version the migrations reach.

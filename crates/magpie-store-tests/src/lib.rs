@@ -59,6 +59,7 @@ pub mod presence;
 pub mod previews;
 pub mod push;
 pub mod races;
+pub mod retention;
 pub mod scheduled;
 
 /// How an adapter makes the stores the suite checks.
@@ -201,6 +202,9 @@ macro_rules! __for_each_check {
             files::avatar_files_are_their_domains_and_kept,
             files::expired_uploads_are_taken,
             files::unshared_files_are_taken_with_their_last_blob_ref,
+            retention::a_prune_deletes_old_entries_and_what_hangs_on_them,
+            retention::retention_policies_and_candidates,
+            retention::retention_runs_are_recorded,
             files::sticker_packs,
             previews::previews_are_cached_replaced_and_pruned,
             cursors::cursors_are_saved_per_consumer,

@@ -101,8 +101,13 @@ pub struct Conversation {
     pub announcement: Option<String>,
     pub mute_all: bool,
     pub member_count: u32,
-    /// The newest seq in the log. Entries `me.joined_seq..=last_seq` are readable.
+    /// The newest seq in the log. Entries `me.joined_seq..=last_seq` are readable, less those
+    /// up to `pruned_through`.
     pub last_seq: i64,
+    /// Retention deleted the entries up to this seq: nobody reads them any more. Absent while
+    /// nothing was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned_through: Option<i64>,
     /// The conversation's place on the server's activity clock, which every append and every
     /// new conversation moves on: the cursor of `sync` and of the conversation list.
     pub activity: i64,
@@ -351,6 +356,13 @@ pub enum SystemNotice {
     MessageUnpinned {
         by: String,
         seq: i64,
+    },
+    /// The domain's retention deleted the entries up to `through_seq` (those older than
+    /// `before_ms`): a device drops what it holds of them. The conversation's
+    /// `pruned_through` says the same.
+    HistoryPruned {
+        through_seq: i64,
+        before_ms: i64,
     },
 }
 
