@@ -165,6 +165,9 @@ def main() -> None:
 
     # A compliance export of the group (its archive is made in the background).
     exports = [tester.call("POST", "/v1/admin/exports", {"conversation": group})["id"]]
+    # A run of the domain's retention with a cutoff before anything was stored: it deletes
+    # nothing, and leaves a run to read.
+    retention_runs = [tester.call("POST", f"/v1/admin/domains/{DOMAIN}/retention/runs", {"before_ms": 1})["id"]]
 
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
@@ -186,6 +189,7 @@ def main() -> None:
         "invitations": invitations,
         "push_targets": push_targets,
         "exports": exports,
+        "retention_runs": retention_runs,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -200,7 +204,8 @@ def main() -> None:
             return "packs"
         if parameter == "domain":
             return "domains"
-        if parameter == "id" and (path.startswith("/v1/conversations/") or path.startswith("/v1/admin/groups/")):
+        if parameter == "id" and any(path.startswith(p) for p in
+                                     ("/v1/conversations/", "/v1/admin/groups/", "/v1/admin/conversations/")):
             return "conversations"
         if parameter == "id" and path.startswith("/v1/files/"):
             return "files"
@@ -218,6 +223,8 @@ def main() -> None:
             return "departments"
         if parameter == "id" and path.startswith("/v1/admin/exports/"):
             return "exports"
+        if parameter == "id" and path.startswith("/v1/admin/retention/runs/"):
+            return "retention_runs"
         raise SystemExit(f"seed: no dictionary for {{{parameter}}} of {path}; add one")
 
     # Paths whose DELETE leaves something a GET of the same path rightly answers, which the

@@ -166,6 +166,42 @@ impl Client {
         self.call(Method::PUT, &format!("/v1/admin/domains/{}/moderation", encode(domain)), Some(rules)).await
     }
 
+    /// `GET /v1/admin/domains/{domain}/retention`: the domain's policy, its conversations' own,
+    /// and its latest runs.
+    pub async fn admin_retention(&self, domain: &str) -> Result<wire::Retention> {
+        self.call(Method::GET, &format!("/v1/admin/domains/{}/retention", encode(domain)), NO_BODY).await
+    }
+
+    /// `PUT /v1/admin/domains/{domain}/retention`: keep the domain's entries `days` days
+    /// (`None`: for ever).
+    pub async fn admin_set_retention(&self, domain: &str, days: Option<u32>) -> Result<wire::Retention> {
+        let body = wire::RetentionPolicy { days };
+        self.call(Method::PUT, &format!("/v1/admin/domains/{}/retention", encode(domain)), Some(&body)).await
+    }
+
+    /// `PUT /v1/admin/conversations/{id}/retention`: keep one conversation's entries `days`
+    /// days (`Some(0)`: for ever; `None`: as its domain).
+    pub async fn admin_set_conversation_retention(&self, id: i64, days: Option<u32>) -> Result<()> {
+        let body = wire::RetentionPolicy { days };
+        self.call_empty(Method::PUT, &format!("/v1/admin/conversations/{id}/retention"), Some(&body)).await
+    }
+
+    /// `POST /v1/admin/domains/{domain}/retention/runs`: run the domain's retention now.
+    pub async fn admin_start_retention_run(
+        &self,
+        domain: &str,
+        before_ms: Option<i64>,
+    ) -> Result<wire::RetentionRunInfo> {
+        let body = wire::StartRetentionRun { before_ms };
+        self.call(Method::POST, &format!("/v1/admin/domains/{}/retention/runs", encode(domain)), Some(&body)).await
+    }
+
+    /// `GET /v1/admin/retention/runs/{id}?wait_secs=`: one run, as soon as it changes while it
+    /// runs (or `wait_secs` passed).
+    pub async fn admin_retention_run_wait(&self, id: i64, wait_secs: i64) -> Result<wire::RetentionRunInfo> {
+        self.call(Method::GET, &format!("/v1/admin/retention/runs/{id}?wait_secs={wait_secs}"), NO_BODY).await
+    }
+
     /// `GET /v1/admin/logs`: the server's recent log lines, oldest first.
     pub async fn admin_logs(&self, q: &wire::LogQuery) -> Result<wire::LogLines> {
         let query = serde_urlencoded::to_string(q).unwrap_or_default();

@@ -27,6 +27,7 @@ pub mod rest_ldap;
 mod rest_moderation;
 mod rest_org;
 mod rest_push;
+mod rest_retention;
 mod rest_search;
 mod server;
 pub mod tls;
@@ -274,6 +275,13 @@ pub fn app(state: AppState) -> Router {
             "/admin/domains/{domain}/moderation",
             get(rest_moderation::admin_moderation).put(rest_moderation::admin_set_moderation),
         )
+        .route(
+            "/admin/domains/{domain}/retention",
+            get(rest_retention::admin_retention).put(rest_retention::admin_set_retention),
+        )
+        .route("/admin/domains/{domain}/retention/runs", post(rest_retention::admin_start_retention_run))
+        .route("/admin/retention/runs/{id}", get(rest_retention::admin_retention_run))
+        .route("/admin/conversations/{id}/retention", put(rest_retention::admin_set_conversation_retention))
         .route("/admin/dashboard", get(dashboard::admin_dashboard))
         .route("/admin/logs", get(logs::admin_logs))
         .route("/admin/connections", get(dashboard::admin_connections))

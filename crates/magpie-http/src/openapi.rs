@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_exports, rest_groups, rest_ldap,
-    rest_moderation, rest_org, rest_push, rest_search,
+    rest_moderation, rest_org, rest_push, rest_retention, rest_search,
 };
 
 #[derive(OpenApi)]
@@ -62,6 +62,11 @@ use crate::{
         rest_backups::admin_backups,
         rest_moderation::admin_moderation,
         rest_moderation::admin_set_moderation,
+        rest_retention::admin_retention,
+        rest_retention::admin_set_retention,
+        rest_retention::admin_set_conversation_retention,
+        rest_retention::admin_start_retention_run,
+        rest_retention::admin_retention_run,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
         logs::admin_logs,

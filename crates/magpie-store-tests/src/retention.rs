@@ -91,7 +91,7 @@ pub async fn a_prune_deletes_old_entries_and_what_hangs_on_them<F: StoreFactory>
     assert!(files.file(&shared.id).await.unwrap().is_some(), "a file a newer message uses stays");
     assert!(!files.blob_in_use(&only_old.sha256).await.unwrap());
     assert_eq!(retention.doomed_blobs(10).await.unwrap(), vec![only_old.sha256.clone()], "its blob is doomed");
-    retention.forget_doomed_blobs(&[only_old.sha256.clone()]).await.unwrap();
+    retention.forget_doomed_blobs(std::slice::from_ref(&only_old.sha256)).await.unwrap();
     assert!(retention.doomed_blobs(10).await.unwrap().is_empty());
 
     let again = notice(group.id, &a, body, vec![Effect::Prune(through)]);

@@ -1006,3 +1006,67 @@ pub struct LogLines {
     /// Pass as `after` for the lines that come next.
     pub last: u64,
 }
+
+/// `GET` and `PUT /v1/admin/domains/{domain}/retention`: how long the domain keeps its
+/// conversations' entries, the conversations that keep theirs for another time, and the
+/// domain's latest runs (newest first, at most 20).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Retention {
+    pub domain: String,
+    /// Days; absent: for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    pub conversations: Vec<ConversationRetention>,
+    pub runs: Vec<RetentionRunInfo>,
+}
+
+/// A conversation that keeps its entries for another time than its domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConversationRetention {
+    pub conversation: i64,
+    pub kind: crate::ConversationKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Days; 0: for ever.
+    pub days: u32,
+}
+
+/// `PUT /v1/admin/domains/{domain}/retention` (days from 1 to 36,500; absent or `null`: for
+/// ever) and `PUT /v1/admin/conversations/{id}/retention` (0 to 36,500, 0 for ever; absent or
+/// `null`: as its domain).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RetentionPolicy {
+    #[serde(default)]
+    pub days: Option<u32>,
+}
+
+/// `POST /v1/admin/domains/{domain}/retention/runs`: run the domain's retention now. With
+/// `before_ms`, every conversation of the domain loses its entries older than that, whatever
+/// its policy (a one-off purge; not in the future); without, each keeps what its policy says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StartRetentionRun {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_ms: Option<i64>,
+}
+
+/// One run of a domain's retention and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RetentionRunInfo {
+    pub id: i64,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// `schedule`, or the account or operator that started it.
+    pub started_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_ms: Option<i64>,
+    /// Conversations pruned, entries deleted, files removed.
+    pub conversations: i64,
+    pub entries: i64,
+    pub files: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub started_at_ms: i64,
+    pub updated_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at_ms: Option<i64>,
+}

@@ -78,6 +78,13 @@ pub enum AdminCommand {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Retention: how long a domain keeps its messages (and a conversation, apart from its
+    /// domain), and runs that delete what is older, with the files only those messages used.
+    /// The server runs it every hour; every run and change is in the audit log.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// The message search index of this node (under the data directory).
     Search {
         #[command(subcommand)]
@@ -109,6 +116,42 @@ pub enum AdminCommand {
         /// it. Without it, the files stay in the data directory for the nodes to share.
         #[arg(long)]
         blobs: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// The domain's policy, the conversations with their own, and its latest runs.
+    Show {
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Keep the domain's messages for DAYS days (1 to 36500), or for ever.
+    Set {
+        #[arg(long)]
+        domain: Option<String>,
+        #[arg(long, conflicts_with = "forever", required_unless_present = "forever")]
+        days: Option<u32>,
+        #[arg(long)]
+        forever: bool,
+    },
+    /// Keep one conversation's messages for DAYS days (0: for ever), or as its domain.
+    SetConversation {
+        /// The conversation's id.
+        id: i64,
+        #[arg(long, conflicts_with = "as_domain", required_unless_present = "as_domain")]
+        days: Option<u32>,
+        #[arg(long)]
+        as_domain: bool,
+    },
+    /// Run the domain's retention now and wait for it to end. With --before, every conversation
+    /// of the domain loses its messages stored before that moment, whatever its policy.
+    Run {
+        #[arg(long)]
+        domain: Option<String>,
+        /// An RFC 3339 time or a date (YYYY-MM-DD, from its start in UTC), not in the future.
+        #[arg(long, value_parser = crate::audit::parse_moment)]
+        before: Option<i64>,
     },
 }
 
@@ -529,6 +572,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Dept { command } => dept(&core, &config.domain, command).await?,
         AdminCommand::Ldap { command } => ldap(&core, &config.domain, *command).await?,
         AdminCommand::Audit { command } => crate::audit::run(&core, command).await?,
+        AdminCommand::Retention { command } => retention(&core, &config.domain, command).await?,
         AdminCommand::Export { account, conversation, from, until, out } => {
             export(&core, account.map(|a| addr(&a, &None)), conversation, from, until, &out).await?;
         }
@@ -934,6 +978,65 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 /// `magpie admin export`: makes the export here, then copies its archive to `out`.
+async fn retention(core: &Core, default_domain: &str, command: RetentionCommand) -> anyhow::Result<()> {
+    let op = Actor::Operator;
+    let r = &core.retention;
+    let domain = |d: Option<String>| d.unwrap_or_else(|| default_domain.to_owned());
+    match command {
+        RetentionCommand::Show { domain: d } => {
+            let o = r.overview(op, &domain(d)).await?;
+            match o.days {
+                Some(days) => println!("{}: messages are kept {days} days", o.domain),
+                None => println!("{}: messages are kept for ever", o.domain),
+            }
+            for c in &o.conversations {
+                let name = c.name.as_deref().unwrap_or("-");
+                let days = if c.days == 0 { "for ever".to_owned() } else { format!("{} days", c.days) };
+                println!("conversation {}\t{}\t{}\t{days}", c.conversation.0, c.kind.as_str(), name);
+            }
+            for run in &o.runs {
+                print_run(run);
+            }
+        }
+        RetentionCommand::Set { domain: d, days, forever: _ } => {
+            let d = domain(d);
+            r.set_domain_days(op, &d, days).await?;
+            match days {
+                Some(days) => println!("{d}: messages are kept {days} days"),
+                None => println!("{d}: messages are kept for ever"),
+            }
+        }
+        RetentionCommand::SetConversation { id, days, as_domain: _ } => {
+            r.set_conversation_days(op, magpie_core::model::ConversationId(id), days).await?;
+            match days {
+                Some(0) => println!("conversation {id}: messages are kept for ever"),
+                Some(days) => println!("conversation {id}: messages are kept {days} days"),
+                None => println!("conversation {id}: messages are kept as its domain says"),
+            }
+        }
+        RetentionCommand::Run { domain: d, before } => {
+            let run = r.run_now(op, &domain(d), before).await?;
+            print_run(&run);
+            if let Some(error) = &run.error {
+                anyhow::bail!("retention run {} failed: {error}", run.id);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_run(run: &magpie_core::retention::RetentionRun) {
+    println!(
+        "run {}\t{}\tby {}\t{} conversations\t{} entries\t{} files",
+        run.id,
+        run.state.as_str(),
+        run.started_by,
+        run.conversations,
+        run.entries,
+        run.files
+    );
+}
+
 async fn export(
     core: &Core,
     account: Option<String>,

@@ -31,6 +31,10 @@ const SQLITE_READERS: usize = 4;
 const REVOCATION_POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// How often ended sessions are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often retention runs for the domains with a policy; the first run is a minute after
+/// start, out of the way of the start itself.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
+const RETENTION_FIRST_AFTER: Duration = Duration::from_secs(60);
 /// How often compliance exports cut off by a stopped process are failed, and expired ones deleted.
 const EXPORT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits, after the HTTP server stopped, for WebSockets to send their
@@ -336,6 +340,7 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     prune(&core).await;
     tokio::spawn(prune_periodically(core.clone()));
     tokio::spawn(sweep_exports_periodically(core.clone()));
+    tokio::spawn(retention_periodically(core.clone()));
     // Scheduled messages that fell due while no server ran are sent now; the rest at their time.
     core.scheduled.spawn_sender();
     // Scheduled directory syncs: each node looks for due ones; a claim in the store lets one
@@ -514,6 +519,37 @@ async fn sweep_exports_periodically(core: Core) {
             Ok((0, 0)) => {}
             Ok((failed, expired)) => tracing::info!(failed, expired, "swept compliance exports"),
             Err(e) => tracing::warn!(error = %e, "sweeping compliance exports failed"),
+        }
+    }
+}
+
+/// Runs retention every hour: fails runs cut off by a stopped process, prunes what is due, and
+/// removes the bytes of the files pruning deleted.
+async fn retention_periodically(core: Core) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + RETENTION_FIRST_AFTER, RETENTION_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match core.retention.sweep().await {
+            Ok((0, 0)) => {}
+            Ok((failed, blobs)) => tracing::info!(failed, blobs, "swept retention runs and pruned files"),
+            Err(e) => tracing::warn!(error = %e, "sweeping retention failed"),
+        }
+        match core.retention.run_due().await {
+            Ok(runs) => {
+                for run in runs {
+                    tracing::info!(
+                        run = run.id,
+                        domain = run.domain.0,
+                        state = run.state.as_str(),
+                        conversations = run.conversations,
+                        entries = run.entries,
+                        files = run.files,
+                        "retention ran"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "running retention failed"),
         }
     }
 }

@@ -16,6 +16,15 @@ describe("pin notices", () => {
   });
 });
 
+describe("retention notices", () => {
+  it("say up to when messages were deleted, in both languages", () => {
+    const body = { event: "history_pruned", through_seq: 40, before_ms: Date.UTC(2026, 0, 2, 3, 4) };
+    expect(systemText(body, translator("en"), nameOf, "en")).toMatch(/^Messages before .*2026.* were deleted by the retention policy$/);
+    expect(systemText(body, translator("zh"), nameOf, "zh")).toMatch(/^.*2026.* 之前的消息已按保留策略删除$/);
+    expect(systemText({ event: "history_pruned" }, translator("en"), nameOf, "en")).toBe(systemText({}, translator("en"), nameOf, "en"));
+  });
+});
+
 describe("routes", () => {
   it("read and write the Saved page and a conversation at one of its messages", () => {
     expect(parseRoute("/saved")).toEqual({ page: "saved" });

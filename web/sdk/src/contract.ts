@@ -34,6 +34,8 @@ export interface Conversation {
   id: number; kind: ConversationKind; peer?: string; name?: string; description?: string;
   avatar?: string; announcement?: string; mute_all: boolean; member_count: number;
   last_seq: number; activity: number; last_activity_ms: number; created_at_ms: number;
+  /** Retention deleted the entries up to this seq (absent: none); a device drops what it holds of them. */
+  pruned_through?: number;
   me: {
     role: Role; joined_seq: number; read_seq: number; delivered_seq: number; pinned: boolean;
     muted: boolean; draft?: string; muted_until_ms?: number; marked_unread?: boolean;

@@ -372,6 +372,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/conversations/{id}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * `PUT /v1/admin/conversations/{id}/retention`: how many days one conversation keeps its
+         *     entries apart from its domain.
+         */
+        put: operations["admin_set_conversation_retention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/dashboard": {
         parameters: {
             query?: never;
@@ -658,6 +678,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/domains/{domain}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/domains/{domain}/retention`: the domain's policy, its conversations' own,
+         *     and its latest runs.
+         */
+        get: operations["admin_retention"];
+        /** `PUT /v1/admin/domains/{domain}/retention`: how many days the domain keeps its entries. */
+        put: operations["admin_set_retention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/retention/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/domains/{domain}/retention/runs`: runs the domain's retention now, in the
+         *     background; answers the run as recorded.
+         */
+        post: operations["admin_start_retention_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/exports": {
         parameters: {
             query?: never;
@@ -797,6 +858,26 @@ export interface paths {
         get?: never;
         /** `PUT /v1/admin/people/{account}/manager`: sets a person's own manager, or clears it. */
         put: operations["admin_set_manager"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/retention/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/admin/retention/runs/{id}`: one run and how far it got; with `wait_secs`, as soon
+         *     as a running run changes (or that many seconds passed).
+         */
+        get: operations["admin_retention_run"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2583,7 +2664,8 @@ export interface components {
             last_message?: null | components["schemas"]["Entry"];
             /**
              * Format: int64
-             * @description The newest seq in the log. Entries `me.joined_seq..=last_seq` are readable.
+             * @description The newest seq in the log. Entries `me.joined_seq..=last_seq` are readable, less those
+             *     up to `pruned_through`.
              */
             last_seq: number;
             me: components["schemas"]["MyMembership"];
@@ -2599,6 +2681,12 @@ export interface components {
             /** @description The other party of a direct chat (the caller itself for notes to self). */
             peer?: string | null;
             /**
+             * Format: int64
+             * @description Retention deleted the entries up to this seq: nobody reads them any more. Absent while
+             *     nothing was deleted.
+             */
+            pruned_through?: number | null;
+            /**
              * Format: int32
              * @description Messages after `me.read_seq`.
              */
@@ -2609,6 +2697,18 @@ export interface components {
         /** @description `GET /v1/conversations`: most recent activity first. */
         ConversationList: {
             conversations: components["schemas"]["Conversation"][];
+        };
+        /** @description A conversation that keeps its entries for another time than its domain. */
+        ConversationRetention: {
+            /** Format: int64 */
+            conversation: number;
+            /**
+             * Format: int32
+             * @description Days; 0: for ever.
+             */
+            days: number;
+            kind: components["schemas"]["ConversationKind"];
+            name?: string | null;
         };
         /** @description `POST /v1/admin/accounts`: an administrator creates an account. */
         CreateAccountRequest: {
@@ -4001,6 +4101,57 @@ export interface components {
             password?: string | null;
         };
         /**
+         * @description `GET` and `PUT /v1/admin/domains/{domain}/retention`: how long the domain keeps its
+         *     conversations' entries, the conversations that keep theirs for another time, and the
+         *     domain's latest runs (newest first, at most 20).
+         */
+        Retention: {
+            conversations: components["schemas"]["ConversationRetention"][];
+            /**
+             * Format: int32
+             * @description Days; absent: for ever.
+             */
+            days?: number | null;
+            domain: string;
+            runs: components["schemas"]["RetentionRunInfo"][];
+        };
+        /**
+         * @description `PUT /v1/admin/domains/{domain}/retention` (days from 1 to 36,500; absent or `null`: for
+         *     ever) and `PUT /v1/admin/conversations/{id}/retention` (0 to 36,500, 0 for ever; absent or
+         *     `null`: as its domain).
+         */
+        RetentionPolicy: {
+            /** Format: int32 */
+            days?: number | null;
+        };
+        /** @description One run of a domain's retention and how far it got. */
+        RetentionRunInfo: {
+            /** Format: int64 */
+            before_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Conversations pruned, entries deleted, files removed.
+             */
+            conversations: number;
+            /** Format: int64 */
+            entries: number;
+            error?: string | null;
+            /** Format: int64 */
+            files: number;
+            /** Format: int64 */
+            finished_at_ms?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            started_at_ms: number;
+            /** @description `schedule`, or the account or operator that started it. */
+            started_by: string;
+            /** @description `running`, `done` or `failed`. */
+            state: string;
+            /** Format: int64 */
+            updated_at_ms: number;
+        };
+        /**
          * @description Why a session ended.
          * @enum {string}
          */
@@ -4341,6 +4492,15 @@ export interface components {
             text: string;
         };
         /**
+         * @description `POST /v1/admin/domains/{domain}/retention/runs`: run the domain's retention now. With
+         *     `before_ms`, every conversation of the domain loses its entries older than that, whatever
+         *     its policy (a one-off purge; not in the future); without, each keeps what its policy says.
+         */
+        StartRetentionRun: {
+            /** Format: int64 */
+            before_ms?: number | null;
+        };
+        /**
          * @description A sticker: send it as `{"kind":"sticker","body":{"pack":…,"sticker":…}}`; its image is
          *     `GET /v1/files/{id}` (and its thumbnails).
          */
@@ -4457,6 +4617,13 @@ export interface components {
             event: "message_unpinned";
             /** Format: int64 */
             seq: number;
+        } | {
+            /** Format: int64 */
+            before_ms: number;
+            /** @enum {string} */
+            event: "history_pruned";
+            /** Format: int64 */
+            through_seq: number;
         };
         /** @description A thread the caller follows. */
         Thread: {
@@ -5595,6 +5762,55 @@ export interface operations {
             };
         };
     };
+    admin_set_conversation_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionPolicy"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_dashboard: {
         parameters: {
             query?: never;
@@ -6642,6 +6858,152 @@ export interface operations {
             };
         };
     };
+    admin_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_set_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionPolicy"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_start_retention_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRetentionRun"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRunInfo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_exports: {
         parameters: {
             query?: {
@@ -7053,6 +7415,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_retention_run: {
+        parameters: {
+            query?: {
+                /**
+                 * @description While the export runs, wait up to this many seconds (at most 25; less than 0 counts as
+                 *     0) for it to change (progress, or its end) before answering.
+                 */
+                wait_secs?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRunInfo"];
                 };
             };
             404: {

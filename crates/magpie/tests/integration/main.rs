@@ -40,6 +40,7 @@ mod presence;
 mod previews;
 mod push;
 mod registration;
+mod retention;
 mod scheduled;
 mod search;
 mod sessions;

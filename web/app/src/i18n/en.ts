@@ -679,6 +679,7 @@ export const en = {
   "sys.dissolved": "The group was dissolved",
   "sys.pinned": "{by} pinned a message",
   "sys.unpinned": "{by} unpinned a message",
+  "sys.historyPruned": "Messages before {time} were deleted by the retention policy",
   "sys.unknown": "The group was updated",
   "sys.separator": "; ",
 

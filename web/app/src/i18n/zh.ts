@@ -681,6 +681,7 @@ export const zh: Record<MessageKey, string> = {
   "sys.dissolved": "该群已解散",
   "sys.pinned": "{by} 置顶了一条消息",
   "sys.unpinned": "{by} 取消置顶了一条消息",
+  "sys.historyPruned": "{time} 之前的消息已按保留策略删除",
   "sys.unknown": "群信息已更新",
   "sys.separator": "；",
 

@@ -51,6 +51,10 @@ export function systemText(body: Body, t: Translate, nameOf: (account: string) =
       return t("sys.pinned", { by });
     case "message_unpinned":
       return t("sys.unpinned", { by });
+    case "history_pruned": {
+      const before = num(body, "before_ms");
+      return before === undefined ? t("sys.unknown") : t("sys.historyPruned", { time: formatFull(before, locale) });
+    }
     default:
       return t("sys.unknown");
   }

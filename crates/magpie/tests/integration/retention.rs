@@ -1,0 +1,138 @@
+//! Retention (issue 22) through the real server: a run deletes a domain's entries older than
+//! its cutoff with the files only they used, leaves a `history_pruned` notice that sync and
+//! history carry to every device, is audited, and is for the domain's administrators only.
+
+use std::time::Duration;
+
+use magpie_client::wire::{self, ErrorCode};
+use serde_json::json;
+
+use crate::harness::{TestServer, User, group};
+
+/// How long a run over a few messages may take on a loaded machine.
+const EVENTUALLY: Duration = Duration::from_secs(60);
+
+/// Waits for a run to end and answers it: each ask returns as soon as the run changes.
+async fn finished(admin: &User, id: i64) -> wire::RetentionRunInfo {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        let run = admin.client.admin_retention_run_wait(id, 5).await.unwrap();
+        if run.state != "running" {
+            return run;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "run {id} still running: {run:?}");
+    }
+}
+
+async fn every_entry(user: &User, conversation: i64) -> Vec<wire::Entry> {
+    let q = wire::HistoryQuery { after: Some(0), before: None, limit: Some(500) };
+    user.client.messages(conversation, q).await.unwrap().entries
+}
+
+#[tokio::test]
+async fn a_run_deletes_older_entries_and_their_files_and_devices_hear_of_it() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let team = group(&alice, "team", &["bob@localhost"]).await;
+
+    let old_file = alice.client.upload(b"old bytes", Some("old.txt"), 1 << 20).await.unwrap();
+    let send_file = wire::SendRequest {
+        client_msg_id: "old-file".into(),
+        kind: "file".into(),
+        body: json!({"file": old_file, "name": "old.txt", "size": 9}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        thread: None,
+        broadcast: false,
+    };
+    alice.client.send_message(team.id, &send_file).await.unwrap();
+    let old = alice.client.send_text(team.id, "old-text", "old news").await.unwrap();
+    // The cutoff lies after the last old entry; a message sent from then on stays.
+    let before_ms = old.at_ms + 1;
+    let mut n = 0;
+    let kept = loop {
+        n += 1;
+        let ack = alice.client.send_text(team.id, &format!("new-{n}"), "new").await.unwrap();
+        if ack.at_ms >= before_ms {
+            break ack;
+        }
+    };
+    let older: Vec<i64> =
+        every_entry(&bob, team.id).await.iter().filter(|e| e.at_ms < before_ms).map(|e| e.seq).collect();
+    let through = *older.last().unwrap();
+    assert!(through < kept.seq);
+
+    let started = admin.client.admin_start_retention_run("localhost", Some(before_ms)).await.unwrap();
+    assert_eq!((started.state.as_str(), started.before_ms), ("running", Some(before_ms)));
+    let run = finished(&admin, started.id).await;
+    assert_eq!(run.state, "done", "{run:?}");
+    assert_eq!((run.conversations, run.entries, run.files), (1, older.len() as i64, 1), "{run:?}");
+
+    // History starts after the pruned entries and ends with the notice.
+    let left = every_entry(&bob, team.id).await;
+    assert!(left.iter().all(|e| e.seq > through), "nothing pruned is readable: {left:?}");
+    assert_eq!(left.first().map(|e| e.seq), Some(through + 1));
+    let notice = left.last().unwrap();
+    assert_eq!(notice.kind, "system");
+    assert_eq!(
+        notice.body.as_ref().unwrap(),
+        &json!({"event": "history_pruned", "through_seq": through, "before_ms": before_ms})
+    );
+    let seen = bob.client.conversation(team.id).await.unwrap();
+    assert_eq!(seen.pruned_through, Some(through));
+    assert_eq!(seen.unread, left.iter().filter(|e| e.kind == "text").count() as u32, "what went is not unread");
+    // A device catching up by sync learns the conversation moved, with its new floor.
+    let synced = bob.client.sync(wire::SyncRequest::default()).await.unwrap();
+    let in_sync = synced.conversations.iter().find(|c| c.id == team.id).unwrap();
+    assert_eq!(in_sync.pruned_through, Some(through));
+    // The file only the old message used is gone.
+    let gone = alice.client.download(&old_file).await.unwrap_err();
+    assert_eq!(gone.code(), Some(ErrorCode::NotFound));
+
+    // Again with the same cutoff: nothing more to do.
+    let again = admin.client.admin_start_retention_run("localhost", Some(before_ms)).await.unwrap();
+    let again = finished(&admin, again.id).await;
+    assert_eq!((again.state.as_str(), again.entries, again.conversations), ("done", 0, 0));
+
+    let overview = admin.client.admin_retention("localhost").await.unwrap();
+    assert_eq!(overview.runs.iter().map(|r| r.id).collect::<Vec<_>>(), [again.id, run.id], "newest first");
+    let q = wire::AuditQuery { action: Some("retention.run".into()), ..Default::default() };
+    let audited = admin.client.admin_audit(&q).await.unwrap().records;
+    assert_eq!(audited.len(), 2, "each run is audited");
+}
+
+#[tokio::test]
+async fn policies_are_set_by_domain_admins_and_checked() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let team = group(&alice, "team", &["bob@localhost"]).await;
+
+    let set = admin.client.admin_set_retention("localhost", Some(30)).await.unwrap();
+    assert_eq!(set.days, Some(30));
+    admin.client.admin_set_conversation_retention(team.id, Some(0)).await.unwrap();
+    let read = admin.client.admin_retention("localhost").await.unwrap();
+    assert_eq!(read.days, Some(30));
+    assert_eq!(read.conversations.iter().map(|c| (c.conversation, c.days)).collect::<Vec<_>>(), [(team.id, 0)]);
+
+    for days in [Some(0), Some(36_501)] {
+        let err = admin.client.admin_set_retention("localhost", days).await.unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::InvalidField), "{days:?}");
+    }
+    assert_eq!(admin.client.admin_retention("localhost").await.unwrap().days, Some(30), "a refusal changes nothing");
+    let future = admin.client.admin_start_retention_run("localhost", Some(i64::MAX)).await.unwrap_err();
+    assert_eq!(future.code(), Some(ErrorCode::InvalidField));
+
+    // Members see nothing of it and change nothing.
+    assert_eq!(alice.client.admin_retention("localhost").await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    let refused = alice.client.admin_set_conversation_retention(team.id, Some(1)).await.unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::NotFound));
+    let refused = alice.client.admin_start_retention_run("localhost", None).await.unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::NotFound));
+    let q = wire::AuditQuery { action: Some("retention.set".into()), ..Default::default() };
+    assert_eq!(admin.client.admin_audit(&q).await.unwrap().records.len(), 2, "the two changes, no refusal");
+}
