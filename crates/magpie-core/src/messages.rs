@@ -561,7 +561,8 @@ impl Messages {
             return Err(Error::invalid("seqs", "name between 1 and history_page_len_max entries"));
         }
         let (conversation, me) = self.conversations.membership(caller, id).await?;
-        if seqs.iter().any(|s| !visible(&me, *s) || *s > conversation.last_seq || s.0 < 1) {
+        if seqs.iter().any(|s| !visible(&me, *s) || *s > conversation.last_seq || *s < conversation.readable_floor(&me))
+        {
             return Err(Error::invalid("seqs", "must be seqs of this conversation that you can read"));
         }
         let events = vec![(caller.account.id, AccountEvent::Hidden { conversation: id, seqs: seqs.clone() })];

@@ -1213,9 +1213,10 @@ pub trait RetentionStore: Send + Sync + 'static {
         after: ConversationId,
         limit: usize,
     ) -> StoreResult<Vec<crate::retention::PruneCandidate>>;
-    /// Where a prune of the conversation after `after` may end: the last seq of the unbroken
-    /// run of entries from `after + 1` that are older than `before_ms`, at most `limit` of
-    /// them; `None` if the entry after `after` is not (or there is none).
+    /// Where a prune of the conversation after `after` may end: among the unbroken run of
+    /// entries from `after + 1` that are older than `before_ms` (at most `limit` of them), the
+    /// last that is not a `history_pruned` notice, so that a conversation in which only an
+    /// earlier prune's notice is old is left alone; `None` if there is none.
     async fn prune_point(
         &self,
         conversation: ConversationId,

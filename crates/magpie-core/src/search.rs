@@ -3,8 +3,9 @@
 //!
 //! **The index is derived data.** The indexer is a [`Follower`] of the log whose handler turns
 //! committed entries into index writes: a message is put, an edit puts its target as the log
-//! has it now, a recall removes its target, a dissolution removes its conversation. Writes are
-//! committed in batches together with the log cursor they reach, in one commit of the index,
+//! has it now, a recall removes its target, a dissolution removes its conversation, a prune by
+//! retention removes what it deleted. Writes are committed in batches together with the log
+//! cursor they reach, in one commit of the index,
 //! and the indexer starts from the index's cursor, not from a [`crate::ports::CursorStore`]: a
 //! crash between two commits loses the writes since the last and the cursor with them, so they
 //! are made again, and a put replaces by `(conversation, seq)`, so nothing is found twice.
@@ -86,6 +87,8 @@ pub enum IndexWrite {
     Remove(ConversationId, Seq),
     /// Forget every message of a conversation (dissolved).
     RemoveConversation(ConversationId),
+    /// Forget a conversation's messages up to this seq (deleted by retention).
+    RemoveThrough(ConversationId, Seq),
 }
 
 /// Seqs of a conversation the searcher may read: from `from` up to, not including, `until`.
@@ -544,6 +547,12 @@ impl Indexer {
                 let event = entry.body.as_ref().and_then(|b| b.get("event")).and_then(Value::as_str);
                 if event == Some("dissolved") {
                     self.pending.push(IndexWrite::RemoveConversation(entry.conversation));
+                }
+                if event == Some("history_pruned")
+                    && let Some(through) =
+                        entry.body.as_ref().and_then(|b| b.get("through_seq")).and_then(Value::as_i64)
+                {
+                    self.pending.push(IndexWrite::RemoveThrough(entry.conversation, Seq(through)));
                 }
             }
             _ => {}

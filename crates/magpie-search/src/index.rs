@@ -10,7 +10,8 @@
 //! What the index does not know, and the caller decides at query time: who may read what
 //! (the readable spans of [`crate::SearchRequest`]) and what a reader hid for itself
 //! (delete-for-me, [`crate::SearchRequest::excluded`]). Recalls, dissolutions and retention
-//! are removals ([`MessageWriter::remove`], [`MessageWriter::remove_conversation`]).
+//! are removals ([`MessageWriter::remove`], [`MessageWriter::remove_conversation`],
+//! [`MessageWriter::remove_through`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -321,9 +322,21 @@ impl MessageWriter {
         self.writer.delete_term(Term::from_field_bytes(self.fields.key, &key(conversation, seq)));
     }
 
-    /// Removes every message of a conversation (dissolved, or past its retention).
+    /// Removes every message of a conversation (dissolved).
     pub fn remove_conversation(&mut self, conversation: i64) {
         self.writer.delete_term(Term::from_field_i64(self.fields.conversation, conversation));
+    }
+
+    /// Removes a conversation's messages up to `through` (deleted by retention): the keys from
+    /// `(conversation, 0)` to `(conversation, through)`, which sort together.
+    pub fn remove_through(&mut self, conversation: i64, through: i64) -> Result<()> {
+        let (from, to) = (key(conversation, 0), key(conversation, through));
+        let range = tantivy::query::RangeQuery::new(
+            std::ops::Bound::Included(Term::from_field_bytes(self.fields.key, &from)),
+            std::ops::Bound::Included(Term::from_field_bytes(self.fields.key, &to)),
+        );
+        self.writer.delete_query(Box::new(range))?;
+        Ok(())
     }
 
     /// Makes everything written so far durable and searchable, with `cursor` (the log's

@@ -240,13 +240,19 @@ impl RetentionStore for PgStore {
         limit: i64,
     ) -> StoreResult<Option<Seq>> {
         read!(self, |c| {
-            let sql = "SELECT seq, at_ms FROM entries WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+            let sql = "SELECT seq, at_ms, \
+                         coalesce(kind = 'system' AND strpos(body, '\"event\":\"history_pruned\"') > 0, false) \
+                       FROM entries WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
             let mut through = None;
             for r in c.query(&c.prepare_cached(sql).await?, &[&conversation.0, &after.0, &limit]).await? {
                 if r.try_get::<_, i64>(1)? >= before_ms {
                     break;
                 }
-                through = Some(Seq(r.try_get(0)?));
+                // A prune ends at an entry that is not an earlier prune's notice: a
+                // conversation where nothing but that notice is old is left alone.
+                if !r.try_get::<_, bool>(2)? {
+                    through = Some(Seq(r.try_get(0)?));
+                }
             }
             through
         })

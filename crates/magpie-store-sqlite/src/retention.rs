@@ -233,7 +233,8 @@ impl RetentionStore for SqliteStore {
     ) -> StoreResult<Option<Seq>> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT seq, at_ms FROM entries WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                "SELECT seq, at_ms, coalesce(kind = 'system' AND instr(body, '\"event\":\"history_pruned\"') > 0, 0) \
+                 FROM entries WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
             let mut rows = stmt.query(params![conversation.0, after.0, limit])?;
             let mut through = None;
@@ -241,7 +242,11 @@ impl RetentionStore for SqliteStore {
                 if row.get::<_, i64>(1)? >= before_ms {
                     break;
                 }
-                through = Some(Seq(row.get(0)?));
+                // A prune ends at an entry that is not an earlier prune's notice: a
+                // conversation where nothing but that notice is old is left alone.
+                if !row.get::<_, bool>(2)? {
+                    through = Some(Seq(row.get(0)?));
+                }
             }
             Ok(through)
         })

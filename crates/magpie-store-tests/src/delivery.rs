@@ -323,7 +323,7 @@ fn start_consumer(
 }
 
 /// Blobs are not part of this property.
-struct NoBlobs;
+pub(crate) struct NoBlobs;
 
 #[async_trait]
 impl BlobStore for NoBlobs {

@@ -205,6 +205,7 @@ macro_rules! __for_each_check {
             retention::a_prune_deletes_old_entries_and_what_hangs_on_them,
             retention::retention_policies_and_candidates,
             retention::retention_runs_are_recorded,
+            retention::scheduled_runs_follow_each_policy,
             files::sticker_packs,
             previews::previews_are_cached_replaced_and_pruned,
             cursors::cursors_are_saved_per_consumer,

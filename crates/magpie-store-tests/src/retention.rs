@@ -105,6 +105,11 @@ pub async fn a_prune_deletes_old_entries_and_what_hangs_on_them<F: StoreFactory>
     });
     assert!(log.append(again).await.unwrap().is_err(), "the check sees the raised pruned_through");
     assert_eq!(retention.prune_point(group.id, through, T0 + 1, 100).await.unwrap(), None);
+    assert_eq!(
+        retention.prune_point(group.id, through, i64::MAX, 100).await.unwrap(),
+        Some(newer.seq),
+        "a prune never ends at an earlier prune's notice"
+    );
 
     let w = w.restart().await;
     let conversation = w.stores.log.conversation(group.id).await.unwrap().unwrap();
@@ -192,4 +197,88 @@ pub async fn retention_runs_are_recorded<F: StoreFactory>(f: &F) {
         RunState::Done,
         "a finished run stays"
     );
+}
+
+/// A clock the test moves.
+struct ManualClock(std::sync::atomic::AtomicI64);
+
+impl magpie_core::ports::Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+struct NoConnections;
+
+impl magpie_core::ports::LiveConnections for NoConnections {
+    fn close_sessions(&self, _: &[magpie_core::model::SessionId], _: magpie_core::model::RevokeReason) {}
+    fn profile_updated(&self, _: &magpie_core::model::Account) {}
+    fn deliver_entry(&self, _: &[magpie_core::model::AccountId], _: &magpie_core::chat::Entry) {}
+    fn deliver_event(&self, _: &magpie_core::chat::LoggedEvent) {}
+    fn signal(&self, _: &[magpie_core::model::AccountId], _: &magpie_core::presence::Signal) {}
+    fn directory_changed(&self, _: magpie_core::model::DomainId) {}
+}
+
+/// The server's schedule through the core: each conversation keeps its entries as long as its
+/// own policy or else its domain's says, measured from the clock; a run that deleted nothing
+/// is not recorded; one that did is, with its counts, and audited.
+pub async fn scheduled_runs_follow_each_policy<F: StoreFactory>(f: &F) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use magpie_core::audit::AuditFilter;
+    use magpie_core::model::Actor;
+
+    let w = World::new(f).await;
+    let clock = Arc::new(ManualClock(AtomicI64::new(T0)));
+    let core = magpie_core::Core::new(
+        magpie_core::Settings::default(),
+        w.stores.clone(),
+        Arc::new(crate::delivery::NoBlobs),
+        w.bus.clone(),
+        clock.clone(),
+        Arc::new(NoConnections),
+    );
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let sa = w.session(&a).await;
+    let (domain, op) = (w.domain.name.to_string(), Actor::Operator);
+    let short = w.group_named(&a, &[&b], "short").await;
+    let kept = w.group_named(&a, &[&b], "kept").await;
+    let usual = w.group_named(&a, &[&b], "usual").await;
+    for (group, at) in [(short.id, T0), (kept.id, T0), (usual.id, T0), (usual.id, T0 + 20 * DAY_MS)] {
+        let mut send = message(group, &a, &sa, &format!("m{}", w.unique()), "hello");
+        send.entry.at_ms = at;
+        new_entry(w.stores.log.append(send).await);
+    }
+    core.retention.set_domain_days(op, &domain, Some(30)).await.unwrap();
+    core.retention.set_conversation_days(op, short.id, Some(7)).await.unwrap();
+    core.retention.set_conversation_days(op, kept.id, Some(0)).await.unwrap();
+
+    clock.0.store(T0 + 6 * DAY_MS, Ordering::SeqCst);
+    assert!(core.retention.run_due().await.unwrap().is_empty(), "nothing is due: nothing recorded");
+    clock.0.store(T0 + 8 * DAY_MS, Ordering::SeqCst);
+    let runs = core.retention.run_due().await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].state, runs[0].conversations, runs[0].started_by.as_str()), (RunState::Done, 1, "schedule"));
+    let log = w.stores.log.clone();
+    let pruned = |id| {
+        let log = log.clone();
+        async move { log.conversation(id).await.unwrap().unwrap().pruned_through }
+    };
+    assert!(pruned(short.id).await > Seq(0), "seven days passed for the short group");
+    assert_eq!(pruned(usual.id).await, Seq(0), "thirty have not for the others");
+
+    clock.0.store(T0 + 31 * DAY_MS, Ordering::SeqCst);
+    let runs = core.retention.run_due().await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].conversations, 1, "only the usual group: the short one is done, the kept one kept");
+    assert_eq!(pruned(kept.id).await, Seq(0), "kept for ever");
+    let left: Vec<i64> = w.entries(usual.id, &b).await.iter().filter(|e| e.is_message()).map(|e| e.at_ms).collect();
+    assert_eq!(left, [T0 + 20 * DAY_MS], "the message of day 20 stays");
+
+    let filter = AuditFilter { action: Some("retention.run".into()), ..AuditFilter::default() };
+    assert_eq!(w.stores.audit.audit_records(&filter, 10).await.unwrap().len(), 2, "each recorded run is audited");
+    let overview = core.retention.overview(op, &domain).await.unwrap();
+    assert_eq!(overview.runs.len(), 2);
+    assert_eq!(overview.days, Some(30));
 }

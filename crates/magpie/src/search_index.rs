@@ -103,6 +103,7 @@ impl SearchIndex for TantivyIndex {
                         IndexWrite::Put(m) => writer.put(&doc(m))?,
                         IndexWrite::Remove(c, s) => writer.remove(c.0, s.0),
                         IndexWrite::RemoveConversation(c) => writer.remove_conversation(c.0),
+                        IndexWrite::RemoveThrough(c, s) => writer.remove_through(c.0, s.0)?,
                     }
                 }
                 writer.commit(&cursor.to_string())

@@ -44,6 +44,19 @@ fn a_removed_conversation_is_gone_and_others_stay() {
 }
 
 #[test]
+fn messages_up_to_a_seq_go_and_later_ones_and_other_conversations_stay() {
+    let mut t = TestIndex::new();
+    t.say(1, "保留 retention").say(2, "保留 retention").say(3, "保留 retention").say(4, "保留 retention");
+    t.put(message(2, 1, "保留 retention"));
+    t.put(message(2, 9, "保留 retention"));
+    t.writer().remove_through(1, 3).unwrap();
+    let mut found = t.find("保留");
+    found.sort();
+    assert_eq!(found, [(1, 4), (2, 1), (2, 9)]);
+    assert_eq!(t.find("retention").len(), 3);
+}
+
+#[test]
 fn a_new_index_has_no_cursor_and_a_commit_stores_one() {
     let mut t = TestIndex::new();
     assert_eq!(t.index.opened(), &Opened::Created);

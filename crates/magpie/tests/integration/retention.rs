@@ -88,6 +88,9 @@ async fn a_run_deletes_older_entries_and_their_files_and_devices_hear_of_it() {
     let synced = bob.client.sync(wire::SyncRequest::default()).await.unwrap();
     let in_sync = synced.conversations.iter().find(|c| c.id == team.id).unwrap();
     assert_eq!(in_sync.pruned_through, Some(through));
+    // A deleted seq is not there to act on.
+    let hidden = bob.client.hide(team.id, &[through]).await.unwrap_err();
+    assert_eq!(hidden.code(), Some(ErrorCode::InvalidField));
     // The file only the old message used is gone.
     let gone = alice.client.download(&old_file).await.unwrap_err();
     assert_eq!(gone.code(), Some(ErrorCode::NotFound));
