@@ -311,7 +311,7 @@ impl Retention {
         self.end(actor, run, outcome).await
     }
 
-    /// Records the run's end and audits it.
+    /// Audits the run's end, then records it: whoever sees the run ended finds it audited.
     async fn end(&self, actor: Actor<'_>, mut run: RetentionRun, outcome: Result<()>) -> RetentionRun {
         let outcome = match outcome {
             Ok(()) => self.remove_doomed_blobs().await.map(|files| run.files += i64::try_from(files).unwrap_or(0)),
@@ -322,10 +322,6 @@ impl Retention {
         run.error = outcome.err().map(|e| e.to_string());
         run.updated_at_ms = now;
         run.finished_at_ms = Some(now);
-        if let Err(e) = self.store.update_retention_run(&run).await {
-            tracing::warn!(error = %e, run = run.id, "cannot record the end of a retention run");
-        }
-        self.note_change();
         let name = match self.accounts.domains().await {
             Ok(domains) => domains.into_iter().find(|d| d.id == run.domain).map(|d| d.name.to_string()),
             Err(_) => None,
@@ -341,6 +337,10 @@ impl Retention {
             "error": run.error,
         }));
         self.deps.audit(actor, change).await;
+        if let Err(e) = self.store.update_retention_run(&run).await {
+            tracing::warn!(error = %e, run = run.id, "cannot record the end of a retention run");
+        }
+        self.note_change();
         run
     }
 

@@ -139,3 +139,47 @@ async fn policies_are_set_by_domain_admins_and_checked() {
     let q = wire::AuditQuery { action: Some("retention.set".into()), ..Default::default() };
     assert_eq!(admin.client.admin_audit(&q).await.unwrap().records.len(), 2, "the two changes, no refusal");
 }
+
+#[tokio::test]
+async fn the_command_line_sets_shows_and_runs_retention_beside_the_server() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let team = group(&alice, "team", &["bob@localhost"]).await;
+    let old = alice.client.send_text(team.id, "old", "old news").await.unwrap();
+    let before_ms = old.at_ms + 1;
+    let mut n = 0;
+    loop {
+        n += 1;
+        if alice.client.send_text(team.id, &format!("new-{n}"), "new").await.unwrap().at_ms >= before_ms {
+            break;
+        }
+    }
+    let text = |out: &std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let set = server.admin(&["retention", "set", "--days", "30"], "").await;
+    assert_eq!(text(&set).trim(), "localhost: messages are kept 30 days");
+    let id = team.id.to_string();
+    let own = server.admin(&["retention", "set-conversation", &id, "--days", "0"], "").await;
+    assert_eq!(text(&own).trim(), format!("conversation {id}: messages are kept for ever"));
+    let refused = server.admin(&["retention", "set", "--days", "0"], "").await;
+    assert!(!refused.status.success(), "0 days is not a domain's policy");
+
+    let cutoff = jiff::Timestamp::from_millisecond(before_ms).unwrap().to_string();
+    let run = server.admin(&["retention", "run", "--before", &cutoff], "").await;
+    let run = text(&run);
+    assert!(run.starts_with("run ") && run.contains("\tdone\t") && run.contains("\t1 conversations\t"), "{run}");
+    // The server serves what the command deleted as deleted: it reads the same log.
+    let left = every_entry(&bob, team.id).await;
+    assert!(left.iter().all(|e| e.at_ms >= before_ms || e.kind == "system"), "{left:?}");
+    assert_eq!(left.last().unwrap().body.as_ref().unwrap()["event"], "history_pruned");
+
+    let show = text(&server.admin(&["retention", "show"], "").await);
+    let lines: Vec<&str> = show.lines().collect();
+    assert_eq!(lines[0], "localhost: messages are kept 30 days");
+    assert_eq!(lines[1], format!("conversation {id}\tgroup\tteam\tfor ever"));
+    assert!(lines[2].starts_with("run ") && lines[2].contains("\tdone\tby "), "{show}");
+}
