@@ -4,7 +4,7 @@
 //! only they referred to.
 //!
 //! A run walks a domain's conversations. In each whose oldest entries passed the limit it
-//! appends one `history_pruned` system notice per batch of at most [`PRUNE_BATCH_ENTRIES`]
+//! appends one `history_pruned` system notice per batch of at most `retention_batch_entries`
 //! entries, whose [`Effect::Prune`] deletes them in the append's transaction and raises the
 //! conversation's `pruned_through`. So a prune is one commit to the log: it moves the
 //! conversation's activity, sync and the fan-out tell every member's devices, which drop what
@@ -30,16 +30,16 @@ use crate::{Deps, Error, Result};
 
 /// The longest retention a policy may name, in days (a hundred years).
 pub const RETENTION_DAYS_MAX: u32 = 36_500;
-/// Entries one prune (one append, one transaction) deletes at most.
-pub const PRUNE_BATCH_ENTRIES: i64 = 5_000;
 /// Conversations a run reads at a time.
 const CANDIDATES_PAGE_LEN: usize = 200;
 /// Runs listed per domain, newest first.
 pub const RUNS_LISTED_MAX: usize = 20;
 /// Blobs of deleted files removed per sweep.
 const DOOMED_BLOBS_PAGE_LEN: usize = 500;
+/// A run records its progress at least this often while it works.
+const RUN_HEARTBEAT_MS: i64 = 10_000;
 /// A run not recorded again for this long is taken to have stopped with its process.
-const RUN_STALE_MS: i64 = 10 * 60 * 1000;
+pub const RUN_STALE_MS: i64 = 60_000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// How long a conversation keeps its entries, set apart from its domain's.
@@ -264,12 +264,22 @@ impl Retention {
         self.store.retention_run(id).await?.filter(|r| actor.may_administer(r.domain)).ok_or(Error::NotFound("run"))
     }
 
+    /// Fails every run still recorded as running: at the start of a server that is the only
+    /// one on its database, they all stopped with the process before it.
+    pub async fn cut_off_all(&self) -> Result<u64> {
+        let now = self.deps.clock.now_ms();
+        let failed = self.store.fail_stale_retention_runs(i64::MAX, CUT_OFF, now).await?;
+        if failed > 0 {
+            self.note_change();
+        }
+        Ok(failed)
+    }
+
     /// Fails runs whose process stopped while making them, and removes the bytes of files a
     /// prune deleted. Bounded per call; the server runs it periodically.
     pub async fn sweep(&self) -> Result<(u64, usize)> {
         let now = self.deps.clock.now_ms();
-        let failed =
-            self.store.fail_stale_retention_runs(now - RUN_STALE_MS, "cut off: the server stopped", now).await?;
+        let failed = self.store.fail_stale_retention_runs(now - RUN_STALE_MS, CUT_OFF, now).await?;
         if failed > 0 {
             self.note_change();
         }
@@ -282,6 +292,8 @@ impl Retention {
         if before_ms.is_some_and(|b| b > now) {
             return Err(Error::invalid("before_ms", "must not be in the future"));
         }
+        // A run whose process stopped is not one under way.
+        self.store.fail_stale_retention_runs(now - RUN_STALE_MS, CUT_OFF, now).await?;
         if self.store.retention_runs(id, 1).await?.first().is_some_and(|r| r.state == RunState::Running) {
             return Err(Error::Conflict("a run of this domain's retention is under way".to_owned()));
         }
@@ -345,7 +357,8 @@ impl Retention {
     }
 
     /// Prunes every conversation of the run's domain that is due, recording progress after
-    /// each conversation it pruned. A scheduled run (id 0) is recorded from its first prune.
+    /// each batch and at least every [`RUN_HEARTBEAT_MS`] while it looks for work. A
+    /// scheduled run (id 0) is recorded from its first prune.
     async fn prune_domain(&self, run: &mut RetentionRun) -> Result<()> {
         let domain_days = self.store.retention_days(run.domain).await?;
         let mut after = ConversationId(0);
@@ -360,29 +373,35 @@ impl Retention {
                     (None, Some(0), _) | (None, None, None) => continue,
                     (None, Some(days), _) | (None, None, Some(days)) => now - i64::from(days) * DAY_MS,
                 };
-                let entries = self.prune_conversation(&candidate, before_ms).await?;
-                if entries == 0 {
-                    continue;
+                if self.prune_conversation(run, &candidate, before_ms).await? {
+                    run.conversations += 1;
+                    self.progress(run).await?;
+                } else if run.id != 0 && now - run.updated_at_ms >= RUN_HEARTBEAT_MS {
+                    self.progress(run).await?;
                 }
-                if run.id == 0 {
-                    *run = self.store.create_retention_run(run).await?;
-                }
-                run.conversations += 1;
-                run.entries += entries;
-                run.updated_at_ms = self.deps.clock.now_ms();
-                self.store.update_retention_run(run).await?;
-                self.note_change();
             }
         }
     }
 
-    /// Deletes a conversation's entries older than `before_ms`, a batch per append; answers
-    /// how many went.
-    async fn prune_conversation(&self, c: &PruneCandidate, before_ms: i64) -> Result<i64> {
+    /// Records how far the run got (a scheduled run from its first prune on).
+    async fn progress(&self, run: &mut RetentionRun) -> Result<()> {
+        run.updated_at_ms = self.deps.clock.now_ms();
+        if run.id == 0 {
+            *run = self.store.create_retention_run(run).await?;
+        } else {
+            self.store.update_retention_run(run).await?;
+        }
+        self.note_change();
+        Ok(())
+    }
+
+    /// Deletes a conversation's entries older than `before_ms`, a batch per append, counting
+    /// them in the run after each; answers whether any went.
+    async fn prune_conversation(&self, run: &mut RetentionRun, c: &PruneCandidate, before_ms: i64) -> Result<bool> {
+        let batch = i64::try_from(self.deps.settings.retention_batch_entries.max(1)).unwrap_or(i64::MAX);
         let mut pruned = c.pruned_through;
-        let mut entries = 0;
-        while let Some(through) = self.store.prune_point(c.conversation, pruned, before_ms, PRUNE_BATCH_ENTRIES).await?
-        {
+        let mut any = false;
+        while let Some(through) = self.store.prune_point(c.conversation, pruned, before_ms, batch).await? {
             let notice = Notice::HistoryPruned { through_seq: through.0, before_ms };
             let entry = NewEntry {
                 conversation: c.conversation,
@@ -415,14 +434,18 @@ impl Retention {
                 }),
             };
             match self.log.append(append).await? {
-                Ok(_) => entries += through.0 - pruned.0,
+                Ok(_) => {
+                    run.entries += through.0 - pruned.0;
+                    any = true;
+                    self.progress(run).await?;
+                }
                 Err(Error::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
             let Some(now) = self.log.conversation(c.conversation).await? else { break };
             pruned = now.pruned_through;
         }
-        Ok(entries)
+        Ok(any)
     }
 
     async fn remove_doomed_blobs(&self) -> Result<usize> {
@@ -458,6 +481,7 @@ impl Retention {
 }
 
 const NOT_FOUND: Error = Error::NotFound("conversation");
+const CUT_OFF: &str = "cut off: the server stopped while it ran";
 
 fn check_days(days: Option<u32>, min: u32) -> Result<()> {
     match days {

@@ -88,6 +88,8 @@ pub struct Settings {
     pub unshared_file_retention_secs: u64,
     /// A finished compliance export, and its archive, is deleted this long after it was made.
     pub export_keep_secs: u64,
+    /// Entries one prune (one append, one transaction) deletes at most.
+    pub retention_batch_entries: usize,
     /// Images with more pixels (width times height) are refused, before decoding.
     pub image_pixels_max: u64,
     /// Largest image file (by detected type).
@@ -221,6 +223,7 @@ impl Default for Settings {
             upload_expiry_secs: 24 * 3600,
             unshared_file_retention_secs: 7 * 24 * 3600,
             export_keep_secs: 7 * 24 * 3600,
+            retention_batch_entries: 5_000,
             image_pixels_max: 50_000_000,
             image_bytes_max: 20 * 1024 * 1024,
             image_decode_memory_bytes_max: 512 * 1024 * 1024,

@@ -696,6 +696,11 @@ pub struct MessagingConfig {
     /// ones would flood everyone); contacts and direct chats always do.
     #[config(default = 100, env = "MAGPIE_PRESENCE_GROUP_MEMBERS_MAX")]
     pub presence_group_members_max: usize,
+
+    /// Entries that retention deletes in one transaction (one `history_pruned` notice each):
+    /// larger batches finish sooner, smaller ones hold the database for less time.
+    #[config(default = 5000, env = "MAGPIE_RETENTION_BATCH_ENTRIES")]
+    pub retention_batch_entries: usize,
 }
 
 /// Files: upload sizes, quotas, expiry.
@@ -833,6 +838,7 @@ impl Config {
             forward_messages_max: m.forward_messages_max,
             members_per_change_max: m.members_per_change_max,
             presence_group_members_max: m.presence_group_members_max,
+            retention_batch_entries: m.retention_batch_entries,
             upload_bytes_max: self.files.upload_bytes_max,
             quota_bytes_per_account: self.files.quota_mib_per_account.saturating_mul(1024 * 1024),
             upload_expiry_secs: self.files.upload_expiry_secs,

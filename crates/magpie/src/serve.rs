@@ -338,6 +338,15 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     // The first pruning pass runs before the server announces itself, so that what it
     // removes is gone for every request (each pass is bounded).
     prune(&core).await;
+    // The only server on an embedded database: a retention run still recorded as running
+    // stopped with the process before this one (a cluster's nodes wait for it to go stale).
+    if matches!(config.database_kind()?, DatabaseKind::Sqlite) {
+        match core.retention.cut_off_all().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(runs = n, "retention runs cut off by the last stop are failed"),
+            Err(e) => tracing::warn!(error = %e, "cannot fail the retention runs cut off by the last stop"),
+        }
+    }
     tokio::spawn(prune_periodically(core.clone()));
     tokio::spawn(sweep_exports_periodically(core.clone()));
     tokio::spawn(retention_periodically(core.clone()));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use magpie_client::wire::{self, ErrorCode};
 use serde_json::json;
 
-use crate::harness::{TestServer, User, group};
+use crate::harness::{FAST, TestServer, User, group};
 
 /// How long a run over a few messages may take on a loaded machine.
 const EVENTUALLY: Duration = Duration::from_secs(60);
@@ -182,4 +182,74 @@ async fn the_command_line_sets_shows_and_runs_retention_beside_the_server() {
     assert_eq!(lines[0], "localhost: messages are kept 30 days");
     assert_eq!(lines[1], format!("conversation {id}\tgroup\tteam\tfor ever"));
     assert!(lines[2].starts_with("run ") && lines[2].contains("\tdone\tby "), "{show}");
+}
+
+#[tokio::test]
+async fn a_run_cut_off_by_kill_9_leaves_nothing_half_deleted_and_the_next_one_finishes() {
+    // One entry per batch, so that the run is caught in the middle.
+    let env = [FAST, &[("MAGPIE_RETENTION_BATCH_ENTRIES", "1")]].concat();
+    let mut server = TestServer::start_with(&env).await;
+    let admin = server.admin_user("boss").await;
+    let alice = server.user("alice").await;
+    server.user("bob").await;
+    let team = group(&alice, "team", &["bob@localhost"]).await;
+    let old_file = alice.client.upload(b"old bytes", Some("old.txt"), 1 << 20).await.unwrap();
+    let send_file = wire::SendRequest {
+        client_msg_id: "old-file".into(),
+        kind: "file".into(),
+        body: json!({"file": old_file, "name": "old.txt", "size": 9}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        thread: None,
+        broadcast: false,
+    };
+    alice.client.send_message(team.id, &send_file).await.unwrap();
+    let mut last_old = None;
+    for i in 0..300 {
+        last_old = Some(alice.client.send_text(team.id, &format!("old-{i}"), "old news").await.unwrap());
+    }
+    let before_ms = last_old.unwrap().at_ms + 1;
+    let mut n = 0;
+    let kept = loop {
+        n += 1;
+        let ack = alice.client.send_text(team.id, &format!("new-{n}"), "new").await.unwrap();
+        if ack.at_ms >= before_ms {
+            break ack;
+        }
+    };
+
+    let started = admin.client.admin_start_retention_run("localhost", Some(before_ms)).await.unwrap();
+    // Wait for the first batch, then kill the server without a chance to finish anything.
+    let seen = loop {
+        let run = admin.client.admin_retention_run_wait(started.id, 5).await.unwrap();
+        if run.entries > 0 || run.state != "running" {
+            break run;
+        }
+    };
+    assert_eq!(seen.state, "running", "the run was caught in the middle: {seen:?}");
+    server.kill().await;
+    server.restart_stopped().await;
+
+    let admin = server.login("boss@localhost").await;
+    let bob = server.login("bob@localhost").await;
+    let cut = admin.client.admin_retention_run_wait(started.id, 0).await.unwrap();
+    assert_eq!(cut.state, "failed", "the run the kill cut off is failed at start: {cut:?}");
+    let halfway = bob.client.conversation(team.id).await.unwrap().pruned_through.unwrap_or(0);
+    assert!(halfway > 0, "some batches were committed before the kill");
+    // What the kill left is whole: history starts right after the pruned entries.
+    let left = every_entry(&bob, team.id).await;
+    assert_eq!(left.first().map(|e| e.seq), Some(halfway + 1), "no gap, no half-deleted entry");
+
+    let again = admin.client.admin_start_retention_run("localhost", Some(before_ms)).await.unwrap();
+    let again = finished(&admin, again.id).await;
+    assert_eq!(again.state, "done", "{again:?}");
+    let left = every_entry(&bob, team.id).await;
+    let messages: Vec<&wire::Entry> = left.iter().filter(|e| e.kind != "system").collect();
+    assert_eq!(messages.first().map(|e| e.seq), Some(kept.seq), "exactly what is older than the cutoff went");
+    assert!(messages.iter().all(|e| e.at_ms >= before_ms));
+    let seen = bob.client.conversation(team.id).await.unwrap();
+    assert_eq!(seen.unread, messages.len() as u32, "bob's unread count is what is left");
+    let gone = alice.client.download(&old_file).await;
+    assert_eq!(gone.unwrap_err().code(), Some(ErrorCode::NotFound), "the file only old messages used is gone");
 }
