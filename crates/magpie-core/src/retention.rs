@@ -200,7 +200,15 @@ impl Retention {
         let run = self.begin(actor, domain, before_ms).await?;
         let this = self.clone();
         let running = run.clone();
-        tokio::spawn(async move { this.finish(Actor::Operator, running).await });
+        // Its end is audited as the act of whoever started it.
+        let starter = match actor {
+            Actor::Account(p) => Some(p.clone()),
+            Actor::Operator => None,
+        };
+        tokio::spawn(async move {
+            let actor = starter.as_ref().map_or(Actor::Operator, Actor::Account);
+            this.finish(actor, running).await
+        });
         Ok(run)
     }
 

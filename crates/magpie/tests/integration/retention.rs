@@ -105,6 +105,7 @@ async fn a_run_deletes_older_entries_and_their_files_and_devices_hear_of_it() {
     let q = wire::AuditQuery { action: Some("retention.run".into()), ..Default::default() };
     let audited = admin.client.admin_audit(&q).await.unwrap().records;
     assert_eq!(audited.len(), 2, "each run is audited");
+    assert!(audited.iter().all(|r| r.actor.name == "boss@localhost"), "as the act of who started it: {audited:?}");
 }
 
 #[tokio::test]
