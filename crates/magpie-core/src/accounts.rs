@@ -1014,6 +1014,21 @@ fn generate_password() -> String {
         .collect()
 }
 
+/// The domain named `domain`, with its name as stored, if `actor` administers it; another
+/// domain is `not_found`, as if there were none.
+pub(crate) async fn administered_domain(
+    accounts: &dyn AccountStore,
+    actor: Actor<'_>,
+    domain: &str,
+) -> Result<(crate::model::DomainId, String)> {
+    let name = DomainName::parse(domain)?;
+    let found = accounts.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))?;
+    if !actor.may_administer(found.id) {
+        return Err(Error::NotFound("domain"));
+    }
+    Ok((found.id, found.name.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

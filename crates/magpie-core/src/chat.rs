@@ -311,6 +311,30 @@ pub struct NewEntry {
 }
 
 impl NewEntry {
+    /// The server's `system` notice in a conversation, appended as `sender`'s.
+    pub fn notice(
+        conversation: ConversationId,
+        sender: AccountId,
+        notice: &crate::notice::Notice,
+        at_ms: i64,
+    ) -> NewEntry {
+        NewEntry {
+            conversation,
+            sender,
+            session: None,
+            client_msg_id: None,
+            kind: op::SYSTEM.to_owned(),
+            body: notice.body(),
+            target: None,
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            thread: None,
+            forwarded_from: None,
+            at_ms,
+        }
+    }
+
     /// The rules of an entry that depend on its conversation, which a store applies once it
     /// has read the conversation inside the append's transaction: `@all` means nothing in a
     /// direct chat.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::accounts::Accounts;
 use crate::chat::{
     AccountEvent, Append, Check, Conversation, ConversationKind, Effect, Entry, GroupInfo, GroupInfoPatch, LeaveReason,
-    Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Precondition, Summary, op,
+    Member, MemberRole, MemberSettingsPatch, NewConversation, NewEntry, Precondition, Summary,
 };
 use crate::contacts::Contacts;
 use crate::model::{AccountId, ConversationId, Principal, Seq};
@@ -690,21 +690,7 @@ struct Change {
 pub(crate) const NOT_FOUND: Error = Error::NotFound("conversation");
 
 fn system_entry(caller: &Principal, conversation: ConversationId, notice: Notice, at_ms: i64) -> NewEntry {
-    NewEntry {
-        conversation,
-        sender: caller.account.id,
-        session: None,
-        client_msg_id: None,
-        kind: op::SYSTEM.to_owned(),
-        body: notice.body(),
-        target: None,
-        mentions: vec![],
-        mention_all: false,
-        reply_to: None,
-        thread: None,
-        forwarded_from: None,
-        at_ms,
-    }
+    NewEntry::notice(conversation, caller.account.id, &notice, at_ms)
 }
 
 /// A membership change names at least one account and at most `max`.

@@ -129,12 +129,7 @@ impl Moderation {
     }
 
     async fn administered(&self, actor: Actor<'_>, domain: &str) -> Result<(DomainId, String)> {
-        let name = crate::names::DomainName::parse(domain)?;
-        let found = self.accounts.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))?;
-        if !actor.may_administer(found.id) {
-            return Err(Error::NotFound("domain"));
-        }
-        Ok((found.id, found.name.to_string()))
+        crate::accounts::administered_domain(self.accounts.as_ref(), actor, domain).await
     }
 
     async fn matcher(&self, domain: DomainId) -> Result<Option<Arc<Matcher>>> {

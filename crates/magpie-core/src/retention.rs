@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::audit::Change;
-use crate::chat::{Append, ConversationKind, Effect, NewEntry, op};
+use crate::chat::{Append, ConversationKind, Effect, NewEntry};
 use crate::model::{AccountId, Actor, ConversationId, DomainId, Seq};
 use crate::notice::Notice;
 use crate::ports::{AccountStore, ConversationLog, FileStore, RetentionStore, Stores};
@@ -411,21 +411,7 @@ impl Retention {
         let mut any = false;
         while let Some(through) = self.store.prune_point(c.conversation, pruned, before_ms, batch).await? {
             let notice = Notice::HistoryPruned { through_seq: through.0, before_ms };
-            let entry = NewEntry {
-                conversation: c.conversation,
-                sender: c.author,
-                session: None,
-                client_msg_id: None,
-                kind: op::SYSTEM.to_owned(),
-                body: notice.body(),
-                target: None,
-                mentions: vec![],
-                mention_all: false,
-                reply_to: None,
-                thread: None,
-                forwarded_from: None,
-                at_ms: self.deps.clock.now_ms(),
-            };
+            let entry = NewEntry::notice(c.conversation, c.author, &notice, self.deps.clock.now_ms());
             let append = Append {
                 entry,
                 effects: vec![Effect::Prune(through)],
@@ -475,12 +461,7 @@ impl Retention {
     }
 
     async fn administered(&self, actor: Actor<'_>, domain: &str) -> Result<(DomainId, String)> {
-        let name = crate::names::DomainName::parse(domain)?;
-        let found = self.accounts.domain_by_name(&name).await?.ok_or(Error::NotFound("domain"))?;
-        if !actor.may_administer(found.id) {
-            return Err(Error::NotFound("domain"));
-        }
-        Ok((found.id, found.name.to_string()))
+        crate::accounts::administered_domain(self.accounts.as_ref(), actor, domain).await
     }
 
     fn note_change(&self) {

@@ -8,9 +8,9 @@ use std::io::Read;
 use std::time::Duration;
 
 use magpie_client::wire::{self, ErrorCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::harness::{TestServer, User, group};
+use crate::harness::{TestServer, User, file_message, group};
 
 /// How long an export of a few messages may take on a loaded machine.
 const EVENTUALLY: Duration = Duration::from_secs(60);
@@ -48,19 +48,6 @@ fn lines(bytes: &[u8]) -> Vec<Value> {
 async fn every_entry(user: &User, conversation: i64) -> Vec<wire::Entry> {
     let q = wire::HistoryQuery { after: Some(0), before: None, limit: Some(500) };
     user.client.messages(conversation, q).await.unwrap().entries
-}
-
-fn file_message(id: &str, name: &str, size: usize, client_msg_id: &str) -> wire::SendRequest {
-    wire::SendRequest {
-        client_msg_id: client_msg_id.into(),
-        kind: "file".into(),
-        body: json!({"file": id, "name": name, "size": size}),
-        mentions: vec![],
-        mention_all: false,
-        reply_to: None,
-        thread: None,
-        broadcast: false,
-    }
 }
 
 #[tokio::test]

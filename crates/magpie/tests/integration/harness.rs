@@ -504,6 +504,20 @@ impl User {
     }
 }
 
+/// A `file` message naming an uploaded file.
+pub fn file_message(id: &str, name: &str, size: usize, client_msg_id: &str) -> wire::SendRequest {
+    wire::SendRequest {
+        client_msg_id: client_msg_id.into(),
+        kind: "file".into(),
+        body: serde_json::json!({"file": id, "name": name, "size": size}),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+        thread: None,
+        broadcast: false,
+    }
+}
+
 /// The next `entry` event on a connection, skipping other pushes; panics after [`EVENTUALLY`].
 pub async fn next_entry(live: &mut Connection) -> wire::Entry {
     let deadline = tokio::time::Instant::now() + EVENTUALLY;

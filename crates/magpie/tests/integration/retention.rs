@@ -7,7 +7,7 @@ use std::time::Duration;
 use magpie_client::wire::{self, ErrorCode};
 use serde_json::json;
 
-use crate::harness::{FAST, TestServer, User, group};
+use crate::harness::{FAST, TestServer, User, file_message, group};
 
 /// How long a run over a few messages may take on a loaded machine.
 const EVENTUALLY: Duration = Duration::from_secs(60);
@@ -38,17 +38,7 @@ async fn a_run_deletes_older_entries_and_their_files_and_devices_hear_of_it() {
     let team = group(&alice, "team", &["bob@localhost"]).await;
 
     let old_file = alice.client.upload(b"old bytes", Some("old.txt"), 1 << 20).await.unwrap();
-    let send_file = wire::SendRequest {
-        client_msg_id: "old-file".into(),
-        kind: "file".into(),
-        body: json!({"file": old_file, "name": "old.txt", "size": 9}),
-        mentions: vec![],
-        mention_all: false,
-        reply_to: None,
-        thread: None,
-        broadcast: false,
-    };
-    alice.client.send_message(team.id, &send_file).await.unwrap();
+    alice.client.send_message(team.id, &file_message(&old_file, "old.txt", 9, "old-file")).await.unwrap();
     let old = alice.client.send_text(team.id, "old-text", "old news").await.unwrap();
     // The cutoff lies after the last old entry; a message sent from then on stays.
     let before_ms = old.at_ms + 1;
@@ -196,17 +186,7 @@ async fn a_run_cut_off_by_kill_9_leaves_nothing_half_deleted_and_the_next_one_fi
     server.user("bob").await;
     let team = group(&alice, "team", &["bob@localhost"]).await;
     let old_file = alice.client.upload(b"old bytes", Some("old.txt"), 1 << 20).await.unwrap();
-    let send_file = wire::SendRequest {
-        client_msg_id: "old-file".into(),
-        kind: "file".into(),
-        body: json!({"file": old_file, "name": "old.txt", "size": 9}),
-        mentions: vec![],
-        mention_all: false,
-        reply_to: None,
-        thread: None,
-        broadcast: false,
-    };
-    alice.client.send_message(team.id, &send_file).await.unwrap();
+    alice.client.send_message(team.id, &file_message(&old_file, "old.txt", 9, "old-file")).await.unwrap();
     let mut last_old = None;
     for i in 0..300 {
         last_old = Some(alice.client.send_text(team.id, &format!("old-{i}"), "old news").await.unwrap());
