@@ -39,3 +39,11 @@ CREATE TABLE retention_runs (
 );
 CREATE INDEX retention_runs_by_domain ON retention_runs (domain_id, id);
 CREATE INDEX retention_runs_running ON retention_runs (updated_at_ms) WHERE state = 'running';
+
+-- A prune deletes what hangs on its entries by (conversation_id, seq): the tables whose keys
+-- do not start there get an index that does, so that a batch never scans a whole table.
+CREATE INDEX mentions_by_entry ON mentions (conversation_id, seq);
+CREATE INDEX hidden_entries_by_entry ON hidden_entries (conversation_id, seq);
+CREATE INDEX thread_follows_by_root ON thread_follows (conversation_id, root_seq);
+CREATE INDEX push_outbox_by_entry ON push_outbox (conversation_id, seq);
+CREATE INDEX digest_items_by_entry ON digest_items (conversation_id, seq);
