@@ -819,7 +819,7 @@ async fn append(tx: &mut Tx<'_>, append: &Append) -> PgResult<Result<Appended, E
     }
     for effect in effects.iter() {
         if let Effect::Prune(through) = effect {
-            accounts.extend(crate::retention::pruned_savers(tx.c(), conv.id, conv.pruned_through, *through).await?);
+            accounts.extend(crate::retention::pruned_accounts(tx.c(), conv.id, conv.pruned_through, *through).await?);
         }
     }
     tx.lock_accounts(accounts).await?;

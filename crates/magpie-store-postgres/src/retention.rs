@@ -1,6 +1,8 @@
 //! Retention (magpie_core::retention): the policies, the runs, the doomed blobs, and the prune
 //! that an append's `Effect::Prune` makes.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use magpie_core::chat::{AccountEvent, ConversationKind};
@@ -12,7 +14,7 @@ use tokio_postgres::Row;
 use crate::{PgResult, PgStore, StoreResult, Tx, corrupt, read, write_tx};
 
 /// The tables whose rows hang on one entry by `(conversation_id, seq)`, deleted with it.
-const BY_SEQ: [&str; 10] = [
+const BY_SEQ: [&str; 9] = [
     "mentions",
     "reactions",
     "hidden_entries",
@@ -21,19 +23,19 @@ const BY_SEQ: [&str; 10] = [
     "push_outbox",
     "push_jobs",
     "digest_items",
-    "notifications",
     "file_refs",
 ];
 
-/// The accounts whose saved copies a prune of `from + 1..=through` deletes: they get an event,
-/// so they are locked before the append's first write.
-pub(crate) async fn pruned_savers(
+/// The accounts whose saved copies or notifications a prune of `from + 1..=through` deletes:
+/// they get an event, so they are locked before the append's first write.
+pub(crate) async fn pruned_accounts(
     c: &impl GenericClient,
     conversation: ConversationId,
     from: Seq,
     through: Seq,
 ) -> PgResult<Vec<AccountId>> {
-    let sql = "SELECT DISTINCT account_id FROM saved WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 \
+    let sql = "SELECT account_id FROM saved WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 \
+               UNION SELECT account_id FROM notifications WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 \
                ORDER BY account_id";
     let rows = c.query(&c.prepare_cached(sql).await?, &[&conversation.0, &from.0, &through.0]).await?;
     Ok(rows.iter().map(|r| r.try_get(0).map(AccountId)).collect::<Result<_, _>>()?)
@@ -41,7 +43,8 @@ pub(crate) async fn pruned_savers(
 
 /// Deletes the conversation's entries after `from` up to `through` with what hangs on them,
 /// and the files only they referred to (their blobs, once unused, doomed); raises
-/// `pruned_through`. Answers the events for the accounts whose saved copies went.
+/// `pruned_through`. Answers the events for the accounts whose saved copies or notifications
+/// went.
 pub(crate) async fn prune(
     tx: &Tx<'_>,
     conversation: ConversationId,
@@ -78,6 +81,18 @@ pub(crate) async fn prune(
         .map(|r| Ok((AccountId(r.try_get(0)?), SavedId(r.try_get(1)?))))
         .collect::<PgResult<Vec<_>>>()?;
     saved.sort();
+    let sql = "DELETE FROM notifications WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 \
+               RETURNING account_id, id";
+    let mut notified: BTreeMap<AccountId, Vec<i64>> = BTreeMap::new();
+    for r in c.query(&c.prepare_cached(sql).await?, &[&id, &from, &through]).await? {
+        let account = AccountId(r.try_get(0)?);
+        // An item written since the accounts were locked (by the notification centre, which
+        // does not hold the conversation's lock) logs nothing without its account's lock: its
+        // client drops the item when it lists again.
+        if tx.holds_account(account) {
+            notified.entry(account).or_default().push(r.try_get(1)?);
+        }
+    }
     let sql = "DELETE FROM entries WHERE conversation_id = $1 AND seq > $2 AND seq <= $3";
     c.execute(&c.prepare_cached(sql).await?, &[&id, &from, &through]).await?;
     let sql = "UPDATE conversations SET pruned_through = $2, pruned_messages = $3 WHERE id = $1";
@@ -85,7 +100,13 @@ pub(crate) async fn prune(
     for file in files {
         drop_file_if_unused(tx, &file, at_ms).await?;
     }
-    Ok(saved.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id })).collect())
+    let mut events: Vec<(AccountId, AccountEvent)> =
+        saved.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id })).collect();
+    events.extend(notified.into_iter().map(|(account, mut ids)| {
+        ids.sort_unstable();
+        (account, AccountEvent::NotificationsRemoved { ids })
+    }));
+    Ok(events)
 }
 
 /// Deletes a file that no message, sticker, avatar or scheduled message uses any more, with its

@@ -1,6 +1,8 @@
 //! Retention (magpie_core::retention): the policies, the runs, the doomed blobs, and the prune
 //! that an append's `Effect::Prune` makes.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use magpie_core::chat::{AccountEvent, ConversationKind};
 use magpie_core::model::{AccountId, ConversationId, DomainId, SavedId, Seq};
@@ -12,7 +14,7 @@ use crate::chat::corrupt;
 use crate::{SqliteStore, StoreResult, Tx};
 
 /// The tables whose rows hang on one entry by `(conversation_id, seq)`, deleted with it.
-const BY_SEQ: [&str; 10] = [
+const BY_SEQ: [&str; 9] = [
     "mentions",
     "reactions",
     "hidden_entries",
@@ -21,13 +23,13 @@ const BY_SEQ: [&str; 10] = [
     "push_outbox",
     "push_jobs",
     "digest_items",
-    "notifications",
     "file_refs",
 ];
 
 /// Deletes the conversation's entries after its `pruned_through` up to `through` with what
 /// hangs on them, and the files only they referred to (their blobs, once unused, doomed);
-/// raises `pruned_through`. Answers the events for the accounts whose saved copies went.
+/// raises `pruned_through`. Answers the events for the accounts whose saved copies or
+/// notifications went.
 pub(crate) fn prune(
     tx: &Tx<'_>,
     conversation: ConversationId,
@@ -63,6 +65,15 @@ pub(crate) fn prune(
         .query_map(params![id, from, through], |r| Ok((AccountId(r.get(0)?), SavedId(r.get(1)?))))?
         .collect::<rusqlite::Result<_>>()?;
     saved.sort();
+    let mut notified: BTreeMap<AccountId, Vec<i64>> = BTreeMap::new();
+    let mut stmt = tx.prepare_cached(
+        "DELETE FROM notifications WHERE conversation_id = ?1 AND seq > ?2 AND seq <= ?3 RETURNING account_id, id",
+    )?;
+    for row in stmt.query_map(params![id, from, through], |r| Ok((AccountId(r.get(0)?), r.get::<_, i64>(1)?)))? {
+        let (account, item) = row?;
+        notified.entry(account).or_default().push(item);
+    }
+    drop(stmt);
     tx.prepare_cached("DELETE FROM entries WHERE conversation_id = ?1 AND seq > ?2 AND seq <= ?3")?
         .execute(params![id, from, through])?;
     tx.prepare_cached("UPDATE conversations SET pruned_through = ?2, pruned_messages = ?3 WHERE id = ?1")?
@@ -70,7 +81,13 @@ pub(crate) fn prune(
     for file in files {
         drop_file_if_unused(tx, &file, at_ms)?;
     }
-    Ok(saved.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id })).collect())
+    let mut events: Vec<(AccountId, AccountEvent)> =
+        saved.into_iter().map(|(account, id)| (account, AccountEvent::SavedChanged { id })).collect();
+    events.extend(notified.into_iter().map(|(account, mut ids)| {
+        ids.sort_unstable();
+        (account, AccountEvent::NotificationsRemoved { ids })
+    }));
+    Ok(events)
 }
 
 /// Deletes a file that no message, sticker, avatar or scheduled message uses any more, with its

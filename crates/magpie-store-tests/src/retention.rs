@@ -2,6 +2,7 @@
 //! deletes and what it keeps, the policies, the runs and the doomed blobs.
 
 use magpie_core::chat::{AccountEvent, Effect};
+use magpie_core::inbox::{NewNotifications, NotificationKind, Recipients};
 use magpie_core::model::{ConversationId, Seq};
 use magpie_core::retention::{RetentionRun, RunState};
 use magpie_core::saved::{NewSaved, may_save};
@@ -49,6 +50,24 @@ pub async fn a_prune_deletes_old_entries_and_what_hangs_on_them<F: StoreFactory>
         check: Box::new(move |p| may_save(p, domain)),
     };
     w.stores.saved.save(save).await.unwrap().unwrap();
+    let mention = NewNotifications {
+        to: Recipients::Accounts(vec![b.id]),
+        kind: NotificationKind::Mention,
+        key: format!("mention:{}:{}", group.id.0, old.seq.0),
+        actor: Some((a.id, a.addr.clone())),
+        actor_name: None,
+        conversation: Some(group.id),
+        conversation_name: Some("Team".into()),
+        direct: false,
+        seq: Some(old.seq),
+        thread: None,
+        emoji: None,
+        text: Some("look @bob".into()),
+        at_ms: T0,
+    };
+    let added = w.stores.inbox.add_notifications(mention).await.unwrap();
+    assert_eq!(added.len(), 1);
+    let notification = added[0].1.id;
     let mut newer = message(group.id, &a, &sa, "m2", "still here");
     newer.entry.at_ms = T0 + DAY_MS;
     newer.effects.push(Effect::FileRefs(vec![shared.id.clone()]));
@@ -83,10 +102,16 @@ pub async fn a_prune_deletes_old_entries_and_what_hangs_on_them<F: StoreFactory>
     assert_eq!((summary.unread, summary.mentions), (1, 0), "what went is neither unread nor a mention");
     assert!(log.pins(group.id, Seq(1), None, b.id).await.unwrap().is_empty(), "its pin went");
     assert!(w.stores.saved.saved_items(b.id, None, 10).await.unwrap().is_empty(), "the saved copy went");
+    let told = w.events(&b).await;
     assert!(
-        w.events(&b).await.iter().any(|e| matches!(e, AccountEvent::SavedChanged { .. })),
+        told.iter().any(|e| matches!(e, AccountEvent::SavedChanged { .. })),
         "bob's devices hear that the copy went"
     );
+    assert!(
+        told.iter().any(|e| matches!(e, AccountEvent::NotificationsRemoved { ids } if ids == &[notification])),
+        "and that the notification of the mention went: {told:?}"
+    );
+    assert!(w.stores.inbox.notifications(b.id, None, 10, false).await.unwrap().0.is_empty());
     assert_eq!(files.file(&only_old.id).await.unwrap(), None, "a file only pruned entries used is deleted");
     assert!(files.file(&shared.id).await.unwrap().is_some(), "a file a newer message uses stays");
     assert!(!files.blob_in_use(&only_old.sha256).await.unwrap());

@@ -760,12 +760,12 @@ pub struct ExportQuery {
     pub domain: Option<String>,
 }
 
-/// How to read one export.
+/// How to read one export or one retention run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportWaitQuery {
-    /// While the export runs, wait up to this many seconds (at most 25; less than 0 counts as
-    /// 0) for it to change (progress, or its end) before answering.
+    /// While it runs, wait up to this many seconds (at most 25; less than 0 counts as 0) for it
+    /// to change (progress, or its end) before answering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_secs: Option<i64>,
 }
@@ -1059,7 +1059,9 @@ pub struct RetentionRunInfo {
     pub started_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_ms: Option<i64>,
-    /// Conversations pruned, entries deleted, files removed.
+    /// Conversations pruned and entries deleted; `files`, the stored files' contents removed
+    /// when it ended (those of files only the deleted entries used, and any an earlier prune
+    /// left to remove).
     pub conversations: i64,
     pub entries: i64,
     pub files: i64,

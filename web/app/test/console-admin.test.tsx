@@ -152,7 +152,7 @@ describe("the console's sections", () => {
     await settle();
     expect(tabs()).toEqual([
       "Departments", "Accounts", "Groups", "Stickers", "Registration", "Invitations", "Applications", "Announcements", "Moderation", "LDAP sync", "Push delivery", "Audit log",
-      "Exports", "Connections", "Dashboard", "Logs", "Backups", "Domains",
+      "Exports", "Retention", "Connections", "Dashboard", "Logs", "Backups", "Domains",
     ]);
     render(null, root);
 

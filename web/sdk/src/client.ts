@@ -715,7 +715,7 @@ export class MagpieClient implements ChatClient {
     const load = ++this.pinLoadCount;
     this.pinLoads.set(conversation, load);
     this.pinsThrough.set(conversation, this.engine.replica.get(conversation)?.conversation.last_seq ?? 0);
-    const pins = await this.rest.pins(conversation);
+    const pins = this.notPruned(conversation, await this.rest.pins(conversation));
     if (this.pinLoads.get(conversation) === load) {
       this.pinLists.set(conversation, pins);
       this.changed();
@@ -735,11 +735,23 @@ export class MagpieClient implements ChatClient {
     return ack;
   }
 
+  /** The pins whose messages retention has not deleted (an answer read before a prune). */
+  private notPruned(conversation: number, pins: Pin[]): Pin[] {
+    const deleted = this.engine.replica.get(conversation)?.conversation.pruned_through ?? 0;
+    return pins.some((p) => p.entry.seq <= deleted) ? pins.filter((p) => p.entry.seq > deleted) : pins;
+  }
+
   /** Entries applied to a conversation whose pins are loaded: a pin or unpin notice the list
-   * may not include loads it again; a recall takes its message out (it unpins, §7.5). */
+   * may not include loads it again; a recall takes its message out (it unpins, §7.5), and so
+   * does retention deleting it. */
   private notePinChanges(conversation: number, entries: Iterable<Entry>): void {
-    const pins = this.pinLists.get(conversation);
-    if (!pins) return;
+    const held = this.pinLists.get(conversation);
+    if (!held) return;
+    const pins = this.notPruned(conversation, held);
+    if (pins !== held) {
+      this.pinLists.set(conversation, pins);
+      this.changed();
+    }
     const through = this.pinsThrough.get(conversation) ?? 0;
     let reload = false;
     const recalled = new Set<number>();

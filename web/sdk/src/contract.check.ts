@@ -26,6 +26,7 @@ import type {
   NewAccount, PasswordReset,
   BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, TlsStatus, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
   ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery, NewSticker,
+  ConversationRetention, Retention, RetentionRun, RetentionRunState,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -261,6 +262,23 @@ export type Checks = [
   Holds<Equals<operations["admin_transfer_group"]["requestBody"]["content"]["application/json"], S["MemberChange"]>>,
   Agree<Differ<{ member: Parameters<RestClient["adminTransferGroup"]>[1] }, Pick<Wire<S["MemberChange"]>, "member">>>,
   Holds<Equals<OptionalKeys<S["MemberChange"]>, "role" | "until_ms">>,
+  // Retention. The document calls a run's state any string (a Rust `String`); the server sends
+  // one of RetentionRunState's three. A policy is sent with its `days` always, `null` meaning for
+  // ever (a domain) or as the domain (a conversation); a run is started with a cutoff or none.
+  Agree<Differ<Omit<RetentionRun, "state">, Wire<Omit<S["RetentionRunInfo"], "state">>>>,
+  Holds<Equals<Pick<S["RetentionRunInfo"], "state">, { state: string }>>,
+  Holds<Subset<RetentionRunState, string>>,
+  Agree<Differ<ConversationRetention, Wire<S["ConversationRetention"]>>>,
+  Agree<Differ<Omit<Retention, "runs">, Wire<Omit<S["Retention"], "runs">>>>,
+  Holds<Equals<S["Retention"]["runs"], S["RetentionRunInfo"][]>>,
+  Holds<Equals<operations["admin_set_retention"]["requestBody"]["content"]["application/json"], S["RetentionPolicy"]>>,
+  Holds<Equals<operations["admin_set_conversation_retention"]["requestBody"]["content"]["application/json"], S["RetentionPolicy"]>>,
+  Holds<Equals<keyof S["RetentionPolicy"], "days">>,
+  Holds<Equals<Parameters<RestClient["setAdminRetention"]>[1], Exclude<S["RetentionPolicy"]["days"], undefined>>>,
+  Holds<Equals<Parameters<RestClient["setConversationRetention"]>[1], Exclude<S["RetentionPolicy"]["days"], undefined>>>,
+  Holds<Equals<operations["admin_start_retention_run"]["requestBody"]["content"]["application/json"], S["StartRetentionRun"]>>,
+  Agree<Differ<{ before_ms?: NonNullable<Parameters<RestClient["startRetentionRun"]>[1]> }, Wire<S["StartRetentionRun"]>>>,
+  Agree<Differ<NonNullable<Parameters<RestClient["retentionRun"]>[1]>, Wire<NonNullable<operations["admin_retention_run"]["parameters"]["query"]>>>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -368,8 +386,18 @@ export type Checks = [
   // `adminGroups` resolves with an AdminGroupList, compared above (the kind apart).
   Holds<Equals<Resolves<"adminGroups">, AdminGroupList>>,
   Holds<Equals<Answer<"admin_groups">, S["AdminGroupList"]>>,
+  // The retention methods resolve with a Retention or a RetentionRun, compared above (a run's
+  // state apart): the domain's (as asked, and as set), a run started (`202`), and one run.
+  Holds<Equals<Resolves<"adminRetention">, Retention>>,
+  Holds<Equals<Answer<"admin_retention">, S["Retention"]>>,
+  Holds<Equals<Resolves<"setAdminRetention">, Retention>>,
+  Holds<Equals<Answer<"admin_set_retention">, S["Retention"]>>,
+  Holds<Equals<Resolves<"startRetentionRun">, RetentionRun>>,
+  Holds<Equals<Answer<"admin_start_retention_run">, S["RetentionRunInfo"]>>,
+  Holds<Equals<Resolves<"retentionRun">, RetentionRun>>,
+  Holds<Equals<Answer<"admin_retention_run">, S["RetentionRunInfo"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport" | "adminGroups">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport" | "adminGroups" | "adminRetention" | "setAdminRetention" | "startRetentionRun" | "retentionRun">>,
 ];
 
 /** RestClient methods whose operations the document does not describe yet: the notification
@@ -473,6 +501,7 @@ interface RestAnswers {
   revokeAccountSessions: "admin_revoke_sessions"; importAccounts: "admin_import_accounts";
   domain: "admin_get_domain"; createDomain: "admin_create_domain"; dashboard: "admin_dashboard"; connections: "admin_connections"; logs: "admin_logs";
   makeBackup: "admin_make_backup"; moderation: "admin_moderation"; setModeration: "admin_set_moderation";
+  setConversationRetention: "admin_set_conversation_retention";
   adminTransferGroup: "admin_transfer_group"; adminDissolveGroup: "admin_dissolve_group";
   createStickerPack: "create_sticker_pack"; addSticker: "add_sticker";
 }

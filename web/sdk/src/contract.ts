@@ -467,6 +467,22 @@ export type ModerationAction = "block" | "mask";
  * message's text, ignoring the case of ASCII letters; none: no moderation). The server trims
  * them and drops empty ones and repeats, and answers what it kept. */
 export interface ModerationRules { action: ModerationAction; words: string[] }
+/** How far a run of a domain's retention has got: `running`, then `done` or `failed` (`error`
+ * says why; a run cut off by a stopped server ends failed, and the next run goes on from it). */
+export type RetentionRunState = "running" | "done" | "failed";
+/** One run of a domain's retention: `started_by` is `schedule` for the server's hourly run, else
+ * the account (or operator) that started it; `before_ms` the cutoff of a one-off purge (absent:
+ * each conversation as its policy says). The counts so far (recorded after each batch): the
+ * conversations it pruned, the entries it deleted and the files it removed. */
+export interface RetentionRun {
+  id: number; state: RetentionRunState; started_by: string; before_ms?: number; conversations: number; entries: number; files: number;
+  error?: string; started_at_ms: number; updated_at_ms: number; finished_at_ms?: number;
+}
+/** A conversation that keeps its entries for another time than its domain: `days`, or 0 for ever. */
+export interface ConversationRetention { conversation: number; kind: ConversationKind; name?: string; days: number }
+/** A domain's retention: how many days it keeps its conversations' entries (absent: for ever), the
+ * conversations that keep theirs for another time, and its 20 latest runs, newest first. */
+export interface Retention { domain: string; days?: number; conversations: ConversationRetention[]; runs: RetentionRun[] }
 
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
@@ -599,6 +615,24 @@ export interface DomainAdmin {
   /** Replaces a domain's forbidden words, and answers what the server kept (`invalid_field`
    * naming `words` for too many or too long a word). */
   setModeration(domain: string, rules: ModerationRules): Promise<ModerationRules>;
+  /** A domain's retention: how long it keeps messages, the conversations that keep theirs for
+   * another time, and its latest runs. */
+  adminRetention(domain: string): Promise<Retention>;
+  /** Sets how many days (1 to 36,500) a domain keeps its conversations' entries, or with `null`
+   * keeps them for ever, and answers the domain's retention (`invalid_field` naming `days` out
+   * of range). Entries older than that are deleted for everyone by the next run. */
+  setAdminRetention(domain: string, days: number | null): Promise<Retention>;
+  /** Sets how many days (0 to 36,500; 0: for ever) one conversation keeps its entries, or with
+   * `null` lets it follow its domain again (`not_found` for a conversation of another domain). */
+  setConversationRetention(id: number, days: number | null): Promise<void>;
+  /** Starts a run of a domain's retention, which goes on in the background: answers it
+   * `running` (`202`). With `beforeMs`, every conversation of the domain loses its entries older
+   * than that, whatever its policy (a one-off purge; `invalid_field` naming `before_ms` for a
+   * time in the future). `conflict` while another run of the domain is under way. */
+  startRetentionRun(domain: string, beforeMs?: number): Promise<RetentionRun>;
+  /** One run as it is now; with `wait_secs` (at most 25), as soon as a running run changes (its
+   * progress, or its end) or after that many seconds: ask again to follow it. */
+  retentionRun(id: number, query?: { wait_secs?: number }): Promise<RetentionRun>;
 }
 
 export interface FileInfo {

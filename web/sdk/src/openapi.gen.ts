@@ -4130,7 +4130,9 @@ export interface components {
             before_ms?: number | null;
             /**
              * Format: int64
-             * @description Conversations pruned, entries deleted, files removed.
+             * @description Conversations pruned and entries deleted; `files`, the stored files' contents removed
+             *     when it ended (those of files only the deleted entries used, and any an earlier prune
+             *     left to remove).
              */
             conversations: number;
             /** Format: int64 */
@@ -7122,8 +7124,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description While the export runs, wait up to this many seconds (at most 25; less than 0 counts as
-                 *     0) for it to change (progress, or its end) before answering.
+                 * @description While it runs, wait up to this many seconds (at most 25; less than 0 counts as 0) for it
+                 *     to change (progress, or its end) before answering.
                  */
                 wait_secs?: number;
             };
@@ -7440,8 +7442,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description While the export runs, wait up to this many seconds (at most 25; less than 0 counts as
-                 *     0) for it to change (progress, or its end) before answering.
+                 * @description While it runs, wait up to this many seconds (at most 25; less than 0 counts as 0) for it
+                 *     to change (progress, or its end) before answering.
                  */
                 wait_secs?: number;
             };

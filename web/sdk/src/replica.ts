@@ -24,6 +24,11 @@
 // the list) by the seq rule: a reply is counted when its seq is past the summary's `last_seq`,
 // so a reply that a fetched summary counts already is never counted twice.
 //
+// Retention deletes a conversation's oldest entries for everyone: a `history_pruned` notice says
+// up to which seq, and the summary's `pruned_through` keeps it. Whichever way the replica learns
+// of it (the notice live or in a page, or a fetched summary), it drops what it holds of those
+// entries everywhere above, and the history's start is past them.
+//
 // Objects handed out (summaries, entries, members) are never changed in place: a change
 // replaces the object, so a UI may compare them by reference to skip re-rendering.
 
@@ -235,6 +240,15 @@ export class Replica {
       const { membersChanged, unknown } = applySystem(conversation, entry, this.me);
       effect.membersChanged = membersChanged && state.members !== undefined;
       effect.refresh = unknown;
+      const through = prunedThrough(entry);
+      if (through !== undefined) {
+        // Deleted messages are no longer unread, nor the last message: only the server counts
+        // what is left.
+        const last = conversation.last_message;
+        effect.refresh ||= (conversation.unread > 0 && through > conversation.me.read_seq) || (last !== undefined && last.seq <= through);
+        // Last: it replaces the summary that the lines above changed.
+        this.dropPruned(state, through);
+      }
     }
     return effect;
   }
@@ -260,6 +274,8 @@ export class Replica {
       if (isMessage(entry) && entry.thread !== undefined) this.noteReply(state, entry);
       if (isOperation(entry)) this.noteThreadOperation(state, entry, target);
       noteNotice(state, entry);
+      const through = prunedThrough(entry);
+      if (through !== undefined) this.dropPruned(state, through);
     }
     if (entries.length < limit) block.last = Math.max(block.last, upTo);
     trimBlock(block);
@@ -279,20 +295,27 @@ export class Replica {
     for (const entry of inRange) {
       if (isMessage(entry) && !isThreadOnly(entry)) this.noteReadBySender(state, entry);
       noteNotice(state, entry);
+      const through = prunedThrough(entry);
+      if (through !== undefined) this.dropPruned(state, through);
     }
   }
 
   /** Adds an older page (`before: block.first`) below the block. Its messages show as they
    * are now, so its operations are not applied again. */
   prependBlock(id: number, entries: Entry[], limit: number): void {
-    const block = this.require(id).block;
+    const state = this.require(id);
+    const block = state.block;
     if (!block) return;
     const older = entries.filter((e) => e.seq < block.first);
     const merged = new Map<number, Entry>(older.filter(isShown).map((e) => [e.seq, e]));
     for (const [seq, entry] of block.entries) merged.set(seq, entry);
     block.entries = merged;
     if (older[0]) block.first = older[0].seq;
-    block.atStart = entries.length < limit || block.first <= firstReadable(this.require(id).conversation);
+    block.atStart = entries.length < limit || block.first <= firstReadable(state.conversation);
+    for (const entry of older) {
+      const through = prunedThrough(entry);
+      if (through !== undefined) this.dropPruned(state, through);
+    }
   }
 
   dropBlock(id: number): void {
@@ -306,11 +329,16 @@ export class Replica {
   mergeSummary(fetched: Conversation): MergeResult {
     const known = this.conversations.get(fetched.id);
     if (!known || known.left) {
-      this.conversations.set(fetched.id, { conversation: clone(fetched), left: false, typing: new Map() });
+      const added: ConversationState = { conversation: clone(fetched), left: false, typing: new Map() };
+      this.conversations.set(fetched.id, added);
+      // Threads held from an earlier membership may reach below what retention left.
+      if (fetched.pruned_through !== undefined) this.dropPruned(added, fetched.pruned_through);
       return "added";
     }
     if (fetched.last_seq < known.conversation.last_seq) {
-      // Read before entries that were applied since: its counts are out of date.
+      // Read before entries that were applied since: its counts are out of date, but what it
+      // says retention deleted is gone all the same.
+      if (fetched.pruned_through !== undefined) this.dropPruned(known, fetched.pruned_through);
       const held = writable(known);
       held.me.pinned = fetched.me.pinned;
       held.me.muted = fetched.me.muted;
@@ -346,6 +374,7 @@ export class Replica {
     if (state.block && state.block.last < next.last_seq) {
       throw new Error(`summary of ${next.id} at ${next.last_seq} accepted over a block ending at ${state.block.last}`);
     }
+    if (next.pruned_through !== undefined) this.dropPruned(state, next.pruned_through);
   }
 
   /** Raises the read mark locally (markRead), before the server confirms it. */
@@ -489,6 +518,34 @@ export class Replica {
         // Contacts, blocks and kinds this version does not know: nothing in this state.
         return [];
     }
+  }
+
+  // ---- Retention -------------------------------------------------------------------------
+
+  /** Retention deleted the conversation's entries up to `through`: drops them from the block
+   * (which then starts after them, at the history's start), the open threads (one whose root
+   * went is closed: nothing of it is left), the followed threads and the newest notice, and
+   * raises the summary's `pruned_through`. The replies of a root that stays are all after it,
+   * so stay too. */
+  private dropPruned(state: ConversationState, through: number): void {
+    const id = state.conversation.id;
+    if (through > (state.conversation.pruned_through ?? 0)) writable(state).pruned_through = through;
+    const conversation = state.conversation;
+    if (conversation.last_message && conversation.last_message.seq <= through) delete writable(state).last_message;
+    const block = state.block;
+    if (block) {
+      if (block.first <= through) {
+        for (const seq of block.entries.keys()) if (seq <= through) block.entries.delete(seq);
+        block.first = through + 1;
+      }
+      if (block.first <= firstReadable(state.conversation)) block.atStart = true;
+    }
+    for (const [key, thread] of this.threads) {
+      if (thread.conversation === id && thread.root.seq <= through) this.threads.delete(key);
+    }
+    const list = this.threadLists.get(id);
+    if (list?.some((t) => t.root.seq <= through)) this.threadLists.set(id, list.filter((t) => t.root.seq > through));
+    if (state.lastNotice && state.lastNotice.seq <= through) delete state.lastNotice;
   }
 
   // ---- Threads (§7.12) -------------------------------------------------------------------
@@ -741,9 +798,18 @@ function writable(state: ConversationState): Conversation {
   return state.conversation;
 }
 
-/** The first seq a member may read (§7.1): its joined_seq, and never below 1. */
+/** The first seq a member may read (§7.1): its joined_seq, never below 1, and past what
+ * retention deleted. */
 function firstReadable(conversation: Conversation): number {
-  return Math.max(conversation.me.joined_seq, 1);
+  return Math.max(conversation.me.joined_seq, 1, (conversation.pruned_through ?? 0) + 1);
+}
+
+/** The `through_seq` of a `history_pruned` notice (retention deleted the entries up to it);
+ * undefined for any other entry. */
+function prunedThrough(entry: Entry): number | undefined {
+  if (entry.kind !== "system" || entry.body?.["event"] !== "history_pruned") return undefined;
+  const through = entry.body["through_seq"];
+  return typeof through === "number" && Number.isSafeInteger(through) && through > 0 ? through : undefined;
 }
 
 /** Applies an edit, recall or reaction to its target in the block, if the target is loaded
@@ -842,6 +908,9 @@ export function applySystem(conversation: Conversation, entry: Entry, me: string
         else delete conversation.me.muted_until_ms;
       }
       return { membersChanged: true, unknown: false };
+    case "history_pruned":
+      // What it deleted is the Replica's to drop (dropPruned), with the summary's mark.
+      return { membersChanged: false, unknown: false };
     default:
       return { membersChanged: false, unknown: true };
   }

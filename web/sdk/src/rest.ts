@@ -13,7 +13,7 @@ import type {
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
-  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker,
+  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -426,6 +426,28 @@ export class RestClient implements DomainAdmin {
   /** `PUT /v1/admin/domains/{domain}/moderation`. */
   setModeration(domain: string, rules: ModerationRules): Promise<ModerationRules> {
     return this.request("PUT", `/v1/admin/domains/${encodeURIComponent(domain)}/moderation`, { body: rules });
+  }
+  /** `GET /v1/admin/domains/{domain}/retention`. */
+  adminRetention(domain: string): Promise<Retention> {
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/retention`);
+  }
+  /** `PUT /v1/admin/domains/{domain}/retention`: `null` keeps the entries for ever. */
+  setAdminRetention(domain: string, days: number | null): Promise<Retention> {
+    return this.request("PUT", `/v1/admin/domains/${encodeURIComponent(domain)}/retention`, { body: { days } });
+  }
+  /** `PUT /v1/admin/conversations/{id}/retention` (`204`): 0 keeps for ever, `null` as the domain. */
+  setConversationRetention(id: number, days: number | null): Promise<void> {
+    return this.request("PUT", `/v1/admin/conversations/${id}/retention`, { body: { days } });
+  }
+  /** `POST /v1/admin/domains/{domain}/retention/runs` (`202`: the run goes on in the background). */
+  startRetentionRun(domain: string, beforeMs?: number): Promise<RetentionRun> {
+    const body = beforeMs === undefined ? {} : { before_ms: beforeMs };
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/retention/runs`, { body });
+  }
+  /** `GET /v1/admin/retention/runs/{id}`; with `wait_secs` (at most 25), as soon as a running run
+   * changes (its progress, or its end) or after that many seconds. */
+  retentionRun(id: number, query: { wait_secs?: number } = {}): Promise<RetentionRun> {
+    return this.request("GET", `/v1/admin/retention/runs/${id}`, { query: { wait_secs: query.wait_secs } });
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

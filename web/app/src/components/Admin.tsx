@@ -6,9 +6,10 @@
 // the audit log of what administrators did, the domain's groups and channels (their members, handed
 // to another member, dissolved) without being their members, the sticker packs of the caller's own
 // domain (StickersAdmin.tsx: made, and stickers added from image files), compliance exports of an
-// account's or a conversation's messages, and who is connected. Everything here is the domain's
-// own (the audit log, exports and connections of a server administrator: the server's; the
-// sticker packs always the caller's own domain's). For server
+// account's or a conversation's messages, how long messages are kept (RetentionAdmin.tsx: the
+// domain's policy, conversations' own, and the runs that delete), and who is connected.
+// Everything here is the domain's own (the audit log, exports and connections of a server
+// administrator: the server's; the sticker packs always the caller's own domain's). For server
 // administrators the page is also the server's console (AdminConsole.tsx): the dashboard, the
 // backups and the domains, one of which they pick for the rest of the page.
 
@@ -40,18 +41,19 @@ import { Icon, type IconName } from "./icons.tsx";
 import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
 import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ExportsAdmin, GroupsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
+import { RetentionAdmin } from "./RetentionAdmin.tsx";
 import { StickersAdmin } from "./StickersAdmin.tsx";
 import { Avatar, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
   departments: "admin.tabDepartments", accounts: "admin.tabAccounts", groups: "admin.tabGroups", stickers: "admin.tabStickers", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", moderation: "admin.tabModeration", ldap: "admin.tabLdap",
-  push: "admin.tabPush", audit: "admin.tabAudit", exports: "admin.tabExports", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
+  push: "admin.tabPush", audit: "admin.tabAudit", exports: "admin.tabExports", retention: "admin.tabRetention", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
   logs: "admin.tabLogs", backups: "admin.tabBackups", domains: "admin.tabDomains",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
   departments: "org", accounts: "users", groups: "hash", stickers: "smile", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
-  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", exports: "archive", connections: "wifi", dashboard: "activity", logs: "file",
+  moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", exports: "archive", retention: "clock", connections: "wifi", dashboard: "activity", logs: "file",
   backups: "database", domains: "globe",
 };
 
@@ -121,6 +123,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
           {tab === "push" && <PushAdmin domain={domain} />}
           {tab === "audit" && <AuditAdmin domain={domain} />}
           {tab === "exports" && <ExportsAdmin domain={domain} />}
+          {tab === "retention" && <RetentionAdmin domain={domain} />}
           {tab === "connections" && <ConnectionsAdmin domain={domain} />}
           {tab === "dashboard" && <DashboardAdmin />}
           {tab === "logs" && <LogsAdmin />}

@@ -201,7 +201,9 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
       // The rows of what just loaded are rendered by the next frame.
       requestAnimationFrame(() => {
         if (!alive) return;
-        if (findMessage(client.view(id), target)) live.current.jumpTo(target);
+        const v = client.view(id);
+        if (findMessage(v, target)) live.current.jumpTo(target);
+        else if (target <= (v?.conversation.pruned_through ?? 0)) toast(t("chat.messagePruned"), "info");
         else toast(t("chat.tooFarBack"), "info");
         setTarget(null);
         if (seq !== undefined) navigate({ page: "chats", conversation: id }, { replace: true });

@@ -11,6 +11,7 @@ import { isThreadOnly } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
 import { formatFull, formatListTime } from "../lib/format.ts";
+import { notPruned } from "../lib/retention.ts";
 import {
   NO_FILTERS, filesQuery, messagesQuery, moveIndex, narrowed, searchable, snippetParts,
   type DateRange, type Has, type SearchFilters,
@@ -274,8 +275,8 @@ function MessageResults({ q, filters, onOpen }: { q: string; filters: SearchFilt
   const { t } = useT();
   const enabled = searchable("messages", q, filters);
   // The date range's bounds are taken when the search is asked, not at every render.
-  const paged = usePaged<SearchResult>(JSON.stringify([q, filters]), enabled, (cursor) =>
-    client.searchMessages(messagesQuery(q, filters, Date.now(), cursor, PAGE_LEN)));
+  const paged = useNotPruned(usePaged<SearchResult>(JSON.stringify([q, filters]), enabled, (cursor) =>
+    client.searchMessages(messagesQuery(q, filters, Date.now(), cursor, PAGE_LEN))));
   if (!enabled) return <p class="search-state muted">{t("search.hintMessages")}</p>;
   return (
     <ResultList paged={paged} q={q} filtered={narrowed(filters, "messages")} label={t("search.tabMessages")}>
@@ -288,14 +289,24 @@ function FileResults({ q, filters, onOpen }: { q: string; filters: SearchFilters
   const client = useClient();
   const { t } = useT();
   const enabled = searchable("files", q, filters);
-  const paged = usePaged<SearchResult>(JSON.stringify([q, filters]), enabled, (cursor) =>
-    client.searchFiles(filesQuery(q, filters, Date.now(), cursor, PAGE_LEN)));
+  const paged = useNotPruned(usePaged<SearchResult>(JSON.stringify([q, filters]), enabled, (cursor) =>
+    client.searchFiles(filesQuery(q, filters, Date.now(), cursor, PAGE_LEN))));
   if (!enabled) return <p class="search-state muted">{t("search.hintFiles")}</p>;
   return (
     <ResultList paged={paged} q={q} filtered={narrowed(filters, "files")} label={t("search.tabFiles")}>
       {paged.results.map((r) => <MessageResult key={`${r.conversation}:${r.seq}`} r={r} file onOpen={onOpen} />)}
     </ResultList>
   );
+}
+
+/** The pages less the results whose messages retention deleted since they were found (the
+ * index may also lag behind a run for a moment), counted out of the total too. */
+function useNotPruned(paged: ReturnType<typeof usePaged<SearchResult>>): ReturnType<typeof usePaged<SearchResult>> {
+  const client = useClient();
+  useClientVersion(client);
+  const marks = new Map(client.conversations().map((c) => [c.id, c.pruned_through]));
+  const results = notPruned(paged.results, (id) => marks.get(id));
+  return results === paged.results ? paged : { ...paged, results, total: Math.max(0, paged.total - (paged.results.length - results.length)) };
 }
 
 /** A page's state around its results: the count, nothing found, a failure, more. */

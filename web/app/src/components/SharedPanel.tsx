@@ -8,7 +8,8 @@ import type { Entry, LinkPreview, SharedKind } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { formatBytes, formatFull } from "../lib/format.ts";
 import { links } from "../lib/links.ts";
-import { attempt, displayName, useClient } from "../state/client.ts";
+import { notPruned } from "../lib/retention.ts";
+import { attempt, displayName, useClient, useClientState } from "../state/client.ts";
 import { downloadFile } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
@@ -23,7 +24,10 @@ export function SharedPanel({ conversation, onClose, onOpenImage }: {
   const client = useClient();
   const { t } = useT();
   const [kind, setKind] = useState<SharedKind>("image");
-  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [loaded, setLoaded] = useState<Entry[] | null>(null);
+  // What retention deletes while the pane is open leaves it at once.
+  const pruned = useClientState(client, () => client.view(conversation)?.conversation.pruned_through);
+  const entries = loaded && notPruned(loaded, () => pruned);
   const [next, setNext] = useState<number | undefined>(undefined);
   const [loading, setLoading] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -33,14 +37,14 @@ export function SharedPanel({ conversation, onClose, onOpenImage }: {
     setLoading(true);
     const ok = await attempt(async () => {
       const page = await client.shared(conversation, kind, before, PAGE_LEN);
-      setEntries((old) => (before === undefined ? page.entries : [...(old ?? []), ...page.entries]));
+      setLoaded((old) => (before === undefined ? page.entries : [...(old ?? []), ...page.entries]));
       setNext(page.next_before);
     }, t, (m) => toast(m));
     setLoading(false);
-    if (!ok && before === undefined) setEntries([]);
+    if (!ok && before === undefined) setLoaded([]);
   };
   useEffect(() => { heading.current?.focus(); }, []);
-  useEffect(() => { setEntries(null); setNext(undefined); void load(); }, [conversation, kind]);
+  useEffect(() => { setLoaded(null); setNext(undefined); void load(); }, [conversation, kind]);
 
   return (
     <aside class="info-pane shared-pane" aria-label={t("shared.title")} onKeyDown={(e) => { if (e.key === "Escape") { e.stopPropagation(); onClose(); } }}>

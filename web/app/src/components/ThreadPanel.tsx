@@ -148,7 +148,8 @@ export function ThreadPanel(props: {
       </header>
       <div class="thread-scroll" ref={scroller} onScroll={onScroll}>
         {!view ? (
-          <div class="center-pad">{opened === "failed" ? <p class="muted">{t("thread.notFound")}</p> : <Spinner label={t("common.loading")} />}</div>
+          // Not there once opened: its root was deleted since (retention), or never was.
+          <div class="center-pad">{opened === "loading" ? <Spinner label={t("common.loading")} /> : <p class="muted">{t("thread.notFound")}</p>}</div>
         ) : (
           <>
             <div class="thread-root">

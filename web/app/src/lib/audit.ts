@@ -21,6 +21,7 @@ export const AUDIT_AREAS = {
   backup: ["backup.create"],
   export: ["export.create", "export.download"],
   group: ["group.transfer", "group.dissolve"],
+  retention: ["retention.set", "retention.run"],
 } as const;
 
 export type AuditArea = keyof typeof AUDIT_AREAS;
