@@ -5,11 +5,12 @@
 //! A durable follower of the log notes, for each direct message and each mention, the members
 //! it concerns by the one rule of [`crate::notify::decide`] (quiet hours aside: a digest comes
 //! later anyway), as items due `digest_after_mins` after the message. A sender loop claims the
-//! accounts whose first item fell due (a lease, so that a cluster's nodes and a restart never
-//! mail one digest twice at once) and for each:
+//! accounts whose first item fell due, with all their items (a lease, so that a cluster's nodes
+//! and a restart never mail one digest twice at once) and for each:
 //!
-//! - connected now, or seen less than `digest_after_mins` ago: the digest waits until that
-//!   long after it was last seen;
+//! - connected now: the digest waits (`digest_after_mins`, or one poll when that is 0) and is
+//!   looked at again; seen less than `digest_after_mins` ago: it waits until that long after
+//!   it was last seen;
 //! - else the items still unread (a message read meanwhile, recalled, or of a conversation the
 //!   account left is left out) go into one mail, in the account's language, through the mail
 //!   outbox; with none left, no mail. Either way the items are done.
@@ -223,12 +224,16 @@ impl Digests {
         if account.disabled {
             return Ok(self.store.finish_digest(due.account, &done).await?);
         }
-        // Away long enough? Connected now counts as seen now.
+        // Away long enough? A connected account is not away at all: its digest waits while it
+        // stays connected (however few minutes it chose), and then as long as it chose.
         let after_ms = i64::from(prefs.digest_after_mins) * 60_000;
         // Presence knows connections; an account not seen connected since this deployment
         // started falls back on its sessions' last request.
         let seen = match self.stores.presence.get(due.account).await? {
-            Some(p) if p.last_seen_ms.is_none() && p.status != crate::presence::Status::Offline => Some(now),
+            Some(p) if p.last_seen_ms.is_none() && p.status != crate::presence::Status::Offline => {
+                let wait = i64::try_from(self.deps.settings.digest_poll_ms).unwrap_or(i64::MAX).max(after_ms);
+                return Ok(self.store.postpone_digest(due.account, now.saturating_add(wait)).await?);
+            }
             Some(p) if p.last_seen_ms.is_some() => p.last_seen_ms,
             _ => self.stores.sessions.last_seen(due.account).await?,
         };

@@ -777,15 +777,16 @@ pub trait NotifyStore: Send + Sync + 'static {
     /// Notes messages for digests; one already noted is kept as it is, and an account with
     /// `per_account_max` items waiting gets no more until its digest goes.
     async fn add_digest_items(&self, items: &[crate::digest::DigestItem], per_account_max: usize) -> StoreResult<()>;
-    /// Claims up to `limit` accounts whose earliest item is due at `now_ms`: every item of
-    /// theirs is held until `now_ms + lease_ms`, so that no other pass takes them meanwhile.
+    /// Claims up to `limit` accounts with an item due at `now_ms`: every item of theirs that no
+    /// other pass holds (also those not due yet: a digest is the account's) is held until
+    /// `now_ms + lease_ms`, so that no other pass takes them meanwhile.
     async fn claim_digests(
         &self,
         now_ms: i64,
         lease_ms: i64,
         limit: usize,
     ) -> StoreResult<Vec<crate::digest::DueDigest>>;
-    /// Makes the account's items due at `until_ms` (it was seen lately).
+    /// Makes the account's items due at `until_ms` (it was seen lately), held by no claim.
     async fn postpone_digest(&self, account: AccountId, until_ms: i64) -> StoreResult<()>;
     /// Forgets these items of the account: its digest went (or had nothing left to say).
     async fn finish_digest(&self, account: AccountId, items: &[(ConversationId, Seq)]) -> StoreResult<()>;

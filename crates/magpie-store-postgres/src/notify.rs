@@ -123,13 +123,14 @@ impl NotifyStore for PgStore {
         let until = now_ms.saturating_add(lease_ms);
         write_tx!(self, |tx| {
             // A row another pass claimed meanwhile is seen again once it commits, with its
-            // lease: no longer due, so not taken twice.
+            // lease: held, so not taken twice.
             let rows = tx
                 .c()
                 .query(
-                    "WITH due AS (SELECT DISTINCT account_id FROM digest_items WHERE due_at_ms <= $1 LIMIT $2), \
-                     claimed AS (UPDATE digest_items d SET due_at_ms = $3 FROM due \
-                       WHERE d.account_id = due.account_id AND d.due_at_ms <= $1 \
+                    "WITH due AS (SELECT DISTINCT account_id FROM digest_items \
+                       WHERE due_at_ms <= $1 AND leased_until_ms <= $1 LIMIT $2), \
+                     claimed AS (UPDATE digest_items d SET leased_until_ms = $3 FROM due \
+                       WHERE d.account_id = due.account_id AND d.leased_until_ms <= $1 \
                        RETURNING d.account_id, d.conversation_id, d.seq, d.why, d.at_ms, d.due_at_ms) \
                      SELECT * FROM claimed ORDER BY account_id, at_ms, conversation_id, seq",
                     &[&now_ms, &limit, &until],
@@ -158,7 +159,10 @@ impl NotifyStore for PgStore {
     async fn postpone_digest(&self, account: AccountId, until_ms: i64) -> StoreResult<()> {
         write_tx!(self, |tx| {
             tx.c()
-                .execute("UPDATE digest_items SET due_at_ms = $2 WHERE account_id = $1", &[&account.0, &until_ms])
+                .execute(
+                    "UPDATE digest_items SET due_at_ms = $2, leased_until_ms = 0 WHERE account_id = $1",
+                    &[&account.0, &until_ms],
+                )
                 .await?;
         })
     }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0028_moderation", include_str!("../migrations/sqlite/0028_moderation.sql")),
     ("0029_exports", include_str!("../migrations/sqlite/0029_exports.sql")),
     ("0030_retention", include_str!("../migrations/sqlite/0030_retention.sql")),
+    ("0031_digest_leases", include_str!("../migrations/sqlite/0031_digest_leases.sql")),
 ];
 
 /// The schema version the migrations reach.

@@ -117,14 +117,17 @@ impl NotifyStore for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.write(move |tx| {
             let accounts: Vec<i64> = tx
-                .prepare_cached("SELECT DISTINCT account_id FROM digest_items WHERE due_at_ms <= ?1 LIMIT ?2")?
+                .prepare_cached(
+                    "SELECT DISTINCT account_id FROM digest_items WHERE due_at_ms <= ?1 AND leased_until_ms <= ?1 \
+                     LIMIT ?2",
+                )?
                 .query_map(params![now_ms, limit], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut out = Vec::with_capacity(accounts.len());
             for account in accounts {
                 let items = tx
                     .prepare_cached(
-                        "UPDATE digest_items SET due_at_ms = ?3 WHERE account_id = ?1 AND due_at_ms <= ?2 \
+                        "UPDATE digest_items SET leased_until_ms = ?3 WHERE account_id = ?1 AND leased_until_ms <= ?2 \
                          RETURNING account_id, conversation_id, seq, why, at_ms, due_at_ms",
                     )?
                     .query_map(params![account, now_ms, now_ms.saturating_add(lease_ms)], |r| {
@@ -150,8 +153,11 @@ impl NotifyStore for SqliteStore {
 
     async fn postpone_digest(&self, account: AccountId, until_ms: i64) -> StoreResult<()> {
         self.write(move |tx| {
-            tx.execute("UPDATE digest_items SET due_at_ms = ?2 WHERE account_id = ?1", params![account.0, until_ms])
-                .map(drop)
+            tx.execute(
+                "UPDATE digest_items SET due_at_ms = ?2, leased_until_ms = 0 WHERE account_id = ?1",
+                params![account.0, until_ms],
+            )
+            .map(drop)
         })
         .await
     }
