@@ -102,6 +102,9 @@ struct WireAccount {
     email: Option<String>,
     phone: Option<String>,
     created_at_ms: i64,
+    /// Absent in what a node from before bots published: a person.
+    #[serde(default)]
+    bot: bool,
 }
 
 /// The message for `wake`, published by `node`.
@@ -216,6 +219,7 @@ fn account_to_wire(account: &Account) -> WireAccount {
         password_hash: _,
         profile: ProfileFields { display_name, avatar, signature, email, phone },
         created_at_ms,
+        bot,
     } = account;
     WireAccount {
         id: id.0,
@@ -229,6 +233,7 @@ fn account_to_wire(account: &Account) -> WireAccount {
         email: email.clone(),
         phone: phone.clone(),
         created_at_ms: *created_at_ms,
+        bot: *bot,
     }
 }
 
@@ -245,6 +250,7 @@ fn account_from_wire(account: WireAccount) -> Result<Account, DecodeError> {
         email,
         phone,
         created_at_ms,
+        bot,
     } = account;
     Ok(Account {
         id: AccountId(id),
@@ -255,6 +261,7 @@ fn account_from_wire(account: WireAccount) -> Result<Account, DecodeError> {
         password_hash: None,
         profile: ProfileFields { display_name, avatar, signature, email, phone },
         created_at_ms,
+        bot,
     })
 }
 
@@ -324,6 +331,7 @@ mod tests {
                 phone: Some("+86 10 1234 5678".into()),
             },
             created_at_ms: 1_700_000_000_123,
+            bot: true,
         };
         let message = encode("n1", &Wake::Profile(Arc::new(account.clone()))).unwrap();
         assert!(!String::from_utf8_lossy(&message).contains("argon2"), "the hash stays home");

@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bots;
 mod chat;
 mod files;
 mod live;

@@ -145,6 +145,12 @@ impl Client {
         self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
     }
 
+    /// `PATCH /v1/admin/domains/{domain}`: lets members make bots, or not.
+    pub async fn admin_set_members_make_bots(&self, domain: &str, on: bool) -> Result<wire::DomainInfo> {
+        let req = wire::UpdateDomainRequest { members_make_bots: Some(on), ..Default::default() };
+        self.call(Method::PATCH, &format!("/v1/admin/domains/{}", encode(domain)), Some(&req)).await
+    }
+
     /// `GET /v1/me/notifications`: the caller's notification preferences.
     pub async fn notification_prefs(&self) -> Result<wire::NotificationPrefs> {
         self.call(Method::GET, "/v1/me/notifications", None::<&()>).await

@@ -102,6 +102,16 @@ pub struct ProfileUpdate {
     pub phone: Option<String>,
 }
 
+/// How a new account comes to be, beyond its name and role.
+enum Creation {
+    Plain,
+    /// It applied to a domain whose registration needs approval: made disabled, with an
+    /// application.
+    PendingApproval,
+    /// A bot, with its own row.
+    Bot(crate::model::NewBot),
+}
+
 #[derive(Clone)]
 pub struct Accounts {
     deps: Arc<Deps>,
@@ -293,7 +303,8 @@ impl Accounts {
             return Err(Error::AlreadyExists("account"));
         }
         let password_hash = Some(self.deps.passwords.hash(password, pool).await?);
-        self.create(domain, name, display_name, role, password_hash, pending_approval).await
+        let how = if pending_approval { Creation::PendingApproval } else { Creation::Plain };
+        self.create(domain, name, display_name, role, password_hash, how).await
     }
 
     /// Writes a new account with its name's keys; `already_exists` if the name is taken.
@@ -304,8 +315,13 @@ impl Accounts {
         display_name: String,
         role: Role,
         password_hash: Option<String>,
-        pending_approval: bool,
+        how: Creation,
     ) -> Result<Account> {
+        let (pending_approval, bot) = match how {
+            Creation::Plain => (false, None),
+            Creation::PendingApproval => (true, None),
+            Creation::Bot(bot) => (false, Some(bot)),
+        };
         let name_keys = crate::directory::keys_of(
             &self.deps,
             &crate::directory::NameFields {
@@ -323,6 +339,7 @@ impl Accounts {
             name_keys,
             pending_approval,
             display_name,
+            bot,
             created_at_ms: self.deps.clock.now_ms(),
         };
         self.account_store.create_account(new).await?.ok_or(Error::AlreadyExists("account"))
@@ -338,7 +355,19 @@ impl Accounts {
         display_name: &str,
     ) -> Result<Account> {
         let display_name = names::display_name(display_name)?;
-        self.create(domain, name, display_name, Role::Member, None, false).await
+        self.create(domain, name, display_name, Role::Member, None, Creation::Plain).await
+    }
+
+    /// Creates a bot account (no password: it acts with tokens) with its `bots` row. The
+    /// caller checked who may.
+    pub(crate) async fn insert_bot(
+        &self,
+        domain: &Domain,
+        name: LoginName,
+        display_name: String,
+        bot: crate::model::NewBot,
+    ) -> Result<Account> {
+        self.create(domain, name, display_name, Role::Member, None, Creation::Bot(bot)).await
     }
 
     /// Disables or enables `account` after the caller checked who may: its sessions are
@@ -563,6 +592,7 @@ impl Accounts {
                     name_keys,
                     pending_approval: false,
                     display_name,
+                    bot: None,
                     created_at_ms: now,
                 }
             })
@@ -814,6 +844,19 @@ impl Accounts {
             self.deps.audit(actor, change).await;
         }
         Ok(Domain { members_invite: on, ..domain })
+    }
+
+    /// Lets members (not only administrators) of `domain` make bots, or not.
+    pub async fn set_members_make_bots(&self, actor: Actor<'_>, domain: &str, on: bool) -> Result<Domain> {
+        let domain = self.admin_domain(actor, domain).await?;
+        self.account_store.set_members_make_bots(domain.id, on).await?;
+        if on != domain.members_make_bots {
+            let change = Change::new("domain.members_make_bots", Some(domain.id), domain.name.as_str())
+                .before(json!({ "members_make_bots": domain.members_make_bots }))
+                .after(json!({ "members_make_bots": on }));
+            self.deps.audit(actor, change).await;
+        }
+        Ok(Domain { members_make_bots: on, ..domain })
     }
 
     /// Makes an invitation to the caller's own domain, as a member where the domain lets

@@ -652,6 +652,7 @@ impl Auth {
             created_at_ms: now,
             expires_at_ms: now.saturating_add(ttl_ms),
             sessions_per_account_max: self.deps.settings.sessions_per_account_max,
+            scope: None,
         };
         let (session, evicted) = self.session_store.create_session(new).await?;
         self.deps.live.close_sessions(&evicted, RevokeReason::Revoked);

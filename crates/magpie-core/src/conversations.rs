@@ -178,6 +178,9 @@ impl Conversations {
 
     /// The conversation as the caller sees it in its list.
     pub async fn summary(&self, caller: &Principal, id: ConversationId) -> Result<Summary> {
+        if !caller.reaches(id) {
+            return Err(NOT_FOUND);
+        }
         let now = self.deps.clock.now_ms();
         let summary = self.log.summary(id, caller.account.id).await?.filter(|s| s.me.is_active()).ok_or(NOT_FOUND)?;
         Ok(summary.settled(now))
@@ -501,8 +504,12 @@ impl Conversations {
     }
 
     /// The conversation and the caller's active membership, or `not_found` (also for other
-    /// domains and former members, so that nothing leaks).
+    /// domains, former members and conversations out of a bot token's scope, so that nothing
+    /// leaks).
     pub(crate) async fn membership(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
+        if !caller.reaches(id) {
+            return Err(NOT_FOUND);
+        }
         let conversation = self.log.conversation(id).await?.ok_or(NOT_FOUND)?;
         if conversation.domain_id != caller.account.domain_id || conversation.dissolved {
             return Err(NOT_FOUND);
@@ -528,6 +535,9 @@ impl Conversations {
     /// The conversation and the caller's membership, active or ended: what history may show.
     /// Other domains and accounts that were never members get `not_found`.
     pub(crate) async fn readable(&self, caller: &Principal, id: ConversationId) -> Result<(Conversation, Member)> {
+        if !caller.reaches(id) {
+            return Err(NOT_FOUND);
+        }
         let conversation = self.log.conversation(id).await?.ok_or(NOT_FOUND)?;
         if conversation.domain_id != caller.account.domain_id {
             return Err(NOT_FOUND);

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 pub const TABLES: &[&str] = &[
     "domains",
     "accounts",
+    "bots",
     "sessions",
     "session_revocations",
     "conversations",

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backups;
+pub mod bots;
 pub mod chat;
 pub mod console;
 pub mod contacts;
@@ -63,6 +64,7 @@ pub struct Core {
     pub accounts: accounts::Accounts,
     pub audit: audit::Audit,
     pub backups: backups::Backups,
+    pub bots: bots::Bots,
     pub exports: export::Exports,
     pub console: console::Console,
     pub auth: auth::Auth,
@@ -143,6 +145,7 @@ impl Core {
         let ldap = ldap::Ldap::new(deps.clone(), s, accounts.clone(), chats.clone());
         let inbox = inbox::Inbox::new(deps.clone(), s);
         let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone(), inbox.clone());
+        let bots = bots::Bots::new(deps.clone(), s, accounts.clone(), auth.clone());
         let notifications = notify::Notifications::new(deps.clone(), s);
         let push = push::Push::new(deps.clone(), s);
         let digests = digest::Digests::new(deps.clone(), s, mail.clone());
@@ -170,6 +173,7 @@ impl Core {
             accounts,
             audit,
             backups,
+            bots,
             exports,
             console,
             auth,

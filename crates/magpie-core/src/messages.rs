@@ -194,6 +194,10 @@ impl Messages {
         mut msg: Outgoing,
         client_msg_id: String,
     ) -> Result<Ack> {
+        // The append checks membership; a bot's token may reach fewer conversations still.
+        if !caller.reaches(id) {
+            return Err(Error::NotFound("conversation"));
+        }
         content::validate_sendable_kind(&msg.kind)?;
         if let Err(refused) = self.moderation.check(caller, id, &msg.kind, &mut msg.body).await {
             // A retry of what was stored before the words came in still gets its ack.

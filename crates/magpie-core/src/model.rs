@@ -206,6 +206,8 @@ pub struct Domain {
     pub email_domains: Vec<String>,
     /// Members, not only administrators, may make invitation codes to the domain.
     pub members_invite: bool,
+    /// Members, not only administrators, may make bots (see [`crate::bots`]).
+    pub members_make_bots: bool,
     pub created_at_ms: i64,
 }
 
@@ -229,6 +231,8 @@ pub struct Account {
     /// The Argon2id PHC string; `None` for accounts that cannot log in with a password.
     pub password_hash: Option<String>,
     pub profile: ProfileFields,
+    /// A bot: an account of an app, acting only with tokens (no password, no login).
+    pub bot: bool,
     pub created_at_ms: i64,
 }
 
@@ -247,7 +251,17 @@ pub struct NewAccount {
     /// The account applied in a domain whose registration needs approval: it is created
     /// disabled, with a pending application, in the same write.
     pub pending_approval: bool,
+    /// The account is a bot, made by `owner`: its `bots` row is written with it.
+    pub bot: Option<NewBot>,
     pub created_at_ms: i64,
+}
+
+/// What a new bot account is written with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBot {
+    /// None for the operator's (made with the CLI).
+    pub owner: Option<AccountId>,
+    pub description: String,
 }
 
 /// A validated change to a profile: `None` leaves a field alone, `Some(None)` clears it.
@@ -270,9 +284,32 @@ pub struct Session {
     pub created_at_ms: i64,
     pub last_seen_at_ms: i64,
     pub expires_at_ms: i64,
+    /// What the session may do, if less than everything its account may: a bot's token.
+    pub scope: Option<TokenScope>,
 }
 
-/// A session to be created. Only the SHA-256 of the token is stored.
+/// What a bot's token may do (see [`crate::bots`]). A session without one (a login) may do
+/// whatever its account may.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenScope {
+    /// Only these of the bot's conversations; `None`: all of them, and those it joins later.
+    pub conversations: Option<Vec<ConversationId>>,
+    /// Read messages, members and accounts.
+    pub read: bool,
+    /// Send, edit, recall and react.
+    pub send: bool,
+    /// An incoming webhook's token: good only for posting to its one conversation through
+    /// `POST /v1/hooks/{token}`, never as a bearer token.
+    #[serde(default)]
+    pub hook: bool,
+}
+
+impl TokenScope {
+    /// May a session of this scope reach `conversation` (its account being a member)?
+    pub fn reaches(&self, conversation: ConversationId) -> bool {
+        self.conversations.as_ref().is_none_or(|c| c.contains(&conversation))
+    }
+}
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub account_id: AccountId,
@@ -283,6 +320,7 @@ pub struct NewSession {
     pub expires_at_ms: i64,
     /// If the account already holds this many live sessions, the oldest are revoked.
     pub sessions_per_account_max: usize,
+    pub scope: Option<TokenScope>,
 }
 
 /// Why a session ended; recorded with the revocation and told to the closed connection.
@@ -342,6 +380,14 @@ pub struct Principal {
     pub session: Session,
     /// The address this request came from, where the transport knows it (for the audit log).
     pub from_ip: Option<String>,
+}
+
+impl Principal {
+    /// May this caller reach `conversation` at all (given that its account is a member)? A
+    /// bot's token may be kept to some of the bot's conversations.
+    pub fn reaches(&self, conversation: ConversationId) -> bool {
+        self.session.scope.as_ref().is_none_or(|s| s.reaches(conversation))
+    }
 }
 
 /// Who asks for an administrative change.

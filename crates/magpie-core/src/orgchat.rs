@@ -90,6 +90,7 @@ impl OrgChats {
             created_at_ms: account.created_at_ms,
             last_seen_at_ms: account.created_at_ms,
             expires_at_ms: i64::MAX,
+            scope: None,
         };
         Ok(Principal { account, session, from_ip: None })
     }

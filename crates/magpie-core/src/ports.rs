@@ -54,6 +54,7 @@ pub struct Stores {
     pub moderation: Arc<dyn ModerationStore>,
     pub exports: Arc<dyn ExportStore>,
     pub retention: Arc<dyn RetentionStore>,
+    pub bots: Arc<dyn BotStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -85,7 +86,8 @@ impl Stores {
             + AuditStore
             + ModerationStore
             + ExportStore
-            + RetentionStore,
+            + RetentionStore
+            + BotStore,
     {
         Stores {
             accounts: store.clone(),
@@ -107,6 +109,7 @@ impl Stores {
             inbox: store.clone(),
             audit: store.clone(),
             moderation: store.clone(),
+            bots: store.clone(),
             exports: store.clone(),
             retention: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
@@ -320,6 +323,7 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn set_registration(&self, domain: DomainId, mode: RegistrationMode) -> StoreResult<()>;
     async fn set_direct_requires_friendship(&self, domain: DomainId, on: bool) -> StoreResult<()>;
     async fn set_members_invite(&self, domain: DomainId, on: bool) -> StoreResult<()>;
+    async fn set_members_make_bots(&self, domain: DomainId, on: bool) -> StoreResult<()>;
 
     /// Creates an account; `None` if the name is taken in that domain.
     async fn create_account(&self, account: NewAccount) -> StoreResult<Option<Account>>;
@@ -1423,6 +1427,23 @@ pub trait InboxStore: Send + Sync + 'static {
     /// Each account's badge at `now_ms`: how many of its conversations have messages it has
     /// not read (or are marked unread), those muted then aside. Accounts with none are left out.
     async fn badges(&self, accounts: Vec<AccountId>, now_ms: i64) -> StoreResult<Vec<(AccountId, u32)>>;
+}
+
+/// Bots' own rows (see [`crate::bots`]): who made each and what it is for. The bot's account
+/// is written with its row by [`AccountStore::create_account`] (`NewAccount::bot`); its tokens
+/// are sessions.
+#[async_trait]
+pub trait BotStore: Send + Sync + 'static {
+    /// The domain's bots (only `owner`'s, if given), by name, at most `limit`.
+    async fn bots(
+        &self,
+        domain: DomainId,
+        owner: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::bots::Bot>>;
+    /// The bot with this account, if it is one.
+    async fn bot(&self, account: AccountId) -> StoreResult<Option<crate::bots::Bot>>;
+    async fn set_bot_description(&self, account: AccountId, description: &str) -> StoreResult<()>;
 }
 
 #[cfg(test)]

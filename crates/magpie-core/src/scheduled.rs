@@ -463,6 +463,7 @@ impl Scheduled {
             created_at_ms: message.created_at_ms,
             last_seen_at_ms: message.created_at_ms,
             expires_at_ms: i64::MAX,
+            scope: None,
         };
         let author = Principal { account, session, from_ip: None };
         self.messages.send_scheduled(&author, message.conversation, message.outgoing()).await

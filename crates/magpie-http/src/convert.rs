@@ -74,6 +74,7 @@ pub fn profile(a: &Account) -> wire::Profile {
         signature: p.signature.clone(),
         email: p.email.clone(),
         phone: p.phone.clone(),
+        bot: a.bot,
     }
 }
 
@@ -105,6 +106,7 @@ pub fn domain(d: &Domain) -> wire::DomainInfo {
         email_verification: d.email_verification,
         email_domains: d.email_domains.clone(),
         members_invite: d.members_invite,
+        members_make_bots: d.members_make_bots,
         created_at_ms: d.created_at_ms,
     }
 }

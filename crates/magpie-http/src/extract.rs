@@ -100,6 +100,10 @@ impl FromRequestParts<AppState> for Authed {
         let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "send Authorization: Bearer <session token>"))?;
         let mut principal = state.core.auth.authenticate(token).await?;
+        if let Some(scope) = &principal.session.scope {
+            let path = parts.extensions.get::<axum::extract::MatchedPath>().map_or("", |p| p.as_str());
+            scope_allows(scope, &parts.method, path)?;
+        }
         principal.from_ip = client_ip(&parts.headers, &parts.extensions, state.settings.trust_forwarded_for);
         if state.settings.requests_per_session_per_sec_max > 0
             && let Err(retry_after_secs) = state
@@ -118,6 +122,73 @@ impl FromRequestParts<AppState> for Authed {
         }
         Ok(Authed(principal))
     }
+}
+
+/// What a bot's token needs for a route it may call at all.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// Nothing more than the token: its own account, signing out.
+    Token,
+    Read,
+    Send,
+}
+
+/// The routes a bot's token may call (any other is `forbidden`), what each needs, and whether
+/// it spans conversations (then only a token that reaches all of the bot's conversations may
+/// call it: a list, sync, a search or a file by id would show the others). A route of one
+/// conversation is checked against the token's conversations by the core.
+const BOT_ROUTES: &[(&str, &str, Needs, bool)] = &[
+    ("GET", "/v1/me", Needs::Token, false),
+    ("POST", "/v1/auth/logout", Needs::Token, false),
+    ("GET", "/v1/accounts", Needs::Read, false),
+    ("GET", "/v1/accounts/{account}", Needs::Read, false),
+    ("GET", "/v1/conversations", Needs::Read, true),
+    ("POST", "/v1/conversations", Needs::Send, true),
+    ("GET", "/v1/conversations/{id}", Needs::Read, false),
+    ("GET", "/v1/conversations/{id}/members", Needs::Read, false),
+    ("GET", "/v1/conversations/{id}/messages", Needs::Read, false),
+    ("POST", "/v1/conversations/{id}/messages", Needs::Send, false),
+    ("PATCH", "/v1/conversations/{id}/messages/{seq}", Needs::Send, false),
+    ("DELETE", "/v1/conversations/{id}/messages/{seq}", Needs::Send, false),
+    ("POST", "/v1/conversations/{id}/messages/{seq}/reactions", Needs::Send, false),
+    ("GET", "/v1/conversations/{id}/threads/{root}", Needs::Read, false),
+    ("GET", "/v1/conversations/{id}/pins", Needs::Read, false),
+    ("POST", "/v1/conversations/{id}/read", Needs::Read, false),
+    ("POST", "/v1/conversations/{id}/typing", Needs::Send, false),
+    ("GET", "/v1/sync", Needs::Read, true),
+    ("GET", "/v1/search/messages", Needs::Read, true),
+    ("POST", "/v1/files", Needs::Send, false),
+    ("POST", "/v1/uploads", Needs::Send, false),
+    ("HEAD", "/v1/uploads/{id}", Needs::Send, false),
+    ("PATCH", "/v1/uploads/{id}", Needs::Send, false),
+    ("DELETE", "/v1/uploads/{id}", Needs::Send, false),
+    ("GET", "/v1/files/{id}", Needs::Read, true),
+    ("GET", "/v1/files/{id}/info", Needs::Read, true),
+    ("GET", "/v1/files/{id}/thumbnail", Needs::Read, true),
+];
+
+/// Whether a token of `scope` may call `method` on the route `path` (as the router matched it).
+pub(crate) fn scope_allows(
+    scope: &magpie_core::model::TokenScope,
+    method: &axum::http::Method,
+    path: &str,
+) -> Result<(), ApiError> {
+    let refuse = |why: &str| Err(ApiError::new(ErrorCode::Forbidden, format!("this token may not {why}")));
+    if scope.hook {
+        return refuse("be used but to post to its webhook");
+    }
+    let Some(&(_, _, needs, spans)) = BOT_ROUTES.iter().find(|(m, p, _, _)| *m == method.as_str() && *p == path) else {
+        return refuse("call this endpoint (see docs/protocol.md, Bots)");
+    };
+    match needs {
+        Needs::Read if !scope.read => return refuse("read"),
+        Needs::Send if !scope.send => return refuse("send"),
+        _ => {}
+    }
+    if spans && scope.conversations.is_some() {
+        return refuse("reach beyond its conversations");
+    }
+    Ok(())
 }
 
 /// The client's IP: the peer address, or behind a trusted proxy the last `X-Forwarded-For`

@@ -20,6 +20,7 @@ mod registry;
 mod rest;
 mod rest_audit;
 mod rest_backups;
+mod rest_bots;
 mod rest_chat;
 mod rest_exports;
 mod rest_groups;
@@ -404,6 +405,18 @@ pub fn app(state: AppState) -> Router {
         .route("/files/{id}/info", get(files::info))
         .route("/files/{id}/link", post(files::link))
         .route("/files/{id}/thumbnail", get(files::thumbnail))
+        .route("/bots", get(rest_bots::list_bots).post(rest_bots::create_bot))
+        .route("/bots/{account}", get(rest_bots::get_bot).patch(rest_bots::update_bot))
+        .route("/bots/{account}/tokens", get(rest_bots::list_tokens).post(rest_bots::create_token))
+        .route("/bots/{account}/tokens/{id}", delete(rest_bots::revoke_token))
+        .route("/bots/{account}/tokens/{id}/rotate", post(rest_bots::rotate_token))
+        .route("/bots/{account}/webhooks", get(rest_bots::list_webhooks).post(rest_bots::create_webhook))
+        .route("/bots/{account}/webhooks/{id}", delete(rest_bots::delete_webhook))
+        .route("/bots/{account}/webhooks/{id}/rotate", post(rest_bots::rotate_webhook))
+        .route(
+            "/hooks/{token}",
+            post(rest_bots::post_hook).layer(DefaultBodyLimit::max(rest_bots::HOOK_BODY_BYTES_MAX)),
+        )
         .route("/openapi.json", get(rest::openapi))
         .route("/ws", get(ws::upgrade));
     let router = Router::new()
@@ -441,7 +454,12 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
             _ => pair.to_owned(),
         })
         .collect();
-    tracing::debug_span!("request", method = %request.method(), path = uri.path(), query = query.join("&"))
+    // An incoming webhook's path is its secret.
+    let path = match uri.path().strip_prefix("/v1/hooks/") {
+        Some(_) => "/v1/hooks/[redacted]",
+        None => uri.path(),
+    };
+    tracing::debug_span!("request", method = %request.method(), path, query = query.join("&"))
 }
 
 /// The `Strict-Transport-Security` value for `max_age_secs`, or none for 0.

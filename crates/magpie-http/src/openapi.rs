@@ -7,7 +7,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    dashboard, files, logs, rest, rest_audit, rest_backups, rest_chat, rest_exports, rest_groups, rest_ldap,
+    dashboard, files, logs, rest, rest_audit, rest_backups, rest_bots, rest_chat, rest_exports, rest_groups, rest_ldap,
     rest_moderation, rest_org, rest_push, rest_retention, rest_search,
 };
 
@@ -67,6 +67,19 @@ use crate::{
         rest_retention::admin_set_conversation_retention,
         rest_retention::admin_start_retention_run,
         rest_retention::admin_retention_run,
+        rest_bots::list_bots,
+        rest_bots::create_bot,
+        rest_bots::get_bot,
+        rest_bots::update_bot,
+        rest_bots::list_tokens,
+        rest_bots::create_token,
+        rest_bots::revoke_token,
+        rest_bots::rotate_token,
+        rest_bots::list_webhooks,
+        rest_bots::create_webhook,
+        rest_bots::delete_webhook,
+        rest_bots::rotate_webhook,
+        rest_bots::post_hook,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
         logs::admin_logs,

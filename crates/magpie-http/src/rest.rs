@@ -348,6 +348,9 @@ pub async fn admin_update_domain(
     if let Some(on) = req.members_invite {
         updated = state.core.accounts.set_members_invite(actor, &domain, on).await?;
     }
+    if let Some(on) = req.members_make_bots {
+        updated = state.core.accounts.set_members_make_bots(actor, &domain, on).await?;
+    }
     Ok(Json(convert::domain(&updated)))
 }
 

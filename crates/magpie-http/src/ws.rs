@@ -63,6 +63,14 @@ pub async fn upgrade(
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    // A bot's token takes the WebSocket only if it reads and sends in all the bot's
+    // conversations: the stream carries all of them, and every request.
+    if let Some(scope) = &principal.session.scope
+        && (scope.hook || !scope.read || !scope.send || scope.conversations.is_some())
+    {
+        let message = "this token may not open a WebSocket: that needs read and send in all the bot's conversations";
+        return ApiError::new(ErrorCode::Forbidden, message).into_response();
+    }
     let ip = ip.and_then(|ip| ip.parse::<IpAddr>().ok());
     if let Err(limit) = state.live.admits(principal.session.id, principal.account.id, ip, state.conn_limits()) {
         return limit_error(limit).into_response();

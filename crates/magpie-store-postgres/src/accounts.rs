@@ -14,11 +14,13 @@ use tokio_postgres::Row;
 use crate::{PgResult, PgStore, StoreResult, Tx, corrupt, read, write_tx};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
-     a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
+     a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms, a.bot";
+/// How many columns [`ACCOUNT_COLUMNS`] are: where a query's own columns after them start.
+pub(crate) const ACCOUNT_COLUMN_COUNT: usize = 14;
 /// A domain's columns, its registration mode made of its two columns (see migration 0011).
 const DOMAIN_COLUMNS: &str = "id, name, \
      CASE WHEN registration = 'closed' THEN 'closed' WHEN signup = 'direct' THEN 'open' ELSE signup END, \
-     created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite";
+     created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite, members_make_bots";
 const INVITATION_COLUMNS: &str = "id, domain_id, created_by, note, uses, uses_max, expires_at_ms, created_at_ms";
 
 fn invitation_from_row(row: &Row) -> PgResult<Invitation> {
@@ -36,7 +38,10 @@ fn invitation_from_row(row: &Row) -> PgResult<Invitation> {
         created_at_ms: row.try_get(7)?,
     })
 }
-const SESSION_COLUMNS: &str = "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms";
+const SESSION_COLUMNS: &str =
+    "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms, s.scope";
+/// How many columns [`SESSION_COLUMNS`] are.
+const SESSION_COLUMN_COUNT: usize = 8;
 
 fn domain_from_row(row: &Row) -> PgResult<Domain> {
     let name: String = row.try_get(1)?;
@@ -50,6 +55,7 @@ fn domain_from_row(row: &Row) -> PgResult<Domain> {
         email_verification: row.try_get(5)?,
         email_domains: row.try_get::<_, String>(6)?.lines().map(str::to_owned).collect(),
         members_invite: row.try_get(7)?,
+        members_make_bots: row.try_get(8)?,
     })
 }
 
@@ -76,6 +82,7 @@ pub(crate) fn account_from_row(row: &Row, at: usize) -> PgResult<Account> {
             phone: row.try_get(at + 11)?,
         },
         created_at_ms: row.try_get(at + 12)?,
+        bot: row.try_get(at + 13)?,
     })
 }
 
@@ -88,6 +95,10 @@ fn session_from_row(row: &Row) -> PgResult<Session> {
         created_at_ms: row.try_get(4)?,
         last_seen_at_ms: row.try_get(5)?,
         expires_at_ms: row.try_get(6)?,
+        scope: match row.try_get::<_, Option<String>>(7)? {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("token scope"))?),
+            None => None,
+        },
     })
 }
 
@@ -163,8 +174,8 @@ async fn insert_account_strict(tx: &mut Tx<'_>, new: &NewAccount) -> PgResult<Ac
 
 async fn insert(tx: &mut Tx<'_>, new: &NewAccount, on_conflict: &str) -> PgResult<Option<Account>> {
     let sql = format!(
-        "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8){on_conflict} RETURNING id"
+        "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled, \
+         bot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9){on_conflict} RETURNING id"
     );
     let row = tx
         .c()
@@ -179,6 +190,7 @@ async fn insert(tx: &mut Tx<'_>, new: &NewAccount, on_conflict: &str) -> PgResul
                 &new.created_at_ms,
                 &new.name_keys,
                 &new.pending_approval,
+                &new.bot.is_some(),
             ],
         )
         .await?;
@@ -192,6 +204,15 @@ async fn insert(tx: &mut Tx<'_>, new: &NewAccount, on_conflict: &str) -> PgResul
             )
             .await?;
     }
+    if let Some(bot) = &new.bot {
+        tx.c()
+            .execute(
+                "INSERT INTO bots (account_id, domain_id, owner_id, description, created_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&id.0, &new.domain_id.0, &bot.owner.map(|o| o.0), &bot.description, &new.created_at_ms],
+            )
+            .await?;
+    }
     Ok(Some(Account {
         id,
         domain_id: new.domain_id,
@@ -200,6 +221,7 @@ async fn insert(tx: &mut Tx<'_>, new: &NewAccount, on_conflict: &str) -> PgResul
         disabled: new.pending_approval,
         password_hash: new.password_hash.clone(),
         profile: ProfileFields { display_name: new.display_name.clone(), ..ProfileFields::default() },
+        bot: new.bot.is_some(),
         created_at_ms: new.created_at_ms,
     }))
 }
@@ -225,6 +247,7 @@ impl AccountStore for PgStore {
                     email_verification: false,
                     email_domains: Vec::new(),
                     members_invite: false,
+                    members_make_bots: false,
                     created_at_ms: now_ms,
                 }),
             }
@@ -259,6 +282,12 @@ impl AccountStore for PgStore {
     async fn set_members_invite(&self, domain: DomainId, on: bool) -> StoreResult<()> {
         write_tx!(self, |tx| {
             tx.c().execute("UPDATE domains SET members_invite = $2 WHERE id = $1", &[&domain.0, &on]).await?;
+        })
+    }
+
+    async fn set_members_make_bots(&self, domain: DomainId, on: bool) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            tx.c().execute("UPDATE domains SET members_make_bots = $2 WHERE id = $1", &[&domain.0, &on]).await?;
         })
     }
 
@@ -509,7 +538,7 @@ impl AccountStore for PgStore {
                     Ok(Application {
                         account: account_from_row(r, 0)?,
                         state: ApplicationState::Pending,
-                        applied_at_ms: r.try_get(13)?,
+                        applied_at_ms: r.try_get(ACCOUNT_COLUMN_COUNT)?,
                     })
                 })
                 .collect::<PgResult<Vec<_>>>()?
@@ -613,6 +642,7 @@ impl AccountStore for PgStore {
 #[async_trait]
 impl SessionStore for PgStore {
     async fn create_session(&self, new: NewSession) -> StoreResult<(Session, Vec<SessionId>)> {
+        let scope = new.scope.as_ref().map(crate::chat::to_json).transpose().map_err(crate::PgError::into_store)?;
         write_tx!(self, |tx| {
             // Two logins at once must not both find room under the cap.
             lock_account(tx, new.account_id).await?;
@@ -642,7 +672,7 @@ impl SessionStore for PgStore {
                 .c()
                 .query_one(
                     "INSERT INTO sessions (account_id, token_hash, device, ip, created_at_ms, last_seen_at_ms, \
-                     expires_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
+                     expires_at_ms, scope) VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
                     &[
                         &new.account_id.0,
                         &new.token_hash.as_slice(),
@@ -650,6 +680,7 @@ impl SessionStore for PgStore {
                         &new.ip,
                         &new.created_at_ms,
                         &new.expires_at_ms,
+                        &scope,
                     ],
                 )
                 .await?
@@ -662,6 +693,7 @@ impl SessionStore for PgStore {
                 created_at_ms: new.created_at_ms,
                 last_seen_at_ms: new.created_at_ms,
                 expires_at_ms: new.expires_at_ms,
+                scope: new.scope.clone(),
             };
             (session, evicted)
         })
@@ -676,7 +708,7 @@ impl SessionStore for PgStore {
         read!(self, |c| {
             let row = c.query_opt(&c.prepare_cached(&sql).await?, &[&hash.as_slice()]).await?;
             match row {
-                Some(r) => Some((session_from_row(&r)?, account_from_row(&r, 7)?)),
+                Some(r) => Some((session_from_row(&r)?, account_from_row(&r, SESSION_COLUMN_COUNT)?)),
                 None => None,
             }
         })

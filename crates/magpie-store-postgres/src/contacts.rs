@@ -189,7 +189,7 @@ impl ContactStore for PgStore {
                         message: r.try_get(0)?,
                         at_ms: r.try_get(1)?,
                         from: account_from_row(r, 2)?,
-                        to: account_from_row(r, 15)?,
+                        to: account_from_row(r, 2 + crate::accounts::ACCOUNT_COLUMN_COUNT)?,
                     })
                 })
                 .collect::<PgResult<Vec<_>>>()?

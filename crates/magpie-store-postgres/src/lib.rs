@@ -35,6 +35,7 @@
 
 mod accounts;
 mod audit;
+mod bots;
 mod chat;
 mod contacts;
 mod dump;

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0023_exports", include_str!("../migrations/postgres/0023_exports.sql")),
     ("0024_retention", include_str!("../migrations/postgres/0024_retention.sql")),
     ("0025_digest_leases", include_str!("../migrations/postgres/0025_digest_leases.sql")),
+    ("0026_bots", include_str!("../migrations/postgres/0026_bots.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

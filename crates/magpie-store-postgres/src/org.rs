@@ -327,7 +327,12 @@ impl OrgStore for PgStore {
         read!(self, |c| {
             let rows = c.query(&c.prepare_cached(&sql).await?, &[&id.0, &after, &limit]).await?;
             rows.iter()
-                .map(|r| Ok(DepartmentMember { account: account_from_row(r, 0)?, title: r.try_get(13)? }))
+                .map(|r| {
+                    Ok(DepartmentMember {
+                        account: account_from_row(r, 0)?,
+                        title: r.try_get(crate::accounts::ACCOUNT_COLUMN_COUNT)?,
+                    })
+                })
                 .collect::<PgResult<Vec<_>>>()?
         })
     }

@@ -42,6 +42,7 @@ async fn only_magpies_open_transactions_hold_the_tail_back() {
             display_name: login.to_owned(),
             name_keys: None,
             pending_approval: false,
+            bot: None,
             created_at_ms: 0,
         };
         accounts.push(stores.accounts.create_account(new).await.unwrap().unwrap());

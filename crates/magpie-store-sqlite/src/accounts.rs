@@ -14,12 +14,15 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::{SqliteStore, StoreResult, Tx};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.domain_id, d.name, a.name, a.role, a.disabled, a.password_hash, \
-     a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms";
+     a.display_name, a.avatar, a.signature, a.email, a.phone, a.created_at_ms, a.bot";
+/// How many columns [`ACCOUNT_COLUMNS`] are: where a query's own columns after them start.
+pub(crate) const ACCOUNT_COLUMN_COUNT: usize = 14;
 /// A domain's registration mode from its two columns (see migration 0017).
 const REGISTRATION: &str =
     "CASE WHEN registration = 'closed' THEN 'closed' WHEN signup = 'direct' THEN 'open' ELSE signup END";
 const INVITATION_COLUMNS: &str = "id, domain_id, created_by, note, uses, uses_max, expires_at_ms, created_at_ms";
-const SESSION_COLUMNS: &str = "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms";
+const SESSION_COLUMNS: &str =
+    "s.id, s.account_id, s.device, s.ip, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms, s.scope";
 
 /// A stored value that breaks the core's rules: the database was edited by hand or is corrupt.
 fn corrupt(col: usize, what: &str) -> rusqlite::Error {
@@ -51,6 +54,7 @@ fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<Domain> {
         email_verification: row.get(5)?,
         email_domains: row.get::<_, String>(6)?.lines().map(str::to_owned).collect(),
         members_invite: row.get(7)?,
+        members_make_bots: row.get(8)?,
     })
 }
 
@@ -76,6 +80,7 @@ pub(crate) fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
             phone: row.get(11)?,
         },
         created_at_ms: row.get(12)?,
+        bot: row.get(13)?,
     })
 }
 
@@ -88,6 +93,10 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         created_at_ms: row.get(4)?,
         last_seen_at_ms: row.get(5)?,
         expires_at_ms: row.get(6)?,
+        scope: match row.get::<_, Option<String>>(7)? {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt(7, "token scope"))?),
+            None => None,
+        },
     })
 }
 
@@ -148,6 +157,7 @@ impl AccountStore for SqliteStore {
                 email_verification: false,
                 email_domains: Vec::new(),
                 members_invite: false,
+                members_make_bots: false,
                 created_at_ms: now_ms,
             }))
         })
@@ -158,7 +168,7 @@ impl AccountStore for SqliteStore {
         let name = name.as_str().to_owned();
         self.read(move |c| {
             c.prepare_cached(
-                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite FROM domains WHERE name = ?1"),
+                &format!("SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite, members_make_bots FROM domains WHERE name = ?1"),
             )?
             .query_row([name], domain_from_row)
             .optional()
@@ -169,7 +179,7 @@ impl AccountStore for SqliteStore {
     async fn domains(&self) -> StoreResult<Vec<Domain>> {
         self.read(|c| {
             c.prepare(&format!(
-                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite FROM domains ORDER BY name"
+                "SELECT id, name, {REGISTRATION}, created_at_ms, direct_requires_friendship, email_verification, email_domains, members_invite, members_make_bots FROM domains ORDER BY name"
             ))?
             .query_map([], domain_from_row)?
             .collect()
@@ -192,6 +202,13 @@ impl AccountStore for SqliteStore {
     async fn set_members_invite(&self, domain: DomainId, on: bool) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute("UPDATE domains SET members_invite = ?2 WHERE id = ?1", params![domain.0, on]).map(drop)
+        })
+        .await
+    }
+
+    async fn set_members_make_bots(&self, domain: DomainId, on: bool) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute("UPDATE domains SET members_make_bots = ?2 WHERE id = ?1", params![domain.0, on]).map(drop)
         })
         .await
     }
@@ -436,7 +453,7 @@ impl AccountStore for SqliteStore {
                 Ok(Application {
                     account: account_from_row(row)?,
                     state: ApplicationState::Pending,
-                    applied_at_ms: row.get(13)?,
+                    applied_at_ms: row.get(ACCOUNT_COLUMN_COUNT)?,
                 })
             })?
             .collect()
@@ -541,8 +558,8 @@ impl AccountStore for SqliteStore {
 /// Inserts one account; `None` if its name is taken in its domain.
 fn insert_account(tx: &Tx<'_>, new: NewAccount) -> rusqlite::Result<Option<Account>> {
     let inserted = tx.prepare_cached(
-        "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (domain_id, name) DO NOTHING",
+        "INSERT INTO accounts (domain_id, name, role, password_hash, display_name, created_at_ms, name_keys, disabled, bot) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (domain_id, name) DO NOTHING",
     )?
     .execute(params![
         new.domain_id.0,
@@ -552,7 +569,8 @@ fn insert_account(tx: &Tx<'_>, new: NewAccount) -> rusqlite::Result<Option<Accou
         new.display_name,
         new.created_at_ms,
         new.name_keys,
-        new.pending_approval
+        new.pending_approval,
+        new.bot.is_some()
     ])?;
     if inserted == 0 {
         return Ok(None);
@@ -564,6 +582,12 @@ fn insert_account(tx: &Tx<'_>, new: NewAccount) -> rusqlite::Result<Option<Accou
             params![id.0, new.domain_id.0, new.created_at_ms],
         )?;
     }
+    if let Some(bot) = &new.bot {
+        tx.execute(
+            "INSERT INTO bots (account_id, domain_id, owner_id, description, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.0, new.domain_id.0, bot.owner.map(|o| o.0), bot.description, new.created_at_ms],
+        )?;
+    }
     Ok(Some(Account {
         id,
         domain_id: new.domain_id,
@@ -572,6 +596,7 @@ fn insert_account(tx: &Tx<'_>, new: NewAccount) -> rusqlite::Result<Option<Accou
         disabled: new.pending_approval,
         password_hash: new.password_hash,
         profile: ProfileFields { display_name: new.display_name, ..ProfileFields::default() },
+        bot: new.bot.is_some(),
         created_at_ms: new.created_at_ms,
     }))
 }
@@ -601,15 +626,16 @@ impl SessionStore for SqliteStore {
                 Vec::new()
             };
             tx.execute(
-                "INSERT INTO sessions (account_id, token_hash, device, ip, created_at_ms, last_seen_at_ms, expires_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                "INSERT INTO sessions (account_id, token_hash, device, ip, created_at_ms, last_seen_at_ms, expires_at_ms, \
+                   scope) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
                 params![
                     new.account_id.0,
                     new.token_hash.as_slice(),
                     new.device,
                     new.ip,
                     new.created_at_ms,
-                    new.expires_at_ms
+                    new.expires_at_ms,
+                    new.scope.as_ref().map(crate::chat::to_json).transpose()?
                 ],
             )?;
             let session = Session {
@@ -620,6 +646,7 @@ impl SessionStore for SqliteStore {
                 created_at_ms: new.created_at_ms,
                 last_seen_at_ms: new.created_at_ms,
                 expires_at_ms: new.expires_at_ms,
+                scope: new.scope,
             };
             Ok((session, evicted))
         })

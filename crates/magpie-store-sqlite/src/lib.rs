@@ -20,6 +20,7 @@
 mod accounts;
 mod audit;
 pub mod backup;
+mod bots;
 mod chat;
 mod contacts;
 pub mod dump;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0029_exports", include_str!("../migrations/sqlite/0029_exports.sql")),
     ("0030_retention", include_str!("../migrations/sqlite/0030_retention.sql")),
     ("0031_digest_leases", include_str!("../migrations/sqlite/0031_digest_leases.sql")),
+    ("0032_bots", include_str!("../migrations/sqlite/0032_bots.sql")),
 ];
 
 /// The schema version the migrations reach.

@@ -260,7 +260,7 @@ impl OrgStore for SqliteStore {
             c.prepare_cached(&sql)?
                 .query_map(params![id.0, after, limit], |row| {
                     let account = account_from_row(row)?;
-                    let title: Option<String> = row.get(13)?;
+                    let title: Option<String> = row.get(crate::accounts::ACCOUNT_COLUMN_COUNT)?;
                     Ok(DepartmentMember { account, title })
                 })?
                 .collect()

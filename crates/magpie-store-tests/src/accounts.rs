@@ -63,6 +63,7 @@ pub async fn a_batch_of_accounts_is_made_whole_or_not_at_all<F: StoreFactory>(f:
         display_name: format!("{name} 显示"),
         name_keys: None,
         pending_approval: false,
+        bot: None,
         created_at_ms: T0 + 1,
     };
     let refused = accounts.create_accounts(vec![new("first", Role::Member), new("taken", Role::Member)]).await.unwrap();
@@ -532,6 +533,7 @@ fn new_account<F: StoreFactory>(w: &World<'_, F>, name: &str) -> magpie_core::mo
         display_name: name.into(),
         name_keys: None,
         pending_approval: false,
+        bot: None,
         created_at_ms: T0,
     }
 }

@@ -413,6 +413,7 @@ async fn run_case<F: StoreFactory>(factory: &F, s: Schedule) -> Result<(), Strin
             display_name: format!("user {i}"),
             name_keys: None,
             pending_approval: false,
+            bot: None,
             created_at_ms: 0,
         };
         let account = stores.accounts.create_account(new).await.unwrap().unwrap();
@@ -426,6 +427,7 @@ async fn run_case<F: StoreFactory>(factory: &F, s: Schedule) -> Result<(), Strin
             created_at_ms: 0,
             expires_at_ms: i64::MAX,
             sessions_per_account_max: 10,
+            scope: None,
         };
         let (session, _) = stores.sessions.create_session(session).await.unwrap();
         people.push(Principal { account, session, from_ip: None });

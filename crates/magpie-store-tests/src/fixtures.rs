@@ -91,6 +91,7 @@ impl<'f, F: StoreFactory> World<'f, F> {
             display_name: format!("{name} display"),
             name_keys: None,
             pending_approval: false,
+            bot: None,
             created_at_ms: T0,
         };
         self.stores.accounts.create_account(new).await.unwrap().expect("a new account")
@@ -117,6 +118,7 @@ impl<'f, F: StoreFactory> World<'f, F> {
             created_at_ms: at_ms,
             expires_at_ms: at_ms + DAY_MS,
             sessions_per_account_max: max,
+            scope: None,
         }
     }
 

@@ -132,6 +132,7 @@ pub async fn items_are_kept_once_read_and_removed<F: StoreFactory>(f: &F) {
         display_name: "Boss".into(),
         name_keys: None,
         pending_approval: false,
+        bot: None,
         created_at_ms: T0,
     };
     let admin = w.stores.accounts.create_account(admin).await.unwrap().unwrap();

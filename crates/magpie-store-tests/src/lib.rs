@@ -42,6 +42,7 @@ use magpie_core::ports::{Bus, Stores};
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod bots;
 pub mod contacts;
 pub mod cursors;
 pub mod delivery;
@@ -177,6 +178,8 @@ macro_rules! __for_each_check {
             push::a_finished_job_leaves_retries_in_the_outbox,
             push::the_outbox_sends_each_push_once,
             digest::digests_wait_are_claimed_once_and_end,
+            bots::bots_are_written_with_their_accounts,
+            bots::a_tokens_scope_is_kept_with_its_session,
             inbox::items_are_kept_once_read_and_removed,
             inbox::pruning_keeps_the_newest,
             inbox::badges_count_unread_conversations,

@@ -4,6 +4,7 @@
 //! from the core's domain types and from database rows so that each can change on its own:
 //! a field renamed here is a protocol change, a field renamed in the core is not.
 
+mod bots;
 mod chat;
 mod error;
 mod org;
@@ -13,6 +14,7 @@ mod scheduled;
 mod search;
 mod ws;
 
+pub use bots::*;
 pub use chat::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use org::*;

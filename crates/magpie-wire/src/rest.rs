@@ -172,6 +172,9 @@ pub struct Profile {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The account is a bot (an app's): clients show a badge. Absent for people.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 /// `GET /v1/me`: one's own profile plus what only its owner sees.
@@ -341,6 +344,9 @@ pub struct DomainInfo {
     /// Members, not only administrators, may make invitation codes (`POST /v1/invitations`).
     #[serde(default)]
     pub members_invite: bool,
+    /// Members, not only administrators, may make bots (`POST /v1/bots`).
+    #[serde(default)]
+    pub members_make_bots: bool,
     pub created_at_ms: i64,
 }
 
@@ -372,6 +378,9 @@ pub struct UpdateDomainRequest {
     /// Members (not only administrators) may make invitation codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members_invite: Option<bool>,
+    /// Members (not only administrators) may make bots, at most 10 each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_make_bots: Option<bool>,
 }
 
 /// `GET /healthz` and `GET /readyz`.

@@ -25,6 +25,7 @@ fn me() -> Me {
             signature: Some("在开会".into()),
             email: None,
             phone: None,
+            bot: false,
         },
         role: Role::Member,
         created_at_ms: 1_700_000_000_000,

@@ -85,6 +85,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Bots: accounts of apps that act with tokens, their tokens and incoming webhooks.
+    Bot {
+        #[command(subcommand)]
+        command: crate::bots::BotCommand,
+    },
     /// The message search index of this node (under the data directory).
     Search {
         #[command(subcommand)]
@@ -351,6 +356,9 @@ pub enum DomainCommand {
         /// Whether members (not only administrators) may make invitation codes.
         #[arg(long)]
         members_invite: Option<bool>,
+        /// Whether members (not only administrators) may make bots.
+        #[arg(long)]
+        members_make_bots: Option<bool>,
     },
 }
 
@@ -480,11 +488,12 @@ fn print_backup(done: &str, report: &crate::backup::Report) {
 
 fn print_domain(d: &Domain) {
     println!(
-        "{}\tregistration={}\tdirect_requires_friendship={}\tmembers_invite={}\temail_verification={}\temail_domains={}",
+        "{}\tregistration={}\tdirect_requires_friendship={}\tmembers_invite={}\tmembers_make_bots={}\temail_verification={}\temail_domains={}",
         d.name,
         d.registration.as_str(),
         d.direct_requires_friendship,
         d.members_invite,
+        d.members_make_bots,
         d.email_verification,
         d.email_domains.join(",")
     );
@@ -555,7 +564,13 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                     print_domain(&d);
                 }
             }
-            DomainCommand::Set { name, registration, direct_requires_friendship, members_invite } => {
+            DomainCommand::Set {
+                name,
+                registration,
+                direct_requires_friendship,
+                members_invite,
+                members_make_bots,
+            } => {
                 let mut d = core.accounts.domain(&name).await?;
                 if let Some(mode) = registration.as_deref().and_then(RegistrationMode::parse) {
                     d = core.accounts.set_registration(op, &name, mode).await?;
@@ -566,6 +581,9 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 if let Some(on) = members_invite {
                     d = core.accounts.set_members_invite(op, &name, on).await?;
                 }
+                if let Some(on) = members_make_bots {
+                    d = core.accounts.set_members_make_bots(op, &name, on).await?;
+                }
                 print_domain(&d);
             }
         },
@@ -573,6 +591,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Ldap { command } => ldap(&core, &config.domain, *command).await?,
         AdminCommand::Audit { command } => crate::audit::run(&core, command).await?,
         AdminCommand::Retention { command } => retention(&core, &config.domain, command).await?,
+        AdminCommand::Bot { command } => crate::bots::run(&core, &config.domain, command).await?,
         AdminCommand::Export { account, conversation, from, until, out } => {
             export(&core, account.map(|a| addr(&a, &None)), conversation, from, until, &out).await?;
         }

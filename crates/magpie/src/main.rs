@@ -5,6 +5,7 @@ mod admin;
 mod archive;
 mod audit;
 mod backup;
+mod bots;
 mod config;
 mod migrate;
 mod name_matcher;

@@ -168,6 +168,7 @@ async fn signals_and_profiles_cross_whole() {
                 phone: Some("+86 10 8888 8888".into()),
             },
             created_at_ms: 1_600_000_000_000,
+            bot: false,
         };
         let bare = Account {
             id: AccountId(78),
@@ -178,6 +179,7 @@ async fn signals_and_profiles_cross_whole() {
             password_hash: None,
             profile: ProfileFields::default(),
             created_at_ms: 0,
+            bot: true,
         };
         let domain_admin = Account { role: Role::DomainAdmin, ..bare.clone() };
         for account in [&full, &bare, &domain_admin] {

@@ -47,12 +47,12 @@ async fn the_cli_works_on_a_data_directory_without_a_server() {
     let out = server.admin(&["domain", "set", "acme.example", "--registration", "open"], "").await;
     assert_eq!(
         stdout(&out).trim(),
-        "acme.example\tregistration=open\tdirect_requires_friendship=false\tmembers_invite=false\temail_verification=false\temail_domains="
+        "acme.example\tregistration=open\tdirect_requires_friendship=false\tmembers_invite=false\tmembers_make_bots=false\temail_verification=false\temail_domains="
     );
     let out = server.admin(&["domain", "set", "acme.example", "--direct-requires-friendship", "true"], "").await;
     assert_eq!(
         stdout(&out).trim(),
-        "acme.example\tregistration=open\tdirect_requires_friendship=true\tmembers_invite=false\temail_verification=false\temail_domains="
+        "acme.example\tregistration=open\tdirect_requires_friendship=true\tmembers_invite=false\tmembers_make_bots=false\temail_verification=false\temail_domains="
     );
     server.create("boss@acme.example", &["--admin"]).await;
     server.restart_stopped().await;

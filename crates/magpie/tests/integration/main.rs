@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod bad_input;
 mod bench;
+mod bots;
 mod cluster;
 mod console;
 mod contacts;

@@ -1,0 +1,67 @@
+//! Bots' rows (magpie_core::bots): who made each and what it is for. Their accounts are
+//! written with them (see the account insert); their tokens are sessions.
+
+use async_trait::async_trait;
+use magpie_core::bots::Bot;
+use magpie_core::model::{AccountId, DomainId};
+use magpie_core::names::{AccountAddr, DomainName, LoginName};
+use magpie_core::ports::BotStore;
+use tokio_postgres::Row;
+
+use crate::accounts::{ACCOUNT_COLUMN_COUNT, ACCOUNT_COLUMNS, account_from_row};
+use crate::{PgResult, PgStore, StoreResult, corrupt, read, write_tx};
+
+/// A bot's account columns (`a`, `d`), then its row's and its owner's name and domain.
+fn select() -> String {
+    format!(
+        "SELECT {ACCOUNT_COLUMNS}, b.owner_id, b.description, o.name, od.name \
+         FROM bots b JOIN accounts a ON a.id = b.account_id JOIN domains d ON d.id = a.domain_id \
+         LEFT JOIN accounts o ON o.id = b.owner_id LEFT JOIN domains od ON od.id = o.domain_id"
+    )
+}
+
+fn bot_from_row(row: &Row) -> PgResult<Bot> {
+    let account = account_from_row(row, 0)?;
+    let at = ACCOUNT_COLUMN_COUNT;
+    let owner: Option<i64> = row.try_get(at)?;
+    let owner_addr = match (row.try_get::<_, Option<String>>(at + 2)?, row.try_get::<_, Option<String>>(at + 3)?) {
+        (Some(name), Some(domain)) => Some(AccountAddr {
+            name: LoginName::parse(&name).map_err(|_| corrupt("login name"))?,
+            domain: DomainName::parse(&domain).map_err(|_| corrupt("domain name"))?,
+        }),
+        _ => None,
+    };
+    Ok(Bot { account, owner: owner.map(AccountId), owner_addr, description: row.try_get(at + 1)? })
+}
+
+#[async_trait]
+impl BotStore for PgStore {
+    async fn bots(&self, domain: DomainId, owner: Option<AccountId>, limit: usize) -> StoreResult<Vec<Bot>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let owner = owner.map(|o| o.0);
+        let sql = format!(
+            "{} WHERE b.domain_id = $1 AND ($2::bigint IS NULL OR b.owner_id = $2) ORDER BY a.name COLLATE \"C\" LIMIT $3",
+            select()
+        );
+        read!(self, |c| {
+            let rows = c.query(&c.prepare_cached(&sql).await?, &[&domain.0, &owner, &limit]).await?;
+            rows.iter().map(bot_from_row).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn bot(&self, account: AccountId) -> StoreResult<Option<Bot>> {
+        let sql = format!("{} WHERE b.account_id = $1", select());
+        read!(self, |c| {
+            let row = c.query_opt(&c.prepare_cached(&sql).await?, &[&account.0]).await?;
+            row.map(|r| bot_from_row(&r)).transpose()?
+        })
+    }
+
+    async fn set_bot_description(&self, account: AccountId, description: &str) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            tx.c()
+                .execute("UPDATE bots SET description = $2 WHERE account_id = $1", &[&account.0, &description])
+                .await?;
+        })
+    }
+}

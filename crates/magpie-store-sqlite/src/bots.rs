@@ -1,0 +1,70 @@
+//! Bots' rows (magpie_core::bots): who made each and what it is for. Their accounts are
+//! written with them (see `insert_account`); their tokens are sessions.
+
+use async_trait::async_trait;
+use magpie_core::bots::Bot;
+use magpie_core::model::{AccountId, DomainId};
+use magpie_core::names::{AccountAddr, DomainName, LoginName};
+use magpie_core::ports::BotStore;
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
+use crate::chat::corrupt;
+use crate::{SqliteStore, StoreResult};
+
+/// A bot's account columns (`a`, `d`), then its row's and its owner's name and domain.
+fn select() -> String {
+    format!(
+        "SELECT {ACCOUNT_COLUMNS}, b.owner_id, b.description, o.name, od.name \
+         FROM bots b JOIN accounts a ON a.id = b.account_id JOIN domains d ON d.id = a.domain_id \
+         LEFT JOIN accounts o ON o.id = b.owner_id LEFT JOIN domains od ON od.id = o.domain_id"
+    )
+}
+
+fn bot_from_row(row: &Row<'_>) -> rusqlite::Result<Bot> {
+    let account = account_from_row(row)?;
+    let at = crate::accounts::ACCOUNT_COLUMN_COUNT;
+    let owner: Option<i64> = row.get(at)?;
+    let owner_addr = match (row.get::<_, Option<String>>(at + 2)?, row.get::<_, Option<String>>(at + 3)?) {
+        (Some(name), Some(domain)) => Some(AccountAddr {
+            name: LoginName::parse(&name).map_err(|_| corrupt(at + 2, "login name"))?,
+            domain: DomainName::parse(&domain).map_err(|_| corrupt(at + 3, "domain name"))?,
+        }),
+        _ => None,
+    };
+    Ok(Bot { account, owner: owner.map(AccountId), owner_addr, description: row.get(at + 1)? })
+}
+
+#[async_trait]
+impl BotStore for SqliteStore {
+    async fn bots(&self, domain: DomainId, owner: Option<AccountId>, limit: usize) -> StoreResult<Vec<Bot>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "{} WHERE b.domain_id = ?1 AND (?2 IS NULL OR b.owner_id = ?2) ORDER BY a.name LIMIT ?3",
+                select()
+            ))?
+            .query_map(params![domain.0, owner.map(|o| o.0), limit], bot_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn bot(&self, account: AccountId) -> StoreResult<Option<Bot>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!("{} WHERE b.account_id = ?1", select()))?
+                .query_row([account.0], bot_from_row)
+                .optional()
+        })
+        .await
+    }
+
+    async fn set_bot_description(&self, account: AccountId, description: &str) -> StoreResult<()> {
+        let description = description.to_owned();
+        self.write(move |tx| {
+            tx.execute("UPDATE bots SET description = ?2 WHERE account_id = ?1", params![account.0, description])
+                .map(drop)
+        })
+        .await
+    }
+}
