@@ -169,6 +169,14 @@ def main() -> None:
     # nothing, and leaves a run to read.
     retention_runs = [tester.call("POST", f"/v1/admin/domains/{DOMAIN}/retention/runs", {"before_ms": 1})["id"]]
 
+    # A bot in the group, with a token and an incoming webhook to the group.
+    bot = tester.call("POST", "/v1/bots", {"name": "seedbot", "description": "seeded"})["account"]
+    tester.call("POST", f"/v1/conversations/{group}/members", {"members": [bot]})
+    bot_tokens = [tester.call("POST", f"/v1/bots/{bot}/tokens", {"name": "seed"})["id"]]
+    hook = tester.call("POST", f"/v1/bots/{bot}/webhooks", {"name": "seed", "conversation": group})
+    bot_webhooks = [hook["id"]]
+    hook_tokens = [hook["path"].removeprefix("/v1/hooks/")]
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -190,10 +198,22 @@ def main() -> None:
         "push_targets": push_targets,
         "exports": exports,
         "retention_runs": retention_runs,
+        "bots": [bot],
+        "bot_tokens": bot_tokens,
+        "bot_webhooks": bot_webhooks,
+        "hook_tokens": hook_tokens,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
     def dictionary_for(path: str, parameter: str) -> str:
+        if parameter == "account" and path.startswith("/v1/bots/"):
+            return "bots"
+        if parameter == "id" and path.startswith("/v1/bots/") and "/tokens/" in path:
+            return "bot_tokens"
+        if parameter == "id" and path.startswith("/v1/bots/") and "/webhooks/" in path:
+            return "bot_webhooks"
+        if parameter == "token" and path.startswith("/v1/hooks/"):
+            return "hook_tokens"
         if parameter == "account":
             return "accounts"
         if parameter == "seq":

@@ -30,7 +30,7 @@ use crate::model::{
 };
 use crate::names::{self, AccountAddr, DomainName, LoginName};
 use crate::ports::{AccountStore, BotStore, ConversationLog, SessionStore, Stores};
-use crate::{Deps, Error, Result, Unit};
+use crate::{Deps, Error, Result};
 
 /// Longest description of a bot, in characters.
 pub const BOT_DESCRIPTION_CHARS_MAX: usize = 512;
@@ -287,7 +287,7 @@ impl Bots {
                 return Err(Error::invalid("conversations", "name at least one, or leave it out for all"));
             }
             if list.len() > SCOPE_CONVERSATIONS_MAX {
-                return Err(Error::too_large("conversations", SCOPE_CONVERSATIONS_MAX, Unit::Characters));
+                return Err(Error::invalid("conversations", format!("name at most {SCOPE_CONVERSATIONS_MAX}")));
             }
         }
         if request.ttl_days.is_some_and(|d| d == 0 || d > TOKEN_TTL_DAYS_MAX) {

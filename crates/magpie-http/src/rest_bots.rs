@@ -155,7 +155,7 @@ pub async fn list_tokens(
 #[utoipa::path(post, path = "/v1/bots/{account}/tokens", tag = "bots", security(("bearer" = [])),
     params(("account" = String, Path)), request_body = wire::CreateBotTokenRequest,
     responses((status = 201, body = wire::IssuedBotToken), (status = 404, body = wire::ErrorBody),
-        (status = 422, body = wire::ErrorBody), (status = 429, description = "limit_exceeded: 50 tokens and webhooks", body = wire::ErrorBody)))]
+        (status = 422, description = "invalid_field; limit_exceeded: 50 tokens and webhooks", body = wire::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Authed(caller): Authed,

@@ -3,7 +3,7 @@
 
 use clap::Subcommand;
 use magpie_core::Core;
-use magpie_core::bots::{Bot, BotRequest, BotUpdate, TokenRequest};
+use magpie_core::bots::{Bot, BotRequest, TokenRequest};
 use magpie_core::model::{Actor, ConversationId, Session, SessionId};
 
 #[derive(Debug, Subcommand)]
