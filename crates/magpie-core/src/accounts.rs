@@ -458,6 +458,9 @@ impl Accounts {
     ) -> Result<Option<String>> {
         let account = self.admin_target(actor, addr).await?;
         refuse_self(actor, &account)?;
+        if account.bot {
+            return Err(Error::invalid("account", "a bot has no password: it acts with tokens"));
+        }
         let generated = password.is_none().then(generate_password);
         let password = password.or(generated.as_deref()).unwrap_or_default();
         let context = [account.addr.name.as_str(), account.addr.domain.as_str(), account.profile.display_name.as_str()];

@@ -217,6 +217,8 @@ impl Auth {
             Some(domain) => self.account_store.account_by_name(domain.id, &addr.name).await?,
             None => None,
         };
+        // A bot never logs in (it acts with tokens): to a login, it is no account at all.
+        let found = found.filter(|a| !a.bot);
         let known_device = match (&found, request.device_key) {
             (Some(account), Some(key)) => self.device_keys().verify(key, account.id, self.deps.clock.now_ms()),
             _ => None,

@@ -105,6 +105,8 @@ pub struct Bots {
     sessions: Arc<dyn SessionStore>,
     store: Arc<dyn BotStore>,
     log: Arc<dyn ConversationLog>,
+    /// Only to check that an avatar naming a file names an image of the setter's.
+    files: Arc<dyn crate::ports::FileStore>,
 }
 
 impl Bots {
@@ -117,6 +119,7 @@ impl Bots {
             sessions: stores.sessions.clone(),
             store: stores.bots.clone(),
             log: stores.log.clone(),
+            files: stores.files.clone(),
         }
     }
 
@@ -227,6 +230,15 @@ impl Bots {
                 after.insert("display_name".into(), json!(name));
             }
             if let Some(avatar) = &patch.avatar {
+                // An image the person setting it uploaded, as for their own avatar: an avatar
+                // is readable by the whole domain.
+                if let Some(file) = avatar {
+                    let uploader = match actor {
+                        Actor::Operator => None,
+                        Actor::Account(p) => Some(p.account.id),
+                    };
+                    crate::files::check_avatar_of(self.files.as_ref(), uploader, file).await?;
+                }
                 before.insert("avatar".into(), json!(bot.account.profile.avatar));
                 after.insert("avatar".into(), json!(avatar));
             }
@@ -314,8 +326,8 @@ impl Bots {
         let old = self.live(bot.account.id).await?.into_iter().find(|s| s.id == id).ok_or(Error::NotFound("token"))?;
         let scope = old.scope.clone().ok_or(Error::NotFound("token"))?;
         let name = old.device.clone().unwrap_or_default();
-        let ttl_ms = (old.expires_at_ms != i64::MAX).then(|| old.expires_at_ms - old.created_at_ms);
-        let issued = self.issue_for(&bot, name, scope, ttl_ms).await?;
+        // The new secret ends when the old one would have: rotating never lengthens a token.
+        let issued = self.issue_for(&bot, name, scope, old.expires_at_ms, Some(id)).await?;
         self.revoke(&bot, id).await?;
         let action = if is_hook(&old) { "bot.webhook_rotate" } else { "bot.token_rotate" };
         let change = Change::new(action, Some(bot.account.domain_id), bot.account.addr.to_string())
@@ -383,16 +395,29 @@ impl Bots {
     }
 
     async fn issue(&self, bot: &Bot, name: String, scope: TokenScope, ttl_days: Option<u32>) -> Result<IssuedToken> {
-        self.issue_for(bot, name, scope, ttl_days.map(|d| i64::from(d) * 24 * 3600 * 1000)).await
+        let now = self.deps.clock.now_ms();
+        let expires_at_ms = ttl_days.map_or(i64::MAX, |d| now.saturating_add(i64::from(d) * 24 * 3600 * 1000));
+        self.issue_for(bot, name, scope, expires_at_ms, None).await
     }
 
-    async fn issue_for(&self, bot: &Bot, name: String, scope: TokenScope, ttl_ms: Option<i64>) -> Result<IssuedToken> {
+    /// Makes a token; `replacing` one that is revoked right after (a rotation), which does not
+    /// count against the bound.
+    async fn issue_for(
+        &self,
+        bot: &Bot,
+        name: String,
+        scope: TokenScope,
+        expires_at_ms: i64,
+        replacing: Option<SessionId>,
+    ) -> Result<IssuedToken> {
         if bot.account.disabled {
             return Err(Error::AccountDisabled);
         }
         // A bot's tokens are never pushed out to make room (as a person's oldest logins are):
-        // past the bound, making one is refused.
-        if self.live(bot.account.id).await?.len() >= TOKENS_PER_BOT_MAX {
+        // past the bound, making one is refused. The count is read before the write, so two
+        // made at once may both pass it; none is ever revoked for it.
+        let live = self.live(bot.account.id).await?;
+        if live.iter().filter(|s| Some(s.id) != replacing).count() >= TOKENS_PER_BOT_MAX {
             return Err(Error::LimitExceeded("a bot holds at most 50 tokens and webhooks"));
         }
         let token_bytes: [u8; 32] = rand::random();
@@ -404,8 +429,8 @@ impl Bots {
             device: Some(name),
             ip: None,
             created_at_ms: now,
-            expires_at_ms: ttl_ms.map_or(i64::MAX, |t| now.saturating_add(t)),
-            sessions_per_account_max: TOKENS_PER_BOT_MAX + 1,
+            expires_at_ms,
+            sessions_per_account_max: usize::MAX,
             scope: Some(scope),
         };
         let (session, evicted) = self.sessions.create_session(new).await?;
@@ -493,7 +518,8 @@ pub fn slack_to_markdown(text: &str) -> String {
     out
 }
 
-/// Slack's three entities back to their characters (in code: no Markdown meaning there).
+/// Slack's three entities back to their characters (in code and link targets: no Markdown
+/// meaning there).
 fn unescape(text: &str) -> String {
     text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
@@ -503,90 +529,142 @@ fn emphasis_boundary(c: Option<char>) -> bool {
     c.is_none_or(|c| c.is_whitespace() || "()[]{}\"'.,;:!?-".contains(c))
 }
 
-/// Text outside code: links, mentions, entities and emphasis.
+/// `text` as Markdown that means only the characters: every character with a meaning there
+/// escaped.
+fn literal(text: &str, out: &mut String) {
+    for c in text.chars() {
+        if "\\`*_[]<>~&#!|()".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// Text outside code: links, mentions, entities and emphasis, in one pass (no input makes it
+/// slower than linear: the closing bracket and each emphasis's closing mark are found from
+/// tables made beforehand, and emphasis opens without recursion).
 fn prose(text: &str, out: &mut String) {
     let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    // The first `>` or line end at or after each place.
+    let mut stop = vec![n; n + 1];
+    for i in (0..n).rev() {
+        stop[i] = if chars[i] == '>' || chars[i] == '\n' { i } else { stop[i + 1] };
+    }
+    // The first place at or after each place, on its line, where a mark may close emphasis.
+    let closers = |mark: char| {
+        let mut next = vec![n; n + 1];
+        for i in (0..n).rev() {
+            next[i] = if chars[i] == '\n' {
+                n
+            } else if chars[i] == mark
+                && i > 0
+                && !chars[i - 1].is_whitespace()
+                && emphasis_boundary(chars.get(i + 1).copied())
+            {
+                i
+            } else {
+                next[i + 1]
+            };
+        }
+        next
+    };
+    let (stars, tildes) = (closers('*'), closers('~'));
+    // Emphasis opened and not yet closed: where each closes, innermost last.
+    let mut open: Vec<(usize, &str)> = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
+    while i < n {
+        let limit = open.last().map_or(n, |&(at, _)| at);
+        if i == limit {
+            if let Some((_, mark)) = open.pop() {
+                out.push_str(mark);
+            }
+            i += 1;
+            continue;
+        }
         let c = chars[i];
         let prev = if i == 0 { None } else { Some(chars[i - 1]) };
         match c {
-            '<' => {
-                if let Some(end) = chars[i + 1..].iter().position(|&c| c == '>' || c == '\n')
-                    && chars[i + 1 + end] == '>'
-                {
-                    let inner: String = chars[i + 1..i + 1 + end].iter().collect();
-                    angle(&inner, out);
-                    i += end + 2;
-                    continue;
-                }
-                out.push_str("\\<");
+            '<' if stop[i + 1] < limit && chars[stop[i + 1]] == '>' => {
+                let end = stop[i + 1];
+                let inner: String = chars[i + 1..end].iter().collect();
+                angle(&inner, out);
+                i = end + 1;
+                continue;
             }
             '&' => {
-                let rest: String = chars[i..chars.len().min(i + 5)].iter().collect();
-                if rest.starts_with("&lt;") {
-                    out.push_str("\\<");
-                    i += 4;
-                    continue;
+                let rest: String = chars[i..n.min(i + 5)].iter().collect();
+                let (width, escaped) = if rest.starts_with("&lt;") {
+                    (4, "\\<")
                 } else if rest.starts_with("&gt;") {
-                    out.push('>');
-                    i += 4;
-                    continue;
+                    (4, "\\>")
                 } else if rest.starts_with("&amp;") {
-                    out.push('&');
-                    i += 5;
-                    continue;
-                }
-                out.push('&');
+                    // A bare `&` before a name would read as an entity of its own.
+                    let next = chars.get(i + 5);
+                    (5, if next.is_some_and(|c| c.is_alphanumeric() || *c == '#') { "\\&" } else { "&" })
+                } else {
+                    (1, "&")
+                };
+                out.push_str(escaped);
+                i += width;
+                continue;
             }
             '*' | '~' if emphasis_boundary(prev) && chars.get(i + 1).is_some_and(|n| !n.is_whitespace() && *n != c) => {
-                // The closing mark: on this line, after a non-space, before a boundary.
-                let close = (i + 2..chars.len()).take_while(|&k| chars[k] != '\n').find(|&k| {
-                    chars[k] == c && !chars[k - 1].is_whitespace() && emphasis_boundary(chars.get(k + 1).copied())
-                });
-                match close {
-                    Some(k) => {
-                        let mark = if c == '*' { "**" } else { "~~" };
-                        let inner: String = chars[i + 1..k].iter().collect();
-                        out.push_str(mark);
-                        prose(&inner, out);
-                        out.push_str(mark);
-                        i = k + 1;
-                        continue;
-                    }
-                    None => out.push(c),
+                let table = if c == '*' { &stars } else { &tildes };
+                let close = table[(i + 2).min(n)];
+                if close < limit {
+                    let mark = if c == '*' { "**" } else { "~~" };
+                    out.push_str(mark);
+                    open.push((close, mark));
+                } else {
+                    out.push(c);
                 }
             }
+            '<' => out.push_str("\\<"),
             _ => out.push(c),
         }
         i += 1;
     }
 }
 
-/// What Slack writes in angle brackets: a link, a mention, a channel or a special mention.
+/// What Slack writes in angle brackets: a link, a mention, a channel, a special mention or a
+/// date; anything else is shown as it was written.
 fn angle(inner: &str, out: &mut String) {
     let (target, label) = match inner.split_once('|') {
-        Some((t, l)) => (t, Some(l)),
+        Some((t, l)) => (t, Some(unescape(l))),
         None => (inner, None),
     };
-    let label = label.map(unescape);
     if let Some(id) = target.strip_prefix('@') {
         out.push('@');
-        out.push_str(label.as_deref().unwrap_or(id).trim_start_matches('@'));
+        literal(label.as_deref().unwrap_or(id).trim_start_matches('@'), out);
     } else if let Some(id) = target.strip_prefix('#') {
         out.push('#');
-        out.push_str(label.as_deref().unwrap_or(id).trim_start_matches('#'));
+        literal(label.as_deref().unwrap_or(id).trim_start_matches('#'), out);
     } else if let Some(special) = target.strip_prefix('!') {
-        out.push('@');
-        out.push_str(label.as_deref().unwrap_or(special).trim_start_matches('@'));
-    } else {
-        let url = unescape(target);
+        // `<!date^…|fallback>` is a date, shown by its fallback; the others mention a crowd.
+        if special.starts_with("date^") {
+            literal(label.as_deref().unwrap_or_default(), out);
+        } else {
+            out.push('@');
+            let name = special.split('^').next().unwrap_or_default();
+            literal(label.as_deref().unwrap_or(name).trim_start_matches('@'), out);
+        }
+    } else if ["http://", "https://", "mailto:"].iter().any(|s| target.starts_with(s))
+        && !target.chars().any(char::is_whitespace)
+    {
+        let mut url = String::new();
+        for c in unescape(target).chars() {
+            match c {
+                '<' | '>' | '(' | ')' | ' ' | '"' => url.push_str(&format!("%{:02X}", u32::from(c))),
+                c => url.push(c),
+            }
+        }
         match label {
             Some(label) => {
                 out.push('[');
-                out.push_str(&label.replace('[', "\\[").replace(']', "\\]"));
+                literal(&label, out);
                 out.push_str("](");
-                out.push_str(&url.replace('(', "%28").replace(')', "%29").replace(' ', "%20"));
+                out.push_str(&url);
                 out.push(')');
             }
             None => {
@@ -595,6 +673,10 @@ fn angle(inner: &str, out: &mut String) {
                 out.push('>');
             }
         }
+    } else {
+        out.push_str("\\<");
+        literal(&unescape(inner), out);
+        out.push_str("\\>");
     }
 }
 
@@ -613,16 +695,33 @@ mod tests {
                 "see [the docs](https://example.com/a?b=1&c=2) or <https://x.example>",
             ),
             ("hi <@U024BE7LH>, <!here> in <#C024BE7LR|general>", "hi @U024BE7LH, @here in #general"),
-            ("a &lt;b&gt; &amp; c", "a \\<b> & c"),
+            ("a &lt;b&gt; &amp; c, &amp;lt;", "a \\<b\\> & c, \\&lt;"),
             ("run `*not bold*` now", "run `*not bold*` now"),
             ("```let x = 1 &lt; 2;```", "```\nlet x = 1 < 2;\n```\n"),
             ("see:```code```after", "see:\n```\ncode\n```\nafter"),
             ("*[deploy]* done", "**[deploy]** done"),
+            ("*bold ~and struck~ too*", "**bold ~~and struck~~ too**"),
             ("unclosed *bold and `tick", "unclosed *bold and `tick"),
-            ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
+            // What could be HTML or a link is shown as written.
+            ("<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert\\(1\\)\\>"),
+            ("<https://a.example|&lt;b&gt;[x]>", "[\\<b\\>\\[x\\]](https://a.example)"),
+            ("<javascript:alert(1)|click>", "\\<javascript:alert\\(1\\)\\|click\\>"),
+            ("<https://a.example/x(1)>", "<https://a.example/x%281%29>"),
+            ("<!date^1392734382^{date}|Feb 18, 2014>", "Feb 18, 2014"),
+            ("<!subteam^SAZ94GDB8|@oncall>", "@oncall"),
         ];
         for (slack, markdown) in cases {
             assert_eq!(slack_to_markdown(slack), markdown, "{slack}");
+        }
+    }
+
+    #[test]
+    fn hostile_mrkdwn_is_converted_in_one_pass() {
+        // Each of these made the first converter scan the rest of the text again at every
+        // character; now they take one pass each.
+        for text in ["<".repeat(100_000), "*a ".repeat(40_000), "~x *y ".repeat(20_000)] {
+            let out = slack_to_markdown(&text);
+            assert!(out.len() >= text.len() / 2, "the text is kept");
         }
     }
 }

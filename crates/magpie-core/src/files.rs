@@ -317,7 +317,13 @@ impl Files {
     /// (until that message is recalled). Anything else, other domains included, is `not_found`.
     pub async fn file(&self, caller: &Principal, id: &FileId) -> Result<StoredFile> {
         let file = self.file_store.file(id).await?.ok_or(Error::NotFound("file"))?;
-        if file.account != caller.account.id && !self.file_store.file_shared_with(id, caller.account.id).await? {
+        if file.account == caller.account.id {
+            return Ok(file);
+        }
+        // A bot's token that does not read every conversation of the bot reaches only what
+        // the bot uploaded: a file shared elsewhere is out of its scope.
+        let narrow = caller.session.scope.as_ref().is_some_and(|s| !s.read || s.hook || s.conversations.is_some());
+        if narrow || !self.file_store.file_shared_with(id, caller.account.id).await? {
             return Err(Error::NotFound("file"));
         }
         Ok(file)
@@ -543,12 +549,22 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// [`FileStore::file_shared_with`]), so nobody may make a file they were only shown (an image of
 /// a conversation) readable by their whole domain. Any other reference (a URL) is not a file's.
 pub(crate) async fn check_avatar(file_store: &dyn FileStore, caller: &Principal, avatar: &str) -> Result<()> {
+    check_avatar_of(file_store, Some(caller.account.id), avatar).await
+}
+
+/// [`check_avatar`] for an image that `uploader` uploaded; with no uploader (the operator, who
+/// uploads nothing), only a URL.
+pub(crate) async fn check_avatar_of(
+    file_store: &dyn FileStore,
+    uploader: Option<crate::model::AccountId>,
+    avatar: &str,
+) -> Result<()> {
     let Ok(id) = FileId::parse(avatar) else {
         return Ok(());
     };
-    match file_store.file(&id).await? {
-        Some(file)
-            if file.account == caller.account.id && file.media_type.starts_with("image/") && file.width.is_some() =>
+    match (file_store.file(&id).await?, uploader) {
+        (Some(file), Some(uploader))
+            if file.account == uploader && file.media_type.starts_with("image/") && file.width.is_some() =>
         {
             Ok(())
         }

@@ -105,23 +105,30 @@ impl FromRequestParts<AppState> for Authed {
             scope_allows(scope, &parts.method, path)?;
         }
         principal.from_ip = client_ip(&parts.headers, &parts.extensions, state.settings.trust_forwarded_for);
-        if state.settings.requests_per_session_per_sec_max > 0
-            && let Err(retry_after_secs) = state
-                .core
-                .counters
-                .hit(
-                    crate::limit::requests_by_session(state),
-                    &principal.session.id.0.to_string(),
-                    state.core.clock.now_ms(),
-                )
-                .await
-        {
-            let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this session");
-            err.0.retry_after_secs = Some(retry_after_secs);
-            return Err(err);
-        }
+        per_session_limit(state, &principal).await?;
         Ok(Authed(principal))
     }
+}
+
+/// Refuses a request past `requests_per_session_per_sec_max` of its session (a login's, a bot
+/// token's or an incoming webhook's).
+pub(crate) async fn per_session_limit(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+    if state.settings.requests_per_session_per_sec_max > 0
+        && let Err(retry_after_secs) = state
+            .core
+            .counters
+            .hit(
+                crate::limit::requests_by_session(state),
+                &principal.session.id.0.to_string(),
+                state.core.clock.now_ms(),
+            )
+            .await
+    {
+        let mut err = ApiError::new(ErrorCode::RateLimited, "too many requests from this session");
+        err.0.retry_after_secs = Some(retry_after_secs);
+        return Err(err);
+    }
+    Ok(())
 }
 
 /// What a bot's token needs for a route it may call at all.
@@ -131,6 +138,8 @@ enum Needs {
     Token,
     Read,
     Send,
+    /// Both: what answers with what it wrote, as opening a direct chat answers its last message.
+    ReadSend,
 }
 
 /// The routes a bot's token may call (any other is `forbidden`), what each needs, and whether
@@ -143,7 +152,7 @@ const BOT_ROUTES: &[(&str, &str, Needs, bool)] = &[
     ("GET", "/v1/accounts", Needs::Read, false),
     ("GET", "/v1/accounts/{account}", Needs::Read, false),
     ("GET", "/v1/conversations", Needs::Read, true),
-    ("POST", "/v1/conversations", Needs::Send, true),
+    ("POST", "/v1/conversations", Needs::ReadSend, true),
     ("GET", "/v1/conversations/{id}", Needs::Read, false),
     ("GET", "/v1/conversations/{id}/members", Needs::Read, false),
     ("GET", "/v1/conversations/{id}/messages", Needs::Read, false),
@@ -181,8 +190,8 @@ pub(crate) fn scope_allows(
         return refuse("call this endpoint (see docs/protocol.md, Bots)");
     };
     match needs {
-        Needs::Read if !scope.read => return refuse("read"),
-        Needs::Send if !scope.send => return refuse("send"),
+        Needs::Read | Needs::ReadSend if !scope.read => return refuse("read"),
+        Needs::Send | Needs::ReadSend if !scope.send => return refuse("send"),
         _ => {}
     }
     if spans && scope.conversations.is_some() {

@@ -284,7 +284,11 @@ pub async fn rotate_webhook(
     request_body(content = wire::HookMessage, content_type = "application/json"),
     responses((status = 200, description = "`ok` (text/plain)", body = String),
         (status = 404, description = "not_found: no such webhook (or it was deleted)", body = wire::ErrorBody),
-        (status = 422, description = "invalid_field: no text, or a bad body for its kind", body = wire::ErrorBody)))]
+        (status = 403, description = "forbidden: the bot may not post there now (a channel, mute, a forbidden word)", body = wire::ErrorBody),
+        (status = 409, description = "already_exists: the key was used for another message", body = wire::ErrorBody),
+        (status = 413, description = "too_large: the text or body is over its limit", body = wire::ErrorBody),
+        (status = 422, description = "invalid_field: no text, or a bad body for its kind", body = wire::ErrorBody),
+        (status = 429, description = "rate_limited: the webhook's requests per second", body = wire::ErrorBody)))]
 pub async fn post_hook(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
@@ -292,6 +296,7 @@ pub async fn post_hook(
     body: Bytes,
 ) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], &'static str), ApiError> {
     let (principal, conversation) = state.core.bots.hook(&token).await?;
+    crate::extract::per_session_limit(&state, &principal).await?;
     let message = hook_message(&headers, &body)?;
     let client_msg_id = match headers.get("idempotency-key").map(|v| v.to_str()) {
         Some(Ok(key)) => Some(key.to_owned()),
@@ -306,7 +311,15 @@ pub async fn post_hook(
         (None, _, Some(text)) if message.mrkdwn == Some(false) => {
             ("text".to_owned(), serde_json::json!({ "text": text }))
         }
-        (None, _, Some(text)) => ("markdown".to_owned(), serde_json::json!({ "text": bots::slack_to_markdown(text) })),
+        (None, _, Some(text)) => {
+            // Bounded before it is converted (the conversion may lengthen it; the send checks
+            // the result again).
+            let max = state.core.settings.message_text_chars_max;
+            if text.chars().count() > max {
+                return Err(magpie_core::Error::too_large("text", max, magpie_core::Unit::Characters).into());
+            }
+            ("markdown".to_owned(), serde_json::json!({ "text": bots::slack_to_markdown(text) }))
+        }
         (None, _, None) => return Err(magpie_core::Error::invalid("text", "give text, or kind and body").into()),
     };
     let send = wire::SendRequest {

@@ -401,6 +401,10 @@ impl<'a> Connection<'a> {
         use wire::Request as R;
         let core = &self.state.core;
         let p = &self.principal;
+        if p.session.scope.is_some() && !bot_may(&request) {
+            let message = "a bot's token may not make this request (see docs/protocol.md, Bots)";
+            return Err(wire::ErrorBody::new(ErrorCode::Forbidden, message).error);
+        }
         match request {
             R::Ping(_) => answer(Ok(wire::Empty {})),
             R::GetMe(_) => answer(core.accounts.me(p).await.map(|me| convert::me(&me))),
@@ -569,6 +573,33 @@ enum Answer {
 
 /// A core result as a reply's `data` (encoded once, straight from its wire type) or an error
 /// frame's detail.
+/// The requests a bot's token may make over the WebSocket: those of the REST routes it may call
+/// (`BOT_ROUTES` in `extract.rs`). Only a token that reads and sends in every conversation of the
+/// bot opens a WebSocket at all, so no request here needs more.
+fn bot_may(request: &wire::Request) -> bool {
+    use wire::Request as R;
+    matches!(
+        request,
+        R::Ping(_)
+            | R::GetMe(_)
+            | R::CreateConversation(_)
+            | R::GetConversation(_)
+            | R::ListConversations(_)
+            | R::ListMembers(_)
+            | R::Send(_)
+            | R::Edit(_)
+            | R::Recall(_)
+            | R::React(_)
+            | R::ListPins(_)
+            | R::GetMessages(_)
+            | R::GetThread(_)
+            | R::MarkRead(_)
+            | R::Sync(_)
+            | R::Typing(_)
+            | R::SearchMessages(_)
+    )
+}
+
 fn answer<T: serde::Serialize>(result: magpie_core::Result<T>) -> Result<Box<RawValue>, wire::ErrorDetail> {
     let value = result.map_err(|e| error::detail(&e))?;
     serde_json::value::to_raw_value(&value)

@@ -58,9 +58,18 @@ async fn administrators_make_bots_members_only_where_the_domain_lets_them_and_bo
     let theirs = ann.client.bot("approvals@localhost").await.unwrap_err();
     assert_eq!(theirs.code(), Some(ErrorCode::NotFound), "not hers to manage: {theirs}");
 
-    // A bot cannot log in: it has no password.
+    // A bot cannot log in: it has no password, nor can it be given one.
     let login = server.anonymous().login("approvals@localhost", "anything at all 123").await.unwrap_err();
     assert_eq!(login.code(), Some(ErrorCode::InvalidCredentials), "{login}");
+    let reset =
+        admin.client.admin_reset_password("approvals@localhost", Some("a fine long passphrase 42")).await.unwrap_err();
+    assert_eq!((reset.code(), reset.field()), (Some(ErrorCode::InvalidField), Some("account")), "{reset}");
+    // Its avatar is an image its manager uploaded, as for anyone's own (an avatar is public to
+    // the domain); another's file is refused.
+    let boss_file = admin.client.upload_once(b"quarterly numbers".to_vec(), "numbers.txt").await.unwrap();
+    let sneaky = wire::UpdateBotRequest { avatar: Some(boss_file.id.clone()), ..Default::default() };
+    let err = ann.client.update_bot("ann-helper@localhost", &sneaky).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("avatar")), "{err}");
     // Everyone of the domain sees the badge; the owner edits the bot.
     let profile = ann.client.account("approvals@localhost").await.unwrap();
     assert!(profile.bot, "a badge");
@@ -155,12 +164,38 @@ async fn a_token_reaches_only_its_conversations_and_does_only_what_its_scope_say
     let none = admin.client.create_bot_token(bot, &token_request("nothing", None, false, false)).await.unwrap_err();
     assert_eq!(none.code(), Some(ErrorCode::InvalidField), "{none}");
 
-    // A full token takes the WebSocket and hears the bot's conversations.
+    // A send-only token opens no direct chat: the answer would show its last message.
+    let err = sender.open_direct("ann@localhost").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden), "{err}");
+    // A scoped token posts no file that another conversation shared, though the bot reads it there.
+    let shared = ann.client.upload_once(b"minutes of the outside group".to_vec(), "minutes.txt").await.unwrap();
+    ann.client
+        .send_message(outside.id, &crate::harness::file_message(&shared.id, "minutes.txt", 28, "f1"))
+        .await
+        .unwrap();
+    let err = b
+        .send_message(inside.id, &crate::harness::file_message(&shared.id, "minutes.txt", 28, "f2"))
+        .await
+        .unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("body.file")), "{err}");
+
+    // A full token takes the WebSocket and hears the bot's conversations; over it, it may do
+    // what it may over REST and nothing more.
     let full =
         as_bot(&server, &admin.client.create_bot_token(bot, &token_request("full", None, true, true)).await.unwrap());
     let mut live = full.connect().await.unwrap();
     ann.client.send_text(outside.id, "o2", "to the bot").await.unwrap();
     assert_eq!(text_of(&next_entry(&mut live).await), "to the bot");
+    live.send_text(inside.id, "w1", "over the socket").await.unwrap();
+    let err = live.list_sessions().await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden), "{err}");
+    let add = wire::Request::AddMembers(wire::InConversation {
+        conversation: outside.id,
+        data: wire::MembersRequest { members: vec!["boss@localhost".into()] },
+    });
+    let err = live.request(&add).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden), "{err}");
+    assert!(!ann.client.members(outside.id).await.unwrap().iter().any(|m| m.account == "boss@localhost"));
 }
 
 #[tokio::test]

@@ -63,7 +63,10 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
                 let name = parameter["name"].as_str().unwrap();
                 // The one header an operation names for itself: an incoming webhook's retry key.
                 if parameter["in"] == "header" {
-                    assert_eq!((method.as_str(), path.as_str(), name), ("post", "/v1/hooks/{token}", "Idempotency-Key"));
+                    assert_eq!(
+                        (method.as_str(), path.as_str(), name),
+                        ("post", "/v1/hooks/{token}", "Idempotency-Key")
+                    );
                     continue;
                 }
                 let in_path = path.contains(&format!("{{{name}}}"));
