@@ -71,6 +71,28 @@ fn created_hook(t: IssuedToken) -> wire::CreatedWebhook {
     wire::CreatedWebhook { path: format!("/v1/hooks/{}", t.token), webhook: webhook(&t.session) }
 }
 
+/// That `id` is one of the bot's tokens (`hook` false) or incoming webhooks (`hook` true), for
+/// someone who manages the bot: a token's id does not name a webhook, nor the other way.
+async fn one_of_the_bots(
+    state: &AppState,
+    caller: &magpie_core::model::Principal,
+    account: &str,
+    id: i64,
+    hook: bool,
+) -> Result<(), ApiError> {
+    let actor = Actor::Account(caller);
+    let live = if hook {
+        state.core.bots.hooks(actor, account).await?
+    } else {
+        state.core.bots.tokens(actor, account).await?
+    };
+    if live.iter().any(|t| t.id.0 == id) {
+        Ok(())
+    } else {
+        Err(magpie_core::Error::NotFound(if hook { "webhook" } else { "token" }).into())
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BotListParams {
@@ -183,10 +205,7 @@ pub async fn revoke_token(
     Authed(caller): Authed,
     ApiPath((account, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    let tokens = state.core.bots.tokens(Actor::Account(&caller), &account).await?;
-    if !tokens.iter().any(|t| t.id.0 == id) {
-        return Err(magpie_core::Error::NotFound("token").into());
-    }
+    one_of_the_bots(&state, &caller, &account, id, false).await?;
     state.core.bots.revoke_token(Actor::Account(&caller), &account, SessionId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -201,10 +220,7 @@ pub async fn rotate_token(
     Authed(caller): Authed,
     ApiPath((account, id)): ApiPath<(String, i64)>,
 ) -> Result<(StatusCode, Json<wire::IssuedBotToken>), ApiError> {
-    let tokens = state.core.bots.tokens(Actor::Account(&caller), &account).await?;
-    if !tokens.iter().any(|t| t.id.0 == id) {
-        return Err(magpie_core::Error::NotFound("token").into());
-    }
+    one_of_the_bots(&state, &caller, &account, id, false).await?;
     let made = state.core.bots.rotate_token(Actor::Account(&caller), &account, SessionId(id)).await?;
     Ok((StatusCode::CREATED, Json(issued(made))))
 }
@@ -251,10 +267,7 @@ pub async fn delete_webhook(
     Authed(caller): Authed,
     ApiPath((account, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    let hooks = state.core.bots.hooks(Actor::Account(&caller), &account).await?;
-    if !hooks.iter().any(|t| t.id.0 == id) {
-        return Err(magpie_core::Error::NotFound("webhook").into());
-    }
+    one_of_the_bots(&state, &caller, &account, id, true).await?;
     state.core.bots.revoke_token(Actor::Account(&caller), &account, SessionId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -268,10 +281,7 @@ pub async fn rotate_webhook(
     Authed(caller): Authed,
     ApiPath((account, id)): ApiPath<(String, i64)>,
 ) -> Result<(StatusCode, Json<wire::CreatedWebhook>), ApiError> {
-    let hooks = state.core.bots.hooks(Actor::Account(&caller), &account).await?;
-    if !hooks.iter().any(|t| t.id.0 == id) {
-        return Err(magpie_core::Error::NotFound("webhook").into());
-    }
+    one_of_the_bots(&state, &caller, &account, id, true).await?;
     let made = state.core.bots.rotate_token(Actor::Account(&caller), &account, SessionId(id)).await?;
     Ok((StatusCode::CREATED, Json(created_hook(made))))
 }
