@@ -91,6 +91,8 @@ pub struct SignupInfo {
     pub password_reset: bool,
     /// Whether members may make invitation codes.
     pub members_invite: bool,
+    /// Whether members may make bots.
+    pub members_make_bots: bool,
 }
 
 /// A code was mailed: how long it stays good, and when another may be asked for.
@@ -475,6 +477,7 @@ impl Auth {
                 email_domains: d.email_domains,
                 password_reset,
                 members_invite: d.members_invite,
+                members_make_bots: d.members_make_bots,
             },
             None => SignupInfo {
                 domain: name.to_string(),
@@ -483,6 +486,7 @@ impl Auth {
                 email_domains: Vec::new(),
                 password_reset,
                 members_invite: false,
+                members_make_bots: false,
             },
         })
     }

@@ -100,6 +100,7 @@ pub async fn signup_info(
         email_domains: info.email_domains,
         password_reset: info.password_reset,
         members_invite: info.members_invite,
+        members_make_bots: info.members_make_bots,
     }))
 }
 

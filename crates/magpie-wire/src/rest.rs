@@ -84,6 +84,8 @@ pub struct SignupInfo {
     pub password_reset: bool,
     /// Whether members (not only administrators) may make invitation codes to the domain.
     pub members_invite: bool,
+    /// Whether members (not only administrators) may make bots in the domain.
+    pub members_make_bots: bool,
 }
 
 /// `POST /v1/auth/email-code`: mail a registration code to an address.

@@ -19,8 +19,8 @@ export function isMissingEndpoint(error: unknown): boolean {
 
 /** `GET /v1/auth/domains/{domain}`: who may register in `domain` and what it takes; a domain
  * that does not exist reads as `closed`. Null when the server cannot say (it predates the
- * endpoint). A field that a server of the endpoint's first version leaves out
- * (`members_invite`) reads as off. */
+ * endpoint). A field that a server of the endpoint's first versions leaves out
+ * (`members_invite`, `members_make_bots`) reads as off. */
 export async function domainRegistration(baseUrl: string, domain: string): Promise<SignupInfo | null> {
   try {
     const answer: Partial<SignupInfo> = await new RestClient(baseUrl).signupInfo(domain);
@@ -31,6 +31,7 @@ export async function domainRegistration(baseUrl: string, domain: string): Promi
       email_domains: answer.email_domains ?? [],
       password_reset: answer.password_reset ?? false,
       members_invite: answer.members_invite ?? false,
+      members_make_bots: answer.members_make_bots ?? false,
     };
   } catch (error) {
     if (isMissingEndpoint(error)) return null;

@@ -27,6 +27,8 @@ import type {
   BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, TlsStatus, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
   ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery, NewSticker,
   ConversationRetention, Retention, RetentionRun, RetentionRunState,
+  Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
+  TokenScope, UpdateBotRequest,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -279,6 +281,29 @@ export type Checks = [
   Holds<Equals<operations["admin_start_retention_run"]["requestBody"]["content"]["application/json"], S["StartRetentionRun"]>>,
   Agree<Differ<{ before_ms?: NonNullable<Parameters<RestClient["startRetentionRun"]>[1]> }, Wire<S["StartRetentionRun"]>>>,
   Agree<Differ<NonNullable<Parameters<RestClient["retentionRun"]>[1]>, Wire<NonNullable<operations["admin_retention_run"]["parameters"]["query"]>>>>,
+  // Bots (§5 "Bots"): a bot, its tokens (the secret only in the answer that makes one) and its
+  // incoming webhooks (the path likewise). The document calls `read` and `send` of a new token
+  // optional (they default to `true`), as the SDK does.
+  Agree<Differ<Bot, Wire<S["Bot"]>>>,
+  Agree<Differ<BotList, Wire<S["BotList"]>>>,
+  Agree<Differ<CreateBotRequest, Wire<S["CreateBotRequest"]>>>,
+  Agree<Differ<UpdateBotRequest, Wire<S["UpdateBotRequest"]>>>,
+  Agree<Differ<TokenScope, Wire<S["TokenScope"]>>>,
+  Agree<Differ<BotToken, Wire<S["BotToken"]>>>,
+  Agree<Differ<IssuedBotToken, Wire<S["IssuedBotToken"]>>>,
+  Agree<Differ<CreateBotTokenRequest, Wire<S["CreateBotTokenRequest"]>>>,
+  Agree<Differ<IncomingWebhook, Wire<S["IncomingWebhook"]>>>,
+  Agree<Differ<CreateWebhookRequest, Wire<S["CreateWebhookRequest"]>>>,
+  Agree<Differ<CreatedWebhook, Wire<S["CreatedWebhook"]>>>,
+  Agree<Differ<{ domain?: NonNullable<Parameters<RestClient["bots"]>[0]> }, Wire<NonNullable<operations["list_bots"]["parameters"]["query"]>>>>,
+  Holds<Equals<Parameters<RestClient["createBot"]>[0], CreateBotRequest>>,
+  Holds<Equals<Parameters<RestClient["updateBot"]>[1], UpdateBotRequest>>,
+  Holds<Equals<Parameters<RestClient["createBotToken"]>[1], CreateBotTokenRequest>>,
+  Holds<Equals<Parameters<RestClient["createWebhook"]>[1], CreateWebhookRequest>>,
+  Holds<Equals<operations["create_bot"]["requestBody"]["content"]["application/json"], S["CreateBotRequest"]>>,
+  Holds<Equals<operations["update_bot"]["requestBody"]["content"]["application/json"], S["UpdateBotRequest"]>>,
+  Holds<Equals<operations["create_token"]["requestBody"]["content"]["application/json"], S["CreateBotTokenRequest"]>>,
+  Holds<Equals<operations["create_webhook"]["requestBody"]["content"]["application/json"], S["CreateWebhookRequest"]>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -504,6 +529,8 @@ interface RestAnswers {
   setConversationRetention: "admin_set_conversation_retention";
   adminTransferGroup: "admin_transfer_group"; adminDissolveGroup: "admin_dissolve_group";
   createStickerPack: "create_sticker_pack"; addSticker: "add_sticker";
+  createBot: "create_bot"; bot: "get_bot"; updateBot: "update_bot"; createBotToken: "create_token"; revokeBotToken: "revoke_token";
+  rotateBotToken: "rotate_token"; createWebhook: "create_webhook"; deleteWebhook: "delete_webhook"; rotateWebhook: "rotate_webhook";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
@@ -528,6 +555,7 @@ interface RestListAnswers {
   applications: ["admin_list_applications", "applications"]; pushTargets: ["list_push_targets", "targets"];
   adminAccounts: ["admin_list_accounts", "accounts"]; accountSessions: ["admin_list_sessions", "sessions"];
   backups: ["admin_backups", "backups"]; adminGroupMembers: ["admin_group_members", "members"];
+  bots: ["list_bots", "bots"]; botTokens: ["list_tokens", "tokens"]; botWebhooks: ["list_webhooks", "webhooks"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

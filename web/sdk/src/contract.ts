@@ -17,10 +17,14 @@ export type ErrorCode =
 
 export interface Me {
   account: string; display_name: string; signature?: string; avatar?: string; email?: string; phone?: string;
+  /** A bot's own account (its token's `GET /v1/me`); absent for people. */
+  bot?: boolean;
   role: "member" | "domain_admin" | "server_admin"; created_at_ms: number;
 }
 export interface Profile {
   account: string; display_name: string; signature?: string; avatar?: string; email?: string; phone?: string;
+  /** The account is a bot (an app's, §5 "Bots"): show a badge by its name. Absent for people. */
+  bot?: boolean;
 }
 export interface Session {
   id: number; device?: string; ip?: string; created_at_ms: number; last_seen_at_ms: number;
@@ -216,19 +220,22 @@ export type RegistrationMode = "closed" | "open" | "invitation" | "approval";
 export interface DomainInfo {
   name: string; registration: RegistrationMode; direct_requires_friendship?: boolean; created_at_ms: number;
   email_verification?: boolean; email_domains?: string[]; members_invite?: boolean;
+  /** Members, not only administrators, may make bots (at most 10 each); absent from servers
+   * that predate bots. */
+  members_make_bots?: boolean;
 }
 /** A change to a domain's settings (`PATCH /v1/admin/domains/{domain}`); absent fields stay. */
 export interface DomainChange {
   registration?: RegistrationMode; direct_requires_friendship?: boolean;
-  email_verification?: boolean; email_domains?: string[]; members_invite?: boolean;
+  email_verification?: boolean; email_domains?: string[]; members_invite?: boolean; members_make_bots?: boolean;
 }
 /** What registering in a domain takes, asked before signing up (`GET /v1/auth/domains/{domain}`,
  * no token). A domain that does not exist reads as `closed`. `password_reset`: whether this
- * server mails password-reset codes; `members_invite`: whether the domain's members (not only
- * its administrators) may make invitation codes. */
+ * server mails password-reset codes; `members_invite` and `members_make_bots`: whether the
+ * domain's members (not only its administrators) may make invitation codes, and bots. */
 export interface SignupInfo {
   domain: string; registration: RegistrationMode; email_verification: boolean; email_domains: string[]; password_reset: boolean;
-  members_invite: boolean;
+  members_invite: boolean; members_make_bots: boolean;
 }
 /** `POST /v1/auth/email-code` and `POST /v1/auth/password-reset/code`: a code is on its way (or,
  * for a reset, would be: the answer is the same whether or not the account has an email). It
@@ -484,6 +491,47 @@ export interface ConversationRetention { conversation: number; kind: Conversatio
  * conversations that keep theirs for another time, and its 20 latest runs, newest first. */
 export interface Retention { domain: string; days?: number; conversations: ConversationRetention[]; runs: RetentionRun[] }
 
+/** A bot (§5 "Bots"): the account of an app, `name@domain`, with no password. It acts with the
+ * tokens that the people who manage it make: the domain's administrators, and its `owner` (the
+ * member who made it; absent for a bot the operator made with the CLI). `disabled`: turned off,
+ * its tokens and webhooks revoked. */
+export interface Bot {
+  account: string; display_name: string; avatar?: string; description: string; owner?: string; disabled: boolean; created_at_ms: number;
+}
+/** `GET /v1/bots`: the bots the caller manages. */
+export interface BotList { bots: Bot[] }
+/** `POST /v1/bots`: a bot by its login name (`approvals`), in the caller's domain or, for a
+ * server administrator, `domain`; `display_name` is the login name if absent; `description`
+ * says what it is for (at most 512 characters). */
+export interface CreateBotRequest { name: string; domain?: string; display_name?: string; description?: string }
+/** `PATCH /v1/bots/{account}`: absent fields stay. `avatar` is an uploaded image's file id or a
+ * URL (`""` clears it); `disabled: true` revokes every token and webhook of the bot at once. */
+export interface UpdateBotRequest { display_name?: string; description?: string; avatar?: string; disabled?: boolean }
+/** What a bot's token may do: `conversations`, only these of the bot's conversations (absent:
+ * every conversation it is in, now and later; a token kept to some reaches no sync, search or
+ * WebSocket); `read` messages, members and the directory; `send`, edit, react and upload. */
+export interface TokenScope { conversations?: number[]; read: boolean; send: boolean }
+/** One of a bot's live tokens, without its secret. `last_used_at_ms` is within a minute;
+ * `expires_at_ms` is absent for a token that lives until it is revoked. */
+export interface BotToken {
+  id: number; name: string; scope: TokenScope; created_at_ms: number; last_used_at_ms: number; expires_at_ms?: number;
+}
+/** `POST /v1/bots/{account}/tokens`: what the token is for (`ci`, at most 64 characters), its
+ * conversations (at most 100; absent for all), `read` and `send` (each `true` if absent; not
+ * both `false`), and the days it lives (1 to 3,653; absent: until revoked). */
+export interface CreateBotTokenRequest { name: string; conversations?: number[]; read?: boolean; send?: boolean; ttl_days?: number }
+/** A token just made or rotated, with its secret `token`: shown now and never again. A bot
+ * uses it as `Authorization: Bearer <token>`. */
+export interface IssuedBotToken extends BotToken { token: string }
+/** One of a bot's incoming webhooks: a secret URL that posts to one conversation as the bot. */
+export interface IncomingWebhook { id: number; name: string; conversation: number; created_at_ms: number; last_used_at_ms: number }
+/** `POST /v1/bots/{account}/webhooks`: a name, and a conversation the bot is a member of. */
+export interface CreateWebhookRequest { name: string; conversation: number }
+/** A webhook just made or rotated, with its `path` (`/v1/hooks/<secret>`; the server's origin
+ * goes before it): shown now and never again. Anyone who has it may post there (Slack's
+ * `{"text": "…"}`, whose mrkdwn becomes a `markdown` message). */
+export interface CreatedWebhook extends IncomingWebhook { path: string }
+
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
  * domain gets `not_found`, exactly as for a domain that does not exist. */
@@ -633,6 +681,38 @@ export interface DomainAdmin {
   /** One run as it is now; with `wait_secs` (at most 25), as soon as a running run changes (its
    * progress, or its end) or after that many seconds: ask again to follow it. */
   retentionRun(id: number, query?: { wait_secs?: number }): Promise<RetentionRun>;
+  /** The bots the caller manages, by name: all of a domain's for its administrators (the
+   * caller's own domain, or for a server administrator `domain`), a member's own otherwise. The
+   * bot methods below are also a member's, for the bots they made. */
+  bots(domain?: string): Promise<Bot[]>;
+  /** Makes a bot, owned by the caller (`forbidden` for a member where the domain's
+   * `members_make_bots` is off, `already_exists` for a taken name, `invalid_field` naming
+   * `name`, `display_name` or `description`, `limit_exceeded` past a member's 10). */
+  createBot(request: CreateBotRequest): Promise<Bot>;
+  /** One bot, for those who manage it (`not_found` for anyone else). */
+  bot(account: string): Promise<Bot>;
+  /** Changes a bot's display name, description or avatar, or turns it off or on again (off
+   * revokes its tokens and webhooks; on again, they stay revoked: make new ones). */
+  updateBot(account: string, change: UpdateBotRequest): Promise<Bot>;
+  /** A bot's live tokens, newest first (not their secrets). */
+  botTokens(account: string): Promise<BotToken[]>;
+  /** Makes a token for a bot, with its secret (shown this once; `invalid_field` naming `name`,
+   * `scope`, `conversations` or `ttl_days`; `limit_exceeded` past 50 tokens and webhooks;
+   * `account_disabled` for a bot turned off). */
+  createBotToken(account: string, request: CreateBotTokenRequest): Promise<IssuedBotToken>;
+  /** Revokes a token: it stops at once, everywhere, and its WebSockets close. */
+  revokeBotToken(account: string, id: number): Promise<void>;
+  /** A new secret for a token, of the same name, scope and lifetime; the old one stops at once. */
+  rotateBotToken(account: string, id: number): Promise<IssuedBotToken>;
+  /** A bot's incoming webhooks, newest first (not their URLs). */
+  botWebhooks(account: string): Promise<IncomingWebhook[]>;
+  /** Makes an incoming webhook to a conversation the bot is a member of (`not_found` for any
+   * other), with its path (shown this once). */
+  createWebhook(account: string, request: CreateWebhookRequest): Promise<CreatedWebhook>;
+  /** Deletes a webhook: its URL stops at once. */
+  deleteWebhook(account: string, id: number): Promise<void>;
+  /** A new URL for a webhook; the old one stops at once. */
+  rotateWebhook(account: string, id: number): Promise<CreatedWebhook>;
 }
 
 export interface FileInfo {

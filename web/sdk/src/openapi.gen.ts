@@ -1076,6 +1076,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/bots`: the bots the caller manages: all of the domain's for its administrators,
+         *     a member's own otherwise.
+         */
+        get: operations["list_bots"];
+        put?: never;
+        /** `POST /v1/bots`: makes a bot (domain administrators; members where the domain lets them). */
+        post: operations["create_bot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/bots/{account}`: one bot, for those who manage it. */
+        get: operations["get_bot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** `PATCH /v1/bots/{account}`: its name, description or avatar; turns it off or on. */
+        patch: operations["update_bot"];
+        trace?: never;
+    };
+    "/v1/bots/{account}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/bots/{account}/tokens`: the bot's live tokens, newest first (not the secrets). */
+        get: operations["list_tokens"];
+        put?: never;
+        /** `POST /v1/bots/{account}/tokens`: makes a token; its secret is answered now and never again. */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * `DELETE /v1/bots/{account}/tokens/{id}`: revokes a token; it stops at once, and its
+         *     WebSockets close.
+         */
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}/tokens/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/bots/{account}/tokens/{id}/rotate`: a new secret of the same name and scope; the
+         *     old one stops at once.
+         */
+        post: operations["rotate_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/bots/{account}/webhooks`: the bot's incoming webhooks, newest first. */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * `POST /v1/bots/{account}/webhooks`: makes an incoming webhook to a conversation the bot is a
+         *     member of; its path is answered now and never again.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/bots/{account}/webhooks/{id}`: the webhook's URL stops at once. */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}/webhooks/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/bots/{account}/webhooks/{id}/rotate`: a new URL for the webhook; the old one stops. */
+        post: operations["rotate_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts": {
         parameters: {
             query?: never;
@@ -1674,6 +1826,27 @@ export interface paths {
         get: operations["thumbnail"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hooks/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/hooks/{token}`: posts a message to the webhook's conversation as its bot, from
+         *     Slack's incoming-webhook format or Magpie's own (see [`wire::HookMessage`]); answers `ok`
+         *     as Slack does, once the message is durable. The token is the secret: no other credential.
+         */
+        post: operations["post_hook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2602,6 +2775,47 @@ export interface components {
         BackupList: {
             backups: components["schemas"]["BackupInfo"][];
         };
+        /** @description A bot, as the people who manage it (its owner and the domain's administrators) see it. */
+        Bot: {
+            /** @description `name@domain`. */
+            account: string;
+            avatar?: string | null;
+            /** Format: int64 */
+            created_at_ms: number;
+            description: string;
+            /** @description Turned off: its tokens and webhooks were revoked, and it makes no new ones. */
+            disabled: boolean;
+            display_name: string;
+            /** @description Who made it; absent for a bot the operator made with the CLI. */
+            owner?: string | null;
+        };
+        /** @description `GET /v1/bots`. */
+        BotList: {
+            bots: components["schemas"]["Bot"][];
+        };
+        /** @description One of a bot's tokens. The secret itself is shown once, when the token is made. */
+        BotToken: {
+            /** Format: int64 */
+            created_at_ms: number;
+            /**
+             * Format: int64
+             * @description Absent: until revoked.
+             */
+            expires_at_ms?: number | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Within a minute.
+             */
+            last_used_at_ms: number;
+            name: string;
+            scope: components["schemas"]["TokenScope"];
+        };
+        /** @description `GET /v1/bots/{account}/tokens`: the live tokens, newest first. */
+        BotTokenList: {
+            tokens: components["schemas"]["BotToken"][];
+        };
         /** @description `POST /v1/me/password`. */
         ChangePasswordRequest: {
             current_password: string;
@@ -2718,6 +2932,35 @@ export interface components {
             password: string;
             role?: null | components["schemas"]["Role"];
         };
+        /** @description `POST /v1/bots`: a bot in the caller's domain (or `domain`, for a server administrator). */
+        CreateBotRequest: {
+            /** @description What it is for, at most 512 characters. */
+            description?: string | null;
+            /** @description The login name if absent. */
+            display_name?: string | null;
+            domain?: string | null;
+            /** @description The login name, e.g. `approvals`. */
+            name: string;
+        };
+        /** @description `POST /v1/bots/{account}/tokens`. */
+        CreateBotTokenRequest: {
+            /**
+             * @description Only these conversations (at most 100, each the bot is a member of when used); absent
+             *     for all.
+             */
+            conversations?: number[] | null;
+            /** @description What the token is for, e.g. `ci`, at most 64 characters. */
+            name: string;
+            /** @description Default `true`. */
+            read?: boolean;
+            /** @description Default `true`. */
+            send?: boolean;
+            /**
+             * Format: int32
+             * @description Days it lives, 1 to 3,653; absent: until revoked.
+             */
+            ttl_days?: number | null;
+        };
         /**
          * @description `POST /v1/conversations`: a direct chat (`{"kind": "direct", "peer": "bob@localhost"}`,
          *     returned as it is if it exists) or a new group or channel owned by the caller.
@@ -2770,10 +3013,24 @@ export interface components {
         CreateStickerPackRequest: {
             name: string;
         };
+        /** @description `POST /v1/bots/{account}/webhooks`: the bot must be a member of the conversation. */
+        CreateWebhookRequest: {
+            /** Format: int64 */
+            conversation: number;
+            name: string;
+        };
         /** @description A new invitation with its code, which is shown only now. */
         CreatedInvitation: {
             code: string;
             invitation: components["schemas"]["InvitationInfo"];
+        };
+        /**
+         * @description A webhook just made or rotated: `path` (the server's origin goes before it) is shown now
+         *     and never again.
+         */
+        CreatedWebhook: components["schemas"]["IncomingWebhook"] & {
+            /** @description `/v1/hooks/{token}`: `POST` a message there. */
+            path: string;
         };
         /** @description `GET /v1/admin/dashboard`: this node now and over the last hour and day. */
         Dashboard: {
@@ -2921,6 +3178,8 @@ export interface components {
             email_verification?: boolean;
             /** @description Members, not only administrators, may make invitation codes (`POST /v1/invitations`). */
             members_invite?: boolean;
+            /** @description Members, not only administrators, may make bots (`POST /v1/bots`). */
+            members_make_bots?: boolean;
             name: string;
             registration: components["schemas"]["RegistrationMode"];
         };
@@ -3279,6 +3538,31 @@ export interface components {
         HideRequest: {
             seqs: number[];
         };
+        /**
+         * @description `POST /v1/hooks/{token}` (JSON, or a form with the JSON in `payload`): Slack's incoming
+         *     webhook format, whose `text` is Slack's mrkdwn (`*bold*`, `_italic_`, `~strike~`,
+         *     `<url|label>`, code) and becomes a `markdown` message; or Magpie's own `kind` and `body`,
+         *     as `POST /v1/conversations/{id}/messages` takes them. `username`, `icon_url`,
+         *     `icon_emoji` and `channel` are accepted and ignored: the message is the bot's, in the
+         *     webhook's conversation.
+         */
+        HookMessage: {
+            body?: Record<string, unknown> | null;
+            channel?: string | null;
+            /**
+             * @description Makes the post idempotent: the same id again posts nothing new (also the
+             *     `Idempotency-Key` header).
+             */
+            client_msg_id?: string | null;
+            icon_emoji?: string | null;
+            icon_url?: string | null;
+            /** @description A Magpie message kind (with `body`), instead of `text`. */
+            kind?: string | null;
+            /** @description Slack's switch: `false` posts `text` as plain text. */
+            mrkdwn?: boolean | null;
+            text?: string | null;
+            username?: string | null;
+        };
         /** @description One account of an import. */
         ImportAccountRow: {
             /** @description A login name, or `name@domain` of the import's domain. */
@@ -3323,6 +3607,25 @@ export interface components {
             /** @description The password the server made for it, if its row gave none: shown only now. */
             password?: string | null;
         };
+        /** @description One of a bot's incoming webhooks: a secret URL that posts to one conversation as the bot. */
+        IncomingWebhook: {
+            /** Format: int64 */
+            conversation: number;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Within a minute.
+             */
+            last_used_at_ms: number;
+            name: string;
+        };
+        /** @description `GET /v1/bots/{account}/webhooks`: newest first. */
+        IncomingWebhookList: {
+            webhooks: components["schemas"]["IncomingWebhook"][];
+        };
         /** @description An invitation to register in a domain, as its administrators see it. */
         InvitationInfo: {
             /** Format: int64 */
@@ -3345,6 +3648,13 @@ export interface components {
         /** @description `GET /v1/admin/domains/{domain}/invitations`: live ones, newest first. */
         InvitationList: {
             invitations: components["schemas"]["InvitationInfo"][];
+        };
+        /**
+         * @description A token just made or rotated: `token` is shown now and never again; use it as
+         *     `Authorization: Bearer <token>`.
+         */
+        IssuedBotToken: components["schemas"]["BotToken"] & {
+            token: string;
         };
         /** @description Which directory attribute holds what (docs/protocol.md §11.4). */
         LdapAttributes: {
@@ -3921,6 +4231,8 @@ export interface components {
             /** @description `name@domain`. */
             account: string;
             avatar?: string | null;
+            /** @description The account is a bot (an app's): clients show a badge. Absent for people. */
+            bot?: boolean;
             /** @description Free Unicode, e.g. `张三`. */
             display_name: string;
             email?: string | null;
@@ -4474,6 +4786,8 @@ export interface components {
             email_verification: boolean;
             /** @description Whether members (not only administrators) may make invitation codes to the domain. */
             members_invite: boolean;
+            /** @description Whether members (not only administrators) may make bots in the domain. */
+            members_make_bots: boolean;
             /** @description Whether this server mails password-reset codes. */
             password_reset: boolean;
             /** @description `closed` also for a domain that does not exist. */
@@ -4702,6 +5016,19 @@ export interface components {
             /** @description `files` (the configured certificate files, read again when they change) or `acme`. */
             source: string;
         };
+        /** @description What a bot's token may do. */
+        TokenScope: {
+            /**
+             * @description Only these of the bot's conversations; absent: every conversation the bot is in, now
+             *     and later. A token kept to some conversations reaches only per-conversation endpoints
+             *     (no `/v1/sync`, no WebSocket, no search).
+             */
+            conversations?: number[] | null;
+            /** @description Read messages, members and the domain's directory. */
+            read: boolean;
+            /** @description Send, edit, recall, react and upload. */
+            send: boolean;
+        };
         /** @description A member of a conversation is typing (ephemeral). */
         Typing: {
             account: string;
@@ -4712,6 +5039,17 @@ export interface components {
         UpdateAccountRequest: {
             display_name?: string | null;
             role?: null | components["schemas"]["Role"];
+        };
+        /**
+         * @description `PATCH /v1/bots/{account}`: absent fields stay as they are; `disabled: true` revokes every
+         *     token and webhook of the bot at once.
+         */
+        UpdateBotRequest: {
+            /** @description A file id of the bot's manager's image, or a URL; `""` clears it. */
+            avatar?: string | null;
+            description?: string | null;
+            disabled?: boolean | null;
+            display_name?: string | null;
         };
         /**
          * @description `PATCH /v1/admin/departments/{id}`: absent fields stay; `parent` or `manager` `null` moves
@@ -4739,6 +5077,8 @@ export interface components {
             email_verification?: boolean | null;
             /** @description Members (not only administrators) may make invitation codes. */
             members_invite?: boolean | null;
+            /** @description Members (not only administrators) may make bots, at most 10 each. */
+            members_make_bots?: boolean | null;
             registration?: null | components["schemas"]["RegistrationMode"];
         };
         /** @description `PATCH /v1/conversations/{id}`: `""` clears an optional field. */
@@ -8052,6 +8392,519 @@ export interface operations {
             };
         };
     };
+    list_bots: {
+        parameters: {
+            query?: {
+                /** @description The domain whose bots to list (a server administrator's); the caller's own by default. */
+                domain?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBotRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description already_exists: the name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBotRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotTokenList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBotTokenRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedBotToken"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field; limit_exceeded: 50 tokens and webhooks */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedBotToken"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingWebhookList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: never;
@@ -9641,6 +10494,97 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_hook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HookMessage"];
+            };
+        };
+        responses: {
+            /** @description `ok` (text/plain) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description forbidden: the bot may not post there now (a channel, mute, a forbidden word) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: no such webhook (or it was deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description already_exists: the key was used for another message */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too_large: the text or body is over its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: no text, or a bad body for its kind */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: the webhook's requests per second */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

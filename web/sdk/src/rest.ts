@@ -14,6 +14,8 @@ import type {
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
   ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
+  Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
+  UpdateBotRequest,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -448,6 +450,57 @@ export class RestClient implements DomainAdmin {
    * changes (its progress, or its end) or after that many seconds. */
   retentionRun(id: number, query: { wait_secs?: number } = {}): Promise<RetentionRun> {
     return this.request("GET", `/v1/admin/retention/runs/${id}`, { query: { wait_secs: query.wait_secs } });
+  }
+
+  // ---- Bots (§5 "Bots") -------------------------------------------------------------------
+
+  /** `GET /v1/bots`: a server administrator names another `domain`. */
+  async bots(domain?: string): Promise<Bot[]> {
+    return (await this.request<BotList>("GET", "/v1/bots", { query: { domain: domain || undefined } })).bots;
+  }
+  /** `POST /v1/bots` (`201`). */
+  createBot(request: CreateBotRequest): Promise<Bot> {
+    return this.request("POST", "/v1/bots", { body: request });
+  }
+  /** `GET /v1/bots/{account}`. */
+  bot(account: string): Promise<Bot> {
+    return this.request("GET", `/v1/bots/${encodeURIComponent(account)}`);
+  }
+  /** `PATCH /v1/bots/{account}`. */
+  updateBot(account: string, change: UpdateBotRequest): Promise<Bot> {
+    return this.request("PATCH", `/v1/bots/${encodeURIComponent(account)}`, { body: change });
+  }
+  /** `GET /v1/bots/{account}/tokens`. */
+  async botTokens(account: string): Promise<BotToken[]> {
+    return (await this.request<{ tokens: BotToken[] }>("GET", `/v1/bots/${encodeURIComponent(account)}/tokens`)).tokens;
+  }
+  /** `POST /v1/bots/{account}/tokens` (`201`): the secret is in the answer only. */
+  createBotToken(account: string, request: CreateBotTokenRequest): Promise<IssuedBotToken> {
+    return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/tokens`, { body: request });
+  }
+  /** `DELETE /v1/bots/{account}/tokens/{id}` (`204`). */
+  revokeBotToken(account: string, id: number): Promise<void> {
+    return this.request("DELETE", `/v1/bots/${encodeURIComponent(account)}/tokens/${id}`);
+  }
+  /** `POST /v1/bots/{account}/tokens/{id}/rotate` (`201`). */
+  rotateBotToken(account: string, id: number): Promise<IssuedBotToken> {
+    return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/tokens/${id}/rotate`);
+  }
+  /** `GET /v1/bots/{account}/webhooks`. */
+  async botWebhooks(account: string): Promise<IncomingWebhook[]> {
+    return (await this.request<{ webhooks: IncomingWebhook[] }>("GET", `/v1/bots/${encodeURIComponent(account)}/webhooks`)).webhooks;
+  }
+  /** `POST /v1/bots/{account}/webhooks` (`201`): the path is in the answer only. */
+  createWebhook(account: string, request: CreateWebhookRequest): Promise<CreatedWebhook> {
+    return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/webhooks`, { body: request });
+  }
+  /** `DELETE /v1/bots/{account}/webhooks/{id}` (`204`). */
+  deleteWebhook(account: string, id: number): Promise<void> {
+    return this.request("DELETE", `/v1/bots/${encodeURIComponent(account)}/webhooks/${id}`);
+  }
+  /** `POST /v1/bots/{account}/webhooks/{id}/rotate` (`201`). */
+  rotateWebhook(account: string, id: number): Promise<CreatedWebhook> {
+    return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/webhooks/${id}/rotate`);
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

@@ -34,16 +34,16 @@ afterEach(() => {
 test("a domain's registration is asked without a token, and a server without the endpoint answers null", async () => {
   const info = {
     domain: "acme.example", registration: "invitation", email_verification: true, email_domains: ["acme.com"], password_reset: true,
-    members_invite: true,
+    members_invite: true, members_make_bots: true,
   };
   const seen = server(() => ({ status: 200, body: info }));
   expect(await domainRegistration("https://chat.example", "acme.example")).toEqual(info);
   expect(seen).toEqual([{ method: "GET", url: "https://chat.example/v1/auth/domains/acme.example", body: undefined }]);
 
-  // A server from before members' invitations leaves `members_invite` out: nobody but
-  // administrators invites there.
-  server(() => ({ status: 200, body: { ...info, members_invite: undefined } }));
-  expect(await domainRegistration("", "acme.example")).toEqual({ ...info, members_invite: false });
+  // A server from before members' invitations (or bots) leaves `members_invite` (or
+  // `members_make_bots`) out: nobody but administrators invites (or makes bots) there.
+  server(() => ({ status: 200, body: { ...info, members_invite: undefined, members_make_bots: undefined } }));
+  expect(await domainRegistration("", "acme.example")).toEqual({ ...info, members_invite: false, members_make_bots: false });
 
   server(() => notFound);
   expect(await domainRegistration("", "acme.example")).toBeNull();

@@ -5,7 +5,8 @@
 // domain's forbidden words, the LDAP directory source, how pushes to the domain's devices fare,
 // the audit log of what administrators did, the domain's groups and channels (their members, handed
 // to another member, dissolved) without being their members, the sticker packs of the caller's own
-// domain (StickersAdmin.tsx: made, and stickers added from image files), compliance exports of an
+// domain (StickersAdmin.tsx: made, and stickers added from image files), the domain's bots
+// (BotsAdmin.tsx: made, their tokens and incoming webhooks), compliance exports of an
 // account's or a conversation's messages, how long messages are kept (RetentionAdmin.tsx: the
 // domain's policy, conversations' own, and the runs that delete), and who is connected.
 // Everything here is the domain's own (the audit log, exports and connections of a server
@@ -41,18 +42,19 @@ import { Icon, type IconName } from "./icons.tsx";
 import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
 import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ExportsAdmin, GroupsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
+import { BotsAdmin } from "./BotsAdmin.tsx";
 import { RetentionAdmin } from "./RetentionAdmin.tsx";
 import { StickersAdmin } from "./StickersAdmin.tsx";
-import { Avatar, copyText, Dialog, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
-  departments: "admin.tabDepartments", accounts: "admin.tabAccounts", groups: "admin.tabGroups", stickers: "admin.tabStickers", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
+  departments: "admin.tabDepartments", accounts: "admin.tabAccounts", groups: "admin.tabGroups", stickers: "admin.tabStickers", bots: "admin.tabBots", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", moderation: "admin.tabModeration", ldap: "admin.tabLdap",
   push: "admin.tabPush", audit: "admin.tabAudit", exports: "admin.tabExports", retention: "admin.tabRetention", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
   logs: "admin.tabLogs", backups: "admin.tabBackups", domains: "admin.tabDomains",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
-  departments: "org", accounts: "users", groups: "hash", stickers: "smile", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
+  departments: "org", accounts: "users", groups: "hash", stickers: "smile", bots: "bot", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
   moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", exports: "archive", retention: "clock", connections: "wifi", dashboard: "activity", logs: "file",
   backups: "database", domains: "globe",
 };
@@ -114,6 +116,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
           {tab === "accounts" && <AccountsAdmin domain={domain} />}
           {tab === "groups" && <GroupsAdmin domain={domain} />}
           {tab === "stickers" && <StickersAdmin domain={domain} />}
+          {tab === "bots" && <BotsAdmin domain={domain} />}
           {tab === "registration" && <RegistrationAdmin domain={domain} />}
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
           {tab === "applications" && <ApplicationsAdmin domain={domain} />}
@@ -685,13 +688,15 @@ function AccountRow(props: {
   const { account: a, powers } = props;
   const { t, locale } = useT();
   const name = a.display_name;
-  const any = powers.edit || powers.sessions || powers.password || powers.disable;
+  // A bot has no password (it acts with tokens, made under Bots): none to reset.
+  const password = powers.password && !a.bot;
+  const any = powers.edit || powers.sessions || password || powers.disable;
   return (
     <li class={`account-row${a.disabled ? " is-disabled" : ""}`} data-testid="account-row" data-account={a.account}>
       <Avatar name={a.display_name} seed={a.account} url={a.avatar} size={36} />
       <span class="person-text">
         <span class="person-name">
-          <span class="account-name" data-testid="account-name">{name}</span>{" "}
+          <span class="account-name" data-testid="account-name">{name}</span>{a.bot && <BotBadge />}{" "}
           <span class={`tag account-role account-role-${a.role}`} data-testid="account-role">{t(ROLE_LABEL[a.role])}</span>
           {a.disabled && <>{" "}<span class="tag account-disabled" data-testid="account-disabled">{t("admin.accDisabled")}</span></>}
           {props.self && <>{" "}<span class="tag">{t("admin.accYou")}</span></>}
@@ -711,7 +716,7 @@ function AccountRow(props: {
           <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.accSessionsNamed", { name })} onClick={props.onSessions}>
             <Icon name="monitor" size={14} /> {t("admin.accSessions")}</button>
         )}
-        {powers.password && (
+        {password && (
           <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.accResetPasswordNamed", { name })} onClick={props.onResetPassword}>
             <Icon name="key" size={14} /> {t("admin.accResetPassword")}</button>
         )}
@@ -1250,6 +1255,7 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
   const [verify, setVerify] = useState(false);
   const [emailDomains, setEmailDomains] = useState("");
   const [membersInvite, setMembersInvite] = useState(false);
+  const [membersMakeBots, setMembersMakeBots] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const adopt = (d: DomainInfo) => {
@@ -1258,6 +1264,7 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
     setVerify(d.email_verification ?? false);
     setEmailDomains((d.email_domains ?? []).join(", "));
     setMembersInvite(d.members_invite ?? false);
+    setMembersMakeBots(d.members_make_bots ?? false);
   };
   useEffect(() => {
     // A PATCH with no field answers the domain as it is: what a domain admin can read of it.
@@ -1267,6 +1274,8 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
   const emailSupported = info?.email_verification !== undefined;
   // Likewise for invitations by members.
   const membersInviteSupported = info?.members_invite !== undefined;
+  // And for bots made by members.
+  const membersMakeBotsSupported = info?.members_make_bots !== undefined;
   const save = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -1276,6 +1285,7 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
         registration: mode,
         ...(emailSupported ? { email_verification: verify, email_domains: parseEmailDomains(emailDomains) } : {}),
         ...(membersInviteSupported ? { members_invite: membersInvite } : {}),
+        ...(membersMakeBotsSupported ? { members_make_bots: membersMakeBots } : {}),
       };
       adopt(await client.admin.updateDomain(domain, change));
       toast(t("common.saved"), "info");
@@ -1312,6 +1322,10 @@ function RegistrationAdmin({ domain }: { domain: string }): JSX.Element {
         <label class="switch-row">
           <span><strong>{t("admin.membersInvite")}</strong><span class="muted small">{membersInviteSupported ? t("admin.membersInviteHint") : t("admin.membersInviteUnsupported")}</span></span>
           <input type="checkbox" role="switch" checked={membersInvite} disabled={!membersInviteSupported} onChange={(e) => setMembersInvite(e.currentTarget.checked)} />
+        </label>
+        <label class="switch-row">
+          <span><strong>{t("admin.membersMakeBots")}</strong><span class="muted small">{membersMakeBotsSupported ? t("admin.membersMakeBotsHint") : t("admin.membersMakeBotsUnsupported")}</span></span>
+          <input type="checkbox" role="switch" checked={membersMakeBots} disabled={!membersMakeBotsSupported} onChange={(e) => setMembersMakeBots(e.currentTarget.checked)} />
         </label>
         {error && <p class="form-error" role="alert">{error}</p>}
         <div><button type="submit" class="btn btn-primary" disabled={busy}>{t("admin.saveRegistration")}</button></div>

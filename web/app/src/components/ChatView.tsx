@@ -16,7 +16,7 @@ import { navigate } from "../state/router.ts";
 import { rememberPreview } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, ConfirmDialog, Dialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, ConfirmDialog, Dialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { openPersonCard } from "../state/person.ts";
 import { MessageList, type MessageListHandle } from "./MessageList.tsx";
 import type { RowEnv, RowLive } from "./Message.tsx";
@@ -248,7 +248,9 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   const peer = conv?.kind === "direct" ? conv.peer : undefined;
   const presenceInfo = useClientState(client, () => (peer && peer !== client.me.account ? client.presence(peer) : undefined));
   const presence = presenceInfo?.status;
-  const peerAvatar = useProfile(client, peer)?.avatar;
+  const peerProfile = useProfile(client, peer);
+  const peerAvatar = peerProfile?.avatar;
+  const peerBot = peerProfile?.bot === true;
   useNames(client, [peer]);
 
   const live = useRef<RowLive>(null as unknown as RowLive);
@@ -363,7 +365,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
           <Avatar name={title} seed={peer ?? `g${conv.id}`} group={group} size={36} url={peer ? peerAvatar : conv.avatar}
             presence={presence} />
           <div class="chat-title">
-            <h2><span class="title-text">{title}</span>{muted && <span class="title-flag" role="img" aria-label={mutedText} title={mutedText}><Icon name="bellOff" size={14} /></span>}</h2>
+            <h2><span class="title-text">{title}</span>{peerBot && <BotBadge />}{muted && <span class="title-flag" role="img" aria-label={mutedText} title={mutedText}><Icon name="bellOff" size={14} /></span>}</h2>
             <p class="muted small">{subtitle}</p>
           </div>
           <div class="chat-actions">

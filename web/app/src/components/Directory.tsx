@@ -12,7 +12,7 @@ import { findPeople, missingEndpoint } from "../state/people.ts";
 import { openPersonCard } from "../state/person.ts";
 import { navigate } from "../state/router.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, IconButton, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, IconButton, Spinner } from "./ui.tsx";
 
 /** People per page of a department (the server's most). */
 const MEMBERS_PAGE_LEN = 200;
@@ -177,7 +177,7 @@ function DirectorySearch({ q, onPick }: { q: string; onPick: (department: number
               <button type="button" class="person-row" onClick={() => openPersonCard(p.account)}>
                 <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={32} />
                 <span class="person-text">
-                  <span class="person-name">{p.display_name}</span>
+                  <span class="person-name">{p.display_name}{p.bot && <BotBadge />}</span>
                   <span class="person-addr">{p.account}</span>
                 </span>
               </button>
@@ -300,7 +300,7 @@ function DepartmentView({ tree, department: d, version }: { tree: DepartmentTree
                     <button type="button" class="person-row" data-testid="dir-person" onClick={() => openPersonCard(p.account)}>
                       <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={36} presence={client.presence(p.account)?.status} />
                       <span class="person-text">
-                        <span class="person-name">{p.display_name}{d.manager === p.account && <span class="tag">{t("dir.managerTag")}</span>}</span>
+                        <span class="person-name">{p.display_name}{p.bot && <BotBadge />}{d.manager === p.account && <span class="tag">{t("dir.managerTag")}</span>}</span>
                         <span class="person-addr">{title ? `${title} · ${p.account}` : p.account}</span>
                       </span>
                     </button>

@@ -14,7 +14,7 @@ import { muteEnd } from "../lib/conversationNotify.ts";
 import { navigate } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, ConfirmDialog, IconButton, MenuButton, Spinner } from "./ui.tsx";
 import { AddMembersDialog } from "./dialogs.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
 import { openPersonCard } from "../state/person.ts";
@@ -178,7 +178,7 @@ export function GroupInfo({ conversation: c, members, onClose }: { conversation:
                 <li key={m.account} class="member-row">
                   <Avatar name={n} seed={m.account} url={client.profile(m.account)?.avatar} size={32} presence={client.presence(m.account)?.status} />
                   <span class="person-text">
-                    <span class="person-name">{n}{isMe && <span class="muted"> ({t("common.you")})</span>}</span>
+                    <span class="person-name">{n}{isMe && <span class="muted"> ({t("common.you")})</span>}{client.profile(m.account)?.bot && <BotBadge />}</span>
                     <span class="person-addr">{m.account}{muted && ` · ${t("group.mutedUntil", { time: formatFull(m.muted_until_ms!, locale) })}`}</span>
                   </span>
                   {m.role !== "member" && <span class={`role-tag role-${m.role}`}>{t(ROLE_KEYS[m.role]!)}</span>}

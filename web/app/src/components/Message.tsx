@@ -18,7 +18,7 @@ import { attempt, displayName, errorText, findMessage, useClientState, useNames,
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
 import { openPersonCard } from "../state/person.ts";
-import { Avatar, Menu, type MenuItem, Popover, Spinner, copyText } from "./ui.tsx";
+import { Avatar, BotBadge, Menu, type MenuItem, Popover, Spinner, copyText } from "./ui.tsx";
 import { MessageContent, mentionedNames } from "./content.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
 import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
@@ -168,7 +168,9 @@ const MessageRow = memo(function MessageRow(props: {
   const threadRoot = useClientState(client, () => (inChat && entry.thread !== undefined ? findMessage(client.view(env.conversation), entry.thread) : undefined));
   const nameOf = useNames(client, [entry.sender, ...(entry.mentions ?? []), entry.forwarded_from?.sender, replied?.entry.sender, threadRoot?.entry.sender]);
   const senderName = nameOf(entry.sender);
-  const avatar = useProfile(client, mine ? undefined : entry.sender)?.avatar;
+  const senderProfile = useProfile(client, mine ? undefined : entry.sender);
+  const avatar = senderProfile?.avatar;
+  const bot = senderProfile?.bot === true;
   const presence = usePresence(client, mine || group ? undefined : entry.sender);
   const conversation = env.conversation;
 
@@ -215,7 +217,7 @@ const MessageRow = memo(function MessageRow(props: {
   const sticker = entry.kind === "sticker" && !recalled && !hidden;
   // What a screen reader says when the message gets the focus; its content is read as usual.
   const label = t("msg.rowLabel", {
-    name: mine ? t("preview.you") : senderName,
+    name: mine ? t("preview.you") : bot ? t("bot.named", { name: senderName }) : senderName,
     time: formatClock(entry.at_ms, locale),
     text: previewText(entry, { t, locale, nameOf }),
   });
@@ -263,7 +265,10 @@ const MessageRow = memo(function MessageRow(props: {
       )}
       <div class="msg-main">
         {!continued && !mine && group && (
-          <div class="msg-sender"><button type="button" class="msg-sender-btn" tabIndex={tab} onClick={() => openPersonCard(entry.sender)}>{senderName}</button></div>
+          <div class="msg-sender">
+            <button type="button" class="msg-sender-btn" tabIndex={tab} onClick={() => openPersonCard(entry.sender)}>{senderName}</button>
+            {bot && <BotBadge />}
+          </div>
         )}
         {inChat && entry.thread !== undefined && (
           <button type="button" class="thread-origin" tabIndex={tab} onClick={() => env.live.current.openThread(entry.thread!)}>

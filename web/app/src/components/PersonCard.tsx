@@ -13,7 +13,7 @@ import { missingEndpoint } from "../state/people.ts";
 import { navigate, openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, Dialog, PresenceBadge, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, Dialog, PresenceBadge, Spinner } from "./ui.tsx";
 
 export function PersonCard({ account, onClose, onOpen }: { account: string; onClose: () => void; onOpen: (account: string) => void }): JSX.Element {
   const client = useClient();
@@ -61,7 +61,7 @@ export function PersonCard({ account, onClose, onOpen }: { account: string; onCl
       <div class="card-hero">
         <Avatar name={name} seed={account} url={profile?.avatar} size={72} />
         <div class="card-hero-text">
-          <p class="card-name">{name}</p>
+          <p class="card-name">{name}{profile?.bot && <BotBadge />}</p>
           <p class="muted small">{account}</p>
           {presence && <p class="card-presence"><PresenceBadge status={presence.status} text={presence.text} /><span>{t(`presence.${presence.status}`)}{presence.text ? ` — ${presence.text}` : ""}</span></p>}
           {profile?.signature && <p class="card-signature">{profile.signature}</p>}

@@ -22,7 +22,7 @@ import type { SearchStart, SearchTab } from "../state/search.ts";
 import { downloadFile } from "../state/media.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, Dialog, IconButton, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, Dialog, IconButton, Spinner } from "./ui.tsx";
 import { filterConversations } from "./ConversationList.tsx";
 import { findPeople, missingEndpoint } from "../state/people.ts";
 
@@ -437,7 +437,7 @@ function PeopleResults({ q, onDone }: { q: string; onDone?: (() => void) | undef
           <button type="button" class="search-result-main" data-result onClick={() => void open(p.account)}>
             <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={32} presence={client.presence(p.account)?.status} />
             <span class="person-text">
-              <span class="person-name">{p.display_name}</span>
+              <span class="person-name">{p.display_name}{p.bot && <BotBadge />}</span>
               <span class="person-addr">{p.account}{MATCHED_LABEL[matched] ? ` · ${t(MATCHED_LABEL[matched]!)}` : ""}</span>
             </span>
           </button>

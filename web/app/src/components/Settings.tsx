@@ -1,5 +1,6 @@
 // Settings: profile, presence status, password, inviting colleagues (where the domain lets
-// members invite), sessions, language, desktop notifications, the account's notification
+// members invite), the member's own bots (where the domain lets members make them, or they made
+// some; BotsAdmin.tsx), sessions, language, desktop notifications, the account's notification
 // preferences (NotifySettings.tsx), sign out.
 
 import type { JSX } from "preact";
@@ -15,6 +16,7 @@ import { Icon } from "./icons.tsx";
 import { Avatar, ConfirmDialog, Spinner } from "./ui.tsx";
 import { LanguageSelect } from "./Auth.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
+import { MyBotsSection } from "./BotsAdmin.tsx";
 import { InviteSection } from "./Invite.tsx";
 import { NotificationsSection, PushDevicesSection } from "./NotifySettings.tsx";
 
@@ -51,7 +53,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Elem
           <PushDevicesSection />
           <PasswordForm />
         </div>
-        <div class="settings-wide"><InviteSection /><SessionsSection /></div>
+        <div class="settings-wide"><InviteSection /><MyBotsSection /><SessionsSection /></div>
       </div>
     </main>
   );

@@ -8,7 +8,7 @@ import { useT } from "../i18n/hooks.ts";
 import { attempt, conversationTitle, errorText, useClient, useClientVersion } from "../state/client.ts";
 import { openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
-import { Avatar, Dialog, Spinner } from "./ui.tsx";
+import { Avatar, BotBadge, Dialog, Spinner } from "./ui.tsx";
 import { filterConversations } from "./ConversationList.tsx";
 import { findPeople } from "../state/people.ts";
 import { Icon } from "./icons.tsx";
@@ -43,7 +43,7 @@ function PersonLine({ p }: { p: Profile }): JSX.Element {
     <>
       <Avatar name={p.display_name} seed={p.account} url={p.avatar} size={32} presence={client.presence(p.account)?.status} />
       <span class="person-text">
-        <span class="person-name">{p.display_name}</span>
+        <span class="person-name">{p.display_name}{p.bot && <BotBadge />}</span>
         <span class="person-addr">{p.account}</span>
       </span>
     </>

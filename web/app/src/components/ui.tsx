@@ -90,6 +90,14 @@ export function PresenceBadge({ status, text }: { status: PresenceStatus; text?:
   return <span class={`presence-inline presence-${status}`} role="img" aria-label={label} title={label} />;
 }
 
+/** The badge by a bot's name (protocol §5 "Bots": a profile with `bot: true`): a word, not only
+ * a colour, that a screen reader reads with the name. */
+export function BotBadge(): JSX.Element {
+  const { t } = useT();
+  // The space keeps it a word of its own in the name it follows, as accessible names are read.
+  return <>{" "}<span class="tag bot-badge" data-testid="bot-badge"><Icon name="bot" size={11} />{t("bot.badge")}</span></>;
+}
+
 // ---- Buttons ----------------------------------------------------------------------------
 
 export function IconButton(props: {

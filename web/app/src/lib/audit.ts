@@ -6,7 +6,7 @@ import type { AuditExportQuery, AuditRecordInfo } from "@magpie/sdk";
 /** The actions the server records, `<area>.<verb>`, by area, in the order the filter lists
  * them. A newer server may record others: they show by their name. */
 export const AUDIT_AREAS = {
-  domain: ["domain.create", "domain.registration", "domain.signup_email", "domain.direct_requires_friendship", "domain.members_invite"],
+  domain: ["domain.create", "domain.registration", "domain.signup_email", "domain.direct_requires_friendship", "domain.members_invite", "domain.members_make_bots"],
   account: [
     "account.create", "account.update", "account.disable", "account.enable", "account.password_reset", "account.sessions_revoke", "account.session_revoke",
   ],
@@ -22,6 +22,10 @@ export const AUDIT_AREAS = {
   export: ["export.create", "export.download"],
   group: ["group.transfer", "group.dissolve"],
   retention: ["retention.set", "retention.run"],
+  bot: [
+    "bot.create", "bot.update", "bot.disable", "bot.enable", "bot.token_create", "bot.token_rotate", "bot.token_revoke", "bot.webhook_create", "bot.webhook_rotate",
+    "bot.webhook_delete",
+  ],
 } as const;
 
 export type AuditArea = keyof typeof AUDIT_AREAS;

@@ -18,7 +18,7 @@ export type Route =
 
 /** The sections of the administration page: a domain's, then the server's console. */
 export const ADMIN_TABS = [
-  "departments", "accounts", "groups", "stickers", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push", "audit",
+  "departments", "accounts", "groups", "stickers", "bots", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push", "audit",
   "exports", "retention", "connections", "dashboard", "logs", "backups", "domains",
 ] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
