@@ -203,6 +203,18 @@ impl<'f, F: StoreFactory> World<'f, F> {
         }
         panic!("the tail never held {item:?}, which was committed")
     }
+
+    /// The tail after `after` once it holds at least `len` items, all committed (read afresh,
+    /// like [`World::tail_holding`], past a commit line held back elsewhere).
+    pub async fn tail_of_len(&self, after: LogCursor, len: usize) -> (Vec<Committed>, LogCursor) {
+        for _ in 0..1000 {
+            let (items, next) = self.tail_from(after, 1000).await;
+            if items.len() >= len {
+                return (items, next);
+            }
+        }
+        panic!("the tail never held the {len} items committed")
+    }
 }
 
 /// Everything the tail holds after `after`, read `page_len` at a time, and where it ended.

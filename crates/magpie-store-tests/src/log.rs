@@ -193,7 +193,7 @@ pub async fn replayed_client_id_returns_the_first_entry<F: StoreFactory>(f: &F) 
         (log.conversation(group.id).await.unwrap().unwrap(), log.conversation(other.id).await.unwrap().unwrap());
     assert_eq!(group_now.last_seq, Seq(3), "the replays appended nothing (the removal did)");
     assert_eq!(other_now.last_seq, Seq(1));
-    let (items, _) = w.tail_from(head, 100).await;
+    let (items, _) = w.tail_holding(head, Item::Entry(group.id, Seq(3))).await;
     let entries: Vec<Item> = items.iter().map(Item::of).filter(|i| matches!(i, Item::Entry(..))).collect();
     assert_eq!(entries, [Item::Entry(group.id, Seq(3))], "only the removal reached the tail");
 
@@ -1125,7 +1125,7 @@ pub async fn tail_is_the_commit_order<F: StoreFactory>(f: &F) {
     commits.push(vec![Item::Entry(group.id, m.seq)]);
 
     let head = log.log_head().await.unwrap();
-    let (items, next) = w.tail_from(start, 1000).await;
+    let (items, next) = w.tail_holding(start, Item::Entry(group.id, m.seq)).await;
     // The head is the adapter's: SQLite's moves with each commit to the log, PostgreSQL's with
     // every transaction. Either way the last page ends at (or past) the head read before it.
     assert!(next >= head, "the last page ends at the head");
@@ -1179,7 +1179,7 @@ pub async fn tail_pages_never_skip<F: StoreFactory>(f: &F) {
             w.stores.log.update_member_settings(group.id, b.id, patch, events, T0).await.unwrap();
         }
     }
-    let (whole, end) = w.tail_from(start, 1000).await;
+    let (whole, end) = w.tail_of_len(start, 1 + 2 + 12 + 3).await;
     let whole: Vec<Item> = whole.iter().map(Item::of).collect();
     assert_eq!(whole.len(), 1 + 2 + 12 + 3);
     for len in [1, 2, 3, 7] {
@@ -1219,7 +1219,7 @@ pub async fn wake_carries_what_the_tail_holds<F: StoreFactory>(f: &F) {
         .await
         .unwrap();
     let head = w.stores.log.log_head().await.unwrap();
-    let (tail, _) = w.tail_from(start, 1000).await;
+    let (tail, _) = w.tail_holding(start, Item::Event(b.id, EventSeq(2))).await;
     let tail: Vec<Item> = tail.iter().map(Item::of).collect();
 
     let mut carried = vec![];
