@@ -81,6 +81,40 @@ impl Client {
         self.call(Method::POST, &format!("/v1/bots/{}/webhooks/{id}/rotate", encode(account)), NO_BODY).await
     }
 
+    /// `GET /v1/bots/{account}/subscriptions`.
+    pub async fn bot_subscriptions(&self, account: &str) -> Result<wire::EventSubscriptionList> {
+        self.call(Method::GET, &format!("/v1/bots/{}/subscriptions", encode(account)), NO_BODY).await
+    }
+
+    /// `POST /v1/bots/{account}/subscriptions`: the secret is in the answer, and only there.
+    pub async fn create_subscription(
+        &self,
+        account: &str,
+        req: &wire::CreateEventSubscriptionRequest,
+    ) -> Result<wire::IssuedEventSubscription> {
+        self.call(Method::POST, &format!("/v1/bots/{}/subscriptions", encode(account)), Some(req)).await
+    }
+
+    /// `PATCH /v1/bots/{account}/subscriptions/{id}`.
+    pub async fn update_subscription(
+        &self,
+        account: &str,
+        id: i64,
+        req: &wire::UpdateEventSubscriptionRequest,
+    ) -> Result<wire::EventSubscription> {
+        self.call(Method::PATCH, &format!("/v1/bots/{}/subscriptions/{id}", encode(account)), Some(req)).await
+    }
+
+    /// `DELETE /v1/bots/{account}/subscriptions/{id}`.
+    pub async fn delete_subscription(&self, account: &str, id: i64) -> Result<()> {
+        self.call_empty(Method::DELETE, &format!("/v1/bots/{}/subscriptions/{id}", encode(account)), NO_BODY).await
+    }
+
+    /// `POST /v1/bots/{account}/subscriptions/{id}/rotate`.
+    pub async fn rotate_subscription(&self, account: &str, id: i64) -> Result<wire::IssuedEventSubscription> {
+        self.call(Method::POST, &format!("/v1/bots/{}/subscriptions/{id}/rotate", encode(account)), NO_BODY).await
+    }
+
     /// `POST {path}` (a webhook's `/v1/hooks/{token}`) with a JSON body, as a script would:
     /// no credential but the path. Answers the server's text (`ok`).
     pub async fn post_webhook(&self, path: &str, body: &serde_json::Value) -> Result<String> {

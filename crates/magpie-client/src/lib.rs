@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod apps;
 mod bots;
 mod chat;
 mod files;

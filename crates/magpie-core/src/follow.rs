@@ -244,10 +244,17 @@ impl<H: LogHandler> Follower<H> {
         {
             return Ok(saved);
         }
-        Ok(match start {
+        let first = match start {
             Start::Head => self.log.log_head().await?,
             Start::Beginning | Start::At(_) => LogCursor::START,
-        })
+        };
+        // A durable follower's first start is saved at once: one killed before it saved a
+        // cursor of its own would otherwise start again at the head then, past what was
+        // committed in between and never handled.
+        if let Some(cursors) = &self.cursors {
+            cursors.save_cursor(self.status.name, first).await?;
+        }
+        Ok(first)
     }
 
     /// Reads the tail again soon while it has not reached what a wake announced (see

@@ -68,16 +68,20 @@ pub enum NotificationKind {
     Application,
     /// A group's announcement was set, or an administrator announced something to the domain.
     Announcement,
+    /// An app's event subscription was disabled after its requests kept failing (to the bot's
+    /// owner and the domain's administrators; the actor is the bot, the text its URL and why).
+    AppDisabled,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Mention,
         NotificationKind::Reply,
         NotificationKind::Reaction,
         NotificationKind::FriendRequest,
         NotificationKind::Application,
         NotificationKind::Announcement,
+        NotificationKind::AppDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +92,7 @@ impl NotificationKind {
             NotificationKind::FriendRequest => "friend_request",
             NotificationKind::Application => "application",
             NotificationKind::Announcement => "announcement",
+            NotificationKind::AppDisabled => "app_disabled",
         }
     }
 

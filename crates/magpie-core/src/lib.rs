@@ -48,6 +48,7 @@ pub mod search;
 mod settings;
 pub mod stickers;
 pub mod threads;
+pub mod webhooks;
 
 pub use error::{Error, Result, StoreError, Unit};
 pub use limiter::WindowLimiter;
@@ -89,6 +90,7 @@ pub struct Core {
     pub search: search::Search,
     pub stickers: stickers::Stickers,
     pub threads: threads::Threads,
+    pub webhooks: webhooks::Webhooks,
     pub settings: Arc<Settings>,
     /// The rate limits' counts (shared by a cluster's nodes): also the transport's request
     /// limits.
@@ -135,6 +137,7 @@ impl Core {
             operator: std::sync::OnceLock::new(),
             backups: std::sync::OnceLock::new(),
             archives: std::sync::OnceLock::new(),
+            webhooks: std::sync::OnceLock::new(),
         });
         let s = &stores;
         let mail = mail::Mail::new(deps.clone(), s);
@@ -146,6 +149,7 @@ impl Core {
         let inbox = inbox::Inbox::new(deps.clone(), s);
         let auth = auth::Auth::new(deps.clone(), s, accounts.clone(), ldap.clone(), mail.clone(), inbox.clone());
         let bots = bots::Bots::new(deps.clone(), s, accounts.clone(), auth.clone());
+        let webhooks = webhooks::Webhooks::new(deps.clone(), s, bots.clone());
         let notifications = notify::Notifications::new(deps.clone(), s);
         let push = push::Push::new(deps.clone(), s);
         let digests = digest::Digests::new(deps.clone(), s, mail.clone());
@@ -198,6 +202,7 @@ impl Core {
             search,
             stickers,
             threads,
+            webhooks,
             settings,
             counters: stores.counters.clone(),
             clock,
@@ -248,6 +253,21 @@ impl Core {
     pub fn with_push_channels(self, channels: push::PushChannels) -> Core {
         let _ = self.directory.deps().push.set(channels);
         self
+    }
+
+    /// Lets the core deliver outgoing webhooks through `sender`; without it, event
+    /// subscriptions answer `unavailable`. A second sender is ignored.
+    pub fn with_webhook_sender(self, sender: Arc<dyn webhooks::WebhookSender>) -> Core {
+        let _ = self.directory.deps().webhooks.set(sender);
+        self
+    }
+
+    /// Starts outgoing webhooks' follower and sender (see [`webhooks::Webhooks::start`]); the
+    /// follower counts among the core's. Nothing without a sender.
+    pub fn start_webhooks(&mut self) {
+        if let Some(status) = self.webhooks.start() {
+            self.followers.push(status);
+        }
     }
 
     /// Starts the notification centre's follower (see [`inbox::Inbox::start`]); it counts
@@ -306,6 +326,8 @@ pub(crate) struct Deps {
     pub(crate) operator: std::sync::OnceLock<String>,
     /// How exports' archives are written ([`Core::with_archive_maker`]); without it, none here.
     pub(crate) archives: std::sync::OnceLock<Arc<dyn export::ArchiveMaker>>,
+    /// How outgoing webhooks are delivered ([`Core::with_webhook_sender`]).
+    pub(crate) webhooks: std::sync::OnceLock<Arc<dyn webhooks::WebhookSender>>,
     /// How backups are made ([`Core::with_backup_maker`]); without it, none from here.
     pub(crate) backups: std::sync::OnceLock<Arc<dyn backups::BackupMaker>>,
 }

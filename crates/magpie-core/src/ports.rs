@@ -1444,6 +1444,78 @@ pub trait BotStore: Send + Sync + 'static {
     /// The bot with this account, if it is one.
     async fn bot(&self, account: AccountId) -> StoreResult<Option<crate::bots::Bot>>;
     async fn set_bot_description(&self, account: AccountId, description: &str) -> StoreResult<()>;
+
+    // Outgoing webhooks (crate::webhooks): subscriptions and their events.
+
+    /// Keeps a new subscription (enabled, no failures); `None` (nothing written) when the bot
+    /// already has `per_bot_max`.
+    async fn create_subscription(
+        &self,
+        new: &crate::webhooks::NewSubscription,
+        per_bot_max: usize,
+    ) -> StoreResult<Option<crate::webhooks::Subscription>>;
+    /// The bot's subscriptions, oldest first, with their counts of waiting events.
+    async fn subscriptions(&self, bot: AccountId) -> StoreResult<Vec<crate::webhooks::Subscription>>;
+    async fn subscription(&self, id: i64) -> StoreResult<Option<crate::webhooks::Subscription>>;
+    /// Changes a subscription (`None`: it is not there). Enabling it (from disabled) clears its
+    /// failures, last error and `disabled_at_ms`, and makes its waiting events due at once;
+    /// disabling it (a person does) leaves its events waiting.
+    async fn update_subscription(
+        &self,
+        id: i64,
+        patch: &crate::webhooks::SubscriptionPatch,
+    ) -> StoreResult<Option<crate::webhooks::Subscription>>;
+    /// Forgets a subscription and all its events; whether it had it.
+    async fn delete_subscription(&self, id: i64) -> StoreResult<bool>;
+    /// The enabled subscriptions of bots that are active members of these conversations, each
+    /// with the conversation (a subscription whose bot is in two of them comes twice).
+    async fn webhook_subscribers(
+        &self,
+        conversations: &[ConversationId],
+    ) -> StoreResult<Vec<(ConversationId, crate::webhooks::Subscription)>>;
+    /// Writes events in one write, due at `now_ms`; how many it wrote. An event whose
+    /// (subscription, conversation, seq) was written before, delivered or not, is not written
+    /// again. A subscription with `pending_max` events waiting gets none more: each one it did
+    /// not get adds 1 to its `dropped`.
+    async fn enqueue_webhook_events(
+        &self,
+        events: &[crate::webhooks::NewWebhookEvent],
+        now_ms: i64,
+        pending_max: usize,
+    ) -> StoreResult<u64>;
+    /// Claims streams of enabled subscriptions: a stream is the waiting events of one
+    /// subscription in one conversation, and is claimed only when its first (lowest seq) is due
+    /// at `now_ms` and held by no one; then its first `batch_max` events, in seq order, are
+    /// each held until `now_ms + lease_ms`. At most `streams_max` streams, those whose first
+    /// event was written first before the others. So two claims never hold events of the same
+    /// stream, and a stream's events are handed out in order.
+    async fn claim_webhook_events(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        streams_max: usize,
+        batch_max: usize,
+    ) -> StoreResult<Vec<crate::webhooks::WebhookBatch>>;
+    /// A request delivered these events: they are done (kept until pruned, so that they are
+    /// not written again) and the subscription's failures go back to 0, its last success
+    /// being `now_ms`. Events no longer there (the subscription was deleted) are ignored.
+    async fn webhook_delivered(&self, subscription: i64, events: &[i64], now_ms: i64) -> StoreResult<()>;
+    /// A request with these events failed with `error`: they are no longer held, their
+    /// attempts go up by 1 and they are due at `retry_at_ms`; the subscription's failures go up
+    /// by 1 and `error` is its last error. When its failures reach `failures_max` and it is
+    /// enabled, it is disabled (`disabled_at_ms` = `now_ms`), and the answer says so.
+    async fn webhook_failed(
+        &self,
+        subscription: i64,
+        events: &[i64],
+        error: &str,
+        retry_at_ms: i64,
+        now_ms: i64,
+        failures_max: u32,
+    ) -> StoreResult<crate::webhooks::Failed>;
+    /// Forgets at most `limit` delivered events delivered before `before_ms` (the oldest
+    /// first); how many.
+    async fn prune_webhook_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64>;
 }
 
 #[cfg(test)]

@@ -179,6 +179,18 @@ pub struct Settings {
     pub email_codes_per_ip_per_hour_max: u32,
     /// The least wait between two codes to one address.
     pub email_code_resend_secs: u64,
+    /// Requests to an app's URL that may fail in a row before its subscription is disabled.
+    pub webhook_failures_max: u32,
+    /// The wait after a request's first failure; it doubles with each failure in a row.
+    pub webhook_retry_initial_ms: u64,
+    /// The longest wait between two attempts at one batch of events.
+    pub webhook_retry_max_ms: u64,
+    /// How long a node holds the events it claimed while it delivers them: longer than a
+    /// request may take. Past it, another node (or this one after a restart) sends them again.
+    pub webhook_lease_ms: u64,
+    /// How often the webhook sender looks for events that fell due (it also looks at once
+    /// when its follower wrote some).
+    pub webhook_poll_ms: u64,
 }
 
 impl Default for Settings {
@@ -259,6 +271,11 @@ impl Default for Settings {
             push_keep_secs: 2 * 24 * 3600,
             digest_after_mins_min: crate::notify::DIGEST_AFTER_MINS_MIN,
             digest_poll_ms: 60_000,
+            webhook_failures_max: 100,
+            webhook_retry_initial_ms: 1_000,
+            webhook_retry_max_ms: 10 * 60 * 1000,
+            webhook_lease_ms: 25_000,
+            webhook_poll_ms: 1_000,
             digest_items_per_account_max: 200,
             email_code_ttl_secs: 600,
             email_code_attempts_max: 5,

@@ -628,6 +628,7 @@ pub fn notification(n: &magpie_core::inbox::Notification) -> wire::Notification 
             K::FriendRequest => wire::NotificationKind::FriendRequest,
             K::Application => wire::NotificationKind::Application,
             K::Announcement => wire::NotificationKind::Announcement,
+            K::AppDisabled => wire::NotificationKind::AppDisabled,
         },
         at_ms: n.at_ms,
         read: n.read,

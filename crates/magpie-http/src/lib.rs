@@ -30,6 +30,7 @@ mod rest_org;
 mod rest_push;
 mod rest_retention;
 mod rest_search;
+mod rest_subscriptions;
 mod server;
 pub mod tls;
 mod web;
@@ -53,6 +54,7 @@ pub use metrics::Metrics;
 pub use openapi::openapi_json;
 pub use registry::{ConnLimit, ConnLimits, Registry};
 pub use rest_audit::record_info as audit_record_info;
+pub use rest_subscriptions::webhook_body;
 pub use server::ConnSettings;
 
 /// Limits and timings of the HTTP and WebSocket transports.
@@ -413,6 +415,15 @@ pub fn app(state: AppState) -> Router {
         .route("/bots/{account}/webhooks", get(rest_bots::list_webhooks).post(rest_bots::create_webhook))
         .route("/bots/{account}/webhooks/{id}", delete(rest_bots::delete_webhook))
         .route("/bots/{account}/webhooks/{id}/rotate", post(rest_bots::rotate_webhook))
+        .route(
+            "/bots/{account}/subscriptions",
+            get(rest_subscriptions::list_subscriptions).post(rest_subscriptions::create_subscription),
+        )
+        .route(
+            "/bots/{account}/subscriptions/{id}",
+            patch(rest_subscriptions::update_subscription).delete(rest_subscriptions::delete_subscription),
+        )
+        .route("/bots/{account}/subscriptions/{id}/rotate", post(rest_subscriptions::rotate_subscription))
         .route(
             "/hooks/{token}",
             post(rest_bots::post_hook).layer(DefaultBodyLimit::max(rest_bots::HOOK_BODY_BYTES_MAX)),

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     dashboard, files, logs, rest, rest_audit, rest_backups, rest_bots, rest_chat, rest_exports, rest_groups, rest_ldap,
-    rest_moderation, rest_org, rest_push, rest_retention, rest_search,
+    rest_moderation, rest_org, rest_push, rest_retention, rest_search, rest_subscriptions,
 };
 
 #[derive(OpenApi)]
@@ -80,6 +80,11 @@ use crate::{
         rest_bots::delete_webhook,
         rest_bots::rotate_webhook,
         rest_bots::post_hook,
+        rest_subscriptions::list_subscriptions,
+        rest_subscriptions::create_subscription,
+        rest_subscriptions::update_subscription,
+        rest_subscriptions::delete_subscription,
+        rest_subscriptions::rotate_subscription,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
         logs::admin_logs,
@@ -112,7 +117,7 @@ use crate::{
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder, magpie_wire::WebhookDelivery)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

@@ -53,6 +53,7 @@ mod retention;
 mod saved;
 mod scheduled;
 mod threads;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0024_retention", include_str!("../migrations/postgres/0024_retention.sql")),
     ("0025_digest_leases", include_str!("../migrations/postgres/0025_digest_leases.sql")),
     ("0026_bots", include_str!("../migrations/postgres/0026_bots.sql")),
+    ("0027_webhooks", include_str!("../migrations/postgres/0027_webhooks.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

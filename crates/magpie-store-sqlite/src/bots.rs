@@ -1,16 +1,18 @@
 //! Bots' rows (magpie_core::bots): who made each and what it is for. Their accounts are
-//! written with them (see `insert_account`); their tokens are sessions.
+//! written with them (see `insert_account`); their tokens are sessions. Their outgoing
+//! webhooks' subscriptions and events are in `webhooks.rs`.
 
 use async_trait::async_trait;
 use magpie_core::bots::Bot;
-use magpie_core::model::{AccountId, DomainId};
+use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::BotStore;
+use magpie_core::webhooks::{Failed, NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
 use crate::chat::corrupt;
-use crate::{SqliteStore, StoreResult};
+use crate::{SqliteStore, StoreResult, webhooks};
 
 /// A bot's account columns (`a`, `d`), then its row's and its owner's name and domain.
 fn select() -> String {
@@ -66,5 +68,75 @@ impl BotStore for SqliteStore {
                 .map(drop)
         })
         .await
+    }
+
+    async fn create_subscription(
+        &self,
+        new: &NewSubscription,
+        per_bot_max: usize,
+    ) -> StoreResult<Option<Subscription>> {
+        webhooks::create_subscription(self, new, per_bot_max).await
+    }
+
+    async fn subscriptions(&self, bot: AccountId) -> StoreResult<Vec<Subscription>> {
+        webhooks::subscriptions(self, bot).await
+    }
+
+    async fn subscription(&self, id: i64) -> StoreResult<Option<Subscription>> {
+        webhooks::subscription(self, id).await
+    }
+
+    async fn update_subscription(&self, id: i64, patch: &SubscriptionPatch) -> StoreResult<Option<Subscription>> {
+        webhooks::update_subscription(self, id, patch).await
+    }
+
+    async fn delete_subscription(&self, id: i64) -> StoreResult<bool> {
+        webhooks::delete_subscription(self, id).await
+    }
+
+    async fn webhook_subscribers(
+        &self,
+        conversations: &[ConversationId],
+    ) -> StoreResult<Vec<(ConversationId, Subscription)>> {
+        webhooks::webhook_subscribers(self, conversations).await
+    }
+
+    async fn enqueue_webhook_events(
+        &self,
+        events: &[NewWebhookEvent],
+        now_ms: i64,
+        pending_max: usize,
+    ) -> StoreResult<u64> {
+        webhooks::enqueue_webhook_events(self, events, now_ms, pending_max).await
+    }
+
+    async fn claim_webhook_events(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        streams_max: usize,
+        batch_max: usize,
+    ) -> StoreResult<Vec<WebhookBatch>> {
+        webhooks::claim_webhook_events(self, now_ms, lease_ms, streams_max, batch_max).await
+    }
+
+    async fn webhook_delivered(&self, subscription: i64, events: &[i64], now_ms: i64) -> StoreResult<()> {
+        webhooks::webhook_delivered(self, subscription, events, now_ms).await
+    }
+
+    async fn webhook_failed(
+        &self,
+        subscription: i64,
+        events: &[i64],
+        error: &str,
+        retry_at_ms: i64,
+        now_ms: i64,
+        failures_max: u32,
+    ) -> StoreResult<Failed> {
+        webhooks::webhook_failed(self, subscription, events, error, retry_at_ms, now_ms, failures_max).await
+    }
+
+    async fn prune_webhook_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64> {
+        webhooks::prune_webhook_events(self, before_ms, limit).await
     }
 }

@@ -38,6 +38,7 @@ mod retention;
 mod saved;
 mod scheduled;
 mod threads;
+mod webhooks;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

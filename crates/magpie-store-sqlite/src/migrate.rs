@@ -40,6 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0030_retention", include_str!("../migrations/sqlite/0030_retention.sql")),
     ("0031_digest_leases", include_str!("../migrations/sqlite/0031_digest_leases.sql")),
     ("0032_bots", include_str!("../migrations/sqlite/0032_bots.sql")),
+    ("0033_webhooks", include_str!("../migrations/sqlite/0033_webhooks.sql")),
 ];
 
 /// The schema version the migrations reach.

@@ -45,3 +45,64 @@ pub async fn cursors_survive_a_restart<F: StoreFactory>(f: &F) {
     assert!(page.items.is_empty(), "nothing was added past it");
     assert!(page.next >= head, "a resumed follower never goes back");
 }
+
+/// A durable follower that starts at the head with no saved cursor saves where it started
+/// before it listens: killed before it saved anything of its own, it starts there again after
+/// a restart, and what committed in between reaches it.
+pub async fn a_durable_followers_first_start_is_saved<F: StoreFactory>(f: &F) {
+    use std::sync::{Arc, Mutex};
+
+    use magpie_core::chat::Committed;
+    use magpie_core::follow::{Follower, LogHandler, Start};
+
+    use crate::fixtures::Item;
+
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<Item>>>, Arc<tokio::sync::Notify>);
+
+    #[async_trait::async_trait]
+    impl LogHandler for Seen {
+        async fn handle(&mut self, items: &[Committed]) -> magpie_core::Result<()> {
+            self.0.lock().unwrap().extend(items.iter().map(Item::of));
+            self.1.notify_waiters();
+            Ok(())
+        }
+    }
+
+    let w = World::new(f).await;
+    let (a, b) = (w.account("alice").await, w.account("bob").await);
+    let before = w.group(&a, &[&b]).await;
+    let start = |seen: &Seen| {
+        let follower =
+            Follower::new("first-start", w.stores.log.clone(), Some(w.stores.cursors.clone()), w.bus.clone(), seen.clone());
+        let status = follower.status();
+        (tokio::spawn(follower.run(Start::Head)), status)
+    };
+    let first = Seen::default();
+    let (task, status) = start(&first);
+    status.started().await;
+    assert!(w.stores.cursors.load_cursor("first-start").await.unwrap().is_some(), "saved before it listens");
+    task.abort();
+    let _ = task.await;
+
+    // Committed while no follower runs; then the follower starts again, as after a restart.
+    let session = w.session(&a).await;
+    let missed = w.send(before.id, &a, &session).await;
+    let again = Seen::default();
+    let (task, status) = start(&again);
+    status.started().await;
+    let wanted = Item::Entry(before.id, missed.seq);
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let notified = again.1.notified();
+            if again.0.lock().unwrap().contains(&wanted) {
+                return;
+            }
+            notified.await;
+        }
+    })
+    .await
+    .expect("what committed while it was down reached it");
+    assert!(!again.0.lock().unwrap().contains(&Item::Entry(before.id, magpie_core::model::Seq(1))), "not from the start");
+    task.abort();
+}

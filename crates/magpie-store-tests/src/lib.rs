@@ -62,6 +62,7 @@ pub mod push;
 pub mod races;
 pub mod retention;
 pub mod scheduled;
+pub mod webhooks;
 
 /// How an adapter makes the stores the suite checks.
 ///
@@ -180,6 +181,13 @@ macro_rules! __for_each_check {
             digest::digests_wait_are_claimed_once_and_end,
             bots::bots_are_written_with_their_accounts,
             bots::a_tokens_scope_is_kept_with_its_session,
+            webhooks::subscriptions_are_bounded_changed_and_deleted_with_their_events,
+            webhooks::events_are_written_once_and_bounded,
+            webhooks::streams_are_claimed_in_order_by_one_holder_at_a_time,
+            webhooks::racing_claims_never_hold_one_stream,
+            webhooks::failures_disable_once_and_a_delivery_resets_them,
+            webhooks::subscribers_are_enabled_subscriptions_of_member_bots,
+            webhooks::delivered_events_are_pruned,
             inbox::items_are_kept_once_read_and_removed,
             inbox::pruning_keeps_the_newest,
             inbox::badges_count_unread_conversations,
@@ -213,6 +221,7 @@ macro_rules! __for_each_check {
             previews::previews_are_cached_replaced_and_pruned,
             cursors::cursors_are_saved_per_consumer,
             cursors::cursors_survive_a_restart,
+            cursors::a_durable_followers_first_start_is_saved,
             presence::presence_comes_with_the_first_connection_and_goes_with_the_last,
             presence::a_chosen_status_shows_while_connected,
             races::racing_appends_get_consecutive_seqs,

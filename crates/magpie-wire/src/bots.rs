@@ -189,3 +189,93 @@ pub struct HookMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }
+
+/// One of a bot's event subscriptions (outgoing webhooks): Magpie POSTs the events of the
+/// conversations the bot is a member of to `url`, signed with the subscription's secret
+/// (protocol.md, "Outgoing webhooks"). The secret is shown once, when it is made or rotated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventSubscription {
+    pub id: i64,
+    pub url: String,
+    /// Of `message` (every new message), `mention` (new messages that mention the bot),
+    /// `member` (members joined or left), `update` (edits, recalls, reactions).
+    pub events: Vec<String>,
+    /// Disabled by a person, or by its failure budget (then `disabled_at_ms` says when).
+    pub enabled: bool,
+    /// Requests that failed in a row.
+    pub failures: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_success_ms: Option<i64>,
+    /// When its failures disabled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_at_ms: Option<i64>,
+    /// Events waiting to be delivered.
+    pub pending: u64,
+    /// Events dropped because 100,000 waited.
+    pub dropped: u64,
+    pub created_at_ms: i64,
+}
+
+/// `GET /v1/bots/{account}/subscriptions`: oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventSubscriptionList {
+    pub subscriptions: Vec<EventSubscription>,
+}
+
+/// `POST /v1/bots/{account}/subscriptions`: at most 10 per bot.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CreateEventSubscriptionRequest {
+    /// `https://…` (or `http://`), at most 2,048 bytes, at a public address unless the server
+    /// allows others.
+    pub url: String,
+    /// At least one of `message`, `mention`, `member`, `update`.
+    pub events: Vec<String>,
+}
+
+/// `PATCH /v1/bots/{account}/subscriptions/{id}`: absent fields stay as they are. Enabling a
+/// subscription its failures disabled delivers what waited, in order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateEventSubscriptionRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// A subscription just made, or its secret rotated: `secret` (`whsec_…`) is shown now and never
+/// again; it signs every request (`X-Magpie-Signature`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssuedEventSubscription {
+    pub secret: String,
+    #[serde(flatten)]
+    pub info: EventSubscription,
+}
+
+/// The body of one request to an app: events of one conversation, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookDelivery {
+    pub subscription: i64,
+    /// The bot, `name@domain`.
+    pub bot: String,
+    pub events: Vec<WebhookEvent>,
+}
+
+/// One event of a [`WebhookDelivery`].
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookEvent {
+    /// Unique per subscription and the same on a retry: an app that saw it skips it.
+    pub id: String,
+    /// `message`, `mention`, `member` or `update`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub conversation: i64,
+    pub seq: i64,
+    /// The entry as it is when sent, as the bot sees it (a message, a system notice of members,
+    /// or an edit, recall or reaction naming its `target`); absent when it is gone (retention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<crate::Entry>,
+}

@@ -753,6 +753,10 @@ pub enum NotificationKind {
     /// A group's announcement was set (with `conversation`), or an administrator's to the
     /// whole domain (without).
     Announcement,
+    /// An app's event subscription was disabled after its requests kept failing: `actor` is
+    /// the bot, `text` the URL and the last error (to the bot's owner and the domain's
+    /// administrators).
+    AppDisabled,
 }
 
 /// One item of the caller's notification centre.

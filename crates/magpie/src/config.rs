@@ -90,6 +90,9 @@ pub struct Config {
     pub push: PushConfig,
 
     #[config(nested)]
+    pub webhooks: WebhooksConfig,
+
+    #[config(nested)]
     pub backups: BackupsConfig,
 
     #[config(nested)]
@@ -244,6 +247,46 @@ pub struct MailConfig {
     /// Seconds between two codes to one address.
     #[config(default = 60, env = "MAGPIE_MAIL_CODE_RESEND_SECS")]
     pub code_resend_secs: u64,
+}
+
+/// Outgoing webhooks: the events bots' apps subscribe to, POSTed to their URLs, signed, from a
+/// durable queue in the database (docs/apps.md).
+#[derive(Debug, confique::Config)]
+pub struct WebhooksConfig {
+    /// Whether apps may subscribe to events at all.
+    #[config(default = true, env = "MAGPIE_WEBHOOKS_ENABLED")]
+    pub enabled: bool,
+
+    /// Seconds one request to an app may take, connecting included; past it, it failed. Events
+    /// a node claimed are held for twice this and 5 s more: if the node dies mid-request, they
+    /// go again after that.
+    #[config(default = 10, env = "MAGPIE_WEBHOOKS_TIMEOUT_SECS")]
+    pub timeout_secs: u64,
+
+    /// Requests to one subscription that may fail in a row before it is disabled (and its
+    /// bot's owner and the domain's administrators are told).
+    #[config(default = 100, env = "MAGPIE_WEBHOOKS_FAILURES_MAX")]
+    pub failures_max: u32,
+
+    /// Milliseconds to wait after a request's first failure; the wait doubles with each
+    /// failure in a row.
+    #[config(default = 1000, env = "MAGPIE_WEBHOOKS_RETRY_INITIAL_MS")]
+    pub retry_initial_ms: u64,
+
+    /// The longest wait between two attempts at one batch of events, in milliseconds.
+    #[config(default = 600000, env = "MAGPIE_WEBHOOKS_RETRY_MAX_MS")]
+    pub retry_max_ms: u64,
+
+    /// How often the sender looks for events that fell due, in milliseconds (it looks at once
+    /// when there are new ones).
+    #[config(default = 1000, env = "MAGPIE_WEBHOOKS_POLL_MS")]
+    pub poll_ms: u64,
+
+    /// For tests and intranets only: address ranges that are not public where apps may
+    /// listen ("10.20.0.0/16", "127.0.0.1"). Empty by default: requests go only to public
+    /// addresses, so that a subscription cannot reach into the server's own network.
+    #[config(default = [], env = "MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED", parse_env = confique::env::parse::list_by_comma)]
+    pub private_ranges_allowed: Vec<String>,
 }
 
 /// Push: telling devices whose sockets are closed of the messages that concern them (each
@@ -883,6 +926,12 @@ impl Config {
             digest_after_mins_min: self.mail.digest_after_mins_min,
             digest_poll_ms: self.mail.digest_poll_ms,
             digest_items_per_account_max: self.mail.digest_items_max,
+            webhook_failures_max: self.webhooks.failures_max.max(1),
+            webhook_retry_initial_ms: self.webhooks.retry_initial_ms.max(1),
+            webhook_retry_max_ms: self.webhooks.retry_max_ms.max(1),
+            webhook_poll_ms: self.webhooks.poll_ms.max(10),
+            // Twice the longest request and some: a claim outlives its request.
+            webhook_lease_ms: (self.webhooks.timeout_secs.max(1) * 2 + 5) * 1000,
             ..magpie_core::Settings::default()
         }
     }

@@ -13,6 +13,7 @@ mod redact;
 mod search_index;
 mod serve;
 mod tls;
+mod webhook_sender;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

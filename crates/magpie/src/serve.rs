@@ -201,6 +201,22 @@ pub fn mail_sender(config: &Config) -> anyhow::Result<Option<Arc<dyn magpie_core
     Ok(Some(Arc::new(sender)))
 }
 
+/// The sender of outgoing webhooks, unless the configuration turns them off.
+fn webhook_sender(config: &Config) -> anyhow::Result<Option<Arc<dyn magpie_core::webhooks::WebhookSender>>> {
+    let w = &config.webhooks;
+    if !w.enabled {
+        return Ok(None);
+    }
+    let ranges = w
+        .private_ranges_allowed
+        .iter()
+        .map(|r| r.parse().map_err(|e: String| anyhow::anyhow!("webhooks.private_ranges_allowed: {e}")))
+        .collect::<anyhow::Result<_>>()?;
+    let resolver = Arc::new(magpie_fetch::CheckedResolver::new(ranges));
+    let timeout = std::time::Duration::from_secs(w.timeout_secs.max(1));
+    Ok(Some(Arc::new(crate::webhook_sender::HttpWebhookSender::new(resolver, timeout)?)))
+}
+
 /// The push services the configuration names: Web Push (with a VAPID key of its own or one
 /// derived from the server key) and the HTTP push gateways.
 pub fn push_channels(config: &Config, server_key: &[u8; 32]) -> anyhow::Result<magpie_core::push::PushChannels> {
@@ -301,6 +317,10 @@ pub async fn serve(config: Config, logs: Arc<LogRing>) -> anyhow::Result<()> {
     }
     core.start_digests(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
     core.start_inbox(std::time::Duration::from_millis(config.push.poll_interval_ms.max(10)));
+    if let Some(sender) = webhook_sender(&config)? {
+        core = core.with_webhook_sender(sender);
+        core.start_webhooks();
+    }
     if config.search.enabled {
         let index_dir = config.search_index_dir();
         let index = crate::search_index::TantivyIndex::open(&index_dir)

@@ -6,16 +6,21 @@
 // and its secret shown once in a dialog to copy, gone once the dialog is closed; a token is
 // rotated (its new secret shown once the confirmation has closed) and revoked (confirmed); an
 // incoming webhook is made for a group, its URL shown once with a curl command, a group the bot
-// is not in said at the field, and it is deleted and rotated (confirmed); the domain's settings
-// let members make bots; a member sees My bots in Settings where the domain lets them or they
-// made some; the bot badge by a bot's name in a chat, a group's members, the person card and the
-// accounts tab (which offers no password to reset for a bot). The pure parts of lib/bots.ts too.
+// is not in said at the field, and it is deleted and rotated (confirmed); a bot's event
+// subscriptions listed with their URL, events, state, counts, last error and last delivery (en and
+// zh), a new one's problems said at their fields before and after the server is asked, its secret
+// shown once, enabled and disabled with a switch, rotated and deleted (confirmed), in My bots
+// too; the domain's settings let members make bots; a member sees My bots in Settings where the
+// domain lets them or they made some; the bot badge by a bot's name in a chat, a group's members,
+// the person card and the accounts tab (which offers no password to reset for a bot). The pure
+// parts of lib/bots.ts too.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { render } from "preact";
 import { act } from "preact/test-utils";
 import {
-  MagpieError, type Bot, type BotToken, type CreateBotRequest, type CreateBotTokenRequest, type CreateWebhookRequest, type DomainChange, type DomainInfo,
-  type IncomingWebhook, type MessageView, type UpdateBotRequest,
+  MagpieError, type Bot, type BotToken, type CreateBotRequest, type CreateBotTokenRequest, type CreateEventSubscriptionRequest, type CreateWebhookRequest,
+  type DomainChange, type DomainInfo, type EventSubscription, type IncomingWebhook, type MessageView, type UpdateBotRequest,
+  type UpdateEventSubscriptionRequest,
 } from "@magpie/sdk";
 import { ClientContext } from "../src/state/client.ts";
 import { LocaleContext } from "../src/i18n/hooks.ts";
@@ -25,7 +30,8 @@ import { ChatView } from "../src/components/ChatView.tsx";
 import { GroupInfo } from "../src/components/GroupInfo.tsx";
 import { PersonCard } from "../src/components/PersonCard.tsx";
 import {
-  botRefusal, curlExample, NEW_TOKEN_FORM, newBotProblem, parseIds, scopePowers, tokenRefusal, tokenRequestOf, webhookUrl, withBot,
+  botRefusal, curlExample, NEW_TOKEN_FORM, newBotProblem, parseIds, scopePowers, subscriptionRefusal, subscriptionRequestOf, subscriptionState,
+  tokenRefusal, tokenRequestOf, webhookUrl, withBot, withSubscription,
 } from "../src/lib/bots.ts";
 import { ADMIN_TABS, adminTabsFor, parseRoute, routePath, type AdminTab } from "../src/state/router.ts";
 import { FakeClient, conversation } from "./fake-client.ts";
@@ -99,6 +105,8 @@ function withBots(role: "domain_admin" | "server_admin" | "member" = "domain_adm
     bots: [bot("approvals", { display_name: "Approvals", description: "Leave requests", owner: "bob@x" }), bot("legacy", { owner: undefined, disabled: true })],
     tokens: new Map<string, BotToken[]>(),
     hooks: new Map<string, IncomingWebhook[]>(),
+    subs: new Map<string, EventSubscription[]>(),
+    subRefusal: null as MagpieError | null,
     createRefusal: null as MagpieError | null,
     updateRefusal: null as MagpieError | null,
     hookRefusal: null as MagpieError | null,
@@ -167,6 +175,33 @@ function withBots(role: "domain_admin" | "server_admin" | "member" = "domain_adm
     deleteWebhook: async (account: string, id: number) => {
       calls.push(["deleteHook", account, id]);
       state.hooks.set(account, state.hooks.get(account)!.filter((x) => x.id !== id));
+    },
+    botSubscriptions: async (account: string) => { find(account); return (state.subs.get(account) ?? []).map((x) => ({ ...x })); },
+    createSubscription: async (account: string, request: CreateEventSubscriptionRequest) => {
+      calls.push(["sub", account, request]);
+      if (state.subRefusal) throw state.subRefusal;
+      const sub: EventSubscription = {
+        id: state.next++, url: request.url, events: request.events, enabled: true, failures: 0, pending: 0, dropped: 0, created_at_ms: NOW,
+      };
+      state.subs.set(account, [...(state.subs.get(account) ?? []), sub]);
+      return { ...sub, secret: `whsec_${sub.id}` };
+    },
+    updateSubscription: async (account: string, id: number, change: UpdateEventSubscriptionRequest) => {
+      calls.push(["updateSub", account, id, change]);
+      const sub = state.subs.get(account)!.find((x) => x.id === id)!;
+      Object.assign(sub, change);
+      // Enabling one its failures disabled clears them.
+      if (change.enabled) { sub.failures = 0; delete sub.disabled_at_ms; }
+      return { ...sub };
+    },
+    rotateSubscription: async (account: string, id: number) => {
+      calls.push(["rotateSub", account, id]);
+      const sub = state.subs.get(account)!.find((x) => x.id === id)!;
+      return { ...sub, secret: `whsec_${id}_${state.next++}` };
+    },
+    deleteSubscription: async (account: string, id: number) => {
+      calls.push(["deleteSub", account, id]);
+      state.subs.set(account, state.subs.get(account)!.filter((x) => x.id !== id));
     },
     adminGroups: async () => ({ groups: [{ id: 5, kind: "group", name: "Alerts", member_count: 3, created_at_ms: 0, last_activity_ms: 0, dissolved: false }] }),
     updateDomain: async (_domain: string, change: DomainChange) => {
@@ -419,6 +454,178 @@ describe("the bots tab", () => {
   });
 });
 
+describe("a bot's event subscriptions", () => {
+  const HOUR_MS = 3_600_000;
+  /** A bot with three subscriptions: delivering, disabled by its failures, turned off by a person. */
+  function subscribed() {
+    const made = withBots();
+    made.state.subs.set("approvals@x", [
+      { id: 1, url: "https://leave.example.com/events", events: ["message", "member"], enabled: true, failures: 2, pending: 3, dropped: 0,
+        last_success_ms: NOW - HOUR_MS, created_at_ms: NOW - 2 * HOUR_MS },
+      { id: 2, url: "https://down.example.com/hook", events: ["mention"], enabled: false, failures: 100, pending: 1200, dropped: 7,
+        last_error: "answered 500 Internal Server Error: down", disabled_at_ms: NOW - 60_000, created_at_ms: NOW - 2 * HOUR_MS },
+      { id: 3, url: "https://paused.example.com/", events: ["update", "audit"], enabled: false, failures: 0, pending: 0, dropped: 0, created_at_ms: NOW - 2 * HOUR_MS },
+    ]);
+    return made;
+  }
+  const sub = (id: number) => $(`[data-testid="bot-sub"][data-id="${id}"]`)!;
+  const field = (id: number, name: string) => text(sub(id).querySelector(`[data-testid="bot-sub-${name}"]`));
+
+  it("lists each with its URL, events, state, counts, last error and last delivery, in both languages", async () => {
+    const { client } = subscribed();
+    mount(client);
+    await settle();
+    await click(button(row("approvals@x"), "Manage Approvals"));
+    expect(text($("#adm-bot-subs-title"))).toBe("Event subscriptions");
+    expect([...root.querySelectorAll<HTMLElement>('[data-testid="bot-sub"]')].map((li) => li.dataset.id)).toEqual(["1", "2", "3"]);
+    expect(field(1, "url")).toBe("https://leave.example.com/events");
+    expect(field(1, "events")).toBe("Messages, Members");
+    expect(field(1, "state")).toBe("Enabled");
+    expect(field(1, "failures")).toBe("2");
+    expect(field(1, "pending")).toBe("3");
+    expect(field(1, "dropped")).toBe("0");
+    expect(field(1, "success")).not.toBe("Not yet");
+    expect(sub(1).querySelector('[data-testid="bot-sub-error"]')).toBeNull();
+    // Disabled by its failures: when, and why.
+    expect(field(2, "state")).toBe("Disabled after repeated failures");
+    expect(field(2, "disabled-at")).toMatch(/^since /);
+    expect(field(2, "failures")).toBe("100");
+    expect(field(2, "pending")).toBe("1,200");
+    expect(field(2, "dropped")).toBe("7");
+    expect(field(2, "error")).toBe("answered 500 Internal Server Error: down");
+    expect(field(2, "success")).toBe("Not yet");
+    // Turned off by a person; a kind this app does not know is shown as it is.
+    expect(field(3, "state")).toBe("Disabled");
+    expect(sub(3).querySelector('[data-testid="bot-sub-disabled-at"]')).toBeNull();
+    expect(field(3, "events")).toBe("Updates, audit");
+    expect([1, 2, 3].map((id) => sub(id).querySelector<HTMLInputElement>('input[role="switch"]')!.checked)).toEqual([true, false, false]);
+    expect(sub(2).querySelector('input[role="switch"]')!.getAttribute("aria-label")).toBe("Deliver events to https://down.example.com/hook");
+
+    render(null, root);
+    mount(client, "bots", "zh");
+    await settle();
+    await click(button(row("approvals@x"), "管理 Approvals"));
+    expect(text($("#adm-bot-subs-title"))).toBe("事件订阅");
+    expect(field(1, "events")).toBe("消息、成员变动");
+    expect(field(1, "state")).toBe("已启用");
+    expect(field(2, "state")).toBe("因连续失败已停用");
+    expect(field(2, "disabled-at")).toMatch(/^停用于 /);
+    expect(field(3, "state")).toBe("已停用");
+    expect(text(sub(2).querySelector(".bot-sub-error"))).toBe("最近的错误： answered 500 Internal Server Error: down");
+  });
+
+  it("says what is wrong with a new one at its field, before and after the server is asked, and shows its secret once", async () => {
+    const copied: string[] = [];
+    Object.defineProperty(navigator, "clipboard", { value: { writeText: async (x: string) => { copied.push(x); } }, configurable: true });
+    const { client, calls, state } = withBots();
+    mount(client);
+    await settle();
+    await click(button(row("approvals@x"), "Manage Approvals"));
+    expect(text($('[data-testid="bot-subs-none"]'))).toBe("No event subscriptions yet.");
+    const form = input("adm-bot-sub-url").form!;
+    const kind = (k: string) => input(`adm-bot-sub-event-${k}`);
+    // Messages are ticked to begin with.
+    expect(["message", "mention", "member", "update"].map((k) => kind(k).checked)).toEqual([true, false, false, false]);
+    await submit(form);
+    expect(text($("#adm-bot-sub-url-error"))).toBe("Enter your app's URL.");
+    expect(document.activeElement).toBe(input("adm-bot-sub-url"));
+    change(input("adm-bot-sub-url"), "leave.example.com/events");
+    await submit(form);
+    expect(text($("#adm-bot-sub-url-error"))).toBe("The URL starts with http:// or https://, then the host.");
+    expect(input("adm-bot-sub-url").getAttribute("aria-invalid")).toBe("true");
+    change(input("adm-bot-sub-url"), "https://me:pw@leave.example.com/events");
+    await submit(form);
+    expect(text($("#adm-bot-sub-url-error"))).toBe("Leave the user name and password out of the URL.");
+    change(input("adm-bot-sub-url"), "https://leave.example.com/events");
+    tick(kind("message"), false);
+    await submit(form);
+    expect(text($("#adm-bot-sub-events-error"))).toBe("Choose at least one kind of event.");
+    expect(document.activeElement).toBe(kind("message"));
+    expect(calls.filter(([c]) => c === "sub")).toEqual([]);
+
+    // The server's refusals, at their fields.
+    tick(kind("member"), true);
+    tick(kind("message"), true);
+    state.subRefusal = new MagpieError("invalid_field", "url: 10.0.0.5 is not a public address", { status: 422, field: "url" });
+    await submit(form);
+    expect(text($("#adm-bot-sub-url-error"))).toBe("The server can't send to this URL: 10.0.0.5 is not a public address");
+    state.subRefusal = new MagpieError("limit_exceeded", "a bot has at most 10 event subscriptions", { status: 422 });
+    await submit(form);
+    expect(text($('[data-testid="bot-sub-create-error"]'))).toBe("Approvals has as many event subscriptions as a bot may (10): delete one first.");
+    state.subRefusal = new MagpieError("unavailable", "outgoing webhooks are not set up on this server", { status: 503 });
+    await submit(form);
+    expect(text($('[data-testid="bot-sub-create-error"]'))).toBe("This server doesn't send outgoing webhooks: its operator turned them off.");
+    state.subRefusal = null;
+    await submit(form);
+    // Sent in the form's order, whatever the order they were ticked in.
+    expect(calls.filter(([c]) => c === "sub")).toEqual(Array(4).fill(["sub", "approvals@x", { url: "https://leave.example.com/events", events: ["message", "member"] }]));
+
+    // The secret, once, with a warning and a copy button.
+    const shown = dialog()!;
+    expect(text(shown.querySelector("h2"))).toBe("Event subscription created");
+    expect(text(shown.querySelector('[role="note"]'))).toMatch(/^Copy the secret now: it is shown only this once/);
+    expect(text(shown.querySelector('[data-testid="bot-sub-secret-url"]'))).toBe("https://leave.example.com/events");
+    expect(text(shown.querySelector('[data-testid="bot-sub-secret"]'))).toBe("whsec_100");
+    await click(button(shown, "Copy secret"));
+    expect(copied).toEqual(["whsec_100"]);
+    await click(button(shown, "Done"));
+    expect(dialog()).toBeNull();
+    expect(root.textContent).not.toContain("whsec_100");
+    // Listed without it; the form is empty again.
+    expect(field(100, "url")).toBe("https://leave.example.com/events");
+    expect(field(100, "events")).toBe("Messages, Members");
+    expect(field(100, "state")).toBe("Enabled");
+    expect(input("adm-bot-sub-url").value).toBe("");
+  });
+
+  it("is enabled and disabled with its switch, its secret rotated and it deleted when confirmed", async () => {
+    const { client, calls } = subscribed();
+    mount(client);
+    await settle();
+    await click(button(row("approvals@x"), "Manage Approvals"));
+    // Off, and on again: one its failures disabled delivers again, its failures cleared.
+    await click(sub(1).querySelector<HTMLInputElement>('input[role="switch"]')!);
+    expect(calls.pop()).toEqual(["updateSub", "approvals@x", 1, { enabled: false }]);
+    expect(field(1, "state")).toBe("Disabled");
+    await click(sub(2).querySelector<HTMLInputElement>('input[role="switch"]')!);
+    expect(calls.pop()).toEqual(["updateSub", "approvals@x", 2, { enabled: true }]);
+    expect(field(2, "state")).toBe("Enabled");
+    expect(field(2, "failures")).toBe("0");
+
+    // Rotated: confirmed first, and the new secret shown once the confirmation has closed.
+    await click(button(sub(1), "Rotate secret of https://leave.example.com/events"));
+    expect(text(dialog())).toContain("the one in use now stops signing at once");
+    await click(button(dialog()!, "Rotate"));
+    expect(calls.pop()).toEqual(["rotateSub", "approvals@x", 1]);
+    expect(root.querySelectorAll('[role="alertdialog"]')).toHaveLength(1);
+    expect(text(dialog()!.querySelector("h2"))).toBe("New secret for the event subscription");
+    expect(text(dialog()!.querySelector('[data-testid="bot-sub-secret"]'))).toBe("whsec_1_100");
+    await vi.waitFor(() => expect(dialog()!.contains(document.activeElement)).toBe(true));
+    await click(button(dialog()!, "Done"));
+    expect(root.textContent).not.toContain("whsec_1_100");
+
+    // Deleted, when confirmed.
+    await click(button(sub(3), "Delete subscription to https://paused.example.com/"));
+    expect(text(dialog())).toContain("Events stop going to https://paused.example.com/ at once");
+    await click(button(dialog()!, "Delete"));
+    expect(calls.pop()).toEqual(["deleteSub", "approvals@x", 3]);
+    expect([...root.querySelectorAll<HTMLElement>('[data-testid="bot-sub"]')].map((li) => li.dataset.id)).toEqual(["1", "2"]);
+  });
+
+  it("are a member's too, for the bots they made, in Settings → My bots", async () => {
+    const { client, state } = subscribed();
+    client.me = { ...client.me, account: "bob@x", display_name: "Bob", role: "member" };
+    state.bots = state.bots.filter((b) => b.account === "approvals@x");
+    vi.stubGlobal("fetch", async () => new Response(JSON.stringify({ domain: "x", members_make_bots: false }), { status: 200 }));
+    mountNode(client, <MyBotsSection />);
+    await settle();
+    await click(button(row("approvals@x"), "Manage Approvals"));
+    expect(text($("#my-bot-subs-title"))).toBe("Event subscriptions");
+    expect(field(2, "state")).toBe("Disabled after repeated failures");
+    expect(input("my-bot-sub-url")).not.toBeNull();
+  });
+});
+
 describe("the domain's settings", () => {
   it("let members make bots", async () => {
     const { client, calls } = withBots();
@@ -604,6 +811,32 @@ describe("the bots' pure parts", () => {
     expect(parseIds("0")).toBeNull();
     expect(parseIds("")).toEqual([]);
     expect(scopePowers({ read: true, send: false })).toBe("read");
+  });
+
+  it("check a new subscription, read the server's refusals of it, and say its state", () => {
+    expect(subscriptionRequestOf(" https://a.example/x ", ["update", "message"])).toEqual({ request: { url: "https://a.example/x", events: ["message", "update"] } });
+    expect(subscriptionRequestOf("HTTP://a.example", ["member"])).toEqual({ request: { url: "HTTP://a.example", events: ["member"] } });
+    expect(subscriptionRequestOf("", ["message"])).toEqual({ problem: { field: "url", kind: "required", max: 2048 } });
+    expect(subscriptionRequestOf("ftp://a.example", ["message"])).toEqual({ problem: { field: "url", kind: "scheme", max: 2048 } });
+    expect(subscriptionRequestOf("https://", ["message"])).toEqual({ problem: { field: "url", kind: "scheme", max: 2048 } });
+    expect(subscriptionRequestOf(`https://a.example/${"说".repeat(700)}`, ["message"])).toEqual({ problem: { field: "url", kind: "too_long", max: 2048 } });
+    expect(subscriptionRequestOf("https://u@a.example", ["message"])).toEqual({ problem: { field: "url", kind: "credentials", max: 2048 } });
+    expect(subscriptionRequestOf("https://a.example", [])).toEqual({ problem: { field: "events", kind: "none" } });
+    const e = (code: string, field?: string, message = "x") => new MagpieError(code as "invalid_field", message, { status: 422, ...(field ? { field } : {}) });
+    expect(subscriptionRefusal(e("invalid_field", "url", "must be http:// or https://"))).toEqual({ field: "url", kind: "refused", why: "must be http:// or https://" });
+    expect(subscriptionRefusal(e("invalid_field", "url", "url: 10.0.0.5 is not a public address"))).toEqual({ field: "url", kind: "refused", why: "10.0.0.5 is not a public address" });
+    expect(subscriptionRefusal(e("invalid_field", "events"))).toEqual({ field: "events", kind: "none" });
+    expect(subscriptionRefusal(e("limit_exceeded"))).toEqual({ field: null, kind: "full", max: 10 });
+    expect(subscriptionRefusal(e("unavailable"))).toEqual({ field: null, kind: "unavailable", max: 10 });
+    expect(subscriptionRefusal(e("not_found"))).toBeNull();
+    expect(subscriptionState({ enabled: true })).toBe("enabled");
+    expect(subscriptionState({ enabled: false, disabled_at_ms: 5 })).toBe("failed");
+    expect(subscriptionState({ enabled: false })).toBe("disabled");
+    const one: EventSubscription = { id: 1, url: "https://a.example", events: ["message"], enabled: true, failures: 0, pending: 0, dropped: 0, created_at_ms: 0 };
+    const list = withSubscription([one], { ...one, id: 2, secret: "whsec_x" });
+    expect(list.map((x) => x.id)).toEqual([1, 2]);
+    expect(list[1]).not.toHaveProperty("secret");
+    expect(withSubscription(list, { ...one, enabled: false }).map((x) => [x.id, x.enabled])).toEqual([[1, false], [2, true]]);
   });
 
   it("keep the list in order, and write the webhook's URL and command", () => {

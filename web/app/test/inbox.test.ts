@@ -2,7 +2,7 @@
 // account's events change the list and the count, also when they cross a page on its way.
 import { describe, expect, it } from "vitest";
 import type { Notification } from "@magpie/sdk";
-import { EMPTY_INBOX, applyEvent, badgeText, sentenceOf, sentenceParts, withFirstPage, withOlderPage, type InboxState } from "../src/lib/inbox.ts";
+import { EMPTY_INBOX, applyEvent, badgeText, iconOf, sentenceOf, sentenceParts, withFirstPage, withOlderPage, type InboxState } from "../src/lib/inbox.ts";
 import { translator } from "../src/i18n/index.ts";
 import { parseRoute, routePath } from "../src/state/router.ts";
 
@@ -106,6 +106,9 @@ describe("sentences", () => {
     expect(say(zh, n(1, { kind: "reaction", conversation: 4, emoji: "👍" }))).toBe("Bob 在 Design 中对你的消息回应了 👍");
     expect(say(en, n(1, { kind: "announcement" }))).toBe("Announcement from the administrator");
     expect(say(en, n(1, { kind: "something_new" as Notification["kind"] }))).toBe("Bob sent you a notification");
+    expect(say(en, n(1, { kind: "app_disabled", text: "https://x.example/ — answered 500" }))).toBe("Bob's event subscription was disabled after repeated failures");
+    expect(say(zh, n(1, { kind: "app_disabled" }))).toBe("Bob 的事件订阅因连续失败已被停用");
+    expect(iconOf(n(1, { kind: "app_disabled" }))).toBe("alert");
   });
 
   it("split where the name goes, reading the same", () => {

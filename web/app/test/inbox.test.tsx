@@ -1,7 +1,7 @@
 // The notification centre in the page: the rail's bell with its count, the panel with an item of
-// each kind in English and Chinese, "Mark all as read", the "Unread only" filter, older pages,
-// where each item leads, the account's live events and a reconnect; and the announcements an
-// administrator sends from Administration.
+// each kind in English and Chinese (a bot's disabled event subscription too), "Mark all as read",
+// the "Unread only" filter, older pages, where each item leads, the account's live events and a
+// reconnect; and the announcements an administrator sends from Administration.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { render } from "preact";
 import { act } from "preact/test-utils";
@@ -191,6 +191,30 @@ describe("the panel", () => {
     expect(announcement.getAttribute("aria-expanded")).toBe("true");
     expect(announcement.classList.contains("expanded")).toBe(true);
     expect(rows()[0]!.querySelector('[data-testid="inbox-unread"]')).toBeNull();
+  });
+
+  it("tells a bot's managers that its event subscription was disabled, with the URL and error, and leads to the bot", async () => {
+    const disabled: Notification = {
+      id: 9, kind: "app_disabled", at_ms: Date.now() - MINUTE_MS, read: false, actor: "approvals@x", actor_name: "Approvals",
+      text: "https://leave.example.com/events — answered 500 Internal Server Error: down",
+    };
+    await withBell([disabled], { admin: true });
+    expect(sentences()).toEqual(["Approvals's event subscription was disabled after repeated failures"]);
+    expect(text(rows()[0]!.querySelector("strong"))).toBe("Approvals");
+    expect(rows()[0]!.querySelector(".inbox-icon-app_disabled svg")).not.toBeNull();
+    expect(text(rows()[0]!.querySelector('[data-testid="inbox-preview"]'))).toBe("https://leave.example.com/events — answered 500 Internal Server Error: down");
+    act(() => { rows()[0]!.querySelector("button")!.click(); });
+    await settle();
+    expect(location.pathname).toBe("/admin/bots");
+    history.replaceState(null, "", "/");
+    render(null, root);
+
+    // The member who made the bot manages it in Settings → My bots.
+    await withBell([disabled], { locale: "zh" });
+    expect(sentences()).toEqual(["Approvals 的事件订阅因连续失败已被停用"]);
+    act(() => { rows()[0]!.querySelector("button")!.click(); });
+    await settle();
+    expect(location.pathname).toBe("/settings");
   });
 
   it("filters to the unread ones", async () => {

@@ -29,6 +29,8 @@ import type {
   ConversationRetention, Retention, RetentionRun, RetentionRunState,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
   TokenScope, UpdateBotRequest,
+  CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription, UpdateEventSubscriptionRequest,
+  WebhookDelivery, WebhookEvent, WebhookEventKind,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -304,6 +306,26 @@ export type Checks = [
   Holds<Equals<operations["update_bot"]["requestBody"]["content"]["application/json"], S["UpdateBotRequest"]>>,
   Holds<Equals<operations["create_token"]["requestBody"]["content"]["application/json"], S["CreateBotTokenRequest"]>>,
   Holds<Equals<operations["create_webhook"]["requestBody"]["content"]["application/json"], S["CreateWebhookRequest"]>>,
+  // Outgoing webhooks ("Outgoing webhooks"): a bot's event subscriptions (the secret only in the
+  // answers that make or rotate one), and the body the server POSTs to an app. The document
+  // types a subscription's kinds as strings; the SDK sends only the kinds it knows
+  // (WebhookEventKind) and reads any string, since a newer server may add kinds. When the
+  // document makes them an enum, the first check fails: compare the kinds with it instead.
+  Agree<Differ<EventSubscription, Wire<S["EventSubscription"]>>>,
+  Agree<Differ<EventSubscriptionList, Wire<S["EventSubscriptionList"]>>>,
+  Agree<Differ<IssuedEventSubscription, Wire<S["IssuedEventSubscription"]>>>,
+  Holds<Equals<S["CreateEventSubscriptionRequest"]["events"], string[]>>,
+  Agree<Differ<Omit<CreateEventSubscriptionRequest, "events">, Wire<Omit<S["CreateEventSubscriptionRequest"], "events">>>>,
+  Holds<Subset<CreateEventSubscriptionRequest["events"], S["CreateEventSubscriptionRequest"]["events"]>>,
+  Agree<Differ<Omit<UpdateEventSubscriptionRequest, "events">, Wire<Omit<S["UpdateEventSubscriptionRequest"], "events">>>>,
+  Holds<Subset<UpdateEventSubscriptionRequest["events"], Wire<S["UpdateEventSubscriptionRequest"]>["events"]>>,
+  Holds<Subset<WebhookEventKind, S["WebhookEvent"]["type"]>>,
+  Agree<Differ<WebhookEvent, Wire<S["WebhookEvent"]>>>,
+  Agree<Differ<WebhookDelivery, Wire<S["WebhookDelivery"]>>>,
+  Holds<Equals<Parameters<RestClient["createSubscription"]>[1], CreateEventSubscriptionRequest>>,
+  Holds<Equals<Parameters<RestClient["updateSubscription"]>[2], UpdateEventSubscriptionRequest>>,
+  Holds<Equals<operations["create_subscription"]["requestBody"]["content"]["application/json"], S["CreateEventSubscriptionRequest"]>>,
+  Holds<Equals<operations["update_subscription"]["requestBody"]["content"]["application/json"], S["UpdateEventSubscriptionRequest"]>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -531,6 +553,8 @@ interface RestAnswers {
   createStickerPack: "create_sticker_pack"; addSticker: "add_sticker";
   createBot: "create_bot"; bot: "get_bot"; updateBot: "update_bot"; createBotToken: "create_token"; revokeBotToken: "revoke_token";
   rotateBotToken: "rotate_token"; createWebhook: "create_webhook"; deleteWebhook: "delete_webhook"; rotateWebhook: "rotate_webhook";
+  createSubscription: "create_subscription"; updateSubscription: "update_subscription"; deleteSubscription: "delete_subscription";
+  rotateSubscription: "rotate_subscription";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
@@ -556,6 +580,7 @@ interface RestListAnswers {
   adminAccounts: ["admin_list_accounts", "accounts"]; accountSessions: ["admin_list_sessions", "sessions"];
   backups: ["admin_backups", "backups"]; adminGroupMembers: ["admin_group_members", "members"];
   bots: ["list_bots", "bots"]; botTokens: ["list_tokens", "tokens"]; botWebhooks: ["list_webhooks", "webhooks"];
+  botSubscriptions: ["list_subscriptions", "subscriptions"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

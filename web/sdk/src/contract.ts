@@ -142,7 +142,7 @@ export interface AccountEvent { seq: number; at_ms: number; event: { kind: strin
  * (or `@all`), replied to its message, reacted to its message, asked to become its contact, applied
  * for an account in a domain it administers, or an announcement (a group's, or an administrator's
  * to the whole domain). */
-export type NotificationKind = "mention" | "reply" | "reaction" | "friend_request" | "application" | "announcement";
+export type NotificationKind = "mention" | "reply" | "reaction" | "friend_request" | "application" | "announcement" | "app_disabled";
 /** One item of the account's notification centre, the same on all its devices; ids increase, the
  * newest first in lists. `actor`/`actor_name`: who did it and their name at the time;
  * `conversation` (mention, reply, reaction, a group's announcement) with its name for groups and
@@ -532,6 +532,42 @@ export interface CreateWebhookRequest { name: string; conversation: number }
  * `{"text": "…"}`, whose mrkdwn becomes a `markdown` message). */
 export interface CreatedWebhook extends IncomingWebhook { path: string }
 
+/** The kinds of events an app subscribes its bot to (docs/protocol.md "Outgoing webhooks"):
+ * `message`, every new message in the bot's conversations (never the bot's own); `mention`, new
+ * messages that mention the bot or `@all` (a subscription to `message` gets them as `message`);
+ * `member`, the system notices of members joining or leaving; `update`, edits, recalls and
+ * reactions. */
+export type WebhookEventKind = "message" | "mention" | "member" | "update";
+/** One of a bot's event subscriptions (outgoing webhooks): the server POSTs the events of the
+ * bot's conversations to `url`, signed with the subscription's secret. `events` names kinds
+ * (`WebhookEventKind`; a newer server may name others); `enabled` is false when a person turned
+ * it off, or its failures did (then `disabled_at_ms` says when); `failures` counts requests that
+ * failed in a row, `last_error` says why the last one did; `pending` events wait, `dropped` were
+ * not kept because 100,000 waited. */
+export interface EventSubscription {
+  id: number; url: string; events: string[]; enabled: boolean; failures: number; last_error?: string; last_success_ms?: number;
+  disabled_at_ms?: number; pending: number; dropped: number; created_at_ms: number;
+}
+/** `GET /v1/bots/{account}/subscriptions`: oldest first. */
+export interface EventSubscriptionList { subscriptions: EventSubscription[] }
+/** `POST /v1/bots/{account}/subscriptions`: the app's URL (`http://` or `https://`, at most 2,048
+ * bytes, no user name or password in it, at a public address unless the server allows others)
+ * and at least one kind of event. */
+export interface CreateEventSubscriptionRequest { url: string; events: WebhookEventKind[] }
+/** `PATCH /v1/bots/{account}/subscriptions/{id}`: absent fields stay. Enabling one that its
+ * failures disabled clears them and delivers what waited, in order. */
+export interface UpdateEventSubscriptionRequest { url?: string; events?: WebhookEventKind[]; enabled?: boolean }
+/** A subscription just made, or its secret rotated, with its `secret` (`whsec_…`): shown now and
+ * never again. It signs every request (`X-Magpie-Signature`; see `verifyWebhook`). */
+export interface IssuedEventSubscription extends EventSubscription { secret: string }
+/** One event of a `WebhookDelivery`: `id` (`"{subscription}.{conversation}.{seq}"`) is the same on
+ * every retry, so an app skips one it handled; `type` is its kind (`WebhookEventKind`; a newer
+ * server may send others); `entry` the entry as the bot sees it when the request is made (absent
+ * once retention removed it). */
+export interface WebhookEvent { id: string; type: string; conversation: number; seq: number; entry?: Entry }
+/** The body of one request to an app: at most 50 events of one conversation, in seq order. */
+export interface WebhookDelivery { subscription: number; bot: string; events: WebhookEvent[] }
+
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
  * domain gets `not_found`, exactly as for a domain that does not exist. */
@@ -713,6 +749,18 @@ export interface DomainAdmin {
   deleteWebhook(account: string, id: number): Promise<void>;
   /** A new URL for a webhook; the old one stops at once. */
   rotateWebhook(account: string, id: number): Promise<CreatedWebhook>;
+  /** A bot's event subscriptions (outgoing webhooks), oldest first (not their secrets). */
+  botSubscriptions(account: string): Promise<EventSubscription[]>;
+  /** Subscribes a bot's app to events, with the secret that signs them (shown this once;
+   * `invalid_field` naming `url` or `events`, `limit_exceeded` past 10 subscriptions,
+   * `unavailable` where the server sends no webhooks). */
+  createSubscription(account: string, request: CreateEventSubscriptionRequest): Promise<IssuedEventSubscription>;
+  /** Changes a subscription's URL or events, or enables or disables it. */
+  updateSubscription(account: string, id: number, change: UpdateEventSubscriptionRequest): Promise<EventSubscription>;
+  /** Ends a subscription; the events waiting for it are dropped. */
+  deleteSubscription(account: string, id: number): Promise<void>;
+  /** A new secret for a subscription; the old one stops signing at once. */
+  rotateSubscription(account: string, id: number): Promise<IssuedEventSubscription>;
 }
 
 export interface FileInfo {

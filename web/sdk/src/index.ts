@@ -8,7 +8,8 @@
 //
 // The lower layers are exported too, for apps that want less than the whole client: the REST
 // API (RestClient), one WebSocket connection (Socket), the replica and its rules (Replica),
-// the sync engine (SyncEngine), the outbox (Outbox) and tus uploads (uploadFile).
+// the sync engine (SyncEngine), the outbox (Outbox) and tus uploads (uploadFile). An app that
+// receives a bot's outgoing webhooks checks each request with verifyWebhook.
 
 export type * from "./contract.ts";
 export type * from "./wire.ts";
@@ -31,3 +32,4 @@ export {
 export { browserStorage, defaultStorage, memoryStorage, type StoredSession } from "./storage.ts";
 export { SyncEngine, socketReader, type Reader, type SyncHooks } from "./sync.ts";
 export { conversationView, deliveryOf, isMuted, outboxView, sameMessage, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
+export { WEBHOOK_REPLAY_WINDOW_SECS, WebhookError, signWebhook, verifyWebhook, type WebhookBody, type WebhookRefusal } from "./webhooks.ts";

@@ -1115,6 +1115,68 @@ export interface paths {
         patch: operations["update_bot"];
         trace?: never;
     };
+    "/v1/bots/{account}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/bots/{account}/subscriptions`: the bot's event subscriptions, oldest first. */
+        get: operations["list_subscriptions"];
+        put?: never;
+        /**
+         * `POST /v1/bots/{account}/subscriptions`: subscribes the bot's app to events; the secret
+         *     that signs them is answered now and never again.
+         */
+        post: operations["create_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{account}/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/bots/{account}/subscriptions/{id}`: ends it; its waiting events are dropped. */
+        delete: operations["delete_subscription"];
+        options?: never;
+        head?: never;
+        /**
+         * `PATCH /v1/bots/{account}/subscriptions/{id}`: changes the URL or events, or enables or
+         *     disables it.
+         */
+        patch: operations["update_subscription"];
+        trace?: never;
+    };
+    "/v1/bots/{account}/subscriptions/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/bots/{account}/subscriptions/{id}/rotate`: a new secret; the old one stops
+         *     signing at once.
+         */
+        post: operations["rotate_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots/{account}/tokens": {
         parameters: {
             query?: never;
@@ -2994,6 +3056,16 @@ export interface components {
         CreateDomainRequest: {
             name: string;
         };
+        /** @description `POST /v1/bots/{account}/subscriptions`: at most 10 per bot. */
+        CreateEventSubscriptionRequest: {
+            /** @description At least one of `message`, `mention`, `member`, `update`. */
+            events: string[];
+            /**
+             * @description `https://…` (or `http://`), at most 2,048 bytes, at a public address unless the server
+             *     allows others.
+             */
+            url: string;
+        };
         /** @description `POST /v1/admin/domains/{domain}/invitations`. */
         CreateInvitationRequest: {
             /** @description For the administrators: whom it is for (at most 256 characters). */
@@ -3333,6 +3405,52 @@ export interface components {
             /** @enum {string} */
             event: "directory_changed";
         };
+        /**
+         * @description One of a bot's event subscriptions (outgoing webhooks): Magpie POSTs the events of the
+         *     conversations the bot is a member of to `url`, signed with the subscription's secret
+         *     (protocol.md, "Outgoing webhooks"). The secret is shown once, when it is made or rotated.
+         */
+        EventSubscription: {
+            /** Format: int64 */
+            created_at_ms: number;
+            /**
+             * Format: int64
+             * @description When its failures disabled it.
+             */
+            disabled_at_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Events dropped because 100,000 waited.
+             */
+            dropped: number;
+            /** @description Disabled by a person, or by its failure budget (then `disabled_at_ms` says when). */
+            enabled: boolean;
+            /**
+             * @description Of `message` (every new message), `mention` (new messages that mention the bot),
+             *     `member` (members joined or left), `update` (edits, recalls, reactions).
+             */
+            events: string[];
+            /**
+             * Format: int32
+             * @description Requests that failed in a row.
+             */
+            failures: number;
+            /** Format: int64 */
+            id: number;
+            last_error?: string | null;
+            /** Format: int64 */
+            last_success_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Events waiting to be delivered.
+             */
+            pending: number;
+            url: string;
+        };
+        /** @description `GET /v1/bots/{account}/subscriptions`: oldest first. */
+        EventSubscriptionList: {
+            subscriptions: components["schemas"]["EventSubscription"][];
+        };
         /** @description A compliance export and how far it has got. */
         ExportInfo: {
             /** @description The account exported, for an account's export. */
@@ -3655,6 +3773,13 @@ export interface components {
          */
         IssuedBotToken: components["schemas"]["BotToken"] & {
             token: string;
+        };
+        /**
+         * @description A subscription just made, or its secret rotated: `secret` (`whsec_…`) is shown now and never
+         *     again; it signs every request (`X-Magpie-Signature`).
+         */
+        IssuedEventSubscription: components["schemas"]["EventSubscription"] & {
+            secret: string;
         };
         /** @description Which directory attribute holds what (docs/protocol.md §11.4). */
         LdapAttributes: {
@@ -4048,7 +4173,7 @@ export interface components {
          * @description What a notification centre item tells of (§5.4).
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "reaction" | "friend_request" | "application" | "announcement";
+        NotificationKind: "mention" | "reply" | "reaction" | "friend_request" | "application" | "announcement" | "app_disabled";
         /** @description A page of the notification centre, newest first. */
         NotificationPage: {
             items: components["schemas"]["Notification"][];
@@ -5081,6 +5206,15 @@ export interface components {
             members_make_bots?: boolean | null;
             registration?: null | components["schemas"]["RegistrationMode"];
         };
+        /**
+         * @description `PATCH /v1/bots/{account}/subscriptions/{id}`: absent fields stay as they are. Enabling a
+         *     subscription its failures disabled delivers what waited, in order.
+         */
+        UpdateEventSubscriptionRequest: {
+            enabled?: boolean | null;
+            events?: string[] | null;
+            url?: string | null;
+        };
         /** @description `PATCH /v1/conversations/{id}`: `""` clears an optional field. */
         UpdateGroupRequest: {
             announcement?: string | null;
@@ -5126,6 +5260,26 @@ export interface components {
             auth: string;
             /** @description The browser's P-256 public key, base64url (65 bytes uncompressed). */
             p256dh: string;
+        };
+        /** @description The body of one request to an app: events of one conversation, in order. */
+        WebhookDelivery: {
+            /** @description The bot, `name@domain`. */
+            bot: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** Format: int64 */
+            subscription: number;
+        };
+        /** @description One event of a [`WebhookDelivery`]. */
+        WebhookEvent: {
+            /** Format: int64 */
+            conversation: number;
+            entry?: null | components["schemas"]["Entry"];
+            /** @description Unique per subscription and the same on a retry: an app that saw it skips it. */
+            id: string;
+            /** Format: int64 */
+            seq: number;
+            /** @description `message`, `mention`, `member` or `update`. */
+            type: string;
         };
         /**
          * Format: binary
@@ -8558,6 +8712,231 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEventSubscriptionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedEventSubscription"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field (url, events), or limit_exceeded: 10 per bot */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: this server sends no webhooks */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEventSubscriptionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscription"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedEventSubscription"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

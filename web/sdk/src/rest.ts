@@ -15,7 +15,8 @@ import type {
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
   ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
-  UpdateBotRequest,
+  UpdateBotRequest, CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription,
+  UpdateEventSubscriptionRequest,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -501,6 +502,26 @@ export class RestClient implements DomainAdmin {
   /** `POST /v1/bots/{account}/webhooks/{id}/rotate` (`201`). */
   rotateWebhook(account: string, id: number): Promise<CreatedWebhook> {
     return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/webhooks/${id}/rotate`);
+  }
+  /** `GET /v1/bots/{account}/subscriptions`. */
+  async botSubscriptions(account: string): Promise<EventSubscription[]> {
+    return (await this.request<EventSubscriptionList>("GET", `/v1/bots/${encodeURIComponent(account)}/subscriptions`)).subscriptions;
+  }
+  /** `POST /v1/bots/{account}/subscriptions` (`201`): the secret is in the answer only. */
+  createSubscription(account: string, request: CreateEventSubscriptionRequest): Promise<IssuedEventSubscription> {
+    return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/subscriptions`, { body: request });
+  }
+  /** `PATCH /v1/bots/{account}/subscriptions/{id}`. */
+  updateSubscription(account: string, id: number, change: UpdateEventSubscriptionRequest): Promise<EventSubscription> {
+    return this.request("PATCH", `/v1/bots/${encodeURIComponent(account)}/subscriptions/${id}`, { body: change });
+  }
+  /** `DELETE /v1/bots/{account}/subscriptions/{id}` (`204`). */
+  deleteSubscription(account: string, id: number): Promise<void> {
+    return this.request("DELETE", `/v1/bots/${encodeURIComponent(account)}/subscriptions/${id}`);
+  }
+  /** `POST /v1/bots/{account}/subscriptions/{id}/rotate` (`201`). */
+  rotateSubscription(account: string, id: number): Promise<IssuedEventSubscription> {
+    return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/subscriptions/${id}/rotate`);
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

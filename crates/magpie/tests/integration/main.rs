@@ -51,4 +51,5 @@ mod tenancy;
 mod threads;
 mod tls;
 mod web;
+mod webhooks;
 mod websocket;

@@ -4,9 +4,10 @@
 // bot by its login name, display name and description, each refusal said at its field; and for
 // one bot, its name and description edited, it turned off or on (confirmed), its tokens (made
 // with a name, the conversations they reach, whether they read and send, and a lifetime; the
-// secret shown once in a dialog to copy; rotated and revoked, confirmed) and its incoming
+// secret shown once in a dialog to copy; rotated and revoked, confirmed), its incoming
 // webhooks (made for a group the bot is a member of, chosen from those the caller sees or by
-// its id; the URL shown once with a command that tries it; rotated and deleted, confirmed).
+// its id; the URL shown once with a command that tries it; rotated and deleted, confirmed) and
+// its event subscriptions (outgoing webhooks: BotSubscriptions.tsx).
 
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -24,8 +25,9 @@ import { errorText, isMagpieError, useClient, useNames, useNow } from "../state/
 import { missingEndpoint } from "../state/people.ts";
 import { toast } from "../state/toast.ts";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
+import { BotSubscriptions } from "./BotSubscriptions.tsx";
 import { Icon } from "./icons.tsx";
-import { Avatar, Dialog, Spinner, copyText } from "./ui.tsx";
+import { Avatar, CopyField, Dialog, Spinner } from "./ui.tsx";
 
 /** Whose bots are managed: a domain's (its administrators'), or the caller's own (a member's). */
 export type BotsScope = { kind: "domain"; domain: string } | { kind: "mine" };
@@ -319,7 +321,8 @@ function NewBotForm(props: { idp: string; domain: string; named: string | undefi
 /** A secret just made, to show once: a token's, or a webhook's URL. */
 type Issued = { kind: "token"; token: IssuedBotToken; rotated: boolean } | { kind: "webhook"; hook: CreatedWebhook; rotated: boolean };
 
-/** One bot: its name and description, on or off, its tokens and its webhooks. */
+/** One bot: its name and description, on or off, its tokens, its incoming webhooks and its
+ * event subscriptions. */
 function BotDetail(props: {
   idp: string; bot: Bot; groups: GroupChoice[]; ownerText: string; onChanged: (bot: Bot) => void; onClose: () => void;
 }): JSX.Element {
@@ -481,6 +484,8 @@ function BotDetail(props: {
         <NewWebhookForm idp={idp} bot={bot} groups={props.groups} failed={failed}
           onMade={(hook) => { setIssued({ kind: "webhook", hook, rotated: false }); void loadAll(); }} />
       </section>
+
+      <BotSubscriptions idp={idp} bot={bot} />
 
       <Confirm confirming={confirming} onClose={() => {
         setConfirming(null);
@@ -818,23 +823,6 @@ function NewWebhookForm(props: {
       {problem?.field === null && <p class="form-error" role="alert" data-testid="bot-webhook-error">{problem.text}</p>}
       <div><button type="submit" class="btn btn-primary" disabled={busy || off}><Icon name="link" size={16} /> {t("admin.botWebhookCreate")}</button></div>
     </form>
-  );
-}
-
-/** One value shown to copy, with its label and copy button. */
-function CopyField(props: { id: string; label: string; value: string; copyLabel: string; testid: string; block?: boolean }): JSX.Element {
-  const { t } = useT();
-  const copy = async () => { await copyText(props.value); toast(t("admin.copied"), "info"); };
-  return (
-    <div class="field">
-      <span class="field-label" id={`${props.id}-label`}>{props.label}</span>
-      <div class="copy-row">
-        {props.block
-          ? <pre class="copy-value bot-command" aria-labelledby={`${props.id}-label`} data-testid={props.testid}>{props.value}</pre>
-          : <code class="copy-value" aria-labelledby={`${props.id}-label`} data-testid={props.testid}>{props.value}</code>}
-        <button type="button" class="btn btn-small" aria-label={props.copyLabel} onClick={() => void copy()}><Icon name="copy" size={14} /> {t("admin.copy")}</button>
-      </div>
-    </div>
   );
 }
 

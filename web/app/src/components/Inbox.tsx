@@ -39,6 +39,10 @@ export function targetOf(n: Notification, isAdmin: boolean): Route | "expand" | 
       return isAdmin ? { page: "admin", tab: "applications" } : null;
     case "announcement":
       return n.conversation !== undefined ? { page: "chats", conversation: n.conversation } : "expand";
+    // A bot's subscription was disabled: where its managers enable it again (an administrator's
+    // Bots tab, a member's My bots in Settings).
+    case "app_disabled":
+      return isAdmin ? { page: "admin", tab: "bots" } : { page: "settings" };
     default:
       return n.conversation !== undefined ? { page: "chats", conversation: n.conversation } : null;
   }

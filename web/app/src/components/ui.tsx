@@ -6,6 +6,7 @@ import type { PresenceStatus } from "@magpie/sdk";
 import { Icon, type IconName } from "./icons.tsx";
 import { useT } from "../i18n/hooks.ts";
 import { ClientContext } from "../state/client.ts";
+import { toast } from "../state/toast.ts";
 
 // ---- Avatars and presence ---------------------------------------------------------------
 
@@ -351,4 +352,21 @@ export async function copyText(text: string): Promise<void> {
     document.execCommand("copy");
     ta.remove();
   }
+}
+
+/** One value shown to copy, with its label and copy button. */
+export function CopyField(props: { id: string; label: string; value: string; copyLabel: string; testid: string; block?: boolean }): JSX.Element {
+  const { t } = useT();
+  const copy = async () => { await copyText(props.value); toast(t("admin.copied"), "info"); };
+  return (
+    <div class="field">
+      <span class="field-label" id={`${props.id}-label`}>{props.label}</span>
+      <div class="copy-row">
+        {props.block
+          ? <pre class="copy-value bot-command" aria-labelledby={`${props.id}-label`} data-testid={props.testid}>{props.value}</pre>
+          : <code class="copy-value" aria-labelledby={`${props.id}-label`} data-testid={props.testid}>{props.value}</code>}
+        <button type="button" class="btn btn-small" aria-label={props.copyLabel} onClick={() => void copy()}><Icon name="copy" size={14} /> {t("admin.copy")}</button>
+      </div>
+    </div>
+  );
 }

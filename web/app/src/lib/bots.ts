@@ -1,9 +1,11 @@
 // Bots (Administration → Bots, and Settings → My bots), their pure parts: what is wrong with a
-// new bot, token or webhook before the server is asked, what the server's refusals mean, the
-// request a token's form makes, the conversations a scope names, and the webhook's URL and the
-// command that tries it.
+// new bot, token, webhook or event subscription before the server is asked, what the server's
+// refusals mean, the request a token's or a subscription's form makes, the conversations a scope
+// names, the webhook's URL and the command that tries it, and a subscription's state.
 
-import type { Bot, BotToken, CreateBotTokenRequest, TokenScope } from "@magpie/sdk";
+import type {
+  Bot, BotToken, CreateBotTokenRequest, CreateEventSubscriptionRequest, EventSubscription, TokenScope, WebhookEventKind,
+} from "@magpie/sdk";
 import { isLoginName } from "./accounts.ts";
 
 /** Longest description of a bot, in characters (the server's bound). */
@@ -186,4 +188,69 @@ export function webhookUrl(origin: string, path: string): string {
 /** The command that posts "hello" to a webhook, for trying it from a terminal. */
 export function curlExample(url: string): string {
   return `curl -X POST -H 'Content-Type: application/json' -d '{"text":"hello"}' ${url}`;
+}
+
+// ---- Event subscriptions (outgoing webhooks) ---------------------------------------------------
+
+/** The kinds of events a subscription names, in the order the form offers them. */
+export const WEBHOOK_EVENT_KINDS: readonly WebhookEventKind[] = ["message", "mention", "member", "update"];
+/** Most event subscriptions of one bot (the server's bound). */
+export const SUBSCRIPTIONS_PER_BOT_MAX = 10;
+/** Longest URL of a subscription, in bytes of UTF-8 (the server's bound). */
+export const SUBSCRIPTION_URL_BYTES_MAX = 2048;
+
+/** What is wrong with a new subscription, at its field; or with the request as a whole
+ * (`field: null`): the bot has as many as it may, or the server sends no webhooks. `refused`
+ * carries the server's reason (an address that is not public, say). */
+export type SubscriptionProblem =
+  | { field: "url"; kind: "required" | "scheme" | "too_long" | "credentials"; max: number }
+  | { field: "url"; kind: "refused"; why: string }
+  | { field: "events"; kind: "none" }
+  | { field: null; kind: "full" | "unavailable"; max: number };
+
+/** The request a subscription's form makes, or the first thing wrong with it: a URL that starts
+ * with http:// or https://, within the server's length, without a user name or password; and at
+ * least one kind of event (sent in the form's order). */
+export function subscriptionRequestOf(url: string, events: readonly WebhookEventKind[]): { request: CreateEventSubscriptionRequest } | { problem: SubscriptionProblem } {
+  const trimmed = url.trim();
+  const max = SUBSCRIPTION_URL_BYTES_MAX;
+  if (!trimmed) return { problem: { field: "url", kind: "required", max } };
+  if (!/^https?:\/\/[^\s/?#]/i.test(trimmed)) return { problem: { field: "url", kind: "scheme", max } };
+  if (new TextEncoder().encode(trimmed).length > max) return { problem: { field: "url", kind: "too_long", max } };
+  let parsed: URL | null = null;
+  try { parsed = new URL(trimmed); } catch { /* the server says why */ }
+  if (parsed && (parsed.username || parsed.password)) return { problem: { field: "url", kind: "credentials", max } };
+  const chosen = WEBHOOK_EVENT_KINDS.filter((k) => events.includes(k));
+  if (chosen.length === 0) return { problem: { field: "events", kind: "none" } };
+  return { request: { url: trimmed, events: chosen } };
+}
+
+/** What the server's refusal of a subscription means, at its field; `null` for anything else. */
+export function subscriptionRefusal(e: unknown): SubscriptionProblem | null {
+  const code = codeOf(e);
+  const field = fieldOf(e);
+  // The server's message names the field first ("url: 10.0.0.5 is not a public address").
+  if (code === "invalid_field" && field === "url") return { field: "url", kind: "refused", why: messageOf(e).replace(/^url:\s*/, "") };
+  if (code === "invalid_field" && field === "events") return { field: "events", kind: "none" };
+  if (code === "limit_exceeded") return { field: null, kind: "full", max: SUBSCRIPTIONS_PER_BOT_MAX };
+  if (code === "unavailable") return { field: null, kind: "unavailable", max: SUBSCRIPTIONS_PER_BOT_MAX };
+  return null;
+}
+
+/** A subscription's state as its list shows it: enabled, disabled by its failures (its
+ * `disabled_at_ms` says when), or disabled by a person. */
+export function subscriptionState(s: Pick<EventSubscription, "enabled" | "disabled_at_ms">): "enabled" | "failed" | "disabled" {
+  if (s.enabled) return "enabled";
+  return s.disabled_at_ms !== undefined ? "failed" : "disabled";
+}
+
+/** The subscriptions shown, with one put in place of the one of its id (or added last, as the
+ * newest). A secret that came with it is left out: it is shown once, never kept in the list. */
+export function withSubscription(shown: readonly EventSubscription[] | null, issued: EventSubscription & { secret?: string }): EventSubscription[] {
+  const { secret: _secret, ...sub } = issued;
+  const list = [...(shown ?? [])];
+  const at = list.findIndex((s) => s.id === sub.id);
+  if (at === -1) list.push(sub);
+  else list[at] = sub;
+  return list;
 }

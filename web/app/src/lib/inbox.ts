@@ -134,6 +134,8 @@ export function sentenceOf(n: Notification, names: { actor: string; conversation
     case "application": return { key: "inbox.application", params };
     case "announcement":
       return n.conversation !== undefined ? { key: "inbox.groupAnnouncement", params } : { key: "inbox.domainAnnouncement", params };
+    // The actor is the bot; the item's text says the URL and the last error.
+    case "app_disabled": return { key: "inbox.appDisabled", params };
     default:
       // A kind a newer server sends: said plainly rather than left out.
       return { key: "inbox.other", params };
@@ -157,6 +159,7 @@ export function iconOf(n: Notification): IconName {
     case "friend_request": return "userPlus";
     case "application": return "userCheck";
     case "announcement": return "megaphone";
+    case "app_disabled": return "alert";
     default: return "bell";
   }
 }

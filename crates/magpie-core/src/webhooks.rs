@@ -1,0 +1,735 @@
+//! Outgoing webhooks (issue 18): event subscriptions of bots. An app subscribes its bot to
+//! events of the conversations the bot is a member of, and Magpie POSTs them to the app's URL,
+//! signed.
+//!
+//! **From the log.** A durable follower (`webhooks`) reads every committed entry once and, for
+//! each enabled subscription of a bot that is an active member of the entry's conversation and
+//! asked for the entry's [`EventKind`], writes an event row keyed by (subscription,
+//! conversation, seq): a follower that handles an entry again after a crash writes nothing
+//! twice. So whatever committed is delivered, even after a `kill -9` right after the commit.
+//!
+//! **In order per conversation, at least once.** The sender claims *streams*: the pending
+//! events of one subscription in one conversation, from the first, at most
+//! [`BATCH_LEN_MAX`] of them, held with a lease (longer than a request may take:
+//! [`Settings::webhook_lease_ms`]); a stream whose first event is held or not due
+//! yet is not claimed, so one conversation's events go one request after another, in seq
+//! order, while different conversations go side by side. One request carries a stream's batch
+//! (`{"events": [...]}`); a 2xx answer delivers them all; anything else, or no answer within
+//! the timeout, retries the batch after a backoff that doubles up to the configured bound. A
+//! claim that runs out (the node died mid-request) is claimed again: the app may see a batch
+//! twice, and tells by each event's `id`.
+//!
+//! **Signed.** Every request carries `X-Magpie-Timestamp` (Unix seconds) and
+//! `X-Magpie-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>`; an app refuses
+//! a signature that does not match and a timestamp more than [`REPLAY_WINDOW_SECS`] away from
+//! its clock. The secret is shown once, when the subscription is made or its secret rotated.
+//!
+//! **A failure budget.** A subscription whose requests fail [`Settings::webhook_failures_max`]
+//! times in a row is disabled: its events stop being written, those waiting stay (up to
+//! [`PENDING_PER_SUBSCRIPTION_MAX`]), and the bot's owner and the domain's administrators get
+//! an item in their notification centre; enabling it again delivers what waited, in order.
+//!
+//! [`Settings::webhook_failures_max`]: crate::Settings::webhook_failures_max
+//! [`Settings::webhook_lease_ms`]: crate::Settings::webhook_lease_ms
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::bots::Bots;
+use crate::chat::{Committed, Entry, Page};
+use crate::follow::{Follower, FollowerStatus, LogHandler, Start};
+use crate::model::{AccountId, Actor, ConversationId, DomainId, Seq};
+use crate::names::AccountAddr;
+use crate::ports::{BotStore, ConversationLog, Stores};
+use crate::{Deps, Error, Result};
+
+/// The name the follower saves its cursor under.
+pub const FOLLOWER: &str = "webhooks";
+/// Most subscriptions one bot has.
+pub const SUBSCRIPTIONS_PER_BOT_MAX: usize = 10;
+/// Longest URL, in bytes.
+pub const URL_BYTES_MAX: usize = 2_048;
+/// Most events that wait for one subscription (not yet delivered); past it, its new events are
+/// dropped and counted (`dropped`), never a message.
+pub const PENDING_PER_SUBSCRIPTION_MAX: usize = 100_000;
+/// Most events one request carries (of one conversation, in order).
+pub const BATCH_LEN_MAX: usize = 50;
+/// Most streams (subscription and conversation) one claim takes, and so requests in flight
+/// per sender.
+pub const STREAMS_PER_CLAIM_MAX: usize = 256;
+/// How far an app's clock and a request's timestamp may be apart before the app refuses it.
+pub const REPLAY_WINDOW_SECS: i64 = 300;
+/// How long delivered events are kept (so a follower that handles an entry again writes
+/// nothing twice).
+pub const KEEP_DELIVERED_MS: i64 = 24 * 3600 * 1000;
+/// How often delivered events past [`KEEP_DELIVERED_MS`] are removed.
+pub const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// Delivered events one prune deletes at most.
+const PRUNE_BATCH_LEN: usize = 10_000;
+/// Longest error kept for the subscription's managers to read, in characters.
+pub const ERROR_CHARS_MAX: usize = 300;
+
+/// What an app subscribes to, for the conversations its bot is a member of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// Every new message (not the bot's own).
+    Message,
+    /// New messages that mention the bot, by name or `@all` (a subscription to `message` gets
+    /// these as `message`).
+    Mention,
+    /// Members joined or left (the system notices that say so).
+    Member,
+    /// Messages edited, recalled or reacted to.
+    Update,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 4] = [EventKind::Message, EventKind::Mention, EventKind::Member, EventKind::Update];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Message => "message",
+            EventKind::Mention => "mention",
+            EventKind::Member => "member",
+            EventKind::Update => "update",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One subscription, as its managers see it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: i64,
+    pub bot: AccountId,
+    pub domain: DomainId,
+    pub url: String,
+    pub events: Vec<EventKind>,
+    pub enabled: bool,
+    /// Requests that failed in a row (0 after one that succeeded).
+    pub failures: u32,
+    /// The last failure's reason, if the last request failed.
+    pub last_error: Option<String>,
+    pub last_success_ms: Option<i64>,
+    /// When it was disabled by its failure budget (not by a person), if it is.
+    pub disabled_at_ms: Option<i64>,
+    /// Events waiting (not yet delivered).
+    pub pending: u64,
+    /// Events dropped because too many waited.
+    pub dropped: u64,
+    pub created_at_ms: i64,
+}
+
+/// A subscription to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSubscription {
+    pub bot: AccountId,
+    pub domain: DomainId,
+    pub url: String,
+    pub secret: String,
+    pub events: Vec<EventKind>,
+    pub created_at_ms: i64,
+}
+
+/// A change to a subscription: `None` leaves a field as it is. Enabling one clears its
+/// failures and makes its waiting events due at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionPatch {
+    pub url: Option<String>,
+    pub secret: Option<String>,
+    pub events: Option<Vec<EventKind>>,
+    pub enabled: Option<bool>,
+}
+
+/// An event to write for a subscription (see [`crate::ports::BotStore::enqueue_webhook_events`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewWebhookEvent {
+    pub subscription: i64,
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub kind: EventKind,
+}
+
+/// One event of a claimed batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookEvent {
+    pub id: i64,
+    pub seq: Seq,
+    pub kind: EventKind,
+    /// Requests that carried it before.
+    pub attempts: u32,
+}
+
+/// A claimed stream: the first pending events of one subscription in one conversation, in seq
+/// order, with where and how to deliver them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookBatch {
+    pub subscription: i64,
+    pub bot: AccountId,
+    pub url: String,
+    pub secret: String,
+    pub conversation: ConversationId,
+    pub events: Vec<WebhookEvent>,
+}
+
+/// What the store did with a failed request (see [`crate::ports::BotStore::webhook_failed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// The subscription after it, if it is still there.
+    pub subscription: Option<Subscription>,
+    /// This failure spent the budget: the subscription was disabled by it (and by nothing
+    /// before), so whoever manages it is to be told, once.
+    pub disabled_now: bool,
+}
+
+/// An event as it goes out: the entry as it is now (as the bot sees it), or `None` when it is
+/// gone (removed by retention).
+#[derive(Debug, Clone)]
+pub struct OutgoingEvent {
+    /// Unique per subscription: `"{subscription}.{conversation}.{seq}"`; the same on a retry.
+    pub id: String,
+    pub kind: EventKind,
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub entry: Option<Entry>,
+}
+
+/// One request to an app.
+#[derive(Debug, Clone)]
+pub struct Delivery<'a> {
+    pub subscription: i64,
+    pub bot: &'a AccountAddr,
+    pub url: &'a str,
+    pub secret: &'a str,
+    pub events: &'a [OutgoingEvent],
+}
+
+/// How requests reach apps: the adapter writes the body (the wire's JSON), signs it and POSTs.
+#[async_trait]
+pub trait WebhookSender: Send + Sync + 'static {
+    /// POSTs the events; `Ok` on a 2xx answer, else why not (kept for the managers to read).
+    async fn deliver(&self, delivery: Delivery<'_>) -> std::result::Result<(), String>;
+
+    /// Why an app's URL may not be used (not `http(s)`, not a public address where only those
+    /// are allowed), checked when a subscription is made or changed.
+    fn check_url(&self, url: &str) -> std::result::Result<(), String>;
+}
+
+/// A subscription asked for.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionRequest {
+    pub url: String,
+    /// Kinds by name (`message`, `mention`, `member`, `update`); at least one.
+    pub events: Vec<String>,
+}
+
+/// A change asked for: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionChange {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// A subscription with its secret, just made or rotated: shown now and never again.
+#[derive(Debug, Clone)]
+pub struct IssuedSubscription {
+    pub subscription: Subscription,
+    pub secret: String,
+}
+
+/// The prefix of every subscription's secret, so that one is recognised where it leaks.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+/// Outgoing webhooks: the subscriptions their bots' managers make, the follower that writes
+/// their events and the sender that delivers them (see the module's documentation).
+#[derive(Clone)]
+pub struct Webhooks {
+    deps: Arc<Deps>,
+    bots: Bots,
+    store: Arc<dyn BotStore>,
+    log: Arc<dyn ConversationLog>,
+    stores: Stores,
+    /// Woken when the follower wrote events, so the sender looks at once.
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl Webhooks {
+    pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, bots: Bots) -> Webhooks {
+        Webhooks {
+            deps,
+            bots,
+            store: stores.bots.clone(),
+            log: stores.log.clone(),
+            stores: stores.clone(),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    fn sender(&self) -> Result<&Arc<dyn WebhookSender>> {
+        self.deps.webhooks.get().ok_or(Error::Unavailable("outgoing webhooks are not set up on this server"))
+    }
+
+    /// The bot's subscriptions, for those who manage it.
+    pub async fn list(&self, actor: Actor<'_>, bot: &str) -> Result<Vec<Subscription>> {
+        let bot = self.bots.get(actor, bot).await?;
+        Ok(self.store.subscriptions(bot.account.id).await?)
+    }
+
+    /// Subscribes the bot's app at `url` to events; the secret that signs them is answered
+    /// now and never again.
+    pub async fn create(
+        &self,
+        actor: Actor<'_>,
+        bot: &str,
+        request: SubscriptionRequest,
+    ) -> Result<IssuedSubscription> {
+        let bot = self.bots.get(actor, bot).await?;
+        let url = self.url(&request.url)?;
+        let events = events(&request.events)?;
+        let secret = new_secret();
+        let new = NewSubscription {
+            bot: bot.account.id,
+            domain: bot.account.domain_id,
+            url,
+            secret: secret.clone(),
+            events,
+            created_at_ms: self.deps.clock.now_ms(),
+        };
+        let subscription = self
+            .store
+            .create_subscription(&new, SUBSCRIPTIONS_PER_BOT_MAX)
+            .await?
+            .ok_or(Error::LimitExceeded("a bot has at most 10 event subscriptions"))?;
+        let change = crate::audit::Change::new(
+            "bot.subscription_create",
+            Some(bot.account.domain_id),
+            bot.account.addr.to_string(),
+        )
+        .after(described(&subscription));
+        self.deps.audit(actor, change).await;
+        Ok(IssuedSubscription { subscription, secret })
+    }
+
+    /// Changes a subscription's URL, events, or whether it is enabled (enabling one disabled
+    /// by its failures delivers what waited).
+    pub async fn update(
+        &self,
+        actor: Actor<'_>,
+        bot: &str,
+        id: i64,
+        change: SubscriptionChange,
+    ) -> Result<Subscription> {
+        let (bot, before) = self.one(actor, bot, id).await?;
+        let patch = SubscriptionPatch {
+            url: change.url.as_deref().map(|u| self.url(u)).transpose()?,
+            secret: None,
+            events: change.events.as_deref().map(events).transpose()?,
+            enabled: change.enabled,
+        };
+        let after = self.store.update_subscription(id, &patch).await?.ok_or(Error::NotFound("subscription"))?;
+        let change = crate::audit::Change::new(
+            "bot.subscription_update",
+            Some(bot.account.domain_id),
+            bot.account.addr.to_string(),
+        )
+        .before(described(&before))
+        .after(described(&after));
+        self.deps.audit(actor, change).await;
+        if after.enabled && !before.enabled {
+            self.wake.notify_one();
+        }
+        Ok(after)
+    }
+
+    /// Gives a subscription a new secret (the old one stops signing at once), answered now and
+    /// never again.
+    pub async fn rotate_secret(&self, actor: Actor<'_>, bot: &str, id: i64) -> Result<IssuedSubscription> {
+        let (bot, _) = self.one(actor, bot, id).await?;
+        let secret = new_secret();
+        let patch = SubscriptionPatch { secret: Some(secret.clone()), ..SubscriptionPatch::default() };
+        let subscription = self.store.update_subscription(id, &patch).await?.ok_or(Error::NotFound("subscription"))?;
+        let change = crate::audit::Change::new(
+            "bot.subscription_rotate",
+            Some(bot.account.domain_id),
+            bot.account.addr.to_string(),
+        )
+        .after(serde_json::json!({ "subscription": id }));
+        self.deps.audit(actor, change).await;
+        Ok(IssuedSubscription { subscription, secret })
+    }
+
+    /// Ends a subscription; its waiting events are dropped.
+    pub async fn delete(&self, actor: Actor<'_>, bot: &str, id: i64) -> Result<()> {
+        let (bot, before) = self.one(actor, bot, id).await?;
+        self.store.delete_subscription(id).await?;
+        let change = crate::audit::Change::new(
+            "bot.subscription_delete",
+            Some(bot.account.domain_id),
+            bot.account.addr.to_string(),
+        )
+        .before(described(&before));
+        self.deps.audit(actor, change).await;
+        Ok(())
+    }
+
+    /// One of the bot's subscriptions, for those who manage the bot.
+    async fn one(&self, actor: Actor<'_>, bot: &str, id: i64) -> Result<(crate::bots::Bot, Subscription)> {
+        let bot = self.bots.get(actor, bot).await?;
+        match self.store.subscription(id).await? {
+            Some(s) if s.bot == bot.account.id => Ok((bot, s)),
+            _ => Err(Error::NotFound("subscription")),
+        }
+    }
+
+    fn url(&self, url: &str) -> Result<String> {
+        let url = url.trim();
+        if url.is_empty() || url.len() > URL_BYTES_MAX {
+            return Err(Error::invalid("url", format!("must be 1 to {URL_BYTES_MAX} bytes")));
+        }
+        self.sender()?.check_url(url).map_err(|why| Error::invalid("url", why))?;
+        Ok(url.to_owned())
+    }
+
+    /// Starts the follower that writes events and the sender that delivers them, when the
+    /// server can send; the follower's status counts among the core's.
+    pub fn start(&self) -> Option<Arc<FollowerStatus>> {
+        let sender = self.deps.webhooks.get()?.clone();
+        let poll = std::time::Duration::from_millis(self.deps.settings.webhook_poll_ms.max(10));
+        let follower = Follower::new(
+            FOLLOWER,
+            self.stores.log.clone(),
+            Some(self.stores.cursors.clone()),
+            self.deps.bus.clone(),
+            Writer { hooks: self.clone(), addrs: HashMap::new(), read_at: std::time::Instant::now() },
+        )
+        .with_poll_interval(poll);
+        let status = follower.status();
+        tokio::spawn(follower.run(Start::Head));
+        tokio::spawn(self.clone().send_loop(sender, poll));
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(PRUNE_INTERVAL);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let before = this.deps.clock.now_ms() - KEEP_DELIVERED_MS;
+                // In bounded deletes, so that a day of events at full rate never holds the
+                // writer for long.
+                loop {
+                    match this.store.prune_webhook_events(before, PRUNE_BATCH_LEN).await {
+                        Ok(n) if n >= PRUNE_BATCH_LEN as u64 => tokio::task::yield_now().await,
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot prune delivered webhook events");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Some(status)
+    }
+
+    /// The sender: claims as many streams as it has room for requests, delivers each on a
+    /// task of its own, and claims again when one finishes, when the follower wrote events,
+    /// or every `poll`.
+    async fn send_loop(self, sender: Arc<dyn WebhookSender>, poll: std::time::Duration) {
+        let room = Arc::new(tokio::sync::Semaphore::new(STREAMS_PER_CLAIM_MAX));
+        let lease_ms = i64::try_from(self.deps.settings.webhook_lease_ms.max(1)).unwrap_or(i64::MAX);
+        loop {
+            let free = room.available_permits();
+            let mut claimed = 0;
+            if free > 0 {
+                let now = self.deps.clock.now_ms();
+                match self.store.claim_webhook_events(now, lease_ms, free, BATCH_LEN_MAX).await {
+                    Ok(batches) => {
+                        claimed = batches.len();
+                        for batch in batches {
+                            let Ok(permit) = room.clone().try_acquire_owned() else { break };
+                            let (this, sender) = (self.clone(), sender.clone());
+                            tokio::spawn(async move {
+                                if let Err(e) = this.deliver(sender.as_ref(), batch).await {
+                                    tracing::warn!(error = %e, "outgoing webhooks");
+                                }
+                                drop(permit);
+                                this.wake.notify_one();
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot claim webhook events"),
+                }
+            }
+            if claimed > 0 && claimed == free {
+                continue;
+            }
+            let _ = tokio::time::timeout(poll, self.wake.notified()).await;
+        }
+    }
+
+    /// Delivers one claimed batch and records what came of it.
+    async fn deliver(&self, sender: &dyn WebhookSender, batch: WebhookBatch) -> Result<()> {
+        let Some(first) = batch.events.first() else { return Ok(()) };
+        let last = batch.events.last().map_or(first.seq, |e| e.seq);
+        let Some(bot) = self.stores.accounts.account_by_id(batch.bot).await? else { return Ok(()) };
+        let span = usize::try_from(last.0.saturating_sub(first.seq.0)).unwrap_or(usize::MAX).saturating_add(1);
+        let entries = self
+            .log
+            .entries(
+                batch.conversation,
+                Page::After(Seq(first.seq.0.saturating_sub(1))),
+                Seq(0),
+                Some(Seq(last.0.saturating_add(1))),
+                span,
+                batch.bot,
+            )
+            .await?;
+        let mut by_seq: HashMap<Seq, Entry> = entries.into_iter().map(|e| (e.seq, e)).collect();
+        let events: Vec<OutgoingEvent> = batch
+            .events
+            .iter()
+            .map(|e| OutgoingEvent {
+                id: format!("{}.{}.{}", batch.subscription, batch.conversation.0, e.seq.0),
+                kind: e.kind,
+                conversation: batch.conversation,
+                seq: e.seq,
+                entry: by_seq.remove(&e.seq),
+            })
+            .collect();
+        let ids: Vec<i64> = batch.events.iter().map(|e| e.id).collect();
+        let delivery = Delivery {
+            subscription: batch.subscription,
+            bot: &bot.addr,
+            url: &batch.url,
+            secret: &batch.secret,
+            events: &events,
+        };
+        let outcome = sender.deliver(delivery).await;
+        let now = self.deps.clock.now_ms();
+        match outcome {
+            Ok(()) => self.store.webhook_delivered(batch.subscription, &ids, now).await?,
+            Err(why) => {
+                let why: String = why.chars().take(ERROR_CHARS_MAX).collect();
+                let attempts = batch.events.iter().map(|e| e.attempts).max().unwrap_or(0);
+                let retry_at = now.saturating_add(self.backoff_ms(attempts));
+                let s = &self.deps.settings;
+                let failed = self
+                    .store
+                    .webhook_failed(batch.subscription, &ids, &why, retry_at, now, s.webhook_failures_max.max(1))
+                    .await?;
+                if let (true, Some(subscription)) = (failed.disabled_now, failed.subscription) {
+                    self.tell_disabled(&bot, &subscription).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The wait before the next attempt at a batch that failed after `attempts` before.
+    fn backoff_ms(&self, attempts: u32) -> i64 {
+        let s = &self.deps.settings;
+        let wait = s.webhook_retry_initial_ms.max(1).saturating_mul(1u64 << attempts.min(30));
+        i64::try_from(wait.min(s.webhook_retry_max_ms.max(1))).unwrap_or(i64::MAX)
+    }
+
+    /// A subscription spent its failure budget: whoever manages its bot (its owner, the
+    /// domain's administrators) is told in their notification centre, and it is recorded.
+    async fn tell_disabled(&self, bot: &crate::model::Account, subscription: &Subscription) {
+        use crate::inbox::{NewNotifications, NotificationKind, Recipients};
+        tracing::warn!(target: "magpie::security", bot = %bot.addr, url = %subscription.url,
+            failures = subscription.failures, "an event subscription was disabled after failing");
+        let key = format!("app_disabled:{}:{}", subscription.id, subscription.disabled_at_ms.unwrap_or(0));
+        let text = format!("{} — {}", subscription.url, subscription.last_error.as_deref().unwrap_or(""));
+        let now = self.deps.clock.now_ms();
+        let mut to = vec![Recipients::Admins(bot.domain_id)];
+        match self.store.bot(bot.id).await {
+            Ok(Some(b)) => to.extend(b.owner.map(|o| Recipients::Accounts(vec![o]))),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read a bot's owner"),
+        }
+        for to in to {
+            let new = NewNotifications {
+                text: Some(text.chars().take(crate::inbox::TEXT_CHARS_MAX).collect()),
+                ..NewNotifications::by(to, NotificationKind::AppDisabled, key.clone(), bot, now)
+            };
+            if let Err(e) = self.stores.inbox.add_notifications(new).await {
+                tracing::warn!(error = %e, bot = %bot.addr, "cannot tell of a disabled event subscription");
+            }
+        }
+        let change = crate::audit::Change::new("bot.subscription_disabled", Some(bot.domain_id), bot.addr.to_string())
+            .after(described(subscription));
+        self.deps.audit(Actor::Operator, change).await;
+    }
+}
+
+/// The follower's handler: events for the subscriptions each entry concerns.
+struct Writer {
+    hooks: Webhooks,
+    /// Bots' addresses, to tell their mentions (`None`: turned off, so given no events); read
+    /// afresh every [`BOTS_REREAD`].
+    addrs: HashMap<AccountId, Option<AccountAddr>>,
+    read_at: std::time::Instant,
+}
+
+/// How long the follower trusts what it read of the subscribed bots (whether each is turned
+/// off).
+const BOTS_REREAD: std::time::Duration = std::time::Duration::from_secs(30);
+
+#[async_trait]
+impl LogHandler for Writer {
+    async fn handle(&mut self, items: &[Committed]) -> Result<()> {
+        let entries: Vec<&Entry> = items
+            .iter()
+            .filter_map(|i| match i {
+                Committed::Entry { entry, .. } => Some(entry.as_ref()),
+                Committed::Event(_) => None,
+            })
+            .collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let conversations: Vec<ConversationId> =
+            entries.iter().map(|e| e.conversation).collect::<HashSet<_>>().into_iter().collect();
+        let subscribers = self.hooks.store.webhook_subscribers(&conversations).await?;
+        if subscribers.is_empty() {
+            return Ok(());
+        }
+        let mut by_conversation: HashMap<ConversationId, Vec<&Subscription>> = HashMap::new();
+        for (conversation, subscription) in &subscribers {
+            by_conversation.entry(*conversation).or_default().push(subscription);
+        }
+        if self.read_at.elapsed() > BOTS_REREAD {
+            self.addrs.clear();
+            self.read_at = std::time::Instant::now();
+        }
+        for (_, s) in &subscribers {
+            if !self.addrs.contains_key(&s.bot) {
+                let account = self.hooks.stores.accounts.account_by_id(s.bot).await?;
+                self.addrs.insert(s.bot, account.filter(|a| !a.disabled).map(|a| a.addr));
+            }
+        }
+        let mut events = Vec::new();
+        for entry in entries {
+            for subscription in by_conversation.get(&entry.conversation).into_iter().flatten() {
+                let Some(Some(bot)) = self.addrs.get(&subscription.bot) else { continue };
+                if let Some(kind) = kind_for(entry, subscription, bot) {
+                    events.push(NewWebhookEvent {
+                        subscription: subscription.id,
+                        conversation: entry.conversation,
+                        seq: entry.seq,
+                        kind,
+                    });
+                }
+            }
+        }
+        if events.is_empty() {
+            return Ok(());
+        }
+        let now = self.hooks.deps.clock.now_ms();
+        let written = self.hooks.store.enqueue_webhook_events(&events, now, PENDING_PER_SUBSCRIPTION_MAX).await?;
+        if written > 0 {
+            self.hooks.wake.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// The event `entry` is for `subscription` (of the bot at `bot`), if any: never the bot's own.
+fn kind_for(entry: &Entry, subscription: &Subscription, bot: &AccountAddr) -> Option<EventKind> {
+    use crate::chat::op;
+    if entry.sender == subscription.bot {
+        return None;
+    }
+    let wants = |k: EventKind| subscription.events.contains(&k);
+    match entry.kind.as_str() {
+        op::SYSTEM => (entry.changes_membership() && wants(EventKind::Member)).then_some(EventKind::Member),
+        op::EDIT | op::RECALL | op::REACTION => wants(EventKind::Update).then_some(EventKind::Update),
+        _ if wants(EventKind::Message) => Some(EventKind::Message),
+        _ if wants(EventKind::Mention) && (entry.mention_all || entry.mentions.contains(bot)) => {
+            Some(EventKind::Mention)
+        }
+        _ => None,
+    }
+}
+
+/// Kinds by name: at least one, each known, each once.
+fn events(names: &[String]) -> Result<Vec<EventKind>> {
+    let mut kinds = Vec::new();
+    for name in names {
+        let kind = EventKind::parse(name).ok_or_else(|| {
+            Error::invalid("events", format!("unknown event {name:?} (message, mention, member, update)"))
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(Error::invalid("events", "name at least one event"));
+    }
+    kinds.sort();
+    Ok(kinds)
+}
+
+fn new_secret() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 32] = rand::random();
+    format!("{SECRET_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A subscription as the audit log records it (never its secret).
+fn described(s: &Subscription) -> serde_json::Value {
+    serde_json::json!({
+        "subscription": s.id,
+        "url": s.url,
+        "events": s.events.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        "enabled": s.enabled,
+    })
+}
+
+/// The `X-Magpie-Signature` of a request: `v1=` and the hex HMAC-SHA256, keyed by the
+/// subscription's secret, of the timestamp (`X-Magpie-Timestamp`, Unix seconds), a `.` and the
+/// body.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    use hmac::Mac as _;
+    let mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(secret.as_bytes());
+    let Ok(mut mac) = mac else { return String::new() };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(3 + digest.len() * 2);
+    out.push_str("v1=");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_named_known_and_kept_once() {
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            events(&names(&["mention", "message", "mention"])).unwrap(),
+            [EventKind::Message, EventKind::Mention]
+        );
+        assert!(matches!(events(&[]), Err(Error::InvalidField { field: "events", .. })));
+        assert!(matches!(events(&names(&["typing"])), Err(Error::InvalidField { field: "events", .. })));
+    }
+
+    #[test]
+    fn a_signature_is_the_hmac_of_the_timestamp_and_body() {
+        // What Python's `hmac.new(b"whsec_a", b'1700000000.{"events":[]}', "sha256").hexdigest()` says.
+        let expected = "v1=f19002bc1bd3404714ccdbb20142c9d941c375df20fb4f84d053f4ed52003afe";
+        assert_eq!(signature("whsec_a", 1_700_000_000, br#"{"events":[]}"#), expected);
+        assert_ne!(signature("whsec_b", 1_700_000_000, br#"{"events":[]}"#), expected);
+    }
+}

@@ -1,0 +1,130 @@
+// For apps that receive a bot's outgoing webhooks (docs/apps.md "Outgoing webhooks"): checking a
+// request's signature and age, and reading its events. WebCrypto only (`crypto.subtle`), so the
+// same code runs in browsers, service workers, Deno and Node (20 and later; Node 18 only with
+// `--experimental-global-webcrypto`).
+//
+//   const delivery = await verifyWebhook(secret, req.headers["x-magpie-timestamp"],
+//     req.headers["x-magpie-signature"], rawBody);   // the body's bytes, as they came
+//   for (const event of delivery.events) { /* skip event.id if handled already */ }
+//
+// The Rust SDK's `magpie_client::apps::verify_webhook` is the same check.
+
+import type { WebhookDelivery } from "./contract.ts";
+
+/** How far a request's timestamp and the app's clock may be apart, in seconds: an older (or
+ * newer) request is refused as a replay. */
+export const WEBHOOK_REPLAY_WINDOW_SECS = 300;
+
+/** Why a request is refused: `bad_timestamp`, `X-Magpie-Timestamp` is no whole number of
+ * seconds; `stale`, it is more than `WEBHOOK_REPLAY_WINDOW_SECS` from the app's clock;
+ * `bad_signature`, `X-Magpie-Signature` is not the secret's; `bad_body`, the signed body is no
+ * delivery. */
+export type WebhookRefusal = "bad_timestamp" | "stale" | "bad_signature" | "bad_body";
+
+/** A request `verifyWebhook` refused; answer it 401 (or 400 for `bad_body`), and do nothing. */
+export class WebhookError extends Error {
+  override readonly name = "WebhookError";
+  constructor(readonly reason: WebhookRefusal, message: string) {
+    super(message);
+  }
+}
+
+/** A body as an app may hold it: the text, or its bytes (a Node `Buffer` is a `Uint8Array`). */
+export type WebhookBody = string | Uint8Array | ArrayBuffer;
+
+/** Longest timestamp read, in digits: Unix seconds have 10 for centuries yet. */
+const TIMESTAMP_DIGITS_MAX = 15;
+
+/** Checks a request to an app: `timestamp` and `signature` are its `X-Magpie-Timestamp` and
+ * `X-Magpie-Signature` headers, `body` its body exactly as received (parsing and serialising it
+ * again may change its bytes, and the signature with them), `nowSecs` the app's clock (Unix
+ * seconds; now by default). Resolves with the delivery; rejects with a `WebhookError` when the
+ * timestamp is not a number or is stale, when the signature does not match (compared in constant
+ * time by `crypto.subtle.verify`), or when the body is no delivery. */
+export async function verifyWebhook(
+  secret: string, timestamp: string, signature: string, body: WebhookBody, nowSecs: number = Math.floor(Date.now() / 1000),
+): Promise<WebhookDelivery> {
+  const ts = timestampOf(timestamp);
+  if (Math.abs(nowSecs - ts) > WEBHOOK_REPLAY_WINDOW_SECS) {
+    throw new WebhookError("stale", `the timestamp is more than ${WEBHOOK_REPLAY_WINDOW_SECS} s from this clock: a replay`);
+  }
+  const given = /^v1=((?:[0-9a-fA-F]{2})+)$/.exec(signature.trim());
+  const bytes = bytesOf(body);
+  if (!given || !(await subtle().verify("HMAC", await keyOf(secret), fromHex(given[1]!), signed(ts, bytes)))) {
+    throw new WebhookError("bad_signature", "the signature does not match the secret");
+  }
+  return deliveryOf(bytes);
+}
+
+/** The `X-Magpie-Signature` of a body at a timestamp: `v1=` and the lowercase hex HMAC-SHA256,
+ * keyed by the secret, of the timestamp, `.` and the body's bytes. For an app's own tests, and
+ * for anything that sends as the server does. */
+export async function signWebhook(secret: string, timestamp: number, body: WebhookBody): Promise<string> {
+  const mac = await subtle().sign("HMAC", await keyOf(secret), signed(timestampOf(String(timestamp)), bytesOf(body)));
+  return `v1=${toHex(new Uint8Array(mac))}`;
+}
+
+function subtle(): SubtleCrypto {
+  const found = globalThis.crypto?.subtle;
+  if (!found) throw new Error("verifyWebhook needs WebCrypto (crypto.subtle): a browser, or Node 20 and later");
+  return found;
+}
+
+function keyOf(secret: string): Promise<CryptoKey> {
+  return subtle().importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+/** The timestamp as the server reads it, a whole number of seconds (surrounding blanks and a sign
+ * allowed); the signature covers it written plainly, as the server writes it. */
+function timestampOf(header: string): number {
+  const text = header.trim();
+  const ts = new RegExp(`^[+-]?\\d{1,${TIMESTAMP_DIGITS_MAX}}$`).test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(ts)) throw new WebhookError("bad_timestamp", "the timestamp is not a whole number of seconds");
+  return ts;
+}
+
+/** What the signature covers: `{timestamp}.{body}`. */
+function signed(ts: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = new TextEncoder().encode(`${ts}.`);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+function bytesOf(body: WebhookBody): Uint8Array {
+  if (typeof body === "string") return new TextEncoder().encode(body);
+  return body instanceof Uint8Array ? body : new Uint8Array(body);
+}
+
+function fromHex(hex: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The body read as a delivery, its shape checked as far as an app relies on it: the numbers and
+ * strings that identify it and each event (an event's entry is the wire's, as everywhere). */
+function deliveryOf(bytes: Uint8Array): WebhookDelivery {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new WebhookError("bad_body", "the body is not JSON");
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isId = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
+  const eventOk = (e: unknown) =>
+    isObject(e) && typeof e.id === "string" && typeof e.type === "string" && isId(e.conversation) && isId(e.seq)
+    && (e.entry === undefined || e.entry === null || isObject(e.entry));
+  if (!isObject(value) || !isId(value.subscription) || typeof value.bot !== "string" || !Array.isArray(value.events) || !value.events.every(eventOk)) {
+    throw new WebhookError("bad_body", "the body is not a delivery: {subscription, bot, events}");
+  }
+  // An entry sent as `null` is an absent one, as the Rust SDK reads it.
+  for (const e of value.events as Record<string, unknown>[]) if (e.entry === null) delete e.entry;
+  return value as unknown as WebhookDelivery;
+}
