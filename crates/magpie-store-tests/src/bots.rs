@@ -2,8 +2,7 @@
 //! bot's account is written with its row, marked as a bot; bots list per domain and owner; a
 //! token's scope is kept with its session.
 
-use magpie_core::model::{NewAccount, NewBot, Role, TokenScope};
-use magpie_core::names::LoginName;
+use magpie_core::model::TokenScope;
 
 use crate::StoreFactory;
 use crate::fixtures::{T0, World};
@@ -14,18 +13,7 @@ use crate::fixtures::{T0, World};
 pub async fn bots_are_written_with_their_accounts<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
     let ann = w.account("ann").await;
-    let new = |name: &str, owner| NewAccount {
-        domain_id: w.domain.id,
-        domain: w.domain.name.clone(),
-        name: LoginName::parse(name).unwrap(),
-        role: Role::Member,
-        password_hash: None,
-        display_name: format!("{name} bot"),
-        name_keys: None,
-        pending_approval: false,
-        bot: Some(NewBot { owner, description: format!("what {name} does") }),
-        created_at_ms: T0,
-    };
+    let new = |name: &str, owner| w.new_bot(name, owner);
     let approvals = w.stores.accounts.create_account(new("approvals", Some(ann.id))).await.unwrap().unwrap();
     assert!(approvals.bot && approvals.password_hash.is_none());
     let ops = w.stores.accounts.create_account(new("ops", None)).await.unwrap().unwrap();

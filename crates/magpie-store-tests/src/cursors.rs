@@ -73,8 +73,13 @@ pub async fn a_durable_followers_first_start_is_saved<F: StoreFactory>(f: &F) {
     let (a, b) = (w.account("alice").await, w.account("bob").await);
     let before = w.group(&a, &[&b]).await;
     let start = |seen: &Seen| {
-        let follower =
-            Follower::new("first-start", w.stores.log.clone(), Some(w.stores.cursors.clone()), w.bus.clone(), seen.clone());
+        let follower = Follower::new(
+            "first-start",
+            w.stores.log.clone(),
+            Some(w.stores.cursors.clone()),
+            w.bus.clone(),
+            seen.clone(),
+        );
         let status = follower.status();
         (tokio::spawn(follower.run(Start::Head)), status)
     };
@@ -103,6 +108,9 @@ pub async fn a_durable_followers_first_start_is_saved<F: StoreFactory>(f: &F) {
     })
     .await
     .expect("what committed while it was down reached it");
-    assert!(!again.0.lock().unwrap().contains(&Item::Entry(before.id, magpie_core::model::Seq(1))), "not from the start");
+    assert!(
+        !again.0.lock().unwrap().contains(&Item::Entry(before.id, magpie_core::model::Seq(1))),
+        "not from the start"
+    );
     task.abort();
 }

@@ -10,7 +10,7 @@ use magpie_core::chat::{
     LeaveReason, MemberRole, NewConversation, NewEntry, Page,
 };
 use magpie_core::model::{
-    Account, AccountId, ConversationId, Domain, EventSeq, LogCursor, NewAccount, NewSession, Role, Seq, Session,
+    Account, AccountId, ConversationId, Domain, EventSeq, LogCursor, NewAccount, NewBot, NewSession, Role, Seq, Session,
 };
 use magpie_core::names::{DomainName, LoginName};
 use magpie_core::ports::{LocalBus, Stores};
@@ -189,6 +189,22 @@ impl<'f, F: StoreFactory> World<'f, F> {
     /// Everything the tail holds after `after`, read a page at a time, and where it ends.
     pub async fn tail_from(&self, after: LogCursor, page_len: usize) -> (Vec<Committed>, LogCursor) {
         tail_all(&self.stores, after, page_len).await
+    }
+
+    /// A bot's account as `create_account` takes it: made by `owner` (none: the operator).
+    pub fn new_bot(&self, name: &str, owner: Option<AccountId>) -> NewAccount {
+        NewAccount {
+            domain_id: self.domain.id,
+            domain: self.domain.name.clone(),
+            name: LoginName::parse(name).unwrap(),
+            role: Role::Member,
+            password_hash: None,
+            display_name: format!("{name} bot"),
+            name_keys: None,
+            pending_approval: false,
+            bot: Some(NewBot { owner, description: format!("what {name} does") }),
+            created_at_ms: T0,
+        }
     }
 
     /// The tail after `after` once it holds `item`, which was committed: PostgreSQL's commit

@@ -8,8 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use magpie_core::model::{Account, ConversationId, NewAccount, NewBot, Role, Seq};
-use magpie_core::names::LoginName;
+use magpie_core::model::{Account, ConversationId, Seq};
 use magpie_core::webhooks::{
     EventKind, NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch,
 };
@@ -28,18 +27,7 @@ const BATCH_MAX: usize = 50;
 const FAILURES_MAX: u32 = 3;
 
 async fn bot<F: StoreFactory>(w: &World<'_, F>, name: &str) -> Account {
-    let new = NewAccount {
-        domain_id: w.domain.id,
-        domain: w.domain.name.clone(),
-        name: LoginName::parse(name).unwrap(),
-        role: Role::Member,
-        password_hash: None,
-        display_name: format!("{name} bot"),
-        name_keys: None,
-        pending_approval: false,
-        bot: Some(NewBot { owner: None, description: format!("what {name} does") }),
-        created_at_ms: T0,
-    };
+    let new = w.new_bot(name, None);
     w.stores.accounts.create_account(new).await.unwrap().expect("a new bot")
 }
 
