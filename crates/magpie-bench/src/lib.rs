@@ -7,9 +7,11 @@ mod corpus;
 mod link;
 mod native;
 mod push;
+mod receiver;
 mod scenarios;
 mod search;
 mod stats;
+mod webhooks;
 pub mod xmpp;
 
 use std::io::Write;
@@ -223,6 +225,33 @@ pub enum Scenario {
         #[arg(long)]
         no_devices: bool,
     },
+    /// Outgoing webhooks: a bot in N groups (two users and the bot each) subscribed to their
+    /// `message` events at an HTTP app that the bench runs; the groups' owners post
+    /// round-robin. Sends taken per second (with the subscription and, `--no-subscription`,
+    /// without), events per second at the app, commit→delivery latency, and whether every
+    /// event came once, in order, signed. Needs `--admin` (it makes the bot and the
+    /// accounts), and a server that may call the app on the loopback address:
+    /// `MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED=127.0.0.1` (bench/webhooks.sh starts one so).
+    Webhooks {
+        /// Groups the bot is in and subscribed to (at most the server's
+        /// `groups_per_account_max`, 1,000 by default, for the bot is in each).
+        #[arg(long, default_value_t = 1000)]
+        conversations: usize,
+        /// Messages in all, spread round-robin over the groups (after one each to warm up).
+        #[arg(long, default_value_t = 20_000)]
+        messages: u64,
+        /// Where the bench's app listens: an address the server reaches, as
+        /// `http://LISTEN/events`.
+        #[arg(long, default_value = "127.0.0.1:18992")]
+        listen: std::net::SocketAddr,
+        /// Subscribe nothing: the baseline for the send rate without webhooks (the same bot
+        /// in the same groups).
+        #[arg(long)]
+        no_subscription: bool,
+        /// Sends in flight at once, over all the owners' connections.
+        #[arg(long, default_value_t = 32)]
+        in_flight: usize,
+    },
 }
 
 /// Runs one scenario and prints its result.
@@ -300,6 +329,16 @@ async fn scenario(args: &BenchArgs) -> Result<Report> {
             };
             Report::Push(push::run(args, &bench).await?)
         }
+        Scenario::Webhooks { conversations, messages, listen, no_subscription, in_flight } => {
+            let bench = webhooks::WebhooksBench {
+                conversations: *conversations,
+                messages: *messages,
+                listen: *listen,
+                no_subscription: *no_subscription,
+                in_flight: *in_flight,
+            };
+            Report::Webhooks(webhooks::run(args, &bench).await?)
+        }
     })
 }
 
@@ -313,11 +352,13 @@ pub enum Report {
     Ramp(scenarios::RampReport),
     Search(search::SearchReport),
     Push(push::PushReport),
+    Webhooks(webhooks::WebhooksReport),
 }
 
 impl Report {
     /// A run that lost or duplicated messages (or, in `search`, had a send fail or a probe never
-    /// found) fails, so that a smoke run catches it.
+    /// found; in `webhooks`, lost events or had them out of order or signed wrongly) fails, so
+    /// that a smoke run catches it.
     fn check(&self) -> Result<()> {
         let broken = match self {
             Report::Direct(d) => d.lost + d.duplicated > 0,
@@ -325,6 +366,7 @@ impl Report {
             Report::Sync(s) => !s.gap_free,
             Report::Search(s) => search::failed(s) > 0,
             Report::Push(p) => p.pushes < p.pushes_expected || p.duplicated > 0,
+            Report::Webhooks(w) => webhooks::failed(w),
             Report::Connect(_) | Report::Ramp(_) => false,
         };
         if broken {
@@ -344,6 +386,7 @@ impl std::fmt::Display for Report {
             Report::Ramp(r) => r.fmt(f),
             Report::Search(r) => r.fmt(f),
             Report::Push(r) => r.fmt(f),
+            Report::Webhooks(r) => r.fmt(f),
         }
     }
 }

@@ -149,11 +149,8 @@ pub async fn users(args: &BenchArgs, n: usize) -> Result<Vec<User>> {
     let address = |name: &str| format!("{name}@{}", args.domain);
     match args.target {
         Target::Magpie => {
-            if let Some(admin) = &args.admin {
-                let (who, password) =
-                    admin.split_once(':').ok_or_else(|| anyhow::anyhow!("--admin is name@domain:password"))?;
-                let (client, _) = magpie_client::Client::new(args.node_url(0))?.login(who, password).await?;
-                let client = &client;
+            if args.admin.is_some() {
+                let client = &admin(args).await?;
                 stream::iter(
                     names.iter().map(|name| async move {
                         native::ensure_account(client, &address(name), &args.password).await
@@ -194,6 +191,14 @@ pub async fn users(args: &BenchArgs, n: usize) -> Result<Vec<User>> {
                 .collect())
         }
     }
+}
+
+/// A REST session of the domain admin of `--admin` (`name@domain:password`), on the first node.
+pub async fn admin(args: &BenchArgs) -> Result<magpie_client::Client> {
+    let admin = args.admin.as_deref().context("--admin name@domain:password is needed")?;
+    let (who, password) = admin.split_once(':').context("--admin is name@domain:password")?;
+    let (client, _) = magpie_client::Client::new(args.node_url(0))?.login(who, password).await?;
+    Ok(client)
 }
 
 /// Connects every user, `concurrency` at a time.

@@ -18,16 +18,13 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::BenchArgs;
 use crate::link;
+use crate::receiver;
 use crate::stats::{Usage, UsageReport};
 
 /// How long the bench waits for the pushes of what it sent before it counts the rest as lost.
 const PUSHES_MAX_WAIT: Duration = Duration::from_secs(300);
 /// Sends the owner keeps in flight at once.
 const SENDS_IN_FLIGHT: usize = 32;
-
-/// How much less CPU priority the bench's gateway has than the rest of the machine (the
-/// `nice` increment; 19 is the least priority).
-const GATEWAY_NICE: i32 = 19;
 
 /// What the bench's gateway has been handed.
 #[derive(Default)]
@@ -65,11 +62,8 @@ struct GatewayDevice<'a> {
     pushkey: std::borrow::Cow<'a, str>,
 }
 
-/// Runs the bench's push gateway on `listen`: every POST is counted and answered 200.
-///
-/// The gateway stands for a service on machines of its own; here it shares the server's. So
-/// it runs on a thread of its own at the least CPU priority: it takes what the server and the
-/// bench's clients leave, and what it costs is not counted against the server's sends.
+/// Runs the bench's push gateway on `listen` ([`receiver::serve`]): every POST is counted and
+/// answered 200.
 async fn gateway(listen: SocketAddr) -> Result<Arc<Handed>> {
     let handed = Arc::new(Handed::default());
     let state = handed.clone();
@@ -100,21 +94,7 @@ async fn gateway(listen: SocketAddr) -> Result<Arc<Handed>> {
         }
     };
     let app = axum::Router::new().fallback(axum::routing::post(handler));
-    let listener = std::net::TcpListener::bind(listen).with_context(|| format!("listen on {listen}"))?;
-    listener.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    std::thread::Builder::new().name("bench-gateway".into()).spawn(move || {
-        // Best effort: where the kernel refuses, the gateway runs at the bench's priority.
-        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), GATEWAY_NICE);
-        runtime.block_on(async move {
-            match tokio::net::TcpListener::from_std(listener) {
-                Ok(listener) => {
-                    let _ = axum::serve(listener, app).await;
-                }
-                Err(e) => eprintln!("the bench's push gateway cannot listen: {e}"),
-            }
-        });
-    })?;
+    receiver::serve(listen, app, "bench-gateway")?;
     Ok(handed)
 }
 

@@ -55,6 +55,34 @@ async fn every_bench_scenario_runs_against_a_real_server_without_loss() {
     assert!(!ramp["steps"].as_array().unwrap().is_empty(), "{ramp}");
 }
 
+/// `webhooks` at tiny scale: the bench's app gets every event of the bot's groups once, in
+/// order, signed with the subscription's secret; and the baseline runs without a subscription.
+#[tokio::test]
+async fn the_webhooks_bench_delivers_every_event_once_in_order_and_signed() {
+    let env: Vec<(&str, &str)> = FAST
+        .iter()
+        .copied()
+        .chain([("MAGPIE_WS_FRAMES_PER_SEC_MAX", "10000"), ("MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED", "127.0.0.1")])
+        .collect();
+    let server = TestServer::start_with(&env).await;
+    let admin = server.create("benchadmin", &["--admin"]).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let small = ["webhooks", "--conversations", "5", "--messages", "50", "--listen", &listen];
+
+    let hooks = bench(&server, &admin, &small).await;
+    assert_eq!((&hooks["events"], &hooks["events_expected"]), (&50.into(), &50.into()), "{hooks}");
+    for zero in ["duplicates", "order_violations", "bad_signatures", "events_beyond_bound"] {
+        assert_eq!(hooks[zero], 0, "{zero}: {hooks}");
+    }
+    assert!(hooks["requests"].as_u64().unwrap() > 0, "{hooks}");
+    assert_eq!(hooks["commit_to_delivery"]["count"], 50, "{hooks}");
+
+    let baseline = bench(&server, &admin, &[&small[..], &["--no-subscription"]].concat()).await;
+    assert_eq!((&baseline["subscription"], &baseline["events"]), (&false.into(), &0.into()), "{baseline}");
+    assert!(baseline["sends_per_sec"].as_f64().unwrap() > 0.0, "{baseline}");
+}
+
 /// `search` at tiny scale: the corpus loads through the server, every probe is found, every
 /// query answers; then the same corpus and queries on PostgreSQL (simple FTS and pg_trgm).
 #[tokio::test]
