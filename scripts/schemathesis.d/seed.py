@@ -176,6 +176,10 @@ def main() -> None:
     hook = tester.call("POST", f"/v1/bots/{bot}/webhooks", {"name": "seed", "conversation": group})
     bot_webhooks = [hook["id"]]
     hook_tokens = [hook["path"].removeprefix("/v1/hooks/")]
+    # An event subscription of the bot, to an app at a name that never resolves (.invalid):
+    # the requests the run causes fail and are retried in the background, unseen.
+    bot_subscriptions = [tester.call("POST", f"/v1/bots/{bot}/subscriptions",
+                                     {"url": "https://app.invalid/events", "events": ["message"]})["id"]]
 
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
@@ -202,6 +206,7 @@ def main() -> None:
         "bot_tokens": bot_tokens,
         "bot_webhooks": bot_webhooks,
         "hook_tokens": hook_tokens,
+        "bot_subscriptions": bot_subscriptions,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -212,6 +217,8 @@ def main() -> None:
             return "bot_tokens"
         if parameter == "id" and path.startswith("/v1/bots/") and "/webhooks/" in path:
             return "bot_webhooks"
+        if parameter == "id" and path.startswith("/v1/bots/") and "/subscriptions/" in path:
+            return "bot_subscriptions"
         if parameter == "token" and path.startswith("/v1/hooks/"):
             return "hook_tokens"
         if parameter == "account":
