@@ -478,17 +478,27 @@ impl Webhooks {
         let last = batch.events.last().map_or(first.seq, |e| e.seq);
         let Some(bot) = self.stores.accounts.account_by_id(batch.bot).await? else { return Ok(()) };
         let span = usize::try_from(last.0.saturating_sub(first.seq.0)).unwrap_or(usize::MAX).saturating_add(1);
-        let entries = self
-            .log
-            .entries(
-                batch.conversation,
-                Page::After(Seq(first.seq.0.saturating_sub(1))),
-                Seq(0),
-                Some(Seq(last.0.saturating_add(1))),
-                span,
-                batch.bot,
-            )
-            .await?;
+        // The batch's entries in one read of their span when they lie close together (a
+        // `message` subscription's); one by one when they are scattered (a `mention` one's in a
+        // busy group), so that a batch never reads more than about twice its own entries.
+        let entries = if span <= batch.events.len().saturating_mul(2).saturating_add(16) {
+            self.log
+                .entries(
+                    batch.conversation,
+                    Page::After(Seq(first.seq.0.saturating_sub(1))),
+                    Seq(0),
+                    Some(Seq(last.0.saturating_add(1))),
+                    span,
+                    batch.bot,
+                )
+                .await?
+        } else {
+            let mut found = Vec::with_capacity(batch.events.len());
+            for e in &batch.events {
+                found.extend(self.log.entry(batch.conversation, e.seq).await?);
+            }
+            found
+        };
         let mut by_seq: HashMap<Seq, Entry> = entries.into_iter().map(|e| (e.seq, e)).collect();
         let events: Vec<OutgoingEvent> = batch
             .events

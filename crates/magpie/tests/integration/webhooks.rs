@@ -294,3 +294,45 @@ async fn events_committed_before_a_kill_are_delivered_after_the_restart() {
     let got = app.events(&mut seen, 4).await;
     assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), sent, "every message, in order");
 }
+
+#[tokio::test]
+async fn mentions_scattered_through_a_busy_group_go_out_together_each_with_its_message() {
+    let mut app = App::start().await;
+    let server = TestServer::start_with(&FAST).await;
+    let admin = server.admin_user("boss").await;
+    let ann = server.user("ann").await;
+    let name = "helper@localhost";
+    admin.client.create_bot(&bot("helper")).await.unwrap();
+    let team = group(&ann, "team", &[name]).await;
+    let made = admin.client.create_subscription(name, &subscribe(&app.url, &["mention"])).await.unwrap();
+    *app.secret.lock().unwrap() = made.secret.clone();
+    let mention = |id: &str, text: &str| wire::SendRequest {
+        mentions: vec![name.to_owned()],
+        ..magpie_client::text_message(id, text)
+    };
+
+    // The app is down while a mention, much talk, and another mention come: the two wait in
+    // one stream, far apart in the conversation.
+    app.answer(StatusCode::SERVICE_UNAVAILABLE);
+    let first = ann.client.send_message(team.id, &mention("m1", "@helper first")).await.unwrap();
+    app.next().await;
+    for i in 0..40 {
+        ann.client.send_text(team.id, &format!("t{i}"), "talk").await.unwrap();
+    }
+    let second = ann.client.send_message(team.id, &mention("m2", "@helper second")).await.unwrap();
+    // Retries go on until one carries both; then the app is back.
+    loop {
+        if app.next().await.events.len() == 2 {
+            break;
+        }
+    }
+    app.answer(StatusCode::OK);
+    let delivery = loop {
+        let d = app.next().await;
+        if d.events.len() == 2 {
+            break d;
+        }
+    };
+    let got: Vec<_> = delivery.events.iter().map(|e| (e.seq, e.entry.as_ref().map(text_of))).collect();
+    assert_eq!(got, [(first.seq, Some("@helper first")), (second.seq, Some("@helper second"))]);
+}
