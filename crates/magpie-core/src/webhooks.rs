@@ -290,6 +290,10 @@ impl Webhooks {
         request: SubscriptionRequest,
     ) -> Result<IssuedSubscription> {
         let bot = self.bots.get(actor, bot).await?;
+        // As for its tokens: a bot that is turned off gets nothing new (and no events).
+        if bot.account.disabled {
+            return Err(Error::AccountDisabled);
+        }
         let url = self.url(&request.url)?;
         let events = events(&request.events)?;
         let secret = new_secret();
