@@ -1496,14 +1496,27 @@ pub trait BotStore: Send + Sync + 'static {
         streams_max: usize,
         batch_max: usize,
     ) -> StoreResult<Vec<crate::webhooks::WebhookBatch>>;
-    /// A request delivered these events: they are done (kept until pruned, so that they are
-    /// not written again) and the subscription's failures go back to 0, its last success
-    /// being `now_ms`. Events no longer there (the subscription was deleted) are ignored.
-    async fn webhook_delivered(&self, subscription: i64, events: &[i64], now_ms: i64) -> StoreResult<()>;
-    /// A request with these events failed with `error`: they are no longer held, their
-    /// attempts go up by 1 and they are due at `retry_at_ms`; the subscription's failures go up
-    /// by 1 and `error` is its last error. When its failures reach `failures_max` and it is
-    /// enabled, it is disabled (`disabled_at_ms` = `now_ms`), and the answer says so.
+    /// Records what came of requests, in one write, one outcome after another in the order
+    /// given. A request that delivered its events: they are done (kept until pruned, so that
+    /// they are not written again) and the subscription's failures go back to 0, its last
+    /// success being `now_ms`. A request that failed: its events are no longer held, their
+    /// attempts go up by 1 and they are due at its `retry_at_ms`; the subscription's failures go
+    /// up by 1 and the error is its last error; when its failures reach `failures_max` and it is
+    /// enabled, it is disabled (`disabled_at_ms` = `now_ms`). Events no longer there (the
+    /// subscription was deleted, or another node delivered them) are ignored. Answers the
+    /// subscriptions these failures disabled, each once, as they are after the write.
+    async fn webhook_outcomes(
+        &self,
+        outcomes: &[crate::webhooks::WebhookOutcome],
+        now_ms: i64,
+        failures_max: u32,
+    ) -> StoreResult<Vec<crate::webhooks::Subscription>>;
+    /// [`BotStore::webhook_outcomes`] of one request that delivered its events.
+    async fn webhook_delivered(&self, subscription: i64, events: &[i64], now_ms: i64) -> StoreResult<()> {
+        let outcome = crate::webhooks::WebhookOutcome { subscription, events: events.to_vec(), result: Ok(()) };
+        self.webhook_outcomes(&[outcome], now_ms, u32::MAX).await.map(drop)
+    }
+    /// [`BotStore::webhook_outcomes`] of one request that failed, and the subscription after.
     async fn webhook_failed(
         &self,
         subscription: i64,
@@ -1512,7 +1525,13 @@ pub trait BotStore: Send + Sync + 'static {
         retry_at_ms: i64,
         now_ms: i64,
         failures_max: u32,
-    ) -> StoreResult<crate::webhooks::Failed>;
+    ) -> StoreResult<crate::webhooks::Failed> {
+        let retry = crate::webhooks::Retry { error: error.to_owned(), retry_at_ms };
+        let outcome = crate::webhooks::WebhookOutcome { subscription, events: events.to_vec(), result: Err(retry) };
+        let disabled = self.webhook_outcomes(&[outcome], now_ms, failures_max).await?;
+        let disabled_now = !disabled.is_empty();
+        Ok(crate::webhooks::Failed { subscription: self.subscription(subscription).await?, disabled_now })
+    }
     /// Forgets at most `limit` delivered events delivered before `before_ms` (the oldest
     /// first); how many.
     async fn prune_webhook_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64>;

@@ -17,7 +17,9 @@
 //! (`{"events": [...]}`); a 2xx answer delivers them all; anything else, or no answer within
 //! the timeout, retries the batch after a backoff that doubles up to the configured bound. A
 //! claim that runs out (the node died mid-request) is claimed again: the app may see a batch
-//! twice, and tells by each event's `id`.
+//! twice, and tells by each event's `id`. What came of the requests that finished while the
+//! last such write ran is written in one write, so that an app that keeps up (a request or
+//! two per event) costs the store a write per batch of requests, not one per request.
 //!
 //! **Signed.** Every request carries `X-Magpie-Timestamp` (Unix seconds) and
 //! `X-Magpie-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>`; an app refuses
@@ -66,6 +68,8 @@ pub const REPLAY_WINDOW_SECS: i64 = 300;
 pub const KEEP_DELIVERED_MS: i64 = 24 * 3600 * 1000;
 /// How often delivered events past [`KEEP_DELIVERED_MS`] are removed.
 pub const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// Outcomes of requests one write records at most.
+const OUTCOMES_PER_WRITE_MAX: usize = 256;
 /// Delivered events one prune deletes at most.
 const PRUNE_BATCH_LEN: usize = 10_000;
 /// Longest error kept for the subscription's managers to read, in characters.
@@ -175,6 +179,24 @@ pub struct WebhookBatch {
     pub secret: String,
     pub conversation: ConversationId,
     pub events: Vec<WebhookEvent>,
+}
+
+/// What came of one request to an app, as the store records it (see
+/// [`crate::ports::BotStore::webhook_outcomes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookOutcome {
+    pub subscription: i64,
+    /// The events the request carried.
+    pub events: Vec<i64>,
+    /// `Err` when it failed: why, and when its events are due again.
+    pub result: std::result::Result<(), Retry>,
+}
+
+/// A failed request's events go again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub error: String,
+    pub retry_at_ms: i64,
 }
 
 /// What the store did with a failed request (see [`crate::ports::BotStore::webhook_failed`]).
@@ -446,6 +468,8 @@ impl Webhooks {
     async fn send_loop(self, sender: Arc<dyn WebhookSender>, poll: std::time::Duration) {
         let room = Arc::new(tokio::sync::Semaphore::new(STREAMS_PER_CLAIM_MAX));
         let lease_ms = i64::try_from(self.deps.settings.webhook_lease_ms.max(1)).unwrap_or(i64::MAX);
+        let (outcomes, written) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(self.clone().write_outcomes(written));
         loop {
             let free = room.available_permits();
             let mut claimed = 0;
@@ -456,13 +480,19 @@ impl Webhooks {
                         claimed = batches.len();
                         for batch in batches {
                             let Ok(permit) = room.clone().try_acquire_owned() else { break };
-                            let (this, sender) = (self.clone(), sender.clone());
+                            let (this, sender, outcomes) = (self.clone(), sender.clone(), outcomes.clone());
                             tokio::spawn(async move {
-                                if let Err(e) = this.deliver(sender.as_ref(), batch).await {
-                                    tracing::warn!(error = %e, "outgoing webhooks");
+                                match this.deliver(sender.as_ref(), batch).await {
+                                    // The room is given back once the outcome is written.
+                                    Ok(Some((outcome, bot))) => {
+                                        let _ = outcomes.send(Done { outcome, bot, _permit: permit });
+                                    }
+                                    Ok(None) => this.wake.notify_one(),
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "outgoing webhooks");
+                                        this.wake.notify_one();
+                                    }
                                 }
-                                drop(permit);
-                                this.wake.notify_one();
                             });
                         }
                     }
@@ -476,11 +506,46 @@ impl Webhooks {
         }
     }
 
-    /// Delivers one claimed batch and records what came of it.
-    async fn deliver(&self, sender: &dyn WebhookSender, batch: WebhookBatch) -> Result<()> {
-        let Some(first) = batch.events.first() else { return Ok(()) };
+    /// Writes what came of requests: all those that finished while the last write ran, in
+    /// one write (so that an app that keeps up, one or two events a request, costs the store
+    /// a write per batch of requests, not one per request). A write that fails leaves their
+    /// events held until the lease ends; then they go again.
+    async fn write_outcomes(self, mut written: tokio::sync::mpsc::UnboundedReceiver<Done>) {
+        let failures_max = self.deps.settings.webhook_failures_max.max(1);
+        while let Some(first) = written.recv().await {
+            let mut done = vec![first];
+            while done.len() < OUTCOMES_PER_WRITE_MAX {
+                match written.try_recv() {
+                    Ok(d) => done.push(d),
+                    Err(_) => break,
+                }
+            }
+            let outcomes: Vec<WebhookOutcome> = done.iter().map(|d| d.outcome.clone()).collect();
+            let now = self.deps.clock.now_ms();
+            match self.store.webhook_outcomes(&outcomes, now, failures_max).await {
+                Ok(disabled) => {
+                    for subscription in &disabled {
+                        if let Some(d) = done.iter().find(|d| d.outcome.subscription == subscription.id) {
+                            self.tell_disabled(&d.bot, subscription).await;
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot record what came of webhook requests"),
+            }
+            drop(done);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Delivers one claimed batch: what came of it, to be written, and its bot.
+    async fn deliver(
+        &self,
+        sender: &dyn WebhookSender,
+        batch: WebhookBatch,
+    ) -> Result<Option<(WebhookOutcome, crate::model::Account)>> {
+        let Some(first) = batch.events.first() else { return Ok(None) };
         let last = batch.events.last().map_or(first.seq, |e| e.seq);
-        let Some(bot) = self.stores.accounts.account_by_id(batch.bot).await? else { return Ok(()) };
+        let Some(bot) = self.stores.accounts.account_by_id(batch.bot).await? else { return Ok(None) };
         let span = usize::try_from(last.0.saturating_sub(first.seq.0)).unwrap_or(usize::MAX).saturating_add(1);
         // The batch's entries in one read of their span when they lie close together (a
         // `message` subscription's); one by one when they are scattered (a `mention` one's in a
@@ -523,25 +588,12 @@ impl Webhooks {
             secret: &batch.secret,
             events: &events,
         };
-        let outcome = sender.deliver(delivery).await;
-        let now = self.deps.clock.now_ms();
-        match outcome {
-            Ok(()) => self.store.webhook_delivered(batch.subscription, &ids, now).await?,
-            Err(why) => {
-                let why: String = why.chars().take(ERROR_CHARS_MAX).collect();
-                let attempts = batch.events.iter().map(|e| e.attempts).max().unwrap_or(0);
-                let retry_at = now.saturating_add(self.backoff_ms(attempts));
-                let s = &self.deps.settings;
-                let failed = self
-                    .store
-                    .webhook_failed(batch.subscription, &ids, &why, retry_at, now, s.webhook_failures_max.max(1))
-                    .await?;
-                if let (true, Some(subscription)) = (failed.disabled_now, failed.subscription) {
-                    self.tell_disabled(&bot, &subscription).await;
-                }
-            }
-        }
-        Ok(())
+        let result = sender.deliver(delivery).await.map_err(|why| {
+            let attempts = batch.events.iter().map(|e| e.attempts).max().unwrap_or(0);
+            let retry_at_ms = self.deps.clock.now_ms().saturating_add(self.backoff_ms(attempts));
+            Retry { error: why.chars().take(ERROR_CHARS_MAX).collect(), retry_at_ms }
+        });
+        Ok(Some((WebhookOutcome { subscription: batch.subscription, events: ids, result }, bot)))
     }
 
     /// The wait before the next attempt at a batch that failed after `attempts` before.
@@ -579,6 +631,14 @@ impl Webhooks {
             .after(described(subscription));
         self.deps.audit(Actor::Operator, change).await;
     }
+}
+
+/// A request finished, its outcome waiting to be written; the room it took in the sender is
+/// given back with it.
+struct Done {
+    outcome: WebhookOutcome,
+    bot: crate::model::Account,
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// The follower's handler: events for the subscriptions each entry concerns.

@@ -10,8 +10,8 @@
 //! the stream rows it takes (`FOR UPDATE SKIP LOCKED`: nodes claiming at once take different
 //! streams, and a claim waits for no one) and changes only their events; the other writes of
 //! events lock the rows of the streams they touch first, then the subscription's row if they
-//! need it. So two claims never hold one stream, and the hot writes (enqueue, claim, delivered,
-//! failed) never wait for each other in a circle. An acknowledgement changes the subscription's
+//! need it. So two claims never hold one stream, and the hot writes (enqueue, claim, the
+//! outcomes of requests) never wait for each other in a circle. An acknowledgement changes the subscription's
 //! row last, holding it only to its commit: one subscription's acknowledgements all write it.
 //! (A stream opened while a person enables or deletes the subscription may still close such a
 //! circle with an acknowledgement; PostgreSQL breaks it, and `write_tx!` runs the loser again.)
@@ -26,7 +26,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use deadpool_postgres::GenericClient;
 use magpie_core::model::{AccountId, ConversationId, DomainId, Seq};
 use magpie_core::webhooks::{
-    EventKind, Failed, NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch, WebhookEvent,
+    EventKind, NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch, WebhookEvent,
+    WebhookOutcome,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -90,38 +91,6 @@ async fn read_subscription(c: &impl GenericClient, id: i64, lock: bool) -> PgRes
         format!("SELECT {SUBSCRIPTION_COLUMNS} FROM bot_subscriptions s WHERE s.id = $1")
     };
     query(c, &sql, &[&id]).await?.first().map(|r| subscription_from_row(r, 0)).transpose()
-}
-
-/// Those of `events` that are the subscription's and wait, and locks the rows of their
-/// streams, in conversation order, before the events are changed (see the module's doc).
-///
-/// The events are looked up by id alone: with the subscription in the same condition, a
-/// planner without statistics of the table (a new one) went through the subscription's every
-/// waiting event instead.
-async fn lock_streams_of(c: &impl GenericClient, subscription: i64, events: &[i64]) -> PgResult<Vec<i64>> {
-    let mut mine = vec![];
-    let mut conversations = BTreeSet::new();
-    for r in query(
-        c,
-        "SELECT id, subscription_id, conversation_id FROM webhook_events WHERE id = ANY($1) AND delivered_at_ms IS NULL",
-        &[&events],
-    )
-    .await?
-    {
-        if r.try_get::<_, i64>(1)? == subscription {
-            mine.push(r.try_get(0)?);
-            conversations.insert(r.try_get::<_, i64>(2)?);
-        }
-    }
-    let conversations: Vec<i64> = conversations.into_iter().collect();
-    query(
-        c,
-        "SELECT conversation_id FROM webhook_streams WHERE subscription_id = $1 AND conversation_id = ANY($2) \
-         ORDER BY conversation_id FOR UPDATE",
-        &[&subscription, &conversations],
-    )
-    .await?;
-    Ok(mine)
 }
 
 /// Locks the rows of all the subscription's streams, in conversation order.
@@ -567,91 +536,157 @@ pub(crate) async fn claim_webhook_events(
     })
 }
 
-pub(crate) async fn webhook_delivered(
+pub(crate) async fn webhook_outcomes(
     store: &PgStore,
-    subscription: i64,
-    events: &[i64],
-    now_ms: i64,
-) -> StoreResult<()> {
-    write_tx!(store, |tx| {
-        let c = tx.c();
-        // Events of a subscription deleted meanwhile went with it.
-        let events = lock_streams_of(c, subscription, events).await?;
-        let delivered = query(
-            c,
-            "UPDATE webhook_events SET delivered_at_ms = $2, leased_until_ms = 0 \
-             WHERE id = ANY($1) AND delivered_at_ms IS NULL RETURNING conversation_id",
-            &[&events, &now_ms],
-        )
-        .await?;
-        let conversations = delivered.iter().map(|r| r.try_get(0)).collect::<Result<Vec<i64>, _>>()?;
-        refresh_streams(c, &vec![subscription; conversations.len()], &conversations).await?;
-        // Last: every acknowledgement of the subscription writes its row, and waits for the
-        // one before it to commit.
-        let n = i64::try_from(delivered.len()).unwrap_or(i64::MAX);
-        execute(
-            c,
-            "UPDATE bot_subscriptions SET failures = 0, last_error = NULL, last_success_ms = $2, \
-               pending = pending - $3 WHERE id = $1",
-            &[&subscription, &now_ms, &n],
-        )
-        .await?;
-    })
-}
-
-pub(crate) async fn webhook_failed(
-    store: &PgStore,
-    subscription: i64,
-    events: &[i64],
-    error: &str,
-    retry_at_ms: i64,
+    outcomes: &[WebhookOutcome],
     now_ms: i64,
     failures_max: u32,
-) -> StoreResult<Failed> {
-    write_tx!(store, |tx| {
-        let c = tx.c();
-        let events = lock_streams_of(c, subscription, events).await?;
-        let found = query(
-            c,
-            "SELECT enabled, failures FROM bot_subscriptions WHERE id = $1 FOR NO KEY UPDATE",
-            &[&subscription],
-        )
-        .await?;
-        match found.first() {
-            // A subscription deleted meanwhile took its events with it.
-            None => Failed { subscription: None, disabled_now: false },
-            Some(r) => {
-                let (enabled, failures): (bool, i64) = (r.try_get(0)?, r.try_get(1)?);
-                let retried = query(
-                    c,
-                    "UPDATE webhook_events SET leased_until_ms = 0, attempts = attempts + 1, due_ms = $2 \
-                     WHERE id = ANY($1) AND delivered_at_ms IS NULL RETURNING conversation_id",
-                    &[&events, &retry_at_ms],
-                )
-                .await?;
-                let failures = failures.saturating_add(1);
-                let disable = enabled && failures >= i64::from(failures_max);
-                execute(
-                    c,
-                    "UPDATE bot_subscriptions SET failures = $2, last_error = $3 WHERE id = $1",
-                    &[&subscription, &failures, &error],
-                )
-                .await?;
-                if disable {
-                    execute(
-                        c,
-                        "UPDATE bot_subscriptions SET enabled = FALSE, disabled_at_ms = $2 WHERE id = $1",
-                        &[&subscription, &now_ms],
-                    )
-                    .await?;
-                    park_streams(c, subscription).await?;
+) -> StoreResult<Vec<Subscription>> {
+    write_tx!(store, |tx| apply_outcomes(tx.c(), outcomes, now_ms, failures_max).await?)
+}
+
+/// A subscription as the outcomes of one write leave it.
+struct Acked {
+    enabled: bool,
+    failures: i64,
+    last_error: Option<String>,
+    succeeded: bool,
+    disabled_now: bool,
+}
+
+/// `webhook_outcomes` in one transaction: the streams of every outcome's events locked first,
+/// in one order, then their subscriptions, in id order (the order every write of events takes,
+/// see the module's doc); the events changed in two statements and the subscriptions in one.
+async fn apply_outcomes(
+    c: &impl GenericClient,
+    outcomes: &[WebhookOutcome],
+    now_ms: i64,
+    failures_max: u32,
+) -> PgResult<Vec<Subscription>> {
+    // The waiting events named, each with its stream: only those of the outcome's own
+    // subscription count. They are looked up by id alone: with the subscription in the same
+    // condition, a planner without statistics of the table (a new one) went through the
+    // subscription's every waiting event instead.
+    let named: Vec<i64> = outcomes.iter().flat_map(|o| o.events.iter().copied()).collect();
+    let mut waiting: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for r in query(
+        c,
+        "SELECT id, subscription_id, conversation_id FROM webhook_events WHERE id = ANY($1) AND delivered_at_ms IS NULL",
+        &[&named],
+    )
+    .await?
+    {
+        waiting.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+    }
+    let mut streams: BTreeSet<(i64, i64)> = BTreeSet::new();
+    let mut delivered: Vec<i64> = vec![];
+    let mut retried: (Vec<i64>, Vec<i64>) = (vec![], vec![]);
+    for o in outcomes {
+        for id in &o.events {
+            let Some(&(sub, conv)) = waiting.get(id) else { continue };
+            if sub != o.subscription {
+                continue;
+            }
+            streams.insert((sub, conv));
+            match &o.result {
+                Ok(()) => delivered.push(*id),
+                Err(retry) => {
+                    retried.0.push(*id);
+                    retried.1.push(retry.retry_at_ms);
                 }
-                let conversations = retried.iter().map(|r| r.try_get(0)).collect::<Result<Vec<i64>, _>>()?;
-                refresh_streams(c, &vec![subscription; conversations.len()], &conversations).await?;
-                Failed { subscription: read_subscription(c, subscription, false).await?, disabled_now: disable }
             }
         }
-    })
+    }
+    let (stream_subs, stream_convs): (Vec<i64>, Vec<i64>) = streams.iter().copied().unzip();
+    query(
+        c,
+        "SELECT 1 FROM webhook_streams st JOIN unnest($1::bigint[], $2::bigint[]) AS u(sub, conv) \
+           ON st.subscription_id = u.sub AND st.conversation_id = u.conv \
+         ORDER BY st.subscription_id, st.conversation_id FOR UPDATE OF st",
+        &[&stream_subs, &stream_convs],
+    )
+    .await?;
+    let ids: Vec<i64> = outcomes.iter().map(|o| o.subscription).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut acked: BTreeMap<i64, Acked> = BTreeMap::new();
+    for r in query(
+        c,
+        "SELECT id, enabled, failures FROM bot_subscriptions WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+        &[&ids],
+    )
+    .await?
+    {
+        let state = Acked {
+            enabled: r.try_get(1)?,
+            failures: r.try_get(2)?,
+            last_error: None,
+            succeeded: false,
+            disabled_now: false,
+        };
+        acked.insert(r.try_get(0)?, state);
+    }
+    // One outcome after another, as given.
+    for o in outcomes {
+        let Some(state) = acked.get_mut(&o.subscription) else { continue };
+        match &o.result {
+            Ok(()) => {
+                state.failures = 0;
+                state.last_error = None;
+                state.succeeded = true;
+            }
+            Err(retry) => {
+                state.failures = state.failures.saturating_add(1);
+                state.last_error = Some(retry.error.clone());
+                if state.enabled && state.failures >= i64::from(failures_max) {
+                    state.enabled = false;
+                    state.disabled_now = true;
+                }
+            }
+        }
+    }
+    let mut done: BTreeMap<i64, i64> = BTreeMap::new();
+    for r in query(
+        c,
+        "UPDATE webhook_events SET delivered_at_ms = $2, leased_until_ms = 0 \
+         WHERE id = ANY($1) AND delivered_at_ms IS NULL RETURNING subscription_id",
+        &[&delivered, &now_ms],
+    )
+    .await?
+    {
+        *done.entry(r.try_get(0)?).or_default() += 1;
+    }
+    execute(
+        c,
+        "UPDATE webhook_events e SET leased_until_ms = 0, attempts = e.attempts + 1, due_ms = u.at \
+         FROM unnest($1::bigint[], $2::bigint[]) AS u(id, at) WHERE e.id = u.id AND e.delivered_at_ms IS NULL",
+        &[&retried.0, &retried.1],
+    )
+    .await?;
+    refresh_streams(c, &stream_subs, &stream_convs).await?;
+    let subs: Vec<i64> = acked.keys().copied().collect();
+    let failures: Vec<i64> = acked.values().map(|a| a.failures).collect();
+    let errors: Vec<Option<String>> = acked.values().map(|a| a.last_error.clone()).collect();
+    let succeeded: Vec<bool> = acked.values().map(|a| a.succeeded).collect();
+    let delivered_n: Vec<i64> = acked.keys().map(|id| done.get(id).copied().unwrap_or(0)).collect();
+    let disabling: Vec<bool> = acked.values().map(|a| a.disabled_now).collect();
+    execute(
+        c,
+        "UPDATE bot_subscriptions s SET failures = u.failures, last_error = u.error, \
+           last_success_ms = CASE WHEN u.ok THEN $7 ELSE s.last_success_ms END, pending = s.pending - u.n, \
+           enabled = s.enabled AND NOT u.off, disabled_at_ms = CASE WHEN u.off THEN $7 ELSE s.disabled_at_ms END \
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::bigint[], $6::boolean[]) \
+           AS u(id, failures, error, ok, n, off) \
+         WHERE s.id = u.id",
+        &[&subs, &failures, &errors, &succeeded, &delivered_n, &disabling, &now_ms],
+    )
+    .await?;
+    let mut disabled = vec![];
+    for (id, state) in &acked {
+        if state.disabled_now {
+            park_streams(c, *id).await?;
+            disabled.extend(read_subscription(c, *id, false).await?);
+        }
+    }
+    Ok(disabled)
 }
 
 pub(crate) async fn prune_webhook_events(store: &PgStore, before_ms: i64, limit: usize) -> StoreResult<u64> {

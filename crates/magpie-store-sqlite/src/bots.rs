@@ -7,7 +7,9 @@ use magpie_core::bots::Bot;
 use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::BotStore;
-use magpie_core::webhooks::{Failed, NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch};
+use magpie_core::webhooks::{
+    NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch, WebhookOutcome,
+};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
@@ -120,20 +122,13 @@ impl BotStore for SqliteStore {
         webhooks::claim_webhook_events(self, now_ms, lease_ms, streams_max, batch_max).await
     }
 
-    async fn webhook_delivered(&self, subscription: i64, events: &[i64], now_ms: i64) -> StoreResult<()> {
-        webhooks::webhook_delivered(self, subscription, events, now_ms).await
-    }
-
-    async fn webhook_failed(
+    async fn webhook_outcomes(
         &self,
-        subscription: i64,
-        events: &[i64],
-        error: &str,
-        retry_at_ms: i64,
+        outcomes: &[WebhookOutcome],
         now_ms: i64,
         failures_max: u32,
-    ) -> StoreResult<Failed> {
-        webhooks::webhook_failed(self, subscription, events, error, retry_at_ms, now_ms, failures_max).await
+    ) -> StoreResult<Vec<Subscription>> {
+        webhooks::webhook_outcomes(self, outcomes, now_ms, failures_max).await
     }
 
     async fn prune_webhook_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64> {

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use magpie_core::model::{AccountId, ConversationId, DomainId, Seq};
 use magpie_core::webhooks::{
-    EventKind, Failed, NewSubscription, NewWebhookEvent, Subscription, SubscriptionPatch, WebhookBatch, WebhookEvent,
+    EventKind, NewSubscription, NewWebhookEvent, Retry, Subscription, SubscriptionPatch, WebhookBatch, WebhookEvent,
+    WebhookOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -423,73 +424,76 @@ fn mark_events(
     Ok((marked, streams))
 }
 
-pub(crate) async fn webhook_delivered(
+pub(crate) async fn webhook_outcomes(
     store: &SqliteStore,
-    subscription: i64,
-    events: &[i64],
+    outcomes: &[WebhookOutcome],
     now_ms: i64,
-) -> StoreResult<()> {
-    let events = events.to_vec();
+    failures_max: u32,
+) -> StoreResult<Vec<Subscription>> {
+    let outcomes = outcomes.to_vec();
     store
         .write_background(move |tx| {
-            let (delivered, streams) =
-                mark_events(tx, "delivered_at_ms = ?3, leased_until_ms = 0", subscription, &events, now_ms)?;
-            tx.prepare_cached(
-                "UPDATE bot_subscriptions SET failures = 0, last_error = NULL, last_success_ms = ?2, \
-                   pending = pending - ?3 WHERE id = ?1",
-            )?
-            .execute(params![subscription, now_ms, delivered])?;
-            for conversation in streams {
-                refresh_stream(tx, subscription, conversation)?;
+            let mut disabled = vec![];
+            for outcome in &outcomes {
+                let sub = outcome.subscription;
+                match &outcome.result {
+                    Ok(()) => delivered(tx, sub, &outcome.events, now_ms)?,
+                    Err(retry) => {
+                        if failed(tx, sub, &outcome.events, retry, now_ms, failures_max)? {
+                            disabled.push(sub);
+                        }
+                    }
+                }
             }
-            Ok(())
+            disabled.into_iter().filter_map(|id| read_subscription(tx, id).transpose()).collect()
         })
         .await
 }
 
-pub(crate) async fn webhook_failed(
-    store: &SqliteStore,
+/// One request's events delivered (see `webhook_outcomes`).
+fn delivered(tx: &Connection, subscription: i64, events: &[i64], now_ms: i64) -> rusqlite::Result<()> {
+    let (n, streams) = mark_events(tx, "delivered_at_ms = ?3, leased_until_ms = 0", subscription, events, now_ms)?;
+    tx.prepare_cached(
+        "UPDATE bot_subscriptions SET failures = 0, last_error = NULL, last_success_ms = ?2, \
+           pending = pending - ?3 WHERE id = ?1",
+    )?
+    .execute(params![subscription, now_ms, n])?;
+    for conversation in streams {
+        refresh_stream(tx, subscription, conversation)?;
+    }
+    Ok(())
+}
+
+/// One request failed (see `webhook_outcomes`): whether this disabled its subscription.
+fn failed(
+    tx: &Connection,
     subscription: i64,
     events: &[i64],
-    error: &str,
-    retry_at_ms: i64,
+    retry: &Retry,
     now_ms: i64,
     failures_max: u32,
-) -> StoreResult<Failed> {
-    let events = events.to_vec();
-    let error = error.to_owned();
-    store
-        .write_background(move |tx| {
-            let (_, streams) = mark_events(
-                tx,
-                "leased_until_ms = 0, attempts = attempts + 1, due_ms = ?3",
-                subscription,
-                &events,
-                retry_at_ms,
-            )?;
-            let found: Option<(bool, i64)> = tx
-                .prepare_cached("SELECT enabled, failures FROM bot_subscriptions WHERE id = ?1")?
-                .query_row([subscription], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let Some((enabled, failures)) = found else {
-                return Ok(Failed { subscription: None, disabled_now: false });
-            };
-            let failures = failures.saturating_add(1);
-            let disable = enabled && failures >= i64::from(failures_max);
-            tx.prepare_cached("UPDATE bot_subscriptions SET failures = ?2, last_error = ?3 WHERE id = ?1")?
-                .execute(params![subscription, failures, error])?;
-            if disable {
-                tx.prepare_cached("UPDATE bot_subscriptions SET enabled = 0, disabled_at_ms = ?2 WHERE id = ?1")?
-                    .execute(params![subscription, now_ms])?;
-                tx.prepare_cached("UPDATE webhook_streams SET ready_ms = NULL WHERE subscription_id = ?1")?
-                    .execute([subscription])?;
-            }
-            for conversation in streams {
-                refresh_stream(tx, subscription, conversation)?;
-            }
-            Ok(Failed { subscription: read_subscription(tx, subscription)?, disabled_now: disable })
-        })
-        .await
+) -> rusqlite::Result<bool> {
+    let set = "leased_until_ms = 0, attempts = attempts + 1, due_ms = ?3";
+    let (_, streams) = mark_events(tx, set, subscription, events, retry.retry_at_ms)?;
+    let found: Option<(bool, i64)> = tx
+        .prepare_cached("SELECT enabled, failures FROM bot_subscriptions WHERE id = ?1")?
+        .query_row([subscription], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((enabled, failures)) = found else { return Ok(false) };
+    let failures = failures.saturating_add(1);
+    let disable = enabled && failures >= i64::from(failures_max);
+    tx.prepare_cached("UPDATE bot_subscriptions SET failures = ?2, last_error = ?3 WHERE id = ?1")?
+        .execute(params![subscription, failures, retry.error])?;
+    if disable {
+        tx.prepare_cached("UPDATE bot_subscriptions SET enabled = 0, disabled_at_ms = ?2 WHERE id = ?1")?
+            .execute(params![subscription, now_ms])?;
+        tx.prepare_cached("UPDATE webhook_streams SET ready_ms = NULL WHERE subscription_id = ?1")?
+            .execute([subscription])?;
+    }
+    for conversation in streams {
+        refresh_stream(tx, subscription, conversation)?;
+    }
+    Ok(disable)
 }
 
 pub(crate) async fn prune_webhook_events(store: &SqliteStore, before_ms: i64, limit: usize) -> StoreResult<u64> {

@@ -188,6 +188,7 @@ macro_rules! __for_each_check {
             webhooks::failures_disable_once_and_a_delivery_resets_them,
             webhooks::subscribers_are_enabled_subscriptions_of_member_bots,
             webhooks::delivered_events_are_pruned,
+            webhooks::outcomes_of_many_requests_are_written_at_once,
             inbox::items_are_kept_once_read_and_removed,
             inbox::pruning_keeps_the_newest,
             inbox::badges_count_unread_conversations,

@@ -454,3 +454,51 @@ pub async fn delivered_events_are_pruned<F: StoreFactory>(f: &F) {
     let rest = claim(&w, T0 + 40 + LEASE_MS, BATCH_MAX).await;
     assert_eq!(streams(&rest), [(a.id, c2, vec![2]), (a.id, c1, vec![1])]);
 }
+
+/// Outcomes of many requests are written at once, one after another as given: a delivery and
+/// then a failure of one subscription leave it failing once, with its last success; a
+/// subscription whose failures reach the bound is disabled and answered once; another
+/// subscription's events named in an outcome are left as they are.
+pub async fn outcomes_of_many_requests_are_written_at_once<F: StoreFactory>(f: &F) {
+    use magpie_core::webhooks::{Retry, WebhookOutcome};
+    let w = World::new(f).await;
+    let ops = bot(&w, "ops").await;
+    let (a, b) = (subscribe(&w, &ops, "a").await, subscribe(&w, &ops, "b").await);
+    let bots = &w.stores.bots;
+    let (c1, c2) = (ConversationId(1), ConversationId(2));
+    let all = [events(&a, c1, 1..=2), events(&a, c2, 1..=1), events(&b, c1, 1..=1)].concat();
+    assert_eq!(enqueue(&w, &all, T0).await, 4);
+    // b failed once before.
+    let before = claim(&w, T0, BATCH_MAX).await;
+    let b_batch = before.iter().find(|x| x.subscription == b.id).unwrap();
+    bots.webhook_failed(b.id, &ids(b_batch), "first", T0 + 1, T0, 2).await.unwrap();
+    let a_batches: Vec<&WebhookBatch> = before.iter().filter(|x| x.subscription == a.id).collect();
+    let a_c1 = a_batches.iter().find(|x| x.conversation == c1).unwrap();
+    let a_c2 = a_batches.iter().find(|x| x.conversation == c2).unwrap();
+    let b_again = claim(&w, T0 + 1, BATCH_MAX).await;
+    assert_eq!(streams(&b_again), [(b.id, c1, vec![1])]);
+
+    let retry = |error: &str, at| Err(Retry { error: error.into(), retry_at_ms: at });
+    let outcomes = [
+        // Another subscription's events named by mistake: not a's to deliver.
+        WebhookOutcome { subscription: a.id, events: ids(&b_again[0]), result: Ok(()) },
+        WebhookOutcome { subscription: a.id, events: ids(a_c1), result: Ok(()) },
+        WebhookOutcome { subscription: a.id, events: ids(a_c2), result: retry("503", T0 + 100) },
+        WebhookOutcome { subscription: b.id, events: ids(&b_again[0]), result: retry("second", T0 + 100) },
+    ];
+    let disabled = bots.webhook_outcomes(&outcomes, T0 + 2, 2).await.unwrap();
+    assert_eq!(disabled.iter().map(|s| (s.id, s.enabled)).collect::<Vec<_>>(), [(b.id, false)], "b, once");
+    assert_eq!(disabled[0].disabled_at_ms, Some(T0 + 2));
+
+    let a_now = get(&w, &a).await;
+    assert_eq!((a_now.failures, a_now.last_error.as_deref()), (1, Some("503")), "the failure came last");
+    assert_eq!((a_now.last_success_ms, a_now.pending, a_now.enabled), (Some(T0 + 2), 1, true));
+    let b_now = get(&w, &b).await;
+    assert_eq!((b_now.failures, b_now.pending, b_now.last_error.as_deref()), (2, 1, Some("second")));
+    // a's failed stream is due at its retry; b's is parked while b is disabled.
+    assert!(claim(&w, T0 + 99, BATCH_MAX).await.is_empty());
+    assert_eq!(streams(&claim(&w, T0 + 100, BATCH_MAX).await), [(a.id, c2, vec![1])]);
+    let patch = SubscriptionPatch { enabled: Some(true), ..SubscriptionPatch::default() };
+    bots.update_subscription(b.id, &patch).await.unwrap();
+    assert_eq!(streams(&claim(&w, T0 + 101, BATCH_MAX).await), [(b.id, c1, vec![1])], "nothing of b was delivered");
+}
