@@ -45,6 +45,44 @@ pub fn verify_webhook(
     body: &[u8],
     now_secs: i64,
 ) -> Result<wire::WebhookDelivery, WebhookError> {
+    verify_signature(secret, timestamp, signature, body, now_secs)?;
+    serde_json::from_slice(body).map_err(|e| WebhookError::BadBody(e.to_string()))
+}
+
+/// A request from Magpie to an app: events from the log, or a card's action that waits for
+/// the app's answer ([`wire::CardActionAnswer`]).
+#[derive(Debug, Clone)]
+pub enum AppRequest {
+    Delivery(wire::WebhookDelivery),
+    CardAction(Box<wire::CardActionEvent>),
+}
+
+/// [`verify_webhook`] for an app that also takes card actions: checks the signature and the
+/// timestamp the same way, then tells the request's kind by its `type`.
+pub fn verify_request(
+    secret: &str,
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<AppRequest, WebhookError> {
+    verify_signature(secret, timestamp, signature, body, now_secs)?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| WebhookError::BadBody(e.to_string()))?;
+    let bad = |e: serde_json::Error| WebhookError::BadBody(e.to_string());
+    match value.get("type").and_then(serde_json::Value::as_str) {
+        Some("card_action") => Ok(AppRequest::CardAction(Box::new(serde_json::from_value(value).map_err(bad)?))),
+        _ => Ok(AppRequest::Delivery(serde_json::from_value(value).map_err(bad)?)),
+    }
+}
+
+/// Checks a request's signature and timestamp only (see [`verify_webhook`]).
+pub fn verify_signature(
+    secret: &str,
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<(), WebhookError> {
     let ts: i64 = timestamp.trim().parse().map_err(|_| WebhookError::BadTimestamp)?;
     if (now_secs - ts).abs() > REPLAY_WINDOW_SECS {
         return Err(WebhookError::Stale);
@@ -55,8 +93,7 @@ pub fn verify_webhook(
     mac.update(ts.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    mac.verify_slice(&given).map_err(|_| WebhookError::BadSignature)?;
-    serde_json::from_slice(body).map_err(|e| WebhookError::BadBody(e.to_string()))
+    mac.verify_slice(&given).map_err(|_| WebhookError::BadSignature)
 }
 
 fn from_hex(hex: &str) -> Option<Vec<u8>> {

@@ -143,6 +143,18 @@ impl Client {
         self.call(Method::DELETE, &path, NO_BODY).await
     }
 
+    /// Presses a button of an app's interactive card, with what was chosen and typed in its
+    /// inputs; the app's answer may update the card (`updated_seq`) and say something to the
+    /// caller (`toast`).
+    pub async fn card_action(
+        &self,
+        id: i64,
+        seq: i64,
+        req: &wire::CardActionRequest,
+    ) -> Result<wire::CardActionResult> {
+        self.call(Method::POST, &format!("/v1/conversations/{id}/messages/{seq}/actions"), Some(req)).await
+    }
+
     /// Adds or takes back a reaction. With a `client_msg_id`, a retry is answered with the
     /// first ack.
     pub async fn react(

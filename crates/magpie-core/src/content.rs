@@ -126,6 +126,7 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<()> {
             file_ref("body.pack", &b.pack)?;
             file_ref("body.sticker", &b.sticker)
         }
+        kind::CARD if crate::cards::is_interactive(body) => crate::cards::validate(body).map(drop),
         kind::CARD => {
             let b = typed::<Card>(body)?;
             match b.card.as_str() {
@@ -144,7 +145,7 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<()> {
                         return Err(Error::invalid("body.conversation", "a group card needs a conversation id"));
                     }
                 }
-                _ => return Err(Error::invalid("body.card", "must be link, contact or group")),
+                _ => return Err(Error::invalid("body.card", "must be link, contact, group or interactive")),
             }
             opt_label("body.title", b.title.as_deref(), LABEL_CHARS_MAX)?;
             opt_label("body.description", b.description.as_deref(), LABEL_CHARS_MAX)
@@ -200,10 +201,15 @@ pub fn validate_sendable_kind(kind: &str) -> Result<()> {
     Ok(())
 }
 
-/// Is `kind` editable, and is `body` a valid new body for it?
-pub fn validate_edit(kind: &str, body: &Value, limits: BodyLimits) -> Result<()> {
-    if !kind::EDITABLE.contains(&kind) {
+/// Is a message of `kind` with body `original` editable, and is `body` a valid new body for it?
+/// Text, markdown and code are; so are interactive cards, by a new interactive card.
+pub fn validate_edit(kind: &str, original: &Value, body: &Value, limits: BodyLimits) -> Result<()> {
+    let card = kind == kind::CARD && crate::cards::is_interactive(original);
+    if !kind::EDITABLE.contains(&kind) && !card {
         return Err(Error::invalid("kind", format!("{kind} messages cannot be edited")));
+    }
+    if card && !crate::cards::is_interactive(body) {
+        return Err(Error::invalid("body.card", "an interactive card stays interactive"));
     }
     validate(kind, body, limits)
 }
@@ -658,7 +664,12 @@ mod tests {
 
     #[test]
     fn only_text_like_kinds_are_editable() {
-        assert!(validate_edit("text", &json!({"text": "fixed"}), LIMITS).is_ok());
-        assert!(validate_edit("image", &json!({"file": "f"}), LIMITS).is_err());
+        assert!(validate_edit("text", &json!({"text": "x"}), &json!({"text": "fixed"}), LIMITS).is_ok());
+        assert!(validate_edit("image", &json!({"file": "f"}), &json!({"file": "f"}), LIMITS).is_err());
+        let card = json!({"card": "interactive", "blocks": [{"type": "divider"}]});
+        assert!(validate_edit("card", &card, &card, LIMITS).is_ok());
+        let link = json!({"card": "link", "url": "https://x.example"});
+        assert!(validate_edit("card", &card, &link, LIMITS).is_err());
+        assert!(validate_edit("card", &link, &link, LIMITS).is_err());
     }
 }

@@ -32,7 +32,7 @@ impl StoreError {
 pub enum Error {
     /// A field breaks its rules; `field` names it, `reason` says which rule.
     #[error("{field}: {reason}")]
-    InvalidField { field: &'static str, reason: String },
+    InvalidField { field: std::borrow::Cow<'static, str>, reason: String },
     /// A field is longer than its limit of `max` `unit`s (bytes or characters).
     #[error("{field} is larger than {max} {unit}")]
     TooLarge { field: &'static str, max: usize, unit: Unit },
@@ -66,6 +66,10 @@ pub enum Error {
     /// The server is too busy for this request right now; retrying later may succeed.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// An app the request went to (a card's action, a slash command) did not answer, or
+    /// answered an error or something that is not valid; `0` says which.
+    #[error("the app failed: {0}")]
+    AppFailed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A background task (password hashing) failed; a bug or shutdown.
@@ -98,8 +102,10 @@ impl Error {
         Error::TooLarge { field, max, unit }
     }
 
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
-        Error::InvalidField { field, reason: reason.into() }
+    /// `field` is the field's path: a name (`"body"`) or, in a nested body, where it is
+    /// (`"body.blocks[2].label"`).
+    pub fn invalid(field: impl Into<std::borrow::Cow<'static, str>>, reason: impl Into<String>) -> Error {
+        Error::InvalidField { field: field.into(), reason: reason.into() }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod bots;
+pub mod cards;
 pub mod chat;
 pub mod console;
 pub mod contacts;
@@ -66,6 +67,7 @@ pub struct Core {
     pub audit: audit::Audit,
     pub backups: backups::Backups,
     pub bots: bots::Bots,
+    pub cards: cards::Cards,
     pub exports: export::Exports,
     pub console: console::Console,
     pub auth: auth::Auth,
@@ -157,6 +159,7 @@ impl Core {
         let moderation = moderation::Moderation::new(deps.clone(), s);
         let messages =
             messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone(), moderation.clone());
+        let cards = cards::Cards::new(deps.clone(), s, messages.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
@@ -178,6 +181,7 @@ impl Core {
             audit,
             backups,
             bots,
+            cards,
             exports,
             console,
             auth,

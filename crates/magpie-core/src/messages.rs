@@ -162,6 +162,7 @@ impl Messages {
         msg: &Outgoing,
     ) -> Result<Sendable> {
         content::validate(&msg.kind, &msg.body, self.limits())?;
+        actions_are_apps(caller, &msg.kind, &msg.body)?;
         let (conversation, me) = self.conversations.membership(caller, id).await?;
         let (mentions, mention_ids) = self.resolve_mentions(caller, id, &msg.mentions).await?;
         let shown = mentions.iter().map(ToString::to_string).collect();
@@ -198,6 +199,7 @@ impl Messages {
         if !caller.reaches(id) {
             return Err(Error::NotFound("conversation"));
         }
+        actions_are_apps(caller, &msg.kind, &msg.body)?;
         content::validate_sendable_kind(&msg.kind)?;
         if let Err(refused) = self.moderation.check(caller, id, &msg.kind, &mut msg.body).await {
             // A retry of what was stored before the words came in still gets its ack.
@@ -405,7 +407,8 @@ impl Messages {
         self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
-    /// Replaces the body of one of the caller's own text messages within the edit window.
+    /// Replaces the body of one of the caller's own text messages within the edit window, or of
+    /// one of its interactive cards at any time.
     pub async fn edit(
         &self,
         caller: &Principal,
@@ -420,10 +423,15 @@ impl Messages {
         }
         let (_, me) = self.conversations.membership(caller, id).await?;
         let original = self.visible_message(&me, id, target).await?;
-        content::validate_edit(&original.kind, &body, self.limits())?;
+        content::validate_edit(&original.kind, original.body.as_ref().unwrap_or(&Value::Null), &body, self.limits())?;
         let mut body = body;
         self.moderation.check(caller, id, &original.kind, &mut body).await?;
-        let window_ms = crate::settings::millis(self.deps.settings.edit_window_secs);
+        // An app keeps its interactive card up to date for as long as the card is there.
+        let window_ms = if original.kind == content::kind::CARD {
+            i64::MAX
+        } else {
+            crate::settings::millis(self.deps.settings.edit_window_secs)
+        };
         let author = caller.account.id;
         let check: Check = Box::new(move |p| {
             may_post(p)?;
@@ -439,6 +447,58 @@ impl Messages {
         let entry = self.op_entry(caller, id, op::EDIT, body.clone(), target, client_msg_id);
         let shared = content::shared_kind(&original.kind, &body);
         let effects = vec![Effect::EditTarget(body), Effect::ReshareTarget(shared)];
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
+    }
+
+    /// An interactive card the caller, a member of the conversation, may see and act on: the
+    /// card's entry as it is now (its latest edit applied).
+    pub(crate) async fn card_to_act_on(&self, caller: &Principal, id: ConversationId, seq: Seq) -> Result<Entry> {
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        if !me.is_active() {
+            return Err(Error::Forbidden);
+        }
+        let card = self.visible_message(&me, id, seq).await?;
+        let interactive = card.body.as_ref().is_some_and(crate::cards::is_interactive);
+        if card.kind != content::kind::CARD || !interactive || card.recalled_at_ms.is_some() {
+            return Err(Error::invalid("seq", "is not an interactive card"));
+        }
+        Ok(card)
+    }
+
+    /// Replaces the body of the bot's interactive card `target` with `body` (already checked),
+    /// as an edit by the bot: in the log, so every device converges on it. The bot must still be
+    /// a member that may post, and the card its own and there.
+    pub(crate) async fn update_card(
+        &self,
+        bot: AccountId,
+        id: ConversationId,
+        target: Seq,
+        body: Value,
+    ) -> Result<Ack> {
+        let check: Check = Box::new(move |p| {
+            may_post(p)?;
+            let t = live_target(p)?;
+            if t.sender != bot || t.kind != content::kind::CARD {
+                return Err(Error::Forbidden);
+            }
+            Ok(())
+        });
+        let entry = NewEntry {
+            conversation: id,
+            sender: bot,
+            session: None,
+            client_msg_id: None,
+            kind: op::EDIT.to_owned(),
+            body: body.clone(),
+            target: Some(target),
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            thread: None,
+            forwarded_from: None,
+            at_ms: self.deps.clock.now_ms(),
+        };
+        let effects = vec![Effect::EditTarget(body), Effect::ReshareTarget(None)];
         self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
@@ -960,6 +1020,20 @@ impl Messages {
 }
 
 /// May the author post in this conversation now? Returns its role.
+/// Only a bot sends a card with buttons or inputs: its actions go to the bot's app, and a
+/// person's card would have nowhere to send them.
+fn actions_are_apps(caller: &Principal, kind: &str, body: &Value) -> Result<()> {
+    if kind != content::kind::CARD || caller.account.bot || !crate::cards::is_interactive(body) {
+        return Ok(());
+    }
+    match crate::cards::actions_of(body) {
+        Ok(actions) if !actions.is_empty() => {
+            Err(Error::invalid("body.blocks", "only an app's bot sends a card with buttons or inputs"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn may_post(p: &Precondition<'_>) -> Result<MemberRole> {
     let role = check_role(p, MemberRole::Member)?;
     peer_accepts(p)?;
@@ -1188,7 +1262,7 @@ mod tests {
             };
             let got = match thread_root(&p) {
                 Ok(_) => "ok",
-                Err(Error::InvalidField { field: "thread", .. }) => "invalid",
+                Err(Error::InvalidField { field, .. }) if field == "thread" => "invalid",
                 Err(_) => "other",
             };
             assert_eq!(got, *answer, "row {i}");

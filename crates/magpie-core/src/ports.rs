@@ -1457,6 +1457,8 @@ pub trait BotStore: Send + Sync + 'static {
     /// The bot's subscriptions, oldest first, with their counts of waiting events.
     async fn subscriptions(&self, bot: AccountId) -> StoreResult<Vec<crate::webhooks::Subscription>>;
     async fn subscription(&self, id: i64) -> StoreResult<Option<crate::webhooks::Subscription>>;
+    /// The secret that signs a subscription's requests, if it is there.
+    async fn subscription_secret(&self, id: i64) -> StoreResult<Option<String>>;
     /// Changes a subscription (`None`: it is not there). Enabling it (from disabled) clears its
     /// failures, last error and `disabled_at_ms`, and makes its waiting events due at once;
     /// disabling it (a person does) leaves its events waiting.

@@ -146,6 +146,7 @@ impl Failure {
             Error::RateLimited { .. } | Error::Unavailable(_) => return None,
             Error::Store(_)
             | Error::Internal(_)
+            | Error::AppFailed(_)
             | Error::Conflict(_)
             | Error::ChecksumMismatch
             | Error::RegistrationClosed

@@ -87,10 +87,14 @@ pub enum EventKind {
     Member,
     /// Messages edited, recalled or reacted to.
     Update,
+    /// Someone pressed a button of one of the bot's interactive cards ([`crate::cards`]): not
+    /// from the log but asked at once, and the app's answer awaited.
+    CardAction,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [EventKind::Message, EventKind::Mention, EventKind::Member, EventKind::Update];
+    pub const ALL: [EventKind; 5] =
+        [EventKind::Message, EventKind::Mention, EventKind::Member, EventKind::Update, EventKind::CardAction];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -98,6 +102,7 @@ impl EventKind {
             EventKind::Mention => "mention",
             EventKind::Member => "member",
             EventKind::Update => "update",
+            EventKind::CardAction => "card_action",
         }
     }
 
@@ -231,11 +236,31 @@ pub struct Delivery<'a> {
     pub events: &'a [OutgoingEvent],
 }
 
+/// A request to an app that waits for its answer (a card's action): signed as deliveries are,
+/// with the subscription's secret.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub subscription: i64,
+    pub url: &'a str,
+    pub secret: &'a str,
+    pub body: &'a serde_json::Value,
+    pub timeout: std::time::Duration,
+}
+
+/// The longest answer of an app to a [`Call`] that is read, in bytes.
+pub const ANSWER_BYTES_MAX: usize = 64 * 1024;
+
 /// How requests reach apps: the adapter writes the body (the wire's JSON), signs it and POSTs.
 #[async_trait]
 pub trait WebhookSender: Send + Sync + 'static {
     /// POSTs the events; `Ok` on a 2xx answer, else why not (kept for the managers to read).
     async fn deliver(&self, delivery: Delivery<'_>) -> std::result::Result<(), String>;
+
+    /// POSTs a request that waits for the app's answer ([`Call`]): `Ok(Some(json))` for a 2xx
+    /// answer with a JSON body, `Ok(None)` for one with an empty body, else why not (no answer
+    /// within `timeout`, another status, a body that is not JSON or is longer than
+    /// [`ANSWER_BYTES_MAX`]).
+    async fn call(&self, call: Call<'_>) -> std::result::Result<Option<serde_json::Value>, String>;
 
     /// Why an app's URL may not be used (not `http(s)`, not a public address where only those
     /// are allowed), checked when a subscription is made or changed.
@@ -736,7 +761,7 @@ fn events(names: &[String]) -> Result<Vec<EventKind>> {
     let mut kinds = Vec::new();
     for name in names {
         let kind = EventKind::parse(name).ok_or_else(|| {
-            Error::invalid("events", format!("unknown event {name:?} (message, mention, member, update)"))
+            Error::invalid("events", format!("unknown event {name:?} (message, mention, member, update, card_action)"))
         })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
@@ -795,8 +820,8 @@ mod tests {
             events(&names(&["mention", "message", "mention"])).unwrap(),
             [EventKind::Message, EventKind::Mention]
         );
-        assert!(matches!(events(&[]), Err(Error::InvalidField { field: "events", .. })));
-        assert!(matches!(events(&names(&["typing"])), Err(Error::InvalidField { field: "events", .. })));
+        assert!(matches!(events(&[]), Err(Error::InvalidField { ref field, .. }) if field == "events"));
+        assert!(matches!(events(&names(&["typing"])), Err(Error::InvalidField { ref field, .. }) if field == "events"));
     }
 
     #[test]

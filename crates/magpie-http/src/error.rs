@@ -23,7 +23,8 @@ impl ApiError {
 pub fn detail(err: &Error) -> ErrorDetail {
     let mut d = ErrorBody::new(code(err), err.to_string()).error;
     match err {
-        Error::InvalidField { field, .. } | Error::TooLarge { field, .. } => d.field = Some((*field).to_owned()),
+        Error::InvalidField { field, .. } => d.field = Some(field.to_string()),
+        Error::TooLarge { field, .. } => d.field = Some((*field).to_owned()),
         Error::RateLimited { retry_after_secs } => d.retry_after_secs = Some(*retry_after_secs),
         Error::Store(e) if e.is_transient() => {
             tracing::warn!(error = %err, "request failed for now");
@@ -61,6 +62,7 @@ fn code(err: &Error) -> ErrorCode {
         Error::RegistrationRejected => ErrorCode::RegistrationRejected,
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
         Error::Unavailable(_) => ErrorCode::Unavailable,
+        Error::AppFailed(_) => ErrorCode::AppFailed,
         Error::Store(e) if e.is_transient() => ErrorCode::Unavailable,
         Error::Store(_) | Error::Internal(_) => ErrorCode::Internal,
     }

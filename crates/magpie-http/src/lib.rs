@@ -333,6 +333,7 @@ pub fn app(state: AppState) -> Router {
         .route("/link-preview/image", get(files::link_preview_image))
         .route("/conversations/{id}/messages/{seq}", patch(rest_chat::edit).delete(rest_chat::recall))
         .route("/conversations/{id}/messages/{seq}/reactions", post(rest_chat::react))
+        .route("/conversations/{id}/messages/{seq}/actions", post(rest_chat::card_action))
         .route("/conversations/{id}/messages/{seq}/receipts", get(rest_chat::get_receipts))
         .route("/conversations/{id}/forward", post(rest_chat::forward))
         .route("/conversations/{id}/hide", post(rest_chat::hide))

@@ -31,7 +31,7 @@ use crate::{
         rest_chat::update_group, rest_chat::dissolve, rest_chat::list_members, rest_chat::add_members,
         rest_chat::remove_member, rest_chat::set_role, rest_chat::mute_member, rest_chat::transfer_ownership,
         rest_chat::leave, rest_chat::update_settings, rest_chat::send, rest_chat::get_messages, rest_chat::get_shared, rest_chat::edit,
-        rest_chat::recall, rest_chat::react, rest_chat::get_receipts, rest_chat::forward, rest_chat::hide,
+        rest_chat::recall, rest_chat::react, rest_chat::card_action, rest_chat::get_receipts, rest_chat::forward, rest_chat::hide,
         rest_chat::list_pins, rest_chat::pin, rest_chat::unpin,
         rest_chat::mark_read, rest_chat::mark_delivered, rest_chat::sync,
         rest_chat::list_contacts, rest_chat::remove_contact, rest_chat::list_friend_requests,
@@ -117,7 +117,7 @@ use crate::{
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder, magpie_wire::WebhookDelivery)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder, magpie_wire::WebhookDelivery, magpie_wire::CardActionEvent, magpie_wire::CardActionAnswer)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

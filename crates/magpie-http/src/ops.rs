@@ -172,6 +172,19 @@ pub async fn react(core: &Core, p: &Principal, id: i64, seq: i64, req: wire::Rea
     Ok(convert::ack(&ack))
 }
 
+/// A member presses a button of an app's interactive card (see [`magpie_core::cards`]).
+pub async fn card_action(
+    core: &Core,
+    p: &Principal,
+    id: i64,
+    seq: i64,
+    req: wire::CardActionRequest,
+) -> Result<wire::CardActionResult> {
+    let request = magpie_core::cards::ActionRequest { action: req.action, inputs: req.inputs };
+    let outcome = core.cards.act(p, ConversationId(id), Seq(seq), request).await?;
+    Ok(wire::CardActionResult { updated_seq: outcome.updated.map(|s| s.0), toast: outcome.toast })
+}
+
 pub async fn hide(core: &Core, p: &Principal, id: i64, req: wire::HideRequest) -> Result<()> {
     core.messages.hide(p, ConversationId(id), req.seqs.into_iter().map(Seq).collect()).await
 }

@@ -294,6 +294,24 @@ pub async fn react(
     Ok(Json(ops::react(&state.core, &caller, id, seq, req).await?))
 }
 
+/// `POST /v1/conversations/{id}/messages/{seq}/actions`: presses a button of an app's
+/// interactive card; the app's answer may update the card (an edit by its bot).
+#[utoipa::path(post, path = "/v1/conversations/{id}/messages/{seq}/actions", tag = "messages",
+    security(("bearer" = [])), params(("id" = i64, Path), ("seq" = i64, Path)), request_body = wire::CardActionRequest,
+    responses((status = 200, body = wire::CardActionResult),
+        (status = 404, description = "not_found: no such conversation or message for the caller", body = wire::ErrorBody),
+        (status = 422, description = "invalid_field: seq (not an interactive card, or not an app's), action (no such button), inputs.{id}", body = wire::ErrorBody),
+        (status = 502, description = "app_failed: the app did not answer in time, answered an error, or answered a card that is not valid", body = wire::ErrorBody),
+        (status = 503, description = "unavailable: too many actions wait for their apps", body = wire::ErrorBody)))]
+pub async fn card_action(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<wire::CardActionRequest>,
+) -> ApiResult<wire::CardActionResult> {
+    Ok(Json(ops::card_action(&state.core, &caller, id, seq, req).await?))
+}
+
 /// `GET /v1/conversations/{id}/messages/{seq}/receipts`: who has read a message.
 #[utoipa::path(get, path = "/v1/conversations/{id}/messages/{seq}/receipts", tag = "messages",
     security(("bearer" = [])), params(("id" = i64, Path), ("seq" = i64, Path)),

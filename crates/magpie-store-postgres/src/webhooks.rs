@@ -210,6 +210,13 @@ pub(crate) async fn subscription(store: &PgStore, id: i64) -> StoreResult<Option
     read!(store, |c| read_subscription(c, id, false).await?)
 }
 
+pub(crate) async fn subscription_secret(store: &PgStore, id: i64) -> StoreResult<Option<String>> {
+    read!(store, |c| {
+        let rows = query(c, "SELECT secret FROM bot_subscriptions WHERE id = $1", &[&id]).await?;
+        rows.first().map(|r| r.try_get::<_, String>(0)).transpose()?
+    })
+}
+
 pub(crate) async fn update_subscription(
     store: &PgStore,
     id: i64,

@@ -88,6 +88,10 @@ impl BotStore for SqliteStore {
         webhooks::subscription(self, id).await
     }
 
+    async fn subscription_secret(&self, id: i64) -> StoreResult<Option<String>> {
+        webhooks::subscription_secret(self, id).await
+    }
+
     async fn update_subscription(&self, id: i64, patch: &SubscriptionPatch) -> StoreResult<Option<Subscription>> {
         webhooks::update_subscription(self, id, patch).await
     }

@@ -154,6 +154,16 @@ pub(crate) async fn subscription(store: &SqliteStore, id: i64) -> StoreResult<Op
     store.read(move |c| read_subscription(c, id)).await
 }
 
+pub(crate) async fn subscription_secret(store: &SqliteStore, id: i64) -> StoreResult<Option<String>> {
+    store
+        .read(move |c| {
+            c.prepare_cached("SELECT secret FROM bot_subscriptions WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()
+        })
+        .await
+}
+
 pub(crate) async fn update_subscription(
     store: &SqliteStore,
     id: i64,

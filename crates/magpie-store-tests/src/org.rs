@@ -72,9 +72,9 @@ pub async fn moves_keep_it_a_tree<F: StoreFactory>(f: &F) {
     let under = |p: DepartmentId| DepartmentPatch { parent: Some(Some(p)), ..DepartmentPatch::default() };
 
     let looped = org.update_department(hq.id, under(web.id), 4).await.unwrap();
-    assert!(matches!(looped, Err(Error::InvalidField { field: "parent", .. })), "{looped:?}");
+    assert!(matches!(looped, Err(Error::InvalidField { ref field, .. }) if field == "parent"), "{looped:?}");
     let itself = org.update_department(rd.id, under(rd.id), 4).await.unwrap();
-    assert!(matches!(itself, Err(Error::InvalidField { field: "parent", .. })), "{itself:?}");
+    assert!(matches!(itself, Err(Error::InvalidField { ref field, .. }) if field == "parent"), "{itself:?}");
     // ops > hq > rd > web would be four levels under ops: too deep for a bound of 4.
     let deep = org.update_department(hq.id, under(ops.id), 3).await.unwrap();
     let got = deep;

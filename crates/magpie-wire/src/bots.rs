@@ -230,7 +230,7 @@ pub struct CreateEventSubscriptionRequest {
     /// `https://…` (or `http://`), at most 2,048 bytes, at a public address unless the server
     /// allows others.
     pub url: String,
-    /// At least one of `message`, `mention`, `member`, `update`.
+    /// At least one of `message`, `mention`, `member`, `update`, `card_action`.
     pub events: Vec<String>,
 }
 
@@ -278,4 +278,83 @@ pub struct WebhookEvent {
     /// or an edit, recall or reaction naming its `target`); absent when it is gone (retention).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<crate::Entry>,
+}
+
+/// `POST /v1/conversations/{id}/messages/{seq}/actions`: a member presses a button of an app's
+/// interactive card. The server asks the app at once and waits for its answer (at most 5 s).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CardActionRequest {
+    /// The button's `id`.
+    pub action: String,
+    /// What the member chose and typed in the card's selects, date pickers and inputs, by
+    /// their `id`s (those left alone are left out).
+    #[serde(default)]
+    pub inputs: std::collections::BTreeMap<String, String>,
+}
+
+/// What came of a card's action.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CardActionResult {
+    /// The seq of the `edit` entry by the bot that updated the card, if the app answered with
+    /// a new card; every member's devices get it as any edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_seq: Option<i64>,
+    /// A short text from the app for the member who acted only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toast: Option<String>,
+}
+
+/// What an app is sent when a member presses a button of one of its bot's interactive cards
+/// (to its subscription that takes `card_action`), signed as deliveries are. The app answers
+/// `200` with nothing, or with a [`CardActionAnswer`].
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CardActionEvent {
+    /// `card_action`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Unique per action.
+    pub id: String,
+    pub subscription: i64,
+    /// The bot, `name@domain`.
+    pub bot: String,
+    pub conversation: i64,
+    /// The card's seq.
+    pub seq: i64,
+    /// Who pressed it.
+    pub user: CardActionUser,
+    pub action: CardActionButton,
+    /// What the member chose and typed in the card's inputs, by their ids.
+    pub inputs: std::collections::BTreeMap<String, String>,
+    /// The card's body as it was when the button was pressed.
+    pub card: serde_json::Value,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CardActionUser {
+    /// `name@domain`.
+    pub account: String,
+    pub name: String,
+}
+
+/// The button pressed, as the card had it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CardActionButton {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// An app's answer to a [`CardActionEvent`]: both fields may be left out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CardActionAnswer {
+    /// The card's new body (an interactive card; `"card": "interactive"` may be left out). The
+    /// server stamps it with `acted` (who pressed which button, when) and appends it as an edit
+    /// by the bot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<serde_json::Value>,
+    /// Up to 256 characters shown to the member who acted only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toast: Option<String>,
 }

@@ -52,6 +52,9 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed inside the server; the cause is in the server's log, never here.
     Internal,
+    /// The app that was asked (a card's action, a slash command) did not answer, or answered
+    /// an error or something that is not valid; `message` says which.
+    AppFailed,
     /// A code this client version does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
@@ -59,7 +62,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order; used by the docs test that keeps `docs/protocol.md` true.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::MalformedRequest,
         ErrorCode::InvalidField,
         ErrorCode::Unauthenticated,
@@ -81,6 +84,7 @@ impl ErrorCode {
         ErrorCode::UnknownFrameType,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
+        ErrorCode::AppFailed,
     ];
 
     /// The snake_case code as it appears on the wire.
@@ -107,6 +111,7 @@ impl ErrorCode {
             ErrorCode::UnknownFrameType => "unknown_frame_type",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::AppFailed => "app_failed",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -130,6 +135,7 @@ impl ErrorCode {
             ErrorCode::TooLarge => 413,
             ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable => 503,
+            ErrorCode::AppFailed => 502,
             ErrorCode::Internal | ErrorCode::Unknown => 500,
         }
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use magpie_core::webhooks::{Delivery, WebhookSender, signature};
+use magpie_core::webhooks::{ANSWER_BYTES_MAX, Call, Delivery, WebhookSender, signature};
 use magpie_fetch::CheckedResolver;
 
 /// What Magpie calls itself to apps.
@@ -62,6 +62,44 @@ impl WebhookSender for HttpWebhookSender {
         let answer = response.text().await.unwrap_or_default();
         let answer: String = answer.chars().take(ANSWER_CHARS_MAX).collect();
         Err(format!("answered {status}: {}", answer.trim()))
+    }
+
+    async fn call(&self, call: Call<'_>) -> Result<Option<serde_json::Value>, String> {
+        self.check_url(call.url)?;
+        let body = serde_json::to_vec(call.body).map_err(|e| format!("the request could not be written: {e}"))?;
+        let timestamp = jiff::Timestamp::now().as_second();
+        let mut response = self
+            .client
+            .post(call.url)
+            .timeout(call.timeout)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Magpie-Timestamp", timestamp.to_string())
+            .header("X-Magpie-Signature", signature(call.secret, timestamp, &body))
+            .header("X-Magpie-Subscription", call.subscription.to_string())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {}", error_chain(&e)))?;
+        let status = response.status();
+        // Read up to the bound, and no further: an app that sends more is refused.
+        let mut answer = Vec::new();
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| format!("the answer broke off: {}", error_chain(&e)))?
+        {
+            if answer.len() + chunk.len() > ANSWER_BYTES_MAX {
+                return Err(format!("answered more than {ANSWER_BYTES_MAX} bytes"));
+            }
+            answer.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&answer);
+            let text: String = text.chars().take(ANSWER_CHARS_MAX).collect();
+            return Err(format!("answered {status}: {}", text.trim()));
+        }
+        if answer.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(&answer).map(Some).map_err(|e| format!("answered something that is not JSON: {e}"))
     }
 
     fn check_url(&self, url: &str) -> Result<(), String> {

@@ -1592,6 +1592,26 @@ export interface paths {
         patch: operations["edit"];
         trace?: never;
     };
+    "/v1/conversations/{id}/messages/{seq}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/conversations/{id}/messages/{seq}/actions`: presses a button of an app's
+         *     interactive card; the app's answer may update the card (an edit by its bot).
+         */
+        post: operations["card_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{id}/messages/{seq}/reactions": {
         parameters: {
             query?: never;
@@ -2878,6 +2898,87 @@ export interface components {
         BotTokenList: {
             tokens: components["schemas"]["BotToken"][];
         };
+        /** @description An app's answer to a [`CardActionEvent`]: both fields may be left out. */
+        CardActionAnswer: {
+            /** @description Up to 256 characters shown to the member who acted only. */
+            toast?: string | null;
+            /**
+             * @description The card's new body (an interactive card; `"card": "interactive"` may be left out). The
+             *     server stamps it with `acted` (who pressed which button, when) and appends it as an edit
+             *     by the bot.
+             */
+            update?: unknown;
+        };
+        /** @description The button pressed, as the card had it. */
+        CardActionButton: {
+            id: string;
+            label: string;
+            value?: string | null;
+        };
+        /**
+         * @description What an app is sent when a member presses a button of one of its bot's interactive cards
+         *     (to its subscription that takes `card_action`), signed as deliveries are. The app answers
+         *     `200` with nothing, or with a [`CardActionAnswer`].
+         */
+        CardActionEvent: {
+            action: components["schemas"]["CardActionButton"];
+            /** Format: int64 */
+            at_ms: number;
+            /** @description The bot, `name@domain`. */
+            bot: string;
+            /** @description The card's body as it was when the button was pressed. */
+            card: unknown;
+            /** Format: int64 */
+            conversation: number;
+            /** @description Unique per action. */
+            id: string;
+            /** @description What the member chose and typed in the card's inputs, by their ids. */
+            inputs: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description The card's seq.
+             */
+            seq: number;
+            /** Format: int64 */
+            subscription: number;
+            /** @description `card_action`. */
+            type: string;
+            /** @description Who pressed it. */
+            user: components["schemas"]["CardActionUser"];
+        };
+        /**
+         * @description `POST /v1/conversations/{id}/messages/{seq}/actions`: a member presses a button of an app's
+         *     interactive card. The server asks the app at once and waits for its answer (at most 5 s).
+         */
+        CardActionRequest: {
+            /** @description The button's `id`. */
+            action: string;
+            /**
+             * @description What the member chose and typed in the card's selects, date pickers and inputs, by
+             *     their `id`s (those left alone are left out).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+        };
+        /** @description What came of a card's action. */
+        CardActionResult: {
+            /** @description A short text from the app for the member who acted only. */
+            toast?: string | null;
+            /**
+             * Format: int64
+             * @description The seq of the `edit` entry by the bot that updated the card, if the app answered with
+             *     a new card; every member's devices get it as any edit.
+             */
+            updated_seq?: number | null;
+        };
+        CardActionUser: {
+            /** @description `name@domain`. */
+            account: string;
+            name: string;
+        };
         /** @description `POST /v1/me/password`. */
         ChangePasswordRequest: {
             current_password: string;
@@ -3058,7 +3159,7 @@ export interface components {
         };
         /** @description `POST /v1/bots/{account}/subscriptions`: at most 10 per bot. */
         CreateEventSubscriptionRequest: {
-            /** @description At least one of `message`, `mention`, `member`, `update`. */
+            /** @description At least one of `message`, `mention`, `member`, `update`, `card_action`. */
             events: string[];
             /**
              * @description `https://…` (or `http://`), at most 2,048 bytes, at a public address unless the server
@@ -3340,7 +3441,7 @@ export interface components {
          *     by [`ErrorCode::http_status`]; over the WebSocket the code travels in an `error` frame.
          * @enum {string}
          */
-        ErrorCode: "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists" | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "approval_pending" | "registration_rejected" | "too_large" | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal" | "unknown";
+        ErrorCode: "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists" | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "approval_pending" | "registration_rejected" | "too_large" | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal" | "app_failed" | "unknown";
         /** @description What went wrong, for machines (`code`, `field`, `retry_after_secs`) and people (`message`). */
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
@@ -10106,6 +10207,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ack"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    card_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardActionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardActionResult"];
+                };
+            };
+            /** @description not_found: no such conversation or message for the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: seq (not an interactive card, or not an app's), action (no such button), inputs.{id} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description app_failed: the app did not answer in time, answered an error, or answered a card that is not valid */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: too many actions wait for their apps */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */

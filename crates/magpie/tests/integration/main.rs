@@ -14,6 +14,7 @@ mod backup;
 mod bad_input;
 mod bench;
 mod bots;
+mod cards;
 mod cluster;
 mod console;
 mod contacts;
