@@ -49,12 +49,14 @@ pub fn verify_webhook(
     serde_json::from_slice(body).map_err(|e| WebhookError::BadBody(e.to_string()))
 }
 
-/// A request from Magpie to an app: events from the log, or a card's action that waits for
-/// the app's answer ([`wire::CardActionAnswer`]).
+/// A request from Magpie to an app: events from the log, a card's action or a slash command,
+/// the last two waiting for the app's answer ([`wire::CardActionAnswer`],
+/// [`wire::CommandAnswer`]).
 #[derive(Debug, Clone)]
 pub enum AppRequest {
     Delivery(wire::WebhookDelivery),
     CardAction(Box<wire::CardActionEvent>),
+    Command(Box<wire::CommandEvent>),
 }
 
 /// [`verify_webhook`] for an app that also takes card actions: checks the signature and the
@@ -71,6 +73,7 @@ pub fn verify_request(
     let bad = |e: serde_json::Error| WebhookError::BadBody(e.to_string());
     match value.get("type").and_then(serde_json::Value::as_str) {
         Some("card_action") => Ok(AppRequest::CardAction(Box::new(serde_json::from_value(value).map_err(bad)?))),
+        Some("command") => Ok(AppRequest::Command(Box::new(serde_json::from_value(value).map_err(bad)?))),
         _ => Ok(AppRequest::Delivery(serde_json::from_value(value).map_err(bad)?)),
     }
 }

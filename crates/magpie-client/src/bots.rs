@@ -115,6 +115,28 @@ impl Client {
         self.call(Method::POST, &format!("/v1/bots/{}/subscriptions/{id}/rotate", encode(account)), NO_BODY).await
     }
 
+    /// `GET /v1/bots/{account}/commands`.
+    pub async fn bot_commands(&self, account: &str) -> Result<wire::BotCommandList> {
+        self.call(Method::GET, &format!("/v1/bots/{}/commands", encode(account)), NO_BODY).await
+    }
+
+    /// `PUT /v1/bots/{account}/commands`: replaces the bot's slash commands.
+    pub async fn set_bot_commands(&self, account: &str, commands: &[wire::BotCommand]) -> Result<wire::BotCommandList> {
+        let req = wire::BotCommandList { commands: commands.to_vec() };
+        self.call(Method::PUT, &format!("/v1/bots/{}/commands", encode(account)), Some(&req)).await
+    }
+
+    /// `GET /v1/conversations/{id}/commands`: the slash commands of the conversation's bots.
+    pub async fn offered_commands(&self, id: i64) -> Result<wire::OfferedCommandList> {
+        self.call(Method::GET, &format!("/v1/conversations/{id}/commands"), NO_BODY).await
+    }
+
+    /// `POST /v1/conversations/{id}/commands`: invokes `/command text`.
+    pub async fn invoke_command(&self, id: i64, command: &str, text: &str) -> Result<wire::CommandResult> {
+        let req = wire::InvokeCommandRequest { command: command.to_owned(), text: text.to_owned() };
+        self.call(Method::POST, &format!("/v1/conversations/{id}/commands"), Some(&req)).await
+    }
+
     /// `POST {path}` (a webhook's `/v1/hooks/{token}`) with a JSON body, as a script would:
     /// no credential but the path. Answers the server's text (`ok`).
     pub async fn post_webhook(&self, path: &str, body: &serde_json::Value) -> Result<String> {

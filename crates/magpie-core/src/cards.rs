@@ -149,6 +149,10 @@ impl Cards {
             .try_acquire()
             .map_err(|_| Error::Unavailable("too many card actions are waiting for their apps; retry shortly"))?;
         let now = self.deps.clock.now_ms();
+        let mut pressed = json!({"id": button.id, "label": button.label});
+        if let Some(value) = &button.value {
+            pressed["value"] = json!(value);
+        }
         let event = json!({
             "type": EventKind::CardAction.as_str(),
             "id": format!("{}.{}.{}.{:016x}", subscription.id, id.0, seq.0, rand::random::<u64>()),
@@ -157,7 +161,7 @@ impl Cards {
             "conversation": id.0,
             "seq": seq.0,
             "user": {"account": caller.account.addr.to_string(), "name": caller.account.profile.display_name},
-            "action": {"id": button.id, "label": button.label, "value": button.value},
+            "action": pressed,
             "inputs": request.inputs,
             "card": body,
             "at_ms": now,

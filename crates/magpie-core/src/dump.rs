@@ -13,6 +13,7 @@ pub const TABLES: &[&str] = &[
     "domains",
     "accounts",
     "bots",
+    "bot_commands",
     "bot_subscriptions",
     "webhook_events",
     "webhook_streams",

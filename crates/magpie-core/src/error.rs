@@ -68,7 +68,7 @@ pub enum Error {
     Unavailable(&'static str),
     /// An app the request went to (a card's action, a slash command) did not answer, or
     /// answered an error or something that is not valid; `0` says which.
-    #[error("the app failed: {0}")]
+    #[error("{0}")]
     AppFailed(String),
     #[error(transparent)]
     Store(#[from] StoreError),

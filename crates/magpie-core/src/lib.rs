@@ -11,6 +11,7 @@ pub mod backups;
 pub mod bots;
 pub mod cards;
 pub mod chat;
+pub mod commands;
 pub mod console;
 pub mod contacts;
 pub mod content;
@@ -68,6 +69,7 @@ pub struct Core {
     pub backups: backups::Backups,
     pub bots: bots::Bots,
     pub cards: cards::Cards,
+    pub commands: commands::Commands,
     pub exports: export::Exports,
     pub console: console::Console,
     pub auth: auth::Auth,
@@ -160,6 +162,7 @@ impl Core {
         let messages =
             messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone(), moderation.clone());
         let cards = cards::Cards::new(deps.clone(), s, messages.clone());
+        let commands = commands::Commands::new(deps.clone(), s, bots.clone(), messages.clone());
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
@@ -182,6 +185,7 @@ impl Core {
             backups,
             bots,
             cards,
+            commands,
             exports,
             console,
             auth,

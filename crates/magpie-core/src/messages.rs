@@ -123,7 +123,7 @@ impl Messages {
         &self.conversations
     }
 
-    fn limits(&self) -> BodyLimits {
+    pub(crate) fn limits(&self) -> BodyLimits {
         BodyLimits {
             body_bytes_max: self.deps.settings.message_body_bytes_max,
             text_chars_max: self.deps.settings.message_text_chars_max,
@@ -463,6 +463,49 @@ impl Messages {
             return Err(Error::invalid("seq", "is not an interactive card"));
         }
         Ok(card)
+    }
+
+    /// Checks that the caller is an active member of the conversation (its token reaching it).
+    pub(crate) async fn member_of(&self, caller: &Principal, id: ConversationId) -> Result<()> {
+        let (_, me) = self.conversations.membership(caller, id).await?;
+        if !me.is_active() {
+            return Err(Error::NotFound("conversation"));
+        }
+        Ok(())
+    }
+
+    /// Posts a message as the bot, for its app's answer to a slash command: checked as any
+    /// message of its kind, the bot a member that may post there. No mentions, no files.
+    pub(crate) async fn post_as_bot(
+        &self,
+        bot: AccountId,
+        id: ConversationId,
+        kind: String,
+        body: Value,
+    ) -> Result<Ack> {
+        content::validate(&kind, &body, self.limits())?;
+        if !content::file_refs(&kind, &body).is_empty() || kind == content::kind::STICKER {
+            return Err(Error::invalid("body", "an answer refers to no files or stickers"));
+        }
+        let check: Check = Box::new(|p| may_post(p).map(drop));
+        let entry = NewEntry {
+            conversation: id,
+            sender: bot,
+            session: None,
+            client_msg_id: None,
+            kind,
+            body,
+            target: None,
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            thread: None,
+            forwarded_from: None,
+            at_ms: self.deps.clock.now_ms(),
+        };
+        let mut effects = vec![Effect::Message, Effect::Mention(vec![])];
+        effects.extend(content::shared_kind(&entry.kind, &entry.body).map(Effect::Share));
+        self.append(Append { entry, effects, events: vec![], subjects: vec![], peer: true, check }).await
     }
 
     /// Replaces the body of the bot's interactive card `target` with `body` (already checked),

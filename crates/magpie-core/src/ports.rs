@@ -1457,6 +1457,18 @@ pub trait BotStore: Send + Sync + 'static {
     /// The bot's subscriptions, oldest first, with their counts of waiting events.
     async fn subscriptions(&self, bot: AccountId) -> StoreResult<Vec<crate::webhooks::Subscription>>;
     async fn subscription(&self, id: i64) -> StoreResult<Option<crate::webhooks::Subscription>>;
+    /// Replaces the bot's slash commands with `commands`, in that order. `Ok(Err(name))`, with
+    /// nothing written, when another bot of the domain has a command of that name.
+    async fn set_bot_commands(
+        &self,
+        bot: AccountId,
+        domain: DomainId,
+        commands: &[crate::commands::NewCommand],
+    ) -> StoreResult<Result<(), String>>;
+    /// The bot's commands, in its order.
+    async fn bot_commands(&self, bot: AccountId) -> StoreResult<Vec<crate::commands::Command>>;
+    /// The commands of the bots that are active members of the conversation, by name.
+    async fn conversation_commands(&self, conversation: ConversationId) -> StoreResult<Vec<crate::commands::Command>>;
     /// The secret that signs a subscription's requests, if it is there.
     async fn subscription_secret(&self, id: i64) -> StoreResult<Option<String>>;
     /// Changes a subscription (`None`: it is not there). Enabling it (from disabled) clears its

@@ -90,11 +90,20 @@ pub enum EventKind {
     /// Someone pressed a button of one of the bot's interactive cards ([`crate::cards`]): not
     /// from the log but asked at once, and the app's answer awaited.
     CardAction,
+    /// Someone invoked one of the bot's slash commands ([`crate::commands`]): asked at once, as
+    /// card actions are.
+    Command,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] =
-        [EventKind::Message, EventKind::Mention, EventKind::Member, EventKind::Update, EventKind::CardAction];
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Message,
+        EventKind::Mention,
+        EventKind::Member,
+        EventKind::Update,
+        EventKind::CardAction,
+        EventKind::Command,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -103,6 +112,7 @@ impl EventKind {
             EventKind::Member => "member",
             EventKind::Update => "update",
             EventKind::CardAction => "card_action",
+            EventKind::Command => "command",
         }
     }
 
@@ -761,7 +771,10 @@ fn events(names: &[String]) -> Result<Vec<EventKind>> {
     let mut kinds = Vec::new();
     for name in names {
         let kind = EventKind::parse(name).ok_or_else(|| {
-            Error::invalid("events", format!("unknown event {name:?} (message, mention, member, update, card_action)"))
+            Error::invalid(
+                "events",
+                format!("unknown event {name:?} (message, mention, member, update, card_action, command)"),
+            )
         })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);

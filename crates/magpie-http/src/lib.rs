@@ -22,6 +22,7 @@ mod rest_audit;
 mod rest_backups;
 mod rest_bots;
 mod rest_chat;
+mod rest_commands;
 mod rest_exports;
 mod rest_groups;
 pub mod rest_ldap;
@@ -334,6 +335,7 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/messages/{seq}", patch(rest_chat::edit).delete(rest_chat::recall))
         .route("/conversations/{id}/messages/{seq}/reactions", post(rest_chat::react))
         .route("/conversations/{id}/messages/{seq}/actions", post(rest_chat::card_action))
+        .route("/conversations/{id}/commands", get(rest_commands::offered_commands).post(rest_commands::invoke_command))
         .route("/conversations/{id}/messages/{seq}/receipts", get(rest_chat::get_receipts))
         .route("/conversations/{id}/forward", post(rest_chat::forward))
         .route("/conversations/{id}/hide", post(rest_chat::hide))
@@ -425,6 +427,7 @@ pub fn app(state: AppState) -> Router {
             patch(rest_subscriptions::update_subscription).delete(rest_subscriptions::delete_subscription),
         )
         .route("/bots/{account}/subscriptions/{id}/rotate", post(rest_subscriptions::rotate_subscription))
+        .route("/bots/{account}/commands", get(rest_commands::list_commands).put(rest_commands::set_commands))
         .route(
             "/hooks/{token}",
             post(rest_bots::post_hook).layer(DefaultBodyLimit::max(rest_bots::HOOK_BODY_BYTES_MAX)),
@@ -449,7 +452,20 @@ pub fn app(state: AppState) -> Router {
         Some(value) => router.layer(axum::middleware::map_response_with_state(value, with_hsts)),
         None => router,
     };
-    router.layer(TraceLayer::new_for_http().make_span_with(request_span)).with_state(state)
+    let trace = TraceLayer::new_for_http().make_span_with(request_span).on_failure(
+        |class: tower_http::classify::ServerErrorsFailureClass, latency: std::time::Duration, _: &tracing::Span| {
+            use tower_http::classify::ServerErrorsFailureClass as Class;
+            match class {
+                // An app that a card's action or a command went to failed: its failure, not the
+                // server's (the app's managers see it in the answer and the subscription).
+                Class::StatusCode(status) if status == axum::http::StatusCode::BAD_GATEWAY => {
+                    tracing::info!(%status, ?latency, "an app failed");
+                }
+                other => tracing::error!(classification = %other, ?latency, "response failed"),
+            }
+        },
+    );
+    router.layer(trace).with_state(state)
 }
 
 /// The request log's span: the method and the path, with the values of query parameters that

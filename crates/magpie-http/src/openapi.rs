@@ -7,8 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    dashboard, files, logs, rest, rest_audit, rest_backups, rest_bots, rest_chat, rest_exports, rest_groups, rest_ldap,
-    rest_moderation, rest_org, rest_push, rest_retention, rest_search, rest_subscriptions,
+    dashboard, files, logs, rest, rest_audit, rest_backups, rest_bots, rest_chat, rest_commands, rest_exports,
+    rest_groups, rest_ldap, rest_moderation, rest_org, rest_push, rest_retention, rest_search, rest_subscriptions,
 };
 
 #[derive(OpenApi)]
@@ -85,6 +85,10 @@ use crate::{
         rest_subscriptions::update_subscription,
         rest_subscriptions::delete_subscription,
         rest_subscriptions::rotate_subscription,
+        rest_commands::list_commands,
+        rest_commands::set_commands,
+        rest_commands::offered_commands,
+        rest_commands::invoke_command,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
         logs::admin_logs,
@@ -117,7 +121,7 @@ use crate::{
         rest_chat::link_preview, files::link_preview_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
-    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder, magpie_wire::WebhookDelivery, magpie_wire::CardActionEvent, magpie_wire::CardActionAnswer)),
+    components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder, magpie_wire::WebhookDelivery, magpie_wire::CardActionEvent, magpie_wire::CardActionAnswer, magpie_wire::CommandEvent, magpie_wire::CommandAnswer)),
     modifiers(&BearerAuth, &ErrorDefault),
 )]
 struct ApiDoc;

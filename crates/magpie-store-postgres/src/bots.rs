@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use magpie_core::bots::Bot;
+use magpie_core::commands::{Command, NewCommand};
 use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::BotStore;
@@ -36,6 +37,10 @@ fn bot_from_row(row: &Row) -> PgResult<Bot> {
         _ => None,
     };
     Ok(Bot { account, owner: owner.map(AccountId), owner_addr, description: row.try_get(at + 1)? })
+}
+
+fn command_from_row(r: &Row) -> PgResult<Command> {
+    Ok(Command { bot: AccountId(r.try_get(0)?), name: r.try_get(1)?, description: r.try_get(2)?, hint: r.try_get(3)? })
 }
 
 #[async_trait]
@@ -83,6 +88,66 @@ impl BotStore for PgStore {
 
     async fn subscription(&self, id: i64) -> StoreResult<Option<Subscription>> {
         webhooks::subscription(self, id).await
+    }
+
+    async fn set_bot_commands(
+        &self,
+        bot: AccountId,
+        domain: DomainId,
+        commands: &[NewCommand],
+    ) -> StoreResult<Result<(), String>> {
+        let names: Vec<&str> = commands.iter().map(|c| c.name.as_str()).collect();
+        write_tx!(self, |tx| {
+            let c = tx.c();
+            // Another bot's name: nothing written (two bots taking one name at once meet at the
+            // unique index, and the loser's write runs again and finds it here).
+            let taken = c
+                .query_opt(
+                    "SELECT name FROM bot_commands WHERE domain_id = $1 AND bot_id <> $2 AND name = ANY($3) \
+                     ORDER BY name COLLATE \"C\" LIMIT 1",
+                    &[&domain.0, &bot.0, &names],
+                )
+                .await?;
+            if let Some(row) = taken {
+                Err(row.try_get::<_, String>(0)?)
+            } else {
+                c.execute("DELETE FROM bot_commands WHERE bot_id = $1", &[&bot.0]).await?;
+                let insert = c
+                    .prepare_cached(
+                        "INSERT INTO bot_commands (bot_id, domain_id, name, description, hint, position) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .await?;
+                for (i, command) in commands.iter().enumerate() {
+                    let position = i64::try_from(i).unwrap_or(0);
+                    c.execute(
+                        &insert,
+                        &[&bot.0, &domain.0, &command.name, &command.description, &command.hint, &position],
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+        })
+    }
+
+    async fn bot_commands(&self, bot: AccountId) -> StoreResult<Vec<Command>> {
+        read!(self, |c| {
+            let sql = "SELECT bot_id, name, description, hint FROM bot_commands WHERE bot_id = $1 ORDER BY position";
+            let rows = c.query(&c.prepare_cached(sql).await?, &[&bot.0]).await?;
+            rows.iter().map(command_from_row).collect::<PgResult<Vec<_>>>()?
+        })
+    }
+
+    async fn conversation_commands(&self, conversation: ConversationId) -> StoreResult<Vec<Command>> {
+        read!(self, |c| {
+            let sql = "SELECT b.bot_id, b.name, b.description, b.hint FROM bot_commands b \
+                       JOIN conversations v ON v.id = $1 AND v.domain_id = b.domain_id \
+                       JOIN members m ON m.conversation_id = $1 AND m.account_id = b.bot_id \
+                       WHERE m.left_seq IS NULL ORDER BY b.name COLLATE \"C\"";
+            let rows = c.query(&c.prepare_cached(sql).await?, &[&conversation.0]).await?;
+            rows.iter().map(command_from_row).collect::<PgResult<Vec<_>>>()?
+        })
     }
 
     async fn subscription_secret(&self, id: i64) -> StoreResult<Option<String>> {

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0025_digest_leases", include_str!("../migrations/postgres/0025_digest_leases.sql")),
     ("0026_bots", include_str!("../migrations/postgres/0026_bots.sql")),
     ("0027_webhooks", include_str!("../migrations/postgres/0027_webhooks.sql")),
+    ("0028_bot_commands", include_str!("../migrations/postgres/0028_bot_commands.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

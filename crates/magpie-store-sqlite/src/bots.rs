@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use magpie_core::bots::Bot;
+use magpie_core::commands::{Command, NewCommand};
 use magpie_core::model::{AccountId, ConversationId, DomainId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::BotStore;
@@ -23,6 +24,10 @@ fn select() -> String {
          FROM bots b JOIN accounts a ON a.id = b.account_id JOIN domains d ON d.id = a.domain_id \
          LEFT JOIN accounts o ON o.id = b.owner_id LEFT JOIN domains od ON od.id = o.domain_id"
     )
+}
+
+fn command_from_row(r: &Row<'_>) -> rusqlite::Result<Command> {
+    Ok(Command { bot: AccountId(r.get(0)?), name: r.get(1)?, description: r.get(2)?, hint: r.get(3)? })
 }
 
 fn bot_from_row(row: &Row<'_>) -> rusqlite::Result<Bot> {
@@ -86,6 +91,67 @@ impl BotStore for SqliteStore {
 
     async fn subscription(&self, id: i64) -> StoreResult<Option<Subscription>> {
         webhooks::subscription(self, id).await
+    }
+
+    async fn set_bot_commands(
+        &self,
+        bot: AccountId,
+        domain: DomainId,
+        commands: &[NewCommand],
+    ) -> StoreResult<Result<(), String>> {
+        let commands = commands.to_vec();
+        self.write(move |tx| {
+            let mut taken =
+                tx.prepare_cached("SELECT 1 FROM bot_commands WHERE domain_id = ?1 AND name = ?2 AND bot_id <> ?3")?;
+            for c in &commands {
+                if taken.exists(params![domain.0, c.name, bot.0])? {
+                    return Ok(Err(c.name.clone()));
+                }
+            }
+            tx.prepare_cached("DELETE FROM bot_commands WHERE bot_id = ?1")?.execute([bot.0])?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO bot_commands (bot_id, domain_id, name, description, hint, position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (i, c) in commands.iter().enumerate() {
+                insert.execute(params![
+                    bot.0,
+                    domain.0,
+                    c.name,
+                    c.description,
+                    c.hint,
+                    i64::try_from(i).unwrap_or(0)
+                ])?;
+            }
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn bot_commands(&self, bot: AccountId) -> StoreResult<Vec<Command>> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT bot_id, name, description, hint FROM bot_commands WHERE bot_id = ?1 ORDER BY position",
+            )?
+            .query_map([bot.0], command_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn conversation_commands(&self, conversation: ConversationId) -> StoreResult<Vec<Command>> {
+        self.read(move |c| {
+            // From the domain's few commands to their bots' memberships: one key lookup each.
+            c.prepare_cached(
+                "SELECT b.bot_id, b.name, b.description, b.hint FROM bot_commands b \
+                 JOIN conversations v ON v.id = ?1 AND v.domain_id = b.domain_id \
+                 JOIN members m ON m.conversation_id = ?1 AND m.account_id = b.bot_id \
+                 WHERE m.left_seq IS NULL ORDER BY b.name",
+            )?
+            .query_map([conversation.0], command_from_row)?
+            .collect()
+        })
+        .await
     }
 
     async fn subscription_secret(&self, id: i64) -> StoreResult<Option<String>> {

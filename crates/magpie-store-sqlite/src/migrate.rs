@@ -41,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0031_digest_leases", include_str!("../migrations/sqlite/0031_digest_leases.sql")),
     ("0032_bots", include_str!("../migrations/sqlite/0032_bots.sql")),
     ("0033_webhooks", include_str!("../migrations/sqlite/0033_webhooks.sql")),
+    ("0034_bot_commands", include_str!("../migrations/sqlite/0034_bot_commands.sql")),
 ];
 
 /// The schema version the migrations reach.

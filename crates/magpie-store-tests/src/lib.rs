@@ -43,6 +43,7 @@ pub mod accounts;
 pub mod audit;
 pub mod blobs;
 pub mod bots;
+pub mod commands;
 pub mod contacts;
 pub mod cursors;
 pub mod delivery;
@@ -181,6 +182,8 @@ macro_rules! __for_each_check {
             digest::digests_wait_are_claimed_once_and_end,
             bots::bots_are_written_with_their_accounts,
             bots::a_tokens_scope_is_kept_with_its_session,
+            commands::commands_are_replaced_whole_and_one_bots_in_a_domain,
+            commands::a_conversation_offers_the_commands_of_its_member_bots,
             webhooks::subscriptions_are_bounded_changed_and_deleted_with_their_events,
             webhooks::events_are_written_once_and_bounded,
             webhooks::streams_are_claimed_in_order_by_one_holder_at_a_time,

@@ -342,7 +342,8 @@ pub struct CardActionUser {
 pub struct CardActionButton {
     pub id: String,
     pub label: String,
-    #[serde(default)]
+    /// Absent when the button has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -357,4 +358,102 @@ pub struct CardActionAnswer {
     /// Up to 256 characters shown to the member who acted only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toast: Option<String>,
+}
+
+/// One slash command of a bot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BotCommand {
+    /// Without its `/`: 1 to 32 bytes of `a-z 0-9 _ -`, starting with a letter; unique in the
+    /// domain.
+    pub name: String,
+    /// 1 to 100 characters.
+    pub description: String,
+    /// What its arguments are (`[days] [reason]`), up to 100 characters; may be empty.
+    #[serde(default)]
+    pub hint: String,
+}
+
+/// `GET` and `PUT /v1/bots/{account}/commands`: the bot's commands, in its order (at most 25).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct BotCommandList {
+    pub commands: Vec<BotCommand>,
+}
+
+/// A command offered in a conversation: one of a member bot's.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfferedCommand {
+    pub name: String,
+    pub description: String,
+    pub hint: String,
+    /// The bot, `name@domain`.
+    pub bot: String,
+    /// The bot's display name.
+    pub bot_name: String,
+}
+
+/// `GET /v1/conversations/{id}/commands`: the commands its members may invoke, by name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfferedCommandList {
+    pub commands: Vec<OfferedCommand>,
+}
+
+/// `POST /v1/conversations/{id}/commands`: invokes a command.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct InvokeCommandRequest {
+    /// The command's name, with or without its `/`.
+    pub command: String,
+    /// What follows the name, up to 2,000 characters.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// What came of an invocation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommandResult {
+    /// `ephemeral`: the answer is for the caller only (shown by its client, kept nowhere);
+    /// `in_channel`: the bot posted it in the conversation at `seq`.
+    pub response_type: String,
+    /// The answer's message kind and body, if the app answered one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+}
+
+/// What an app is sent when a member invokes one of its bot's commands (to its subscription
+/// that takes `command`), signed as deliveries are. The app answers `200` with nothing, or with
+/// a [`CommandAnswer`].
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommandEvent {
+    /// `command`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Unique per invocation.
+    pub id: String,
+    pub subscription: i64,
+    pub bot: String,
+    pub conversation: i64,
+    /// With its `/`: `/leave`.
+    pub command: String,
+    /// What followed the name.
+    pub text: String,
+    pub user: CardActionUser,
+    pub at_ms: i64,
+}
+
+/// An app's answer to a [`CommandEvent`]: a `text` (markdown) or a message `kind` with its
+/// `body` (a card, say), shown to the caller only (`ephemeral`, the default) or posted by the
+/// bot (`in_channel`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CommandAnswer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
 }

@@ -525,7 +525,9 @@ describe("a bot's event subscriptions", () => {
     const form = input("adm-bot-sub-url").form!;
     const kind = (k: string) => input(`adm-bot-sub-event-${k}`);
     // Messages are ticked to begin with.
-    expect(["message", "mention", "member", "update"].map((k) => kind(k).checked)).toEqual([true, false, false, false]);
+    expect(["message", "mention", "member", "update", "card_action"].map((k) => kind(k).checked)).toEqual([true, false, false, false, false]);
+    // Card actions, for an app whose bot sends interactive cards.
+    expect(text(kind("card_action").closest("label"))).toBe("Card actions buttons pressed on its cards, which its app answers at once");
     await submit(form);
     expect(text($("#adm-bot-sub-url-error"))).toBe("Enter your app's URL.");
     expect(document.activeElement).toBe(input("adm-bot-sub-url"));

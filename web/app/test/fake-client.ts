@@ -5,7 +5,7 @@ import type {
   Thread, ThreadView, UploadProgress, PushConfig, PushTargetInfo, PushTargetRequest,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
-  Notification, NotificationCentre, NotificationPage,
+  Notification, NotificationCentre, NotificationPage, CardActionRequest, CardActionResult,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -88,6 +88,11 @@ export class FakeClient implements ChatClient {
   async recall(): Promise<Ack> { return ack; }
   async react(): Promise<Ack> { return ack; }
   async forward(): Promise<Ack> { return ack; }
+  /** The card actions pressed, each waiting until the test answers it (`resolve` or `reject`). */
+  cardActions: { conversation: number; seq: number; request: CardActionRequest; resolve: (r: CardActionResult) => void; reject: (e: Error) => void }[] = [];
+  cardAction(conversation: number, seq: number, request: CardActionRequest): Promise<CardActionResult> {
+    return new Promise((resolve, reject) => { this.cardActions.push({ conversation, seq, request, resolve, reject }); });
+  }
   async hide(): Promise<void> {}
   markRead(): void {}
   async receipts(): Promise<Receipts> { return { read: [], delivered: [], unread: [] }; }

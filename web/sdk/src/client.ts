@@ -8,7 +8,7 @@ import type {
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
-  Notification, NotificationCentre, NotificationPage, NotificationsUnread,
+  Notification, NotificationCentre, NotificationPage, NotificationsUnread, CardActionRequest, CardActionResult,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -697,6 +697,9 @@ export class MagpieClient implements ChatClient {
   }
   forward(to: number, from: number, seqs: number[]): Promise<Ack> {
     return this.rest.forward(to, from, seqs, newClientMsgId());
+  }
+  cardAction(conversation: number, seq: number, request: CardActionRequest): Promise<CardActionResult> {
+    return this.rest.cardAction(conversation, seq, request);
   }
   hide(conversation: number, seqs: number[]): Promise<void> {
     return this.rest.hide(conversation, seqs);

@@ -31,6 +31,7 @@ import type {
   TokenScope, UpdateBotRequest,
   CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription, UpdateEventSubscriptionRequest,
   WebhookDelivery, WebhookEvent, WebhookEventKind,
+  CardActionAnswer, CardActionButton, CardActionEvent, CardActionRequest, CardActionResult, CardActionUser,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -326,6 +327,25 @@ export type Checks = [
   Holds<Equals<Parameters<RestClient["updateSubscription"]>[2], UpdateEventSubscriptionRequest>>,
   Holds<Equals<operations["create_subscription"]["requestBody"]["content"]["application/json"], S["CreateEventSubscriptionRequest"]>>,
   Holds<Equals<operations["update_subscription"]["requestBody"]["content"]["application/json"], S["UpdateEventSubscriptionRequest"]>>,
+  // Interactive cards (issue 18): a press of a card's button, what came of it, and what the app
+  // is sent and answers. The document calls a card's body (`card`, `update`) any JSON value, the
+  // SDK types it as an interactive card (InteractiveCard, which the server checks); it calls the
+  // event's `type` any string, the server sends `card_action`. A button's `value` is a Rust
+  // `Option` that the server sends as `null` when absent: verifyRequest leaves it out instead.
+  Agree<Differ<CardActionRequest, Wire<S["CardActionRequest"]>>>,
+  Agree<Differ<CardActionResult, Wire<S["CardActionResult"]>>>,
+  Agree<Differ<CardActionUser, Wire<S["CardActionUser"]>>>,
+  Agree<Differ<CardActionButton, Wire<S["CardActionButton"]>>>,
+  Agree<Differ<Omit<CardActionEvent, "type" | "card">, Wire<Omit<S["CardActionEvent"], "type" | "card">>>>,
+  Holds<Equals<Pick<S["CardActionEvent"], "type" | "card">, { type: string; card: unknown }>>,
+  Holds<Subset<CardActionEvent["type"], S["CardActionEvent"]["type"]>>,
+  Agree<Differ<Omit<CardActionAnswer, "update">, Wire<Omit<S["CardActionAnswer"], "update">>>>,
+  Holds<Equals<Pick<S["CardActionAnswer"], "update">, { update?: unknown }>>,
+  Holds<Equals<keyof CardActionAnswer, keyof S["CardActionAnswer"]>>,
+  Holds<Equals<operations["card_action"]["requestBody"]["content"]["application/json"], S["CardActionRequest"]>>,
+  Holds<Equals<Parameters<RestClient["cardAction"]>[2], CardActionRequest>>,
+  Holds<Equals<Parameters<ChatClient["cardAction"]>, Parameters<RestClient["cardAction"]>>>,
+  Holds<Equals<ReturnType<ChatClient["cardAction"]>, ReturnType<RestClient["cardAction"]>>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -554,7 +574,7 @@ interface RestAnswers {
   createBot: "create_bot"; bot: "get_bot"; updateBot: "update_bot"; createBotToken: "create_token"; revokeBotToken: "revoke_token";
   rotateBotToken: "rotate_token"; createWebhook: "create_webhook"; deleteWebhook: "delete_webhook"; rotateWebhook: "rotate_webhook";
   createSubscription: "create_subscription"; updateSubscription: "update_subscription"; deleteSubscription: "delete_subscription";
-  rotateSubscription: "rotate_subscription";
+  rotateSubscription: "rotate_subscription"; cardAction: "card_action";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with

@@ -13,7 +13,7 @@ export type ErrorCode =
   | "malformed_request" | "invalid_field" | "unauthenticated" | "invalid_credentials"
   | "account_disabled" | "forbidden" | "not_found" | "method_not_allowed" | "already_exists"
   | "conflict" | "checksum_mismatch" | "rate_limited" | "registration_closed" | "approval_pending" | "registration_rejected" | "too_large"
-  | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal";
+  | "limit_exceeded" | "malformed_frame" | "unknown_frame_type" | "unavailable" | "internal" | "app_failed";
 
 export interface Me {
   account: string; display_name: string; signature?: string; avatar?: string; email?: string; phone?: string;
@@ -536,8 +536,9 @@ export interface CreatedWebhook extends IncomingWebhook { path: string }
  * `message`, every new message in the bot's conversations (never the bot's own); `mention`, new
  * messages that mention the bot or `@all` (a subscription to `message` gets them as `message`);
  * `member`, the system notices of members joining or leaving; `update`, edits, recalls and
- * reactions. */
-export type WebhookEventKind = "message" | "mention" | "member" | "update";
+ * reactions; `card_action`, presses of the buttons of the bot's interactive cards, each sent at
+ * once on its own (a `CardActionEvent`, not in a delivery) and waiting for the app's answer. */
+export type WebhookEventKind = "message" | "mention" | "member" | "update" | "card_action";
 /** One of a bot's event subscriptions (outgoing webhooks): the server POSTs the events of the
  * bot's conversations to `url`, signed with the subscription's secret. `events` names kinds
  * (`WebhookEventKind`; a newer server may name others); `enabled` is false when a person turned
@@ -567,6 +568,80 @@ export interface IssuedEventSubscription extends EventSubscription { secret: str
 export interface WebhookEvent { id: string; type: string; conversation: number; seq: number; entry?: Entry }
 /** The body of one request to an app: at most 50 events of one conversation, in seq order. */
 export interface WebhookDelivery { subscription: number; bot: string; events: WebhookEvent[] }
+
+// ---- Interactive cards (issue 18) ---------------------------------------------------------
+// A `card` message whose body is `{"card": "interactive", …}`: a layout of blocks and rows of
+// elements that only a bot may send with buttons or inputs. A member presses a button
+// (`cardAction`); the server asks the bot's app (a `CardActionEvent`) and appends its answer, a
+// new card stamped with `acted`, as an edit by the bot. Version 1 of the layout; a client skips
+// blocks and elements of types it does not know.
+
+/** A text block: Markdown (at most 4,000 characters), rendered as safely as a `markdown` message. */
+export interface CardTextBlock { type: "text"; text: string }
+/** A label and its value (each at most 256 characters), shown side by side. */
+export interface CardField { label: string; value: string }
+/** Up to 20 fields, in a grid. */
+export interface CardFieldsBlock { type: "fields"; fields: CardField[] }
+/** An image from an `https://` URL, with its text alternative. */
+export interface CardImageBlock { type: "image"; url: string; alt?: string }
+/** A line between blocks. */
+export interface CardDividerBlock { type: "divider" }
+/** A small print line (at most 256 characters, plain text). */
+export interface CardNoteBlock { type: "note"; text: string }
+/** A row of buttons, selects, date pickers and text inputs (a card has at most 25 in all). */
+export interface CardActionsBlock { type: "actions"; elements: CardElement[] }
+export type CardBlock = CardTextBlock | CardFieldsBlock | CardImageBlock | CardDividerBlock | CardNoteBlock | CardActionsBlock;
+
+/** How a button looks: `primary` (the card's main answer) or `danger` (a destructive one). */
+export type CardButtonStyle = "default" | "primary" | "danger";
+/** A button: pressing it sends its `id` with the card's inputs to the app. `id` is 1 to 64 bytes
+ * of `A-Z a-z 0-9 _ - .`, unique in the card; `label` at most 40 characters; `value` is the app's
+ * own reference, sent back with the action; with `confirm`, the person is asked that first. */
+export interface CardButton { type: "button"; id: string; label: string; style?: CardButtonStyle; value?: string; confirm?: string }
+export interface CardOption { label: string; value: string }
+/** One of up to 100 options (`initial`: the value chosen to begin with). */
+export interface CardSelect { type: "select"; id: string; label?: string; placeholder?: string; options: CardOption[]; initial?: string }
+/** A day, `YYYY-MM-DD`. */
+export interface CardDate { type: "date"; id: string; label?: string; initial?: string }
+/** A text input of at most `max_chars` characters (1 to 2,000; 500 if absent), one line or several. */
+export interface CardInput { type: "input"; id: string; label: string; placeholder?: string; multiline?: boolean; max_chars?: number }
+export type CardElement = CardButton | CardSelect | CardDate | CardInput;
+
+/** Who last acted on a card, written by the server on the card the app answered with: the
+ * person's address and display name, the button's id and label, and when. */
+export interface CardActed { by: string; name: string; action: string; label: string; at_ms: number }
+/** An interactive card's body. `acted` is the server's to write (a card sent with it is refused). */
+export interface InteractiveCard { card: "interactive"; title?: string; blocks: CardBlock[]; acted?: CardActed }
+
+/** `POST /v1/conversations/{id}/messages/{seq}/actions`: the button pressed, and what was chosen
+ * and typed in the card's selects, date pickers and inputs by their ids (those left alone are
+ * left out). */
+export interface CardActionRequest { action: string; inputs?: Record<string, string> }
+/** What came of a card's action: `updated_seq`, the seq of the bot's edit that updated the card
+ * (every member's devices get it as any edit), when the app answered with a new card; `toast`, a
+ * short text (at most 256 characters) from the app for the person who acted only. */
+export interface CardActionResult { updated_seq?: number; toast?: string }
+/** Who pressed a card's button: their address and display name. */
+export interface CardActionUser { account: string; name: string }
+/** The button pressed, as the card had it. */
+export interface CardActionButton { id: string; label: string; value?: string }
+/** What an app is sent when a member presses a button of one of its bot's interactive cards (to
+ * the bot's subscription that takes `card_action`), signed as deliveries are; read it with
+ * `verifyRequest`. `id` is unique per action; `card` is the card's body when the button was
+ * pressed. The app answers within 5 s: `200` with nothing, or with a `CardActionAnswer`. */
+export interface CardActionEvent {
+  type: "card_action"; id: string; subscription: number; bot: string; conversation: number; seq: number;
+  user: CardActionUser; action: CardActionButton; inputs: Record<string, string>; card: InteractiveCard; at_ms: number;
+}
+/** A card an app answers with: `"card": "interactive"` may be left out, and `acted` is the
+ * server's to add. */
+export type CardUpdate = Omit<InteractiveCard, "card" | "acted"> & { card?: "interactive" };
+/** An app's answer to a `CardActionEvent` (both fields may be left out): a new body for the card
+ * (`update`), appended as an edit by the bot for every member, and a `toast` (1 to 256
+ * characters) for the person who acted only. Any other status than 200, an answer later than
+ * 5 s, or an update that is not a valid card leave the card as it was and give the person
+ * `app_failed`. */
+export interface CardActionAnswer { update?: CardUpdate; toast?: string }
 
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
@@ -976,6 +1051,13 @@ export interface ChatClient {
   edit(conversation: number, seq: number, body: Record<string, unknown>): Promise<Ack>;
   recall(conversation: number, seq: number): Promise<Ack>;
   react(conversation: number, seq: number, emoji: string, on: boolean): Promise<Ack>;
+  /** Presses a button of an app's interactive card (`seq`), with what was chosen and typed in
+   * its inputs: the server asks the app and waits for its answer (at most 5 s). Resolves with the
+   * app's `toast` for this person, and `updated_seq` when the app updated the card (the edit
+   * reaches every device as any edit does). `invalid_field` naming `action`, `inputs.<id>` or
+   * `seq` (not an app's interactive card); `app_failed` when the app failed, with why in its
+   * message; `unavailable` when too many actions wait for their apps. */
+  cardAction(conversation: number, seq: number, request: CardActionRequest): Promise<CardActionResult>;
   forward(to: number, from: number, seqs: number[]): Promise<Ack>;
   hide(conversation: number, seqs: number[]): Promise<void>;
   /** Marks read up to `upTo` (the messages the user has seen), or without it up to the newest

@@ -11,7 +11,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "malformed_request", "invalid_field", "unauthenticated", "invalid_credentials",
   "account_disabled", "forbidden", "not_found", "method_not_allowed", "already_exists",
   "conflict", "checksum_mismatch", "rate_limited", "registration_closed", "approval_pending", "registration_rejected", "too_large",
-  "limit_exceeded", "malformed_frame", "unknown_frame_type", "unavailable", "internal",
+  "limit_exceeded", "malformed_frame", "unknown_frame_type", "unavailable", "internal", "app_failed",
 ]);
 
 /** Refusals after which the request was not stored and never will be (§8.7 step 4). */

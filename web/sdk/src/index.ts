@@ -9,7 +9,9 @@
 // The lower layers are exported too, for apps that want less than the whole client: the REST
 // API (RestClient), one WebSocket connection (Socket), the replica and its rules (Replica),
 // the sync engine (SyncEngine), the outbox (Outbox) and tus uploads (uploadFile). An app that
-// receives a bot's outgoing webhooks checks each request with verifyWebhook.
+// receives a bot's outgoing webhooks checks each request with verifyWebhook, or with
+// verifyRequest when it also takes the actions of its bot's interactive cards (readInteractiveCard
+// reads such a card's body, for a client that renders it).
 
 export type * from "./contract.ts";
 export type * from "./wire.ts";
@@ -32,4 +34,7 @@ export {
 export { browserStorage, defaultStorage, memoryStorage, type StoredSession } from "./storage.ts";
 export { SyncEngine, socketReader, type Reader, type SyncHooks } from "./sync.ts";
 export { conversationView, deliveryOf, isMuted, outboxView, sameMessage, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
-export { WEBHOOK_REPLAY_WINDOW_SECS, WebhookError, signWebhook, verifyWebhook, type WebhookBody, type WebhookRefusal } from "./webhooks.ts";
+export {
+  WEBHOOK_REPLAY_WINDOW_SECS, WebhookError, signWebhook, verifyRequest, verifyWebhook, type AppRequest, type WebhookBody, type WebhookRefusal,
+} from "./webhooks.ts";
+export { CARD_INPUT_CHARS_DEFAULT, CARD_INPUT_CHARS_MAX, INTERACTIVE_CARD, isInteractiveCard, readInteractiveCard } from "./cards.ts";

@@ -1115,6 +1115,24 @@ export interface paths {
         patch: operations["update_bot"];
         trace?: never;
     };
+    "/v1/bots/{account}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/bots/{account}/commands`: the bot's slash commands, in its order. */
+        get: operations["list_commands"];
+        /** `PUT /v1/bots/{account}/commands`: replaces the bot's slash commands. */
+        put: operations["set_commands"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots/{account}/subscriptions": {
         parameters: {
             query?: never;
@@ -1417,6 +1435,24 @@ export interface paths {
         head?: never;
         /** `PATCH /v1/conversations/{id}`: name, description, avatar, announcement, mute-all. */
         patch: operations["update_group"];
+        trace?: never;
+    };
+    "/v1/conversations/{id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/conversations/{id}/commands`: the slash commands of the conversation's bots. */
+        get: operations["offered_commands"];
+        put?: never;
+        /** `POST /v1/conversations/{id}/commands`: invokes a slash command; its app answers at once. */
+        post: operations["invoke_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/conversations/{id}/delivered": {
@@ -2871,6 +2907,22 @@ export interface components {
             /** @description Who made it; absent for a bot the operator made with the CLI. */
             owner?: string | null;
         };
+        /** @description One slash command of a bot. */
+        BotCommand: {
+            /** @description 1 to 100 characters. */
+            description: string;
+            /** @description What its arguments are (`[days] [reason]`), up to 100 characters; may be empty. */
+            hint?: string;
+            /**
+             * @description Without its `/`: 1 to 32 bytes of `a-z 0-9 _ -`, starting with a letter; unique in the
+             *     domain.
+             */
+            name: string;
+        };
+        /** @description `GET` and `PUT /v1/bots/{account}/commands`: the bot's commands, in its order (at most 25). */
+        BotCommandList: {
+            commands: components["schemas"]["BotCommand"][];
+        };
         /** @description `GET /v1/bots`. */
         BotList: {
             bots: components["schemas"]["Bot"][];
@@ -2913,6 +2965,7 @@ export interface components {
         CardActionButton: {
             id: string;
             label: string;
+            /** @description Absent when the button has none. */
             value?: string | null;
         };
         /**
@@ -2996,6 +3049,53 @@ export interface components {
              * @description When another code to this address may be asked for.
              */
             resend_after_secs: number;
+        };
+        /**
+         * @description An app's answer to a [`CommandEvent`]: a `text` (markdown) or a message `kind` with its
+         *     `body` (a card, say), shown to the caller only (`ephemeral`, the default) or posted by the
+         *     bot (`in_channel`).
+         */
+        CommandAnswer: {
+            body?: unknown;
+            kind?: string | null;
+            response_type?: string | null;
+            text?: string | null;
+        };
+        /**
+         * @description What an app is sent when a member invokes one of its bot's commands (to its subscription
+         *     that takes `command`), signed as deliveries are. The app answers `200` with nothing, or with
+         *     a [`CommandAnswer`].
+         */
+        CommandEvent: {
+            /** Format: int64 */
+            at_ms: number;
+            bot: string;
+            /** @description With its `/`: `/leave`. */
+            command: string;
+            /** Format: int64 */
+            conversation: number;
+            /** @description Unique per invocation. */
+            id: string;
+            /** Format: int64 */
+            subscription: number;
+            /** @description What followed the name. */
+            text: string;
+            /** @description `command`. */
+            type: string;
+            user: components["schemas"]["CardActionUser"];
+        };
+        /** @description What came of an invocation. */
+        CommandResult: {
+            body?: unknown;
+            /** @description The answer's message kind and body, if the app answered one. */
+            kind?: string | null;
+            /**
+             * @description `ephemeral`: the answer is for the caller only (shown by its client, kept nowhere);
+             *     `in_channel`: the bot posted it in the conversation at `seq`.
+             */
+            response_type: string;
+            /** Format: int64 */
+            seq?: number | null;
         };
         /** @description A live WebSocket connection to this node. */
         ConnectionInfo: {
@@ -3868,6 +3968,13 @@ export interface components {
         InvitationList: {
             invitations: components["schemas"]["InvitationInfo"][];
         };
+        /** @description `POST /v1/conversations/{id}/commands`: invokes a command. */
+        InvokeCommandRequest: {
+            /** @description The command's name, with or without its `/`. */
+            command: string;
+            /** @description What follows the name, up to 2,000 characters. */
+            text?: string;
+        };
         /**
          * @description A token just made or rotated: `token` is shown now and never again; use it as
          *     `Authorization: Bearer <token>`.
@@ -4343,6 +4450,20 @@ export interface components {
          * @enum {string}
          */
         NotifyLevelChoice: "default" | "all" | "mentions" | "nothing";
+        /** @description A command offered in a conversation: one of a member bot's. */
+        OfferedCommand: {
+            /** @description The bot, `name@domain`. */
+            bot: string;
+            /** @description The bot's display name. */
+            bot_name: string;
+            description: string;
+            hint: string;
+            name: string;
+        };
+        /** @description `GET /v1/conversations/{id}/commands`: the commands its members may invoke, by name. */
+        OfferedCommandList: {
+            commands: components["schemas"]["OfferedCommand"][];
+        };
         /** @description The form of a one-shot upload: one part named `file`. */
         OneShotForm: {
             /**
@@ -8831,6 +8952,95 @@ export interface operations {
             };
         };
     };
+    list_commands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotCommandList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_commands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BotCommandList"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotCommandList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: commands (more than 25), commands[i].name (its rule, named twice, or another bot's in this domain), commands[i].description, commands[i].hint */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_subscriptions: {
         parameters: {
             query?: never;
@@ -9754,6 +9964,104 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    offered_commands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferedCommandList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invoke_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvokeCommandRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResult"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: command (no bot of the conversation has it), text */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description app_failed: the app did not answer in time, answered an error, or answered a message that is not valid */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

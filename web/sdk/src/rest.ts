@@ -16,7 +16,7 @@ import type {
   ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
   UpdateBotRequest, CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription,
-  UpdateEventSubscriptionRequest,
+  UpdateEventSubscriptionRequest, CardActionRequest, CardActionResult,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -593,6 +593,13 @@ export class RestClient implements DomainAdmin {
     return this.request("POST", `/v1/conversations/${id}/messages/${seq}/reactions`, {
       body: { emoji, on, client_msg_id: clientMsgId },
     });
+  }
+  /** `POST /v1/conversations/{id}/messages/{seq}/actions`: presses a button of an app's
+   * interactive card, with what was chosen and typed in its inputs (`inputs` left out when there
+   * are none). The server waits for the app's answer (at most 5 s). */
+  cardAction(id: number, seq: number, request: CardActionRequest): Promise<CardActionResult> {
+    const inputs = request.inputs && Object.keys(request.inputs).length > 0 ? request.inputs : undefined;
+    return this.request("POST", `/v1/conversations/${id}/messages/${seq}/actions`, { body: { action: request.action, inputs } });
   }
   receipts(id: number, seq: number): Promise<Receipts> {
     return this.request("GET", `/v1/conversations/${id}/messages/${seq}/receipts`);

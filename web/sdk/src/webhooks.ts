@@ -7,9 +7,17 @@
 //     req.headers["x-magpie-signature"], rawBody);   // the body's bytes, as they came
 //   for (const event of delivery.events) { /* skip event.id if handled already */ }
 //
-// The Rust SDK's `magpie_client::apps::verify_webhook` is the same check.
+// An app that also takes the actions of its bot's interactive cards (a subscription to
+// `card_action`) gets those at the same URL, signed the same way, and answers each at once;
+// verifyRequest tells the two apart:
+//
+//   const request = await verifyRequest(secret, timestamp, signature, rawBody);
+//   if (request.type === "card_action") answer(200, { update, toast });   // a CardActionAnswer
+//   else for (const event of request.delivery.events) { /* … */ }
+//
+// The Rust SDK's `magpie_client::apps::verify_webhook` and `verify_request` are the same checks.
 
-import type { WebhookDelivery } from "./contract.ts";
+import type { CardActionEvent, WebhookDelivery } from "./contract.ts";
 
 /** How far a request's timestamp and the app's clock may be apart, in seconds: an older (or
  * newer) request is refused as a replay. */
@@ -18,7 +26,7 @@ export const WEBHOOK_REPLAY_WINDOW_SECS = 300;
 /** Why a request is refused: `bad_timestamp`, `X-Magpie-Timestamp` is no whole number of
  * seconds; `stale`, it is more than `WEBHOOK_REPLAY_WINDOW_SECS` from the app's clock;
  * `bad_signature`, `X-Magpie-Signature` is not the secret's; `bad_body`, the signed body is no
- * delivery. */
+ * delivery (nor, for `verifyRequest`, a card's action). */
 export type WebhookRefusal = "bad_timestamp" | "stale" | "bad_signature" | "bad_body";
 
 /** A request `verifyWebhook` refused; answer it 401 (or 400 for `bad_body`), and do nothing. */
@@ -44,16 +52,42 @@ const TIMESTAMP_DIGITS_MAX = 15;
 export async function verifyWebhook(
   secret: string, timestamp: string, signature: string, body: WebhookBody, nowSecs: number = Math.floor(Date.now() / 1000),
 ): Promise<WebhookDelivery> {
+  const bytes = bytesOf(body);
+  await verifySignature(secret, timestamp, signature, bytes, nowSecs);
+  return deliveryOf(jsonOf(bytes));
+}
+
+/** A request to an app, as `verifyRequest` reads it: events of the bot's conversations (a
+ * delivery, answered 200 once handled), or a press of a button of one of its bot's interactive
+ * cards, which waits for the app's answer (200, with nothing or a `CardActionAnswer`). */
+export type AppRequest = { type: "delivery"; delivery: WebhookDelivery } | { type: "card_action"; event: CardActionEvent };
+
+/** `verifyWebhook` for an app that also takes card actions (a subscription to `card_action`):
+ * checks the timestamp and the signature the same way, then reads the body by its `type` (a
+ * card's action is `"card_action"`; anything else must be a delivery). Rejects with a
+ * `WebhookError` as verifyWebhook does, `bad_body` also for a card action whose fields are not
+ * what the server sends. */
+export async function verifyRequest(
+  secret: string, timestamp: string, signature: string, body: WebhookBody, nowSecs: number = Math.floor(Date.now() / 1000),
+): Promise<AppRequest> {
+  const bytes = bytesOf(body);
+  await verifySignature(secret, timestamp, signature, bytes, nowSecs);
+  const value = jsonOf(bytes);
+  if (isObject(value) && value.type === "card_action") return { type: "card_action", event: cardActionOf(value) };
+  return { type: "delivery", delivery: deliveryOf(value) };
+}
+
+/** Rejects unless the timestamp is within the replay window of `nowSecs` and the signature is
+ * the secret's for it and the body's bytes (compared in constant time by `crypto.subtle.verify`). */
+async function verifySignature(secret: string, timestamp: string, signature: string, bytes: Uint8Array, nowSecs: number): Promise<void> {
   const ts = timestampOf(timestamp);
   if (Math.abs(nowSecs - ts) > WEBHOOK_REPLAY_WINDOW_SECS) {
     throw new WebhookError("stale", `the timestamp is more than ${WEBHOOK_REPLAY_WINDOW_SECS} s from this clock: a replay`);
   }
   const given = /^v1=((?:[0-9a-fA-F]{2})+)$/.exec(signature.trim());
-  const bytes = bytesOf(body);
   if (!given || !(await subtle().verify("HMAC", await keyOf(secret), fromHex(given[1]!), signed(ts, bytes)))) {
     throw new WebhookError("bad_signature", "the signature does not match the secret");
   }
-  return deliveryOf(bytes);
 }
 
 /** The `X-Magpie-Signature` of a body at a timestamp: `v1=` and the lowercase hex HMAC-SHA256,
@@ -107,17 +141,20 @@ function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The body read as a delivery, its shape checked as far as an app relies on it: the numbers and
- * strings that identify it and each event (an event's entry is the wire's, as everywhere). */
-function deliveryOf(bytes: Uint8Array): WebhookDelivery {
-  let value: unknown;
+function jsonOf(bytes: Uint8Array): unknown {
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     throw new WebhookError("bad_body", "the body is not JSON");
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  const isId = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isId = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
+
+/** The body read as a delivery, its shape checked as far as an app relies on it: the numbers and
+ * strings that identify it and each event (an event's entry is the wire's, as everywhere). */
+function deliveryOf(value: unknown): WebhookDelivery {
   const eventOk = (e: unknown) =>
     isObject(e) && typeof e.id === "string" && typeof e.type === "string" && isId(e.conversation) && isId(e.seq)
     && (e.entry === undefined || e.entry === null || isObject(e.entry));
@@ -127,4 +164,22 @@ function deliveryOf(bytes: Uint8Array): WebhookDelivery {
   // An entry sent as `null` is an absent one, as the Rust SDK reads it.
   for (const e of value.events as Record<string, unknown>[]) if (e.entry === null) delete e.entry;
   return value as unknown as WebhookDelivery;
+}
+
+/** The body read as a card's action, every field the app may use checked (the card itself is the
+ * body as the server stored it, an object). */
+function cardActionOf(value: Record<string, unknown>): CardActionEvent {
+  const { user, action, inputs } = value;
+  const ok = typeof value.id === "string" && isId(value.subscription) && typeof value.bot === "string" && isId(value.conversation)
+    && isId(value.seq) && isId(value.at_ms) && isObject(value.card)
+    && isObject(user) && typeof user.account === "string" && typeof user.name === "string"
+    && isObject(action) && typeof action.id === "string" && typeof action.label === "string"
+    && (action.value === undefined || action.value === null || typeof action.value === "string")
+    && isObject(inputs) && Object.values(inputs).every((v) => typeof v === "string");
+  if (!ok) {
+    throw new WebhookError("bad_body", "the body is not a card's action: {type, id, subscription, bot, conversation, seq, user, action, inputs, card, at_ms}");
+  }
+  // A button without a value is sent with `"value": null`: an absent one, as the Rust SDK reads it.
+  if ((action as Record<string, unknown>).value === null) delete (action as Record<string, unknown>).value;
+  return value as unknown as CardActionEvent;
 }

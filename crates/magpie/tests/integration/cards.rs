@@ -1,8 +1,9 @@
-//! Interactive cards (issue 18): an app's bot sends a card with buttons and inputs; a member
-//! presses a button, the server asks the app at once (signed), and the app's answer updates the
-//! card in place for every member and device, stamped with who acted. Malformed cards are
-//! refused naming the field; people send no cards with buttons; an app that fails leaves the
-//! card as it was and the member is told why.
+//! Interactive cards and slash commands (issue 18): an app's bot sends a card with buttons and
+//! inputs; a member presses a button, the server asks the app at once (signed), and the app's
+//! answer updates the card in place for every member and device, stamped with who acted.
+//! Malformed cards are refused naming the field; people send no cards with buttons; an app that
+//! fails leaves the card as it was and the member is told why. A bot's commands are offered in
+//! its conversations, and an invocation's answer goes to the caller only or to everyone.
 
 use std::sync::{Arc, Mutex};
 
@@ -37,7 +38,7 @@ struct CardApp {
     url: String,
     secret: Arc<Mutex<String>>,
     answer: Arc<Mutex<Answer>>,
-    actions: mpsc::UnboundedReceiver<wire::CardActionEvent>,
+    actions: mpsc::UnboundedReceiver<AppRequest>,
 }
 
 impl CardApp {
@@ -59,10 +60,11 @@ impl CardApp {
                     &body,
                     i64::try_from(now).unwrap(),
                 );
-                let Ok(AppRequest::CardAction(event)) = checked else {
-                    return (StatusCode::UNAUTHORIZED, "refused").into_response();
+                let request = match checked {
+                    Ok(request @ (AppRequest::CardAction(_) | AppRequest::Command(_))) => request,
+                    _ => return (StatusCode::UNAUTHORIZED, "refused").into_response(),
                 };
-                let _ = tx.send(*event);
+                let _ = tx.send(request);
                 let answer = told.lock().unwrap().clone();
                 let response: Response = match answer {
                     Answer::Json(v) => Json(v).into_response(),
@@ -85,7 +87,18 @@ impl CardApp {
 
     /// The action the app got last (it must have got one).
     fn took(&mut self) -> wire::CardActionEvent {
-        self.actions.try_recv().expect("the app got the action before the server answered")
+        match self.actions.try_recv().expect("the app got the action before the server answered") {
+            AppRequest::CardAction(event) => *event,
+            other => panic!("not a card's action: {other:?}"),
+        }
+    }
+
+    /// The command the app got last (it must have got one).
+    fn invoked(&mut self) -> wire::CommandEvent {
+        match self.actions.try_recv().expect("the app got the command before the server answered") {
+            AppRequest::Command(event) => *event,
+            other => panic!("not a command: {other:?}"),
+        }
     }
 }
 
@@ -105,6 +118,17 @@ fn approval(who: &str) -> Value {
             ]}
         ]
     })
+}
+
+/// The next entry at `seq` or after on a connection: what committed just before it opened (the
+/// group's own notices) may still be on its way to it.
+async fn entry_from(live: &mut magpie_client::Connection, seq: i64) -> wire::Entry {
+    loop {
+        let entry = next_entry(live).await;
+        if entry.seq >= seq {
+            return entry;
+        }
+    }
 }
 
 fn card(client_msg_id: &str, body: Value) -> wire::SendRequest {
@@ -130,14 +154,18 @@ fn press(action: &str, inputs: &[(&str, &str)]) -> wire::CardActionRequest {
 /// A server whose apps are on loopback; its administrator; a bot with a token that reads and
 /// sends; the app subscribed to the bot's card actions.
 async fn setup(app: &CardApp) -> (TestServer, User, Client) {
+    setup_for(app, &["card_action"]).await
+}
+
+async fn setup_for(app: &CardApp, events: &[&str]) -> (TestServer, User, Client) {
     let server = TestServer::start_with(&[("MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED", "127.0.0.1")]).await;
     let admin = server.admin_user("boss").await;
     admin.client.create_bot(&wire::CreateBotRequest { name: "leave".into(), ..Default::default() }).await.unwrap();
     let token =
         wire::CreateBotTokenRequest { name: "app".into(), conversations: None, read: true, send: true, ttl_days: None };
     let token = admin.client.create_bot_token(BOT, &token).await.unwrap();
-    let subscription =
-        wire::CreateEventSubscriptionRequest { url: app.url.clone(), events: vec!["card_action".into()] };
+    let events = events.iter().map(|e| (*e).to_owned()).collect();
+    let subscription = wire::CreateEventSubscriptionRequest { url: app.url.clone(), events };
     let issued = admin.client.create_subscription(BOT, &subscription).await.unwrap();
     *app.secret.lock().unwrap() = issued.secret;
     let bot = server.anonymous().with_token(token.token);
@@ -151,10 +179,12 @@ async fn a_press_goes_to_the_app_signed_and_its_answer_updates_the_card_on_every
     let ann = server.user("ann").await;
     let bob = server.user("bob").await;
     let team = group(&ann, "team", &[BOT, "bob@localhost"]).await;
-    let sent = bot.send_message(team.id, &card("c1", approval("Ann"))).await.unwrap();
-
-    // Ann on two devices, Bob on one.
+    // Ann on two devices, Bob on one; each gets the card.
     let (mut phone, mut laptop, mut bobs) = (ann.connect().await, ann.connect().await, bob.connect().await);
+    let sent = bot.send_message(team.id, &card("c1", approval("Ann"))).await.unwrap();
+    for live in [&mut phone, &mut laptop, &mut bobs] {
+        assert_eq!(entry_from(live, sent.seq).await.seq, sent.seq);
+    }
 
     // A press that names no button of the card, or an input it lacks or a value it does not
     // offer, is refused naming the field, and the app hears nothing.
@@ -203,7 +233,7 @@ async fn a_press_goes_to_the_app_signed_and_its_answer_updates_the_card_on_every
     // The update is an edit by the bot, in the log: every device of every member gets it, with
     // who acted stamped by the server.
     for live in [&mut phone, &mut laptop, &mut bobs] {
-        let edit = next_entry(live).await;
+        let edit = entry_from(live, updated_seq).await;
         assert_eq!((edit.kind.as_str(), edit.seq, edit.target), ("edit", updated_seq, Some(sent.seq)));
         assert_eq!(edit.sender, BOT);
         let body = edit.body.expect("the new card");
@@ -336,4 +366,99 @@ async fn cards_are_checked_and_only_members_press_the_buttons_of_an_apps_cards()
     app.answer(Answer::Nothing);
     ann.client.card_action(team.id, sent.seq, &press("reject", &[])).await.unwrap();
     assert_eq!(app.took().card["title"], "Leave request (reminder sent)");
+}
+
+fn command(name: &str, hint: &str) -> wire::BotCommand {
+    wire::BotCommand { name: name.into(), description: format!("{name} things"), hint: hint.into() }
+}
+
+#[tokio::test]
+async fn a_bots_commands_are_offered_where_it_is_and_answered_to_the_caller_or_to_everyone() {
+    let mut app = CardApp::start().await;
+    let (server, admin, _bot) = setup_for(&app, &["command", "card_action"]).await;
+    let ann = server.user("ann").await;
+    let bob = server.user("bob").await;
+    let team = group(&ann, "team", &[BOT, "bob@localhost"]).await;
+    let elsewhere = group(&ann, "elsewhere", &["bob@localhost"]).await;
+
+    // Its managers set its commands; bad ones are refused naming the field, and another bot of
+    // the domain cannot take a name.
+    let set = admin.client.set_bot_commands(BOT, &[command("leave", "[days] [reason]"), command("balance", "")]).await;
+    let names: Vec<_> = set.unwrap().commands.into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["leave", "balance"]);
+    for (list, field) in [
+        (vec![command("Leave", "")], "commands[0].name"),
+        (vec![command("leave", ""), command("leave", "")], "commands[1].name"),
+        (
+            vec![
+                command("ok", ""),
+                wire::BotCommand { name: "x".into(), description: String::new(), hint: String::new() },
+            ],
+            "commands[1].description",
+        ),
+    ] {
+        let err = admin.client.set_bot_commands(BOT, &list).await.unwrap_err();
+        assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some(field)), "{err}");
+    }
+    admin.client.create_bot(&wire::CreateBotRequest { name: "hr".into(), ..Default::default() }).await.unwrap();
+    let err = admin.client.set_bot_commands("hr@localhost", &[command("leave", "")]).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("commands[0].name")), "{err}");
+    let err = ann.client.set_bot_commands(BOT, &[command("mine", "")]).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "not hers to manage: {err}");
+    assert_eq!(admin.client.bot_commands(BOT).await.unwrap().commands.len(), 2, "unchanged");
+
+    // A conversation offers the commands of its bots, to its members.
+    let offered = ann.client.offered_commands(team.id).await.unwrap().commands;
+    let seen: Vec<_> = offered.iter().map(|c| (c.name.as_str(), c.hint.as_str(), c.bot.as_str())).collect();
+    assert_eq!(seen, [("balance", "", BOT), ("leave", "[days] [reason]", BOT)]);
+    assert!(ann.client.offered_commands(elsewhere.id).await.unwrap().commands.is_empty());
+    let outsider = server.user("eve").await;
+    let err = outsider.client.offered_commands(team.id).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
+
+    // An ephemeral answer comes back to the caller only; nothing is posted.
+    let (mut anns, mut bobs) = (ann.connect().await, bob.connect().await);
+    app.answer(Answer::Json(json!({"text": "You have **12** days left"})));
+    let answered = ann.client.invoke_command(team.id, "/balance", "").await.unwrap();
+    let got = app.invoked();
+    assert_eq!((got.kind.as_str(), got.command.as_str(), got.text.as_str()), ("command", "/balance", ""));
+    assert_eq!((got.user.account.as_str(), got.conversation, got.bot.as_str()), ("ann@localhost", team.id, BOT));
+    assert_eq!(
+        (answered.response_type.as_str(), answered.kind.as_deref(), answered.seq),
+        ("ephemeral", Some("markdown"), None)
+    );
+    assert_eq!(answered.body.unwrap()["text"], "You have **12** days left");
+
+    // An in-channel answer is posted by the bot for everyone.
+    app.answer(Answer::Json(json!({"response_type": "in_channel", "text": "Ann is off 2026-12-10 to 12-11"})));
+    let posted = ann.client.invoke_command(team.id, "leave", "2 family").await.unwrap();
+    assert_eq!(app.invoked().text, "2 family");
+    let seq = posted.seq.expect("posted");
+    for live in [&mut anns, &mut bobs] {
+        let entry = entry_from(live, seq).await;
+        assert_eq!((entry.seq, entry.sender.as_str(), entry.kind.as_str()), (seq, BOT, "markdown"));
+        assert_eq!(entry.body.unwrap()["text"], "Ann is off 2026-12-10 to 12-11");
+    }
+
+    // Commands that are not here, and apps that fail, say so; nothing is posted.
+    let err = ann.client.invoke_command(elsewhere.id, "leave", "").await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("command")), "{err}");
+    let err = outsider.client.invoke_command(team.id, "leave", "").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
+    app.answer(Answer::Status(StatusCode::SERVICE_UNAVAILABLE, "on holiday"));
+    let err = ann.client.invoke_command(team.id, "leave", "").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::AppFailed), "{err}");
+    assert!(err.to_string().contains("on holiday"), "{err}");
+    app.invoked();
+    app.answer(Answer::Json(
+        json!({"response_type": "in_channel", "kind": "card", "body": {"card": "interactive", "blocks": []}}),
+    ));
+    let err = ann.client.invoke_command(team.id, "leave", "").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::AppFailed), "{err}");
+    app.invoked();
+    let page = ann.client.messages(team.id, wire::HistoryQuery::default()).await.unwrap();
+    assert_eq!(page.last_seq, seq, "nothing posted after the in-channel answer");
+    // A bot that leaves takes its commands with it.
+    ann.client.remove_member(team.id, BOT).await.unwrap();
+    assert!(ann.client.offered_commands(team.id).await.unwrap().commands.is_empty());
 }

@@ -108,7 +108,7 @@ function SavedRow({ item, onOpenImage }: { item: SavedItem; onOpenImage: (fileId
         {recalled
           ? <p class="bubble bubble-note"><Icon name="undo" size={14} /> {t("saved.recalled")}</p>
           : <div class={`bubble kind-${item.kind}`} title={previewText(entry, { t, locale, nameOf })}>
-              <MessageContent entry={entry} mentioned={[]} onOpenImage={onOpenImage} />
+              <MessageContent entry={entry} mentioned={[]} onOpenImage={onOpenImage} readOnly />
             </div>}
       </div>
       {editing ? (

@@ -3,7 +3,7 @@
 
 import type { ComponentChildren, JSX } from "preact";
 import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { ChatClient, Entry } from "@magpie/sdk";
+import { readInteractiveCard, type ChatClient, type Entry } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { type Body, num, objList, str } from "../lib/body.ts";
 import { renderMarkdown } from "../lib/markdown.ts";
@@ -20,6 +20,7 @@ import { Icon, type IconName } from "./icons.tsx";
 import { Avatar, Dialog, copyText } from "./ui.tsx";
 import { RowTabbable, useRowTabIndex } from "../state/rowtab.ts";
 import { LinkPreviewCard } from "./LinkPreviewCard.tsx";
+import { InteractiveCardView } from "./InteractiveCard.tsx";
 import { VoiceMessage } from "./Voice.tsx";
 
 // ---- Text with links and mentions -------------------------------------------------------
@@ -294,7 +295,22 @@ function LocationCard({ body }: { body: Body }): JSX.Element {
   );
 }
 
-function CardContent({ body }: { body: Body }): JSX.Element {
+/** A `card` message: an app's interactive card (InteractiveCard.tsx), or a contact, group or
+ * link card. */
+function CardContent({ entry, readOnly }: { entry: Entry; readOnly: boolean }): JSX.Element {
+  const body = entry.body;
+  const interactive = useMemo(() => readInteractiveCard(body), [body]);
+  // An edit replaces the card: drawn anew, its inputs as the new card has them.
+  const drawn = useMemo(() => JSON.stringify(body), [body]);
+  if (interactive) {
+    // A forwarded copy is no app's card where it was forwarded to: it shows, and takes no actions.
+    return <InteractiveCardView key={drawn} card={interactive} conversation={entry.conversation} seq={entry.seq}
+      readOnly={readOnly || entry.forwarded_from !== undefined} />;
+  }
+  return <PlainCard body={body} />;
+}
+
+function PlainCard({ body }: { body: Body }): JSX.Element {
   const client = useClient();
   const { t } = useT();
   const card = str(body, "card");
@@ -402,7 +418,11 @@ function ForwardCard({ body }: { body: Body }): JSX.Element {
 
 // ---- By kind ----------------------------------------------------------------------------
 
-export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpenImage: (fileId: string, name?: string) => void }): JSX.Element {
+export function MessageContent(props: {
+  entry: Entry; mentioned: string[]; onOpenImage: (fileId: string, name?: string) => void;
+  /** A copy of the message (a saved one): an app's card shows, and takes no actions. */
+  readOnly?: boolean;
+}): JSX.Element {
   const { t } = useT();
   const { entry } = props;
   const body = entry.body;
@@ -423,7 +443,7 @@ export function MessageContent(props: { entry: Entry; mentioned: string[]; onOpe
     case "video": return <VideoContent body={body} />;
     case "sticker": return <Sticker body={body} />;
     case "location": return <LocationCard body={body} />;
-    case "card": return <CardContent body={body} />;
+    case "card": return <CardContent entry={entry} readOnly={props.readOnly === true} />;
     case "red_packet": return <RedPacket body={body} />;
     case "payment_request": return <PaymentRequest body={body} />;
     case "call": return <CallCard body={body} />;

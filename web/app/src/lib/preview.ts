@@ -72,6 +72,8 @@ export function bodyPreview(kind: string, body: Body, ctx: PreviewContext): stri
       const card = str(body, "card");
       if (card === "contact") return t("preview.contactCard", { name: str(body, "title") ?? ctx.nameOf(str(body, "account") ?? "") }).trim();
       if (card === "group") return t("preview.groupCard", { name: str(body, "title") ?? "" }).trim();
+      // An app's interactive card: its title, else what it is.
+      if (card === "interactive") return oneLine(str(body, "title") ?? "") || t("preview.appCard");
       return t("preview.linkCard", { title: str(body, "title") ?? str(body, "url") ?? "" }).trim();
     }
     case "red_packet":

@@ -164,6 +164,9 @@ export function errorText(e: unknown, t: Translate): string {
     case "already_exists": return t("error.alreadyExists");
     case "invalid_field": return e.field ? t("error.invalidFieldNamed", { field: e.field }) : t("error.invalidField");
     case "unavailable": return t("error.unavailable");
+    // An app (an interactive card's) failed: the server says why ("the app failed: answered
+    // 500 …"), after the lead that the translation gives.
+    case "app_failed": return t("error.appFailed", { why: e.message.replace(/^the app failed:\s*/i, "") });
     default: return t("error.generic");
   }
 }
