@@ -151,6 +151,8 @@ const BOT_ROUTES: &[(&str, &str, Needs, bool)] = &[
     ("POST", "/v1/auth/logout", Needs::Token, false),
     ("GET", "/v1/accounts", Needs::Read, false),
     ("GET", "/v1/accounts/{account}", Needs::Read, false),
+    // An office app finds a person's departments and manager (whom to ask for an approval).
+    ("GET", "/v1/org/people/{account}", Needs::Read, false),
     ("GET", "/v1/conversations", Needs::Read, true),
     ("POST", "/v1/conversations", Needs::ReadSend, true),
     ("GET", "/v1/conversations/{id}", Needs::Read, false),
