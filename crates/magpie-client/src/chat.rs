@@ -155,6 +155,13 @@ impl Client {
         self.call(Method::POST, &format!("/v1/conversations/{id}/messages/{seq}/actions"), Some(req)).await
     }
 
+    /// The image of an interactive card's `image` block: a JPEG the server made.
+    pub async fn card_image(&self, id: i64, seq: i64, block: usize) -> Result<Vec<u8>> {
+        let path = format!("/v1/conversations/{id}/messages/{seq}/card-images/{block}");
+        let res = self.send(Method::GET, &path, NO_BODY).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
+
     /// Adds or takes back a reaction. With a `client_msg_id`, a retry is answered with the
     /// first ack.
     pub async fn react(

@@ -13,7 +13,7 @@
 //! {"card": "interactive", "title"?: str, "blocks": [block, …]}
 //! block   = {"type": "text", "text": markdown}
 //!         | {"type": "fields", "fields": [{"label": str, "value": str}, …]}
-//!         | {"type": "image", "url": "https://…", "alt"?: str}
+//!         | {"type": "image", "url": "https://…", "alt"?: str}   (fetched by the server)
 //!         | {"type": "divider"}
 //!         | {"type": "note", "text": str}
 //!         | {"type": "actions", "elements": [element, …]}
@@ -192,6 +192,32 @@ impl Cards {
     }
 }
 
+impl Cards {
+    /// The image of block `block` of the interactive card `seq`, for a member who may read the
+    /// card: a JPEG the server made of the block's `url` (see
+    /// [`crate::previews::LinkPreviews::card_image`]), and its SHA-256.
+    pub async fn image(
+        &self,
+        previews: &crate::previews::LinkPreviews,
+        caller: &Principal,
+        id: ConversationId,
+        seq: Seq,
+        block: usize,
+    ) -> Result<(Vec<u8>, String)> {
+        let card = self.messages.card_to_act_on(caller, id, seq).await?;
+        let url = card
+            .body
+            .as_ref()
+            .and_then(|b| b.get("blocks"))
+            .and_then(|b| b.get(block))
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("image"))
+            .and_then(|b| b.get("url"))
+            .and_then(Value::as_str)
+            .ok_or(Error::NotFound("image"))?;
+        previews.card_image(url).await
+    }
+}
+
 /// The app's answer to an action: nothing, or an object with a new card (`update`) and a short
 /// text for the person who acted (`toast`), each checked.
 fn answer_of(answer: &Value) -> Result<(Option<Value>, Option<String>)> {
@@ -331,9 +357,10 @@ fn read(body: &Value) -> Result<CardActions> {
             "note" => text(block, &path, "text", LABEL_CHARS_MAX).map(drop)?,
             "divider" => {}
             "image" => {
+                // The server fetches it (clients never contact the image's site).
                 let url = text(block, &path, "url", crate::content::URL_BYTES_MAX)?;
-                if !url.starts_with("https://") {
-                    return Err(Error::invalid(format!("{path}.url"), "must be an https:// URL"));
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(Error::invalid(format!("{path}.url"), "must be an http(s):// URL"));
                 }
                 opt_text(block, &path, "alt", LABEL_CHARS_MAX)?;
             }

@@ -358,6 +358,42 @@ impl LinkPreviews {
         Ok(Some((image, thumbnail.jpeg)))
     }
 
+    /// The image at `url` (an `https://` URL an interactive card shows), as a JPEG the server
+    /// made and its SHA-256 (hex): fetched under the link previews' rules (public addresses,
+    /// the size bounds, raster images only) the first time, and kept as long as a preview is, so
+    /// that clients never contact the image's site. `not_found` if it cannot be had (kept as
+    /// long as a failed preview is). The caller has checked that the card is the caller's to see.
+    pub(crate) async fn card_image(&self, url: &str) -> Result<(Vec<u8>, String)> {
+        const NO_IMAGE: Error = Error::NotFound("image");
+        let fetcher = self.fetcher()?.clone();
+        let url = self.checked(url)?;
+        // Kept beside the previews, under a key no page's URL has.
+        let key = format!("card-image:{url}");
+        let now = self.deps.clock.now_ms();
+        if let Some(jpeg) = self.store.link_preview_image(&key).await? {
+            let sha256 = crate::files::sha256_hex(&jpeg);
+            return Ok((jpeg, sha256));
+        }
+        if self.store.link_preview(&key).await?.is_some_and(|c| c.expires_at_ms > now) {
+            return Err(NO_IMAGE);
+        }
+        let settings = &self.deps.settings;
+        let got = self.image_of(&fetcher, &url).await?;
+        let ttl_secs =
+            if got.is_some() { settings.link_preview_ttl_secs } else { settings.link_preview_failure_ttl_secs };
+        let card = got.as_ref().map(|(image, _)| PreviewCard {
+            title: None,
+            description: None,
+            site_name: None,
+            image: Some(image.clone()),
+        });
+        let expires_at_ms = now.saturating_add(crate::settings::millis(ttl_secs));
+        let cached = CachedPreview { url: key, fetched_at_ms: now, expires_at_ms, card };
+        self.store.put_link_preview(&cached, got.as_ref().map(|(_, jpeg)| jpeg.as_slice())).await?;
+        let (image, jpeg) = got.ok_or(NO_IMAGE)?;
+        Ok((jpeg, image.sha256))
+    }
+
     /// The image of the cached preview of `raw`: its JPEG and the JPEG's SHA-256 (hex).
     /// Nothing is fetched: `not_found` unless a preview with an image is cached.
     pub async fn image(&self, _caller: &Principal, raw: &str) -> Result<(Vec<u8>, String)> {

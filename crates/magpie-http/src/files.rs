@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
 use magpie_core::files::{Appended, ChunkChecksum, FileId, StoredFile, Upload};
+use magpie_core::model::{ConversationId, Seq};
 use magpie_wire::{self as wire, ErrorCode};
 
 use crate::extract::{ApiMultipart, ApiPath, ApiQuery, Authed};
@@ -379,6 +380,30 @@ pub async fn link_preview_image(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (jpeg, sha256) = state.core.previews.image(&caller, &q.url).await?;
+    Ok(jpeg_response(jpeg, &sha256, &headers))
+}
+
+/// `GET /v1/conversations/{id}/messages/{seq}/card-images/{block}`: the image of an interactive
+/// card's `image` block, a JPEG the server made of its URL (so that clients never contact the
+/// image's site), for a member who may read the card.
+#[utoipa::path(get, path = "/v1/conversations/{id}/messages/{seq}/card-images/{block}", tag = "messages",
+    security(("bearer" = [])), params(("id" = i64, Path), ("seq" = i64, Path), ("block" = usize, Path)),
+    responses((status = 200, description = "a JPEG"), (status = 304),
+        (status = 403, description = "forbidden: this server fetches no link previews, nor card images", body = wire::ErrorBody),
+        (status = 404, description = "not_found: no such card or image block for the caller, or the image could not be had", body = wire::ErrorBody)))]
+pub async fn card_image(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, seq, block)): ApiPath<(i64, i64, usize)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let core = &state.core;
+    let (jpeg, sha256) = core.cards.image(&core.previews, &caller, ConversationId(id), Seq(seq), block).await?;
+    Ok(jpeg_response(jpeg, &sha256, &headers))
+}
+
+/// A JPEG the server made, answered with its SHA-256 as its ETag (`304` when the client has it).
+fn jpeg_response(jpeg: Vec<u8>, sha256: &str, headers: &HeaderMap) -> Response {
     let etag = format!("\"{sha256}\"");
     let matches = headers
         .get(header::IF_NONE_MATCH)
@@ -394,7 +419,7 @@ pub async fn link_preview_image(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-    Ok(response)
+    response
 }
 
 /// How a private download may be cached. Through a session, never without asking again: the

@@ -335,6 +335,7 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{id}/messages/{seq}", patch(rest_chat::edit).delete(rest_chat::recall))
         .route("/conversations/{id}/messages/{seq}/reactions", post(rest_chat::react))
         .route("/conversations/{id}/messages/{seq}/actions", post(rest_chat::card_action))
+        .route("/conversations/{id}/messages/{seq}/card-images/{block}", get(files::card_image))
         .route("/conversations/{id}/commands", get(rest_commands::offered_commands).post(rest_commands::invoke_command))
         .route("/conversations/{id}/messages/{seq}/receipts", get(rest_chat::get_receipts))
         .route("/conversations/{id}/forward", post(rest_chat::forward))

@@ -118,7 +118,7 @@ use crate::{
         rest_ldap::admin_test_ldap_source,
         rest_ldap::admin_sync_ldap,
         files::upload_once, files::download, files::info, files::link, files::thumbnail,
-        rest_chat::link_preview, files::link_preview_image,
+        rest_chat::link_preview, files::link_preview_image, files::card_image,
         rest::healthz, rest::readyz, rest::metrics,
     ),
     components(schemas(magpie_wire::ErrorBody, magpie_wire::ErrorCode, magpie_wire::RequestFrame, magpie_wire::ServerFrame, magpie_wire::SystemNotice, magpie_wire::ForwardBody, magpie_wire::SharedKind, magpie_wire::SearchOrder, magpie_wire::WebhookDelivery, magpie_wire::CardActionEvent, magpie_wire::CardActionAnswer, magpie_wire::CommandEvent, magpie_wire::CommandAnswer)),

@@ -39,6 +39,9 @@ struct CardApp {
     secret: Arc<Mutex<String>>,
     answer: Arc<Mutex<Answer>>,
     actions: mpsc::UnboundedReceiver<AppRequest>,
+    /// The port it listens on; it also serves an image at `/img.png`, counting the fetches.
+    port: u16,
+    image_fetches: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl CardApp {
@@ -74,11 +77,19 @@ impl CardApp {
                 response
             }
         };
-        let app = axum::Router::new().fallback(axum::routing::post(handler));
+        let image_fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let fetches = image_fetches.clone();
+        let image = move || {
+            fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], png(64, 32)) }
+        };
+        let app =
+            axum::Router::new().route("/img.png", axum::routing::get(image)).fallback(axum::routing::post(handler));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/magpie/cards", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}/magpie/cards");
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        CardApp { url, secret, answer, actions }
+        CardApp { url, secret, answer, actions, port, image_fetches }
     }
 
     fn answer(&self, answer: Answer) {
@@ -100,6 +111,13 @@ impl CardApp {
             other => panic!("not a command: {other:?}"),
         }
     }
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 4) as u8, (y * 8) as u8, 128]));
+    let mut png = Vec::new();
+    pixels.write_with_encoder(image::codecs::png::PngEncoder::new(&mut png)).unwrap();
+    png
 }
 
 /// A leave request for `who`, to approve or reject, with a note.
@@ -158,7 +176,14 @@ async fn setup(app: &CardApp) -> (TestServer, User, Client) {
 }
 
 async fn setup_for(app: &CardApp, events: &[&str]) -> (TestServer, User, Client) {
-    let server = TestServer::start_with(&[("MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED", "127.0.0.1")]).await;
+    let ports = format!("80,443,{}", app.port);
+    let server = TestServer::start_with(&[
+        ("MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED", "127.0.0.1"),
+        // The app's own site serves the cards' images.
+        ("MAGPIE_LINK_PREVIEW_PRIVATE_RANGES_ALLOWED", "127.0.0.1/32"),
+        ("MAGPIE_LINK_PREVIEW_PORTS_ALLOWED", &ports),
+    ])
+    .await;
     let admin = server.admin_user("boss").await;
     admin.client.create_bot(&wire::CreateBotRequest { name: "leave".into(), ..Default::default() }).await.unwrap();
     let token =
@@ -461,4 +486,35 @@ async fn a_bots_commands_are_offered_where_it_is_and_answered_to_the_caller_or_t
     // A bot that leaves takes its commands with it.
     ann.client.remove_member(team.id, BOT).await.unwrap();
     assert!(ann.client.offered_commands(team.id).await.unwrap().commands.is_empty());
+}
+
+#[tokio::test]
+async fn a_cards_image_is_fetched_by_the_server_once_and_shown_only_to_those_who_may_read_the_card() {
+    let app = CardApp::start().await;
+    let (server, _admin, bot) = setup(&app).await;
+    let ann = server.user("ann").await;
+    let bob = server.user("bob").await;
+    let eve = server.user("eve").await;
+    let team = group(&ann, "team", &[BOT, "bob@localhost"]).await;
+    let body = json!({"card": "interactive", "title": "New office", "blocks": [
+        {"type": "text", "text": "We move on Monday"},
+        {"type": "image", "url": format!("http://127.0.0.1:{}/img.png", app.port), "alt": "The floor plan"},
+        {"type": "image", "url": format!("http://127.0.0.1:{}/missing.png", app.port)}
+    ]});
+    let sent = bot.send_message(team.id, &card("office", body)).await.unwrap();
+    let fetches = || app.image_fetches.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(fetches(), 0, "nothing is fetched before someone looks");
+
+    // The members get a JPEG the server made; the site is asked once.
+    let jpeg = ann.client.card_image(team.id, sent.seq, 1).await.unwrap();
+    assert!(jpeg.starts_with(&[0xff, 0xd8]), "a JPEG");
+    assert_eq!(bob.client.card_image(team.id, sent.seq, 1).await.unwrap(), jpeg);
+    assert_eq!(fetches(), 1, "fetched once, kept");
+
+    // Not an image block, no such block, an image that cannot be had, someone outside: not found.
+    for (who, block) in [(&ann, 0), (&ann, 7), (&ann, 2), (&eve, 1)] {
+        let err = who.client.card_image(team.id, sent.seq, block).await.unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
+    }
+    assert_eq!(fetches(), 1);
 }
