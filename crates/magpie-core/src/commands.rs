@@ -30,6 +30,8 @@ pub const DESCRIPTION_CHARS_MAX: usize = 100;
 pub const HINT_CHARS_MAX: usize = 100;
 /// What follows the command's name in an invocation, in characters.
 pub const TEXT_CHARS_MAX: usize = 2000;
+/// Most invocations waiting for their apps at once, on this node.
+pub const INVOCATIONS_IN_FLIGHT_MAX: usize = 256;
 
 /// One command of a bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,11 +94,19 @@ pub struct Commands {
     store: Arc<dyn BotStore>,
     accounts: Arc<dyn AccountStore>,
     messages: Messages,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl Commands {
     pub(crate) fn new(deps: Arc<Deps>, stores: &Stores, bots: Bots, messages: Messages) -> Commands {
-        Commands { deps, bots, store: stores.bots.clone(), accounts: stores.accounts.clone(), messages }
+        Commands {
+            deps,
+            bots,
+            store: stores.bots.clone(),
+            accounts: stores.accounts.clone(),
+            messages,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(INVOCATIONS_IN_FLIGHT_MAX)),
+        }
     }
 
     /// The bot's commands, in its order, for those who manage it.
@@ -177,6 +187,10 @@ impl Commands {
             .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes commands", bot.addr)))?;
         let secret = self.store.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
         let sender = self.deps.webhooks.get().ok_or(Error::Unavailable("apps are not reached from this server"))?;
+        let _permit = self
+            .in_flight
+            .try_acquire()
+            .map_err(|_| Error::Unavailable("too many commands are waiting for their apps; retry shortly"))?;
         let now = self.deps.clock.now_ms();
         let event = json!({
             "type": EventKind::Command.as_str(),
@@ -200,7 +214,19 @@ impl Commands {
         let (response_type, message) = answer_of(&answer, self.messages.limits())?;
         let seq = match (&message, response_type) {
             (Some((kind, body)), ResponseType::InChannel) => {
-                Some(self.messages.post_as_bot(bot.id, id, kind.clone(), body.clone()).await?.entry.seq)
+                // The bot speaks for the caller here: only where the caller may post itself.
+                self.messages.may_post_now(caller, id).await?;
+                let posted = self.messages.post_as_bot(bot.id, id, kind.clone(), body.clone()).await;
+                match posted {
+                    Ok(ack) => Some(ack.entry.seq),
+                    Err(e @ (Error::InvalidField { .. } | Error::Forbidden | Error::TooLarge { .. })) => {
+                        return Err(Error::AppFailed(format!(
+                            "the app's answer could not be posted by {}: {e}",
+                            bot.addr
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             _ => None,
         };

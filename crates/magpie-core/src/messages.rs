@@ -474,6 +474,23 @@ impl Messages {
         Ok(())
     }
 
+    /// Checks that the caller may post in the conversation now (a member, not muted, not in a
+    /// channel or an all-muted group it does not moderate), as a send's check would at commit.
+    pub(crate) async fn may_post_now(&self, caller: &Principal, id: ConversationId) -> Result<()> {
+        let (conversation, me) = self.conversations.membership(caller, id).await?;
+        let pre = Precondition {
+            conversation: &conversation,
+            author: Some(&me),
+            target: None,
+            root: None,
+            subjects: &[],
+            peer: None,
+            pins: None,
+            now_ms: self.deps.clock.now_ms(),
+        };
+        may_post(&pre).map(drop)
+    }
+
     /// Posts a message as the bot, for its app's answer to a slash command: checked as any
     /// message of its kind, the bot a member that may post there. No mentions, no files.
     pub(crate) async fn post_as_bot(

@@ -203,6 +203,8 @@ function withBots(role: "domain_admin" | "server_admin" | "member" = "domain_adm
       calls.push(["deleteSub", account, id]);
       state.subs.set(account, state.subs.get(account)!.filter((x) => x.id !== id));
     },
+    // Slash commands: none (commands.test.tsx has them).
+    botCommands: async (account: string) => { find(account); return []; },
     adminGroups: async () => ({ groups: [{ id: 5, kind: "group", name: "Alerts", member_count: 3, created_at_ms: 0, last_activity_ms: 0, dissolved: false }] }),
     updateDomain: async (_domain: string, change: DomainChange) => {
       calls.push(["domain", change]);

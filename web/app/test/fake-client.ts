@@ -1,11 +1,11 @@
 // An in-memory ChatClient for component tests: enough state to render the list and a chat.
 import type {
-  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, MessageView, NotificationPrefs,
+  Ack, ChatClient, ChatEvents, ConnectionStatus, Conversation, ConversationView, Entry, FileInfo, FriendRequests, Me, Member, MessageView, NotificationPrefs,
   LinkPreview, Pin, Presence, Profile, Receipts, SavedItem, SavedPage, ScheduledMessage, SendOptions, Session, SharedPage, StickerPack,
   Thread, ThreadView, UploadProgress, PushConfig, PushTargetInfo, PushTargetRequest,
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
-  Notification, NotificationCentre, NotificationPage, CardActionRequest, CardActionResult,
+  Notification, NotificationCentre, NotificationPage, CardActionRequest, CardActionResult, CommandResult, OfferedCommand,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -27,6 +27,8 @@ export class FakeClient implements ChatClient {
   status: ConnectionStatus = "online";
   convs: Conversation[] = [];
   messages = new Map<number, MessageView[]>();
+  /** The members of the groups whose members are loaded (a view's `members`). */
+  memberLists = new Map<number, Member[]>();
   profiles = new Map<string, Profile>();
   sent: { conversation: number; kind: string; body: Record<string, unknown>; options?: SendOptions | undefined }[] = [];
   settings: { conversation: number; settings: object }[] = [];
@@ -54,7 +56,10 @@ export class FakeClient implements ChatClient {
     if (!c) return undefined;
     const cached = this.views.get(id);
     if (cached) return cached;
-    const view = shareView(this.built.get(id), { conversation: c, title: c.name ?? c.peer ?? "", messages: this.messages.get(id) ?? [], atStart: true, typing: [] });
+    const members = this.memberLists.get(id);
+    const view = shareView(this.built.get(id), {
+      conversation: c, title: c.name ?? c.peer ?? "", messages: this.messages.get(id) ?? [], atStart: true, typing: [], ...(members ? { members } : {}),
+    });
     this.views.set(id, view);
     this.built.set(id, view);
     return view;
@@ -92,6 +97,18 @@ export class FakeClient implements ChatClient {
   cardActions: { conversation: number; seq: number; request: CardActionRequest; resolve: (r: CardActionResult) => void; reject: (e: Error) => void }[] = [];
   cardAction(conversation: number, seq: number, request: CardActionRequest): Promise<CardActionResult> {
     return new Promise((resolve, reject) => { this.cardActions.push({ conversation, seq, request, resolve, reject }); });
+  }
+  /** The slash commands each conversation offers, and how often they were asked for. */
+  commandLists = new Map<number, OfferedCommand[]>();
+  commandQueries: number[] = [];
+  async offeredCommands(conversation: number): Promise<OfferedCommand[]> {
+    this.commandQueries.push(conversation);
+    return this.commandLists.get(conversation) ?? [];
+  }
+  /** The commands invoked, each waiting until the test answers it (`resolve` or `reject`). */
+  invocations: { conversation: number; command: string; text: string; resolve: (r: CommandResult) => void; reject: (e: Error) => void }[] = [];
+  invokeCommand(conversation: number, command: string, text: string): Promise<CommandResult> {
+    return new Promise((resolve, reject) => { this.invocations.push({ conversation, command, text, resolve, reject }); });
   }
   async hide(): Promise<void> {}
   markRead(): void {}

@@ -8,7 +8,7 @@ import type {
   Profile, Receipts, SavedItem, SavedPage, ScheduledChange, ScheduledMessage, SendOptions, Session, StickerPack, Thread, ThreadView,
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
-  Notification, NotificationCentre, NotificationPage, NotificationsUnread, CardActionRequest, CardActionResult,
+  Notification, NotificationCentre, NotificationPage, NotificationsUnread, CardActionRequest, CardActionResult, CommandResult, OfferedCommand,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -700,6 +700,12 @@ export class MagpieClient implements ChatClient {
   }
   cardAction(conversation: number, seq: number, request: CardActionRequest): Promise<CardActionResult> {
     return this.rest.cardAction(conversation, seq, request);
+  }
+  offeredCommands(conversation: number): Promise<OfferedCommand[]> {
+    return this.rest.offeredCommands(conversation);
+  }
+  invokeCommand(conversation: number, command: string, text: string): Promise<CommandResult> {
+    return this.rest.invokeCommand(conversation, command, text);
   }
   hide(conversation: number, seqs: number[]): Promise<void> {
     return this.rest.hide(conversation, seqs);

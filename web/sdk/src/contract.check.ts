@@ -32,6 +32,7 @@ import type {
   CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription, UpdateEventSubscriptionRequest,
   WebhookDelivery, WebhookEvent, WebhookEventKind,
   CardActionAnswer, CardActionButton, CardActionEvent, CardActionRequest, CardActionResult, CardActionUser,
+  BotCommand, CommandAnswer, CommandEvent, CommandResponseType, CommandResult, InvokeCommandRequest, NewBotCommand, OfferedCommand,
 } from "./contract.ts";
 import type { WireError } from "./errors.ts";
 import type { components, operations } from "./openapi.gen.ts";
@@ -346,6 +347,41 @@ export type Checks = [
   Holds<Equals<Parameters<RestClient["cardAction"]>[2], CardActionRequest>>,
   Holds<Equals<Parameters<ChatClient["cardAction"]>, Parameters<RestClient["cardAction"]>>>,
   Holds<Equals<ReturnType<ChatClient["cardAction"]>, ReturnType<RestClient["cardAction"]>>>,
+  // Slash commands (issue 18): a bot's commands, those a conversation offers, an invocation and
+  // what came of it, and what the app is sent and answers. A command's `hint` has
+  // `#[serde(default)]`, so the document calls it optional; the server always sends it (`""` for
+  // none), and the SDK may leave it out of what it sends (NewBotCommand). The document calls
+  // `response_type` any string, the server sends `ephemeral` or `in_channel` (and reads those from
+  // an app); it calls a message's `body` any JSON value, the server checks that it is a message's
+  // body, a JSON object. It calls the event's `type` any string, the server sends `command`.
+  Agree<Differ<BotCommand, Wire<Pin<S["BotCommand"], "hint">>>>,
+  Agree<Differ<NewBotCommand, Wire<S["BotCommand"]>>>,
+  Agree<Differ<OfferedCommand, Wire<S["OfferedCommand"]>>>,
+  Agree<Differ<InvokeCommandRequest, Wire<S["InvokeCommandRequest"]>>>,
+  Holds<Equals<Pick<S["CommandResult"], "response_type" | "body">, { response_type: string; body?: unknown }>>,
+  Holds<Subset<CommandResponseType, string>>,
+  Agree<Differ<Omit<CommandResult, "response_type" | "body">, Wire<Omit<S["CommandResult"], "response_type" | "body">>>>,
+  Holds<Equals<keyof CommandResult, keyof S["CommandResult"]>>,
+  Agree<Differ<Omit<CommandEvent, "type">, Wire<Omit<S["CommandEvent"], "type">>>>,
+  Holds<Subset<CommandEvent["type"], S["CommandEvent"]["type"]>>,
+  Holds<Equals<Pick<S["CommandAnswer"], "response_type" | "body">, { response_type?: string | null; body?: unknown }>>,
+  Agree<Differ<Omit<CommandAnswer, "response_type" | "body">, Wire<Omit<S["CommandAnswer"], "response_type" | "body">>>>,
+  Holds<Equals<keyof CommandAnswer, keyof S["CommandAnswer"]>>,
+  Holds<Equals<S["BotCommandList"], { commands: S["BotCommand"][] }>>,
+  Holds<Equals<S["OfferedCommandList"], { commands: S["OfferedCommand"][] }>>,
+  Holds<Equals<operations["set_commands"]["requestBody"]["content"]["application/json"], S["BotCommandList"]>>,
+  Holds<Equals<operations["invoke_command"]["requestBody"]["content"]["application/json"], S["InvokeCommandRequest"]>>,
+  Holds<Equals<Answer<"list_commands">, S["BotCommandList"]>>,
+  Holds<Equals<Answer<"set_commands">, S["BotCommandList"]>>,
+  Holds<Equals<Answer<"invoke_command">, S["CommandResult"]>>,
+  Holds<Equals<Resolves<"botCommands">, BotCommand[]>>,
+  Holds<Equals<Resolves<"setBotCommands">, BotCommand[]>>,
+  Holds<Equals<Parameters<RestClient["setBotCommands"]>[1], NewBotCommand[]>>,
+  Holds<Equals<Resolves<"invokeCommand">, CommandResult>>,
+  Holds<Equals<Parameters<ChatClient["offeredCommands"]>, Parameters<RestClient["offeredCommands"]>>>,
+  Holds<Equals<ReturnType<ChatClient["offeredCommands"]>, ReturnType<RestClient["offeredCommands"]>>>,
+  Holds<Equals<Parameters<ChatClient["invokeCommand"]>, Parameters<RestClient["invokeCommand"]>>>,
+  Holds<Equals<ReturnType<ChatClient["invokeCommand"]>, ReturnType<RestClient["invokeCommand"]>>>,
 
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
@@ -464,7 +500,7 @@ export type Checks = [
   Holds<Equals<Resolves<"retentionRun">, RetentionRun>>,
   Holds<Equals<Answer<"admin_retention_run">, S["RetentionRunInfo"]>>,
   // A RestClient method that is in none of the tables below fails here: add it to one.
-  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport" | "adminGroups" | "adminRetention" | "setAdminRetention" | "startRetentionRun" | "retentionRun">>,
+  Holds<Equals<Exclude<keyof RestClient, RestHelpers | RestAwaitingTheDocument>, keyof RestAnswers | keyof RestListAnswers | keyof RestAnswersLeavingOut | "sync" | "register" | "domains" | "updateDomain" | "auditLog" | "adminExports" | "adminStartExport" | "adminExport" | "adminGroups" | "adminRetention" | "setAdminRetention" | "startRetentionRun" | "retentionRun" | "botCommands" | "setBotCommands" | "invokeCommand">>,
 ];
 
 /** RestClient methods whose operations the document does not describe yet: the notification
@@ -600,7 +636,7 @@ interface RestListAnswers {
   adminAccounts: ["admin_list_accounts", "accounts"]; accountSessions: ["admin_list_sessions", "sessions"];
   backups: ["admin_backups", "backups"]; adminGroupMembers: ["admin_group_members", "members"];
   bots: ["list_bots", "bots"]; botTokens: ["list_tokens", "tokens"]; botWebhooks: ["list_webhooks", "webhooks"];
-  botSubscriptions: ["list_subscriptions", "subscriptions"];
+  botSubscriptions: ["list_subscriptions", "subscriptions"]; offeredCommands: ["offered_commands", "commands"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

@@ -537,8 +537,9 @@ export interface CreatedWebhook extends IncomingWebhook { path: string }
  * messages that mention the bot or `@all` (a subscription to `message` gets them as `message`);
  * `member`, the system notices of members joining or leaving; `update`, edits, recalls and
  * reactions; `card_action`, presses of the buttons of the bot's interactive cards, each sent at
- * once on its own (a `CardActionEvent`, not in a delivery) and waiting for the app's answer. */
-export type WebhookEventKind = "message" | "mention" | "member" | "update" | "card_action";
+ * once on its own (a `CardActionEvent`, not in a delivery) and waiting for the app's answer;
+ * `command`, the bot's slash commands as members invoke them, likewise (a `CommandEvent`). */
+export type WebhookEventKind = "message" | "mention" | "member" | "update" | "card_action" | "command";
 /** One of a bot's event subscriptions (outgoing webhooks): the server POSTs the events of the
  * bot's conversations to `url`, signed with the subscription's secret. `events` names kinds
  * (`WebhookEventKind`; a newer server may name others); `enabled` is false when a person turned
@@ -642,6 +643,47 @@ export type CardUpdate = Omit<InteractiveCard, "card" | "acted"> & { card?: "int
  * 5 s, or an update that is not a valid card leave the card as it was and give the person
  * `app_failed`. */
 export interface CardActionAnswer { update?: CardUpdate; toast?: string }
+
+// ---- Slash commands (issue 18) ------------------------------------------------------------
+// A bot's managers give it `/command`s (`setBotCommands`); in a conversation the bot is a member
+// of, a client offers them as a member types `/` (`offeredCommands`), and an invocation
+// (`invokeCommand`) goes to the bot's app at once (a `CommandEvent`, signed, to its subscription
+// that takes `command`). The app's answer is shown to the member who invoked it only
+// (`ephemeral`, the default: the server keeps it nowhere) or posted by the bot (`in_channel`).
+
+/** One slash command of a bot, as the server sends it. `name` is without its `/`: 1 to 32 bytes of
+ * `a-z 0-9 _ -`, starting with a letter, unique in the domain; `description` 1 to 100 characters;
+ * `hint` says what its arguments are (`[days] [reason]`), up to 100 characters, `""` for none. */
+export interface BotCommand { name: string; description: string; hint: string }
+/** A command as `setBotCommands` gives it: the hint may be left out (none). */
+export type NewBotCommand = Omit<BotCommand, "hint"> & { hint?: string };
+/** A command offered in a conversation: one of a member bot's, with the bot's address and
+ * display name. */
+export interface OfferedCommand { name: string; description: string; hint: string; bot: string; bot_name: string }
+/** `POST /v1/conversations/{id}/commands`: the command's name (with or without its `/`) and what
+ * follows it, up to 2,000 characters. */
+export interface InvokeCommandRequest { command: string; text?: string }
+/** Where an app's answer to a command goes: to the member who invoked it only, or posted by the
+ * bot in the conversation. */
+export type CommandResponseType = "ephemeral" | "in_channel";
+/** What came of an invocation: the app's answer as a message (`kind` and `body`, a text answer
+ * being `markdown`), if it answered one; `seq` where the bot posted it, when `in_channel` (it
+ * reaches every member's devices as any message does). An `ephemeral` answer is this client's
+ * to show, to this person only; the server keeps it nowhere. */
+export interface CommandResult { response_type: CommandResponseType; kind?: string; body?: Record<string, unknown>; seq?: number }
+/** What an app is sent when a member invokes one of its bot's commands (to the bot's
+ * subscription that takes `command`), signed as deliveries are; read it with `verifyRequest`.
+ * `id` is unique per invocation; `command` is the name with its `/` (`/leave`), `text` what
+ * followed it. The app answers within 5 s: `200` with nothing, or with a `CommandAnswer`. */
+export interface CommandEvent {
+  type: "command"; id: string; subscription: number; bot: string; conversation: number; command: string; text: string;
+  user: CardActionUser; at_ms: number;
+}
+/** An app's answer to a `CommandEvent`: a `text` (Markdown), or a message `kind` with its `body`
+ * (an interactive card, say), for the member who invoked it only (`ephemeral`, the default) or
+ * posted by the bot (`in_channel`). Any other status than 200, an answer later than 5 s, or a
+ * message that may not be sent give the member `app_failed`. */
+export interface CommandAnswer { response_type?: CommandResponseType; text?: string; kind?: string; body?: Record<string, unknown> }
 
 /** What a domain's administrators do (§4, §5 "Invitations and applications", §11, §11.4): each
  * call is one REST request with the session's token. A caller who does not administer the
@@ -836,6 +878,13 @@ export interface DomainAdmin {
   deleteSubscription(account: string, id: number): Promise<void>;
   /** A new secret for a subscription; the old one stops signing at once. */
   rotateSubscription(account: string, id: number): Promise<IssuedEventSubscription>;
+  /** A bot's slash commands, in its order. */
+  botCommands(account: string): Promise<BotCommand[]>;
+  /** Replaces a bot's slash commands (at most 25; none: it has none), in this order; resolves
+   * with them as kept. `invalid_field` naming `commands` (more than 25) or the field of one,
+   * `commands[i].name` (its rule, named twice, or another bot's of this domain),
+   * `commands[i].description` or `commands[i].hint`. */
+  setBotCommands(account: string, commands: NewBotCommand[]): Promise<BotCommand[]>;
 }
 
 export interface FileInfo {
@@ -1058,6 +1107,15 @@ export interface ChatClient {
    * `seq` (not an app's interactive card); `app_failed` when the app failed, with why in its
    * message; `unavailable` when too many actions wait for their apps. */
   cardAction(conversation: number, seq: number, request: CardActionRequest): Promise<CardActionResult>;
+  /** The slash commands a member may invoke in the conversation (those of its bots), by name. */
+  offeredCommands(conversation: number): Promise<OfferedCommand[]>;
+  /** Invokes `/command text` in the conversation: the server asks the command's app and waits
+   * for its answer (at most 5 s). Resolves with the answer, to show to this person only when
+   * `ephemeral`; an `in_channel` one the bot posted (at `seq`). `invalid_field` naming `command`
+   * (no bot of the conversation has it) or `text` (longer than 2,000 characters); `app_failed`
+   * when the app failed, has no subscription that takes commands or is turned off, with why in
+   * its message; `unavailable` where the server reaches no apps. */
+  invokeCommand(conversation: number, command: string, text: string): Promise<CommandResult>;
   forward(to: number, from: number, seqs: number[]): Promise<Ack>;
   hide(conversation: number, seqs: number[]): Promise<void>;
   /** Marks read up to `upTo` (the messages the user has seen), or without it up to the newest

@@ -16,7 +16,7 @@ import type {
   ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
   UpdateBotRequest, CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription,
-  UpdateEventSubscriptionRequest, CardActionRequest, CardActionResult,
+  UpdateEventSubscriptionRequest, CardActionRequest, CardActionResult, BotCommand, CommandResult, NewBotCommand, OfferedCommand,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
@@ -523,6 +523,16 @@ export class RestClient implements DomainAdmin {
   rotateSubscription(account: string, id: number): Promise<IssuedEventSubscription> {
     return this.request("POST", `/v1/bots/${encodeURIComponent(account)}/subscriptions/${id}/rotate`);
   }
+  /** `GET /v1/bots/{account}/commands`: the bot's slash commands, in its order. */
+  async botCommands(account: string): Promise<BotCommand[]> {
+    return (await this.request<{ commands: BotCommand[] }>("GET", `/v1/bots/${encodeURIComponent(account)}/commands`)).commands;
+  }
+  /** `PUT /v1/bots/{account}/commands`: replaces them; answers them as kept. A hint left out is
+   * none. */
+  async setBotCommands(account: string, commands: NewBotCommand[]): Promise<BotCommand[]> {
+    const body = { commands: commands.map((c) => ({ name: c.name, description: c.description, hint: c.hint ?? "" })) };
+    return (await this.request<{ commands: BotCommand[] }>("PUT", `/v1/bots/${encodeURIComponent(account)}/commands`, { body })).commands;
+  }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------
 
@@ -600,6 +610,15 @@ export class RestClient implements DomainAdmin {
   cardAction(id: number, seq: number, request: CardActionRequest): Promise<CardActionResult> {
     const inputs = request.inputs && Object.keys(request.inputs).length > 0 ? request.inputs : undefined;
     return this.request("POST", `/v1/conversations/${id}/messages/${seq}/actions`, { body: { action: request.action, inputs } });
+  }
+  /** `GET /v1/conversations/{id}/commands`: the slash commands of its bots, by name. */
+  async offeredCommands(id: number): Promise<OfferedCommand[]> {
+    return (await this.request<{ commands: OfferedCommand[] }>("GET", `/v1/conversations/${id}/commands`)).commands;
+  }
+  /** `POST /v1/conversations/{id}/commands`: invokes a slash command (`command` with or without
+   * its `/`) with what follows it. The server waits for the app's answer (at most 5 s). */
+  invokeCommand(id: number, command: string, text: string): Promise<CommandResult> {
+    return this.request("POST", `/v1/conversations/${id}/commands`, { body: { command, text } });
   }
   receipts(id: number, seq: number): Promise<Receipts> {
     return this.request("GET", `/v1/conversations/${id}/messages/${seq}/receipts`);

@@ -8,16 +8,17 @@
 //   for (const event of delivery.events) { /* skip event.id if handled already */ }
 //
 // An app that also takes the actions of its bot's interactive cards (a subscription to
-// `card_action`) gets those at the same URL, signed the same way, and answers each at once;
-// verifyRequest tells the two apart:
+// `card_action`) or its bot's slash commands (`command`) gets those at the same URL, signed the
+// same way, and answers each at once; verifyRequest tells them apart:
 //
 //   const request = await verifyRequest(secret, timestamp, signature, rawBody);
 //   if (request.type === "card_action") answer(200, { update, toast });   // a CardActionAnswer
+//   else if (request.type === "command") answer(200, { text: "3 days left" });   // a CommandAnswer
 //   else for (const event of request.delivery.events) { /* … */ }
 //
 // The Rust SDK's `magpie_client::apps::verify_webhook` and `verify_request` are the same checks.
 
-import type { CardActionEvent, WebhookDelivery } from "./contract.ts";
+import type { CardActionEvent, CommandEvent, WebhookDelivery } from "./contract.ts";
 
 /** How far a request's timestamp and the app's clock may be apart, in seconds: an older (or
  * newer) request is refused as a replay. */
@@ -26,7 +27,7 @@ export const WEBHOOK_REPLAY_WINDOW_SECS = 300;
 /** Why a request is refused: `bad_timestamp`, `X-Magpie-Timestamp` is no whole number of
  * seconds; `stale`, it is more than `WEBHOOK_REPLAY_WINDOW_SECS` from the app's clock;
  * `bad_signature`, `X-Magpie-Signature` is not the secret's; `bad_body`, the signed body is no
- * delivery (nor, for `verifyRequest`, a card's action). */
+ * delivery (nor, for `verifyRequest`, a card's action or a command). */
 export type WebhookRefusal = "bad_timestamp" | "stale" | "bad_signature" | "bad_body";
 
 /** A request `verifyWebhook` refused; answer it 401 (or 400 for `bad_body`), and do nothing. */
@@ -58,15 +59,19 @@ export async function verifyWebhook(
 }
 
 /** A request to an app, as `verifyRequest` reads it: events of the bot's conversations (a
- * delivery, answered 200 once handled), or a press of a button of one of its bot's interactive
- * cards, which waits for the app's answer (200, with nothing or a `CardActionAnswer`). */
-export type AppRequest = { type: "delivery"; delivery: WebhookDelivery } | { type: "card_action"; event: CardActionEvent };
+ * delivery, answered 200 once handled); a press of a button of one of its bot's interactive
+ * cards, which waits for the app's answer (200, with nothing or a `CardActionAnswer`); or one of
+ * its bot's slash commands invoked, likewise (200, with nothing or a `CommandAnswer`). */
+export type AppRequest =
+  | { type: "delivery"; delivery: WebhookDelivery }
+  | { type: "card_action"; event: CardActionEvent }
+  | { type: "command"; event: CommandEvent };
 
-/** `verifyWebhook` for an app that also takes card actions (a subscription to `card_action`):
- * checks the timestamp and the signature the same way, then reads the body by its `type` (a
- * card's action is `"card_action"`; anything else must be a delivery). Rejects with a
- * `WebhookError` as verifyWebhook does, `bad_body` also for a card action whose fields are not
- * what the server sends. */
+/** `verifyWebhook` for an app that also takes card actions or slash commands (a subscription to
+ * `card_action` or `command`): checks the timestamp and the signature the same way, then reads
+ * the body by its `type` (a card's action is `"card_action"`, a command `"command"`; anything
+ * else must be a delivery). Rejects with a `WebhookError` as verifyWebhook does, `bad_body` also
+ * for a card action or a command whose fields are not what the server sends. */
 export async function verifyRequest(
   secret: string, timestamp: string, signature: string, body: WebhookBody, nowSecs: number = Math.floor(Date.now() / 1000),
 ): Promise<AppRequest> {
@@ -74,6 +79,7 @@ export async function verifyRequest(
   await verifySignature(secret, timestamp, signature, bytes, nowSecs);
   const value = jsonOf(bytes);
   if (isObject(value) && value.type === "card_action") return { type: "card_action", event: cardActionOf(value) };
+  if (isObject(value) && value.type === "command") return { type: "command", event: commandOf(value) };
   return { type: "delivery", delivery: deliveryOf(value) };
 }
 
@@ -182,4 +188,16 @@ function cardActionOf(value: Record<string, unknown>): CardActionEvent {
   // A button without a value is sent with `"value": null`: an absent one, as the Rust SDK reads it.
   if ((action as Record<string, unknown>).value === null) delete (action as Record<string, unknown>).value;
   return value as unknown as CardActionEvent;
+}
+
+/** The body read as a slash command's invocation, every field the app may use checked. */
+function commandOf(value: Record<string, unknown>): CommandEvent {
+  const { user } = value;
+  const ok = typeof value.id === "string" && isId(value.subscription) && typeof value.bot === "string" && isId(value.conversation)
+    && typeof value.command === "string" && value.command.startsWith("/") && typeof value.text === "string" && isId(value.at_ms)
+    && isObject(user) && typeof user.account === "string" && typeof user.name === "string";
+  if (!ok) {
+    throw new WebhookError("bad_body", "the body is not a command: {type, id, subscription, bot, conversation, command, text, user, at_ms}");
+  }
+  return value as unknown as CommandEvent;
 }

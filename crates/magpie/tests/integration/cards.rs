@@ -481,6 +481,13 @@ async fn a_bots_commands_are_offered_where_it_is_and_answered_to_the_caller_or_t
     let err = ann.client.invoke_command(team.id, "leave", "").await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::AppFailed), "{err}");
     app.invoked();
+    // An answer the bot may not post (it names a file) is the app's failure too.
+    app.answer(Answer::Json(
+        json!({"response_type": "in_channel", "kind": "file", "body": {"file": "f1", "name": "a.pdf"}}),
+    ));
+    let err = ann.client.invoke_command(team.id, "leave", "").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::AppFailed), "{err}");
+    app.invoked();
     let page = ann.client.messages(team.id, wire::HistoryQuery::default()).await.unwrap();
     assert_eq!(page.last_seq, seq, "nothing posted after the in-channel answer");
     // A bot that leaves takes its commands with it.

@@ -7,7 +7,8 @@
 // secret shown once in a dialog to copy; rotated and revoked, confirmed), its incoming
 // webhooks (made for a group the bot is a member of, chosen from those the caller sees or by
 // its id; the URL shown once with a command that tries it; rotated and deleted, confirmed) and
-// its event subscriptions (outgoing webhooks: BotSubscriptions.tsx).
+// its event subscriptions (outgoing webhooks: BotSubscriptions.tsx) and its slash commands
+// (BotCommands.tsx).
 
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -26,6 +27,7 @@ import { missingEndpoint } from "../state/people.ts";
 import { toast } from "../state/toast.ts";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
 import { BotSubscriptions } from "./BotSubscriptions.tsx";
+import { BotCommands } from "./BotCommands.tsx";
 import { Icon } from "./icons.tsx";
 import { Avatar, CopyField, Dialog, Spinner } from "./ui.tsx";
 
@@ -321,8 +323,8 @@ function NewBotForm(props: { idp: string; domain: string; named: string | undefi
 /** A secret just made, to show once: a token's, or a webhook's URL. */
 type Issued = { kind: "token"; token: IssuedBotToken; rotated: boolean } | { kind: "webhook"; hook: CreatedWebhook; rotated: boolean };
 
-/** One bot: its name and description, on or off, its tokens, its incoming webhooks and its
- * event subscriptions. */
+/** One bot: its name and description, on or off, its tokens, its incoming webhooks, its event
+ * subscriptions and its slash commands. */
 function BotDetail(props: {
   idp: string; bot: Bot; groups: GroupChoice[]; ownerText: string; onChanged: (bot: Bot) => void; onClose: () => void;
 }): JSX.Element {
@@ -486,6 +488,8 @@ function BotDetail(props: {
       </section>
 
       <BotSubscriptions idp={idp} bot={bot} />
+
+      <BotCommands idp={idp} bot={bot} />
 
       <Confirm confirming={confirming} onClose={() => {
         setConfirming(null);

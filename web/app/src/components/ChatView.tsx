@@ -29,6 +29,7 @@ import { ThreadList, ThreadPanel } from "./ThreadPanel.tsx";
 import { ScheduledBar } from "./Scheduled.tsx";
 import { SearchPane } from "./Search.tsx";
 import { MuteDialog, muteLabel } from "./ConversationNotify.tsx";
+import type { EphemeralAnswer } from "../lib/commands.ts";
 
 /** Pages loaded at most to reach the first unread message when a conversation opens (past
  * them it opens at the oldest loaded message, under the divider). */
@@ -80,6 +81,20 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
   const listHandle = useRef<MessageListHandle | null>(null);
   const focusComposer = useRef<(() => void) | null>(null);
   const atBottom = useRef(true);
+  // Apps' answers to slash commands for this person only (issue 18): shown in this view until
+  // dismissed or the conversation is left, kept nowhere else.
+  const [answers, setAnswers] = useState<EphemeralAnswer[]>([]);
+  const answerCount = useRef(0);
+  const addAnswer = useCallback((answer: Omit<EphemeralAnswer, "key" | "atMs" | "afterSeq">) => {
+    const afterSeq = (client.view(id)?.messages ?? []).reduce((m, v) => Math.max(m, v.entry.seq), 0);
+    answerCount.current += 1;
+    setAnswers((shown) => [...shown, { ...answer, key: `answer:${answerCount.current}`, atMs: Date.now(), afterSeq }]);
+  }, [client, id]);
+  const dismissAnswer = useCallback((key: string) => {
+    setAnswers((shown) => shown.filter((a) => a.key !== key));
+    // The dismissed answer had the focus: it goes to the composer.
+    requestAnimationFrame(() => focusComposer.current?.());
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -408,7 +423,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
           </div>
         )}
         <MessageList view={view} env={env} now={now} highlightKey={highlightKey} ready={opened === "ok"} unreadAfter={unreadAfter} onSeen={onSeen} handle={listHandle} onAtBottom={(b) => { atBottom.current = b; }}
-          selection={selection} />
+          selection={selection} answers={answers} onDismissAnswer={dismissAnswer} />
         <div class="typing-line" aria-live="polite">{typing.length > 0 && <><span class="typing-dots" aria-hidden="true"><i /><i /><i /></span>{typingText(typing, t)}</>}</div>
         {!selection && <ScheduledBar conversation={id} />}
         {selection ? (
@@ -425,7 +440,7 @@ export function ChatView({ id, seq, thread }: { id: number; seq?: number | undef
         ) : (
           <Composer conversation={conv} members={members} title={title} replyTo={replyTo} editing={editing}
             onCancelReply={() => setReplyTo(null)} onCancelEdit={() => setEditing(null)} onEditLast={editLast}
-            onSent={() => listHandle.current?.scrollToBottom()} focusRef={focusComposer} />
+            onSent={() => listHandle.current?.scrollToBottom()} focusRef={focusComposer} onAnswer={addAnswer} />
         )}
         {drag && <div class="drop-overlay" aria-hidden="true"><Icon name="paperclip" size={32} /><p>{t("chat.dropHere")}</p></div>}
       </section>

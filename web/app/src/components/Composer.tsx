@@ -6,10 +6,15 @@
 // root, with "also send to the group"; its drafts stay on this device and it signals no typing
 // (the chat would show it).
 // typing signals and drafts, and scheduling the message for later (the clock button).
+// Slash commands (issue 18): a text that begins with `/` lists the conversation's commands whose
+// name it starts (fetched then, and kept for the session); choosing one fills `/name ` and shows
+// its arguments' hint above the text. Sending `/name …` for an offered command invokes it instead
+// of sending a message: busy until the app answers; an answer for this person only goes to the
+// chat's list (onAnswer); a refusal or the app's failure is said above the text, which stays.
 
 import type { JSX } from "preact";
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { Conversation, Member, MessageView, SendOptions } from "@magpie/sdk";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { Conversation, Member, MessageView, OfferedCommand, SendOptions } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import { editBody, editableText, type MentionCandidate, mentionQueryAt, parseComposer, rankCandidates } from "../lib/compose.ts";
 import { canMentionAll, isGroupLike } from "../lib/permissions.ts";
@@ -20,10 +25,15 @@ import { formatFull } from "../lib/format.ts";
 import { VoiceRecorder, canRecord } from "../state/recorder.ts";
 import { toast } from "../state/toast.ts";
 import { Icon } from "./icons.tsx";
-import { Avatar, IconButton } from "./ui.tsx";
+import { Avatar, IconButton, Spinner } from "./ui.tsx";
 import { EmojiPicker } from "./EmojiPicker.tsx";
 import { RecordingPanel } from "./Voice.tsx";
 import { ScheduleDialog } from "./Scheduled.tsx";
+import {
+  COMMAND_TEXT_CHARS_MAX, type EphemeralAnswer, commandQuery, invocationRefusal, matchingCommands, mayBeCommand, parseInvocation,
+} from "../lib/commands.ts";
+import { charCount } from "../lib/bots.ts";
+import { forgetCommands, loadCommands, membersKey, useOfferedCommands } from "../state/commands.ts";
 
 /** Unsent text per conversation, kept while the app runs (and sent to the server as the draft
  * when the user leaves the conversation). */
@@ -57,6 +67,8 @@ export function Composer(props: {
   focusRef: { current: (() => void) | null };
   /** The root of the thread this composer replies in; undefined for the chat's own. */
   thread?: number | undefined;
+  /** An app's answer to a slash command for this person only, to show in the chat. */
+  onAnswer?: (answer: Omit<EphemeralAnswer, "key" | "atMs" | "afterSeq">) => void;
 }): JSX.Element {
   const client = useClient();
   const { t, locale } = useT();
@@ -91,6 +103,25 @@ export function Composer(props: {
   const pressToSend = useRef(false);
   /** The text area comes back when a recording ends: it takes the focus then. */
   const focusText = useRef(false);
+  const mounted = useRef(true);
+  useEffect(() => () => { mounted.current = false; }, []);
+
+  // Slash commands: the chat's composer only (a thread's replies are messages), not while editing.
+  const commandsHere = thread === undefined && !props.editing;
+  const membersNow = useMemo(() => membersKey(props.members), [props.members]);
+  const offered = useOfferedCommands(client, id, membersNow, commandsHere && text.startsWith("/"));
+  /** The command suggested, and whether the list was closed (Escape) until the text changes. */
+  const [commandPick, setCommandPick] = useState<{ active: number; closed: boolean }>({ active: 0, closed: false });
+  const commandTyped = commandsHere ? commandQuery(text) : null;
+  const commandSuggestions = commandTyped !== null && offered && !commandPick.closed ? matchingCommands(offered, commandTyped) : [];
+  const commandOpen = commandSuggestions.length > 0;
+  const activeCommand = Math.min(commandPick.active, Math.max(commandSuggestions.length - 1, 0));
+  /** The command being invoked: its app has not answered yet. */
+  const [invoking, setInvoking] = useState<OfferedCommand | null>(null);
+  const [commandError, setCommandError] = useState<string | null>(null);
+  /** The offered command the text invokes, once its name is typed or chosen: its hint shows. */
+  const invocation = commandsHere && offered && !commandOpen ? parseInvocation(text, offered) : null;
+  const shownCommand = invoking ?? invocation?.command ?? null;
 
   props.focusRef.current = () => area.current?.focus();
 
@@ -183,6 +214,44 @@ export function Composer(props: {
     replaceText(value.slice(0, startPos) + insert + value.slice(endPos), startPos + insert.length);
   };
 
+  const pickCommand = (c: OfferedCommand) => {
+    const filled = `/${c.name} `;
+    replaceText(filled, filled.length);
+    setCommandPick({ active: 0, closed: false });
+    setMention(null);
+  };
+
+  /** Invokes an offered command in place of sending the text: the text stays (read-only) until
+   * the app has answered, and is kept when the server or the app refuses. */
+  const invoke = async (command: OfferedCommand, args: string) => {
+    if (charCount(args) > COMMAND_TEXT_CHARS_MAX) { setCommandError(t("commands.tooLong", { max: COMMAND_TEXT_CHARS_MAX })); return; }
+    const typed = textRef.current;
+    setBusy(true);
+    setInvoking(command);
+    setCommandError(null);
+    setMention(null);
+    try {
+      const result = await client.invokeCommand(id, command.name, args);
+      if (!mounted.current) return;
+      if (textRef.current === typed) replaceText("", 0);
+      drafts.delete(id);
+      props.onCancelReply();
+      if (result.response_type === "ephemeral" && result.kind && result.body) {
+        props.onAnswer?.({ bot: command.bot, botName: command.bot_name, command: `/${command.name}${args ? ` ${args}` : ""}`, kind: result.kind, body: result.body });
+      }
+      props.onSent();
+    } catch (e) {
+      if (!mounted.current) return;
+      const refused = invocationRefusal(e);
+      // No bot here has it any more: the list was stale, and is fetched anew.
+      if (refused === "gone") forgetCommands(client, id);
+      setCommandError(refused === "gone" ? t("commands.gone", { name: command.name })
+        : refused === "too_long" ? t("commands.tooLong", { max: COMMAND_TEXT_CHARS_MAX }) : errorText(e, t));
+    } finally {
+      if (mounted.current) { setBusy(false); setInvoking(null); }
+    }
+  };
+
   const pickSuggestion = (s: Suggestion) => {
     if (!mention) return;
     insertAt(`@${s.name} `, mention.start);
@@ -205,6 +274,18 @@ export function Composer(props: {
         setBusy(false);
       }
       return;
+    }
+    // `/name …` of a command the conversation offers is invoked, not sent (the list is fetched
+    // first if it is not here yet: a command pasted and sent at once). Any other text is a message.
+    if (commandsHere && text.startsWith("/")) {
+      let list = offered;
+      if (!list) {
+        setBusy(true);
+        try { list = await loadCommands(client, id, membersNow); } catch { list = []; } finally { if (mounted.current) setBusy(false); }
+        if (!mounted.current) return;
+      }
+      const invoked = parseInvocation(textRef.current, list);
+      if (invoked) { await invoke(invoked.command, invoked.text); return; }
     }
     const composed = parseComposer(text, candidatesNow(), { allowMentionAll: allowAll });
     if (!composed) return;
@@ -248,6 +329,13 @@ export function Composer(props: {
 
   const onKeyDown = (e: KeyboardEvent) => {
     const composingNow = composing.current || e.isComposing || e.keyCode === 229;
+    if (commandOpen && !composingNow) {
+      const n = commandSuggestions.length;
+      if (e.key === "ArrowDown") { e.preventDefault(); setCommandPick({ active: (activeCommand + 1) % n, closed: false }); return; }
+      if (e.key === "ArrowUp") { e.preventDefault(); setCommandPick({ active: (activeCommand - 1 + n) % n, closed: false }); return; }
+      if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); pickCommand(commandSuggestions[activeCommand] ?? commandSuggestions[0]!); return; }
+      if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); setCommandPick({ active: 0, closed: true }); return; }
+    }
     if (mention && suggestions.length > 0 && !composingNow) {
       if (e.key === "ArrowDown") { e.preventDefault(); setMention({ ...mention, active: (mention.active + 1) % suggestions.length }); return; }
       if (e.key === "ArrowUp") { e.preventDefault(); setMention({ ...mention, active: (mention.active - 1 + suggestions.length) % suggestions.length }); return; }
@@ -274,7 +362,10 @@ export function Composer(props: {
     const el = e.currentTarget as HTMLTextAreaElement;
     setText(el.value);
     updateMention(el.value, el.selectionStart);
-    if (el.value.trim() && !props.editing && thread === undefined) client.typing(id);
+    setCommandPick({ active: 0, closed: false });
+    setCommandError(null);
+    // A slash command is no message to come: no typing for it.
+    if (el.value.trim() && !props.editing && thread === undefined && !mayBeCommand(el.value, offered)) client.typing(id);
   };
 
   const onPaste = (e: ClipboardEvent) => {
@@ -414,7 +505,23 @@ export function Composer(props: {
             onClick={props.editing ? props.onCancelEdit : props.onCancelReply} />
         </div>
       )}
-      {mention && suggestions.length > 0 && (
+      {commandOpen && (
+        <ul class="mention-list command-list" role="listbox" id={`commands-${idSuffix}`} aria-label={t("commands.suggestions")} data-testid="command-list">
+          {commandSuggestions.map((c, i) => (
+            <li key={c.name} id={`command-${idSuffix}-${i}`} role="option" aria-selected={i === activeCommand} data-command={c.name}
+              class={`command-row${i === activeCommand ? " active" : ""}`}
+              onMouseDown={(e) => { e.preventDefault(); pickCommand(c); }} onMouseEnter={() => setCommandPick({ active: i, closed: false })}>
+              <span class="command-line">
+                <span class="command-name">/{c.name}</span>
+                {c.hint && <>{" "}<span class="command-args">{c.hint}</span></>}
+              </span>
+              {" "}<span class="command-desc">{c.description}</span>
+              {" "}<span class="command-bot">{t("commands.from", { bot: c.bot_name })}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {mention && suggestions.length > 0 && !commandOpen && (
         <ul class="mention-list" role="listbox" id={`mentions-${idSuffix}`} aria-label={t("composer.suggestions")}>
           {suggestions.map((s, i) => (
             <li key={s.account || "all"} id={`mention-${idSuffix}-${i}`} role="option" aria-selected={i === mention.active}
@@ -427,13 +534,34 @@ export function Composer(props: {
           ))}
         </ul>
       )}
+      {shownCommand && !rec && (
+        <div class={`composer-command${invoking ? " running" : ""}`} id={`command-hint-${idSuffix}`} data-testid="command-hint">
+          <Icon name="terminal" size={14} />
+          <span class="command-line">
+            <span class="command-name">/{shownCommand.name}</span>
+            {shownCommand.hint && <>{" "}<span class="command-args">{shownCommand.hint}</span></>}
+          </span>
+          {" "}<span class="command-about">
+            {invoking ? <><Spinner /> {t("commands.running", { name: shownCommand.name })}</> : <>{shownCommand.description} · {shownCommand.bot_name}</>}
+          </span>
+        </div>
+      )}
+      {/* Said to screen readers: the command under way (shown above as its hint's line). */}
+      <div class="visually-hidden" role="status">{invoking ? t("commands.running", { name: invoking.name }) : ""}</div>
+      {commandError && !rec && (
+        <p class="composer-error" role="alert" id={`command-error-${idSuffix}`} data-testid="composer-error">
+          <Icon name="alert" size={14} /><span>{commandError}</span>
+        </p>
+      )}
       {rec ? <RecordingPanel elapsedMs={rec.elapsedMs} levels={rec.levels} started={rec.started} hint={holdHint} warn={rec.outside} /> : <textarea ref={area} class="composer-input" rows={1} aria-label={thread === undefined ? t("composer.message") : t("thread.message")}
         placeholder={thread === undefined ? t("composer.placeholder", { name: props.title }) : t("thread.placeholder")}
-        value={text} onInput={onInput} onKeyDown={onKeyDown} onPaste={onPaste}
+        value={text} onInput={onInput} onKeyDown={onKeyDown} onPaste={onPaste} readOnly={invoking !== null}
+        aria-describedby={[shownCommand ? `command-hint-${idSuffix}` : "", commandError ? `command-error-${idSuffix}` : ""].filter(Boolean).join(" ") || undefined}
         onClick={(e) => updateMention(e.currentTarget.value, e.currentTarget.selectionStart)}
         onCompositionStart={() => { composing.current = true; }} onCompositionEnd={() => { composing.current = false; }}
-        aria-autocomplete={isGroupLike(conv) ? "list" : undefined} aria-controls={mention && suggestions.length ? `mentions-${idSuffix}` : undefined}
-        aria-activedescendant={mention && suggestions.length ? `mention-${idSuffix}-${mention.active}` : undefined} />}
+        aria-autocomplete={isGroupLike(conv) || commandsHere ? "list" : undefined}
+        aria-controls={commandOpen ? `commands-${idSuffix}` : mention && suggestions.length ? `mentions-${idSuffix}` : undefined}
+        aria-activedescendant={commandOpen ? `command-${idSuffix}-${activeCommand}` : mention && suggestions.length ? `mention-${idSuffix}-${mention.active}` : undefined} />}
       <div class="composer-bar">
         {rec && rec.mode === "tap" && <IconButton icon="trash" label={t("voice.cancel")} class="voice-cancel" onClick={cancelRecording} />}
         {!rec && <IconButton icon="smile" label={t("composer.emoji")} buttonRef={emojiBtn} onClick={() => setEmoji(!emoji)} expanded={emoji} haspopup="dialog" />}

@@ -57,6 +57,8 @@ export function InteractiveCardView(props: {
   card: InteractiveCard; conversation: number; seq: number;
   /** A copy of the card (a saved message), or one not stored yet: it shows, nothing more. */
   readOnly?: boolean;
+  /** What a read-only card with actions says of them (by default: answer it in the chat). */
+  readOnlyNote?: string | undefined;
 }): JSX.Element {
   const { card, conversation, seq } = props;
   const client = useClient();
@@ -144,7 +146,7 @@ export function InteractiveCardView(props: {
           ))
           : <Block key={i} block={block} />
       ))}
-      {readOnly && hasActions && <p class="app-card-note muted small">{t("appCard.actInChat")}</p>}
+      {readOnly && hasActions && <p class="app-card-note muted small">{props.readOnlyNote ?? t("appCard.actInChat")}</p>}
       {error && <p class="app-card-error" role="alert" data-testid="app-card-error"><Icon name="alert" size={14} /><span>{error}</span></p>}
       {acted && (
         <p class="app-card-acted" data-testid="app-card-acted" title={formatFull(acted.at_ms, locale)}>

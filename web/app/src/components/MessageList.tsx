@@ -22,6 +22,8 @@ import { RowView, type RowEnv, type RowSelection } from "./Message.tsx";
 import { canSelect } from "../lib/permissions.ts";
 import type { Selection } from "../lib/selection.ts";
 import { Spinner } from "./ui.tsx";
+import { type EphemeralAnswer, withAnswers } from "../lib/commands.ts";
+import { CommandAnswerRow } from "./CommandAnswer.tsx";
 
 const ESTIMATE_PX = 64;
 /** Room left above the "new messages" divider when a conversation opens at it. */
@@ -30,7 +32,9 @@ const OVERSCAN_PX = 800;
 const LOAD_OLDER_PX = 600;
 const LOAD_RETRY_MS = 5000;
 
-type ListRow = Row | { type: "head"; key: "head" };
+/** An app's answer to a slash command for this person only (issue 18), among the messages. */
+type AnswerRow = { type: "answer"; key: string; answer: EphemeralAnswer };
+type ListRow = Row | { type: "head"; key: "head" } | AnswerRow;
 /** Rows before this index (the head) are not content: never a scroll anchor. */
 const CONTENT_START = 1;
 
@@ -52,14 +56,21 @@ export function MessageList(props: {
   handle: { current: MessageListHandle | null }; onAtBottom: (atBottom: boolean) => void;
   /** The messages selected, while the user selects some (issue 23); null otherwise. */
   selection: Selection | null;
+  /** Apps' answers for this person only, to show among the messages, and dismissing one. */
+  answers?: readonly EphemeralAnswer[] | undefined;
+  onDismissAnswer?: ((key: string) => void) | undefined;
 }): JSX.Element {
   const { view, env } = props;
   const { t } = useT();
   const client = env.client;
   const id = view.conversation.id;
 
-  const rows = useMemo<ListRow[]>(() => [{ type: "head", key: "head" }, ...buildRows(view.messages, { unreadAfter: props.unreadAfter })],
-    [view.messages, props.unreadAfter]);
+  const answers = props.answers;
+  const rows = useMemo<ListRow[]>(() => {
+    const built: ListRow[] = [{ type: "head", key: "head" }, ...buildRows(view.messages, { unreadAfter: props.unreadAfter })];
+    if (!answers || answers.length === 0) return built;
+    return withAnswers<ListRow>(built, answers, (r) => (r.type === "message" ? r.view.entry.seq : undefined), (answer) => ({ type: "answer", key: answer.key, answer }));
+  }, [view.messages, props.unreadAfter, answers]);
   const keys = useMemo(() => rows.map((r) => r.key), [rows]);
   /** The messages that take part in roving focus (not notices, separators or the head). */
   const messageKeys = useMemo(() => rows.filter((r) => r.type === "message" && r.view.entry.kind !== "system").map((r) => r.key), [rows]);
@@ -318,6 +329,8 @@ export function MessageList(props: {
               ? <div class="list-head">{view.atStart
                 ? <p class="muted small">{view.messages.length ? t("chat.beginning") : t("chat.empty")}</p>
                 : <Spinner label={loadingOlder ? t("chat.loadingOlder") : undefined} />}</div>
+              : row.type === "answer"
+              ? <CommandAnswerRow answer={row.answer} env={env} onDismiss={(key) => props.onDismissAnswer?.(key)} />
               : <RowView row={row} env={env} now={props.now} flash={row.key === props.highlightKey} active={row.key === activeKey}
                 selection={selectionOf(props.selection, row)} />}
           </Measured>

@@ -297,7 +297,7 @@ function LocationCard({ body }: { body: Body }): JSX.Element {
 
 /** A `card` message: an app's interactive card (InteractiveCard.tsx), or a contact, group or
  * link card. */
-function CardContent({ entry, readOnly }: { entry: Entry; readOnly: boolean }): JSX.Element {
+function CardContent({ entry, readOnly, note }: { entry: Entry; readOnly: boolean; note?: string | undefined }): JSX.Element {
   const body = entry.body;
   const interactive = useMemo(() => readInteractiveCard(body), [body]);
   // An edit replaces the card: drawn anew, its inputs as the new card has them.
@@ -305,7 +305,7 @@ function CardContent({ entry, readOnly }: { entry: Entry; readOnly: boolean }): 
   if (interactive) {
     // A forwarded copy is no app's card where it was forwarded to: it shows, and takes no actions.
     return <InteractiveCardView key={drawn} card={interactive} conversation={entry.conversation} seq={entry.seq}
-      readOnly={readOnly || entry.forwarded_from !== undefined} />;
+      readOnly={readOnly || entry.forwarded_from !== undefined} readOnlyNote={note} />;
   }
   return <PlainCard body={body} />;
 }
@@ -422,6 +422,8 @@ export function MessageContent(props: {
   entry: Entry; mentioned: string[]; onOpenImage: (fileId: string, name?: string) => void;
   /** A copy of the message (a saved one): an app's card shows, and takes no actions. */
   readOnly?: boolean;
+  /** What a read-only interactive card says of its actions, in place of "open the chat". */
+  cardNote?: string;
 }): JSX.Element {
   const { t } = useT();
   const { entry } = props;
@@ -443,7 +445,7 @@ export function MessageContent(props: {
     case "video": return <VideoContent body={body} />;
     case "sticker": return <Sticker body={body} />;
     case "location": return <LocationCard body={body} />;
-    case "card": return <CardContent entry={entry} readOnly={props.readOnly === true} />;
+    case "card": return <CardContent entry={entry} readOnly={props.readOnly === true} note={props.cardNote} />;
     case "red_packet": return <RedPacket body={body} />;
     case "payment_request": return <PaymentRequest body={body} />;
     case "call": return <CallCard body={body} />;

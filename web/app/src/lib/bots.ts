@@ -193,7 +193,7 @@ export function curlExample(url: string): string {
 // ---- Event subscriptions (outgoing webhooks) ---------------------------------------------------
 
 /** The kinds of events a subscription names, in the order the form offers them. */
-export const WEBHOOK_EVENT_KINDS: readonly WebhookEventKind[] = ["message", "mention", "member", "update", "card_action"];
+export const WEBHOOK_EVENT_KINDS: readonly WebhookEventKind[] = ["message", "mention", "member", "update", "card_action", "command"];
 /** Most event subscriptions of one bot (the server's bound). */
 export const SUBSCRIPTIONS_PER_BOT_MAX = 10;
 /** Longest URL of a subscription, in bytes of UTF-8 (the server's bound). */
