@@ -57,10 +57,25 @@ export async function newContext(
   return context;
 }
 
-export const test = base.extend<{ server: TestServer; serverEnv: Record<string, string> }>({
+export const test = base.extend<{ server: TestServer; serverEnv: Record<string, string>; closeContexts: void }>({
   // More environment for the test's server, e.g. `test.use({ serverEnv: mailServerEnv() })`
   // (mail.ts) for a server that mails through the test SMTP server.
   serverEnv: [{}, { option: true }],
+  // Closes the contexts a test opened with newContext() or signedIn(). Playwright does not, and
+  // a worker's tests share its browser: every page of every earlier test stayed open, each a
+  // renderer process of over 100 MB with its app retrying its stopped server: hundreds of them
+  // by the end of a run. Pages first: Playwright screenshots the pages of a context that closes
+  // (for `screenshot: "only-on-failure"`), and a failed test's pages are taken already.
+  closeContexts: [
+    async ({ browser }, use) => {
+      await use();
+      for (const context of browser.contexts()) {
+        await Promise.all(context.pages().map((page) => page.close()));
+        await context.close();
+      }
+    },
+    { auto: true },
+  ],
   server: async ({ serverEnv }, use) => {
     const server = await startServer({ env: serverEnv });
     await use(server);
