@@ -87,8 +87,8 @@ function chat(body: Record<string, unknown> = LEAVE as unknown as Record<string,
 }
 
 describe("an app's interactive card", () => {
-  it("draws every kind of block and element, each control labelled", () => {
-    chat();
+  it("draws every kind of block and element, each control labelled", async () => {
+    const client = chat();
     const c = card();
     expect(c.getAttribute("role")).toBe("group");
     expect(text(document.getElementById(c.getAttribute("aria-labelledby")!))).toBe("Leave request");
@@ -99,8 +99,13 @@ describe("an app's interactive card", () => {
     // Fields as labels and values.
     expect([...c.querySelectorAll(".app-card-field")].map((f) => [text(f.querySelector("dt")), text(f.querySelector("dd"))]))
       .toEqual([["From", "2026-12-10"], ["Days", "2"]]);
+    // The image as the server fetched it (never from its site): its text alternative until then.
+    expect(c.querySelector('.app-card-image-failed[role="img"]')?.getAttribute("aria-label")).toBe("Leave taken this year");
+    await settle();
+    expect(client.cardImages).toEqual([[1, 5, 2]]);
     const img = c.querySelector<HTMLImageElement>("img.app-card-image")!;
-    expect([img.src, img.alt, img.getAttribute("loading")]).toEqual(["https://hr.example.com/chart.png", "Leave taken this year", "lazy"]);
+    expect([img.getAttribute("src"), img.alt]).toEqual(["blob:card-1-5-2", "Leave taken this year"]);
+    expect(c.querySelector('[src^="https:"]')).toBeNull();
     expect(c.querySelector("hr.app-card-divider")).not.toBeNull();
     expect(text(c.querySelector(".app-card-note"))).toBe("Sent by the HR app");
     // Inputs: one line and several, their bounds (500 unless the card says).

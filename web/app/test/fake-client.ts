@@ -181,6 +181,12 @@ export class FakeClient implements ChatClient {
   async linkPreview(): Promise<LinkPreview | null> { return null; }
   linkPreviewKnown(): LinkPreview | null | undefined { return undefined; }
   async linkPreviewImageUrl(): Promise<string> { return "data:,"; }
+  /** The card images asked for, as (conversation, seq, block). */
+  cardImages: [number, number, number][] = [];
+  async cardImageUrl(conversation: number, seq: number, block: number): Promise<string> {
+    this.cardImages.push([conversation, seq, block]);
+    return `blob:card-${conversation}-${seq}-${block}`;
+  }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }
   profile(account: string, _options?: { fetch?: boolean }): Profile | undefined { return account === this.me.account ? this.me : this.profiles.get(account); }

@@ -1200,6 +1200,9 @@ export class MagpieClient implements ChatClient {
   linkPreviewImageUrl(url: string): Promise<string> {
     return this.files.preview(url);
   }
+  cardImageUrl(conversation: number, seq: number, block: number, url: string): Promise<string> {
+    return this.files.cardImage(conversation, seq, block, url);
+  }
   fileInfo(fileId: string): Promise<FileInfo> {
     return this.rest.fileInfo(fileId);
   }

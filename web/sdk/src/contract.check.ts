@@ -566,7 +566,7 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 // ---- RestClient's answers ---------------------------------------------------------------
 
 /** RestClient's public members that are not endpoints. */
-type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "exportAudit" | "adminExportArchive";
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "cardImage" | "exportAudit" | "adminExportArchive";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {

@@ -1210,6 +1210,9 @@ export interface ChatClient {
   linkPreviewKnown(url: string): LinkPreview | null | undefined;
   /** An object URL of a preview's image (fetched from the server, never the site). */
   linkPreviewImageUrl(url: string): Promise<string>;
+  /** An object URL of the image of block `block` of the interactive card `seq`, which the server
+   * fetched from the block's `url` (clients never contact the image's site). */
+  cardImageUrl(conversation: number, seq: number, block: number, url: string): Promise<string>;
   fileInfo(fileId: string): Promise<FileInfo>;
   stickers(): Promise<StickerPack[]>;
 

@@ -144,6 +144,19 @@ export class FileUrls {
     return made;
   }
 
+  /** An object URL of the image of an interactive card's block (§ Interactive cards), which the
+   * server fetched from `url` and serves; a card edited to another `url` is fetched anew. */
+  cardImage(conversation: number, seq: number, block: number, url: string): Promise<string> {
+    const key = `card:${conversation}:${seq}:${block}:${url}`;
+    const cached = this.urls.get(key);
+    if (cached) return cached;
+    const made = this.rest.cardImage(conversation, seq, block).then(blobUrl);
+    made.catch(() => this.urls.delete(key));
+    this.urls.set(key, made);
+    this.evict();
+    return made;
+  }
+
   /** Releases every object URL (on close and logout). */
   clear(): void {
     for (const url of this.urls.values()) void url.then(release, () => {});

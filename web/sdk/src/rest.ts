@@ -593,6 +593,10 @@ export class RestClient implements DomainAdmin {
   linkPreviewImage(url: string): Promise<Blob> {
     return this.blob("/v1/link-preview/image", { url });
   }
+  /** The image of an interactive card's `image` block `block`: a JPEG the server made. */
+  cardImage(conversation: number, seq: number, block: number): Promise<Blob> {
+    return this.blob(`/v1/conversations/${conversation}/messages/${seq}/card-images/${block}`);
+  }
   edit(id: number, seq: number, body: Record<string, unknown>, clientMsgId?: string): Promise<Ack> {
     return this.request("PATCH", `/v1/conversations/${id}/messages/${seq}`, { body: { body, client_msg_id: clientMsgId } });
   }

@@ -144,7 +144,7 @@ export function InteractiveCardView(props: {
               ))}
             </div>
           ))
-          : <Block key={i} block={block} />
+          : <Block key={i} block={block} image={{ conversation, seq, block: i }} />
       ))}
       {readOnly && hasActions && <p class="app-card-note muted small">{props.readOnlyNote ?? t("appCard.actInChat")}</p>}
       {error && <p class="app-card-error" role="alert" data-testid="app-card-error"><Icon name="alert" size={14} /><span>{error}</span></p>}
@@ -162,7 +162,10 @@ export function InteractiveCardView(props: {
   );
 }
 
-function Block({ block }: { block: Exclude<CardBlock, { type: "actions" }> }): JSX.Element {
+/** Where a block's image is served from: the card's conversation, seq and the block's index. */
+interface ImagePlace { conversation: number; seq: number; block: number }
+
+function Block({ block, image }: { block: Exclude<CardBlock, { type: "actions" }>; image: ImagePlace }): JSX.Element {
   switch (block.type) {
     case "text": return <CardMarkdown text={block.text} />;
     case "fields":
@@ -171,7 +174,7 @@ function Block({ block }: { block: Exclude<CardBlock, { type: "actions" }> }): J
           {block.fields.map((f, i) => <div key={i} class="app-card-field"><dt>{f.label}</dt><dd>{f.value}</dd></div>)}
         </dl>
       );
-    case "image": return <CardImage url={block.url} alt={block.alt} />;
+    case "image": return <CardImage url={block.url} alt={block.alt} place={image} />;
     case "divider": return <hr class="app-card-divider" />;
     case "note": return <p class="app-card-note muted small">{block.text}</p>;
   }
@@ -188,19 +191,34 @@ function CardMarkdown({ text }: { text: string }): JSX.Element {
   return <div ref={ref} class="markdown-body app-card-text" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
-/** An https image, loaded when it comes near the screen; its text alternative when it cannot load. */
-function CardImage({ url, alt }: { url: string; alt?: string | undefined }): JSX.Element {
+/** A block's image, as the server fetched it (the page never contacts the image's site): loaded
+ * as the card is drawn, its text alternative while it loads and when it cannot be had (a card
+ * that is not stored, such as an app's private answer, has none). */
+function CardImage({ url, alt, place }: { url: string; alt?: string | undefined; place: ImagePlace }): JSX.Element {
   const { t } = useT();
+  const client = useClient();
+  const [src, setSrc] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
-  if (!/^https:\/\//i.test(url)) return <></>;
-  if (failed) {
+  useEffect(() => {
+    setSrc(null);
+    setFailed(false);
+    if (place.seq <= 0) {
+      setFailed(true);
+      return;
+    }
+    let live = true;
+    client.cardImageUrl(place.conversation, place.seq, place.block, url)
+      .then((u) => { if (live) setSrc(u); }, () => { if (live) setFailed(true); });
+    return () => { live = false; };
+  }, [client, place.conversation, place.seq, place.block, url]);
+  if (failed || src === null) {
     return (
-      <div class="app-card-image-failed" role="img" aria-label={alt || t("appCard.image")}>
+      <div class="app-card-image-failed" role="img" aria-label={alt || t("appCard.image")} aria-busy={!failed}>
         <Icon name="image" size={18} />{alt && <span aria-hidden="true">{alt}</span>}
       </div>
     );
   }
-  return <img class="app-card-image" src={url} alt={alt ?? ""} loading="lazy" decoding="async" referrerPolicy="no-referrer" onError={() => setFailed(true)} />;
+  return <img class="app-card-image" src={src} alt={alt ?? ""} decoding="async" onError={() => setFailed(true)} />;
 }
 
 function Element(props: {
