@@ -87,7 +87,7 @@ pub fn verify_signature(
     now_secs: i64,
 ) -> Result<(), WebhookError> {
     let ts: i64 = timestamp.trim().parse().map_err(|_| WebhookError::BadTimestamp)?;
-    if (now_secs - ts).abs() > REPLAY_WINDOW_SECS {
+    if now_secs.abs_diff(ts) > REPLAY_WINDOW_SECS.unsigned_abs() {
         return Err(WebhookError::Stale);
     }
     let given = signature.trim().strip_prefix("v1=").and_then(from_hex).ok_or(WebhookError::BadSignature)?;

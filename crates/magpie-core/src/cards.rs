@@ -13,7 +13,7 @@
 //! {"card": "interactive", "title"?: str, "blocks": [block, …]}
 //! block   = {"type": "text", "text": markdown}
 //!         | {"type": "fields", "fields": [{"label": str, "value": str}, …]}
-//!         | {"type": "image", "url": "https://…", "alt"?: str}   (fetched by the server)
+//!         | {"type": "image", "url": "http(s)://…", "alt"?: str}   (fetched by the server)
 //!         | {"type": "divider"}
 //!         | {"type": "note", "text": str}
 //!         | {"type": "actions", "elements": [element, …]}
@@ -129,6 +129,8 @@ impl Cards {
             return Err(Error::invalid("inputs", format!("at most {ACTION_INPUTS_MAX} inputs")));
         }
         let card = self.messages.card_to_act_on(caller, id, seq).await?;
+        // The card as it was pressed: the app's answer replaces that card and no later one.
+        let version = card.edited_at_ms;
         let body = card.body.clone().unwrap_or_default();
         let actions = actions_of(&body)?;
         let button = actions.check(&request.action, &request.inputs)?;
@@ -184,7 +186,13 @@ impl Cards {
                     "label": button.label,
                     "at_ms": now,
                 });
-                Some(self.messages.update_card(bot.id, id, seq, update).await?.entry.seq)
+                match self.messages.update_card(bot.id, id, seq, update, version).await {
+                    Ok(ack) => Some(ack.entry.seq),
+                    // Another press's answer, or the app's own edit, came first: the card stays
+                    // as that left it.
+                    Err(Error::Conflict(_)) => None,
+                    Err(e) => return Err(e),
+                }
             }
             None => None,
         };
@@ -609,7 +617,7 @@ mod tests {
         assert_eq!(bad(&|c| c["blocks"] = json!([])), "body.blocks");
         assert_eq!(bad(&|c| c["acted"] = json!({"by": "me@x"})), "body.acted");
         assert_eq!(
-            bad(&|c| c["blocks"][0] = json!({"type": "image", "url": "http://x.example/a.png"})),
+            bad(&|c| c["blocks"][0] = json!({"type": "image", "url": "ftp://x.example/a.png"})),
             "body.blocks[0].url"
         );
         assert_eq!(

@@ -424,10 +424,14 @@ impl Messages {
         let (_, me) = self.conversations.membership(caller, id).await?;
         let original = self.visible_message(&me, id, target).await?;
         content::validate_edit(&original.kind, original.body.as_ref().unwrap_or(&Value::Null), &body, self.limits())?;
+        if original.sender == caller.account.id {
+            // (Someone else's message is refused at commit, as not theirs.)
+            actions_are_apps(caller, &original.kind, &body)?;
+        }
         let mut body = body;
         self.moderation.check(caller, id, &original.kind, &mut body).await?;
         // An app keeps its interactive card up to date for as long as the card is there.
-        let window_ms = if original.kind == content::kind::CARD {
+        let window_ms = if original.kind == content::kind::CARD && caller.account.bot {
             i64::MAX
         } else {
             crate::settings::millis(self.deps.settings.edit_window_secs)
@@ -455,7 +459,7 @@ impl Messages {
     pub(crate) async fn card_to_act_on(&self, caller: &Principal, id: ConversationId, seq: Seq) -> Result<Entry> {
         let (_, me) = self.conversations.membership(caller, id).await?;
         if !me.is_active() {
-            return Err(Error::Forbidden);
+            return Err(Error::NotFound("conversation"));
         }
         let card = self.visible_message(&me, id, seq).await?;
         let interactive = card.body.as_ref().is_some_and(crate::cards::is_interactive);
@@ -527,19 +531,24 @@ impl Messages {
 
     /// Replaces the body of the bot's interactive card `target` with `body` (already checked),
     /// as an edit by the bot: in the log, so every device converges on it. The bot must still be
-    /// a member that may post, and the card its own and there.
+    /// a member that may post, and the card its own and there, and as it was when read (its last
+    /// edit at `version`): else `conflict`, and nothing is written.
     pub(crate) async fn update_card(
         &self,
         bot: AccountId,
         id: ConversationId,
         target: Seq,
         body: Value,
+        version: Option<i64>,
     ) -> Result<Ack> {
         let check: Check = Box::new(move |p| {
             may_post(p)?;
             let t = live_target(p)?;
             if t.sender != bot || t.kind != content::kind::CARD {
                 return Err(Error::Forbidden);
+            }
+            if t.edited_at_ms != version {
+                return Err(Error::Conflict("the card changed since it was pressed".into()));
             }
             Ok(())
         });
@@ -1079,7 +1088,6 @@ impl Messages {
     }
 }
 
-/// May the author post in this conversation now? Returns its role.
 /// Only a bot sends a card with buttons or inputs: its actions go to the bot's app, and a
 /// person's card would have nowhere to send them.
 fn actions_are_apps(caller: &Principal, kind: &str, body: &Value) -> Result<()> {
@@ -1094,6 +1102,7 @@ fn actions_are_apps(caller: &Principal, kind: &str, body: &Value) -> Result<()> 
     }
 }
 
+/// May the author post in this conversation now? Returns its role.
 fn may_post(p: &Precondition<'_>) -> Result<MemberRole> {
     let role = check_role(p, MemberRole::Member)?;
     peer_accepts(p)?;

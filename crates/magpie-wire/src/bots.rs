@@ -230,7 +230,7 @@ pub struct CreateEventSubscriptionRequest {
     /// `https://…` (or `http://`), at most 2,048 bytes, at a public address unless the server
     /// allows others.
     pub url: String,
-    /// At least one of `message`, `mention`, `member`, `update`, `card_action`.
+    /// At least one of `message`, `mention`, `member`, `update`, `card_action`, `command`.
     pub events: Vec<String>,
 }
 

@@ -79,12 +79,14 @@ impl WebhookSender for HttpWebhookSender {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("no answer: {}", error_chain(&e)))?;
+            // The member who pressed or invoked reads this: never the app's URL (it may hold a
+            // token of the app's).
+            .map_err(|e| format!("no answer: {}", error_chain(&e.without_url())))?;
         let status = response.status();
         // Read up to the bound, and no further: an app that sends more is refused.
         let mut answer = Vec::new();
         while let Some(chunk) =
-            response.chunk().await.map_err(|e| format!("the answer broke off: {}", error_chain(&e)))?
+            response.chunk().await.map_err(|e| format!("the answer broke off: {}", error_chain(&e.without_url())))?
         {
             if answer.len() + chunk.len() > ANSWER_BYTES_MAX {
                 return Err(format!("answered more than {ANSWER_BYTES_MAX} bytes"));

@@ -52,6 +52,8 @@ export interface LeaveRequest {
 
 /** How old a request may be (seconds), as Magpie documents it: older ones are replays. */
 const REPLAY_WINDOW_SECS = 300;
+/** The longest request body read (Magpie's are far smaller). */
+const BODY_BYTES_MAX = 1024 * 1024;
 const USAGE = "用法 Usage: `/leave YYYY-MM-DD 天数days [事由 reason]`, e.g. `/leave 2026-12-10 2 family trip`";
 
 export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp> {
@@ -108,7 +110,8 @@ export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp>
   async function onCardAction(event: CardActionEvent): Promise<object> {
     const request = requests.get(event.action.value ?? "");
     if (!request) return { toast: "这个申请已不存在 This request is gone" };
-    if (request.decision) return { update: card(request), toast: "已经处理过了 Already decided" };
+    // Decided already (a second press, from another device): the card shows it, or soon will.
+    if (request.decision) return { toast: "已经处理过了 Already decided" };
     if (event.user.account !== request.manager) return { toast: "只有审批人可以处理 Only the approver decides" };
     const approved = event.action.id === "approve";
     request.decision = { approved, by: event.user, note: (event.inputs.note ?? "").trim() };
@@ -130,8 +133,14 @@ export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp>
       res.writeHead(status, { "Content-Type": "application/json" }).end(body ? JSON.stringify(body) : "");
     };
     if (req.method !== "POST") return answer(405);
+    // Read no more than a request of Magpie's can be, before anything is believed.
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > BODY_BYTES_MAX) return answer(413);
+      chunks.push(chunk as Buffer);
+    }
     const body = Buffer.concat(chunks);
     if (!verify(secret, header(req, "x-magpie-timestamp"), header(req, "x-magpie-signature"), body)) {
       return answer(401, { error: "bad signature" });
@@ -142,8 +151,9 @@ export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp>
       if (event.type === "card_action") return answer(200, await onCardAction(event as CardActionEvent));
       return answer(200); // deliveries of other events: not this app's business
     } catch (e) {
+      // Magpie shows what an app answers to the person who acted: the details stay here.
       console.error("leave-approval:", e);
-      return answer(500, { error: String(e) });
+      return answer(500);
     }
   }
 

@@ -39,8 +39,9 @@ export function isInteractiveCard(body: unknown): boolean {
  * they need, are left out; so are images whose URL is not `https://`. */
 export function readInteractiveCard(body: unknown): InteractiveCard | null {
   if (!isObject(body) || body.card !== INTERACTIVE_CARD || !Array.isArray(body.blocks)) return null;
-  const blocks = body.blocks.flatMap((b): CardBlock[] => {
+  const blocks = body.blocks.flatMap((b, index): CardBlock[] => {
     const block = isObject(b) ? blockOf(b) : undefined;
+    if (block?.type === "image") return [{ ...block, index }];
     return block ? [block] : [];
   });
   return { card: INTERACTIVE_CARD, ...opt("title", given(body, "title")), blocks, ...opt("acted", actedOf(body.acted)) };
@@ -60,7 +61,7 @@ function blockOf(b: Json): CardBlock | undefined {
       return { type: "divider" };
     case "image": {
       const url = text(b, "url");
-      return url && /^https:\/\//i.test(url) ? { type: "image", url, ...opt("alt", text(b, "alt")) } : undefined;
+      return url && /^https?:\/\//i.test(url) ? { type: "image", url, ...opt("alt", text(b, "alt")) } : undefined;
     }
     case "fields": {
       const fields = (Array.isArray(b.fields) ? b.fields : []).flatMap((f): CardField[] => {

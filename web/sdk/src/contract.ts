@@ -584,7 +584,10 @@ export interface CardField { label: string; value: string }
 /** Up to 20 fields, in a grid. */
 export interface CardFieldsBlock { type: "fields"; fields: CardField[] }
 /** An image from an `https://` URL, with its text alternative. */
-export interface CardImageBlock { type: "image"; url: string; alt?: string }
+/** An image the server fetches from `url` and serves (`cardImageUrl`). `index` is the block's
+ * place in the card's `blocks` as sent, which the image is asked for by: `readInteractiveCard`
+ * sets it (it leaves out blocks it cannot read, so places in what it answers may differ). */
+export interface CardImageBlock { type: "image"; url: string; alt?: string; index?: number }
 /** A line between blocks. */
 export interface CardDividerBlock { type: "divider" }
 /** A small print line (at most 256 characters, plain text). */

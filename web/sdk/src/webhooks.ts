@@ -185,7 +185,7 @@ function cardActionOf(value: Record<string, unknown>): CardActionEvent {
   if (!ok) {
     throw new WebhookError("bad_body", "the body is not a card's action: {type, id, subscription, bot, conversation, seq, user, action, inputs, card, at_ms}");
   }
-  // A button without a value is sent with `"value": null`: an absent one, as the Rust SDK reads it.
+  // A button without a value is sent without one; a `null` (from an older server) is read as absent.
   if ((action as Record<string, unknown>).value === null) delete (action as Record<string, unknown>).value;
   return value as unknown as CardActionEvent;
 }

@@ -154,8 +154,8 @@ describe("readInteractiveCard", () => {
       card: "interactive", title: "  ", acted: { by: "ann@x", name: "Ann", action: "approve", label: "Approve", at_ms: 5 },
       blocks: [
         { type: "video", url: "https://x.example/v.mp4" },
-        { type: "image", url: "http://x.example/a.png", alt: "tracked" },
-        { type: "image", url: "https://x.example/a.png", alt: "A chart" },
+        { type: "image", url: "javascript:alert(1)", alt: "not an image" },
+        { type: "image", url: "http://x.example/a.png", alt: "A chart" },
         { type: "fields", fields: [{ label: "A", value: "1" }, { label: "B" }] },
         { type: "actions", elements: [
           { type: "slider", id: "s" }, { type: "button", id: "b", label: "Go", style: "loud" },
@@ -169,7 +169,8 @@ describe("readInteractiveCard", () => {
     expect(card).toEqual({
       card: "interactive", acted: { by: "ann@x", name: "Ann", action: "approve", label: "Approve", at_ms: 5 },
       blocks: [
-        { type: "image", url: "https://x.example/a.png", alt: "A chart" },
+        // Its place in the blocks as sent, which the server serves its image by.
+        { type: "image", url: "http://x.example/a.png", alt: "A chart", index: 2 },
         { type: "fields", fields: [{ label: "A", value: "1" }] },
         { type: "actions", elements: [
           { type: "button", id: "b", label: "Go" },

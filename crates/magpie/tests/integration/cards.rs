@@ -41,6 +41,9 @@ struct CardApp {
     actions: mpsc::UnboundedReceiver<AppRequest>,
     /// The port it listens on; it also serves an image at `/img.png`, counting the fetches.
     port: u16,
+    /// While set, the app answers only once `release` lets it (one answer per `notify_one`).
+    hold: Arc<std::sync::atomic::AtomicBool>,
+    release: Arc<tokio::sync::Notify>,
     image_fetches: Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -49,9 +52,12 @@ impl CardApp {
         let (tx, actions) = mpsc::unbounded_channel();
         let secret: Arc<Mutex<String>> = Arc::default();
         let answer = Arc::new(Mutex::new(Answer::Nothing));
-        let (key, told) = (secret.clone(), answer.clone());
+        let hold = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (key, told, held, released) = (secret.clone(), answer.clone(), hold.clone(), release.clone());
         let handler = move |headers: HeaderMap, body: Bytes| {
-            let (tx, key, told) = (tx.clone(), key.clone(), told.clone());
+            let (tx, key, told, held, released) =
+                (tx.clone(), key.clone(), told.clone(), held.clone(), released.clone());
             async move {
                 let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
@@ -68,6 +74,9 @@ impl CardApp {
                     _ => return (StatusCode::UNAUTHORIZED, "refused").into_response(),
                 };
                 let _ = tx.send(request);
+                if held.load(std::sync::atomic::Ordering::SeqCst) {
+                    released.notified().await;
+                }
                 let answer = told.lock().unwrap().clone();
                 let response: Response = match answer {
                     Answer::Json(v) => Json(v).into_response(),
@@ -89,7 +98,7 @@ impl CardApp {
         let port = listener.local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}/magpie/cards");
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        CardApp { url, secret, answer, actions, port, image_fetches }
+        CardApp { url, secret, answer, actions, port, hold, release, image_fetches }
     }
 
     fn answer(&self, answer: Answer) {
@@ -367,6 +376,9 @@ async fn cards_are_checked_and_only_members_press_the_buttons_of_an_apps_cards()
     assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("body.blocks")), "{err}");
     let plain = json!({"card": "interactive", "title": "Lunch", "blocks": [{"type": "text", "text": "Noodles at 12"}]});
     let mine = ann.client.send_message(team.id, &card("p2", plain)).await.unwrap();
+    // Nor do they edit buttons into one.
+    let err = ann.client.edit_message(team.id, mine.seq, approval("Ann"), None).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (Some(ErrorCode::InvalidField), Some("body.blocks")), "{err}");
     let err = ann.client.card_action(team.id, mine.seq, &press("approve", &[])).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::InvalidField), "{err}");
     let text = ann.client.send_text(team.id, "t1", "hello").await.unwrap();
@@ -524,4 +536,32 @@ async fn a_cards_image_is_fetched_by_the_server_once_and_shown_only_to_those_who
         assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
     }
     assert_eq!(fetches(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_to_a_press_never_overwrites_a_card_that_changed_while_the_app_answered() {
+    let mut app = CardApp::start().await;
+    let (server, _admin, bot) = setup(&app).await;
+    let ann = server.user("ann").await;
+    let team = group(&ann, "team", &[BOT]).await;
+    let sent = bot.send_message(team.id, &card("c1", approval("Ann"))).await.unwrap();
+
+    // Ann presses; while the app thinks, the app's own edit (or another press's answer) lands.
+    app.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+    app.answer(Answer::Json(json!({"update": {"blocks": [{"type": "note", "text": "stale"}]}, "toast": "Noted"})));
+    let press = {
+        let client = ann.client.clone();
+        tokio::spawn(async move { client.card_action(team.id, sent.seq, &press("approve", &[])).await })
+    };
+    let got = tokio::time::timeout(crate::harness::EVENTUALLY, app.actions.recv()).await.unwrap().unwrap();
+    assert!(matches!(got, AppRequest::CardAction(_)));
+    let mut newer = approval("Ann");
+    newer["title"] = json!("Leave request (withdrawn)");
+    bot.edit_message(team.id, sent.seq, newer.clone(), None).await.unwrap();
+    app.release.notify_one();
+    let result = press.await.unwrap().unwrap();
+    assert_eq!((result.updated_seq, result.toast.as_deref()), (None, Some("Noted")), "the stale answer is dropped");
+    let page = ann.client.messages(team.id, wire::HistoryQuery::default()).await.unwrap();
+    let now = page.entries.iter().find(|e| e.seq == sent.seq).unwrap();
+    assert_eq!(now.body.as_ref(), Some(&newer), "the newer card stays");
 }

@@ -144,7 +144,7 @@ export function InteractiveCardView(props: {
               ))}
             </div>
           ))
-          : <Block key={i} block={block} image={{ conversation, seq, block: i }} />
+          : <Block key={i} block={block} image={{ conversation, seq, block: block.type === "image" ? block.index ?? i : i }} />
       ))}
       {readOnly && hasActions && <p class="app-card-note muted small">{props.readOnlyNote ?? t("appCard.actInChat")}</p>}
       {error && <p class="app-card-error" role="alert" data-testid="app-card-error"><Icon name="alert" size={14} /><span>{error}</span></p>}
