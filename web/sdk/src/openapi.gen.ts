@@ -3280,7 +3280,7 @@ export interface components {
         };
         /** @description `POST /v1/bots/{account}/subscriptions`: at most 10 per bot. */
         CreateEventSubscriptionRequest: {
-            /** @description At least one of `message`, `mention`, `member`, `update`, `card_action`. */
+            /** @description At least one of `message`, `mention`, `member`, `update`, `card_action`, `command`. */
             events: string[];
             /**
              * @description `https://…` (or `http://`), at most 2,048 bytes, at a public address unless the server
