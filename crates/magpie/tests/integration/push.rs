@@ -116,11 +116,20 @@ async fn direct(from: &User, to: &User) -> i64 {
 
 /// The domain's push failures once `done` says they are complete: the outcome of a push is
 /// written just after the service answers, so the admin's view is read again until then
-/// (each read a request; no timer).
+/// (each read a request; no timer). A read the session's rate limit refuses is made again when
+/// the server says to (`retry_after_secs`), as any client does: a loaded machine writes the
+/// outcome later, and the reads come quickly.
 async fn failures_until(admin: &User, done: impl Fn(&[wire::PushFailureInfo]) -> bool) -> Vec<wire::PushFailureInfo> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let list = admin.client.admin_push_failures("localhost").await.unwrap();
+        let list = match admin.client.admin_push_failures("localhost").await {
+            Err(magpie_client::Error::Api { detail, .. }) if detail.code == wire::ErrorCode::RateLimited => {
+                let wait = std::time::Duration::from_secs(detail.retry_after_secs.unwrap_or(1));
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            other => other.unwrap(),
+        };
         if done(&list.failures) {
             return list.failures;
         }
