@@ -196,6 +196,8 @@ def main() -> None:
         "domains": [DOMAIN],
         "saved": saved,
         "roots": roots,
+        # The blocks of a card: none of the seeded messages is a card, so each is `not_found`.
+        "card_blocks": [0, 1],
         "scheduled": scheduled,
         "departments": departments,
         "invitations": invitations,
@@ -227,6 +229,8 @@ def main() -> None:
             return "seqs"
         if parameter == "root":
             return "roots"
+        if parameter == "block":
+            return "card_blocks"
         if parameter == "pack":
             return "packs"
         if parameter == "domain":

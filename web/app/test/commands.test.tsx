@@ -180,7 +180,7 @@ describe("the composer's slash commands", () => {
     expect(box().readOnly).toBe(true);
     expect(root.querySelector<HTMLButtonElement>(".send-btn")!.disabled).toBe(true);
     expect(text($('[data-testid="command-hint"]'))).toContain("Running /leave…");
-    expect(text($('.composer [role="status"]'))).toBe("Running /leave…");
+    expect(text($('.composer [aria-live="polite"]'))).toBe("Running /leave…");
     await key("Enter");
     expect(client.invocations).toHaveLength(1);
 
@@ -452,7 +452,7 @@ describe("a bot's slash commands in its admin page", () => {
     await act(async () => { await new Promise((r) => requestAnimationFrame(() => r(undefined))); });
     expect(rows(section).map((r) => field(r, "name").value)).toEqual(["leave", "pay", "balance"]);
     expect(document.activeElement).toBe(button(section, "Move /pay up"));
-    expect(text(section.querySelector('form > [role="status"]'))).toBe("/pay is now command 2 of 3");
+    expect(text(section.querySelector('form > [aria-live="polite"]'))).toBe("/pay is now command 2 of 3");
     act(() => { button(section, "Move /pay up").click(); });
     await act(async () => { await new Promise((r) => requestAnimationFrame(() => r(undefined))); });
     expect(rows(section).map((r) => field(r, "name").value)).toEqual(["pay", "leave", "balance"]);
@@ -461,7 +461,7 @@ describe("a bot's slash commands in its admin page", () => {
     expect(document.activeElement).toBe(button(section, "Move /pay down"));
     act(() => { button(section, "Remove /balance").click(); });
     expect(rows(section).map((r) => field(r, "name").value)).toEqual(["pay", "leave"]);
-    expect(text(section.querySelector('form > [role="status"]'))).toBe("/balance removed: save to apply");
+    expect(text(section.querySelector('form > [aria-live="polite"]'))).toBe("/balance removed: save to apply");
 
     await save(section);
     expect(state.puts[1]).toEqual([

@@ -224,7 +224,7 @@ export function BotCommands(props: { idp: string; bot: Bot }): JSX.Element {
               <button type="submit" class="btn btn-primary" disabled={busy || !changed}>{busy && <Spinner />} {t("admin.commandsSave")}</button>
             </span>
           </div>
-          <div class="visually-hidden" role="status">{said}</div>
+          <div class="visually-hidden" aria-live="polite">{said}</div>
         </form>
       )}
     </section>

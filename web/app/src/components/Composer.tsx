@@ -547,7 +547,7 @@ export function Composer(props: {
         </div>
       )}
       {/* Said to screen readers: the command under way (shown above as its hint's line). */}
-      <div class="visually-hidden" role="status">{invoking ? t("commands.running", { name: invoking.name }) : ""}</div>
+      <div class="visually-hidden" aria-live="polite">{invoking ? t("commands.running", { name: invoking.name }) : ""}</div>
       {commandError && !rec && (
         <p class="composer-error" role="alert" id={`command-error-${idSuffix}`} data-testid="composer-error">
           <Icon name="alert" size={14} /><span>{commandError}</span>
