@@ -231,6 +231,30 @@ impl<'f, F: StoreFactory> World<'f, F> {
         }
         panic!("the tail never held the {len} items committed")
     }
+
+    /// The first `len` items after `after`, read `page_len` at a time: a page that comes back
+    /// empty before then is read again (PostgreSQL's commit line, read afresh by each page, may
+    /// be held back a moment by a transaction ending elsewhere), and its cursor is kept.
+    pub async fn tail_pages_of_len(
+        &self,
+        after: LogCursor,
+        page_len: usize,
+        len: usize,
+    ) -> (Vec<Committed>, LogCursor) {
+        let mut items = vec![];
+        let mut cursor = after;
+        for _ in 0..1000 {
+            if items.len() >= len {
+                return (items, cursor);
+            }
+            let page = self.stores.log.tail(cursor, page_len).await.unwrap();
+            assert!(page.items.len() <= page_len, "a tail page longer than asked for");
+            assert!(page.next >= cursor, "the tail's cursor went back");
+            items.extend(page.items);
+            cursor = page.next;
+        }
+        panic!("the tail never held the {len} items committed, read {page_len} at a time")
+    }
 }
 
 /// Everything the tail holds after `after`, read `page_len` at a time, and where it ended.
