@@ -100,7 +100,9 @@ impl InFlight {
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         let mine = accounts.entry(account).or_default();
         if *mine >= PER_ACCOUNT_IN_FLIGHT_MAX {
-            return Err(Error::LimitExceeded("you have as many requests waiting for apps as you may; wait for their answers"));
+            return Err(Error::LimitExceeded(
+                "you have as many requests waiting for apps as you may; wait for their answers",
+            ));
         }
         *mine += 1;
         Ok(Seat { flight: self, account, _permit: permit })
@@ -187,15 +189,7 @@ impl Cards {
         let button = actions.check(&request.action, &request.inputs)?;
         let not_an_app = || Error::invalid("seq", "this card is not an app's: it takes no actions");
         let bot = self.accounts.account_by_id(card.sender).await?.filter(|a| a.bot).ok_or_else(not_an_app)?;
-        if bot.disabled {
-            return Err(Error::AppFailed(format!("{} is turned off", bot.addr)));
-        }
-        let subscriptions = self.bots.subscriptions(bot.id).await?;
-        let subscription = subscriptions
-            .iter()
-            .find(|s| s.enabled && s.events.contains(&EventKind::CardAction))
-            .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes card actions", bot.addr)))?;
-        let secret = self.bots.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
+        let (subscription, secret) = app_of(self.bots.as_ref(), &bot, EventKind::CardAction, "card actions").await?;
         let sender = self.deps.webhooks.get().ok_or(Error::Unavailable("apps are not reached from this server"))?;
         let _seat = self
             .in_flight
@@ -274,6 +268,29 @@ impl Cards {
             .ok_or(Error::NotFound("image"))?;
         previews.card_image(caller, url).await
     }
+}
+
+/// Where a request of `kind` to the bot's app goes (`what` names such requests): its first
+/// enabled subscription that takes them, and that subscription's secret. A bot that is turned
+/// off, or has no such subscription, is the app's failure.
+pub(crate) async fn app_of(
+    store: &dyn BotStore,
+    bot: &crate::model::Account,
+    kind: EventKind,
+    what: &str,
+) -> Result<(crate::webhooks::Subscription, String)> {
+    if bot.disabled {
+        return Err(Error::AppFailed(format!("{} is turned off", bot.addr)));
+    }
+    let subscription =
+        store
+            .subscriptions(bot.id)
+            .await?
+            .into_iter()
+            .find(|s| s.enabled && s.events.contains(&kind))
+            .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes {what}", bot.addr)))?;
+    let secret = store.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
+    Ok((subscription, secret))
 }
 
 /// The app's answer to an action: nothing, or an object with a new card (`update`) and a short
@@ -690,7 +707,8 @@ mod tests {
         let near = json!({"card": "interactive", "blocks": [{"type": "note", "text": "x"}], "pad": "y".repeat(CARD_BYTES_MAX - 100)});
         assert!(validate(&near).is_ok());
         let mut stamped = near.clone();
-        stamped["acted"] = json!({"by": "a@b", "name": "n".repeat(256), "action": "b", "label": "l".repeat(40), "at_ms": 1});
+        stamped["acted"] =
+            json!({"by": "a@b", "name": "n".repeat(256), "action": "b", "label": "l".repeat(40), "at_ms": 1});
         assert!(actions_of(&stamped).is_ok());
         let big = "x".repeat(CARD_BYTES_MAX);
         assert!(matches!(

@@ -177,15 +177,8 @@ impl Commands {
         let command = self.store.conversation_commands(id).await?.into_iter().find(|c| c.name == name);
         let command = command.ok_or_else(|| Error::invalid("command", format!("no bot here has /{name}")))?;
         let bot = self.accounts.account_by_id(command.bot).await?.ok_or(Error::NotFound("bot"))?;
-        if bot.disabled {
-            return Err(Error::AppFailed(format!("{} is turned off", bot.addr)));
-        }
-        let subscriptions = self.store.subscriptions(bot.id).await?;
-        let subscription = subscriptions
-            .iter()
-            .find(|s| s.enabled && s.events.contains(&EventKind::Command))
-            .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes commands", bot.addr)))?;
-        let secret = self.store.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
+        let (subscription, secret) =
+            crate::cards::app_of(self.store.as_ref(), &bot, EventKind::Command, "commands").await?;
         let sender = self.deps.webhooks.get().ok_or(Error::Unavailable("apps are not reached from this server"))?;
         let _seat =
             self.in_flight.enter(caller.account.id, "too many commands are waiting for their apps; retry shortly")?;
