@@ -47,8 +47,11 @@ pub const ELEMENTS_MAX: usize = 25;
 pub const FIELDS_MAX: usize = 20;
 /// Most options of one select.
 pub const OPTIONS_MAX: usize = 100;
-/// A card's body as JSON, in bytes.
+/// A card's body as JSON, in bytes, as a client or an app sends it.
 pub const CARD_BYTES_MAX: usize = 16 * 1024;
+/// What the server's `acted` stamp may add to a stored card, in bytes (names and a label are
+/// bounded; this is well above them).
+pub const ACTED_BYTES_MAX: usize = 2 * 1024;
 /// The text of a `text` block, in characters.
 pub const TEXT_CHARS_MAX: usize = 4000;
 /// Titles, labels, placeholders, notes and field values, in characters.
@@ -67,6 +70,56 @@ pub const INPUT_CHARS_DEFAULT: usize = 500;
 pub const ACTION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most card actions waiting for their apps at once, on this node.
 pub const ACTIONS_IN_FLIGHT_MAX: usize = 256;
+/// Most requests to apps (card actions and slash commands) one account has waiting at once, on
+/// this node: so that one person pressing at an app that hangs does not hold them all.
+pub const PER_ACCOUNT_IN_FLIGHT_MAX: usize = 4;
+
+/// Requests waiting for apps on this node: at most so many in all, and at most
+/// [`PER_ACCOUNT_IN_FLIGHT_MAX`] of one account's.
+pub(crate) struct InFlight {
+    total: tokio::sync::Semaphore,
+    accounts: std::sync::Mutex<std::collections::HashMap<crate::model::AccountId, usize>>,
+}
+
+/// A request's place among those in flight, given back when it is dropped.
+pub(crate) struct Seat<'a> {
+    flight: &'a InFlight,
+    account: crate::model::AccountId,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl InFlight {
+    pub(crate) fn new(total: usize) -> InFlight {
+        InFlight { total: tokio::sync::Semaphore::new(total), accounts: Default::default() }
+    }
+
+    /// A seat for one of `account`'s requests, or `unavailable` (`busy` says why) when the node
+    /// or the account has as many waiting as it may.
+    pub(crate) fn enter(&self, account: crate::model::AccountId, busy: &'static str) -> Result<Seat<'_>> {
+        let permit = self.total.try_acquire().map_err(|_| Error::Unavailable(busy))?;
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = accounts.entry(account).or_default();
+        if *mine >= PER_ACCOUNT_IN_FLIGHT_MAX {
+            return Err(Error::LimitExceeded(
+                "you have as many requests waiting for apps as you may; wait for their answers",
+            ));
+        }
+        *mine += 1;
+        Ok(Seat { flight: self, account, _permit: permit })
+    }
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        let mut accounts = self.flight.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if let std::collections::hash_map::Entry::Occupied(mut e) = accounts.entry(self.account) {
+            *e.get_mut() -= 1;
+            if *e.get() == 0 {
+                e.remove();
+            }
+        }
+    }
+}
 /// Most inputs sent with one action (a card has at most [`ELEMENTS_MAX`] elements).
 pub const ACTION_INPUTS_MAX: usize = ELEMENTS_MAX;
 /// The app's `toast`, in characters.
@@ -98,7 +151,7 @@ pub struct Cards {
     bots: Arc<dyn BotStore>,
     accounts: Arc<dyn AccountStore>,
     messages: Messages,
-    in_flight: Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<InFlight>,
 }
 
 impl Cards {
@@ -108,7 +161,7 @@ impl Cards {
             bots: stores.bots.clone(),
             accounts: stores.accounts.clone(),
             messages,
-            in_flight: Arc::new(tokio::sync::Semaphore::new(ACTIONS_IN_FLIGHT_MAX)),
+            in_flight: Arc::new(InFlight::new(ACTIONS_IN_FLIGHT_MAX)),
         }
     }
 
@@ -136,20 +189,11 @@ impl Cards {
         let button = actions.check(&request.action, &request.inputs)?;
         let not_an_app = || Error::invalid("seq", "this card is not an app's: it takes no actions");
         let bot = self.accounts.account_by_id(card.sender).await?.filter(|a| a.bot).ok_or_else(not_an_app)?;
-        if bot.disabled {
-            return Err(Error::AppFailed(format!("{} is turned off", bot.addr)));
-        }
-        let subscriptions = self.bots.subscriptions(bot.id).await?;
-        let subscription = subscriptions
-            .iter()
-            .find(|s| s.enabled && s.events.contains(&EventKind::CardAction))
-            .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes card actions", bot.addr)))?;
-        let secret = self.bots.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
+        let (subscription, secret) = app_of(self.bots.as_ref(), &bot, EventKind::CardAction, "card actions").await?;
         let sender = self.deps.webhooks.get().ok_or(Error::Unavailable("apps are not reached from this server"))?;
-        let _permit = self
+        let _seat = self
             .in_flight
-            .try_acquire()
-            .map_err(|_| Error::Unavailable("too many card actions are waiting for their apps; retry shortly"))?;
+            .enter(caller.account.id, "too many card actions are waiting for their apps; retry shortly")?;
         let now = self.deps.clock.now_ms();
         let mut pressed = json!({"id": button.id, "label": button.label});
         if let Some(value) = &button.value {
@@ -222,8 +266,31 @@ impl Cards {
             .and_then(|b| b.get("url"))
             .and_then(Value::as_str)
             .ok_or(Error::NotFound("image"))?;
-        previews.card_image(url).await
+        previews.card_image(caller, url).await
     }
+}
+
+/// Where a request of `kind` to the bot's app goes (`what` names such requests): its first
+/// enabled subscription that takes them, and that subscription's secret. A bot that is turned
+/// off, or has no such subscription, is the app's failure.
+pub(crate) async fn app_of(
+    store: &dyn BotStore,
+    bot: &crate::model::Account,
+    kind: EventKind,
+    what: &str,
+) -> Result<(crate::webhooks::Subscription, String)> {
+    if bot.disabled {
+        return Err(Error::AppFailed(format!("{} is turned off", bot.addr)));
+    }
+    let subscription =
+        store
+            .subscriptions(bot.id)
+            .await?
+            .into_iter()
+            .find(|s| s.enabled && s.events.contains(&kind))
+            .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes {what}", bot.addr)))?;
+    let secret = store.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
+    Ok((subscription, secret))
 }
 
 /// The app's answer to an action: nothing, or an object with a new card (`update`) and a short
@@ -338,20 +405,21 @@ pub fn validate(body: &Value) -> Result<CardActions> {
     if body.get("acted").is_some() {
         return Err(Error::invalid("body.acted", "is written by the server"));
     }
-    read(body)
+    read(body, CARD_BYTES_MAX)
 }
 
-/// The buttons and inputs of a card as it is stored (its `acted` included), or an error if it is
-/// not an interactive card.
+/// The buttons and inputs of a card as it is stored (its `acted` included, which may take it
+/// past [`CARD_BYTES_MAX`] by up to [`ACTED_BYTES_MAX`]), or an error if it is not an
+/// interactive card.
 pub fn actions_of(body: &Value) -> Result<CardActions> {
-    read(body)
+    read(body, CARD_BYTES_MAX + ACTED_BYTES_MAX)
 }
 
-fn read(body: &Value) -> Result<CardActions> {
+fn read(body: &Value, bytes_max: usize) -> Result<CardActions> {
     let card = body.as_object().ok_or_else(|| Error::invalid("body", "must be a JSON object"))?;
     let bytes = serde_json::to_string(body).map(|s| s.len()).unwrap_or(usize::MAX);
-    if bytes > CARD_BYTES_MAX {
-        return Err(Error::too_large("body", CARD_BYTES_MAX, crate::Unit::Bytes));
+    if bytes > bytes_max {
+        return Err(Error::too_large("body", bytes_max, crate::Unit::Bytes));
     }
     opt_text(card, "body", "title", LABEL_CHARS_MAX)?;
     let blocks = array(card, "body", "blocks", 1, BLOCKS_MAX)?;
@@ -635,11 +703,32 @@ mod tests {
         let rows: Vec<_> = buttons.chunks(5).map(|row| json!({"type": "actions", "elements": row})).collect();
         let e = validate(&json!({"card": "interactive", "blocks": rows})).unwrap_err();
         assert_eq!(field_of(e), "body.blocks[5].elements[0]");
+        // A stored card may be larger by its `acted` stamp, and still be pressed.
+        let near = json!({"card": "interactive", "blocks": [{"type": "note", "text": "x"}], "pad": "y".repeat(CARD_BYTES_MAX - 100)});
+        assert!(validate(&near).is_ok());
+        let mut stamped = near.clone();
+        stamped["acted"] =
+            json!({"by": "a@b", "name": "n".repeat(256), "action": "b", "label": "l".repeat(40), "at_ms": 1});
+        assert!(actions_of(&stamped).is_ok());
         let big = "x".repeat(CARD_BYTES_MAX);
         assert!(matches!(
             validate(&json!({"card": "interactive", "blocks": [{"type": "note", "text": big}]})),
             Err(Error::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn requests_in_flight_are_bounded_in_all_and_per_account() {
+        let (ann, bob) = (crate::model::AccountId(1), crate::model::AccountId(2));
+        let flight = InFlight::new(PER_ACCOUNT_IN_FLIGHT_MAX + 1);
+        let anns: Vec<_> = (0..PER_ACCOUNT_IN_FLIGHT_MAX).map(|_| flight.enter(ann, "busy").unwrap()).collect();
+        assert!(matches!(flight.enter(ann, "busy"), Err(Error::LimitExceeded(_))), "ann has as many as she may");
+        let bobs = flight.enter(bob, "busy").unwrap();
+        assert!(matches!(flight.enter(bob, "busy"), Err(Error::Unavailable("busy"))), "the node has as many as it may");
+        drop(bobs);
+        drop(anns);
+        assert!(flight.accounts.lock().unwrap().is_empty(), "nothing left behind");
+        let _again = flight.enter(ann, "busy").unwrap();
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub struct Commands {
     store: Arc<dyn BotStore>,
     accounts: Arc<dyn AccountStore>,
     messages: Messages,
-    in_flight: Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<crate::cards::InFlight>,
 }
 
 impl Commands {
@@ -105,7 +105,7 @@ impl Commands {
             store: stores.bots.clone(),
             accounts: stores.accounts.clone(),
             messages,
-            in_flight: Arc::new(tokio::sync::Semaphore::new(INVOCATIONS_IN_FLIGHT_MAX)),
+            in_flight: Arc::new(crate::cards::InFlight::new(INVOCATIONS_IN_FLIGHT_MAX)),
         }
     }
 
@@ -177,20 +177,11 @@ impl Commands {
         let command = self.store.conversation_commands(id).await?.into_iter().find(|c| c.name == name);
         let command = command.ok_or_else(|| Error::invalid("command", format!("no bot here has /{name}")))?;
         let bot = self.accounts.account_by_id(command.bot).await?.ok_or(Error::NotFound("bot"))?;
-        if bot.disabled {
-            return Err(Error::AppFailed(format!("{} is turned off", bot.addr)));
-        }
-        let subscriptions = self.store.subscriptions(bot.id).await?;
-        let subscription = subscriptions
-            .iter()
-            .find(|s| s.enabled && s.events.contains(&EventKind::Command))
-            .ok_or_else(|| Error::AppFailed(format!("{} has no subscription that takes commands", bot.addr)))?;
-        let secret = self.store.subscription_secret(subscription.id).await?.ok_or(Error::NotFound("subscription"))?;
+        let (subscription, secret) =
+            crate::cards::app_of(self.store.as_ref(), &bot, EventKind::Command, "commands").await?;
         let sender = self.deps.webhooks.get().ok_or(Error::Unavailable("apps are not reached from this server"))?;
-        let _permit = self
-            .in_flight
-            .try_acquire()
-            .map_err(|_| Error::Unavailable("too many commands are waiting for their apps; retry shortly"))?;
+        let _seat =
+            self.in_flight.enter(caller.account.id, "too many commands are waiting for their apps; retry shortly")?;
         let now = self.deps.clock.now_ms();
         let event = json!({
             "type": EventKind::Command.as_str(),
@@ -211,11 +202,14 @@ impl Commands {
             timeout: crate::cards::ACTION_TIMEOUT,
         };
         let answer = sender.call(call).await.map_err(Error::AppFailed)?.unwrap_or(Value::Null);
-        let (response_type, message) = answer_of(&answer, self.messages.limits())?;
+        let (mut response_type, message) = answer_of(&answer, self.messages.limits())?;
+        // The bot speaks for the caller in the conversation only where the caller may post
+        // itself; elsewhere its answer is the caller's alone.
+        if response_type == ResponseType::InChannel && self.messages.may_post_now(caller, id).await.is_err() {
+            response_type = ResponseType::Ephemeral;
+        }
         let seq = match (&message, response_type) {
             (Some((kind, body)), ResponseType::InChannel) => {
-                // The bot speaks for the caller here: only where the caller may post itself.
-                self.messages.may_post_now(caller, id).await?;
                 let posted = self.messages.post_as_bot(bot.id, id, kind.clone(), body.clone()).await;
                 match posted {
                     Ok(ack) => Some(ack.entry.seq),

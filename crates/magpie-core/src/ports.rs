@@ -1458,7 +1458,8 @@ pub trait BotStore: Send + Sync + 'static {
     async fn subscriptions(&self, bot: AccountId) -> StoreResult<Vec<crate::webhooks::Subscription>>;
     async fn subscription(&self, id: i64) -> StoreResult<Option<crate::webhooks::Subscription>>;
     /// Replaces the bot's slash commands with `commands`, in that order. `Ok(Err(name))`, with
-    /// nothing written, when another bot of the domain has a command of that name.
+    /// nothing written, when another bot of the domain has a command of that name (the first
+    /// such in `commands`' order).
     async fn set_bot_commands(
         &self,
         bot: AccountId,

@@ -363,7 +363,7 @@ impl LinkPreviews {
     /// the size bounds, raster images only) the first time, and kept as long as a preview is, so
     /// that clients never contact the image's site. `not_found` if it cannot be had (kept as
     /// long as a failed preview is). The caller has checked that the card is the caller's to see.
-    pub(crate) async fn card_image(&self, url: &str) -> Result<(Vec<u8>, String)> {
+    pub(crate) async fn card_image(&self, caller: &Principal, url: &str) -> Result<(Vec<u8>, String)> {
         const NO_IMAGE: Error = Error::NotFound("image");
         let fetcher = self.fetcher()?.clone();
         let url = self.checked(url)?;
@@ -376,6 +376,15 @@ impl LinkPreviews {
         }
         if self.store.link_preview(&key).await?.is_some_and(|c| c.expires_at_ms > now) {
             return Err(NO_IMAGE);
+        }
+        // A fetch counts against the caller as a link preview's does.
+        let limit = Limit {
+            name: "link_previews_per_account",
+            events_max: self.deps.settings.link_previews_per_account_per_min_max,
+            window_ms: 60_000,
+        };
+        if let Err(retry_after_secs) = self.counters.hit(limit, &caller.account.id.0.to_string(), now).await {
+            return Err(Error::RateLimited { retry_after_secs });
         }
         let settings = &self.deps.settings;
         let got = self.image_of(&fetcher, &url).await?;

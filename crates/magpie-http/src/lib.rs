@@ -458,7 +458,7 @@ pub fn app(state: AppState) -> Router {
             use tower_http::classify::ServerErrorsFailureClass as Class;
             match class {
                 // An app that a card's action or a command went to failed: its failure, not the
-                // server's (the app's managers see it in the answer and the subscription).
+                // server's (the member who acted is told why in the answer).
                 Class::StatusCode(status) if status == axum::http::StatusCode::BAD_GATEWAY => {
                     tracing::info!(%status, ?latency, "an app failed");
                 }

@@ -104,7 +104,7 @@ impl BotStore for PgStore {
             let taken = c
                 .query_opt(
                     "SELECT name FROM bot_commands WHERE domain_id = $1 AND bot_id <> $2 AND name = ANY($3) \
-                     ORDER BY name COLLATE \"C\" LIMIT 1",
+                     ORDER BY array_position($3, name) LIMIT 1",
                     &[&domain.0, &bot.0, &names],
                 )
                 .await?;

@@ -45,6 +45,8 @@ pub async fn commands_are_replaced_whole_and_one_bots_in_a_domain<F: StoreFactor
 
     // Another bot of the domain may not take a name, and then writes nothing at all.
     assert_eq!(set(&hr, vec![command("payslip"), command("leave")]).await, Err("leave".to_owned()));
+    let both = vec![command("status"), command("leave")];
+    assert_eq!(set(&hr, both).await, Err("status".to_owned()), "the first taken in the order asked");
     assert!(w.stores.bots.bot_commands(hr.id).await.unwrap().is_empty());
     assert_eq!(set(&hr, vec![command("payslip"), command("balance")]).await, Ok(()), "a name given up is free");
 
