@@ -13,6 +13,7 @@
 
 pub mod apps;
 mod bots;
+pub mod cards;
 mod chat;
 mod files;
 mod live;
@@ -20,10 +21,13 @@ mod org;
 mod push;
 mod replica;
 mod rest;
+pub mod workbench;
 
+pub use cards::Card;
 pub use chat::text_message;
 pub use files::RawResponse;
 pub use live::{CloseInfo, Connection, Incoming};
 pub use magpie_wire as wire;
 pub use replica::{ConversationReplica, Replica};
 pub use rest::{Client, Error};
+pub use workbench::{OAuthClient, Pkce};

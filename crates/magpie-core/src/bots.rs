@@ -310,7 +310,7 @@ impl Bots {
             list.sort();
             list.dedup();
         }
-        let scope = TokenScope { conversations, read: request.read, send: request.send, hook: false };
+        let scope = TokenScope { conversations, read: request.read, send: request.send, hook: false, app: None };
         let issued = self.issue(&bot, name, scope, request.ttl_days).await?;
         let change = Change::new("bot.token_create", Some(bot.account.domain_id), bot.account.addr.to_string()).after(
             json!({ "token": issued.session.id, "name": issued.session.device, "scope": scope_json(&issued.session) }),
@@ -367,7 +367,8 @@ impl Bots {
         if !ok {
             return Err(Error::NotFound("conversation"));
         }
-        let scope = TokenScope { conversations: Some(vec![conversation]), read: false, send: true, hook: true };
+        let scope =
+            TokenScope { conversations: Some(vec![conversation]), read: false, send: true, hook: true, app: None };
         let issued = self.issue(&bot, name, scope, None).await?;
         let change = Change::new("bot.webhook_create", Some(bot.account.domain_id), bot.account.addr.to_string())
             .after(json!({ "token": issued.session.id, "name": issued.session.device, "conversation": conversation }));

@@ -321,8 +321,13 @@ impl Files {
             return Ok(file);
         }
         // A bot's token that does not read every conversation of the bot reaches only what
-        // the bot uploaded: a file shared elsewhere is out of its scope.
-        let narrow = caller.session.scope.as_ref().is_some_and(|s| !s.read || s.hook || s.conversations.is_some());
+        // the bot uploaded: a file shared elsewhere is out of its scope. An app's token reads
+        // what its user reads (the routes it may call are its scopes').
+        let narrow = caller
+            .session
+            .scope
+            .as_ref()
+            .is_some_and(|s| s.app.is_none() && (!s.read || s.hook || s.conversations.is_some()));
         if narrow || !self.file_store.file_shared_with(id, caller.account.id).await? {
             return Err(Error::NotFound("file"));
         }

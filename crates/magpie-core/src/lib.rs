@@ -5,6 +5,7 @@
 //! adapters implement the traits in [`ports`].
 
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod backups;
@@ -65,6 +66,7 @@ use ports::{BlobStore, Bus, Clock, LinkFetcher, LiveConnections, Stores};
 #[derive(Clone)]
 pub struct Core {
     pub accounts: accounts::Accounts,
+    pub apps: apps::Apps,
     pub audit: audit::Audit,
     pub backups: backups::Backups,
     pub bots: bots::Bots,
@@ -163,6 +165,7 @@ impl Core {
             messages::Messages::new(deps.clone(), s, conversations.clone(), files.clone(), moderation.clone());
         let cards = cards::Cards::new(deps.clone(), s, messages.clone());
         let commands = commands::Commands::new(deps.clone(), s, bots.clone(), messages.clone());
+        let apps = apps::Apps::new(deps.clone(), s);
         let presence = presence::Presence::new(deps.clone(), s, accounts.clone(), conversations.clone());
         let stickers = stickers::Stickers::new(deps.clone(), s, files.clone());
         let previews = previews::LinkPreviews::new(deps.clone(), s, files.clone());
@@ -181,6 +184,7 @@ impl Core {
         let retention = retention::Retention::new(deps.clone(), s);
         Core {
             accounts,
+            apps,
             audit,
             backups,
             bots,

@@ -302,6 +302,17 @@ pub struct TokenScope {
     /// `POST /v1/hooks/{token}`, never as a bearer token.
     #[serde(default)]
     pub hook: bool,
+    /// A workbench app's token (see [`crate::apps`]): it acts for its account within these
+    /// scopes only, on the routes they open; `read`, `send` and `conversations` do not apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppAccess>,
+}
+
+/// The app an app's token is for, and what its user granted it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppAccess {
+    pub app: crate::apps::AppId,
+    pub scopes: Vec<crate::apps::AppScope>,
 }
 
 impl TokenScope {

@@ -1468,6 +1468,77 @@ pub trait BotStore: Send + Sync + 'static {
     ) -> StoreResult<Result<(), String>>;
     /// The bot's commands, in its order.
     async fn bot_commands(&self, bot: AccountId) -> StoreResult<Vec<crate::commands::Command>>;
+
+    // Workbench apps (crate::apps) and their OAuth codes, grants and tokens.
+
+    /// Installs an app last in its domain's order; `None` (nothing written) when the domain
+    /// has `per_domain_max`.
+    async fn create_app(
+        &self,
+        new: &crate::apps::NewApp,
+        per_domain_max: usize,
+    ) -> StoreResult<Option<crate::apps::App>>;
+    /// The domain's apps, by position then id.
+    async fn apps(&self, domain: DomainId) -> StoreResult<Vec<crate::apps::App>>;
+    async fn app(&self, id: crate::apps::AppId) -> StoreResult<Option<crate::apps::App>>;
+    /// The app of a `client_id`, with the hash of its secret.
+    async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<(crate::apps::App, [u8; 32])>>;
+    /// Applies a patch; `None` if there is no such app.
+    async fn update_app(
+        &self,
+        id: crate::apps::AppId,
+        patch: &crate::apps::AppPatch,
+    ) -> StoreResult<Option<crate::apps::App>>;
+    /// Sets the hash of an app's secret; whether the app is there.
+    async fn set_app_secret(&self, id: crate::apps::AppId, hash: [u8; 32]) -> StoreResult<bool>;
+    /// Uninstalls an app with its codes, grants and tokens, in one write; the sessions of its
+    /// tokens, to be revoked (`None`: there is no such app).
+    async fn delete_app(&self, id: crate::apps::AppId) -> StoreResult<Option<Vec<(AccountId, SessionId)>>>;
+    /// Gives the domain's apps positions 1, 2, … in this order, in one write; `false` (nothing
+    /// written) unless the list is exactly the domain's apps.
+    async fn order_apps(&self, domain: DomainId, order: &[crate::apps::AppId]) -> StoreResult<bool>;
+    /// Keeps an authorization code by its hash.
+    async fn put_oauth_code(&self, hash: &[u8; 32], code: &crate::apps::OAuthCode) -> StoreResult<()>;
+    /// Takes an authorization code: answers it once and forgets it (two takes at once: one
+    /// gets it).
+    async fn take_oauth_code(&self, hash: &[u8; 32]) -> StoreResult<Option<crate::apps::OAuthCode>>;
+    /// Records a user's consent to an app, adding `scopes` to those granted before.
+    async fn put_app_grant(
+        &self,
+        app: crate::apps::AppId,
+        account: AccountId,
+        scopes: &[crate::apps::AppScope],
+        at_ms: i64,
+    ) -> StoreResult<()>;
+    /// What the user granted the app, and when first.
+    async fn app_grant(
+        &self,
+        app: crate::apps::AppId,
+        account: AccountId,
+    ) -> StoreResult<Option<(Vec<crate::apps::AppScope>, i64)>>;
+    /// Every grant of a user: (app, scopes, granted at).
+    async fn app_grants(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<(crate::apps::AppId, Vec<crate::apps::AppScope>, i64)>>;
+    /// Forgets a user's grant with its tokens, in one write; the sessions of those tokens
+    /// (`None`: there was no grant).
+    async fn delete_app_grant(
+        &self,
+        app: crate::apps::AppId,
+        account: AccountId,
+    ) -> StoreResult<Option<Vec<(AccountId, SessionId)>>>;
+    /// Keeps a token pair; past `per_grant_max` pairs of its (app, account), forgets the
+    /// oldest and answers their sessions, to be revoked.
+    async fn put_app_token(&self, token: &crate::apps::AppToken, per_grant_max: usize) -> StoreResult<Vec<SessionId>>;
+    /// The pair of a refresh token's hash.
+    async fn app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<crate::apps::AppToken>>;
+    /// Takes the pair of a refresh token's hash: answers it once and forgets it.
+    async fn take_app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<crate::apps::AppToken>>;
+    /// Forgets the pair whose access token is this session; whether there was one.
+    async fn take_app_token_of_session(&self, session: SessionId) -> StoreResult<bool>;
+    /// Deletes codes and token pairs expired before `now_ms`; how many rows went.
+    async fn prune_oauth(&self, now_ms: i64) -> StoreResult<u64>;
     /// The commands of the bots that are active members of the conversation, by name.
     async fn conversation_commands(&self, conversation: ConversationId) -> StoreResult<Vec<crate::commands::Command>>;
     /// The secret that signs a subscription's requests, if it is there.

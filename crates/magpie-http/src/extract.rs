@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap};
+use magpie_core::apps::AppScope;
 use magpie_core::model::Principal;
 use magpie_wire::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -178,6 +179,32 @@ const BOT_ROUTES: &[(&str, &str, Needs, bool)] = &[
     ("GET", "/v1/files/{id}/thumbnail", Needs::Read, true),
 ];
 
+/// The routes a workbench app's token may call, each with the scope that opens it (any other
+/// is `forbidden`). The token acts for its user: within these routes, it reaches what the user
+/// reaches.
+const APP_ROUTES: &[(&str, &str, AppScope)] = &[
+    ("GET", "/v1/me", AppScope::Profile),
+    ("GET", "/v1/accounts/{account}", AppScope::Profile),
+    ("GET", "/v1/org/people/{account}", AppScope::Profile),
+    ("GET", "/v1/accounts", AppScope::ContactsRead),
+    ("GET", "/v1/contacts", AppScope::ContactsRead),
+    ("GET", "/v1/search/people", AppScope::ContactsRead),
+    ("GET", "/v1/org/departments", AppScope::ContactsRead),
+    ("GET", "/v1/org/departments/{id}/members", AppScope::ContactsRead),
+    ("GET", "/v1/conversations", AppScope::MessagesRead),
+    ("GET", "/v1/conversations/{id}", AppScope::MessagesRead),
+    ("GET", "/v1/conversations/{id}/members", AppScope::MessagesRead),
+    ("GET", "/v1/conversations/{id}/messages", AppScope::MessagesRead),
+    ("GET", "/v1/conversations/{id}/threads/{root}", AppScope::MessagesRead),
+    ("GET", "/v1/sync", AppScope::MessagesRead),
+    ("GET", "/v1/files/{id}", AppScope::MessagesRead),
+    ("GET", "/v1/files/{id}/info", AppScope::MessagesRead),
+    ("GET", "/v1/files/{id}/thumbnail", AppScope::MessagesRead),
+    ("POST", "/v1/conversations", AppScope::MessagesWrite),
+    ("POST", "/v1/conversations/{id}/messages", AppScope::MessagesWrite),
+    ("POST", "/v1/files", AppScope::MessagesWrite),
+];
+
 /// Whether a token of `scope` may call `method` on the route `path` (as the router matched it).
 pub(crate) fn scope_allows(
     scope: &magpie_core::model::TokenScope,
@@ -185,6 +212,15 @@ pub(crate) fn scope_allows(
     path: &str,
 ) -> Result<(), ApiError> {
     let refuse = |why: &str| Err(ApiError::new(ErrorCode::Forbidden, format!("this token may not {why}")));
+    if let Some(app) = &scope.app {
+        let Some(&(_, _, needs)) = APP_ROUTES.iter().find(|(m, p, _)| *m == method.as_str() && *p == path) else {
+            return refuse("call this endpoint (see docs/protocol.md, Workbench apps)");
+        };
+        if !app.scopes.contains(&needs) {
+            return refuse(&format!("call this endpoint without the scope {}", needs.as_str()));
+        }
+        return Ok(());
+    }
     if scope.hook {
         return refuse("be used but to post to its webhook");
     }

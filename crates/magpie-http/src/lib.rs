@@ -18,6 +18,7 @@ mod ops;
 pub mod parse;
 mod registry;
 mod rest;
+mod rest_apps;
 mod rest_audit;
 mod rest_backups;
 mod rest_bots;
@@ -429,6 +430,15 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/bots/{account}/subscriptions/{id}/rotate", post(rest_subscriptions::rotate_subscription))
         .route("/bots/{account}/commands", get(rest_commands::list_commands).put(rest_commands::set_commands))
+        .route("/apps", get(rest_apps::workbench))
+        .route("/apps/grants", get(rest_apps::grants))
+        .route("/apps/{id}/grant", delete(rest_apps::revoke_grant))
+        .route("/apps/bridge.js", get(rest_apps::bridge))
+        .route("/admin/domains/{domain}/apps", get(rest_apps::admin_list).post(rest_apps::admin_create))
+        .route("/admin/domains/{domain}/apps/order", put(rest_apps::admin_order))
+        .route("/admin/apps/{id}", patch(rest_apps::admin_update).delete(rest_apps::admin_delete))
+        .route("/admin/apps/{id}/secret", post(rest_apps::admin_rotate_secret))
+        .route("/oauth/authorize", get(rest_apps::authorize_info).post(rest_apps::authorize))
         .route(
             "/hooks/{token}",
             post(rest_bots::post_hook).layer(DefaultBodyLimit::max(rest_bots::HOOK_BODY_BYTES_MAX)),
@@ -437,6 +447,8 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade));
     let router = Router::new()
         .nest("/v1", v1)
+        .route("/oauth/token", post(rest_apps::token))
+        .route("/oauth/revoke", post(rest_apps::revoke))
         .route("/healthz", get(rest::healthz))
         .route("/readyz", get(rest::readyz))
         .route("/metrics", get(rest::metrics))

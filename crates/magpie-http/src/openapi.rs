@@ -7,8 +7,9 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    dashboard, files, logs, rest, rest_audit, rest_backups, rest_bots, rest_chat, rest_commands, rest_exports,
-    rest_groups, rest_ldap, rest_moderation, rest_org, rest_push, rest_retention, rest_search, rest_subscriptions,
+    dashboard, files, logs, rest, rest_apps, rest_audit, rest_backups, rest_bots, rest_chat, rest_commands,
+    rest_exports, rest_groups, rest_ldap, rest_moderation, rest_org, rest_push, rest_retention, rest_search,
+    rest_subscriptions,
 };
 
 #[derive(OpenApi)]
@@ -89,6 +90,20 @@ use crate::{
         rest_commands::set_commands,
         rest_commands::offered_commands,
         rest_commands::invoke_command,
+        rest_apps::workbench,
+        rest_apps::grants,
+        rest_apps::revoke_grant,
+        rest_apps::bridge,
+        rest_apps::admin_list,
+        rest_apps::admin_create,
+        rest_apps::admin_update,
+        rest_apps::admin_delete,
+        rest_apps::admin_order,
+        rest_apps::admin_rotate_secret,
+        rest_apps::authorize_info,
+        rest_apps::authorize,
+        rest_apps::token,
+        rest_apps::revoke,
         dashboard::admin_dashboard,
         dashboard::admin_connections,
         logs::admin_logs,

@@ -37,6 +37,7 @@ fn token(s: &Session) -> wire::BotToken {
         read: true,
         send: true,
         hook: false,
+        app: None,
     });
     wire::BotToken {
         id: s.id.0,

@@ -10,10 +10,12 @@ use crate::rest;
 
 /// What the app's page may load: only itself, with images and media from `blob:` (files are
 /// fetched with the session token and shown through object URLs) and inline styles (the app
-/// sets element styles for layout). The WebSocket and REST calls go to the same origin.
+/// sets element styles for layout). The WebSocket and REST calls go to the same origin. Frames
+/// are the workbench's apps, whose origins the administrators choose: any `http(s)` page, framed
+/// in a sandbox by the client, which frames nothing else.
 const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; \
-object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+frame-src https: http:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();

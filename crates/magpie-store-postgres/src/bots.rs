@@ -3,9 +3,10 @@
 //! webhooks' subscriptions and events are in `webhooks.rs`.
 
 use async_trait::async_trait;
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, NewApp, OAuthCode};
 use magpie_core::bots::Bot;
 use magpie_core::commands::{Command, NewCommand};
-use magpie_core::model::{AccountId, ConversationId, DomainId};
+use magpie_core::model::{AccountId, ConversationId, DomainId, SessionId};
 use magpie_core::names::{AccountAddr, DomainName, LoginName};
 use magpie_core::ports::BotStore;
 use magpie_core::webhooks::{
@@ -14,7 +15,7 @@ use magpie_core::webhooks::{
 use tokio_postgres::Row;
 
 use crate::accounts::{ACCOUNT_COLUMN_COUNT, ACCOUNT_COLUMNS, account_from_row};
-use crate::{PgResult, PgStore, StoreResult, corrupt, read, webhooks, write_tx};
+use crate::{PgResult, PgStore, StoreResult, apps, corrupt, read, webhooks, write_tx};
 
 /// A bot's account columns (`a`, `d`), then its row's and its owner's name and domain.
 fn select() -> String {
@@ -152,6 +153,86 @@ impl BotStore for PgStore {
 
     async fn subscription_secret(&self, id: i64) -> StoreResult<Option<String>> {
         webhooks::subscription_secret(self, id).await
+    }
+
+    async fn create_app(&self, new: &NewApp, per_domain_max: usize) -> StoreResult<Option<App>> {
+        apps::create_app(self, new, per_domain_max).await
+    }
+
+    async fn apps(&self, domain: DomainId) -> StoreResult<Vec<App>> {
+        apps::apps(self, domain).await
+    }
+
+    async fn app(&self, id: AppId) -> StoreResult<Option<App>> {
+        apps::app(self, id).await
+    }
+
+    async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<(App, [u8; 32])>> {
+        apps::app_by_client_id(self, client_id).await
+    }
+
+    async fn update_app(&self, id: AppId, patch: &AppPatch) -> StoreResult<Option<App>> {
+        apps::update_app(self, id, patch).await
+    }
+
+    async fn set_app_secret(&self, id: AppId, hash: [u8; 32]) -> StoreResult<bool> {
+        apps::set_app_secret(self, id, hash).await
+    }
+
+    async fn delete_app(&self, id: AppId) -> StoreResult<Option<Vec<(AccountId, SessionId)>>> {
+        apps::delete_app(self, id).await
+    }
+
+    async fn order_apps(&self, domain: DomainId, order: &[AppId]) -> StoreResult<bool> {
+        apps::order_apps(self, domain, order).await
+    }
+
+    async fn put_oauth_code(&self, hash: &[u8; 32], code: &OAuthCode) -> StoreResult<()> {
+        apps::put_oauth_code(self, hash, code).await
+    }
+
+    async fn take_oauth_code(&self, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
+        apps::take_oauth_code(self, hash).await
+    }
+
+    async fn put_app_grant(&self, app: AppId, account: AccountId, scopes: &[AppScope], at_ms: i64) -> StoreResult<()> {
+        apps::put_app_grant(self, app, account, scopes, at_ms).await
+    }
+
+    async fn app_grant(&self, app: AppId, account: AccountId) -> StoreResult<Option<(Vec<AppScope>, i64)>> {
+        apps::app_grant(self, app, account).await
+    }
+
+    async fn app_grants(&self, account: AccountId) -> StoreResult<Vec<(AppId, Vec<AppScope>, i64)>> {
+        apps::app_grants(self, account).await
+    }
+
+    async fn delete_app_grant(
+        &self,
+        app: AppId,
+        account: AccountId,
+    ) -> StoreResult<Option<Vec<(AccountId, SessionId)>>> {
+        apps::delete_app_grant(self, app, account).await
+    }
+
+    async fn put_app_token(&self, token: &AppToken, per_grant_max: usize) -> StoreResult<Vec<SessionId>> {
+        apps::put_app_token(self, token, per_grant_max).await
+    }
+
+    async fn app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<AppToken>> {
+        apps::app_token(self, refresh_hash).await
+    }
+
+    async fn take_app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<AppToken>> {
+        apps::take_app_token(self, refresh_hash).await
+    }
+
+    async fn take_app_token_of_session(&self, session: SessionId) -> StoreResult<bool> {
+        apps::take_app_token_of_session(self, session).await
+    }
+
+    async fn prune_oauth(&self, now_ms: i64) -> StoreResult<u64> {
+        apps::prune_oauth(self, now_ms).await
     }
 
     async fn update_subscription(&self, id: i64, patch: &SubscriptionPatch) -> StoreResult<Option<Subscription>> {

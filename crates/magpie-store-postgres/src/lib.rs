@@ -34,6 +34,7 @@
 //! a database to build, and a small, well-kept pool).
 
 mod accounts;
+mod apps;
 mod audit;
 mod bots;
 mod chat;

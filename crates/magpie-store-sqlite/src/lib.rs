@@ -18,6 +18,7 @@
 //! rows never leave this crate: they become core types here.
 
 mod accounts;
+mod apps;
 mod audit;
 pub mod backup;
 mod bots;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0032_bots", include_str!("../migrations/sqlite/0032_bots.sql")),
     ("0033_webhooks", include_str!("../migrations/sqlite/0033_webhooks.sql")),
     ("0034_bot_commands", include_str!("../migrations/sqlite/0034_bot_commands.sql")),
+    ("0035_apps", include_str!("../migrations/sqlite/0035_apps.sql")),
 ];
 
 /// The schema version the migrations reach.

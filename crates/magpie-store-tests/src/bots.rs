@@ -56,7 +56,7 @@ pub async fn a_tokens_scope_is_kept_with_its_session<F: StoreFactory>(f: &F) {
     let w = World::new(f).await;
     let ann = w.account("ann").await;
     let group = w.group(&ann, &[]).await;
-    let scope = TokenScope { conversations: Some(vec![group.id]), read: false, send: true, hook: true };
+    let scope = TokenScope { conversations: Some(vec![group.id]), read: false, send: true, hook: true, app: None };
     let mut new = w.new_session(&ann, T0, 10);
     new.scope = Some(scope.clone());
     let hash = new.token_hash;

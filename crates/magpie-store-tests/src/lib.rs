@@ -40,6 +40,7 @@ use async_trait::async_trait;
 use magpie_core::ports::{Bus, Stores};
 
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod blobs;
 pub mod bots;
@@ -182,6 +183,8 @@ macro_rules! __for_each_check {
             digest::digests_wait_are_claimed_once_and_end,
             bots::bots_are_written_with_their_accounts,
             bots::a_tokens_scope_is_kept_with_its_session,
+            apps::apps_are_bounded_ordered_and_changed,
+            apps::codes_grants_and_tokens_are_taken_once_and_go_with_their_app,
             commands::commands_are_replaced_whole_and_one_bots_in_a_domain,
             commands::a_conversation_offers_the_commands_of_its_member_bots,
             webhooks::subscriptions_are_bounded_changed_and_deleted_with_their_events,

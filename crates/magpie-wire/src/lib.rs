@@ -4,6 +4,7 @@
 //! from the core's domain types and from database rows so that each can change on its own:
 //! a field renamed here is a protocol change, a field renamed in the core is not.
 
+mod apps;
 mod bots;
 mod chat;
 mod error;
@@ -14,6 +15,7 @@ mod scheduled;
 mod search;
 mod ws;
 
+pub use apps::*;
 pub use bots::*;
 pub use chat::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

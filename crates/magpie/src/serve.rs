@@ -513,7 +513,7 @@ async fn forward_revocations(core: Core, mut cursor: i64) {
 }
 
 /// Deletes ended sessions, old revocation log entries, expired uploads, files never shared
-/// and expired link previews. Failures are logged: the next pass tries again.
+/// expired link previews, OAuth codes and app tokens. Failures are logged: the next pass tries again.
 async fn prune(core: &Core) {
     match core.auth.prune().await {
         Ok(0) => {}
@@ -529,6 +529,11 @@ async fn prune(core: &Core) {
         Ok(0) => {}
         Ok(n) => tracing::info!(rows = n, "pruned expired mailed codes"),
         Err(e) => tracing::warn!(error = %e, "pruning mailed codes failed"),
+    }
+    match core.apps.prune().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned expired OAuth codes and app tokens"),
+        Err(e) => tracing::warn!(error = %e, "pruning OAuth codes and app tokens failed"),
     }
     match core.previews.prune().await {
         Ok(0) => {}

@@ -1,5 +1,7 @@
 // The root: resumes a stored session, shows sign-in until there is a client, and hands the
-// client to the shell. Owns the language, so that switching it re-renders everything.
+// client to the shell, or on /oauth/authorize to the consent page of an app's request (signed in
+// first where need be, the request kept in the URL). Owns the language, so that switching it
+// re-renders everything.
 
 import type { JSX } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
@@ -9,8 +11,9 @@ import { LocaleContext, useT } from "./i18n/hooks.ts";
 import { ClientContext, isMagpieError, signingOut } from "./state/client.ts";
 import { AuthScreen } from "./components/Auth.tsx";
 import { Shell } from "./components/Shell.tsx";
+import { ConsentPage } from "./components/Consent.tsx";
 import { Spinner } from "./components/ui.tsx";
-import { parseInvite } from "./state/router.ts";
+import { parseAuthorize, parseInvite } from "./state/router.ts";
 
 type Phase = { kind: "resuming" } | { kind: "resume_failed" } | { kind: "signed_out"; reason?: string | undefined } | { kind: "signed_in"; client: ChatClient };
 
@@ -28,6 +31,8 @@ function Root(): JSX.Element {
   const { t } = useT();
   // An invitation link opens registration with its code, whoever is signed in here.
   const [invite] = useState(() => parseInvite(location.pathname));
+  // An app's authorization request: the consent page once there is a client.
+  const [authorize] = useState(() => parseAuthorize(location.pathname, location.search));
   const [phase, setPhase] = useState<Phase>(invite ? { kind: "signed_out" } : { kind: "resuming" });
 
   const adopt = useCallback((client: ChatClient) => {
@@ -68,7 +73,9 @@ function Root(): JSX.Element {
     case "signed_in":
       return (
         <ClientContext.Provider value={phase.client}>
-          <Shell client={phase.client} onSignOut={() => setPhase({ kind: "signed_out" })} />
+          {authorize
+            ? <ConsentPage client={phase.client} request={authorize} />
+            : <Shell client={phase.client} onSignOut={() => setPhase({ kind: "signed_out" })} />}
         </ClientContext.Provider>
       );
   }

@@ -9,6 +9,7 @@ import type {
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
   Notification, NotificationCentre, NotificationPage, NotificationsUnread, CardActionRequest, CardActionResult, CommandResult, OfferedCommand,
+  Workbench,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -20,6 +21,7 @@ import { SyncEngine } from "./sync.ts";
 import { threadKey } from "./replica.ts";
 import { conversationView, outboxView, shareThreadView, shareView, threadView, type ViewContext } from "./views.ts";
 import type {
+  AppGrant, AuthorizeInfo, AuthorizeRedirect, AuthorizeRequest, WorkbenchApp,
   NotificationsQuery, ReadNotificationsRequest, SearchFilesQuery, SearchMessagesQuery, SettingsChange, WirePendingRequest,
 } from "./wire.ts";
 
@@ -70,7 +72,7 @@ interface Upload {
   abort: AbortController;
 }
 
-export class MagpieClient implements ChatClient {
+export class MagpieClient implements ChatClient, Workbench {
   /** The REST API with this session's token, for what the ChatClient does not cover. */
   readonly rest: RestClient;
   private currentMe: Me;
@@ -1228,6 +1230,24 @@ export class MagpieClient implements ChatClient {
   }
   get admin(): DomainAdmin {
     return this.rest;
+  }
+
+  // ---- The workbench ------------------------------------------------------------------------
+
+  workbenchApps(): Promise<WorkbenchApp[]> {
+    return this.rest.workbenchApps();
+  }
+  authorizeInfo(request: AuthorizeRequest): Promise<AuthorizeInfo> {
+    return this.rest.authorizeInfo(request);
+  }
+  authorize(request: AuthorizeRequest): Promise<AuthorizeRedirect> {
+    return this.rest.authorize(request);
+  }
+  appGrants(): Promise<AppGrant[]> {
+    return this.rest.appGrants();
+  }
+  revokeAppGrant(app: number): Promise<void> {
+    return this.rest.revokeAppGrant(app);
   }
 
   // ---- Invitations by members (§5) --------------------------------------------------------

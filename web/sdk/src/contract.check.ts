@@ -42,6 +42,8 @@ import type {
   PasswordResetCodeRequest, PasswordResetRequest, ProfileChange, RegisterRequest, RevokeReason, NotificationsQuery, ReadNotificationsRequest,
   ScheduleRequest, SearchFilesQuery, SearchMessagesQuery, SendRequest, ServerFrame, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
+  App, AppGrant, AppGrantList, AppList, AppOrderRequest, AppSecret, AuthorizeInfo, AuthorizeRedirect, AuthorizeRequest, CreateAppRequest, CreatedApp,
+  UpdateAppRequest, WorkbenchApp, WorkbenchAppList,
 } from "./wire.ts";
 
 type S = components["schemas"];
@@ -383,6 +385,31 @@ export type Checks = [
   Holds<Equals<Parameters<ChatClient["invokeCommand"]>, Parameters<RestClient["invokeCommand"]>>>,
   Holds<Equals<ReturnType<ChatClient["invokeCommand"]>, ReturnType<RestClient["invokeCommand"]>>>,
 
+  // ---- The workbench: a domain's apps, and OAuth 2.0 grants to them --------------------------
+  // Until the server's document has these schemas, each line here fails to compile ("Property
+  // 'WorkbenchApp' does not exist"): the SDK's side was written first, from the agreed JSON. An
+  // app's `icon` and `departments`, and a public client's `client_secret`, are always sent, as
+  // `null` when there are none; in a create or a change, `icon: null` and `departments: null` say
+  // "none" and "everyone", which the document's nullable Options say.
+  Agree<Differ<WorkbenchApp, Wire<S["WorkbenchApp"]>>>,
+  Agree<Differ<WorkbenchAppList, Wire<S["WorkbenchAppList"]>>>,
+  Agree<Differ<App, Wire<S["App"]>>>,
+  Agree<Differ<AppList, Wire<S["AppList"]>>>,
+  Agree<Differ<CreateAppRequest, Flat<Wire<Omit<S["CreateAppRequest"], "icon" | "departments">> & Pick<S["CreateAppRequest"], "icon" | "departments">>>>,
+  Agree<Differ<CreatedApp, Wire<S["CreatedApp"]>>>,
+  Agree<Differ<UpdateAppRequest, Flat<Wire<Omit<S["UpdateAppRequest"], "icon" | "departments">> & Pick<S["UpdateAppRequest"], "icon" | "departments">>>>,
+  Agree<Differ<AppOrderRequest, Wire<S["AppOrderRequest"]>>>,
+  Agree<Differ<AppSecret, Wire<S["AppSecret"]>>>,
+  Agree<Differ<AuthorizeRequest, Wire<S["AuthorizeRequest"]>>>,
+  Agree<Differ<AuthorizeInfo, Wire<S["AuthorizeInfo"]>>>,
+  Agree<Differ<AuthorizeRedirect, Wire<S["AuthorizeRedirect"]>>>,
+  Agree<Differ<AppGrant, Wire<S["AppGrant"]>>>,
+  Agree<Differ<AppGrantList, Wire<S["AppGrantList"]>>>,
+  Holds<Equals<Parameters<RestClient["createApp"]>[1], CreateAppRequest>>,
+  Holds<Equals<Parameters<RestClient["updateApp"]>[1], UpdateAppRequest>>,
+  Holds<Equals<Parameters<RestClient["authorizeInfo"]>[0], AuthorizeRequest>>,
+  Holds<Equals<Parameters<RestClient["authorize"]>[0], AuthorizeRequest>>,
+
   // ---- Account events (§6.6, §9.1) --------------------------------------------------------
   // The SDK types an account event loosely, `{ kind: string; [field]: unknown }`, and reads its
   // fields with checks at run time, because a newer server may send kinds and fields that this
@@ -611,6 +638,8 @@ interface RestAnswers {
   rotateBotToken: "rotate_token"; createWebhook: "create_webhook"; deleteWebhook: "delete_webhook"; rotateWebhook: "rotate_webhook";
   createSubscription: "create_subscription"; updateSubscription: "update_subscription"; deleteSubscription: "delete_subscription";
   rotateSubscription: "rotate_subscription"; cardAction: "card_action";
+  createApp: "admin_create"; updateApp: "admin_update"; deleteApp: "admin_delete"; rotateAppSecret: "admin_rotate_secret";
+  authorizeInfo: "authorize_info"; authorize: "authorize"; revokeAppGrant: "revoke_grant";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with
@@ -637,6 +666,8 @@ interface RestListAnswers {
   backups: ["admin_backups", "backups"]; adminGroupMembers: ["admin_group_members", "members"];
   bots: ["list_bots", "bots"]; botTokens: ["list_tokens", "tokens"]; botWebhooks: ["list_webhooks", "webhooks"];
   botSubscriptions: ["list_subscriptions", "subscriptions"]; offeredCommands: ["offered_commands", "commands"];
+  apps: ["admin_list", "apps"]; orderApps: ["admin_order", "apps"]; workbenchApps: ["workbench", "apps"];
+  appGrants: ["grants", "grants"];
 }
 
 /** The JSON body of an operation's success (200, 201 or 202), or void for a 204. */

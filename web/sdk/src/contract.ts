@@ -5,7 +5,10 @@
 // what is exported from "@magpie/sdk". Wire types mirror docs/protocol.md exactly (snake_case
 // field names, as on the wire); everything the SDK adds on top is camelCase.
 
-import type { SearchFilesQuery, SearchMessagesQuery, SettingsChange } from "./wire.ts";
+import type {
+  App, AppGrant, AppSecret, AuthorizeInfo, AuthorizeRedirect, AuthorizeRequest, CreateAppRequest, CreatedApp, SearchFilesQuery,
+  SearchMessagesQuery, SettingsChange, UpdateAppRequest, WorkbenchApp,
+} from "./wire.ts";
 
 // ---- Wire types (docs/protocol.md §5, §7.2, §9, §10) ------------------------------------
 
@@ -888,6 +891,39 @@ export interface DomainAdmin {
    * `commands[i].name` (its rule, named twice, or another bot's of this domain),
    * `commands[i].description` or `commands[i].hint`. */
   setBotCommands(account: string, commands: NewBotCommand[]): Promise<BotCommand[]>;
+  /** The domain's workbench apps, in their order, with their OAuth 2.0 clients (not secrets). */
+  apps(domain: string): Promise<App[]>;
+  /** Adds an app at the end of the domain's list, with its client secret (shown this once; null
+   * for a public client). `invalid_field` naming the field. */
+  createApp(domain: string, request: CreateAppRequest): Promise<CreatedApp>;
+  /** Changes an app's fields (those given). */
+  updateApp(id: number, change: UpdateAppRequest): Promise<App>;
+  /** Deletes an app: every token it was given stops working at once. */
+  deleteApp(id: number): Promise<void>;
+  /** Puts the domain's apps in this order (every one of them, by id); resolves with them so. */
+  orderApps(domain: string, ids: number[]): Promise<App[]>;
+  /** A new client secret for an app; the old one stops working at once. */
+  rotateAppSecret(id: number): Promise<AppSecret>;
+}
+
+/** The workbench (工作台): the apps of the caller's domain that the caller may open, the OAuth 2.0
+ * consent to an app that asks to act for the caller, and the grants the caller gave. Each call is
+ * one REST request with the session's token. */
+export interface Workbench {
+  /** The apps the caller may open (an app for some departments only to their people), in the
+   * administrators' order. */
+  workbenchApps(): Promise<WorkbenchApp[]>;
+  /** What an app's authorization request asks (the consent page shows it). `invalid_field` naming
+   * the parameter that is wrong, `not_found` for an unknown app, `forbidden` where the app is not
+   * for the caller: never send the browser anywhere then. */
+  authorizeInfo(request: AuthorizeRequest): Promise<AuthorizeInfo>;
+  /** Grants the request: resolves with where to send the browser (the redirect URI, its code and
+   * state). */
+  authorize(request: AuthorizeRequest): Promise<AuthorizeRedirect>;
+  /** The apps the caller allowed, with their scopes. */
+  appGrants(): Promise<AppGrant[]>;
+  /** Withdraws the caller's grant to an app: its tokens for the caller stop working. */
+  revokeAppGrant(app: number): Promise<void>;
 }
 
 export interface FileInfo {

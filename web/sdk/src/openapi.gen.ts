@@ -38,6 +38,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /oauth/revoke`: ends the pair of an access or refresh token (RFC 7009); a token that
+         *     is unknown is no error.
+         */
+        post: operations["revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /oauth/token`: exchanges a code (with its PKCE verifier) or a refresh token for a new
+         *     token pair.
+         */
+        post: operations["token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -294,6 +334,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/apps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /v1/admin/apps/{id}`: uninstalls an app; every token it holds stops at once. */
+        delete: operations["admin_delete"];
+        options?: never;
+        head?: never;
+        /** `PATCH /v1/admin/apps/{id}`: changes an app. */
+        patch: operations["admin_update"];
+        trace?: never;
+    };
+    "/v1/admin/apps/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /v1/admin/apps/{id}/secret`: a new secret for the app; the old one stops at once. */
+        post: operations["admin_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit": {
         parameters: {
             query?: never;
@@ -500,6 +575,41 @@ export interface paths {
         /** `GET /v1/admin/domains/{domain}/applications`: accounts waiting for approval. */
         get: operations["admin_list_applications"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/apps`: the domain's apps, in the workbench's order. */
+        get: operations["admin_list"];
+        put?: never;
+        /** `POST /v1/admin/domains/{domain}/apps`: installs an app; its secret is in the answer only. */
+        post: operations["admin_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/apps/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** `PUT /v1/admin/domains/{domain}/apps/order`: puts the domain's apps in a new order. */
+        put: operations["admin_order"];
         post?: never;
         delete?: never;
         options?: never;
@@ -914,6 +1024,80 @@ export interface paths {
         /** `POST /v1/admin/stickers/{pack}/stickers`: adds one of the caller's image files to a pack. */
         post: operations["add_sticker"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/apps`: the workbench: the apps of the caller's domain that the caller sees. */
+        get: operations["workbench"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/bridge.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /v1/apps/bridge.js`: the script an app's page loads to talk to the web client around
+         *     it (`window.magpie`).
+         */
+        get: operations["bridge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/apps/grants`: the apps the caller granted, with what. */
+        get: operations["grants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * `DELETE /v1/apps/{id}/grant`: withdraws the caller's grant to an app; its tokens for the
+         *     caller stop at once.
+         */
+        delete: operations["revoke_grant"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2222,6 +2406,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/oauth/authorize`: checks an authorization request for the consent page. */
+        get: operations["authorize_info"];
+        put?: never;
+        /** `POST /v1/oauth/authorize`: the user allows the request; answers where to send the browser. */
+        post: operations["authorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/org/departments": {
         parameters: {
             query?: never;
@@ -2819,6 +3021,55 @@ export interface components {
             /** Format: int32 */
             notified: number;
         };
+        /** @description An installed app, as its domain's administrators see it. */
+        App: {
+            /** @description Its OAuth 2.0 `client_id`. */
+            client_id: string;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** @description Only people in these departments (or below them) see it; absent: everyone. */
+            departments?: number[] | null;
+            description: string;
+            icon?: string | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            position: number;
+            redirect_uris: string[];
+            /**
+             * @description What it may ask its users for: `profile`, `contacts:read`, `messages:read`,
+             *     `messages:write`.
+             */
+            scopes: string[];
+            url: string;
+        };
+        /** @description A user's consent to an app. */
+        AppGrant: {
+            app: components["schemas"]["WorkbenchApp"];
+            /** Format: int64 */
+            granted_at_ms: number;
+            scopes: string[];
+        };
+        /** @description `GET /v1/apps/grants`: the apps the caller granted. */
+        AppGrantList: {
+            grants: components["schemas"]["AppGrant"][];
+        };
+        /** @description `GET /v1/admin/domains/{domain}/apps`: the domain's apps, in order. */
+        AppList: {
+            apps: components["schemas"]["App"][];
+        };
+        /**
+         * @description `PUT /v1/admin/domains/{domain}/apps/order`: every app of the domain, once, in the new
+         *     order.
+         */
+        AppOrderRequest: {
+            apps: number[];
+        };
+        /** @description `POST /v1/admin/apps/{id}/secret`: the app's new secret, shown once; the old one stops. */
+        AppSecret: {
+            client_secret: string;
+        };
         /** @description An account waiting for approval. */
         ApplicationInfo: {
             account: components["schemas"]["AdminAccount"];
@@ -2885,6 +3136,42 @@ export interface components {
              */
             next_before?: number | null;
             records: components["schemas"]["AuditRecordInfo"][];
+        };
+        /** @description `GET /v1/oauth/authorize`: what the consent page shows of a valid request. */
+        AuthorizeInfo: {
+            app: components["schemas"]["WorkbenchApp"];
+            /** @description Where to send the browser if the user refuses (`error=access_denied`). */
+            deny_redirect: string;
+            /** @description The user granted all of them to this app before: the page may go on without asking. */
+            granted: boolean;
+            /** @description The scopes asked for. */
+            scopes: string[];
+        };
+        /**
+         * @description `POST /v1/oauth/authorize`: where to send the browser: the redirect URI with `code` and
+         *     `state`.
+         */
+        AuthorizeRedirect: {
+            redirect: string;
+        };
+        /**
+         * @description An OAuth 2.0 authorization request (RFC 6749 §4.1.1 with PKCE, RFC 7636): the query of
+         *     `GET /v1/oauth/authorize` and the body of `POST /v1/oauth/authorize`.
+         */
+        AuthorizeRequest: {
+            client_id: string;
+            /** @description BASE64URL(SHA-256(code_verifier)), 43 characters. */
+            code_challenge: string;
+            /** @description `S256`. */
+            code_challenge_method: string;
+            /** @description One of the app's redirect URIs, exactly. */
+            redirect_uri: string;
+            /** @description `code`. */
+            response_type: string;
+            /** @description Space-separated scopes; absent: `profile`. */
+            scope?: string | null;
+            /** @description Passed back to the app unchanged (at most 1024 bytes). */
+            state?: string | null;
         };
         /** @description A backup made from the console, in the server's backups directory. */
         BackupInfo: {
@@ -3216,6 +3503,22 @@ export interface components {
             password: string;
             role?: null | components["schemas"]["Role"];
         };
+        /** @description `POST /v1/admin/domains/{domain}/apps`: installs an app, last in the workbench. */
+        CreateAppRequest: {
+            /** @description Department ids; absent or `null`: everyone sees it. */
+            departments?: number[] | null;
+            description?: string | null;
+            icon?: string | null;
+            name: string;
+            /**
+             * @description Where the app may be sent back with a code: 1 to 10 absolute `http(s)` URLs, matched
+             *     exactly.
+             */
+            redirect_uris: string[];
+            scopes: string[];
+            /** @description An `http(s)` URL: the page the workbench opens. */
+            url: string;
+        };
         /** @description `POST /v1/bots`: a bot in the caller's domain (or `domain`, for a server administrator). */
         CreateBotRequest: {
             /** @description What it is for, at most 512 characters. */
@@ -3312,6 +3615,11 @@ export interface components {
             /** Format: int64 */
             conversation: number;
             name: string;
+        };
+        /** @description An app just installed: its secret is shown now and never again. */
+        CreatedApp: {
+            app: components["schemas"]["App"];
+            client_secret: string;
         };
         /** @description A new invitation with its code, which is shown only now. */
         CreatedInvitation: {
@@ -4471,6 +4779,53 @@ export interface components {
          * @enum {string}
          */
         NotifyLevelChoice: "default" | "all" | "mentions" | "nothing";
+        /**
+         * @description An OAuth endpoint's refusal (RFC 6749 §5.2): `invalid_request`, `invalid_client`,
+         *     `invalid_grant`, `unsupported_grant_type`.
+         */
+        OAuthError: {
+            error: string;
+            error_description: string;
+        };
+        /**
+         * @description `POST /oauth/revoke` (`application/x-www-form-urlencoded`, RFC 7009): ends the pair of an
+         *     access or refresh token.
+         */
+        OAuthRevokeRequest: {
+            client_id?: string | null;
+            client_secret?: string | null;
+            token: string;
+            token_type_hint?: string | null;
+        };
+        /** @description A token response (RFC 6749 §5.1). */
+        OAuthToken: {
+            /** @description A bearer token for the API, good for the granted scopes' routes. */
+            access_token: string;
+            /** @description Whose tokens they are: `name@domain`. */
+            account: string;
+            /** Format: int64 */
+            expires_in: number;
+            /** @description Good once, for a new pair; each use replaces both. */
+            refresh_token: string;
+            /** @description The granted scopes, space-separated. */
+            scope: string;
+            /** @description `Bearer`. */
+            token_type: string;
+        };
+        /**
+         * @description `POST /oauth/token` (`application/x-www-form-urlencoded`, RFC 6749 §4.1.3 and §6). The
+         *     client authenticates with `client_id` and `client_secret` in the body, or with HTTP Basic.
+         */
+        OAuthTokenRequest: {
+            client_id?: string | null;
+            client_secret?: string | null;
+            code?: string | null;
+            code_verifier?: string | null;
+            /** @description `authorization_code` or `refresh_token`. */
+            grant_type: string;
+            redirect_uri?: string | null;
+            refresh_token?: string | null;
+        };
         /** @description A command offered in a conversation: one of a member bot's. */
         OfferedCommand: {
             /** @description The bot, `name@domain`. */
@@ -5409,6 +5764,19 @@ export interface components {
             role?: null | components["schemas"]["Role"];
         };
         /**
+         * @description `PATCH /v1/admin/apps/{id}`: absent fields stay; `icon` `null` clears it, `departments`
+         *     `null` shows the app to everyone.
+         */
+        UpdateAppRequest: {
+            departments?: number[] | null;
+            description?: string | null;
+            icon?: string | null;
+            name?: string | null;
+            redirect_uris?: string[] | null;
+            scopes?: string[] | null;
+            url?: string | null;
+        };
+        /**
          * @description `PATCH /v1/bots/{account}`: absent fields stay as they are; `disabled: true` revokes every
          *     token and webhook of the bot at once.
          */
@@ -5524,6 +5892,24 @@ export interface components {
             /** @description `message`, `mention`, `member` or `update`. */
             type: string;
         };
+        /** @description An app as the workbench shows it to members. */
+        WorkbenchApp: {
+            description: string;
+            /** @description An `http(s)` URL of its icon. */
+            icon?: string | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Its page, opened in the workbench. */
+            url: string;
+        };
+        /**
+         * @description `GET /v1/apps`: the apps of the caller's domain that the caller sees, in the workbench's
+         *     order.
+         */
+        WorkbenchAppList: {
+            apps: components["schemas"]["WorkbenchApp"][];
+        };
         /**
          * Format: binary
          * @description A ZIP archive's bytes, for the OpenAPI document: a binary string.
@@ -5581,6 +5967,104 @@ export interface operations {
                 };
                 content: {
                     "application/openmetrics-text": unknown;
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthRevokeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthTokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthToken"];
+                };
+            };
+            /** @description invalid_request, invalid_grant, unsupported_grant_type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
@@ -6208,6 +6692,131 @@ export interface operations {
                 };
             };
             /** @description not a domain the caller administers */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAppRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: as when installing */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppSecret"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6944,6 +7553,164 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAppRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApp"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too_large: name, description */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: name, url, icon, redirect_uris[i], scopes, departments[i]; limit_exceeded: 100 apps */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppOrderRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflict: the apps changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: apps (not every app of the domain once) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8272,6 +9039,127 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StickerPackInfo"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workbench: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkbenchAppList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bridge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppGrantList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_grant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: grant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
@@ -12133,6 +13021,116 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authorize_info: {
+        parameters: {
+            query: {
+                /** @description `code`. */
+                response_type: string;
+                client_id: string;
+                /** @description One of the app's redirect URIs, exactly. */
+                redirect_uri: string;
+                /** @description Space-separated scopes; absent: `profile`. */
+                scope?: string;
+                /** @description Passed back to the app unchanged (at most 1024 bytes). */
+                state?: string;
+                /** @description BASE64URL(SHA-256(code_verifier)), 43 characters. */
+                code_challenge: string;
+                /** @description `S256`. */
+                code_challenge_method: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeInfo"];
+                };
+            };
+            /** @description forbidden: the app is not for the caller's departments */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: client_id, redirect_uri, response_type, scope, state, code_challenge, code_challenge_method */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeRedirect"];
+                };
+            };
+            /** @description forbidden: the app is not for the caller's departments */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: as for GET */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,10 +16,12 @@ import type {
   ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
   UpdateBotRequest, CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription,
-  UpdateEventSubscriptionRequest, CardActionRequest, CardActionResult, BotCommand, CommandResult, NewBotCommand, OfferedCommand,
+  UpdateEventSubscriptionRequest, CardActionRequest, CardActionResult, BotCommand, CommandResult, NewBotCommand, OfferedCommand, Workbench,
 } from "./contract.ts";
 import { MagpieError, type WireError } from "./errors.ts";
 import type {
+  App, AppGrant, AppGrantList, AppList, AppOrderRequest, AppSecret, AuthorizeInfo, AuthorizeRedirect, AuthorizeRequest, CreateAppRequest, CreatedApp,
+  UpdateAppRequest, WorkbenchApp, WorkbenchAppList,
   CreateConversationRequest, EmailCodeRequest, MailLanguage, RegisterRequest, EntryPage, FileLink, GroupChange, HistoryQuery, PasswordResetCodeRequest, PasswordResetRequest, ProfileChange, ScheduleRequest,
   SearchFilesQuery, SearchMessagesQuery, SendRequest, SettingsChange, SyncRequest, SyncResponse, ThreadChange, ThreadsQuery,
   WirePendingRequest,
@@ -40,7 +42,7 @@ export interface RegisterOptions {
   displayName?: string; device?: string; invitation?: string; email?: string; emailCode?: string; lang?: MailLanguage;
 }
 
-export class RestClient implements DomainAdmin {
+export class RestClient implements DomainAdmin, Workbench {
   /** `baseUrl` is "" in a browser app served by the Magpie server itself (same origin), or
    * "https://chat.example.com" (no trailing slash). */
   constructor(readonly baseUrl: string, private token?: string) {}
@@ -532,6 +534,54 @@ export class RestClient implements DomainAdmin {
   async setBotCommands(account: string, commands: NewBotCommand[]): Promise<BotCommand[]> {
     const body = { commands: commands.map((c) => ({ name: c.name, description: c.description, hint: c.hint ?? "" })) };
     return (await this.request<{ commands: BotCommand[] }>("PUT", `/v1/bots/${encodeURIComponent(account)}/commands`, { body })).commands;
+  }
+
+  // ---- The workbench: a domain's apps, and OAuth 2.0 grants to them --------------------------
+
+  /** `GET /v1/admin/domains/{domain}/apps`: the domain's apps, in order. */
+  async apps(domain: string): Promise<App[]> {
+    return (await this.request<AppList>("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/apps`)).apps;
+  }
+  /** `POST /v1/admin/domains/{domain}/apps` (`201`): the secret is in the answer only. */
+  createApp(domain: string, request: CreateAppRequest): Promise<CreatedApp> {
+    return this.request("POST", `/v1/admin/domains/${encodeURIComponent(domain)}/apps`, { body: request });
+  }
+  /** `PATCH /v1/admin/apps/{id}`. */
+  updateApp(id: number, change: UpdateAppRequest): Promise<App> {
+    return this.request("PATCH", `/v1/admin/apps/${id}`, { body: change });
+  }
+  /** `DELETE /v1/admin/apps/{id}` (`204`). */
+  deleteApp(id: number): Promise<void> {
+    return this.request("DELETE", `/v1/admin/apps/${id}`);
+  }
+  /** `PUT /v1/admin/domains/{domain}/apps/order`: answers the apps in their new order. */
+  async orderApps(domain: string, ids: number[]): Promise<App[]> {
+    const body: AppOrderRequest = { apps: ids };
+    return (await this.request<AppList>("PUT", `/v1/admin/domains/${encodeURIComponent(domain)}/apps/order`, { body })).apps;
+  }
+  /** `POST /v1/admin/apps/{id}/secret`: the new secret, in the answer only. */
+  rotateAppSecret(id: number): Promise<AppSecret> {
+    return this.request("POST", `/v1/admin/apps/${id}/secret`);
+  }
+  /** `GET /v1/apps`: the apps the caller may open. */
+  async workbenchApps(): Promise<WorkbenchApp[]> {
+    return (await this.request<WorkbenchAppList>("GET", "/v1/apps")).apps;
+  }
+  /** `GET /v1/oauth/authorize`, with the request as its query. */
+  authorizeInfo(request: AuthorizeRequest): Promise<AuthorizeInfo> {
+    return this.request("GET", "/v1/oauth/authorize", { query: { ...request } });
+  }
+  /** `POST /v1/oauth/authorize`, with the request as its body. */
+  authorize(request: AuthorizeRequest): Promise<AuthorizeRedirect> {
+    return this.request("POST", "/v1/oauth/authorize", { body: request });
+  }
+  /** `GET /v1/apps/grants`. */
+  async appGrants(): Promise<AppGrant[]> {
+    return (await this.request<AppGrantList>("GET", "/v1/apps/grants")).grants;
+  }
+  /** `DELETE /v1/apps/{id}/grant` (`204`). */
+  revokeAppGrant(app: number): Promise<void> {
+    return this.request("DELETE", `/v1/apps/${app}/grant`);
   }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------

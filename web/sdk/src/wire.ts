@@ -101,3 +101,60 @@ export type ServerFrame =
 
 /** Why a session ended (§6.6 `session_revoked`). */
 export type RevokeReason = "logout" | "revoked" | "password_changed" | "account_disabled" | "expired";
+
+// ---- The workbench (工作台): a domain's H5 apps, and OAuth 2.0 grants to them ------------------
+// A domain's administrators add apps (an H5 page, shown in the client inside a frame, and an OAuth
+// 2.0 client with its redirect URIs and scopes); its members open them from the workbench and
+// allow them to act for them.
+
+/** An app of the caller's domain as its members see it. `icon` is an `http(s)://` URL if it has
+ * one; `url` is the app's H5 page. */
+export interface WorkbenchApp { id: number; name: string; description: string; icon?: string; url: string }
+/** `GET /v1/apps`: the apps the caller may open, in the administrators' order. */
+export interface WorkbenchAppList { apps: WorkbenchApp[] }
+
+/** An app as its domain's administrators see it: the OAuth 2.0 client too (every app is a
+ * confidential client: its server keeps the secret). `departments` absent: for everyone of the
+ * domain; else for the people of those departments and of the departments below them. */
+export interface App extends WorkbenchApp {
+  client_id: string; redirect_uris: string[]; scopes: string[]; departments?: number[];
+  position: number; created_at_ms: number;
+}
+/** `GET /v1/admin/domains/{domain}/apps`, `PUT …/apps/order`: the domain's apps, in order. */
+export interface AppList { apps: App[] }
+/** `POST /v1/admin/domains/{domain}/apps`. */
+export interface CreateAppRequest {
+  name: string; description?: string; icon?: string | null; url: string; redirect_uris: string[]; scopes: string[];
+  departments?: number[] | null;
+}
+/** The app made, and its secret: shown this once. */
+export interface CreatedApp { app: App; client_secret: string }
+/** `PATCH /v1/admin/apps/{id}`: the fields to change; `icon: null` clears it, `departments: null`
+ * opens it to everyone. */
+export interface UpdateAppRequest {
+  name?: string; description?: string; icon?: string | null; url?: string; redirect_uris?: string[]; scopes?: string[];
+  departments?: number[] | null;
+}
+/** `PUT /v1/admin/domains/{domain}/apps/order`: every app of the domain, in the new order. */
+export interface AppOrderRequest { apps: number[] }
+/** `POST /v1/admin/apps/{id}/secret`: the new secret (the old one stops working). */
+export interface AppSecret { client_secret: string }
+
+/** An OAuth 2.0 authorization request (with PKCE) as an app sends the browser to
+ * `/oauth/authorize`: `GET /v1/oauth/authorize` asks about it (as its query), `POST` grants it
+ * (as its body). `scope` is space-separated (absent: the server's default, `profile`); `state`
+ * goes back to the app as it came. */
+export interface AuthorizeRequest {
+  response_type: string; client_id: string; redirect_uri: string; scope?: string; state?: string;
+  code_challenge: string; code_challenge_method: string;
+}
+/** `GET /v1/oauth/authorize`: the app, the scopes it asks for, whether the caller granted them all
+ * before, and where to send the browser when the caller refuses (the redirect URI with
+ * `error=access_denied`). */
+export interface AuthorizeInfo { app: WorkbenchApp; scopes: string[]; granted: boolean; deny_redirect: string }
+/** `POST /v1/oauth/authorize`: the redirect URI with the code and the state. */
+export interface AuthorizeRedirect { redirect: string }
+/** An app the caller allowed, with what and when. */
+export interface AppGrant { app: WorkbenchApp; scopes: string[]; granted_at_ms: number }
+/** `GET /v1/apps/grants`. */
+export interface AppGrantList { grants: AppGrant[] }

@@ -8,6 +8,7 @@ mod harness;
 mod accounts;
 mod admin_accounts;
 mod admin_cli;
+mod apps;
 mod architecture;
 mod audit;
 mod backup;

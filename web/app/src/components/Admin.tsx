@@ -6,7 +6,8 @@
 // the audit log of what administrators did, the domain's groups and channels (their members, handed
 // to another member, dissolved) without being their members, the sticker packs of the caller's own
 // domain (StickersAdmin.tsx: made, and stickers added from image files), the domain's bots
-// (BotsAdmin.tsx: made, their tokens and incoming webhooks), compliance exports of an
+// (BotsAdmin.tsx: made, their tokens and incoming webhooks), the apps of its workbench
+// (AppsAdmin.tsx: H5 pages and their OAuth 2.0 clients), compliance exports of an
 // account's or a conversation's messages, how long messages are kept (RetentionAdmin.tsx: the
 // domain's policy, conversations' own, and the runs that delete), and who is connected.
 // Everything here is the domain's own (the audit log, exports and connections of a server
@@ -43,18 +44,20 @@ import { CreatedInvitationPanel, INVITATION_TTLS } from "./Invite.tsx";
 import { Confirm, type Confirming } from "./AdminConfirm.tsx";
 import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ExportsAdmin, GroupsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
 import { BotsAdmin } from "./BotsAdmin.tsx";
+import { AppsAdmin } from "./AppsAdmin.tsx";
+import { workbenchOf } from "../state/workbench.ts";
 import { RetentionAdmin } from "./RetentionAdmin.tsx";
 import { StickersAdmin } from "./StickersAdmin.tsx";
 import { Avatar, BotBadge, copyText, Dialog, Spinner } from "./ui.tsx";
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
-  departments: "admin.tabDepartments", accounts: "admin.tabAccounts", groups: "admin.tabGroups", stickers: "admin.tabStickers", bots: "admin.tabBots", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
+  departments: "admin.tabDepartments", accounts: "admin.tabAccounts", groups: "admin.tabGroups", stickers: "admin.tabStickers", bots: "admin.tabBots", apps: "admin.tabApps", registration: "admin.tabRegistration", invitations: "admin.tabInvitations",
   applications: "admin.tabApplications", announcements: "admin.tabAnnouncements", moderation: "admin.tabModeration", ldap: "admin.tabLdap",
   push: "admin.tabPush", audit: "admin.tabAudit", exports: "admin.tabExports", retention: "admin.tabRetention", connections: "admin.tabConnections", dashboard: "admin.tabDashboard",
   logs: "admin.tabLogs", backups: "admin.tabBackups", domains: "admin.tabDomains",
 };
 const TAB_ICON: Record<AdminTab, IconName> = {
-  departments: "org", accounts: "users", groups: "hash", stickers: "smile", bots: "bot", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
+  departments: "org", accounts: "users", groups: "hash", stickers: "smile", bots: "bot", apps: "grid", registration: "lock", invitations: "mail", applications: "userCheck", announcements: "megaphone",
   moderation: "filter", ldap: "refresh", push: "bell", audit: "clipboard", exports: "archive", retention: "clock", connections: "wifi", dashboard: "activity", logs: "file",
   backups: "database", domains: "globe",
 };
@@ -71,7 +74,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
   const [domain, setDomain] = useState(own);
   // The server's sections are its administrators' only: another account asking for one (an
   // old link) gets the first section instead.
-  const tabs = adminTabsFor(client.me.role);
+  const tabs = adminTabsFor(client.me.role, { apps: workbenchOf(client) !== null });
   const tab = tabs.includes(asked) ? asked : tabs[0]!;
   useEffect(() => { if (tab !== asked) navigate({ page: "admin", tab }, { replace: true }); }, [tab, asked]);
   // A server administrator administers any domain: picked here, or from the Domains section.
@@ -117,6 +120,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
           {tab === "groups" && <GroupsAdmin domain={domain} />}
           {tab === "stickers" && <StickersAdmin domain={domain} />}
           {tab === "bots" && <BotsAdmin domain={domain} />}
+          {tab === "apps" && <AppsAdmin domain={domain} />}
           {tab === "registration" && <RegistrationAdmin domain={domain} />}
           {tab === "invitations" && <InvitationsAdmin domain={domain} />}
           {tab === "applications" && <ApplicationsAdmin domain={domain} />}

@@ -1,7 +1,8 @@
 // Settings: profile, presence status, password, inviting colleagues (where the domain lets
 // members invite), the member's own bots (where the domain lets members make them, or they made
-// some; BotsAdmin.tsx), sessions, language, desktop notifications, the account's notification
-// preferences (NotifySettings.tsx), sign out.
+// some; BotsAdmin.tsx), the apps they allowed to act for them (Workbench.tsx), sessions,
+// language, desktop notifications, the account's notification preferences (NotifySettings.tsx),
+// sign out.
 
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -18,6 +19,7 @@ import { LanguageSelect } from "./Auth.tsx";
 import { AvatarPicker } from "./AvatarEditor.tsx";
 import { MyBotsSection } from "./BotsAdmin.tsx";
 import { InviteSection } from "./Invite.tsx";
+import { ConnectedAppsSection } from "./Workbench.tsx";
 import { NotificationsSection, PushDevicesSection } from "./NotifySettings.tsx";
 
 export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Element {
@@ -53,7 +55,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }): JSX.Elem
           <PushDevicesSection />
           <PasswordForm />
         </div>
-        <div class="settings-wide"><InviteSection /><MyBotsSection /><SessionsSection /></div>
+        <div class="settings-wide"><InviteSection /><MyBotsSection /><ConnectedAppsSection /><SessionsSection /></div>
       </div>
     </main>
   );

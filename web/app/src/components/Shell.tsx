@@ -30,6 +30,8 @@ import { SearchDialog } from "./Search.tsx";
 import { OPEN_SEARCH_EVENT, type SearchStart } from "../state/search.ts";
 import { OPEN_PERSON_EVENT } from "../state/person.ts";
 import { DirectoryPage } from "./Directory.tsx";
+import { WorkbenchPage } from "./Workbench.tsx";
+import { workbenchOf } from "../state/workbench.ts";
 import { AdminPage } from "./Admin.tsx";
 import { PersonCard } from "./PersonCard.tsx";
 import { OfflineSummary } from "./OfflineSummary.tsx";
@@ -125,10 +127,11 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
   const chatsUnread = unread;
   // A badge is read out with the label (and the visible number is part of the name).
   const isAdmin = me.role === "domain_admin" || me.role === "server_admin";
-  const nav: { page: "chats" | "contacts" | "directory" | "saved" | "admin" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
+  const nav: { page: "chats" | "contacts" | "directory" | "workbench" | "saved" | "admin" | "settings"; icon: IconName; label: MessageKey; badge?: number; badgeLabel?: MessageKey }[] = [
     { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread, badgeLabel: "nav.withBadge" },
     { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests, badgeLabel: "nav.withRequests" },
     { page: "directory", icon: "org", label: "nav.directory" },
+    ...(workbenchOf(client) ? [{ page: "workbench" as const, icon: "grid" as const, label: "nav.workbench" as const }] : []),
     { page: "saved", icon: "bookmark", label: "nav.saved" },
     ...(isAdmin ? [{ page: "admin" as const, icon: "shield" as const, label: "nav.admin" as const }] : []),
     { page: "settings", icon: "settings", label: "nav.settings" },
@@ -170,6 +173,7 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
         {route.page === "saved" && <SavedPage />}
         {route.page === "settings" && <SettingsPage onSignOut={onSignOut} />}
         {route.page === "directory" && <DirectoryPage department={route.department} />}
+        {route.page === "workbench" && <WorkbenchPage app={route.app} />}
         {route.page === "admin" && (isAdmin ? <AdminPage tab={route.tab ?? "departments"} /> : <div class="chat-empty"><p>{t("error.forbidden")}</p></div>)}
       </div>
       <Toasts />

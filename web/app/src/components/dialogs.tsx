@@ -87,7 +87,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }): JSX.Element
 }
 
 /** Checkboxes of people from the directory search, with the chosen ones kept across queries. */
-function PeoplePicker(props: { selected: Map<string, Profile>; onToggle: (p: Profile, on: boolean) => void; exclude?: ReadonlySet<string> }): JSX.Element {
+export function PeoplePicker(props: { selected: Map<string, Profile>; onToggle: (p: Profile, on: boolean) => void; exclude?: ReadonlySet<string> }): JSX.Element {
   const { t } = useT();
   const [query, setQuery] = useState("");
   const exclude = props.exclude ?? EMPTY;

@@ -77,6 +77,7 @@ const paths = {
   archive: "M21 8v13H3V8 M1 3h22v5H1z M10 12h4",
   database: "M12 8c5 0 9-1.3 9-3s-4-3-9-3-9 1.3-9 3 4 3 9 3z M21 12c0 1.7-4 3-9 3s-9-1.3-9-3 M3 5v14c0 1.7 4 3 9 3s9-1.3 9-3V5",
   filter: "M22 3H2l8 9.5V19l4 2v-8.5z",
+  grid: "M3 3h7v7H3z M14 3h7v7h-7z M14 14h7v7h-7z M3 14h7v7H3z",
 } as const;
 
 export type IconName = keyof typeof paths;

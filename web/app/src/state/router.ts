@@ -1,12 +1,16 @@
 // A small History API router. Paths: "/" (chats), "/c/12" (a conversation), "/c/12/m/5" (a
 // conversation at its message 5), "/c/12/thread/5" (a conversation with the thread of its
 // message 5 open beside it), "/saved", "/contacts", "/settings", "/directory" (the org chart),
-// "/directory/7" (its department 7), "/admin" and "/admin/<tab>" (a domain's administration, and
-// for server administrators the server's console).
-// Before signing in, "/invite/<domain>/<code>" opens registration with an invitation. The
-// server answers every non-/v1 path with index.html, so deep links and reloads work.
+// "/directory/7" (its department 7), "/workbench" (the domain's apps) and "/workbench/3" (its app 3
+// open), "/admin" and "/admin/<tab>" (a domain's administration, and for server administrators
+// the server's console).
+// Before signing in, "/invite/<domain>/<code>" opens registration with an invitation.
+// "/oauth/authorize?…" is where an app sends the browser to ask the person's consent (OAuth 2.0):
+// signed in or once signed in, the consent page (Consent.tsx) takes over. The server answers every
+// non-/v1 path with index.html, so deep links and reloads work.
 
 import { useEffect, useState } from "preact/hooks";
+import type { AuthorizeRequest } from "@magpie/sdk";
 
 export type Route =
   | { page: "chats"; conversation?: number; seq?: number; thread?: number }
@@ -14,6 +18,7 @@ export type Route =
   | { page: "contacts" }
   | { page: "settings" }
   | { page: "directory"; department?: number }
+  | { page: "workbench"; app?: number }
   | { page: "admin"; tab?: AdminTab };
 
 /** The sections of the administration page: a domain's, then the server's console. */
@@ -21,15 +26,22 @@ export const ADMIN_TABS = [
   "departments", "accounts", "groups", "stickers", "bots", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push", "audit",
   "exports", "retention", "connections", "dashboard", "logs", "backups", "domains",
 ] as const;
-export type AdminTab = (typeof ADMIN_TABS)[number];
+/** The section of the domain's workbench apps (AppsAdmin.tsx). It is not among ADMIN_TABS: it
+ * shows only where the client offers the workbench (adminTabsFor's `apps`), after Bots. */
+export const APPS_TAB = "apps";
+export type AdminTab = (typeof ADMIN_TABS)[number] | typeof APPS_TAB;
 
 /** The sections about the whole server, which only its administrators see (the server refuses
  * them to anyone else). */
 export const SERVER_ADMIN_TABS: readonly AdminTab[] = ["dashboard", "logs", "backups", "domains"];
 
-/** The sections an account of this role sees, in their order. */
-export function adminTabsFor(role: "member" | "domain_admin" | "server_admin"): readonly AdminTab[] {
-  return role === "server_admin" ? ADMIN_TABS : ADMIN_TABS.filter((tab) => !SERVER_ADMIN_TABS.includes(tab));
+/** The sections an account of this role sees, in their order; with `apps`, the workbench's apps
+ * after Bots. */
+export function adminTabsFor(role: "member" | "domain_admin" | "server_admin", options: { apps?: boolean } = {}): readonly AdminTab[] {
+  const tabs: readonly AdminTab[] = role === "server_admin" ? ADMIN_TABS : ADMIN_TABS.filter((tab) => !SERVER_ADMIN_TABS.includes(tab));
+  if (!options.apps) return tabs;
+  const at = tabs.indexOf("bots") + 1;
+  return [...tabs.slice(0, at), APPS_TAB, ...tabs.slice(at)];
 }
 
 /** An invitation link: "/invite/<domain>/<code>". */
@@ -50,6 +62,23 @@ export function inviteUrl(origin: string, domain: string, code: string): string 
   return `${origin}/invite/${encodeURIComponent(domain)}/${encodeURIComponent(code)}`;
 }
 
+/** The path of the consent page of an app's authorization request. */
+export const AUTHORIZE_PATH = "/oauth/authorize";
+
+/** The consent page's request, from its URL (null on any other path). A required parameter left
+ * out is sent as empty, for the server to name it; `scope` and `state` left out stay out. */
+export function parseAuthorize(path: string, search: string): AuthorizeRequest | null {
+  if (path.replace(/\/$/, "") !== AUTHORIZE_PATH) return null;
+  const q = new URLSearchParams(search);
+  const scope = q.get("scope");
+  const state = q.get("state");
+  return {
+    response_type: q.get("response_type") ?? "", client_id: q.get("client_id") ?? "", redirect_uri: q.get("redirect_uri") ?? "",
+    ...(scope === null ? {} : { scope }), ...(state === null ? {} : { state }), code_challenge: q.get("code_challenge") ?? "",
+    code_challenge_method: q.get("code_challenge_method") ?? "",
+  };
+}
+
 export function parseRoute(path: string): Route {
   const m = /^\/c\/(\d+)(?:\/(m|thread)\/(\d+))?\/?$/.exec(path);
   if (m) {
@@ -63,8 +92,11 @@ export function parseRoute(path: string): Route {
   if (/^\/settings\/?$/.test(path)) return { page: "settings" };
   const d = /^\/directory(?:\/(\d+))?\/?$/.exec(path);
   if (d) return d[1] ? { page: "directory", department: Number(d[1]) } : { page: "directory" };
+  const w = /^\/workbench(?:\/(\d+))?\/?$/.exec(path);
+  if (w) return w[1] ? { page: "workbench", app: Number(w[1]) } : { page: "workbench" };
   const a = /^\/admin(?:\/([a-z]+))?\/?$/.exec(path);
-  if (a) return { page: "admin", ...(a[1] && (ADMIN_TABS as readonly string[]).includes(a[1]) ? { tab: a[1] as AdminTab } : {}) };
+  const known = (tab: string): tab is AdminTab => (ADMIN_TABS as readonly string[]).includes(tab) || tab === APPS_TAB;
+  if (a) return { page: "admin", ...(a[1] && known(a[1]) ? { tab: a[1] } : {}) };
   return { page: "chats" };
 }
 
@@ -73,6 +105,7 @@ export function routePath(r: Route): string {
   if (r.page === "settings") return "/settings";
   if (r.page === "saved") return "/saved";
   if (r.page === "directory") return r.department !== undefined ? `/directory/${r.department}` : "/directory";
+  if (r.page === "workbench") return r.app !== undefined ? `/workbench/${r.app}` : "/workbench";
   if (r.page === "admin") return r.tab ? `/admin/${r.tab}` : "/admin";
   if (r.conversation === undefined) return "/";
   if (r.thread !== undefined) return `/c/${r.conversation}/thread/${r.thread}`;
