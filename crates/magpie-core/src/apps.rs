@@ -413,6 +413,20 @@ impl Apps {
         Ok(apps.into_iter().filter(|a| sees(a, &places)).collect())
     }
 
+    /// An app's icon as a JPEG the server fetched and made (see
+    /// [`crate::previews::LinkPreviews::card_image`]): the web client's pages load no image of
+    /// another origin. Only for those who see the app.
+    pub async fn icon(
+        &self,
+        previews: &crate::previews::LinkPreviews,
+        caller: &Principal,
+        id: AppId,
+    ) -> Result<(Vec<u8>, String)> {
+        let app = self.workbench(caller).await?.into_iter().find(|a| a.id == id).ok_or(Error::NotFound("app"))?;
+        let url = app.icon.ok_or(Error::NotFound("icon"))?;
+        previews.card_image(caller, &url).await
+    }
+
     /// The apps the caller granted, in the workbench's order.
     pub async fn grants(&self, caller: &Principal) -> Result<Vec<Grant>> {
         let grants = self.store.app_grants(caller.account.id).await?;

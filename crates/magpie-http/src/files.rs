@@ -402,6 +402,23 @@ pub async fn card_image(
     Ok(jpeg_response(jpeg, &sha256, &headers))
 }
 
+/// `GET /v1/apps/{id}/icon`: a workbench app's icon, fetched and made a JPEG by the server.
+#[utoipa::path(get, path = "/v1/apps/{id}/icon", tag = "apps", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "a JPEG"), (status = 304),
+        (status = 403, description = "forbidden: this server fetches no link previews, nor icons", body = wire::ErrorBody),
+        (status = 404, description = "not_found: no such app for the caller, no icon, or the icon could not be had", body = wire::ErrorBody)))]
+pub async fn app_icon(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let core = &state.core;
+    let (jpeg, sha256) = core.apps.icon(&core.previews, &caller, magpie_core::apps::AppId(id)).await?;
+    Ok(jpeg_response(jpeg, &sha256, &headers))
+}
+
 /// A JPEG the server made, answered with its SHA-256 as its ETag (`304` when the client has it).
 fn jpeg_response(jpeg: Vec<u8>, sha256: &str, headers: &HeaderMap) -> Response {
     let etag = format!("\"{sha256}\"");

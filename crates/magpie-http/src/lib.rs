@@ -434,6 +434,7 @@ pub fn app(state: AppState) -> Router {
         .route("/apps/grants", get(rest_apps::grants))
         .route("/apps/{id}/grant", delete(rest_apps::revoke_grant))
         .route("/apps/bridge.js", get(rest_apps::bridge))
+        .route("/apps/{id}/icon", get(files::app_icon))
         .route("/admin/domains/{domain}/apps", get(rest_apps::admin_list).post(rest_apps::admin_create))
         .route("/admin/domains/{domain}/apps/order", put(rest_apps::admin_order))
         .route("/admin/apps/{id}", patch(rest_apps::admin_update).delete(rest_apps::admin_delete))

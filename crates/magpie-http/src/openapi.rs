@@ -94,6 +94,7 @@ use crate::{
         rest_apps::grants,
         rest_apps::revoke_grant,
         rest_apps::bridge,
+        files::app_icon,
         rest_apps::admin_list,
         rest_apps::admin_create,
         rest_apps::admin_update,
