@@ -18,5 +18,5 @@ export default defineConfig({
   },
   server: { proxy },
   preview: { proxy },
-  test: { environment: "jsdom" },
+  test: { environment: "jsdom", setupFiles: ["test/setup.ts"] },
 });

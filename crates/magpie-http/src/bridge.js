@@ -4,8 +4,8 @@
  *
  * The protocol between this page (the app) and the client around it (the host), by postMessage:
  *   app -> host  {magpie: "request", id, method, params}
- *                id: a number, new per request; method: "getUser", "openChat", "pickPeople" or
- *                "sendCard"; params: an object.
+ *                id: a number, new per request; method: "getUser", "openChat", "pickPeople",
+ *                "sendCard" or "authorize"; params: an object.
  *   host -> app  {magpie: "response", id, result} or {magpie: "response", id, error: {code, message}}
  *                code: "cancelled" (the person said no), "invalid_params", "unknown_method",
  *                "forbidden", or an error code of the server (docs/protocol.md §2).
@@ -16,6 +16,12 @@
  *   pickPeople  {max?: 1-100 (20), title?}   -> [{account, name}]  (the client's people picker)
  *   sendCard    {conversation, card}         -> {seq}  (card: an interactive card's body, without
  *               buttons or inputs; the person confirms it first, and it is sent as theirs)
+ *   authorize   {client_id, redirect_uri, scope?, state?, code_challenge,
+ *               code_challenge_method: "S256"}  -> {code, state}
+ *               OAuth 2.0 without leaving the workbench: the host checks that client_id is this
+ *               app's, asks the person's consent (at once if they granted these scopes before)
+ *               and answers the authorization code that /oauth/authorize would have sent to
+ *               redirect_uri; the app's server exchanges it at /oauth/token as usual.
  * This page posts only to its parent at the origin this script came from, and reads only answers
  * from there: the host is the Magpie client of that server, and nothing else. */
 (function () {
@@ -72,6 +78,9 @@
     },
     sendCard: function (conversation, card) {
       return call("sendCard", { conversation: conversation, card: card });
+    },
+    authorize: function (request) {
+      return call("authorize", request || {});
     },
   });
 })();
