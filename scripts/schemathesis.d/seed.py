@@ -14,6 +14,7 @@ Only the standard library is used, so that this runs before anything else is ins
 """
 
 import base64
+import hashlib
 import json
 import re
 import struct
@@ -181,6 +182,19 @@ def main() -> None:
     bot_subscriptions = [tester.call("POST", f"/v1/bots/{bot}/subscriptions",
                                      {"url": "https://app.invalid/events", "events": ["message"]})["id"]]
 
+    # A workbench app, granted by the tester (its redirect URI never resolves: no browser goes
+    # there). Schemathesis may delete it; the grant then goes with it.
+    app = tester.call("POST", f"/v1/admin/domains/{DOMAIN}/apps", {
+        "name": "Seeded app", "url": "https://app.invalid/", "redirect_uris": ["https://app.invalid/cb"],
+        "scopes": ["profile"],
+    })["app"]
+    challenge = base64url(hashlib.sha256(b"seeded-verifier-" + bytes(32)).digest())
+    tester.call("POST", "/v1/oauth/authorize", {
+        "response_type": "code", "client_id": app["client_id"], "redirect_uri": "https://app.invalid/cb",
+        "code_challenge": challenge, "code_challenge_method": "S256",
+    })
+    apps = [app["id"]]
+
     sessions = [s["id"] for s in tester.call("GET", "/v1/sessions")["sessions"]]
     sessions += [s["id"] for s in wren.call("GET", "/v1/sessions")["sessions"]]
 
@@ -209,6 +223,7 @@ def main() -> None:
         "bot_webhooks": bot_webhooks,
         "hook_tokens": hook_tokens,
         "bot_subscriptions": bot_subscriptions,
+        "apps": apps,
     }
     # Each path parameter of the API gets the dictionary its name and path call for; one
     # `[[operations]]` entry per path, as entries that match the same operation are not merged.
@@ -221,6 +236,8 @@ def main() -> None:
             return "bot_webhooks"
         if parameter == "id" and path.startswith("/v1/bots/") and "/subscriptions/" in path:
             return "bot_subscriptions"
+        if parameter == "id" and (path.startswith("/v1/apps/") or path.startswith("/v1/admin/apps/")):
+            return "apps"
         if parameter == "token" and path.startswith("/v1/hooks/"):
             return "hook_tokens"
         if parameter == "account":

@@ -84,6 +84,12 @@ async fn the_openapi_document_is_3_1_and_describes_the_api() {
                         ("get", "/v1/search/people", "q"),
                         ("get", "/v1/search/groups", "q"),
                         ("get", "/v1/search/departments", "q"),
+                        // An OAuth authorization request is these, as RFC 6749 and 7636 say.
+                        ("get", "/v1/oauth/authorize", "response_type"),
+                        ("get", "/v1/oauth/authorize", "client_id"),
+                        ("get", "/v1/oauth/authorize", "redirect_uri"),
+                        ("get", "/v1/oauth/authorize", "code_challenge"),
+                        ("get", "/v1/oauth/authorize", "code_challenge_method"),
                     ];
                     assert!(
                         required.contains(&(method.as_str(), path.as_str(), name)),
