@@ -52,6 +52,9 @@ pub const CODE_TTL_MS: i64 = 60_000;
 pub const ACCESS_TTL_SECS: i64 = 3600;
 /// How long a refresh token lives unused.
 pub const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+/// Most codes waiting to be exchanged for one user and app; a new one past it forgets the
+/// oldest.
+pub const CODES_PER_GRANT_MAX: usize = 10;
 /// Most live token pairs one user's grant to one app holds (its devices); a new one past it
 /// ends the oldest.
 pub const TOKENS_PER_GRANT_MAX: usize = 10;
@@ -508,7 +511,7 @@ impl Apps {
             expires_at_ms: now + CODE_TTL_MS,
         };
         self.store.put_app_grant(authorization.app.id, caller.account.id, &authorization.scopes, now).await?;
-        self.store.put_oauth_code(&token_hash(&code), &kept).await?;
+        self.store.put_oauth_code(&token_hash(&code), &kept, CODES_PER_GRANT_MAX).await?;
         let mut to =
             url::Url::parse(&request.redirect_uri).map_err(|_| Error::invalid("redirect_uri", "is not a URL"))?;
         to.query_pairs_mut().append_pair("code", &code);

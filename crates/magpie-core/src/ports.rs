@@ -1497,8 +1497,14 @@ pub trait BotStore: Send + Sync + 'static {
     /// Gives the domain's apps positions 1, 2, … in this order, in one write; `false` (nothing
     /// written) unless the list is exactly the domain's apps.
     async fn order_apps(&self, domain: DomainId, order: &[crate::apps::AppId]) -> StoreResult<bool>;
-    /// Keeps an authorization code by its hash.
-    async fn put_oauth_code(&self, hash: &[u8; 32], code: &crate::apps::OAuthCode) -> StoreResult<()>;
+    /// Keeps an authorization code by its hash; past `per_grant_max` codes waiting for its
+    /// (app, account), forgets the oldest.
+    async fn put_oauth_code(
+        &self,
+        hash: &[u8; 32],
+        code: &crate::apps::OAuthCode,
+        per_grant_max: usize,
+    ) -> StoreResult<()>;
     /// Takes an authorization code: answers it once and forgets it (two takes at once: one
     /// gets it).
     async fn take_oauth_code(&self, hash: &[u8; 32]) -> StoreResult<Option<crate::apps::OAuthCode>>;

@@ -214,10 +214,23 @@ pub(crate) async fn order_apps(s: &PgStore, domain: DomainId, order: &[AppId]) -
     })
 }
 
-pub(crate) async fn put_oauth_code(s: &PgStore, hash: &[u8; 32], code: &OAuthCode) -> StoreResult<()> {
+pub(crate) async fn put_oauth_code(
+    s: &PgStore,
+    hash: &[u8; 32],
+    code: &OAuthCode,
+    per_grant_max: usize,
+) -> StoreResult<()> {
     let scopes = to_json(&code.scopes).map_err(crate::PgError::into_store)?;
     let hash = hash.to_vec();
+    let keep = i64::try_from(per_grant_max.saturating_sub(1)).unwrap_or(i64::MAX);
     write_tx!(s, |tx| {
+        tx.c()
+            .execute(
+                "DELETE FROM oauth_codes WHERE code_hash IN (SELECT code_hash FROM oauth_codes \
+                 WHERE app_id = $1 AND account_id = $2 ORDER BY expires_at_ms DESC, code_hash DESC OFFSET $3)",
+                &[&code.app.0, &code.account.0, &keep],
+            )
+            .await?;
         tx.c()
             .execute(
                 "INSERT INTO oauth_codes (code_hash, app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms) \

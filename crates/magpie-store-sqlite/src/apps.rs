@@ -197,9 +197,20 @@ pub(crate) async fn order_apps(s: &SqliteStore, domain: DomainId, order: &[AppId
     .await
 }
 
-pub(crate) async fn put_oauth_code(s: &SqliteStore, hash: &[u8; 32], code: &OAuthCode) -> StoreResult<()> {
+pub(crate) async fn put_oauth_code(
+    s: &SqliteStore,
+    hash: &[u8; 32],
+    code: &OAuthCode,
+    per_grant_max: usize,
+) -> StoreResult<()> {
     let (hash, code) = (*hash, code.clone());
+    let keep = i64::try_from(per_grant_max.saturating_sub(1)).unwrap_or(i64::MAX);
     s.write(move |tx| {
+        tx.prepare_cached(
+            "DELETE FROM oauth_codes WHERE code_hash IN (SELECT code_hash FROM oauth_codes \
+             WHERE app_id = ?1 AND account_id = ?2 ORDER BY expires_at_ms DESC, rowid DESC LIMIT -1 OFFSET ?3)",
+        )?
+        .execute(params![code.app.0, code.account.0, keep])?;
         tx.prepare_cached(
             "INSERT INTO oauth_codes (code_hash, app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

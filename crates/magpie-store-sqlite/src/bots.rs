@@ -191,8 +191,8 @@ impl BotStore for SqliteStore {
         apps::order_apps(self, domain, order).await
     }
 
-    async fn put_oauth_code(&self, hash: &[u8; 32], code: &OAuthCode) -> StoreResult<()> {
-        apps::put_oauth_code(self, hash, code).await
+    async fn put_oauth_code(&self, hash: &[u8; 32], code: &OAuthCode, per_grant_max: usize) -> StoreResult<()> {
+        apps::put_oauth_code(self, hash, code, per_grant_max).await
     }
 
     async fn take_oauth_code(&self, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {

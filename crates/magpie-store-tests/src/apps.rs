@@ -93,9 +93,18 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
         redirect_uri: "https://oa.example.com/cb".into(),
         expires_at_ms: T0 + 60_000,
     };
-    store.put_oauth_code(&[1; 32], &code).await.unwrap();
+    store.put_oauth_code(&[1; 32], &code, 3).await.unwrap();
     assert_eq!(store.take_oauth_code(&[1; 32]).await.unwrap(), Some(code.clone()));
     assert_eq!(store.take_oauth_code(&[1; 32]).await.unwrap(), None);
+    // Past the bound of codes waiting for one user and app, the oldest go.
+    for n in 20..24u8 {
+        let waiting = OAuthCode { expires_at_ms: T0 + i64::from(n), ..code.clone() };
+        store.put_oauth_code(&[n; 32], &waiting, 3).await.unwrap();
+    }
+    assert_eq!(store.take_oauth_code(&[20; 32]).await.unwrap(), None, "the oldest went");
+    for n in 21..24u8 {
+        assert!(store.take_oauth_code(&[n; 32]).await.unwrap().is_some(), "code {n} stays");
+    }
 
     // A grant adds the scopes allowed later to those allowed before.
     store.put_app_grant(app.id, alice.id, &[AppScope::MessagesRead], T0).await.unwrap();
@@ -123,7 +132,7 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
     assert!(!store.take_app_token_of_session(SessionId(1003)).await.unwrap());
 
     // Withdrawing the grant takes its pairs (the sessions to end) and its codes.
-    store.put_oauth_code(&[5; 32], &code).await.unwrap();
+    store.put_oauth_code(&[5; 32], &code, 3).await.unwrap();
     let ended = store.delete_app_grant(app.id, alice.id).await.unwrap().expect("there was a grant");
     assert_eq!(ended, vec![(alice.id, SessionId(1004))]);
     assert_eq!(store.take_oauth_code(&[5; 32]).await.unwrap(), None);
@@ -132,7 +141,7 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
     // Uninstalling takes everything of the app.
     store.put_app_grant(app.id, bob.id, &[AppScope::Profile], T0).await.unwrap();
     store.put_app_token(&pair(app.id, bob.id, 6, T0), 3).await.unwrap();
-    store.put_oauth_code(&[7; 32], &OAuthCode { account: bob.id, ..code }).await.unwrap();
+    store.put_oauth_code(&[7; 32], &OAuthCode { account: bob.id, ..code }, 3).await.unwrap();
     assert_eq!(store.delete_app(app.id).await.unwrap(), Some(vec![(bob.id, SessionId(1006))]));
     assert!(store.app(app.id).await.unwrap().is_none());
     assert!(store.app_grants(bob.id).await.unwrap().is_empty());
@@ -143,7 +152,7 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
     // Pruning takes what expired.
     let app = store.create_app(&new_app(&w, "news"), 10).await.unwrap().expect("an app");
     store.put_app_token(&pair(app.id, bob.id, 8, T0), 3).await.unwrap();
-    store.put_oauth_code(&[9; 32], &OAuthCode { app: app.id, account: bob.id, ..code_for(bob.id) }).await.unwrap();
+    store.put_oauth_code(&[9; 32], &OAuthCode { app: app.id, account: bob.id, ..code_for(bob.id) }, 3).await.unwrap();
     assert_eq!(store.prune_oauth(T0 + 999).await.unwrap(), 0);
     assert_eq!(store.prune_oauth(T0 + 60_000).await.unwrap(), 2);
     assert!(store.app_token(&[8; 32]).await.unwrap().is_none());
