@@ -10,10 +10,16 @@
 // event subscription. Each request is signed (X-Magpie-Signature over X-Magpie-Timestamp and the
 // body, with the subscription's secret); the app believes nothing else. The requests are kept in
 // memory: a real app keeps them in its database.
+//
+// The same app is also a workbench app (workbench.ts): a form at `GET /app` that Magpie's
+// workbench opens in a frame, whose applicant signs in with OAuth 2.0 and PKCE; it files the
+// request as /leave does. That needs the app's OAuth client (`clientId`, `clientSecret`), which
+// Magpie's administrator gets by installing it.
 
 import { createHmac, timingSafeEqual, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { workbench, type Filed, type LeaveForm, type Person, type RequestView } from "./workbench.ts";
 
 export interface LeaveAppOptions {
   /** Magpie's base URL, `https://chat.example.com`. */
@@ -25,14 +31,28 @@ export interface LeaveAppOptions {
   host?: string;
   /** 0: any free port. */
   port?: number;
+  /** The workbench app's OAuth 2.0 client (installed by an administrator, see README.md); without
+   * one, the app is /leave only and its page says it is not set up. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Where people's browsers reach the app, e.g. `https://leave.example.com`; by default the
+   * address it listens on. */
+  publicUrl?: string;
 }
 
 export interface LeaveApp {
   /** Where Magpie is to POST the bot's events. */
   url: string;
+  /** The workbench app's page: the URL to install it with (`<publicUrl>/app`). */
+  pageUrl: string;
+  /** Its OAuth 2.0 redirect URI, to install it with (`<publicUrl>/oauth/callback`). */
+  redirectUri: string;
   /** Believes requests signed with `secret` from now on (after the subscription's secret was
    * rotated, or once it is made for this URL). */
   useSecret(secret: string): void;
+  /** Signs people in with this OAuth 2.0 client from now on (once the app is installed where its
+   * URL is known only after it started, or after its secret was rotated). */
+  useClient(clientId: string, clientSecret: string): void;
   /** The requests, by id, as they are now. */
   requests: Map<string, LeaveRequest>;
   close(): Promise<void>;
@@ -42,9 +62,12 @@ export interface LeaveRequest {
   id: string;
   applicant: { account: string; name: string };
   manager: string;
+  /** The manager's name, as Magpie shows it. */
+  managerName?: string;
   from: string;
   days: number;
   reason: string;
+  createdAtMs?: number;
   /** The approval card: its conversation and seq. */
   card: { conversation: number; seq: number };
   decision?: { approved: boolean; by: { account: string; name: string }; note: string };
@@ -54,12 +77,16 @@ export interface LeaveRequest {
 const REPLAY_WINDOW_SECS = 300;
 /** The longest request body read (Magpie's are far smaller). */
 const BODY_BYTES_MAX = 1024 * 1024;
+/** Requests kept at most, and undecided requests of one applicant at most, filed from the page. */
+const REQUESTS_MAX = 10_000;
+const PENDING_PER_APPLICANT_MAX = 20;
 const USAGE = "用法 Usage: `/leave YYYY-MM-DD 天数days [事由 reason]`, e.g. `/leave 2026-12-10 2 family trip`";
 
 export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp> {
   const base = options.magpie.replace(/\/+$/, "");
   const requests = new Map<string, LeaveRequest>();
   let secret = options.secret;
+  let client = options.clientId && options.clientSecret ? { id: options.clientId, secret: options.clientSecret } : null;
 
   /** Calls Magpie as the bot; throws with Magpie's error message on anything but 2xx. */
   async function magpie<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -89,22 +116,61 @@ export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp>
     });
   }
 
-  async function onCommand(event: CommandEvent): Promise<object> {
-    if (event.command !== "/leave") return { text: `不认识的命令 Unknown command ${event.command}` };
-    const parsed = parse(event.text);
-    if (typeof parsed === "string") return { text: `${parsed}\n\n${USAGE}` };
-    const placement = await magpie<{ manager?: string }>("GET", `/v1/org/people/${encodeURIComponent(event.user.account)}`);
-    if (!placement.manager) {
-      return { text: "你还没有直属上级，请联系管理员设置。 You have no manager yet: ask an administrator to set one." };
-    }
+  /** Files a request: finds the applicant's manager in the organisation and sends them the card. */
+  async function file(applicant: Person, leave: LeaveForm): Promise<LeaveRequest | "no_manager"> {
+    const placement = await magpie<{ manager?: string }>("GET", `/v1/org/people/${encodeURIComponent(applicant.account)}`);
+    if (!placement.manager) return "no_manager";
+    const managerName = await magpie<{ display_name?: string }>("GET", `/v1/accounts/${encodeURIComponent(placement.manager)}`)
+      .then((p) => p.display_name || undefined, () => undefined);
     const id = randomUUID().slice(0, 8);
-    const request: Omit<LeaveRequest, "card"> = { id, applicant: event.user, manager: placement.manager, ...parsed };
+    const request: Omit<LeaveRequest, "card"> = {
+      id, applicant: { account: applicant.account, name: applicant.name }, manager: placement.manager,
+      ...(managerName ? { managerName } : {}), ...leave, createdAtMs: Date.now(),
+    };
     const conversation = await directChat(placement.manager);
     const sent = await magpie<{ seq: number }>("POST", `/v1/conversations/${conversation}/messages`, {
       client_msg_id: `leave-card-${id}`, kind: "card", body: card(request),
     });
-    requests.set(id, { ...request, card: { conversation, seq: sent.seq } });
-    return { text: `已提交给上级审批（#${id}）。 Sent to your manager for approval (#${id}).` };
+    const filed = { ...request, card: { conversation, seq: sent.seq } };
+    requests.set(id, filed);
+    return filed;
+  }
+
+  async function onCommand(event: CommandEvent): Promise<object> {
+    if (event.command !== "/leave") return { text: `不认识的命令 Unknown command ${event.command}` };
+    const parsed = parse(event.text);
+    if (typeof parsed === "string") return { text: `${parsed}\n\n${USAGE}` };
+    const filed = await file(event.user, parsed);
+    if (filed === "no_manager") {
+      return { text: "你还没有直属上级，请联系管理员设置。 You have no manager yet: ask an administrator to set one." };
+    }
+    return { text: `已提交给上级审批（#${filed.id}）。 Sent to your manager for approval (#${filed.id}).` };
+  }
+
+  /** The form's request, from the workbench page: bounded per applicant and in all. */
+  async function fileFromPage(applicant: Person, leave: LeaveForm): Promise<Filed> {
+    let pending = 0;
+    for (const r of requests.values()) if (r.applicant.account === applicant.account && !r.decision) pending++;
+    if (pending >= PENDING_PER_APPLICANT_MAX) return { refused: "too_many_pending" };
+    if (requests.size >= REQUESTS_MAX) return { refused: "busy" };
+    const filed = await file(applicant, leave);
+    if (filed === "no_manager") return { refused: "no_manager" };
+    return { id: filed.id, manager: { account: filed.manager, name: filed.managerName ?? filed.manager.split("@")[0] ?? filed.manager } };
+  }
+
+  /** The requests of `account`, newest first, as the page lists them. */
+  function requestsOf(account: string): RequestView[] {
+    const mine = [...requests.values()].filter((r) => r.applicant.account === account).reverse();
+    return mine.map((r) => ({
+      id: r.id,
+      from: r.from,
+      days: r.days,
+      reason: r.reason,
+      state: r.decision ? (r.decision.approved ? "approved" : "rejected") : "pending",
+      manager: { account: r.manager, name: r.managerName ?? r.manager.split("@")[0] ?? r.manager },
+      ...(r.decision ? { decidedBy: r.decision.by, ...(r.decision.note ? { note: r.decision.note } : {}) } : {}),
+      createdAtMs: r.createdAtMs ?? 0,
+    }));
   }
 
   async function onCardAction(event: CardActionEvent): Promise<object> {
@@ -127,11 +193,27 @@ export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp>
     return { update: card(request), toast: approved ? "已同意 Approved" : "已驳回 Rejected" };
   }
 
+  const host = options.host ?? "127.0.0.1";
   const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((done) => server.listen(options.port ?? 0, host, done));
+  const address = server.address() as AddressInfo;
+  const own = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  const publicUrl = (options.publicUrl ?? own).replace(/\/+$/, "");
+  const page = workbench({ magpie: base, publicUrl, client: () => client, file: fileFromPage, requestsOf });
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const answer = (status: number, body?: object) => {
       res.writeHead(status, { "Content-Type": "application/json" }).end(body ? JSON.stringify(body) : "");
     };
+    const path = new URL(req.url ?? "/", "http://app.invalid").pathname;
+    if (page.owns(path)) {
+      return page.handle(req, res).catch((e: unknown) => {
+        console.error("leave-approval:", e);
+        if (!res.headersSent) answer(500);
+        else res.destroy();
+      });
+    }
+    // Everything else is Magpie's: the bot's events, at any path (`/magpie` by default).
     if (req.method !== "POST") return answer(405);
     // Read no more than a request of Magpie's can be, before anything is believed.
     const chunks: Buffer[] = [];
@@ -157,12 +239,13 @@ export async function startLeaveApp(options: LeaveAppOptions): Promise<LeaveApp>
     }
   }
 
-  await new Promise<void>((done) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", done));
-  const address = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${address.port}/magpie`,
+    url: `${own}/magpie`,
+    pageUrl: `${publicUrl}/app`,
+    redirectUri: `${publicUrl}/oauth/callback`,
     requests,
     useSecret: (s: string) => { secret = s; },
+    useClient: (clientId: string, clientSecret: string) => { client = { id: clientId, secret: clientSecret }; },
     close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
   };
 }

@@ -17,6 +17,15 @@ const app = await startLeaveApp({
   secret: required("MAGPIE_SIGNING_SECRET"),
   host: process.env.HOST ?? "127.0.0.1",
   port: Number(process.env.PORT ?? 8090),
+  // The workbench app (optional): its OAuth client, as installed, and where browsers reach it.
+  ...(process.env.MAGPIE_CLIENT_ID ? { clientId: process.env.MAGPIE_CLIENT_ID } : {}),
+  ...(process.env.MAGPIE_CLIENT_SECRET ? { clientSecret: process.env.MAGPIE_CLIENT_SECRET } : {}),
+  ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}),
 });
 console.log(`leave-approval listening at ${app.url} (subscribe the bot to "command" and "card_action" there)`);
+if (process.env.MAGPIE_CLIENT_ID && process.env.MAGPIE_CLIENT_SECRET) {
+  console.log(`its workbench page is ${app.pageUrl} (redirect URI ${app.redirectUri})`);
+} else {
+  console.log(`no MAGPIE_CLIENT_ID and MAGPIE_CLIENT_SECRET: /leave only (install ${app.pageUrl} in the workbench, see README.md)`);
+}
 process.on("SIGTERM", () => void app.close().then(() => process.exit(0)));

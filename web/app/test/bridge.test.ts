@@ -1,23 +1,26 @@
 // The host side of the workbench's bridge (lib/bridge.ts): only the open app's frame, at its
 // origin, is listened to and answered; an unknown method, params that are wrong, a person who
 // cancels, and a failure of the client are each answered with their code; a request that is not
-// the bridge's is ignored; and at most a few requests wait at once.
-//
-// It sits beside the module rather than in test/ because it was written while test/ was another
-// engineer's to change.
+// the bridge's is ignored; and at most a few requests wait at once. authorize's request is read
+// from its params (`response_type` always `code`), and answered with the code and state of the
+// redirect URI the server gave.
 
 import { describe, expect, it } from "vitest";
 import { MagpieError } from "@magpie/sdk";
 import {
-  answer, appOrigin, BRIDGE_PENDING_MAX, bridgeListener, cardParams, chatTarget, pickOptions, readRequest,
-  type BridgeHandlers, type BridgeReply, type CardToSend, type ChatTarget, type PickOptions,
-} from "./bridge.ts";
+  answer, appOrigin, authorizedOf, authorizeParams, BRIDGE_PENDING_MAX, bridgeListener, cardParams, chatTarget, pickOptions, readRequest,
+  type Authorized, type BridgeHandlers, type BridgeReply, type CardToSend, type ChatTarget, type PickOptions,
+} from "../src/lib/bridge.ts";
+import type { AuthorizeRequest } from "@magpie/sdk";
 
 const APP = "https://apps.example.com";
 const CARD = { card: "interactive", title: "Leave", blocks: [{ type: "text", text: "**3** days" }, { type: "fields", fields: [{ label: "From", value: "Mon" }] }] };
 
 /** Handlers that record what they were asked, answering as told. */
-function handlers(options: { pick?: (o: PickOptions) => Promise<{ account: string; name: string }[] | null>; send?: "confirm" | "cancel" | Error } = {}) {
+function handlers(options: {
+  pick?: (o: PickOptions) => Promise<{ account: string; name: string }[] | null>; send?: "confirm" | "cancel" | Error;
+  authorize?: Authorized | null | Error;
+} = {}) {
   const calls: unknown[][] = [];
   const h: BridgeHandlers = {
     getUser: () => { calls.push(["getUser"]); return { account: "alice@example.com", name: "Alice", avatar: null }; },
@@ -27,6 +30,11 @@ function handlers(options: { pick?: (o: PickOptions) => Promise<{ account: strin
       calls.push(["sendCard", conversation, card.body]);
       if (options.send instanceof Error) throw options.send;
       return options.send === "cancel" ? null : { seq: 41 };
+    },
+    authorize: async (request: AuthorizeRequest) => {
+      calls.push(["authorize", request]);
+      if (options.authorize instanceof Error) throw options.authorize;
+      return options.authorize === undefined ? { code: "c0de", state: request.state ?? "" } : options.authorize;
     },
   };
   return { h, calls };
@@ -98,6 +106,10 @@ describe("the bridge's listener", () => {
       request(10, "sendCard", { conversation: "3", card: CARD }), request(11, "sendCard", { conversation: 3, card: { ...CARD, card: "link" } }),
       request(12, "sendCard", { conversation: 3, card: { ...CARD, acted: { by: "x" } } }), request(13, "openChat", "bob@x"),
       request(14, "sendCard", { conversation: 3, card: { blocks: [{ type: "actions", elements: [{ type: "button", id: "ok", label: "OK" }] }] } }),
+      request(15, "authorize", {}), request(16, "authorize", "app_1"),
+      request(17, "authorize", { client_id: "app_1", redirect_uri: "https://a/cb", code_challenge: "c", code_challenge_method: 256 }),
+      request(18, "authorize", { client_id: "", redirect_uri: "https://a/cb", code_challenge: "c", code_challenge_method: "S256" }),
+      request(19, "authorize", { client_id: "app_1", redirect_uri: "https://a/cb", code_challenge: "c", code_challenge_method: "S256", state: 7 }),
     ];
     for (const r of wrong) await deliver(r);
     expect(posted.map((p) => (p.message as { id: number }).id)).toEqual(wrong.map((r) => r.id));
@@ -128,6 +140,23 @@ describe("the bridge's listener", () => {
     await b.deliver(request(6, "sendCard", { conversation: 3, card: bare }));
     expect(b.posted.map((p) => p.message)).toEqual([{ magpie: "response", id: 6, result: { seq: 41 } }]);
     expect(sending.calls).toEqual([["sendCard", 3, CARD]]);
+  });
+
+  it("signs the person in for the app: the code and state, cancelled where they deny it, the server's refusal with its code", async () => {
+    const params = { client_id: "app_1", redirect_uri: "https://apps.example.com/cb", scope: "profile", state: "s1", code_challenge: "c".repeat(43), code_challenge_method: "S256" };
+    const allowing = handlers();
+    const a = panel(allowing.h);
+    await a.deliver(request(1, "authorize", params));
+    expect(allowing.calls).toEqual([["authorize", { response_type: "code", ...params }]]);
+    expect(a.posted.map((p) => p.message)).toEqual([{ magpie: "response", id: 1, result: { code: "c0de", state: "s1" } }]);
+
+    const denying = panel(handlers({ authorize: null }).h);
+    await denying.deliver(request(2, "authorize", params));
+    expect(denying.posted[0]!.message).toMatchObject({ id: 2, error: { code: "cancelled" } });
+
+    const refused = panel(handlers({ authorize: new MagpieError("invalid_field", "not one of the app's", { status: 422, field: "redirect_uri" }) }).h);
+    await refused.deliver(request(3, "authorize", params));
+    expect(refused.posted[0]!.message).toEqual({ magpie: "response", id: 3, error: { code: "invalid_field", message: "not one of the app's" } });
   });
 
   it("answers the server's refusal with its code", async () => {
@@ -179,6 +208,18 @@ describe("the bridge's rules", () => {
     expect(() => cardParams({ conversation: 1, card: { blocks: [{ type: "text", text: "x".repeat(17_000) }] } })).toThrow(/16 KiB/);
     expect(() => cardParams({ conversation: 1, card: { blocks: [{ type: "mystery" }] } })).toThrow(/no block/);
     expect(cardParams({ conversation: 1, card: CARD }).card.card.title).toBe("Leave");
+  });
+
+  it("reads authorize's request, and the code of the redirect URI", () => {
+    expect(authorizeParams({ client_id: "a", redirect_uri: "https://x/cb", code_challenge: "c", code_challenge_method: "S256", scope: null }))
+      .toEqual({ response_type: "code", client_id: "a", redirect_uri: "https://x/cb", code_challenge: "c", code_challenge_method: "S256" });
+    // An app cannot ask for another response type.
+    expect(authorizeParams({ client_id: "a", redirect_uri: "r", code_challenge: "c", code_challenge_method: "S256", response_type: "token" }).response_type).toBe("code");
+    expect(() => authorizeParams({ client_id: "a", redirect_uri: "r", code_challenge: "c".repeat(5000), code_challenge_method: "S256" })).toThrow(/code_challenge/);
+    expect(authorizedOf("https://apps.example.com/cb?code=abc&state=x+y%26z")).toEqual({ code: "abc", state: "x y&z" });
+    expect(authorizedOf("https://apps.example.com/cb?code=abc")).toEqual({ code: "abc" });
+    expect(authorizedOf("https://apps.example.com/cb?error=access_denied")).toBeNull();
+    expect(authorizedOf("not a url")).toBeNull();
   });
 
   it("knows an app's origin", () => {

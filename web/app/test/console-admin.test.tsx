@@ -151,7 +151,7 @@ describe("the console's sections", () => {
     mount(server.client, "departments");
     await settle();
     expect(tabs()).toEqual([
-      "Departments", "Accounts", "Groups", "Stickers", "Bots", "Registration", "Invitations", "Applications", "Announcements", "Moderation", "LDAP sync", "Push delivery", "Audit log",
+      "Departments", "Accounts", "Groups", "Stickers", "Bots", "Apps", "Registration", "Invitations", "Applications", "Announcements", "Moderation", "LDAP sync", "Push delivery", "Audit log",
       "Exports", "Retention", "Connections", "Dashboard", "Logs", "Backups", "Domains",
     ]);
     render(null, root);

@@ -101,11 +101,11 @@ describe("the sections of the administration page", () => {
       expect(SERVER_ADMIN_TABS).toContain(tab);
       expect(domainAdmin).not.toContain(tab);
     }
-    for (const tab of ["connections", "moderation", "audit", "exports", "retention", "accounts", "groups", "stickers", "bots"] as const) expect(domainAdmin).toContain(tab);
+    for (const tab of ["connections", "moderation", "audit", "exports", "retention", "accounts", "groups", "stickers", "bots", "apps"] as const) expect(domainAdmin).toContain(tab);
   });
 
   it("routes each new section", () => {
-    for (const tab of ["dashboard", "connections", "logs", "backups", "moderation", "domains", "exports", "retention", "groups", "stickers", "bots"] as const) {
+    for (const tab of ["dashboard", "connections", "logs", "backups", "moderation", "domains", "exports", "retention", "groups", "stickers", "bots", "apps"] as const) {
       expect(parseRoute(`/admin/${tab}`)).toEqual({ page: "admin", tab });
       expect(routePath({ page: "admin", tab })).toBe(`/admin/${tab}`);
     }
@@ -113,7 +113,7 @@ describe("the sections of the administration page", () => {
 
   it("names no section with a part of another's name, in either language", () => {
     // Playwright finds a tab by a part of its name.
-    const keys = ["admin.tabDepartments", "admin.tabAccounts", "admin.tabGroups", "admin.tabStickers", "admin.tabBots", "admin.tabRegistration", "admin.tabInvitations", "admin.tabApplications",
+    const keys = ["admin.tabDepartments", "admin.tabAccounts", "admin.tabGroups", "admin.tabStickers", "admin.tabBots", "admin.tabApps", "admin.tabRegistration", "admin.tabInvitations", "admin.tabApplications",
       "admin.tabAnnouncements", "admin.tabModeration", "admin.tabLdap", "admin.tabPush", "admin.tabAudit", "admin.tabExports", "admin.tabRetention", "admin.tabConnections",
       "admin.tabDashboard", "admin.tabLogs", "admin.tabBackups", "admin.tabDomains"] as const;
     expect(keys).toHaveLength(ADMIN_TABS.length);

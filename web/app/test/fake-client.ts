@@ -6,6 +6,7 @@ import type {
   GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage, SearchMessagesQuery,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
   Notification, NotificationCentre, NotificationPage, CardActionRequest, CardActionResult, CommandResult, OfferedCommand,
+  AppGrant, AuthorizeInfo, AuthorizeRedirect, AuthorizeRequest, WorkbenchApp,
 } from "@magpie/sdk";
 import { shareView } from "@magpie/sdk";
 
@@ -186,6 +187,35 @@ export class FakeClient implements ChatClient {
   async cardImageUrl(conversation: number, seq: number, block: number): Promise<string> {
     this.cardImages.push([conversation, seq, block]);
     return `blob:card-${conversation}-${seq}-${block}`;
+  }
+  /** The workbench: the apps the person may open, the grants they gave, what authorizeInfo answers
+   * (or the refusal it rejects with), and what the workbench was asked, as [what, argument]. */
+  apps: WorkbenchApp[] = [];
+  appGrantList: AppGrant[] = [];
+  authorizeAnswer: AuthorizeInfo | Error | undefined;
+  workbenchCalls: [string, unknown][] = [];
+  async workbenchApps(): Promise<WorkbenchApp[]> { return this.apps; }
+  async authorizeInfo(request: AuthorizeRequest): Promise<AuthorizeInfo> {
+    this.workbenchCalls.push(["info", request]);
+    if (this.authorizeAnswer instanceof Error) throw this.authorizeAnswer;
+    return this.authorizeAnswer ?? no();
+  }
+  async authorize(request: AuthorizeRequest): Promise<AuthorizeRedirect> {
+    this.workbenchCalls.push(["authorize", request]);
+    return { redirect: `${request.redirect_uri}?code=c0de&state=${request.state ?? ""}` };
+  }
+  async appGrants(): Promise<AppGrant[]> { return this.appGrantList; }
+  async revokeAppGrant(app: number): Promise<void> {
+    this.workbenchCalls.push(["revoke", app]);
+    this.appGrantList = this.appGrantList.filter((g) => g.app.id !== app);
+  }
+  /** The app icons asked for, by app id; an icon URL in `brokenIcons` cannot be had. */
+  appIcons: number[] = [];
+  brokenIcons = new Set<string>();
+  async appIconUrl(app: number, icon: string): Promise<string> {
+    this.appIcons.push(app);
+    if (this.brokenIcons.has(icon)) throw new Error("not_found");
+    return `blob:app-icon-${app}`;
   }
   fileInfo = no as () => Promise<FileInfo>;
   async stickers(): Promise<StickerPack[]> { return []; }

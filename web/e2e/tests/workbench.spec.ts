@@ -1,13 +1,16 @@
 // The workbench (工作台) and its OAuth 2.0 consent, with an app that the test serves itself on
-// loopback: an H5 page that loads the server's bridge script (/v1/apps/bridge.js) and, for the
-// second test, an app server that signs people in with OAuth 2.0 and PKCE.
+// loopback: an H5 page that loads the server's bridge script (/v1/apps/bridge.js), its icon, and
+// an app server that signs people in with OAuth 2.0 and PKCE.
 //
-// First: in Administration → Apps, Alice (the domain's administrator) adds the app; its client ID
-// and secret show once. Bob opens the workbench: the app's tile, then the app inside Magpie, whose
-// page asks the bridge who he is and shows his account. Its "open chat" button opens his direct
-// chat with Carol in Magpie. Back in the app, its "send card" button asks him first (the card and
-// the chat it goes to): he cancels, and the app is told so; he asks again and sends, and the card
-// is in the chat, as his.
+// First: in Administration → Apps, Alice (the domain's administrator) adds the app with its icon;
+// its client ID and secret show once. Bob opens the workbench: the app's tile with its icon, which
+// the Magpie server fetched (the browser never asks the icon's site), then the app inside Magpie,
+// whose page asks the bridge who he is and shows his account. Its "sign in" button asks the bridge
+// to authorize it: Magpie asks Bob in a dialog; he denies it and the app is told so; he allows it
+// and the app gets a code, which it exchanges; the next time it goes through at once. Its "open
+// chat" button opens his direct chat with Carol in Magpie. Back in the app, its "send card" button
+// asks him first (the card and the chat it goes to): he cancels, and the app is told so; he asks
+// again and sends, and the card is in the chat, as his.
 //
 // Second: Bob, signed out, goes to the app's site, which sends his browser to Magpie's consent
 // page with a PKCE challenge. He signs in and is back on the consent page, which says what the app
@@ -22,7 +25,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
+import { startServer } from "@magpie/testkit";
 import { test, expect, api, conversation, expectAccessible, messages, newContext, shot, signedIn, words } from "../fixtures.ts";
+import { gradientPng } from "../png.ts";
 import { fill } from "../../app/src/i18n/index.ts";
 
 const APP_NAME = "Leave";
@@ -35,21 +40,26 @@ interface Exchange { status: number; token?: Record<string, unknown>; me?: { acc
 const base64url = (bytes: Buffer) => bytes.toString("base64url");
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The app: its H5 page (`/h5`) and an OAuth 2.0 client (`/start`, `/callback`, `/me`) on
- * loopback. Every request it finished wakes `until`. */
+/** The app: its H5 page (`/h5`), its icon (`/icon.png`) and an OAuth 2.0 client (`/start`,
+ * `/callback`, `/me`) on loopback. Every request it finished wakes `until`. */
 class AppSite {
   clientId = "";
   clientSecret = "";
   readonly exchanges: Exchange[] = [];
   readonly denied: string[] = [];
+  /** The User-Agent of each request for the icon. */
+  readonly iconFetchedBy: string[] = [];
   /** The last access token it was given. */
   accessToken = "";
+  /** The Magpie server's origin, once it runs. */
+  magpie = "";
   private readonly flows = new Map<string, string>();
   private readonly woken = new Set<() => void>();
 
-  private constructor(private readonly server: Server, readonly url: string, private readonly magpie: string) {}
+  private constructor(private readonly server: Server, readonly url: string) {}
 
-  static async start(magpie: string): Promise<AppSite> {
+  /** The app's site; `magpie` is the origin of the Magpie server, if it runs already. */
+  static async start(magpie?: string): Promise<AppSite> {
     let site: AppSite | undefined;
     const server = createServer((req, res) => {
       void site!.handle(req, res).catch((e: unknown) => {
@@ -57,8 +67,13 @@ class AppSite {
       }).finally(() => { for (const wake of site!.woken) wake(); });
     });
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    site = new AppSite(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, new URL(magpie).origin);
+    site = new AppSite(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    if (magpie) site.magpie = new URL(magpie).origin;
     return site;
+  }
+
+  get port(): number {
+    return Number(new URL(this.url).port);
   }
 
   get redirectUri(): string {
@@ -73,19 +88,19 @@ class AppSite {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", this.url);
     if (url.pathname === "/h5") return this.page(res, this.h5());
-    if (url.pathname === "/start") {
-      // PKCE: a verifier kept here, its S256 challenge sent with the browser.
-      const verifier = base64url(randomBytes(32));
-      const state = base64url(randomBytes(16));
-      this.flows.set(state, verifier);
-      const challenge = base64url(createHash("sha256").update(verifier).digest());
-      const to = new URL(`${this.magpie}/oauth/authorize`);
-      for (const [name, value] of Object.entries({
-        response_type: "code", client_id: this.clientId, redirect_uri: this.redirectUri, scope: "profile", state,
-        code_challenge: challenge, code_challenge_method: "S256",
-      })) to.searchParams.set(name, value);
-      res.writeHead(302, { Location: to.toString() }).end();
+    if (url.pathname === "/icon.png") {
+      this.iconFetchedBy.push(req.headers["user-agent"] ?? "");
+      const png = gradientPng(64, 64);
+      res.writeHead(200, { "Content-Type": "image/png", "Content-Length": png.length }).end(png);
       return;
+    }
+    if (url.pathname === "/start") {
+      const to = new URL(`${this.magpie}/oauth/authorize`);
+      for (const [name, value] of Object.entries({ response_type: "code", ...this.flow() })) to.searchParams.set(name, value);
+      // A page that sends the browser on (rather than a 302): Playwright serves the tree's client
+      // only to requests it routes, and the target of a redirect is not routed (the server's own
+      // bundle, from when the binary was built, would answer).
+      return this.page(res, `<script>location.replace(${JSON.stringify(to.toString()).replace(/</g, "\\u003c")});</script>`);
     }
     if (url.pathname === "/callback") {
       const state = url.searchParams.get("state") ?? "";
@@ -101,12 +116,36 @@ class AppSite {
       this.exchanges.push(exchange);
       return this.page(res, exchange.me ? `<p id="account">${escapeHtml(exchange.me.account)}</p>` : `<p id="error">${escapeHtml(exchange.error ?? "")}</p>`);
     }
+    if (url.pathname === "/login/start") {
+      // Inside the workbench: the page asks the bridge (`magpie.authorize`) with these.
+      res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify(this.flow()));
+      return;
+    }
+    if (url.pathname === "/login/finish") {
+      // The code the bridge answered, exchanged as one sent to /callback would be.
+      const verifier = this.flows.get(url.searchParams.get("state") ?? "");
+      this.flows.delete(url.searchParams.get("state") ?? "");
+      const exchange = verifier === undefined ? { status: 400, error: "unknown state" } : await this.exchange(url.searchParams.get("code") ?? "", verifier);
+      if (verifier !== undefined) this.exchanges.push(exchange);
+      res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify({ account: exchange.me?.account, error: exchange.error }));
+      return;
+    }
     if (url.pathname === "/me") {
       // The last token, asked again: whether it still works.
       const me = await fetch(`${this.magpie}/v1/me`, { headers: { Authorization: `Bearer ${this.accessToken}` } });
       return this.page(res, `<p id="status">${me.status}</p>`);
     }
     res.writeHead(404).end();
+  }
+
+  /** A new authorization request's parameters (but `response_type`): PKCE's verifier kept here
+   * under the request's state, its S256 challenge sent. */
+  private flow(): Record<string, string> {
+    const verifier = base64url(randomBytes(32));
+    const state = base64url(randomBytes(16));
+    this.flows.set(state, verifier);
+    const challenge = base64url(createHash("sha256").update(verifier).digest());
+    return { client_id: this.clientId, redirect_uri: this.redirectUri, scope: "profile", state, code_challenge: challenge, code_challenge_method: "S256" };
   }
 
   /** The code for a token at /oauth/token (form-encoded, with the secret and the verifier), and
@@ -126,8 +165,8 @@ class AppSite {
     return { status: answer.status, token, me: (await me.json()) as { account: string } };
   }
 
-  /** The H5 page: who the bridge says the person is, and buttons that open a chat and send a
-   * card; each outcome is written in #result. */
+  /** The H5 page: who the bridge says the person is, and buttons that open a chat, send a card
+   * and sign in with OAuth 2.0 through the bridge; each outcome is written in #result. */
   private h5(): string {
     const card = { title: CARD_TITLE, blocks: [{ type: "text", text: "**3** days from Monday" }, { type: "fields", fields: [{ label: "Days", value: "3" }] }] };
     return `
@@ -135,6 +174,7 @@ class AppSite {
       <p id="user">asking…</p>
       <label>Account <input id="peer"></label> <button id="open" type="button">Open chat</button>
       <label>Conversation <input id="conv"></label> <button id="card" type="button">Send card</button>
+      <button id="login" type="button">Sign in</button>
       <p id="result"></p>
       <script src="${this.magpie}/v1/apps/bridge.js"></script>
       <script>
@@ -146,6 +186,17 @@ class AppSite {
           magpie.openChat({ account: document.getElementById("peer").value }).then(() => result("opened"), failed);
         document.getElementById("card").onclick = () => { result("asking"); magpie.sendCard(Number(document.getElementById("conv").value),
           ${JSON.stringify(card)}).then((r) => result("sent " + r.seq), failed); };
+        document.getElementById("login").onclick = async () => {
+          result("signing in");
+          try {
+            const start = await (await fetch("/login/start")).json();
+            const got = await magpie.authorize(start);
+            const done = await (await fetch("/login/finish?" + new URLSearchParams({ code: got.code, state: got.state }))).json();
+            result(done.account ? "signed in " + done.account : "error " + done.error);
+          } catch (e) {
+            failed(e);
+          }
+        };
       </script>`;
   }
 
@@ -174,8 +225,11 @@ class AppSite {
 /** The app's page, inside Magpie's panel. */
 const appFrame = (page: Page) => page.frameLocator(`iframe[title="${APP_NAME}"]`);
 
-test("an administrator adds an app; a member opens it in the workbench, and it learns who he is, opens a chat and sends a card he confirms", async ({ browser, server }) => {
-  const site = await AppSite.start(server.url);
+test("an administrator adds an app; a member opens it in the workbench, and it learns who he is, signs him in after he allows it, opens a chat and sends a card he confirms", async ({ browser }) => {
+  const site = await AppSite.start();
+  // A server that may fetch the app's icon from loopback (as it fetches link previews).
+  const server = await startServer({ env: { MAGPIE_LINK_PREVIEW_PRIVATE_RANGES_ALLOWED: "127.0.0.1/32", MAGPIE_LINK_PREVIEW_PORTS_ALLOWED: `80,443,${site.port}` } });
+  site.magpie = new URL(server.url).origin;
   try {
     const alice = await server.addUser("alice", { displayName: "Alice", admin: true });
     const bob = await server.addUser("bob", { displayName: "Bob" });
@@ -192,6 +246,7 @@ test("an administrator adds an app; a member opens it in the workbench, and it l
     await section.getByRole("button", { name: w["admin.appNew"], exact: true }).click();
     await section.getByLabel(w["admin.appName"], { exact: true }).fill(APP_NAME);
     await section.getByLabel(w["admin.appUrl"], { exact: true }).fill(`${site.url}/h5`);
+    await section.getByLabel(w["admin.appIcon"], { exact: true }).fill(`${site.url}/icon.png`);
     await section.getByLabel(w["admin.appDescription"], { exact: true }).fill(APP_DESCRIPTION);
     await section.getByLabel(w["admin.appRedirects"], { exact: true }).fill(site.redirectUri);
     await section.getByRole("button", { name: w["admin.appCreate"], exact: true }).click();
@@ -200,6 +255,8 @@ test("an administrator adds an app; a member opens it in the workbench, and it l
     const clientId = (await made.getByTestId("app-client-id-value").textContent()) ?? "";
     expect(clientId).not.toBe("");
     await expect(made.getByTestId("app-secret-value")).not.toBeEmpty();
+    site.clientId = clientId;
+    site.clientSecret = (await made.getByTestId("app-secret-value").textContent()) ?? "";
     await expectAccessible(admin, "a new app's client ID and secret");
     await made.getByRole("button", { name: w["admin.done"], exact: true }).click();
     await expect(section.getByTestId("app-row")).toHaveCount(1);
@@ -212,6 +269,11 @@ test("an administrator adds an app; a member opens it in the workbench, and it l
     await page.getByRole("button", { name: w["nav.workbench"], exact: true }).click();
     const tile = page.getByRole("list", { name: w["workbench.apps"] }).getByRole("button", { name: APP_NAME });
     await expect(tile).toContainText(APP_DESCRIPTION);
+    // Its icon, from the Magpie server as an object URL: the page never contacts the icon's site.
+    await expect(tile.locator(".app-icon img")).toHaveAttribute("src", /^blob:/);
+    await expect.poll(() => tile.locator(".app-icon img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    expect(site.iconFetchedBy.length).toBeGreaterThan(0);
+    for (const agent of site.iconFetchedBy) expect(agent).toMatch(/^Magpie\//);
     await expectAccessible(page, "the workbench");
     await shot(page, "workbench");
     await tile.click();
@@ -224,6 +286,31 @@ test("an administrator adds an app; a member opens it in the workbench, and it l
     const frame = appFrame(page);
     await expect(frame.locator("#user")).toHaveText(`${bob.account} Bob`);
     await shot(page, "workbench-app");
+
+    // "Sign in": the app asks Magpie through the bridge (OAuth 2.0 with PKCE), and Magpie asks Bob
+    // first, over the app, in the consent page's words.
+    await frame.locator("#login").click();
+    const consent = page.getByRole("alertdialog", { name: fill(w["consent.title"], { app: APP_NAME }) });
+    await expect(consent).toBeVisible();
+    await expect(consent.getByTestId("consent-scopes").getByRole("listitem")).toHaveText([w["apps.scopeProfile"]]);
+    await expect(consent.getByRole("button", { name: w["consent.deny"], exact: true })).toBeFocused();
+    await expectAccessible(page, "an app's sign-in to allow, in the workbench");
+    // He denies it: the app is told so.
+    await consent.getByRole("button", { name: w["consent.deny"], exact: true }).click();
+    await expect(consent).toHaveCount(0);
+    await expect(frame.locator("#result")).toHaveText("error cancelled");
+    // He allows it: the app gets a code, exchanges it, and knows him.
+    await frame.locator("#login").click();
+    await consent.getByRole("button", { name: w["consent.allow"], exact: true }).click();
+    await expect(consent).toHaveCount(0);
+    await expect(frame.locator("#result")).toHaveText(`signed in ${bob.account}`);
+    expect(site.exchanges).toHaveLength(1);
+    expect(site.exchanges[0]!.token).toMatchObject({ token_type: "Bearer", scope: "profile", account: bob.account });
+    // Again: granted already, so at once, without a question.
+    await frame.locator("#login").click();
+    await site.until("the second exchange", () => site.exchanges[1]);
+    await expect(frame.locator("#result")).toHaveText(`signed in ${bob.account}`);
+    await expect(consent).toHaveCount(0);
 
     // "Open chat": Magpie shows Bob's direct chat with Carol.
     await frame.locator("#peer").fill(carol.account);
@@ -267,6 +354,7 @@ test("an administrator adds an app; a member opens it in the workbench, and it l
     expect(stored.entries.filter((e) => e.kind === "card")).toHaveLength(1);
   } finally {
     await site.close();
+    await server.stop();
   }
 });
 
@@ -276,12 +364,12 @@ test("an app signs a member in with OAuth 2.0: consent after signing in, at once
     const alice = await server.addUser("alice", { displayName: "Alice", admin: true });
     const bob = await server.addUser("bob", { displayName: "Bob" });
     const asAlice = await api(server, alice);
-    const made = await asAlice.request<{ app: { id: number; client_id: string }; client_secret: string | null }>("POST", "/v1/admin/domains/localhost/apps", {
-      name: APP_NAME, description: APP_DESCRIPTION, url: `${site.url}/h5`, redirect_uris: [site.redirectUri], scopes: ["profile"], confidential: true,
+    const made = await asAlice.request<{ app: { id: number; client_id: string }; client_secret: string }>("POST", "/v1/admin/domains/localhost/apps", {
+      name: APP_NAME, description: APP_DESCRIPTION, url: `${site.url}/h5`, redirect_uris: [site.redirectUri], scopes: ["profile"],
     });
     expect(made.client_secret).toEqual(expect.any(String));
     site.clientId = made.app.client_id;
-    site.clientSecret = made.client_secret!;
+    site.clientSecret = made.client_secret;
 
     // Bob, signed out, starts at the app: Magpie asks him to sign in, then for his consent.
     const context = await newContext(browser, server);

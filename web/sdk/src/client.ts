@@ -9,7 +9,6 @@ import type {
   UploadProgress, LinkPreview, SharedKind, SharedPage, VoiceDetails, GroupMatch, PersonMatch, SearchFilesPage, SearchMessagesPage,
   CreatedInvitation, Department, DepartmentMatch, DepartmentMember, DomainAdmin, Invitation, NewInvitation, Placements,
   Notification, NotificationCentre, NotificationPage, NotificationsUnread, CardActionRequest, CardActionResult, CommandResult, OfferedCommand,
-  Workbench,
 } from "./contract.ts";
 import { MagpieError, asMagpieError, isSessionEnded, isTypedRefusal } from "./errors.ts";
 import { FileUrls, fileMessage, uploadFile } from "./files.ts";
@@ -72,7 +71,7 @@ interface Upload {
   abort: AbortController;
 }
 
-export class MagpieClient implements ChatClient, Workbench {
+export class MagpieClient implements ChatClient {
   /** The REST API with this session's token, for what the ChatClient does not cover. */
   readonly rest: RestClient;
   private currentMe: Me;
@@ -1248,6 +1247,9 @@ export class MagpieClient implements ChatClient, Workbench {
   }
   revokeAppGrant(app: number): Promise<void> {
     return this.rest.revokeAppGrant(app);
+  }
+  appIconUrl(app: number, icon: string): Promise<string> {
+    return this.files.appIcon(app, icon);
   }
 
   // ---- Invitations by members (§5) --------------------------------------------------------

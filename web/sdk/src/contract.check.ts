@@ -386,11 +386,10 @@ export type Checks = [
   Holds<Equals<ReturnType<ChatClient["invokeCommand"]>, ReturnType<RestClient["invokeCommand"]>>>,
 
   // ---- The workbench: a domain's apps, and OAuth 2.0 grants to them --------------------------
-  // Until the server's document has these schemas, each line here fails to compile ("Property
-  // 'WorkbenchApp' does not exist"): the SDK's side was written first, from the agreed JSON. An
-  // app's `icon` and `departments`, and a public client's `client_secret`, are always sent, as
-  // `null` when there are none; in a create or a change, `icon: null` and `departments: null` say
-  // "none" and "everyone", which the document's nullable Options say.
+  // An app's `icon` and `departments` are left out when there are none (no icon; everyone sees
+  // it), and every app has a `client_secret` (there are no public clients); in a create or a
+  // change, `icon: null` and `departments: null` say "none" and "everyone", which the document's
+  // nullable Options say.
   Agree<Differ<WorkbenchApp, Wire<S["WorkbenchApp"]>>>,
   Agree<Differ<WorkbenchAppList, Wire<S["WorkbenchAppList"]>>>,
   Agree<Differ<App, Wire<S["App"]>>>,
@@ -593,7 +592,7 @@ type Pin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: T[P] };
 // ---- RestClient's answers ---------------------------------------------------------------
 
 /** RestClient's public members that are not endpoints. */
-type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "cardImage" | "exportAudit" | "adminExportArchive";
+type RestHelpers = "baseUrl" | "withToken" | "authHeaders" | "url" | "request" | "blob" | "fileBlob" | "linkPreviewImage" | "cardImage" | "appIcon" | "exportAudit" | "adminExportArchive";
 
 /** RestClient methods that resolve with their operation's answer (by operationId) as it is. */
 interface RestAnswers {

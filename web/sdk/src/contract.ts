@@ -893,8 +893,9 @@ export interface DomainAdmin {
   setBotCommands(account: string, commands: NewBotCommand[]): Promise<BotCommand[]>;
   /** The domain's workbench apps, in their order, with their OAuth 2.0 clients (not secrets). */
   apps(domain: string): Promise<App[]>;
-  /** Adds an app at the end of the domain's list, with its client secret (shown this once; null
-   * for a public client). `invalid_field` naming the field. */
+  /** Adds an app at the end of the domain's list, with its client secret (shown this once: every
+   * app is a confidential client, whose server keeps the secret). `invalid_field` naming the
+   * field. */
   createApp(domain: string, request: CreateAppRequest): Promise<CreatedApp>;
   /** Changes an app's fields (those given). */
   updateApp(id: number, change: UpdateAppRequest): Promise<App>;
@@ -908,7 +909,7 @@ export interface DomainAdmin {
 
 /** The workbench (工作台): the apps of the caller's domain that the caller may open, the OAuth 2.0
  * consent to an app that asks to act for the caller, and the grants the caller gave. Each call is
- * one REST request with the session's token. */
+ * one REST request with the session's token. A ChatClient has them all (and RestClient too). */
 export interface Workbench {
   /** The apps the caller may open (an app for some departments only to their people), in the
    * administrators' order. */
@@ -1080,8 +1081,9 @@ export interface VoiceDetails {
   waveform?: number[];
 }
 
-/** The object the app holds for a signed-in user. One per session. */
-export interface ChatClient {
+/** The object the app holds for a signed-in user. One per session. With the workbench's calls
+ * (Workbench). */
+export interface ChatClient extends Workbench {
   readonly me: Me;
   readonly session: Session;
   readonly token: string;
@@ -1252,6 +1254,10 @@ export interface ChatClient {
   /** An object URL of the image of block `block` of the interactive card `seq`, which the server
    * fetched from the block's `url` (clients never contact the image's site). */
   cardImageUrl(conversation: number, seq: number, block: number, url: string): Promise<string>;
+  /** An object URL of a workbench app's icon, which the server fetched from the app's `icon` URL
+   * (clients never contact the icon's site); rejects (`not_found`) where it has none or it could
+   * not be had: show the app's initial then. */
+  appIconUrl(app: number, icon: string): Promise<string>;
   fileInfo(fileId: string): Promise<FileInfo>;
   stickers(): Promise<StickerPack[]>;
 

@@ -157,6 +157,19 @@ export class FileUrls {
     return made;
   }
 
+  /** An object URL of a workbench app's icon, which the server fetched from `icon` (the app's
+   * `icon` URL) and serves; an app whose icon changed to another URL is fetched anew. */
+  appIcon(app: number, icon: string): Promise<string> {
+    const key = `app-icon:${app}:${icon}`;
+    const cached = this.urls.get(key);
+    if (cached) return cached;
+    const made = this.rest.appIcon(app).then(blobUrl);
+    made.catch(() => this.urls.delete(key));
+    this.urls.set(key, made);
+    this.evict();
+    return made;
+  }
+
   /** Releases every object URL (on close and logout). */
   clear(): void {
     for (const url of this.urls.values()) void url.then(release, () => {});

@@ -583,6 +583,12 @@ export class RestClient implements DomainAdmin, Workbench {
   revokeAppGrant(app: number): Promise<void> {
     return this.request("DELETE", `/v1/apps/${app}/grant`);
   }
+  /** `GET /v1/apps/{id}/icon`: an app's icon, a JPEG the server fetched from the app's `icon` URL
+   * and made (the page never contacts the icon's site); `not_found` when the app has none, the
+   * caller does not see the app, or the icon could not be had. */
+  appIcon(app: number): Promise<Blob> {
+    return this.blob(`/v1/apps/${app}/icon`);
+  }
 
   // ---- Conversations and messages (§7.8) ------------------------------------------------
 

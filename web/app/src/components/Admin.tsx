@@ -45,7 +45,6 @@ import { Confirm, type Confirming } from "./AdminConfirm.tsx";
 import { BackupsAdmin, ConnectionsAdmin, DashboardAdmin, DomainsAdmin, ExportsAdmin, GroupsAdmin, LogsAdmin, ModerationAdmin } from "./AdminConsole.tsx";
 import { BotsAdmin } from "./BotsAdmin.tsx";
 import { AppsAdmin } from "./AppsAdmin.tsx";
-import { workbenchOf } from "../state/workbench.ts";
 import { RetentionAdmin } from "./RetentionAdmin.tsx";
 import { StickersAdmin } from "./StickersAdmin.tsx";
 import { Avatar, BotBadge, copyText, Dialog, Spinner } from "./ui.tsx";
@@ -74,7 +73,7 @@ export function AdminPage({ tab: asked }: { tab: AdminTab }): JSX.Element {
   const [domain, setDomain] = useState(own);
   // The server's sections are its administrators' only: another account asking for one (an
   // old link) gets the first section instead.
-  const tabs = adminTabsFor(client.me.role, { apps: workbenchOf(client) !== null });
+  const tabs = adminTabsFor(client.me.role);
   const tab = tabs.includes(asked) ? asked : tabs[0]!;
   useEffect(() => { if (tab !== asked) navigate({ page: "admin", tab }, { replace: true }); }, [tab, asked]);
   // A server administrator administers any domain: picked here, or from the Domains section.

@@ -39,7 +39,7 @@ function problemText(p: AppProblem, t: Translate): string {
 }
 
 /** A secret to show once: a new app's, or a rotated one. */
-type Issued = { app: App; secret: string | null; rotated: boolean };
+type Issued = { app: App; secret: string; rotated: boolean };
 
 export function AppsAdmin({ domain }: { domain: string }): JSX.Element {
   const client = useClient();
@@ -80,7 +80,7 @@ export function AppsAdmin({ domain }: { domain: string }): JSX.Element {
 
   const tree = buildTree(departments);
   const departmentName = (id: number) => tree.byId.get(id)?.name ?? t("admin.appDepartmentGone", { id });
-  const whoText = (app: App) => (app.departments === null ? t("admin.appEveryone") : app.departments.map(departmentName).join(t("admin.appListSeparator")));
+  const whoText = (app: App) => (app.departments === undefined ? t("admin.appEveryone") : app.departments.map(departmentName).join(t("admin.appListSeparator")));
   const replace = (app: App) => setApps((shown) => shown?.map((a) => (a.id === app.id ? app : a)) ?? shown);
 
   const move = async (index: number, by: -1 | 1) => {
@@ -166,7 +166,6 @@ export function AppsAdmin({ domain }: { domain: string }): JSX.Element {
                     <td data-testid="app-who">{whoText(a)}</td>
                     <td>
                       <code class="app-client-id" data-testid="app-client-id">{a.client_id}</code>
-                      <span class="muted small app-client-kind">{a.confidential ? t("admin.appConfidential") : t("admin.appPublic")}</span>
                     </td>
                     <td class="bot-actions">
                       <span class="row-actions wrap">
@@ -177,10 +176,8 @@ export function AppsAdmin({ domain }: { domain: string }): JSX.Element {
                         <button type="button" class={`btn btn-small${a.id === editing ? " btn-primary" : ""}`} aria-expanded={a.id === editing} aria-controls="adm-app-edit-panel"
                           aria-label={t("admin.appEditNamed", { name: a.name })} onClick={() => { setEditing(a.id === editing ? null : a.id); setCreating(false); }}>
                           <Icon name="edit" size={14} /> {t("admin.appEdit")}</button>
-                        {a.confidential && (
-                          <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.appRotateNamed", { name: a.name })}
-                            onClick={() => rotate(a)}><Icon name="key" size={14} /> {t("admin.appRotate")}</button>
-                        )}
+                        <button type="button" class="btn btn-small" aria-haspopup="dialog" aria-label={t("admin.appRotateNamed", { name: a.name })}
+                          onClick={() => rotate(a)}><Icon name="key" size={14} /> {t("admin.appRotate")}</button>
                         <button type="button" class="btn btn-small btn-danger-ghost" aria-haspopup="dialog" aria-label={t("admin.appDeleteNamed", { name: a.name })}
                           onClick={() => remove(a)}><Icon name="trash" size={14} /> {t("admin.appDelete")}</button>
                       </span>
@@ -218,7 +215,7 @@ export function AppsAdmin({ domain }: { domain: string }): JSX.Element {
 /** The form of a new app, or of one that is kept (`app`). */
 function AppFormView(props: {
   idp: string; domain: string; departments: Department[]; app?: App; onClose: () => void;
-  onCreated?: (app: App, secret: string | null) => void; onSaved?: (app: App) => void;
+  onCreated?: (app: App, secret: string) => void; onSaved?: (app: App) => void;
 }): JSX.Element {
   const client = useClient();
   const { t } = useT();
@@ -358,14 +355,6 @@ function AppFormView(props: {
           {errorOf("departments")}
         </fieldset>
       )}
-      {app
-        ? <p class="muted small">{app.confidential ? t("admin.appConfidentialHint") : t("admin.appPublicHint")}</p>
-        : (
-          <label class="check-row">
-            <input type="checkbox" checked={form.confidential} aria-describedby={`${idp}-confidential-hint`} onChange={(e) => edit({ confidential: e.currentTarget.checked })} />
-            <span>{t("admin.appConfidentialLabel")} <span id={`${idp}-confidential-hint`} class="muted small">{form.confidential ? t("admin.appConfidentialHint") : t("admin.appPublicHint")}</span></span>
-          </label>
-        )}
       {error && <p class="form-error" role="alert" data-testid="app-form-error">{error}</p>}
       <div class="row-actions wrap">
         <button type="submit" class="btn btn-primary" disabled={busy}>
@@ -387,12 +376,8 @@ function AppSecretDialog({ issued, onClose }: { issued: Issued; onClose: () => v
       footer={<button type="button" class="btn btn-primary" onClick={onClose}>{t("admin.done")}</button>}>
       <div class="stack" data-testid="app-secret-dialog">
         <CopyField id="app-client-id" label={t("admin.appClientId")} value={app.client_id} copyLabel={t("admin.appCopyClientId")} testid="app-client-id-value" />
-        {secret !== null
-          ? <>
-              <p class="notice notice-warn" role="note">{t("admin.appSecretOnce", { name: app.name })}</p>
-              <CopyField id="app-secret" label={t("admin.appSecret")} value={secret} copyLabel={t("admin.appCopySecret")} testid="app-secret-value" />
-            </>
-          : <p class="muted small">{t("admin.appPublicNoSecret")}</p>}
+        <p class="notice notice-warn" role="note">{t("admin.appSecretOnce", { name: app.name })}</p>
+        <CopyField id="app-secret" label={t("admin.appSecret")} value={secret} copyLabel={t("admin.appCopySecret")} testid="app-secret-value" />
       </div>
     </Dialog>
   );

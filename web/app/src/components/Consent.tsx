@@ -11,13 +11,11 @@ import { useEffect, useState } from "preact/hooks";
 import type { AuthorizeInfo, AuthorizeRequest, ChatClient } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { Translate } from "../i18n/index.ts";
-import { scopeText } from "../lib/apps.ts";
 import { errorText, isMagpieError, signingOut } from "../state/client.ts";
-import { workbenchOf } from "../state/workbench.ts";
 import { LanguageSelect } from "./Auth.tsx";
 import { Icon } from "./icons.tsx";
 import { Spinner } from "./ui.tsx";
-import { AppIcon } from "./Workbench.tsx";
+import { AppIcon, ConsentScopes } from "./Workbench.tsx";
 
 type Phase =
   | { kind: "asking" }
@@ -57,15 +55,13 @@ export function ConsentPage({ client, request, go = (url) => location.assign(url
     go(url);
     return true;
   };
-  const workbench = workbenchOf(client);
   const [phase, setPhase] = useState<Phase>({ kind: "asking" });
   const [busy, setBusy] = useState(false);
 
   const allow = async (info?: AuthorizeInfo) => {
-    if (!workbench) return;
     setBusy(true);
     try {
-      const { redirect } = await workbench.authorize(request);
+      const { redirect } = await client.authorize(request);
       if (leaveFor(redirect)) setPhase({ kind: "leaving" });
       else setPhase({ kind: "failed", text: t("consent.badRedirect"), ...(info ? { info } : {}) });
     } catch (e) {
@@ -80,9 +76,8 @@ export function ConsentPage({ client, request, go = (url) => location.assign(url
   };
 
   useEffect(() => {
-    if (!workbench) { setPhase({ kind: "failed", text: t("workbench.unsupported") }); return; }
     let live = true;
-    workbench.authorizeInfo(request).then(
+    client.authorizeInfo(request).then(
       (info) => {
         if (!live) return;
         // Granted all of it before: on at once, as the person already said yes.
@@ -116,12 +111,7 @@ export function ConsentPage({ client, request, go = (url) => location.assign(url
         {phase.kind === "consent" && (
           <div class="stack">
             <p>{t("consent.asks", { app: phase.info.app.name, account: client.me.account })}</p>
-            <ul class="consent-scopes" aria-label={t("consent.scopes")} data-testid="consent-scopes">
-              {phase.info.scopes.map((s) => {
-                const key = scopeText(s);
-                return <li key={s} data-scope={s}><Icon name="check" size={16} /><span>{key ? t(key) : t("consent.scopeUnknown", { scope: s })}</span></li>;
-              })}
-            </ul>
+            <ConsentScopes scopes={phase.info.scopes} />
             <p class="muted small">{t("consent.revokeLater")}</p>
             <div class="consent-actions">
               <button type="button" class="btn" disabled={busy} onClick={() => deny(phase.info)}>{t("consent.deny")}</button>

@@ -31,7 +31,6 @@ import { OPEN_SEARCH_EVENT, type SearchStart } from "../state/search.ts";
 import { OPEN_PERSON_EVENT } from "../state/person.ts";
 import { DirectoryPage } from "./Directory.tsx";
 import { WorkbenchPage } from "./Workbench.tsx";
-import { workbenchOf } from "../state/workbench.ts";
 import { AdminPage } from "./Admin.tsx";
 import { PersonCard } from "./PersonCard.tsx";
 import { OfflineSummary } from "./OfflineSummary.tsx";
@@ -131,7 +130,7 @@ export function Shell({ client, onSignOut }: { client: ChatClient; onSignOut: ()
     { page: "chats", icon: "chat", label: "nav.chats", badge: chatsUnread, badgeLabel: "nav.withBadge" },
     { page: "contacts", icon: "contacts", label: "nav.contacts", badge: requests, badgeLabel: "nav.withRequests" },
     { page: "directory", icon: "org", label: "nav.directory" },
-    ...(workbenchOf(client) ? [{ page: "workbench" as const, icon: "grid" as const, label: "nav.workbench" as const }] : []),
+    { page: "workbench", icon: "grid", label: "nav.workbench" },
     { page: "saved", icon: "bookmark", label: "nav.saved" },
     ...(isAdmin ? [{ page: "admin" as const, icon: "shield" as const, label: "nav.admin" as const }] : []),
     { page: "settings", icon: "settings", label: "nav.settings" },

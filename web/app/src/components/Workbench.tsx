@@ -1,24 +1,25 @@
-// The workbench (工作台): the apps of the person's domain that they may open, as tiles; an app
-// opened in a panel inside the client (its name, "open in a new tab", close, and its H5 page in a
-// sandboxed frame), which talks to the client through the bridge (lib/bridge.ts: who the person
-// is, open a chat, pick people, send a card after the person confirms it); and Settings →
+// The workbench (工作台): the apps of the person's domain that they may open, as tiles (with the
+// icon the server fetched for each); an app opened in a panel inside the client (its name, "open
+// in a new tab", close, and its H5 page in a sandboxed frame), which talks to the client through
+// the bridge (lib/bridge.ts: who the person is, open a chat, pick people, send a card after the
+// person confirms it, sign the person in with OAuth 2.0 after they consent); and Settings →
 // Connected apps, the apps the person allowed to act for them, each withdrawn with Revoke.
 
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type AppGrant, type ChatClient, type Conversation, type Profile, type WorkbenchApp, newClientMsgId } from "@magpie/sdk";
+import { type AppGrant, type AuthorizeInfo, type ChatClient, type Conversation, type Profile, type WorkbenchApp, newClientMsgId } from "@magpie/sdk";
 import { useT } from "../i18n/hooks.ts";
 import type { Translate } from "../i18n/index.ts";
-import { appInitial, scopeName } from "../lib/apps.ts";
+import { appInitial, scopeName, scopeText } from "../lib/apps.ts";
 import {
-  appOrigin, bridgeListener, BridgeRefusal, type BridgeHandlers, type CardToSend, type PickedPerson, type PickOptions,
+  appOrigin, authorizedOf, bridgeListener, BridgeRefusal, type BridgeHandlers, type CardToSend, type PickedPerson, type PickOptions,
 } from "../lib/bridge.ts";
 import { formatFull } from "../lib/format.ts";
 import { conversationTitle, errorText, localPart, useClient } from "../state/client.ts";
 import { missingEndpoint } from "../state/people.ts";
 import { navigate, openConversationRoute } from "../state/router.ts";
 import { toast } from "../state/toast.ts";
-import { restOf, workbenchOf } from "../state/workbench.ts";
+import { restOf } from "../state/workbench.ts";
 import { PeoplePicker } from "./dialogs.tsx";
 import { Icon } from "./icons.tsx";
 import { InteractiveCardView } from "./InteractiveCard.tsx";
@@ -28,15 +29,39 @@ import { ConfirmDialog, Dialog, IconButton, Spinner } from "./ui.tsx";
  * storage and cookies), and it may open windows; it may not navigate the client. */
 const FRAME_SANDBOX = "allow-scripts allow-forms allow-same-origin allow-popups";
 
-/** An app's icon (an https image) or, without one or where it cannot be loaded, its initial. */
+/** An app's icon, as the server fetched it from the app's `icon` URL (the page never contacts the
+ * icon's site) or, without one, while it loads and where it cannot be had, its initial. */
 export function AppIcon({ app, size = 44 }: { app: Pick<WorkbenchApp, "name" | "icon" | "id">; size?: number }): JSX.Element {
+  const client = useClient();
+  const [src, setSrc] = useState<string | null>(null);
   const [broken, setBroken] = useState<string | null>(null);
-  const icon = app.icon && /^https:\/\//.test(app.icon) && broken !== app.icon ? app.icon : null;
+  useEffect(() => {
+    setSrc(null);
+    if (!app.icon) return;
+    let live = true;
+    client.appIconUrl(app.id, app.icon).then((url) => { if (live) setSrc(url); }, () => { /* the initial stays */ });
+    return () => { live = false; };
+  }, [client, app.id, app.icon]);
+  const shown = src !== null && broken !== src ? src : null;
   return (
-    <span class="app-icon" aria-hidden="true" data-initial={icon ? undefined : appInitial(app.name)}
+    <span class="app-icon" aria-hidden="true" data-initial={shown ? undefined : appInitial(app.name)}
       style={{ width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.42)}px` }}>
-      {icon && <img src={icon} alt="" referrerpolicy="no-referrer" onError={() => setBroken(icon)} />}
+      {shown && <img src={shown} alt="" decoding="async" onError={() => setBroken(shown)} />}
     </span>
+  );
+}
+
+/** What an app asks to do for the person, scope by scope, in plain words (the consent page's, and
+ * the workbench's consent dialog's). */
+export function ConsentScopes({ scopes }: { scopes: string[] }): JSX.Element {
+  const { t } = useT();
+  return (
+    <ul class="consent-scopes" aria-label={t("consent.scopes")} data-testid="consent-scopes">
+      {scopes.map((s) => {
+        const key = scopeText(s);
+        return <li key={s} data-scope={s}><Icon name="check" size={16} /><span>{key ? t(key) : t("consent.scopeUnknown", { scope: s })}</span></li>;
+      })}
+    </ul>
   );
 }
 
@@ -46,14 +71,12 @@ type Loaded = { kind: "loading" } | { kind: "apps"; apps: WorkbenchApp[] } | { k
 export function WorkbenchPage({ app }: { app?: number | undefined }): JSX.Element {
   const client = useClient();
   const { t } = useT();
-  const workbench = workbenchOf(client);
   const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
   const latest = useRef(0);
   const load = () => {
     const ask = ++latest.current;
-    if (!workbench) { setLoaded({ kind: "error", text: t("workbench.unsupported") }); return; }
     setLoaded({ kind: "loading" });
-    workbench.workbenchApps().then(
+    client.workbenchApps().then(
       (apps) => { if (ask === latest.current) setLoaded({ kind: "apps", apps }); },
       (e: unknown) => { if (ask === latest.current) setLoaded({ kind: "error", text: missingEndpoint(e) ? t("workbench.unsupported") : errorText(e, t) }); },
     );
@@ -109,7 +132,8 @@ export function WorkbenchPage({ app }: { app?: number | undefined }): JSX.Elemen
 /** A dialog the bridge waits on: its request, and how to settle it. */
 type Asking =
   | { kind: "pick"; options: PickOptions; done: (people: PickedPerson[] | null) => void }
-  | { kind: "card"; conversation: Conversation; card: CardToSend; done: (send: boolean) => void };
+  | { kind: "card"; conversation: Conversation; card: CardToSend; done: (send: boolean) => void }
+  | { kind: "consent"; info: AuthorizeInfo; done: (allow: boolean) => void };
 
 /** The conversation `id` as the person knows it: from the client's list, else asked of the server
  * (`not_found` for one that is not theirs). */
@@ -171,6 +195,19 @@ function AppPanel({ app }: { app: WorkbenchApp }): JSX.Element {
           throw e;
         }
       }),
+      authorize: (request) => inTurn(async () => {
+        // The server checks the request (answered with its code where it is wrong) and says whose
+        // client it is: this app's only, or another app would be signed in through this frame.
+        const info = await client.authorizeInfo(request);
+        if (info.app.id !== app.id) throw new BridgeRefusal("forbidden", "client_id is not this app's");
+        if (!info.granted) {
+          const allow = await ask<boolean>((done) => ({ kind: "consent", info, done }), false);
+          if (!allow) return null;
+        }
+        const authorized = authorizedOf((await client.authorize(request)).redirect);
+        if (!authorized) throw new BridgeRefusal("internal", "the server's answer had no code");
+        return authorized;
+      }),
     };
     const listener = bridgeListener({ frame: () => frame.current?.contentWindow, origin, handlers });
     const onMessage = (event: MessageEvent) => listener(event);
@@ -202,6 +239,7 @@ function AppPanel({ app }: { app: WorkbenchApp }): JSX.Element {
         : <div class="chat-empty"><p role="alert">{t("workbench.cannotOpen")}</p></div>}
       {asking?.kind === "pick" && <PickPeopleDialog app={app} options={asking.options} onDone={asking.done} />}
       {asking?.kind === "card" && <SendCardDialog app={app} conversation={asking.conversation} card={asking.card} onDone={asking.done} />}
+      {asking?.kind === "consent" && <ConsentDialog info={asking.info} onDone={asking.done} />}
     </main>
   );
 }
@@ -253,25 +291,44 @@ function SendCardDialog(props: { app: WorkbenchApp; conversation: Conversation; 
   );
 }
 
+/** authorize: the consent page's question, in a dialog over the app: what it asks, Allow or Deny. */
+function ConsentDialog(props: { info: AuthorizeInfo; onDone: (allow: boolean) => void }): JSX.Element {
+  const client = useClient();
+  const { t } = useT();
+  const { app } = props.info;
+  return (
+    <Dialog title={t("consent.title", { app: app.name })} onClose={() => props.onDone(false)} size="md" role="alertdialog" class="app-consent-dialog"
+      footer={<>
+        {/* The focus starts on Deny: Enter alone does not let an app act for the person. */}
+        <button type="button" class="btn" data-autofocus onClick={() => props.onDone(false)}>{t("consent.deny")}</button>
+        <button type="button" class="btn btn-primary" onClick={() => props.onDone(true)}>{t("consent.allow")}</button>
+      </>}>
+      <div class="stack">
+        <p>{t("consent.asks", { app: app.name, account: client.me.account })}</p>
+        <ConsentScopes scopes={props.info.scopes} />
+        <p class="muted small">{t("consent.revokeLater")}</p>
+      </div>
+    </Dialog>
+  );
+}
+
 /** Settings → Connected apps: the apps the person allowed, what they may do, and Revoke. Nothing
- * where the client or the server has no workbench. */
+ * where the server has no workbench. */
 export function ConnectedAppsSection(): JSX.Element | null {
   const client = useClient();
   const { t, locale } = useT();
-  const workbench = workbenchOf(client);
   const [grants, setGrants] = useState<AppGrant[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [absent, setAbsent] = useState(false);
   const [revoking, setRevoking] = useState<AppGrant | null>(null);
   const load = () => {
-    if (!workbench) return;
-    workbench.appGrants().then(
+    client.appGrants().then(
       (list) => { setGrants(list); setError(null); },
       (e: unknown) => { if (missingEndpoint(e)) setAbsent(true); else setError(errorText(e, t)); },
     );
   };
   useEffect(load, [client]);
-  if (!workbench || absent) return null;
+  if (absent) return null;
   const scopesText = (scopes: string[]) => scopes.map((s) => { const k = scopeName(s); return k ? t(k) : s; }).join(locale === "zh" ? "、" : ", ");
   return (
     <section class="card-section wide" aria-labelledby="connected-apps-title" aria-busy={grants === null && error === null} data-testid="connected-apps">
@@ -300,7 +357,7 @@ export function ConnectedAppsSection(): JSX.Element | null {
           confirm={t("settings.connectedAppRevoke")} danger onClose={() => setRevoking(null)}
           onConfirm={async () => {
             try {
-              await workbench.revokeAppGrant(revoking.app.id);
+              await client.revokeAppGrant(revoking.app.id);
               toast(t("settings.connectedAppRevoked", { name: revoking.app.name }), "info");
             } catch (e) {
               toast(errorText(e, t));

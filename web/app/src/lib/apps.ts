@@ -44,19 +44,18 @@ export const APP_REDIRECT_URIS_MAX = 10;
 /** The administrators' form of an app. `redirects`: one URI a line. */
 export interface AppForm {
   name: string; description: string; url: string; icon: string; redirects: string; scopes: AppScope[];
-  everyone: boolean; departments: number[]; confidential: boolean;
+  everyone: boolean; departments: number[];
 }
 
 export const NEW_APP_FORM: AppForm = {
-  name: "", description: "", url: "", icon: "", redirects: "", scopes: ["profile"], everyone: true, departments: [], confidential: true,
+  name: "", description: "", url: "", icon: "", redirects: "", scopes: ["profile"], everyone: true, departments: [],
 };
 
 /** The form of an app that is kept. */
 export function formOf(app: App): AppForm {
   return {
     name: app.name, description: app.description, url: app.url, icon: app.icon ?? "", redirects: app.redirect_uris.join("\n"),
-    scopes: APP_SCOPES.filter((s) => app.scopes.includes(s)), everyone: app.departments === null, departments: app.departments ?? [],
-    confidential: app.confidential,
+    scopes: APP_SCOPES.filter((s) => app.scopes.includes(s)), everyone: app.departments === undefined, departments: app.departments ?? [],
   };
 }
 
@@ -78,10 +77,10 @@ export function parseRedirects(text: string): string[] {
 }
 
 /** An absolute http(s) URL without credentials (the server says which it takes). */
-function isWebUrl(text: string, schemes: readonly string[] = ["https:", "http:"]): boolean {
+function isWebUrl(text: string): boolean {
   try {
     const u = new URL(text);
-    return schemes.includes(u.protocol) && u.host !== "" && u.username === "" && u.password === "";
+    return (u.protocol === "https:" || u.protocol === "http:") && u.host !== "" && u.username === "" && u.password === "";
   } catch {
     return false;
   }
@@ -100,7 +99,7 @@ export function appProblem(form: AppForm): AppProblem | null {
   if (!isWebUrl(url)) return { field: "url", kind: "bad" };
   const icon = form.icon.trim();
   if (icon && tooLong(icon)) return { field: "icon", kind: "too_long" };
-  if (icon && !isWebUrl(icon, ["https:"])) return { field: "icon", kind: "bad" };
+  if (icon && !isWebUrl(icon)) return { field: "icon", kind: "bad" };
   if (charCount(form.description.trim()) > APP_DESCRIPTION_CHARS_MAX) return { field: "description", kind: "too_long", max: APP_DESCRIPTION_CHARS_MAX };
   const redirects = parseRedirects(form.redirects);
   if (redirects.length > APP_REDIRECT_URIS_MAX) return { field: "redirect_uris", kind: "too_many", max: APP_REDIRECT_URIS_MAX };
@@ -120,7 +119,7 @@ export function appRequestOf(form: AppForm): { request: CreateAppRequest } | { p
     request: {
       name: form.name.trim(), ...(description ? { description } : {}), ...(icon ? { icon } : {}), url: form.url.trim(),
       redirect_uris: parseRedirects(form.redirects), scopes: APP_SCOPES.filter((s) => form.scopes.includes(s)),
-      departments: form.everyone ? null : [...form.departments], confidential: form.confidential,
+      ...(form.everyone ? {} : { departments: [...form.departments] }),
     },
   };
 }
@@ -128,7 +127,8 @@ export function appRequestOf(form: AppForm): { request: CreateAppRequest } | { p
 const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The change the form makes to a kept app (only the fields that differ; empty: nothing to save),
- * or what is wrong with the form. Whether the app keeps a secret is not changed here. */
+ * or what is wrong with the form. `icon: null` clears the icon, `departments: null` shows the app
+ * to everyone. */
 export function appChangeOf(app: App, form: AppForm): { change: UpdateAppRequest } | { problem: AppProblem } {
   const problem = appProblem(form);
   if (problem) return { problem };
@@ -143,10 +143,10 @@ export function appChangeOf(app: App, form: AppForm): { change: UpdateAppRequest
   if (name !== app.name) change.name = name;
   if (description !== app.description) change.description = description;
   if (url !== app.url) change.url = url;
-  if (icon !== app.icon) change.icon = icon;
+  if (icon !== (app.icon ?? null)) change.icon = icon;
   if (!sameList(redirects, app.redirect_uris)) change.redirect_uris = redirects;
   if (!sameList(scopes, app.scopes)) change.scopes = scopes;
-  const kept = app.departments === null ? null : [...app.departments].sort((a, b) => a - b);
+  const kept = app.departments === undefined ? null : [...app.departments].sort((a, b) => a - b);
   if (departments === null ? kept !== null : kept === null || !sameList(departments, kept)) change.departments = departments;
   return { change };
 }

@@ -5,11 +5,11 @@
 // other message is ignored without an answer. Nothing here knows the DOM beyond postMessage, so
 // that the rules are tested without a frame.
 
-import type { InteractiveCard } from "@magpie/sdk";
+import type { AuthorizeRequest, InteractiveCard } from "@magpie/sdk";
 import { readInteractiveCard } from "@magpie/sdk";
 
 /** The methods an app may call. */
-export const BRIDGE_METHODS = ["getUser", "openChat", "pickPeople", "sendCard"] as const;
+export const BRIDGE_METHODS = ["getUser", "openChat", "pickPeople", "sendCard", "authorize"] as const;
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
 
 /** How many people pickPeople returns unless the app says, and the most it may ask for. */
@@ -23,6 +23,9 @@ export const CARD_JSON_BYTES_MAX = 16 * 1024;
 export const CARD_BLOCKS_MAX = 50;
 /** The longest account address accepted from an app. */
 const ACCOUNT_CHARS_MAX = 320;
+/** The longest text of one of authorize's params (the server checks each more closely: a
+ * redirect URI is at most 2,048 bytes, `state` 1,024). */
+const AUTHORIZE_PARAM_CHARS_MAX = 4096;
 /** Requests of one app that may wait for an answer at once (most wait for the person); past
  * this, one is refused with `limit_exceeded` rather than kept. */
 export const BRIDGE_PENDING_MAX = 8;
@@ -42,6 +45,9 @@ export interface BridgeUser { account: string; name: string; avatar: string | nu
 /** A card to send: the body as the app gave it (with `card: "interactive"`), and as the client
  * draws it. */
 export interface CardToSend { body: Record<string, unknown>; card: InteractiveCard }
+/** What authorize answers: the code that /oauth/authorize would have sent to the redirect URI,
+ * and the request's `state` (left out where it had none). */
+export interface Authorized { code: string; state?: string }
 
 /** What the client does for an app. A handler that resolves `null` was cancelled by the person;
  * one that rejects with an error that has a `code` (a MagpieError) is answered with that code. */
@@ -51,6 +57,9 @@ export interface BridgeHandlers {
   pickPeople(options: PickOptions): Promise<PickedPerson[] | null>;
   /** Asks the person to confirm the card (showing it and the conversation), then sends it. */
   sendCard(conversation: number, card: CardToSend): Promise<{ seq: number } | null>;
+  /** OAuth 2.0 inside the workbench: checks that the request is the open app's, asks the person's
+   * consent (not where they granted it all before), and grants it. */
+  authorize(request: AuthorizeRequest): Promise<Authorized | null>;
 }
 
 /** A refusal of the app's request, answered as `error`. */
@@ -129,6 +138,44 @@ export function cardParams(params: unknown): { conversation: number; card: CardT
   return { conversation: params.conversation, card: { body, card } };
 }
 
+/** authorize's params: an OAuth 2.0 authorization request with PKCE (RFC 6749 §4.1.1, RFC 7636),
+ * without `response_type` (always `code`). Only their types are checked here: the server says
+ * what is wrong with their values (`invalid_field` naming the parameter). */
+export function authorizeParams(params: unknown): AuthorizeRequest {
+  if (!isObject(params)) throw invalid("authorize takes {client_id, redirect_uri, scope?, state?, code_challenge, code_challenge_method}");
+  const text = (name: string, required: boolean): string | undefined => {
+    const value = params[name];
+    if (value === undefined || value === null) {
+      if (required) throw invalid(`${name} is required`);
+      return undefined;
+    }
+    if (typeof value !== "string" || value.length > AUTHORIZE_PARAM_CHARS_MAX || (required && value === "")) throw invalid(`${name} is text`);
+    return value;
+  };
+  const request: AuthorizeRequest = {
+    response_type: "code", client_id: text("client_id", true)!, redirect_uri: text("redirect_uri", true)!,
+    code_challenge: text("code_challenge", true)!, code_challenge_method: text("code_challenge_method", true)!,
+  };
+  const scope = text("scope", false);
+  const state = text("state", false);
+  return { ...request, ...(scope === undefined ? {} : { scope }), ...(state === undefined ? {} : { state }) };
+}
+
+/** The code and state of the redirect URI that a granted authorization sends the browser to;
+ * null where it has no code. */
+export function authorizedOf(redirect: string): Authorized | null {
+  let url: URL;
+  try {
+    url = new URL(redirect);
+  } catch {
+    return null;
+  }
+  const code = url.searchParams.get("code");
+  if (!code) return null;
+  const state = url.searchParams.get("state");
+  return state === null ? { code } : { code, state };
+}
+
 const cancelled = (): BridgeError => ({ code: "cancelled", message: "the person said no" });
 
 /** The error to answer for a handler's failure: its code and message where it has them. */
@@ -158,6 +205,10 @@ export async function answer(request: BridgeRequest, handlers: BridgeHandlers): 
         const { conversation, card } = cardParams(request.params);
         const sent = await handlers.sendCard(conversation, card);
         return sent === null ? fail(cancelled()) : reply({ seq: sent.seq });
+      }
+      case "authorize": {
+        const granted = await handlers.authorize(authorizeParams(request.params));
+        return granted === null ? fail(cancelled()) : reply(granted);
       }
       default:
         return fail({ code: "unknown_method", message: `no method ${request.method}; there are ${BRIDGE_METHODS.join(", ")}` });

@@ -23,25 +23,18 @@ export type Route =
 
 /** The sections of the administration page: a domain's, then the server's console. */
 export const ADMIN_TABS = [
-  "departments", "accounts", "groups", "stickers", "bots", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push", "audit",
-  "exports", "retention", "connections", "dashboard", "logs", "backups", "domains",
+  "departments", "accounts", "groups", "stickers", "bots", "apps", "registration", "invitations", "applications", "announcements", "moderation", "ldap", "push",
+  "audit", "exports", "retention", "connections", "dashboard", "logs", "backups", "domains",
 ] as const;
-/** The section of the domain's workbench apps (AppsAdmin.tsx). It is not among ADMIN_TABS: it
- * shows only where the client offers the workbench (adminTabsFor's `apps`), after Bots. */
-export const APPS_TAB = "apps";
-export type AdminTab = (typeof ADMIN_TABS)[number] | typeof APPS_TAB;
+export type AdminTab = (typeof ADMIN_TABS)[number];
 
 /** The sections about the whole server, which only its administrators see (the server refuses
  * them to anyone else). */
 export const SERVER_ADMIN_TABS: readonly AdminTab[] = ["dashboard", "logs", "backups", "domains"];
 
-/** The sections an account of this role sees, in their order; with `apps`, the workbench's apps
- * after Bots. */
-export function adminTabsFor(role: "member" | "domain_admin" | "server_admin", options: { apps?: boolean } = {}): readonly AdminTab[] {
-  const tabs: readonly AdminTab[] = role === "server_admin" ? ADMIN_TABS : ADMIN_TABS.filter((tab) => !SERVER_ADMIN_TABS.includes(tab));
-  if (!options.apps) return tabs;
-  const at = tabs.indexOf("bots") + 1;
-  return [...tabs.slice(0, at), APPS_TAB, ...tabs.slice(at)];
+/** The sections an account of this role sees, in their order. */
+export function adminTabsFor(role: "member" | "domain_admin" | "server_admin"): readonly AdminTab[] {
+  return role === "server_admin" ? ADMIN_TABS : ADMIN_TABS.filter((tab) => !SERVER_ADMIN_TABS.includes(tab));
 }
 
 /** An invitation link: "/invite/<domain>/<code>". */
@@ -95,8 +88,7 @@ export function parseRoute(path: string): Route {
   const w = /^\/workbench(?:\/(\d+))?\/?$/.exec(path);
   if (w) return w[1] ? { page: "workbench", app: Number(w[1]) } : { page: "workbench" };
   const a = /^\/admin(?:\/([a-z]+))?\/?$/.exec(path);
-  const known = (tab: string): tab is AdminTab => (ADMIN_TABS as readonly string[]).includes(tab) || tab === APPS_TAB;
-  if (a) return { page: "admin", ...(a[1] && known(a[1]) ? { tab: a[1] } : {}) };
+  if (a) return { page: "admin", ...(a[1] && (ADMIN_TABS as readonly string[]).includes(a[1]) ? { tab: a[1] as AdminTab } : {}) };
   return { page: "chats" };
 }
 
