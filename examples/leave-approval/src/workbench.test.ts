@@ -1,4 +1,5 @@
-// The workbench page's checks that need no server: `npm test` (Node 22.6 or newer).
+// The workbench page's checks that need no server: `npm test` here (Node 22.6 or newer), or
+// `npm run test:examples` in web/ (bundled with esbuild for the Node 20 the test run has).
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
