@@ -13,9 +13,12 @@
 //! [`BATCH_LEN_MAX`] of them, held with a lease (longer than a request may take:
 //! [`Settings::webhook_lease_ms`]); a stream whose first event is held or not due
 //! yet is not claimed, so one conversation's events go one request after another, in seq
-//! order, while different conversations go side by side. One request carries a stream's batch
-//! (`{"events": [...]}`); a 2xx answer delivers them all; anything else, or no answer within
-//! the timeout, retries the batch after a backoff that doubles up to the configured bound. A
+//! order, while different conversations go side by side. One request carries the batches of
+//! the streams of one subscription that a claim took, up to [`EVENTS_PER_REQUEST_MAX`] events
+//! (`{"events": [...]}`, each conversation's in seq order), so that an app whose bot is in many
+//! busy conversations gets few large requests rather than one per conversation; a 2xx answer
+//! delivers them all; anything else, or no answer within the timeout, retries them after a
+//! backoff that doubles up to the configured bound. A
 //! claim that runs out (the node died mid-request) is claimed again: the app may see a batch
 //! twice, and tells by each event's `id`. What came of the requests that finished while the
 //! last such write ran is written in one write, so that an app that keeps up (a request or
@@ -56,10 +59,13 @@ pub const URL_BYTES_MAX: usize = 2_048;
 /// Most events that wait for one subscription (not yet delivered); past it, its new events are
 /// dropped and counted (`dropped`), never a message.
 pub const PENDING_PER_SUBSCRIPTION_MAX: usize = 100_000;
-/// Most events one request carries (of one conversation, in order).
+/// Most events one stream (one subscription's events of one conversation, in order) gives a
+/// request.
 pub const BATCH_LEN_MAX: usize = 50;
-/// Most streams (subscription and conversation) one claim takes, and so requests in flight
-/// per sender.
+/// Most events one request carries: the batches of several streams of one subscription.
+pub const EVENTS_PER_REQUEST_MAX: usize = 500;
+/// Most streams (subscription and conversation) one claim takes, and so held by requests in
+/// flight per sender.
 pub const STREAMS_PER_CLAIM_MAX: usize = 256;
 /// How far an app's clock and a request's timestamp may be apart before the app refuses it.
 pub const REPLAY_WINDOW_SECS: i64 = 300;
@@ -513,11 +519,14 @@ impl Webhooks {
                 match self.store.claim_webhook_events(now, lease_ms, free, BATCH_LEN_MAX).await {
                     Ok(batches) => {
                         claimed = batches.len();
-                        for batch in batches {
-                            let Ok(permit) = room.clone().try_acquire_owned() else { break };
+                        for request in requests_of(batches) {
+                            // A request holds a place per stream: the claim took no more
+                            // streams than there were places.
+                            let streams = u32::try_from(request.len()).unwrap_or(u32::MAX);
+                            let Ok(permit) = room.clone().try_acquire_many_owned(streams) else { break };
                             let (this, sender, outcomes) = (self.clone(), sender.clone(), outcomes.clone());
                             tokio::spawn(async move {
-                                match this.deliver(sender.as_ref(), batch).await {
+                                match this.deliver(sender.as_ref(), request).await {
                                     // The room is given back once the outcome is written.
                                     Ok(Some((outcome, bot))) => {
                                         let _ = outcomes.send(Done { outcome, bot, _permit: permit });
@@ -572,15 +581,39 @@ impl Webhooks {
         }
     }
 
-    /// Delivers one claimed batch: what came of it, to be written, and its bot.
+    /// Delivers one request: the claimed batches of one subscription's streams. Answers what
+    /// came of it, to be written, and its bot.
     async fn deliver(
         &self,
         sender: &dyn WebhookSender,
-        batch: WebhookBatch,
+        request: Vec<WebhookBatch>,
     ) -> Result<Option<(WebhookOutcome, crate::model::Account)>> {
-        let Some(first) = batch.events.first() else { return Ok(None) };
+        let Some(head) = request.first() else { return Ok(None) };
+        let Some(bot) = self.stores.accounts.account_by_id(head.bot).await? else { return Ok(None) };
+        let mut events: Vec<OutgoingEvent> = Vec::with_capacity(request.iter().map(|b| b.events.len()).sum());
+        for batch in &request {
+            events.extend(self.outgoing(batch).await?);
+        }
+        let ids: Vec<i64> = request.iter().flat_map(|b| b.events.iter().map(|e| e.id)).collect();
+        let delivery = Delivery {
+            subscription: head.subscription,
+            bot: &bot.addr,
+            url: &head.url,
+            secret: &head.secret,
+            events: &events,
+        };
+        let result = sender.deliver(delivery).await.map_err(|why| {
+            let attempts = request.iter().flat_map(|b| b.events.iter().map(|e| e.attempts)).max().unwrap_or(0);
+            let retry_at_ms = self.deps.clock.now_ms().saturating_add(self.backoff_ms(attempts));
+            Retry { error: why.chars().take(ERROR_CHARS_MAX).collect(), retry_at_ms }
+        });
+        Ok(Some((WebhookOutcome { subscription: head.subscription, events: ids, result }, bot)))
+    }
+
+    /// A stream's claimed batch as it goes out: each event with its entry as it is now.
+    async fn outgoing(&self, batch: &WebhookBatch) -> Result<Vec<OutgoingEvent>> {
+        let Some(first) = batch.events.first() else { return Ok(vec![]) };
         let last = batch.events.last().map_or(first.seq, |e| e.seq);
-        let Some(bot) = self.stores.accounts.account_by_id(batch.bot).await? else { return Ok(None) };
         let span = usize::try_from(last.0.saturating_sub(first.seq.0)).unwrap_or(usize::MAX).saturating_add(1);
         // The batch's entries in one read of their span when they lie close together (a
         // `message` subscription's); one by one when they are scattered (a `mention` one's in a
@@ -604,7 +637,7 @@ impl Webhooks {
             found
         };
         let mut by_seq: HashMap<Seq, Entry> = entries.into_iter().map(|e| (e.seq, e)).collect();
-        let events: Vec<OutgoingEvent> = batch
+        Ok(batch
             .events
             .iter()
             .map(|e| OutgoingEvent {
@@ -614,21 +647,7 @@ impl Webhooks {
                 seq: e.seq,
                 entry: by_seq.remove(&e.seq),
             })
-            .collect();
-        let ids: Vec<i64> = batch.events.iter().map(|e| e.id).collect();
-        let delivery = Delivery {
-            subscription: batch.subscription,
-            bot: &bot.addr,
-            url: &batch.url,
-            secret: &batch.secret,
-            events: &events,
-        };
-        let result = sender.deliver(delivery).await.map_err(|why| {
-            let attempts = batch.events.iter().map(|e| e.attempts).max().unwrap_or(0);
-            let retry_at_ms = self.deps.clock.now_ms().saturating_add(self.backoff_ms(attempts));
-            Retry { error: why.chars().take(ERROR_CHARS_MAX).collect(), retry_at_ms }
-        });
-        Ok(Some((WebhookOutcome { subscription: batch.subscription, events: ids, result }, bot)))
+            .collect())
     }
 
     /// The wait before the next attempt at a batch that failed after `attempts` before.
@@ -666,6 +685,29 @@ impl Webhooks {
             .after(described(subscription));
         self.deps.audit(Actor::Operator, change).await;
     }
+}
+
+/// A claim's batches as requests: those of one subscription together, in the order claimed,
+/// each request at most [`EVENTS_PER_REQUEST_MAX`] events (a batch is never split, so each
+/// conversation's events stay in one request, in order).
+fn requests_of(batches: Vec<WebhookBatch>) -> Vec<Vec<WebhookBatch>> {
+    let mut requests: Vec<(usize, Vec<WebhookBatch>)> = Vec::new();
+    // The request each subscription is filling.
+    let mut open: HashMap<i64, usize> = HashMap::new();
+    for batch in batches {
+        let len = batch.events.len();
+        match open.get(&batch.subscription) {
+            Some(&at) if requests[at].0 + len <= EVENTS_PER_REQUEST_MAX => {
+                requests[at].0 += len;
+                requests[at].1.push(batch);
+            }
+            _ => {
+                open.insert(batch.subscription, requests.len());
+                requests.push((len, vec![batch]));
+            }
+        }
+    }
+    requests.into_iter().map(|(_, request)| request).collect()
 }
 
 /// A request finished, its outcome waiting to be written; the room it took in the sender is
@@ -825,6 +867,43 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn batch(subscription: i64, conversation: i64, len: usize) -> WebhookBatch {
+        let events = (1..=len)
+            .map(|i| WebhookEvent {
+                id: conversation * 1000 + i as i64,
+                seq: Seq(i as i64),
+                kind: EventKind::Message,
+                attempts: 0,
+            })
+            .collect();
+        WebhookBatch {
+            subscription,
+            bot: AccountId(subscription),
+            url: format!("https://app.example/{subscription}"),
+            secret: "s".into(),
+            conversation: ConversationId(conversation),
+            events,
+        }
+    }
+
+    #[test]
+    fn a_claims_streams_go_out_as_one_request_per_subscription_each_stream_whole() {
+        let claimed = vec![batch(1, 10, 3), batch(2, 20, 1), batch(1, 11, 2), batch(2, 21, 4), batch(1, 12, 1)];
+        let requests = requests_of(claimed);
+        let shape: Vec<Vec<(i64, i64)>> =
+            requests.iter().map(|r| r.iter().map(|b| (b.subscription, b.conversation.0)).collect()).collect();
+        assert_eq!(shape, vec![vec![(1, 10), (1, 11), (1, 12)], vec![(2, 20), (2, 21)]], "in the order claimed");
+        // Full requests: a stream that would take one past the bound starts the next; none is split.
+        let big = BATCH_LEN_MAX;
+        let many: Vec<WebhookBatch> =
+            (0..(EVENTS_PER_REQUEST_MAX / big + 1) as i64).map(|c| batch(1, c, big)).collect();
+        let requests = requests_of(many);
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].iter().map(|b| b.events.len()).sum::<usize>(), EVENTS_PER_REQUEST_MAX);
+        assert_eq!(requests[1].len(), 1);
+        assert!(requests.iter().flatten().all(|b| b.events.len() == big));
+    }
 
     #[test]
     fn events_are_named_known_and_kept_once() {

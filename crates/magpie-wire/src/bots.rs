@@ -255,7 +255,8 @@ pub struct IssuedEventSubscription {
     pub info: EventSubscription,
 }
 
-/// The body of one request to an app: events of one conversation, in order.
+/// The body of one request to an app: events of one or more of the bot's conversations, each
+/// conversation's together and in seq order.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct WebhookDelivery {
     pub subscription: i64,

@@ -5889,7 +5889,10 @@ export interface components {
             /** @description The browser's P-256 public key, base64url (65 bytes uncompressed). */
             p256dh: string;
         };
-        /** @description The body of one request to an app: events of one conversation, in order. */
+        /**
+         * @description The body of one request to an app: events of one or more of the bot's conversations, each
+         *     conversation's together and in seq order.
+         */
         WebhookDelivery: {
             /** @description The bot, `name@domain`. */
             bot: string;
