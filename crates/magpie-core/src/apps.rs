@@ -339,8 +339,9 @@ impl Apps {
         Ok((app, secret))
     }
 
-    /// Changes an app. Narrowing its scopes or departments leaves the tokens already granted as
-    /// they are; deleting the app ends them.
+    /// Changes an app. Narrowing its scopes or departments leaves the access tokens already
+    /// issued as they are (an hour at most); their next refresh gets only what still holds.
+    /// Deleting the app ends them at once.
     pub async fn update(&self, actor: Actor<'_>, id: AppId, update: AppUpdate) -> Result<App> {
         let app = self.administered(actor, id).await?;
         let departments = match update.departments {
@@ -467,8 +468,9 @@ impl Apps {
         if request.code_challenge_method != "S256" {
             return Err(Error::invalid("code_challenge_method", "only S256 is supported (PKCE is required)"));
         }
+        // BASE64URL(SHA-256(verifier)) without padding is always 43 characters.
         let challenge = &request.code_challenge;
-        if !(43..=128).contains(&challenge.len()) || !challenge.bytes().all(is_pkce_char) {
+        if challenge.len() != 43 || !challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return Err(Error::invalid("code_challenge", "is the base64url SHA-256 of the verifier: 43 characters"));
         }
         if request.state.as_ref().is_some_and(|s| s.len() > STATE_BYTES_MAX) {
@@ -579,11 +581,24 @@ impl Apps {
         let Some(holder) = self.accounts.account_by_id(account).await? else {
             return Ok(Err(Refusal::new("invalid_grant", "the user is gone")));
         };
-        if holder.disabled || holder.domain_id != app.domain_id {
+        if holder.domain_id != app.domain_id {
+            return Ok(Err(Refusal::new("invalid_grant", "the user is not of the app's domain")));
+        }
+        if holder.disabled {
             return Ok(Err(Refusal::new("invalid_grant", "the user's account is disabled")));
         }
-        if self.store.app_grant(app.id, account).await?.is_none() {
+        let Some((granted, _)) = self.store.app_grant(app.id, account).await? else {
             return Ok(Err(Refusal::new("invalid_grant", "the user withdrew the grant")));
+        };
+        // What the app may still ask for, and the user still grants: an administrator's narrowing
+        // of the app holds from the next refresh, and so does a move out of its departments.
+        let scopes: Vec<AppScope> =
+            scopes.into_iter().filter(|s| app.scopes.contains(s) && granted.contains(s)).collect();
+        if scopes.is_empty() {
+            return Ok(Err(Refusal::new("invalid_grant", "the app may no longer have any of the scopes granted")));
+        }
+        if app.departments.is_some() && !sees(&app, &self.places(holder.id, holder.domain_id).await?) {
+            return Ok(Err(Refusal::new("invalid_grant", "the app is not for the user's departments")));
         }
         let access_token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
         let refresh_token = format!("{REFRESH_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
@@ -696,12 +711,17 @@ impl Apps {
 
     /// The caller's departments and every department above them.
     async fn places_of(&self, caller: &Principal) -> Result<HashSet<DepartmentId>> {
-        let own = self.org.departments_of(caller.account.id).await?;
+        self.places(caller.account.id, caller.account.domain_id).await
+    }
+
+    /// An account's departments and every department above them.
+    async fn places(&self, account: AccountId, domain: DomainId) -> Result<HashSet<DepartmentId>> {
+        let own = self.org.departments_of(account).await?;
         if own.is_empty() {
             return Ok(HashSet::new());
         }
         let parents: HashMap<DepartmentId, Option<DepartmentId>> =
-            self.org.departments(caller.account.domain_id).await?.into_iter().map(|d| (d.id, d.parent)).collect();
+            self.org.departments(domain).await?.into_iter().map(|d| (d.id, d.parent)).collect();
         let mut places = HashSet::new();
         for (id, _) in own {
             let mut at = Some(id);

@@ -275,21 +275,31 @@ fn invalid_request(description: &str) -> Response {
     refusal(Refusal { error: "invalid_request", description: description.to_owned() })
 }
 
-/// The client's credentials: HTTP Basic (RFC 6749 §2.3.1, each part form-encoded) or the body.
-fn client_auth(headers: &HeaderMap, id: Option<String>, secret: Option<String>) -> Option<ClientAuth> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+/// The client's credentials: HTTP Basic (RFC 6749 §2.3.1, each part form-encoded) or the body,
+/// never both (§2.3: one method per request). `Err` says what is wrong with them.
+fn client_auth(headers: &HeaderMap, id: Option<String>, secret: Option<String>) -> Result<ClientAuth, &'static str> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(ClientAuth { client_id: id.ok_or("send client_id and client_secret")?, client_secret: secret });
+    };
+    if secret.is_some() {
+        return Err("send the client's credentials one way: HTTP Basic or the body, not both");
+    }
+    let basic = value
+        .to_str()
+        .ok()
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .and_then(|(_, b64)| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
-        .and_then(|raw| String::from_utf8(raw).ok());
-    if let Some(pair) = basic {
-        let (id, secret) = pair.split_once(':')?;
-        let decode = |s: &str| form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
-        return Some(ClientAuth { client_id: decode(id)?, client_secret: decode(secret) });
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .ok_or("Authorization is not HTTP Basic with client_id:client_secret")?;
+    let (basic_id, basic_secret) =
+        basic.split_once(':').ok_or("Authorization's credentials are client_id:client_secret")?;
+    let decode = |s: &str| form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let client_id = decode(basic_id).ok_or("Authorization's client_id is not form-encoded")?;
+    if id.as_ref().is_some_and(|body| *body != client_id) {
+        return Err("client_id in the body is not the one in Authorization");
     }
-    Some(ClientAuth { client_id: id?, client_secret: secret })
+    Ok(ClientAuth { client_id, client_secret: decode(basic_secret) })
 }
 
 type Form<T> = Result<axum::Form<T>, axum::extract::rejection::FormRejection>;
@@ -305,8 +315,9 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, form: Form
     let Ok(axum::Form(req)) = form else {
         return invalid_request("send application/x-www-form-urlencoded with grant_type");
     };
-    let Some(client) = client_auth(&headers, req.client_id, req.client_secret) else {
-        return refusal(Refusal { error: "invalid_client", description: "send client_id and client_secret".into() });
+    let client = match client_auth(&headers, req.client_id, req.client_secret) {
+        Ok(client) => client,
+        Err(why) => return refusal(Refusal { error: "invalid_client", description: why.into() }),
     };
     let request = match req.grant_type.as_str() {
         "authorization_code" => match (req.code, req.redirect_uri, req.code_verifier) {
@@ -356,8 +367,9 @@ pub async fn revoke(
     let Ok(axum::Form(req)) = form else {
         return invalid_request("send application/x-www-form-urlencoded with token");
     };
-    let Some(client) = client_auth(&headers, req.client_id, req.client_secret) else {
-        return refusal(Refusal { error: "invalid_client", description: "send client_id and client_secret".into() });
+    let client = match client_auth(&headers, req.client_id, req.client_secret) {
+        Ok(client) => client,
+        Err(why) => return refusal(Refusal { error: "invalid_client", description: why.into() }),
     };
     match state.core.apps.revoke(&client, &req.token).await {
         Ok(Ok(())) => StatusCode::OK.into_response(),
@@ -375,10 +387,16 @@ mod tests {
         let mut headers = HeaderMap::new();
         let basic = base64::engine::general_purpose::STANDARD.encode("mpa_1:mps%2Bx");
         headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {basic}")).unwrap());
-        let auth = client_auth(&headers, Some("ignored".into()), None).unwrap();
+        let auth = client_auth(&headers, None, None).unwrap();
         assert_eq!((auth.client_id.as_str(), auth.client_secret.as_deref()), ("mpa_1", Some("mps+x")));
+        assert!(client_auth(&headers, Some("mpa_1".into()), None).is_ok(), "the same client_id in the body");
+        assert!(client_auth(&headers, Some("mpa_2".into()), None).is_err(), "another client_id in the body");
+        assert!(client_auth(&headers, None, Some("s".into())).is_err(), "two ways at once");
         let auth = client_auth(&HeaderMap::new(), Some("mpa_2".into()), Some("s".into())).unwrap();
         assert_eq!((auth.client_id.as_str(), auth.client_secret.as_deref()), ("mpa_2", Some("s")));
-        assert!(client_auth(&HeaderMap::new(), None, Some("s".into())).is_none());
+        assert!(client_auth(&HeaderMap::new(), None, Some("s".into())).is_err());
+        let mut bearer = HeaderMap::new();
+        bearer.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert!(client_auth(&bearer, Some("mpa_2".into()), None).is_err(), "not Basic");
     }
 }

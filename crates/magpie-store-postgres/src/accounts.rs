@@ -159,6 +159,9 @@ async fn revoke_where(
     // A device's pushes end with its session.
     let revoked: Vec<i64> = ids.iter().map(|id| id.0).collect();
     c.execute("DELETE FROM push_targets WHERE session_id = ANY($1)", &[&revoked]).await?;
+    // An app's refresh token ends with its session (a password change, a sign-out everywhere, a
+    // disabled account end the app's access too).
+    c.execute("DELETE FROM app_tokens WHERE session_id = ANY($1)", &[&revoked]).await?;
     Ok(ids)
 }
 
@@ -646,11 +649,13 @@ impl SessionStore for PgStore {
         write_tx!(self, |tx| {
             // Two logins at once must not both find room under the cap.
             lock_account(tx, new.account_id).await?;
+            // The bound is on logins: bots' and apps' tokens (sessions with a scope) have bounds
+            // of their own and are neither counted nor pushed out.
             let live: i64 = tx
                 .c()
                 .query_one(
                     "SELECT count(*) FROM sessions \
-                     WHERE account_id = $1 AND revoked_at_ms IS NULL AND expires_at_ms > $2",
+                     WHERE account_id = $1 AND revoked_at_ms IS NULL AND expires_at_ms > $2 AND scope IS NULL",
                     &[&new.account_id.0, &new.created_at_ms],
                 )
                 .await?
@@ -660,7 +665,7 @@ impl SessionStore for PgStore {
             let evicted = if excess > 0 {
                 let filter = format!(
                     "id IN (SELECT id FROM sessions WHERE account_id = $1 AND revoked_at_ms IS NULL \
-                     AND expires_at_ms > {} ORDER BY created_at_ms, id LIMIT $2)",
+                     AND expires_at_ms > {} AND scope IS NULL ORDER BY created_at_ms, id LIMIT $2)",
                     new.created_at_ms
                 );
                 revoke_where(tx, new.account_id, &filter, Some(excess), RevokeReason::Revoked, new.created_at_ms)

@@ -128,11 +128,14 @@ fn revoke_where(
         .query_map(params![account.0, extra, now_ms, reason.as_str()], |r| r.get(0).map(SessionId))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut log = tx.prepare("INSERT INTO session_revocations (session_id, reason, at_ms) VALUES (?1, ?2, ?3)")?;
-    // A device's pushes end with its session.
+    // A device's pushes end with its session; so does the refresh token of an app's session
+    // (a password change, a sign-out everywhere, a disabled account end the app's access too).
     let mut unpush = tx.prepare_cached("DELETE FROM push_targets WHERE session_id = ?1")?;
+    let mut unrefresh = tx.prepare_cached("DELETE FROM app_tokens WHERE session_id = ?1")?;
     for id in &ids {
         log.execute(params![id.0, reason.as_str(), now_ms])?;
         unpush.execute(params![id.0])?;
+        unrefresh.execute(params![id.0])?;
     }
     Ok(ids)
 }
@@ -605,8 +608,11 @@ fn insert_account(tx: &Tx<'_>, new: NewAccount) -> rusqlite::Result<Option<Accou
 impl SessionStore for SqliteStore {
     async fn create_session(&self, new: NewSession) -> StoreResult<(Session, Vec<SessionId>)> {
         self.write(move |tx| {
+            // The bound is on logins: bots' and apps' tokens (sessions with a scope) have bounds
+            // of their own and are neither counted nor pushed out.
             let live: i64 = tx.query_row(
-                "SELECT count(*) FROM sessions WHERE account_id = ?1 AND revoked_at_ms IS NULL AND expires_at_ms > ?2",
+                "SELECT count(*) FROM sessions WHERE account_id = ?1 AND revoked_at_ms IS NULL AND expires_at_ms > ?2 \
+                 AND scope IS NULL",
                 params![new.account_id.0, new.created_at_ms],
                 |r| r.get(0),
             )?;
@@ -617,7 +623,7 @@ impl SessionStore for SqliteStore {
                     tx,
                     new.account_id,
                     "id IN (SELECT id FROM sessions WHERE account_id = ?1 AND revoked_at_ms IS NULL \
-                     AND expires_at_ms > ?3 ORDER BY created_at_ms, id LIMIT ?2)",
+                     AND expires_at_ms > ?3 AND scope IS NULL ORDER BY created_at_ms, id LIMIT ?2)",
                     Some(excess),
                     RevokeReason::Revoked,
                     new.created_at_ms,

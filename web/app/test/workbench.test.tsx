@@ -222,7 +222,7 @@ describe("the bridge in the app panel", () => {
     await deliver({ magpie: "request", id: 1, method: "authorize", params });
     const dialog = document.querySelector<HTMLElement>('[role="alertdialog"]')!;
     expect(text(dialog.querySelector("h2"))).toBe("Leave wants to use your Magpie account");
-    expect([...dialog.querySelectorAll('[data-testid="consent-scopes"] li')].map(text)).toEqual(["Know who you are: your name, account and avatar"]);
+    expect([...dialog.querySelectorAll('[data-testid="consent-scopes"] li')].map(text)).toEqual(["Know who you are: your profile (name, account, avatar and the email and phone on it), and look up colleagues' profiles and departments"]);
     // The focus starts on Deny.
     expect(text(document.activeElement as HTMLElement)).toBe("Deny");
     await click(button("Deny"));
@@ -281,7 +281,7 @@ describe("the consent page", () => {
     await settle();
     expect(text($("#consent-title"))).toBe("报销 wants to use your Magpie account");
     expect($(".consent-card .app-icon img")!.getAttribute("src")).toBe("blob:app-icon-4");
-    expect($$('[data-testid="consent-scopes"] li').map(text)).toEqual(["Know who you are: your name, account and avatar", "Send messages as you"]);
+    expect($$('[data-testid="consent-scopes"] li').map(text)).toEqual(["Know who you are: your profile (name, account, avatar and the email and phone on it), and look up colleagues' profiles and departments", "Send messages and files as you, and start chats and groups"]);
     expect(went).toEqual([]);
     await click(button("Allow"));
     expect(client.workbenchCalls).toEqual([["info", request], ["authorize", request]]);
@@ -294,7 +294,7 @@ describe("the consent page", () => {
     const went: string[] = [];
     mount(client, <ConsentPage client={client} request={request} go={(url) => went.push(url)} />, "zh");
     await settle();
-    expect($$('[data-testid="consent-scopes"] li').map(text)[0]).toBe("获取你的姓名、账号和头像");
+    expect($$('[data-testid="consent-scopes"] li').map(text)[0]).toBe("获取你的个人资料（姓名、账号、头像及其中的邮箱和电话），并查看同事的资料和所在部门");
     await click(button("拒绝"));
     expect(went).toEqual([info(false).deny_redirect]);
     expect(client.workbenchCalls).toEqual([["info", request]]);

@@ -331,3 +331,37 @@ async fn the_bridge_script_is_served_to_pages_of_any_origin() {
     let body = res.text().await.unwrap();
     assert!(body.contains("window.magpie") && body.contains("postMessage"), "{body}");
 }
+
+#[tokio::test]
+async fn an_apps_access_ends_with_the_users_sessions_and_narrows_on_refresh() {
+    let server = TestServer::start().await;
+    let admin = server.admin_user("boss").await;
+    let alice = server.user("alice").await;
+    let app =
+        admin.client.admin_create_app("localhost", &new_app("Leave", &["profile", "messages:read"])).await.unwrap();
+    let oauth = OAuthClient::new(&server.url, &app.app.client_id, &app.client_secret);
+    let app_session = |sessions: Vec<wire::SessionInfo>| {
+        sessions.into_iter().find(|s| s.device.as_deref() == Some("app: Leave")).expect("the app's session").id
+    };
+
+    // Alice ends the app's session in her session list: its refresh token ends with it.
+    let first = grant(&server, &alice, &app, "profile").await;
+    alice.client.revoke_session(app_session(alice.client.sessions().await.unwrap())).await.unwrap();
+    assert_eq!(refused(oauth.refresh(&first.refresh_token).await), "invalid_grant");
+
+    // A password change signs every other device out, the app included.
+    let second = grant(&server, &alice, &app, "profile").await;
+    alice.client.change_password(crate::harness::PASSWORD, "plum-kettle-orbit-47-sunrise").await.unwrap();
+    assert!(server.anonymous().with_token(second.access_token).me().await.is_err());
+    assert_eq!(refused(oauth.refresh(&second.refresh_token).await), "invalid_grant");
+
+    // An administrator narrows the app: the next refresh holds only what the app may still have.
+    let third = grant(&server, &alice, &app, "profile messages:read").await;
+    assert_eq!(third.scope, "profile messages:read");
+    let narrowed = wire::UpdateAppRequest { scopes: Some(vec!["profile".into()]), ..Default::default() };
+    admin.client.admin_update_app(app.app.id, &narrowed).await.unwrap();
+    let fourth = oauth.refresh(&third.refresh_token).await.unwrap();
+    assert_eq!(fourth.scope, "profile");
+    let err = server.anonymous().with_token(fourth.access_token).conversations(None, None).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Forbidden), "{err}");
+}
