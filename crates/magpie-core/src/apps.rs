@@ -426,7 +426,14 @@ impl Apps {
         caller: &Principal,
         id: AppId,
     ) -> Result<(Vec<u8>, String)> {
-        let app = self.workbench(caller).await?.into_iter().find(|a| a.id == id).ok_or(Error::NotFound("app"))?;
+        let app = match self.store.app(id).await? {
+            Some(app) if app.domain_id == caller.account.domain_id => app,
+            _ => return Err(Error::NotFound("app")),
+        };
+        // One who does not see the app learns nothing of it, not even that it is there.
+        if app.departments.is_some() && !sees(&app, &self.places_of(caller).await?) {
+            return Err(Error::NotFound("app"));
+        }
         let url = app.icon.ok_or(Error::NotFound("icon"))?;
         previews.card_image(caller, &url).await
     }
@@ -653,7 +660,7 @@ impl Apps {
         if let Some((session, _)) = self.sessions.session_by_token_hash(&hash).await?
             && session.scope.as_ref().and_then(|s| s.app.as_ref()).is_some_and(|a| a.app == app.id)
         {
-            self.store.take_app_token_of_session(session.id).await?;
+            // Ending the session forgets its refresh token in the same write.
             self.end_sessions(&[(session.account_id, session.id)]).await?;
         }
         Ok(Ok(()))

@@ -389,10 +389,6 @@ pub(crate) async fn take_app_token(s: &PgStore, hash: &[u8; 32]) -> StoreResult<
     })
 }
 
-pub(crate) async fn take_app_token_of_session(s: &PgStore, session: SessionId) -> StoreResult<bool> {
-    write_tx!(s, |tx| tx.c().execute("DELETE FROM app_tokens WHERE session_id = $1", &[&session.0]).await? > 0)
-}
-
 pub(crate) async fn prune_oauth(s: &PgStore, now_ms: i64) -> StoreResult<u64> {
     write_tx!(s, |tx| {
         let c = tx.c();

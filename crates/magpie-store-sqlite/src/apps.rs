@@ -376,11 +376,6 @@ pub(crate) async fn take_app_token(s: &SqliteStore, hash: &[u8; 32]) -> StoreRes
     .await
 }
 
-pub(crate) async fn take_app_token_of_session(s: &SqliteStore, session: SessionId) -> StoreResult<bool> {
-    s.write(move |tx| Ok(tx.prepare_cached("DELETE FROM app_tokens WHERE session_id = ?1")?.execute([session.0])? > 0))
-        .await
-}
-
 pub(crate) async fn prune_oauth(s: &SqliteStore, now_ms: i64) -> StoreResult<u64> {
     s.write(move |tx| {
         let codes = tx.prepare_cached("DELETE FROM oauth_codes WHERE expires_at_ms <= ?1")?.execute([now_ms])?;

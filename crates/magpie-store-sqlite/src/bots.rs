@@ -231,10 +231,6 @@ impl BotStore for SqliteStore {
         apps::take_app_token(self, refresh_hash).await
     }
 
-    async fn take_app_token_of_session(&self, session: SessionId) -> StoreResult<bool> {
-        apps::take_app_token_of_session(self, session).await
-    }
-
     async fn prune_oauth(&self, now_ms: i64) -> StoreResult<u64> {
         apps::prune_oauth(self, now_ms).await
     }
