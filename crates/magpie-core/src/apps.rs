@@ -15,6 +15,12 @@
 //! refresh token [`REFRESH_TTL_MS`], and each use of it replaces both. A user's consent is
 //! remembered per app (the grant); withdrawing it, or an administrator deleting the app, ends
 //! every token it holds at once.
+//!
+//! A code and the pairs that follow from it are one *family* (RFC 9700 §2.2.2, §4.14.2): its
+//! id, random, is written into the code and each refresh token, and only the family's current
+//! pair is kept. So a code shown a second time, or a refresh token shown after it was
+//! replaced, names a family whose secret has moved on: one of the two holders is not the app.
+//! The family's pair is then revoked, and the user authorizes the app again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -65,6 +71,24 @@ const CLIENT_ID_PREFIX: &str = "mpa_";
 const SECRET_PREFIX: &str = "mps_";
 const CODE_PREFIX: &str = "mpc_";
 const REFRESH_PREFIX: &str = "mpr_";
+
+/// The id of a code and the token pairs that follow from it.
+pub type Family = [u8; 16];
+
+/// A code or refresh token: its prefix, its family's id and 32 random bytes, in base64url.
+fn family_secret(prefix: &str, family: &Family) -> String {
+    format!("{prefix}{}{}", URL_SAFE_NO_PAD.encode(family), URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
+}
+
+/// The family a code or refresh token names, if it is of [`family_secret`]'s form.
+fn family_of(prefix: &str, secret: &str) -> Option<Family> {
+    let rest = secret.strip_prefix(prefix)?;
+    // 16 bytes are 22 base64url characters; the 32 random bytes, 43 more.
+    if rest.len() != 22 + 43 {
+        return None;
+    }
+    URL_SAFE_NO_PAD.decode(rest.get(..22)?).ok()?.try_into().ok()
+}
 
 /// What an app may do for its user: each scope opens a list of routes (see docs/protocol.md,
 /// "Workbench apps").
@@ -195,12 +219,16 @@ pub struct OAuthCode {
     pub challenge: String,
     pub redirect_uri: String,
     pub expires_at_ms: i64,
+    /// The family of the pairs the code is exchanged for.
+    pub family: Family,
 }
 
 /// A token pair: the refresh token's hash, and the session that is its access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppToken {
     pub refresh_hash: [u8; 32],
+    /// Its code's family: each refresh hands it on.
+    pub family: Family,
     pub app: AppId,
     pub account: AccountId,
     pub session: SessionId,
@@ -510,7 +538,8 @@ impl Apps {
     pub async fn authorize(&self, caller: &Principal, request: &AuthorizeRequest) -> Result<String> {
         let authorization = self.authorization(caller, request).await?;
         let now = self.deps.clock.now_ms();
-        let code = format!("{CODE_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
+        let family: Family = rand::random();
+        let code = family_secret(CODE_PREFIX, &family);
         let kept = OAuthCode {
             app: authorization.app.id,
             account: caller.account.id,
@@ -518,6 +547,7 @@ impl Apps {
             challenge: request.code_challenge.clone(),
             redirect_uri: request.redirect_uri.clone(),
             expires_at_ms: now + CODE_TTL_MS,
+            family,
         };
         self.store.put_app_grant(authorization.app.id, caller.account.id, &authorization.scopes, now).await?;
         self.store.put_oauth_code(&token_hash(&code), &kept, CODES_PER_GRANT_MAX).await?;
@@ -542,9 +572,17 @@ impl Apps {
             Err(refusal) => return Ok(Err(refusal)),
         };
         let now = self.deps.clock.now_ms();
-        let (account, scopes, replaced) = match request {
+        let (account, scopes, replaced, family) = match request {
             TokenRequest::Code { code, redirect_uri, code_verifier } => {
                 let Some(kept) = self.store.take_oauth_code(&token_hash(&code)).await? else {
+                    // A code shown again after it was exchanged: the pair it gave is revoked
+                    // (RFC 6749 §4.1.2), whoever holds it.
+                    if self.end_family(family_of(CODE_PREFIX, &code)).await? {
+                        return Ok(Err(Refusal::new(
+                            "invalid_grant",
+                            "the code was used before: the tokens issued for it are revoked",
+                        )));
+                    }
                     return Ok(Err(Refusal::new("invalid_grant", "the code is not valid (unknown, used or expired)")));
                 };
                 if kept.app != app.id || kept.expires_at_ms <= now {
@@ -562,10 +600,18 @@ impl Apps {
                 if !verified {
                     return Ok(Err(Refusal::new("invalid_grant", "code_verifier does not match the code_challenge")));
                 }
-                (kept.account, kept.scopes, None)
+                (kept.account, kept.scopes, None, kept.family)
             }
             TokenRequest::Refresh { refresh_token } => {
                 let Some(kept) = self.store.take_app_token(&token_hash(&refresh_token)).await? else {
+                    // A refresh token shown after it was replaced: its family's current pair is
+                    // revoked (RFC 9700 §4.14.2), whoever holds it.
+                    if self.end_family(family_of(REFRESH_PREFIX, &refresh_token)).await? {
+                        return Ok(Err(Refusal::new(
+                            "invalid_grant",
+                            "the refresh token was replaced before: its successors are revoked",
+                        )));
+                    }
                     return Ok(Err(Refusal::new(
                         "invalid_grant",
                         "the refresh token is not valid (unknown, used or revoked)",
@@ -579,7 +625,7 @@ impl Apps {
                         "the refresh token is not valid (unknown, used or revoked)",
                     )));
                 }
-                (kept.account, kept.scopes, Some(kept.session))
+                (kept.account, kept.scopes, Some(kept.session), kept.family)
             }
         };
         if let Some(old) = replaced {
@@ -608,7 +654,7 @@ impl Apps {
             return Ok(Err(Refusal::new("invalid_grant", "the app is not for the user's departments")));
         }
         let access_token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
-        let refresh_token = format!("{REFRESH_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
+        let refresh_token = family_secret(REFRESH_PREFIX, &family);
         let scope = TokenScope {
             conversations: None,
             read: false,
@@ -630,6 +676,7 @@ impl Apps {
         let (session, _) = self.sessions.create_session(new).await?;
         let pair = AppToken {
             refresh_hash: token_hash(&refresh_token),
+            family,
             app: app.id,
             account,
             session: session.id,
@@ -683,6 +730,14 @@ impl Apps {
             return refused();
         }
         Ok(Ok(app))
+    }
+
+    /// Revokes the pair of a family, if it has one; whether it had.
+    async fn end_family(&self, family: Option<Family>) -> Result<bool> {
+        let Some(family) = family else { return Ok(false) };
+        let ended = self.store.take_app_family(&family).await?;
+        self.end_sessions(&ended).await?;
+        Ok(!ended.is_empty())
     }
 
     async fn end_sessions(&self, sessions: &[(AccountId, SessionId)]) -> Result<()> {
@@ -825,12 +880,28 @@ fn redirect_uris(uris: &[String]) -> Result<Vec<String>> {
     }
     let mut out: Vec<String> = Vec::with_capacity(uris.len());
     for (i, uri) in uris.iter().enumerate() {
-        let uri = web_url(&format!("redirect_uris[{i}]"), uri)?;
+        let field = format!("redirect_uris[{i}]");
+        let uri = web_url(&field, uri)?;
+        // A code sent back over plain HTTP could be read on the way; only a loopback address
+        // keeps it on the machine (RFC 9700 §2.6, RFC 8252 §7.3).
+        if uri.starts_with("http:") && !is_loopback(&uri) {
+            return Err(Error::invalid(field, "is https, or http only on a loopback address"));
+        }
         if !out.contains(&uri) {
             out.push(uri);
         }
     }
     Ok(out)
+}
+
+/// Whether a URL's host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(raw: &str) -> bool {
+    match url::Url::parse(raw).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 fn scopes(field: &str, raw: &[String]) -> Result<Vec<AppScope>> {
@@ -873,8 +944,27 @@ mod tests {
             assert!(web_url("url", bad).is_err(), "{bad} was let through");
         }
         assert!(redirect_uris(&[]).is_err(), "an app needs a redirect URI");
+        for loopback in ["http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]:9/cb", "https://x.example/cb"] {
+            assert!(redirect_uris(&[loopback.to_owned()]).is_ok(), "{loopback} was refused");
+        }
+        let err = redirect_uris(&["https://a.example/cb".into(), "http://oa.example.com/cb".into()]).unwrap_err();
+        assert!(matches!(err, Error::InvalidField { ref field, .. } if field == "redirect_uris[1]"), "{err:?}");
+        assert!(redirect_uris(&["http://10.0.0.1/cb".to_owned()]).is_err(), "a private address is not loopback");
         let many: Vec<String> = (0..=REDIRECT_URIS_MAX).map(|i| format!("https://x.example/{i}")).collect();
         assert!(redirect_uris(&many).is_err());
+    }
+
+    #[test]
+    fn codes_and_refresh_tokens_name_their_family() {
+        let family: Family = rand::random();
+        let code = family_secret(CODE_PREFIX, &family);
+        assert_eq!(family_of(CODE_PREFIX, &code), Some(family));
+        let (a, b) = (family_secret(REFRESH_PREFIX, &family), family_secret(REFRESH_PREFIX, &family));
+        assert_ne!(a, b, "each secret of a family is its own");
+        assert_eq!(family_of(REFRESH_PREFIX, &a), Some(family));
+        assert_eq!(family_of(REFRESH_PREFIX, &code), None, "a code is no refresh token");
+        assert_eq!(family_of(CODE_PREFIX, &code[..code.len() - 1]), None);
+        assert_eq!(family_of(CODE_PREFIX, &format!("{CODE_PREFIX}{}", "!".repeat(65))), None);
     }
 
     #[test]

@@ -1541,6 +1541,9 @@ pub trait BotStore: Send + Sync + 'static {
     async fn app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<crate::apps::AppToken>>;
     /// Takes the pair of a refresh token's hash: answers it once and forgets it.
     async fn take_app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<crate::apps::AppToken>>;
+    /// Forgets the pairs of a family (one, unless a refresh raced another); their sessions, to
+    /// be revoked.
+    async fn take_app_family(&self, family: &crate::apps::Family) -> StoreResult<Vec<(AccountId, SessionId)>>;
     /// Deletes codes and token pairs expired before `now_ms`; how many rows went.
     async fn prune_oauth(&self, now_ms: i64) -> StoreResult<u64>;
     /// The commands of the bots that are active members of the conversation, by name.

@@ -2,7 +2,7 @@
 //! pairs. Each write is one transaction.
 
 use deadpool_postgres::GenericClient;
-use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, NewApp, OAuthCode};
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, NewApp, OAuthCode};
 use magpie_core::model::{AccountId, DomainId, SessionId};
 use magpie_core::org::DepartmentId;
 use tokio_postgres::Row;
@@ -11,7 +11,8 @@ use crate::chat::{json_error, to_json};
 use crate::{PgResult, PgStore, StoreResult, corrupt, read, write_tx};
 
 const APP_COLUMNS: &str = "id, domain_id, name, description, icon, url, client_id, redirect_uris, scopes, departments, position, created_at_ms";
-const TOKEN_COLUMNS: &str = "refresh_hash, app_id, account_id, session_id, scopes, created_at_ms, expires_at_ms";
+const TOKEN_COLUMNS: &str =
+    "refresh_hash, app_id, account_id, session_id, scopes, created_at_ms, expires_at_ms, family";
 
 fn from_json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> PgResult<T> {
     let text: String = row.try_get(col)?;
@@ -20,6 +21,10 @@ fn from_json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> PgResult<
 
 fn hash32(bytes: Vec<u8>) -> PgResult<[u8; 32]> {
     bytes.try_into().map_err(|_| corrupt("hash"))
+}
+
+fn family(bytes: Vec<u8>) -> PgResult<Family> {
+    bytes.try_into().map_err(|_| corrupt("family"))
 }
 
 fn app_from_row(r: &Row) -> PgResult<App> {
@@ -59,6 +64,7 @@ fn token_from_row(r: &Row) -> PgResult<AppToken> {
         scopes: from_json(r, 4)?,
         created_at_ms: r.try_get(5)?,
         expires_at_ms: r.try_get(6)?,
+        family: family(r.try_get(7)?)?,
     })
 }
 
@@ -222,6 +228,7 @@ pub(crate) async fn put_oauth_code(
 ) -> StoreResult<()> {
     let scopes = to_json(&code.scopes).map_err(crate::PgError::into_store)?;
     let hash = hash.to_vec();
+    let family_bytes = code.family.to_vec();
     let keep = i64::try_from(per_grant_max.saturating_sub(1)).unwrap_or(i64::MAX);
     write_tx!(s, |tx| {
         tx.c()
@@ -233,9 +240,19 @@ pub(crate) async fn put_oauth_code(
             .await?;
         tx.c()
             .execute(
-                "INSERT INTO oauth_codes (code_hash, app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[&hash, &code.app.0, &code.account.0, &scopes, &code.challenge, &code.redirect_uri, &code.expires_at_ms],
+                "INSERT INTO oauth_codes \
+                 (code_hash, app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &hash,
+                    &code.app.0,
+                    &code.account.0,
+                    &scopes,
+                    &code.challenge,
+                    &code.redirect_uri,
+                    &code.expires_at_ms,
+                    &family_bytes,
+                ],
             )
             .await?;
     })
@@ -248,7 +265,7 @@ pub(crate) async fn take_oauth_code(s: &PgStore, hash: &[u8; 32]) -> StoreResult
             .c()
             .query_opt(
                 "DELETE FROM oauth_codes WHERE code_hash = $1 \
-                 RETURNING app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms",
+                 RETURNING app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family",
                 &[&hash],
             )
             .await?;
@@ -260,6 +277,7 @@ pub(crate) async fn take_oauth_code(s: &PgStore, hash: &[u8; 32]) -> StoreResult
                 challenge: r.try_get(3)?,
                 redirect_uri: r.try_get(4)?,
                 expires_at_ms: r.try_get(5)?,
+                family: family(r.try_get(6)?)?,
             }),
             None => None,
         }
@@ -345,6 +363,7 @@ pub(crate) async fn put_app_token(s: &PgStore, token: &AppToken, per_grant_max: 
     let keep = i64::try_from(per_grant_max.saturating_sub(1)).unwrap_or(i64::MAX);
     let scopes = to_json(&token.scopes).map_err(crate::PgError::into_store)?;
     let hash = token.refresh_hash.to_vec();
+    let family_bytes = token.family.to_vec();
     write_tx!(s, |tx| {
         let c = tx.c();
         // The new pair and those before it that stay: the newest `per_grant_max - 1` of them.
@@ -357,7 +376,7 @@ pub(crate) async fn put_app_token(s: &PgStore, token: &AppToken, per_grant_max: 
             )
             .await?;
         c.execute(
-            &format!("INSERT INTO app_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &format!("INSERT INTO app_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
             &[
                 &hash,
                 &token.app.0,
@@ -366,6 +385,7 @@ pub(crate) async fn put_app_token(s: &PgStore, token: &AppToken, per_grant_max: 
                 &scopes,
                 &token.created_at_ms,
                 &token.expires_at_ms,
+                &family_bytes,
             ],
         )
         .await?;
@@ -386,6 +406,17 @@ pub(crate) async fn take_app_token(s: &PgStore, hash: &[u8; 32]) -> StoreResult<
     write_tx!(s, |tx| {
         let sql = format!("DELETE FROM app_tokens WHERE refresh_hash = $1 RETURNING {TOKEN_COLUMNS}");
         tx.c().query_opt(&sql, &[&hash]).await?.as_ref().map(token_from_row).transpose()?
+    })
+}
+
+pub(crate) async fn take_app_family(s: &PgStore, family: &Family) -> StoreResult<Vec<(AccountId, SessionId)>> {
+    let family = family.to_vec();
+    write_tx!(s, |tx| {
+        let rows = tx
+            .c()
+            .query("DELETE FROM app_tokens WHERE family = $1 RETURNING account_id, session_id", &[&family])
+            .await?;
+        sessions_of(&rows)?
     })
 }
 

@@ -1,7 +1,7 @@
 //! Workbench apps' rows (magpie_core::apps): the apps, and OAuth's codes, grants and token
 //! pairs. Each write is one transaction.
 
-use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, NewApp, OAuthCode};
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, NewApp, OAuthCode};
 use magpie_core::model::{AccountId, DomainId, SessionId};
 use magpie_core::org::DepartmentId;
 use rusqlite::{OptionalExtension, Row, params};
@@ -50,10 +50,19 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<AppToken> {
         scopes: from_json(r, 4)?,
         created_at_ms: r.get(5)?,
         expires_at_ms: r.get(6)?,
+        family: family(r, 7)?,
     })
 }
 
-const TOKEN_COLUMNS: &str = "refresh_hash, app_id, account_id, session_id, scopes, created_at_ms, expires_at_ms";
+const TOKEN_COLUMNS: &str =
+    "refresh_hash, app_id, account_id, session_id, scopes, created_at_ms, expires_at_ms, family";
+
+fn family(r: &Row<'_>, col: usize) -> rusqlite::Result<Family> {
+    let bytes: Vec<u8> = r.get(col)?;
+    bytes.try_into().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Blob, "a family is 16 bytes".into())
+    })
+}
 
 fn app_of(c: &rusqlite::Connection, id: AppId) -> rusqlite::Result<Option<App>> {
     c.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE id = ?1"))?
@@ -212,8 +221,9 @@ pub(crate) async fn put_oauth_code(
         )?
         .execute(params![code.app.0, code.account.0, keep])?;
         tx.prepare_cached(
-            "INSERT INTO oauth_codes (code_hash, app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO oauth_codes \
+             (code_hash, app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             hash.to_vec(),
@@ -222,7 +232,8 @@ pub(crate) async fn put_oauth_code(
             to_json(&code.scopes)?,
             code.challenge,
             code.redirect_uri,
-            code.expires_at_ms
+            code.expires_at_ms,
+            code.family.to_vec()
         ])
         .map(drop)
     })
@@ -234,7 +245,7 @@ pub(crate) async fn take_oauth_code(s: &SqliteStore, hash: &[u8; 32]) -> StoreRe
     s.write(move |tx| {
         tx.prepare_cached(
             "DELETE FROM oauth_codes WHERE code_hash = ?1 \
-             RETURNING app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms",
+             RETURNING app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family",
         )?
         .query_row([hash.to_vec()], |r| {
             Ok(OAuthCode {
@@ -244,6 +255,7 @@ pub(crate) async fn take_oauth_code(s: &SqliteStore, hash: &[u8; 32]) -> StoreRe
                 challenge: r.get(3)?,
                 redirect_uri: r.get(4)?,
                 expires_at_ms: r.get(5)?,
+                family: family(r, 6)?,
             })
         })
         .optional()
@@ -341,16 +353,19 @@ pub(crate) async fn put_app_token(
             )?
             .query_map(params![token.app.0, token.account.0, keep], |r| Ok(SessionId(r.get(0)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        tx.prepare_cached(&format!("INSERT INTO app_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"))?
-            .execute(params![
-                token.refresh_hash.to_vec(),
-                token.app.0,
-                token.account.0,
-                token.session.0,
-                to_json(&token.scopes)?,
-                token.created_at_ms,
-                token.expires_at_ms
-            ])?;
+        tx.prepare_cached(&format!(
+            "INSERT INTO app_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ))?
+        .execute(params![
+            token.refresh_hash.to_vec(),
+            token.app.0,
+            token.account.0,
+            token.session.0,
+            to_json(&token.scopes)?,
+            token.created_at_ms,
+            token.expires_at_ms,
+            token.family.to_vec()
+        ])?;
         Ok(evicted)
     })
     .await
@@ -372,6 +387,16 @@ pub(crate) async fn take_app_token(s: &SqliteStore, hash: &[u8; 32]) -> StoreRes
         tx.prepare_cached(&format!("DELETE FROM app_tokens WHERE refresh_hash = ?1 RETURNING {TOKEN_COLUMNS}"))?
             .query_row([hash.to_vec()], token_from_row)
             .optional()
+    })
+    .await
+}
+
+pub(crate) async fn take_app_family(s: &SqliteStore, family: &Family) -> StoreResult<Vec<(AccountId, SessionId)>> {
+    let family = family.to_vec();
+    s.write(move |tx| {
+        tx.prepare_cached("DELETE FROM app_tokens WHERE family = ?1 RETURNING account_id, session_id")?
+            .query_map([family], |r| Ok((AccountId(r.get(0)?), SessionId(r.get(1)?))))?
+            .collect()
     })
     .await
 }

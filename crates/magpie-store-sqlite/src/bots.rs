@@ -3,7 +3,7 @@
 //! webhooks' subscriptions and events are in `webhooks.rs`.
 
 use async_trait::async_trait;
-use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, NewApp, OAuthCode};
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, NewApp, OAuthCode};
 use magpie_core::bots::Bot;
 use magpie_core::commands::{Command, NewCommand};
 use magpie_core::model::{AccountId, ConversationId, DomainId, SessionId};
@@ -229,6 +229,10 @@ impl BotStore for SqliteStore {
 
     async fn take_app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<AppToken>> {
         apps::take_app_token(self, refresh_hash).await
+    }
+
+    async fn take_app_family(&self, family: &Family) -> StoreResult<Vec<(AccountId, SessionId)>> {
+        apps::take_app_family(self, family).await
     }
 
     async fn prune_oauth(&self, now_ms: i64) -> StoreResult<u64> {

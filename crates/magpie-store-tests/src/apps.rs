@@ -29,6 +29,7 @@ fn new_app<F: StoreFactory>(w: &World<'_, F>, name: &str) -> NewApp {
 fn pair(app: AppId, account: magpie_core::model::AccountId, n: u8, at_ms: i64) -> AppToken {
     AppToken {
         refresh_hash: [n; 32],
+        family: [n; 16],
         app,
         account,
         session: SessionId(1000 + i64::from(n)),
@@ -92,6 +93,7 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
         challenge: "c".repeat(43),
         redirect_uri: "https://oa.example.com/cb".into(),
         expires_at_ms: T0 + 60_000,
+        family: [1; 16],
     };
     store.put_oauth_code(&[1; 32], &code, 3).await.unwrap();
     assert_eq!(store.take_oauth_code(&[1; 32]).await.unwrap(), Some(code.clone()));
@@ -129,6 +131,12 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
     assert_eq!(store.take_app_token(&[2; 32]).await.unwrap(), Some(pair(app.id, alice.id, 2, T0 + 2)));
     assert_eq!(store.take_app_token(&[2; 32]).await.unwrap(), None);
     assert_eq!(store.take_app_token(&[3; 32]).await.unwrap(), Some(pair(app.id, alice.id, 3, T0 + 3)));
+    // A family's pair goes by the family's id, once; the other families stay.
+    store.put_app_token(&pair(app.id, alice.id, 5, T0 + 5), 3).await.unwrap();
+    assert_eq!(store.take_app_family(&[5; 16]).await.unwrap(), vec![(alice.id, SessionId(1005))]);
+    assert!(store.take_app_family(&[5; 16]).await.unwrap().is_empty());
+    assert!(store.app_token(&[5; 32]).await.unwrap().is_none());
+    assert_eq!(store.app_token(&[4; 32]).await.unwrap().map(|p| p.family), Some([4; 16]));
 
     // Withdrawing the grant takes its pairs (the sessions to end) and its codes.
     store.put_oauth_code(&[5; 32], &code, 3).await.unwrap();
@@ -165,5 +173,6 @@ fn code_for(account: magpie_core::model::AccountId) -> OAuthCode {
         challenge: "c".repeat(43),
         redirect_uri: "https://oa.example.com/cb".into(),
         expires_at_ms: T0 + 60_000,
+        family: [9; 16],
     }
 }

@@ -93,11 +93,6 @@ async fn an_app_learns_who_its_user_is_with_a_code_and_pkce() {
     assert!(tokens.expires_in > 0);
     let as_alice = server.anonymous().with_token(tokens.access_token.clone());
     assert_eq!(as_alice.me().await.unwrap().profile.account, "alice@localhost");
-    assert_eq!(
-        refused(oauth.exchange_code(&code, REDIRECT, &pkce.verifier).await),
-        "invalid_grant",
-        "a code is good once"
-    );
 
     // Alice granted it: the consent page may go on without asking again.
     assert!(alice.client.authorize_info(&ask(&app.app, "profile", &pkce)).await.unwrap().granted);
@@ -107,6 +102,17 @@ async fn an_app_learns_who_its_user_is_with_a_code_and_pkce() {
     // The session list shows the app's token as a session of alice's.
     let sessions = alice.client.sessions().await.unwrap();
     assert!(sessions.iter().any(|s| s.device.as_deref() == Some("app: Leave")), "{sessions:?}");
+
+    // A code is good once. Shown again, it is refused and the tokens it gave end: one of the
+    // two who showed it is not the app (RFC 6749 §4.1.2).
+    assert_eq!(
+        refused(oauth.exchange_code(&code, REDIRECT, &pkce.verifier).await),
+        "invalid_grant",
+        "a code is good once"
+    );
+    let err = as_alice.me().await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Unauthenticated), "{err}");
+    assert_eq!(refused(oauth.refresh(&tokens.refresh_token).await), "invalid_grant");
 }
 
 #[tokio::test]
@@ -202,11 +208,21 @@ async fn refresh_rotates_and_every_way_of_ending_a_token_ends_it_at_once() {
     assert_ne!(second.access_token, first.access_token);
     let err = server.anonymous().with_token(first.access_token.clone()).me().await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Unauthenticated), "{err}");
-    assert_eq!(refused(oauth.refresh(&first.refresh_token).await), "invalid_grant", "a refresh token is good once");
     assert_eq!(
         server.anonymous().with_token(second.access_token.clone()).me().await.unwrap().profile.account,
         "alice@localhost"
     );
+    let third = oauth.refresh(&second.refresh_token).await.unwrap();
+
+    // A refresh token is good once. Shown again after it was replaced (stolen, say), it is
+    // refused and the pair that followed from it ends: one of its two holders is not the app
+    // (RFC 9700 §4.14.2). Other grants' pairs are not touched.
+    let other = grant(&server, &alice, &app, "profile").await;
+    assert_eq!(refused(oauth.refresh(&first.refresh_token).await), "invalid_grant", "a refresh token is good once");
+    let err = server.anonymous().with_token(third.access_token.clone()).me().await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Unauthenticated), "{err}");
+    assert_eq!(refused(oauth.refresh(&third.refresh_token).await), "invalid_grant");
+    let second = oauth.refresh(&other.refresh_token).await.expect("a pair of another code is its own");
 
     // The app revokes its access token: the pair ends.
     oauth.revoke(&second.access_token).await.unwrap();

@@ -2011,7 +2011,7 @@ export const en = {
   "admin.appDescriptionHint": "One line on the tile, at most {max} characters.",
   "admin.appRedirects": "Redirect URIs",
   "admin.appRedirectsHint": "Where Magpie may send people back after they allow the app (OAuth 2.0): one address a line, at most {max}.",
-  "admin.appRedirectBad": "Line {line} isn't an http(s) address.",
+  "admin.appRedirectBad": "Line {line} isn't an https address (http only for this machine: localhost, 127.0.0.1).",
   "admin.appRedirectsTooMany": "At most {max} addresses.",
   "admin.appScopes": "What the app may ask for",
   "admin.appWho": "Who sees it",

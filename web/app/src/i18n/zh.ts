@@ -2013,7 +2013,7 @@ export const zh: Record<MessageKey, string> = {
   "admin.appDescriptionHint": "显示在磁贴上的一行文字，最多 {max} 个字符。",
   "admin.appRedirects": "回调地址",
   "admin.appRedirectsHint": "成员同意授权后喜鹊可以跳回的地址（OAuth 2.0）：每行一个，最多 {max} 个。",
-  "admin.appRedirectBad": "第 {line} 行不是 http(s) 地址。",
+  "admin.appRedirectBad": "第 {line} 行不是 https 地址（http 只可用于本机：localhost、127.0.0.1）。",
   "admin.appRedirectsTooMany": "最多 {max} 个地址。",
   "admin.appScopes": "应用可申请的权限",
   "admin.appWho": "可见范围",
