@@ -944,7 +944,8 @@ mod tests {
             assert!(web_url("url", bad).is_err(), "{bad} was let through");
         }
         assert!(redirect_uris(&[]).is_err(), "an app needs a redirect URI");
-        for loopback in ["http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]:9/cb", "https://x.example/cb"] {
+        for loopback in ["http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]:9/cb", "https://x.example/cb"]
+        {
             assert!(redirect_uris(&[loopback.to_owned()]).is_ok(), "{loopback} was refused");
         }
         let err = redirect_uris(&["https://a.example/cb".into(), "http://oa.example.com/cb".into()]).unwrap_err();

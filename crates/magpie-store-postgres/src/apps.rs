@@ -293,23 +293,28 @@ pub(crate) async fn put_app_grant(
 ) -> StoreResult<()> {
     write_tx!(s, |tx| {
         let c = tx.c();
+        // The row first, so that there is a row to lock: a first grant made twice at once (two
+        // tabs) would otherwise find nothing to lock in either, and the later write would drop
+        // the earlier one's scopes. The second insert waits for the first to commit.
+        c.execute(
+            "INSERT INTO app_grants (app_id, account_id, scopes, granted_at_ms) VALUES ($1, $2, '[]', $3) \
+             ON CONFLICT (account_id, app_id) DO NOTHING",
+            &[&app.0, &account.0, &at_ms],
+        )
+        .await?;
         let had = c
-            .query_opt(
+            .query_one(
                 "SELECT scopes FROM app_grants WHERE app_id = $1 AND account_id = $2 FOR UPDATE",
                 &[&app.0, &account.0],
             )
             .await?;
-        let mut all: Vec<AppScope> = match had {
-            Some(r) => from_json(&r, 0)?,
-            None => vec![],
-        };
+        let mut all: Vec<AppScope> = from_json(&had, 0)?;
         all.extend_from_slice(scopes);
         all.sort();
         all.dedup();
         c.execute(
-            "INSERT INTO app_grants (app_id, account_id, scopes, granted_at_ms) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (account_id, app_id) DO UPDATE SET scopes = excluded.scopes",
-            &[&app.0, &account.0, &to_json(&all)?, &at_ms],
+            "UPDATE app_grants SET scopes = $3 WHERE app_id = $1 AND account_id = $2",
+            &[&app.0, &account.0, &to_json(&all)?],
         )
         .await?;
     })

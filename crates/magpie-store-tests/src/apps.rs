@@ -165,6 +165,25 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
     assert!(store.app_token(&[8; 32]).await.unwrap().is_none());
 }
 
+pub async fn grants_made_at_once_keep_every_scope<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let store = &w.stores.bots;
+    let app = store.create_app(&new_app(&w, "leave"), 10).await.unwrap().expect("an app");
+    // A first consent given twice at once (two tabs, say): the grant holds both, whichever
+    // wrote first.
+    for n in 0..8 {
+        let who = w.account(&format!("user{n}")).await;
+        let (a, b) = tokio::join!(
+            store.put_app_grant(app.id, who.id, &[AppScope::Profile], T0),
+            store.put_app_grant(app.id, who.id, &[AppScope::MessagesRead], T0 + 1),
+        );
+        a.unwrap();
+        b.unwrap();
+        let (scopes, _) = store.app_grant(app.id, who.id).await.unwrap().expect("a grant");
+        assert_eq!(scopes, vec![AppScope::Profile, AppScope::MessagesRead], "user{n}");
+    }
+}
+
 fn code_for(account: magpie_core::model::AccountId) -> OAuthCode {
     OAuthCode {
         app: AppId(0),

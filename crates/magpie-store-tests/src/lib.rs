@@ -185,6 +185,7 @@ macro_rules! __for_each_check {
             bots::a_tokens_scope_is_kept_with_its_session,
             apps::apps_are_bounded_ordered_and_changed,
             apps::codes_grants_and_tokens_are_taken_once_and_go_with_their_app,
+            apps::grants_made_at_once_keep_every_scope,
             commands::commands_are_replaced_whole_and_one_bots_in_a_domain,
             commands::a_conversation_offers_the_commands_of_its_member_bots,
             webhooks::subscriptions_are_bounded_changed_and_deleted_with_their_events,
