@@ -327,7 +327,8 @@ impl Bots {
         let scope = old.scope.clone().ok_or(Error::NotFound("token"))?;
         let name = old.device.clone().unwrap_or_default();
         // The new secret ends when the old one would have: rotating never lengthens a token.
-        let issued = self.issue_for(&bot, name, scope, old.expires_at_ms, Some(id)).await?;
+        let now = self.deps.clock.now_ms();
+        let issued = self.issue_for(&bot, name, scope, now, old.expires_at_ms, Some(id)).await?;
         self.revoke(&bot, id).await?;
         let action = if is_hook(&old) { "bot.webhook_rotate" } else { "bot.token_rotate" };
         let change = Change::new(action, Some(bot.account.domain_id), bot.account.addr.to_string())
@@ -398,16 +399,17 @@ impl Bots {
     async fn issue(&self, bot: &Bot, name: String, scope: TokenScope, ttl_days: Option<u32>) -> Result<IssuedToken> {
         let now = self.deps.clock.now_ms();
         let expires_at_ms = ttl_days.map_or(i64::MAX, |d| now.saturating_add(i64::from(d) * 24 * 3600 * 1000));
-        self.issue_for(bot, name, scope, expires_at_ms, None).await
+        self.issue_for(bot, name, scope, now, expires_at_ms, None).await
     }
 
-    /// Makes a token; `replacing` one that is revoked right after (a rotation), which does not
-    /// count against the bound.
+    /// Makes a token made at `now` (the instant its lifetime was counted from); `replacing` one
+    /// that is revoked right after (a rotation), which does not count against the bound.
     async fn issue_for(
         &self,
         bot: &Bot,
         name: String,
         scope: TokenScope,
+        now: i64,
         expires_at_ms: i64,
         replacing: Option<SessionId>,
     ) -> Result<IssuedToken> {
@@ -423,7 +425,6 @@ impl Bots {
         }
         let token_bytes: [u8; 32] = rand::random();
         let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(token_bytes));
-        let now = self.deps.clock.now_ms();
         let new = NewSession {
             account_id: bot.account.id,
             token_hash: token_hash(&token),
