@@ -570,6 +570,14 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Plans that never look at the values bound. Without this SQLite reads a bound `LIMIT ?`
+    // (and a WHERE term of parameters only, such as `?5 IS NULL`) while it plans, and marks
+    // the statement to be parsed and planned again whenever that parameter is bound: every
+    // run of every cached statement with a bound limit was a fresh prepare (about an eighth
+    // of the server's CPU under the webhooks benchmark, BENCHMARKS.md). No plan here depends
+    // on a bound value: the store keeps no statistics (no ANALYZE), and no partial index is
+    // matched through a parameter.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
@@ -832,5 +840,26 @@ mod tests {
             answer.await.unwrap().unwrap();
         }
         assert_eq!(domains(&store).await, ["b.example", "f1.example", "f2.example"]);
+    }
+    /// A cached statement is prepared once: binding its parameters again (a `LIMIT ?`, a term
+    /// of parameters only) does not make SQLite parse and plan it again at its next step.
+    #[tokio::test]
+    async fn a_cached_statement_with_a_bound_limit_is_planned_once() {
+        let (_dir, store, _wakes) = open();
+        let reprepared = store
+            .read(|c| {
+                let sql = "SELECT seq FROM entries WHERE conversation_id = ?1 AND seq > ?2 AND ?4 IS NULL \
+                           ORDER BY seq LIMIT ?3";
+                for run in 0..5_i64 {
+                    let mut statement = c.prepare_cached(sql)?;
+                    let rows =
+                        statement.query_map(rusqlite::params![run, run, run + 1, Option::<i64>::None], |_| Ok(()))?;
+                    assert_eq!(rows.count(), 0);
+                }
+                Ok(c.prepare_cached(sql)?.get_status(rusqlite::StatementStatus::RePrepare))
+            })
+            .await
+            .unwrap();
+        assert_eq!(reprepared, 0);
     }
 }
