@@ -6,8 +6,10 @@
 # commit→delivery latency, and the sends taken per second with the subscription against the
 # same sends without it (`--no-subscription`, the bot still in every group).
 #
-# Builds the release binary (unless one is given), then runs two rounds, each without and then
-# with the subscription, every run on a server of its own with a fresh data directory. The
+# Builds the release binary (unless one is given), then runs two rounds, each without the
+# subscription, with it, and with it while the app holds its answers until the sends are done
+# (`--drain`: the backlog's delivery rate, apart from the send rate), every run on a server of its
+# own with a fresh data directory. The
 # server may call the app on the loopback address only because this starts it with
 # MAGPIE_WEBHOOKS_PRIVATE_RANGES_ALLOWED=127.0.0.1 (by default apps must be on public addresses).
 # Prints each run's summary and then one table.
@@ -38,8 +40,8 @@ if [ -n "${BENCH_CPUS:-}" ]; then bench_cpus=(taskset -c "$BENCH_CPUS"); fi
 results="$work/results.jsonl"
 failed=0
 for round in $(seq 1 "$rounds"); do
-    for subscription in off on; do
-        dir="$work/round-$round-$subscription"
+    for mode in off on drain; do
+        dir="$work/round-$round-$mode"
         mkdir -p "$dir"
         printf 'bench-admin-password\n' | "$magpie" --data-dir "$dir" admin user add benchadmin --admin --password-stdin >/dev/null
         "${server_cpus[@]}" "$magpie" --data-dir "$dir" serve --listen 127.0.0.1:18990 >"$dir/stdout.log" 2>"$dir/stderr.log" &
@@ -48,8 +50,10 @@ for round in $(seq 1 "$rounds"); do
         if ! grep -q -m1 -F "magpie listening on" < <(timeout 60 tail -n +1 -F "$dir/stdout.log" 2>/dev/null); then
             cat "$dir/stderr.log" >&2; exit 1
         fi
-        flags=(); if [ "$subscription" = off ]; then flags=(--no-subscription); fi
-        echo "== round ${round}, subscription ${subscription}"
+        flags=()
+        if [ "$mode" = off ]; then flags=(--no-subscription); fi
+        if [ "$mode" = drain ]; then flags=(--drain); fi
+        echo "== round ${round}, ${mode}"
         # A run that lost events (or had them out of order, or signed wrongly) still prints its
         # result; it is marked in the table and fails the script at the end.
         if ! line=$("${bench_cpus[@]}" "$magpie" bench --url http://127.0.0.1:18990 \
@@ -74,7 +78,7 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8") if line.strip()]
-header = ["round", "subscription", "sends/s", "events", "events/s", "p50 ms", "p99 ms", "tail s",
+header = ["round", "mode", "sends/s", "events", "events/s", "p50 ms", "p99 ms", "tail s",
           "events/request", "dup", "out of order", "bad sig", "server CPU s", "server RSS MiB"]
 print("| " + " | ".join(header) + " |")
 print("|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|")
@@ -84,10 +88,10 @@ for row in rows:
     rss = r.get("server_rss_bytes")
     print("| " + " | ".join([
         str(row["round"]),
-        "on" if on else "off",
+        ("drain" if r.get("drain") else "on") if on else "off",
         fmt(r["sends_per_sec"]),
         f'{fmt(r["events"])} of {fmt(r["events_expected"])}' if on else "–",
-        fmt(r["events_per_sec"]) if on else "–",
+        fmt(r["drain_events_per_sec"] if r.get("drain") else r["events_per_sec"]) if on else "–",
         fmt(r["commit_to_delivery"]["p50_ms"], 1) if on else "–",
         fmt(r["commit_to_delivery"]["p99_ms"], 1) if on else "–",
         fmt(r["event_tail_secs"], 2) if on else "–",
@@ -98,11 +102,18 @@ for row in rows:
         fmt(r.get("server_cpu_secs"), 2),
         fmt(rss / 1048576, 0) if rss else "–",
     ]) + " |")
-for on in (False, True):
-    rates = [row["result"]["sends_per_sec"] for row in rows if row["result"]["subscription"] == on]
+def mode(r):
+    return ("drain" if r.get("drain") else "on") if r["subscription"] else "off"
+
+for name, says in (("off", "without the subscription"), ("on", "with the subscription"),
+                   ("drain", "with the subscription, the app holding its answers")):
+    rates = [row["result"]["sends_per_sec"] for row in rows if mode(row["result"]) == name]
     if rates:
-        print(f'\nsends/s {"with" if on else "without"} the subscription, mean of {len(rates)}: '
-              f'{sum(rates) / len(rates):,.0f}', end="")
+        print(f'\nsends/s {says}, mean of {len(rates)}: {sum(rates) / len(rates):,.0f}', end="")
+drains = [row["result"]["drain_events_per_sec"] for row in rows if mode(row["result"]) == "drain"]
+if drains:
+    print(f'\nevents/s delivering the backlog, mean of {len(drains)}: {sum(drains) / len(drains):,.0f}', end="")
 print()
+print("(events/s: for drain, from when the app opened until it had the last event)")
 EOF
 exit "$failed"

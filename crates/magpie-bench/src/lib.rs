@@ -251,6 +251,10 @@ pub enum Scenario {
         /// Sends in flight at once, over all the owners' connections.
         #[arg(long, default_value_t = 32)]
         in_flight: usize,
+        /// The app holds its answers while the messages are sent, then answers all: how fast
+        /// a backlog is delivered, apart from the send rate.
+        #[arg(long)]
+        drain: bool,
     },
 }
 
@@ -329,13 +333,14 @@ async fn scenario(args: &BenchArgs) -> Result<Report> {
             };
             Report::Push(push::run(args, &bench).await?)
         }
-        Scenario::Webhooks { conversations, messages, listen, no_subscription, in_flight } => {
+        Scenario::Webhooks { conversations, messages, listen, no_subscription, in_flight, drain } => {
             let bench = webhooks::WebhooksBench {
                 conversations: *conversations,
                 messages: *messages,
                 listen: *listen,
                 no_subscription: *no_subscription,
                 in_flight: *in_flight,
+                drain: *drain,
             };
             Report::Webhooks(webhooks::run(args, &bench).await?)
         }

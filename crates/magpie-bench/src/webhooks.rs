@@ -6,6 +6,11 @@
 //! it. The app checks what the server promises: every request signed with the subscription's
 //! secret, every event once (by id; a repeat is counted, as delivery is at least once), and each
 //! conversation's events in seq order.
+//!
+//! With `--drain` the app holds its answers while the measured messages are sent (the server's
+//! requests wait in flight and the events pile up in the store), then answers everything: the
+//! rate at which the backlog reaches the app is the delivery capacity, apart from the rate the
+//! sends allow.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -76,6 +81,8 @@ struct App {
     beyond_bound: AtomicU64,
     arrivals: Mutex<Arrivals>,
     changed: Notify,
+    /// Whether the app answers (false: requests wait, `--drain`'s backlog).
+    open: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
@@ -95,6 +102,7 @@ impl App {
             beyond_bound: AtomicU64::new(0),
             arrivals: Mutex::default(),
             changed: Notify::new(),
+            open: tokio::sync::watch::Sender::new(true),
         });
         let state = app.clone();
         let handler = move |headers: HeaderMap, body: Bytes| {
@@ -107,7 +115,9 @@ impl App {
     }
 
     async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
-        // When the request came, before the app's own work on it.
+        // A closed app answers once it opens; the open sender lives as long as the app.
+        let _ = self.open.subscribe().wait_for(|open| *open).await;
+        // When the request came (or the app opened), before the app's own work on it.
         let at = Instant::now();
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let Some(ours) = self.subscription.get().filter(|s| header("x-magpie-subscription").trim() == s.id.to_string())
@@ -242,6 +252,11 @@ pub struct WebhooksReport {
     pub events_per_sec: f64,
     /// From the last send's ack until the app had the last event.
     pub event_tail_secs: f64,
+    /// `--drain`: the app held its answers while the messages were sent; from when it opened
+    /// until it had the last event, and the events it had per second in that time.
+    pub drain: bool,
+    pub drain_secs: f64,
+    pub drain_events_per_sec: f64,
     /// Requests the app got for the measured messages, and events per request (repeats in).
     pub requests: u64,
     pub events_per_request: f64,
@@ -258,6 +273,8 @@ pub struct WebhooksBench {
     pub listen: SocketAddr,
     pub no_subscription: bool,
     pub in_flight: usize,
+    /// Hold the app's answers while sending, then measure the backlog's delivery.
+    pub drain: bool,
 }
 
 pub async fn run(args: &BenchArgs, b: &WebhooksBench) -> Result<WebhooksReport> {
@@ -266,6 +283,9 @@ pub async fn run(args: &BenchArgs, b: &WebhooksBench) -> Result<WebhooksReport> 
     }
     if b.conversations == 0 {
         bail!("--conversations must be at least 1");
+    }
+    if b.drain && b.no_subscription {
+        bail!("--drain measures a subscription's backlog: not with --no-subscription");
     }
     let in_flight = b.in_flight.max(1);
     let subscribed = !b.no_subscription;
@@ -326,6 +346,9 @@ pub async fn run(args: &BenchArgs, b: &WebhooksBench) -> Result<WebhooksReport> 
         app.requests.load(Ordering::Relaxed),
         app.delivered.load(Ordering::Relaxed),
     );
+    if b.drain {
+        app.open.send_replace(false);
+    }
     let before = Usage::sample(args);
     let started = Instant::now();
     let mut acks: HashMap<(i64, i64), Instant> = HashMap::with_capacity(usize::try_from(b.messages).unwrap_or(0));
@@ -342,6 +365,8 @@ pub async fn run(args: &BenchArgs, b: &WebhooksBench) -> Result<WebhooksReport> 
         })
         .await?;
     let sent = started.elapsed();
+    let opened = Instant::now();
+    app.open.send_replace(true);
     let expected = if subscribed { b.messages } else { 0 };
     app.wait_for(events_before + expected, started + EVENTS_MAX_WAIT).await;
     let events = app.events.load(Ordering::Relaxed) - events_before;
@@ -361,6 +386,7 @@ pub async fn run(args: &BenchArgs, b: &WebhooksBench) -> Result<WebhooksReport> 
     };
     let event_time = last_event.map_or(Duration::ZERO, |t| t.saturating_duration_since(started));
     let event_secs = event_time.as_secs_f64();
+    let drain_secs = last_event.map_or(0.0, |t| t.saturating_duration_since(opened).as_secs_f64());
     Ok(WebhooksReport {
         conversations: b.conversations,
         messages: b.messages,
@@ -377,6 +403,9 @@ pub async fn run(args: &BenchArgs, b: &WebhooksBench) -> Result<WebhooksReport> 
         event_secs,
         events_per_sec: if events == 0 || event_secs == 0.0 { 0.0 } else { events as f64 / event_secs },
         event_tail_secs: event_time.saturating_sub(sent).as_secs_f64(),
+        drain: b.drain,
+        drain_secs: if b.drain { drain_secs } else { 0.0 },
+        drain_events_per_sec: if b.drain && drain_secs > 0.0 { events as f64 / drain_secs } else { 0.0 },
         requests,
         events_per_request: if requests == 0 { 0.0 } else { delivered as f64 / requests as f64 },
         commit_to_delivery: latency.summary(),
@@ -411,6 +440,13 @@ impl std::fmt::Display for WebhooksReport {
                 "  all there {:.2} s after the first send ({:.2} s after the last ack): {:.0} events/s",
                 self.event_secs, self.event_tail_secs, self.events_per_sec
             )?;
+            if self.drain {
+                writeln!(
+                    f,
+                    "  the app held its answers while sending; then the backlog in {:.2} s: {:.0} events/s",
+                    self.drain_secs, self.drain_events_per_sec
+                )?;
+            }
             writeln!(f, "  commit→delivery: {}", self.commit_to_delivery)?;
         }
         writeln!(

@@ -37,8 +37,8 @@
 //! [`Settings::webhook_failures_max`]: crate::Settings::webhook_failures_max
 //! [`Settings::webhook_lease_ms`]: crate::Settings::webhook_lease_ms
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -80,6 +80,8 @@ const OUTCOMES_PER_WRITE_MAX: usize = 256;
 const PRUNE_BATCH_LEN: usize = 10_000;
 /// Longest error kept for the subscription's managers to read, in characters.
 pub const ERROR_CHARS_MAX: usize = 300;
+/// Most entries the follower hands the sender ([`Recent`]).
+pub const RECENT_ENTRIES_MAX: usize = 20_000;
 
 /// What an app subscribes to, for the conversations its bot is a member of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -320,6 +322,43 @@ pub struct Webhooks {
     stores: Stores,
     /// Woken when the follower wrote events, so the sender looks at once.
     wake: Arc<tokio::sync::Notify>,
+    recent: Arc<Mutex<Recent>>,
+}
+
+/// The entries the follower wrote events for, as they committed, so that the sender delivers
+/// an app that keeps up without reading them back from the log: the most recent
+/// [`RECENT_ENTRIES_MAX`], the oldest dropped first. An entry that changes another (an edit, a
+/// recall, a reaction, a card's update: its `target`; a reply in a thread: its root) takes the
+/// other out when the follower passes it, so that the sender reads the changed one from the
+/// log. An event whose entry is not here (dropped, changed, or from before a restart) is read
+/// from the log as it is now.
+#[derive(Default)]
+struct Recent {
+    entries: HashMap<(ConversationId, Seq), Entry>,
+    order: VecDeque<(ConversationId, Seq)>,
+}
+
+impl Recent {
+    fn keep(&mut self, entry: &Entry) {
+        let key = (entry.conversation, entry.seq);
+        if self.entries.insert(key, entry.clone()).is_none() {
+            self.order.push_back(key);
+        }
+        while self.order.len() > RECENT_ENTRIES_MAX {
+            if let Some(old) = self.order.pop_front() {
+                self.entries.remove(&old);
+            }
+        }
+    }
+
+    /// `entry` passed: what it changes is no longer as it committed.
+    fn forget_changed_by(&mut self, entry: &Entry) {
+        for seq in [entry.target, entry.thread].into_iter().flatten() {
+            // Its key stays in `order` until it comes round; a key found there with no entry
+            // is skipped.
+            self.entries.remove(&(entry.conversation, seq));
+        }
+    }
 }
 
 impl Webhooks {
@@ -331,6 +370,7 @@ impl Webhooks {
             log: stores.log.clone(),
             stores: stores.clone(),
             wake: Arc::new(tokio::sync::Notify::new()),
+            recent: Arc::default(),
         }
     }
 
@@ -613,6 +653,24 @@ impl Webhooks {
     /// A stream's claimed batch as it goes out: each event with its entry as it is now.
     async fn outgoing(&self, batch: &WebhookBatch) -> Result<Vec<OutgoingEvent>> {
         let Some(first) = batch.events.first() else { return Ok(vec![]) };
+        let kept: Option<Vec<Entry>> = {
+            let recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            batch.events.iter().map(|e| recent.entries.get(&(batch.conversation, e.seq)).cloned()).collect()
+        };
+        if let Some(kept) = kept {
+            return Ok(batch
+                .events
+                .iter()
+                .zip(kept)
+                .map(|(e, entry)| OutgoingEvent {
+                    id: event_id(batch, e.seq),
+                    kind: e.kind,
+                    conversation: batch.conversation,
+                    seq: e.seq,
+                    entry: Some(entry),
+                })
+                .collect());
+        }
         let last = batch.events.last().map_or(first.seq, |e| e.seq);
         let span = usize::try_from(last.0.saturating_sub(first.seq.0)).unwrap_or(usize::MAX).saturating_add(1);
         // The batch's entries in one read of their span when they lie close together (a
@@ -641,7 +699,7 @@ impl Webhooks {
             .events
             .iter()
             .map(|e| OutgoingEvent {
-                id: format!("{}.{}.{}", batch.subscription, batch.conversation.0, e.seq.0),
+                id: event_id(batch, e.seq),
                 kind: e.kind,
                 conversation: batch.conversation,
                 seq: e.seq,
@@ -685,6 +743,11 @@ impl Webhooks {
             .after(described(subscription));
         self.deps.audit(Actor::Operator, change).await;
     }
+}
+
+/// An event's id: unique per subscription, the same on every attempt.
+fn event_id(batch: &WebhookBatch, seq: Seq) -> String {
+    format!("{}.{}.{}", batch.subscription, batch.conversation.0, seq.0)
 }
 
 /// A claim's batches as requests: those of one subscription together, in the order claimed,
@@ -748,6 +811,10 @@ impl LogHandler for Writer {
             entries.iter().map(|e| e.conversation).collect::<HashSet<_>>().into_iter().collect();
         let subscribers = self.hooks.store.webhook_subscribers(&conversations).await?;
         if subscribers.is_empty() {
+            let mut recent = self.hooks.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for entry in entries {
+                recent.forget_changed_by(entry);
+            }
             return Ok(());
         }
         let mut by_conversation: HashMap<ConversationId, Vec<&Subscription>> = HashMap::new();
@@ -765,16 +832,24 @@ impl LogHandler for Writer {
             }
         }
         let mut events = Vec::new();
-        for entry in entries {
-            for subscription in by_conversation.get(&entry.conversation).into_iter().flatten() {
-                let Some(Some(bot)) = self.addrs.get(&subscription.bot) else { continue };
-                if let Some(kind) = kind_for(entry, subscription, bot) {
-                    events.push(NewWebhookEvent {
-                        subscription: subscription.id,
-                        conversation: entry.conversation,
-                        seq: entry.seq,
-                        kind,
-                    });
+        {
+            let mut recent = self.hooks.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for entry in entries {
+                recent.forget_changed_by(entry);
+                let before = events.len();
+                for subscription in by_conversation.get(&entry.conversation).into_iter().flatten() {
+                    let Some(Some(bot)) = self.addrs.get(&subscription.bot) else { continue };
+                    if let Some(kind) = kind_for(entry, subscription, bot) {
+                        events.push(NewWebhookEvent {
+                            subscription: subscription.id,
+                            conversation: entry.conversation,
+                            seq: entry.seq,
+                            kind,
+                        });
+                    }
+                }
+                if events.len() > before {
+                    recent.keep(entry);
                 }
             }
         }
@@ -903,6 +978,55 @@ mod tests {
         assert_eq!(requests[0].iter().map(|b| b.events.len()).sum::<usize>(), EVENTS_PER_REQUEST_MAX);
         assert_eq!(requests[1].len(), 1);
         assert!(requests.iter().flatten().all(|b| b.events.len() == big));
+    }
+
+    fn entry(seq: i64, kind: &str, target: Option<i64>, thread: Option<i64>) -> Entry {
+        Entry {
+            conversation: ConversationId(1),
+            seq: Seq(seq),
+            id: crate::model::EntryId(seq),
+            sender: AccountId(7),
+            sender_addr: AccountAddr::parse("author@acme.example").unwrap(),
+            session: None,
+            client_msg_id: None,
+            kind: kind.to_owned(),
+            body: Some(serde_json::json!({"text": "hi"})),
+            target: target.map(Seq),
+            mentions: vec![],
+            mention_all: false,
+            reply_to: None,
+            thread: thread.map(Seq),
+            broadcast: false,
+            thread_summary: None,
+            forwarded_from: None,
+            at_ms: 0,
+            edited_at_ms: None,
+            recalled_at_ms: None,
+            reactions: vec![],
+            hidden: false,
+        }
+    }
+
+    #[test]
+    fn the_sender_is_handed_entries_as_they_committed_until_something_changes_them() {
+        let mut recent = Recent::default();
+        let key = |seq| (ConversationId(1), Seq(seq));
+        for seq in 1..=4 {
+            recent.keep(&entry(seq, "text", None, None));
+        }
+        // An edit of 1 and a reply in 2's thread: both read from the log from now on.
+        recent.forget_changed_by(&entry(5, crate::chat::op::EDIT, Some(1), None));
+        recent.forget_changed_by(&entry(6, "text", None, Some(2)));
+        assert!(!recent.entries.contains_key(&key(1)) && !recent.entries.contains_key(&key(2)));
+        assert!(recent.entries.contains_key(&key(3)) && recent.entries.contains_key(&key(4)));
+        // Kept twice is kept once; past the bound the oldest go first.
+        recent.keep(&entry(3, "text", None, None));
+        for seq in 10..10 + RECENT_ENTRIES_MAX as i64 {
+            recent.keep(&entry(seq, "text", None, None));
+        }
+        assert_eq!(recent.entries.len(), RECENT_ENTRIES_MAX);
+        assert!(recent.order.len() <= RECENT_ENTRIES_MAX);
+        assert!(!recent.entries.contains_key(&key(3)) && recent.entries.contains_key(&key(10)));
     }
 
     #[test]

@@ -267,7 +267,8 @@ pub(crate) async fn enqueue_webhook_events(
             )?;
             // `None`: the subscription is gone (deleted meanwhile), and so are its events.
             let mut rooms: BTreeMap<i64, Option<Room>> = BTreeMap::new();
-            let mut streams = BTreeSet::new();
+            // Each stream this call added to, with the first event it added there.
+            let mut streams: BTreeMap<(i64, i64), i64> = BTreeMap::new();
             let mut seen = HashSet::new();
             let mut written = 0_u64;
             for e in &events {
@@ -294,7 +295,7 @@ pub(crate) async fn enqueue_webhook_events(
                     room.pending += 1;
                     room.added += 1;
                     written += 1;
-                    streams.insert((e.subscription, e.conversation.0));
+                    streams.entry((e.subscription, e.conversation.0)).or_insert_with(|| tx.last_insert_rowid());
                 }
             }
             let mut count = tx.prepare_cached(
@@ -305,8 +306,17 @@ pub(crate) async fn enqueue_webhook_events(
                     count.execute(params![id, room.added, room.dropped])?;
                 }
             }
-            for (subscription, conversation) in streams {
-                refresh_stream(tx, subscription, conversation)?;
+            // The follower writes a conversation's entries in seq order, so what this call added
+            // comes after whatever waited: a stream that has a row keeps its head; one that had
+            // none starts at the first event added, ready now (unless its subscription was
+            // disabled meanwhile).
+            let mut open = tx.prepare_cached(
+                "INSERT INTO webhook_streams (subscription_id, conversation_id, head_id, ready_ms) \
+                 SELECT ?1, ?2, ?3, CASE WHEN enabled = 1 THEN ?4 END FROM bot_subscriptions WHERE id = ?1 \
+                 ON CONFLICT (subscription_id, conversation_id) DO NOTHING",
+            )?;
+            for ((subscription, conversation), head) in streams {
+                open.execute(params![subscription, conversation, head, now_ms])?;
             }
             Ok(written)
         })
