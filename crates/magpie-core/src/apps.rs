@@ -857,6 +857,11 @@ fn app_description(description: &str) -> Result<String> {
 
 /// An absolute `http(s)` URL with a host and no credentials or fragment.
 fn web_url(field: &str, raw: &str) -> Result<String> {
+    parsed_web_url(field, raw).map(|_| raw.to_owned())
+}
+
+/// [`web_url`]'s checks, answering the URL as parsed.
+fn parsed_web_url(field: &str, raw: &str) -> Result<url::Url> {
     let bad = |why: &str| Error::invalid(field.to_owned(), why.to_owned());
     if raw.len() > APP_URL_BYTES_MAX {
         return Err(bad("is longer than 2048 bytes"));
@@ -871,7 +876,7 @@ fn web_url(field: &str, raw: &str) -> Result<String> {
     if url.fragment().is_some() {
         return Err(bad("may not have a fragment"));
     }
-    Ok(raw.to_owned())
+    Ok(url)
 }
 
 fn redirect_uris(uris: &[String]) -> Result<Vec<String>> {
@@ -881,22 +886,22 @@ fn redirect_uris(uris: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(uris.len());
     for (i, uri) in uris.iter().enumerate() {
         let field = format!("redirect_uris[{i}]");
-        let uri = web_url(&field, uri)?;
+        let parsed = parsed_web_url(&field, uri)?;
         // A code sent back over plain HTTP could be read on the way; only a loopback address
         // keeps it on the machine (RFC 9700 §2.6, RFC 8252 §7.3).
-        if uri.starts_with("http:") && !is_loopback(&uri) {
+        if parsed.scheme() == "http" && !is_loopback(&parsed) {
             return Err(Error::invalid(field, "is https, or http only on a loopback address"));
         }
-        if !out.contains(&uri) {
-            out.push(uri);
+        if !out.contains(uri) {
+            out.push(uri.clone());
         }
     }
     Ok(out)
 }
 
 /// Whether a URL's host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`.
-fn is_loopback(raw: &str) -> bool {
-    match url::Url::parse(raw).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

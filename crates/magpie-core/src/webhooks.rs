@@ -80,8 +80,11 @@ const OUTCOMES_PER_WRITE_MAX: usize = 256;
 const PRUNE_BATCH_LEN: usize = 10_000;
 /// Longest error kept for the subscription's managers to read, in characters.
 pub const ERROR_CHARS_MAX: usize = 300;
-/// Most entries the follower hands the sender ([`Recent`]).
-pub const RECENT_ENTRIES_MAX: usize = 20_000;
+/// Most the entries the follower hands the sender ([`Recent`]) hold, counted as each one's body
+/// in JSON plus [`RECENT_ENTRY_OVERHEAD`].
+pub const RECENT_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// What [`Recent`] counts for an entry besides its body.
+const RECENT_ENTRY_OVERHEAD: usize = 512;
 
 /// What an app subscribes to, for the conversations its bot is a member of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -326,38 +329,61 @@ pub struct Webhooks {
 }
 
 /// The entries the follower wrote events for, as they committed, so that the sender delivers
-/// an app that keeps up without reading them back from the log: the most recent
-/// [`RECENT_ENTRIES_MAX`], the oldest dropped first. An entry that changes another (an edit, a
+/// an app that keeps up without reading them back from the log: the most recent, up to
+/// [`RECENT_BYTES_MAX`], the oldest dropped first. An entry that changes another (an edit, a
 /// recall, a reaction, a card's update: its `target`; a reply in a thread: its root) takes the
 /// other out when the follower passes it, so that the sender reads the changed one from the
 /// log. An event whose entry is not here (dropped, changed, or from before a restart) is read
 /// from the log as it is now.
 #[derive(Default)]
 struct Recent {
-    entries: HashMap<(ConversationId, Seq), Entry>,
+    /// Each entry with what it counts for.
+    entries: HashMap<(ConversationId, Seq), (Entry, usize)>,
+    /// Keys oldest first. A key whose entry was forgotten stays until it comes round.
     order: VecDeque<(ConversationId, Seq)>,
+    bytes: usize,
 }
 
 impl Recent {
     fn keep(&mut self, entry: &Entry) {
         let key = (entry.conversation, entry.seq);
-        if self.entries.insert(key, entry.clone()).is_none() {
-            self.order.push_back(key);
+        if self.entries.contains_key(&key) {
+            return;
         }
-        while self.order.len() > RECENT_ENTRIES_MAX {
-            if let Some(old) = self.order.pop_front() {
-                self.entries.remove(&old);
-            }
+        let body = entry.body.as_ref().map_or(0, |b| serde_json::to_string(b).map_or(usize::MAX, |j| j.len()));
+        let cost = body.saturating_add(RECENT_ENTRY_OVERHEAD);
+        if cost > RECENT_BYTES_MAX {
+            return;
+        }
+        self.entries.insert(key, (entry.clone(), cost));
+        self.order.push_back(key);
+        self.bytes += cost;
+        while self.bytes > RECENT_BYTES_MAX {
+            let Some(old) = self.order.pop_front() else { break };
+            self.forget(old);
         }
     }
 
-    /// `entry` passed: what it changes is no longer as it committed.
+    fn forget(&mut self, key: (ConversationId, Seq)) {
+        if let Some((_, cost)) = self.entries.remove(&key) {
+            self.bytes -= cost;
+        }
+    }
+
+    /// The follower passed `entry`: what it changes is no longer as it committed.
     fn forget_changed_by(&mut self, entry: &Entry) {
         for seq in [entry.target, entry.thread].into_iter().flatten() {
-            // Its key stays in `order` until it comes round; a key found there with no entry
-            // is skipped.
-            self.entries.remove(&(entry.conversation, seq));
+            self.forget((entry.conversation, seq));
         }
+    }
+
+    /// The entries of `batch`, if every one is here.
+    fn batch(&self, batch: &WebhookBatch) -> Option<HashMap<Seq, Entry>> {
+        batch
+            .events
+            .iter()
+            .map(|e| self.entries.get(&(batch.conversation, e.seq)).map(|(entry, _)| (e.seq, entry.clone())))
+            .collect()
     }
 }
 
@@ -653,59 +679,50 @@ impl Webhooks {
     /// A stream's claimed batch as it goes out: each event with its entry as it is now.
     async fn outgoing(&self, batch: &WebhookBatch) -> Result<Vec<OutgoingEvent>> {
         let Some(first) = batch.events.first() else { return Ok(vec![]) };
-        let kept: Option<Vec<Entry>> = {
-            let recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            batch.events.iter().map(|e| recent.entries.get(&(batch.conversation, e.seq)).cloned()).collect()
+        let kept = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).batch(batch);
+        let mut by_seq = match kept {
+            Some(kept) => kept,
+            None => self.read_batch(batch, first.seq).await?.into_iter().map(|e| (e.seq, e)).collect(),
         };
-        if let Some(kept) = kept {
-            return Ok(batch
-                .events
-                .iter()
-                .zip(kept)
-                .map(|(e, entry)| OutgoingEvent {
-                    id: event_id(batch, e.seq),
-                    kind: e.kind,
-                    conversation: batch.conversation,
-                    seq: e.seq,
-                    entry: Some(entry),
-                })
-                .collect());
-        }
-        let last = batch.events.last().map_or(first.seq, |e| e.seq);
-        let span = usize::try_from(last.0.saturating_sub(first.seq.0)).unwrap_or(usize::MAX).saturating_add(1);
-        // The batch's entries in one read of their span when they lie close together (a
-        // `message` subscription's); one by one when they are scattered (a `mention` one's in a
-        // busy group), so that a batch never reads more than about twice its own entries.
-        let entries = if span <= batch.events.len().saturating_mul(2).saturating_add(16) {
-            self.log
-                .entries(
-                    batch.conversation,
-                    Page::After(Seq(first.seq.0.saturating_sub(1))),
-                    Seq(0),
-                    Some(Seq(last.0.saturating_add(1))),
-                    span,
-                    batch.bot,
-                )
-                .await?
-        } else {
-            let mut found = Vec::with_capacity(batch.events.len());
-            for e in &batch.events {
-                found.extend(self.log.entry(batch.conversation, e.seq).await?);
-            }
-            found
-        };
-        let mut by_seq: HashMap<Seq, Entry> = entries.into_iter().map(|e| (e.seq, e)).collect();
         Ok(batch
             .events
             .iter()
             .map(|e| OutgoingEvent {
-                id: event_id(batch, e.seq),
+                id: format!("{}.{}.{}", batch.subscription, batch.conversation.0, e.seq.0),
                 kind: e.kind,
                 conversation: batch.conversation,
                 seq: e.seq,
                 entry: by_seq.remove(&e.seq),
             })
             .collect())
+    }
+
+    /// A batch's entries from the log, as they are now (those still there).
+    async fn read_batch(&self, batch: &WebhookBatch, first: Seq) -> Result<Vec<Entry>> {
+        let last = batch.events.last().map_or(first, |e| e.seq);
+        let span = usize::try_from(last.0.saturating_sub(first.0)).unwrap_or(usize::MAX).saturating_add(1);
+        // The batch's entries in one read of their span when they lie close together (a
+        // `message` subscription's); one by one when they are scattered (a `mention` one's in a
+        // busy group), so that a batch never reads more than about twice its own entries.
+        if span <= batch.events.len().saturating_mul(2).saturating_add(16) {
+            Ok(self
+                .log
+                .entries(
+                    batch.conversation,
+                    Page::After(Seq(first.0.saturating_sub(1))),
+                    Seq(0),
+                    Some(Seq(last.0.saturating_add(1))),
+                    span,
+                    batch.bot,
+                )
+                .await?)
+        } else {
+            let mut found = Vec::with_capacity(batch.events.len());
+            for e in &batch.events {
+                found.extend(self.log.entry(batch.conversation, e.seq).await?);
+            }
+            Ok(found)
+        }
     }
 
     /// The wait before the next attempt at a batch that failed after `attempts` before.
@@ -743,11 +760,6 @@ impl Webhooks {
             .after(described(subscription));
         self.deps.audit(Actor::Operator, change).await;
     }
-}
-
-/// An event's id: unique per subscription, the same on every attempt.
-fn event_id(batch: &WebhookBatch, seq: Seq) -> String {
-    format!("{}.{}.{}", batch.subscription, batch.conversation.0, seq.0)
 }
 
 /// A claim's batches as requests: those of one subscription together, in the order claimed,
@@ -809,14 +821,8 @@ impl LogHandler for Writer {
         }
         let conversations: Vec<ConversationId> =
             entries.iter().map(|e| e.conversation).collect::<HashSet<_>>().into_iter().collect();
+        // With no subscriber here, the loop below only forgets what these entries change.
         let subscribers = self.hooks.store.webhook_subscribers(&conversations).await?;
-        if subscribers.is_empty() {
-            let mut recent = self.hooks.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            for entry in entries {
-                recent.forget_changed_by(entry);
-            }
-            return Ok(());
-        }
         let mut by_conversation: HashMap<ConversationId, Vec<&Subscription>> = HashMap::new();
         for (conversation, subscription) in &subscribers {
             by_conversation.entry(*conversation).or_default().push(subscription);
@@ -1019,14 +1025,23 @@ mod tests {
         recent.forget_changed_by(&entry(6, "text", None, Some(2)));
         assert!(!recent.entries.contains_key(&key(1)) && !recent.entries.contains_key(&key(2)));
         assert!(recent.entries.contains_key(&key(3)) && recent.entries.contains_key(&key(4)));
+        let cost = recent.entries[&key(3)].1;
+        assert_eq!(recent.bytes, 2 * cost, "what is forgotten no longer counts");
         // Kept twice is kept once; past the bound the oldest go first.
         recent.keep(&entry(3, "text", None, None));
-        for seq in 10..10 + RECENT_ENTRIES_MAX as i64 {
+        assert_eq!(recent.bytes, 2 * cost);
+        let fit = RECENT_BYTES_MAX / cost;
+        for seq in 10..10 + fit as i64 {
             recent.keep(&entry(seq, "text", None, None));
         }
-        assert_eq!(recent.entries.len(), RECENT_ENTRIES_MAX);
-        assert!(recent.order.len() <= RECENT_ENTRIES_MAX);
+        assert!(recent.bytes <= RECENT_BYTES_MAX);
+        assert_eq!(recent.entries.len(), fit);
         assert!(!recent.entries.contains_key(&key(3)) && recent.entries.contains_key(&key(10)));
+        // An entry larger than the whole bound is not kept (it is read from the log).
+        let mut huge = entry(1, "text", None, None);
+        huge.body = Some(serde_json::json!({"text": "x".repeat(RECENT_BYTES_MAX)}));
+        recent.keep(&huge);
+        assert!(!recent.entries.contains_key(&key(1)) && recent.bytes <= RECENT_BYTES_MAX);
     }
 
     #[test]
