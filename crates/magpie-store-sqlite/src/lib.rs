@@ -841,6 +841,7 @@ mod tests {
         }
         assert_eq!(domains(&store).await, ["b.example", "f1.example", "f2.example"]);
     }
+
     /// A cached statement is prepared once: binding its parameters again (a `LIMIT ?`, a term
     /// of parameters only) does not make SQLite parse and plan it again at its next step.
     #[tokio::test]
