@@ -237,6 +237,26 @@ pub struct AppToken {
     pub expires_at_ms: i64,
 }
 
+/// What a new token pair is given in exchange for, gone in the write that keeps the pair: the
+/// hash of its authorization code, or of the refresh token it follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spends {
+    Code([u8; 32]),
+    Refresh([u8; 32]),
+}
+
+/// How keeping a token pair went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// Kept; the sessions of the older pairs it pushed out, to be revoked.
+    Kept(Vec<SessionId>),
+    /// What it was exchanged for was gone (used by another request, revoked, or withdrawn with
+    /// the grant): nothing was kept.
+    Spent,
+    /// The user withdrew the grant: nothing was kept.
+    Withdrawn,
+}
+
 /// A user's consent to an app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
@@ -572,9 +592,13 @@ impl Apps {
             Err(refusal) => return Ok(Err(refusal)),
         };
         let now = self.deps.clock.now_ms();
-        let (account, scopes, replaced, family) = match request {
+        // What is exchanged is only looked at here: it goes in the write that keeps the new pair
+        // (or when the request is refused), so that at every moment a family has its code or its
+        // one pair for a replay to revoke.
+        let (account, scopes, replaced, family, spends) = match request {
             TokenRequest::Code { code, redirect_uri, code_verifier } => {
-                let Some(kept) = self.store.take_oauth_code(&token_hash(&code)).await? else {
+                let hash = token_hash(&code);
+                let Some(kept) = self.store.oauth_code(&hash).await? else {
                     // A code shown again after it was exchanged: the pair it gave is revoked
                     // (RFC 6749 §4.1.2), whoever holds it.
                     if self.end_family(family_of(CODE_PREFIX, &code)).await? {
@@ -585,25 +609,28 @@ impl Apps {
                     }
                     return Ok(Err(Refusal::new("invalid_grant", "the code is not valid (unknown, used or expired)")));
                 };
-                if kept.app != app.id || kept.expires_at_ms <= now {
-                    return Ok(Err(Refusal::new("invalid_grant", "the code is not valid (unknown, used or expired)")));
-                }
-                if kept.redirect_uri != redirect_uri {
-                    return Ok(Err(Refusal::new(
-                        "invalid_grant",
-                        "redirect_uri is not the one the code was given for",
-                    )));
-                }
                 let verified = (43..=128).contains(&code_verifier.len())
                     && code_verifier.bytes().all(is_pkce_char)
                     && URL_SAFE_NO_PAD.encode(Sha256::digest(code_verifier.as_bytes())) == kept.challenge;
-                if !verified {
-                    return Ok(Err(Refusal::new("invalid_grant", "code_verifier does not match the code_challenge")));
+                let refusal = if kept.app != app.id || kept.expires_at_ms <= now {
+                    Some("the code is not valid (unknown, used or expired)")
+                } else if kept.redirect_uri != redirect_uri {
+                    Some("redirect_uri is not the one the code was given for")
+                } else if !verified {
+                    Some("code_verifier does not match the code_challenge")
+                } else {
+                    None
+                };
+                if let Some(why) = refusal {
+                    // A code is good for one try: a wrong one spends it.
+                    self.store.take_oauth_code(&hash).await?;
+                    return Ok(Err(Refusal::new("invalid_grant", why)));
                 }
-                (kept.account, kept.scopes, None, kept.family)
+                (kept.account, kept.scopes, None, kept.family, Spends::Code(hash))
             }
             TokenRequest::Refresh { refresh_token } => {
-                let Some(kept) = self.store.take_app_token(&token_hash(&refresh_token)).await? else {
+                let hash = token_hash(&refresh_token);
+                let Some(kept) = self.store.app_token(&hash).await? else {
                     // A refresh token shown after it was replaced: its family's current pair is
                     // revoked (RFC 9700 §4.14.2), whoever holds it.
                     if self.end_family(family_of(REFRESH_PREFIX, &refresh_token)).await? {
@@ -618,40 +645,47 @@ impl Apps {
                     )));
                 };
                 if kept.app != app.id || kept.expires_at_ms <= now {
-                    // Taken all the same: a refresh token shown to the wrong client is spent.
-                    self.end_sessions(&[(kept.account, kept.session)]).await?;
+                    // Spent all the same: a refresh token shown to the wrong client is revoked.
+                    self.spend(Spends::Refresh(hash), Some((kept.account, kept.session))).await?;
                     return Ok(Err(Refusal::new(
                         "invalid_grant",
                         "the refresh token is not valid (unknown, used or revoked)",
                     )));
                 }
-                (kept.account, kept.scopes, Some(kept.session), kept.family)
+                (kept.account, kept.scopes, Some((kept.account, kept.session)), kept.family, Spends::Refresh(hash))
             }
         };
-        if let Some(old) = replaced {
-            self.end_sessions(&[(account, old)]).await?;
-        }
+        let refused = |why: &'static str| Ok(Err(Refusal::new("invalid_grant", why)));
         let Some(holder) = self.accounts.account_by_id(account).await? else {
-            return Ok(Err(Refusal::new("invalid_grant", "the user is gone")));
+            self.spend(spends, replaced).await?;
+            return refused("the user is gone");
         };
-        if holder.domain_id != app.domain_id {
-            return Ok(Err(Refusal::new("invalid_grant", "the user is not of the app's domain")));
-        }
-        if holder.disabled {
-            return Ok(Err(Refusal::new("invalid_grant", "the user's account is disabled")));
+        let why = if holder.domain_id != app.domain_id {
+            Some("the user is not of the app's domain")
+        } else if holder.disabled {
+            Some("the user's account is disabled")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.spend(spends, replaced).await?;
+            return refused(why);
         }
         let Some((granted, _)) = self.store.app_grant(app.id, account).await? else {
-            return Ok(Err(Refusal::new("invalid_grant", "the user withdrew the grant")));
+            self.spend(spends, replaced).await?;
+            return refused("the user withdrew the grant");
         };
         // What the app may still ask for, and the user still grants: an administrator's narrowing
         // of the app holds from the next refresh, and so does a move out of its departments.
         let scopes: Vec<AppScope> =
             scopes.into_iter().filter(|s| app.scopes.contains(s) && granted.contains(s)).collect();
         if scopes.is_empty() {
-            return Ok(Err(Refusal::new("invalid_grant", "the app may no longer have any of the scopes granted")));
+            self.spend(spends, replaced).await?;
+            return refused("the app may no longer have any of the scopes granted");
         }
         if app.departments.is_some() && !sees(&app, &self.places(holder.id, holder.domain_id).await?) {
-            return Ok(Err(Refusal::new("invalid_grant", "the app is not for the user's departments")));
+            self.spend(spends, replaced).await?;
+            return refused("the app is not for the user's departments");
         }
         let access_token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
         let refresh_token = family_secret(REFRESH_PREFIX, &family);
@@ -684,8 +718,28 @@ impl Apps {
             created_at_ms: now,
             expires_at_ms: now + REFRESH_TTL_MS,
         };
-        let evicted = self.store.put_app_token(&pair, TOKENS_PER_GRANT_MAX).await?;
-        self.end_sessions(&evicted.into_iter().map(|s| (account, s)).collect::<Vec<_>>()).await?;
+        let mut ended: Vec<(AccountId, SessionId)> = replaced.into_iter().collect();
+        let refusal = match self.store.put_app_token(&pair, spends, TOKENS_PER_GRANT_MAX).await? {
+            Kept::Kept(evicted) => {
+                ended.extend(evicted.into_iter().map(|s| (account, s)));
+                None
+            }
+            // Another request exchanged the same code or refresh token first: a replay racing
+            // the client, so the family's pair is revoked as for one that came later.
+            Kept::Spent => {
+                self.end_family(Some(family)).await?;
+                ended.push((account, session.id));
+                Some("the code or refresh token was used by another request: the tokens issued for it are revoked")
+            }
+            Kept::Withdrawn => {
+                ended.push((account, session.id));
+                Some("the user withdrew the grant")
+            }
+        };
+        self.end_sessions(&ended).await?;
+        if let Some(why) = refusal {
+            return refused(why);
+        }
         Ok(Ok(Tokens { access_token, expires_in_secs: ACCESS_TTL_SECS, refresh_token, scopes, account: holder.addr }))
     }
 
@@ -730,6 +784,19 @@ impl Apps {
             return refused();
         }
         Ok(Ok(app))
+    }
+
+    /// Spends what a refused token request was for: the code, or the refresh token with the
+    /// session of its pair.
+    async fn spend(&self, spends: Spends, session: Option<(AccountId, SessionId)>) -> Result<()> {
+        let taken = match spends {
+            Spends::Code(hash) => self.store.take_oauth_code(&hash).await?.is_some(),
+            Spends::Refresh(hash) => self.store.take_app_token(&hash).await?.is_some(),
+        };
+        if taken && let Some(session) = session {
+            self.end_sessions(&[session]).await?;
+        }
+        Ok(())
     }
 
     /// Revokes the pair of a family, if it has one; whether it had.

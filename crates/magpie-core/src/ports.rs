@@ -1534,9 +1534,19 @@ pub trait BotStore: Send + Sync + 'static {
         app: crate::apps::AppId,
         account: AccountId,
     ) -> StoreResult<Option<Vec<(AccountId, SessionId)>>>;
-    /// Keeps a token pair; past `per_grant_max` pairs of its (app, account), forgets the
-    /// oldest and answers their sessions, to be revoked.
-    async fn put_app_token(&self, token: &crate::apps::AppToken, per_grant_max: usize) -> StoreResult<Vec<SessionId>>;
+    /// An authorization code by its hash, left in place.
+    async fn oauth_code(&self, hash: &[u8; 32]) -> StoreResult<Option<crate::apps::OAuthCode>>;
+    /// Keeps a token pair in exchange for `spends`, in one write: only while that is still
+    /// there (it goes) and the user still grants the app, so that a pair never outlives a
+    /// withdrawn grant and a family always has its code or its one pair to revoke. Past
+    /// `per_grant_max` pairs of its (app, account), forgets the oldest and answers their
+    /// sessions, to be revoked.
+    async fn put_app_token(
+        &self,
+        token: &crate::apps::AppToken,
+        spends: crate::apps::Spends,
+        per_grant_max: usize,
+    ) -> StoreResult<crate::apps::Kept>;
     /// The pair of a refresh token's hash.
     async fn app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<crate::apps::AppToken>>;
     /// Takes the pair of a refresh token's hash: answers it once and forgets it.

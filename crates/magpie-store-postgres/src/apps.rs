@@ -2,7 +2,7 @@
 //! pairs. Each write is one transaction.
 
 use deadpool_postgres::GenericClient;
-use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, NewApp, OAuthCode};
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, Kept, NewApp, OAuthCode, Spends};
 use magpie_core::model::{AccountId, DomainId, SessionId};
 use magpie_core::org::DepartmentId;
 use tokio_postgres::Row;
@@ -191,8 +191,11 @@ pub(crate) async fn set_app_secret(s: &PgStore, id: AppId, hash: [u8; 32]) -> St
 pub(crate) async fn delete_app(s: &PgStore, id: AppId) -> StoreResult<Option<Vec<(AccountId, SessionId)>>> {
     write_tx!(s, |tx| {
         let c = tx.c();
+        // The grants first: a pair being kept holds its grant (see `put_app_token`), so this
+        // waits for that pair to be there and finds it below.
+        c.execute("DELETE FROM app_grants WHERE app_id = $1", &[&id.0]).await?;
         let rows = c.query("SELECT account_id, session_id FROM app_tokens WHERE app_id = $1", &[&id.0]).await?;
-        // Codes, grants and tokens go with it (ON DELETE CASCADE).
+        // Codes and tokens go with it (ON DELETE CASCADE).
         let deleted = c.execute("DELETE FROM apps WHERE id = $1", &[&id.0]).await?;
         if deleted > 0 { Some(sessions_of(&rows)?) } else { None }
     })
@@ -258,29 +261,33 @@ pub(crate) async fn put_oauth_code(
     })
 }
 
+const CODE_COLUMNS: &str = "app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family";
+
+fn code_from_row(r: &Row) -> PgResult<OAuthCode> {
+    Ok(OAuthCode {
+        app: AppId(r.try_get(0)?),
+        account: AccountId(r.try_get(1)?),
+        scopes: from_json(r, 2)?,
+        challenge: r.try_get(3)?,
+        redirect_uri: r.try_get(4)?,
+        expires_at_ms: r.try_get(5)?,
+        family: family(r.try_get(6)?)?,
+    })
+}
+
+pub(crate) async fn oauth_code(s: &PgStore, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
+    let hash = hash.to_vec();
+    read!(s, |c| {
+        let sql = format!("SELECT {CODE_COLUMNS} FROM oauth_codes WHERE code_hash = $1");
+        c.query_opt(&c.prepare_cached(&sql).await?, &[&hash]).await?.as_ref().map(code_from_row).transpose()?
+    })
+}
+
 pub(crate) async fn take_oauth_code(s: &PgStore, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
     let hash = hash.to_vec();
     write_tx!(s, |tx| {
-        let row = tx
-            .c()
-            .query_opt(
-                "DELETE FROM oauth_codes WHERE code_hash = $1 \
-                 RETURNING app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family",
-                &[&hash],
-            )
-            .await?;
-        match row {
-            Some(r) => Some(OAuthCode {
-                app: AppId(r.try_get(0)?),
-                account: AccountId(r.try_get(1)?),
-                scopes: from_json(&r, 2)?,
-                challenge: r.try_get(3)?,
-                redirect_uri: r.try_get(4)?,
-                expires_at_ms: r.try_get(5)?,
-                family: family(r.try_get(6)?)?,
-            }),
-            None => None,
-        }
+        let sql = format!("DELETE FROM oauth_codes WHERE code_hash = $1 RETURNING {CODE_COLUMNS}");
+        tx.c().query_opt(&sql, &[&hash]).await?.as_ref().map(code_from_row).transpose()?
     })
 }
 
@@ -351,6 +358,10 @@ pub(crate) async fn delete_app_grant(
 ) -> StoreResult<Option<Vec<(AccountId, SessionId)>>> {
     write_tx!(s, |tx| {
         let c = tx.c();
+        // The grant first: a pair being kept holds it (see `put_app_token`), so this waits for
+        // that pair to be there and takes it below.
+        let deleted =
+            c.execute("DELETE FROM app_grants WHERE app_id = $1 AND account_id = $2", &[&app.0, &account.0]).await?;
         let rows = c
             .query(
                 "DELETE FROM app_tokens WHERE app_id = $1 AND account_id = $2 RETURNING account_id, session_id",
@@ -358,43 +369,68 @@ pub(crate) async fn delete_app_grant(
             )
             .await?;
         c.execute("DELETE FROM oauth_codes WHERE app_id = $1 AND account_id = $2", &[&app.0, &account.0]).await?;
-        let deleted =
-            c.execute("DELETE FROM app_grants WHERE app_id = $1 AND account_id = $2", &[&app.0, &account.0]).await?;
         if deleted > 0 { Some(sessions_of(&rows)?) } else { None }
     })
 }
 
-pub(crate) async fn put_app_token(s: &PgStore, token: &AppToken, per_grant_max: usize) -> StoreResult<Vec<SessionId>> {
+pub(crate) async fn put_app_token(
+    s: &PgStore,
+    token: &AppToken,
+    spends: Spends,
+    per_grant_max: usize,
+) -> StoreResult<Kept> {
     let keep = i64::try_from(per_grant_max.saturating_sub(1)).unwrap_or(i64::MAX);
     let scopes = to_json(&token.scopes).map_err(crate::PgError::into_store)?;
     let hash = token.refresh_hash.to_vec();
     let family_bytes = token.family.to_vec();
+    let (spent_sql, spent_hash) = match spends {
+        Spends::Code(h) => ("DELETE FROM oauth_codes WHERE code_hash = $1", h.to_vec()),
+        Spends::Refresh(h) => ("DELETE FROM app_tokens WHERE refresh_hash = $1", h.to_vec()),
+    };
     write_tx!(s, |tx| {
         let c = tx.c();
-        // The new pair and those before it that stay: the newest `per_grant_max - 1` of them.
-        let rows = c
-            .query(
-                "DELETE FROM app_tokens WHERE refresh_hash IN (SELECT refresh_hash FROM app_tokens \
-                 WHERE app_id = $1 AND account_id = $2 ORDER BY created_at_ms DESC, refresh_hash DESC OFFSET $3) \
-                 RETURNING session_id",
-                &[&token.app.0, &token.account.0, &keep],
+        // The grant first, held until the commit: withdrawing it (or uninstalling the app)
+        // deletes the grant before the pairs, so it either waits for this pair and then takes it,
+        // or went first and this finds no grant.
+        let granted = c
+            .query_opt(
+                "SELECT 1 FROM app_grants WHERE app_id = $1 AND account_id = $2 FOR SHARE",
+                &[&token.app.0, &token.account.0],
+            )
+            .await?
+            .is_some();
+        // Two exchanges of one code at once: the second waits for the first and deletes nothing.
+        let spent = c.execute(spent_sql, &[&spent_hash]).await?;
+        if spent == 0 {
+            Kept::Spent
+        } else if !granted {
+            Kept::Withdrawn
+        } else {
+            // The new pair and those before it that stay: the newest `per_grant_max - 1` of them.
+            let rows = c
+                .query(
+                    "DELETE FROM app_tokens WHERE refresh_hash IN (SELECT refresh_hash FROM app_tokens \
+                     WHERE app_id = $1 AND account_id = $2 ORDER BY created_at_ms DESC, refresh_hash DESC OFFSET $3) \
+                     RETURNING session_id",
+                    &[&token.app.0, &token.account.0, &keep],
+                )
+                .await?;
+            c.execute(
+                &format!("INSERT INTO app_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+                &[
+                    &hash,
+                    &token.app.0,
+                    &token.account.0,
+                    &token.session.0,
+                    &scopes,
+                    &token.created_at_ms,
+                    &token.expires_at_ms,
+                    &family_bytes,
+                ],
             )
             .await?;
-        c.execute(
-            &format!("INSERT INTO app_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
-            &[
-                &hash,
-                &token.app.0,
-                &token.account.0,
-                &token.session.0,
-                &scopes,
-                &token.created_at_ms,
-                &token.expires_at_ms,
-                &family_bytes,
-            ],
-        )
-        .await?;
-        rows.iter().map(|r| Ok(SessionId(r.try_get(0)?))).collect::<PgResult<Vec<_>>>()?
+            Kept::Kept(rows.iter().map(|r| Ok(SessionId(r.try_get(0)?))).collect::<PgResult<Vec<_>>>()?)
+        }
     })
 }
 

@@ -1,7 +1,7 @@
 //! Workbench apps' rows (magpie_core::apps): the apps, and OAuth's codes, grants and token
 //! pairs. Each write is one transaction.
 
-use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, NewApp, OAuthCode};
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, Kept, NewApp, OAuthCode, Spends};
 use magpie_core::model::{AccountId, DomainId, SessionId};
 use magpie_core::org::DepartmentId;
 use rusqlite::{OptionalExtension, Row, params};
@@ -240,25 +240,36 @@ pub(crate) async fn put_oauth_code(
     .await
 }
 
+const CODE_COLUMNS: &str = "app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family";
+
+fn code_from_row(r: &Row<'_>) -> rusqlite::Result<OAuthCode> {
+    Ok(OAuthCode {
+        app: AppId(r.get(0)?),
+        account: AccountId(r.get(1)?),
+        scopes: from_json(r, 2)?,
+        challenge: r.get(3)?,
+        redirect_uri: r.get(4)?,
+        expires_at_ms: r.get(5)?,
+        family: family(r, 6)?,
+    })
+}
+
+pub(crate) async fn oauth_code(s: &SqliteStore, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
+    let hash = *hash;
+    s.read(move |c| {
+        c.prepare_cached(&format!("SELECT {CODE_COLUMNS} FROM oauth_codes WHERE code_hash = ?1"))?
+            .query_row([hash.to_vec()], code_from_row)
+            .optional()
+    })
+    .await
+}
+
 pub(crate) async fn take_oauth_code(s: &SqliteStore, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
     let hash = *hash;
     s.write(move |tx| {
-        tx.prepare_cached(
-            "DELETE FROM oauth_codes WHERE code_hash = ?1 \
-             RETURNING app_id, account_id, scopes, challenge, redirect_uri, expires_at_ms, family",
-        )?
-        .query_row([hash.to_vec()], |r| {
-            Ok(OAuthCode {
-                app: AppId(r.get(0)?),
-                account: AccountId(r.get(1)?),
-                scopes: from_json(r, 2)?,
-                challenge: r.get(3)?,
-                redirect_uri: r.get(4)?,
-                expires_at_ms: r.get(5)?,
-                family: family(r, 6)?,
-            })
-        })
-        .optional()
+        tx.prepare_cached(&format!("DELETE FROM oauth_codes WHERE code_hash = ?1 RETURNING {CODE_COLUMNS}"))?
+            .query_row([hash.to_vec()], code_from_row)
+            .optional()
     })
     .await
 }
@@ -339,12 +350,30 @@ pub(crate) async fn delete_app_grant(
 pub(crate) async fn put_app_token(
     s: &SqliteStore,
     token: &AppToken,
+    spends: Spends,
     per_grant_max: usize,
-) -> StoreResult<Vec<SessionId>> {
+) -> StoreResult<Kept> {
     let token = token.clone();
     // The new pair and those before it that stay: the newest `per_grant_max - 1` of them.
     let keep = i64::try_from(per_grant_max.saturating_sub(1)).unwrap_or(i64::MAX);
     s.write(move |tx| {
+        let spent = match spends {
+            Spends::Code(hash) => {
+                tx.prepare_cached("DELETE FROM oauth_codes WHERE code_hash = ?1")?.execute([hash.to_vec()])?
+            }
+            Spends::Refresh(hash) => {
+                tx.prepare_cached("DELETE FROM app_tokens WHERE refresh_hash = ?1")?.execute([hash.to_vec()])?
+            }
+        };
+        if spent == 0 {
+            return Ok(Kept::Spent);
+        }
+        let granted = tx
+            .prepare_cached("SELECT 1 FROM app_grants WHERE app_id = ?1 AND account_id = ?2")?
+            .exists([token.app.0, token.account.0])?;
+        if !granted {
+            return Ok(Kept::Withdrawn);
+        }
         let evicted: Vec<SessionId> = tx
             .prepare_cached(
                 "DELETE FROM app_tokens WHERE refresh_hash IN (SELECT refresh_hash FROM app_tokens \
@@ -366,7 +395,7 @@ pub(crate) async fn put_app_token(
             token.expires_at_ms,
             token.family.to_vec()
         ])?;
-        Ok(evicted)
+        Ok(Kept::Kept(evicted))
     })
     .await
 }

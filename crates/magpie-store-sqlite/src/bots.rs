@@ -3,7 +3,7 @@
 //! webhooks' subscriptions and events are in `webhooks.rs`.
 
 use async_trait::async_trait;
-use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, NewApp, OAuthCode};
+use magpie_core::apps::{App, AppId, AppPatch, AppScope, AppToken, Family, Kept, NewApp, OAuthCode, Spends};
 use magpie_core::bots::Bot;
 use magpie_core::commands::{Command, NewCommand};
 use magpie_core::model::{AccountId, ConversationId, DomainId, SessionId};
@@ -219,8 +219,12 @@ impl BotStore for SqliteStore {
         apps::delete_app_grant(self, app, account).await
     }
 
-    async fn put_app_token(&self, token: &AppToken, per_grant_max: usize) -> StoreResult<Vec<SessionId>> {
-        apps::put_app_token(self, token, per_grant_max).await
+    async fn oauth_code(&self, hash: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
+        apps::oauth_code(self, hash).await
+    }
+
+    async fn put_app_token(&self, token: &AppToken, spends: Spends, per_grant_max: usize) -> StoreResult<Kept> {
+        apps::put_app_token(self, token, spends, per_grant_max).await
     }
 
     async fn app_token(&self, refresh_hash: &[u8; 32]) -> StoreResult<Option<AppToken>> {

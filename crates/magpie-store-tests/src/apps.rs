@@ -1,11 +1,13 @@
 //! Workbench apps' part of [`BotStore`](magpie_core::ports::BotStore): apps are bounded per
-//! domain, ordered and changed; a code and a refresh token are taken once; a grant adds scopes;
-//! a user's token pairs per app are bounded, and withdrawing the grant or uninstalling the app
-//! takes them all, answering the sessions to end.
+//! domain, ordered and changed; a code and a refresh token are taken once, and a pair is kept
+//! only in exchange for one still there while the user grants the app; a grant adds scopes; a
+//! user's token pairs per app are bounded, and withdrawing the grant or uninstalling the app
+//! takes them all, answering the sessions to end, also when it races an exchange.
 
-use magpie_core::apps::{AppId, AppPatch, AppScope, AppToken, NewApp, OAuthCode};
+use magpie_core::apps::{AppId, AppPatch, AppScope, AppToken, Kept, NewApp, OAuthCode, Spends};
 use magpie_core::model::SessionId;
 use magpie_core::org::DepartmentId;
+use magpie_core::ports::BotStore;
 
 use crate::StoreFactory;
 use crate::fixtures::{T0, World};
@@ -37,6 +39,24 @@ fn pair(app: AppId, account: magpie_core::model::AccountId, n: u8, at_ms: i64) -
         created_at_ms: at_ms,
         expires_at_ms: at_ms + 1000,
     }
+}
+
+fn code_of(app: AppId, account: magpie_core::model::AccountId, n: u8) -> OAuthCode {
+    OAuthCode {
+        app,
+        account,
+        scopes: vec![AppScope::Profile],
+        challenge: "c".repeat(43),
+        redirect_uri: "https://oa.example.com/cb".into(),
+        expires_at_ms: T0 + 60_000,
+        family: [n; 16],
+    }
+}
+
+/// Keeps pair `n` in exchange for a code `n` made for it.
+async fn exchange(store: &dyn BotStore, token: &AppToken, n: u8) -> Kept {
+    store.put_oauth_code(&[n; 32], &code_of(token.app, token.account, n), 100).await.unwrap();
+    store.put_app_token(token, Spends::Code([n; 32]), 3).await.unwrap()
 }
 
 pub async fn apps_are_bounded_ordered_and_changed<F: StoreFactory>(f: &F) {
@@ -121,33 +141,53 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
 
     // Past the bound of pairs, the oldest go, answered to be ended.
     for n in 1..=3u8 {
-        assert!(store.put_app_token(&pair(app.id, alice.id, n, T0 + i64::from(n)), 3).await.unwrap().is_empty());
+        assert_eq!(
+            exchange(store.as_ref(), &pair(app.id, alice.id, n, T0 + i64::from(n)), n).await,
+            Kept::Kept(vec![])
+        );
     }
-    let evicted = store.put_app_token(&pair(app.id, alice.id, 4, T0 + 4), 3).await.unwrap();
-    assert_eq!(evicted, vec![SessionId(1001)]);
+    let evicted = exchange(store.as_ref(), &pair(app.id, alice.id, 4, T0 + 4), 4).await;
+    assert_eq!(evicted, Kept::Kept(vec![SessionId(1001)]));
     assert!(store.app_token(&[1; 32]).await.unwrap().is_none());
+    assert!(store.oauth_code(&[4; 32]).await.unwrap().is_none(), "the code went with the exchange");
     assert_eq!(store.app_token(&[2; 32]).await.unwrap(), Some(pair(app.id, alice.id, 2, T0 + 2)));
     // A refresh token is taken once.
     assert_eq!(store.take_app_token(&[2; 32]).await.unwrap(), Some(pair(app.id, alice.id, 2, T0 + 2)));
     assert_eq!(store.take_app_token(&[2; 32]).await.unwrap(), None);
     assert_eq!(store.take_app_token(&[3; 32]).await.unwrap(), Some(pair(app.id, alice.id, 3, T0 + 3)));
+    // A pair is kept only in exchange for a code or refresh token still there, which goes.
+    let spent = store.put_app_token(&pair(app.id, alice.id, 10, T0), Spends::Code([99; 32]), 3).await.unwrap();
+    assert_eq!(spent, Kept::Spent);
+    assert!(store.app_token(&[10; 32]).await.unwrap().is_none(), "nothing kept");
+    let follows = AppToken { family: [4; 16], ..pair(app.id, alice.id, 11, T0 + 11) };
+    assert_eq!(store.put_app_token(&follows, Spends::Refresh([4; 32]), 3).await.unwrap(), Kept::Kept(vec![]));
+    assert!(store.app_token(&[4; 32]).await.unwrap().is_none(), "the refresh token it follows went");
+    let again = AppToken { family: [4; 16], ..pair(app.id, alice.id, 12, T0 + 12) };
+    assert_eq!(store.put_app_token(&again, Spends::Refresh([4; 32]), 3).await.unwrap(), Kept::Spent);
+    assert_eq!(store.take_app_token(&[11; 32]).await.unwrap(), Some(follows.clone()));
+    store.put_oauth_code(&[4; 32], &code_of(app.id, alice.id, 4), 100).await.unwrap();
+    assert_eq!(store.put_app_token(&follows, Spends::Code([4; 32]), 3).await.unwrap(), Kept::Kept(vec![]));
+    // Only while the user grants the app: Bob never did.
+    let bobs = pair(app.id, bob.id, 13, T0);
+    assert_eq!(exchange(store.as_ref(), &bobs, 13).await, Kept::Withdrawn);
+    assert!(store.app_token(&[13; 32]).await.unwrap().is_none(), "nothing kept");
     // A family's pair goes by the family's id, once; the other families stay.
-    store.put_app_token(&pair(app.id, alice.id, 5, T0 + 5), 3).await.unwrap();
+    exchange(store.as_ref(), &pair(app.id, alice.id, 5, T0 + 5), 5).await;
     assert_eq!(store.take_app_family(&[5; 16]).await.unwrap(), vec![(alice.id, SessionId(1005))]);
     assert!(store.take_app_family(&[5; 16]).await.unwrap().is_empty());
     assert!(store.app_token(&[5; 32]).await.unwrap().is_none());
-    assert_eq!(store.app_token(&[4; 32]).await.unwrap().map(|p| p.family), Some([4; 16]));
+    assert_eq!(store.app_token(&[11; 32]).await.unwrap().map(|p| p.family), Some([4; 16]));
 
     // Withdrawing the grant takes its pairs (the sessions to end) and its codes.
     store.put_oauth_code(&[5; 32], &code, 3).await.unwrap();
     let ended = store.delete_app_grant(app.id, alice.id).await.unwrap().expect("there was a grant");
-    assert_eq!(ended, vec![(alice.id, SessionId(1004))]);
+    assert_eq!(ended, vec![(alice.id, SessionId(1011))]);
     assert_eq!(store.take_oauth_code(&[5; 32]).await.unwrap(), None);
     assert_eq!(store.delete_app_grant(app.id, alice.id).await.unwrap(), None);
 
     // Uninstalling takes everything of the app.
     store.put_app_grant(app.id, bob.id, &[AppScope::Profile], T0).await.unwrap();
-    store.put_app_token(&pair(app.id, bob.id, 6, T0), 3).await.unwrap();
+    exchange(store.as_ref(), &pair(app.id, bob.id, 6, T0), 6).await;
     store.put_oauth_code(&[7; 32], &OAuthCode { account: bob.id, ..code }, 3).await.unwrap();
     assert_eq!(store.delete_app(app.id).await.unwrap(), Some(vec![(bob.id, SessionId(1006))]));
     assert!(store.app(app.id).await.unwrap().is_none());
@@ -158,8 +198,9 @@ pub async fn codes_grants_and_tokens_are_taken_once_and_go_with_their_app<F: Sto
 
     // Pruning takes what expired.
     let app = store.create_app(&new_app(&w, "news"), 10).await.unwrap().expect("an app");
-    store.put_app_token(&pair(app.id, bob.id, 8, T0), 3).await.unwrap();
-    store.put_oauth_code(&[9; 32], &OAuthCode { app: app.id, account: bob.id, ..code_for(bob.id) }, 3).await.unwrap();
+    store.put_app_grant(app.id, bob.id, &[AppScope::Profile], T0).await.unwrap();
+    exchange(store.as_ref(), &pair(app.id, bob.id, 8, T0), 8).await;
+    store.put_oauth_code(&[9; 32], &code_of(app.id, bob.id, 9), 3).await.unwrap();
     assert_eq!(store.prune_oauth(T0 + 999).await.unwrap(), 0);
     assert_eq!(store.prune_oauth(T0 + 60_000).await.unwrap(), 2);
     assert!(store.app_token(&[8; 32]).await.unwrap().is_none());
@@ -184,14 +225,29 @@ pub async fn grants_made_at_once_keep_every_scope<F: StoreFactory>(f: &F) {
     }
 }
 
-fn code_for(account: magpie_core::model::AccountId) -> OAuthCode {
-    OAuthCode {
-        app: AppId(0),
-        account,
-        scopes: vec![AppScope::Profile],
-        challenge: "c".repeat(43),
-        redirect_uri: "https://oa.example.com/cb".into(),
-        expires_at_ms: T0 + 60_000,
-        family: [9; 16],
+pub async fn no_pair_outlives_a_grant_withdrawn_while_it_is_kept<F: StoreFactory>(f: &F) {
+    let w = World::new(f).await;
+    let store = &w.stores.bots;
+    let app = store.create_app(&new_app(&w, "leave"), 10).await.unwrap().expect("an app");
+    for n in 1..=16u8 {
+        let who = w.account(&format!("user{n}")).await;
+        store.put_app_grant(app.id, who.id, &[AppScope::Profile], T0).await.unwrap();
+        store.put_oauth_code(&[n; 32], &code_of(app.id, who.id, n), 100).await.unwrap();
+        let token = pair(app.id, who.id, n, T0);
+        let other = AppToken { refresh_hash: [n + 100; 32], ..token.clone() };
+        // Two exchanges of the code and a withdrawal, all at once.
+        let (a, b, withdrawn) = tokio::join!(
+            store.put_app_token(&token, Spends::Code([n; 32]), 3),
+            store.put_app_token(&other, Spends::Code([n; 32]), 3),
+            store.delete_app_grant(app.id, who.id),
+        );
+        let (a, b, ended) = (a.unwrap(), b.unwrap(), withdrawn.unwrap().expect("there was a grant"));
+        let kept = [&a, &b].iter().filter(|k| matches!(k, Kept::Kept(_))).count();
+        assert!(kept <= 1, "user{n}: one code, at most one pair: {a:?} {b:?}");
+        assert!(store.app_token(&[n; 32]).await.unwrap().is_none(), "user{n}: the pair went with the grant");
+        assert!(store.app_token(&[n + 100; 32]).await.unwrap().is_none(), "user{n}: the pair went with the grant");
+        if kept == 1 {
+            assert_eq!(ended, vec![(who.id, token.session)], "user{n}: the kept pair's session is to be ended");
+        }
     }
 }

@@ -186,6 +186,7 @@ macro_rules! __for_each_check {
             apps::apps_are_bounded_ordered_and_changed,
             apps::codes_grants_and_tokens_are_taken_once_and_go_with_their_app,
             apps::grants_made_at_once_keep_every_scope,
+            apps::no_pair_outlives_a_grant_withdrawn_while_it_is_kept,
             commands::commands_are_replaced_whole_and_one_bots_in_a_domain,
             commands::a_conversation_offers_the_commands_of_its_member_bots,
             webhooks::subscriptions_are_bounded_changed_and_deleted_with_their_events,

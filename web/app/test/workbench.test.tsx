@@ -51,6 +51,13 @@ async function click(el: HTMLElement | null | undefined): Promise<void> {
   await act(async () => { el!.click(); });
   await settle();
 }
+/** Waits until the button is enabled (a button that lets an app act for the person is disabled
+ * for a moment after it shows), saying so when it was disabled at first. */
+async function armed(el: HTMLButtonElement | undefined): Promise<void> {
+  expect(el).toBeTruthy();
+  expect(el!.disabled).toBe(true);
+  await vi.waitFor(() => expect(el!.disabled).toBe(false), { timeout: 5000, interval: 50 });
+}
 async function type(el: HTMLInputElement | HTMLTextAreaElement | null, value: string): Promise<void> {
   expect(el).toBeTruthy();
   await act(async () => {
@@ -199,6 +206,10 @@ describe("the bridge in the app panel", () => {
     expect(sends).toEqual([]);
 
     await deliver({ magpie: "request", id: 6, method: "sendCard", params: { conversation: 12, card } });
+    // A click at once does nothing: it may have been meant for the app's page.
+    await click(button("Send"));
+    expect(sends).toEqual([]);
+    await armed(button("Send"));
     await click(button("Send"));
     expect(sends).toHaveLength(1);
     expect(sends[0]!.url).toBe("/v1/conversations/12/messages");
@@ -229,6 +240,7 @@ describe("the bridge in the app panel", () => {
     expect(posted.map((p) => p.message)).toEqual([{ magpie: "response", id: 1, error: { code: "cancelled", message: expect.any(String) } }]);
 
     await deliver({ magpie: "request", id: 2, method: "authorize", params });
+    await armed(button("Allow"));
     await click(button("Allow"));
     expect(document.querySelector('[role="alertdialog"]')).toBeNull();
     expect(posted[1]).toEqual({ message: { magpie: "response", id: 2, result: { code: "c0de", state: "s1" } }, origin: APP_ORIGIN });
@@ -283,6 +295,7 @@ describe("the consent page", () => {
     expect($(".consent-card .app-icon img")!.getAttribute("src")).toBe("blob:app-icon-4");
     expect($$('[data-testid="consent-scopes"] li').map(text)).toEqual(["Know who you are: your profile (name, account, avatar and the email and phone on it), and look up colleagues' profiles and departments", "Send messages and files as you, and start chats and groups"]);
     expect(went).toEqual([]);
+    await armed(button("Allow"));
     await click(button("Allow"));
     expect(client.workbenchCalls).toEqual([["info", request], ["authorize", request]]);
     expect(went).toEqual(["https://apps.example.com/cb?code=c0de&state=s1"]);

@@ -14,7 +14,7 @@ import type { Translate } from "../i18n/index.ts";
 import { errorText, isMagpieError, signingOut } from "../state/client.ts";
 import { LanguageSelect } from "./Auth.tsx";
 import { Icon } from "./icons.tsx";
-import { Spinner } from "./ui.tsx";
+import { Spinner, useArmed } from "./ui.tsx";
 import { AppIcon, ConsentScopes } from "./Workbench.tsx";
 
 type Phase =
@@ -113,10 +113,7 @@ export function ConsentPage({ client, request, go = (url) => location.assign(url
             <p>{t("consent.asks", { app: phase.info.app.name, account: client.me.account })}</p>
             <ConsentScopes scopes={phase.info.scopes} />
             <p class="muted small">{t("consent.revokeLater")}</p>
-            <div class="consent-actions">
-              <button type="button" class="btn" disabled={busy} onClick={() => deny(phase.info)}>{t("consent.deny")}</button>
-              <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void allow(phase.info)}>{t("consent.allow")}</button>
-            </div>
+            <ConsentActions busy={busy} onDeny={() => deny(phase.info)} onAllow={() => void allow(phase.info)} />
           </div>
         )}
         {phase.kind === "failed" && (
@@ -132,6 +129,19 @@ export function ConsentPage({ client, request, go = (url) => location.assign(url
           </p>
         )}
       </main>
+    </div>
+  );
+}
+
+/** Deny and Allow; Allow only once the page has shown for a moment (useArmed), so that a click
+ * meant for the page that sent the person here does not grant anything. */
+function ConsentActions(props: { busy: boolean; onDeny: () => void; onAllow: () => void }): JSX.Element {
+  const { t } = useT();
+  const armed = useArmed();
+  return (
+    <div class="consent-actions">
+      <button type="button" class="btn" disabled={props.busy} onClick={props.onDeny}>{t("consent.deny")}</button>
+      <button type="button" class="btn btn-primary" disabled={props.busy || !armed} onClick={props.onAllow}>{t("consent.allow")}</button>
     </div>
   );
 }

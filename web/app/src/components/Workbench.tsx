@@ -23,7 +23,7 @@ import { restOf } from "../state/workbench.ts";
 import { PeoplePicker } from "./dialogs.tsx";
 import { Icon } from "./icons.tsx";
 import { InteractiveCardView } from "./InteractiveCard.tsx";
-import { ConfirmDialog, Dialog, IconButton, Spinner } from "./ui.tsx";
+import { ConfirmDialog, Dialog, IconButton, Spinner, useArmed } from "./ui.tsx";
 
 /** The sandbox of an app's frame: its scripts and forms run, at its own origin (for its own
  * storage and cookies), and it may open windows; it may not navigate the client. */
@@ -276,12 +276,13 @@ function SendCardDialog(props: { app: WorkbenchApp; conversation: Conversation; 
   const client = useClient();
   const { t } = useT();
   const title = conversationTitle(client, props.conversation, t);
+  const armed = useArmed();
   return (
     <Dialog title={t("workbench.cardTitle")} onClose={() => props.onDone(false)} size="md" role="alertdialog" class="app-card-dialog"
       footer={<>
         {/* The focus starts on Cancel: Enter alone does not send a message as the person. */}
         <button type="button" class="btn" data-autofocus onClick={() => props.onDone(false)}>{t("common.cancel")}</button>
-        <button type="button" class="btn btn-primary" onClick={() => props.onDone(true)}><Icon name="send" size={14} /> {t("workbench.cardSend")}</button>
+        <button type="button" class="btn btn-primary" disabled={!armed} onClick={() => props.onDone(true)}><Icon name="send" size={14} /> {t("workbench.cardSend")}</button>
       </>}>
       <p data-testid="app-card-to">{t("workbench.cardTo", { app: props.app.name, name: title })}</p>
       <div class="app-card-preview">
@@ -296,12 +297,13 @@ function ConsentDialog(props: { info: AuthorizeInfo; onDone: (allow: boolean) =>
   const client = useClient();
   const { t } = useT();
   const { app } = props.info;
+  const armed = useArmed();
   return (
     <Dialog title={t("consent.title", { app: app.name })} onClose={() => props.onDone(false)} size="md" role="alertdialog" class="app-consent-dialog"
       footer={<>
         {/* The focus starts on Deny: Enter alone does not let an app act for the person. */}
         <button type="button" class="btn" data-autofocus onClick={() => props.onDone(false)}>{t("consent.deny")}</button>
-        <button type="button" class="btn btn-primary" onClick={() => props.onDone(true)}>{t("consent.allow")}</button>
+        <button type="button" class="btn btn-primary" disabled={!armed} onClick={() => props.onDone(true)}>{t("consent.allow")}</button>
       </>}>
       <div class="stack">
         <p>{t("consent.asks", { app: app.name, account: client.me.account })}</p>

@@ -148,6 +148,21 @@ const openDialogs: string[] = [];
 
 /** A modal dialog: Escape and the backdrop close it, Tab stays inside, focus goes to the first
  * field (or `[data-autofocus]`) and back to where it was on close. */
+/** How long a button that lets an app act for the person stays disabled after its dialog opens:
+ * a click the person meant for the app's page, which opened the dialog under their pointer, does
+ * not land on it (as browsers hold their permission prompts' buttons). */
+export const ARM_DELAY_MS = 800;
+
+/** Whether ARM_DELAY_MS has passed since the component mounted. */
+export function useArmed(): boolean {
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setArmed(true), ARM_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  return armed;
+}
+
 export function Dialog(props: {
   title: string; onClose: () => void; children: ComponentChildren; size?: "sm" | "md" | "lg"; class?: string;
   footer?: ComponentChildren; role?: "dialog" | "alertdialog";
