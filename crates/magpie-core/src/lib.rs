@@ -28,6 +28,7 @@ pub mod follow;
 pub mod images;
 pub mod inbox;
 pub mod ldap;
+pub mod ledger;
 pub mod limiter;
 pub mod mail;
 pub mod marks;
