@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 pub const TABLES: &[&str] = &[
     "domains",
     "accounts",
+    "ledger_pockets",
+    "ledger_movements",
+    "ledger_legs",
     "bots",
     "bot_commands",
     "bot_subscriptions",

@@ -11,8 +11,9 @@
 //! only the outside does (by what came in, net).
 //!
 //! This module knows no store: [`check`] says what a movement may be before one is applied, and
-//! [`Ledger`] applies movements in memory by the same rules, the model that a store's ledger is
-//! held to. Nothing here is reachable by users yet (issue 21 builds on it).
+//! [`Ledger`] applies movements in memory by the same rules, the model that a store's ledger
+//! ([`crate::ports::LedgerStore`]) is held to. Nothing here is reachable by users yet (issue 21
+//! builds on it).
 
 use std::collections::HashMap;
 
@@ -81,6 +82,29 @@ impl Pocket {
     /// Whether the pocket's balance may go below zero: only the outside's.
     pub fn may_go_negative(self) -> bool {
         matches!(self, Pocket::Outside(_))
+    }
+
+    /// The pocket as stores keep it: a kind and an id.
+    pub fn parts(self) -> (&'static str, i64) {
+        match self {
+            Pocket::Wallet(account) => ("wallet", account.0),
+            Pocket::Held(Hold::Packet(id)) => ("packet", id),
+            Pocket::Held(Hold::Transfer(id)) => ("transfer", id),
+            Pocket::Held(Hold::Collection(id)) => ("collection", id),
+            Pocket::Outside(provider) => ("outside", i64::from(provider)),
+        }
+    }
+
+    /// The pocket of a kind and an id as [`Pocket::parts`] gives them.
+    pub fn from_parts(kind: &str, id: i64) -> Option<Pocket> {
+        Some(match kind {
+            "wallet" => Pocket::Wallet(AccountId(id)),
+            "packet" => Pocket::Held(Hold::Packet(id)),
+            "transfer" => Pocket::Held(Hold::Transfer(id)),
+            "collection" => Pocket::Held(Hold::Collection(id)),
+            "outside" => Pocket::Outside(u16::try_from(id).ok()?),
+            _ => return None,
+        })
     }
 }
 
@@ -160,6 +184,17 @@ pub fn check(movement: &Movement) -> Result<(), MovementError> {
     Ok(())
 }
 
+/// Whether two movements' legs are the same, in any order: a retry of a movement is the same
+/// movement however its legs are listed.
+pub fn same_legs(a: &[Leg], b: &[Leg]) -> bool {
+    let key = |l: &Leg| (l.pocket, l.amount);
+    let mut a: Vec<_> = a.iter().map(key).collect();
+    let mut b: Vec<_> = b.iter().map(key).collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
+}
+
 /// What applying a movement did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Applied {
@@ -193,7 +228,7 @@ impl Ledger {
     pub fn apply(&mut self, movement: &Movement) -> Result<Applied, MovementError> {
         check(movement)?;
         if let Some(before) = self.made.get(&movement.key) {
-            return if *before == movement.legs { Ok(Applied::Again) } else { Err(MovementError::KeyReused) };
+            return if same_legs(before, &movement.legs) { Ok(Applied::Again) } else { Err(MovementError::KeyReused) };
         }
         let mut after = Vec::with_capacity(movement.legs.len());
         for leg in &movement.legs {
@@ -390,6 +425,22 @@ mod tests {
         assert_eq!(equal_split(Fen(88), 3), Ok(vec![Fen(88); 3]));
         assert_eq!(equal_split(Fen(0), 3), Err(SplitError::TooLittle));
         assert_eq!(equal_split(Fen(LEG_FEN_MAX), 2), Err(SplitError::TooMuch));
+    }
+
+    #[test]
+    fn a_pocket_is_kept_as_a_kind_and_an_id() {
+        for pocket in [
+            ALICE,
+            ALIPAY,
+            Pocket::Held(Hold::Packet(7)),
+            Pocket::Held(Hold::Transfer(8)),
+            Pocket::Held(Hold::Collection(9)),
+        ] {
+            let (kind, id) = pocket.parts();
+            assert_eq!(Pocket::from_parts(kind, id), Some(pocket));
+        }
+        assert_eq!(Pocket::from_parts("outside", 70_000), None);
+        assert_eq!(Pocket::from_parts("vault", 1), None);
     }
 
     #[test]

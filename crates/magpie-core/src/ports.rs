@@ -55,6 +55,7 @@ pub struct Stores {
     pub exports: Arc<dyn ExportStore>,
     pub retention: Arc<dyn RetentionStore>,
     pub bots: Arc<dyn BotStore>,
+    pub ledger: Arc<dyn LedgerStore>,
     /// Who is connected: not durable, so not the adapter's; in memory unless a cluster
     /// shares it (see [`PresenceStore`]).
     pub presence: Arc<dyn PresenceStore>,
@@ -87,7 +88,8 @@ impl Stores {
             + ModerationStore
             + ExportStore
             + RetentionStore
-            + BotStore,
+            + BotStore
+            + LedgerStore,
     {
         Stores {
             accounts: store.clone(),
@@ -110,6 +112,7 @@ impl Stores {
             audit: store.clone(),
             moderation: store.clone(),
             bots: store.clone(),
+            ledger: store.clone(),
             exports: store.clone(),
             retention: store,
             presence: Arc::new(crate::presence::MemoryPresence::default()),
@@ -1681,4 +1684,48 @@ mod tests {
         drop(wakes);
         assert!(matches!(receiver.recv().await, Received::Closed));
     }
+}
+
+/// One line of a pocket's history: a movement that changed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PocketLine {
+    /// The movement's id: increasing in the order movements were made.
+    pub movement: i64,
+    pub key: String,
+    /// What it moved into the pocket (negative: out of it).
+    pub amount: i64,
+    /// The pocket's balance right after it.
+    pub balance_after: i64,
+    pub at_ms: i64,
+}
+
+/// A domain's ledger (see [`crate::ledger`]): each pocket's balance, and the movements that
+/// made them, each under its idempotency key.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Applies a movement that [`crate::ledger::check`] passed, whole or not at all, in one
+    /// write: `Moved`; `Again` (nothing moved) when its key made the same legs before;
+    /// `KeyReused` when its key made other legs; `Insufficient` when a wallet or hold would go
+    /// below zero. Movements at once on the same pockets are applied one after the other, never
+    /// both on the same balance.
+    async fn apply_movement(
+        &self,
+        domain: DomainId,
+        movement: &crate::ledger::Movement,
+        at_ms: i64,
+    ) -> StoreResult<Result<crate::ledger::Applied, crate::ledger::MovementError>>;
+    /// A pocket's balance: zero for one that never held money.
+    async fn pocket_balance(&self, domain: DomainId, pocket: crate::ledger::Pocket) -> StoreResult<crate::ledger::Fen>;
+    /// A pocket's history, newest first: up to `limit` lines of movements before `before` (a
+    /// movement's id; `None`, from the newest).
+    async fn pocket_history(
+        &self,
+        domain: DomainId,
+        pocket: crate::ledger::Pocket,
+        before: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<PocketLine>>;
+    /// The domain's reconciliation as of one moment: the balances of its wallets and holds, and
+    /// the money that came in less what went out (its outside pockets' balances, negated).
+    async fn reconciliation(&self, domain: DomainId) -> StoreResult<(crate::ledger::Fen, crate::ledger::Fen)>;
 }

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0028_bot_commands", include_str!("../migrations/postgres/0028_bot_commands.sql")),
     ("0029_apps", include_str!("../migrations/postgres/0029_apps.sql")),
     ("0030_app_families", include_str!("../migrations/postgres/0030_app_families.sql")),
+    ("0031_ledger", include_str!("../migrations/postgres/0031_ledger.sql")),
 ];
 
 /// The advisory lock that one node at a time holds while it migrates: N nodes starting at once

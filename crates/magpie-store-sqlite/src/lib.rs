@@ -29,6 +29,7 @@ mod exports;
 mod files;
 mod inbox;
 mod ldap;
+mod ledger;
 mod mail;
 mod migrate;
 mod notify;

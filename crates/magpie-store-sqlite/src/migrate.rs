@@ -44,6 +44,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0034_bot_commands", include_str!("../migrations/sqlite/0034_bot_commands.sql")),
     ("0035_apps", include_str!("../migrations/sqlite/0035_apps.sql")),
     ("0036_app_families", include_str!("../migrations/sqlite/0036_app_families.sql")),
+    ("0037_ledger", include_str!("../migrations/sqlite/0037_ledger.sql")),
 ];
 
 /// The schema version the migrations reach.

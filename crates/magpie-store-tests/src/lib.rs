@@ -55,6 +55,7 @@ mod fixtures;
 pub mod inbox;
 pub mod keep;
 pub mod ldap;
+pub mod ledger;
 pub mod log;
 pub mod mail;
 pub mod org;
@@ -187,6 +188,8 @@ macro_rules! __for_each_check {
             apps::codes_grants_and_tokens_are_taken_once_and_go_with_their_app,
             apps::grants_made_at_once_keep_every_scope,
             apps::no_pair_outlives_a_grant_withdrawn_while_it_is_kept,
+            ledger::a_movement_is_made_once_whole_and_never_overdraws,
+            ledger::racing_movements_never_overdraw_or_move_a_key_twice,
             commands::commands_are_replaced_whole_and_one_bots_in_a_domain,
             commands::a_conversation_offers_the_commands_of_its_member_bots,
             webhooks::subscriptions_are_bounded_changed_and_deleted_with_their_events,
