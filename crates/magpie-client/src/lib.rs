@@ -21,6 +21,7 @@ mod org;
 mod push;
 mod replica;
 mod rest;
+mod wallets;
 pub mod workbench;
 
 pub use cards::Card;

@@ -52,6 +52,7 @@ pub mod search;
 mod settings;
 pub mod stickers;
 pub mod threads;
+pub mod wallets;
 pub mod webhooks;
 
 pub use error::{Error, Result, StoreError, Unit};
@@ -97,6 +98,7 @@ pub struct Core {
     pub search: search::Search,
     pub stickers: stickers::Stickers,
     pub threads: threads::Threads,
+    pub wallets: wallets::Wallets,
     pub webhooks: webhooks::Webhooks,
     pub settings: Arc<Settings>,
     /// The rate limits' counts (shared by a cluster's nodes): also the transport's request
@@ -183,6 +185,7 @@ impl Core {
         let console = console::Console::new(s);
         let exports = export::Exports::new(deps.clone(), s);
         let retention = retention::Retention::new(deps.clone(), s);
+        let wallets = wallets::Wallets::new(deps.clone(), s);
         Core {
             accounts,
             apps,
@@ -215,6 +218,7 @@ impl Core {
             search,
             stickers,
             threads,
+            wallets,
             webhooks,
             settings,
             counters: stores.counters.clone(),

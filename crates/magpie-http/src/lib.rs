@@ -33,6 +33,7 @@ mod rest_push;
 mod rest_retention;
 mod rest_search;
 mod rest_subscriptions;
+mod rest_wallets;
 mod server;
 pub mod tls;
 mod web;
@@ -311,6 +312,9 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/admin/accounts/{account}", get(rest::admin_get_account).patch(rest::admin_update_account))
         .route("/admin/accounts/{account}/password", post(rest::admin_reset_password))
+        .route("/admin/accounts/{account}/wallet/credits", post(rest_wallets::admin_credit))
+        .route("/admin/domains/{domain}/ledger", get(rest_wallets::admin_ledger))
+        .route("/wallet", get(rest_wallets::wallet))
         .route("/admin/accounts/{account}/disable", post(rest::admin_disable_account))
         .route("/admin/accounts/{account}/enable", post(rest::admin_enable_account))
         .route("/admin/accounts/{account}/sessions", get(rest::admin_list_sessions).delete(rest::admin_revoke_sessions))

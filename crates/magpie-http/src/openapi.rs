@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::{
     dashboard, files, logs, rest, rest_apps, rest_audit, rest_backups, rest_bots, rest_chat, rest_commands,
     rest_exports, rest_groups, rest_ldap, rest_moderation, rest_org, rest_push, rest_retention, rest_search,
-    rest_subscriptions,
+    rest_subscriptions, rest_wallets,
 };
 
 #[derive(OpenApi)]
@@ -68,6 +68,7 @@ use crate::{
         rest_retention::admin_set_conversation_retention,
         rest_retention::admin_start_retention_run,
         rest_retention::admin_retention_run,
+        rest_wallets::wallet, rest_wallets::admin_credit, rest_wallets::admin_ledger,
         rest_bots::list_bots,
         rest_bots::create_bot,
         rest_bots::get_bot,

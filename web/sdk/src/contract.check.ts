@@ -26,7 +26,7 @@ import type {
   NewAccount, PasswordReset,
   BackupInfo, ConnectionInfo, ConnectionList, ConnectionsQuery, Dashboard, DashboardSample, TlsStatus, LogLine, LogLines, LogQuery, ModerationAction, ModerationRules, NewDomain,
   ExportInfo, ExportState, NewExport, AdminGroupInfo, AdminGroupKind, AdminGroupList, AdminGroupQuery, NewSticker,
-  ConversationRetention, Retention, RetentionRun, RetentionRunState,
+  ConversationRetention, Retention, RetentionRun, RetentionRunState, Wallet, WalletLine, CreditRequest, Credited, Reconciliation,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
   TokenScope, UpdateBotRequest,
   CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription, UpdateEventSubscriptionRequest,
@@ -251,6 +251,12 @@ export type Checks = [
   Holds<Subset<ExportState, string>>,
   Holds<Equals<S["ExportList"], { exports: S["ExportInfo"][] }>>,
   Agree<Differ<NewExport, Wire<S["NewExportRequest"]>>>,
+  Agree<Differ<Wallet, Wire<S["Wallet"]>>>,
+  Agree<Differ<WalletLine, Wire<S["WalletLine"]>>>,
+  Agree<Differ<CreditRequest, Wire<S["CreditRequest"]>>>,
+  Holds<Equals<Parameters<RestClient["adminCredit"]>[1], CreditRequest>>,
+  Agree<Differ<Credited, Wire<S["Credited"]>>>,
+  Agree<Differ<Reconciliation, Wire<S["Reconciliation"]>>>,
   Holds<Equals<Parameters<RestClient["adminStartExport"]>[0], NewExport>>,
   Holds<Equals<operations["admin_start_export"]["requestBody"]["content"]["application/json"], S["NewExportRequest"]>>,
   Agree<Differ<{ domain?: NonNullable<Parameters<RestClient["adminExports"]>[0]> }, Wire<NonNullable<operations["admin_exports"]["parameters"]["query"]>>>>,
@@ -639,6 +645,7 @@ interface RestAnswers {
   rotateSubscription: "rotate_subscription"; cardAction: "card_action";
   createApp: "admin_create"; updateApp: "admin_update"; deleteApp: "admin_delete"; rotateAppSecret: "admin_rotate_secret";
   authorizeInfo: "authorize_info"; authorize: "authorize"; revokeAppGrant: "revoke_grant";
+  wallet: "wallet"; adminCredit: "admin_credit"; adminLedger: "admin_ledger";
 }
 /** RestClient methods that resolve with their operation's answer, where a schema's `Option` field
  * is left out rather than sent as `null` (see the notification preferences above): compared with

@@ -494,6 +494,18 @@ export interface ConversationRetention { conversation: number; kind: Conversatio
  * conversations that keep theirs for another time, and its 20 latest runs, newest first. */
 export interface Retention { domain: string; days?: number; conversations: ConversationRetention[]; runs: RetentionRun[] }
 
+/** A line of a wallet's bill history (§5 "Wallets"), newest first; amounts are whole fen. `kind`
+ * says what moved the money (`credit`: an administrator's). */
+export interface WalletLine { movement: number; kind: string; amount_fen: number; balance_after_fen: number; at_ms: number }
+/** `GET /v1/wallet`: the caller's balance and a page of its bill history. */
+export interface Wallet { balance_fen: number; lines: WalletLine[]; more: boolean }
+/** `POST /v1/admin/accounts/{account}/wallet/credits`: `key` makes the credit happen once. */
+export interface CreditRequest { amount_fen: number; key: string; reason?: string }
+/** A credit's answer: `moved` false when its key had moved the money before. */
+export interface Credited { moved: boolean; balance_fen: number }
+/** `GET /v1/admin/domains/{domain}/ledger`: the domain's reconciliation. */
+export interface Reconciliation { domain: string; held_fen: number; net_in_fen: number; balanced: boolean }
+
 /** A bot (§5 "Bots"): the account of an app, `name@domain`, with no password. It acts with the
  * tokens that the people who manage it make: the domain's administrators, and its `owner` (the
  * member who made it; absent for a bot the operator made with the CLI). `disabled`: turned off,

@@ -314,6 +314,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/accounts/{account}/wallet/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /v1/admin/accounts/{account}/wallet/credits`: an administrator of the account's
+         *     domain credits its wallet from the internal provider, once under the request's key.
+         */
+        post: operations["admin_credit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/announcements": {
         parameters: {
             query?: never;
@@ -744,6 +764,23 @@ export interface paths {
         put?: never;
         /** `POST /v1/admin/domains/{domain}/ldap/test`: connects, binds and counts the people found. */
         post: operations["admin_test_ldap_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/domains/{domain}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/admin/domains/{domain}/ledger`: the domain's reconciliation. */
+        get: operations["admin_ledger"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2810,6 +2847,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /v1/wallet`: the caller's balance and a page of its bill history, newest first. */
+        get: operations["wallet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3650,6 +3704,31 @@ export interface components {
         CreatedWebhook: components["schemas"]["IncomingWebhook"] & {
             /** @description `/v1/hooks/{token}`: `POST` a message there. */
             path: string;
+        };
+        /**
+         * @description `POST /v1/admin/accounts/{account}/wallet/credits`: money from the internal provider into
+         *     the account's wallet (a bonus), once under `key`.
+         */
+        CreditRequest: {
+            /**
+             * Format: int64
+             * @description 1 to 10,000,000 fen (100,000 yuan).
+             */
+            amount_fen: number;
+            /**
+             * @description The credit's idempotency key, 1 to 64 bytes: the same key again moves nothing more; used
+             *     for another amount or account, it is `already_exists`.
+             */
+            key: string;
+            /** @description Why, kept in the audit log (up to 200 characters). */
+            reason?: string | null;
+        };
+        /** @description The answer to a credit. */
+        Credited: {
+            /** Format: int64 */
+            balance_fen: number;
+            /** @description `false` when the key had moved the money before (a retry): nothing moved now. */
+            moved: boolean;
         };
         /** @description `GET /v1/admin/dashboard`: this node now and over the last hour and day. */
         Dashboard: {
@@ -5105,6 +5184,23 @@ export interface components {
             read: string[];
             unread: string[];
         };
+        /** @description `GET /v1/admin/domains/{domain}/ledger`: the domain's reconciliation. */
+        Reconciliation: {
+            /** @description `held_fen == net_in_fen`: the ledger lost nothing. */
+            balanced: boolean;
+            domain: string;
+            /**
+             * Format: int64
+             * @description The balances of its wallets and of the money held in flight (red packets, transfers,
+             *     AA collections), in fen.
+             */
+            held_fen: number;
+            /**
+             * Format: int64
+             * @description The money that came in less the money that went out, in fen.
+             */
+            net_in_fen: number;
+        };
         /** @description `POST /v1/auth/register`. */
         RegisterRequest: {
             /** @description `name@domain` to create. */
@@ -5881,6 +5977,39 @@ export interface components {
              * @description Raises the caller's read mark in the thread (never lowers it).
              */
             read_seq?: number | null;
+        };
+        /** @description `GET /v1/wallet`'s answer. */
+        Wallet: {
+            /** Format: int64 */
+            balance_fen: number;
+            lines: components["schemas"]["WalletLine"][];
+            /** @description Older lines come before the last one here. */
+            more: boolean;
+        };
+        /** @description One line of a wallet's bill history. */
+        WalletLine: {
+            /**
+             * Format: int64
+             * @description Into the wallet (positive) or out of it (negative), in fen.
+             */
+            amount_fen: number;
+            /** Format: int64 */
+            at_ms: number;
+            /**
+             * Format: int64
+             * @description The wallet's balance right after it, in fen.
+             */
+            balance_after_fen: number;
+            /**
+             * @description What moved the money: `credit` (an administrator's), and later `packet`, `grab`,
+             *     `refund`, `transfer`, `aa`.
+             */
+            kind: string;
+            /**
+             * Format: int64
+             * @description The movement's id: increasing in the order movements were made.
+             */
+            movement: number;
         };
         /** @description A browser's push subscription keys, as `PushSubscription.toJSON()` gives them. */
         WebPushKeys: {
@@ -6664,6 +6793,76 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_credit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credited"];
+                };
+            };
+            /** @description not_found: no such account the caller administers */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description already_exists: the key was used for another credit */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too_large: reason */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_field: amount_fen, key or account */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8240,6 +8439,44 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_ledger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14237,6 +14474,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ThreadList"];
+                };
+            };
+            /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    wallet: {
+        parameters: {
+            query?: {
+                /** @description Lines before this movement (a line's `movement`); absent: from the newest. */
+                before?: number;
+                /** @description Lines per page, 1 to 100 (20 if absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            /** @description invalid_field: limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error: `{"error": {"code", "message", ...}}` with the status of its code */

@@ -13,7 +13,7 @@ import type {
   NewInvitation, Placements, CodeSent, SignupInfo, NotificationPrefs, PushConfig, PushTargetInfo, PushTargetRequest, PushFailureList,
   AnnouncementRequest, AnnouncementSent, AuditExportQuery, AuditQuery, AuditRecordList,
   BackupInfo, ConnectionList, ConnectionsQuery, Dashboard, LogLines, LogQuery, ModerationRules, NewDomain,
-  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun,
+  ExportInfo, NewExport, AdminGroupList, AdminGroupQuery, NewSticker, Retention, RetentionRun, Wallet, CreditRequest, Credited, Reconciliation,
   Bot, BotList, BotToken, CreateBotRequest, CreateBotTokenRequest, CreateWebhookRequest, CreatedWebhook, IncomingWebhook, IssuedBotToken,
   UpdateBotRequest, CreateEventSubscriptionRequest, EventSubscription, EventSubscriptionList, IssuedEventSubscription,
   UpdateEventSubscriptionRequest, CardActionRequest, CardActionResult, BotCommand, CommandResult, NewBotCommand, OfferedCommand, Workbench,
@@ -453,6 +453,23 @@ export class RestClient implements DomainAdmin, Workbench {
    * changes (its progress, or its end) or after that many seconds. */
   retentionRun(id: number, query: { wait_secs?: number } = {}): Promise<RetentionRun> {
     return this.request("GET", `/v1/admin/retention/runs/${id}`, { query: { wait_secs: query.wait_secs } });
+  }
+
+  // ---- Wallets (§5 "Wallets") ---------------------------------------------------------------
+
+  /** `GET /v1/wallet`: the caller's balance and `limit` lines (1 to 100, 20 if absent) of its
+   * bill history before movement `before`, newest first. */
+  wallet(query: { before?: number; limit?: number } = {}): Promise<Wallet> {
+    return this.request("GET", "/v1/wallet", { query: { before: query.before, limit: query.limit } });
+  }
+  /** `POST /v1/admin/accounts/{account}/wallet/credits`: credits the wallet from the domain's
+   * internal provider, once under `credit.key`. */
+  adminCredit(account: string, credit: CreditRequest): Promise<Credited> {
+    return this.request("POST", `/v1/admin/accounts/${encodeURIComponent(account)}/wallet/credits`, { body: credit });
+  }
+  /** `GET /v1/admin/domains/{domain}/ledger`: the domain's reconciliation. */
+  adminLedger(domain: string): Promise<Reconciliation> {
+    return this.request("GET", `/v1/admin/domains/${encodeURIComponent(domain)}/ledger`);
   }
 
   // ---- Bots (§5 "Bots") -------------------------------------------------------------------

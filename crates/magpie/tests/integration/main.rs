@@ -52,6 +52,7 @@ mod sync;
 mod tenancy;
 mod threads;
 mod tls;
+mod wallets;
 mod web;
 mod webhooks;
 mod websocket;
