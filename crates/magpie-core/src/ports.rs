@@ -1703,8 +1703,9 @@ pub struct PocketLine {
 /// made them, each under its idempotency key.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
-    /// Applies a movement that [`crate::ledger::check`] passed, whole or not at all, in one
-    /// write: `Moved`; `Again` (nothing moved) when its key made the same legs before;
+    /// Applies a movement whole or not at all, in one write: the refusal of
+    /// [`crate::ledger::check`] for a malformed one; `Moved`; `Again` (nothing moved) when its
+    /// key made the same legs before;
     /// `KeyReused` when its key made other legs; `Insufficient` when a wallet or hold would go
     /// below zero. Movements at once on the same pockets are applied one after the other, never
     /// both on the same balance.

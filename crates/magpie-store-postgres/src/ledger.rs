@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
-use magpie_core::ledger::{Applied, Fen, Leg, Movement, MovementError, Pocket, same_legs};
+use magpie_core::ledger::{Applied, Fen, Leg, Movement, MovementError, Pocket, check, same_legs};
 use magpie_core::model::DomainId;
 use magpie_core::ports::{LedgerStore, PocketLine};
 
@@ -23,6 +23,9 @@ impl LedgerStore for PgStore {
         movement: &Movement,
         at_ms: i64,
     ) -> StoreResult<Result<Applied, MovementError>> {
+        if let Err(e) = check(movement) {
+            return Ok(Err(e));
+        }
         let mut legs = movement.legs.clone();
         legs.sort_unstable_by_key(|l| l.pocket.parts());
         let key = movement.key.clone();

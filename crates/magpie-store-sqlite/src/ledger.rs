@@ -3,7 +3,7 @@
 //! between.
 
 use async_trait::async_trait;
-use magpie_core::ledger::{Applied, Fen, Leg, Movement, MovementError, Pocket, same_legs};
+use magpie_core::ledger::{Applied, Fen, Leg, Movement, MovementError, Pocket, check, same_legs};
 use magpie_core::model::DomainId;
 use magpie_core::ports::{LedgerStore, PocketLine};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -38,6 +38,9 @@ impl LedgerStore for SqliteStore {
         movement: &Movement,
         at_ms: i64,
     ) -> StoreResult<Result<Applied, MovementError>> {
+        if let Err(e) = check(movement) {
+            return Ok(Err(e));
+        }
         let movement = movement.clone();
         self.write(move |tx| {
             let made: Option<i64> = tx

@@ -50,6 +50,10 @@ pub async fn a_movement_is_made_once_whole_and_never_overdraws<F: StoreFactory>(
         Err(MovementError::Insufficient(packet))
     );
     assert_eq!(both(Movement::transfer("grab-7-2", packet, alice, Fen(350)), 10).await, Ok(Applied::Moved));
+    // A malformed movement is refused as the rules say, and moves nothing.
+    let unbalanced =
+        Movement { key: "bad".into(), legs: vec![Leg { pocket: alice, amount: -5 }, Leg { pocket: bob, amount: 6 }] };
+    assert_eq!(both(unbalanced, 10).await, Err(MovementError::Unbalanced));
     // A refused key is free: it moved nothing.
     assert_eq!(both(Movement::transfer("pay-1", alice, bob, Fen(50)), 11).await, Ok(Applied::Moved));
 
