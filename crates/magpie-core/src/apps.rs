@@ -33,7 +33,8 @@ use sha2::{Digest, Sha256};
 use crate::audit::Change;
 use crate::auth::{TOKEN_PREFIX, token_hash};
 use crate::model::{
-    AccountId, Actor, AppAccess, DomainId, NewSession, Principal, RevokeReason, SessionId, SessionSelector, TokenScope,
+    Account, AccountId, Actor, AppAccess, DomainId, NewSession, Principal, RevokeReason, SessionId, SessionSelector,
+    TokenScope,
 };
 use crate::names::{self, AccountAddr};
 use crate::org::DepartmentId;
@@ -250,10 +251,10 @@ pub enum Spends {
 pub enum Kept {
     /// Kept; the sessions of the older pairs it pushed out, to be revoked.
     Kept(Vec<SessionId>),
-    /// What it was exchanged for was gone (used by another request, revoked, or withdrawn with
-    /// the grant): nothing was kept.
+    /// What it was exchanged for was gone (used by another request, or revoked) while the
+    /// grant stands: nothing was kept.
     Spent,
-    /// The user withdrew the grant: nothing was kept.
+    /// The user withdrew the grant (with its codes and pairs): nothing was kept.
     Withdrawn,
 }
 
@@ -656,37 +657,13 @@ impl Apps {
             }
         };
         let refused = |why: &'static str| Ok(Err(Refusal::new("invalid_grant", why)));
-        let Some(holder) = self.accounts.account_by_id(account).await? else {
-            self.spend(spends, replaced).await?;
-            return refused("the user is gone");
+        let (holder, scopes) = match self.holder_and_scopes(&app, account, scopes).await? {
+            Ok(found) => found,
+            Err(why) => {
+                self.spend(spends, replaced).await?;
+                return refused(why);
+            }
         };
-        let why = if holder.domain_id != app.domain_id {
-            Some("the user is not of the app's domain")
-        } else if holder.disabled {
-            Some("the user's account is disabled")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            self.spend(spends, replaced).await?;
-            return refused(why);
-        }
-        let Some((granted, _)) = self.store.app_grant(app.id, account).await? else {
-            self.spend(spends, replaced).await?;
-            return refused("the user withdrew the grant");
-        };
-        // What the app may still ask for, and the user still grants: an administrator's narrowing
-        // of the app holds from the next refresh, and so does a move out of its departments.
-        let scopes: Vec<AppScope> =
-            scopes.into_iter().filter(|s| app.scopes.contains(s) && granted.contains(s)).collect();
-        if scopes.is_empty() {
-            self.spend(spends, replaced).await?;
-            return refused("the app may no longer have any of the scopes granted");
-        }
-        if app.departments.is_some() && !sees(&app, &self.places(holder.id, holder.domain_id).await?) {
-            self.spend(spends, replaced).await?;
-            return refused("the app is not for the user's departments");
-        }
         let access_token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
         let refresh_token = family_secret(REFRESH_PREFIX, &family);
         let scope = TokenScope {
@@ -784,6 +761,38 @@ impl Apps {
             return refused();
         }
         Ok(Ok(app))
+    }
+
+    /// The user a token request is for, and the scopes asked that the app may still have and
+    /// the user still grants; or why the request is refused. An administrator's narrowing of
+    /// the app holds from the next refresh, and so does a move out of its departments.
+    async fn holder_and_scopes(
+        &self,
+        app: &App,
+        account: AccountId,
+        asked: Vec<AppScope>,
+    ) -> Result<std::result::Result<(Account, Vec<AppScope>), &'static str>> {
+        let Some(holder) = self.accounts.account_by_id(account).await? else {
+            return Ok(Err("the user is gone"));
+        };
+        if holder.domain_id != app.domain_id {
+            return Ok(Err("the user is not of the app's domain"));
+        }
+        if holder.disabled {
+            return Ok(Err("the user's account is disabled"));
+        }
+        let Some((granted, _)) = self.store.app_grant(app.id, account).await? else {
+            return Ok(Err("the user withdrew the grant"));
+        };
+        let scopes: Vec<AppScope> =
+            asked.into_iter().filter(|s| app.scopes.contains(s) && granted.contains(s)).collect();
+        if scopes.is_empty() {
+            return Ok(Err("the app may no longer have any of the scopes granted"));
+        }
+        if app.departments.is_some() && !sees(app, &self.places(holder.id, holder.domain_id).await?) {
+            return Ok(Err("the app is not for the user's departments"));
+        }
+        Ok(Ok((holder, scopes)))
     }
 
     /// Spends what a refused token request was for: the code, or the refresh token with the

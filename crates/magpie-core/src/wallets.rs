@@ -62,8 +62,14 @@ impl Wallets {
             return Err(Error::invalid("limit", format!("is 1 to {HISTORY_PAGE_LEN_MAX}")));
         }
         let (domain, pocket) = (caller.account.domain_id, Pocket::Wallet(caller.account.id));
-        let balance = self.ledger.pocket_balance(domain, pocket).await?;
         let mut lines = self.ledger.pocket_history(domain, pocket, before, limit + 1).await?;
+        // The first page's newest line holds the balance (each movement writes the balance
+        // after it), as of the same read; an older page reads it apart.
+        let balance = match (before, lines.first()) {
+            (None, Some(newest)) => Fen(newest.balance_after),
+            (None, None) => Fen::ZERO,
+            (Some(_), _) => self.ledger.pocket_balance(domain, pocket).await?,
+        };
         let more = lines.len() > limit;
         lines.truncate(limit);
         Ok(Wallet { balance, lines, more })

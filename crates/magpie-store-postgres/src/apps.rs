@@ -401,10 +401,12 @@ pub(crate) async fn put_app_token(
             .is_some();
         // Two exchanges of one code at once: the second waits for the first and deletes nothing.
         let spent = c.execute(spent_sql, &[&spent_hash]).await?;
-        if spent == 0 {
-            Kept::Spent
-        } else if !granted {
+        // A withdrawal takes the grant's codes and pairs with it: it answers `Withdrawn`, not
+        // `Spent`, whose caller revokes the family as for a replay.
+        if !granted {
             Kept::Withdrawn
+        } else if spent == 0 {
+            Kept::Spent
         } else {
             // The new pair and those before it that stay: the newest `per_grant_max - 1` of them.
             let rows = c

@@ -1,8 +1,8 @@
 //! The ledger's rows (magpie_core::ledger): pockets' balances, movements and their legs. A
-//! movement locks the rows of the pockets it takes money from, one by one in the pockets' order
-//! (so two movements on the same pockets queue, and never deadlock), checks that none would go
-//! below zero, and only then writes; money into a pocket is added to whatever its row holds at
-//! that moment. Two movements under one key at once: the second's insert fails on the key, and
+//! movement locks the rows of its pockets that exist, one by one in the pockets' order (so two
+//! movements on the same pockets queue, and never deadlock), checks that none would go below
+//! zero, and only then writes; a pocket that had no row is added to, as another movement may
+//! make its row meanwhile. Two movements under one key at once: the second's insert fails on the key, and
 //! it runs again and finds the first.
 
 use std::collections::HashMap;

@@ -365,14 +365,16 @@ pub(crate) async fn put_app_token(
                 tx.prepare_cached("DELETE FROM app_tokens WHERE refresh_hash = ?1")?.execute([hash.to_vec()])?
             }
         };
-        if spent == 0 {
-            return Ok(Kept::Spent);
-        }
+        // A withdrawal takes the grant's codes and pairs with it: it answers `Withdrawn`, not
+        // `Spent`, whose caller revokes the family as for a replay.
         let granted = tx
             .prepare_cached("SELECT 1 FROM app_grants WHERE app_id = ?1 AND account_id = ?2")?
             .exists([token.app.0, token.account.0])?;
         if !granted {
             return Ok(Kept::Withdrawn);
+        }
+        if spent == 0 {
+            return Ok(Kept::Spent);
         }
         let evicted: Vec<SessionId> = tx
             .prepare_cached(
